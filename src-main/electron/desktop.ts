@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createEngine, type Engine } from '../engine/engine';
+import { seedLocalWorkspace } from '../engine/local-workspace/seed';
+import type { ElectronModule } from './electron-types';
+import { registerIpcHost } from './ipc-host';
+import { safeStorageCipher } from './safe-storage-cipher';
+
+export interface DesktopOptions {
+  /** Folder of the built preload and renderer (out/ in a build). */
+  outDir: string;
+  /** Vite dev server URL while developing. */
+  devServerUrl?: string;
+  dataDir?: string;
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The desktop shell: window, IPC host, safeStorage. Everything else is the
+ * engine, which also runs in browser mode. Kept small on purpose.
+ */
+export async function startDesktop(electron: ElectronModule, options: DesktopOptions): Promise<{ engine: Engine; openWindow: () => Promise<void> }> {
+  const { app, BrowserWindow, ipcMain, safeStorage, session } = electron;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    throw new Error('Chronoscope is already running.');
+  }
+  await app.whenReady();
+
+  const { cipher, note } = safeStorageCipher(safeStorage);
+  const engine = createEngine({
+    dataDir: options.dataDir ?? app.getPath('userData'),
+    mode: 'desktop',
+    ...(cipher ? { cipher } : {}),
+    ...(note ? { cipherNote: note } : {}),
+    startLocalWorkspace: true,
+    initializeLocalWorkspace: seedLocalWorkspace,
+  });
+
+  const rendererIndex = join(options.outDir, 'renderer', 'index.html');
+  const rendererUrl = options.devServerUrl ?? pathToFileURL(rendererIndex).href;
+  const isTrustedUrl = (url: string) => url.split(/[?#]/)[0] === rendererUrl.split(/[?#]/)[0] || (options.devServerUrl !== undefined && url.startsWith(options.devServerUrl));
+
+  registerIpcHost(ipcMain, engine.dispatcher, isTrustedUrl);
+
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  // No camera, notifications, geolocation...: an operations console needs none.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  async function openWindow(): Promise<void> {
+    const window = new BrowserWindow({
+      width: 1400,
+      height: 900,
+      show: false,
+      title: 'Chronoscope',
+      webPreferences: {
+        preload: join(options.outDir, 'preload', 'index.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        spellcheck: false,
+      },
+    });
+    window.webContents.on('will-navigate', ((event: { preventDefault(): void }, url: string) => {
+      if (!isTrustedUrl(url)) event.preventDefault();
+    }) as never);
+    window.webContents.on('will-attach-webview', ((event: { preventDefault(): void }) => event.preventDefault()) as never);
+    window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    window.once('ready-to-show', () => window.show());
+    if (options.devServerUrl) await window.loadURL(options.devServerUrl);
+    else await window.loadFile(rendererIndex);
+  }
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => void engine.dispose());
+  await openWindow();
+  return { engine, openWindow };
+}

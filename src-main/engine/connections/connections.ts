@@ -1,0 +1,196 @@
+import type { z } from 'zod';
+import { ChronoError } from '../../../src-shared/errors';
+import type {
+  ConnectionSettings,
+  ConnectionStatus,
+  ConnectionTestResult,
+  ConnectionView,
+  connectionsAddInput,
+  connectionsTestInput,
+  connectionsUpdateInput,
+} from '../../../src-shared/schemas/connections';
+import type { LocalWorkspace } from '../local-workspace/local-workspace';
+import { splitMongoUri } from './drivers';
+import { probeConnection } from './probe';
+import { newProfileId, type ProfileStore, type StoredProfile } from './profile-store';
+import type { SecretStore } from './secret-store';
+
+export const LOCAL_WORKSPACE_ID = 'local';
+
+/** A profile ready to open: settings and secret. Stays inside the main process. */
+export interface ResolvedConnection {
+  id: string;
+  name: string;
+  readOnly: boolean;
+  settings: ConnectionSettings;
+  secret: string | undefined;
+}
+
+type StoredWithSecretFlag = StoredProfile & { usesSecret?: boolean };
+
+/** Connection profiles: the built-in Local workspace plus saved ones, and their secrets. */
+export class Connections {
+  constructor(
+    private readonly profiles: ProfileStore,
+    private readonly secrets: SecretStore,
+    private readonly local: LocalWorkspace,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async list(): Promise<ConnectionView[]> {
+    const saved = await this.profiles.list();
+    return [this.localView(), ...(await Promise.all(saved.map((p) => this.view(p))))];
+  }
+
+  async get(id: string): Promise<ConnectionView> {
+    if (id === LOCAL_WORKSPACE_ID) return this.localView();
+    return this.view(await this.profiles.get(id));
+  }
+
+  async isReadOnly(id: string): Promise<boolean> {
+    if (id === LOCAL_WORKSPACE_ID) return false;
+    return (await this.profiles.get(id)).readOnly;
+  }
+
+  /** Settings and secret for the engine's own use; never returned to the renderer. */
+  async resolve(id: string): Promise<ResolvedConnection> {
+    if (id === LOCAL_WORKSPACE_ID) {
+      await this.local.start();
+      return { id, name: 'Local workspace', readOnly: false, settings: this.localSettings(), secret: undefined };
+    }
+    const profile = await this.profiles.get(id);
+    return { id, name: profile.name, readOnly: profile.readOnly, settings: profile.settings, secret: await this.secrets.get(id) };
+  }
+
+  async add(input: z.output<typeof connectionsAddInput>): Promise<ConnectionView> {
+    const { settings, secret } = separateSecret(input.settings, input.secret);
+    const at = this.now().toISOString();
+    const profile: StoredWithSecretFlag = {
+      id: newProfileId(input.name),
+      name: input.name,
+      readOnly: input.readOnly,
+      settings,
+      createdAt: at,
+      updatedAt: at,
+      usesSecret: secret !== undefined && secret !== '',
+    };
+    await this.profiles.insert(profile);
+    if (secret) await this.secrets.set(profile.id, secret);
+    return this.view(profile);
+  }
+
+  async update(input: z.output<typeof connectionsUpdateInput>): Promise<ConnectionView> {
+    this.refuseBuiltin(input.id, 'changed');
+    const current = (await this.profiles.get(input.id)) as StoredWithSecretFlag;
+    const { settings, secret } = input.settings ? separateSecret(input.settings, input.secret) : { settings: current.settings, secret: input.secret };
+    const next: StoredWithSecretFlag = {
+      ...current,
+      name: input.name ?? current.name,
+      readOnly: input.readOnly ?? current.readOnly,
+      settings,
+      updatedAt: this.now().toISOString(),
+      usesSecret: input.clearSecret ? false : Boolean(current.usesSecret || secret),
+    };
+    await this.profiles.replace(next);
+    if (input.clearSecret) await this.secrets.delete(input.id);
+    else if (secret) await this.secrets.set(input.id, secret);
+    return this.view(next);
+  }
+
+  async remove(id: string, dryRun: boolean): Promise<{ removed: boolean; profile: ConnectionView }> {
+    this.refuseBuiltin(id, 'removed');
+    const profile = await this.view(await this.profiles.get(id));
+    if (dryRun) return { removed: false, profile };
+    await this.secrets.delete(id);
+    await this.profiles.remove(id);
+    return { removed: true, profile };
+  }
+
+  async test(input: z.output<typeof connectionsTestInput>, signal?: AbortSignal): Promise<ConnectionTestResult> {
+    if ('id' in input) {
+      const resolved = await this.resolve(input.id);
+      return probeConnection(resolved.settings, resolved.secret, signal);
+    }
+    const { settings, secret } = separateSecret(input.settings, input.secret);
+    return probeConnection(settings, secret, signal);
+  }
+
+  /** One round of checks over every profile, run side by side. */
+  async checkAll(signal: AbortSignal): Promise<ConnectionStatus[]> {
+    const views = await this.list();
+    return Promise.all(
+      views.map(async (view): Promise<ConnectionStatus> => {
+        const checkedAt = () => this.now().toISOString();
+        if (view.needsSecret) return { id: view.id, state: 'needs-secret', message: 'Enter the password to connect.', checkedAt: checkedAt() };
+        try {
+          const result = await this.test({ id: view.id }, signal);
+          return result.ok
+            ? { id: view.id, state: 'connected', rttMs: result.rttMs, checkedAt: checkedAt() }
+            : { id: view.id, state: 'error', message: result.error?.message, checkedAt: checkedAt() };
+        } catch (err) {
+          return { id: view.id, state: 'error', message: (err as Error).message, checkedAt: checkedAt() };
+        }
+      }),
+    );
+  }
+
+  private refuseBuiltin(id: string, verb: string): void {
+    if (id === LOCAL_WORKSPACE_ID) throw new ChronoError('forbidden', `The Local workspace is built in and cannot be ${verb}.`);
+  }
+
+  private localSettings(): Extract<ConnectionSettings, { kind: 'postgres' }> {
+    const endpoint = this.local.endpoint;
+    return {
+      kind: 'postgres',
+      host: endpoint?.host ?? '127.0.0.1',
+      port: endpoint?.port ?? 1,
+      database: endpoint?.database ?? 'postgres',
+      user: endpoint?.user ?? 'postgres',
+      sslMode: 'disable',
+      schema: 'public',
+      connectTimeoutMs: 5000,
+    };
+  }
+
+  private localView(): ConnectionView {
+    const at = new Date(0).toISOString();
+    return {
+      id: LOCAL_WORKSPACE_ID,
+      name: 'Local workspace',
+      kind: 'postgres',
+      builtin: true,
+      readOnly: false,
+      settings: this.localSettings(),
+      secretStorage: 'none',
+      needsSecret: false,
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+
+  private async view(profile: StoredWithSecretFlag): Promise<ConnectionView> {
+    const secretStorage = await this.secrets.storageOf(profile.id);
+    return {
+      id: profile.id,
+      name: profile.name,
+      kind: profile.settings.kind,
+      builtin: false,
+      readOnly: profile.readOnly,
+      settings: profile.settings,
+      secretStorage,
+      needsSecret: Boolean(profile.usesSecret) && secretStorage === 'none',
+      createdAt: profile.createdAt,
+      updatedAt: profile.updatedAt,
+    };
+  }
+}
+
+/** A password typed into a MongoDB URI is moved out of the settings into the secret store. */
+function separateSecret(settings: ConnectionSettings, secret: string | undefined): { settings: ConnectionSettings; secret: string | undefined } {
+  if (settings.kind !== 'mongo') return { settings, secret };
+  const split = splitMongoUri(settings.uri);
+  return {
+    settings: { ...settings, uri: split.uri, ...(split.user && !settings.user ? { user: split.user } : {}) },
+    secret: secret ?? split.password,
+  };
+}

@@ -1,0 +1,117 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Handlers } from '../transport/dispatcher';
+import { createDispatcher } from '../transport/dispatcher';
+import { operations } from '../../src-shared/operations';
+import { AuditLog } from './audit/audit-log';
+import { ConfirmationTokens } from './audit/confirmations';
+import { Connections } from './connections/connections';
+import { ProfileStore } from './connections/profile-store';
+import { SecretStore, type SecretCipher } from './connections/secret-store';
+import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspace/local-workspace';
+import { APP_VERSION } from './version';
+
+export interface EngineOptions {
+  dataDir: string;
+  mode: 'desktop' | 'browser';
+  /** Encrypts secrets at rest (Electron safeStorage); absent in browser mode, where secrets stay in memory. */
+  cipher?: SecretCipher;
+  /** Why there is no cipher, shown to the user. */
+  cipherNote?: string;
+  user?: string;
+  env?: NodeJS.ProcessEnv;
+  initializeLocalWorkspace?: LocalWorkspaceInitializer;
+  /** Start the Local workspace at once (the app) or on first use (tests). */
+  startLocalWorkspace?: boolean;
+  log?: (message: string) => void;
+}
+
+/** The product's logic, wired together; plain Node, no Electron. */
+export function createEngine(options: EngineOptions) {
+  const user = options.user ?? safeUserName();
+  const log = options.log ?? ((message: string) => console.log(`[chronoscope] ${message}`));
+  const audit = new AuditLog(join(options.dataDir, 'audit'));
+  const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
+  const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
+  const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      name: 'Chronoscope',
+      version: APP_VERSION,
+      mode: options.mode,
+      user,
+      platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
+      dataDir: options.dataDir,
+      secretStorage: options.cipher
+        ? { kind: 'safeStorage', note: `Secrets are encrypted at rest with ${options.cipher.name}.` }
+        : { kind: 'memory', note: options.cipherNote ?? 'Secrets are kept in memory only (or read from CHRONOSCOPE_SECRET_<ID> variables) and are never written to disk.' },
+      localWorkspace: { state: local.state, ...(local.message ? { message: local.message } : {}) },
+    }),
+    'connections.list': () => connections.list(),
+    'connections.add': (input) => connections.add(input),
+    'connections.update': (input) => connections.update(input),
+    'connections.remove': (input) => connections.remove(input.id, input.dryRun === true),
+    'connections.test': (input, context) => connections.test(input, context.signal),
+    'connections.status': async (input, context) => {
+      let rounds = 0;
+      while (!context.signal.aborted) {
+        context.emit(await connections.checkAll(context.signal));
+        rounds += 1;
+        await sleep(input.intervalMs, context.signal);
+      }
+      return { rounds };
+    },
+    'audit.list': (input) => audit.list(input),
+    'audit.verify': () => audit.verify(),
+  };
+
+  const dispatcher = createDispatcher({
+    operations,
+    handlers: handlers as never,
+    audit,
+    confirmations: new ConfirmationTokens(),
+    isReadOnly: (id) => connections.isReadOnly(id),
+    user,
+    onInternalError: (op, err) => log(`${op} failed: ${(err as Error).stack ?? String(err)}`),
+  });
+
+  if (options.startLocalWorkspace) {
+    local.start().catch((err: unknown) => log(`Local workspace failed to start: ${(err as Error).message}`));
+  }
+
+  return {
+    dispatcher,
+    handlers,
+    connections,
+    audit,
+    localWorkspace: local,
+    user,
+    async dispose() {
+      await local.stop();
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,150 @@
+import { ChronoError, toErrorPayload } from '../../src-shared/errors';
+import type { OperationName, OperationSpec, ParsedInputOf, ResultOf, StreamDataOf } from '../../src-shared/operations';
+import { parseInput } from '../../src-shared/validate';
+import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
+import type { AuditEntry } from '../engine/audit/audit-log';
+import type { ConfirmationTokens } from '../engine/audit/confirmations';
+
+export interface CallContext<N extends OperationName = OperationName> {
+  operationId: string;
+  signal: AbortSignal;
+  emit(data: StreamDataOf<N>): void;
+  progress(progress: Progress): void;
+}
+
+export type Handler<N extends OperationName> = (input: ParsedInputOf<N>, context: CallContext<N>) => Promise<ResultOf<N>>;
+export type Handlers = { [N in OperationName]: Handler<N> };
+
+export interface DispatcherDeps {
+  operations: Record<string, OperationSpec>;
+  handlers: Record<string, (input: never, context: CallContext<never>) => Promise<unknown>>;
+  audit: { append(entry: AuditEntry): Promise<unknown> };
+  confirmations: ConfirmationTokens;
+  isReadOnly(connectionId: string): Promise<boolean>;
+  user: string;
+  now?: () => Date;
+  /** Reports failures the caller should see in the console; never gets secrets. */
+  onInternalError?: (operation: string, err: unknown) => void;
+}
+
+/** One peer of a host: a window (Electron) or a WebSocket (browser mode). */
+export interface Session {
+  receive(message: unknown): void;
+  /** Cancels everything this peer still has running (window closed, socket dropped). */
+  close(): void;
+}
+
+const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
+
+/**
+ * The one place where an operation is validated, guarded, run and audited.
+ * Both hosts hand it raw messages and a send function; nothing else differs.
+ */
+export function createDispatcher(deps: DispatcherDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  async function run(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
+    const spec = Object.prototype.hasOwnProperty.call(deps.operations, op) ? deps.operations[op] : undefined;
+    const handler = deps.handlers[op];
+    if (!spec || !handler) throw new ChronoError('unknown_operation', `Unknown operation "${op}".`);
+    const input = parseInput(spec.input, rawInput, op) as Record<string, unknown>;
+    if (spec.effect === 'none') return handler(input as never, context as never);
+
+    const dryRun = input.dryRun === true;
+    const entry: AuditEntry = {
+      at: now().toISOString(),
+      user: deps.user,
+      operation: op,
+      target: spec.target?.(input as never) ?? op,
+      reason: typeof input.reason === 'string' ? input.reason : '',
+      dryRun,
+      outcome: 'ok',
+      details: { input: redact(input) },
+    };
+    try {
+      await guard(spec, op, input, dryRun);
+      const result = await handler(input as never, context as never);
+      const answer = spec.destructive && dryRun && isObject(result) ? { ...result, confirmation: deps.confirmations.issue(op, input) } : result;
+      await deps.audit.append(entry);
+      return answer;
+    } catch (err) {
+      const payload = toErrorPayload(err);
+      const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden'].includes(payload.code) ? 'refused' : 'error';
+      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, details: { ...entry.details, message: payload.message } });
+      throw err;
+    }
+  }
+
+  async function guard(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean): Promise<void> {
+    const connectionId = spec.connectionOf?.(input as never);
+    if (spec.effect === 'target' && connectionId && !dryRun && (await deps.isReadOnly(connectionId))) {
+      throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
+    }
+    if (spec.destructive && !dryRun) {
+      const verdict = deps.confirmations.check(op, input, typeof input.confirmation === 'string' ? input.confirmation : undefined);
+      if (verdict !== 'ok') {
+        const why = { missing: 'run it as a dry run first and confirm', expired: 'the confirmation has expired; run the dry run again', mismatch: 'the confirmation belongs to a different request; run the dry run again' }[verdict];
+        throw new ChronoError('confirmation_required', `${op} is destructive: ${why}.`, { verdict });
+      }
+    }
+  }
+
+  return {
+    run,
+    openSession(send: (message: ServerMessage) => void): Session {
+      const running = new Map<string, AbortController>();
+      let closed = false;
+      const safeSend = (message: ServerMessage) => {
+        if (!closed) send(message);
+      };
+      return {
+        receive(message) {
+          if (!isClientMessage(message)) return;
+          if (message.t === 'cancel') {
+            running.get(message.id)?.abort();
+            return;
+          }
+          if (running.has(message.id)) return;
+          const controller = new AbortController();
+          running.set(message.id, controller);
+          const context: CallContext = {
+            operationId: message.id,
+            signal: controller.signal,
+            emit: (data) => safeSend({ t: 'data', id: message.id, data }),
+            progress: (progress) => safeSend({ t: 'progress', id: message.id, progress }),
+          };
+          run(message.op, message.input, context)
+            .then((data) => safeSend({ t: 'result', id: message.id, ok: true, data: data ?? null }))
+            .catch((err: unknown) => {
+              const error = toErrorPayload(err);
+              if (error.code === 'internal') deps.onInternalError?.(message.op, err);
+              safeSend({ t: 'result', id: message.id, ok: false, error });
+            })
+            .finally(() => running.delete(message.id));
+        },
+        close() {
+          closed = true;
+          for (const controller of running.values()) controller.abort();
+          running.clear();
+        },
+      };
+    },
+  };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Input as recorded in the audit log: secrets and certificates removed. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !['dryRun', 'reason'].includes(key))
+      .map(([key, v]) => [key, SECRET_FIELDS.test(key) ? (v === undefined ? v : '[redacted]') : redact(v)]),
+  );
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { auditListInput, auditListResult, auditVerifyResult } from './schemas/audit';
+import { empty } from './schemas/common';
+import {
+  connectionStatus,
+  connectionTestResult,
+  connectionView,
+  connectionsAddInput,
+  connectionsRemoveInput,
+  connectionsStatusInput,
+  connectionsTestInput,
+  connectionsUpdateInput,
+} from './schemas/connections';
+
+/**
+ * What an operation changes, which decides how the dispatcher guards it:
+ * - `none`: reads only;
+ * - `local`: Chronoscope's own state (profiles, settings): audited;
+ * - `target`: a connected system: audited, and refused on a read-only profile.
+ */
+export type Effect = 'none' | 'local' | 'target';
+
+export interface OperationSpec<
+  I extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  D extends z.ZodType = z.ZodType,
+> {
+  summary: string;
+  input: I;
+  result: R;
+  effect: Effect;
+  /** Streaming operations emit `data` events until they end or are cancelled. */
+  stream?: D;
+  /** Destructive operations need a dry run first; its confirmation token authorises the real run. */
+  destructive?: boolean;
+  /** What the audit log names as the target, from the validated input. */
+  target?: (input: z.output<I>) => string;
+  /** The connection profile the operation acts on, for read-only enforcement. */
+  connectionOf?: (input: z.output<I>) => string | undefined;
+}
+
+function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever>(
+  spec: OperationSpec<I, R, D>,
+): OperationSpec<I, R, D> {
+  return spec;
+}
+
+const appInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  mode: z.enum(['desktop', 'browser']),
+  user: z.string(),
+  platform: z.string(),
+  dataDir: z.string(),
+  secretStorage: z.object({ kind: z.enum(['safeStorage', 'memory']), note: z.string() }),
+  localWorkspace: z.object({
+    state: z.enum(['starting', 'ready', 'failed', 'stopped']),
+    message: z.string().optional(),
+  }),
+});
+
+/** The one table of operations: both hosts and the typed client are derived from it. */
+export const operations = {
+  'app.info': op({ summary: 'Version, mode and storage facts of this Chronoscope', input: empty, result: appInfo, effect: 'none' }),
+
+  'connections.list': op({ summary: 'Saved connection profiles, secrets omitted', input: empty, result: z.array(connectionView), effect: 'none' }),
+  'connections.add': op({
+    summary: 'Save a new connection profile',
+    input: connectionsAddInput,
+    result: connectionView,
+    effect: 'local',
+    target: (input) => `connection:${input.name}`,
+  }),
+  'connections.update': op({
+    summary: 'Change a connection profile (name, settings, read-only flag, secret)',
+    input: connectionsUpdateInput,
+    result: connectionView,
+    effect: 'local',
+    target: (input) => `connection:${input.id}`,
+  }),
+  'connections.remove': op({
+    summary: 'Delete a connection profile and its stored secret',
+    input: connectionsRemoveInput,
+    result: z.object({ removed: z.boolean(), profile: connectionView }),
+    effect: 'local',
+    destructive: true,
+    target: (input) => `connection:${input.id}`,
+  }),
+  'connections.test': op({
+    summary: 'Connect for real and report server version or cluster id and round-trip time',
+    input: connectionsTestInput,
+    result: connectionTestResult,
+    effect: 'none',
+  }),
+  'connections.status': op({
+    summary: 'Stream the reachability of every profile, checked periodically',
+    input: connectionsStatusInput,
+    result: z.object({ rounds: z.number() }),
+    stream: z.array(connectionStatus),
+    effect: 'none',
+  }),
+
+  'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
+  'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),
+} as const;
+
+export type Operations = typeof operations;
+export type OperationName = keyof Operations;
+/** What the caller passes (defaults may be omitted). */
+export type InputOf<N extends OperationName> = z.input<Operations[N]['input']>;
+/** What the handler receives after validation (defaults applied). */
+export type ParsedInputOf<N extends OperationName> = z.output<Operations[N]['input']>;
+export type ResultOf<N extends OperationName> = z.output<Operations[N]['result']>;
+export type StreamDataOf<N extends OperationName> = Operations[N] extends { stream?: infer D } ? (D extends z.ZodType ? z.output<D> : never) : never;
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.prototype.hasOwnProperty.call(operations, name);
+}
