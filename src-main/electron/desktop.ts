@@ -12,6 +12,8 @@ export interface DesktopOptions {
   /** Vite dev server URL while developing. */
   devServerUrl?: string;
   dataDir?: string;
+  /** Tests turn this off to skip starting the embedded database. */
+  startLocalWorkspace?: boolean;
 }
 
 export const CONTENT_SECURITY_POLICY = [
@@ -44,7 +46,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
     mode: 'desktop',
     ...(cipher ? { cipher } : {}),
     ...(note ? { cipherNote: note } : {}),
-    startLocalWorkspace: true,
+    startLocalWorkspace: options.startLocalWorkspace ?? true,
     initializeLocalWorkspace: seedLocalWorkspace,
   });
 

@@ -1,0 +1,120 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY, startDesktop } from '../../src-main/electron/desktop';
+import { IPC_CALL, IPC_MESSAGE, type ElectronModule } from '../../src-main/electron/electron-types';
+import type { Engine } from '../../src-main/engine/engine';
+
+type Listener = (...args: never[]) => unknown;
+
+/** A stand-in for the `electron` module that records what the shell asks of it. */
+function fakeElectron(options: { encryption: boolean }) {
+  const windows: FakeWindow[] = [];
+  const ipcListeners = new Map<string, Listener>();
+  let headersHook: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
+  let permissionHook: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
+
+  class FakeWindow {
+    loaded = '';
+    readonly listeners = new Map<string, Listener>();
+    openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
+    readonly sent: unknown[] = [];
+    readonly webContents = {
+      id: 7,
+      on: (event: string, listener: Listener) => this.listeners.set(event, listener),
+      setWindowOpenHandler: (handler: (d: { url: string }) => { action: 'deny' }) => (this.openHandler = handler),
+      send: (_channel: string, message: unknown) => this.sent.push(message),
+      isDestroyed: () => false,
+    };
+    constructor(readonly options: { webPreferences: Record<string, unknown> }) {
+      windows.push(this);
+    }
+    async loadFile(path: string) {
+      this.loaded = path;
+    }
+    async loadURL(url: string) {
+      this.loaded = url;
+    }
+    once() {}
+    show() {}
+    isDestroyed() {
+      return false;
+    }
+  }
+
+  const electron = {
+    app: {
+      whenReady: async () => undefined,
+      on: () => undefined,
+      quit: () => undefined,
+      getPath: () => '/nonexistent',
+      getVersion: () => '0.0.0',
+      requestSingleInstanceLock: () => true,
+    },
+    BrowserWindow: FakeWindow,
+    ipcMain: {
+      on: (channel: string, listener: Listener) => ipcListeners.set(channel, listener),
+      removeAllListeners: () => undefined,
+    },
+    safeStorage: {
+      isEncryptionAvailable: () => options.encryption,
+      encryptString: (plain: string) => Buffer.from(`enc:${plain}`),
+      decryptString: (buffer: Buffer) => buffer.toString().slice(4),
+    },
+    session: {
+      defaultSession: {
+        webRequest: { onHeadersReceived: (hook: typeof headersHook) => (headersHook = hook) },
+        setPermissionRequestHandler: (hook: typeof permissionHook) => (permissionHook = hook),
+      },
+    },
+    shell: { openExternal: async () => undefined },
+  };
+  return { electron: electron as unknown as ElectronModule, windows, ipcListeners, headers: () => headersHook, permissions: () => permissionHook };
+}
+
+describe('desktop shell (with a stand-in for electron)', () => {
+  let engine: Engine | undefined;
+  afterEach(async () => engine?.dispose());
+
+  it('opens a locked-down window and serves the contract over IPC', async () => {
+    const fake = fakeElectron({ encryption: true });
+    const outDir = '/app/out';
+    const started = await startDesktop(fake.electron, { outDir, dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')), startLocalWorkspace: false });
+    engine = started.engine;
+
+    const [window] = fake.windows;
+    expect(window?.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(window?.options.webPreferences.preload).toBe(join(outDir, 'preload', 'index.cjs'));
+    expect(window?.loaded).toBe(join(outDir, 'renderer', 'index.html'));
+    expect(window?.openHandler?.({ url: 'https://evil.example' })).toEqual({ action: 'deny' });
+
+    let prevented = false;
+    (window?.listeners.get('will-navigate') as (e: { preventDefault(): void }, url: string) => void)({ preventDefault: () => (prevented = true) }, 'https://evil.example');
+    expect(prevented).toBe(true);
+
+    const response = await new Promise<{ responseHeaders: Record<string, string[]> }>((resolve) => fake.headers()?.({ responseHeaders: {} }, resolve));
+    expect(response.responseHeaders['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY]);
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    const permission = await new Promise<boolean>((resolve) => fake.permissions()?.({}, 'notifications', resolve));
+    expect(permission).toBe(false);
+
+    // A call from our own page is answered; one from a foreign frame is ignored.
+    const replies: unknown[] = [];
+    const sender = { id: 1, send: (channel: string, message: unknown) => channel === IPC_MESSAGE && replies.push(message), isDestroyed: () => false, once: () => undefined };
+    const call = fake.ipcListeners.get(IPC_CALL) as (event: unknown, message: unknown) => void;
+    call({ sender, senderFrame: { url: 'https://evil.example/' } }, { t: 'call', id: 'x', op: 'app.info', input: {} });
+    call({ sender, senderFrame: { url: `file://${join(outDir, 'renderer', 'index.html')}` } }, { t: 'call', id: 'y', op: 'app.info', input: {} });
+    await expect.poll(() => replies.length).toBe(1);
+    expect(replies[0]).toMatchObject({ t: 'result', id: 'y', ok: true, data: { name: 'Chronoscope', mode: 'desktop', secretStorage: { kind: 'safeStorage' } } });
+  });
+
+  it('says so when the OS offers no encryption, instead of weakening it', async () => {
+    const fake = fakeElectron({ encryption: false });
+    const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')), startLocalWorkspace: false });
+    engine = started.engine;
+    const info = await engine.handlers['app.info']({}, undefined as never);
+    expect(info.secretStorage.kind).toBe('memory');
+    expect(info.secretStorage.note).toMatch(/safeStorage unavailable/);
+  });
+});
