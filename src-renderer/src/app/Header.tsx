@@ -1,0 +1,42 @@
+import { useOperation } from '../client/operation-hooks';
+import { KIND_SHORT_LABELS, describeTarget } from '../features/connections/describe';
+import { AccessBadge } from '../features/connections/AccessBadge';
+import { StatusIndicator } from '../features/connections/StatusIndicator';
+import { useActiveConnection } from './active-connection';
+import { useConnectionStatus } from './connection-statuses';
+
+export function Header({ title }: { title: string }) {
+  return (
+    <header className="header">
+      <h1 className="header__title">{title}</h1>
+      <ActiveConnectionPicker />
+    </header>
+  );
+}
+
+/** Which profile the console works against, its reachability and whether it may be written to. */
+function ActiveConnectionPicker() {
+  const { data: profiles } = useOperation('connections.list', {});
+  const { active, setActiveId } = useActiveConnection();
+  const status = useConnectionStatus(active?.id ?? '');
+  if (!profiles || !active) return null;
+  return (
+    <div className="active-connection" data-testid="active-connection">
+      <label className="active-connection__label" htmlFor="active-connection-select">
+        Active connection
+      </label>
+      <select id="active-connection-select" className="select active-connection__select" value={active.id} onChange={(event) => setActiveId(event.target.value)}>
+        {profiles.map((profile) => (
+          <option key={profile.id} value={profile.id}>
+            {profile.name}
+          </option>
+        ))}
+      </select>
+      <span className="active-connection__target" title={describeTarget(active.settings)}>
+        {KIND_SHORT_LABELS[active.kind]} · {describeTarget(active.settings)}
+      </span>
+      <AccessBadge readOnly={active.readOnly} />
+      <StatusIndicator status={status} />
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import type { ReactNode } from 'react';
+import { useOperation } from '../client/operation-hooks';
+import { AuditIcon, ConnectionsIcon, LogoMark, OverviewIcon } from '../ui/icons';
+import { hrefOf, ROUTE_TITLES, type Route } from './routes';
+
+const NAVIGATION: { route: Route; icon: ReactNode }[] = [
+  { route: 'overview', icon: <OverviewIcon /> },
+  { route: 'connections', icon: <ConnectionsIcon /> },
+  { route: 'audit', icon: <AuditIcon /> },
+];
+
+export function Sidebar({ current }: { current: Route }) {
+  return (
+    <nav className="sidebar" aria-label="Main">
+      <div className="sidebar__brand">
+        <LogoMark />
+        <span>Chronoscope</span>
+      </div>
+      <ul className="sidebar__nav">
+        {NAVIGATION.map(({ route, icon }) => (
+          <li key={route}>
+            <a
+              href={hrefOf(route)}
+              className={route === current ? 'sidebar__link sidebar__link--current' : 'sidebar__link'}
+              aria-current={route === current ? 'page' : undefined}
+              data-testid={`nav-${route}`}
+            >
+              {icon}
+              {ROUTE_TITLES[route]}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <SidebarFooter />
+    </nav>
+  );
+}
+
+function SidebarFooter() {
+  const { data: info } = useOperation('app.info', {});
+  if (!info) return null;
+  return (
+    <div className="sidebar__footer">
+      <span>v{info.version}</span>
+      <span>{info.mode === 'desktop' ? 'Desktop' : 'Browser mode'}</span>
+    </div>
+  );
+}

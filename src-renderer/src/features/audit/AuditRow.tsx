@@ -1,0 +1,43 @@
+import type { AuditRecord } from '../../../../src-shared/schemas/audit';
+import { Badge, type Tone } from '../../ui/Badge';
+import { formatTimestamp } from '../../ui/format';
+import { ChevronIcon } from '../../ui/icons';
+import { AuditDetails } from './AuditDetails';
+
+const OUTCOME_TONES: Record<AuditRecord['outcome'], Tone> = {
+  ok: 'success',
+  error: 'danger',
+  refused: 'warning',
+  cancelled: 'neutral',
+};
+
+interface AuditRowProps {
+  record: AuditRecord;
+  expanded: boolean;
+  onToggle: () => void;
+}
+
+export function AuditRow({ record, expanded, onToggle }: AuditRowProps) {
+  return (
+    <div className={expanded ? 'audit-row audit-row--expanded' : 'audit-row'} data-testid="audit-row" data-operation={record.operation} data-seq={record.seq}>
+      <div className="audit-grid audit-row__summary" role="row" onClick={onToggle}>
+        <span role="cell">
+          <button type="button" className="audit-row__toggle" aria-expanded={expanded} aria-label={expanded ? 'Hide details' : 'Show details'} onClick={(event) => { event.stopPropagation(); onToggle(); }}>
+            <ChevronIcon open={expanded} />
+          </button>
+        </span>
+        <span role="cell" className="mono">{record.seq}</span>
+        <span role="cell" className="audit-row__time">{formatTimestamp(record.at)}</span>
+        <span role="cell" className="audit-row__clip">{record.user}</span>
+        <span role="cell" className="mono audit-row__clip">{record.operation}</span>
+        <span role="cell" className="mono audit-row__clip" title={record.target}>{record.target}</span>
+        <span role="cell">
+          <Badge tone={OUTCOME_TONES[record.outcome]}>{record.outcome}</Badge>
+        </span>
+        <span role="cell">{record.dryRun ? <Badge tone="info">dry run</Badge> : <span className="muted">real</span>}</span>
+        <span role="cell" className="audit-row__clip" title={record.reason}>{record.reason || <span className="muted">—</span>}</span>
+      </div>
+      {expanded && <AuditDetails record={record} />}
+    </div>
+  );
+}
