@@ -23,9 +23,12 @@ export interface SubjectKeyStore {
   keyById(keyId: string): Promise<SubjectKey | null>;
 }
 
-/** A field value as stored: ciphertext plus what is needed to open it, all base64. */
+/**
+ * A field value as stored: ciphertext plus what is needed to open it, all base64.
+ * (The marker key has no `$` prefix: MongoDB/FerretDB reject field names starting with `$`.)
+ */
 export interface SealedField {
-  $enc: 'aes-256-gcm';
+  enc: 'aes-256-gcm';
   kid: string;
   iv: string;
   tag: string;
@@ -44,7 +47,7 @@ export function hasPersonalData(eventType: string): boolean {
 }
 
 export function isSealedField(value: unknown): value is SealedField {
-  return typeof value === 'object' && value !== null && (value as { $enc?: unknown }).$enc === 'aes-256-gcm';
+  return typeof value === 'object' && value !== null && (value as { enc?: unknown }).enc === 'aes-256-gcm' && typeof (value as { ct?: unknown }).ct === 'string';
 }
 
 export function generateSubjectKey(): Buffer {
@@ -60,7 +63,7 @@ export function sealField(value: unknown, key: SubjectKey, field: string, iv: Bu
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
   cipher.setAAD(associatedData(key.subjectId, field));
   const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return { $enc: 'aes-256-gcm', kid: key.keyId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
+  return { enc: 'aes-256-gcm', kid: key.keyId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: ct.toString('base64') };
 }
 
 /** Throws if the ciphertext was tampered with or the key does not match. */
