@@ -1,9 +1,21 @@
+import pg from 'pg';
+import { seedDemoWorkspace } from '../../reference/demo/seed-demo';
 import type { LocalWorkspaceInitializer } from './local-workspace';
 
 /**
- * Fills a new Local workspace with demo data so a first-time user sees a
- * working console. The demo dataset comes with the reference system.
+ * Fills a new Local workspace with the reference system's demo data (~50k
+ * events, snapshots, encrypted customers, read models, one lagging projector),
+ * so a first-time user sees a working console. Idempotent: a seeded or
+ * non-empty workspace is left alone.
  */
-export const seedLocalWorkspace: LocalWorkspaceInitializer = async (_endpoint, report) => {
-  report('Local workspace ready');
+export const seedLocalWorkspace: LocalWorkspaceInitializer = async (endpoint, report) => {
+  const pool = new pg.Pool({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user, max: 1 });
+  pool.on('error', () => undefined);
+  try {
+    await seedDemoWorkspace(pool, {
+      onProgress: ({ phase, done, total }) => report(phase === 'done' ? 'Demo data ready' : `Seeding demo data: ${phase} ${done}/${total}`),
+    });
+  } finally {
+    await pool.end();
+  }
 };

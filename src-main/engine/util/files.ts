@@ -20,6 +20,6 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
     return JSON.parse(await readFile(path, 'utf8')) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`Could not read ${path}: ${(err as Error).message}`);
+    throw new Error(`Could not read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

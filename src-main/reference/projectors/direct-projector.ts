@@ -3,7 +3,6 @@ import { rowToEvent, EVENT_COLUMNS, type EventRow } from '../postgres/rows';
 import { sleep } from '../postgres/outbox-relay';
 import { EVENTS_SOURCE, readPostgresCheckpoint, writePostgresCheckpoint } from './checkpoints';
 import { applyToPostgresView, type PostgresViewSpec } from './postgres-view';
-import type { VersionedRow } from './view-reducer';
 
 export interface DirectProjectorOptions {
   /** Checkpoint name in projection_checkpoints. */

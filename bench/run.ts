@@ -1,0 +1,21 @@
+/**
+ * Runs every benchmark and prints its figures (events/s, ms, MB). Targets are
+ * read from the output, never asserted. Needs the services: eval "$(scripts/services env)".
+ * Usage: bun run bench [--events N]
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
+
+const benches: { name: string; file: string; args: string[] }[] = [
+  { name: 'reference generator → PostgreSQL (COPY)', file: 'bench/reference-generator.ts', args: ['--events', values.events] },
+];
+
+let failed = 0;
+for (const bench of benches) {
+  console.log(`\n== ${bench.name} ==`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', bench.file, ...bench.args], { stdio: 'inherit' });
+  if (run.status !== 0) failed += 1;
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,110 @@
+import { request } from 'node:http';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import { startBrowserHost, type BrowserHost } from '../../../src-main/transport/browser-host';
+
+/** Raw HTTP, so the test controls Host and Origin exactly as an attacker could. */
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function upgrade(port: number, path: string, headers: Record<string, string>): Promise<number | 'open'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => undefined);
+  });
+}
+
+describe('browser mode host security', () => {
+  let engine: Engine;
+  let host: BrowserHost;
+  let origin: string;
+
+  beforeAll(async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chrono-host-'));
+    const rendererDir = join(dataDir, 'renderer');
+    await mkdir(rendererDir);
+    await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Chronoscope</title>');
+    await writeFile(join(dataDir, 'secret.txt'), 'outside the renderer');
+    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined });
+    host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir });
+    origin = `http://127.0.0.1:${host.port}`;
+  });
+  afterAll(async () => {
+    await host.close();
+    await engine.dispose();
+  });
+
+  it('binds to loopback and prints a URL carrying the token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    expect(host.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('serves the app with the token, and sets a strict cookie and CSP', async () => {
+    const res = await get(host.port, `/?token=${host.token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    expect((await get(host.port, '/index.html', { cookie })).status).toBe(200);
+  });
+
+  it('rejects a missing token (401)', async () => {
+    expect((await get(host.port, '/')).status).toBe(401);
+    expect(await upgrade(host.port, '/ws', { origin })).toBe(401);
+  });
+
+  it('rejects a wrong token (401)', async () => {
+    expect((await get(host.port, '/?token=not-the-token')).status).toBe(401);
+    expect((await get(host.port, '/', { cookie: 'chronoscope_token=guess' })).status).toBe(401);
+    expect(await upgrade(host.port, `/ws?token=${host.token.slice(0, -1)}x`, { origin })).toBe(401);
+  });
+
+  it('rejects a foreign Origin even with the right token (403)', async () => {
+    expect((await get(host.port, `/?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
+    expect(await upgrade(host.port, `/ws?token=${host.token}`, { origin: 'http://evil.example' })).toBe(403);
+    expect(await upgrade(host.port, `/ws?token=${host.token}`, { origin: `http://127.0.0.1:${host.port + 1}` })).toBe(403);
+  });
+
+  it('rejects a rebinding Host header (403)', async () => {
+    expect((await get(host.port, `/?token=${host.token}`, { host: `attacker.example:${host.port}` })).status).toBe(403);
+    expect(await upgrade(host.port, `/ws?token=${host.token}`, { host: 'attacker.example', origin: 'http://attacker.example' })).toBe(403);
+  });
+
+  it('does not serve files outside the renderer folder', async () => {
+    const res = await get(host.port, `/..%2Fsecret.txt?token=${host.token}`);
+    expect(res.status).toBe(404);
+    expect(res.body).not.toContain('outside the renderer');
+  });
+
+  it('answers operations over an authorised WebSocket', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { headers: { origin } });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const reply = new Promise<Record<string, unknown>>((resolve) => ws.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+    ws.send(JSON.stringify({ t: 'call', id: 'c1', op: 'connections.add', input: { name: '', settings: { kind: 'postgres' } } }));
+    const answer = await reply;
+    ws.close();
+    expect(answer).toMatchObject({ t: 'result', id: 'c1', ok: false, error: { code: 'invalid_input' } });
+    expect(String((answer.error as { message: string }).message)).toContain('settings.host');
+  });
+});
