@@ -33,8 +33,8 @@ export interface OperationSpec<
   stream?: D;
   /** Destructive operations need a dry run first; its confirmation token authorises the real run. */
   destructive?: boolean;
-  /** What the audit log names as the target, from the validated input. */
-  target?: (input: z.output<I>) => string;
+  /** What the audit log names as the target, from the validated input (and the result, once there is one). */
+  target?: (input: z.output<I>, result?: z.output<R>) => string;
   /** The connection profile the operation acts on, for read-only enforcement. */
   connectionOf?: (input: z.output<I>) => string | undefined;
 }
@@ -69,7 +69,8 @@ export const operations = {
     input: connectionsAddInput,
     result: connectionView,
     effect: 'local',
-    target: (input) => `connection:${input.name}`,
+    // Named by id like update and remove, so one profile's history lines up in the audit log.
+    target: (input, result) => `connection:${result?.id ?? input.name}`,
   }),
   'connections.update': op({
     summary: 'Change a connection profile (name, settings, read-only flag, secret)',
@@ -81,7 +82,7 @@ export const operations = {
   'connections.remove': op({
     summary: 'Delete a connection profile and its stored secret',
     input: connectionsRemoveInput,
-    result: z.object({ removed: z.boolean(), profile: connectionView }),
+    result: z.object({ removed: z.boolean(), profile: connectionView, confirmation: z.string().optional() }),
     effect: 'local',
     destructive: true,
     target: (input) => `connection:${input.id}`,

@@ -64,6 +64,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     try {
       await guard(spec, op, input, dryRun);
       const result = await handler(input as never, context as never);
+      if (spec.target) entry.target = spec.target(input as never, result as never);
       const answer = spec.destructive && dryRun && isObject(result) ? { ...result, confirmation: deps.confirmations.issue(op, input) } : result;
       await deps.audit.append(entry);
       return answer;
