@@ -1,5 +1,18 @@
 import { z } from 'zod';
 import { auditListInput, auditListResult, auditVerifyResult } from './schemas/audit';
+import {
+  feedReadInput,
+  feedReadResult,
+  storeCapabilities,
+  storesConfigureInput,
+  storesDescribeInput,
+  storesDetectInput,
+  storesDetectResult,
+  streamsListInput,
+  streamsListResult,
+  streamsReadInput,
+  streamsReadResult,
+} from './schemas/browse';
 import { empty } from './schemas/common';
 import {
   connectionStatus,
@@ -100,6 +113,24 @@ export const operations = {
     stream: z.array(connectionStatus),
     effect: 'none',
   }),
+
+  'stores.detect': op({
+    summary: 'Propose an event-store schema preset from the tables found, with the evidence',
+    input: storesDetectInput,
+    result: storesDetectResult,
+    effect: 'none',
+  }),
+  'stores.configure': op({
+    summary: 'Confirm which preset maps this connection onto the event-store port',
+    input: storesConfigureInput,
+    result: storeCapabilities,
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
+  }),
+  'stores.describe': op({ summary: 'What the connected store can do (global order, categories, correlation...)', input: storesDescribeInput, result: storeCapabilities, effect: 'none' }),
+  'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
+  'streams.read': op({ summary: 'Events of one stream by version range', input: streamsReadInput, result: streamsReadResult, effect: 'none' }),
+  'feed.read': op({ summary: 'The global feed by position, filtered by type, category and time', input: feedReadInput, result: feedReadResult, effect: 'none' }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

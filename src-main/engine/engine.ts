@@ -10,6 +10,8 @@ import { ProfileStore } from './connections/profile-store';
 import { SecretStore, type SecretCipher } from './connections/secret-store';
 import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspace/local-workspace';
 import { APP_VERSION } from './version';
+import { EventStores, translateStoreError } from './browse/event-stores';
+import { StoreChoices } from './browse/store-choices';
 
 export interface EngineOptions {
   dataDir: string;
@@ -34,6 +36,16 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
+  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  /** Runs a read on the connection's event store, with store errors in contract terms. */
+  const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
+    const store = await eventStores.get(connectionId);
+    try {
+      return await read(store);
+    } catch (err) {
+      throw translateStoreError(err);
+    }
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -50,8 +62,16 @@ export function createEngine(options: EngineOptions) {
     }),
     'connections.list': () => connections.list(),
     'connections.add': (input) => connections.add(input),
-    'connections.update': (input) => connections.update(input),
-    'connections.remove': (input) => connections.remove(input.id, input.dryRun === true),
+    'connections.update': async (input) => {
+      const view = await connections.update(input);
+      await eventStores.forget(input.id);
+      return view;
+    },
+    'connections.remove': async (input) => {
+      const result = await connections.remove(input.id, input.dryRun === true);
+      if (result.removed) await eventStores.forget(input.id);
+      return result;
+    },
     'connections.test': (input, context) => connections.test(input, context.signal),
     'connections.status': async (input, context) => {
       let rounds = 0;
@@ -62,6 +82,13 @@ export function createEngine(options: EngineOptions) {
       }
       return { rounds };
     },
+    'stores.detect': (input) => eventStores.detect(input.connectionId),
+    'stores.configure': async (input) =>
+      (await eventStores.configure(input.connectionId, { preset: input.preset, ...(input.schema ? { schema: input.schema } : {}) })).describe(),
+    'stores.describe': (input) => onStore(input.connectionId, async (store) => store.describe()),
+    'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
+    'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, options)),
+    'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed(options)),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };
@@ -87,7 +114,9 @@ export function createEngine(options: EngineOptions) {
     audit,
     localWorkspace: local,
     user,
+    eventStores,
     async dispose() {
+      await eventStores.closeAll();
       await local.stop();
     },
   };

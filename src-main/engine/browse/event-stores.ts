@@ -1,0 +1,138 @@
+import pg from 'pg';
+import { ChronoError } from '../../../src-shared/errors';
+import type { z } from 'zod';
+import type { storesDetectResult } from '../../../src-shared/schemas/browse';
+import { StoreCapabilityError, StoreInputError, type EventStore } from '../../stores/event-store';
+import { detectPresets } from '../../stores/postgres/detect';
+import { MappingValidationError, presetMapping, type PresetName } from '../../stores/postgres/mapping';
+import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
+import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
+import { postgresConfig } from '../connections/drivers';
+import { explainConnectionError } from '../connections/friendly-errors';
+import { describeTarget } from '../connections/probe';
+import type { StoreChoice, StoreChoices } from './store-choices';
+
+/** The Local workspace holds the reference system's classic table: no question to ask. */
+const LOCAL_CHOICE: StoreChoice = { preset: 'classic' };
+
+/**
+ * Opens the EventStore port for a connection, with the preset the user
+ * confirmed, and keeps it open (one small pool per connection) until the
+ * profile changes.
+ */
+export class EventStores {
+  private readonly open = new Map<string, Promise<EventStore>>();
+  private readonly pools = new Map<string, pg.Pool>();
+
+  constructor(
+    private readonly connections: Connections,
+    private readonly choices: StoreChoices,
+  ) {}
+
+  async get(connectionId: string): Promise<EventStore> {
+    let store = this.open.get(connectionId);
+    if (!store) {
+      store = this.openStore(connectionId);
+      this.open.set(connectionId, store);
+      store.catch(() => this.forget(connectionId));
+    }
+    return store.catch((err: unknown) => {
+      throw translateStoreError(err);
+    });
+  }
+
+  async detect(connectionId: string): Promise<z.output<typeof storesDetectResult>> {
+    const pool = await this.pool(connectionId);
+    const proposals = await detectPresets(pool).catch((err: unknown) => {
+      throw translateStoreError(err);
+    });
+    const confirmed = await this.choiceOf(connectionId);
+    return {
+      ...(confirmed ? { confirmed: confirmed.preset } : {}),
+      candidates: proposals.map((p) => ({
+        preset: p.preset,
+        source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`,
+        confidence: p.confidence,
+        evidence: p.evidence,
+        missing: p.missing,
+      })),
+    };
+  }
+
+  /** Validates the preset against the live schema before remembering it. */
+  async configure(connectionId: string, choice: StoreChoice): Promise<EventStore> {
+    const store = await this.openWith(connectionId, choice).catch((err: unknown) => {
+      throw translateStoreError(err);
+    });
+    await this.choices.set(connectionId, choice);
+    await this.forget(connectionId);
+    this.open.set(connectionId, Promise.resolve(store));
+    return store;
+  }
+
+  /** Drops the open store and pool, e.g. after the profile changed. */
+  async forget(connectionId: string): Promise<void> {
+    this.open.delete(connectionId);
+    const pool = this.pools.get(connectionId);
+    this.pools.delete(connectionId);
+    await pool?.end().catch(() => undefined);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.pools.keys()].map((id) => this.forget(id)));
+  }
+
+  private async choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
+    return (await this.choices.get(connectionId)) ?? (connectionId === LOCAL_WORKSPACE_ID ? LOCAL_CHOICE : undefined);
+  }
+
+  private async openStore(connectionId: string): Promise<EventStore> {
+    const choice = await this.choiceOf(connectionId);
+    if (!choice) {
+      throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', {
+        connectionId,
+        next: 'stores.detect',
+      });
+    }
+    return this.openWith(connectionId, choice);
+  }
+
+  private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
+    if (choice.preset === 'reference-mongo') {
+      throw new ChronoError('unavailable', 'Browsing MongoDB event stores is not available in this version yet.');
+    }
+    const pool = await this.pool(connectionId);
+    return PostgresEventStore.open(pool, presetMapping(choice.preset as PresetName, choice.schema));
+  }
+
+  private async pool(connectionId: string): Promise<pg.Pool> {
+    const existing = this.pools.get(connectionId);
+    if (existing) return existing;
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'postgres') {
+      throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection; event stores are browsed on PostgreSQL connections here.`);
+    }
+    const settings = resolved.settings;
+    const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000 });
+    // A dropped idle connection must not crash the main process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(settings));
+    }
+    this.pools.set(connectionId, pool);
+    return pool;
+  }
+}
+
+/** Store errors become contract errors with the store's own words. */
+export function translateStoreError(err: unknown): unknown {
+  if (err instanceof ChronoError) return err;
+  if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
+  if (err instanceof StoreCapabilityError) return new ChronoError('unavailable', err.message);
+  if (err instanceof MappingValidationError) return new ChronoError('not_found', err.message, { problems: err.problems });
+  return err;
+}

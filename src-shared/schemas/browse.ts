@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { changeFields, profileId } from './common';
+
+const position = z.string().regex(/^\d{1,20}$/, 'position must be a non-negative whole number');
+const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date and time');
+const limit = z.number().int().min(1).max(1000).default(100);
+const streamId = z.string().min(1, 'stream id is required').max(1000);
+
+export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo']);
+export type PresetNameInput = z.output<typeof presetName>;
+
+export const storeCapabilities = z.object({
+  backend: z.enum(['postgres', 'mongo']),
+  preset: z.string(),
+  source: z.string(),
+  hasGlobalPosition: z.boolean(),
+  hasCategory: z.boolean(),
+  hasCorrelation: z.boolean(),
+  hasCausation: z.boolean(),
+  hasEventId: z.boolean(),
+  hasTimestamp: z.boolean(),
+  supportsNotify: z.boolean(),
+  maxPageSize: z.number(),
+});
+
+export const storedEvent = z.object({
+  streamId: z.string(),
+  category: z.string().nullable(),
+  version: z.number(),
+  position: z.string().optional(),
+  eventId: z.string().nullable(),
+  type: z.string(),
+  timestamp: z.string().nullable(),
+  data: z.unknown(),
+  metadata: z.unknown(),
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+});
+export type StoredEvent = z.output<typeof storedEvent>;
+
+export const storesDetectInput = z.strictObject({ connectionId: profileId });
+export const storesDetectResult = z.object({
+  /** The preset confirmed for this connection, if any. */
+  confirmed: presetName.optional(),
+  candidates: z.array(
+    z.object({ preset: z.string(), source: z.string(), confidence: z.number(), evidence: z.array(z.string()), missing: z.array(z.string()) }),
+  ),
+});
+
+export const storesConfigureInput = z.strictObject({
+  connectionId: profileId,
+  preset: presetName,
+  /** Database schema holding the tables (PostgreSQL); the preset's default otherwise. */
+  schema: z.string().trim().min(1).max(63).optional(),
+  ...changeFields,
+});
+
+export const storesDescribeInput = z.strictObject({ connectionId: profileId });
+
+export const streamsListInput = z.strictObject({
+  connectionId: profileId,
+  category: z.string().max(255).optional(),
+  idPrefix: z.string().max(255).optional(),
+  search: z.string().max(255).optional(),
+  after: z.string().max(2000).optional(),
+  limit,
+});
+export const streamsListResult = z.object({
+  streams: z.array(
+    z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number(), lastVersion: z.number(), lastActivity: z.string().nullable() }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+export const streamsReadInput = z.strictObject({
+  connectionId: profileId,
+  streamId,
+  fromVersion: z.number().int().min(0).optional(),
+  toVersion: z.number().int().min(0).optional(),
+  direction: z.enum(['forward', 'backward']).default('forward'),
+  limit,
+});
+export const streamsReadResult = z.object({
+  events: z.array(storedEvent),
+  next: z
+    .object({ fromVersion: z.number().optional(), toVersion: z.number().optional(), direction: z.enum(['forward', 'backward']).optional(), limit: z.number().optional() })
+    .nullable(),
+});
+
+export const feedReadInput = z.strictObject({
+  connectionId: profileId,
+  afterPosition: position.optional(),
+  eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
+  category: z.string().max(255).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  limit,
+});
+export const feedReadResult = z.object({ events: z.array(storedEvent), nextAfterPosition: z.string().nullable() });
