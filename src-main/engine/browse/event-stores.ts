@@ -65,7 +65,7 @@ export class EventStores {
       throw translateStoreError(err);
     });
     await this.choices.set(connectionId, choice);
-    await this.forget(connectionId);
+    // Same pool, new mapping: later reads use the confirmed preset.
     this.open.set(connectionId, Promise.resolve(store));
     return store;
   }

@@ -1,0 +1,116 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
+import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
+import { testServices } from '../env';
+
+/** The browse operations end to end through the dispatcher, on a real PostgreSQL database of its own. */
+describe('browsing an event store through the engine', () => {
+  const database = `browse_${randomBytes(4).toString('hex')}`;
+  let admin: pg.Client;
+  let engine: Engine;
+  let connectionId: string;
+
+  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
+    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: testServices.postgresUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(testServices.postgresUrl);
+    url.pathname = `/${database}`;
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query(CLASSIC_EVENTS_DDL);
+    const events: [string, string, string, number][] = [
+      ['account-1', 'Account', 'AccountOpened', 1],
+      ['account-1', 'Account', 'MoneyDeposited', 2],
+      ['product-1', 'Product', 'ProductCreated', 1],
+      ['account-1', 'Account', 'MoneyDeposited', 3],
+      ['product-1', 'Product', 'PriceChanged', 2],
+    ];
+    for (const [aggregate, type, eventType, version] of events) {
+      await db.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [randomUUID(), aggregate, type, eventType, version, { version }, { correlationId: 'c-1', userId: 'u-7' }],
+      );
+    }
+    await db.end();
+
+    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-browse-')), mode: 'browser', log: () => undefined, env: {} });
+    const view = await call('connections.add', {
+      name: 'Browse test',
+      settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
+      secret: decodeURIComponent(url.password),
+    });
+    connectionId = view.id;
+  });
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('asks for a confirmed preset before reading', async () => {
+    await expect(call('streams.list', { connectionId })).rejects.toMatchObject({ code: 'not_found', details: { next: 'stores.detect' } });
+  });
+
+  it('detects the classic schema with evidence, and remembers the confirmed preset', async () => {
+    const detected = await call('stores.detect', { connectionId });
+    expect(detected.confirmed).toBeUndefined();
+    expect(detected.candidates[0]).toMatchObject({ preset: 'classic', source: 'public.events' });
+    expect(detected.candidates[0]!.evidence.length).toBeGreaterThan(0);
+    const capabilities = await call('stores.configure', { connectionId, preset: 'classic', reason: 'support ticket 12' });
+    expect(capabilities).toMatchObject({ backend: 'postgres', preset: 'classic', hasGlobalPosition: true });
+    expect((await call('stores.detect', { connectionId })).confirmed).toBe('classic');
+    expect((await call('audit.list', { operation: 'stores.configure' })).records[0]).toMatchObject({ reason: 'support ticket 12', outcome: 'ok' });
+  });
+
+  it('refuses a preset whose tables are not there, naming what is missing', async () => {
+    await expect(call('stores.configure', { connectionId, preset: 'marten' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('mt_events'),
+    });
+    expect((await call('stores.describe', { connectionId })).preset).toBe('classic');
+  });
+
+  it('lists streams in keyset pages', async () => {
+    const first = await call('streams.list', { connectionId, limit: 1 });
+    expect(first.streams).toHaveLength(1);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await call('streams.list', { connectionId, limit: 1, after: first.nextCursor! });
+    const all = [...first.streams, ...second.streams];
+    expect(all.map((s) => s.streamId).sort()).toEqual(['account-1', 'product-1']);
+    expect(all.find((s) => s.streamId === 'account-1')).toMatchObject({ eventCount: 3, lastVersion: 3, category: 'Account' });
+    expect((await call('streams.list', { connectionId, category: 'Product' })).streams.map((s) => s.streamId)).toEqual(['product-1']);
+  });
+
+  it('reads a stream forward and backward', async () => {
+    const forward = await call('streams.read', { connectionId, streamId: 'account-1', limit: 2 });
+    expect(forward.events.map((e) => e.version)).toEqual([1, 2]);
+    expect(forward.events[0]).toMatchObject({ type: 'AccountOpened', data: { version: 1 }, correlationId: 'c-1' });
+    const backward = await call('streams.read', { connectionId, streamId: 'account-1', direction: 'backward', limit: 1 });
+    expect(backward.events.map((e) => e.version)).toEqual([3]);
+  });
+
+  it('reads the global feed filtered by type, after a position', async () => {
+    const deposits = await call('feed.read', { connectionId, eventTypes: ['MoneyDeposited'] });
+    expect(deposits.events.map((e) => e.type)).toEqual(['MoneyDeposited', 'MoneyDeposited']);
+    const positions = deposits.events.map((e) => BigInt(e.position!));
+    expect(positions[0]! < positions[1]!).toBe(true);
+    const after = await call('feed.read', { connectionId, afterPosition: String(positions[0]), eventTypes: ['MoneyDeposited'] });
+    expect(after.events.map((e) => e.position)).toEqual([String(positions[1])]);
+  });
+
+  it('rejects bad input with the field named', async () => {
+    await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
+    await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });
+  });
+});
