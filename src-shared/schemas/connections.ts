@@ -92,6 +92,8 @@ export const connectionsRemoveInput = z.strictObject({ id: profileId, ...changeF
 
 export const connectionsTestInput = z.union([
   z.strictObject({ id: profileId }),
+  /** Edited settings of a saved profile, tested with its stored secret unless one is typed. */
+  z.strictObject({ id: profileId, settings: connectionSettings, secret }),
   z.strictObject({ settings: connectionSettings, secret }),
 ]);
 

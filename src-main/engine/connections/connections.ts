@@ -109,7 +109,10 @@ export class Connections {
   async test(input: z.output<typeof connectionsTestInput>, signal?: AbortSignal): Promise<ConnectionTestResult> {
     if ('id' in input) {
       const resolved = await this.resolve(input.id);
-      return probeConnection(resolved.settings, resolved.secret, signal);
+      if (!('settings' in input)) return probeConnection(resolved.settings, resolved.secret, signal);
+      this.refuseBuiltin(input.id, 'tested with other settings');
+      const edited = separateSecret(input.settings, input.secret);
+      return probeConnection(edited.settings, edited.secret ?? resolved.secret, signal);
     }
     const { settings, secret } = separateSecret(input.settings, input.secret);
     return probeConnection(settings, secret, signal);

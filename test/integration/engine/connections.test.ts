@@ -90,6 +90,9 @@ describe('connections through the engine, against real services', () => {
       expect(listed).not.toMatch(/"(secret|password)"/);
       await call('connections.remove', { id: marked.id, dryRun: true });
       expect((await call('connections.test', { id: view.id })).ok).toBe(true);
+      // Edited settings are tested with the stored password, before they are saved.
+      expect((await call('connections.test', { id: view.id, settings: postgresSettings({ connectTimeoutMs: 3000 }) })).ok).toBe(true);
+      expect((await call('connections.test', { id: view.id, settings: postgresSettings(), secret: 'typed-but-wrong' })).error?.code).toBe('auth_failed');
 
       // Browser mode writes no secret: after a restart the profile asks for it again.
       const restarted = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {} });

@@ -187,15 +187,13 @@ function FormFeedback({ testNote, testResult, problems, error }: FormFeedbackPro
 }
 
 /**
- * Unchanged settings of a saved profile are tested by id, so the stored password is used.
- * The contract cannot test changed settings with the stored password, so say so.
+ * A saved profile is tested by id, so its stored password is used unless one is typed here;
+ * edited settings go along with the id.
  */
 function testInputOf(draft: ConnectionDraft, settings: ConnectionSettings, saved: ConnectionView | undefined): { input: InputOf<'connections.test'>; note?: string } {
   if (saved && !draft.secret && !draft.clearSecret) {
     if (sameSettings(settings, saved.settings)) return { input: { id: saved.id } };
-    if (saved.secretStorage !== 'none') {
-      return { input: { settings }, note: 'Tested without the stored password: changed settings can only be tested with a password typed here.' };
-    }
+    if (saved.secretStorage !== 'none') return { input: { id: saved.id, settings } };
   }
   return { input: { settings, ...(draft.secret && !draft.clearSecret ? { secret: draft.secret } : {}) } };
 }
