@@ -1,0 +1,83 @@
+/**
+ * Time to the first page of the browse reads, through the EventStore port, on a
+ * store filled by the reference generator; and memory while paging the feed.
+ *   node --import tsx bench/browse-first-page.ts [--events 10000000] [--runs 25] [--page-through 500000]
+ * The dataset is kept in database bench_browse_<events> on CHRONO_TEST_PG_URL's
+ * server and reused by later runs (generation is the slow part).
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { generateEvents } from '../src-main/reference/generator/generate';
+import { formatProgress } from '../src-main/reference/generator/progress';
+import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
+import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
+import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '25' }, 'page-through': { type: 'string', default: '300000' } } });
+const events = Number(values.events);
+const runs = Number(values.runs);
+const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const database = `bench_browse_${events}`;
+
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+if (!exists) await admin.query(`CREATE DATABASE ${database}`);
+await admin.end();
+const url = new URL(baseUrl);
+url.pathname = `/${database}`;
+const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+
+const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'events'`);
+const filled = rows[0]?.n === '1' && Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]?.n) >= events;
+if (!filled) {
+  await pool.query('DROP TABLE IF EXISTS events CASCADE');
+  await ensureReferenceSchema(pool);
+  console.log(`generating ${events.toLocaleString('en-US')} events into ${database} (kept for later runs)`);
+  await writeToPostgres(pool, generateEvents({ events, seed: 7 }), { total: events, onProgress: (p) => process.stderr.write(`\r${formatProgress(p)}`) });
+  process.stderr.write('\n');
+  await pool.query('ANALYZE events');
+}
+
+const store = await PostgresEventStore.open(pool, presetMapping('classic'));
+const longest = (await pool.query<{ aggregate_id: string; n: string }>('SELECT aggregate_id, max(event_version) AS n FROM events GROUP BY aggregate_id ORDER BY 2 DESC LIMIT 1')).rows[0]!;
+const someType = (await pool.query<{ event_type: string }>(`SELECT event_type FROM events WHERE event_type = 'PriceChanged' LIMIT 1`)).rows[0]?.event_type ?? 'ProductCreated';
+
+async function median(name: string, read: () => Promise<unknown>): Promise<void> {
+  await read(); // warm the plan cache and the buffer pool once
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await read();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+  console.log(`  ${name.padEnd(44)} median ${p(0.5).padStart(7)} ms   p95 ${p(0.95).padStart(7)} ms`);
+}
+
+console.log(`first page (100 rows), ${runs} runs each, ${events.toLocaleString('en-US')} events; longest stream ${longest.aggregate_id} (${Number(longest.n).toLocaleString('en-US')} events)`);
+await median('stream list', () => store.listStreams({ limit: 100 }));
+await median('stream list, id prefix filter', () => store.listStreams({ idPrefix: 'account-', limit: 100 }));
+await median('longest stream, first page', () => store.readStream(longest.aggregate_id, { limit: 100 }));
+await median('longest stream, last page', () => store.readStream(longest.aggregate_id, { direction: 'backward', limit: 100 }));
+await median('global feed', () => store.readFeed({ limit: 100 }));
+await median(`global feed filtered by type (${someType})`, () => store.readFeed({ eventTypes: [someType], limit: 100 }));
+
+const pageThrough = Number(values['page-through']);
+let after: string | undefined;
+let seen = 0;
+const rss: number[] = [];
+const started = performance.now();
+while (seen < pageThrough) {
+  const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
+  seen += page.events.length;
+  if (seen % 50_000 < 1000) rss.push(process.memoryUsage().rss / 1048576);
+  if (!page.nextAfterPosition) break;
+  after = page.nextAfterPosition;
+}
+const seconds = (performance.now() - started) / 1000;
+console.log(`paging the feed: ${seen.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(seen / seconds).toLocaleString('en-US')} events/s); RSS MB along the way: ${rss.map((m) => m.toFixed(0)).join(', ')}`);
+await store.close();
+await pool.end();
