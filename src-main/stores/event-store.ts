@@ -1,0 +1,213 @@
+/**
+ * The `EventStore` port: a read-only view of an existing event store, whatever its
+ * schema. Adapters (postgres/, mongo/) map a concrete schema onto it.
+ *
+ * Conventions:
+ * - every list is a keyset page: the caller passes back the cursor / position it
+ *   was given, never an offset;
+ * - global positions are decimal strings (64-bit safe);
+ * - `limit` is clamped to [1, MAX_PAGE_SIZE].
+ */
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** Clamps a requested page size into [1, MAX_PAGE_SIZE]. */
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(limit)));
+}
+
+export interface StoreCapabilities {
+  /** 'postgres' or 'mongo'. */
+  backend: 'postgres' | 'mongo';
+  /** Preset name ('classic', 'marten', ...) or 'custom'. */
+  preset: string;
+  /** Human-readable location, e.g. `"public"."mt_events"`. */
+  source: string;
+  /** A store-wide order exists: `readFeed` and `headPosition` work. */
+  hasGlobalPosition: boolean;
+  /** Events carry a stream type / category. */
+  hasCategory: boolean;
+  hasCorrelation: boolean;
+  hasCausation: boolean;
+  hasEventId: boolean;
+  hasTimestamp: boolean;
+  /** The backend can push notifications (LISTEN/NOTIFY, change streams); otherwise tail by polling. */
+  supportsNotify: boolean;
+  /** Largest page a single call returns. */
+  maxPageSize: number;
+}
+
+/** Event payloads that are not JSON are shown as text (valid UTF-8) or hex. */
+export type EventPayload = unknown;
+
+export interface StoredEventView {
+  streamId: string;
+  /** Stream type / category, when the store has one. */
+  category: string | null;
+  /** Position within the stream. */
+  version: number;
+  /** Global position (decimal string), when the store has a global order. */
+  position?: string;
+  eventId: string | null;
+  type: string;
+  /** ISO-8601 instant (or the store's own string when it keeps text). */
+  timestamp: string | null;
+  /** Parsed JSON, or `{ text }` / `{ hex }` for payloads that are not JSON. */
+  data: EventPayload;
+  metadata: EventPayload;
+  correlationId?: string;
+  causationId?: string;
+}
+
+export interface ListStreamsOptions {
+  /** Exact stream type / category. */
+  category?: string;
+  /** Stream ids starting with this prefix. */
+  idPrefix?: string;
+  /** Stream ids containing this text (case-insensitive). */
+  search?: string;
+  /** Cursor from a previous page's `nextCursor`. */
+  after?: string;
+  limit?: number;
+}
+
+export interface StreamSummary {
+  streamId: string;
+  category: string | null;
+  eventCount: number;
+  lastVersion: number;
+  /** ISO-8601 timestamp of the stream's latest event (null when the store has no timestamps). */
+  lastActivity: string | null;
+}
+
+export interface StreamPage {
+  streams: StreamSummary[];
+  /** Pass as `after` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive lower bound. */
+  fromVersion?: number;
+  /** Inclusive upper bound. */
+  toVersion?: number;
+  direction?: 'forward' | 'backward';
+  limit?: number;
+}
+
+export interface ReadStreamPage {
+  events: StoredEventView[];
+  /** The options that read the next page; null when there is none. */
+  next: ReadStreamOptions | null;
+}
+
+export interface ReadFeedOptions {
+  /** Exclusive lower bound (decimal string). */
+  afterPosition?: string;
+  eventTypes?: string[];
+  category?: string;
+  /** Inclusive lower bound on the timestamp (ISO-8601). */
+  from?: string;
+  /** Exclusive upper bound on the timestamp (ISO-8601). */
+  to?: string;
+  limit?: number;
+}
+
+export interface FeedPage {
+  events: StoredEventView[];
+  /** Pass as `afterPosition` to get the next page; null when this page was the last one. */
+  nextAfterPosition: string | null;
+}
+
+export interface EventStore {
+  describe(): StoreCapabilities;
+  listStreams(options?: ListStreamsOptions): Promise<StreamPage>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamPage>;
+  readFeed(options?: ReadFeedOptions): Promise<FeedPage>;
+  /** Highest global position stored, or null when the store is empty. */
+  headPosition(): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export class StoreCapabilityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreCapabilityError';
+  }
+}
+
+export class StoreInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreInputError';
+  }
+}
+
+const POSITION = /^\d{1,20}$/;
+
+/** Validates a position string: non-negative decimal, at most 64-bit. */
+export function checkPosition(position: string, what = 'position'): string {
+  if (!POSITION.test(position) || BigInt(position) > 9223372036854775807n) throw new StoreInputError(`${what} must be a non-negative 64-bit decimal string, got ${JSON.stringify(position)}`);
+  return position;
+}
+
+/** Stream-list cursors are opaque: base64url of the last stream id of the page. */
+export function encodeStreamCursor(streamId: string): string {
+  return Buffer.from(streamId, 'utf8').toString('base64url');
+}
+
+export function decodeStreamCursor(cursor: string): string {
+  if (!/^[A-Za-z0-9_-]*$/.test(cursor)) throw new StoreInputError('invalid stream cursor');
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+/** Normalizes an ISO-8601 input into a Date, with a clear error. */
+export function parseInstant(value: string, what: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new StoreInputError(`${what} is not a valid ISO-8601 instant: ${JSON.stringify(value)}`);
+  return date;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes a raw payload: JSON when it parses, otherwise `{ text }` for valid
+ * UTF-8 and `{ hex }` for anything else.
+ */
+export function decodePayload(raw: unknown): EventPayload {
+  if (raw === null || raw === undefined) return null;
+  if (Buffer.isBuffer(raw) || raw instanceof Uint8Array) {
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      return { hex: Buffer.from(raw).toString('hex') };
+    }
+    return parseJsonOrText(text);
+  }
+  if (typeof raw === 'string') return parseJsonOrText(raw);
+  return raw;
+}
+
+function parseJsonOrText(text: string): EventPayload {
+  const trimmed = text.trim();
+  if (trimmed.length > 0) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      // not JSON
+    }
+  }
+  return { text };
+}
+
+/** Reads a string field of a metadata object, if present. */
+export function metadataString(metadata: unknown, key: string | undefined): string | undefined {
+  if (!key || typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return undefined;
+  const value = (metadata as Record<string, unknown>)[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return undefined;
+}

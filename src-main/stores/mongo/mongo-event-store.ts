@@ -1,0 +1,303 @@
+import { Binary, type Db, type Document, type Filter, type MongoClient } from 'mongodb';
+import {
+  MAX_PAGE_SIZE,
+  StoreCapabilityError,
+  StoreInputError,
+  checkPosition,
+  clampLimit,
+  decodePayload,
+  decodeStreamCursor,
+  encodeStreamCursor,
+  metadataString,
+  parseInstant,
+  type EventStore,
+  type FeedPage,
+  type ListStreamsOptions,
+  type ReadFeedOptions,
+  type ReadStreamOptions,
+  type ReadStreamPage,
+  type StoreCapabilities,
+  type StoredEventView,
+  type StreamPage,
+} from '../event-store';
+
+/**
+ * Field names of a one-document-per-event collection. The default is the
+ * reference system's `events` collection (src-main/reference/mongo/event-store.ts).
+ */
+export interface MongoEventMapping {
+  preset: 'reference' | 'custom';
+  collection: string;
+  fields: {
+    eventId: string;
+    streamId: string;
+    streamType?: string;
+    version: string;
+    position?: string;
+    type: string;
+    timestamp?: string;
+    data: string;
+    metadata?: string;
+  };
+  /** Keys of the metadata object holding correlation / causation ids. */
+  metadataKeys?: { correlationId?: string; causationId?: string };
+}
+
+export const REFERENCE_MONGO_MAPPING: MongoEventMapping = {
+  preset: 'reference',
+  collection: 'events',
+  fields: {
+    eventId: '_id',
+    streamId: 'aggregateId',
+    streamType: 'aggregateType',
+    version: 'version',
+    position: 'position',
+    type: 'type',
+    timestamp: 'timestamp',
+    data: 'data',
+    metadata: 'metadata',
+  },
+  metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
+};
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function toIso(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+/** BSON binary payloads become bytes, which decodePayload shows as JSON, text or hex. */
+function raw(value: unknown): unknown {
+  if (value instanceof Binary) return Buffer.from(value.buffer);
+  return value ?? null;
+}
+
+/** Maps with at most `concurrency` calls in flight, keeping order. */
+async function mapBounded<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return out;
+}
+
+function get(doc: Document, path: string | undefined): unknown {
+  if (!path) return undefined;
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** Positions are stored as numbers: a position past 2^53 cannot be compared exactly. */
+function positionNumber(position: string): number {
+  checkPosition(position, 'afterPosition');
+  const n = Number(position);
+  if (!Number.isSafeInteger(n)) throw new StoreInputError(`position ${position} is beyond what this MongoDB store can compare exactly (2^53)`);
+  return n;
+}
+
+/**
+ * The EventStore port over a MongoDB / FerretDB collection with one document per
+ * event. Uses only find/sort/limit and a $match/$group/$sort/$limit aggregation,
+ * which FerretDB 1.x supports; no transactions, no change streams (tail by polling).
+ */
+export class MongoEventStore implements EventStore {
+  constructor(
+    private readonly db: Db,
+    readonly mapping: MongoEventMapping = REFERENCE_MONGO_MAPPING,
+    private readonly ownedClient?: MongoClient,
+  ) {}
+
+  private get collection() {
+    return this.db.collection(this.mapping.collection);
+  }
+
+  describe(): StoreCapabilities {
+    const f = this.mapping.fields;
+    return {
+      backend: 'mongo',
+      preset: this.mapping.preset,
+      source: `${this.db.databaseName}.${this.mapping.collection}`,
+      hasGlobalPosition: f.position !== undefined,
+      hasCategory: f.streamType !== undefined,
+      hasCorrelation: this.mapping.metadataKeys?.correlationId !== undefined,
+      hasCausation: this.mapping.metadataKeys?.causationId !== undefined,
+      hasEventId: true,
+      hasTimestamp: f.timestamp !== undefined,
+      supportsNotify: false,
+      maxPageSize: MAX_PAGE_SIZE,
+    };
+  }
+
+  private toEvent(doc: Document): StoredEventView {
+    const f = this.mapping.fields;
+    const metadata = decodePayload(raw(get(doc, f.metadata)));
+    const event: StoredEventView = {
+      streamId: String(get(doc, f.streamId)),
+      category: f.streamType ? ((get(doc, f.streamType) as string | undefined) ?? null) : null,
+      version: Number(get(doc, f.version)),
+      eventId: get(doc, f.eventId) === undefined ? null : String(get(doc, f.eventId)),
+      type: String(get(doc, f.type)),
+      timestamp: toIso(get(doc, f.timestamp)),
+      data: decodePayload(raw(get(doc, f.data))),
+      metadata,
+    };
+    const position = get(doc, f.position);
+    if (position !== undefined && position !== null) event.position = String(position);
+    const correlationId = metadataString(metadata, this.mapping.metadataKeys?.correlationId);
+    const causationId = metadataString(metadata, this.mapping.metadataKeys?.causationId);
+    if (correlationId !== undefined) event.correlationId = correlationId;
+    if (causationId !== undefined) event.causationId = causationId;
+    return event;
+  }
+
+  async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
+    const f = this.mapping.fields;
+    const limit = clampLimit(options.limit);
+    const conditions: Document[] = [];
+    if (options.after !== undefined) conditions.push({ [f.streamId]: { $gt: decodeStreamCursor(options.after) } });
+    if (options.category !== undefined) {
+      if (!f.streamType) throw new StoreCapabilityError('this store has no stream type to filter on');
+      conditions.push({ [f.streamType]: options.category });
+    }
+    if (options.idPrefix) conditions.push({ [f.streamId]: { $regex: `^${escapeRegex(options.idPrefix)}` } });
+    if (options.search) conditions.push({ [f.streamId]: { $regex: escapeRegex(options.search), $options: 'i' } });
+    const match = conditions.length === 0 ? {} : conditions.length === 1 ? conditions[0]! : { $and: conditions };
+    // FerretDB 1.x implements only $count/$sum in $group: count per stream there, then
+    // fetch each listed stream's latest event through the (streamId, version) index.
+    const rows = await this.collection
+      .aggregate([{ $match: match }, { $group: { _id: `$${f.streamId}`, eventCount: { $sum: 1 } } }, { $sort: { _id: 1 } }, { $limit: limit + 1 }])
+      .toArray();
+    const page = rows.slice(0, limit);
+    const latest = await mapBounded(page, 16, async (r) => {
+      const [doc] = await this.collection
+        .find({ [f.streamId]: r._id })
+        .sort({ [f.version]: -1 })
+        .limit(1)
+        .toArray();
+      return doc;
+    });
+    const streams = page.map((r, i) => {
+      const doc = latest[i];
+      return {
+        streamId: String(r._id),
+        category: doc && f.streamType ? ((get(doc, f.streamType) as string | undefined) ?? null) : null,
+        eventCount: Number(r.eventCount),
+        lastVersion: doc ? Number(get(doc, f.version)) : 0,
+        lastActivity: doc ? toIso(get(doc, f.timestamp)) : null,
+      };
+    });
+    const last = streams[streams.length - 1];
+    return { streams, nextCursor: rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamPage> {
+    const f = this.mapping.fields;
+    const limit = clampLimit(options.limit);
+    const direction = options.direction ?? 'forward';
+    const range: Document = {};
+    if (options.fromVersion !== undefined) range.$gte = Math.floor(options.fromVersion);
+    if (options.toVersion !== undefined) range.$lte = Math.floor(options.toVersion);
+    const filter: Filter<Document> = { [f.streamId]: streamId };
+    if (Object.keys(range).length > 0) filter[f.version] = range;
+    const docs = await this.collection
+      .find(filter)
+      .sort({ [f.version]: direction === 'forward' ? 1 : -1 })
+      .limit(limit + 1)
+      .toArray();
+    const events = docs.slice(0, limit).map((d) => this.toEvent(d));
+    const last = events[events.length - 1];
+    let next: ReadStreamOptions | null = null;
+    if (docs.length > limit && last) {
+      next = direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 };
+    }
+    return { events, next };
+  }
+
+  async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {
+    const f = this.mapping.fields;
+    if (!f.position) throw new StoreCapabilityError(`${this.mapping.collection} has no global position field: there is no global feed`);
+    const limit = clampLimit(options.limit);
+    const conditions: Document[] = [];
+    if (options.afterPosition !== undefined) conditions.push({ [f.position]: { $gt: positionNumber(options.afterPosition) } });
+    else conditions.push({ [f.position]: { $exists: true } });
+    if (options.eventTypes && options.eventTypes.length > 0) conditions.push({ [f.type]: { $in: options.eventTypes } });
+    if (options.category !== undefined) {
+      if (!f.streamType) throw new StoreCapabilityError('this store has no stream type to filter on');
+      conditions.push({ [f.streamType]: options.category });
+    }
+    if (options.from !== undefined || options.to !== undefined) {
+      if (!f.timestamp) throw new StoreCapabilityError('this store has no timestamp to filter on');
+      const range: Document = {};
+      if (options.from !== undefined) range.$gte = parseInstant(options.from, 'from');
+      if (options.to !== undefined) range.$lt = parseInstant(options.to, 'to');
+      conditions.push({ [f.timestamp]: range });
+    }
+    const filter = conditions.length === 1 ? conditions[0]! : { $and: conditions };
+    const docs = await this.collection
+      .find(filter)
+      .sort({ [f.position]: 1 })
+      .limit(limit + 1)
+      .toArray();
+    const events = docs.slice(0, limit).map((d) => this.toEvent(d));
+    const last = events[events.length - 1];
+    return { events, nextAfterPosition: docs.length > limit && last?.position !== undefined ? last.position : null };
+  }
+
+  async headPosition(): Promise<string | null> {
+    const f = this.mapping.fields;
+    if (!f.position) throw new StoreCapabilityError(`${this.mapping.collection} has no global position field`);
+    const [doc] = await this.collection
+      .find({ [f.position]: { $exists: true } }, { projection: { [f.position]: 1 } })
+      .sort({ [f.position]: -1 })
+      .limit(1)
+      .toArray();
+    const value = doc ? get(doc, f.position) : undefined;
+    return value === undefined || value === null ? null : String(value);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownedClient) await this.ownedClient.close();
+  }
+}
+
+export interface MongoPresetProposal {
+  mapping: MongoEventMapping;
+  confidence: number;
+  evidence: string[];
+  missing: string[];
+}
+
+/**
+ * Proposes the reference mapping when the database has an `events` collection
+ * whose documents carry its fields (checked on one sampled document).
+ */
+export async function detectMongoPresets(db: Db): Promise<MongoPresetProposal[]> {
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  const mapping = REFERENCE_MONGO_MAPPING;
+  if (!names.includes(mapping.collection)) return [];
+  const sample = await db.collection(mapping.collection).find({}).limit(1).toArray();
+  const doc = sample[0];
+  const evidence = [`collection ${db.databaseName}.${mapping.collection} exists`];
+  const missing: string[] = [];
+  if (!doc) return [{ mapping, confidence: 0.3, evidence: [...evidence, 'collection is empty: fields not confirmed'], missing }];
+  const fields = Object.values(mapping.fields).filter((v): v is string => typeof v === 'string');
+  const found = fields.filter((name) => get(doc, name) !== undefined);
+  for (const name of fields) if (!found.includes(name)) missing.push(`field ${name}`);
+  evidence.push(`sampled document has fields ${found.join(', ')}`);
+  for (const companion of ['counters', 'snapshots', 'checkpoints']) if (names.includes(companion)) evidence.push(`companion collection ${companion} present`);
+  const confidence = Math.round((found.length / fields.length) * 100) / 100;
+  return confidence >= 0.5 ? [{ mapping, confidence, evidence, missing }] : [];
+}

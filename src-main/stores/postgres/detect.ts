@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import { PRESET_NAMES, axonJdbcMapping, presetMapping, type PostgresEventMapping, type PresetName } from './mapping';
+
+export interface PresetProposal {
+  preset: PresetName;
+  /** The preset's mapping, with the schema where its table was found. */
+  mapping: PostgresEventMapping;
+  /** 0..1: share of the preset's columns and companion tables found. */
+  confidence: number;
+  /** Every mapped column exists: the mapping opens as is (otherwise it is a starting point for a custom mapping). */
+  usable: boolean;
+  /** What was found, for the operator to judge. */
+  evidence: string[];
+  /** What the preset expects but was not found. */
+  missing: string[];
+}
+
+/** Tables that, when present next to the events table, confirm a preset. */
+const COMPANIONS: Record<PresetName, string[]> = {
+  classic: [],
+  marten: ['mt_streams', 'mt_event_progression'],
+  'message-db': [],
+  emmett: ['emt_streams', 'emt_processors'],
+  eventuous: ['streams', 'checkpoints', 'snapshots'],
+  axon: ['snapshot_event_entry', 'token_entry'],
+};
+
+/** Columns that tell apart presets sharing a table name (Message DB and Eventuous both have `messages`). */
+const SIGNATURE: Record<PresetName, string[]> = {
+  classic: ['aggregate_id', 'aggregate_type', 'event_version', 'event_data'],
+  marten: ['seq_id', 'mt_dotnet_type', 'tenant_id', 'is_archived'],
+  'message-db': ['global_position', 'stream_name', 'position', 'time'],
+  emmett: ['global_position', 'message_kind', 'transaction_id', 'partition'],
+  eventuous: ['global_position', 'json_data', 'stream_position', 'message_type'],
+  axon: ['global_index', 'aggregate_identifier', 'sequence_number', 'payload_type'],
+};
+
+/** Candidate mappings of a preset in one schema (Axon: JPA and JDBC naming). */
+function candidates(preset: PresetName, schemaName: string): PostgresEventMapping[] {
+  const base = presetMapping(preset, schemaName);
+  return preset === 'axon' ? [base, axonJdbcMapping(schemaName)] : [base];
+}
+
+/** Signature columns of a candidate: the preset's, or (other naming) just its mapped columns. */
+function signature(mapping: PostgresEventMapping): string[] {
+  const preset = mapping.preset as PresetName;
+  return presetMapping(preset).table === mapping.table ? SIGNATURE[preset] : [];
+}
+
+type SchemaMap = Map<string, Map<string, Set<string>>>; // schema -> table -> columns
+
+async function readSchema(pool: pg.Pool | pg.PoolClient): Promise<SchemaMap> {
+  const result = await pool.query<{ table_schema: string; table_name: string; column_name: string }>(
+    `SELECT table_schema, table_name, column_name FROM information_schema.columns
+     WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\\_%'`,
+  );
+  const map: SchemaMap = new Map();
+  for (const r of result.rows) {
+    let tables = map.get(r.table_schema);
+    if (!tables) map.set(r.table_schema, (tables = new Map()));
+    let cols = tables.get(r.table_name);
+    if (!cols) tables.set(r.table_name, (cols = new Set()));
+    cols.add(r.column_name);
+  }
+  return map;
+}
+
+function mappedColumns(mapping: PostgresEventMapping): string[] {
+  const cols = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
+  for (const w of mapping.where ?? []) cols.add(w.column);
+  for (const [ev] of mapping.streamTable?.on ?? []) cols.add(ev);
+  for (const s of signature(mapping)) cols.add(s);
+  return [...cols];
+}
+
+/**
+ * Proposes presets for the database behind `pool`, best first. A proposal needs
+ * the preset's events table and at least half its columns; confidence weighs the
+ * columns (80%) and the companion tables (20%). Usable proposals come first.
+ */
+export async function detectPresets(pool: pg.Pool | pg.PoolClient): Promise<PresetProposal[]> {
+  const schema = await readSchema(pool);
+  const proposals: PresetProposal[] = [];
+  for (const preset of PRESET_NAMES) {
+    for (const [schemaName, tables] of schema) {
+      for (const candidate of candidates(preset, schemaName)) {
+        const proposal = propose(preset, schemaName, tables, candidate);
+        if (proposal) proposals.push(proposal);
+      }
+    }
+  }
+  proposals.sort((a, b) => Number(b.usable) - Number(a.usable) || b.confidence - a.confidence || a.preset.localeCompare(b.preset));
+  return proposals;
+}
+
+function propose(preset: PresetName, schemaName: string, tables: Map<string, Set<string>>, candidate: PostgresEventMapping): PresetProposal | null {
+  let mapping = candidate;
+  const columns = tables.get(mapping.table);
+  if (!columns) return null;
+  const evidence: string[] = [];
+  const missing: string[] = [];
+  const wanted = mappedColumns(mapping);
+  const found = wanted.filter((c) => columns.has(c));
+  let optionalMissing: string[] = [];
+  // The classic table often has no global order column: still the classic preset, without a feed.
+  if (preset === 'classic' && mapping.columns.position && !columns.has(mapping.columns.position)) {
+    optionalMissing = [mapping.columns.position];
+    const { position: _dropped, ...rest } = mapping.columns;
+    mapping = { ...mapping, columns: rest };
+  }
+  const required = wanted.filter((c) => !optionalMissing.includes(c));
+  const ratio = required.length === 0 ? 0 : found.length / required.length;
+  if (ratio < 0.5) return null;
+  evidence.push(`table ${schemaName}.${mapping.table} has columns ${found.join(', ')}`);
+  for (const c of wanted) if (!columns.has(c)) missing.push(`column ${schemaName}.${mapping.table}.${c}`);
+  if (optionalMissing.length) evidence.push(`no global position column (${optionalMissing.join(', ')}): stream browsing only, no global feed`);
+  const companions = mapping.table === 'domainevententry' ? ['snapshotevententry', 'tokenentry'] : COMPANIONS[preset];
+  let companionsFound = 0;
+  for (const t of companions) {
+    if (tables.has(t)) {
+      companionsFound += 1;
+      evidence.push(`companion table ${schemaName}.${t} present`);
+    } else {
+      missing.push(`table ${schemaName}.${t}`);
+    }
+  }
+  if (mapping.streamTable) {
+    const st = mapping.streamTable;
+    const stCols = tables.get(st.table);
+    const stWanted = [...st.on.map(([, c]) => c), ...(st.nameColumn ? [st.nameColumn] : []), ...(st.typeColumn ? [st.typeColumn] : [])];
+    const stMissing = stWanted.filter((c) => !stCols?.has(c));
+    if (!stCols || stMissing.length > 0) {
+      // Without the stream table the join is impossible; Marten still works without it (no stream type).
+      if (st.nameColumn) return null;
+      const { streamTable: _st, ...rest } = mapping;
+      mapping = rest;
+      evidence.push(`stream table ${schemaName}.${st.table} unusable: stream types unavailable`);
+    }
+  }
+  const columnScore = found.length / required.length;
+  const companionScore = companions.length === 0 ? 1 : companionsFound / companions.length;
+  const confidence = Math.round((0.8 * Math.min(1, columnScore) + 0.2 * companionScore) * 100) / 100;
+  const mapped = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
+  for (const w of mapping.where ?? []) mapped.add(w.column);
+  const usable = [...mapped].every((c) => columns.has(c));
+  return { preset, mapping, confidence, usable, evidence, missing };
+}

@@ -1,0 +1,279 @@
+import type pg from 'pg';
+
+/**
+ * How a PostgreSQL table maps onto the EventStore port. Presets cover the
+ * schemas of reference/event-store-schemas.md; a custom mapping covers the rest.
+ * Names are identifiers (always quoted when used), never SQL fragments.
+ */
+export interface PostgresEventMapping {
+  preset: PresetName | 'custom';
+  /** Schema of the events table; 'public' when omitted. */
+  schema?: string;
+  table: string;
+  columns: {
+    /** Stream id column of the events table (for a joined stream table: the foreign key). */
+    streamId: string;
+    version: string;
+    type: string;
+    data: string;
+    metadata?: string;
+    timestamp?: string;
+    eventId?: string;
+    /** Global order; without it there is no feed. */
+    position?: string;
+    /** Stream type / category column of the events table. */
+    streamType?: string;
+    correlationId?: string;
+    causationId?: string;
+  };
+  /** Category = text of the stream id before the first occurrence of this separator (Message DB: '-'). */
+  categoryFromStreamId?: { separator: string };
+  /** Correlation / causation read from metadata JSON keys when there is no column. */
+  metadataKeys?: { correlationId?: string; causationId?: string };
+  /**
+   * A stream table joined for the stream's name and/or type (Eventuous: stream_name;
+   * Marten: the aggregate type in mt_streams).
+   */
+  streamTable?: {
+    schema?: string;
+    table: string;
+    /** Pairs [events column, stream table column] joined with equality. */
+    on: Array<[string, string]>;
+    /** Stream table column that holds the stream's display id; replaces columns.streamId. */
+    nameColumn?: string;
+    /** Stream table column that holds the stream type; used when columns.streamType is absent. */
+    typeColumn?: string;
+  };
+  /** Extra equality filters on the events table (Marten/Emmett: is_archived = false). Values are parameters. */
+  where?: Array<{ column: string; equals: string | number | boolean }>;
+}
+
+export type PresetName = 'classic' | 'marten' | 'message-db' | 'emmett' | 'eventuous' | 'axon';
+
+export const PRESET_NAMES: readonly PresetName[] = ['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon'];
+
+/**
+ * Axon's JDBC engine (JdbcEventStorageEngine) creates `DomainEventEntry` with unquoted
+ * camelCase names, which PostgreSQL folds to lower case.
+ */
+export function axonJdbcMapping(schema?: string): PostgresEventMapping {
+  return {
+    ...presetMapping('axon', schema),
+    table: 'domainevententry',
+    columns: {
+      streamId: 'aggregateidentifier',
+      streamType: 'type',
+      version: 'sequencenumber',
+      position: 'globalindex',
+      type: 'payloadtype',
+      data: 'payload',
+      metadata: 'metadata',
+      timestamp: 'timestamp',
+      eventId: 'eventidentifier',
+    },
+  };
+}
+
+/** Presets with their documented default schema; `schema` overrides it. */
+export function presetMapping(name: PresetName, schema?: string): PostgresEventMapping {
+  switch (name) {
+    case 'classic':
+      return {
+        preset: 'classic',
+        schema: schema ?? 'public',
+        table: 'events',
+        columns: {
+          streamId: 'aggregate_id',
+          streamType: 'aggregate_type',
+          version: 'event_version',
+          position: 'global_position',
+          type: 'event_type',
+          data: 'event_data',
+          metadata: 'metadata',
+          timestamp: 'timestamp',
+          eventId: 'event_id',
+        },
+        metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
+      };
+    case 'marten':
+      return {
+        preset: 'marten',
+        schema: schema ?? 'public',
+        table: 'mt_events',
+        columns: {
+          streamId: 'stream_id',
+          version: 'version',
+          position: 'seq_id',
+          type: 'type',
+          data: 'data',
+          metadata: 'headers',
+          timestamp: 'timestamp',
+          eventId: 'id',
+          correlationId: 'correlation_id',
+          causationId: 'causation_id',
+        },
+        streamTable: { table: 'mt_streams', on: [['stream_id', 'id'], ['tenant_id', 'tenant_id']], typeColumn: 'type' },
+        where: [{ column: 'is_archived', equals: false }],
+      };
+    case 'message-db':
+      return {
+        preset: 'message-db',
+        schema: schema ?? 'message_store',
+        table: 'messages',
+        columns: {
+          streamId: 'stream_name',
+          version: 'position',
+          position: 'global_position',
+          type: 'type',
+          data: 'data',
+          metadata: 'metadata',
+          timestamp: 'time',
+          eventId: 'id',
+        },
+        categoryFromStreamId: { separator: '-' },
+        metadataKeys: { correlationId: 'correlationStreamName' },
+      };
+    case 'emmett':
+      return {
+        preset: 'emmett',
+        schema: schema ?? 'public',
+        table: 'emt_messages',
+        columns: {
+          streamId: 'stream_id',
+          version: 'stream_position',
+          position: 'global_position',
+          type: 'message_type',
+          data: 'message_data',
+          metadata: 'message_metadata',
+          timestamp: 'created',
+          eventId: 'message_id',
+        },
+        // Stream type from emt_streams; the stream id prefix stands in when it has no row.
+        streamTable: { table: 'emt_streams', on: [['stream_id', 'stream_id'], ['partition', 'partition'], ['is_archived', 'is_archived']], typeColumn: 'stream_type' },
+        categoryFromStreamId: { separator: '-' },
+        metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
+        where: [{ column: 'is_archived', equals: false }],
+      };
+    case 'eventuous':
+      return {
+        preset: 'eventuous',
+        schema: schema ?? 'eventuous',
+        table: 'messages',
+        columns: {
+          streamId: 'stream_id',
+          version: 'stream_position',
+          position: 'global_position',
+          type: 'message_type',
+          data: 'json_data',
+          metadata: 'json_metadata',
+          timestamp: 'created',
+          eventId: 'message_id',
+        },
+        streamTable: { table: 'streams', on: [['stream_id', 'stream_id']], nameColumn: 'stream_name' },
+        categoryFromStreamId: { separator: '-' },
+        metadataKeys: { correlationId: '$correlationId', causationId: '$causationId' },
+      };
+    case 'axon':
+      return {
+        preset: 'axon',
+        schema: schema ?? 'public',
+        table: 'domain_event_entry',
+        columns: {
+          streamId: 'aggregate_identifier',
+          streamType: 'type',
+          version: 'sequence_number',
+          position: 'global_index',
+          type: 'payload_type',
+          data: 'payload',
+          metadata: 'meta_data',
+          timestamp: 'time_stamp',
+          eventId: 'event_identifier',
+        },
+        // Axon's MessageOriginProvider: traceId = root message (correlation), correlationId = parent message (causation).
+        metadataKeys: { correlationId: 'traceId', causationId: 'correlationId' },
+      };
+  }
+}
+
+/** Quotes an identifier for PostgreSQL: `"a""b"`. */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new Error('empty SQL identifier');
+  if (name.includes('\u0000')) throw new Error('SQL identifier contains a NUL character');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(schema: string | undefined, table: string): string {
+  return `${quoteIdent(schema ?? 'public')}.${quoteIdent(table)}`;
+}
+
+/** Column data types of the mapped tables, as found in information_schema. */
+export interface MappingSchemaInfo {
+  /** column name -> data_type / udt_name of the events table. */
+  events: Map<string, ColumnType>;
+  streams?: Map<string, ColumnType>;
+}
+
+export interface ColumnType {
+  dataType: string;
+  udtName: string;
+}
+
+export class MappingValidationError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+    this.name = 'MappingValidationError';
+  }
+}
+
+async function tableColumns(client: pg.Pool | pg.PoolClient, schema: string, table: string): Promise<Map<string, ColumnType> | null> {
+  const result = await client.query<{ column_name: string; data_type: string; udt_name: string }>(
+    `SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [schema, table],
+  );
+  if (result.rows.length === 0) return null;
+  return new Map(result.rows.map((r) => [r.column_name, { dataType: r.data_type, udtName: r.udt_name }]));
+}
+
+/**
+ * Checks a mapping against the live schema. Throws a MappingValidationError naming
+ * every missing table and column; returns the column types otherwise.
+ */
+export async function validateMapping(pool: pg.Pool | pg.PoolClient, mapping: PostgresEventMapping): Promise<MappingSchemaInfo> {
+  const schema = mapping.schema ?? 'public';
+  const problems: string[] = [];
+  const events = await tableColumns(pool, schema, mapping.table);
+  if (!events) {
+    problems.push(`table ${schema}.${mapping.table} does not exist (or is not visible to this user)`);
+  } else {
+    const wanted = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
+    for (const w of mapping.where ?? []) wanted.add(w.column);
+    for (const [eventsColumn] of mapping.streamTable?.on ?? []) wanted.add(eventsColumn);
+    for (const column of wanted) {
+      if (!events.has(column)) problems.push(`column ${schema}.${mapping.table}.${column} does not exist`);
+    }
+  }
+  let streams: Map<string, ColumnType> | undefined;
+  if (mapping.streamTable) {
+    const st = mapping.streamTable;
+    const stSchema = st.schema ?? schema;
+    const found = await tableColumns(pool, stSchema, st.table);
+    if (!found) {
+      problems.push(`stream table ${stSchema}.${st.table} does not exist (or is not visible to this user)`);
+    } else {
+      streams = found;
+      const wanted = new Set<string>(st.on.map(([, c]) => c));
+      if (st.nameColumn) wanted.add(st.nameColumn);
+      if (st.typeColumn) wanted.add(st.typeColumn);
+      for (const column of wanted) {
+        if (!found.has(column)) problems.push(`column ${stSchema}.${st.table}.${column} does not exist`);
+      }
+    }
+  }
+  if (problems.length > 0 || !events) {
+    throw new MappingValidationError(`Mapping '${mapping.preset}' does not match the database: ${problems.join('; ')}`, problems);
+  }
+  return streams ? { events, streams } : { events };
+}

@@ -1,0 +1,356 @@
+import type pg from 'pg';
+import {
+  MAX_PAGE_SIZE,
+  StoreCapabilityError,
+  checkPosition,
+  clampLimit,
+  decodePayload,
+  decodeStreamCursor,
+  encodeStreamCursor,
+  metadataString,
+  parseInstant,
+  type EventStore,
+  type FeedPage,
+  type ListStreamsOptions,
+  type ReadFeedOptions,
+  type ReadStreamOptions,
+  type ReadStreamPage,
+  type StoreCapabilities,
+  type StoredEventView,
+  type StreamPage,
+} from '../event-store';
+import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
+
+/** Collects positional parameters: every value goes through `add`, never into the SQL text. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+type TimestampKind = 'timestamptz' | 'timestamp-utc' | 'text' | 'none';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Escapes LIKE wildcards (with `\` as the escape character). */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+interface EventRow {
+  stream_id: string;
+  category: string | null;
+  version: string | number;
+  position: string | null;
+  event_id: string | null;
+  type: string;
+  ts: Date | string | null;
+  data: unknown;
+  metadata: unknown;
+  correlation_id: string | null;
+  causation_id: string | null;
+}
+
+function timestampKind(type: ColumnType | undefined): TimestampKind {
+  if (!type) return 'none';
+  if (type.udtName === 'timestamptz') return 'timestamptz';
+  if (type.udtName === 'timestamp') return 'timestamp-utc';
+  return 'text';
+}
+
+/** Dates and ISO-8601 text become ISO-8601 UTC; other text is shown as stored. */
+function isoOrText(value: Date | string | null): string | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value);
+  const parsed = /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : null;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
+}
+
+/**
+ * The EventStore port over one PostgreSQL table described by a mapping. Reads are
+ * keyset pages (never OFFSET), each at most MAX_PAGE_SIZE rows.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly e = 'e';
+  private readonly streamExpr: string;
+  private readonly categoryExpr: string | null;
+  private readonly tsKind: TimestampKind;
+  private readonly from: string;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly mapping: PostgresEventMapping,
+    private readonly schemaInfo: MappingSchemaInfo,
+    private readonly ownsPool: boolean,
+  ) {
+    const c = mapping.columns;
+    const st = mapping.streamTable;
+    this.streamExpr = st?.nameColumn ? `s.${quoteIdent(st.nameColumn)}` : `e.${quoteIdent(c.streamId)}`;
+    this.categoryExpr = c.streamType ? `e.${quoteIdent(c.streamType)}` : st?.typeColumn ? `s.${quoteIdent(st.typeColumn)}` : null;
+    this.tsKind = c.timestamp ? timestampKind(schemaInfo.events.get(c.timestamp)) : 'none';
+    let from = `${qualifiedName(mapping.schema, mapping.table)} AS e`;
+    if (st) {
+      const on = st.on.map(([ev, sc]) => `e.${quoteIdent(ev)} = s.${quoteIdent(sc)}`).join(' AND ');
+      from += ` LEFT JOIN ${qualifiedName(st.schema ?? mapping.schema, st.table)} AS s ON ${on}`;
+    }
+    this.from = from;
+  }
+
+  /** Validates the mapping against the live schema, then opens the store. */
+  static async open(pool: pg.Pool, mapping: PostgresEventMapping, options: { ownsPool?: boolean } = {}): Promise<PostgresEventStore> {
+    const info = await validateMapping(pool, mapping);
+    return new PostgresEventStore(pool, mapping, info, options.ownsPool ?? false);
+  }
+
+  describe(): StoreCapabilities {
+    const c = this.mapping.columns;
+    return {
+      backend: 'postgres',
+      preset: this.mapping.preset,
+      source: qualifiedName(this.mapping.schema, this.mapping.table),
+      hasGlobalPosition: c.position !== undefined,
+      hasCategory: this.categoryExpr !== null || this.mapping.categoryFromStreamId !== undefined,
+      hasCorrelation: c.correlationId !== undefined || this.mapping.metadataKeys?.correlationId !== undefined,
+      hasCausation: c.causationId !== undefined || this.mapping.metadataKeys?.causationId !== undefined,
+      hasEventId: c.eventId !== undefined,
+      hasTimestamp: this.tsKind !== 'none',
+      supportsNotify: false,
+      maxPageSize: MAX_PAGE_SIZE,
+    };
+  }
+
+  private col(name: string): string {
+    return `${this.e}.${quoteIdent(name)}`;
+  }
+
+  private timestampSelect(): string {
+    const ts = this.mapping.columns.timestamp;
+    if (!ts || this.tsKind === 'none') return 'NULL';
+    if (this.tsKind === 'timestamp-utc') return `(${this.col(ts)} AT TIME ZONE 'UTC')`;
+    if (this.tsKind === 'text') return `${this.col(ts)}::text`;
+    return this.col(ts);
+  }
+
+  private baseWhere(params: Params): string[] {
+    return (this.mapping.where ?? []).map((w) => `${this.col(w.column)} = ${params.add(w.equals)}`);
+  }
+
+  private categoryWhere(category: string, params: Params): string {
+    if (this.categoryExpr) return `${this.categoryExpr} = ${params.add(category)}`;
+    const sep = this.mapping.categoryFromStreamId?.separator;
+    if (sep !== undefined) return `${this.streamExpr}::text LIKE ${params.add(`${likeEscape(category)}${likeEscape(sep)}%`)}`;
+    throw new StoreCapabilityError('this store has no stream type / category to filter on');
+  }
+
+  private timeWhere(from: string | undefined, to: string | undefined, params: Params): string[] {
+    if (from === undefined && to === undefined) return [];
+    const ts = this.mapping.columns.timestamp;
+    if (!ts || this.tsKind === 'none') throw new StoreCapabilityError('this store has no timestamp column to filter on');
+    const out: string[] = [];
+    const bound = (value: string, what: string): string => {
+      const date = parseInstant(value, what);
+      if (this.tsKind === 'timestamptz') return `${params.add(date.toISOString())}::timestamptz`;
+      if (this.tsKind === 'timestamp-utc') return `(${params.add(date.toISOString())}::timestamptz AT TIME ZONE 'UTC')`;
+      return `${params.add(date.toISOString())}::timestamptz`;
+    };
+    // Text timestamps (Axon's ISO-8601 strings) are compared as instants: their text order breaks on fractional seconds.
+    const column = this.tsKind === 'text' ? `${this.col(ts)}::timestamptz` : this.col(ts);
+    if (from !== undefined) out.push(`${column} >= ${bound(from, 'from')}`);
+    if (to !== undefined) out.push(`${column} < ${bound(to, 'to')}`);
+    return out;
+  }
+
+  private categoryFromId(streamId: string): string | null {
+    const sep = this.mapping.categoryFromStreamId?.separator;
+    if (sep === undefined) return null;
+    const i = streamId.indexOf(sep);
+    return i < 0 ? streamId : streamId.slice(0, i);
+  }
+
+  private eventSelect(): string {
+    const c = this.mapping.columns;
+    const opt = (name: string | undefined, cast = '::text') => (name ? `${this.col(name)}${cast}` : 'NULL');
+    return [
+      `${this.streamExpr}::text AS stream_id`,
+      `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category`,
+      `${this.col(c.version)} AS version`,
+      `${opt(c.position)} AS position`,
+      `${opt(c.eventId)} AS event_id`,
+      `${this.col(c.type)}::text AS type`,
+      `${this.timestampSelect()} AS ts`,
+      `${this.col(c.data)} AS data`,
+      `${opt(c.metadata, '')} AS metadata`,
+      `${opt(c.correlationId)} AS correlation_id`,
+      `${opt(c.causationId)} AS causation_id`,
+    ].join(', ');
+  }
+
+  private toEvent(row: EventRow): StoredEventView {
+    const metadata = decodePayload(row.metadata);
+    const keys = this.mapping.metadataKeys;
+    const correlationId = row.correlation_id ?? metadataString(metadata, keys?.correlationId);
+    const causationId = row.causation_id ?? metadataString(metadata, keys?.causationId);
+    const event: StoredEventView = {
+      streamId: row.stream_id,
+      category: row.category ?? this.categoryFromId(row.stream_id),
+      version: Number(row.version),
+      eventId: row.event_id,
+      type: row.type,
+      timestamp: isoOrText(row.ts),
+      data: decodePayload(row.data),
+      metadata,
+    };
+    if (row.position !== null) event.position = row.position;
+    if (correlationId !== undefined) event.correlationId = correlationId;
+    if (causationId !== undefined) event.causationId = causationId;
+    return event;
+  }
+
+  /** A uuid stream column cannot equal a non-uuid id: answer "no such stream" instead of a cast error. */
+  private impossibleStreamId(streamId: string): boolean {
+    if (this.mapping.streamTable?.nameColumn) return false;
+    return this.schemaInfo.events.get(this.mapping.columns.streamId)?.udtName === 'uuid' && !UUID.test(streamId);
+  }
+
+  async listStreams(options: ListStreamsOptions = {}): Promise<StreamPage> {
+    const limit = clampLimit(options.limit);
+    const viaStreams = this.streamTableListing();
+    if (viaStreams) return this.listFromStreamTable(viaStreams, options, limit);
+    const params = new Params();
+    const where = this.baseWhere(params);
+    if (options.after !== undefined) {
+      where.push(`${this.streamExpr} > ${params.add(decodeStreamCursor(options.after))}`);
+    }
+    if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
+    if (options.idPrefix) where.push(`${this.streamExpr}::text LIKE ${params.add(`${likeEscape(options.idPrefix)}%`)}`);
+    if (options.search) where.push(`${this.streamExpr}::text ILIKE ${params.add(`%${likeEscape(options.search)}%`)}`);
+    const c = this.mapping.columns;
+    const sql =
+      `SELECT ${this.streamExpr}::text AS stream_id, ` +
+      `${this.categoryExpr ? `min(${this.categoryExpr}::text)` : 'NULL'} AS category, ` +
+      `count(*) AS event_count, max(${this.col(c.version)}) AS last_version, ` +
+      `${this.tsKind === 'none' ? 'NULL' : `max(${this.timestampSelect()})`} AS last_activity ` +
+      `FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+      `GROUP BY ${this.streamExpr} ORDER BY ${this.streamExpr} LIMIT ${params.add(limit + 1)}`;
+    const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
+    const rows = result.rows.slice(0, limit);
+    const streams = rows.map((r) => ({
+      streamId: r.stream_id,
+      category: r.category ?? this.categoryFromId(r.stream_id),
+      eventCount: Number(r.event_count),
+      lastVersion: Number(r.last_version),
+      lastActivity: isoOrText(r.last_activity),
+    }));
+    const last = streams[streams.length - 1];
+    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
+  }
+
+  /**
+   * With a stream table, streams are listed from it (keyset on its key) and each
+   * stream's count / last version / last activity comes from a LATERAL aggregate over
+   * its events: the cost is bounded by the page, not by the size of the events table.
+   */
+  private streamTableListing(): { key: string; category: string | null } | null {
+    const st = this.mapping.streamTable;
+    if (!st || this.mapping.columns.streamType) return null;
+    const pair = st.on.find(([ev]) => ev === this.mapping.columns.streamId);
+    const keyColumn = st.nameColumn ?? pair?.[1];
+    if (!keyColumn) return null;
+    return { key: `s.${quoteIdent(keyColumn)}`, category: st.typeColumn ? `s.${quoteIdent(st.typeColumn)}` : null };
+  }
+
+  private async listFromStreamTable(listing: { key: string; category: string | null }, options: ListStreamsOptions, limit: number): Promise<StreamPage> {
+    const st = this.mapping.streamTable!;
+    const c = this.mapping.columns;
+    const params = new Params();
+    const inner = [...st.on.map(([ev, sc]) => `e.${quoteIdent(ev)} = s.${quoteIdent(sc)}`), ...this.baseWhere(params)];
+    const where = ['agg.event_count > 0'];
+    if (options.after !== undefined) where.push(`${listing.key} > ${params.add(decodeStreamCursor(options.after))}`);
+    if (options.category !== undefined) {
+      const sep = this.mapping.categoryFromStreamId?.separator;
+      if (listing.category) where.push(`${listing.category} = ${params.add(options.category)}`);
+      else if (sep !== undefined) where.push(`${listing.key}::text LIKE ${params.add(`${likeEscape(options.category)}${likeEscape(sep)}%`)}`);
+      else throw new StoreCapabilityError('this store has no stream type / category to filter on');
+    }
+    if (options.idPrefix) where.push(`${listing.key}::text LIKE ${params.add(`${likeEscape(options.idPrefix)}%`)}`);
+    if (options.search) where.push(`${listing.key}::text ILIKE ${params.add(`%${likeEscape(options.search)}%`)}`);
+    const sql =
+      `SELECT ${listing.key}::text AS stream_id, ${listing.category ? `${listing.category}::text` : 'NULL'} AS category, ` +
+      `agg.event_count, agg.last_version, agg.last_activity ` +
+      `FROM ${qualifiedName(st.schema ?? this.mapping.schema, st.table)} AS s CROSS JOIN LATERAL (` +
+      `SELECT count(*) AS event_count, max(${this.col(c.version)}) AS last_version, ` +
+      `${this.tsKind === 'none' ? 'NULL' : `max(${this.timestampSelect()})`} AS last_activity ` +
+      `FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e WHERE ${inner.join(' AND ')}) AS agg ` +
+      `WHERE ${where.join(' AND ')} ORDER BY ${listing.key} LIMIT ${params.add(limit + 1)}`;
+    const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
+    const streams = result.rows.slice(0, limit).map((r) => ({
+      streamId: r.stream_id,
+      category: r.category ?? this.categoryFromId(r.stream_id),
+      eventCount: Number(r.event_count),
+      lastVersion: Number(r.last_version),
+      lastActivity: isoOrText(r.last_activity),
+    }));
+    const last = streams[streams.length - 1];
+    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamPage> {
+    const limit = clampLimit(options.limit);
+    const direction = options.direction ?? 'forward';
+    if (this.impossibleStreamId(streamId)) return { events: [], next: null };
+    const params = new Params();
+    const version = this.col(this.mapping.columns.version);
+    const where = [...this.baseWhere(params), `${this.streamExpr} = ${params.add(streamId)}`];
+    if (options.fromVersion !== undefined) where.push(`${version} >= ${params.add(Math.floor(options.fromVersion))}`);
+    if (options.toVersion !== undefined) where.push(`${version} <= ${params.add(Math.floor(options.toVersion))}`);
+    const order = direction === 'forward' ? 'ASC' : 'DESC';
+    const sql = `SELECT ${this.eventSelect()} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} ${order} LIMIT ${params.add(limit + 1)}`;
+    const result = await this.pool.query<EventRow>(sql, params.values);
+    const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
+    const last = events[events.length - 1];
+    let next: ReadStreamOptions | null = null;
+    if (result.rows.length > limit && last) {
+      next =
+        direction === 'forward'
+          ? { ...options, direction, limit, fromVersion: last.version + 1 }
+          : { ...options, direction, limit, toVersion: last.version - 1 };
+    }
+    return { events, next };
+  }
+
+  async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {
+    const position = this.mapping.columns.position;
+    if (!position) throw new StoreCapabilityError(`${qualifiedName(this.mapping.schema, this.mapping.table)} has no global position column: there is no global feed`);
+    const limit = clampLimit(options.limit);
+    const params = new Params();
+    const pos = this.col(position);
+    const where = this.baseWhere(params);
+    if (options.afterPosition !== undefined) where.push(`${pos} > ${params.add(checkPosition(options.afterPosition, 'afterPosition'))}::bigint`);
+    if (options.eventTypes && options.eventTypes.length > 0) where.push(`${this.col(this.mapping.columns.type)} = ANY(${params.add(options.eventTypes)}::text[])`);
+    if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
+    where.push(...this.timeWhere(options.from, options.to, params));
+    const sql = `SELECT ${this.eventSelect()} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC LIMIT ${params.add(limit + 1)}`;
+    const result = await this.pool.query<EventRow>(sql, params.values);
+    const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
+    const last = events[events.length - 1];
+    return { events, nextAfterPosition: result.rows.length > limit && last?.position !== undefined ? last.position : null };
+  }
+
+  async headPosition(): Promise<string | null> {
+    const position = this.mapping.columns.position;
+    if (!position) throw new StoreCapabilityError(`${qualifiedName(this.mapping.schema, this.mapping.table)} has no global position column`);
+    const params = new Params();
+    const where = this.baseWhere(params);
+    const pos = this.col(position);
+    const sql = `SELECT ${pos}::text AS position FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} DESC LIMIT 1`;
+    const result = await this.pool.query<{ position: string }>(sql, params.values);
+    return result.rows[0]?.position ?? null;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredEventView } from '../../../src-main/stores/event-store';
+import { detectPresets } from '../../../src-main/stores/postgres/detect';
+import { MappingValidationError, axonJdbcMapping, presetMapping, validateMapping, type PostgresEventMapping } from '../../../src-main/stores/postgres/mapping';
+import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
+import { AXON_BINARY_PAYLOAD, AXON_XML_PAYLOAD, EVENTS, FIXTURES } from './fixtures';
+
+const positions = (events: StoredEventView[]) => events.map((e) => e.position);
+
+describe.each(FIXTURES)('PostgreSQL preset $preset', (fixture) => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  const sid = fixture.streamId;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('stores');
+    await db.pool.query(fixture.ddl);
+    await fixture.insert(db.pool, EVENTS);
+    await fixture.insertHidden?.(db.pool);
+    store = await PostgresEventStore.open(db.pool, presetMapping(fixture.preset));
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('describes its capabilities', () => {
+    const caps = store.describe();
+    expect(caps).toMatchObject({ backend: 'postgres', preset: fixture.preset, hasGlobalPosition: true, hasCategory: true, hasEventId: true, hasTimestamp: true, maxPageSize: 1000 });
+    expect(caps.hasCorrelation).toBe(true);
+  });
+
+  it('lists streams in keyset pages with counts and last activity', async () => {
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listStreams({ limit: 2, ...(after ? { after } : {}) });
+      expect(page.streams.length).toBeLessThanOrEqual(2);
+      seen.push(...page.streams.map((s) => s.streamId));
+      after = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (after && pages < 10);
+    expect(pages).toBe(2);
+    expect(new Set(seen).size).toBe(3);
+    expect([...seen].sort()).toEqual(['account-1', 'account-2', 'order-1'].map(sid).sort());
+
+    const all = await store.listStreams({ limit: 10 });
+    expect(all.nextCursor).toBeNull();
+    const account1 = all.streams.find((s) => s.streamId === sid('account-1'));
+    expect(account1).toMatchObject({ category: 'account', eventCount: 2, lastVersion: 2 });
+    expect(new Date(account1!.lastActivity!).toISOString()).toBe(EVENTS[2]!.timestamp);
+  });
+
+  it('filters streams by category, prefix and search', async () => {
+    const accounts = await store.listStreams({ category: 'account', limit: 10 });
+    expect(accounts.streams.map((s) => s.streamId).sort()).toEqual([sid('account-1'), sid('account-2')].sort());
+    if (fixture.textIds) {
+      const prefixed = await store.listStreams({ idPrefix: 'order', limit: 10 });
+      expect(prefixed.streams.map((s) => s.streamId)).toEqual(['order-1']);
+      const searched = await store.listStreams({ search: 'UNT-2', limit: 10 });
+      expect(searched.streams.map((s) => s.streamId)).toEqual(['account-2']);
+      const wildcard = await store.listStreams({ idPrefix: '%', limit: 10 });
+      expect(wildcard.streams).toEqual([]);
+    }
+  });
+
+  it('reads a stream forward and backward by version range', async () => {
+    const forward = await store.readStream(sid('account-1'));
+    expect(forward.events.map((e) => [e.version, e.type])).toEqual([
+      [1, 'AccountOpened'],
+      [2, 'MoneyDeposited'],
+    ]);
+    expect(forward.next).toBeNull();
+    const first = forward.events[0]!;
+    expect(first).toMatchObject({ streamId: sid('account-1'), category: 'account', position: '1', eventId: EVENTS[0]!.eventId });
+    expect(new Date(first.timestamp!).toISOString()).toBe(EVENTS[0]!.timestamp);
+    expect(first.data).toEqual({ owner: 'ann' });
+    expect(first.correlationId).toBe(fixture.correlation(EVENTS[0]!));
+
+    const back1 = await store.readStream(sid('account-1'), { direction: 'backward', limit: 1 });
+    expect(back1.events.map((e) => e.version)).toEqual([2]);
+    expect(back1.next).not.toBeNull();
+    const back2 = await store.readStream(sid('account-1'), back1.next!);
+    expect(back2.events.map((e) => e.version)).toEqual([1]);
+    expect(back2.next).toBeNull();
+
+    const ranged = await store.readStream(sid('account-1'), { fromVersion: 2, toVersion: 2 });
+    expect(ranged.events.map((e) => e.version)).toEqual([2]);
+    const none = await store.readStream(fixture.textIds ? 'nope-1' : 'not-a-uuid');
+    expect(none.events).toEqual([]);
+  });
+
+  it('pages the global feed across the gap without duplicates or skips', async () => {
+    const pages: (string | undefined)[][] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await store.readFeed({ limit: 2, ...(after ? { afterPosition: after } : {}) });
+      pages.push(positions(page.events));
+      if (!page.nextAfterPosition) break;
+      after = page.nextAfterPosition;
+    }
+    expect(pages).toEqual([['1', '2'], ['3', '5'], ['6']]);
+    expect(await store.headPosition()).toBe('6');
+  });
+
+  it('filters the feed by event type, category and time', async () => {
+    const opened = await store.readFeed({ eventTypes: ['AccountOpened'], limit: 10 });
+    expect(positions(opened.events)).toEqual(['1', '5']);
+    const orders = await store.readFeed({ category: 'order', limit: 10 });
+    expect(positions(orders.events)).toEqual(['2', '6']);
+    const window = await store.readFeed({ from: EVENTS[1]!.timestamp, to: EVENTS[4]!.timestamp, limit: 10 });
+    expect(positions(window.events)).toEqual(['2', '3', '5']);
+    const afterGap = await store.readFeed({ afterPosition: '3', eventTypes: ['AccountOpened', 'OrderShipped'], limit: 1 });
+    expect(positions(afterGap.events)).toEqual(['5']);
+    expect(afterGap.nextAfterPosition).toBe('5');
+    await expect(store.readFeed({ afterPosition: '1; DROP TABLE x' })).rejects.toThrow(/64-bit decimal/);
+  });
+
+  it('detects its preset with evidence', async () => {
+    const proposals = await detectPresets(db.pool);
+    const best = proposals[0];
+    expect(best?.preset).toBe(fixture.preset);
+    expect(best!.usable).toBe(true);
+    expect(best!.confidence).toBeGreaterThan(0.8);
+    expect(best!.evidence.join('\n')).toMatch(/has columns/);
+    const detected = await PostgresEventStore.open(db.pool, best!.mapping);
+    expect((await detected.readFeed({ limit: 10 })).events).toHaveLength(5);
+  });
+
+  it('rejects a mapping whose column or table is missing, naming it', async () => {
+    const base = presetMapping(fixture.preset);
+    const badColumn: PostgresEventMapping = { ...base, columns: { ...base.columns, type: 'no_such_column' } };
+    const err = await validateMapping(db.pool, badColumn).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MappingValidationError);
+    expect((err as Error).message).toContain(`${base.table}.no_such_column does not exist`);
+    await expect(PostgresEventStore.open(db.pool, { ...base, table: 'missing_table' })).rejects.toThrow(/table .*missing_table does not exist/);
+  });
+
+  if (fixture.preset === 'axon') {
+    it('shows non-JSON payloads as text or hex', async () => {
+      const order = await store.readStream('order-1');
+      expect(order.events[0]!.data).toEqual({ text: AXON_XML_PAYLOAD });
+      expect(order.events[1]!.data).toEqual({ hex: AXON_BINARY_PAYLOAD.toString('hex') });
+      expect(order.events[0]!.metadata).toMatchObject({ traceId: 'corr-order-1' });
+      expect(order.events[0]!.causationId).toBe(EVENTS[1]!.eventId);
+    });
+
+    it('recognises the JDBC naming (DomainEventEntry folded to lower case)', async () => {
+      await db.pool.query(`
+        CREATE SCHEMA axonjdbc;
+        CREATE TABLE axonjdbc.DomainEventEntry (
+          globalIndex bigint NOT NULL PRIMARY KEY, aggregateIdentifier varchar(255) NOT NULL, sequenceNumber bigint NOT NULL,
+          type varchar(255), eventIdentifier varchar(255) NOT NULL UNIQUE, metaData bytea, payload bytea NOT NULL,
+          payloadRevision varchar(255), payloadType varchar(255) NOT NULL, timeStamp varchar(255) NOT NULL,
+          UNIQUE (aggregateIdentifier, sequenceNumber));
+        CREATE TABLE axonjdbc.TokenEntry (processorName varchar(255) NOT NULL, segment integer NOT NULL, token bytea, tokenType varchar(255), timestamp varchar(255), owner varchar(255), PRIMARY KEY (processorName, segment));
+        INSERT INTO axonjdbc.DomainEventEntry VALUES (7, 'order-9', 0, 'order', 'e-7', NULL, convert_to('{"n":1}', 'UTF8'), NULL, 'OrderPlaced', '2024-02-01T10:00:00.123Z');
+      `);
+      const proposal = (await detectPresets(db.pool)).find((p) => p.mapping.schema === 'axonjdbc');
+      expect(proposal).toMatchObject({ preset: 'axon', usable: true, mapping: axonJdbcMapping('axonjdbc') });
+      const jdbc = await PostgresEventStore.open(db.pool, proposal!.mapping);
+      const [event] = (await jdbc.readFeed()).events;
+      expect(event).toMatchObject({ streamId: 'order-9', category: 'order', position: '7', type: 'OrderPlaced', data: { n: 1 }, metadata: null, timestamp: '2024-02-01T10:00:00.123Z' });
+    });
+  }
+
+  if (fixture.preset === 'classic') {
+    it('keeps positions beyond 2^53 exact', async () => {
+      await db.pool.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, global_position)
+         VALUES ('00000000-0000-4000-8000-0000000000ff', 'account-9', 'account', 'AccountOpened', 1, '{}', 9007199254740993)`,
+      );
+      expect(await store.headPosition()).toBe('9007199254740993');
+      const page = await store.readFeed({ afterPosition: '9007199254740992', limit: 5 });
+      expect(positions(page.events)).toEqual(['9007199254740993']);
+      expect((await store.readFeed({ afterPosition: '9007199254740993' })).events).toEqual([]);
+    });
+
+    it('quotes identifiers of a custom mapping', async () => {
+      await db.pool.query(`CREATE SCHEMA "odd""schema"; CREATE TABLE "odd""schema"."ev""ents" AS SELECT * FROM events`);
+      const base = presetMapping('classic');
+      const custom = await PostgresEventStore.open(db.pool, { ...base, preset: 'custom', schema: 'odd"schema', table: 'ev"ents' });
+      expect(custom.describe().source).toBe('"odd""schema"."ev""ents"');
+      expect((await custom.listStreams({ limit: 10 })).streams).toHaveLength(4);
+    });
+
+    it('works without a global position column (no feed)', async () => {
+      await db.pool.query(`CREATE SCHEMA nopos; CREATE TABLE nopos.events AS SELECT event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp" FROM events`);
+      const proposals = await detectPresets(db.pool);
+      const nopos = proposals.find((p) => p.mapping.schema === 'nopos');
+      expect(nopos?.preset).toBe('classic');
+      expect(nopos!.evidence.join('\n')).toMatch(/no global position/);
+      const s = await PostgresEventStore.open(db.pool, nopos!.mapping);
+      expect(s.describe().hasGlobalPosition).toBe(false);
+      expect((await s.readStream('account-1')).events).toHaveLength(2);
+      await expect(s.readFeed()).rejects.toThrow(/no global position/);
+    });
+  }
+});
