@@ -1,3 +1,4 @@
+import type { Db, MongoClient } from 'mongodb';
 import pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { z } from 'zod';
@@ -6,8 +7,9 @@ import { StoreCapabilityError, StoreInputError, type EventStore } from '../../st
 import { detectPresets } from '../../stores/postgres/detect';
 import { MappingValidationError, presetMapping, type PresetName } from '../../stores/postgres/mapping';
 import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
+import { MongoEventStore, REFERENCE_MONGO_MAPPING, detectMongoPresets } from '../../stores/mongo/mongo-event-store';
 import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
-import { postgresConfig } from '../connections/drivers';
+import { createMongoClient, postgresConfig } from '../connections/drivers';
 import { explainConnectionError } from '../connections/friendly-errors';
 import { describeTarget } from '../connections/probe';
 import type { StoreChoice, StoreChoices } from './store-choices';
@@ -23,6 +25,7 @@ const LOCAL_CHOICE: StoreChoice = { preset: 'classic' };
 export class EventStores {
   private readonly open = new Map<string, Promise<EventStore>>();
   private readonly pools = new Map<string, pg.Pool>();
+  private readonly mongoClients = new Map<string, { client: MongoClient; db: Db }>();
 
   constructor(
     private readonly connections: Connections,
@@ -42,13 +45,21 @@ export class EventStores {
   }
 
   async detect(connectionId: string): Promise<z.output<typeof storesDetectResult>> {
+    const confirmedChoice = await this.choiceOf(connectionId);
+    if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
+      const { db } = await this.mongo(connectionId);
+      const proposals = await detectMongoPresets(db);
+      return {
+        ...(confirmedChoice ? { confirmed: confirmedChoice.preset } : {}),
+        candidates: proposals.map((p) => ({ preset: 'reference-mongo', source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
+      };
+    }
     const pool = await this.pool(connectionId);
     const proposals = await detectPresets(pool).catch((err: unknown) => {
       throw translateStoreError(err);
     });
-    const confirmed = await this.choiceOf(connectionId);
     return {
-      ...(confirmed ? { confirmed: confirmed.preset } : {}),
+      ...(confirmedChoice ? { confirmed: confirmedChoice.preset } : {}),
       candidates: proposals.map((p) => ({
         preset: p.preset,
         source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`,
@@ -76,10 +87,13 @@ export class EventStores {
     const pool = this.pools.get(connectionId);
     this.pools.delete(connectionId);
     await pool?.end().catch(() => undefined);
+    const mongo = this.mongoClients.get(connectionId);
+    this.mongoClients.delete(connectionId);
+    await mongo?.client.close().catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.pools.keys()].map((id) => this.forget(id)));
+    await Promise.all([...new Set([...this.pools.keys(), ...this.mongoClients.keys()])].map((id) => this.forget(id)));
   }
 
   private async choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
@@ -98,11 +112,37 @@ export class EventStores {
   }
 
   private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
+    const kind = (await this.connections.resolve(connectionId)).settings.kind;
+    if ((choice.preset === 'reference-mongo') !== (kind === 'mongo')) {
+      throw new ChronoError('invalid_input', `Preset "${choice.preset}" does not fit a ${kind} connection.`);
+    }
     if (choice.preset === 'reference-mongo') {
-      throw new ChronoError('unavailable', 'Browsing MongoDB event stores is not available in this version yet.');
+      const { db } = await this.mongo(connectionId);
+      const names = (await db.listCollections({ name: REFERENCE_MONGO_MAPPING.collection }, { nameOnly: true }).toArray()).map((c) => c.name);
+      if (!names.includes(REFERENCE_MONGO_MAPPING.collection)) {
+        throw new ChronoError('not_found', `collection ${db.databaseName}.${REFERENCE_MONGO_MAPPING.collection} does not exist`);
+      }
+      return new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
     }
     const pool = await this.pool(connectionId);
     return PostgresEventStore.open(pool, presetMapping(choice.preset as PresetName, choice.schema));
+  }
+
+  private async mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+    const existing = this.mongoClients.get(connectionId);
+    if (existing) return existing;
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'mongo') throw new ChronoError('invalid_input', `"${resolved.name}" is not a MongoDB connection.`);
+    const client = createMongoClient(resolved.settings, resolved.secret);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(resolved.settings));
+    }
+    const opened = { client, db: client.db(resolved.settings.database) };
+    this.mongoClients.set(connectionId, opened);
+    return opened;
   }
 
   private async pool(connectionId: string): Promise<pg.Pool> {
@@ -110,7 +150,7 @@ export class EventStores {
     if (existing) return existing;
     const resolved = await this.connections.resolve(connectionId);
     if (resolved.settings.kind !== 'postgres') {
-      throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection; event stores are browsed on PostgreSQL connections here.`);
+      throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection, not an event store.`);
     }
     const settings = resolved.settings;
     const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000 });

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
@@ -112,5 +113,50 @@ describe('browsing an event store through the engine', () => {
   it('rejects bad input with the field named', async () => {
     await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
     await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });
+  });
+});
+
+describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
+  const database = `browse_${randomBytes(4).toString('hex')}`;
+  let engine: Engine;
+  let client: MongoClient;
+  let connectionId: string;
+  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
+    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+
+  beforeAll(async () => {
+    client = new MongoClient(testServices.mongoUrl);
+    await client.connect();
+    await client.db(database).collection('events').insertMany(
+      [1, 2, 3].map((version) => ({
+        _id: randomUUID() as never,
+        aggregateId: 'order-9',
+        aggregateType: 'Order',
+        type: version === 1 ? 'OrderPlaced' : 'OrderStatusUpdated',
+        version,
+        position: version * 10,
+        timestamp: new Date(Date.UTC(2026, 0, version)),
+        data: { version },
+        metadata: { correlationId: 'c-9' },
+      })),
+    );
+    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-browse-mongo-')), mode: 'browser', log: () => undefined, env: {} });
+    connectionId = (await call('connections.add', { name: 'Mongo store', settings: { kind: 'mongo', uri: testServices.mongoUrl, database } })).id;
+  });
+  afterAll(async () => {
+    await engine?.dispose();
+    await client.db(database).dropDatabase();
+    await client.close();
+  });
+
+  it('detects the reference layout, refuses a PostgreSQL preset, and reads streams and the feed', async () => {
+    const detected = await call('stores.detect', { connectionId });
+    expect(detected.candidates[0]).toMatchObject({ preset: 'reference-mongo', source: `${database}.events` });
+    await expect(call('stores.configure', { connectionId, preset: 'classic' })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await call('stores.configure', { connectionId, preset: 'reference-mongo' })).toMatchObject({ backend: 'mongo', hasGlobalPosition: true });
+    expect((await call('streams.list', { connectionId })).streams).toEqual([expect.objectContaining({ streamId: 'order-9', eventCount: 3, lastVersion: 3 })]);
+    expect((await call('streams.read', { connectionId, streamId: 'order-9', direction: 'backward', limit: 1 })).events[0]).toMatchObject({ version: 3, correlationId: 'c-9' });
+    const feed = await call('feed.read', { connectionId, eventTypes: ['OrderStatusUpdated'], afterPosition: '20' });
+    expect(feed.events.map((e) => e.position)).toEqual(['30']);
   });
 });
