@@ -130,7 +130,7 @@ export const operations = {
   'stores.describe': op({ summary: 'What the connected store can do (global order, categories, correlation...)', input: storesDescribeInput, result: storeCapabilities, effect: 'none' }),
   'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
   'streams.read': op({ summary: 'Events of one stream by version range', input: streamsReadInput, result: streamsReadResult, effect: 'none' }),
-  'feed.read': op({ summary: 'The global feed by position, filtered by type, category and time', input: feedReadInput, result: feedReadResult, effect: 'none' }),
+  'feed.read': op({ summary: 'The global feed by position, filtered by type, category, time, correlation/causation or a JSON field; with index advice', input: feedReadInput, result: feedReadResult, effect: 'none' }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

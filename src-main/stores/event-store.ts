@@ -112,13 +112,33 @@ export interface ReadFeedOptions {
   from?: string;
   /** Exclusive upper bound on the timestamp (ISO-8601). */
   to?: string;
+  /** Events sharing this correlation id (across streams). */
+  correlationId?: string;
+  /** Events caused by the event with this id. */
+  causationId?: string;
+  /** A field of the payload or metadata, e.g. `{in: 'data', path: ['customer', 'email'], op: 'equals', value: 'x'}`. */
+  field?: JsonFieldFilter;
   limit?: number;
+}
+
+export interface JsonFieldFilter {
+  in: 'data' | 'metadata';
+  path: string[];
+  op: 'equals' | 'contains';
+  value: string;
+}
+
+/** Said when a filter has no index to use: the read still runs, and the DDL that would fix it is shown. */
+export interface IndexAdvice {
+  message: string;
+  ddl?: string;
 }
 
 export interface FeedPage {
   events: StoredEventView[];
   /** Pass as `afterPosition` to get the next page; null when this page was the last one. */
   nextAfterPosition: string | null;
+  advice?: IndexAdvice[];
 }
 
 export interface EventStore {

@@ -94,6 +94,17 @@ export const feedReadInput = z.strictObject({
   category: z.string().max(255).optional(),
   from: instant.optional(),
   to: instant.optional(),
+  correlationId: z.string().min(1).max(500).optional(),
+  causationId: z.string().min(1).max(500).optional(),
+  field: z
+    .strictObject({
+      in: z.enum(['data', 'metadata']),
+      path: z.array(z.string().min(1, 'path segments cannot be empty').max(200)).min(1, 'field path is required').max(20),
+      op: z.enum(['equals', 'contains']),
+      value: z.string().max(1000),
+    })
+    .optional(),
   limit,
 });
-export const feedReadResult = z.object({ events: z.array(storedEvent), nextAfterPosition: z.string().nullable() });
+export const indexAdvice = z.object({ message: z.string(), ddl: z.string().optional() });
+export const feedReadResult = z.object({ events: z.array(storedEvent), nextAfterPosition: z.string().nullable(), advice: z.array(indexAdvice).optional() });

@@ -1,6 +1,7 @@
 import { Binary, type Db, type Document, type Filter, type MongoClient } from 'mongodb';
 import {
   MAX_PAGE_SIZE,
+  type IndexAdvice,
   StoreCapabilityError,
   StoreInputError,
   checkPosition,
@@ -245,7 +246,10 @@ export class MongoEventStore implements EventStore {
       if (options.to !== undefined) range.$lt = parseInstant(options.to, 'to');
       conditions.push({ [f.timestamp]: range });
     }
+    const filtered = this.fieldFilters(options);
+    for (const { field, condition } of filtered) conditions.push({ [field]: condition });
     const filter = conditions.length === 1 ? conditions[0]! : { $and: conditions };
+    const advice = filtered.length ? await this.indexAdvice(filtered) : [];
     const docs = await this.collection
       .find(filter)
       .sort({ [f.position]: 1 })
@@ -253,7 +257,60 @@ export class MongoEventStore implements EventStore {
       .toArray();
     const events = docs.slice(0, limit).map((d) => this.toEvent(d));
     const last = events[events.length - 1];
-    return { events, nextAfterPosition: docs.length > limit && last?.position !== undefined ? last.position : null };
+    return {
+      events,
+      nextAfterPosition: docs.length > limit && last?.position !== undefined ? last.position : null,
+      ...(advice.length ? { advice } : {}),
+    };
+  }
+
+  /** Correlation, causation and payload-field conditions as dotted field paths. */
+  private fieldFilters(options: ReadFeedOptions): { field: string; condition: unknown; equality: boolean; label: string }[] {
+    const f = this.mapping.fields;
+    const keys = this.mapping.metadataKeys;
+    const out: { field: string; condition: unknown; equality: boolean; label: string }[] = [];
+    const byKey = (value: string | undefined, key: string | undefined, label: string) => {
+      if (value === undefined) return;
+      if (!key || !f.metadata) throw new StoreCapabilityError(`this store records no ${label}`);
+      out.push({ field: `${f.metadata}.${key}`, condition: value, equality: true, label });
+    };
+    byKey(options.correlationId, keys?.correlationId, 'correlation id');
+    byKey(options.causationId, keys?.causationId, 'causation id');
+    if (options.field) {
+      const root = options.field.in === 'data' ? f.data : f.metadata;
+      if (!root) throw new StoreCapabilityError(`this store has no ${options.field.in} field`);
+      const path = options.field.path;
+      if (path.length === 0 || path.some((p) => p === '' || p.includes('.') || p.startsWith('$'))) {
+        throw new StoreInputError('field path segments must be non-empty, without "." and not starting with "$"');
+      }
+      const escaped = escapeRegex(options.field.value);
+      out.push({
+        field: `${root}.${path.join('.')}`,
+        condition: options.field.op === 'equals' ? options.field.value : { $regex: escaped, $options: 'i' },
+        equality: options.field.op === 'equals',
+        label: `${options.field.in}.${path.join('.')}`,
+      });
+    }
+    return out;
+  }
+
+  private async indexAdvice(filters: { field: string; equality: boolean; label: string }[]): Promise<IndexAdvice[]> {
+    const indexes = await this.collection.listIndexes().toArray();
+    const position = this.mapping.fields.position;
+    const advice: IndexAdvice[] = [];
+    for (const filter of filters) {
+      if (indexes.some((index) => Object.keys(index.key as Document).includes(filter.field))) continue;
+      if (!filter.equality) {
+        advice.push({ message: `Filtering on ${filter.label} by substring scans ${this.mapping.collection}; narrow it with a type, category or time range on large stores.` });
+        continue;
+      }
+      const keys = position ? `{ "${filter.field}": 1, "${position}": 1 }` : `{ "${filter.field}": 1 }`;
+      advice.push({
+        message: `No index on ${this.mapping.collection} serves the ${filter.label} filter: this read scans the collection in position order until it fills a page.`,
+        ddl: `db.${this.mapping.collection}.createIndex(${keys})`,
+      });
+    }
+    return advice;
   }
 
   async headPosition(): Promise<string | null> {

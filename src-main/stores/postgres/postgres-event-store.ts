@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import {
+  type IndexAdvice,
   MAX_PAGE_SIZE,
   StoreCapabilityError,
+  StoreInputError,
   checkPosition,
   clampLimit,
   decodePayload,
@@ -33,6 +35,11 @@ class Params {
 type TimestampKind = 'timestamptz' | 'timestamp-utc' | 'text' | 'none';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A SQL string literal: quotes doubled, so nothing in it is read as SQL. */
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
 
 /** Escapes LIKE wildcards (with `\` as the escape character). */
 function likeEscape(text: string): string {
@@ -332,11 +339,76 @@ export class PostgresEventStore implements EventStore {
     if (options.eventTypes && options.eventTypes.length > 0) where.push(`${this.col(this.mapping.columns.type)} = ANY(${params.add(options.eventTypes)}::text[])`);
     if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
     where.push(...this.timeWhere(options.from, options.to, params));
+    const filtered = this.jsonFilters(options, params);
+    where.push(...filtered.map((f) => f.sql));
     const sql = `SELECT ${this.eventSelect()} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC LIMIT ${params.add(limit + 1)}`;
+    const advice = filtered.length ? await this.indexAdvice(filtered) : [];
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
     const last = events[events.length - 1];
-    return { events, nextAfterPosition: result.rows.length > limit && last?.position !== undefined ? last.position : null };
+    return {
+      events,
+      nextAfterPosition: result.rows.length > limit && last?.position !== undefined ? last.position : null,
+      ...(advice.length ? { advice } : {}),
+    };
+  }
+
+  /** Correlation, causation and JSON-field conditions, each with the expression an index would need. */
+  private jsonFilters(options: ReadFeedOptions, params: Params): { sql: string; expression: string; equality: boolean; label: string }[] {
+    const c = this.mapping.columns;
+    const keys = this.mapping.metadataKeys;
+    const out: { sql: string; expression: string; equality: boolean; label: string }[] = [];
+    const byId = (value: string | undefined, column: string | undefined, key: string | undefined, label: string) => {
+      if (value === undefined) return;
+      if (column) {
+        out.push({ sql: `${this.col(column)}::text = ${params.add(value)}`, expression: quoteIdent(column), equality: true, label });
+        return;
+      }
+      if (!key || !c.metadata) throw new StoreCapabilityError(`this store records no ${label}`);
+      out.push(this.jsonCondition(c.metadata, [key], 'equals', value, params, label));
+    };
+    byId(options.correlationId, c.correlationId, keys?.correlationId, 'correlation id');
+    byId(options.causationId, c.causationId, keys?.causationId, 'causation id');
+    if (options.field) {
+      const column = options.field.in === 'data' ? c.data : c.metadata;
+      if (!column) throw new StoreCapabilityError(`this store has no ${options.field.in} column`);
+      if (options.field.path.length === 0) throw new StoreInputError('field path is empty');
+      out.push(this.jsonCondition(column, options.field.path, options.field.op, options.field.value, params, `${options.field.in}.${options.field.path.join('.')}`));
+    }
+    return out;
+  }
+
+  private jsonCondition(column: string, path: string[], op: 'equals' | 'contains', value: string, params: Params, label: string) {
+    const type = this.schemaInfo.events.get(column)?.udtName;
+    if (type !== 'jsonb' && type !== 'json') throw new StoreCapabilityError(`${column} is ${type ?? 'not'} JSON: its fields cannot be filtered`);
+    // A literal path keeps the expression matchable by an expression index; it is quoted as a SQL string literal.
+    const literalPath = sqlString(`{${path.map((p) => `"${p.replace(/["\\]/g, (ch) => `\\${ch}`)}"`).join(',')}}`);
+    const expression = `(${this.col(column)} #>> ${literalPath})`;
+    const sql = op === 'equals' ? `${expression} = ${params.add(value)}` : `${expression} ILIKE ${params.add(`%${likeEscape(value)}%`)}`;
+    return { sql, expression: `(${quoteIdent(column)} #>> ${literalPath})`, equality: op === 'equals', label };
+  }
+
+  /** Checks the table's indexes for each filtered expression; says what is missing and how to add it. */
+  private async indexAdvice(filters: { expression: string; equality: boolean; label: string }[]): Promise<IndexAdvice[]> {
+    const { rows } = await this.pool.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [this.mapping.schema ?? 'public', this.mapping.table]);
+    const normalise = (text: string) => text.replace(/[\s()"]/g, '').replace(/::text(\[\])?/g, '').toLowerCase();
+    const defs = rows.map((r) => normalise(r.indexdef));
+    const table = qualifiedName(this.mapping.schema, this.mapping.table);
+    const advice: IndexAdvice[] = [];
+    for (const filter of filters) {
+      if (defs.some((d) => d.includes(normalise(filter.expression)))) continue;
+      if (!filter.equality) {
+        advice.push({ message: `Filtering on ${filter.label} by substring scans ${table}; narrow it with a type, category or time range on large stores.` });
+        continue;
+      }
+      const name = `${this.mapping.table}_${filter.label.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}_idx`.slice(0, 63);
+      const position = this.mapping.columns.position ? `, ${quoteIdent(this.mapping.columns.position)}` : '';
+      advice.push({
+        message: `No index on ${table} serves the ${filter.label} filter: this read scans the table in position order until it fills a page.`,
+        ddl: `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${table} (${filter.expression}${position});`,
+      });
+    }
+    return advice;
   }
 
   async headPosition(): Promise<string | null> {

@@ -110,6 +110,35 @@ describe('browsing an event store through the engine', () => {
     expect(after.events.map((e) => e.position)).toEqual([String(positions[1])]);
   });
 
+  it('follows a correlation id and filters on JSON fields, advising the missing index', async () => {
+    const correlated = await call('feed.read', { connectionId, correlationId: 'c-1' });
+    expect(correlated.events).toHaveLength(5);
+    expect(correlated.advice?.[0]).toMatchObject({ message: expect.stringContaining('correlation id'), ddl: expect.stringContaining(`"metadata" #>> '{"correlationId"}'`) });
+
+    // Apply the advised DDL for real: the advice goes away and the results stay the same.
+    await admin.end();
+    const url = new URL(testServices.postgresUrl);
+    url.pathname = `/${database}`;
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query(correlated.advice![0]!.ddl!);
+    await db.end();
+    admin = new pg.Client({ connectionString: testServices.postgresUrl });
+    await admin.connect();
+    const indexed = await call('feed.read', { connectionId, correlationId: 'c-1' });
+    expect(indexed.advice).toBeUndefined();
+    expect(indexed.events.map((e) => e.position)).toEqual(correlated.events.map((e) => e.position));
+
+    const byField = await call('feed.read', { connectionId, field: { in: 'data', path: ['version'], op: 'equals', value: '2' } });
+    expect(byField.events.map((e) => `${e.streamId}@${e.version}`).sort()).toEqual(['account-1@2', 'product-1@2']);
+    const byUser = await call('feed.read', { connectionId, field: { in: 'metadata', path: ['userId'], op: 'contains', value: 'U-' } });
+    expect(byUser.events).toHaveLength(5);
+    expect(byUser.advice?.[0]?.message).toMatch(/substring/);
+    const tricky = await call('feed.read', { connectionId, field: { in: 'data', path: ["it's", 'a"b'], op: 'equals', value: "'; DROP TABLE events; --" } });
+    expect(tricky.events).toEqual([]);
+    expect((await call('streams.list', { connectionId })).streams).toHaveLength(2);
+  });
+
   it('rejects bad input with the field named', async () => {
     await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
     await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });
@@ -158,5 +187,11 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
     expect((await call('streams.read', { connectionId, streamId: 'order-9', direction: 'backward', limit: 1 })).events[0]).toMatchObject({ version: 3, correlationId: 'c-9' });
     const feed = await call('feed.read', { connectionId, eventTypes: ['OrderStatusUpdated'], afterPosition: '20' });
     expect(feed.events.map((e) => e.position)).toEqual(['30']);
+    const correlated = await call('feed.read', { connectionId, correlationId: 'c-9' });
+    expect(correlated.events.map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(correlated.advice?.[0]?.ddl).toBe('db.events.createIndex({ "metadata.correlationId": 1, "position": 1 })');
+    const byField = await call('feed.read', { connectionId, field: { in: 'data', path: ['version'], op: 'equals', value: '2' } });
+    expect(byField.events).toEqual([]); // values compare as typed: the number 2 is not the string "2"
+    await expect(call('feed.read', { connectionId, field: { in: 'data', path: ['$where'], op: 'equals', value: 'x' } })).rejects.toMatchObject({ code: 'invalid_input' });
   });
 });
