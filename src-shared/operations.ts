@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { auditListInput, auditListResult, auditVerifyResult } from './schemas/audit';
 import {
   feedReadInput,
+  feedTailData,
+  feedTailInput,
   feedReadResult,
   storeCapabilities,
   storesConfigureInput,
@@ -131,6 +133,14 @@ export const operations = {
   'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
   'streams.read': op({ summary: 'Events of one stream by version range', input: streamsReadInput, result: streamsReadResult, effect: 'none' }),
   'feed.read': op({ summary: 'The global feed by position, filtered by type, category, time, correlation/causation or a JSON field; with index advice', input: feedReadInput, result: feedReadResult, effect: 'none' }),
+
+  'feed.tail': op({
+    summary: 'Follow new events live (polling), gap-safe: a late commit with a lower position is never skipped',
+    input: feedTailInput,
+    result: z.object({ position: z.string() }),
+    stream: feedTailData,
+    effect: 'none',
+  }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

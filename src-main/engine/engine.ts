@@ -12,6 +12,7 @@ import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspac
 import { APP_VERSION } from './version';
 import { EventStores, translateStoreError } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
+import { tailFeed } from './browse/gap-safe-tail';
 
 export interface EngineOptions {
   dataDir: string;
@@ -89,6 +90,18 @@ export function createEngine(options: EngineOptions) {
     'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
     'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, options)),
     'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed(options)),
+    'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
+      onStore(connectionId, async (store) => ({
+        position: await tailFeed(
+          { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs },
+          {
+            readFeed: (options) => store.readFeed(options),
+            headPosition: () => store.headPosition(),
+            emit: (events, position) => context.emit({ events, position }),
+            signal: context.signal,
+          },
+        ),
+      })),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };

@@ -108,3 +108,16 @@ export const feedReadInput = z.strictObject({
 });
 export const indexAdvice = z.object({ message: z.string(), ddl: z.string().optional() });
 export const feedReadResult = z.object({ events: z.array(storedEvent), nextAfterPosition: z.string().nullable(), advice: z.array(indexAdvice).optional() });
+
+export const feedTailInput = z.strictObject({
+  connectionId: profileId,
+  /** Start after this position; from the current head when absent. */
+  afterPosition: position.optional(),
+  eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
+  category: z.string().max(255).optional(),
+  streamId: streamId.optional(),
+  correlationId: z.string().min(1).max(500).optional(),
+  pollMs: z.number().int().min(100).max(60_000).default(500),
+  gapTimeoutMs: z.number().int().min(100).max(600_000).default(3000),
+});
+export const feedTailData = z.object({ events: z.array(storedEvent), position: z.string() });

@@ -139,6 +139,39 @@ describe('browsing an event store through the engine', () => {
     expect((await call('streams.list', { connectionId })).streams).toHaveLength(2);
   });
 
+  it('tails live without skipping a commit that lands late with a lower position', async () => {
+    const url = new URL(testServices.postgresUrl);
+    url.pathname = `/${database}`;
+    const slow = new pg.Client({ connectionString: url.toString() });
+    const fast = new pg.Client({ connectionString: url.toString() });
+    await Promise.all([slow.connect(), fast.connect()]);
+    const insert = (db: pg.Client, aggregate: string, version: number) =>
+      db.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, $2, 'Tail', 'Ticked', $3, '{}') RETURNING global_position::text AS p`,
+        [randomUUID(), aggregate, version],
+      );
+    const seen: string[] = [];
+    const controller = new AbortController();
+    const tail = engine.dispatcher.run('feed.tail', { connectionId, category: 'Tail', pollMs: 100, gapTimeoutMs: 20_000 }, {
+      operationId: 'tail',
+      signal: controller.signal,
+      emit: (data) => seen.push(...(data as { events: { position: string }[] }).events.map((e) => e.position)),
+      progress: () => undefined,
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the tail has read the head
+    await slow.query('BEGIN');
+    const late = (await insert(slow, 'tail-a', 1)).rows[0]!.p; // takes the lower position, commits last
+    const early = (await insert(fast, 'tail-b', 1)).rows[0]!.p; // autocommit: visible at once
+    expect(BigInt(late) < BigInt(early)).toBe(true);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(seen).toEqual([]); // not emitted past the hole: that would skip the late commit
+    await slow.query('COMMIT');
+    await expect.poll(() => seen, { timeout: 5000 }).toEqual([late, early]);
+    controller.abort();
+    await expect(tail).resolves.toEqual({ position: early });
+    await Promise.all([slow.end(), fast.end()]);
+  });
+
   it('rejects bad input with the field named', async () => {
     await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
     await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });

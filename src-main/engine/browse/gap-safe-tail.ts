@@ -1,0 +1,96 @@
+import type { FeedPage, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
+
+export interface TailFilters {
+  eventTypes?: string[];
+  category?: string;
+  streamId?: string;
+  correlationId?: string;
+  causationId?: string;
+}
+
+export interface TailOptions {
+  /** Start after this position; the head at start when absent. */
+  afterPosition?: string;
+  filters: TailFilters;
+  pollMs: number;
+  /** How long a hole in the positions may stay open before it is taken as a rolled-back insert. */
+  gapTimeoutMs: number;
+  pageSize?: number;
+}
+
+export interface TailDeps {
+  readFeed(options: ReadFeedOptions): Promise<FeedPage>;
+  headPosition(): Promise<string | null>;
+  emit(events: StoredEventView[], position: string): void;
+  signal: AbortSignal;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Follows the global feed without skipping late commits. Sequences hand out
+ * positions before commit, so a row can appear later with a lower position than
+ * rows already seen. The tail therefore reads unfiltered positions and only
+ * advances across a hole once the hole is filled or has stayed open for
+ * `gapTimeoutMs` (then it was a rollback), as Marten's daemon does. Filters are
+ * applied to what it emits, never to how far it advances.
+ */
+export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<string> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const pageSize = options.pageSize ?? 500;
+  let safe = BigInt(options.afterPosition ?? (await deps.headPosition()) ?? '0');
+  /** When the hole just after `safe` was first seen. */
+  let holeSince: number | undefined;
+
+  while (!deps.signal.aborted) {
+    const page = await deps.readFeed({ afterPosition: safe.toString(), limit: pageSize });
+    const ready: StoredEventView[] = [];
+    let expected = safe + 1n;
+    let blocked = false;
+    for (const event of page.events) {
+      const position = BigInt(event.position ?? '0');
+      if (position !== expected) {
+        // A hole before this event: wait for it to fill, unless it has been open too long.
+        holeSince ??= now();
+        if (now() - holeSince < options.gapTimeoutMs) {
+          blocked = true;
+          break;
+        }
+      }
+      holeSince = undefined;
+      ready.push(event);
+      expected = position + 1n;
+    }
+    if (ready.length > 0) {
+      safe = BigInt(ready[ready.length - 1]!.position!);
+      const wanted = ready.filter((event) => matches(event, options.filters));
+      deps.emit(wanted, safe.toString());
+    }
+    if (!blocked && page.nextAfterPosition !== null && ready.length > 0) continue; // more to read at once
+    await sleep(options.pollMs, deps.signal);
+  }
+  return safe.toString();
+}
+
+function matches(event: StoredEventView, filters: TailFilters): boolean {
+  if (filters.streamId !== undefined && event.streamId !== filters.streamId) return false;
+  if (filters.eventTypes?.length && !filters.eventTypes.includes(event.type)) return false;
+  if (filters.category !== undefined && event.category !== filters.category) return false;
+  if (filters.correlationId !== undefined && event.correlationId !== filters.correlationId) return false;
+  if (filters.causationId !== undefined && event.causationId !== filters.causationId) return false;
+  return true;
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
