@@ -35,6 +35,7 @@ const host = await startBrowserHost({
   dispatcher: engine.dispatcher,
   rendererDir: values['renderer-dir'] ?? fileURLToPath(new URL('../renderer', import.meta.url)),
   port,
+  downloadsDir: engine.exportsDir,
 });
 
 console.log(`Chronoscope (browser mode) — data in ${dataDir}`);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { auditListInput, auditListResult, auditVerifyResult } from './schemas/audit';
 import {
+  eventsExportInput,
+  eventsExportResult,
   feedReadInput,
   feedTailData,
   feedTailInput,
@@ -140,6 +142,15 @@ export const operations = {
     result: z.object({ position: z.string() }),
     stream: feedTailData,
     effect: 'none',
+  }),
+
+  'events.export': op({
+    summary: 'Write a stream or a filtered feed to an NDJSON or CSV file, streamed, with progress and cancel',
+    input: eventsExportInput,
+    result: eventsExportResult,
+    // Data leaves the store: recorded in the audit log like a change.
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

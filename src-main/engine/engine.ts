@@ -13,6 +13,7 @@ import { APP_VERSION } from './version';
 import { EventStores, translateStoreError } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
 import { tailFeed } from './browse/gap-safe-tail';
+import { exportEvents } from './browse/export-events';
 
 export interface EngineOptions {
   dataDir: string;
@@ -34,6 +35,7 @@ export function createEngine(options: EngineOptions) {
   const user = options.user ?? safeUserName();
   const log = options.log ?? ((message: string) => console.log(`[chronoscope] ${message}`));
   const audit = new AuditLog(join(options.dataDir, 'audit'));
+  const exportsDir = join(options.dataDir, 'exports');
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
@@ -102,6 +104,13 @@ export function createEngine(options: EngineOptions) {
           },
         ),
       })),
+    'events.export': ({ connectionId, source, format, fileName }, context) =>
+      onStore(connectionId, async (store) => {
+        const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+        const path = join(exportsDir, name);
+        const outcome = await exportEvents(store, { source, format, file: path }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
+        return { fileName: name, path, events: outcome.events, bytes: outcome.bytes };
+      }),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };
@@ -128,6 +137,7 @@ export function createEngine(options: EngineOptions) {
     localWorkspace: local,
     user,
     eventStores,
+    exportsDir,
     async dispose() {
       await eventStores.closeAll();
       await local.stop();

@@ -13,6 +13,8 @@ export interface BrowserHostOptions {
   /** Folder of the built renderer (index.html and assets). */
   rendererDir: string;
   port?: number;
+  /** Folder of finished exports, offered as downloads under /downloads/<file>. */
+  downloadsDir?: string;
   /** Fixed token for tests; random otherwise. */
   token?: string;
   log?: (message: string) => void;
@@ -53,7 +55,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const server: Server = createServer((request, response) => {
     const verdict = authorize(request, port, token);
     if (verdict !== 'ok') return reject(response, verdict);
-    serveStatic(request, response, rendererDir, port, token).catch(() => {
+    const download = downloadOf(request, options.downloadsDir);
+    const served = download ? serveDownload(response, download) : serveStatic(request, response, rendererDir, port, token);
+    served.catch(() => {
       if (!response.headersSent) reject(response, 500);
       else response.destroy();
     });
@@ -133,6 +137,29 @@ function reject(response: ServerResponse, status: 401 | 403 | 404 | 405 | 500): 
   const text = { 401: 'Unauthorized: open the URL printed by `bun run serve` (it carries the token).', 403: 'Forbidden: wrong Host or Origin.', 404: 'Not found.', 405: 'Method not allowed.', 500: 'Internal error.' }[status];
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   response.end(text);
+}
+
+const DOWNLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
+
+function downloadOf(request: IncomingMessage, downloadsDir: string | undefined): string | undefined {
+  if (!downloadsDir || request.method !== 'GET') return undefined;
+  const match = /^\/downloads\/([^/?#]+)/.exec(request.url ?? '');
+  const name = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+  // Only plain names from the exports folder: no paths, no dot-files, no partial exports.
+  return name && DOWNLOAD_NAME.test(name) && !name.endsWith('.part') ? join(resolve(downloadsDir), name) : undefined;
+}
+
+async function serveDownload(response: ServerResponse, file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return reject(response, 404);
+  response.writeHead(200, {
+    'content-type': file.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-length': String(info.size),
+    'content-disposition': `attachment; filename="${file.split(sep).pop()}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  createReadStream(file).pipe(response);
 }
 
 async function serveStatic(request: IncomingMessage, response: ServerResponse, root: string, port: number, token: string): Promise<void> {

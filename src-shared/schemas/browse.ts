@@ -121,3 +121,26 @@ export const feedTailInput = z.strictObject({
   gapTimeoutMs: z.number().int().min(100).max(600_000).default(3000),
 });
 export const feedTailData = z.object({ events: z.array(storedEvent), position: z.string() });
+
+export const eventsExportInput = z.strictObject({
+  connectionId: profileId,
+  source: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('stream'), streamId }),
+    z.strictObject({
+      kind: z.literal('feed'),
+      eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
+      category: z.string().max(255).optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      correlationId: z.string().min(1).max(500).optional(),
+    }),
+  ]),
+  format: z.enum(['ndjson', 'csv']),
+  /** Plain file name, written into the exports folder of the data directory. */
+  fileName: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/, 'file name may use letters, digits, ".", "_" and "-" only')
+    .optional(),
+  ...changeFields,
+});
+export const eventsExportResult = z.object({ fileName: z.string(), path: z.string(), events: z.number(), bytes: z.number() });

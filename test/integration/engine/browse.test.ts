@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -170,6 +170,34 @@ describe('browsing an event store through the engine', () => {
     controller.abort();
     await expect(tail).resolves.toEqual({ position: early });
     await Promise.all([slow.end(), fast.end()]);
+  });
+
+  it('exports a stream to NDJSON and the filtered feed to CSV, with progress, and audits it', async () => {
+    const progress: number[] = [];
+    const context = { operationId: 'x', signal: new AbortController().signal, emit: () => undefined, progress: (p: { done: number }) => progress.push(p.done) };
+    const ndjson = (await engine.dispatcher.run('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', reason: 'ticket 9' }, context)) as ResultOf<'events.export'>;
+    expect(ndjson).toMatchObject({ events: 3, fileName: expect.stringMatching(/^stream-account-1-.*\.ndjson$/) });
+    const lines = (await readFile(ndjson.path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(progress.at(-1)).toBe(3);
+
+    const csv = await call('events.export', { connectionId, source: { kind: 'feed', eventTypes: ['MoneyDeposited'] }, format: 'csv', fileName: 'deposits.csv' });
+    const rows = (await readFile(csv.path, 'utf8')).trimEnd().split('\n');
+    expect(rows[0]).toBe('position,stream_id,category,version,event_id,type,timestamp,correlation_id,causation_id,data,metadata');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toContain(',account-1,Account,2,');
+    expect(rows[1]).toContain('"{""version"":2}"');
+    expect((await call('audit.list', { operation: 'events.export' })).records.map((r) => r.reason)).toContain('ticket 9');
+    await expect(call('events.export', { connectionId, source: { kind: 'feed' }, format: 'csv', fileName: '../escape.csv' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('fileName') });
+  });
+
+  it('leaves no file behind when an export is cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      engine.dispatcher.run('events.export', { connectionId, source: { kind: 'feed' }, format: 'ndjson', fileName: 'cancelled.ndjson' }, { operationId: 'c', signal: controller.signal, emit: () => undefined, progress: () => undefined }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await readdir(engine.exportsDir)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^cancelled/)]));
   });
 
   it('rejects bad input with the field named', async () => {

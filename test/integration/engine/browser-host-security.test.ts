@@ -44,7 +44,10 @@ describe('browser mode host security', () => {
     await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Chronoscope</title>');
     await writeFile(join(dataDir, 'secret.txt'), 'outside the renderer');
     engine = createEngine({ dataDir, mode: 'browser', log: () => undefined });
-    host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir });
+    await mkdir(engine.exportsDir, { recursive: true });
+    await writeFile(join(engine.exportsDir, 'feed.ndjson'), '{"type":"X"}\n');
+    await writeFile(join(engine.exportsDir, 'half.ndjson.part'), 'partial');
+    host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir, downloadsDir: engine.exportsDir });
     origin = `http://127.0.0.1:${host.port}`;
   });
   afterAll(async () => {
@@ -92,6 +95,16 @@ describe('browser mode host security', () => {
     const res = await get(host.port, `/..%2Fsecret.txt?token=${host.token}`);
     expect(res.status).toBe(404);
     expect(res.body).not.toContain('outside the renderer');
+  });
+
+  it('offers finished exports as downloads, with the token only', async () => {
+    const ok = await get(host.port, `/downloads/feed.ndjson?token=${host.token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-disposition']).toBe('attachment; filename="feed.ndjson"');
+    expect(ok.body).toBe('{"type":"X"}\n');
+    expect((await get(host.port, '/downloads/feed.ndjson')).status).toBe(401);
+    expect((await get(host.port, `/downloads/half.ndjson.part?token=${host.token}`)).status).toBe(404);
+    expect((await get(host.port, `/downloads/..%2F..%2Fsecret.txt?token=${host.token}`)).status).toBe(404);
   });
 
   it('answers operations over an authorised WebSocket', async () => {

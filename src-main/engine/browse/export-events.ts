@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventStore, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
+
+export type ExportSource = { kind: 'stream'; streamId: string } | ({ kind: 'feed' } & Omit<ReadFeedOptions, 'limit' | 'afterPosition'>);
+
+export interface ExportRequest {
+  source: ExportSource;
+  format: 'ndjson' | 'csv';
+  /** Final file; written as `<file>.part` and renamed only when complete. */
+  file: string;
+}
+
+export interface ExportOutcome {
+  file: string;
+  events: number;
+  bytes: number;
+}
+
+const CSV_COLUMNS = ['position', 'stream_id', 'category', 'version', 'event_id', 'type', 'timestamp', 'correlation_id', 'causation_id', 'data', 'metadata'] as const;
+
+/**
+ * Streams a stream or a filtered feed to a file, page by page, waiting for the
+ * disk when it lags (back-pressure), so memory stays flat whatever the size.
+ * A cancelled or failed export leaves no file behind.
+ */
+export async function exportEvents(
+  store: EventStore,
+  request: ExportRequest,
+  report: (done: number) => void,
+  signal: AbortSignal,
+): Promise<ExportOutcome> {
+  const partial = `${request.file}.part`;
+  await mkdir(join(request.file, '..'), { recursive: true });
+  const out = createWriteStream(partial, { encoding: 'utf8', mode: 0o600 });
+  let events = 0;
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  try {
+    if (request.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\n`);
+    for await (const page of pages(store, request.source)) {
+      signal.throwIfAborted();
+      let chunk = '';
+      for (const event of page) chunk += request.format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`;
+      await write(chunk);
+      events += page.length;
+      report(events);
+    }
+    out.end();
+    await once(out, 'finish');
+    await rename(partial, request.file);
+    return { file: request.file, events, bytes: out.bytesWritten };
+  } catch (err) {
+    out.destroy();
+    await rm(partial, { force: true });
+    throw err;
+  }
+}
+
+async function* pages(store: EventStore, source: ExportSource): AsyncGenerator<StoredEventView[]> {
+  if (source.kind === 'stream') {
+    let options: Parameters<EventStore['readStream']>[1] = { limit: 1000 };
+    while (options) {
+      const page = await store.readStream(source.streamId, options);
+      if (page.events.length) yield page.events;
+      options = page.next ?? undefined;
+    }
+    return;
+  }
+  const { kind: _kind, ...filters } = source;
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readFeed({ ...filters, limit: 1000, ...(after ? { afterPosition: after } : {}) });
+    if (page.events.length) yield page.events;
+    if (!page.nextAfterPosition) return;
+    after = page.nextAfterPosition;
+  }
+}
+
+function csvLine(event: StoredEventView): string {
+  const cells = [
+    event.position ?? '',
+    event.streamId,
+    event.category ?? '',
+    String(event.version),
+    event.eventId ?? '',
+    event.type,
+    event.timestamp ?? '',
+    event.correlationId ?? '',
+    event.causationId ?? '',
+    JSON.stringify(event.data ?? null),
+    JSON.stringify(event.metadata ?? null),
+  ];
+  return `${cells.map(csvCell).join(',')}\n`;
+}
+
+/** RFC 4180 quoting; a leading =, +, - or @ is neutralised so spreadsheets do not run it as a formula. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
