@@ -2,6 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useLinkState } from '../client/host-context';
 import { AuditScreen } from '../features/audit/AuditScreen';
+import { FeedScreen } from '../features/browse/FeedScreen';
+import { StreamScreen } from '../features/browse/StreamScreen';
+import { StreamsScreen } from '../features/browse/StreamsScreen';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
 import { OverviewScreen } from '../features/overview/OverviewScreen';
 import { ActiveConnectionProvider } from './active-connection';
@@ -39,6 +42,12 @@ function Screen({ route }: { route: Route }) {
       return <OverviewScreen />;
     case 'connections':
       return <ConnectionsScreen />;
+    case 'streams':
+      return <StreamsScreen />;
+    case 'stream':
+      return <StreamScreen />;
+    case 'feed':
+      return <FeedScreen />;
     case 'audit':
       return <AuditScreen />;
   }

@@ -1,15 +1,19 @@
 import type { ReactNode } from 'react';
 import { useOperation } from '../client/operation-hooks';
-import { AuditIcon, ConnectionsIcon, LogoMark, OverviewIcon } from '../ui/icons';
+import { AuditIcon, ConnectionsIcon, FeedIcon, LogoMark, OverviewIcon, StreamsIcon } from '../ui/icons';
 import { hrefOf, ROUTE_TITLES, type Route } from './routes';
 
 const NAVIGATION: { route: Route; icon: ReactNode }[] = [
   { route: 'overview', icon: <OverviewIcon /> },
   { route: 'connections', icon: <ConnectionsIcon /> },
+  { route: 'streams', icon: <StreamsIcon /> },
+  { route: 'feed', icon: <FeedIcon /> },
   { route: 'audit', icon: <AuditIcon /> },
 ];
 
 export function Sidebar({ current }: { current: Route }) {
+  // A single stream is reached from the stream list, so its entry stays lit.
+  const lit: Route = current === 'stream' ? 'streams' : current;
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="sidebar__brand">
@@ -21,8 +25,8 @@ export function Sidebar({ current }: { current: Route }) {
           <li key={route}>
             <a
               href={hrefOf(route)}
-              className={route === current ? 'sidebar__link sidebar__link--current' : 'sidebar__link'}
-              aria-current={route === current ? 'page' : undefined}
+              className={route === lit ? 'sidebar__link sidebar__link--current' : 'sidebar__link'}
+              aria-current={route === lit ? 'page' : undefined}
               data-testid={`nav-${route}`}
             >
               {icon}

@@ -1,11 +1,14 @@
 import { useSyncExternalStore } from 'react';
 
-export const ROUTES = ['overview', 'connections', 'audit'] as const;
+export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'audit'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_TITLES: Record<Route, string> = {
   overview: 'Overview',
   connections: 'Connections',
+  streams: 'Streams',
+  stream: 'Stream',
+  feed: 'Global feed',
   audit: 'Audit log',
 };
 

@@ -47,3 +47,23 @@ export function ChevronIcon({ open }: { open: boolean }) {
     </svg>
   );
 }
+
+export function StreamsIcon() {
+  return (
+    <svg {...common}>
+      <path d="M2 4h12M2 8h12M2 12h12" />
+      <circle cx="5" cy="4" r="1" fill="currentColor" />
+      <circle cx="10" cy="8" r="1" fill="currentColor" />
+      <circle cx="7" cy="12" r="1" fill="currentColor" />
+    </svg>
+  );
+}
+
+export function FeedIcon() {
+  return (
+    <svg {...common}>
+      <path d="M3 2.5v11h11" />
+      <path d="M5.5 10.5l2.5-3 2 2 3.5-4.5" />
+    </svg>
+  );
+}

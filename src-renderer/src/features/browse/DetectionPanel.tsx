@@ -1,0 +1,100 @@
+import type { PresetNameInput } from '../../../../src-shared/schemas/browse';
+import { presetName } from '../../../../src-shared/schemas/browse';
+import { messageOf } from '../../client/errors';
+import { useMutationOp, useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Badge } from '../../ui/Badge';
+import { Button } from '../../ui/Button';
+import { Panel } from '../../ui/Panel';
+
+const KNOWN_PRESETS: readonly string[] = presetName.options;
+
+/**
+ * Shown when the connection has no confirmed event-store preset: the presets
+ * the host recognises in the live schema, with the evidence, one click to confirm.
+ */
+export function DetectionPanel({ connectionId, connectionName }: { connectionId: string; connectionName: string }) {
+  const detection = useOperation('stores.detect', { connectionId });
+  const configure = useMutationOp('stores.configure', {
+    invalidates: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
+  });
+  const candidates = [...(detection.data?.candidates ?? [])].sort((a, b) => b.confidence - a.confidence);
+
+  return (
+    <Panel title={`Which event store is “${connectionName}”?`} testId="store-detection">
+      <div className="detection">
+        <p className="muted detection__intro">
+          No event-store layout is confirmed for this connection yet. Chronoscope looked at its tables and proposes the presets below; confirm the one that
+          matches to browse streams and the global feed. The choice is recorded in the audit log.
+        </p>
+        {detection.isPending && <div className="empty-state">Inspecting the schema…</div>}
+        {detection.error && (
+          <Alert tone="danger" title="Could not inspect the schema">
+            {detection.error.message}
+          </Alert>
+        )}
+        {configure.error && (
+          <Alert tone="danger" title="The preset does not fit this schema" testId="store-configure-error">
+            {messageOf(configure.error)}
+          </Alert>
+        )}
+        {detection.data && candidates.length === 0 && (
+          <Alert tone="warning" title="No known event-store layout found">
+            None of the supported presets matches the tables of this database.
+          </Alert>
+        )}
+        <ul className="detection__list">
+          {candidates.map((candidate) => {
+            const known = KNOWN_PRESETS.includes(candidate.preset);
+            const confirmed = detection.data?.confirmed === candidate.preset;
+            return (
+              <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
+                <div className="detection__head">
+                  <strong>{candidate.preset}</strong>
+                  <span className="mono muted">{candidate.source}</span>
+                  <Badge tone={confidenceTone(candidate.confidence)} title="How much of the preset's layout was found">
+                    {Math.round(candidate.confidence * 100)}% match
+                  </Badge>
+                  {confirmed && <Badge tone="success">Confirmed</Badge>}
+                  <Button
+                    size="sm"
+                    variant="primary"
+                    className="detection__confirm"
+                    disabled={!known}
+                    busy={configure.isPending && configure.variables?.preset === candidate.preset}
+                    data-testid="store-candidate-confirm"
+                    onClick={() =>
+                      configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
+                    }
+                  >
+                    Confirm
+                  </Button>
+                </div>
+                {candidate.evidence.length > 0 && (
+                  <ul className="detection__evidence">
+                    {candidate.evidence.map((line) => (
+                      <li key={line}>{line}</li>
+                    ))}
+                  </ul>
+                )}
+                {candidate.missing.length > 0 && (
+                  <ul className="detection__evidence detection__evidence--missing">
+                    {candidate.missing.map((line) => (
+                      <li key={line}>Missing: {line}</li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </Panel>
+  );
+}
+
+function confidenceTone(confidence: number) {
+  if (confidence >= 0.8) return 'success' as const;
+  if (confidence >= 0.5) return 'warning' as const;
+  return 'danger' as const;
+}

@@ -1,0 +1,39 @@
+import type { StoredEvent } from '../../../../src-shared/schemas/browse';
+import { formatTimestamp } from '../../ui/format';
+import { JsonTree } from '../../ui/JsonTree';
+import { KeyValueList } from '../../ui/KeyValue';
+import { userOf } from './event-fields';
+
+const none = <span className="muted">—</span>;
+
+/** One event: its identifiers, then payload and metadata as trees. */
+export function EventDetails({ event }: { event: StoredEvent }) {
+  const user = userOf(event);
+  return (
+    <div className="event-details" data-testid="event-details" data-version={event.version}>
+      <div className="event-details__title">
+        <span className="event-type">{event.type}</span>
+        <span className="muted">version {event.version}</span>
+      </div>
+      <KeyValueList
+        testId="event-ids"
+        items={[
+          ['Event id', event.eventId ? <span className="mono">{event.eventId}</span> : none],
+          ['Position', event.position ? <span className="mono">{event.position}</span> : none],
+          ['Time', event.timestamp ? <span title={event.timestamp}>{formatTimestamp(event.timestamp)}</span> : none],
+          ['User', user ? <span className="mono">{user}</span> : none],
+          ['Correlation id', event.correlationId ? <span className="mono" data-testid="event-correlation">{event.correlationId}</span> : none],
+          ['Causation id', event.causationId ? <span className="mono" data-testid="event-causation">{event.causationId}</span> : none],
+        ]}
+      />
+      <section className="event-details__section">
+        <h3 className="event-details__heading">Payload</h3>
+        <JsonTree value={event.data} testId="event-payload" />
+      </section>
+      <section className="event-details__section">
+        <h3 className="event-details__heading">Metadata</h3>
+        <JsonTree value={event.metadata} initialDepth={1} testId="event-metadata" />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,238 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { StoredEvent } from '../../../../src-shared/schemas/browse';
+import { useActiveConnection } from '../../app/active-connection';
+import { Button } from '../../ui/Button';
+import { formatTimestamp } from '../../ui/format';
+import { TextField } from '../../ui/inputs';
+import { Panel } from '../../ui/Panel';
+import { useDebounced } from '../../ui/use-debounced';
+import { streamHref } from './browse-routes';
+import { countTypes, parseTypes } from './event-fields';
+import { StoreProblem } from './StoreProblem';
+import { needsDetection, useFeedPages } from './use-browse';
+import './browse.css';
+
+const ROW_HEIGHT = 32;
+
+interface FeedFilter {
+  /** Comma-separated event types. */
+  types: string;
+  category: string;
+  /** `datetime-local` values, local time. */
+  from: string;
+  to: string;
+  /** First global position to show. */
+  seek: string;
+}
+
+const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '' };
+
+function isoOf(local: string): string | undefined {
+  if (!local) return undefined;
+  const date = new Date(local);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** Seeking to position P reads after P - 1. */
+function afterOf(seek: string): string | undefined {
+  if (!/^\d{1,20}$/.test(seek)) return undefined;
+  const position = BigInt(seek);
+  return position > 0n ? String(position - 1n) : undefined;
+}
+
+export function FeedScreen() {
+  const { active } = useActiveConnection();
+  const [filter, setFilter] = useState<FeedFilter>(NO_FILTER);
+  const settled = useDebounced(filter, 350);
+  const types = parseTypes(settled.types);
+  const from = isoOf(settled.from);
+  const to = isoOf(settled.to);
+  const afterPosition = afterOf(settled.seek.trim());
+  const input = active
+    ? {
+        connectionId: active.id,
+        ...(types.length ? { eventTypes: types } : {}),
+        ...(settled.category.trim() ? { category: settled.category.trim() } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+        ...(afterPosition !== undefined ? { afterPosition } : {}),
+      }
+    : undefined;
+  const pages = useFeedPages(input);
+  const events = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
+  const seen = useMemo(() => countTypes(events).slice(0, 16), [events]);
+  const filtered = Object.values(filter).some((value) => value !== '');
+  const chosen = new Set(parseTypes(filter.types));
+
+  if (!active || needsDetection(pages.error)) {
+    return <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />;
+  }
+
+  const toggleType = (type: string) => {
+    const next = chosen.has(type) ? [...chosen].filter((t) => t !== type) : [...chosen, type];
+    setFilter({ ...filter, types: next.join(', ') });
+  };
+
+  return (
+    <div className="browse" data-testid="feed-screen">
+      <div className="browse-filters feed-filters" role="search">
+        <TextField
+          label="Event types"
+          value={filter.types}
+          placeholder="e.g. OrderPlaced, OrderShipped"
+          hint="Comma-separated, or pick from the types below"
+          testId="feed-filter-types"
+          onChange={(types) => setFilter({ ...filter, types })}
+        />
+        <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="feed-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
+        <DateTimeField label="From" value={filter.from} testId="feed-filter-from" onChange={(from) => setFilter({ ...filter, from })} />
+        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" onChange={(to) => setFilter({ ...filter, to })} />
+        <TextField
+          label="Seek to position"
+          value={filter.seek}
+          placeholder="e.g. 25000"
+          testId="feed-filter-seek"
+          onChange={(seek) => setFilter({ ...filter, seek: seek.replace(/[^\d]/g, '') })}
+        />
+      </div>
+      {seen.length > 0 && (
+        <div className="type-picker" data-testid="feed-type-picker">
+          <span className="stream-summary__label">Types in view</span>
+          {seen.map(([type, count]) => (
+            <button
+              key={type}
+              type="button"
+              className={chosen.has(type) ? 'type-chip type-chip--button type-chip--on' : 'type-chip type-chip--button'}
+              aria-pressed={chosen.has(type)}
+              onClick={() => toggleType(type)}
+              data-testid="feed-type-chip"
+              data-type={type}
+            >
+              {type} <strong>{count}</strong>
+            </button>
+          ))}
+        </div>
+      )}
+      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      <Panel
+        title={`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+        actions={filtered && <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>Clear filters</Button>}
+        className="browse__panel"
+        flush
+      >
+        <FeedTable
+          events={events}
+          loading={pages.isPending}
+          hasMore={pages.hasNextPage}
+          loadingMore={pages.isFetchingNextPage}
+          onLoadMore={() => void pages.fetchNextPage()}
+          emptyMessage={filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+        />
+      </Panel>
+    </div>
+  );
+}
+
+function DateTimeField({ label, value, onChange, testId }: { label: string; value: string; onChange: (value: string) => void; testId: string }) {
+  const id = `feed-${testId}`;
+  return (
+    <div className="field">
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      <input id={id} type="datetime-local" step={1} className="input" value={value} data-testid={testId} onChange={(event) => onChange(event.target.value)} />
+    </div>
+  );
+}
+
+interface FeedTableProps {
+  events: StoredEvent[];
+  loading: boolean;
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore: () => void;
+  emptyMessage: string;
+}
+
+function FeedTable({ events, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: events.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey: (index) => {
+      const event = events[index];
+      return event ? (event.position ?? `${event.streamId}@${event.version}`) : index;
+    },
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? -1;
+
+  useEffect(() => {
+    if (hasMore && !loadingMore && events.length > 0 && lastIndex >= events.length - 20) onLoadMore();
+  }, [hasMore, loadingMore, lastIndex, events.length, onLoadMore]);
+
+  return (
+    <div className="vtable" role="table" aria-rowcount={events.length} data-testid="feed-table">
+      <div className="vtable__head feed-grid" role="row">
+        <span role="columnheader" className="num">Position</span>
+        <span role="columnheader">Time</span>
+        <span role="columnheader">Type</span>
+        <span role="columnheader">Stream</span>
+        <span role="columnheader">Category</span>
+        <span role="columnheader" className="num">Version</span>
+      </div>
+      <div className="vtable__scroll" ref={scrollRef}>
+        {loading && <div className="empty-state">Loading…</div>}
+        {!loading && events.length === 0 && <div className="empty-state">{emptyMessage}</div>}
+        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const event = events[item.index];
+            if (!event) return null;
+            return (
+              <a
+                key={item.key}
+                href={streamHref(event.streamId, event.version)}
+                className="vtable__row feed-grid"
+                role="row"
+                title={`Open ${event.streamId} at version ${event.version}`}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                data-testid="feed-event"
+                data-type={event.type}
+                data-position={event.position ?? ''}
+              >
+                <span role="cell" className="num mono">
+                  {event.position ?? '—'}
+                </span>
+                <span role="cell" className="nowrap">
+                  {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+                </span>
+                <span role="cell" className="clip event-type" title={event.type}>
+                  {event.type}
+                </span>
+                <span role="cell" className="clip mono" title={event.streamId}>
+                  {event.streamId}
+                </span>
+                <span role="cell" className="clip">
+                  {event.category ?? <span className="muted">—</span>}
+                </span>
+                <span role="cell" className="num mono">
+                  {event.version}
+                </span>
+              </a>
+            );
+          })}
+        </div>
+        {hasMore && (
+          <div className="vtable__more">
+            <Button size="sm" onClick={onLoadMore} busy={loadingMore} data-testid="feed-load-more">
+              Load more events
+            </Button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

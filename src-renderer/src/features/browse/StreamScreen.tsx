@@ -1,0 +1,315 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { StoredEvent } from '../../../../src-shared/schemas/browse';
+import { useActiveConnection } from '../../app/active-connection';
+import { hrefOf } from '../../app/routes';
+import { useOperation } from '../../client/operation-hooks';
+import { Badge } from '../../ui/Badge';
+import { Button } from '../../ui/Button';
+import { formatTimestamp } from '../../ui/format';
+import { Panel } from '../../ui/Panel';
+import { useStreamLocation } from './browse-routes';
+import { countTypes, userOf } from './event-fields';
+import { EventDetails } from './EventDetails';
+import { StoreProblem } from './StoreProblem';
+import { needsDetection, useStreamTimeline, type StreamAnchor } from './use-browse';
+import './browse.css';
+
+const ROW_HEIGHT = 32;
+/** Opening a stream at a version shows a few events before it too. */
+const CONTEXT_BEFORE = 20;
+
+export function StreamScreen() {
+  const { streamId, version } = useStreamLocation();
+  const { active } = useActiveConnection();
+  if (!streamId) {
+    return (
+      <div className="empty-state">
+        No stream is selected. Pick one from the <a href={hrefOf('streams')}>stream list</a> or the <a href={hrefOf('feed')}>global feed</a>.
+      </div>
+    );
+  }
+  if (!active) return <StoreProblem connection={active} error={undefined} title="" />;
+  // A new address (stream or version) starts a fresh timeline.
+  return <StreamView key={`${active.id}\u0000${streamId}\u0000${version ?? ''}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
+}
+
+type Scroll = { to: 'start' } | { to: 'end' } | { to: 'version'; version: number };
+
+function anchorAt(version: number): StreamAnchor {
+  return { kind: 'version', version: Math.max(0, version - CONTEXT_BEFORE) };
+}
+
+function StreamView({ connectionId, streamId, initialVersion }: { connectionId: string; streamId: string; initialVersion: number | undefined }) {
+  const { active } = useActiveConnection();
+  const [anchor, setAnchor] = useState<StreamAnchor>(() => (initialVersion !== undefined ? anchorAt(initialVersion) : { kind: 'start' }));
+  const [selected, setSelected] = useState<number | undefined>(initialVersion);
+  const [scroll, setScroll] = useState<Scroll | undefined>(initialVersion !== undefined ? { to: 'version', version: initialVersion } : undefined);
+  const [jumpText, setJumpText] = useState('');
+
+  const timeline = useStreamTimeline(connectionId, streamId, anchor);
+  const summary = useStreamSummary(connectionId, streamId);
+  const events = useMemo(() => timeline.data?.pages.flatMap((page) => page.events) ?? [], [timeline.data]);
+  const selectedEvent = events.find((event) => event.version === selected);
+
+  if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
+
+  const jump = (event: FormEvent) => {
+    event.preventDefault();
+    const version = Number(jumpText.trim());
+    if (!Number.isInteger(version) || version < 0) return;
+    setAnchor(anchorAt(version));
+    setSelected(version);
+    setScroll({ to: 'version', version });
+  };
+
+  return (
+    <div className="browse stream" data-testid="stream-screen" data-stream-id={streamId}>
+      <div className="stream__bar">
+        <div className="stream__identity">
+          <a href={hrefOf('streams')} className="stream__back">
+            ← Streams
+          </a>
+          <h2 className="stream__id mono" title={streamId} data-testid="stream-id">
+            {streamId}
+          </h2>
+          {summary?.category && <Badge tone="info">{summary.category}</Badge>}
+        </div>
+        <div className="stream__controls">
+          <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">
+            First events
+          </Button>
+          <Button size="sm" onClick={() => { setAnchor({ kind: 'latest' }); setScroll({ to: 'end' }); }} data-testid="stream-jump-latest">
+            Jump to latest
+          </Button>
+          <form className="stream__jump" onSubmit={jump}>
+            <label className="visually-hidden" htmlFor="stream-jump-version">
+              Version
+            </label>
+            <input
+              id="stream-jump-version"
+              className="input"
+              inputMode="numeric"
+              placeholder="Version"
+              value={jumpText}
+              onChange={(e) => setJumpText(e.target.value.replace(/[^\d]/g, ''))}
+              data-testid="stream-jump-version"
+            />
+            <Button size="sm" type="submit" disabled={jumpText === ''}>
+              Go
+            </Button>
+          </form>
+        </div>
+      </div>
+
+      <StreamSummary events={events} summary={summary} />
+      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" />
+
+      <div className="stream__layout">
+        <Panel title={`Timeline${events.length ? ` (${events.length.toLocaleString('en-US')} loaded)` : ''}`} className="browse__panel" flush>
+          <Timeline
+            events={events}
+            anchor={anchor}
+            loading={timeline.isPending}
+            selected={selected}
+            onSelect={setSelected}
+            scroll={scroll}
+            onScrolled={() => setScroll(undefined)}
+            hasOlder={timeline.hasPreviousPage}
+            loadingOlder={timeline.isFetchingPreviousPage}
+            onLoadOlder={() => void timeline.fetchPreviousPage()}
+            hasNewer={timeline.hasNextPage}
+            loadingNewer={timeline.isFetchingNextPage}
+            onLoadNewer={() => void timeline.fetchNextPage()}
+          />
+        </Panel>
+        <Panel title="Event" className="browse__panel stream__details-panel">
+          {selectedEvent ? (
+            <EventDetails event={selectedEvent} />
+          ) : (
+            <div className="empty-state">{selected !== undefined && !timeline.isPending ? `Version ${selected} is not loaded.` : 'Select an event to see its payload and metadata.'}</div>
+          )}
+        </Panel>
+      </div>
+    </div>
+  );
+}
+
+interface StreamSummaryRow {
+  category: string | null;
+  eventCount: number;
+  lastVersion: number;
+  lastActivity: string | null;
+}
+
+/** The stream's row in the stream list: total events, last version and activity. */
+function useStreamSummary(connectionId: string, streamId: string): StreamSummaryRow | undefined {
+  const { data } = useOperation('streams.list', { connectionId, idPrefix: streamId, limit: 5 }, { retry: false });
+  return data?.streams.find((stream) => stream.streamId === streamId);
+}
+
+function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: StreamSummaryRow | undefined }) {
+  const types = countTypes(events);
+  const first = events[0];
+  const last = events[events.length - 1];
+  return (
+    <div className="stream-summary" data-testid="stream-summary">
+      <Stat label="Events in stream" value={summary ? summary.eventCount.toLocaleString('en-US') : '…'} testId="stream-total" />
+      <Stat label="Last version" value={summary ? String(summary.lastVersion) : '…'} testId="stream-last-version" />
+      <Stat label="Last activity" value={summary?.lastActivity ? formatTimestamp(summary.lastActivity) : '—'} />
+      <Stat label="Loaded" value={first && last ? `v${first.version} – v${last.version} (${events.length})` : '—'} testId="stream-loaded" />
+      <div className="stream-summary__types" data-testid="stream-type-counts">
+        <span className="stream-summary__label">Types in loaded events</span>
+        <div className="stream-summary__chips">
+          {types.length === 0 && <span className="muted">—</span>}
+          {types.map(([type, count]) => (
+            <span key={type} className="type-chip" title={`${count} ${type} event${count === 1 ? '' : 's'} loaded`}>
+              {type} <strong>{count}</strong>
+            </span>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stream-summary__label">{label}</span>
+      <span className="stat__value" data-testid={testId}>
+        {value}
+      </span>
+    </div>
+  );
+}
+
+interface TimelineProps {
+  events: StoredEvent[];
+  anchor: StreamAnchor;
+  loading: boolean;
+  selected: number | undefined;
+  onSelect: (version: number) => void;
+  scroll: Scroll | undefined;
+  onScrolled: () => void;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  onLoadNewer: () => void;
+}
+
+/** The stream's events by version, virtualised; newer pages load at the bottom, older ones on demand at the top. */
+function Timeline(props: TimelineProps) {
+  const { events, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: events.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    getItemKey: (index) => events[index]?.version ?? index,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? -1;
+
+  // Newer events load on their own as the end comes into view.
+  useEffect(() => {
+    if (hasNewer && !loadingNewer && events.length > 0 && lastIndex >= events.length - 10) onLoadNewer();
+  }, [hasNewer, loadingNewer, lastIndex, events.length, onLoadNewer]);
+
+  // Older events arriving above keep the rows in view where they were.
+  const firstVersion = events[0]?.version;
+  const previous = useRef<{ anchor: StreamAnchor; first: number | undefined }>({ anchor, first: firstVersion });
+  useLayoutEffect(() => {
+    const before = previous.current;
+    previous.current = { anchor, first: firstVersion };
+    const element = scrollRef.current;
+    if (!element || before.anchor !== anchor || before.first === undefined || firstVersion === undefined || firstVersion >= before.first) return;
+    const added = events.findIndex((event) => event.version === before.first);
+    if (added > 0) element.scrollTop += added * ROW_HEIGHT;
+  }, [anchor, firstVersion, events]);
+
+  // Jumps scroll once their page is in.
+  useEffect(() => {
+    if (!scroll || loading || events.length === 0) return;
+    if (scroll.to === 'start') virtualizer.scrollToIndex(0, { align: 'start' });
+    else if (scroll.to === 'end') virtualizer.scrollToIndex(events.length - 1, { align: 'end' });
+    else {
+      const index = events.findIndex((event) => event.version >= scroll.version);
+      if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+    }
+    onScrolled();
+  }, [scroll, loading, events, virtualizer, onScrolled]);
+
+  return (
+    <div className="vtable" role="table" aria-rowcount={events.length} data-testid="stream-timeline">
+      <div className="vtable__head timeline-grid" role="row">
+        <span role="columnheader" className="num">Version</span>
+        <span role="columnheader">Type</span>
+        <span role="columnheader">Time</span>
+        <span role="columnheader">User</span>
+      </div>
+      {hasOlder && (
+        <div className="vtable__more vtable__more--top">
+          <Button size="sm" onClick={onLoadOlder} busy={loadingOlder} data-testid="stream-load-older">
+            Load older events
+          </Button>
+        </div>
+      )}
+      <div className="vtable__scroll" ref={scrollRef}>
+        {loading && <div className="empty-state">Loading…</div>}
+        {!loading && events.length === 0 && <div className="empty-state">No events in this range.</div>}
+        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const event = events[item.index];
+            if (!event) return null;
+            const user = userOf(event);
+            const isSelected = event.version === selected;
+            return (
+              <div
+                key={item.key}
+                className={isSelected ? 'vtable__row timeline-grid vtable__row--selected' : 'vtable__row timeline-grid'}
+                role="row"
+                aria-selected={isSelected}
+                tabIndex={0}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                onClick={() => onSelect(event.version)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    onSelect(event.version);
+                  }
+                }}
+                data-testid="stream-event"
+                data-version={event.version}
+                data-type={event.type}
+              >
+                <span role="cell" className="num mono">
+                  {event.version}
+                </span>
+                <span role="cell" className="clip event-type" title={event.type}>
+                  {event.type}
+                </span>
+                <span role="cell" className="nowrap">
+                  {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+                </span>
+                <span role="cell" className="clip mono muted" title={user}>
+                  {user ?? '—'}
+                </span>
+              </div>
+            );
+          })}
+        </div>
+        {hasNewer && (
+          <div className="vtable__more">
+            <Button size="sm" onClick={onLoadNewer} busy={loadingNewer} data-testid="stream-load-newer">
+              Load newer events
+            </Button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
