@@ -30,7 +30,10 @@ export function AuditRow({ record, expanded, onToggle }: AuditRowProps) {
         <span role="cell" className="audit-row__time">{formatTimestamp(record.at)}</span>
         <span role="cell" className="audit-row__clip">{record.user}</span>
         <span role="cell" className="mono audit-row__clip">{record.operation}</span>
-        <span role="cell" className="mono audit-row__clip" title={record.target}>{record.target}</span>
+        <span role="cell" className="mono audit-row__clip" title={record.target}>
+          {record.target}
+          {nameOf(record) && <span className="audit-row__name"> · {nameOf(record)}</span>}
+        </span>
         <span role="cell">
           <Badge tone={OUTCOME_TONES[record.outcome]}>{record.outcome}</Badge>
         </span>
@@ -40,4 +43,10 @@ export function AuditRow({ record, expanded, onToggle }: AuditRowProps) {
       {expanded && <AuditDetails record={record} />}
     </div>
   );
+}
+
+/** The human name in the request (e.g. a profile's name), shown beside the stable target id. */
+function nameOf(record: AuditRecord): string | undefined {
+  const input = (record.details as { input?: { name?: unknown } } | undefined)?.input;
+  return typeof input?.name === 'string' ? input.name : undefined;
 }
