@@ -4,6 +4,10 @@ import {
   eventsExportInput,
   eventsExportResult,
   feedReadInput,
+  statsHistogramInput,
+  statsHistogramResult,
+  statsLargestStreamsInput,
+  statsLargestStreamsResult,
   feedTailData,
   feedTailInput,
   feedReadResult,
@@ -152,6 +156,14 @@ export const operations = {
     effect: 'local',
     target: (input) => `connection:${input.connectionId}`,
   }),
+
+  'stats.histogram': op({
+    summary: 'Events per minute, hour or day over a time range, per type',
+    input: statsHistogramInput,
+    result: statsHistogramResult,
+    effect: 'none',
+  }),
+  'stats.largestStreams': op({ summary: 'The streams with the most events', input: statsLargestStreamsInput, result: statsLargestStreamsResult, effect: 'none' }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

@@ -111,6 +111,8 @@ export function createEngine(options: EngineOptions) {
         const outcome = await exportEvents(store, { source, format, file: path }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
         return { fileName: name, path, events: outcome.events, bytes: outcome.bytes };
       }),
+    'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
+    'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };

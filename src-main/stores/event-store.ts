@@ -141,7 +141,29 @@ export interface FeedPage {
   advice?: IndexAdvice[];
 }
 
+export interface HistogramOptions {
+  from: string;
+  to: string;
+  bucket: 'minute' | 'hour' | 'day';
+  eventTypes?: string[];
+}
+
+export interface HistogramResult {
+  buckets: { at: string; type: string; count: number }[];
+  types: string[];
+  truncated: boolean;
+}
+
+export interface LargestStream {
+  streamId: string;
+  category: string | null;
+  eventCount: number;
+}
+
 export interface EventStore {
+  /** Events per time bucket and type over a range. */
+  histogram(options: HistogramOptions): Promise<HistogramResult>;
+  largestStreams(limit: number): Promise<LargestStream[]>;
   describe(): StoreCapabilities;
   listStreams(options?: ListStreamsOptions): Promise<StreamPage>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamPage>;
@@ -230,4 +252,12 @@ export function metadataString(metadata: unknown, key: string | undefined): stri
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return undefined;
+}
+
+/** Orders histogram rows by time and lists the types by total, most frequent first. */
+export function summariseHistogram(buckets: HistogramResult['buckets'], truncated: boolean): HistogramResult {
+  const totals = new Map<string, number>();
+  for (const b of buckets) totals.set(b.type, (totals.get(b.type) ?? 0) + b.count);
+  const types = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([type]) => type);
+  return { buckets: [...buckets].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.type.localeCompare(b.type))), types, truncated };
 }

@@ -144,3 +144,22 @@ export const eventsExportInput = z.strictObject({
   ...changeFields,
 });
 export const eventsExportResult = z.object({ fileName: z.string(), path: z.string(), events: z.number(), bytes: z.number() });
+
+export const statsHistogramInput = z.strictObject({
+  connectionId: profileId,
+  from: instant,
+  to: instant,
+  bucket: z.enum(['minute', 'hour', 'day']),
+  eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
+});
+export const statsHistogramResult = z.object({
+  /** One row per bucket start (ISO) and event type, with its count; empty buckets are omitted. */
+  buckets: z.array(z.object({ at: z.string(), type: z.string(), count: z.number() })),
+  /** Types present in the range, most frequent first. */
+  types: z.array(z.string()),
+  /** Rows were scanned up to a cap (stores without server-side grouping): counts cover the range only partly. */
+  truncated: z.boolean(),
+});
+
+export const statsLargestStreamsInput = z.strictObject({ connectionId: profileId, limit: z.number().int().min(1).max(100).default(20) });
+export const statsLargestStreamsResult = z.object({ streams: z.array(z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number() })) });

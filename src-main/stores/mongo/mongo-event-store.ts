@@ -2,6 +2,10 @@ import { Binary, type Db, type Document, type Filter, type MongoClient } from 'm
 import {
   MAX_PAGE_SIZE,
   type IndexAdvice,
+  type HistogramOptions,
+  type HistogramResult,
+  type LargestStream,
+  summariseHistogram,
   StoreCapabilityError,
   StoreInputError,
   checkPosition,
@@ -60,6 +64,9 @@ export const REFERENCE_MONGO_MAPPING: MongoEventMapping = {
   },
   metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
 };
+
+/** Most documents a histogram scans; beyond it the result says it is partial. */
+const HISTOGRAM_SCAN_CAP = 2_000_000;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -311,6 +318,51 @@ export class MongoEventStore implements EventStore {
       });
     }
     return advice;
+  }
+
+  /**
+   * FerretDB has no date bucketing in aggregation, so the range is scanned with
+   * a cursor (timestamp and type only) and bucketed here, up to a cap.
+   */
+  async histogram(options: HistogramOptions): Promise<HistogramResult> {
+    const f = this.mapping.fields;
+    if (!f.timestamp) throw new StoreCapabilityError('this store has no timestamp: there is no timeline');
+    const filter: Document = { [f.timestamp]: { $gte: parseInstant(options.from, 'from'), $lt: parseInstant(options.to, 'to') } };
+    if (options.eventTypes?.length) filter[f.type] = { $in: options.eventTypes };
+    const unit = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[options.bucket];
+    const counts = new Map<string, number>();
+    let scanned = 0;
+    const cursor = this.collection.find(filter, { projection: { [f.timestamp]: 1, [f.type]: 1 }, batchSize: 5000 });
+    for await (const doc of cursor) {
+      if (scanned >= HISTOGRAM_SCAN_CAP) break;
+      scanned += 1;
+      const at = get(doc, f.timestamp);
+      const time = at instanceof Date ? at.getTime() : Date.parse(String(at));
+      if (Number.isNaN(time)) continue;
+      const key = `${new Date(Math.floor(time / unit) * unit).toISOString().replace('.000Z', 'Z')}\u0000${String(get(doc, f.type))}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    await cursor.close();
+    const buckets = [...counts.entries()].map(([key, count]) => {
+      const [at = '', type = ''] = key.split('\u0000');
+      return { at, type, count };
+    });
+    return summariseHistogram(buckets, scanned >= HISTOGRAM_SCAN_CAP);
+  }
+
+  async largestStreams(limit: number): Promise<LargestStream[]> {
+    const f = this.mapping.fields;
+    const rows = await this.collection
+      .aggregate<{ _id: unknown; n: number }>([{ $group: { _id: `$${f.streamId}`, n: { $sum: 1 } } }, { $sort: { n: -1 } }, { $limit: Math.min(Math.max(1, limit), 100) }])
+      .toArray();
+    const out: LargestStream[] = [];
+    for (const row of rows) {
+      const streamId = String(row._id);
+      const [sample] = f.streamType ? await this.collection.find({ [f.streamId]: row._id }, { projection: { [f.streamType]: 1 } }).limit(1).toArray() : [];
+      const category = sample && f.streamType ? get(sample, f.streamType) : undefined;
+      out.push({ streamId, category: category === undefined || category === null ? null : String(category), eventCount: row.n });
+    }
+    return out;
   }
 
   async headPosition(): Promise<string | null> {

@@ -13,6 +13,10 @@ import {
   parseInstant,
   type EventStore,
   type FeedPage,
+  type HistogramOptions,
+  type HistogramResult,
+  type LargestStream,
+  summariseHistogram,
   type ListStreamsOptions,
   type ReadFeedOptions,
   type ReadStreamOptions,
@@ -409,6 +413,30 @@ export class PostgresEventStore implements EventStore {
       });
     }
     return advice;
+  }
+
+  async histogram(options: HistogramOptions): Promise<HistogramResult> {
+    const ts = this.mapping.columns.timestamp;
+    if (!ts || this.tsKind === 'none') throw new StoreCapabilityError('this store has no timestamp column: there is no timeline');
+    const params = new Params();
+    const where = [...this.baseWhere(params), ...this.timeWhere(options.from, options.to, params)];
+    if (options.eventTypes?.length) where.push(`${this.col(this.mapping.columns.type)} = ANY(${params.add(options.eventTypes)}::text[])`);
+    const instant = this.tsKind === 'timestamptz' ? this.col(ts) : this.tsKind === 'timestamp-utc' ? `(${this.col(ts)} AT TIME ZONE 'UTC')` : `${this.col(ts)}::timestamptz`;
+    // date_trunc in UTC, so buckets do not depend on the server's time zone.
+    const bucket = `date_trunc(${params.add(options.bucket)}, ${instant} AT TIME ZONE 'UTC')`;
+    const sql = `SELECT to_char(${bucket}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at, ${this.col(this.mapping.columns.type)}::text AS type, count(*)::bigint AS count
+      FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e WHERE ${where.join(' AND ')} GROUP BY 1, 2`;
+    const { rows } = await this.pool.query<{ at: string; type: string; count: string }>(sql, params.values);
+    return summariseHistogram(rows.map((r) => ({ at: r.at, type: r.type, count: Number(r.count) })), false);
+  }
+
+  async largestStreams(limit: number): Promise<LargestStream[]> {
+    const params = new Params();
+    const where = this.baseWhere(params);
+    const sql = `SELECT ${this.streamExpr}::text AS stream_id, ${this.categoryExpr ? `min(${this.categoryExpr}::text)` : 'NULL'} AS category, count(*)::bigint AS n
+      FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY 1 ORDER BY n DESC, 1 LIMIT ${params.add(Math.min(Math.max(1, limit), 100))}`;
+    const { rows } = await this.pool.query<{ stream_id: string; category: string | null; n: string }>(sql, params.values);
+    return rows.map((r) => ({ streamId: r.stream_id, category: r.category ?? this.categoryFromId(r.stream_id), eventCount: Number(r.n) }));
   }
 
   async headPosition(): Promise<string | null> {

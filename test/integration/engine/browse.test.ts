@@ -200,6 +200,22 @@ describe('browsing an event store through the engine', () => {
     expect(await readdir(engine.exportsDir)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^cancelled/)]));
   });
 
+  it('counts events per bucket and type, and names the largest streams', async () => {
+    const now = new Date();
+    const histogram = await call('stats.histogram', { connectionId, from: new Date(now.getTime() - 3_600_000).toISOString(), to: new Date(now.getTime() + 60_000).toISOString(), bucket: 'day' });
+    const total = (type: string) => histogram.buckets.filter((b) => b.type === type).reduce((sum, b) => sum + b.count, 0);
+    expect(total('MoneyDeposited')).toBe(2);
+    expect(histogram.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(7); // five seeded, two from the tail test
+    const totals = histogram.types.map(total);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a)); // most frequent first
+    expect(histogram.buckets.every((b) => /T00:00:00Z$/.test(b.at))).toBe(true);
+    expect(histogram.truncated).toBe(false);
+    const filtered = await call('stats.histogram', { connectionId, from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', bucket: 'hour', eventTypes: ['PriceChanged'] });
+    expect(filtered.types).toEqual(['PriceChanged']);
+    const largest = await call('stats.largestStreams', { connectionId, limit: 1 });
+    expect(largest.streams).toEqual([{ streamId: 'account-1', category: 'Account', eventCount: 3 }]);
+  });
+
   it('rejects bad input with the field named', async () => {
     await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
     await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });
@@ -254,5 +270,11 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
     const byField = await call('feed.read', { connectionId, field: { in: 'data', path: ['version'], op: 'equals', value: '2' } });
     expect(byField.events).toEqual([]); // values compare as typed: the number 2 is not the string "2"
     await expect(call('feed.read', { connectionId, field: { in: 'data', path: ['$where'], op: 'equals', value: 'x' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    const histogram = await call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z', bucket: 'day' });
+    expect(histogram.buckets).toEqual([
+      { at: '2026-01-01T00:00:00Z', type: 'OrderPlaced', count: 1 },
+      { at: '2026-01-02T00:00:00Z', type: 'OrderStatusUpdated', count: 1 },
+    ]);
+    expect((await call('stats.largestStreams', { connectionId })).streams).toEqual([{ streamId: 'order-9', category: 'Order', eventCount: 3 }]);
   });
 });
