@@ -87,7 +87,13 @@ export function createEngine(options: EngineOptions) {
     },
     'stores.detect': (input) => eventStores.detect(input.connectionId),
     'stores.configure': async (input) =>
-      (await eventStores.configure(input.connectionId, { preset: input.preset, ...(input.schema ? { schema: input.schema } : {}) })).describe(),
+      (
+        await eventStores.configure(input.connectionId, {
+          preset: input.preset,
+          ...(input.schema ? { schema: input.schema } : {}),
+          ...(input.custom ? { custom: input.custom } : {}),
+        })
+      ).describe(),
     'stores.describe': (input) => onStore(input.connectionId, async (store) => store.describe()),
     'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
     'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, options)),

@@ -6,7 +6,31 @@ const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be 
 const limit = z.number().int().min(1).max(1000).default(100);
 const streamId = z.string().min(1, 'stream id is required').max(1000);
 
-export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo']);
+export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo', 'custom']);
+
+const identifier = z.string().trim().min(1, 'is required').max(63, 'PostgreSQL names are at most 63 characters');
+/** A mapping of a table nobody made a preset for; checked against the live schema before it is kept. */
+export const customMapping = z.strictObject({
+  schema: identifier.optional(),
+  table: identifier,
+  columns: z.strictObject({
+    streamId: identifier,
+    version: identifier,
+    type: identifier,
+    data: identifier,
+    metadata: identifier.optional(),
+    timestamp: identifier.optional(),
+    eventId: identifier.optional(),
+    position: identifier.optional(),
+    streamType: identifier.optional(),
+    correlationId: identifier.optional(),
+    causationId: identifier.optional(),
+  }),
+  /** Correlation / causation read from keys of the metadata JSON when there are no columns for them. */
+  metadataKeys: z.strictObject({ correlationId: z.string().max(100).optional(), causationId: z.string().max(100).optional() }).optional(),
+  categoryFromStreamId: z.strictObject({ separator: z.string().min(1).max(5) }).optional(),
+});
+export type CustomMapping = z.output<typeof customMapping>;
 export type PresetNameInput = z.output<typeof presetName>;
 
 export const storeCapabilities = z.object({
@@ -52,7 +76,12 @@ export const storesConfigureInput = z.strictObject({
   preset: presetName,
   /** Database schema holding the tables (PostgreSQL); the preset's default otherwise. */
   schema: z.string().trim().min(1).max(63).optional(),
+  /** Required with preset "custom". */
+  custom: customMapping.optional(),
   ...changeFields,
+}).refine((input) => (input.preset === 'custom') === (input.custom !== undefined), {
+  message: 'a custom mapping goes with preset "custom", and only with it',
+  path: ['custom'],
 });
 
 export const storesDescribeInput = z.strictObject({ connectionId: profileId });

@@ -125,6 +125,10 @@ export class EventStores {
       return new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
     }
     const pool = await this.pool(connectionId);
+    if (choice.preset === 'custom') {
+      if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
+      return PostgresEventStore.open(pool, { preset: 'custom', ...choice.custom });
+    }
     return PostgresEventStore.open(pool, presetMapping(choice.preset as PresetName, choice.schema));
   }
 

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import type { PresetNameInput } from '../../../src-shared/schemas/browse';
+import type { CustomMapping, PresetNameInput } from '../../../src-shared/schemas/browse';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { SerialQueue } from '../util/serial-queue';
 
 export interface StoreChoice {
   preset: PresetNameInput;
   schema?: string;
+  custom?: CustomMapping;
 }
 
 /** Which preset the user confirmed for each connection, in `<dataDir>/event-stores.json`. */

@@ -82,6 +82,19 @@ describe('browsing an event store through the engine', () => {
     expect((await call('stores.describe', { connectionId })).preset).toBe('classic');
   });
 
+  it('accepts a custom mapping only when the live schema has its columns', async () => {
+    const columns = { streamId: 'aggregate_id', version: 'event_version', type: 'event_type', data: 'event_data', metadata: 'metadata', position: 'global_position', streamType: 'aggregate_type' };
+    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'events', columns: { ...columns, timestamp: 'created_at', eventId: 'id' } } })).rejects.toMatchObject({
+      code: 'not_found',
+      details: { problems: expect.arrayContaining([expect.stringContaining('created_at'), expect.stringContaining('.id does not exist')]) },
+    });
+    await expect(call('stores.configure', { connectionId, preset: 'custom' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('custom') });
+    const custom = await call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'events', columns, metadataKeys: { correlationId: 'correlationId' } } });
+    expect(custom).toMatchObject({ preset: 'custom', hasGlobalPosition: true, hasTimestamp: false, hasCorrelation: true });
+    expect((await call('feed.read', { connectionId, correlationId: 'c-1' })).events).toHaveLength(5);
+    await call('stores.configure', { connectionId, preset: 'classic' });
+  });
+
   it('lists streams in keyset pages', async () => {
     const first = await call('streams.list', { connectionId, limit: 1 });
     expect(first.streams).toHaveLength(1);
