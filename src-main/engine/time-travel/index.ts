@@ -1,0 +1,4 @@
+export * from './diff';
+export * from './definitions';
+export * from './sandbox';
+export * from './reconstruct';

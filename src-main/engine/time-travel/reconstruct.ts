@@ -1,0 +1,289 @@
+/**
+ * Time travel: an aggregate's state at any version or instant, step-through,
+ * field history and snapshot verification. Streams are read in keyset pages
+ * (never all in memory) and folded by a definition in the sandbox.
+ */
+import type { EventStore, StoredEventView } from '../../stores/event-store';
+import { clampLimit, MAX_PAGE_SIZE } from '../../stores/event-store';
+import type { DefinitionSource } from './definitions';
+import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
+import { Sandbox, type SandboxOptions } from './sandbox';
+
+export type TimeTravelTarget = { version: number } | { time: string };
+
+export interface TimeTravelProgress {
+  /** Events folded so far in this call. */
+  applied: number;
+  /** Stream version reached. */
+  version: number;
+  /** Target version, when known. */
+  targetVersion?: number;
+}
+
+export interface TimeTravelOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: TimeTravelProgress) => void;
+  /** Events per page read and per sandbox batch (≤ MAX_PAGE_SIZE). */
+  pageSize?: number;
+  sandbox?: SandboxOptions;
+}
+
+export interface StateAtOptions extends TimeTravelOptions {
+  /** Start from this state instead of replaying from version 1 (ignored when it lies past the target). */
+  snapshot?: { version: number; state: unknown };
+}
+
+export interface StateAtResult {
+  state: unknown;
+  /** Version of the last event folded (0: none, the initial state). */
+  version: number;
+  /** Timestamp of that event. */
+  timestamp: string | null;
+  /** Events folded in this call (after the snapshot, if one was used). */
+  applied: number;
+  /** Version of the snapshot the replay started from; 0 when it replayed from the start. */
+  fromSnapshotVersion: number;
+}
+
+export interface TimeTravelStep {
+  event: StoredEventView;
+  before: unknown;
+  after: unknown;
+  diff: DiffEntry[];
+}
+
+export interface StepThroughResult {
+  steps: TimeTravelStep[];
+  /** The window was cut at `maxSteps`. */
+  truncated: boolean;
+}
+
+export interface FieldChange {
+  event: StoredEventView;
+  before: unknown;
+  after: unknown;
+}
+
+export interface FieldHistoryResult {
+  path: DiffPath;
+  changes: FieldChange[];
+  /** Stopped after `maxChanges`. */
+  truncated: boolean;
+  /** Version of the last event read. */
+  version: number;
+}
+
+export interface SnapshotVerification {
+  ok: boolean;
+  version: number;
+  /** Replayed (expected) state → snapshot state: what the snapshot got wrong. */
+  diff: DiffEntry[];
+  replayed: unknown;
+  /** The stream ends before the snapshot's version. */
+  streamTooShort: boolean;
+  /** Version the stream actually reached when it was too short. */
+  reachedVersion: number;
+}
+
+export const DEFAULT_MAX_STEPS = 1000;
+export const DEFAULT_MAX_CHANGES = 10_000;
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** Forward pages of a stream between two inclusive versions; the next page is read while the caller folds this one. */
+async function* streamPages(store: EventStore, streamId: string, fromVersion: number, toVersion: number | undefined, pageSize: number, signal: AbortSignal | undefined): AsyncGenerator<StoredEventView[]> {
+  let options: Parameters<EventStore['readStream']>[1] | null = { fromVersion, direction: 'forward', limit: pageSize, ...(toVersion !== undefined ? { toVersion } : {}) };
+  let pending = store.readStream(streamId, options);
+  while (options) {
+    throwIfAborted(signal);
+    const page = await pending;
+    options = page.next;
+    if (options) {
+      pending = store.readStream(streamId, options);
+      pending.catch(() => undefined); // awaited on the next turn; never an unhandled rejection if the caller stops
+    }
+    if (page.events.length > 0) yield page.events;
+  }
+}
+
+/** Closes the run when the signal fires, so a long batch stops at once. */
+async function withRun<T>(definition: DefinitionSource, options: TimeTravelOptions, initialState: unknown, body: (run: Sandbox) => Promise<T>): Promise<T> {
+  throwIfAborted(options.signal);
+  const run = await Sandbox.start(definition.source, definition.name, { ...options.sandbox, ...(initialState !== undefined ? { initialState } : {}) });
+  const onAbort = (): void => void run.close();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await body(run);
+    throwIfAborted(options.signal);
+    return result;
+  } catch (err) {
+    throwIfAborted(options.signal);
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await run.close();
+  }
+}
+
+function instant(value: string, what: string): number {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new RangeError(`${what} is not a valid ISO-8601 instant: ${JSON.stringify(value)}`);
+  return t;
+}
+
+/** The events of a page up to the target; `stop` when the target was reached within it. */
+function cutAtTarget(events: StoredEventView[], target: TimeTravelTarget): { events: StoredEventView[]; stop: boolean } {
+  if ('version' in target) {
+    const kept = events.filter((e) => e.version <= target.version);
+    return { events: kept, stop: kept.length < events.length || (kept.length > 0 && kept[kept.length - 1]!.version >= target.version) };
+  }
+  const limit = instant(target.time, 'time');
+  const index = events.findIndex((e) => {
+    if (e.timestamp === null) throw new RangeError(`Event ${e.type} (stream ${e.streamId}, version ${e.version}) has no timestamp: this store cannot travel by time`);
+    return instant(e.timestamp, `timestamp of version ${e.version}`) > limit;
+  });
+  return index < 0 ? { events, stop: false } : { events: events.slice(0, index), stop: true };
+}
+
+/**
+ * The state after the last event at or before the target: `{version}` (inclusive)
+ * or `{time}` (events recorded at or before that instant; the stream's versions
+ * are assumed to be in time order, the first event after it ends the replay).
+ */
+export async function stateAt(store: EventStore, streamId: string, target: TimeTravelTarget, definition: DefinitionSource, options: StateAtOptions = {}): Promise<StateAtResult> {
+  const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
+  const targetVersion = 'version' in target ? Math.floor(target.version) : undefined;
+  if (targetVersion !== undefined && (!Number.isFinite(targetVersion) || targetVersion < 0)) throw new RangeError(`version must be a non-negative integer, got ${targetVersion}`);
+  if ('time' in target) instant(target.time, 'time');
+
+  let snapshot = options.snapshot;
+  if (snapshot && targetVersion !== undefined && snapshot.version > targetVersion) snapshot = undefined;
+  if (snapshot && 'time' in target) {
+    // Usable only if the snapshot's last event is itself at or before the instant.
+    const at = await store.readStream(streamId, { fromVersion: snapshot.version, toVersion: snapshot.version, limit: 1 });
+    const last = at.events[0];
+    if (!last || cutAtTarget([last], target).events.length === 0) snapshot = undefined;
+  }
+
+  const startVersion = snapshot?.version ?? 0;
+  return withRun(definition, options, snapshot?.state, async (run) => {
+    let version = startVersion;
+    let timestamp: string | null = null;
+    let applied = 0;
+    if (targetVersion === undefined || targetVersion > startVersion) {
+      for await (const page of streamPages(store, streamId, startVersion + 1, targetVersion, pageSize, options.signal)) {
+        const { events, stop } = cutAtTarget(page, target);
+        if (events.length > 0) {
+          await run.apply(events, { state: false });
+          const last = events[events.length - 1]!;
+          version = last.version;
+          timestamp = last.timestamp;
+          applied += events.length;
+          options.onProgress?.({ applied, version, ...(targetVersion !== undefined ? { targetVersion } : {}) });
+        }
+        if (stop) break;
+      }
+    }
+    return { state: await run.state(), version, timestamp, applied, fromSnapshotVersion: startVersion };
+  });
+}
+
+/** The differences between two states (`a` → `b`). */
+export function compare(a: unknown, b: unknown): DiffEntry[] {
+  return diff(a, b);
+}
+
+/**
+ * Each event from `fromVersion` to `toVersion` (inclusive) with the state before
+ * and after it and their diff. The state before `fromVersion` is replayed first.
+ * At most `maxSteps` events (default 1000) are returned.
+ */
+export async function stepThrough(
+  store: EventStore,
+  streamId: string,
+  fromVersion: number,
+  toVersion: number,
+  definition: DefinitionSource,
+  options: StateAtOptions & { maxSteps?: number } = {},
+): Promise<StepThroughResult> {
+  const from = Math.max(1, Math.floor(fromVersion));
+  const maxSteps = Math.max(1, Math.floor(options.maxSteps ?? DEFAULT_MAX_STEPS));
+  const to = Math.min(Math.floor(toVersion), from + maxSteps - 1);
+  const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
+  const snapshot = options.snapshot && options.snapshot.version < from ? options.snapshot : undefined;
+  const startVersion = snapshot?.version ?? 0;
+  const steps: TimeTravelStep[] = [];
+  let truncated = false;
+  await withRun(definition, options, snapshot?.state, async (run) => {
+    let applied = 0;
+    for await (const page of streamPages(store, streamId, startVersion + 1, to, pageSize, options.signal)) {
+      const before = page.filter((e) => e.version < from);
+      const window = page.filter((e) => e.version >= from);
+      if (before.length > 0) await run.apply(before, { state: false });
+      if (window.length > 0) {
+        const result = await run.apply(window, { state: false, steps: true });
+        (result.steps ?? []).forEach((s, i) => steps.push({ event: window[i]!, before: s.before, after: s.after, diff: diff(s.before, s.after) }));
+      }
+      applied += page.length;
+      options.onProgress?.({ applied, version: page[page.length - 1]!.version, targetVersion: to });
+    }
+  });
+  if (to < Math.floor(toVersion) && steps.length === maxSteps) {
+    const more = await store.readStream(streamId, { fromVersion: to + 1, toVersion: to + 1, limit: 1 });
+    truncated = more.events.length > 0;
+  }
+  return { steps, truncated };
+}
+
+/** Every event that changed the value at `path` (or anything under it), with the value before and after. */
+export async function fieldHistory(
+  store: EventStore,
+  streamId: string,
+  path: DiffPath,
+  definition: DefinitionSource,
+  options: TimeTravelOptions & { maxChanges?: number; toVersion?: number } = {},
+): Promise<FieldHistoryResult> {
+  const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
+  const maxChanges = Math.max(1, Math.floor(options.maxChanges ?? DEFAULT_MAX_CHANGES));
+  const changes: FieldChange[] = [];
+  let truncated = false;
+  let version = 0;
+  await withRun(definition, options, undefined, async (run) => {
+    let applied = 0;
+    outer: for await (const page of streamPages(store, streamId, 1, options.toVersion, pageSize, options.signal)) {
+      const result = await run.apply(page, { state: false, steps: true });
+      const steps = result.steps ?? [];
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
+        const event = page[i]!;
+        version = event.version;
+        const before = valueAt(step.before, path);
+        const after = valueAt(step.after, path);
+        if (diff(before, after).length > 0) {
+          if (changes.length >= maxChanges) {
+            truncated = true;
+            break outer;
+          }
+          changes.push({ event, before, after });
+        }
+      }
+      applied += page.length;
+      options.onProgress?.({ applied, version });
+    }
+  });
+  return { path, changes, truncated, version };
+}
+
+/**
+ * Replays the stream from version 1 to the snapshot's version and compares the
+ * result with the snapshot's state. `diff` goes from the replayed (true) state to
+ * the snapshot's, so `before` is what it should be and `after` what it holds.
+ */
+export async function verifySnapshot(store: EventStore, streamId: string, snapshot: { version: number; state: unknown }, definition: DefinitionSource, options: TimeTravelOptions = {}): Promise<SnapshotVerification> {
+  const replay = await stateAt(store, streamId, { version: snapshot.version }, definition, { ...options, snapshot: undefined });
+  const streamTooShort = replay.version < snapshot.version;
+  const entries = diff(replay.state, snapshot.state);
+  return { ok: !streamTooShort && entries.length === 0, version: snapshot.version, diff: entries, replayed: replay.state, streamTooShort, reachedVersion: replay.version };
+}
