@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'timeout',
   'unavailable',
   'cancelled',
+  'definition_error',
   'internal',
 ] as const;
 

@@ -23,6 +23,19 @@ import {
 } from './schemas/browse';
 import { empty } from './schemas/common';
 import {
+  timeTravelCompareInput,
+  timeTravelCompareResult,
+  timeTravelDefinitionsResult,
+  timeTravelFieldHistoryInput,
+  timeTravelFieldHistoryResult,
+  timeTravelStateInput,
+  timeTravelStateResult,
+  timeTravelStepsInput,
+  timeTravelStepsResult,
+  timeTravelVerifySnapshotInput,
+  timeTravelVerifySnapshotResult,
+} from './schemas/time-travel';
+import {
   connectionStatus,
   connectionTestResult,
   connectionView,
@@ -164,6 +177,18 @@ export const operations = {
     effect: 'none',
   }),
   'stats.largestStreams': op({ summary: 'The streams with the most events', input: statsLargestStreamsInput, result: statsLargestStreamsResult, effect: 'none' }),
+
+  'timeTravel.definitions': op({ summary: 'Projection definitions available for time travel', input: empty, result: timeTravelDefinitionsResult, effect: 'none' }),
+  'timeTravel.state': op({
+    summary: 'State of an aggregate at a version or a time, replayed in a sandbox, from a snapshot when one fits',
+    input: timeTravelStateInput,
+    result: timeTravelStateResult,
+    effect: 'none',
+  }),
+  'timeTravel.compare': op({ summary: 'States at two points and their structural diff', input: timeTravelCompareInput, result: timeTravelCompareResult, effect: 'none' }),
+  'timeTravel.steps': op({ summary: 'Each event of a range with the state before and after it and the diff', input: timeTravelStepsInput, result: timeTravelStepsResult, effect: 'none' }),
+  'timeTravel.fieldHistory': op({ summary: 'Every event that changed one field of the state, with old and new values', input: timeTravelFieldHistoryInput, result: timeTravelFieldHistoryResult, effect: 'none' }),
+  'timeTravel.verifySnapshot': op({ summary: 'Replay from zero to the latest snapshot and diff it with the stored state', input: timeTravelVerifySnapshotInput, result: timeTravelVerifySnapshotResult, effect: 'none' }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

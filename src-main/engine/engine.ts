@@ -14,6 +14,7 @@ import { EventStores, translateStoreError } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
 import { tailFeed } from './browse/gap-safe-tail';
 import { exportEvents } from './browse/export-events';
+import { TimeTravelService } from './time-travel/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -27,6 +28,8 @@ export interface EngineOptions {
   initializeLocalWorkspace?: LocalWorkspaceInitializer;
   /** Start the Local workspace at once (the app) or on first use (tests). */
   startLocalWorkspace?: boolean;
+  /** Folder of the built-in projection definitions; found next to the code when absent. */
+  projectionsDir?: string;
   log?: (message: string) => void;
 }
 
@@ -40,6 +43,7 @@ export function createEngine(options: EngineOptions) {
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
   const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  const timeTravel = new TimeTravelService(eventStores, options.projectionsDir);
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -119,6 +123,12 @@ export function createEngine(options: EngineOptions) {
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
+    'timeTravel.definitions': async () => timeTravel.definitions(),
+    'timeTravel.state': (input, context) => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context),
+    'timeTravel.compare': (input, context) => timeTravel.compare(input.connectionId, input.streamId, input.a, input.b, input.definition, context),
+    'timeTravel.steps': (input, context) => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context),
+    'timeTravel.fieldHistory': (input, context) => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context),
+    'timeTravel.verifySnapshot': (input, context) => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };

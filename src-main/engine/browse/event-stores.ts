@@ -132,6 +132,24 @@ export class EventStores {
     return PostgresEventStore.open(pool, presetMapping(choice.preset as PresetName, choice.schema));
   }
 
+  /**
+   * The latest stored snapshot of a stream at or before a version, where the store
+   * keeps them in the reference layout (`snapshots(aggregate_id, version, state)`).
+   */
+  async snapshotAtOrBefore(connectionId: string, streamId: string, version?: number): Promise<{ version: number; state: unknown } | undefined> {
+    if ((await this.connections.resolve(connectionId)).settings.kind !== 'postgres') return undefined;
+    const pool = await this.pool(connectionId);
+    const { rows: tables } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'snapshots' AND column_name IN ('aggregate_id', 'version', 'state')`,
+    );
+    if (Number(tables[0]?.n) !== 3) return undefined;
+    const { rows } = await pool.query<{ version: number; state: unknown }>(
+      `SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND ($2::int IS NULL OR version <= $2::int) ORDER BY version DESC LIMIT 1`,
+      [streamId, version ?? null],
+    );
+    return rows[0];
+  }
+
   private async mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
     const existing = this.mongoClients.get(connectionId);
     if (existing) return existing;

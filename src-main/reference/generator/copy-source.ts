@@ -73,6 +73,6 @@ export async function* copyBatches(options: GenerateOptions, source: CopySourceO
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    if (!finished || failure) await worker.terminate();
+    await worker.terminate(); // also once done: nothing must keep the process alive
   }
 }

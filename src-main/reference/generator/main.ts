@@ -1,8 +1,11 @@
 /**
- * bun run reference:generate --events N --store URL [--seed S] [--batch-size B] [--snapshot-every K]
+ * bun run reference:generate --events N --store URL [--seed S] [--batch-size B] [--snapshot-every K] [--fresh] [--no-worker]
  *
  * URL is postgres://... (COPY into the classic `events` table) or mongodb://host/db
  * (unordered bulk inserts into `events`). Creates the schema if missing.
+ * Postgres: events are generated and serialised on a worker thread while this one
+ * streams COPY (bounded queue); --no-worker keeps everything on one thread.
+ * --fresh (new, empty store): secondary indexes are dropped for the load and rebuilt after.
  */
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
@@ -10,12 +13,16 @@ import { integerFlag, readFlags } from '../cli-args';
 import { ensureMongoIndexes } from '../mongo/event-store';
 import { ensureReferenceSchema } from '../postgres/schema';
 import { generateEvents, type GenerateOptions } from './generate';
+import { copyBatches } from './copy-source';
 import { formatProgress, type WriteProgress } from './progress';
 import { writeToMongo } from './write-mongo';
 import { writeToPostgres } from './write-postgres';
 
 export async function runGenerator(argv: string[]): Promise<WriteProgress> {
-  const flags = readFlags(argv, ['events', 'store', 'seed', 'batch-size', 'snapshot-every', 'method']);
+  // Boolean switches first: readFlags only knows `--name value`.
+  const fresh = argv.includes('--fresh');
+  const worker = !argv.includes('--no-worker');
+  const flags = readFlags(argv.filter((a) => a !== '--fresh' && a !== '--no-worker'), ['events', 'store', 'seed', 'batch-size', 'snapshot-every', 'method']);
   const store = flags.store ?? process.env.CHRONO_REF_STORE;
   if (!store) throw new Error('--store is required (postgres://... or mongodb://.../db)');
   const options: GenerateOptions = {
@@ -31,7 +38,9 @@ export async function runGenerator(argv: string[]): Promise<WriteProgress> {
     try {
       await ensureReferenceSchema(pool);
       const method = flags.method === 'insert' ? 'insert' : 'copy';
-      result = await writeToPostgres(pool, generateEvents(options), { total: options.events, method, onProgress });
+      const source = method === 'copy' ? copyBatches(options, { worker }) : generateEvents(options);
+      const onPhase = (message: string) => process.stderr.write(`\n${message}\n`);
+      result = await writeToPostgres(pool, source, { total: options.events, method, fresh, onProgress, onPhase });
     } finally {
       await pool.end();
     }

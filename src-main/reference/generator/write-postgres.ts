@@ -71,6 +71,7 @@ export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batc
   const pendingSnapshots: GeneratedBatch['snapshots'] = [];
   const client = await pool.connect();
   let dropped: SecondaryIndex[] = [];
+  const iterator: AsyncIterator<Batch> | Iterator<Batch> = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<Batch>)[Symbol.iterator]();
   try {
     // One commit per COPY and the run is restartable from scratch: no need to wait for each WAL flush.
     await client.query('SET synchronous_commit = off');
@@ -92,7 +93,6 @@ export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batc
       }
       while (pendingSnapshots.length > 0) await saveSnapshot(pool, ...pendingSnapshots.splice(0, 1_000));
     };
-    const iterator: AsyncIterator<Batch> | Iterator<Batch> = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<Batch>)[Symbol.iterator]();
     for (;;) {
       let t = performance.now();
       const next = await iterator.next();
@@ -130,6 +130,7 @@ export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batc
     await finishCopy();
     split.waitDatabaseMs += performance.now() - t;
   } catch (err) {
+    await iterator.return?.(); // stops the source (and its worker thread)
     // Leave the table usable: put back what was dropped (best effort; the original error is the one to report).
     if (dropped.length > 0) await rebuildSecondaryIndexes(client, dropped).catch(() => undefined);
     client.release();

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChronoError } from '../../../src-shared/errors';
+import type { EventStore } from '../../stores/event-store';
+import type { EventStores } from '../browse/event-stores';
+import { BUILTIN_DEFINITION_NAMES, MERGE_DEFINITION, loadDefinitionFile, type DefinitionSource } from './definitions';
+import { parsePath } from './diff';
+import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
+import { SandboxError } from './sandbox';
+
+/** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
+export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (let i = 0; i < 6; i += 1) {
+    const candidate = join(dir, 'resources', 'projections');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'resources', 'projections');
+}
+
+interface Context {
+  signal: AbortSignal;
+  progress(p: { done: number; total?: number; message?: string }): void;
+}
+
+/** The time-travel operations over a connection's event store, in the sandbox. */
+export class TimeTravelService {
+  constructor(
+    private readonly stores: EventStores,
+    private readonly projectionsDir: string = findProjectionsDir(),
+  ) {}
+
+  definitions() {
+    return { definitions: [...BUILTIN_DEFINITION_NAMES.map((name) => ({ name, builtin: true })), { name: 'merge', builtin: true }] };
+  }
+
+  async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
+    const { store, definition } = await this.open(connectionId, streamId, name);
+    const snapshot = useSnapshot && definition !== MERGE_DEFINITION ? await this.stores.snapshotAtOrBefore(connectionId, streamId, 'version' in target ? target.version : undefined) : undefined;
+    const result = await guard(() => stateAt(store, streamId, target, definition, { ...this.options(context), ...(snapshot ? { snapshot } : {}) }));
+    return { ...result, definition: definition.name.replace(/\.js$/, '') };
+  }
+
+  async compare(connectionId: string, streamId: string, a: TimeTravelTarget, b: TimeTravelTarget, name: string, context: Context) {
+    const first = await this.state(connectionId, streamId, a, name, true, context);
+    const second = await this.state(connectionId, streamId, b, name, true, context);
+    return { a: first, b: second, diff: compare(first.state, second.state) };
+  }
+
+  async steps(connectionId: string, streamId: string, fromVersion: number, toVersion: number, name: string, context: Context) {
+    if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'toVersion must not be below fromVersion.');
+    const { store, definition } = await this.open(connectionId, streamId, name);
+    return guard(() => stepThrough(store, streamId, fromVersion, toVersion, definition, this.options(context)));
+  }
+
+  async fieldHistory(connectionId: string, streamId: string, path: string, name: string, context: Context) {
+    const { store, definition } = await this.open(connectionId, streamId, name);
+    const result = await guard(() => fieldHistory(store, streamId, parsePath(path), definition, this.options(context)));
+    return { changes: result.changes, truncated: result.truncated, version: result.version };
+  }
+
+  async verifySnapshot(connectionId: string, streamId: string, name: string, context: Context) {
+    const { store, definition } = await this.open(connectionId, streamId, name);
+    const snapshot = await this.stores.snapshotAtOrBefore(connectionId, streamId);
+    if (!snapshot) throw new ChronoError('not_found', `The store keeps no snapshot of ${streamId}.`);
+    const result = await guard(() => verifySnapshot(store, streamId, snapshot, definition, this.options(context)));
+    return { ok: result.ok, snapshotVersion: snapshot.version, diff: result.diff, streamTooShort: result.streamTooShort };
+  }
+
+  private options(context: Context): TimeTravelOptions {
+    return {
+      signal: context.signal,
+      onProgress: (p) => context.progress({ done: p.applied, ...(p.targetVersion ? { total: p.targetVersion } : {}), message: `version ${p.version}` }),
+    };
+  }
+
+  /** The stream's store and the definition to replay it with ("auto": by category, else merge). */
+  private async open(connectionId: string, streamId: string, name: string): Promise<{ store: EventStore; definition: DefinitionSource }> {
+    const store = await this.stores.get(connectionId);
+    const first = (await store.readStream(streamId, { limit: 1 })).events[0];
+    if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
+    let chosen = name;
+    if (name === 'auto') {
+      const category = (first.category ?? '').toLowerCase();
+      chosen = (BUILTIN_DEFINITION_NAMES as readonly string[]).includes(category) ? category : 'merge';
+    }
+    if (chosen === 'merge') return { store, definition: MERGE_DEFINITION };
+    if (!(BUILTIN_DEFINITION_NAMES as readonly string[]).includes(chosen)) throw new ChronoError('not_found', `No projection definition named "${chosen}".`);
+    return { store, definition: await loadDefinitionFile(join(this.projectionsDir, `${chosen}.js`)) };
+  }
+}
+
+/** Sandbox failures become `definition_error`s that name the event and the handler's line. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SandboxError) {
+      throw new ChronoError('definition_error', err.message, { kind: err.kind, ...(err.event ? { event: err.event } : {}), ...(err.location ? { location: err.location } : {}) });
+    }
+    throw err;
+  }
+}
