@@ -5,6 +5,7 @@ import { AuditScreen } from '../features/audit/AuditScreen';
 import { FeedScreen } from '../features/browse/FeedScreen';
 import { StreamScreen } from '../features/browse/StreamScreen';
 import { StreamsScreen } from '../features/browse/StreamsScreen';
+import { ChartsScreen } from '../features/charts/ChartsScreen';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
 import { OverviewScreen } from '../features/overview/OverviewScreen';
 import { ActiveConnectionProvider } from './active-connection';
@@ -48,6 +49,8 @@ function Screen({ route }: { route: Route }) {
       return <StreamScreen />;
     case 'feed':
       return <FeedScreen />;
+    case 'charts':
+      return <ChartsScreen />;
     case 'audit':
       return <AuditScreen />;
   }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useOperation } from '../client/operation-hooks';
-import { AuditIcon, ConnectionsIcon, FeedIcon, LogoMark, OverviewIcon, StreamsIcon } from '../ui/icons';
+import { AuditIcon, ChartsIcon, ConnectionsIcon, FeedIcon, LogoMark, OverviewIcon, StreamsIcon } from '../ui/icons';
 import { hrefOf, ROUTE_TITLES, type Route } from './routes';
 
 const NAVIGATION: { route: Route; icon: ReactNode }[] = [
@@ -8,6 +8,7 @@ const NAVIGATION: { route: Route; icon: ReactNode }[] = [
   { route: 'connections', icon: <ConnectionsIcon /> },
   { route: 'streams', icon: <StreamsIcon /> },
   { route: 'feed', icon: <FeedIcon /> },
+  { route: 'charts', icon: <ChartsIcon /> },
   { route: 'audit', icon: <AuditIcon /> },
 ];
 

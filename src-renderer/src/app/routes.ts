@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'audit'] as const;
+export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_TITLES: Record<Route, string> = {
@@ -9,6 +9,7 @@ export const ROUTE_TITLES: Record<Route, string> = {
   streams: 'Streams',
   stream: 'Stream',
   feed: 'Global feed',
+  charts: 'Charts',
   audit: 'Audit log',
 };
 

@@ -67,3 +67,12 @@ export function FeedIcon() {
     </svg>
   );
 }
+
+export function ChartsIcon() {
+  return (
+    <svg {...common}>
+      <path d="M2 14h12" />
+      <path d="M4 12V8M7 12V4M10 12V6.5M13 12V9.5" />
+    </svg>
+  );
+}

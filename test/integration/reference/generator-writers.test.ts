@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAggregate } from '../../../src-main/reference/commands/aggregate-loader';
+import { copyBatches } from '../../../src-main/reference/generator/copy-source';
 import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToMongo } from '../../../src-main/reference/generator/write-mongo';
 import { writeToPostgres } from '../../../src-main/reference/generator/write-postgres';
@@ -43,6 +44,27 @@ describe('generator writers', () => {
     const replay = await loadAggregate(store, longest.aggregate_type, longest.aggregate_id, { useSnapshots: false });
     expect(fromSnapshot.fromSnapshotVersion).toBeGreaterThan(0);
     expect(fromSnapshot.state).toEqual(replay.state);
+  });
+
+  it('fresh mode: loads COPY batches with the secondary indexes dropped, then rebuilds them; refuses a non-empty table', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      await ensureReferenceSchema(fresh.pool);
+      const indexes = async () => (await fresh.pool.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname")).rows.map((r) => r.indexdef);
+      const before = await indexes();
+      const phases: string[] = [];
+      const result = await writeToPostgres(fresh.pool, copyBatches({ events: 8_000, seed: 13 }, { worker: false }), { total: 8_000, eventsPerCopy: 3_000, fresh: true, onPhase: (m) => phases.push(m) });
+      expect(result.events).toBe(8_000);
+      expect(await indexes()).toEqual(before);
+      expect(phases.join('\n')).toMatch(/dropped 4 secondary.*\n.*\n.*rebuilt/s);
+      // Per stream, global positions follow versions.
+      const { rows } = await fresh.pool.query('SELECT count(*)::int AS n FROM (SELECT event_version - lag(event_version) OVER (PARTITION BY aggregate_id ORDER BY global_position) AS step FROM events) s WHERE step <> 1');
+      expect(rows[0].n).toBe(0);
+      await expect(writeToPostgres(fresh.pool, copyBatches({ events: 10, seed: 14 }, { worker: false }), { fresh: true })).rejects.toThrow(/empty events table/);
+      expect(await indexes()).toEqual(before);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('bulk-inserts a generated dataset into Mongo', async () => {

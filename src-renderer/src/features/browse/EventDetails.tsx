@@ -2,11 +2,12 @@ import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { formatTimestamp } from '../../ui/format';
 import { JsonTree } from '../../ui/JsonTree';
 import { KeyValueList } from '../../ui/KeyValue';
+import { CorrelationSection } from './Correlation';
 import { userOf } from './event-fields';
 
 const none = <span className="muted">—</span>;
 
-/** One event: its identifiers, then payload and metadata as trees. */
+/** One event: its identifiers, payload and metadata as trees, then its correlation and causation. */
 export function EventDetails({ event }: { event: StoredEvent }) {
   const user = userOf(event);
   return (
@@ -34,6 +35,7 @@ export function EventDetails({ event }: { event: StoredEvent }) {
         <h3 className="event-details__heading">Metadata</h3>
         <JsonTree value={event.metadata} initialDepth={1} testId="event-metadata" />
       </section>
+      <CorrelationSection event={event} />
     </div>
   );
 }

@@ -4,13 +4,18 @@ import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
-import { TextField } from '../../ui/inputs';
+import { Alert } from '../../ui/Alert';
+import { SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
+import { ExportButton } from './ExportPanel';
+import { fieldFilterOf, matchesField, NO_FIELD_FILTER, type FieldFilterText } from './field-filter';
+import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
+import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
 
 const ROW_HEIGHT = 32;
@@ -24,9 +29,10 @@ interface FeedFilter {
   to: string;
   /** First global position to show. */
   seek: string;
+  field: FieldFilterText;
 }
 
-const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '' };
+const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '', field: NO_FIELD_FILTER };
 
 function isoOf(local: string): string | undefined {
   if (!local) return undefined;
@@ -49,6 +55,8 @@ export function FeedScreen() {
   const from = isoOf(settled.from);
   const to = isoOf(settled.to);
   const afterPosition = afterOf(settled.seek.trim());
+  const field = fieldFilterOf(settled.field);
+  const category = settled.category.trim();
   const input = active
     ? {
         connectionId: active.id,
@@ -57,17 +65,34 @@ export function FeedScreen() {
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(afterPosition !== undefined ? { afterPosition } : {}),
+        ...(field ? { field } : {}),
       }
     : undefined;
   const pages = useFeedPages(input);
-  const events = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
+  const [mode, setMode] = useState<'history' | 'live'>('history');
+  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field));
+  const history = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
+  // Live: the newest first, as they arrive.
+  const liveEvents = useMemo(() => [...tail.events].reverse(), [tail.events]);
+  const events = mode === 'live' ? liveEvents : history;
   const seen = useMemo(() => countTypes(events).slice(0, 16), [events]);
-  const filtered = Object.values(filter).some((value) => value !== '');
+  const advice = pages.data?.pages[0]?.advice ?? [];
+  const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
   const chosen = new Set(parseTypes(filter.types));
 
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />;
   }
+
+  const setLive = (on: boolean) => {
+    if (on) setMode('live');
+    tail.setLive(on);
+  };
+  const showHistory = () => {
+    tail.setLive(false);
+    setMode('history');
+  };
+  const setField = (change: Partial<FieldFilterText>) => setFilter({ ...filter, field: { ...filter.field, ...change } });
 
   const toggleType = (type: string) => {
     const next = chosen.has(type) ? [...chosen].filter((t) => t !== type) : [...chosen, type];
@@ -96,6 +121,31 @@ export function FeedScreen() {
           onChange={(seek) => setFilter({ ...filter, seek: seek.replace(/[^\d]/g, '') })}
         />
       </div>
+      <div className="browse-filters field-filter" role="group" aria-label="JSON field filter">
+        <SelectField
+          label="JSON field in"
+          value={filter.field.in}
+          options={[
+            { value: 'data', label: 'Payload (data)' },
+            { value: 'metadata', label: 'Metadata' },
+          ]}
+          testId="feed-field-in"
+          onChange={(value) => setField({ in: value })}
+        />
+        <TextField label="Field path" value={filter.field.path} placeholder="e.g. customerId or address.city" testId="feed-field-path" onChange={(path) => setField({ path })} />
+        <SelectField
+          label="Match"
+          value={filter.field.op}
+          options={[
+            { value: 'equals', label: 'equals' },
+            { value: 'contains', label: 'contains' },
+          ]}
+          testId="feed-field-op"
+          onChange={(op) => setField({ op })}
+        />
+        <TextField label="Value" value={filter.field.value} placeholder="e.g. EUR" testId="feed-field-value" onChange={(value) => setField({ value })} />
+      </div>
+      {advice.length > 0 && <IndexAdvice advice={advice} />}
       {seen.length > 0 && (
         <div className="type-picker" data-testid="feed-type-picker">
           <span className="stream-summary__label">Types in view</span>
@@ -115,22 +165,102 @@ export function FeedScreen() {
         </div>
       )}
       <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      {tail.error && (
+        <Alert tone="danger" title="The live tail stopped" testId="live-error">
+          {tail.error.message}
+        </Alert>
+      )}
       <Panel
-        title={`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
-        actions={filtered && <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>Clear filters</Button>}
+        title={
+          mode === 'live'
+            ? `Live tail (${tail.events.length.toLocaleString('en-US')} new event${tail.events.length === 1 ? '' : 's'})`
+            : `Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`
+        }
+        actions={
+          <>
+            <LiveToggle tail={tail} onChange={setLive} />
+            {mode === 'live' && (
+              <Button size="sm" variant="ghost" onClick={showHistory} data-testid="feed-history">
+                Back to history
+              </Button>
+            )}
+            <ExportButton
+              connectionId={active.id}
+              label="the feed"
+              source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
+              note={field ? 'The JSON field filter and the seek position do not apply to exports.' : undefined}
+            />
+            {filtered && (
+              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
+                Clear filters
+              </Button>
+            )}
+          </>
+        }
         className="browse__panel"
         flush
       >
-        <FeedTable
-          events={events}
-          loading={pages.isPending}
-          hasMore={pages.hasNextPage}
-          loadingMore={pages.isFetchingNextPage}
-          onLoadMore={() => void pages.fetchNextPage()}
-          emptyMessage={filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
-        />
+        {mode === 'live' ? (
+          <FeedTable
+            events={events}
+            fresh={tail.fresh}
+            loading={false}
+            hasMore={false}
+            loadingMore={false}
+            onLoadMore={() => undefined}
+            emptyMessage={tail.live ? 'Waiting for new events… Only events matching the filters appear.' : 'Paused. Resume to follow new events.'}
+          />
+        ) : (
+          <FeedTable
+            events={events}
+            loading={pages.isPending}
+            hasMore={pages.hasNextPage}
+            loadingMore={pages.isFetchingNextPage}
+            onLoadMore={() => void pages.fetchNextPage()}
+            emptyMessage={filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+          />
+        )}
       </Panel>
     </div>
+  );
+}
+
+/** No index serves the filter: say so, with the DDL that would make it fast. */
+function IndexAdvice({ advice }: { advice: { message: string; ddl?: string | undefined }[] }) {
+  return (
+    <Alert tone="warning" title="This filter scans the table" testId="feed-advice">
+      {advice.map((item, index) => (
+        <div key={index} className="advice">
+          <p className="advice__message">{item.message}</p>
+          {item.ddl && (
+            <div className="advice__ddl">
+              <pre className="code-block" data-testid="feed-advice-ddl">
+                <code>{item.ddl}</code>
+              </pre>
+              <CopyButton text={item.ddl} />
+            </div>
+          )}
+        </div>
+      ))}
+    </Alert>
+  );
+}
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    void navigator.clipboard
+      ?.writeText(text)
+      .then(() => {
+        setCopied(true);
+        setTimeout(() => setCopied(false), 1500);
+      })
+      .catch(() => undefined);
+  };
+  return (
+    <Button size="sm" variant="ghost" onClick={copy} data-testid="copy-ddl">
+      {copied ? 'Copied' : 'Copy'}
+    </Button>
   );
 }
 
@@ -148,6 +278,8 @@ function DateTimeField({ label, value, onChange, testId }: { label: string; valu
 
 interface FeedTableProps {
   events: StoredEvent[];
+  /** Keys of just-arrived live events, highlighted for a moment. */
+  fresh?: ReadonlySet<string>;
   loading: boolean;
   hasMore: boolean;
   loadingMore: boolean;
@@ -155,7 +287,7 @@ interface FeedTableProps {
   emptyMessage: string;
 }
 
-function FeedTable({ events, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
+function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: events.length,
@@ -195,7 +327,7 @@ function FeedTable({ events, loading, hasMore, loadingMore, onLoadMore, emptyMes
               <a
                 key={item.key}
                 href={streamHref(event.streamId, event.version)}
-                className="vtable__row feed-grid"
+                className={fresh?.has(liveKey(event)) ? 'vtable__row feed-grid vtable__row--fresh' : 'vtable__row feed-grid'}
                 role="row"
                 title={`Open ${event.streamId} at version ${event.version}`}
                 style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}

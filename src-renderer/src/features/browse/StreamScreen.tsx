@@ -11,8 +11,11 @@ import { Panel } from '../../ui/Panel';
 import { useStreamLocation } from './browse-routes';
 import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
+import { ExportButton } from './ExportPanel';
+import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useStreamTimeline, type StreamAnchor } from './use-browse';
+import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
 
 const ROW_HEIGHT = 32;
@@ -49,10 +52,29 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
 
   const timeline = useStreamTimeline(connectionId, streamId, anchor);
   const summary = useStreamSummary(connectionId, streamId);
-  const events = useMemo(() => timeline.data?.pages.flatMap((page) => page.events) ?? [], [timeline.data]);
+  const tail = useLiveTail(connectionId, { streamId });
+  const events = useMemo(() => {
+    const read = timeline.data?.pages.flatMap((page) => page.events) ?? [];
+    // Live events continue the timeline after the newest version read.
+    const newest = read[read.length - 1]?.version ?? -1;
+    return [...read, ...tail.events.filter((event) => event.version > newest).sort((a, b) => a.version - b.version)];
+  }, [timeline.data, tail.events]);
+  const liveCount = tail.events.length;
+  const following = tail.live;
+  useEffect(() => {
+    if (following && liveCount > 0) setScroll({ to: 'end' });
+  }, [following, liveCount]);
   const selectedEvent = events.find((event) => event.version === selected);
 
   if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
+
+  const setLive = (on: boolean) => {
+    if (on) {
+      setAnchor({ kind: 'latest' });
+      setScroll({ to: 'end' });
+    }
+    tail.setLive(on);
+  };
 
   const jump = (event: FormEvent) => {
     event.preventDefault();
@@ -76,6 +98,8 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
           {summary?.category && <Badge tone="info">{summary.category}</Badge>}
         </div>
         <div className="stream__controls">
+          <LiveToggle tail={tail} onChange={setLive} />
+          <ExportButton connectionId={connectionId} source={{ kind: 'stream', streamId }} label="this stream" />
           <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">
             First events
           </Button>
@@ -104,11 +128,13 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
 
       <StreamSummary events={events} summary={summary} />
       <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" />
+      {tail.error && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
 
       <div className="stream__layout">
         <Panel title={`Timeline${events.length ? ` (${events.length.toLocaleString('en-US')} loaded)` : ''}`} className="browse__panel" flush>
           <Timeline
             events={events}
+            fresh={tail.fresh}
             anchor={anchor}
             loading={timeline.isPending}
             selected={selected}
@@ -186,6 +212,7 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
 
 interface TimelineProps {
   events: StoredEvent[];
+  fresh: ReadonlySet<string>;
   anchor: StreamAnchor;
   loading: boolean;
   selected: number | undefined;
@@ -202,7 +229,7 @@ interface TimelineProps {
 
 /** The stream's events by version, virtualised; newer pages load at the bottom, older ones on demand at the top. */
 function Timeline(props: TimelineProps) {
-  const { events, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } = props;
+  const { events, fresh, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: events.length,
@@ -270,7 +297,7 @@ function Timeline(props: TimelineProps) {
             return (
               <div
                 key={item.key}
-                className={isSelected ? 'vtable__row timeline-grid vtable__row--selected' : 'vtable__row timeline-grid'}
+                className={['vtable__row timeline-grid', isSelected ? 'vtable__row--selected' : '', fresh.has(liveKey(event)) ? 'vtable__row--fresh' : ''].filter(Boolean).join(' ')}
                 role="row"
                 aria-selected={isSelected}
                 tabIndex={0}
