@@ -1,0 +1,26 @@
+import type { LiveTail } from './use-live-tail';
+
+/** "Live" on/off, with the rate of new events over the last 10 seconds while on. */
+export function LiveToggle({ tail, onChange }: { tail: LiveTail; onChange: (live: boolean) => void }) {
+  const label = tail.live ? 'Pause' : tail.events.length > 0 || tail.position !== undefined ? 'Resume live' : 'Live';
+  return (
+    <span className="live-toggle">
+      <button
+        type="button"
+        className={tail.live ? 'btn btn--sm live-toggle__button live-toggle__button--on' : 'btn btn--sm live-toggle__button'}
+        aria-pressed={tail.live}
+        onClick={() => onChange(!tail.live)}
+        title={tail.live ? 'Stop following new events' : 'Follow new events as they are committed'}
+        data-testid="live-toggle"
+      >
+        <span className="live-toggle__dot" aria-hidden="true" />
+        {label}
+      </button>
+      {tail.live && (
+        <span className="live-toggle__rate" data-testid="live-rate" title="Events per second over the last 10 seconds">
+          {tail.rate.toFixed(1)} ev/s
+        </span>
+      )}
+    </span>
+  );
+}

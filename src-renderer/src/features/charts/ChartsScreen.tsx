@@ -1,0 +1,276 @@
+import { useMemo, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ResultOf } from '../../../../src-shared/operations';
+import { useActiveConnection } from '../../app/active-connection';
+import { messageOf } from '../../client/errors';
+import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { SegmentedField } from '../../ui/inputs';
+import { Panel } from '../../ui/Panel';
+import { useDebounced } from '../../ui/use-debounced';
+import { openStream } from '../browse/browse-routes';
+import { StoreProblem } from '../browse/StoreProblem';
+import { needsDetection } from '../browse/use-browse';
+import './charts.css';
+
+type Bucket = 'minute' | 'hour' | 'day';
+
+const DAY_MS = 86_400_000;
+const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day: DAY_MS };
+/** More bars than this would be unreadable (and slow): ask for a larger bucket instead. */
+const MAX_BUCKETS = 5000;
+const TOP_TYPES = 8;
+const OTHER = 'other';
+const COLORS = ['#1f5fbf', '#17803a', '#c26a00', '#8e44ad', '#c0282d', '#138d90', '#7a6a00', '#d4569c', '#8a94a3'];
+
+const BUCKETS = [
+  { value: 'minute', label: 'Minute' },
+  { value: 'hour', label: 'Hour' },
+  { value: 'day', label: 'Day' },
+] as const;
+
+const PRESETS: { label: string; days: number; bucket: Bucket }[] = [
+  { label: 'Last 24 h', days: 1, bucket: 'hour' },
+  { label: 'Last 7 days', days: 7, bucket: 'hour' },
+  { label: 'Last 30 days', days: 30, bucket: 'day' },
+  { label: 'Last 180 days', days: 180, bucket: 'day' },
+];
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** A `date` input's value (local day). */
+function dayOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Local midnight of a `date` input's value; `endOfDay` gives the next midnight. */
+function msOf(day: string, endOfDay = false): number | undefined {
+  const ms = new Date(`${day}T00:00:00`).getTime();
+  if (Number.isNaN(ms)) return undefined;
+  return endOfDay ? ms + DAY_MS : ms;
+}
+
+function tickOf(iso: string, bucket: Bucket): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return bucket === 'day' ? day : `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+interface Row {
+  at: string;
+  [type: string]: number | string;
+}
+
+/**
+ * One row per bucket from the first to the last event in the range (the host
+ * omits empty buckets; they are drawn empty so the time axis stays true), one column per top type
+ * and the rest summed as "other".
+ */
+export function pivotHistogram(result: ResultOf<'stats.histogram'>, fromMs: number, toMs: number, stepMs: number): { rows: Row[]; series: string[] } {
+  const top = result.types.slice(0, TOP_TYPES);
+  const shown = new Set(top);
+  // Bucket starts are the host's (its time zone); the empty ones are laid on the same grid.
+  const anchor = result.buckets.reduce((min, b) => Math.min(min, Date.parse(b.at)), Number.POSITIVE_INFINITY);
+  const origin = Number.isFinite(anchor) ? anchor : fromMs;
+  const first = Math.floor((fromMs - origin) / stepMs);
+  const last = Math.max(first, Math.ceil((toMs - origin) / stepMs) - 1);
+  const rows: Row[] = [];
+  for (let k = first; k <= last && rows.length < MAX_BUCKETS; k += 1) rows.push({ at: new Date(origin + k * stepMs).toISOString() });
+  let hasOther = false;
+  for (const { at, type, count } of result.buckets) {
+    const row = rows[Math.round((Date.parse(at) - origin) / stepMs) - first];
+    if (!row) continue;
+    row.at = at;
+    const key = shown.has(type) ? type : OTHER;
+    if (key === OTHER) hasOther = true;
+    row[key] = ((row[key] as number | undefined) ?? 0) + count;
+  }
+  // Empty stretches before the first and after the last event are cut: the range can be wide, the data is what matters.
+  const filled = (row: Row) => Object.keys(row).length > 1;
+  const start = rows.findIndex(filled);
+  const end = rows.length - [...rows].reverse().findIndex(filled);
+  return { rows: start < 0 ? [] : rows.slice(start, end), series: hasOther ? [...top, OTHER] : top };
+}
+
+interface RectProps {
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  fill?: string;
+}
+
+/** Bars as plain rects (recharts draws paths by default). */
+function BarRect({ x = 0, y = 0, width = 0, height = 0, fill }: RectProps) {
+  if (width <= 0 || height <= 0) return null;
+  return <rect x={x} y={y} width={width} height={height} fill={fill} className="chart-bar" />;
+}
+
+export function ChartsScreen() {
+  const { active } = useActiveConnection();
+  const [range, setRange] = useState(() => ({ from: dayOf(Date.now() - 180 * DAY_MS), to: dayOf(Date.now()) }));
+  const [bucket, setBucket] = useState<Bucket>('day');
+  const settled = useDebounced(range, 400);
+  const fromMs = msOf(settled.from);
+  const toMs = msOf(settled.to, true);
+  const valid = fromMs !== undefined && toMs !== undefined && fromMs < toMs;
+  const buckets = valid ? Math.ceil((toMs - fromMs) / BUCKET_MS[bucket]) : 0;
+  const tooMany = buckets > MAX_BUCKETS;
+
+  const histogram = useOperation(
+    'stats.histogram',
+    { connectionId: active?.id ?? '', from: new Date(fromMs ?? 0).toISOString(), to: new Date(toMs ?? 0).toISOString(), bucket },
+    { enabled: active !== undefined && valid && !tooMany, retry: false },
+  );
+  const largest = useOperation('stats.largestStreams', { connectionId: active?.id ?? '', limit: 15 }, { enabled: active !== undefined, retry: false });
+  const first = useOperation('feed.read', { connectionId: active?.id ?? '', limit: 1 }, { enabled: active !== undefined, retry: false });
+  const firstAt = first.data?.events[0]?.timestamp ?? undefined;
+
+  const pivot = useMemo(
+    () => (histogram.data && fromMs !== undefined && toMs !== undefined ? pivotHistogram(histogram.data, fromMs, toMs, BUCKET_MS[bucket]) : undefined),
+    [histogram.data, fromMs, toMs, bucket],
+  );
+  const total = useMemo(() => histogram.data?.buckets.reduce((sum, b) => sum + b.count, 0) ?? 0, [histogram.data]);
+
+  if (!active || needsDetection(histogram.error) || needsDetection(largest.error)) {
+    return <StoreProblem connection={active} error={histogram.error ?? largest.error} title="Could not read the store" />;
+  }
+
+  const fitToData = () => {
+    if (!firstAt) return;
+    const start = Date.parse(firstAt);
+    const days = (Date.now() - start) / DAY_MS;
+    setRange({ from: dayOf(start), to: dayOf(Date.now()) });
+    setBucket(days > 3 ? 'day' : 'hour');
+  };
+
+  return (
+    <div className="charts" data-testid="charts-screen">
+      <div className="charts__controls" role="search">
+        <div className="field">
+          <label className="field__label" htmlFor="charts-from">
+            From
+          </label>
+          <input id="charts-from" type="date" className="input" value={range.from} data-testid="charts-from" onChange={(e) => setRange({ ...range, from: e.target.value })} />
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor="charts-to">
+            To (inclusive)
+          </label>
+          <input id="charts-to" type="date" className="input" value={range.to} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
+        </div>
+        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={setBucket} testId="charts-bucket" />
+        <div className="charts__presets">
+          {PRESETS.map((preset) => (
+            <Button
+              key={preset.label}
+              size="sm"
+              variant="ghost"
+              onClick={() => {
+                setRange({ from: dayOf(Date.now() - preset.days * DAY_MS), to: dayOf(Date.now()) });
+                setBucket(preset.bucket);
+              }}
+            >
+              {preset.label}
+            </Button>
+          ))}
+          <Button size="sm" onClick={fitToData} disabled={!firstAt} title={firstAt ? `From the first event (${firstAt.slice(0, 10)}) until today` : undefined} data-testid="charts-fit">
+            Whole store
+          </Button>
+        </div>
+      </div>
+
+      <Panel
+        title={`Events per ${bucket}${histogram.data ? ` (${total.toLocaleString('en-US')} event${total === 1 ? '' : 's'}, ${settled.from} – ${settled.to})` : ''}`}
+        className="charts__panel"
+        testId="charts-histogram"
+      >
+        {!valid && <div className="empty-state">Pick a start day before the end day.</div>}
+        {valid && tooMany && (
+          <div className="empty-state">
+            {buckets.toLocaleString('en-US')} {bucket} buckets is too many to draw; choose a larger bucket or a shorter range.
+          </div>
+        )}
+        {histogram.error && (
+          <Alert tone="danger" title="Could not count the events" testId="charts-error">
+            {messageOf(histogram.error)}
+          </Alert>
+        )}
+        {histogram.data?.truncated && (
+          <Alert tone="warning" title="Partial counts" testId="charts-truncated">
+            This store cannot group events on the server; only the first part of the range was scanned, so the counts are lower than the real ones.
+          </Alert>
+        )}
+        {valid && !tooMany && histogram.isPending && <div className="empty-state">Counting…</div>}
+        {pivot && total === 0 && (
+          <div className="empty-state">
+            No events between {settled.from} and {settled.to}.{' '}
+            {firstAt && (
+              <>
+                The store starts on {firstAt.slice(0, 10)}:{' '}
+                <button type="button" className="link-button" onClick={fitToData}>
+                  show the whole store
+                </button>
+                .
+              </>
+            )}
+          </div>
+        )}
+        {pivot && total > 0 && (
+          <div className="charts__chart" data-testid="charts-histogram-chart" data-total={total}>
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={pivot.rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
+                <XAxis dataKey="at" tickFormatter={(at: string) => tickOf(at, bucket)} tick={{ fontSize: 11 }} minTickGap={24} />
+                <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
+                <Tooltip labelFormatter={(at) => tickOf(String(at), bucket)} />
+                <Legend wrapperStyle={{ fontSize: 12 }} />
+                {pivot.series.map((type, i) => (
+                  <Bar key={type} dataKey={type} stackId="types" fill={COLORS[i % COLORS.length]} shape={BarRect} isAnimationActive={false} />
+                ))}
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </Panel>
+
+      <Panel title="Largest streams" className="charts__panel" testId="charts-largest">
+        {largest.error && (
+          <Alert tone="danger" title="Could not list the largest streams">
+            {messageOf(largest.error)}
+          </Alert>
+        )}
+        {largest.isPending && <div className="empty-state">Loading…</div>}
+        {largest.data && largest.data.streams.length === 0 && <div className="empty-state">This store has no streams yet.</div>}
+        {largest.data && largest.data.streams.length > 0 && (
+          <div className="charts__chart charts__chart--largest" data-testid="charts-largest-chart">
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={largest.data.streams} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
+                <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="#e3e6eb" />
+                <XAxis type="number" tick={{ fontSize: 11 }} allowDecimals={false} />
+                <YAxis type="category" dataKey="streamId" width={250} tick={{ fontSize: 11 }} interval={0} tickFormatter={(id: string) => (id.length > 36 ? `${id.slice(0, 35)}…` : id)} />
+                <Tooltip formatter={(value) => [`${String(value)} events`, 'Events']} />
+                <Bar
+                  dataKey="eventCount"
+                  fill={COLORS[0]}
+                  shape={BarRect}
+                  isAnimationActive={false}
+                  cursor="pointer"
+                  onClick={(entry) => {
+                    const streamId = (entry as { payload?: { streamId?: unknown } }).payload?.streamId;
+                    if (typeof streamId === 'string') openStream(streamId);
+                  }}
+                />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </Panel>
+    </div>
+  );
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../src-main/engine/engine';
+import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
+import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
+import { launchBrowser, openApp, screenshot } from './harness';
+
+const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
+
+interface SeededApp {
+  engine: Engine;
+  host: BrowserHost;
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** As in browse.test.ts: the Local workspace seeded with the demo data; here the host also serves finished exports. */
+async function startSeededApp(): Promise<SeededApp> {
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new Error('The renderer is not built. Run `ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build` first.');
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'chronoscope-e2e-browse-more-'));
+  const log: string[] = [];
+  const engine = createEngine({
+    dataDir,
+    mode: 'browser',
+    user: 'e2e-operator',
+    startLocalWorkspace: true,
+    initializeLocalWorkspace: seedLocalWorkspace,
+    log: (line) => log.push(line),
+  });
+  await engine.localWorkspace.start();
+  const host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir: RENDERER_DIR, downloadsDir: engine.exportsDir, log: (line) => log.push(line) });
+  return {
+    engine,
+    host,
+    log,
+    async close() {
+      await host.close();
+      await engine.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('correlation, export, live tail and charts on the Local workspace', () => {
+  let app: SeededApp;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    app = await startSeededApp();
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const attributes = (selector: string, name: string) =>
+    page.locator(selector).evaluateAll((nodes, attr) => nodes.map((node) => node.getAttribute(attr)), name);
+
+  let orderStream = '';
+
+  it('follows an event through its correlation: cause, effects, the others in order and the causation graph', async () => {
+    await page.getByTestId('nav-streams').click();
+    await page.getByTestId('streams-filter-category').fill('Order');
+    const first = page.locator('[data-testid="stream-row"][data-category="Order"]').first();
+    await first.waitFor({ timeout: 30_000 });
+    orderStream = (await first.getAttribute('data-stream-id')) ?? '';
+    await first.click();
+    await page.getByTestId('stream-event').first().click();
+    const details = page.getByTestId('event-details');
+    await details.waitFor();
+    expect(await details.getAttribute('data-version')).toBe('1');
+
+    // OrderPlaced starts a chain across streams: stock taken from products, payment from an account.
+    const related = page.getByTestId('correlation-event');
+    await expect.poll(() => related.count(), { timeout: 15_000 }).toBeGreaterThan(1);
+    const streams = await attributes('[data-testid="correlation-event"]', 'data-stream-id');
+    expect(streams.some((s) => s !== orderStream)).toBe(true);
+    await expect.poll(() => page.getByTestId('correlation-effect').count()).toBeGreaterThan(0);
+
+    const graph = page.getByTestId('causation-graph');
+    expect(await graph.locator('rect').count()).toBe(await related.count());
+    expect(await graph.getByTestId('causation-edge').count()).toBeGreaterThan(0);
+    expect(await graph.locator('[data-testid="causation-node"][data-current="true"]').count()).toBe(1);
+    await page.getByTestId('correlation').scrollIntoViewIfNeeded();
+    await screenshot(page, 'correlation');
+
+    // Following an effect opens it, and its cause is the event we came from.
+    const effect = page.getByTestId('correlation-effect').first();
+    const effectStream = await effect.getAttribute('data-stream-id');
+    const effectVersion = await effect.getAttribute('data-version');
+    await effect.click();
+    await expect.poll(() => page.getByTestId('stream-screen').getAttribute('data-stream-id')).toBe(effectStream);
+    await expect.poll(() => page.getByTestId('event-details').getAttribute('data-version')).toBe(effectVersion);
+    const cause = page.getByTestId('correlation-cause');
+    await cause.waitFor({ timeout: 15_000 });
+    expect(await cause.getAttribute('data-stream-id')).toBe(orderStream);
+    expect(await cause.getAttribute('data-version')).toBe('1');
+  });
+
+  it('exports a stream as NDJSON and downloads the file', async () => {
+    await openOrderStream();
+    await page.getByTestId('export-toggle').click();
+    await page.getByTestId('export-format-ndjson').click();
+    await page.getByTestId('export-start').click();
+    const download = page.getByTestId('export-download');
+    await download.waitFor({ timeout: 30_000 });
+    const href = await download.getAttribute('href');
+    expect(href).toMatch(/^\/downloads\/stream-.+\.ndjson$/);
+    await screenshot(page, 'export');
+
+    const text = await page.evaluate(async (url) => {
+      const response = await fetch(url ?? '', { credentials: 'same-origin' });
+      return response.ok ? response.text() : `HTTP ${response.status}`;
+    }, href);
+    const lines = text.split('\n').filter(Boolean);
+    const total = Number(await page.getByTestId('stream-total').textContent());
+    expect(lines.length).toBe(total);
+    const firstLine = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(JSON.stringify(firstLine)).toContain(orderStream);
+    await page.getByTestId('export-toggle').click();
+  });
+
+  it('filters the feed by a JSON field and advises an index when none serves it', async () => {
+    await page.getByTestId('nav-feed').click();
+    await page.getByTestId('feed-event').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('feed-field-path').fill('currency');
+    await page.getByTestId('feed-field-value').fill('EUR');
+    await page.getByTestId('feed-advice').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('feed-advice-ddl').first().textContent()).toMatch(/CREATE INDEX/i);
+    await expect
+      .poll(async () => {
+        const types = await attributes('[data-testid="feed-event"]', 'data-type');
+        // Only orders and accounts carry a currency in their payload.
+        return types.length > 0 && types.every((t) => t === 'OrderPlaced' || t === 'AccountOpened');
+      }, { timeout: 15_000 })
+      .toBe(true);
+    await screenshot(page, 'field-filter');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('tails the feed live and shows an event inserted into the store', async () => {
+    await page.getByTestId('nav-feed').click();
+    await page.getByTestId('feed-event').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('live-toggle').click();
+    await page.getByTestId('live-rate').waitFor();
+    expect(await page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('true');
+    // Let the tail take its starting position at the head before writing.
+    await page.waitForTimeout(1500);
+
+    const resolved = await app.engine.connections.resolve('local');
+    const settings = resolved.settings as unknown as { host: string; port: number };
+    const client = new pg.Client({ host: settings.host, port: Number(settings.port), user: 'postgres', database: 'postgres' });
+    await client.connect();
+    const aggregate = `order-e2e-live-${randomUUID().slice(0, 8)}`;
+    try {
+      await client.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata)
+         VALUES ($1, $2, 'Order', 'E2eLiveProbe', 1, $3, $4)`,
+        [randomUUID(), aggregate, JSON.stringify({ probe: true }), JSON.stringify({ userId: 'e2e' })],
+      );
+    } finally {
+      await client.end();
+    }
+
+    const probe = page.locator('[data-testid="feed-event"][data-type="E2eLiveProbe"]');
+    await probe.waitFor({ timeout: 15_000 });
+    expect(await probe.getAttribute('href')).toContain(encodeURIComponent(aggregate));
+    await screenshot(page, 'tail');
+
+    // Pausing cancels the tail; the toggle offers to resume.
+    await page.getByTestId('live-toggle').click();
+    expect(await page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('false');
+    expect(await page.getByTestId('live-toggle').textContent()).toContain('Resume');
+  });
+
+  it('charts events per day by type and the largest streams', async () => {
+    await page.getByTestId('nav-charts').click();
+    await page.getByTestId('charts-screen').waitFor();
+    // The demo data is from 2025: widen the range to the whole store.
+    const fit = page.getByTestId('charts-fit');
+    await expect.poll(() => fit.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await fit.click();
+    // The whole demo (~50k events), not just the probe the live test wrote today.
+    await expect
+      .poll(() => page.getByTestId('charts-histogram-chart').getAttribute('data-total').then(Number), { timeout: 30_000 })
+      .toBeGreaterThan(10_000);
+    const bars = page.locator('[data-testid="charts-histogram-chart"] svg rect.chart-bar');
+    await expect.poll(() => bars.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The demo's own months, without the long empty stretch up to today's probe.
+    await page.getByTestId('charts-to').fill('2025-06-30');
+    await expect
+      .poll(async () => {
+        const title = await page.locator('[data-testid="charts-histogram"] .panel__title').textContent();
+        const total = Number(await page.getByTestId('charts-histogram-chart').getAttribute('data-total'));
+        return Boolean(title?.includes('2025-06-30')) && total > 10_000 && (await bars.count()) > 0;
+      }, { timeout: 30_000 })
+      .toBe(true);
+    const largest = page.locator('[data-testid="charts-largest-chart"] svg rect.chart-bar');
+    await expect.poll(() => largest.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await screenshot(page, 'charts');
+
+    await largest.first().click();
+    await page.getByTestId('stream-screen').waitFor();
+    expect(await page.getByTestId('stream-id').textContent()).toBeTruthy();
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** Back to the order stream the first test started from. */
+  async function openOrderStream(): Promise<void> {
+    await page.evaluate((hash) => {
+      window.location.hash = hash;
+    }, `#/stream/${encodeURIComponent(orderStream)}`);
+    await page.getByTestId('stream-event').first().waitFor();
+    await expect.poll(() => page.getByTestId('stream-total').textContent()).toMatch(/^\d+$/);
+  }
+});
