@@ -8,6 +8,7 @@ import { StreamsScreen } from '../features/browse/StreamsScreen';
 import { ChartsScreen } from '../features/charts/ChartsScreen';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
 import { OverviewScreen } from '../features/overview/OverviewScreen';
+import { TimeTravelScreen } from '../features/time-travel/TimeTravelScreen';
 import { ActiveConnectionProvider } from './active-connection';
 import { ConnectionStatusProvider } from './connection-statuses';
 import { Header } from './Header';
@@ -53,6 +54,8 @@ function Screen({ route }: { route: Route }) {
       return <ChartsScreen />;
     case 'audit':
       return <AuditScreen />;
+    case 'time-travel':
+      return <TimeTravelScreen />;
   }
 }
 

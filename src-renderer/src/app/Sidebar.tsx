@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useOperation } from '../client/operation-hooks';
+import { TimeTravelIcon } from '../features/time-travel/TimeTravelIcon';
 import { AuditIcon, ChartsIcon, ConnectionsIcon, FeedIcon, LogoMark, OverviewIcon, StreamsIcon } from '../ui/icons';
 import { hrefOf, ROUTE_TITLES, type Route } from './routes';
 
@@ -10,6 +11,7 @@ const NAVIGATION: { route: Route; icon: ReactNode }[] = [
   { route: 'feed', icon: <FeedIcon /> },
   { route: 'charts', icon: <ChartsIcon /> },
   { route: 'audit', icon: <AuditIcon /> },
+  { route: 'time-travel', icon: <TimeTravelIcon /> },
 ];
 
 export function Sidebar({ current }: { current: Route }) {

@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit'] as const;
+export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit', 'time-travel'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_TITLES: Record<Route, string> = {
@@ -11,6 +11,7 @@ export const ROUTE_TITLES: Record<Route, string> = {
   feed: 'Global feed',
   charts: 'Charts',
   audit: 'Audit log',
+  'time-travel': 'Time travel',
 };
 
 export function hrefOf(route: Route): string {

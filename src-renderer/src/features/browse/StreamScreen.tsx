@@ -100,6 +100,9 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
         <div className="stream__controls">
           <LiveToggle tail={tail} onChange={setLive} />
           <ExportButton connectionId={connectionId} source={{ kind: 'stream', streamId }} label="this stream" />
+          <a className="btn btn--sm" href={`#/time-travel/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} data-testid="stream-time-travel">
+            Time travel
+          </a>
           <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">
             First events
           </Button>
