@@ -1,62 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src-main/engine/engine';
-import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
-import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
-import { launchBrowser, openApp, screenshot } from './harness';
-
-const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
-
-interface SeededApp {
-  engine: Engine;
-  host: BrowserHost;
-  log: string[];
-  close(): Promise<void>;
-}
-
-/** As in browse.test.ts: the Local workspace seeded with the demo data; here the host also serves finished exports. */
-async function startSeededApp(): Promise<SeededApp> {
-  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('The renderer is not built. Run `ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build` first.');
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'chronoscope-e2e-browse-more-'));
-  const log: string[] = [];
-  const engine = createEngine({
-    dataDir,
-    mode: 'browser',
-    user: 'e2e-operator',
-    startLocalWorkspace: true,
-    initializeLocalWorkspace: seedLocalWorkspace,
-    log: (line) => log.push(line),
-  });
-  await engine.localWorkspace.start();
-  const host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir: RENDERER_DIR, downloadsDir: engine.exportsDir, log: (line) => log.push(line) });
-  return {
-    engine,
-    host,
-    log,
-    async close() {
-      await host.close();
-      await engine.dispose();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('correlation, export, live tail and charts on the Local workspace', () => {
-  let app: SeededApp;
+  let app: RunningApp;
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startSeededApp();
+    app = await startApp({ seeded: true });
     browser = await launchBrowser();
     ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
   });

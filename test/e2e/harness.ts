@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
+import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -29,16 +30,36 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Seed the Local workspace with the demo data (~50k events) before the page opens. */
+  seeded?: boolean;
+}
+
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
-export async function startApp(): Promise<RunningApp> {
+export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
     throw new Error(`The renderer is not built (no ${join(RENDERER_DIR, 'index.html')}). Run \`ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build\` first.`);
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'chronoscope-e2e-'));
   const log: string[] = [];
-  const engine = createEngine({ dataDir, mode: 'browser', user: 'e2e-operator', startLocalWorkspace: true, log: (line) => log.push(line) });
+  const engine = createEngine({
+    dataDir,
+    mode: 'browser',
+    user: 'e2e-operator',
+    startLocalWorkspace: true,
+    ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
+    log: (line) => log.push(line),
+  });
+  if (options.seeded) await engine.localWorkspace.start();
   const serve = (port?: number, token?: string) =>
-    startBrowserHost({ dispatcher: engine.dispatcher, rendererDir: RENDERER_DIR, log: (line) => log.push(line), ...(port ? { port } : {}), ...(token ? { token } : {}) });
+    startBrowserHost({
+      dispatcher: engine.dispatcher,
+      rendererDir: RENDERER_DIR,
+      downloadsDir: engine.exportsDir,
+      log: (line) => log.push(line),
+      ...(port ? { port } : {}),
+      ...(token ? { token } : {}),
+    });
   let live: BrowserHost | undefined = await serve();
   const first = live;
   return {

@@ -1,55 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
-import { createEngine, type Engine } from '../../src-main/engine/engine';
-import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
-import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
-import { launchBrowser, openApp, screenshot } from './harness';
-
-const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
-
-interface SeededApp {
-  engine: Engine;
-  host: BrowserHost;
-  log: string[];
-  close(): Promise<void>;
-}
-
-/** The engine with the Local workspace seeded with the demo data, and the browser-mode host (as in browse.test.ts). */
-async function startSeededApp(): Promise<SeededApp> {
-  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error('The renderer is not built. Run `ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build` first.');
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'chronoscope-e2e-time-travel-'));
-  const log: string[] = [];
-  const engine = createEngine({
-    dataDir,
-    mode: 'browser',
-    user: 'e2e-operator',
-    startLocalWorkspace: true,
-    initializeLocalWorkspace: seedLocalWorkspace,
-    log: (line) => log.push(line),
-  });
-  await engine.localWorkspace.start();
-  const host = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir: RENDERER_DIR, log: (line) => log.push(line) });
-  return {
-    engine,
-    host,
-    log,
-    async close() {
-      await host.close();
-      await engine.dispose();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('time travel through an account stream', () => {
-  let app: SeededApp;
+  let app: RunningApp;
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
@@ -61,7 +16,7 @@ describe('time travel through an account stream', () => {
     app.engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
 
   beforeAll(async () => {
-    app = await startSeededApp();
+    app = await startApp({ seeded: true });
     browser = await launchBrowser();
     ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
     // The busiest of the Account streams the picker lists.
