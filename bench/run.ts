@@ -11,6 +11,7 @@ const { values } = parseArgs({ options: { events: { type: 'string', default: '20
 const benches: { name: string; file: string; args: string[] }[] = [
   { name: 'reference generator → PostgreSQL (COPY)', file: 'bench/reference-generator.ts', args: ['--events', values.events] },
   { name: 'browse: time to first page, memory while paging', file: 'bench/browse-first-page.ts', args: ['--events', values.events] },
+  { name: 'time travel: 1M-event replay, state near the end from a snapshot', file: 'bench/time-travel.ts', args: [] },
 ];
 
 let failed = 0;

@@ -160,7 +160,36 @@ export interface LargestStream {
   eventCount: number;
 }
 
+/**
+ * A page of one stream already encoded for the time-travel sandbox by the database
+ * itself: `events` is a JSON array of tuples
+ * `[version, type, data, metadata, timestamp, position, eventId, correlationId, causationId]`
+ * (see REPLAY_TUPLE in engine/time-travel/sandbox.ts). Replays of long streams then cost
+ * the host no JSON parsing at all.
+ */
+export interface ReplayPage {
+  streamId: string;
+  category: string | null;
+  /** JSON text; '[]' for an empty page. */
+  events: string;
+  versions: number[];
+  types: string[];
+  /** ISO-8601 timestamp of the last event of the page. */
+  lastTimestamp: string | null;
+  /** Correlation / causation ids the sandbox reads from these metadata keys (strings and numbers, as metadataString). */
+  metadataKeys?: { correlationId?: string; causationId?: string };
+}
+
+/** Rows per replay page: bigger than a browse page, the host only forwards the text. */
+export const REPLAY_PAGE_SIZE = 5000;
+
 export interface EventStore {
+  /**
+   * Optional fast path for replays (forward, inclusive version range, at most
+   * REPLAY_PAGE_SIZE rows). Returns null when this store's layout cannot be
+   * encoded by the database (non-JSON payloads, text timestamps): use readStream.
+   */
+  readReplayPage?(streamId: string, range: { fromVersion: number; toVersion?: number; limit: number }): Promise<ReplayPage | null>;
   /** Events per time bucket and type over a range. */
   histogram(options: HistogramOptions): Promise<HistogramResult>;
   largestStreams(limit: number): Promise<LargestStream[]>;

@@ -3,8 +3,8 @@
  * field history and snapshot verification. Streams are read in keyset pages
  * (never all in memory) and folded by a definition in the sandbox.
  */
-import type { EventStore, StoredEventView } from '../../stores/event-store';
-import { clampLimit, MAX_PAGE_SIZE } from '../../stores/event-store';
+import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
+import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from './definitions';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
 import { Sandbox, type SandboxOptions } from './sandbox';
@@ -108,6 +108,28 @@ async function* streamPages(store: EventStore, streamId: string, fromVersion: nu
   }
 }
 
+/**
+ * Pages the database encoded itself (EventStore.readReplayPage), the next one read
+ * while the caller folds this one; null when the store offers no such path.
+ */
+async function replayPages(store: EventStore, streamId: string, fromVersion: number, toVersion: number, signal: AbortSignal | undefined): Promise<AsyncGenerator<ReplayPage> | null> {
+  if (!store.readReplayPage) return null;
+  const read = (from: number) => store.readReplayPage!(streamId, { fromVersion: from, toVersion, limit: REPLAY_PAGE_SIZE });
+  const first = await read(fromVersion);
+  if (first === null) return null;
+  return (async function* () {
+    let page: ReplayPage | null = first;
+    while (page && page.versions.length > 0) {
+      throwIfAborted(signal);
+      const last: number = page.versions[page.versions.length - 1]!;
+      const pending: Promise<ReplayPage | null> | null = page.versions.length === REPLAY_PAGE_SIZE && last < toVersion ? read(last + 1) : null;
+      pending?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection if the caller stops
+      yield page;
+      page = pending ? await pending : null;
+    }
+  })();
+}
+
 /** Closes the run when the signal fires, so a long batch stops at once. */
 async function withRun<T>(definition: DefinitionSource, options: TimeTravelOptions, initialState: unknown, body: (run: Sandbox) => Promise<T>): Promise<T> {
   throwIfAborted(options.signal);
@@ -172,7 +194,18 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
     let version = startVersion;
     let timestamp: string | null = null;
     let applied = 0;
-    if (targetVersion === undefined || targetVersion > startVersion) {
+    const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, startVersion + 1, targetVersion, options.signal) : null;
+    if (fast) {
+      for await (const page of fast) {
+        const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));
+        const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
+        await run.applyEncoded(`{${header},"e":${page.events}}`, refs, { state: false });
+        version = page.versions[page.versions.length - 1]!;
+        timestamp = page.lastTimestamp;
+        applied += page.versions.length;
+        options.onProgress?.({ applied, version, targetVersion: targetVersion! });
+      }
+    } else if (targetVersion === undefined || targetVersion > startVersion) {
       for await (const page of streamPages(store, streamId, startVersion + 1, targetVersion, pageSize, options.signal)) {
         const { events, stop } = cutAtTarget(page, target);
         if (events.length > 0) {

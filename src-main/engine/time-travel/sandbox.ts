@@ -83,21 +83,26 @@ export interface ApplyResult {
   applied: number;
 }
 
-/** The slice of an event a definition sees. */
-export function definitionEvent(e: StoredEventView): Record<string, unknown> {
-  return {
-    streamId: e.streamId,
-    category: e.category,
-    version: e.version,
-    position: e.position ?? null,
-    eventId: e.eventId,
-    type: e.type,
-    timestamp: e.timestamp,
-    data: e.data,
-    metadata: e.metadata,
-    correlationId: e.correlationId ?? null,
-    causationId: e.causationId ?? null,
-  };
+/**
+ * The wire form of a batch: `{s: streamId, c: category, k?: metadataKeys, e: [tuple, ...]}` with one
+ * REPLAY_TUPLE per event (the stream's id and category once, not per event), so the
+ * worker parses as little JSON as it can; the prelude rebuilds the event objects a
+ * definition sees. A tuple may carry its own streamId / category at indexes 9 and 10;
+ * `k` names metadata keys to read a null correlation / causation id from.
+ */
+export const REPLAY_TUPLE = ['version', 'type', 'data', 'metadata', 'timestamp', 'position', 'eventId', 'correlationId', 'causationId', 'streamId', 'category'] as const;
+
+/** Encodes events for `applyEncoded`. */
+export function encodeBatch(events: readonly StoredEventView[]): string {
+  const first = events[0];
+  const streamId = first?.streamId ?? '';
+  const category = first?.category ?? null;
+  const tuples = events.map((e) => {
+    const tuple: unknown[] = [e.version, e.type, e.data, e.metadata, e.timestamp, e.position ?? null, e.eventId, e.correlationId ?? null, e.causationId ?? null];
+    if (e.streamId !== streamId || e.category !== category) tuple.push(e.streamId, e.category);
+    return tuple;
+  });
+  return JSON.stringify({ s: streamId, c: category, e: tuples });
 }
 
 /** Evaluated in the context BEFORE the definition: captures the built-ins it needs, so a definition cannot tamper with them. */
@@ -170,13 +175,38 @@ const __chronoscope = (() => {
     throw new RangeError('upcasters of ' + event.type + ' do not terminate');
   }
 
+  // The event object a definition sees, from one tuple of the wire form (see REPLAY_TUPLE).
+  function idOf(batch, t, index, key) {
+    if (t[index] !== null || !batch.k || typeof batch.k[key] !== 'string') return t[index];
+    const m = t[3];
+    const v = m !== null && typeof m === 'object' && !isArray(m) && hasOwn(m, batch.k[key]) ? m[batch.k[key]] : undefined;
+    return typeof v === 'string' ? v : typeof v === 'number' ? Str(v) : null;
+  }
+
+  function eventOf(batch, t) {
+    return {
+      streamId: t.length > 9 ? t[9] : batch.s,
+      category: t.length > 10 ? t[10] : batch.c,
+      version: t[0],
+      position: t[5],
+      eventId: t[6],
+      type: t[1],
+      timestamp: t[4],
+      data: t[2],
+      metadata: t[3],
+      correlationId: idOf(batch, t, 7, 'correlationId'),
+      causationId: idOf(batch, t, 8, 'causationId'),
+    };
+  }
+
   function apply(batchJson, wantSteps, wantState) {
-    const events = parse(batchJson);
+    const batch = parse(batchJson);
+    const events = batch.e;
     const steps = wantSteps ? [] : undefined;
     for (let i = 0; i < events.length; i++) {
       store(progress, 0, i);
-      const raw = events[i];
       try {
+        const raw = eventOf(batch, events[i]);
         const before = wantSteps ? stringify(state) : undefined;
         const event = upcast(raw);
         const fn = hasOwn(def.handlers, event.type) ? def.handlers[event.type] : def.any;
@@ -275,7 +305,7 @@ type WorkerMessage =
 interface Pending {
   resolve: (result: string) => void;
   reject: (err: Error) => void;
-  batch: SandboxEventRef[];
+  batch: readonly SandboxEventRef[];
   timer: NodeJS.Timeout;
 }
 
@@ -368,7 +398,7 @@ export class Sandbox {
     return sandbox;
   }
 
-  private batch: SandboxEventRef[] = [];
+  private batch: readonly SandboxEventRef[] = [];
 
   /** Replaces the state: `definition.init()` when `state` is undefined. */
   reset(state?: unknown): Promise<void> {
@@ -378,7 +408,11 @@ export class Sandbox {
   /** Folds the events, in order, into the state. */
   apply(events: readonly StoredEventView[], options: ApplyOptions = {}): Promise<ApplyResult> {
     const refs = events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type }));
-    const batch = JSON.stringify(events.map(definitionEvent));
+    return this.applyEncoded(encodeBatch(events), refs, options);
+  }
+
+  /** Folds a batch already in wire form (`encodeBatch`, or a store's ReplayPage); `refs` name its events in errors. */
+  applyEncoded(batch: string, refs: readonly SandboxEventRef[], options: ApplyOptions = {}): Promise<ApplyResult> {
     const wantState = options.state ?? true;
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((text) => {
       const out = JSON.parse(text) as
@@ -397,7 +431,7 @@ export class Sandbox {
         this.die(err);
         throw err;
       }
-      const result: ApplyResult = { applied: events.length };
+      const result: ApplyResult = { applied: refs.length };
       if (wantState) result.state = out.state === undefined ? null : out.state;
       if (out.steps) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after }));
       return result;
@@ -419,7 +453,7 @@ export class Sandbox {
     if (!this.exited) await this.worker.terminate();
   }
 
-  private enqueue(message: Record<string, unknown>, batch: SandboxEventRef[]): Promise<string> {
+  private enqueue(message: Record<string, unknown>, batch: readonly SandboxEventRef[]): Promise<string> {
     const next = this.chain.then(
       () =>
         new Promise<string>((resolve, reject) => {

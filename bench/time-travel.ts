@@ -1,0 +1,146 @@
+/**
+ * Time travel figures on a 1M-event account stream in PostgreSQL:
+ * - the sandboxed reducer alone (events already in memory), events/s;
+ * - a full replay from version 1 read through the EventStore port, s and events/s;
+ * - the state at a version near the end with a snapshot 100 events earlier, ms;
+ * - memory (RSS) during the full replay.
+ *   node --import tsx bench/time-travel.ts [--events 1000000] [--runs 15]
+ * The stream is kept in database bench_timetravel_<events> on CHRONO_TEST_PG_URL's server.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { DefinitionSource } from '../src-main/engine/time-travel/definitions';
+import { stateAt } from '../src-main/engine/time-travel/reconstruct';
+import { Sandbox, encodeBatch } from '../src-main/engine/time-travel/sandbox';
+import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
+import type { StoredEventView } from '../src-main/stores/event-store';
+import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' } } });
+const total = Number(values.events);
+const runs = Number(values.runs);
+const STREAM = 'account-bench-long';
+const SNAPSHOT_GAP = 100;
+const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const database = `bench_timetravel_${total}`;
+const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(import.meta.dirname, '../resources/projections/account.js'), 'utf8') };
+const mb = () => process.memoryUsage().rss / 1048576;
+
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 0) await admin.query(`CREATE DATABASE ${database}`);
+await admin.end();
+const url = new URL(baseUrl);
+url.pathname = `/${database}`;
+const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+
+await ensureReferenceSchema(pool);
+const have = Number((await pool.query<{ n: string | null }>('SELECT max(event_version) AS n FROM events WHERE aggregate_id = $1', [STREAM])).rows[0]?.n ?? 0);
+if (have < total) {
+  console.log(`writing a ${total.toLocaleString('en-US')}-event account stream into ${database} (kept for later runs)`);
+  await pool.query('DELETE FROM events WHERE aggregate_id = $1', [STREAM]);
+  await pool.query('DELETE FROM snapshots WHERE aggregate_id = $1', [STREAM]);
+  // Server-side generate_series in chunks: the bench measures reads, not this load.
+  const chunk = 100_000;
+  for (let from = 1; from <= total; from += chunk) {
+    const to = Math.min(total, from + chunk - 1);
+    await pool.query(
+      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp")
+       SELECT gen_random_uuid(), $1, 'Account',
+              CASE WHEN v = 1 THEN 'AccountOpened' ELSE 'MoneyDeposited' END, v,
+              CASE WHEN v = 1 THEN jsonb_build_object('ownerId', 'owner-bench', 'currency', 'EUR')
+                   ELSE jsonb_build_object('amountCents', 100, 'balanceCents', (v - 1) * 100) END,
+              jsonb_build_object('correlationId', 'bench-' || v, 'userId', 'bench', 'schemaVersion', 1),
+              timestamptz '2025-01-01T00:00:00Z' + v * interval '1 second'
+       FROM generate_series($2::int, $3::int) AS v`,
+      [STREAM, from, to],
+    );
+    process.stderr.write(`\r  ${to.toLocaleString('en-US')} events`);
+  }
+  process.stderr.write('\n');
+  const snapshotVersion = total - SNAPSHOT_GAP;
+  await pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', $2, $3)`, [
+    STREAM,
+    snapshotVersion,
+    JSON.stringify({ status: 'open', ownerId: 'owner-bench', currency: 'EUR', balanceCents: (snapshotVersion - 1) * 100 }),
+  ]);
+  await pool.query('ANALYZE events');
+}
+const store = await PostgresEventStore.open(pool, presetMapping('classic'));
+
+// 1. The reducer alone: batches encoded beforehand (not timed), applied 1000 events at a time.
+{
+  const batch = 1000;
+  const run = await Sandbox.start(account.source, account.name);
+  const events = (start: number): StoredEventView[] =>
+    Array.from({ length: batch }, (_, i) => {
+      const version = start + i;
+      return {
+        streamId: STREAM,
+        category: 'Account',
+        version,
+        position: String(version),
+        eventId: null,
+        type: version === 1 ? 'AccountOpened' : 'MoneyDeposited',
+        timestamp: null,
+        data: version === 1 ? { ownerId: 'o', currency: 'EUR' } : { amountCents: 100, balanceCents: (version - 1) * 100 },
+        metadata: {},
+      };
+    });
+  const encoded: { text: string; refs: { streamId: string; version: number; type: string }[] }[] = [];
+  for (let start = 1; start <= total; start += batch) {
+    const page = events(start);
+    encoded.push({ text: encodeBatch(page), refs: page.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })) });
+  }
+  const started = performance.now();
+  for (const page of encoded) await run.applyEncoded(page.text, page.refs, { state: false });
+  const state = (await run.state()) as { balanceCents: number };
+  const seconds = (performance.now() - started) / 1000;
+  await run.close();
+  if (state.balanceCents !== (total - 1) * 100) throw new Error(`reducer produced balance ${state.balanceCents}`);
+  console.log(`  reducer alone (sandbox, in-memory events)     ${seconds.toFixed(2).padStart(7)} s   ${Math.round(total / seconds).toLocaleString('en-US').padStart(10)} events/s`);
+}
+
+// 2. Full replay from version 1, read through the port.
+{
+  const rss: number[] = [mb()];
+  const started = performance.now();
+  const result = await stateAt(store, STREAM, { version: total }, account, {
+    onProgress: (p) => {
+      if (p.applied % 100_000 === 0) rss.push(mb());
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if ((result.state as { balanceCents: number }).balanceCents !== (total - 1) * 100) throw new Error('full replay produced the wrong balance');
+  console.log(`  full replay of ${total.toLocaleString('en-US')} events from PostgreSQL  ${seconds.toFixed(2).padStart(7)} s   ${Math.round(total / seconds).toLocaleString('en-US').padStart(10)} events/s`);
+  console.log(`  RSS during replay (MB)                        min ${Math.min(...rss).toFixed(0)}  max ${Math.max(...rss).toFixed(0)}`);
+}
+
+// 3. Near the end with a snapshot SNAPSHOT_GAP events earlier: snapshot lookup + sandbox start + replay of the tail.
+{
+  const target = total - 10;
+  const once = async () => {
+    const { rows } = await pool.query<{ version: number; state: unknown }>(
+      'SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND version <= $2 ORDER BY version DESC LIMIT 1',
+      [STREAM, target],
+    );
+    const result = await stateAt(store, STREAM, { version: target }, account, rows[0] ? { snapshot: rows[0] } : {});
+    if (result.fromSnapshotVersion !== total - SNAPSHOT_GAP) throw new Error('the snapshot was not used');
+    if ((result.state as { balanceCents: number }).balanceCents !== (target - 1) * 100) throw new Error('snapshot replay produced the wrong balance');
+  };
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await once();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+  console.log(`  state at v${target.toLocaleString('en-US')}, snapshot ${SNAPSHOT_GAP} earlier   median ${p(0.5).padStart(6)} ms   p95 ${p(0.95).padStart(6)} ms`);
+}
+
+await pool.end();
