@@ -103,17 +103,26 @@ export function createEngine(options: EngineOptions) {
     'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, options)),
     'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed(options)),
     'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
-      onStore(connectionId, async (store) => ({
-        position: await tailFeed(
-          { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs },
-          {
-            readFeed: (options) => store.readFeed(options),
-            headPosition: () => store.headPosition(),
-            emit: (events, position) => context.emit({ events, position }),
-            signal: context.signal,
-          },
-        ),
-      })),
+      onStore(connectionId, async (store) => {
+        const appends = (await store.listenForAppends?.().catch(() => null)) ?? null;
+        const mode = appends ? `notify:${appends.channel}` : 'poll';
+        try {
+          return {
+            position: await tailFeed(
+              { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs },
+              {
+                readFeed: (options) => store.readFeed(options),
+                headPosition: () => store.headPosition(),
+                emit: (events, position) => context.emit({ events, position, mode }),
+                signal: context.signal,
+                ...(appends ? { appends } : {}),
+              },
+            ),
+          };
+        } finally {
+          await appends?.close();
+        }
+      }),
     'events.export': ({ connectionId, source, format, fileName }, context) =>
       onStore(connectionId, async (store) => {
         const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;

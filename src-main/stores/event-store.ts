@@ -183,7 +183,21 @@ export interface ReplayPage {
 /** Rows per replay page: bigger than a browse page, the host only forwards the text. */
 export const REPLAY_PAGE_SIZE = 5000;
 
+/** A live subscription to the store's own append notifications (PostgreSQL LISTEN). */
+export interface AppendSignal {
+  /** The channel listened to. */
+  channel: string;
+  /** Resolves after `ms`, or earlier when the store notifies an append (or the signal aborts). */
+  wait(ms: number, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface EventStore {
+  /**
+   * Listens for the store's append notifications where the store fires them (a
+   * trigger calling pg_notify / NOTIFY); null when it fires none, so callers poll.
+   */
+  listenForAppends?(): Promise<AppendSignal | null>;
   /**
    * Optional fast path for replays (forward, inclusive version range, at most
    * REPLAY_PAGE_SIZE rows). Returns null when this store's layout cannot be

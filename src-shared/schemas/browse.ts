@@ -149,7 +149,12 @@ export const feedTailInput = z.strictObject({
   pollMs: z.number().int().min(100).max(60_000).default(500),
   gapTimeoutMs: z.number().int().min(100).max(600_000).default(3000),
 });
-export const feedTailData = z.object({ events: z.array(storedEvent), position: z.string() });
+export const feedTailData = z.object({
+  events: z.array(storedEvent),
+  position: z.string(),
+  /** How the tail learns of appends: `notify:<channel>` (LISTEN/NOTIFY) or `poll`. */
+  mode: z.string().optional(),
+});
 
 export const eventsExportInput = z.strictObject({
   connectionId: profileId,

@@ -25,7 +25,16 @@ export interface TailDeps {
   signal: AbortSignal;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * The store's append notifications (LISTEN/NOTIFY). With them the tail reads as
+   * soon as something is appended, and polls only as a safety net (a missed
+   * notification, a hole that closes by rollback, which notifies nothing).
+   */
+  appends?: { wait(ms: number, signal: AbortSignal): Promise<void> };
 }
+
+/** How long the tail sleeps with notifications when nothing is pending: they wake it. */
+export const NOTIFIED_IDLE_POLL_MS = 10_000;
 
 /**
  * Follows the global feed without skipping late commits. Sequences hand out
@@ -40,6 +49,7 @@ export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<st
   const sleep = deps.sleep ?? defaultSleep;
   const pageSize = options.pageSize ?? 500;
   let safe = BigInt(options.afterPosition ?? (await deps.headPosition()) ?? '0');
+  deps.emit([], safe.toString()); // says where the tail starts, before anything arrives
   /** When the hole just after `safe` was first seen. */
   let holeSince: number | undefined;
 
@@ -68,7 +78,10 @@ export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<st
       deps.emit(wanted, safe.toString());
     }
     if (!blocked && page.nextAfterPosition !== null && ready.length > 0) continue; // more to read at once
-    await sleep(options.pollMs, deps.signal);
+    // Waiting on a hole needs the clock (a rollback never notifies); otherwise a notification wakes us.
+    if (deps.appends && !blocked) await deps.appends.wait(Math.max(options.pollMs, NOTIFIED_IDLE_POLL_MS), deps.signal);
+    else if (deps.appends) await deps.appends.wait(options.pollMs, deps.signal);
+    else await sleep(options.pollMs, deps.signal);
   }
   return safe.toString();
 }

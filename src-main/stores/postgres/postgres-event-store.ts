@@ -23,10 +23,12 @@ import {
   type ReadStreamPage,
   REPLAY_PAGE_SIZE,
   type ReplayPage,
+  type AppendSignal,
   type StoreCapabilities,
   type StoredEventView,
   type StreamPage,
 } from '../event-store';
+import { detectNotifyChannel, listen } from './notify';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
 
 /** Collects positional parameters: every value goes through `add`, never into the SQL text. */
@@ -98,6 +100,8 @@ export class PostgresEventStore implements EventStore {
     readonly mapping: PostgresEventMapping,
     private readonly schemaInfo: MappingSchemaInfo,
     private readonly ownsPool: boolean,
+    /** Channel a trigger on the events table notifies on insert; null: the tail polls. */
+    private readonly notifyChannel: string | null,
   ) {
     const c = mapping.columns;
     const st = mapping.streamTable;
@@ -115,7 +119,9 @@ export class PostgresEventStore implements EventStore {
   /** Validates the mapping against the live schema, then opens the store. */
   static async open(pool: pg.Pool, mapping: PostgresEventMapping, options: { ownsPool?: boolean } = {}): Promise<PostgresEventStore> {
     const info = await validateMapping(pool, mapping);
-    return new PostgresEventStore(pool, mapping, info, options.ownsPool ?? false);
+    // Reading the catalog can be refused to a restricted role: then the tail polls.
+    const channel = await detectNotifyChannel(pool, mapping.schema, mapping.table).catch(() => null);
+    return new PostgresEventStore(pool, mapping, info, options.ownsPool ?? false, channel);
   }
 
   describe(): StoreCapabilities {
@@ -130,7 +136,7 @@ export class PostgresEventStore implements EventStore {
       hasCausation: c.causationId !== undefined || this.mapping.metadataKeys?.causationId !== undefined,
       hasEventId: c.eventId !== undefined,
       hasTimestamp: this.tsKind !== 'none',
-      supportsNotify: false,
+      supportsNotify: this.notifyChannel !== null,
       maxPageSize: MAX_PAGE_SIZE,
     };
   }
@@ -502,6 +508,10 @@ export class PostgresEventStore implements EventStore {
     const sql = `SELECT ${pos}::text AS position FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} DESC LIMIT 1`;
     const result = await this.pool.query<{ position: string }>(sql, params.values);
     return result.rows[0]?.position ?? null;
+  }
+
+  async listenForAppends(): Promise<AppendSignal | null> {
+    return this.notifyChannel === null ? null : listen(this.pool, this.notifyChannel);
   }
 
   async close(): Promise<void> {

@@ -17,10 +17,16 @@ export function LiveToggle({ tail, onChange }: { tail: LiveTail; onChange: (live
         {label}
       </button>
       {tail.live && (
-        <span className="live-toggle__rate" data-testid="live-rate" title="Events per second over the last 10 seconds">
-          {tail.rate.toFixed(1)} ev/s
+        <span className="live-toggle__rate" data-testid="live-rate" data-mode={tail.mode} title={`Events per second over the last 10 seconds; ${describeMode(tail.mode)}`}>
+          {tail.rate.toFixed(1)} ev/s{tail.mode?.startsWith('notify:') ? ' · notified' : ''}
         </span>
       )}
     </span>
   );
+}
+
+function describeMode(mode: string | undefined): string {
+  if (mode === undefined) return 'starting';
+  if (mode.startsWith('notify:')) return `woken by the store's NOTIFY on channel "${mode.slice('notify:'.length)}"`;
+  return 'polling: the store fires no notification';
 }

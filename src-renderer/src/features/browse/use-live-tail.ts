@@ -24,6 +24,8 @@ export interface LiveTail {
   rate: number;
   /** The last position the host reported; the tail resumes after it. */
   position: string | undefined;
+  /** How the host follows appends: `notify:<channel>` (LISTEN/NOTIFY) or `poll`. */
+  mode: string | undefined;
   error: ChronoError | undefined;
 }
 
@@ -44,6 +46,7 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
   const [rate, setRate] = useState(0);
   const [error, setError] = useState<ChronoError | undefined>(undefined);
   const [position, setPosition] = useState<string | undefined>(undefined);
+  const [mode, setMode] = useState<string | undefined>(undefined);
   const positionRef = useRef<string | undefined>(undefined);
   const arrivals = useRef<{ at: number; count: number }[]>([]);
   const acceptRef = useRef(accept);
@@ -79,6 +82,7 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
         onData: (data) => {
           positionRef.current = data.position;
           setPosition(data.position);
+          if (data.mode !== undefined) setMode(data.mode);
           const arrived = data.events.filter((event) => acceptRef.current(event));
           if (arrived.length === 0) return;
           arrivals.current.push({ at: Date.now(), count: arrived.length });
@@ -126,5 +130,5 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
     return () => clearInterval(timer);
   }, [live]);
 
-  return { live, setLive, events, fresh, rate, position, error };
+  return { live, setLive, events, fresh, rate, position, mode, error };
 }
