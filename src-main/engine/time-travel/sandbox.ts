@@ -291,7 +291,7 @@ export function definitionFilename(name: string): string {
  */
 export function definitionLocation(stack: string, filename: string): { location: string; line: number } | undefined {
   const escaped = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`(${escaped}):(\\d+)(?::(\\d+))?`).exec(stack);
+  const m = new RegExp(`(${escaped}):(\\d+):(\\d+)`).exec(stack) ?? new RegExp(`(${escaped}):(\\d+)`).exec(stack);
   if (!m || m[2] === undefined) return undefined;
   return { location: m[0], line: Number(m[2]) };
 }
@@ -300,7 +300,7 @@ const HOST_ONLY = /^(?:(?:require|process|module|exports|global|Buffer|setTimeou
 
 /** Why a Node-style script fails here: definitions see JavaScript built-ins only. */
 export function sandboxHint(message: string): string {
-  return HOST_ONLY.test(message) ? ' (definitions run in a sandbox with JavaScript built-ins only: no require, import, export, process or timers)' : '';
+  return HOST_ONLY.test(message) ? '. Definitions run in a sandbox with JavaScript built-ins only: no require, import, export, process or timers.' : '';
 }
 
 function describeEvent(e: SandboxEventRef | undefined): string {
@@ -358,8 +358,8 @@ export class Sandbox {
           resolve(JSON.parse(msg.info) as DefinitionInfo);
         } else if ('type' in msg) {
           const where = definitionLocation(msg.error.stack, filename);
-          const reason = msg.error.kind === 'timeout' ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${msg.error.name}: ${msg.error.message}${sandboxHint(msg.error.message)}`;
-          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}`, msg.type === 'fatal' ? 'crashed' : msg.error.kind === 'timeout' ? 'timeout' : 'definition', undefined, where?.location, where?.line));
+          const reason = msg.error.kind === 'timeout' ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${msg.error.name}: ${msg.error.message}`;
+          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(msg.error.message)}`, msg.type === 'fatal' ? 'crashed' : msg.error.kind === 'timeout' ? 'timeout' : 'definition', undefined, where?.location, where?.line));
         }
       };
       const onError = (err: Error): void => fail(memoryOrCrash(err, name, undefined, memoryMb));
@@ -398,7 +398,7 @@ export class Sandbox {
         const event = refs[out.index];
         const where = definitionLocation(out.error.stack, this.filename);
         const err = new SandboxError(
-          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${sandboxHint(out.error.message)}${describeEvent(event)}${where ? ` (${where.location})` : ''}`,
+          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(out.error.message)}`,
           'handler',
           event,
           where?.location,
