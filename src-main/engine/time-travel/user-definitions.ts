@@ -220,10 +220,14 @@ async function stampOf(file: string): Promise<string | undefined> {
   }
 }
 
+/** A definition is a page or two of code; a bigger file is most likely not one (a bundle, a data file). */
+const MAX_DEFINITION_BYTES = 1024 * 1024;
+
 async function loadUserDefinition(file: string, stamp: string): Promise<UserDefinition> {
   const name = userDefinitionName(file);
   let source: string;
   try {
+    if ((await stat(file)).size > MAX_DEFINITION_BYTES) return { name, file, source: '', stamp, error: { message: `${basename(file)} is larger than 1 MB: not loaded as a definition.` } };
     source = await readFile(file, 'utf8');
   } catch (err) {
     return { name, file, source: '', stamp, error: { message: `Cannot read ${file}: ${(err as Error).message}` } };
