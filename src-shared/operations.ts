@@ -25,7 +25,11 @@ import { empty } from './schemas/common';
 import {
   timeTravelCompareInput,
   timeTravelCompareResult,
+  timeTravelClearDefinitionsFolderInput,
+  timeTravelDefinitionsChangedData,
+  timeTravelDefinitionsFolderResult,
   timeTravelDefinitionsResult,
+  timeTravelSetDefinitionsFolderInput,
   timeTravelFieldHistoryInput,
   timeTravelFieldHistoryResult,
   timeTravelStateInput,
@@ -178,7 +182,33 @@ export const operations = {
   }),
   'stats.largestStreams': op({ summary: 'The streams with the most events', input: statsLargestStreamsInput, result: statsLargestStreamsResult, effect: 'none' }),
 
-  'timeTravel.definitions': op({ summary: 'Projection definitions available for time travel', input: empty, result: timeTravelDefinitionsResult, effect: 'none' }),
+  'timeTravel.definitions': op({
+    summary: 'Projection definitions for time travel: built-ins and the user folder\'s files, each loaded or with its load error',
+    input: empty,
+    result: timeTravelDefinitionsResult,
+    effect: 'none',
+  }),
+  'timeTravel.setDefinitionsFolder': op({
+    summary: 'Load user projection definitions from a folder (its *.js files), reloaded when they change',
+    input: timeTravelSetDefinitionsFolderInput,
+    result: timeTravelDefinitionsFolderResult,
+    effect: 'local',
+    target: () => 'settings:definitions-folder',
+  }),
+  'timeTravel.clearDefinitionsFolder': op({
+    summary: 'Stop loading user projection definitions',
+    input: timeTravelClearDefinitionsFolderInput,
+    result: timeTravelDefinitionsFolderResult,
+    effect: 'local',
+    target: () => 'settings:definitions-folder',
+  }),
+  'timeTravel.definitionsChanged': op({
+    summary: 'Stream the definitions revision: once at once, then whenever user definition files change',
+    input: empty,
+    result: z.object({ revision: z.number() }),
+    stream: timeTravelDefinitionsChangedData,
+    effect: 'none',
+  }),
   'timeTravel.state': op({
     summary: 'State of an aggregate at a version or a time, replayed in a sandbox, from a snapshot when one fits',
     input: timeTravelStateInput,

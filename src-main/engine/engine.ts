@@ -14,7 +14,10 @@ import { EventStores, translateStoreError } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
 import { tailFeed } from './browse/gap-safe-tail';
 import { exportEvents } from './browse/export-events';
-import { TimeTravelService } from './time-travel/service';
+import { DefinitionCatalog } from './time-travel/definition-catalog';
+import { DefinitionsFolder } from './time-travel/definitions-folder';
+import { TimeTravelService, findProjectionsDir } from './time-travel/service';
+import { UserDefinitions } from './time-travel/user-definitions';
 
 export interface EngineOptions {
   dataDir: string;
@@ -43,7 +46,12 @@ export function createEngine(options: EngineOptions) {
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
   const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
-  const timeTravel = new TimeTravelService(eventStores, options.projectionsDir);
+  const userDefinitions = new UserDefinitions({ log });
+  const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
+  // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
+  const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
+  const timeTravel = new TimeTravelService(eventStores, new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions));
+  const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -132,12 +140,15 @@ export function createEngine(options: EngineOptions) {
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
-    'timeTravel.definitions': async () => timeTravel.definitions(),
-    'timeTravel.state': (input, context) => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context),
-    'timeTravel.compare': (input, context) => timeTravel.compare(input.connectionId, input.streamId, input.a, input.b, input.definition, context),
-    'timeTravel.steps': (input, context) => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context),
-    'timeTravel.fieldHistory': (input, context) => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context),
-    'timeTravel.verifySnapshot': (input, context) => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context),
+    'timeTravel.definitions': () => afterRestore(() => timeTravel.definitions()),
+    'timeTravel.setDefinitionsFolder': (input) => afterRestore(async () => ({ folder: await definitionsFolder.set(input.path) })),
+    'timeTravel.clearDefinitionsFolder': () => afterRestore(async () => ({ folder: await definitionsFolder.clear() })),
+    'timeTravel.definitionsChanged': (_input, context) => streamRevisions(userDefinitions, context),
+    'timeTravel.state': (input, context) => afterRestore(() => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context)),
+    'timeTravel.compare': (input, context) => afterRestore(() => timeTravel.compare(input.connectionId, input.streamId, input.a, input.b, input.definition, context)),
+    'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
+    'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
+    'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
     'audit.list': (input) => audit.list(input),
     'audit.verify': () => audit.verify(),
   };
@@ -166,6 +177,7 @@ export function createEngine(options: EngineOptions) {
     eventStores,
     exportsDir,
     async dispose() {
+      await userDefinitions.close();
       await eventStores.closeAll();
       await local.stop();
     },
@@ -180,6 +192,20 @@ function safeUserName(): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
+}
+
+/** Emits the definitions revision now and after every change, until the caller cancels. */
+function streamRevisions(definitions: UserDefinitions, context: { signal: AbortSignal; emit(data: { revision: number }): void }): Promise<{ revision: number }> {
+  return new Promise((resolve) => {
+    context.emit({ revision: definitions.revision });
+    const unsubscribe = definitions.onChange(() => context.emit({ revision: definitions.revision }));
+    const stop = () => {
+      unsubscribe();
+      resolve({ revision: definitions.revision });
+    };
+    if (context.signal.aborted) stop();
+    else context.signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

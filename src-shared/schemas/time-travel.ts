@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { profileId } from './common';
+import { changeFields, profileId } from './common';
 import { storedEvent } from './browse';
 
 const streamId = z.string().min(1, 'stream id is required').max(1000);
@@ -8,12 +8,61 @@ export const timeTravelTarget = z.union([
   z.strictObject({ version: z.number().int().min(0) }),
   z.strictObject({ time: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date and time') }),
 ]);
-/** A built-in definition name, "merge" (any stream), or "auto" (by the stream's category). */
-const definition = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'definition must be a definition name').default('auto');
+/** `user:` + a user definition file's base name (`orders-v2.js` → `user:orders-v2`). */
+export const USER_DEFINITION_NAME = /^user:[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/;
+/** A built-in definition name, "merge" (any stream), "auto" (by the stream's category or prefix) or a user definition. */
+const definition = z
+  .string()
+  .refine((v) => /^[a-z][a-z0-9-]{0,40}$/.test(v) || USER_DEFINITION_NAME.test(v), 'definition must be a definition name (a built-in, "merge", "auto" or "user:<file>")')
+  .default('auto');
 
 const diffEntry = z.object({ path: z.array(z.union([z.string(), z.number()])), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() });
 
-export const timeTravelDefinitionsResult = z.object({ definitions: z.array(z.object({ name: z.string(), builtin: z.boolean() })) });
+const appliesTo = z.object({ types: z.array(z.string()).optional(), categories: z.array(z.string()).optional(), streamPrefix: z.string().optional() });
+
+export const definitionEntry = z.object({
+  /** What `definition` inputs take: `account`, `merge`, `user:orders-v2`. */
+  name: z.string(),
+  source: z.enum(['builtin', 'user']),
+  /** The file a user definition was read from. */
+  file: z.string().optional(),
+  status: z.enum(['loaded', 'error']),
+  /** The `name` the script declares (may differ from the file name). */
+  declaredName: z.string().optional(),
+  appliesTo: appliesTo.optional(),
+  /** `categories Account · prefix acc-`, or `any stream`. */
+  appliesToSummary: z.string(),
+  handlerTypes: z.array(z.string()),
+  /** Why a user file could not be loaded, with the line when the error points into it. */
+  error: z.object({ message: z.string(), line: z.number().optional() }).optional(),
+});
+export type DefinitionEntry = z.infer<typeof definitionEntry>;
+
+export const definitionsFolderStatus = z.object({
+  path: z.string(),
+  /** `missing`: set, but not there (deleted, or a drive not mounted): watched for its return. */
+  state: z.enum(['watching', 'missing']),
+  message: z.string().optional(),
+});
+
+export const timeTravelDefinitionsResult = z.object({
+  definitions: z.array(definitionEntry),
+  /** The user definitions folder, when one is set. */
+  folder: definitionsFolderStatus.nullable(),
+  /** Grows whenever the user definitions change (a file saved, added or removed; the folder set). */
+  revision: z.number(),
+});
+
+const folderPath = z
+  .string()
+  .trim()
+  .min(1, 'path is required')
+  .max(4096)
+  .refine((v) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'), 'path must be absolute');
+export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath, reason: changeFields.reason });
+export const timeTravelClearDefinitionsFolderInput = z.strictObject({ reason: changeFields.reason });
+export const timeTravelDefinitionsFolderResult = z.object({ folder: definitionsFolderStatus.nullable() });
+export const timeTravelDefinitionsChangedData = z.object({ revision: z.number() });
 
 export const timeTravelStateInput = z.strictObject({
   connectionId: profileId,

@@ -315,12 +315,22 @@ export function definitionFilename(name: string): string {
   return `definition:${safe.endsWith('.js') ? safe : `${safe}.js`}`;
 }
 
-/** The first stack frame in the definition's own file: `definition:account.js:12:7`. */
+/**
+ * The first stack frame in the definition's own file: `definition:account.js:12:7`.
+ * A syntax error carries no column (`definition:account.js:12` heads its stack).
+ */
 export function definitionLocation(stack: string, filename: string): { location: string; line: number } | undefined {
   const escaped = filename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`(${escaped}):(\\d+):(\\d+)`).exec(stack);
+  const m = new RegExp(`(${escaped}):(\\d+):(\\d+)`).exec(stack) ?? new RegExp(`(${escaped}):(\\d+)`).exec(stack);
   if (!m || m[2] === undefined) return undefined;
   return { location: m[0], line: Number(m[2]) };
+}
+
+const HOST_ONLY = /^(?:(?:require|process|module|exports|global|Buffer|setTimeout|setInterval|fetch) is not defined|Cannot use import statement|Unexpected token 'export')/;
+
+/** Why a Node-style script fails here: definitions see JavaScript built-ins only. */
+export function sandboxHint(message: string): string {
+  return HOST_ONLY.test(message) ? '. Definitions run in a sandbox with JavaScript built-ins only: no require, import, export, process or timers.' : '';
 }
 
 function describeEvent(e: SandboxEventRef | undefined): string {
@@ -379,7 +389,7 @@ export class Sandbox {
         } else if ('type' in msg) {
           const where = definitionLocation(msg.error.stack, filename);
           const reason = msg.error.kind === 'timeout' ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${msg.error.name}: ${msg.error.message}`;
-          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}`, msg.type === 'fatal' ? 'crashed' : msg.error.kind === 'timeout' ? 'timeout' : 'definition', undefined, where?.location, where?.line));
+          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(msg.error.message)}`, msg.type === 'fatal' ? 'crashed' : msg.error.kind === 'timeout' ? 'timeout' : 'definition', undefined, where?.location, where?.line));
         }
       };
       const onError = (err: Error): void => fail(memoryOrCrash(err, name, undefined, memoryMb));
@@ -422,7 +432,7 @@ export class Sandbox {
         const event = refs[out.index];
         const where = definitionLocation(out.error.stack, this.filename);
         const err = new SandboxError(
-          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}`,
+          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(out.error.message)}`,
           'handler',
           event,
           where?.location,

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { EventStores } from '../browse/event-stores';
-import { BUILTIN_DEFINITION_NAMES, MERGE_DEFINITION, loadDefinitionFile, type DefinitionSource } from './definitions';
+import type { DefinitionCatalog, ResolvedDefinition } from './definition-catalog';
+import type { DefinitionSource } from './definitions';
 import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
 import { SandboxError } from './sandbox';
@@ -29,18 +30,21 @@ interface Context {
 export class TimeTravelService {
   constructor(
     private readonly stores: EventStores,
-    private readonly projectionsDir: string = findProjectionsDir(),
+    private readonly catalog: DefinitionCatalog,
   ) {}
 
-  definitions() {
-    return { definitions: [...BUILTIN_DEFINITION_NAMES.map((name) => ({ name, builtin: true })), { name: 'merge', builtin: true }] };
+  async definitions() {
+    const user = this.catalog.user;
+    return { definitions: await this.catalog.list(), folder: user.folder, revision: user.revision };
   }
 
   async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
-    const { store, definition } = await this.open(connectionId, streamId, name);
-    const snapshot = useSnapshot && definition !== MERGE_DEFINITION ? await this.stores.snapshotAtOrBefore(connectionId, streamId, 'version' in target ? target.version : undefined) : undefined;
+    const { store, definition, resolved } = await this.open(connectionId, streamId, name);
+    // A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it.
+    const fits = useSnapshot && resolved.origin === 'builtin';
+    const snapshot = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, 'version' in target ? target.version : undefined) : undefined;
     const result = await guard(() => stateAt(store, streamId, target, definition, { ...this.options(context), ...(snapshot ? { snapshot } : {}) }));
-    return { ...result, definition: definition.name.replace(/\.js$/, '') };
+    return { ...result, definition: resolved.name };
   }
 
   async compare(connectionId: string, streamId: string, a: TimeTravelTarget, b: TimeTravelTarget, name: string, context: Context) {
@@ -76,19 +80,13 @@ export class TimeTravelService {
     };
   }
 
-  /** The stream's store and the definition to replay it with ("auto": by category, else merge). */
-  private async open(connectionId: string, streamId: string, name: string): Promise<{ store: EventStore; definition: DefinitionSource }> {
+  /** The stream's store and the definition to replay it with (see DefinitionCatalog.resolve for "auto"). */
+  private async open(connectionId: string, streamId: string, name: string): Promise<{ store: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition }> {
     const store = await this.stores.get(connectionId);
     const first = (await store.readStream(streamId, { limit: 1 })).events[0];
     if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
-    let chosen = name;
-    if (name === 'auto') {
-      const category = (first.category ?? '').toLowerCase();
-      chosen = (BUILTIN_DEFINITION_NAMES as readonly string[]).includes(category) ? category : 'merge';
-    }
-    if (chosen === 'merge') return { store, definition: MERGE_DEFINITION };
-    if (!(BUILTIN_DEFINITION_NAMES as readonly string[]).includes(chosen)) throw new ChronoError('not_found', `No projection definition named "${chosen}".`);
-    return { store, definition: await loadDefinitionFile(join(this.projectionsDir, `${chosen}.js`)) };
+    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null });
+    return { store, definition: resolved.source, resolved };
   }
 }
 

@@ -16,16 +16,17 @@ function parseTarget(text: string): Target | undefined {
 }
 
 /** The states at two points of the stream and what differs between them. */
-export function ComparePanel({ connectionId, streamId, defaultA, defaultB }: { connectionId: string; streamId: string; defaultA: number; defaultB: number }) {
+export function ComparePanel({ connectionId, streamId, definition, defaultA, defaultB }: { connectionId: string; streamId: string; definition: string; defaultA: number; defaultB: number }) {
   const [aText, setAText] = useState(String(defaultA));
   const [bText, setBText] = useState(String(defaultB));
   const [input, setInput] = useState<InputOf<'timeTravel.compare'> | undefined>(undefined);
-  const compare = useOperation('timeTravel.compare', input ?? { connectionId, streamId, a: { version: 0 }, b: { version: 0 }, definition: 'auto' }, { enabled: input !== undefined, retry: false });
+  // The definition follows the screen's select: changing it compares again.
+  const compare = useOperation('timeTravel.compare', { ...(input ?? { connectionId, streamId, a: { version: 0 }, b: { version: 0 } }), definition }, { enabled: input !== undefined, retry: false });
   const a = parseTarget(aText);
   const b = parseTarget(bText);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (a && b) setInput({ connectionId, streamId, a, b, definition: 'auto' });
+    if (a && b) setInput({ connectionId, streamId, a, b });
   };
   const result = compare.data;
   return (

@@ -6,10 +6,10 @@ import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, valueText } from './export-json';
 
 /** Every event that changed one field of the state, old value → new value. */
-export function FieldHistoryPanel({ connectionId, streamId, onPick }: { connectionId: string; streamId: string; onPick: (version: number) => void }) {
+export function FieldHistoryPanel({ connectionId, streamId, definition, onPick }: { connectionId: string; streamId: string; definition: string; onPick: (version: number) => void }) {
   const [text, setText] = useState('balanceCents');
   const [path, setPath] = useState<string | undefined>(undefined);
-  const history = useOperation('timeTravel.fieldHistory', { connectionId, streamId, path: path ?? '-', definition: 'auto' }, { enabled: path !== undefined, retry: false });
+  const history = useOperation('timeTravel.fieldHistory', { connectionId, streamId, path: path ?? '-', definition }, { enabled: path !== undefined, retry: false });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (text.trim()) setPath(text.trim());

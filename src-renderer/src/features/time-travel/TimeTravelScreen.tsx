@@ -10,12 +10,15 @@ import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import '../../ui/json-tree.css';
 import { ComparePanel } from './ComparePanel';
+import { DefinitionSelect } from './DefinitionSelect';
+import { DefinitionsFolderDialog } from './DefinitionsFolderDialog';
 import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, pathText } from './export-json';
 import { FieldHistoryPanel } from './FieldHistoryPanel';
 import { StreamPicker } from './StreamPicker';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { replaceVersionInAddress, useTimeTravelLocation } from './time-travel-routes';
+import { useDefinitions } from './use-definitions';
 import { useReplay, type Target } from './use-replay';
 import { VerifySnapshotButton } from './VerifySnapshotButton';
 import './time-travel.css';
@@ -44,11 +47,14 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const [version, setVersion] = useState<number | undefined>(initialVersion);
   const [timeTarget, setTimeTarget] = useState<string | undefined>(undefined);
   const [tab, setTab] = useState<Tab>('history');
+  const [definition, setDefinition] = useState('auto');
+  const [folderOpen, setFolderOpen] = useState(false);
+  const definitions = useDefinitions();
   // Until the user picks a version, the screen shows the latest one.
   const selected = version ?? lastVersion;
   const settled = useDebounced(selected, SLIDER_DEBOUNCE_MS);
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
-  const replay = useReplay(connectionId, streamId, target);
+  const replay = useReplay(connectionId, streamId, definition, definitions.revision, target);
 
   // A replay "at a time" lands on a version: move the slider there.
   useEffect(() => {
@@ -64,7 +70,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
 
   const steps = useOperation(
     'timeTravel.steps',
-    { connectionId, streamId, fromVersion: settled ?? 1, toVersion: settled ?? 1, definition: 'auto' },
+    { connectionId, streamId, fromVersion: settled ?? 1, toVersion: settled ?? 1, definition },
     { enabled: settled !== undefined && settled >= 1, retry: false, staleTime: Infinity },
   );
   const step = steps.data?.steps.find((s) => s.event.version === settled);
@@ -92,19 +98,28 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           <h2 className="tt__id mono" title={streamId} data-testid="tt-stream-id">
             {streamId}
           </h2>
-          {shown && <Badge tone="info">definition: {shown.definition}</Badge>}
+          {shown && (
+            <Badge tone="info" testId="tt-definition-used">
+              definition: {shown.definition}
+            </Badge>
+          )}
           <a href={`#/stream/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} className="tt__link">
             Open in stream view
           </a>
         </div>
         <div className="tt__controls">
-          <VerifySnapshotButton connectionId={connectionId} streamId={streamId} />
+          <DefinitionSelect value={definition} definitions={definitions.data?.definitions ?? []} onChange={setDefinition} />
+          <Button size="sm" onClick={() => setFolderOpen(true)} data-testid="tt-definitions-folder">
+            Definitions folder…
+          </Button>
+          <VerifySnapshotButton connectionId={connectionId} streamId={streamId} definition={definition} />
           <Button size="sm" disabled={!shown} onClick={() => shown && downloadJson(`${fileSafe(streamId)}-v${shown.version}-state.json`, shown)} data-testid="tt-export-state">
             Export state
           </Button>
         </div>
       </div>
 
+      {folderOpen && <DefinitionsFolderDialog listing={definitions.data} onClose={() => setFolderOpen(false)} />}
       {events.error && <ErrorNote title="Could not read the stream" error={events.error} />}
 
       <Slider
@@ -193,9 +208,9 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
         </div>
         <div className="tt-tabs__body" role="tabpanel">
           {tab === 'history' ? (
-            <FieldHistoryPanel connectionId={connectionId} streamId={streamId} onPick={pick} />
+            <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} onPick={pick} />
           ) : (
-            <ComparePanel connectionId={connectionId} streamId={streamId} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? 1} />
+            <ComparePanel connectionId={connectionId} streamId={streamId} definition={definition} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? 1} />
           )}
         </div>
       </section>

@@ -5,12 +5,12 @@ import { ErrorNote } from './ErrorNote';
 import { pathText, valueText } from './export-json';
 
 /** Replays up to the latest stored snapshot and says whether the snapshot matches. */
-export function VerifySnapshotButton({ connectionId, streamId }: { connectionId: string; streamId: string }) {
+export function VerifySnapshotButton({ connectionId, streamId, definition }: { connectionId: string; streamId: string; definition: string }) {
   const verify = useMutationOp('timeTravel.verifySnapshot');
   const result = verify.data;
   return (
     <div className="tt-verify">
-      <Button size="sm" busy={verify.isPending} onClick={() => verify.mutate({ connectionId, streamId, definition: 'auto' })} data-testid="tt-verify">
+      <Button size="sm" busy={verify.isPending} onClick={() => verify.mutate({ connectionId, streamId, definition })} data-testid="tt-verify">
         Verify snapshot
       </Button>
       {verify.error && codeOf(verify.error) === 'not_found' && (

@@ -22,14 +22,15 @@ export interface Replay {
   retry(): void;
 }
 
-const keyOf = (connectionId: string, streamId: string, target: Target) => JSON.stringify([connectionId, streamId, target]);
+/** `revision` (of the user definitions) is part of the key: a saved definition file replays again. */
+const keyOf = (connectionId: string, streamId: string, definition: string, revision: number, target: Target) => JSON.stringify([connectionId, streamId, definition, revision, target]);
 
 /**
  * `timeTravel.state` for one target, with its progress events and a way to
  * cancel. A new target cancels the replay still running for the old one;
  * results are remembered, so sliding back is instant.
  */
-export function useReplay(connectionId: string, streamId: string, target: Target | undefined): Replay {
+export function useReplay(connectionId: string, streamId: string, definition: string, revision: number, target: Target | undefined): Replay {
   const client = useClient();
   const cache = useRef(new Map<string, StateResult>());
   const controller = useRef<AbortController | undefined>(undefined);
@@ -42,7 +43,7 @@ export function useReplay(connectionId: string, streamId: string, target: Target
     showProgress: false,
     cancelled: false,
   });
-  const key = target ? keyOf(connectionId, streamId, target) : undefined;
+  const key = target ? keyOf(connectionId, streamId, definition, revision, target) : undefined;
 
   useEffect(() => {
     if (!key || !target) return;
@@ -59,7 +60,7 @@ export function useReplay(connectionId: string, streamId: string, target: Target
       if (active) setState((previous) => ({ ...previous, showProgress: true }));
     }, PROGRESS_DELAY_MS);
     client
-      .call('timeTravel.state', { connectionId, streamId, target, definition: 'auto', useSnapshot: true }, {
+      .call('timeTravel.state', { connectionId, streamId, target, definition, useSnapshot: true }, {
         signal: abort.signal,
         onProgress: (progress) => {
           if (active) setState((previous) => ({ ...previous, progress }));
@@ -68,7 +69,7 @@ export function useReplay(connectionId: string, streamId: string, target: Target
       .then((data) => {
         cache.current.set(key, data);
         // An instant resolves to a version: remember it under that version too.
-        cache.current.set(keyOf(connectionId, streamId, { version: data.version }), data);
+        cache.current.set(keyOf(connectionId, streamId, definition, revision, { version: data.version }), data);
         if (active) setState({ data, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
       })
       .catch((error: unknown) => {
@@ -83,7 +84,7 @@ export function useReplay(connectionId: string, streamId: string, target: Target
       clearTimeout(timer);
       abort.abort();
     };
-    // `target` is represented by `key`.
+    // `target`, `definition` and `revision` are represented by `key`.
   }, [client, key, attempt]);
 
   const cancel = useCallback(() => controller.current?.abort(), []);

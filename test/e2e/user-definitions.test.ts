@@ -1,0 +1,100 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
+import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+
+/** The balance in euros; `extra` is spread into every state (to see a saved change arrive). */
+const euros = (extra = '{}') => `
+definition = {
+  name: 'balance-in-euros',
+  appliesTo: { categories: ['Account'] },
+  init: () => ({ euros: 0 }),
+  any(state, event) {
+    const euros = typeof event.data.balanceCents === 'number' ? event.data.balanceCents / 100 : state.euros;
+    return Object.assign({ euros: euros }, ${extra});
+  },
+};
+`;
+
+describe('user projection definitions in the time travel screen', () => {
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+  let folder: string;
+  let streamId: string;
+  let balanceCents: number;
+
+  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
+    app.engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const used = () => page.getByTestId('tt-definition-used').textContent();
+  const leaf = (path: string) => page.locator(`[data-testid="tt-state-tree"] [data-path="${path}"]`);
+
+  beforeAll(async () => {
+    app = await startApp({ seeded: true });
+    folder = join(app.dataDir, 'my-projections');
+    await mkdir(folder);
+    await writeFile(join(folder, 'euros.js'), euros());
+    await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
+    const { streams } = await call('streams.list', { connectionId: 'local', category: 'Account', limit: 5 });
+    streamId = streams[0]!.streamId;
+    const latest = await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: streams[0]!.lastVersion }, definition: 'account' });
+    balanceCents = (latest.state as { balanceCents: number }).balanceCents;
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('opens a stream with the built-in definition', async () => {
+    await page.getByTestId('nav-time-travel').waitFor();
+    await page.evaluate((hash) => (window.location.hash = hash), `#/time-travel/${encodeURIComponent(streamId)}`);
+    await page.getByTestId('time-travel-screen').waitFor();
+    await expect.poll(used, { timeout: 30_000 }).toBe('definition: account');
+  });
+
+  it('sets the definitions folder and shows each file loaded or with its error line', async () => {
+    await page.getByTestId('tt-definitions-folder').click();
+    await page.getByTestId('tt-folder-path').fill(folder);
+    await page.getByTestId('tt-folder-reason').fill('e2e: euros view');
+    await page.getByTestId('tt-folder-set').click();
+    const row = (name: string) => page.locator(`[data-testid="tt-user-definition"][data-name="${name}"]`);
+    await row('user:euros').waitFor({ timeout: 30_000 });
+    expect(await row('user:euros').getAttribute('data-status')).toBe('loaded');
+    expect(await row('user:broken').getAttribute('data-status')).toBe('error');
+    expect(await row('user:broken').textContent()).toContain('line 3');
+    expect(await row('user:broken').getByTestId('tt-user-definition-error').textContent()).toContain('SyntaxError');
+    await screenshot(page, 'time-travel-definitions-folder');
+    await page.getByTestId('tt-folder-close').click();
+    // It declares the Account category: "automatic" now picks it over the built-in.
+    await expect.poll(used, { timeout: 30_000 }).toBe('definition: user:euros');
+  });
+
+  it('lists user definitions in the select, and replays with the one picked', async () => {
+    const select = page.getByTestId('tt-definition');
+    expect(await select.locator('optgroup[label="Yours"] option').allTextContents()).toEqual(['user:broken (error)', 'user:euros']);
+    await select.selectOption('account');
+    await expect.poll(used, { timeout: 30_000 }).toBe('definition: account');
+    await select.selectOption('user:euros');
+    await expect.poll(used, { timeout: 30_000 }).toBe('definition: user:euros');
+    await expect.poll(() => leaf('euros').locator('.json-tree__number').textContent(), { timeout: 30_000 }).toBe(String(balanceCents / 100));
+  });
+
+  it('replays again when the file is saved', async () => {
+    await writeFile(join(folder, 'euros.js'), euros("{ currency: 'EUR' }"));
+    await expect.poll(() => leaf('currency').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('tt-definition').inputValue()).toBe('user:euros');
+    await screenshot(page, 'time-travel-user-definition');
+  });
+
+  it('recorded the folder change in the audit log and raised no page errors', async () => {
+    const { records } = await call('audit.list', { operation: 'timeTravel.setDefinitionsFolder' });
+    expect(records[0]).toMatchObject({ reason: 'e2e: euros view', outcome: 'ok' });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { inspectDefinition, summarizeAppliesTo } from '../../../src-main/engine/time-travel/inspect-definition';
+import { definitionLocation } from '../../../src-main/engine/time-travel/sandbox';
+
+describe('inspecting a definition in the sandbox', () => {
+  it('reports what a definition declares', async () => {
+    const inspection = await inspectDefinition({ name: 'x.js', source: "definition = { name: 'x', appliesTo: { streamPrefix: 'acc-' }, init: () => ({}), handlers: { A: (s) => s } };" });
+    expect(inspection).toEqual({ ok: true, info: { name: 'x', appliesTo: { streamPrefix: 'acc-' }, handlerTypes: ['A'], hasAny: false, upcasterTypes: [] } });
+  });
+
+  it('gives the line of a syntax error', async () => {
+    const inspection = await inspectDefinition({ name: 'x.js', source: "\n\ndefinition = { name: 'x',, };" });
+    expect(inspection).toMatchObject({ ok: false, error: { line: 3, message: expect.stringContaining('SyntaxError') } });
+  });
+
+  it('explains that Node globals are not there', async () => {
+    const inspection = await inspectDefinition({ name: 'x.js', source: "import fs from 'fs';" });
+    expect(inspection).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Cannot use import statement.*sandbox with JavaScript built-ins only/) } });
+  });
+});
+
+describe('definition locations and summaries', () => {
+  it('prefers a frame with a column, and takes a syntax error header without one', () => {
+    expect(definitionLocation('definition:x.js:3\n  bad\n\nSyntaxError: ...', 'definition:x.js')).toEqual({ location: 'definition:x.js:3', line: 3 });
+    expect(definitionLocation('definition:x.js:2\n...\n    at definition:x.js:2:9', 'definition:x.js')).toEqual({ location: 'definition:x.js:2:9', line: 2 });
+  });
+
+  it('summarises appliesTo in one line', () => {
+    expect(summarizeAppliesTo({})).toBe('any stream');
+    expect(summarizeAppliesTo({ categories: ['Account', 'Ledger'], streamPrefix: 'acc-', types: ['A'] })).toBe('categories Account, Ledger · prefix acc- · types A');
+  });
+});
