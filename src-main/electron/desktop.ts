@@ -28,6 +28,23 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The system's save dialog for exports, in the user's documents folder by default. */
+export function exportFileChooser({ app, BrowserWindow, dialog }: ElectronModule) {
+  return async (suggestedName: string, format: 'ndjson' | 'csv'): Promise<string | undefined> => {
+    const options = {
+      title: 'Export events',
+      defaultPath: join(app.getPath('documents'), suggestedName),
+      filters: [format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] }],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    };
+    // Attached to the focused window (a sheet on macOS) when there is one.
+    const show = dialog.showSaveDialog as (...args: unknown[]) => Promise<{ canceled: boolean; filePath?: string }>;
+    const parent = BrowserWindow.getFocusedWindow();
+    const result = parent ? await show(parent, options) : await show(options);
+    return result.canceled || !result.filePath ? undefined : result.filePath;
+  };
+}
+
 /**
  * The desktop shell: window, IPC host, safeStorage. Everything else is the
  * engine, which also runs in browser mode. Kept small on purpose.
@@ -48,6 +65,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
     ...(note ? { cipherNote: note } : {}),
     startLocalWorkspace: options.startLocalWorkspace ?? true,
     initializeLocalWorkspace: seedLocalWorkspace,
+    chooseExportFile: exportFileChooser(electron),
   });
 
   const rendererIndex = join(options.outDir, 'renderer', 'index.html');

@@ -7,11 +7,12 @@ import type * as Electron from 'electron';
  */
 export interface ElectronModule {
   app: Pick<Electron.App, 'whenReady' | 'on' | 'quit' | 'getPath' | 'getVersion' | 'requestSingleInstanceLock'>;
-  BrowserWindow: new (options: Electron.BrowserWindowConstructorOptions) => DesktopWindow;
+  BrowserWindow: (new (options: Electron.BrowserWindowConstructorOptions) => DesktopWindow) & { getFocusedWindow(): unknown };
   ipcMain: Pick<Electron.IpcMain, 'on' | 'removeAllListeners'>;
   safeStorage: Pick<Electron.SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>;
   session: { defaultSession: { webRequest: Pick<Electron.WebRequest, 'onHeadersReceived'>; setPermissionRequestHandler: Electron.Session['setPermissionRequestHandler'] } };
   shell: Pick<Electron.Shell, 'openExternal'>;
+  dialog: Pick<Electron.Dialog, 'showSaveDialog'>;
 }
 
 export interface DesktopWindow {

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { ChronoError } from '../../src-shared/errors';
 import type { Handlers } from '../transport/dispatcher';
 import { createDispatcher } from '../transport/dispatcher';
 import { operations } from '../../src-shared/operations';
@@ -33,6 +34,12 @@ export interface EngineOptions {
   startLocalWorkspace?: boolean;
   /** Folder of the built-in projection definitions; found next to the code when absent. */
   projectionsDir?: string;
+  /**
+   * Asks the user where to save an export (the desktop's save dialog); resolves
+   * undefined when they cancel. Absent in browser mode, where exports go to the
+   * data directory and are downloaded.
+   */
+  chooseExportFile?: (suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>;
   log?: (message: string) => void;
 }
 
@@ -131,12 +138,19 @@ export function createEngine(options: EngineOptions) {
           await appends?.close();
         }
       }),
-    'events.export': ({ connectionId, source, format, fileName }, context) =>
+    'events.export': ({ connectionId, source, format, fileName, saveAs }, context) =>
       onStore(connectionId, async (store) => {
         const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
-        const path = join(exportsDir, name);
+        let path = join(exportsDir, name);
+        if (saveAs) {
+          if (!options.chooseExportFile) throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
+          // The path comes from the OS dialog in this process, never from the renderer.
+          const chosen = await options.chooseExportFile(name, format);
+          if (chosen === undefined) throw new ChronoError('cancelled', 'No file was chosen: the export did not start.');
+          path = chosen;
+        }
         const outcome = await exportEvents(store, { source, format, file: path }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
-        return { fileName: name, path, events: outcome.events, bytes: outcome.bytes };
+        return { fileName: basename(path), path, events: outcome.events, bytes: outcome.bytes };
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),

@@ -175,6 +175,8 @@ export const eventsExportInput = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/, 'file name may use letters, digits, ".", "_" and "-" only')
     .optional(),
+  /** Desktop app: ask where to save with the system's save dialog (the path never comes from the renderer). */
+  saveAs: z.boolean().optional(),
   ...changeFields,
 });
 export const eventsExportResult = z.object({ fileName: z.string(), path: z.string(), events: z.number(), bytes: z.number() });

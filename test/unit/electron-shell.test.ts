@@ -2,14 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, startDesktop } from '../../src-main/electron/desktop';
+import { CONTENT_SECURITY_POLICY, exportFileChooser, startDesktop } from '../../src-main/electron/desktop';
 import { IPC_CALL, IPC_MESSAGE, type ElectronModule } from '../../src-main/electron/electron-types';
 import type { Engine } from '../../src-main/engine/engine';
 
 type Listener = (...args: never[]) => unknown;
 
 /** A stand-in for the `electron` module that records what the shell asks of it. */
-function fakeElectron(options: { encryption: boolean }) {
+function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: boolean; filePath?: string } }) {
+  const dialogCalls: unknown[][] = [];
   const windows: FakeWindow[] = [];
   const ipcListeners = new Map<string, Listener>();
   let headersHook: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
@@ -30,6 +31,9 @@ function fakeElectron(options: { encryption: boolean }) {
     constructor(readonly options: { webPreferences: Record<string, unknown> }) {
       windows.push(this);
     }
+    static getFocusedWindow() {
+      return windows[0] ?? null;
+    }
     async loadFile(path: string) {
       this.loaded = path;
     }
@@ -48,7 +52,7 @@ function fakeElectron(options: { encryption: boolean }) {
       whenReady: async () => undefined,
       on: () => undefined,
       quit: () => undefined,
-      getPath: () => '/nonexistent',
+      getPath: (name: string) => (name === 'documents' ? '/home/ann/Documents' : '/nonexistent'),
       getVersion: () => '0.0.0',
       requestSingleInstanceLock: () => true,
     },
@@ -69,9 +73,30 @@ function fakeElectron(options: { encryption: boolean }) {
       },
     },
     shell: { openExternal: async () => undefined },
+    dialog: {
+      showSaveDialog: async (...args: unknown[]) => {
+        dialogCalls.push(args);
+        return options.saveDialog ?? { canceled: true };
+      },
+    },
   };
-  return { electron: electron as unknown as ElectronModule, windows, ipcListeners, headers: () => headersHook, permissions: () => permissionHook };
+  return { electron: electron as unknown as ElectronModule, windows, ipcListeners, dialogCalls, headers: () => headersHook, permissions: () => permissionHook };
 }
+
+describe('export save dialog (with a stand-in for electron)', () => {
+  it('offers the documents folder and the format, and returns the chosen path', async () => {
+    const fake = fakeElectron({ encryption: true, saveDialog: { canceled: false, filePath: '/home/ann/out/stream.csv' } });
+    expect(await exportFileChooser(fake.electron)('stream-a.csv', 'csv')).toBe('/home/ann/out/stream.csv');
+    const [options] = fake.dialogCalls[0] as [{ defaultPath: string; filters: { extensions: string[] }[] }];
+    expect(options.defaultPath).toBe('/home/ann/Documents/stream-a.csv');
+    expect(options.filters[0]!.extensions).toEqual(['csv']);
+  });
+
+  it('says "no file" when the user cancels', async () => {
+    const fake = fakeElectron({ encryption: true, saveDialog: { canceled: true, filePath: '' } });
+    expect(await exportFileChooser(fake.electron)('feed.ndjson', 'ndjson')).toBeUndefined();
+  });
+});
 
 describe('desktop shell (with a stand-in for electron)', () => {
   let engine: Engine | undefined;

@@ -204,6 +204,47 @@ describe('browsing an event store through the engine', () => {
     await expect(call('events.export', { connectionId, source: { kind: 'feed' }, format: 'csv', fileName: '../escape.csv' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('fileName') });
   });
 
+  it('saves an export where the desktop save dialog says, and starts nothing when it is cancelled', async () => {
+    // Browser mode has no dialog: asking for one is refused, not silently redirected.
+    await expect(call('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('desktop app'),
+    });
+    const folder = await mkdtemp(join(tmpdir(), 'chrono-save-as-'));
+    let answer: string | undefined = join(folder, 'picked.ndjson');
+    const asked: string[] = [];
+    const desktop = createEngine({
+      dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')),
+      mode: 'desktop',
+      log: () => undefined,
+      env: {},
+      chooseExportFile: async (suggested) => {
+        asked.push(suggested);
+        return answer;
+      },
+    });
+    try {
+      const run = <N extends OperationName>(op: N, input: InputOf<N>) =>
+        desktop.dispatcher.run(op, input, { operationId: 'd', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+      const url = new URL(testServices.postgresUrl);
+      const view = await run('connections.add', {
+        name: 'Desktop',
+        settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
+        secret: decodeURIComponent(url.password),
+      });
+      await run('stores.configure', { connectionId: view.id, preset: 'classic', reason: 'test' });
+      const saved = await run('events.export', { connectionId: view.id, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true });
+      expect(asked[0]).toMatch(/^stream-account-1-.*\.ndjson$/);
+      expect(saved).toMatchObject({ path: join(folder, 'picked.ndjson'), fileName: 'picked.ndjson', events: 3 });
+      expect((await readFile(saved.path, 'utf8')).trimEnd().split('\n')).toHaveLength(3);
+      answer = undefined; // the user closes the dialog
+      await expect(run('events.export', { connectionId: view.id, source: { kind: 'feed' }, format: 'csv', saveAs: true })).rejects.toMatchObject({ code: 'cancelled' });
+      expect(await readdir(folder)).toEqual(['picked.ndjson']);
+    } finally {
+      await desktop.dispose();
+    }
+  });
+
   it('leaves no file behind when an export is cancelled', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -61,10 +61,13 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
   // Closing the popover or leaving the screen stops a running export.
   useEffect(() => () => handle.current?.cancel(), []);
 
+  // The desktop app asks where to save (the system dialog, opened by the main process); browser mode downloads.
+  const desktop = window.chronoscope !== undefined;
   const start = () => {
     setState({ kind: 'running', done: 0 });
     let done = 0;
-    const call = client.start('events.export', { connectionId, source, format, reason: `Export of ${label} from the console` } as InputOf<'events.export'>, {
+    const input = { connectionId, source, format, reason: `Export of ${label} from the console`, ...(desktop ? { saveAs: true } : {}) };
+    const call = client.start('events.export', input as InputOf<'events.export'>, {
       onProgress: (progress) => {
         done = progress.done;
         setState({ kind: 'running', done });
@@ -81,7 +84,6 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
     });
   };
 
-  const desktop = window.chronoscope !== undefined;
   return (
     <div className="export__popover" role="dialog" aria-label={`Export ${label}`} data-testid="export-panel">
       <div className="export__head">
@@ -104,7 +106,7 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
       ) : (
         <div className="export__row">
           <Button size="sm" variant="primary" onClick={start} data-testid="export-start">
-            {state.kind === 'idle' ? 'Start export' : 'Export again'}
+            {desktop ? (state.kind === 'idle' ? 'Save as…' : 'Save again…') : state.kind === 'idle' ? 'Start export' : 'Export again'}
           </Button>
         </div>
       )}
@@ -124,7 +126,11 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
           )}
         </div>
       )}
-      {state.kind === 'cancelled' && <div className="muted" data-testid="export-cancelled">Cancelled after {state.done.toLocaleString('en-US')} events.</div>}
+      {state.kind === 'cancelled' && (
+        <div className="muted" data-testid="export-cancelled">
+          {state.done > 0 ? `Cancelled after ${state.done.toLocaleString('en-US')} events; no file was left behind.` : 'Cancelled: nothing was written.'}
+        </div>
+      )}
       {state.kind === 'failed' && (
         <Alert tone="danger" title="The export failed" testId="export-error">
           {state.message}
