@@ -27,19 +27,19 @@ interface DetectionPanelProps {
 export function DetectionPanel({ connectionId, connectionName, kind, onClose }: DetectionPanelProps) {
   const detection = useOperation('stores.detect', { connectionId });
   const configure = useMutationOp('stores.configure', {
-    invalidates: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
+    invalidatesOnSuccess: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
     onSuccess: () => onClose?.(),
   });
   // Open at first when the custom mapping is what is confirmed, or when nothing else fits.
   const [customChoice, setCustomOpen] = useState<boolean | undefined>(undefined);
   const candidates = [...(detection.data?.candidates ?? [])].sort((a, b) => b.confidence - a.confidence);
-  const confirmed = detection.data?.confirmed;
-  const customOpen = customChoice ?? (detection.data !== undefined && (confirmed === 'custom' || candidates.length === 0));
+  const confirmedPreset = detection.data?.confirmed;
+  const customOpen = customChoice ?? (detection.data !== undefined && (confirmedPreset === 'custom' || candidates.length === 0));
   const what = kind === 'mongo' ? 'collection' : 'table';
 
   return (
     <Panel
-      title={confirmed ? `Event-store mapping of “${connectionName}”` : `Which event store is “${connectionName}”?`}
+      title={confirmedPreset ? `Event-store mapping of “${connectionName}”` : `Which event store is “${connectionName}”?`}
       testId="store-detection"
       actions={
         onClose && (
@@ -51,8 +51,8 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
     >
       <div className="detection">
         <p className="muted detection__intro">
-          {confirmed
-            ? `This connection is read with the “${confirmed}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
+          {confirmedPreset
+            ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
             : 'No event-store layout is confirmed for this connection yet. Chronoscope looked at its tables and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a table yourself.'}{' '}
           The choice is recorded in the audit log.
         </p>
@@ -67,62 +67,67 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
             {messageOf(configure.error)}
           </Alert>
         )}
-        {detection.data && candidates.length === 0 && (
+        {detection.data && candidates.length === 0 && !confirmedPreset && (
           <Alert tone="warning" title="No known event-store layout found">
             None of the supported presets matches the tables of this database: map the {what} that holds the events below.
           </Alert>
         )}
-        <ul className="detection__list">
-          {candidates.map((candidate) => {
-            const known = KNOWN_PRESETS.includes(candidate.preset);
-            const confirmed = detection.data?.confirmed === candidate.preset;
-            return (
-              <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
-                <div className="detection__head">
-                  <strong>{candidate.preset}</strong>
-                  <span className="mono muted">{candidate.source}</span>
-                  <Badge tone={confidenceTone(candidate.confidence)} title="How much of the preset's layout was found">
-                    {Math.round(candidate.confidence * 100)}% match
-                  </Badge>
-                  {confirmed && <Badge tone="success">Confirmed</Badge>}
-                  <Button
-                    size="sm"
-                    variant="primary"
-                    className="detection__confirm"
-                    disabled={!known}
-                    busy={configure.isPending && configure.variables?.preset === candidate.preset}
-                    data-testid="store-candidate-confirm"
-                    onClick={() =>
-                      configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
-                    }
-                  >
-                    Confirm
-                  </Button>
-                </div>
-                {candidate.evidence.length > 0 && (
-                  <ul className="detection__evidence">
-                    {candidate.evidence.map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                )}
-                {candidate.missing.length > 0 && (
-                  <ul className="detection__evidence detection__evidence--missing">
-                    {candidate.missing.map((line) => (
-                      <li key={line}>Missing: {line}</li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            );
-          })}
-        </ul>
+        {candidates.length > 0 && (
+          <ul className="detection__list">
+            {candidates.map((candidate) => {
+              const known = KNOWN_PRESETS.includes(candidate.preset);
+              const confirmed = detection.data?.confirmed === candidate.preset;
+              return (
+                <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
+                  <div className="detection__head">
+                    <strong>{candidate.preset}</strong>
+                    <span className="mono muted">{candidate.source}</span>
+                    <Badge tone={confidenceTone(candidate.confidence)} title="How much of the preset's layout was found">
+                      {Math.round(candidate.confidence * 100)}% match
+                    </Badge>
+                    {confirmed && <Badge tone="success">Confirmed</Badge>}
+                    <Button
+                      size="sm"
+                      variant="primary"
+                      className="detection__confirm"
+                      disabled={!known}
+                      busy={configure.isPending && configure.variables?.preset === candidate.preset}
+                      data-testid="store-candidate-confirm"
+                      onClick={() =>
+                        configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
+                      }
+                    >
+                      Confirm
+                    </Button>
+                  </div>
+                  {candidate.evidence.length > 0 && (
+                    <ul className="detection__evidence">
+                      {candidate.evidence.map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  )}
+                  {candidate.missing.length > 0 && (
+                    <ul className="detection__evidence detection__evidence--missing">
+                      {candidate.missing.map((line) => (
+                        <li key={line}>Missing: {line}</li>
+                      ))}
+                    </ul>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
         <div>
           <Button size="sm" variant={customOpen ? 'ghost' : 'secondary'} onClick={() => setCustomOpen(!customOpen)} aria-expanded={customOpen} data-testid="custom-mapping-toggle">
             {customOpen ? 'Hide the custom mapping' : `Map a custom ${what}…`}
           </Button>
         </div>
-        {customOpen && <CustomMappingForm connectionId={connectionId} confirmed={detection.data?.confirmedCustom} onConfigured={onClose} />}
+        {customOpen && (
+          // Keyed by the confirmed mapping: the form starts over from it once it is known.
+          <CustomMappingForm key={JSON.stringify(detection.data?.confirmedCustom ?? null)} connectionId={connectionId} confirmed={detection.data?.confirmedCustom} onConfigured={onClose} />
+        )}
       </div>
     </Panel>
   );

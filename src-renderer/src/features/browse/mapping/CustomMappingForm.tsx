@@ -58,7 +58,7 @@ function MappingEditor({ connectionId, inspection, confirmed, onConfigured }: Ma
   const { backend, tables } = inspection;
   const [draft, setDraft] = useState<MappingDraft>(() => initialDraft(inspection, confirmed));
   const configure = useMutationOp('stores.configure', {
-    invalidates: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'],
+    invalidatesOnSuccess: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'],
     onSuccess: () => onConfigured?.(),
   });
   const table = tables[draft.tableIndex];
