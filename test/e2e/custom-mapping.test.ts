@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,77 @@ describe('mapping a custom table through the editor', () => {
     await expect
       .poll(() => page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-category'))))
       .toEqual(['', '', '']);
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('mapping a custom MongoDB collection through the editor', () => {
+  const mongoUrl = process.env.CHRONO_TEST_MONGO_URL;
+  const database = `e2e_cmap_${randomBytes(4).toString('hex')}`;
+  let client: MongoClient;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    if (!mongoUrl) throw new Error('CHRONO_TEST_MONGO_URL is not set: run `eval "$(scripts/services env)"` first.');
+    client = new MongoClient(mongoUrl);
+    await client.connect();
+    await client
+      .db(database)
+      .collection('ledger')
+      .insertMany(
+        Array.from({ length: 9 }, (_, i) => ({
+          entity: `acct-${i % 3}`,
+          rev: Math.floor(i / 3) + 1,
+          seq: i + 1,
+          kind: i % 2 ? 'Credited' : 'Debited',
+          at: new Date(Date.UTC(2025, 0, 1, 9, i)),
+          body: { amount: i },
+          metadata: { corr: `c-${i % 3}` },
+        })),
+      );
+    app = await startApp();
+    await app.engine.dispatcher.run(
+      'connections.add',
+      { name: 'Ledger (test Mongo)', settings: { kind: 'mongo', uri: mongoUrl, database } },
+      { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+    );
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await client?.db(database).dropDatabase().catch(() => undefined);
+    await client?.close();
+  });
+
+  it('guesses the fields from a sample, offers only what a collection can do, and browses once saved', async () => {
+    await page.locator('#active-connection-select').selectOption({ label: 'Ledger (test Mongo)' });
+    await page.getByTestId('nav-streams').click();
+    const form = page.getByTestId('custom-mapping-form');
+    await form.waitFor({ timeout: 30_000 });
+    expect(await form.getAttribute('data-backend')).toBe('mongo');
+    expect(await form.getByTestId('mapping-table').locator('option:checked').textContent()).toMatch(/^ledger — ~?9 rows/);
+    const guessed = { streamId: 'entity', version: 'rev', type: 'kind', data: 'body', metadata: 'metadata', timestamp: 'at', eventId: '_id', position: 'seq' };
+    for (const [name, field] of Object.entries(guessed)) {
+      expect(await form.getByTestId(`mapping-role-${name}`).inputValue(), name).toBe(field);
+    }
+    expect(await form.getByTestId('mapping-correlation-key').inputValue()).toBe('corr');
+    // No category separator nor correlation columns for a collection.
+    expect(await form.getByTestId('mapping-separator').count()).toBe(0);
+    expect(await form.getByTestId('mapping-role-correlationId').count()).toBe(0);
+    await screenshot(page, 'custom-mapping-mongo');
+
+    await form.getByTestId('custom-mapping-save').click();
+    await page.getByTestId('stream-row').first().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual(['acct-0', 'acct-1', 'acct-2']);
   });
 
   it('raised no page errors', () => {

@@ -53,7 +53,7 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
         <p className="muted detection__intro">
           {confirmedPreset
             ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
-            : 'No event-store layout is confirmed for this connection yet. Chronoscope looked at its tables and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a table yourself.'}{' '}
+            : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`}{' '}
           The choice is recorded in the audit log.
         </p>
         {detection.isPending && <div className="empty-state">Inspecting the schema…</div>}

@@ -12,7 +12,9 @@ interface RoleSelectsProps {
 
 /** One select per role of the mapping, offering the table's columns with their types. */
 export function RoleSelects({ table, backend, columns, errors, onChange }: RoleSelectsProps) {
-  const known = table.columns.map((c) => ({ value: c.name, label: `${c.name} · ${c.dataType}${c.nullable ? '' : ' · not null'}` }));
+  // For a collection "always set" means: in every sampled document.
+  const always = backend === 'mongo' ? 'always set' : 'not null';
+  const known = table.columns.map((c) => ({ value: c.name, label: `${c.name} · ${c.dataType}${c.nullable ? '' : ` · ${always}`}` }));
   return (
     <div className="mapping-roles">
       {rolesFor(backend).map(({ role, label, required }) => {
