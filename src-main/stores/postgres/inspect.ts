@@ -26,13 +26,15 @@ export interface PostgresInspection {
 /**
  * The tables and views this user may read, with their columns, from the catalog
  * only: row counts are the planner's estimate (`reltuples`), never a scan.
+ * Materialized views are left out: the mapping is validated through
+ * information_schema, which does not list them.
  */
 export async function inspectPostgres(pool: pg.Pool | pg.PoolClient, maxTables = MAX_INSPECTED_TABLES): Promise<PostgresInspection> {
   const { rows: tables } = await pool.query<{ oid: number; schema: string; name: string; relkind: string; reltuples: number; database: string }>(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, current_database() AS database
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      WHERE c.relkind IN ('r', 'p', 'v', 'f')
         AND NOT c.relispartition
         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND n.nspname NOT LIKE 'pg\\_%'
@@ -64,7 +66,7 @@ export async function inspectPostgres(pool: pg.Pool | pg.PoolClient, maxTables =
     tables: listed.map((t) => ({
       schema: t.schema,
       name: t.name,
-      kind: t.relkind === 'v' || t.relkind === 'm' ? 'view' : 'table',
+      kind: t.relkind === 'v' ? 'view' : 'table',
       // -1 (PostgreSQL 14+): never analysed, so unknown rather than "empty".
       approximateRows: t.reltuples >= 0 ? Math.round(t.reltuples) : null,
       columns: byTable.get(t.oid) ?? [],
