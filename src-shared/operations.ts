@@ -16,6 +16,8 @@ import {
   storesDescribeInput,
   storesDetectInput,
   storesDetectResult,
+  storesInspectInput,
+  storesInspectResult,
   streamsListInput,
   streamsListResult,
   streamsReadInput,
@@ -143,6 +145,12 @@ export const operations = {
     summary: 'Propose an event-store schema preset from the tables found, with the evidence',
     input: storesDetectInput,
     result: storesDetectResult,
+    effect: 'none',
+  }),
+  'stores.inspect': op({
+    summary: 'Tables and columns (PostgreSQL) or collections and sampled field names (MongoDB), for a custom mapping',
+    input: storesInspectInput,
+    result: storesInspectResult,
     effect: 'none',
   }),
   'stores.configure': op({

@@ -105,6 +105,7 @@ export function createEngine(options: EngineOptions) {
       return { rounds };
     },
     'stores.detect': (input) => eventStores.detect(input.connectionId),
+    'stores.inspect': (input) => eventStores.inspect(input.connectionId, input.sampleSize),
     'stores.configure': async (input) =>
       (
         await eventStores.configure(input.connectionId, {

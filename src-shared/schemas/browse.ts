@@ -66,10 +66,43 @@ export const storesDetectInput = z.strictObject({ connectionId: profileId });
 export const storesDetectResult = z.object({
   /** The preset confirmed for this connection, if any. */
   confirmed: presetName.optional(),
+  /** The confirmed custom mapping, when the confirmed preset is "custom". */
+  confirmedCustom: customMapping.optional(),
   candidates: z.array(
     z.object({ preset: z.string(), source: z.string(), confidence: z.number(), evidence: z.array(z.string()), missing: z.array(z.string()) }),
   ),
 });
+
+/** Tables (PostgreSQL) or collections (MongoDB) of a connection, for building a custom mapping. */
+export const storesInspectInput = z.strictObject({
+  connectionId: profileId,
+  /** Documents sampled per MongoDB collection to learn its field names. */
+  sampleSize: z.number().int().min(1, 'sample size must be at least 1').max(100, 'sample size is at most 100').default(20),
+});
+export const inspectedColumn = z.object({
+  name: z.string(),
+  /** PostgreSQL: the declared type (`format_type`); MongoDB: the BSON types seen in the sample, e.g. `string | null`. */
+  dataType: z.string(),
+  /** PostgreSQL: no NOT NULL constraint; MongoDB: missing or null in some sampled document. */
+  nullable: z.boolean(),
+});
+export const inspectedTable = z.object({
+  /** PostgreSQL schema; absent for MongoDB collections. */
+  schema: z.string().optional(),
+  name: z.string(),
+  kind: z.enum(['table', 'view', 'collection']),
+  /** From planner statistics or collection metadata, never a count(*); null when unknown. */
+  approximateRows: z.number().nullable(),
+  columns: z.array(inspectedColumn),
+});
+export const storesInspectResult = z.object({
+  backend: z.enum(['postgres', 'mongo']),
+  database: z.string(),
+  tables: z.array(inspectedTable),
+  /** More tables exist than were listed. */
+  truncated: z.boolean(),
+});
+export type InspectedTable = z.output<typeof inspectedTable>;
 
 export const storesConfigureInput = z.strictObject({
   connectionId: profileId,

@@ -2,9 +2,12 @@ import type { Db, MongoClient } from 'mongodb';
 import pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { z } from 'zod';
-import type { storesDetectResult } from '../../../src-shared/schemas/browse';
+import type { storesDetectResult, storesInspectResult } from '../../../src-shared/schemas/browse';
 import { StoreCapabilityError, StoreInputError, type EventStore } from '../../stores/event-store';
 import { detectPresets } from '../../stores/postgres/detect';
+import { inspectPostgres } from '../../stores/postgres/inspect';
+import { inspectMongo } from '../../stores/mongo/inspect';
+import { mongoCustomMapping, validateMongoMapping } from '../../stores/mongo/custom-mapping';
 import { MappingValidationError, presetMapping, type PresetName } from '../../stores/postgres/mapping';
 import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING, detectMongoPresets } from '../../stores/mongo/mongo-event-store';
@@ -44,13 +47,27 @@ export class EventStores {
     });
   }
 
+  /** Tables and columns, or collections and sampled fields: the material of a custom mapping. */
+  async inspect(connectionId: string, sampleSize: number): Promise<z.output<typeof storesInspectResult>> {
+    try {
+      if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
+        const { db } = await this.mongo(connectionId);
+        return { backend: 'mongo', ...(await inspectMongo(db, sampleSize)) };
+      }
+      return { backend: 'postgres', ...(await inspectPostgres(await this.pool(connectionId))) };
+    } catch (err) {
+      throw translateStoreError(err);
+    }
+  }
+
   async detect(connectionId: string): Promise<z.output<typeof storesDetectResult>> {
     const confirmedChoice = await this.choiceOf(connectionId);
+    const confirmed = confirmedChoice ? { confirmed: confirmedChoice.preset, ...(confirmedChoice.custom ? { confirmedCustom: confirmedChoice.custom } : {}) } : {};
     if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
       const { db } = await this.mongo(connectionId);
       const proposals = await detectMongoPresets(db);
       return {
-        ...(confirmedChoice ? { confirmed: confirmedChoice.preset } : {}),
+        ...confirmed,
         candidates: proposals.map((p) => ({ preset: 'reference-mongo', source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
       };
     }
@@ -59,7 +76,7 @@ export class EventStores {
       throw translateStoreError(err);
     });
     return {
-      ...(confirmedChoice ? { confirmed: confirmedChoice.preset } : {}),
+      ...confirmed,
       candidates: proposals.map((p) => ({
         preset: p.preset,
         source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`,
@@ -113,8 +130,15 @@ export class EventStores {
 
   private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
     const kind = (await this.connections.resolve(connectionId)).settings.kind;
-    if ((choice.preset === 'reference-mongo') !== (kind === 'mongo')) {
+    if (choice.preset !== 'custom' && (choice.preset === 'reference-mongo') !== (kind === 'mongo')) {
       throw new ChronoError('invalid_input', `Preset "${choice.preset}" does not fit a ${kind} connection.`);
+    }
+    if (kind === 'mongo' && choice.preset === 'custom') {
+      if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
+      const { db } = await this.mongo(connectionId);
+      const mapping = mongoCustomMapping(choice.custom);
+      await validateMongoMapping(db, mapping);
+      return new MongoEventStore(db, mapping);
     }
     if (choice.preset === 'reference-mongo') {
       const { db } = await this.mongo(connectionId);

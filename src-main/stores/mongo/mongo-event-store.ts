@@ -98,7 +98,7 @@ async function mapBounded<T, R>(items: T[], concurrency: number, fn: (item: T) =
   return out;
 }
 
-function get(doc: Document, path: string | undefined): unknown {
+export function get(doc: Document, path: string | undefined): unknown {
   if (!path) return undefined;
   let current: unknown = doc;
   for (const part of path.split('.')) {

@@ -237,6 +237,39 @@ async function tableColumns(client: pg.Pool | pg.PoolClient, schema: string, tab
   return new Map(result.rows.map((r) => [r.column_name, { dataType: r.data_type, udtName: r.udt_name }]));
 }
 
+const INTEGER_TYPES = ['int2', 'int4', 'int8', 'numeric'];
+const TEXT_TYPES = ['text', 'varchar', 'bpchar', 'name', 'citext'];
+const PAYLOAD_TYPES = ['json', 'jsonb', 'bytea', ...TEXT_TYPES];
+const TIME_TYPES = ['timestamptz', 'timestamp', 'date', ...TEXT_TYPES];
+
+/** What each role of a mapping can be read as; roles not listed accept any type (they are read as text). */
+const ROLE_TYPES: Partial<Record<keyof PostgresEventMapping['columns'], { types: string[]; what: string }>> = {
+  version: { types: INTEGER_TYPES, what: 'an integer type (smallint, integer, bigint, numeric)' },
+  position: { types: INTEGER_TYPES, what: 'an integer type (smallint, integer, bigint, numeric)' },
+  data: { types: PAYLOAD_TYPES, what: 'json, jsonb, bytea or text' },
+  metadata: { types: PAYLOAD_TYPES, what: 'json, jsonb, bytea or text' },
+  timestamp: { types: TIME_TYPES, what: 'timestamptz, timestamp, date or text' },
+};
+
+/** Role -> column type problems of a mapping: a version column that is text cannot be ordered as numbers. */
+function typeProblems(schema: string, mapping: PostgresEventMapping, events: Map<string, ColumnType>): string[] {
+  const problems: string[] = [];
+  for (const [role, rule] of Object.entries(ROLE_TYPES)) {
+    const column = mapping.columns[role as keyof PostgresEventMapping['columns']];
+    const type = column ? events.get(column) : undefined;
+    if (!column || !type || !rule) continue;
+    if (!rule.types.includes(type.udtName)) {
+      problems.push(`column ${schema}.${mapping.table}.${column} is ${type.dataType}: the ${role} column must be ${rule.what}`);
+    }
+  }
+  for (const role of ['streamId', 'type'] as const) {
+    const column = mapping.columns[role];
+    // json has no equality operator: streams could not be grouped nor types filtered.
+    if (events.get(column)?.udtName === 'json') problems.push(`column ${schema}.${mapping.table}.${column} is json: the ${role} column must be comparable (text, uuid, a number...)`);
+  }
+  return problems;
+}
+
 /**
  * Checks a mapping against the live schema. Throws a MappingValidationError naming
  * every missing table and column; returns the column types otherwise.
@@ -254,6 +287,8 @@ export async function validateMapping(pool: pg.Pool | pg.PoolClient, mapping: Po
     for (const column of wanted) {
       if (!events.has(column)) problems.push(`column ${schema}.${mapping.table}.${column} does not exist`);
     }
+    // Presets are known layouts; a custom mapping is whatever someone picked, so its types are checked too.
+    if (mapping.preset === 'custom') problems.push(...typeProblems(schema, mapping, events));
   }
   let streams: Map<string, ColumnType> | undefined;
   if (mapping.streamTable) {

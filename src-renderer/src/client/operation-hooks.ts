@@ -35,20 +35,23 @@ export function useOperation<N extends OperationName>(op: N, input: InputOf<N>, 
 type MutationOptions<N extends OperationName> = Omit<UseMutationOptions<ResultOf<N>, ChronoError, InputOf<N>>, 'mutationFn'> & {
   /** Queries to refresh after the call, besides the audit log (refreshed for every audited operation). */
   invalidates?: OperationName[];
+  /** Queries to refresh only after a successful call: a refused change changed nothing, and refetching could unmount the form showing why. */
+  invalidatesOnSuccess?: OperationName[];
 };
 
 /** A state-changing operation. Failed calls are audited too, so the audit log refreshes either way. */
 export function useMutationOp<N extends OperationName>(op: N, options: MutationOptions<N> = {}) {
   const client = useClient();
   const queryClient = useQueryClient();
-  const { invalidates = [], onSettled, ...rest } = options;
+  const { invalidates = [], invalidatesOnSuccess = [], onSettled, ...rest } = options;
   const audited = operations[op].effect !== 'none';
   const stale: OperationName[] = audited ? [...invalidates, 'audit.list', 'audit.verify'] : invalidates;
   return useMutation<ResultOf<N>, ChronoError, InputOf<N>>({
     ...rest,
     mutationFn: (input) => client.call(op, input),
     onSettled: async (...args) => {
-      await Promise.all(stale.map((name) => queryClient.invalidateQueries({ queryKey: [name] })));
+      const succeeded = args[1] === null;
+      await Promise.all([...stale, ...(succeeded ? invalidatesOnSuccess : [])].map((name) => queryClient.invalidateQueries({ queryKey: [name] })));
       return onSettled?.(...args);
     },
   });

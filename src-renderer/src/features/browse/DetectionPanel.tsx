@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { PresetNameInput } from '../../../../src-shared/schemas/browse';
 import { presetName } from '../../../../src-shared/schemas/browse';
 import { messageOf } from '../../client/errors';
@@ -6,26 +7,54 @@ import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
+import { CustomMappingForm } from './mapping/CustomMappingForm';
 
 const KNOWN_PRESETS: readonly string[] = presetName.options;
 
+interface DetectionPanelProps {
+  connectionId: string;
+  connectionName: string;
+  kind?: 'postgres' | 'mongo' | 'kafka' | undefined;
+  /** Shown to change a confirmed mapping: closes the panel (also after a successful change). */
+  onClose?: () => void;
+}
+
 /**
- * Shown when the connection has no confirmed event-store preset: the presets
- * the host recognises in the live schema, with the evidence, one click to confirm.
+ * Shown when the connection has no confirmed event-store preset (or to change it):
+ * the presets the host recognises in the live schema, with the evidence, one click
+ * to confirm; or a custom mapping of any table.
  */
-export function DetectionPanel({ connectionId, connectionName }: { connectionId: string; connectionName: string }) {
+export function DetectionPanel({ connectionId, connectionName, kind, onClose }: DetectionPanelProps) {
   const detection = useOperation('stores.detect', { connectionId });
   const configure = useMutationOp('stores.configure', {
-    invalidates: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
+    invalidatesOnSuccess: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
+    onSuccess: () => onClose?.(),
   });
+  // Open at first when the custom mapping is what is confirmed, or when nothing else fits.
+  const [customChoice, setCustomOpen] = useState<boolean | undefined>(undefined);
   const candidates = [...(detection.data?.candidates ?? [])].sort((a, b) => b.confidence - a.confidence);
+  const confirmedPreset = detection.data?.confirmed;
+  const customOpen = customChoice ?? (detection.data !== undefined && (confirmedPreset === 'custom' || candidates.length === 0));
+  const what = kind === 'mongo' ? 'collection' : 'table';
 
   return (
-    <Panel title={`Which event store is “${connectionName}”?`} testId="store-detection">
+    <Panel
+      title={confirmedPreset ? `Event-store mapping of “${connectionName}”` : `Which event store is “${connectionName}”?`}
+      testId="store-detection"
+      actions={
+        onClose && (
+          <Button size="sm" variant="ghost" onClick={onClose} data-testid="store-detection-close">
+            Close
+          </Button>
+        )
+      }
+    >
       <div className="detection">
         <p className="muted detection__intro">
-          No event-store layout is confirmed for this connection yet. Chronoscope looked at its tables and proposes the presets below; confirm the one that
-          matches to browse streams and the global feed. The choice is recorded in the audit log.
+          {confirmedPreset
+            ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
+            : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`}{' '}
+          The choice is recorded in the audit log.
         </p>
         {detection.isPending && <div className="empty-state">Inspecting the schema…</div>}
         {detection.error && (
@@ -38,56 +67,67 @@ export function DetectionPanel({ connectionId, connectionName }: { connectionId:
             {messageOf(configure.error)}
           </Alert>
         )}
-        {detection.data && candidates.length === 0 && (
+        {detection.data && candidates.length === 0 && !confirmedPreset && (
           <Alert tone="warning" title="No known event-store layout found">
-            None of the supported presets matches the tables of this database.
+            None of the supported presets matches the tables of this database: map the {what} that holds the events below.
           </Alert>
         )}
-        <ul className="detection__list">
-          {candidates.map((candidate) => {
-            const known = KNOWN_PRESETS.includes(candidate.preset);
-            const confirmed = detection.data?.confirmed === candidate.preset;
-            return (
-              <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
-                <div className="detection__head">
-                  <strong>{candidate.preset}</strong>
-                  <span className="mono muted">{candidate.source}</span>
-                  <Badge tone={confidenceTone(candidate.confidence)} title="How much of the preset's layout was found">
-                    {Math.round(candidate.confidence * 100)}% match
-                  </Badge>
-                  {confirmed && <Badge tone="success">Confirmed</Badge>}
-                  <Button
-                    size="sm"
-                    variant="primary"
-                    className="detection__confirm"
-                    disabled={!known}
-                    busy={configure.isPending && configure.variables?.preset === candidate.preset}
-                    data-testid="store-candidate-confirm"
-                    onClick={() =>
-                      configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
-                    }
-                  >
-                    Confirm
-                  </Button>
-                </div>
-                {candidate.evidence.length > 0 && (
-                  <ul className="detection__evidence">
-                    {candidate.evidence.map((line) => (
-                      <li key={line}>{line}</li>
-                    ))}
-                  </ul>
-                )}
-                {candidate.missing.length > 0 && (
-                  <ul className="detection__evidence detection__evidence--missing">
-                    {candidate.missing.map((line) => (
-                      <li key={line}>Missing: {line}</li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            );
-          })}
-        </ul>
+        {candidates.length > 0 && (
+          <ul className="detection__list">
+            {candidates.map((candidate) => {
+              const known = KNOWN_PRESETS.includes(candidate.preset);
+              const confirmed = detection.data?.confirmed === candidate.preset;
+              return (
+                <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
+                  <div className="detection__head">
+                    <strong>{candidate.preset}</strong>
+                    <span className="mono muted">{candidate.source}</span>
+                    <Badge tone={confidenceTone(candidate.confidence)} title="How much of the preset's layout was found">
+                      {Math.round(candidate.confidence * 100)}% match
+                    </Badge>
+                    {confirmed && <Badge tone="success">Confirmed</Badge>}
+                    <Button
+                      size="sm"
+                      variant="primary"
+                      className="detection__confirm"
+                      disabled={!known}
+                      busy={configure.isPending && configure.variables?.preset === candidate.preset}
+                      data-testid="store-candidate-confirm"
+                      onClick={() =>
+                        configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
+                      }
+                    >
+                      Confirm
+                    </Button>
+                  </div>
+                  {candidate.evidence.length > 0 && (
+                    <ul className="detection__evidence">
+                      {candidate.evidence.map((line) => (
+                        <li key={line}>{line}</li>
+                      ))}
+                    </ul>
+                  )}
+                  {candidate.missing.length > 0 && (
+                    <ul className="detection__evidence detection__evidence--missing">
+                      {candidate.missing.map((line) => (
+                        <li key={line}>Missing: {line}</li>
+                      ))}
+                    </ul>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <div>
+          <Button size="sm" variant={customOpen ? 'ghost' : 'secondary'} onClick={() => setCustomOpen(!customOpen)} aria-expanded={customOpen} data-testid="custom-mapping-toggle">
+            {customOpen ? 'Hide the custom mapping' : `Map a custom ${what}…`}
+          </Button>
+        </div>
+        {customOpen && (
+          // Keyed by the confirmed mapping: the form starts over from it once it is known.
+          <CustomMappingForm key={JSON.stringify(detection.data?.confirmedCustom ?? null)} connectionId={connectionId} confirmed={detection.data?.confirmedCustom} onConfigured={onClose} />
+        )}
       </div>
     </Panel>
   );

@@ -7,6 +7,7 @@ import { TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import { streamHref } from './browse-routes';
+import { DetectionPanel } from './DetectionPanel';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
@@ -24,6 +25,7 @@ const NO_FILTER: StreamsFilter = { category: '', idPrefix: '', search: '' };
 export function StreamsScreen() {
   const { active } = useActiveConnection();
   const [filter, setFilter] = useState<StreamsFilter>(NO_FILTER);
+  const [changingMapping, setChangingMapping] = useState(false);
   // One query when typing pauses, not one per keystroke.
   const settled = useDebounced(filter, 300);
   const input = active
@@ -50,9 +52,23 @@ export function StreamsScreen() {
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
       <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />
+      {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
         title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
-        actions={filtered && <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>Clear filters</Button>}
+        actions={
+          <>
+            {filtered && (
+              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
+                Clear filters
+              </Button>
+            )}
+            {!changingMapping && (
+              <Button size="sm" variant="ghost" onClick={() => setChangingMapping(true)} data-testid="change-mapping">
+                Change mapping…
+              </Button>
+            )}
+          </>
+        }
         className="browse__panel"
         flush
       >

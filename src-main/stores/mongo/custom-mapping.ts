@@ -1,0 +1,57 @@
+import type { Db } from 'mongodb';
+import type { CustomMapping } from '../../../src-shared/schemas/browse';
+import { StoreCapabilityError } from '../event-store';
+import { MappingValidationError } from '../postgres/mapping';
+import { get, type MongoEventMapping } from './mongo-event-store';
+
+/** Documents read to check that the mapped fields exist. */
+const SAMPLE = 20;
+
+/**
+ * A custom mapping of a MongoDB collection: `table` names the collection, `columns`
+ * the (dotted) field paths. Without an event id field, `_id` is the event id.
+ * What this store cannot do (columns for correlation / causation, a category from
+ * the stream id) is refused, named, rather than ignored.
+ */
+export function mongoCustomMapping(custom: CustomMapping): MongoEventMapping {
+  const c = custom.columns;
+  const unsupported = [
+    ...(custom.schema ? ['a schema (collections have none)'] : []),
+    ...(c.correlationId ? ['a correlation id field (use a metadata key)'] : []),
+    ...(c.causationId ? ['a causation id field (use a metadata key)'] : []),
+    ...(custom.categoryFromStreamId ? ['a category taken from the stream id (map a stream type field)'] : []),
+  ];
+  if (unsupported.length) {
+    throw new StoreCapabilityError(`A MongoDB custom mapping cannot use ${unsupported.join(', ')}.`);
+  }
+  return {
+    preset: 'custom',
+    collection: custom.table,
+    fields: {
+      eventId: c.eventId ?? '_id',
+      streamId: c.streamId,
+      version: c.version,
+      type: c.type,
+      data: c.data,
+      ...(c.streamType ? { streamType: c.streamType } : {}),
+      ...(c.position ? { position: c.position } : {}),
+      ...(c.timestamp ? { timestamp: c.timestamp } : {}),
+      ...(c.metadata ? { metadata: c.metadata } : {}),
+    },
+    ...(custom.metadataKeys ? { metadataKeys: custom.metadataKeys } : {}),
+  };
+}
+
+/** The collection exists and every mapped field occurs in its first documents (an empty collection proves nothing either way). */
+export async function validateMongoMapping(db: Db, mapping: MongoEventMapping): Promise<void> {
+  const where = `${db.databaseName}.${mapping.collection}`;
+  const exists = (await db.listCollections({ name: mapping.collection }, { nameOnly: true }).toArray()).length > 0;
+  if (!exists) throw new MappingValidationError(`Mapping 'custom' does not match the database: collection ${where} does not exist`, [`collection ${where} does not exist`]);
+  const docs = await db.collection(mapping.collection).find({}).limit(SAMPLE).toArray();
+  if (docs.length === 0) return;
+  const problems = Object.values(mapping.fields)
+    .filter((field): field is string => typeof field === 'string')
+    .filter((field) => !docs.some((doc) => get(doc, field) !== undefined))
+    .map((field) => `field ${where}.${field} does not occur in the first ${docs.length} documents`);
+  if (problems.length) throw new MappingValidationError(`Mapping 'custom' does not match the database: ${problems.join('; ')}`, problems);
+}
