@@ -76,6 +76,11 @@ export interface ListStreamsOptions {
 export interface StreamSummary {
   streamId: string;
   category: string | null;
+  /**
+   * Events in the stream. PostgreSQL adapters take it from the first and last
+   * versions (streams are gapless under optimistic concurrency), so a page of
+   * streams costs index probes, not a count over a million-event stream.
+   */
   eventCount: number;
   lastVersion: number;
   /** ISO-8601 timestamp of the stream's latest event (null when the store has no timestamps). */

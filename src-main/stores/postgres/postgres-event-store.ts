@@ -239,21 +239,30 @@ export class PostgresEventStore implements EventStore {
     const viaStreams = this.streamTableListing();
     if (viaStreams) return this.listFromStreamTable(viaStreams, options, limit);
     const params = new Params();
-    const where = this.baseWhere(params);
-    if (options.after !== undefined) {
-      where.push(`${this.streamExpr} > ${params.add(decodeStreamCursor(options.after))}`);
-    }
-    if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
-    if (options.idPrefix) where.push(`${this.streamExpr}::text LIKE ${params.add(`${likeEscape(options.idPrefix)}%`)}`);
-    if (options.search) where.push(`${this.streamExpr}::text ILIKE ${params.add(`%${likeEscape(options.search)}%`)}`);
+    const probe = this.baseWhere(params);
+    if (options.category !== undefined) probe.push(this.categoryWhere(options.category, params));
+    if (options.idPrefix) probe.push(`${this.streamExpr}::text LIKE ${params.add(`${likeEscape(options.idPrefix)}%`)}`);
+    if (options.search) probe.push(`${this.streamExpr}::text ILIKE ${params.add(`%${likeEscape(options.search)}%`)}`);
     const c = this.mapping.columns;
+    const version = this.col(c.version);
+    const filters = probe.length ? ` AND ${probe.join(' AND ')}` : '';
+    const next = (after: string) => `(SELECT ${this.streamExpr} FROM ${this.from} WHERE ${this.streamExpr} > ${after}${filters} ORDER BY ${this.streamExpr} LIMIT 1)`;
+    const first =
+      options.after !== undefined
+        ? next(params.add(decodeStreamCursor(options.after)))
+        : `(SELECT ${this.streamExpr} FROM ${this.from}${probe.length ? ` WHERE ${probe.join(' AND ')}` : ''} ORDER BY ${this.streamExpr} LIMIT 1)`;
+    const base = this.baseWhere(params);
+    const own = (alias: string) => [`${this.streamExpr} = ${alias}.id`, ...base].join(' AND ');
+    // A skip scan over the (stream, version) index: each step jumps to the next stream
+    // id, and each stream's first and last events are single index probes, so a page
+    // costs the same whether its streams hold ten events or a million.
     const sql =
-      `SELECT ${this.streamExpr}::text AS stream_id, ` +
-      `${this.categoryExpr ? `min(${this.categoryExpr}::text)` : 'NULL'} AS category, ` +
-      `count(*) AS event_count, max(${this.col(c.version)}) AS last_version, ` +
-      `${this.tsKind === 'none' ? 'NULL' : `max(${this.timestampSelect()})`} AS last_activity ` +
-      `FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-      `GROUP BY ${this.streamExpr} ORDER BY ${this.streamExpr} LIMIT ${params.add(limit + 1)}`;
+      `WITH RECURSIVE ids(id) AS (SELECT ${first} UNION ALL SELECT ${next('ids.id')} FROM ids WHERE ids.id IS NOT NULL) ` +
+      `SELECT s.id::text AS stream_id, last.category, last.last_version - firstv.version + 1 AS event_count, last.last_version, last.last_activity ` +
+      `FROM (SELECT id FROM ids WHERE id IS NOT NULL LIMIT ${params.add(limit + 1)}) AS s ` +
+      `CROSS JOIN LATERAL (SELECT ${version} AS version FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} ASC LIMIT 1) AS firstv ` +
+      `CROSS JOIN LATERAL (SELECT ${version} AS last_version, ${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category, ` +
+      `${this.tsKind === 'none' ? 'NULL' : this.timestampSelect()} AS last_activity FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} DESC LIMIT 1) AS last`;
     const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
     const rows = result.rows.slice(0, limit);
     const streams = rows.map((r) => ({
