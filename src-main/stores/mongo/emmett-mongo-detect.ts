@@ -9,11 +9,14 @@ export interface EmmettMongoProposal {
   missing: string[];
 }
 
-/** Top-level keys, with `[]` for arrays and the keys of objects one level down: `metadata{streamId, ...}`. */
+/**
+ * Top-level keys, with `[]` for arrays and the keys of `metadata` one level down
+ * (`metadata{streamId, ...}`); payloads stay opaque.
+ */
 function shapeOf(doc: Record<string, unknown>, skip: string[] = []): string {
   return Object.entries(doc)
     .filter(([key]) => !skip.includes(key))
-    .map(([key, value]) => (Array.isArray(value) ? `${key}[]` : isRecord(value) ? `${key}{${Object.keys(value).join(', ')}}` : key))
+    .map(([key, value]) => (Array.isArray(value) ? `${key}[]` : key === 'metadata' && isRecord(value) ? `${key}{${Object.keys(value).join(', ')}}` : key))
     .join(', ');
 }
 
@@ -51,6 +54,7 @@ export async function detectEmmettMongo(db: Db): Promise<EmmettMongoProposal[]> 
     const absent = expected.filter((path) => (path.startsWith('metadata.') ? metadata[path.slice(9)] : doc[path]) === undefined);
     if (isRecord(message)) evidence.push(`its first message: ${shapeOf(message)}`);
     else absent.push('messages[] (an array of {type, data, metadata})');
+    if (isRecord(message) && typeof message.type !== 'string') absent.push('messages[].type');
     missing.push(...absent.map((path) => `field ${path}`));
     score += absent.length === 0 ? 0.3 : 0;
   }

@@ -1,4 +1,4 @@
-import type { Collection, Db, Document, MongoClient } from 'mongodb';
+import type { Db, Document, MongoClient } from 'mongodb';
 import {
   MAX_PAGE_SIZE,
   StoreCapabilityError,
@@ -17,7 +17,8 @@ import {
   type StreamSummary,
 } from '../event-store';
 import { EMMETT_COLLECTION_PREFIX, compareNames, isRecord, isoOf, listStreamCollections, positionOf, streamTypeOf } from './emmett-mongo-layout';
-import { EmmettDocumentError, toStoredEvent } from './emmett-mongo-messages';
+import { toStoredEvent } from './emmett-mongo-messages';
+import { StreamDocuments } from './emmett-mongo-stream-document';
 
 export const EMMETT_MONGO_PRESET = 'emmett-mongo';
 
@@ -26,12 +27,6 @@ const NO_TIMELINE = "Emmett's MongoDB event store records no per-event time: the
 
 /** Only the stream-level fields: `messages` can hold millions of entries and `projections` whole read models. */
 const SUMMARY_FIELDS = { streamName: 1, 'metadata.streamType': 1, 'metadata.streamPosition': 1, 'metadata.updatedAt': 1, 'metadata.createdAt': 1 };
-
-interface LocatedStream {
-  collection: Collection;
-  /** Names the stream in messages about its document. */
-  where: { streamName: string; category: string | null; collection: string };
-}
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -55,17 +50,17 @@ function summaryOf(doc: Document): StreamSummary {
 /**
  * The EventStore port over Emmett's MongoDB layout, reading every `emt:` stream
  * collection of the database (one per stream type, or one shared collection).
- *
- * Works within FerretDB 1.24: it has no `$slice` projection, no `$size` and no
- * `$unwind` with `includeArrayIndex`, so a page of a stream is
- * `$match -> $project messages -> $unwind -> $skip -> $limit`. The server still
- * loads the whole stream document, but only the page crosses into Node.
+ * Pages of one stream come from StreamDocuments (no `$slice` on FerretDB 1.24).
  */
 export class EmmettMongoStore implements EventStore {
+  private readonly documents: StreamDocuments;
+
   private constructor(
     private readonly db: Db,
     private readonly ownedClient?: MongoClient,
-  ) {}
+  ) {
+    this.documents = new StreamDocuments(db);
+  }
 
   /** Refuses a database without Emmett stream collections. */
   static async open(db: Db, ownedClient?: MongoClient): Promise<EmmettMongoStore> {
@@ -118,70 +113,41 @@ export class EmmettMongoStore implements EventStore {
     return { streams, nextCursor: merged.length > limit && last ? encodeStreamCursor(last.streamId) : null };
   }
 
-  /** Versions address the `messages` array: version n is its n-th entry. */
+  /**
+   * Versions address the `messages` array: version n is its n-th entry (Emmett
+   * numbers messages from 1 without gaps). Forward pages and backward pages after
+   * the first touch the stream document once; the first backward page also counts it.
+   */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamPage> {
     const limit = clampLimit(options.limit);
     const direction = options.direction ?? 'forward';
-    const stream = await this.locate(streamId);
-    if (!stream) return { events: [], next: null };
     const from = Math.max(1, Math.floor(options.fromVersion ?? 1));
+    const empty = async (): Promise<ReadStreamPage> => {
+      await this.documents.assertReadable(streamId);
+      return { events: [], next: null };
+    };
     if (direction === 'forward') {
       const to = options.toVersion === undefined ? Infinity : Math.floor(options.toVersion);
       if (to < from) return { events: [], next: null };
-      const take = Math.min(limit + 1, to - from + 1);
-      const messages = await this.slice(stream, from - 1, take);
-      const events = messages.slice(0, limit).map((m, i) => toStoredEvent(m, from - 1 + i, stream.where));
-      const more = messages.length > limit;
-      return { events, next: more ? { ...options, direction, limit, fromVersion: from + limit } : null };
+      const page = await this.documents.slice(streamId, from - 1, Math.min(limit + 1, to - from + 1));
+      if (!page) return empty();
+      const events = page.messages.slice(0, limit).map((m, i) => toStoredEvent(m, from - 1 + i, page.where));
+      return { events, next: page.messages.length > limit ? { ...options, direction, limit, fromVersion: from + limit } : null };
     }
-    const length = await this.messageCount(stream);
-    const to = Math.min(length, options.toVersion === undefined ? length : Math.floor(options.toVersion));
-    if (to < from) return { events: [], next: null };
-    const start = Math.max(from, to - limit + 1);
-    const messages = await this.slice(stream, start - 1, to - start + 1);
-    const events = messages.map((m, i) => toStoredEvent(m, start - 1 + i, stream.where)).reverse();
+    if (options.toVersion !== undefined && Math.floor(options.toVersion) < from) return { events: [], next: null };
+    let to = options.toVersion === undefined ? await this.documents.count(streamId) : Math.floor(options.toVersion);
+    let start = Math.max(from, to - limit + 1);
+    let page = to < from ? null : await this.documents.slice(streamId, start - 1, to - start + 1);
+    if (options.toVersion !== undefined && (!page || page.messages.length < to - start + 1)) {
+      // toVersion lies past the end: start from the last message instead of returning a short page.
+      to = Math.min(to, await this.documents.count(streamId));
+      start = Math.max(from, to - limit + 1);
+      page = to < from ? null : await this.documents.slice(streamId, start - 1, to - start + 1);
+    }
+    if (!page) return empty();
+    const where = page.where;
+    const events = page.messages.map((m, i) => toStoredEvent(m, start - 1 + i, where)).reverse();
     return { events, next: start > from ? { ...options, direction, limit, toVersion: start - 1 } : null };
-  }
-
-  /**
-   * Finds the stream's document: first in `emt:<streamType>`, then in the other
-   * stream collections (single-collection storage). Null when no collection has it.
-   */
-  private async locate(streamName: string): Promise<LocatedStream | null> {
-    const names = await listStreamCollections(this.db);
-    const own = `${EMMETT_COLLECTION_PREFIX}${streamTypeOf(streamName) ?? ''}`;
-    const ordered = names.includes(own) ? [own, ...names.filter((n) => n !== own)] : names;
-    for (const name of ordered) {
-      const collection = this.db.collection(name);
-      const doc = await collection.findOne({ streamName }, { projection: { streamName: 1, 'metadata.streamType': 1 } });
-      if (!doc) continue;
-      if ((await collection.countDocuments({ streamName, messages: { $type: 'array' } })) === 0) {
-        const missing = (await collection.countDocuments({ streamName, messages: { $exists: true } })) === 0;
-        throw new EmmettDocumentError(
-          `stream ${streamName} in ${name} ${missing ? 'has no "messages" field' : 'has a "messages" field that is not an array'}: this is not an Emmett stream document`,
-        );
-      }
-      const metadata = isRecord(doc.metadata) ? doc.metadata : {};
-      const category = typeof metadata.streamType === 'string' ? metadata.streamType : streamTypeOf(streamName);
-      return { collection, where: { streamName, category, collection: name } };
-    }
-    return null;
-  }
-
-  /** `take` messages from array index `skip`; only these cross the wire. */
-  private async slice(stream: LocatedStream, skip: number, take: number): Promise<unknown[]> {
-    if (take <= 0) return [];
-    // Keep _id in the $project: FerretDB 1.24 panics on $unwind after a projection without it.
-    const rows = await stream.collection
-      .aggregate([{ $match: { streamName: stream.where.streamName } }, { $project: { messages: 1 } }, { $unwind: '$messages' }, { $skip: skip }, { $limit: take }])
-      .toArray();
-    return rows.map((row) => row.messages as unknown);
-  }
-
-  /** The real length of the array, counted by the server (metadata.streamPosition may disagree in a damaged document). */
-  private async messageCount(stream: LocatedStream): Promise<number> {
-    const [row] = await stream.collection.aggregate<{ n: number }>([{ $match: { streamName: stream.where.streamName } }, { $project: { messages: 1 } }, { $unwind: '$messages' }, { $count: 'n' }]).toArray();
-    return row?.n ?? 0;
   }
 
   readFeed(): Promise<FeedPage> {
