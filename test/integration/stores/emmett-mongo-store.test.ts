@@ -42,7 +42,7 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
     const notArray = { ...emmettStream('broken', 'not-array', 0), messages: 'oops' };
     const { messages: _dropped, ...noMessages } = emmettStream('broken', 'no-messages', 0);
     const noType = emmettStream('broken', 'no-type', 2, { message: (i) => (i === 1 ? { type: undefined as unknown as string } : {}) });
-    await insertStreams(mongo.db, 'broken', [notArray, noMessages, noType]);
+    await insertStreams(mongo.db, 'broken', [notArray, noMessages, noType, emmettStream('broken', 'empty', 0)]);
     store = await EmmettMongoStore.open(mongo.db);
   });
 
@@ -66,8 +66,8 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
       after = page.nextCursor ?? undefined;
       pages += 1;
     } while (after);
-    expect(names).toEqual(['broken:no-messages', 'broken:no-type', 'broken:not-array', 'customer:a', 'customer:b', 'order:1', 'order:2', 'order:3', 'shipment:1']);
-    expect(pages).toBe(3);
+    expect(names).toEqual(['broken:empty', 'broken:no-messages', 'broken:no-type', 'broken:not-array', 'customer:a', 'customer:b', 'order:1', 'order:2', 'order:3', 'shipment:1']);
+    expect(pages).toBe(4);
   });
 
   it('summarises a stream from its metadata: count from streamPosition (Long, number or string), activity from updatedAt', async () => {
@@ -150,6 +150,8 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   it('returns an empty page for a stream that does not exist', async () => {
     expect(await store.readStream('order:404')).toEqual({ events: [], next: null });
     expect(await store.readStream('no-type-prefix')).toEqual({ events: [], next: null });
+    expect(await store.readStream('broken:empty')).toEqual({ events: [], next: null });
+    expect(await store.readStream('broken:empty', { direction: 'backward' })).toEqual({ events: [], next: null });
   });
 
   it('refuses the global feed, the head position and the timeline with a clear reason', async () => {
