@@ -6,7 +6,7 @@ const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be 
 const limit = z.number().int().min(1).max(1000).default(100);
 const streamId = z.string().min(1, 'stream id is required').max(1000);
 
-export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo', 'custom']);
+export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo', 'emmett-mongo', 'custom']);
 
 const identifier = z.string().trim().min(1, 'is required').max(63, 'PostgreSQL names are at most 63 characters');
 /** A mapping of a table nobody made a preset for; checked against the live schema before it is kept. */

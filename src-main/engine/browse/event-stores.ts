@@ -11,11 +11,25 @@ import { mongoCustomMapping, validateMongoMapping } from '../../stores/mongo/cus
 import { MappingValidationError, presetMapping, type PresetName } from '../../stores/postgres/mapping';
 import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING, detectMongoPresets } from '../../stores/mongo/mongo-event-store';
+import { EmmettMongoStore, EMMETT_MONGO_PRESET } from '../../stores/mongo/emmett-mongo-store';
+import { detectEmmettMongo } from '../../stores/mongo/emmett-mongo-detect';
+import { listStreamCollections } from '../../stores/mongo/emmett-mongo-layout';
 import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
 import { createMongoClient, postgresConfig } from '../connections/drivers';
 import { explainConnectionError } from '../connections/friendly-errors';
 import { describeTarget } from '../connections/probe';
 import type { StoreChoice, StoreChoices } from './store-choices';
+
+/** Presets that read a MongoDB database; every other preset reads PostgreSQL tables. */
+const MONGO_PRESETS: readonly string[] = ['reference-mongo', EMMETT_MONGO_PRESET];
+
+/** Why a preset does not fit the connection, pointing at the sibling preset when there is one. */
+function presetMismatch(preset: string, kind: string): string {
+  const reads = MONGO_PRESETS.includes(preset) ? 'MongoDB' : 'PostgreSQL';
+  const has = kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind;
+  const sibling = preset === 'emmett' ? ` For Emmett on MongoDB choose "${EMMETT_MONGO_PRESET}".` : preset === EMMETT_MONGO_PRESET ? ' For Emmett on PostgreSQL choose "emmett".' : '';
+  return `Preset "${preset}" reads ${reads}, but this is a ${has} connection.${sibling}`;
+}
 
 /** The Local workspace holds the reference system's classic table: no question to ask. */
 const LOCAL_CHOICE: StoreChoice = { preset: 'classic' };
@@ -65,10 +79,15 @@ export class EventStores {
     const confirmed = confirmedChoice ? { confirmed: confirmedChoice.preset, ...(confirmedChoice.custom ? { confirmedCustom: confirmedChoice.custom } : {}) } : {};
     if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
       const { db } = await this.mongo(connectionId);
-      const proposals = await detectMongoPresets(db);
+      const [reference, emmett] = await Promise.all([detectMongoPresets(db), detectEmmettMongo(db)]).catch((err: unknown) => {
+        throw translateStoreError(err);
+      });
       return {
         ...confirmed,
-        candidates: proposals.map((p) => ({ preset: 'reference-mongo', source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
+        candidates: [
+          ...reference.map((p) => ({ preset: 'reference-mongo', source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
+          ...emmett.map((p) => ({ preset: EMMETT_MONGO_PRESET, source: `${db.databaseName}.emt:*`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
+        ],
       };
     }
     const pool = await this.pool(connectionId);
@@ -130,8 +149,15 @@ export class EventStores {
 
   private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
     const kind = (await this.connections.resolve(connectionId)).settings.kind;
-    if (choice.preset !== 'custom' && (choice.preset === 'reference-mongo') !== (kind === 'mongo')) {
-      throw new ChronoError('invalid_input', `Preset "${choice.preset}" does not fit a ${kind} connection.`);
+    if (choice.preset !== 'custom' && MONGO_PRESETS.includes(choice.preset) !== (kind === 'mongo')) {
+      throw new ChronoError('invalid_input', presetMismatch(choice.preset, kind));
+    }
+    if (choice.preset === EMMETT_MONGO_PRESET) {
+      const { db } = await this.mongo(connectionId);
+      if ((await listStreamCollections(db)).length === 0) {
+        throw new ChronoError('not_found', `database ${db.databaseName} has no emt:<streamType> collections: it holds no Emmett MongoDB event store`);
+      }
+      return EmmettMongoStore.open(db);
     }
     if (kind === 'mongo' && choice.preset === 'custom') {
       if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
