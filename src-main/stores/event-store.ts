@@ -91,6 +91,8 @@ export interface StreamPage {
   streams: StreamSummary[];
   /** Pass as `after` to get the next page; null on the last page. */
   nextCursor: string | null;
+  /** Filters no index serves (the listing scans), with the DDL that would. */
+  advice?: IndexAdvice[];
 }
 
 export interface ReadStreamOptions {

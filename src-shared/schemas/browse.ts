@@ -132,6 +132,7 @@ export const streamsListResult = z.object({
     z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number(), lastVersion: z.number(), lastActivity: z.string().nullable() }),
   ),
   nextCursor: z.string().nullable(),
+  advice: z.array(z.object({ message: z.string(), ddl: z.string().optional() })).optional(),
 });
 
 export const streamsReadInput = z.strictObject({

@@ -273,7 +273,34 @@ export class PostgresEventStore implements EventStore {
       lastActivity: isoOrText(r.last_activity),
     }));
     const last = streams[streams.length - 1];
-    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
+    const advice = options.category !== undefined && options.after === undefined ? await this.categoryListingAdvice() : [];
+    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null, ...(advice.length ? { advice } : {}) };
+  }
+
+  /**
+   * Listing streams of one category jumps from stream to stream along an index that
+   * leads with the category column and then the stream id; without one, each jump
+   * walks the events of every other category. Checked on the first page only.
+   */
+  private async categoryListingAdvice(): Promise<IndexAdvice[]> {
+    const c = this.mapping.columns;
+    if (!c.streamType || this.mapping.streamTable) return [];
+    const { rows } = await this.pool.query<{ columns: string[] }>(
+      `SELECT array_agg(a.attname::text ORDER BY k.ord) AS columns
+       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+       WHERE i.indrelid = to_regclass($1) AND k.ord <= 2 GROUP BY i.indexrelid`,
+      [qualifiedName(this.mapping.schema, this.mapping.table)],
+    );
+    if (rows.some((r) => r.columns[0] === c.streamType && r.columns[1] === c.streamId)) return [];
+    const table = qualifiedName(this.mapping.schema, this.mapping.table);
+    const name = `${this.mapping.table}_${c.streamType}_${c.streamId}_idx`.slice(0, 63);
+    return [
+      {
+        message: `No index on ${table} leads with (${c.streamType}, ${c.streamId}): listing the streams of one category walks the events of all the others, which is slow on a large store.`,
+        ddl: `CREATE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${table} (${quoteIdent(c.streamType)}, ${quoteIdent(c.streamId)}, ${quoteIdent(c.version)});`,
+      },
+    ];
   }
 
   /**

@@ -106,6 +106,21 @@ describe('browsing an event store through the engine', () => {
     expect((await call('streams.list', { connectionId, category: 'Product' })).streams.map((s) => s.streamId)).toEqual(['product-1']);
   });
 
+  it('says which index a category listing lacks, and stops saying so once it exists', async () => {
+    const byCategory = await call('streams.list', { connectionId, category: 'Product' });
+    expect(byCategory.advice?.[0]?.ddl).toBe('CREATE INDEX CONCURRENTLY "events_aggregate_type_aggregate_id_idx" ON "public"."events" ("aggregate_type", "aggregate_id", "event_version");');
+    expect((await call('streams.list', { connectionId })).advice).toBeUndefined(); // no category filter, nothing to advise
+    const url = new URL(testServices.postgresUrl);
+    url.pathname = `/${database}`;
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query(byCategory.advice![0]!.ddl!);
+    await db.end();
+    const served = await call('streams.list', { connectionId, category: 'Product' });
+    expect(served.advice).toBeUndefined();
+    expect(served.streams.map((s) => s.streamId)).toEqual(['product-1']);
+  });
+
   it('reads a stream forward and backward', async () => {
     const forward = await call('streams.read', { connectionId, streamId: 'account-1', limit: 2 });
     expect(forward.events.map((e) => e.version)).toEqual([1, 2]);

@@ -12,6 +12,7 @@ import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
 import { fieldFilterOf, matchesField, NO_FIELD_FILTER, type FieldFilterText } from './field-filter';
+import { IndexAdvice } from './IndexAdvice';
 import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
@@ -145,7 +146,7 @@ export function FeedScreen() {
         />
         <TextField label="Value" value={filter.field.value} placeholder="e.g. EUR" testId="feed-field-value" onChange={(value) => setField({ value })} />
       </div>
-      {advice.length > 0 && <IndexAdvice advice={advice} />}
+      {advice.length > 0 && <IndexAdvice advice={advice} testId="feed-advice" />}
       {seen.length > 0 && (
         <div className="type-picker" data-testid="feed-type-picker">
           <span className="stream-summary__label">Types in view</span>
@@ -222,45 +223,6 @@ export function FeedScreen() {
         )}
       </Panel>
     </div>
-  );
-}
-
-/** No index serves the filter: say so, with the DDL that would make it fast. */
-function IndexAdvice({ advice }: { advice: { message: string; ddl?: string | undefined }[] }) {
-  return (
-    <Alert tone="warning" title="This filter scans the table" testId="feed-advice">
-      {advice.map((item, index) => (
-        <div key={index} className="advice">
-          <p className="advice__message">{item.message}</p>
-          {item.ddl && (
-            <div className="advice__ddl">
-              <pre className="code-block" data-testid="feed-advice-ddl">
-                <code>{item.ddl}</code>
-              </pre>
-              <CopyButton text={item.ddl} />
-            </div>
-          )}
-        </div>
-      ))}
-    </Alert>
-  );
-}
-
-function CopyButton({ text }: { text: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = () => {
-    void navigator.clipboard
-      ?.writeText(text)
-      .then(() => {
-        setCopied(true);
-        setTimeout(() => setCopied(false), 1500);
-      })
-      .catch(() => undefined);
-  };
-  return (
-    <Button size="sm" variant="ghost" onClick={copy} data-testid="copy-ddl">
-      {copied ? 'Copied' : 'Copy'}
-    </Button>
   );
 }
 

@@ -8,6 +8,7 @@ import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
+import { IndexAdvice } from './IndexAdvice';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
@@ -38,6 +39,7 @@ export function StreamsScreen() {
     : undefined;
   const pages = useStreamPages(input);
   const streams = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
+  const advice = pages.data?.pages[0]?.advice ?? [];
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
 
   if (!active || needsDetection(pages.error)) {
@@ -72,6 +74,7 @@ export function StreamsScreen() {
         className="browse__panel"
         flush
       >
+        {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
         <StreamsTable
           streams={streams}
           loading={pages.isPending}
