@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { ChronoError } from '../../src-shared/errors';
+import { BROWSE_PAYLOAD_LIMIT } from '../stores/event-store';
 import type { Handlers } from '../transport/dispatcher';
 import { createDispatcher } from '../transport/dispatcher';
 import { operations } from '../../src-shared/operations';
@@ -116,8 +117,8 @@ export function createEngine(options: EngineOptions) {
       ).describe(),
     'stores.describe': (input) => onStore(input.connectionId, async (store) => store.describe()),
     'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
-    'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, options)),
-    'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed(options)),
+    'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
+    'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
     'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
       onStore(connectionId, async (store) => {
         const appends = (await store.listenForAppends?.().catch(() => null)) ?? null;
@@ -127,7 +128,7 @@ export function createEngine(options: EngineOptions) {
             position: await tailFeed(
               { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs },
               {
-                readFeed: (options) => store.readFeed(options),
+                readFeed: (options) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT }),
                 headPosition: () => store.headPosition(),
                 emit: (events, position) => context.emit({ events, position, mode }),
                 signal: context.signal,

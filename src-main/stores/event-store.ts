@@ -59,6 +59,20 @@ export interface StoredEventView {
   metadata: EventPayload;
   correlationId?: string;
   causationId?: string;
+  /** Payloads left out of this read because they exceed `payloadLimit` (sizes in bytes of their JSON text). */
+  omitted?: { data?: number; metadata?: number };
+}
+
+/**
+ * Browse reads leave out payloads above this size (a 10 MB event would freeze a
+ * list and the window); export and time travel read them in full.
+ */
+export const BROWSE_PAYLOAD_LIMIT = 1_048_576;
+
+/** Options every read of events takes. */
+export interface PayloadOptions {
+  /** Leave out a data or metadata payload whose JSON text exceeds this many bytes (replaced by null, sizes in `omitted`). */
+  payloadLimit?: number;
 }
 
 export interface ListStreamsOptions {
@@ -95,7 +109,7 @@ export interface StreamPage {
   advice?: IndexAdvice[];
 }
 
-export interface ReadStreamOptions {
+export interface ReadStreamOptions extends PayloadOptions {
   /** Inclusive lower bound. */
   fromVersion?: number;
   /** Inclusive upper bound. */
@@ -110,7 +124,7 @@ export interface ReadStreamPage {
   next: ReadStreamOptions | null;
 }
 
-export interface ReadFeedOptions {
+export interface ReadFeedOptions extends PayloadOptions {
   /** Exclusive lower bound (decimal string). */
   afterPosition?: string;
   eventTypes?: string[];

@@ -59,6 +59,8 @@ export const storedEvent = z.object({
   metadata: z.unknown(),
   correlationId: z.string().optional(),
   causationId: z.string().optional(),
+  /** Payloads left out of a browse read for their size (bytes of JSON text); export reads them in full. */
+  omitted: z.object({ data: z.number().optional(), metadata: z.number().optional() }).optional(),
 });
 export type StoredEvent = z.output<typeof storedEvent>;
 

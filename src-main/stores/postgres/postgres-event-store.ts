@@ -55,6 +55,8 @@ function likeEscape(text: string): string {
 }
 
 interface EventRow {
+  data_omitted?: number | string | null;
+  metadata_omitted?: number | string | null;
   stream_id: string;
   category: string | null;
   version: string | number;
@@ -189,9 +191,17 @@ export class PostgresEventStore implements EventStore {
     return i < 0 ? streamId : streamId.slice(0, i);
   }
 
-  private eventSelect(): string {
+  private eventSelect(params: Params, payloadLimit?: number): string {
     const c = this.mapping.columns;
     const opt = (name: string | undefined, cast = '::text') => (name ? `${this.col(name)}${cast}` : 'NULL');
+    // The stored (possibly compressed) size rules out almost every row cheaply; only
+    // large ones have their text measured.
+    const big = (column: string) => `(pg_column_size(${this.col(column)}) > 16384 AND octet_length(${this.col(column)}::text) > ${params.add(payloadLimit)}::int)`;
+    const payload = (column: string | undefined, alias: string) => {
+      if (!column) return [`NULL AS ${alias}`];
+      if (payloadLimit === undefined) return [`${this.col(column)} AS ${alias}`];
+      return [`CASE WHEN ${big(column)} THEN NULL ELSE ${this.col(column)} END AS ${alias}`, `CASE WHEN ${big(column)} THEN octet_length(${this.col(column)}::text) END AS ${alias}_omitted`];
+    };
     return [
       `${this.streamExpr}::text AS stream_id`,
       `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category`,
@@ -200,8 +210,8 @@ export class PostgresEventStore implements EventStore {
       `${opt(c.eventId)} AS event_id`,
       `${this.col(c.type)}::text AS type`,
       `${this.timestampSelect()} AS ts`,
-      `${this.col(c.data)} AS data`,
-      `${opt(c.metadata, '')} AS metadata`,
+      ...payload(c.data, 'data'),
+      ...payload(c.metadata, 'metadata'),
       `${opt(c.correlationId)} AS correlation_id`,
       `${opt(c.causationId)} AS causation_id`,
     ].join(', ');
@@ -225,6 +235,12 @@ export class PostgresEventStore implements EventStore {
     if (row.position !== null) event.position = row.position;
     if (correlationId !== undefined) event.correlationId = correlationId;
     if (causationId !== undefined) event.causationId = causationId;
+    if (row.data_omitted != null || row.metadata_omitted != null) {
+      event.omitted = {
+        ...(row.data_omitted != null ? { data: Number(row.data_omitted) } : {}),
+        ...(row.metadata_omitted != null ? { metadata: Number(row.metadata_omitted) } : {}),
+      };
+    }
     return event;
   }
 
@@ -362,7 +378,7 @@ export class PostgresEventStore implements EventStore {
     if (options.fromVersion !== undefined) where.push(`${version} >= ${params.add(Math.floor(options.fromVersion))}`);
     if (options.toVersion !== undefined) where.push(`${version} <= ${params.add(Math.floor(options.toVersion))}`);
     const order = direction === 'forward' ? 'ASC' : 'DESC';
-    const sql = `SELECT ${this.eventSelect()} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} ${order} LIMIT ${params.add(limit + 1)}`;
+    const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} ${order} LIMIT ${params.add(limit + 1)}`;
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
     const last = events[events.length - 1];
@@ -441,7 +457,7 @@ export class PostgresEventStore implements EventStore {
     where.push(...this.timeWhere(options.from, options.to, params));
     const filtered = this.jsonFilters(options, params);
     where.push(...filtered.map((f) => f.sql));
-    const sql = `SELECT ${this.eventSelect()} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC LIMIT ${params.add(limit + 1)}`;
+    const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC LIMIT ${params.add(limit + 1)}`;
     const advice = filtered.length ? await this.indexAdvice(filtered) : [];
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
+import { Alert } from '../../ui/Alert';
 import { formatTimestamp } from '../../ui/format';
 import { JsonTree } from '../../ui/JsonTree';
 import { KeyValueList } from '../../ui/KeyValue';
@@ -6,6 +7,15 @@ import { CorrelationSection } from './Correlation';
 import { userOf } from './event-fields';
 
 const none = <span className="muted">—</span>;
+
+/** A payload too large to show in the browser: say how large, and how to read it. */
+function OmittedPayload({ bytes }: { bytes: number }) {
+  return (
+    <Alert tone="info" title={`Not shown: ${(bytes / 1048576).toFixed(1)} MiB`} testId="event-payload-omitted">
+      Payloads over 1 MiB are left out of lists so the window stays responsive. Export this stream to NDJSON to read it in full.
+    </Alert>
+  );
+}
 
 /** One event: its identifiers, payload and metadata as trees, then its correlation and causation. */
 export function EventDetails({ event }: { event: StoredEvent }) {
@@ -29,11 +39,11 @@ export function EventDetails({ event }: { event: StoredEvent }) {
       />
       <section className="event-details__section">
         <h3 className="event-details__heading">Payload</h3>
-        <JsonTree value={event.data} testId="event-payload" />
+        {event.omitted?.data !== undefined ? <OmittedPayload bytes={event.omitted.data} /> : <JsonTree value={event.data} testId="event-payload" />}
       </section>
       <section className="event-details__section">
         <h3 className="event-details__heading">Metadata</h3>
-        <JsonTree value={event.metadata} initialDepth={1} testId="event-metadata" />
+        {event.omitted?.metadata !== undefined ? <OmittedPayload bytes={event.omitted.metadata} /> : <JsonTree value={event.metadata} initialDepth={1} testId="event-metadata" />}
       </section>
       <CorrelationSection event={event} />
     </div>
