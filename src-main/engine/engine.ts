@@ -117,7 +117,13 @@ export function createEngine(options: EngineOptions) {
       ).describe(),
     'stores.describe': (input) => onStore(input.connectionId, async (store) => store.describe()),
     'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
-    'streams.read': ({ connectionId, streamId, ...options }) => onStore(connectionId, (store) => store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
+    'streams.read': ({ connectionId, streamId, ...options }) =>
+      onStore(connectionId, async (store) => {
+        const page = await store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT });
+        if (!page.next) return page;
+        const { payloadLimit: _host, ...next } = page.next; // the host's own setting, not part of the client's cursor
+        return { ...page, next };
+      }),
     'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
     'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
       onStore(connectionId, async (store) => {
