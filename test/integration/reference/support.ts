@@ -45,6 +45,31 @@ export interface TestMongo {
   drop(): Promise<void>;
 }
 
+/**
+ * A fresh in-memory PGlite served by pglite-socket on a loopback port: the Local
+ * workspace's engine, reached through `pg` exactly as the app reaches it.
+ */
+export async function createPgliteDatabase(): Promise<TestDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create();
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+  await server.start();
+  const port = Number(server.getServerConn().split(':').pop());
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', () => undefined);
+  return {
+    url,
+    pool,
+    async drop() {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
 /** A fresh Mongo (FerretDB) database for one test file. */
 export async function createTestMongo(prefix = 'ref'): Promise<TestMongo> {
   const client = new MongoClient(testServices.mongoUrl);

@@ -3,18 +3,25 @@ import type { StoredEventView } from '../../../src-main/stores/event-store';
 import { detectPresets } from '../../../src-main/stores/postgres/detect';
 import { MappingValidationError, axonJdbcMapping, presetMapping, validateMapping, type PostgresEventMapping } from '../../../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
-import { createTestDatabase, type TestDatabase } from '../reference/support';
+import { createPgliteDatabase, createTestDatabase, type TestDatabase } from '../reference/support';
 import { AXON_BINARY_PAYLOAD, AXON_XML_PAYLOAD, EVENTS, FIXTURES } from './fixtures';
 
 const positions = (events: StoredEventView[]) => events.map((e) => e.position);
 
-describe.each(FIXTURES)('PostgreSQL preset $preset', (fixture) => {
+/** Every preset on the PostgreSQL server and on PGlite (the Local workspace's engine), through the same `pg` code. */
+const BACKENDS = [
+  { backend: 'PostgreSQL', create: () => createTestDatabase('stores') },
+  { backend: 'PGlite', create: () => createPgliteDatabase() },
+];
+const CASES = BACKENDS.flatMap((b) => FIXTURES.map((fixture) => ({ ...b, fixture, preset: fixture.preset })));
+
+describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   const sid = fixture.streamId;
 
   beforeAll(async () => {
-    db = await createTestDatabase('stores');
+    db = await create();
     await db.pool.query(fixture.ddl);
     await fixture.insert(db.pool, EVENTS);
     await fixture.insertHidden?.(db.pool);
