@@ -187,7 +187,15 @@ export class EventStores {
    * keeps them in the reference layout (`snapshots(aggregate_id, version, state)`).
    */
   async snapshotAtOrBefore(connectionId: string, streamId: string, version?: number): Promise<{ version: number; state: unknown } | undefined> {
-    if ((await this.connections.resolve(connectionId)).settings.kind !== 'postgres') return undefined;
+    const kind = (await this.connections.resolve(connectionId)).settings.kind;
+    if (kind === 'mongo') {
+      // The reference layout's `snapshots` collection: {aggregateId, version, state}.
+      const { db } = await this.mongo(connectionId);
+      const filter = { aggregateId: streamId, ...(version !== undefined ? { version: { $lte: version } } : {}) };
+      const [doc] = await db.collection('snapshots').find(filter).sort({ version: -1 }).limit(1).toArray();
+      return doc && typeof doc.version === 'number' && 'state' in doc ? { version: doc.version, state: doc.state as unknown } : undefined;
+    }
+    if (kind !== 'postgres') return undefined;
     const pool = await this.pool(connectionId);
     const { rows: tables } = await pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'snapshots' AND column_name IN ('aggregate_id', 'version', 'state')`,

@@ -54,6 +54,9 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** One row of a replay page (rowMode 'array'): v, t, d, m, ts, p, id, corr, caus, cat. */
+type ReplayRow = [number | string, string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
+
 interface EventRow {
   data_omitted?: number | string | null;
   metadata_omitted?: number | string | null;
@@ -411,35 +414,40 @@ export class PostgresEventStore implements EventStore {
     const iso = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
     const ts = c.timestamp === undefined || this.tsKind === 'none' ? 'NULL' : this.tsKind === 'timestamptz' ? `to_char(${this.col(c.timestamp)} AT TIME ZONE 'UTC', ${iso})` : `to_char(${this.col(c.timestamp)}, ${iso})`;
     const opt = (name: string | undefined) => (name ? `${this.col(name)}::text` : 'NULL');
-    // Ids read from metadata keys are left to the sandbox (ReplayPage.metadataKeys): cheaper there than in SQL.
-    const correlation = opt(c.correlationId);
-    const causation = opt(c.causationId);
-    const keys = this.mapping.metadataKeys;
     const limit = Math.min(REPLAY_PAGE_SIZE, Math.max(1, Math.floor(range.limit)));
-    // Tuples concatenated as text: several times cheaper for the server than json_agg(json_build_array(...)).
-    const json = (expr: string) => `coalesce(to_json(${expr})::text, 'null')`;
-    // Digits and uuids need no JSON escaping: quote them directly.
-    const plain = (expr: string) => `coalesce('"' || ${expr} || '"', 'null')`;
-    const idType = c.eventId ? this.schemaInfo.events.get(c.eventId)?.udtName : undefined;
+    // Payloads come back as their JSON text and are spliced, unparsed, into the batch:
+    // the host never parses them (half the cost of the generic path), the sandbox parses once.
     const sql =
-      `SELECT '[' || coalesce(string_agg(concat('[', v, ',', to_json(t)::text, ',', coalesce(d::text, 'null'), ',', coalesce(m::text, 'null'), ',', ` +
-      `${plain('ts')}, ',', ${plain('p')}, ',', ${idType === 'uuid' || idType?.startsWith('int') ? plain('id') : json('id')}, ',', ${json('corr')}, ',', ${json('caus')}, ']'), ',' ORDER BY v), '') || ']' AS events, ` +
-      `coalesce(array_agg(v ORDER BY v), '{}') AS versions, coalesce(array_agg(t ORDER BY v), '{}') AS types, ` +
-      `(array_agg(ts ORDER BY v DESC))[1] AS last_ts, min(cat) AS category FROM (` +
-      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${this.col(c.data)} AS d, ${c.metadata ? this.col(c.metadata) : 'NULL'} AS m, ${ts} AS ts, ` +
-      `${opt(c.position)} AS p, ${opt(c.eventId)} AS id, ${correlation} AS corr, ${causation} AS caus, ` +
+      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${this.col(c.data)}::text AS d, ${c.metadata ? `${this.col(c.metadata)}::text` : 'NULL'} AS m, ${ts} AS ts, ` +
+      `${opt(c.position)} AS p, ${opt(c.eventId)} AS id, ${opt(c.correlationId)} AS corr, ${opt(c.causationId)} AS caus, ` +
       `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS cat ` +
-      `FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} LIMIT ${params.add(limit)}) AS page`;
-    const { rows } = await this.pool.query<{ events: string; versions: (number | string)[]; types: string[]; last_ts: string | null; category: string | null }>(sql, params.values);
-    const row = rows[0];
-    if (!row || row.versions.length === 0) return empty;
+      `FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} LIMIT ${params.add(limit)}`;
+    const { rows } = await this.pool.query<ReplayRow>({ text: sql, values: params.values, rowMode: 'array' });
+    if (rows.length === 0) return empty;
+    const idType = c.eventId ? this.schemaInfo.events.get(c.eventId)?.udtName : undefined;
+    // Digits and uuids need no JSON escaping.
+    const plainId = idType === 'uuid' || idType?.startsWith('int') === true;
+    const quoted = (text: string | null) => (text === null ? 'null' : `"${text}"`);
+    const string = (text: string | null) => (text === null ? 'null' : JSON.stringify(text));
+    const versions: number[] = new Array<number>(rows.length);
+    const types: string[] = new Array<string>(rows.length);
+    let events = '[';
+    for (let i = 0; i < rows.length; i++) {
+      const [v, t, d, m, at, p, id, corr, caus] = rows[i]!;
+      versions[i] = Number(v);
+      types[i] = t;
+      events += `${i ? ',' : ''}[${Number(v)},${JSON.stringify(t)},${d ?? 'null'},${m ?? 'null'},${quoted(at)},${quoted(p)},${plainId ? quoted(id) : string(id)},${string(corr)},${string(caus)}]`;
+    }
+    events += ']';
+    const keys = this.mapping.metadataKeys;
+    const first = rows[0]!;
     return {
       streamId,
-      category: row.category ?? this.categoryFromId(streamId),
-      events: row.events,
-      versions: row.versions.map(Number),
-      types: row.types,
-      lastTimestamp: row.last_ts,
+      category: first[9] ?? this.categoryFromId(streamId),
+      events,
+      versions,
+      types,
+      lastTimestamp: rows[rows.length - 1]![4],
       ...(keys && (keys.correlationId || keys.causationId) && c.metadata ? { metadataKeys: { ...(keys.correlationId && !c.correlationId ? { correlationId: keys.correlationId } : {}), ...(keys.causationId && !c.causationId ? { causationId: keys.causationId } : {}) } } : {}),
     };
   }
