@@ -13,6 +13,7 @@ import { ComparePanel } from './ComparePanel';
 import { DefinitionSelect } from './DefinitionSelect';
 import { DefinitionsFolderDialog } from './DefinitionsFolderDialog';
 import { ErrorNote } from './ErrorNote';
+import { WINDOW_SIZE, windowStart } from './event-window';
 import { downloadJson, fileSafe, pathText } from './export-json';
 import { FieldHistoryPanel } from './FieldHistoryPanel';
 import { StreamPicker } from './StreamPicker';
@@ -25,9 +26,6 @@ import './time-travel.css';
 
 /** Slider moves settle for this long before a replay is asked for. */
 const SLIDER_DEBOUNCE_MS = 250;
-/** The event list reads at most this many events (the read limit). */
-const EVENT_LIMIT = 1000;
-
 export function TimeTravelScreen() {
   const { streamId, version } = useTimeTravelLocation();
   const { active } = useActiveConnection();
@@ -39,10 +37,11 @@ export function TimeTravelScreen() {
 type Tab = 'history' | 'compare';
 
 function TimeTravelView({ connectionId, streamId, initialVersion }: { connectionId: string; streamId: string; initialVersion: number | undefined }) {
-  const events = useOperation('streams.read', { connectionId, streamId, fromVersion: 0, direction: 'forward', limit: EVENT_LIMIT }, { retry: false });
-  const list = useMemo(() => (events.data?.events ?? []).filter((e) => e.version >= 1), [events.data]);
-  const firstVersion = list[0]?.version ?? 1;
-  const lastVersion = list[list.length - 1]?.version;
+  // The stream's bounds: its first event (version 1 is assumed to be the first replayable one) and its last.
+  const head = useOperation('streams.read', { connectionId, streamId, fromVersion: 1, direction: 'forward', limit: 1 }, { retry: false });
+  const tail = useOperation('streams.read', { connectionId, streamId, direction: 'backward', limit: 1 }, { retry: false });
+  const firstVersion = head.data?.events[0]?.version ?? 1;
+  const lastVersion = tail.data?.events[0]?.version;
 
   const [version, setVersion] = useState<number | undefined>(initialVersion);
   const [timeTarget, setTimeTarget] = useState<string | undefined>(undefined);
@@ -52,6 +51,14 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const definitions = useDefinitions();
   // Until the user picks a version, the screen shows the latest one.
   const selected = version ?? lastVersion;
+  const from = selected !== undefined ? windowStart(firstVersion, selected) : firstVersion;
+  const events = useOperation('streams.read', { connectionId, streamId, fromVersion: from, direction: 'forward', limit: WINDOW_SIZE }, {
+    retry: false,
+    enabled: lastVersion !== undefined,
+    placeholderData: (previous) => previous, // keep the old window on screen while the next one loads
+  });
+  const list = useMemo(() => (events.data?.events ?? []).filter((e) => e.version >= 1), [events.data]);
+  const listed = list.length > 0 ? `v${list[0]!.version.toLocaleString('en-US')}–v${list[list.length - 1]!.version.toLocaleString('en-US')} of ${(lastVersion ?? 0).toLocaleString('en-US')}` : '';
   const settled = useDebounced(selected, SLIDER_DEBOUNCE_MS);
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
   const replay = useReplay(connectionId, streamId, definition, definitions.revision, target);
@@ -120,21 +127,20 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
       </div>
 
       {folderOpen && <DefinitionsFolderDialog listing={definitions.data} onClose={() => setFolderOpen(false)} />}
-      {events.error && <ErrorNote title="Could not read the stream" error={events.error} />}
+      {(events.error ?? tail.error) && <ErrorNote title="Could not read the stream" error={(events.error ?? tail.error)!} />}
 
       <Slider
         events={list}
         first={firstVersion}
         last={lastVersion}
         selected={selected}
-        loading={events.isPending}
-        truncated={events.data?.next != null}
+        loading={tail.isPending}
         onPick={pick}
         onTime={(iso) => setTimeTarget(iso)}
       />
 
       <div className="tt__layout">
-        <Panel title={`Events${list.length ? ` (${list.length.toLocaleString('en-US')})` : ''}`} className="tt__panel" flush>
+        <Panel title={`Events${listed ? ` (${listed})` : ''}`} className="tt__panel" flush>
           <EventList events={list} selected={selected} onPick={pick} loading={events.isPending} />
         </Panel>
         <Panel
@@ -224,12 +230,11 @@ interface SliderProps {
   last: number | undefined;
   selected: number | undefined;
   loading: boolean;
-  truncated: boolean;
   onPick: (version: number) => void;
   onTime: (iso: string) => void;
 }
 
-function Slider({ events, first, last, selected, loading, truncated, onPick, onTime }: SliderProps) {
+function Slider({ events, first, last, selected, loading, onPick, onTime }: SliderProps) {
   const [time, setTime] = useState('');
   const current = events.find((e) => e.version === selected);
   const submit = (event: FormEvent) => {
@@ -276,7 +281,6 @@ function Slider({ events, first, last, selected, loading, truncated, onPick, onT
           ) : (
             ' '
           )}
-          {truncated && ` · only the first ${EVENT_LIMIT} events are listed`}
         </span>
         <form className="tt-slider__time" onSubmit={submit}>
           <label htmlFor="tt-time" className="tt__muted">
