@@ -78,6 +78,8 @@ export const timeTravelStateResult = z.object({
   timestamp: z.string().nullable(),
   applied: z.number(),
   fromSnapshotVersion: z.number(),
+  /** The replay started from a state an earlier replay met (in memory), not from a stored snapshot. */
+  fromCache: z.boolean().optional(),
   definition: z.string(),
 });
 

@@ -31,6 +31,12 @@ export interface TimeTravelOptions {
 export interface StateAtOptions extends TimeTravelOptions {
   /** Start from this state instead of replaying from version 1 (ignored when it lies past the target). */
   snapshot?: { version: number; state: unknown };
+  /**
+   * Called with the state at page ends, about every `checkpointEvery` events
+   * (state as JSON text), so a cache can start later replays near their target.
+   */
+  onCheckpoint?: (checkpoint: { version: number; state: string; type: string; timestamp: string | null }) => void;
+  checkpointEvery?: number;
 }
 
 export interface StateAtResult {
@@ -190,10 +196,17 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
   }
 
   const startVersion = snapshot?.version ?? 0;
+  const every = options.checkpointEvery ?? 0;
   return withRun(definition, options, snapshot?.state, async (run) => {
     let version = startVersion;
     let timestamp: string | null = null;
     let applied = 0;
+    let lastCheckpoint = startVersion;
+    const checkpoint = async (type: string) => {
+      if (!options.onCheckpoint || every <= 0 || Math.floor(version / every) === Math.floor(lastCheckpoint / every)) return;
+      lastCheckpoint = version;
+      options.onCheckpoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
+    };
     const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, startVersion + 1, targetVersion, options.signal) : null;
     if (fast) {
       for await (const page of fast) {
@@ -204,6 +217,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
         timestamp = page.lastTimestamp;
         applied += page.versions.length;
         options.onProgress?.({ applied, version, targetVersion: targetVersion! });
+        await checkpoint(page.types[page.types.length - 1]!);
       }
     } else if (targetVersion === undefined || targetVersion > startVersion) {
       for await (const page of streamPages(store, streamId, startVersion + 1, targetVersion, pageSize, options.signal)) {
@@ -215,6 +229,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
           timestamp = last.timestamp;
           applied += events.length;
           options.onProgress?.({ applied, version, ...(targetVersion !== undefined ? { targetVersion } : {}) });
+          await checkpoint(last.type);
         }
         if (stop) break;
       }

@@ -8,6 +8,7 @@ import type { DefinitionCatalog, ResolvedDefinition } from './definition-catalog
 import type { DefinitionSource } from './definitions';
 import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
+import { CHECKPOINT_EVERY, ReplayCache, type Checkpoint } from './replay-cache';
 import { SandboxError } from './sandbox';
 
 /** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
@@ -31,6 +32,7 @@ export class TimeTravelService {
   constructor(
     private readonly stores: EventStores,
     private readonly catalog: DefinitionCatalog,
+    private readonly cache = new ReplayCache(),
   ) {}
 
   async definitions() {
@@ -42,9 +44,33 @@ export class TimeTravelService {
     const { store, definition, resolved } = await this.open(connectionId, streamId, name);
     // A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it.
     const fits = useSnapshot && resolved.origin === 'builtin';
-    const snapshot = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, 'version' in target ? target.version : undefined) : undefined;
-    const result = await guard(() => stateAt(store, streamId, target, definition, { ...this.options(context), ...(snapshot ? { snapshot } : {}) }));
-    return { ...result, definition: resolved.name };
+    const targetVersion = 'version' in target ? target.version : undefined;
+    let start = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, targetVersion) : undefined;
+    // A state met by an earlier replay with this very definition, if it is further along.
+    const key = this.cache.key(connectionId, streamId, definition);
+    const cached = useSnapshot ? this.cache.best(key, targetVersion) : undefined;
+    let fromCache = false;
+    if (cached && cached.version > (start?.version ?? 0) && (await this.stillMatches(store, streamId, cached))) {
+      start = { version: cached.version, state: JSON.parse(cached.state) as unknown };
+      fromCache = true;
+    } else if (cached && cached.version > (start?.version ?? 0)) {
+      this.cache.forget(key);
+    }
+    const result = await guard(() =>
+      stateAt(store, streamId, target, definition, {
+        ...this.options(context),
+        ...(start ? { snapshot: start } : {}),
+        checkpointEvery: CHECKPOINT_EVERY,
+        onCheckpoint: (checkpoint) => this.cache.record(key, checkpoint),
+      }),
+    );
+    return { ...result, definition: resolved.name, ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}) };
+  }
+
+  /** The event a checkpoint was taken after is still there, unchanged in type and time. */
+  private async stillMatches(store: EventStore, streamId: string, checkpoint: Checkpoint): Promise<boolean> {
+    const [event] = (await store.readStream(streamId, { fromVersion: checkpoint.version, toVersion: checkpoint.version, limit: 1 })).events;
+    return event !== undefined && event.type === checkpoint.type && event.timestamp === checkpoint.timestamp;
   }
 
   async compare(connectionId: string, streamId: string, a: TimeTravelTarget, b: TimeTravelTarget, name: string, context: Context) {

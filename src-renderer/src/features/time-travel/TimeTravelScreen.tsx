@@ -180,7 +180,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           {shown && (
             <div className={stale ? 'tt-state tt-state--stale' : 'tt-state'} data-testid="tt-state" data-version={shown.version} aria-busy={stale || undefined}>
               <div className="tt-note" data-testid="tt-replay-note">
-                {shown.fromSnapshotVersion > 0 ? `From snapshot v${shown.fromSnapshotVersion}, ` : 'From the start, '}
+                {shown.fromSnapshotVersion === 0 ? 'From the start, ' : shown.fromCache ? `From a state met by an earlier replay at v${shown.fromSnapshotVersion}, ` : `From snapshot v${shown.fromSnapshotVersion}, `}
                 replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
               </div>
               <StateTree value={shown.state} changes={changes} testId="tt-state-tree" />
