@@ -67,6 +67,13 @@ describe('time travel through a long stream', () => {
     await screenshot(page, 'time-travel-long-stream');
   }, 180_000);
 
+  it('slides back quickly from a state the long replay met on its way', async () => {
+    const back = EVENTS - 25_000;
+    await page.getByTestId('tt-range').fill(String(back));
+    await expect.poll(() => page.getByTestId('tt-state').getAttribute('data-version'), { timeout: 60_000, interval: 250 }).toBe(String(back));
+    expect(await page.getByTestId('tt-replay-note').textContent()).toMatch(/^From a state met by an earlier replay at v270000, replayed 5,000 events$/);
+  }, 90_000);
+
   it('had no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
