@@ -94,7 +94,16 @@ export const timeTravelStepsInput = z.strictObject({
   definition,
 });
 export const timeTravelStepsResult = z.object({
-  steps: z.array(z.object({ event: storedEvent, before: z.unknown(), after: z.unknown(), diff: z.array(diffEntry) })),
+  steps: z.array(
+    z.object({
+      event: storedEvent,
+      before: z.unknown(),
+      after: z.unknown(),
+      diff: z.array(diffEntry),
+      /** The event as the definition's upcasters turned it (type, data, metadata), beside the raw `event`. */
+      upcast: z.object({ type: z.string(), data: z.unknown(), metadata: z.unknown() }).optional(),
+    }),
+  ),
   truncated: z.boolean(),
 });
 

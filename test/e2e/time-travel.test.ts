@@ -120,6 +120,22 @@ describe('time travel through an account stream', () => {
     expect(await result.getAttribute('data-ok')).toBe(expected);
   });
 
+  it('shows a legacy event as stored beside the upcast payload its handler received', async () => {
+    // A customer registered under schema v1 (one "name"), which the customer definition upcasts to v2 (first and last name).
+    const legacy = await call('feed.read', { connectionId: 'local', eventTypes: ['CustomerRegistered'], field: { in: 'metadata', path: ['schemaVersion'], op: 'equals', value: '1' }, limit: 1 });
+    const event = legacy.events[0];
+    if (!event) throw new Error('the demo data has no schema-v1 CustomerRegistered event');
+    await page.evaluate((hash) => (window.location.hash = hash), `#/time-travel/${encodeURIComponent(event.streamId)}?version=${event.version}`);
+    await page.getByTestId('tt-payload-upcast').waitFor({ timeout: 30_000 });
+    const raw = (await page.getByTestId('tt-payload-raw').textContent()) ?? '';
+    const upcast = (await page.getByTestId('tt-payload-upcast').textContent()) ?? '';
+    expect(raw).toContain('"name"');
+    expect(raw).not.toContain('"firstName"');
+    expect(upcast).toContain('"firstName"');
+    expect(upcast).toContain('"lastName"');
+    await screenshot(page, 'time-travel-upcast');
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -7,7 +7,7 @@ import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from './definitions';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
-import { Sandbox, type SandboxOptions } from './sandbox';
+import { Sandbox, type SandboxOptions, type UpcastEvent } from './sandbox';
 
 export type TimeTravelTarget = { version: number } | { time: string };
 
@@ -52,10 +52,13 @@ export interface StateAtResult {
 }
 
 export interface TimeTravelStep {
+  /** The event as stored (raw). */
   event: StoredEventView;
   before: unknown;
   after: unknown;
   diff: DiffEntry[];
+  /** The event as the definition's upcasters turned it, when one applied. */
+  upcast?: UpcastEvent;
 }
 
 export interface StepThroughResult {
@@ -272,7 +275,7 @@ export async function stepThrough(
       if (before.length > 0) await run.apply(before, { state: false });
       if (window.length > 0) {
         const result = await run.apply(window, { state: false, steps: true });
-        (result.steps ?? []).forEach((s, i) => steps.push({ event: window[i]!, before: s.before, after: s.after, diff: diff(s.before, s.after) }));
+        (result.steps ?? []).forEach((s, i) => steps.push({ event: window[i]!, before: s.before, after: s.after, diff: diff(s.before, s.after), ...(s.upcast ? { upcast: s.upcast } : {}) }));
       }
       applied += page.length;
       options.onProgress?.({ applied, version: page[page.length - 1]!.version, targetVersion: to });

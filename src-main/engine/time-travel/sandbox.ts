@@ -64,10 +64,19 @@ export class SandboxError extends Error {
   }
 }
 
+/** An event as a definition's upcasters turned it, before its handler saw it. */
+export interface UpcastEvent {
+  type: string;
+  data: unknown;
+  metadata: unknown;
+}
+
 export interface SandboxStep {
   event: SandboxEventRef;
   before: unknown;
   after: unknown;
+  /** Present when an upcaster changed the event. */
+  upcast?: UpcastEvent;
 }
 
 export interface ApplyOptions {
@@ -215,7 +224,11 @@ const __chronoscope = (() => {
           if (next === undefined) throw new TypeError('the handler of ' + event.type + ' returned undefined (return the state, changed or not)');
           state = next;
         }
-        if (steps) steps.push({ before: before === undefined ? null : parse(before), after: parse(stringify(state)) });
+        if (steps) {
+          // An upcaster ran: the event as the handler saw it goes beside the stored one.
+          const upcastEvent = event !== raw ? parse(stringify({ type: event.type, data: event.data === undefined ? null : event.data, metadata: event.metadata === undefined ? null : event.metadata })) : undefined;
+          steps.push({ before: before === undefined ? null : parse(before), after: parse(stringify(state)), upcast: upcastEvent });
+        }
       } catch (e) {
         return stringify({ ok: false, index: i, error: errorInfo(e) });
       }
@@ -426,7 +439,7 @@ export class Sandbox {
     const wantState = options.state ?? true;
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((text) => {
       const out = JSON.parse(text) as
-        | { ok: true; state?: unknown; steps?: { before: unknown; after: unknown }[] }
+        | { ok: true; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] }
         | { ok: false; index: number; error: WireError };
       if (!out.ok) {
         const event = refs[out.index];
@@ -443,7 +456,7 @@ export class Sandbox {
       }
       const result: ApplyResult = { applied: refs.length };
       if (wantState) result.state = out.state === undefined ? null : out.state;
-      if (out.steps) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after }));
+      if (out.steps) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
   }

@@ -173,6 +173,15 @@ describe('sandbox runs', () => {
     expect(state).toEqual({ status: 'registered', firstName: 'Ada King', lastName: 'Lovelace', email: 'ada@new.example', address: null });
   });
 
+  it('returns the upcast event beside the stored one in steps, only where an upcaster ran', async () => {
+    const run = await start(source('customer'), 'customer.js');
+    const v1 = event(1, 'CustomerRegistered', { name: 'Ada Lovelace', email: 'ada@example.com', address: null }, { schemaVersion: 1 });
+    const { steps } = await run.apply([v1, event(2, 'CustomerEmailChanged', { email: 'ada@new.example' }, { schemaVersion: 1 })], { steps: true });
+    expect(steps![0]!.upcast).toEqual({ type: 'CustomerRegistered', data: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', address: null }, metadata: { schemaVersion: 2 } });
+    expect(v1.data).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', address: null }); // the stored event is untouched
+    expect(steps![1]!.upcast).toBeUndefined(); // no upcaster for this type
+  });
+
   it('runs the product and order definitions', async () => {
     const product = await start(source('product'), 'product.js');
     const p = await product.apply([

@@ -13,6 +13,7 @@ import { ComparePanel } from './ComparePanel';
 import { DefinitionSelect } from './DefinitionSelect';
 import { DefinitionsFolderDialog } from './DefinitionsFolderDialog';
 import { ErrorNote } from './ErrorNote';
+import { EventPayloads } from './EventPayloads';
 import { WINDOW_SIZE, windowStart } from './event-window';
 import { downloadJson, fileSafe, pathText } from './export-json';
 import { FieldHistoryPanel } from './FieldHistoryPanel';
@@ -196,6 +197,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
                   ))}
                 </div>
               )}
+              {step && <EventPayloads step={step} />}
             </div>
           )}
           {!shown && !replay.error && !replay.pending && <div className="empty-state">No state yet.</div>}
