@@ -107,6 +107,8 @@ export interface StreamPage {
   nextCursor: string | null;
   /** Filters no index serves (the listing scans), with the DDL that would. */
   advice?: IndexAdvice[];
+  /** The scan was stopped after this many ms without filling a page (see `advice`). */
+  stoppedAfterMs?: number;
 }
 
 export interface ReadStreamOptions extends PayloadOptions {

@@ -135,6 +135,8 @@ export const streamsListResult = z.object({
   ),
   nextCursor: z.string().nullable(),
   advice: z.array(z.object({ message: z.string(), ddl: z.string().optional() })).optional(),
+  /** The listing scanned for this long without an index and was stopped; `advice` says which index would serve it. */
+  stoppedAfterMs: z.number().optional(),
 });
 
 export const streamsReadInput = z.strictObject({

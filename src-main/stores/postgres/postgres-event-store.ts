@@ -31,6 +31,9 @@ import {
 import { detectNotifyChannel, listen } from './notify';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
 
+/** How long a listing that no index serves may scan before it is stopped with advice. */
+export const SCAN_BUDGET_MS = 5000;
+
 /** Collects positional parameters: every value goes through `add`, never into the SQL text. */
 class Params {
   readonly values: unknown[] = [];
@@ -107,6 +110,8 @@ export class PostgresEventStore implements EventStore {
     private readonly ownsPool: boolean,
     /** Channel a trigger on the events table notifies on insert; null: the tail polls. */
     private readonly notifyChannel: string | null,
+    /** How long a listing no index serves may scan before it is stopped (ms). */
+    private readonly scanBudgetMs: number,
   ) {
     const c = mapping.columns;
     const st = mapping.streamTable;
@@ -122,11 +127,33 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Validates the mapping against the live schema, then opens the store. */
-  static async open(pool: pg.Pool, mapping: PostgresEventMapping, options: { ownsPool?: boolean } = {}): Promise<PostgresEventStore> {
+  static async open(pool: pg.Pool, mapping: PostgresEventMapping, options: { ownsPool?: boolean; scanBudgetMs?: number } = {}): Promise<PostgresEventStore> {
     const info = await validateMapping(pool, mapping);
     // Reading the catalog can be refused to a restricted role: then the tail polls.
     const channel = await detectNotifyChannel(pool, mapping.schema, mapping.table).catch(() => null);
-    return new PostgresEventStore(pool, mapping, info, options.ownsPool ?? false, channel);
+    return new PostgresEventStore(pool, mapping, info, options.ownsPool ?? false, channel, options.scanBudgetMs ?? SCAN_BUDGET_MS);
+  }
+
+  /**
+   * Runs a read no index serves under a statement timeout: on a big table the user
+   * gets the advice (and an empty page) in seconds instead of waiting on a scan.
+   * Null when the budget ran out.
+   */
+  private async withinScanBudget<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<pg.QueryResult<R> | null> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.scanBudgetMs))}`);
+      const result = await client.query<R>(sql, values);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if ((err as { code?: string }).code === '57014') return null; // query_canceled: the budget ran out
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   describe(): StoreCapabilities {
@@ -282,7 +309,10 @@ export class PostgresEventStore implements EventStore {
       `CROSS JOIN LATERAL (SELECT ${version} AS version FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} ASC LIMIT 1) AS firstv ` +
       `CROSS JOIN LATERAL (SELECT ${version} AS last_version, ${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category, ` +
       `${this.tsKind === 'none' ? 'NULL' : this.timestampSelect()} AS last_activity FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} DESC LIMIT 1) AS last`;
-    const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
+    type Row = { stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null };
+    const advice = options.category !== undefined ? await this.categoryListingAdvice() : [];
+    const result = advice.length ? await this.withinScanBudget<Row>(sql, params.values) : await this.pool.query<Row>(sql, params.values);
+    if (result === null) return { streams: [], nextCursor: null, advice, stoppedAfterMs: this.scanBudgetMs };
     const rows = result.rows.slice(0, limit);
     const streams = rows.map((r) => ({
       streamId: r.stream_id,
@@ -292,8 +322,7 @@ export class PostgresEventStore implements EventStore {
       lastActivity: isoOrText(r.last_activity),
     }));
     const last = streams[streams.length - 1];
-    const advice = options.category !== undefined && options.after === undefined ? await this.categoryListingAdvice() : [];
-    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null, ...(advice.length ? { advice } : {}) };
+    return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null, ...(advice.length && options.after === undefined ? { advice } : {}) };
   }
 
   /**

@@ -40,6 +40,7 @@ export function StreamsScreen() {
   const pages = useStreamPages(input);
   const streams = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
   const advice = pages.data?.pages[0]?.advice ?? [];
+  const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
 
   if (!active || needsDetection(pages.error)) {
@@ -81,7 +82,13 @@ export function StreamsScreen() {
           hasMore={pages.hasNextPage}
           loadingMore={pages.isFetchingNextPage}
           onLoadMore={() => void pages.fetchNextPage()}
-          emptyMessage={filtered ? 'No stream matches these filters.' : 'This store has no streams yet.'}
+          emptyMessage={
+            stoppedAfterMs !== undefined
+              ? `Stopped after ${stoppedAfterMs / 1000} s of scanning without an index: create the index above to list this category.`
+              : filtered
+                ? 'No stream matches these filters.'
+                : 'This store has no streams yet.'
+          }
         />
       </Panel>
     </div>
