@@ -55,6 +55,8 @@ export class LocalWorkspace {
     await mkdir(dataDir, { recursive: true });
     this.db = await PGlite.create(dataDir);
     await this.db.exec(CLASSIC_EVENTS_DDL);
+    // Our own workspace carries the index the streams screen advises for listing one category.
+    await this.db.exec('CREATE INDEX IF NOT EXISTS events_aggregate_type_aggregate_id_idx ON events (aggregate_type, aggregate_id, event_version)');
     // Several pg clients may connect; pglite-socket queues their queries and keeps transactions together.
     this.server = new PGLiteSocketServer({ db: this.db, host: '127.0.0.1', port: 0, maxConnections: 32 });
     await this.server.start();

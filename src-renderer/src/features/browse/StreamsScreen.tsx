@@ -55,6 +55,7 @@ export function StreamsScreen() {
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
       <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />
+      {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
         title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
@@ -75,7 +76,6 @@ export function StreamsScreen() {
         className="browse__panel"
         flush
       >
-        {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
         <StreamsTable
           streams={streams}
           loading={pages.isPending}
