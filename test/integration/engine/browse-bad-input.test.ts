@@ -1,45 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
-import { testServices } from '../env';
+import type { Engine } from '../../../src-main/engine/engine';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** Stores nobody designed for a console: binary stream ids, a 10 MB event, a payload that is not JSON. */
 describe('browsing awkward stores', () => {
-  const database = `awkward_${randomBytes(4).toString('hex')}`;
   const TEN_MB = 10 * 1024 * 1024;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let engine: Engine;
   let connectionId: string;
-
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(`CREATE TABLE ledger (stream bytea NOT NULL, seq int NOT NULL, kind text NOT NULL, body jsonb NOT NULL, note text, gpos bigserial, at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, seq))`);
-    await db.query(`INSERT INTO ledger (stream, seq, kind, body, note) VALUES ('\\xdeadbeef', 1, 'Opened', '{"n":1}', 'plain text, not JSON'), ('\\xdeadbeef', 2, 'Huge', $1, NULL), ('\\x00ff', 1, 'Opened', '{"n":2}', NULL)`, [
+    db = await createTestDatabase('awkward');
+    await db.pool.query(`CREATE TABLE ledger (stream bytea NOT NULL, seq int NOT NULL, kind text NOT NULL, body jsonb NOT NULL, note text, gpos bigserial, at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, seq))`);
+    await db.pool.query(`INSERT INTO ledger (stream, seq, kind, body, note) VALUES ('\\xdeadbeef', 1, 'Opened', '{"n":1}', 'plain text, not JSON'), ('\\xdeadbeef', 2, 'Huge', $1, NULL), ('\\x00ff', 1, 'Opened', '{"n":2}', NULL)`, [
       JSON.stringify({ blob: randomBytes(TEN_MB / 2).toString('hex') }), // random: compression cannot hide its size
     ]);
-    await db.end();
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-awkward-')), mode: 'browser', log: () => undefined, env: {} });
-    connectionId = (
-      await call('connections.add', {
-        name: 'Awkward',
-        settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-        secret: decodeURIComponent(url.password),
-      })
-    ).id;
+    engine = await createTestEngine('awkward');
+    connectionId = (await call('connections.add', postgresConnection('Awkward', db.url))).id;
     await call('stores.configure', {
       connectionId,
       preset: 'custom',
@@ -50,8 +31,7 @@ describe('browsing awkward stores', () => {
 
   afterAll(async () => {
     await engine?.dispose();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('lists and reads binary stream ids as their hex text', async () => {

@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { Engine } from '../../../src-main/engine/engine';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
 import { emmettStream, insertStreams } from '../stores/emmett-mongo-fixtures';
 
@@ -16,8 +13,7 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
   let engine: Engine;
   let client: MongoClient;
   let connectionId: string;
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
 
   beforeAll(async () => {
     client = new MongoClient(testServices.mongoUrl);
@@ -25,7 +21,7 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
     const db = client.db(database);
     await insertStreams(db, 'order', [emmettStream('order', '1', 3), emmettStream('order', '2', 1200)]);
     await insertStreams(db, 'customer', [emmettStream('customer', 'a', 1)]);
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-browse-emmett-')), mode: 'browser', log: () => undefined, env: {} });
+    engine = await createTestEngine('browse-emmett');
     connectionId = (await call('connections.add', { name: 'Emmett on Mongo', settings: { kind: 'mongo', uri: testServices.mongoUrl, database } })).id;
   });
   afterAll(async () => {
@@ -80,12 +76,7 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
     expect((await call('stores.detect', { connectionId: empty.id })).candidates).toEqual([]);
     await expect(call('stores.configure', { connectionId: empty.id, preset: 'emmett-mongo' })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no emt:<streamType> collections') });
 
-    const url = new URL(testServices.postgresUrl);
-    const postgres = await call('connections.add', {
-      name: 'Some PostgreSQL',
-      settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database: url.pathname.slice(1), user: decodeURIComponent(url.username) },
-      secret: decodeURIComponent(url.password),
-    });
+    const postgres = await call('connections.add', postgresConnection('Some PostgreSQL', testServices.postgresUrl));
     await expect(call('stores.configure', { connectionId: postgres.id, preset: 'emmett-mongo' })).rejects.toMatchObject({
       code: 'invalid_input',
       message: 'Preset "emmett-mongo" reads MongoDB, but this is a PostgreSQL connection. For Emmett on PostgreSQL choose "emmett".',

@@ -1,53 +1,33 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { Engine } from '../../../src-main/engine/engine';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
-import { testServices } from '../env';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** A store whose events table fires NOTIFY on insert: the live tail is woken by it instead of polling. */
 describe('live tail on LISTEN/NOTIFY', () => {
-  const database = `notify_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let engine: Engine;
   let connectionId: string;
-  let url: URL;
-
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
-    await db.query(`
+    db = await createTestDatabase('notify');
+    await db.pool.query(CLASSIC_EVENTS_DDL);
+    await db.pool.query(`
       CREATE FUNCTION notify_events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_notify('events_appended', ''); RETURN NULL; END $$;
       CREATE TRIGGER events_appended AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION notify_events_appended();`);
-    await db.end();
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-notify-')), mode: 'browser', log: () => undefined, env: {} });
-    const view = await call('connections.add', {
-      name: 'Notify test',
-      settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-      secret: decodeURIComponent(url.password),
-    });
-    connectionId = view.id;
+    engine = await createTestEngine('notify');
+    connectionId = (await call('connections.add', postgresConnection('Notify test', db.url))).id;
     await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
   });
 
   afterAll(async () => {
     await engine?.dispose();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('finds the channel in the trigger and says the store notifies', async () => {
@@ -55,8 +35,8 @@ describe('live tail on LISTEN/NOTIFY', () => {
   });
 
   it('is woken by each commit (even with a one-minute poll) and still never skips a late commit', async () => {
-    const slow = new pg.Client({ connectionString: url.toString() });
-    const fast = new pg.Client({ connectionString: url.toString() });
+    const slow = new pg.Client({ connectionString: db.url });
+    const fast = new pg.Client({ connectionString: db.url });
     await Promise.all([slow.connect(), fast.connect()]);
     const insert = (db: pg.Client, aggregate: string) =>
       db.query(

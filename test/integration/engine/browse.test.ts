@@ -5,30 +5,23 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { ResultOf } from '../../../src-shared/operations';
+import type { Engine } from '../../../src-main/engine/engine';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** The browse operations end to end through the dispatcher, on a real PostgreSQL database of its own. */
 describe('browsing an event store through the engine', () => {
-  const database = `browse_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let engine: Engine;
   let connectionId: string;
-
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
+    db = await createTestDatabase('browse');
+    await db.pool.query(CLASSIC_EVENTS_DDL);
     const events: [string, string, string, number][] = [
       ['account-1', 'Account', 'AccountOpened', 1],
       ['account-1', 'Account', 'MoneyDeposited', 2],
@@ -37,26 +30,18 @@ describe('browsing an event store through the engine', () => {
       ['product-1', 'Product', 'PriceChanged', 2],
     ];
     for (const [aggregate, type, eventType, version] of events) {
-      await db.query(
+      await db.pool.query(
         `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [randomUUID(), aggregate, type, eventType, version, { version }, { correlationId: 'c-1', userId: 'u-7' }],
       );
     }
-    await db.end();
-
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-browse-')), mode: 'browser', log: () => undefined, env: {} });
-    const view = await call('connections.add', {
-      name: 'Browse test',
-      settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-      secret: decodeURIComponent(url.password),
-    });
-    connectionId = view.id;
+    engine = await createTestEngine('browse');
+    connectionId = (await call('connections.add', postgresConnection('Browse test', db.url))).id;
   });
 
   afterAll(async () => {
     await engine?.dispose();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('asks for a confirmed preset before reading', async () => {
@@ -110,12 +95,7 @@ describe('browsing an event store through the engine', () => {
     const byCategory = await call('streams.list', { connectionId, category: 'Product' });
     expect(byCategory.advice?.[0]?.ddl).toBe('CREATE INDEX CONCURRENTLY "events_aggregate_type_aggregate_id_idx" ON "public"."events" ("aggregate_type", "aggregate_id", "event_version");');
     expect((await call('streams.list', { connectionId })).advice).toBeUndefined(); // no category filter, nothing to advise
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(byCategory.advice![0]!.ddl!);
-    await db.end();
+    await db.pool.query(byCategory.advice![0]!.ddl!);
     const served = await call('streams.list', { connectionId, category: 'Product' });
     expect(served.advice).toBeUndefined();
     expect(served.streams.map((s) => s.streamId)).toEqual(['product-1']);
@@ -144,15 +124,7 @@ describe('browsing an event store through the engine', () => {
     expect(correlated.advice?.[0]).toMatchObject({ message: expect.stringContaining('correlation id'), ddl: expect.stringContaining(`"metadata" #>> '{"correlationId"}'`) });
 
     // Apply the advised DDL for real: the advice goes away and the results stay the same.
-    await admin.end();
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(correlated.advice![0]!.ddl!);
-    await db.end();
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
+    await db.pool.query(correlated.advice![0]!.ddl!);
     const indexed = await call('feed.read', { connectionId, correlationId: 'c-1' });
     expect(indexed.advice).toBeUndefined();
     expect(indexed.events.map((e) => e.position)).toEqual(correlated.events.map((e) => e.position));
@@ -168,10 +140,8 @@ describe('browsing an event store through the engine', () => {
   });
 
   it('tails live without skipping a commit that lands late with a lower position', async () => {
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const slow = new pg.Client({ connectionString: url.toString() });
-    const fast = new pg.Client({ connectionString: url.toString() });
+    const slow = new pg.Client({ connectionString: db.url });
+    const fast = new pg.Client({ connectionString: db.url });
     await Promise.all([slow.connect(), fast.connect()]);
     const insert = (db: pg.Client, aggregate: string, version: number) =>
       db.query(
@@ -228,25 +198,16 @@ describe('browsing an event store through the engine', () => {
     const folder = await mkdtemp(join(tmpdir(), 'chrono-save-as-'));
     let answer: string | undefined = join(folder, 'picked.ndjson');
     const asked: string[] = [];
-    const desktop = createEngine({
-      dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')),
+    const desktop = await createTestEngine('desktop', {
       mode: 'desktop',
-      log: () => undefined,
-      env: {},
       chooseExportFile: async (suggested) => {
         asked.push(suggested);
         return answer;
       },
     });
     try {
-      const run = <N extends OperationName>(op: N, input: InputOf<N>) =>
-        desktop.dispatcher.run(op, input, { operationId: 'd', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
-      const url = new URL(testServices.postgresUrl);
-      const view = await run('connections.add', {
-        name: 'Desktop',
-        settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-        secret: decodeURIComponent(url.password),
-      });
+      const run = engineCaller(() => desktop);
+      const view = await run('connections.add', postgresConnection('Desktop', db.url));
       await run('stores.configure', { connectionId: view.id, preset: 'classic', reason: 'test' });
       const saved = await run('events.export', { connectionId: view.id, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true });
       expect(asked[0]).toMatch(/^stream-account-1-.*\.ndjson$/);
@@ -296,8 +257,7 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
   let engine: Engine;
   let client: MongoClient;
   let connectionId: string;
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
 
   beforeAll(async () => {
     client = new MongoClient(testServices.mongoUrl);
@@ -315,7 +275,7 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
         metadata: { correlationId: 'c-9' },
       })),
     );
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-browse-mongo-')), mode: 'browser', log: () => undefined, env: {} });
+    engine = await createTestEngine('browse-mongo');
     connectionId = (await call('connections.add', { name: 'Mongo store', settings: { kind: 'mongo', uri: testServices.mongoUrl, database } })).id;
   });
   afterAll(async () => {

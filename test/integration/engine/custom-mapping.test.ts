@@ -1,40 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { Engine } from '../../../src-main/engine/engine';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 const suffix = () => randomBytes(4).toString('hex');
-
-function engineCaller(engine: () => Engine) {
-  return <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine().dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
-}
 
 /** The columns of `audit_log` mapped onto the event-store roles. */
 const AUDIT_COLUMNS = { streamId: 'entity_key', version: 'seq', type: 'kind', data: 'body', metadata: 'meta', timestamp: 'happened_at', position: 'gpos' };
 
 describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () => {
-  const database = `cmap_${suffix()}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
+  let database: string;
   let engine: Engine;
   let connectionId: string;
   const call = engineCaller(() => engine);
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(`
+    db = await createTestDatabase('cmap');
+    database = new URL(db.url).pathname.slice(1);
+    await db.pool.query(`
       CREATE TABLE audit_log (entity_key text NOT NULL, seq int NOT NULL, kind text NOT NULL, body jsonb NOT NULL, meta jsonb,
                               happened_at timestamptz NOT NULL DEFAULT now(), gpos bigserial PRIMARY KEY, note text);
       CREATE SCHEMA ops;
@@ -47,25 +34,16 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
       ['refund-7', 1, 'RefundRequested'],
     ];
     for (const [key, seq, kind] of rows) {
-      await db.query(`INSERT INTO audit_log (entity_key, seq, kind, body, meta) VALUES ($1, $2, $3, $4, $5)`, [key, seq, kind, { seq }, { corr: `c-${key}` }]);
+      await db.pool.query(`INSERT INTO audit_log (entity_key, seq, kind, body, meta) VALUES ($1, $2, $3, $4, $5)`, [key, seq, kind, { seq }, { corr: `c-${key}` }]);
     }
-    await db.query('ANALYZE audit_log');
-    await db.end();
-
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-cmap-')), mode: 'browser', log: () => undefined, env: {} });
-    connectionId = (
-      await call('connections.add', {
-        name: 'Custom table',
-        settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-        secret: decodeURIComponent(url.password),
-      })
-    ).id;
+    await db.pool.query('ANALYZE audit_log');
+    engine = await createTestEngine('cmap');
+    connectionId = (await call('connections.add', postgresConnection('Custom table', db.url))).id;
   });
 
   afterAll(async () => {
     await engine?.dispose();
-    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
 
   it('lists tables and views with their columns, types, nullability and estimated rows', async () => {
@@ -178,7 +156,7 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
       })),
     );
     await db.collection('settings').insertOne({ key: 'x', value: 1 });
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-cmap-mongo-')), mode: 'browser', log: () => undefined, env: {} });
+    engine = await createTestEngine('cmap-mongo');
     connectionId = (await call('connections.add', { name: 'Mongo ledger', settings: { kind: 'mongo', uri: testServices.mongoUrl, database } })).id;
   });
 

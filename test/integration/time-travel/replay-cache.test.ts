@@ -1,38 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { Engine } from '../../../src-main/engine/engine';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
-import { testServices } from '../env';
+import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** A long stream without stored snapshots: later questions start from states earlier replays met. */
 describe('time travel remembers states along a long stream', () => {
-  const database = `ttcache_${randomBytes(4).toString('hex')}`;
   const STREAM = 'account-cache';
   const EVENTS = 25_000;
-  let admin: pg.Client;
-  let db: pg.Client;
+  let db: TestDatabase;
   let engine: Engine;
   let connectionId: string;
-
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => engine);
   const state = (version: number, useSnapshot = true) => call('timeTravel.state', { connectionId, streamId: STREAM, target: { version }, definition: 'account', useSnapshot });
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
-    await db.query(
+    db = await createTestDatabase('ttcache');
+    await db.pool.query(CLASSIC_EVENTS_DDL);
+    await db.pool.query(
       `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, "timestamp")
        SELECT gen_random_uuid(), $1, 'Account', CASE WHEN v = 1 THEN 'AccountOpened' ELSE 'MoneyDeposited' END, v,
               CASE WHEN v = 1 THEN '{"ownerId":"o","currency":"EUR"}'::jsonb ELSE jsonb_build_object('balanceCents', v * 10) END,
@@ -40,22 +25,14 @@ describe('time travel remembers states along a long stream', () => {
        FROM generate_series(1, $2::int) AS v`,
       [STREAM, EVENTS],
     );
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-ttcache-')), mode: 'browser', log: () => undefined, env: {} });
-    connectionId = (
-      await call('connections.add', {
-        name: 'Cache test',
-        settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
-        secret: decodeURIComponent(url.password),
-      })
-    ).id;
+    engine = await createTestEngine('ttcache');
+    connectionId = (await call('connections.add', postgresConnection('Cache test', db.url))).id;
     await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
   });
 
   afterAll(async () => {
     await engine?.dispose();
-    await db?.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('starts a later replay from the nearest state an earlier one met, with the same result', async () => {
@@ -70,7 +47,7 @@ describe('time travel remembers states along a long stream', () => {
   });
 
   it('does not trust a remembered state once the store changed under it', async () => {
-    await db.query(`UPDATE events SET "timestamp" = "timestamp" + interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
+    await db.pool.query(`UPDATE events SET "timestamp" = "timestamp" + interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
     const after = await state(24_000);
     expect(after.fromCache).toBeUndefined();
     expect(after).toMatchObject({ fromSnapshotVersion: 0, applied: 24_000, state: { balanceCents: 240_000 } });

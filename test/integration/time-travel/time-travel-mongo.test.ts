@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
-import { createEngine, type Engine } from '../../../src-main/engine/engine';
+import type { Engine } from '../../../src-main/engine/engine';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { AccountCommand, AccountState } from '../../../src-main/reference/domain/accounts';
 import { DomainRuleViolation } from '../../../src-main/reference/errors';
 import { ensureMongoIndexes, MongoEventStore as ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
+import { createTestEngine, engineCaller } from '../engine-support';
 import { testServices } from '../env';
 import { createTestMongo, type TestMongo } from '../reference/support';
 
@@ -26,8 +23,7 @@ let connectionId: string;
 const commandStates: AccountState[] = [];
 const recordedAt: number[] = [];
 
-const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-  engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+const call = engineCaller(() => engine);
 
 beforeAll(async () => {
   mongo = await createTestMongo('travel');
@@ -50,7 +46,7 @@ beforeAll(async () => {
       if (!(err instanceof DomainRuleViolation)) throw err;
     }
   }
-  engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-travel-mongo-')), mode: 'browser', log: () => undefined, env: {} });
+  engine = await createTestEngine('travel-mongo');
   connectionId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name } })).id;
   await call('stores.configure', { connectionId, preset: 'reference-mongo', reason: 'test' });
 }, 240_000);

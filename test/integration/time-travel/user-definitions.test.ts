@@ -1,14 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
-import { testServices } from '../env';
+import { postgresConnection } from '../engine-support';
+import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** A definition counting deposits of Account streams; `step` is how much each deposit adds. */
 const counter = (step: number) => `
@@ -24,13 +24,12 @@ definition = {
 
 /** User definitions on the real filesystem, through the engine's contract, over a real PostgreSQL store. */
 describe('user projection definitions from a watched folder', () => {
-  const database = `userdefs_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Client;
+  let db: TestDatabase;
   let dataDir: string;
   let folder: string;
   let engine: Engine;
   let connectionId: string | undefined;
-  let connection: { host: string; port: number; database: string; user: string; password: string };
+  let connection: InputOf<'connections.add'>;
 
   const call = <N extends OperationName>(op: N, input: InputOf<N>, target = engine) =>
     target.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
@@ -50,17 +49,11 @@ describe('user projection definitions from a watched folder', () => {
   }
 
   // Browser mode keeps secrets in memory: a restarted engine reads the password from the environment.
-  const newEngine = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, env: connectionId ? { [secretEnvName(connectionId)]: connection.password } : {} });
+  const newEngine = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, env: connectionId ? { [secretEnvName(connectionId)]: connection.secret! } : {} });
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testServices.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(testServices.postgresUrl);
-    url.pathname = `/${database}`;
-    const db = new pg.Client({ connectionString: url.toString() });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
+    db = await createTestDatabase('userdefs');
+    await db.pool.query(CLASSIC_EVENTS_DDL);
     const events: [string, number, unknown][] = [
       ['AccountOpened', 1, { ownerId: 'o-1', currency: 'EUR' }],
       ['MoneyDeposited', 2, { amountCents: 100, balanceCents: 100 }],
@@ -68,24 +61,22 @@ describe('user projection definitions from a watched folder', () => {
       ['MoneyWithdrawn', 4, { amountCents: 20, balanceCents: 130 }],
     ];
     for (const [type, version, data] of events) {
-      await db.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [randomUUID(), type, version, data]);
+      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [randomUUID(), type, version, data]);
     }
-    await db.end();
 
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-userdefs-'));
     folder = join(dataDir, 'my-definitions');
     await mkdir(folder);
-    connection = { host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    connection = postgresConnection('User definitions test', db.url);
     engine = newEngine();
-    const view = await call('connections.add', { name: 'User definitions test', settings: { kind: 'postgres', host: connection.host, port: connection.port, database, user: connection.user }, secret: connection.password });
+    const view = await call('connections.add', connection);
     connectionId = view.id;
     await call('stores.configure', { connectionId: view.id, preset: 'classic' });
   });
 
   afterAll(async () => {
     await engine?.dispose();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
