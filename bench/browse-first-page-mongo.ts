@@ -13,6 +13,7 @@ import { formatProgress } from '../src-main/reference/generator/progress';
 import { writeToMongo } from '../src-main/reference/generator/write-mongo';
 import { ensureMongoIndexes } from '../src-main/reference/mongo/event-store';
 import { MongoEventStore } from '../src-main/stores/mongo/mongo-event-store';
+import { printFeedPaging, printMedian } from './measure';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, 'page-through': { type: 'string', default: '200000' } } });
 const events = Number(values.events);
@@ -39,41 +40,16 @@ const [longest] = await db
   .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$aggregateId', n: { $sum: 1 } } }, { $sort: { n: -1 } }, { $limit: 1 }])
   .toArray();
 
-async function median(name: string, read: () => Promise<unknown>): Promise<void> {
-  await read(); // warm caches once
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await read();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-  console.log(`  ${name.padEnd(44)} median ${p(0.5).padStart(7)} ms   p95 ${p(0.95).padStart(7)} ms`);
-}
 
 console.log(`first page (100 rows) on FerretDB, ${runs} runs each, ${events.toLocaleString('en-US')} events; longest stream ${longest?._id} (${longest?.n.toLocaleString('en-US')} events)`);
-await median('stream list', () => store.listStreams({ limit: 100 }));
-await median('stream list, id prefix filter', () => store.listStreams({ idPrefix: 'acc', limit: 100 }));
+await printMedian('stream list', runs, () => store.listStreams({ limit: 100 }));
+await printMedian('stream list, id prefix filter', runs, () => store.listStreams({ idPrefix: 'acc', limit: 100 }));
 if (longest) {
-  await median('longest stream, first page', () => store.readStream(longest._id, { limit: 100 }));
-  await median('longest stream, last page', () => store.readStream(longest._id, { direction: 'backward', limit: 100 }));
+  await printMedian('longest stream, first page', runs, () => store.readStream(longest._id, { limit: 100 }));
+  await printMedian('longest stream, last page', runs, () => store.readStream(longest._id, { direction: 'backward', limit: 100 }));
 }
-await median('global feed', () => store.readFeed({ limit: 100 }));
-await median('global feed filtered by type (PriceChanged)', () => store.readFeed({ eventTypes: ['PriceChanged'], limit: 100 }));
+await printMedian('global feed', runs, () => store.readFeed({ limit: 100 }));
+await printMedian('global feed filtered by type (PriceChanged)', runs, () => store.readFeed({ eventTypes: ['PriceChanged'], limit: 100 }));
 
-const pageThrough = Number(values['page-through']);
-let after: string | undefined;
-let seen = 0;
-const rss: number[] = [];
-const started = performance.now();
-while (seen < pageThrough) {
-  const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
-  seen += page.events.length;
-  if (seen % 50_000 < 1000) rss.push(process.memoryUsage().rss / 1048576);
-  if (!page.nextAfterPosition) break;
-  after = page.nextAfterPosition;
-}
-const seconds = (performance.now() - started) / 1000;
-console.log(`paging the feed: ${seen.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(seen / seconds).toLocaleString('en-US')} events/s); RSS MB along the way: ${rss.map((m) => m.toFixed(0)).join(', ')}`);
+await printFeedPaging(store, Number(values['page-through']));
 await client.close();

@@ -13,6 +13,7 @@ import { writeToPostgres } from '../src-main/reference/generator/write-postgres'
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+import { printFeedPaging, printMedian } from './measure';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '25' }, 'page-through': { type: 'string', default: '300000' } } });
 const events = Number(values.events);
@@ -63,22 +64,10 @@ const store = await PostgresEventStore.open(pool, presetMapping('classic'));
 const longest = (await pool.query<{ aggregate_id: string; n: string }>('SELECT aggregate_id, max(event_version) AS n FROM events WHERE aggregate_id <> $1 GROUP BY aggregate_id ORDER BY 2 DESC LIMIT 1', [LONG_STREAM])).rows[0]!;
 const someType = (await pool.query<{ event_type: string }>(`SELECT event_type FROM events WHERE event_type = 'PriceChanged' LIMIT 1`)).rows[0]?.event_type ?? 'ProductCreated';
 
-async function median(name: string, read: () => Promise<unknown>): Promise<void> {
-  await read(); // warm the plan cache and the buffer pool once
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await read();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-  console.log(`  ${name.padEnd(44)} median ${p(0.5).padStart(7)} ms   p95 ${p(0.95).padStart(7)} ms`);
-}
 
 console.log(`first page (100 rows), ${runs} runs each, ${events.toLocaleString('en-US')} generated events; longest generated stream ${longest.aggregate_id} (${Number(longest.n).toLocaleString('en-US')} events)`);
-await median('stream list', () => store.listStreams({ limit: 100 }));
-await median('stream list, id prefix filter', () => store.listStreams({ idPrefix: 'account-', limit: 100 }));
+await printMedian('stream list', runs, () => store.listStreams({ limit: 100 }));
+await printMedian('stream list, id prefix filter', runs, () => store.listStreams({ idPrefix: 'account-', limit: 100 }));
 {
   // The category listing needs an index leading with (category, stream id); the port advises it when missing.
   const started = performance.now();
@@ -91,7 +80,7 @@ await median('stream list, id prefix filter', () => store.listStreams({ idPrefix
     await pool.query(ddl);
     console.log(`  created the advised index in ${((performance.now() - indexing) / 1000).toFixed(1)} s`);
   }
-  await median('stream list, category filter (Customer)', () => store.listStreams({ category: 'Customer', limit: 100 }));
+  await printMedian('stream list, category filter (Customer)', runs, () => store.listStreams({ category: 'Customer', limit: 100 }));
 }
 {
   // Scrolling the streams screen: keyset pages one after another.
@@ -109,27 +98,14 @@ await median('stream list, id prefix filter', () => store.listStreams({ idPrefix
   pages.sort((a, b) => a - b);
   console.log(`  ${'stream list, scrolling 300 pages'.padEnd(44)} median ${pages[Math.floor(pages.length / 2)]!.toFixed(1).padStart(7)} ms   p95 ${pages[Math.floor(pages.length * 0.95)]!.toFixed(1).padStart(7)} ms   (${streams.toLocaleString('en-US')} streams)`);
 }
-await median('longest stream, first page', () => store.readStream(longest.aggregate_id, { limit: 100 }));
-await median('longest stream, last page', () => store.readStream(longest.aggregate_id, { direction: 'backward', limit: 100 }));
-await median(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, first page`, () => store.readStream(LONG_STREAM, { limit: 100 }));
-await median(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, last page`, () => store.readStream(LONG_STREAM, { direction: 'backward', limit: 100 }));
-await median(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, page at version ${Math.floor(LONG_EVENTS / 2)}`, () => store.readStream(LONG_STREAM, { fromVersion: Math.floor(LONG_EVENTS / 2), limit: 100 }));
-await median('global feed', () => store.readFeed({ limit: 100 }));
-await median(`global feed filtered by type (${someType})`, () => store.readFeed({ eventTypes: [someType], limit: 100 }));
+await printMedian('longest stream, first page', runs, () => store.readStream(longest.aggregate_id, { limit: 100 }));
+await printMedian('longest stream, last page', runs, () => store.readStream(longest.aggregate_id, { direction: 'backward', limit: 100 }));
+await printMedian(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, first page`, runs, () => store.readStream(LONG_STREAM, { limit: 100 }));
+await printMedian(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, last page`, runs, () => store.readStream(LONG_STREAM, { direction: 'backward', limit: 100 }));
+await printMedian(`${LONG_EVENTS.toLocaleString('en-US')}-event stream, page at version ${Math.floor(LONG_EVENTS / 2)}`, runs, () => store.readStream(LONG_STREAM, { fromVersion: Math.floor(LONG_EVENTS / 2), limit: 100 }));
+await printMedian('global feed', runs, () => store.readFeed({ limit: 100 }));
+await printMedian(`global feed filtered by type (${someType})`, runs, () => store.readFeed({ eventTypes: [someType], limit: 100 }));
 
-const pageThrough = Number(values['page-through']);
-let after: string | undefined;
-let seen = 0;
-const rss: number[] = [];
-const started = performance.now();
-while (seen < pageThrough) {
-  const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
-  seen += page.events.length;
-  if (seen % 50_000 < 1000) rss.push(process.memoryUsage().rss / 1048576);
-  if (!page.nextAfterPosition) break;
-  after = page.nextAfterPosition;
-}
-const seconds = (performance.now() - started) / 1000;
-console.log(`paging the feed: ${seen.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(seen / seconds).toLocaleString('en-US')} events/s); RSS MB along the way: ${rss.map((m) => m.toFixed(0)).join(', ')}`);
+await printFeedPaging(store, Number(values['page-through']));
 await store.close();
 await pool.end();

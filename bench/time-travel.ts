@@ -18,6 +18,7 @@ import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import type { StoredEventView } from '../src-main/stores/event-store';
 import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+import { printMedian } from './measure';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' } } });
 const total = Number(values.events);
@@ -131,16 +132,7 @@ const store = await PostgresEventStore.open(pool, presetMapping('classic'));
     if (result.fromSnapshotVersion !== total - SNAPSHOT_GAP) throw new Error('the snapshot was not used');
     if ((result.state as { balanceCents: number }).balanceCents !== (target - 1) * 100) throw new Error('snapshot replay produced the wrong balance');
   };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await once();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-  console.log(`  state at v${target.toLocaleString('en-US')}, snapshot ${SNAPSHOT_GAP} earlier   median ${p(0.5).padStart(6)} ms   p95 ${p(0.95).padStart(6)} ms`);
+  await printMedian(`state at v${target.toLocaleString('en-US')}, snapshot ${SNAPSHOT_GAP} earlier`, runs, once);
 }
 
 await pool.end();
