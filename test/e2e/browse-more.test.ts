@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('correlation, export, live tail and charts on the Local workspace', () => {
   let app: RunningApp;
@@ -178,9 +178,7 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
 
   /** Back to the order stream the first test started from. */
   async function openOrderStream(): Promise<void> {
-    await page.evaluate((hash) => {
-      window.location.hash = hash;
-    }, `#/stream/${encodeURIComponent(orderStream)}`);
+    await goTo(page, `#/stream/${encodeURIComponent(orderStream)}`);
     await page.getByTestId('stream-event').first().waitFor();
     await expect.poll(() => page.getByTestId('stream-total').textContent()).toMatch(/^\d+$/);
   }

@@ -113,6 +113,13 @@ export async function openApp(browser: Browser, url: string): Promise<OpenedPage
   return { page, errors };
 }
 
+/** Moves the app to a route (`#/...`) in place, as a click on a link would: no reload, the session stays. */
+export async function goTo(page: Page, hash: string): Promise<void> {
+  await page.evaluate((target) => {
+    window.location.hash = target;
+  }, hash);
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 /**
  * A stream far longer than a screen: the slider spans all of it, the event list
@@ -40,7 +40,7 @@ describe('time travel through a long stream', () => {
   });
 
   it('shows progress for the long replay and cancels it, and the page stays responsive', async () => {
-    await page.evaluate((hash) => (window.location.hash = hash), `#/time-travel/${encodeURIComponent(STREAM)}`);
+    await goTo(page, `#/time-travel/${encodeURIComponent(STREAM)}`);
     await page.getByTestId('time-travel-screen').waitFor();
     await page.getByTestId('tt-progress').waitFor({ timeout: 30_000 });
     await page.getByTestId('tt-cancel').click();

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
 import { WINDOW_SIZE, windowStart } from '../../src-renderer/src/features/time-travel/event-window';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('time travel through an account stream', () => {
   let app: RunningApp;
@@ -125,7 +125,7 @@ describe('time travel through an account stream', () => {
     const legacy = await call('feed.read', { connectionId: 'local', eventTypes: ['CustomerRegistered'], field: { in: 'metadata', path: ['schemaVersion'], op: 'equals', value: '1' }, limit: 1 });
     const event = legacy.events[0];
     if (!event) throw new Error('the demo data has no schema-v1 CustomerRegistered event');
-    await page.evaluate((hash) => (window.location.hash = hash), `#/time-travel/${encodeURIComponent(event.streamId)}?version=${event.version}`);
+    await goTo(page, `#/time-travel/${encodeURIComponent(event.streamId)}?version=${event.version}`);
     await page.getByTestId('tt-payload-upcast').waitFor({ timeout: 30_000 });
     const raw = (await page.getByTestId('tt-payload-raw').textContent()) ?? '';
     const upcast = (await page.getByTestId('tt-payload-upcast').textContent()) ?? '';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 /** The balance in euros; `extra` is spread into every state (to see a saved change arrive). */
 const euros = (extra = '{}') => `
@@ -53,7 +53,7 @@ describe('user projection definitions in the time travel screen', () => {
 
   it('opens a stream with the built-in definition', async () => {
     await page.getByTestId('nav-time-travel').waitFor();
-    await page.evaluate((hash) => (window.location.hash = hash), `#/time-travel/${encodeURIComponent(streamId)}`);
+    await goTo(page, `#/time-travel/${encodeURIComponent(streamId)}`);
     await page.getByTestId('time-travel-screen').waitFor();
     await expect.poll(used, { timeout: 30_000 }).toBe('definition: account');
   });

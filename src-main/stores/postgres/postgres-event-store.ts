@@ -226,10 +226,11 @@ export class PostgresEventStore implements EventStore {
     const opt = (name: string | undefined, cast = '::text') => (name ? `${this.col(name)}${cast}` : 'NULL');
     // The stored (possibly compressed) size rules out almost every row cheaply; only
     // large ones have their text measured.
-    const big = (column: string) => `(pg_column_size(${this.col(column)}) > 16384 AND octet_length(${this.col(column)}::text) > ${params.add(payloadLimit)}::int)`;
+    const limit = payloadLimit === undefined ? undefined : params.add(payloadLimit);
+    const big = (column: string) => `(pg_column_size(${this.col(column)}) > 16384 AND octet_length(${this.col(column)}::text) > ${limit}::int)`;
     const payload = (column: string | undefined, alias: string) => {
       if (!column) return [`NULL AS ${alias}`];
-      if (payloadLimit === undefined) return [`${this.col(column)} AS ${alias}`];
+      if (limit === undefined) return [`${this.col(column)} AS ${alias}`];
       return [`CASE WHEN ${big(column)} THEN NULL ELSE ${this.col(column)} END AS ${alias}`, `CASE WHEN ${big(column)} THEN octet_length(${this.col(column)}::text) END AS ${alias}_omitted`];
     };
     return [

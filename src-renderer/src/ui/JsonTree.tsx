@@ -54,9 +54,9 @@ function JsonNode({ name, value, depth, openDepth, last = true }: NodeProps) {
 
   if (!isContainer(value)) {
     return (
-      <div className="json-tree__line" role="treeitem" style={{ paddingLeft: indent(depth) }}>
+      <div className="json-tree__line" role="treeitem" style={{ paddingLeft: treeIndent(depth) }}>
         {label}
-        <Scalar value={value} />
+        <JsonScalar value={value} />
         {comma}
         <CopyButton value={value} label="Copy" inline />
       </div>
@@ -69,7 +69,7 @@ function JsonNode({ name, value, depth, openDepth, last = true }: NodeProps) {
 
   return (
     <div role="treeitem" aria-expanded={entries.length ? open : undefined} data-testid="json-node">
-      <div className="json-tree__line" style={{ paddingLeft: indent(depth) - 16 }}>
+      <div className="json-tree__line" style={{ paddingLeft: treeIndent(depth) - 16 }}>
         <button
           type="button"
           className="json-tree__toggle"
@@ -102,7 +102,7 @@ function JsonNode({ name, value, depth, openDepth, last = true }: NodeProps) {
               <JsonNode key={key} name={key} value={child} depth={depth + 1} openDepth={openDepth} last={index === entries.length - 1} />
             ))}
           </div>
-          <div className="json-tree__line" style={{ paddingLeft: indent(depth) }}>
+          <div className="json-tree__line" style={{ paddingLeft: treeIndent(depth) }}>
             <span className="json-tree__punct">{closeMark}</span>
             {comma}
           </div>
@@ -112,7 +112,8 @@ function JsonNode({ name, value, depth, openDepth, last = true }: NodeProps) {
   );
 }
 
-function Scalar({ value }: { value: unknown }): ReactNode {
+/** A JSON scalar, coloured by type (also used by the time-travel state tree). */
+export function JsonScalar({ value }: { value: unknown }): ReactNode {
   if (value === null || value === undefined) return <span className="json-tree__null">null</span>;
   switch (typeof value) {
     case 'string':
@@ -154,6 +155,7 @@ function isContainer(value: unknown): value is Record<string, unknown> | unknown
   return typeof value === 'object' && value !== null;
 }
 
-function indent(depth: number): number {
+/** Left padding of a tree line at `depth` (px). */
+export function treeIndent(depth: number): number {
   return 18 + depth * 16;
 }

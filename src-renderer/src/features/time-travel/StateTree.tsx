@@ -1,5 +1,6 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { ChevronIcon } from '../../ui/icons';
+import { JsonScalar, treeIndent } from '../../ui/JsonTree';
 import type { DiffPath } from './export-json';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
@@ -43,9 +44,9 @@ function Node({ name, value, path, changes, depth, last }: NodeProps) {
 
   if (typeof value !== 'object' || value === null) {
     return (
-      <div className={lineClass} role="treeitem" style={{ paddingLeft: indent(depth) }} data-path={pathAttr} data-changed={kind}>
+      <div className={lineClass} role="treeitem" style={{ paddingLeft: treeIndent(depth) }} data-path={pathAttr} data-changed={kind}>
         {label}
-        <Scalar value={value} />
+        <JsonScalar value={value} />
         {comma}
         {mark}
       </div>
@@ -55,7 +56,7 @@ function Node({ name, value, path, changes, depth, last }: NodeProps) {
   const [openMark, closeMark] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
   return (
     <div role="treeitem" aria-expanded={entries.length ? open : undefined}>
-      <div className={lineClass} style={{ paddingLeft: indent(depth) - 16 }} data-path={pathAttr} data-changed={kind}>
+      <div className={lineClass} style={{ paddingLeft: treeIndent(depth) - 16 }} data-path={pathAttr} data-changed={kind}>
         <button type="button" className="json-tree__toggle" aria-label={open ? 'Collapse' : 'Expand'} onClick={() => setOpen((o) => !o)} disabled={entries.length === 0}>
           {entries.length > 0 && <ChevronIcon open={open} />}
         </button>
@@ -81,7 +82,7 @@ function Node({ name, value, path, changes, depth, last }: NodeProps) {
               <Node key={key} name={key} value={child} path={[...path, key]} changes={changes} depth={depth + 1} last={index === entries.length - 1} />
             ))}
           </div>
-          <div className="tt-tree__line" style={{ paddingLeft: indent(depth) }}>
+          <div className="tt-tree__line" style={{ paddingLeft: treeIndent(depth) }}>
             <span className="json-tree__punct">{closeMark}</span>
             {comma}
           </div>
@@ -91,21 +92,3 @@ function Node({ name, value, path, changes, depth, last }: NodeProps) {
   );
 }
 
-function Scalar({ value }: { value: unknown }): ReactNode {
-  if (value === null || value === undefined) return <span className="json-tree__null">null</span>;
-  switch (typeof value) {
-    case 'string':
-      return <span className="json-tree__string">{JSON.stringify(value)}</span>;
-    case 'number':
-    case 'bigint':
-      return <span className="json-tree__number">{String(value)}</span>;
-    case 'boolean':
-      return <span className="json-tree__boolean">{String(value)}</span>;
-    default:
-      return <span>{String(value)}</span>;
-  }
-}
-
-function indent(depth: number): number {
-  return 18 + depth * 16;
-}
