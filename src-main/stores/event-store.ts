@@ -37,6 +37,8 @@ export interface StoreCapabilities {
   supportsNotify: boolean;
   /** Largest page a single call returns. */
   maxPageSize: number;
+  /** Version of a stream's first event: 1 for most stores, 0 where positions start at 0 (Message DB). */
+  firstVersion: number;
 }
 
 /** Event payloads that are not JSON are shown as text (valid UTF-8) or hex. */

@@ -29,6 +29,8 @@ export const customMapping = z.strictObject({
   /** Correlation / causation read from keys of the metadata JSON when there are no columns for them. */
   metadataKeys: z.strictObject({ correlationId: z.string().max(100).optional(), causationId: z.string().max(100).optional() }).optional(),
   categoryFromStreamId: z.strictObject({ separator: z.string().min(1).max(5) }).optional(),
+  /** Version of each stream's first event: 1 unless the table numbers positions from 0. */
+  firstVersion: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 export type CustomMapping = z.output<typeof customMapping>;
 export type PresetNameInput = z.output<typeof presetName>;
@@ -45,6 +47,8 @@ export const storeCapabilities = z.object({
   hasTimestamp: z.boolean(),
   supportsNotify: z.boolean(),
   maxPageSize: z.number(),
+  /** Version of a stream's first event: 1 for most stores, 0 where positions start at 0 (Message DB). */
+  firstVersion: z.number(),
 });
 
 export const storedEvent = z.object({

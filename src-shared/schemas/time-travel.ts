@@ -81,6 +81,8 @@ export const timeTravelStateResult = z.object({
   /** The replay started from a state an earlier replay met (in memory), not from a stored snapshot. */
   fromCache: z.boolean().optional(),
   definition: z.string(),
+  /** Why "auto" chose this definition (e.g. the generic merge, because the store is not the reference system's schema). */
+  definitionReason: z.string().optional(),
 });
 
 export const timeTravelCompareInput = z.strictObject({ connectionId: profileId, streamId, a: timeTravelTarget, b: timeTravelTarget, definition });
@@ -89,8 +91,8 @@ export const timeTravelCompareResult = z.object({ a: timeTravelStateResult, b: t
 export const timeTravelStepsInput = z.strictObject({
   connectionId: profileId,
   streamId,
-  fromVersion: z.number().int().min(1),
-  toVersion: z.number().int().min(1),
+  fromVersion: z.number().int().min(0),
+  toVersion: z.number().int().min(0),
   definition,
 });
 export const timeTravelStepsResult = z.object({

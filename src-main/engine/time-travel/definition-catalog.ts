@@ -16,11 +16,18 @@ export interface ResolvedDefinition {
   name: string;
   source: DefinitionSource;
   origin: 'builtin' | 'merge' | 'user';
+  /** Why "auto" chose it, for the screen to say. */
+  reason?: string;
 }
 
 export interface StreamFacts {
   streamId: string;
   category: string | null;
+  /**
+   * The store is the reference system's own schema. The built-ins reproduce its
+   * aggregates: another system's `account` category only shares the name.
+   */
+  referenceSchema: boolean;
 }
 
 const isBuiltin = (name: string) => (BUILTIN_DEFINITION_NAMES as readonly string[]).includes(name);
@@ -44,14 +51,21 @@ export class DefinitionCatalog {
 
   /**
    * "auto": a loaded user definition that declares the stream's category or
-   * prefix (the first by name), else the built-in named like the category, else merge.
+   * prefix (the first by name), else, on the reference system's schema only, the
+   * built-in named like the category, else merge; `reason` says which rule chose.
    */
   async resolve(name: string, stream: StreamFacts): Promise<ResolvedDefinition> {
     if (name === 'auto') {
       const mine = this.user.list().find((d) => d.info && declaresStreams(d.info) && definitionApplies(d.info, stream));
-      if (mine) return this.resolve(mine.name, stream);
+      if (mine) return { ...(await this.resolve(mine.name, stream)), reason: `${mine.name}: it declares this stream's category or prefix.` };
       const category = (stream.category ?? '').toLowerCase();
-      return this.resolve(isBuiltin(category) ? category : 'merge', stream);
+      if (isBuiltin(category) && stream.referenceSchema) {
+        return { ...(await this.resolve(category, stream)), reason: `Built-in ${category}: this is the reference system's schema and the stream's category is ${stream.category}.` };
+      }
+      const reason = isBuiltin(category)
+        ? `Generic merge: this store is not the reference system's schema; choose a definition to use one (the built-in ${category} reproduces the reference system's ${stream.category} only).`
+        : "Generic merge: no definition declares this stream's category or prefix; choose one, or add one to the definitions folder.";
+      return { ...(await this.resolve('merge', stream)), reason };
     }
     if (name === 'merge') return { name, source: MERGE_DEFINITION, origin: 'merge' };
     if (isBuiltin(name)) return { name, source: await loadDefinitionFile(join(this.projectionsDir, `${name}.js`)), origin: 'builtin' };

@@ -29,7 +29,7 @@ export interface TimeTravelOptions {
 }
 
 export interface StateAtOptions extends TimeTravelOptions {
-  /** Start from this state instead of replaying from version 1 (ignored when it lies past the target). */
+  /** Start from this state instead of replaying from the stream's first version (ignored when it lies past the target). */
   snapshot?: { version: number; state: unknown };
   /**
    * Called with the state at page ends, about every `checkpointEvery` events
@@ -41,7 +41,7 @@ export interface StateAtOptions extends TimeTravelOptions {
 
 export interface StateAtResult {
   state: unknown;
-  /** Version of the last event folded (0: none, the initial state). */
+  /** Version of the last event folded (the store's first version - 1: none, the initial state). */
   version: number;
   /** Timestamp of that event. */
   timestamp: string | null;
@@ -198,13 +198,14 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
     if (!last || cutAtTarget([last], target).events.length === 0) snapshot = undefined;
   }
 
-  const startVersion = snapshot?.version ?? 0;
+  // Without a snapshot the replay starts just before the store's own first version (0 in Message DB).
+  const startVersion = snapshot?.version ?? store.describe().firstVersion - 1;
   const every = options.checkpointEvery ?? 0;
   return withRun(definition, options, snapshot?.state, async (run) => {
     let version = startVersion;
     let timestamp: string | null = null;
     let applied = 0;
-    let lastCheckpoint = startVersion;
+    let lastCheckpoint = Math.max(0, startVersion);
     const checkpoint = async (type: string) => {
       if (!options.onCheckpoint || every <= 0 || Math.floor(version / every) === Math.floor(lastCheckpoint / every)) return;
       lastCheckpoint = version;
@@ -237,7 +238,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
         if (stop) break;
       }
     }
-    return { state: await run.state(), version, timestamp, applied, fromSnapshotVersion: startVersion };
+    return { state: await run.state(), version, timestamp, applied, fromSnapshotVersion: snapshot?.version ?? 0 };
   });
 }
 
@@ -259,12 +260,13 @@ export async function stepThrough(
   definition: DefinitionSource,
   options: StateAtOptions & { maxSteps?: number } = {},
 ): Promise<StepThroughResult> {
-  const from = Math.max(1, Math.floor(fromVersion));
+  const first = store.describe().firstVersion;
+  const from = Math.max(first, Math.floor(fromVersion));
   const maxSteps = Math.max(1, Math.floor(options.maxSteps ?? DEFAULT_MAX_STEPS));
   const to = Math.min(Math.floor(toVersion), from + maxSteps - 1);
   const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
   const snapshot = options.snapshot && options.snapshot.version < from ? options.snapshot : undefined;
-  const startVersion = snapshot?.version ?? 0;
+  const startVersion = snapshot?.version ?? first - 1;
   const steps: TimeTravelStep[] = [];
   let truncated = false;
   await withRun(definition, options, snapshot?.state, async (run) => {
@@ -300,10 +302,11 @@ export async function fieldHistory(
   const maxChanges = Math.max(1, Math.floor(options.maxChanges ?? DEFAULT_MAX_CHANGES));
   const changes: FieldChange[] = [];
   let truncated = false;
-  let version = 0;
+  const first = store.describe().firstVersion;
+  let version = first - 1;
   await withRun(definition, options, undefined, async (run) => {
     let applied = 0;
-    outer: for await (const page of streamPages(store, streamId, 1, options.toVersion, pageSize, options.signal)) {
+    outer: for await (const page of streamPages(store, streamId, first, options.toVersion, pageSize, options.signal)) {
       const result = await run.apply(page, { state: false, steps: true });
       const steps = result.steps ?? [];
       for (let i = 0; i < steps.length; i++) {
@@ -328,7 +331,7 @@ export async function fieldHistory(
 }
 
 /**
- * Replays the stream from version 1 to the snapshot's version and compares the
+ * Replays the stream from its first version to the snapshot's version and compares the
  * result with the snapshot's state. `diff` goes from the replayed (true) state to
  * the snapshot's, so `before` is what it should be and `after` what it holds.
  */

@@ -22,6 +22,9 @@ export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url
   return join(process.cwd(), 'resources', 'projections');
 }
 
+/** Presets of the reference system's own stores (PostgreSQL's classic table, also the Local workspace's; its MongoDB layout). */
+const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
+
 interface Context {
   signal: AbortSignal;
   progress(p: { done: number; total?: number; message?: string }): void;
@@ -64,7 +67,12 @@ export class TimeTravelService {
         onCheckpoint: (checkpoint) => this.cache.record(key, checkpoint),
       }),
     );
-    return { ...result, definition: resolved.name, ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}) };
+    return {
+      ...result,
+      definition: resolved.name,
+      ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
+      ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
+    };
   }
 
   /** The event a checkpoint was taken after is still there, unchanged in type and time. */
@@ -111,7 +119,7 @@ export class TimeTravelService {
     const store = await this.stores.get(connectionId);
     const first = (await store.readStream(streamId, { limit: 1 })).events[0];
     if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
-    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null });
+    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(store.describe().preset) });
     return { store, definition: resolved.source, resolved };
   }
 }

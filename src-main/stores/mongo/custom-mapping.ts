@@ -39,6 +39,7 @@ export function mongoCustomMapping(custom: CustomMapping): MongoEventMapping {
       ...(c.metadata ? { metadata: c.metadata } : {}),
     },
     ...(custom.metadataKeys ? { metadataKeys: custom.metadataKeys } : {}),
+    ...(custom.firstVersion !== undefined ? { firstVersion: custom.firstVersion } : {}),
   };
 }
 

@@ -83,6 +83,7 @@ export class EmmettMongoStore implements EventStore {
       hasTimestamp: false,
       supportsNotify: false,
       maxPageSize: MAX_PAGE_SIZE,
+      firstVersion: 1,
     };
   }
 

@@ -46,6 +46,8 @@ export interface MongoEventMapping {
   };
   /** Keys of the metadata object holding correlation / causation ids. */
   metadataKeys?: { correlationId?: string; causationId?: string };
+  /** Version of each stream's first event; 1 when omitted. */
+  firstVersion?: 0 | 1;
 }
 
 export const REFERENCE_MONGO_MAPPING: MongoEventMapping = {
@@ -146,6 +148,7 @@ export class MongoEventStore implements EventStore {
       hasTimestamp: f.timestamp !== undefined,
       supportsNotify: false,
       maxPageSize: MAX_PAGE_SIZE,
+      firstVersion: this.mapping.firstVersion ?? 1,
     };
   }
 

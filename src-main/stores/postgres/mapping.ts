@@ -28,6 +28,8 @@ export interface PostgresEventMapping {
   };
   /** Category = text of the stream id before the first occurrence of this separator (Message DB: '-'). */
   categoryFromStreamId?: { separator: string };
+  /** Version of each stream's first event; 1 when omitted (Message DB numbers positions from 0). */
+  firstVersion?: 0 | 1;
   /** Correlation / causation read from metadata JSON keys when there is no column. */
   metadataKeys?: { correlationId?: string; causationId?: string };
   /**
@@ -131,6 +133,8 @@ export function presetMapping(name: PresetName, schema?: string): PostgresEventM
           eventId: 'id',
         },
         categoryFromStreamId: { separator: '-' },
+        // write_message gives a new stream's first message position 0.
+        firstVersion: 0,
         metadataKeys: { correlationId: 'correlationStreamName' },
       };
     case 'emmett':

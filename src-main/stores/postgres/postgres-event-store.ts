@@ -170,6 +170,7 @@ export class PostgresEventStore implements EventStore {
       hasTimestamp: this.tsKind !== 'none',
       supportsNotify: this.notifyChannel !== null,
       maxPageSize: MAX_PAGE_SIZE,
+      firstVersion: this.mapping.firstVersion ?? 1,
     };
   }
 

@@ -39,6 +39,7 @@ describe('time travel on the demo workspace', () => {
     const fromSnapshot = await call('timeTravel.state', { connectionId, streamId: account.id, target });
     const fromZero = await call('timeTravel.state', { connectionId, streamId: account.id, target, useSnapshot: false });
     expect(fromSnapshot.definition).toBe('account');
+    expect(fromSnapshot.definitionReason).toBe("Built-in account: this is the reference system's schema and the stream's category is Account.");
     expect(fromSnapshot.fromSnapshotVersion).toBe(account.snapshotVersion);
     expect(fromZero.fromSnapshotVersion).toBe(0);
     expect(fromSnapshot.applied).toBeLessThan(fromZero.applied);

@@ -7,6 +7,8 @@ export class MemoryPort {
   readonly streams = new Map<string, StoredEventView[]>();
   pagesRead = 0;
   maxPageServed = 0;
+  /** Version of each stream's first event (0 as in Message DB, 1 as in most stores). */
+  firstVersion = 1;
 
   asStore(): EventStore {
     const notUsed = (): never => {
@@ -14,7 +16,20 @@ export class MemoryPort {
     };
     return {
       readStream: (streamId: string, options?: ReadStreamOptions) => this.readStream(streamId, options),
-      describe: notUsed,
+      describe: () => ({
+        backend: 'postgres',
+        preset: 'memory',
+        source: 'memory',
+        hasGlobalPosition: true,
+        hasCategory: true,
+        hasCorrelation: false,
+        hasCausation: false,
+        hasEventId: true,
+        hasTimestamp: true,
+        supportsNotify: false,
+        maxPageSize: 1000,
+        firstVersion: this.firstVersion,
+      }),
       histogram: notUsed,
       largestStreams: notUsed,
       listStreams: notUsed,

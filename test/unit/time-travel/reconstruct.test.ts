@@ -119,6 +119,19 @@ describe('stepThrough, compare, fieldHistory, verifySnapshot', () => {
     await expect(stateAt(store, 'doc-1', { time: '2026-01-01T00:00:00Z' }, MERGE_DEFINITION)).rejects.toThrow(/has no timestamp/);
   });
 
+  it('takes version 0 as the first event where the store numbers streams from 0 (Message DB)', async () => {
+    const port = new MemoryPort();
+    port.firstVersion = 0;
+    port.streams.set('doc-0', [0, 1, 2].map((v) => ({ streamId: 'doc-0', category: null, version: v, eventId: null, type: 'Patched', timestamp: null, data: { [`k${v}`]: v }, metadata: null })));
+    const store = port.asStore();
+    expect(await stateAt(store, 'doc-0', { version: 0 }, MERGE_DEFINITION)).toMatchObject({ version: 0, applied: 1, state: { k0: 0 } });
+    expect(await stateAt(store, 'doc-0', { version: 2 }, MERGE_DEFINITION)).toMatchObject({ version: 2, applied: 3, state: { k0: 0, k1: 1, k2: 2 } });
+    const steps = await stepThrough(store, 'doc-0', 0, 1, MERGE_DEFINITION);
+    expect(steps.steps.map((s) => [s.event.version, s.before, s.after])).toEqual([[0, {}, { k0: 0 }], [1, { k0: 0 }, { k0: 0, k1: 1 }]]);
+    const history = await fieldHistory(store, 'doc-0', ['k0'], MERGE_DEFINITION);
+    expect(history.changes.map((c) => c.event.version)).toEqual([0]);
+  });
+
   it('verifies snapshots and names the wrong field', async () => {
     const { store, states } = setup(300);
     expect(await verifySnapshot(store, 'acc-1', { version: 200, state: states[200] }, account)).toMatchObject({ ok: true, diff: [], streamTooShort: false });

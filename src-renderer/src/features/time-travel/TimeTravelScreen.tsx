@@ -38,10 +38,11 @@ export function TimeTravelScreen() {
 type Tab = 'history' | 'compare';
 
 function TimeTravelView({ connectionId, streamId, initialVersion }: { connectionId: string; streamId: string; initialVersion: number | undefined }) {
-  // The stream's bounds: its first event (version 1 is assumed to be the first replayable one) and its last.
-  const head = useOperation('streams.read', { connectionId, streamId, fromVersion: 1, direction: 'forward', limit: 1 }, { retry: false });
+  // The stream's bounds: its first event (0 in stores that number from 0, such as Message DB; 1 in most) and its last.
+  const head = useOperation('streams.read', { connectionId, streamId, direction: 'forward', limit: 1 }, { retry: false });
   const tail = useOperation('streams.read', { connectionId, streamId, direction: 'backward', limit: 1 }, { retry: false });
-  const firstVersion = head.data?.events[0]?.version ?? 1;
+  const capabilities = useOperation('stores.describe', { connectionId }, { retry: false });
+  const firstVersion = head.data?.events[0]?.version ?? capabilities.data?.firstVersion ?? 1;
   const lastVersion = tail.data?.events[0]?.version;
 
   const [version, setVersion] = useState<number | undefined>(initialVersion);
@@ -58,7 +59,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     enabled: lastVersion !== undefined,
     placeholderData: (previous) => previous, // keep the old window on screen while the next one loads
   });
-  const list = useMemo(() => (events.data?.events ?? []).filter((e) => e.version >= 1), [events.data]);
+  const list = useMemo(() => (events.data?.events ?? []).filter((e) => e.version >= firstVersion), [events.data, firstVersion]);
   const listed = list.length > 0 ? `v${list[0]!.version.toLocaleString('en-US')}–v${list[list.length - 1]!.version.toLocaleString('en-US')} of ${(lastVersion ?? 0).toLocaleString('en-US')}` : '';
   const settled = useDebounced(selected, SLIDER_DEBOUNCE_MS);
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
@@ -78,8 +79,8 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
 
   const steps = useOperation(
     'timeTravel.steps',
-    { connectionId, streamId, fromVersion: settled ?? 1, toVersion: settled ?? 1, definition },
-    { enabled: settled !== undefined && settled >= 1, retry: false, staleTime: Infinity },
+    { connectionId, streamId, fromVersion: settled ?? firstVersion, toVersion: settled ?? firstVersion, definition },
+    { enabled: settled !== undefined && settled >= firstVersion, retry: false, staleTime: Infinity },
   );
   const step = steps.data?.steps.find((s) => s.event.version === settled);
   const changes = useMemo(() => {
@@ -107,7 +108,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
             {streamId}
           </h2>
           {shown && (
-            <Badge tone="info" testId="tt-definition-used">
+            <Badge tone="info" testId="tt-definition-used" {...(shown.definitionReason ? { title: shown.definitionReason } : {})}>
               definition: {shown.definition}
             </Badge>
           )}
@@ -184,6 +185,11 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
                 {shown.fromSnapshotVersion === 0 ? 'From the start, ' : shown.fromCache ? `From a state met by an earlier replay at v${shown.fromSnapshotVersion}, ` : `From snapshot v${shown.fromSnapshotVersion}, `}
                 replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
               </div>
+              {shown.definitionReason && (
+                <div className="tt-note tt__muted" data-testid="tt-definition-reason">
+                  {shown.definitionReason}
+                </div>
+              )}
               <StateTree value={shown.state} changes={changes} testId="tt-state-tree" />
               {step && (
                 <div className="tt-changed" data-testid="tt-changed">
@@ -218,7 +224,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           {tab === 'history' ? (
             <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} onPick={pick} />
           ) : (
-            <ComparePanel connectionId={connectionId} streamId={streamId} definition={definition} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? 1} />
+            <ComparePanel connectionId={connectionId} streamId={streamId} definition={definition} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? firstVersion} />
           )}
         </div>
       </section>
