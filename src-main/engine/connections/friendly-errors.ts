@@ -100,10 +100,10 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMED
  */
 export function explainDriverError(err: unknown): unknown {
   if (err instanceof ChronoError || !err || typeof err !== 'object') return err;
-  const chain = causeChain(err) as Array<ErrorLike & Record<string, unknown>>;
-  const postgres = chain.find(isPostgresError);
+  const chain = causeChain(err);
+  const postgres = (chain as object[]).find(isPostgresError);
   if (postgres) return explainPostgresError(postgres);
-  const mongo = chain.find(isMongoError);
+  const mongo = (chain as object[]).find(isMongoError);
   if (mongo) return explainMongoError(mongo, err);
   if (chain.some((e) => NETWORK_CODES.has(String(e.code ?? '')))) {
     const explained = explainConnectionError(err, 'the server');
