@@ -66,7 +66,7 @@ describe('a store whose table changed under the confirmed preset', () => {
     expect(await page.getByText('This store has no events yet.').count()).toBe(0);
   });
 
-  it('raised no page errors besides the refused reads', () => {
+  it('raised no page errors', () => {
     // The failed calls are answers on the WebSocket, not HTTP errors or page errors.
     expect(pageErrors).toEqual([]);
   });
