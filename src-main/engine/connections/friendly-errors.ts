@@ -91,7 +91,7 @@ interface MongoErrorLike {
   codeName?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * Turns a driver error thrown anywhere below a handler (pg, mongodb, node:net)
@@ -105,9 +105,18 @@ export function explainDriverError(err: unknown): unknown {
   if (postgres) return explainPostgresError(postgres);
   const mongo = (chain as object[]).find(isMongoError);
   if (mongo) return explainMongoError(mongo, err);
-  if (chain.some((e) => NETWORK_CODES.has(String(e.code ?? '')))) {
+  const message = redactUris(firstMessage(chain));
+  const codes = new Set(chain.map((e) => String(e.code ?? '')));
+  // A connection cut mid-session, or `pg`'s own client-side words for it (they carry no code).
+  if (codes.has('ECONNRESET') || codes.has('EPIPE') || /^Connection terminated|not queryable|Client was closed/i.test(message)) {
+    return new ChronoError('unavailable', 'The connection to the database was lost; try again, and check that the server is running if it persists.', { driverMessage: message });
+  }
+  if ([...codes].some((code) => NETWORK_CODES.has(code))) {
     const explained = explainConnectionError(err, 'the server');
-    return new ChronoError(explained.code, capitalise(explained.message), { driverMessage: redactUris(firstMessage(chain)) });
+    return new ChronoError(explained.code, capitalise(explained.message), { driverMessage: message });
+  }
+  if (/timeout exceeded when trying to connect|Query read timeout/i.test(message)) {
+    return new ChronoError('timeout', 'The database did not answer in time; try again, and check the server and the network if it persists.', { driverMessage: message });
   }
   return err;
 }

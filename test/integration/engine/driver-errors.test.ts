@@ -67,6 +67,19 @@ describe('driver errors become sentences that say what to do', () => {
     }
   });
 
+  it('a connection the server ended, and the client that is left unusable', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await db.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    const ended = await explained(() => client.query('SELECT 1'));
+    expect(ended.code).toBe('unavailable');
+    const unusable = await explained(() => client.query('SELECT 1'));
+    expect(unusable).toMatchObject({ code: 'unavailable', details: { driverMessage: expect.any(String) } });
+    await client.end().catch(() => undefined);
+  });
+
   it('a wrong password and a closed port', async () => {
     const url = new URL(db.url);
     url.password = 'not-the-password';
