@@ -210,6 +210,15 @@ function explainMongoError(e: MongoErrorLike, original: unknown): ChronoError {
     case 'MaxTimeMSExpired':
     case 50:
       return fail('timeout', 'MongoDB stopped the query before it finished; narrow the read with filters or a time range, or try again.');
+    case 'BadValue':
+    case 2:
+    case 'FailedToParse':
+    case 9:
+    case 'DollarPrefixedFieldName':
+    case 52:
+    case 'EmptyFieldName':
+    case 56:
+      return fail('invalid_input', 'MongoDB refused a field name or value of the request (a name starting with "$", an empty name, or a malformed value); check the mapping\'s field names and the values you entered.');
     case 'NamespaceNotFound':
     case 26:
       return fail('not_found', `The collection the confirmed mapping reads no longer exists. ${REDETECT}`);
