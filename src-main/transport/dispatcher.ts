@@ -3,6 +3,7 @@ import type { OperationName, OperationSpec, ParsedInputOf, ResultOf, StreamDataO
 import { parseInput } from '../../src-shared/validate';
 import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
 import type { AuditEntry } from '../engine/audit/audit-log';
+import { explainDriverError } from '../engine/connections/friendly-errors';
 import type { ConfirmationTokens } from '../engine/audit/confirmations';
 
 export interface CallContext<N extends OperationName = OperationName> {
@@ -43,7 +44,16 @@ const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? (() => new Date());
 
+  /** Runs one call; a driver error escaping its handler becomes a sentence here, the one boundary every call crosses. */
   async function run(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
+    try {
+      return await execute(op, rawInput, context);
+    } catch (err) {
+      throw explainDriverError(err);
+    }
+  }
+
+  async function execute(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
     const spec = Object.prototype.hasOwnProperty.call(deps.operations, op) ? deps.operations[op] : undefined;
     const handler = deps.handlers[op];
     if (!spec || !handler) throw new ChronoError('unknown_operation', `Unknown operation "${op}".`);
@@ -69,7 +79,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       await deps.audit.append(entry);
       return answer;
     } catch (err) {
-      const payload = toErrorPayload(err);
+      const payload = toErrorPayload(explainDriverError(err));
       const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden'].includes(payload.code) ? 'refused' : 'error';
       await deps.audit.append({ ...entry, outcome, errorCode: payload.code, details: { ...entry.details, message: payload.message } });
       throw err;

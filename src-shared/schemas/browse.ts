@@ -8,7 +8,10 @@ const streamId = z.string().min(1, 'stream id is required').max(1000);
 
 export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo', 'emmett-mongo', 'custom']);
 
-const identifier = z.string().trim().min(1, 'is required').max(63, 'PostgreSQL names are at most 63 characters');
+/** NUL ends a name in PostgreSQL and MongoDB alike: no name may hold one. */
+const noNul = (text: string) => !text.includes('\u0000');
+const NUL_MESSAGE = 'must not contain a NUL character';
+const identifier = z.string().trim().min(1, 'is required').max(63, 'PostgreSQL names are at most 63 characters').refine(noNul, NUL_MESSAGE);
 /** A mapping of a table nobody made a preset for; checked against the live schema before it is kept. */
 export const customMapping = z.strictObject({
   schema: identifier.optional(),
@@ -27,7 +30,7 @@ export const customMapping = z.strictObject({
     causationId: identifier.optional(),
   }),
   /** Correlation / causation read from keys of the metadata JSON when there are no columns for them. */
-  metadataKeys: z.strictObject({ correlationId: z.string().max(100).optional(), causationId: z.string().max(100).optional() }).optional(),
+  metadataKeys: z.strictObject({ correlationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional(), causationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional() }).optional(),
   categoryFromStreamId: z.strictObject({ separator: z.string().min(1).max(5) }).optional(),
   /** Version of each stream's first event: 1 unless the table numbers positions from 0. */
   firstVersion: z.union([z.literal(0), z.literal(1)]).optional(),

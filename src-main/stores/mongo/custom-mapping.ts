@@ -1,11 +1,49 @@
 import type { Db } from 'mongodb';
 import type { CustomMapping } from '../../../src-shared/schemas/browse';
-import { StoreCapabilityError } from '../event-store';
+import { StoreCapabilityError, StoreInputError } from '../event-store';
 import { MappingValidationError } from '../postgres/mapping';
 import { get, type MongoEventMapping } from './mongo-event-store';
 
 /** Documents read to check that the mapped fields exist. */
 const SAMPLE = 20;
+
+/**
+ * What is wrong with a field path of a mapping, or null. Dotted paths name nested
+ * fields and are allowed; a segment starting with `$` would be read as an operator
+ * once it is a key of a filter (`{$where: ...}`), NUL cannot be stored.
+ */
+function fieldPathProblem(path: string): string | null {
+  if (path.includes('\u0000')) return 'a MongoDB field name cannot hold a NUL character';
+  const segments = path.split('.');
+  if (segments.some((s) => s.length === 0)) return 'a field path cannot have an empty segment (a leading, trailing or doubled ".")';
+  if (segments.some((s) => s.startsWith('$'))) return 'a MongoDB field name cannot start with "$" (MongoDB reads it as an operator); map a field the documents store';
+  return null;
+}
+
+function collectionNameProblem(name: string): string | null {
+  if (name.includes('\u0000')) return 'a MongoDB collection name cannot hold a NUL character';
+  if (name.includes('$')) return 'a MongoDB collection name cannot contain "$"';
+  if (name.startsWith('system.')) return 'system collections hold no events';
+  return null;
+}
+
+/** Every bad name of a mapping, each with where it is: `columns.streamId "$where": ...`. */
+function nameProblems(custom: CustomMapping): string[] {
+  const shown = (name: string) => JSON.stringify(name);
+  const problems: string[] = [];
+  const table = collectionNameProblem(custom.table);
+  if (table) problems.push(`table ${shown(custom.table)}: ${table}`);
+  const paths: Array<[string, string | undefined]> = [
+    ...Object.entries(custom.columns).map(([role, field]): [string, string | undefined] => [`columns.${role}`, field]),
+    ...Object.entries(custom.metadataKeys ?? {}).map(([role, key]): [string, string | undefined] => [`metadataKeys.${role}`, key]),
+  ];
+  for (const [where, path] of paths) {
+    if (path === undefined) continue;
+    const problem = fieldPathProblem(path);
+    if (problem) problems.push(`${where} ${shown(path)}: ${problem}`);
+  }
+  return problems;
+}
 
 /**
  * A custom mapping of a MongoDB collection: `table` names the collection, `columns`
@@ -15,6 +53,8 @@ const SAMPLE = 20;
  */
 export function mongoCustomMapping(custom: CustomMapping): MongoEventMapping {
   const c = custom.columns;
+  const badNames = nameProblems(custom);
+  if (badNames.length) throw new StoreInputError(`${badNames.join('; ')}.`);
   const unsupported = [
     ...(custom.schema ? ['a schema (collections have none)'] : []),
     ...(c.correlationId ? ['a correlation id field (use a metadata key)'] : []),

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PRESET_NAMES, axonJdbcMapping, presetMapping, type PostgresEventMapping, type PresetName } from './mapping';
+import { PRESET_NAMES, axonJdbcMapping, presetMapping, presetTypeProblems, type ColumnType, type PostgresEventMapping, type PresetName } from './mapping';
 
 export interface PresetProposal {
   preset: PresetName;
@@ -7,7 +7,7 @@ export interface PresetProposal {
   mapping: PostgresEventMapping;
   /** 0..1: share of the preset's columns and companion tables found. */
   confidence: number;
-  /** Every mapped column exists: the mapping opens as is (otherwise it is a starting point for a custom mapping). */
+  /** Every mapped column exists with a type the preset reads: the mapping opens as is (otherwise it is a starting point for a custom mapping). */
   usable: boolean;
   /** What was found, for the operator to judge. */
   evidence: string[];
@@ -47,11 +47,14 @@ function signature(mapping: PostgresEventMapping): string[] {
   return presetMapping(preset).table === mapping.table ? SIGNATURE[preset] : [];
 }
 
-type SchemaMap = Map<string, Map<string, Set<string>>>; // schema -> table -> columns
+/** A preset whose key columns have types it cannot read is at most this good a match: shown, never proposed. */
+const MISTYPED_CONFIDENCE = 0.4;
+
+type SchemaMap = Map<string, Map<string, Map<string, ColumnType>>>; // schema -> table -> column -> type
 
 async function readSchema(pool: pg.Pool | pg.PoolClient): Promise<SchemaMap> {
-  const result = await pool.query<{ table_schema: string; table_name: string; column_name: string }>(
-    `SELECT table_schema, table_name, column_name FROM information_schema.columns
+  const result = await pool.query<{ table_schema: string; table_name: string; column_name: string; data_type: string; udt_name: string }>(
+    `SELECT table_schema, table_name, column_name, data_type, udt_name FROM information_schema.columns
      WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg\\_%'`,
   );
   const map: SchemaMap = new Map();
@@ -59,8 +62,8 @@ async function readSchema(pool: pg.Pool | pg.PoolClient): Promise<SchemaMap> {
     let tables = map.get(r.table_schema);
     if (!tables) map.set(r.table_schema, (tables = new Map()));
     let cols = tables.get(r.table_name);
-    if (!cols) tables.set(r.table_name, (cols = new Set()));
-    cols.add(r.column_name);
+    if (!cols) tables.set(r.table_name, (cols = new Map()));
+    cols.set(r.column_name, { dataType: r.data_type, udtName: r.udt_name });
   }
   return map;
 }
@@ -76,7 +79,9 @@ function mappedColumns(mapping: PostgresEventMapping): string[] {
 /**
  * Proposes presets for the database behind `pool`, best first. A proposal needs
  * the preset's events table and at least half its columns; confidence weighs the
- * columns (80%) and the companion tables (20%). Usable proposals come first.
+ * columns (80%) and the companion tables (20%); key columns of the wrong type
+ * (text versions, positions, timestamps) are named and cap it at 40%. Usable
+ * proposals come first.
  */
 export async function detectPresets(pool: pg.Pool | pg.PoolClient): Promise<PresetProposal[]> {
   const schema = await readSchema(pool);
@@ -93,7 +98,7 @@ export async function detectPresets(pool: pg.Pool | pg.PoolClient): Promise<Pres
   return proposals;
 }
 
-function propose(preset: PresetName, schemaName: string, tables: Map<string, Set<string>>, candidate: PostgresEventMapping): PresetProposal | null {
+function propose(preset: PresetName, schemaName: string, tables: Map<string, Map<string, ColumnType>>, candidate: PostgresEventMapping): PresetProposal | null {
   let mapping = candidate;
   const columns = tables.get(mapping.table);
   if (!columns) return null;
@@ -139,9 +144,12 @@ function propose(preset: PresetName, schemaName: string, tables: Map<string, Set
   }
   const columnScore = found.length / required.length;
   const companionScore = companions.length === 0 ? 1 : companionsFound / companions.length;
-  const confidence = Math.round((0.8 * Math.min(1, columnScore) + 0.2 * companionScore) * 100) / 100;
+  const mistyped = presetTypeProblems(preset, schemaName, mapping.table, mapping.columns, columns);
+  evidence.push(...mistyped);
+  const score = Math.round((0.8 * Math.min(1, columnScore) + 0.2 * companionScore) * 100) / 100;
+  const confidence = mistyped.length ? Math.min(score, MISTYPED_CONFIDENCE) : score;
   const mapped = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
   for (const w of mapping.where ?? []) mapped.add(w.column);
-  const usable = [...mapped].every((c) => columns.has(c));
+  const usable = mistyped.length === 0 && [...mapped].every((c) => columns.has(c));
   return { preset, mapping, confidence, usable, evidence, missing };
 }

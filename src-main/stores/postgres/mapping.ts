@@ -274,6 +274,40 @@ function typeProblems(schema: string, mapping: PostgresEventMapping, events: Map
   return problems;
 }
 
+const INTEGER_WHAT = 'an integer type (smallint, integer, bigint or numeric)';
+const TIMESTAMP_WHAT = 'a timestamp type (timestamptz or timestamp)';
+
+/**
+ * The types a preset's key columns must have for its queries to hold: version
+ * arithmetic and ordering, the feed's position order, time filters. Axon keeps
+ * its timestamp as an ISO-8601 string, so text is its documented type.
+ */
+const PRESET_KEY_TYPES: Array<{ role: 'version' | 'position' | 'timestamp'; label: string; types: (preset: PresetName) => string[]; what: (preset: PresetName) => string }> = [
+  { role: 'version', label: 'the stream version', types: () => INTEGER_TYPES, what: () => INTEGER_WHAT },
+  { role: 'position', label: 'the global position', types: () => INTEGER_TYPES, what: () => INTEGER_WHAT },
+  {
+    role: 'timestamp',
+    label: 'the timestamp',
+    types: (preset) => (preset === 'axon' ? ['timestamptz', 'timestamp', ...TEXT_TYPES] : ['timestamptz', 'timestamp']),
+    what: (preset) => (preset === 'axon' ? 'a timestamp type or ISO-8601 text' : TIMESTAMP_WHAT),
+  },
+];
+
+/**
+ * Key columns of a preset's table whose types the preset cannot read, one sentence
+ * each: "public.events.event_version is text; the classic preset needs an integer type ...".
+ */
+export function presetTypeProblems(preset: PresetName, schema: string, table: string, columns: PostgresEventMapping['columns'], types: Map<string, ColumnType>): string[] {
+  const problems: string[] = [];
+  for (const key of PRESET_KEY_TYPES) {
+    const column = columns[key.role];
+    const type = column ? types.get(column) : undefined;
+    if (!column || !type || key.types(preset).includes(type.udtName)) continue;
+    problems.push(`${schema}.${table}.${column} is ${type.dataType}; the ${preset} preset needs ${key.what(preset)} for ${key.label}`);
+  }
+  return problems;
+}
+
 /**
  * Checks a mapping against the live schema. Throws a MappingValidationError naming
  * every missing table and column; returns the column types otherwise.
@@ -291,8 +325,10 @@ export async function validateMapping(pool: pg.Pool | pg.PoolClient, mapping: Po
     for (const column of wanted) {
       if (!events.has(column)) problems.push(`column ${schema}.${mapping.table}.${column} does not exist`);
     }
-    // Presets are known layouts; a custom mapping is whatever someone picked, so its types are checked too.
+    // A custom mapping is whatever someone picked: every role's type is checked. A preset's
+    // key columns are checked too: a look-alike table with text versions would sort 1, 10, 2.
     if (mapping.preset === 'custom') problems.push(...typeProblems(schema, mapping, events));
+    else problems.push(...presetTypeProblems(mapping.preset, schema, mapping.table, mapping.columns, events));
   }
   let streams: Map<string, ColumnType> | undefined;
   if (mapping.streamTable) {

@@ -182,6 +182,25 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
     expect(fields._id?.dataType).toBe('objectId');
   });
 
+  it('refuses field names MongoDB would read as operators or cannot store, naming each, and keeps nothing', async () => {
+    const columns = { streamId: 'entity', version: 'rev', type: 'kind', data: 'body', metadata: 'metadata' };
+    const err = await call('stores.configure', {
+      connectionId,
+      preset: 'custom',
+      custom: { table: 'ledger', columns: { ...columns, streamId: '$where', type: 'kind.$ne' }, metadataKeys: { correlationId: '$corr' } },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'invalid_input' });
+    const message = (err as Error).message;
+    expect(message).toContain('columns.streamId "$where": a MongoDB field name cannot start with "$"');
+    expect(message).toContain('columns.type "kind.$ne"');
+    expect(message).toContain('metadataKeys.correlationId "$corr"');
+    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, data: 'bo\u0000dy' } } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('custom.columns.data: must not contain a NUL character'),
+    });
+    expect((await call('stores.detect', { connectionId })).confirmed).toBeUndefined();
+  });
+
   it('keeps a mapping whose fields occur, and browses through it', async () => {
     const columns = { streamId: 'entity', version: 'rev', type: 'kind', data: 'body', metadata: 'metadata', timestamp: 'at', position: 'seq' };
     await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, version: 'revision' } } })).rejects.toMatchObject({

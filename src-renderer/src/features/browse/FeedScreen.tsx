@@ -209,7 +209,7 @@ export function FeedScreen() {
             hasMore={false}
             loadingMore={false}
             onLoadMore={() => undefined}
-            emptyMessage={tail.live ? 'Waiting for new events… Only events matching the filters appear.' : 'Paused. Resume to follow new events.'}
+            emptyMessage={tail.error ? null : tail.live ? 'Waiting for new events… Only events matching the filters appear.' : 'Paused. Resume to follow new events.'}
           />
         ) : (
           <FeedTable
@@ -218,7 +218,8 @@ export function FeedScreen() {
             hasMore={pages.hasNextPage}
             loadingMore={pages.isFetchingNextPage}
             onLoadMore={() => void pages.fetchNextPage()}
-            emptyMessage={filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            // Under an error the list is empty because nothing was read: the alert above says why.
+            emptyMessage={pages.error ? null : filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
           />
         )}
       </Panel>
@@ -246,7 +247,8 @@ interface FeedTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
-  emptyMessage: string;
+  /** Shown when nothing was found; null when nothing could be read (an error is shown instead). */
+  emptyMessage: string | null;
 }
 
 function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
@@ -280,7 +282,7 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       </div>
       <div className="vtable__scroll" ref={scrollRef}>
         {loading && <div className="empty-state">Loading…</div>}
-        {!loading && events.length === 0 && <div className="empty-state">{emptyMessage}</div>}
+        {!loading && events.length === 0 && emptyMessage !== null && <div className="empty-state">{emptyMessage}</div>}
         <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const event = events[item.index];

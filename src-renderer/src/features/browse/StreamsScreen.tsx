@@ -83,11 +83,14 @@ export function StreamsScreen() {
           loadingMore={pages.isFetchingNextPage}
           onLoadMore={() => void pages.fetchNextPage()}
           emptyMessage={
-            stoppedAfterMs !== undefined
-              ? `Stopped after ${stoppedAfterMs / 1000} s of scanning without an index: create the index above to list this category.`
-              : filtered
-                ? 'No stream matches these filters.'
-                : 'This store has no streams yet.'
+            // Under an error the list is empty because nothing was read: the alert above says why.
+            pages.error
+              ? null
+              : stoppedAfterMs !== undefined
+                ? `Stopped after ${stoppedAfterMs / 1000} s of scanning without an index: create the index above to list this category.`
+                : filtered
+                  ? 'No stream matches these filters.'
+                  : 'This store has no streams yet.'
           }
         />
       </Panel>
@@ -109,7 +112,8 @@ interface StreamsTableProps {
   hasMore: boolean;
   loadingMore: boolean;
   onLoadMore: () => void;
-  emptyMessage: string;
+  /** Shown when nothing was found; null when nothing could be read (an error is shown instead). */
+  emptyMessage: string | null;
 }
 
 /** Only the rows in view are in the DOM; the next page loads as the end comes into view. */
@@ -140,7 +144,7 @@ function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, empt
       </div>
       <div className="vtable__scroll" ref={scrollRef}>
         {loading && <div className="empty-state">Loading…</div>}
-        {!loading && streams.length === 0 && <div className="empty-state">{emptyMessage}</div>}
+        {!loading && streams.length === 0 && emptyMessage !== null && <div className="empty-state">{emptyMessage}</div>}
         <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const stream = streams[item.index];
