@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'connection_refused',
   'host_not_found',
   'auth_failed',
+  /** A saved secret would go to a changed target: the user must type it again. */
+  'secret_required',
   'tls_error',
   'timeout',
   'unavailable',
