@@ -15,7 +15,7 @@ import { splitMongoUri } from './drivers';
 import { probeConnection } from './probe';
 import { newProfileId, type ProfileStore, type StoredProfile } from './profile-store';
 import type { SecretStore } from './secret-store';
-import { secretRequired, targetChange } from './secret-target';
+import { secretRequired, targetChange } from '../../../src-shared/secret-target';
 
 export const LOCAL_WORKSPACE_ID = 'local';
 

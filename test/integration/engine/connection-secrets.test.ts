@@ -10,6 +10,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations, type OperationSpec } from '../../../src-shared/operations';
+import type { kafkaSettings } from '../../../src-shared/schemas/connections';
 import { createDispatcher } from '../../../src-main/transport/dispatcher';
 import { AuditLog } from '../../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../../src-main/engine/audit/confirmations';
@@ -201,11 +202,11 @@ describe('connection secrets through the engine', () => {
     it('Kafka: new brokers or a new SASL user need the password again', async () => {
       const settings = { kind: 'kafka' as const, brokers: ['127.0.0.1:59094'], sasl: { mechanism: 'scram-sha-256' as const, username: 'ops' }, connectTimeoutMs: 1000 };
       const profile = await call('connections.add', { name: unique('kafka'), settings, secret: storedSecret });
-      const attempts = [
+      const attempts: [z.input<typeof kafkaSettings>, string][] = [
         [{ ...settings, brokers: [`127.0.0.1:${trap.port}`] }, 'settings.brokers'],
         [{ ...settings, sasl: { ...settings.sasl, username: 'other' } }, 'settings.sasl.username'],
-        [{ ...settings, sasl: { ...settings.sasl, mechanism: 'plain' as const } }, 'settings.sasl.mechanism'],
-      ] as const;
+        [{ ...settings, sasl: { ...settings.sasl, mechanism: 'plain' } }, 'settings.sasl.mechanism'],
+      ];
       for (const [next, changed] of attempts) {
         await expect(call('connections.test', { id: profile.id, settings: next })).rejects.toMatchObject({ code: 'secret_required', details: { changed } });
         await expect(call('connections.update', { id: profile.id, settings: next })).rejects.toMatchObject({ code: 'secret_required', details: { changed } });

@@ -1,6 +1,5 @@
-import { ChronoError } from '../../../src-shared/errors';
-import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
-import { splitMongoUri } from './drivers';
+import { ChronoError } from './errors';
+import type { ConnectionSettings } from './schemas/connections';
 
 /**
  * Where a stored secret may be sent: the server, the account, and how well the
@@ -17,7 +16,16 @@ export interface TargetChange {
 const SSL_STRENGTH = { disable: 0, require: 1, 'verify-full': 2 } as const;
 const SASL_STRENGTH = { plain: 0, 'scram-sha-256': 1, 'scram-sha-512': 1 } as const;
 
+/** Whether connecting with these settings would send the stored secret at all. */
+export function sendsSecret(settings: ConnectionSettings): boolean {
+  if (settings.kind === 'postgres') return true;
+  if (settings.kind === 'mongo') return Boolean(settings.user || mongoTarget(settings.uri).user);
+  return settings.sasl !== undefined;
+}
+
+/** The first thing that makes `next` another target than the one the secret was saved for; undefined when the secret would not be sent. */
 export function targetChange(saved: ConnectionSettings, next: ConnectionSettings): TargetChange | undefined {
+  if (!sendsSecret(next)) return undefined;
   if (saved.kind !== next.kind) return { field: 'settings.kind', label: 'the kind of connection' };
   if (saved.kind === 'postgres' && next.kind === 'postgres') {
     if (!sameHost(saved.host, next.host)) return { field: 'settings.host', label: 'the host' };
@@ -29,10 +37,10 @@ export function targetChange(saved: ConnectionSettings, next: ConnectionSettings
   }
   if (saved.kind === 'mongo' && next.kind === 'mongo') {
     // The whole URI: hosts, but also authSource/authMechanism/tls options decide where and how the password goes.
-    const before = splitMongoUri(saved.uri);
-    const after = splitMongoUri(next.uri);
+    const before = mongoTarget(saved.uri);
+    const after = mongoTarget(next.uri);
     if (before.uri !== after.uri) return { field: 'settings.uri', label: 'the URI' };
-    if ((saved.user ?? before.user ?? '') !== (next.user ?? after.user ?? '')) return { field: 'settings.user', label: 'the user' };
+    if ((saved.user || before.user) !== (next.user || after.user)) return { field: 'settings.user', label: 'the user' };
     if (saved.tls && !next.tls) return { field: 'settings.tls', label: 'TLS (turned off)' };
     if (next.tls && (next.ca ?? '') !== (saved.ca ?? '')) return { field: 'settings.ca', label: 'the trusted certificate' };
     return undefined;
@@ -53,13 +61,21 @@ export function targetChange(saved: ConnectionSettings, next: ConnectionSettings
   return undefined;
 }
 
-/** The refusal the form shows next to the password field. */
+/** The sentence the form shows next to the password field. */
+export function secretRequiredMessage(change: TargetChange): string {
+  return `You changed ${change.label} (${change.field}): enter the password again. A saved password is only sent to the server and user it was saved for.`;
+}
+
 export function secretRequired(change: TargetChange): ChronoError {
-  return new ChronoError(
-    'secret_required',
-    `You changed ${change.label} (${change.field}): enter the password again. A saved password is only sent to the server and user it was saved for.`,
-    { field: 'secret', changed: change.field },
-  );
+  return new ChronoError('secret_required', secretRequiredMessage(change), { field: 'secret', changed: change.field });
+}
+
+/** A mongodb URI without its user info, and the user named there (the password never matters here). */
+function mongoTarget(uri: string): { uri: string; user: string } {
+  const match = /^(mongodb(?:\+srv)?:\/\/)([^@/]*)@(.*)$/.exec(uri.trim());
+  if (!match) return { uri: uri.trim(), user: '' };
+  const [, scheme = '', userInfo = '', rest = ''] = match;
+  return { uri: `${scheme}${rest}`, user: decodeURIComponent(userInfo.split(':')[0] ?? '') };
 }
 
 function sameHost(a: string, b: string): boolean {
