@@ -5,7 +5,7 @@ import { BROWSE_PAYLOAD_LIMIT } from '../stores/event-store';
 import type { Handlers } from '../transport/dispatcher';
 import { createDispatcher } from '../transport/dispatcher';
 import { operations } from '../../src-shared/operations';
-import { redactSecretsDeep } from '../../src-shared/redact-secrets';
+import { redactSecretsDeep, redactSecretsInText } from '../../src-shared/redact-secrets';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
 import { Connections } from './connections/connections';
@@ -187,7 +187,7 @@ export function createEngine(options: EngineOptions) {
     confirmations: new ConfirmationTokens(),
     isReadOnly: (id) => connections.isReadOnly(id),
     user,
-    onInternalError: (op, err) => log(`${op} failed: ${(err as Error).stack ?? String(err)}`),
+    onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
   });
 
   if (options.startLocalWorkspace) {
