@@ -41,12 +41,12 @@ export class Connections {
 
   async list(): Promise<ConnectionView[]> {
     const saved = await this.profiles.list();
-    return [this.localView(), ...(await Promise.all(saved.map((p) => this.view(p))))];
+    return [this.localView(), ...(await Promise.all(saved.map(async (p) => this.view(await this.withoutUriPassword(p)))))];
   }
 
   async get(id: string): Promise<ConnectionView> {
     if (id === LOCAL_WORKSPACE_ID) return this.localView();
-    return this.view(await this.profiles.get(id));
+    return this.view(await this.withoutUriPassword(await this.profiles.get(id)));
   }
 
   async isReadOnly(id: string): Promise<boolean> {
@@ -60,7 +60,7 @@ export class Connections {
       await this.local.start();
       return { id, name: 'Local workspace', readOnly: false, settings: this.localSettings(), secret: undefined };
     }
-    const profile = await this.profiles.get(id);
+    const profile = await this.withoutUriPassword(await this.profiles.get(id));
     return { id, name: profile.name, readOnly: profile.readOnly, settings: profile.settings, secret: await this.secrets.get(id) };
   }
 
@@ -141,6 +141,17 @@ export class Connections {
         }
       }),
     );
+  }
+
+  /** A MongoDB profile saved with the password inside its URI (older files, hand edits) has it moved to the secret store on first read. */
+  private async withoutUriPassword(profile: StoredWithSecretFlag): Promise<StoredWithSecretFlag> {
+    if (profile.settings.kind !== 'mongo') return profile;
+    const split = separateSecret(profile.settings, undefined);
+    if (split.secret === undefined) return profile;
+    const migrated: StoredWithSecretFlag = { ...profile, settings: split.settings, usesSecret: true };
+    if ((await this.secrets.get(profile.id)) === undefined) await this.secrets.set(profile.id, split.secret);
+    await this.profiles.replace(migrated);
+    return migrated;
   }
 
   /** A stored secret only goes where it was saved for: a changed host, port, user, URI or broker list needs it typed again. */

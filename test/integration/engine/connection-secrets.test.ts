@@ -3,7 +3,8 @@
  * returned, and a stored password is never sent to a target it was not saved for.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -144,6 +145,32 @@ describe('connection secrets through the engine', () => {
         expect(JSON.stringify(results)).not.toContain(secret);
       }
       expect(files[0]).toContain(`mongodb://${role}:[redacted]@`);
+    });
+
+    it('a profile file that still holds one in the URI has it moved out on first read', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'chrono-legacy-'));
+      const mongo = new URL(testServices.mongoUrl);
+      const at = new Date().toISOString();
+      const legacy = {
+        id: 'legacy-mongo',
+        name: 'Legacy Mongo',
+        readOnly: true,
+        settings: { kind: 'mongo', uri: `mongodb://${role}:${encodeURIComponent(password)}@${mongo.host}/?authMechanism=PLAIN`, database: 'chronoscope_probe', tls: false, connectTimeoutMs: 4000 },
+        createdAt: at,
+        updatedAt: at,
+      };
+      await writeFile(join(dataDir, 'connections.json'), JSON.stringify({ version: 1, profiles: [legacy] }));
+      const legacyEngine = await createTestEngine('legacy', { dataDir });
+      try {
+        const legacyCall = engineCaller(() => legacyEngine);
+        const listed = await legacyCall('connections.list', {});
+        expect(listed.find((p) => p.id === 'legacy-mongo')).toMatchObject({ settings: { uri: `mongodb://${mongo.host}/?authMechanism=PLAIN`, user: role }, secretStorage: 'memory' });
+        expect(JSON.stringify(listed)).not.toContain(password);
+        expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).not.toContain(password);
+        expect(await legacyCall('connections.test', { id: 'legacy-mongo' })).toMatchObject({ ok: true });
+      } finally {
+        await legacyEngine.dispose();
+      }
     });
   });
 
