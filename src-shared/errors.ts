@@ -1,3 +1,5 @@
+import { redactSecretsDeep, redactSecretsInText } from './redact-secrets';
+
 /**
  * Errors cross the process boundary as plain `{code, message, details}` values
  * and are rebuilt as `ChronoError` on the other side; nothing throws raw across it.
@@ -14,6 +16,8 @@ export const ERROR_CODES = [
   'connection_refused',
   'host_not_found',
   'auth_failed',
+  /** A saved secret would go to a changed target: the user must type it again. */
+  'secret_required',
   'tls_error',
   'timeout',
   'unavailable',
@@ -59,8 +63,9 @@ export function isAbortError(err: unknown): boolean {
 
 /** Turns anything thrown by a handler into a payload that is safe to send. */
 export function toErrorPayload(err: unknown): ErrorPayload {
-  if (err instanceof ChronoError) return err.toPayload();
+  // A driver message may repeat a connection string: its password never leaves the main process.
+  if (err instanceof ChronoError) return redactSecretsDeep(err.toPayload());
   if (isAbortError(err)) return { code: 'cancelled', message: 'The operation was cancelled.' };
   const message = err instanceof Error ? err.message : String(err);
-  return { code: 'internal', message: message || 'Unexpected error.' };
+  return { code: 'internal', message: redactSecretsInText(message) || 'Unexpected error.' };
 }

@@ -75,8 +75,11 @@ export interface OperationSpec<
   destructive?: boolean;
   /** What the audit log names as the target, from the validated input (and the result, once there is one). */
   target?: (input: z.output<I>, result?: z.output<R>) => string;
-  /** The connection profile the operation acts on, for read-only enforcement. */
-  connectionOf?: (input: z.output<I>) => string | undefined;
+  /**
+   * The connection profiles the operation acts on, for read-only enforcement.
+   * Only needed when the input does not name them as `connectionId` / `connectionIds`.
+   */
+  connectionsOf?: (input: z.output<I>) => string[];
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever>(
@@ -240,6 +243,37 @@ export type InputOf<N extends OperationName> = z.input<Operations[N]['input']>;
 export type ParsedInputOf<N extends OperationName> = z.output<Operations[N]['input']>;
 export type ResultOf<N extends OperationName> = z.output<Operations[N]['result']>;
 export type StreamDataOf<N extends OperationName> = Operations[N] extends { stream?: infer D } ? (D extends z.ZodType ? z.output<D> : never) : never;
+
+/** The connection profiles an operation acts on: its own declaration, else `connectionId` and `connectionIds` of the input. */
+export function connectionsOf(spec: OperationSpec, input: unknown): string[] {
+  if (spec.connectionsOf) return spec.connectionsOf(input as never);
+  if (typeof input !== 'object' || input === null) return [];
+  const { connectionId, connectionIds } = input as { connectionId?: unknown; connectionIds?: unknown };
+  const named = [
+    ...(typeof connectionId === 'string' ? [connectionId] : []),
+    ...(Array.isArray(connectionIds) ? connectionIds.filter((id): id is string => typeof id === 'string') : []),
+  ];
+  return [...new Set(named)];
+}
+
+/**
+ * Whether the operation can always name the connections it acts on: a declaration,
+ * or a required `connectionId` / `connectionIds` in its input. `target` operations must.
+ */
+export function namesItsConnections(spec: OperationSpec): boolean {
+  if (spec.connectionsOf) return true;
+  const shape = spec.input instanceof z.ZodObject ? (spec.input.shape as Record<string, z.ZodType>) : undefined;
+  if (!shape) return false;
+  const required = (key: string) => key in shape && !shape[key]!.safeParse(undefined).success;
+  return required('connectionId') || required('connectionIds');
+}
+
+/** Names of `target` operations that could run without naming a connection: the read-only guard would not see them. */
+export function targetsWithoutConnections(table: Record<string, OperationSpec>): string[] {
+  return Object.entries(table)
+    .filter(([, spec]) => spec.effect === 'target' && !namesItsConnections(spec))
+    .map(([name]) => name);
+}
 
 export function isOperationName(name: string): name is OperationName {
   return Object.prototype.hasOwnProperty.call(operations, name);

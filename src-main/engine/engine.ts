@@ -5,6 +5,7 @@ import { BROWSE_PAYLOAD_LIMIT } from '../stores/event-store';
 import type { Handlers } from '../transport/dispatcher';
 import { createDispatcher } from '../transport/dispatcher';
 import { operations } from '../../src-shared/operations';
+import { redactSecretsDeep, redactSecretsInText } from '../../src-shared/redact-secrets';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
 import { Connections } from './connections/connections';
@@ -171,7 +172,11 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
-    'audit.list': (input) => audit.list(input),
+    // Records written before URI passwords were masked are masked on the way out.
+    'audit.list': async (input) => {
+      const page = await audit.list(input);
+      return { ...page, records: page.records.map((record) => ({ ...record, details: redactSecretsDeep(record.details) })) };
+    },
     'audit.verify': () => audit.verify(),
   };
 
@@ -182,7 +187,7 @@ export function createEngine(options: EngineOptions) {
     confirmations: new ConfirmationTokens(),
     isReadOnly: (id) => connections.isReadOnly(id),
     user,
-    onInternalError: (op, err) => log(`${op} failed: ${(err as Error).stack ?? String(err)}`),
+    onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
   });
 
   if (options.startLocalWorkspace) {

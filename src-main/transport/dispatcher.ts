@@ -1,5 +1,6 @@
 import { ChronoError, toErrorPayload } from '../../src-shared/errors';
-import type { OperationName, OperationSpec, ParsedInputOf, ResultOf, StreamDataOf } from '../../src-shared/operations';
+import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../src-shared/operations';
+import { redactSecretsInText } from '../../src-shared/redact-secrets';
 import { parseInput } from '../../src-shared/validate';
 import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
 import type { AuditEntry } from '../engine/audit/audit-log';
@@ -43,6 +44,9 @@ const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
  */
 export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? (() => new Date());
+  // A `target` operation that cannot name its connections would slip past the read-only guard.
+  const unguardable = targetsWithoutConnections(deps.operations);
+  if (unguardable.length) throw new Error(`These target operations name no connection, so read-only profiles could not be enforced: ${unguardable.join(', ')}.`);
 
   /** Runs one call; a driver error escaping its handler becomes a sentence here, the one boundary every call crosses. */
   async function run(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
@@ -81,15 +85,21 @@ export function createDispatcher(deps: DispatcherDeps) {
     } catch (err) {
       const payload = toErrorPayload(explainDriverError(err));
       const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden'].includes(payload.code) ? 'refused' : 'error';
-      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, details: { ...entry.details, message: payload.message } });
+      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, details: { ...entry.details, message: redactSecretsInText(payload.message) } });
       throw err;
     }
   }
 
   async function guard(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean): Promise<void> {
-    const connectionId = spec.connectionOf?.(input as never);
-    if (spec.effect === 'target' && connectionId && !dryRun && (await deps.isReadOnly(connectionId))) {
-      throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
+    if (spec.effect === 'target' && !dryRun) {
+      const connectionIds = connectionsOf(spec, input);
+      // Fail closed: a change to a connected system with no connection named cannot be checked.
+      if (!connectionIds.length) throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, { problems: [{ field: 'connectionIds', message: 'choose at least one connection' }] });
+      for (const connectionId of connectionIds) {
+        if (await deps.isReadOnly(connectionId)) {
+          throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
+        }
+      }
     }
     if (spec.destructive && !dryRun) {
       const verdict = deps.confirmations.check(op, input, typeof input.confirmation === 'string' ? input.confirmation : undefined);
@@ -149,8 +159,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Input as recorded in the audit log: secrets and certificates removed. */
+/** Input as recorded in the audit log: secrets and certificates removed, passwords inside URIs and DSNs masked. */
 export function redact(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecretsInText(value);
   if (Array.isArray(value)) return value.map(redact);
   if (!isObject(value)) return value;
   return Object.fromEntries(

@@ -102,6 +102,11 @@ describe('connections in browser mode', () => {
     // Unchanged settings are tested by id, with the stored password.
     await form().getByTestId('connection-form-test').click();
     await form().getByTestId('connection-form-test-result').getByTestId('test-server-version').waitFor({ timeout: 30_000 });
+    // Another port is another server: the stored password is not sent there, the form asks for it next to the password field.
+    await form().getByTestId('field-port').fill(String(Number(pg.port) + 1));
+    await form().getByTestId('connection-form-test').click();
+    await expect.poll(() => form().locator('.secret-field').getByTestId('field-error').textContent()).toContain('enter the password again');
+    await form().getByTestId('field-port').fill(pg.port);
     await form().getByTestId('field-read-only').uncheck();
     await screenshot(page, 'connections-edit');
     await form().getByTestId('connection-form-save').click();

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ChronoError, toErrorPayload } from '../../src-shared/errors';
-import { operations } from '../../src-shared/operations';
+import { connectionsOf, operations, targetsWithoutConnections, type OperationSpec } from '../../src-shared/operations';
 import { parseInput } from '../../src-shared/validate';
 import { createBridge, createClient, type Transport } from '../../src-shared/client';
 import type { ClientMessage, ServerMessage } from '../../src-shared/wire';
@@ -50,6 +51,31 @@ describe('operation input validation', () => {
     }, 'connections.add');
     expect(parsed.readOnly).toBe(true);
     expect(parsed.settings).toMatchObject({ port: 5432, sslMode: 'disable' });
+  });
+
+  it('every target operation names the connections it acts on, so read-only profiles are enforced', () => {
+    expect(targetsWithoutConnections(operations)).toEqual([]);
+  });
+
+  it('tells a target operation that names its connections from one that cannot', () => {
+    const spec = (input: OperationSpec['input'], extra: Partial<OperationSpec> = {}): OperationSpec => ({ summary: 't', input, result: z.object({}), effect: 'target', ...extra });
+    const table = {
+      byId: spec(z.strictObject({ connectionId: z.string() })),
+      byIds: spec(z.strictObject({ connectionIds: z.array(z.string()).min(1) })),
+      declared: spec(z.strictObject({ source: z.string(), sink: z.string() }), { connectionsOf: (input: { source: string; sink: string }) => [input.source, input.sink] } as never),
+      optionalId: spec(z.strictObject({ connectionId: z.string().optional() })),
+      noConnection: spec(z.strictObject({ topic: z.string() })),
+      readsOnly: { ...spec(z.strictObject({ topic: z.string() })), effect: 'none' as const },
+    };
+    expect(targetsWithoutConnections(table)).toEqual(['optionalId', 'noConnection']);
+    expect(connectionsOf(table.byId, { connectionId: 'a' })).toEqual(['a']);
+    expect(connectionsOf(table.byIds, { connectionIds: ['a', 'b', 'a'] })).toEqual(['a', 'b']);
+    expect(connectionsOf(table.declared, { source: 'a', sink: 'b' })).toEqual(['a', 'b']);
+  });
+
+  it('derives the connections of the real operations from their inputs', () => {
+    expect(connectionsOf(operations['streams.read'], { connectionId: 'prod-pg', streamId: 's' })).toEqual(['prod-pg']);
+    expect(connectionsOf(operations['audit.list'], { limit: 5 })).toEqual([]);
   });
 
   it('marks every operation with an effect and a result schema', () => {

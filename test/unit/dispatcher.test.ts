@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ChronoError } from '../../src-shared/errors';
 import type { OperationSpec } from '../../src-shared/operations';
 import type { ServerMessage } from '../../src-shared/wire';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
@@ -17,7 +18,6 @@ const operations: Record<string, OperationSpec> = {
     input: z.strictObject({ connectionId: z.string(), position: z.number(), reason: z.string().optional(), dryRun: z.boolean().optional(), confirmation: z.string().optional() }),
     result: z.object({ position: z.number() }),
     effect: 'target',
-    connectionOf: (input: { connectionId: string }) => input.connectionId,
     target: (input: { connectionId: string }) => `checkpoint@${input.connectionId}`,
   } as OperationSpec,
   'events.purge': {
@@ -26,7 +26,13 @@ const operations: Record<string, OperationSpec> = {
     result: z.object({ events: z.number(), purged: z.boolean() }),
     effect: 'target',
     destructive: true,
-    connectionOf: (input: { connectionId: string }) => input.connectionId,
+  } as OperationSpec,
+  // Shaped like compliance work that touches several connections at once.
+  'compliance.erase': {
+    summary: 'test: a write to several connected systems',
+    input: z.strictObject({ connectionIds: z.array(z.string()), subject: z.string(), reason: z.string().optional(), dryRun: z.boolean().optional() }),
+    result: z.object({ erased: z.number() }),
+    effect: 'target',
   } as OperationSpec,
   'slow.read': { summary: 'test: cancellable', input: z.strictObject({}), result: z.object({}), effect: 'none' },
 };
@@ -51,6 +57,10 @@ describe('dispatcher', () => {
           if (!input.dryRun) executed.push('purge');
           return { events: 12, purged: !input.dryRun };
         },
+        'compliance.erase': async (input: { connectionIds: string[]; dryRun?: boolean }) => {
+          if (!input.dryRun) executed.push(`erase:${input.connectionIds.join(',')}`);
+          return { erased: input.connectionIds.length };
+        },
         'slow.read': (_input: unknown, context: CallContext) =>
           new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })))),
       } as never,
@@ -71,6 +81,26 @@ describe('dispatcher', () => {
     expect(executed).toEqual([]);
     const [record] = (await audit.list({ limit: 10 })).records;
     expect(record).toMatchObject({ operation: 'checkpoint.reset', target: 'checkpoint@prod', outcome: 'refused', errorCode: 'read_only', reason: 'OPS-1', user: 'alice' });
+  });
+
+  it('guards every connection an operation names: one read-only profile among several refuses it', async () => {
+    await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'prod'], subject: 'customer-42' }, context())).rejects.toMatchObject({
+      code: 'read_only',
+      details: { connectionId: 'prod' },
+    });
+    await expect(dispatcher.run('compliance.erase', { connectionIds: [], subject: 'customer-42' }, context())).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(executed).toEqual([]);
+    // A dry run changes nothing, so it may preview a read-only profile.
+    await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'prod'], subject: 'customer-42', dryRun: true }, context())).resolves.toEqual({ erased: 2 });
+    await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'dev'], subject: 'customer-42' }, context())).resolves.toEqual({ erased: 2 });
+    expect(executed).toEqual(['erase:staging,dev']);
+  });
+
+  it('will not start with a target operation that names no connection', () => {
+    const unguardable: OperationSpec = { summary: 'test: writes somewhere', input: z.strictObject({ topic: z.string() }), result: z.object({}), effect: 'target' };
+    expect(() =>
+      createDispatcher({ operations: { ...operations, 'topic.write': unguardable }, handlers: {}, audit, confirmations: new ConfirmationTokens(), isReadOnly: async () => false, user: 'alice' }),
+    ).toThrow(/topic\.write/);
   });
 
   it('runs it on a read-write profile and audits the outcome', async () => {
@@ -133,5 +163,28 @@ describe('dispatcher', () => {
       settings: { password: '[redacted]', host: 'h' },
       confirmation: '[redacted]',
     });
+  });
+
+  it('masks passwords written inside URIs and DSNs, wherever the field', () => {
+    const input = {
+      settings: { kind: 'mongo', uri: 'mongodb://ops:Pa55-in-uri@db1:27017,db2/app?authSource=admin' },
+      notes: ['postgres://ops:pg-pa55@db/app', 'host=db user=ops password=dsn-pa55 dbname=app', 'mongodb://db/app?password=query-pa55&w=1'],
+    };
+    const recorded = JSON.stringify(redact(input));
+    for (const secret of ['Pa55-in-uri', 'pg-pa55', 'dsn-pa55', 'query-pa55']) expect(recorded).not.toContain(secret);
+    expect(redact(input)).toMatchObject({ settings: { uri: 'mongodb://ops:[redacted]@db1:27017,db2/app?authSource=admin' } });
+  });
+
+  it('masks a password a failure message repeats in the audit record', async () => {
+    const failing = createDispatcher({
+      operations,
+      handlers: { 'checkpoint.reset': async () => { throw new ChronoError('unavailable', 'Could not reach mongodb://ops:leaked-pa55@db/app.'); } } as never,
+      audit,
+      confirmations: new ConfirmationTokens(),
+      isReadOnly: async () => false,
+      user: 'alice',
+    });
+    await expect(failing.run('checkpoint.reset', { connectionId: 'staging', position: 1 }, context())).rejects.toThrow();
+    expect(JSON.stringify((await audit.list({ limit: 1 })).records)).not.toContain('leaked-pa55');
   });
 });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ChronoError } from '../../../src-shared/errors';
+import { redactSecretsInText } from '../../../src-shared/redact-secrets';
 import type {
   ConnectionSettings,
   ConnectionStatus,
@@ -14,6 +15,7 @@ import { splitMongoUri } from './drivers';
 import { probeConnection } from './probe';
 import { newProfileId, type ProfileStore, type StoredProfile } from './profile-store';
 import type { SecretStore } from './secret-store';
+import { secretRequired, targetChange } from '../../../src-shared/secret-target';
 
 export const LOCAL_WORKSPACE_ID = 'local';
 
@@ -39,12 +41,12 @@ export class Connections {
 
   async list(): Promise<ConnectionView[]> {
     const saved = await this.profiles.list();
-    return [this.localView(), ...(await Promise.all(saved.map((p) => this.view(p))))];
+    return [this.localView(), ...(await Promise.all(saved.map(async (p) => this.view(await this.withoutUriPassword(p)))))];
   }
 
   async get(id: string): Promise<ConnectionView> {
     if (id === LOCAL_WORKSPACE_ID) return this.localView();
-    return this.view(await this.profiles.get(id));
+    return this.view(await this.withoutUriPassword(await this.profiles.get(id)));
   }
 
   async isReadOnly(id: string): Promise<boolean> {
@@ -58,7 +60,7 @@ export class Connections {
       await this.local.start();
       return { id, name: 'Local workspace', readOnly: false, settings: this.localSettings(), secret: undefined };
     }
-    const profile = await this.profiles.get(id);
+    const profile = await this.withoutUriPassword(await this.profiles.get(id));
     return { id, name: profile.name, readOnly: profile.readOnly, settings: profile.settings, secret: await this.secrets.get(id) };
   }
 
@@ -83,6 +85,8 @@ export class Connections {
     this.refuseBuiltin(input.id, 'changed');
     const current = (await this.profiles.get(input.id)) as StoredWithSecretFlag;
     const { settings, secret } = input.settings ? separateSecret(input.settings, input.secret) : { settings: current.settings, secret: input.secret };
+    // Keeping the saved secret for a new target would send it there on the next test or read.
+    if (!secret && !input.clearSecret) await this.refuseSecretForNewTarget(input.id, current.settings, settings);
     const next: StoredWithSecretFlag = {
       ...current,
       name: input.name ?? current.name,
@@ -112,7 +116,9 @@ export class Connections {
       if (!('settings' in input)) return probeConnection(resolved.settings, resolved.secret, signal);
       this.refuseBuiltin(input.id, 'tested with other settings');
       const edited = separateSecret(input.settings, input.secret);
-      return probeConnection(edited.settings, edited.secret ?? resolved.secret, signal);
+      if (edited.secret) return probeConnection(edited.settings, edited.secret, signal);
+      await this.refuseSecretForNewTarget(input.id, resolved.settings, edited.settings);
+      return probeConnection(edited.settings, resolved.secret, signal);
     }
     const { settings, secret } = separateSecret(input.settings, input.secret);
     return probeConnection(settings, secret, signal);
@@ -135,6 +141,23 @@ export class Connections {
         }
       }),
     );
+  }
+
+  /** A MongoDB profile saved with the password inside its URI (older files, hand edits) has it moved to the secret store on first read. */
+  private async withoutUriPassword(profile: StoredWithSecretFlag): Promise<StoredWithSecretFlag> {
+    if (profile.settings.kind !== 'mongo') return profile;
+    const split = separateSecret(profile.settings, undefined);
+    if (split.secret === undefined) return profile;
+    const migrated: StoredWithSecretFlag = { ...profile, settings: split.settings, usesSecret: true };
+    if ((await this.secrets.get(profile.id)) === undefined) await this.secrets.set(profile.id, split.secret);
+    await this.profiles.replace(migrated);
+    return migrated;
+  }
+
+  /** A stored secret only goes where it was saved for: a changed host, port, user, URI or broker list needs it typed again. */
+  private async refuseSecretForNewTarget(id: string, saved: ConnectionSettings, next: ConnectionSettings): Promise<void> {
+    const change = targetChange(saved, next);
+    if (change && (await this.secrets.get(id)) !== undefined) throw secretRequired(change);
   }
 
   private refuseBuiltin(id: string, verb: string): void {
@@ -179,7 +202,8 @@ export class Connections {
       kind: profile.settings.kind,
       builtin: false,
       readOnly: profile.readOnly,
-      settings: profile.settings,
+      // Profiles saved before passwords were moved out of URIs must not show them.
+      settings: profile.settings.kind === 'mongo' ? { ...profile.settings, uri: redactSecretsInText(profile.settings.uri) } : profile.settings,
       secretStorage,
       needsSecret: Boolean(profile.usesSecret) && secretStorage === 'none',
       createdAt: profile.createdAt,

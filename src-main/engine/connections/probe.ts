@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ConnectionSettings, ConnectionTestResult } from '../../../src-shared/schemas/connections';
 import { ChronoError } from '../../../src-shared/errors';
+import { redactSecretsInText } from '../../../src-shared/redact-secrets';
 import { createKafka, createMongoClient, postgresConfig } from './drivers';
 import { explainConnectionError } from './friendly-errors';
 
@@ -13,7 +14,7 @@ export async function probeConnection(settings: ConnectionSettings, secret: stri
     return await withDeadline(probe, deadline, where, signal);
   } catch (err) {
     const error = err instanceof ChronoError && err.code === 'cancelled' ? err : explainConnectionError(err, where);
-    return { ok: false, error: { code: error.code, message: error.message } };
+    return { ok: false, error: { code: error.code, message: redactSecretsInText(error.message) } };
   }
 }
 
@@ -22,7 +23,7 @@ export function describeTarget(settings: ConnectionSettings): string {
     case 'postgres':
       return `PostgreSQL at ${settings.host}:${settings.port}`;
     case 'mongo':
-      return `MongoDB at ${settings.uri.replace(/^mongodb(\+srv)?:\/\//, '').split(/[/?]/)[0]}`;
+      return `MongoDB at ${settings.uri.replace(/^mongodb(\+srv)?:\/\//, '').replace(/^.*@/, '').split(/[/?]/)[0]}`;
     case 'kafka':
       return `Kafka at ${settings.brokers.join(', ')}`;
   }

@@ -9,7 +9,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { CheckboxField, SegmentedField, TextField } from '../../ui/inputs';
 import { KIND_LABELS, KIND_SHORT_LABELS } from './describe';
-import { draftOf, newDraft, sameSettings, secretLabelOf, settingsOf, type ConnectionDraft } from './draft';
+import { draftOf, newDraft, sameSettings, secretLabelOf, settingsOf, storedSecretProblems, type ConnectionDraft } from './draft';
 import { KAFKA_FIELDS, KafkaFields } from './KafkaFields';
 import { MONGO_FIELDS, MongoFields } from './MongoFields';
 import { POSTGRES_FIELDS, PostgresFields } from './PostgresFields';
@@ -52,7 +52,8 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
 
   const prepare = (action: 'test' | 'save'): ConnectionSettings | undefined => {
     setLastAction(action);
-    const { settings, problems: found } = settingsOf(draft, saved?.settings);
+    const { settings, problems: malformed } = settingsOf(draft, saved?.settings);
+    const found = [...malformed, ...storedSecretProblems(draft, settings, saved)];
     setLocalProblems(found);
     return found.length ? undefined : settings;
   };

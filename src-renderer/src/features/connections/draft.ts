@@ -1,4 +1,5 @@
 import type { ConnectionKind, ConnectionSettings, ConnectionView } from '../../../../src-shared/schemas/connections';
+import { secretRequiredMessage, targetChange } from '../../../../src-shared/secret-target';
 import type { FieldProblem } from '../../../../src-shared/validate';
 
 type PostgresSettings = Extract<ConnectionSettings, { kind: 'postgres' }>;
@@ -154,4 +155,15 @@ function stableJson(value: unknown): string {
 export function secretLabelOf(draft: ConnectionDraft): string | undefined {
   if (draft.kind === 'kafka') return draft.kafka.saslMechanism ? 'SASL password' : undefined;
   return 'Password';
+}
+
+/**
+ * The host refuses to send a saved password to a changed host, port, user, URI or
+ * broker list; saying so before asking it keeps the password field in view.
+ */
+export function storedSecretProblems(draft: ConnectionDraft, settings: ConnectionSettings, saved: ConnectionView | undefined): FieldProblem[] {
+  if (!saved || saved.secretStorage === 'none' || draft.secret || draft.clearSecret) return [];
+  if (settings.kind === 'mongo' && /^mongodb(\+srv)?:\/\/[^@/]*:[^@/]*@/.test(settings.uri)) return []; // a password typed into the URI
+  const change = targetChange(saved.settings, settings);
+  return change ? [{ field: 'secret', message: secretRequiredMessage(change) }] : [];
 }
