@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
 import type { PresetName } from '../../../src-main/stores/postgres/mapping';
 import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
@@ -58,6 +58,8 @@ interface Harness {
   engine: Engine;
   connectionId: string;
   tail(input?: { gapTimeoutMs?: number }): Promise<Tail>;
+  /** A client of its own (ended with the harness). */
+  client(): Promise<pg.Client>;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
   const connectionId = (await call('connections.add', postgresConnection(`Late commit ${store.preset}`, db.url))).id;
   await call('stores.configure', { connectionId, preset: store.preset, reason: 'test' });
   const stops: (() => Promise<unknown>)[] = [];
+  const clients: pg.Client[] = [];
   const harness: Harness = {
     db,
     engine,
@@ -82,14 +85,15 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
     async tail({ gapTimeoutMs = 3000 } = {}) {
       const seen: string[] = [];
       const holes: unknown[] = [];
-      let started = false;
+      let started!: () => void;
+      const first = new Promise<void>((resolve) => (started = resolve));
       const controller = new AbortController();
       const run = engine.dispatcher.run('feed.tail', { connectionId, pollMs: 200, gapTimeoutMs }, {
         operationId: `tail-${randomUUID()}`,
         signal: controller.signal,
         emit: (data) => {
           const d = data as { events: { position: string }[]; holes?: unknown };
-          started = true;
+          started();
           if (d.holes !== undefined) holes.push(d.holes);
           seen.push(...d.events.map((e) => e.position));
         },
@@ -100,11 +104,19 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
         return run;
       };
       stops.push(() => stop().catch(() => undefined));
-      await expect.poll(() => started).toBe(true); // the tail knows where it starts before anything is written
+      await first; // the tail knows where it starts before anything is written
       return { seen, holes, stop };
+    },
+    async client() {
+      const c = new pg.Client({ connectionString: db.url });
+      c.on('error', () => undefined); // cut when the database is dropped
+      await c.connect();
+      clients.push(c);
+      return c;
     },
     async close() {
       await Promise.all(stops.map((stop) => stop()));
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
       await engine.dispose();
       await db.drop();
     },
@@ -113,45 +125,36 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
   return harness;
 }
 
-async function client(db: TestDatabase): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  return c;
-}
-
 const held = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.concurrent.each(STORES)('live tail on a $preset store', (store) => {
-  it.each([
-    { holdMs: 10_000, timeout: 40_000 },
-    { holdMs: 60_000, timeout: 100_000 },
-  ])(
-    'shows an insert held open $holdMs ms (lower position, committed last) before the later one',
-    async ({ holdMs }) => {
-      const h = await open(store);
-      const tail = await h.tail(); // the app's default 3 s hole timeout
-      const slow = await client(h.db);
-      const fast = await client(h.db);
-      await slow.query('BEGIN');
-      const late = await store.insert(slow, 'late');
-      const early = await store.insert(fast, 'early');
-      expect(BigInt(late)).toBeLessThan(BigInt(early));
+  /** Holds the transaction that took the lower position open `holdMs` while a later insert commits. */
+  async function lateCommit(holdMs: number, expect: ExpectStatic) {
+    const h = await open(store);
+    const tail = await h.tail(); // the app's default 3 s hole timeout
+    const slow = await h.client();
+    const fast = await h.client();
+    await slow.query('BEGIN');
+    const late = await store.insert(slow, 'late');
+    const early = await store.insert(fast, 'early');
+    expect(BigInt(late)).toBeLessThan(BigInt(early));
 
-      await held(holdMs); // the transaction that took the lower position stays open this long
-      expect(tail.seen).toEqual([]); // held at the hole: the later event is not shown before the earlier one
-      await slow.query('COMMIT');
-      await expect.poll(() => tail.seen, { timeout: 5000 }).toEqual([late, early]);
-      expect(tail.holes).toContainEqual({ rule: 'visibility' });
-      await expect(tail.stop()).resolves.toEqual({ position: early });
-      await Promise.all([slow.end(), fast.end()]);
-    },
-  );
+    await held(holdMs); // the transaction that took the lower position stays open this long
+    expect(tail.seen).toEqual([]); // held at the hole: the later event is not shown before the earlier one
+    await slow.query('COMMIT');
+    await expect.poll(() => tail.seen, { timeout: 5000 }).toEqual([late, early]);
+    expect(tail.holes).toContainEqual({ rule: 'visibility' });
+    await expect(tail.stop()).resolves.toEqual({ position: early });
+  }
 
-  it('passes a hole left by a rollback as soon as the aborted transaction has ended, not after the timeout', async () => {
+  it('shows an insert held open 10 s (lower position, committed last) before the later one', ({ expect }) => lateCommit(10_000, expect), 40_000);
+  it('shows an insert held open 60 s before the later one', ({ expect }) => lateCommit(60_000, expect), 100_000);
+
+  it('passes a hole left by a rollback as soon as the aborted transaction has ended, not after the timeout', async ({ expect }) => {
     const h = await open(store);
     const tail = await h.tail({ gapTimeoutMs: 600_000 });
-    const aborted = await client(h.db);
-    const fast = await client(h.db);
+    const aborted = await h.client();
+    const fast = await h.client();
     await aborted.query('BEGIN');
     const rolledBack = await store.insert(aborted, 'aborted');
     const after = await store.insert(fast, 'after');
@@ -161,7 +164,6 @@ describe.concurrent.each(STORES)('live tail on a $preset store', (store) => {
     await expect.poll(() => tail.seen, { timeout: 3000 }).toEqual([after]);
     expect(BigInt(rolledBack)).toBeLessThan(BigInt(after));
     await tail.stop();
-    await Promise.all([aborted.end(), fast.end()]);
   });
 });
 
@@ -170,7 +172,7 @@ describe('live tail on PGlite (the Local workspace)', () => {
     const store = STORES[0]!;
     const h = await open(store, 'pglite');
     const tail = await h.tail({ gapTimeoutMs: 600_000 });
-    const aborted = await client(h.db);
+    const aborted = await h.client();
     // pglite-socket runs one transaction at a time: the hole is seen only once the rollback has ended.
     await aborted.query('BEGIN');
     const rolledBack = await store.insert(aborted, 'aborted');
@@ -180,6 +182,5 @@ describe('live tail on PGlite (the Local workspace)', () => {
     await expect.poll(() => tail.seen, { timeout: 3000 }).toEqual([after]);
     expect(tail.holes).toContainEqual({ rule: 'visibility' });
     await tail.stop();
-    await aborted.end();
   });
 });
