@@ -8,11 +8,18 @@
  * and inserting one on the table, both until the transaction ends, and its locks
  * are released only after its commit is visible. They are read from `pg_locks`
  * (readable by every role), so a long transaction in another database of the same
- * server does not hold the tail. Where pg_locks cannot be read, the snapshot bounds
- * serve: every transaction below the snapshot's xmax when the hole was seen has ended
- * once `pg_snapshot_xmin(pg_current_snapshot())` has passed it (server-wide, so a
- * long transaction anywhere delays the hole; `txid_current_snapshot()` on servers
- * before 13). PGlite answers both.
+ * server does not hold the tail.
+ *
+ * Where pg_locks cannot be read, transaction ids serve: the watch takes a fresh id
+ * (`pg_current_xact_id()`, `txid_current()` before PostgreSQL 13), above every id handed
+ * out so far, and ends once the oldest running transaction
+ * (`pg_snapshot_xmin(pg_current_snapshot())`) has passed it. Server-wide, so a long
+ * transaction in any database delays the hole. (The snapshot's own xmax will not do as
+ * the bound: it is the last completed id + 1, and a running transaction with a higher
+ * id appears neither in it nor in xmin.) A transaction that has taken a number but
+ * written nothing has no id yet and is not covered: within one INSERT, microseconds.
+ * On a read-only standby no id can be taken: null, and the tail uses its timeout.
+ * PGlite answers all of these.
  */
 import type pg from 'pg';
 import type { TransactionWatch } from '../event-store';
@@ -23,13 +30,14 @@ const WRITERS = `SELECT DISTINCT virtualtransaction AS id FROM pg_locks
     AND mode NOT IN ('AccessShareLock', 'RowShareLock') AND pid IS DISTINCT FROM pg_backend_pid()`;
 const STILL_RUNNING = 'SELECT EXISTS (SELECT 1 FROM pg_locks WHERE virtualtransaction = ANY($1::text[])) AS running';
 
-const SNAPSHOTS = [
-  'SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() AS s',
-  'SELECT txid_snapshot_xmin(s)::text AS xmin, txid_snapshot_xmax(s)::text AS xmax FROM txid_current_snapshot() AS s',
+/** PostgreSQL 13+ (and PGlite), then the older names: 64-bit, epoch-aware ids that survive wraparound. */
+const XID_FUNCTIONS = [
+  { take: 'SELECT pg_current_xact_id()::text AS id', oldest: 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS id' },
+  { take: 'SELECT txid_current()::text AS id', oldest: 'SELECT txid_snapshot_xmin(txid_current_snapshot())::text AS id' },
 ] as const;
 
-/** SQLSTATEs that say this server cannot tell us: no such function or view, not allowed, not supported. */
-const UNREADABLE = new Set(['42883', '42P01', '42501', '0A000']);
+/** SQLSTATEs that say this server cannot tell us: no such function or view, not allowed, not supported, read-only. */
+const UNREADABLE = new Set(['42883', '42P01', '42501', '0A000', '25006']);
 
 function unreadable(err: unknown): boolean {
   return UNREADABLE.has((err as { code?: string }).code ?? '');
@@ -45,17 +53,10 @@ export async function watchTransactions(pool: pg.Pool): Promise<TransactionWatch
   } catch (err) {
     if (!unreadable(err)) throw err;
   }
-  const seen = await readSnapshot(pool);
-  if (seen === null) return null;
-  return { ended: async () => ((await readSnapshot(pool))?.xmin ?? -1n) >= seen.xmax };
-}
-
-/** The current snapshot's bounds as 64-bit, epoch-aware transaction ids; null when neither function answers. */
-async function readSnapshot(pool: pg.Pool): Promise<{ xmin: bigint; xmax: bigint } | null> {
-  for (const sql of SNAPSHOTS) {
+  for (const functions of XID_FUNCTIONS) {
     try {
-      const row = (await pool.query<{ xmin: string; xmax: string }>(sql)).rows[0]!;
-      return { xmin: BigInt(row.xmin), xmax: BigInt(row.xmax) };
+      const bound = BigInt((await pool.query<{ id: string }>(functions.take)).rows[0]!.id);
+      return { ended: async () => BigInt((await pool.query<{ id: string }>(functions.oldest)).rows[0]!.id) > bound };
     } catch (err) {
       if (!unreadable(err)) throw err;
     }
