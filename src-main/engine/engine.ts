@@ -15,7 +15,7 @@ import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspac
 import { APP_VERSION } from './version';
 import { EventStores, translateStoreError } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
-import { tailFeed } from './browse/gap-safe-tail';
+import { holeRule, tailFeed } from './browse/gap-safe-tail';
 import { exportEvents } from './browse/export-events';
 import { DefinitionCatalog } from './time-travel/definition-catalog';
 import { DefinitionsFolder } from './time-travel/definitions-folder';
@@ -130,18 +130,21 @@ export function createEngine(options: EngineOptions) {
       onStore(connectionId, async (store) => {
         const appends = (await store.listenForAppends?.().catch(() => null)) ?? null;
         const mode = appends ? `notify:${appends.channel}` : 'poll';
+        // Holes are closed by transaction visibility where the store can report its snapshot; by a timeout elsewhere.
+        const watches = (await store.watchTransactions?.().catch(() => null)) != null;
+        const tailOptions = { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs };
+        const watch = watches ? { watchTransactions: () => store.watchTransactions!() } : {};
+        const holes = holeRule(tailOptions, watch);
         try {
           return {
-            position: await tailFeed(
-              { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs },
-              {
-                readFeed: (options) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT }),
-                headPosition: () => store.headPosition(),
-                emit: (events, position) => context.emit({ events, position, mode }),
-                signal: context.signal,
-                ...(appends ? { appends } : {}),
-              },
-            ),
+            position: await tailFeed(tailOptions, {
+              readFeed: (options) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT }),
+              headPosition: () => store.headPosition(),
+              emit: (events, position) => context.emit({ events, position, mode, holes }),
+              signal: context.signal,
+              ...(appends ? { appends } : {}),
+              ...watch,
+            }),
           };
         } finally {
           await appends?.close();

@@ -217,7 +217,19 @@ export interface AppendSignal {
   close(): Promise<void>;
 }
 
+/** The transactions that could still fill a hole in the positions, as they were when it was first seen. */
+export interface TransactionWatch {
+  /** True once every one of them has ended (a commit among them is then visible to the next read). */
+  ended(): Promise<boolean>;
+}
+
 export interface EventStore {
+  /**
+   * Taken when a live tail first sees a hole: tells a hole left by a rollback (every
+   * transaction that could fill it has ended) from one a running transaction will
+   * still fill. Null where the store cannot tell (then the tail falls back to a timeout).
+   */
+  watchTransactions?(): Promise<TransactionWatch | null>;
   /**
    * Listens for the store's append notifications where the store fires them (a
    * trigger calling pg_notify / NOTIFY); null when it fires none, so callers poll.

@@ -192,6 +192,7 @@ export const feedTailInput = z.strictObject({
   streamId: streamId.optional(),
   correlationId: z.string().min(1).max(500).optional(),
   pollMs: z.number().int().min(100).max(60_000).default(500),
+  /** Only where the store cannot report its transactions (MongoDB, a refused snapshot read): how long a hole may stay open before it counts as a rollback. */
   gapTimeoutMs: z.number().int().min(100).max(600_000).default(3000),
 });
 export const feedTailData = z.object({
@@ -199,6 +200,11 @@ export const feedTailData = z.object({
   position: z.string(),
   /** How the tail learns of appends: `notify:<channel>` (LISTEN/NOTIFY) or `poll`. */
   mode: z.string().optional(),
+  /**
+   * How a hole in the positions is judged a rollback: once every transaction in flight
+   * when it was seen has ended (`visibility`), or after it stayed open `afterMs` (`timeout`).
+   */
+  holes: z.discriminatedUnion('rule', [z.object({ rule: z.literal('visibility') }), z.object({ rule: z.literal('timeout'), afterMs: z.number() })]).optional(),
 });
 
 export const eventsExportInput = z.strictObject({

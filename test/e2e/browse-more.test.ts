@@ -112,6 +112,11 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await page.getByTestId('live-toggle').click();
     await page.getByTestId('live-rate').waitFor();
     expect(await page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('true');
+    // PGlite reports its transactions: a late commit is waited for, not skipped after a timeout.
+    const holes = page.getByTestId('live-holes');
+    await holes.waitFor();
+    expect(await holes.getAttribute('data-rule')).toBe('visibility');
+    expect(await holes.textContent()).toBe('holes closed by transaction visibility');
     // Let the tail take its starting position at the head before writing.
     await page.waitForTimeout(1500);
 

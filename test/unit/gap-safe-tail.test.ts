@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTIFIED_IDLE_POLL_MS, tailFeed } from '../../src-main/engine/browse/gap-safe-tail';
+import { NOTIFIED_IDLE_POLL_MS, holeRule, tailFeed } from '../../src-main/engine/browse/gap-safe-tail';
 import { notifyChannelIn } from '../../src-main/stores/postgres/notify';
 import type { ReadFeedOptions, StoredEventView } from '../../src-main/stores/event-store';
 
@@ -15,17 +15,31 @@ const event = (position: number, type = 'T'): StoredEventView => ({
   metadata: {},
 });
 
-/** A feed whose committed rows change between polls, driven step by step. */
-function scriptedFeed(steps: number[][], options: { gapTimeoutMs: number; filters?: { eventTypes?: string[] } }) {
+/**
+ * A feed whose committed rows change between polls, driven step by step. With
+ * `running`, the store reports its transactions: `running[i]` lists the holes whose
+ * transaction is still open at step i (a watch taken then covers those).
+ */
+function scriptedFeed(steps: number[][], options: { gapTimeoutMs: number; filters?: { eventTypes?: string[] }; running?: number[][] }) {
   let step = 0;
+  const running = options.running;
+  const at = <T>(list: T[]) => list[Math.min(step, list.length - 1)]!;
   let clock = 0;
   const emitted: string[][] = [];
   const controller = new AbortController();
   const run = tailFeed(
     { afterPosition: '0', filters: options.filters ?? {}, pollMs: 1000, gapTimeoutMs: options.gapTimeoutMs, pageSize: 100 },
     {
+      ...(running
+        ? {
+            watchTransactions: async () => {
+              const watched = at(running);
+              return { ended: async () => !watched.some((p) => at(running).includes(p)) };
+            },
+          }
+        : {}),
       readFeed: async (o: ReadFeedOptions) => {
-        const visible = steps[Math.min(step, steps.length - 1)]!.filter((p) => p > Number(o.afterPosition));
+        const visible = at(steps).filter((p) => p > Number(o.afterPosition));
         return { events: visible.map((p) => event(p, p % 3 === 0 ? 'Three' : 'T')), nextAfterPosition: null };
       },
       headPosition: async () => null,
@@ -101,7 +115,40 @@ describe('gap-safe tail', () => {
     expect(emitted).toEqual([[], ['1', '2'], ['3', '4']]); // [] first: where the tail starts
   });
 
-  it('passes a hole left by a rollback once it has stayed open past the timeout', async () => {
+  it('waits for a transaction that stays open far past the timeout when the store reports its transactions', async () => {
+    // 3 is taken by a transaction that stays open for six polls (the timeout is one poll), then commits.
+    const open = [3];
+    const { run, emitted } = scriptedFeed([[1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 3, 4]], {
+      gapTimeoutMs: 1000,
+      running: [open, open, open, open, open, open, []],
+    });
+    expect(await run).toBe('4');
+    expect(emitted).toEqual([[], ['1', '2'], ['3', '4']]);
+  });
+
+  it('passes a rollback hole as soon as the transaction that took it has ended, without waiting for the timeout', async () => {
+    // Poll 1: 2 is held by a running transaction. Poll 2: it rolled back. The timeout (an hour) plays no part.
+    const { run, emitted } = scriptedFeed([[1, 3], [1, 3]], { gapTimeoutMs: 3_600_000, running: [[2], []] });
+    expect(await run).toBe('3');
+    expect(emitted).toEqual([[], ['1'], ['3']]);
+  });
+
+  it('watches each new hole from when it is seen: a transaction begun later does not hold an older hole', async () => {
+    // 2 rolls back at once; 5 is taken later by a transaction that stays open.
+    const { run, emitted } = scriptedFeed([[1, 3, 4], [1, 3, 4, 6], [1, 3, 4, 6], [1, 3, 4, 5, 6]], {
+      gapTimeoutMs: 3_600_000,
+      running: [[], [5], [5], []],
+    });
+    expect(await run).toBe('6');
+    expect(emitted).toEqual([[], ['1'], ['3', '4'], ['5', '6']]);
+  });
+
+  it('says which rule closes holes', () => {
+    expect(holeRule({ gapTimeoutMs: 3000 }, {})).toEqual({ rule: 'timeout', afterMs: 3000 });
+    expect(holeRule({ gapTimeoutMs: 3000 }, { watchTransactions: async () => null })).toEqual({ rule: 'visibility' });
+  });
+
+  it('passes a hole left by a rollback once it has stayed open past the timeout where the store cannot report its transactions', async () => {
     const { run, emitted } = scriptedFeed([[1, 3], [1, 3], [1, 3], [1, 3]], { gapTimeoutMs: 2000 });
     expect(await run).toBe('3');
     expect(emitted).toEqual([[], ['1'], ['3']]);

@@ -25,10 +25,12 @@ import {
   type ReplayPage,
   type AppendSignal,
   type StoreCapabilities,
+  type TransactionWatch,
   type StoredEventView,
   type StreamPage,
 } from '../event-store';
 import { detectNotifyChannel, listen } from './notify';
+import { watchTransactions } from './transaction-watch';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
 
 /** How long a listing that no index serves may scan before it is stopped with advice. */
@@ -599,6 +601,10 @@ export class PostgresEventStore implements EventStore {
     const sql = `SELECT ${pos}::text AS position FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} DESC LIMIT 1`;
     const result = await this.pool.query<{ position: string }>(sql, params.values);
     return result.rows[0]?.position ?? null;
+  }
+
+  watchTransactions(): Promise<TransactionWatch | null> {
+    return watchTransactions(this.pool);
   }
 
   async listenForAppends(): Promise<AppendSignal | null> {

@@ -1,4 +1,4 @@
-import type { LiveTail } from './use-live-tail';
+import type { HoleRule, LiveTail } from './use-live-tail';
 
 /** "Live" on/off, with the rate of new events over the last 10 seconds while on. */
 export function LiveToggle({ tail, onChange }: { tail: LiveTail; onChange: (live: boolean) => void }) {
@@ -21,8 +21,23 @@ export function LiveToggle({ tail, onChange }: { tail: LiveTail; onChange: (live
           {tail.rate.toFixed(1)} ev/s{tail.mode?.startsWith('notify:') ? ' · notified' : ''}
         </span>
       )}
+      {tail.live && tail.holes && (
+        <span className="live-toggle__holes" data-testid="live-holes" data-rule={tail.holes.rule} title={describeHoles(tail.holes)}>
+          {tail.holes.rule === 'visibility' ? 'holes closed by transaction visibility' : `holes closed after ${formatSeconds(tail.holes.afterMs)} timeout`}
+        </span>
+      )}
     </span>
   );
+}
+
+function describeHoles(holes: HoleRule): string {
+  if (holes.rule === 'visibility')
+    return 'A gap in the positions is waited for until every transaction that could fill it has ended, however long it stays open; a rollback is passed as soon as it ends.';
+  return `This store cannot report its transactions: a gap in the positions still open after ${formatSeconds(holes.afterMs)} is taken as a rollback, so an insert committed later than that is not shown live (it stays readable in the history).`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function describeMode(mode: string | undefined): string {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ChronoError } from '../../../../src-shared/errors';
-import type { InputOf } from '../../../../src-shared/operations';
+import type { InputOf, StreamDataOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useClient } from '../../client/host-context';
 
@@ -26,8 +26,12 @@ export interface LiveTail {
   position: string | undefined;
   /** How the host follows appends: `notify:<channel>` (LISTEN/NOTIFY) or `poll`. */
   mode: string | undefined;
+  /** How the host decides a hole in the positions is a rollback: transaction visibility or a timeout. */
+  holes: HoleRule | undefined;
   error: ChronoError | undefined;
 }
+
+export type HoleRule = NonNullable<StreamDataOf<'feed.tail'>['holes']>;
 
 export function liveKey(event: StoredEvent): string {
   return event.position ?? `${event.streamId}@${event.version}`;
@@ -47,6 +51,7 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
   const [error, setError] = useState<ChronoError | undefined>(undefined);
   const [position, setPosition] = useState<string | undefined>(undefined);
   const [mode, setMode] = useState<string | undefined>(undefined);
+  const [holes, setHoles] = useState<HoleRule | undefined>(undefined);
   const positionRef = useRef<string | undefined>(undefined);
   const arrivals = useRef<{ at: number; count: number }[]>([]);
   const acceptRef = useRef(accept);
@@ -83,6 +88,7 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
           positionRef.current = data.position;
           setPosition(data.position);
           if (data.mode !== undefined) setMode(data.mode);
+          if (data.holes !== undefined) setHoles(data.holes);
           const arrived = data.events.filter((event) => acceptRef.current(event));
           if (arrived.length === 0) return;
           arrivals.current.push({ at: Date.now(), count: arrived.length });
@@ -130,5 +136,5 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
     return () => clearInterval(timer);
   }, [live]);
 
-  return { live, setLive, events, fresh, rate, position, mode, error };
+  return { live, setLive, events, fresh, rate, position, mode, holes, error };
 }
