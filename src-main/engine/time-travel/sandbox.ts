@@ -116,6 +116,8 @@ export function encodeBatch(events: readonly StoredEventView[]): string {
 
 /** Evaluated in the context BEFORE the definition: captures the built-ins it needs, so a definition cannot tamper with them. */
 const PRELUDE = String.raw`
+// No definition may install a stack-trace hook: V8 would hand it CallSites of every frame below.
+Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false });
 const __chronoscope = (() => {
   'use strict';
   const parse = JSON.parse;
@@ -158,13 +160,13 @@ const __chronoscope = (() => {
     if (a && isArray(a.categories)) appliesTo.categories = a.categories.map(Str);
     if (a && typeof a.streamPrefix === 'string') appliesTo.streamPrefix = a.streamPrefix;
     def = { name: d.name, init: d.init, handlers: handlers, any: d.any, upcasters: upcasters };
-    return stringify({ name: d.name, appliesTo: appliesTo, handlerTypes: keys(handlers), hasAny: typeof d.any === 'function', upcasterTypes: keys(upcasters) });
+    return stringify({ ok: true, info: { name: d.name, appliesTo: appliesTo, handlerTypes: keys(handlers).map(Str), hasAny: typeof d.any === 'function', upcasterTypes: keys(upcasters).map(Str) } });
   }
 
   function reset(stateJson) {
     state = stateJson === undefined ? def.init() : parse(stateJson);
     if (state === undefined) throw new TypeError('definition.init() returned undefined');
-    return 'ok';
+    return '{"ok":true}';
   }
 
   function upcast(event) {
@@ -234,89 +236,199 @@ const __chronoscope = (() => {
       }
     }
     store(progress, 0, -1);
-    return stringify({ ok: true, state: wantState ? state : undefined, steps: steps });
+    try {
+      return stringify({ ok: true, state: wantState ? state : undefined, steps: steps });
+    } catch (e) {
+      const error = errorInfo(e);
+      error.message = 'the state cannot be turned into JSON: ' + error.message;
+      return stringify({ ok: false, index: -1, error: error });
+    }
   }
 
   function current() {
-    return stringify({ ok: true, state: state });
+    try {
+      return stringify({ ok: true, state: state });
+    } catch (e) {
+      const error = errorInfo(e);
+      error.message = 'the state cannot be turned into JSON: ' + error.message;
+      return stringify({ ok: false, error: error });
+    }
   }
 
-  return { progressBuffer: progressBuffer, load: load, reset: reset, apply: apply, current: current, errorInfo: errorInfo };
+  function describe(thrown) {
+    return stringify({ ok: false, error: errorInfo(thrown) });
+  }
+
+  // Every answer leaves the context as text made here: the worker never touches a value of the context.
+  const UNDESCRIBABLE = '{"ok":false,"error":{"name":"Error","message":"threw a value that cannot be described","stack":""}}';
+  function text(fn) {
+    return function (a, b, c) {
+      try {
+        const out = fn(a, b, c);
+        if (typeof out === 'string') return out;
+      } catch (e) {
+        try {
+          const out = stringify({ ok: false, error: errorInfo(e) });
+          if (typeof out === 'string') return out;
+        } catch (_) {
+          // falls through to the constant answer
+        }
+      }
+      return UNDESCRIBABLE;
+    };
+  }
+
+  return Object.freeze({ progressBuffer: progressBuffer, load: text(load), reset: text(reset), apply: text(apply), current: text(current), describe: text(describe) });
 })();
 `;
 
-/** The worker's own code (CommonJS, evaluated by `new Worker(code, {eval: true})`). */
-const WORKER = String.raw`
+/**
+ * The worker's own code (CommonJS, evaluated by `new Worker(code, {eval: true})`).
+ * Strict, so that stack frames of its functions expose neither the function nor
+ * `this` to a CallSite. It never reads a property of a value of the context: the
+ * prelude answers with text, anything else is refused, and a thrown value of the
+ * context goes back into the context to be described there.
+ */
+const WORKER = String.raw`'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const vm = require('node:vm');
+const { types } = require('node:util');
 const { prelude, source, filename, timeoutMs } = workerData;
 const ctx = vm.createContext(Object.create(null), {
   name: filename,
   codeGeneration: { strings: false, wasm: false },
   microtaskMode: 'afterEvaluate',
 });
-const run = (code, file) => new vm.Script(code, { filename: file }).runInContext(ctx, { timeout: timeoutMs, breakOnSigint: false });
-function describe(e) {
-  if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { kind: 'timeout', name: 'TimeoutError', message: String(e.message), stack: '' };
-  return { kind: 'error', name: String(e && e.name), message: String(e && e.message), stack: String(e && e.stack) };
-}
+const runOptions = { timeout: timeoutMs, breakOnSigint: false };
+const run = (code, file) => new vm.Script(code, { filename: file }).runInContext(ctx, runOptions);
+const failure = (name, message, extra) => JSON.stringify(Object.assign({ ok: false, error: { name, message, stack: '' } }, extra));
+const TIMEOUT = failure('TimeoutError', 'did not finish in time', { timeout: true });
+const NOT_TEXT = failure('Error', 'the sandbox answered with something other than text');
 // Only primitives go in, as a plain data property (never through a setter the definition could define).
 const setInput = (value) => Object.defineProperty(ctx, '__input', { value, writable: true, configurable: true, enumerable: false });
+
+/** Whether a thrown value is this realm's own (a vm timeout, a compile error), found without running code of the context. */
+function isOwnRealm(value) {
+  let p = value;
+  for (let depth = 0; depth < 64; depth++) {
+    if (p === null || (typeof p !== 'object' && typeof p !== 'function') || types.isProxy(p)) return false;
+    if (p === Object.prototype || p === Error.prototype) return true;
+    p = Object.getPrototypeOf(p);
+  }
+  return false;
+}
+
+/** Whether vm stopped the evaluation at its time limit (its error is made in the context's realm: read its own data property only). */
+function isTimeout(thrown) {
+  if (thrown === null || typeof thrown !== 'object' || types.isProxy(thrown)) return false;
+  const code = Object.getOwnPropertyDescriptor(thrown, 'code');
+  return code !== undefined && code.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
+/** Text for anything thrown out of the context. */
+function thrownText(thrown) {
+  if (isTimeout(thrown)) return TIMEOUT;
+  if (isOwnRealm(thrown)) {
+    // Made by this realm (a compile error; the context holds none of its objects): reading it runs none of the definition's code.
+    return JSON.stringify({ ok: false, error: { name: String(thrown.name), message: String(thrown.message), stack: typeof thrown.stack === 'string' ? thrown.stack : '' } });
+  }
+  try {
+    setInput(thrown);
+    return call('__chronoscope.describe(__input)', false);
+  } finally {
+    setInput(undefined);
+  }
+}
+
+/** Runs a call of the prelude's API; always text (JSON of {ok, ...}). */
+function call(code, describeThrown = true) {
+  try {
+    const out = run(code, 'chronoscope:call');
+    return typeof out === 'string' ? out : NOT_TEXT;
+  } catch (e) {
+    return describeThrown ? thrownText(e) : failure('Error', 'threw a value that cannot be described');
+  }
+}
+
 let progress;
 try {
   run(prelude, 'chronoscope:prelude');
-  progress = run('__chronoscope.progressBuffer', 'chronoscope:call');
+  const buffer = run('__chronoscope.progressBuffer', 'chronoscope:call');
+  if (types.isSharedArrayBuffer(buffer)) progress = buffer;
 } catch (e) {
-  parentPort.postMessage({ type: 'fatal', error: describe(e) });
+  parentPort.postMessage({ type: 'fatal' });
 }
 parentPort.postMessage({ type: 'progress', buffer: progress });
-let loaded = false;
-try {
-  run(source, filename);
-  const info = run('__chronoscope.load()', 'chronoscope:call');
-  loaded = true;
-  parentPort.postMessage({ type: 'loaded', info: String(info) });
-} catch (e) {
-  parentPort.postMessage({ type: 'load-failed', error: describe(e) });
-}
-parentPort.on('message', (msg) => {
-  if (!loaded) return;
+
+function load() {
+  let script;
   try {
-    if (msg.op === 'reset') {
-      setInput(msg.state);
-      run(msg.state === undefined ? '__chronoscope.reset()' : '__chronoscope.reset(__input)', 'chronoscope:call');
-      setInput(undefined);
-      parentPort.postMessage({ id: msg.id, ok: true, result: '{"ok":true}' });
-    } else if (msg.op === 'apply') {
-      setInput(msg.batch);
-      const out = run('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')', 'chronoscope:call');
-      setInput(undefined);
-      parentPort.postMessage({ id: msg.id, ok: true, result: String(out) });
-    } else if (msg.op === 'current') {
-      parentPort.postMessage({ id: msg.id, ok: true, result: String(run('__chronoscope.current()', 'chronoscope:call')) });
-    }
+    script = new vm.Script(source, { filename });
   } catch (e) {
-    parentPort.postMessage({ id: msg.id, ok: false, error: describe(e) });
+    return thrownText(e);
   }
+  try {
+    script.runInContext(ctx, runOptions);
+  } catch (e) {
+    return thrownText(e);
+  }
+  return call('__chronoscope.load()');
+}
+const loaded = load();
+parentPort.postMessage({ type: 'loaded', result: loaded });
+const usable = loaded.startsWith('{"ok":true');
+
+parentPort.on('message', (msg) => {
+  if (!usable) return;
+  let result = NOT_TEXT;
+  if (msg.op === 'reset') {
+    setInput(msg.state);
+    result = call(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()');
+    setInput(undefined);
+  } else if (msg.op === 'apply') {
+    setInput(msg.batch);
+    result = call('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
+    setInput(undefined);
+  } else if (msg.op === 'current') {
+    result = call('__chronoscope.current()');
+  }
+  parentPort.postMessage({ id: msg.id, result });
 });
 `;
 
 interface WireError {
-  kind?: string;
   name: string;
   message: string;
   stack: string;
 }
 
-type WorkerMessage =
-  | { type: 'progress'; buffer: SharedArrayBuffer | undefined }
-  | { type: 'loaded'; info: string }
-  | { type: 'load-failed' | 'fatal'; error: WireError }
-  | { id: number; ok: true; result: string }
-  | { id: number; ok: false; error: WireError };
+/** One answer of the context, parsed here from its text (host objects only). */
+type Answer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] } | { ok: false; timeout: boolean; index: number; error: WireError };
+
+function parseAnswer(text: unknown): Answer {
+  let value: unknown;
+  try {
+    value = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    value = undefined;
+  }
+  if (value === null || typeof value !== 'object') return { ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } };
+  const answer = value as Record<string, unknown>;
+  if (answer.ok === true) return answer as Answer;
+  const error = (answer.error !== null && typeof answer.error === 'object' ? answer.error : {}) as Record<string, unknown>;
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return {
+    ok: false,
+    timeout: answer.timeout === true,
+    index: typeof answer.index === 'number' ? answer.index : -1,
+    error: { name: str(error.name) || 'Error', message: str(error.message), stack: str(error.stack) },
+  };
+}
+
+type WorkerMessage = { type: 'progress'; buffer: SharedArrayBuffer | undefined } | { type: 'loaded'; result: string } | { type: 'fatal' } | { id: number; result: string };
 
 interface Pending {
-  resolve: (result: string) => void;
+  resolve: (result: Answer) => void;
   reject: (err: Error) => void;
   batch: readonly SandboxEventRef[];
   timer: NodeJS.Timeout;
@@ -393,16 +505,21 @@ export class Sandbox {
       };
       const onMessage = (msg: WorkerMessage): void => {
         if ('type' in msg && msg.type === 'progress') {
-          if (msg.buffer) progress = new Int32Array(msg.buffer);
+          if (msg.buffer instanceof SharedArrayBuffer) progress = new Int32Array(msg.buffer);
+        } else if ('type' in msg && msg.type === 'fatal') {
+          fail(new SandboxError(`Definition ${name}: the sandbox could not start`, 'crashed'));
         } else if ('type' in msg && msg.type === 'loaded') {
-          clearTimeout(timer);
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          resolve(JSON.parse(msg.info) as DefinitionInfo);
-        } else if ('type' in msg) {
-          const where = definitionLocation(msg.error.stack, filename);
-          const reason = msg.error.kind === 'timeout' ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${msg.error.name}: ${msg.error.message}`;
-          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(msg.error.message)}`, msg.type === 'fatal' ? 'crashed' : msg.error.kind === 'timeout' ? 'timeout' : 'definition', undefined, where?.location, where?.line));
+          const answer = parseAnswer(msg.result);
+          if (answer.ok) {
+            clearTimeout(timer);
+            worker.off('message', onMessage);
+            worker.off('error', onError);
+            resolve(definitionInfo(answer.info, name));
+            return;
+          }
+          const where = definitionLocation(answer.error.stack, filename);
+          const reason = answer.timeout ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${answer.error.name}: ${answer.error.message}`;
+          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`, answer.timeout ? 'timeout' : 'definition', undefined, where?.location, where?.line));
         }
       };
       const onError = (err: Error): void => fail(memoryOrCrash(err, name, undefined, memoryMb));
@@ -425,7 +542,9 @@ export class Sandbox {
 
   /** Replaces the state: `definition.init()` when `state` is undefined. */
   reset(state?: unknown): Promise<void> {
-    return this.enqueue({ op: 'reset', state: state === undefined ? undefined : JSON.stringify(state) }, []).then(() => undefined);
+    return this.enqueue({ op: 'reset', state: state === undefined ? undefined : JSON.stringify(state) }, []).then((answer) => {
+      if (!answer.ok) throw this.failed(answer, 'init() failed');
+    });
   }
 
   /** Folds the events, in order, into the state. */
@@ -437,11 +556,9 @@ export class Sandbox {
   /** Folds a batch already in wire form (`encodeBatch`, or a store's ReplayPage); `refs` name its events in errors. */
   applyEncoded(batch: string, refs: readonly SandboxEventRef[], options: ApplyOptions = {}): Promise<ApplyResult> {
     const wantState = options.state ?? true;
-    return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((text) => {
-      const out = JSON.parse(text) as
-        | { ok: true; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] }
-        | { ok: false; index: number; error: WireError };
+    return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {
       if (!out.ok) {
+        if (out.timeout) throw this.failed(out, '');
         const event = refs[out.index];
         const where = definitionLocation(out.error.stack, this.filename);
         const err = new SandboxError(
@@ -456,14 +573,34 @@ export class Sandbox {
       }
       const result: ApplyResult = { applied: refs.length };
       if (wantState) result.state = out.state === undefined ? null : out.state;
-      if (out.steps) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
+      if (Array.isArray(out.steps)) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
   }
 
   /** The current state. */
   state(): Promise<unknown> {
-    return this.enqueue({ op: 'current' }, []).then((text) => (JSON.parse(text) as { state?: unknown }).state ?? null);
+    return this.enqueue({ op: 'current' }, []).then((answer) => {
+      if (!answer.ok) throw this.failed(answer, 'its state cannot be read');
+      return answer.state ?? null;
+    });
+  }
+
+  /** The SandboxError of a failed answer (the run is dead after it). */
+  private failed(answer: Extract<Answer, { ok: false }>, what: string): SandboxError {
+    const event = this.currentEvent();
+    const where = definitionLocation(answer.error.stack, this.filename);
+    const err = answer.timeout
+      ? new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms (runaway loop?)${describeEvent(event)}`, 'timeout', event)
+      : new SandboxError(
+          `Definition ${this.info.name}: ${what}: ${answer.error.name}: ${answer.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`,
+          'definition',
+          event,
+          where?.location,
+          where?.line,
+        );
+    this.die(err);
+    return err;
   }
 
   /** Whether the run can still be used (false after any failure or close). */
@@ -476,10 +613,10 @@ export class Sandbox {
     if (!this.exited) await this.worker.terminate();
   }
 
-  private enqueue(message: Record<string, unknown>, batch: readonly SandboxEventRef[]): Promise<string> {
+  private enqueue(message: Record<string, unknown>, batch: readonly SandboxEventRef[]): Promise<Answer> {
     const next = this.chain.then(
       () =>
-        new Promise<string>((resolve, reject) => {
+        new Promise<Answer>((resolve, reject) => {
           if (this.dead) {
             reject(this.dead);
             return;
@@ -512,17 +649,7 @@ export class Sandbox {
     if (!pending) return;
     this.pending.delete(msg.id);
     clearTimeout(pending.timer);
-    if (msg.ok) {
-      pending.resolve(msg.result);
-      return;
-    }
-    const event = this.currentEvent();
-    const err =
-      msg.error.kind === 'timeout'
-        ? new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms (runaway loop?)${describeEvent(event)}`, 'timeout', event)
-        : new SandboxError(`Definition ${this.info.name} failed: ${msg.error.name}: ${msg.error.message}${describeEvent(event)}`, 'crashed', event);
-    pending.reject(err);
-    this.die(err);
+    pending.resolve(parseAnswer(msg.result));
   }
 
   /** Marks the run failed, rejects what waits and terminates the worker. */
@@ -536,6 +663,24 @@ export class Sandbox {
     }
     if (!this.exited) void this.worker.terminate();
   }
+}
+
+/** The definition's description, checked field by field (it was written by the definition's code). */
+function definitionInfo(raw: unknown, fallbackName: string): DefinitionInfo {
+  const info = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const a = (info.appliesTo !== null && typeof info.appliesTo === 'object' ? info.appliesTo : {}) as Record<string, unknown>;
+  const appliesTo: DefinitionInfo['appliesTo'] = {};
+  if (Array.isArray(a.types)) appliesTo.types = strings(a.types);
+  if (Array.isArray(a.categories)) appliesTo.categories = strings(a.categories);
+  if (typeof a.streamPrefix === 'string') appliesTo.streamPrefix = a.streamPrefix;
+  return {
+    name: typeof info.name === 'string' && info.name.length > 0 ? info.name : fallbackName,
+    appliesTo,
+    handlerTypes: strings(info.handlerTypes),
+    hasAny: info.hasAny === true,
+    upcasterTypes: strings(info.upcasterTypes),
+  };
 }
 
 function memoryOrCrash(err: Error & { code?: string }, name: string, event: SandboxEventRef | undefined, memoryMb: number): SandboxError {
