@@ -45,6 +45,17 @@ export function exportFileChooser({ app, BrowserWindow, dialog }: ElectronModule
   };
 }
 
+/** The system's folder dialog for the user definitions folder: the only way to set it in the desktop app. */
+export function definitionsFolderChooser({ BrowserWindow, dialog }: ElectronModule) {
+  return async (): Promise<string | undefined> => {
+    const options = { title: 'Definitions folder', buttonLabel: 'Use this folder', properties: ['openDirectory', 'createDirectory'] };
+    const show = dialog.showOpenDialog as (...args: unknown[]) => Promise<{ canceled: boolean; filePaths: string[] }>;
+    const parent = BrowserWindow.getFocusedWindow();
+    const result = parent ? await show(parent, options) : await show(options);
+    return result.canceled ? undefined : result.filePaths[0];
+  };
+}
+
 /**
  * The desktop shell: window, IPC host, safeStorage. Everything else is the
  * engine, which also runs in browser mode. Kept small on purpose.
@@ -66,6 +77,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
     startLocalWorkspace: options.startLocalWorkspace ?? true,
     initializeLocalWorkspace: seedLocalWorkspace,
     chooseExportFile: exportFileChooser(electron),
+    chooseDefinitionsFolder: definitionsFolderChooser(electron),
   });
 
   const rendererIndex = join(options.outDir, 'renderer', 'index.html');

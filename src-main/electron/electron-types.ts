@@ -12,7 +12,7 @@ export interface ElectronModule {
   safeStorage: Pick<Electron.SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>;
   session: { defaultSession: { webRequest: Pick<Electron.WebRequest, 'onHeadersReceived'>; setPermissionRequestHandler: Electron.Session['setPermissionRequestHandler'] } };
   shell: Pick<Electron.Shell, 'openExternal'>;
-  dialog: Pick<Electron.Dialog, 'showSaveDialog'>;
+  dialog: Pick<Electron.Dialog, 'showSaveDialog' | 'showOpenDialog'>;
 }
 
 export interface DesktopWindow {

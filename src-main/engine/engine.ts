@@ -42,6 +42,8 @@ export interface EngineOptions {
    * data directory and are downloaded.
    */
   chooseExportFile?: (suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>;
+  /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
+  chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
 }
 
@@ -69,6 +71,22 @@ export function createEngine(options: EngineOptions) {
     } catch (err) {
       throw translateStoreError(err);
     }
+  };
+
+  /**
+   * Which folder's code may run: in the desktop app only one the user picked in
+   * the OS dialog shown by this process, never a path the window names.
+   */
+  const definitionsFolderPath = async (typed: string | undefined): Promise<string> => {
+    if (options.mode === 'desktop') {
+      if (typed !== undefined) throw new ChronoError('invalid_input', 'In the desktop app the definitions folder is chosen in the system dialog: call without a path.');
+      if (!options.chooseDefinitionsFolder) throw new ChronoError('unavailable', 'This desktop build has no folder dialog; the definitions folder cannot be set.');
+      const chosen = await options.chooseDefinitionsFolder();
+      if (chosen === undefined) throw new ChronoError('cancelled', 'No folder was chosen: the definitions folder did not change.');
+      return chosen;
+    }
+    if (typed === undefined) throw new ChronoError('invalid_input', 'path: type the folder on the host running Chronoscope.');
+    return typed;
   };
 
   const handlers: Handlers = {
@@ -167,7 +185,7 @@ export function createEngine(options: EngineOptions) {
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
     'timeTravel.definitions': () => afterRestore(() => timeTravel.definitions()),
-    'timeTravel.setDefinitionsFolder': (input) => afterRestore(async () => ({ folder: await definitionsFolder.set(input.path) })),
+    'timeTravel.setDefinitionsFolder': (input) => afterRestore(async () => ({ folder: await definitionsFolder.set(await definitionsFolderPath(input.path)) })),
     'timeTravel.clearDefinitionsFolder': () => afterRestore(async () => ({ folder: await definitionsFolder.clear() })),
     'timeTravel.definitionsChanged': (_input, context) => streamRevisions(userDefinitions, context),
     'timeTravel.state': (input, context) => afterRestore(() => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context)),

@@ -1,11 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { isClientMessage } from '../../src-shared/wire';
 import type { Dispatcher } from './dispatcher';
 
 export interface BrowserHostOptions {
@@ -27,7 +29,10 @@ export interface BrowserHost {
   close(): Promise<void>;
 }
 
-const COOKIE = 'chronoscope_token';
+/** Cookies ignore ports: one name per port keeps two instances on this machine apart. */
+export const tokenCookieName = (port: number): string => `chronoscope_token_${port}`;
+/** Twelve hours: a working day in one tab; after that, the printed URL again. */
+const COOKIE_MAX_AGE_SECONDS = 12 * 60 * 60;
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -45,6 +50,8 @@ const CONTENT_TYPES: Record<string, string> = {
  * on 127.0.0.1 only. Every request must carry the session token (URL or cookie),
  * a Host naming this loopback port (defeats DNS rebinding) and, when present,
  * an Origin of this server (defeats cross-site pages): 401/403 otherwise.
+ * Malformed input of any kind is answered (400) or the socket closed; nothing
+ * a peer sends may throw out of a handler and end the process.
  */
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const token = options.token ?? randomBytes(24).toString('base64url');
@@ -52,24 +59,38 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let port = 0;
 
+  const log = options.log ?? (() => undefined);
+
   const server: Server = createServer((request, response) => {
-    const verdict = authorize(request, port, token);
-    if (verdict !== 'ok') return reject(response, verdict);
-    const download = downloadOf(request, options.downloadsDir);
-    const served = download ? serveDownload(response, download) : serveStatic(request, response, rendererDir, port, token);
-    served.catch(() => {
-      if (!response.headersSent) reject(response, 500);
-      else response.destroy();
-    });
+    response.on('error', () => response.destroy());
+    try {
+      const verdict = authorize(request, port, token);
+      if (verdict !== 'ok') return reject(response, verdict);
+      const target = requestTarget(request, port)!;
+      const download = downloadOf(request, target, options.downloadsDir);
+      if (download === 'bad') return reject(response, 400);
+      const served = download ? serveDownload(response, download) : serveStatic(request, response, target, rendererDir, port, token);
+      served.catch((err: unknown) => fail(response, err, log));
+    } catch (err) {
+      fail(response, err, log);
+    }
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const verdict = authorize(request, port, token);
-    if (verdict !== 'ok' || new URL(request.url ?? '/', 'http://x').pathname !== '/ws') {
-      socket.end(`HTTP/1.1 ${verdict === 'ok' ? 404 : verdict} ${verdict === 401 ? 'Unauthorized' : verdict === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+    // Node drops its own error listener from upgraded sockets: a peer reset must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
+    try {
+      const verdict = authorize(request, port, token);
+      const status = verdict !== 'ok' ? verdict : requestTarget(request, port)?.pathname !== '/ws' ? 404 : undefined;
+      if (status) {
+        socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => attach(ws, options.dispatcher, log));
+    } catch (err) {
+      log(`browser host: upgrade failed: ${err instanceof Error ? err.message : String(err)}`);
+      socket.destroy();
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => attach(ws, options.dispatcher));
   });
 
   await new Promise<void>((resolvePromise, rejectPromise) => {
@@ -91,31 +112,55 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 }
 
-function attach(ws: WebSocket, dispatcher: Pick<Dispatcher, 'openSession'>): void {
+function attach(ws: WebSocket, dispatcher: Pick<Dispatcher, 'openSession'>, log: (message: string) => void): void {
   const session = dispatcher.openSession((message) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   });
   ws.on('message', (raw, isBinary) => {
-    if (isBinary) return;
+    const message = isBinary ? undefined : parseMessage(raw);
+    if (message === undefined) return ws.close(1003, 'messages must be JSON text');
+    if (!isClientMessage(message)) return ws.close(1008, 'not a Chronoscope message');
     try {
-      session.receive(JSON.parse(raw.toString()));
-    } catch {
-      ws.close(1003, 'messages must be JSON');
+      session.receive(message);
+    } catch (err) {
+      log(`browser host: message failed: ${err instanceof Error ? err.message : String(err)}`);
+      ws.close(1011, 'internal error');
     }
   });
+  // Invalid UTF-8 (1007) and oversized frames (1009) are closed by ws itself and reported here.
   ws.on('close', () => session.close());
   ws.on('error', () => session.close());
 }
 
-type Verdict = 'ok' | 401 | 403;
+function parseMessage(raw: RawData): unknown {
+  try {
+    return JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.concat(Array.isArray(raw) ? raw : [Buffer.from(raw)]).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+type Verdict = 'ok' | 400 | 401 | 403;
+
+/** The request target as a URL, or undefined when it cannot be parsed (`http://[/`). */
+function requestTarget(request: IncomingMessage, port: number): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+  } catch {
+    return undefined;
+  }
+}
 
 export function authorize(request: IncomingMessage, port: number, token: string): Verdict {
   const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
   if (!allowedHosts.includes(request.headers.host ?? '')) return 403;
   const origin = request.headers.origin;
   if (origin !== undefined && !allowedHosts.map((h) => `http://${h}`).includes(origin)) return 403;
-  const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
-  const presented = url.searchParams.get('token') ?? readCookie(request.headers.cookie, COOKIE);
+  const url = requestTarget(request, port);
+  if (!url) return 400;
+  // An absolute-form target (`GET http://other/ HTTP/1.1`) names its host too; it must be this server as well.
+  if (!allowedHosts.includes(url.host)) return 403;
+  const presented = url.searchParams.get('token') ?? readCookie(request.headers.cookie, tokenCookieName(port));
   return presented && sameSecret(presented, token) ? 'ok' : 401;
 }
 
@@ -133,20 +178,53 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-function reject(response: ServerResponse, status: 401 | 403 | 404 | 405 | 500): void {
-  const text = { 401: 'Unauthorized: open the URL printed by `bun run serve` (it carries the token).', 403: 'Forbidden: wrong Host or Origin.', 404: 'Not found.', 405: 'Method not allowed.', 500: 'Internal error.' }[status];
+type Status = 400 | 401 | 403 | 404 | 405 | 500;
+const STATUS_TEXT: Record<Status, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+
+function reject(response: ServerResponse, status: Status): void {
+  const text = {
+    400: 'Bad request: the address could not be read. Open the URL printed by `bun run serve`.',
+    401: 'Unauthorized: open the URL printed by `bun run serve` (it carries the token).',
+    403: 'Forbidden: wrong Host or Origin.',
+    404: 'Not found.',
+    405: 'Method not allowed.',
+    500: 'Internal error.',
+  }[status];
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   response.end(text);
 }
 
+function fail(response: ServerResponse, err: unknown, log: (message: string) => void): void {
+  log(`browser host: request failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (!response.headersSent) reject(response, 500);
+  else response.destroy();
+}
+
+/** A percent-decoded path segment, or undefined for broken escapes (`%E0%A4%A`) and NUL. */
+function decodePath(encoded: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(encoded);
+    return decoded.includes('\0') ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends a file; a read failure midway ends the response instead of throwing. */
+function sendFile(response: ServerResponse, file: string): void {
+  pipeline(createReadStream(file), response, () => undefined);
+}
+
 const DOWNLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
 
-function downloadOf(request: IncomingMessage, downloadsDir: string | undefined): string | undefined {
+function downloadOf(request: IncomingMessage, target: URL, downloadsDir: string | undefined): string | 'bad' | undefined {
   if (!downloadsDir || request.method !== 'GET') return undefined;
-  const match = /^\/downloads\/([^/?#]+)/.exec(request.url ?? '');
-  const name = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+  const match = /^\/downloads\/([^/]+)/.exec(target.pathname);
+  if (!match?.[1]) return undefined;
+  const name = decodePath(match[1]);
+  if (name === undefined) return 'bad';
   // Only plain names from the exports folder: no paths, no dot-files, no partial exports.
-  return name && DOWNLOAD_NAME.test(name) && !name.endsWith('.part') ? join(resolve(downloadsDir), name) : undefined;
+  return DOWNLOAD_NAME.test(name) && !name.endsWith('.part') ? join(resolve(downloadsDir), name) : undefined;
 }
 
 async function serveDownload(response: ServerResponse, file: string): Promise<void> {
@@ -159,13 +237,14 @@ async function serveDownload(response: ServerResponse, file: string): Promise<vo
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
-  createReadStream(file).pipe(response);
+  sendFile(response, file);
 }
 
-async function serveStatic(request: IncomingMessage, response: ServerResponse, root: string, port: number, token: string): Promise<void> {
+async function serveStatic(request: IncomingMessage, response: ServerResponse, target: URL, root: string, port: number, token: string): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return reject(response, 405);
-  const url = new URL(request.url ?? '/', 'http://x');
-  const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+  const path = decodePath(target.pathname);
+  if (path === undefined) return reject(response, 400);
+  const relative = normalize(path).replace(/^([/\\])+/, '');
   let file = join(root, relative || 'index.html');
   if (!file.startsWith(root + sep) && file !== root) return reject(response, 404);
   let info = await stat(file).catch(() => undefined);
@@ -196,9 +275,9 @@ async function serveStatic(request: IncomingMessage, response: ServerResponse, r
       "frame-ancestors 'none'",
     ].join('; ');
     // The cookie lets assets and reloads through without the token in every URL.
-    headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    headers['set-cookie'] = `${tokenCookieName(port)}=${token}; Max-Age=${COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Strict; Path=/`;
   }
   response.writeHead(200, headers);
   if (request.method === 'HEAD') return void response.end();
-  createReadStream(file).pipe(response);
+  sendFile(response, file);
 }

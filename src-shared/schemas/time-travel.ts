@@ -59,7 +59,8 @@ const folderPath = z
   .min(1, 'path is required')
   .max(4096)
   .refine((v) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'), 'path must be absolute');
-export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath, reason: changeFields.reason });
+/** `path` in browser mode (typed); absent in the desktop app, where the main process asks the OS folder dialog. */
+export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath.optional(), reason: changeFields.reason });
 export const timeTravelClearDefinitionsFolderInput = z.strictObject({ reason: changeFields.reason });
 export const timeTravelDefinitionsFolderResult = z.object({ folder: definitionsFolderStatus.nullable() });
 export const timeTravelDefinitionsChangedData = z.object({ revision: z.number() });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import type { Engine } from '../../src-main/engine/engine';
 type Listener = (...args: never[]) => unknown;
 
 /** A stand-in for the `electron` module that records what the shell asks of it. */
-function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: boolean; filePath?: string } }) {
+function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: boolean; filePath?: string }; openDialog?: { canceled: boolean; filePaths: string[] } }) {
   const dialogCalls: unknown[][] = [];
   const windows: FakeWindow[] = [];
   const ipcListeners = new Map<string, Listener>();
@@ -78,6 +78,10 @@ function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: b
         dialogCalls.push(args);
         return options.saveDialog ?? { canceled: true };
       },
+      showOpenDialog: async (...args: unknown[]) => {
+        dialogCalls.push(args);
+        return options.openDialog ?? { canceled: true, filePaths: [] };
+      },
     },
   };
   return { electron: electron as unknown as ElectronModule, windows, ipcListeners, dialogCalls, headers: () => headersHook, permissions: () => permissionHook };
@@ -132,6 +136,32 @@ describe('desktop shell (with a stand-in for electron)', () => {
     call({ sender, senderFrame: { url: `file://${join(outDir, 'renderer', 'index.html')}` } }, { t: 'call', id: 'y', op: 'app.info', input: {} });
     await expect.poll(() => replies.length).toBe(1);
     expect(replies[0]).toMatchObject({ t: 'result', id: 'y', ok: true, data: { name: 'Chronoscope', mode: 'desktop', secretStorage: { kind: 'safeStorage' } } });
+  });
+
+  it('takes the definitions folder from the OS dialog in the main process, never from a path the window sends', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chrono-desktop-'));
+    const picked = join(dataDir, 'picked-definitions');
+    await mkdir(picked);
+    const fake = fakeElectron({ encryption: true, openDialog: { canceled: false, filePaths: [picked] } });
+    const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir, startLocalWorkspace: false });
+    engine = started.engine;
+    const run = (input: Record<string, unknown>) => started.engine.dispatcher.run('timeTravel.setDefinitionsFolder', input, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+
+    await expect(run({ path: '/tmp/attacker-chosen' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('system dialog') });
+    expect(fake.dialogCalls).toHaveLength(0);
+    expect((await engine.handlers['timeTravel.definitions']({}, undefined as never)).folder).toBeNull();
+
+    expect(await run({ reason: 'my views' })).toEqual({ folder: { path: picked, state: 'watching' } });
+    const [, dialogOptions] = fake.dialogCalls[0] as [unknown, { properties: string[] }];
+    expect(dialogOptions.properties).toContain('openDirectory');
+  });
+
+  it('leaves the definitions folder alone when the user cancels the dialog', async () => {
+    const fake = fakeElectron({ encryption: true, openDialog: { canceled: true, filePaths: [] } });
+    const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')), startLocalWorkspace: false });
+    engine = started.engine;
+    await expect(started.engine.dispatcher.run('timeTravel.setDefinitionsFolder', {}, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })).rejects.toMatchObject({ code: 'cancelled' });
+    expect((await engine.handlers['timeTravel.definitions']({}, undefined as never)).folder).toBeNull();
   });
 
   it('says so when the OS offers no encryption, instead of weakening it', async () => {

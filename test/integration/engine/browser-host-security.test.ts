@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
-import { startBrowserHost, type BrowserHost } from '../../../src-main/transport/browser-host';
+import { startBrowserHost, tokenCookieName, type BrowserHost } from '../../../src-main/transport/browser-host';
 
 /** Raw HTTP, so the test controls Host and Origin exactly as an attacker could. */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -36,10 +36,11 @@ describe('browser mode host security', () => {
   let engine: Engine;
   let host: BrowserHost;
   let origin: string;
+  let rendererDir: string;
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chrono-host-'));
-    const rendererDir = join(dataDir, 'renderer');
+    rendererDir = join(dataDir, 'renderer');
     await mkdir(rendererDir);
     await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Chronoscope</title>');
     await writeFile(join(dataDir, 'secret.txt'), 'outside the renderer');
@@ -60,13 +61,50 @@ describe('browser mode host security', () => {
     expect(host.token.length).toBeGreaterThanOrEqual(32);
   });
 
-  it('serves the app with the token, and sets a strict cookie and CSP', async () => {
+  it('serves the app with the token, and sets a strict, short-lived cookie named for its port, and CSP', async () => {
     const res = await get(host.port, `/?token=${host.token}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
-    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(new RegExp(`^chronoscope_token_${host.port}=`));
+    expect(setCookie).toMatch(/HttpOnly; SameSite=Strict/);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(setCookie)?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(12 * 60 * 60);
+    const cookie = setCookie.split(';')[0]!;
     expect((await get(host.port, '/index.html', { cookie })).status).toBe(200);
+    // The old port-blind name no longer authenticates.
+    expect((await get(host.port, '/index.html', { cookie: `chronoscope_token=${host.token}` })).status).toBe(401);
+  });
+
+  it('runs beside a second instance on another port: each cookie opens only its own host', async () => {
+    const other = await startBrowserHost({ dispatcher: engine.dispatcher, rendererDir });
+    try {
+      const cookieOf = async (h: BrowserHost) => String((await get(h.port, `/?token=${h.token}`)).headers['set-cookie']).split(';')[0]!;
+      const mine = await cookieOf(host);
+      const theirs = await cookieOf(other);
+      expect(mine.split('=')[0]).toBe(tokenCookieName(host.port));
+      expect(theirs.split('=')[0]).toBe(tokenCookieName(other.port));
+      // A browser sends every 127.0.0.1 cookie to every port: both hosts see both cookies.
+      const jar = `${mine}; ${theirs}`;
+      expect((await get(host.port, '/index.html', { cookie: jar })).status).toBe(200);
+      expect((await get(other.port, '/index.html', { cookie: jar })).status).toBe(200);
+      expect((await get(host.port, '/index.html', { cookie: theirs })).status).toBe(401);
+      expect((await get(other.port, '/index.html', { cookie: mine })).status).toBe(401);
+      // The other host's token under this host's cookie name is refused too.
+      expect((await get(host.port, '/index.html', { cookie: `${tokenCookieName(host.port)}=${other.token}` })).status).toBe(401);
+      for (const [h, cookie] of [[host, jar], [other, jar]] as const) {
+        const ws = new WebSocket(`ws://127.0.0.1:${h.port}/ws`, { headers: { origin: `http://127.0.0.1:${h.port}`, cookie } });
+        await new Promise((resolve, reject) => {
+          ws.once('open', resolve);
+          ws.once('error', reject);
+        });
+        ws.close();
+      }
+      expect(await upgrade(other.port, '/ws', { origin: `http://127.0.0.1:${other.port}`, cookie: mine })).toBe(401);
+    } finally {
+      await other.close();
+    }
   });
 
   it('rejects a missing token (401)', async () => {

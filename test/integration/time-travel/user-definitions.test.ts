@@ -156,6 +156,8 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('validates the folder it is given', async () => {
+    // Browser mode has no folder dialog: the path is typed, and required.
+    await expect(call('timeTravel.setDefinitionsFolder', {})).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('path') });
     await expect(call('timeTravel.setDefinitionsFolder', { path: 'relative/path' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('absolute') });
     await expect(call('timeTravel.setDefinitionsFolder', { path: join(dataDir, 'nowhere') })).rejects.toMatchObject({ code: 'not_found' });
     await expect(call('timeTravel.setDefinitionsFolder', { path: join(folder, 'counter.js') })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a folder') });

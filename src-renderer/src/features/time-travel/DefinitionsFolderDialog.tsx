@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { ResultOf } from '../../../../src-shared/operations';
 import type { DefinitionEntry } from '../../../../src-shared/schemas/time-travel';
-import { useMutationOp } from '../../client/operation-hooks';
+import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
@@ -21,6 +21,8 @@ interface DefinitionsFolderDialogProps {
  */
 export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderDialogProps) {
   const folder = listing?.folder ?? null;
+  // The desktop app picks the folder in the system dialog of the main process; browser mode types it.
+  const desktop = useOperation('app.info', {}).data?.mode === 'desktop';
   const [path, setPath] = useState(folder?.path ?? '');
   const [reason, setReason] = useState('');
   const invalidates = ['timeTravel.definitions' as const];
@@ -56,15 +58,26 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
         Every <span className="mono">*.js</span> file in this folder is a projection definition (see resources/projections/README.md), listed as{' '}
         <span className="mono">user:&lt;file&gt;</span> and reloaded when it is saved. Definitions run in the sandbox, never in the app itself.
       </p>
-      <form className="tt-folder__form" onSubmit={submit}>
-        <TextField label="Folder on the host running Chronoscope" value={path} placeholder="/home/me/projections" testId="tt-folder-path" onChange={setPath} />
-        <TextField label="Reason (optional, recorded in the audit log)" value={reason} testId="tt-folder-reason" onChange={setReason} />
-        <div>
-          <Button type="submit" variant="primary" busy={set.isPending} disabled={!path.trim()} data-testid="tt-folder-set">
-            Use this folder
-          </Button>
+      {desktop ? (
+        <div className="tt-folder__form">
+          <TextField label="Reason (optional, recorded in the audit log)" value={reason} testId="tt-folder-reason" onChange={setReason} />
+          <div>
+            <Button variant="primary" busy={set.isPending} onClick={() => set.mutate(why)} data-testid="tt-folder-choose">
+              Choose folder…
+            </Button>
+          </div>
         </div>
-      </form>
+      ) : (
+        <form className="tt-folder__form" onSubmit={submit}>
+          <TextField label="Folder on the host running Chronoscope" value={path} placeholder="/home/me/projections" testId="tt-folder-path" onChange={setPath} />
+          <TextField label="Reason (optional, recorded in the audit log)" value={reason} testId="tt-folder-reason" onChange={setReason} />
+          <div>
+            <Button type="submit" variant="primary" busy={set.isPending} disabled={!path.trim()} data-testid="tt-folder-set">
+              Use this folder
+            </Button>
+          </div>
+        </form>
+      )}
       {error && (
         <Alert tone="danger" title="Folder not changed" testId="tt-folder-error">
           {error.message}
