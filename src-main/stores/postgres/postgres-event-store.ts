@@ -23,6 +23,7 @@ import {
   type ReadStreamPage,
   REPLAY_PAGE_SIZE,
   type ReplayPage,
+  type ReplayRange,
   type AppendSignal,
   type StoreCapabilities,
   type StoredEventView,
@@ -57,8 +58,8 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** One row of a replay page (rowMode 'array'): v, t, d, m, ts, p, id, corr, caus, cat. */
-type ReplayRow = [number | string, string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
+/** One row of a replay page (rowMode 'array'): v, t, d, m, ts, p, id, corr, caus, cat, k (of a requested type). */
+type ReplayRow = [number | string, string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null, boolean];
 
 interface EventRow {
   data_omitted?: number | string | null;
@@ -432,9 +433,9 @@ export class PostgresEventStore implements EventStore {
     return json(c.data) && json(c.metadata) && this.tsKind !== 'text';
   }
 
-  async readReplayPage(streamId: string, range: { fromVersion: number; toVersion?: number; limit: number }): Promise<ReplayPage | null> {
+  async readReplayPage(streamId: string, range: ReplayRange): Promise<ReplayPage | null> {
     if (!this.replayEncodable()) return null;
-    const empty: ReplayPage = { streamId, category: null, events: '[]', versions: [], types: [], lastTimestamp: null };
+    const empty: ReplayPage = { streamId, category: null, events: '[]', versions: [], types: [], read: 0, last: null };
     if (this.impossibleStreamId(streamId)) return empty;
     const c = this.mapping.columns;
     const params = new Params();
@@ -445,12 +446,15 @@ export class PostgresEventStore implements EventStore {
     const ts = c.timestamp === undefined || this.tsKind === 'none' ? 'NULL' : this.tsKind === 'timestamptz' ? `to_char(${this.col(c.timestamp)} AT TIME ZONE 'UTC', ${iso})` : `to_char(${this.col(c.timestamp)}, ${iso})`;
     const opt = (name: string | undefined) => (name ? `${this.col(name)}::text` : 'NULL');
     const limit = Math.min(REPLAY_PAGE_SIZE, Math.max(1, Math.floor(range.limit)));
+    // Rows of other types come back without payloads: counted, never output as JSON nor shipped.
+    const wanted = range.types ? `${this.col(c.type)}::text = ANY(${params.add([...range.types])}::text[])` : null;
+    const payload = (expr: string) => (wanted ? `CASE WHEN ${wanted} THEN ${expr}::text END` : `${expr}::text`);
     // Payloads come back as their JSON text and are spliced, unparsed, into the batch:
     // the host never parses them (half the cost of the generic path), the sandbox parses once.
     const sql =
-      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${this.col(c.data)}::text AS d, ${c.metadata ? `${this.col(c.metadata)}::text` : 'NULL'} AS m, ${ts} AS ts, ` +
+      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${payload(this.col(c.data))} AS d, ${c.metadata ? payload(this.col(c.metadata)) : 'NULL'} AS m, ${ts} AS ts, ` +
       `${opt(c.position)} AS p, ${opt(c.eventId)} AS id, ${opt(c.correlationId)} AS corr, ${opt(c.causationId)} AS caus, ` +
-      `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS cat ` +
+      `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS cat, ${wanted ?? 'true'} AS k ` +
       `FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} LIMIT ${params.add(limit)}`;
     const { rows } = await this.pool.query<ReplayRow>({ text: sql, values: params.values, rowMode: 'array' });
     if (rows.length === 0) return empty;
@@ -459,25 +463,30 @@ export class PostgresEventStore implements EventStore {
     const plainId = idType === 'uuid' || idType?.startsWith('int') === true;
     const quoted = (text: string | null) => (text === null ? 'null' : `"${text}"`);
     const string = (text: string | null) => (text === null ? 'null' : JSON.stringify(text));
-    const versions: number[] = new Array<number>(rows.length);
-    const types: string[] = new Array<string>(rows.length);
-    let events = '[';
-    for (let i = 0; i < rows.length; i++) {
-      const [v, t, d, m, at, p, id, corr, caus] = rows[i]!;
-      versions[i] = Number(v);
-      types[i] = t;
-      events += `${i ? ',' : ''}[${Number(v)},${JSON.stringify(t)},${d ?? 'null'},${m ?? 'null'},${quoted(at)},${quoted(p)},${plainId ? quoted(id) : string(id)},${string(corr)},${string(caus)}]`;
+    // A page holds few distinct types: each is JSON-encoded once.
+    const typeJson = new Map<string, string>();
+    const versions: number[] = [];
+    const types: string[] = [];
+    const tuples: string[] = [];
+    for (const [v, t, d, m, at, p, id, corr, caus, , keep] of rows) {
+      if (!keep) continue;
+      let type = typeJson.get(t);
+      if (type === undefined) typeJson.set(t, (type = JSON.stringify(t)));
+      versions.push(Number(v));
+      types.push(t);
+      tuples.push(`[${Number(v)},${type},${d ?? 'null'},${m ?? 'null'},${quoted(at)},${quoted(p)},${plainId ? quoted(id) : string(id)},${string(corr)},${string(caus)}]`);
     }
-    events += ']';
     const keys = this.mapping.metadataKeys;
     const first = rows[0]!;
+    const last = rows[rows.length - 1]!;
     return {
       streamId,
       category: first[9] ?? this.categoryFromId(streamId),
-      events,
+      events: `[${tuples.join(',')}]`,
       versions,
       types,
-      lastTimestamp: rows[rows.length - 1]![4],
+      read: rows.length,
+      last: { version: Number(last[0]), type: last[1], timestamp: last[4] },
       ...(keys && (keys.correlationId || keys.causationId) && c.metadata ? { metadataKeys: { ...(keys.correlationId && !c.correlationId ? { correlationId: keys.correlationId } : {}), ...(keys.causationId && !c.causationId ? { causationId: keys.causationId } : {}) } } : {}),
     };
   }
