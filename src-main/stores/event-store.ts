@@ -197,16 +197,33 @@ export interface ReplayPage {
   category: string | null;
   /** JSON text; '[]' for an empty page. */
   events: string;
+  /** Versions and types of the events in `events` (those of the requested types). */
   versions: number[];
   types: string[];
-  /** ISO-8601 timestamp of the last event of the page. */
-  lastTimestamp: string | null;
+  /** Rows the range held, encoded or not. */
+  read: number;
+  /** The last row of the range, encoded or not: the version a replay has reached after this page. */
+  last: { version: number; type: string; timestamp: string | null } | null;
   /** Correlation / causation ids the sandbox reads from these metadata keys (strings and numbers, as metadataString). */
   metadataKeys?: { correlationId?: string; causationId?: string };
 }
 
 /** Rows per replay page: bigger than a browse page, the host only forwards the text. */
 export const REPLAY_PAGE_SIZE = 5000;
+
+/** One replay page: an inclusive version range of one stream. */
+export interface ReplayRange {
+  fromVersion: number;
+  toVersion?: number;
+  /** At most this many rows (≤ REPLAY_PAGE_SIZE). */
+  limit: number;
+  /**
+   * Encode only events of these types (the ones a definition handles): the others are
+   * still counted and reported in `last`, so the version reached stays right, but their
+   * payloads are neither output by the database nor parsed by the sandbox. All types when absent.
+   */
+  types?: readonly string[];
+}
 
 /** A live subscription to the store's own append notifications (PostgreSQL LISTEN). */
 export interface AppendSignal {
@@ -239,8 +256,9 @@ export interface EventStore {
    * Optional fast path for replays (forward, inclusive version range, at most
    * REPLAY_PAGE_SIZE rows). Returns null when this store's layout cannot be
    * encoded by the database (non-JSON payloads, text timestamps): use readStream.
+   * Calls may run concurrently (time travel reads pages ahead on several connections).
    */
-  readReplayPage?(streamId: string, range: { fromVersion: number; toVersion?: number; limit: number }): Promise<ReplayPage | null>;
+  readReplayPage?(streamId: string, range: ReplayRange): Promise<ReplayPage | null>;
   /** Events per time bucket and type over a range. */
   histogram(options: HistogramOptions): Promise<HistogramResult>;
   largestStreams(limit: number): Promise<LargestStream[]>;

@@ -7,7 +7,7 @@ import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from './definitions';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
-import { Sandbox, type SandboxOptions, type UpcastEvent } from './sandbox';
+import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from './sandbox';
 
 export type TimeTravelTarget = { version: number } | { time: string };
 
@@ -37,6 +37,8 @@ export interface StateAtOptions extends TimeTravelOptions {
    */
   onCheckpoint?: (checkpoint: { version: number; state: string; type: string; timestamp: string | null }) => void;
   checkpointEvery?: number;
+  /** Versions per page on the replay fast path (EventStore.readReplayPage), ≤ REPLAY_PAGE_SIZE. */
+  replayPageSize?: number;
 }
 
 export interface StateAtResult {
@@ -117,26 +119,92 @@ async function* streamPages(store: EventStore, streamId: string, fromVersion: nu
   }
 }
 
+/** Replay pages read ahead of the one the sandbox folds, each on its own pooled connection. */
+export const REPLAY_READ_AHEAD = 2;
+
+interface ReplayPlan {
+  fromVersion: number;
+  toVersion: number;
+  /** Versions per page (≤ REPLAY_PAGE_SIZE). */
+  pageSize: number;
+  /** Event types to ship to the sandbox; all when absent. */
+  types?: readonly string[];
+}
+
 /**
- * Pages the database encoded itself (EventStore.readReplayPage), the next one read
- * while the caller folds this one; null when the store offers no such path.
+ * Pages the database encoded itself (EventStore.readReplayPage), over fixed version
+ * ranges so that they need not wait for each other: REPLAY_READ_AHEAD pages are read
+ * at once, on as many connections, while the caller folds the current one. Null when
+ * the store offers no such path. When the caller stops (error, abort), no further page
+ * is asked for and the reads in flight are awaited, so every connection is back in its
+ * pool when the replay returns.
  */
-async function replayPages(store: EventStore, streamId: string, fromVersion: number, toVersion: number, signal: AbortSignal | undefined): Promise<AsyncGenerator<ReplayPage> | null> {
-  if (!store.readReplayPage) return null;
-  const read = (from: number) => store.readReplayPage!(streamId, { fromVersion: from, toVersion, limit: REPLAY_PAGE_SIZE });
-  const first = await read(fromVersion);
-  if (first === null) return null;
+async function replayPages(store: EventStore, streamId: string, plan: ReplayPlan, signal: AbortSignal | undefined): Promise<AsyncGenerator<ReplayPage> | null> {
+  const readReplayPage = store.readReplayPage?.bind(store);
+  if (!readReplayPage) return null;
+  // The stream's first and last versions in the range bound the pages: a short stream
+  // is not read up to a far target in empty pages. Versions are unique within a stream,
+  // so a range of pageSize versions never holds more than pageSize rows.
+  const bound = (direction: 'forward' | 'backward') =>
+    store.readStream(streamId, { fromVersion: plan.fromVersion, toVersion: plan.toVersion, direction, limit: 1, payloadLimit: 1 }).then((page) => page.events[0]?.version);
+  const [first, last] = await Promise.all([bound('forward'), bound('backward')]);
+  if (first === undefined || last === undefined) return (async function* () {})();
+  const pageCount = Math.ceil((last - first + 1) / plan.pageSize);
+  const inFlight: Promise<ReplayPage | null>[] = [];
+  let next = 0;
+  const readAhead = (): void => {
+    while (inFlight.length < REPLAY_READ_AHEAD && next < pageCount) {
+      const from = first + next * plan.pageSize;
+      const read = readReplayPage(streamId, { fromVersion: from, toVersion: Math.min(last, from + plan.pageSize - 1), limit: plan.pageSize, ...(plan.types ? { types: plan.types } : {}) });
+      read.catch(() => undefined); // awaited in turn, or settled by `drain`; never an unhandled rejection
+      inFlight.push(read);
+      next += 1;
+    }
+  };
+  const drain = async (): Promise<void> => {
+    next = pageCount;
+    await Promise.allSettled(inFlight.splice(0));
+  };
+  readAhead();
+  let head: ReplayPage | null;
+  try {
+    head = await inFlight.shift()!;
+  } catch (err) {
+    await drain();
+    throw err;
+  }
+  if (head === null) {
+    await drain();
+    return null;
+  }
+  const firstPage = head;
   return (async function* () {
-    let page: ReplayPage | null = first;
-    while (page && page.versions.length > 0) {
-      throwIfAborted(signal);
-      const last: number = page.versions[page.versions.length - 1]!;
-      const pending: Promise<ReplayPage | null> | null = page.versions.length === REPLAY_PAGE_SIZE && last < toVersion ? read(last + 1) : null;
-      pending?.catch(() => undefined); // awaited on the next turn; never an unhandled rejection if the caller stops
-      yield page;
-      page = pending ? await pending : null;
+    try {
+      let page: ReplayPage | null = firstPage;
+      while (page) {
+        throwIfAborted(signal);
+        readAhead();
+        yield page;
+        const pending = inFlight.shift();
+        page = pending ? await pending : null;
+      }
+    } finally {
+      await drain();
     }
   })();
+}
+
+/**
+ * The types worth shipping to a definition: those it handles or upcasts; none named (every
+ * type) when it has an `any` handler, which sees every event.
+ */
+export function shippedTypes(info: DefinitionInfo): { types?: string[] } {
+  if (info.hasAny) return {};
+  return { types: [...new Set([...info.handlerTypes, ...info.upcasterTypes])] };
+}
+
+function replayPageSize(options: StateAtOptions): number {
+  return Math.min(REPLAY_PAGE_SIZE, Math.max(1, Math.floor(options.replayPageSize ?? REPLAY_PAGE_SIZE)));
 }
 
 /** Closes the run when the signal fires, so a long batch stops at once. */
@@ -211,17 +279,21 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
       lastCheckpoint = version;
       options.onCheckpoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
     };
-    const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, startVersion + 1, targetVersion, options.signal) : null;
+    const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) }, options.signal) : null;
     if (fast) {
       for await (const page of fast) {
-        const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));
-        const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-        await run.applyEncoded(`{${header},"e":${page.events}}`, refs, { state: false });
-        version = page.versions[page.versions.length - 1]!;
-        timestamp = page.lastTimestamp;
-        applied += page.versions.length;
+        if (page.versions.length > 0) {
+          const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));
+          const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
+          await run.applyEncoded(`{${header},"e":${page.events}}`, refs, { state: false });
+        }
+        if (!page.last) continue;
+        // Events of types the definition ignores were not shipped, yet the replay went past them.
+        version = page.last.version;
+        timestamp = page.last.timestamp;
+        applied += page.read;
         options.onProgress?.({ applied, version, targetVersion: targetVersion! });
-        await checkpoint(page.types[page.types.length - 1]!);
+        await checkpoint(page.last.type);
       }
     } else if (targetVersion === undefined || targetVersion > startVersion) {
       for await (const page of streamPages(store, streamId, startVersion + 1, targetVersion, pageSize, options.signal)) {

