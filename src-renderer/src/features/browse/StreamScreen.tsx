@@ -8,6 +8,7 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { Panel } from '../../ui/Panel';
+import { timeTravelHref } from '../time-travel/time-travel-routes';
 import { useStreamLocation } from './browse-routes';
 import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
@@ -100,7 +101,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
         <div className="stream__controls">
           <LiveToggle tail={tail} onChange={setLive} />
           <ExportButton connectionId={connectionId} source={{ kind: 'stream', streamId }} label="this stream" />
-          <a className="btn btn--sm" href={`#/time-travel/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} data-testid="stream-time-travel">
+          <a className="btn btn--sm" href={timeTravelHref(streamId, selected)} data-testid="stream-time-travel">
             Time travel
           </a>
           <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">

@@ -19,7 +19,8 @@ import { downloadJson, fileSafe, pathText } from './export-json';
 import { FieldHistoryPanel } from './FieldHistoryPanel';
 import { StreamPicker } from './StreamPicker';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
-import { replaceVersionInAddress, useTimeTravelLocation } from './time-travel-routes';
+import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
+import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
 import { useReplay, type Target } from './use-replay';
 import { VerifySnapshotButton } from './VerifySnapshotButton';
@@ -100,7 +101,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     <div className="tt" data-testid="time-travel-screen" data-stream-id={streamId}>
       <div className="tt__bar">
         <div className="tt__identity">
-          <a href="#/time-travel" className="tt__back">
+          <a href={timeTravelHref()} className="tt__back">
             ← Pick a stream
           </a>
           <h2 className="tt__id mono" title={streamId} data-testid="tt-stream-id">
@@ -111,7 +112,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
               definition: {shown.definition}
             </Badge>
           )}
-          <a href={`#/stream/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} className="tt__link">
+          <a href={streamHref(streamId, selected)} className="tt__link">
             Open in stream view
           </a>
         </div>
