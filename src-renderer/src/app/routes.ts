@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
  * The one place addresses are parsed and built. Hash routing (`#/<route>[/<id>][?query]`)
  * works from file:// in Electron and needs no router dependency.
  */
+/** Every route; app/features.ts gives each one its screen. */
 export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit', 'time-travel'] as const;
 export type Route = (typeof ROUTES)[number];
 
