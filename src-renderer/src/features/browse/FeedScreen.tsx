@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { Button } from '../../ui/Button';
@@ -8,6 +7,7 @@ import { Alert } from '../../ui/Alert';
 import { SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
+import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
@@ -250,83 +250,58 @@ interface FeedTableProps {
 }
 
 function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: events.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (index) => {
-      const event = events[index];
-      return event ? (event.position ?? `${event.streamId}@${event.version}`) : index;
-    },
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && events.length > 0 && lastIndex >= events.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, events.length, onLoadMore]);
-
   return (
-    <div className="vtable" role="table" aria-rowcount={events.length} data-testid="feed-table">
-      <div className="vtable__head feed-grid" role="row">
-        <span role="columnheader" className="num">Position</span>
-        <span role="columnheader">Time</span>
-        <span role="columnheader">Type</span>
-        <span role="columnheader">Stream</span>
-        <span role="columnheader">Category</span>
-        <span role="columnheader" className="num">Version</span>
-      </div>
-      <div className="vtable__scroll" ref={scrollRef}>
-        {loading && <div className="empty-state">Loading…</div>}
-        {!loading && events.length === 0 && <div className="empty-state">{emptyMessage}</div>}
-        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const event = events[item.index];
-            if (!event) return null;
-            return (
-              <a
-                key={item.key}
-                href={streamHref(event.streamId, event.version)}
-                className={fresh?.has(liveKey(event)) ? 'vtable__row feed-grid vtable__row--fresh' : 'vtable__row feed-grid'}
-                role="row"
-                title={`Open ${event.streamId} at version ${event.version}`}
-                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                data-testid="feed-event"
-                data-type={event.type}
-                data-position={event.position ?? ''}
-              >
-                <span role="cell" className="num mono">
-                  {event.position ?? '—'}
-                </span>
-                <span role="cell" className="nowrap">
-                  {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="clip event-type" title={event.type}>
-                  {event.type}
-                </span>
-                <span role="cell" className="clip mono" title={event.streamId}>
-                  {event.streamId}
-                </span>
-                <span role="cell" className="clip">
-                  {event.category ?? <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="num mono">
-                  {event.version}
-                </span>
-              </a>
-            );
-          })}
-        </div>
-        {hasMore && (
-          <div className="vtable__more">
-            <Button size="sm" onClick={onLoadMore} busy={loadingMore} data-testid="feed-load-more">
-              Load more events
-            </Button>
-          </div>
-        )}
-      </div>
-    </div>
+    <VirtualTable
+      rows={events}
+      rowKey={(event) => event.position ?? `${event.streamId}@${event.version}`}
+      rowHeight={ROW_HEIGHT}
+      testId="feed-table"
+      headClassName="feed-grid"
+      head={
+        <>
+          <span role="columnheader" className="num">Position</span>
+          <span role="columnheader">Time</span>
+          <span role="columnheader">Type</span>
+          <span role="columnheader">Stream</span>
+          <span role="columnheader">Category</span>
+          <span role="columnheader" className="num">Version</span>
+        </>
+      }
+      loading={loading}
+      emptyMessage={emptyMessage}
+      onEndReached={hasMore && !loadingMore && events.length > 0 ? onLoadMore : undefined}
+      footer={<LoadMore show={hasMore} busy={loadingMore} onClick={onLoadMore} label="Load more events" testId="feed-load-more" />}
+      renderRow={(event, { style }) => (
+        <a
+          href={streamHref(event.streamId, event.version)}
+          className={fresh?.has(liveKey(event)) ? 'vtable__row feed-grid vtable__row--fresh' : 'vtable__row feed-grid'}
+          role="row"
+          title={`Open ${event.streamId} at version ${event.version}`}
+          style={style}
+          data-testid="feed-event"
+          data-type={event.type}
+          data-position={event.position ?? ''}
+        >
+          <span role="cell" className="num mono">
+            {event.position ?? '—'}
+          </span>
+          <span role="cell" className="nowrap">
+            {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="clip event-type" title={event.type}>
+            {event.type}
+          </span>
+          <span role="cell" className="clip mono" title={event.streamId}>
+            {event.streamId}
+          </span>
+          <span role="cell" className="clip">
+            {event.category ?? <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="num mono">
+            {event.version}
+          </span>
+        </a>
+      )}
+    />
   );
 }

@@ -1,11 +1,11 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
+import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
@@ -112,77 +112,55 @@ interface StreamsTableProps {
   emptyMessage: string;
 }
 
-/** Only the rows in view are in the DOM; the next page loads as the end comes into view. */
+/** The next page loads as the end comes into view. */
 function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: StreamsTableProps) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: streams.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (index) => streams[index]?.streamId ?? index,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= streams.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, streams.length, onLoadMore]);
-
   return (
-    <div className="vtable" role="table" aria-rowcount={streams.length} data-testid="streams-table">
-      <div className="vtable__head streams-grid" role="row">
-        <span role="columnheader">Stream id</span>
-        <span role="columnheader">Category</span>
-        <span role="columnheader" className="num">Events</span>
-        <span role="columnheader" className="num">Last version</span>
-        <span role="columnheader">Last activity</span>
-      </div>
-      <div className="vtable__scroll" ref={scrollRef}>
-        {loading && <div className="empty-state">Loading…</div>}
-        {!loading && streams.length === 0 && <div className="empty-state">{emptyMessage}</div>}
-        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const stream = streams[item.index];
-            if (!stream) return null;
-            return (
-              <a
-                key={item.key}
-                href={streamHref(stream.streamId)}
-                className="vtable__row streams-grid"
-                role="row"
-                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                data-testid="stream-row"
-                data-stream-id={stream.streamId}
-                data-category={stream.category ?? ''}
-              >
-                <span role="cell" className="mono clip" title={stream.streamId}>
-                  {stream.streamId}
-                </span>
-                <span role="cell" className="clip">
-                  {stream.category ?? <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="num">
-                  {stream.eventCount.toLocaleString('en-US')}
-                </span>
-                <span role="cell" className="num">
-                  {stream.lastVersion}
-                </span>
-                <span role="cell" className="nowrap">
-                  {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
-                </span>
-              </a>
-            );
-          })}
-        </div>
-        {hasMore && (
-          <div className="vtable__more">
-            <Button size="sm" onClick={onLoadMore} busy={loadingMore} data-testid="streams-load-more">
-              Load more streams
-            </Button>
-          </div>
-        )}
-      </div>
-    </div>
+    <VirtualTable
+      rows={streams}
+      rowKey={(stream) => stream.streamId}
+      rowHeight={ROW_HEIGHT}
+      testId="streams-table"
+      headClassName="streams-grid"
+      head={
+        <>
+          <span role="columnheader">Stream id</span>
+          <span role="columnheader">Category</span>
+          <span role="columnheader" className="num">Events</span>
+          <span role="columnheader" className="num">Last version</span>
+          <span role="columnheader">Last activity</span>
+        </>
+      }
+      loading={loading}
+      emptyMessage={emptyMessage}
+      onEndReached={hasMore && !loadingMore ? onLoadMore : undefined}
+      footer={<LoadMore show={hasMore} busy={loadingMore} onClick={onLoadMore} label="Load more streams" testId="streams-load-more" />}
+      renderRow={(stream, { style }) => (
+        <a
+          href={streamHref(stream.streamId)}
+          className="vtable__row streams-grid"
+          role="row"
+          style={style}
+          data-testid="stream-row"
+          data-stream-id={stream.streamId}
+          data-category={stream.category ?? ''}
+        >
+          <span role="cell" className="mono clip" title={stream.streamId}>
+            {stream.streamId}
+          </span>
+          <span role="cell" className="clip">
+            {stream.category ?? <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="num">
+            {stream.eventCount.toLocaleString('en-US')}
+          </span>
+          <span role="cell" className="num">
+            {stream.lastVersion}
+          </span>
+          <span role="cell" className="nowrap">
+            {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
+          </span>
+        </a>
+      )}
+    />
   );
 }
