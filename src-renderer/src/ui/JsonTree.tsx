@@ -45,9 +45,9 @@ export function JsonTree({ value, initialDepth = 2, toolbar = true, markOf, clas
                 Collapse all
               </button>
             </>
-        )}
-        <CopyButton value={value} label="Copy JSON" />
-      </div>
+          )}
+          <CopyButton value={value} label="Copy JSON" />
+        </div>
       )}
       <div className="json-tree__body" role="tree">
         <JsonNode key={mode.generation} name={undefined} value={value} path={[]} depth={0} openDepth={mode.depth} markOf={markOf} />
