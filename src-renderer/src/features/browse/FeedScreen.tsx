@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { Alert } from '../../ui/Alert';
@@ -11,7 +12,8 @@ import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
-import { fieldFilterOf, matchesField, NO_FIELD_FILTER, type FieldFilterText } from './field-filter';
+import { afterOf, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
+import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filter';
 import { IndexAdvice } from './IndexAdvice';
 import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
@@ -21,36 +23,9 @@ import './browse.css';
 
 const ROW_HEIGHT = 32;
 
-interface FeedFilter {
-  /** Comma-separated event types. */
-  types: string;
-  category: string;
-  /** `datetime-local` values, local time. */
-  from: string;
-  to: string;
-  /** First global position to show. */
-  seek: string;
-  field: FieldFilterText;
-}
-
-const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '', field: NO_FIELD_FILTER };
-
-function isoOf(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** Seeking to position P reads after P - 1. */
-function afterOf(seek: string): string | undefined {
-  if (!/^\d{1,20}$/.test(seek)) return undefined;
-  const position = BigInt(seek);
-  return position > 0n ? String(position - 1n) : undefined;
-}
-
 export function FeedScreen() {
   const { active } = useActiveConnection();
-  const [filter, setFilter] = useState<FeedFilter>(NO_FILTER);
+  const [filter, setFilter] = useQueryState(feedFilterFromQuery, feedFilterToQuery);
   const settled = useDebounced(filter, 350);
   const types = parseTypes(settled.types);
   const from = isoOf(settled.from);
@@ -58,6 +33,7 @@ export function FeedScreen() {
   const afterPosition = afterOf(settled.seek.trim());
   const field = fieldFilterOf(settled.field);
   const category = settled.category.trim();
+  const correlationId = settled.correlation.trim();
   const input = active
     ? {
         connectionId: active.id,
@@ -66,12 +42,13 @@ export function FeedScreen() {
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(afterPosition !== undefined ? { afterPosition } : {}),
+        ...(correlationId ? { correlationId } : {}),
         ...(field ? { field } : {}),
       }
     : undefined;
   const pages = useFeedPages(input);
   const [mode, setMode] = useState<'history' | 'live'>('history');
-  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field));
+  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field) && (!correlationId || event.correlationId === correlationId));
   const history = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
   // Live: the newest first, as they arrive.
   const liveEvents = useMemo(() => [...tail.events].reverse(), [tail.events]);
@@ -114,6 +91,7 @@ export function FeedScreen() {
         <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="feed-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
         <DateTimeField label="From" value={filter.from} testId="feed-filter-from" onChange={(from) => setFilter({ ...filter, from })} />
         <DateTimeField label="To" value={filter.to} testId="feed-filter-to" onChange={(to) => setFilter({ ...filter, to })} />
+        <TextField label="Correlation id" value={filter.correlation} placeholder="e.g. a command id" testId="feed-filter-correlation" onChange={(correlation) => setFilter({ ...filter, correlation })} />
         <TextField
           label="Seek to position"
           value={filter.seek}
@@ -189,7 +167,7 @@ export function FeedScreen() {
               connectionId={active.id}
               label="the feed"
               source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
-              note={field ? 'The JSON field filter and the seek position do not apply to exports.' : undefined}
+              note={field || correlationId ? 'The JSON field, correlation and seek filters do not apply to exports.' : undefined}
             />
             {filtered && (
               <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState, type Query, type QueryInput } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { TextField } from '../../ui/inputs';
@@ -23,9 +24,13 @@ interface StreamsFilter {
 
 const NO_FILTER: StreamsFilter = { category: '', idPrefix: '', search: '' };
 
+/** Kept in the address: `#/streams?category=…&prefix=…&search=…`. */
+const filterFromQuery = (query: Query): StreamsFilter => ({ category: query.category ?? '', idPrefix: query.prefix ?? '', search: query.search ?? '' });
+const filterToQuery = (filter: StreamsFilter): QueryInput => ({ category: filter.category, prefix: filter.idPrefix, search: filter.search });
+
 export function StreamsScreen() {
   const { active } = useActiveConnection();
-  const [filter, setFilter] = useState<StreamsFilter>(NO_FILTER);
+  const [filter, setFilter] = useQueryState(filterFromQuery, filterToQuery);
   const [changingMapping, setChangingMapping] = useState(false);
   // One query when typing pauses, not one per keystroke.
   const settled = useDebounced(filter, 300);

@@ -1,7 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ResultOf } from '../../../../src-shared/operations';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState, type Query, type QueryInput } from '../../app/routes';
 import { messageOf } from '../../client/errors';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -111,10 +112,33 @@ function BarRect({ x = 0, y = 0, width = 0, height = 0, fill }: RectProps) {
   return <rect x={x} y={y} width={width} height={height} fill={fill} className="chart-bar" />;
 }
 
+interface ChartsView {
+  from: string;
+  to: string;
+  bucket: Bucket;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Kept in the address: `#/charts?from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=…`; by default the last 180 days by day. */
+function viewFromQuery(query: Query): ChartsView {
+  const bucket = BUCKETS.find((option) => option.value === query.bucket)?.value ?? 'day';
+  return {
+    from: query.from !== undefined && DAY.test(query.from) ? query.from : dayOf(Date.now() - 180 * DAY_MS),
+    to: query.to !== undefined && DAY.test(query.to) ? query.to : dayOf(Date.now()),
+    bucket,
+  };
+}
+
+const viewToQuery = (view: ChartsView): QueryInput => ({ from: view.from, to: view.to, bucket: view.bucket });
+
 export function ChartsScreen() {
   const { active } = useActiveConnection();
-  const [range, setRange] = useState(() => ({ from: dayOf(Date.now() - 180 * DAY_MS), to: dayOf(Date.now()) }));
-  const [bucket, setBucket] = useState<Bucket>('day');
+  const [view, setView] = useQueryState(viewFromQuery, viewToQuery);
+  const range = { from: view.from, to: view.to };
+  const bucket = view.bucket;
+  const setRange = (next: { from: string; to: string }) => setView({ ...view, ...next });
+  const setRangeAndBucket = (next: { from: string; to: string }, nextBucket: Bucket) => setView({ ...next, bucket: nextBucket });
   const settled = useDebounced(range, 400);
   const fromMs = msOf(settled.from);
   const toMs = msOf(settled.to, true);
@@ -145,8 +169,7 @@ export function ChartsScreen() {
     if (!firstAt) return;
     const start = Date.parse(firstAt);
     const days = (Date.now() - start) / DAY_MS;
-    setRange({ from: dayOf(start), to: dayOf(Date.now()) });
-    setBucket(days > 3 ? 'day' : 'hour');
+    setRangeAndBucket({ from: dayOf(start), to: dayOf(Date.now()) }, days > 3 ? 'day' : 'hour');
   };
 
   return (
@@ -164,7 +187,7 @@ export function ChartsScreen() {
           </label>
           <input id="charts-to" type="date" className="input" value={range.to} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
         </div>
-        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={setBucket} testId="charts-bucket" />
+        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next })} testId="charts-bucket" />
         <div className="charts__presets">
           {PRESETS.map((preset) => (
             <Button
@@ -172,8 +195,7 @@ export function ChartsScreen() {
               size="sm"
               variant="ghost"
               onClick={() => {
-                setRange({ from: dayOf(Date.now() - preset.days * DAY_MS), to: dayOf(Date.now()) });
-                setBucket(preset.bucket);
+                setRangeAndBucket({ from: dayOf(Date.now() - preset.days * DAY_MS), to: dayOf(Date.now()) }, preset.bucket);
               }}
             >
               {preset.label}
