@@ -95,6 +95,23 @@ export function useAddress(): Address {
   return parseHash(hash);
 }
 
+let navigations = 0;
+let countingNavigations = false;
+
+/**
+ * How many times the address changed by navigation (links, back, typing): a screen keyed
+ * by it starts afresh on each one, but not when it rewrites its own address (`replaceAddress`).
+ */
+export function useNavigationCount(): number {
+  if (!countingNavigations) {
+    countingNavigations = true;
+    window.addEventListener('hashchange', () => {
+      navigations += 1;
+    });
+  }
+  return useSyncExternalStore(subscribe, () => navigations);
+}
+
 export function useRoute(): Route {
   return useAddress().route;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
-import { hrefOf } from '../../app/routes';
+import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
@@ -9,7 +9,7 @@ import { formatTimestamp } from '../../ui/format';
 import { Panel } from '../../ui/Panel';
 import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { timeTravelHref } from '../time-travel/time-travel-routes';
-import { useStreamLocation } from './browse-routes';
+import { streamHref, useStreamLocation } from './browse-routes';
 import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
 import { ExportButton } from './ExportPanel';
@@ -25,6 +25,7 @@ const CONTEXT_BEFORE = 20;
 
 export function StreamScreen() {
   const { streamId, version } = useStreamLocation();
+  const navigation = useNavigationCount();
   const { active } = useActiveConnection();
   if (!streamId) {
     return (
@@ -34,8 +35,8 @@ export function StreamScreen() {
     );
   }
   if (!active) return <StoreProblem connection={active} error={undefined} title="" />;
-  // A new address (stream or version) starts a fresh timeline.
-  return <StreamView key={`${active.id}\u0000${streamId}\u0000${version ?? ''}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
+  // Following a link (another stream or version) starts a fresh timeline; selecting an event only rewrites the address.
+  return <StreamView key={`${active.id}\u0000${streamId}\u0000${navigation}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
 }
 
 type Scroll = { to: 'start' } | { to: 'end' } | { to: 'version'; version: number };
@@ -66,6 +67,10 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
     if (following && liveCount > 0) setScroll({ to: 'end' });
   }, [following, liveCount]);
   const selectedEvent = events.find((event) => event.version === selected);
+  // The selected event is kept in the address, so back, reload and shared links come back to it.
+  useEffect(() => {
+    replaceAddress(streamHref(streamId, selected));
+  }, [streamId, selected]);
 
   if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
 
