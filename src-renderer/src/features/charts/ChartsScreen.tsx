@@ -10,7 +10,7 @@ import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
-import { openStream } from '../browse/browse-routes';
+import { streamHref } from '../browse/browse-routes';
 import { StoreProblem } from '../browse/StoreProblem';
 import { needsDetection } from '../browse/use-browse';
 import './charts.css';
@@ -269,30 +269,32 @@ export function ChartsScreen() {
         )}
         {largest.isPending && <div className="empty-state">Loading…</div>}
         {largest.data && largest.data.streams.length === 0 && <div className="empty-state">This store has no streams yet.</div>}
-        {largest.data && largest.data.streams.length > 0 && (
-          <div className="charts__chart charts__chart--largest" data-testid="charts-largest-chart">
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={largest.data.streams} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="#e3e6eb" />
-                <XAxis type="number" tick={{ fontSize: 11 }} allowDecimals={false} />
-                <YAxis type="category" dataKey="streamId" width={250} tick={{ fontSize: 11 }} interval={0} tickFormatter={(id: string) => (id.length > 36 ? `${id.slice(0, 35)}…` : id)} />
-                <Tooltip formatter={(value) => [`${String(value)} events`, 'Events']} />
-                <Bar
-                  dataKey="eventCount"
-                  fill={COLORS[0]}
-                  shape={BarRect}
-                  isAnimationActive={false}
-                  cursor="pointer"
-                  onClick={(entry) => {
-                    const streamId = (entry as { payload?: { streamId?: unknown } }).payload?.streamId;
-                    if (typeof streamId === 'string') openStream(streamId);
-                  }}
-                />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-        )}
+        {largest.data && largest.data.streams.length > 0 && <LargestStreams streams={largest.data.streams} />}
       </Panel>
     </div>
+  );
+}
+
+type LargestStream = ResultOf<'stats.largestStreams'>['streams'][number];
+
+/** One row per stream: the whole id (it wraps rather than being cut), its count, a bar to compare; each opens the stream. */
+function LargestStreams({ streams }: { streams: LargestStream[] }) {
+  const most = Math.max(1, ...streams.map((stream) => stream.eventCount));
+  return (
+    <ol className="largest" data-testid="charts-largest-chart">
+      {streams.map((stream) => (
+        <li key={stream.streamId}>
+          <a className="largest__row" href={streamHref(stream.streamId)} title={`Open ${stream.streamId}`} data-testid="charts-largest-row" data-stream-id={stream.streamId}>
+            <span className="largest__id mono">{stream.streamId}</span>
+            <span className="largest__bar" aria-hidden="true">
+              <span className="largest__fill" style={{ width: `${(stream.eventCount / most) * 100}%`, background: COLORS[0] }} />
+            </span>
+            <span className="largest__count num" data-testid="charts-largest-count">
+              {stream.eventCount.toLocaleString('en-US')} event{stream.eventCount === 1 ? '' : 's'}
+            </span>
+          </a>
+        </li>
+      ))}
+    </ol>
   );
 }
