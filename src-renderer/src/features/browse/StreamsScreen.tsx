@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
-import { useQueryState, type Query, type QueryInput } from '../../app/routes';
+import { useQueryState } from '../../app/routes';
+import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { TextField } from '../../ui/inputs';
@@ -11,42 +12,35 @@ import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
 import { StoreProblem } from './StoreProblem';
+import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
 
 const ROW_HEIGHT = 34;
 
-interface StreamsFilter {
-  category: string;
-  idPrefix: string;
-  search: string;
-}
-
-const NO_FILTER: StreamsFilter = { category: '', idPrefix: '', search: '' };
-
-/** Kept in the address: `#/streams?category=…&prefix=…&search=…`. */
-const filterFromQuery = (query: Query): StreamsFilter => ({ category: query.category ?? '', idPrefix: query.prefix ?? '', search: query.search ?? '' });
-const filterToQuery = (filter: StreamsFilter): QueryInput => ({ category: filter.category, prefix: filter.idPrefix, search: filter.search });
-
 export function StreamsScreen() {
   const { active } = useActiveConnection();
-  const [filter, setFilter] = useQueryState(filterFromQuery, filterToQuery);
+  const [filter, setFilter] = useQueryState(viewFromQuery, viewToQuery);
   const [changingMapping, setChangingMapping] = useState(false);
   // One query when typing pauses, not one per keystroke.
   const settled = useDebounced(filter, 300);
+  const knownCategories = useKnownCategories(active?.id);
+  const category = resolveCategory(settled.category, knownCategories);
   const input = active
     ? {
         connectionId: active.id,
-        ...(settled.category.trim() ? { category: settled.category.trim() } : {}),
+        ...(category ? { category } : {}),
         ...(settled.idPrefix.trim() ? { idPrefix: settled.idPrefix.trim() } : {}),
         ...(settled.search.trim() ? { search: settled.search.trim() } : {}),
       }
     : undefined;
   const pages = useStreamPages(input);
-  const streams = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
+  const loaded = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
+  const streams = useMemo(() => sortStreams(loaded, filter.sort), [loaded, filter.sort]);
   const advice = pages.data?.pages[0]?.advice ?? [];
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
+  const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort });
 
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />;
@@ -55,7 +49,15 @@ export function StreamsScreen() {
   return (
     <div className="browse" data-testid="streams-screen">
       <div className="browse-filters streams-filters" role="search">
-        <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="streams-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
+        <TextField
+          label="Category"
+          value={filter.category}
+          placeholder="e.g. Order"
+          hint={knownCategories.length ? 'Pick one, or type it in any case' : undefined}
+          suggestions={knownCategories}
+          testId="streams-filter-category"
+          onChange={(category) => setFilter({ ...filter, category })}
+        />
         <TextField label="Stream id prefix" value={filter.idPrefix} placeholder="e.g. order-" testId="streams-filter-prefix" onChange={(idPrefix) => setFilter({ ...filter, idPrefix })} />
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
@@ -63,11 +65,11 @@ export function StreamsScreen() {
       {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
-        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
         actions={
           <>
             {filtered && (
-              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
+              <Button size="sm" variant="ghost" onClick={clearFilters}>
                 Clear filters
               </Button>
             )}
@@ -83,6 +85,8 @@ export function StreamsScreen() {
       >
         <StreamsTable
           streams={streams}
+          sort={filter.sort}
+          onSort={(sort) => setFilter({ ...filter, sort })}
           loading={pages.isPending}
           hasMore={pages.hasNextPage}
           loadingMore={pages.isFetchingNextPage}
@@ -100,16 +104,10 @@ export function StreamsScreen() {
   );
 }
 
-interface StreamRow {
-  streamId: string;
-  category: string | null;
-  eventCount: number;
-  lastVersion: number;
-  lastActivity: string | null;
-}
-
 interface StreamsTableProps {
-  streams: StreamRow[];
+  streams: readonly StreamRow[];
+  sort: StreamSort;
+  onSort: (sort: StreamSort) => void;
   loading: boolean;
   hasMore: boolean;
   loadingMore: boolean;
@@ -118,7 +116,7 @@ interface StreamsTableProps {
 }
 
 /** The next page loads as the end comes into view. */
-function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: StreamsTableProps) {
+function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: StreamsTableProps) {
   return (
     <VirtualTable
       rows={streams}
@@ -128,11 +126,11 @@ function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, empt
       headClassName="streams-grid"
       head={
         <>
-          <span role="columnheader">Stream id</span>
-          <span role="columnheader">Category</span>
-          <span role="columnheader" className="num">Events</span>
-          <span role="columnheader" className="num">Last version</span>
-          <span role="columnheader">Last activity</span>
+          <SortHeader label="Stream id" column="id" sort={sort} onSort={onSort} />
+          <SortHeader label="Category" column="category" sort={sort} onSort={onSort} />
+          <SortHeader label="Events" column="events" sort={sort} onSort={onSort} numeric />
+          <SortHeader label="Last version" column="version" sort={sort} onSort={onSort} numeric />
+          <SortHeader label="Last activity" column="activity" sort={sort} onSort={onSort} />
         </>
       }
       loading={loading}
@@ -168,4 +166,29 @@ function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, empt
       )}
     />
   );
+}
+
+/** A column header that sorts the loaded rows: first click ascending (counts and dates descending), the next reverses. */
+function SortHeader({ label, column, sort, onSort, numeric = false }: { label: string; column: SortKey; sort: StreamSort; onSort: (sort: StreamSort) => void; numeric?: boolean }) {
+  const active = sort.key === column;
+  const firstDescending = numeric || column === 'activity';
+  return (
+    <span role="columnheader" className={numeric ? 'num' : undefined} aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button
+        type="button"
+        className="sort-header"
+        onClick={() => onSort({ key: column, descending: active ? !sort.descending : firstDescending })}
+        data-testid={`streams-sort-${column}`}
+      >
+        {label}
+        {active && <span aria-hidden="true">{sort.descending ? ' ↓' : ' ↑'}</span>}
+      </button>
+    </span>
+  );
+}
+
+/** Categories to pick from: those of the largest streams (up to 100), as the store names them. */
+function useKnownCategories(connectionId: string | undefined): string[] {
+  const { data } = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 });
+  return useMemo(() => [...new Set((data?.streams ?? []).flatMap((stream) => (stream.category ? [stream.category] : [])))].sort((a, b) => a.localeCompare(b)), [data]);
 }
