@@ -1,20 +1,25 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type Ref, type RefObject } from 'react';
+import type { InputOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
+import { messageOf } from '../../client/errors';
+import { useClient } from '../../client/host-context';
 import { Alert } from '../../ui/Alert';
+import { Field } from '../../ui/Field';
 import { SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
-import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
+import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
 import { afterOf, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
 import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filter';
 import { IndexAdvice } from './IndexAdvice';
+import { findLatestPosition } from './latest-position';
 import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
@@ -22,6 +27,8 @@ import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
 
 const ROW_HEIGHT = 32;
+
+type FeedReadInput = InputOf<'feed.read'>;
 
 export function FeedScreen() {
   const { active } = useActiveConnection();
@@ -56,6 +63,9 @@ export function FeedScreen() {
   const seen = useMemo(() => countTypes(events).slice(0, 16), [events]);
   const advice = pages.data?.pages[0]?.advice ?? [];
   const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
+  const rangeError = rangeErrorOf(filter.from, filter.to);
+  const table = useRef<VirtualTableHandle>(null);
+  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }), !pages.isFetching && history.length > 0);
   const chosen = new Set(parseTypes(filter.types));
 
   if (!active || needsDetection(pages.error)) {
@@ -90,7 +100,7 @@ export function FeedScreen() {
         />
         <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="feed-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
         <DateTimeField label="From" value={filter.from} testId="feed-filter-from" onChange={(from) => setFilter({ ...filter, from })} />
-        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" onChange={(to) => setFilter({ ...filter, to })} />
+        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" errors={rangeError ? [rangeError] : undefined} onChange={(to) => setFilter({ ...filter, to })} />
         <TextField label="Correlation id" value={filter.correlation} placeholder="e.g. a command id" testId="feed-filter-correlation" onChange={(correlation) => setFilter({ ...filter, correlation })} />
         <TextField
           label="Seek to position"
@@ -144,6 +154,11 @@ export function FeedScreen() {
         </div>
       )}
       <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      {latest.error && (
+        <Alert tone="danger" title="Could not find the latest events" testId="feed-jump-error">
+          {latest.error}
+        </Alert>
+      )}
       {tail.error && (
         <Alert tone="danger" title="The live tail stopped" testId="live-error">
           {tail.error.message}
@@ -169,6 +184,11 @@ export function FeedScreen() {
               source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
               note={field || correlationId ? 'The JSON field, correlation and seek filters do not apply to exports.' : undefined}
             />
+            {mode === 'history' && (
+              <Button size="sm" onClick={latest.jump} busy={latest.busy} disabled={!input || rangeError !== undefined} title="Seek to the newest events that match the filters" data-testid="feed-jump-latest">
+                Jump to latest
+              </Button>
+            )}
             {filtered && (
               <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
                 Clear filters
@@ -196,7 +216,8 @@ export function FeedScreen() {
             hasMore={pages.hasNextPage}
             loadingMore={pages.isFetchingNextPage}
             onLoadMore={() => void pages.fetchNextPage()}
-            emptyMessage={filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            emptyMessage={rangeError ? `No event can match: ${rangeError}` : filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            handle={table}
           />
         )}
       </Panel>
@@ -204,15 +225,23 @@ export function FeedScreen() {
   );
 }
 
-function DateTimeField({ label, value, onChange, testId }: { label: string; value: string; onChange: (value: string) => void; testId: string }) {
-  const id = `feed-${testId}`;
+function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
   return (
-    <div className="field">
-      <label className="field__label" htmlFor={id}>
-        {label}
-      </label>
-      <input id={id} type="datetime-local" step={1} className="input" value={value} data-testid={testId} onChange={(event) => onChange(event.target.value)} />
-    </div>
+    <Field label={label} errors={errors}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          type="datetime-local"
+          step={1}
+          className="input"
+          value={value}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          data-testid={testId}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 
@@ -225,11 +254,13 @@ interface FeedTableProps {
   loadingMore: boolean;
   onLoadMore: () => void;
   emptyMessage: string;
+  handle?: Ref<VirtualTableHandle>;
 }
 
-function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
+function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage, handle }: FeedTableProps) {
   return (
     <VirtualTable
+      handle={handle}
       rows={events}
       rowKey={(event) => event.position ?? `${event.streamId}@${event.version}`}
       rowHeight={ROW_HEIGHT}
@@ -282,4 +313,47 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       )}
     />
   );
+}
+
+/** "To" before "From" can match nothing: said on the field rather than shown as an empty feed. */
+function rangeErrorOf(from: string, to: string): string | undefined {
+  const start = isoOf(from);
+  const end = isoOf(to);
+  return start && end && end < start ? '"To" is before "From"; pick a later time.' : undefined;
+}
+
+/** How much of the feed before the latest matching event is shown after a jump (positions). */
+const LATEST_WINDOW = 500n;
+
+/** Seeks the feed to just before the newest matching event, then scrolls to the end once that page is in. */
+function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<VirtualTableHandle | null>, seek: (position: string) => void, loaded: boolean) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [scrollPending, setScrollPending] = useState(false);
+  useEffect(() => {
+    if (!scrollPending || !loaded || !table.current) return;
+    table.current.scrollToIndex(Number.MAX_SAFE_INTEGER, 'end');
+    setScrollPending(false);
+  }, [scrollPending, loaded, table]);
+
+  const jump = () => {
+    if (!input) return;
+    const { afterPosition: _ignored, ...filters } = input;
+    setBusy(true);
+    setError(undefined);
+    findLatestPosition(async (after) => {
+      const page = await client.call('feed.read', { ...filters, afterPosition: String(after), limit: 1 });
+      const position = page.events[0]?.position;
+      return position ? BigInt(position) : undefined;
+    })
+      .then((last) => {
+        if (last === undefined) return;
+        seek(String(last > LATEST_WINDOW ? last - LATEST_WINDOW + 1n : 1n));
+        setScrollPending(true);
+      })
+      .catch((cause: unknown) => setError(messageOf(cause)))
+      .finally(() => setBusy(false));
+  };
+  return { jump, busy, error };
 }
