@@ -107,4 +107,50 @@ describe('filters and selection kept in the address', () => {
     expect(await page.getByTestId('charts-to').inputValue()).toBe('2025-02-01');
     expect(pageErrors).toEqual([]);
   });
+
+  it('says when "To" is before "From", and jumps to the latest events', async () => {
+    await goTo(page, '#/feed?types=OrderShipped&from=2025-03-02T00:00&to=2025-03-01T00:00');
+    const toField = page.getByTestId('feed-filter-to');
+    await expect.poll(() => toField.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field__error').first().textContent()).toContain('"To" is before "From"');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => toField.getAttribute('aria-invalid')).toBe('false');
+
+    await page.getByTestId('feed-filter-types').fill('OrderShipped');
+    await expect.poll(onlyShipped, { timeout: 15_000 }).toBe(true);
+    const firstBefore = Number((await attributes('[data-testid="feed-event"]', 'data-position'))[0]);
+    await page.getByTestId('feed-jump-latest').click();
+    await expect.poll(() => page.getByTestId('feed-filter-seek').inputValue(), { timeout: 30_000 }).toMatch(/^\d+$/);
+    await expect.poll(onlyShipped, { timeout: 15_000 }).toBe(true);
+    const seek = Number(await page.getByTestId('feed-filter-seek').inputValue());
+    expect(seek).toBeGreaterThan(firstBefore);
+    // Scrolled to the end: the last row shown is the newest OrderShipped, and nothing loads after it.
+    await expect.poll(() => page.getByTestId('feed-load-more').count(), { timeout: 15_000 }).toBe(0);
+    const positions = (await attributes('[data-testid="feed-event"]', 'data-position')).map(Number);
+    expect(positions.every((position) => position >= seek)).toBe(true);
+    await screenshot(page, 'feed-jump-latest');
+  });
+
+  it('matches a stream category whatever its case and sorts the loaded streams', async () => {
+    await goTo(page, '#/streams');
+    await page.getByTestId('stream-row').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('streams-filter-category').fill('order');
+    await expect
+      .poll(async () => {
+        const categories = await attributes('[data-testid="stream-row"]', 'data-category');
+        return categories.length > 0 && categories.every((c) => c === 'Order');
+      }, { timeout: 15_000 })
+      .toBe(true);
+    const offered = await page.locator('[data-testid="streams-filter-category-suggestions"] option').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('value')));
+    expect(offered).toContain('Order');
+
+    await page.getByTestId('streams-sort-events').click();
+    await expect.poll(() => new URL(page.url()).hash).toContain('sort=events-desc');
+    const counts = await page.locator('[data-testid="stream-row"] [role="cell"]:nth-child(3)').allTextContents();
+    const numbers = counts.map((text) => Number(text.replace(/\D/g, '')));
+    expect(numbers.length).toBeGreaterThan(1);
+    expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
+    await screenshot(page, 'streams-sorted');
+    expect(pageErrors).toEqual([]);
+  });
 });

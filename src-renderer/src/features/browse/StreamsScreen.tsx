@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
@@ -24,7 +24,8 @@ export function StreamsScreen() {
   const [changingMapping, setChangingMapping] = useState(false);
   // One query when typing pauses, not one per keystroke.
   const settled = useDebounced(filter, 300);
-  const knownCategories = useKnownCategories(active?.id);
+  const [seenRows, setSeenRows] = useState<readonly StreamRow[]>([]);
+  const knownCategories = useKnownCategories(active?.id, seenRows);
   const category = resolveCategory(settled.category, knownCategories);
   const input = active
     ? {
@@ -37,6 +38,10 @@ export function StreamsScreen() {
   const pages = useStreamPages(input);
   const loaded = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
   const streams = useMemo(() => sortStreams(loaded, filter.sort), [loaded, filter.sort]);
+  // Rows loaded without a category filter add theirs to the pick list.
+  useEffect(() => {
+    if (!settled.category && loaded.length > 0) setSeenRows(loaded);
+  }, [settled.category, loaded]);
   const advice = pages.data?.pages[0]?.advice ?? [];
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
@@ -187,8 +192,16 @@ function SortHeader({ label, column, sort, onSort, numeric = false }: { label: s
   );
 }
 
-/** Categories to pick from: those of the largest streams (up to 100), as the store names them. */
-function useKnownCategories(connectionId: string | undefined): string[] {
-  const { data } = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 });
-  return useMemo(() => [...new Set((data?.streams ?? []).flatMap((stream) => (stream.category ? [stream.category] : [])))].sort((a, b) => a.localeCompare(b)), [data]);
+/**
+ * Categories to pick from, as the store spells them. No operation lists them all, so these are the ones
+ * seen: in the 100 largest streams, the first 500 events of the feed and the streams loaded.
+ */
+function useKnownCategories(connectionId: string | undefined, loaded: readonly StreamRow[]): string[] {
+  const options = { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 } as const;
+  const largest = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, options);
+  const feed = useOperation('feed.read', { connectionId: connectionId ?? '', limit: 500 }, options);
+  return useMemo(() => {
+    const seen = [...(largest.data?.streams ?? []), ...(feed.data?.events ?? []), ...loaded].flatMap((row) => (row.category ? [row.category] : []));
+    return [...new Set(seen)].sort((a, b) => a.localeCompare(b));
+  }, [largest.data, feed.data, loaded]);
 }
