@@ -168,13 +168,18 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
         return Boolean(title?.includes('2025-06-30')) && total > 10_000 && (await bars.count()) > 0;
       }, { timeout: 30_000 })
       .toBe(true);
-    const largest = page.locator('[data-testid="charts-largest-chart"] svg rect.chart-bar');
+    const largest = page.getByTestId('charts-largest-row');
     await expect.poll(() => largest.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // Whole ids and their counts, largest first.
+    const counts = (await page.getByTestId('charts-largest-count').allTextContents()).map((text) => Number(text.replace(/\D/g, '')));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    const firstId = await largest.first().getAttribute('data-stream-id');
+    expect(await largest.first().textContent()).toContain(firstId);
     await screenshot(page, 'charts');
 
     await largest.first().click();
     await page.getByTestId('stream-screen').waitFor();
-    expect(await page.getByTestId('stream-id').textContent()).toBeTruthy();
+    expect(await page.getByTestId('stream-id').textContent()).toBe(firstId);
   });
 
   it('raised no page errors', () => {

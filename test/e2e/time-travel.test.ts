@@ -70,7 +70,7 @@ describe('time travel through an account stream', () => {
     expect(await state.balance()).toBe(String(balance));
     // The event list follows the slider, and the field the event changed is marked.
     expect(await page.locator('[data-testid="tt-event"][aria-selected="true"]').getAttribute('data-version')).toBe(String(target));
-    await expect.poll(() => page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"]').getAttribute('data-changed')).toBe('changed');
+    await expect.poll(() => page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"]').getAttribute('data-mark')).toBe('changed');
 
     // Clicking an event moves the slider.
     await page.locator('[data-testid="tt-event"][data-version="2"]').click();

@@ -1,24 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useLinkState } from '../client/host-context';
-import { AuditScreen } from '../features/audit/AuditScreen';
-import { FeedScreen } from '../features/browse/FeedScreen';
-import { StreamScreen } from '../features/browse/StreamScreen';
-import { StreamsScreen } from '../features/browse/StreamsScreen';
-import { ChartsScreen } from '../features/charts/ChartsScreen';
-import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
-import { OverviewScreen } from '../features/overview/OverviewScreen';
-import { TimeTravelScreen } from '../features/time-travel/TimeTravelScreen';
 import { ActiveConnectionProvider } from './active-connection';
 import { ConnectionStatusProvider } from './connection-statuses';
 import { Header } from './Header';
 import { LinkBanner } from './LinkBanner';
-import { ROUTE_TITLES, useRoute, type Route } from './routes';
+import { featureOf } from './features';
+import { useRoute } from './routes';
 import { Sidebar } from './Sidebar';
 import './shell.css';
 
 export function App() {
   const route = useRoute();
+  const { title, Screen } = featureOf(route);
   useRefetchAfterReconnect();
   return (
     <ConnectionStatusProvider>
@@ -27,36 +21,15 @@ export function App() {
           <Sidebar current={route} />
           <div className="shell__main">
             <LinkBanner />
-            <Header title={ROUTE_TITLES[route]} />
+            <Header title={title} />
             <main className="shell__content" data-testid={`screen-${route}`}>
-              <Screen route={route} />
+              <Screen />
             </main>
           </div>
         </div>
       </ActiveConnectionProvider>
     </ConnectionStatusProvider>
   );
-}
-
-function Screen({ route }: { route: Route }) {
-  switch (route) {
-    case 'overview':
-      return <OverviewScreen />;
-    case 'connections':
-      return <ConnectionsScreen />;
-    case 'streams':
-      return <StreamsScreen />;
-    case 'stream':
-      return <StreamScreen />;
-    case 'feed':
-      return <FeedScreen />;
-    case 'charts':
-      return <ChartsScreen />;
-    case 'audit':
-      return <AuditScreen />;
-    case 'time-travel':
-      return <TimeTravelScreen />;
-  }
 }
 
 /** Whatever changed while the link was down is fetched again once it is back. */

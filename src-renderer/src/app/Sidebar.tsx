@@ -1,22 +1,12 @@
-import type { ReactNode } from 'react';
 import { useOperation } from '../client/operation-hooks';
-import { TimeTravelIcon } from '../features/time-travel/TimeTravelIcon';
-import { AuditIcon, ChartsIcon, ConnectionsIcon, FeedIcon, LogoMark, OverviewIcon, StreamsIcon } from '../ui/icons';
-import { hrefOf, ROUTE_TITLES, type Route } from './routes';
+import { LogoMark } from '../ui/icons';
+import { FEATURES, featureOf } from './features';
+import { hrefOf, type Route } from './routes';
 
-const NAVIGATION: { route: Route; icon: ReactNode }[] = [
-  { route: 'overview', icon: <OverviewIcon /> },
-  { route: 'connections', icon: <ConnectionsIcon /> },
-  { route: 'streams', icon: <StreamsIcon /> },
-  { route: 'feed', icon: <FeedIcon /> },
-  { route: 'charts', icon: <ChartsIcon /> },
-  { route: 'audit', icon: <AuditIcon /> },
-  { route: 'time-travel', icon: <TimeTravelIcon /> },
-];
+const NAVIGATION = FEATURES.filter((feature) => feature.icon !== undefined);
 
 export function Sidebar({ current }: { current: Route }) {
-  // A single stream is reached from the stream list, so its entry stays lit.
-  const lit: Route = current === 'stream' ? 'streams' : current;
+  const lit: Route = featureOf(current).navParent ?? current;
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="sidebar__brand">
@@ -24,7 +14,7 @@ export function Sidebar({ current }: { current: Route }) {
         <span>Chronoscope</span>
       </div>
       <ul className="sidebar__nav">
-        {NAVIGATION.map(({ route, icon }) => (
+        {NAVIGATION.map(({ route, title, icon }) => (
           <li key={route}>
             <a
               href={hrefOf(route)}
@@ -33,7 +23,7 @@ export function Sidebar({ current }: { current: Route }) {
               data-testid={`nav-${route}`}
             >
               {icon}
-              {ROUTE_TITLES[route]}
+              {title}
             </a>
           </li>
         ))}

@@ -18,9 +18,11 @@ interface TextFieldProps extends CommonProps {
   /** A textarea with this many rows. */
   rows?: number;
   disabled?: boolean;
+  /** Values offered as the user types (a datalist); any other value can still be typed. */
+  suggestions?: readonly string[];
 }
 
-export function TextField({ label, hint, errors, testId, className, value, onChange, placeholder, type = 'text', autoComplete = 'off', rows, disabled }: TextFieldProps) {
+export function TextField({ label, hint, errors, testId, className, value, onChange, placeholder, type = 'text', autoComplete = 'off', rows, disabled, suggestions }: TextFieldProps) {
   return (
     <Field label={label} hint={hint} errors={errors} className={className}>
       {({ id, describedBy, invalid }) =>
@@ -39,20 +41,30 @@ export function TextField({ label, hint, errors, testId, className, value, onCha
             onChange={(event) => onChange(event.target.value)}
           />
         ) : (
-          <input
-            id={id}
-            className="input"
-            type={type}
-            value={value}
-            placeholder={placeholder}
-            autoComplete={autoComplete}
-            disabled={disabled}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
-            data-testid={testId}
-            spellCheck={false}
-            onChange={(event) => onChange(event.target.value)}
-          />
+          <>
+            <input
+              id={id}
+              className="input"
+              type={type}
+              value={value}
+              placeholder={placeholder}
+              autoComplete={autoComplete}
+              disabled={disabled}
+              aria-invalid={invalid}
+              aria-describedby={describedBy}
+              data-testid={testId}
+              spellCheck={false}
+              list={suggestions ? `${id}-suggestions` : undefined}
+              onChange={(event) => onChange(event.target.value)}
+            />
+            {suggestions && (
+              <datalist id={`${id}-suggestions`} data-testid={testId ? `${testId}-suggestions` : undefined}>
+                {suggestions.map((suggestion) => (
+                  <option key={suggestion} value={suggestion} />
+                ))}
+              </datalist>
+            )}
+          </>
         )
       }
     </Field>

@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useQueryState } from '../../app/routes';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
-import { listInputOf, NO_FILTER, isFiltered, type AuditFilter } from './audit-filter';
+import { auditFilterFromQuery, auditFilterToQuery, isFiltered, listInputOf, NO_FILTER } from './audit-filter';
 import { AuditFilters } from './AuditFilters';
 import { AuditTable } from './AuditTable';
 import { useAuditRecords } from './use-audit-records';
@@ -11,7 +11,7 @@ import { VerifyChain } from './VerifyChain';
 import './audit.css';
 
 export function AuditScreen() {
-  const [filter, setFilter] = useState<AuditFilter>(NO_FILTER);
+  const [filter, setFilter] = useQueryState(auditFilterFromQuery, auditFilterToQuery);
   // One query when typing pauses, not one per keystroke.
   const text = useDebounced(filter.text, 300);
   const input = listInputOf({ ...filter, text });

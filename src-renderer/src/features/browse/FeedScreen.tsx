@@ -1,18 +1,25 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type Ref, type RefObject } from 'react';
+import type { InputOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
+import { messageOf } from '../../client/errors';
+import { useClient } from '../../client/host-context';
 import { Alert } from '../../ui/Alert';
+import { Field } from '../../ui/Field';
 import { SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
+import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
-import { fieldFilterOf, matchesField, NO_FIELD_FILTER, type FieldFilterText } from './field-filter';
+import { afterOf, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
+import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filter';
 import { IndexAdvice } from './IndexAdvice';
+import { findLatestPosition } from './latest-position';
 import { LiveToggle } from './LiveToggle';
 import { StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
@@ -21,36 +28,11 @@ import './browse.css';
 
 const ROW_HEIGHT = 32;
 
-interface FeedFilter {
-  /** Comma-separated event types. */
-  types: string;
-  category: string;
-  /** `datetime-local` values, local time. */
-  from: string;
-  to: string;
-  /** First global position to show. */
-  seek: string;
-  field: FieldFilterText;
-}
-
-const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '', field: NO_FIELD_FILTER };
-
-function isoOf(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** Seeking to position P reads after P - 1. */
-function afterOf(seek: string): string | undefined {
-  if (!/^\d{1,20}$/.test(seek)) return undefined;
-  const position = BigInt(seek);
-  return position > 0n ? String(position - 1n) : undefined;
-}
+type FeedReadInput = InputOf<'feed.read'>;
 
 export function FeedScreen() {
   const { active } = useActiveConnection();
-  const [filter, setFilter] = useState<FeedFilter>(NO_FILTER);
+  const [filter, setFilter] = useQueryState(feedFilterFromQuery, feedFilterToQuery);
   const settled = useDebounced(filter, 350);
   const types = parseTypes(settled.types);
   const from = isoOf(settled.from);
@@ -58,6 +40,7 @@ export function FeedScreen() {
   const afterPosition = afterOf(settled.seek.trim());
   const field = fieldFilterOf(settled.field);
   const category = settled.category.trim();
+  const correlationId = settled.correlation.trim();
   const input = active
     ? {
         connectionId: active.id,
@@ -66,12 +49,13 @@ export function FeedScreen() {
         ...(from ? { from } : {}),
         ...(to ? { to } : {}),
         ...(afterPosition !== undefined ? { afterPosition } : {}),
+        ...(correlationId ? { correlationId } : {}),
         ...(field ? { field } : {}),
       }
     : undefined;
   const pages = useFeedPages(input);
   const [mode, setMode] = useState<'history' | 'live'>('history');
-  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field));
+  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field) && (!correlationId || event.correlationId === correlationId));
   const history = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
   // Live: the newest first, as they arrive.
   const liveEvents = useMemo(() => [...tail.events].reverse(), [tail.events]);
@@ -79,6 +63,9 @@ export function FeedScreen() {
   const seen = useMemo(() => countTypes(events).slice(0, 16), [events]);
   const advice = pages.data?.pages[0]?.advice ?? [];
   const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
+  const rangeError = rangeErrorOf(filter.from, filter.to);
+  const table = useRef<VirtualTableHandle>(null);
+  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }), !pages.isFetching && history.length > 0);
   const chosen = new Set(parseTypes(filter.types));
 
   if (!active || needsDetection(pages.error)) {
@@ -113,7 +100,8 @@ export function FeedScreen() {
         />
         <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="feed-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
         <DateTimeField label="From" value={filter.from} testId="feed-filter-from" onChange={(from) => setFilter({ ...filter, from })} />
-        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" onChange={(to) => setFilter({ ...filter, to })} />
+        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" errors={rangeError ? [rangeError] : undefined} onChange={(to) => setFilter({ ...filter, to })} />
+        <TextField label="Correlation id" value={filter.correlation} placeholder="e.g. a command id" testId="feed-filter-correlation" onChange={(correlation) => setFilter({ ...filter, correlation })} />
         <TextField
           label="Seek to position"
           value={filter.seek}
@@ -166,6 +154,11 @@ export function FeedScreen() {
         </div>
       )}
       <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      {latest.error && (
+        <Alert tone="danger" title="Could not find the latest events" testId="feed-jump-error">
+          {latest.error}
+        </Alert>
+      )}
       {tail.error && (
         <Alert tone="danger" title="The live tail stopped" testId="live-error">
           {tail.error.message}
@@ -189,8 +182,13 @@ export function FeedScreen() {
               connectionId={active.id}
               label="the feed"
               source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
-              note={field ? 'The JSON field filter and the seek position do not apply to exports.' : undefined}
+              note={field || correlationId ? 'The JSON field, correlation and seek filters do not apply to exports.' : undefined}
             />
+            {mode === 'history' && (
+              <Button size="sm" onClick={latest.jump} busy={latest.busy} disabled={!input || rangeError !== undefined} title="Seek to the newest events that match the filters" data-testid="feed-jump-latest">
+                Jump to latest
+              </Button>
+            )}
             {filtered && (
               <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
                 Clear filters
@@ -219,7 +217,8 @@ export function FeedScreen() {
             loadingMore={pages.isFetchingNextPage}
             onLoadMore={() => void pages.fetchNextPage()}
             // Under an error the list is empty because nothing was read: the alert above says why.
-            emptyMessage={pages.error ? null : filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            emptyMessage={pages.error ? null : rangeError ? `No event can match: ${rangeError}` : filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            handle={table}
           />
         )}
       </Panel>
@@ -227,15 +226,23 @@ export function FeedScreen() {
   );
 }
 
-function DateTimeField({ label, value, onChange, testId }: { label: string; value: string; onChange: (value: string) => void; testId: string }) {
-  const id = `feed-${testId}`;
+function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
   return (
-    <div className="field">
-      <label className="field__label" htmlFor={id}>
-        {label}
-      </label>
-      <input id={id} type="datetime-local" step={1} className="input" value={value} data-testid={testId} onChange={(event) => onChange(event.target.value)} />
-    </div>
+    <Field label={label} errors={errors}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          type="datetime-local"
+          step={1}
+          className="input"
+          value={value}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          data-testid={testId}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
+    </Field>
   );
 }
 
@@ -249,86 +256,106 @@ interface FeedTableProps {
   onLoadMore: () => void;
   /** Shown when nothing was found; null when nothing could be read (an error is shown instead). */
   emptyMessage: string | null;
+  handle?: Ref<VirtualTableHandle>;
 }
 
-function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: FeedTableProps) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: events.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (index) => {
-      const event = events[index];
-      return event ? (event.position ?? `${event.streamId}@${event.version}`) : index;
-    },
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && events.length > 0 && lastIndex >= events.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, events.length, onLoadMore]);
-
+function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, emptyMessage, handle }: FeedTableProps) {
   return (
-    <div className="vtable" role="table" aria-rowcount={events.length} data-testid="feed-table">
-      <div className="vtable__head feed-grid" role="row">
-        <span role="columnheader" className="num">Position</span>
-        <span role="columnheader">Time</span>
-        <span role="columnheader">Type</span>
-        <span role="columnheader">Stream</span>
-        <span role="columnheader">Category</span>
-        <span role="columnheader" className="num">Version</span>
-      </div>
-      <div className="vtable__scroll" ref={scrollRef}>
-        {loading && <div className="empty-state">Loading…</div>}
-        {!loading && events.length === 0 && emptyMessage !== null && <div className="empty-state">{emptyMessage}</div>}
-        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const event = events[item.index];
-            if (!event) return null;
-            return (
-              <a
-                key={item.key}
-                href={streamHref(event.streamId, event.version)}
-                className={fresh?.has(liveKey(event)) ? 'vtable__row feed-grid vtable__row--fresh' : 'vtable__row feed-grid'}
-                role="row"
-                title={`Open ${event.streamId} at version ${event.version}`}
-                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                data-testid="feed-event"
-                data-type={event.type}
-                data-position={event.position ?? ''}
-              >
-                <span role="cell" className="num mono">
-                  {event.position ?? '—'}
-                </span>
-                <span role="cell" className="nowrap">
-                  {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="clip event-type" title={event.type}>
-                  {event.type}
-                </span>
-                <span role="cell" className="clip mono" title={event.streamId}>
-                  {event.streamId}
-                </span>
-                <span role="cell" className="clip">
-                  {event.category ?? <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="num mono">
-                  {event.version}
-                </span>
-              </a>
-            );
-          })}
-        </div>
-        {hasMore && (
-          <div className="vtable__more">
-            <Button size="sm" onClick={onLoadMore} busy={loadingMore} data-testid="feed-load-more">
-              Load more events
-            </Button>
-          </div>
-        )}
-      </div>
-    </div>
+    <VirtualTable
+      handle={handle}
+      rows={events}
+      rowKey={(event) => event.position ?? `${event.streamId}@${event.version}`}
+      rowHeight={ROW_HEIGHT}
+      testId="feed-table"
+      headClassName="feed-grid"
+      head={
+        <>
+          <span role="columnheader" className="num">Position</span>
+          <span role="columnheader">Time</span>
+          <span role="columnheader">Type</span>
+          <span role="columnheader">Stream</span>
+          <span role="columnheader">Category</span>
+          <span role="columnheader" className="num">Version</span>
+        </>
+      }
+      loading={loading}
+      emptyMessage={emptyMessage}
+      onEndReached={hasMore && !loadingMore && events.length > 0 ? onLoadMore : undefined}
+      footer={<LoadMore show={hasMore} busy={loadingMore} onClick={onLoadMore} label="Load more events" testId="feed-load-more" />}
+      renderRow={(event, { style }) => (
+        <a
+          href={streamHref(event.streamId, event.version)}
+          className={fresh?.has(liveKey(event)) ? 'vtable__row feed-grid vtable__row--fresh' : 'vtable__row feed-grid'}
+          role="row"
+          title={`Open ${event.streamId} at version ${event.version}`}
+          style={style}
+          data-testid="feed-event"
+          data-type={event.type}
+          data-position={event.position ?? ''}
+        >
+          <span role="cell" className="num mono">
+            {event.position ?? '—'}
+          </span>
+          <span role="cell" className="nowrap">
+            {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="clip event-type" title={event.type}>
+            {event.type}
+          </span>
+          <span role="cell" className="clip mono" title={event.streamId}>
+            {event.streamId}
+          </span>
+          <span role="cell" className="clip">
+            {event.category ?? <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="num mono">
+            {event.version}
+          </span>
+        </a>
+      )}
+    />
   );
+}
+
+/** "To" before "From" can match nothing: said on the field rather than shown as an empty feed. */
+function rangeErrorOf(from: string, to: string): string | undefined {
+  const start = isoOf(from);
+  const end = isoOf(to);
+  return start && end && end < start ? '"To" is before "From"; pick a later time.' : undefined;
+}
+
+/** How much of the feed before the latest matching event is shown after a jump (positions). */
+const LATEST_WINDOW = 500n;
+
+/** Seeks the feed to just before the newest matching event, then scrolls to the end once that page is in. */
+function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<VirtualTableHandle | null>, seek: (position: string) => void, loaded: boolean) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [scrollPending, setScrollPending] = useState(false);
+  useEffect(() => {
+    if (!scrollPending || !loaded || !table.current) return;
+    table.current.scrollToIndex(Number.MAX_SAFE_INTEGER, 'end');
+    setScrollPending(false);
+  }, [scrollPending, loaded, table]);
+
+  const jump = () => {
+    if (!input) return;
+    const { afterPosition: _ignored, ...filters } = input;
+    setBusy(true);
+    setError(undefined);
+    findLatestPosition(async (after) => {
+      const page = await client.call('feed.read', { ...filters, afterPosition: String(after), limit: 1 });
+      const position = page.events[0]?.position;
+      return position ? BigInt(position) : undefined;
+    })
+      .then((last) => {
+        if (last === undefined) return;
+        seek(String(last > LATEST_WINDOW ? last - LATEST_WINDOW + 1n : 1n));
+        setScrollPending(true);
+      })
+      .catch((cause: unknown) => setError(messageOf(cause)))
+      .finally(() => setBusy(false));
+  };
+  return { jump, busy, error };
 }

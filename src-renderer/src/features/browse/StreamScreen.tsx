@@ -1,14 +1,15 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
-import { hrefOf } from '../../app/routes';
+import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { Panel } from '../../ui/Panel';
-import { useStreamLocation } from './browse-routes';
+import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
+import { timeTravelHref } from '../time-travel/time-travel-routes';
+import { streamHref, useStreamLocation } from './browse-routes';
 import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
 import { ExportButton } from './ExportPanel';
@@ -24,6 +25,7 @@ const CONTEXT_BEFORE = 20;
 
 export function StreamScreen() {
   const { streamId, version } = useStreamLocation();
+  const navigation = useNavigationCount();
   const { active } = useActiveConnection();
   if (!streamId) {
     return (
@@ -33,8 +35,8 @@ export function StreamScreen() {
     );
   }
   if (!active) return <StoreProblem connection={active} error={undefined} title="" />;
-  // A new address (stream or version) starts a fresh timeline.
-  return <StreamView key={`${active.id}\u0000${streamId}\u0000${version ?? ''}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
+  // Following a link (another stream or version) starts a fresh timeline; selecting an event only rewrites the address.
+  return <StreamView key={`${active.id}\u0000${streamId}\u0000${navigation}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
 }
 
 type Scroll = { to: 'start' } | { to: 'end' } | { to: 'version'; version: number };
@@ -65,6 +67,10 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
     if (following && liveCount > 0) setScroll({ to: 'end' });
   }, [following, liveCount]);
   const selectedEvent = events.find((event) => event.version === selected);
+  // The selected event is kept in the address, so back, reload and shared links come back to it.
+  useEffect(() => {
+    replaceAddress(streamHref(streamId, selected));
+  }, [streamId, selected]);
 
   if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
 
@@ -100,7 +106,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
         <div className="stream__controls">
           <LiveToggle tail={tail} onChange={setLive} />
           <ExportButton connectionId={connectionId} source={{ kind: 'stream', streamId }} label="this stream" />
-          <a className="btn btn--sm" href={`#/time-travel/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} data-testid="stream-time-travel">
+          <a className="btn btn--sm" href={timeTravelHref(streamId, selected)} data-testid="stream-time-travel">
             Time travel
           </a>
           <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">
@@ -233,21 +239,7 @@ interface TimelineProps {
 /** The stream's events by version, virtualised; newer pages load at the bottom, older ones on demand at the top. */
 function Timeline(props: TimelineProps) {
   const { events, fresh, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } = props;
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: events.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (index) => events[index]?.version ?? index,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? -1;
-
-  // Newer events load on their own as the end comes into view.
-  useEffect(() => {
-    if (hasNewer && !loadingNewer && events.length > 0 && lastIndex >= events.length - 10) onLoadNewer();
-  }, [hasNewer, loadingNewer, lastIndex, events.length, onLoadNewer]);
+  const table = useRef<VirtualTableHandle>(null);
 
   // Older events arriving above keep the rows in view where they were.
   const firstVersion = events[0]?.version;
@@ -255,91 +247,82 @@ function Timeline(props: TimelineProps) {
   useLayoutEffect(() => {
     const before = previous.current;
     previous.current = { anchor, first: firstVersion };
-    const element = scrollRef.current;
-    if (!element || before.anchor !== anchor || before.first === undefined || firstVersion === undefined || firstVersion >= before.first) return;
+    if (!table.current || before.anchor !== anchor || before.first === undefined || firstVersion === undefined || firstVersion >= before.first) return;
     const added = events.findIndex((event) => event.version === before.first);
-    if (added > 0) element.scrollTop += added * ROW_HEIGHT;
+    if (added > 0) table.current.scrollBy(added * ROW_HEIGHT);
   }, [anchor, firstVersion, events]);
 
   // Jumps scroll once their page is in.
   useEffect(() => {
-    if (!scroll || loading || events.length === 0) return;
-    if (scroll.to === 'start') virtualizer.scrollToIndex(0, { align: 'start' });
-    else if (scroll.to === 'end') virtualizer.scrollToIndex(events.length - 1, { align: 'end' });
+    if (!scroll || loading || events.length === 0 || !table.current) return;
+    if (scroll.to === 'start') table.current.scrollToIndex(0, 'start');
+    else if (scroll.to === 'end') table.current.scrollToIndex(events.length - 1, 'end');
     else {
       const index = events.findIndex((event) => event.version >= scroll.version);
-      if (index >= 0) virtualizer.scrollToIndex(index, { align: 'center' });
+      if (index >= 0) table.current.scrollToIndex(index, 'center');
     }
     onScrolled();
-  }, [scroll, loading, events, virtualizer, onScrolled]);
+  }, [scroll, loading, events, onScrolled]);
 
   return (
-    <div className="vtable" role="table" aria-rowcount={events.length} data-testid="stream-timeline">
-      <div className="vtable__head timeline-grid" role="row">
-        <span role="columnheader" className="num">Version</span>
-        <span role="columnheader">Type</span>
-        <span role="columnheader">Time</span>
-        <span role="columnheader">User</span>
-      </div>
-      {hasOlder && (
-        <div className="vtable__more vtable__more--top">
-          <Button size="sm" onClick={onLoadOlder} busy={loadingOlder} data-testid="stream-load-older">
-            Load older events
-          </Button>
-        </div>
-      )}
-      <div className="vtable__scroll" ref={scrollRef}>
-        {loading && <div className="empty-state">Loading…</div>}
-        {!loading && events.length === 0 && <div className="empty-state">No events in this range.</div>}
-        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const event = events[item.index];
-            if (!event) return null;
-            const user = userOf(event);
-            const isSelected = event.version === selected;
-            return (
-              <div
-                key={item.key}
-                className={['vtable__row timeline-grid', isSelected ? 'vtable__row--selected' : '', fresh.has(liveKey(event)) ? 'vtable__row--fresh' : ''].filter(Boolean).join(' ')}
-                role="row"
-                aria-selected={isSelected}
-                tabIndex={0}
-                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                onClick={() => onSelect(event.version)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter' || e.key === ' ') {
-                    e.preventDefault();
-                    onSelect(event.version);
-                  }
-                }}
-                data-testid="stream-event"
-                data-version={event.version}
-                data-type={event.type}
-              >
-                <span role="cell" className="num mono">
-                  {event.version}
-                </span>
-                <span role="cell" className="clip event-type" title={event.type}>
-                  {event.type}
-                </span>
-                <span role="cell" className="nowrap">
-                  {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="clip mono muted" title={user}>
-                  {user ?? '—'}
-                </span>
-              </div>
-            );
-          })}
-        </div>
-        {hasNewer && (
-          <div className="vtable__more">
-            <Button size="sm" onClick={onLoadNewer} busy={loadingNewer} data-testid="stream-load-newer">
-              Load newer events
-            </Button>
+    <VirtualTable
+      handle={table}
+      rows={events}
+      rowKey={(event) => event.version}
+      rowHeight={ROW_HEIGHT}
+      testId="stream-timeline"
+      headClassName="timeline-grid"
+      head={
+        <>
+          <span role="columnheader" className="num">Version</span>
+          <span role="columnheader">Type</span>
+          <span role="columnheader">Time</span>
+          <span role="columnheader">User</span>
+        </>
+      }
+      top={<LoadMore show={hasOlder} busy={loadingOlder} onClick={onLoadOlder} label="Load older events" testId="stream-load-older" top />}
+      loading={loading}
+      emptyMessage="No events in this range."
+      // Newer events load on their own as the end comes into view.
+      onEndReached={hasNewer && !loadingNewer && events.length > 0 ? onLoadNewer : undefined}
+      endThreshold={10}
+      footer={<LoadMore show={hasNewer} busy={loadingNewer} onClick={onLoadNewer} label="Load newer events" testId="stream-load-newer" />}
+      renderRow={(event, { style }) => {
+        const user = userOf(event);
+        const isSelected = event.version === selected;
+        return (
+          <div
+            className={['vtable__row timeline-grid', isSelected ? 'vtable__row--selected' : '', fresh.has(liveKey(event)) ? 'vtable__row--fresh' : ''].filter(Boolean).join(' ')}
+            role="row"
+            aria-selected={isSelected}
+            tabIndex={0}
+            style={style}
+            onClick={() => onSelect(event.version)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') {
+                e.preventDefault();
+                onSelect(event.version);
+              }
+            }}
+            data-testid="stream-event"
+            data-version={event.version}
+            data-type={event.type}
+          >
+            <span role="cell" className="num mono">
+              {event.version}
+            </span>
+            <span role="cell" className="clip event-type" title={event.type}>
+              {event.type}
+            </span>
+            <span role="cell" className="nowrap">
+              {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+            </span>
+            <span role="cell" className="clip mono muted" title={user}>
+              {user ?? '—'}
+            </span>
           </div>
-        )}
-      </div>
-    </div>
+        );
+      }}
+    />
   );
 }

@@ -1,47 +1,51 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState } from '../../app/routes';
+import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
+import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
 import { StoreProblem } from './StoreProblem';
+import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
 
 const ROW_HEIGHT = 34;
 
-interface StreamsFilter {
-  category: string;
-  idPrefix: string;
-  search: string;
-}
-
-const NO_FILTER: StreamsFilter = { category: '', idPrefix: '', search: '' };
-
 export function StreamsScreen() {
   const { active } = useActiveConnection();
-  const [filter, setFilter] = useState<StreamsFilter>(NO_FILTER);
+  const [filter, setFilter] = useQueryState(viewFromQuery, viewToQuery);
   const [changingMapping, setChangingMapping] = useState(false);
   // One query when typing pauses, not one per keystroke.
   const settled = useDebounced(filter, 300);
+  const [seenRows, setSeenRows] = useState<readonly StreamRow[]>([]);
+  const knownCategories = useKnownCategories(active?.id, seenRows);
+  const category = resolveCategory(settled.category, knownCategories);
   const input = active
     ? {
         connectionId: active.id,
-        ...(settled.category.trim() ? { category: settled.category.trim() } : {}),
+        ...(category ? { category } : {}),
         ...(settled.idPrefix.trim() ? { idPrefix: settled.idPrefix.trim() } : {}),
         ...(settled.search.trim() ? { search: settled.search.trim() } : {}),
       }
     : undefined;
   const pages = useStreamPages(input);
-  const streams = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
+  const loaded = useMemo(() => pages.data?.pages.flatMap((page) => page.streams) ?? [], [pages.data]);
+  const streams = useMemo(() => sortStreams(loaded, filter.sort), [loaded, filter.sort]);
+  // Rows loaded without a category filter add theirs to the pick list.
+  useEffect(() => {
+    if (!settled.category && loaded.length > 0) setSeenRows(loaded);
+  }, [settled.category, loaded]);
   const advice = pages.data?.pages[0]?.advice ?? [];
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
+  const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort });
 
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />;
@@ -50,7 +54,15 @@ export function StreamsScreen() {
   return (
     <div className="browse" data-testid="streams-screen">
       <div className="browse-filters streams-filters" role="search">
-        <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="streams-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
+        <TextField
+          label="Category"
+          value={filter.category}
+          placeholder="e.g. Order"
+          hint={knownCategories.length ? 'Pick one, or type it in any case' : undefined}
+          suggestions={knownCategories}
+          testId="streams-filter-category"
+          onChange={(category) => setFilter({ ...filter, category })}
+        />
         <TextField label="Stream id prefix" value={filter.idPrefix} placeholder="e.g. order-" testId="streams-filter-prefix" onChange={(idPrefix) => setFilter({ ...filter, idPrefix })} />
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
@@ -58,11 +70,11 @@ export function StreamsScreen() {
       {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
-        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
         actions={
           <>
             {filtered && (
-              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
+              <Button size="sm" variant="ghost" onClick={clearFilters}>
                 Clear filters
               </Button>
             )}
@@ -78,6 +90,8 @@ export function StreamsScreen() {
       >
         <StreamsTable
           streams={streams}
+          sort={filter.sort}
+          onSort={(sort) => setFilter({ ...filter, sort })}
           loading={pages.isPending}
           hasMore={pages.hasNextPage}
           loadingMore={pages.isFetchingNextPage}
@@ -98,16 +112,10 @@ export function StreamsScreen() {
   );
 }
 
-interface StreamRow {
-  streamId: string;
-  category: string | null;
-  eventCount: number;
-  lastVersion: number;
-  lastActivity: string | null;
-}
-
 interface StreamsTableProps {
-  streams: StreamRow[];
+  streams: readonly StreamRow[];
+  sort: StreamSort;
+  onSort: (sort: StreamSort) => void;
   loading: boolean;
   hasMore: boolean;
   loadingMore: boolean;
@@ -116,77 +124,88 @@ interface StreamsTableProps {
   emptyMessage: string | null;
 }
 
-/** Only the rows in view are in the DOM; the next page loads as the end comes into view. */
-function StreamsTable({ streams, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: StreamsTableProps) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({
-    count: streams.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    getItemKey: (index) => streams[index]?.streamId ?? index,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items[items.length - 1]?.index ?? -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= streams.length - 20) onLoadMore();
-  }, [hasMore, loadingMore, lastIndex, streams.length, onLoadMore]);
-
+/** The next page loads as the end comes into view. */
+function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, onLoadMore, emptyMessage }: StreamsTableProps) {
   return (
-    <div className="vtable" role="table" aria-rowcount={streams.length} data-testid="streams-table">
-      <div className="vtable__head streams-grid" role="row">
-        <span role="columnheader">Stream id</span>
-        <span role="columnheader">Category</span>
-        <span role="columnheader" className="num">Events</span>
-        <span role="columnheader" className="num">Last version</span>
-        <span role="columnheader">Last activity</span>
-      </div>
-      <div className="vtable__scroll" ref={scrollRef}>
-        {loading && <div className="empty-state">Loading…</div>}
-        {!loading && streams.length === 0 && emptyMessage !== null && <div className="empty-state">{emptyMessage}</div>}
-        <div className="vtable__canvas" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const stream = streams[item.index];
-            if (!stream) return null;
-            return (
-              <a
-                key={item.key}
-                href={streamHref(stream.streamId)}
-                className="vtable__row streams-grid"
-                role="row"
-                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                data-testid="stream-row"
-                data-stream-id={stream.streamId}
-                data-category={stream.category ?? ''}
-              >
-                <span role="cell" className="mono clip" title={stream.streamId}>
-                  {stream.streamId}
-                </span>
-                <span role="cell" className="clip">
-                  {stream.category ?? <span className="muted">—</span>}
-                </span>
-                <span role="cell" className="num">
-                  {stream.eventCount.toLocaleString('en-US')}
-                </span>
-                <span role="cell" className="num">
-                  {stream.lastVersion}
-                </span>
-                <span role="cell" className="nowrap">
-                  {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
-                </span>
-              </a>
-            );
-          })}
-        </div>
-        {hasMore && (
-          <div className="vtable__more">
-            <Button size="sm" onClick={onLoadMore} busy={loadingMore} data-testid="streams-load-more">
-              Load more streams
-            </Button>
-          </div>
-        )}
-      </div>
-    </div>
+    <VirtualTable
+      rows={streams}
+      rowKey={(stream) => stream.streamId}
+      rowHeight={ROW_HEIGHT}
+      testId="streams-table"
+      headClassName="streams-grid"
+      head={
+        <>
+          <SortHeader label="Stream id" column="id" sort={sort} onSort={onSort} />
+          <SortHeader label="Category" column="category" sort={sort} onSort={onSort} />
+          <SortHeader label="Events" column="events" sort={sort} onSort={onSort} numeric />
+          <SortHeader label="Last version" column="version" sort={sort} onSort={onSort} numeric />
+          <SortHeader label="Last activity" column="activity" sort={sort} onSort={onSort} />
+        </>
+      }
+      loading={loading}
+      emptyMessage={emptyMessage}
+      onEndReached={hasMore && !loadingMore ? onLoadMore : undefined}
+      footer={<LoadMore show={hasMore} busy={loadingMore} onClick={onLoadMore} label="Load more streams" testId="streams-load-more" />}
+      renderRow={(stream, { style }) => (
+        <a
+          href={streamHref(stream.streamId)}
+          className="vtable__row streams-grid"
+          role="row"
+          style={style}
+          data-testid="stream-row"
+          data-stream-id={stream.streamId}
+          data-category={stream.category ?? ''}
+        >
+          <span role="cell" className="mono clip" title={stream.streamId}>
+            {stream.streamId}
+          </span>
+          <span role="cell" className="clip">
+            {stream.category ?? <span className="muted">—</span>}
+          </span>
+          <span role="cell" className="num">
+            {stream.eventCount.toLocaleString('en-US')}
+          </span>
+          <span role="cell" className="num">
+            {stream.lastVersion}
+          </span>
+          <span role="cell" className="nowrap">
+            {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
+          </span>
+        </a>
+      )}
+    />
   );
+}
+
+/** A column header that sorts the loaded rows: first click ascending (counts and dates descending), the next reverses. */
+function SortHeader({ label, column, sort, onSort, numeric = false }: { label: string; column: SortKey; sort: StreamSort; onSort: (sort: StreamSort) => void; numeric?: boolean }) {
+  const active = sort.key === column;
+  const firstDescending = numeric || column === 'activity';
+  return (
+    <span role="columnheader" className={numeric ? 'num' : undefined} aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button
+        type="button"
+        className="sort-header"
+        onClick={() => onSort({ key: column, descending: active ? !sort.descending : firstDescending })}
+        data-testid={`streams-sort-${column}`}
+      >
+        {label}
+        {active && <span aria-hidden="true">{sort.descending ? ' ↓' : ' ↑'}</span>}
+      </button>
+    </span>
+  );
+}
+
+/**
+ * Categories to pick from, as the store spells them. No operation lists them all, so these are the ones
+ * seen: in the 100 largest streams, the first 500 events of the feed and the streams loaded.
+ */
+function useKnownCategories(connectionId: string | undefined, loaded: readonly StreamRow[]): string[] {
+  const options = { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 } as const;
+  const largest = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, options);
+  const feed = useOperation('feed.read', { connectionId: connectionId ?? '', limit: 500 }, options);
+  return useMemo(() => {
+    const seen = [...(largest.data?.streams ?? []), ...(feed.data?.events ?? []), ...loaded].flatMap((row) => (row.category ? [row.category] : []));
+    return [...new Set(seen)].sort((a, b) => a.localeCompare(b));
+  }, [largest.data, feed.data, loaded]);
 }

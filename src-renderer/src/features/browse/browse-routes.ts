@@ -1,12 +1,12 @@
-import { useSyncExternalStore } from 'react';
+import { buildHash, navigate, parseHash, useAddress, versionParam } from '../../app/routes';
 
 /** `#/stream/<url-encoded id>?version=N`: the stream screen, optionally at one version. */
 export function streamHref(streamId: string, version?: number): string {
-  return `#/stream/${encodeURIComponent(streamId)}${version !== undefined ? `?version=${version}` : ''}`;
+  return buildHash('stream', streamId, { version });
 }
 
 export function openStream(streamId: string, version?: number): void {
-  window.location.hash = streamHref(streamId, version);
+  navigate(streamHref(streamId, version));
 }
 
 export interface StreamLocation {
@@ -14,29 +14,16 @@ export interface StreamLocation {
   version: number | undefined;
 }
 
-function subscribe(listener: () => void): () => void {
-  window.addEventListener('hashchange', listener);
-  return () => window.removeEventListener('hashchange', listener);
-}
-
-const currentHash = () => window.location.hash;
-
 /** The stream (and version) the address names; re-renders when the address changes. */
 export function useStreamLocation(): StreamLocation {
-  const hash = useSyncExternalStore(subscribe, currentHash);
-  return parseStreamHash(hash);
+  return locationOf(useAddress());
 }
 
 export function parseStreamHash(hash: string): StreamLocation {
-  const match = /^#\/stream\/([^?]*)(?:\?(.*))?$/.exec(hash);
-  if (!match) return { streamId: undefined, version: undefined };
-  let streamId: string | undefined;
-  try {
-    streamId = decodeURIComponent(match[1] ?? '') || undefined;
-  } catch {
-    streamId = undefined;
-  }
-  const raw = new URLSearchParams(match[2] ?? '').get('version');
-  const version = raw !== null && /^\d+$/.test(raw) ? Number(raw) : undefined;
-  return { streamId, version };
+  return locationOf(parseHash(hash));
+}
+
+function locationOf(address: ReturnType<typeof parseHash>): StreamLocation {
+  if (address.route !== 'stream') return { streamId: undefined, version: undefined };
+  return { streamId: address.id, version: versionParam(address.query.version) };
 }

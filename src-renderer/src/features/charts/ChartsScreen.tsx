@@ -1,7 +1,8 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ResultOf } from '../../../../src-shared/operations';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState, type Query, type QueryInput } from '../../app/routes';
 import { messageOf } from '../../client/errors';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -9,7 +10,7 @@ import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
-import { openStream } from '../browse/browse-routes';
+import { streamHref } from '../browse/browse-routes';
 import { StoreProblem } from '../browse/StoreProblem';
 import { needsDetection } from '../browse/use-browse';
 import './charts.css';
@@ -111,10 +112,33 @@ function BarRect({ x = 0, y = 0, width = 0, height = 0, fill }: RectProps) {
   return <rect x={x} y={y} width={width} height={height} fill={fill} className="chart-bar" />;
 }
 
+interface ChartsView {
+  from: string;
+  to: string;
+  bucket: Bucket;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Kept in the address: `#/charts?from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=…`; by default the last 180 days by day. */
+function viewFromQuery(query: Query): ChartsView {
+  const bucket = BUCKETS.find((option) => option.value === query.bucket)?.value ?? 'day';
+  return {
+    from: query.from !== undefined && DAY.test(query.from) ? query.from : dayOf(Date.now() - 180 * DAY_MS),
+    to: query.to !== undefined && DAY.test(query.to) ? query.to : dayOf(Date.now()),
+    bucket,
+  };
+}
+
+const viewToQuery = (view: ChartsView): QueryInput => ({ from: view.from, to: view.to, bucket: view.bucket });
+
 export function ChartsScreen() {
   const { active } = useActiveConnection();
-  const [range, setRange] = useState(() => ({ from: dayOf(Date.now() - 180 * DAY_MS), to: dayOf(Date.now()) }));
-  const [bucket, setBucket] = useState<Bucket>('day');
+  const [view, setView] = useQueryState(viewFromQuery, viewToQuery);
+  const range = { from: view.from, to: view.to };
+  const bucket = view.bucket;
+  const setRange = (next: { from: string; to: string }) => setView({ ...view, ...next });
+  const setRangeAndBucket = (next: { from: string; to: string }, nextBucket: Bucket) => setView({ ...next, bucket: nextBucket });
   const settled = useDebounced(range, 400);
   const fromMs = msOf(settled.from);
   const toMs = msOf(settled.to, true);
@@ -145,8 +169,7 @@ export function ChartsScreen() {
     if (!firstAt) return;
     const start = Date.parse(firstAt);
     const days = (Date.now() - start) / DAY_MS;
-    setRange({ from: dayOf(start), to: dayOf(Date.now()) });
-    setBucket(days > 3 ? 'day' : 'hour');
+    setRangeAndBucket({ from: dayOf(start), to: dayOf(Date.now()) }, days > 3 ? 'day' : 'hour');
   };
 
   return (
@@ -164,7 +187,7 @@ export function ChartsScreen() {
           </label>
           <input id="charts-to" type="date" className="input" value={range.to} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
         </div>
-        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={setBucket} testId="charts-bucket" />
+        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next })} testId="charts-bucket" />
         <div className="charts__presets">
           {PRESETS.map((preset) => (
             <Button
@@ -172,8 +195,7 @@ export function ChartsScreen() {
               size="sm"
               variant="ghost"
               onClick={() => {
-                setRange({ from: dayOf(Date.now() - preset.days * DAY_MS), to: dayOf(Date.now()) });
-                setBucket(preset.bucket);
+                setRangeAndBucket({ from: dayOf(Date.now() - preset.days * DAY_MS), to: dayOf(Date.now()) }, preset.bucket);
               }}
             >
               {preset.label}
@@ -247,30 +269,32 @@ export function ChartsScreen() {
         )}
         {largest.isPending && <div className="empty-state">Loading…</div>}
         {largest.data && largest.data.streams.length === 0 && <div className="empty-state">This store has no streams yet.</div>}
-        {largest.data && largest.data.streams.length > 0 && (
-          <div className="charts__chart charts__chart--largest" data-testid="charts-largest-chart">
-            <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={largest.data.streams} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="#e3e6eb" />
-                <XAxis type="number" tick={{ fontSize: 11 }} allowDecimals={false} />
-                <YAxis type="category" dataKey="streamId" width={250} tick={{ fontSize: 11 }} interval={0} tickFormatter={(id: string) => (id.length > 36 ? `${id.slice(0, 35)}…` : id)} />
-                <Tooltip formatter={(value) => [`${String(value)} events`, 'Events']} />
-                <Bar
-                  dataKey="eventCount"
-                  fill={COLORS[0]}
-                  shape={BarRect}
-                  isAnimationActive={false}
-                  cursor="pointer"
-                  onClick={(entry) => {
-                    const streamId = (entry as { payload?: { streamId?: unknown } }).payload?.streamId;
-                    if (typeof streamId === 'string') openStream(streamId);
-                  }}
-                />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-        )}
+        {largest.data && largest.data.streams.length > 0 && <LargestStreams streams={largest.data.streams} />}
       </Panel>
     </div>
+  );
+}
+
+type LargestStream = ResultOf<'stats.largestStreams'>['streams'][number];
+
+/** One row per stream: the whole id (it wraps rather than being cut), its count, a bar to compare; each opens the stream. */
+function LargestStreams({ streams }: { streams: LargestStream[] }) {
+  const most = Math.max(1, ...streams.map((stream) => stream.eventCount));
+  return (
+    <ol className="largest" data-testid="charts-largest-chart">
+      {streams.map((stream) => (
+        <li key={stream.streamId}>
+          <a className="largest__row" href={streamHref(stream.streamId)} title={`Open ${stream.streamId}`} data-testid="charts-largest-row" data-stream-id={stream.streamId}>
+            <span className="largest__id mono">{stream.streamId}</span>
+            <span className="largest__bar" aria-hidden="true">
+              <span className="largest__fill" style={{ width: `${(stream.eventCount / most) * 100}%`, background: COLORS[0] }} />
+            </span>
+            <span className="largest__count num" data-testid="charts-largest-count">
+              {stream.eventCount.toLocaleString('en-US')} event{stream.eventCount === 1 ? '' : 's'}
+            </span>
+          </a>
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -3,6 +3,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { formatTimestamp } from '../../ui/format';
 import { Panel } from '../../ui/Panel';
+import { navigate } from '../../app/routes';
 import { ErrorNote } from './ErrorNote';
 import { timeTravelHref } from './time-travel-routes';
 import './time-travel.css';
@@ -14,7 +15,7 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
   const open = (event: FormEvent) => {
     event.preventDefault();
     const id = text.trim();
-    if (id) window.location.hash = timeTravelHref(id);
+    if (id) navigate(timeTravelHref(id));
   };
   return (
     <div className="tt tt-picker" data-testid="time-travel-picker">

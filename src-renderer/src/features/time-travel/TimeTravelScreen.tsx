@@ -1,5 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import type { StoredEvent } from '../../../../src-shared/schemas/browse';
+import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -13,13 +12,17 @@ import { ComparePanel } from './ComparePanel';
 import { DefinitionSelect } from './DefinitionSelect';
 import { DefinitionsFolderDialog } from './DefinitionsFolderDialog';
 import { ErrorNote } from './ErrorNote';
+import { EventList } from './EventList';
 import { EventPayloads } from './EventPayloads';
 import { WINDOW_SIZE, windowStart } from './event-window';
 import { downloadJson, fileSafe, pathText } from './export-json';
 import { FieldHistoryPanel } from './FieldHistoryPanel';
 import { StreamPicker } from './StreamPicker';
+import { ReplayProgress } from './ReplayProgress';
+import { Slider } from './Slider';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
-import { replaceVersionInAddress, useTimeTravelLocation } from './time-travel-routes';
+import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
+import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
 import { useReplay, type Target } from './use-replay';
 import { VerifySnapshotButton } from './VerifySnapshotButton';
@@ -101,7 +104,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     <div className="tt" data-testid="time-travel-screen" data-stream-id={streamId}>
       <div className="tt__bar">
         <div className="tt__identity">
-          <a href="#/time-travel" className="tt__back">
+          <a href={timeTravelHref()} className="tt__back">
             ← Pick a stream
           </a>
           <h2 className="tt__id mono" title={streamId} data-testid="tt-stream-id">
@@ -112,7 +115,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
               definition: {shown.definition}
             </Badge>
           )}
-          <a href={`#/stream/${encodeURIComponent(streamId)}${selected !== undefined ? `?version=${selected}` : ''}`} className="tt__link">
+          <a href={streamHref(streamId, selected)} className="tt__link">
             Open in stream view
           </a>
         </div>
@@ -155,22 +158,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           className="tt__panel tt__state-panel"
           testId="tt-state-panel"
         >
-          {replay.showProgress && replay.pending && (
-            <div className="tt-progress" data-testid="tt-progress">
-              <div className="tt-progress__row">
-                <span>{replay.progress?.message ?? 'Replaying events…'}</span>
-                <Button size="sm" onClick={replay.cancel} data-testid="tt-cancel">
-                  Cancel
-                </Button>
-              </div>
-              <progress max={replay.progress?.total ?? undefined} value={replay.progress?.total ? replay.progress.done : undefined} />
-              {replay.progress?.total ? (
-                <span className="tt__muted">
-                  {replay.progress.done.toLocaleString('en-US')} / {replay.progress.total.toLocaleString('en-US')} events
-                </span>
-              ) : null}
-            </div>
-          )}
+          {replay.showProgress && replay.pending && <ReplayProgress progress={replay.progress} onCancel={replay.cancel} />}
           {replay.cancelled && (
             <Alert tone="warning" title="Replay cancelled">
               <Button size="sm" onClick={replay.retry}>
@@ -228,122 +216,6 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           )}
         </div>
       </section>
-    </div>
-  );
-}
-
-interface SliderProps {
-  events: StoredEvent[];
-  first: number;
-  last: number | undefined;
-  selected: number | undefined;
-  loading: boolean;
-  onPick: (version: number) => void;
-  onTime: (iso: string) => void;
-}
-
-function Slider({ events, first, last, selected, loading, onPick, onTime }: SliderProps) {
-  const [time, setTime] = useState('');
-  const current = events.find((e) => e.version === selected);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const date = new Date(time);
-    if (!Number.isNaN(date.getTime())) onTime(date.toISOString());
-  };
-  const step = (delta: number) => {
-    if (selected === undefined || last === undefined) return;
-    onPick(Math.min(last, Math.max(first, selected + delta)));
-  };
-  return (
-    <div className="tt-slider panel" data-testid="tt-slider">
-      <div className="tt-slider__main">
-        <Button size="sm" onClick={() => step(-1)} disabled={selected === undefined || selected <= first} aria-label="Previous version" data-testid="tt-prev">
-          ‹
-        </Button>
-        <input
-          type="range"
-          className="tt-slider__range"
-          min={first}
-          max={last ?? first}
-          step={1}
-          value={selected ?? first}
-          disabled={loading || last === undefined}
-          aria-label="Version"
-          onChange={(e) => onPick(Number(e.target.value))}
-          data-testid="tt-range"
-        />
-        <Button size="sm" onClick={() => step(1)} disabled={selected === undefined || last === undefined || selected >= last} aria-label="Next version" data-testid="tt-next">
-          ›
-        </Button>
-        <span className="tt-slider__value" data-testid="tt-version">
-          {selected !== undefined ? `v${selected}` : '—'}
-          <span className="tt__muted"> / {last ?? '…'}</span>
-        </span>
-      </div>
-      <div className="tt-slider__info">
-        <span className="tt__muted nowrap">
-          {current ? (
-            <>
-              <strong className="tt-slider__type">{current.type}</strong> {current.timestamp ? formatTimestamp(current.timestamp) : ''}
-            </>
-          ) : (
-            ' '
-          )}
-        </span>
-        <form className="tt-slider__time" onSubmit={submit}>
-          <label htmlFor="tt-time" className="tt__muted">
-            State at time
-          </label>
-          <input id="tt-time" className="input" type="datetime-local" step={1} value={time} onChange={(e) => setTime(e.target.value)} data-testid="tt-time" />
-          <Button size="sm" type="submit" disabled={time === ''} data-testid="tt-time-go">
-            Go
-          </Button>
-        </form>
-      </div>
-    </div>
-  );
-}
-
-function EventList({ events, selected, onPick, loading }: { events: StoredEvent[]; selected: number | undefined; onPick: (version: number) => void; loading: boolean }) {
-  const listRef = useRef<HTMLDivElement>(null);
-  // Keep the selected event in view as the slider moves.
-  useEffect(() => {
-    const row = listRef.current?.querySelector<HTMLElement>(`[data-version="${selected}"]`);
-    row?.scrollIntoView({ block: 'center' });
-  }, [selected, events]);
-  if (loading) return <div className="empty-state">Loading events…</div>;
-  if (events.length === 0) return <div className="empty-state">This stream has no events.</div>;
-  return (
-    <div className="tt-events" ref={listRef} role="listbox" aria-label="Events" data-testid="tt-events">
-      {events.map((event) => {
-        const on = event.version === selected;
-        const future = selected !== undefined && event.version > selected;
-        return (
-          <div
-            key={event.version}
-            role="option"
-            aria-selected={on}
-            tabIndex={on ? 0 : -1}
-            className={['tt-event', on ? 'tt-event--on' : '', future ? 'tt-event--future' : ''].filter(Boolean).join(' ')}
-            onClick={() => onPick(event.version)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onPick(event.version);
-              }
-            }}
-            data-testid="tt-event"
-            data-version={event.version}
-            data-type={event.type}
-          >
-            <span className="mono num">{event.version}</span>
-            <span className="clip tt-event__type" title={event.type}>
-              {event.type}
-            </span>
-            <span className="nowrap tt__muted">{event.timestamp ? formatTimestamp(event.timestamp) : '—'}</span>
-          </div>
-        );
-      })}
     </div>
   );
 }

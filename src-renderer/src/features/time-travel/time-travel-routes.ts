@@ -1,9 +1,8 @@
-import { useSyncExternalStore } from 'react';
+import { buildHash, parseHash, replaceAddress, useAddress, versionParam, type Address } from '../../app/routes';
 
 /** `#/time-travel/<url-encoded id>?version=N`: the time travel screen for one stream, optionally at one version. */
 export function timeTravelHref(streamId?: string, version?: number): string {
-  if (!streamId) return '#/time-travel';
-  return `#/time-travel/${encodeURIComponent(streamId)}${version !== undefined ? `?version=${version}` : ''}`;
+  return buildHash('time-travel', streamId, { version });
 }
 
 export interface TimeTravelLocation {
@@ -11,33 +10,20 @@ export interface TimeTravelLocation {
   version: number | undefined;
 }
 
-function subscribe(listener: () => void): () => void {
-  window.addEventListener('hashchange', listener);
-  return () => window.removeEventListener('hashchange', listener);
-}
-
-const currentHash = () => window.location.hash;
-
 export function useTimeTravelLocation(): TimeTravelLocation {
-  return parseTimeTravelHash(useSyncExternalStore(subscribe, currentHash));
+  return locationOf(useAddress());
 }
 
 export function parseTimeTravelHash(hash: string): TimeTravelLocation {
-  const match = /^#\/time-travel\/([^?]*)(?:\?(.*))?$/.exec(hash);
-  if (!match) return { streamId: undefined, version: undefined };
-  let streamId: string | undefined;
-  try {
-    streamId = decodeURIComponent(match[1] ?? '') || undefined;
-  } catch {
-    streamId = undefined;
-  }
-  const raw = new URLSearchParams(match[2] ?? '').get('version');
-  const version = raw !== null && /^\d+$/.test(raw) ? Number(raw) : undefined;
-  return { streamId, version };
+  return locationOf(parseHash(hash));
+}
+
+function locationOf(address: Address): TimeTravelLocation {
+  if (address.route !== 'time-travel') return { streamId: undefined, version: undefined };
+  return { streamId: address.id, version: versionParam(address.query.version) };
 }
 
 /** Keeps the address in step with the slider without a history entry per step (and without a hashchange). */
 export function replaceVersionInAddress(streamId: string, version: number): void {
-  const href = timeTravelHref(streamId, version);
-  if (window.location.hash !== href) window.history.replaceState(window.history.state, '', href);
+  replaceAddress(timeTravelHref(streamId, version));
 }
