@@ -114,8 +114,9 @@ export class Jobs {
     await this.records.save(record);
     this.queue.push(record.id);
     this.changed(record);
+    const queued = view(record);
     this.pump();
-    return view(record);
+    return queued;
   }
 
   async list(): Promise<JobView[]> {
@@ -228,6 +229,7 @@ export class Jobs {
       await this.transition(record, { state: 'running', startedAt: record.startedAt ?? this.now().toISOString() });
       let outcome: Partial<JobRecord>;
       try {
+        if (controller.signal.aborted) throw Object.assign(new Error('The job was stopped before it started.'), { name: 'AbortError' });
         const result = await kind.run(record.params as never, context as never);
         outcome = entry.cancelRequested
           ? { state: 'cancelled' }
