@@ -163,8 +163,9 @@ export class Jobs {
     if (!this.kinds.has(record.kind)) throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
     await this.transition(record, { state: 'queued', error: undefined, finishedAt: undefined });
     this.queue.push(id);
+    const queued = view(record);
     this.pump();
-    return view(record);
+    return queued;
   }
 
   /**
@@ -223,6 +224,7 @@ export class Jobs {
         if (progress) record.progress = { ...progress };
         record.updatedAt = this.now().toISOString();
         await this.records.save(record);
+        this.changed(record);
       },
     };
     entry.settled = (async () => {

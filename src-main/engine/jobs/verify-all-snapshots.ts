@@ -43,7 +43,7 @@ const PER_STREAM_ERRORS = new Set(['not_found', 'definition_error', 'invalid_inp
 
 export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
   const pageSize = deps.pageSize ?? 100;
-  const checkpointEveryMs = deps.checkpointEveryMs ?? 1000;
+  const checkpointEveryMs = deps.checkpointEveryMs ?? 250;
   return {
     async run(params, context) {
       const streams = await deps.snapshotStreams(params.connectionId);
