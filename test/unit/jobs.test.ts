@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
+import { ChronoError } from '../../src-shared/errors';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
+import type { SnapshotStreams } from '../../src-main/engine/jobs/snapshot-streams';
+import { verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -201,5 +204,61 @@ describe('Jobs', () => {
     jobs.register('count', steppedKind().kind);
     await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(/nested\.password/);
     expect(await readdir(dir).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('the snapshots.verifyAll job', () => {
+  const ids = Array.from({ length: 23 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
+  /** Snapshot streams in memory, paged like the real adapters; it records every page read. */
+  function streams() {
+    const reads: (string | undefined)[] = [];
+    const source: SnapshotStreams = {
+      count: async (filter) => ids.filter((id) => id.startsWith(filter.streamPrefix ?? '')).length,
+      page: async (filter, after, limit) => {
+        reads.push(after);
+        return ids.filter((id) => id.startsWith(filter.streamPrefix ?? '') && (after === undefined || id > after)).slice(0, limit);
+      },
+    };
+    return { source, reads };
+  }
+
+  it('verifies page by page, resumes after the last checkpointed stream, and tallies mismatches and failures', async () => {
+    const verified: string[] = [];
+    const { source, reads } = streams();
+    const job = verifyAllSnapshotsJob({
+      snapshotStreams: async () => source,
+      pageSize: 5,
+      checkpointEveryMs: 0,
+      verify: async (_connection, streamId) => {
+        verified.push(streamId);
+        if (streamId === 's-03') return { ok: false, snapshotVersion: 7, diff: [{ path: ['balanceCents'] }], streamTooShort: false };
+        if (streamId === 's-04') throw new ChronoError('definition_error', 'handler threw at line 3');
+        return { ok: true, snapshotVersion: 7, diff: [], streamTooShort: false };
+      },
+    });
+    const checkpoints: unknown[] = [];
+    const controller = new AbortController();
+    const context = {
+      signal: controller.signal,
+      resumeFrom: undefined as never,
+      progress: () => undefined,
+      checkpoint: async (state: unknown) => {
+        checkpoints.push(structuredClone(state));
+        if (checkpoints.length === 8) controller.abort();
+      },
+    };
+    await expect(job.run({ connectionId: 'c', definition: 'auto' }, context)).rejects.toMatchObject({ name: 'AbortError' });
+    const last = checkpoints.at(-1) as { after: string };
+    expect(last.after).toBe('s-06');
+    expect(verified).toEqual(ids.slice(0, 7));
+
+    verified.length = 0;
+    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, checkpoint: async () => undefined });
+    expect(verified).toEqual(ids.slice(7));
+    expect(reads).toContain('s-06');
+    expect(result).toMatchObject({ total: 23, verified: 23, ok: 21, mismatched: 1, failed: 1, truncated: false });
+    expect(result.mismatches).toEqual([{ streamId: 's-03', snapshotVersion: 7, differences: 1, paths: ['balanceCents'], streamTooShort: false }]);
+    expect(result.failures).toEqual([{ streamId: 's-04', message: 'handler threw at line 3' }]);
+    expect(job.summarize!(result)).toBe('21 of 23 snapshots match a replay, 1 differ, 1 could not be checked');
   });
 });
