@@ -24,6 +24,7 @@ import {
   streamsReadResult,
 } from './schemas/browse';
 import { empty } from './schemas/common';
+import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
   timeTravelCompareResult,
@@ -230,6 +231,29 @@ export const operations = {
   'timeTravel.steps': op({ summary: 'Each event of a range with the state before and after it and the diff', input: timeTravelStepsInput, result: timeTravelStepsResult, effect: 'none' }),
   'timeTravel.fieldHistory': op({ summary: 'Every event that changed one field of the state, with old and new values', input: timeTravelFieldHistoryInput, result: timeTravelFieldHistoryResult, effect: 'none' }),
   'timeTravel.verifySnapshot': op({ summary: 'Replay from zero to the latest snapshot and diff it with the stored state', input: timeTravelVerifySnapshotInput, result: timeTravelVerifySnapshotResult, effect: 'none' }),
+
+  'jobs.list': op({ summary: 'Jobs the engine runs or ran (long work that outlives a window), newest first', input: empty, result: jobsListResult, effect: 'none' }),
+  'jobs.watch': op({
+    summary: 'Stream the jobs: the whole list at once, then every job that changes; cancelling the watch leaves the jobs running',
+    input: jobsWatchInput,
+    result: z.object({}),
+    stream: jobsWatchData,
+    effect: 'none',
+  }),
+  'jobs.cancel': op({ summary: 'Stop a queued, running or paused job', input: jobsCancelInput, result: jobView, effect: 'local', target: (input) => `job:${input.id}` }),
+  'jobs.resume': op({
+    summary: 'Continue a paused or failed job from its last checkpoint',
+    input: jobsResumeInput,
+    result: jobView,
+    effect: 'local',
+    target: (input) => `job:${input.id}`,
+  }),
+  'snapshots.verifyAll': op({
+    summary: "Start a job that verifies every stored snapshot of a connection against a replay from zero, page by page",
+    input: snapshotsVerifyAllInput,
+    result: jobStarted,
+    effect: 'none',
+  }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
   'audit.verify': op({ summary: 'Check the audit hash chain for edited or deleted records', input: empty, result: auditVerifyResult, effect: 'none' }),

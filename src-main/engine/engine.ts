@@ -21,6 +21,9 @@ import { DefinitionCatalog } from './time-travel/definition-catalog';
 import { DefinitionsFolder } from './time-travel/definitions-folder';
 import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
+import { jobHandlers } from './jobs/handlers';
+import { Jobs } from './jobs/jobs';
+import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 
 export interface EngineOptions {
   dataDir: string;
@@ -63,6 +66,14 @@ export function createEngine(options: EngineOptions) {
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
   const timeTravel = new TimeTravelService(eventStores, new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions));
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
+  const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
+  jobs.register(
+    VERIFY_ALL_SNAPSHOTS,
+    verifyAllSnapshotsJob({
+      snapshotStreams: (connectionId) => eventStores.snapshotStreams(connectionId),
+      verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
+    }),
+  );
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -193,6 +204,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
+    ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
       const page = await audit.list(input);
@@ -224,7 +236,9 @@ export function createEngine(options: EngineOptions) {
     user,
     eventStores,
     exportsDir,
+    jobs,
     async dispose() {
+      await jobs.dispose();
       await userDefinitions.close();
       await eventStores.closeAll();
       await local.stop();

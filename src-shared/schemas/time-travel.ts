@@ -130,3 +130,6 @@ export const timeTravelVerifySnapshotResult = z.object({
   diff: z.array(diffEntry),
   streamTooShort: z.boolean(),
 });
+
+/** The `definition` input of replaying operations, for other capabilities that replay (bulk snapshot verification). */
+export { definition as definitionName };

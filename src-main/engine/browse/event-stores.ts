@@ -19,6 +19,7 @@ import { createMongoClient, postgresConfig } from '../connections/drivers';
 import { explainConnectionError } from '../connections/friendly-errors';
 import { describeTarget } from '../connections/probe';
 import type { StoreChoice, StoreChoices } from './store-choices';
+import { mongoSnapshotStreams, postgresSnapshotStreams, type SnapshotStreams } from '../jobs/snapshot-streams';
 
 /** Presets that read a MongoDB database; every other preset reads PostgreSQL tables. */
 const MONGO_PRESETS: readonly string[] = ['reference-mongo', EMMETT_MONGO_PRESET];
@@ -206,6 +207,13 @@ export class EventStores {
       [streamId, version ?? null],
     );
     return rows[0];
+  }
+
+  /** The streams the connection keeps snapshots of, paged (for bulk verification). */
+  async snapshotStreams(connectionId: string): Promise<SnapshotStreams> {
+    const kind = (await this.connections.resolve(connectionId)).settings.kind;
+    if (kind === 'mongo') return mongoSnapshotStreams((await this.mongo(connectionId)).db);
+    return postgresSnapshotStreams(await this.pool(connectionId));
   }
 
   private async mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {

@@ -4,12 +4,14 @@ import { AccessBadge } from '../features/connections/AccessBadge';
 import { StatusIndicator } from '../features/connections/StatusIndicator';
 import { useActiveConnection } from './active-connection';
 import { useConnectionStatus } from './connection-statuses';
+import { JobsTray } from '../features/jobs/JobsTray';
 
 export function Header({ title }: { title: string }) {
   return (
     <header className="header">
       <h1 className="header__title">{title}</h1>
       <ActiveConnectionPicker />
+      <JobsTray />
     </header>
   );
 }

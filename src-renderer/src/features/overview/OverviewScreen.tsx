@@ -1,5 +1,6 @@
 import { AppInfoPanel } from './AppInfoPanel';
 import { ConnectionHealthPanel } from './ConnectionHealthPanel';
+import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
 import './overview.css';
 
 export function OverviewScreen() {
@@ -7,6 +8,7 @@ export function OverviewScreen() {
     <div className="overview">
       <AppInfoPanel />
       <ConnectionHealthPanel />
+      <VerifyAllSnapshotsPanel />
     </div>
   );
 }

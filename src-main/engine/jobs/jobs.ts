@@ -1,0 +1,343 @@
+/**
+ * Jobs the engine owns: long work (bulk verification, rebuilds, erasure) that
+ * runs on in the engine whoever started it, outlives the window or socket that
+ * asked for it, and is recorded in the data directory so a restart shows what
+ * was running and can resume it from its last checkpoint.
+ */
+import { randomUUID } from 'node:crypto';
+import { ChronoError, isAbortError } from '../../../src-shared/errors';
+import type { JobView } from '../../../src-shared/schemas/jobs';
+import { JobRecords, type JobProgress, type JobRecord } from './job-records';
+
+export type { JobProgress, JobRecord };
+
+export interface JobContext<Checkpoint> {
+  /** Fires when the job is cancelled or the engine shuts down: stop soon and throw (or return). */
+  signal: AbortSignal;
+  /** Reports how far the job is; cheap, kept in memory and sent to watchers. */
+  progress(progress: JobProgress): void;
+  /**
+   * Saves resumable state durably (with the progress so far): after a restart,
+   * `jobs.resume` starts the runner again with this state as `resumeFrom`.
+   */
+  checkpoint(state: Checkpoint, progress?: JobProgress): Promise<void>;
+  /** The last checkpoint when the job is resumed; undefined on a fresh start. */
+  resumeFrom: Checkpoint | undefined;
+}
+
+export interface JobKind<Params, Checkpoint, Result> {
+  run(params: Params, context: JobContext<Checkpoint>): Promise<Result>;
+  /** One line about a result, shown in the jobs tray. */
+  summarize?(result: Result): string;
+}
+
+export interface StartJob {
+  kind: string;
+  title: string;
+  connectionIds: string[];
+  /** Plain settings the runner needs; never secrets (they would be written to disk). */
+  params: Record<string, unknown>;
+}
+
+export interface JobsOptions {
+  /** Jobs running at once; more wait in `queued`. */
+  concurrency?: number;
+  now?: () => Date;
+  log?: (message: string) => void;
+  /** Watchers hear about progress at most this often per job (state changes go out at once). */
+  progressIntervalMs?: number;
+  /** Finished jobs kept on disk; older ones are forgotten at start. */
+  keepFinished?: number;
+}
+
+const FINISHED: ReadonlySet<JobRecord['state']> = new Set(['done', 'failed', 'cancelled']);
+const SECRET_KEY = /secret|password|token|confirmation|credential/i;
+export const INTERRUPTED = 'Interrupted by a restart of Chronoscope: resume it to continue from its last checkpoint.';
+
+interface Running {
+  controller: AbortController;
+  settled: Promise<void>;
+  cancelRequested: boolean;
+}
+
+export class Jobs {
+  private readonly records: JobRecords;
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly kinds = new Map<string, JobKind<never, never, unknown>>();
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, Running>();
+  private readonly listeners = new Set<(job: JobView) => void>();
+  private readonly progressTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly lastProgressSent = new Map<string, number>();
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+  private readonly log: (message: string) => void;
+  private readonly progressIntervalMs: number;
+  private disposed = false;
+  /** Resolves once the records of earlier runs are loaded. */
+  readonly ready: Promise<void>;
+
+  constructor(dir: string, options: JobsOptions = {}) {
+    this.records = new JobRecords(dir);
+    this.concurrency = Math.max(1, options.concurrency ?? 2);
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? (() => undefined);
+    this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.ready = this.restore(options.keepFinished ?? 200).catch((err: unknown) => this.log(`Jobs of earlier runs not restored: ${(err as Error).message}`));
+  }
+
+  register<Params, Checkpoint, Result>(kind: string, job: JobKind<Params, Checkpoint, Result>): void {
+    if (this.kinds.has(kind)) throw new Error(`Job kind ${kind} is registered twice`);
+    this.kinds.set(kind, job as unknown as JobKind<never, never, unknown>);
+  }
+
+  /** Records the job (durably) and queues it; returns at once, before it runs. */
+  async start(request: StartJob): Promise<JobView> {
+    await this.ready;
+    this.assertOpen();
+    if (!this.kinds.has(request.kind)) throw new Error(`Unknown job kind ${request.kind}`);
+    const secret = findSecretKey(request.params);
+    if (secret) throw new Error(`Job parameters must not hold secrets (${secret}): they are written to the data directory`);
+    const at = this.now().toISOString();
+    const record: JobRecord = {
+      id: `job-${randomUUID()}`,
+      kind: request.kind,
+      title: request.title,
+      connectionIds: [...request.connectionIds],
+      params: structuredClone(request.params),
+      state: 'queued',
+      progress: { done: 0 },
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.jobs.set(record.id, record);
+    await this.records.save(record);
+    this.queue.push(record.id);
+    this.changed(record);
+    const queued = view(record);
+    this.pump();
+    return queued;
+  }
+
+  async list(): Promise<JobView[]> {
+    await this.ready;
+    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map(view);
+  }
+
+  async get(id: string): Promise<JobView> {
+    await this.ready;
+    return view(this.find(id));
+  }
+
+  /** Hears every change of every job (progress throttled); returns the unsubscribe. */
+  subscribe(listener: (job: JobView) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Queued and paused jobs stop at once; a running one when its runner sees the signal. */
+  async cancel(id: string): Promise<JobView> {
+    await this.ready;
+    const record = this.find(id);
+    if (FINISHED.has(record.state)) throw new ChronoError('conflict', `The job is already ${record.state}: there is nothing to cancel.`, { state: record.state });
+    const running = this.running.get(id);
+    if (running) {
+      running.cancelRequested = true;
+      running.controller.abort();
+      await running.settled;
+      return view(this.find(id));
+    }
+    this.dequeue(id);
+    await this.transition(record, { state: 'cancelled', finishedAt: this.now().toISOString(), error: undefined });
+    return view(record);
+  }
+
+  /** A paused or failed job goes back in the queue and continues from its last checkpoint. */
+  async resume(id: string): Promise<JobView> {
+    await this.ready;
+    this.assertOpen();
+    const record = this.find(id);
+    if (record.state !== 'paused' && record.state !== 'failed') {
+      throw new ChronoError('conflict', `Only a paused or failed job can be resumed; this one is ${record.state}.`, { state: record.state });
+    }
+    if (!this.kinds.has(record.kind)) throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
+    await this.transition(record, { state: 'queued', error: undefined, finishedAt: undefined });
+    this.queue.push(id);
+    const queued = view(record);
+    this.pump();
+    return queued;
+  }
+
+  /**
+   * Stops every runner without recording it as stopped: the records still say
+   * `running`, so the next start shows them paused, ready to resume.
+   */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.ready;
+    for (const timer of this.progressTimers.values()) clearTimeout(timer);
+    this.progressTimers.clear();
+    for (const running of this.running.values()) running.controller.abort();
+    await Promise.all([...this.running.values()].map((r) => r.settled));
+    await this.records.flush();
+    this.listeners.clear();
+  }
+
+  private async restore(keepFinished: number): Promise<void> {
+    const records = await this.records.loadAll((file, err) => this.log(`Job record ${file} is unreadable and was skipped: ${(err as Error).message}`));
+    const finished = records.filter((r) => FINISHED.has(r.state)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    for (const old of finished.slice(keepFinished)) await this.records.remove(old.id);
+    const dropped = new Set(finished.slice(keepFinished).map((r) => r.id));
+    for (const record of records) {
+      if (dropped.has(record.id)) continue;
+      this.jobs.set(record.id, record);
+      if (record.state === 'running' || record.state === 'queued') {
+        record.state = 'paused';
+        record.error = INTERRUPTED;
+        record.updatedAt = this.now().toISOString();
+        await this.records.save(record);
+      }
+    }
+  }
+
+  private pump(): void {
+    while (!this.disposed && this.running.size < this.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      const record = this.jobs.get(id);
+      if (record?.state === 'queued') this.launch(record);
+    }
+  }
+
+  private launch(record: JobRecord): void {
+    const kind = this.kinds.get(record.kind)!;
+    const controller = new AbortController();
+    const entry: Running = { controller, cancelRequested: false, settled: Promise.resolve() };
+    this.running.set(record.id, entry);
+    const context: JobContext<unknown> = {
+      signal: controller.signal,
+      resumeFrom: record.checkpoint,
+      progress: (progress) => this.reportProgress(record, progress),
+      checkpoint: async (state, progress) => {
+        if (this.disposed || controller.signal.aborted) return;
+        record.checkpoint = structuredClone(state);
+        if (progress) record.progress = { ...progress };
+        record.updatedAt = this.now().toISOString();
+        await this.records.save(record);
+        this.changed(record);
+      },
+    };
+    entry.settled = (async () => {
+      await this.transition(record, { state: 'running', startedAt: record.startedAt ?? this.now().toISOString() });
+      let outcome: Partial<JobRecord>;
+      try {
+        if (controller.signal.aborted) throw Object.assign(new Error('The job was stopped before it started.'), { name: 'AbortError' });
+        const result = await kind.run(record.params as never, context as never);
+        outcome = entry.cancelRequested
+          ? { state: 'cancelled' }
+          : { state: 'done', result, summary: kind.summarize?.(result as never), checkpoint: undefined, error: undefined };
+      } catch (err) {
+        if (entry.cancelRequested) outcome = { state: 'cancelled' };
+        else if (isAbortError(err) || controller.signal.aborted) outcome = { state: 'paused', error: INTERRUPTED };
+        else {
+          if (!(err instanceof ChronoError)) this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
+          outcome = { state: 'failed', error: failureMessage(err) };
+        }
+      }
+      this.running.delete(record.id);
+      // After dispose the record keeps saying `running`: the next start pauses it.
+      if (!this.disposed) {
+        await this.transition(record, { ...outcome, ...(outcome.state === 'paused' ? {} : { finishedAt: this.now().toISOString() }) });
+        this.pump();
+      }
+    })().catch((err: unknown) => this.log(`Job ${record.id} could not record its outcome: ${(err as Error).message}`));
+  }
+
+  private reportProgress(record: JobRecord, progress: JobProgress): void {
+    if (this.disposed) return;
+    record.progress = { ...progress };
+    const since = Date.now() - (this.lastProgressSent.get(record.id) ?? 0);
+    if (since >= this.progressIntervalMs) {
+      this.changed(record);
+      return;
+    }
+    if (!this.progressTimers.has(record.id)) {
+      this.progressTimers.set(
+        record.id,
+        setTimeout(() => {
+          this.progressTimers.delete(record.id);
+          if (!this.disposed) this.changed(record);
+        }, this.progressIntervalMs - since),
+      );
+    }
+  }
+
+  private async transition(record: JobRecord, patch: Partial<JobRecord>): Promise<void> {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete (record as unknown as Record<string, unknown>)[key];
+      else (record as unknown as Record<string, unknown>)[key] = value;
+    }
+    record.updatedAt = this.now().toISOString();
+    await this.records.save(record);
+    this.changed(record);
+  }
+
+  private changed(record: JobRecord): void {
+    const timer = this.progressTimers.get(record.id);
+    if (timer) clearTimeout(timer);
+    this.progressTimers.delete(record.id);
+    this.lastProgressSent.set(record.id, Date.now());
+    const snapshot = view(record);
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        this.log(`A jobs watcher failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private dequeue(id: string): void {
+    const index = this.queue.indexOf(id);
+    if (index >= 0) this.queue.splice(index, 1);
+  }
+
+  private find(id: string): JobRecord {
+    const record = this.jobs.get(id);
+    if (!record) throw new ChronoError('not_found', `There is no job ${id}: it may have been forgotten after a restart.`, { id });
+    return record;
+  }
+
+  private assertOpen(): void {
+    if (this.disposed) throw new ChronoError('unavailable', 'Chronoscope is shutting down: start the job again after it restarts.');
+  }
+}
+
+function view(record: JobRecord): JobView {
+  const { checkpoint, ...rest } = record;
+  return { ...structuredClone(rest), hasCheckpoint: checkpoint !== undefined };
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ChronoError) return err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  return `The job stopped on an unexpected error (${message}). Resume it to try again from its last checkpoint.`;
+}
+
+function findSecretKey(value: unknown, path = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findSecretKey(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (SECRET_KEY.test(key)) return here;
+    const found = findSecretKey(item, here);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,264 @@
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobView } from '../../src-shared/schemas/jobs';
+import { ChronoError } from '../../src-shared/errors';
+import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
+import type { SnapshotStreams } from '../../src-main/engine/jobs/snapshot-streams';
+import { verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
+
+/**
+ * A job that counts to `params.items`, one item per `step()` the test allows,
+ * checkpointing the next item after each; it records which items it processed.
+ */
+function steppedKind() {
+  const processed: number[] = [];
+  let allow: (() => void)[] = [];
+  let credits = 0;
+  const waiters: { item: number; resolve: () => void }[] = [];
+  const next = (item: number) =>
+    new Promise<void>((resolve) => {
+      for (const w of waiters.filter((w) => w.item === item)) w.resolve();
+      if (credits > 0) {
+        credits -= 1;
+        resolve();
+      } else allow.push(resolve);
+    });
+  const kind: JobKind<{ items: number; fail?: number }, { next: number }, { processed: number }> = {
+    async run(params, context) {
+      let item = context.resumeFrom?.next ?? 0;
+      while (item < params.items) {
+        const stopped = () => Object.assign(new Error('stopped'), { name: 'AbortError' });
+        if (context.signal.aborted) throw stopped();
+        await Promise.race([next(item), new Promise((_, reject) => context.signal.addEventListener('abort', () => reject(stopped()), { once: true }))]);
+        if (params.fail === item) throw new Error('disk on fire');
+        processed.push(item);
+        item += 1;
+        context.progress({ done: item, total: params.items });
+        await context.checkpoint({ next: item }, { done: item, total: params.items });
+      }
+      return { processed: params.items };
+    },
+    summarize: (result) => `${result.processed} items`,
+  };
+  return {
+    kind,
+    processed,
+    /** Resolves when the runner waits to process `item` (everything before it checkpointed). */
+    waitingAt: (item: number) => new Promise<void>((resolve) => waiters.push({ item, resolve })),
+    step(n = 1) {
+      for (let i = 0; i < n; i++) {
+        const resolve = allow.shift();
+        if (resolve) resolve();
+        else credits += 1;
+      }
+    },
+    reset() {
+      allow = [];
+      credits = 0;
+    },
+  };
+}
+
+function waitFor(jobs: Jobs, id: string, predicate: (job: JobView) => boolean): Promise<JobView> {
+  return new Promise((resolve, reject) => {
+    const unsubscribe = jobs.subscribe((job) => {
+      if (job.id === id && predicate(job)) {
+        unsubscribe();
+        resolve(job);
+      }
+    });
+    jobs.get(id).then((job) => {
+      if (predicate(job)) {
+        unsubscribe();
+        resolve(job);
+      }
+    }, reject);
+  });
+}
+
+describe('Jobs', () => {
+  const open: Jobs[] = [];
+  const create = (dir: string, concurrency = 2) => {
+    const jobs = new Jobs(dir, { concurrency, progressIntervalMs: 0 });
+    open.push(jobs);
+    return jobs;
+  };
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((j) => j.dispose()));
+  });
+
+  it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const jobs = create(dir);
+    const stepped = steppedKind();
+    jobs.register('count', stepped.kind);
+    const seen: string[] = [];
+    jobs.subscribe((job) => seen.push(job.state));
+    const started = await jobs.start({ kind: 'count', title: 'Count to 3', connectionIds: ['c1'], params: { items: 3 } });
+    expect(started.state).toBe('queued');
+    stepped.step(3);
+    const done = await waitFor(jobs, started.id, (j) => j.state === 'done');
+    expect(done).toMatchObject({ progress: { done: 3, total: 3 }, result: { processed: 3 }, summary: '3 items', connectionIds: ['c1'], hasCheckpoint: false });
+    expect(done.startedAt).toBeDefined();
+    expect(done.finishedAt).toBeDefined();
+    expect(seen[0]).toBe('queued');
+    expect(seen).toContain('running');
+    expect(seen.at(-1)).toBe('done');
+    const file = JSON.parse(await readFile(join(dir, `${started.id}.json`), 'utf8')) as { state: string; params: unknown };
+    expect(file).toMatchObject({ state: 'done', params: { items: 3 } });
+  });
+
+  it('queues jobs beyond its concurrency and starts them as others finish', async () => {
+    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
+    const stepped = steppedKind();
+    jobs.register('count', stepped.kind);
+    const first = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1 } });
+    const second = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    await waitFor(jobs, first.id, (j) => j.state === 'running');
+    expect((await jobs.get(second.id)).state).toBe('queued');
+    stepped.step();
+    await waitFor(jobs, first.id, (j) => j.state === 'done');
+    await waitFor(jobs, second.id, (j) => j.state === 'running');
+    stepped.step();
+    await waitFor(jobs, second.id, (j) => j.state === 'done');
+    expect((await jobs.list()).map((j) => j.id).sort()).toEqual([first.id, second.id].sort());
+  });
+
+  it('cancels a running job and a queued one; a finished job cannot be cancelled', async () => {
+    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
+    const stepped = steppedKind();
+    jobs.register('count', stepped.kind);
+    const running = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 5 } });
+    const queued = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 5 } });
+    await waitFor(jobs, running.id, (j) => j.state === 'running');
+    expect((await jobs.cancel(queued.id)).state).toBe('cancelled');
+    stepped.step();
+    await waitFor(jobs, running.id, (j) => j.progress.done === 1);
+    expect((await jobs.cancel(running.id)).state).toBe('cancelled');
+    expect(stepped.processed).toEqual([0]);
+    await expect(jobs.cancel(running.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(jobs.resume(running.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(jobs.cancel('job-nope')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('records a failure with its message and keeps its checkpoint for a resume', async () => {
+    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
+    const stepped = steppedKind();
+    jobs.register('count', stepped.kind);
+    const job = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 4, fail: 2 } });
+    stepped.step(3);
+    const failed = await waitFor(jobs, job.id, (j) => j.state === 'failed');
+    expect(failed.error).toContain('disk on fire');
+    expect(failed.hasCheckpoint).toBe(true);
+    expect(stepped.processed).toEqual([0, 1]);
+  });
+
+  it('shows jobs interrupted by a restart as paused, and resumes them from their last checkpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const before = create(dir, 1);
+    const stepped = steppedKind();
+    before.register('count', stepped.kind);
+    const job = await before.start({ kind: 'count', title: 'a', connectionIds: ['c1'], params: { items: 5 } });
+    const waiting = await before.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    const atThird = stepped.waitingAt(2);
+    stepped.step(2);
+    await atThird;
+    // The process dies: no dispose, the records say running and queued.
+    const after = create(dir, 1);
+    const again = steppedKind();
+    after.register('count', again.kind);
+    const paused = await after.get(job.id);
+    expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasCheckpoint: true });
+    expect((await after.get(waiting.id)).state).toBe('paused');
+    await before.dispose();
+
+    await after.resume(job.id);
+    again.step(3);
+    const done = await waitFor(after, job.id, (j) => j.state === 'done');
+    expect(again.processed).toEqual([2, 3, 4]);
+    expect(done.error).toBeUndefined();
+    expect(done.hasCheckpoint).toBe(false);
+  });
+
+  it('leaves running jobs recorded as running when disposed, so the next start offers to resume them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const first = new Jobs(dir, { progressIntervalMs: 0 });
+    const stepped = steppedKind();
+    first.register('count', stepped.kind);
+    const job = await first.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 3 } });
+    stepped.step();
+    await waitFor(first, job.id, (j) => j.progress.done === 1);
+    await first.dispose();
+    expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', checkpoint: { next: 1 } });
+    const second = create(dir);
+    second.register('count', steppedKind().kind);
+    expect((await second.get(job.id)).state).toBe('paused');
+    await expect(first.start({ kind: 'count', title: 'late', connectionIds: [], params: { items: 1 } })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('refuses parameters that look like secrets, before writing anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const jobs = create(dir);
+    jobs.register('count', steppedKind().kind);
+    await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(/nested\.password/);
+    expect(await readdir(dir).catch(() => [])).toEqual([]);
+  });
+});
+
+describe('the snapshots.verifyAll job', () => {
+  const ids = Array.from({ length: 23 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
+  /** Snapshot streams in memory, paged like the real adapters; it records every page read. */
+  function streams() {
+    const reads: (string | undefined)[] = [];
+    const source: SnapshotStreams = {
+      count: async (filter) => ids.filter((id) => id.startsWith(filter.streamPrefix ?? '')).length,
+      page: async (filter, after, limit) => {
+        reads.push(after);
+        return ids.filter((id) => id.startsWith(filter.streamPrefix ?? '') && (after === undefined || id > after)).slice(0, limit);
+      },
+    };
+    return { source, reads };
+  }
+
+  it('verifies page by page, resumes after the last checkpointed stream, and tallies mismatches and failures', async () => {
+    const verified: string[] = [];
+    const { source, reads } = streams();
+    const job = verifyAllSnapshotsJob({
+      snapshotStreams: async () => source,
+      pageSize: 5,
+      checkpointEveryMs: 0,
+      verify: async (_connection, streamId) => {
+        verified.push(streamId);
+        if (streamId === 's-03') return { ok: false, snapshotVersion: 7, diff: [{ path: ['balanceCents'] }], streamTooShort: false };
+        if (streamId === 's-04') throw new ChronoError('definition_error', 'handler threw at line 3');
+        return { ok: true, snapshotVersion: 7, diff: [], streamTooShort: false };
+      },
+    });
+    const checkpoints: unknown[] = [];
+    const controller = new AbortController();
+    const context = {
+      signal: controller.signal,
+      resumeFrom: undefined as never,
+      progress: () => undefined,
+      checkpoint: async (state: unknown) => {
+        checkpoints.push(structuredClone(state));
+        if (checkpoints.length === 8) controller.abort();
+      },
+    };
+    await expect(job.run({ connectionId: 'c', definition: 'auto' }, context)).rejects.toMatchObject({ name: 'AbortError' });
+    const last = checkpoints.at(-1) as { after: string };
+    expect(last.after).toBe('s-06');
+    expect(verified).toEqual(ids.slice(0, 7));
+
+    verified.length = 0;
+    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, checkpoint: async () => undefined });
+    expect(verified).toEqual(ids.slice(7));
+    expect(reads).toContain('s-06');
+    expect(result).toMatchObject({ total: 23, verified: 23, ok: 21, mismatched: 1, failed: 1, truncated: false });
+    expect(result.mismatches).toEqual([{ streamId: 's-03', snapshotVersion: 7, differences: 1, paths: ['balanceCents'], streamTooShort: false }]);
+    expect(result.failures).toEqual([{ streamId: 's-04', message: 'handler threw at line 3' }]);
+    expect(job.summarize!(result)).toBe('21 of 23 snapshots match a replay, 1 differ, 1 could not be checked');
+  });
+});
