@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { changeFields, profileId } from './common';
+import { PRESET_NAMES } from '../presets';
 
 const position = z.string().regex(/^\d{1,20}$/, 'position must be a non-negative whole number');
 const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date and time');
 const limit = z.number().int().min(1).max(1000).default(100);
 const streamId = z.string().min(1, 'stream id is required').max(1000);
 
-export const presetName = z.enum(['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon', 'reference-mongo', 'emmett-mongo', 'custom']);
+export const presetName = z.enum([...PRESET_NAMES, 'custom']);
 
 /** NUL ends a name in PostgreSQL and MongoDB alike: no name may hold one. */
 const noNul = (text: string) => !text.includes('\u0000');

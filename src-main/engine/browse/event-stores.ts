@@ -1,5 +1,5 @@
 import type { Db, MongoClient } from 'mongodb';
-import pg from 'pg';
+import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { z } from 'zod';
 import type { storesDetectResult, storesInspectResult } from '../../../src-shared/schemas/browse';
@@ -7,29 +7,23 @@ import { StoreCapabilityError, StoreInputError, type EventStore } from '../../st
 import { detectPresets } from '../../stores/postgres/detect';
 import { inspectPostgres } from '../../stores/postgres/inspect';
 import { inspectMongo } from '../../stores/mongo/inspect';
+import { MongoEventStore } from '../../stores/mongo/mongo-event-store';
 import { mongoCustomMapping, validateMongoMapping } from '../../stores/mongo/custom-mapping';
-import { MappingValidationError, presetMapping, type PresetName } from '../../stores/postgres/mapping';
+import { MappingValidationError } from '../../stores/postgres/mapping';
+import { MONGO_PRESETS, presetRecord, type PresetRecord } from '../../stores/presets';
+import { StoreNotFoundError } from '../../stores/presets/not-found';
+import { Clients } from '../connections/clients';
 import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
-import { MongoEventStore, REFERENCE_MONGO_MAPPING, detectMongoPresets } from '../../stores/mongo/mongo-event-store';
-import { EmmettMongoStore, EMMETT_MONGO_PRESET } from '../../stores/mongo/emmett-mongo-store';
-import { detectEmmettMongo } from '../../stores/mongo/emmett-mongo-detect';
-import { listStreamCollections } from '../../stores/mongo/emmett-mongo-layout';
 import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
-import { createMongoClient, postgresConfig } from '../connections/drivers';
-import { explainConnectionError } from '../connections/friendly-errors';
-import { describeTarget } from '../connections/probe';
 import type { StoreChoice, StoreChoices } from './store-choices';
 import { mongoSnapshotStreams, postgresSnapshotStreams, type SnapshotStreams } from '../jobs/snapshot-streams';
 
-/** Presets that read a MongoDB database; every other preset reads PostgreSQL tables. */
-const MONGO_PRESETS: readonly string[] = ['reference-mongo', EMMETT_MONGO_PRESET];
-
 /** Why a preset does not fit the connection, pointing at the sibling preset when there is one. */
-function presetMismatch(preset: string, kind: string): string {
-  const reads = MONGO_PRESETS.includes(preset) ? 'MongoDB' : 'PostgreSQL';
+function presetMismatch(record: PresetRecord, kind: string): string {
+  const reads = record.backend === 'mongo' ? 'MongoDB' : 'PostgreSQL';
   const has = kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind;
-  const sibling = preset === 'emmett' ? ` For Emmett on MongoDB choose "${EMMETT_MONGO_PRESET}".` : preset === EMMETT_MONGO_PRESET ? ' For Emmett on PostgreSQL choose "emmett".' : '';
-  return `Preset "${preset}" reads ${reads}, but this is a ${has} connection.${sibling}`;
+  const sibling = record.sibling ? ` For ${record.label.replace(/ \(.*\)$/, '')} on ${reads === 'MongoDB' ? 'PostgreSQL' : 'MongoDB'} choose "${record.sibling}".` : '';
+  return `Preset "${record.name}" reads ${reads}, but this is a ${has} connection.${sibling}`;
 }
 
 /** The Local workspace holds the reference system's classic table: no question to ask. */
@@ -42,12 +36,11 @@ const LOCAL_CHOICE: StoreChoice = { preset: 'classic' };
  */
 export class EventStores {
   private readonly open = new Map<string, Promise<EventStore>>();
-  private readonly pools = new Map<string, pg.Pool>();
-  private readonly mongoClients = new Map<string, { client: MongoClient; db: Db }>();
 
   constructor(
     private readonly connections: Connections,
     private readonly choices: StoreChoices,
+    private readonly clients: Clients = new Clients(connections),
   ) {}
 
   async get(connectionId: string): Promise<EventStore> {
@@ -80,16 +73,12 @@ export class EventStores {
     const confirmed = confirmedChoice ? { confirmed: confirmedChoice.preset, ...(confirmedChoice.custom ? { confirmedCustom: confirmedChoice.custom } : {}) } : {};
     if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
       const { db } = await this.mongo(connectionId);
-      const [reference, emmett] = await Promise.all([detectMongoPresets(db), detectEmmettMongo(db)]).catch((err: unknown) => {
-        throw translateStoreError(err);
-      });
-      return {
-        ...confirmed,
-        candidates: [
-          ...reference.map((p) => ({ preset: 'reference-mongo', source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
-          ...emmett.map((p) => ({ preset: EMMETT_MONGO_PRESET, source: `${db.databaseName}.emt:*`, confidence: p.confidence, evidence: p.evidence, missing: p.missing })),
-        ],
-      };
+      const found = await Promise.all(Object.values(MONGO_PRESETS).map(async (record) => (await record.detect(db)).map(({ source, confidence, evidence, missing }) => ({ preset: record.name, source, confidence, evidence, missing })))).catch(
+        (err: unknown) => {
+          throw translateStoreError(err);
+        },
+      );
+      return { ...confirmed, candidates: found.flat() };
     }
     const pool = await this.pool(connectionId);
     const proposals = await detectPresets(pool).catch((err: unknown) => {
@@ -118,19 +107,15 @@ export class EventStores {
     return store;
   }
 
-  /** Drops the open store and pool, e.g. after the profile changed. */
+  /** Drops the open store and the connection's clients, e.g. after the profile changed. */
   async forget(connectionId: string): Promise<void> {
     this.open.delete(connectionId);
-    const pool = this.pools.get(connectionId);
-    this.pools.delete(connectionId);
-    await pool?.end().catch(() => undefined);
-    const mongo = this.mongoClients.get(connectionId);
-    this.mongoClients.delete(connectionId);
-    await mongo?.client.close().catch(() => undefined);
+    await this.clients.close(connectionId);
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...new Set([...this.pools.keys(), ...this.mongoClients.keys()])].map((id) => this.forget(id)));
+    this.open.clear();
+    await this.clients.closeAll();
   }
 
   private async choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
@@ -150,15 +135,13 @@ export class EventStores {
 
   private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
     const kind = (await this.connections.resolve(connectionId)).settings.kind;
-    if (choice.preset !== 'custom' && MONGO_PRESETS.includes(choice.preset) !== (kind === 'mongo')) {
-      throw new ChronoError('invalid_input', presetMismatch(choice.preset, kind));
+    const record = presetRecord(choice.preset);
+    if (record && (record.backend === 'mongo') !== (kind === 'mongo')) {
+      throw new ChronoError('invalid_input', presetMismatch(record, kind));
     }
-    if (choice.preset === EMMETT_MONGO_PRESET) {
+    if (record?.backend === 'mongo') {
       const { db } = await this.mongo(connectionId);
-      if ((await listStreamCollections(db)).length === 0) {
-        throw new ChronoError('not_found', `database ${db.databaseName} has no emt:<streamType> collections: it holds no Emmett MongoDB event store`);
-      }
-      return EmmettMongoStore.open(db);
+      return record.open(db);
     }
     if (kind === 'mongo' && choice.preset === 'custom') {
       if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
@@ -167,20 +150,13 @@ export class EventStores {
       await validateMongoMapping(db, mapping);
       return new MongoEventStore(db, mapping);
     }
-    if (choice.preset === 'reference-mongo') {
-      const { db } = await this.mongo(connectionId);
-      const names = (await db.listCollections({ name: REFERENCE_MONGO_MAPPING.collection }, { nameOnly: true }).toArray()).map((c) => c.name);
-      if (!names.includes(REFERENCE_MONGO_MAPPING.collection)) {
-        throw new ChronoError('not_found', `collection ${db.databaseName}.${REFERENCE_MONGO_MAPPING.collection} does not exist`);
-      }
-      return new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
-    }
     const pool = await this.pool(connectionId);
     if (choice.preset === 'custom') {
       if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
       return PostgresEventStore.open(pool, { preset: 'custom', ...choice.custom });
     }
-    return PostgresEventStore.open(pool, presetMapping(choice.preset as PresetName, choice.schema));
+    if (record?.backend !== 'postgres') throw new ChronoError('invalid_input', `Unknown preset "${choice.preset}".`);
+    return PostgresEventStore.open(pool, record.mapping(choice.schema));
   }
 
   /**
@@ -216,43 +192,12 @@ export class EventStores {
     return postgresSnapshotStreams(await this.pool(connectionId));
   }
 
-  private async mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
-    const existing = this.mongoClients.get(connectionId);
-    if (existing) return existing;
-    const resolved = await this.connections.resolve(connectionId);
-    if (resolved.settings.kind !== 'mongo') throw new ChronoError('invalid_input', `"${resolved.name}" is not a MongoDB connection.`);
-    const client = createMongoClient(resolved.settings, resolved.secret);
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.close().catch(() => undefined);
-      throw explainConnectionError(err, describeTarget(resolved.settings));
-    }
-    const opened = { client, db: client.db(resolved.settings.database) };
-    this.mongoClients.set(connectionId, opened);
-    return opened;
+  private mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+    return this.clients.mongo(connectionId);
   }
 
-  private async pool(connectionId: string): Promise<pg.Pool> {
-    const existing = this.pools.get(connectionId);
-    if (existing) return existing;
-    const resolved = await this.connections.resolve(connectionId);
-    if (resolved.settings.kind !== 'postgres') {
-      throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection, not an event store.`);
-    }
-    const settings = resolved.settings;
-    const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000 });
-    // A dropped idle connection must not crash the main process; the next query reconnects.
-    pool.on('error', () => undefined);
-    try {
-      const client = await pool.connect();
-      client.release();
-    } catch (err) {
-      await pool.end().catch(() => undefined);
-      throw explainConnectionError(err, describeTarget(settings));
-    }
-    this.pools.set(connectionId, pool);
-    return pool;
+  private pool(connectionId: string): Promise<pg.Pool> {
+    return this.clients.pool(connectionId);
   }
 }
 
@@ -261,6 +206,7 @@ export function translateStoreError(err: unknown): unknown {
   if (err instanceof ChronoError) return err;
   if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
   if (err instanceof StoreCapabilityError) return new ChronoError('unavailable', err.message);
+  if (err instanceof StoreNotFoundError) return new ChronoError('not_found', err.message);
   if (err instanceof MappingValidationError) return new ChronoError('not_found', err.message, { problems: err.problems });
   return err;
 }

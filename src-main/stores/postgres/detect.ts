@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { PRESET_NAMES, axonJdbcMapping, presetMapping, presetTypeProblems, type ColumnType, type PostgresEventMapping, type PresetName } from './mapping';
+import { POSTGRES_PRESETS } from '../presets';
+import { PRESET_NAMES, presetTypeProblems, type ColumnType, type PostgresEventMapping, type PresetName } from './mapping';
 
 export interface PresetProposal {
   preset: PresetName;
@@ -15,36 +16,18 @@ export interface PresetProposal {
   missing: string[];
 }
 
-/** Tables that, when present next to the events table, confirm a preset. */
-const COMPANIONS: Record<PresetName, string[]> = {
-  classic: [],
-  marten: ['mt_streams', 'mt_event_progression'],
-  'message-db': [],
-  emmett: ['emt_streams', 'emt_processors'],
-  eventuous: ['streams', 'checkpoints', 'snapshots'],
-  axon: ['snapshot_event_entry', 'token_entry'],
-};
-
-/** Columns that tell apart presets sharing a table name (Message DB and Eventuous both have `messages`). */
-const SIGNATURE: Record<PresetName, string[]> = {
-  classic: ['aggregate_id', 'aggregate_type', 'event_version', 'event_data'],
-  marten: ['seq_id', 'mt_dotnet_type', 'tenant_id', 'is_archived'],
-  'message-db': ['global_position', 'stream_name', 'position', 'time'],
-  emmett: ['global_position', 'message_kind', 'transaction_id', 'partition'],
-  eventuous: ['global_position', 'json_data', 'stream_position', 'message_type'],
-  axon: ['global_index', 'aggregate_identifier', 'sequence_number', 'payload_type'],
-};
-
-/** Candidate mappings of a preset in one schema (Axon: JPA and JDBC naming). */
-function candidates(preset: PresetName, schemaName: string): PostgresEventMapping[] {
-  const base = presetMapping(preset, schemaName);
-  return preset === 'axon' ? [base, axonJdbcMapping(schemaName)] : [base];
+interface Candidate {
+  mapping: PostgresEventMapping;
+  companionTables: readonly string[];
+  /** Signature columns: the preset's for its main naming, none for other namings. */
+  signature: readonly string[];
 }
 
-/** Signature columns of a candidate: the preset's, or (other naming) just its mapped columns. */
-function signature(mapping: PostgresEventMapping): string[] {
-  const preset = mapping.preset as PresetName;
-  return presetMapping(preset).table === mapping.table ? SIGNATURE[preset] : [];
+/** Candidate mappings of a preset in one schema (Axon: JPA and JDBC naming). */
+function candidates(preset: PresetName, schemaName: string): Candidate[] {
+  const record = POSTGRES_PRESETS[preset];
+  const main = { mapping: record.mapping(schemaName), companionTables: record.detection.companionTables, signature: record.detection.signature };
+  return [main, ...(record.detection.alternates ?? []).map((alt) => ({ mapping: alt.mapping(schemaName), companionTables: alt.companionTables, signature: [] }))];
 }
 
 /** A preset whose key columns have types it cannot read is at most this good a match: shown, never proposed. */
@@ -68,11 +51,11 @@ async function readSchema(pool: pg.Pool | pg.PoolClient): Promise<SchemaMap> {
   return map;
 }
 
-function mappedColumns(mapping: PostgresEventMapping): string[] {
+function mappedColumns(mapping: PostgresEventMapping, signature: readonly string[]): string[] {
   const cols = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
   for (const w of mapping.where ?? []) cols.add(w.column);
   for (const [ev] of mapping.streamTable?.on ?? []) cols.add(ev);
-  for (const s of signature(mapping)) cols.add(s);
+  for (const s of signature) cols.add(s);
   return [...cols];
 }
 
@@ -98,17 +81,17 @@ export async function detectPresets(pool: pg.Pool | pg.PoolClient): Promise<Pres
   return proposals;
 }
 
-function propose(preset: PresetName, schemaName: string, tables: Map<string, Map<string, ColumnType>>, candidate: PostgresEventMapping): PresetProposal | null {
-  let mapping = candidate;
+function propose(preset: PresetName, schemaName: string, tables: Map<string, Map<string, ColumnType>>, candidate: Candidate): PresetProposal | null {
+  let mapping = candidate.mapping;
   const columns = tables.get(mapping.table);
   if (!columns) return null;
   const evidence: string[] = [];
   const missing: string[] = [];
-  const wanted = mappedColumns(mapping);
+  const wanted = mappedColumns(mapping, candidate.signature);
   const found = wanted.filter((c) => columns.has(c));
   let optionalMissing: string[] = [];
   // The classic table often has no global order column: still the classic preset, without a feed.
-  if (preset === 'classic' && mapping.columns.position && !columns.has(mapping.columns.position)) {
+  if (POSTGRES_PRESETS[preset].detection.positionOptional && mapping.columns.position && !columns.has(mapping.columns.position)) {
     optionalMissing = [mapping.columns.position];
     const { position: _dropped, ...rest } = mapping.columns;
     mapping = { ...mapping, columns: rest };
@@ -119,7 +102,7 @@ function propose(preset: PresetName, schemaName: string, tables: Map<string, Map
   evidence.push(`table ${schemaName}.${mapping.table} has columns ${found.join(', ')}`);
   for (const c of wanted) if (!columns.has(c)) missing.push(`column ${schemaName}.${mapping.table}.${c}`);
   if (optionalMissing.length) evidence.push(`no global position column (${optionalMissing.join(', ')}): stream browsing only, no global feed`);
-  const companions = mapping.table === 'domainevententry' ? ['snapshotevententry', 'tokenentry'] : COMPANIONS[preset];
+  const companions = candidate.companionTables;
   let companionsFound = 0;
   for (const t of companions) {
     if (tables.has(t)) {

@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { POSTGRES_PRESET_NAMES, type PostgresPresetName } from '../../../src-shared/presets';
+import { POSTGRES_PRESETS } from '../presets';
+import { INTEGER_TYPES, PAYLOAD_TYPES, TIME_TYPES } from './column-types';
 
 /**
  * How a PostgreSQL table maps onto the EventStore port. Presets cover the
@@ -50,153 +53,15 @@ export interface PostgresEventMapping {
   where?: Array<{ column: string; equals: string | number | boolean }>;
 }
 
-export type PresetName = 'classic' | 'marten' | 'message-db' | 'emmett' | 'eventuous' | 'axon';
+export type PresetName = PostgresPresetName;
 
-export const PRESET_NAMES: readonly PresetName[] = ['classic', 'marten', 'message-db', 'emmett', 'eventuous', 'axon'];
+export const PRESET_NAMES: readonly PresetName[] = POSTGRES_PRESET_NAMES;
 
-/**
- * Axon's JDBC engine (JdbcEventStorageEngine) creates `DomainEventEntry` with unquoted
- * camelCase names, which PostgreSQL folds to lower case.
- */
-export function axonJdbcMapping(schema?: string): PostgresEventMapping {
-  return {
-    ...presetMapping('axon', schema),
-    table: 'domainevententry',
-    columns: {
-      streamId: 'aggregateidentifier',
-      streamType: 'type',
-      version: 'sequencenumber',
-      position: 'globalindex',
-      type: 'payloadtype',
-      data: 'payload',
-      metadata: 'metadata',
-      timestamp: 'timestamp',
-      eventId: 'eventidentifier',
-    },
-  };
-}
+export { axonJdbcMapping } from '../presets/axon';
 
 /** Presets with their documented default schema; `schema` overrides it. */
 export function presetMapping(name: PresetName, schema?: string): PostgresEventMapping {
-  switch (name) {
-    case 'classic':
-      return {
-        preset: 'classic',
-        schema: schema ?? 'public',
-        table: 'events',
-        columns: {
-          streamId: 'aggregate_id',
-          streamType: 'aggregate_type',
-          version: 'event_version',
-          position: 'global_position',
-          type: 'event_type',
-          data: 'event_data',
-          metadata: 'metadata',
-          timestamp: 'timestamp',
-          eventId: 'event_id',
-        },
-        metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
-      };
-    case 'marten':
-      return {
-        preset: 'marten',
-        schema: schema ?? 'public',
-        table: 'mt_events',
-        columns: {
-          streamId: 'stream_id',
-          version: 'version',
-          position: 'seq_id',
-          type: 'type',
-          data: 'data',
-          metadata: 'headers',
-          timestamp: 'timestamp',
-          eventId: 'id',
-          correlationId: 'correlation_id',
-          causationId: 'causation_id',
-        },
-        streamTable: { table: 'mt_streams', on: [['stream_id', 'id'], ['tenant_id', 'tenant_id']], typeColumn: 'type' },
-        where: [{ column: 'is_archived', equals: false }],
-      };
-    case 'message-db':
-      return {
-        preset: 'message-db',
-        schema: schema ?? 'message_store',
-        table: 'messages',
-        columns: {
-          streamId: 'stream_name',
-          version: 'position',
-          position: 'global_position',
-          type: 'type',
-          data: 'data',
-          metadata: 'metadata',
-          timestamp: 'time',
-          eventId: 'id',
-        },
-        categoryFromStreamId: { separator: '-' },
-        // write_message gives a new stream's first message position 0.
-        firstVersion: 0,
-        metadataKeys: { correlationId: 'correlationStreamName' },
-      };
-    case 'emmett':
-      return {
-        preset: 'emmett',
-        schema: schema ?? 'public',
-        table: 'emt_messages',
-        columns: {
-          streamId: 'stream_id',
-          version: 'stream_position',
-          position: 'global_position',
-          type: 'message_type',
-          data: 'message_data',
-          metadata: 'message_metadata',
-          timestamp: 'created',
-          eventId: 'message_id',
-        },
-        // Stream type from emt_streams; the stream id prefix stands in when it has no row.
-        streamTable: { table: 'emt_streams', on: [['stream_id', 'stream_id'], ['partition', 'partition'], ['is_archived', 'is_archived']], typeColumn: 'stream_type' },
-        categoryFromStreamId: { separator: '-' },
-        metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
-        where: [{ column: 'is_archived', equals: false }],
-      };
-    case 'eventuous':
-      return {
-        preset: 'eventuous',
-        schema: schema ?? 'eventuous',
-        table: 'messages',
-        columns: {
-          streamId: 'stream_id',
-          version: 'stream_position',
-          position: 'global_position',
-          type: 'message_type',
-          data: 'json_data',
-          metadata: 'json_metadata',
-          timestamp: 'created',
-          eventId: 'message_id',
-        },
-        streamTable: { table: 'streams', on: [['stream_id', 'stream_id']], nameColumn: 'stream_name' },
-        categoryFromStreamId: { separator: '-' },
-        metadataKeys: { correlationId: '$correlationId', causationId: '$causationId' },
-      };
-    case 'axon':
-      return {
-        preset: 'axon',
-        schema: schema ?? 'public',
-        table: 'domain_event_entry',
-        columns: {
-          streamId: 'aggregate_identifier',
-          streamType: 'type',
-          version: 'sequence_number',
-          position: 'global_index',
-          type: 'payload_type',
-          data: 'payload',
-          metadata: 'meta_data',
-          timestamp: 'time_stamp',
-          eventId: 'event_identifier',
-        },
-        // Axon's MessageOriginProvider: traceId = root message (correlation), correlationId = parent message (causation).
-        metadataKeys: { correlationId: 'traceId', causationId: 'correlationId' },
-      };
-  }
+  return POSTGRES_PRESETS[name].mapping(schema);
 }
 
 /** Quotes an identifier for PostgreSQL: `"a""b"`. */
@@ -241,11 +106,6 @@ async function tableColumns(client: pg.Pool | pg.PoolClient, schema: string, tab
   return new Map(result.rows.map((r) => [r.column_name, { dataType: r.data_type, udtName: r.udt_name }]));
 }
 
-const INTEGER_TYPES = ['int2', 'int4', 'int8', 'numeric'];
-const TEXT_TYPES = ['text', 'varchar', 'bpchar', 'name', 'citext'];
-const PAYLOAD_TYPES = ['json', 'jsonb', 'bytea', ...TEXT_TYPES];
-const TIME_TYPES = ['timestamptz', 'timestamp', 'date', ...TEXT_TYPES];
-
 /** What each role of a mapping can be read as; roles not listed accept any type (they are read as text). */
 const ROLE_TYPES: Partial<Record<keyof PostgresEventMapping['columns'], { types: string[]; what: string }>> = {
   version: { types: INTEGER_TYPES, what: 'an integer type (smallint, integer, bigint, numeric)' },
@@ -277,20 +137,11 @@ function typeProblems(schema: string, mapping: PostgresEventMapping, events: Map
 const INTEGER_WHAT = 'an integer type (smallint, integer, bigint or numeric)';
 const TIMESTAMP_WHAT = 'a timestamp type (timestamptz or timestamp)';
 
-/**
- * The types a preset's key columns must have for its queries to hold: version
- * arithmetic and ordering, the feed's position order, time filters. Axon keeps
- * its timestamp as an ISO-8601 string, so text is its documented type.
- */
-const PRESET_KEY_TYPES: Array<{ role: 'version' | 'position' | 'timestamp'; label: string; types: (preset: PresetName) => string[]; what: (preset: PresetName) => string }> = [
-  { role: 'version', label: 'the stream version', types: () => INTEGER_TYPES, what: () => INTEGER_WHAT },
-  { role: 'position', label: 'the global position', types: () => INTEGER_TYPES, what: () => INTEGER_WHAT },
-  {
-    role: 'timestamp',
-    label: 'the timestamp',
-    types: (preset) => (preset === 'axon' ? ['timestamptz', 'timestamp', ...TEXT_TYPES] : ['timestamptz', 'timestamp']),
-    what: (preset) => (preset === 'axon' ? 'a timestamp type or ISO-8601 text' : TIMESTAMP_WHAT),
-  },
+/** The types a preset's key columns must have for its queries to hold: version arithmetic and ordering, the feed's position order, time filters. */
+const PRESET_KEY_TYPES: Array<{ role: 'version' | 'position' | 'timestamp'; label: string; types: readonly string[]; what: string }> = [
+  { role: 'version', label: 'the stream version', types: INTEGER_TYPES, what: INTEGER_WHAT },
+  { role: 'position', label: 'the global position', types: INTEGER_TYPES, what: INTEGER_WHAT },
+  { role: 'timestamp', label: 'the timestamp', types: ['timestamptz', 'timestamp'], what: TIMESTAMP_WHAT },
 ];
 
 /**
@@ -302,8 +153,10 @@ export function presetTypeProblems(preset: PresetName, schema: string, table: st
   for (const key of PRESET_KEY_TYPES) {
     const column = columns[key.role];
     const type = column ? types.get(column) : undefined;
-    if (!column || !type || key.types(preset).includes(type.udtName)) continue;
-    problems.push(`${schema}.${table}.${column} is ${type.dataType}; the ${preset} preset needs ${key.what(preset)} for ${key.label}`);
+    // A preset may document other types for a key column (Axon: ISO-8601 text timestamps).
+    const expected = POSTGRES_PRESETS[preset].keyTypes?.[key.role] ?? key;
+    if (!column || !type || expected.types.includes(type.udtName)) continue;
+    problems.push(`${schema}.${table}.${column} is ${type.dataType}; the ${preset} preset needs ${expected.what} for ${key.label}`);
   }
   return problems;
 }

@@ -1,0 +1,125 @@
+import type { Admin } from 'kafkajs';
+import type { Db, MongoClient } from 'mongodb';
+import pg from 'pg';
+import { ChronoError } from '../../../src-shared/errors';
+import type { Connections } from './connections';
+import { createKafka, createMongoClient, postgresConfig } from './drivers';
+import { explainConnectionError } from './friendly-errors';
+import { describeTarget } from './probe';
+
+interface Held {
+  pool?: Promise<pg.Pool>;
+  mongo?: Promise<{ client: MongoClient; db: Db }>;
+  kafkaAdmin?: Promise<Admin>;
+}
+
+/**
+ * The driver clients of each connection, opened on first use and owned here:
+ * one small pg pool, one MongoClient, one kafkajs Admin. `close` drops them
+ * when a profile changes or goes; `closeAll` when the engine stops.
+ */
+export class Clients {
+  private readonly held = new Map<string, Held>();
+
+  constructor(private readonly connections: Connections) {}
+
+  pool(connectionId: string): Promise<pg.Pool> {
+    const held = this.slot(connectionId);
+    held.pool ??= this.forgetOnFailure(connectionId, 'pool', this.openPool(connectionId));
+    return held.pool;
+  }
+
+  mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+    const held = this.slot(connectionId);
+    held.mongo ??= this.forgetOnFailure(connectionId, 'mongo', this.openMongo(connectionId));
+    return held.mongo;
+  }
+
+  kafkaAdmin(connectionId: string): Promise<Admin> {
+    const held = this.slot(connectionId);
+    held.kafkaAdmin ??= this.forgetOnFailure(connectionId, 'kafkaAdmin', this.openKafkaAdmin(connectionId));
+    return held.kafkaAdmin;
+  }
+
+  /** Which clients a connection holds open right now. */
+  health(connectionId: string): { pool: boolean; mongo: boolean; kafkaAdmin: boolean } {
+    const held = this.held.get(connectionId);
+    return { pool: held?.pool !== undefined, mongo: held?.mongo !== undefined, kafkaAdmin: held?.kafkaAdmin !== undefined };
+  }
+
+  /** Closes every client of a connection, e.g. after its profile changed or was removed. */
+  async close(connectionId: string): Promise<void> {
+    const held = this.held.get(connectionId);
+    this.held.delete(connectionId);
+    if (!held) return;
+    await Promise.all([
+      held.pool?.then((pool) => pool.end()).catch(() => undefined),
+      held.mongo?.then(({ client }) => client.close()).catch(() => undefined),
+      held.kafkaAdmin?.then((admin) => admin.disconnect()).catch(() => undefined),
+    ]);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.held.keys()].map((id) => this.close(id)));
+  }
+
+  private slot(connectionId: string): Held {
+    let held = this.held.get(connectionId);
+    if (!held) this.held.set(connectionId, (held = {}));
+    return held;
+  }
+
+  /** A client that failed to open is not kept: the next call tries again. */
+  private forgetOnFailure<T>(connectionId: string, key: keyof Held, opening: Promise<T>): Promise<T> {
+    opening.catch(() => {
+      const held = this.held.get(connectionId);
+      if (held && held[key] === (opening as unknown)) delete held[key];
+    });
+    return opening;
+  }
+
+  private async openPool(connectionId: string): Promise<pg.Pool> {
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'postgres') {
+      throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection, not an event store.`);
+    }
+    const settings = resolved.settings;
+    const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000 });
+    // A dropped idle connection must not crash the main process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(settings));
+    }
+    return pool;
+  }
+
+  private async openMongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'mongo') throw new ChronoError('invalid_input', `"${resolved.name}" is not a MongoDB connection.`);
+    const client = createMongoClient(resolved.settings, resolved.secret);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.close().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(resolved.settings));
+    }
+    return { client, db: client.db(resolved.settings.database) };
+  }
+
+  private async openKafkaAdmin(connectionId: string): Promise<Admin> {
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
+    const admin = createKafka(resolved.settings, resolved.secret).admin();
+    try {
+      await admin.connect();
+    } catch (err) {
+      await admin.disconnect().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(resolved.settings));
+    }
+    return admin;
+  }
+}

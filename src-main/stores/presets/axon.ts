@@ -1,0 +1,61 @@
+import type { PostgresEventMapping } from '../postgres/mapping';
+import { KNOWN_LAYOUTS } from '../ports/known-layouts';
+import type { PostgresPresetRecord } from './preset-record';
+import { TEXT_TYPES } from '../postgres/column-types';
+
+function axonMapping(schema?: string): PostgresEventMapping {
+  return {
+    preset: 'axon',
+    schema: schema ?? 'public',
+    table: 'domain_event_entry',
+    columns: {
+      streamId: 'aggregate_identifier',
+      streamType: 'type',
+      version: 'sequence_number',
+      position: 'global_index',
+      type: 'payload_type',
+      data: 'payload',
+      metadata: 'meta_data',
+      timestamp: 'time_stamp',
+      eventId: 'event_identifier',
+    },
+    // Axon's MessageOriginProvider: traceId = root message (correlation), correlationId = parent message (causation).
+    metadataKeys: { correlationId: 'traceId', causationId: 'correlationId' },
+  };
+}
+
+/**
+ * Axon's JDBC engine (JdbcEventStorageEngine) creates `DomainEventEntry` with unquoted
+ * camelCase names, which PostgreSQL folds to lower case.
+ */
+export function axonJdbcMapping(schema?: string): PostgresEventMapping {
+  return {
+    ...axonMapping(schema),
+    table: 'domainevententry',
+    columns: {
+      streamId: 'aggregateidentifier',
+      streamType: 'type',
+      version: 'sequencenumber',
+      position: 'globalindex',
+      type: 'payloadtype',
+      data: 'payload',
+      metadata: 'metadata',
+      timestamp: 'timestamp',
+      eventId: 'eventidentifier',
+    },
+  };
+}
+
+export const axonPreset: PostgresPresetRecord = {
+  name: 'axon',
+  backend: 'postgres',
+  label: 'Axon Framework (JPA/JDBC)',
+  mapping: axonMapping,
+  detection: {
+    signature: ['global_index', 'aggregate_identifier', 'sequence_number', 'payload_type'],
+    companionTables: ['snapshot_event_entry', 'token_entry'],
+    alternates: [{ mapping: axonJdbcMapping, companionTables: ['snapshotevententry', 'tokenentry'] }],
+  },
+  keyTypes: { timestamp: { types: ['timestamptz', 'timestamp', ...TEXT_TYPES], what: 'a timestamp type or ISO-8601 text' } },
+  companions: KNOWN_LAYOUTS['axon'] ?? {},
+};
