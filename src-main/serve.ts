@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from './engine/data-dir';
 import { createEngine } from './engine/engine';
 import { startBrowserHost } from './transport/browser-host';
-import { seedLocalWorkspace } from './engine/local-workspace/seed';
+import { liveDemoWorkspace } from './engine/local-workspace/seed';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ const engine = createEngine({
   dataDir,
   mode: 'browser',
   startLocalWorkspace: true,
-  ...(values['no-demo'] ? {} : { initializeLocalWorkspace: seedLocalWorkspace }),
+  ...(values['no-demo'] ? {} : { initializeLocalWorkspace: liveDemoWorkspace }),
 });
 const host = await startBrowserHost({
   dispatcher: engine.dispatcher,

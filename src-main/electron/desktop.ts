@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEngine, type Engine } from '../engine/engine';
-import { seedLocalWorkspace } from '../engine/local-workspace/seed';
+import { liveDemoWorkspace } from '../engine/local-workspace/seed';
 import type { ElectronModule } from './electron-types';
 import { registerIpcHost } from './ipc-host';
 import { safeStorageCipher } from './safe-storage-cipher';
@@ -75,7 +75,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
     ...(cipher ? { cipher } : {}),
     ...(note ? { cipherNote: note } : {}),
     startLocalWorkspace: options.startLocalWorkspace ?? true,
-    initializeLocalWorkspace: seedLocalWorkspace,
+    initializeLocalWorkspace: liveDemoWorkspace,
     chooseExportFile: exportFileChooser(electron),
     chooseDefinitionsFolder: definitionsFolderChooser(electron),
   });

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { seedDemoWorkspace } from '../../reference/demo/seed-demo';
+import { LiveDemo } from '../../reference/demo/live-demo';
 import type { LocalWorkspaceInitializer } from './local-workspace';
 
 /**
@@ -18,4 +19,25 @@ export const seedLocalWorkspace: LocalWorkspaceInitializer = async (endpoint, re
   } finally {
     await pool.end();
   }
+};
+
+/**
+ * The demo workspace that moves: seeded as above, then the reference system's
+ * command side and store-side projectors keep running at a gentle rate (events
+ * dated now, `orders_view` kept behind, one stale snapshot), until paused.
+ */
+export const liveDemoWorkspace: LocalWorkspaceInitializer = async (endpoint, report, options) => {
+  await seedLocalWorkspace(endpoint, report, options);
+  const pool = new pg.Pool({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user, max: 4 });
+  pool.on('error', () => undefined);
+  const demo = new LiveDemo(pool, { paused: options.paused, log: (message) => console.log(`[chronoscope] ${message}`) });
+  await demo.start();
+  return {
+    status: () => demo.status(),
+    setPaused: (paused) => void demo.setPaused(paused),
+    stop: async () => {
+      await demo.stop();
+      await pool.end();
+    },
+  };
 };

@@ -14,8 +14,8 @@ export interface DirectProjectorOptions {
   gapSettleMs?: number;
   /** Last resort: a gap older than this is skipped even if old transactions are still open (a stuck session). */
   gapTimeoutMs?: number;
-  /** Stop after this position (the demo uses it to leave a projector behind). */
-  stopAt?: bigint;
+  /** Stop after this position, or after the one a function gives before each step (the demo uses it to leave a projector behind). */
+  stopAt?: bigint | (() => Promise<bigint>);
   idleDelayMs?: number;
   onGapSkipped?: (from: bigint, to: bigint, reason: 'settled' | 'timeout') => void;
   now?: () => number;
@@ -65,6 +65,8 @@ export class DirectProjector {
   }
 
   async runOnce(): Promise<DirectStepResult> {
+    // Asked before the transaction opens: PGlite's socket server runs one transaction at a time.
+    const stopAt = typeof this.options.stopAt === 'function' ? await this.options.stopAt() : this.options.stopAt;
     const client = await this.pool.connect();
     try {
       // One snapshot for both the rows and the xmin/xmax we reason with.
@@ -77,8 +79,8 @@ export class DirectProjector {
       const xmax = BigInt(snap.rows[0]!.xmax);
       const limit = this.options.batchSize ?? 1000;
       const { rows } = await client.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ${this.options.stopAt !== undefined ? 'AND global_position <= $3' : ''} ORDER BY global_position LIMIT $2`,
-        this.options.stopAt !== undefined ? [start.toString(), limit, this.options.stopAt.toString()] : [start.toString(), limit],
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ${stopAt !== undefined ? 'AND global_position <= $3' : ''} ORDER BY global_position LIMIT $2`,
+        stopAt !== undefined ? [start.toString(), limit, stopAt.toString()] : [start.toString(), limit],
       );
 
       let position = start;
