@@ -39,6 +39,22 @@ export interface Session {
 const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
 
 /**
+ * Calls one session (a window, a browser tab) may have running at once. Each may hold
+ * a pooled database connection or wait for a sandbox worker; a peer that fires calls
+ * faster than they finish gets a clear refusal instead of an ever longer pile. The
+ * screens run a handful at a time, far below this.
+ */
+export const MAX_CALLS_IN_FLIGHT = 16;
+
+/**
+ * Streaming operations (status, live tail, definition changes) are counted apart: each
+ * lives as long as the screen that opened it, mostly idle, so counting them with the
+ * calls above would let open screens starve ordinary reads. They have their own cap
+ * because each holds something for its whole life (a LISTEN connection, a timer).
+ */
+export const MAX_STREAMS_IN_FLIGHT = 16;
+
+/**
  * The one place where an operation is validated, guarded, run and audited.
  * Both hosts hand it raw messages and a send function; nothing else differs.
  */
@@ -110,14 +126,29 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
   }
 
+  const isStream = (op: string): boolean => Object.prototype.hasOwnProperty.call(deps.operations, op) && deps.operations[op]!.stream !== undefined;
+
   return {
     run,
     openSession(send: (message: ServerMessage) => void): Session {
       const running = new Map<string, AbortController>();
+      /** Ids of the streaming calls among `running`. */
+      const streams = new Set<string>();
       let closed = false;
       const safeSend = (message: ServerMessage) => {
         if (!closed) send(message);
       };
+
+      /** The refusal of a call beyond this session's limits, if it is one. */
+      function tooMany(op: string): ChronoError | undefined {
+        if (isStream(op)) {
+          if (streams.size < MAX_STREAMS_IN_FLIGHT) return undefined;
+          return new ChronoError('unavailable', `${MAX_STREAMS_IN_FLIGHT} live views (tails, status checks) are already open in this window: close one before opening another.`, { limit: MAX_STREAMS_IN_FLIGHT });
+        }
+        if (running.size - streams.size < MAX_CALLS_IN_FLIGHT) return undefined;
+        return new ChronoError('unavailable', `${MAX_CALLS_IN_FLIGHT} requests are already running in this window: wait for some to finish (or cancel them), then try again.`, { limit: MAX_CALLS_IN_FLIGHT });
+      }
+
       return {
         receive(message) {
           if (!isClientMessage(message)) return;
@@ -126,8 +157,14 @@ export function createDispatcher(deps: DispatcherDeps) {
             return;
           }
           if (running.has(message.id)) return;
+          const refusal = tooMany(message.op);
+          if (refusal) {
+            safeSend({ t: 'result', id: message.id, ok: false, error: refusal.toPayload() });
+            return;
+          }
           const controller = new AbortController();
           running.set(message.id, controller);
+          if (isStream(message.op)) streams.add(message.id);
           const context: CallContext = {
             operationId: message.id,
             signal: controller.signal,
@@ -141,12 +178,16 @@ export function createDispatcher(deps: DispatcherDeps) {
               if (error.code === 'internal') deps.onInternalError?.(message.op, err);
               safeSend({ t: 'result', id: message.id, ok: false, error });
             })
-            .finally(() => running.delete(message.id));
+            .finally(() => {
+              running.delete(message.id);
+              streams.delete(message.id);
+            });
         },
         close() {
           closed = true;
           for (const controller of running.values()) controller.abort();
           running.clear();
+          streams.clear();
         },
       };
     },

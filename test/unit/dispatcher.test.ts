@@ -8,7 +8,7 @@ import type { OperationSpec } from '../../src-shared/operations';
 import type { ServerMessage } from '../../src-shared/wire';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../src-main/engine/audit/confirmations';
-import { createDispatcher, redact, type CallContext } from '../../src-main/transport/dispatcher';
+import { MAX_CALLS_IN_FLIGHT, MAX_STREAMS_IN_FLIGHT, createDispatcher, redact, type CallContext } from '../../src-main/transport/dispatcher';
 
 // A table of its own: the guards are generic, so they are tested with operations
 // shaped like later ones (a write to a connected system, a destructive purge).
@@ -35,7 +35,13 @@ const operations: Record<string, OperationSpec> = {
     effect: 'target',
   } as OperationSpec,
   'slow.read': { summary: 'test: cancellable', input: z.strictObject({}), result: z.object({}), effect: 'none' },
+  'things.watch': { summary: 'test: a long-lived stream', input: z.strictObject({}), result: z.object({}), effect: 'none', stream: z.object({}) },
 };
+
+/** Settles when `condition` holds, checked once per turn of the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe('dispatcher', () => {
   let audit: AuditLog;
@@ -63,6 +69,7 @@ describe('dispatcher', () => {
         },
         'slow.read': (_input: unknown, context: CallContext) =>
           new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })))),
+        'things.watch': (_input: unknown, context: CallContext) => new Promise((resolve) => context.signal.addEventListener('abort', () => resolve({}))),
       } as never,
       audit,
       confirmations: new ConfirmationTokens(),
@@ -145,6 +152,39 @@ describe('dispatcher', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(sent).toContainEqual({ t: 'result', id: 'a', ok: false, error: { code: 'cancelled', message: 'The operation was cancelled.' } });
     expect(sent).toContainEqual(expect.objectContaining({ t: 'result', id: 'b', ok: false, error: expect.objectContaining({ code: 'read_only' }) }));
+  });
+
+  it('refuses a call beyond the calls a session may have running, with a sentence saying to wait; open streams do not count', async () => {
+    const sent: ServerMessage[] = [];
+    const session = dispatcher.openSession((m) => sent.push(m));
+    const results = () => sent.filter((m) => m.t === 'result');
+    // Long-lived streams (tails, status) first: they must not use up the room of ordinary calls.
+    for (let i = 0; i < MAX_STREAMS_IN_FLIGHT; i++) session.receive({ t: 'call', id: `watch-${i}`, op: 'things.watch', input: {} });
+    for (let i = 0; i < MAX_CALLS_IN_FLIGHT; i++) session.receive({ t: 'call', id: `call-${i}`, op: 'slow.read', input: {} });
+    expect(results()).toEqual([]);
+
+    session.receive({ t: 'call', id: 'one-too-many', op: 'slow.read', input: {} });
+    expect(results()).toEqual([
+      { t: 'result', id: 'one-too-many', ok: false, error: { code: 'unavailable', message: expect.stringMatching(/16 requests are already running in this window: wait for some to finish/), details: { limit: 16 } } },
+    ]);
+    // Streams have a cap of their own.
+    session.receive({ t: 'call', id: 'watch-too-many', op: 'things.watch', input: {} });
+    expect(results().at(-1)).toMatchObject({ id: 'watch-too-many', ok: false, error: { code: 'unavailable', message: expect.stringContaining('close one before opening another') } });
+
+    // Once a call ends, there is room again.
+    session.receive({ t: 'cancel', id: 'call-0' });
+    await until(() => results().some((m) => m.id === 'call-0'));
+    await new Promise((resolve) => setImmediate(resolve));
+    session.receive({ t: 'call', id: 'after-one-ended', op: 'slow.read', input: {} });
+    session.receive({ t: 'call', id: 'again-too-many', op: 'slow.read', input: {} });
+    expect(results().map((m) => m.id)).toEqual(['one-too-many', 'watch-too-many', 'call-0', 'again-too-many']);
+    // Another window has room of its own.
+    const other: ServerMessage[] = [];
+    const otherSession = dispatcher.openSession((m) => other.push(m));
+    otherSession.receive({ t: 'call', id: 'elsewhere', op: 'slow.read', input: {} });
+    expect(other).toEqual([]);
+    session.close();
+    otherSession.close();
   });
 
   it('cancels what a closed session still runs', async () => {

@@ -26,6 +26,8 @@ export interface TimeTravelOptions {
   /** Events per page read and per sandbox batch (≤ MAX_PAGE_SIZE). */
   pageSize?: number;
   sandbox?: SandboxOptions;
+  /** Called while the replay waits for a free sandbox worker, with its place in line. */
+  onQueued?: (ahead: number) => void;
 }
 
 export interface StateAtOptions extends TimeTravelOptions {
@@ -210,9 +212,15 @@ function replayPageSize(options: StateAtOptions): number {
 /** Closes the run when the signal fires, so a long batch stops at once. */
 async function withRun<T>(definition: DefinitionSource, options: TimeTravelOptions, initialState: unknown, body: (run: Sandbox) => Promise<T>): Promise<T> {
   throwIfAborted(options.signal);
-  const run = await Sandbox.start(definition.source, definition.name, { ...options.sandbox, ...(initialState !== undefined ? { initialState } : {}) });
+  const run = await Sandbox.start(definition.source, definition.name, {
+    ...options.sandbox,
+    signal: options.signal,
+    onQueued: options.onQueued,
+    ...(initialState !== undefined ? { initialState } : {}),
+  });
   const onAbort = (): void => void run.close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort(); // while the definition's state was initialised
   try {
     const result = await body(run);
     throwIfAborted(options.signal);

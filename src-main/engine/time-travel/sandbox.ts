@@ -20,6 +20,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
+import { sandboxPool, type SandboxPool } from './sandbox-pool';
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 2000;
 export const DEFAULT_MEMORY_MB = 64;
@@ -32,6 +33,12 @@ export interface SandboxOptions {
   memoryMb?: number;
   /** Start from this state instead of `definition.init()` (e.g. a snapshot's). */
   initialState?: unknown;
+  /** The pool whose slot the worker holds while it lives; the process-wide one by default. */
+  pool?: SandboxPool;
+  /** Cancels the start: leaves the line when still waiting for a slot, stops the worker while it loads. */
+  signal?: AbortSignal | undefined;
+  /** Called while the start waits for a slot, with its place in line. */
+  onQueued?: ((ahead: number) => void) | undefined;
 }
 
 export interface DefinitionInfo {
@@ -483,26 +490,40 @@ export class Sandbox {
     const timeoutMs = options.timeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS;
     const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
     const filename = definitionFilename(name);
-    const worker = new Worker(WORKER, {
-      eval: true,
-      workerData: { prelude: PRELUDE, source, filename, timeoutMs },
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, memoryMb / 4)), stackSizeMb: 4 },
-      stdout: true,
-      stderr: true,
-      env: {},
-    });
+    const { signal } = options;
+    // A slot first: the worker (an isolate of tens of MB) is spawned only once one is free.
+    const release = await (options.pool ?? sandboxPool).acquire({ signal, onQueued: options.onQueued });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER, {
+        eval: true,
+        workerData: { prelude: PRELUDE, source, filename, timeoutMs },
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, memoryMb / 4)), stackSizeMb: 4 },
+        stdout: true,
+        stderr: true,
+        env: {},
+      });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    // Every way a worker ends (done, failure, terminate, abort) ends in its exit: the slot is free from then on.
+    worker.once('exit', release);
     let progress: Int32Array | undefined;
     const info = await new Promise<DefinitionInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         void worker.terminate();
         reject(new SandboxError(`Definition ${name} did not load within ${timeoutMs} ms`, 'timeout'));
       }, timeoutMs + 2000);
-      const fail = (err: SandboxError): void => {
+      const fail = (err: unknown): void => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         worker.off('message', onMessage);
         void worker.terminate();
         reject(err);
       };
+      const onAbort = (): void => fail(signal?.reason);
       const onMessage = (msg: WorkerMessage): void => {
         if ('type' in msg && msg.type === 'progress') {
           if (msg.buffer instanceof SharedArrayBuffer) progress = new Int32Array(msg.buffer);
@@ -512,6 +533,7 @@ export class Sandbox {
           const answer = parseAnswer(msg.result);
           if (answer.ok) {
             clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
             worker.off('message', onMessage);
             worker.off('error', onError);
             resolve(definitionInfo(answer.info, name));
@@ -525,6 +547,8 @@ export class Sandbox {
       const onError = (err: Error): void => fail(memoryOrCrash(err, name, undefined, memoryMb));
       worker.on('message', onMessage);
       worker.once('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort(); // between the slot and this line
     });
     const sandbox = new Sandbox(worker, filename, timeoutMs, info);
     sandbox.progress = progress;

@@ -10,6 +10,7 @@ import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
 import { CHECKPOINT_EVERY, ReplayCache, type Checkpoint } from './replay-cache';
 import { SandboxError } from './sandbox';
+import { sandboxPool, type SandboxPool } from './sandbox-pool';
 
 /** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
 export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url))): string {
@@ -36,6 +37,8 @@ export class TimeTravelService {
     private readonly stores: EventStores,
     private readonly catalog: DefinitionCatalog,
     private readonly cache = new ReplayCache(),
+    /** Caps the sandbox workers of all replays at once; the process-wide pool by default. */
+    private readonly pool: SandboxPool = sandboxPool,
   ) {}
 
   async definitions() {
@@ -111,6 +114,8 @@ export class TimeTravelService {
     return {
       signal: context.signal,
       onProgress: (p) => context.progress({ done: p.applied, ...(p.targetVersion ? { total: p.targetVersion } : {}), message: `version ${p.version}` }),
+      onQueued: (ahead) => context.progress({ done: 0, message: queuedMessage(ahead) }),
+      sandbox: { pool: this.pool },
     };
   }
 
@@ -122,6 +127,11 @@ export class TimeTravelService {
     const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(store.describe().preset) });
     return { store, definition: resolved.source, resolved };
   }
+}
+
+/** What a replay waiting for a sandbox worker shows. */
+export function queuedMessage(ahead: number): string {
+  return `Queued: ${ahead} ${ahead === 1 ? 'replay' : 'replays'} ahead`;
 }
 
 /** Sandbox failures become `definition_error`s that name the event and the handler's line. */
