@@ -4,7 +4,7 @@ import { ChronoError } from '../../src-shared/errors';
 import { BROWSE_PAYLOAD_LIMIT } from '../stores/event-store';
 import type { Handlers } from '../transport/dispatcher';
 import { createDispatcher } from '../transport/dispatcher';
-import { operations } from '../../src-shared/operations';
+import { operations, type InputOf } from '../../src-shared/operations';
 import { redactSecretsDeep, redactSecretsInText } from '../../src-shared/redact-secrets';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
@@ -86,18 +86,23 @@ export function createEngine(options: EngineOptions) {
 
   /**
    * Which folder's code may run: in the desktop app only one the user picked in
-   * the OS dialog shown by this process, never a path the window names.
+   * the OS dialog shown by this process, never a path the window names. In
+   * browser mode the path is typed: the first call only lists its files, and
+   * they run once a second call brings back the hash of the listing the user saw.
    */
-  const definitionsFolderPath = async (typed: string | undefined): Promise<string> => {
+  const setDefinitionsFolder = async (input: InputOf<'timeTravel.setDefinitionsFolder'>) => {
     if (options.mode === 'desktop') {
-      if (typed !== undefined) throw new ChronoError('invalid_input', 'In the desktop app the definitions folder is chosen in the system dialog: call without a path.');
+      if (input.path !== undefined || input.listingHash !== undefined) {
+        throw new ChronoError('invalid_input', 'In the desktop app the definitions folder is chosen in the system dialog: call without a path or listing hash.');
+      }
       if (!options.chooseDefinitionsFolder) throw new ChronoError('unavailable', 'This desktop build has no folder dialog; the definitions folder cannot be set.');
       const chosen = await options.chooseDefinitionsFolder();
       if (chosen === undefined) throw new ChronoError('cancelled', 'No folder was chosen: the definitions folder did not change.');
-      return chosen;
+      return { ...(await definitionsFolder.set(chosen)), confirmed: true };
     }
-    if (typed === undefined) throw new ChronoError('invalid_input', 'path: type the folder on the host running Chronoscope.');
-    return typed;
+    if (input.path === undefined) throw new ChronoError('invalid_input', 'path: type the folder on the host running Chronoscope.');
+    if (input.listingHash === undefined) return { folder: userDefinitions.folder, listing: await definitionsFolder.look(input.path), confirmed: false };
+    return { ...(await definitionsFolder.set(input.path, input.listingHash)), confirmed: true };
   };
 
   const handlers: Handlers = {
@@ -196,7 +201,8 @@ export function createEngine(options: EngineOptions) {
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
     'timeTravel.definitions': () => afterRestore(() => timeTravel.definitions()),
-    'timeTravel.setDefinitionsFolder': (input) => afterRestore(async () => ({ folder: await definitionsFolder.set(await definitionsFolderPath(input.path)) })),
+    'timeTravel.setDefinitionsFolder': (input) => afterRestore(() => setDefinitionsFolder(input)),
+    'timeTravel.confirmDefinitions': (input) => afterRestore(async () => ({ ...(await definitionsFolder.confirmCurrent(input.listingHash)), confirmed: true })),
     'timeTravel.clearDefinitionsFolder': () => afterRestore(async () => ({ folder: await definitionsFolder.clear() })),
     'timeTravel.definitionsChanged': (_input, context) => streamRevisions(userDefinitions, context),
     'timeTravel.state': (input, context) => afterRestore(() => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context)),

@@ -26,7 +26,13 @@ export const definitionEntry = z.object({
   source: z.enum(['builtin', 'user']),
   /** The file a user definition was read from. */
   file: z.string().optional(),
-  status: z.enum(['loaded', 'error']),
+  /** `unconfirmed`: a user file that is new or changed since the user confirmed the folder; it does not run until confirmed. */
+  status: z.enum(['loaded', 'error', 'unconfirmed']),
+  /** Why a user file awaits confirmation. */
+  awaiting: z.enum(['new', 'changed']).optional(),
+  /** A user file's size in bytes and the SHA-256 of its content, as last read. */
+  size: z.number().optional(),
+  sha256: z.string().optional(),
   /** The `name` the script declares (may differ from the file name). */
   declaredName: z.string().optional(),
   appliesTo: appliesTo.optional(),
@@ -43,6 +49,16 @@ export const definitionsFolderStatus = z.object({
   /** `missing`: set, but not there (deleted, or a drive not mounted): watched for its return. */
   state: z.enum(['watching', 'missing']),
   message: z.string().optional(),
+  /** Over the files as last read: what `timeTravel.confirmDefinitions` takes to confirm them. */
+  listingHash: z.string().optional(),
+});
+
+/** A folder's definition files as the user is asked to confirm them; nothing in it has been run. */
+export const definitionsFolderListing = z.object({
+  path: z.string(),
+  files: z.array(z.object({ name: z.string(), size: z.number(), sha256: z.string() })),
+  /** SHA-256 over the sorted file names and their SHA-256: confirm with it. */
+  listingHash: z.string(),
 });
 
 export const timeTravelDefinitionsResult = z.object({
@@ -59,8 +75,21 @@ const folderPath = z
   .min(1, 'path is required')
   .max(4096)
   .refine((v) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'), 'path must be absolute');
-/** `path` in browser mode (typed); absent in the desktop app, where the main process asks the OS folder dialog. */
-export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath.optional(), reason: changeFields.reason });
+const listingHash = z.string().regex(/^[0-9a-f]{64}$/, 'listingHash must be the 64 hex digits of a listing this app returned');
+/**
+ * Browser mode: `path` (typed) alone lists the folder and changes nothing; with the
+ * `listingHash` of that listing it sets the folder and confirms its files.
+ * Desktop: neither; the main process asks the OS folder dialog, and the files of the folder picked there are confirmed.
+ */
+export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath.optional(), listingHash: listingHash.optional(), reason: changeFields.reason });
+export const timeTravelSetDefinitionsFolderResult = z.object({
+  folder: definitionsFolderStatus.nullable(),
+  listing: definitionsFolderListing,
+  /** false: only listed, nothing set or run; true: the folder is set and these files may run. */
+  confirmed: z.boolean(),
+});
+/** Confirms the current folder's files (new or changed ones included), if they still hash to `listingHash`. */
+export const timeTravelConfirmDefinitionsInput = z.strictObject({ listingHash, reason: changeFields.reason });
 export const timeTravelClearDefinitionsFolderInput = z.strictObject({ reason: changeFields.reason });
 export const timeTravelDefinitionsFolderResult = z.object({ folder: definitionsFolderStatus.nullable() });
 export const timeTravelDefinitionsChangedData = z.object({ revision: z.number() });

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,13 +59,27 @@ describe('user projection definitions in the time travel screen', () => {
     await expect.poll(used, { timeout: 30_000 }).toBe('definition: account');
   });
 
-  it('sets the definitions folder and shows each file loaded or with its error line', async () => {
+  it('lists the folder\'s files with size and hash, runs nothing until confirmed, then shows each file loaded or with its error line', async () => {
     await page.getByTestId('tt-definitions-folder').click();
     await page.getByTestId('tt-folder-path').fill(folder);
     await page.getByTestId('tt-folder-reason').fill('e2e: euros view');
     await page.getByTestId('tt-folder-set').click();
+    const listed = (name: string) => page.locator(`[data-testid="tt-folder-listing"] [data-testid="tt-listed-file"][data-name="${name}"]`);
+    await listed('euros.js').waitFor({ timeout: 30_000 });
+    const eurosHash = createHash('sha256').update(await readFile(join(folder, 'euros.js'))).digest('hex');
+    expect(await listed('euros.js').getByTestId('tt-listed-file-hash').textContent()).toBe(eurosHash.slice(0, 12));
+    expect(await listed('euros.js').textContent()).toContain(`${(await stat(join(folder, 'euros.js'))).size} B`);
+    expect(await listed('broken.js').count()).toBe(1);
+    // Only listed: the folder is not set, no file ran, "automatic" still uses the built-in.
+    expect((await call('timeTravel.definitions', {})).folder).toBeNull();
+    expect(await page.getByTestId('tt-user-definitions').count()).toBe(0);
+    expect(await used()).toBe('definition: account');
+    await screenshot(page, 'time-travel-definitions-folder-listing');
+
+    await page.getByTestId('tt-folder-confirm').click();
     const row = (name: string) => page.locator(`[data-testid="tt-user-definition"][data-name="${name}"]`);
     await row('user:euros').waitFor({ timeout: 30_000 });
+    await page.getByTestId('tt-folder-listing').waitFor({ state: 'detached', timeout: 30_000 });
     expect(await row('user:euros').getAttribute('data-status')).toBe('loaded');
     expect(await row('user:broken').getAttribute('data-status')).toBe('error');
     expect(await row('user:broken').textContent()).toContain('line 3');
@@ -85,8 +100,20 @@ describe('user projection definitions in the time travel screen', () => {
     await expect.poll(() => leaf('euros').locator('.json-tree__number').textContent(), { timeout: 30_000 }).toBe(String(balanceCents / 100));
   });
 
-  it('replays again when the file is saved', async () => {
+  it('holds a saved file as awaiting confirmation, and replays with it once confirmed', async () => {
     await writeFile(join(folder, 'euros.js'), euros("{ currency: 'EUR' }"));
+    await page.getByTestId('tt-definitions-folder').click();
+    const awaiting = page.getByTestId('tt-folder-awaiting');
+    await awaiting.waitFor({ timeout: 30_000 });
+    expect(await awaiting.locator('[data-testid="tt-listed-file"][data-name="euros.js"]').textContent()).toContain('changed');
+    expect(await page.locator('[data-testid="tt-user-definition"][data-name="user:euros"]').getAttribute('data-status')).toBe('unconfirmed');
+    // The changed text has not run: no state with its currency.
+    expect(await leaf('currency').count()).toBe(0);
+    await screenshot(page, 'time-travel-definitions-awaiting');
+    await page.getByTestId('tt-folder-confirm-changes').click();
+    await awaiting.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('tt-folder-close').click();
+    await page.getByTestId('tt-definition').selectOption('user:euros');
     await expect.poll(() => leaf('currency').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('tt-definition').inputValue()).toBe('user:euros');
     await screenshot(page, 'time-travel-user-definition');

@@ -151,7 +151,10 @@ describe('desktop shell (with a stand-in for electron)', () => {
     expect(fake.dialogCalls).toHaveLength(0);
     expect((await engine.handlers['timeTravel.definitions']({}, undefined as never)).folder).toBeNull();
 
-    expect(await run({ reason: 'my views' })).toEqual({ folder: { path: picked, state: 'watching' } });
+    await expect(run({ listingHash: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('system dialog') });
+    expect(fake.dialogCalls).toHaveLength(0);
+    // The user picked the folder in the OS dialog: its files as they are then are confirmed at once.
+    expect(await run({ reason: 'my views' })).toMatchObject({ confirmed: true, folder: { path: picked, state: 'watching' }, listing: { path: picked, files: [] } });
     const [, dialogOptions] = fake.dialogCalls[0] as [unknown, { properties: string[] }];
     expect(dialogOptions.properties).toContain('openDirectory');
   });

@@ -79,6 +79,10 @@ export class DefinitionCatalog {
     if (!found) {
       throw new ChronoError('not_found', folder ? `No user definition named "${name}" in ${folder.path}.` : `No user definition named "${name}": no definitions folder is set.`);
     }
+    if (found.awaiting) {
+      const what = found.awaiting === 'new' ? 'is new in the definitions folder' : 'changed after the definitions folder was confirmed';
+      throw new ChronoError('confirmation_required', `${name} (${found.file}) ${what}: open "Definitions folder…", look at the files and confirm them before it can run.`, { awaiting: found.awaiting });
+    }
     if (found.error) {
       throw new ChronoError('definition_error', `${name} (${found.file}) cannot be used: ${found.error.message}`, { kind: 'definition', ...(found.error.line !== undefined ? { line: found.error.line } : {}) });
     }
@@ -105,7 +109,8 @@ function builtinEntry(name: string, inspection: Awaited<ReturnType<typeof inspec
 }
 
 function userEntry(definition: UserDefinition): DefinitionEntry {
-  const base = { name: definition.name, source: 'user' as const, file: definition.file };
+  const base = { name: definition.name, source: 'user' as const, file: definition.file, size: definition.size, ...(definition.sha256 ? { sha256: definition.sha256 } : {}) };
+  if (definition.awaiting) return { ...base, status: 'unconfirmed', awaiting: definition.awaiting, appliesToSummary: '', handlerTypes: [] };
   if (!definition.info) return { ...base, status: 'error', appliesToSummary: '', handlerTypes: [], ...(definition.error ? { error: definition.error } : {}) };
   return { ...base, status: 'loaded', ...described(definition.info) };
 }

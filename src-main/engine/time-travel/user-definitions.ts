@@ -3,12 +3,18 @@
  * validated in the sandbox, kept in memory with the source text it was
  * validated from, and reloaded when the folder changes (fs.watch, debounced).
  * A folder that disappears is polled until it comes back.
+ *
+ * Only files the user confirmed run: a file whose name and SHA-256 are not in
+ * the confirmed set (new, or edited since) is listed as awaiting confirmation
+ * and never reaches the sandbox. The hash is taken of the very bytes that would
+ * run, so a file swapped after it was listed is caught too.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { USER_DEFINITION_NAME } from '../../../src-shared/schemas/time-travel';
 import { SerialQueue } from '../util/serial-queue';
+import { definitionFileNames, listingHashOf, sha256Of, sha256OfFile } from './definitions-listing';
 import { inspectDefinition, type DefinitionLoadError } from './inspect-definition';
 import type { DefinitionInfo } from './sandbox';
 
@@ -22,12 +28,22 @@ export interface UserDefinition {
   error?: DefinitionLoadError;
   /** mtime, size and inode: a different stamp means the file changed. */
   stamp: string;
+  size: number;
+  /** Of the content read; absent when the file could not be read. */
+  sha256?: string;
+  /** Not run: the file is new, or changed, since the user last confirmed the folder's files. */
+  awaiting?: 'new' | 'changed';
 }
+
+/** File name → SHA-256 of the content the user confirmed. */
+export type ConfirmedFiles = ReadonlyMap<string, string>;
 
 export interface FolderStatus {
   path: string;
   state: 'watching' | 'missing';
   message?: string;
+  /** Over the files as last read (names and SHA-256): what confirming them again refers to. */
+  listingHash?: string;
 }
 
 export interface UserDefinitionsOptions {
@@ -46,6 +62,7 @@ export class UserDefinitions {
   private folderPath: string | undefined;
   private status: FolderStatus | null = null;
   private entries = new Map<string, UserDefinition>();
+  private confirmed: ConfirmedFiles = new Map();
   private watcher: FSWatcher | undefined;
   private watchedIno: number | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -71,13 +88,17 @@ export class UserDefinitions {
     return this.changes;
   }
 
-  /** Switches to a folder (or to none) and loads its definitions before it returns. */
-  setFolder(path: string | null): Promise<void> {
+  /**
+   * Switches to a folder (or to none) and loads its confirmed definitions before
+   * it returns; the other files are listed as awaiting confirmation.
+   */
+  setFolder(path: string | null, confirmed: ConfirmedFiles = new Map()): Promise<void> {
     return this.queue.run(async () => {
       this.stopWatching();
       this.folderPath = path ?? undefined;
       this.status = path ? { path, state: 'watching' } : null;
       this.entries = new Map();
+      this.confirmed = new Map(confirmed);
       this.changed();
       if (path) await this.scan(path);
     });
@@ -126,7 +147,7 @@ export class UserDefinitions {
       const info = await stat(folder);
       if (!info.isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
       ino = info.ino;
-      files = (await readdir(folder, { withFileTypes: true })).filter((d) => !d.isDirectory() && d.name.endsWith('.js')).map((d) => d.name);
+      files = await definitionFileNames(folder);
     } catch (err) {
       this.goMissing(folder, err as NodeJS.ErrnoException);
       return;
@@ -140,7 +161,7 @@ export class UserDefinitions {
       dirty = true;
     }
     const next = new Map<string, UserDefinition>();
-    for (const name of files.sort()) {
+    for (const name of files) {
       const file = join(folder, name);
       const stamp = await stampOf(file);
       if (stamp === undefined) continue;
@@ -149,12 +170,13 @@ export class UserDefinitions {
         next.set(file, previous);
         continue;
       }
-      next.set(file, await loadUserDefinition(file, stamp));
+      next.set(file, await loadUserDefinition(file, stamp, this.confirmed));
       dirty = true;
     }
     if (this.closed || folder !== this.folderPath) return;
     if (next.size !== this.entries.size || [...this.entries.keys()].some((file) => !next.has(file))) dirty = true;
     this.entries = next;
+    this.status = { path: folder, state: 'watching', listingHash: listingHashOf([...next.values()].filter((e): e is UserDefinition & { sha256: string } => e.sha256 !== undefined).map((e) => ({ name: basename(e.file), sha256: e.sha256 }))) };
     if (dirty) this.changed();
   }
 
@@ -214,7 +236,7 @@ export class UserDefinitions {
 async function stampOf(file: string): Promise<string | undefined> {
   try {
     const info = await stat(file);
-    return info.isFile() ? `${info.mtimeMs}:${info.size}:${info.ino}` : undefined;
+    return info.isFile() ? `${info.mtimeMs}:${info.size}:${info.ino}:${info.ctimeMs}` : undefined;
   } catch {
     return undefined;
   }
@@ -223,19 +245,27 @@ async function stampOf(file: string): Promise<string | undefined> {
 /** A definition is a page or two of code; a bigger file is most likely not one (a bundle, a data file). */
 const MAX_DEFINITION_BYTES = 1024 * 1024;
 
-async function loadUserDefinition(file: string, stamp: string): Promise<UserDefinition> {
+async function loadUserDefinition(file: string, stamp: string, confirmed: ConfirmedFiles): Promise<UserDefinition> {
   const name = userDefinitionName(file);
-  let source: string;
+  let content: Buffer;
   try {
-    if ((await stat(file)).size > MAX_DEFINITION_BYTES) return { name, file, source: '', stamp, error: { message: `${basename(file)} is larger than 1 MB: not loaded as a definition.` } };
-    source = await readFile(file, 'utf8');
+    const size = (await stat(file)).size;
+    if (size > MAX_DEFINITION_BYTES) {
+      return { name, file, source: '', stamp, size, sha256: await sha256OfFile(file), error: { message: `${basename(file)} is larger than 1 MB: not loaded as a definition.` } };
+    }
+    content = await readFile(file);
   } catch (err) {
-    return { name, file, source: '', stamp, error: { message: `Cannot read ${file}: ${(err as Error).message}` } };
+    return { name, file, source: '', stamp, size: 0, error: { message: `Cannot read ${file}: ${(err as Error).message}` } };
   }
+  const known = { name, file, stamp, size: content.length, sha256: sha256Of(content) };
+  // Checked on the bytes read here, the ones that would run: never on an earlier listing.
+  const approved = confirmed.get(basename(file));
+  if (approved !== known.sha256) return { ...known, source: '', awaiting: approved === undefined ? 'new' : 'changed' };
+  const source = content.toString('utf8');
   if (!USER_DEFINITION_NAME.test(name)) {
-    return { name, file, source, stamp, error: { message: `"${basename(file)}" cannot name a definition: use letters, digits, ".", "-" and "_" (starting with a letter, digit or "_").` } };
+    return { ...known, source, error: { message: `"${basename(file)}" cannot name a definition: use letters, digits, ".", "-" and "_" (starting with a letter, digit or "_").` } };
   }
   // The sandbox names stack frames after this, so errors point at `definition:<file>:<line>`.
   const inspection = await inspectDefinition({ name: basename(file), source });
-  return inspection.ok ? { name, file, source, stamp, info: inspection.info } : { name, file, source, stamp, error: inspection.error };
+  return inspection.ok ? { ...known, source, info: inspection.info } : { ...known, source, error: inspection.error };
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,11 @@ definition = {
 };
 `;
 
+/** Its top-level code throws: if it is ever evaluated, its catalog entry says "ran at load". */
+const trap = (label: string) => `throw new Error('${label} ran at load');\n`;
+
+const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
 /** User definitions on the real filesystem, through the engine's contract, over a real PostgreSQL store. */
 describe('user projection definitions from a watched folder', () => {
   let db: TestDatabase;
@@ -36,6 +41,11 @@ describe('user projection definitions from a watched folder', () => {
   const definitions = async () => (await call('timeTravel.definitions', {})).definitions;
   const entry = async (name: string) => (await definitions()).find((d) => d.name === name);
   const stateWith = (definition: string) => call('timeTravel.state', { connectionId: connectionId!, streamId: 'account-1', target: { version: 4 }, definition });
+  /** What the user does in the dialog: look at the folder's files, then confirm that listing. */
+  const lookAndConfirm = async (reason?: string) => {
+    const looked = await call('timeTravel.setDefinitionsFolder', { path: folder });
+    return call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: looked.listing.listingHash, ...(reason ? { reason } : {}) });
+  };
 
   /** Polls until `check` passes: the watcher fires after its debounce, on its own schedule. */
   async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -80,10 +90,42 @@ describe('user projection definitions from a watched folder', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('lists a definition from the folder it is given, and records the change in the audit log', async () => {
+  it('only lists the folder it is given: names, sizes and SHA-256, with nothing set, loaded or run', async () => {
     await writeFile(join(folder, 'counter.js'), counter(1));
-    const { folder: status } = await call('timeTravel.setDefinitionsFolder', { path: folder, reason: 'ticket 42: custom account view' });
-    expect(status).toEqual({ path: folder, state: 'watching' });
+    await writeFile(join(folder, 'trap.js'), trap('trap.js'));
+    const looked = await call('timeTravel.setDefinitionsFolder', { path: folder, reason: 'ticket 42: custom account view' });
+    expect(looked.confirmed).toBe(false);
+    expect(looked.folder).toBeNull();
+    const files = [
+      { name: 'counter.js', size: (await stat(join(folder, 'counter.js'))).size, sha256: await sha256(join(folder, 'counter.js')) },
+      { name: 'trap.js', size: (await stat(join(folder, 'trap.js'))).size, sha256: await sha256(join(folder, 'trap.js')) },
+    ];
+    expect(looked.listing).toEqual({ path: folder, files, listingHash: createHash('sha256').update(files.map((f) => `${f.name}\0${f.sha256}\n`).join('')).digest('hex') });
+    // Neither file ran: no user definition is listed, none can be used.
+    const listed = await call('timeTravel.definitions', {});
+    expect(listed.folder).toBeNull();
+    expect(listed.definitions.filter((d) => d.source === 'user')).toEqual([]);
+    await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses a listing hash that no longer matches the folder, and runs nothing', async () => {
+    const looked = await call('timeTravel.setDefinitionsFolder', { path: folder });
+    await writeFile(join(folder, 'late.js'), trap('late.js'));
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: looked.listing.listingHash })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('changed since they were listed: look at the list again'),
+    });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'f'.repeat(64) })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'not-a-hash' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
+    expect((await call('timeTravel.definitions', {})).folder).toBeNull();
+    await rm(join(folder, 'late.js'));
+  });
+
+  it('runs the files of the listing the user confirmed, and records the change in the audit log', async () => {
+    const { folder: status, confirmed, listing } = await lookAndConfirm('ticket 42: custom account view');
+    expect(confirmed).toBe(true);
+    expect(listing.files.map((f) => f.name)).toEqual(['counter.js', 'trap.js']);
+    expect(status).toEqual({ path: folder, state: 'watching', listingHash: listing.listingHash });
     expect(await entry('user:counter')).toMatchObject({
       source: 'user',
       file: join(folder, 'counter.js'),
@@ -91,7 +133,12 @@ describe('user projection definitions from a watched folder', () => {
       declaredName: 'deposit-counter',
       appliesToSummary: 'categories Account',
       handlerTypes: ['MoneyDeposited'],
+      sha256: await sha256(join(folder, 'counter.js')),
     });
+    // Confirmed, so it ran: its load error shows it.
+    expect(await entry('user:trap')).toMatchObject({ status: 'error', error: { message: expect.stringContaining('trap.js ran at load') } });
+    await rm(join(folder, 'trap.js'));
+    await eventually(() => entry('user:trap'), (e) => e === undefined);
     // Built-ins are still there, with what they declare.
     expect(await entry('account')).toMatchObject({ source: 'builtin', status: 'loaded', appliesTo: { categories: ['Account'] } });
     const [record] = (await call('audit.list', { operation: 'timeTravel.setDefinitionsFolder' })).records;
@@ -108,7 +155,7 @@ describe('user projection definitions from a watched folder', () => {
     expect(history.changes.map((c) => c.event.version)).toEqual([2, 3]);
   });
 
-  it('reloads a saved file when the watcher fires, and tells subscribers', async () => {
+  it('holds a file saved after confirmation until it is confirmed again, and tells subscribers', async () => {
     const controller = new AbortController();
     const revisions: number[] = [];
     const stream = engine.dispatcher.run('timeTravel.definitionsChanged', {}, { operationId: 's', signal: controller.signal, emit: (data) => revisions.push((data as { revision: number }).revision), progress: () => undefined });
@@ -116,23 +163,60 @@ describe('user projection definitions from a watched folder', () => {
     const before = (await call('timeTravel.definitions', {})).revision;
 
     await writeFile(join(folder, 'counter.js'), counter(10));
-    // The list changes without anyone asking for the definition: the watcher reloaded it.
-    await eventually(() => call('timeTravel.definitions', {}), (r) => r.revision > before);
+    // The watcher sees the change without anyone asking, and lists the file as awaiting confirmation.
+    const changed = await eventually(() => call('timeTravel.definitions', {}), (r) => r.definitions.some((d) => d.name === 'user:counter' && d.status === 'unconfirmed'));
+    expect(changed.definitions.find((d) => d.name === 'user:counter')).toEqual({
+      name: 'user:counter',
+      source: 'user',
+      file: join(folder, 'counter.js'),
+      status: 'unconfirmed',
+      awaiting: 'changed',
+      size: (await stat(join(folder, 'counter.js'))).size,
+      sha256: await sha256(join(folder, 'counter.js')),
+      appliesToSummary: '',
+      handlerTypes: [],
+    });
     await eventually(async () => revisions.at(-1) ?? 0, (latest) => latest > before);
+    // Neither the new text nor the old one runs; "auto" no longer picks it.
+    await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'confirmation_required', message: expect.stringContaining('confirm') });
+    expect((await stateWith('auto')).definition).toBe('account');
+
+    const { listing } = await call('timeTravel.confirmDefinitions', { listingHash: changed.folder!.listingHash!, reason: 'reviewed the step change' });
+    expect(listing.files.map((f) => f.name)).toEqual(['counter.js']);
     expect((await stateWith('user:counter')).state).toEqual({ deposits: 20 });
 
     controller.abort();
     await stream;
   });
 
-  it('uses the saved content even before the watcher has fired', async () => {
+  it('never runs saved content before it is confirmed, even before the watcher has fired', async () => {
     await writeFile(join(folder, 'counter.js'), counter(100));
+    await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'confirmation_required' });
+    await lookAndConfirm();
     expect((await stateWith('user:counter')).state).toEqual({ deposits: 200 });
+  });
+
+  it('does not run a file added after confirmation until the folder is confirmed again', async () => {
+    await writeFile(join(folder, 'added.js'), trap('added.js'));
+    const added = await eventually(() => entry('user:added'), (e) => e !== undefined);
+    expect(added).toMatchObject({ status: 'unconfirmed', awaiting: 'new' });
+    expect(added?.error).toBeUndefined();
+    await expect(stateWith('user:added')).rejects.toMatchObject({ code: 'confirmation_required', message: expect.stringContaining('is new') });
+    // A stale listing hash (from before the file came) confirms nothing.
+    const stale = (await call('timeTravel.setDefinitionsFolder', { path: folder })).listing.listingHash;
+    await writeFile(join(folder, 'added.js'), trap('added.js, edited'));
+    await expect(call('timeTravel.confirmDefinitions', { listingHash: stale })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await entry('user:added')).toMatchObject({ status: 'unconfirmed' });
+    await lookAndConfirm();
+    expect(await entry('user:added')).toMatchObject({ status: 'error', error: { message: expect.stringContaining('added.js, edited ran at load') } });
+    await rm(join(folder, 'added.js'));
+    await eventually(() => entry('user:added'), (e) => e === undefined);
   });
 
   it('lists a file with a syntax error as an error with its line, and keeps the others', async () => {
     await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
-    const broken = await eventually(() => entry('user:broken'), (e) => e !== undefined);
+    await lookAndConfirm();
+    const broken = await entry('user:broken');
     expect(broken).toMatchObject({ status: 'error', error: { line: 3, message: expect.stringContaining('SyntaxError') } });
     expect(await entry('user:counter')).toMatchObject({ status: 'loaded' });
     await expect(stateWith('user:broken')).rejects.toMatchObject({ code: 'definition_error', message: expect.stringContaining('SyntaxError') });
@@ -141,8 +225,9 @@ describe('user projection definitions from a watched folder', () => {
   it('refuses files that reach for require or process, saying they run in a sandbox', async () => {
     await writeFile(join(folder, 'reads-files.js'), "const fs = require('fs');\ndefinition = { name: 'x', init: () => ({}) };\n");
     await writeFile(join(folder, 'exits.js'), "definition = { name: 'y', init: () => ({}) };\nprocess.exit(1);\n");
-    const readsFiles = await eventually(() => entry('user:reads-files'), (e) => e !== undefined);
-    const exits = await eventually(() => entry('user:exits'), (e) => e !== undefined);
+    await lookAndConfirm();
+    const readsFiles = await entry('user:reads-files');
+    const exits = await entry('user:exits');
     expect(readsFiles).toMatchObject({ status: 'error', error: { line: 1, message: expect.stringMatching(/require is not defined.*sandbox/) } });
     expect(exits).toMatchObject({ status: 'error', error: { line: 2, message: expect.stringMatching(/process is not defined.*sandbox/) } });
     // The engine is fine: the other definitions still replay.
@@ -161,7 +246,10 @@ describe('user projection definitions from a watched folder', () => {
     await expect(call('timeTravel.setDefinitionsFolder', { path: 'relative/path' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('absolute') });
     await expect(call('timeTravel.setDefinitionsFolder', { path: join(dataDir, 'nowhere') })).rejects.toMatchObject({ code: 'not_found' });
     await expect(call('timeTravel.setDefinitionsFolder', { path: join(folder, 'counter.js') })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a folder') });
-    expect((await call('timeTravel.definitions', {})).folder).toEqual({ path: folder, state: 'watching' });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'A'.repeat(64) })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
+    await expect(call('timeTravel.confirmDefinitions', {} as never)).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
+    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64), path: '/tmp' } as never)).rejects.toMatchObject({ code: 'invalid_input' });
+    expect((await call('timeTravel.definitions', {})).folder).toMatchObject({ path: folder, state: 'watching' });
   });
 
   it('survives the folder disappearing and picks it up again when it returns', async () => {
@@ -176,16 +264,30 @@ describe('user projection definitions from a watched folder', () => {
     expect(back.definitions.find((d) => d.name === 'user:counter')).toMatchObject({ status: 'loaded' });
   });
 
-  it('keeps the folder in the data directory across restarts, until it is cleared', async () => {
+  it('keeps the folder and its confirmed files across restarts, and holds a file changed meanwhile', async () => {
     await engine.dispose();
+    await writeFile(join(folder, 'broken.js'), trap('broken.js, edited while stopped'));
     engine = newEngine();
-    expect((await call('timeTravel.definitions', {})).folder).toEqual({ path: folder, state: 'watching' });
+    expect((await call('timeTravel.definitions', {})).folder).toMatchObject({ path: folder, state: 'watching' });
     expect(await entry('user:counter')).toMatchObject({ status: 'loaded' });
+    expect(await entry('user:broken')).toMatchObject({ status: 'unconfirmed', awaiting: 'changed' });
     expect(await call('timeTravel.clearDefinitionsFolder', { reason: 'done' })).toEqual({ folder: null });
     expect((await definitions()).filter((d) => d.source === 'user')).toEqual([]);
     await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no definitions folder') });
+    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('No definitions folder') });
     await engine.dispose();
     engine = newEngine();
     expect((await call('timeTravel.definitions', {})).folder).toBeNull();
+  });
+
+  it('runs nothing from a folder saved before confirmation existed until the user confirms it', async () => {
+    await engine.dispose();
+    await writeFile(join(dataDir, 'definitions.json'), JSON.stringify({ version: 1, folder }));
+    engine = newEngine();
+    expect((await call('timeTravel.definitions', {})).folder).toMatchObject({ path: folder, state: 'watching' });
+    expect(await entry('user:broken')).toMatchObject({ status: 'unconfirmed', awaiting: 'new' });
+    expect(await entry('user:counter')).toMatchObject({ status: 'unconfirmed', awaiting: 'new' });
+    await lookAndConfirm();
+    expect(await entry('user:counter')).toMatchObject({ status: 'loaded' });
   });
 });

@@ -6,7 +6,7 @@ interface DefinitionSelectProps {
   onChange: (name: string) => void;
 }
 
-/** Picks the projection definition: automatic, a built-in, or one of the user's (grouped; broken ones shown, not selectable). */
+/** Picks the projection definition: automatic, a built-in, or one of the user's (grouped; broken or unconfirmed ones shown, not selectable). */
 export function DefinitionSelect({ value, definitions, onChange }: DefinitionSelectProps) {
   const builtins = definitions.filter((d) => d.source === 'builtin');
   const mine = definitions.filter((d) => d.source === 'user');
@@ -27,9 +27,9 @@ export function DefinitionSelect({ value, definitions, onChange }: DefinitionSel
         {mine.length > 0 && (
           <optgroup label="Yours" data-testid="tt-definition-user-group">
             {mine.map((d) => (
-              <option key={d.name} value={d.name} disabled={d.status === 'error'} title={d.error?.message ?? d.appliesToSummary}>
+              <option key={d.name} value={d.name} disabled={d.status !== 'loaded'} title={d.status === 'unconfirmed' ? 'New or changed: confirm it in the definitions folder dialog' : (d.error?.message ?? d.appliesToSummary)}>
                 {d.name}
-                {d.status === 'error' ? ' (error)' : ''}
+                {d.status === 'error' ? ' (error)' : d.status === 'unconfirmed' ? ' (awaiting confirmation)' : ''}
               </option>
             ))}
           </optgroup>
