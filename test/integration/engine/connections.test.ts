@@ -158,8 +158,8 @@ describe('connections through the engine, against real services', () => {
     });
   });
 
-  describe('Kafka', () => {
-    const kafkaSettings = (overrides: Record<string, unknown> = {}) => ({ kind: 'kafka' as const, brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000, ...overrides });
+  describe.each(testServices.kafkaClusters)('Kafka $version', (cluster) => {
+    const kafkaSettings = (overrides: Record<string, unknown> = {}) => ({ kind: 'kafka' as const, brokers: cluster.brokers, connectTimeoutMs: 3000, ...overrides });
 
     it('reports the cluster id and round-trip time', async () => {
       const result = await call('connections.test', { settings: kafkaSettings() });
@@ -167,10 +167,8 @@ describe('connections through the engine, against real services', () => {
     });
 
     it('authenticates with SASL and explains a wrong password', async () => {
-      const sasl = process.env.CHRONO_TEST_KAFKA_SASL_BROKERS;
-      expect(sasl, 'scripts/services env provides a SASL listener').toBeTruthy();
-      const settings = kafkaSettings({ brokers: [sasl], sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER } });
-      expect((await call('connections.test', { settings, secret: process.env.CHRONO_TEST_KAFKA_SASL_PASSWORD })).ok).toBe(true);
+      const settings = kafkaSettings({ brokers: cluster.saslBrokers, sasl: { mechanism: 'plain', username: cluster.saslUser } });
+      expect((await call('connections.test', { settings, secret: cluster.saslPassword })).ok).toBe(true);
       const wrong = await call('connections.test', { settings, secret: 'nope' });
       expect(wrong).toMatchObject({ ok: false, error: { code: 'auth_failed' } });
     });
