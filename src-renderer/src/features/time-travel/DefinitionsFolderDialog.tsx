@@ -25,9 +25,8 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
   const desktop = useOperation('app.info', {}).data?.mode === 'desktop';
   const [path, setPath] = useState(folder?.path ?? '');
   const [reason, setReason] = useState('');
-  const invalidates = ['timeTravel.definitions' as const];
-  const set = useMutationOp('timeTravel.setDefinitionsFolder', { invalidates });
-  const clear = useMutationOp('timeTravel.clearDefinitionsFolder', { invalidates });
+  const set = useMutationOp('timeTravel.setDefinitionsFolder');
+  const clear = useMutationOp('timeTravel.clearDefinitionsFolder');
   const why = reason.trim() ? { reason: reason.trim() } : {};
   const submit = (event: FormEvent) => {
     event.preventDefault();
