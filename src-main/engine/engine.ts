@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createDispatcher } from '../transport/dispatcher';
+import { createDispatcher, type DispatcherDeps } from '../transport/dispatcher';
 import { operations } from '../../src-shared/operations';
 import { redactSecretsInText } from '../../src-shared/redact-secrets';
 import { appHandlers } from './app/handlers';
@@ -48,6 +48,8 @@ export interface EngineOptions {
   /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
   chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
+  /** Checks every answer against the contract's schemas and reports mismatches (the test harness). */
+  onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
 }
 
 /** The product's logic, wired together; plain Node, no Electron. */
@@ -91,6 +93,7 @@ export function createEngine(options: EngineOptions) {
     isReadOnly: (id) => connections.isReadOnly(id),
     user,
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
+    ...(options.onOutputMismatch ? { onOutputMismatch: options.onOutputMismatch } : {}),
   });
 
   if (options.startLocalWorkspace) {
