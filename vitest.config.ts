@@ -13,6 +13,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          // Every engine answer is checked against the contract's schemas.
+          setupFiles: ['test/output-contract-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Files share real services; running them one at a time keeps 2-core machines steady.
@@ -24,6 +26,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/output-contract-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -67,6 +67,7 @@ export interface OperationSpec<
   I extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
   D extends z.ZodType = z.ZodType,
+  V extends string = string,
 > {
   summary: string;
   input: I;
@@ -83,11 +84,18 @@ export interface OperationSpec<
    * Only needed when the input does not name them as `connectionId` / `connectionIds`.
    */
   connectionsOf?: (input: z.output<I>) => string[];
+  /**
+   * Results made stale when the operation succeeds (for a stream, each time it
+   * emits), which the renderer refetches. Audited operations (effect other than
+   * `none`) also make `audit.list` and `audit.verify` stale, failed or not:
+   * see `staleAfter`. Each entry must name an operation (checked below the table).
+   */
+  invalidates?: readonly V[];
 }
 
-function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever>(
-  spec: OperationSpec<I, R, D>,
-): OperationSpec<I, R, D> {
+function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever, const V extends string = never>(
+  spec: OperationSpec<I, R, D, V>,
+): OperationSpec<I, R, D, V> {
   return spec;
 }
 
@@ -105,6 +113,20 @@ const appInfo = z.object({
   }),
 });
 
+/** Reads of a connection's events through its confirmed preset: stale once the preset or the profile changes. */
+const STORE_READS = [
+  'stores.detect',
+  'stores.describe',
+  'streams.list',
+  'streams.read',
+  'feed.read',
+  'stats.histogram',
+  'stats.largestStreams',
+  'timeTravel.compare',
+  'timeTravel.steps',
+  'timeTravel.fieldHistory',
+] as const;
+
 /** The one table of operations: both hosts and the typed client are derived from it. */
 export const operations = {
   'app.info': op({ summary: 'Version, mode and storage facts of this Chronoscope', input: empty, result: appInfo, effect: 'none' }),
@@ -117,6 +139,7 @@ export const operations = {
     effect: 'local',
     // Named by id like update and remove, so one profile's history lines up in the audit log.
     target: (input, result) => `connection:${result?.id ?? input.name}`,
+    invalidates: ['connections.list'],
   }),
   'connections.update': op({
     summary: 'Change a connection profile (name, settings, read-only flag, secret)',
@@ -124,6 +147,7 @@ export const operations = {
     result: connectionView,
     effect: 'local',
     target: (input) => `connection:${input.id}`,
+    invalidates: ['connections.list', 'stores.inspect', ...STORE_READS],
   }),
   'connections.remove': op({
     summary: 'Delete a connection profile and its stored secret',
@@ -132,6 +156,7 @@ export const operations = {
     effect: 'local',
     destructive: true,
     target: (input) => `connection:${input.id}`,
+    invalidates: ['connections.list'],
   }),
   'connections.test': op({
     summary: 'Connect for real and report server version or cluster id and round-trip time',
@@ -165,6 +190,7 @@ export const operations = {
     result: storeCapabilities,
     effect: 'local',
     target: (input) => `connection:${input.connectionId}`,
+    invalidates: STORE_READS,
   }),
   'stores.describe': op({ summary: 'What the connected store can do (global order, categories, correlation...)', input: storesDescribeInput, result: storeCapabilities, effect: 'none' }),
   'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
@@ -208,6 +234,7 @@ export const operations = {
     result: timeTravelSetDefinitionsFolderResult,
     effect: 'local',
     target: () => 'settings:definitions-folder',
+    invalidates: ['timeTravel.definitions'],
   }),
   'timeTravel.confirmDefinitions': op({
     summary: 'Confirm the definitions folder\'s files as they are now (new or changed ones run from then on)',
@@ -215,6 +242,7 @@ export const operations = {
     result: timeTravelSetDefinitionsFolderResult,
     effect: 'local',
     target: () => 'settings:definitions-folder',
+    invalidates: ['timeTravel.definitions'],
   }),
   'timeTravel.clearDefinitionsFolder': op({
     summary: 'Stop loading user projection definitions',
@@ -222,6 +250,7 @@ export const operations = {
     result: timeTravelDefinitionsFolderResult,
     effect: 'local',
     target: () => 'settings:definitions-folder',
+    invalidates: ['timeTravel.definitions'],
   }),
   'timeTravel.definitionsChanged': op({
     summary: 'Stream the definitions revision: once at once, then whenever user definition files change',
@@ -229,6 +258,7 @@ export const operations = {
     result: z.object({ revision: z.number() }),
     stream: timeTravelDefinitionsChangedData,
     effect: 'none',
+    invalidates: ['timeTravel.definitions', 'timeTravel.steps', 'timeTravel.fieldHistory', 'timeTravel.compare'],
   }),
   'timeTravel.state': op({
     summary: 'State of an aggregate at a version or a time, replayed in a sandbox, from a snapshot when one fits',
@@ -249,19 +279,21 @@ export const operations = {
     stream: jobsWatchData,
     effect: 'none',
   }),
-  'jobs.cancel': op({ summary: 'Stop a queued, running or paused job', input: jobsCancelInput, result: jobView, effect: 'local', target: (input) => `job:${input.id}` }),
+  'jobs.cancel': op({ summary: 'Stop a queued, running or paused job', input: jobsCancelInput, result: jobView, effect: 'local', target: (input) => `job:${input.id}`, invalidates: ['jobs.list'] }),
   'jobs.resume': op({
     summary: 'Continue a paused or failed job from its last checkpoint',
     input: jobsResumeInput,
     result: jobView,
     effect: 'local',
     target: (input) => `job:${input.id}`,
+    invalidates: ['jobs.list'],
   }),
   'snapshots.verifyAll': op({
     summary: "Start a job that verifies every stored snapshot of a connection against a replay from zero, page by page",
     input: snapshotsVerifyAllInput,
     result: jobStarted,
     effect: 'none',
+    invalidates: ['jobs.list'],
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),
@@ -275,6 +307,11 @@ export type InputOf<N extends OperationName> = z.input<Operations[N]['input']>;
 /** What the handler receives after validation (defaults applied). */
 export type ParsedInputOf<N extends OperationName> = z.output<Operations[N]['input']>;
 export type ResultOf<N extends OperationName> = z.output<Operations[N]['result']>;
+/** Every name some operation's `invalidates` lists. */
+type Invalidated = { [N in OperationName]: Operations[N] extends OperationSpec<z.ZodType, z.ZodType, z.ZodType, infer V> ? V : never }[OperationName];
+type Assert<T extends true> = T;
+/** Fails to compile when an `invalidates` entry names no operation (a typo would silently refresh nothing). */
+export type InvalidatesNameOperations = Assert<[Exclude<Invalidated, OperationName>] extends [never] ? true : false>;
 export type StreamDataOf<N extends OperationName> = Operations[N] extends { stream?: infer D } ? (D extends z.ZodType ? z.output<D> : never) : never;
 
 /** The connection profiles an operation acts on: its own declaration, else `connectionId` and `connectionIds` of the input. */
@@ -306,6 +343,25 @@ export function targetsWithoutConnections(table: Record<string, OperationSpec>):
   return Object.entries(table)
     .filter(([, spec]) => spec.effect === 'target' && !namesItsConnections(spec))
     .map(([name]) => name);
+}
+
+/** What follows a call: whether it succeeded, and whether it was a dry run (which changes nothing). */
+export interface CallOutcome {
+  succeeded: boolean;
+  dryRun?: boolean;
+}
+
+/**
+ * The results a call made stale, from the table: the operation's `invalidates`
+ * after a real success, and the audit log after any audited call (failures are
+ * audited too).
+ */
+export function staleAfter(op: OperationName, outcome: CallOutcome): OperationName[] {
+  const spec: OperationSpec = operations[op];
+  // Entries are operation names: `InvalidatesNameOperations` checks the table.
+  const changed = outcome.succeeded && outcome.dryRun !== true ? ((spec.invalidates ?? []) as readonly OperationName[]) : [];
+  const audited: OperationName[] = spec.effect === 'none' ? [] : ['audit.list', 'audit.verify'];
+  return [...new Set([...changed, ...audited])];
 }
 
 export function isOperationName(name: string): name is OperationName {

@@ -1,7 +1,7 @@
 import { ChronoError, toErrorPayload } from '../../src-shared/errors';
 import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../src-shared/operations';
 import { redactSecretsInText } from '../../src-shared/redact-secrets';
-import { parseInput } from '../../src-shared/validate';
+import { describeIssues, parseInput, type FieldProblem } from '../../src-shared/validate';
 import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
 import type { AuditEntry } from '../engine/audit/audit-log';
 import { explainDriverError } from '../engine/connections/friendly-errors';
@@ -27,6 +27,20 @@ export interface DispatcherDeps {
   now?: () => Date;
   /** Reports failures the caller should see in the console; never gets secrets. */
   onInternalError?: (operation: string, err: unknown) => void;
+  /**
+   * When given, every result and emitted item is checked against the
+   * operation's declared schema and each mismatch reported here (the test
+   * harness records it and fails the call). Off in the product: the cost is a
+   * second parse of every answer.
+   */
+  onOutputMismatch?: (mismatch: OutputMismatch) => void;
+}
+
+/** An answer that does not match what the contract declares for it. */
+export interface OutputMismatch {
+  operation: string;
+  kind: 'result' | 'data';
+  problems: FieldProblem[];
 }
 
 /** One peer of a host: a window (Electron) or a WebSocket (browser mode). */
@@ -66,11 +80,15 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Runs one call; a driver error escaping its handler becomes a sentence here, the one boundary every call crosses. */
   async function run(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
+    const spec = Object.prototype.hasOwnProperty.call(deps.operations, op) ? deps.operations[op] : undefined;
+    const check = spec && deps.onOutputMismatch ? outputChecker(op, spec, deps.onOutputMismatch) : undefined;
+    let result: unknown;
     try {
-      return await execute(op, rawInput, context);
+      result = await execute(op, rawInput, check ? { ...context, emit: (data) => context.emit(check('data', data) as never) } : context);
     } catch (err) {
       throw explainDriverError(err);
     }
+    return check ? check('result', result) : result;
   }
 
   async function execute(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
@@ -195,6 +213,19 @@ export function createDispatcher(deps: DispatcherDeps) {
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;
+
+/** Checks answers of `op` against its declared schemas; the value passes through unchanged. */
+function outputChecker(op: string, spec: OperationSpec, report: (mismatch: OutputMismatch) => void) {
+  return (kind: OutputMismatch['kind'], value: unknown): unknown => {
+    const schema = kind === 'result' ? spec.result : spec.stream;
+    // What a host sends is JSON (the WebSocket) or a structured clone of it (Electron): check that, not in-process objects.
+    const sent = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+    const parsed = schema ? schema.safeParse(sent) : undefined;
+    if (parsed && !parsed.success) report({ operation: op, kind, problems: describeIssues(parsed.error) });
+    else if (!schema) report({ operation: op, kind, problems: [{ field: '(data)', message: 'the operation declares no stream' }] });
+    return value;
+  };
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -147,7 +147,8 @@ export const timeTravelFieldHistoryInput = z.strictObject({
   definition,
 });
 export const timeTravelFieldHistoryResult = z.object({
-  changes: z.array(z.object({ event: storedEvent, before: z.unknown(), after: z.unknown() })),
+  // `before` or `after` is absent where the field did not exist (JSON has no undefined).
+  changes: z.array(z.object({ event: storedEvent, before: z.unknown().optional(), after: z.unknown().optional() })),
   truncated: z.boolean(),
   version: z.number(),
 });

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
 import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
+import { failOnOutputMismatch } from '../output-contract';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const RENDERER_DIR = join(REPO, 'out/renderer');
@@ -49,6 +50,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     startLocalWorkspace: true,
     ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
     log: (line) => log.push(line),
+    onOutputMismatch: failOnOutputMismatch,
   });
   if (options.seeded) await engine.localWorkspace.start();
   const serve = (port?: number, token?: string) =>

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
 import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
+import { failOnOutputMismatch } from '../output-contract';
+
+export { failOnOutputMismatch };
 
 export type Call = <N extends OperationName>(op: N, input: InputOf<N>) => Promise<ResultOf<N>>;
 
@@ -17,9 +20,9 @@ export function engineCaller(engine: () => Engine): Call {
     engine().dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<typeof op>>;
 }
 
-/** A browser-mode engine with a fresh data directory, logging nowhere. */
+/** A browser-mode engine with a fresh data directory, logging nowhere, its answers checked against the contract. */
 export async function createTestEngine(prefix: string, options: Partial<EngineOptions> = {}): Promise<Engine> {
-  return createEngine({ dataDir: await mkdtemp(join(tmpdir(), `chrono-${prefix}-`)), mode: 'browser', log: () => undefined, env: {}, ...options });
+  return createEngine({ dataDir: await mkdtemp(join(tmpdir(), `chrono-${prefix}-`)), mode: 'browser', log: () => undefined, env: {}, onOutputMismatch: failOnOutputMismatch, ...options });
 }
 
 /** `connections.add` input for the PostgreSQL database at `url`, its password as the secret. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ChronoError, toErrorPayload } from '../../src-shared/errors';
-import { connectionsOf, operations, targetsWithoutConnections, type OperationSpec } from '../../src-shared/operations';
+import { connectionsOf, operations, staleAfter, targetsWithoutConnections, type OperationName, type OperationSpec } from '../../src-shared/operations';
 import { parseInput } from '../../src-shared/validate';
 import { createBridge, createClient, type Transport } from '../../src-shared/client';
 import type { ClientMessage, ServerMessage } from '../../src-shared/wire';
@@ -140,5 +140,50 @@ describe('errors across the boundary', () => {
     controller.abort();
     expect(sent.map((m) => m.t)).toEqual(['call', 'cancel']);
     expect(sent[1]?.id).toBe(sent[0]?.id);
+  });
+});
+
+describe('what each operation makes stale', () => {
+  const names = Object.keys(operations);
+
+  it('names only real operations, none of them streams or itself', () => {
+    for (const [name, spec] of Object.entries(operations) as [string, OperationSpec][]) {
+      for (const stale of spec.invalidates ?? []) {
+        expect(names, `${name} invalidates ${stale}`).toContain(stale);
+        expect(stale, `${name} invalidates itself`).not.toBe(name);
+        expect((operations as Record<string, OperationSpec>)[stale]!.stream, `${name} invalidates the stream ${stale}`).toBeUndefined();
+      }
+    }
+  });
+
+  it('confirming a preset refreshes everything read through it, charts included', () => {
+    const stale = staleAfter('stores.configure', { succeeded: true });
+    for (const read of ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'] as const) expect(stale).toContain(read);
+  });
+
+  it('an export refreshes the audit log and its chain check, whatever its outcome', () => {
+    expect(staleAfter('events.export', { succeeded: true })).toEqual(expect.arrayContaining(['audit.list', 'audit.verify']));
+    expect(staleAfter('events.export', { succeeded: false })).toEqual(expect.arrayContaining(['audit.list', 'audit.verify']));
+  });
+
+  it('every audited operation refreshes the audit log; reads refresh nothing unless declared', () => {
+    for (const name of names as OperationName[]) {
+      const spec: OperationSpec = operations[name];
+      const stale = staleAfter(name, { succeeded: true });
+      if (spec.effect !== 'none') expect(stale, name).toEqual(expect.arrayContaining(['audit.list', 'audit.verify']));
+      else expect(stale, name).toEqual([...(spec.invalidates ?? [])]);
+    }
+  });
+
+  it('a refused change or a dry run leaves everything but the audit log alone', () => {
+    expect(staleAfter('connections.add', { succeeded: true })).toContain('connections.list');
+    expect(staleAfter('connections.add', { succeeded: false })).toEqual(['audit.list', 'audit.verify']);
+    expect(staleAfter('connections.remove', { succeeded: true, dryRun: true })).toEqual(['audit.list', 'audit.verify']);
+    expect(staleAfter('connections.remove', { succeeded: true })).toContain('connections.list');
+  });
+
+  it('changed definition files refresh the definitions list and replayed results', () => {
+    expect(staleAfter('timeTravel.definitionsChanged', { succeeded: true })).toEqual(expect.arrayContaining(['timeTravel.definitions', 'timeTravel.steps']));
+    expect(staleAfter('timeTravel.setDefinitionsFolder', { succeeded: true })).toContain('timeTravel.definitions');
   });
 });

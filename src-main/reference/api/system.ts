@@ -7,9 +7,9 @@ import { CommandHandler } from '../commands/handlers';
 import { PersonalDataCodec } from '../crypto/personal-data';
 import type { AggregateType } from '../events';
 import { connectOrderedProducer, createKafka, ensureTopic } from '../kafka/client';
-import { ensureMongoIndexes, MongoEventStore } from '../mongo/event-store';
+import { ensureMongoIndexes, ReferenceMongoStore } from '../mongo/event-store';
 import { MongoRelay } from '../mongo/relay';
-import { DEFAULT_TOPIC, PostgresEventStore } from '../postgres/event-store';
+import { DEFAULT_TOPIC, ReferencePostgresStore } from '../postgres/event-store';
 import { PostgresOutboxRelay } from '../postgres/outbox-relay';
 import { ensureReferenceSchema } from '../postgres/schema';
 import { PostgresSubjectKeyStore } from '../postgres/subject-keys';
@@ -72,7 +72,7 @@ export async function startReferenceSystem(config: ReferenceSystemConfig): Promi
     await ensureTopic(kafka, topic, 3);
     producer = await connectOrderedProducer(kafka);
 
-    const stores = { postgres: new PostgresEventStore(pool, { topic }), mongo: new MongoEventStore(mongo) };
+    const stores = { postgres: new ReferencePostgresStore(pool, { topic }), mongo: new ReferenceMongoStore(mongo) };
     const handler = new CommandHandler({ storeFor: (type) => stores[STORE_OF[type]], codec: new PersonalDataCodec(new PostgresSubjectKeyStore(pool)) });
 
     const pgRelay = new PostgresOutboxRelay(pool, producer, { idleDelayMs: 25, onError: onError('postgres outbox relay') });

@@ -3,7 +3,7 @@ import { CommandHandler } from '../commands/handlers';
 import { ConcurrencyConflictError, DomainRuleViolation, InvalidCommandError } from '../errors';
 import type { AggregateType } from '../events';
 import { newId } from '../ids';
-import { PostgresEventStore } from '../postgres/event-store';
+import { ReferencePostgresStore } from '../postgres/event-store';
 import { sleep } from '../postgres/outbox-relay';
 import { accountsViewSpec } from '../projectors/accounts-view';
 import { DirectProjector } from '../projectors/direct-projector';
@@ -76,7 +76,7 @@ export class LiveDemo {
     private readonly pool: pg.Pool,
     options: LiveDemoOptions = {},
   ) {
-    const store = new PostgresEventStore(pool);
+    const store = new ReferencePostgresStore(pool);
     this.commands = new CommandHandler({ storeFor: () => store });
     this.random = options.random ?? Math.random;
     this.log = options.log ?? (() => undefined);

@@ -90,7 +90,7 @@ export function fromEventDocument(doc: EventDocument): StoredEvent {
   };
 }
 
-export class MongoEventStore implements CommandEventStore {
+export class ReferenceMongoStore implements CommandEventStore {
   readonly kind = 'mongo' as const;
 
   constructor(

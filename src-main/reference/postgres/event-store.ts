@@ -23,7 +23,7 @@ const EVENT_ID_CONSTRAINT = 'events_pkey';
  * An append writes the events and their outbox rows in one transaction, so an
  * event is published if and only if it was stored (no dual write).
  */
-export class PostgresEventStore implements CommandEventStore {
+export class ReferencePostgresStore implements CommandEventStore {
   readonly kind = 'postgres' as const;
   private readonly topic: string;
   private readonly readBatchSize: number;

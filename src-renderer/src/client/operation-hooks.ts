@@ -5,9 +5,11 @@ import {
   type UseMutationOptions,
   type UseQueryOptions,
 } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import type { ChronoError } from '../../../src-shared/errors';
-import { operations, type InputOf, type OperationName, type ResultOf } from '../../../src-shared/operations';
+import type { CallOutcome, InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
 import { useClient } from './host-context';
+import { isDryRun, refreshAfter } from './refresh';
 
 declare module '@tanstack/react-query' {
   interface Register {
@@ -32,27 +34,28 @@ export function useOperation<N extends OperationName>(op: N, input: InputOf<N>, 
   });
 }
 
-type MutationOptions<N extends OperationName> = Omit<UseMutationOptions<ResultOf<N>, ChronoError, InputOf<N>>, 'mutationFn'> & {
-  /** Queries to refresh after the call, besides the audit log (refreshed for every audited operation). */
-  invalidates?: OperationName[];
-  /** Queries to refresh only after a successful call: a refused change changed nothing, and refetching could unmount the form showing why. */
-  invalidatesOnSuccess?: OperationName[];
-};
+type MutationOptions<N extends OperationName> = Omit<UseMutationOptions<ResultOf<N>, ChronoError, InputOf<N>>, 'mutationFn'>;
 
-/** A state-changing operation. Failed calls are audited too, so the audit log refreshes either way. */
+/**
+ * A state-changing operation. What it makes stale is refetched after the call,
+ * as the contract table's `invalidates` declares (see `staleAfter`).
+ */
 export function useMutationOp<N extends OperationName>(op: N, options: MutationOptions<N> = {}) {
   const client = useClient();
-  const queryClient = useQueryClient();
-  const { invalidates = [], invalidatesOnSuccess = [], onSettled, ...rest } = options;
-  const audited = operations[op].effect !== 'none';
-  const stale: OperationName[] = audited ? [...invalidates, 'audit.list', 'audit.verify'] : invalidates;
+  const refresh = useRefreshAfter();
+  const { onSettled, ...rest } = options;
   return useMutation<ResultOf<N>, ChronoError, InputOf<N>>({
     ...rest,
     mutationFn: (input) => client.call(op, input),
     onSettled: async (...args) => {
-      const succeeded = args[1] === null;
-      await Promise.all([...stale, ...(succeeded ? invalidatesOnSuccess : [])].map((name) => queryClient.invalidateQueries({ queryKey: [name] })));
+      await refresh(op, { succeeded: args[1] === null, dryRun: isDryRun(args[2]) });
       return onSettled?.(...args);
     },
   });
+}
+
+/** For calls made without `useMutationOp` (streams, started calls): refetches what the table says `op` made stale. */
+export function useRefreshAfter(): (op: OperationName, outcome: CallOutcome) => Promise<void> {
+  const queryClient = useQueryClient();
+  return useCallback((op, outcome) => refreshAfter(queryClient, op, outcome), [queryClient]);
 }

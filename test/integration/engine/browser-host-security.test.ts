@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { startBrowserHost, tokenCookieName, type BrowserHost } from '../../../src-main/transport/browser-host';
+import { failOnOutputMismatch } from '../engine-support';
 
 /** Raw HTTP, so the test controls Host and Origin exactly as an attacker could. */
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -44,7 +45,7 @@ describe('browser mode host security', () => {
     await mkdir(rendererDir);
     await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Chronoscope</title>');
     await writeFile(join(dataDir, 'secret.txt'), 'outside the renderer');
-    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined });
+    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch });
     await mkdir(engine.exportsDir, { recursive: true });
     await writeFile(join(engine.exportsDir, 'feed.ndjson'), '{"type":"X"}\n');
     await writeFile(join(engine.exportsDir, 'half.ndjson.part'), 'partial');

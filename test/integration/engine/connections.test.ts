@@ -8,6 +8,7 @@ import type { InputOf, OperationName, ResultOf } from '../../../src-shared/opera
 import { createKafka } from '../../../src-main/engine/connections/drivers';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { testServices } from '../env';
+import { failOnOutputMismatch } from '../engine-support';
 
 const pgUrl = () => new URL(testServices.postgresUrl);
 const postgresSettings = (overrides: Record<string, unknown> = {}) => ({
@@ -33,7 +34,7 @@ describe('connections through the engine, against real services', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-conn-'));
-    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {} });
+    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env: {} });
     // Accepts TCP and never answers: what a firewall black hole or a hung server looks like.
     silentServer = createServer(() => undefined);
     await new Promise<void>((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
@@ -95,7 +96,7 @@ describe('connections through the engine, against real services', () => {
       expect((await call('connections.test', { id: view.id, settings: postgresSettings(), secret: 'typed-but-wrong' })).error?.code).toBe('auth_failed');
 
       // Browser mode writes no secret: after a restart the profile asks for it again.
-      const restarted = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {} });
+      const restarted = createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env: {} });
       const reloaded = (await restarted.connections.list()).find((p) => p.id === view.id);
       expect(reloaded).toMatchObject({ name: 'Test PG', secretStorage: 'none', needsSecret: true });
       await restarted.dispose();

@@ -8,7 +8,7 @@ import type { ServerMessage } from '../../../src-shared/wire';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
-import { engineCaller, postgresConnection } from '../engine-support';
+import { engineCaller, postgresConnection, failOnOutputMismatch } from '../engine-support';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** A host's peer (a window or a socket) on the engine's dispatcher, as a host would open it. */
@@ -64,7 +64,7 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
   const call = engineCaller(() => engine);
   // Browser mode keeps secrets in memory: the restarted engine reads the password from the environment.
   let env: NodeJS.ProcessEnv = {};
-  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, env });
+  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env });
 
   beforeAll(async () => {
     db = await createTestDatabase('jobs');

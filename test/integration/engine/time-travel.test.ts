@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { seedLocalWorkspace } from '../../../src-main/engine/local-workspace/seed';
+import { failOnOutputMismatch } from '../engine-support';
 
 /** Time travel through the contract, on the demo workspace (PGlite) the app seeds on first start. */
 describe('time travel on the demo workspace', () => {
@@ -17,7 +18,7 @@ describe('time travel on the demo workspace', () => {
     engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
 
   beforeAll(async () => {
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-tt-')), mode: 'browser', log: () => undefined, initializeLocalWorkspace: seedLocalWorkspace });
+    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-tt-')), mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, initializeLocalWorkspace: seedLocalWorkspace });
     const endpoint = await engine.localWorkspace.start();
     db = new pg.Client({ host: endpoint.host, port: endpoint.port, user: endpoint.user, database: endpoint.database });
     await db.connect();

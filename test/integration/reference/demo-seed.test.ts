@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import { PersonalDataCodec } from '../../../src-main/reference/crypto/personal-data';
 import { seedDemoWorkspace, type DemoSeedProgress } from '../../../src-main/reference/demo/seed-demo';
-import { PostgresEventStore } from '../../../src-main/reference/postgres/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 
 // The demo runs on the Local workspace: PGlite served by pglite-socket, reached through `pg`.
@@ -55,7 +55,7 @@ describe('seedDemoWorkspace on PGlite', () => {
     expect(byName.orders_view).toBeLessThan((BigInt(head) * 7n) / 10n); // lagging well behind
 
     // The seeded data is live data: the command side loads it, decrypts it and accepts new commands on it.
-    const store = new PostgresEventStore(pool);
+    const store = new ReferencePostgresStore(pool);
     const handler = new CommandHandler({ storeFor: () => store, codec: new PersonalDataCodec(new PostgresSubjectKeyStore(pool)) });
     const customerId = (await pool.query("SELECT aggregate_id FROM events WHERE event_type = 'CustomerRegistered' LIMIT 1")).rows[0].aggregate_id as string;
     const customer = await handler.load('Customer', customerId);

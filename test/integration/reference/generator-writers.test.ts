@@ -6,8 +6,8 @@ import { copyBatches } from '../../../src-main/reference/generator/copy-source';
 import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToMongo } from '../../../src-main/reference/generator/write-mongo';
 import { writeToPostgres } from '../../../src-main/reference/generator/write-postgres';
-import { ensureMongoIndexes, MongoEventStore } from '../../../src-main/reference/mongo/event-store';
-import { PostgresEventStore } from '../../../src-main/reference/postgres/event-store';
+import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { testServices } from '../env';
 import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo } from './support';
@@ -39,7 +39,7 @@ describe('generator writers', () => {
     expect(rows[0].keys).toBeGreaterThan(100);
     // The longest stream: loading from its newest snapshot gives the same state as replaying it all.
     const longest = (await database.pool.query('SELECT aggregate_id, aggregate_type FROM snapshots ORDER BY version DESC LIMIT 1')).rows[0];
-    const store = new PostgresEventStore(database.pool);
+    const store = new ReferencePostgresStore(database.pool);
     const fromSnapshot = await loadAggregate(store, longest.aggregate_type, longest.aggregate_id);
     const replay = await loadAggregate(store, longest.aggregate_type, longest.aggregate_id, { useSnapshots: false });
     expect(fromSnapshot.fromSnapshotVersion).toBeGreaterThan(0);
@@ -73,7 +73,7 @@ describe('generator writers', () => {
     expect(await mongo.db.collection('events').countDocuments()).toBe(5_000);
     expect(await mongo.db.collection('events').countDocuments({ published: false })).toBe(0);
     const doc = await mongo.db.collection('events').find({ aggregateType: 'Account' }).sort({ version: -1 }).limit(1).next();
-    const store = new MongoEventStore(mongo.db);
+    const store = new ReferenceMongoStore(mongo.db);
     const loaded = await loadAggregate(store, 'Account', String(doc!.aggregateId));
     expect(loaded.version).toBe(doc!.version);
   });

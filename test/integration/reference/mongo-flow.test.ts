@@ -5,7 +5,7 @@ import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import { ConcurrencyConflictError } from '../../../src-main/reference/errors';
 import { newId } from '../../../src-main/reference/ids';
 import { connectOrderedProducer, createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
-import { ensureMongoIndexes, MongoEventStore } from '../../../src-main/reference/mongo/event-store';
+import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
 import { MongoRelay } from '../../../src-main/reference/mongo/relay';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { accountsViewSpec } from '../../../src-main/reference/projectors/accounts-view';
@@ -20,7 +20,7 @@ let database: TestDatabase;
 let mongo: TestMongo;
 let kafka: Kafka;
 let producer: Producer;
-let store: MongoEventStore;
+let store: ReferenceMongoStore;
 let handler: CommandHandler;
 const topic = `domain_events_${randomSuffix()}`;
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   kafka = createKafka({ brokers: testServices.kafkaBrokers, quiet: true });
   await ensureTopic(kafka, topic, 3);
   producer = await connectOrderedProducer(kafka);
-  store = new MongoEventStore(mongo.db);
+  store = new ReferenceMongoStore(mongo.db);
   handler = new CommandHandler({ storeFor: () => store, snapshotEvery: 5 });
 });
 

@@ -5,13 +5,13 @@ import { PersonalDataCodec } from '../../../src-main/reference/crypto/personal-d
 import { ConcurrencyConflictError } from '../../../src-main/reference/errors';
 import type { DomainEvent } from '../../../src-main/reference/events';
 import { newId } from '../../../src-main/reference/ids';
-import { PostgresEventStore } from '../../../src-main/reference/postgres/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 import { createTestDatabase, type TestDatabase } from './support';
 
 let database: TestDatabase;
-let store: PostgresEventStore;
+let store: ReferencePostgresStore;
 let keys: PostgresSubjectKeyStore;
 let handler: CommandHandler;
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await ensureReferenceSchema(database.pool);
   await ensureReferenceSchema(database.pool); // idempotent
-  store = new PostgresEventStore(database.pool);
+  store = new ReferencePostgresStore(database.pool);
   keys = new PostgresSubjectKeyStore(database.pool);
   handler = new CommandHandler({ storeFor: () => store, codec: new PersonalDataCodec(keys), snapshotEvery: 10 });
 });

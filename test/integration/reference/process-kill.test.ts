@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import { createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
-import { PostgresEventStore } from '../../../src-main/reference/postgres/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { testServices } from '../env';
 import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from './support';
@@ -60,7 +60,7 @@ const backlog = async () => Number((await database.pool.query('SELECT count(*) A
 
 describe('SIGKILLed workers', () => {
   it('lose nothing and apply nothing twice when the relay and the projector are killed mid-stream', async () => {
-    const handler = new CommandHandler({ storeFor: () => new PostgresEventStore(database.pool, { topic }) });
+    const handler = new CommandHandler({ storeFor: () => new ReferencePostgresStore(database.pool, { topic }) });
     const products = Array.from({ length: 30 }, (_, i) => `kill-${i}`);
     for (const id of products) await handler.execute('Product', id, { type: 'CreateProduct', name: id, sku: id, priceCents: 100, initialStock: 0 });
     for (let round = 1; round <= 9; round++) for (const id of products) await handler.execute('Product', id, { type: 'AdjustStock', delta: round, reason: 'restock' });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { StoredEvent } from '../../../src-main/reference/events';
 import { connectOrderedProducer, createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
-import { PostgresEventStore } from '../../../src-main/reference/postgres/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { PostgresOutboxRelay } from '../../../src-main/reference/postgres/outbox-relay';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { KafkaProjector, type KafkaProjection } from '../../../src-main/reference/projectors/kafka-projector';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   kafka = createKafka({ brokers: testServices.kafkaBrokers, quiet: true });
   await ensureTopic(kafka, topic, 3);
   producer = await connectOrderedProducer(kafka);
-  handler = new CommandHandler({ storeFor: () => new PostgresEventStore(database.pool, { topic }) });
+  handler = new CommandHandler({ storeFor: () => new ReferencePostgresStore(database.pool, { topic }) });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import type { Engine } from '../../../src-main/engine/engine';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { AccountCommand, AccountState } from '../../../src-main/reference/domain/accounts';
 import { DomainRuleViolation } from '../../../src-main/reference/errors';
-import { ensureMongoIndexes, MongoEventStore as ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
+import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
 import { createTestEngine, engineCaller } from '../engine-support';
 import { testServices } from '../env';
 import { createTestMongo, type TestMongo } from '../reference/support';

@@ -6,7 +6,7 @@ import { fieldHistory, stateAt, stepThrough, verifySnapshot } from '../../../src
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { AccountCommand, AccountState } from '../../../src-main/reference/domain/accounts';
 import { DomainRuleViolation } from '../../../src-main/reference/errors';
-import { PostgresEventStore as ReferenceStore } from '../../../src-main/reference/postgres/event-store';
+import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { latestSnapshot } from '../../../src-main/reference/postgres/snapshots';
 import { presetMapping } from '../../../src-main/stores/postgres/mapping';
@@ -28,7 +28,7 @@ const recordedAt: number[] = [];
 beforeAll(async () => {
   database = await createTestDatabase('timetravel');
   await ensureReferenceSchema(database.pool);
-  const reference = new ReferenceStore(database.pool);
+  const reference = new ReferencePostgresStore(database.pool);
   let clock = START;
   const handler = new CommandHandler({ storeFor: () => reference, snapshotEvery: 100, now: () => new Date(clock) });
   const load = async () => handler.load('Account', ACCOUNT);

@@ -7,7 +7,7 @@ import type { InputOf, OperationName, ResultOf } from '../../../src-shared/opera
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
-import { postgresConnection } from '../engine-support';
+import { postgresConnection, failOnOutputMismatch } from '../engine-support';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 /** A definition counting deposits of Account streams; `step` is how much each deposit adds. */
@@ -59,7 +59,7 @@ describe('user projection definitions from a watched folder', () => {
   }
 
   // Browser mode keeps secrets in memory: a restarted engine reads the password from the environment.
-  const newEngine = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, env: connectionId ? { [secretEnvName(connectionId)]: connection.secret! } : {} });
+  const newEngine = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env: connectionId ? { [secretEnvName(connectionId)]: connection.secret! } : {} });
 
   beforeAll(async () => {
     db = await createTestDatabase('userdefs');

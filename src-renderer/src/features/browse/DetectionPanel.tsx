@@ -26,10 +26,7 @@ interface DetectionPanelProps {
  */
 export function DetectionPanel({ connectionId, connectionName, kind, onClose }: DetectionPanelProps) {
   const detection = useOperation('stores.detect', { connectionId });
-  const configure = useMutationOp('stores.configure', {
-    invalidatesOnSuccess: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read'],
-    onSuccess: () => onClose?.(),
-  });
+  const configure = useMutationOp('stores.configure', { onSuccess: () => onClose?.() });
   // Open at first when the custom mapping is what is confirmed, or when nothing else fits.
   const [customChoice, setCustomOpen] = useState<boolean | undefined>(undefined);
   const candidates = [...(detection.data?.candidates ?? [])].sort((a, b) => b.confidence - a.confidence);

@@ -1,10 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { ChronoError } from '../../../../src-shared/errors';
 import type { InputOf, ResultOf } from '../../../../src-shared/operations';
 import type { CallHandle } from '../../../../src-shared/client';
 import { messageOf } from '../../client/errors';
 import { useClient } from '../../client/host-context';
+import { useRefreshAfter } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
@@ -53,7 +53,7 @@ interface PopoverProps {
 
 function ExportPopover({ connectionId, source, label, note, onClose }: PopoverProps) {
   const client = useClient();
-  const queryClient = useQueryClient();
+  const refreshAfter = useRefreshAfter();
   const [format, setFormat] = useState<Format>('ndjson');
   const [state, setState] = useState<ExportState>({ kind: 'idle' });
   const handle = useRef<CallHandle<'events.export'> | undefined>(undefined);
@@ -80,7 +80,7 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
       if (envelope.ok) setState({ kind: 'done', result: envelope.data });
       else if (envelope.error.code === 'cancelled') setState({ kind: 'cancelled', done });
       else setState({ kind: 'failed', message: messageOf(ChronoError.fromPayload(envelope.error)) });
-      void queryClient.invalidateQueries({ queryKey: ['audit.list'] });
+      void refreshAfter('events.export', { succeeded: envelope.ok });
     });
   };
 

@@ -34,8 +34,8 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
   const [lastAction, setLastAction] = useState<'test' | 'save'>();
   const [testNote, setTestNote] = useState<string>();
   const test = useMutationOp('connections.test');
-  const add = useMutationOp('connections.add', { invalidates: ['connections.list'], onSuccess: onSaved });
-  const update = useMutationOp('connections.update', { invalidates: ['connections.list'], onSuccess: onSaved });
+  const add = useMutationOp('connections.add', { onSuccess: onSaved });
+  const update = useMutationOp('connections.update', { onSuccess: onSaved });
   const save = saved ? update : add;
 
   const hostError = lastAction === 'test' ? test.error : lastAction === 'save' ? save.error : null;

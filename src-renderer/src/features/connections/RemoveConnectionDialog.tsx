@@ -19,7 +19,7 @@ interface RemoveConnectionDialogProps {
 
 export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemoved }: RemoveConnectionDialogProps) {
   const [reason, setReason] = useState('');
-  const remove = useMutationOp('connections.remove', { invalidates: ['connections.list'], onSuccess: () => onRemoved(profile.id) });
+  const remove = useMutationOp('connections.remove', { onSuccess: () => onRemoved(profile.id) });
   const confirm = () => remove.mutate({ id: profile.id, confirmation, ...(reason.trim() ? { reason: reason.trim() } : {}) });
 
   return (

@@ -31,11 +31,10 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
   const [reason, setReason] = useState('');
   /** The files of the typed folder, shown for confirmation; nothing has run. */
   const [looked, setLooked] = useState<FolderListing | null>(null);
-  const invalidates = ['timeTravel.definitions' as const];
-  const look = useMutationOp('timeTravel.setDefinitionsFolder', { invalidates });
-  const set = useMutationOp('timeTravel.setDefinitionsFolder', { invalidates });
-  const confirm = useMutationOp('timeTravel.confirmDefinitions', { invalidates });
-  const clear = useMutationOp('timeTravel.clearDefinitionsFolder', { invalidates });
+  const look = useMutationOp('timeTravel.setDefinitionsFolder');
+  const set = useMutationOp('timeTravel.setDefinitionsFolder');
+  const confirm = useMutationOp('timeTravel.confirmDefinitions');
+  const clear = useMutationOp('timeTravel.clearDefinitionsFolder');
   const why = reason.trim() ? { reason: reason.trim() } : {};
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,11 +1,6 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { OperationName } from '../../../../src-shared/operations';
-import { useOperation } from '../../client/operation-hooks';
+import { useOperation, useRefreshAfter } from '../../client/operation-hooks';
 import { useStream } from '../../client/stream-hooks';
-
-/** Results that depend on a definition's code: refetched when user definition files change. */
-const REPLAYED: OperationName[] = ['timeTravel.definitions', 'timeTravel.steps', 'timeTravel.fieldHistory', 'timeTravel.compare'];
 
 /**
  * The definitions list, kept current by the `timeTravel.definitionsChanged`
@@ -14,13 +9,14 @@ const REPLAYED: OperationName[] = ['timeTravel.definitions', 'timeTravel.steps',
  * their own caches on it.
  */
 export function useDefinitions() {
-  const queryClient = useQueryClient();
+  const refreshAfter = useRefreshAfter();
   const list = useOperation('timeTravel.definitions', {}, { retry: false });
   const revision = useStream('timeTravel.definitionsChanged', {}).latest?.revision;
   useEffect(() => {
     if (revision === undefined) return;
     // The first revision seen may already match the list; refetching once is cheap.
-    for (const op of REPLAYED) void queryClient.invalidateQueries({ queryKey: [op] });
-  }, [queryClient, revision]);
+    // The table's `invalidates` of the stream: the list and every result replayed with a definition's code.
+    void refreshAfter('timeTravel.definitionsChanged', { succeeded: true });
+  }, [refreshAfter, revision]);
   return { ...list, revision: revision ?? list.data?.revision ?? 0 };
 }

@@ -57,10 +57,7 @@ function initialDraft(inspection: ResultOf<'stores.inspect'>, confirmed: CustomM
 function MappingEditor({ connectionId, inspection, confirmed, onConfigured }: MappingEditorProps) {
   const { backend, tables } = inspection;
   const [draft, setDraft] = useState<MappingDraft>(() => initialDraft(inspection, confirmed));
-  const configure = useMutationOp('stores.configure', {
-    invalidatesOnSuccess: ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'],
-    onSuccess: () => onConfigured?.(),
-  });
+  const configure = useMutationOp('stores.configure', { onSuccess: () => onConfigured?.() });
   const table = tables[draft.tableIndex];
   const missing = missingRequired(draft);
   const problems = configure.error ? mappingProblems(configure.error, draft) : undefined;

@@ -1,0 +1,105 @@
+import { basename, join } from 'node:path';
+import { ChronoError } from '../../../src-shared/errors';
+import type { EventStore } from '../../stores/event-store';
+import { BROWSE_PAYLOAD_LIMIT } from '../../stores/event-store';
+import type { Handlers } from '../../transport/dispatcher';
+import { translateStoreError, type EventStores } from './event-stores';
+import { exportEvents } from './export-events';
+import { holeRule, tailFeed } from './gap-safe-tail';
+
+export interface BrowseHandlerDeps {
+  eventStores: EventStores;
+  /** Where exports go when the user is not asked (browser mode). */
+  exportsDir: string;
+  /** The desktop's save dialog; resolves undefined when the user cancels. Absent in browser mode. */
+  chooseExportFile: ((suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>) | undefined;
+}
+
+type BrowseOperation =
+  | 'stores.detect'
+  | 'stores.inspect'
+  | 'stores.configure'
+  | 'stores.describe'
+  | 'streams.list'
+  | 'streams.read'
+  | 'feed.read'
+  | 'feed.tail'
+  | 'events.export'
+  | 'stats.histogram'
+  | 'stats.largestStreams';
+
+/** Finding the event store of a connection, and reading, following, exporting and counting its events. */
+export function browseHandlers({ eventStores, exportsDir, chooseExportFile }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
+  /** Runs a read on the connection's event store, with store errors in contract terms. */
+  const onStore = async <T>(connectionId: string, read: (store: EventStore) => Promise<T>): Promise<T> => {
+    const store = await eventStores.get(connectionId);
+    try {
+      return await read(store);
+    } catch (err) {
+      throw translateStoreError(err);
+    }
+  };
+
+  return {
+    'stores.detect': (input) => eventStores.detect(input.connectionId),
+    'stores.inspect': (input) => eventStores.inspect(input.connectionId, input.sampleSize),
+    'stores.configure': async (input) =>
+      (
+        await eventStores.configure(input.connectionId, {
+          preset: input.preset,
+          ...(input.schema ? { schema: input.schema } : {}),
+          ...(input.custom ? { custom: input.custom } : {}),
+        })
+      ).describe(),
+    'stores.describe': (input) => onStore(input.connectionId, async (store) => store.describe()),
+    'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
+    'streams.read': ({ connectionId, streamId, ...options }) =>
+      onStore(connectionId, async (store) => {
+        const page = await store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT });
+        if (!page.next) return page;
+        const { payloadLimit: _host, ...next } = page.next; // the host's own setting, not part of the client's cursor
+        return { ...page, next };
+      }),
+    'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
+    'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
+      onStore(connectionId, async (store) => {
+        const appends = (await store.listenForAppends?.().catch(() => null)) ?? null;
+        const mode = appends ? `notify:${appends.channel}` : 'poll';
+        // Holes are closed by transaction visibility where the store can report its snapshot; by a timeout elsewhere.
+        const watches = (await store.watchTransactions?.().catch(() => null)) != null;
+        const tailOptions = { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs };
+        const watch = watches ? { watchTransactions: () => store.watchTransactions!() } : {};
+        const holes = holeRule(tailOptions, watch);
+        try {
+          return {
+            position: await tailFeed(tailOptions, {
+              readFeed: (options) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT }),
+              headPosition: () => store.headPosition(),
+              emit: (events, position) => context.emit({ events, position, mode, holes }),
+              signal: context.signal,
+              ...(appends ? { appends } : {}),
+              ...watch,
+            }),
+          };
+        } finally {
+          await appends?.close();
+        }
+      }),
+    'events.export': ({ connectionId, source, format, fileName, saveAs }, context) =>
+      onStore(connectionId, async (store) => {
+        const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+        let path = join(exportsDir, name);
+        if (saveAs) {
+          if (!chooseExportFile) throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
+          // The path comes from the OS dialog in this process, never from the renderer.
+          const chosen = await chooseExportFile(name, format);
+          if (chosen === undefined) throw new ChronoError('cancelled', 'No file was chosen: the export did not start.');
+          path = chosen;
+        }
+        const outcome = await exportEvents(store, { source, format, file: path }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
+        return { fileName: basename(path), path, events: outcome.events, bytes: outcome.bytes };
+      }),
+    'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
+    'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
+  };
+}

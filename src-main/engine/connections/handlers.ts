@@ -1,0 +1,51 @@
+import type { Handlers } from '../../transport/dispatcher';
+import type { Connections } from './connections';
+
+export interface ConnectionHandlerDeps {
+  connections: Connections;
+  /** Drops what was opened for a profile (pools, the event store) once its settings change or it is removed. */
+  forgetConnection(connectionId: string): Promise<void>;
+}
+
+type ConnectionOperation = 'connections.list' | 'connections.add' | 'connections.update' | 'connections.remove' | 'connections.test' | 'connections.status';
+
+/** Saved connection profiles: their list, changes, and reachability. */
+export function connectionHandlers({ connections, forgetConnection }: ConnectionHandlerDeps): Pick<Handlers, ConnectionOperation> {
+  return {
+    'connections.list': () => connections.list(),
+    'connections.add': (input) => connections.add(input),
+    'connections.update': async (input) => {
+      const view = await connections.update(input);
+      await forgetConnection(input.id);
+      return view;
+    },
+    'connections.remove': async (input) => {
+      const result = await connections.remove(input.id, input.dryRun === true);
+      if (result.removed) await forgetConnection(input.id);
+      return result;
+    },
+    'connections.test': (input, context) => connections.test(input, context.signal),
+    'connections.status': async (input, context) => {
+      let rounds = 0;
+      while (!context.signal.aborted) {
+        context.emit(await connections.checkAll(context.signal));
+        rounds += 1;
+        await sleep(input.intervalMs, context.signal);
+      }
+      return { rounds };
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
