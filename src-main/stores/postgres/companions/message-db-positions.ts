@@ -98,6 +98,9 @@ export class MessageDbPositions implements CheckpointStore {
       );
       const version = rows[0]?.version ?? null;
       const current = rows[0]?.p ?? null;
+      if (current !== null && !DIGITS.test(current)) {
+        throw new CompanionLayoutError(`The last position recorded in ${key.projector} is ${JSON.stringify(current)}, which is not a number: it is not reset.`);
+      }
       if (current !== expected) {
         await client.query('ROLLBACK');
         return { outcome: 'moved', checkpoint: await this.read(key) };

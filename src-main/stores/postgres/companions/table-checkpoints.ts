@@ -73,6 +73,9 @@ export class TableCheckpoints implements CheckpointStore {
     if (!this.owns(key)) throw new CompanionLayoutError(`${this.table} holds no checkpoint of ${JSON.stringify(key.store)}.`);
     const current = await this.read(key);
     if (current?.role === 'mark') throw new CompanionLayoutError(`${key.projector} is the store's own mark, not a projector: it is not reset.`);
+    if (current?.extras?.unreadablePosition !== undefined) {
+      throw new CompanionLayoutError(`${this.table} holds position ${JSON.stringify(current.extras.unreadablePosition)} for ${key.projector}, which is not a number: it is not reset.`);
+    }
     const c = this.layout.columns;
     const [where, params] = this.whereKey(key);
     const set = [`${quoteIdent(c.position)} = $${params.length + 1}`];
