@@ -17,13 +17,13 @@ import { qualifiedName, quoteIdent } from '../mapping';
 import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantText, isTextType, type ColumnTypes } from './table-columns';
 
 interface Row {
-  stream_id: string;
-  stream_type: string | null;
-  version: string;
-  taken_at: unknown;
-  schema_version: string | null;
-  size_bytes: string;
-  state?: unknown;
+  snap_stream_id: string;
+  snap_stream_type: string | null;
+  snap_version: string;
+  snap_taken_at: unknown;
+  snap_schema_version: string | null;
+  snap_size_bytes: string;
+  snap_state?: unknown;
 }
 
 /**
@@ -85,7 +85,7 @@ export class TableSnapshots implements SnapshotStore {
     const [where, params] = this.whereKey(key);
     const { rows } = await this.pool.query<Row>(`${this.select(true)} WHERE ${where}`, params);
     const row = rows[0];
-    return row ? { ...this.view(row), state: decodePayload(row.state) } : null;
+    return row ? { ...this.view(row), state: decodePayload(row.snap_state) } : null;
   }
 
   async delete(key: SnapshotKey): Promise<boolean> {
@@ -121,8 +121,9 @@ export class TableSnapshots implements SnapshotStore {
     const c = this.layout.columns;
     const q = quoteIdent;
     const schemaVersion = 'schemaVersion' in c && c.schemaVersion ? `${q(c.schemaVersion)}::text` : 'NULL::text';
-    return `SELECT ${q(c.streamId)}::text AS stream_id, ${c.streamType ? `${q(c.streamType)}::text` : 'NULL::text'} AS stream_type, ${q(c.version)}::text AS version,
-      ${c.takenAt ? q(c.takenAt) : 'NULL'} AS taken_at, ${schemaVersion} AS schema_version, ${this.sizeExpression()}::text AS size_bytes${withState ? `, ${q(c.state)} AS state` : ''}
+    // Aliases differ from any column name: ORDER BY and WHERE then always mean the table's columns.
+    return `SELECT ${q(c.streamId)}::text AS snap_stream_id, ${c.streamType ? `${q(c.streamType)}::text` : 'NULL::text'} AS snap_stream_type, ${q(c.version)}::text AS snap_version,
+      ${c.takenAt ? q(c.takenAt) : 'NULL'} AS snap_taken_at, ${schemaVersion} AS snap_schema_version, ${this.sizeExpression()}::text AS snap_size_bytes${withState ? `, ${q(c.state)} AS snap_state` : ''}
       FROM ${this.table}`;
   }
 
@@ -160,12 +161,12 @@ export class TableSnapshots implements SnapshotStore {
 
   private view(row: Row): SnapshotView {
     return {
-      streamId: row.stream_id,
-      streamType: row.stream_type,
-      version: Number(row.version),
-      takenAt: instantText(row.taken_at),
-      sizeBytes: Number(row.size_bytes),
-      schemaVersion: row.schema_version,
+      streamId: row.snap_stream_id,
+      streamType: row.snap_stream_type,
+      version: Number(row.snap_version),
+      takenAt: instantText(row.snap_taken_at),
+      sizeBytes: Number(row.snap_size_bytes),
+      schemaVersion: row.snap_schema_version,
     };
   }
 }
