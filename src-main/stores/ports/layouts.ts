@@ -59,6 +59,8 @@ export interface AxonTokenCheckpointLayout {
   backend: 'postgres';
   schema?: string;
   table: string;
+  /** Column names: JPA's snake_case by default; Axon's JDBC store folds camelCase to lower case. */
+  columns?: { processorName: string; segment: string; token: string; tokenType: string; timestamp: string; owner: string };
 }
 
 /** One document per projector (and source) in a collection: the reference system's Mongo `checkpoints`. */

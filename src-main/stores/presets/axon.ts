@@ -57,7 +57,16 @@ export const axonPreset: PostgresPresetRecord = {
   },
   keyTypes: { timestamp: { types: ['timestamptz', 'timestamp', ...TEXT_TYPES], what: 'a timestamp type or ISO-8601 text' } },
   companions: {
-    checkpoints: [{ format: 'axon-tokens', kind: 'axon', backend: 'postgres', table: 'token_entry' }],
+    checkpoints: [
+      { format: 'axon-tokens', kind: 'axon', backend: 'postgres', table: 'token_entry' },
+      {
+        format: 'axon-tokens',
+        kind: 'axon',
+        backend: 'postgres',
+        table: 'tokenentry',
+        columns: { processorName: 'processorname', segment: 'segment', token: 'token', tokenType: 'tokentype', timestamp: 'timestamp', owner: 'owner' },
+      },
+    ],
     snapshots: [
       {
         format: 'table',
@@ -65,6 +74,13 @@ export const axonPreset: PostgresPresetRecord = {
         backend: 'postgres',
         table: 'snapshot_event_entry',
         columns: { streamId: 'aggregate_identifier', streamType: 'type', version: 'sequence_number', state: 'payload', takenAt: 'time_stamp', schemaVersion: 'payload_revision', stateType: 'payload_type' },
+      },
+      {
+        format: 'table',
+        kind: 'axon',
+        backend: 'postgres',
+        table: 'snapshotevententry',
+        columns: { streamId: 'aggregateidentifier', streamType: 'type', version: 'sequencenumber', state: 'payload', takenAt: 'timestamp', schemaVersion: 'payloadrevision', stateType: 'payloadtype' },
       },
     ],
   },

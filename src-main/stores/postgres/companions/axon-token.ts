@@ -59,7 +59,8 @@ function xmlPosition(xml: string): { index: string | null; gaps: string[] } {
 function decodeJson(text: string, tokenClass: string): DecodedToken {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Positions past 2^53 would lose digits as numbers: long integer literals are read as strings.
+    value = JSON.parse(text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,\]}])/g, '$1"$2"'));
   } catch {
     throw new TokenFormatError('the token looks like JSON but does not parse');
   }

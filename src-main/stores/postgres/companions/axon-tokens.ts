@@ -3,7 +3,7 @@ import { checkPosition } from '../../event-store';
 import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { AxonTokenCheckpointLayout } from '../../ports/layouts';
-import { qualifiedName } from '../mapping';
+import { qualifiedName, quoteIdent } from '../mapping';
 import { GAP_AWARE_TOKEN, TokenFormatError, decodeAxonToken, encodeGapAwareToken } from './axon-token';
 import { checkColumns, companionColumns } from './table-columns';
 
@@ -16,7 +16,8 @@ interface Row {
   owner: string | null;
 }
 
-const COLUMNS = 'processor_name, segment, token, token_type, "timestamp", owner';
+/** JPA's `token_entry` naming. */
+const JPA_COLUMNS = { processorName: 'processor_name', segment: 'segment', token: 'token', tokenType: 'token_type', timestamp: 'timestamp', owner: 'owner' };
 
 /**
  * Axon's `token_entry`: one tracking token per processor and segment. The
@@ -33,13 +34,14 @@ export class AxonTokens implements CheckpointStore {
 
   static async open(pool: pg.Pool, layout: AxonTokenCheckpointLayout, schema: string): Promise<AxonTokens> {
     const columns = await companionColumns(pool, schema, layout.table, 'Axon tracking tokens');
+    const c = layout.columns ?? JPA_COLUMNS;
     checkColumns(qualifiedName(schema, layout.table), columns, {
-      processor: { column: 'processor_name' },
-      segment: { column: 'segment', types: ['int2', 'int4', 'int8'], what: 'an integer' },
-      token: { column: 'token', types: ['bytea', 'oid'], what: 'bytea' },
-      'token type': { column: 'token_type' },
-      timestamp: { column: 'timestamp' },
-      owner: { column: 'owner' },
+      processor: { column: c.processorName },
+      segment: { column: c.segment, types: ['int2', 'int4', 'int8'], what: 'an integer' },
+      token: { column: c.token, types: ['bytea'], what: 'bytea' },
+      'token type': { column: c.tokenType },
+      timestamp: { column: c.timestamp },
+      owner: { column: c.owner },
     });
     return new AxonTokens(pool, layout, schema);
   }
@@ -48,19 +50,33 @@ export class AxonTokens implements CheckpointStore {
     return qualifiedName(this.schema, this.layout.table);
   }
 
+  private get c(): Record<keyof typeof JPA_COLUMNS, string> {
+    return Object.fromEntries(Object.entries(this.layout.columns ?? JPA_COLUMNS).map(([role, name]) => [role, quoteIdent(name)])) as Record<keyof typeof JPA_COLUMNS, string>;
+  }
+
+  /** The row's columns under the names `Row` reads. */
+  private get selectList(): string {
+    const c = this.c;
+    return `${c.processorName} AS processor_name, ${c.segment} AS segment, ${c.token} AS token, ${c.tokenType} AS token_type, ${c.timestamp}::text AS "timestamp", ${c.owner} AS owner`;
+  }
+
+  private get whereKey(): string {
+    return `${this.c.processorName} = $1 AND ${this.c.segment} = $2`;
+  }
+
   sources(): string[] {
     return [this.table];
   }
 
   async list(): Promise<CheckpointView[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY processor_name, segment`);
+    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} ORDER BY 1, 2`);
     return rows.map((r) => this.view(r));
   }
 
   async read(key: CheckpointKey): Promise<CheckpointView | null> {
     const segment = this.segmentOf(key);
     if (segment === null) return null;
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE processor_name = $1 AND segment = $2`, [key.projector, segment]);
+    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey}`, [key.projector, segment]);
     return rows[0] ? this.view(rows[0]) : null;
   }
 
@@ -73,14 +89,14 @@ export class AxonTokens implements CheckpointStore {
     let applied = false;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<Row>(`SELECT ${COLUMNS} FROM ${this.table} WHERE processor_name = $1 AND segment = $2 FOR UPDATE`, [key.projector, segment]);
+      const { rows } = await client.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey} FOR UPDATE`, [key.projector, segment]);
       const row = rows[0];
       if (!row) throw new CompanionLayoutError(`${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`);
       const current = this.view(row);
       if (current.extras?.unreadableToken !== undefined) throw new CompanionLayoutError(`The token of ${key.projector} segment ${segment} cannot be read (${String(current.extras.unreadableToken)}): it is not reset.`);
       if (current.position === expected) {
         const serialization = current.extras?.serialization === 'json' ? 'json' : 'xml';
-        await client.query(`UPDATE ${this.table} SET token = $3, token_type = $4, "timestamp" = $5 WHERE processor_name = $1 AND segment = $2`, [
+        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5 WHERE ${this.whereKey}`, [
           key.projector,
           segment,
           encodeGapAwareToken(next, serialization),
