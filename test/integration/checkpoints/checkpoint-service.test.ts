@@ -33,7 +33,7 @@ describe('CheckpointService and SnapshotService over a connection', () => {
     empty = await createTestDatabase('checkpoint_service_empty');
     await db.pool.query(REFERENCE_SUPPORT_DDL);
     await writePostgresCheckpoint(db.pool, 'accounts', 'events', '10');
-    await saveSnapshot(db.pool, { aggregateId: 'account-1', aggregateType: 'account', version: 3, state: { balance: 3 }, takenAt: '2026-01-01T00:00:00Z' });
+    await saveSnapshot(db.pool, { aggregateId: 'account-1', aggregateType: 'Account', version: 3, state: { balance: 3 }, takenAt: '2026-01-01T00:00:00Z' });
     const call = engineCaller(() => engine);
     withTables = (await call('connections.add', postgresConnection(`cp-${Date.now()}`, db.url))).id;
     withoutTables = (await call('connections.add', postgresConnection(`cp-empty-${Date.now()}`, empty.url))).id;
@@ -73,9 +73,9 @@ describe('CheckpointService and SnapshotService over a connection', () => {
   it('lists, reads and deletes snapshots, counting before a delete by filter', async () => {
     const service = new SnapshotService(clients, presetResolver(choices));
     const page = await service.list(withTables, { limit: 10 });
-    expect(page).toMatchObject({ source: '"public"."snapshots"', nextCursor: null, snapshots: [{ streamId: 'account-1', version: 3, streamType: 'account' }] });
+    expect(page).toMatchObject({ source: '"public"."snapshots"', nextCursor: null, snapshots: [{ streamId: 'account-1', version: 3, streamType: 'Account' }] });
     expect(await service.read(withTables, { streamId: 'account-1', version: 3 })).toMatchObject({ state: { balance: 3 } });
-    expect(await service.deleteWhere(withTables, { streamType: 'account' }, true)).toEqual({ count: 1 });
+    expect(await service.deleteWhere(withTables, { streamType: 'Account' }, true)).toEqual({ count: 1 });
     await expect(service.deleteWhere(withTables, {}, true)).rejects.toMatchObject({ code: 'invalid_input' });
     expect(await service.delete(withTables, { streamId: 'account-1', version: 3 })).toBe(true);
     expect((await service.listReadModels(withTables)).map((m) => m.name)).toEqual(['accounts_view', 'orders_view', 'products_view']);
