@@ -14,6 +14,16 @@ import type { FixtureClient } from './checkpoint-fixtures';
 import { createFixtureDatabase, type FixtureDatabase } from './companion-backends';
 import { SNAPSHOT_FIXTURES, SNAPSHOTS } from './snapshot-fixtures';
 
+// Times kept without a zone (Eventuous' `created`) are UTC: they must read the same on a machine in another zone.
+const machineZone = process.env.TZ;
+beforeAll(() => {
+  process.env.TZ = 'America/New_York';
+});
+afterAll(() => {
+  if (machineZone === undefined) delete process.env.TZ;
+  else process.env.TZ = machineZone;
+});
+
 const CASES = SNAPSHOT_FIXTURES.flatMap((fixture) => fixture.backends.map((backend) => ({ backend, fixture, preset: fixture.preset })));
 
 const clientOf = (client: FixtureClient): pg.Pool | Db => (client.kind === 'postgres' ? client.pool : client.db);

@@ -4,7 +4,7 @@ import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult 
 import { CompanionLayoutError } from '../../ports/errors';
 import type { TableCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
-import { POSITION_TYPES, POSITION_WHAT, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantText, isTextType } from './table-columns';
+import { POSITION_TYPES, POSITION_WHAT, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, nowFor } from './table-columns';
 
 interface Row {
   n: string;
@@ -28,6 +28,8 @@ export class TableCheckpoints implements CheckpointStore {
     private readonly schema: string,
     /** Positions kept as text (Emmett): compared and written zero-padded. */
     private readonly padTo: number | null,
+    /** Type of the updated-at column, written in its own kind. */
+    private readonly updatedAtType: string | undefined,
   ) {}
 
   static async open(pool: pg.Pool, layout: TableCheckpointLayout, schema: string): Promise<TableCheckpoints> {
@@ -44,7 +46,7 @@ export class TableCheckpoints implements CheckpointStore {
       version: { column: c.version, types: POSITION_TYPES, what: 'an integer type' },
       ...Object.fromEntries((c.extras ?? []).map((e) => [e, { column: e }])),
     });
-    return new TableCheckpoints(pool, layout, schema, textAllowed ? layout.textPositions!.padTo : null);
+    return new TableCheckpoints(pool, layout, schema, textAllowed ? layout.textPositions!.padTo : null, c.updatedAt ? columns.get(c.updatedAt) : undefined);
   }
 
   private get table(): string {
@@ -79,7 +81,7 @@ export class TableCheckpoints implements CheckpointStore {
     const c = this.layout.columns;
     const [where, params] = this.whereKey(key);
     const set = [`${quoteIdent(c.position)} = $${params.length + 1}`];
-    if (c.updatedAt) set.push(`${quoteIdent(c.updatedAt)} = now()`);
+    if (c.updatedAt) set.push(`${quoteIdent(c.updatedAt)} = ${nowFor(this.updatedAtType)}`);
     const { rowCount } = await this.pool.query(
       `UPDATE ${this.table} SET ${set.join(', ')} WHERE ${where} AND ${quoteIdent(c.position)} IS NOT DISTINCT FROM $${params.length + 2}`,
       [...params, this.stored(next), expected === null ? null : this.stored(expected)],
@@ -96,7 +98,7 @@ export class TableCheckpoints implements CheckpointStore {
       throw new CompanionLayoutError(`${this.table} has no row for ${key.projector}: its processor creates it on first run; start it once before resetting.`);
     }
     const columns = [c.name, c.position, ...(c.source ? [c.source] : []), ...(c.updatedAt ? [c.updatedAt] : [])];
-    const values = ['$1', '$2', ...(c.source ? ['$3'] : []), ...(c.updatedAt ? ['now()'] : [])];
+    const values = ['$1', '$2', ...(c.source ? ['$3'] : []), ...(c.updatedAt ? [nowFor(this.updatedAtType)] : [])];
     const { rowCount } = await this.pool.query(
       `INSERT INTO ${this.table} (${columns.map(quoteIdent).join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT DO NOTHING`,
       [this.nameOf(key), this.stored(next), ...(c.source ? [key.source] : [])],
@@ -115,7 +117,7 @@ export class TableCheckpoints implements CheckpointStore {
     const distinct = c.version ? `DISTINCT ON (${q(c.name)}${c.source ? `, ${q(c.source)}` : ''}) ` : '';
     const order = c.version ? ` ORDER BY ${q(c.name)}${c.source ? `, ${q(c.source)}` : ''}, ${q(c.version)} DESC` : '';
     const inner = `SELECT ${distinct}${q(c.name)}::text AS n, ${c.source ? `${q(c.source)}::text` : 'NULL::text'} AS s, ${q(c.position)}::text AS p,
-      ${c.updatedAt ? q(c.updatedAt) : 'NULL'} AS u, ${extras} AS e${c.version ? `, ${q(c.version)}::text AS v` : ''}
+      ${c.updatedAt ? instantColumn(c.updatedAt, this.updatedAtType) : 'NULL'} AS u, ${extras} AS e${c.version ? `, ${q(c.version)}::text AS v` : ''}
       FROM ${this.table}${where ? ` WHERE ${where}` : ''}${order}`;
     return `SELECT * FROM (${inner}) AS checkpoints`;
   }

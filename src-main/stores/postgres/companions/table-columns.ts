@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { CompanionLayoutError, CompanionNotFoundError } from '../../ports/errors';
 import { INTEGER_TYPES, TEXT_TYPES } from '../column-types';
-import { qualifiedName } from '../mapping';
+import { qualifiedName, quoteIdent } from '../mapping';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -56,4 +56,16 @@ export function instantText(value: unknown): string | null {
 
 export function isTextType(udt: string | undefined): boolean {
   return udt !== undefined && TEXT_TYPES.includes(udt);
+}
+
+/** A time column as an instant: a timestamp without zone is read as UTC (as stores write it), other types as they are. */
+export function instantColumn(column: string, udt: string | undefined): string {
+  return udt === 'timestamp' ? `(${quoteIdent(column)} AT TIME ZONE 'UTC')` : quoteIdent(column);
+}
+
+/** The current instant in the column's own kind: UTC wall time without zone, ISO-8601 text, or timestamptz. */
+export function nowFor(udt: string | undefined): string {
+  if (udt === 'timestamp') return `(now() AT TIME ZONE 'UTC')`;
+  if (isTextType(udt)) return `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return 'now()';
 }

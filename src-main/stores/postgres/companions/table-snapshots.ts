@@ -14,7 +14,7 @@ import {
   type StoredSnapshot,
 } from '../../ports/snapshot-store';
 import { qualifiedName, quoteIdent } from '../mapping';
-import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantText, isTextType, type ColumnTypes } from './table-columns';
+import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, type ColumnTypes } from './table-columns';
 
 interface Row {
   snap_stream_id: string;
@@ -123,7 +123,7 @@ export class TableSnapshots implements SnapshotStore {
     const schemaVersion = 'schemaVersion' in c && c.schemaVersion ? `${q(c.schemaVersion)}::text` : 'NULL::text';
     // Aliases differ from any column name: ORDER BY and WHERE then always mean the table's columns.
     return `SELECT ${q(c.streamId)}::text AS snap_stream_id, ${c.streamType ? `${q(c.streamType)}::text` : 'NULL::text'} AS snap_stream_type, ${q(c.version)}::text AS snap_version,
-      ${c.takenAt ? q(c.takenAt) : 'NULL'} AS snap_taken_at, ${schemaVersion} AS snap_schema_version, ${this.sizeExpression()}::text AS snap_size_bytes${withState ? `, ${q(c.state)} AS snap_state` : ''}
+      ${c.takenAt ? instantColumn(c.takenAt, this.types.get(c.takenAt)) : 'NULL'} AS snap_taken_at, ${schemaVersion} AS snap_schema_version, ${this.sizeExpression()}::text AS snap_size_bytes${withState ? `, ${q(c.state)} AS snap_state` : ''}
       FROM ${this.table}`;
   }
 
@@ -146,7 +146,7 @@ export class TableSnapshots implements SnapshotStore {
       if (!c.takenAt) throw new StoreInputError(`${this.table} keeps no time of snapshot: filter by version instead.`);
       const before = parseInstant(filter.takenBefore, 'takenBefore');
       // Text times (Axon) are ISO-8601 and compare as text.
-      add((p) => `${q(c.takenAt!)} < ${p}`, isTextType(this.types.get(c.takenAt)) ? before.toISOString() : before);
+      add((p) => `${instantColumn(c.takenAt!, this.types.get(c.takenAt!))} < ${p}`, isTextType(this.types.get(c.takenAt)) ? before.toISOString() : before);
     }
     if (filter.versionBelow !== undefined) add((p) => `${q(c.version)} < ${p}`, wholeNumber(filter.versionBelow, 'versionBelow'));
     if (filter.minSizeBytes !== undefined) add((p) => `${this.sizeExpression()} >= ${p}`, wholeNumber(filter.minSizeBytes, 'minSizeBytes'));
