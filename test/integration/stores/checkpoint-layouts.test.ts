@@ -7,6 +7,7 @@ import { CompanionLayoutError } from '../../../src-main/stores/ports/errors';
 import { openCheckpoints, type CompanionSource } from '../../../src-main/stores/ports/open-companions';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 import { CHECKPOINT_FIXTURES, axonJsonToken } from './checkpoint-fixtures';
+import { FIXTURES } from './fixtures';
 
 describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
   let db: TestDatabase;
@@ -74,5 +75,18 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
     expect(await store.list()).toEqual([expect.objectContaining({ kind: 'custom', projector: 'w1', source: '', position: '18446744073709551' })]);
     await expect(openCheckpoints(source('note'), db.pool)).rejects.toThrow('"custom"."positions".note (position) is text, not an integer type');
     await expect(openCheckpoints(source('nope'), db.pool)).rejects.toThrow('"custom"."positions".nope (position) does not exist');
+  });
+
+  it("lists Message DB position streams without Message DB's functions (by a scan), and refuses to write them", async () => {
+    await db.pool.query(FIXTURES.find((f) => f.preset === 'message-db')!.ddl);
+    await db.pool.query(
+      `INSERT INTO message_store.messages (position, stream_name, type, data) VALUES
+         (0, 'account-1', 'Opened', '{}'), (0, 'account:position-w', 'Recorded', '{"position": 4}'), (1, 'account:position-w', 'Recorded', '{"position": 9}')`,
+    );
+    const store = await openCheckpoints(presetRecord('message-db')!, db.pool);
+    const key = { store: 'messages', projector: 'account:position-w', source: 'account' };
+    expect(await store.list()).toEqual([expect.objectContaining({ ...key, position: '9' })]);
+    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/write_message does not exist: Message DB positions are written through it/);
+    expect((await store.read(key))?.position).toBe('9');
   });
 });

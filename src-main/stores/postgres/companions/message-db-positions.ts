@@ -53,14 +53,35 @@ export class MessageDbPositions implements CheckpointStore {
   }
 
   async list(): Promise<CheckpointView[]> {
+    const fn = `${quoteIdent(this.schema)}.category`;
+    // With Message DB's own category() and its index, walk the distinct categories (a skip scan,
+    // one index probe each) instead of reading every message; without them, scan.
+    const positionStreams = (await this.hasCategoryIndex())
+      ? `WITH RECURSIVE cats(c) AS (
+           SELECT min(${fn}(stream_name)) FROM ${this.table}
+           UNION ALL
+           SELECT (SELECT min(${fn}(stream_name)) FROM ${this.table} WHERE ${fn}(stream_name) > cats.c) FROM cats WHERE cats.c IS NOT NULL)
+         SELECT m.stream_name, m.data->>'position' AS p, m.time, m.position::text AS version
+           FROM cats CROSS JOIN LATERAL (
+             SELECT DISTINCT ON (stream_name) stream_name, data, time, position FROM ${this.table}
+              WHERE ${fn}(stream_name) = cats.c AND type = 'Recorded' ORDER BY stream_name, position DESC) m
+          WHERE cats.c LIKE '%:position'`
+      : `SELECT DISTINCT ON (stream_name) stream_name, data->>'position' AS p, time, position::text AS version
+           FROM ${this.table}
+          WHERE split_part(stream_name, '-', 1) LIKE '%:position' AND type = 'Recorded'
+          ORDER BY stream_name, position DESC`;
     // The category of a position stream ends in ':position' (the text before the first '-').
-    const { rows } = await this.pool.query<Row>(
-      `SELECT DISTINCT ON (stream_name) stream_name, data->>'position' AS p, time, position::text AS version
-         FROM ${this.table}
-        WHERE split_part(stream_name, '-', 1) LIKE '%:position' AND type = 'Recorded'
-        ORDER BY stream_name, position DESC`,
-    );
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM (${positionStreams}) AS positions ORDER BY stream_name`);
     return rows.map((r) => this.view(r));
+  }
+
+  /** Message DB's install: category() in the store's schema and the messages_category index over it. */
+  private async hasCategoryIndex(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 AND indexdef LIKE '%category(stream_name)%'`,
+      [this.schema, this.layout.table],
+    );
+    return Number(rows[0]?.n) > 0;
   }
 
   async read(key: CheckpointKey): Promise<CheckpointView | null> {
