@@ -1,3 +1,5 @@
+import { StoreInputError } from '../event-store';
+
 /**
  * The `SnapshotStore` port: the aggregate snapshots a store keeps, listed in
  * keyset pages on (stream id, version), read one at a time, deleted one at a
@@ -63,7 +65,7 @@ export function encodeSnapshotCursor(key: SnapshotKey): string {
 }
 
 export function decodeSnapshotCursor(cursor: string): SnapshotKey {
-  const bad = new Error('invalid snapshot cursor: pass back the nextCursor of the previous page');
+  const bad = new StoreInputError('invalid snapshot cursor: pass back the nextCursor of the previous page');
   if (!/^[A-Za-z0-9_-]*$/.test(cursor)) throw bad;
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;

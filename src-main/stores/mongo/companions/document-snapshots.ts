@@ -47,7 +47,7 @@ export class DocumentSnapshots implements SnapshotStore {
   async list(options: ListSnapshotsOptions = {}): Promise<SnapshotPage> {
     const limit = clampLimit(options.limit);
     const f = this.layout.fields;
-    let after = options.after !== undefined ? cursorOrFail(options.after) : undefined;
+    let after = options.after !== undefined ? decodeSnapshotCursor(options.after) : undefined;
     const snapshots: SnapshotView[] = [];
     let more = false;
     for (;;) {
@@ -139,13 +139,5 @@ export class DocumentSnapshots implements SnapshotStore {
       sizeBytes: state === undefined ? 0 : Buffer.byteLength(JSON.stringify(state) ?? ''),
       schemaVersion: schemaVersion === undefined || schemaVersion === null ? null : String(schemaVersion),
     };
-  }
-}
-
-function cursorOrFail(cursor: string): SnapshotKey {
-  try {
-    return decodeSnapshotCursor(cursor);
-  } catch (err) {
-    throw new StoreInputError((err as Error).message);
   }
 }

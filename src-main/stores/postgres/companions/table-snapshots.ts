@@ -67,7 +67,7 @@ export class TableSnapshots implements SnapshotStore {
     const [where, params] = this.where(options);
     const c = this.layout.columns;
     if (options.after !== undefined) {
-      const after = decodeSnapshotCursorOrFail(options.after);
+      const after = decodeSnapshotCursor(options.after);
       params.push(after.streamId, after.version);
       where.push(`(${quoteIdent(c.streamId)}, ${quoteIdent(c.version)}) > ($${params.length - 1}, $${params.length})`);
     }
@@ -174,13 +174,5 @@ export class TableSnapshots implements SnapshotStore {
 function wholeNumber(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new StoreInputError(`${what} must be a whole number of 0 or more, got ${JSON.stringify(value)}`);
   return value;
-}
-
-function decodeSnapshotCursorOrFail(cursor: string): SnapshotKey {
-  try {
-    return decodeSnapshotCursor(cursor);
-  } catch (err) {
-    throw new StoreInputError((err as Error).message);
-  }
 }
 
