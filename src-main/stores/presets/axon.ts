@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 import { TEXT_TYPES } from '../postgres/column-types';
 
@@ -57,5 +56,32 @@ export const axonPreset: PostgresPresetRecord = {
     alternates: [{ mapping: axonJdbcMapping, companionTables: ['snapshotevententry', 'tokenentry'] }],
   },
   keyTypes: { timestamp: { types: ['timestamptz', 'timestamp', ...TEXT_TYPES], what: 'a timestamp type or ISO-8601 text' } },
-  companions: KNOWN_LAYOUTS['axon'] ?? {},
+  companions: {
+    checkpoints: [
+      { format: 'axon-tokens', kind: 'axon', backend: 'postgres', table: 'token_entry' },
+      {
+        format: 'axon-tokens',
+        kind: 'axon',
+        backend: 'postgres',
+        table: 'tokenentry',
+        columns: { processorName: 'processorname', segment: 'segment', token: 'token', tokenType: 'tokentype', timestamp: 'timestamp', owner: 'owner' },
+      },
+    ],
+    snapshots: [
+      {
+        format: 'table',
+        kind: 'axon',
+        backend: 'postgres',
+        table: 'snapshot_event_entry',
+        columns: { streamId: 'aggregate_identifier', streamType: 'type', version: 'sequence_number', state: 'payload', takenAt: 'time_stamp', schemaVersion: 'payload_revision', stateType: 'payload_type' },
+      },
+      {
+        format: 'table',
+        kind: 'axon',
+        backend: 'postgres',
+        table: 'snapshotevententry',
+        columns: { streamId: 'aggregateidentifier', streamType: 'type', version: 'sequencenumber', state: 'payload', takenAt: 'timestamp', schemaVersion: 'payloadrevision', stateType: 'payloadtype' },
+      },
+    ],
+  },
 };

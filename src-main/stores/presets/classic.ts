@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 
 function classicMapping(schema?: string): PostgresEventMapping {
@@ -32,5 +31,24 @@ export const classicPreset: PostgresPresetRecord = {
     companionTables: [],
     positionOptional: true,
   },
-  companions: KNOWN_LAYOUTS['classic'] ?? {},
+  companions: {
+    checkpoints: [
+      {
+        format: 'table',
+        kind: 'reference',
+        backend: 'postgres',
+        table: 'projection_checkpoints',
+        // source: 'events' (the store's global order) or 'kafka:<topic>:<partition>' (next offset to read).
+        columns: { name: 'projection_name', source: 'source', position: 'position', updatedAt: 'updated_at' },
+      },
+    ],
+    snapshots: [
+      { format: 'table', kind: 'reference', backend: 'postgres', table: 'snapshots', columns: { streamId: 'aggregate_id', streamType: 'aggregate_type', version: 'version', state: 'state', takenAt: 'taken_at' } },
+    ],
+    readModels: [
+      { name: 'accounts_view', backend: 'postgres', table: 'accounts_view', key: 'account_id' },
+      { name: 'orders_view', backend: 'postgres', table: 'orders_view', key: 'order_id' },
+      { name: 'products_view', backend: 'postgres', table: 'products_view', key: 'product_id' },
+    ],
+  },
 };

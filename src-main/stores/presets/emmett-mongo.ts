@@ -2,7 +2,6 @@ import { EmmettMongoStore } from '../mongo/emmett-mongo-store';
 import { detectEmmettMongo } from '../mongo/emmett-mongo-detect';
 import { listStreamCollections } from '../mongo/emmett-mongo-layout';
 import { StoreNotFoundError } from './not-found';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { MongoPresetRecord } from './preset-record';
 
 export const emmettMongoPreset: MongoPresetRecord = {
@@ -19,5 +18,6 @@ export const emmettMongoPreset: MongoPresetRecord = {
     }
     return EmmettMongoStore.open(db);
   },
-  companions: KNOWN_LAYOUTS['emmett-mongo'] ?? {},
+  // emt:processors holds change-stream resume tokens, not positions: no checkpoint layout yet.
+  companions: {},
 };

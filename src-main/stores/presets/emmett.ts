@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 
 function emmettMapping(schema?: string): PostgresEventMapping {
@@ -35,5 +34,24 @@ export const emmettPreset: PostgresPresetRecord = {
     signature: ['global_position', 'message_kind', 'transaction_id', 'partition'],
     companionTables: ['emt_streams', 'emt_processors'],
   },
-  companions: KNOWN_LAYOUTS['emmett'] ?? {},
+  companions: {
+    checkpoints: [
+      {
+        format: 'table',
+        kind: 'emmett',
+        backend: 'postgres',
+        table: 'emt_processors',
+        columns: { name: 'processor_id', source: 'partition', position: 'last_processed_checkpoint', version: 'version', extras: ['status'] },
+        // The global position zero-padded to 19 digits, updated by compare-and-set.
+        textPositions: { padTo: 19 },
+      },
+      {
+        format: 'table',
+        kind: 'emmett-legacy',
+        backend: 'postgres',
+        table: 'emt_subscriptions',
+        columns: { name: 'subscription_id', source: 'partition', position: 'last_processed_position', version: 'version' },
+      },
+    ],
+  },
 };

@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 
 function eventuousMapping(schema?: string): PostgresEventMapping {
@@ -32,5 +31,10 @@ export const eventuousPreset: PostgresPresetRecord = {
     signature: ['global_position', 'json_data', 'stream_position', 'message_type'],
     companionTables: ['streams', 'checkpoints', 'snapshots'],
   },
-  companions: KNOWN_LAYOUTS['eventuous'] ?? {},
+  companions: {
+    checkpoints: [{ format: 'table', kind: 'eventuous', backend: 'postgres', table: 'checkpoints', columns: { name: 'id', position: 'position' } }],
+    snapshots: [
+      { format: 'table', kind: 'eventuous', backend: 'postgres', table: 'snapshots', columns: { streamId: 'stream_name', version: 'revision', state: 'json_data', takenAt: 'created', stateType: 'event_type' } },
+    ],
+  },
 };

@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 
 function martenMapping(schema?: string): PostgresEventMapping {
@@ -33,5 +32,21 @@ export const martenPreset: PostgresPresetRecord = {
     signature: ['seq_id', 'mt_dotnet_type', 'tenant_id', 'is_archived'],
     companionTables: ['mt_streams', 'mt_event_progression'],
   },
-  companions: KNOWN_LAYOUTS['marten'] ?? {},
+  companions: {
+    checkpoints: [
+      {
+        format: 'table',
+        kind: 'marten',
+        backend: 'postgres',
+        table: 'mt_event_progression',
+        columns: { name: 'name', position: 'last_seq_id', updatedAt: 'last_updated' },
+        // The async daemon's safe high-water mark, not a projector.
+        marks: ['HighWaterMark'],
+        shardSeparator: ':',
+      },
+    ],
+    snapshots: [
+      { format: 'stream-column', kind: 'marten', backend: 'postgres', table: 'mt_streams', columns: { streamId: 'id', streamType: 'type', state: 'snapshot', version: 'snapshot_version' } },
+    ],
+  },
 };

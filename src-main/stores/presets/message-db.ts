@@ -1,5 +1,4 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { PostgresPresetRecord } from './preset-record';
 
 function messageDbMapping(schema?: string): PostgresEventMapping {
@@ -33,5 +32,7 @@ export const messageDbPreset: PostgresPresetRecord = {
     signature: ['global_position', 'stream_name', 'position', 'time'],
     companionTables: [],
   },
-  companions: KNOWN_LAYOUTS['message-db'] ?? {},
+  companions: {
+    checkpoints: [{ format: 'position-streams', kind: 'message-db', backend: 'postgres', table: 'messages' }],
+  },
 };

@@ -1,6 +1,5 @@
 import { MongoEventStore, REFERENCE_MONGO_MAPPING, detectMongoPresets } from '../mongo/mongo-event-store';
 import { StoreNotFoundError } from './not-found';
-import { KNOWN_LAYOUTS } from '../ports/known-layouts';
 import type { MongoPresetRecord } from './preset-record';
 
 export const referenceMongoPreset: MongoPresetRecord = {
@@ -15,5 +14,20 @@ export const referenceMongoPreset: MongoPresetRecord = {
     if (!names.includes(REFERENCE_MONGO_MAPPING.collection)) throw new StoreNotFoundError(`collection ${db.databaseName}.${REFERENCE_MONGO_MAPPING.collection} does not exist`);
     return new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
   },
-  companions: KNOWN_LAYOUTS['reference-mongo'] ?? {},
+  companions: {
+    checkpoints: [
+      {
+        format: 'documents',
+        kind: 'reference',
+        backend: 'mongo',
+        collection: 'checkpoints',
+        fields: { name: 'projection', source: 'source', position: 'position', updatedAt: 'updatedAt' },
+        idOf: { separator: '|' },
+      },
+    ],
+    snapshots: [
+      { format: 'documents', kind: 'reference', backend: 'mongo', collection: 'snapshots', fields: { streamId: 'aggregateId', streamType: 'aggregateType', version: 'version', state: 'state', takenAt: 'takenAt' } },
+    ],
+    readModels: [{ name: 'products_view', backend: 'mongo', table: 'products_view', key: '_id' }],
+  },
 };

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PAGE_SIZE, StoreCapabilityError, type ReadStreamOptions, type StoredEventView } from '../../../src-main/stores/event-store';
+import { MAX_PAGE_SIZE, type ReadStreamOptions, type StoredEventView } from '../../../src-main/stores/event-store';
 import { detectEmmettMongo } from '../../../src-main/stores/mongo/emmett-mongo-detect';
 import { EmmettMongoStore } from '../../../src-main/stores/mongo/emmett-mongo-store';
 import { createTestMongo, type TestMongo } from '../reference/support';
 import { emmettStream, insertStreams } from './emmett-mongo-fixtures';
+import { eventStoreContract } from './event-store-contract';
+import { EVENTS } from './fixtures';
 
 const versions = (events: StoredEventView[]) => events.map((e) => e.version);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -154,10 +156,8 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
     expect(await store.readStream('broken:empty', { direction: 'backward' })).toEqual({ events: [], next: null });
   });
 
-  it('refuses the global feed, the head position and the timeline with a clear reason', async () => {
-    await expect(store.readFeed()).rejects.toThrow(StoreCapabilityError);
+  it('refuses the global feed and the timeline with a clear reason', async () => {
     await expect(store.readFeed()).rejects.toThrow(/no global position: there is no store-wide feed/);
-    await expect(store.headPosition()).rejects.toThrow(/no global position/);
     await expect(store.histogram()).rejects.toThrow(/no per-event time/);
   });
 
@@ -176,6 +176,40 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
     await expect(store.readStream('broken:no-type')).rejects.toThrow('message 2 of stream broken:no-type (emt:broken) has no type');
     expect(versions((await store.readStream('broken:no-type', { limit: 1 })).events)).toEqual([1]);
     await expect(store.readStream('broken:not-array', { direction: 'backward' })).rejects.toThrow(/not an array/);
+  });
+});
+
+describe('the EventStore contract on Emmett streams (FerretDB)', () => {
+  let mongo: TestMongo;
+  let store: EmmettMongoStore;
+
+  beforeAll(async () => {
+    mongo = await createTestMongo('emmett_contract');
+    // The contract's five events, one stream document per stream as Emmett appends them.
+    for (const category of ['account', 'order']) {
+      const names = [...new Set(EVENTS.filter((e) => e.category === category).map((e) => e.stream))];
+      const docs = names.map((name) => {
+        const events = EVENTS.filter((e) => e.stream === name);
+        return emmettStream(category, name, events.length, {
+          updatedAt: new Date(events[events.length - 1]!.timestamp),
+          message: (i) => ({ type: events[i]!.type, data: events[i]!.data, metadata: { eventId: events[i]!.eventId, createdAt: new Date(events[i]!.timestamp) } }),
+        });
+      });
+      await insertStreams(mongo.db, category, docs);
+    }
+    store = await EmmettMongoStore.open(mongo.db);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await mongo?.drop();
+  });
+
+  eventStoreContract(() => store, {
+    capabilities: { backend: 'mongo', preset: 'emmett-mongo', hasGlobalPosition: false, hasEventId: true, supportsNotify: false },
+    streamId: (name) => `${name.split('-')[0]}:${name}`,
+    textIds: true,
+    missingStreamId: 'account:nope-1',
   });
 });
 

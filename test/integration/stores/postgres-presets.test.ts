@@ -4,6 +4,7 @@ import { detectPresets } from '../../../src-main/stores/postgres/detect';
 import { MappingValidationError, axonJdbcMapping, presetMapping, validateMapping, type PostgresEventMapping } from '../../../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createPgliteDatabase, createTestDatabase, type TestDatabase } from '../reference/support';
+import { eventStoreContract } from './event-store-contract';
 import { AXON_BINARY_PAYLOAD, AXON_XML_PAYLOAD, EVENTS, FIXTURES } from './fixtures';
 
 const positions = (events: StoredEventView[]) => events.map((e) => e.position);
@@ -18,7 +19,6 @@ const CASES = BACKENDS.flatMap((b) => FIXTURES.map((fixture) => ({ ...b, fixture
 describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  const sid = fixture.streamId;
 
   beforeAll(async () => {
     db = await create();
@@ -33,97 +33,12 @@ describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
     await db?.drop();
   });
 
-  it('describes its capabilities', () => {
-    const caps = store.describe();
-    expect(caps).toMatchObject({ backend: 'postgres', preset: fixture.preset, hasGlobalPosition: true, hasCategory: true, hasEventId: true, hasTimestamp: true, maxPageSize: 1000 });
-    expect(caps.hasCorrelation).toBe(true);
-  });
-
-  it('lists streams in keyset pages with counts and last activity', async () => {
-    const seen: string[] = [];
-    let after: string | undefined;
-    let pages = 0;
-    do {
-      const page = await store.listStreams({ limit: 2, ...(after ? { after } : {}) });
-      expect(page.streams.length).toBeLessThanOrEqual(2);
-      seen.push(...page.streams.map((s) => s.streamId));
-      after = page.nextCursor ?? undefined;
-      pages += 1;
-    } while (after && pages < 10);
-    expect(pages).toBe(2);
-    expect(new Set(seen).size).toBe(3);
-    expect([...seen].sort()).toEqual(['account-1', 'account-2', 'order-1'].map(sid).sort());
-
-    const all = await store.listStreams({ limit: 10 });
-    expect(all.nextCursor).toBeNull();
-    const account1 = all.streams.find((s) => s.streamId === sid('account-1'));
-    expect(account1).toMatchObject({ category: 'account', eventCount: 2, lastVersion: 2 });
-    expect(new Date(account1!.lastActivity!).toISOString()).toBe(EVENTS[2]!.timestamp);
-  });
-
-  it('filters streams by category, prefix and search', async () => {
-    const accounts = await store.listStreams({ category: 'account', limit: 10 });
-    expect(accounts.streams.map((s) => s.streamId).sort()).toEqual([sid('account-1'), sid('account-2')].sort());
-    if (fixture.textIds) {
-      const prefixed = await store.listStreams({ idPrefix: 'order', limit: 10 });
-      expect(prefixed.streams.map((s) => s.streamId)).toEqual(['order-1']);
-      const searched = await store.listStreams({ search: 'UNT-2', limit: 10 });
-      expect(searched.streams.map((s) => s.streamId)).toEqual(['account-2']);
-      const wildcard = await store.listStreams({ idPrefix: '%', limit: 10 });
-      expect(wildcard.streams).toEqual([]);
-    }
-  });
-
-  it('reads a stream forward and backward by version range', async () => {
-    const forward = await store.readStream(sid('account-1'));
-    expect(forward.events.map((e) => [e.version, e.type])).toEqual([
-      [1, 'AccountOpened'],
-      [2, 'MoneyDeposited'],
-    ]);
-    expect(forward.next).toBeNull();
-    const first = forward.events[0]!;
-    expect(first).toMatchObject({ streamId: sid('account-1'), category: 'account', position: '1', eventId: EVENTS[0]!.eventId });
-    expect(new Date(first.timestamp!).toISOString()).toBe(EVENTS[0]!.timestamp);
-    expect(first.data).toEqual({ owner: 'ann' });
-    expect(first.correlationId).toBe(fixture.correlation(EVENTS[0]!));
-
-    const back1 = await store.readStream(sid('account-1'), { direction: 'backward', limit: 1 });
-    expect(back1.events.map((e) => e.version)).toEqual([2]);
-    expect(back1.next).not.toBeNull();
-    const back2 = await store.readStream(sid('account-1'), back1.next!);
-    expect(back2.events.map((e) => e.version)).toEqual([1]);
-    expect(back2.next).toBeNull();
-
-    const ranged = await store.readStream(sid('account-1'), { fromVersion: 2, toVersion: 2 });
-    expect(ranged.events.map((e) => e.version)).toEqual([2]);
-    const none = await store.readStream(fixture.textIds ? 'nope-1' : 'not-a-uuid');
-    expect(none.events).toEqual([]);
-  });
-
-  it('pages the global feed across the gap without duplicates or skips', async () => {
-    const pages: (string | undefined)[][] = [];
-    let after: string | undefined;
-    for (let i = 0; i < 10; i++) {
-      const page = await store.readFeed({ limit: 2, ...(after ? { afterPosition: after } : {}) });
-      pages.push(positions(page.events));
-      if (!page.nextAfterPosition) break;
-      after = page.nextAfterPosition;
-    }
-    expect(pages).toEqual([['1', '2'], ['3', '5'], ['6']]);
-    expect(await store.headPosition()).toBe('6');
-  });
-
-  it('filters the feed by event type, category and time', async () => {
-    const opened = await store.readFeed({ eventTypes: ['AccountOpened'], limit: 10 });
-    expect(positions(opened.events)).toEqual(['1', '5']);
-    const orders = await store.readFeed({ category: 'order', limit: 10 });
-    expect(positions(orders.events)).toEqual(['2', '6']);
-    const window = await store.readFeed({ from: EVENTS[1]!.timestamp, to: EVENTS[4]!.timestamp, limit: 10 });
-    expect(positions(window.events)).toEqual(['2', '3', '5']);
-    const afterGap = await store.readFeed({ afterPosition: '3', eventTypes: ['AccountOpened', 'OrderShipped'], limit: 1 });
-    expect(positions(afterGap.events)).toEqual(['5']);
-    expect(afterGap.nextAfterPosition).toBe('5');
-    await expect(store.readFeed({ afterPosition: '1; DROP TABLE x' })).rejects.toThrow(/64-bit decimal/);
+  eventStoreContract(() => store, {
+    capabilities: { backend: 'postgres', preset: fixture.preset, hasGlobalPosition: true, hasEventId: true, hasTimestamp: true, hasCorrelation: true },
+    streamId: fixture.streamId,
+    textIds: fixture.textIds,
+    correlation: fixture.correlation,
+    missingStreamId: fixture.textIds ? 'nope-1' : 'not-a-uuid',
   });
 
   it('detects its preset with evidence', async () => {

@@ -1,56 +1,29 @@
-import { clampLimit, type EventStore, type ReadStreamOptions, type ReadStreamPage, type StoredEventView } from '../../../src-main/stores/event-store';
+import type { EventStore, ReadStreamOptions, ReadStreamPage, StoreCapabilities, StoredEventView } from '../../../src-main/stores/event-store';
+import { MemoryEventStore } from '../stores/memory-event-store';
 import { accountDecider, type AccountCommand, type AccountEvent, type AccountState } from '../../../src-main/reference/domain/accounts';
 import { DomainRuleViolation } from '../../../src-main/reference/errors';
 
-/** The EventStore port over arrays, with keyset `readStream` pages; counts the pages it serves. */
-export class MemoryPort {
-  readonly streams = new Map<string, StoredEventView[]>();
+/**
+ * The in-memory EventStore (the one the contract checks), counting the
+ * `readStream` pages it serves so replays can be shown to read few pages.
+ */
+export class MemoryPort extends MemoryEventStore {
   pagesRead = 0;
   maxPageServed = 0;
-  /** Version of each stream's first event (0 as in Message DB, 1 as in most stores). */
-  firstVersion = 1;
 
   asStore(): EventStore {
-    const notUsed = (): never => {
-      throw new Error('not used by time travel');
-    };
-    return {
-      readStream: (streamId: string, options?: ReadStreamOptions) => this.readStream(streamId, options),
-      describe: () => ({
-        backend: 'postgres',
-        preset: 'memory',
-        source: 'memory',
-        hasGlobalPosition: true,
-        hasCategory: true,
-        hasCorrelation: false,
-        hasCausation: false,
-        hasEventId: true,
-        hasTimestamp: true,
-        supportsNotify: false,
-        maxPageSize: 1000,
-        firstVersion: this.firstVersion,
-      }),
-      histogram: notUsed,
-      largestStreams: notUsed,
-      listStreams: notUsed,
-      readFeed: notUsed,
-      headPosition: notUsed,
-      close: async () => undefined,
-    };
+    return this;
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamPage> {
+  override describe(): StoreCapabilities {
+    return { ...super.describe(), hasCorrelation: false, hasCausation: false };
+  }
+
+  override async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamPage> {
     this.pagesRead++;
-    const limit = clampLimit(options.limit);
-    const all = (this.streams.get(streamId) ?? []).filter(
-      (e) => (options.fromVersion === undefined || e.version >= options.fromVersion) && (options.toVersion === undefined || e.version <= options.toVersion),
-    );
-    if (options.direction === 'backward') all.reverse();
-    const events = all.slice(0, limit);
-    this.maxPageServed = Math.max(this.maxPageServed, events.length);
-    const last = events[events.length - 1];
-    const next = all.length > limit && last ? { ...options, limit, fromVersion: last.version + 1 } : null;
-    return { events, next };
+    const page = await super.readStream(streamId, options);
+    this.maxPageServed = Math.max(this.maxPageServed, page.events.length);
+    return page;
   }
 }
 

@@ -1,0 +1,83 @@
+import { ChronoError } from '../../../src-shared/errors';
+import { StoreInputError } from '../../stores/event-store';
+import { presetRecord, type PresetRecord } from '../../stores/presets';
+import { CompanionLayoutError, CompanionNotFoundError } from '../../stores/ports/errors';
+import type { CompanionClient } from '../../stores/ports/open-companions';
+import { LOCAL_WORKSPACE_ID } from '../connections/connections';
+import type { Clients } from '../connections/clients';
+import type { StoreChoices } from '../browse/store-choices';
+
+/** The preset a connection was confirmed with, and its events schema. */
+export interface ResolvedPreset {
+  record: PresetRecord;
+  schema?: string;
+}
+
+export type PresetResolver = (connectionId: string) => Promise<ResolvedPreset>;
+
+/** Resolves presets from the confirmed store choices (the Local workspace is the reference system's classic table). */
+export function presetResolver(choices: StoreChoices): PresetResolver {
+  return async (connectionId) => {
+    const choice = (await choices.get(connectionId)) ?? (connectionId === LOCAL_WORKSPACE_ID ? { preset: 'classic' as const } : undefined);
+    if (!choice) {
+      throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', { connectionId, next: 'stores.detect' });
+    }
+    const record = presetRecord(choice.preset);
+    if (!record) throw new ChronoError('not_found', 'This connection uses a custom event mapping: checkpoints and snapshots need a custom mapping of their own, which is not supported yet.');
+    return { record, ...(choice.schema ? { schema: choice.schema } : {}) };
+  };
+}
+
+/**
+ * Opens a port (checkpoints, snapshots, read models) of a connection's preset
+ * once and keeps it until `forget` (a profile or preset change).
+ */
+export class CompanionPorts<T> {
+  private readonly open = new Map<string, Promise<T>>();
+
+  constructor(
+    private readonly clients: Clients,
+    private readonly resolve: PresetResolver,
+    private readonly opener: (preset: ResolvedPreset, client: CompanionClient) => Promise<T>,
+  ) {}
+
+  get(connectionId: string): Promise<T> {
+    let port = this.open.get(connectionId);
+    if (!port) {
+      port = this.openPort(connectionId);
+      this.open.set(connectionId, port);
+      port.catch(() => this.open.delete(connectionId));
+    }
+    return port.catch((err: unknown) => {
+      throw translateCompanionError(err);
+    });
+  }
+
+  forget(connectionId: string): void {
+    this.open.delete(connectionId);
+  }
+
+  private async openPort(connectionId: string): Promise<T> {
+    const preset = await this.resolve(connectionId);
+    const client = preset.record.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
+    return this.opener(preset, client);
+  }
+}
+
+/** Port errors become contract errors with the adapter's own sentence. */
+export function translateCompanionError(err: unknown): unknown {
+  if (err instanceof ChronoError) return err;
+  if (err instanceof CompanionNotFoundError) return new ChronoError('not_found', err.message);
+  if (err instanceof CompanionLayoutError) return new ChronoError('invalid_input', err.message, { problems: err.problems });
+  if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
+  return err;
+}
+
+/** Runs a port call, its errors translated. */
+export async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw translateCompanionError(err);
+  }
+}

@@ -1,0 +1,143 @@
+import { Long, type Db, type Document, type Filter } from 'mongodb';
+import { clampLimit, parseInstant, StoreInputError } from '../../event-store';
+import type { DocumentSnapshotLayout } from '../../ports/layouts';
+import {
+  decodeSnapshotCursor,
+  encodeSnapshotCursor,
+  isEmptyFilter,
+  type ListSnapshotsOptions,
+  type SnapshotFilter,
+  type SnapshotKey,
+  type SnapshotPage,
+  type SnapshotStore,
+  type SnapshotView,
+  type StoredSnapshot,
+} from '../../ports/snapshot-store';
+import { requireCollection } from './collection-exists';
+
+/** Documents read per round while a size filter (which FerretDB cannot evaluate) is applied here. */
+const SCAN_BATCH = 200;
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Snapshot documents (the reference system's Mongo `snapshots`), in keyset pages
+ * on (stream id, version). Sizes are the bytes of the state's JSON text,
+ * measured here: FerretDB has no `$bsonSize`, so size filters are applied while reading.
+ */
+export class DocumentSnapshots implements SnapshotStore {
+  private constructor(
+    private readonly db: Db,
+    private readonly layout: DocumentSnapshotLayout,
+  ) {}
+
+  static async open(db: Db, layout: DocumentSnapshotLayout): Promise<DocumentSnapshots> {
+    await requireCollection(db, layout.collection, `${layout.kind} snapshots`);
+    return new DocumentSnapshots(db, layout);
+  }
+
+  private get collection() {
+    return this.db.collection<Document>(this.layout.collection);
+  }
+
+  source(): string {
+    return `${this.db.databaseName}.${this.layout.collection}`;
+  }
+
+  async list(options: ListSnapshotsOptions = {}): Promise<SnapshotPage> {
+    const limit = clampLimit(options.limit);
+    const f = this.layout.fields;
+    let after = options.after !== undefined ? decodeSnapshotCursor(options.after) : undefined;
+    const snapshots: SnapshotView[] = [];
+    let more = false;
+    for (;;) {
+      const docs = await this.collection
+        .find(this.filterOf(options, after))
+        .sort({ [f.streamId]: 1, [f.version]: 1 })
+        .limit(SCAN_BATCH)
+        .toArray();
+      for (const doc of docs) {
+        const view = this.view(doc);
+        after = view;
+        if (!this.sizeMatches(view, options)) continue;
+        if (snapshots.length === limit) {
+          more = true;
+          break;
+        }
+        snapshots.push(view);
+      }
+      if (more || docs.length < SCAN_BATCH) break;
+    }
+    const last = snapshots[snapshots.length - 1];
+    return { snapshots, nextCursor: more && last ? encodeSnapshotCursor(last) : null };
+  }
+
+  async read(key: SnapshotKey): Promise<StoredSnapshot | null> {
+    const f = this.layout.fields;
+    const doc = await this.collection.findOne({ [f.streamId]: key.streamId, [f.version]: key.version });
+    return doc ? { ...this.view(doc), state: doc[f.state] as unknown } : null;
+  }
+
+  async delete(key: SnapshotKey): Promise<boolean> {
+    const f = this.layout.fields;
+    const result = await this.collection.deleteOne({ [f.streamId]: key.streamId, [f.version]: key.version });
+    return result.deletedCount === 1;
+  }
+
+  async deleteWhere(filter: SnapshotFilter, options: { dryRun: boolean }): Promise<{ count: number }> {
+    if (isEmptyFilter(filter)) throw new StoreInputError('Say which snapshots to delete: a stream type, a prefix, an age, a version or a size.');
+    const bySize = filter.minSizeBytes !== undefined || filter.maxSizeBytes !== undefined;
+    if (!bySize) {
+      const query = this.filterOf(filter);
+      if (options.dryRun) return { count: await this.collection.countDocuments(query) };
+      return { count: (await this.collection.deleteMany(query)).deletedCount };
+    }
+    // Sizes are measured here: walk the matches page by page, deleting by key.
+    let count = 0;
+    let after: string | undefined;
+    do {
+      const page = await this.list({ ...filter, limit: 1000, ...(after ? { after } : {}) });
+      count += page.snapshots.length;
+      if (!options.dryRun) for (const s of page.snapshots) await this.delete(s);
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    return { count };
+  }
+
+  private filterOf(filter: SnapshotFilter, after?: SnapshotKey): Filter<Document> {
+    const f = this.layout.fields;
+    const and: Filter<Document>[] = [];
+    if (filter.streamType !== undefined) {
+      if (!f.streamType) throw new StoreInputError(`${this.layout.collection} keeps no stream type: filter by stream prefix instead.`);
+      and.push({ [f.streamType]: filter.streamType });
+    }
+    if (filter.streamPrefix !== undefined) and.push({ [f.streamId]: { $regex: `^${escapeRegex(filter.streamPrefix)}` } });
+    if (filter.takenBefore !== undefined) {
+      if (!f.takenAt) throw new StoreInputError(`${this.layout.collection} keeps no time of snapshot: filter by version instead.`);
+      and.push({ [f.takenAt]: { $lt: parseInstant(filter.takenBefore, 'takenBefore') } });
+    }
+    if (filter.versionBelow !== undefined) and.push({ [f.version]: { $lt: filter.versionBelow } });
+    if (after) and.push({ $or: [{ [f.streamId]: { $gt: after.streamId } }, { [f.streamId]: after.streamId, [f.version]: { $gt: after.version } }] });
+    return and.length === 0 ? {} : and.length === 1 ? and[0]! : { $and: and };
+  }
+
+  private sizeMatches(view: SnapshotView, filter: SnapshotFilter): boolean {
+    return (filter.minSizeBytes === undefined || view.sizeBytes >= filter.minSizeBytes) && (filter.maxSizeBytes === undefined || view.sizeBytes <= filter.maxSizeBytes);
+  }
+
+  private view(doc: Document): SnapshotView {
+    const f = this.layout.fields;
+    const version: unknown = doc[f.version];
+    const takenAt: unknown = f.takenAt ? doc[f.takenAt] : undefined;
+    const schemaVersion: unknown = f.schemaVersion ? doc[f.schemaVersion] : undefined;
+    const state: unknown = doc[f.state];
+    return {
+      streamId: String(doc[f.streamId]),
+      streamType: f.streamType && doc[f.streamType] !== undefined ? String(doc[f.streamType]) : null,
+      version: version instanceof Long ? version.toNumber() : Number(version),
+      takenAt: takenAt instanceof Date ? takenAt.toISOString() : typeof takenAt === 'string' ? takenAt : null,
+      sizeBytes: state === undefined ? 0 : Buffer.byteLength(JSON.stringify(state) ?? ''),
+      schemaVersion: schemaVersion === undefined || schemaVersion === null ? null : String(schemaVersion),
+    };
+  }
+}

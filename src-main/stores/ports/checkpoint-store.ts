@@ -1,0 +1,52 @@
+/**
+ * The `CheckpointStore` port: where projectors keep their positions, whatever
+ * the software. Adapters (postgres/checkpoints, mongo/checkpoints) map one
+ * layout each; `openCheckpoints` (open-companions.ts) combines the layouts a
+ * preset declares.
+ *
+ * Positions are decimal strings (64-bit safe), whatever the store keeps
+ * (bigint, zero-padded text, a serialized Axon token, a Message DB message).
+ */
+
+/** Names one checkpoint: the layout's table, the projector, and its source / partition / segment ('' when none). */
+export interface CheckpointKey {
+  /** The table or collection that holds it (a preset may have several, Emmett's processors and subscriptions). */
+  store: string;
+  projector: string;
+  source: string;
+}
+
+export interface CheckpointView extends CheckpointKey {
+  /** Layout kind: 'reference', 'marten', 'emmett', 'emmett-legacy', 'message-db', 'eventuous', 'axon', 'custom'. */
+  kind: string;
+  /** 'projector' for a projector's position; 'mark' for the store's own mark (Marten's HighWaterMark). */
+  role: 'projector' | 'mark';
+  /** Decimal string, or null when the row holds none yet (an Axon segment without a token). */
+  position: string | null;
+  /** ISO-8601, where the layout keeps it. */
+  updatedAt: string | null;
+  /** What the layout keeps besides: Axon's gaps and owner, Emmett's status and version. */
+  extras?: Record<string, unknown>;
+}
+
+export type SetPositionResult =
+  | { outcome: 'applied'; checkpoint: CheckpointView }
+  /** The checkpoint no longer holds `expected` (its projector moved it): nothing was written. */
+  | { outcome: 'moved'; checkpoint: CheckpointView | null };
+
+export interface CheckpointStore {
+  /** The tables / collections read, e.g. `"public"."projection_checkpoints"`. */
+  sources(): string[];
+  list(): Promise<CheckpointView[]>;
+  read(key: CheckpointKey): Promise<CheckpointView | null>;
+  /**
+   * Compare-and-set: writes `next` only if the checkpoint still holds `expected`
+   * (null: the checkpoint does not exist yet, and is created where the layout allows).
+   */
+  setPosition(key: CheckpointKey, expected: string | null, next: string): Promise<SetPositionResult>;
+}
+
+/** Key equality, for adapters and callers. */
+export function sameCheckpoint(a: CheckpointKey, b: CheckpointKey): boolean {
+  return a.store === b.store && a.projector === b.projector && a.source === b.source;
+}

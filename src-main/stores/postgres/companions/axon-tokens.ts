@@ -1,0 +1,149 @@
+import type pg from 'pg';
+import { checkPosition } from '../../event-store';
+import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
+import { CompanionLayoutError } from '../../ports/errors';
+import type { AxonTokenCheckpointLayout } from '../../ports/layouts';
+import { qualifiedName, quoteIdent } from '../mapping';
+import { GAP_AWARE_TOKEN, TokenFormatError, decodeAxonToken, encodeGapAwareToken } from './axon-token';
+import { checkColumns, companionColumns } from './table-columns';
+
+interface Row {
+  processor_name: string;
+  segment: number;
+  token: Buffer | null;
+  token_type: string | null;
+  timestamp: string | null;
+  owner: string | null;
+}
+
+/** JPA's `token_entry` naming. */
+const JPA_COLUMNS = { processorName: 'processor_name', segment: 'segment', token: 'token', tokenType: 'token_type', timestamp: 'timestamp', owner: 'owner' };
+
+/**
+ * Axon's `token_entry`: one tracking token per processor and segment. The
+ * position shown is the token's index (the highest global index seen) with its
+ * gaps; a reset replaces the token, under a row lock, only if it still decodes
+ * to the position the caller expects.
+ */
+export class AxonTokens implements CheckpointStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly layout: AxonTokenCheckpointLayout,
+    private readonly schema: string,
+  ) {}
+
+  static async open(pool: pg.Pool, layout: AxonTokenCheckpointLayout, schema: string): Promise<AxonTokens> {
+    const columns = await companionColumns(pool, schema, layout.table, 'Axon tracking tokens');
+    const c = layout.columns ?? JPA_COLUMNS;
+    checkColumns(qualifiedName(schema, layout.table), columns, {
+      processor: { column: c.processorName },
+      segment: { column: c.segment, types: ['int2', 'int4', 'int8'], what: 'an integer' },
+      token: { column: c.token, types: ['bytea'], what: 'bytea' },
+      'token type': { column: c.tokenType },
+      timestamp: { column: c.timestamp },
+      owner: { column: c.owner },
+    });
+    return new AxonTokens(pool, layout, schema);
+  }
+
+  private get table(): string {
+    return qualifiedName(this.schema, this.layout.table);
+  }
+
+  private get c(): Record<keyof typeof JPA_COLUMNS, string> {
+    return Object.fromEntries(Object.entries(this.layout.columns ?? JPA_COLUMNS).map(([role, name]) => [role, quoteIdent(name)])) as Record<keyof typeof JPA_COLUMNS, string>;
+  }
+
+  /** The row's columns under the names `Row` reads. */
+  private get selectList(): string {
+    const c = this.c;
+    return `${c.processorName} AS processor_name, ${c.segment} AS segment, ${c.token} AS token, ${c.tokenType} AS token_type, ${c.timestamp}::text AS "timestamp", ${c.owner} AS owner`;
+  }
+
+  private get whereKey(): string {
+    return `${this.c.processorName} = $1 AND ${this.c.segment} = $2`;
+  }
+
+  sources(): string[] {
+    return [this.table];
+  }
+
+  async list(): Promise<CheckpointView[]> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} ORDER BY 1, 2`);
+    return rows.map((r) => this.view(r));
+  }
+
+  async read(key: CheckpointKey): Promise<CheckpointView | null> {
+    const segment = this.segmentOf(key);
+    if (segment === null) return null;
+    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey}`, [key.projector, segment]);
+    return rows[0] ? this.view(rows[0]) : null;
+  }
+
+  async setPosition(key: CheckpointKey, expected: string | null, next: string): Promise<SetPositionResult> {
+    checkPosition(next, 'the new position');
+    if (expected !== null) checkPosition(expected, 'the expected position');
+    const segment = this.segmentOf(key);
+    if (segment === null) throw new CompanionLayoutError(`An Axon segment is a number; got ${JSON.stringify(key.source)}.`);
+    const client = await this.pool.connect();
+    let applied = false;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey} FOR UPDATE`, [key.projector, segment]);
+      const row = rows[0];
+      if (!row) throw new CompanionLayoutError(`${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`);
+      const current = this.view(row);
+      if (current.extras?.unreadableToken !== undefined) throw new CompanionLayoutError(`The token of ${key.projector} segment ${segment} cannot be read (${String(current.extras.unreadableToken)}): it is not reset.`);
+      if (current.position === expected) {
+        const serialization = current.extras?.serialization === 'json' ? 'json' : 'xml';
+        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5 WHERE ${this.whereKey}`, [
+          key.projector,
+          segment,
+          encodeGapAwareToken(next, serialization),
+          GAP_AWARE_TOKEN,
+          new Date().toISOString(),
+        ]);
+        applied = true;
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const after = await this.read(key);
+    return applied && after ? { outcome: 'applied', checkpoint: after } : { outcome: 'moved', checkpoint: after };
+  }
+
+  private segmentOf(key: CheckpointKey): number | null {
+    if (key.store !== this.layout.table || !/^\d{1,9}$/.test(key.source)) return null;
+    return Number(key.source);
+  }
+
+  private view(row: Row): CheckpointView {
+    const extras: Record<string, unknown> = { segment: row.segment, owner: row.owner, tokenType: row.token_type };
+    let position: string | null = null;
+    if (row.token !== null) {
+      try {
+        const token = decodeAxonToken(row.token, row.token_type);
+        position = token.index;
+        Object.assign(extras, { serialization: token.serialization, tokenClass: token.tokenClass, gaps: token.gaps });
+        if (token.resetAt !== undefined) extras.resetAt = token.resetAt;
+      } catch (err) {
+        if (!(err instanceof TokenFormatError)) throw err;
+        extras.unreadableToken = err.message;
+      }
+    }
+    return {
+      store: this.layout.table,
+      kind: this.layout.kind,
+      projector: row.processor_name,
+      source: String(row.segment),
+      role: 'projector',
+      position,
+      updatedAt: row.timestamp,
+      extras,
+    };
+  }
+}
