@@ -24,6 +24,15 @@ import {
   streamsReadResult,
 } from './schemas/browse';
 import { empty } from './schemas/common';
+import {
+  checkpointsHistoryInput,
+  checkpointsHistoryResult,
+  checkpointsListInput,
+  checkpointsListResult,
+  checkpointsOverviewResult,
+  checkpointsResetInput,
+  checkpointsResetResult,
+} from './schemas/checkpoints';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
@@ -294,6 +303,29 @@ export const operations = {
     result: jobStarted,
     effect: 'none',
     invalidates: ['jobs.list'],
+  }),
+
+  'checkpoints.list': op({
+    summary: 'Every projector with its position, the head, lag in events and in time, last update and status; per partition for Kafka sources',
+    input: checkpointsListInput,
+    result: checkpointsListResult,
+    effect: 'none',
+  }),
+  'checkpoints.history': op({ summary: "A checkpoint's lag over a time range, as the engine sampled it in the background", input: checkpointsHistoryInput, result: checkpointsHistoryResult, effect: 'none' }),
+  'checkpoints.reset': op({
+    summary: 'Move a checkpoint to the beginning, a position, a time, the head or another projector\'s position; the dry run shows what is reprocessed or skipped, the real run is a compare-and-set',
+    input: checkpointsResetInput,
+    result: checkpointsResetResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `checkpoint:${input.connectionId}/${input.key.store}/${input.key.projector}${input.key.source ? `/${input.key.source}` : ''}`,
+    invalidates: ['checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
+  }),
+  'checkpoints.overview': op({
+    summary: 'Per connection whose checkpoints are sampled: the worst lags, and failed snapshot verifications',
+    input: empty,
+    result: checkpointsOverviewResult,
+    effect: 'none',
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

@@ -9,6 +9,16 @@ import { browseHandlers } from './browse/handlers';
 import { connectionHandlers } from './connections/handlers';
 import { composeHandlers } from './handlers';
 import { jobHandlers } from './jobs/handlers';
+import { checkpointHandlers } from './checkpoints/handlers';
+import { CheckpointBoard } from './checkpoints/checkpoint-board';
+import { CheckpointResets } from './checkpoints/checkpoint-reset';
+import { CheckpointService } from './checkpoints/checkpoint-service';
+import { presetResolver } from './checkpoints/companion-ports';
+import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
+import { LagHistory } from './checkpoints/lag-history';
+import { LagSampler } from './checkpoints/lag-sampler';
+import { Movements } from './checkpoints/movements';
+import { Clients } from './connections/clients';
 import { timeTravelHandlers } from './time-travel/handlers';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
@@ -48,6 +58,10 @@ export interface EngineOptions {
   /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
   chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
+  /** How often checkpoint lags are sampled in the background (5 s unless set). */
+  lagSamplingIntervalMs?: number;
+  /** Background lag sampling; on unless false. */
+  sampleLags?: boolean;
   /** Checks every answer against the contract's schemas and reports mismatches (the test harness). */
   onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
 }
@@ -61,7 +75,35 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  const clients = new Clients(connections);
+  const storeChoices = new StoreChoices(options.dataDir);
+  const eventStores = new EventStores(connections, storeChoices, clients);
+  const checkpointService = new CheckpointService(clients, presetResolver(storeChoices));
+  const movements = new Movements();
+  const checkpointDeps = {
+    checkpoints: checkpointService,
+    eventStore: (id: string) => eventStores.get(id),
+    kafkaEnds: kafkaPartitionEnds(clients),
+    movements,
+  };
+  const board = new CheckpointBoard(checkpointDeps);
+  const lagHistory = new LagHistory(join(options.dataDir, 'checkpoint-history'));
+  const lagSampler = new LagSampler({
+    board,
+    history: lagHistory,
+    dataDir: options.dataDir,
+    ...(options.lagSamplingIntervalMs !== undefined ? { intervalMs: options.lagSamplingIntervalMs } : {}),
+    exists: (id) => connections.get(id).then(
+      () => true,
+      () => false,
+    ),
+    log,
+  });
+  /** Drops what was opened for a connection: its store, clients and checkpoint ports. */
+  const forgetConnection = (id: string) => {
+    checkpointService.forget(id);
+    return eventStores.forget(id);
+  };
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
@@ -78,12 +120,14 @@ export function createEngine(options: EngineOptions) {
   );
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
-    connectionHandlers({ connections, forgetConnection: (id) => eventStores.forget(id) }),
+    connectionHandlers({ connections, forgetConnection }),
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    checkpointHandlers({ board, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
   );
+  if (options.sampleLags !== false) void lagSampler.start();
 
   const dispatcher = createDispatcher({
     operations,
@@ -110,7 +154,9 @@ export function createEngine(options: EngineOptions) {
     eventStores,
     exportsDir,
     jobs,
+    lagSampler,
     async dispose() {
+      await lagSampler.stop();
       await jobs.dispose();
       await userDefinitions.close();
       await eventStores.closeAll();
