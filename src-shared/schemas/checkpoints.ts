@@ -9,7 +9,7 @@ export const positionText = z
   .string()
   .trim()
   .regex(/^\d{1,19}$/, 'position must be a whole number of digits, e.g. 1200')
-  .refine((p) => BigInt(p) <= 9223372036854775807n, 'position must fit in 64 bits');
+  .refine((p) => !/^\d{1,19}$/.test(p) || BigInt(p) <= 9223372036854775807n, 'position must fit in 64 bits');
 
 /** Names one checkpoint: the table or collection, the projector, its source / partition / segment ('' when none). */
 export const checkpointKey = z.strictObject({

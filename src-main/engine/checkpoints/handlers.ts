@@ -37,6 +37,7 @@ export function checkpointHandlers(deps: CheckpointHandlerDeps): Pick<Handlers, 
     'checkpoints.history': async (input) => {
       const to = input.to ? Date.parse(input.to) : now();
       const from = input.from ? Date.parse(input.from) : to - HOUR_MS;
+      await deps.sampler.ready();
       const samples = await deps.history.read(input.connectionId, input.key, from, to, input.maxPoints);
       return { samples, intervalMs: deps.sampler.intervalMs, sampling: deps.sampler.isWatching(input.connectionId) };
     },

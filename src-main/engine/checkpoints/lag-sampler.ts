@@ -68,6 +68,11 @@ export class LagSampler {
     await this.running;
   }
 
+  /** Resolves once the watched connections saved by an earlier run are known. */
+  ready(): Promise<void> {
+    return this.restored ?? Promise.resolve();
+  }
+
   isWatching(connectionId: string): boolean {
     return this.watched.has(connectionId);
   }
