@@ -11,7 +11,6 @@ import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { DirectProjector } from '../../../src-main/reference/projectors/direct-projector';
 import { ordersViewSpec } from '../../../src-main/reference/projectors/orders-view';
 import { readPostgresCheckpoint, writePostgresCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
-import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { createTestEngine, engineCaller, postgresConnection, type Call } from '../engine-support';
 import { createPgliteDatabase, createTestDatabase, createTestMongo, eventually, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
