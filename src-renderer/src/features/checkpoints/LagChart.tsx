@@ -6,7 +6,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
-import { formatDuration, formatEvents } from './format';
+import { formatDuration, formatDurationShort, formatEvents } from './format';
 
 export const RANGES = [
   { value: '15m', label: '15 min', ms: 15 * 60_000 },
@@ -63,20 +63,25 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
         </p>
       )}
       {points.length > 0 && (
-        <div className="checkpoints__chart" data-testid="lag-chart-plot" data-points={points.length} data-last-events={points[points.length - 1]?.events ?? ''}>
+        <div
+          className="checkpoints__chart"
+          data-testid="lag-chart-plot"
+          data-points={points.length} data-last-events={points[points.length - 1]?.events ?? ''}
+          data-max-events={points.reduce((max, p) => Math.max(max, p.events ?? 0), 0)}
+        >
           <ResponsiveContainer width="100%" height={260}>
             <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e3e7ee" />
-              <XAxis dataKey="at" type="number" scale="time" domain={[to - span, to]} tickFormatter={clock} />
+              <XAxis dataKey="at" type="number" scale="time" domain={[Math.max(to - span, points[0]!.at), to]} tickFormatter={clock} />
               <YAxis yAxisId="events" allowDecimals={false} tickFormatter={(v: number) => formatEvents(v)} />
-              <YAxis yAxisId="seconds" orientation="right" tickFormatter={(v: number) => formatDuration(v * 1000)} />
+              <YAxis yAxisId="seconds" orientation="right" width={64} tickFormatter={(v: number) => formatDurationShort(v * 1000)} />
               <Tooltip
                 labelFormatter={(v) => clock(Number(v))}
                 formatter={(value, key) => (key === 'Lag (events)' ? formatEvents(Number(value)) : formatDuration(Number(value) * 1000))}
               />
               <Legend />
               <Line yAxisId="events" type="stepAfter" dataKey="events" name="Lag (events)" stroke="#1f5fbf" dot={false} isAnimationActive={false} connectNulls />
-              <Line yAxisId="seconds" type="monotone" dataKey="seconds" name="Lag (time)" stroke="#c26a00" dot={false} isAnimationActive={false} connectNulls />
+              <Line yAxisId="seconds" type="linear" dataKey="seconds" name="Lag (time)" stroke="#c26a00" dot={false} isAnimationActive={false} connectNulls />
             </LineChart>
           </ResponsiveContainer>
         </div>
