@@ -48,8 +48,16 @@ export class LagHistory {
         const file = this.fileOf(connectionId, key);
         return this.queue(file).run(async () => {
           const line: Line = [Date.parse(sample.at), sample.position, sample.head, sample.lagEvents, sample.estimated ? 1 : 0, sample.lagMs];
-          await appendFile(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
-          const count = (this.counts.get(file) ?? (await this.countLines(file))) + (this.counts.has(file) ? 1 : 0);
+          let count = this.counts.get(file);
+          let prefix = '';
+          if (count === undefined) {
+            // First write to this file in this run: count its lines, and end a line a crash cut short so this one starts clean.
+            const existing = await this.inspect(file);
+            count = existing.lines;
+            if (existing.unterminated) prefix = '\n';
+          }
+          await appendFile(file, `${prefix}${JSON.stringify(line)}\n`, { mode: 0o600 });
+          count += 1;
           this.counts.set(file, count);
           if (count > this.maxSamples * (1 + TRIM_SLACK)) await this.trim(file);
         });
@@ -90,14 +98,14 @@ export class LagHistory {
     return out;
   }
 
-  private async countLines(file: string): Promise<number> {
+  private async inspect(file: string): Promise<{ lines: number; unterminated: boolean }> {
     try {
       const text = await readFile(file, 'utf8');
-      let n = 0;
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
-      return n;
+      let lines = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines += 1;
+      return { lines, unterminated: text.length > 0 && !text.endsWith('\n') };
     } catch {
-      return 0;
+      return { lines: 0, unterminated: false };
     }
   }
 
