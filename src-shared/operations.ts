@@ -25,7 +25,11 @@ import {
 } from './schemas/browse';
 import { empty } from './schemas/common';
 import {
+  checkpointsConfigureInput,
+  checkpointsConfigureResult,
   checkpointsHistoryInput,
+  checkpointsMappingInput,
+  checkpointsMappingResult,
   checkpointsHistoryResult,
   checkpointsListInput,
   checkpointsListResult,
@@ -320,6 +324,15 @@ export const operations = {
     destructive: true,
     target: (input) => `checkpoint:${input.connectionId}/${input.key.store}/${input.key.projector}${input.key.source ? `/${input.key.source}` : ''}`,
     invalidates: ['checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
+  }),
+  'checkpoints.mapping': op({ summary: 'The custom checkpoint mapping of a connection, if one is kept', input: checkpointsMappingInput, result: checkpointsMappingResult, effect: 'none' }),
+  'checkpoints.configure': op({
+    summary: 'Map checkpoints kept where no preset knows (a table or collection: name, position, updated-at), checked against the live schema; null forgets it',
+    input: checkpointsConfigureInput,
+    result: checkpointsConfigureResult,
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
+    invalidates: ['checkpoints.mapping', 'checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
   }),
   'checkpoints.overview': op({
     summary: 'Per connection whose checkpoints are sampled: the worst lags, and failed snapshot verifications',

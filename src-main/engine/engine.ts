@@ -13,6 +13,7 @@ import { checkpointHandlers } from './checkpoints/handlers';
 import { CheckpointBoard } from './checkpoints/checkpoint-board';
 import { CheckpointResets } from './checkpoints/checkpoint-reset';
 import { CheckpointService } from './checkpoints/checkpoint-service';
+import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
 import { presetResolver } from './checkpoints/companion-ports';
 import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
 import { LagHistory } from './checkpoints/lag-history';
@@ -78,7 +79,10 @@ export function createEngine(options: EngineOptions) {
   const clients = new Clients(connections);
   const storeChoices = new StoreChoices(options.dataDir);
   const eventStores = new EventStores(connections, storeChoices, clients);
-  const checkpointService = new CheckpointService(clients, presetResolver(storeChoices));
+  const checkpointService = new CheckpointService(clients, presetResolver(storeChoices), {
+    mappings: new CheckpointMappings(options.dataDir),
+    kindOf: async (id) => (await connections.resolve(id)).settings.kind,
+  });
   const movements = new Movements();
   const checkpointDeps = {
     checkpoints: checkpointService,
@@ -124,7 +128,7 @@ export function createEngine(options: EngineOptions) {
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
-    checkpointHandlers({ board, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
+    checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
   );
   if (options.sampleLags !== false) void lagSampler.start();

@@ -178,3 +178,46 @@ export const checkpointsOverviewResult = z.object({
   ),
 });
 export type CheckpointsOverviewResult = z.infer<typeof checkpointsOverviewResult>;
+
+const columnName = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(63, 'names are at most 63 characters')
+  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
+const optionalColumn = columnName.optional();
+
+/**
+ * Checkpoints kept where no preset knows: one row (document) per projector and
+ * source, with its name, position and, where kept, update time. Checked against the
+ * live schema before it is used: the table must exist and the position be an integer.
+ */
+export const checkpointMapping = z.discriminatedUnion('backend', [
+  z.strictObject({
+    backend: z.literal('postgres'),
+    schema: optionalColumn,
+    table: columnName,
+    columns: z.strictObject({ name: columnName, source: optionalColumn, position: columnName, updatedAt: optionalColumn }),
+  }),
+  z.strictObject({
+    backend: z.literal('mongo'),
+    collection: columnName,
+    fields: z.strictObject({ name: columnName, source: optionalColumn, position: columnName, updatedAt: optionalColumn }),
+  }),
+]);
+export type CheckpointMapping = z.infer<typeof checkpointMapping>;
+
+export const checkpointsConfigureInput = z.strictObject({
+  connectionId: profileId,
+  /** null: forget the custom mapping and read the preset's checkpoints again. */
+  mapping: checkpointMapping.nullable(),
+  reason: changeFields.reason,
+});
+export const checkpointsConfigureResult = z.object({
+  mapping: checkpointMapping.nullable(),
+  /** What the mapping reads, and how many checkpoints it found there. */
+  sources: z.array(z.string()),
+  checkpoints: z.number(),
+});
+export const checkpointsMappingInput = z.strictObject({ connectionId: profileId });
+export const checkpointsMappingResult = z.object({ mapping: checkpointMapping.nullable() });

@@ -3,13 +3,15 @@ import type { Handlers } from '../../transport/dispatcher';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import type { CheckpointBoard } from './checkpoint-board';
 import type { CheckpointResets } from './checkpoint-reset';
+import type { CheckpointService } from './checkpoint-service';
 import type { LagHistory } from './lag-history';
 import type { LagSampler } from './lag-sampler';
 
-export type CheckpointOperation = 'checkpoints.list' | 'checkpoints.history' | 'checkpoints.reset' | 'checkpoints.overview';
+export type CheckpointOperation = 'checkpoints.list' | 'checkpoints.history' | 'checkpoints.reset' | 'checkpoints.overview' | 'checkpoints.mapping' | 'checkpoints.configure';
 
 export interface CheckpointHandlerDeps {
   board: CheckpointBoard;
+  checkpoints: CheckpointService;
   resets: CheckpointResets;
   history: LagHistory;
   sampler: LagSampler;
@@ -54,6 +56,8 @@ export function checkpointHandlers(deps: CheckpointHandlerDeps): Pick<Handlers, 
         input.dryRun === true,
       ),
     'checkpoints.overview': async () => ({ connections: await overview(deps) }),
+    'checkpoints.mapping': async (input) => ({ mapping: await deps.checkpoints.mapping(input.connectionId) }),
+    'checkpoints.configure': async (input) => ({ mapping: input.mapping, ...(await deps.checkpoints.configure(input.connectionId, input.mapping)) }),
   };
 }
 

@@ -275,3 +275,56 @@ describe('checkpoints on FerretDB', () => {
     expect((await mongo.db.collection('checkpoints').findOne({}))?.position).toBe('0');
   });
 });
+
+describe('a custom checkpoint mapping', () => {
+  let db: TestDatabase;
+  let engine: Engine;
+  let call: Call;
+  let connectionId: string;
+  const mapping = { backend: 'postgres' as const, table: 'consumer_offsets', columns: { name: 'consumer', position: 'last_seen', updatedAt: 'touched' } };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cp_custom');
+    await db.pool.query((await import('../../../src-main/stores/postgres/classic-schema')).CLASSIC_EVENTS_DDL);
+    await insertEvents(db.pool, 4);
+    engine = await createTestEngine('cp-custom');
+    call = engineCaller(() => engine);
+    connectionId = (await call('connections.add', { ...postgresConnection('Custom checkpoints', db.url), readOnly: false })).id;
+    await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
+  });
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await db?.drop();
+  });
+
+  it('is checked against the live schema: a missing table and a text position are refused and nothing is kept', async () => {
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/"public"\."consumer_offsets" does not exist/) });
+    await db.pool.query('CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen text, touched timestamptz)');
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/last_seen/) });
+    expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping: null });
+    await expect(call('checkpoints.configure', { connectionId, mapping: { ...mapping, columns: { ...mapping.columns, position: '' } } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/mapping\.columns\.position: is required/),
+    });
+  });
+
+  it('once valid, lists its checkpoints with their lag and resets them by compare-and-set', async () => {
+    await db.pool.query('DROP TABLE consumer_offsets');
+    await db.pool.query('CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen bigint, touched timestamptz)');
+    await db.pool.query(`INSERT INTO consumer_offsets VALUES ('billing', 1, now())`);
+    expect(await call('checkpoints.configure', { connectionId, mapping, reason: 'our own offsets table' })).toMatchObject({ sources: ['"public"."consumer_offsets"'], checkpoints: 1 });
+    expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping });
+    const listed = await call('checkpoints.list', { connectionId });
+    expect(listed.projectors[0]!.rows[0]).toMatchObject({ store: 'consumer_offsets', projector: 'billing', kind: 'custom', position: '1', lag: { events: 3 } });
+    const key = { store: 'consumer_offsets', projector: 'billing', source: '' };
+    const preview = await call('checkpoints.reset', { connectionId, key, target: { kind: 'head' }, dryRun: true });
+    expect(preview).toMatchObject({ direction: 'skip', summary: { count: 3 } });
+    await call('checkpoints.reset', { connectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation });
+    expect((await db.pool.query('SELECT last_seen::text AS p FROM consumer_offsets')).rows).toEqual([{ p: '4' }]);
+
+    // Forgotten: the preset's layout (projection_checkpoints, missing here) is read again.
+    await call('checkpoints.configure', { connectionId, mapping: null });
+    await expect(call('checkpoints.list', { connectionId })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

@@ -11,6 +11,7 @@ import { Panel } from '../../ui/Panel';
 import { StoreProblem } from '../browse/StoreProblem';
 import { needsDetection } from '../browse/use-browse';
 import { formatAgo, formatDuration, formatEvents, keyFromParam, keyParam } from './format';
+import { CheckpointMappingForm } from './CheckpointMappingForm';
 import { LagChart, RANGES, type RangeName } from './LagChart';
 import { ResetDialog } from './ResetDialog';
 import { StatusBadge } from './StatusBadge';
@@ -36,6 +37,7 @@ export function CheckpointsScreen() {
   const { active } = useActiveConnection();
   const [view, setView] = useQueryState(viewFromQuery, viewToQuery);
   const [resetting, setResetting] = useState<CheckpointRow | undefined>();
+  const [mapping, setMapping] = useState(false);
   const profiles = useOperation('connections.list', {});
   const kafkaProfiles = (profiles.data ?? []).filter((p) => p.kind === 'kafka');
   const list = useOperation(
@@ -46,6 +48,9 @@ export function CheckpointsScreen() {
 
   if (!active || needsDetection(list.error)) return <StoreProblem connection={active} error={list.error} title="Could not read the checkpoints" />;
 
+  // No checkpoint table the preset knows (or a custom event mapping): offer to map one.
+  const unmapped = list.error?.code === 'not_found';
+  const backend = active.kind === 'mongo' ? 'mongo' : 'postgres';
   const groups = list.data?.projectors ?? [];
   const rows = groups.flatMap((g) => g.rows);
   const charted = keyFromParam(view.chart) ?? (rows.find((r) => r.status !== 'caught-up' && r.role === 'projector') ?? rows[0]);
@@ -68,6 +73,11 @@ export function CheckpointsScreen() {
                 onChange={(kafka) => setView({ ...view, ...(kafka ? { kafka } : { kafka: undefined }) })}
                 testId="checkpoints-kafka"
               />
+            )}
+            {active.kind !== 'kafka' && (
+              <Button size="sm" variant="ghost" onClick={() => setMapping(!mapping)} data-testid="checkpoints-map">
+                Custom mapping…
+              </Button>
             )}
             <span className="muted" data-testid="checkpoints-refreshed">
               {list.data ? `Head ${list.data.head ?? '—'} · refreshed ${new Date(list.data.at).toLocaleTimeString()}` : 'Loading…'}
@@ -115,6 +125,7 @@ export function CheckpointsScreen() {
           </table>
         )}
       </Panel>
+      {(mapping || unmapped) && active.kind !== 'kafka' && <CheckpointMappingForm connectionId={active.id} backend={backend} onDone={() => setMapping(false)} />}
       {chartKey && <LagChart connectionId={active.id} checkpoint={chartKey} range={view.range} onRange={(range) => setView({ ...view, range })} />}
       {resetting && (
         <ResetDialog
