@@ -328,3 +328,67 @@ describe('a custom checkpoint mapping', () => {
     await expect(call('checkpoints.list', { connectionId })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('Kafka partition checkpoints', () => {
+  let db: TestDatabase;
+  let engine: Engine;
+  let call: Call;
+  let connectionId: string;
+  let kafkaConnectionId: string;
+  const topic = `chrono_cp_${Math.random().toString(36).slice(2, 10)}`;
+
+  beforeAll(async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const kafka = new Kafka({ brokers: testServices.kafkaBrokers, clientId: 'chrono-cp-test', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    // Partition p holds 10 * (p + 1) records: ends 10, 20, 30.
+    for (let p = 0; p < 3; p++) await producer.send({ topic, messages: Array.from({ length: 10 * (p + 1) }, (_, i) => ({ partition: p, value: `m${i}` })) });
+    await producer.disconnect();
+
+    db = await createTestDatabase('cp_kafka');
+    await seedDemoWorkspace(db.pool, { events: 300 });
+    for (const [p, position] of [[0, 10], [1, 5], [2, 31]] as const) await writePostgresCheckpoint(db.pool, 'orders_kafka', `kafka:${topic}:${p}`, String(position));
+    engine = await createTestEngine('cp-kafka');
+    call = engineCaller(() => engine);
+    connectionId = (await call('connections.add', { ...postgresConnection('Kafka checkpoints', db.url), readOnly: false })).id;
+    await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
+    kafkaConnectionId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await db?.drop();
+  });
+
+  it('groups one row per partition under the projector, each against its partition end', async () => {
+    const without = await call('checkpoints.list', { connectionId });
+    expect(without.notes.join(' ')).toMatch(new RegExp(`Choose the Kafka connection of topic ${topic}`));
+    expect(without.projectors.find((p) => p.projector === 'orders_kafka')!.rows.every((r) => r.status === 'unknown')).toBe(true);
+
+    const listed = await call('checkpoints.list', { connectionId, kafkaConnectionId });
+    const group = listed.projectors.find((p) => p.projector === 'orders_kafka')!;
+    expect(group.rows.map((r) => [r.source, r.head, r.lag?.events, r.status])).toEqual([
+      [`kafka:${topic}:0`, '10', 0, 'caught-up'],
+      [`kafka:${topic}:1`, '20', 15, 'behind'],
+      [`kafka:${topic}:2`, '30', 0, 'ahead'],
+    ]);
+    expect(group).toMatchObject({ status: 'ahead', lagEvents: 15 });
+  });
+
+  it('resets a partition to its end by offsets, and refuses a time', async () => {
+    const key = { store: 'projection_checkpoints', projector: 'orders_kafka', source: `kafka:${topic}:1` };
+    const preview = await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, dryRun: true });
+    expect(preview).toMatchObject({ direction: 'skip', offsets: 15, summary: null, target: { position: '20' } });
+    await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation });
+    expect(await readPostgresCheckpoint(db.pool, 'orders_kafka', key.source)).toBe('20');
+    await expect(call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'time', at: new Date().toISOString() }, dryRun: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/not to a time/),
+    });
+  });
+});
