@@ -48,14 +48,17 @@ export class CheckpointBoard {
     this.now = deps.now ?? Date.now;
   }
 
+  /** An empty store's head counts as position 0: a checkpoint past it is ahead. */
   async list(connectionId: string, options: BoardOptions): Promise<CheckpointsListResult> {
     const notes: string[] = [];
     const { sources, checkpoints } = await this.deps.checkpoints.list(connectionId);
     const store = await this.deps.eventStore(connectionId);
     const ranges = store.positionRanges?.() ?? null;
     let head: string | null = null;
+    let emptyStore = false;
     try {
       head = await store.headPosition();
+      emptyStore = head === null;
     } catch (err) {
       notes.push(`The store's head could not be read (${(err as Error).message}): lags of its projectors are unknown.`);
     }
@@ -71,7 +74,7 @@ export class CheckpointBoard {
     }
     const kafkaHeads = await this.kafkaHeads(checkpoints, options.kafkaConnectionId, notes);
     const now = this.now();
-    const rows = checkpoints.map((c) => this.row(connectionId, c, head, lags, kafkaHeads, options, now));
+    const rows = checkpoints.map((c) => this.row(connectionId, c, emptyStore ? '0' : head, lags, kafkaHeads, options, now));
     return { connectionId, sources, head, at: new Date(now).toISOString(), projectors: group(rows), notes };
   }
 
@@ -120,9 +123,6 @@ export class CheckpointBoard {
       return { ...base, lag: null, lagMs: null, oldestUnprocessedAt: null, status: 'unknown', note };
     }
     if (head === null) {
-      if (!kafka && storeHead === null && BigInt(c.position) > 0n && !base.head) {
-        return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: 'The store holds no event, yet this position is past zero.' };
-      }
       return { ...base, lag: null, lagMs: null, oldestUnprocessedAt: null, status: 'unknown', note: kafka ? 'The end of this partition is unknown.' : 'The head of the store is unknown.' };
     }
     const position = BigInt(c.position);
