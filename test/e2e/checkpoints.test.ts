@@ -88,8 +88,13 @@ describe('the checkpoints screen on the live demo', () => {
     const audit = await app.engine.audit.list({ operation: 'checkpoints.reset', limit: 10 });
     expect(JSON.stringify(audit)).toContain('e2e: replay orders_view');
 
+    // The overview names the lagging projector, and after a bulk verification the snapshot the demo left stale.
     await goTo(page, '#/overview');
     await page.locator(`[data-testid="lag-overview-projector"][data-projector="${LAGGING_PROJECTOR}"]`).waitFor({ timeout: 30_000 });
+    await page.getByTestId('verify-all-snapshots-start').click();
+    const verification = page.getByTestId('lag-overview-verification');
+    await verification.waitFor({ timeout: 180_000 });
+    expect(await verification.textContent()).toMatch(/^[1-9]\d* mismatched/);
     await screenshot(page, 'checkpoints-overview');
     expect(pageErrors).toEqual([]);
   }, 300_000);

@@ -42,7 +42,7 @@ export function LagOverviewPanel() {
                   <ul className="lag-overview__list">
                     {c.worst.map((w) => (
                       <li key={w.projector} data-testid="lag-overview-projector" data-projector={w.projector}>
-                        <StatusBadge status={w.status} /> <strong>{w.projector}</strong> {formatEvents(w.lagEvents, w.lagEstimated)} events · {formatDuration(w.lagMs)}
+                        <StatusBadge status={w.status} /> <strong>{w.projector}</strong> {formatEvents(w.lagEvents, w.lagEstimated)} {w.lagEvents === 1 ? 'event' : 'events'} · {formatDuration(w.lagMs)}
                       </li>
                     ))}
                   </ul>
