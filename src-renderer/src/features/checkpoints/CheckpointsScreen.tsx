@@ -10,7 +10,7 @@ import { SelectField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { StoreProblem } from '../browse/StoreProblem';
 import { needsDetection } from '../browse/use-browse';
-import { formatAgo, formatDuration, formatEvents, keyFromParam, keyParam } from './format';
+import { describeExtras, formatAgo, formatDuration, formatEvents, keyFromParam, keyParam } from './format';
 import { CheckpointMappingForm } from './CheckpointMappingForm';
 import { LagChart, RANGES, type RangeName } from './LagChart';
 import { ResetDialog } from './ResetDialog';
@@ -191,7 +191,10 @@ function CheckpointLine({ row, nested = false, chartParam, onChart, onReset }: {
         {nested ? '' : row.projector}
         {row.role === 'mark' && <span className="muted"> (store mark)</span>}
       </td>
-      <td className="mono">{row.source || '—'}</td>
+      <td className="mono">
+        {row.source || '—'}
+        {row.extras && <div className="checkpoints__extras" data-testid="checkpoint-extras">{describeExtras(row.extras)}</div>}
+      </td>
       <td className="num mono">{row.position ?? '—'}</td>
       <td className="num mono">{row.head ?? '—'}</td>
       <td className="num" title={row.lag?.estimated ? 'Estimated from the positions nearest the checkpoint' : undefined}>

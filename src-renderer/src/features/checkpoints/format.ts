@@ -80,3 +80,15 @@ export function keyFromParam(value: string | undefined): { store: string; projec
   }
   return undefined;
 }
+
+/** What a layout keeps beside the position (Axon's segment, owner and gaps, Emmett's status), in one short line. */
+export function describeExtras(extras: Record<string, unknown> | undefined): string {
+  if (!extras) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(extras)) {
+    if (value === null || value === undefined || key === 'tokenClass' || key === 'unreadablePosition') continue;
+    if (Array.isArray(value)) parts.push(`${key}: ${value.length}${value.length ? ` (${value.slice(0, 3).map(String).join(', ')}${value.length > 3 ? ', …' : ''})` : ''}`);
+    else if (typeof value !== 'object') parts.push(`${key}: ${String(value)}`);
+  }
+  return parts.join(' · ');
+}
