@@ -97,7 +97,9 @@ export class PostgresPositionRanges implements PositionRanges {
       const row = found[0];
       return row ? { position: row.position, streamId: row.stream_id, type: row.type, timestamp: isoOf(row.ts) } : null;
     };
-    const [first, last] = byType.length ? await Promise.all([edge('ASC'), edge('DESC')]) : [null, null];
+    // One after the other: PGlite's socket server serves one statement at a time anyway.
+    const first = byType.length ? await edge('ASC') : null;
+    const last = byType.length ? await edge('DESC') : null;
     return { count: byType.reduce((n, t) => n + t.count, 0), byType, first, last };
   }
 

@@ -111,6 +111,9 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
   });
 
   it('resets orders_view while its projector runs: it reprocesses and its view converges to a fresh build', async () => {
+    // pglite-socket interleaves extended-protocol messages of concurrent connections (electric-sql/pglite#977):
+    // the 100 ms background sampling is paused so the projector and the reset are the only writers.
+    await engine.lagSampler.stop();
     const projector = new DirectProjector(db.pool, { name: 'orders_view', views: [ordersViewSpec as never], batchSize: 200, idleDelayMs: 20, gapSettleMs: 10 });
     projector.start();
     try {
@@ -137,6 +140,7 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
       expect(Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view')).rows[0]!.n)).toBe(orders);
     } finally {
       await projector.stop();
+      void engine.lagSampler.start();
     }
   }, 120_000);
 
@@ -270,9 +274,28 @@ describe('checkpoints on FerretDB', () => {
     });
     expect((await mongo.db.collection('checkpoints').findOne({}))?.position).toBe('5');
     const again = await call('checkpoints.reset', { connectionId, key, target: { kind: 'beginning' }, dryRun: true });
-    expect(again.summary).toMatchObject({ count: 4 });
+    expect(again.summary).toMatchObject({ count: 5, first: { position: '1' }, last: { position: '5' } });
     await call('checkpoints.reset', { connectionId, key, target: { kind: 'beginning' }, confirmation: again.confirmation });
     expect((await mongo.db.collection('checkpoints').findOne({}))?.position).toBe('0');
+  });
+  it('maps a collection of its own, refusing a missing one, and reads a text position as unreadable without writing', async () => {
+    const mapping = { backend: 'mongo' as const, collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } };
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/consumer_offsets/) });
+    await mongo.db.collection('consumer_offsets').insertMany([
+      { consumer: 'mailer', at: 6 },
+      { consumer: 'typo', at: 'six' },
+    ]);
+    expect(await call('checkpoints.configure', { connectionId, mapping })).toMatchObject({ checkpoints: 2 });
+    const listed = await call('checkpoints.list', { connectionId });
+    const byName = Object.fromEntries(listed.projectors.map((p) => [p.projector, p.rows[0]!]));
+    expect(byName.mailer).toMatchObject({ kind: 'custom', position: '6', lag: { events: 2 }, status: 'behind' }); // 7 and 8
+    expect(byName.typo).toMatchObject({ status: 'unknown', position: null });
+    await expect(call('checkpoints.reset', { connectionId, key: { store: 'consumer_offsets', projector: 'typo', source: '' }, target: { kind: 'beginning' }, dryRun: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/"six".*not a number/),
+    });
+    expect((await mongo.db.collection('consumer_offsets').findOne({ consumer: 'typo' }))?.at).toBe('six');
+    await call('checkpoints.configure', { connectionId, mapping: null });
   });
 });
 
