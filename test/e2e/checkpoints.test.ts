@@ -98,4 +98,33 @@ describe('the checkpoints screen on the live demo', () => {
     await screenshot(page, 'checkpoints-overview');
     expect(pageErrors).toEqual([]);
   }, 300_000);
+
+  it('maps a checkpoint table of its own from the screen, refusing a text position first', async () => {
+    const pool = new pg.Pool({ ...app.engine.localWorkspace.endpoint!, max: 1 });
+    try {
+      await pool.query(`CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen text, touched timestamptz)`);
+      await pool.query(`INSERT INTO consumer_offsets VALUES ('mailer', '100', now())`);
+      await goTo(page, '#/checkpoints');
+      await page.getByTestId('checkpoints-map').click();
+      const form = page.getByTestId('checkpoint-mapping');
+      await form.getByTestId('mapping-table').fill('consumer_offsets');
+      await form.getByTestId('mapping-name').fill('consumer');
+      await form.getByTestId('mapping-position').fill('last_seen');
+      await form.getByTestId('mapping-updated-at').fill('touched');
+      await form.getByTestId('mapping-save').click();
+      await expect.poll(async () => (await form.getByTestId('mapping-error').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toMatch(/last_seen/);
+      await screenshot(page, 'checkpoints-mapping-refused');
+
+      await pool.query('ALTER TABLE consumer_offsets ALTER COLUMN last_seen TYPE bigint USING last_seen::bigint');
+      await form.getByTestId('mapping-save').click();
+      const mailer = page.locator('[data-testid="checkpoint-row"][data-projector="mailer"]');
+      await mailer.waitFor({ timeout: 30_000 });
+      expect(await mailer.getAttribute('data-status')).toBe('behind');
+      expect(await page.locator(`[data-testid="checkpoint-row"][data-projector="${LAGGING_PROJECTOR}"]`).count()).toBe(0);
+      await screenshot(page, 'checkpoints-mapping');
+      expect(pageErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  }, 120_000);
 });
