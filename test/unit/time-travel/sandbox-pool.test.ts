@@ -38,10 +38,11 @@ async function until(condition: () => boolean, what: string, timeoutMs = 4000): 
 function gatedStore(store: EventStore): { store: EventStore; open: () => void } {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  return {
-    store: { ...store, readStream: async (streamId: string, options?: ReadStreamOptions) => (options?.fromVersion !== undefined ? gate.then(() => store.readStream(streamId, options)) : store.readStream(streamId, options)) },
-    open,
-  };
+  // Inherits from the store (its methods live on a class prototype, which a spread would drop).
+  const gated = Object.create(store) as EventStore;
+  gated.readStream = (streamId: string, options?: ReadStreamOptions) =>
+    options?.fromVersion !== undefined ? gate.then(() => store.readStream(streamId, options)) : store.readStream(streamId, options);
+  return { store: gated, open };
 }
 
 function service(store: EventStore, pool: SandboxPool): TimeTravelService {
