@@ -24,6 +24,9 @@ import { UserDefinitions } from './time-travel/user-definitions';
 import { jobHandlers } from './jobs/handlers';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
+import { Clients } from './connections/clients';
+import { createKafkaCapability } from './kafka/capability';
+import { kafkaHandlers } from './kafka/handlers';
 
 export interface EngineOptions {
   dataDir: string;
@@ -48,6 +51,8 @@ export interface EngineOptions {
   /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
   chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
+  /** Sample Kafka consumer lag in the background (default); tests that drive ticks themselves turn it off. */
+  sampleKafkaLag?: boolean;
 }
 
 /** The product's logic, wired together; plain Node, no Electron. */
@@ -59,7 +64,9 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  const clients = new Clients(connections);
+  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir), clients);
+  const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
@@ -204,6 +211,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
+    ...kafkaHandlers(kafka),
     ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
@@ -223,6 +231,8 @@ export function createEngine(options: EngineOptions) {
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
   });
 
+  if (options.sampleKafkaLag !== false) kafka.start();
+
   if (options.startLocalWorkspace) {
     local.start().catch((err: unknown) => log(`Local workspace failed to start: ${(err as Error).message}`));
   }
@@ -237,7 +247,9 @@ export function createEngine(options: EngineOptions) {
     eventStores,
     exportsDir,
     jobs,
+    kafka,
     async dispose() {
+      await kafka.close();
       await jobs.dispose();
       await userDefinitions.close();
       await eventStores.closeAll();
