@@ -105,6 +105,8 @@ export const kafkaLagHistoryInput = z.strictObject({
   groupId,
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  /** Without `from`: the range is this many milliseconds up to `to` (now by default); one hour when absent. */
+  lastMs: z.number().int().min(1000).max(8 * 86_400_000).optional(),
   /** At most this many points come back, evenly thinned. */
   maxPoints: z.number().int().min(10).max(5000).default(600),
 });

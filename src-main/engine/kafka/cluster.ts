@@ -51,7 +51,7 @@ export async function describeGroups(admin: Admin, groups: readonly { groupId: s
   const described = new Map<string, GroupDescription>();
   if (!groups.length) return described;
   const one = (groupIds: string[]) => admin.describeGroups(groupIds).then((r) => r.groups);
-  let answers: Awaited<ReturnType<typeof one>> = [];
+  let answers: Awaited<ReturnType<typeof one>>;
   try {
     answers = await one(groups.map((g) => g.groupId));
   } catch {

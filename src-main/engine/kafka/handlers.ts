@@ -80,9 +80,9 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
       };
     },
 
-    'kafka.lagHistory': async ({ connectionId, groupId, from, to, maxPoints }) => {
+    'kafka.lagHistory': async ({ connectionId, groupId, from, to, lastMs, maxPoints }) => {
       const end = to ? Date.parse(to) : Date.now();
-      const start = from ? Date.parse(from) : end - HOUR;
+      const start = from ? Date.parse(from) : end - (lastMs ?? HOUR);
       if (start > end) throw new ChronoError('invalid_input', 'from: the range must start before it ends.');
       // Read an hour earlier too, so lag in seconds at the range start has end-offset samples to interpolate on.
       const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end);
