@@ -18,14 +18,15 @@ export function LagCharts({ rows, partitions, sloSeconds }: LagChartsProps) {
   const start = Math.min(zoom?.start ?? 0, rows.length - 1);
   const end = Math.min(zoom?.end ?? rows.length - 1, rows.length - 1);
   const shown = rows.slice(start, end + 1);
-  const worstSeconds = Math.max(0, ...shown.map((row) => partitions.reduce((sum, key) => sum + Number(row[`s:${key}`] ?? 0), 0)));
+  // The SLO holds per partition: the worst partition's lag is what is compared with it.
+  const worstSeconds = Math.max(0, ...shown.flatMap((row) => partitions.map((key) => Number(row[`s:${key}`] ?? 0))));
 
   return (
     <div className="kafka-charts" data-testid="kafka-lag-chart" data-points={rows.length}>
       <h4 className="kafka-charts__title">Messages behind</h4>
       <div className="kafka-charts__chart">
         <ResponsiveContainer width="100%" height="100%">
-          <AreaChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <AreaChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
             <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
             <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
@@ -34,25 +35,28 @@ export function LagCharts({ rows, partitions, sloSeconds }: LagChartsProps) {
             {partitions.map((key, i) => (
               <Area key={key} dataKey={`m:${key}`} name={key} stackId="m" type="stepAfter" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} isAnimationActive={false} />
             ))}
-            <Brush dataKey="at" height={18} tickFormatter={timeOf} startIndex={start} endIndex={end} onChange={(r) => setZoom({ start: r.startIndex ?? 0, end: r.endIndex ?? rows.length - 1 })} />
+            {/* A brush over fewer than three points has nothing to zoom and draws at NaN. */}
+            {rows.length > 2 && (
+              <Brush dataKey="at" height={18} tickFormatter={timeOf} {...(zoom ? { startIndex: start, endIndex: end } : {})} onChange={(r) => setZoom({ start: r.startIndex ?? 0, end: r.endIndex ?? rows.length - 1 })} />
+            )}
           </AreaChart>
         </ResponsiveContainer>
       </div>
 
       <h4 className="kafka-charts__title">
-        Seconds behind <span className="muted">(SLO {sloSeconds} s{worstSeconds > sloSeconds ? `, exceeded: up to ${Math.round(worstSeconds)} s` : ''})</span>
+        Seconds behind <span className="muted">(stacked by partition; SLO {sloSeconds} s per partition{worstSeconds > sloSeconds ? `, exceeded: worst partition ${Math.round(worstSeconds)} s` : ''})</span>
       </h4>
       <div className="kafka-charts__chart kafka-charts__chart--small" data-testid="kafka-seconds-chart">
         <ResponsiveContainer width="100%" height="100%">
-          <AreaChart data={shown} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <AreaChart data={shown} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
             <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
-            <YAxis tick={{ fontSize: 11 }} width={56} domain={[0, (max: number) => Math.max(max, sloSeconds * 1.2)]} />
+            <YAxis tick={{ fontSize: 11 }} width={56} domain={[0, 'auto']} />
             <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value) => `${Number(value).toFixed(1)} s`} />
             {partitions.map((key, i) => (
               <Area key={key} dataKey={`s:${key}`} name={key} stackId="s" type="monotone" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} isAnimationActive={false} />
             ))}
-            <ReferenceLine y={sloSeconds} stroke="#c0282d" strokeDasharray="6 3" label={{ value: `SLO ${sloSeconds} s`, position: 'insideTopRight', fontSize: 11, fill: '#c0282d' }} />
+            <ReferenceLine y={sloSeconds} ifOverflow="extendDomain" stroke="#c0282d" strokeDasharray="6 3" label={{ value: `SLO ${sloSeconds} s`, position: 'insideTopRight', fontSize: 11, fill: '#c0282d' }} />
           </AreaChart>
         </ResponsiveContainer>
       </div>
