@@ -1,4 +1,7 @@
-import { AssignerProtocol, ConfigResourceTypes, type Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin, type ConfigResourceTypes } from 'kafkajs';
+
+/** kafkajs' ConfigResourceTypes.TOPIC; the enum is not a named export Node's ESM loader can see in the CommonJS build. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 import type { KafkaMember } from '../../../src-shared/schemas/kafka';
 
 /** A partition's offsets as the broker reports them now. */
@@ -133,7 +136,7 @@ async function retentionOf(admin: Admin, topics: string[]): Promise<Map<string, 
   const found = new Map<string, number>();
   if (!topics.length) return found;
   try {
-    const answer = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })) });
+    const answer = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })) });
     for (const resource of answer.resources) {
       const value = resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
       if (value !== undefined && value !== null && value !== '') found.set(resource.resourceName, Number(value));

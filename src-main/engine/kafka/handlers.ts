@@ -5,9 +5,9 @@ import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, endOffsets } from './cluster';
 import type { GroupSample } from './lag-history';
-import { ownersOf, summarize } from './lag-sampler';
+import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
 import { applyReset, planReset } from './offset-reset';
-import { timeLag, type EndSample } from './time-lag';
+import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 export type KafkaOperation = 'kafka.cluster' | 'kafka.group' | 'kafka.lagHistory' | 'kafka.samplerSettings' | 'kafka.configureSampler' | 'kafka.resetOffsets';
 
@@ -86,9 +86,9 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
       if (start > end) throw new ChronoError('invalid_input', 'from: the range must start before it ends.');
       // Read an hour earlier too, so lag in seconds at the range start has end-offset samples to interpolate on.
       const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end);
-      const points = lagPoints(samples).filter((p) => Date.parse(p.at) >= start);
+      const points = lagPoints(samples, maxPoints, start);
       const keys = [...new Set(points.flatMap((p) => Object.keys(p.partitions)))].sort(byPartition);
-      return { points: thin(points, maxPoints), partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+      return { points, partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
     },
 
     'kafka.samplerSettings': () => kafka.settings(),
@@ -106,37 +106,45 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
   };
 }
 
-/** Lag in messages and seconds at each sample, the seconds interpolated on the history's own end offsets. */
-export function lagPoints(samples: readonly GroupSample[]): LagPoint[] {
+/**
+ * Chart points of a sampled range: at most `max`, evenly spaced from `from`
+ * on, each with the worst status of the samples it stands for. Lag in seconds
+ * is interpolated on the history's own end offsets, which every sample feeds
+ * (samples before `from` too), but computed only at the points kept.
+ */
+export function lagPoints(samples: readonly GroupSample[], max: number, from = Number.NEGATIVE_INFINITY): LagPoint[] {
   const ends = new Map<string, EndSample[]>();
-  return samples.map((sample) => {
-    const partitions: LagPoint['partitions'] = {};
+  const first = samples.findIndex((s) => s.at >= from);
+  if (first < 0) return [];
+  const shown = samples.length - first;
+  const step = Math.max(1, shown / max);
+  const points: LagPoint[] = [];
+  let bucket = 0;
+  let status: LagStatus = 'OK';
+  for (let i = 0; i < samples.length; i += 1) {
+    const sample = samples[i]!;
     for (const p of sample.partitions) {
       let table = ends.get(p.key);
       if (!table) ends.set(p.key, (table = []));
-      if (table[table.length - 1]?.offset !== p.end) table.push({ offset: p.end, at: sample.at });
-      if (table.length > 720) table.shift();
+      recordEnd(table, p.end, sample.at, END_SAMPLES);
+    }
+    if (i < first) continue;
+    status = worse(status, sample.status);
+    // The last sample of each bucket stands for it.
+    const index = i - first;
+    const closes = index === shown - 1 || Math.floor((index + 1) / step) > bucket;
+    if (!closes) continue;
+    bucket = Math.floor((index + 1) / step);
+    const partitions: LagPoint['partitions'] = {};
+    for (const p of sample.partitions) {
       const lag = p.committed === null ? 0 : Math.max(0, p.end - p.committed);
-      const seconds = p.committed === null ? undefined : timeLag(table, p.committed, sample.at).seconds;
+      const seconds = p.committed === null ? undefined : timeLag(ends.get(p.key)!, p.committed, sample.at).seconds;
       partitions[p.key] = { lag, ...(seconds !== undefined ? { seconds: Math.round(seconds * 10) / 10 } : {}) };
     }
-    return { at: new Date(sample.at).toISOString(), partitions, status: sample.status };
-  });
-}
-
-/** At most `max` points, evenly spaced; each kept point carries the worst status of those it stands for. */
-function thin(points: LagPoint[], max: number): LagPoint[] {
-  if (points.length <= max) return points;
-  const step = points.length / max;
-  const kept: LagPoint[] = [];
-  for (let i = 0; i < max; i += 1) {
-    const bucket = points.slice(Math.floor(i * step), Math.floor((i + 1) * step));
-    const last = bucket[bucket.length - 1];
-    if (!last) continue;
-    const status = bucket.reduce<LagStatus>((s, p) => worse(s, p.status), 'OK');
-    kept.push({ ...last, status });
+    points.push({ at: new Date(sample.at).toISOString(), partitions, status });
+    status = 'OK';
   }
-  return kept;
+  return points;
 }
 
 function byPartition(a: string, b: string): number {

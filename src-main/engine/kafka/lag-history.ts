@@ -1,5 +1,7 @@
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import type { LagStatus } from '../../../src-shared/schemas/kafka';
 
 /** One sample of a group: every partition's committed (null: none) and end offsets, and the group status then. */
@@ -9,8 +11,13 @@ export interface GroupSample {
   partitions: { key: string; committed: number | null; end: number }[];
 }
 
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** One segment file covers this much time; closed segments are gzipped. */
+const SEGMENT_MS = 10 * 60_000;
 /** History older than this is deleted. */
 export const KEEP_MS = 7 * DAY;
 /** Segments older than this keep one sample per minute. */
@@ -25,8 +32,9 @@ interface Writer {
 }
 
 /**
- * Lag history on disk: per connection and group, one NDJSON segment per UTC
- * hour (`kafka-lag/<connection>/<group>/<yyyymmddhh>.ndjson`). A segment starts
+ * Lag history on disk: per connection and group, one NDJSON segment per ten
+ * minutes (`kafka-lag/<connection>/<group>/<yyyymmddhhmm>.ndjson`), gzipped
+ * once the next one starts (offset deltas compress well). A segment starts
  * with a keyframe line (partition keys and absolute offsets, `{t,s,k,v}`); each
  * later line carries only the partitions whose offsets moved, as deltas
  * (`{t,s,d:[[index,Δcommitted,Δend]]}`), so idle partitions cost nothing.
@@ -34,6 +42,7 @@ interface Writer {
  */
 export class LagHistory {
   private readonly writers = new Map<string, Writer>();
+  private compressing: Promise<unknown> = Promise.resolve();
 
   constructor(readonly dir: string) {}
 
@@ -47,6 +56,7 @@ export class LagHistory {
     let line: string;
     if (!writer || writer.segment !== segment || !sameKeys(writer.keys, keys)) {
       if (!writer) await mkdir(groupDir, { recursive: true });
+      else if (writer.segment !== segment) this.compressLater(join(groupDir, `${writer.segment}.ndjson`));
       writer = { segment, keys, index: new Map(keys.map((k, i) => [k, i])), last: values };
       this.writers.set(id, writer);
       line = JSON.stringify({ t: sample.at, s: sample.status, k: keys, v: values });
@@ -62,6 +72,15 @@ export class LagHistory {
     await appendFile(join(groupDir, `${segment}.ndjson`), `${line}\n`);
   }
 
+  /** Waits for segments being gzipped (the bench and tests measure settled files). */
+  async flush(): Promise<void> {
+    await this.compressing;
+  }
+
+  private compressLater(file: string): void {
+    this.compressing = this.compressing.then(() => gzipFile(file)).catch(() => undefined);
+  }
+
   /** Samples in [from, to], oldest first. */
   async read(connectionId: string, groupId: string, from: number, to: number): Promise<GroupSample[]> {
     const groupDir = this.groupDir(connectionId, groupId);
@@ -69,23 +88,26 @@ export class LagHistory {
     const samples: GroupSample[] = [];
     for (const file of files) {
       const start = segmentStart(file);
-      if (start + HOUR < from || start > to) continue;
-      for (const sample of decode(await readFile(join(groupDir, file), 'utf8'))) if (sample.at >= from && sample.at <= to) samples.push(sample);
+      if (start + SEGMENT_MS < from || start > to) continue;
+      for (const sample of decode(await readSegment(join(groupDir, file)))) if (sample.at >= from && sample.at <= to) samples.push(sample);
     }
     return samples.sort((a, b) => a.at - b.at);
   }
 
-  /** Downsamples segments older than a day, deletes those older than seven. */
+  /** Downsamples segments older than a day, deletes those older than seven, gzips any left open by a restart. */
   async compact(now: number): Promise<void> {
+    await this.flush();
+    const current = segmentName(now);
     for (const connection of await safeReaddir(this.dir)) {
       const connectionDir = join(this.dir, connection);
       if (!(await stat(connectionDir).catch(() => null))?.isDirectory()) continue;
       for (const group of await safeReaddir(connectionDir)) {
         const groupDir = join(connectionDir, group);
         for (const file of await listSegments(groupDir)) {
-          const end = segmentStart(file) + HOUR;
+          const end = segmentStart(file) + SEGMENT_MS;
           if (end < now - KEEP_MS) await rm(join(groupDir, file), { force: true });
           else if (end < now - FULL_RESOLUTION_MS && !file.includes('.min.')) await this.downsample(groupDir, file);
+          else if (file.endsWith('.ndjson') && !file.startsWith(current) && end < now - SEGMENT_MS) await gzipFile(join(groupDir, file));
         }
       }
     }
@@ -108,14 +130,14 @@ export class LagHistory {
   private async downsample(groupDir: string, file: string): Promise<void> {
     const kept: GroupSample[] = [];
     let lastMinute = -1;
-    for (const sample of decode(await readFile(join(groupDir, file), 'utf8'))) {
+    for (const sample of decode(await readSegment(join(groupDir, file)))) {
       const minute = Math.floor(sample.at / DOWNSAMPLED_STEP_MS);
       if (minute !== lastMinute) kept.push(sample);
       lastMinute = minute;
     }
-    const target = file.replace(/\.ndjson$/, '.min.ndjson');
+    const target = file.replace(/\.ndjson(\.gz)?$/, '.min.ndjson.gz');
     const temporary = join(groupDir, `${target}.tmp`);
-    await writeFile(temporary, encode(kept));
+    await writeFile(temporary, await gzip(encode(kept)));
     await rename(temporary, join(groupDir, target));
     await rm(join(groupDir, file), { force: true });
   }
@@ -131,16 +153,31 @@ function safeName(name: string): string {
 }
 
 function segmentName(at: number): string {
-  return new Date(at).toISOString().slice(0, 13).replace(/[-T]/g, '');
+  return new Date(Math.floor(at / SEGMENT_MS) * SEGMENT_MS).toISOString().slice(0, 16).replace(/[-T:]/g, '');
 }
 
 function segmentStart(file: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})/.exec(file);
-  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4])) : 0;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(file);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5])) : 0;
 }
 
 async function listSegments(groupDir: string): Promise<string[]> {
-  return (await safeReaddir(groupDir)).filter((f) => /^\d{10}(\.min)?\.ndjson$/.test(f)).sort();
+  return (await safeReaddir(groupDir)).filter((f) => /^\d{12}(\.min)?\.ndjson(\.gz)?$/.test(f)).sort();
+}
+
+async function readSegment(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  return (path.endsWith('.gz') ? await gunzip(bytes) : bytes).toString('utf8');
+}
+
+/** Replaces a closed segment by its gzipped copy (written aside and renamed, so a crash leaves one or the other). */
+async function gzipFile(path: string): Promise<void> {
+  const raw = await readFile(path).catch(() => undefined);
+  if (!raw) return;
+  const temporary = `${path}.gz.tmp`;
+  await writeFile(temporary, await gzip(raw));
+  await rename(temporary, `${path}.gz`);
+  await rm(path, { force: true });
 }
 
 async function safeReaddir(dir: string): Promise<string[]> {

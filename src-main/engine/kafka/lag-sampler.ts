@@ -3,10 +3,10 @@ import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag }
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, endOffsets, partitionKey, type GroupDescription, type PartitionOffsets } from './cluster';
 import type { LagHistory } from './lag-history';
-import { timeLag, type EndSample } from './time-lag';
+import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 /** End-offset samples kept per partition for lag in seconds (an hour at the default 5 s). */
-const END_SAMPLES = 720;
+export const END_SAMPLES = 720;
 
 /** What the sampler remembers of one partition of one group between ticks. */
 export interface PartitionTrack {
@@ -163,11 +163,7 @@ export class LagSampler {
       const id = trackId(connectionId, group.groupId, key);
       let track = this.tracks.get(id);
       if (!track) this.tracks.set(id, (track = { window: [], ends: [], lastCommitted: null }));
-      if (bounds) {
-        const lastEnd = track.ends[track.ends.length - 1];
-        if (!lastEnd || lastEnd.offset !== bounds.end) track.ends.push({ offset: bounds.end, at: now });
-        if (track.ends.length > END_SAMPLES) track.ends.splice(0, track.ends.length - END_SAMPLES);
-      }
+      if (bounds) recordEnd(track.ends, bounds.end, now, END_SAMPLES);
       const owner = owners.get(key);
       const lag = bounds && entry.committed !== null ? Math.max(0, bounds.end - entry.committed) : bounds ? bounds.end - bounds.start : 0;
       // Kafka does not report when a group committed: a moved offset is a commit, and a live owner is taken to be committing.

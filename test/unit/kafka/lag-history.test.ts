@@ -25,7 +25,7 @@ describe('lag history on disk', () => {
     expect(read).toEqual([sample(T0, 1, 10), sample(T0 + 5000, 5, 12, 'WARN'), sample(T0 + 10_000, null, 12)]);
     const [groupDir] = await readdir(join(dir, 'g-c1'));
     expect(groupDir).not.toMatch(/[*/:]/);
-    const lines = (await readFile(join(dir, 'g-c1', groupDir!, '2026011012.ndjson'), 'utf8')).trim().split('\n');
+    const lines = (await readFile(join(dir, 'g-c1', groupDir!, '202601101200.ndjson'), 'utf8')).trim().split('\n');
     expect(JSON.parse(lines[1]!)).toEqual({ t: T0 + 5000, s: 'WARN', d: [[0, 4, 2]] });
   });
 
@@ -34,6 +34,18 @@ describe('lag history on disk', () => {
     await new LagHistory(dir).append('c1', 'g', sample(T0, 1, 10));
     await new LagHistory(dir).append('c1', 'g', sample(T0 + 5000, 2, 10));
     expect((await new LagHistory(dir).read('c1', 'g', 0, T0 + 60_000)).map((s) => s.partitions[0]!.committed)).toEqual([1, 2]);
+  });
+
+  it('gzips a segment once the next one starts, and reads it back the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
+    const history = new LagHistory(dir);
+    await history.append('c1', 'g', sample(T0, 1, 10));
+    await history.append('c1', 'g', sample(T0 + 5000, 2, 11));
+    await history.append('c1', 'g', sample(T0 + 600_000, 3, 12)); // the next ten minutes
+    await history.flush();
+    const [groupDir] = await readdir(join(dir, 'g-c1'));
+    expect((await readdir(join(dir, 'g-c1', groupDir!))).sort()).toEqual(['202601101200.ndjson.gz', '202601101210.ndjson']);
+    expect((await history.read('c1', 'g', 0, T0 + 600_000)).map((s) => s.partitions[0]!.committed)).toEqual([1, 2, 3]);
   });
 
   it('keeps one sample a minute past a day and nothing past seven days', async () => {
