@@ -169,5 +169,7 @@ export const kafkaResetOffsetsResult = z.object({
   skipped: z.number(),
   /** Active members that would block the real run (dry run only: the real run refuses). */
   activeMembers: z.array(z.string()),
+  /** What the operator should know before confirming, e.g. members that cannot be checked on a KIP-848 group. */
+  note: z.string().optional(),
   confirmation: z.string().optional(),
 });

@@ -63,8 +63,9 @@ export async function describeGroups(admin: Admin, groups: readonly { groupId: s
   }
   for (const answer of answers) {
     const state = String(answer.state ?? '');
-    // KIP-848 groups come back with an error code and no state (or 'Dead') from the classic API.
-    if (!state || state === 'Unknown') continue;
+    // The classic DescribeGroups answers "Dead" with no members for a KIP-848 group, even with live
+    // members: a listed group reported Dead is one this API cannot describe, not an empty one.
+    if (!state || state === 'Unknown' || state === 'Dead') continue;
     described.set(answer.groupId, {
       groupId: answer.groupId,
       protocolType: answer.protocolType || 'consumer',

@@ -14,7 +14,11 @@ export interface ResetOutcome {
   reprocessed: number;
   skipped: number;
   activeMembers: string[];
+  note?: string;
 }
+
+const UNCHECKED_MEMBERS =
+  'This group could not be described (likely a KIP-848 "consumer" protocol group): its members cannot be checked. Kafka refuses the move while consumers are connected; the offsets are read back after the reset, so a refused move is reported, never passed off as done.';
 
 /**
  * Works out, per partition in scope, the committed offset now and the one the
@@ -84,7 +88,7 @@ export async function planReset(admin: Admin, request: ResetRequest): Promise<Re
       });
     }
   }
-  return { plan, reprocessed: sum(plan, 'reprocessed'), skipped: sum(plan, 'skipped'), activeMembers };
+  return { plan, reprocessed: sum(plan, 'reprocessed'), skipped: sum(plan, 'skipped'), activeMembers, ...(group.describable ? {} : { note: UNCHECKED_MEMBERS }) };
 }
 
 /** Commits the plan's offsets, refused while the group has members (Kafka would refuse it too, less clearly). */
@@ -106,10 +110,21 @@ export async function applyReset(admin: Admin, groupId: string, outcome: ResetOu
     for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId, topic, partitions });
   } catch (err) {
     const text = String((err as Error).message ?? err);
-    if (/rebalance|member|coordinator|not empty/i.test(text)) {
+    if (/rebalance|member|coordinator|not empty|running instances/i.test(text)) {
       throw new ChronoError('conflict', `Kafka refused to move the offsets of "${groupId}" because the group is not empty (a consumer joined meanwhile). Stop its consumers and try again.`, { driverMessage: text });
     }
     throw err;
+  }
+  // kafkajs moves offsets by joining the group as a classic member; a group that refuses it (a
+  // KIP-848 group with live members) leaves the offsets where they were without any error.
+  const now = await committedOffsets(admin, groupId, [...byTopic.keys()]);
+  const unmoved = outcome.plan.filter((row) => String(now.get(partitionKey(row.topic, row.partition))?.committed ?? '') !== row.next);
+  if (unmoved.length) {
+    throw new ChronoError(
+      'conflict',
+      `Kafka did not move the offsets of "${groupId}" on ${unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ')}: the group most likely still has consumers (KIP-848 groups cannot be checked from here). Stop them and try again, or reset with the Kafka 4 tools (kafka-consumer-groups.sh --reset-offsets).`,
+      { unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: now.get(partitionKey(r.topic, r.partition))?.committed ?? null })) },
+    );
   }
 }
 

@@ -172,6 +172,11 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
               ))}
             </tbody>
           </table>
+          {plan.result.note && (
+            <Alert tone="info" title="Members cannot be checked" testId="kafka-reset-note">
+              {plan.result.note}
+            </Alert>
+          )}
           {blocked && (
             <Alert tone="warning" title="The group is active" testId="kafka-reset-blocked">
               Kafka only moves the offsets of a group without members. Stop these first: {plan.result.activeMembers.join('; ')}.
