@@ -75,6 +75,12 @@ describe('the Kafka screen', () => {
     expect(await page.getByTestId('kafka-status-timeline').locator('[data-status="WARN"]').count()).toBeGreaterThanOrEqual(1);
     expect(await chart.locator('.recharts-area').count()).toBe(4); // two partitions, in messages and in seconds
     expect(page.url()).toContain(`g=${groupId}`);
+
+    // The operator's SLO is saved in the engine and drawn on the seconds chart.
+    await page.getByTestId('kafka-slo').fill('2');
+    await page.getByTestId('kafka-slo').press('Enter');
+    await page.getByTestId('kafka-seconds-chart').getByText('SLO 2 s').waitFor({ timeout: 15_000 });
+    expect((await call('kafka.samplerSettings', {})).sloSeconds).toBe(2);
     await screenshot(page, 'kafka-lag');
   }, 180_000);
 

@@ -8,6 +8,7 @@ import { Panel } from '../../ui/Panel';
 import { RANGES, chartRows, formatCount, formatSeconds, type RangeName } from './kafka-view';
 import { LagCharts } from './LagCharts';
 import { ResetOffsetsDialog } from './ResetOffsetsDialog';
+import { SamplerControls } from './SamplerControls';
 import { StatusBadge } from './StatusBadge';
 
 interface GroupViewProps {
@@ -95,7 +96,12 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange }: G
       <Panel
         title="Lag over time"
         testId="kafka-lag-panel"
-        actions={<SegmentedField label="Range" value={range} options={RANGES.map((r) => ({ value: r.value, label: r.label }))} onChange={onRange} testId="kafka-range" />}
+        actions={
+          <div className="kafka-sampler">
+            {settings.data && <SamplerControls settings={settings.data} connectionId={connectionId} groupId={groupId} />}
+            <SegmentedField label="Range" value={range} options={RANGES.map((r) => ({ value: r.value, label: r.label }))} onChange={onRange} testId="kafka-range" />
+          </div>
+        }
       >
         {history.error && <Alert tone="danger" title="Could not read the lag history">{messageOf(history.error)}</Alert>}
         {history.data && rows.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
