@@ -173,3 +173,36 @@ export const kafkaResetOffsetsResult = z.object({
   note: z.string().optional(),
   confirmation: z.string().optional(),
 });
+
+export const kafkaMessage = z.object({
+  partition: z.number(),
+  offset: z.string(),
+  timestamp: z.string(),
+  key: z.string().nullable(),
+  keyEncoding: z.enum(['json', 'text', 'hex', 'null']),
+  value: z.string().nullable(),
+  valueEncoding: z.enum(['json', 'text', 'hex', 'null']),
+  /** Values over 64 KiB are cut; this is the full size. */
+  valueBytes: z.number(),
+  headers: z.record(z.string(), z.string()),
+  /** The store event the message carries, when its value names one (aggregateId/streamId and version). */
+  event: z.object({ streamId: z.string(), version: z.number().optional(), eventId: z.string().optional() }).optional(),
+});
+export type KafkaMessage = z.infer<typeof kafkaMessage>;
+
+export const kafkaMessagesInput = z.strictObject({
+  connectionId: profileId,
+  topic: topicName,
+  partition: z.number().int().min(0),
+  from: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('offset'), offset: z.string().regex(/^\d+$/, 'offset must be a whole number') }),
+    z.strictObject({ kind: z.literal('time'), at: z.iso.datetime({ offset: true }) }),
+    z.strictObject({ kind: z.literal('latest'), count: z.number().int().min(1).max(500) }),
+  ]),
+  limit: z.number().int().min(1).max(500).default(50),
+  /** Keep streaming messages as they arrive, until cancelled. */
+  follow: z.boolean().default(false),
+});
+
+export const kafkaMessagesResult = z.object({ messages: z.array(kafkaMessage), start: z.string(), end: z.string(), next: z.string() });
+export const kafkaMessagesData = z.object({ messages: z.array(kafkaMessage), next: z.string() });

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { ChronoError } from '../../../src-shared/errors';
+import { createKafka } from '../connections/drivers';
 import { kafkaSamplerSettings, type KafkaSamplerSettings } from '../../../src-shared/schemas/kafka';
 import type { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
@@ -44,6 +46,12 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     history,
     sampler,
     admin,
+    /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */
+    async client(connectionId: string): Promise<Kafka> {
+      const resolved = await options.connections.resolve(connectionId);
+      if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
+      return createKafka(resolved.settings, resolved.secret, 2);
+    },
     connectionName: async (id: string) => (await options.connections.get(id)).name,
     async settings(): Promise<KafkaSamplerSettings> {
       await loaded;

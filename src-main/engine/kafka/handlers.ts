@@ -7,9 +7,10 @@ import { committedOffsets, describeBrokers, describeGroups, describeTopics, endO
 import type { GroupSample } from './lag-history';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
 import { applyReset, planReset } from './offset-reset';
+import { browsePartition } from './topic-browser';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
-export type KafkaOperation = 'kafka.cluster' | 'kafka.group' | 'kafka.lagHistory' | 'kafka.samplerSettings' | 'kafka.configureSampler' | 'kafka.resetOffsets';
+export type KafkaOperation = 'kafka.cluster' | 'kafka.group' | 'kafka.lagHistory' | 'kafka.messages' | 'kafka.samplerSettings' | 'kafka.configureSampler' | 'kafka.resetOffsets';
 
 const HOUR = 3_600_000;
 
@@ -90,6 +91,9 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
       const keys = [...new Set(points.flatMap((p) => Object.keys(p.partitions)))].sort(byPartition);
       return { points, partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
     },
+
+    'kafka.messages': async ({ connectionId, ...request }, context) =>
+      browsePartition(await kafka.client(connectionId), await kafka.admin(connectionId), request, context.signal, (messages, next) => context.emit({ messages, next })),
 
     'kafka.samplerSettings': () => kafka.settings(),
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
