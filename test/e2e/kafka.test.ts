@@ -118,4 +118,23 @@ describe('the Kafka screen', () => {
     await screenshot(page, 'kafka-reset-done');
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it("browses a partition's messages and follows it live", async () => {
+    await goTo(page, `#/kafka?c=${connectionId}&t=${topic}&p=1`);
+    const rows = page.getByTestId('kafka-message-row');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+    expect(await rows.first().textContent()).toContain('json');
+
+    await page.getByTestId('kafka-browser-from').fill('3');
+    await page.getByTestId('kafka-browser-read').click();
+    await expect.poll(() => rows.first().locator('td').first().textContent(), { timeout: 30_000 }).toBe('3');
+    expect(page.url()).toContain('from=3');
+
+    await page.getByTestId('kafka-browser-follow').click();
+    await page.getByText('Waiting for new messages…').or(rows.first()).waitFor({ timeout: 30_000 });
+    await producer.send({ topic, messages: [{ partition: 1, key: 'live-key', value: 'live value' }] });
+    await page.getByText('live value').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'kafka-topic-browser');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

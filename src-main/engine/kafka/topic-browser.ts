@@ -111,7 +111,7 @@ function decode(buffer: Buffer | null): { text: string | null; encoding: KafkaMe
   const slice = buffer.subarray(0, VALUE_LIMIT);
   const text = slice.toString('utf8');
   // Invalid UTF-8 or control bytes other than tab, newline and carriage return: binary, shown as hex.
-  const printable = !text.includes('\uFFFD') && ![...slice].some((byte) => byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
+  const printable = !text.includes('\uFFFD') && !slice.some((byte) => byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
   if (!printable) return { text: slice.toString('hex'), encoding: 'hex' };
   if (buffer.length <= VALUE_LIMIT) {
     try {

@@ -7,7 +7,7 @@ import { formatCount, formatSeconds } from './kafka-view';
 import { StatusBadge } from './StatusBadge';
 
 /** Brokers, topics and every consumer group with its state, members, lag and status. */
-export function ClusterView({ connectionId, onGroup }: { connectionId: string; onGroup: (groupId: string) => void }) {
+export function ClusterView({ connectionId, onGroup, onTopic }: { connectionId: string; onGroup: (groupId: string) => void; onTopic: (topic: string) => void }) {
   const cluster = useOperation('kafka.cluster', { connectionId }, { refetchInterval: 5000, retry: false });
   if (cluster.error) {
     return (
@@ -108,7 +108,11 @@ export function ClusterView({ connectionId, onGroup }: { connectionId: string; o
           <tbody>
             {userTopics.map((t) => (
               <tr key={t.name}>
-                <td className="mono">{t.name}</td>
+                <td>
+                  <button type="button" className="link-button mono" onClick={() => onTopic(t.name)} data-testid="kafka-topic-link">
+                    {t.name}
+                  </button>
+                </td>
                 <td className="num">{t.partitions}</td>
                 <td className="num">{t.replicationFactor}</td>
                 <td className="num">{t.retentionMs === undefined ? '—' : t.retentionMs < 0 ? 'forever' : formatSeconds(t.retentionMs / 1000)}</td>

@@ -4,6 +4,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { SelectField } from '../../ui/inputs';
 import { ClusterView } from './ClusterView';
 import { GroupView } from './GroupView';
+import { TopicBrowser } from './TopicBrowser';
 import { viewFromQuery, viewToQuery } from './kafka-view';
 import './kafka.css';
 
@@ -34,13 +35,15 @@ export function KafkaScreen() {
           onChange={(id) => setView({ range: view.range, connectionId: id })}
           testId="kafka-connection"
         />
-        {view.groupId && (
+        {(view.groupId || view.topic) && (
           <a className="link-button kafka__back" href={`#/kafka?c=${encodeURIComponent(connectionId)}`} data-testid="kafka-back">
-            ← All groups
+            ← Cluster
           </a>
         )}
       </div>
-      {view.groupId ? (
+      {view.topic ? (
+        <TopicBrowser connectionId={connectionId} topic={view.topic} partition={view.partition ?? 0} from={view.from} onChange={(change) => setView({ ...view, connectionId, ...change })} />
+      ) : view.groupId ? (
         <GroupView
           connectionId={connectionId}
           readOnly={kafkaProfiles.find((p) => p.id === connectionId)?.readOnly ?? true}
@@ -49,7 +52,7 @@ export function KafkaScreen() {
           onRange={(range) => setView({ ...view, connectionId, range })}
         />
       ) : (
-        <ClusterView connectionId={connectionId} onGroup={(groupId) => setView({ ...view, connectionId, groupId })} />
+        <ClusterView connectionId={connectionId} onGroup={(groupId) => setView({ ...view, connectionId, groupId })} onTopic={(topic) => setView({ range: view.range, connectionId, topic })} />
       )}
     </div>
   );

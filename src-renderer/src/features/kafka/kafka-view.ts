@@ -15,15 +15,34 @@ export type RangeName = (typeof RANGES)[number]['value'];
 export interface KafkaView {
   connectionId?: string;
   groupId?: string;
+  /** The topic browser: topic, partition and where to start (an offset, or a time as ISO). */
+  topic?: string;
+  partition?: number;
+  from?: string;
   range: RangeName;
 }
 
 export function viewFromQuery(query: Query): KafkaView {
   const range = RANGES.find((r) => r.value === query.range)?.value ?? '1h';
-  return { ...(query.c ? { connectionId: query.c } : {}), ...(query.g ? { groupId: query.g } : {}), range };
+  const partition = query.p !== undefined && /^\d+$/.test(query.p) ? Number(query.p) : undefined;
+  return {
+    ...(query.c ? { connectionId: query.c } : {}),
+    ...(query.g ? { groupId: query.g } : {}),
+    ...(query.t ? { topic: query.t } : {}),
+    ...(partition !== undefined ? { partition } : {}),
+    ...(query.from ? { from: query.from } : {}),
+    range,
+  };
 }
 
-export const viewToQuery = (view: KafkaView): QueryInput => ({ c: view.connectionId, g: view.groupId, range: view.range === '1h' ? undefined : view.range });
+export const viewToQuery = (view: KafkaView): QueryInput => ({
+  c: view.connectionId,
+  g: view.groupId,
+  t: view.topic,
+  p: view.partition,
+  from: view.from,
+  range: view.range === '1h' ? undefined : view.range,
+});
 
 export const STATUS_TONES: Record<LagStatus, Tone> = { OK: 'success', WARN: 'warning', ERR: 'danger', STOP: 'danger', STALL: 'danger', REWIND: 'danger' };
 export const STATUS_COLORS: Record<LagStatus, string> = { OK: '#17803a', WARN: '#c26a00', ERR: '#8e44ad', STOP: '#c0282d', STALL: '#a61b1b', REWIND: '#1f5fbf' };
