@@ -310,6 +310,8 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
+    // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
+    connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

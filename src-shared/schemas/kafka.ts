@@ -149,7 +149,21 @@ export const resetScope = z.discriminatedUnion('kind', [
 ]);
 export type ResetScope = z.infer<typeof resetScope>;
 
-export const kafkaResetOffsetsInput = z.strictObject({ connectionId: profileId, groupId, strategy: resetStrategy, scope: resetScope, ...changeFields });
+/** A projector that keeps its Kafka positions in `projection_checkpoints` (source `kafka:<topic>:<partition>`) of a PostgreSQL connection. */
+export const resetCheckpoints = z.strictObject({
+  connectionId: profileId,
+  projection: z.string().trim().min(1, 'projection name is required').max(255),
+});
+
+export const kafkaResetOffsetsInput = z.strictObject({
+  connectionId: profileId,
+  groupId,
+  strategy: resetStrategy,
+  scope: resetScope,
+  /** Move the projector's own checkpoints together with the group's offsets. */
+  checkpoints: resetCheckpoints.optional(),
+  ...changeFields,
+});
 
 export const resetPlanRow = z.object({
   topic: z.string(),
@@ -159,6 +173,8 @@ export const resetPlanRow = z.object({
   /** Messages read again (moving back) and passed over (moving forward). */
   reprocessed: z.number(),
   skipped: z.number(),
+  /** The projector's checkpoint for this partition now (null: none), when checkpoints are reset too. */
+  checkpoint: z.string().nullable().optional(),
 });
 export type ResetPlanRow = z.infer<typeof resetPlanRow>;
 

@@ -7,6 +7,7 @@ import { committedOffsets, describeBrokers, describeGroups, describeTopics, endO
 import type { GroupSample } from './lag-history';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
 import { applyReset, planReset } from './offset-reset';
+import { readCheckpoints, writeCheckpoints } from './projector-checkpoints';
 import { browsePartition } from './topic-browser';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
@@ -98,11 +99,25 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
     'kafka.samplerSettings': () => kafka.settings(),
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
 
-    'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, dryRun }) => {
+    'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, checkpoints, dryRun }) => {
       const admin = await kafka.admin(connectionId);
       const outcome = await planReset(admin, { groupId, strategy, scope });
+      const pool = checkpoints ? await kafka.pool(checkpoints.connectionId) : undefined;
+      if (pool && checkpoints) {
+        const current = await readCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+          throw new ChronoError('invalid_input', `The projector's checkpoints could not be read from projection_checkpoints: ${(err as Error).message}. Choose the connection of the projector's read model.`);
+        });
+        outcome.plan = outcome.plan.map((row) => ({ ...row, checkpoint: current.get(`${row.topic}:${row.partition}`) ?? null }));
+        const note = `Projector "${checkpoints.projection}" skips messages below its own checkpoint (projection_checkpoints); its checkpoints are set to the same new offsets.`;
+        outcome.note = outcome.note ? `${outcome.note} ${note}` : note;
+      }
       if (dryRun) return { applied: false, ...outcome };
       await applyReset(admin, groupId, outcome);
+      if (pool && checkpoints) {
+        await writeCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+          throw new ChronoError('unavailable', `The group's offsets were moved, but the projector's checkpoints were not (${(err as Error).message}); run the same reset again to move them too.`);
+        });
+      }
       // The windows before the reset would read as a REWIND the operator asked for.
       kafka.sampler.forgetGroup(connectionId, groupId);
       return { applied: true, ...outcome, activeMembers: [] };

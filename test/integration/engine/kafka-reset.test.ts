@@ -1,7 +1,8 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
-import { createTestEngine, engineCaller, type Call } from '../engine-support';
+import { createTestEngine, engineCaller, postgresConnection, type Call } from '../engine-support';
+import { createTestDatabase } from '../reference/support';
 import { createTopic, joinedConsumer, kafkaFor, produce, testBrokers, uniqueName } from '../kafka-support';
 
 describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) => {
@@ -113,5 +114,38 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     expect(dry.reprocessed + dry.skipped).toBe(5 + 15 + 25);
     await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
     expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
+  });
+
+  it("moves the projector's checkpoints in projection_checkpoints together with the offsets", async () => {
+    const { topic, groupId } = await committedGroup();
+    const db = await createTestDatabase('kafka_ckpt');
+    try {
+      await db.pool.query(`CREATE TABLE projection_checkpoints (projection_name varchar(255) NOT NULL, source varchar(255) NOT NULL DEFAULT 'events',
+        position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (projection_name, source))`);
+      await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('orders_view', $1, 5), ('orders_view', $2, 5), ('other_view', $1, 9)`, [`kafka:${topic}:0`, `kafka:${topic}:1`]);
+      const store = await call('connections.add', { ...postgresConnection(uniqueName('read-model'), db.url), readOnly: false });
+      const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'topic' as const, topic }, checkpoints: { connectionId: store.id, projection: 'orders_view' } };
+      const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+      expect(dry.plan.map((r) => [r.partition, r.current, r.next, r.checkpoint])).toEqual([[0, '5', '0', '5'], [1, '5', '0', '5'], [2, '5', '0', null]]);
+      expect(dry.note).toMatch(/skips messages below its own checkpoint/);
+      await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+      const { rows } = await db.pool.query<{ projection_name: string; source: string; position: string }>('SELECT projection_name, source, position FROM projection_checkpoints ORDER BY 1, 2');
+      expect(rows).toEqual([
+        { projection_name: 'orders_view', source: `kafka:${topic}:0`, position: '0' },
+        { projection_name: 'orders_view', source: `kafka:${topic}:1`, position: '0' },
+        { projection_name: 'orders_view', source: `kafka:${topic}:2`, position: '0' },
+        { projection_name: 'other_view', source: `kafka:${topic}:0`, position: '9' },
+      ]);
+      expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+
+      // A read-only read model refuses the whole reset, Kafka offsets included.
+      await call('connections.update', { id: store.id, readOnly: true });
+      const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, dryRun: true });
+      await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: again.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+      expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+      await engine.eventStores.forget(store.id);
+    } finally {
+      await db.drop();
+    }
   });
 });
