@@ -3,7 +3,7 @@ import type { InputOf, ResultOf } from '../../../../src-shared/operations';
 import type { KafkaGroup, ResetScope, ResetStrategy } from '../../../../src-shared/schemas/kafka';
 import { confirmationOf } from '../../client/confirmation';
 import { messageOf } from '../../client/errors';
-import { useMutationOp } from '../../client/operation-hooks';
+import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
@@ -31,10 +31,22 @@ interface Draft {
   scope: ScopeKind;
   topic: string;
   partitions: string;
+  /** A PostgreSQL connection whose projection_checkpoints the projector reads ('' for none), and the projection name. */
+  checkpointConnectionId: string;
+  projection: string;
 }
 
 /** Builds the operation's strategy and scope from the form, or says what is missing. */
-function requestOf(draft: Draft): { strategy: ResetStrategy; scope: ResetScope } | string {
+type Request = { strategy: ResetStrategy; scope: ResetScope; checkpoints?: { connectionId: string; projection: string } };
+
+function requestOf(draft: Draft): Request | string {
+  const base = scopedRequestOf(draft);
+  if (typeof base === 'string' || !draft.checkpointConnectionId) return base;
+  if (!draft.projection.trim()) return 'Enter the projection whose checkpoints move too.';
+  return { ...base, checkpoints: { connectionId: draft.checkpointConnectionId, projection: draft.projection.trim() } };
+}
+
+function scopedRequestOf(draft: Draft): Request | string {
   let strategy: ResetStrategy;
   switch (draft.strategy) {
     case 'timestamp': {
@@ -71,7 +83,9 @@ function requestOf(draft: Draft): { strategy: ResetStrategy; scope: ResetScope }
 /** Offset reset: the form, a dry run listing each partition's move, then the confirmed run. */
 export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectionId: string; group: KafkaGroup; onClose: () => void }) {
   const topics = useMemo(() => [...new Set(group.partitions.map((p) => p.topic))], [group.partitions]);
-  const [draft, setDraftState] = useState<Draft>({ strategy: 'earliest', at: '', offset: '', shift: '-100', fromGroupId: '', scope: 'all', topic: topics[0] ?? '', partitions: '' });
+  const [draft, setDraftState] = useState<Draft>({ strategy: 'earliest', at: '', offset: '', shift: '-100', fromGroupId: '', scope: 'all', topic: topics[0] ?? '', partitions: '', checkpointConnectionId: '', projection: '' });
+  const profiles = useOperation('connections.list', {});
+  const stores = (profiles.data ?? []).filter((p) => p.kind === 'postgres');
   const [reason, setReason] = useState('');
   const [plan, setPlan] = useState<{ result: ResultOf<'kafka.resetOffsets'>; input: InputOf<'kafka.resetOffsets'> } | undefined>();
   const dryRun = useMutationOp('kafka.resetOffsets');
@@ -136,6 +150,15 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
         />
         {draft.scope !== 'all' && <SelectField label="Topic" value={draft.topic} options={topics.map((t) => ({ value: t, label: t }))} onChange={(topic) => setDraft({ topic })} testId="kafka-reset-topic" />}
         {draft.scope === 'partitions' && <TextField label="Partition numbers" placeholder="0, 2" value={draft.partitions} onChange={(partitions) => setDraft({ partitions })} testId="kafka-reset-partitions" />}
+        <SelectField
+          label="Projector checkpoints"
+          hint="A projector that keeps kafka:<topic>:<partition> in projection_checkpoints skips messages below them"
+          value={draft.checkpointConnectionId}
+          options={[{ value: '', label: 'None: the projector reads only Kafka offsets' }, ...stores.map((p) => ({ value: p.id, label: `Move them too, in ${p.name}` }))]}
+          onChange={(checkpointConnectionId) => setDraft({ checkpointConnectionId })}
+          testId="kafka-reset-checkpoints"
+        />
+        {draft.checkpointConnectionId && <TextField label="Projection name" value={draft.projection} onChange={(projection) => setDraft({ projection })} testId="kafka-reset-projection" />}
       </div>
       {typeof request === 'string' && <p className="muted">{request}</p>}
       {dryRun.error && (
@@ -156,6 +179,7 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
                 <th className="num">After</th>
                 <th className="num">Reprocessed</th>
                 <th className="num">Skipped</th>
+                {plan.input.checkpoints && <th className="num">Checkpoint now</th>}
               </tr>
             </thead>
             <tbody>
@@ -168,6 +192,7 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
                   <td className="num">{row.next}</td>
                   <td className="num">{formatCount(row.reprocessed)}</td>
                   <td className="num">{formatCount(row.skipped)}</td>
+                  {plan.input.checkpoints && <td className="num">{row.checkpoint ?? 'none'}</td>}
                 </tr>
               ))}
             </tbody>

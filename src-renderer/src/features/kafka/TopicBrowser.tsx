@@ -98,7 +98,7 @@ export function TopicBrowser({ connectionId, topic, partition, from, onChange }:
               <td className="mono">{m.timestamp.replace('T', ' ').slice(0, 23)}</td>
               <td className="mono">{m.key ?? <span className="muted">null</span>}</td>
               <td className="mono kafka-browser__value">
-                <span className="badge">{m.valueEncoding}</span> {m.valueEncoding === 'json' && m.value ? JSON.stringify(JSON.parse(m.value), null, 1) : m.value}
+                <span className="badge">{m.valueEncoding}</span> {m.value}
                 {m.valueBytes > 65_536 && <span className="muted"> (cut; {m.valueBytes} bytes)</span>}
                 {m.event && (
                   <>
