@@ -45,6 +45,21 @@ import {
   timeTravelVerifySnapshotResult,
 } from './schemas/time-travel';
 import {
+  kafkaClusterInput,
+  kafkaClusterResult,
+  kafkaGroupInput,
+  kafkaGroupResult,
+  kafkaLagHistoryInput,
+  kafkaMessagesData,
+  kafkaMessagesInput,
+  kafkaMessagesResult,
+  kafkaLagHistoryResult,
+  kafkaResetOffsetsInput,
+  kafkaResetOffsetsResult,
+  kafkaSamplerConfigureInput,
+  kafkaSamplerSettings,
+} from './schemas/kafka';
+import {
   connectionStatus,
   connectionTestResult,
   connectionView,
@@ -294,6 +309,52 @@ export const operations = {
     result: jobStarted,
     effect: 'none',
     invalidates: ['jobs.list'],
+  }),
+
+  'kafka.cluster': op({
+    summary: 'Brokers, controller, topics (partitions, replication, retention, size, end offsets) and consumer groups of every kind, with lag and status',
+    input: kafkaClusterInput,
+    result: kafkaClusterResult,
+    effect: 'none',
+  }),
+  'kafka.group': op({
+    summary: "One consumer group: members and assignments, per partition committed/end offsets, lag in messages and seconds, Burrow status and reason",
+    input: kafkaGroupInput,
+    result: kafkaGroupResult,
+    effect: 'none',
+  }),
+  'kafka.lagHistory': op({
+    summary: 'Sampled lag of a group over a time range, per partition, in messages and seconds, with the status at each point',
+    input: kafkaLagHistoryInput,
+    result: kafkaLagHistoryResult,
+    effect: 'none',
+  }),
+  'kafka.messages': op({
+    summary: "A partition's messages from an offset, a time or the last N, key/value decoded (JSON, text, hex) with headers; with follow, new ones stream until cancelled",
+    input: kafkaMessagesInput,
+    result: kafkaMessagesResult,
+    stream: kafkaMessagesData,
+    effect: 'none',
+  }),
+  'kafka.samplerSettings': op({ summary: 'The background lag sampler: interval, all or pinned groups, the SLO line', input: empty, result: kafkaSamplerSettings, effect: 'none' }),
+  'kafka.configureSampler': op({
+    summary: 'Change the lag sampler interval, its scope, pinned groups or the SLO',
+    input: kafkaSamplerConfigureInput,
+    result: kafkaSamplerSettings,
+    effect: 'local',
+    target: () => 'settings:kafka-lag',
+    invalidates: ['kafka.samplerSettings', 'kafka.group', 'kafka.cluster'],
+  }),
+  'kafka.resetOffsets': op({
+    summary: "Move a consumer group's committed offsets (earliest, latest, a time, an exact offset, shift ±N, copy a group), refused while it has active members",
+    input: kafkaResetOffsetsInput,
+    result: kafkaResetOffsetsResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
+    invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory'],
+    // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
+    connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

@@ -24,6 +24,9 @@ import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
+import { Clients } from './connections/clients';
+import { createKafkaCapability } from './kafka/capability';
+import { kafkaHandlers } from './kafka/handlers';
 
 export interface EngineOptions {
   dataDir: string;
@@ -50,6 +53,8 @@ export interface EngineOptions {
   log?: (message: string) => void;
   /** Checks every answer against the contract's schemas and reports mismatches (the test harness). */
   onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
+  /** Sample Kafka consumer lag in the background (default); tests that drive ticks themselves turn it off. */
+  sampleKafkaLag?: boolean;
 }
 
 /** The product's logic, wired together; plain Node, no Electron. */
@@ -61,7 +66,9 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  const clients = new Clients(connections);
+  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir), clients);
+  const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
@@ -83,6 +90,7 @@ export function createEngine(options: EngineOptions) {
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     auditHandlers({ audit }),
+    kafkaHandlers(kafka),
   );
 
   const dispatcher = createDispatcher({
@@ -95,6 +103,8 @@ export function createEngine(options: EngineOptions) {
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
     ...(options.onOutputMismatch ? { onOutputMismatch: options.onOutputMismatch } : {}),
   });
+
+  if (options.sampleKafkaLag !== false) kafka.start();
 
   if (options.startLocalWorkspace) {
     local.start().catch((err: unknown) => log(`Local workspace failed to start: ${(err as Error).message}`));
@@ -110,7 +120,9 @@ export function createEngine(options: EngineOptions) {
     eventStores,
     exportsDir,
     jobs,
+    kafka,
     async dispose() {
+      await kafka.close();
       await jobs.dispose();
       await userDefinitions.close();
       await eventStores.closeAll();
