@@ -5,9 +5,9 @@
  */
 import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionSource } from '../definitions/definitions';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
-import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from './sandbox';
+import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
 
 export type TimeTravelTarget = { version: number } | { time: string };
 

@@ -7,7 +7,7 @@
  * checked against the store before use, so a changed store is never trusted.
  */
 import { createHash } from 'node:crypto';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionSource } from '../definitions/definitions';
 
 export const CHECKPOINT_EVERY = 10_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;

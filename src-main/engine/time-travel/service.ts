@@ -1,27 +1,13 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { EventStores } from '../browse/event-stores';
-import type { DefinitionCatalog, ResolvedDefinition } from './definition-catalog';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionCatalog, ResolvedDefinition } from '../definitions/definition-catalog';
+import type { DefinitionSource } from '../definitions/definitions';
 import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
 import { CHECKPOINT_EVERY, ReplayCache, type Checkpoint } from './replay-cache';
-import { SandboxError } from './sandbox';
-import { sandboxPool, type SandboxPool } from './sandbox-pool';
-
-/** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
-export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (let i = 0; i < 6; i += 1) {
-    const candidate = join(dir, 'resources', 'projections');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'resources', 'projections');
-}
+import { SandboxError } from '../definitions/sandbox';
+import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
 
 /** Presets of the reference system's own stores (PostgreSQL's classic table, also the Local workspace's; its MongoDB layout). */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];

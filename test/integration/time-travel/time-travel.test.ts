@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { fieldHistory, stateAt, stepThrough, verifySnapshot } from '../../../src-main/engine/time-travel/reconstruct';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { AccountCommand, AccountState } from '../../../src-main/reference/domain/accounts';
