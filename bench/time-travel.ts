@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { DefinitionSource } from '../src-main/engine/definitions/definitions';
 import { stateAt } from '../src-main/engine/time-travel/reconstruct';
-import { Sandbox, encodeBatch } from '../src-main/engine/definitions/sandbox';
+import { Sandbox, encodeBatch } from '../src-main/engine/definitions';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import type { StoredEventView } from '../src-main/stores/event-store';
 import { presetMapping } from '../src-main/stores/postgres/mapping';

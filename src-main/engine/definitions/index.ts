@@ -17,6 +17,8 @@ export { Sandbox, SandboxError, definitionFilename, definitionLocation, sandboxH
 export type { ApplyOptions, ApplyResult, DefinitionInfo, SandboxErrorKind, SandboxEventRef, SandboxOptions, SandboxStep, UpcastEvent } from './sandbox';
 export { SandboxPool, defaultMaxWorkers, sandboxPool } from './sandbox-pool';
 export type { AcquireOptions } from './sandbox-pool';
+export { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql } from './replay-wire';
+export type { EncodedTuples, ReplayBatch, ReplayMetadataKeys, ReplayTupleCoreField, ReplayTupleField } from './replay-wire';
 export { BUILTIN_DEFINITION_NAMES, MERGE_DEFINITION, definitionApplies, findProjectionsDir, loadBuiltinDefinitions, loadDefinitionFile } from './definitions';
 export type { DefinitionSource } from './definitions';
 export { DefinitionCatalog } from './definition-catalog';

@@ -6,6 +6,7 @@
 import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from '../definitions/definitions';
+import { encodedBatch } from '../definitions/replay-wire';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
 import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
 
@@ -292,8 +293,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
       for await (const page of fast) {
         if (page.versions.length > 0) {
           const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));
-          const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-          await run.applyEncoded(`{${header},"e":${page.events}}`, refs, { state: false });
+          await run.applyEncoded(encodedBatch(page), refs, { state: false });
         }
         if (!page.last) continue;
         // Events of types the definition ignores were not shipped, yet the replay went past them.
