@@ -14,7 +14,6 @@ const event = (version: number, streamId = 'account-1', category: string | null 
   data: { amount: version },
   metadata: { traceId: `t${version}` },
   correlationId: `c${version}`,
-  causationId: null,
 });
 
 /** Returns every event exactly as the definition saw it. */
