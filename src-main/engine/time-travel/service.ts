@@ -5,7 +5,7 @@ import type { DefinitionCatalog, ResolvedDefinition } from '../definitions/defin
 import type { DefinitionSource } from '../definitions/definitions';
 import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
-import { CHECKPOINT_EVERY, ReplayCache, type Checkpoint } from './replay-cache';
+import { WAYPOINT_EVERY, ReplayCache, type ReplayWaypoint } from './replay-cache';
 import { SandboxError } from '../definitions/sandbox';
 import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
 
@@ -52,8 +52,8 @@ export class TimeTravelService {
       stateAt(store, streamId, target, definition, {
         ...this.options(context),
         ...(start ? { snapshot: start } : {}),
-        checkpointEvery: CHECKPOINT_EVERY,
-        onCheckpoint: (checkpoint) => this.cache.record(key, checkpoint),
+        waypointEvery: WAYPOINT_EVERY,
+        onWaypoint: (waypoint) => this.cache.record(key, waypoint),
       }),
     );
     return {
@@ -64,10 +64,10 @@ export class TimeTravelService {
     };
   }
 
-  /** The event a checkpoint was taken after is still there, unchanged in type and time. */
-  private async stillMatches(store: EventStore, streamId: string, checkpoint: Checkpoint): Promise<boolean> {
-    const [event] = (await store.readStream(streamId, { fromVersion: checkpoint.version, toVersion: checkpoint.version, limit: 1 })).events;
-    return event !== undefined && event.type === checkpoint.type && event.timestamp === checkpoint.timestamp;
+  /** The event a waypoint was taken after is still there, unchanged in type and time. */
+  private async stillMatches(store: EventStore, streamId: string, waypoint: ReplayWaypoint): Promise<boolean> {
+    const [event] = (await store.readStream(streamId, { fromVersion: waypoint.version, toVersion: waypoint.version, limit: 1 })).events;
+    return event !== undefined && event.type === waypoint.type && event.timestamp === waypoint.timestamp;
   }
 
   async compare(connectionId: string, streamId: string, a: TimeTravelTarget, b: TimeTravelTarget, name: string, context: Context) {
