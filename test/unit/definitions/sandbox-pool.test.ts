@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DefinitionCatalog } from '../../../src-main/engine/time-travel/definition-catalog';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionCatalog } from '../../../src-main/engine/definitions/definition-catalog';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { stateAt } from '../../../src-main/engine/time-travel/reconstruct';
-import { Sandbox } from '../../../src-main/engine/time-travel/sandbox';
-import { SandboxPool, type AcquireOptions } from '../../../src-main/engine/time-travel/sandbox-pool';
+import { Sandbox } from '../../../src-main/engine/definitions/sandbox';
+import { SandboxPool, type AcquireOptions } from '../../../src-main/engine/definitions/sandbox-pool';
 import type { EventStores } from '../../../src-main/engine/browse/event-stores';
 import { TimeTravelService } from '../../../src-main/engine/time-travel/service';
 import type { EventStore, ReadStreamOptions } from '../../../src-main/stores/event-store';
-import { MemoryPort, generateAccountStream } from './memory-port';
+import { MemoryPort, generateAccountStream } from '../time-travel/memory-port';
 
 const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(process.cwd(), 'resources/projections/account.js'), 'utf8') };
 
