@@ -22,6 +22,8 @@ import { DefinitionsFolder } from './time-travel/definitions-folder';
 import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
 import { jobHandlers } from './jobs/handlers';
+import { complianceHandlers } from './compliance/handlers';
+import { ComplianceService } from './compliance/service';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 
@@ -74,6 +76,7 @@ export function createEngine(options: EngineOptions) {
       verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
     }),
   );
+  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), kindOf: async (id) => (await connections.resolve(id)).settings.kind, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -205,6 +208,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
     ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    ...complianceHandlers({ compliance }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
       const page = await audit.list(input);

@@ -196,7 +196,8 @@ export class EventStores {
     return this.clients.mongo(connectionId);
   }
 
-  private pool(connectionId: string): Promise<pg.Pool> {
+  /** The connection's pg pool, shared with capabilities that read beyond the events (compliance). */
+  pool(connectionId: string): Promise<pg.Pool> {
     return this.clients.pool(connectionId);
   }
 }

@@ -29,6 +29,13 @@ export interface ScanProgress {
   progress(done: number, total: number, message: string): void;
 }
 
+export interface RedactionBatch {
+  read: number;
+  last: string | undefined;
+  changed: RedactedEvent[];
+  updates: { position: string; data: string; metadata: string }[];
+}
+
 export interface RedactedEvent {
   position: string;
   eventId: string;
@@ -330,27 +337,29 @@ export class PgSubjectData {
   }
 
   /**
-   * Redacts one batch of the subject's events in one transaction. Events already
-   * carrying the tombstone everywhere are left alone, so a rerun changes nothing twice.
+   * The next batch of the subject's events with their redacted form. Events that
+   * already carry the tombstone everywhere are left out, so a rerun changes nothing twice.
    */
-  async redactBatch(ids: string[], afterPosition: string, limit: number): Promise<{ read: number; last: string | undefined; changed: RedactedEvent[] }> {
+  async planRedaction(ids: string[], afterPosition: string, limit: number): Promise<RedactionBatch> {
     const rows = await this.subjectEvents(ids, afterPosition, limit);
-    const changed: RedactedEvent[] = [];
-    const updates: { position: string; data: string; metadata: string }[] = [];
+    const batch: RedactionBatch = { read: rows.length, last: rows[rows.length - 1]?.position, changed: [], updates: [] };
     for (const row of rows) {
       const redacted = this.redactedForm(row);
       if (redacted.changes.length === 0) continue;
-      updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
-      changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });
+      batch.updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
+      batch.changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });
     }
-    if (updates.length > 0) {
-      await this.pool.query(
-        `UPDATE events AS e SET event_data = v.data::jsonb, metadata = v.metadata::jsonb
-         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(position, data, metadata) WHERE e.global_position = v.position`,
-        [updates.map((u) => u.position), updates.map((u) => u.data), updates.map((u) => u.metadata)],
-      );
-    }
-    return { read: rows.length, last: rows[rows.length - 1]?.position, changed };
+    return batch;
+  }
+
+  /** Writes a planned batch in one statement (all of it or nothing). */
+  async applyRedaction(batch: RedactionBatch): Promise<void> {
+    if (batch.updates.length === 0) return;
+    await this.pool.query(
+      `UPDATE events AS e SET event_data = v.data::jsonb, metadata = v.metadata::jsonb
+       FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(position, data, metadata) WHERE e.global_position = v.position`,
+      [batch.updates.map((u) => u.position), batch.updates.map((u) => u.data), batch.updates.map((u) => u.metadata)],
+    );
   }
 
   async countSubjectEvents(ids: string[]): Promise<number> {
