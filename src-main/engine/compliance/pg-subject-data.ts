@@ -186,7 +186,7 @@ export class PgSubjectData {
         scan.signal.throwIfAborted();
         const { rows } = await this.pool.query<{ position: string; aggregate_id: string; event_type: string; in_data: boolean }>(
           `SELECT global_position::text AS position, aggregate_id, event_type, event_data::text LIKE $2 AS in_data FROM events
-           WHERE global_position > $3 AND global_position <= $4 AND (event_data::text LIKE $2 OR metadata::text LIKE $2) AND NOT ${this.subjectPredicate()}
+           WHERE global_position > $3 AND global_position <= $4 AND (event_data::text LIKE $2 OR metadata::text LIKE $2) AND NOT COALESCE(${this.subjectPredicate()}, false)
            ORDER BY global_position LIMIT $5`,
           [[id], likeContaining(id), from, from + SCAN_STEP, MAX_MENTIONS + 1],
         );
