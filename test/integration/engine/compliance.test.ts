@@ -170,7 +170,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     const codec = new PersonalDataCodec(new PostgresSubjectKeyStore(db.pool));
     const { rows } = await db.pool.query<{ event_type: string; event_data: Record<string, unknown>; metadata: StoredEvent['metadata'] }>(`SELECT event_type, event_data, metadata FROM events WHERE aggregate_id = $1`, [subject]);
     for (const row of rows.filter((r) => r.event_type.startsWith('Customer'))) {
-      const open = await codec.open({ type: row.event_type, data: row.event_data, metadata: row.metadata } as never);
+      const open = await codec.open({ type: row.event_type, data: row.event_data, metadata: row.metadata } as unknown as StoredEvent);
       for (const value of Object.values(open.data)) expect(typeof value === 'string' && value.includes('@')).toBe(false);
     }
     expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM snapshots WHERE state->>\'ownerId\' = $1', [subject])).rowCount).toBe(0);
