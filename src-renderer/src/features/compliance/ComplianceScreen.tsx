@@ -19,7 +19,7 @@ export function ComplianceScreen() {
     (value: string) => ({ case: value }),
   );
   const map = useOperation('compliance.getMap', { connectionId: active?.id ?? 'local' }, { enabled: active !== undefined });
-  const cases = useOperation('compliance.listCases', {});
+  const cases = useOperation('compliance.listCases', {}, { refetchInterval: 2000 });
   if (!active) return null;
   return (
     <div className="compliance" data-testid="compliance-screen">
