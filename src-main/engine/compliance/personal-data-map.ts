@@ -38,9 +38,19 @@ export class PersonalDataMaps {
 
 /** A proposal for a classic PostgreSQL store, from the newest `sampleSize` events and the tables' columns. */
 export async function proposePostgresMap(pool: pg.Pool, connectionId: string, sampleSize: number): Promise<PersonalDataMap> {
+  // The newest events of every type (a loose index scan finds the types), so rare types are sampled too.
+  const { rows: typeRows } = await pool.query<{ event_type: string }>(
+    `WITH RECURSIVE t AS (
+       (SELECT event_type FROM events ORDER BY event_type LIMIT 1)
+       UNION ALL
+       SELECT (SELECT event_type FROM events WHERE event_type > t.event_type ORDER BY event_type LIMIT 1) FROM t WHERE t.event_type IS NOT NULL
+     ) SELECT event_type FROM t WHERE event_type IS NOT NULL LIMIT 1000`,
+  );
+  const perType = Math.max(5, Math.floor(sampleSize / Math.max(1, typeRows.length)));
   const { rows } = await pool.query<{ event_type: string; event_data: unknown; metadata: unknown }>(
-    'SELECT event_type, event_data, metadata FROM events ORDER BY global_position DESC LIMIT $1',
-    [sampleSize],
+    `SELECT s.event_type, s.event_data, s.metadata FROM unnest($1::text[]) AS t(type)
+     CROSS JOIN LATERAL (SELECT event_type, event_data, metadata FROM events WHERE event_type = t.type ORDER BY global_position DESC LIMIT $2) s`,
+    [typeRows.map((r) => r.event_type), perType],
   );
   const types = new Map<string, { sampled: number; subject: Set<string>; personal: Map<string, boolean> }>();
   for (const row of rows) {
