@@ -296,12 +296,26 @@ export class PgSubjectData {
     return rows.map((r) => r.key_id);
   }
 
-  /** The event with its mapped personal paths set to the tombstone; `paths` lists what actually changed. */
-  redactedForm(row: SubjectEventRow): { data: unknown; metadata: unknown; changes: { path: string; before: string }[] } {
+  /**
+   * Whether the event's personal data is the subject's own: its type's first subject
+   * path (the stream for customer events) names the subject. An event that only
+   * mentions the subject elsewhere (who acted, in metadata) holds someone else's data.
+   */
+  ownsPersonalData(row: SubjectEventRow, ids: readonly string[]): boolean {
+    const owner = this.map.events.find((e) => e.eventType === row.eventType)?.subjectPaths[0];
+    if (!owner) return false;
+    const { part, keys } = splitEventPath(owner);
+    const value = part === 'streamId' ? row.streamId : getAt(part === 'metadata' ? row.metadata : row.data, keys);
+    return typeof value === 'string' && ids.includes(value);
+  }
+
+  /** The event with its mapped personal paths set to the tombstone; `changes` lists what actually changed. */
+  redactedForm(row: SubjectEventRow, ids: readonly string[]): { data: unknown; metadata: unknown; changes: { path: string; before: string }[] } {
     const mapping = this.map.events.find((e) => e.eventType === row.eventType);
     const data = structuredClone(row.data);
     const metadata = structuredClone(row.metadata);
     const changes: { path: string; before: string }[] = [];
+    if (!this.ownsPersonalData(row, ids)) return { data, metadata, changes };
     for (const personal of mapping?.personalPaths ?? []) {
       const { part, keys } = splitEventPath(personal.path);
       if (part === 'streamId') continue;
@@ -344,7 +358,7 @@ export class PgSubjectData {
     const rows = await this.subjectEvents(ids, afterPosition, limit);
     const batch: RedactionBatch = { read: rows.length, last: rows[rows.length - 1]?.position, changed: [], updates: [] };
     for (const row of rows) {
-      const redacted = this.redactedForm(row);
+      const redacted = this.redactedForm(row, ids);
       if (redacted.changes.length === 0) continue;
       batch.updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
       batch.changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });

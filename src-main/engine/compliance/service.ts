@@ -239,7 +239,7 @@ export class ComplianceService {
           if (rows.length === 0) break;
           first ??= rows[0]!.position;
           for (const row of rows) {
-            const { changes } = data.redactedForm(row);
+            const { changes } = data.redactedForm(row, ids);
             if (changes.length === 0) continue;
             affected += 1;
             if (redactions.length < PREVIEWED_EVENTS) redactions.push({ position: row.position, streamId: row.streamId, eventType: row.eventType, changes: changes.map((c) => ({ path: c.path, before: c.before, after: ERASED })) });
@@ -361,7 +361,7 @@ export class ComplianceService {
         }
         if (decrypts) decryptingEvents += 1;
         const mapping = map.events.find((e) => e.eventType === row.eventType);
-        const clear = (mapping?.personalPaths ?? []).some((p) => {
+        const clear = data.ownsPersonalData(row, ids) && (mapping?.personalPaths ?? []).some((p) => {
           const { part, keys: path } = splitEventPath(p.path);
           const value = part === 'streamId' ? undefined : getAt(part === 'metadata' ? row.metadata : row.data, path);
           return value !== undefined && value !== null && value !== ERASED && sealedFieldsOf(value).length === 0;

@@ -220,6 +220,11 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
               jsonb_build_object('userId', s.stream)
        FROM generate_series(1, 3000) g, (VALUES ('cust-a'), ('cust-b'), ('cust-c')) AS s(stream) ORDER BY g, s.stream`,
     );
+    // cust-a acted on cust-b's profile: cust-b's data, found through metadata.userId, must not be redacted with cust-a's.
+    await db.pool.query(
+      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata)
+       VALUES (gen_random_uuid(), 'cust-b', 'Customer', 'ProfileUpdated', 5000, '{"email": "b-by-a@example.org", "name": "Name cust-b", "plan": "gold"}', '{"userId": "cust-a"}')`,
+    );
     await db.pool.query(`CREATE TABLE update_log (position bigint NOT NULL)`);
     await db.pool.query(`CREATE FUNCTION log_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO update_log VALUES (NEW.global_position); RETURN NEW; END $$`);
     await db.pool.query(`CREATE TRIGGER events_update_log AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION log_update()`);
