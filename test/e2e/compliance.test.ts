@@ -44,9 +44,16 @@ describe('the compliance workspace on the seeded demo', () => {
     await page.getByTestId('compliance-propose').click();
     await page.getByTestId('compliance-map-table').waitFor();
     expect(await page.getByTestId('compliance-map-table').textContent()).toContain('CustomerRegistered');
+    // A product's name is not personal data: left out before confirming.
+    await page.getByTestId('compliance-include-event:ProductCreated').uncheck();
+    await page.getByTestId('compliance-include-event:ProductRenamed').uncheck();
     await page.getByTestId('compliance-two-persons').check();
     await shoot('compliance-map', 'compliance-1-map');
     await page.getByTestId('compliance-confirm-map').click();
+    await expect.poll(() => page.getByTestId('compliance-map').textContent()).toContain('Confirmed');
+    const saved = (await app.engine.handlers['compliance.getMap']({ connectionId: 'local' }, undefined as never)).map!;
+    expect(saved.events.map((e) => e.eventType)).not.toContain('ProductCreated');
+    expect(saved.requireSecondApprover).toBe(true);
 
     await page.getByTestId('compliance-subject').fill(email);
     await page.getByTestId('compliance-ticket').fill('DPO-2026-001');

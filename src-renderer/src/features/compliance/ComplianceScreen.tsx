@@ -52,11 +52,32 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
   const propose = useMutationOp('compliance.proposeMap');
   const save = useMutationOp('compliance.saveMap', { invalidatesOnSuccess: ['compliance.getMap'] });
   const [twoPersons, setTwoPersons] = useState(false);
+  /** Rows of the proposal the user leaves out before confirming (`event:<type>`, `model:<table>`). */
+  const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());
   const shown = propose.data ?? map;
+  const editing = propose.data !== undefined;
+  const include = (key: string) =>
+    editing ? (
+      <input
+        type="checkbox"
+        aria-label={`Include ${key.replace(/^\w+:/, '')}`}
+        data-testid={`compliance-include-${key}`}
+        checked={!excluded.has(key)}
+        onChange={(event) =>
+          setExcluded((previous) => {
+            const next = new Set(previous);
+            if (event.target.checked) next.delete(key);
+            else next.add(key);
+            return next;
+          })
+        }
+      />
+    ) : null;
   if (loading) return null;
   return (
     <Panel title="Personal-data map" testId="compliance-map">
       {map ? <p className="compliance__hint">Confirmed {new Date(map.confirmedAt!).toLocaleString()}{map.requireSecondApprover ? '; a second operator approves erasures' : ''}.</p> : <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>}
+      {editing && <p className="compliance__hint">Proposed from {shown?.proposedFromEvents ?? 0} sampled events: untick what is not personal data (a product's name), then confirm.</p>}
       {shown && (
         <table className="data-table" data-testid="compliance-map-table">
           <tbody>
@@ -64,14 +85,18 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
               .filter((e) => e.personalPaths.length > 0 || e.subjectPaths.some((p) => p !== 'metadata.userId'))
               .map((e) => (
                 <tr key={e.eventType}>
-                  <td>{e.eventType}</td>
+                  <td>
+                    {include(`event:${e.eventType}`)} {e.eventType}
+                  </td>
                   <td>{e.subjectPaths.join(', ')}</td>
                   <td>{e.personalPaths.map((p) => `${p.path}${p.sealed ? ' 🔒' : ''}`).join(', ')}</td>
                 </tr>
               ))}
             {shown.readModels.map((m) => (
               <tr key={m.table}>
-                <td>{m.table}</td>
+                <td>
+                  {include(`model:${m.table}`)} {m.table}
+                </td>
                 <td>{m.subjectColumn}</td>
                 <td>{m.action}</td>
               </tr>
@@ -100,7 +125,8 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
               data-testid="compliance-confirm-map"
               onClick={() => {
                 const { connectionId: _c, confirmedAt: _t, ...rest } = propose.data!;
-                save.mutate({ connectionId, map: { ...rest, requireSecondApprover: twoPersons } }, { onSuccess: () => propose.reset() });
+                const kept = { ...rest, events: rest.events.filter((e) => !excluded.has(`event:${e.eventType}`)), readModels: rest.readModels.filter((m) => !excluded.has(`model:${m.table}`)) };
+                save.mutate({ connectionId, map: { ...kept, requireSecondApprover: twoPersons } }, { onSuccess: () => propose.reset() });
               }}
             >
               Confirm map
