@@ -104,6 +104,8 @@ export interface OperationSpec<
    * Only needed when the input does not name them as `connectionId` / `connectionIds`.
    */
   connectionsOf?: (input: z.output<I>) => string[];
+  /** The input as the audit log records it, when some of it must not be kept there (a data subject's e-mail). */
+  auditInput?: (input: z.output<I>) => unknown;
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever>(
@@ -298,6 +300,8 @@ export const operations = {
     result: erasureCase,
     effect: 'local',
     target: (input, result) => `case:${result?.id ?? input.ticket}`,
+    // The audit log outlives an erasure: it names the case, never the subject.
+    auditInput: (input) => ({ ...input, subject: { by: input.subject.by, value: '[subject]' } }),
   }),
   'compliance.listCases': op({ summary: 'Erasure cases, newest first', input: empty, result: complianceListCasesResult, effect: 'none' }),
   'compliance.getCase': op({ summary: 'One erasure case with its inventory, dry runs, outcomes and verification', input: complianceCaseInput, result: erasureCase, effect: 'none' }),

@@ -397,6 +397,9 @@ export class ComplianceService {
       if (clearRows) inClear.push({ location: model.table, ok: false, detail: `${clearRows} row(s) copied personal data in clear (${mapping.personalColumns.join(', ')})` });
       else if (model.rows.length) inClear.push({ location: model.table, ok: true, detail: `${model.rows.length} row(s) still carry the subject's id in ${mapping.subjectColumn}` });
     }
+    if (record.exported && (await stat(record.exported.path).catch(() => undefined))) {
+      inClear.push({ location: 'access export bundle', ok: false, detail: 'The access export made for this case is still in the exports folder: delete it once it has been delivered.' });
+    }
     const mentions = record.inventory?.mentions.length ?? 0;
     if (mentions) inClear.push({ location: 'events (free text of others)', ok: false, detail: `${mentions} event(s) of other subjects mention the subject's id in free text: review them; they were not erased` });
 
@@ -428,7 +431,9 @@ export class ComplianceService {
       outcome: 'ok',
       details: { reportSha256: hash, ticket: record.ticket, verified: report.verification?.ok ?? false },
     });
-    await this.cases.update(caseId, (c) => ({ ...c, state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, at: report.generatedAt } }));
+    // Once erased and verified, the case keeps only the subject ids (pseudonyms needed to verify again), not the e-mail typed.
+    const forget = record.verification?.ok === true && record.subject.by !== 'id';
+    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, at: report.generatedAt } }));
     return { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, report: report as unknown as Record<string, unknown> };
   }
 
