@@ -62,7 +62,7 @@ export const subjectQuery = z.object({
 
 export const locationCount = z.object({
   location: z.string(),
-  kind: z.enum(['events', 'snapshots', 'readModel', 'keyStore', 'mentions']),
+  kind: z.enum(['events', 'snapshots', 'readModel', 'keyStore', 'mentions', 'topic']),
   count: z.number(),
   firstSeen: z.string().nullable(),
   lastSeen: z.string().nullable(),
@@ -129,6 +129,8 @@ export const erasureCase = z.object({
   createdAt: z.string(),
   state: caseState,
   searchJobId: z.string().optional(),
+  /** The Kafka topics searched, checked again by the verification. */
+  topics: z.object({ connectionId: z.string(), topics: z.array(z.string()), from: z.string().optional(), to: z.string().optional() }).optional(),
   inventory: inventory.optional(),
   exported: z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), at: z.string() }).optional(),
   actions: z.array(erasureAction).optional(),
@@ -151,7 +153,11 @@ export const complianceCreateCaseInput = z.strictObject({
 });
 export const complianceCaseInput = z.strictObject({ caseId });
 export const complianceListCasesResult = z.object({ cases: z.array(erasureCase) });
-export const complianceSearchInput = z.strictObject({ caseId, connectionId: profileId, includeMentions: z.boolean().default(true), reason: changeFields.reason });
+const topicName = z.string().trim().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a topic name is letters, digits, ".", "_" and "-"');
+const instant = z.string().trim().refine((v) => !Number.isNaN(Date.parse(v)), 'a time is an ISO-8601 instant');
+/** Kafka topics to search too: a Kafka connection, its topics, and a time range of messages. */
+export const topicScope = z.strictObject({ connectionId: profileId, topics: z.array(topicName).min(1, 'name at least one topic').max(20), from: instant.optional(), to: instant.optional() });
+export const complianceSearchInput = z.strictObject({ caseId, connectionId: profileId, includeMentions: z.boolean().default(true), kafka: topicScope.optional(), reason: changeFields.reason });
 export const complianceExportInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceExportResult = z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), events: z.number() });
 export const complianceApproveInput = z.strictObject({ caseId, approver: person, reason: changeFields.reason });

@@ -25,7 +25,7 @@ export function complianceHandlers({ compliance }: { compliance: ComplianceServi
     'compliance.createCase': (input) => compliance.createCase(input),
     'compliance.listCases': async () => ({ cases: await compliance.cases.list() }),
     'compliance.getCase': (input) => compliance.cases.get(input.caseId),
-    'compliance.search': async (input) => ({ jobId: await compliance.startSearch(input.caseId, input.connectionId, input.includeMentions) }),
+    'compliance.search': async (input) => ({ jobId: await compliance.startSearch(input.caseId, input.connectionId, input.includeMentions, input.kafka) }),
     'compliance.export': (input, context) => compliance.exportCase(input.caseId, input.connectionId, (done, message) => context.progress({ done, message }), context.signal),
     'compliance.approve': (input) => compliance.approve(input.caseId, input.approver),
     'compliance.erase': async (input) =>

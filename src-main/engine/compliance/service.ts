@@ -9,6 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
+import { createKafka } from '../connections/drivers';
+import { scanTopics, topicLocation, type TopicScope } from './kafka-subject-scan';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
 import type { AuditLog } from '../audit/audit-log';
@@ -34,8 +37,8 @@ export interface ComplianceDeps {
   audit: AuditLog;
   user: string;
   pool(connectionId: string): Promise<pg.Pool>;
-  /** `postgres`, `mongo` or `kafka`. */
-  kindOf(connectionId: string): Promise<string>;
+  /** The profile's settings and secret (main process only). */
+  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined }>;
   connectionName(connectionId: string): Promise<string>;
   /** Events per redaction batch (each one statement and one checkpoint). */
   redactionBatch?: number;
@@ -92,9 +95,15 @@ export class ComplianceService {
     return record;
   }
 
-  async startSearch(caseId: string, connectionId: string, includeMentions: boolean): Promise<string> {
+  async startSearch(caseId: string, connectionId: string, includeMentions: boolean, kafka?: TopicScope & { connectionId: string }): Promise<string> {
     const record = await this.caseFor(caseId, connectionId);
-    const job = await this.deps.jobs.start({ kind: COMPLIANCE_SEARCH, title: `Find data subject of ${record.ticket}`, connectionIds: [connectionId], params: { caseId, includeMentions } });
+    if (kafka && (await this.deps.resolve(kafka.connectionId)).settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'kafka.connectionId: choose a Kafka connection for the topics.');
+    // The scope is on the case before the job can read it.
+    await this.cases.update(caseId, (c) => {
+      const { topics: _old, ...rest } = c;
+      return { ...rest, ...(kafka ? { topics: kafka } : {}) };
+    });
+    const job = await this.deps.jobs.start({ kind: COMPLIANCE_SEARCH, title: `Find data subject of ${record.ticket}`, connectionIds: [connectionId, ...(kafka ? [kafka.connectionId] : [])], params: { caseId, includeMentions } });
     await this.cases.update(caseId, (c) => ({ ...c, searchJobId: job.id }));
     return job.id;
   }
@@ -128,6 +137,10 @@ export class ComplianceService {
       locations.push(...(await data.countReadModels(subjectIds)));
       const keys = await data.countKeys(subjectIds);
       if (keys) locations.push(keys);
+      if (record.topics) {
+        const findings = await scanTopics(await this.kafka(record.topics.connectionId), record.topics, subjectIds, scan, data.keyCache());
+        locations.push(...findings.map(topicLocation));
+      }
       if (params.includeMentions) {
         const found = await data.findMentions(subjectIds, scan);
         mentions = found.mentions;
@@ -397,6 +410,15 @@ export class ComplianceService {
       if (clearRows) inClear.push({ location: model.table, ok: false, detail: `${clearRows} row(s) copied personal data in clear (${mapping.personalColumns.join(', ')})` });
       else if (model.rows.length) inClear.push({ location: model.table, ok: true, detail: `${model.rows.length} row(s) still carry the subject's id in ${mapping.subjectColumn}` });
     }
+    if (record.topics) {
+      const never = new AbortController().signal;
+      for (const topic of await scanTopics(await this.kafka(record.topics.connectionId), record.topics, ids, { signal: never, progress: () => undefined }, keys)) {
+        sealedFields += topic.sealedFields;
+        stillDecrypting += topic.stillDecrypting;
+        checks.push({ location: `topic ${topic.topic}`, ok: topic.stillDecrypting === 0, detail: `${topic.count} message(s) name the subject; ${topic.sealedFields} encrypted field(s), ${topic.stillDecrypting} still decrypt` });
+        if (topic.count) inClear.push({ location: `topic ${topic.topic}`, ok: true, detail: `${topic.count} message(s) still carry the subject's id (${topic.inKey} as key); ${topic.retention}` });
+      }
+    }
     if (record.exported && (await stat(record.exported.path).catch(() => undefined))) {
       inClear.push({ location: 'access export bundle', ok: false, detail: 'The access export made for this case is still in the exports folder: delete it once it has been delivered.' });
     }
@@ -450,8 +472,14 @@ export class ComplianceService {
     return new PgSubjectData(await this.deps.pool(connectionId), await this.requireMap(connectionId));
   }
 
+  private async kafka(connectionId: string) {
+    const { settings, secret } = await this.deps.resolve(connectionId);
+    if (settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
+    return createKafka(settings, secret, 2);
+  }
+
   private async requirePostgres(connectionId: string): Promise<void> {
-    const kind = await this.deps.kindOf(connectionId);
+    const kind = (await this.deps.resolve(connectionId)).settings.kind;
     if (kind !== 'postgres') throw new ChronoError('unavailable', `Compliance work on ${kind === 'mongo' ? 'MongoDB' : kind} connections is not available yet; it reads PostgreSQL stores of the classic layout.`);
   }
 }

@@ -13,7 +13,11 @@ import { ensureReferenceSchema } from '../../../src-main/reference/postgres/sche
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 import type { StoredEvent } from '../../../src-main/reference/events';
 import { engineCaller, postgresConnection, type Call } from '../engine-support';
-import { createTestDatabase, eventually, type TestDatabase } from '../reference/support';
+import { createTestDatabase, eventually, randomSuffix, type TestDatabase } from '../reference/support';
+import { testServices } from '../env';
+import { createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
+import { eventToMessage } from '../../../src-main/reference/kafka/messages';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from '../../../src-main/reference/postgres/rows';
 
 function newEngine(dataDir: string, env: NodeJS.ProcessEnv = {}): Engine {
   // Browser mode keeps secrets in memory: a restarted or child engine reads them from the environment.
@@ -64,6 +68,9 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
   let subject: string;
   let email: string;
   let other: string;
+  let kafkaId: string;
+  let subjectCopies: number;
+  const topic = `domain_events_compliance_${randomSuffix()}`;
 
   beforeAll(async () => {
     db = await createTestDatabase('compl');
@@ -95,9 +102,23 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(isSealedField(sealedEmail)).toBe(true);
     email = openField(sealedEmail as never, key, 'email') as string;
 
+    // The relay's copies on Kafka: the subject's events and a few hundred others, keyed by aggregate.
+    const kafka = createKafka({ brokers: testServices.kafkaBrokers, quiet: true });
+    await ensureTopic(kafka, topic, 2);
+    const { rows: copies } = await db.pool.query<EventRow>(
+      `(SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 OR event_data->>'customerId' = $1) UNION ALL (SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id <> $1 LIMIT 300)`,
+      [subject],
+    );
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: copies.map((row) => eventToMessage(rowToEvent(row))) });
+    await producer.disconnect();
+    subjectCopies = copies.filter((r) => r.aggregate_id === subject || r.event_data.customerId === subject).length;
+
     engine = newEngine(await mkdtemp(join(tmpdir(), 'chrono-compl-')));
     call = engineCaller(() => engine);
     connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: true })).id;
+    kafkaId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
   }, 120_000);
 
   afterAll(async () => {
@@ -122,7 +143,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
   it('finds the subject by e-mail (decrypting sealed fields), exports it, shreds it and verifies; others stay byte-identical', async () => {
     const before = await othersChecksums(db.pool, subject);
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: email.toUpperCase() }, ticket: 'DPO-17', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
-    const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId });
+    const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId, kafka: { connectionId: kafkaId, topics: [topic], from: new Date(Date.now() - 3_600_000).toISOString() } });
     expect((await settled(engine, jobId)).state).toBe('done');
     const searched = await call('compliance.getCase', { caseId: opened.id });
     const inventory = searched.inventory!;
@@ -134,6 +155,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(at('accounts_view').count).toBeGreaterThan(0);
     expect(at('snapshots').count).toBeGreaterThan(0);
     expect(at('subject_keys').count).toBe(1);
+    expect(at(`topic ${topic}`).count).toBe(subjectCopies);
     // The other customer's note is reported as a mention.
     expect(inventory.mentions).toEqual([expect.objectContaining({ streamId: other, eventType: 'CustomerNoteAdded', where: 'data' })]);
     // data.customerId / metadata.userId are not indexed in the reference schema: the search says which index would serve it.
@@ -165,6 +187,8 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(erased.verification!.ok).toBe(true);
     expect(erased.verification!.sealedFields).toBeGreaterThan(0);
     expect(erased.verification!.stillDecrypting).toBe(0);
+    // The topic copies are checked too: their sealed fields no longer open.
+    expect(erased.verification!.checks.find((c) => c.location === `topic ${topic}`)).toMatchObject({ ok: true, detail: expect.stringMatching(/^\d+ message\(s\) name the subject; [1-9]\d* encrypted field\(s\), 0 still decrypt$/) });
     expect(erased.verification!.inClear.map((c) => c.location)).toEqual(expect.arrayContaining(['events (free text of others)', 'access export bundle']));
     // Nothing of the subject decrypts through the reference system's own codec either.
     const codec = new PersonalDataCodec(new PostgresSubjectKeyStore(db.pool));
