@@ -5,7 +5,7 @@ import { messageOf } from '../../client/errors';
 import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
-import { CheckboxField, TextField } from '../../ui/inputs';
+import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useJobs } from '../jobs/use-jobs';
 import { ALL_ACTIONS } from './ComplianceScreen';
@@ -53,11 +53,28 @@ function JobLine({ job }: { job: JobLike }) {
 
 function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const search = useMutationOp('compliance.search');
+  const profiles = useOperation('connections.list', {});
+  const kafkaProfiles = (profiles.data ?? []).filter((p) => p.kind === 'kafka');
+  const [kafkaId, setKafkaId] = useState('');
+  const [topics, setTopics] = useState('domain_events');
+  const [days, setDays] = useState('30');
   const inv = record.inventory;
+  const start = () => {
+    const names = topics.split(',').map((t) => t.trim()).filter(Boolean);
+    const kafka = kafkaId && names.length ? { kafka: { connectionId: kafkaId, topics: names, from: new Date(Date.now() - Number(days || '0') * 86_400_000).toISOString() } } : {};
+    search.mutate({ caseId: record.id, connectionId: record.connectionId, ...kafka });
+  };
   return (
     <Panel title="1. Inventory" testId="compliance-inventory">
+      {kafkaProfiles.length > 0 && (
+        <div className="compliance__row">
+          <SelectField label="Kafka copies" value={kafkaId} onChange={setKafkaId} options={[{ value: '', label: 'Do not search Kafka' }, ...kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))]} testId="compliance-kafka" />
+          {kafkaId && <TextField label="Topics (comma-separated)" value={topics} onChange={setTopics} testId="compliance-topics" />}
+          {kafkaId && <TextField label="Last days" value={days} onChange={setDays} testId="compliance-days" />}
+        </div>
+      )}
       <div className="compliance__row">
-        <Button variant="primary" size="sm" busy={search.isPending || job?.state === 'running'} data-testid="compliance-search" onClick={() => search.mutate({ caseId: record.id, connectionId: record.connectionId })}>
+        <Button variant="primary" size="sm" busy={search.isPending || job?.state === 'running'} data-testid="compliance-search" onClick={start}>
           {inv ? 'Search again' : 'Search everywhere'}
         </Button>
       </div>
