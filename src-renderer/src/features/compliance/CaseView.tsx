@@ -188,7 +188,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
       )}
       <div className="compliance__row">
         <TextField label="Second operator (when the profile requires one)" value={approver} onChange={setApprover} testId="compliance-approver" />
-        <Button size="sm" busy={approve.isPending} disabled={!approver.trim()} data-testid="compliance-approve" onClick={() => approve.mutate({ caseId: record.id, approver })}>
+        <Button size="sm" busy={approve.isPending} disabled={!approver.trim()} data-testid="compliance-approve" onClick={() => approve.mutate({ caseId: record.id, approver }, { onSuccess: () => run.reset() })}>
           Approve
         </Button>
         {record.approval && <span className="compliance__hint">Approved by {record.approval.by}</span>}

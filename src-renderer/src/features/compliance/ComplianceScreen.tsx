@@ -154,7 +154,15 @@ function NewRequest({ connectionId, onCreated }: { connectionId: string; onCreat
         <TextField label="Ticket" value={ticket} onChange={setTicket} testId="compliance-ticket" />
         <TextField label="Requester" value={requester} onChange={setRequester} testId="compliance-requester" />
         <TextField label="Reason" value={reason} onChange={setReason} testId="compliance-reason" />
-        <Button variant="primary" busy={create.isPending} data-testid="compliance-create" onClick={() => create.mutate({ connectionId, subject: { by, value }, ticket, requester, reason }, { onSuccess: (c) => onCreated(c.id) })}>
+        <Button variant="primary" busy={create.isPending} data-testid="compliance-create" onClick={() => create.mutate({ connectionId, subject: { by, value }, ticket, requester, reason }, {
+              onSuccess: (c) => {
+                // The subject's e-mail does not linger in the form once the request holds it.
+                setValue('');
+                setTicket('');
+                setRequester('');
+                onCreated(c.id);
+              },
+            })}>
           Open request
         </Button>
         {create.error && <Alert tone="danger" title="Not opened">{messageOf(create.error)}</Alert>}
