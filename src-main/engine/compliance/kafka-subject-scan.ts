@@ -6,9 +6,12 @@
  * scan began, with a throwaway consumer group deleted afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Inventory } from '../../../src-shared/schemas/compliance';
 import { sealedFieldsOf, type KeyCache, type ScanProgress } from './pg-subject-data';
+
+/** kafkajs' ConfigResourceTypes.TOPIC: its enum is not a named export Node's ESM loader can see in the CommonJS build. */
+const TOPIC_RESOURCE = 2;
 
 export interface TopicScope {
   topics: string[];
@@ -141,7 +144,7 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
 /** "kept 7 days (delete)", "compacted: the latest message per key stays until a tombstone". */
 async function retentionOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<string> {
   try {
-    const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: false });
+    const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: false });
     const entries = described.resources[0]?.configEntries ?? [];
     const policy = entries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? 'delete';
     const ms = Number(entries.find((e) => e.configName === 'retention.ms')?.configValue ?? NaN);

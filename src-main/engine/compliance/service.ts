@@ -123,7 +123,9 @@ export class ComplianceService {
     const data = await this.subjectData(record.connectionId);
     const scan: ScanProgress = { signal: context.signal, progress: (done, total, message) => context.progress({ done, total, message }) };
     const subjectIds = await this.resolveSubject(data, record, scan);
+    context.signal.throwIfAborted();
     const advice = await data.indexAdvice();
+    context.signal.throwIfAborted();
     const locations: Inventory['locations'] = [];
     let scanned = 0;
     let mentions: Inventory['mentions'] = [];

@@ -187,6 +187,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(erased.verification!.ok).toBe(true);
     expect(erased.verification!.sealedFields).toBeGreaterThan(0);
     expect(erased.verification!.stillDecrypting).toBe(0);
+    expect(erased.verification!.inClear.find((c) => c.location === `topic ${topic}`)?.detail).toMatch(/still carry the subject's id \(\d+ as key\); (messages deleted \d+ h after they were written|kept forever)$/);
     // The topic copies are checked too: their sealed fields no longer open.
     expect(erased.verification!.checks.find((c) => c.location === `topic ${topic}`)).toMatchObject({ ok: true, detail: expect.stringMatching(/^\d+ message\(s\) name the subject; [1-9]\d* encrypted field\(s\), 0 still decrypt$/) });
     expect(erased.verification!.inClear.map((c) => c.location)).toEqual(expect.arrayContaining(['events (free text of others)', 'access export bundle']));
@@ -230,6 +231,25 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.problems.map((p) => p.seq)).toContain(report.auditSeq);
   }, 120_000);
+
+  it('cancels a search job: it stops at the next step and the case keeps no inventory', async () => {
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-18', requester: 'Dana Requester', reason: 'access request' });
+    // The events table is locked, so the search waits on its first read until we let go.
+    const blocker = await db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
+      const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId });
+      await eventually(async () => (await engine.jobs.get(jobId)).state === 'running', 10_000, 'the search to run');
+      const cancelled = call('jobs.cancel', { id: jobId });
+      await blocker.query('COMMIT');
+      expect((await cancelled).state).toBe('cancelled');
+      expect((await call('compliance.getCase', { caseId: opened.id })).inventory).toBeUndefined();
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  }, 60_000);
 });
 
 describe('redaction of a store without encryption (PostgreSQL)', () => {
