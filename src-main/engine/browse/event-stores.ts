@@ -192,7 +192,8 @@ export class EventStores {
     return postgresSnapshotStreams(await this.pool(connectionId));
   }
 
-  private mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+  /** The connection's MongoDB client and database, shared with capabilities beyond the events (compliance). */
+  mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
     return this.clients.mongo(connectionId);
   }
 

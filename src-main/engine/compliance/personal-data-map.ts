@@ -5,10 +5,12 @@
  * shape, key-like names) and the tables found; saved once the user confirms it.
  */
 import { join } from 'node:path';
+import type { Db } from 'mongodb';
 import type pg from 'pg';
 import { personalDataMap, type PersonalDataMap } from '../../../src-shared/schemas/compliance';
 import { isSealedField } from '../../reference/crypto/personal-data';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
+import { sampleMongoEvents } from './mongo-subject-data';
 
 const SUBJECT_KEY = /^(customer|owner|user|subject|person|client|member|patient)_?id$/i;
 const PERSONAL_KEY = /^(e-?mail|name|first_?name|last_?name|full_?name|address|phone|phone_?number|street|postcode|zip|birth_?date|date_?of_?birth|iban)$/i;
@@ -52,23 +54,7 @@ export async function proposePostgresMap(pool: pg.Pool, connectionId: string, sa
      CROSS JOIN LATERAL (SELECT event_type, event_data, metadata FROM events WHERE event_type = t.type ORDER BY global_position DESC LIMIT $2) s`,
     [typeRows.map((r) => r.event_type), perType],
   );
-  const types = new Map<string, { sampled: number; subject: Set<string>; personal: Map<string, boolean> }>();
-  for (const row of rows) {
-    let entry = types.get(row.event_type);
-    if (!entry) types.set(row.event_type, (entry = { sampled: 0, subject: new Set(), personal: new Map() }));
-    entry.sampled += 1;
-    walk(row.event_data, 'data', entry);
-    walk(row.metadata, 'metadata', entry);
-  }
-  // A type carrying personal data is about the subject whose stream it is in.
-  const events = [...types.entries()]
-    .map(([eventType, e]) => {
-      const personalPaths = [...e.personal.entries()].map(([path, sealed]) => ({ path, sealed })).sort((a, b) => a.path.localeCompare(b.path));
-      const subjectPaths = [...(personalPaths.length > 0 ? ['streamId'] : []), ...[...e.subject].sort()];
-      return { eventType, subjectPaths, personalPaths, sampled: e.sampled };
-    })
-    .filter((e) => e.subjectPaths.length > 0)
-    .sort((a, b) => a.eventType.localeCompare(b.eventType));
+  const events = proposeEvents(rows);
 
   const { rows: columns } = await pool.query<{ table_name: string; column_name: string }>(
     `SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
@@ -88,6 +74,49 @@ export async function proposePostgresMap(pool: pg.Pool, connectionId: string, sa
   const keyCols = tables.get('subject_keys') ?? [];
   const keyStore = ['subject_id', 'key_id', 'key_material'].every((c) => keyCols.includes(c)) ? { table: 'subject_keys', subjectColumn: 'subject_id', keyIdColumn: 'key_id', keyColumn: 'key_material' } : null;
   return personalDataMap.parse({ connectionId, events, readModels, snapshots, keyStore, requireSecondApprover: false, proposedFromEvents: rows.length });
+}
+
+/** Event types with their subject and personal paths, from sampled events. */
+function proposeEvents(rows: readonly { event_type: string; event_data: unknown; metadata: unknown }[]): PersonalDataMap['events'] {
+  const types = new Map<string, { sampled: number; subject: Set<string>; personal: Map<string, boolean> }>();
+  for (const row of rows) {
+    let entry = types.get(row.event_type);
+    if (!entry) types.set(row.event_type, (entry = { sampled: 0, subject: new Set(), personal: new Map() }));
+    entry.sampled += 1;
+    walk(row.event_data, 'data', entry);
+    walk(row.metadata, 'metadata', entry);
+  }
+  // A type carrying personal data is about the subject whose stream it is in.
+  return [...types.entries()]
+    .map(([eventType, e]) => {
+      const personalPaths = [...e.personal.entries()].map(([path, sealed]) => ({ path, sealed })).sort((a, b) => a.path.localeCompare(b.path));
+      const subjectPaths = [...(personalPaths.length > 0 ? ['streamId'] : []), ...[...e.subject].sort()];
+      return { eventType, subjectPaths, personalPaths, sampled: e.sampled };
+    })
+    .filter((e) => e.subjectPaths.length > 0)
+    .sort((a, b) => a.eventType.localeCompare(b.eventType));
+}
+
+/** A proposal for a MongoDB store of the reference layout: events, snapshots and read-model collections; no key store. */
+export async function proposeMongoMap(db: Db, connectionId: string, sampleSize: number): Promise<PersonalDataMap> {
+  const rows = await sampleMongoEvents(db, sampleSize);
+  const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(n));
+  const readModels: PersonalDataMap['readModels'] = [];
+  for (const name of collections.filter((n) => !NOT_READ_MODELS.has(n) && n !== 'counters')) {
+    const sample = await db.collection(name).findOne({});
+    const fields = sample ? Object.keys(sample).filter((k) => /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(k)) : [];
+    const subjectColumn = fields.find((f) => SUBJECT_KEY.test(f));
+    if (subjectColumn) readModels.push({ table: name, subjectColumn, personalColumns: fields.filter((f) => PERSONAL_KEY.test(f)), action: 'delete' });
+  }
+  let snapshots: PersonalDataMap['snapshots'] = null;
+  if (collections.includes('snapshots')) {
+    const keys = new Set<string>();
+    for (const doc of await db.collection('snapshots').find({}).sort({ takenAt: -1 }).limit(500).toArray()) {
+      if (doc.state && typeof doc.state === 'object') for (const key of Object.keys(doc.state as object)) if (SUBJECT_KEY.test(key)) keys.add(key);
+    }
+    snapshots = { table: 'snapshots', subjectPaths: ['aggregateId', ...[...keys].sort().map((k) => `state.${k}`)] };
+  }
+  return personalDataMap.parse({ connectionId, events: proposeEvents(rows), readModels, snapshots, keyStore: null, requireSecondApprover: false, proposedFromEvents: rows.length });
 }
 
 /** `aggregateId` plus the state keys of sampled snapshots that look like subject ids (`state.ownerId`). */

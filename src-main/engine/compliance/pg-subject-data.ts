@@ -93,7 +93,7 @@ export class PgSubjectData {
     const wanted = email.trim().toLowerCase();
     const found = new Set<string>();
     const types = this.map.events.filter((e) => e.personalPaths.some((p) => /e-?mail$/i.test(p.path)));
-    const keys = new KeyCache(this.pool, this.map);
+    const keys = this.keyCache();
     for (const [i, type] of types.entries()) {
       let after = '0';
       for (;;) {
@@ -272,13 +272,9 @@ export class PgSubjectData {
   }
 
   keyCache(): KeyCache {
-    return new KeyCache(this.pool, this.map);
+    return new KeyCache(postgresKeyLoader(this.pool, this.map));
   }
 
-  /** Opens every sealed field of an event where its key exists; `[shredded]` where it does not. */
-  async decryptEvent(row: SubjectEventRow, keys: KeyCache): Promise<SubjectEventRow> {
-    return { ...row, data: await openAll(row.data, keys), metadata: await openAll(row.metadata, keys) };
-  }
 
   // ---- erasure steps ----
 
@@ -296,35 +292,12 @@ export class PgSubjectData {
     return rows.map((r) => r.key_id);
   }
 
-  /**
-   * Whether the event's personal data is the subject's own: its type's first subject
-   * path (the stream for customer events) names the subject. An event that only
-   * mentions the subject elsewhere (who acted, in metadata) holds someone else's data.
-   */
   ownsPersonalData(row: SubjectEventRow, ids: readonly string[]): boolean {
-    const owner = this.map.events.find((e) => e.eventType === row.eventType)?.subjectPaths[0];
-    if (!owner) return false;
-    const { part, keys } = splitEventPath(owner);
-    const value = part === 'streamId' ? row.streamId : getAt(part === 'metadata' ? row.metadata : row.data, keys);
-    return typeof value === 'string' && ids.includes(value);
+    return ownsPersonalData(this.map, row, ids);
   }
 
-  /** The event with its mapped personal paths set to the tombstone; `changes` lists what actually changed. */
-  redactedForm(row: SubjectEventRow, ids: readonly string[]): { data: unknown; metadata: unknown; changes: { path: string; before: string }[] } {
-    const mapping = this.map.events.find((e) => e.eventType === row.eventType);
-    const data = structuredClone(row.data);
-    const metadata = structuredClone(row.metadata);
-    const changes: { path: string; before: string }[] = [];
-    if (!this.ownsPersonalData(row, ids)) return { data, metadata, changes };
-    for (const personal of mapping?.personalPaths ?? []) {
-      const { part, keys } = splitEventPath(personal.path);
-      if (part === 'streamId') continue;
-      const target = part === 'metadata' ? metadata : data;
-      const before = getAt(target, keys);
-      if (before === undefined || before === ERASED) continue;
-      if (setAt(target, keys, ERASED)) changes.push({ path: personal.path, before: isSealedField(before) ? '[sealed]' : before === null ? 'null' : typeof before === 'string' ? before : JSON.stringify(before) });
-    }
-    return { data, metadata, changes };
+  redactedForm(row: SubjectEventRow, ids: readonly string[]): RedactedForm {
+    return redactedForm(this.map, row, ids);
   }
 
   /**
@@ -350,20 +323,9 @@ export class PgSubjectData {
     }
   }
 
-  /**
-   * The next batch of the subject's events with their redacted form. Events that
-   * already carry the tombstone everywhere are left out, so a rerun changes nothing twice.
-   */
+  /** The next batch of the subject's events with their redacted form (see planFromRows). */
   async planRedaction(ids: string[], afterPosition: string, limit: number): Promise<RedactionBatch> {
-    const rows = await this.subjectEvents(ids, afterPosition, limit);
-    const batch: RedactionBatch = { read: rows.length, last: rows[rows.length - 1]?.position, changed: [], updates: [] };
-    for (const row of rows) {
-      const redacted = this.redactedForm(row, ids);
-      if (redacted.changes.length === 0) continue;
-      batch.updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
-      batch.changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });
-    }
-    return batch;
+    return planFromRows(this.map, await this.subjectEvents(ids, afterPosition, limit), ids);
   }
 
   /** Writes a planned batch in one statement (all of it or nothing). */
@@ -415,18 +377,6 @@ export class PgSubjectData {
     return result.rowCount ?? 0;
   }
 
-  /** Personal-looking values in clear in a JSON value (keys like email/name/address), tombstones and sealed fields excepted. */
-  static clearPersonalKeys(value: unknown, prefix = ''): string[] {
-    if (typeof value !== 'object' || value === null || isSealedField(value)) return [];
-    const found: string[] = [];
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      if (PERSONAL_KEY.test(key) && item !== null && item !== ERASED && !isSealedField(item) && item !== '') found.push(path);
-      else if (typeof item === 'object') found.push(...PgSubjectData.clearPersonalKeys(item, path));
-    }
-    return found;
-  }
-
   private requireKeyStore(): NonNullable<PersonalDataMap['keyStore']> {
     if (!this.map.keyStore) throw new ChronoError('invalid_input', 'The personal-data map names no key store: crypto-shredding needs the table of per-subject keys. Confirm it in the map, or redact instead.');
     return this.map.keyStore;
@@ -441,10 +391,7 @@ export class PgSubjectData {
 /** Keys looked up by id once per search or export; a missing key is remembered as shredded. */
 export class KeyCache {
   private readonly keys = new Map<string, Promise<SubjectKey | null>>();
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly map: PersonalDataMap,
-  ) {}
+  constructor(private readonly load: (keyId: string) => Promise<SubjectKey | null>) {}
 
   get(keyId: string): Promise<SubjectKey | null> {
     let key = this.keys.get(keyId);
@@ -465,17 +412,89 @@ export class KeyCache {
       return undefined;
     }
   }
+}
 
-  private async load(keyId: string): Promise<SubjectKey | null> {
-    const store = this.map.keyStore;
+/** Keys of a PostgreSQL key table (the reference system's `subject_keys`). */
+function postgresKeyLoader(pool: pg.Pool, map: PersonalDataMap): (keyId: string) => Promise<SubjectKey | null> {
+  return async (keyId) => {
+    const store = map.keyStore;
     if (!store || !/^[0-9a-f-]{1,64}$/i.test(keyId)) return null;
-    const { rows } = await this.pool.query<{ key_id: string; subject_id: string; key: Buffer }>(
+    const { rows } = await pool.query<{ key_id: string; subject_id: string; key: Buffer }>(
       `SELECT ${q(store.keyIdColumn)}::text AS key_id, ${q(store.subjectColumn)} AS subject_id, ${q(store.keyColumn)} AS key FROM ${q(store.table)} WHERE ${q(store.keyIdColumn)}::text = $1`,
       [keyId],
     );
     const row = rows[0];
     return row ? { keyId: row.key_id, subjectId: row.subject_id, key: row.key } : null;
+  };
+}
+
+export interface RedactedForm {
+  data: unknown;
+  metadata: unknown;
+  changes: { path: string; before: string }[];
+}
+
+/**
+ * Whether the event's personal data is the subject's own: its type's first subject
+ * path (the stream for customer events) names the subject. An event that only
+ * mentions the subject elsewhere (who acted, in metadata) holds someone else's data.
+ */
+export function ownsPersonalData(map: PersonalDataMap, row: SubjectEventRow, ids: readonly string[]): boolean {
+  const owner = map.events.find((e) => e.eventType === row.eventType)?.subjectPaths[0];
+  if (!owner) return false;
+  const { part, keys } = splitEventPath(owner);
+  const value = part === 'streamId' ? row.streamId : getAt(part === 'metadata' ? row.metadata : row.data, keys);
+  return typeof value === 'string' && ids.includes(value);
+}
+
+/** The event with its mapped personal paths set to the tombstone; `changes` lists what actually changed. */
+export function redactedForm(map: PersonalDataMap, row: SubjectEventRow, ids: readonly string[]): RedactedForm {
+  const mapping = map.events.find((e) => e.eventType === row.eventType);
+  const data = structuredClone(row.data);
+  const metadata = structuredClone(row.metadata);
+  const changes: { path: string; before: string }[] = [];
+  if (!ownsPersonalData(map, row, ids)) return { data, metadata, changes };
+  for (const personal of mapping?.personalPaths ?? []) {
+    const { part, keys } = splitEventPath(personal.path);
+    if (part === 'streamId') continue;
+    const target = part === 'metadata' ? metadata : data;
+    const before = getAt(target, keys);
+    if (before === undefined || before === ERASED) continue;
+    if (setAt(target, keys, ERASED)) changes.push({ path: personal.path, before: isSealedField(before) ? '[sealed]' : before === null ? 'null' : typeof before === 'string' ? before : JSON.stringify(before) });
   }
+  return { data, metadata, changes };
+}
+
+/**
+ * A batch of the subject's events with their redacted form. Events that already
+ * carry the tombstone everywhere are left out, so a rerun changes nothing twice.
+ */
+export function planFromRows(map: PersonalDataMap, rows: SubjectEventRow[], ids: readonly string[]): RedactionBatch {
+  const batch: RedactionBatch = { read: rows.length, last: rows[rows.length - 1]?.position, changed: [], updates: [] };
+  for (const row of rows) {
+    const redacted = redactedForm(map, row, ids);
+    if (redacted.changes.length === 0) continue;
+    batch.updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
+    batch.changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });
+  }
+  return batch;
+}
+
+/** Personal-looking values in clear in a JSON value (keys like email/name/address), tombstones and sealed fields excepted. */
+export function clearPersonalKeys(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null || isSealedField(value)) return [];
+  const found: string[] = [];
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (PERSONAL_KEY.test(key) && item !== null && item !== ERASED && !isSealedField(item) && item !== '') found.push(path);
+    else if (typeof item === 'object') found.push(...clearPersonalKeys(item, path));
+  }
+  return found;
+}
+
+/** Opens every sealed field of an event where its key exists; `[shredded]` where it does not. */
+export async function decryptEvent(row: SubjectEventRow, keys: KeyCache): Promise<SubjectEventRow> {
+  return { ...row, data: await openAll(row.data, keys), metadata: await openAll(row.metadata, keys) };
 }
 
 /** Every sealed field inside a value opened (the field name is its key), `[shredded]` where the key is gone. */

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Db } from 'mongodb';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
 import { createKafka } from '../connections/drivers';
@@ -20,8 +21,10 @@ import { canonicalJson } from '../util/canonical-json';
 import { writeFileAtomic } from '../util/files';
 import { CaseStore } from './cases';
 import { ERASED, getAt, splitEventPath } from './json-paths';
-import { PersonalDataMaps, proposePostgresMap } from './personal-data-map';
-import { PgSubjectData, sealedFieldsOf, sha256, type ScanProgress } from './pg-subject-data';
+import { PersonalDataMaps, proposeMongoMap, proposePostgresMap } from './personal-data-map';
+import { MongoSubjectData } from './mongo-subject-data';
+import { clearPersonalKeys, decryptEvent, PgSubjectData, sealedFieldsOf, sha256, type ScanProgress } from './pg-subject-data';
+import type { SubjectData } from './subject-data';
 import { buildReport, reportHtml } from './report';
 
 export const COMPLIANCE_SEARCH = 'compliance.search';
@@ -37,6 +40,7 @@ export interface ComplianceDeps {
   audit: AuditLog;
   user: string;
   pool(connectionId: string): Promise<pg.Pool>;
+  mongo(connectionId: string): Promise<Db>;
   /** The profile's settings and secret (main process only). */
   resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined }>;
   connectionName(connectionId: string): Promise<string>;
@@ -71,7 +75,7 @@ export class ComplianceService {
   // ---- map ----
 
   async proposeMap(connectionId: string, sampleSize: number): Promise<PersonalDataMap> {
-    await this.requirePostgres(connectionId);
+    if ((await this.requireSupported(connectionId)) === 'mongo') return proposeMongoMap(await this.deps.mongo(connectionId), connectionId, sampleSize);
     return proposePostgresMap(await this.deps.pool(connectionId), connectionId, sampleSize);
   }
 
@@ -84,7 +88,7 @@ export class ComplianceService {
   // ---- cases ----
 
   async createCase(input: Pick<ErasureCase, 'connectionId' | 'subject' | 'ticket' | 'requester' | 'reason'>): Promise<ErasureCase> {
-    await this.requirePostgres(input.connectionId);
+    await this.requireSupported(input.connectionId);
     await this.requireMap(input.connectionId);
     return this.cases.create({ ...input, id: this.cases.newId(), createdBy: this.deps.user, createdAt: new Date().toISOString(), state: 'open' });
   }
@@ -155,7 +159,7 @@ export class ComplianceService {
     return inventory;
   }
 
-  private async resolveSubject(data: PgSubjectData, record: ErasureCase, scan: ScanProgress): Promise<string[]> {
+  private async resolveSubject(data: SubjectData, record: ErasureCase, scan: ScanProgress): Promise<string[]> {
     if (record.subject.by === 'id') return [record.subject.value];
     if (record.subject.by === 'email') return data.subjectsByEmail(record.subject.value, scan);
     return data.subjectsByIdentifier(record.subject.value);
@@ -185,7 +189,7 @@ export class ComplianceService {
         const page = await data.subjectEvents(ids, after, 1000);
         if (page.length === 0) break;
         let chunk = '';
-        for (const row of page) chunk += `${events++ === 0 ? '' : ',\n'}${JSON.stringify(await data.decryptEvent(row, keys))}`;
+        for (const row of page) chunk += `${events++ === 0 ? '' : ',\n'}${JSON.stringify(await decryptEvent(row, keys))}`;
         await write(chunk);
         after = page[page.length - 1]!.position;
         progress(events, `${events} events written`);
@@ -400,7 +404,7 @@ export class ComplianceService {
           snapshotDecrypts += 1;
         }
       }
-      if (PgSubjectData.clearPersonalKeys(snapshot.state).length) snapshotClear += 1;
+      if (clearPersonalKeys(snapshot.state).length) snapshotClear += 1;
     }
     if (map.snapshots) checks.push({ location: map.snapshots.table, ok: snapshotDecrypts === 0, detail: `${snapshots.length} snapshot(s) name the subject; ${snapshotDecrypts} encrypted field(s) still decrypt` });
     if (snapshotClear) inClear.push({ location: map.snapshots?.table ?? 'snapshots', ok: false, detail: `${snapshotClear} snapshot(s) hold personal-looking fields in clear` });
@@ -469,9 +473,10 @@ export class ComplianceService {
     return record.inventory.subjectIds;
   }
 
-  private async subjectData(connectionId: string): Promise<PgSubjectData> {
-    await this.requirePostgres(connectionId);
-    return new PgSubjectData(await this.deps.pool(connectionId), await this.requireMap(connectionId));
+  private async subjectData(connectionId: string): Promise<SubjectData> {
+    const kind = await this.requireSupported(connectionId);
+    const map = await this.requireMap(connectionId);
+    return kind === 'mongo' ? new MongoSubjectData(await this.deps.mongo(connectionId), map) : new PgSubjectData(await this.deps.pool(connectionId), map);
   }
 
   private async kafka(connectionId: string) {
@@ -480,9 +485,11 @@ export class ComplianceService {
     return createKafka(settings, secret, 2);
   }
 
-  private async requirePostgres(connectionId: string): Promise<void> {
+  /** PostgreSQL stores of the classic layout and MongoDB stores of the reference layout; a Kafka connection holds copies, not the store. */
+  private async requireSupported(connectionId: string): Promise<'postgres' | 'mongo'> {
     const kind = (await this.deps.resolve(connectionId)).settings.kind;
-    if (kind !== 'postgres') throw new ChronoError('unavailable', `Compliance work on ${kind === 'mongo' ? 'MongoDB' : kind} connections is not available yet; it reads PostgreSQL stores of the classic layout.`);
+    if (kind === 'kafka') throw new ChronoError('invalid_input', 'Choose the event store\'s connection for the case; Kafka topics are searched from the inventory step.');
+    return kind;
   }
 }
 

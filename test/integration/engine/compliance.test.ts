@@ -13,7 +13,7 @@ import { ensureReferenceSchema } from '../../../src-main/reference/postgres/sche
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 import type { StoredEvent } from '../../../src-main/reference/events';
 import { engineCaller, postgresConnection, type Call } from '../engine-support';
-import { createTestDatabase, eventually, randomSuffix, type TestDatabase } from '../reference/support';
+import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
 import { createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
 import { eventToMessage } from '../../../src-main/reference/kafka/messages';
@@ -374,4 +374,93 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
       await engine.dispose();
     }
   }, 60_000);
+});
+
+describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => {
+  let mongo: TestMongo;
+  let engine: Engine;
+  let call: Call;
+
+  beforeAll(async () => {
+    mongo = await createTestMongo('complm');
+    const events = [];
+    for (let i = 1; i <= 300; i += 1) {
+      for (const [n, stream] of ['cust-a', 'cust-b'].entries()) {
+        events.push({
+          _id: `${stream}-${i}`,
+          aggregateId: stream,
+          aggregateType: 'Customer',
+          type: 'ProfileUpdated',
+          version: i,
+          timestamp: new Date(Date.UTC(2025, 0, 1, 0, i)),
+          data: { email: `${stream}-${i}@example.org`, name: `Name ${stream}`, plan: 'gold' },
+          metadata: { userId: stream },
+          position: i * 2 + n,
+          published: true,
+        });
+      }
+    }
+    await mongo.db.collection('events').insertMany(events as never[]);
+    await mongo.db.collection('events').createIndex({ aggregateId: 1, version: 1 }, { unique: true });
+    await mongo.db.collection('snapshots').insertMany([
+      { _id: 'acct-a@10', aggregateId: 'acct-a', aggregateType: 'Account', version: 10, state: { ownerId: 'cust-a', balanceCents: 5 }, takenAt: new Date() },
+      { _id: 'acct-b@10', aggregateId: 'acct-b', aggregateType: 'Account', version: 10, state: { ownerId: 'cust-b', balanceCents: 7 }, takenAt: new Date() },
+    ] as never[]);
+    await mongo.db.collection('orders_view').insertMany([
+      { _id: 'o-1', orderId: 'o-1', customerId: 'cust-a', totalCents: 100 },
+      { _id: 'o-2', orderId: 'o-2', customerId: 'cust-b', totalCents: 200 },
+    ] as never[]);
+    engine = newEngine(await mkdtemp(join(tmpdir(), 'chrono-complm-')));
+    call = engineCaller(() => engine);
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await mongo?.drop();
+  });
+
+  const othersChecksum = async () => {
+    const docs = [
+      ...(await mongo.db.collection('events').find({ aggregateId: { $ne: 'cust-a' } }).sort({ position: 1 }).toArray()),
+      ...(await mongo.db.collection('snapshots').find({ 'state.ownerId': { $ne: 'cust-a' } }).toArray()),
+      ...(await mongo.db.collection('orders_view').find({ customerId: { $ne: 'cust-a' } }).toArray()),
+    ];
+    return JSON.stringify(docs);
+  };
+
+  it('finds a subject by e-mail, refuses shredding (no key store), redacts, purges and deletes snapshots; others untouched', async () => {
+    const connectionId = (await call('connections.add', { name: 'Mongo', settings: { kind: 'mongo', uri: mongo.url, database: mongo.name }, readOnly: false })).id;
+    const proposed = await call('compliance.proposeMap', { connectionId });
+    expect(proposed.events).toEqual([expect.objectContaining({ eventType: 'ProfileUpdated', subjectPaths: ['streamId', 'metadata.userId'], personalPaths: [{ path: 'data.email', sealed: false }, { path: 'data.name', sealed: false }] })]);
+    expect(proposed.readModels).toEqual([expect.objectContaining({ table: 'orders_view', subjectColumn: 'customerId' })]);
+    expect(proposed.snapshots?.subjectPaths).toEqual(['aggregateId', 'state.ownerId']);
+    expect(proposed.keyStore).toBeNull();
+    const { connectionId: _c, confirmedAt: _t, ...map } = proposed;
+    await call('compliance.saveMap', { connectionId, map });
+
+    const before = await othersChecksum();
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: 'CUST-A-7@example.org' }, ticket: 'M-1', requester: 'Ana', reason: 'erasure' });
+    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId })).jobId);
+    const inventory = (await call('compliance.getCase', { caseId: opened.id })).inventory!;
+    expect(inventory.subjectIds).toEqual(['cust-a']);
+    expect(inventory.locations.map((l) => [l.location, l.count])).toEqual(expect.arrayContaining([['events', 300], ['snapshots', 1], ['orders_view', 1]]));
+    expect(inventory.advice.map((a) => a.path)).toEqual(['metadata.userId']);
+
+    const withShred = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred', 'redact'], dryRun: true });
+    expect(withShred.previews!.find((p) => p.action === 'shred')!.refused).toMatch(/no key store/);
+    const actions = ['redact', 'purgeReadModels', 'deleteSnapshots'] as const;
+    const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
+    expect(dry.previews!.find((p) => p.action === 'redact')!.affected).toBe(300);
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
+    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    const done = await call('compliance.getCase', { caseId: opened.id });
+    expect(done.verification?.ok).toBe(true);
+    expect(done.verification?.inClear.filter((c) => !c.ok)).toEqual([]);
+    expect(await mongo.db.collection('events').countDocuments({ aggregateId: 'cust-a', 'data.email': '[erased]', 'data.name': '[erased]', 'data.plan': 'gold' })).toBe(300);
+    expect(await mongo.db.collection('snapshots').countDocuments({ 'state.ownerId': 'cust-a' })).toBe(0);
+    expect(await mongo.db.collection('orders_view').countDocuments({ customerId: 'cust-a' })).toBe(0);
+    expect(await othersChecksum()).toBe(before);
+    const again = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], dryRun: true });
+    expect(again.previews![0]!.affected).toBe(0);
+  }, 120_000);
 });
