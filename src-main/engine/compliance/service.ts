@@ -126,7 +126,9 @@ export class ComplianceService {
     const record = await this.cases.get(params.caseId);
     const data = await this.subjectData(record.connectionId);
     const scan: ScanProgress = { signal: context.signal, progress: (done, total, message) => context.progress({ done, total, message }) };
-    const subjectIds = await this.resolveSubject(data, record, scan);
+    // After shredding an e-mail no longer opens: a case that found its subject before keeps searching by its ids.
+    const resolved = await this.resolveSubject(data, record, scan);
+    const subjectIds = resolved.length > 0 ? resolved : (record.inventory?.subjectIds ?? []);
     context.signal.throwIfAborted();
     const advice = await data.indexAdvice();
     context.signal.throwIfAborted();
@@ -289,6 +291,8 @@ export class ComplianceService {
     if (missing.length) throw new ChronoError('conflict', `Run the dry run of ${missing.join(', ')} for this case first.`);
     const refused = record.previews?.find((p) => ordered.includes(p.action) && p.refused);
     if (refused) throw new ChronoError('forbidden', `${refused.action} cannot run on this store: ${refused.refused}`);
+    const previous = record.eraseJobId ? await this.deps.jobs.get(record.eraseJobId).catch(() => undefined) : undefined;
+    if (previous && ['queued', 'running', 'paused'].includes(previous.state)) throw new ChronoError('conflict', `The erasure of this case is already ${previous.state}: ${previous.state === 'paused' ? 'resume it from the jobs tray' : 'wait for it to finish'}.`);
     if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case.');
     const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId], params: { caseId, connectionId, actions: ordered } });
     await this.cases.update(caseId, (c) => ({ ...c, eraseJobId: job.id, state: 'erasing' }));

@@ -202,6 +202,9 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     // Every other subject's data is byte-identical, the note naming the subject included.
     expect(await othersChecksums(db.pool, subject)).toEqual(before);
 
+    // Searching again after shredding: the e-mail no longer opens, the case keeps its subject.
+    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    expect((await call('compliance.getCase', { caseId: opened.id })).inventory!.subjectIds).toEqual([subject]);
     // Rerunning is idempotent: nothing left to do.
     const again = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred'], dryRun: true });
     expect(again.previews![0]!.affected).toBe(0);
