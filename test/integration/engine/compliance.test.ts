@@ -70,6 +70,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
   let other: string;
   let kafkaId: string;
   let subjectCopies: number;
+  let dataDir: string;
   const topic = `domain_events_compliance_${randomSuffix()}`;
 
   beforeAll(async () => {
@@ -115,7 +116,8 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     await producer.disconnect();
     subjectCopies = copies.filter((r) => r.aggregate_id === subject || r.event_data.customerId === subject).length;
 
-    engine = newEngine(await mkdtemp(join(tmpdir(), 'chrono-compl-')));
+    dataDir = await mkdtemp(join(tmpdir(), 'chrono-compl-'));
+    engine = newEngine(dataDir);
     call = engineCaller(() => engine);
     connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: true })).id;
     kafkaId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
@@ -253,6 +255,58 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
       blocker.release();
     }
   }, 60_000);
+
+  it('resumes after kill -9 during the read-model purge: the table done stays done, the other is purged, nothing else touched', async () => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      `SELECT a.owner_id AS id FROM accounts_view a WHERE a.owner_id <> $1 AND EXISTS (SELECT 1 FROM orders_view o WHERE o.customer_id = a.owner_id) ORDER BY a.owner_id LIMIT 1`,
+      [subject],
+    );
+    const second = rows[0]!.id;
+    const before = await othersChecksums(db.pool, second);
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: second }, ticket: 'DPO-19', requester: 'Dana Requester', reason: 'erasure' });
+    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await call('compliance.approve', { caseId: opened.id, approver: 'Sam Second' });
+    await engine.dispose();
+
+    // orders_view is locked against writes (reads go on): the child purges accounts_view, then waits on orders_view and is killed there.
+    const blocker = await db.pool.connect();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, connectionId, 'purgeReadModels'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE orders_view IN EXCLUSIVE MODE');
+      await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
+        const { rows: waiting } = await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "orders_view"%'`);
+        return waiting.length > 0;
+      }, 60_000, 'the child to wait on orders_view');
+      expect((await db.pool.query('SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount).toBe(0);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      // The dead client's statement still waits in its server backend (PostgreSQL notices the closed socket only
+      // when it next writes to it): end it, as the server would, so it cannot commit after the crash.
+      await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "orders_view"%'`);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1', [second])).rowCount).toBeGreaterThan(0);
+
+    engine = newEngine(dataDir, { [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) });
+    const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase' && j.state === 'paused')!;
+    await call('jobs.resume', { id: paused.id });
+    expect((await settled(engine, paused.id)).state).toBe('done');
+    expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount).toBe(0);
+    const outcome = (await call('compliance.getCase', { caseId: opened.id })).outcomes!.find((o) => o.action === 'purgeReadModels')!;
+    // The rerun found accounts_view already purged (0 rows) and purged orders_view.
+    expect(outcome.summary).toMatch(/^deleted 0 row\(s\) of accounts_view; deleted [1-9]\d* row\(s\) of orders_view$/);
+    expect(await othersChecksums(db.pool, second)).toEqual(before);
+  }, 120_000);
 });
 
 describe('redaction of a store without encryption (PostgreSQL)', () => {
