@@ -60,7 +60,7 @@ try {
   const map = { ...proposed, events: proposed.events.map((e) => (e.eventType === 'ProfileUpdated' ? { ...e, personalPaths: [{ path: 'data.email', sealed: false }, { path: 'data.name', sealed: false }] } : e)) };
   const data = new PgSubjectData(pool, map);
 
-  const advice = await data.indexAdvice();
+  const advice = (await data.indexAdvice()).filter((a) => a.location === 'events');
   let started = performance.now();
   const unindexed = await data.countEvents([sealedId], false, scan);
   const scanMs = ms(started);
@@ -73,7 +73,7 @@ try {
   for (const a of advice) await pool.query(a.sql.replace(' CONCURRENTLY', ''));
   await pool.query('ANALYZE events');
   console.log(`advised indexes (${advice.length}) built in ${ms(started).toFixed(0)} ms`);
-  if ((await data.indexAdvice()).length !== 0) throw new Error('advice remains after building the advised indexes');
+  if ((await data.indexAdvice()).some((a) => a.location === 'events')) throw new Error('advice remains after building the advised indexes');
   const runs: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     started = performance.now();

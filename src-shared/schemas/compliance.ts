@@ -70,7 +70,8 @@ export const locationCount = z.object({
   byType: z.record(z.string(), z.number()).optional(),
   note: z.string().optional(),
 });
-export const indexAdvice = z.object({ path: z.string(), reason: z.string(), sql: z.string() });
+/** An index that would spare a search reading the whole of `location` (the events, a read model, the snapshots). */
+export const indexAdvice = z.object({ location: z.string(), path: z.string(), reason: z.string(), sql: z.string() });
 /** A place where the subject's id appears outside the mapped paths (free text of another subject): reported, never erased. */
 export const mention = z.object({ position: z.string(), streamId: z.string(), eventType: z.string(), where: z.enum(['data', 'metadata']) });
 export const inventory = z.object({

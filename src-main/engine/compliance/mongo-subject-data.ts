@@ -36,7 +36,7 @@ export class MongoSubjectData implements SubjectData {
     const leading = new Set(indexes.map((i) => Object.keys(i.key as Record<string, unknown>)[0]));
     return [...new Set(this.map.events.flatMap((e) => e.subjectPaths))]
       .filter((p) => !leading.has(fieldOf(p)))
-      .map((p) => ({ path: p, reason: `Finding a subject by ${p} reads every event: no index serves it.`, sql: `db.events.createIndex({ ${JSON.stringify(fieldOf(p))}: 1 })` }));
+      .map((p) => ({ location: 'events', path: p, reason: `Finding a subject by ${p} reads every event: no index serves it.`, sql: `db.events.createIndex({ ${JSON.stringify(fieldOf(p))}: 1 })` }));
   }
 
   async subjectsByEmail(email: string, scan: ScanProgress): Promise<string[]> {

@@ -75,7 +75,18 @@ export class PgSubjectData {
       const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM events WHERE ${expression} = ANY($1::text[])`, [['x']]);
       if (!JSON.stringify(rows[0]?.['QUERY PLAN']).includes('"Seq Scan"')) continue;
       const name = `events_${path.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}_idx`.slice(0, 63);
-      advice.push({ path, reason: `Finding a subject by ${path} reads every event: no index serves it.`, sql: `CREATE INDEX CONCURRENTLY ${name} ON events ((${expression}))` });
+      advice.push({ location: 'events', path, reason: `Finding a subject by ${path} reads every event: no index serves it.`, sql: `CREATE INDEX CONCURRENTLY ${name} ON events ((${expression}))` });
+    }
+    // Read models and snapshots are read by the subject too (search, purge, verification).
+    const others = [
+      ...this.map.readModels.map((m) => ({ table: m.table, path: `${m.table}.${m.subjectColumn}`, expression: q(m.subjectColumn), probe: `${q(m.subjectColumn)}::text` })),
+      ...(this.map.snapshots?.subjectPaths ?? []).map((p) => ({ table: this.map.snapshots!.table, path: `${this.map.snapshots!.table}.${p}`, expression: snapshotPathSql(p), probe: snapshotPathSql(p) })),
+    ];
+    for (const other of others) {
+      const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${q(other.table)} WHERE ${other.probe} = ANY($1::text[])`, [['x']]);
+      if (!JSON.stringify(rows[0]?.['QUERY PLAN']).includes('"Seq Scan"')) continue;
+      const name = `${other.path.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}_idx`.slice(0, 63);
+      advice.push({ location: other.table, path: other.path, reason: `Finding a subject in ${other.table} reads the whole table: no index serves ${other.path}.`, sql: `CREATE INDEX CONCURRENTLY ${name} ON ${q(other.table)} ((${other.expression}))` });
     }
     return advice;
   }

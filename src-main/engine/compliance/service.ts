@@ -137,7 +137,7 @@ export class ComplianceService {
     let mentions: Inventory['mentions'] = [];
     let mentionsTruncated = false;
     if (subjectIds.length > 0) {
-      const events = await data.countEvents(subjectIds, advice.length === 0, scan);
+      const events = await data.countEvents(subjectIds, !advice.some((a) => a.location === 'events'), scan);
       locations.push(events.location);
       scanned = events.scanned;
       const snapshots = await data.countSnapshots(subjectIds);
