@@ -79,7 +79,14 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
       {map ? <p className="compliance__hint">Confirmed {new Date(map.confirmedAt!).toLocaleString()}{map.requireSecondApprover ? '; a second operator approves erasures' : ''}.</p> : <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>}
       {editing && <p className="compliance__hint">Proposed from {shown?.proposedFromEvents ?? 0} sampled events: untick what is not personal data (a product's name), then confirm.</p>}
       {shown && (
-        <table className="data-table" data-testid="compliance-map-table">
+        <table className="data-table compliance__map" data-testid="compliance-map-table">
+          <thead>
+            <tr>
+              <th>Type / table</th>
+              <th>Subject id in</th>
+              <th>Personal data</th>
+            </tr>
+          </thead>
           <tbody>
             {shown.events
               .filter((e) => e.personalPaths.length > 0 || e.subjectPaths.some((p) => p !== 'metadata.userId'))
@@ -89,7 +96,7 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
                     {include(`event:${e.eventType}`)} {e.eventType}
                   </td>
                   <td>{e.subjectPaths.join(', ')}</td>
-                  <td>{e.personalPaths.map((p) => `${p.path}${p.sealed ? ' 🔒' : ''}`).join(', ')}</td>
+                  <td>{e.personalPaths.map((p) => `${p.path}${p.sealed ? ' (sealed)' : ''}`).join(', ')}</td>
                 </tr>
               ))}
             {shown.readModels.map((m) => (
