@@ -24,6 +24,29 @@ import {
   streamsReadResult,
 } from './schemas/browse';
 import { empty } from './schemas/common';
+import {
+  complianceApproveInput,
+  complianceCaseInput,
+  complianceChangesInput,
+  complianceChangesResult,
+  complianceCreateCaseInput,
+  complianceEraseInput,
+  complianceEraseResult,
+  complianceExportInput,
+  complianceExportResult,
+  complianceGetMapInput,
+  complianceGetMapResult,
+  complianceListCasesResult,
+  complianceProposeMapInput,
+  complianceReportInput,
+  complianceReportResult,
+  complianceSaveMapInput,
+  complianceSearchInput,
+  complianceVerifyInput,
+  erasureCase,
+  personalDataMap,
+  verification,
+} from './schemas/compliance';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
@@ -106,6 +129,8 @@ export interface OperationSpec<
    * see `staleAfter`. Each entry must name an operation (checked below the table).
    */
   invalidates?: readonly V[];
+  /** The input as the audit log records it, when some of it must not be kept there (a data subject's e-mail). */
+  auditInput?: (input: z.output<I>) => unknown;
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever, const V extends string = never>(
@@ -355,6 +380,90 @@ export const operations = {
     invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory'],
     // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
     connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
+  }),
+
+  'compliance.proposeMap': op({
+    summary: 'Propose where a connection keeps personal data (event paths, read-model columns, snapshots, key store) from a sample of events',
+    input: complianceProposeMapInput,
+    result: personalDataMap,
+    effect: 'none',
+  }),
+  'compliance.getMap': op({ summary: "The connection's confirmed personal-data map, if any", input: complianceGetMapInput, result: complianceGetMapResult, effect: 'none' }),
+  'compliance.saveMap': op({
+    summary: 'Confirm a personal-data map (and the two-person rule) for a connection',
+    input: complianceSaveMapInput,
+    result: personalDataMap,
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
+    invalidates: ['compliance.getMap'],
+  }),
+  'compliance.createCase': op({
+    summary: 'Open an access or erasure case: subject, ticket, reason, requester',
+    input: complianceCreateCaseInput,
+    result: erasureCase,
+    effect: 'local',
+    target: (input, result) => `case:${result?.id ?? input.ticket}`,
+    // The audit log outlives an erasure: it names the case, never the subject.
+    auditInput: (input) => ({ ...input, subject: { by: input.subject.by, value: '[subject]' } }),
+    invalidates: ['compliance.listCases'],
+  }),
+  'compliance.listCases': op({ summary: 'Erasure cases, newest first', input: empty, result: complianceListCasesResult, effect: 'none' }),
+  'compliance.getCase': op({ summary: 'One erasure case with its inventory, dry runs, outcomes and verification', input: complianceCaseInput, result: erasureCase, effect: 'none' }),
+  'compliance.search': op({
+    summary: "Start a job that finds the case's subject in events (data and metadata), snapshots, read models and the key store",
+    input: complianceSearchInput,
+    result: z.object({ jobId: z.string() }),
+    // Looking for a person's data is itself recorded.
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.export': op({
+    summary: "Write everything found about the case's subject, decrypted where the key exists, as a bundle (JSON per location and a summary)",
+    input: complianceExportInput,
+    result: complianceExportResult,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.approve': op({
+    summary: 'A second operator approves the erasure of a case (when the profile requires it)',
+    input: complianceApproveInput,
+    result: erasureCase,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.erase': op({
+    summary: 'Erase the case subject: crypto-shred, redact events, purge read models, delete snapshots; the dry run previews each, the real run is a job',
+    input: complianceEraseInput,
+    result: complianceEraseResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.verify': op({
+    summary: "Check that nothing of the case's subject decrypts anywhere and list what still holds its data in clear",
+    input: complianceVerifyInput,
+    result: verification,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.report': op({
+    summary: 'Write the erasure report (JSON and printable HTML, no personal data of the subject) and chain its hash into the audit log',
+    input: complianceReportInput,
+    result: complianceReportResult,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.changes': op({
+    summary: 'The events a redaction changed: position, id, paths and SHA-256 after (never the erased values)',
+    input: complianceChangesInput,
+    result: complianceChangesResult,
+    effect: 'none',
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

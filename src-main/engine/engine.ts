@@ -23,6 +23,8 @@ import { DefinitionsFolder } from './definitions/definitions-folder';
 import { findProjectionsDir } from './definitions/definitions';
 import { TimeTravelService } from './time-travel/service';
 import { UserDefinitions } from './definitions/user-definitions';
+import { complianceHandlers } from './compliance/handlers';
+import { ComplianceService } from './compliance/service';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 import { Clients } from './connections/clients';
@@ -84,6 +86,7 @@ export function createEngine(options: EngineOptions) {
       verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
     }),
   );
+  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection: (id) => eventStores.forget(id) }),
@@ -92,6 +95,7 @@ export function createEngine(options: EngineOptions) {
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka),
+    complianceHandlers({ compliance }),
   );
 
   const dispatcher = createDispatcher({
