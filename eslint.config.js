@@ -13,4 +13,10 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The sandbox's worker: CommonJS text evaluated by `new Worker(text, {eval: true})`.
+    files: ['src-main/engine/definitions/sandbox-worker.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -37,6 +37,29 @@ import {
   checkpointsResetInput,
   checkpointsResetResult,
 } from './schemas/checkpoints';
+import {
+  complianceApproveInput,
+  complianceCaseInput,
+  complianceChangesInput,
+  complianceChangesResult,
+  complianceCreateCaseInput,
+  complianceEraseInput,
+  complianceEraseResult,
+  complianceExportInput,
+  complianceExportResult,
+  complianceGetMapInput,
+  complianceGetMapResult,
+  complianceListCasesResult,
+  complianceProposeMapInput,
+  complianceReportInput,
+  complianceReportResult,
+  complianceSaveMapInput,
+  complianceSearchInput,
+  complianceVerifyInput,
+  erasureCase,
+  personalDataMap,
+  verification,
+} from './schemas/compliance';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
@@ -57,6 +80,21 @@ import {
   timeTravelVerifySnapshotInput,
   timeTravelVerifySnapshotResult,
 } from './schemas/time-travel';
+import {
+  kafkaClusterInput,
+  kafkaClusterResult,
+  kafkaGroupInput,
+  kafkaGroupResult,
+  kafkaLagHistoryInput,
+  kafkaMessagesData,
+  kafkaMessagesInput,
+  kafkaMessagesResult,
+  kafkaLagHistoryResult,
+  kafkaResetOffsetsInput,
+  kafkaResetOffsetsResult,
+  kafkaSamplerConfigureInput,
+  kafkaSamplerSettings,
+} from './schemas/kafka';
 import {
   connectionStatus,
   connectionTestResult,
@@ -104,6 +142,8 @@ export interface OperationSpec<
    * see `staleAfter`. Each entry must name an operation (checked below the table).
    */
   invalidates?: readonly V[];
+  /** The input as the audit log records it, when some of it must not be kept there (a data subject's e-mail). */
+  auditInput?: (input: z.output<I>) => unknown;
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever, const V extends string = never>(
@@ -338,6 +378,136 @@ export const operations = {
     summary: 'Per connection whose checkpoints are sampled: the worst lags, and failed snapshot verifications',
     input: empty,
     result: checkpointsOverviewResult,
+    effect: 'none',
+  }),
+
+  'kafka.cluster': op({
+    summary: 'Brokers, controller, topics (partitions, replication, retention, size, end offsets) and consumer groups of every kind, with lag and status',
+    input: kafkaClusterInput,
+    result: kafkaClusterResult,
+    effect: 'none',
+  }),
+  'kafka.group': op({
+    summary: "One consumer group: members and assignments, per partition committed/end offsets, lag in messages and seconds, Burrow status and reason",
+    input: kafkaGroupInput,
+    result: kafkaGroupResult,
+    effect: 'none',
+  }),
+  'kafka.lagHistory': op({
+    summary: 'Sampled lag of a group over a time range, per partition, in messages and seconds, with the status at each point',
+    input: kafkaLagHistoryInput,
+    result: kafkaLagHistoryResult,
+    effect: 'none',
+  }),
+  'kafka.messages': op({
+    summary: "A partition's messages from an offset, a time or the last N, key/value decoded (JSON, text, hex) with headers; with follow, new ones stream until cancelled",
+    input: kafkaMessagesInput,
+    result: kafkaMessagesResult,
+    stream: kafkaMessagesData,
+    effect: 'none',
+  }),
+  'kafka.samplerSettings': op({ summary: 'The background lag sampler: interval, all or pinned groups, the SLO line', input: empty, result: kafkaSamplerSettings, effect: 'none' }),
+  'kafka.configureSampler': op({
+    summary: 'Change the lag sampler interval, its scope, pinned groups or the SLO',
+    input: kafkaSamplerConfigureInput,
+    result: kafkaSamplerSettings,
+    effect: 'local',
+    target: () => 'settings:kafka-lag',
+    invalidates: ['kafka.samplerSettings', 'kafka.group', 'kafka.cluster'],
+  }),
+  'kafka.resetOffsets': op({
+    summary: "Move a consumer group's committed offsets (earliest, latest, a time, an exact offset, shift ±N, copy a group), refused while it has active members",
+    input: kafkaResetOffsetsInput,
+    result: kafkaResetOffsetsResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
+    invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory'],
+    // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
+    connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
+  }),
+
+  'compliance.proposeMap': op({
+    summary: 'Propose where a connection keeps personal data (event paths, read-model columns, snapshots, key store) from a sample of events',
+    input: complianceProposeMapInput,
+    result: personalDataMap,
+    effect: 'none',
+  }),
+  'compliance.getMap': op({ summary: "The connection's confirmed personal-data map, if any", input: complianceGetMapInput, result: complianceGetMapResult, effect: 'none' }),
+  'compliance.saveMap': op({
+    summary: 'Confirm a personal-data map (and the two-person rule) for a connection',
+    input: complianceSaveMapInput,
+    result: personalDataMap,
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
+    invalidates: ['compliance.getMap'],
+  }),
+  'compliance.createCase': op({
+    summary: 'Open an access or erasure case: subject, ticket, reason, requester',
+    input: complianceCreateCaseInput,
+    result: erasureCase,
+    effect: 'local',
+    target: (input, result) => `case:${result?.id ?? input.ticket}`,
+    // The audit log outlives an erasure: it names the case, never the subject.
+    auditInput: (input) => ({ ...input, subject: { by: input.subject.by, value: '[subject]' } }),
+    invalidates: ['compliance.listCases'],
+  }),
+  'compliance.listCases': op({ summary: 'Erasure cases, newest first', input: empty, result: complianceListCasesResult, effect: 'none' }),
+  'compliance.getCase': op({ summary: 'One erasure case with its inventory, dry runs, outcomes and verification', input: complianceCaseInput, result: erasureCase, effect: 'none' }),
+  'compliance.search': op({
+    summary: "Start a job that finds the case's subject in events (data and metadata), snapshots, read models and the key store",
+    input: complianceSearchInput,
+    result: z.object({ jobId: z.string() }),
+    // Looking for a person's data is itself recorded.
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.export': op({
+    summary: "Write everything found about the case's subject, decrypted where the key exists, as a bundle (JSON per location and a summary)",
+    input: complianceExportInput,
+    result: complianceExportResult,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.approve': op({
+    summary: 'A second operator approves the erasure of a case (when the profile requires it)',
+    input: complianceApproveInput,
+    result: erasureCase,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.erase': op({
+    summary: 'Erase the case subject: crypto-shred, redact events, purge read models, delete snapshots; the dry run previews each, the real run is a job',
+    input: complianceEraseInput,
+    result: complianceEraseResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.verify': op({
+    summary: "Check that nothing of the case's subject decrypts anywhere and list what still holds its data in clear",
+    input: complianceVerifyInput,
+    result: verification,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.report': op({
+    summary: 'Write the erasure report (JSON and printable HTML, no personal data of the subject) and chain its hash into the audit log',
+    input: complianceReportInput,
+    result: complianceReportResult,
+    effect: 'local',
+    target: (input) => `case:${input.caseId}`,
+    invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
+  }),
+  'compliance.changes': op({
+    summary: 'The events a redaction changed: position, id, paths and SHA-256 after (never the erased values)',
+    input: complianceChangesInput,
+    result: complianceChangesResult,
     effect: 'none',
   }),
 

@@ -29,12 +29,17 @@ import { SecretStore, type SecretCipher } from './connections/secret-store';
 import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspace/local-workspace';
 import { EventStores } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
-import { DefinitionCatalog } from './time-travel/definition-catalog';
-import { DefinitionsFolder } from './time-travel/definitions-folder';
-import { TimeTravelService, findProjectionsDir } from './time-travel/service';
-import { UserDefinitions } from './time-travel/user-definitions';
+import { DefinitionCatalog } from './definitions/definition-catalog';
+import { DefinitionsFolder } from './definitions/definitions-folder';
+import { findProjectionsDir } from './definitions/definitions';
+import { TimeTravelService } from './time-travel/service';
+import { UserDefinitions } from './definitions/user-definitions';
+import { complianceHandlers } from './compliance/handlers';
+import { ComplianceService } from './compliance/service';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
+import { createKafkaCapability } from './kafka/capability';
+import { kafkaHandlers } from './kafka/handlers';
 
 export interface EngineOptions {
   dataDir: string;
@@ -65,6 +70,8 @@ export interface EngineOptions {
   sampleLags?: boolean;
   /** Checks every answer against the contract's schemas and reports mismatches (the test harness). */
   onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
+  /** Sample Kafka consumer lag in the background (default); tests that drive ticks themselves turn it off. */
+  sampleKafkaLag?: boolean;
 }
 
 /** The product's logic, wired together; plain Node, no Electron. */
@@ -108,6 +115,7 @@ export function createEngine(options: EngineOptions) {
     checkpointService.forget(id);
     return eventStores.forget(id);
   };
+  const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
@@ -122,6 +130,7 @@ export function createEngine(options: EngineOptions) {
       verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
     }),
   );
+  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
@@ -130,6 +139,8 @@ export function createEngine(options: EngineOptions) {
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
+    kafkaHandlers(kafka),
+    complianceHandlers({ compliance }),
   );
   if (options.sampleLags !== false) void lagSampler.start();
 
@@ -143,6 +154,8 @@ export function createEngine(options: EngineOptions) {
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
     ...(options.onOutputMismatch ? { onOutputMismatch: options.onOutputMismatch } : {}),
   });
+
+  if (options.sampleKafkaLag !== false) kafka.start();
 
   if (options.startLocalWorkspace) {
     local.start().catch((err: unknown) => log(`Local workspace failed to start: ${(err as Error).message}`));
@@ -159,8 +172,10 @@ export function createEngine(options: EngineOptions) {
     exportsDir,
     jobs,
     lagSampler,
+    kafka,
     async dispose() {
       await lagSampler.stop();
+      await kafka.close();
       await jobs.dispose();
       await userDefinitions.close();
       await eventStores.closeAll();

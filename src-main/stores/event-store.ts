@@ -8,6 +8,7 @@
  * - global positions are decimal strings (64-bit safe);
  * - `limit` is clamped to [1, MAX_PAGE_SIZE].
  */
+import type { EncodedTuples } from '../engine/definitions/replay-wire';
 import type { PositionRanges } from './position-ranges';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -187,17 +188,12 @@ export interface LargestStream {
 }
 
 /**
- * A page of one stream already encoded for the time-travel sandbox by the database
- * itself: `events` is a JSON array of tuples
- * `[version, type, data, metadata, timestamp, position, eventId, correlationId, causationId]`
- * (see REPLAY_TUPLE in engine/time-travel/sandbox.ts). Replays of long streams then cost
+ * A page of one stream already encoded for the sandbox by the database itself: `events`
+ * is a JSON array of tuples in the replay wire format (engine/definitions/replay-wire.ts,
+ * REPLAY_TUPLE), which `encodedBatch` turns into a batch. Replays of long streams then cost
  * the host no JSON parsing at all.
  */
-export interface ReplayPage {
-  streamId: string;
-  category: string | null;
-  /** JSON text; '[]' for an empty page. */
-  events: string;
+export interface ReplayPage extends EncodedTuples {
   /** Versions and types of the events in `events` (those of the requested types). */
   versions: number[];
   types: string[];
@@ -205,8 +201,6 @@ export interface ReplayPage {
   read: number;
   /** The last row of the range, encoded or not: the version a replay has reached after this page. */
   last: { version: number; type: string; timestamp: string | null } | null;
-  /** Correlation / causation ids the sandbox reads from these metadata keys (strings and numbers, as metadataString). */
-  metadataKeys?: { correlationId?: string; causationId?: string };
 }
 
 /** Rows per replay page: bigger than a browse page, the host only forwards the text. */

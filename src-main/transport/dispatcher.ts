@@ -107,7 +107,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       reason: typeof input.reason === 'string' ? input.reason : '',
       dryRun,
       outcome: 'ok',
-      details: { input: redact(input) },
+      details: { input: redact(spec.auditInput ? spec.auditInput(input as never) : input) },
     };
     try {
       await guard(spec, op, input, dryRun);

@@ -117,8 +117,7 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await holes.waitFor();
     expect(await holes.getAttribute('data-rule')).toBe('visibility');
     expect(await holes.textContent()).toBe('holes closed by transaction visibility');
-    // Let the tail take its starting position at the head before writing.
-    await page.waitForTimeout(1500);
+    // The hole rule arrives with the tail's first message, sent once it has taken its starting position: writing may start.
 
     const resolved = await app.engine.connections.resolve('local');
     const settings = resolved.settings as unknown as { host: string; port: number };

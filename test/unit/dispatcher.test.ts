@@ -149,7 +149,7 @@ describe('dispatcher', () => {
     session.receive({ t: 'call', id: 'b', op: 'checkpoint.reset', input: { connectionId: 'prod', position: 1 } });
     session.receive({ t: 'cancel', id: 'a' });
     session.receive('not a message');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => sent.filter((m) => m.t === 'result').length >= 2);
     expect(sent).toContainEqual({ t: 'result', id: 'a', ok: false, error: { code: 'cancelled', message: 'The operation was cancelled.' } });
     expect(sent).toContainEqual(expect.objectContaining({ t: 'result', id: 'b', ok: false, error: expect.objectContaining({ code: 'read_only' }) }));
   });
@@ -192,6 +192,7 @@ describe('dispatcher', () => {
     const session = dispatcher.openSession((m) => sent.push(m));
     session.receive({ t: 'call', id: 'a', op: 'slow.read', input: {} });
     session.close();
+    // Nothing may be sent, so there is no condition to await: a moment for a (wrong) late answer to arrive.
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toEqual([]);
   });

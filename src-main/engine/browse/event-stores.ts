@@ -192,11 +192,13 @@ export class EventStores {
     return postgresSnapshotStreams(await this.pool(connectionId));
   }
 
-  private mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
+  /** The connection's MongoDB client and database, shared with capabilities beyond the events (compliance). */
+  mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
     return this.clients.mongo(connectionId);
   }
 
-  private pool(connectionId: string): Promise<pg.Pool> {
+  /** The connection's pg pool, shared with capabilities that read beyond the events (compliance). */
+  pool(connectionId: string): Promise<pg.Pool> {
     return this.clients.pool(connectionId);
   }
 }

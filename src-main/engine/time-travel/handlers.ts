@@ -1,9 +1,9 @@
 import { ChronoError } from '../../../src-shared/errors';
 import type { InputOf } from '../../../src-shared/operations';
 import type { Handlers } from '../../transport/dispatcher';
-import type { DefinitionsFolder } from './definitions-folder';
+import type { DefinitionsFolder } from '../definitions/definitions-folder';
 import type { TimeTravelService } from './service';
-import type { UserDefinitions } from './user-definitions';
+import type { UserDefinitions } from '../definitions/user-definitions';
 
 export interface TimeTravelHandlerDeps {
   mode: 'desktop' | 'browser';

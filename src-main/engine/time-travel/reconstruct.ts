@@ -5,9 +5,10 @@
  */
 import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionSource } from '../definitions/definitions';
+import { encodedBatch } from '../definitions/replay-wire';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
-import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from './sandbox';
+import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
 
 export type TimeTravelTarget = { version: number } | { time: string };
 
@@ -34,11 +35,11 @@ export interface StateAtOptions extends TimeTravelOptions {
   /** Start from this state instead of replaying from the stream's first version (ignored when it lies past the target). */
   snapshot?: { version: number; state: unknown };
   /**
-   * Called with the state at page ends, about every `checkpointEvery` events
+   * Called with the state at page ends, about every `waypointEvery` events
    * (state as JSON text), so a cache can start later replays near their target.
    */
-  onCheckpoint?: (checkpoint: { version: number; state: string; type: string; timestamp: string | null }) => void;
-  checkpointEvery?: number;
+  onWaypoint?: (waypoint: { version: number; state: string; type: string; timestamp: string | null }) => void;
+  waypointEvery?: number;
   /** Versions per page on the replay fast path (EventStore.readReplayPage), ≤ REPLAY_PAGE_SIZE. */
   replayPageSize?: number;
 }
@@ -276,24 +277,23 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
 
   // Without a snapshot the replay starts just before the store's own first version (0 in Message DB).
   const startVersion = snapshot?.version ?? store.describe().firstVersion - 1;
-  const every = options.checkpointEvery ?? 0;
+  const every = options.waypointEvery ?? 0;
   return withRun(definition, options, snapshot?.state, async (run) => {
     let version = startVersion;
     let timestamp: string | null = null;
     let applied = 0;
-    let lastCheckpoint = Math.max(0, startVersion);
-    const checkpoint = async (type: string) => {
-      if (!options.onCheckpoint || every <= 0 || Math.floor(version / every) === Math.floor(lastCheckpoint / every)) return;
-      lastCheckpoint = version;
-      options.onCheckpoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
+    let lastWaypoint = Math.max(0, startVersion);
+    const waypoint = async (type: string) => {
+      if (!options.onWaypoint || every <= 0 || Math.floor(version / every) === Math.floor(lastWaypoint / every)) return;
+      lastWaypoint = version;
+      options.onWaypoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
     };
     const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) }, options.signal) : null;
     if (fast) {
       for await (const page of fast) {
         if (page.versions.length > 0) {
           const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));
-          const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-          await run.applyEncoded(`{${header},"e":${page.events}}`, refs, { state: false });
+          await run.applyEncoded(encodedBatch(page), refs, { state: false });
         }
         if (!page.last) continue;
         // Events of types the definition ignores were not shipped, yet the replay went past them.
@@ -301,7 +301,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
         timestamp = page.last.timestamp;
         applied += page.read;
         options.onProgress?.({ applied, version, targetVersion: targetVersion! });
-        await checkpoint(page.last.type);
+        await waypoint(page.last.type);
       }
     } else if (targetVersion === undefined || targetVersion > startVersion) {
       for await (const page of streamPages(store, streamId, startVersion + 1, targetVersion, pageSize, options.signal)) {
@@ -313,7 +313,7 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
           timestamp = last.timestamp;
           applied += events.length;
           options.onProgress?.({ applied, version, ...(targetVersion !== undefined ? { targetVersion } : {}) });
-          await checkpoint(last.type);
+          await waypoint(last.type);
         }
         if (stop) break;
       }

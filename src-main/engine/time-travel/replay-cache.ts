@@ -1,18 +1,20 @@
 /**
  * States met along earlier replays, kept in memory so the next question about
  * the same stream starts near its target instead of at version 1: sliding
- * through a million-event stream replays at most CHECKPOINT_EVERY events once
+ * through a million-event stream replays at most WAYPOINT_EVERY events once
  * the first replay has passed. Keyed by connection, stream and the exact
- * definition source; each checkpoint remembers its event's type and timestamp,
+ * definition source; each replay waypoint remembers its event's type and timestamp,
  * checked against the store before use, so a changed store is never trusted.
+ * ("Waypoint", not "checkpoint": a checkpoint is a projection's position in a store.)
  */
 import { createHash } from 'node:crypto';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionSource } from '../definitions/definitions';
 
-export const CHECKPOINT_EVERY = 10_000;
+export const WAYPOINT_EVERY = 10_000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
-export interface Checkpoint {
+/** A state a replay passed through, remembered to start a later replay from. */
+export interface ReplayWaypoint {
   version: number;
   /** The state as JSON text (also its size in the budget). */
   state: string;
@@ -22,7 +24,7 @@ export interface Checkpoint {
 }
 
 interface Entry {
-  checkpoints: Checkpoint[]; // ascending versions
+  waypoints: ReplayWaypoint[]; // ascending versions
   bytes: number;
 }
 
@@ -38,27 +40,27 @@ export class ReplayCache {
     return `${connectionId}\u0000${streamId}\u0000${digest}`;
   }
 
-  /** The latest checkpoint at or before `version` (any version when undefined). */
-  best(key: string, version: number | undefined): Checkpoint | undefined {
+  /** The latest waypoint at or before `version` (any version when undefined). */
+  best(key: string, version: number | undefined): ReplayWaypoint | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
-    for (let i = entry.checkpoints.length - 1; i >= 0; i--) {
-      const checkpoint = entry.checkpoints[i]!;
-      if (version === undefined || checkpoint.version <= version) return checkpoint;
+    for (let i = entry.waypoints.length - 1; i >= 0; i--) {
+      const waypoint = entry.waypoints[i]!;
+      if (version === undefined || waypoint.version <= version) return waypoint;
     }
     return undefined;
   }
 
-  record(key: string, checkpoint: Checkpoint): void {
-    if (checkpoint.state.length > this.maxBytes / 8) return; // one huge state must not evict everything else
-    const entry = this.entries.get(key) ?? { checkpoints: [], bytes: 0 };
-    if (entry.checkpoints.some((c) => c.version === checkpoint.version)) return;
-    entry.checkpoints.push(checkpoint);
-    entry.checkpoints.sort((a, b) => a.version - b.version);
-    entry.bytes += checkpoint.state.length;
-    this.bytes += checkpoint.state.length;
+  record(key: string, waypoint: ReplayWaypoint): void {
+    if (waypoint.state.length > this.maxBytes / 8) return; // one huge state must not evict everything else
+    const entry = this.entries.get(key) ?? { waypoints: [], bytes: 0 };
+    if (entry.waypoints.some((c) => c.version === waypoint.version)) return;
+    entry.waypoints.push(waypoint);
+    entry.waypoints.sort((a, b) => a.version - b.version);
+    entry.bytes += waypoint.state.length;
+    this.bytes += waypoint.state.length;
     this.entries.delete(key);
     this.entries.set(key, entry);
     for (const [oldest, old] of this.entries) {

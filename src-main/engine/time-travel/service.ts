@@ -1,27 +1,13 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { EventStores } from '../browse/event-stores';
-import type { DefinitionCatalog, ResolvedDefinition } from './definition-catalog';
-import type { DefinitionSource } from './definitions';
+import type { DefinitionCatalog, ResolvedDefinition } from '../definitions/definition-catalog';
+import type { DefinitionSource } from '../definitions/definitions';
 import { parsePath } from './diff';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelOptions, type TimeTravelTarget } from './reconstruct';
-import { CHECKPOINT_EVERY, ReplayCache, type Checkpoint } from './replay-cache';
-import { SandboxError } from './sandbox';
-import { sandboxPool, type SandboxPool } from './sandbox-pool';
-
-/** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
-export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (let i = 0; i < 6; i += 1) {
-    const candidate = join(dir, 'resources', 'projections');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'resources', 'projections');
-}
+import { WAYPOINT_EVERY, ReplayCache, type ReplayWaypoint } from './replay-cache';
+import { SandboxError } from '../definitions/sandbox';
+import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
 
 /** Presets of the reference system's own stores (PostgreSQL's classic table, also the Local workspace's; its MongoDB layout). */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
@@ -66,8 +52,8 @@ export class TimeTravelService {
       stateAt(store, streamId, target, definition, {
         ...this.options(context),
         ...(start ? { snapshot: start } : {}),
-        checkpointEvery: CHECKPOINT_EVERY,
-        onCheckpoint: (checkpoint) => this.cache.record(key, checkpoint),
+        waypointEvery: WAYPOINT_EVERY,
+        onWaypoint: (waypoint) => this.cache.record(key, waypoint),
       }),
     );
     return {
@@ -78,10 +64,10 @@ export class TimeTravelService {
     };
   }
 
-  /** The event a checkpoint was taken after is still there, unchanged in type and time. */
-  private async stillMatches(store: EventStore, streamId: string, checkpoint: Checkpoint): Promise<boolean> {
-    const [event] = (await store.readStream(streamId, { fromVersion: checkpoint.version, toVersion: checkpoint.version, limit: 1 })).events;
-    return event !== undefined && event.type === checkpoint.type && event.timestamp === checkpoint.timestamp;
+  /** The event a waypoint was taken after is still there, unchanged in type and time. */
+  private async stillMatches(store: EventStore, streamId: string, waypoint: ReplayWaypoint): Promise<boolean> {
+    const [event] = (await store.readStream(streamId, { fromVersion: waypoint.version, toVersion: waypoint.version, limit: 1 })).events;
+    return event !== undefined && event.type === waypoint.type && event.timestamp === waypoint.timestamp;
   }
 
   async compare(connectionId: string, streamId: string, a: TimeTravelTarget, b: TimeTravelTarget, name: string, context: Context) {

@@ -64,6 +64,7 @@ describe('live tail on LISTEN/NOTIFY', () => {
     await slow.query('BEGIN');
     const late = (await insert(slow, 'n-2')).rows[0]!.p; // lower position, commits last
     const early = (await insert(fast, 'n-3')).rows[0]!.p;
+    // Nothing may happen here, so there is no condition to await: time for the notifications to wake the tail (and for it to wrongly pass the hole).
     await new Promise((r) => setTimeout(r, 700));
     expect(seen).toEqual([first]); // woken, but held at the hole
     await slow.query('COMMIT');

@@ -149,18 +149,24 @@ describe('browsing an event store through the engine', () => {
         [randomUUID(), aggregate, version],
       );
     const seen: string[] = [];
+    let started: string | undefined;
     const controller = new AbortController();
     const tail = engine.dispatcher.run('feed.tail', { connectionId, category: 'Tail', pollMs: 100, gapTimeoutMs: 20_000 }, {
       operationId: 'tail',
       signal: controller.signal,
-      emit: (data) => seen.push(...(data as { events: { position: string }[] }).events.map((e) => e.position)),
+      emit: (data) => {
+        const d = data as { events: { position: string }[]; position: string };
+        started ??= d.position;
+        seen.push(...d.events.map((e) => e.position));
+      },
       progress: () => undefined,
     });
-    await new Promise((r) => setTimeout(r, 300)); // the tail has read the head
+    await expect.poll(() => started).toBeDefined(); // the tail has read the head: its first message says where it starts
     await slow.query('BEGIN');
     const late = (await insert(slow, 'tail-a', 1)).rows[0]!.p; // takes the lower position, commits last
     const early = (await insert(fast, 'tail-b', 1)).rows[0]!.p; // autocommit: visible at once
     expect(BigInt(late) < BigInt(early)).toBe(true);
+    // Nothing may happen here, so there is no condition to await: six polls' worth of time to (wrongly) emit past the hole.
     await new Promise((r) => setTimeout(r, 600));
     expect(seen).toEqual([]); // not emitted past the hole: that would skip the late commit
     await slow.query('COMMIT');

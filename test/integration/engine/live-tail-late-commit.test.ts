@@ -125,6 +125,7 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
   return harness;
 }
 
+/** Keeps a transaction open this long: the time itself is the scenario, and nothing may happen meanwhile. */
 const held = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.concurrent.each(STORES)('live tail on a $preset store', (store) => {

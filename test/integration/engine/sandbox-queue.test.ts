@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../../src-shared/wire';
 import type { Engine } from '../../../src-main/engine/engine';
-import { sandboxPool } from '../../../src-main/engine/time-travel/sandbox-pool';
+import { sandboxPool } from '../../../src-main/engine/definitions/sandbox-pool';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
 import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
 import { createTestDatabase, type TestDatabase } from '../reference/support';

@@ -55,7 +55,7 @@ describe('direct projector (reads events by global position)', () => {
       const step = await projector.runOnce();
       expect(step.applied).toBe(0);
       expect(step.waitingOnGap).toBe(true);
-      await new Promise((r) => setTimeout(r, 40));
+      await new Promise((r) => setTimeout(r, 40)); // time passes with the hole open: nothing to await, the projector must keep waiting
     }
     await finish(slow, 'COMMIT');
     const step = await projector.runOnce();

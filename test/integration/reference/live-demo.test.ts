@@ -99,6 +99,7 @@ describe('the live demo workspace', () => {
       before = now;
       return steady ? true : undefined;
     });
+    // Nothing may be written now, so there is no condition to await: watch the count stay put a while.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(Number((await scalar('SELECT count(*)::int AS n FROM events')).n)).toBe(before);
 

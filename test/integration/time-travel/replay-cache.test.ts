@@ -10,9 +10,13 @@ describe('time travel remembers states along a long stream', () => {
   const EVENTS = 25_000;
   let db: TestDatabase;
   let engine: Engine;
-  let connectionId: string;
   const call = engineCaller(() => engine);
-  const state = (version: number, useSnapshot = true) => call('timeTravel.state', { connectionId, streamId: STREAM, target: { version }, definition: 'account', useSnapshot });
+  /** Waypoints are remembered per connection: a connection of its own gives each test an empty memory. */
+  const freshConnection = async (name: string) => {
+    const { id } = await call('connections.add', postgresConnection(name, db.url));
+    await call('stores.configure', { connectionId: id, preset: 'classic', reason: 'test' });
+    return (version: number, useSnapshot = true) => call('timeTravel.state', { connectionId: id, streamId: STREAM, target: { version }, definition: 'account', useSnapshot });
+  };
 
   beforeAll(async () => {
     db = await createTestDatabase('ttcache');
@@ -26,8 +30,6 @@ describe('time travel remembers states along a long stream', () => {
       [STREAM, EVENTS],
     );
     engine = await createTestEngine('ttcache');
-    connectionId = (await call('connections.add', postgresConnection('Cache test', db.url))).id;
-    await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
   });
 
   afterAll(async () => {
@@ -36,6 +38,7 @@ describe('time travel remembers states along a long stream', () => {
   });
 
   it('starts a later replay from the nearest state an earlier one met, with the same result', async () => {
+    const state = await freshConnection('Cache test');
     const first = await state(EVENTS);
     expect(first).toMatchObject({ version: EVENTS, fromSnapshotVersion: 0, applied: EVENTS });
     const later = await state(24_000);
@@ -47,9 +50,17 @@ describe('time travel remembers states along a long stream', () => {
   });
 
   it('does not trust a remembered state once the store changed under it', async () => {
-    await db.pool.query(`UPDATE events SET "timestamp" = "timestamp" + interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
-    const after = await state(24_000);
-    expect(after.fromCache).toBeUndefined();
-    expect(after).toMatchObject({ fromSnapshotVersion: 0, applied: 24_000, state: { balanceCents: 240_000 } });
+    const state = await freshConnection('Changed store');
+    await state(EVENTS);
+    expect(await state(24_000)).toMatchObject({ fromCache: true, fromSnapshotVersion: 20_000 });
+    const shift = (sign: '+' | '-') => db.pool.query(`UPDATE events SET "timestamp" = "timestamp" ${sign} interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
+    await shift('+');
+    try {
+      const after = await state(24_000);
+      expect(after.fromCache).toBeUndefined();
+      expect(after).toMatchObject({ fromSnapshotVersion: 0, applied: 24_000, state: { balanceCents: 240_000 } });
+    } finally {
+      await shift('-'); // the stream as the other tests expect it
+    }
   });
 });

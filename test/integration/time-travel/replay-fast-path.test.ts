@@ -4,7 +4,7 @@
  * the host) does, for every preset's layout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { stateAt } from '../../../src-main/engine/time-travel/reconstruct';
 import type { EventStore } from '../../../src-main/stores/event-store';
 import { presetMapping } from '../../../src-main/stores/postgres/mapping';

@@ -4,9 +4,9 @@
  * version and time a sequential replay of every event reaches, and stop cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { REPLAY_READ_AHEAD, stateAt } from '../../../src-main/engine/time-travel/reconstruct';
-import { SandboxError } from '../../../src-main/engine/time-travel/sandbox';
+import { SandboxError } from '../../../src-main/engine/definitions/sandbox';
 import type { EventStore, ReplayPage, ReplayRange } from '../../../src-main/stores/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { presetMapping } from '../../../src-main/stores/postgres/mapping';

@@ -81,9 +81,14 @@ describe('time travel over the reference MongoDB store (FerretDB)', () => {
   it('verifies the latest snapshot, then detects it once corrupted', async () => {
     const ok = await call('timeTravel.verifySnapshot', { connectionId, streamId: ACCOUNT, definition: 'account' });
     expect(ok).toMatchObject({ ok: true, diff: [] });
-    await mongo.db.collection('snapshots').updateOne({ aggregateId: ACCOUNT, version: ok.snapshotVersion }, { $inc: { 'state.balanceCents': 7 } });
-    const bad = await call('timeTravel.verifySnapshot', { connectionId, streamId: ACCOUNT, definition: 'account' });
-    const expected = commandStates[ok.snapshotVersion]!.balanceCents;
-    expect(bad).toMatchObject({ ok: false, snapshotVersion: ok.snapshotVersion, diff: [{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 7 }] });
+    const shift = (by: number) => mongo.db.collection('snapshots').updateOne({ aggregateId: ACCOUNT, version: ok.snapshotVersion }, { $inc: { 'state.balanceCents': by } });
+    await shift(7);
+    try {
+      const bad = await call('timeTravel.verifySnapshot', { connectionId, streamId: ACCOUNT, definition: 'account' });
+      const expected = commandStates[ok.snapshotVersion]!.balanceCents;
+      expect(bad).toMatchObject({ ok: false, snapshotVersion: ok.snapshotVersion, diff: [{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 7 }] });
+    } finally {
+      await shift(-7); // the snapshot as the other tests expect it
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { fieldHistory, stateAt, stepThrough, verifySnapshot } from '../../../src-main/engine/time-travel/reconstruct';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import type { AccountCommand, AccountState } from '../../../src-main/reference/domain/accounts';
@@ -97,16 +97,19 @@ describe('time travel over the reference Postgres store (classic preset)', () =>
   });
 
   it('detects a corrupted snapshot and names the field', async () => {
-    await database.pool.query(
-      `UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::int + 1)) WHERE aggregate_id = $1 AND version = 500`,
-      [ACCOUNT],
-    );
-    const { rows } = await database.pool.query<{ version: number; state: unknown }>('SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND version = 500', [ACCOUNT]);
-    const corrupted = rows[0]!;
-    const result = await verifySnapshot(store, ACCOUNT, corrupted, account);
-    expect(result.ok).toBe(false);
-    const expected = commandStates[500]!.balanceCents;
-    expect(result.diff).toEqual([{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 1 }]);
+    const shift = (by: number) =>
+      database.pool.query(`UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::int + $2)) WHERE aggregate_id = $1 AND version = 500`, [ACCOUNT, by]);
+    await shift(1);
+    try {
+      const { rows } = await database.pool.query<{ version: number; state: unknown }>('SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND version = 500', [ACCOUNT]);
+      const corrupted = rows[0]!;
+      const result = await verifySnapshot(store, ACCOUNT, corrupted, account);
+      expect(result.ok).toBe(false);
+      const expected = commandStates[500]!.balanceCents;
+      expect(result.diff).toEqual([{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 1 }]);
+    } finally {
+      await shift(-1); // the snapshot as the other tests expect it
+    }
   });
 
   it('steps through versions and lists a field history', async () => {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../../src-shared/operations';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
@@ -27,7 +27,10 @@ const trap = (label: string) => `throw new Error('${label} ran at load');\n`;
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-/** User definitions on the real filesystem, through the engine's contract, over a real PostgreSQL store. */
+/**
+ * User definitions on the real filesystem, through the engine's contract, over a real PostgreSQL store.
+ * Each test starts from its own data directory, folder and engine, and writes (and confirms) the files it needs.
+ */
 describe('user projection definitions from a watched folder', () => {
   let db: TestDatabase;
   let dataDir: string;
@@ -74,21 +77,34 @@ describe('user projection definitions from a watched folder', () => {
       await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [randomUUID(), type, version, data]);
     }
 
+    connection = postgresConnection('User definitions test', db.url);
+  });
+
+  beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-userdefs-'));
     folder = join(dataDir, 'my-definitions');
     await mkdir(folder);
-    connection = postgresConnection('User definitions test', db.url);
+    connectionId = undefined;
     engine = newEngine();
     const view = await call('connections.add', connection);
     connectionId = view.id;
     await call('stores.configure', { connectionId: view.id, preset: 'classic' });
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await engine?.dispose();
-    await db?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** Writes the files into the folder and confirms its listing, as a user would. */
+  const confirmed = async (files: Record<string, string>) => {
+    for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
+    await lookAndConfirm();
+  };
 
   it('only lists the folder it is given: names, sizes and SHA-256, with nothing set, loaded or run', async () => {
     await writeFile(join(folder, 'counter.js'), counter(1));
@@ -122,6 +138,8 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('runs the files of the listing the user confirmed, and records the change in the audit log', async () => {
+    await writeFile(join(folder, 'counter.js'), counter(1));
+    await writeFile(join(folder, 'trap.js'), trap('trap.js'));
     const { folder: status, confirmed, listing } = await lookAndConfirm('ticket 42: custom account view');
     expect(confirmed).toBe(true);
     expect(listing.files.map((f) => f.name)).toEqual(['counter.js', 'trap.js']);
@@ -146,6 +164,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('replays with the user definition by name, and "auto" prefers it for the category it declares', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     expect(await stateWith('user:counter')).toMatchObject({ state: { deposits: 2 }, version: 4, definition: 'user:counter', fromSnapshotVersion: 0 });
     expect(await stateWith('auto')).toMatchObject({ state: { deposits: 2 }, definition: 'user:counter' });
     expect(await stateWith('account')).toMatchObject({ state: { balanceCents: 130, status: 'open' }, definition: 'account' });
@@ -156,6 +175,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('holds a file saved after confirmation until it is confirmed again, and tells subscribers', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     const controller = new AbortController();
     const revisions: number[] = [];
     const stream = engine.dispatcher.run('timeTravel.definitionsChanged', {}, { operationId: 's', signal: controller.signal, emit: (data) => revisions.push((data as { revision: number }).revision), progress: () => undefined });
@@ -190,6 +210,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('never runs saved content before it is confirmed, even before the watcher has fired', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     await writeFile(join(folder, 'counter.js'), counter(100));
     await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'confirmation_required' });
     await lookAndConfirm();
@@ -197,6 +218,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('does not run a file added after confirmation until the folder is confirmed again', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     await writeFile(join(folder, 'added.js'), trap('added.js'));
     const added = await eventually(() => entry('user:added'), (e) => e !== undefined);
     expect(added).toMatchObject({ status: 'unconfirmed', awaiting: 'new' });
@@ -214,6 +236,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('lists a file with a syntax error as an error with its line, and keeps the others', async () => {
+    await writeFile(join(folder, 'counter.js'), counter(1));
     await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
     await lookAndConfirm();
     const broken = await entry('user:broken');
@@ -223,6 +246,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('refuses files that reach for require or process, saying they run in a sandbox', async () => {
+    await writeFile(join(folder, 'counter.js'), counter(100));
     await writeFile(join(folder, 'reads-files.js'), "const fs = require('fs');\ndefinition = { name: 'x', init: () => ({}) };\n");
     await writeFile(join(folder, 'exits.js'), "definition = { name: 'y', init: () => ({}) };\nprocess.exit(1);\n");
     await lookAndConfirm();
@@ -235,12 +259,15 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('forgets a deleted file and says clearly when a name is unknown', async () => {
+    await confirmed({ 'exits.js': "definition = { name: 'y', init: () => ({}) };\nprocess.exit(1);\n" });
+    expect(await entry('user:exits')).toMatchObject({ status: 'error' });
     await rm(join(folder, 'exits.js'));
     await eventually(() => entry('user:exits'), (e) => e === undefined);
     await expect(stateWith('user:exits')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(folder) });
   });
 
   it('validates the folder it is given', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     // Browser mode has no folder dialog: the path is typed, and required.
     await expect(call('timeTravel.setDefinitionsFolder', {})).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('path') });
     await expect(call('timeTravel.setDefinitionsFolder', { path: 'relative/path' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('absolute') });
@@ -253,6 +280,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('survives the folder disappearing and picks it up again when it returns', async () => {
+    await confirmed({ 'counter.js': counter(1) });
     const moved = `${folder}-away`;
     await rm(moved, { recursive: true, force: true });
     await rename(folder, moved);
@@ -265,6 +293,7 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('keeps the folder and its confirmed files across restarts, and holds a file changed meanwhile', async () => {
+    await confirmed({ 'counter.js': counter(1), 'broken.js': trap('broken.js') });
     await engine.dispose();
     await writeFile(join(folder, 'broken.js'), trap('broken.js, edited while stopped'));
     engine = newEngine();
@@ -281,6 +310,8 @@ describe('user projection definitions from a watched folder', () => {
   });
 
   it('runs nothing from a folder saved before confirmation existed until the user confirms it', async () => {
+    await writeFile(join(folder, 'counter.js'), counter(1));
+    await writeFile(join(folder, 'broken.js'), trap('broken.js'));
     await engine.dispose();
     await writeFile(join(dataDir, 'definitions.json'), JSON.stringify({ version: 1, folder }));
     engine = newEngine();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
-import { MERGE_DEFINITION } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
+import { MERGE_DEFINITION } from '../../../src-main/engine/definitions/definitions';
 import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeTravelProgress } from '../../../src-main/engine/time-travel/reconstruct';
-import { SandboxError } from '../../../src-main/engine/time-travel/sandbox';
+import { SandboxError } from '../../../src-main/engine/definitions/sandbox';
 import { MemoryPort, generateAccountStream } from './memory-port';
 
 const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(process.cwd(), 'resources/projections/account.js'), 'utf8') };

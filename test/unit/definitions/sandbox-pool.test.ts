@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DefinitionCatalog } from '../../../src-main/engine/time-travel/definition-catalog';
-import type { DefinitionSource } from '../../../src-main/engine/time-travel/definitions';
+import type { DefinitionCatalog } from '../../../src-main/engine/definitions/definition-catalog';
+import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { stateAt } from '../../../src-main/engine/time-travel/reconstruct';
-import { Sandbox } from '../../../src-main/engine/time-travel/sandbox';
-import { SandboxPool, type AcquireOptions } from '../../../src-main/engine/time-travel/sandbox-pool';
+import { Sandbox } from '../../../src-main/engine/definitions/sandbox';
+import { SandboxPool, type AcquireOptions } from '../../../src-main/engine/definitions/sandbox-pool';
 import type { EventStores } from '../../../src-main/engine/browse/event-stores';
 import { TimeTravelService } from '../../../src-main/engine/time-travel/service';
 import type { EventStore, ReadStreamOptions } from '../../../src-main/stores/event-store';
-import { MemoryPort, generateAccountStream } from './memory-port';
+import { MemoryPort, generateAccountStream } from '../time-travel/memory-port';
 
 const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(process.cwd(), 'resources/projections/account.js'), 'utf8') };
 
@@ -38,10 +38,11 @@ async function until(condition: () => boolean, what: string, timeoutMs = 4000): 
 function gatedStore(store: EventStore): { store: EventStore; open: () => void } {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  return {
-    store: { ...store, readStream: async (streamId: string, options?: ReadStreamOptions) => (options?.fromVersion !== undefined ? gate.then(() => store.readStream(streamId, options)) : store.readStream(streamId, options)) },
-    open,
-  };
+  // Inherits from the store (its methods live on a class prototype, which a spread would drop).
+  const gated = Object.create(store) as EventStore;
+  gated.readStream = (streamId: string, options?: ReadStreamOptions) =>
+    options?.fromVersion !== undefined ? gate.then(() => store.readStream(streamId, options)) : store.readStream(streamId, options);
+  return { store: gated, open };
 }
 
 function service(store: EventStore, pool: SandboxPool): TimeTravelService {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sandbox, SandboxError } from '../../../src-main/engine/time-travel/sandbox';
+import { Sandbox, SandboxError } from '../../../src-main/engine/definitions/sandbox';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronoscope-escape-'));

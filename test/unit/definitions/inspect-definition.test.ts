@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inspectDefinition, summarizeAppliesTo } from '../../../src-main/engine/time-travel/inspect-definition';
-import { definitionLocation } from '../../../src-main/engine/time-travel/sandbox';
+import { inspectDefinition, summarizeAppliesTo } from '../../../src-main/engine/definitions/inspect-definition';
+import { definitionLocation } from '../../../src-main/engine/definitions/sandbox';
 
 describe('inspecting a definition in the sandbox', () => {
   it('reports what a definition declares', async () => {

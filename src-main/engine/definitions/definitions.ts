@@ -3,8 +3,10 @@
  * resources/projections/README.md for the convention). The built-in reference
  * definitions live in resources/projections/*.js; `merge` works on any stream.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DefinitionInfo } from './sandbox';
 
 export interface DefinitionSource {
@@ -53,4 +55,15 @@ export function definitionApplies(info: Pick<DefinitionInfo, 'appliesTo'>, strea
   if (a.categories && a.categories.length > 0 && (stream.category === null || !a.categories.includes(stream.category))) return false;
   if (a.types && a.types.length > 0 && stream.types && !stream.types.some((t) => a.types!.includes(t))) return false;
   return true;
+}
+
+/** Finds resources/projections above this module: the source tree, out/main or out/main/chunks. */
+export function findProjectionsDir(start = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (let i = 0; i < 6; i += 1) {
+    const candidate = join(dir, 'resources', 'projections');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'resources', 'projections');
 }

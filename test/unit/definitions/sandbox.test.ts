@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MERGE_DEFINITION, definitionApplies } from '../../../src-main/engine/time-travel/definitions';
-import { Sandbox, SandboxError } from '../../../src-main/engine/time-travel/sandbox';
+import { MERGE_DEFINITION, definitionApplies } from '../../../src-main/engine/definitions/definitions';
+import { Sandbox, SandboxError } from '../../../src-main/engine/definitions/sandbox';
 import { accountDecider } from '../../../src-main/reference/domain/accounts';
 import { upcast, type DomainEvent } from '../../../src-main/reference/events';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
-import { generateAccountStream } from './memory-port';
+import { generateAccountStream } from '../time-travel/memory-port';
 
 const PROJECTIONS = join(process.cwd(), 'resources/projections');
 const source = (name: string): string => readFileSync(join(PROJECTIONS, `${name}.js`), 'utf8');

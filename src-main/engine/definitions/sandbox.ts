@@ -20,7 +20,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
+import { encodeBatch, REPLAY_TUPLE } from './replay-wire';
 import { sandboxPool, type SandboxPool } from './sandbox-pool';
+import { SANDBOX_PRELUDE_TEXT, SANDBOX_WORKER_TEXT } from './sandbox-text.generated';
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 2000;
 export const DEFAULT_MEMORY_MB = 64;
@@ -99,195 +101,8 @@ export interface ApplyResult {
   applied: number;
 }
 
-/**
- * The wire form of a batch: `{s: streamId, c: category, k?: metadataKeys, e: [tuple, ...]}` with one
- * REPLAY_TUPLE per event (the stream's id and category once, not per event), so the
- * worker parses as little JSON as it can; the prelude rebuilds the event objects a
- * definition sees. A tuple may carry its own streamId / category at indexes 9 and 10;
- * `k` names metadata keys to read a null correlation / causation id from.
- */
-export const REPLAY_TUPLE = ['version', 'type', 'data', 'metadata', 'timestamp', 'position', 'eventId', 'correlationId', 'causationId', 'streamId', 'category'] as const;
-
-/** Encodes events for `applyEncoded`. */
-export function encodeBatch(events: readonly StoredEventView[]): string {
-  const first = events[0];
-  const streamId = first?.streamId ?? '';
-  const category = first?.category ?? null;
-  const tuples = events.map((e) => {
-    const tuple: unknown[] = [e.version, e.type, e.data, e.metadata, e.timestamp, e.position ?? null, e.eventId, e.correlationId ?? null, e.causationId ?? null];
-    if (e.streamId !== streamId || e.category !== category) tuple.push(e.streamId, e.category);
-    return tuple;
-  });
-  return JSON.stringify({ s: streamId, c: category, e: tuples });
-}
-
 /** Evaluated in the context BEFORE the definition: captures the built-ins it needs, so a definition cannot tamper with them. */
-const PRELUDE = String.raw`
-// No definition may install a stack-trace hook: V8 would hand it CallSites of every frame below.
-Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false });
-const __chronoscope = (() => {
-  'use strict';
-  const parse = JSON.parse;
-  const stringify = JSON.stringify;
-  const hasOwn = Object.hasOwn;
-  const keys = Object.keys;
-  const isArray = Array.isArray;
-  const Str = String;
-  const store = Atomics.store;
-  const progressBuffer = new SharedArrayBuffer(8);
-  const progress = new Int32Array(progressBuffer);
-  let def = null;
-  let state;
-
-  function errorInfo(e) {
-    try {
-      if (e !== null && typeof e === 'object') {
-        return { name: Str(e.name), message: Str(e.message), stack: typeof e.stack === 'string' ? e.stack : '' };
-      }
-      return { name: 'Error', message: 'threw ' + Str(e), stack: '' };
-    } catch (_) {
-      return { name: 'Error', message: 'threw a value that cannot be described', stack: '' };
-    }
-  }
-
-  function load() {
-    const d = globalThis.definition;
-    if (d === null || typeof d !== 'object') throw new TypeError('the script must assign an object to the global "definition"');
-    if (typeof d.name !== 'string' || d.name.length === 0) throw new TypeError('definition.name must be a non-empty string');
-    if (typeof d.init !== 'function') throw new TypeError('definition.init must be a function returning the initial state');
-    const handlers = d.handlers === undefined ? {} : d.handlers;
-    if (handlers === null || typeof handlers !== 'object') throw new TypeError('definition.handlers must be an object of functions');
-    for (const k of keys(handlers)) if (typeof handlers[k] !== 'function') throw new TypeError('definition.handlers.' + k + ' is not a function');
-    if (d.any !== undefined && typeof d.any !== 'function') throw new TypeError('definition.any must be a function');
-    const upcasters = d.upcasters === undefined ? {} : d.upcasters;
-    if (upcasters === null || typeof upcasters !== 'object') throw new TypeError('definition.upcasters must be an object');
-    const a = d.appliesTo === undefined ? {} : d.appliesTo;
-    const appliesTo = {};
-    if (a && isArray(a.types)) appliesTo.types = a.types.map(Str);
-    if (a && isArray(a.categories)) appliesTo.categories = a.categories.map(Str);
-    if (a && typeof a.streamPrefix === 'string') appliesTo.streamPrefix = a.streamPrefix;
-    def = { name: d.name, init: d.init, handlers: handlers, any: d.any, upcasters: upcasters };
-    return stringify({ ok: true, info: { name: d.name, appliesTo: appliesTo, handlerTypes: keys(handlers).map(Str), hasAny: typeof d.any === 'function', upcasterTypes: keys(upcasters).map(Str) } });
-  }
-
-  function reset(stateJson) {
-    state = stateJson === undefined ? def.init() : parse(stateJson);
-    if (state === undefined) throw new TypeError('definition.init() returned undefined');
-    return '{"ok":true}';
-  }
-
-  function upcast(event) {
-    for (let guard = 0; guard < 100; guard++) {
-      const byVersion = hasOwn(def.upcasters, event.type) ? def.upcasters[event.type] : undefined;
-      if (!byVersion) return event;
-      const meta = event.metadata !== null && typeof event.metadata === 'object' ? event.metadata : {};
-      const from = typeof meta.schemaVersion === 'number' ? meta.schemaVersion : 1;
-      const fn = hasOwn(byVersion, Str(from)) ? byVersion[from] : undefined;
-      if (typeof fn !== 'function') return event;
-      const next = fn(event);
-      if (next === null || typeof next !== 'object') throw new TypeError('upcaster ' + event.type + ' v' + from + ' returned ' + Str(next));
-      const nextMeta = next.metadata !== null && typeof next.metadata === 'object' ? next.metadata : {};
-      if (nextMeta.schemaVersion === from || nextMeta.schemaVersion === undefined) next.metadata = Object.assign({}, nextMeta, { schemaVersion: from + 1 });
-      event = next;
-    }
-    throw new RangeError('upcasters of ' + event.type + ' do not terminate');
-  }
-
-  // The event object a definition sees, from one tuple of the wire form (see REPLAY_TUPLE).
-  function idOf(batch, t, index, key) {
-    if (t[index] !== null || !batch.k || typeof batch.k[key] !== 'string') return t[index];
-    const m = t[3];
-    const v = m !== null && typeof m === 'object' && !isArray(m) && hasOwn(m, batch.k[key]) ? m[batch.k[key]] : undefined;
-    return typeof v === 'string' ? v : typeof v === 'number' ? Str(v) : null;
-  }
-
-  function eventOf(batch, t) {
-    return {
-      streamId: t.length > 9 ? t[9] : batch.s,
-      category: t.length > 10 ? t[10] : batch.c,
-      version: t[0],
-      position: t[5],
-      eventId: t[6],
-      type: t[1],
-      timestamp: t[4],
-      data: t[2],
-      metadata: t[3],
-      correlationId: idOf(batch, t, 7, 'correlationId'),
-      causationId: idOf(batch, t, 8, 'causationId'),
-    };
-  }
-
-  function apply(batchJson, wantSteps, wantState) {
-    const batch = parse(batchJson);
-    const events = batch.e;
-    const steps = wantSteps ? [] : undefined;
-    for (let i = 0; i < events.length; i++) {
-      store(progress, 0, i);
-      try {
-        const raw = eventOf(batch, events[i]);
-        const before = wantSteps ? stringify(state) : undefined;
-        const event = upcast(raw);
-        const fn = hasOwn(def.handlers, event.type) ? def.handlers[event.type] : def.any;
-        if (typeof fn === 'function') {
-          const next = fn(state, event);
-          if (next === undefined) throw new TypeError('the handler of ' + event.type + ' returned undefined (return the state, changed or not)');
-          state = next;
-        }
-        if (steps) {
-          // An upcaster ran: the event as the handler saw it goes beside the stored one.
-          const upcastEvent = event !== raw ? parse(stringify({ type: event.type, data: event.data === undefined ? null : event.data, metadata: event.metadata === undefined ? null : event.metadata })) : undefined;
-          steps.push({ before: before === undefined ? null : parse(before), after: parse(stringify(state)), upcast: upcastEvent });
-        }
-      } catch (e) {
-        return stringify({ ok: false, index: i, error: errorInfo(e) });
-      }
-    }
-    store(progress, 0, -1);
-    try {
-      return stringify({ ok: true, state: wantState ? state : undefined, steps: steps });
-    } catch (e) {
-      const error = errorInfo(e);
-      error.message = 'the state cannot be turned into JSON: ' + error.message;
-      return stringify({ ok: false, index: -1, error: error });
-    }
-  }
-
-  function current() {
-    try {
-      return stringify({ ok: true, state: state });
-    } catch (e) {
-      const error = errorInfo(e);
-      error.message = 'the state cannot be turned into JSON: ' + error.message;
-      return stringify({ ok: false, error: error });
-    }
-  }
-
-  function describe(thrown) {
-    return stringify({ ok: false, error: errorInfo(thrown) });
-  }
-
-  // Every answer leaves the context as text made here: the worker never touches a value of the context.
-  const UNDESCRIBABLE = '{"ok":false,"error":{"name":"Error","message":"threw a value that cannot be described","stack":""}}';
-  function text(fn) {
-    return function (a, b, c) {
-      try {
-        const out = fn(a, b, c);
-        if (typeof out === 'string') return out;
-      } catch (e) {
-        try {
-          const out = stringify({ ok: false, error: errorInfo(e) });
-          if (typeof out === 'string') return out;
-        } catch (_) {
-          // falls through to the constant answer
-        }
-      }
-      return UNDESCRIBABLE;
-    };
-  }
-
-  return Object.freeze({ progressBuffer: progressBuffer, load: text(load), reset: text(reset), apply: text(apply), current: text(current), describe: text(describe) });
-})();
-`;
+const PRELUDE = SANDBOX_PRELUDE_TEXT;
 
 /**
  * The worker's own code (CommonJS, evaluated by `new Worker(code, {eval: true})`).
@@ -296,112 +111,7 @@ const __chronoscope = (() => {
  * prelude answers with text, anything else is refused, and a thrown value of the
  * context goes back into the context to be described there.
  */
-const WORKER = String.raw`'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const vm = require('node:vm');
-const { types } = require('node:util');
-const { prelude, source, filename, timeoutMs } = workerData;
-const ctx = vm.createContext(Object.create(null), {
-  name: filename,
-  codeGeneration: { strings: false, wasm: false },
-  microtaskMode: 'afterEvaluate',
-});
-const runOptions = { timeout: timeoutMs, breakOnSigint: false };
-const run = (code, file) => new vm.Script(code, { filename: file }).runInContext(ctx, runOptions);
-const failure = (name, message, extra) => JSON.stringify(Object.assign({ ok: false, error: { name, message, stack: '' } }, extra));
-const TIMEOUT = failure('TimeoutError', 'did not finish in time', { timeout: true });
-const NOT_TEXT = failure('Error', 'the sandbox answered with something other than text');
-// Only primitives go in, as a plain data property (never through a setter the definition could define).
-const setInput = (value) => Object.defineProperty(ctx, '__input', { value, writable: true, configurable: true, enumerable: false });
-
-/** Whether a thrown value is this realm's own (a vm timeout, a compile error), found without running code of the context. */
-function isOwnRealm(value) {
-  let p = value;
-  for (let depth = 0; depth < 64; depth++) {
-    if (p === null || (typeof p !== 'object' && typeof p !== 'function') || types.isProxy(p)) return false;
-    if (p === Object.prototype || p === Error.prototype) return true;
-    p = Object.getPrototypeOf(p);
-  }
-  return false;
-}
-
-/** Whether vm stopped the evaluation at its time limit (its error is made in the context's realm: read its own data property only). */
-function isTimeout(thrown) {
-  if (thrown === null || typeof thrown !== 'object' || types.isProxy(thrown)) return false;
-  const code = Object.getOwnPropertyDescriptor(thrown, 'code');
-  return code !== undefined && code.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
-}
-
-/** Text for anything thrown out of the context. */
-function thrownText(thrown) {
-  if (isTimeout(thrown)) return TIMEOUT;
-  if (isOwnRealm(thrown)) {
-    // Made by this realm (a compile error; the context holds none of its objects): reading it runs none of the definition's code.
-    return JSON.stringify({ ok: false, error: { name: String(thrown.name), message: String(thrown.message), stack: typeof thrown.stack === 'string' ? thrown.stack : '' } });
-  }
-  try {
-    setInput(thrown);
-    return call('__chronoscope.describe(__input)', false);
-  } finally {
-    setInput(undefined);
-  }
-}
-
-/** Runs a call of the prelude's API; always text (JSON of {ok, ...}). */
-function call(code, describeThrown = true) {
-  try {
-    const out = run(code, 'chronoscope:call');
-    return typeof out === 'string' ? out : NOT_TEXT;
-  } catch (e) {
-    return describeThrown ? thrownText(e) : failure('Error', 'threw a value that cannot be described');
-  }
-}
-
-let progress;
-try {
-  run(prelude, 'chronoscope:prelude');
-  const buffer = run('__chronoscope.progressBuffer', 'chronoscope:call');
-  if (types.isSharedArrayBuffer(buffer)) progress = buffer;
-} catch (e) {
-  parentPort.postMessage({ type: 'fatal' });
-}
-parentPort.postMessage({ type: 'progress', buffer: progress });
-
-function load() {
-  let script;
-  try {
-    script = new vm.Script(source, { filename });
-  } catch (e) {
-    return thrownText(e);
-  }
-  try {
-    script.runInContext(ctx, runOptions);
-  } catch (e) {
-    return thrownText(e);
-  }
-  return call('__chronoscope.load()');
-}
-const loaded = load();
-parentPort.postMessage({ type: 'loaded', result: loaded });
-const usable = loaded.startsWith('{"ok":true');
-
-parentPort.on('message', (msg) => {
-  if (!usable) return;
-  let result = NOT_TEXT;
-  if (msg.op === 'reset') {
-    setInput(msg.state);
-    result = call(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()');
-    setInput(undefined);
-  } else if (msg.op === 'apply') {
-    setInput(msg.batch);
-    result = call('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
-    setInput(undefined);
-  } else if (msg.op === 'current') {
-    result = call('__chronoscope.current()');
-  }
-  parentPort.postMessage({ id: msg.id, result });
-});
-`;
+const WORKER = SANDBOX_WORKER_TEXT;
 
 interface WireError {
   name: string;
@@ -497,7 +207,7 @@ export class Sandbox {
     try {
       worker = new Worker(WORKER, {
         eval: true,
-        workerData: { prelude: PRELUDE, source, filename, timeoutMs },
+        workerData: { prelude: PRELUDE, replayTuple: [...REPLAY_TUPLE], source, filename, timeoutMs },
         resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, memoryMb / 4)), stackSizeMb: 4 },
         stdout: true,
         stderr: true,
@@ -577,7 +287,7 @@ export class Sandbox {
     return this.applyEncoded(encodeBatch(events), refs, options);
   }
 
-  /** Folds a batch already in wire form (`encodeBatch`, or a store's ReplayPage); `refs` name its events in errors. */
+  /** Folds a batch already in wire form (replay-wire.ts: `encodeBatch`, or `encodedBatch` of a store's ReplayPage); `refs` name its events in errors. */
   applyEncoded(batch: string, refs: readonly SandboxEventRef[], options: ApplyOptions = {}): Promise<ApplyResult> {
     const wantState = options.state ?? true;
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {

@@ -1,0 +1,92 @@
+/**
+ * The erasure report: found where, done what, verification, times, operators,
+ * ticket. It names the subject only by a fingerprint (SHA-256 of its ids), never
+ * by id, e-mail or any value found, and the audit log records its hash, so an
+ * edited report or an edited audit record is detected.
+ */
+import type { ErasureCase } from '../../../src-shared/schemas/compliance';
+import { canonicalJson } from '../util/canonical-json';
+import { sha256 } from './pg-subject-data';
+
+export interface ErasureReport {
+  kind: 'chronoscope.erasure-report';
+  version: 1;
+  generatedAt: string;
+  generatedBy: string;
+  case: { id: string; ticket: string; reason: string; requester: string; openedBy: string; openedAt: string; approvedBy: string | null; approvedAt: string | null };
+  connection: { id: string; name: string };
+  subject: { searchedBy: string; fingerprint: string; subjects: number };
+  found: { location: string; kind: string; count: number; firstSeen: string | null; lastSeen: string | null }[];
+  mentionsElsewhere: number;
+  actions: { action: string; dryRun: string | null; outcome: string | null; affected: number | null; finishedAt: string | null }[];
+  redaction: { changedEvents: number; changeListSha256: string } | null;
+  verification: ErasureCase['verification'] | null;
+  /** The audit log's head when the report was made: the report follows it in the chain. */
+  auditHeadBefore: { seq: number; hash: string } | null;
+}
+
+export function buildReport(input: {
+  record: ErasureCase;
+  connectionName: string;
+  subjectIds: string[];
+  changes: { eventId: string; sha256After: string }[];
+  auditHead: { seq: number; hash: string } | null;
+  user: string;
+  now: Date;
+}): ErasureReport {
+  const { record } = input;
+  const actions = record.actions ?? [];
+  return {
+    kind: 'chronoscope.erasure-report',
+    version: 1,
+    generatedAt: input.now.toISOString(),
+    generatedBy: input.user,
+    case: {
+      id: record.id,
+      ticket: record.ticket,
+      reason: record.reason,
+      requester: record.requester,
+      openedBy: record.createdBy,
+      openedAt: record.createdAt,
+      approvedBy: record.approval?.by ?? null,
+      approvedAt: record.approval?.at ?? null,
+    },
+    connection: { id: record.connectionId, name: input.connectionName },
+    subject: { searchedBy: record.subject.by, fingerprint: sha256(`chronoscope-subject\n${[...input.subjectIds].sort().join('\n')}`), subjects: input.subjectIds.length },
+    found: (record.inventory?.locations ?? []).map((l) => ({ location: l.location, kind: l.kind, count: l.count, firstSeen: l.firstSeen, lastSeen: l.lastSeen })),
+    mentionsElsewhere: record.inventory?.mentions.length ?? 0,
+    actions: actions.map((action) => {
+      const preview = record.previews?.find((p) => p.action === action);
+      const outcome = record.outcomes?.find((o) => o.action === action);
+      return { action, dryRun: preview ? (preview.refused ?? preview.summary) : null, outcome: outcome?.summary ?? null, affected: outcome?.affected ?? null, finishedAt: outcome?.finishedAt ?? null };
+    }),
+    redaction: actions.includes('redact') ? { changedEvents: input.changes.length, changeListSha256: sha256(canonicalJson(input.changes.map((c) => [c.eventId, c.sha256After]))) } : null,
+    verification: record.verification ?? null,
+    auditHeadBefore: input.auditHead,
+  };
+}
+
+const escape = (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A printable page of the report (Chromium prints it to PDF). */
+export function reportHtml(report: ErasureReport, sha: string): string {
+  const rows = (cells: unknown[][]) => cells.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('');
+  const v = report.verification;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Erasure report ${escape(report.case.ticket)}</title>
+<style>body{font:13px system-ui,sans-serif;margin:32px;color:#111}table{border-collapse:collapse;width:100%;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f3f3f3}.ok{color:#070}.bad{color:#a00}code{font-size:11px}</style></head><body>
+<h1>Erasure report</h1>
+<table><tr><th>Ticket</th><td>${escape(report.case.ticket)}</td><th>Case</th><td>${escape(report.case.id)}</td></tr>
+<tr><th>Requester</th><td>${escape(report.case.requester)}</td><th>Reason</th><td>${escape(report.case.reason)}</td></tr>
+<tr><th>Opened</th><td>${escape(report.case.openedAt)} by ${escape(report.case.openedBy)}</td><th>Approved</th><td>${report.case.approvedBy ? `${escape(report.case.approvedAt)} by ${escape(report.case.approvedBy)}` : 'no second approval required'}</td></tr>
+<tr><th>Connection</th><td>${escape(report.connection.name)}</td><th>Subject</th><td>searched by ${escape(report.subject.searchedBy)}; fingerprint <code>${escape(report.subject.fingerprint.slice(0, 16))}…</code></td></tr></table>
+<h2>Found</h2><table><tr><th>Location</th><th>Kind</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>${rows(report.found.map((f) => [f.location, f.kind, f.count, f.firstSeen ?? '', f.lastSeen ?? '']))}</table>
+<p>Events of other subjects mentioning this subject in free text (reported, not erased): ${report.mentionsElsewhere}</p>
+<h2>Done</h2><table><tr><th>Action</th><th>Dry run</th><th>Outcome</th><th>Finished</th></tr>${rows(report.actions.map((a) => [a.action, a.dryRun ?? '', a.outcome ?? 'not run', a.finishedAt ?? '']))}</table>
+${report.redaction ? `<p>Redacted events: ${report.redaction.changedEvents}; change list SHA-256 <code>${escape(report.redaction.changeListSha256)}</code></p>` : ''}
+<h2>Verification</h2>${v ? `<p class="${v.ok ? 'ok' : 'bad'}">${v.ok ? 'Passed' : 'Failed'} at ${escape(v.at)}: ${v.sealedFields} encrypted fields found, ${v.stillDecrypting} still decrypt.</p>
+<table><tr><th>Location</th><th>Result</th><th>Detail</th></tr>${rows(v.checks.map((c) => [c.location, c.ok ? 'ok' : 'FAILED', c.detail]))}</table>
+<h3>Still in clear</h3><table><tr><th>Location</th><th>Detail</th></tr>${rows(v.inClear.map((c) => [c.location, c.detail]))}</table>` : '<p>Not verified.</p>'}
+<p>Generated ${escape(report.generatedAt)} by ${escape(report.generatedBy)}. Report SHA-256 <code>${escape(sha)}</code>, recorded in the audit log after record ${escape(report.auditHeadBefore?.seq ?? 0)}.</p>
+</body></html>
+`;
+}

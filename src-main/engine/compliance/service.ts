@@ -1,0 +1,507 @@
+/**
+ * Compliance for a connection: the personal-data map, erasure cases and the
+ * jobs that search for a subject and erase it (shred, redact, purge read
+ * models, delete snapshots), the verification, the access export and the
+ * report chained into the audit log.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Db } from 'mongodb';
+import type pg from 'pg';
+import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
+import { createKafka } from '../connections/drivers';
+import { scanTopics, topicLocation, type TopicScope } from './kafka-subject-scan';
+import { ChronoError } from '../../../src-shared/errors';
+import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
+import type { AuditLog } from '../audit/audit-log';
+import type { JobContext, Jobs } from '../jobs/jobs';
+import { canonicalJson } from '../util/canonical-json';
+import { writeFileAtomic } from '../util/files';
+import { CaseStore } from './cases';
+import { ERASED, getAt, splitEventPath } from './json-paths';
+import { PersonalDataMaps, proposeMongoMap, proposePostgresMap } from './personal-data-map';
+import { MongoSubjectData } from './mongo-subject-data';
+import { clearPersonalKeys, decryptEvent, PgSubjectData, sealedFieldsOf, sha256, type ScanProgress } from './pg-subject-data';
+import type { SubjectData } from './subject-data';
+import { buildReport, reportHtml } from './report';
+
+export const COMPLIANCE_SEARCH = 'compliance.search';
+export const COMPLIANCE_ERASE = 'compliance.erase';
+/** The order erasure steps run in, whatever order they were chosen in. */
+const STEP_ORDER: ErasureAction[] = ['shred', 'redact', 'purgeReadModels', 'deleteSnapshots'];
+const PREVIEWED_EVENTS = 20;
+
+export interface ComplianceDeps {
+  dataDir: string;
+  exportsDir: string;
+  jobs: Jobs;
+  audit: AuditLog;
+  user: string;
+  pool(connectionId: string): Promise<pg.Pool>;
+  mongo(connectionId: string): Promise<Db>;
+  /** The profile's settings and secret (main process only). */
+  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined }>;
+  connectionName(connectionId: string): Promise<string>;
+  /** Events per redaction batch (each one statement and one checkpoint). */
+  redactionBatch?: number;
+}
+
+interface EraseParams {
+  caseId: string;
+  connectionId: string;
+  actions: ErasureAction[];
+}
+
+interface EraseCheckpoint {
+  done: ErasureAction[];
+  redactAfter: string;
+}
+
+export class ComplianceService {
+  readonly maps: PersonalDataMaps;
+  readonly cases: CaseStore;
+  private readonly redactionBatch: number;
+
+  constructor(private readonly deps: ComplianceDeps) {
+    this.maps = new PersonalDataMaps(join(deps.dataDir, 'compliance', 'maps'));
+    this.cases = new CaseStore(join(deps.dataDir, 'compliance', 'cases'));
+    this.redactionBatch = deps.redactionBatch ?? 1000;
+    deps.jobs.register(COMPLIANCE_SEARCH, { run: (params: { caseId: string; includeMentions: boolean }, context) => this.runSearch(params, context), summarize: (r: Inventory) => summarizeInventory(r) });
+    deps.jobs.register(COMPLIANCE_ERASE, { run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
+  }
+
+  // ---- map ----
+
+  async proposeMap(connectionId: string, sampleSize: number): Promise<PersonalDataMap> {
+    if ((await this.requireSupported(connectionId)) === 'mongo') return proposeMongoMap(await this.deps.mongo(connectionId), connectionId, sampleSize);
+    return proposePostgresMap(await this.deps.pool(connectionId), connectionId, sampleSize);
+  }
+
+  async requireMap(connectionId: string): Promise<PersonalDataMap> {
+    const map = await this.maps.get(connectionId);
+    if (!map) throw new ChronoError('conflict', 'This connection has no confirmed personal-data map: propose one, check it and save it first.');
+    return map;
+  }
+
+  // ---- cases ----
+
+  async createCase(input: Pick<ErasureCase, 'connectionId' | 'subject' | 'ticket' | 'requester' | 'reason'>): Promise<ErasureCase> {
+    await this.requireSupported(input.connectionId);
+    await this.requireMap(input.connectionId);
+    return this.cases.create({ ...input, id: this.cases.newId(), createdBy: this.deps.user, createdAt: new Date().toISOString(), state: 'open' });
+  }
+
+  async caseFor(caseId: string, connectionId?: string): Promise<ErasureCase> {
+    const record = await this.cases.get(caseId);
+    if (connectionId !== undefined && record.connectionId !== connectionId) throw new ChronoError('invalid_input', `Case ${caseId} is about connection "${record.connectionId}", not "${connectionId}".`);
+    return record;
+  }
+
+  async startSearch(caseId: string, connectionId: string, includeMentions: boolean, kafka?: TopicScope & { connectionId: string }): Promise<string> {
+    const record = await this.caseFor(caseId, connectionId);
+    if (kafka && (await this.deps.resolve(kafka.connectionId)).settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'kafka.connectionId: choose a Kafka connection for the topics.');
+    // The scope is on the case before the job can read it.
+    await this.cases.update(caseId, (c) => {
+      const { topics: _old, ...rest } = c;
+      return { ...rest, ...(kafka ? { topics: kafka } : {}) };
+    });
+    const job = await this.deps.jobs.start({ kind: COMPLIANCE_SEARCH, title: `Find data subject of ${record.ticket}`, connectionIds: [connectionId, ...(kafka ? [kafka.connectionId] : [])], params: { caseId, includeMentions } });
+    await this.cases.update(caseId, (c) => ({ ...c, searchJobId: job.id }));
+    return job.id;
+  }
+
+  async approve(caseId: string, approver: string): Promise<ErasureCase> {
+    const record = await this.cases.get(caseId);
+    const same = [record.requester, record.createdBy].map((n) => n.trim().toLowerCase());
+    if (same.includes(approver.trim().toLowerCase())) throw new ChronoError('forbidden', 'A second operator must approve: the approver cannot be the requester or the operator who opened the case.');
+    return this.cases.update(caseId, (c) => ({ ...c, approval: { by: approver, at: new Date().toISOString() }, state: c.state === 'previewed' ? 'approved' : c.state }));
+  }
+
+  // ---- search ----
+
+  private async runSearch(params: { caseId: string; includeMentions: boolean }, context: JobContext<unknown>): Promise<Inventory> {
+    const started = Date.now();
+    const record = await this.cases.get(params.caseId);
+    const data = await this.subjectData(record.connectionId);
+    const scan: ScanProgress = { signal: context.signal, progress: (done, total, message) => context.progress({ done, total, message }) };
+    // After shredding an e-mail no longer opens: a case that found its subject before keeps searching by its ids.
+    const resolved = await this.resolveSubject(data, record, scan);
+    const subjectIds = resolved.length > 0 ? resolved : (record.inventory?.subjectIds ?? []);
+    context.signal.throwIfAborted();
+    const advice = await data.indexAdvice();
+    context.signal.throwIfAborted();
+    const locations: Inventory['locations'] = [];
+    let scanned = 0;
+    let mentions: Inventory['mentions'] = [];
+    let mentionsTruncated = false;
+    if (subjectIds.length > 0) {
+      const events = await data.countEvents(subjectIds, !advice.some((a) => a.location === 'events'), scan);
+      locations.push(events.location);
+      scanned = events.scanned;
+      const snapshots = await data.countSnapshots(subjectIds);
+      if (snapshots) locations.push(snapshots);
+      locations.push(...(await data.countReadModels(subjectIds)));
+      const keys = await data.countKeys(subjectIds);
+      if (keys) locations.push(keys);
+      if (record.topics) {
+        const findings = await scanTopics(await this.kafka(record.topics.connectionId), record.topics, subjectIds, scan, data.keyCache());
+        locations.push(...findings.map(topicLocation));
+      }
+      if (params.includeMentions) {
+        const found = await data.findMentions(subjectIds, scan);
+        mentions = found.mentions;
+        mentionsTruncated = found.truncated;
+        locations.push({ location: 'events (free text of others)', kind: 'mentions', count: mentions.length, firstSeen: null, lastSeen: null, note: 'reported, never erased' });
+      }
+    }
+    const inventory: Inventory = { subjectIds, locations, mentions, mentionsTruncated, advice, scanned, elapsedMs: Date.now() - started };
+    await this.cases.update(params.caseId, (c) => ({ ...c, inventory, state: c.state === 'open' ? 'searched' : c.state }));
+    return inventory;
+  }
+
+  private async resolveSubject(data: SubjectData, record: ErasureCase, scan: ScanProgress): Promise<string[]> {
+    if (record.subject.by === 'id') return [record.subject.value];
+    if (record.subject.by === 'email') return data.subjectsByEmail(record.subject.value, scan);
+    return data.subjectsByIdentifier(record.subject.value);
+  }
+
+  // ---- access export ----
+
+  async exportCase(caseId: string, connectionId: string, progress: (done: number, message: string) => void, signal: AbortSignal): Promise<{ path: string; files: string[]; bytes: number; events: number }> {
+    const record = await this.caseFor(caseId, connectionId);
+    const ids = this.subjectIds(record);
+    const data = await this.subjectData(connectionId);
+    const keys = data.keyCache();
+    const folder = join(this.deps.exportsDir, `access-${record.ticket.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const partial = `${folder}.part`;
+    await mkdir(partial, { recursive: true });
+    try {
+      // Events streamed page by page as one JSON array, decrypted where the key exists.
+      const out = createWriteStream(join(partial, 'events.json'), { encoding: 'utf8', mode: 0o600 });
+      let events = 0;
+      let after = '0';
+      const write = async (text: string) => {
+        if (!out.write(text)) await once(out, 'drain');
+      };
+      await write('[\n');
+      for (;;) {
+        signal.throwIfAborted();
+        const page = await data.subjectEvents(ids, after, 1000);
+        if (page.length === 0) break;
+        let chunk = '';
+        for (const row of page) chunk += `${events++ === 0 ? '' : ',\n'}${JSON.stringify(await decryptEvent(row, keys))}`;
+        await write(chunk);
+        after = page[page.length - 1]!.position;
+        progress(events, `${events} events written`);
+      }
+      await write('\n]\n');
+      out.end();
+      await once(out, 'finish');
+      const json = (value: unknown) => `${JSON.stringify(value, null, 1)}\n`;
+      const snapshots = await data.snapshotRows(ids);
+      const readModels = await data.readModelRows(ids);
+      const keyIds = await data.keyIds(ids);
+      await writeFile(join(partial, 'snapshots.json'), json(snapshots), { mode: 0o600 });
+      await writeFile(join(partial, 'read-models.json'), json(readModels), { mode: 0o600 });
+      // Which keys exist, never their material.
+      await writeFile(join(partial, 'key-store.json'), json({ keyIds }), { mode: 0o600 });
+      await writeFile(join(partial, 'mentions.json'), json(record.inventory?.mentions ?? []), { mode: 0o600 });
+      const summary = [
+        `Access export for ticket ${record.ticket} (case ${record.id})`,
+        `Requested by ${record.requester}; exported ${new Date().toISOString()} by ${this.deps.user}.`,
+        '',
+        `events.json       ${events} events about the subject, personal fields decrypted where the key exists ("[shredded]" where it was deleted)`,
+        `snapshots.json    ${snapshots.length} snapshots naming the subject`,
+        ...readModels.map((m) => `read-models.json  ${m.rows.length} rows of ${m.table}`),
+        `key-store.json    ${keyIds.length} encryption key(s) held for the subject (ids only)`,
+        `mentions.json     ${record.inventory?.mentions.length ?? 0} events of others that mention the subject`,
+        '',
+      ].join('\n');
+      await writeFile(join(partial, 'summary.txt'), summary, { mode: 0o600 });
+      await rm(folder, { recursive: true, force: true });
+      await rename(partial, folder);
+      const files = ['summary.txt', 'events.json', 'snapshots.json', 'read-models.json', 'key-store.json', 'mentions.json'];
+      let bytes = 0;
+      for (const file of files) bytes += (await stat(join(folder, file))).size;
+      await this.cases.update(caseId, (c) => ({ ...c, exported: { path: folder, files, bytes, at: new Date().toISOString() } }));
+      return { path: folder, files, bytes, events };
+    } catch (err) {
+      await rm(partial, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  // ---- erasure ----
+
+  /** Dry run: what each chosen action would do, recorded in the case. */
+  async previewErase(caseId: string, connectionId: string, actions: ErasureAction[]): Promise<ErasureCase['previews'] & object> {
+    const record = await this.caseFor(caseId, connectionId);
+    const ids = this.subjectIds(record);
+    const data = await this.subjectData(connectionId);
+    const previews: NonNullable<ErasureCase['previews']> = [];
+    for (const action of orderActions(actions)) {
+      if (action === 'shred') {
+        const map = await this.requireMap(connectionId);
+        const keyIds = await data.keyIds(ids);
+        previews.push(
+          map.keyStore
+            ? { action, affected: keyIds.length, summary: keyIds.length ? `Deletes ${keyIds.length} key(s) of the subject from ${map.keyStore.table}: every field sealed with them stops decrypting, in every copy.` : `The subject has no key in ${map.keyStore.table}: nothing to shred (already shredded?).` }
+            : { action, affected: 0, summary: 'No key store is mapped.', refused: 'The personal-data map names no key store, so there is no key to delete. Redact instead.' },
+        );
+      } else if (action === 'redact') {
+        let after = '0';
+        let affected = 0;
+        const redactions: NonNullable<NonNullable<ErasureCase['previews']>[number]['redactions']> = [];
+        let first: string | undefined;
+        for (;;) {
+          const rows = await data.subjectEvents(ids, after, 5000);
+          if (rows.length === 0) break;
+          first ??= rows[0]!.position;
+          for (const row of rows) {
+            const { changes } = data.redactedForm(row, ids);
+            if (changes.length === 0) continue;
+            affected += 1;
+            if (redactions.length < PREVIEWED_EVENTS) redactions.push({ position: row.position, streamId: row.streamId, eventType: row.eventType, changes: changes.map((c) => ({ path: c.path, before: c.before, after: ERASED })) });
+          }
+          after = rows[rows.length - 1]!.position;
+        }
+        const refused = await data.updateRefusal(first);
+        previews.push({ action, affected, summary: `Rewrites the mapped personal paths of ${affected} event(s) to "${ERASED}" in batches of ${this.redactionBatch}.`, redactions, ...(refused ? { refused } : {}) });
+      } else if (action === 'purgeReadModels') {
+        const tables = await data.purgeReadModels(ids, true);
+        previews.push({ action, affected: tables.reduce((n, t) => n + t.rows, 0), summary: tables.length ? tables.map((t) => `${t.action === 'delete' ? 'deletes' : 'anonymises'} ${t.rows} row(s) of ${t.table}`).join('; ') : 'No read model is mapped.' });
+      } else {
+        const n = await data.deleteSnapshots(ids, true);
+        previews.push({ action, affected: n, summary: `Deletes ${n} snapshot(s) naming the subject; replays rebuild them from the events.` });
+      }
+    }
+    await this.cases.update(caseId, (c) => ({ ...c, actions: orderActions(actions), previews, state: ['open', 'searched', 'previewed'].includes(c.state) ? 'previewed' : c.state }));
+    return previews;
+  }
+
+  /** Real run: checks the dry run, the refusals and the two-person rule, then starts the erasure job. */
+  async startErase(caseId: string, connectionId: string, actions: ErasureAction[]): Promise<string> {
+    const record = await this.caseFor(caseId, connectionId);
+    const map = await this.requireMap(connectionId);
+    const ordered = orderActions(actions);
+    const previewed = new Set(record.previews?.map((p) => p.action) ?? []);
+    const missing = ordered.filter((a) => !previewed.has(a));
+    if (missing.length) throw new ChronoError('conflict', `Run the dry run of ${missing.join(', ')} for this case first.`);
+    const refused = record.previews?.find((p) => ordered.includes(p.action) && p.refused);
+    if (refused) throw new ChronoError('forbidden', `${refused.action} cannot run on this store: ${refused.refused}`);
+    const previous = record.eraseJobId ? await this.deps.jobs.get(record.eraseJobId).catch(() => undefined) : undefined;
+    if (previous && ['queued', 'running', 'paused'].includes(previous.state)) throw new ChronoError('conflict', `The erasure of this case is already ${previous.state}: ${previous.state === 'paused' ? 'resume it from the jobs tray' : 'wait for it to finish'}.`);
+    if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case.');
+    const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId], params: { caseId, connectionId, actions: ordered } });
+    await this.cases.update(caseId, (c) => ({ ...c, eraseJobId: job.id, state: 'erasing' }));
+    return job.id;
+  }
+
+  private async runErase(params: EraseParams, context: JobContext<EraseCheckpoint>): Promise<{ summary: string }> {
+    const record = await this.cases.get(params.caseId);
+    const ids = this.subjectIds(record);
+    const data = await this.subjectData(params.connectionId);
+    const checkpoint: EraseCheckpoint = context.resumeFrom ? structuredClone(context.resumeFrom) : { done: [], redactAfter: '0' };
+    const steps = orderActions(params.actions);
+    for (const [index, action] of steps.entries()) {
+      if (checkpoint.done.includes(action)) continue;
+      context.signal.throwIfAborted();
+      context.progress({ done: index, total: steps.length, message: `Running ${action}` });
+      let affected = 0;
+      let summary = '';
+      if (action === 'shred') {
+        const deleted = await data.shred(ids);
+        affected = deleted.length;
+        summary = deleted.length ? `Deleted ${deleted.length} subject key(s).` : 'No key left to delete (already shredded).';
+      } else if (action === 'redact') {
+        const refusal = await data.updateRefusal((await data.subjectEvents(ids, '0', 1))[0]?.position);
+        if (refusal) throw new ChronoError('forbidden', refusal);
+        for (;;) {
+          context.signal.throwIfAborted();
+          const batch = await data.planRedaction(ids, checkpoint.redactAfter, this.redactionBatch);
+          if (batch.read === 0) break;
+          // The change list is written before the store, so no change goes unlisted after a crash.
+          await this.cases.appendChanges(params.caseId, batch.changed);
+          await data.applyRedaction(batch);
+          checkpoint.redactAfter = batch.last!;
+          await context.checkpoint(checkpoint, { done: index, total: steps.length, message: `Redacting: past position ${batch.last}` });
+        }
+        affected = (await this.cases.changes(params.caseId)).length;
+        summary = `${affected} event(s) redacted in total ("${ERASED}" at the mapped paths).`;
+      } else if (action === 'purgeReadModels') {
+        const tables = await data.purgeReadModels(ids, false);
+        affected = tables.reduce((n, t) => n + t.rows, 0);
+        summary = tables.map((t) => `${t.action === 'delete' ? 'deleted' : 'anonymised'} ${t.rows} row(s) of ${t.table}`).join('; ') || 'No read model is mapped.';
+      } else {
+        affected = await data.deleteSnapshots(ids, false);
+        summary = `Deleted ${affected} snapshot(s).`;
+      }
+      const finishedAt = new Date().toISOString();
+      await this.cases.update(params.caseId, (c) => ({ ...c, outcomes: [...(c.outcomes ?? []).filter((o) => o.action !== action), { action, summary, affected, finishedAt }] }));
+      checkpoint.done.push(action);
+      await context.checkpoint(checkpoint, { done: index + 1, total: steps.length, message: `${action} done` });
+    }
+    const changes = await this.cases.changes(params.caseId);
+    await this.cases.update(params.caseId, (c) => ({ ...c, state: 'erased', changedEvents: changes.length }));
+    const verification = await this.verify(params.caseId, params.connectionId);
+    return { summary: `Erasure ${verification.ok ? 'verified' : 'done but verification failed'}: ${steps.join(', ')}` };
+  }
+
+  // ---- verification ----
+
+  async verify(caseId: string, connectionId: string): Promise<NonNullable<ErasureCase['verification']>> {
+    const record = await this.caseFor(caseId, connectionId);
+    const ids = this.subjectIds(record);
+    const map = await this.requireMap(connectionId);
+    const data = await this.subjectData(connectionId);
+    const keys = data.keyCache();
+    const checks: NonNullable<ErasureCase['verification']>['checks'] = [];
+    const inClear: NonNullable<ErasureCase['verification']>['inClear'] = [];
+    let sealedFields = 0;
+    let stillDecrypting = 0;
+
+    const keyIds = await data.keyIds(ids);
+    if (map.keyStore) checks.push({ location: map.keyStore.table, ok: keyIds.length === 0, detail: keyIds.length ? `${keyIds.length} key(s) of the subject still exist` : 'no key of the subject is left' });
+
+    let after = '0';
+    let events = 0;
+    let clearEvents = 0;
+    let decryptingEvents = 0;
+    for (;;) {
+      const rows = await data.subjectEvents(ids, after, 5000);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        events += 1;
+        let decrypts = false;
+        for (const { field, sealed } of [...sealedFieldsOf(row.data), ...sealedFieldsOf(row.metadata)]) {
+          sealedFields += 1;
+          if ((await keys.open(sealed, field)) !== undefined) {
+            stillDecrypting += 1;
+            decrypts = true;
+          }
+        }
+        if (decrypts) decryptingEvents += 1;
+        const mapping = map.events.find((e) => e.eventType === row.eventType);
+        const clear = data.ownsPersonalData(row, ids) && (mapping?.personalPaths ?? []).some((p) => {
+          const { part, keys: path } = splitEventPath(p.path);
+          const value = part === 'streamId' ? undefined : getAt(part === 'metadata' ? row.metadata : row.data, path);
+          return value !== undefined && value !== null && value !== ERASED && sealedFieldsOf(value).length === 0;
+        });
+        if (clear) clearEvents += 1;
+      }
+      after = rows[rows.length - 1]!.position;
+    }
+    checks.push({ location: 'events', ok: decryptingEvents === 0, detail: `${events} event(s) of the subject; ${sealedFields} encrypted field(s), ${stillDecrypting} still decrypt` });
+    if (clearEvents) inClear.push({ location: 'events', ok: false, detail: `${clearEvents} event(s) hold mapped personal data in clear (not encrypted, not redacted)` });
+    if (events) inClear.push({ location: 'events', ok: true, detail: `${events} event(s) still carry the subject's id (a pseudonym without the erased data)` });
+
+    const snapshots = await data.snapshotRows(ids);
+    let snapshotDecrypts = 0;
+    let snapshotClear = 0;
+    for (const snapshot of snapshots) {
+      for (const { field, sealed } of sealedFieldsOf(snapshot.state)) {
+        sealedFields += 1;
+        if ((await keys.open(sealed, field)) !== undefined) {
+          stillDecrypting += 1;
+          snapshotDecrypts += 1;
+        }
+      }
+      if (clearPersonalKeys(snapshot.state).length) snapshotClear += 1;
+    }
+    if (map.snapshots) checks.push({ location: map.snapshots.table, ok: snapshotDecrypts === 0, detail: `${snapshots.length} snapshot(s) name the subject; ${snapshotDecrypts} encrypted field(s) still decrypt` });
+    if (snapshotClear) inClear.push({ location: map.snapshots?.table ?? 'snapshots', ok: false, detail: `${snapshotClear} snapshot(s) hold personal-looking fields in clear` });
+
+    for (const model of await data.readModelRows(ids)) {
+      const mapping = map.readModels.find((m) => m.table === model.table)!;
+      const clearRows = model.rows.filter((row) => mapping.personalColumns.some((c) => row[c] !== null && row[c] !== undefined && row[c] !== ERASED)).length;
+      checks.push({ location: model.table, ok: true, detail: `${model.rows.length} row(s) name the subject` });
+      if (clearRows) inClear.push({ location: model.table, ok: false, detail: `${clearRows} row(s) copied personal data in clear (${mapping.personalColumns.join(', ')})` });
+      else if (model.rows.length) inClear.push({ location: model.table, ok: true, detail: `${model.rows.length} row(s) still carry the subject's id in ${mapping.subjectColumn}` });
+    }
+    if (record.topics) {
+      const never = new AbortController().signal;
+      for (const topic of await scanTopics(await this.kafka(record.topics.connectionId), record.topics, ids, { signal: never, progress: () => undefined }, keys)) {
+        sealedFields += topic.sealedFields;
+        stillDecrypting += topic.stillDecrypting;
+        checks.push({ location: `topic ${topic.topic}`, ok: topic.stillDecrypting === 0, detail: `${topic.count} message(s) name the subject; ${topic.sealedFields} encrypted field(s), ${topic.stillDecrypting} still decrypt` });
+        if (topic.count) inClear.push({ location: `topic ${topic.topic}`, ok: true, detail: `${topic.count} message(s) still carry the subject's id (${topic.inKey} as key); ${topic.retention}` });
+      }
+    }
+    if (record.exported && (await stat(record.exported.path).catch(() => undefined))) {
+      inClear.push({ location: 'access export bundle', ok: false, detail: 'The access export made for this case is still in the exports folder: delete it once it has been delivered.' });
+    }
+    const mentions = record.inventory?.mentions.length ?? 0;
+    if (mentions) inClear.push({ location: 'events (free text of others)', ok: false, detail: `${mentions} event(s) of other subjects mention the subject's id in free text: review them; they were not erased` });
+
+    const verification = { at: new Date().toISOString(), ok: checks.every((c) => c.ok) && stillDecrypting === 0, sealedFields, stillDecrypting, checks, inClear };
+    await this.cases.update(caseId, (c) => ({ ...c, verification, state: ['erased', 'verified', 'reported'].includes(c.state) ? (c.state === 'reported' ? 'reported' : 'verified') : c.state }));
+    return verification;
+  }
+
+  // ---- report ----
+
+  /** Writes the report (JSON and HTML) to the exports folder and records its hash in the audit log. */
+  async report(caseId: string): Promise<{ sha256: string; auditSeq: number; json: string; html: string; report: Record<string, unknown> }> {
+    const record = await this.cases.get(caseId);
+    const changes = await this.cases.changes(caseId);
+    const head = (await this.deps.audit.verify()).head ?? null;
+    const report = buildReport({ record, connectionName: await this.deps.connectionName(record.connectionId).catch(() => record.connectionId), subjectIds: this.subjectIds(record), changes, auditHead: head, user: this.deps.user, now: new Date() });
+    const text = canonicalJson(report);
+    const hash = sha256(text);
+    const base = join(this.deps.exportsDir, `erasure-report-${record.id}`);
+    await writeFileAtomic(`${base}.json`, `${text}\n`);
+    await writeFileAtomic(`${base}.html`, reportHtml(report, hash));
+    const audited = await this.deps.audit.append({
+      at: new Date().toISOString(),
+      user: this.deps.user,
+      operation: 'compliance.reportChained',
+      target: `case:${record.id}`,
+      reason: `Erasure report for ticket ${record.ticket}`,
+      dryRun: false,
+      outcome: 'ok',
+      details: { reportSha256: hash, ticket: record.ticket, verified: report.verification?.ok ?? false },
+    });
+    // Once erased and verified, the case keeps only the subject ids (pseudonyms needed to verify again), not the e-mail typed.
+    const forget = record.verification?.ok === true && record.subject.by !== 'id';
+    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, at: report.generatedAt } }));
+    return { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, report: report as unknown as Record<string, unknown> };
+  }
+
+  // ---- helpers ----
+
+  private subjectIds(record: ErasureCase): string[] {
+    if (!record.inventory) throw new ChronoError('conflict', 'Search for the subject first: the case has no inventory yet.');
+    if (record.inventory.subjectIds.length === 0) throw new ChronoError('not_found', 'The search found no subject for this request: nothing to export or erase.');
+    return record.inventory.subjectIds;
+  }
+
+  private async subjectData(connectionId: string): Promise<SubjectData> {
+    const kind = await this.requireSupported(connectionId);
+    const map = await this.requireMap(connectionId);
+    return kind === 'mongo' ? new MongoSubjectData(await this.deps.mongo(connectionId), map) : new PgSubjectData(await this.deps.pool(connectionId), map);
+  }
+
+  private async kafka(connectionId: string) {
+    const { settings, secret } = await this.deps.resolve(connectionId);
+    if (settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
+    return createKafka(settings, secret, 2);
+  }
+
+  /** PostgreSQL stores of the classic layout and MongoDB stores of the reference layout; a Kafka connection holds copies, not the store. */
+  private async requireSupported(connectionId: string): Promise<'postgres' | 'mongo'> {
+    const kind = (await this.deps.resolve(connectionId)).settings.kind;
+    if (kind === 'kafka') throw new ChronoError('invalid_input', 'Choose the event store\'s connection for the case; Kafka topics are searched from the inventory step.');
+    return kind;
+  }
+}
+
+function orderActions(actions: readonly ErasureAction[]): ErasureAction[] {
+  return STEP_ORDER.filter((a) => actions.includes(a));
+}
+
+function summarizeInventory(inventory: Inventory): string {
+  if (inventory.subjectIds.length === 0) return 'No subject found';
+  return inventory.locations.map((l) => `${l.location}: ${l.count}`).join(', ');
+}

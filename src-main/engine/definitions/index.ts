@@ -1,0 +1,29 @@
+/**
+ * Definitions: JavaScript folds over events (resources/projections/README.md), and the
+ * sandbox that runs them. Shared by time travel and rebuilds; import from here.
+ *
+ * - `Sandbox.start(source, name, options)` loads one definition in its own worker
+ *   (heap and time limits, no host objects); `apply(events)` / `applyEncoded(batch)`
+ *   fold events into its state, `state()` reads it, `close()` ends it. A failed run
+ *   throws a `SandboxError` (kind, the event it failed at, the definition's line) and is dead.
+ * - `sandboxPool` caps the live workers process-wide: `Sandbox.start` waits for a slot.
+ * - `DefinitionCatalog` resolves a definition by name (built-in, `merge`, the user's
+ *   confirmed folder) and lists the ones that apply to a stream.
+ * - `UserDefinitions` / `DefinitionsFolder` watch and confirm the user's definitions folder.
+ * - The replay wire format (`replay-wire.ts`): how a batch of events is written for the
+ *   sandbox, by `encodeBatch` here or by a store itself (`EventStore.readReplayPage`).
+ */
+export { Sandbox, SandboxError, definitionFilename, definitionLocation, sandboxHint, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_MEMORY_MB } from './sandbox';
+export type { ApplyOptions, ApplyResult, DefinitionInfo, SandboxErrorKind, SandboxEventRef, SandboxOptions, SandboxStep, UpcastEvent } from './sandbox';
+export { SandboxPool, defaultMaxWorkers, sandboxPool } from './sandbox-pool';
+export type { AcquireOptions } from './sandbox-pool';
+export { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql } from './replay-wire';
+export type { EncodedTuples, ReplayBatch, ReplayMetadataKeys, ReplayTupleCoreField, ReplayTupleField } from './replay-wire';
+export { BUILTIN_DEFINITION_NAMES, MERGE_DEFINITION, definitionApplies, findProjectionsDir, loadBuiltinDefinitions, loadDefinitionFile } from './definitions';
+export type { DefinitionSource } from './definitions';
+export { DefinitionCatalog } from './definition-catalog';
+export type { ResolvedDefinition, StreamFacts } from './definition-catalog';
+export { inspectDefinition, summarizeAppliesTo } from './inspect-definition';
+export type { DefinitionLoadError, Inspection } from './inspect-definition';
+export { UserDefinitions } from './user-definitions';
+export { DefinitionsFolder } from './definitions-folder';

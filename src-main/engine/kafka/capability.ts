@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import type { Admin, Kafka } from 'kafkajs';
+import { ChronoError } from '../../../src-shared/errors';
+import { createKafka } from '../connections/drivers';
+import { kafkaSamplerSettings, type KafkaSamplerSettings } from '../../../src-shared/schemas/kafka';
+import type { Clients } from '../connections/clients';
+import type { Connections } from '../connections/connections';
+import { readJsonIfExists, writeFileAtomic } from '../util/files';
+import { LagHistory } from './lag-history';
+import { LagSampler } from './lag-sampler';
+
+export const DEFAULT_SAMPLER_SETTINGS: KafkaSamplerSettings = { intervalMs: 5000, scope: 'all', pinned: {}, sloSeconds: 5 };
+
+export interface KafkaCapabilityOptions {
+  dataDir: string;
+  clients: Clients;
+  connections: Connections;
+  log?: (message: string) => void;
+}
+
+/**
+ * The Kafka capability's state the engine owns: the lag history in
+ * `kafka-lag/`, its settings, and the background sampler (started with the
+ * engine, stopped when it closes).
+ */
+export function createKafkaCapability(options: KafkaCapabilityOptions) {
+  const dir = join(options.dataDir, 'kafka-lag');
+  const settingsFile = join(dir, 'settings.json');
+  let settings: KafkaSamplerSettings = { ...DEFAULT_SAMPLER_SETTINGS };
+  const loaded = readJsonIfExists<unknown>(settingsFile)
+    .then((saved) => {
+      const parsed = kafkaSamplerSettings.safeParse({ ...DEFAULT_SAMPLER_SETTINGS, ...(saved as object | undefined) });
+      if (parsed.success) settings = parsed.data;
+    })
+    .catch((err: unknown) => options.log?.(`Kafka lag settings not read: ${(err as Error).message}`));
+  const history = new LagHistory(dir);
+  const admin = (connectionId: string): Promise<Admin> => options.clients.kafkaAdmin(connectionId);
+  const sampler = new LagSampler({
+    history,
+    settings: () => settings,
+    kafkaConnections: async () => (await options.connections.list()).filter((c) => c.kind === 'kafka' && !c.needsSecret).map((c) => c.id),
+    admin,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return {
+    history,
+    sampler,
+    admin,
+    /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */
+    async client(connectionId: string): Promise<Kafka> {
+      const resolved = await options.connections.resolve(connectionId);
+      if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
+      return createKafka(resolved.settings, resolved.secret, 2);
+    },
+    /** The pg pool of a PostgreSQL connection (projector checkpoints). */
+    pool: (connectionId: string) => options.clients.pool(connectionId),
+    connectionName: async (id: string) => (await options.connections.get(id)).name,
+    async settings(): Promise<KafkaSamplerSettings> {
+      await loaded;
+      return settings;
+    },
+    async configure(change: Partial<KafkaSamplerSettings>): Promise<KafkaSamplerSettings> {
+      await loaded;
+      settings = kafkaSamplerSettings.parse({ ...settings, ...change });
+      await writeFileAtomic(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+      return settings;
+    },
+    start(): void {
+      void loaded.then(() => sampler.start());
+    },
+    async close(): Promise<void> {
+      await sampler.stop();
+    },
+  };
+}
+
+export type KafkaCapability = ReturnType<typeof createKafkaCapability>;

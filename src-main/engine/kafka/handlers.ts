@@ -1,0 +1,180 @@
+import { ChronoError } from '../../../src-shared/errors';
+import type { LagPoint, LagStatus } from '../../../src-shared/schemas/kafka';
+import type { Handlers } from '../../transport/dispatcher';
+import { worse } from './burrow';
+import type { KafkaCapability } from './capability';
+import { committedOffsets, describeBrokers, describeGroups, describeTopics, endOffsets } from './cluster';
+import type { GroupSample } from './lag-history';
+import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
+import { applyReset, planReset } from './offset-reset';
+import { readCheckpoints, writeCheckpoints } from './projector-checkpoints';
+import { browsePartition } from './topic-browser';
+import { recordEnd, timeLag, type EndSample } from './time-lag';
+
+export type KafkaOperation = 'kafka.cluster' | 'kafka.group' | 'kafka.lagHistory' | 'kafka.messages' | 'kafka.samplerSettings' | 'kafka.configureSampler' | 'kafka.resetOffsets';
+
+const HOUR = 3_600_000;
+
+/** The Kafka operations: cluster and group views, lag history, sampler settings, offset reset. */
+export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOperation> {
+  return {
+    'kafka.cluster': async ({ connectionId }) => {
+      const admin = await kafka.admin(connectionId);
+      const settings = await kafka.settings();
+      const [brokers, topics, listed] = await Promise.all([describeBrokers(admin), describeTopics(admin), admin.listGroups()]);
+      const described = await describeGroups(admin, listed.groups);
+      const summaries = kafka.sampler.summaries(connectionId);
+      const pinned = new Set(settings.pinned[connectionId] ?? []);
+      const error = kafka.sampler.errorOf(connectionId);
+      return {
+        ...brokers,
+        topics,
+        groups: listed.groups
+          .map((g) => {
+            const d = described.get(g.groupId)!;
+            return {
+              groupId: g.groupId,
+              protocolType: d.protocolType,
+              state: d.state,
+              ...(d.describable ? { members: d.members.length } : {}),
+              ...(d.note ? { note: d.note } : {}),
+              ...summaries.get(g.groupId),
+              pinned: pinned.has(g.groupId),
+            };
+          })
+          .sort((a, b) => a.groupId.localeCompare(b.groupId)),
+        sampler: {
+          intervalMs: settings.intervalMs,
+          scope: settings.scope,
+          ...(kafka.sampler.lastTickAt !== undefined ? { lastTickAt: new Date(kafka.sampler.lastTickAt).toISOString() } : {}),
+          ...(error ? { lastError: error } : {}),
+        },
+      };
+    },
+
+    'kafka.group': async ({ connectionId, groupId }) => {
+      const admin = await kafka.admin(connectionId);
+      const settings = await kafka.settings();
+      const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
+      const offsets = await committedOffsets(admin, groupId);
+      if (!listed && offsets.size === 0) throw new ChronoError('not_found', `No consumer group "${groupId}" on this cluster.`);
+      const group = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
+      const ends = await endOffsets(admin, [...new Set([...offsets.values()].map((o) => o.topic))]);
+      const owners = ownersOf(group);
+      const now = Date.now();
+      const partitions = [...offsets.entries()]
+        .map(([key, entry]) => kafka.sampler.partitionLag(entry, ends.get(entry.topic)?.find((p) => p.partition === entry.partition), kafka.sampler.trackOf(connectionId, groupId, key), owners.get(key), now))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      const lag = summarize(group, partitions, now);
+      return {
+        groupId,
+        protocolType: lag.protocolType,
+        state: lag.state,
+        describable: lag.describable,
+        ...(lag.note ? { note: lag.note } : {}),
+        members: lag.members,
+        partitions,
+        lag: lag.lag,
+        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}),
+        status: lag.status,
+        reason: lag.reason,
+        pinned: (settings.pinned[connectionId] ?? []).includes(groupId),
+      };
+    },
+
+    'kafka.lagHistory': async ({ connectionId, groupId, from, to, lastMs, maxPoints }) => {
+      const end = to ? Date.parse(to) : Date.now();
+      const start = from ? Date.parse(from) : end - (lastMs ?? HOUR);
+      if (start > end) throw new ChronoError('invalid_input', 'from: the range must start before it ends.');
+      // Read an hour earlier too, so lag in seconds at the range start has end-offset samples to interpolate on.
+      const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end);
+      const points = lagPoints(samples, maxPoints, start);
+      const keys = [...new Set(points.flatMap((p) => Object.keys(p.partitions)))].sort(byPartition);
+      return { points, partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+    },
+
+    'kafka.messages': async ({ connectionId, ...request }, context) =>
+      browsePartition(await kafka.client(connectionId), await kafka.admin(connectionId), request, context.signal, (messages, next) => context.emit({ messages, next })),
+
+    'kafka.samplerSettings': () => kafka.settings(),
+    'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
+
+    'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, checkpoints, dryRun }) => {
+      const admin = await kafka.admin(connectionId);
+      const outcome = await planReset(admin, { groupId, strategy, scope });
+      const pool = checkpoints ? await kafka.pool(checkpoints.connectionId) : undefined;
+      if (pool && checkpoints) {
+        const current = await readCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+          throw new ChronoError('invalid_input', `The projector's checkpoints could not be read from projection_checkpoints: ${(err as Error).message}. Choose the connection of the projector's read model.`);
+        });
+        outcome.plan = outcome.plan.map((row) => ({ ...row, checkpoint: current.get(`${row.topic}:${row.partition}`) ?? null }));
+        const note = `Projector "${checkpoints.projection}" skips messages below its own checkpoint (projection_checkpoints); its checkpoints are set to the same new offsets.`;
+        outcome.note = outcome.note ? `${outcome.note} ${note}` : note;
+      }
+      if (dryRun) return { applied: false, ...outcome };
+      await applyReset(admin, groupId, outcome);
+      if (pool && checkpoints) {
+        await writeCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+          throw new ChronoError('unavailable', `The group's offsets were moved, but the projector's checkpoints were not (${(err as Error).message}); run the same reset again to move them too.`);
+        });
+      }
+      // The windows before the reset would read as a REWIND the operator asked for.
+      kafka.sampler.forgetGroup(connectionId, groupId);
+      return { applied: true, ...outcome, activeMembers: [] };
+    },
+  };
+}
+
+/**
+ * Chart points of a sampled range: at most `max`, evenly spaced from `from`
+ * on, each with the worst status of the samples it stands for. Lag in seconds
+ * is interpolated on the history's own end offsets, which every sample feeds
+ * (samples before `from` too), but computed only at the points kept.
+ */
+export function lagPoints(samples: readonly GroupSample[], max: number, from = Number.NEGATIVE_INFINITY): LagPoint[] {
+  const ends = new Map<string, EndSample[]>();
+  const first = samples.findIndex((s) => s.at >= from);
+  if (first < 0) return [];
+  const shown = samples.length - first;
+  const step = Math.max(1, shown / max);
+  const points: LagPoint[] = [];
+  let bucket = 0;
+  let status: LagStatus = 'OK';
+  for (let i = 0; i < samples.length; i += 1) {
+    const sample = samples[i]!;
+    for (const p of sample.partitions) {
+      let table = ends.get(p.key);
+      if (!table) ends.set(p.key, (table = []));
+      recordEnd(table, p.end, sample.at, END_SAMPLES);
+    }
+    if (i < first) continue;
+    status = worse(status, sample.status);
+    // The last sample of each bucket stands for it.
+    const index = i - first;
+    const closes = index === shown - 1 || Math.floor((index + 1) / step) > bucket;
+    if (!closes) continue;
+    bucket = Math.floor((index + 1) / step);
+    const partitions: LagPoint['partitions'] = {};
+    for (const p of sample.partitions) {
+      const lag = p.committed === null ? 0 : Math.max(0, p.end - p.committed);
+      const seconds = p.committed === null ? undefined : timeLag(ends.get(p.key)!, p.committed, sample.at).seconds;
+      partitions[p.key] = { lag, ...(seconds !== undefined ? { seconds: Math.round(seconds * 10) / 10 } : {}) };
+    }
+    points.push({ at: new Date(sample.at).toISOString(), partitions, status });
+    status = 'OK';
+  }
+  return points;
+}
+
+function byPartition(a: string, b: string): number {
+  const [ta, pa] = splitKey(a);
+  const [tb, pb] = splitKey(b);
+  return ta.localeCompare(tb) || pa - pb;
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+

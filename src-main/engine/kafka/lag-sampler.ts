@@ -1,0 +1,249 @@
+import type { Admin } from 'kafkajs';
+import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
+import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
+import { committedOffsets, describeGroups, endOffsets, partitionKey, type GroupDescription, type PartitionOffsets } from './cluster';
+import type { LagHistory } from './lag-history';
+import { recordEnd, timeLag, type EndSample } from './time-lag';
+
+/** End-offset samples kept per partition for lag in seconds (an hour at the default 5 s). */
+export const END_SAMPLES = 720;
+
+/** What the sampler remembers of one partition of one group between ticks. */
+export interface PartitionTrack {
+  window: CommitEntry[];
+  ends: EndSample[];
+  lastCommitted: number | null;
+}
+
+/** A group's lag as of the last sample. */
+export interface GroupLag {
+  at: number;
+  groupId: string;
+  protocolType: string;
+  state: string;
+  describable: boolean;
+  note?: string;
+  members: GroupDescription['members'];
+  partitions: PartitionLag[];
+  lag: number;
+  lagSeconds?: number;
+  status: LagStatus;
+  reason: string;
+}
+
+export interface SamplerDeps {
+  history: LagHistory;
+  settings(): KafkaSamplerSettings;
+  /** Ids of the saved Kafka connection profiles. */
+  kafkaConnections(): Promise<string[]>;
+  admin(connectionId: string): Promise<Admin>;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+/**
+ * Samples committed and end offsets of every group (or the pinned ones) of every
+ * Kafka connection, one request round per tick: group list, one DescribeGroups,
+ * the groups' OffsetFetch side by side, then each topic's ListOffsets side by
+ * side. Each tick feeds the Burrow windows, the time-lag tables and the history.
+ */
+export class LagSampler {
+  private readonly tracks = new Map<string, PartitionTrack>();
+  private readonly latest = new Map<string, Map<string, GroupLag>>();
+  private readonly errors = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private lastCompaction = 0;
+  lastTickAt: number | undefined;
+  lastTickMs = 0;
+
+  constructor(private readonly deps: SamplerDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Runs a tick now (after any tick under way), e.g. for a test waiting on a condition. */
+  async tickNow(): Promise<void> {
+    await this.running;
+    this.running = this.tick();
+    await this.running;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => this.schedule(this.deps.settings().intervalMs));
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  async tick(): Promise<void> {
+    const started = performance.now();
+    const connections = await this.deps.kafkaConnections().catch(() => [] as string[]);
+    await Promise.all(connections.map((id) => this.sampleConnection(id)));
+    const now = this.now();
+    this.lastTickAt = now;
+    this.lastTickMs = performance.now() - started;
+    if (now - this.lastCompaction > 3_600_000) {
+      this.lastCompaction = now;
+      await this.deps.history.compact(now).catch((err: unknown) => this.deps.log?.(`Lag history compaction failed: ${(err as Error).message}`));
+    }
+  }
+
+  errorOf(connectionId: string): string | undefined {
+    return this.errors.get(connectionId);
+  }
+
+  latestOf(connectionId: string): Map<string, GroupLag> {
+    return this.latest.get(connectionId) ?? new Map();
+  }
+
+  /** The windows and end samples of a group's partitions, read by on-demand views. */
+  trackOf(connectionId: string, groupId: string, key: string): PartitionTrack | undefined {
+    return this.tracks.get(trackId(connectionId, groupId, key));
+  }
+
+  /** Forgets a group's windows, e.g. after its offsets were reset on purpose. */
+  forgetGroup(connectionId: string, groupId: string): void {
+    const prefix = trackId(connectionId, groupId, '');
+    for (const id of [...this.tracks.keys()]) if (id.startsWith(prefix)) this.tracks.delete(id);
+  }
+
+  private async sampleConnection(connectionId: string): Promise<void> {
+    try {
+      const admin = await this.deps.admin(connectionId);
+      const settings = this.deps.settings();
+      const listed = (await admin.listGroups()).groups;
+      const pinned = new Set(settings.pinned[connectionId] ?? []);
+      const groups = settings.scope === 'all' ? listed : listed.filter((g) => pinned.has(g.groupId));
+      const described = await describeGroups(admin, groups);
+      const committed = await Promise.all(groups.map(async (g) => [g.groupId, await committedOffsets(admin, g.groupId).catch(() => new Map())] as const));
+      const topics = new Set<string>();
+      for (const [, offsets] of committed) for (const entry of offsets.values()) topics.add(entry.topic);
+      const ends = await endOffsets(admin, [...topics]);
+      const now = this.now();
+      const results = new Map<string, GroupLag>();
+      for (const [groupId, offsets] of committed) {
+        const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
+        results.set(groupId, lag);
+        await this.deps.history.append(connectionId, groupId, {
+          at: now,
+          status: lag.status,
+          partitions: lag.partitions.map((p) => ({ key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end) })),
+        });
+      }
+      this.latest.set(connectionId, results);
+      this.errors.delete(connectionId);
+    } catch (err) {
+      this.errors.set(connectionId, (err as Error).message);
+    }
+  }
+
+  /** Feeds one sample of a group into its partitions' windows and evaluates them. */
+  observe(connectionId: string, group: GroupDescription, offsets: Map<string, { topic: string; partition: number; committed: number | null }>, ends: Map<string, PartitionOffsets[]>, now: number): GroupLag {
+    const owners = ownersOf(group);
+    const partitions: PartitionLag[] = [];
+    for (const [key, entry] of offsets) {
+      const bounds = ends.get(entry.topic)?.find((p) => p.partition === entry.partition);
+      const id = trackId(connectionId, group.groupId, key);
+      let track = this.tracks.get(id);
+      if (!track) this.tracks.set(id, (track = { window: [], ends: [], lastCommitted: null }));
+      if (bounds) recordEnd(track.ends, bounds.end, now, END_SAMPLES);
+      const owner = owners.get(key);
+      const lag = bounds && entry.committed !== null ? Math.max(0, bounds.end - entry.committed) : bounds ? bounds.end - bounds.start : 0;
+      // Kafka does not report when a group committed: a moved offset is a commit, and a live owner is taken to be committing.
+      if (entry.committed !== null && (entry.committed !== track.lastCommitted || owner !== undefined)) {
+        track.window.push({ offset: entry.committed, at: now, lag });
+        if (track.window.length > WINDOW_SIZE) track.window.splice(0, track.window.length - WINDOW_SIZE);
+      }
+      track.lastCommitted = entry.committed;
+      partitions.push(this.partitionLag(entry, bounds, track, owner, now));
+    }
+    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return summarize(group, partitions, now);
+  }
+
+  /** A partition's lag, time lag and verdict from its track, without recording anything. */
+  partitionLag(entry: { topic: string; partition: number; committed: number | null }, bounds: PartitionOffsets | undefined, track: PartitionTrack | undefined, owner: string | undefined, now: number): PartitionLag {
+    const end = bounds?.end ?? 0;
+    const committed = entry.committed;
+    const lag = bounds ? (committed !== null ? Math.max(0, end - committed) : end - bounds.start) : 0;
+    const outOfRange = !bounds
+      ? `The topic ${entry.topic} or its partition ${entry.partition} no longer exists, yet the group has an offset for it.`
+      : committed !== null && committed > end
+        ? `The committed offset ${committed} is past the end of the log (${end}): the consumer will reset by its auto.offset.reset policy.`
+        : committed !== null && committed < bounds.start
+          ? `The committed offset ${committed} was deleted by retention (log starts at ${bounds.start}): the consumer will reset by its auto.offset.reset policy.`
+          : undefined;
+    const verdict: Verdict = evaluatePartition(track?.window ?? [], lag, now, outOfRange);
+    const seconds = committed === null ? { basis: 'unknown' as const } : timeLag(track?.ends ?? (bounds ? [{ offset: end, at: now }] : []), committed, now);
+    return {
+      topic: entry.topic,
+      partition: entry.partition,
+      committed: committed === null ? null : String(committed),
+      end: String(end),
+      lag,
+      ...(seconds.seconds !== undefined ? { lagSeconds: round(seconds.seconds) } : {}),
+      lagSecondsBasis: seconds.basis,
+      status: verdict.status,
+      reason: verdict.reason,
+      ...(owner ? { owner } : {}),
+    };
+  }
+
+  /** Group summaries for the cluster view from the last sample. */
+  summaries(connectionId: string): Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>> {
+    const out = new Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>>();
+    for (const [groupId, lag] of this.latestOf(connectionId)) out.set(groupId, { lag: lag.lag, ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}), status: lag.status, reason: lag.reason });
+    return out;
+  }
+}
+
+export function summarize(group: GroupDescription, partitions: PartitionLag[], now: number): GroupLag {
+  const verdict = evaluateGroup(partitions);
+  const seconds = partitions.map((p) => p.lagSeconds).filter((s): s is number => s !== undefined);
+  return {
+    at: now,
+    groupId: group.groupId,
+    protocolType: group.protocolType,
+    state: group.state,
+    describable: group.describable,
+    ...(group.note ? { note: group.note } : {}),
+    members: group.members,
+    partitions,
+    lag: partitions.reduce((sum, p) => sum + p.lag, 0),
+    ...(seconds.length ? { lagSeconds: Math.max(...seconds) } : {}),
+    status: verdict.status,
+    reason: verdict.reason,
+  };
+}
+
+/** Which member holds each "topic:partition". */
+export function ownersOf(group: GroupDescription): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const member of group.members) for (const a of member.assignments) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), `${member.clientId} (${member.host})`);
+  return owners;
+}
+
+function trackId(connectionId: string, groupId: string, key: string): string {
+  return `${connectionId}\u0000${groupId}\u0000${key}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,262 @@
+import { useState } from 'react';
+import type { ErasureAction, ErasureCase } from '../../../../src-shared/schemas/compliance';
+import { confirmationOf } from '../../client/confirmation';
+import { messageOf } from '../../client/errors';
+import { useMutationOp, useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
+import { Panel } from '../../ui/Panel';
+import { useJobs } from '../jobs/use-jobs';
+import { ALL_ACTIONS } from './ComplianceScreen';
+
+/** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
+export function CaseView({ caseId }: { caseId: string }) {
+  const jobs = useJobs();
+  const record = useOperation('compliance.getCase', { caseId }, { refetchInterval: 1000 });
+  const c = record.data;
+  if (record.error) return <Alert tone="danger" title="Request not found">{messageOf(record.error)}</Alert>;
+  if (!c) return null;
+  const jobOf = (id: string | undefined) => jobs?.find((j) => j.id === id);
+  return (
+    <>
+      <Panel title={`Request ${c.ticket}`} testId="compliance-case-view">
+        <p className="compliance__hint">
+          {c.subject.by} · requested by {c.requester} · {c.reason} · opened by {c.createdBy} · state <strong data-testid="compliance-state">{c.state}</strong>
+        </p>
+      </Panel>
+      <InventoryPanel record={c} job={jobOf(c.searchJobId)} />
+      {c.inventory && c.inventory.subjectIds.length > 0 && (
+        <>
+          <ExportPanel record={c} />
+          <ActionsPanel record={c} job={jobOf(c.eraseJobId)} />
+          <VerificationPanel record={c} />
+          <ReportPanel record={c} />
+        </>
+      )}
+    </>
+  );
+}
+
+type JobLike = { state: string; progress: { done: number; total?: number; message?: string }; error?: string } | undefined;
+
+function JobLine({ job }: { job: JobLike }) {
+  if (!job) return null;
+  return (
+    <p className="compliance__hint" data-testid="compliance-job">
+      Job {job.state}
+      {job.progress.message ? `: ${job.progress.message}` : ''}
+      {job.error ? ` — ${job.error}` : ''}
+    </p>
+  );
+}
+
+function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
+  const search = useMutationOp('compliance.search');
+  const profiles = useOperation('connections.list', {});
+  const kafkaProfiles = (profiles.data ?? []).filter((p) => p.kind === 'kafka');
+  const [kafkaId, setKafkaId] = useState('');
+  const [topics, setTopics] = useState('domain_events');
+  const [days, setDays] = useState('30');
+  const inv = record.inventory;
+  const start = () => {
+    const names = topics.split(',').map((t) => t.trim()).filter(Boolean);
+    const kafka = kafkaId && names.length ? { kafka: { connectionId: kafkaId, topics: names, from: new Date(Date.now() - Number(days || '0') * 86_400_000).toISOString() } } : {};
+    search.mutate({ caseId: record.id, connectionId: record.connectionId, ...kafka });
+  };
+  return (
+    <Panel title="1. Inventory" testId="compliance-inventory">
+      {kafkaProfiles.length > 0 && (
+        <div className="compliance__row">
+          <SelectField label="Kafka copies" value={kafkaId} onChange={setKafkaId} options={[{ value: '', label: 'Do not search Kafka' }, ...kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))]} testId="compliance-kafka" />
+          {kafkaId && <TextField label="Topics (comma-separated)" value={topics} onChange={setTopics} testId="compliance-topics" />}
+          {kafkaId && <TextField label="Last days" value={days} onChange={setDays} testId="compliance-days" />}
+        </div>
+      )}
+      <div className="compliance__row">
+        <Button variant="primary" size="sm" busy={search.isPending || job?.state === 'running'} data-testid="compliance-search" onClick={start}>
+          {inv ? 'Search again' : 'Search everywhere'}
+        </Button>
+      </div>
+      <JobLine job={job} />
+      {search.error && <div className="compliance__error">{messageOf(search.error)}</div>}
+      {inv && inv.subjectIds.length === 0 && <Alert tone="warning" title="No subject found">Nothing matches this request.</Alert>}
+      {inv && inv.subjectIds.length > 0 && (
+        <>
+          <table className="data-table" data-testid="compliance-locations">
+            <thead>
+              <tr>
+                <th>Location</th>
+                <th>Count</th>
+                <th>First seen</th>
+                <th>Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inv.locations.map((l) => (
+                <tr key={`${l.kind}:${l.location}`}>
+                  <td>
+                    {l.location}
+                    {l.byType && <div className="compliance__hint">{Object.entries(l.byType).map(([t, n]) => `${t} ${n}`).join(', ')}</div>}
+                    {l.note && <div className="compliance__hint">{l.note}</div>}
+                  </td>
+                  <td>{l.count}</td>
+                  <td>{l.firstSeen ? new Date(l.firstSeen).toLocaleString() : ''}</td>
+                  <td>{l.lastSeen ? new Date(l.lastSeen).toLocaleString() : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {inv.mentions.length > 0 && (
+            <Alert tone="warning" title={`${inv.mentions.length} event(s) of others mention the subject`}>
+              These are reported, never erased automatically: {inv.mentions.slice(0, 5).map((m) => `${m.eventType} at ${m.position}`).join(', ')}
+            </Alert>
+          )}
+          {inv.advice.map((a) => (
+            <p key={a.path} className="compliance__hint" data-testid="compliance-advice">
+              {a.reason} <code>{a.sql}</code>
+            </p>
+          ))}
+          <p className="compliance__hint">
+            Searched in {inv.elapsedMs} ms{inv.scanned ? `, ${inv.scanned} events scanned` : ''}.
+          </p>
+        </>
+      )}
+    </Panel>
+  );
+}
+
+function ExportPanel({ record }: { record: ErasureCase }) {
+  const exporter = useMutationOp('compliance.export');
+  return (
+    <Panel title="2. Access export" testId="compliance-export">
+      <div className="compliance__row">
+        <Button size="sm" busy={exporter.isPending} data-testid="compliance-export-start" onClick={() => exporter.mutate({ caseId: record.id, connectionId: record.connectionId })}>
+          Export everything found
+        </Button>
+      </div>
+      {record.exported && (
+        <p className="compliance__hint" data-testid="compliance-exported">
+          {record.exported.files.length} files, {record.exported.bytes} bytes in <code>{record.exported.path}</code>
+        </p>
+      )}
+      {exporter.error && <div className="compliance__error">{messageOf(exporter.error)}</div>}
+    </Panel>
+  );
+}
+
+function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
+  const [actions, setActions] = useState<ErasureAction[]>(record.actions ?? ['shred', 'purgeReadModels', 'deleteSnapshots']);
+  const [token, setToken] = useState<string | undefined>();
+  const [approver, setApprover] = useState('');
+  const dry = useMutationOp('compliance.erase');
+  const run = useMutationOp('compliance.erase');
+  const approve = useMutationOp('compliance.approve');
+  const toggle = (action: ErasureAction, on: boolean) => {
+    setToken(undefined);
+    setActions((list) => (on ? [...list, action] : list.filter((a) => a !== action)));
+  };
+  const previews = record.previews ?? [];
+  return (
+    <Panel title="3. Erasure" testId="compliance-actions">
+      {ALL_ACTIONS.map((a) => (
+        <CheckboxField key={a.value} label={a.label} checked={actions.includes(a.value)} onChange={(on) => toggle(a.value, on)} testId={`compliance-action-${a.value}`} />
+      ))}
+      <div className="compliance__row">
+        <Button size="sm" busy={dry.isPending} data-testid="compliance-dry-run" onClick={() => dry.mutate({ caseId: record.id, connectionId: record.connectionId, actions, dryRun: true }, { onSuccess: (result) => setToken(confirmationOf(result)) })}>
+          Dry run
+        </Button>
+      </div>
+      {previews.length > 0 && (
+        <table className="data-table" data-testid="compliance-previews">
+          <tbody>
+            {previews.map((p) => (
+              <tr key={p.action}>
+                <td>{p.action}</td>
+                <td>
+                  {p.refused ? <span className="compliance__bad">Refused: {p.refused}</span> : p.summary}
+                  {p.redactions?.slice(0, 5).map((r) => (
+                    <div key={r.position} className="compliance__hint">
+                      #{r.position} {r.eventType}: {r.changes.map((ch) => `${ch.path} ${ch.before} → ${ch.after}`).join('; ')}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="compliance__row">
+        <TextField label="Second operator (when the profile requires one)" value={approver} onChange={setApprover} testId="compliance-approver" />
+        <Button size="sm" busy={approve.isPending} disabled={!approver.trim()} data-testid="compliance-approve" onClick={() => approve.mutate({ caseId: record.id, approver }, { onSuccess: () => run.reset() })}>
+          Approve
+        </Button>
+        {record.approval && <span className="compliance__hint">Approved by {record.approval.by}</span>}
+      </div>
+      <div className="compliance__row">
+        <Button variant="danger" busy={run.isPending || job?.state === 'running'} disabled={!token} data-testid="compliance-run" onClick={() => run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })}>
+          Run erasure
+        </Button>
+      </div>
+      <JobLine job={job} />
+      {(record.outcomes ?? []).map((o) => (
+        <p key={o.action} className="compliance__hint" data-testid="compliance-outcome">
+          {o.action}: {o.summary}
+        </p>
+      ))}
+      {(dry.error ?? run.error ?? approve.error) && <div className="compliance__error">{messageOf(dry.error ?? run.error ?? approve.error)}</div>}
+    </Panel>
+  );
+}
+
+function VerificationPanel({ record }: { record: ErasureCase }) {
+  const verify = useMutationOp('compliance.verify');
+  const v = record.verification;
+  return (
+    <Panel title="4. Verification" testId="compliance-verification">
+      <div className="compliance__row">
+        <Button size="sm" busy={verify.isPending} data-testid="compliance-verify" onClick={() => verify.mutate({ caseId: record.id, connectionId: record.connectionId })}>
+          Verify now
+        </Button>
+      </div>
+      {v && (
+        <>
+          <p className={v.ok ? 'compliance__ok' : 'compliance__bad'} data-testid="compliance-verdict">
+            {v.ok ? 'Nothing of the subject decrypts anywhere' : 'Verification failed'}: {v.sealedFields} encrypted fields, {v.stillDecrypting} still decrypt.
+          </p>
+          <table className="data-table">
+            <tbody>
+              {[...v.checks, ...v.inClear].map((check, i) => (
+                <tr key={i}>
+                  <td>{check.location}</td>
+                  <td className={check.ok ? 'compliance__ok' : 'compliance__bad'}>{check.ok ? 'ok' : 'attention'}</td>
+                  <td>{check.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {verify.error && <div className="compliance__error">{messageOf(verify.error)}</div>}
+    </Panel>
+  );
+}
+
+function ReportPanel({ record }: { record: ErasureCase }) {
+  const report = useMutationOp('compliance.report');
+  return (
+    <Panel title="5. Report" testId="compliance-report">
+      <div className="compliance__row">
+        <Button size="sm" variant="primary" busy={report.isPending} data-testid="compliance-report-start" onClick={() => report.mutate({ caseId: record.id })}>
+          Generate report
+        </Button>
+      </div>
+      {record.report && (
+        <p className="compliance__hint" data-testid="compliance-report-done">
+          Report SHA-256 <code>{record.report.sha256}</code>, chained into the audit log as record {record.report.auditSeq}. JSON: <code>{record.report.json}</code> · HTML: <code>{record.report.html}</code>
+        </p>
+      )}
+      {report.error && <div className="compliance__error">{messageOf(report.error)}</div>}
+    </Panel>
+  );
+}

@@ -1,0 +1,132 @@
+import { useEffect, useState } from 'react';
+import type { InputOf } from '../../../../src-shared/operations';
+import type { KafkaMessage } from '../../../../src-shared/schemas/kafka';
+import { messageOf } from '../../client/errors';
+import { useClient } from '../../client/host-context';
+import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { Panel } from '../../ui/Panel';
+import { TextField } from '../../ui/inputs';
+import { streamHref } from '../browse/browse-routes';
+
+interface TopicBrowserProps {
+  connectionId: string;
+  topic: string;
+  partition: number;
+  /** An offset ("120"), a time (ISO), or absent for the last 50 messages. */
+  from: string | undefined;
+  onChange: (change: { partition?: number; from?: string }) => void;
+}
+
+const PAGE = 50;
+
+function fromInput(from: string | undefined): InputOf<'kafka.messages'>['from'] {
+  if (from === undefined) return { kind: 'latest', count: PAGE };
+  if (/^\d+$/.test(from)) return { kind: 'offset', offset: from };
+  return { kind: 'time', at: new Date(from).toISOString() };
+}
+
+/** One partition's messages from an offset or a time, decoded, with headers; follow streams new ones. */
+export function TopicBrowser({ connectionId, topic, partition, from, onChange }: TopicBrowserProps) {
+  const client = useClient();
+  const [typed, setTyped] = useState(from ?? '');
+  const [follow, setFollow] = useState(false);
+  const [live, setLive] = useState<KafkaMessage[]>([]);
+  const cluster = useOperation('kafka.cluster', { connectionId }, { retry: false });
+  const partitions = cluster.data?.topics.find((t) => t.name === topic)?.partitions ?? 1;
+  const validFrom = from === undefined || /^\d+$/.test(from) || !Number.isNaN(Date.parse(from));
+  const input: InputOf<'kafka.messages'> = { connectionId, topic, partition, from: validFrom ? fromInput(from) : { kind: 'latest', count: PAGE }, limit: PAGE };
+  const page = useOperation('kafka.messages', input, { enabled: !follow, retry: false });
+
+  const inputKey = JSON.stringify(input);
+  useEffect(() => {
+    if (!follow) return;
+    setLive([]);
+    const followed = { ...(JSON.parse(inputKey) as InputOf<'kafka.messages'>), follow: true };
+    const handle = client.start('kafka.messages', followed, { onData: (data) => setLive((shown) => [...shown, ...data.messages].slice(-500)) });
+    return () => handle.cancel();
+  }, [follow, client, inputKey]);
+
+  const messages = follow ? live : (page.data?.messages ?? []);
+  return (
+    <Panel title={`Topic ${topic}`} testId="kafka-topic-browser">
+      <div className="kafka-browser__controls">
+        <label className="kafka-sampler__slo">
+          Partition{' '}
+          <select className="select" value={partition} onChange={(e) => onChange({ partition: Number(e.target.value) })} data-testid="kafka-browser-partition">
+            {Array.from({ length: partitions }, (_, p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <TextField label="From offset or time" placeholder={`empty: the last ${PAGE}`} value={typed} onChange={setTyped} testId="kafka-browser-from" />
+        <Button size="sm" onClick={() => onChange(typed.trim() ? { from: typed.trim() } : {})} data-testid="kafka-browser-read">
+          Read
+        </Button>
+        <Button size="sm" variant={follow ? 'primary' : 'secondary'} onClick={() => setFollow(!follow)} data-testid="kafka-browser-follow">
+          {follow ? 'Following…' : 'Follow live'}
+        </Button>
+      </div>
+      {!validFrom && <p className="muted">“{from}” is neither an offset nor a time; showing the last {PAGE} messages.</p>}
+      {page.error && !follow && (
+        <Alert tone="danger" title="Could not read the messages">
+          {messageOf(page.error)}
+        </Alert>
+      )}
+      {page.data && !follow && (
+        <p className="muted kafka__note">
+          Offsets {page.data.start}–{Number(page.data.next) - 1} of a partition ending at {page.data.end}.
+        </p>
+      )}
+      <table className="kafka-table" data-testid="kafka-messages">
+        <thead>
+          <tr>
+            <th className="num">Offset</th>
+            <th>Time</th>
+            <th>Key</th>
+            <th>Value</th>
+            <th>Headers</th>
+          </tr>
+        </thead>
+        <tbody>
+          {messages.map((m) => (
+            <tr key={m.offset} data-testid="kafka-message-row">
+              <td className="num">{m.offset}</td>
+              <td className="mono">{m.timestamp.replace('T', ' ').slice(0, 23)}</td>
+              <td className="mono">{m.key ?? <span className="muted">null</span>}</td>
+              <td className="mono kafka-browser__value">
+                <span className="badge">{m.valueEncoding}</span> {m.value}
+                {m.valueBytes > 65_536 && <span className="muted"> (cut; {m.valueBytes} bytes)</span>}
+                {m.event && (
+                  <>
+                    {' '}
+                    <a href={streamHref(m.event.streamId, m.event.version)} title="Open the event in the active store" data-testid="kafka-open-event">
+                      open event
+                    </a>
+                  </>
+                )}
+              </td>
+              <td className="mono kafka-browser__headers">
+                {Object.entries(m.headers).map(([k, v]) => (
+                  <div key={k}>
+                    {k}: {v}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+          {messages.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                {follow ? 'Waiting for new messages…' : page.isPending ? 'Reading…' : 'No messages here.'}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { changeFields, profileId } from './common';
+
+/** Burrow's partition statuses, from healthy to worst (group status = worst partition). */
+export const LAG_STATUSES = ['OK', 'WARN', 'ERR', 'STOP', 'STALL', 'REWIND'] as const;
+export const lagStatus = z.enum(LAG_STATUSES);
+export type LagStatus = z.infer<typeof lagStatus>;
+
+const groupId = z.string().trim().min(1, 'group id is required').max(255, 'group id is limited to 255 characters');
+const topicName = z
+  .string()
+  .trim()
+  .min(1, 'topic is required')
+  .max(249)
+  .regex(/^[A-Za-z0-9._-]+$/, 'topic names may only contain letters, digits, ".", "_" and "-"');
+
+export const kafkaClusterInput = z.strictObject({ connectionId: profileId });
+
+const brokerView = z.object({ nodeId: z.number(), host: z.string(), port: z.number(), controller: z.boolean() });
+
+const topicView = z.object({
+  name: z.string(),
+  internal: z.boolean(),
+  partitions: z.number(),
+  replicationFactor: z.number(),
+  /** retention.ms as configured (-1: forever); undefined when the broker would not say. */
+  retentionMs: z.number().optional(),
+  /** Bytes on disk across partitions' leaders; undefined when the broker does not report log dirs. */
+  sizeBytes: z.number().optional(),
+  /** Sum over partitions of high watermark minus log start. */
+  messages: z.number(),
+  endOffsets: z.array(z.object({ partition: z.number(), start: z.string(), end: z.string() })),
+});
+
+const memberView = z.object({
+  memberId: z.string(),
+  clientId: z.string(),
+  host: z.string(),
+  assignments: z.array(z.object({ topic: z.string(), partitions: z.array(z.number()) })),
+});
+export type KafkaMember = z.infer<typeof memberView>;
+
+export const groupSummary = z.object({
+  groupId: z.string(),
+  /** classic, or consumer (KIP-848) / other protocol types as the broker lists them. */
+  protocolType: z.string(),
+  state: z.string(),
+  members: z.number().optional(),
+  /** Why members are not shown, e.g. a KIP-848 group kafkajs cannot describe. */
+  note: z.string().optional(),
+  lag: z.number().optional(),
+  lagSeconds: z.number().optional(),
+  status: lagStatus.optional(),
+  reason: z.string().optional(),
+  pinned: z.boolean(),
+});
+export type KafkaGroupSummary = z.infer<typeof groupSummary>;
+
+export const kafkaClusterResult = z.object({
+  clusterId: z.string(),
+  controller: z.number().nullable(),
+  brokers: z.array(brokerView),
+  topics: z.array(topicView),
+  groups: z.array(groupSummary),
+  sampler: z.object({ intervalMs: z.number(), scope: z.enum(['all', 'pinned']), lastTickAt: z.string().optional(), lastError: z.string().optional() }),
+});
+export type KafkaCluster = z.infer<typeof kafkaClusterResult>;
+
+export const kafkaGroupInput = z.strictObject({ connectionId: profileId, groupId });
+
+export const partitionLag = z.object({
+  topic: z.string(),
+  partition: z.number(),
+  /** The committed offset, or null when the group never committed on this partition. */
+  committed: z.string().nullable(),
+  end: z.string(),
+  lag: z.number(),
+  lagSeconds: z.number().optional(),
+  /** How lagSeconds was found: interpolated on sampled end offsets, extrapolated beyond them, or caught up. */
+  lagSecondsBasis: z.enum(['caught-up', 'interpolated', 'extrapolated', 'unknown']),
+  status: lagStatus,
+  reason: z.string(),
+  owner: z.string().optional(),
+});
+export type PartitionLag = z.infer<typeof partitionLag>;
+
+export const kafkaGroupResult = z.object({
+  groupId: z.string(),
+  protocolType: z.string(),
+  state: z.string(),
+  describable: z.boolean(),
+  note: z.string().optional(),
+  members: z.array(memberView),
+  partitions: z.array(partitionLag),
+  lag: z.number(),
+  lagSeconds: z.number().optional(),
+  status: lagStatus,
+  reason: z.string(),
+  pinned: z.boolean(),
+});
+export type KafkaGroup = z.infer<typeof kafkaGroupResult>;
+
+export const kafkaLagHistoryInput = z.strictObject({
+  connectionId: profileId,
+  groupId,
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  /** Without `from`: the range is this many milliseconds up to `to` (now by default); one hour when absent. */
+  lastMs: z.number().int().min(1000).max(8 * 86_400_000).optional(),
+  /** At most this many points come back, evenly thinned. */
+  maxPoints: z.number().int().min(10).max(5000).default(600),
+});
+
+export const lagPoint = z.object({
+  at: z.string(),
+  /** Per "topic:partition": lag in messages and in seconds. */
+  partitions: z.record(z.string(), z.object({ lag: z.number(), seconds: z.number().optional() })),
+  status: lagStatus,
+});
+export type LagPoint = z.infer<typeof lagPoint>;
+
+export const kafkaLagHistoryResult = z.object({ points: z.array(lagPoint), partitions: z.array(z.string()), from: z.string().optional(), to: z.string().optional() });
+
+export const kafkaSamplerSettings = z.strictObject({
+  intervalMs: z.number().int().min(1000, 'the interval is at least 1 s').max(600_000, 'the interval is at most 10 minutes'),
+  scope: z.enum(['all', 'pinned']),
+  /** Groups sampled when scope is "pinned", per connection. */
+  pinned: z.record(z.string(), z.array(z.string())),
+  /** The read side's objective in seconds, drawn on the charts (reference ADR: 5 s). */
+  sloSeconds: z.number().min(0).max(86_400),
+});
+export type KafkaSamplerSettings = z.infer<typeof kafkaSamplerSettings>;
+export const kafkaSamplerConfigureInput = kafkaSamplerSettings.partial().extend({ reason: changeFields.reason });
+
+export const resetStrategy = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('earliest') }),
+  z.strictObject({ kind: z.literal('latest') }),
+  z.strictObject({ kind: z.literal('timestamp'), at: z.iso.datetime({ offset: true }) }),
+  z.strictObject({ kind: z.literal('exact'), offset: z.string().regex(/^\d+$/, 'offset must be a whole number') }),
+  z.strictObject({ kind: z.literal('shift'), by: z.number().int().refine((n) => n !== 0, 'shift by a number other than 0') }),
+  z.strictObject({ kind: z.literal('copy'), fromGroupId: groupId }),
+]);
+export type ResetStrategy = z.infer<typeof resetStrategy>;
+
+export const resetScope = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('all') }),
+  z.strictObject({ kind: z.literal('topic'), topic: topicName }),
+  z.strictObject({ kind: z.literal('partitions'), topic: topicName, partitions: z.array(z.number().int().min(0)).min(1, 'choose at least one partition') }),
+]);
+export type ResetScope = z.infer<typeof resetScope>;
+
+/** A projector that keeps its Kafka positions in `projection_checkpoints` (source `kafka:<topic>:<partition>`) of a PostgreSQL connection. */
+export const resetCheckpoints = z.strictObject({
+  connectionId: profileId,
+  projection: z.string().trim().min(1, 'projection name is required').max(255),
+});
+
+export const kafkaResetOffsetsInput = z.strictObject({
+  connectionId: profileId,
+  groupId,
+  strategy: resetStrategy,
+  scope: resetScope,
+  /** Move the projector's own checkpoints together with the group's offsets. */
+  checkpoints: resetCheckpoints.optional(),
+  ...changeFields,
+});
+
+export const resetPlanRow = z.object({
+  topic: z.string(),
+  partition: z.number(),
+  current: z.string().nullable(),
+  next: z.string(),
+  /** Messages read again (moving back) and passed over (moving forward). */
+  reprocessed: z.number(),
+  skipped: z.number(),
+  /** The projector's checkpoint for this partition now (null: none), when checkpoints are reset too. */
+  checkpoint: z.string().nullable().optional(),
+});
+export type ResetPlanRow = z.infer<typeof resetPlanRow>;
+
+export const kafkaResetOffsetsResult = z.object({
+  applied: z.boolean(),
+  plan: z.array(resetPlanRow),
+  reprocessed: z.number(),
+  skipped: z.number(),
+  /** Active members that would block the real run (dry run only: the real run refuses). */
+  activeMembers: z.array(z.string()),
+  /** What the operator should know before confirming, e.g. members that cannot be checked on a KIP-848 group. */
+  note: z.string().optional(),
+  confirmation: z.string().optional(),
+});
+
+export const kafkaMessage = z.object({
+  partition: z.number(),
+  offset: z.string(),
+  timestamp: z.string(),
+  key: z.string().nullable(),
+  keyEncoding: z.enum(['json', 'text', 'hex', 'null']),
+  value: z.string().nullable(),
+  valueEncoding: z.enum(['json', 'text', 'hex', 'null']),
+  /** Values over 64 KiB are cut; this is the full size. */
+  valueBytes: z.number(),
+  headers: z.record(z.string(), z.string()),
+  /** The store event the message carries, when its value names one (aggregateId/streamId and version). */
+  event: z.object({ streamId: z.string(), version: z.number().optional(), eventId: z.string().optional() }).optional(),
+});
+export type KafkaMessage = z.infer<typeof kafkaMessage>;
+
+export const kafkaMessagesInput = z.strictObject({
+  connectionId: profileId,
+  topic: topicName,
+  partition: z.number().int().min(0),
+  from: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('offset'), offset: z.string().regex(/^\d+$/, 'offset must be a whole number') }),
+    z.strictObject({ kind: z.literal('time'), at: z.iso.datetime({ offset: true }) }),
+    z.strictObject({ kind: z.literal('latest'), count: z.number().int().min(1).max(500) }),
+  ]),
+  limit: z.number().int().min(1).max(500).default(50),
+  /** Keep streaming messages as they arrive, until cancelled. */
+  follow: z.boolean().default(false),
+});
+
+export const kafkaMessagesResult = z.object({ messages: z.array(kafkaMessage), start: z.string(), end: z.string(), next: z.string() });
+export const kafkaMessagesData = z.object({ messages: z.array(kafkaMessage), next: z.string() });

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
+import { goTo, launchBrowser, openApp, screenshot, SCREENSHOT_DIR, startApp, type RunningApp } from './harness';
+
+describe('the compliance workspace on the seeded demo', () => {
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+  let customer: string;
+  let email: string;
+
+  beforeAll(async () => {
+    app = await startApp({ seeded: true });
+    // A demo customer with an account and orders; its e-mail is sealed in the events, opened here with its key.
+    const pool = await app.engine.eventStores.pool('local');
+    const { rows } = await pool.query<{ id: string; email: SealedField; key: Buffer; key_id: string }>(
+      `SELECT e.aggregate_id AS id, e.event_data->'email' AS email, k.key_material AS key, k.key_id::text AS key_id
+       FROM events e JOIN subject_keys k ON k.subject_id = e.aggregate_id
+       WHERE e.event_type = 'CustomerRegistered' AND EXISTS (SELECT 1 FROM orders_view o WHERE o.customer_id = e.aggregate_id)
+         AND NOT EXISTS (SELECT 1 FROM events c WHERE c.aggregate_id = e.aggregate_id AND c.event_type = 'CustomerEmailChanged')
+       ORDER BY e.global_position LIMIT 1`,
+    );
+    customer = rows[0]!.id;
+    email = openField(rows[0]!.email, { keyId: rows[0]!.key_id, subjectId: customer, key: rows[0]!.key }, 'email') as string;
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const shoot = async (testId: string, name: string) => {
+    await page.getByTestId(testId).scrollIntoViewIfNeeded();
+    await screenshot(page, name);
+  };
+
+  it('takes one demo customer through request, inventory, export, dry run, approval, shredding, verification and report', async () => {
+    await goTo(page, '#/compliance');
+    await page.getByTestId('compliance-propose').click();
+    await page.getByTestId('compliance-map-table').waitFor();
+    expect(await page.getByTestId('compliance-map-table').textContent()).toContain('CustomerRegistered');
+    // A product's name is not personal data: left out before confirming.
+    await page.getByTestId('compliance-include-event:ProductCreated').uncheck();
+    await page.getByTestId('compliance-include-event:ProductRenamed').uncheck();
+    await page.getByTestId('compliance-two-persons').check();
+    await shoot('compliance-map', 'compliance-1-map');
+    await page.getByTestId('compliance-confirm-map').click();
+    await expect.poll(() => page.getByTestId('compliance-map').textContent()).toContain('Confirmed');
+    const saved = (await app.engine.handlers['compliance.getMap']({ connectionId: 'local' }, undefined as never)).map!;
+    expect(saved.events.map((e) => e.eventType)).not.toContain('ProductCreated');
+    expect(saved.requireSecondApprover).toBe(true);
+
+    await page.getByTestId('compliance-subject').fill(email);
+    await page.getByTestId('compliance-ticket').fill('DPO-2026-001');
+    await page.getByTestId('compliance-requester').fill('Dana Requester');
+    await shoot('compliance-new', 'compliance-2-request');
+    await page.getByTestId('compliance-create').click();
+    await page.getByTestId('compliance-case-view').waitFor();
+
+    await page.getByTestId('compliance-search').click();
+    await page.getByTestId('compliance-locations').waitFor({ timeout: 60_000 });
+    const locations = await page.getByTestId('compliance-locations').textContent();
+    expect(locations).toContain('orders_view');
+    expect(locations).toContain('subject_keys');
+    await shoot('compliance-inventory', 'compliance-3-inventory');
+
+    await page.getByTestId('compliance-export-start').click();
+    await page.getByTestId('compliance-exported').waitFor({ timeout: 60_000 });
+    await shoot('compliance-export', 'compliance-4-export');
+
+    await page.getByTestId('compliance-dry-run').click();
+    await page.getByTestId('compliance-previews').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('compliance-previews').textContent()).toMatch(/Deletes 1 key/);
+    // The profile asks for a second operator: the real run is refused until one approves.
+    await page.getByTestId('compliance-run').click();
+    await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('second operator');
+    await page.getByTestId('compliance-approver').fill('Sam Second');
+    await page.getByTestId('compliance-approve').click();
+    await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('Approved by Sam Second');
+    await shoot('compliance-actions', 'compliance-5-dry-run');
+    await page.getByTestId('compliance-dry-run').click();
+    await expect.poll(() => page.getByTestId('compliance-run').isEnabled()).toBe(true);
+    await page.getByTestId('compliance-run').click();
+
+    await page.getByTestId('compliance-verdict').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('compliance-verdict').textContent()).toContain('Nothing of the subject decrypts anywhere');
+    await shoot('compliance-verification', 'compliance-6-verification');
+
+    await page.getByTestId('compliance-report-start').click();
+    await page.getByTestId('compliance-report-done').waitFor({ timeout: 60_000 });
+    await shoot('compliance-report', 'compliance-7-report');
+
+    // The printable report, rendered by Chromium: as a page (PNG) and printed to PDF.
+    const [record] = (await app.engine.handlers['compliance.listCases']({}, undefined as never)).cases;
+    const reportPage = await browser.newPage({ viewport: { width: 1000, height: 1300 } });
+    await reportPage.goto(`file://${record!.report!.html}`);
+    const text = (await reportPage.textContent('body')) ?? '';
+    expect(text).toContain('DPO-2026-001');
+    expect(text).not.toContain(customer);
+    expect(text.toLowerCase()).not.toContain(email.toLowerCase());
+    await reportPage.screenshot({ path: join(SCREENSHOT_DIR, 'compliance-8-report-html.png'), fullPage: true });
+    await reportPage.pdf({ path: join(SCREENSHOT_DIR, 'compliance-8-report.pdf'), format: 'A4' });
+    await reportPage.close();
+    expect((await app.engine.audit.verify()).ok).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
+});

@@ -1,0 +1,140 @@
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineCaller, type Call } from '../integration/engine-support';
+import { createTopic, joinedConsumer, kafkaFor, produce, uniqueName } from '../integration/kafka-support';
+import { testServices } from '../integration/env';
+import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+
+describe('the Kafka screen', () => {
+  let app: RunningApp;
+  let call: Call;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let consumer: Consumer | undefined;
+  let connectionId: string;
+  const topic = uniqueName('e2e-orders');
+  const groupId = uniqueName('e2e-projector');
+  let feeding = true;
+  let feeder: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    app = await startApp();
+    call = engineCaller(() => app.engine);
+    await call('kafka.configureSampler', { intervalMs: 1000 });
+    connectionId = (await call('connections.add', { name: 'Orders cluster', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
+    kafka = kafkaFor(testServices.kafkaBrokers);
+    admin = kafka.admin();
+    producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+    await createTopic(admin, topic, 2);
+    await produce(producer, topic, 0, 20);
+    await produce(producer, topic, 1, 10);
+    consumer = await joinedConsumer(kafka, groupId, topic, 'orders-projector');
+    // A projector that commits one message per round while three arrive: it falls behind.
+    let committed = 0;
+    feeder = (async () => {
+      while (feeding) {
+        await produce(producer, topic, 0, 3);
+        await produce(producer, topic, 1, 1);
+        committed += 1;
+        await consumer!.commitOffsets([{ topic, partition: 0, offset: String(committed) }, { topic, partition: 1, offset: String(committed) }]);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    })();
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  }, 240_000);
+
+  afterAll(async () => {
+    feeding = false;
+    await feeder;
+    await consumer?.disconnect();
+    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+    await browser?.close();
+    await app?.close();
+  });
+
+  it("lists the group with its lag and status, and charts a lagging group's lag in messages and seconds", async () => {
+    await goTo(page, `#/kafka?c=${connectionId}`);
+    const row = page.locator(`[data-testid="kafka-group-row"][data-group-id="${groupId}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getByTestId('kafka-group-status').textContent(), { timeout: 60_000 }).toBe('WARN');
+
+    await row.getByRole('button', { name: groupId }).click();
+    const chart = page.getByTestId('kafka-lag-chart');
+    await chart.waitFor({ timeout: 30_000 });
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+    expect(await page.getByTestId('kafka-group').getByTestId('kafka-group-status').textContent()).toBe('WARN');
+    expect(await page.getByTestId('kafka-group-reason').textContent()).toMatch(/never shrank/);
+    expect(await page.getByTestId('kafka-seconds-chart').locator('.recharts-reference-line').count()).toBe(1);
+    expect(await page.getByTestId('kafka-status-timeline').locator('[data-status="WARN"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await chart.locator('.recharts-area').count()).toBe(4); // two partitions, in messages and in seconds
+    expect(page.url()).toContain(`g=${groupId}`);
+
+    // The operator's SLO is saved in the engine and drawn on the seconds chart.
+    await page.getByTestId('kafka-slo').fill('2');
+    await page.getByTestId('kafka-slo').press('Enter');
+    await page.getByTestId('kafka-seconds-chart').getByText('SLO 2 s').waitFor({ timeout: 15_000 });
+    expect((await call('kafka.samplerSettings', {})).sloSeconds).toBe(2);
+    await screenshot(page, 'kafka-lag');
+  }, 180_000);
+
+  it('resets the offsets with a dry run and a confirmation: refused while the projector runs, applied once it stopped', async () => {
+    await page.getByTestId('kafka-reset-open').click();
+    const dialog = page.getByTestId('kafka-reset-dialog');
+    await dialog.getByTestId('kafka-reset-strategy').selectOption('earliest');
+    await dialog.getByTestId('kafka-reset-dry-run').click();
+    await dialog.getByTestId('kafka-reset-blocked').waitFor();
+    expect(await dialog.getByTestId('kafka-reset-blocked').textContent()).toContain('orders-projector');
+    expect(await dialog.getByTestId('kafka-reset-confirm').isDisabled()).toBe(true);
+
+    feeding = false;
+    await feeder;
+    await consumer!.disconnect();
+    consumer = undefined;
+    const before = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+
+    // A changed field drops the old plan; a new dry run makes a new one.
+    await dialog.getByTestId('kafka-reset-scope').selectOption('topic');
+    expect(await dialog.getByTestId('kafka-reset-plan').count()).toBe(0);
+    await dialog.getByTestId('kafka-reset-dry-run').click();
+    await expect.poll(() => dialog.getByTestId('kafka-reset-row').count(), { timeout: 30_000 }).toBe(2);
+    expect(await dialog.getByTestId('kafka-reset-blocked').count()).toBe(0);
+    expect(await dialog.getByTestId('kafka-reset-summary').textContent()).toContain(`${(before[0]! + before[1]!).toLocaleString('en-US')} messages would be processed again`);
+    await dialog.getByTestId('kafka-reset-reason').fill('OPS-42: rebuild the orders view');
+    await screenshot(page, 'kafka-reset-dry-run');
+    await dialog.getByTestId('kafka-reset-confirm').click();
+    await dialog.getByTestId('kafka-reset-done').waitFor({ timeout: 30_000 });
+
+    const after = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.map((p) => p.offset);
+    expect(after).toEqual(['0', '0']);
+    const audit = await call('audit.list', { operation: 'kafka.resetOffsets' });
+    expect(audit.records[0]).toMatchObject({ outcome: 'ok', dryRun: false, reason: 'OPS-42: rebuild the orders view', target: `kafka:${connectionId}:group:${groupId}` });
+    await screenshot(page, 'kafka-reset-done');
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+
+  it("browses a partition's messages and follows it live", async () => {
+    await goTo(page, `#/kafka?c=${connectionId}&t=${topic}&p=1`);
+    const rows = page.getByTestId('kafka-message-row');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+    expect(await rows.first().textContent()).toContain('json');
+
+    await page.getByTestId('kafka-browser-from').fill('3');
+    await page.getByTestId('kafka-browser-read').click();
+    await expect.poll(() => rows.first().locator('td').first().textContent(), { timeout: 30_000 }).toBe('3');
+    expect(page.url()).toContain('from=3');
+
+    await page.getByTestId('kafka-browser-follow').click();
+    await page.getByText('Waiting for new messages…').or(rows.first()).waitFor({ timeout: 30_000 });
+    await producer.send({ topic, messages: [{ partition: 1, key: 'live-key', value: 'live value' }] });
+    await page.getByText('live value').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'kafka-topic-browser');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,196 @@
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src-main/engine/engine';
+import { createTestEngine, engineCaller, type Call } from '../engine-support';
+import { createTopic, joinedConsumer, kafkaFor, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
+
+describe.each(testBrokers())('Kafka lag, status and cluster view against $name', ({ brokers }) => {
+  let engine: Engine;
+  let call: Call;
+  let connectionId: string;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const consumers: Consumer[] = [];
+
+  beforeAll(async () => {
+    engine = await createTestEngine('kafka-lag', { sampleKafkaLag: false });
+    call = engineCaller(() => engine);
+    connectionId = (await call('connections.add', { name: uniqueName('kafka'), settings: { kind: 'kafka', brokers, connectTimeoutMs: 5000 } })).id;
+    kafka = kafkaFor(brokers);
+    admin = kafka.admin();
+    producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
+    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+    await engine?.dispose();
+  });
+
+  async function scenario(partitions = 1) {
+    const topic = uniqueName('lag-topic');
+    const groupId = uniqueName('lag-group');
+    await createTopic(admin, topic, partitions);
+    return { topic, groupId };
+  }
+  const group = (groupId: string) => call('kafka.group', { connectionId, groupId });
+
+  it('lists brokers, the controller, topics with partitions, retention and end offsets, and groups with members', async () => {
+    const { topic, groupId } = await scenario(3);
+    await produce(producer, topic, 1, 4);
+    const consumer = await joinedConsumer(kafka, groupId, topic, 'cluster-view-client');
+    consumers.push(consumer);
+    await consumer.commitOffsets([{ topic, partition: 1, offset: '2' }]);
+
+    const cluster = await call('kafka.cluster', { connectionId });
+    expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
+    expect(cluster.brokers.some((b) => b.controller)).toBe(true);
+    const listed = cluster.topics.find((t) => t.name === topic)!;
+    expect(listed).toMatchObject({ partitions: 3, replicationFactor: 1, messages: 4, internal: false });
+    expect(listed.retentionMs).toBe(24 * 3_600_000);
+    expect(listed.endOffsets).toEqual([
+      { partition: 0, start: '0', end: '0' },
+      { partition: 1, start: '0', end: '4' },
+      { partition: 2, start: '0', end: '0' },
+    ]);
+    const summary = cluster.groups.find((g) => g.groupId === groupId)!;
+    expect(summary).toMatchObject({ protocolType: 'consumer', state: 'Stable', members: 1, pinned: false });
+
+    const detail = await group(groupId);
+    expect(detail.describable).toBe(true);
+    expect(detail.members).toEqual([expect.objectContaining({ clientId: 'cluster-view-client', assignments: [{ topic, partitions: [0, 1, 2] }] })]);
+    expect(detail.partitions.find((p) => p.partition === 1)).toMatchObject({ committed: '2', end: '4', lag: 2, owner: expect.stringContaining('cluster-view-client') });
+    await consumer.disconnect();
+  });
+
+  it('a group that keeps up is OK with no lag', async () => {
+    const { topic, groupId } = await scenario();
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    consumers.push(consumer);
+    let end = 0;
+    const seen = await sampleUntil(
+      engine,
+      async () => {
+        await produce(producer, topic, 0, 3);
+        end += 3;
+        await consumer.commitOffsets([{ topic, partition: 0, offset: String(end) }]);
+        return group(groupId);
+      },
+      (g) => g.partitions.length === 1 && g.lag === 0 && g.status === 'OK',
+    );
+    expect(seen.partitions[0]).toMatchObject({ lag: 0, lagSeconds: 0, lagSecondsBasis: 'caught-up', status: 'OK' });
+    expect(seen.reason).toMatch(/OK/);
+    await consumer.disconnect();
+  });
+
+  it('a group that commits but falls further behind is WARN, with its lag in messages and seconds', async () => {
+    const { topic, groupId } = await scenario();
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    consumers.push(consumer);
+    await produce(producer, topic, 0, 5);
+    let committed = 0;
+    const seen = await sampleUntil(
+      engine,
+      async () => {
+        await produce(producer, topic, 0, 5);
+        committed += 1;
+        await consumer.commitOffsets([{ topic, partition: 0, offset: String(committed) }]);
+        return group(groupId);
+      },
+      (g) => g.status === 'WARN' && (g.lagSeconds ?? 0) > 0,
+    );
+    expect(seen.lag).toBeGreaterThan(5);
+    expect(['interpolated', 'extrapolated']).toContain(seen.partitions[0]!.lagSecondsBasis);
+    expect(seen.reason).toMatch(/never shrank/);
+    await consumer.disconnect();
+  });
+
+  it('a connected group that does not move its offset while messages wait is STALL', async () => {
+    const { topic, groupId } = await scenario();
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    consumers.push(consumer);
+    await produce(producer, topic, 0, 10);
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
+    const seen = await sampleUntil(engine, async () => {
+      await produce(producer, topic, 0, 1);
+      return group(groupId);
+    }, (g) => g.status === 'STALL');
+    expect(seen.state).toBe('Stable');
+    expect(seen.reason).toMatch(/keep offset 3/);
+    await consumer.disconnect();
+  });
+
+  it('a group whose consumers left with lag behind them is STOP, and a rewound offset is REWIND', async () => {
+    const { topic, groupId } = await scenario();
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    await produce(producer, topic, 0, 10);
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '4' }]);
+    await engine.kafka.sampler.tickNow();
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '6' }]);
+    await engine.kafka.sampler.tickNow();
+    await consumer.disconnect();
+    const stopped = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'STOP');
+    expect(stopped.state).toBe('Empty');
+    expect(stopped.reason).toMatch(/No commit for/);
+
+    const rewinder = await joinedConsumer(kafka, groupId, topic);
+    consumers.push(rewinder);
+    await rewinder.commitOffsets([{ topic, partition: 0, offset: '2' }]);
+    const rewound = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'REWIND');
+    expect(rewound.reason).toMatch(/went back from 6 to 2/);
+    await rewinder.disconnect();
+  });
+
+  it('keeps the sampled lag on disk, across a restart of the engine, as a history per partition', async () => {
+    const { topic, groupId } = await scenario(2);
+    await produce(producer, topic, 0, 6);
+    await produce(producer, topic, 1, 2);
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }, { topic, partition: 1, offset: '2' }]);
+    await consumer.disconnect();
+    await engine.kafka.sampler.tickNow();
+    await produce(producer, topic, 0, 4);
+    await engine.kafka.sampler.tickNow();
+
+    const dataDir = (await call('app.info', {})).dataDir;
+    await engine.dispose();
+    engine = await createTestEngine('kafka-lag', { dataDir, sampleKafkaLag: false });
+    const history = await call('kafka.lagHistory', { connectionId, groupId });
+    expect(history.partitions).toEqual([`${topic}:0`, `${topic}:1`]);
+    expect(history.points.length).toBeGreaterThanOrEqual(2);
+    const [first, last] = [history.points[0]!, history.points[history.points.length - 1]!];
+    expect(first.partitions[`${topic}:0`]!.lag).toBe(5);
+    expect(last.partitions[`${topic}:0`]!.lag).toBe(9);
+    expect(last.partitions[`${topic}:1`]!.lag).toBe(0);
+    expect(last.partitions[`${topic}:0`]!.seconds).toBeGreaterThan(0);
+  });
+});
+
+describe('Kafka SASL/PLAIN (the 3.9 broker\'s SASL listener)', () => {
+  let engine: Engine;
+  let call: Call;
+  beforeAll(async () => {
+    engine = await createTestEngine('kafka-sasl', { sampleKafkaLag: false });
+    call = engineCaller(() => engine);
+  });
+  afterAll(async () => engine?.dispose());
+
+  it('a wrong SASL/PLAIN password gets a sentence saying the user name or password was rejected', async () => {
+    const saslBrokers = process.env.CHRONO_TEST_KAFKA_SASL_BROKERS;
+    expect(saslBrokers, 'scripts/services provides the SASL listener').toBeTruthy();
+    const bad = await call('connections.add', {
+      name: uniqueName('kafka-sasl'),
+      settings: { kind: 'kafka', brokers: saslBrokers!.split(','), sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' }, connectTimeoutMs: 5000 },
+      secret: 'not-the-password',
+    });
+    await expect(call('kafka.cluster', { connectionId: bad.id })).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringMatching(/rejected the user name or password/) });
+    const good = await call('connections.add', {
+      name: uniqueName('kafka-sasl'),
+      settings: { kind: 'kafka', brokers: saslBrokers!.split(','), sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' }, connectTimeoutMs: 5000 },
+      secret: process.env.CHRONO_TEST_KAFKA_SASL_PASSWORD,
+    });
+    expect((await call('kafka.cluster', { connectionId: good.id })).brokers.length).toBeGreaterThanOrEqual(1);
+  });
+});

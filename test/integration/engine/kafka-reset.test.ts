@@ -1,0 +1,151 @@
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../src-main/engine/engine';
+import { createTestEngine, engineCaller, postgresConnection, type Call } from '../engine-support';
+import { createTestDatabase } from '../reference/support';
+import { createTopic, joinedConsumer, kafkaFor, produce, testBrokers, uniqueName } from '../kafka-support';
+
+describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) => {
+  let engine: Engine;
+  let call: Call;
+  let connectionId: string;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    engine = await createTestEngine('kafka-reset', { sampleKafkaLag: false });
+    call = engineCaller(() => engine);
+    connectionId = (await call('connections.add', { name: uniqueName('kafka'), readOnly: false, settings: { kind: 'kafka', brokers } })).id;
+    kafka = kafkaFor(brokers);
+    admin = kafka.admin();
+    producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+    await engine?.dispose();
+  });
+
+  /** A topic of 3 partitions with 10, 20 and 30 messages, and a group committed at 5, 5 and 5. */
+  async function committedGroup(groupId = uniqueName('reset-group'), topic = uniqueName('reset-topic')) {
+    await createTopic(admin, topic, 3);
+    for (const [partition, count] of [[0, 10], [1, 20], [2, 30]] as const) await produce(producer, topic, partition, count);
+    await admin.setOffsets({ groupId, topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '5' })) });
+    return { topic, groupId };
+  }
+  const committed = async (groupId: string, topic: string) =>
+    (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+
+  it('is refused while the group has an active member, naming it; the dry run shows who blocks it', async () => {
+    const { topic, groupId } = await committedGroup();
+    const consumer = await joinedConsumer(kafka, groupId, topic, 'busy-projector');
+    try {
+      const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'all' as const }, reason: 'reprocess' };
+      const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+      expect(dry.applied).toBe(false);
+      expect(dry.activeMembers).toEqual([expect.stringContaining('busy-projector')]);
+      await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/has 1 active member: busy-projector .*Stop it before resetting its offsets/),
+      });
+      expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
+      const audit = await call('audit.list', { operation: 'kafka.resetOffsets' });
+      expect(audit.records[0]).toMatchObject({ outcome: 'error', target: `kafka:${connectionId}:group:${groupId}`, reason: 'reprocess' });
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('needs the dry run\'s confirmation, and the real run applies exactly what the dry run showed', async () => {
+    const { topic, groupId } = await committedGroup();
+    const input = { connectionId, groupId, strategy: { kind: 'shift' as const, by: 7 }, scope: { kind: 'topic' as const, topic } };
+    await expect(call('kafka.resetOffsets', input)).rejects.toMatchObject({ code: 'confirmation_required' });
+    const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+    expect(dry.plan).toEqual([
+      { topic, partition: 0, current: '5', next: '10', reprocessed: 0, skipped: 5 }, // kept inside the log: 12 → its end, 10
+      { topic, partition: 1, current: '5', next: '12', reprocessed: 0, skipped: 7 },
+      { topic, partition: 2, current: '5', next: '12', reprocessed: 0, skipped: 7 },
+    ]);
+    expect(dry.skipped).toBe(19);
+    expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
+    const real = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    expect(real.applied).toBe(true);
+    expect(real.plan).toEqual(dry.plan);
+    expect(await committed(groupId, topic)).toEqual(dry.plan.map((row) => row.next));
+  });
+
+  it('resets chosen partitions to earliest, latest, an exact offset and a time', async () => {
+    const { topic, groupId } = await committedGroup();
+    const run = async (strategy: Parameters<Call>[1] extends never ? never : object, scope: object) => {
+      const input = { connectionId, groupId, strategy, scope } as never;
+      const dry = await call('kafka.resetOffsets', { ...(input as object), dryRun: true } as never);
+      return call('kafka.resetOffsets', { ...(input as object), confirmation: (dry as { confirmation: string }).confirmation } as never);
+    };
+    await run({ kind: 'earliest' }, { kind: 'partitions', topic, partitions: [0] });
+    await run({ kind: 'latest' }, { kind: 'partitions', topic, partitions: [1] });
+    const exact = await run({ kind: 'exact', offset: '17' }, { kind: 'partitions', topic, partitions: [2] });
+    expect(exact.plan).toEqual([{ topic, partition: 2, current: '5', next: '17', reprocessed: 0, skipped: 12 }]);
+    expect(await committed(groupId, topic)).toEqual(['0', '20', '17']);
+    const future = await run({ kind: 'timestamp', at: new Date(Date.now() + 3_600_000).toISOString() }, { kind: 'partitions', topic, partitions: [0] });
+    expect(future.plan[0]).toMatchObject({ current: '0', next: '10', skipped: 10 });
+    const past = await run({ kind: 'timestamp', at: new Date(0).toISOString() }, { kind: 'partitions', topic, partitions: [1] });
+    expect(past.plan[0]).toMatchObject({ current: '20', next: '0', reprocessed: 20 });
+  });
+
+  it('copies the offsets of another group', async () => {
+    const { topic, groupId: source } = await committedGroup();
+    await admin.setOffsets({ groupId: source, topic, partitions: [{ partition: 0, offset: '9' }, { partition: 1, offset: '1' }, { partition: 2, offset: '30' }] });
+    const target = uniqueName('copy-target');
+    await admin.setOffsets({ groupId: target, topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '3' })) });
+    const input = { connectionId, groupId: target, strategy: { kind: 'copy' as const, fromGroupId: source }, scope: { kind: 'all' as const } };
+    const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+    expect(dry.plan.map((r) => [r.current, r.next, r.reprocessed, r.skipped])).toEqual([['3', '9', 0, 6], ['3', '1', 2, 0], ['3', '30', 0, 27]]);
+    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    expect(await committed(target, topic)).toEqual(['9', '1', '30']);
+  });
+
+  it('is refused on a read-only profile (the dry run stays possible)', async () => {
+    const { topic, groupId } = await committedGroup();
+    const readOnly = await call('connections.add', { name: uniqueName('kafka-ro'), readOnly: true, settings: { kind: 'kafka', brokers } });
+    const input = { connectionId: readOnly.id, groupId, strategy: { kind: 'latest' as const }, scope: { kind: 'topic' as const, topic } };
+    const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+    expect(dry.reprocessed + dry.skipped).toBe(5 + 15 + 25);
+    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+    expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
+  });
+
+  it("moves the projector's checkpoints in projection_checkpoints together with the offsets", async () => {
+    const { topic, groupId } = await committedGroup();
+    const db = await createTestDatabase('kafka_ckpt');
+    try {
+      await db.pool.query(`CREATE TABLE projection_checkpoints (projection_name varchar(255) NOT NULL, source varchar(255) NOT NULL DEFAULT 'events',
+        position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (projection_name, source))`);
+      await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('orders_view', $1, 5), ('orders_view', $2, 5), ('other_view', $1, 9)`, [`kafka:${topic}:0`, `kafka:${topic}:1`]);
+      const store = await call('connections.add', { ...postgresConnection(uniqueName('read-model'), db.url), readOnly: false });
+      const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'topic' as const, topic }, checkpoints: { connectionId: store.id, projection: 'orders_view' } };
+      const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+      expect(dry.plan.map((r) => [r.partition, r.current, r.next, r.checkpoint])).toEqual([[0, '5', '0', '5'], [1, '5', '0', '5'], [2, '5', '0', null]]);
+      expect(dry.note).toMatch(/skips messages below its own checkpoint/);
+      await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+      const { rows } = await db.pool.query<{ projection_name: string; source: string; position: string }>('SELECT projection_name, source, position FROM projection_checkpoints ORDER BY 1, 2');
+      expect(rows).toEqual([
+        { projection_name: 'orders_view', source: `kafka:${topic}:0`, position: '0' },
+        { projection_name: 'orders_view', source: `kafka:${topic}:1`, position: '0' },
+        { projection_name: 'orders_view', source: `kafka:${topic}:2`, position: '0' },
+        { projection_name: 'other_view', source: `kafka:${topic}:0`, position: '9' },
+      ]);
+      expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+
+      // A read-only read model refuses the whole reset, Kafka offsets included.
+      await call('connections.update', { id: store.id, readOnly: true });
+      const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, dryRun: true });
+      await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: again.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+      expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+      await engine.eventStores.forget(store.id);
+    } finally {
+      await db.drop();
+    }
+  });
+});

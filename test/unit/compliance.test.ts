@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { ErasureCase, PersonalDataMap } from '../../src-shared/schemas/compliance';
+import { eventPathSql, likeContaining, snapshotPathSql } from '../../src-main/engine/compliance/json-paths';
+import { planFromRows, redactedForm, type SubjectEventRow } from '../../src-main/engine/compliance/pg-subject-data';
+import { buildReport, reportHtml } from '../../src-main/engine/compliance/report';
+
+const map: PersonalDataMap = {
+  connectionId: 'c1',
+  events: [
+    { eventType: 'CustomerRegistered', subjectPaths: ['streamId', 'metadata.userId'], personalPaths: [{ path: 'data.email', sealed: true }, { path: 'data.address.street', sealed: false }] },
+    { eventType: 'OrderPlaced', subjectPaths: ['data.customerId'], personalPaths: [{ path: 'data.shipTo', sealed: false }] },
+  ],
+  readModels: [],
+  snapshots: null,
+  keyStore: null,
+  requireSecondApprover: false,
+};
+
+const row = (patch: Partial<SubjectEventRow>): SubjectEventRow => ({ position: '1', eventId: 'e1', streamId: 'cust-1', eventType: 'CustomerRegistered', timestamp: '2025-01-01T00:00:00.000Z', data: {}, metadata: {}, ...patch });
+
+describe('compliance paths', () => {
+  it('turns map paths into SQL expressions the advised indexes match', () => {
+    expect(eventPathSql('streamId')).toBe('aggregate_id');
+    expect(eventPathSql('data.customerId')).toBe("(event_data ->> 'customerId')");
+    expect(eventPathSql('data.address.street')).toBe("(event_data -> 'address' ->> 'street')");
+    expect(eventPathSql('metadata.userId')).toBe("(metadata ->> 'userId')");
+    expect(snapshotPathSql('state.ownerId')).toBe("(state ->> 'ownerId')");
+    expect(likeContaining('a_b%c')).toBe('%a\\_b\\%c%');
+  });
+});
+
+describe('redaction', () => {
+  const sealed = { enc: 'aes-256-gcm', kid: 'k', iv: 'i', tag: 't', ct: 'c' };
+
+  it('erases the mapped paths of the subject\'s own events, showing sealed values as [sealed]', () => {
+    const form = redactedForm(map, row({ data: { email: sealed, address: { street: 'Main St 1', city: 'Oslo' }, plan: 'gold' } }), ['cust-1']);
+    expect(form.data).toEqual({ email: '[erased]', address: { street: '[erased]', city: 'Oslo' }, plan: 'gold' });
+    expect(form.changes).toEqual([
+      { path: 'data.email', before: '[sealed]' },
+      { path: 'data.address.street', before: 'Main St 1' },
+    ]);
+  });
+
+  it('leaves another subject\'s event alone when the subject only acted on it', () => {
+    const other = row({ streamId: 'cust-2', metadata: { userId: 'cust-1' }, data: { email: 'x@example.org' } });
+    expect(redactedForm(map, other, ['cust-1']).changes).toEqual([]);
+    expect(redactedForm(map, row({ eventType: 'OrderPlaced', streamId: 'order-1', data: { customerId: 'cust-1', shipTo: 'Main St 1' } }), ['cust-1']).changes).toHaveLength(1);
+  });
+
+  it('changes nothing twice: an erased event plans no update, and the change list holds no erased value', () => {
+    const rows = [row({ data: { email: 'a@example.org' } }), row({ position: '2', eventId: 'e2', data: { email: '[erased]' } })];
+    const batch = planFromRows(map, rows, ['cust-1']);
+    expect(batch.read).toBe(2);
+    expect(batch.last).toBe('2');
+    expect(batch.changed.map((c) => c.eventId)).toEqual(['e1']);
+    expect(JSON.stringify(batch.changed)).not.toContain('a@example.org');
+    expect(batch.changed[0]!.sha256After).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('the erasure report', () => {
+  const record: ErasureCase = {
+    id: 'case-1',
+    connectionId: 'c1',
+    subject: { by: 'email', value: 'ann@example.org' },
+    ticket: 'T-1',
+    reason: 'art. 17',
+    requester: 'Dana',
+    createdBy: 'op',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    state: 'verified',
+    inventory: { subjectIds: ['cust-1'], locations: [{ location: 'events', kind: 'events', count: 3, firstSeen: null, lastSeen: null }], mentions: [], mentionsTruncated: false, advice: [], scanned: 0, elapsedMs: 1 },
+    actions: ['shred'],
+    outcomes: [{ action: 'shred', summary: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' }],
+  };
+
+  it('names the subject by a fingerprint only, in JSON and HTML', () => {
+    const report = buildReport({ record, connectionName: 'Prod', subjectIds: ['cust-1'], changes: [], auditHead: { seq: 4, hash: 'h' }, user: 'op', now: new Date('2025-01-02T00:00:00.000Z') });
+    const text = `${JSON.stringify(report)}${reportHtml(report, 'abc')}`;
+    expect(text).not.toContain('cust-1');
+    expect(text).not.toContain('ann@example.org');
+    expect(report.subject.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.actions).toEqual([{ action: 'shred', dryRun: null, outcome: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' }]);
+  });
+});
