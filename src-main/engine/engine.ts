@@ -9,6 +9,17 @@ import { browseHandlers } from './browse/handlers';
 import { connectionHandlers } from './connections/handlers';
 import { composeHandlers } from './handlers';
 import { jobHandlers } from './jobs/handlers';
+import { checkpointHandlers } from './checkpoints/handlers';
+import { CheckpointBoard } from './checkpoints/checkpoint-board';
+import { CheckpointResets } from './checkpoints/checkpoint-reset';
+import { CheckpointService } from './checkpoints/checkpoint-service';
+import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
+import { presetResolver } from './checkpoints/companion-ports';
+import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
+import { LagHistory } from './checkpoints/lag-history';
+import { LagSampler } from './checkpoints/lag-sampler';
+import { Movements } from './checkpoints/movements';
+import { Clients } from './connections/clients';
 import { timeTravelHandlers } from './time-travel/handlers';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
@@ -27,7 +38,6 @@ import { complianceHandlers } from './compliance/handlers';
 import { ComplianceService } from './compliance/service';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
-import { Clients } from './connections/clients';
 import { createKafkaCapability } from './kafka/capability';
 import { kafkaHandlers } from './kafka/handlers';
 
@@ -54,6 +64,10 @@ export interface EngineOptions {
   /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
   chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
+  /** How often checkpoint lags are sampled in the background (5 s unless set). */
+  lagSamplingIntervalMs?: number;
+  /** Background lag sampling; on unless false. */
+  sampleLags?: boolean;
   /** Checks every answer against the contract's schemas and reports mismatches (the test harness). */
   onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
   /** Sample Kafka consumer lag in the background (default); tests that drive ticks themselves turn it off. */
@@ -70,7 +84,37 @@ export function createEngine(options: EngineOptions) {
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
   const clients = new Clients(connections);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir), clients);
+  const storeChoices = new StoreChoices(options.dataDir);
+  const eventStores = new EventStores(connections, storeChoices, clients);
+  const checkpointService = new CheckpointService(clients, presetResolver(storeChoices), {
+    mappings: new CheckpointMappings(options.dataDir),
+    kindOf: async (id) => (await connections.resolve(id)).settings.kind,
+  });
+  const movements = new Movements();
+  const checkpointDeps = {
+    checkpoints: checkpointService,
+    eventStore: (id: string) => eventStores.get(id),
+    kafkaEnds: kafkaPartitionEnds(clients),
+    movements,
+  };
+  const board = new CheckpointBoard(checkpointDeps);
+  const lagHistory = new LagHistory(join(options.dataDir, 'checkpoint-history'));
+  const lagSampler = new LagSampler({
+    board,
+    history: lagHistory,
+    dataDir: options.dataDir,
+    ...(options.lagSamplingIntervalMs !== undefined ? { intervalMs: options.lagSamplingIntervalMs } : {}),
+    exists: (id) => connections.get(id).then(
+      () => true,
+      () => false,
+    ),
+    log,
+  });
+  /** Drops what was opened for a connection: its store, clients and checkpoint ports. */
+  const forgetConnection = (id: string) => {
+    checkpointService.forget(id);
+    return eventStores.forget(id);
+  };
   const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
@@ -89,14 +133,16 @@ export function createEngine(options: EngineOptions) {
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
-    connectionHandlers({ connections, forgetConnection: (id) => eventStores.forget(id) }),
+    connectionHandlers({ connections, forgetConnection }),
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka),
     complianceHandlers({ compliance }),
   );
+  if (options.sampleLags !== false) void lagSampler.start();
 
   const dispatcher = createDispatcher({
     operations,
@@ -125,8 +171,10 @@ export function createEngine(options: EngineOptions) {
     eventStores,
     exportsDir,
     jobs,
+    lagSampler,
     kafka,
     async dispose() {
+      await lagSampler.stop();
       await kafka.close();
       await jobs.dispose();
       await userDefinitions.close();

@@ -9,6 +9,7 @@
  * - `limit` is clamped to [1, MAX_PAGE_SIZE].
  */
 import type { EncodedTuples } from '../engine/definitions/replay-wire';
+import type { PositionRanges } from './position-ranges';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -235,6 +236,8 @@ export interface TransactionWatch {
 }
 
 export interface EventStore {
+  /** Range reads over global positions for checkpoint lags and resets; absent where the store keeps no global position. */
+  positionRanges?(): PositionRanges | null;
   /**
    * Taken when a live tail first sees a hole: tells a hole left by a rollback (every
    * transaction that could fill it has ended) from one a running transaction will

@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createEngine, type Engine } from '../../src-main/engine/engine';
+import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
+import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
 import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
 import { failOnOutputMismatch } from '../output-contract';
@@ -34,6 +35,10 @@ export interface RunningApp {
 export interface StartOptions {
   /** Seed the Local workspace with the demo data (~50k events) before the page opens. */
   seeded?: boolean;
+  /** Prepares the Local workspace instead of the seed (e.g. the seed plus a live demo); started before the page opens. */
+  initializeLocalWorkspace?: LocalWorkspaceInitializer;
+  /** Engine options beyond the harness's own (e.g. a shorter lag sampling interval). */
+  engine?: Partial<EngineOptions>;
 }
 
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
@@ -49,10 +54,12 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     user: 'e2e-operator',
     startLocalWorkspace: true,
     ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
+    ...(options.initializeLocalWorkspace ? { initializeLocalWorkspace: options.initializeLocalWorkspace } : {}),
     log: (line) => log.push(line),
     onOutputMismatch: failOnOutputMismatch,
+    ...options.engine,
   });
-  if (options.seeded) await engine.localWorkspace.start();
+  if (options.seeded || options.initializeLocalWorkspace) await engine.localWorkspace.start();
   const serve = (port?: number, token?: string) =>
     startBrowserHost({
       dispatcher: engine.dispatcher,

@@ -1,7 +1,16 @@
+import { ChronoError } from '../../../src-shared/errors';
+import type { CheckpointMapping } from '../../../src-shared/schemas/checkpoints';
 import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../stores/ports/checkpoint-store';
 import { openCheckpoints } from '../../stores/ports/open-companions';
 import type { Clients } from '../connections/clients';
 import { CompanionPorts, guard, type PresetResolver } from './companion-ports';
+import { customCheckpointSource, type CheckpointMappings } from './checkpoint-mappings';
+
+/** What a custom checkpoint mapping needs besides the clients: where mappings are kept and each connection's kind. */
+export interface CustomCheckpointDeps {
+  mappings: CheckpointMappings;
+  kindOf(connectionId: string): Promise<string>;
+}
 
 /**
  * Projector checkpoints of a connection, through its preset's CheckpointStore.
@@ -10,8 +19,47 @@ import { CompanionPorts, guard, type PresetResolver } from './companion-ports';
 export class CheckpointService {
   private readonly ports: CompanionPorts<CheckpointStore>;
 
-  constructor(clients: Clients, resolve: PresetResolver) {
-    this.ports = new CompanionPorts(clients, resolve, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {}));
+  constructor(
+    private readonly clients: Clients,
+    resolve: PresetResolver,
+    private readonly custom?: CustomCheckpointDeps,
+  ) {
+    // A custom mapping, when one is kept for the connection, replaces the preset's layouts.
+    const resolveWithCustom: PresetResolver = async (connectionId) => {
+      const mapping = await custom?.mappings.get(connectionId);
+      return mapping ? { record: customCheckpointSource(mapping) } : resolve(connectionId);
+    };
+    this.ports = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {}));
+  }
+
+  async mapping(connectionId: string): Promise<CheckpointMapping | null> {
+    return (await this.custom?.mappings.get(connectionId)) ?? null;
+  }
+
+  /**
+   * Checks a custom mapping against the live schema (the table exists, the columns
+   * are there, the position is an integer) and lists through it before keeping it;
+   * null forgets it.
+   */
+  async configure(connectionId: string, mapping: CheckpointMapping | null): Promise<{ sources: string[]; checkpoints: number }> {
+    if (!this.custom) throw new ChronoError('unavailable', 'Custom checkpoint mappings are not available here.');
+    let found = { sources: [] as string[], checkpoints: 0 };
+    if (mapping) {
+      const kind = await this.custom.kindOf(connectionId);
+      if (kind !== mapping.backend) {
+        throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
+          problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
+        });
+      }
+      const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
+      found = await guard(async () => {
+        const store = await openCheckpoints(customCheckpointSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});
+        return { sources: store.sources(), checkpoints: (await store.list()).length };
+      });
+    }
+    await this.custom.mappings.set(connectionId, mapping);
+    this.ports.forget(connectionId);
+    return found;
   }
 
   async list(connectionId: string): Promise<{ sources: string[]; checkpoints: CheckpointView[] }> {

@@ -1,15 +1,16 @@
 import { ChronoError } from '../../../src-shared/errors';
 import { StoreInputError } from '../../stores/event-store';
-import { presetRecord, type PresetRecord } from '../../stores/presets';
+import { presetRecord } from '../../stores/presets';
 import { CompanionLayoutError, CompanionNotFoundError } from '../../stores/ports/errors';
-import type { CompanionClient } from '../../stores/ports/open-companions';
+import type { CompanionClient, CompanionSource } from '../../stores/ports/open-companions';
 import { LOCAL_WORKSPACE_ID } from '../connections/connections';
 import type { Clients } from '../connections/clients';
 import type { StoreChoices } from '../browse/store-choices';
 
 /** The preset a connection was confirmed with, and its events schema. */
 export interface ResolvedPreset {
-  record: PresetRecord;
+  /** A preset's record, or a custom mapping's layouts in its shape. */
+  record: CompanionSource;
   schema?: string;
 }
 

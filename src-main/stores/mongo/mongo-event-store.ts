@@ -1,3 +1,5 @@
+import { MongoPositionRanges } from './mongo-position-ranges';
+import type { PositionRanges } from '../position-ranges';
 import { Binary, type Db, type Document, type Filter, type MongoClient } from 'mongodb';
 import {
   MAX_PAGE_SIZE,
@@ -366,6 +368,11 @@ export class MongoEventStore implements EventStore {
       out.push({ streamId, category: category === undefined || category === null ? null : String(category), eventCount: row.n });
     }
     return out;
+  }
+
+  positionRanges(): PositionRanges | null {
+    const f = this.mapping.fields;
+    return f.position ? new MongoPositionRanges(this.collection, { position: f.position, streamId: f.streamId, type: f.type, ...(f.timestamp ? { timestamp: f.timestamp } : {}) }) : null;
   }
 
   async headPosition(): Promise<string | null> {

@@ -33,6 +33,8 @@ import {
 import { replayTupleSql } from '../../engine/definitions/replay-wire';
 import { detectNotifyChannel, listen } from './notify';
 import { watchTransactions } from './transaction-watch';
+import { PostgresPositionRanges } from './postgres-position-ranges';
+import type { PositionRanges } from '../position-ranges';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
 
 /** How long a listing that no index serves may scan before it is stopped with advice. */
@@ -603,6 +605,11 @@ export class PostgresEventStore implements EventStore {
       FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY 1 ORDER BY n DESC, 1 LIMIT ${params.add(Math.min(Math.max(1, limit), 100))}`;
     const { rows } = await this.pool.query<{ stream_id: string; category: string | null; n: string }>(sql, params.values);
     return rows.map((r) => ({ streamId: r.stream_id, category: r.category ?? this.categoryFromId(r.stream_id), eventCount: Number(r.n) }));
+  }
+
+  positionRanges(): PositionRanges | null {
+    const position = this.mapping.columns.position;
+    return position ? new PostgresPositionRanges(this.pool, { ...this.mapping, columns: { ...this.mapping.columns, position } }, this.tsKind) : null;
   }
 
   async headPosition(): Promise<string | null> {

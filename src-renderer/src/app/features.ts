@@ -1,6 +1,7 @@
 import { auditFeature } from '../features/audit/feature';
 import { feedFeature, streamFeature, streamsFeature } from '../features/browse/feature';
 import { chartsFeature } from '../features/charts/feature';
+import { checkpointsFeature } from '../features/checkpoints/feature';
 import { complianceFeature } from '../features/compliance/feature';
 import { connectionsFeature } from '../features/connections/feature';
 import { kafkaFeature } from '../features/kafka/feature';
@@ -10,7 +11,7 @@ import type { Feature } from './feature';
 import type { Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
-export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature];
+export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature];
 
 const byRoute = new Map<Route, Feature>(FEATURES.map((feature) => [feature.route, feature]));
 

@@ -76,3 +76,12 @@ export function ChartsIcon() {
     </svg>
   );
 }
+
+export function CheckpointsIcon() {
+  return (
+    <svg {...common}>
+      <path d="M2 8h12" />
+      <path d="M4 5.5v5M8 4v8M12 6v4" />
+    </svg>
+  );
+}

@@ -1,6 +1,7 @@
 import { AppInfoPanel } from './AppInfoPanel';
 import { ConnectionHealthPanel } from './ConnectionHealthPanel';
 import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
+import { LagOverviewPanel } from '../checkpoints/LagOverviewPanel';
 import './overview.css';
 
 export function OverviewScreen() {
@@ -8,6 +9,7 @@ export function OverviewScreen() {
     <div className="overview">
       <AppInfoPanel />
       <ConnectionHealthPanel />
+      <LagOverviewPanel />
       <VerifyAllSnapshotsPanel />
     </div>
   );

@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import { checkPosition } from '../event-store';
+import { extrapolateLag, type PositionLag, type PositionRanges, type RangeEvent, type RangeSummary } from '../position-ranges';
+import { qualifiedName, quoteIdent, type PostgresEventMapping } from './mapping';
+
+/** How the events table keeps time, as the event store found it. */
+export type RangeTimestampKind = 'timestamptz' | 'timestamp-utc' | 'text' | 'none';
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+interface EdgeRow {
+  position: string;
+  stream_id: string;
+  type: string;
+  ts: Date | string | null;
+}
+
+/**
+ * Position-range reads over a mapped PostgreSQL events table. Every count is an
+ * index range scan on the position column bounded by the window, so the cost of
+ * a lag does not grow with how far behind a projector is.
+ */
+export class PostgresPositionRanges implements PositionRanges {
+  private readonly table: string;
+  private readonly pos: string;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly mapping: PostgresEventMapping & { columns: { position: string } },
+    private readonly tsKind: RangeTimestampKind,
+  ) {
+    this.table = `${qualifiedName(mapping.schema, mapping.table)} AS e`;
+    this.pos = `e.${quoteIdent(mapping.columns.position)}`;
+  }
+
+  private baseWhere(params: Params): string[] {
+    return (this.mapping.where ?? []).map((w) => `e.${quoteIdent(w.column)} = ${params.add(w.equals)}`);
+  }
+
+  /** The timestamp as an instant, or null where the store keeps none. */
+  private instant(): string | null {
+    const ts = this.mapping.columns.timestamp;
+    if (!ts || this.tsKind === 'none') return null;
+    const col = `e.${quoteIdent(ts)}`;
+    if (this.tsKind === 'timestamp-utc') return `(${col} AT TIME ZONE 'UTC')`;
+    if (this.tsKind === 'text') return `(${col}::text)::timestamptz`;
+    return col;
+  }
+
+  async lagBehind(positions: readonly string[], head: string, window: number): Promise<Map<string, PositionLag>> {
+    checkPosition(head, 'the head position');
+    const distinct = [...new Set(positions.map((p) => checkPosition(p, 'a checkpoint position')))];
+    const out = new Map<string, PositionLag>();
+    if (distinct.length === 0) return out;
+    const params = new Params();
+    const base = this.baseWhere(params);
+    const extra = base.length ? ` AND ${base.join(' AND ')}` : '';
+    const headParam = params.add(head);
+    const windowParam = params.add(window);
+    const instant = this.instant();
+    const oldest = instant
+      ? `(SELECT ${instant} FROM ${this.table} WHERE ${this.pos} > p.pos AND ${this.pos} <= ${headParam}::bigint${extra} ORDER BY ${this.pos} LIMIT 1)`
+      : 'NULL::timestamptz';
+    const sql = `SELECT p.pos::text AS pos,
+        (SELECT count(*) FROM ${this.table} WHERE ${this.pos} > p.pos AND ${this.pos} <= LEAST(${headParam}::bigint, p.pos + ${windowParam}::bigint)${extra})::int AS n,
+        ${oldest} AS oldest
+      FROM unnest(${params.add(distinct)}::bigint[]) AS p(pos)`;
+    const { rows } = await this.pool.query<{ pos: string; n: number; oldest: Date | string | null }>(sql, params.values);
+    for (const row of rows) {
+      const lag = extrapolateLag(BigInt(row.pos), BigInt(head), row.n, window);
+      out.set(row.pos, { ...lag, oldestUnprocessedAt: isoOf(row.oldest) });
+    }
+    return out;
+  }
+
+  async summarize(after: string, upTo: string): Promise<RangeSummary> {
+    checkPosition(after, 'the range start');
+    checkPosition(upTo, 'the range end');
+    const params = new Params();
+    const where = [`${this.pos} > ${params.add(after)}::bigint`, `${this.pos} <= ${params.add(upTo)}::bigint`, ...this.baseWhere(params)].join(' AND ');
+    const type = `e.${quoteIdent(this.mapping.columns.type)}`;
+    const { rows } = await this.pool.query<{ type: string; n: string }>(`SELECT ${type}::text AS type, count(*)::bigint AS n FROM ${this.table} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`, params.values);
+    const byType = rows.map((r) => ({ type: r.type, count: Number(r.n) }));
+    const edge = async (order: 'ASC' | 'DESC'): Promise<RangeEvent | null> => {
+      const instant = this.instant() ?? 'NULL::timestamptz';
+      const { rows: found } = await this.pool.query<EdgeRow>(
+        `SELECT ${this.pos}::text AS position, e.${quoteIdent(this.mapping.columns.streamId)}::text AS stream_id, ${type}::text AS type, ${instant} AS ts
+           FROM ${this.table} WHERE ${where} ORDER BY ${this.pos} ${order} LIMIT 1`,
+        params.values,
+      );
+      const row = found[0];
+      return row ? { position: row.position, streamId: row.stream_id, type: row.type, timestamp: isoOf(row.ts) } : null;
+    };
+    // One after the other: PGlite's socket server serves one statement at a time anyway.
+    const first = byType.length ? await edge('ASC') : null;
+    const last = byType.length ? await edge('DESC') : null;
+    return { count: byType.reduce((n, t) => n + t.count, 0), byType, first, last };
+  }
+
+  async lastPositionBefore(at: Date): Promise<string | null> {
+    const instant = this.instant();
+    if (!instant) return null;
+    const params = new Params();
+    const where = [`${instant} < ${params.add(at.toISOString())}::timestamptz`, ...this.baseWhere(params)].join(' AND ');
+    const { rows } = await this.pool.query<{ p: string | null }>(`SELECT max(${this.pos})::text AS p FROM ${this.table} WHERE ${where}`, params.values);
+    return rows[0]?.p ?? null;
+  }
+}
+
+function isoOf(value: Date | string | null): string | null {
+  if (value === null) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}

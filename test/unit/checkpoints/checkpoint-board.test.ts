@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { CheckpointBoard } from '../../../src-main/engine/checkpoints/checkpoint-board';
+import type { CheckpointService } from '../../../src-main/engine/checkpoints/checkpoint-service';
+import { Movements } from '../../../src-main/engine/checkpoints/movements';
+import type { EventStore } from '../../../src-main/stores/event-store';
+import type { CheckpointView } from '../../../src-main/stores/ports/checkpoint-store';
+import { extrapolateLag, type PositionRanges } from '../../../src-main/stores/position-ranges';
+
+/** Events at these positions (a hole at 4); the head is the last. */
+const POSITIONS = [1n, 2n, 3n, 5n, 6n];
+
+const ranges: PositionRanges = {
+  async lagBehind(positions, head, window) {
+    return new Map(
+      positions.map((p) => {
+        const counted = POSITIONS.filter((e) => e > BigInt(p) && e <= BigInt(head) && e <= BigInt(p) + BigInt(window)).length;
+        return [p, { ...extrapolateLag(BigInt(p), BigInt(head), counted, window), oldestUnprocessedAt: '2026-01-01T00:00:00.000Z' }];
+      }),
+    );
+  },
+  summarize: () => Promise.reject(new Error('not used')),
+  lastPositionBefore: () => Promise.reject(new Error('not used')),
+};
+
+function boardOver(checkpoints: () => CheckpointView[], clock: { now: number }) {
+  const service = { list: async () => ({ sources: ['"public"."projection_checkpoints"'], checkpoints: checkpoints() }) } as unknown as CheckpointService;
+  const store = { headPosition: async () => '6', positionRanges: () => ranges } as unknown as EventStore;
+  return new CheckpointBoard({
+    checkpoints: service,
+    eventStore: async () => store,
+    kafkaEnds: async () => new Map(),
+    movements: new Movements(() => clock.now),
+    now: () => clock.now,
+  });
+}
+
+const view = (projector: string, position: string | null, extra: Partial<CheckpointView> = {}): CheckpointView => ({
+  store: 'projection_checkpoints',
+  projector,
+  source: 'events',
+  kind: 'reference',
+  role: 'projector',
+  position,
+  updatedAt: null,
+  ...extra,
+});
+
+describe('CheckpointBoard statuses', () => {
+  it('tells caught up, behind, stalled (not moved for the set time), ahead and unknown apart', async () => {
+    const clock = { now: Date.parse('2026-01-01T00:10:00Z') };
+    let moving = '1';
+    const board = boardOver(
+      () => [
+        view('at_head', '6'),
+        view('past_hole', '3'), // only events 5 and 6 wait: the hole at 4 is not one
+        view('moving', moving),
+        view('stuck', '2'),
+        view('future', '9'),
+        view('broken', null, { extras: { unreadablePosition: 'twelve' } }),
+        view('HighWaterMark', '5', { role: 'mark' }),
+      ],
+      clock,
+    );
+    const status = async () => Object.fromEntries((await board.list('c', { stalledAfterSeconds: 60 })).projectors.map((g) => [g.projector, g.rows[0]!]));
+
+    let rows = await status();
+    expect(rows.at_head).toMatchObject({ status: 'caught-up', lag: { events: 0 }, lagMs: 0 });
+    expect(rows.past_hole).toMatchObject({ status: 'behind', lag: { events: 2, estimated: false }, lagMs: 600_000 });
+    expect(rows.future).toMatchObject({ status: 'ahead' });
+    expect(rows.broken).toMatchObject({ status: 'unknown', note: expect.stringMatching(/"twelve" is not a number/) });
+
+    clock.now += 61_000;
+    moving = '2';
+    rows = await status();
+    expect(rows.stuck).toMatchObject({ status: 'stalled', note: expect.stringMatching(/not moved for 61 s/) });
+    expect(rows.moving).toMatchObject({ status: 'behind', unmovedMs: 0 });
+    // The store's own mark is never called stalled: it is not a projector.
+    expect(rows.HighWaterMark).toMatchObject({ status: 'behind' });
+  });
+});

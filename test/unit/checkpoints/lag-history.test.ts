@@ -1,0 +1,54 @@
+import { appendFile, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LagHistory } from '../../../src-main/engine/checkpoints/lag-history';
+import { extrapolateLag } from '../../../src-main/stores/position-ranges';
+
+const key = { store: 'projection_checkpoints', projector: 'orders_view', source: 'events' };
+const sample = (at: number, lagEvents: number) => ({ at: new Date(at).toISOString(), position: String(100 - lagEvents), head: '100', lagEvents, estimated: false, lagMs: lagEvents * 10 });
+
+describe('LagHistory', () => {
+  it('reads back a range, thins long ones keeping the spikes, and stays bounded', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
+    const history = new LagHistory(dir, 100);
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 150; i++) await history.append('c1', [{ key, sample: sample(t0 + i * 5000, i === 120 ? 9_999 : i % 7) }]);
+
+    const all = await history.read('c1', key, 0, Number.MAX_SAFE_INTEGER, 5000);
+    // Trimmed once past the bound plus slack (110): the newest 100 are kept, then appends go on.
+    expect(all.length).toBeGreaterThanOrEqual(100);
+    expect(all.length).toBeLessThanOrEqual(110);
+    expect(all.at(-1)).toMatchObject({ at: new Date(t0 + 149 * 5000).toISOString(), lagEvents: 149 % 7 });
+
+    const range = await history.read('c1', key, t0 + 100 * 5000, t0 + 110 * 5000, 5000);
+    expect(range.map((s) => Date.parse(s.at))).toEqual(Array.from({ length: 11 }, (_, i) => t0 + (100 + i) * 5000));
+
+    const thin = await history.read('c1', key, 0, Number.MAX_SAFE_INTEGER, 10);
+    expect(thin.length).toBeLessThanOrEqual(10);
+    expect(thin.some((s) => s.lagEvents === 9_999)).toBe(true);
+
+    // Another checkpoint and another connection have histories of their own.
+    expect(await history.read('c2', key, 0, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+    expect(await history.read('c1', { ...key, projector: 'other' }, 0, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  it('keeps reading after a line cut short by a crash, and a new instance sees what an old one wrote', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
+    const first = new LagHistory(dir);
+    await first.append('c1', [{ key, sample: sample(1_000, 3) }]);
+    const name = (await readdir(join(dir, 'c1')))[0]!;
+    await appendFile(join(dir, 'c1', name), '[2000,"97","100",3,0');
+    const second = new LagHistory(dir);
+    await second.append('c1', [{ key, sample: sample(3_000, 5) }]);
+    expect((await second.read('c1', key, 0, 10_000, 100)).map((s) => s.lagEvents)).toEqual([3, 5]);
+  });
+});
+
+describe('extrapolateLag', () => {
+  it('is exact within the window and an estimate beyond it', () => {
+    expect(extrapolateLag(10n, 10n, 0, 100)).toEqual({ events: 0, estimated: false });
+    expect(extrapolateLag(10n, 60n, 48, 100)).toEqual({ events: 48, estimated: false });
+    expect(extrapolateLag(0n, 5_000_000n, 99, 100)).toEqual({ events: 4_950_000, estimated: true });
+  });
+});
