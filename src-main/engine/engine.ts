@@ -24,6 +24,13 @@ import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
+import { Clients } from './connections/clients';
+import { presetResolver } from './checkpoints/companion-ports';
+import { SnapshotService } from './checkpoints/snapshot-service';
+import { ChronoError } from '../../src-shared/errors';
+import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
+import { snapshotHandlers } from './snapshots/handlers';
+import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 
 export interface EngineOptions {
   dataDir: string;
@@ -61,27 +68,45 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir));
+  const storeChoices = new StoreChoices(options.dataDir);
+  const clients = new Clients(connections);
+  const eventStores = new EventStores(connections, storeChoices, clients);
+  const snapshotService = new SnapshotService(clients, presetResolver(storeChoices));
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
-  const timeTravel = new TimeTravelService(eventStores, new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions));
+  const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
+  const timeTravel = new TimeTravelService(eventStores, definitionCatalog);
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
-  jobs.register(
-    VERIFY_ALL_SNAPSHOTS,
-    verifyAllSnapshotsJob({
-      snapshotStreams: (connectionId) => eventStores.snapshotStreams(connectionId),
-      verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
-    }),
-  );
+  const snapshotPorts = {
+    snapshots: (connectionId: string) => snapshotService.port(connectionId),
+    replayer: async (connectionId: string, definition: string, signal: AbortSignal) => {
+      const store = await eventStores.get(connectionId);
+      await definitionsRestored;
+      return new SnapshotReplayer(store, definitionCatalog, definition, signal);
+    },
+  };
+  const assertWritable = async (connectionId: string) => {
+    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
+  };
+  jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob(snapshotPorts));
+  jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ ...snapshotPorts, assertWritable }));
+  jobs.register(REGENERATE_SNAPSHOTS, regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }));
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
-    connectionHandlers({ connections, forgetConnection: (id) => eventStores.forget(id) }),
+    connectionHandlers({
+      connections,
+      forgetConnection: async (id) => {
+        snapshotService.forget(id);
+        await eventStores.forget(id);
+      },
+    }),
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
-    jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    jobHandlers({ jobs }),
+    snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name }),
     auditHandlers({ audit }),
   );
 

@@ -1,0 +1,9 @@
+/**
+ * Everything snapshot management takes from time travel, in one place: the
+ * sandbox that folds events, the definitions catalog and the structural diff.
+ * (Time travel's files may move; only these imports follow them.)
+ */
+export { Sandbox, SandboxError, encodeBatch, type SandboxEventRef } from '../time-travel/sandbox';
+export { diff, type DiffEntry } from '../time-travel/diff';
+export type { DefinitionCatalog, ResolvedDefinition } from '../time-travel/definition-catalog';
+export type { TimeTravelService } from '../time-travel/service';

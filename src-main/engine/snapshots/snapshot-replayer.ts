@@ -1,0 +1,193 @@
+/**
+ * Replays many streams to many versions with one sandbox worker: the states a
+ * replay from each stream's start gives at the versions of its snapshots. Bulk
+ * verification and regeneration use it; a replay per snapshot would spawn a
+ * worker each time (tens of ms), this resets the state of a live one instead.
+ *
+ * The reads of the next snapshots' version ranges (REPLAY_READ_AHEAD of them, on
+ * their own pooled connections) run while the sandbox folds the current one.
+ * Several snapshots of a stream are reached in one pass: the replay goes on from
+ * the previous snapshot's version.
+ */
+import { ChronoError } from '../../../src-shared/errors';
+import { REPLAY_PAGE_SIZE, type EventStore } from '../../stores/event-store';
+import { Sandbox, SandboxError, encodeBatch, type DefinitionCatalog, type ResolvedDefinition, type SandboxEventRef } from './replay-port';
+
+export interface ReplayTarget {
+  streamId: string;
+  version: number;
+}
+
+export type ReplayOutcome =
+  | { ok: true; state: unknown; /** Version the stream reached (below the target when it is too short). */ reached: number; definition: string }
+  | { ok: false; message: string };
+
+interface Chunk {
+  batch: string;
+  refs: SandboxEventRef[];
+  category: string | null;
+  reached: number | null;
+}
+
+/** Snapshot ranges read ahead of the one being folded. */
+export const SNAPSHOT_READ_AHEAD = 3;
+const READ_PAGE = 1000;
+/** Presets of the reference system's own schema, where "auto" picks the built-ins. */
+const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
+
+export class SnapshotReplayer {
+  private sandbox: Sandbox | undefined;
+  private sandboxKey: string | undefined;
+  private readonly resolved = new Map<string, Promise<ResolvedDefinition>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly catalog: DefinitionCatalog,
+    private readonly definition: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /**
+   * Calls `each` with every target's outcome, in order. Targets must come in
+   * (stream, version) order. Errors of one stream (its definition threw) are outcomes;
+   * a lost database or an abort rejects.
+   */
+  async replay(targets: readonly ReplayTarget[], each: (target: ReplayTarget, outcome: ReplayOutcome) => Promise<void> | void): Promise<void> {
+    const first = this.store.describe().firstVersion;
+    const ranges = targets.map((t, i) => {
+      const previous = i > 0 ? targets[i - 1] : undefined;
+      const continues = previous !== undefined && previous.streamId === t.streamId && previous.version < t.version;
+      return { target: t, from: continues ? previous.version + 1 : first, continues };
+    });
+    const reads: Promise<Chunk[]>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (reads.length < SNAPSHOT_READ_AHEAD && next < ranges.length) {
+        const range = ranges[next]!;
+        const read = this.read(range.target.streamId, range.from, range.target.version);
+        read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
+        reads.push(read);
+        next += 1;
+      }
+    };
+    let failedStream: { streamId: string; message: string } | undefined;
+    let reached = first - 1;
+    let definitionName = '';
+    try {
+      for (const range of ranges) {
+        this.throwIfAborted();
+        fill();
+        const chunks = await reads.shift()!;
+        const { target } = range;
+        if (!range.continues) {
+          failedStream = undefined;
+          reached = first - 1;
+        }
+        if (failedStream?.streamId === target.streamId) {
+          await each(target, { ok: false, message: failedStream.message });
+          continue;
+        }
+        let outcome: ReplayOutcome;
+        try {
+          const run = await this.runFor(target.streamId, chunks[0]?.category ?? null, range.continues);
+          definitionName = run.name;
+          let state: unknown;
+          let hasState = false;
+          for (const [i, chunk] of chunks.entries()) {
+            const last = i === chunks.length - 1;
+            if (chunk.refs.length > 0) {
+              const applied = await run.sandbox.applyEncoded(chunk.batch, chunk.refs, { state: last });
+              if (last) {
+                state = applied.state;
+                hasState = true;
+              }
+            }
+            if (chunk.reached !== null) reached = chunk.reached;
+          }
+          if (!hasState) state = await run.sandbox.state();
+          outcome = { ok: true, state, reached, definition: definitionName };
+        } catch (err) {
+          this.throwIfAborted();
+          const message = perStreamMessage(err);
+          if (message === undefined) throw err;
+          failedStream = { streamId: target.streamId, message };
+          outcome = { ok: false, message };
+        }
+        await each(target, outcome);
+      }
+    } finally {
+      await Promise.allSettled(reads.splice(0));
+    }
+  }
+
+  async close(): Promise<void> {
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    this.sandboxKey = undefined;
+    await sandbox?.close();
+  }
+
+  /** The lane's sandbox for this stream's definition, its state reset unless the replay continues. */
+  private async runFor(streamId: string, category: string | null, continues: boolean): Promise<{ sandbox: Sandbox; name: string }> {
+    const resolved = await this.resolve(streamId, category);
+    const key = `${resolved.name}\n${resolved.source.source}`;
+    if (this.sandbox && (!this.sandbox.alive || this.sandboxKey !== key)) await this.close();
+    if (!this.sandbox) {
+      // One worker per replayer: a second one could wait forever for a slot the first holds.
+      this.sandbox = await Sandbox.start(resolved.source.source, resolved.source.name, { signal: this.signal });
+      this.sandboxKey = key;
+    } else if (!continues) await this.sandbox.reset();
+    return { sandbox: this.sandbox, name: resolved.name };
+  }
+
+  private resolve(streamId: string, category: string | null): Promise<ResolvedDefinition> {
+    // User definitions may claim streams by prefix: then each stream resolves on its own.
+    const byPrefix = this.definition === 'auto' && this.catalog.user.list().some((d) => d.info?.appliesTo.streamPrefix !== undefined);
+    const key = byPrefix ? `${category ?? ''}\n${streamId}` : this.definition === 'auto' ? (category ?? '') : '';
+    let found = this.resolved.get(key);
+    if (!found) {
+      found = this.catalog.resolve(this.definition, { streamId, category, referenceSchema: REFERENCE_PRESETS.includes(this.store.describe().preset) });
+      found.catch(() => this.resolved.delete(key));
+      if (!byPrefix) this.resolved.set(key, found);
+    }
+    return found;
+  }
+
+  /** The events of versions `from`..`to` of a stream, in sandbox batches. */
+  private async read(streamId: string, from: number, to: number): Promise<Chunk[]> {
+    const chunks: Chunk[] = [];
+    if (to < from) return chunks;
+    if (this.store.readReplayPage) {
+      let fromVersion = from;
+      for (;;) {
+        const page = await this.store.readReplayPage(streamId, { fromVersion, toVersion: to, limit: REPLAY_PAGE_SIZE });
+        if (page === null) break; // this layout's payloads are not JSON: read them the slow way
+        const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
+        chunks.push({ batch: `{${header},"e":${page.events}}`, refs: page.versions.map((v, i) => ({ streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null });
+        if (!page.last || page.read < REPLAY_PAGE_SIZE || page.last.version >= to) return chunks;
+        fromVersion = page.last.version + 1;
+      }
+    }
+    let options: Parameters<EventStore['readStream']>[1] | null = { fromVersion: from, toVersion: to, direction: 'forward', limit: READ_PAGE };
+    while (options) {
+      this.throwIfAborted();
+      const page = await this.store.readStream(streamId, options);
+      options = page.next;
+      const last = page.events[page.events.length - 1];
+      if (!last) break;
+      chunks.push({ batch: encodeBatch(page.events), refs: page.events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })), category: page.events[0]!.category ?? null, reached: last.version });
+    }
+    return chunks;
+  }
+
+  private throwIfAborted(): void {
+    if (this.signal.aborted) throw Object.assign(new Error('The job was stopped.'), { name: 'AbortError' });
+  }
+}
+
+/** Errors about one stream's replay, as a sentence; undefined for those that stop the whole run. */
+function perStreamMessage(err: unknown): string | undefined {
+  if (err instanceof SandboxError) return err.message;
+  if (err instanceof ChronoError && ['not_found', 'definition_error', 'invalid_input', 'confirmation_required'].includes(err.code)) return err.message;
+  return undefined;
+}
