@@ -49,7 +49,7 @@ const DIFFS_PER_MISMATCH = 10;
 const VALUE_PREVIEW = 300;
 
 export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
-  const pageSize = deps.pageSize ?? 200;
+  const pageSize = deps.pageSize ?? 500;
   return {
     async run(params, context) {
       const store = await deps.snapshots(params.connectionId);
@@ -70,11 +70,19 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
       const progress = () => ({ done: result.verified, total: Math.max(result.total, result.verified), ...(lastStream !== undefined ? { message: lastStream } : {}) });
       context.progress(progress());
       const replayer = await deps.replayer(params.connectionId, params.definition, context.signal);
+      const readPage = (cursor: string | undefined) => {
+        const read = store.readPage({ ...filter, limit: pageSize, ...(cursor !== undefined ? { after: cursor } : {}) });
+        read.catch(() => undefined); // awaited next turn; never unhandled if the job stops first
+        return read;
+      };
+      let pending = readPage(after);
       try {
         for (;;) {
           if (context.signal.aborted) throw abortError();
           if (sample && result.verified >= sample.size) break;
-          const page = await store.readPage({ ...filter, limit: pageSize, ...(after !== undefined ? { after } : {}) });
+          const page = await pending;
+          // The next page is read while this one is replayed.
+          if (page.nextCursor !== null) pending = readPage(page.nextCursor);
           const chosen = sample ? page.snapshots.filter((s) => sampled(sample.seed, s, sample.rate)).slice(0, sample.size - result.verified) : page.snapshots;
           const byKey = new Map(chosen.map((s) => [keyOf(s), s]));
           await replayer.replay(

@@ -4,13 +4,13 @@
  * verification and regeneration use it; a replay per snapshot would spawn a
  * worker each time (tens of ms), this resets the state of a live one instead.
  *
- * The reads of the next snapshots' version ranges (REPLAY_READ_AHEAD of them, on
- * their own pooled connections) run while the sandbox folds the current one.
+ * The version ranges of fifty snapshots are read in one round trip where the
+ * store can, and the next batches are read while the sandbox folds the current one.
  * Several snapshots of a stream are reached in one pass: the replay goes on from
  * the previous snapshot's version.
  */
 import { ChronoError } from '../../../src-shared/errors';
-import { REPLAY_PAGE_SIZE, type EventStore } from '../../stores/event-store';
+import { REPLAY_PAGE_SIZE, type EventStore, type ReplayPage } from '../../stores/event-store';
 import { Sandbox, SandboxError, encodeBatch, type DefinitionCatalog, type ResolvedDefinition, type SandboxEventRef } from './replay-port';
 
 export interface ReplayTarget {
@@ -29,8 +29,10 @@ interface Chunk {
   reached: number | null;
 }
 
-/** Snapshot ranges read ahead of the one being folded. */
-export const SNAPSHOT_READ_AHEAD = 3;
+/** Snapshot ranges read in one round trip, where the store can (EventStore.readReplayRanges). */
+export const RANGES_PER_READ = 50;
+/** Batches read ahead of the one being folded. */
+export const BATCHES_READ_AHEAD = 3;
 const READ_PAGE = 1000;
 /** Presets of the reference system's own schema, where "auto" picks the built-ins. */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
@@ -59,12 +61,14 @@ export class SnapshotReplayer {
       const continues = previous !== undefined && previous.streamId === t.streamId && previous.version < t.version;
       return { target: t, from: continues ? previous.version + 1 : first, continues };
     });
-    const reads: Promise<Chunk[]>[] = [];
+    // Batches of ranges read in one round trip each, BATCHES_READ_AHEAD of them ahead of the fold.
+    const batches: (typeof ranges)[] = [];
+    for (let i = 0; i < ranges.length; i += RANGES_PER_READ) batches.push(ranges.slice(i, i + RANGES_PER_READ));
+    const reads: Promise<Chunk[][]>[] = [];
     let next = 0;
     const fill = () => {
-      while (reads.length < SNAPSHOT_READ_AHEAD && next < ranges.length) {
-        const range = ranges[next]!;
-        const read = this.read(range.target.streamId, range.from, range.target.version);
+      while (reads.length < BATCHES_READ_AHEAD && next < batches.length) {
+        const read = this.readBatch(batches[next]!.map((r) => ({ streamId: r.target.streamId, from: r.from, to: r.target.version })));
         read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
         reads.push(read);
         next += 1;
@@ -73,11 +77,15 @@ export class SnapshotReplayer {
     let failedStream: { streamId: string; message: string } | undefined;
     let reached = first - 1;
     let definitionName = '';
+    let batchChunks: Chunk[][] = [];
     try {
-      for (const range of ranges) {
+      for (const [index, range] of ranges.entries()) {
         this.throwIfAborted();
-        fill();
-        const chunks = await reads.shift()!;
+        if (index % RANGES_PER_READ === 0) {
+          fill();
+          batchChunks = await reads.shift()!;
+        }
+        const chunks = batchChunks[index % RANGES_PER_READ]!;
         const { target } = range;
         if (!range.continues) {
           failedStream = undefined;
@@ -153,6 +161,28 @@ export class SnapshotReplayer {
     return found;
   }
 
+  /** The chunks of each range: one query for all where the store can, else one read per range (at most 4 at once). */
+  private async readBatch(ranges: readonly { streamId: string; from: number; to: number }[]): Promise<Chunk[][]> {
+    const wanted = ranges.filter((r) => r.to >= r.from);
+    const pages = this.store.readReplayRanges && wanted.length > 0 ? await this.store.readReplayRanges(wanted.map((r) => ({ streamId: r.streamId, fromVersion: r.from, toVersion: r.to }))) : null;
+    if (pages) {
+      const byRange = new Map(wanted.map((r, i) => [r, pages[i]!]));
+      return Promise.all(
+        ranges.map(async (r) => {
+          const page = byRange.get(r);
+          if (!page) return [];
+          const chunks = [replayChunk(page)];
+          // A range cut at the page size goes on from where it stopped.
+          if (page.last && page.read >= REPLAY_PAGE_SIZE && page.last.version < r.to) chunks.push(...(await this.read(r.streamId, page.last.version + 1, r.to)));
+          return chunks;
+        }),
+      );
+    }
+    const out: Chunk[][] = [];
+    for (let i = 0; i < ranges.length; i += 4) out.push(...(await Promise.all(ranges.slice(i, i + 4).map((r) => this.read(r.streamId, r.from, r.to)))));
+    return out;
+  }
+
   /** The events of versions `from`..`to` of a stream, in sandbox batches. */
   private async read(streamId: string, from: number, to: number): Promise<Chunk[]> {
     const chunks: Chunk[] = [];
@@ -162,8 +192,7 @@ export class SnapshotReplayer {
       for (;;) {
         const page = await this.store.readReplayPage(streamId, { fromVersion, toVersion: to, limit: REPLAY_PAGE_SIZE });
         if (page === null) break; // this layout's payloads are not JSON: read them the slow way
-        const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-        chunks.push({ batch: `{${header},"e":${page.events}}`, refs: page.versions.map((v, i) => ({ streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null });
+        chunks.push(replayChunk(page));
         if (!page.last || page.read < REPLAY_PAGE_SIZE || page.last.version >= to) return chunks;
         fromVersion = page.last.version + 1;
       }
@@ -183,6 +212,12 @@ export class SnapshotReplayer {
   private throwIfAborted(): void {
     if (this.signal.aborted) throw Object.assign(new Error('The job was stopped.'), { name: 'AbortError' });
   }
+}
+
+/** A store-encoded replay page as a sandbox batch. */
+function replayChunk(page: ReplayPage): Chunk {
+  const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
+  return { batch: `{${header},"e":${page.events}}`, refs: page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null };
 }
 
 /** Errors about one stream's replay, as a sentence; undefined for those that stop the whole run. */
