@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
-import { ChronoError } from '../../src-shared/errors';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
 import { verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';

@@ -76,7 +76,6 @@ export class SnapshotReplayer {
     };
     let failedStream: { streamId: string; message: string } | undefined;
     let reached = first - 1;
-    let definitionName = '';
     let batchChunks: Chunk[][] = [];
     try {
       for (const [index, range] of ranges.entries()) {
@@ -98,7 +97,6 @@ export class SnapshotReplayer {
         let outcome: ReplayOutcome;
         try {
           const run = await this.runFor(target.streamId, chunks[0]?.category ?? null, range.continues);
-          definitionName = run.name;
           let state: unknown;
           let hasState = false;
           for (const [i, chunk] of chunks.entries()) {
@@ -113,7 +111,7 @@ export class SnapshotReplayer {
             if (chunk.reached !== null) reached = chunk.reached;
           }
           if (!hasState) state = await run.sandbox.state();
-          outcome = { ok: true, state, reached, definition: definitionName };
+          outcome = { ok: true, state, reached, definition: run.name };
         } catch (err) {
           this.throwIfAborted();
           const message = perStreamMessage(err);

@@ -33,7 +33,6 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
   useEffect(() => {
     dry.mutate({ ...input, dryRun: true });
     // The dry run is made once, for the selection the dialog opened with.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const preview = dry.data;

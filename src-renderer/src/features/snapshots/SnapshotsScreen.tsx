@@ -15,7 +15,7 @@ import { DefinitionSelect } from '../time-travel/DefinitionSelect';
 import { useDefinitions } from '../time-travel/use-definitions';
 import { ChangeDialog, type ChangeKind } from './ChangeDialog';
 import { InspectPanel } from './InspectPanel';
-import { filterFromQuery, filterInput, filterToQuery, formatBytes, isFiltered, NO_FILTER, type SnapshotFilterText } from './snapshot-filter';
+import { filterFromQuery, filterInput, filterToQuery, formatBytes, isFiltered, NO_FILTER } from './snapshot-filter';
 import { VerifyPanel } from './VerifyPanel';
 import './snapshots.css';
 
