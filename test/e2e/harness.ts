@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
-import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
+import { liveDemoWorkspace, seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
+import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
+
+/** The live demo with its writer paused, so what a test sees does not move. */
+const pausedLiveDemo: LocalWorkspaceInitializer = (endpoint, report, options) => liveDemoWorkspace(endpoint, report, { ...options, paused: true });
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
 import { failOnOutputMismatch } from '../output-contract';
 
@@ -34,6 +38,8 @@ export interface RunningApp {
 export interface StartOptions {
   /** Seed the Local workspace with the demo data (~50k events) before the page opens. */
   seeded?: boolean;
+  /** With `seeded`: start the live demo too, paused (one stale snapshot, the lagging projector; no writer). */
+  live?: boolean;
 }
 
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
@@ -48,7 +54,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     mode: 'browser',
     user: 'e2e-operator',
     startLocalWorkspace: true,
-    ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
+    ...(options.seeded ? { initializeLocalWorkspace: options.live ? pausedLiveDemo : seedLocalWorkspace } : {}),
     log: (line) => log.push(line),
     onOutputMismatch: failOnOutputMismatch,
   });
