@@ -23,7 +23,7 @@ const samePath = (a: readonly (string | number)[], b: JsonPath) => a.length === 
 export function InspectPanel({ connectionId, streamId, version, definition, onChange, onClose }: InspectPanelProps) {
   const inspect = useOperation('snapshots.inspect', { connectionId, streamId, version, definition }, { retry: false });
   const data = inspect.data;
-  const changed = (path: JsonPath) => (data?.diff.some((d) => samePath(d.path, path)) ? { kind: 'diff', className: 'snapshots__changed', label: 'differs' } : undefined);
+  const changed = (path: JsonPath) => (data?.diff.some((d) => samePath(d.path, path)) ? { kind: 'diff', className: 'snapshots__changed', label: <span className="snapshots__changed-label">differs</span> } : undefined);
   return (
     <Panel
       title={`${streamId} at version ${version}`}
