@@ -80,8 +80,15 @@ export function createEngine(options: EngineOptions) {
   const timeTravel = new TimeTravelService(eventStores, definitionCatalog);
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
+  // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
+  const storeSeen = new Map<string, unknown>();
   const snapshotPorts = {
-    snapshots: (connectionId: string) => snapshotService.port(connectionId),
+    snapshots: async (connectionId: string) => {
+      const store = await eventStores.get(connectionId);
+      if (storeSeen.get(connectionId) !== store) snapshotService.forget(connectionId);
+      storeSeen.set(connectionId, store);
+      return snapshotService.port(connectionId);
+    },
     replayer: async (connectionId: string, definition: string, signal: AbortSignal) => {
       const store = await eventStores.get(connectionId);
       await definitionsRestored;
