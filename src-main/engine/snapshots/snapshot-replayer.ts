@@ -23,7 +23,10 @@ export type ReplayOutcome =
   | { ok: false; message: string };
 
 interface Chunk {
-  batch: string;
+  /** `"s":…,"c":…[,"k":…]` of the sandbox's wire form. */
+  header: string;
+  /** The JSON array of event tuples. */
+  events: string;
   refs: SandboxEventRef[];
   category: string | null;
   reached: number | null;
@@ -96,13 +99,17 @@ export class SnapshotReplayer {
         }
         let outcome: ReplayOutcome;
         try {
-          const run = await this.runFor(target.streamId, chunks[0]?.category ?? null, range.continues);
+          const run = await this.runFor(target.streamId, chunks[0]?.category ?? null);
+          // A new stream starts from init(): said by a marker in its first batch (one message, not two), else by a reset.
+          const fresh = !range.continues;
+          if (fresh && (chunks[0]?.refs.length ?? 0) === 0) await run.sandbox.reset();
           let state: unknown;
           let hasState = false;
           for (const [i, chunk] of chunks.entries()) {
             const last = i === chunks.length - 1;
             if (chunk.refs.length > 0) {
-              const applied = await run.sandbox.applyEncoded(chunk.batch, chunk.refs, { state: last });
+              const marked = fresh && i === 0 ? withResetMarker(chunk) : chunk;
+              const applied = await run.sandbox.applyEncoded(`{${marked.header},"e":${marked.events}}`, marked.refs, { state: last });
               if (last) {
                 state = applied.state;
                 hasState = true;
@@ -133,16 +140,16 @@ export class SnapshotReplayer {
     await sandbox?.close();
   }
 
-  /** The lane's sandbox for this stream's definition, its state reset unless the replay continues. */
-  private async runFor(streamId: string, category: string | null, continues: boolean): Promise<{ sandbox: Sandbox; name: string }> {
+  /** The replayer's sandbox for this stream's definition (its state is the caller's to reset). */
+  private async runFor(streamId: string, category: string | null): Promise<{ sandbox: Sandbox; name: string }> {
     const resolved = await this.resolve(streamId, category);
     const key = `${resolved.name}\n${resolved.source.source}`;
     if (this.sandbox && (!this.sandbox.alive || this.sandboxKey !== key)) await this.close();
     if (!this.sandbox) {
       // One worker per replayer: a second one could wait forever for a slot the first holds.
-      this.sandbox = await Sandbox.start(resolved.source.source, resolved.source.name, { signal: this.signal });
+      this.sandbox = await Sandbox.start(withResetHandler(resolved.source.source), resolved.source.name, { signal: this.signal });
       this.sandboxKey = key;
-    } else if (!continues) await this.sandbox.reset();
+    }
     return { sandbox: this.sandbox, name: resolved.name };
   }
 
@@ -202,7 +209,9 @@ export class SnapshotReplayer {
       options = page.next;
       const last = page.events[page.events.length - 1];
       if (!last) break;
-      chunks.push({ batch: encodeBatch(page.events), refs: page.events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })), category: page.events[0]!.category ?? null, reached: last.version });
+      const header = `"s":${JSON.stringify(page.events[0]!.streamId)},"c":${JSON.stringify(page.events[0]!.category ?? null)}`;
+      const encoded = encodeBatch(page.events);
+      chunks.push({ header, events: encoded.slice(`{${header},"e":`.length, -1), refs: page.events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })), category: page.events[0]!.category ?? null, reached: last.version });
     }
     return chunks;
   }
@@ -212,10 +221,44 @@ export class SnapshotReplayer {
   }
 }
 
+/** An event type no store writes: its handler (added below the definition) returns `init()`. */
+const RESET_TYPE = '__chronoscope_reset';
+
+/**
+ * The definition with one more handler, for RESET_TYPE, so a batch can start a new
+ * stream from `init()` itself. Appended after the definition's own code (its line
+ * numbers stay); a script that assigns no proper definition is left for the
+ * sandbox's own check to describe.
+ */
+function withResetHandler(source: string): string {
+  return `${source}
+;(function () {
+  var d = globalThis.definition;
+  if (d === null || typeof d !== 'object' || typeof d.init !== 'function' || (d.handlers !== undefined && (d.handlers === null || typeof d.handlers !== 'object'))) return;
+  var handlers = {};
+  var own = d.handlers === undefined ? [] : Object.keys(d.handlers);
+  for (var i = 0; i < own.length; i++) handlers[own[i]] = d.handlers[own[i]];
+  handlers[${JSON.stringify(RESET_TYPE)}] = function () { return d.init(); };
+  globalThis.definition = Object.assign({}, d, { handlers: handlers });
+})();
+`;
+}
+
+/** The chunk with the reset event before its first event. */
+function withResetMarker(chunk: Chunk): Chunk {
+  const marker = `[0,${JSON.stringify(RESET_TYPE)},null,null,null,null,null,null,null]`;
+  const rest = chunk.events.slice(1);
+  return {
+    ...chunk,
+    events: `[${marker}${rest.startsWith(']') ? '' : ','}${rest}`,
+    refs: [{ streamId: chunk.refs[0]!.streamId, version: 0, type: RESET_TYPE }, ...chunk.refs],
+  };
+}
+
 /** A store-encoded replay page as a sandbox batch. */
 function replayChunk(page: ReplayPage): Chunk {
   const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-  return { batch: `{${header},"e":${page.events}}`, refs: page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null };
+  return { header, events: page.events, refs: page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null };
 }
 
 /** Errors about one stream's replay, as a sentence; undefined for those that stop the whole run. */
