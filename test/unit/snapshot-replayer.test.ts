@@ -10,7 +10,7 @@ import type { StoredEventView } from '../../src-main/stores/event-store';
 import { MemoryEventStore } from './stores/memory-event-store';
 
 function event(streamId: string, version: number, type: string, data: unknown): StoredEventView {
-  return { streamId, version, type, data, metadata: {}, category: 'counter', timestamp: '2026-01-01T00:00:00.000Z', position: null, eventId: `${streamId}-${version}`, correlationId: null, causationId: null } as StoredEventView;
+  return { streamId, version, type, data, metadata: {}, category: 'counter', timestamp: '2026-01-01T00:00:00.000Z', eventId: `${streamId}-${version}` };
 }
 
 const catalogOf = (source: string) => ({ user: { list: () => [] }, resolve: async () => ({ name: 'counter', source: { name: 'counter.js', source }, origin: 'user' }) }) as unknown as DefinitionCatalog;
