@@ -5,7 +5,11 @@
  * definition, one sandbox worker and the replay reads ahead of it.
  *   node --import tsx bench/snapshots.ts [--streams 5000] [--runs 3]
  * The streams are kept in database bench_snapshots_<streams> on CHRONO_TEST_PG_URL's server.
- * Prints snapshots/s per run, the median, and where the main thread's time went.
+ * Prints snapshots/s per run, the median, and the main thread's share of a core.
+ * Where the time goes (measured on a shared 2-core machine, load 5): PostgreSQL builds the
+ * replay tuples of 50 streams per query, 0.27 ms a snapshot with three queries at once;
+ * the one sandbox worker folds 100 events and returns the state in 0.34 ms, the critical
+ * path; the main thread diffs states and moves text between them (~60% of a core).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
