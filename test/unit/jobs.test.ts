@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
-import { verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
+import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -313,5 +313,13 @@ describe('the snapshots.verifyAll job', () => {
     expect(result.sampleSize).toBe(8);
     expect(seen[0]).toEqual(seen[1]);
     expect(seen[0]!.length).toBeLessThan(ids.length);
+  });
+});
+
+describe('byStreamType', () => {
+  it('groups snapshots by type, each stream kept together and in version order', () => {
+    const s = (streamId: string, version: number, streamType: string | null) => ({ streamId, version, streamType });
+    const page = [s('a', 1, 'Order'), s('a', 2, 'Order'), s('b', 1, 'Account'), s('c', 3, null), s('d', 1, 'Order'), s('e', 1, 'Account'), s('e', 2, 'Account')];
+    expect(byStreamType(page).map((x) => `${x.streamId}@${x.version}`)).toEqual(['c@3', 'b@1', 'e@1', 'e@2', 'a@1', 'a@2', 'd@1']);
   });
 });

@@ -86,7 +86,7 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
           const chosen = sample ? page.snapshots.filter((s) => sampled(sample.seed, s, sample.rate)).slice(0, sample.size - result.verified) : page.snapshots;
           const byKey = new Map(chosen.map((s) => [keyOf(s), s]));
           await replayer.replay(
-            chosen.filter((s) => s.isJson),
+            byStreamType(chosen.filter((s) => s.isJson)),
             (target, outcome) => {
               record(result, byKey.get(keyOf(target))!, outcome);
               lastStream = target.streamId;
@@ -112,6 +112,15 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
       return parts.join(', ');
     },
   };
+}
+
+/**
+ * Snapshots grouped by stream type (a stable sort: each stream's snapshots stay together,
+ * in version order), so "auto" switches definitions, and so sandbox workers, once per type
+ * in a page rather than at every interleaved stream.
+ */
+export function byStreamType<T extends { streamType: string | null }>(snapshots: readonly T[]): T[] {
+  return [...snapshots].sort((a, b) => ((a.streamType ?? '') < (b.streamType ?? '') ? -1 : (a.streamType ?? '') > (b.streamType ?? '') ? 1 : 0));
 }
 
 function keyOf(key: { streamId: string; version: number }): string {

@@ -8,7 +8,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
 import type { JobContext, JobKind } from '../jobs/jobs';
-import type { Replayer } from '../jobs/verify-all-snapshots';
+import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
 import { translateCompanionError } from '../checkpoints/companion-ports';
 
 export const DELETE_SNAPSHOTS = 'snapshots.delete';
@@ -148,7 +148,7 @@ export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateP
 /** Replays each snapshot's stream to its version and overwrites it; snapshots that are not JSON are left as they are. */
 export async function regenerate(store: SnapshotStore, replayer: Replayer, snapshots: readonly StoredSnapshot[], result: SnapshotsChangeJobResult): Promise<void> {
   for (const s of snapshots.filter((x) => !x.isJson)) addFailure(result, s, notJsonMessage(s, store.source()));
-  const targets = snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
+  const targets = byStreamType(snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version)));
   await replayer.replay(targets, async (target, outcome) => {
     if (!outcome.ok) return addFailure(result, target, outcome.message);
     if (outcome.reached < target.version) {
