@@ -61,6 +61,7 @@ import {
   verification,
 } from './schemas/compliance';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
+import { snapshotsChangeResult, snapshotsDeleteInput, snapshotsInspectInput, snapshotsInspectResult, snapshotsListInput, snapshotsListResult, snapshotsRegenerateInput } from './schemas/snapshots';
 import {
   timeTravelCompareInput,
   timeTravelCompareResult,
@@ -347,6 +348,31 @@ export const operations = {
     result: jobStarted,
     effect: 'none',
     invalidates: ['jobs.list'],
+  }),
+  'snapshots.list': op({
+    summary: "The store's snapshots in keyset pages on (stream, version), filtered by stream type, prefix, age, version and size",
+    input: snapshotsListInput,
+    result: snapshotsListResult,
+    effect: 'none',
+  }),
+  'snapshots.inspect': op({ summary: 'One stored snapshot beside the state a replay from zero gives at its version, and their diff', input: snapshotsInspectInput, result: snapshotsInspectResult, effect: 'none' }),
+  'snapshots.delete': op({
+    summary: 'Delete one snapshot, those a filter matches, or those a verification job found wrong (dry run: how many and the first ones); more than one runs as a resumable job',
+    input: snapshotsDeleteInput,
+    result: snapshotsChangeResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}:snapshots`,
+    invalidates: ['snapshots.list', 'snapshots.inspect', 'jobs.list'],
+  }),
+  'snapshots.regenerate': op({
+    summary: "Replay with a chosen definition and overwrite the selected snapshots in the store's own format (dry run first); more than one runs as a resumable job",
+    input: snapshotsRegenerateInput,
+    result: snapshotsChangeResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}:snapshots`,
+    invalidates: ['snapshots.list', 'snapshots.inspect', 'jobs.list'],
   }),
 
   'checkpoints.list': op({

@@ -40,6 +40,11 @@ import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 import { createKafkaCapability } from './kafka/capability';
 import { kafkaHandlers } from './kafka/handlers';
+import { SnapshotService } from './checkpoints/snapshot-service';
+import { ChronoError } from '../../src-shared/errors';
+import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
+import { snapshotHandlers } from './snapshots/handlers';
+import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 
 export interface EngineOptions {
   dataDir: string;
@@ -110,9 +115,11 @@ export function createEngine(options: EngineOptions) {
     ),
     log,
   });
-  /** Drops what was opened for a connection: its store, clients and checkpoint ports. */
+  const snapshotService = new SnapshotService(clients, presetResolver(storeChoices));
+  /** Drops what was opened for a connection: its store, clients, checkpoint and snapshot ports. */
   const forgetConnection = (id: string) => {
     checkpointService.forget(id);
+    snapshotService.forget(id);
     return eventStores.forget(id);
   };
   const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
@@ -120,23 +127,39 @@ export function createEngine(options: EngineOptions) {
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
-  const timeTravel = new TimeTravelService(eventStores, new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions));
+  const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
+  const timeTravel = new TimeTravelService(eventStores, definitionCatalog);
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
-  jobs.register(
-    VERIFY_ALL_SNAPSHOTS,
-    verifyAllSnapshotsJob({
-      snapshotStreams: (connectionId) => eventStores.snapshotStreams(connectionId),
-      verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
-    }),
-  );
+  // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
+  const storeSeen = new Map<string, unknown>();
+  const snapshotPorts = {
+    snapshots: async (connectionId: string) => {
+      const store = await eventStores.get(connectionId);
+      if (storeSeen.get(connectionId) !== store) snapshotService.forget(connectionId);
+      storeSeen.set(connectionId, store);
+      return snapshotService.port(connectionId);
+    },
+    replayer: async (connectionId: string, definition: string, signal: AbortSignal) => {
+      const store = await eventStores.get(connectionId);
+      await definitionsRestored;
+      return new SnapshotReplayer(store, definitionCatalog, definition, signal);
+    },
+  };
+  const assertWritable = async (connectionId: string) => {
+    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
+  };
+  jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob(snapshotPorts));
+  jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ ...snapshotPorts, assertWritable }));
+  jobs.register(REGENERATE_SNAPSHOTS, regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }));
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
-    jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    jobHandlers({ jobs }),
+    snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka),

@@ -256,6 +256,8 @@ export interface EventStore {
    * Calls may run concurrently (time travel reads pages ahead on several connections).
    */
   readReplayPage?(streamId: string, range: ReplayRange): Promise<ReplayPage | null>;
+  /** Replay pages of many streams' version ranges in one round trip (each cut at REPLAY_PAGE_SIZE rows); null where not supported. */
+  readReplayRanges?(ranges: readonly { streamId: string; fromVersion: number; toVersion: number }[]): Promise<ReplayPage[] | null>;
   /** Events per time bucket and type over a range. */
   histogram(options: HistogramOptions): Promise<HistogramResult>;
   largestStreams(limit: number): Promise<LargestStream[]>;

@@ -55,6 +55,8 @@ export const snapshotsVerifyAllInput = z.strictObject({
   streamPrefix: z.string().min(1).max(200).optional(),
   /** Only snapshots of this aggregate type (category). */
   category: z.string().min(1).max(200).optional(),
+  /** Verify a random sample of about this many snapshots instead of all of them. */
+  sampleSize: z.number().int().min(1).max(10_000_000).optional(),
 });
 
 /** A snapshot that differs from a replay from zero. */
@@ -66,6 +68,8 @@ export const snapshotMismatch = z.object({
   /** The first few differing paths, e.g. `balanceCents`. */
   paths: z.array(z.string()),
   streamTooShort: z.boolean(),
+  /** The first differences, replayed (expected) → stored; long values cut to a preview. */
+  diff: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() })).optional(),
 });
 
 /** What a `snapshots.verifyAll` job ends with (its `result`). */
@@ -75,9 +79,11 @@ export const snapshotsVerifyAllResult = z.object({
   ok: z.number(),
   mismatched: z.number(),
   failed: z.number(),
-  /** At most 100 of each; `truncated` says when there were more. */
+  /** At most 1000 mismatches and 100 failures; `truncated` says when there were more. */
   mismatches: z.array(snapshotMismatch),
-  failures: z.array(z.object({ streamId: z.string(), message: z.string() })),
+  failures: z.array(z.object({ streamId: z.string(), message: z.string(), snapshotVersion: z.number().optional() })),
   truncated: z.boolean(),
+  /** The sample asked for, when not all were verified. */
+  sampleSize: z.number().optional(),
 });
 export type SnapshotsVerifyAllResult = z.infer<typeof snapshotsVerifyAllResult>;

@@ -10,7 +10,10 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
 import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
-import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
+import { liveDemoWorkspace, seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
+
+/** The live demo with its writer paused, so what a test sees does not move. */
+const pausedLiveDemo: LocalWorkspaceInitializer = (endpoint, report, options) => liveDemoWorkspace(endpoint, report, { ...options, paused: true });
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
 import { failOnOutputMismatch } from '../output-contract';
 
@@ -39,6 +42,8 @@ export interface StartOptions {
   initializeLocalWorkspace?: LocalWorkspaceInitializer;
   /** Engine options beyond the harness's own (e.g. a shorter lag sampling interval). */
   engine?: Partial<EngineOptions>;
+  /** With `seeded`: start the live demo too, paused (one stale snapshot, the lagging projector; no writer). */
+  live?: boolean;
 }
 
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
@@ -53,7 +58,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     mode: 'browser',
     user: 'e2e-operator',
     startLocalWorkspace: true,
-    ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
+    ...(options.seeded ? { initializeLocalWorkspace: options.live ? pausedLiveDemo : seedLocalWorkspace } : {}),
     ...(options.initializeLocalWorkspace ? { initializeLocalWorkspace: options.initializeLocalWorkspace } : {}),
     log: (line) => log.push(line),
     onOutputMismatch: failOnOutputMismatch,

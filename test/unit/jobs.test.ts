@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
-import { ChronoError } from '../../src-shared/errors';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
-import type { SnapshotStreams } from '../../src-main/engine/jobs/snapshot-streams';
-import { verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
+import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
+import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -209,32 +208,50 @@ describe('Jobs', () => {
 
 describe('the snapshots.verifyAll job', () => {
   const ids = Array.from({ length: 23 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
-  /** Snapshot streams in memory, paged like the real adapters; it records every page read. */
-  function streams() {
+  /** Snapshots in memory, one per stream at version 7, paged like the real adapters; records every page read. */
+  function snapshotStore() {
     const reads: (string | undefined)[] = [];
-    const source: SnapshotStreams = {
-      count: async (filter) => ids.filter((id) => id.startsWith(filter.streamPrefix ?? '')).length,
-      page: async (filter, after, limit) => {
-        reads.push(after);
-        return ids.filter((id) => id.startsWith(filter.streamPrefix ?? '') && (after === undefined || id > after)).slice(0, limit);
+    const all: StoredSnapshot[] = ids.map((streamId, i) => ({
+      streamId,
+      version: 7,
+      streamType: 'Account',
+      takenAt: null,
+      sizeBytes: 10,
+      schemaVersion: null,
+      state: streamId === 's-03' ? { n: -1 } : streamId === 's-05' ? { text: '<xml/>' } : { n: i },
+      isJson: streamId !== 's-05',
+    }));
+    const matching = (filter: SnapshotFilter) => all.filter((s) => s.streamId.startsWith(filter.streamPrefix ?? ''));
+    const store = {
+      source: () => 'memory.snapshots',
+      count: async (filter: SnapshotFilter) => matching(filter).length,
+      readPage: async (options: ListSnapshotsOptions) => {
+        reads.push(options.after);
+        const after = options.after ? decodeSnapshotCursor(options.after).streamId : undefined;
+        const rest = matching(options).filter((s) => after === undefined || s.streamId > after);
+        const page = rest.slice(0, options.limit ?? 100);
+        return { snapshots: page, nextCursor: rest.length > page.length ? encodeSnapshotCursor(page[page.length - 1]!) : null };
       },
-    };
-    return { source, reads };
+    } as unknown as SnapshotStore;
+    return { store, reads };
   }
 
-  it('verifies page by page, resumes after the last checkpointed stream, and tallies mismatches and failures', async () => {
-    const verified: string[] = [];
-    const { source, reads } = streams();
+  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
+    const replayed: string[] = [];
+    const { store, reads } = snapshotStore();
     const job = verifyAllSnapshotsJob({
-      snapshotStreams: async () => source,
+      snapshots: async () => store,
       pageSize: 5,
-      checkpointEveryMs: 0,
-      verify: async (_connection, streamId) => {
-        verified.push(streamId);
-        if (streamId === 's-03') return { ok: false, snapshotVersion: 7, diff: [{ path: ['balanceCents'] }], streamTooShort: false };
-        if (streamId === 's-04') throw new ChronoError('definition_error', 'handler threw at line 3');
-        return { ok: true, snapshotVersion: 7, diff: [], streamTooShort: false };
-      },
+      replayer: async () => ({
+        close: async () => undefined,
+        replay: async (targets, each) => {
+          for (const t of targets) {
+            replayed.push(t.streamId);
+            if (t.streamId === 's-04') await each(t, { ok: false, message: 'handler threw at line 3' });
+            else await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
+          }
+        },
+      }),
     });
     const checkpoints: unknown[] = [];
     const controller = new AbortController();
@@ -244,21 +261,65 @@ describe('the snapshots.verifyAll job', () => {
       progress: () => undefined,
       checkpoint: async (state: unknown) => {
         checkpoints.push(structuredClone(state));
-        if (checkpoints.length === 8) controller.abort();
+        if (checkpoints.length === 2) controller.abort();
       },
     };
     await expect(job.run({ connectionId: 'c', definition: 'auto' }, context)).rejects.toMatchObject({ name: 'AbortError' });
     const last = checkpoints.at(-1) as { after: string };
-    expect(last.after).toBe('s-06');
-    expect(verified).toEqual(ids.slice(0, 7));
+    expect(decodeSnapshotCursor(last.after).streamId).toBe('s-09');
+    expect(replayed).toEqual(ids.slice(0, 10).filter((id) => id !== 's-05'));
 
-    verified.length = 0;
+    replayed.length = 0;
     const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, checkpoint: async () => undefined });
-    expect(verified).toEqual(ids.slice(7));
-    expect(reads).toContain('s-06');
-    expect(result).toMatchObject({ total: 23, verified: 23, ok: 21, mismatched: 1, failed: 1, truncated: false });
-    expect(result.mismatches).toEqual([{ streamId: 's-03', snapshotVersion: 7, differences: 1, paths: ['balanceCents'], streamTooShort: false }]);
-    expect(result.failures).toEqual([{ streamId: 's-04', message: 'handler threw at line 3' }]);
-    expect(job.summarize!(result)).toBe('21 of 23 snapshots match a replay, 1 differ, 1 could not be checked');
+    expect(replayed).toEqual(ids.slice(10));
+    expect(reads).toContain(last.after);
+    expect(result).toMatchObject({ total: 23, verified: 23, ok: 20, mismatched: 1, failed: 2, truncated: false });
+    expect(result.mismatches).toEqual([
+      { streamId: 's-03', snapshotVersion: 7, differences: 1, paths: ['n'], streamTooShort: false, diff: [{ path: 'n', kind: 'changed', before: 3, after: -1 }] },
+    ]);
+    expect(result.failures).toEqual([
+      { streamId: 's-04', snapshotVersion: 7, message: 'handler threw at line 3' },
+      { streamId: 's-05', snapshotVersion: 7, message: expect.stringContaining('is not JSON') },
+    ]);
+    expect(job.summarize!(result)).toBe('20 of 23 snapshots match a replay, 1 differ, 2 could not be checked');
+  });
+
+  it('verifies a stable random sample of the size asked for', async () => {
+    const { store } = snapshotStore();
+    const seen: string[][] = [];
+    const run = async () => {
+      const replayed: string[] = [];
+      const job = verifyAllSnapshotsJob({
+        snapshots: async () => store,
+        pageSize: 5,
+        replayer: async () => ({
+          close: async () => undefined,
+          replay: async (targets, each) => {
+            for (const t of targets) {
+              replayed.push(t.streamId);
+              await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
+            }
+          },
+        }),
+      });
+      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined });
+      seen.push(replayed);
+      return result;
+    };
+    const result = await run();
+    await run();
+    expect(result.verified).toBeLessThanOrEqual(8);
+    expect(result.verified).toBeGreaterThan(2);
+    expect(result.sampleSize).toBe(8);
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]!.length).toBeLessThan(ids.length);
+  });
+});
+
+describe('byStreamType', () => {
+  it('groups snapshots by type, each stream kept together and in version order', () => {
+    const s = (streamId: string, version: number, streamType: string | null) => ({ streamId, version, streamType });
+    const page = [s('a', 1, 'Order'), s('a', 2, 'Order'), s('b', 1, 'Account'), s('c', 3, null), s('d', 1, 'Order'), s('e', 1, 'Account'), s('e', 2, 'Account')];
+    expect(byStreamType(page).map((x) => `${x.streamId}@${x.version}`)).toEqual(['c@3', 'b@1', 'e@1', 'e@2', 'a@1', 'a@2', 'd@1']);
   });
 });

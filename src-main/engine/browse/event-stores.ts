@@ -16,7 +16,6 @@ import { Clients } from '../connections/clients';
 import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
 import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
 import type { StoreChoice, StoreChoices } from './store-choices';
-import { mongoSnapshotStreams, postgresSnapshotStreams, type SnapshotStreams } from '../jobs/snapshot-streams';
 
 /** Why a preset does not fit the connection, pointing at the sibling preset when there is one. */
 function presetMismatch(record: PresetRecord, kind: string): string {
@@ -183,13 +182,6 @@ export class EventStores {
       [streamId, version ?? null],
     );
     return rows[0];
-  }
-
-  /** The streams the connection keeps snapshots of, paged (for bulk verification). */
-  async snapshotStreams(connectionId: string): Promise<SnapshotStreams> {
-    const kind = (await this.connections.resolve(connectionId)).settings.kind;
-    if (kind === 'mongo') return mongoSnapshotStreams((await this.mongo(connectionId)).db);
-    return postgresSnapshotStreams(await this.pool(connectionId));
   }
 
   /** The connection's MongoDB client and database, shared with capabilities beyond the events (compliance). */

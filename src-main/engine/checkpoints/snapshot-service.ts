@@ -14,6 +14,11 @@ export class SnapshotService {
     this.readModels = new CompanionPorts(clients, resolve, ({ record, schema }, client) => Promise.resolve(openReadModels(record, client, schema ? { schema } : {})));
   }
 
+  /** The connection's SnapshotStore itself, for jobs that page through it; its errors are not translated. */
+  port(connectionId: string): Promise<SnapshotStore> {
+    return this.snapshots.get(connectionId);
+  }
+
   async list(connectionId: string, options: ListSnapshotsOptions): Promise<SnapshotPage & { source: string }> {
     const store = await this.snapshots.get(connectionId);
     return guard(async () => ({ source: store.source(), ...(await store.list(options)) }));

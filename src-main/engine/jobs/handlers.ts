@@ -1,19 +1,14 @@
 import type { Handlers } from '../../transport/dispatcher';
 import type { Jobs } from './jobs';
-import { VERIFY_ALL_SNAPSHOTS } from './verify-all-snapshots';
 
 export interface JobHandlerDeps {
   jobs: Jobs;
-  /** The profile's name, for the job's title; throws not_found for an unknown profile. */
-  connectionName(connectionId: string): Promise<string>;
-  /** Opens the connection's event store, so a missing preset is reported before any job starts. */
-  openStore(connectionId: string): Promise<unknown>;
 }
 
-type JobOperation = 'jobs.list' | 'jobs.watch' | 'jobs.cancel' | 'jobs.resume' | 'snapshots.verifyAll';
+type JobOperation = 'jobs.list' | 'jobs.watch' | 'jobs.cancel' | 'jobs.resume';
 
-/** The jobs operations, and the capability operations that start jobs. */
-export function jobHandlers({ jobs, connectionName, openStore }: JobHandlerDeps): Pick<Handlers, JobOperation> {
+/** The jobs operations; capabilities start their own jobs (e.g. snapshots.verifyAll in engine/snapshots). */
+export function jobHandlers({ jobs }: JobHandlerDeps): Pick<Handlers, JobOperation> {
   return {
     'jobs.list': async () => ({ jobs: await jobs.list() }),
     'jobs.watch': async (_input, context) => {
@@ -33,17 +28,5 @@ export function jobHandlers({ jobs, connectionName, openStore }: JobHandlerDeps)
     },
     'jobs.cancel': (input) => jobs.cancel(input.id),
     'jobs.resume': (input) => jobs.resume(input.id),
-    'snapshots.verifyAll': async ({ connectionId, definition, streamPrefix, category }) => {
-      const name = await connectionName(connectionId);
-      await openStore(connectionId);
-      const scope = [streamPrefix !== undefined ? `streams ${streamPrefix}…` : '', category !== undefined ? `type ${category}` : ''].filter(Boolean).join(', ');
-      const job = await jobs.start({
-        kind: VERIFY_ALL_SNAPSHOTS,
-        title: `Verify all snapshots of ${name}${scope ? ` (${scope})` : ''}`,
-        connectionIds: [connectionId],
-        params: { connectionId, definition, ...(streamPrefix !== undefined ? { streamPrefix } : {}), ...(category !== undefined ? { category } : {}) },
-      });
-      return { jobId: job.id };
-    },
   };
 }

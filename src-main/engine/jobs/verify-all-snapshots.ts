@@ -1,83 +1,106 @@
 /**
- * The `snapshots.verifyAll` job: every stored snapshot of a connection checked
- * against a replay from zero, streams taken in keyset pages, the last verified
- * stream id checkpointed so a resumed job continues after it.
+ * The `snapshots.verifyAll` job: every stored snapshot of a connection (or a
+ * random sample of them) checked against a replay from the stream's start.
+ * Snapshots are read through the preset's SnapshotStore in keyset pages on
+ * (stream, version); the cursor of the last one verified is checkpointed so a
+ * resumed job continues after it. Mismatches are kept with their first diffs.
  */
-import { ChronoError, isAbortError } from '../../../src-shared/errors';
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
+import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
+import { diff, type DiffEntry } from '../snapshots/replay-port';
+import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
 import type { JobKind } from './jobs';
-import type { SnapshotStreamFilter, SnapshotStreams } from './snapshot-streams';
 
 export const VERIFY_ALL_SNAPSHOTS = 'snapshots.verifyAll';
 
-export interface VerifyAllParams extends SnapshotStreamFilter {
+export interface VerifyAllParams {
   connectionId: string;
   definition: string;
+  streamPrefix?: string;
+  category?: string;
+  sampleSize?: number;
+  /** Seeds the sample, so a resumed job keeps choosing the same snapshots. */
+  sampleSeed?: number;
+}
+
+/** What replays the snapshots' streams (a SnapshotReplayer). */
+export interface Replayer {
+  replay(targets: readonly ReplayTarget[], each: (target: ReplayTarget, outcome: ReplayOutcome) => Promise<void> | void): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface VerifyAllDeps {
-  snapshotStreams(connectionId: string): Promise<SnapshotStreams>;
-  /** One stream's latest snapshot checked against a replay (timeTravel.verifySnapshot). */
-  verify(
-    connectionId: string,
-    streamId: string,
-    definition: string,
-    signal: AbortSignal,
-  ): Promise<{ ok: boolean; snapshotVersion: number; diff: { path: (string | number)[] }[]; streamTooShort: boolean }>;
-  /** Streams per page read from the snapshots table. */
+  snapshots(connectionId: string): Promise<SnapshotStore>;
+  replayer(connectionId: string, definition: string, signal: AbortSignal): Promise<Replayer>;
+  /** Snapshots per page read from the store. */
   pageSize?: number;
-  /** Least time between two checkpoints within a page (one is also taken at every page end). */
-  checkpointEveryMs?: number;
 }
 
-/** What a resumed job starts from: the last stream verified and the tallies so far. */
+/** What a resumed job starts from: the cursor after the last snapshot verified and the tallies so far. */
 interface VerifyAllCheckpoint {
   after: string;
   result: SnapshotsVerifyAllResult;
 }
 
-export const MAX_LISTED = 100;
+export const MAX_MISMATCHES = 1000;
+export const MAX_FAILURES = 100;
 const PATHS_PER_MISMATCH = 5;
-/** Errors about one stream (its definition, a snapshot gone meanwhile): counted, and the job goes on. */
-const PER_STREAM_ERRORS = new Set(['not_found', 'definition_error', 'invalid_input']);
+const DIFFS_PER_MISMATCH = 10;
+const VALUE_PREVIEW = 300;
 
 export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
-  const pageSize = deps.pageSize ?? 100;
-  const checkpointEveryMs = deps.checkpointEveryMs ?? 250;
+  const pageSize = deps.pageSize ?? 500;
   return {
     async run(params, context) {
-      const streams = await deps.snapshotStreams(params.connectionId);
-      const filter: SnapshotStreamFilter = {
+      const store = await deps.snapshots(params.connectionId);
+      const filter: SnapshotFilter = {
         ...(params.streamPrefix !== undefined ? { streamPrefix: params.streamPrefix } : {}),
-        ...(params.category !== undefined ? { category: params.category } : {}),
+        ...(params.category !== undefined ? { streamType: params.category } : {}),
       };
       const resumed = context.resumeFrom;
       const result: SnapshotsVerifyAllResult = resumed
         ? structuredClone(resumed.result)
-        : { total: 0, verified: 0, ok: 0, mismatched: 0, failed: 0, mismatches: [], failures: [], truncated: false };
+        : { total: 0, verified: 0, ok: 0, mismatched: 0, failed: 0, mismatches: [], failures: [], truncated: false, ...(params.sampleSize !== undefined ? { sampleSize: params.sampleSize } : {}) };
       // Counted again on resume: snapshots may have been taken meanwhile.
-      result.total = Math.max(await streams.count(filter), result.verified);
+      const stored = await store.count(filter);
+      const sample = params.sampleSize !== undefined && params.sampleSize < stored ? { size: params.sampleSize, rate: params.sampleSize / stored, seed: params.sampleSeed ?? 1 } : undefined;
+      result.total = Math.max(sample ? sample.size : stored, result.verified);
       let after = resumed?.after;
-      const progress = () => ({ done: result.verified, total: Math.max(result.total, result.verified), ...(after !== undefined ? { message: after } : {}) });
+      let lastStream: string | undefined;
+      const progress = () => ({ done: result.verified, total: Math.max(result.total, result.verified), ...(lastStream !== undefined ? { message: lastStream } : {}) });
       context.progress(progress());
-      let lastCheckpoint = Date.now();
-      for (;;) {
-        if (context.signal.aborted) throw abortError();
-        const page = await streams.page(filter, after, pageSize);
-        if (page.length === 0) break;
-        for (const streamId of page) {
+      const replayer = await deps.replayer(params.connectionId, params.definition, context.signal);
+      const readPage = (cursor: string | undefined) => {
+        const read = store.readPage({ ...filter, limit: pageSize, ...(cursor !== undefined ? { after: cursor } : {}) });
+        read.catch(() => undefined); // awaited next turn; never unhandled if the job stops first
+        return read;
+      };
+      let pending = readPage(after);
+      try {
+        for (;;) {
           if (context.signal.aborted) throw abortError();
-          await verifyOne(deps, params, streamId, context.signal, result);
-          after = streamId;
-          context.progress(progress());
-          if (Date.now() - lastCheckpoint >= checkpointEveryMs) {
-            await context.checkpoint({ after, result }, progress());
-            lastCheckpoint = Date.now();
-          }
+          if (sample && result.verified >= sample.size) break;
+          const page = await pending;
+          // The next page is read while this one is replayed.
+          if (page.nextCursor !== null) pending = readPage(page.nextCursor);
+          const chosen = sample ? page.snapshots.filter((s) => sampled(sample.seed, s, sample.rate)).slice(0, sample.size - result.verified) : page.snapshots;
+          const byKey = new Map(chosen.map((s) => [keyOf(s), s]));
+          await replayer.replay(
+            byStreamType(chosen.filter((s) => s.isJson)),
+            (target, outcome) => {
+              record(result, byKey.get(keyOf(target))!, outcome);
+              lastStream = target.streamId;
+              context.progress(progress());
+            },
+          );
+          for (const s of chosen.filter((c) => !c.isJson)) fail(result, s, notJsonMessage(s, store.source()));
+          const last = page.snapshots[page.snapshots.length - 1];
+          if (last) after = encodeSnapshotCursor(last);
+          if (after !== undefined) await context.checkpoint({ after, result }, progress());
+          if (page.nextCursor === null) break;
         }
-        await context.checkpoint({ after: after!, result }, progress());
-        lastCheckpoint = Date.now();
-        if (page.length < pageSize) break;
+      } finally {
+        await replayer.close();
       }
       result.total = result.verified;
       return result;
@@ -91,32 +114,71 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
   };
 }
 
-async function verifyOne(deps: VerifyAllDeps, params: VerifyAllParams, streamId: string, signal: AbortSignal, result: SnapshotsVerifyAllResult): Promise<void> {
-  try {
-    const outcome = await deps.verify(params.connectionId, streamId, params.definition, signal);
-    result.verified += 1;
-    if (outcome.ok) {
-      result.ok += 1;
-      return;
-    }
-    result.mismatched += 1;
-    if (result.mismatches.length < MAX_LISTED) {
-      result.mismatches.push({
-        streamId,
-        snapshotVersion: outcome.snapshotVersion,
-        differences: outcome.diff.length,
-        paths: outcome.diff.slice(0, PATHS_PER_MISMATCH).map((d) => d.path.join('.')),
-        streamTooShort: outcome.streamTooShort,
-      });
-    } else result.truncated = true;
-  } catch (err) {
-    if (isAbortError(err) || signal.aborted) throw err;
-    if (!(err instanceof ChronoError) || !PER_STREAM_ERRORS.has(err.code)) throw err;
-    result.verified += 1;
-    result.failed += 1;
-    if (result.failures.length < MAX_LISTED) result.failures.push({ streamId, message: err.message });
-    else result.truncated = true;
+/**
+ * Snapshots grouped by stream type (a stable sort: each stream's snapshots stay together,
+ * in version order), so "auto" switches definitions, and so sandbox workers, once per type
+ * in a page rather than at every interleaved stream.
+ */
+export function byStreamType<T extends { streamType: string | null }>(snapshots: readonly T[]): T[] {
+  return [...snapshots].sort((a, b) => ((a.streamType ?? '') < (b.streamType ?? '') ? -1 : (a.streamType ?? '') > (b.streamType ?? '') ? 1 : 0));
+}
+
+function keyOf(key: { streamId: string; version: number }): string {
+  return `${key.version}\n${key.streamId}`;
+}
+
+function record(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, outcome: ReplayOutcome): void {
+  if (!outcome.ok) {
+    fail(result, snapshot, outcome.message);
+    return;
   }
+  result.verified += 1;
+  const streamTooShort = outcome.reached < snapshot.version;
+  const entries = diff(outcome.state, snapshot.state);
+  if (!streamTooShort && entries.length === 0) {
+    result.ok += 1;
+    return;
+  }
+  result.mismatched += 1;
+  if (result.mismatches.length >= MAX_MISMATCHES) {
+    result.truncated = true;
+    return;
+  }
+  result.mismatches.push({
+    streamId: snapshot.streamId,
+    snapshotVersion: snapshot.version,
+    differences: entries.length,
+    paths: entries.slice(0, PATHS_PER_MISMATCH).map((d) => d.path.join('.')),
+    streamTooShort,
+    diff: entries.slice(0, DIFFS_PER_MISMATCH).map(previewEntry),
+  });
+}
+
+function fail(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, message: string): void {
+  result.verified += 1;
+  result.failed += 1;
+  if (result.failures.length < MAX_FAILURES) result.failures.push({ streamId: snapshot.streamId, snapshotVersion: snapshot.version, message });
+  else result.truncated = true;
+}
+
+/** A diff entry small enough for the job record: long values become a cut JSON preview. */
+function previewEntry(entry: DiffEntry): { path: string; kind: DiffEntry['kind']; before?: unknown; after?: unknown } {
+  const preview = (value: unknown): unknown => {
+    const text = JSON.stringify(value) ?? 'null';
+    return text.length <= VALUE_PREVIEW ? value : `${text.slice(0, VALUE_PREVIEW)}… (${text.length} characters)`;
+  };
+  return { path: entry.path.join('.'), kind: entry.kind, ...('before' in entry ? { before: preview(entry.before) } : {}), ...('after' in entry ? { after: preview(entry.after) } : {}) };
+}
+
+/** A stable pseudo-random choice per snapshot (FNV-1a of seed, stream and version). */
+export function sampled(seed: number, key: { streamId: string; version: number }, rate: number): boolean {
+  let h = 0x811c9dc5 ^ seed;
+  const text = `${key.streamId}\n${key.version}`;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 0x1_0000_0000 < rate;
 }
 
 function abortError(): Error {

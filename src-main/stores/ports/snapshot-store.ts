@@ -47,12 +47,29 @@ export interface SnapshotPage {
 export interface StoredSnapshot extends SnapshotView {
   /** Parsed JSON, or `{text}` / `{hex}` when not JSON. */
   state: unknown;
+  /** False when the stored snapshot is text or bytes that do not parse as JSON (an XML payload, a binary format). */
+  isJson: boolean;
+}
+
+export interface SnapshotStatePage {
+  snapshots: StoredSnapshot[];
+  nextCursor: string | null;
 }
 
 export interface SnapshotStore {
   source(): string;
   list(options?: ListSnapshotsOptions): Promise<SnapshotPage>;
   read(key: SnapshotKey): Promise<StoredSnapshot | null>;
+  /** A page like `list`, each snapshot with its state (for verification and regeneration). */
+  readPage(options?: ListSnapshotsOptions): Promise<SnapshotStatePage>;
+  /** How many snapshots the filter matches (all with an empty filter). */
+  count(filter: SnapshotFilter): Promise<number>;
+  /**
+   * Overwrites the state of an existing snapshot in the store's own format (and its
+   * time, where kept). Refused with a StoreInputError when the stored snapshot is
+   * not JSON: Chronoscope writes JSON only. False when there was no such snapshot.
+   */
+  write(key: SnapshotKey, state: unknown): Promise<boolean>;
   /** True when it existed and is gone. */
   delete(key: SnapshotKey): Promise<boolean>;
   /** Counts what the filter matches (dry run) or deletes it; returns the count either way. */
@@ -74,6 +91,11 @@ export function decodeSnapshotCursor(cursor: string): SnapshotKey {
     // fall through
   }
   throw bad;
+}
+
+/** Why a snapshot that is not JSON is neither compared nor rewritten. */
+export function notJsonMessage(key: SnapshotKey, source: string): string {
+  return `The snapshot of ${key.streamId} at version ${key.version} in ${source} is not JSON (text or bytes in another format): Chronoscope can neither compare it with a replay nor rewrite it in that format, and wrote nothing. Delete it instead, and let the application take a new one.`;
 }
 
 /** A filter that deletes everything must be said out loud: at least one criterion. */

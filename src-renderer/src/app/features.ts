@@ -6,12 +6,13 @@ import { complianceFeature } from '../features/compliance/feature';
 import { connectionsFeature } from '../features/connections/feature';
 import { kafkaFeature } from '../features/kafka/feature';
 import { overviewFeature } from '../features/overview/feature';
+import { snapshotsFeature } from '../features/snapshots/feature';
 import { timeTravelFeature } from '../features/time-travel/feature';
 import type { Feature } from './feature';
 import type { Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
-export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature];
+export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature, snapshotsFeature];
 
 const byRoute = new Map<Route, Feature>(FEATURES.map((feature) => [feature.route, feature]));
 

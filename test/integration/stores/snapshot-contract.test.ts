@@ -95,6 +95,26 @@ describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture
     expect(await store.read({ streamId: sid('account-2'), version: 4 })).toBeNull();
   });
 
+  it('reads pages with states, counts by filter, and rewrites a snapshot in its own format', async () => {
+    const first = await store.readPage({ limit: 2 });
+    expect(first.snapshots.map((s) => [s.streamId, s.version])).toEqual(ordered.slice(0, 2).map((s) => [s.streamId, s.version]));
+    expect(first.snapshots.every((s) => s.isJson && typeof s.state === 'object')).toBe(true);
+    const rest = await store.readPage({ after: first.nextCursor! });
+    expect(rest.snapshots).toHaveLength(ordered.length - 2);
+    expect(await store.count({})).toBe(ordered.length);
+    expect(await store.count({ streamPrefix: sid('account-2') })).toBe(1);
+    expect(await store.count({ minSizeBytes: 1000 })).toBe(1);
+
+    const key = { streamId: sid('account-2'), version: 3 };
+    const before = (await store.read(key))!;
+    expect(await store.write(key, { balance: 42, note: 'regenerated' })).toBe(true);
+    const after = (await store.read(key))!;
+    expect(after).toMatchObject({ state: { balance: 42, note: 'regenerated' }, isJson: true, streamType: before.streamType, schemaVersion: before.schemaVersion });
+    if (fixture.hasTime) expect(Date.parse(after.takenAt!)).toBeGreaterThan(Date.parse('2026-01-05T00:00:00Z'));
+    expect(await store.write({ streamId: sid('account-2'), version: 99 }, { balance: 1 })).toBe(false);
+    await store.write(key, before.state);
+  });
+
   it('counts before deleting by filter, then deletes exactly that', async () => {
     await expect(store.deleteWhere({}, { dryRun: true })).rejects.toThrow(/Say which snapshots to delete/);
     expect(await store.deleteWhere({ minSizeBytes: 1000 }, { dryRun: true })).toEqual({ count: 1 });

@@ -1,11 +1,13 @@
-import { Long, type Db, type Document, type Filter } from 'mongodb';
+import { Binary, Long, type Db, type Document, type Filter } from 'mongodb';
 import { clampLimit, parseInstant, StoreInputError } from '../../event-store';
 import type { DocumentSnapshotLayout } from '../../ports/layouts';
 import {
   decodeSnapshotCursor,
   encodeSnapshotCursor,
   isEmptyFilter,
+  notJsonMessage,
   type ListSnapshotsOptions,
+  type SnapshotStatePage,
   type SnapshotFilter,
   type SnapshotKey,
   type SnapshotPage,
@@ -45,10 +47,44 @@ export class DocumentSnapshots implements SnapshotStore {
   }
 
   async list(options: ListSnapshotsOptions = {}): Promise<SnapshotPage> {
+    const { docs, nextCursor } = await this.scan(options);
+    return { snapshots: docs.map((d) => this.view(d)), nextCursor };
+  }
+
+  async readPage(options: ListSnapshotsOptions = {}): Promise<SnapshotStatePage> {
+    const { docs, nextCursor } = await this.scan(options);
+    return { snapshots: docs.map((d) => this.stored(d)), nextCursor };
+  }
+
+  async count(filter: SnapshotFilter): Promise<number> {
+    if (filter.minSizeBytes === undefined && filter.maxSizeBytes === undefined) return this.collection.countDocuments(this.filterOf(filter));
+    let count = 0;
+    let after: string | undefined;
+    do {
+      const page = await this.list({ ...filter, limit: 1000, ...(after ? { after } : {}) });
+      count += page.snapshots.length;
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    return count;
+  }
+
+  async write(key: SnapshotKey, state: unknown): Promise<boolean> {
+    const f = this.layout.fields;
+    const current = await this.read(key);
+    if (!current) return false;
+    if (!current.isJson) throw new StoreInputError(notJsonMessage(key, this.source()));
+    const set: Document = { [f.state]: state };
+    if (f.takenAt) set[f.takenAt] = new Date();
+    const result = await this.collection.updateOne({ [f.streamId]: key.streamId, [f.version]: key.version }, { $set: set });
+    return result.matchedCount === 1;
+  }
+
+  /** Documents of one page in (stream id, version) order; size filters applied here. */
+  private async scan(options: ListSnapshotsOptions): Promise<{ docs: Document[]; nextCursor: string | null }> {
     const limit = clampLimit(options.limit);
     const f = this.layout.fields;
     let after = options.after !== undefined ? decodeSnapshotCursor(options.after) : undefined;
-    const snapshots: SnapshotView[] = [];
+    const snapshots: Document[] = [];
     let more = false;
     for (;;) {
       const docs = await this.collection
@@ -64,18 +100,25 @@ export class DocumentSnapshots implements SnapshotStore {
           more = true;
           break;
         }
-        snapshots.push(view);
+        snapshots.push(doc);
       }
       if (more || docs.length < SCAN_BATCH) break;
     }
     const last = snapshots[snapshots.length - 1];
-    return { snapshots, nextCursor: more && last ? encodeSnapshotCursor(last) : null };
+    return { docs: snapshots, nextCursor: more && last ? encodeSnapshotCursor(this.view(last)) : null };
   }
 
   async read(key: SnapshotKey): Promise<StoredSnapshot | null> {
     const f = this.layout.fields;
     const doc = await this.collection.findOne({ [f.streamId]: key.streamId, [f.version]: key.version });
-    return doc ? { ...this.view(doc), state: doc[f.state] as unknown } : null;
+    return doc ? this.stored(doc) : null;
+  }
+
+  /** A snapshot with its state; binary states (and strings that are not JSON text) are not JSON. */
+  private stored(doc: Document): StoredSnapshot {
+    const raw: unknown = doc[this.layout.fields.state];
+    if (raw instanceof Binary) return { ...this.view(doc), state: { hex: Buffer.from(raw.buffer).toString('hex') }, isJson: false };
+    return { ...this.view(doc), state: raw, isJson: true };
   }
 
   async delete(key: SnapshotKey): Promise<boolean> {

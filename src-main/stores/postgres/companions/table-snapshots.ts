@@ -5,7 +5,9 @@ import {
   decodeSnapshotCursor,
   encodeSnapshotCursor,
   isEmptyFilter,
+  notJsonMessage,
   type ListSnapshotsOptions,
+  type SnapshotStatePage,
   type SnapshotFilter,
   type SnapshotKey,
   type SnapshotPage,
@@ -14,7 +16,7 @@ import {
   type StoredSnapshot,
 } from '../../ports/snapshot-store';
 import { qualifiedName, quoteIdent } from '../mapping';
-import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, type ColumnTypes } from './table-columns';
+import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, nowFor, type ColumnTypes } from './table-columns';
 
 interface Row {
   snap_stream_id: string;
@@ -63,6 +65,57 @@ export class TableSnapshots implements SnapshotStore {
   }
 
   async list(options: ListSnapshotsOptions = {}): Promise<SnapshotPage> {
+    const { rows, limit } = await this.page(options, false);
+    const snapshots = rows.slice(0, limit).map((r) => this.view(r));
+    const last = snapshots[snapshots.length - 1];
+    return { snapshots, nextCursor: rows.length > limit && last ? encodeSnapshotCursor(last) : null };
+  }
+
+  async read(key: SnapshotKey): Promise<StoredSnapshot | null> {
+    const [where, params] = this.whereKey(key);
+    const { rows } = await this.pool.query<Row>(`${this.select(true)} WHERE ${where}`, params);
+    const row = rows[0];
+    return row ? this.stored(row) : null;
+  }
+
+  async readPage(options: ListSnapshotsOptions = {}): Promise<SnapshotStatePage> {
+    const { rows, limit } = await this.page(options, true);
+    const snapshots = rows.slice(0, limit).map((r) => this.stored(r));
+    const last = snapshots[snapshots.length - 1];
+    return { snapshots, nextCursor: rows.length > limit && last ? encodeSnapshotCursor(last) : null };
+  }
+
+  async count(filter: SnapshotFilter): Promise<number> {
+    const [where, params] = this.where(filter);
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async write(key: SnapshotKey, state: unknown): Promise<boolean> {
+    const c = this.layout.columns;
+    const type = this.types.get(c.state);
+    const current = await this.read(key);
+    if (!current) return false;
+    if (!current.isJson) throw new StoreInputError(notJsonMessage(key, this.table));
+    const [where, params] = this.whereKey(key);
+    params.push(JSON.stringify(state));
+    const value = `$${params.length}`;
+    const encoded = type === 'jsonb' ? `${value}::jsonb` : type === 'json' ? `${value}::json` : type === 'bytea' ? `convert_to(${value}, 'UTF8')` : value;
+    const sets = [`${quoteIdent(c.state)} = ${encoded}`];
+    if (c.takenAt) sets.push(`${quoteIdent(c.takenAt)} = ${nowFor(this.types.get(c.takenAt))}`);
+    const { rowCount } = await this.pool.query(`UPDATE ${this.table} SET ${sets.join(', ')} WHERE ${where}`, params);
+    return (rowCount ?? 0) > 0;
+  }
+
+  private stored(row: Row): StoredSnapshot {
+    const type = this.types.get(this.layout.columns.state);
+    const state = decodePayload(row.snap_state);
+    // json/jsonb are JSON by construction; text and bytea are when they parse.
+    const isJson = type === 'json' || type === 'jsonb' || row.snap_state === null || !isUndecodable(row.snap_state);
+    return { ...this.view(row), state, isJson };
+  }
+
+  private async page(options: ListSnapshotsOptions, withState: boolean): Promise<{ rows: Row[]; limit: number }> {
     const limit = clampLimit(options.limit);
     const [where, params] = this.where(options);
     const c = this.layout.columns;
@@ -73,19 +126,10 @@ export class TableSnapshots implements SnapshotStore {
     }
     params.push(limit + 1);
     const { rows } = await this.pool.query<Row>(
-      `${this.select(false)} WHERE ${where.join(' AND ')} ORDER BY ${quoteIdent(c.streamId)}, ${quoteIdent(c.version)} LIMIT $${params.length}`,
+      `${this.select(withState)} WHERE ${where.join(' AND ')} ORDER BY ${quoteIdent(c.streamId)}, ${quoteIdent(c.version)} LIMIT $${params.length}`,
       params,
     );
-    const snapshots = rows.slice(0, limit).map((r) => this.view(r));
-    const last = snapshots[snapshots.length - 1];
-    return { snapshots, nextCursor: rows.length > limit && last ? encodeSnapshotCursor(last) : null };
-  }
-
-  async read(key: SnapshotKey): Promise<StoredSnapshot | null> {
-    const [where, params] = this.whereKey(key);
-    const { rows } = await this.pool.query<Row>(`${this.select(true)} WHERE ${where}`, params);
-    const row = rows[0];
-    return row ? { ...this.view(row), state: decodePayload(row.snap_state) } : null;
+    return { rows, limit };
   }
 
   async delete(key: SnapshotKey): Promise<boolean> {
@@ -168,6 +212,18 @@ export class TableSnapshots implements SnapshotStore {
       sizeBytes: Number(row.snap_size_bytes),
       schemaVersion: row.snap_schema_version,
     };
+  }
+}
+
+/** Text or bytes that are not JSON (decodePayload would answer `{text}` or `{hex}` for them). */
+function isUndecodable(raw: unknown): boolean {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
+  if (text === undefined) return false;
+  try {
+    JSON.parse(text.trim());
+    return false;
+  } catch {
+    return true;
   }
 }
 

@@ -1,0 +1,172 @@
+/**
+ * The jobs that change a store's snapshots: delete and regenerate (replay with a
+ * definition and overwrite in the store's own format). Both walk their selection
+ * in keyset batches (a filter's pages, or a list of keys) and checkpoint after
+ * each batch, so a job interrupted by a crash resumes after the last batch done.
+ */
+import { ChronoError } from '../../../src-shared/errors';
+import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
+import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
+import type { JobContext, JobKind } from '../jobs/jobs';
+import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
+import { translateCompanionError } from '../checkpoints/companion-ports';
+
+export const DELETE_SNAPSHOTS = 'snapshots.delete';
+export const REGENERATE_SNAPSHOTS = 'snapshots.regenerate';
+
+/** A filter, or the keys of the snapshots (those a verification found wrong). */
+export type ChangeScope = { filter: SnapshotFilter; keys?: undefined } | { keys: SnapshotKey[]; filter?: undefined };
+
+export type DeleteParams = ChangeScope & { connectionId: string };
+export type RegenerateParams = ChangeScope & { connectionId: string; definition: string };
+
+/** After a filter's page (its cursor) or a list's index, with the tallies so far. */
+interface ChangeCheckpoint {
+  after?: string;
+  index?: number;
+  result: SnapshotsChangeJobResult;
+}
+
+export interface ChangeJobDeps {
+  snapshots(connectionId: string): Promise<SnapshotStore>;
+  replayer(connectionId: string, definition: string, signal: AbortSignal): Promise<Replayer>;
+  /** Throws `read_only` when the profile became read-only (a resumed job is not guarded by the dispatcher). */
+  assertWritable(connectionId: string): Promise<void>;
+  /** Snapshots per batch. */
+  batchSize?: number;
+}
+
+const MAX_FAILURES = 100;
+
+export function refuseEmptyFilter(filter: SnapshotFilter): void {
+  if (isEmptyFilter(filter)) throw new ChronoError('invalid_input', 'Say which snapshots: a stream type, a prefix, an age, a version or a size (an empty filter would select every snapshot).');
+}
+
+/**
+ * Runs `work` over the scope's snapshots, one batch at a time, checkpointing after each.
+ * `withState` reads the states too (regeneration).
+ */
+async function walk(
+  store: SnapshotStore,
+  scope: ChangeScope,
+  batchSize: number,
+  context: JobContext<ChangeCheckpoint>,
+  result: SnapshotsChangeJobResult,
+  work: (batch: StoredSnapshot[] | SnapshotKey[]) => Promise<void>,
+): Promise<void> {
+  const resumed = context.resumeFrom;
+  const done = () => ({ done: result.changed + result.missing + result.failed });
+  if (scope.keys) {
+    for (let index = resumed?.index ?? 0; index < scope.keys.length; index += batchSize) {
+      stopIfAborted(context.signal);
+      await work(scope.keys.slice(index, index + batchSize));
+      await context.checkpoint({ index: index + batchSize, result }, { ...done(), total: scope.keys.length });
+    }
+    return;
+  }
+  let after = resumed?.after;
+  for (;;) {
+    stopIfAborted(context.signal);
+    const page = await store.readPage({ ...scope.filter, limit: batchSize, ...(after !== undefined ? { after } : {}) });
+    const last = page.snapshots[page.snapshots.length - 1];
+    if (!last) break;
+    await work(page.snapshots);
+    after = encodeSnapshotCursor(last);
+    await context.checkpoint({ after, result }, done());
+    if (page.nextCursor === null) break;
+  }
+}
+
+function startResult(context: JobContext<ChangeCheckpoint>): SnapshotsChangeJobResult {
+  return context.resumeFrom ? structuredClone(context.resumeFrom.result) : { changed: 0, missing: 0, failed: 0, failures: [] };
+}
+
+function addFailure(result: SnapshotsChangeJobResult, key: SnapshotKey, message: string): void {
+  result.failed += 1;
+  if (result.failures.length < MAX_FAILURES) result.failures.push({ streamId: key.streamId, version: key.version, message });
+}
+
+function summary(verb: string, result: SnapshotsChangeJobResult): string {
+  const parts = [`${verb} ${result.changed} snapshot${result.changed === 1 ? '' : 's'}`];
+  if (result.missing > 0) parts.push(`${result.missing} already gone`);
+  if (result.failed > 0) parts.push(`${result.failed} failed`);
+  return parts.join(', ');
+}
+
+export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+  const batchSize = deps.batchSize ?? 200;
+  return {
+    async run(params, context) {
+      await deps.assertWritable(params.connectionId);
+      if (params.filter) refuseEmptyFilter(params.filter);
+      const store = await deps.snapshots(params.connectionId);
+      const result = startResult(context);
+      await guarded(() =>
+        walk(store, params, batchSize, context, result, async (batch) => {
+          for (const key of batch) {
+            if (await store.delete({ streamId: key.streamId, version: key.version })) result.changed += 1;
+            else result.missing += 1;
+          }
+        }),
+      );
+      return result;
+    },
+    summarize: (result) => summary('Deleted', result),
+  };
+}
+
+export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+  const batchSize = deps.batchSize ?? 200;
+  return {
+    async run(params, context) {
+      await deps.assertWritable(params.connectionId);
+      if (params.filter) refuseEmptyFilter(params.filter);
+      const store = await deps.snapshots(params.connectionId);
+      const result = startResult(context);
+      const replayer = await deps.replayer(params.connectionId, params.definition, context.signal);
+      try {
+        await guarded(() =>
+          walk(store, params, batchSize, context, result, async (batch) => {
+            const stored: StoredSnapshot[] = [];
+            for (const item of batch) {
+              const snapshot = 'state' in item ? item : await store.read(item);
+              if (snapshot) stored.push(snapshot);
+              else result.missing += 1;
+            }
+            await regenerate(store, replayer, stored, result);
+          }),
+        );
+      } finally {
+        await replayer.close();
+      }
+      return result;
+    },
+    summarize: (result) => summary('Regenerated', result),
+  };
+}
+
+/** Replays each snapshot's stream to its version and overwrites it; snapshots that are not JSON are left as they are. */
+export async function regenerate(store: SnapshotStore, replayer: Replayer, snapshots: readonly StoredSnapshot[], result: SnapshotsChangeJobResult): Promise<void> {
+  for (const s of snapshots.filter((x) => !x.isJson)) addFailure(result, s, notJsonMessage(s, store.source()));
+  const targets = byStreamType(snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version)));
+  await replayer.replay(targets, async (target, outcome) => {
+    if (!outcome.ok) return addFailure(result, target, outcome.message);
+    if (outcome.reached < target.version) {
+      return addFailure(result, target, `The stream ends at version ${outcome.reached}, before the snapshot's version ${target.version}: it was not rewritten; delete it instead.`);
+    }
+    if (await store.write(target, outcome.state)) result.changed += 1;
+    else result.missing += 1;
+  });
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw translateCompanionError(err);
+  }
+}
+
+function stopIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw Object.assign(new Error('The job was stopped.'), { name: 'AbortError' });
+}

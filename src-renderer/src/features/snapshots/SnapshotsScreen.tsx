@@ -1,0 +1,185 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import type { SnapshotSelection, SnapshotsChangeResult } from '../../../../src-shared/schemas/snapshots';
+import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState, type Query, type QueryInput } from '../../app/routes';
+import { messageOf } from '../../client/errors';
+import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { Panel } from '../../ui/Panel';
+import { TextField } from '../../ui/inputs';
+import { useDebounced } from '../../ui/use-debounced';
+import { useJobs } from '../jobs/use-jobs';
+import { DefinitionSelect } from '../time-travel/DefinitionSelect';
+import { useDefinitions } from '../time-travel/use-definitions';
+import { ChangeDialog, type ChangeKind } from './ChangeDialog';
+import { InspectPanel } from './InspectPanel';
+import { filterFromQuery, filterInput, filterToQuery, formatBytes, isFiltered, NO_FILTER } from './snapshot-filter';
+import { VerifyPanel } from './VerifyPanel';
+import './snapshots.css';
+
+const PAGE = 100;
+
+interface Selected {
+  streamId: string;
+  version: number;
+}
+
+const selectedFromQuery = (q: Query): Selected | undefined => {
+  const version = Number(q.version);
+  return q.stream && Number.isSafeInteger(version) ? { streamId: q.stream, version } : undefined;
+};
+const selectedToQuery = (s: Selected | undefined): QueryInput => ({ stream: s?.streamId, version: s?.version });
+
+/** The store's snapshots: list with filters, inspect one beside a replay, verify in bulk, delete or regenerate with a dry run. */
+export function SnapshotsScreen() {
+  const { active } = useActiveConnection();
+  const [text, setText] = useQueryState(filterFromQuery, filterToQuery);
+  const [selected, setSelected] = useQueryState(selectedFromQuery, selectedToQuery);
+  const [definition, setDefinition] = useQueryState(
+    (q) => q.definition ?? 'auto',
+    (d) => ({ definition: d === 'auto' ? undefined : d }),
+  );
+  const [change, setChange] = useState<{ kind: ChangeKind; selection: SnapshotSelection } | undefined>();
+  const [lastChange, setLastChange] = useState<SnapshotsChangeResult | undefined>();
+  const [cursors, setCursors] = useState<string[]>([]);
+  const debounced = useDebounced(text, 300);
+  const { filter, problems } = filterInput(debounced);
+  const definitions = useDefinitions();
+  const connectionId = active?.id ?? '';
+  const after = cursors[cursors.length - 1];
+  const list = useOperation('snapshots.list', { connectionId, ...filter, limit: PAGE, ...(after ? { after } : {}) }, { enabled: !!active && active.kind !== 'kafka', retry: false });
+  useRefetchWhenJobsFinish(connectionId);
+  useEffect(() => setCursors([]), [connectionId, JSON.stringify(filter)]);
+
+  if (!active) return <p className="muted">Connecting…</p>;
+  if (active.kind === 'kafka') return <Alert tone="info" title="No snapshots here">Kafka connections keep no snapshots: choose a PostgreSQL or MongoDB connection.</Alert>;
+
+  const snapshots = list.data?.snapshots ?? [];
+  return (
+    <div className="snapshots">
+      <VerifyPanel
+        connectionId={connectionId}
+        definition={definition}
+        filter={filter}
+        onInspect={setSelected}
+        onChange={(kind, selection) => setChange({ kind, selection })}
+        definitionPicker={<DefinitionSelect value={definition} definitions={definitions.data?.definitions ?? []} onChange={setDefinition} />}
+      />
+      <Panel title="Filters" testId="snapshot-filters">
+        <div className="snapshots__filters">
+          <TextField label="Stream type" value={text.streamType} placeholder="Account" testId="snapshot-filter-type" onChange={(v) => setText({ ...text, streamType: v })} />
+          <TextField label="Stream prefix" value={text.streamPrefix} placeholder="account-" testId="snapshot-filter-prefix" onChange={(v) => setText({ ...text, streamPrefix: v })} />
+          <TextField label="Taken before" value={text.takenBefore} placeholder="2026-01-31" testId="snapshot-filter-before" onChange={(v) => setText({ ...text, takenBefore: v })} />
+          <TextField label="Version below" value={text.versionBelow} placeholder="1000" testId="snapshot-filter-version" onChange={(v) => setText({ ...text, versionBelow: v })} />
+          <TextField label="Min size (bytes)" value={text.minSize} testId="snapshot-filter-min" onChange={(v) => setText({ ...text, minSize: v })} />
+          <TextField label="Max size (bytes)" value={text.maxSize} testId="snapshot-filter-max" onChange={(v) => setText({ ...text, maxSize: v })} />
+        </div>
+        {problems.length > 0 && <Alert tone="warning" title="Some filters are ignored">{problems.join(' ')}</Alert>}
+        <div className="snapshots__actions">
+          <Button size="sm" variant="ghost" disabled={!isFiltered(filter)} onClick={() => setText(NO_FILTER)}>
+            Clear filters
+          </Button>
+          <Button size="sm" variant="danger" disabled={!isFiltered(filter)} onClick={() => setChange({ kind: 'delete', selection: { kind: 'filter', filter } })} data-testid="snapshot-delete-matching" title={isFiltered(filter) ? '' : 'Set a filter first'}>
+            Delete matching…
+          </Button>
+          <Button size="sm" disabled={!isFiltered(filter)} onClick={() => setChange({ kind: 'regenerate', selection: { kind: 'filter', filter } })} data-testid="snapshot-regenerate-matching">
+            Regenerate matching…
+          </Button>
+        </div>
+      </Panel>
+      {lastChange && !lastChange.dryRun && (
+        <Alert tone="success" title="Done" testId="snapshot-change-done">
+          {lastChange.jobId ? `A job is changing ${lastChange.count} snapshots: follow it in the Jobs tray.` : `${lastChange.count} snapshot${lastChange.count === 1 ? '' : 's'} changed.`}
+        </Alert>
+      )}
+      <div className="snapshots__main">
+        <Panel title={`Snapshots${list.data ? ` in ${list.data.source}` : ''}`} className="snapshots__list" testId="snapshot-list" flush>
+          {list.error && <Alert tone="danger" title="Could not list the snapshots">{messageOf(list.error)}</Alert>}
+          <table className="snapshots__table">
+            <thead>
+              <tr>
+                <th>Stream</th>
+                <th>Type</th>
+                <th>Version</th>
+                <th>Taken at</th>
+                <th>Size</th>
+                <th>Schema</th>
+              </tr>
+            </thead>
+            <tbody>
+              {snapshots.map((s) => {
+                const isSelected = selected?.streamId === s.streamId && selected.version === s.version;
+                return (
+                  <tr
+                    key={`${s.streamId}@${s.version}`}
+                    className={isSelected ? 'snapshots__row snapshots__row--selected' : 'snapshots__row'}
+                    onClick={() => setSelected({ streamId: s.streamId, version: s.version })}
+                    data-testid="snapshot-row"
+                    data-stream={s.streamId}
+                    data-version={s.version}
+                  >
+                    <td className="mono">{s.streamId}</td>
+                    <td>{s.streamType ?? '—'}</td>
+                    <td>{s.version}</td>
+                    <td>{s.takenAt ?? '—'}</td>
+                    <td>{formatBytes(s.sizeBytes)}</td>
+                    <td>{s.schemaVersion ?? '—'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {list.isPending && <p className="muted snapshots__empty">Loading…</p>}
+          {list.data && snapshots.length === 0 && <p className="muted snapshots__empty">{isFiltered(filter) ? 'No snapshot matches these filters.' : 'This store keeps no snapshots.'}</p>}
+          <div className="snapshots__pager">
+            <Button size="sm" variant="ghost" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous
+            </Button>
+            <Button size="sm" variant="ghost" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])} data-testid="snapshot-next">
+              Next {PAGE}
+            </Button>
+          </div>
+        </Panel>
+        {selected && (
+          <InspectPanel
+            connectionId={connectionId}
+            streamId={selected.streamId}
+            version={selected.version}
+            definition={definition}
+            onChange={(kind) => setChange({ kind, selection: { kind: 'one', streamId: selected.streamId, version: selected.version } })}
+            onClose={() => setSelected(undefined)}
+          />
+        )}
+      </div>
+      {change && (
+        <ChangeDialog
+          kind={change.kind}
+          connectionId={connectionId}
+          selection={change.selection}
+          definition={definition}
+          onClose={() => setChange(undefined)}
+          onDone={(result) => {
+            setLastChange(result);
+            setChange(undefined);
+            if (change.kind === 'delete' && change.selection.kind === 'one') setSelected(undefined);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Delete and regenerate jobs change the list when they end, long after the call that started them. */
+function useRefetchWhenJobsFinish(connectionId: string): void {
+  const jobs = useJobs();
+  const queryClient = useQueryClient();
+  const finished = (jobs ?? []).filter((j) => (j.kind === 'snapshots.delete' || j.kind === 'snapshots.regenerate') && j.connectionIds.includes(connectionId) && j.state === 'done').length;
+  useEffect(() => {
+    if (finished > 0) {
+      void queryClient.invalidateQueries({ queryKey: ['snapshots.list'] });
+      void queryClient.invalidateQueries({ queryKey: ['snapshots.inspect'] });
+    }
+  }, [finished, queryClient]);
+}
