@@ -18,6 +18,8 @@ import { SecretStore, type SecretCipher } from './connections/secret-store';
 import { LocalWorkspace, type LocalWorkspaceInitializer } from './local-workspace/local-workspace';
 import { EventStores } from './browse/event-stores';
 import { StoreChoices } from './browse/store-choices';
+import { CheckpointService } from './checkpoints/checkpoint-service';
+import { presetResolver } from './checkpoints/companion-ports';
 import { DefinitionCatalog } from './time-travel/definition-catalog';
 import { DefinitionsFolder } from './time-travel/definitions-folder';
 import { TimeTravelService, findProjectionsDir } from './time-travel/service';
@@ -67,7 +69,9 @@ export function createEngine(options: EngineOptions) {
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
   const clients = new Clients(connections);
-  const eventStores = new EventStores(connections, new StoreChoices(options.dataDir), clients);
+  const storeChoices = new StoreChoices(options.dataDir);
+  const eventStores = new EventStores(connections, storeChoices, clients);
+  const checkpoints = new CheckpointService(clients, presetResolver(storeChoices));
   const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
@@ -90,7 +94,7 @@ export function createEngine(options: EngineOptions) {
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     auditHandlers({ audit }),
-    kafkaHandlers(kafka),
+    kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpoints.list(id)).checkpoints }),
   );
 
   const dispatcher = createDispatcher({
