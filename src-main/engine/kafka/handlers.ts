@@ -116,7 +116,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const start = from ? Date.parse(from) : end - (lastMs ?? HOUR);
       if (start > end) throw new ChronoError('invalid_input', 'from: the range must start before it ends.');
       // Read an hour earlier too, so lag in seconds at the range start has end-offset samples to interpolate on.
-      const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end);
+      // Past a few hours a chart cannot show more than one point a minute: read the minute samples only (older segments keep no more).
+      const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end, end - start > 6 * HOUR ? 60_000 : 0);
       const points = lagPoints(samples, maxPoints, start);
       const keys = [...new Set(points.flatMap((p) => Object.keys(p.partitions)))].sort(byPartition);
       return { points, partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
