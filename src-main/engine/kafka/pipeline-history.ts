@@ -5,7 +5,7 @@ import type { KafkaPipelineInput, PipelinePoint } from '../../../src-shared/sche
 
 const HOUR = 3_600_000;
 const KEEP_MS = 7 * 24 * HOUR;
-/** Samples closer than this to the previous one are not recorded (several views polling at once). */
+/** Samples closer than this to the previous one are recorded only when a position moved (several views polling at once). */
 const MIN_SPACING_MS = 1_000;
 /** Every this many appends the file is rewritten: past a day dropped to one sample a minute, past seven days deleted. */
 const COMPACT_EVERY = 720;
@@ -17,7 +17,7 @@ const COMPACT_EVERY = 720;
  * the Kafka parts between them are in the lag sampler's own history.
  */
 export class PipelineHistory {
-  private readonly lastAppend = new Map<string, number>();
+  private readonly lastAppend = new Map<string, { at: number; values: string }>();
   private readonly appends = new Map<string, number>();
 
   constructor(readonly dir: string) {}
@@ -25,8 +25,10 @@ export class PipelineHistory {
   async append(input: KafkaPipelineInput, topic: string, point: PipelinePoint): Promise<void> {
     const file = this.fileOf(input, topic);
     const at = Date.parse(point.at);
-    if (at - (this.lastAppend.get(file) ?? 0) < MIN_SPACING_MS) return;
-    this.lastAppend.set(file, at);
+    const values = JSON.stringify({ ...point, at: undefined });
+    const last = this.lastAppend.get(file);
+    if (last && at - last.at < MIN_SPACING_MS && last.values === values) return;
+    this.lastAppend.set(file, { at, values });
     await mkdir(this.dir, { recursive: true });
     await appendFile(file, `${JSON.stringify(point)}\n`);
     const count = (this.appends.get(file) ?? 0) + 1;
