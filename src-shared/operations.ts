@@ -91,6 +91,12 @@ import {
   kafkaMessagesInput,
   kafkaMessagesResult,
   kafkaLagHistoryResult,
+  kafkaOutboxGapsInput,
+  kafkaOutboxGapsResult,
+  kafkaPipelineHistoryInput,
+  kafkaPipelineHistoryResult,
+  kafkaPipelineInput,
+  kafkaPipelineResult,
   kafkaResetOffsetsInput,
   kafkaResetOffsetsResult,
   kafkaSamplerConfigureInput,
@@ -448,7 +454,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
-    invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory'],
+    invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory', 'kafka.pipeline', 'kafka.pipelineHistory'],
     // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
     connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
   }),
@@ -534,6 +540,25 @@ export const operations = {
     summary: 'The events a redaction changed: position, id, paths and SHA-256 after (never the erased values)',
     input: complianceChangesInput,
     result: complianceChangesResult,
+    effect: 'none',
+  }),
+
+  'kafka.pipeline': op({
+    summary: 'One lag line from store to read model: store head, outbox relayed position, topic end offsets, the projector group\'s committed offsets and its read-model checkpoint; where it is behind and an ETA at the measured rates (each call records a sample)',
+    input: kafkaPipelineInput,
+    result: kafkaPipelineResult,
+    effect: 'none',
+  }),
+  'kafka.pipelineHistory': op({
+    summary: 'The recorded samples of a store-to-read-model pipeline over a time range',
+    input: kafkaPipelineHistoryInput,
+    result: kafkaPipelineHistoryResult,
+    effect: 'none',
+  }),
+  'kafka.outboxGaps': op({
+    summary: 'Events of a store position range missing from a topic or published more than once, by event id (scans the topic; progress, cancellable)',
+    input: kafkaOutboxGapsInput,
+    result: kafkaOutboxGapsResult,
     effect: 'none',
   }),
 

@@ -162,7 +162,7 @@ export function createEngine(options: EngineOptions) {
     snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
-    kafkaHandlers(kafka),
+    kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),
     complianceHandlers({ compliance }),
   );
   if (options.sampleLags !== false) void lagSampler.start();

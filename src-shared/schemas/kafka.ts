@@ -222,3 +222,108 @@ export const kafkaMessagesInput = z.strictObject({
 
 export const kafkaMessagesResult = z.object({ messages: z.array(kafkaMessage), start: z.string(), end: z.string(), next: z.string() });
 export const kafkaMessagesData = z.object({ messages: z.array(kafkaMessage), next: z.string() });
+
+const position = z.string().regex(/^\d{1,20}$/, 'a position is a whole number');
+const projectionName = z.string().trim().min(1, 'projection name is required').max(255);
+
+/** An event store, the Kafka topic its relay writes, and a projector (consumer group + read-model checkpoints) reading it. */
+export const kafkaPipelineInput = z.strictObject({
+  storeConnectionId: profileId,
+  kafkaConnectionId: profileId,
+  /** The projector's consumer group. */
+  groupId,
+  /** The topic the relay writes; the group's only topic when left out. */
+  topic: topicName.optional(),
+  /** The projector's name in its checkpoint store (e.g. accounts_view). */
+  projection: projectionName,
+  /** Where the read model keeps its checkpoints; the store connection when left out. */
+  checkpointConnectionId: profileId.optional(),
+});
+export type KafkaPipelineInput = z.infer<typeof kafkaPipelineInput>;
+
+export const PIPELINE_STAGES = ['relay', 'consumer', 'projector'] as const;
+export const pipelineStage = z.enum(PIPELINE_STAGES);
+export type PipelineStage = z.infer<typeof pipelineStage>;
+
+/** The pipeline's positions at one instant (offsets summed over the topic's partitions). */
+export const pipelinePoint = z.object({
+  at: z.string(),
+  /** Highest global position in the store. */
+  storeHead: z.number().nullable(),
+  /** Highest outbox id marked published (null: no outbox table or none published). */
+  relayed: z.number().nullable(),
+  /** Outbox rows not yet published. */
+  unpublished: z.number().nullable(),
+  topicEnd: z.number(),
+  committed: z.number(),
+  checkpoint: z.number().nullable(),
+  /** Messages behind at each stage (see kafkaPipelineResult.stages). */
+  backlog: z.object({ relay: z.number().nullable(), consumer: z.number(), projector: z.number().nullable() }),
+});
+export type PipelinePoint = z.infer<typeof pipelinePoint>;
+
+export const pipelineStageView = z.object({
+  stage: pipelineStage,
+  /** What the stage is, in words (e.g. `group reference-accounts-view`). */
+  label: z.string(),
+  /** Events or messages waiting at this stage; null when it cannot be measured. */
+  backlog: z.number().nullable(),
+  /** Items per second the stage moved on over the measured window. */
+  ratePerSecond: z.number().nullable(),
+  /** Seconds to clear the backlog at the measured drain rate; null when not draining or nothing to clear. */
+  etaSeconds: z.number().nullable(),
+  note: z.string().optional(),
+});
+
+export const kafkaPipelineResult = z.object({
+  topic: z.string(),
+  now: pipelinePoint,
+  partitions: z.array(z.object({ partition: z.number(), end: z.string(), committed: z.string().nullable(), checkpoint: z.string().nullable() })),
+  stages: z.array(pipelineStageView),
+  /** The stage holding most of the backlog, or null when the read model is caught up. */
+  behindAt: pipelineStage.nullable(),
+  /** Where and why, in a sentence. */
+  summary: z.string(),
+  /** Seconds until the read model catches up at the measured rates; null when caught up or not catching up. */
+  etaSeconds: z.number().nullable(),
+  /** Seconds of history the rates were measured over (0: a single sample so far). */
+  measuredOverSeconds: z.number(),
+  /** What each line measures, for the reader. */
+  measures: z.string(),
+});
+export type KafkaPipelineResult = z.infer<typeof kafkaPipelineResult>;
+
+export const kafkaPipelineHistoryInput = kafkaPipelineInput.extend({
+  lastMs: z.number().int().min(60_000).max(7 * 24 * 3_600_000).default(3_600_000),
+  maxPoints: z.number().int().min(10).max(5000).default(600),
+});
+export const kafkaPipelineHistoryResult = z.object({ points: z.array(pipelinePoint) });
+
+export const kafkaOutboxGapsInput = z.strictObject({
+  storeConnectionId: profileId,
+  kafkaConnectionId: profileId,
+  topic: topicName,
+  /** Inclusive store position range; from the first event / to the head when left out. */
+  fromPosition: position.optional(),
+  toPosition: position.optional(),
+  /** Events checked at most in one call (narrow the range past it). */
+  maxEvents: z.number().int().min(1).max(1_000_000).default(200_000),
+});
+
+const gapEvent = z.object({ eventId: z.string(), position: z.string(), streamId: z.string(), version: z.number() });
+export const kafkaOutboxGapsResult = z.object({
+  fromPosition: z.string().nullable(),
+  toPosition: z.string().nullable(),
+  eventsChecked: z.number(),
+  messagesScanned: z.number(),
+  /** Messages whose event id could not be read (neither an event-id header nor an eventId field). */
+  unidentified: z.number(),
+  missing: z.array(gapEvent),
+  duplicates: z.array(gapEvent.extend({ copies: z.array(z.object({ partition: z.number(), offset: z.string() })) })),
+  /** Events without an id in the store cannot be matched. */
+  withoutId: z.number(),
+  /** Lists are cut at 1000 entries; the counts are complete. */
+  missingCount: z.number(),
+  duplicateCount: z.number(),
+});
+export type KafkaOutboxGapsResult = z.infer<typeof kafkaOutboxGapsResult>;

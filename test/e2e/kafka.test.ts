@@ -1,7 +1,9 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineCaller, type Call } from '../integration/engine-support';
+import { startReferenceSystem } from '../../src-main/reference/api/system';
+import { engineCaller, postgresConnection, type Call } from '../integration/engine-support';
+import { createTestDatabase, createTestMongo, randomSuffix } from '../integration/reference/support';
 import { createTopic, joinedConsumer, kafkaFor, produce, uniqueName } from '../integration/kafka-support';
 import { testServices } from '../integration/env';
 import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
@@ -137,4 +139,48 @@ describe('the Kafka screen', () => {
     await screenshot(page, 'kafka-topic-browser');
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('draws the store-to-read-model line of a stopped reference projector, says where it is behind, and checks the outbox', async () => {
+    const database = await createTestDatabase('e2e_pipe');
+    const mongo = await createTestMongo('e2e_pipe');
+    const mongoUrl = new URL(testServices.mongoUrl);
+    mongoUrl.pathname = `/${mongo.name}`;
+    const suffix = randomSuffix();
+    const groupPrefix = `e2e-${suffix}`;
+    const system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers: testServices.kafkaBrokers, port: 0, topic: `domain_events_${suffix}`, groupPrefix, quietKafka: true, log: () => undefined });
+    const post = async (path: string, body: unknown) => expect((await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(202);
+    try {
+      const storeId = (await call('connections.add', { ...postgresConnection('Reference store', database.url), readOnly: true })).id;
+      await call('stores.configure', { connectionId: storeId, preset: 'classic', reason: 'e2e' });
+      for (let i = 0; i < 3; i += 1) await post('/products', { productId: `e2e-p${i}`, name: `Teapot ${i}`, sku: `T-${i}`, priceCents: 1200 });
+      const groupId = `${groupPrefix}-orders-view`;
+      await goTo(page, `#/kafka?c=${connectionId}&g=${groupId}&store=${storeId}`);
+      const line = page.getByTestId('kafka-pipeline');
+      await line.waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('kafka-pipeline-projection').inputValue()).toBe('orders_view');
+      await expect.poll(() => line.getAttribute('data-behind'), { timeout: 30_000 }).toBe('none');
+
+      await system.stopProjector('orders_view');
+      for (let i = 3; i < 9; i += 1) await post('/products', { productId: `e2e-p${i}`, name: `Teapot ${i}`, sku: `T-${i}`, priceCents: 1200 });
+      await expect.poll(() => line.getAttribute('data-behind'), { timeout: 30_000 }).toBe('consumer');
+      expect(await page.getByTestId('kafka-pipeline-behind').textContent()).toBe('behind at: consumer');
+      expect(await page.getByTestId('kafka-pipeline-summary').textContent()).toMatch(/^Behind at the consumer \(group .*-orders-view\): \d+ messages on the topic the group has not consumed\./);
+      expect(await line.locator('[data-testid="kafka-pipeline-stage"][data-stage="relay"] td').nth(2).textContent()).toBe('0');
+      const chart = page.getByTestId('kafka-pipeline-chart');
+      await expect.poll(async () => Number((await chart.getAttribute('data-points')) ?? 0), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+      expect(await chart.locator('.recharts-line').count()).toBe(3);
+      expect(await page.getByTestId('kafka-pipeline-positions').locator('.recharts-line').count()).toBe(5);
+
+      await page.getByTestId('kafka-gaps-run').click();
+      await page.getByTestId('kafka-gaps-report').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('kafka-gaps-counts').textContent()).toBe('0 missing, 0 published twice');
+      await page.getByTestId('kafka-pipeline-panel').scrollIntoViewIfNeeded();
+      await screenshot(page, 'kafka-pipeline');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await system.stop();
+      await mongo.drop();
+      await database.drop();
+    }
+  }, 180_000);
 });

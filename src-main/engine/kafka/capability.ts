@@ -8,6 +8,7 @@ import type { Connections } from '../connections/connections';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { LagHistory } from './lag-history';
 import { LagSampler } from './lag-sampler';
+import { PipelineHistory } from './pipeline-history';
 
 export const DEFAULT_SAMPLER_SETTINGS: KafkaSamplerSettings = { intervalMs: 5000, scope: 'all', pinned: {}, sloSeconds: 5 };
 
@@ -44,6 +45,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
   });
   return {
     history,
+    pipelineHistory: new PipelineHistory(join(options.dataDir, 'kafka-pipeline')),
     sampler,
     admin,
     /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */

@@ -4,19 +4,48 @@ import type { Handlers } from '../../transport/dispatcher';
 import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, endOffsets } from './cluster';
-import type { GroupSample } from './lag-history';
+import type { GroupSample, LagHistory } from './lag-history';
+import type { EventStore } from '../../stores/event-store';
+import type { CheckpointView } from '../../stores/ports/checkpoint-store';
+import type { PipelinePoint } from '../../../src-shared/schemas/kafka';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
 import { applyReset, planReset } from './offset-reset';
+import { findOutboxGaps } from './outbox-gaps';
+import { assessPipeline, PIPELINE_MEASURES, RATE_WINDOW_MS, readPipeline, type PipelineDeps } from './pipeline';
 import { readCheckpoints, writeCheckpoints } from './projector-checkpoints';
 import { browsePartition } from './topic-browser';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
-export type KafkaOperation = 'kafka.cluster' | 'kafka.group' | 'kafka.lagHistory' | 'kafka.messages' | 'kafka.samplerSettings' | 'kafka.configureSampler' | 'kafka.resetOffsets';
+export type KafkaOperation =
+  | 'kafka.cluster'
+  | 'kafka.group'
+  | 'kafka.lagHistory'
+  | 'kafka.messages'
+  | 'kafka.samplerSettings'
+  | 'kafka.configureSampler'
+  | 'kafka.resetOffsets'
+  | 'kafka.pipeline'
+  | 'kafka.pipelineHistory'
+  | 'kafka.outboxGaps';
+
+/** What the store-to-read-model operations need from other capabilities. */
+export interface KafkaStoreDeps {
+  eventStore(connectionId: string): Promise<EventStore>;
+  /** Every checkpoint of a connection (the CheckpointService). */
+  checkpoints(connectionId: string): Promise<CheckpointView[]>;
+}
 
 const HOUR = 3_600_000;
 
 /** The Kafka operations: cluster and group views, lag history, sampler settings, offset reset. */
-export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOperation> {
+export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): Pick<Handlers, KafkaOperation> {
+  const pipelineDeps: PipelineDeps = {
+    admin: (id) => kafka.admin(id),
+    storeHead: async (id) => (await stores.eventStore(id)).headPosition(),
+    pool: (id) => kafka.pool(id),
+    checkpoints: (id) => stores.checkpoints(id),
+    lagHistory: kafka.history,
+  };
   return {
     'kafka.cluster': async ({ connectionId }) => {
       const admin = await kafka.admin(connectionId);
@@ -87,7 +116,8 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
       const start = from ? Date.parse(from) : end - (lastMs ?? HOUR);
       if (start > end) throw new ChronoError('invalid_input', 'from: the range must start before it ends.');
       // Read an hour earlier too, so lag in seconds at the range start has end-offset samples to interpolate on.
-      const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end);
+      // Past a few hours a chart cannot show more than one point a minute: read the minute samples only (older segments keep no more).
+      const samples = await kafka.history.read(connectionId, groupId, start - HOUR, end, end - start > 6 * HOUR ? 60_000 : 0);
       const points = lagPoints(samples, maxPoints, start);
       const keys = [...new Set(points.flatMap((p) => Object.keys(p.partitions)))].sort(byPartition);
       return { points, partitions: keys, from: new Date(start).toISOString(), to: new Date(end).toISOString() };
@@ -95,6 +125,25 @@ export function kafkaHandlers(kafka: KafkaCapability): Pick<Handlers, KafkaOpera
 
     'kafka.messages': async ({ connectionId, ...request }, context) =>
       browsePartition(await kafka.client(connectionId), await kafka.admin(connectionId), request, context.signal, (messages, next) => context.emit({ messages, next })),
+
+    'kafka.pipeline': async (input) => {
+      const reading = await readPipeline(pipelineDeps, input);
+      const now = Date.parse(reading.point.at);
+      let window = await kafka.pipelineHistory.read(input, reading.topic, now - RATE_WINDOW_MS, now - 1);
+      // Before this view has two samples of its own, the lag sampler's history gives the Kafka stages their rates.
+      if (window.length === 0) window = await consumerPointsFromLagHistory(kafka.history, input.kafkaConnectionId, input.groupId, reading.topic, now - RATE_WINDOW_MS, now - 1);
+      await kafka.pipelineHistory.append(input, reading.topic, reading.point);
+      return { topic: reading.topic, now: reading.point, partitions: reading.partitions, ...assessPipeline(reading, window, input.groupId, input.projection), measures: PIPELINE_MEASURES };
+    },
+
+    'kafka.pipelineHistory': async ({ lastMs, maxPoints, ...input }) => {
+      const now = Date.now();
+      const topic = input.topic ?? (await readPipeline(pipelineDeps, input, now)).topic;
+      return { points: await kafka.pipelineHistory.read(input, topic, now - lastMs, now, maxPoints) };
+    },
+
+    'kafka.outboxGaps': async ({ storeConnectionId, kafkaConnectionId, ...request }, context) =>
+      findOutboxGaps(await stores.eventStore(storeConnectionId), await kafka.client(kafkaConnectionId), await kafka.admin(kafkaConnectionId), request, context.signal, (p) => context.progress(p)),
 
     'kafka.samplerSettings': () => kafka.settings(),
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
@@ -164,6 +213,22 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
     status = 'OK';
   }
   return points;
+}
+
+/**
+ * Pipeline points with only the Kafka stages (topic end, committed offsets,
+ * consumer backlog), from the lag sampler's samples of the group.
+ */
+async function consumerPointsFromLagHistory(history: LagHistory, connectionId: string, groupId: string, topic: string, from: number, to: number): Promise<PipelinePoint[]> {
+  const samples = await history.read(connectionId, groupId, from, to);
+  const prefix = `${topic}:`;
+  return samples.map((sample) => {
+    const mine = sample.partitions.filter((p) => p.key.startsWith(prefix));
+    const topicEnd = mine.reduce((sum, p) => sum + p.end, 0);
+    const committed = mine.reduce((sum, p) => sum + (p.committed ?? 0), 0);
+    const consumer = mine.reduce((sum, p) => sum + Math.max(0, p.end - (p.committed ?? 0)), 0);
+    return { at: new Date(sample.at).toISOString(), storeHead: null, relayed: null, unpublished: null, topicEnd, committed, checkpoint: null, backlog: { relay: null, consumer, projector: null } };
+  });
 }
 
 function byPartition(a: string, b: string): number {

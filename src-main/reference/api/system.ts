@@ -35,9 +35,13 @@ export interface ReferenceSystemConfig {
   log?: (message: string) => void;
 }
 
+export type ReferenceProjectorName = 'products_view' | 'accounts_view' | 'orders_view';
+
 export interface RunningReferenceSystem {
   url: string;
   server: Server;
+  /** Stops one Kafka projector (its consumer leaves the group); the rest keeps running. Tests use it for a stopped projector. */
+  stopProjector(name: ReferenceProjectorName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,11 +81,12 @@ export async function startReferenceSystem(config: ReferenceSystemConfig): Promi
 
     const pgRelay = new PostgresOutboxRelay(pool, producer, { idleDelayMs: 25, onError: onError('postgres outbox relay') });
     const mongoRelay = new MongoRelay(mongo, producer, { topic, idleDelayMs: 25, onError: onError('mongo relay') });
-    const projectors = [
-      new KafkaProjector(kafka, mongoProductsProjection(mongo), { topic, groupId: `${groupPrefix}-products-view`, onError: onError('products_view') }),
-      new KafkaProjector(kafka, postgresViewProjection(pool, accountsViewSpec), { topic, groupId: `${groupPrefix}-accounts-view`, onError: onError('accounts_view') }),
-      new KafkaProjector(kafka, postgresViewProjection(pool, ordersViewSpec), { topic, groupId: `${groupPrefix}-orders-view`, onError: onError('orders_view') }),
-    ];
+    const byName: Record<ReferenceProjectorName, KafkaProjector> = {
+      products_view: new KafkaProjector(kafka, mongoProductsProjection(mongo), { topic, groupId: `${groupPrefix}-products-view`, onError: onError('products_view') }),
+      accounts_view: new KafkaProjector(kafka, postgresViewProjection(pool, accountsViewSpec), { topic, groupId: `${groupPrefix}-accounts-view`, onError: onError('accounts_view') }),
+      orders_view: new KafkaProjector(kafka, postgresViewProjection(pool, ordersViewSpec), { topic, groupId: `${groupPrefix}-orders-view`, onError: onError('orders_view') }),
+    };
+    const projectors = Object.values(byName);
     await Promise.all(projectors.map((p) => p.start()));
     stops.push(...projectors.map((p) => () => p.stop()));
     pgRelay.start();
@@ -107,6 +112,7 @@ export async function startReferenceSystem(config: ReferenceSystemConfig): Promi
     return {
       url,
       server,
+      stopProjector: (name) => byName[name].stop(),
       async stop() {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         for (const stop of stops.reverse()) await stop().catch(onError('stop'));

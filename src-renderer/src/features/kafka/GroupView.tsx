@@ -7,6 +7,7 @@ import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { RANGES, chartRows, formatCount, formatSeconds, type RangeName } from './kafka-view';
 import { LagCharts } from './LagCharts';
+import { PipelinePanel, projectionOf } from './PipelinePanel';
 import { ResetOffsetsDialog } from './ResetOffsetsDialog';
 import { SamplerControls } from './SamplerControls';
 import { StatusBadge } from './StatusBadge';
@@ -17,10 +18,13 @@ interface GroupViewProps {
   groupId: string;
   range: RangeName;
   onRange: (range: RangeName) => void;
+  storeConnectionId: string | undefined;
+  projection: string | undefined;
+  onPipeline: (change: { storeConnectionId?: string; projection?: string }) => void;
 }
 
 /** One group: status and reason, members, partitions, lag over time, and the offset reset. */
-export function GroupView({ connectionId, readOnly, groupId, range, onRange }: GroupViewProps) {
+export function GroupView({ connectionId, readOnly, groupId, range, onRange, storeConnectionId, projection, onPipeline }: GroupViewProps) {
   const [resetting, setResetting] = useState(false);
   const group = useOperation('kafka.group', { connectionId, groupId }, { refetchInterval: 5000, retry: false });
   const settings = useOperation('kafka.samplerSettings', {});
@@ -107,6 +111,15 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange }: G
         {history.data && rows.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
         {rows.length > 0 && history.data && <LagCharts rows={rows} partitions={history.data.partitions} sloSeconds={settings.data?.sloSeconds ?? 5} />}
       </Panel>
+
+      <PipelinePanel
+        kafkaConnectionId={connectionId}
+        groupId={groupId}
+        topics={[...new Set(g.partitions.map((p) => p.topic))]}
+        storeConnectionId={storeConnectionId}
+        projection={projection ?? projectionOf(groupId)}
+        onChange={onPipeline}
+      />
 
       <Panel title={`Partitions (${g.partitions.length})`} testId="kafka-partitions">
         <table className="kafka-table">

@@ -50,6 +50,9 @@ export function KafkaScreen() {
           groupId={view.groupId}
           range={view.range}
           onRange={(range) => setView({ ...view, connectionId, range })}
+          storeConnectionId={view.storeConnectionId}
+          projection={view.projection}
+          onPipeline={(change) => setView({ ...view, connectionId, ...change })}
         />
       ) : (
         <ClusterView connectionId={connectionId} onGroup={(groupId) => setView({ ...view, connectionId, groupId })} onTopic={(topic) => setView({ range: view.range, connectionId, topic })} />

@@ -20,6 +20,9 @@ export interface KafkaView {
   partition?: number;
   from?: string;
   range: RangeName;
+  /** The store-to-read-model line: the event store's connection and the projection's checkpoint name. */
+  storeConnectionId?: string;
+  projection?: string;
 }
 
 export function viewFromQuery(query: Query): KafkaView {
@@ -31,6 +34,8 @@ export function viewFromQuery(query: Query): KafkaView {
     ...(query.t ? { topic: query.t } : {}),
     ...(partition !== undefined ? { partition } : {}),
     ...(query.from ? { from: query.from } : {}),
+    ...(query.store ? { storeConnectionId: query.store } : {}),
+    ...(query.projection !== undefined ? { projection: query.projection } : {}),
     range,
   };
 }
@@ -42,6 +47,8 @@ export const viewToQuery = (view: KafkaView): QueryInput => ({
   p: view.partition,
   from: view.from,
   range: view.range === '1h' ? undefined : view.range,
+  store: view.storeConnectionId,
+  projection: view.projection,
 });
 
 export const STATUS_TONES: Record<LagStatus, Tone> = { OK: 'success', WARN: 'warning', ERR: 'danger', STOP: 'danger', STALL: 'danger', REWIND: 'danger' };
