@@ -5,6 +5,7 @@
  * the personal-data map describes it. Same duties as the PostgreSQL side; there
  * is no key store here, so subjects are redacted rather than shredded.
  */
+import { boundedBulkWrite } from '../../stores/mongo/bounded-bulk-write';
 import type { Db, Document, Filter } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import type { Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
@@ -203,7 +204,8 @@ export class MongoSubjectData implements SubjectData {
 
   async applyRedaction(batch: RedactionBatch): Promise<void> {
     if (batch.updates.length === 0) return;
-    await this.db.collection('events').bulkWrite(
+    await boundedBulkWrite(
+      this.db.collection('events'),
       batch.updates.map((u) => ({ updateOne: { filter: { position: Number(u.position) }, update: { $set: { data: JSON.parse(u.data) as unknown, metadata: JSON.parse(u.metadata) as unknown } } } })),
       { ordered: true },
     );
