@@ -9,10 +9,12 @@ import { overviewFeature } from '../features/overview/feature';
 import { snapshotsFeature } from '../features/snapshots/feature';
 import { timeTravelFeature } from '../features/time-travel/feature';
 import type { Feature } from './feature';
-import type { Route } from './routes';
+import { registerRoutes, type Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
 export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature, snapshotsFeature];
+
+registerRoutes(FEATURES.map((feature) => feature.route));
 
 const byRoute = new Map<Route, Feature>(FEATURES.map((feature) => [feature.route, feature]));
 

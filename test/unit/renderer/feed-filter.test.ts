@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildHash, parseHash } from '../../../src-renderer/src/app/routes';
+import { buildHash, parseHash, registerRoutes } from '../../../src-renderer/src/app/routes';
 import { feedFilterFromQuery, feedFilterToQuery, NO_FILTER, type FeedFilter } from '../../../src-renderer/src/features/browse/feed-filter';
+
+// Screens register their routes in app/features.ts; these tests parse without the screens.
+registerRoutes(['feed', 'streams']);
 
 const viaAddress = (filter: FeedFilter) => feedFilterFromQuery(parseHash(buildHash('feed', undefined, feedFilterToQuery(filter))).query);
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildHash, parseHash, versionParam } from '../../../src-renderer/src/app/routes';
+import { buildHash, parseHash, registerRoutes, versionParam } from '../../../src-renderer/src/app/routes';
 import { parseStreamHash, streamHref } from '../../../src-renderer/src/features/browse/browse-routes';
 import { parseTimeTravelHash, timeTravelHref } from '../../../src-renderer/src/features/time-travel/time-travel-routes';
+
+// The screens register their routes in app/features.ts; these tests parse without the screens.
+registerRoutes(['feed', 'stream', 'streams', 'time-travel']);
 
 describe('route helper', () => {
   it('builds and parses back a route with an id and query parameters', () => {
