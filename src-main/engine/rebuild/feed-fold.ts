@@ -1,0 +1,151 @@
+/**
+ * Replays a store's feed in global order through a read-model folder, in batches:
+ * only the events the definition handles are read (the store's type or category
+ * filter, served by its indexes), pages are read one ahead while the previous batch
+ * is folded and written, and each batch is handed to a sink that commits the rows
+ * with the position reached.
+ */
+import type { EventStore, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
+import type { Handles, ModelFolder, ModelRow, RowChanges } from './read-model';
+
+export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions'>;
+
+export interface ShadowSink {
+  load(keys: readonly string[]): Promise<Map<string, ModelRow>>;
+  /** Writes the changes and the position reached, atomically where the target can. */
+  commit(changes: RowChanges, position: string, events: number): Promise<void>;
+}
+
+export interface FoldProgress {
+  position: string;
+  horizon: string;
+  /** Events folded by this run (not counting earlier runs). */
+  events: number;
+  eventsPerSecond: number;
+  /** Seconds left at the current rate, when it can be told. */
+  etaSeconds: number | null;
+}
+
+export interface FoldOptions {
+  feed: RebuildFeed;
+  handles: Handles;
+  folder: ModelFolder;
+  sink: ShadowSink;
+  /** Exclusive start. */
+  after: string;
+  /** Inclusive end: events after it are left for the catch-up. */
+  horizon: string;
+  signal?: AbortSignal;
+  /** Events per written batch. */
+  batchEvents?: number;
+  /** Events counted by earlier runs (resume). */
+  eventsBefore?: number;
+  onProgress?(progress: FoldProgress): void;
+}
+
+export const DEFAULT_BATCH_EVENTS = 10_000;
+const PAGE = 1000;
+
+/** The store-side filter: one index-served condition; the exact OR of types and categories is checked in memory. */
+export function feedFilter(handles: Handles): Pick<ReadFeedOptions, 'eventTypes' | 'category'> {
+  if (handles.types?.length && !handles.categories?.length) return { eventTypes: handles.types };
+  if (handles.categories?.length === 1 && !handles.types?.length) return { category: handles.categories[0]! };
+  return {};
+}
+
+export function handlesEvent(handles: Handles, event: StoredEventView): boolean {
+  if (handles.types?.includes(event.type)) return true;
+  if (event.category !== null && handles.categories?.includes(event.category)) return true;
+  return false;
+}
+
+export class RebuildCancelled extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('The rebuild was cancelled; resume it to continue from its last committed batch.');
+  }
+}
+
+/** Folds (after, horizon]; returns the position reached (the horizon unless cancelled, which throws). */
+export async function foldFeed(options: FoldOptions): Promise<{ position: string; events: number }> {
+  const { feed, handles, folder, sink, signal } = options;
+  const horizon = BigInt(options.horizon);
+  const batchEvents = options.batchEvents ?? DEFAULT_BATCH_EVENTS;
+  const filter = feedFilter(handles);
+  const started = performance.now();
+  const startPosition = BigInt(options.after);
+  let position = startPosition;
+  let events = 0;
+  let total = options.eventsBefore ?? 0;
+  let exhausted = position >= horizon;
+  const read = (after: bigint) => feed.readFeed({ afterPosition: after.toString(), limit: PAGE, ...filter });
+  let next = exhausted ? undefined : read(position);
+  let batch: StoredEventView[] = [];
+  let batchEnd = position;
+
+  const flush = async () => {
+    if (batch.length > 0) {
+      const loaded = await sink.load(await folder.missingKeys(batch));
+      const changes = await folder.apply(batch, loaded);
+      events += batch.length;
+      total += batch.length;
+      await sink.commit(changes, batchEnd.toString(), total);
+    } else if (batchEnd > position) {
+      await sink.commit(new Map(), batchEnd.toString(), total);
+    }
+    position = batchEnd;
+    batch = [];
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? events / seconds : 0;
+    const positionsPerSecond = seconds > 0 ? Number(position - startPosition) / seconds : 0;
+    options.onProgress?.({
+      position: position.toString(),
+      horizon: horizon.toString(),
+      events,
+      eventsPerSecond: Math.round(rate),
+      etaSeconds: positionsPerSecond > 0 ? Math.round(Number(horizon - position) / positionsPerSecond) : null,
+    });
+  };
+
+  while (!exhausted) {
+    if (signal?.aborted) {
+      void next?.catch(() => undefined);
+      throw new RebuildCancelled();
+    }
+    const page = await next!;
+    const last = page.events[page.events.length - 1];
+    const lastPosition = last?.position !== undefined ? BigInt(last.position) : horizon;
+    exhausted = page.nextAfterPosition === null || lastPosition >= horizon;
+    next = exhausted ? undefined : read(lastPosition); // read ahead while this page is folded
+    for (const event of page.events) {
+      const p = BigInt(event.position ?? '0');
+      if (p > horizon) {
+        exhausted = true;
+        break;
+      }
+      if (handlesEvent(handles, event)) batch.push(event);
+      batchEnd = p;
+    }
+    if (exhausted) batchEnd = horizon;
+    if (batch.length >= batchEvents || exhausted) await flush();
+  }
+  if (batchEnd > position) await flush();
+  return { position: position.toString(), events };
+}
+
+/**
+ * The highest position below which nothing can still appear: the head, once every
+ * transaction running when it was read has ended (a lower position still in flight
+ * would otherwise be skipped). Without a transaction watch, waits `fallbackMs`.
+ */
+export async function settledHead(feed: RebuildFeed, signal?: AbortSignal, fallbackMs = 1000): Promise<string> {
+  const head = (await feed.headPosition()) ?? '0';
+  const watch = (await feed.watchTransactions?.()) ?? null;
+  const until = Date.now() + (watch ? 60 * 60_000 : fallbackMs);
+  while (Date.now() < until) {
+    if (signal?.aborted) throw new RebuildCancelled();
+    if (watch && (await watch.ended())) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return head;
+}
