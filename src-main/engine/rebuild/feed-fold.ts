@@ -43,7 +43,8 @@ export interface FoldOptions {
   onProgress?(progress: FoldProgress): void;
 }
 
-export const DEFAULT_BATCH_EVENTS = 10_000;
+/** Big batches: an account touched by many events of a batch is written once (fewer, larger upserts). */
+export const DEFAULT_BATCH_EVENTS = 50_000;
 const PAGE = 1000;
 
 /** The store-side filter: one index-served condition; the exact OR of types and categories is checked in memory. */
@@ -66,71 +67,94 @@ export class RebuildCancelled extends Error {
   }
 }
 
-/** Folds (after, horizon]; returns the position reached (the horizon unless cancelled, which throws). */
-export async function foldFeed(options: FoldOptions): Promise<{ position: string; events: number }> {
+/** Where a run's time went (milliseconds; reading overlaps folding and writing). */
+export interface FoldTimings {
+  readMs: number;
+  foldMs: number;
+  writeMs: number;
+}
+
+/**
+ * Folds (after, horizon]; returns the position reached (cancelling throws).
+ * Reading runs ahead of folding and writing: the next batch is read while the
+ * previous one is folded and committed (at most two batches in memory).
+ */
+export async function foldFeed(options: FoldOptions): Promise<{ position: string; events: number; timings: FoldTimings }> {
   const { feed, handles, folder, sink, signal } = options;
   const horizon = BigInt(options.horizon);
   const batchEvents = options.batchEvents ?? DEFAULT_BATCH_EVENTS;
   const filter = feedFilter(handles);
   const started = performance.now();
   const startPosition = BigInt(options.after);
+  const timings: FoldTimings = { readMs: 0, foldMs: 0, writeMs: 0 };
   let position = startPosition;
   let events = 0;
   let total = options.eventsBefore ?? 0;
-  let exhausted = position >= horizon;
-  const read = (after: bigint) => feed.readFeed({ afterPosition: after.toString(), limit: PAGE, ...filter });
-  let next = exhausted ? undefined : read(position);
-  let batch: StoredEventView[] = [];
-  let batchEnd = position;
 
-  const flush = async () => {
-    if (batch.length > 0) {
-      const loaded = await sink.load(await folder.missingKeys(batch));
-      const changes = await folder.apply(batch, loaded);
-      events += batch.length;
-      total += batch.length;
-      await sink.commit(changes, batchEnd.toString(), total);
-    } else if (batchEnd > position) {
-      await sink.commit(new Map(), batchEnd.toString(), total);
+  /** Reads the feed from `from` until a batch is full or the horizon reached. */
+  let readFrom = startPosition;
+  let readDone = readFrom >= horizon;
+  const readBatch = async (): Promise<{ events: StoredEventView[]; end: bigint }> => {
+    const t = performance.now();
+    const batch: StoredEventView[] = [];
+    let end = readFrom;
+    while (!readDone && batch.length < batchEvents) {
+      if (signal?.aborted) break;
+      const page = await feed.readFeed({ afterPosition: readFrom.toString(), limit: PAGE, ...filter });
+      for (const event of page.events) {
+        const p = BigInt(event.position ?? '0');
+        if (p > horizon) {
+          readDone = true;
+          break;
+        }
+        if (handlesEvent(handles, event)) batch.push(event);
+        end = p;
+      }
+      const last = page.events[page.events.length - 1];
+      if (page.nextAfterPosition === null || (last?.position !== undefined && BigInt(last.position) >= horizon)) readDone = true;
+      if (readDone) end = horizon;
+      readFrom = end;
     }
-    position = batchEnd;
-    batch = [];
-    const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0 ? events / seconds : 0;
-    const positionsPerSecond = seconds > 0 ? Number(position - startPosition) / seconds : 0;
-    options.onProgress?.({
-      position: position.toString(),
-      horizon: horizon.toString(),
-      events,
-      eventsPerSecond: Math.round(rate),
-      etaSeconds: positionsPerSecond > 0 ? Math.round(Number(horizon - position) / positionsPerSecond) : null,
-    });
+    timings.readMs += performance.now() - t;
+    return { events: batch, end };
   };
 
-  while (!exhausted) {
-    if (signal?.aborted) {
-      void next?.catch(() => undefined);
-      throw new RebuildCancelled();
+  let next = readDone ? undefined : readBatch();
+  try {
+    while (next) {
+      const { events: batch, end } = await next;
+      if (signal?.aborted) throw new RebuildCancelled();
+      next = readDone ? undefined : readBatch(); // read ahead while this batch is folded and written
+      let t = performance.now();
+      const keys = await folder.missingKeys(batch);
+      timings.foldMs += performance.now() - t;
+      t = performance.now();
+      const loaded = await sink.load(keys);
+      timings.writeMs += performance.now() - t;
+      t = performance.now();
+      const changes = await folder.apply(batch, loaded);
+      timings.foldMs += performance.now() - t;
+      t = performance.now();
+      events += batch.length;
+      total += batch.length;
+      if (end > position) await sink.commit(changes, end.toString(), total);
+      timings.writeMs += performance.now() - t;
+      position = end;
+      const seconds = (performance.now() - started) / 1000;
+      const positionsPerSecond = seconds > 0 ? Number(position - startPosition) / seconds : 0;
+      options.onProgress?.({
+        position: position.toString(),
+        horizon: horizon.toString(),
+        events,
+        eventsPerSecond: seconds > 0 ? Math.round(events / seconds) : 0,
+        etaSeconds: positionsPerSecond > 0 ? Math.round(Number(horizon - position) / positionsPerSecond) : null,
+      });
     }
-    const page = await next!;
-    const last = page.events[page.events.length - 1];
-    const lastPosition = last?.position !== undefined ? BigInt(last.position) : horizon;
-    exhausted = page.nextAfterPosition === null || lastPosition >= horizon;
-    next = exhausted ? undefined : read(lastPosition); // read ahead while this page is folded
-    for (const event of page.events) {
-      const p = BigInt(event.position ?? '0');
-      if (p > horizon) {
-        exhausted = true;
-        break;
-      }
-      if (handlesEvent(handles, event)) batch.push(event);
-      batchEnd = p;
-    }
-    if (exhausted) batchEnd = horizon;
-    if (batch.length >= batchEvents || exhausted) await flush();
+  } catch (err) {
+    void next?.catch(() => undefined);
+    throw err;
   }
-  if (batchEnd > position) await flush();
-  return { position: position.toString(), events };
+  return { position: position.toString(), events, timings };
 }
 
 /**

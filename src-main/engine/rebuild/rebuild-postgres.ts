@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
-import { foldFeed, settledHead, type FoldProgress, type RebuildFeed, type ShadowSink } from './feed-fold';
+import { foldFeed, settledHead, type FoldProgress, type FoldTimings, type RebuildFeed, type ShadowSink } from './feed-fold';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition, RowChanges } from './read-model';
 
@@ -22,6 +22,8 @@ export interface PostgresRebuildOptions {
   signal?: AbortSignal;
   batchEvents?: number;
   onProgress?(progress: FoldProgress & { phase: string }): void;
+  /** Where the loading time went (for benches and the job's summary). */
+  onTimings?(timings: FoldTimings): void;
 }
 
 /** Writes a batch and the rebuild's position in one transaction. */
@@ -77,7 +79,7 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
   const folder: ModelFolder = await definition.open();
   try {
     options.onProgress?.({ phase: 'loading', position: record.position, horizon: record.horizon!, events: 0, eventsPerSecond: 0, etaSeconds: null });
-    await foldFeed({
+    const run = await foldFeed({
       feed,
       handles: definition.handles,
       folder,
@@ -89,6 +91,7 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
       ...(options.batchEvents !== undefined ? { batchEvents: options.batchEvents } : {}),
       onProgress: (p) => options.onProgress?.({ ...p, phase: 'loading' }),
     });
+    options.onTimings?.(run.timings);
   } finally {
     await folder.close();
   }
