@@ -108,16 +108,17 @@ function call(code) {
     return { error: message };
   }
 }
+let evaluated = true;
 try {
   run(prelude, 'chronoscope:prelude');
   run(source, filename);
 } catch (thrown) {
+  evaluated = false;
   let message = 'the definition could not be evaluated';
   try { if (thrown && typeof thrown.message === 'string') message = String(thrown.name) + ': ' + String(thrown.message); } catch {}
   parentPort.postMessage({ loaded: { error: message } });
-  return;
 }
-parentPort.postMessage({ loaded: call('__readModel.load()') });
+if (evaluated) parentPort.postMessage({ loaded: call('__readModel.load()') });
 parentPort.on('message', (msg) => {
   if (msg.op === 'missing') { setInput('__events', msg.events); setInput('__limit', msg.limit); parentPort.postMessage({ id: msg.id, ...call('__readModel.missing(__events, __limit)') }); }
   else if (msg.op === 'apply') { setInput('__loaded', msg.loaded); parentPort.postMessage({ id: msg.id, ...call('__readModel.apply(__loaded)') }); }
