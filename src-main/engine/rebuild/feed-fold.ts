@@ -38,6 +38,8 @@ export interface FoldOptions {
   signal?: AbortSignal;
   /** Events per written batch. */
   batchEvents?: number;
+  /** Connections reading the feed at once (default READERS). */
+  readers?: number;
   /** Events counted by earlier runs (resume). */
   eventsBefore?: number;
   onProgress?(progress: FoldProgress): void;
@@ -46,6 +48,8 @@ export interface FoldOptions {
 /** Big batches: an account touched by many events of a batch is written once (fewer, larger upserts). */
 export const DEFAULT_BATCH_EVENTS = 50_000;
 const PAGE = 1000;
+/** Connections reading the feed at once (sub-ranges of positions). */
+const READERS = 3;
 
 /** The store-side filter: one index-served condition; the exact OR of types and categories is checked in memory. */
 export function feedFilter(handles: Handles): Pick<ReadFeedOptions, 'eventTypes' | 'category'> {
@@ -91,30 +95,49 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
   let events = 0;
   let total = options.eventsBefore ?? 0;
 
-  /** Reads the feed from `from` until a batch is full or the horizon reached. */
+  /**
+   * Reads the next batch: the next stretch of positions, split into `READERS`
+   * sub-ranges read at once on separate connections (keyset pages within each),
+   * joined in order. The stretch is sized from the density of handled events seen
+   * so far; a sub-range that fills its share ends the batch there.
+   */
   let readFrom = startPosition;
   let readDone = readFrom >= horizon;
-  const readBatch = async (): Promise<{ events: StoredEventView[]; end: bigint }> => {
-    const t = performance.now();
-    const batch: StoredEventView[] = [];
-    let end = readFrom;
-    while (!readDone && batch.length < batchEvents) {
-      if (signal?.aborted) break;
-      const page = await feed.readFeed({ afterPosition: readFrom.toString(), limit: PAGE, ...filter });
+  let density = 1; // handled events per position
+  const readRange = async (from: bigint, to: bigint, cap: number): Promise<{ events: StoredEventView[]; end: bigint; full: boolean }> => {
+    const out: StoredEventView[] = [];
+    let after = from;
+    for (;;) {
+      const page = await feed.readFeed({ afterPosition: after.toString(), limit: PAGE, ...filter });
       for (const event of page.events) {
         const p = BigInt(event.position ?? '0');
-        if (p > horizon) {
-          readDone = true;
-          break;
-        }
-        if (handlesEvent(handles, event)) batch.push(event);
-        end = p;
+        if (p > to) return { events: out, end: to, full: false };
+        if (handlesEvent(handles, event)) out.push(event);
+        after = p;
+        if (out.length >= cap) return { events: out, end: p, full: p < to };
       }
-      const last = page.events[page.events.length - 1];
-      if (page.nextAfterPosition === null || (last?.position !== undefined && BigInt(last.position) >= horizon)) readDone = true;
-      if (readDone) end = horizon;
-      readFrom = end;
+      if (page.nextAfterPosition === null) return { events: out, end: to, full: false };
     }
+  };
+  const readBatch = async (): Promise<{ events: StoredEventView[]; end: bigint }> => {
+    const t = performance.now();
+    const span = BigInt(Math.max(PAGE, Math.ceil(batchEvents / Math.max(density, 1e-4))));
+    const stretchEnd = readFrom + span < horizon ? readFrom + span : horizon;
+    const width = (stretchEnd - readFrom) / BigInt(options.readers ?? READERS) + 1n;
+    const ranges: [bigint, bigint][] = [];
+    for (let from = readFrom; from < stretchEnd; from += width) ranges.push([from, from + width < stretchEnd ? from + width : stretchEnd]);
+    const cap = Math.ceil(batchEvents / ranges.length) + PAGE;
+    const parts = await Promise.all(ranges.map(([from, to]) => readRange(from, to, cap)));
+    const batch: StoredEventView[] = [];
+    let end = readFrom;
+    for (const part of parts) {
+      batch.push(...part.events);
+      end = part.end;
+      if (part.full) break; // later sub-ranges are read again from here next time
+    }
+    if (end > readFrom) density = Math.max(batch.length / Number(end - readFrom), 1e-4);
+    readFrom = end;
+    readDone = end >= horizon;
     timings.readMs += performance.now() - t;
     return { events: batch, end };
   };
