@@ -24,6 +24,8 @@ import { UserDefinitions } from './time-travel/user-definitions';
 import { jobHandlers } from './jobs/handlers';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
+import { rebuildHandlers } from './rebuild/handlers';
+import { RebuildService } from './rebuild/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -74,6 +76,7 @@ export function createEngine(options: EngineOptions) {
       verify: (connectionId, streamId, definition, signal) => afterRestore(() => timeTravel.verifySnapshot(connectionId, streamId, definition, { signal, progress: () => undefined })),
     }),
   );
+  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: Awaited<ReturnType<EventStores['get']>>) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -204,6 +207,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
+    ...rebuildHandlers({ rebuilds }),
     ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
@@ -239,6 +243,7 @@ export function createEngine(options: EngineOptions) {
     jobs,
     async dispose() {
       await jobs.dispose();
+      await rebuilds.close();
       await userDefinitions.close();
       await eventStores.closeAll();
       await local.stop();

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS ${REBUILDS_TABLE} (
   model        text NOT NULL,
   shadow       text NOT NULL,
   definition   text NOT NULL,
+  definition_source text,
   position     bigint NOT NULL DEFAULT 0,
   horizon      bigint,
   events       bigint NOT NULL DEFAULT 0,
@@ -40,6 +41,8 @@ export interface RebuildRecord {
   model: string;
   shadow: string;
   definition: string;
+  /** A user definition's source (built-ins are named `builtin:<model>`). */
+  definitionSource: string | null;
   position: string;
   horizon: string | null;
   events: number;
@@ -84,6 +87,7 @@ function recordFrom(r: Record<string, unknown>): RebuildRecord {
     model: String(r['model']),
     shadow: String(r['shadow']),
     definition: String(r['definition']),
+    definitionSource: (r['definition_source'] as string | null) ?? null,
     position: String(r['position']),
     horizon: r['horizon'] === null ? null : String(r['horizon']),
     events: Number(r['events']),
@@ -165,7 +169,7 @@ function derivedIndexName(name: string, suffix: string): string {
 }
 
 /** Creates the shadow table and its rebuild record (one transaction). */
-export async function createShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string }): Promise<RebuildRecord> {
+export async function createShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string; definitionSource?: string }): Promise<RebuildRecord> {
   const { id, schema, model, definition } = options;
   checkModelName(model);
   const shadow = shadowName(model, id);
@@ -187,8 +191,8 @@ export async function createShadow(pool: pg.Pool, options: { id: string; schema:
       return { name: index.name, shadowName: shadowIndex, sql: `CREATE ${head[1] ?? ''}INDEX ${quoteIdent(shadowIndex)} ON {table} ${index.sql.slice(head[0].length)}` };
     });
     const { rows } = await client.query(
-      `INSERT INTO ${REBUILDS_TABLE} (id, schema_name, model, shadow, definition, indexes) VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING *`,
-      [id, schema, model, shadow, definition, JSON.stringify(indexes)],
+      `INSERT INTO ${REBUILDS_TABLE} (id, schema_name, model, shadow, definition, definition_source, indexes) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *`,
+      [id, schema, model, shadow, definition, options.definitionSource ?? null, JSON.stringify(indexes)],
     );
     await client.query('COMMIT');
     return recordFrom(rows[0] as Record<string, unknown>);
