@@ -1,0 +1,61 @@
+import { useState } from 'react';
+import { useMutationOp } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { Panel } from '../../ui/Panel';
+import { SegmentedField, TextField } from '../../ui/inputs';
+
+const EXAMPLE = `definition = {
+  name: 'balances',
+  handles: { types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn'] },
+  key: (event) => event.streamId,
+  apply(row, event) {
+    // return the row, null to delete it, or undefined to leave it
+    return row;
+  },
+};`;
+
+/** Definition, target and scope of a new rebuild. */
+export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStarted }: { connectionId: string; model: string; hasBuiltin: boolean; onClose: () => void; onStarted: (rebuildId: string) => void }) {
+  const [kind, setKind] = useState<'builtin' | 'user'>(hasBuiltin ? 'builtin' : 'user');
+  const [name, setName] = useState('my-definition');
+  const [source, setSource] = useState(EXAMPLE);
+  const [reason, setReason] = useState('');
+  const start = useMutationOp('rebuilds.start', { invalidates: ['rebuilds.catalog'], onSuccess: (result) => onStarted(result.rebuildId) });
+  const submit = () =>
+    start.mutate({
+      connectionId,
+      model,
+      definition: kind === 'builtin' ? { builtin: true } : { name, source },
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+    });
+  return (
+    <Panel title={`Rebuild ${model}`} testId="rebuild-wizard" actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}>
+      <p className="muted">
+        The rebuild writes into a shadow table beside <span className="mono">{model}</span>; the live table is not touched until you read the diff and swap.
+      </p>
+      <SegmentedField
+        label="Definition"
+        value={kind}
+        onChange={setKind}
+        testId="rebuild-definition-kind"
+        options={[
+          ...(hasBuiltin ? [{ value: 'builtin' as const, label: 'Built-in (the reference projector)' }] : []),
+          { value: 'user' as const, label: 'User definition' },
+        ]}
+      />
+      {kind === 'user' && (
+        <>
+          <TextField label="Name" value={name} onChange={setName} testId="rebuild-definition-name" />
+          <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
+        </>
+      )}
+      <p className="muted">Scope: every stream the definition handles (partial rebuilds of chosen streams are not available yet).</p>
+      <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
+      {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
+      <Button variant="primary" busy={start.isPending} onClick={submit} data-testid="rebuild-go">
+        Start the rebuild
+      </Button>
+    </Panel>
+  );
+}
