@@ -57,7 +57,7 @@ export const catalogEntry = z.object({
   schema: z.string(),
   model: z.string(),
   kind: z.literal('table'),
-  /** Estimated rows (the planner's count), cheap on big tables. */
+  /** Estimated rows (the planner's count, cheap on big tables; counted when never analysed and small; -1 unknown). */
   rows: z.number(),
   /** The built-in definition that reproduces it, when there is one. */
   builtin: z.string().nullable(),

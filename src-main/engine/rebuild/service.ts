@@ -103,24 +103,31 @@ export class RebuildService {
   async catalog(connectionId: string, schema: string) {
     const pool = await this.pool(connectionId);
     const rebuilds = await listRebuilds(pool);
-    const { rows } = await pool.query<{ name: string; rows: number }>(
-      `SELECT c.relname AS name, GREATEST(c.reltuples, 0)::bigint::int AS rows FROM pg_class c
+    const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
+      `SELECT c.relname AS name, c.reltuples::float8 AS estimate, c.relpages AS pages FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname NOT IN ('chronoscope_rebuilds', 'projection_checkpoints')
         ORDER BY c.relname LIMIT 500`,
       [schema],
     );
+    // The event store's own table is not a read model.
+    const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
+    const tables = rows.filter((r) => storeSource !== qualifiedName(schema, r.name) && storeSource !== `${schema}.${r.name}`);
+    // Never analysed (a new table): counted when small, otherwise shown as unknown (-1).
+    const counted = await Promise.all(
+      tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
+    );
     const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
     const checkpoints = hasCheckpoints
       ? (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows
       : [];
     return {
-      models: rows.map((r) => ({
+      models: tables.map((r, i) => ({
         schema,
         model: r.name,
         kind: 'table' as const,
-        rows: r.rows,
+        rows: counted[i]!,
         builtin: BUILTIN_POSTGRES_MODELS[r.name]?.name ?? null,
         rebuilds: rebuilds.filter((b) => b.model === r.name && b.schema === schema).map(recordView),
       })),

@@ -64,7 +64,7 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
             <div style={{ width: `${percent}%` }} />
           </div>
           <span>
-            {job.state} · {percent}% {job.progress.message ? `· ${job.progress.message}` : ''}
+            {job.state} · {percent}% {job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
           </span>
           <RateChart samples={samples} />
           {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}

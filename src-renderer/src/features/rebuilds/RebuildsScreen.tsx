@@ -19,7 +19,8 @@ export function RebuildsScreen() {
   if (!active) return null;
   if (active.kind !== 'postgres') return <Alert tone="info" title="Rebuilds need a PostgreSQL connection">Choose a PostgreSQL connection: its read-model tables are listed here.</Alert>;
 
-  const models = catalog.data?.models ?? [];
+  // Tables with a built-in definition first: those are the read models the reference projectors keep.
+  const models = [...(catalog.data?.models ?? [])].sort((a, b) => Number(b.builtin !== null) - Number(a.builtin !== null) || a.model.localeCompare(b.model));
   const rebuild = models.flatMap((m) => m.rebuilds).find((r) => r.id === selected);
   return (
     <div className="rebuilds">
@@ -41,8 +42,8 @@ export function RebuildsScreen() {
               return (
                 <tr key={m.model} data-testid={`rebuild-model-${m.model}`}>
                   <td className="mono">{m.model}</td>
-                  <td>{m.rows.toLocaleString('en-US')}</td>
-                  <td>{m.builtin ?? <span className="muted">user definition</span>}</td>
+                  <td>{m.rows < 0 ? <span className="muted">unknown</span> : m.rows.toLocaleString('en-US')}</td>
+                  <td>{m.builtin ?? <span className="muted">none built in: bring a definition</span>}</td>
                   <td>
                     {last ? (
                       <button type="button" className="rebuilds__link" onClick={() => setSelected(last.id)} data-testid={`rebuild-open-${m.model}`}>
