@@ -76,6 +76,8 @@ export const rebuildsStartInput = z.strictObject({
   schema: schemaName,
   model: modelName,
   definition: readModelDefinitionInput,
+  /** After the load, keep folding new events (gap-safe) until the swap, so the swap has little left to fold. */
+  follow: z.boolean().default(false),
   reason: changeFields.reason,
   dryRun: changeFields.dryRun,
 });

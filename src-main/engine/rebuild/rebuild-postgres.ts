@@ -22,6 +22,15 @@ export interface PostgresRebuildOptions {
   signal?: AbortSignal;
   batchEvents?: number;
   onProgress?(progress: FoldProgress & { phase: string }): void;
+  /**
+   * After the load, keep following the head (catch-up) until this signal fires, so
+   * the swap has only the last moments to fold. Steps are gap-safe: each folds up to
+   * the settled head (the head once every transaction running when it was read has
+   * ended), so a late commit below it is never skipped.
+   */
+  followUntil?: AbortSignal;
+  /** Pause between catch-up steps when nothing new arrived. */
+  followPollMs?: number;
   /** Where the loading time went (for benches and the job's summary). */
   onTimings?(timings: FoldTimings): void;
 }
@@ -100,6 +109,50 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
     options.onProgress?.({ phase: 'indexing', position: record.position, horizon: record.horizon!, events: 0, eventsPerSecond: 0, etaSeconds: null });
     await buildShadowIndexes(pool, record);
     record = (await readRebuild(pool, id))!;
+  }
+  if (options.followUntil) record = await followHead(options, record, shape);
+  return record;
+}
+
+/** Catch-up: folds up to the settled head again and again until `followUntil` (or the job's signal) fires. */
+async function followHead(options: PostgresRebuildOptions, start: RebuildRecord, shape: TableShape): Promise<RebuildRecord> {
+  const { pool, feed, definition, signal } = options;
+  const stop = options.followUntil!;
+  const stopped = () => stop.aborted || signal?.aborted === true;
+  const folder = await definition.open();
+  let record = start;
+  try {
+    while (!stopped()) {
+      const horizon = await settledHead(feed, signal);
+      if (BigInt(horizon) > BigInt(record.position)) {
+        await foldFeed({
+          feed,
+          handles: definition.handles,
+          folder,
+          sink: transactionalSink(pool, record, shape),
+          after: record.position,
+          horizon,
+          eventsBefore: record.events,
+          ...(signal ? { signal } : {}),
+          onProgress: (p) => options.onProgress?.({ ...p, phase: 'following the head' }),
+        });
+        record = (await readRebuild(pool, record.id))!;
+      }
+      options.onProgress?.({ phase: 'following the head', position: record.position, horizon, events: 0, eventsPerSecond: 0, etaSeconds: 0 });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, options.followPollMs ?? 500);
+        stop.addEventListener('abort', done, { once: true });
+        signal?.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          stop.removeEventListener('abort', done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
+  } finally {
+    await folder.close();
   }
   return record;
 }

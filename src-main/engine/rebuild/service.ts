@@ -25,6 +25,8 @@ export const REBUILD_JOB = 'rebuilds.run';
 export interface RebuildJobParams {
   connectionId: string;
   rebuildId: string;
+  /** Keep following the head after the load until the swap. */
+  follow?: boolean;
 }
 
 export type DefinitionChoice = { builtin: true } | { name: string; source: string };
@@ -45,6 +47,8 @@ export function recordView(record: RebuildRecord) {
 
 export class RebuildService {
   private readonly clients: Clients;
+  /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
+  private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
@@ -53,6 +57,9 @@ export class RebuildService {
         const pool = await this.pool(params.connectionId);
         const record = await this.record(pool, params.rebuildId);
         const definition = await this.definitionOf(record);
+        const stop = new AbortController();
+        let finish = () => undefined as void;
+        if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
         const done = await rebuildPostgres({
           pool,
           feed: await deps.store(params.connectionId),
@@ -61,12 +68,16 @@ export class RebuildService {
           model: record.model,
           definition,
           signal: context.signal,
+          ...(params.follow ? { followUntil: stop.signal } : {}),
           onProgress: (p) =>
             context.progress({
               done: Number(p.position),
               total: Number(p.horizon),
-              message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase,
+              message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
             }),
+        }).finally(() => {
+          this.following.delete(record.id);
+          finish();
         });
         const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
         return { rows: Number(rows[0]!.n), events: done.events };
@@ -136,7 +147,7 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
     let definition: ReadModelDefinition;
@@ -157,7 +168,7 @@ export class RebuildService {
       kind: REBUILD_JOB,
       title: `Rebuild ${schema}.${model} of ${name} (${definition.name})`,
       connectionIds: [input.connectionId],
-      params: { connectionId: input.connectionId, rebuildId },
+      params: { connectionId: input.connectionId, rebuildId, ...(input.follow ? { follow: true } : {}) },
     });
     return { rebuildId, jobId: job.id, shadow: record.shadow };
   }
@@ -173,6 +184,11 @@ export class RebuildService {
   async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean }> {
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
+    const following = this.following.get(rebuildId);
+    if (following && !options.dryRun && record.phase === 'indexed') {
+      following.stop.abort();
+      await following.finished; // its last batch is committed: the swap folds from there
+    }
     const plan = await swapPostgres({
       pool,
       feed: await this.deps.store(connectionId),
