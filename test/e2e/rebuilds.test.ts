@@ -44,6 +44,8 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await page.getByTestId('rebuild-reason').fill('balances zeroed by a bad deploy');
     await page.getByTestId('rebuild-go').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 60_000 }).toBe('indexed');
+    // The job keeps following the head until the swap.
+    await expect.poll(() => page.getByTestId('rebuild-progress').textContent(), { timeout: 30_000 }).toContain('following the head');
     await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain('3 changed, 0 only in live, 0 only in the shadow');
     expect(await page.getByTestId('rebuild-diff-row').count()).toBe(3);
     await screenshot(page, 'rebuilds-diff');
@@ -53,6 +55,8 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
     expect(await balances(ids)).toEqual(correct);
+    const job = (await app.engine.jobs.list()).find((j) => j.kind === 'rebuilds.run');
+    expect(job?.state).toBe('done'); // the swap stopped the catch-up, which ended the job
     await screenshot(page, 'rebuilds-swapped');
 
     await page.getByTestId('rebuild-rollback-dry').click();

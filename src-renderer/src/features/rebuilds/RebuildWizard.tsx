@@ -3,7 +3,7 @@ import { useMutationOp } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
-import { SegmentedField, TextField } from '../../ui/inputs';
+import { CheckboxField, SegmentedField, TextField } from '../../ui/inputs';
 
 const EXAMPLE = `definition = {
   name: 'balances',
@@ -21,12 +21,14 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
   const [name, setName] = useState('my-definition');
   const [source, setSource] = useState(EXAMPLE);
   const [reason, setReason] = useState('');
+  const [follow, setFollow] = useState(true);
   const start = useMutationOp('rebuilds.start', { invalidates: ['rebuilds.catalog'], onSuccess: (result) => onStarted(result.rebuildId) });
   const submit = () =>
     start.mutate({
       connectionId,
       model,
       definition: kind === 'builtin' ? { builtin: true } : { name, source },
+      follow,
       ...(reason.trim() ? { reason: reason.trim() } : {}),
     });
   return (
@@ -50,6 +52,13 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
           <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
         </>
       )}
+      <CheckboxField
+        label="Keep following new events until the swap"
+        description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
+        checked={follow}
+        onChange={setFollow}
+        testId="rebuild-follow"
+      />
       <p className="muted">Scope: every stream the definition handles (partial rebuilds of chosen streams are not available yet).</p>
       <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
       {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
