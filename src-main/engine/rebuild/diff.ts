@@ -44,6 +44,8 @@ export interface DiffOptions {
   keysListed?: number;
   /** Changed rows shown field by field. */
   sampleRows?: number;
+  /** Compare only these keys of the live model (a partial rebuild's). */
+  liveKeys?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -61,7 +63,13 @@ export async function diffPostgres(db: Queryable, options: DiffOptions): Promise
   const pageRows = options.pageRows ?? 5000;
   const keysListed = options.keysListed ?? 100;
   const sampleRows = options.sampleRows ?? 20;
-  const counts = await db.query<{ l: string; s: string }>(`SELECT (SELECT count(*) FROM ${live}) AS l, (SELECT count(*) FROM ${shadow}) AS s`);
+  // Keys of a partial rebuild: the live side is restricted to them (parameter $3 of each page query).
+  const scoped = options.liveKeys !== undefined;
+  const inScope = (alias: string) => (scoped ? ` AND ${alias}.${key} = ANY($3::${type}[])` : '');
+  const counts = await db.query<{ l: string; s: string }>(
+    `SELECT (SELECT count(*) FROM ${live} t WHERE true${scoped ? ` AND t.${key} = ANY($1::${type}[])` : ''}) AS l, (SELECT count(*) FROM ${shadow}) AS s`,
+    scoped ? [options.liveKeys] : [],
+  );
   const diff: ModelDiff = {
     liveRows: Number(counts.rows[0]!.l),
     shadowRows: Number(counts.rows[0]!.s),
@@ -76,19 +84,19 @@ export async function diffPostgres(db: Queryable, options: DiffOptions): Promise
   for (;;) {
     if (options.signal?.aborted) throw new Error('The diff was cancelled.');
     const bound: pg.QueryResult<{ b: string | null }> = await db.query<{ b: string | null }>(
-      `WITH bl AS (SELECT t.${key} AS k FROM ${live} t WHERE ${after('t')} ORDER BY t.${key} OFFSET $2 LIMIT 1),
+      `WITH bl AS (SELECT t.${key} AS k FROM ${live} t WHERE ${after('t')}${inScope('t')} ORDER BY t.${key} OFFSET $2 LIMIT 1),
             bs AS (SELECT t.${key} AS k FROM ${shadow} t WHERE ${after('t')} ORDER BY t.${key} OFFSET $2 LIMIT 1)
        SELECT LEAST((SELECT k FROM bl), (SELECT k FROM bs))::text AS b`,
-      [from, pageRows - 1],
+      scoped ? [from, pageRows - 1, options.liveKeys] : [from, pageRows - 1],
     );
     const to: string | null = bound.rows[0]?.b ?? null;
     const { rows } = await db.query<{ k: string; l: ModelRow | null; s: ModelRow | null }>(
       `SELECT COALESCE(l.k, s.k)::text AS k, l.r AS l, s.r AS s
-         FROM (SELECT t.${key} AS k, to_jsonb(t) AS r FROM ${live} t WHERE ${after('t')} AND ${upTo('t')}) l
+         FROM (SELECT t.${key} AS k, to_jsonb(t) AS r FROM ${live} t WHERE ${after('t')} AND ${upTo('t')}${inScope('t')}) l
          FULL JOIN (SELECT t.${key} AS k, to_jsonb(t) AS r FROM ${shadow} t WHERE ${after('t')} AND ${upTo('t')}) s ON l.k = s.k
         WHERE l.r IS DISTINCT FROM s.r
         ORDER BY 1`,
-      [from, to],
+      scoped ? [from, to, options.liveKeys] : [from, to],
     );
     for (const row of rows) {
       diff.identical = false;

@@ -185,7 +185,7 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
  * transaction running when it was read has ended (a lower position still in flight
  * would otherwise be skipped). Without a transaction watch, waits `fallbackMs`.
  */
-export async function settledHead(feed: RebuildFeed, signal?: AbortSignal, fallbackMs = 1000): Promise<string> {
+export async function settledHead(feed: Pick<RebuildFeed, 'headPosition' | 'watchTransactions'>, signal?: AbortSignal, fallbackMs = 1000): Promise<string> {
   const head = (await feed.headPosition()) ?? '0';
   const watch = (await feed.watchTransactions?.()) ?? null;
   const until = Date.now() + (watch ? 60 * 60_000 : fallbackMs);
