@@ -78,6 +78,8 @@ export const rebuildsStartInput = z.strictObject({
   definition: readModelDefinitionInput,
   /** After the load, keep folding new events (gap-safe) until the swap, so the swap has little left to fold. */
   follow: z.boolean().default(false),
+  /** Partial rebuild: only these streams are replayed and only their keys replaced at the swap. */
+  streamIds: z.array(z.string().min(1).max(255)).min(1).max(10_000).optional(),
   reason: changeFields.reason,
   dryRun: changeFields.dryRun,
 });

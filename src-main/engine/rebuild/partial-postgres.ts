@@ -61,13 +61,13 @@ async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: Rebuild
   return folded;
 }
 
-export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; streamIds: readonly string[]; signal?: AbortSignal }): Promise<RebuildRecord> {
+export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds: readonly string[]; signal?: AbortSignal }): Promise<RebuildRecord> {
   const { pool, feed, id, model, definition } = options;
   const schema = options.schema ?? 'public';
   if (options.streamIds.length === 0 || options.streamIds.length > 10_000) throw new ChronoError('invalid_input', 'Choose between 1 and 10,000 streams for a partial rebuild.');
   let record = await readRebuild(pool, id);
   if (!record) {
-    record = await createShadow(pool, { id, schema, model, definition: definition.name });
+    record = await createShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
     await ensureScopeTable(pool);
     await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, [...new Set(options.streamIds)]]);
   }
@@ -102,6 +102,8 @@ async function replacedKeys(client: Pick<pg.PoolClient, 'query'>, record: Rebuil
 
 export async function swapPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string }; now?: () => Date }): Promise<{ model: string; beforeTable: string; replaced: number; position: string }> {
   const { pool, id } = options;
+  // Taken before the transaction: the store's transaction watch would wait for it.
+  const head = options.projector ? undefined : await settledHead(options.feed);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -112,7 +114,7 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     const shadow = qualifiedName(record.schema, record.shadow);
     await client.query(`LOCK TABLE ${live}, ${shadow} IN ACCESS EXCLUSIVE MODE`);
     let position: string;
-    if (!options.projector) position = await settledHead(options.feed);
+    if (!options.projector) position = head!;
     else {
       const { rows } = await client.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2 FOR UPDATE', [options.projector.name, options.projector.source]);
       if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} does not exist.`);

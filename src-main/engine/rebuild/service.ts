@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
-import { qualifiedName } from '../../stores/postgres/mapping';
+import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import type { Jobs } from '../jobs/jobs';
@@ -17,6 +17,7 @@ import { userReadModel } from './definition-sandbox';
 import { diffPostgres, type ModelDiff } from './diff';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
+import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
 import { rebuildPostgres } from './rebuild-postgres';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
@@ -27,6 +28,12 @@ export interface RebuildJobParams {
   rebuildId: string;
   /** Keep following the head after the load until the swap. */
   follow?: boolean;
+  /** A partial rebuild of these streams (its shadow is created by the job, from these). */
+  streamIds?: string[];
+  schema?: string;
+  model?: string;
+  definition?: string;
+  definitionSource?: string;
 }
 
 export type DefinitionChoice = { builtin: true } | { name: string; source: string };
@@ -55,6 +62,12 @@ export class RebuildService {
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       run: async (params, context) => {
         const pool = await this.pool(params.connectionId);
+        if (params.streamIds) {
+          const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
+          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
+          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+          return { rows: Number(rows[0]!.n), events: done.events };
+        }
         const record = await this.record(pool, params.rebuildId);
         const definition = await this.definitionOf(record);
         const stop = new AbortController();
@@ -147,7 +160,7 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
     let definition: ReadModelDefinition;
@@ -162,13 +175,16 @@ export class RebuildService {
     const rebuildId = randomBytes(4).toString('hex');
     const shadow = `${model}__shadow_${rebuildId}`;
     if (input.dryRun) return { rebuildId, shadow };
-    const record = await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    // A partial rebuild creates its shadow (and records its streams) in the job.
+    const record = input.streamIds
+      ? { shadow }
+      : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
       title: `Rebuild ${schema}.${model} of ${name} (${definition.name})`,
       connectionIds: [input.connectionId],
-      params: { connectionId: input.connectionId, rebuildId, ...(input.follow ? { follow: true } : {}) },
+      params: { connectionId: input.connectionId, rebuildId, ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}) },
     });
     return { rebuildId, jobId: job.id, shadow: record.shadow };
   }
@@ -178,7 +194,9 @@ export class RebuildService {
     const record = await this.record(pool, rebuildId);
     if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
     const shape = await tableShape(pool, record.schema, record.model);
-    return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows });
+    const scope = await scopeOf(pool, rebuildId);
+    const liveKeys = scope ? [...new Set([...scope, ...(await pool.query<{ k: string }>(`SELECT ${quoteIdent(shape.keyColumn)}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k)])] : undefined;
+    return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
   }
 
   async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean }> {
@@ -188,6 +206,14 @@ export class RebuildService {
     if (following && !options.dryRun && record.phase === 'indexed') {
       following.stop.abort();
       await following.finished; // its last batch is committed: the swap folds from there
+    }
+    if (await scopeOf(pool, rebuildId)) {
+      if (options.dryRun) {
+        if (record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
+        return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_…`, position: record.position, catchUpFrom: record.position, dryRun: true };
+      }
+      const done = await swapPartialPostgres({ pool, feed: await this.deps.store(connectionId), id: rebuildId, definition: await this.definitionOf(record), ...(options.projector ? { projector: options.projector } : {}) });
+      return { model: done.model, shadow: record.shadow, beforeTable: done.beforeTable, position: done.position, catchUpFrom: record.position, dryRun: false };
     }
     const plan = await swapPostgres({
       pool,
@@ -201,7 +227,14 @@ export class RebuildService {
   }
 
   async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<RollbackPlan & { dryRun: boolean }> {
-    return { ...(await rollbackPostgres(await this.pool(connectionId), rebuildId, { dryRun })), dryRun };
+    const pool = await this.pool(connectionId);
+    if (await scopeOf(pool, rebuildId)) {
+      const record = await this.record(pool, rebuildId);
+      if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', 'Only a swapped rebuild can be rolled back.');
+      if (!dryRun) await rollbackPartialPostgres(pool, rebuildId);
+      return { model: record.model, restored: record.beforeTable, rebuiltKeptAs: '(the rebuilt rows are replaced by the old ones)', dryRun };
+    }
+    return { ...(await rollbackPostgres(pool, rebuildId, { dryRun })), dryRun };
   }
 
   async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {

@@ -86,6 +86,9 @@ export interface SwapOptions {
 export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
   const { pool, id } = options;
   const now = options.now ?? (() => new Date());
+  // Without a projector the model is swapped at the settled head, taken before the transaction:
+  // the store's transaction watch would otherwise wait for this very transaction.
+  const head = options.projector ? undefined : await settledHead(options.feed);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -107,7 +110,7 @@ export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
       if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} (${options.projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
       position = rows[0].position;
     } else {
-      position = await settledHead(options.feed);
+      position = head!;
     }
     if (BigInt(record.position) > BigInt(position)) {
       throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);

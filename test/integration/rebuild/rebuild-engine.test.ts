@@ -77,6 +77,25 @@ describe('rebuild operations through the engine', () => {
     );
   });
 
+  it('rebuilds chosen streams only: the swap replaces their rows and leaves the others byte-identical', async () => {
+    const { rows } = await db.pool.query<{ account_id: string }>('SELECT account_id FROM accounts_view ORDER BY account_id DESC LIMIT 2');
+    const [chosen, other] = rows.map((r) => r.account_id) as [string, string];
+    await db.pool.query('UPDATE accounts_view SET balance_cents = 7 WHERE account_id = ANY($1)', [[chosen, other]]);
+    const asText = async () => new Map((await db.pool.query<{ k: string; r: string }>('SELECT account_id AS k, to_jsonb(t)::text AS r FROM accounts_view t')).rows.map((r) => [r.k, r.r]));
+    const before = await asText();
+    const started = await call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, streamIds: [chosen] });
+    const job = await eventually(async () => (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId && ['done', 'failed'].includes(j.state)), 30_000, 'the partial rebuild');
+    expect(job.error).toBeUndefined();
+    const diff = await call('rebuilds.diff', { connectionId, rebuildId: started.rebuildId });
+    expect(diff).toMatchObject({ liveRows: 1, shadowRows: 1, changed: { count: 1, keys: [chosen] } });
+    const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, dryRun: true });
+    await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, confirmation: dry.confirmation!, reason: 'one account' });
+    const after = await asText();
+    expect(after.get(chosen)).not.toBe(before.get(chosen));
+    expect(JSON.parse(after.get(chosen)!).balance_cents).not.toBe(7);
+    for (const [key, row] of before) if (key !== chosen) expect(after.get(key)).toBe(row);
+  });
+
   it('refuses a user definition that does not load, with the reason', async () => {
     await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { name: 'broken', source: 'definition = { key() {} };' } })).rejects.toMatchObject({
       code: 'definition_error',

@@ -59,4 +59,11 @@ describe('rebuilding a PostgreSQL read model beside the live one', () => {
     const restored = await database.pool.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_view'`);
     expect(restored.rows.map((r) => r.indexname)).toEqual(['accounts_view_pkey']);
   });
+
+  it('swaps without a projector at the settled head (the swap does not wait for its own transaction)', async () => {
+    const before = await tableChecksum(database.pool, 'products_view', 'product_id');
+    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'samepro', definition: BUILTIN_POSTGRES_MODELS['products_view']!, lockTimeoutMs: 5000 });
+    expect(plan.position).toBe((await store.headPosition())!);
+    expect(await tableChecksum(database.pool, 'products_view', 'product_id')).toBe(before);
+  });
 });
