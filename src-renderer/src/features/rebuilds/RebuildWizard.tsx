@@ -22,13 +22,15 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
   const [source, setSource] = useState(EXAMPLE);
   const [reason, setReason] = useState('');
   const [follow, setFollow] = useState(true);
+  const [streams, setStreams] = useState('');
+  const streamIds = [...new Set(streams.split(/[\s,]+/).filter(Boolean))];
   const start = useMutationOp('rebuilds.start', { invalidates: ['rebuilds.catalog'], onSuccess: (result) => onStarted(result.rebuildId) });
   const submit = () =>
     start.mutate({
       connectionId,
       model,
       definition: kind === 'builtin' ? { builtin: true } : { name, source },
-      follow,
+      ...(streamIds.length > 0 ? { streamIds } : { follow }),
       ...(reason.trim() ? { reason: reason.trim() } : {}),
     });
   return (
@@ -52,6 +54,15 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
           <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
         </>
       )}
+      <TextField
+        label="Scope: stream ids (optional)"
+        hint="Empty: every stream the definition handles. With ids: only those streams are replayed and only their rows replaced at the swap; every other row stays as it is."
+        rows={2}
+        value={streams}
+        onChange={setStreams}
+        placeholder="acct-…, acct-…"
+        testId="rebuild-streams"
+      />
       <CheckboxField
         label="Keep following new events until the swap"
         description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
@@ -59,7 +70,6 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
         onChange={setFollow}
         testId="rebuild-follow"
       />
-      <p className="muted">Scope: every stream the definition handles (partial rebuilds of chosen streams are not available yet).</p>
       <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
       {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
       <Button variant="primary" busy={start.isPending} onClick={submit} data-testid="rebuild-go">
