@@ -40,6 +40,8 @@ export interface FoldOptions {
   batchEvents?: number;
   /** Connections reading the feed at once (default READERS). */
   readers?: number;
+  /** Read the next batch while the current one is written (default true; off: one operation at a time). */
+  prefetch?: boolean;
   /** Events counted by earlier runs (resume). */
   eventsBefore?: number;
   onProgress?(progress: FoldProgress): void;
@@ -147,7 +149,8 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
     while (next) {
       const { events: batch, end } = await next;
       if (signal?.aborted) throw new RebuildCancelled();
-      next = readDone ? undefined : readBatch(); // read ahead while this batch is folded and written
+      const prefetch = options.prefetch ?? true;
+      next = readDone || !prefetch ? undefined : readBatch(); // read ahead while this batch is folded and written
       let t = performance.now();
       const keys = await folder.missingKeys(batch);
       timings.foldMs += performance.now() - t;
@@ -163,6 +166,7 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
       if (end > position) await sink.commit(changes, end.toString(), total);
       timings.writeMs += performance.now() - t;
       position = end;
+      if (!next && !readDone) next = readBatch();
       const seconds = (performance.now() - started) / 1000;
       const positionsPerSecond = seconds > 0 ? Number(position - startPosition) / seconds : 0;
       options.onProgress?.({

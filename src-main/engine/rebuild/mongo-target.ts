@@ -118,6 +118,9 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
       after: record.position,
       horizon: record.horizon,
       eventsBefore: record.events,
+      // One operation at a time: FerretDB sorts each page in memory, concurrent range reads only add to its load.
+      readers: 1,
+      prefetch: false,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.batchEvents !== undefined ? { batchEvents: options.batchEvents } : {}),
       onProgress: (p) => options.onProgress?.({ ...p, phase: 'loading' }),
@@ -215,7 +218,7 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
   if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   const folder = await options.definition.open();
   try {
-    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: sink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events });
+    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: sink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
   } finally {
     await folder.close();
   }

@@ -31,7 +31,7 @@ async function documents(collection: string): Promise<unknown[]> {
 
 beforeAll(async () => {
   mongo = await createTestMongo('rebuildmongo');
-  await writeToMongo(mongo.db, generateEvents({ events: 6000, seed: 3 }));
+  await writeToMongo(mongo.db, generateEvents({ events: 3000, seed: 3 }));
   store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
   await projectWithReferenceWorker();
 }, 180_000);
