@@ -36,7 +36,7 @@ export interface PostgresRebuildOptions {
 }
 
 /** Writes a batch and the rebuild's position in one transaction. */
-function transactionalSink(pool: pg.Pool, record: RebuildRecord, shape: TableShape): ShadowSink {
+export function transactionalSink(pool: pg.Pool, record: RebuildRecord, shape: TableShape): ShadowSink {
   return {
     load: (keys) => loadRows(pool, record.schema, record.shadow, shape, keys),
     async commit(changes: RowChanges, position: string, events: number) {

@@ -12,7 +12,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { foldFeed, settledHead, type RebuildFeed } from './feed-fold';
 import { readRebuild, stamp, updateRebuild, type RebuildRecord } from './postgres-target';
-import { inTransactionSink, shadowShape } from './rebuild-postgres';
+import { inTransactionSink, shadowShape, transactionalSink } from './rebuild-postgres';
 import type { ReadModelDefinition } from './read-model';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -83,7 +83,31 @@ export interface SwapOptions {
   lockTimeoutMs?: number;
 }
 
+/** Attempts that fold the missing events outside the swap's transaction before one folds them inside it. */
+const FOLD_OUTSIDE_ATTEMPTS = 5;
+
+/**
+ * The events between the shadow and the projector are folded before the swap's
+ * transaction where possible: the transaction then holds the tables for the renames
+ * only, and PGlite (one transaction at a time across its connections) is never asked
+ * to read through another connection while it is open. Only a projector that keeps
+ * moving past several attempts gets its last events folded inside the transaction.
+ */
 export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptSwap(options, attempt >= FOLD_OUTSIDE_ATTEMPTS);
+    if ('plan' in outcome) return outcome.plan;
+    const record = (await readRebuild(options.pool, options.id))!;
+    const folder = await options.definition.open();
+    try {
+      await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: transactionalSink(options.pool, record, await shadowShape(options.pool, record)), after: record.position, horizon: outcome.behindBy, eventsBefore: record.events });
+    } finally {
+      await folder.close();
+    }
+  }
+}
+
+async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{ plan: SwapPlan } | { behindBy: string }> {
   const { pool, id } = options;
   const now = options.now ?? (() => new Date());
   // Without a projector the model is swapped at the settled head, taken before the transaction:
@@ -121,7 +145,11 @@ export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
     if (await tableExists(client, schema, beforeTable)) throw new ChronoError('conflict', `${beforeTable} already exists: wait a second and swap again.`);
     if (options.dryRun) {
       await client.query('ROLLBACK');
-      return plan;
+      return { plan };
+    }
+    if (!foldInside && record.position !== position) {
+      await client.query('ROLLBACK');
+      return { behindBy: position };
     }
     // The last events, up to exactly where the projector goes on from.
     const folder = await options.definition.open();
@@ -145,7 +173,7 @@ export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
     }
     await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
     await client.query('COMMIT');
-    return plan;
+    return { plan };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

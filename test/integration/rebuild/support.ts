@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { copyBatches } from '../../../src-main/reference/generator/copy-source';
+import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToPostgres } from '../../../src-main/reference/generator/write-postgres';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { accountsViewSpec } from '../../../src-main/reference/projectors/accounts-view';
@@ -19,9 +20,10 @@ export function referenceProjector(pool: pg.Pool): DirectProjector {
 }
 
 /** Writes `events` generated reference events and projects them with the reference projector. */
-export async function seedReferenceStore(pool: pg.Pool, events: number, seed = 7): Promise<PostgresEventStore> {
+export async function seedReferenceStore(pool: pg.Pool, events: number, seed = 7, method: 'copy' | 'insert' = 'copy'): Promise<PostgresEventStore> {
   await ensureReferenceSchema(pool);
-  await writeToPostgres(pool, copyBatches({ events, seed }, { worker: false }), { total: events, method: 'copy' });
+  if (method === 'copy') await writeToPostgres(pool, copyBatches({ events, seed }, { worker: false }), { total: events, method });
+  else await writeToPostgres(pool, generateEvents({ events, seed }), { total: events, method }); // PGlite's socket takes no COPY
   await referenceProjector(pool).catchUp();
   return PostgresEventStore.open(pool, classicPreset.mapping());
 }
