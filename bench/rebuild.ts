@@ -4,6 +4,7 @@
  * checkpoint, indexes built), printed beside PostgreSQL's own COPY rate into the
  * same table measured in the same run.
  *   node --import tsx bench/rebuild.ts [--events 1000000] [--pg URL]      (REBUILD_EVENTS=10000000 for 10M)
+ *     [--mongo-events 20000] [--mongo URL]   products_view rebuilt on FerretDB (CHRONO_TEST_MONGO_URL), 0 to skip
  * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,12 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { BUILTIN_POSTGRES_MODELS } from '../src-main/engine/rebuild/builtins';
+import { MongoClient } from 'mongodb';
+import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../src-main/engine/rebuild/builtins';
+import { rebuildMongo } from '../src-main/engine/rebuild/mongo-target';
+import { generateEvents } from '../src-main/reference/generator/generate';
+import { writeToMongo } from '../src-main/reference/generator/write-mongo';
+import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../src-main/stores/mongo/mongo-event-store';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { copyBatches } from '../src-main/reference/generator/copy-source';
 import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
@@ -20,7 +26,9 @@ import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { classicPreset } from '../src-main/stores/presets/classic';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } } });
+const mongoEvents = Number(values['mongo-events'] ?? process.env.REBUILD_MONGO_EVENTS ?? 20_000);
+const mongoUrl = values.mongo ?? process.env.CHRONO_TEST_MONGO_URL;
 const events = Number(values.events ?? process.env.REBUILD_EVENTS ?? 1_000_000);
 const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const batchEvents = values.batch ? Number(values.batch) : undefined;
@@ -93,8 +101,9 @@ try {
       reader.release();
     }
   }
-  console.log(`peak RSS: ${mb(peakRss)} MB`);
   await store.close();
+  if (mongoUrl && mongoEvents > 0) await mongoFigure(mongoUrl);
+  console.log(`peak RSS: ${mb(peakRss)} MB`);
 } finally {
   clearInterval(sampler);
   await pool.end();
@@ -102,3 +111,25 @@ try {
   await admin.end();
 }
 void once;
+
+/** products_view rebuilt from the reference Mongo store on FerretDB (written with the generator first). */
+async function mongoFigure(urlText: string): Promise<void> {
+  const client = new MongoClient(urlText, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  const db = client.db(`bench_rebuild_${randomBytes(3).toString('hex')}`);
+  try {
+    process.stderr.write(`writing ${fmt(mongoEvents)} reference events into FerretDB...\n`);
+    await writeToMongo(db, generateEvents({ events: mongoEvents, seed: 1 }));
+    await db.createCollection('products_view');
+    const feed = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
+    const t = performance.now();
+    let folded = 0;
+    const record = await rebuildMongo({ db, feed, id: 'bench', model: 'products_view', definition: BUILTIN_MONGO_MODELS['products_view']!, dateFields: MONGO_DATE_FIELDS['products_view']!, onProgress: (p) => (folded = Math.max(folded, p.events)) });
+    const seconds = (performance.now() - t) / 1000;
+    const rows = await db.collection(record.shadow).countDocuments();
+    console.log(`FerretDB products_view: ${fmt(folded)} events -> ${fmt(rows)} documents in ${seconds.toFixed(1)} s = ${fmt(folded / seconds)} events/s (store of ${fmt(mongoEvents)} events)`);
+  } finally {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  }
+}
