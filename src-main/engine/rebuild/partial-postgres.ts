@@ -104,6 +104,7 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
   const { pool, id } = options;
   // Taken before the transaction: the store's transaction watch would wait for it.
   const head = options.projector ? undefined : await settledHead(options.feed);
+  await foldAheadOfSwap(options, head);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -121,12 +122,14 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
       position = rows[0].position;
     }
     const shape = await tableShape(client, record.schema, record.shadow);
-    const folder = await options.definition.open();
-    try {
-      // Rows of the shadow are the state at its position: the folder starts from them.
-      await foldStreams(client, record, shape, options.feed, options.definition, folder, streams, BigInt(record.position), BigInt(position));
-    } finally {
-      await folder.close();
+    if (record.position !== position) {
+      // What the projector did since the fold ahead (rare): folded inside (PGlite would wait here for this transaction).
+      const folder = await options.definition.open();
+      try {
+        await foldStreams(client, record, shape, options.feed, options.definition, folder, streams, BigInt(record.position), BigInt(position));
+      } finally {
+        await folder.close();
+      }
     }
     const keys = await replacedKeys(client, record, shape, streams);
     const key = quoteIdent(shape.keyColumn);
@@ -143,6 +146,41 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     throw err;
   } finally {
     client.release();
+  }
+}
+
+/** Folds the chosen streams up to the projector's checkpoint (or the head) in a transaction of its own, before the swap's. */
+async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string } }, head: string | undefined): Promise<void> {
+  const { pool, id } = options;
+  const record = await readRebuild(pool, id);
+  if (!record || record.phase !== 'indexed') return;
+  let target = head;
+  if (options.projector) {
+    const { rows } = await pool.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2', [options.projector.name, options.projector.source]);
+    target = rows[0]?.position;
+  }
+  if (target === undefined || BigInt(target) <= BigInt(record.position)) return;
+  const streams = (await scopeOf(pool, id)) ?? [];
+  const shape = await tableShape(pool, record.schema, record.shadow);
+  const events: StoredEventView[][] = [];
+  for (const streamId of streams) events.push((await streamEvents(options.feed, streamId, BigInt(record.position), BigInt(target))).filter((e) => handlesEvent(options.definition.handles, e)));
+  const folder = await options.definition.open();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    for (const batch of events) {
+      if (batch.length === 0) continue;
+      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
+      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
+    }
+    await updateRebuild(client, id, { position: target });
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+    await folder.close();
   }
 }
 

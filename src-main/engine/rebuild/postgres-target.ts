@@ -74,9 +74,9 @@ export function shadowName(model: string, id: string): string {
   return `${model}__shadow_${id}`;
 }
 
-/** `20261201T032859` */
+/** `20261201_032859` (UTC): lowercase-safe, so derived table names need no quoting. */
 export function stamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').slice(0, 15);
+  return at.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '_');
 }
 
 function recordFrom(r: Record<string, unknown>): RebuildRecord {
