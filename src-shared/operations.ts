@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { auditListInput, auditListResult, auditVerifyResult } from './schemas/audit';
 import {
+  rebuildsCatalogInput,
+  rebuildsCatalogResult,
+  rebuildsDiffInput,
+  rebuildsDiffResult,
+  rebuildsDropInput,
+  rebuildsDropResult,
+  rebuildsRollbackInput,
+  rebuildsRollbackResult,
+  rebuildsStartInput,
+  rebuildsStartResult,
+  rebuildsSwapInput,
+  rebuildsSwapResult,
+} from './schemas/rebuild';
+import {
   eventsExportInput,
   eventsExportResult,
   feedReadInput,
@@ -560,6 +574,54 @@ export const operations = {
     input: kafkaOutboxGapsInput,
     result: kafkaOutboxGapsResult,
     effect: 'none',
+  }),
+
+  'rebuilds.catalog': op({
+    summary: 'Read models of a PostgreSQL connection (tables with a single-column key): rows, built-in definition, rebuilds, projector checkpoints',
+    input: rebuildsCatalogInput,
+    result: rebuildsCatalogResult,
+    effect: 'none',
+  }),
+  'rebuilds.start': op({
+    summary: 'Start a job rebuilding a read model into a shadow table beside the live one (the live model is not touched)',
+    input: rebuildsStartInput,
+    result: rebuildsStartResult,
+    effect: 'target',
+    target: (input) => `connection:${input.connectionId}/${input.schema}.${input.model}`,
+    invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+  'rebuilds.diff': op({
+    summary: 'Compare a rebuilt shadow with the live model: counts, keys only in one, changed rows with a field sample',
+    input: rebuildsDiffInput,
+    result: rebuildsDiffResult,
+    effect: 'none',
+  }),
+  'rebuilds.swap': op({
+    summary: 'Swap the rebuilt shadow in (one transaction with the projector checkpoint); the old model is kept for roll back',
+    input: rebuildsSwapInput,
+    result: rebuildsSwapResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
+    invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
+  }),
+  'rebuilds.rollback': op({
+    summary: 'Put the model kept by a swap back in place; the rebuilt one is kept beside it',
+    input: rebuildsRollbackInput,
+    result: rebuildsRollbackResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
+    invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
+  }),
+  'rebuilds.drop': op({
+    summary: "Drop the old model a swap kept, or a shadow that was not swapped in",
+    input: rebuildsDropInput,
+    result: rebuildsDropResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}/${input.what}`,
+    invalidates: ['rebuilds.catalog'],
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

@@ -45,6 +45,8 @@ import { ChronoError } from '../../src-shared/errors';
 import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
 import { snapshotHandlers } from './snapshots/handlers';
 import { SnapshotReplayer } from './snapshots/snapshot-replayer';
+import { rebuildHandlers } from './rebuild/handlers';
+import { RebuildService } from './rebuild/service';
 
 export interface EngineOptions {
   dataDir: string;
@@ -153,6 +155,7 @@ export function createEngine(options: EngineOptions) {
   jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ ...snapshotPorts, assertWritable }));
   jobs.register(REGENERATE_SNAPSHOTS, regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }));
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined });
+  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
@@ -164,6 +167,7 @@ export function createEngine(options: EngineOptions) {
     auditHandlers({ audit }),
     kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),
     complianceHandlers({ compliance }),
+    rebuildHandlers({ rebuilds }),
   );
   if (options.sampleLags !== false) void lagSampler.start();
 
@@ -200,6 +204,7 @@ export function createEngine(options: EngineOptions) {
       await lagSampler.stop();
       await kafka.close();
       await jobs.dispose();
+      await rebuilds.close();
       await userDefinitions.close();
       await eventStores.closeAll();
       await local.stop();

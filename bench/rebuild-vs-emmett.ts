@@ -1,0 +1,140 @@
+/**
+ * Rebuild of one read model, side by side in one run: Emmett's own
+ * `rebuildPostgreSQLProjections` with a Pongo single-stream projection, and
+ * Chronoscope's rebuild with a user definition computing the same balances,
+ * both over the same Emmett PostgreSQL store written with Emmett's library.
+ *   node --import tsx bench/rebuild-vs-emmett.ts [--events 20000] [--accounts 1000] [--pg URL]
+ * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { ReadEvent } from '@event-driven-io/emmett';
+import { getPostgreSQLEventStore, pongoSingleStreamProjection, rebuildPostgreSQLProjections, type PostgresReadEventMetadata } from '@event-driven-io/emmett-postgresql';
+import pg from 'pg';
+import { userReadModel } from '../src-main/engine/rebuild/definition-sandbox';
+import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
+import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+import { emmettPreset } from '../src-main/stores/presets/emmett';
+
+const { values } = parseArgs({ options: { events: { type: 'string' }, accounts: { type: 'string' }, pg: { type: 'string' } } });
+const events = Number(values.events ?? 20_000);
+const accounts = Number(values.accounts ?? 1000);
+const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+type BankEvent =
+  | { type: 'AccountOpened'; data: { accountId: string; currency: string } }
+  | { type: 'MoneyDeposited'; data: { amountCents: number } }
+  | { type: 'MoneyWithdrawn'; data: { amountCents: number } };
+
+/** A Pongo document (an open record, as Pongo requires). */
+interface Balance {
+  balanceCents: number;
+  currency: string;
+  [field: string]: unknown;
+}
+
+/** The same balances as a Chronoscope user definition (runs in the definitions sandbox). */
+const DEFINITION = String.raw`
+definition = {
+  name: 'balances',
+  handles: { types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn'] },
+  key: (event) => event.streamId,
+  apply(row, event) {
+    if (event.type === 'AccountOpened') return { account_id: event.streamId, currency: event.data.currency, balance_cents: 0 };
+    if (!row) return undefined;
+    const delta = event.type === 'MoneyDeposited' ? event.data.amountCents : -event.data.amountCents;
+    return { account_id: row.account_id, currency: row.currency, balance_cents: row.balance_cents + delta };
+  },
+};`;
+
+const name = `bench_emmett_${randomBytes(3).toString('hex')}`;
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(baseUrl);
+url.pathname = `/${name}`;
+const connectionString = url.toString();
+const pool = new pg.Pool({ connectionString, max: 4 });
+pool.on('error', () => undefined);
+const eventStore = getPostgreSQLEventStore(connectionString);
+try {
+  // The store, written with Emmett's own appendToStream: one append per account with its whole history.
+  const perAccount = Math.max(2, Math.round(events / accounts));
+  let written = 0;
+  const t0 = performance.now();
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let a = 0; a < accounts; a++) {
+    const accountId = randomUUID();
+    const history: BankEvent[] = [{ type: 'AccountOpened', data: { accountId, currency: 'EUR' } }];
+    for (let i = 1; i < perAccount; i++) {
+      const amountCents = 100 + Math.floor(random() * 10_000);
+      history.push(random() < 0.7 ? { type: 'MoneyDeposited', data: { amountCents } } : { type: 'MoneyWithdrawn', data: { amountCents } });
+    }
+    await eventStore.appendToStream(`account-${accountId}`, history);
+    written += history.length;
+  }
+  console.log(`Emmett store: ${fmt(written)} events in ${fmt(accounts)} streams written with appendToStream in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  // 1. Emmett: rebuildPostgreSQLProjections with a Pongo single-stream projection.
+  const projection = pongoSingleStreamProjection<Balance, BankEvent, PostgresReadEventMetadata, BankEvent>({
+    collectionName: 'balances',
+    canHandle: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn'],
+    evolve: (document: Balance | null, event: ReadEvent<BankEvent>): Balance | null => {
+      if (event.type === 'AccountOpened') return { currency: event.data.currency, balanceCents: 0 };
+      if (!document) return null;
+      const delta = event.type === 'MoneyDeposited' ? event.data.amountCents : -event.data.amountCents;
+      return { ...document, balanceCents: document.balanceCents + delta };
+    },
+  });
+  const t1 = performance.now();
+  const consumer = rebuildPostgreSQLProjections<BankEvent>({ connectionString, projections: [projection] });
+  await consumer.start();
+  await consumer.close();
+  const emmettSeconds = (performance.now() - t1) / 1000;
+  const emmettRate = written / emmettSeconds;
+  console.log(`Emmett rebuildPostgreSQLProjections (Pongo single-stream projection): ${fmt(written)} events in ${emmettSeconds.toFixed(1)} s = ${fmt(emmettRate)} events/s`);
+
+  // 2. Chronoscope: the same balances, a user definition in the sandbox, rebuilt into a shadow of a table.
+  await pool.query('CREATE TABLE chronoscope_balances (account_id text PRIMARY KEY, currency varchar(3) NOT NULL, balance_cents bigint NOT NULL)');
+  const store = await PostgresEventStore.open(pool, emmettPreset.mapping());
+  const definition = await userReadModel('balances', DEFINITION);
+  const t2 = performance.now();
+  let timings = { readMs: 0, foldMs: 0, writeMs: 0 };
+  const phases: string[] = [];
+  const record = await rebuildPostgres({
+    pool,
+    feed: store,
+    id: 'bench',
+    model: 'chronoscope_balances',
+    definition,
+    onTimings: (t) => (timings = t),
+    onProgress: (p) => phases.push(`${p.phase}@${Math.round(performance.now() - t2)}ms`),
+  });
+  const chronoSeconds = (performance.now() - t2) / 1000;
+  const chronoRate = written / chronoSeconds;
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  console.log(`  split: reading ${ms(timings.readMs)} (overlapped), folding in the sandbox ${ms(timings.foldMs)}, shadow writes ${ms(timings.writeMs)}; phases ${phases.filter((p, i) => i === 0 || !p.startsWith('loading')).join(', ')}`);
+  console.log(`Chronoscope rebuild (user definition in the sandbox, shadow table, checkpoint per batch): ${fmt(written)} events in ${chronoSeconds.toFixed(2)} s = ${fmt(chronoRate)} events/s`);
+
+  // Same balances on both sides.
+  const emmett = await pool.query<{ n: string; total: string }>(`SELECT count(*) AS n, sum((data->>'balanceCents')::bigint) AS total FROM balances`);
+  const ours = await pool.query<{ n: string; total: string }>(`SELECT count(*) AS n, sum(balance_cents) AS total FROM ${record.shadow}`);
+  const same = emmett.rows[0]!.n === ours.rows[0]!.n && emmett.rows[0]!.total === ours.rows[0]!.total;
+  console.log(`same balances: ${same ? 'yes' : 'NO'} (Emmett ${emmett.rows[0]!.n} documents, total ${emmett.rows[0]!.total}; Chronoscope ${ours.rows[0]!.n} rows, total ${ours.rows[0]!.total})`);
+  console.log(`ratio: Chronoscope is ${(chronoRate / emmettRate).toFixed(0)}x Emmett (goal >= 100x)`);
+  await store.close();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await eventStore.close();
+  await pool.end();
+  // Emmett's own pools may still hold idle connections the drop cuts: that is expected here.
+  process.on('uncaughtException', (err: Error & { code?: string }) => {
+    if (err.code !== '57P01') throw err;
+  });
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}

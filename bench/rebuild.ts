@@ -1,0 +1,135 @@
+/**
+ * Rebuild throughput of the reference read models, end to end (shadow created,
+ * feed replayed through the built-in definitions, rows written with their
+ * checkpoint, indexes built), printed beside PostgreSQL's own COPY rate into the
+ * same table measured in the same run.
+ *   node --import tsx bench/rebuild.ts [--events 1000000] [--pg URL]      (REBUILD_EVENTS=10000000 for 10M)
+ *     [--mongo-events 20000] [--mongo URL]   products_view rebuilt on FerretDB (CHRONO_TEST_MONGO_URL), 0 to skip
+ * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { MongoClient } from 'mongodb';
+import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../src-main/engine/rebuild/builtins';
+import { rebuildMongo } from '../src-main/engine/rebuild/mongo-target';
+import { generateEvents } from '../src-main/reference/generator/generate';
+import { writeToMongo } from '../src-main/reference/generator/write-mongo';
+import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../src-main/stores/mongo/mongo-event-store';
+import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
+import { copyBatches } from '../src-main/reference/generator/copy-source';
+import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
+import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
+import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+import { classicPreset } from '../src-main/stores/presets/classic';
+
+const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } } });
+const mongoEvents = Number(values['mongo-events'] ?? process.env.REBUILD_MONGO_EVENTS ?? 20_000);
+const mongoUrl = values.mongo ?? process.env.CHRONO_TEST_MONGO_URL;
+const events = Number(values.events ?? process.env.REBUILD_EVENTS ?? 1_000_000);
+const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const batchEvents = values.batch ? Number(values.batch) : undefined;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => Math.round(bytes / 1048576);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+
+const name = `bench_rebuild_${randomBytes(3).toString('hex')}`;
+const admin = new pg.Client({ connectionString: baseUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(baseUrl);
+url.pathname = `/${name}`;
+const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+pool.on('error', () => undefined);
+try {
+  await ensureReferenceSchema(pool);
+  process.stderr.write(`writing ${fmt(events)} reference events...\n`);
+  await writeToPostgres(pool, copyBatches({ events, seed: 1 }, { worker: true }), { total: events, method: 'copy', fresh: true });
+  await pool.query('ANALYZE events');
+  const store = await PostgresEventStore.open(pool, classicPreset.mapping());
+  let folded = 0;
+  const started = performance.now();
+  const shadows: Record<string, string> = {};
+  for (const model of ['accounts_view', 'orders_view']) {
+    const t = performance.now();
+    let last = 0;
+    let timings = { readMs: 0, foldMs: 0, writeMs: 0 };
+    const record = await rebuildPostgres({
+      pool,
+      feed: store,
+      id: `bench${model.slice(0, 3)}`,
+      model,
+      definition: BUILTIN_POSTGRES_MODELS[model]!,
+      ...(batchEvents ? { batchEvents } : {}),
+      onTimings: (t) => (timings = t),
+      onProgress: (p) => {
+        last = Math.max(last, p.events);
+        process.stderr.write(`\r${model}: ${p.phase} ${fmt(p.events)} events, ${fmt(p.eventsPerSecond)} events/s, position ${p.position}/${p.horizon}, ETA ${p.etaSeconds ?? '?'} s   `);
+      },
+    });
+    const seconds = (performance.now() - t) / 1000;
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${record.shadow}`);
+    process.stderr.write('\n');
+    console.log(`${model}: ${fmt(last)} events -> ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(1)} s: ${fmt(last / seconds)} events/s, ${fmt(Number(rows[0]!.n) / seconds)} rows/s`);
+    console.log(`  split: reading the feed ${(timings.readMs / 1000).toFixed(1)} s (overlapped), folding ${(timings.foldMs / 1000).toFixed(1)} s, shadow reads+writes ${(timings.writeMs / 1000).toFixed(1)} s`);
+    folded += last;
+    shadows[model] = record.shadow;
+  }
+  const total = (performance.now() - started) / 1000;
+  console.log(`rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s`);
+
+  // PostgreSQL's own COPY into the same table shape, same rows: the floor of any writer.
+  for (const model of ['accounts_view', 'orders_view']) {
+    const client = await pool.connect();
+    const reader = await pool.connect();
+    try {
+      await client.query(`CREATE TABLE copy_${model} (LIKE ${model} INCLUDING ALL)`);
+      const t = performance.now();
+      const out = reader.query(copyTo(`COPY ${shadows[model]} TO STDOUT`));
+      const into = client.query(copyFrom(`COPY copy_${model} FROM STDIN`));
+      await pipeline(out, into);
+      const seconds = (performance.now() - t) / 1000;
+      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM copy_${model}`);
+      console.log(`PostgreSQL COPY into ${model} (same rows, read back by COPY TO): ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(2)} s = ${fmt(Number(rows[0]!.n) / seconds)} rows/s`);
+    } finally {
+      client.release();
+      reader.release();
+    }
+  }
+  await store.close();
+  if (mongoUrl && mongoEvents > 0) await mongoFigure(mongoUrl);
+  console.log(`peak RSS: ${mb(peakRss)} MB`);
+} finally {
+  clearInterval(sampler);
+  await pool.end();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
+void once;
+
+/** products_view rebuilt from the reference Mongo store on FerretDB (written with the generator first). */
+async function mongoFigure(urlText: string): Promise<void> {
+  const client = new MongoClient(urlText, { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  const db = client.db(`bench_rebuild_${randomBytes(3).toString('hex')}`);
+  try {
+    process.stderr.write(`writing ${fmt(mongoEvents)} reference events into FerretDB...\n`);
+    await writeToMongo(db, generateEvents({ events: mongoEvents, seed: 1 }));
+    await db.createCollection('products_view');
+    const feed = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
+    const t = performance.now();
+    let folded = 0;
+    const record = await rebuildMongo({ db, feed, id: 'bench', model: 'products_view', definition: BUILTIN_MONGO_MODELS['products_view']!, dateFields: MONGO_DATE_FIELDS['products_view']!, onProgress: (p) => (folded = Math.max(folded, p.events)) });
+    const seconds = (performance.now() - t) / 1000;
+    const rows = await db.collection(record.shadow).countDocuments();
+    console.log(`FerretDB products_view: ${fmt(folded)} events -> ${fmt(rows)} documents in ${seconds.toFixed(1)} s = ${fmt(folded / seconds)} events/s (store of ${fmt(mongoEvents)} events)`);
+  } finally {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  }
+}

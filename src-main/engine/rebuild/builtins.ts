@@ -1,0 +1,119 @@
+/**
+ * Built-in read models: the reference projectors' own reducers, folded with the
+ * same rules as their workers (a redelivered event is skipped, a missing one stops
+ * the rebuild), so a rebuild equals what the running workers produce.
+ */
+import type { StoredEventView } from '../../stores/event-store';
+import type { DomainEvent } from '../../reference/events';
+import { accountsViewSpec } from '../../reference/projectors/accounts-view';
+import { ordersViewSpec } from '../../reference/projectors/orders-view';
+import type { PostgresViewSpec } from '../../reference/projectors/postgres-view';
+import { productsViewSpec, reduceProductView, type ProductView } from '../../reference/projectors/products-view';
+import type { VersionedRow } from '../../reference/projectors/view-reducer';
+import { DefinitionFailure, eventRef, FOLDER_CACHE_ROWS, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from './read-model';
+
+type Reduce = (row: ModelRow | undefined, event: DomainEvent) => ModelRow | undefined;
+
+function asDomainEvent(event: StoredEventView): DomainEvent {
+  return {
+    eventId: event.eventId ?? '',
+    type: event.type,
+    aggregateId: event.streamId,
+    aggregateType: (event.category ?? '') as DomainEvent['aggregateType'],
+    version: event.version,
+    timestamp: event.timestamp ?? '',
+    data: event.data as Record<string, unknown>,
+    metadata: event.metadata as DomainEvent['metadata'],
+  };
+}
+
+/** A folder running a reducer in process, with the reference workers' version rules. */
+class ReducerFolder implements ModelFolder {
+  private cache = new Map<string, ModelRow | null>();
+
+  constructor(
+    private readonly name: string,
+    private readonly reduce: Reduce,
+  ) {}
+
+  async missingKeys(events: readonly StoredEventView[]): Promise<string[]> {
+    const missing = new Set<string>();
+    for (const e of events) if (!this.cache.has(e.streamId)) missing.add(e.streamId);
+    return [...missing];
+  }
+
+  async apply(events: readonly StoredEventView[], loaded: Map<string, ModelRow>): Promise<RowChanges> {
+    if (this.cache.size > FOLDER_CACHE_ROWS) this.cache = new Map();
+    const keys = await this.missingKeys(events);
+    for (const key of keys) this.cache.set(key, loaded.get(key) ?? null);
+    const changes: RowChanges = new Map();
+    for (const event of events) {
+      const row = this.cache.get(event.streamId) ?? undefined;
+      const version = Number(row?.['version'] ?? 0);
+      if (event.version <= version) continue; // already in the row (a resumed batch)
+      if (event.version !== version + 1) {
+        throw new DefinitionFailure(this.name, eventRef(event), `the row is at version ${version}: an earlier event of the stream is missing from the store's feed`);
+      }
+      let next: ModelRow | undefined;
+      try {
+        next = this.reduce(row, asDomainEvent(event));
+      } catch (err) {
+        throw new DefinitionFailure(this.name, eventRef(event), (err as Error).message);
+      }
+      if (next) {
+        this.cache.set(event.streamId, next);
+        changes.set(event.streamId, next);
+      }
+    }
+    return changes;
+  }
+
+  async reset(): Promise<void> {
+    this.cache = new Map();
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+  }
+}
+
+function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadModelDefinition {
+  const name = `builtin:${spec.name}`;
+  return {
+    name,
+    handles: { categories: [spec.aggregateType] },
+    keyColumn: spec.keyColumn,
+    versioned: true,
+    open: async () => new ReducerFolder(name, spec.reduce as unknown as Reduce),
+  };
+}
+
+/** Mongo `products_view` documents: `_id` is the product id, `updatedAt` a Date (converted by the Mongo target). */
+const mongoProductsView: ReadModelDefinition = {
+  name: 'builtin:products_view@mongo',
+  handles: { categories: ['Product'] },
+  keyColumn: '_id',
+  versioned: true,
+  open: async () =>
+    new ReducerFolder('builtin:products_view@mongo', (row, event) => {
+      const current = row ? ({ ...row, productId: row['_id'] } as unknown as ProductView) : undefined;
+      const next = reduceProductView(current, event);
+      if (!next) return undefined;
+      const { productId, ...fields } = next;
+      return { _id: productId, ...fields };
+    }),
+};
+
+/** The built-ins by the model they rebuild: PostgreSQL tables and Mongo collections. */
+export const BUILTIN_POSTGRES_MODELS: Readonly<Record<string, ReadModelDefinition>> = {
+  accounts_view: fromSpec(accountsViewSpec),
+  orders_view: fromSpec(ordersViewSpec),
+  products_view: fromSpec(productsViewSpec),
+};
+
+export const BUILTIN_MONGO_MODELS: Readonly<Record<string, ReadModelDefinition>> = {
+  products_view: mongoProductsView,
+};
+
+/** Mongo fields the built-ins keep as dates (rows travel as JSON). */
+export const MONGO_DATE_FIELDS: Readonly<Record<string, readonly string[]>> = { products_view: ['updatedAt'] };

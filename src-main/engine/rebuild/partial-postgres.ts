@@ -1,0 +1,212 @@
+/**
+ * Partial rebuilds: only chosen streams are replayed, and only their keys are
+ * replaced in the live model; every other row stays byte-identical. The shadow
+ * holds just the recomputed rows. The swap, in one transaction with the
+ * projector's checkpoint row locked, folds the chosen streams' newer events,
+ * copies the live rows of the replaced keys to `<name>__before_<stamp>` (for roll
+ * back), deletes them from the live table and inserts the shadow's rows.
+ *
+ * The keys replaced are the chosen stream ids and the keys the shadow holds: right
+ * for models whose rows each come from one stream (the built-ins, and user
+ * definitions keyed by stream id). A partial run is short; a cancelled one starts
+ * over (its shadow is emptied) rather than resuming.
+ */
+import type pg from 'pg';
+import { ChronoError } from '../../../src-shared/errors';
+import type { EventStore, StoredEventView } from '../../stores/event-store';
+import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
+import { buildShadowIndexes, createShadow, loadRows, readRebuild, stamp, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
+import type { ModelFolder, ReadModelDefinition } from './read-model';
+
+type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
+
+/** The chosen stream ids of a partial rebuild, kept in the record's definition field's companion table. */
+async function ensureScopeTable(db: Pick<pg.Pool | pg.PoolClient, 'query'>): Promise<void> {
+  await db.query('CREATE TABLE IF NOT EXISTS chronoscope_rebuild_scopes (rebuild_id text NOT NULL, stream_id text NOT NULL, PRIMARY KEY (rebuild_id, stream_id))');
+}
+
+export async function scopeOf(db: Pick<pg.Pool | pg.PoolClient, 'query'>, id: string): Promise<string[] | null> {
+  const exists = await db.query(`SELECT to_regclass('chronoscope_rebuild_scopes') AS t`);
+  if (!exists.rows[0]?.t) return null;
+  const { rows } = await db.query<{ stream_id: string }>('SELECT stream_id FROM chronoscope_rebuild_scopes WHERE rebuild_id = $1 ORDER BY stream_id', [id]);
+  return rows.length > 0 ? rows.map((r) => r.stream_id) : null;
+}
+
+/** Every event of a stream in (after, upTo], in version order. */
+async function streamEvents(feed: PartialFeed, streamId: string, after: bigint, upTo: bigint): Promise<StoredEventView[]> {
+  const out: StoredEventView[] = [];
+  let options: Parameters<PartialFeed['readStream']>[1] | null = { limit: 1000 };
+  while (options) {
+    const page = await feed.readStream(streamId, options);
+    for (const e of page.events) {
+      const p = BigInt(e.position ?? '0');
+      if (p > after && p <= upTo) out.push(e);
+    }
+    options = page.next;
+  }
+  return out;
+}
+
+async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal): Promise<number> {
+  let folded = 0;
+  for (const streamId of streams) {
+    if (signal?.aborted) throw new RebuildCancelled();
+    const events = (await streamEvents(feed, streamId, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
+    if (events.length === 0) continue;
+    const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(events));
+    await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(events, loaded));
+    folded += events.length;
+  }
+  return folded;
+}
+
+export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds: readonly string[]; signal?: AbortSignal }): Promise<RebuildRecord> {
+  const { pool, feed, id, model, definition } = options;
+  const schema = options.schema ?? 'public';
+  if (options.streamIds.length === 0 || options.streamIds.length > 10_000) throw new ChronoError('invalid_input', 'Choose between 1 and 10,000 streams for a partial rebuild.');
+  let record = await readRebuild(pool, id);
+  if (!record) {
+    record = await createShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+    await ensureScopeTable(pool);
+    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, [...new Set(options.streamIds)]]);
+  }
+  if (record.phase !== 'loading') return record;
+  const streams = (await scopeOf(pool, id)) ?? [];
+  const horizon = await settledHead(feed, options.signal);
+  const shape = await tableShape(pool, record.schema, record.shadow);
+  const folder = await definition.open();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
+    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal);
+    await updateRebuild(client, id, { position: horizon, horizon, events: folded });
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+    await folder.close();
+  }
+  await buildShadowIndexes(pool, (await readRebuild(pool, id))!);
+  return (await readRebuild(pool, id))!;
+}
+
+/** The keys a partial swap replaces: the chosen streams' and the shadow's. */
+async function replacedKeys(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, streams: readonly string[]): Promise<string[]> {
+  const { rows } = await client.query<{ k: string }>(`SELECT ${quoteIdent(shape.keyColumn)}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`);
+  return [...new Set([...streams, ...rows.map((r) => r.k)])];
+}
+
+export async function swapPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string }; now?: () => Date }): Promise<{ model: string; beforeTable: string; replaced: number; position: string }> {
+  const { pool, id } = options;
+  // Taken before the transaction: the store's transaction watch would wait for it.
+  const head = options.projector ? undefined : await settledHead(options.feed);
+  await foldAheadOfSwap(options, head);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const record = await readRebuild(client, id, true);
+    if (!record || record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
+    const streams = (await scopeOf(client, id)) ?? [];
+    const live = qualifiedName(record.schema, record.model);
+    const shadow = qualifiedName(record.schema, record.shadow);
+    await client.query(`LOCK TABLE ${live}, ${shadow} IN ACCESS EXCLUSIVE MODE`);
+    let position: string;
+    if (!options.projector) position = head!;
+    else {
+      const { rows } = await client.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2 FOR UPDATE', [options.projector.name, options.projector.source]);
+      if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} does not exist.`);
+      position = rows[0].position;
+    }
+    const shape = await tableShape(client, record.schema, record.shadow);
+    if (record.position !== position) {
+      // What the projector did since the fold ahead (rare): folded inside (PGlite would wait here for this transaction).
+      const folder = await options.definition.open();
+      try {
+        await foldStreams(client, record, shape, options.feed, options.definition, folder, streams, BigInt(record.position), BigInt(position));
+      } finally {
+        await folder.close();
+      }
+    }
+    const keys = await replacedKeys(client, record, shape, streams);
+    const key = quoteIdent(shape.keyColumn);
+    const beforeTable = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
+    const cols = shape.columns.map(quoteIdent).join(', ');
+    await client.query(`CREATE TABLE ${qualifiedName(record.schema, beforeTable)} AS SELECT * FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
+    await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
+    await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${shadow}`);
+    await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
+    await client.query('COMMIT');
+    return { model: record.model, beforeTable, replaced: keys.length, position };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Folds the chosen streams up to the projector's checkpoint (or the head) in a transaction of its own, before the swap's. */
+async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string } }, head: string | undefined): Promise<void> {
+  const { pool, id } = options;
+  const record = await readRebuild(pool, id);
+  if (!record || record.phase !== 'indexed') return;
+  let target = head;
+  if (options.projector) {
+    const { rows } = await pool.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2', [options.projector.name, options.projector.source]);
+    target = rows[0]?.position;
+  }
+  if (target === undefined || BigInt(target) <= BigInt(record.position)) return;
+  const streams = (await scopeOf(pool, id)) ?? [];
+  const shape = await tableShape(pool, record.schema, record.shadow);
+  const events: StoredEventView[][] = [];
+  for (const streamId of streams) events.push((await streamEvents(options.feed, streamId, BigInt(record.position), BigInt(target))).filter((e) => handlesEvent(options.definition.handles, e)));
+  const folder = await options.definition.open();
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    for (const batch of events) {
+      if (batch.length === 0) continue;
+      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
+      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
+    }
+    await updateRebuild(client, id, { position: target });
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+    await folder.close();
+  }
+}
+
+/** Puts back the rows a partial swap replaced (the rest of the model is left as it is). */
+export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promise<{ restored: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const record = await readRebuild(client, id, true);
+    if (!record?.beforeTable || record.phase !== 'swapped') throw new ChronoError('conflict', 'Only a swapped partial rebuild can be rolled back.');
+    const streams = (await scopeOf(client, id)) ?? [];
+    const shape = await tableShape(client, record.schema, record.model);
+    const live = qualifiedName(record.schema, record.model);
+    const key = quoteIdent(shape.keyColumn);
+    const keys = [...new Set([...streams, ...(await client.query<{ k: string }>(`SELECT ${key}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k)])];
+    const cols = shape.columns.map(quoteIdent).join(', ');
+    await client.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
+    await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
+    const { rowCount } = await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${qualifiedName(record.schema, record.beforeTable)}`);
+    await updateRebuild(client, id, { phase: 'rolled_back' });
+    await client.query('COMMIT');
+    return { restored: rowCount ?? 0 };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

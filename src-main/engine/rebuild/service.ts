@@ -1,0 +1,258 @@
+/**
+ * Rebuilds of a connection's read models, as the engine offers them: a catalog,
+ * rebuild jobs (resumable: their state is in the target database), the diff,
+ * swap, roll back and drops. Writes go through a pool of its own; the feed is
+ * read through the connection's event store.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { ChronoError } from '../../../src-shared/errors';
+import type { EventStore } from '../../stores/event-store';
+import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { Clients } from '../connections/clients';
+import type { Connections } from '../connections/connections';
+import type { Jobs } from '../jobs/jobs';
+import { BUILTIN_POSTGRES_MODELS } from './builtins';
+import { userReadModel } from './definition-sandbox';
+import { diffPostgres, type ModelDiff } from './diff';
+import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
+import type { ReadModelDefinition } from './read-model';
+import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
+import { rebuildPostgres } from './rebuild-postgres';
+import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
+
+export const REBUILD_JOB = 'rebuilds.run';
+
+export interface RebuildJobParams {
+  connectionId: string;
+  rebuildId: string;
+  /** Keep following the head after the load until the swap. */
+  follow?: boolean;
+  /** A partial rebuild of these streams (its shadow is created by the job, from these). */
+  streamIds?: string[];
+  schema?: string;
+  model?: string;
+  definition?: string;
+  definitionSource?: string;
+}
+
+export type DefinitionChoice = { builtin: true } | { name: string; source: string };
+
+export interface RebuildServiceDeps {
+  connections: Connections;
+  /** The connection's event store (the feed the rebuild replays). */
+  store(connectionId: string): Promise<EventStore>;
+  jobs: Jobs;
+  connectionName(connectionId: string): Promise<string>;
+}
+
+/** The rebuild record as the renderer sees it (the definition's source stays in the database). */
+export function recordView(record: RebuildRecord) {
+  const { definitionSource: _source, indexes: _indexes, ...view } = record;
+  return view;
+}
+
+export class RebuildService {
+  private readonly clients: Clients;
+  /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
+  private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
+
+  constructor(private readonly deps: RebuildServiceDeps) {
+    this.clients = new Clients(deps.connections);
+    deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
+      run: async (params, context) => {
+        const pool = await this.pool(params.connectionId);
+        if (params.streamIds) {
+          const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
+          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
+          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+          return { rows: Number(rows[0]!.n), events: done.events };
+        }
+        const record = await this.record(pool, params.rebuildId);
+        const definition = await this.definitionOf(record);
+        const stop = new AbortController();
+        let finish = () => undefined as void;
+        if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
+        const done = await rebuildPostgres({
+          pool,
+          feed: await deps.store(params.connectionId),
+          id: record.id,
+          schema: record.schema,
+          model: record.model,
+          definition,
+          signal: context.signal,
+          ...(params.follow ? { followUntil: stop.signal } : {}),
+          onProgress: (p) =>
+            context.progress({
+              done: Number(p.position),
+              total: Number(p.horizon),
+              message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+            }),
+        }).finally(() => {
+          this.following.delete(record.id);
+          finish();
+        });
+        const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+        return { rows: Number(rows[0]!.n), events: done.events };
+      },
+      summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
+    });
+  }
+
+  private pool(connectionId: string): Promise<pg.Pool> {
+    return this.clients.pool(connectionId);
+  }
+
+  private async record(pool: pg.Pool, id: string): Promise<RebuildRecord> {
+    const record = await readRebuild(pool, id);
+    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id} on this connection.`);
+    return record;
+  }
+
+  private async definitionOf(record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>): Promise<ReadModelDefinition> {
+    if (record.definitionSource !== null) return this.loadUserDefinition(record.definition, record.definitionSource);
+    const builtin = BUILTIN_POSTGRES_MODELS[record.model];
+    if (!builtin || builtin.name !== record.definition) throw new ChronoError('not_found', `The definition ${record.definition} is not available.`);
+    return builtin;
+  }
+
+  private async loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition> {
+    try {
+      return await userReadModel(name, source);
+    } catch (err) {
+      throw new ChronoError('definition_error', (err as Error).message);
+    }
+  }
+
+  async catalog(connectionId: string, schema: string) {
+    const pool = await this.pool(connectionId);
+    const rebuilds = await listRebuilds(pool);
+    const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
+      `SELECT c.relname AS name, c.reltuples::float8 AS estimate, c.relpages AS pages FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname NOT IN ('chronoscope_rebuilds', 'projection_checkpoints')
+        ORDER BY c.relname LIMIT 500`,
+      [schema],
+    );
+    // The event store's own table is not a read model.
+    const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
+    const tables = rows.filter((r) => storeSource !== qualifiedName(schema, r.name) && storeSource !== `${schema}.${r.name}`);
+    // Never analysed (a new table): counted when small, otherwise shown as unknown (-1).
+    const counted = await Promise.all(
+      tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
+    );
+    const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
+    const checkpoints = hasCheckpoints
+      ? (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows
+      : [];
+    return {
+      models: tables.map((r, i) => ({
+        schema,
+        model: r.name,
+        kind: 'table' as const,
+        rows: counted[i]!,
+        builtin: BUILTIN_POSTGRES_MODELS[r.name]?.name ?? null,
+        rebuilds: rebuilds.filter((b) => b.model === r.name && b.schema === schema).map(recordView),
+      })),
+      checkpoints,
+    };
+  }
+
+  /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+    const pool = await this.pool(input.connectionId);
+    const { schema, model } = input;
+    let definition: ReadModelDefinition;
+    if ('builtin' in input.definition) {
+      const builtin = BUILTIN_POSTGRES_MODELS[model];
+      if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
+      definition = builtin;
+    } else {
+      definition = await this.loadUserDefinition(input.definition.name, input.definition.source);
+    }
+    await tableShape(pool, schema, model); // the live table exists and has a single-column key
+    const rebuildId = randomBytes(4).toString('hex');
+    const shadow = `${model}__shadow_${rebuildId}`;
+    if (input.dryRun) return { rebuildId, shadow };
+    // A partial rebuild creates its shadow (and records its streams) in the job.
+    const record = input.streamIds
+      ? { shadow }
+      : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    const name = await this.deps.connectionName(input.connectionId);
+    const job = await this.deps.jobs.start({
+      kind: REBUILD_JOB,
+      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})`,
+      connectionIds: [input.connectionId],
+      params: { connectionId: input.connectionId, rebuildId, ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}) },
+    });
+    return { rebuildId, jobId: job.id, shadow: record.shadow };
+  }
+
+  async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
+    const pool = await this.pool(connectionId);
+    const record = await this.record(pool, rebuildId);
+    if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
+    const shape = await tableShape(pool, record.schema, record.model);
+    const scope = await scopeOf(pool, rebuildId);
+    const liveKeys = scope ? [...new Set([...scope, ...(await pool.query<{ k: string }>(`SELECT ${quoteIdent(shape.keyColumn)}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k)])] : undefined;
+    return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
+  }
+
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean }> {
+    const pool = await this.pool(connectionId);
+    const record = await this.record(pool, rebuildId);
+    const following = this.following.get(rebuildId);
+    if (following && !options.dryRun && record.phase === 'indexed') {
+      following.stop.abort();
+      await following.finished; // its last batch is committed: the swap folds from there
+    }
+    if (await scopeOf(pool, rebuildId)) {
+      if (options.dryRun) {
+        if (record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
+        return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_…`, position: record.position, catchUpFrom: record.position, dryRun: true };
+      }
+      const done = await swapPartialPostgres({ pool, feed: await this.deps.store(connectionId), id: rebuildId, definition: await this.definitionOf(record), ...(options.projector ? { projector: options.projector } : {}) });
+      return { model: done.model, shadow: record.shadow, beforeTable: done.beforeTable, position: done.position, catchUpFrom: record.position, dryRun: false };
+    }
+    const plan = await swapPostgres({
+      pool,
+      feed: await this.deps.store(connectionId),
+      id: rebuildId,
+      definition: await this.definitionOf(record),
+      ...(options.projector ? { projector: options.projector } : {}),
+      dryRun: options.dryRun,
+    });
+    return { ...plan, dryRun: options.dryRun };
+  }
+
+  async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<RollbackPlan & { dryRun: boolean }> {
+    const pool = await this.pool(connectionId);
+    if (await scopeOf(pool, rebuildId)) {
+      const record = await this.record(pool, rebuildId);
+      if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', 'Only a swapped rebuild can be rolled back.');
+      if (!dryRun) await rollbackPartialPostgres(pool, rebuildId);
+      return { model: record.model, restored: record.beforeTable, rebuiltKeptAs: '(the rebuilt rows are replaced by the old ones)', dryRun };
+    }
+    return { ...(await rollbackPostgres(pool, rebuildId, { dryRun })), dryRun };
+  }
+
+  async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+    const pool = await this.pool(connectionId);
+    const record = await this.record(pool, rebuildId);
+    if (what === 'before') {
+      if (!record.beforeTable) throw new ChronoError('not_found', 'This rebuild kept no old model (it was not swapped, or the old model was already dropped).');
+      if (record.phase !== 'swapped') throw new ChronoError('conflict', 'After a roll back the old model is the live one again: it cannot be dropped here.');
+      if (dryRun) return { table: record.beforeTable, dropped: false, dryRun };
+      return { table: await dropBeforeTable(pool, rebuildId), dropped: true, dryRun };
+    }
+    if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
+    if (dryRun) return { table: record.shadow, dropped: false, dryRun };
+    await discardShadow(pool, rebuildId);
+    return { table: record.shadow, dropped: true, dryRun };
+  }
+
+  async close(): Promise<void> {
+    await this.clients.closeAll();
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Swapping a rebuilt PostgreSQL model in, and back out. One transaction takes
+ * the live table and the shadow exclusively (readers wait a moment, then read the
+ * new table: never an empty or half-built one), folds the last events into the
+ * shadow up to exactly the position of the projector that feeds the live model
+ * (its checkpoint row locked with them, so it cannot move meanwhile), and renames:
+ * live → `<name>__before_<stamp>`, shadow → live, indexes included. The old model
+ * stays for roll back until it is dropped on an explicit request.
+ */
+import type pg from 'pg';
+import { ChronoError } from '../../../src-shared/errors';
+import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { foldFeed, settledHead, type RebuildFeed } from './feed-fold';
+import { readRebuild, stamp, updateRebuild, type RebuildRecord } from './postgres-target';
+import { inTransactionSink, shadowShape, transactionalSink } from './rebuild-postgres';
+import type { ReadModelDefinition } from './read-model';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** The checkpoint of the projector that keeps the live model up to date. */
+export interface ProjectorCheckpoint {
+  name: string;
+  source: string;
+}
+
+export interface SwapPlan {
+  model: string;
+  shadow: string;
+  beforeTable: string;
+  /** Position the swapped-in model is at: the projector's checkpoint, or the settled head without a projector. */
+  position: string;
+  /** Events the swap folds into the shadow before renaming. */
+  catchUpFrom: string;
+}
+
+async function indexNames(db: Queryable, schema: string, table: string): Promise<{ name: string; primary: boolean }[]> {
+  const { rows } = await db.query<{ name: string; primary: boolean }>(
+    `SELECT ci.relname AS name, i.indisprimary AS primary FROM pg_index i
+       JOIN pg_class ct ON ct.oid = i.indrelid JOIN pg_namespace n ON n.oid = ct.relnamespace
+       JOIN pg_class ci ON ci.oid = i.indexrelid
+      WHERE n.nspname = $1 AND ct.relname = $2 ORDER BY ci.relname`,
+    [schema, table],
+  );
+  return rows;
+}
+
+/** The suffix a swap gives the outgoing model's indexes (the backup table's stamp, shortened). */
+function swapSuffix(at: string): string {
+  return `__b${at.slice(2)}`;
+}
+
+function withSuffix(name: string, suffix: string): string {
+  return `${name.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+async function tableExists(db: Queryable, schema: string, table: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT to_regclass($1) AS t`, [qualifiedName(schema, table)]);
+  return rows[0]?.t !== null && rows[0]?.t !== undefined;
+}
+
+/**
+ * Renames `from` to `to` and gives `to`'s indexes the names `names` maps them to.
+ * Index names are schema-wide: the outgoing table's are renamed first.
+ */
+async function renameTable(db: Queryable, schema: string, from: string, to: string): Promise<void> {
+  await db.query(`ALTER TABLE ${qualifiedName(schema, from)} RENAME TO ${quoteIdent(to)}`);
+}
+
+async function renameIndex(db: Queryable, schema: string, from: string, to: string): Promise<void> {
+  if (from !== to) await db.query(`ALTER INDEX ${qualifiedName(schema, from)} RENAME TO ${quoteIdent(to)}`);
+}
+
+export interface SwapOptions {
+  pool: pg.Pool;
+  feed: RebuildFeed;
+  id: string;
+  definition: ReadModelDefinition;
+  projector?: ProjectorCheckpoint;
+  /** Plans and checks everything, changes nothing. */
+  dryRun?: boolean;
+  now?: () => Date;
+  /** How long the swap waits for the locks before giving up (readers and the projector wait meanwhile). */
+  lockTimeoutMs?: number;
+}
+
+/** Attempts that fold the missing events outside the swap's transaction before one folds them inside it. */
+const FOLD_OUTSIDE_ATTEMPTS = 5;
+
+/**
+ * The events between the shadow and the projector are folded before the swap's
+ * transaction where possible: the transaction then holds the tables for the renames
+ * only, and PGlite (one transaction at a time across its connections) is never asked
+ * to read through another connection while it is open. Only a projector that keeps
+ * moving past several attempts gets its last events folded inside the transaction.
+ */
+export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptSwap(options, attempt >= FOLD_OUTSIDE_ATTEMPTS);
+    if ('plan' in outcome) return outcome.plan;
+    const record = (await readRebuild(options.pool, options.id))!;
+    const folder = await options.definition.open();
+    try {
+      await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: transactionalSink(options.pool, record, await shadowShape(options.pool, record)), after: record.position, horizon: outcome.behindBy, eventsBefore: record.events });
+    } finally {
+      await folder.close();
+    }
+  }
+}
+
+async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{ plan: SwapPlan } | { behindBy: string }> {
+  const { pool, id } = options;
+  const now = options.now ?? (() => new Date());
+  // Without a projector the model is swapped at the settled head, taken before the transaction:
+  // the store's transaction watch would otherwise wait for this very transaction.
+  const head = options.projector ? undefined : await settledHead(options.feed);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(100, Math.floor(options.lockTimeoutMs ?? 10_000))}`);
+    const record = await readRebuild(client, id, true);
+    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+    if (record.phase !== 'indexed') {
+      throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
+    }
+    const { schema, model, shadow } = record;
+    // Tables first, then the checkpoint: the projector writes its views before its checkpoint, so this order cannot deadlock with it.
+    await client.query(`LOCK TABLE ${qualifiedName(schema, model)}, ${qualifiedName(schema, shadow)} IN ACCESS EXCLUSIVE MODE`);
+    let position: string;
+    if (options.projector) {
+      const { rows } = await client.query<{ position: string }>(
+        'SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2 FOR UPDATE',
+        [options.projector.name, options.projector.source],
+      );
+      if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} (${options.projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
+      position = rows[0].position;
+    } else {
+      position = head!;
+    }
+    if (BigInt(record.position) > BigInt(position)) {
+      throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
+    }
+    const at = stamp(now());
+    const beforeTable = `${model}__before_${at}`;
+    const plan: SwapPlan = { model, shadow, beforeTable, position, catchUpFrom: record.position };
+    if (await tableExists(client, schema, beforeTable)) throw new ChronoError('conflict', `${beforeTable} already exists: wait a second and swap again.`);
+    if (options.dryRun) {
+      await client.query('ROLLBACK');
+      return { plan };
+    }
+    if (!foldInside && record.position !== position) {
+      await client.query('ROLLBACK');
+      return { behindBy: position };
+    }
+    // The last events, up to exactly where the projector goes on from.
+    const folder = await options.definition.open();
+    try {
+      await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: inTransactionSink(client, record, await shadowShape(client, record)), after: record.position, horizon: position, eventsBefore: record.events });
+    } finally {
+      await folder.close();
+    }
+    const liveIndexes = await indexNames(client, schema, model);
+    const suffix = swapSuffix(at);
+    for (const index of liveIndexes) await renameIndex(client, schema, index.name, withSuffix(index.name, suffix));
+    const livePrimary = liveIndexes.find((i) => i.primary)?.name;
+    for (const index of await indexNames(client, schema, shadow)) {
+      const original = index.primary ? livePrimary : record.indexes.find((i) => i.shadowName === index.name)?.name;
+      if (original) await renameIndex(client, schema, index.name, original);
+    }
+    await renameTable(client, schema, model, beforeTable);
+    await renameTable(client, schema, shadow, model);
+    if (options.projector) {
+      await client.query('UPDATE projection_checkpoints SET updated_at = now() WHERE projection_name = $1 AND source = $2', [options.projector.name, options.projector.source]);
+    }
+    await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
+    await client.query('COMMIT');
+    return { plan };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface RollbackPlan {
+  model: string;
+  restored: string;
+  /** Where the rebuilt model is kept after the roll back. */
+  rebuiltKeptAs: string;
+}
+
+/** Puts the old model back under its name; the rebuilt one is kept as `<name>__after_<stamp>`. */
+export async function rollbackPostgres(pool: pg.Pool, id: string, options: { dryRun?: boolean; now?: () => Date } = {}): Promise<RollbackPlan> {
+  const now = options.now ?? (() => new Date());
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const record: RebuildRecord | null = await readRebuild(client, id, true);
+    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+    if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
+    const { schema, model, beforeTable } = record;
+    if (!(await tableExists(client, schema, beforeTable))) throw new ChronoError('not_found', `The old model ${beforeTable} was dropped: it cannot be restored.`);
+    const after = `${model}__after_${stamp(now())}`;
+    const plan: RollbackPlan = { model, restored: beforeTable, rebuiltKeptAs: after };
+    if (options.dryRun) {
+      await client.query('ROLLBACK');
+      return plan;
+    }
+    await client.query(`LOCK TABLE ${qualifiedName(schema, model)}, ${qualifiedName(schema, beforeTable)} IN ACCESS EXCLUSIVE MODE`);
+    // The swap renamed each old index <name> to <name><swap suffix>: the rebuilt model holds the names now.
+    const current = await indexNames(client, schema, model);
+    const old = await indexNames(client, schema, beforeTable);
+    const swapped = swapSuffix(beforeTable.slice(-15));
+    const suffix = `__a${stamp(now()).slice(2)}`;
+    for (const index of current) await renameIndex(client, schema, index.name, withSuffix(index.name, suffix));
+    for (const index of current) {
+      const kept = index.primary ? old.find((o) => o.primary) : old.find((o) => o.name === withSuffix(index.name, swapped));
+      if (kept) await renameIndex(client, schema, kept.name, index.name);
+    }
+    await renameTable(client, schema, model, after);
+    await renameTable(client, schema, beforeTable, model);
+    await updateRebuild(client, id, { phase: 'rolled_back' });
+    await client.query('COMMIT');
+    return plan;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Drops the old model kept by a swap (the caller has the confirmation and writes the audit). */
+export async function dropBeforeTable(pool: pg.Pool, id: string): Promise<string> {
+  const record = await readRebuild(pool, id);
+  if (!record?.beforeTable) throw new ChronoError('not_found', `Rebuild ${id} kept no old model.`);
+  if (record.phase !== 'swapped') throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
+  await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, record.beforeTable)}`);
+  await updateRebuild(pool, id, { beforeTable: '' });
+  return record.beforeTable;
+}
+
+/** Drops a shadow that was not swapped in (a failed or unwanted rebuild). */
+export async function discardShadow(pool: pg.Pool, id: string): Promise<void> {
+  const record = await readRebuild(pool, id);
+  if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+  if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
+  await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, record.shadow)}`);
+  await updateRebuild(pool, id, { phase: 'discarded' });
+}

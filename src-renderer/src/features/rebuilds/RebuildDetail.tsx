@@ -1,0 +1,141 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { z } from 'zod';
+import type { rebuildRecordView } from '../../../../src-shared/schemas/rebuild';
+import { useMutationOp } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { KeyValueList } from '../../ui/KeyValue';
+import { Panel } from '../../ui/Panel';
+import { TextField } from '../../ui/inputs';
+import { useJobs } from '../jobs/use-jobs';
+import { RebuildDiffView } from './RebuildDiffView';
+
+type Rebuild = z.infer<typeof rebuildRecordView>;
+
+/** Events per second over the job's life, as a small line. */
+function RateChart({ samples }: { samples: number[] }) {
+  if (samples.length < 2) return null;
+  const max = Math.max(...samples, 1);
+  const points = samples.map((v, i) => `${(i / (samples.length - 1)) * 200},${40 - (v / max) * 38}`).join(' ');
+  return (
+    <svg className="rebuilds__chart" viewBox="0 0 200 40" preserveAspectRatio="none" data-testid="rebuild-chart" aria-label="events per second">
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
+    </svg>
+  );
+}
+
+export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connectionId: string; rebuild: Rebuild; checkpoints: { name: string; source: string; position: string }[] }) {
+  const jobs = useJobs();
+  const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
+  const [samples, setSamples] = useState<number[]>([]);
+  const lastMessage = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const message = job?.progress.message;
+    if (!message || message === lastMessage.current) return;
+    lastMessage.current = message;
+    const rate = Number(/^([\d,]+) events\/s/.exec(message)?.[1]?.replaceAll(',', ''));
+    if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), rate]);
+  }, [job?.progress.message]);
+
+  const [projector, setProjector] = useState(checkpoints[0] ? `${checkpoints[0].name}|${checkpoints[0].source}` : '');
+  const [reason, setReason] = useState('');
+  const projectorInput = projector ? { projector: { name: projector.split('|')[0]!, source: projector.split('|')[1]! } } : {};
+  const swap = useMutationOp('rebuilds.swap');
+  const rollback = useMutationOp('rebuilds.rollback');
+  const drop = useMutationOp('rebuilds.drop');
+  const why = reason.trim() ? { reason: reason.trim() } : {};
+  const percent = job?.progress.total ? Math.min(100, Math.round((job.progress.done / job.progress.total) * 100)) : rebuild.phase === 'loading' ? 0 : 100;
+
+  return (
+    <Panel title={`Rebuild ${rebuild.id} of ${rebuild.model}`} testId="rebuild-detail">
+      <KeyValueList
+        testId="rebuild-facts"
+        items={[
+          ['Phase', <span data-testid="rebuild-phase">{rebuild.phase.replace('_', ' ')}</span>],
+          ['Definition', rebuild.definition],
+          ['Shadow', <span className="mono">{rebuild.shadow}</span>],
+          ['Position', `${rebuild.position} of ${rebuild.horizon ?? '?'} (${rebuild.events.toLocaleString('en-US')} events folded)`],
+          ...(rebuild.beforeTable ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
+        ]}
+      />
+      {job && (
+        <div className="rebuilds__progress" data-testid="rebuild-progress">
+          <div className="rebuilds__bar">
+            <div style={{ width: `${percent}%` }} />
+          </div>
+          <span>
+            {job.state} · {percent}% {job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
+          </span>
+          <RateChart samples={samples} />
+          {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
+        </div>
+      )}
+      {rebuild.phase === 'indexed' && (
+        <>
+          <RebuildDiffView connectionId={connectionId} rebuildId={rebuild.id} />
+          <div className="rebuilds__swap">
+            <label>
+              Projector feeding {rebuild.model}{' '}
+              <select value={projector} onChange={(e) => setProjector(e.target.value)} data-testid="rebuild-projector">
+                <option value="">none (swap at the head)</option>
+                {checkpoints.map((c) => (
+                  <option key={`${c.name}|${c.source}`} value={`${c.name}|${c.source}`}>
+                    {c.name} ({c.source}) at {c.position}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-swap-reason" />
+            {!swap.data?.confirmation || swap.data.dryRun === false ? (
+              <Button onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, dryRun: true })} busy={swap.isPending} data-testid="rebuild-swap-dry">
+                Swap… (dry run)
+              </Button>
+            ) : (
+              <>
+                <p data-testid="rebuild-swap-plan">
+                  The swap folds events {swap.data.catchUpFrom}–{swap.data.position} into the shadow, renames <span className="mono">{swap.data.model}</span> to <span className="mono">{swap.data.beforeTable}</span> and the shadow to{' '}
+                  <span className="mono">{swap.data.model}</span>, in one transaction.
+                </p>
+                <Button variant="danger" busy={swap.isPending} onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, confirmation: swap.data!.confirmation!, ...why })} data-testid="rebuild-swap-confirm">
+                  Swap now
+                </Button>
+              </>
+            )}
+          </div>
+        </>
+      )}
+      {rebuild.phase === 'swapped' && (
+        <div className="rebuilds__swap">
+          <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-rollback-reason" />
+          {!rollback.data?.confirmation || rollback.data.dryRun === false ? (
+            <Button onClick={() => rollback.mutate({ connectionId, rebuildId: rebuild.id, dryRun: true })} data-testid="rebuild-rollback-dry">
+              Roll back… (dry run)
+            </Button>
+          ) : (
+            <Button variant="danger" onClick={() => rollback.mutate({ connectionId, rebuildId: rebuild.id, confirmation: rollback.data!.confirmation!, ...why })} data-testid="rebuild-rollback-confirm">
+              Put {rollback.data.restored} back as {rollback.data.model}
+            </Button>
+          )}
+          {rebuild.beforeTable && (
+            <Button
+              variant="ghost"
+              onClick={() =>
+                drop.data?.confirmation && drop.data.dryRun
+                  ? drop.mutate({ connectionId, rebuildId: rebuild.id, what: 'before', confirmation: drop.data.confirmation, ...why })
+                  : drop.mutate({ connectionId, rebuildId: rebuild.id, what: 'before', dryRun: true })
+              }
+              data-testid="rebuild-drop-before"
+            >
+              {drop.data?.confirmation && drop.data.dryRun ? `Confirm: drop ${drop.data.table} for good` : 'Drop the old model…'}
+            </Button>
+          )}
+        </div>
+      )}
+      {[swap.error, rollback.error, drop.error].filter(Boolean).map((e) => (
+        <Alert key={e!.message} tone="danger" title="Refused">
+          {e!.message}
+        </Alert>
+      ))}
+    </Panel>
+  );
+}

@@ -1,0 +1,82 @@
+import { useState } from 'react';
+import { useActiveConnection } from '../../app/active-connection';
+import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
+import { Badge } from '../../ui/Badge';
+import { Button } from '../../ui/Button';
+import { Panel } from '../../ui/Panel';
+import { RebuildDetail } from './RebuildDetail';
+import { RebuildWizard } from './RebuildWizard';
+import './rebuilds.css';
+
+/** The read models of the active PostgreSQL connection, their rebuilds, and one rebuild's progress, diff, swap and roll back. */
+export function RebuildsScreen() {
+  const { active } = useActiveConnection();
+  const [wizardFor, setWizardFor] = useState<string | undefined>();
+  const [selected, setSelected] = useState<string | undefined>();
+  const connectionId = active?.id ?? '';
+  const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: active?.kind === 'postgres', refetchInterval: 3000 });
+  if (!active) return null;
+  if (active.kind !== 'postgres') return <Alert tone="info" title="Rebuilds need a PostgreSQL connection">Choose a PostgreSQL connection: its read-model tables are listed here.</Alert>;
+
+  // Tables with a built-in definition first: those are the read models the reference projectors keep.
+  const models = [...(catalog.data?.models ?? [])].sort((a, b) => Number(b.builtin !== null) - Number(a.builtin !== null) || a.model.localeCompare(b.model));
+  const rebuild = models.flatMap((m) => m.rebuilds).find((r) => r.id === selected);
+  return (
+    <div className="rebuilds">
+      {catalog.error && <Alert tone="danger" title="Could not list the read models">{catalog.error.message}</Alert>}
+      <Panel title="Read models" testId="rebuild-catalog" flush>
+        <table className="rebuilds__table">
+          <thead>
+            <tr>
+              <th>Table</th>
+              <th>Rows</th>
+              <th>Definition</th>
+              <th>Last rebuild</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {models.map((m) => {
+              const last = m.rebuilds[0];
+              return (
+                <tr key={m.model} data-testid={`rebuild-model-${m.model}`}>
+                  <td className="mono">{m.model}</td>
+                  <td>{m.rows < 0 ? <span className="muted">unknown</span> : m.rows.toLocaleString('en-US')}</td>
+                  <td>{m.builtin ?? <span className="muted">none built in: bring a definition</span>}</td>
+                  <td>
+                    {last ? (
+                      <button type="button" className="rebuilds__link" onClick={() => setSelected(last.id)} data-testid={`rebuild-open-${m.model}`}>
+                        <Badge tone={last.phase === 'swapped' ? 'success' : last.phase === 'indexed' ? 'info' : 'neutral'}>{last.phase.replace('_', ' ')}</Badge> {new Date(last.updatedAt).toLocaleString()}
+                      </button>
+                    ) : (
+                      <span className="muted">never</span>
+                    )}
+                  </td>
+                  <td>
+                    <Button size="sm" onClick={() => setWizardFor(m.model)} data-testid={`rebuild-start-${m.model}`}>
+                      Rebuild…
+                    </Button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Panel>
+      {wizardFor && (
+        <RebuildWizard
+          connectionId={connectionId}
+          model={wizardFor}
+          hasBuiltin={models.find((m) => m.model === wizardFor)?.builtin != null}
+          onClose={() => setWizardFor(undefined)}
+          onStarted={(id) => {
+            setWizardFor(undefined);
+            setSelected(id);
+          }}
+        />
+      )}
+      {rebuild && <RebuildDetail connectionId={connectionId} rebuild={rebuild} checkpoints={catalog.data?.checkpoints ?? []} />}
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { changeFields, profileId } from './common';
+
+/** A read model's table: a plain identifier (its shadow and backup names are derived from it). */
+const modelName = z
+  .string()
+  .trim()
+  .min(1, 'model is required')
+  .max(38, 'model names are limited to 38 characters (the shadow and backup names must fit 63)')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'model must be a plain table name: letters, digits and _');
+
+const schemaName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'schema must be a plain name: letters, digits and _')
+  .default('public');
+
+export const rebuildId = z
+  .string()
+  .trim()
+  .min(1, 'rebuild id is required')
+  .max(16)
+  .regex(/^[a-z0-9]+$/, 'rebuild id may only contain lowercase letters and digits');
+
+/** The built-in definition of the model (the reference projector's), or a user definition's source. */
+export const readModelDefinitionInput = z.union([
+  z.strictObject({ builtin: z.literal(true) }),
+  z.strictObject({
+    name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'definition name may only contain letters, digits, ".", "-" and "_"'),
+    source: z.string().min(1).max(1_000_000, 'a definition is limited to 1 MB of source'),
+  }),
+]);
+
+export const projectorCheckpoint = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  source: z.string().trim().min(1).max(255).default('events'),
+});
+
+export const rebuildRecordView = z.object({
+  id: z.string(),
+  schema: z.string(),
+  model: z.string(),
+  shadow: z.string(),
+  definition: z.string(),
+  position: z.string(),
+  horizon: z.string().nullable(),
+  events: z.number(),
+  phase: z.enum(['loading', 'indexed', 'swapped', 'rolled_back', 'discarded']),
+  beforeTable: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const catalogEntry = z.object({
+  schema: z.string(),
+  model: z.string(),
+  kind: z.literal('table'),
+  /** Estimated rows (the planner's count, cheap on big tables; counted when never analysed and small; -1 unknown). */
+  rows: z.number(),
+  /** The built-in definition that reproduces it, when there is one. */
+  builtin: z.string().nullable(),
+  /** Rebuilds of this model, newest first. */
+  rebuilds: z.array(rebuildRecordView),
+});
+
+export const rebuildsCatalogInput = z.strictObject({ connectionId: profileId, schema: schemaName });
+export const rebuildsCatalogResult = z.object({
+  models: z.array(catalogEntry),
+  checkpoints: z.array(z.object({ name: z.string(), source: z.string(), position: z.string() })),
+});
+
+export const rebuildsStartInput = z.strictObject({
+  connectionId: profileId,
+  schema: schemaName,
+  model: modelName,
+  definition: readModelDefinitionInput,
+  /** After the load, keep folding new events (gap-safe) until the swap, so the swap has little left to fold. */
+  follow: z.boolean().default(false),
+  /** Partial rebuild: only these streams are replayed and only their keys replaced at the swap. */
+  streamIds: z.array(z.string().min(1).max(255)).min(1).max(10_000).optional(),
+  reason: changeFields.reason,
+  dryRun: changeFields.dryRun,
+});
+export const rebuildsStartResult = z.object({ rebuildId: z.string(), jobId: z.string().optional(), shadow: z.string() });
+
+export const rebuildsDiffInput = z.strictObject({
+  connectionId: profileId,
+  rebuildId,
+  sampleRows: z.number().int().min(0).max(200).default(20),
+});
+const fieldChange = z.object({ field: z.string(), live: z.unknown(), shadow: z.unknown() });
+export const rebuildsDiffResult = z.object({
+  liveRows: z.number(),
+  shadowRows: z.number(),
+  onlyInLive: z.object({ count: z.number(), keys: z.array(z.string()) }),
+  onlyInShadow: z.object({ count: z.number(), keys: z.array(z.string()) }),
+  changed: z.object({
+    count: z.number(),
+    keys: z.array(z.string()),
+    sample: z.array(z.object({ key: z.string(), live: z.record(z.string(), z.unknown()), shadow: z.record(z.string(), z.unknown()), fields: z.array(fieldChange) })),
+  }),
+  identical: z.boolean(),
+});
+
+export const rebuildsSwapInput = z.strictObject({
+  connectionId: profileId,
+  rebuildId,
+  /** The projector that keeps the live model up to date: the swap takes its checkpoint with the renames. */
+  projector: projectorCheckpoint.optional(),
+  ...changeFields,
+});
+export const rebuildsSwapResult = z.object({
+  model: z.string(),
+  shadow: z.string(),
+  beforeTable: z.string(),
+  position: z.string(),
+  catchUpFrom: z.string(),
+  dryRun: z.boolean(),
+  confirmation: z.string().optional(),
+});
+
+export const rebuildsRollbackInput = z.strictObject({ connectionId: profileId, rebuildId, ...changeFields });
+export const rebuildsRollbackResult = z.object({ model: z.string(), restored: z.string(), rebuiltKeptAs: z.string(), dryRun: z.boolean(), confirmation: z.string().optional() });
+
+/** Drops what a rebuild left: the old model kept by a swap (`before`), or an unswapped shadow (`shadow`). */
+export const rebuildsDropInput = z.strictObject({ connectionId: profileId, rebuildId, what: z.enum(['before', 'shadow']), ...changeFields });
+export const rebuildsDropResult = z.object({ table: z.string(), dropped: z.boolean(), dryRun: z.boolean(), confirmation: z.string().optional() });

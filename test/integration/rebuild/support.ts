@@ -1,0 +1,37 @@
+/** A reference store in a scratch database, its views projected by the reference projector, for rebuild tests. */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { copyBatches } from '../../../src-main/reference/generator/copy-source';
+import { generateEvents } from '../../../src-main/reference/generator/generate';
+import { writeToPostgres } from '../../../src-main/reference/generator/write-postgres';
+import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
+import { accountsViewSpec } from '../../../src-main/reference/projectors/accounts-view';
+import { DirectProjector } from '../../../src-main/reference/projectors/direct-projector';
+import { ordersViewSpec } from '../../../src-main/reference/projectors/orders-view';
+import { productsViewSpec } from '../../../src-main/reference/projectors/products-view';
+import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
+import { classicPreset } from '../../../src-main/stores/presets/classic';
+import { qualifiedName, quoteIdent } from '../../../src-main/stores/postgres/mapping';
+
+export const PROJECTOR = 'rebuild-test-projector';
+
+export function referenceProjector(pool: pg.Pool): DirectProjector {
+  return new DirectProjector(pool, { name: PROJECTOR, views: [accountsViewSpec, ordersViewSpec, productsViewSpec], batchSize: 5000, gapSettleMs: 10 });
+}
+
+/** Writes `events` generated reference events and projects them with the reference projector. */
+export async function seedReferenceStore(pool: pg.Pool, events: number, seed = 7, method: 'copy' | 'insert' = 'copy'): Promise<PostgresEventStore> {
+  await ensureReferenceSchema(pool);
+  if (method === 'copy') await writeToPostgres(pool, copyBatches({ events, seed }, { worker: false }), { total: events, method });
+  else await writeToPostgres(pool, generateEvents({ events, seed }), { total: events, method }); // PGlite's socket takes no COPY
+  await referenceProjector(pool).catchUp();
+  return PostgresEventStore.open(pool, classicPreset.mapping());
+}
+
+/** A checksum of a whole table, in key order. */
+export async function tableChecksum(pool: pg.Pool, table: string, key: string): Promise<string> {
+  const { rows } = await pool.query<{ r: unknown }>(`SELECT to_jsonb(t) AS r FROM ${qualifiedName('public', table)} t ORDER BY ${quoteIdent(key)}`);
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(JSON.stringify(row.r));
+  return `${rows.length}:${hash.digest('hex').slice(0, 16)}`;
+}
