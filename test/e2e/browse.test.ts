@@ -1,24 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionsAddInput } from '../../src-shared/schemas/connections';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, type RunningApp, screenshot } from './harness';
 
 describe('browsing the Local workspace', () => {
-  let app: RunningApp;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[];
+  let app: RunningApp, browser: Browser, page: Page, pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp({ seeded: true });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ seeded: true }));
   });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const attributes = (selector: string, name: string) =>
     page.locator(selector).evaluateAll((nodes, attr) => nodes.map((node) => node.getAttribute(attr)), name);

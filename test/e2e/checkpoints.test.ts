@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
 import { LAGGING_PROJECTOR, LiveDemo } from '../../src-main/reference/demo/live-demo';
 import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, type RunningApp, screenshot } from './harness';
 
 /** How far the live demo keeps orders_view behind: short, so the test sees it move. */
 const LAG_MS = 15_000;
@@ -29,21 +29,12 @@ const liveDemo: LocalWorkspaceInitializer = async (endpoint, _report, options) =
 };
 
 describe('the checkpoints screen on the live demo', () => {
-  let app: RunningApp;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[];
+  let app: RunningApp, browser: Browser, page: Page, pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp({ initializeLocalWorkspace: liveDemo, engine: { lagSamplingIntervalMs: 500 } });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ initializeLocalWorkspace: liveDemo, engine: { lagSamplingIntervalMs: 500 } }));
   }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const lagging = () => page.locator(`[data-testid="checkpoint-row"][data-projector="${LAGGING_PROJECTOR}"]`);
   const position = async () => BigInt((await lagging().locator('td').nth(3).textContent())!.trim());

@@ -128,6 +128,23 @@ export async function openApp(browser: Browser, url: string): Promise<OpenedPage
 }
 
 /** Moves the app to a route (`#/...`) in place, as a click on a link would: no reload, the session stays. */
+/** The app with a browser page on it, as most screen tests start. */
+export interface AppPage extends OpenedPage {
+  app: RunningApp;
+  browser: Browser;
+}
+
+export async function openAppPage(options: StartOptions = {}): Promise<AppPage> {
+  const app = await startApp(options);
+  const browser = await launchBrowser();
+  return { app, browser, ...(await openApp(browser, app.host.url)) };
+}
+
+export async function closeAppPage(app: RunningApp | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await app?.close();
+}
+
 export async function goTo(page: Page, hash: string): Promise<void> {
   await page.evaluate((target) => {
     window.location.hash = target;

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, type RunningApp, screenshot } from './harness';
 
 /**
  * The Snapshots screen on the seeded demo with its live part started (paused):
@@ -8,21 +8,12 @@ import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } f
  * it, the inspector shows the difference, and it is deleted after a dry run.
  */
 describe('the Snapshots screen', () => {
-  let app: RunningApp;
-  let browser: Browser;
-  let page: Page;
-  let pageErrors: string[];
+  let app: RunningApp, browser: Browser, page: Page, pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp({ seeded: true, live: true });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ seeded: true, live: true }));
   }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   it('verifies every snapshot in a job, shows the stale one beside its replay, and deletes it with a dry run and confirmation', async () => {
     await goTo(page, '#/snapshots');
