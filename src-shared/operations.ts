@@ -24,6 +24,7 @@ import {
   streamsReadResult,
 } from './schemas/browse';
 import { empty } from './schemas/common';
+import { demoSetPausedInput, demoStatus } from './schemas/demo';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
@@ -253,6 +254,16 @@ export const operations = {
     input: snapshotsVerifyAllInput,
     result: jobStarted,
     effect: 'none',
+  }),
+
+  'demo.status': op({ summary: 'The Local workspace live demo: paused or not, events written, the projector it keeps lagging, the stale snapshot', input: empty, result: demoStatus, effect: 'none' }),
+  'demo.setPaused': op({
+    summary: 'Pause or resume the live demo traffic in the Local workspace (remembered across restarts)',
+    input: demoSetPausedInput,
+    result: demoStatus,
+    // Changes only Chronoscope's own demo database: audited, never a confirmation.
+    effect: 'local',
+    target: () => 'local-workspace:live-demo',
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

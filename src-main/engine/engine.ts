@@ -22,6 +22,7 @@ import { DefinitionsFolder } from './time-travel/definitions-folder';
 import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
 import { jobHandlers } from './jobs/handlers';
+import { localWorkspaceHandlers } from './local-workspace/handlers';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 
@@ -205,6 +206,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
     ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
+    ...localWorkspaceHandlers({ local }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
       const page = await audit.list(input);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../src-main/engine/engine';
+import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
 import { seedLocalWorkspace } from '../../src-main/engine/local-workspace/seed';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
 
@@ -33,6 +34,8 @@ export interface RunningApp {
 export interface StartOptions {
   /** Seed the Local workspace with the demo data (~50k events) before the page opens. */
   seeded?: boolean;
+  /** Starts the Local workspace with this initializer instead (e.g. a small live demo), before the page opens. */
+  initializeLocalWorkspace?: LocalWorkspaceInitializer;
 }
 
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
@@ -47,10 +50,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     mode: 'browser',
     user: 'e2e-operator',
     startLocalWorkspace: true,
-    ...(options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
+    ...(options.initializeLocalWorkspace ? { initializeLocalWorkspace: options.initializeLocalWorkspace } : options.seeded ? { initializeLocalWorkspace: seedLocalWorkspace } : {}),
     log: (line) => log.push(line),
   });
-  if (options.seeded) await engine.localWorkspace.start();
+  if (options.seeded || options.initializeLocalWorkspace) await engine.localWorkspace.start();
   const serve = (port?: number, token?: string) =>
     startBrowserHost({
       dispatcher: engine.dispatcher,

@@ -1,5 +1,6 @@
 import { AppInfoPanel } from './AppInfoPanel';
 import { ConnectionHealthPanel } from './ConnectionHealthPanel';
+import { LiveDemoPanel } from './LiveDemoPanel';
 import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
 import './overview.css';
 
@@ -7,6 +8,7 @@ export function OverviewScreen() {
   return (
     <div className="overview">
       <AppInfoPanel />
+      <LiveDemoPanel />
       <ConnectionHealthPanel />
       <VerifyAllSnapshotsPanel />
     </div>
