@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
 import { WINDOW_SIZE, windowStart } from '../../src-renderer/src/features/time-travel/event-window';
+import { formatTimeValue, parseTimeInput } from '../../src-renderer/src/ui/time';
 import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('time travel through an account stream', () => {
@@ -78,6 +79,31 @@ describe('time travel through an account stream', () => {
     await expect.poll(state.version, { timeout: 30_000 }).toBe('2');
     await page.getByTestId('tt-range').fill(String(target));
     await expect.poll(state.version, { timeout: 30_000 }).toBe(String(target));
+  });
+
+  it('goes to the state at a typed time (24-hour, display zone), not the previous answer', async () => {
+    const current = Number(await state.version());
+    // Just after an event well before the selected one (the next whole second), typed as the tables show times.
+    const { events } = await call('streams.read', { connectionId: 'local', streamId, fromVersion: 2, direction: 'forward', limit: 1 });
+    const earlier = events[0];
+    if (!earlier?.timestamp) throw new Error('the stream has no timestamped second event');
+    const typed = formatTimeValue(new Date(Math.floor(Date.parse(earlier.timestamp) / 1000) * 1000 + 1000).toISOString());
+    const expected = await call('timeTravel.state', { connectionId: 'local', streamId, target: { time: parseTimeInput(typed)! }, definition: 'auto', useSnapshot: true });
+    expect(expected.version).toBeGreaterThanOrEqual(2);
+    expect(expected.version).not.toBe(current);
+
+    await page.getByTestId('tt-time').fill(typed);
+    await page.getByTestId('tt-time-go').click();
+    await expect.poll(state.version, { timeout: 30_000 }).toBe(String(expected.version));
+    await expect.poll(() => page.getByTestId('tt-range').inputValue()).toBe(String(expected.version));
+    await expect.poll(state.busy).toBeNull();
+    await screenshot(page, 'time-travel-at-time');
+
+    // A time that is not one is marked, and nothing moves.
+    await page.getByTestId('tt-time').fill('2025-02-31 25:00');
+    await page.getByTestId('tt-time-go').click();
+    await page.getByTestId('tt-time-invalid').waitFor();
+    expect(await state.version()).toBe(String(expected.version));
   });
 
   it('shows the field history of balanceCents', async () => {

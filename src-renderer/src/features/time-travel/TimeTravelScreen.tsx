@@ -68,13 +68,15 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
   const replay = useReplay(connectionId, streamId, definition, definitions.revision, target);
 
-  // A replay "at a time" lands on a version: move the slider there.
+  // A replay "at a time" lands on a version: move the slider there, once the answer is for that time
+  // (until then `replay.data` still answers the previous target).
+  const timeAnswered = timeTarget !== undefined && replay.answered !== undefined && 'time' in replay.answered && replay.answered.time === timeTarget;
   useEffect(() => {
-    if (timeTarget && replay.data) {
+    if (timeAnswered && replay.data) {
       setVersion(replay.data.version);
       setTimeTarget(undefined);
     }
-  }, [timeTarget, replay.data]);
+  }, [timeAnswered, replay.data]);
 
   useEffect(() => {
     if (settled !== undefined) replaceVersionInAddress(streamId, settled);
