@@ -24,6 +24,7 @@ import {
   streamsReadResult,
 } from './schemas/browse';
 import { empty } from './schemas/common';
+import { exportTarget } from './feed-filters';
 import { demoSetPausedInput, demoStatus } from './schemas/demo';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
@@ -184,7 +185,8 @@ export const operations = {
     result: eventsExportResult,
     // Data leaves the store: recorded in the audit log like a change.
     effect: 'local',
-    target: (input) => `connection:${input.connectionId}`,
+    // Names what left: "who exported this stream?" is answered by searching for it.
+    target: (input) => exportTarget(input.connectionId, input.source),
   }),
 
   'stats.histogram': op({

@@ -69,6 +69,9 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await openOrderStream();
     await page.getByTestId('export-toggle').click();
     await page.getByTestId('export-format-ndjson').click();
+    // Data leaves the store: the reason is asked for and recorded.
+    expect(await page.getByTestId('export-start').isDisabled()).toBe(true);
+    await page.getByTestId('export-reason').fill('ticket 4711');
     await page.getByTestId('export-start').click();
     const download = page.getByTestId('export-download');
     await download.waitFor({ timeout: 30_000 });
@@ -86,6 +89,8 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     const firstLine = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
     expect(JSON.stringify(firstLine)).toContain(orderStream);
     await page.getByTestId('export-toggle').click();
+    const { records } = await app.engine.audit.list({ operation: 'events.export', text: orderStream, limit: 5 });
+    expect(records[0]).toMatchObject({ target: `connection:local stream:${orderStream}`, reason: 'ticket 4711', outcome: 'ok' });
   });
 
   it('filters the feed by a JSON field and advises an index when none serves it', async () => {
@@ -103,6 +108,47 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
       }, { timeout: 15_000 })
       .toBe(true);
     await screenshot(page, 'field-filter');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('exports exactly the filtered feed the screen shows: types and JSON field included', async () => {
+    await page.getByTestId('nav-feed').click();
+    await page.getByTestId('feed-event').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('feed-filter-types').fill('OrderPlaced');
+    await page.getByTestId('feed-field-path').fill('currency');
+    await page.getByTestId('feed-field-value').fill('GBP');
+    await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('fieldValue=GBP');
+    await expect
+      .poll(async () => {
+        const types = await attributes('[data-testid="feed-event"]', 'data-type');
+        return types.length > 0 && types.every((t) => t === 'OrderPlaced');
+      }, { timeout: 15_000 })
+      .toBe(true);
+    // Everything the filters match, read page by page as the screen would.
+    const filters = { eventTypes: ['OrderPlaced'], field: { in: 'data' as const, path: ['currency'], op: 'equals' as const, value: 'GBP' } };
+    let expected = 0;
+    let after: string | undefined;
+    do {
+      const page = (await app.engine.dispatcher.run('feed.read', { connectionId: 'local', ...filters, limit: 500, ...(after ? { afterPosition: after } : {}) }, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })) as { events: unknown[]; nextAfterPosition: string | null };
+      expected += page.events.length;
+      after = page.nextAfterPosition ?? undefined;
+    } while (after);
+    expect(expected).toBeGreaterThan(0);
+
+    await page.getByTestId('export-toggle').click();
+    expect(await page.getByTestId('export-panel').textContent()).toContain('data.currency equals "GBP"');
+    await page.getByTestId('export-reason').fill('GBP orders for finance');
+    await page.getByTestId('export-start').click();
+    const download = page.getByTestId('export-download');
+    await download.waitFor({ timeout: 60_000 });
+    await screenshot(page, 'export-filtered-feed');
+    const text = await page.evaluate(async (url) => (await fetch(url ?? '', { credentials: 'same-origin' })).text(), await download.getAttribute('href'));
+    const lines = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; data: { currency?: string } });
+    expect(lines).toHaveLength(expected);
+    expect(lines.every((event) => event.type === 'OrderPlaced' && event.data.currency === 'GBP')).toBe(true);
+    const { records } = await app.engine.audit.list({ operation: 'events.export', text: 'finance', limit: 5 });
+    expect(records[0]?.target).toBe('connection:local feed:types OrderPlaced; data.currency equals "GBP"');
+    await page.getByTestId('export-toggle').click();
     await page.getByRole('button', { name: 'Clear filters' }).click();
   });
 

@@ -16,7 +16,7 @@ import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/Virtua
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
-import { afterOf, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
+import { afterOf, describeFeedFilters, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
 import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filter';
 import { IndexAdvice } from './IndexAdvice';
 import { findLatestPosition } from './latest-position';
@@ -178,12 +178,7 @@ export function FeedScreen() {
                 Back to history
               </Button>
             )}
-            <ExportButton
-              connectionId={active.id}
-              label="the feed"
-              source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
-              note={field || correlationId ? 'The JSON field, correlation and seek filters do not apply to exports.' : undefined}
-            />
+            {input && <ExportButton connectionId={active.id} label="the feed" source={feedExportSource(input)} note={exportNote(input, mode)} />}
             {mode === 'history' && (
               <Button size="sm" onClick={latest.jump} busy={latest.busy} disabled={!input || rangeError !== undefined} title="Seek to the newest events that match the filters" data-testid="feed-jump-latest">
                 Jump to latest
@@ -315,6 +310,17 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       )}
     />
   );
+}
+
+/** The export takes exactly the filters the history list was read with. */
+function feedExportSource({ connectionId: _connection, ...filters }: FeedReadInput): { kind: 'feed' } & Omit<FeedReadInput, 'connectionId'> {
+  return { kind: 'feed', ...filters };
+}
+
+function exportNote(input: FeedReadInput, mode: 'history' | 'live'): string {
+  const parts = describeFeedFilters(input);
+  const scope = parts.length ? `Every event matching ${parts.join(', ')}` : 'Every event of the feed';
+  return `${scope}, not only the loaded rows${mode === 'live' ? ' (the history filters; the live tail is not exported)' : ''}.`;
 }
 
 /** "To" before "From" can match nothing: said on the field rather than shown as an empty feed. */

@@ -68,3 +68,5 @@ export function afterOf(seek: string): string | undefined {
   const position = BigInt(seek);
   return position > 0n ? String(position - 1n) : undefined;
 }
+
+export { describeFeedFilters } from '../../../../src-shared/feed-filters';
