@@ -21,7 +21,7 @@ import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filte
 import { IndexAdvice } from './IndexAdvice';
 import { findLatestPosition } from './latest-position';
 import { LiveToggle } from './LiveToggle';
-import { StoreProblem } from './StoreProblem';
+import { StaleBadge, StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
 import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
@@ -72,6 +72,8 @@ export function FeedScreen() {
     return <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />;
   }
 
+  // A failed re-read keeps the rows of the last good one: shown, but marked as possibly out of date.
+  const stale = mode === 'history' && pages.error !== null && pages.data !== undefined;
   const setLive = (on: boolean) => {
     if (on) setMode('live');
     tail.setLive(on);
@@ -153,7 +155,7 @@ export function FeedScreen() {
           ))}
         </div>
       )}
-      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
       {latest.error && (
         <Alert tone="danger" title="Could not find the latest events" testId="feed-jump-error">
           {latest.error}
@@ -168,7 +170,10 @@ export function FeedScreen() {
         title={
           mode === 'live'
             ? `Live tail (${tail.events.length.toLocaleString('en-US')} new event${tail.events.length === 1 ? '' : 's'})`
-            : `Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`
+            : <>
+                {`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+                {stale && <StaleBadge />}
+              </>
         }
         actions={
           <>
@@ -191,7 +196,8 @@ export function FeedScreen() {
             )}
           </>
         }
-        className="browse__panel"
+        className={stale ? 'browse__panel browse__panel--stale' : 'browse__panel'}
+        testId="feed-panel"
         flush
       >
         {mode === 'live' ? (

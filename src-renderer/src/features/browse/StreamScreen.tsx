@@ -14,7 +14,7 @@ import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
 import { ExportButton } from './ExportPanel';
 import { LiveToggle } from './LiveToggle';
-import { StoreProblem } from './StoreProblem';
+import { isOffline, StoreProblem } from './StoreProblem';
 import { needsDetection, useStreamTimeline, type StreamAnchor } from './use-browse';
 import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
@@ -136,8 +136,9 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
       </div>
 
       <StreamSummary events={events} summary={summary} />
-      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" />
-      {tail.error && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
+      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" stale={timeline.data !== undefined} onRetry={() => void timeline.refetch()} retrying={timeline.isRefetching} />
+      {/* One banner: when the store is unreachable the stopped tail says nothing more. */}
+      {tail.error && !(timeline.error && isOffline(tail.error)) && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
 
       <div className="stream__layout">
         <Panel title={`Timeline${events.length ? ` (${events.length.toLocaleString('en-US')} loaded)` : ''}`} className="browse__panel" flush>

@@ -11,7 +11,7 @@ import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
-import { StoreProblem } from './StoreProblem';
+import { StaleBadge, StoreProblem } from './StoreProblem';
 import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
@@ -50,6 +50,8 @@ export function StreamsScreen() {
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />;
   }
+  // A failed re-read keeps the rows of the last good one: shown, but marked as possibly out of date.
+  const stale = pages.error !== null && pages.data !== undefined;
 
   return (
     <div className="browse" data-testid="streams-screen">
@@ -66,11 +68,16 @@ export function StreamsScreen() {
         <TextField label="Stream id prefix" value={filter.idPrefix} placeholder="e.g. order-" testId="streams-filter-prefix" onChange={(idPrefix) => setFilter({ ...filter, idPrefix })} />
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
-      <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />
+      <StoreProblem connection={active} error={pages.error} title="Could not list the streams" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
       {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
-        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
+        title={
+          <>
+            {`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
+            {stale && <StaleBadge />}
+          </>
+        }
         actions={
           <>
             {filtered && (
@@ -85,7 +92,8 @@ export function StreamsScreen() {
             )}
           </>
         }
-        className="browse__panel"
+        className={stale ? 'browse__panel browse__panel--stale' : 'browse__panel'}
+        testId="streams-panel"
         flush
       >
         <StreamsTable
