@@ -26,6 +26,7 @@ import {
 import { empty } from './schemas/common';
 import { exportTarget } from './feed-filters';
 import { demoSetPausedInput, demoStatus } from './schemas/demo';
+import { settingsUpdateInput, settingsView } from './schemas/settings';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import {
   timeTravelCompareInput,
@@ -266,6 +267,15 @@ export const operations = {
     // Changes only Chronoscope's own demo database: audited, never a confirmation.
     effect: 'local',
     target: () => 'local-workspace:live-demo',
+  }),
+
+  'settings.get': op({ summary: 'The user settings (time zone, theme, page sizes, sampling intervals) and the data directory', input: empty, result: settingsView, effect: 'none' }),
+  'settings.update': op({
+    summary: 'Change some of the user settings; validated and saved in the data directory',
+    input: settingsUpdateInput,
+    result: settingsView,
+    effect: 'local',
+    target: () => 'settings:app',
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

@@ -23,6 +23,8 @@ import { TimeTravelService, findProjectionsDir } from './time-travel/service';
 import { UserDefinitions } from './time-travel/user-definitions';
 import { jobHandlers } from './jobs/handlers';
 import { localWorkspaceHandlers } from './local-workspace/handlers';
+import { settingsHandlers } from './settings/handlers';
+import { SettingsStore } from './settings/settings-store';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 
@@ -207,6 +209,7 @@ export function createEngine(options: EngineOptions) {
     'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
     ...jobHandlers({ jobs, connectionName: async (id) => (await connections.get(id)).name, openStore: (id) => eventStores.get(id) }),
     ...localWorkspaceHandlers({ local }),
+    ...settingsHandlers({ settings: new SettingsStore(options.dataDir), dataDir: options.dataDir }),
     // Records written before URI passwords were masked are masked on the way out.
     'audit.list': async (input) => {
       const page = await audit.list(input);
