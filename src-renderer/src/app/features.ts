@@ -3,12 +3,13 @@ import { feedFeature, streamFeature, streamsFeature } from '../features/browse/f
 import { chartsFeature } from '../features/charts/feature';
 import { connectionsFeature } from '../features/connections/feature';
 import { overviewFeature } from '../features/overview/feature';
+import { settingsFeature } from '../features/settings/feature';
 import { timeTravelFeature } from '../features/time-travel/feature';
 import type { Feature } from './feature';
 import type { Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
-export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, auditFeature, timeTravelFeature];
+export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, auditFeature, timeTravelFeature, settingsFeature];
 
 const byRoute = new Map<Route, Feature>(FEATURES.map((feature) => [feature.route, feature]));
 

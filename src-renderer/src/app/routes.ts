@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
  * works from file:// in Electron and needs no router dependency.
  */
 /** Every route; app/features.ts gives each one its screen. */
-export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit', 'time-travel'] as const;
+export const ROUTES = ['overview', 'connections', 'streams', 'stream', 'feed', 'charts', 'audit', 'time-travel', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 /** Query values as the address carries them; empty values are left out. */

@@ -1,10 +1,18 @@
-import { formatTimestamp, isoWithOffset } from './time';
+import { formatTimestamp, formatTimeValue, isoWithOffset, zoneName } from './time';
 
-/** A time as every table shows it: 24-hour, in the display zone with the zone written, ISO with offset on hover. */
-export function Time({ iso, className }: { iso: string; className?: string }) {
+/**
+ * A time as the app shows it: 24-hour, in the display zone, ISO 8601 with the offset on hover.
+ * `compact` leaves the zone out, for table cells whose column header names it (`Time ({zoneName()})`).
+ */
+export function Time({ iso, compact = false, className }: { iso: string; compact?: boolean; className?: string }) {
   return (
     <time dateTime={iso} title={isoWithOffset(iso)} className={className}>
-      {formatTimestamp(iso)}
+      {compact ? formatTimeValue(iso) : formatTimestamp(iso)}
     </time>
   );
+}
+
+/** A column header naming the zone its times are in. */
+export function timeHeader(label = 'Time'): string {
+  return `${label} (${zoneName()})`;
 }

@@ -44,6 +44,16 @@ export function zoneLabel(date: Date = new Date(), inZone: DisplayZone = zone): 
   return inZone === 'utc' ? 'UTC' : `UTC${offsetText(-date.getTimezoneOffset())}`;
 }
 
+/** The zone by name, for column headers: `UTC`, or the computer's zone (`Europe/Berlin`). */
+export function zoneName(inZone: DisplayZone = zone): string {
+  if (inZone === 'utc') return 'UTC';
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  } catch {
+    return 'local time';
+  }
+}
+
 /** `2026-01-31 14:05:09`, in the display zone, without the zone (for inputs and narrow cells). */
 export function formatTimeValue(iso: string, inZone: DisplayZone = zone): string {
   const date = new Date(iso);

@@ -4,7 +4,8 @@ import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
+import { TIME_INPUT_FORMAT, zoneName } from '../../ui/time';
 import { messageOf } from '../../client/errors';
 import { useClient } from '../../client/host-context';
 import { Alert } from '../../ui/Alert';
@@ -229,13 +230,14 @@ export function FeedScreen() {
 
 function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
   return (
-    <Field label={label} errors={errors}>
+    <Field label={label} errors={errors ?? (value.trim() && !isoOf(value) ? [`Type ${TIME_INPUT_FORMAT}, 24-hour`] : undefined)} hint={`24-hour, ${zoneName()}`}>
       {({ id, describedBy, invalid }) => (
         <input
           id={id}
-          type="datetime-local"
-          step={1}
-          className="input"
+          type="text"
+          inputMode="numeric"
+          placeholder={TIME_INPUT_FORMAT}
+          className="input mono"
           value={value}
           aria-invalid={invalid}
           aria-describedby={describedBy}
@@ -272,7 +274,7 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       head={
         <>
           <span role="columnheader" className="num">Position</span>
-          <span role="columnheader">Time</span>
+          <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">Type</span>
           <span role="columnheader">Stream</span>
           <span role="columnheader">Category</span>
@@ -298,7 +300,7 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
             {event.position ?? '—'}
           </span>
           <span role="cell" className="nowrap">
-            {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+            {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
           </span>
           <span role="cell" className="clip event-type" title={event.type}>
             {event.type}

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
@@ -5,7 +6,7 @@ import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { timeTravelHref } from '../time-travel/time-travel-routes';
@@ -192,7 +193,7 @@ function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: St
     <div className="stream-summary" data-testid="stream-summary">
       <Stat label="Events in stream" value={summary ? summary.eventCount.toLocaleString('en-US') : '…'} testId="stream-total" />
       <Stat label="Last version" value={summary ? String(summary.lastVersion) : '…'} testId="stream-last-version" />
-      <Stat label="Last activity" value={summary?.lastActivity ? formatTimestamp(summary.lastActivity) : '—'} />
+      <Stat label="Last activity" value={summary?.lastActivity ? <Time iso={summary.lastActivity} /> : '—'} />
       <Stat label="Loaded" value={first && last ? `v${first.version} – v${last.version} (${events.length})` : '—'} testId="stream-loaded" />
       <div className="stream-summary__types" data-testid="stream-type-counts">
         <span className="stream-summary__label">Types in loaded events</span>
@@ -209,7 +210,7 @@ function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: St
   );
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
   return (
     <div className="stat">
       <span className="stream-summary__label">{label}</span>
@@ -277,7 +278,7 @@ function Timeline(props: TimelineProps) {
         <>
           <span role="columnheader" className="num">Version</span>
           <span role="columnheader">Type</span>
-          <span role="columnheader">Time</span>
+          <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">User</span>
         </>
       }
@@ -316,7 +317,7 @@ function Timeline(props: TimelineProps) {
               {event.type}
             </span>
             <span role="cell" className="nowrap">
-              {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+              {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
             </span>
             <span role="cell" className="clip mono muted" title={user}>
               {user ?? '—'}

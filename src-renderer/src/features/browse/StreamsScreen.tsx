@@ -3,7 +3,7 @@ import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
@@ -147,7 +147,7 @@ function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, on
           <SortHeader label="Category" column="category" sort={sort} onSort={onSort} />
           <SortHeader label="Events" column="events" sort={sort} onSort={onSort} numeric />
           <SortHeader label="Last version" column="version" sort={sort} onSort={onSort} numeric />
-          <SortHeader label="Last activity" column="activity" sort={sort} onSort={onSort} />
+          <SortHeader label={timeHeader('Last activity')} column="activity" sort={sort} onSort={onSort} />
         </>
       }
       loading={loading}
@@ -177,7 +177,7 @@ function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, on
             {stream.lastVersion}
           </span>
           <span role="cell" className="nowrap">
-            {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
+            {stream.lastActivity ? <Time iso={stream.lastActivity} compact /> : <span className="muted">—</span>}
           </span>
         </a>
       )}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { navigate } from '../../app/routes';
 import { ErrorNote } from './ErrorNote';
@@ -41,7 +41,7 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
               <tr>
                 <th>Stream</th>
                 <th className="num">Events</th>
-                <th>Last activity</th>
+                <th>{timeHeader('Last activity')}</th>
               </tr>
             </thead>
             <tbody>
@@ -53,7 +53,7 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
                     </a>
                   </td>
                   <td className="num">{stream.eventCount.toLocaleString('en-US')}</td>
-                  <td>{stream.lastActivity ? formatTimestamp(stream.lastActivity) : '—'}</td>
+                  <td>{stream.lastActivity ? <Time iso={stream.lastActivity} compact /> : '—'}</td>
                 </tr>
               ))}
             </tbody>

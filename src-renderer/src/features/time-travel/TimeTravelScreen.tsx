@@ -4,7 +4,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import '../../ui/json-tree.css';
@@ -154,7 +154,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           title={
             <>
               State {shown ? <span className="mono">at v{shown.version}</span> : null}
-              {shown?.timestamp && <span className="tt__muted"> · {formatTimestamp(shown.timestamp)}</span>}
+              {shown?.timestamp && <span className="tt__muted"> · <Time iso={shown.timestamp} /></span>}
             </>
           }
           className="tt__panel tt__state-panel"
