@@ -41,9 +41,25 @@ describe('time travel through an account stream', () => {
     balance: () => page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] .json-tree__number').textContent(),
   };
 
+  it("offers the categories of the store in the picker, a definition's first, with a real example id", async () => {
+    await page.getByTestId('nav-time-travel').click();
+    await page.getByTestId('tt-picker-category').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('tt-picker-category').inputValue(), { timeout: 30_000 }).toBe('Account');
+    expect(await page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Account streams');
+    const first = await page.getByTestId('tt-pick-stream').first().getAttribute('data-stream-id');
+    const prefix = /^[^-]+-/.exec(first ?? '')?.[0];
+    expect(await page.getByTestId('tt-stream-input').getAttribute('placeholder')).toBe(`e.g. ${prefix}…`);
+    const options = await page.locator('[data-testid="tt-picker-category"] option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['All streams', 'Account', 'Order']));
+    await page.getByTestId('tt-picker-category').selectOption('Order');
+    await expect.poll(() => page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Order streams');
+    await expect.poll(() => page.getByTestId('tt-pick-stream').first().getAttribute('data-stream-id'), { timeout: 30_000 }).toMatch(/^order-/);
+    expect(page.url()).toContain('category=Order');
+    await page.getByTestId('tt-picker-category').selectOption('Account');
+  });
+
   it('opens an account stream from the picker and shows its latest state', async () => {
     expect(lastVersion).toBeGreaterThan(3);
-    await page.getByTestId('nav-time-travel').click();
     const link = page.locator(`[data-testid="tt-pick-stream"][data-stream-id="${streamId}"]`);
     await link.waitFor({ timeout: 30_000 });
     await link.click();

@@ -12,6 +12,7 @@ import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
 import { StaleBadge, StoreProblem } from './StoreProblem';
+import { useKnownCategories } from './use-known-categories';
 import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
@@ -204,16 +205,3 @@ function SortHeader({ label, column, sort, onSort, numeric = false }: { label: s
   );
 }
 
-/**
- * Categories to pick from, as the store spells them. No operation lists them all, so these are the ones
- * seen: in the 100 largest streams, the first 500 events of the feed and the streams loaded.
- */
-function useKnownCategories(connectionId: string | undefined, loaded: readonly StreamRow[]): string[] {
-  const options = { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 } as const;
-  const largest = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, options);
-  const feed = useOperation('feed.read', { connectionId: connectionId ?? '', limit: 500 }, options);
-  return useMemo(() => {
-    const seen = [...(largest.data?.streams ?? []), ...(feed.data?.events ?? []), ...loaded].flatMap((row) => (row.category ? [row.category] : []));
-    return [...new Set(seen)].sort((a, b) => a.localeCompare(b));
-  }, [largest.data, feed.data, loaded]);
-}

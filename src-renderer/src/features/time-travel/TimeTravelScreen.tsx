@@ -99,7 +99,8 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     setVersion(next);
   };
 
-  const shown = replay.data;
+  // Under a replay error no state is shown: the last one answered another target (or definition).
+  const shown = replay.error ? undefined : replay.data;
   const stale = replay.pending || selected !== settled;
 
   return (
