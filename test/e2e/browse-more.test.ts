@@ -39,18 +39,28 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     expect(await details.getAttribute('data-version')).toBe('1');
 
     // OrderPlaced starts a chain across streams: stock taken from products, payment from an account.
-    const related = page.getByTestId('correlation-event');
-    await expect.poll(() => related.count(), { timeout: 15_000 }).toBeGreaterThan(1);
-    const streams = await attributes('[data-testid="correlation-event"]', 'data-stream-id');
-    expect(streams.some((s) => s !== orderStream)).toBe(true);
-    await expect.poll(() => page.getByTestId('correlation-effect').count()).toBeGreaterThan(0);
-
     const graph = page.getByTestId('causation-graph');
-    expect(await graph.locator('rect').count()).toBe(await related.count());
+    await expect.poll(() => graph.locator('rect').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+    await expect.poll(() => page.getByTestId('correlation-effect').count()).toBeGreaterThan(0);
     expect(await graph.getByTestId('causation-edge').count()).toBeGreaterThan(0);
     expect(await graph.locator('[data-testid="causation-node"][data-current="true"]').count()).toBe(1);
+    // Each card shows its whole stream id, and the events are not listed a second time under the graph.
+    const labels = await graph.locator('.causation-graph__stream').allTextContents();
+    expect(labels.length).toBeGreaterThan(1);
+    expect(labels.every((label) => !label.includes('…'))).toBe(true);
+    expect(await graph.evaluate((box) => box.scrollWidth <= box.clientWidth)).toBe(true);
+    expect(await page.getByTestId('correlation-list').count()).toBe(0);
     await page.getByTestId('correlation').scrollIntoViewIfNeeded();
     await screenshot(page, 'correlation');
+
+    // The other view: the same events in order of position.
+    await page.getByTestId('correlation-view-list').click();
+    const related = page.getByTestId('correlation-event');
+    await expect.poll(() => related.count()).toBe(labels.length);
+    expect(await graph.count()).toBe(0);
+    const streams = await attributes('[data-testid="correlation-event"]', 'data-stream-id');
+    expect(streams.some((s) => s !== orderStream)).toBe(true);
+    await page.getByTestId('correlation-view-graph').click();
 
     // Following an effect opens it, and its cause is the event we came from.
     const effect = page.getByTestId('correlation-effect').first();
@@ -63,6 +73,23 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await cause.waitFor({ timeout: 15_000 });
     expect(await cause.getAttribute('data-stream-id')).toBe(orderStream);
     expect(await cause.getAttribute('data-version')).toBe('1');
+  });
+
+  it('shows whole type names in the timeline, and says where the stream ends when asked for a version past it', async () => {
+    await openOrderStream();
+    await page.getByTestId('stream-event').first().waitFor();
+    const clipped = await page.locator('[data-testid="stream-event"] .event-type').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
+    expect(clipped).toEqual([]);
+    const last = Number(await page.getByTestId('stream-last-version').textContent());
+    await page.getByTestId('stream-jump-version').fill(String(last + 100));
+    await page.getByTestId('stream-jump-version').press('Enter');
+    const problem = page.getByTestId('stream-jump-problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain(`Version ${last + 100} is past the end: this stream ends at version ${last}.`);
+    await screenshot(page, 'stream-past-the-end');
+    await page.getByTestId('stream-jump-nearest').click();
+    await expect.poll(() => page.getByTestId('event-details').getAttribute('data-version')).toBe(String(last));
+    expect(await problem.count()).toBe(0);
   });
 
   it('exports a stream as NDJSON and downloads the file', async () => {

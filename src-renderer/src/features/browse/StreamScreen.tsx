@@ -1,9 +1,10 @@
-import type { ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
@@ -52,6 +53,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
   const [selected, setSelected] = useState<number | undefined>(initialVersion);
   const [scroll, setScroll] = useState<Scroll | undefined>(initialVersion !== undefined ? { to: 'version', version: initialVersion } : undefined);
   const [jumpText, setJumpText] = useState('');
+  const [jumpProblem, setJumpProblem] = useState<{ message: string; nearest: number } | undefined>(undefined);
 
   const timeline = useStreamTimeline(connectionId, streamId, anchor);
   const summary = useStreamSummary(connectionId, streamId);
@@ -87,6 +89,21 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
     event.preventDefault();
     const version = Number(jumpText.trim());
     if (!Number.isInteger(version) || version < 0) return;
+    // Said rather than shown as an empty timeline: where the stream really ends (or starts).
+    if (summary && version > summary.lastVersion) {
+      setJumpProblem({ message: `Version ${version} is past the end: this stream ends at version ${summary.lastVersion}.`, nearest: summary.lastVersion });
+      return;
+    }
+    const firstOfStream = summary ? summary.lastVersion - summary.eventCount + 1 : undefined;
+    if (firstOfStream !== undefined && version < firstOfStream) {
+      setJumpProblem({ message: `Version ${version} is before the start: this stream starts at version ${firstOfStream}.`, nearest: firstOfStream });
+      return;
+    }
+    goToVersion(version);
+  };
+
+  const goToVersion = (version: number) => {
+    setJumpProblem(undefined);
     setAnchor(anchorAt(version));
     setSelected(version);
     setScroll({ to: 'version', version });
@@ -136,6 +153,16 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
         </div>
       </div>
 
+      {jumpProblem && (
+        <Alert tone="warning" title="No such version" testId="stream-jump-problem">
+          <span className="store-problem">
+            <span>{jumpProblem.message}</span>
+            <Button size="sm" onClick={() => goToVersion(jumpProblem.nearest)} data-testid="stream-jump-nearest">
+              Go to version {jumpProblem.nearest}
+            </Button>
+          </span>
+        </Alert>
+      )}
       <StreamSummary events={events} summary={summary} />
       <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" stale={timeline.data !== undefined} onRetry={() => void timeline.refetch()} retrying={timeline.isRefetching} />
       {/* One banner: when the store is unreachable the stopped tail says nothing more. */}
@@ -266,7 +293,10 @@ function Timeline(props: TimelineProps) {
     onScrolled();
   }, [scroll, loading, events, onScrolled]);
 
+  // The type column is as wide as the longest type loaded (within reason), so names are not cut while the panel has room.
+  const typeColumn = useMemo(() => `${Math.min(360, Math.max(110, Math.ceil(widestType(events)) + 8))}px`, [events]);
   return (
+    <div className="timeline" style={{ '--timeline-type': typeColumn } as CSSProperties}>
     <VirtualTable
       handle={table}
       rows={events}
@@ -326,5 +356,17 @@ function Timeline(props: TimelineProps) {
         );
       }}
     />
+    </div>
   );
+}
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** The width of the widest loaded type as the timeline draws it (bold, body font), in pixels. */
+function widestType(events: readonly StoredEvent[]): number {
+  const types = new Set(events.map((event) => event.type));
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return Math.max(0, ...[...types].map((type) => type.length * 8.5));
+  measuring.font = `600 13px ${getComputedStyle(document.body).fontFamily}`;
+  return Math.max(0, ...[...types].map((type) => measuring!.measureText(type).width));
 }
