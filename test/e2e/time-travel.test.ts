@@ -146,8 +146,30 @@ describe('time travel through an account stream', () => {
     const row = page.locator('[data-testid="tt-diff-row"][data-path="balanceCents"]');
     await row.waitFor({ timeout: 30_000 });
     expect(await row.getAttribute('data-kind')).toBe('changed');
-    expect(await row.locator('.tt-after').textContent()).toBe(JSON.stringify(changed.after));
+    expect(await row.locator('.tt-after .tt-value').textContent()).toBe(JSON.stringify(changed.after));
+    // The account definition declares balanceCents as money in the state's currency.
+    const currency = (await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: changed.event.version }, definition: 'auto', useSnapshot: true })).state as { currency: string };
+    const euros = ((changed.after as number) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    expect(await row.locator('.tt-after [data-testid="tt-diff-money"]').textContent()).toBe(`${euros} ${currency.currency}`);
+    expect(await page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] [data-testid="tt-money"]').textContent()).toMatch(/^-?[\d,]+\.\d{2} [A-Z]{3}$/);
     await screenshot(page, 'time-travel-compare');
+
+    // A point outside the stream is marked on its field, and the old result does not stay under the new inputs.
+    await page.getByTestId('tt-compare-b').fill(String(lastVersion + 50));
+    await expect.poll(() => page.getByTestId('tt-compare-b').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('tt-compare-b-problem').textContent()).toBe(`B: The stream ends at version ${lastVersion}.`);
+    expect(await page.getByTestId('tt-diff-row').count()).toBe(0);
+    await page.getByTestId('tt-compare-go').click();
+    expect(await page.getByTestId('tt-diff-row').count()).toBe(0);
+    await page.getByTestId('tt-compare-a').fill('yesterday');
+    await expect.poll(() => page.getByTestId('tt-compare-a').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('tt-compare-a-problem').textContent()).toContain('Not a version or a time');
+    await screenshot(page, 'time-travel-compare-invalid');
+    await page.getByTestId('tt-compare-a').fill('1');
+    await page.getByTestId('tt-compare-b').fill(String(changed.event.version));
+    await page.getByTestId('tt-compare-go').click();
+    await row.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('tt-compare-a').getAttribute('aria-invalid')).toBe('false');
   });
 
   it('verifies the snapshot', async () => {

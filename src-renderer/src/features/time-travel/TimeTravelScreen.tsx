@@ -24,6 +24,7 @@ import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
+import { moneyOf } from './money';
 import { useReplay, type Target } from './use-replay';
 import { VerifySnapshotButton } from './VerifySnapshotButton';
 import './time-travel.css';
@@ -181,7 +182,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
                   {shown.definitionReason}
                 </div>
               )}
-              <StateTree value={shown.state} changes={changes} testId="tt-state-tree" />
+              <StateTree value={shown.state} changes={changes} money={moneyOf(definitions.data?.definitions, shown.definition)} testId="tt-state-tree" />
               {step && (
                 <div className="tt-changed" data-testid="tt-changed">
                   <span className="tt__muted">
@@ -215,7 +216,16 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           {tab === 'history' ? (
             <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} onPick={pick} />
           ) : (
-            <ComparePanel connectionId={connectionId} streamId={streamId} definition={definition} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? firstVersion} />
+            <ComparePanel
+              connectionId={connectionId}
+              streamId={streamId}
+              definition={definition}
+              defaultA={firstVersion}
+              defaultB={selected ?? lastVersion ?? firstVersion}
+              first={firstVersion}
+              last={lastVersion}
+              definitions={definitions.data?.definitions}
+            />
           )}
         </div>
       </section>
