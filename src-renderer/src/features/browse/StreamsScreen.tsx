@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
-import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
 import { TextField } from '../../ui/inputs';
