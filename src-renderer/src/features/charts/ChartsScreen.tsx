@@ -173,7 +173,7 @@ export function ChartsScreen() {
       <div className="charts__controls" role="search">
         <div className="field">
           <label className="field__label" htmlFor="charts-from">
-            From
+            From ({zoneName()})
           </label>
           <input id="charts-from" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.from} aria-invalid={range.from !== '' && msOf(range.from) === undefined} data-testid="charts-from" onChange={(e) => setRange({ ...range, from: e.target.value })} />
         </div>
