@@ -74,6 +74,9 @@ import {
   personalDataMap,
   verification,
 } from './schemas/compliance';
+import { exportTarget } from './feed-filters';
+import { demoSetPausedInput, demoStatus } from './schemas/demo';
+import { settingsUpdateInput, settingsView } from './schemas/settings';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
 import { snapshotsChangeResult, snapshotsDeleteInput, snapshotsInspectInput, snapshotsInspectResult, snapshotsListInput, snapshotsListResult, snapshotsRegenerateInput } from './schemas/snapshots';
 import {
@@ -285,7 +288,8 @@ export const operations = {
     result: eventsExportResult,
     // Data leaves the store: recorded in the audit log like a change.
     effect: 'local',
-    target: (input) => `connection:${input.connectionId}`,
+    // Names what left: "who exported this stream?" is answered by searching for it.
+    target: (input) => exportTarget(input.connectionId, input.source),
   }),
 
   'stats.histogram': op({
@@ -622,6 +626,27 @@ export const operations = {
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}/${input.what}`,
     invalidates: ['rebuilds.catalog'],
+  }),
+
+  'demo.status': op({ summary: 'The Local workspace live demo: paused or not, events written, the projector it keeps lagging, the stale snapshot', input: empty, result: demoStatus, effect: 'none' }),
+  'demo.setPaused': op({
+    summary: 'Pause or resume the live demo traffic in the Local workspace (remembered across restarts)',
+    input: demoSetPausedInput,
+    result: demoStatus,
+    // Changes only Chronoscope's own demo database: audited, never a confirmation.
+    effect: 'local',
+    target: () => 'local-workspace:live-demo',
+    invalidates: ['demo.status'],
+  }),
+
+  'settings.get': op({ summary: 'The user settings (time zone, theme, page sizes, sampling intervals) and the data directory', input: empty, result: settingsView, effect: 'none' }),
+  'settings.update': op({
+    summary: 'Change some of the user settings; validated and saved in the data directory',
+    input: settingsUpdateInput,
+    result: settingsView,
+    effect: 'local',
+    target: () => 'settings:app',
+    invalidates: ['settings.get'],
   }),
 
   'audit.list': op({ summary: 'Audit records, newest first, filtered', input: auditListInput, result: auditListResult, effect: 'none' }),

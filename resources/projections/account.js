@@ -8,6 +8,7 @@ function balance(state, event) {
 definition = {
   name: 'account',
   appliesTo: { categories: ['Account'], types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'TransferSent', 'TransferReceived', 'AccountClosed'] },
+  money: { balanceCents: { currencyField: 'currency' } },
   init: () => ({ status: 'new', ownerId: '', currency: '', balanceCents: 0 }),
   handlers: {
     AccountOpened(_state, event) {

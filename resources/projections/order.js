@@ -8,6 +8,7 @@ function withStatus(status) {
 definition = {
   name: 'order',
   appliesTo: { categories: ['Order'], types: ['OrderPlaced', 'OrderStatusUpdated', 'OrderShipped', 'OrderDelivered', 'OrderCancelled'] },
+  money: { totalCents: { currencyField: 'currency' } },
   init: () => ({ status: 'new', customerId: '', currency: '', totalCents: 0, itemCount: 0 }),
   handlers: {
     OrderPlaced(_state, event) {

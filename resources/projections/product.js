@@ -4,6 +4,7 @@
 definition = {
   name: 'product',
   appliesTo: { categories: ['Product'], types: ['ProductCreated', 'ProductRenamed', 'PriceChanged', 'StockAdjusted', 'ProductDiscontinued'] },
+  money: { priceCents: {} },
   init: () => ({ status: 'new', name: '', sku: '', priceCents: 0, stock: 0 }),
   handlers: {
     ProductCreated(_state, event) {

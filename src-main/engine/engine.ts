@@ -36,6 +36,9 @@ import { TimeTravelService } from './time-travel/service';
 import { UserDefinitions } from './definitions/user-definitions';
 import { complianceHandlers } from './compliance/handlers';
 import { ComplianceService } from './compliance/service';
+import { localWorkspaceHandlers } from './local-workspace/handlers';
+import { settingsHandlers } from './settings/handlers';
+import { SettingsStore } from './settings/settings-store';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 import { createKafkaCapability } from './kafka/capability';
@@ -168,6 +171,8 @@ export function createEngine(options: EngineOptions) {
     kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
+    localWorkspaceHandlers({ local }),
+    settingsHandlers({ settings: new SettingsStore(options.dataDir), dataDir: options.dataDir }),
   );
   if (options.sampleLags !== false) void lagSampler.start();
 

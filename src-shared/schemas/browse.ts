@@ -162,8 +162,8 @@ export const streamsReadResult = z.object({
     .nullable(),
 });
 
-export const feedReadInput = z.strictObject({
-  connectionId: profileId,
+/** Every filter the feed screen offers: `feed.read` and a feed export take the same ones, so an export holds what the screen shows. */
+const feedFilters = {
   afterPosition: position.optional(),
   eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
   category: z.string().max(255).optional(),
@@ -179,6 +179,11 @@ export const feedReadInput = z.strictObject({
       value: z.string().max(1000),
     })
     .optional(),
+};
+
+export const feedReadInput = z.strictObject({
+  connectionId: profileId,
+  ...feedFilters,
   limit,
 });
 export const indexAdvice = z.object({ message: z.string(), ddl: z.string().optional() });
@@ -212,14 +217,7 @@ export const eventsExportInput = z.strictObject({
   connectionId: profileId,
   source: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('stream'), streamId }),
-    z.strictObject({
-      kind: z.literal('feed'),
-      eventTypes: z.array(z.string().min(1).max(255)).max(100).optional(),
-      category: z.string().max(255).optional(),
-      from: instant.optional(),
-      to: instant.optional(),
-      correlationId: z.string().min(1).max(500).optional(),
-    }),
+    z.strictObject({ kind: z.literal('feed'), ...feedFilters }),
   ]),
   format: z.enum(['ndjson', 'csv']),
   /** Plain file name, written into the exports folder of the data directory. */

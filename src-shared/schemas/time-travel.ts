@@ -36,6 +36,8 @@ export const definitionEntry = z.object({
   /** The `name` the script declares (may differ from the file name). */
   declaredName: z.string().optional(),
   appliesTo: appliesTo.optional(),
+  /** State fields holding amounts in minor units, declared by the definition (`money: { balanceCents: { currencyField: 'currency' } }`). */
+  money: z.record(z.string(), z.object({ currencyField: z.string().optional(), currency: z.string().optional(), scale: z.number().optional() })).optional(),
   /** `categories Account · prefix acc-`, or `any stream`. */
   appliesToSummary: z.string(),
   handlerTypes: z.array(z.string()),

@@ -30,18 +30,28 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     expect(await details.getAttribute('data-version')).toBe('1');
 
     // OrderPlaced starts a chain across streams: stock taken from products, payment from an account.
-    const related = page.getByTestId('correlation-event');
-    await expect.poll(() => related.count(), { timeout: 15_000 }).toBeGreaterThan(1);
-    const streams = await attributes('[data-testid="correlation-event"]', 'data-stream-id');
-    expect(streams.some((s) => s !== orderStream)).toBe(true);
-    await expect.poll(() => page.getByTestId('correlation-effect').count()).toBeGreaterThan(0);
-
     const graph = page.getByTestId('causation-graph');
-    expect(await graph.locator('rect').count()).toBe(await related.count());
+    await expect.poll(() => graph.locator('rect').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+    await expect.poll(() => page.getByTestId('correlation-effect').count()).toBeGreaterThan(0);
     expect(await graph.getByTestId('causation-edge').count()).toBeGreaterThan(0);
     expect(await graph.locator('[data-testid="causation-node"][data-current="true"]').count()).toBe(1);
+    // Each card shows its whole stream id, and the events are not listed a second time under the graph.
+    const labels = await graph.locator('.causation-graph__stream').allTextContents();
+    expect(labels.length).toBeGreaterThan(1);
+    expect(labels.every((label) => !label.includes('…'))).toBe(true);
+    expect(await graph.evaluate((box) => box.scrollWidth <= box.clientWidth)).toBe(true);
+    expect(await page.getByTestId('correlation-list').count()).toBe(0);
     await page.getByTestId('correlation').scrollIntoViewIfNeeded();
     await screenshot(page, 'correlation');
+
+    // The other view: the same events in order of position.
+    await page.getByTestId('correlation-view-list').click();
+    const related = page.getByTestId('correlation-event');
+    await expect.poll(() => related.count()).toBe(labels.length);
+    expect(await graph.count()).toBe(0);
+    const streams = await attributes('[data-testid="correlation-event"]', 'data-stream-id');
+    expect(streams.some((s) => s !== orderStream)).toBe(true);
+    await page.getByTestId('correlation-view-graph').click();
 
     // Following an effect opens it, and its cause is the event we came from.
     const effect = page.getByTestId('correlation-effect').first();
@@ -56,10 +66,30 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     expect(await cause.getAttribute('data-version')).toBe('1');
   });
 
+  it('shows whole type names in the timeline, and says where the stream ends when asked for a version past it', async () => {
+    await openOrderStream();
+    await page.getByTestId('stream-event').first().waitFor();
+    const clipped = await page.locator('[data-testid="stream-event"] .event-type').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
+    expect(clipped).toEqual([]);
+    const last = Number(await page.getByTestId('stream-last-version').textContent());
+    await page.getByTestId('stream-jump-version').fill(String(last + 100));
+    await page.getByTestId('stream-jump-version').press('Enter');
+    const problem = page.getByTestId('stream-jump-problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain(`Version ${last + 100} is past the end: this stream ends at version ${last}.`);
+    await screenshot(page, 'stream-past-the-end');
+    await page.getByTestId('stream-jump-nearest').click();
+    await expect.poll(() => page.getByTestId('event-details').getAttribute('data-version')).toBe(String(last));
+    expect(await problem.count()).toBe(0);
+  });
+
   it('exports a stream as NDJSON and downloads the file', async () => {
     await openOrderStream();
     await page.getByTestId('export-toggle').click();
     await page.getByTestId('export-format-ndjson').click();
+    // Data leaves the store: the reason is asked for and recorded.
+    expect(await page.getByTestId('export-start').isDisabled()).toBe(true);
+    await page.getByTestId('export-reason').fill('ticket 4711');
     await page.getByTestId('export-start').click();
     const download = page.getByTestId('export-download');
     await download.waitFor({ timeout: 30_000 });
@@ -77,6 +107,8 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     const firstLine = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
     expect(JSON.stringify(firstLine)).toContain(orderStream);
     await page.getByTestId('export-toggle').click();
+    const { records } = await app.engine.audit.list({ operation: 'events.export', text: orderStream, limit: 5 });
+    expect(records[0]).toMatchObject({ target: `connection:local stream:${orderStream}`, reason: 'ticket 4711', outcome: 'ok' });
   });
 
   it('filters the feed by a JSON field and advises an index when none serves it', async () => {
@@ -94,6 +126,47 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
       }, { timeout: 15_000 })
       .toBe(true);
     await screenshot(page, 'field-filter');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('exports exactly the filtered feed the screen shows: types and JSON field included', async () => {
+    await page.getByTestId('nav-feed').click();
+    await page.getByTestId('feed-event').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('feed-filter-types').fill('OrderPlaced');
+    await page.getByTestId('feed-field-path').fill('currency');
+    await page.getByTestId('feed-field-value').fill('GBP');
+    await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('fieldValue=GBP');
+    await expect
+      .poll(async () => {
+        const types = await attributes('[data-testid="feed-event"]', 'data-type');
+        return types.length > 0 && types.every((t) => t === 'OrderPlaced');
+      }, { timeout: 15_000 })
+      .toBe(true);
+    // Everything the filters match, read page by page as the screen would.
+    const filters = { eventTypes: ['OrderPlaced'], field: { in: 'data' as const, path: ['currency'], op: 'equals' as const, value: 'GBP' } };
+    let expected = 0;
+    let after: string | undefined;
+    do {
+      const page = (await app.engine.dispatcher.run('feed.read', { connectionId: 'local', ...filters, limit: 500, ...(after ? { afterPosition: after } : {}) }, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })) as { events: unknown[]; nextAfterPosition: string | null };
+      expected += page.events.length;
+      after = page.nextAfterPosition ?? undefined;
+    } while (after);
+    expect(expected).toBeGreaterThan(0);
+
+    await page.getByTestId('export-toggle').click();
+    expect(await page.getByTestId('export-panel').textContent()).toContain('data.currency equals "GBP"');
+    await page.getByTestId('export-reason').fill('GBP orders for finance');
+    await page.getByTestId('export-start').click();
+    const download = page.getByTestId('export-download');
+    await download.waitFor({ timeout: 60_000 });
+    await screenshot(page, 'export-filtered-feed');
+    const text = await page.evaluate(async (url) => (await fetch(url ?? '', { credentials: 'same-origin' })).text(), await download.getAttribute('href'));
+    const lines = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; data: { currency?: string } });
+    expect(lines).toHaveLength(expected);
+    expect(lines.every((event) => event.type === 'OrderPlaced' && event.data.currency === 'GBP')).toBe(true);
+    const { records } = await app.engine.audit.list({ operation: 'events.export', text: 'finance', limit: 5 });
+    expect(records[0]?.target).toBe('connection:local feed:types OrderPlaced; data.currency equals "GBP"');
+    await page.getByTestId('export-toggle').click();
     await page.getByRole('button', { name: 'Clear filters' }).click();
   });
 

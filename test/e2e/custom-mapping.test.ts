@@ -211,6 +211,17 @@ describe('mapping a custom MongoDB collection through the editor', () => {
     expect(await page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual(['acct-0', 'acct-1', 'acct-2']);
   });
 
+  it('time travel lists the streams of a store without categories, with an example id from it', async () => {
+    await page.getByTestId('nav-time-travel').click();
+    await page.getByTestId('tt-pick-stream').first().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('tt-pick-stream').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual(['acct-0', 'acct-1', 'acct-2']);
+    expect(await page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Streams');
+    expect(await page.getByTestId('tt-picker-category').count()).toBe(0);
+    expect(await page.getByTestId('tt-error').count()).toBe(0);
+    expect(await page.getByTestId('tt-stream-input').getAttribute('placeholder')).toBe('e.g. acct-…');
+    await screenshot(page, 'time-travel-picker-no-categories');
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
 import { WINDOW_SIZE, windowStart } from '../../src-renderer/src/features/time-travel/event-window';
+import { formatTimeValue, parseTimeInput } from '../../src-renderer/src/ui/time';
 import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('time travel through an account stream', () => {
@@ -40,9 +41,25 @@ describe('time travel through an account stream', () => {
     balance: () => page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] .json-tree__number').textContent(),
   };
 
+  it("offers the categories of the store in the picker, a definition's first, with a real example id", async () => {
+    await page.getByTestId('nav-time-travel').click();
+    await page.getByTestId('tt-picker-category').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('tt-picker-category').inputValue(), { timeout: 30_000 }).toBe('Account');
+    expect(await page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Account streams');
+    const first = await page.getByTestId('tt-pick-stream').first().getAttribute('data-stream-id');
+    const prefix = /^[^-]+-/.exec(first ?? '')?.[0];
+    expect(await page.getByTestId('tt-stream-input').getAttribute('placeholder')).toBe(`e.g. ${prefix}…`);
+    const options = await page.locator('[data-testid="tt-picker-category"] option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['All streams', 'Account', 'Order']));
+    await page.getByTestId('tt-picker-category').selectOption('Order');
+    await expect.poll(() => page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Order streams');
+    await expect.poll(() => page.getByTestId('tt-pick-stream').first().getAttribute('data-stream-id'), { timeout: 30_000 }).toMatch(/^order-/);
+    expect(page.url()).toContain('category=Order');
+    await page.getByTestId('tt-picker-category').selectOption('Account');
+  });
+
   it('opens an account stream from the picker and shows its latest state', async () => {
     expect(lastVersion).toBeGreaterThan(3);
-    await page.getByTestId('nav-time-travel').click();
     const link = page.locator(`[data-testid="tt-pick-stream"][data-stream-id="${streamId}"]`);
     await link.waitFor({ timeout: 30_000 });
     await link.click();
@@ -80,6 +97,31 @@ describe('time travel through an account stream', () => {
     await expect.poll(state.version, { timeout: 30_000 }).toBe(String(target));
   });
 
+  it('goes to the state at a typed time (24-hour, display zone), not the previous answer', async () => {
+    const current = Number(await state.version());
+    // Just after an event well before the selected one (the next whole second), typed as the tables show times.
+    const { events } = await call('streams.read', { connectionId: 'local', streamId, fromVersion: 2, direction: 'forward', limit: 1 });
+    const earlier = events[0];
+    if (!earlier?.timestamp) throw new Error('the stream has no timestamped second event');
+    const typed = formatTimeValue(new Date(Math.floor(Date.parse(earlier.timestamp) / 1000) * 1000 + 1000).toISOString());
+    const expected = await call('timeTravel.state', { connectionId: 'local', streamId, target: { time: parseTimeInput(typed)! }, definition: 'auto', useSnapshot: true });
+    expect(expected.version).toBeGreaterThanOrEqual(2);
+    expect(expected.version).not.toBe(current);
+
+    await page.getByTestId('tt-time').fill(typed);
+    await page.getByTestId('tt-time-go').click();
+    await expect.poll(state.version, { timeout: 30_000 }).toBe(String(expected.version));
+    await expect.poll(() => page.getByTestId('tt-range').inputValue()).toBe(String(expected.version));
+    await expect.poll(state.busy).toBeNull();
+    await screenshot(page, 'time-travel-at-time');
+
+    // A time that is not one is marked, and nothing moves.
+    await page.getByTestId('tt-time').fill('2025-02-31 25:00');
+    await page.getByTestId('tt-time-go').click();
+    await page.getByTestId('tt-time-invalid').waitFor();
+    expect(await state.version()).toBe(String(expected.version));
+  });
+
   it('shows the field history of balanceCents', async () => {
     await page.getByTestId('tt-tab-history').click();
     await page.getByTestId('tt-history-path').fill('balanceCents');
@@ -104,8 +146,30 @@ describe('time travel through an account stream', () => {
     const row = page.locator('[data-testid="tt-diff-row"][data-path="balanceCents"]');
     await row.waitFor({ timeout: 30_000 });
     expect(await row.getAttribute('data-kind')).toBe('changed');
-    expect(await row.locator('.tt-after').textContent()).toBe(JSON.stringify(changed.after));
+    expect(await row.locator('.tt-after .tt-value').textContent()).toBe(JSON.stringify(changed.after));
+    // The account definition declares balanceCents as money in the state's currency.
+    const currency = (await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: changed.event.version }, definition: 'auto', useSnapshot: true })).state as { currency: string };
+    const euros = ((changed.after as number) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    expect(await row.locator('.tt-after [data-testid="tt-diff-money"]').textContent()).toBe(`${euros} ${currency.currency}`);
+    expect(await page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] [data-testid="tt-money"]').textContent()).toMatch(/^-?[\d,]+\.\d{2} [A-Z]{3}$/);
     await screenshot(page, 'time-travel-compare');
+
+    // A point outside the stream is marked on its field, and the old result does not stay under the new inputs.
+    await page.getByTestId('tt-compare-b').fill(String(lastVersion + 50));
+    await expect.poll(() => page.getByTestId('tt-compare-b').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('tt-compare-b-problem').textContent()).toBe(`B: The stream ends at version ${lastVersion}.`);
+    expect(await page.getByTestId('tt-diff-row').count()).toBe(0);
+    await page.getByTestId('tt-compare-go').click();
+    expect(await page.getByTestId('tt-diff-row').count()).toBe(0);
+    await page.getByTestId('tt-compare-a').fill('yesterday');
+    await expect.poll(() => page.getByTestId('tt-compare-a').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('tt-compare-a-problem').textContent()).toContain('Not a version or a time');
+    await screenshot(page, 'time-travel-compare-invalid');
+    await page.getByTestId('tt-compare-a').fill('1');
+    await page.getByTestId('tt-compare-b').fill(String(changed.event.version));
+    await page.getByTestId('tt-compare-go').click();
+    await row.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('tt-compare-a').getAttribute('aria-invalid')).toBe('false');
   });
 
   it('verifies the snapshot', async () => {

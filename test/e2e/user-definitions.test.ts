@@ -119,6 +119,23 @@ describe('user projection definitions in the time travel screen', () => {
     await screenshot(page, 'time-travel-user-definition');
   });
 
+  it('shows no out-of-date state or badge under a replay error', async () => {
+    await page.getByTestId('tt-state').waitFor();
+    // A definition that throws on the first event: the replay fails, and the state of user:euros must not stay under the error.
+    await writeFile(join(folder, 'thrower.js'), "definition = {\n  name: 'thrower',\n  init: () => ({}),\n  any() {\n    throw new Error('boom');\n  },\n};\n");
+    await page.locator('[data-testid="tt-definition"] option[value="user:thrower"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await page.getByTestId('tt-definition').selectOption('user:thrower');
+    const replayError = page.locator('[data-testid="tt-state-panel"] [data-testid="tt-error"]');
+    await replayError.waitFor({ timeout: 30_000 });
+    expect(await replayError.textContent()).toContain('boom');
+    expect(await page.getByTestId('tt-state').count()).toBe(0);
+    expect(await page.getByTestId('tt-definition-used').count()).toBe(0);
+    await screenshot(page, 'time-travel-replay-error');
+    await page.getByTestId('tt-definition').selectOption('user:euros');
+    await expect.poll(used, { timeout: 30_000 }).toBe('definition: user:euros');
+    expect(await replayError.count()).toBe(0);
+  });
+
   it('recorded the folder change in the audit log and raised no page errors', async () => {
     const { records } = await call('audit.list', { operation: 'timeTravel.setDefinitionsFolder' });
     expect(records[0]).toMatchObject({ reason: 'e2e: euros view', outcome: 'ok' });

@@ -4,6 +4,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditRecord } from '../../../src-shared/schemas/audit';
+import { redactSecretsDeep } from '../../../src-shared/redact-secrets';
 import { canonicalJson } from '../util/canonical-json';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { SerialQueue } from '../util/serial-queue';
@@ -82,7 +83,7 @@ export class AuditLog {
       if (filter.operation && record.operation !== filter.operation) continue;
       if (filter.outcome && record.outcome !== filter.outcome) continue;
       if (filter.dryRun !== undefined && record.dryRun !== filter.dryRun) continue;
-      if (text && !`${record.operation} ${record.target} ${record.reason} ${record.user}`.toLowerCase().includes(text)) continue;
+      if (text && !searchableText(record).includes(text)) continue;
       window.push(record);
       if (window.length > filter.limit) {
         window.shift();
@@ -156,4 +157,14 @@ export class AuditLog {
       }
     }
   }
+}
+
+/**
+ * What a text search looks in: operation, target, reason, user and the recorded input
+ * (e.g. the stream or filter an export named), masked as `audit.list` shows it, so a
+ * search never confirms a secret that an old record still holds.
+ */
+function searchableText(record: AuditRecord): string {
+  const details = record.details ? JSON.stringify(redactSecretsDeep(record.details)) : '';
+  return `${record.operation} ${record.target} ${record.reason} ${record.user} ${details}`.toLowerCase();
 }

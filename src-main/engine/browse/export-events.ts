@@ -4,7 +4,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventStore, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
 
-export type ExportSource = { kind: 'stream'; streamId: string } | ({ kind: 'feed' } & Omit<ReadFeedOptions, 'limit' | 'afterPosition'>);
+/** A stream, or the feed with every filter the screen applies (`afterPosition` is where the screen's feed starts). */
+export type ExportSource = { kind: 'stream'; streamId: string } | ({ kind: 'feed' } & Omit<ReadFeedOptions, 'limit'>);
 
 export interface ExportRequest {
   source: ExportSource;
@@ -70,8 +71,8 @@ async function* pages(store: EventStore, source: ExportSource): AsyncGenerator<S
     }
     return;
   }
-  const { kind: _kind, ...filters } = source;
-  let after: string | undefined;
+  const { kind: _kind, afterPosition, ...filters } = source;
+  let after = afterPosition;
   for (;;) {
     const page = await store.readFeed({ ...filters, limit: 1000, ...(after ? { afterPosition: after } : {}) });
     if (page.events.length) yield page.events;

@@ -26,7 +26,7 @@ export function explainConnectionError(err: unknown, where: string): ChronoError
     return fail('host_not_found', `The host of ${where} could not be resolved; check the host name.`);
   }
   if (codes.has('ECONNREFUSED') || /ECONNREFUSED|Connection refused/i.test(text)) {
-    return fail('connection_refused', `Nothing is listening at ${where}; check host and port, and that the server is running.`);
+    return fail('connection_refused', `${capitalise(where)} is not reachable: nothing is listening there. Check host and port, and that the server is running.`);
   }
   if (codes.has('ETIMEDOUT') || /timeout|timed out|Server selection timed out/i.test(text)) {
     return fail('timeout', `${where} did not answer in time; check host, port, firewall and TLS settings.`);

@@ -116,5 +116,5 @@ function userEntry(definition: UserDefinition): DefinitionEntry {
 }
 
 function described(info: DefinitionInfo) {
-  return { declaredName: info.name, appliesTo: info.appliesTo, appliesToSummary: summarizeAppliesTo(info.appliesTo), handlerTypes: info.handlerTypes };
+  return { declaredName: info.name, appliesTo: info.appliesTo, appliesToSummary: summarizeAppliesTo(info.appliesTo), handlerTypes: info.handlerTypes, ...(info.money ? { money: info.money } : {}) };
 }

@@ -75,8 +75,12 @@ const __chronoscope = (() => {
     if (a && isArray(a.types)) appliesTo.types = a.types.map(Str);
     if (a && isArray(a.categories)) appliesTo.categories = a.categories.map(Str);
     if (a && typeof a.streamPrefix === 'string') appliesTo.streamPrefix = a.streamPrefix;
+    const m = d.money === undefined || d.money === null || typeof d.money !== 'object' ? {} : d.money;
+    /** @type {Record<string, { currencyField?: unknown, currency?: unknown, scale?: unknown }>} */
+    const money = {};
+    for (const k of keys(m)) if (m[k] !== null && typeof m[k] === 'object') money[Str(k)] = { currencyField: m[k].currencyField, currency: m[k].currency, scale: m[k].scale };
     def = { name: d.name, init: d.init, handlers: handlers, any: d.any, upcasters: upcasters };
-    return stringify({ ok: true, info: { name: d.name, appliesTo: appliesTo, handlerTypes: keys(handlers).map(Str), hasAny: typeof d.any === 'function', upcasterTypes: keys(upcasters).map(Str) } });
+    return stringify({ ok: true, info: { name: d.name, appliesTo: appliesTo, money: money, handlerTypes: keys(handlers).map(Str), hasAny: typeof d.any === 'function', upcasterTypes: keys(upcasters).map(Str) } });
   }
 
   /** @param {string | undefined} stateJson */

@@ -43,9 +43,21 @@ export interface SandboxOptions {
   onQueued?: ((ahead: number) => void) | undefined;
 }
 
+/** A state field holding an amount in minor units (cents), and where its currency comes from. */
+export interface MoneyField {
+  /** Another state field holding the ISO currency code (e.g. `currency`). */
+  currencyField?: string;
+  /** A fixed currency code, when the state has none. */
+  currency?: string;
+  /** Minor units per major unit as a power of ten: 2 for cents (the default). */
+  scale?: number;
+}
+
 export interface DefinitionInfo {
   name: string;
   appliesTo: { types?: string[]; categories?: string[]; streamPrefix?: string };
+  /** State fields (dot paths) that hold money, so screens can show `3,055.48 EUR` beside `305548`. */
+  money?: Record<string, MoneyField>;
   handlerTypes: string[];
   hasAny: boolean;
   upcasterTypes: string[];
@@ -408,13 +420,31 @@ function definitionInfo(raw: unknown, fallbackName: string): DefinitionInfo {
   if (Array.isArray(a.types)) appliesTo.types = strings(a.types);
   if (Array.isArray(a.categories)) appliesTo.categories = strings(a.categories);
   if (typeof a.streamPrefix === 'string') appliesTo.streamPrefix = a.streamPrefix;
+  const money = moneyFields(info.money);
   return {
     name: typeof info.name === 'string' && info.name.length > 0 ? info.name : fallbackName,
     appliesTo,
+    ...(money ? { money } : {}),
     handlerTypes: strings(info.handlerTypes),
     hasAny: info.hasAny === true,
     upcasterTypes: strings(info.upcasterTypes),
   };
+}
+
+/** `money` as declared, each field checked (paths and codes of sane length, scale 0 to 6); undefined when none is usable. */
+function moneyFields(raw: unknown): Record<string, MoneyField> | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const fields: Record<string, MoneyField> = {};
+  for (const [path, spec] of Object.entries(raw as Record<string, unknown>).slice(0, 50)) {
+    if (!/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(path) || path.length > 200 || spec === null || typeof spec !== 'object') continue;
+    const { currencyField, currency, scale } = spec as Record<string, unknown>;
+    fields[path] = {
+      ...(typeof currencyField === 'string' && currencyField.length <= 200 ? { currencyField } : {}),
+      ...(typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? { currency } : {}),
+      ...(typeof scale === 'number' && Number.isInteger(scale) && scale >= 0 && scale <= 6 ? { scale } : {}),
+    };
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
 }
 
 function memoryOrCrash(err: Error & { code?: string }, name: string, event: SandboxEventRef | undefined, memoryMb: number): SandboxError {

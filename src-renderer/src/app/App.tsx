@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ComponentType } from 'react';
 import { useLinkState } from '../client/host-context';
 import { ActiveConnectionProvider } from './active-connection';
 import { ConnectionStatusProvider } from './connection-statuses';
@@ -7,6 +7,7 @@ import { Header } from './Header';
 import { LinkBanner } from './LinkBanner';
 import { featureOf } from './features';
 import { useRoute } from './routes';
+import { SettingsProvider, useSettings } from './settings';
 import { Sidebar } from './Sidebar';
 import './shell.css';
 
@@ -15,6 +16,7 @@ export function App() {
   const { title, Screen } = featureOf(route);
   useRefetchAfterReconnect();
   return (
+    <SettingsProvider>
     <ConnectionStatusProvider>
       <ActiveConnectionProvider>
         <div className="shell">
@@ -22,13 +24,22 @@ export function App() {
           <div className="shell__main">
             <LinkBanner />
             <Header title={title} />
-            <main className="shell__content" data-testid={`screen-${route}`}>
-              <Screen />
-            </main>
+            <ScreenArea route={route} Screen={Screen} />
           </div>
         </div>
       </ActiveConnectionProvider>
     </ConnectionStatusProvider>
+    </SettingsProvider>
+  );
+}
+
+/** The screen, drawn afresh when the time zone changes, so every time it shows is in the new zone (filters live in the address). */
+function ScreenArea({ route, Screen }: { route: string; Screen: ComponentType }) {
+  const { timeZone } = useSettings();
+  return (
+    <main key={timeZone} className="shell__content" data-testid={`screen-${route}`} data-time-zone={timeZone}>
+      <Screen />
+    </main>
   );
 }
 

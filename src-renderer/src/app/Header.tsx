@@ -2,7 +2,7 @@ import { useOperation } from '../client/operation-hooks';
 import { KIND_SHORT_LABELS, describeTarget } from '../features/connections/describe';
 import { AccessBadge } from '../features/connections/AccessBadge';
 import { StatusIndicator } from '../features/connections/StatusIndicator';
-import { useActiveConnection } from './active-connection';
+import { isEventStore, useActiveConnection } from './active-connection';
 import { useConnectionStatus } from './connection-statuses';
 import { JobsTray } from '../features/jobs/JobsTray';
 
@@ -16,7 +16,7 @@ export function Header({ title }: { title: string }) {
   );
 }
 
-/** Which profile the console works against, its reachability and whether it may be written to. */
+/** Which event store the console works against (Kafka clusters are not offered), its reachability and whether it may be written to. */
 function ActiveConnectionPicker() {
   const { data: profiles } = useOperation('connections.list', {});
   const { active, setActiveId } = useActiveConnection();
@@ -25,16 +25,16 @@ function ActiveConnectionPicker() {
   return (
     <div className="active-connection" data-testid="active-connection">
       <label className="active-connection__label" htmlFor="active-connection-select">
-        Active connection
+        Event store
       </label>
       <select id="active-connection-select" className="select active-connection__select" value={active.id} onChange={(event) => setActiveId(event.target.value)}>
-        {profiles.map((profile) => (
+        {profiles.filter(isEventStore).map((profile) => (
           <option key={profile.id} value={profile.id}>
             {profile.name}
           </option>
         ))}
       </select>
-      <span className="active-connection__target" title={describeTarget(active.settings)}>
+      <span className="active-connection__target" title={`${KIND_SHORT_LABELS[active.kind]} · ${describeTarget(active.settings)}`} data-testid="active-connection-target">
         {KIND_SHORT_LABELS[active.kind]} · {describeTarget(active.settings)}
       </span>
       <AccessBadge readOnly={active.readOnly} />

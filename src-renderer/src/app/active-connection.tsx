@@ -5,8 +5,13 @@ import { useOperation } from '../client/operation-hooks';
 const STORAGE_KEY = 'chronoscope.activeConnection';
 const LOCAL_WORKSPACE_ID = 'local';
 
+/** Profiles the browse, charts and time-travel screens can read: event stores. Kafka clusters belong to the Kafka screens. */
+export function isEventStore(profile: ConnectionView): boolean {
+  return profile.kind !== 'kafka';
+}
+
 interface ActiveConnection {
-  /** The profile the console works against; the Local workspace until another is chosen. */
+  /** The event store the console works against; the Local workspace until another is chosen. Never a Kafka cluster. */
   active: ConnectionView | undefined;
   setActiveId(id: string): void;
 }
@@ -16,8 +21,9 @@ const ActiveContext = createContext<ActiveConnection>({ active: undefined, setAc
 export function ActiveConnectionProvider({ children }: { children: ReactNode }) {
   const [chosenId, setChosenId] = useState<string>(() => readStoredId() ?? LOCAL_WORKSPACE_ID);
   const { data: profiles } = useOperation('connections.list', {});
-  // A removed profile falls back to the Local workspace.
-  const active = profiles?.find((p) => p.id === chosenId) ?? profiles?.find((p) => p.id === LOCAL_WORKSPACE_ID);
+  // A removed profile (or one that is not an event store, chosen by an older version) falls back to the Local workspace.
+  const stores = profiles?.filter(isEventStore);
+  const active = stores?.find((p) => p.id === chosenId) ?? stores?.find((p) => p.id === LOCAL_WORKSPACE_ID) ?? stores?.[0];
   const setActiveId = useCallback((id: string) => {
     setChosenId(id);
     writeStoredId(id);

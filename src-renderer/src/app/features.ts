@@ -8,12 +8,13 @@ import { kafkaFeature } from '../features/kafka/feature';
 import { overviewFeature } from '../features/overview/feature';
 import { snapshotsFeature } from '../features/snapshots/feature';
 import { rebuildsFeature } from '../features/rebuilds/feature';
+import { settingsFeature } from '../features/settings/feature';
 import { timeTravelFeature } from '../features/time-travel/feature';
 import type { Feature } from './feature';
 import { registerRoutes, type Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
-export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature, snapshotsFeature, rebuildsFeature];
+export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature, snapshotsFeature, rebuildsFeature, settingsFeature];
 
 registerRoutes(FEATURES.map((feature) => feature.route));
 

@@ -195,6 +195,36 @@ describe('browsing an event store through the engine', () => {
     await expect(call('events.export', { connectionId, source: { kind: 'feed' }, format: 'csv', fileName: '../escape.csv' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('fileName') });
   });
 
+  it('exports exactly the feed the screen shows, every filter included, named in the audit log', async () => {
+    const filters = {
+      eventTypes: ['MoneyDeposited', 'PriceChanged', 'AccountOpened'],
+      correlationId: 'c-1',
+      field: { in: 'data' as const, path: ['version'], op: 'equals' as const, value: '2' },
+      afterPosition: '1',
+      from: '2000-01-01T00:00:00Z',
+      to: '2100-01-01T00:00:00Z',
+    };
+    const shown = await call('feed.read', { connectionId, ...filters, limit: 500 });
+    expect(shown.nextAfterPosition).toBeNull();
+    const exported = await call('events.export', { connectionId, source: { kind: 'feed', ...filters }, format: 'ndjson', fileName: 'filtered.ndjson', reason: 'ticket 31' });
+    const lines = (await readFile(exported.path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { position: string; type: string });
+    // MoneyDeposited v2 and PriceChanged v2, not the whole store.
+    expect(shown.events.map((e) => e.position)).toHaveLength(2);
+    expect(exported.events).toBe(shown.events.length);
+    expect(lines.map((e) => e.position)).toEqual(shown.events.map((e) => e.position));
+    // Seeking past the first of them leaves one.
+    const seeked = await call('events.export', { connectionId, source: { kind: 'feed', ...filters, afterPosition: shown.events[0]!.position! }, format: 'ndjson', fileName: 'seeked.ndjson' });
+    expect(seeked.events).toBe(1);
+
+    const { records } = await call('audit.list', { operation: 'events.export', text: 'data.version equals' });
+    expect(records.find((r) => r.reason === 'ticket 31')?.target).toBe(
+      `connection:${connectionId} feed:types MoneyDeposited, PriceChanged, AccountOpened; from 2000-01-01T00:00:00Z; to 2100-01-01T00:00:00Z; correlation c-1; data.version equals "2"; positions after 1`,
+    );
+    // "Who exported this stream?": the target names it, and details are searched too.
+    expect((await call('audit.list', { text: 'stream:account-1' })).records.some((r) => r.operation === 'events.export' && r.reason === 'ticket 9')).toBe(true);
+    expect((await call('audit.list', { text: '"fileName":"filtered.ndjson"' })).records.map((r) => r.reason)).toEqual(['ticket 31']);
+  });
+
   it('saves an export where the desktop save dialog says, and starts nothing when it is cancelled', async () => {
     // Browser mode has no dialog: asking for one is refused, not silently redirected.
     await expect(call('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true })).rejects.toMatchObject({

@@ -65,7 +65,7 @@ describe('connections through the engine, against real services', () => {
 
     it('explains a port nobody listens on', async () => {
       const result = await call('connections.test', { settings: postgresSettings({ port: 1 }), secret: pgPassword() });
-      expect(result).toMatchObject({ ok: false, error: { code: 'connection_refused', message: expect.stringContaining('Nothing is listening') } });
+      expect(result).toMatchObject({ ok: false, error: { code: 'connection_refused', message: expect.stringContaining('is not reachable: nothing is listening there') } });
     });
 
     it('explains a TLS mismatch', async () => {

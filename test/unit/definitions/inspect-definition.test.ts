@@ -8,6 +8,14 @@ describe('inspecting a definition in the sandbox', () => {
     expect(inspection).toEqual({ ok: true, info: { name: 'x', appliesTo: { streamPrefix: 'acc-' }, handlerTypes: ['A'], hasAny: false, upcasterTypes: [] } });
   });
 
+  it('reports the money fields it declares, dropping what is malformed', async () => {
+    const source =
+      "definition = { name: 'm', init: () => ({}), money: { balanceCents: { currencyField: 'currency' }, priceCents: { currency: 'EUR', scale: 3 }, 'bad path!': {}, odd: { currency: 'euro', scale: 99 } } };";
+    const inspection = await inspectDefinition({ name: 'm.js', source });
+    expect(inspection).toMatchObject({ ok: true, info: { money: { balanceCents: { currencyField: 'currency' }, priceCents: { currency: 'EUR', scale: 3 }, odd: {} } } });
+    expect(inspection.ok && Object.keys(inspection.info.money ?? {})).toEqual(['balanceCents', 'priceCents', 'odd']);
+  });
+
   it('gives the line of a syntax error', async () => {
     const inspection = await inspectDefinition({ name: 'x.js', source: "\n\ndefinition = { name: 'x',, };" });
     expect(inspection).toMatchObject({ ok: false, error: { line: 3, message: expect.stringContaining('SyntaxError') } });

@@ -25,7 +25,7 @@ export function AuditFilters({ value, onChange }: { value: AuditFilter; onChange
         className="audit-filters__text"
         label="Search"
         value={value.text}
-        placeholder="operation, target, reason or user"
+        placeholder="operation, target (e.g. a stream id), reason, user or input"
         testId="audit-filter-text"
         onChange={(text) => onChange({ ...value, text })}
       />

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../../../../src-shared/schemas/audit';
 import { Badge, type Tone } from '../../ui/Badge';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
 import { ChevronIcon } from '../../ui/icons';
 import { AuditDetails } from './AuditDetails';
 
@@ -27,7 +27,7 @@ export function AuditRow({ record, expanded, onToggle }: AuditRowProps) {
           </button>
         </span>
         <span role="cell" className="mono">{record.seq}</span>
-        <span role="cell" className="audit-row__time">{formatTimestamp(record.at)}</span>
+        <span role="cell" className="audit-row__time"><Time iso={record.at} compact /></span>
         <span role="cell" className="audit-row__clip">{record.user}</span>
         <span role="cell" className="mono audit-row__clip">{record.operation}</span>
         <span role="cell" className="mono audit-row__clip" title={record.target}>

@@ -1,3 +1,4 @@
+import { timeHeader } from '../../ui/Time';
 import { useState } from 'react';
 import type { AuditRecord } from '../../../../src-shared/schemas/audit';
 import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
@@ -36,7 +37,7 @@ export function AuditTable({ records, loading, hasMore, loadingMore, onLoadMore,
         <>
           <span role="columnheader" aria-label="Details" />
           <span role="columnheader">Seq</span>
-          <span role="columnheader">Time</span>
+          <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">User</span>
           <span role="columnheader">Operation</span>
           <span role="columnheader">Target</span>

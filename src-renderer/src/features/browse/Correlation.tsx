@@ -1,3 +1,5 @@
+import { useCallback, useRef, useState } from 'react';
+import { SegmentedField } from '../../ui/inputs';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { messageOf } from '../../client/errors';
@@ -12,6 +14,7 @@ function sameEvent(a: StoredEvent, b: StoredEvent): boolean {
 
 /** The events sharing this event's correlation id, its cause and its effects, and the causation tree drawn. */
 export function CorrelationSection({ event }: { event: StoredEvent }) {
+  const [view, setView] = useState<'graph' | 'list'>('graph');
   const { active } = useActiveConnection();
   const connectionId = active?.id ?? '';
   const correlation = useOperation(
@@ -62,14 +65,30 @@ export function CorrelationSection({ event }: { event: StoredEvent }) {
           </h3>
           {correlation.isPending && <div className="muted">Loading…</div>}
           {correlation.error && <div className="muted">{messageOf(correlation.error)}</div>}
-          {related.length > 0 && <CausationGraph events={related} current={event} />}
-          <ol className="correlation__list correlation__list--ordered" data-testid="correlation-list">
-            {related.map((e) => (
-              <li key={`${e.streamId}@${e.version}`} className={sameEvent(e, event) ? 'correlation__current' : undefined}>
-                <EventLink event={e} testId="correlation-event" current={sameEvent(e, event)} />
-              </li>
-            ))}
-          </ol>
+          {related.length > 0 && (
+            <SegmentedField
+              label="Show"
+              className="correlation__view"
+              value={view}
+              options={[
+                { value: 'graph', label: 'Causation graph' },
+                { value: 'list', label: 'In order of position' },
+              ]}
+              onChange={setView}
+              testId="correlation-view"
+            />
+          )}
+          {/* One view at a time: the same events are not listed twice. */}
+          {related.length > 0 && view === 'graph' && <CausationGraph events={related} current={event} />}
+          {view === 'list' && (
+            <ol className="correlation__list correlation__list--ordered" data-testid="correlation-list">
+              {related.map((e) => (
+                <li key={`${e.streamId}@${e.version}`} className={sameEvent(e, event) ? 'correlation__current' : undefined}>
+                  <EventLink event={e} testId="correlation-event" current={sameEvent(e, event)} />
+                </li>
+              ))}
+            </ol>
+          )}
         </>
       )}
     </section>
@@ -95,10 +114,12 @@ function EventLink({ event, testId, current = false }: { event: StoredEvent; tes
   );
 }
 
-const NODE_W = 188;
+/** Cards fill the panel's width, effects indented under their cause, so nothing is cut at the right edge. */
+const MIN_NODE_W = 160;
+const CHAR_W = 6.6;
+const INDENT = 22;
 const NODE_H = 38;
-const GAP_X = 40;
-const GAP_Y = 10;
+const GAP_Y = 8;
 const PAD = 8;
 
 interface Node {
@@ -108,7 +129,7 @@ interface Node {
   parent: number | undefined;
 }
 
-/** Lays the correlation out as a tree: depth along x (cause → effect), siblings down y in feed order. */
+/** Lays the correlation out as a tree: depth (cause → effect) and rows in depth-first, feed order. */
 export function layoutCausation(events: readonly StoredEvent[]): Node[] {
   const byId = new Map<string, number>();
   events.forEach((e, i) => {
@@ -147,17 +168,20 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** The causation tree within the correlation as plain SVG; the current event is highlighted, every node opens its event. */
+/** The causation tree within the correlation as plain SVG, one card per row; the current event is highlighted, every card opens its event. */
 export function CausationGraph({ events, current }: { events: readonly StoredEvent[]; current: StoredEvent }) {
   const nodes = layoutCausation(events);
-  const indexOf = new Map(nodes.map((n, i) => [events.indexOf(n.event), i]));
-  const x = (n: Node) => PAD + n.depth * (NODE_W + GAP_X);
-  const y = (n: Node) => PAD + n.row * (NODE_H + GAP_Y);
-  const width = PAD * 2 + (Math.max(0, ...nodes.map((n) => n.depth)) + 1) * (NODE_W + GAP_X) - GAP_X;
-  const height = PAD * 2 + (Math.max(0, ...nodes.map((n) => n.row)) + 1) * (NODE_H + GAP_Y) - GAP_Y;
+  const [box, width] = useWidth(480);
+  const rowOf = new Map(nodes.map((n, i) => [n, i]));
+  const nodeOf = new Map(nodes.map((n) => [events.indexOf(n.event), n]));
+  const x = (n: Node) => PAD + n.depth * INDENT;
+  const y = (n: Node) => PAD + (rowOf.get(n) ?? 0) * (NODE_H + GAP_Y);
+  const nodeWidth = (n: Node) => Math.max(MIN_NODE_W, width - PAD - x(n));
+  const svgWidth = Math.max(width, ...nodes.map((n) => x(n) + MIN_NODE_W + PAD));
+  const height = PAD * 2 + nodes.length * (NODE_H + GAP_Y) - GAP_Y;
   return (
-    <div className="causation-graph" data-testid="causation-graph">
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Causation tree of the correlation">
+    <div className="causation-graph" data-testid="causation-graph" ref={box}>
+      <svg width={svgWidth} height={height} viewBox={`0 0 ${svgWidth} ${height}`} role="img" aria-label="Causation tree of the correlation">
         <defs>
           <marker id="causation-arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto">
             <path d="M0,0 L8,4 L0,8 z" className="causation-graph__arrow" />
@@ -165,17 +189,14 @@ export function CausationGraph({ events, current }: { events: readonly StoredEve
         </defs>
         {nodes.map((n, i) => {
           if (n.parent === undefined) return null;
-          const p = nodes[indexOf.get(n.parent) ?? -1];
+          const p = nodeOf.get(n.parent);
           if (!p) return null;
-          const x1 = x(p) + NODE_W;
-          const y1 = y(p) + NODE_H / 2;
-          const x2 = x(n);
-          const y2 = y(n) + NODE_H / 2;
-          const mid = (x1 + x2) / 2;
+          const x1 = x(p) + INDENT / 2;
+          const y1 = y(p) + NODE_H;
           return (
             <path
               key={`edge-${i}`}
-              d={`M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`}
+              d={`M${x1},${y1} V${y(n) + NODE_H / 2} H${x(n)}`}
               className="causation-graph__edge"
               markerEnd="url(#causation-arrow)"
               data-testid="causation-edge"
@@ -184,22 +205,23 @@ export function CausationGraph({ events, current }: { events: readonly StoredEve
         })}
         {nodes.map((n) => {
           const isCurrent = sameEvent(n.event, current);
+          const chars = Math.floor((nodeWidth(n) - 16) / CHAR_W);
           return (
             <a key={`${n.event.streamId}@${n.event.version}`} href={streamHref(n.event.streamId, n.event.version)} data-testid="causation-node" data-current={isCurrent || undefined}>
               <title>{`${n.event.type}@${n.event.streamId} (version ${n.event.version})`}</title>
               <rect
                 x={x(n)}
                 y={y(n)}
-                width={NODE_W}
+                width={nodeWidth(n)}
                 height={NODE_H}
                 rx={4}
                 className={isCurrent ? 'causation-graph__node causation-graph__node--current' : 'causation-graph__node'}
               />
               <text x={x(n) + 8} y={y(n) + 16} className="causation-graph__type">
-                {truncate(n.event.type, 26)}
+                {truncate(n.event.type, chars)}
               </text>
               <text x={x(n) + 8} y={y(n) + 30} className="causation-graph__stream">
-                @{truncate(`${n.event.streamId}`, 28)}
+                @{truncate(`${n.event.streamId}@${n.event.version}`, chars - 1)}
               </text>
             </a>
           );
@@ -207,4 +229,19 @@ export function CausationGraph({ events, current }: { events: readonly StoredEve
       </svg>
     </div>
   );
+}
+
+/** The content width of an element, followed as it resizes. */
+function useWidth(initial: number): [(node: HTMLDivElement | null) => void, number] {
+  const [width, setWidth] = useState(initial);
+  const observer = useRef<ResizeObserver | undefined>(undefined);
+  const ref = useCallback((node: HTMLDivElement | null) => {
+    observer.current?.disconnect();
+    if (!node) return;
+    const measure = () => setWidth(Math.max(MIN_NODE_W + 2 * PAD, Math.floor(node.clientWidth - 10)));
+    measure();
+    observer.current = new ResizeObserver(measure);
+    observer.current.observe(node);
+  }, []);
+  return [ref, width];
 }

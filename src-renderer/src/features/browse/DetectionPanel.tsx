@@ -36,7 +36,7 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
 
   return (
     <Panel
-      title={confirmedPreset ? `Event-store mapping of “${connectionName}”` : `Which event store is “${connectionName}”?`}
+      title={confirmedPreset || detection.error ? `Event-store mapping of “${connectionName}”` : `Which event store is “${connectionName}”?`}
       testId="store-detection"
       actions={
         onClose && (
@@ -48,7 +48,9 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
     >
       <div className="detection">
         <p className="muted detection__intro">
-          {confirmedPreset
+          {detection.error && !detection.data
+            ? `Chronoscope could not look at the ${what}s of this connection, so it cannot say which layout they follow.`
+            : confirmedPreset
             ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
             : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`}{' '}
           The choice is recorded in the audit log.

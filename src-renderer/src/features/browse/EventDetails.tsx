@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { Alert } from '../../ui/Alert';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
 import { JsonTree } from '../../ui/JsonTree';
 import { KeyValueList } from '../../ui/KeyValue';
 import { CorrelationSection } from './Correlation';
@@ -31,7 +31,7 @@ export function EventDetails({ event }: { event: StoredEvent }) {
         items={[
           ['Event id', event.eventId ? <span className="mono">{event.eventId}</span> : none],
           ['Position', event.position ? <span className="mono">{event.position}</span> : none],
-          ['Time', event.timestamp ? <span title={event.timestamp}>{formatTimestamp(event.timestamp)}</span> : none],
+          ['Time', event.timestamp ? <Time iso={event.timestamp} /> : none],
           ['User', user ? <span className="mono">{user}</span> : none],
           ['Correlation id', event.correlationId ? <span className="mono" data-testid="event-correlation">{event.correlationId}</span> : none],
           ['Causation id', event.causationId ? <span className="mono" data-testid="event-causation">{event.causationId}</span> : none],

@@ -7,7 +7,7 @@ import { useClient } from '../../client/host-context';
 import { useRefreshAfter } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
-import { SegmentedField } from '../../ui/inputs';
+import { SegmentedField, TextField } from '../../ui/inputs';
 
 type Format = InputOf<'events.export'>['format'];
 type Source = InputOf<'events.export'>['source'];
@@ -55,6 +55,8 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
   const client = useClient();
   const refreshAfter = useRefreshAfter();
   const [format, setFormat] = useState<Format>('ndjson');
+  // Data leaves the store: the audit log records why, as typed.
+  const [reason, setReason] = useState('');
   const [state, setState] = useState<ExportState>({ kind: 'idle' });
   const handle = useRef<CallHandle<'events.export'> | undefined>(undefined);
 
@@ -66,7 +68,7 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
   const start = () => {
     setState({ kind: 'running', done: 0 });
     let done = 0;
-    const input = { connectionId, source, format, reason: `Export of ${label} from the console`, ...(desktop ? { saveAs: true } : {}) };
+    const input = { connectionId, source, format, reason: reason.trim(), ...(desktop ? { saveAs: true } : {}) };
     const call = client.start('events.export', input as InputOf<'events.export'>, {
       onProgress: (progress) => {
         done = progress.done;
@@ -94,6 +96,7 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
       </div>
       {note && <div className="field__hint">{note}</div>}
       <SegmentedField label="Format" value={format} options={FORMATS} onChange={setFormat} testId="export-format" />
+      <TextField label="Reason" hint="Recorded in the audit log with what was exported" value={reason} placeholder="e.g. ticket 4711, requested by support" onChange={setReason} testId="export-reason" />
       {state.kind === 'running' ? (
         <div className="export__row">
           <span className="export__progress" data-testid="export-progress">
@@ -105,7 +108,7 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
         </div>
       ) : (
         <div className="export__row">
-          <Button size="sm" variant="primary" onClick={start} data-testid="export-start">
+          <Button size="sm" variant="primary" onClick={start} disabled={reason.trim() === ''} title={reason.trim() === '' ? 'Say why first: the reason is recorded in the audit log' : undefined} data-testid="export-start">
             {desktop ? (state.kind === 'idle' ? 'Save as…' : 'Save again…') : state.kind === 'idle' ? 'Start export' : 'Export again'}
           </Button>
         </div>

@@ -4,7 +4,8 @@ import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
+import { TIME_INPUT_FORMAT, zoneName } from '../../ui/time';
 import { messageOf } from '../../client/errors';
 import { useClient } from '../../client/host-context';
 import { Alert } from '../../ui/Alert';
@@ -16,12 +17,12 @@ import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/Virtua
 import { streamHref } from './browse-routes';
 import { countTypes, parseTypes } from './event-fields';
 import { ExportButton } from './ExportPanel';
-import { afterOf, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
+import { afterOf, describeFeedFilters, feedFilterFromQuery, feedFilterToQuery, isoOf, NO_FILTER } from './feed-filter';
 import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filter';
 import { IndexAdvice } from './IndexAdvice';
 import { findLatestPosition } from './latest-position';
 import { LiveToggle } from './LiveToggle';
-import { StoreProblem } from './StoreProblem';
+import { StaleBadge, StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
 import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
@@ -72,6 +73,8 @@ export function FeedScreen() {
     return <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />;
   }
 
+  // A failed re-read keeps the rows of the last good one: shown, but marked as possibly out of date.
+  const stale = mode === 'history' && pages.error !== null && pages.data !== undefined;
   const setLive = (on: boolean) => {
     if (on) setMode('live');
     tail.setLive(on);
@@ -153,7 +156,7 @@ export function FeedScreen() {
           ))}
         </div>
       )}
-      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />
+      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
       {latest.error && (
         <Alert tone="danger" title="Could not find the latest events" testId="feed-jump-error">
           {latest.error}
@@ -168,7 +171,10 @@ export function FeedScreen() {
         title={
           mode === 'live'
             ? `Live tail (${tail.events.length.toLocaleString('en-US')} new event${tail.events.length === 1 ? '' : 's'})`
-            : `Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`
+            : <>
+                {`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+                {stale && <StaleBadge />}
+              </>
         }
         actions={
           <>
@@ -178,12 +184,7 @@ export function FeedScreen() {
                 Back to history
               </Button>
             )}
-            <ExportButton
-              connectionId={active.id}
-              label="the feed"
-              source={{ kind: 'feed', ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) }}
-              note={field || correlationId ? 'The JSON field, correlation and seek filters do not apply to exports.' : undefined}
-            />
+            {input && <ExportButton connectionId={active.id} label="the feed" source={feedExportSource(input)} note={exportNote(input, mode)} />}
             {mode === 'history' && (
               <Button size="sm" onClick={latest.jump} busy={latest.busy} disabled={!input || rangeError !== undefined} title="Seek to the newest events that match the filters" data-testid="feed-jump-latest">
                 Jump to latest
@@ -196,7 +197,8 @@ export function FeedScreen() {
             )}
           </>
         }
-        className="browse__panel"
+        className={stale ? 'browse__panel browse__panel--stale' : 'browse__panel'}
+        testId="feed-panel"
         flush
       >
         {mode === 'live' ? (
@@ -228,13 +230,14 @@ export function FeedScreen() {
 
 function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
   return (
-    <Field label={label} errors={errors}>
+    <Field label={label} errors={errors ?? (value.trim() && !isoOf(value) ? [`Type ${TIME_INPUT_FORMAT}, 24-hour`] : undefined)} hint={`24-hour, ${zoneName()}`}>
       {({ id, describedBy, invalid }) => (
         <input
           id={id}
-          type="datetime-local"
-          step={1}
-          className="input"
+          type="text"
+          inputMode="numeric"
+          placeholder={TIME_INPUT_FORMAT}
+          className="input mono"
           value={value}
           aria-invalid={invalid}
           aria-describedby={describedBy}
@@ -271,7 +274,7 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       head={
         <>
           <span role="columnheader" className="num">Position</span>
-          <span role="columnheader">Time</span>
+          <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">Type</span>
           <span role="columnheader">Stream</span>
           <span role="columnheader">Category</span>
@@ -297,7 +300,7 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
             {event.position ?? '—'}
           </span>
           <span role="cell" className="nowrap">
-            {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+            {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
           </span>
           <span role="cell" className="clip event-type" title={event.type}>
             {event.type}
@@ -315,6 +318,17 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       )}
     />
   );
+}
+
+/** The export takes exactly the filters the history list was read with. */
+function feedExportSource({ connectionId: _connection, ...filters }: FeedReadInput): { kind: 'feed' } & Omit<FeedReadInput, 'connectionId'> {
+  return { kind: 'feed', ...filters };
+}
+
+function exportNote(input: FeedReadInput, mode: 'history' | 'live'): string {
+  const parts = describeFeedFilters(input);
+  const scope = parts.length ? `Every event matching ${parts.join(', ')}` : 'Every event of the feed';
+  return `${scope}, not only the loaded rows${mode === 'live' ? ' (the history filters; the live tail is not exported)' : ''}.`;
 }
 
 /** "To" before "From" can match nothing: said on the field rather than shown as an empty feed. */

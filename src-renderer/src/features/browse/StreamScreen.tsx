@@ -1,11 +1,13 @@
+import type { CSSProperties, ReactNode } from 'react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
 import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
+import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { timeTravelHref } from '../time-travel/time-travel-routes';
@@ -14,7 +16,7 @@ import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
 import { ExportButton } from './ExportPanel';
 import { LiveToggle } from './LiveToggle';
-import { StoreProblem } from './StoreProblem';
+import { isOffline, StoreProblem } from './StoreProblem';
 import { needsDetection, useStreamTimeline, type StreamAnchor } from './use-browse';
 import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
@@ -51,6 +53,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
   const [selected, setSelected] = useState<number | undefined>(initialVersion);
   const [scroll, setScroll] = useState<Scroll | undefined>(initialVersion !== undefined ? { to: 'version', version: initialVersion } : undefined);
   const [jumpText, setJumpText] = useState('');
+  const [jumpProblem, setJumpProblem] = useState<{ message: string; nearest: number } | undefined>(undefined);
 
   const timeline = useStreamTimeline(connectionId, streamId, anchor);
   const summary = useStreamSummary(connectionId, streamId);
@@ -86,6 +89,21 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
     event.preventDefault();
     const version = Number(jumpText.trim());
     if (!Number.isInteger(version) || version < 0) return;
+    // Said rather than shown as an empty timeline: where the stream really ends (or starts).
+    if (summary && version > summary.lastVersion) {
+      setJumpProblem({ message: `Version ${version} is past the end: this stream ends at version ${summary.lastVersion}.`, nearest: summary.lastVersion });
+      return;
+    }
+    const firstOfStream = summary ? summary.lastVersion - summary.eventCount + 1 : undefined;
+    if (firstOfStream !== undefined && version < firstOfStream) {
+      setJumpProblem({ message: `Version ${version} is before the start: this stream starts at version ${firstOfStream}.`, nearest: firstOfStream });
+      return;
+    }
+    goToVersion(version);
+  };
+
+  const goToVersion = (version: number) => {
+    setJumpProblem(undefined);
     setAnchor(anchorAt(version));
     setSelected(version);
     setScroll({ to: 'version', version });
@@ -135,9 +153,20 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
         </div>
       </div>
 
+      {jumpProblem && (
+        <Alert tone="warning" title="No such version" testId="stream-jump-problem">
+          <span className="store-problem">
+            <span>{jumpProblem.message}</span>
+            <Button size="sm" onClick={() => goToVersion(jumpProblem.nearest)} data-testid="stream-jump-nearest">
+              Go to version {jumpProblem.nearest}
+            </Button>
+          </span>
+        </Alert>
+      )}
       <StreamSummary events={events} summary={summary} />
-      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" />
-      {tail.error && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
+      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" stale={timeline.data !== undefined} onRetry={() => void timeline.refetch()} retrying={timeline.isRefetching} />
+      {/* One banner: when the store is unreachable the stopped tail says nothing more. */}
+      {tail.error && !(timeline.error && isOffline(tail.error)) && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
 
       <div className="stream__layout">
         <Panel title={`Timeline${events.length ? ` (${events.length.toLocaleString('en-US')} loaded)` : ''}`} className="browse__panel" flush>
@@ -191,7 +220,7 @@ function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: St
     <div className="stream-summary" data-testid="stream-summary">
       <Stat label="Events in stream" value={summary ? summary.eventCount.toLocaleString('en-US') : '…'} testId="stream-total" />
       <Stat label="Last version" value={summary ? String(summary.lastVersion) : '…'} testId="stream-last-version" />
-      <Stat label="Last activity" value={summary?.lastActivity ? formatTimestamp(summary.lastActivity) : '—'} />
+      <Stat label="Last activity" value={summary?.lastActivity ? <Time iso={summary.lastActivity} /> : '—'} />
       <Stat label="Loaded" value={first && last ? `v${first.version} – v${last.version} (${events.length})` : '—'} testId="stream-loaded" />
       <div className="stream-summary__types" data-testid="stream-type-counts">
         <span className="stream-summary__label">Types in loaded events</span>
@@ -208,7 +237,7 @@ function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: St
   );
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
   return (
     <div className="stat">
       <span className="stream-summary__label">{label}</span>
@@ -264,7 +293,10 @@ function Timeline(props: TimelineProps) {
     onScrolled();
   }, [scroll, loading, events, onScrolled]);
 
+  // The type column is as wide as the longest type loaded (within reason), so names are not cut while the panel has room.
+  const typeColumn = useMemo(() => `${Math.min(360, Math.max(110, Math.ceil(widestType(events)) + 8))}px`, [events]);
   return (
+    <div className="timeline" style={{ '--timeline-type': typeColumn } as CSSProperties}>
     <VirtualTable
       handle={table}
       rows={events}
@@ -276,7 +308,7 @@ function Timeline(props: TimelineProps) {
         <>
           <span role="columnheader" className="num">Version</span>
           <span role="columnheader">Type</span>
-          <span role="columnheader">Time</span>
+          <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">User</span>
         </>
       }
@@ -315,7 +347,7 @@ function Timeline(props: TimelineProps) {
               {event.type}
             </span>
             <span role="cell" className="nowrap">
-              {event.timestamp ? formatTimestamp(event.timestamp) : <span className="muted">—</span>}
+              {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
             </span>
             <span role="cell" className="clip mono muted" title={user}>
               {user ?? '—'}
@@ -324,5 +356,17 @@ function Timeline(props: TimelineProps) {
         );
       }}
     />
+    </div>
   );
+}
+
+let measuring: CanvasRenderingContext2D | null | undefined;
+
+/** The width of the widest loaded type as the timeline draws it (bold, body font), in pixels. */
+function widestType(events: readonly StoredEvent[]): number {
+  const types = new Set(events.map((event) => event.type));
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return Math.max(0, ...[...types].map((type) => type.length * 8.5));
+  measuring.font = `600 13px ${getComputedStyle(document.body).fontFamily}`;
+  return Math.max(0, ...[...types].map((type) => measuring!.measureText(type).width));
 }

@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
-import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
@@ -11,7 +10,8 @@ import { LoadMore, VirtualTable } from '../../ui/VirtualTable';
 import { streamHref } from './browse-routes';
 import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
-import { StoreProblem } from './StoreProblem';
+import { StaleBadge, StoreProblem } from './StoreProblem';
+import { useKnownCategories } from './use-known-categories';
 import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
@@ -50,6 +50,8 @@ export function StreamsScreen() {
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />;
   }
+  // A failed re-read keeps the rows of the last good one: shown, but marked as possibly out of date.
+  const stale = pages.error !== null && pages.data !== undefined;
 
   return (
     <div className="browse" data-testid="streams-screen">
@@ -66,11 +68,16 @@ export function StreamsScreen() {
         <TextField label="Stream id prefix" value={filter.idPrefix} placeholder="e.g. order-" testId="streams-filter-prefix" onChange={(idPrefix) => setFilter({ ...filter, idPrefix })} />
         <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
       </div>
-      <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />
+      <StoreProblem connection={active} error={pages.error} title="Could not list the streams" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
       {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
-        title={`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
+        title={
+          <>
+            {`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
+            {stale && <StaleBadge />}
+          </>
+        }
         actions={
           <>
             {filtered && (
@@ -85,7 +92,8 @@ export function StreamsScreen() {
             )}
           </>
         }
-        className="browse__panel"
+        className={stale ? 'browse__panel browse__panel--stale' : 'browse__panel'}
+        testId="streams-panel"
         flush
       >
         <StreamsTable
@@ -139,7 +147,7 @@ function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, on
           <SortHeader label="Category" column="category" sort={sort} onSort={onSort} />
           <SortHeader label="Events" column="events" sort={sort} onSort={onSort} numeric />
           <SortHeader label="Last version" column="version" sort={sort} onSort={onSort} numeric />
-          <SortHeader label="Last activity" column="activity" sort={sort} onSort={onSort} />
+          <SortHeader label={timeHeader('Last activity')} column="activity" sort={sort} onSort={onSort} />
         </>
       }
       loading={loading}
@@ -169,7 +177,7 @@ function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, on
             {stream.lastVersion}
           </span>
           <span role="cell" className="nowrap">
-            {stream.lastActivity ? formatTimestamp(stream.lastActivity) : <span className="muted">—</span>}
+            {stream.lastActivity ? <Time iso={stream.lastActivity} compact /> : <span className="muted">—</span>}
           </span>
         </a>
       )}
@@ -196,16 +204,3 @@ function SortHeader({ label, column, sort, onSort, numeric = false }: { label: s
   );
 }
 
-/**
- * Categories to pick from, as the store spells them. No operation lists them all, so these are the ones
- * seen: in the 100 largest streams, the first 500 events of the feed and the streams loaded.
- */
-function useKnownCategories(connectionId: string | undefined, loaded: readonly StreamRow[]): string[] {
-  const options = { enabled: connectionId !== undefined, retry: false, staleTime: 60_000 } as const;
-  const largest = useOperation('stats.largestStreams', { connectionId: connectionId ?? '', limit: 100 }, options);
-  const feed = useOperation('feed.read', { connectionId: connectionId ?? '', limit: 500 }, options);
-  return useMemo(() => {
-    const seen = [...(largest.data?.streams ?? []), ...(feed.data?.events ?? []), ...loaded].flatMap((row) => (row.category ? [row.category] : []));
-    return [...new Set(seen)].sort((a, b) => a.localeCompare(b));
-  }, [largest.data, feed.data, loaded]);
-}

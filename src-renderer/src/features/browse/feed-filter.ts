@@ -1,4 +1,5 @@
 import type { Query, QueryInput } from '../../app/routes';
+import { parseTimeInput } from '../../ui/time';
 import { NO_FIELD_FILTER, type FieldFilterText } from './field-filter';
 
 /** The feed's filters as typed; kept in the address (`#/feed?types=…&category=…`). */
@@ -6,7 +7,7 @@ export interface FeedFilter {
   /** Comma-separated event types. */
   types: string;
   category: string;
-  /** `datetime-local` values, local time. */
+  /** Typed times, `YYYY-MM-DD HH:mm[:ss]` (24-hour) in the display zone of the Settings. */
   from: string;
   to: string;
   /** First global position to show. */
@@ -18,7 +19,7 @@ export interface FeedFilter {
 
 export const NO_FILTER: FeedFilter = { types: '', category: '', from: '', to: '', seek: '', correlation: '', field: NO_FIELD_FILTER };
 
-const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/;
 
 /** The filters an address names; a value that could not have been typed is ignored. */
 export function feedFilterFromQuery(query: Query): FeedFilter {
@@ -56,10 +57,8 @@ export function feedFilterToQuery(filter: FeedFilter): QueryInput {
   };
 }
 
-export function isoOf(local: string): string | undefined {
-  if (!local) return undefined;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+export function isoOf(typed: string): string | undefined {
+  return typed ? parseTimeInput(typed) : undefined;
 }
 
 /** Seeking to position P reads after P - 1. */
@@ -68,3 +67,5 @@ export function afterOf(seek: string): string | undefined {
   const position = BigInt(seek);
   return position > 0n ? String(position - 1n) : undefined;
 }
+
+export { describeFeedFilters } from '../../../../src-shared/feed-filters';

@@ -4,10 +4,10 @@ import type { InputOf, ResultOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useClient } from '../../client/host-context';
 import { operationKey } from '../../client/operation-hooks';
+import { currentSettings } from '../../app/settings';
 
-export const STREAMS_PAGE_SIZE = 200;
-export const EVENTS_PAGE_SIZE = 100;
-export const FEED_PAGE_SIZE = 200;
+/** Rows per page: the Settings screen's page sizes (part of each query key, so a change reads again). */
+const pageSizes = () => currentSettings().pageSizes;
 
 /** The host has no confirmed preset for the connection: the user has to pick one from the detection first. */
 export function needsDetection(error: unknown): boolean {
@@ -26,11 +26,11 @@ type StreamsFilter = Omit<InputOf<'streams.list'>, 'after' | 'limit'>;
 export function useStreamPages(input: StreamsFilter | undefined) {
   const client = useClient();
   return useInfiniteQuery({
-    queryKey: [...operationKey('streams.list', input as InputOf<'streams.list'>), 'pages'],
+    queryKey: [...operationKey('streams.list', input as InputOf<'streams.list'>), 'pages', pageSizes().streams],
     enabled: input !== undefined,
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam, signal }) =>
-      client.call('streams.list', { ...(input as StreamsFilter), limit: STREAMS_PAGE_SIZE, ...(pageParam ? { after: pageParam } : {}) }, { signal }),
+      client.call('streams.list', { ...(input as StreamsFilter), limit: pageSizes().streams, ...(pageParam ? { after: pageParam } : {}) }, { signal }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     retry,
   });
@@ -42,11 +42,11 @@ type FeedFilter = Omit<InputOf<'feed.read'>, 'limit'>;
 export function useFeedPages(input: FeedFilter | undefined) {
   const client = useClient();
   return useInfiniteQuery({
-    queryKey: [...operationKey('feed.read', input as InputOf<'feed.read'>), 'pages'],
+    queryKey: [...operationKey('feed.read', input as InputOf<'feed.read'>), 'pages', pageSizes().feed],
     enabled: input !== undefined,
     initialPageParam: input?.afterPosition,
     queryFn: ({ pageParam, signal }) =>
-      client.call('feed.read', { ...(input as FeedFilter), limit: FEED_PAGE_SIZE, ...(pageParam !== undefined ? { afterPosition: pageParam } : {}) }, { signal }),
+      client.call('feed.read', { ...(input as FeedFilter), limit: pageSizes().feed, ...(pageParam !== undefined ? { afterPosition: pageParam } : {}) }, { signal }),
     getNextPageParam: (last) => (last.events.length > 0 ? (last.nextAfterPosition ?? undefined) : undefined),
     retry,
   });
@@ -107,13 +107,13 @@ function toPage(param: ReadParam, result: ResultOf<'streams.read'>): TimelinePag
 export function useStreamTimeline(connectionId: string | undefined, streamId: string | undefined, anchor: StreamAnchor) {
   const client = useClient();
   return useInfiniteQuery({
-    queryKey: ['streams.read', { connectionId, streamId, anchor }, 'timeline'],
+    queryKey: ['streams.read', { connectionId, streamId, anchor }, 'timeline', pageSizes().events],
     enabled: connectionId !== undefined && streamId !== undefined,
     initialPageParam: firstParam(anchor),
     queryFn: async ({ pageParam, signal }) => {
       const result = await client.call(
         'streams.read',
-        { connectionId: connectionId ?? '', streamId: streamId ?? '', limit: EVENTS_PAGE_SIZE, ...pageParam },
+        { connectionId: connectionId ?? '', streamId: streamId ?? '', limit: pageSizes().events, ...pageParam },
         { signal },
       );
       return toPage(pageParam, result);

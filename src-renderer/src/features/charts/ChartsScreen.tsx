@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { formatTimeValue, parseTimeInput, zoneName } from '../../ui/time';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ResultOf } from '../../../../src-shared/operations';
 import { useActiveConnection } from '../../app/active-connection';
@@ -38,28 +39,23 @@ const PRESETS: { label: string; days: number; bucket: Bucket }[] = [
   { label: 'Last 180 days', days: 180, bucket: 'day' },
 ];
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** A `date` input's value (local day). */
+/** A day input's value (`YYYY-MM-DD` in the display zone). */
 function dayOf(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return formatTimeValue(new Date(ms).toISOString()).slice(0, 10);
 }
 
-/** Local midnight of a `date` input's value; `endOfDay` gives the next midnight. */
+/** Midnight (display zone) of a typed day; `endOfDay` gives the next midnight. */
 function msOf(day: string, endOfDay = false): number | undefined {
-  const ms = new Date(`${day}T00:00:00`).getTime();
-  if (Number.isNaN(ms)) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day.trim())) return undefined;
+  const iso = parseTimeInput(day);
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
   return endOfDay ? ms + DAY_MS : ms;
 }
 
 function tickOf(iso: string, bucket: Bucket): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  return bucket === 'day' ? day : `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const value = formatTimeValue(iso);
+  return bucket === 'day' ? value.slice(0, 10) : value.slice(0, 16);
 }
 
 interface Row {
@@ -177,15 +173,15 @@ export function ChartsScreen() {
       <div className="charts__controls" role="search">
         <div className="field">
           <label className="field__label" htmlFor="charts-from">
-            From
+            From ({zoneName()})
           </label>
-          <input id="charts-from" type="date" className="input" value={range.from} data-testid="charts-from" onChange={(e) => setRange({ ...range, from: e.target.value })} />
+          <input id="charts-from" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.from} aria-invalid={range.from !== '' && msOf(range.from) === undefined} data-testid="charts-from" onChange={(e) => setRange({ ...range, from: e.target.value })} />
         </div>
         <div className="field">
           <label className="field__label" htmlFor="charts-to">
             To (inclusive)
           </label>
-          <input id="charts-to" type="date" className="input" value={range.to} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
+          <input id="charts-to" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.to} aria-invalid={range.to !== '' && msOf(range.to) === undefined} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
         </div>
         <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next })} testId="charts-bucket" />
         <div className="charts__presets">

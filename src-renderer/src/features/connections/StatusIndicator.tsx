@@ -1,5 +1,6 @@
 import type { ConnectionStatus } from '../../../../src-shared/schemas/connections';
 import { formatClock, formatRtt } from '../../ui/format';
+import { zoneLabel } from '../../ui/time';
 import './status-indicator.css';
 
 type State = ConnectionStatus['state'];
@@ -21,7 +22,7 @@ interface StatusIndicatorProps {
 export function StatusIndicator({ status, detailed = false }: StatusIndicatorProps) {
   const state: State = status?.state ?? 'checking';
   const label = state === 'connected' && status?.rttMs !== undefined ? `${LABELS.connected} · ${formatRtt(status.rttMs)}` : LABELS[state];
-  const tooltip = [status?.message, status ? `checked ${formatClock(status.checkedAt)}` : undefined].filter(Boolean).join(' — ');
+  const tooltip = [status?.message, status ? `checked ${formatClock(status.checkedAt)} ${zoneLabel()}` : undefined].filter(Boolean).join(' — ');
   return (
     <span className={`status status--${state}`} data-testid="connection-status" data-state={state} title={tooltip || undefined}>
       <span className="status__dot" aria-hidden="true" />

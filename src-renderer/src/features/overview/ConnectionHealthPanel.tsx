@@ -4,6 +4,8 @@ import { hrefOf } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { formatClock } from '../../ui/format';
+import { timeHeader } from '../../ui/Time';
+import { isoWithOffset } from '../../ui/time';
 import { Panel } from '../../ui/Panel';
 import { AccessBadge } from '../connections/AccessBadge';
 import { KIND_SHORT_LABELS, describeTarget } from '../connections/describe';
@@ -23,7 +25,7 @@ export function ConnectionHealthPanel() {
               <th>Kind</th>
               <th>Target</th>
               <th>Access</th>
-              <th>Checked</th>
+              <th>{timeHeader('Checked')}</th>
             </tr>
           </thead>
           <tbody>
@@ -50,7 +52,7 @@ function HealthRow({ profile }: { profile: ConnectionView }) {
       <td>
         <AccessBadge readOnly={profile.readOnly} />
       </td>
-      <td className="muted">{status ? formatClock(status.checkedAt) : '—'}</td>
+      <td className="muted">{status ? <span title={isoWithOffset(status.checkedAt)}>{formatClock(status.checkedAt)}</span> : '—'}</td>
     </tr>
   );
 }

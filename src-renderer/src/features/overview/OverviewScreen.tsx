@@ -1,5 +1,6 @@
 import { AppInfoPanel } from './AppInfoPanel';
 import { ConnectionHealthPanel } from './ConnectionHealthPanel';
+import { LiveDemoPanel } from './LiveDemoPanel';
 import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
 import { LagOverviewPanel } from '../checkpoints/LagOverviewPanel';
 import './overview.css';
@@ -8,6 +9,7 @@ export function OverviewScreen() {
   return (
     <div className="overview">
       <AppInfoPanel />
+      <LiveDemoPanel />
       <ConnectionHealthPanel />
       <LagOverviewPanel />
       <VerifyAllSnapshotsPanel />

@@ -2,45 +2,82 @@ import { useState, type FormEvent } from 'react';
 import type { InputOf } from '../../../../src-shared/operations';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
+import { parseTimeInput, TIME_INPUT_FORMAT, zoneLabel } from '../../ui/time';
+import type { DefinitionEntry } from '../../../../src-shared/schemas/time-travel';
+import { moneyOf, moneyText, type MoneyFields } from './money';
 import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, pathText, valueText } from './export-json';
 import type { Target } from './use-replay';
 
-/** "12" is a version; anything else is read as a date and time. */
-function parseTarget(text: string): Target | undefined {
+type Parsed = { target: Target } | { problem: string };
+
+/** "12" is a version (within the stream's bounds); anything else is read as a 24-hour date and time in the display zone. */
+export function parseTarget(text: string, first: number, last: number | undefined): Parsed {
   const trimmed = text.trim();
-  if (/^v?\d+$/i.test(trimmed)) return { version: Number(trimmed.replace(/^v/i, '')) };
-  const date = new Date(trimmed);
-  return trimmed && !Number.isNaN(date.getTime()) ? { time: date.toISOString() } : undefined;
+  if (trimmed === '') return { problem: 'Type a version or a date and time.' };
+  if (/^v?\d+$/i.test(trimmed)) {
+    const version = Number(trimmed.replace(/^v/i, ''));
+    if (version < first) return { problem: `The stream starts at version ${first}.` };
+    if (last !== undefined && version > last) return { problem: `The stream ends at version ${last}.` };
+    return { target: { version } };
+  }
+  const time = parseTimeInput(trimmed);
+  return time ? { target: { time } } : { problem: `Not a version or a time: type 12, or ${TIME_INPUT_FORMAT} (24-hour, ${zoneLabel()}).` };
 }
 
 /** The states at two points of the stream and what differs between them. */
-export function ComparePanel({ connectionId, streamId, definition, defaultA, defaultB }: { connectionId: string; streamId: string; definition: string; defaultA: number; defaultB: number }) {
+interface ComparePanelProps {
+  connectionId: string;
+  streamId: string;
+  definition: string;
+  defaultA: number;
+  defaultB: number;
+  /** The stream's first and last versions, to refuse versions outside it before asking. */
+  first: number;
+  last: number | undefined;
+  /** For the money fields the definition used declares. */
+  definitions: readonly DefinitionEntry[] | undefined;
+}
+
+export function ComparePanel({ connectionId, streamId, definition, defaultA, defaultB, first, last, definitions }: ComparePanelProps) {
   const [aText, setAText] = useState(String(defaultA));
   const [bText, setBText] = useState(String(defaultB));
   const [input, setInput] = useState<InputOf<'timeTravel.compare'> | undefined>(undefined);
+  // The texts the shown result answers: once the fields change, it no longer does.
+  const [submitted, setSubmitted] = useState<{ a: string; b: string } | undefined>(undefined);
+  const [tried, setTried] = useState(false);
   // The definition follows the screen's select: changing it compares again.
   const compare = useOperation('timeTravel.compare', { ...(input ?? { connectionId, streamId, a: { version: 0 }, b: { version: 0 } }), definition }, { enabled: input !== undefined, retry: false });
-  const a = parseTarget(aText);
-  const b = parseTarget(bText);
+  const a = parseTarget(aText, first, last);
+  const b = parseTarget(bText, first, last);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (a && b) setInput({ connectionId, streamId, a, b });
+    setTried(true);
+    if ('target' in a && 'target' in b) {
+      setInput({ connectionId, streamId, a: a.target, b: b.target });
+      setSubmitted({ a: aText, b: bText });
+    }
   };
-  const result = compare.data;
+  const current = submitted !== undefined && submitted.a === aText && submitted.b === bText;
+  const result = current && !compare.error ? compare.data : undefined;
+  const money = moneyOf(definitions, result?.b.definition);
+  // A field is marked once it was submitted wrong, or as soon as it holds something that is not a target.
+  const problemOf = (parsed: Parsed, text: string) => ('problem' in parsed && (tried || text.trim() !== '') ? parsed.problem : undefined);
+  const aProblem = problemOf(a, aText);
+  const bProblem = problemOf(b, bText);
   return (
     <div className="tt-tool" data-testid="tt-compare">
       <form className="tt-tool__form" onSubmit={submit}>
         <label htmlFor="tt-compare-a" className="field__label">
           A
         </label>
-        <input id="tt-compare-a" className="input mono tt-compare__input" value={aText} onChange={(e) => setAText(e.target.value)} aria-invalid={!a} placeholder="version or time" data-testid="tt-compare-a" />
+        <input id="tt-compare-a" className="input mono tt-compare__input" value={aText} onChange={(e) => setAText(e.target.value)} aria-invalid={aProblem !== undefined} aria-describedby={aProblem ? 'tt-compare-a-problem' : undefined} placeholder="version or time" data-testid="tt-compare-a" />
         <label htmlFor="tt-compare-b" className="field__label">
           B
         </label>
-        <input id="tt-compare-b" className="input mono tt-compare__input" value={bText} onChange={(e) => setBText(e.target.value)} aria-invalid={!b} placeholder="version or time" data-testid="tt-compare-b" />
-        <Button size="sm" variant="primary" type="submit" busy={compare.isFetching} disabled={!a || !b} data-testid="tt-compare-go">
+        <input id="tt-compare-b" className="input mono tt-compare__input" value={bText} onChange={(e) => setBText(e.target.value)} aria-invalid={bProblem !== undefined} aria-describedby={bProblem ? 'tt-compare-b-problem' : undefined} placeholder="version or time" data-testid="tt-compare-b" />
+        <Button size="sm" variant="primary" type="submit" busy={compare.isFetching && current} data-testid="tt-compare-go">
           Compare
         </Button>
         {result && (
@@ -48,15 +85,30 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
             Export diff
           </Button>
         )}
-        <span className="tt__muted">A version number (12) or a date and time (2026-01-31 14:05).</span>
+        <span className="tt__muted">A version number (12) or a 24-hour date and time (2026-01-31 14:05, {zoneLabel()}).</span>
       </form>
-      {compare.error && <ErrorNote title="Could not compare" error={compare.error} />}
+      {aProblem && (
+        <div className="field__error" id="tt-compare-a-problem" role="alert" data-testid="tt-compare-a-problem">
+          A: {aProblem}
+        </div>
+      )}
+      {bProblem && (
+        <div className="field__error" id="tt-compare-b-problem" role="alert" data-testid="tt-compare-b-problem">
+          B: {bProblem}
+        </div>
+      )}
+      {current && compare.error && <ErrorNote title="Could not compare" error={compare.error} />}
+      {submitted !== undefined && !current && compare.data && (
+        <div className="tt__muted" data-testid="tt-compare-outdated">
+          The points changed: press Compare to see their differences.
+        </div>
+      )}
       {result && (
         <>
           <div className="tt__muted" data-testid="tt-compare-summary">
             A = v{result.a.version}
-            {result.a.timestamp ? ` (${formatTimestamp(result.a.timestamp)})` : ''}, B = v{result.b.version}
-            {result.b.timestamp ? ` (${formatTimestamp(result.b.timestamp)})` : ''}: {result.diff.length} difference{result.diff.length === 1 ? '' : 's'}
+            {result.a.timestamp ? <> (<Time iso={result.a.timestamp} />)</> : ''}, B = v{result.b.version}
+            {result.b.timestamp ? <> (<Time iso={result.b.timestamp} />)</> : ''}: {result.diff.length} difference{result.diff.length === 1 ? '' : 's'}
           </div>
           {result.diff.length > 0 && (
             <div className="tt-table-scroll">
@@ -76,8 +128,14 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
                       <td>
                         <span className={`tt-chip tt-chip--${d.kind}`}>{d.kind}</span>
                       </td>
-                      <td className="mono tt-before">{valueText(d.before)}</td>
-                      <td className="mono tt-after">{valueText(d.after)}</td>
+                      <td className="mono tt-before">
+                        <span className="tt-value">{valueText(d.before)}</span>
+                        <MoneyNote fields={money} path={pathText(d.path)} amount={d.before} state={result.a.state} />
+                      </td>
+                      <td className="mono tt-after">
+                        <span className="tt-value">{valueText(d.after)}</span>
+                        <MoneyNote fields={money} path={pathText(d.path)} amount={d.after} state={result.b.state} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -88,4 +146,15 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
       )}
     </div>
   );
+}
+
+/** The amount formatted (`3,055.48 EUR`) when the definition declares the field as money. */
+function MoneyNote({ fields, path, amount, state }: { fields: MoneyFields | undefined; path: string; amount: unknown; state: unknown }) {
+  const field = fields?.[path];
+  const text = field ? moneyText(amount, field, state) : undefined;
+  return text ? (
+    <span className="tt-money" data-testid="tt-diff-money">
+      {text}
+    </span>
+  ) : null;
 }

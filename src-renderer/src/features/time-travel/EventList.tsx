@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
 
 /** The window of events around the selected version; the selected one kept in view. */
 export function EventList({ events, selected, onPick, loading }: { events: StoredEvent[]; selected: number | undefined; onPick: (version: number) => void; loading: boolean }) {
@@ -39,7 +39,7 @@ export function EventList({ events, selected, onPick, loading }: { events: Store
             <span className="clip tt-event__type" title={event.type}>
               {event.type}
             </span>
-            <span className="nowrap tt__muted">{event.timestamp ? formatTimestamp(event.timestamp) : '—'}</span>
+            <span className="nowrap tt__muted">{event.timestamp ? <Time iso={event.timestamp} /> : '—'}</span>
           </div>
         );
       })}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time, timeHeader } from '../../ui/Time';
 import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, valueText } from './export-json';
 
@@ -46,7 +46,7 @@ export function FieldHistoryPanel({ connectionId, streamId, definition, onPick }
                   <tr>
                     <th className="num">Version</th>
                     <th>Type</th>
-                    <th>Time</th>
+                    <th>{timeHeader()}</th>
                     <th>Old → new</th>
                   </tr>
                 </thead>
@@ -59,7 +59,7 @@ export function FieldHistoryPanel({ connectionId, streamId, definition, onPick }
                         </button>
                       </td>
                       <td>{change.event.type}</td>
-                      <td className="nowrap">{change.event.timestamp ? formatTimestamp(change.event.timestamp) : '—'}</td>
+                      <td className="nowrap">{change.event.timestamp ? <Time iso={change.event.timestamp} compact /> : '—'}</td>
                       <td className="mono">
                         <span className="tt-before">{valueText(change.before)}</span> → <span className="tt-after" data-testid="tt-history-after">{valueText(change.after)}</span>
                       </td>

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
+import { parseTimeInput, TIME_INPUT_FORMAT, zoneLabel } from '../../ui/time';
 
 interface SliderProps {
   events: StoredEvent[];
@@ -16,11 +17,13 @@ interface SliderProps {
 /** The version slider with step buttons, and "state at time". */
 export function Slider({ events, first, last, selected, loading, onPick, onTime }: SliderProps) {
   const [time, setTime] = useState('');
+  const [invalid, setInvalid] = useState(false);
   const current = events.find((e) => e.version === selected);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const date = new Date(time);
-    if (!Number.isNaN(date.getTime())) onTime(date.toISOString());
+    const iso = parseTimeInput(time);
+    setInvalid(iso === undefined);
+    if (iso !== undefined) onTime(iso);
   };
   const step = (delta: number) => {
     if (selected === undefined || last === undefined) return;
@@ -56,7 +59,7 @@ export function Slider({ events, first, last, selected, loading, onPick, onTime 
         <span className="tt__muted nowrap">
           {current ? (
             <>
-              <strong className="tt-slider__type">{current.type}</strong> {current.timestamp ? formatTimestamp(current.timestamp) : ''}
+              <strong className="tt-slider__type">{current.type}</strong> {current.timestamp ? <Time iso={current.timestamp} /> : ''}
             </>
           ) : (
             ' '
@@ -66,11 +69,31 @@ export function Slider({ events, first, last, selected, loading, onPick, onTime 
           <label htmlFor="tt-time" className="tt__muted">
             State at time
           </label>
-          <input id="tt-time" className="input" type="datetime-local" step={1} value={time} onChange={(e) => setTime(e.target.value)} data-testid="tt-time" />
+          <input
+            id="tt-time"
+            className="input tt-slider__time-input"
+            type="text"
+            inputMode="numeric"
+            placeholder={TIME_INPUT_FORMAT}
+            title={`24-hour time in ${zoneLabel()} (the zone is set in Settings)`}
+            value={time}
+            aria-invalid={invalid || undefined}
+            onChange={(e) => {
+              setTime(e.target.value);
+              setInvalid(false);
+            }}
+            data-testid="tt-time"
+          />
+          <span className="tt__muted">{zoneLabel()}</span>
           <Button size="sm" type="submit" disabled={time === ''} data-testid="tt-time-go">
             Go
           </Button>
         </form>
+        {invalid && (
+          <span className="tt-slider__invalid" role="alert" data-testid="tt-time-invalid">
+            Type the time as {TIME_INPUT_FORMAT} (24-hour, {zoneLabel()}).
+          </span>
+        )}
       </div>
     </div>
   );

@@ -4,7 +4,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { formatTimestamp } from '../../ui/format';
+import { Time } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { useDebounced } from '../../ui/use-debounced';
 import '../../ui/json-tree.css';
@@ -24,6 +24,7 @@ import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
+import { moneyOf } from './money';
 import { useReplay, type Target } from './use-replay';
 import { VerifySnapshotButton } from './VerifySnapshotButton';
 import './time-travel.css';
@@ -68,13 +69,15 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
   const replay = useReplay(connectionId, streamId, definition, definitions.revision, target);
 
-  // A replay "at a time" lands on a version: move the slider there.
+  // A replay "at a time" lands on a version: move the slider there, once the answer is for that time
+  // (until then `replay.data` still answers the previous target).
+  const timeAnswered = timeTarget !== undefined && replay.answered !== undefined && 'time' in replay.answered && replay.answered.time === timeTarget;
   useEffect(() => {
-    if (timeTarget && replay.data) {
+    if (timeAnswered && replay.data) {
       setVersion(replay.data.version);
       setTimeTarget(undefined);
     }
-  }, [timeTarget, replay.data]);
+  }, [timeAnswered, replay.data]);
 
   useEffect(() => {
     if (settled !== undefined) replaceVersionInAddress(streamId, settled);
@@ -97,7 +100,8 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     setVersion(next);
   };
 
-  const shown = replay.data;
+  // Under a replay error no state is shown: the last one answered another target (or definition).
+  const shown = replay.error ? undefined : replay.data;
   const stale = replay.pending || selected !== settled;
 
   return (
@@ -152,7 +156,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           title={
             <>
               State {shown ? <span className="mono">at v{shown.version}</span> : null}
-              {shown?.timestamp && <span className="tt__muted"> · {formatTimestamp(shown.timestamp)}</span>}
+              {shown?.timestamp && <span className="tt__muted"> · <Time iso={shown.timestamp} /></span>}
             </>
           }
           className="tt__panel tt__state-panel"
@@ -178,7 +182,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
                   {shown.definitionReason}
                 </div>
               )}
-              <StateTree value={shown.state} changes={changes} testId="tt-state-tree" />
+              <StateTree value={shown.state} changes={changes} money={moneyOf(definitions.data?.definitions, shown.definition)} testId="tt-state-tree" />
               {step && (
                 <div className="tt-changed" data-testid="tt-changed">
                   <span className="tt__muted">
@@ -212,7 +216,16 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           {tab === 'history' ? (
             <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} onPick={pick} />
           ) : (
-            <ComparePanel connectionId={connectionId} streamId={streamId} definition={definition} defaultA={firstVersion} defaultB={selected ?? lastVersion ?? firstVersion} />
+            <ComparePanel
+              connectionId={connectionId}
+              streamId={streamId}
+              definition={definition}
+              defaultA={firstVersion}
+              defaultB={selected ?? lastVersion ?? firstVersion}
+              first={firstVersion}
+              last={lastVersion}
+              definitions={definitions.data?.definitions}
+            />
           )}
         </div>
       </section>

@@ -12,6 +12,8 @@ const PROGRESS_DELAY_MS = 300;
 
 export interface Replay {
   data: StateResult | undefined;
+  /** The target `data` answers: while a new target replays, `data` still answers the previous one. */
+  answered: Target | undefined;
   error: ChronoError | undefined;
   pending: boolean;
   /** Set once a replay has run for PROGRESS_DELAY_MS. */
@@ -37,6 +39,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<Omit<Replay, 'cancel' | 'retry'>>({
     data: undefined,
+    answered: undefined,
     error: undefined,
     pending: false,
     progress: undefined,
@@ -49,7 +52,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
     if (!key || !target) return;
     const cached = cache.current.get(key);
     if (cached) {
-      setState({ data: cached, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
+      setState({ data: cached, answered: target, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
       return;
     }
     const abort = new AbortController();
@@ -70,7 +73,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
         cache.current.set(key, data);
         // An instant resolves to a version: remember it under that version too.
         cache.current.set(keyOf(connectionId, streamId, definition, revision, { version: data.version }), data);
-        if (active) setState({ data, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
+        if (active) setState({ data, answered: target, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
       })
       .catch((error: unknown) => {
         if (!active) return;

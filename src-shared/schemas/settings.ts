@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { changeFields } from './common';
+
+const pageSize = (what: string) => z.number().int(`${what} must be a whole number`).min(20, `${what} must be at least 20`).max(1000, `${what} must be at most 1000`);
+const sampling = (what: string) => z.number().int(`${what} must be a whole number of milliseconds`).min(1000, `${what} must be at least 1 s (1000 ms)`).max(3_600_000, `${what} must be at most 1 hour`);
+
+/** The user's preferences, kept by the main process in the data directory. */
+export const appSettings = z.strictObject({
+  /** How times are shown and typed: the computer's zone or UTC. */
+  timeZone: z.enum(['local', 'utc']),
+  theme: z.enum(['light', 'dark']),
+  /** Rows read per page on each screen. */
+  pageSizes: z.strictObject({ streams: pageSize('pageSizes.streams'), events: pageSize('pageSizes.events'), feed: pageSize('pageSizes.feed') }),
+  /** How often the operator screens sample lag (used by the checkpoint and Kafka screens). */
+  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs') }),
+});
+export type AppSettings = z.output<typeof appSettings>;
+
+export const DEFAULT_SETTINGS: AppSettings = {
+  timeZone: 'local',
+  theme: 'light',
+  pageSizes: { streams: 200, events: 100, feed: 200 },
+  sampling: { checkpointLagMs: 5000, kafkaLagMs: 10_000 },
+};
+
+export const settingsView = z.object({
+  settings: appSettings,
+  /** Where Chronoscope keeps profiles, the audit log, exports and these settings (shown, not changed here). */
+  dataDir: z.string(),
+});
+
+/** Any subset of the settings; what is left out keeps its value. */
+export const settingsUpdateInput = z.strictObject({
+  timeZone: appSettings.shape.timeZone.optional(),
+  theme: appSettings.shape.theme.optional(),
+  pageSizes: appSettings.shape.pageSizes.partial().optional(),
+  sampling: appSettings.shape.sampling.partial().optional(),
+  ...changeFields,
+});
+export type SettingsUpdate = z.output<typeof settingsUpdateInput>;

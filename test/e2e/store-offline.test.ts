@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASSIC_EVENTS_DDL } from '../../src-main/stores/postgres/classic-schema';
+import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+
+const PROFILE = 'Behind a proxy that goes away';
+
+/** A TCP proxy in front of the shared PostgreSQL: closing it takes "the store" offline without touching the service. */
+class Proxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(port = 0): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+}
+
+describe('a store that goes offline while its screens are open', () => {
+  const target = testPostgres();
+  const database = `e2e_off_${randomBytes(4).toString('hex')}`;
+  const config = { host: target.host, port: Number(target.port), user: target.user, password: target.password };
+  const proxy = new Proxy({ host: target.host, port: Number(target.port) });
+  let admin: pg.Client;
+  let app: RunningApp;
+  let browser: Browser;
+  let page: Page;
+  let pageErrors: string[];
+  const run = (op: string, input: unknown) => app.engine.dispatcher.run(op, input, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+
+  beforeAll(async () => {
+    admin = new pg.Client({ ...config, database: target.database });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const db = new pg.Client({ ...config, database });
+    await db.connect();
+    await db.query(CLASSIC_EVENTS_DDL);
+    for (let v = 1; v <= 3; v++) {
+      await db.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`, [v]);
+    }
+    await db.end();
+    await proxy.open();
+    app = await startApp();
+    const { id } = (await run('connections.add', { name: PROFILE, settings: { kind: 'postgres', host: '127.0.0.1', port: proxy.port, database, user: target.user }, secret: target.password })) as { id: string };
+    await run('stores.configure', { connectionId: id, preset: 'classic' });
+    browser = await launchBrowser();
+    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await proxy.close();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('shows one clear banner, marks the list it still shows as stale, and recovers on retry', async () => {
+    await page.locator('#active-connection-select').selectOption({ label: PROFILE });
+    await page.getByTestId('nav-streams').click();
+    await page.locator('[data-testid="stream-row"][data-stream-id="account-1"]').waitFor({ timeout: 30_000 });
+
+    await proxy.close();
+    // Coming back to the screen reads again; the read fails and the rows of the last one stay, marked.
+    await page.getByTestId('nav-feed').click();
+    const banner = page.getByTestId('browse-error');
+    await banner.waitFor({ timeout: 30_000 });
+    await page.getByTestId('nav-streams').click();
+    await expect.poll(() => page.getByTestId('stale-badge').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('browse-error').count()).toBe(1);
+    const text = (await banner.textContent()) ?? '';
+    expect(text).toContain(`“${PROFILE}” cannot be reached`);
+    expect(text).toContain('nothing is listening there');
+    expect(text).toContain('may be out of date');
+    expect(text).not.toMatch(/ECONNREFUSED|no preset|confirmed/i);
+    expect(await page.locator('[data-testid="stream-row"][data-stream-id="account-1"]').count()).toBe(1);
+    expect(await page.getByText('This store has no streams yet.').count()).toBe(0);
+    expect(await page.locator('body').textContent()).not.toContain('ECONNREFUSED');
+    await screenshot(page, 'store-offline-streams');
+
+    // A new filter has nothing to show stale: the banner alone, not "no streams".
+    await page.getByTestId('streams-filter-category').fill('account');
+    await expect.poll(() => page.getByTestId('stale-badge').count(), { timeout: 30_000 }).toBe(0);
+    await banner.waitFor({ timeout: 30_000 });
+    expect(await page.getByText(/no streams? (yet|matches)/i).count()).toBe(0);
+
+    // The feed: one banner, no "no events yet" under it.
+    await page.getByTestId('nav-feed').click();
+    await expect.poll(async () => (await page.getByTestId('browse-error').textContent()) ?? '', { timeout: 30_000 }).toContain('cannot be reached');
+    expect(await page.getByTestId('browse-error').count()).toBe(1);
+    expect(await page.getByText('This store has no events yet.').count()).toBe(0);
+    await screenshot(page, 'store-offline-feed');
+
+    // The store is back: Retry reads again and the banner goes.
+    await proxy.open(proxy.port);
+    await page.getByTestId('browse-retry').click();
+    await page.locator('[data-testid="feed-event"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('browse-error').count()).toBe(0);
+    await page.getByTestId('nav-streams').click();
+    await page.getByTestId('browse-retry').click().catch(() => undefined);
+    await page.locator('[data-testid="stream-row"][data-stream-id="account-1"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('stale-badge').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
