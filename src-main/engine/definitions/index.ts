@@ -27,3 +27,5 @@ export { inspectDefinition, summarizeAppliesTo } from './inspect-definition';
 export type { DefinitionLoadError, Inspection } from './inspect-definition';
 export { UserDefinitions } from './user-definitions';
 export { DefinitionsFolder } from './definitions-folder';
+export { READ_MODEL_MEMORY_MB, READ_MODEL_TIMEOUT_MS, userReadModel } from './read-model-sandbox';
+export type { ReadModelSandboxOptions } from './read-model-sandbox';
