@@ -12,16 +12,16 @@
  */
 /**
  * A value made by the definition's code: anything at all, read defensively.
- * @typedef {any} Untrusted
+ * @typedef {any} FromDefinition
  */
-/** @typedef {{ key: (event: Untrusted) => Untrusted, apply: (row: Untrusted, event: Untrusted) => Untrusted, versioned: boolean }} ReadModel */
+/** @typedef {{ key: (event: FromDefinition) => FromDefinition, apply: (row: FromDefinition, event: FromDefinition) => FromDefinition, versioned: boolean }} ReadModel */
 
 // No definition may install a stack-trace hook: V8 would hand it CallSites of every frame below.
 Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false });
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- read by the worker's calls (`__readModel.load()`)
 const __readModel = (() => {
   'use strict';
-  const context = /** @type {{ definition?: Untrusted }} */ (/** @type {unknown} */ (globalThis));
+  const context = /** @type {{ definition?: FromDefinition }} */ (/** @type {unknown} */ (globalThis));
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const hasOwn = Object.hasOwn;
@@ -32,9 +32,9 @@ const __readModel = (() => {
   const SetC = Set;
   /** @type {ReadModel | null} */
   let def = null;
-  /** @type {Map<string, Untrusted>} */
+  /** @type {Map<string, FromDefinition>} */
   let cache = new MapC();
-  /** @type {Untrusted[]} */
+  /** @type {FromDefinition[]} */
   let batch = [];
   /** @type {(string | null)[]} */
   let keys = [];
@@ -44,7 +44,7 @@ const __readModel = (() => {
     return def;
   }
 
-  /** @param {Untrusted} e */
+  /** @param {FromDefinition} e */
   function errorInfo(e) {
     try {
       if (e !== null && typeof e === 'object') {
@@ -59,13 +59,13 @@ const __readModel = (() => {
   /**
    * The answer for a definition that threw at the batch's event `index` (-1: not at an event).
    * @param {number} index
-   * @param {Untrusted} thrown
+   * @param {FromDefinition} thrown
    */
   function fail(index, thrown) {
     return stringify({ ok: false, index: index, error: errorInfo(thrown) });
   }
 
-  /** @param {Untrusted} list */
+  /** @param {FromDefinition} list */
   function strings(list) {
     /** @type {string[]} */
     const out = [];
@@ -101,7 +101,7 @@ const __readModel = (() => {
     keys = new Array(batch.length);
     const out = new SetC();
     for (let i = 0; i < batch.length; i++) {
-      /** @type {Untrusted} */
+      /** @type {FromDefinition} */
       let k;
       try {
         k = d.key(batch[i]);
@@ -131,7 +131,7 @@ const __readModel = (() => {
       const row = cache.get(k);
       const e = batch[i];
       if (d.versioned && row && typeof row.version === 'number' && e.version <= row.version) continue;
-      /** @type {Untrusted} */
+      /** @type {FromDefinition} */
       let next;
       try {
         next = d.apply(row === null ? undefined : row, e);
@@ -161,7 +161,7 @@ const __readModel = (() => {
     return '{"ok":true}';
   }
 
-  /** @param {Untrusted} thrown */
+  /** @param {FromDefinition} thrown */
   function describe(thrown) {
     return stringify({ ok: false, index: -1, error: errorInfo(thrown) });
   }
@@ -169,7 +169,7 @@ const __readModel = (() => {
   // Every answer leaves the context as text made here: the worker never touches a value of the context.
   const UNDESCRIBABLE = '{"ok":false,"index":-1,"error":{"name":"Error","message":"threw a value that cannot be described","stack":""}}';
   /**
-   * @param {(a: Untrusted, b: Untrusted) => unknown} fn
+   * @param {(a: FromDefinition, b: FromDefinition) => unknown} fn
    * @returns {(a?: unknown, b?: unknown) => string}
    */
   function text(fn) {
