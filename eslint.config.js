@@ -14,9 +14,9 @@ export default tseslint.config(
     },
   },
   {
-    // The sandbox's worker: CommonJS text evaluated by `new Worker(text, {eval: true})`.
-    files: ['src-main/engine/definitions/sandbox-worker.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    // The sandboxes' workers and their shared helper: CommonJS text evaluated by `new Worker(text, {eval: true})`.
+    files: ['src-main/engine/definitions/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

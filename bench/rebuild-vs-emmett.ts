@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { ReadEvent } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore, pongoSingleStreamProjection, rebuildPostgreSQLProjections, type PostgresReadEventMetadata } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
-import { userReadModel } from '../src-main/engine/rebuild/definition-sandbox';
+import { userReadModel } from '../src-main/engine/definitions';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { emmettPreset } from '../src-main/stores/presets/emmett';

@@ -6,7 +6,10 @@
  *   (heap and time limits, no host objects); `apply(events)` / `applyEncoded(batch)`
  *   fold events into its state, `state()` reads it, `close()` ends it. A failed run
  *   throws a `SandboxError` (kind, the event it failed at, the definition's line) and is dead.
- * - `sandboxPool` caps the live workers process-wide: `Sandbox.start` waits for a slot.
+ * - `userReadModel(name, source)` runs a rebuild's user read-model definition
+ *   (`handles`, `key`, `apply(row, event)`) in the same kind of worker (read-model-sandbox.ts).
+ * - `sandboxPool` caps the live workers process-wide: `Sandbox.start` and read-model
+ *   workers wait for a slot.
  * - `DefinitionCatalog` resolves a definition by name (built-in, `merge`, the user's
  *   confirmed folder) and lists the ones that apply to a stream.
  * - `UserDefinitions` / `DefinitionsFolder` watch and confirm the user's definitions folder.
@@ -27,3 +30,5 @@ export { inspectDefinition, summarizeAppliesTo } from './inspect-definition';
 export type { DefinitionLoadError, Inspection } from './inspect-definition';
 export { UserDefinitions } from './user-definitions';
 export { DefinitionsFolder } from './definitions-folder';
+export { READ_MODEL_MEMORY_MB, READ_MODEL_TIMEOUT_MS, userReadModel } from './read-model-sandbox';
+export type { ReadModelSandboxOptions } from './read-model-sandbox';

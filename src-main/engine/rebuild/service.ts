@@ -13,7 +13,7 @@ import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import type { Jobs } from '../jobs/jobs';
 import { BUILTIN_POSTGRES_MODELS } from './builtins';
-import { userReadModel } from './definition-sandbox';
+import { userReadModel } from '../definitions';
 import { diffPostgres, type ModelDiff } from './diff';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';

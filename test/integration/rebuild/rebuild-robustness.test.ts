@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
-import { userReadModel } from '../../../src-main/engine/rebuild/definition-sandbox';
+import { userReadModel } from '../../../src-main/engine/definitions';
 import { readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
 import { DefinitionFailure } from '../../../src-main/engine/rebuild/read-model';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
