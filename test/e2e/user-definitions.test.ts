@@ -124,6 +124,12 @@ describe('user projection definitions in the time travel screen', () => {
     // A definition that throws on the first event: the replay fails, and the state of user:euros must not stay under the error.
     await writeFile(join(folder, 'thrower.js'), "definition = {\n  name: 'thrower',\n  init: () => ({}),\n  any() {\n    throw new Error('boom');\n  },\n};\n");
     await page.locator('[data-testid="tt-definition"] option[value="user:thrower"]').waitFor({ state: 'attached', timeout: 30_000 });
+    // A new file waits for confirmation before it can run.
+    await page.getByTestId('tt-definitions-folder').click();
+    await page.getByTestId('tt-folder-awaiting').waitFor({ timeout: 30_000 });
+    await page.getByTestId('tt-folder-confirm-changes').click();
+    await page.getByTestId('tt-folder-awaiting').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByTestId('tt-folder-close').click();
     await page.getByTestId('tt-definition').selectOption('user:thrower');
     const replayError = page.locator('[data-testid="tt-state-panel"] [data-testid="tt-error"]');
     await replayError.waitFor({ timeout: 30_000 });
