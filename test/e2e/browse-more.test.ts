@@ -199,7 +199,7 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     }
 
     const probe = page.locator('[data-testid="feed-event"][data-type="E2eLiveProbe"]');
-    await probe.waitFor({ timeout: 15_000 });
+    await probe.waitFor({ timeout: 30_000 });
     expect(await probe.getAttribute('href')).toContain(encodeURIComponent(aggregate));
     await screenshot(page, 'tail');
 
