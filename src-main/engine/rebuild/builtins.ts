@@ -28,24 +28,29 @@ function asDomainEvent(event: StoredEventView): DomainEvent {
 }
 
 /** A folder running a reducer in process, with the reference workers' version rules. */
-class ReducerFolder implements ModelFolder {
+export class ReducerFolder implements ModelFolder {
   private cache = new Map<string, ModelRow | null>();
 
   constructor(
     private readonly name: string,
     private readonly reduce: Reduce,
+    private readonly cacheRows = FOLDER_CACHE_ROWS,
   ) {}
 
+  /**
+   * Keys of the batch the cache does not hold. The cache is bounded here, before
+   * the keys are chosen, never in `apply`: the rows loaded for this batch are the
+   * ones named now, so a cache emptied afterwards would fold against missing rows.
+   */
   async missingKeys(events: readonly StoredEventView[]): Promise<string[]> {
+    if (this.cache.size > this.cacheRows) this.cache = new Map();
     const missing = new Set<string>();
     for (const e of events) if (!this.cache.has(e.streamId)) missing.add(e.streamId);
     return [...missing];
   }
 
   async apply(events: readonly StoredEventView[], loaded: Map<string, ModelRow>): Promise<RowChanges> {
-    if (this.cache.size > FOLDER_CACHE_ROWS) this.cache = new Map();
-    const keys = await this.missingKeys(events);
-    for (const key of keys) this.cache.set(key, loaded.get(key) ?? null);
+    for (const event of events) if (!this.cache.has(event.streamId)) this.cache.set(event.streamId, loaded.get(event.streamId) ?? null);
     const changes: RowChanges = new Map();
     for (const event of events) {
       const row = this.cache.get(event.streamId) ?? undefined;

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ReducerFolder } from '../../../src-main/engine/rebuild/builtins';
+import type { ModelRow } from '../../../src-main/engine/rebuild/read-model';
+import type { StoredEventView } from '../../../src-main/stores/event-store';
+
+const event = (streamId: string, version: number): StoredEventView =>
+  ({ streamId, version, type: 'Counted', category: 'Counter', position: String(version), data: {}, metadata: {}, eventId: `${streamId}-${version}`, timestamp: null }) as unknown as StoredEventView;
+
+/** Counts events per stream, as a versioned row. */
+const count = (row: ModelRow | undefined, e: { aggregateId: string; version: number }): ModelRow => ({ id: e.aggregateId, version: e.version, count: Number(row?.['count'] ?? 0) + 1 });
+
+/** What feed-fold does per batch: ask for missing keys, load them from the stored rows, apply, store the changes. */
+async function foldBatch(folder: ReducerFolder, stored: Map<string, ModelRow>, batch: StoredEventView[]) {
+  const keys = await folder.missingKeys(batch);
+  const loaded = new Map(keys.flatMap((k) => (stored.has(k) ? [[k, stored.get(k)!] as const] : [])));
+  for (const [key, row] of await folder.apply(batch, loaded)) stored.set(key, row);
+}
+
+describe('ReducerFolder row cache', () => {
+  it('folds a stream whose row left the bounded cache between batches from its stored row', async () => {
+    const folder = new ReducerFolder('counter', count as never, 2);
+    const stored = new Map<string, ModelRow>();
+    await foldBatch(folder, stored, [event('a', 1), event('b', 1), event('c', 1)]);
+    // The cache now holds three rows, over its bound of two: the next batch starts from the stored rows.
+    await foldBatch(folder, stored, [event('a', 2), event('d', 1)]);
+    await foldBatch(folder, stored, [event('a', 3), event('b', 2)]);
+    expect(stored.get('a')).toEqual({ id: 'a', version: 3, count: 3 });
+    expect(stored.get('b')).toEqual({ id: 'b', version: 2, count: 2 });
+    expect(stored.get('d')).toEqual({ id: 'd', version: 1, count: 1 });
+  });
+
+  it('still stops on a missing event of a stream', async () => {
+    const folder = new ReducerFolder('counter', count as never, 2);
+    const stored = new Map<string, ModelRow>();
+    await foldBatch(folder, stored, [event('a', 1)]);
+    await expect(foldBatch(folder, stored, [event('a', 3)])).rejects.toThrow(/row is at version 1: an earlier event of the stream is missing/);
+  });
+});
