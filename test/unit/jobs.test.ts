@@ -87,15 +87,21 @@ describe('Jobs', () => {
   afterEach(async () => {
     await Promise.all(open.splice(0).map((j) => j.dispose()));
   });
-
-  it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const jobs = create(dir);
+  /** Jobs on `dir` (a fresh directory unless given) with the stepped `count` kind registered. */
+  const counting = async ({ concurrency, dir }: { concurrency?: number; dir?: string } = {}) => {
+    const where = dir ?? (await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
+    const jobs = create(where, concurrency);
     const stepped = steppedKind();
     jobs.register('count', stepped.kind);
+    return { dir: where, jobs, stepped };
+  };
+  const count = (jobs: Jobs, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
+
+  it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
+    const { dir, jobs, stepped } = await counting();
     const seen: string[] = [];
     jobs.subscribe((job) => seen.push(job.state));
-    const started = await jobs.start({ kind: 'count', title: 'Count to 3', connectionIds: ['c1'], params: { items: 3 } });
+    const started = await count(jobs, 'Count to 3', { items: 3 }, ['c1']);
     expect(started.state).toBe('queued');
     stepped.step(3);
     const done = await waitFor(jobs, started.id, (j) => j.state === 'done');
@@ -110,11 +116,9 @@ describe('Jobs', () => {
   });
 
   it('queues jobs beyond its concurrency and starts them as others finish', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const first = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1 } });
-    const second = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    const { jobs, stepped } = await counting({ concurrency: 1 });
+    const first = await count(jobs, 'a', { items: 1 });
+    const second = await count(jobs, 'b', { items: 1 });
     await waitFor(jobs, first.id, (j) => j.state === 'running');
     expect((await jobs.get(second.id)).state).toBe('queued');
     stepped.step();
@@ -126,11 +130,9 @@ describe('Jobs', () => {
   });
 
   it('cancels a running job and a queued one; a finished job cannot be cancelled', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const running = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 5 } });
-    const queued = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 5 } });
+    const { jobs, stepped } = await counting({ concurrency: 1 });
+    const running = await count(jobs, 'a', { items: 5 });
+    const queued = await count(jobs, 'b', { items: 5 });
     await waitFor(jobs, running.id, (j) => j.state === 'running');
     expect((await jobs.cancel(queued.id)).state).toBe('cancelled');
     stepped.step();
@@ -143,10 +145,8 @@ describe('Jobs', () => {
   });
 
   it('records a failure with its message and keeps its checkpoint for a resume', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const job = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 4, fail: 2 } });
+    const { jobs, stepped } = await counting();
+    const job = await count(jobs, 'a', { items: 4, fail: 2 });
     stepped.step(3);
     const failed = await waitFor(jobs, job.id, (j) => j.state === 'failed');
     expect(failed.error).toContain('disk on fire');
@@ -155,19 +155,14 @@ describe('Jobs', () => {
   });
 
   it('shows jobs interrupted by a restart as paused, and resumes them from their last checkpoint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const before = create(dir, 1);
-    const stepped = steppedKind();
-    before.register('count', stepped.kind);
-    const job = await before.start({ kind: 'count', title: 'a', connectionIds: ['c1'], params: { items: 5 } });
-    const waiting = await before.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    const { dir, jobs: before, stepped } = await counting({ concurrency: 1 });
+    const job = await count(before, 'a', { items: 5 }, ['c1']);
+    const waiting = await count(before, 'b', { items: 1 });
     const atThird = stepped.waitingAt(2);
     stepped.step(2);
     await atThird;
     // The process dies: no dispose, the records say running and queued.
-    const after = create(dir, 1);
-    const again = steppedKind();
-    after.register('count', again.kind);
+    const { jobs: after, stepped: again } = await counting({ concurrency: 1, dir });
     const paused = await after.get(job.id);
     expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasCheckpoint: true });
     expect((await after.get(waiting.id)).state).toBe('paused');
@@ -198,9 +193,7 @@ describe('Jobs', () => {
   });
 
   it('refuses parameters that look like secrets, before writing anything', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const jobs = create(dir);
-    jobs.register('count', steppedKind().kind);
+    const { dir, jobs } = await counting();
     await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(/nested\.password/);
     expect(await readdir(dir).catch(() => [])).toEqual([]);
   });
