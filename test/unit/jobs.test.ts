@@ -6,6 +6,7 @@ import type { JobView } from '../../src-shared/schemas/jobs';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
 import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
+import type { ReplayOutcome } from '../../src-main/engine/snapshots/snapshot-replayer';
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -228,11 +229,11 @@ describe('the snapshots.verifyAll job', () => {
     } as unknown as SnapshotStore;
     return { store, reads };
   }
-
-  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
-    const replayed: string[] = [];
-    const { store, reads } = snapshotStore();
-    const job = verifyAllSnapshotsJob({
+  /** What a replay of a stream answers by default: the state its snapshot should hold. */
+  const replayOf = (streamId: string): ReplayOutcome => ({ ok: true, state: { n: ids.indexOf(streamId) }, reached: 7, definition: 'account' });
+  /** The job over `store` in pages of 5, each stream it replays pushed to `replayed` and answered by `answer`. */
+  const verifyJob = (store: SnapshotStore, replayed: string[], answer = replayOf) =>
+    verifyAllSnapshotsJob({
       snapshots: async () => store,
       pageSize: 5,
       replayer: async () => ({
@@ -240,12 +241,16 @@ describe('the snapshots.verifyAll job', () => {
         replay: async (targets, each) => {
           for (const t of targets) {
             replayed.push(t.streamId);
-            if (t.streamId === 's-04') await each(t, { ok: false, message: 'handler threw at line 3' });
-            else await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
+            await each(t, answer(t.streamId));
           }
         },
       }),
     });
+
+  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
+    const replayed: string[] = [];
+    const { store, reads } = snapshotStore();
+    const job = verifyJob(store, replayed, (streamId) => (streamId === 's-04' ? { ok: false, message: 'handler threw at line 3' } : replayOf(streamId)));
     const checkpoints: unknown[] = [];
     const controller = new AbortController();
     const context = {
@@ -282,19 +287,7 @@ describe('the snapshots.verifyAll job', () => {
     const seen: string[][] = [];
     const run = async () => {
       const replayed: string[] = [];
-      const job = verifyAllSnapshotsJob({
-        snapshots: async () => store,
-        pageSize: 5,
-        replayer: async () => ({
-          close: async () => undefined,
-          replay: async (targets, each) => {
-            for (const t of targets) {
-              replayed.push(t.streamId);
-              await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
-            }
-          },
-        }),
-      });
+      const job = verifyJob(store, replayed);
       const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined });
       seen.push(replayed);
       return result;
