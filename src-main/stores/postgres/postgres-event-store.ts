@@ -33,6 +33,7 @@ import {
 import { replayTupleSql } from '../../engine/definitions/replay-wire';
 import { detectNotifyChannel, listen } from './notify';
 import { watchTransactions } from './transaction-watch';
+import { inTransaction } from './transaction';
 import { PostgresPositionRanges } from './postgres-position-ranges';
 import type { PositionRanges } from '../position-ranges';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
@@ -146,19 +147,18 @@ export class PostgresEventStore implements EventStore {
    * Null when the budget ran out.
    */
   private async withinScanBudget<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<pg.QueryResult<R> | null> {
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.scanBudgetMs))}`);
-      const result = await client.query<R>(sql, values);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(
+        this.pool,
+        async (client) => {
+          await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.scanBudgetMs))}`);
+          return client.query<R>(sql, values);
+        },
+        'BEGIN READ ONLY',
+      );
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if ((err as { code?: string }).code === '57014') return null; // query_canceled: the budget ran out
       throw err;
-    } finally {
-      client.release();
     }
   }
 
