@@ -12,6 +12,7 @@ import {
   StoreInputError,
   checkPosition,
   clampLimit,
+  readStreamPage,
   decodePayload,
   decodeStreamCursor,
   encodeStreamCursor,
@@ -231,12 +232,7 @@ export class MongoEventStore implements EventStore {
       .limit(limit + 1)
       .toArray();
     const events = docs.slice(0, limit).map((d) => this.toEvent(d));
-    const last = events[events.length - 1];
-    let next: ReadStreamOptions | null = null;
-    if (docs.length > limit && last) {
-      next = direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 };
-    }
-    return { events, next };
+    return readStreamPage(events, docs.length > limit, options, direction, limit);
   }
 
   async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {

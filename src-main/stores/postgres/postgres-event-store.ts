@@ -6,6 +6,7 @@ import {
   StoreInputError,
   checkPosition,
   clampLimit,
+  readStreamPage,
   decodePayload,
   decodeStreamCursor,
   encodeStreamCursor,
@@ -421,15 +422,7 @@ export class PostgresEventStore implements EventStore {
     const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} ${order} LIMIT ${params.add(limit + 1)}`;
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
-    const last = events[events.length - 1];
-    let next: ReadStreamOptions | null = null;
-    if (result.rows.length > limit && last) {
-      next =
-        direction === 'forward'
-          ? { ...options, direction, limit, fromVersion: last.version + 1 }
-          : { ...options, direction, limit, toVersion: last.version - 1 };
-    }
-    return { events, next };
+    return readStreamPage(events, result.rows.length > limit, options, direction, limit);
   }
 
   /** Whether the database can encode this layout's events as JSON itself (payloads JSON, timestamps real timestamps). */
