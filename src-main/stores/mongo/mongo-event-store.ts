@@ -1,3 +1,4 @@
+import { get } from './document-path';
 import { MongoPositionRanges } from './mongo-position-ranges';
 import type { PositionRanges } from '../position-ranges';
 import { Binary, type Db, type Document, type Filter, type MongoClient } from 'mongodb';
@@ -103,15 +104,7 @@ async function mapBounded<T, R>(items: T[], concurrency: number, fn: (item: T) =
   return out;
 }
 
-export function get(doc: Document, path: string | undefined): unknown {
-  if (!path) return undefined;
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
+export { get };
 
 /** Positions are stored as numbers: a position past 2^53 cannot be compared exactly. */
 function positionNumber(position: string): number {

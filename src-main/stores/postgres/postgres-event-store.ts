@@ -30,6 +30,7 @@ import {
   type TransactionWatch,
   type StoredEventView,
   type StreamPage,
+  type StreamSummary,
 } from '../event-store';
 import { replayTupleSql } from '../../engine/definitions/replay-wire';
 import { detectNotifyChannel, listen } from './notify';
@@ -99,6 +100,9 @@ function isoOrText(value: Date | string | null): string | null {
   const parsed = /^\d{4}-\d{2}-\d{2}T/.test(text) ? new Date(text) : null;
   return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
 }
+
+/** A row of the stream listings' SQL. */
+type StreamSummaryRow = { stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null };
 
 /**
  * The EventStore port over one PostgreSQL table described by a mapping. Reads are
@@ -222,6 +226,17 @@ export class PostgresEventStore implements EventStore {
     return out;
   }
 
+  /** Stream list rows (aggregated by the listing's SQL) as summaries. */
+  private streamSummaries(rows: StreamSummaryRow[]): StreamSummary[] {
+    return rows.map((r) => ({
+      streamId: r.stream_id,
+      category: r.category ?? this.categoryFromId(r.stream_id),
+      eventCount: Number(r.event_count),
+      lastVersion: Number(r.last_version),
+      lastActivity: isoOrText(r.last_activity),
+    }));
+  }
+
   private categoryFromId(streamId: string): string | null {
     const sep = this.mapping.categoryFromStreamId?.separator;
     if (sep === undefined) return null;
@@ -318,18 +333,10 @@ export class PostgresEventStore implements EventStore {
       `CROSS JOIN LATERAL (SELECT ${version} AS version FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} ASC LIMIT 1) AS firstv ` +
       `CROSS JOIN LATERAL (SELECT ${version} AS last_version, ${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category, ` +
       `${this.tsKind === 'none' ? 'NULL' : this.timestampSelect()} AS last_activity FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} DESC LIMIT 1) AS last`;
-    type Row = { stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null };
     const advice = options.category !== undefined ? await this.categoryListingAdvice() : [];
-    const result = advice.length ? await this.withinScanBudget<Row>(sql, params.values) : await this.pool.query<Row>(sql, params.values);
+    const result = advice.length ? await this.withinScanBudget<StreamSummaryRow>(sql, params.values) : await this.pool.query<StreamSummaryRow>(sql, params.values);
     if (result === null) return { streams: [], nextCursor: null, advice, stoppedAfterMs: this.scanBudgetMs };
-    const rows = result.rows.slice(0, limit);
-    const streams = rows.map((r) => ({
-      streamId: r.stream_id,
-      category: r.category ?? this.categoryFromId(r.stream_id),
-      eventCount: Number(r.event_count),
-      lastVersion: Number(r.last_version),
-      lastActivity: isoOrText(r.last_activity),
-    }));
+    const streams = this.streamSummaries(result.rows.slice(0, limit));
     const last = streams[streams.length - 1];
     return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null, ...(advice.length && options.after === undefined ? { advice } : {}) };
   }
@@ -397,14 +404,8 @@ export class PostgresEventStore implements EventStore {
       `${this.tsKind === 'none' ? 'NULL' : `max(${this.timestampSelect()})`} AS last_activity ` +
       `FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e WHERE ${inner.join(' AND ')}) AS agg ` +
       `WHERE ${where.join(' AND ')} ORDER BY ${listing.key} LIMIT ${params.add(limit + 1)}`;
-    const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
-    const streams = result.rows.slice(0, limit).map((r) => ({
-      streamId: r.stream_id,
-      category: r.category ?? this.categoryFromId(r.stream_id),
-      eventCount: Number(r.event_count),
-      lastVersion: Number(r.last_version),
-      lastActivity: isoOrText(r.last_activity),
-    }));
+    const result = await this.pool.query<StreamSummaryRow>(sql, params.values);
+    const streams = this.streamSummaries(result.rows.slice(0, limit));
     const last = streams[streams.length - 1];
     return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
   }
