@@ -19,4 +19,10 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The preludes run in the definition's vm context, which has no require: scripts/sandbox-text.mjs inlines the one they make.
+    files: ['src-main/engine/definitions/*-prelude.js'],
+    languageOptions: { globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -6,7 +6,6 @@
  * server and reused by later runs (generation is the slow part).
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { generateEvents } from '../src-main/reference/generator/generate';
 import { formatProgress } from '../src-main/reference/generator/progress';
 import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
@@ -14,21 +13,14 @@ import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { printFeedPaging, printMedian } from './measure';
+import { keptDatabasePool } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '25' }, 'page-through': { type: 'string', default: '300000' } } });
 const events = Number(values.events);
 const runs = Number(values.runs);
-const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const database = `bench_browse_${events}`;
 
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
-if (!exists) await admin.query(`CREATE DATABASE ${database}`);
-await admin.end();
-const url = new URL(baseUrl);
-url.pathname = `/${database}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+const pool = await keptDatabasePool(database, 3);
 
 const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'events'`);
 const filled = rows[0]?.n === '1' && Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]?.n) >= events;

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { createEngine } from '../src-main/engine/engine';
 import { generateEvents } from '../src-main/reference/generator/generate';
 import { formatProgress } from '../src-main/reference/generator/progress';
@@ -25,6 +24,7 @@ import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { EXACT_LAG_WINDOW } from '../src-main/stores/position-ranges';
 import { printMedian } from './measure';
+import { benchDatabaseUrl, keptDatabasePool } from './database';
 
 const { values } = parseArgs({
   options: {
@@ -36,20 +36,14 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const runs = Number(values.runs);
 const rounds = Number(values.rounds);
-const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const brokers = (process.env.CHRONO_TEST_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',');
 const database = `bench_checkpoints_${events}`;
 const TOPIC = 'chrono_bench_checkpoints';
 const PARTITIONS = 10;
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount !== 1) await admin.query(`CREATE DATABASE ${database}`);
-await admin.end();
-const url = new URL(baseUrl);
-url.pathname = `/${database}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+const pool = await keptDatabasePool(database, 3);
+const url = new URL(benchDatabaseUrl(database));
 
 const filled = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'events'`)).rows[0]?.n) === 1
   && BigInt((await pool.query<{ p: string | null }>('SELECT max(global_position)::text AS p FROM events')).rows[0]?.p ?? '0') >= BigInt(events);

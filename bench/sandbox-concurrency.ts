@@ -19,26 +19,22 @@ import { defaultMaxWorkers, sandboxPool } from '../src-main/engine/definitions/s
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
+import { benchDatabaseUrl, createDatabaseIfMissing } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, replays: { type: 'string', default: '60' }, child: { type: 'boolean', default: false } } });
 const total = Number(values.events);
 const replays = Number(values.replays);
 const STREAM = 'account-bench-concurrency';
 const UNCAPPED = 100_000;
-const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const database = `bench_sandbox_concurrency_${total}`;
-const url = new URL(baseUrl);
-url.pathname = `/${database}`;
+const url = benchDatabaseUrl(database);
 
 if (values.child) await measure();
 else await compare();
 
 /** Writes the stream if missing, then measures each configuration in a fresh process. */
 async function compare(): Promise<void> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 0) await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  await createDatabaseIfMissing(database);
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
   await ensureReferenceSchema(pool);
   const have = Number((await pool.query<{ n: string | null }>('SELECT max(event_version) AS n FROM events WHERE aggregate_id = $1', [STREAM])).rows[0]?.n ?? 0);

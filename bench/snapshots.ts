@@ -13,7 +13,6 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { verifyAllSnapshotsJob } from '../src-main/engine/jobs/verify-all-snapshots';
 import { SnapshotReplayer } from '../src-main/engine/snapshots/snapshot-replayer';
 import { DefinitionCatalog } from '../src-main/engine/definitions/definition-catalog';
@@ -24,22 +23,16 @@ import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { openSnapshots } from '../src-main/stores/ports/open-companions';
 import { presetRecord } from '../src-main/stores/presets';
+import { keptDatabasePool } from './database';
 
 const { values } = parseArgs({ options: { streams: { type: 'string', default: '5000' }, runs: { type: 'string', default: '3' }, events: { type: 'string', default: '100' } } });
 const streams = Number(values.streams);
 const runs = Number(values.runs);
 const EVENTS = Number(values.events);
-const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const database = `bench_snapshots_${streams}_${EVENTS}`;
 
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 0) await admin.query(`CREATE DATABASE ${database}`);
-await admin.end();
-const url = new URL(baseUrl);
-url.pathname = `/${database}`;
 // The product's pool size for a connection (engine/connections/clients.ts).
-const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+const pool = await keptDatabasePool(database, 4);
 await ensureReferenceSchema(pool);
 
 const have = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots')).rows[0]!.n);

@@ -11,7 +11,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import type { DefinitionSource } from '../src-main/engine/definitions/definitions';
 import { stateAt } from '../src-main/engine/time-travel/reconstruct';
 import { Sandbox, encodeBatch } from '../src-main/engine/definitions';
@@ -20,6 +19,7 @@ import type { StoredEventView } from '../src-main/stores/event-store';
 import { presetMapping } from '../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { printMedian } from './measure';
+import { keptDatabasePool } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, replays: { type: 'string', default: '3' } } });
 const total = Number(values.events);
@@ -27,18 +27,11 @@ const runs = Number(values.runs);
 const replays = Number(values.replays);
 const STREAM = 'account-bench-long';
 const SNAPSHOT_GAP = 100;
-const baseUrl = process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
 const database = `bench_timetravel_${total}`;
 const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(import.meta.dirname, '../resources/projections/account.js'), 'utf8') };
 const mb = () => process.memoryUsage().rss / 1048576;
 
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 0) await admin.query(`CREATE DATABASE ${database}`);
-await admin.end();
-const url = new URL(baseUrl);
-url.pathname = `/${database}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 3 });
+const pool = await keptDatabasePool(database, 3);
 
 await ensureReferenceSchema(pool);
 const have = Number((await pool.query<{ n: string | null }>('SELECT max(event_version) AS n FROM events WHERE aggregate_id = $1', [STREAM])).rows[0]?.n ?? 0);

@@ -130,6 +130,13 @@ export interface ReadStreamPage {
   next: ReadStreamOptions | null;
 }
 
+/** A `readStream` page of `events` (read in `direction` order); when `more` follow, the options that read on past the last of them. */
+export function readStreamPage(events: StoredEventView[], more: boolean, options: ReadStreamOptions, direction: 'forward' | 'backward', limit: number): ReadStreamPage {
+  const last = events[events.length - 1];
+  if (!more || !last) return { events, next: null };
+  return { events, next: direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 } };
+}
+
 export interface ReadFeedOptions extends PayloadOptions {
   /** Exclusive lower bound (decimal string). */
   afterPosition?: string;

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, screenshot, testPostgres, type RunningApp } from './harness';
 
 describe('the active event store picker', () => {
   let app: RunningApp;
@@ -8,24 +8,21 @@ describe('the active event store picker', () => {
   let page: Page;
   let pageErrors: string[];
   let kafkaId: string;
-  const run = (op: string, input: unknown) => app.engine.dispatcher.run(op, input, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
 
   beforeAll(async () => {
-    app = await startApp();
-    const pg = testPostgres();
-    await run('connections.add', { name: 'Orders store', settings: { kind: 'postgres', host: pg.host, port: Number(pg.port), database: pg.database, user: pg.user }, secret: pg.password });
-    kafkaId = ((await run('connections.add', { name: 'Kafka cluster', settings: { kind: 'kafka', brokers: ['127.0.0.1:1'] } })) as { id: string }).id;
-    browser = await launchBrowser();
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        const pg = testPostgres();
+        await call('connections.add', { name: 'Orders store', settings: { kind: 'postgres', host: pg.host, port: Number(pg.port), database: pg.database, user: pg.user }, secret: pg.password });
+        kafkaId = (await call('connections.add', { name: 'Kafka cluster', settings: { kind: 'kafka', brokers: ['127.0.0.1:1'] } })).id;
+      },
+    }));
     // An older version let the Kafka profile be chosen: the choice is remembered in the browser.
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
     await page.evaluate((id) => window.localStorage.setItem('chronoscope.activeConnection', id), kafkaId);
     await page.reload();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   it('lists event stores only, and falls back to the Local workspace when a Kafka profile was remembered', async () => {
     const select = page.locator('#active-connection-select');

@@ -1,32 +1,15 @@
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalWorkspaceInitializer } from '../../src-main/engine/local-workspace/local-workspace';
-import { LAGGING_PROJECTOR, LiveDemo } from '../../src-main/reference/demo/live-demo';
-import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
+import { LAGGING_PROJECTOR } from '../../src-main/reference/demo/live-demo';
+import { smallLiveDemo } from '../support/small-live-demo';
 import { closeAppPage, goTo, openAppPage, type RunningApp, screenshot } from './harness';
 
 /** How far the live demo keeps orders_view behind: short, so the test sees it move. */
 const LAG_MS = 15_000;
 
 /** The demo workspace, smaller, with the live demo writing events and orders_view trailing by LAG_MS. */
-const liveDemo: LocalWorkspaceInitializer = async (endpoint, _report, options) => {
-  const seedPool = new pg.Pool({ ...endpoint, max: 1 });
-  await seedDemoWorkspace(seedPool, { events: 12_000 });
-  await seedPool.end();
-  const pool = new pg.Pool({ ...endpoint, max: 4 });
-  pool.on('error', () => undefined);
-  const demo = new LiveDemo(pool, { commandsPerSecond: 4, lagBehindMs: LAG_MS, paused: options.paused });
-  await demo.start();
-  return {
-    status: () => demo.status(),
-    setPaused: (paused) => void demo.setPaused(paused),
-    stop: async () => {
-      await demo.stop();
-      await pool.end();
-    },
-  };
-};
+const liveDemo = smallLiveDemo({ events: 12_000, commandsPerSecond: 4, lagBehindMs: LAG_MS });
 
 describe('the checkpoints screen on the live demo', () => {
   let app: RunningApp, browser: Browser, page: Page, pageErrors: string[];

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
-import { goTo, launchBrowser, openApp, screenshot, SCREENSHOT_DIR, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, screenshot, SCREENSHOT_DIR, type RunningApp } from './harness';
 
 describe('the compliance workspace on the seeded demo', () => {
   let app: RunningApp;
@@ -13,26 +13,25 @@ describe('the compliance workspace on the seeded demo', () => {
   let email: string;
 
   beforeAll(async () => {
-    app = await startApp({ seeded: true });
-    // A demo customer with an account and orders; its e-mail is sealed in the events, opened here with its key.
-    const pool = await app.engine.eventStores.pool('local');
-    const { rows } = await pool.query<{ id: string; email: SealedField; key: Buffer; key_id: string }>(
-      `SELECT e.aggregate_id AS id, e.event_data->'email' AS email, k.key_material AS key, k.key_id::text AS key_id
-       FROM events e JOIN subject_keys k ON k.subject_id = e.aggregate_id
-       WHERE e.event_type = 'CustomerRegistered' AND EXISTS (SELECT 1 FROM orders_view o WHERE o.customer_id = e.aggregate_id)
-         AND NOT EXISTS (SELECT 1 FROM events c WHERE c.aggregate_id = e.aggregate_id AND c.event_type = 'CustomerEmailChanged')
-       ORDER BY e.global_position LIMIT 1`,
-    );
-    customer = rows[0]!.id;
-    email = openField(rows[0]!.email, { keyId: rows[0]!.key_id, subjectId: customer, key: rows[0]!.key }, 'email') as string;
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      seeded: true,
+      beforePage: async (started) => {
+        // A demo customer with an account and orders; its e-mail is sealed in the events, opened here with its key.
+        const pool = await started.engine.eventStores.pool('local');
+        const { rows } = await pool.query<{ id: string; email: SealedField; key: Buffer; key_id: string }>(
+          `SELECT e.aggregate_id AS id, e.event_data->'email' AS email, k.key_material AS key, k.key_id::text AS key_id
+           FROM events e JOIN subject_keys k ON k.subject_id = e.aggregate_id
+           WHERE e.event_type = 'CustomerRegistered' AND EXISTS (SELECT 1 FROM orders_view o WHERE o.customer_id = e.aggregate_id)
+             AND NOT EXISTS (SELECT 1 FROM events c WHERE c.aggregate_id = e.aggregate_id AND c.event_type = 'CustomerEmailChanged')
+           ORDER BY e.global_position LIMIT 1`,
+        );
+        customer = rows[0]!.id;
+        email = openField(rows[0]!.email, { keyId: rows[0]!.key_id, subjectId: customer, key: rows[0]!.key }, 'email') as string;
+      },
+    }));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const shoot = async (testId: string, name: string) => {
     await page.getByTestId(testId).scrollIntoViewIfNeeded();

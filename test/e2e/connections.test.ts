@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, screenshot, testPostgres, type RunningApp } from './harness';
 
 const PROFILE = 'Orders store (test PG)';
 const SCRATCH = 'Scratch profile';
@@ -14,15 +14,10 @@ describe('connections in browser mode', () => {
   const pg = testPostgres();
 
   beforeAll(async () => {
-    app = await startApp();
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const row = (name: string): Locator => page.locator(`[data-testid="connection-row"][data-connection-name="${name}"]`);
   const form = (): Locator => page.getByTestId('connection-form');

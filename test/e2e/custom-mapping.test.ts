@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, screenshot, testPostgres, type RunningApp } from './harness';
 
 const PROFILE = 'Audit log (test PG)';
 
@@ -41,20 +41,16 @@ describe('mapping a custom table through the editor', () => {
     }
     await db.end();
 
-    app = await startApp();
-    // Added through the engine like a saved profile; in browser mode the password stays in memory.
-    await app.engine.dispatcher.run(
-      'connections.add',
-      { name: PROFILE, settings: { kind: 'postgres', host: target.host, port: Number(target.port), database, user: target.user }, secret: target.password },
-      { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
-    );
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      // Added through the engine like a saved profile; in browser mode the password stays in memory.
+      beforePage: async (_, call) => {
+        await call('connections.add', { name: PROFILE, settings: { kind: 'postgres', host: target.host, port: Number(target.port), database, user: target.user }, secret: target.password });
+      },
+    }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin?.end();
   });
@@ -172,19 +168,15 @@ describe('mapping a custom MongoDB collection through the editor', () => {
           metadata: { corr: `c-${i % 3}` },
         })),
       );
-    app = await startApp();
-    await app.engine.dispatcher.run(
-      'connections.add',
-      { name: 'Ledger (test Mongo)', settings: { kind: 'mongo', uri: mongoUrl, database } },
-      { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
-    );
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        await call('connections.add', { name: 'Ledger (test Mongo)', settings: { kind: 'mongo', uri: mongoUrl, database } });
+      },
+    }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await client?.db(database).dropDatabase().catch(() => undefined);
     await client?.close();
   });

@@ -14,7 +14,10 @@ import { liveDemoWorkspace, seedLocalWorkspace } from '../../src-main/engine/loc
 
 /** The live demo with its writer paused, so what a test sees does not move. */
 const pausedLiveDemo: LocalWorkspaceInitializer = (endpoint, report, options) => liveDemoWorkspace(endpoint, report, { ...options, paused: true });
+import { CLASSIC_EVENTS_DDL } from '../../src-main/stores/postgres/classic-schema';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
+import { engineCaller, type Call } from '../integration/engine-support';
+import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
 import { failOnOutputMismatch } from '../output-contract';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -127,17 +130,29 @@ export async function openApp(browser: Browser, url: string): Promise<OpenedPage
   return { page, errors };
 }
 
-/** Moves the app to a route (`#/...`) in place, as a click on a link would: no reload, the session stays. */
 /** The app with a browser page on it, as most screen tests start. */
 export interface AppPage extends OpenedPage {
   app: RunningApp;
   browser: Browser;
 }
 
-export async function openAppPage(options: StartOptions = {}): Promise<AppPage> {
+export interface AppPageOptions extends StartOptions {
+  /** Prepares the started app before the page opens (profiles to add, data to write), so the page loads what it made. */
+  beforePage?: (app: RunningApp, call: Call) => Promise<void>;
+}
+
+/** Starts the app and opens a page on it; whatever fails on the way closes what was started. */
+export async function openAppPage(options: AppPageOptions = {}): Promise<AppPage> {
   const app = await startApp(options);
-  const browser = await launchBrowser();
-  return { app, browser, ...(await openApp(browser, app.host.url)) };
+  let browser: Browser | undefined;
+  try {
+    await options.beforePage?.(app, engineCaller(() => app.engine));
+    browser = await launchBrowser();
+    return { app, browser, ...(await openApp(browser, app.host.url)) };
+  } catch (error) {
+    await closeAppPage(app, browser);
+    throw error;
+  }
 }
 
 export async function closeAppPage(app: RunningApp | undefined, browser: Browser | undefined): Promise<void> {
@@ -145,6 +160,7 @@ export async function closeAppPage(app: RunningApp | undefined, browser: Browser
   await app?.close();
 }
 
+/** Moves the app to a route (`#/...`) in place, as a click on a link would: no reload, the session stays. */
 export async function goTo(page: Page, hash: string): Promise<void> {
   await page.evaluate((target) => {
     window.location.hash = target;
@@ -178,4 +194,19 @@ export function testPostgres(): PostgresTarget {
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
   };
+}
+
+/** A scratch database on the test PostgreSQL (`drop()` it after) with a classic events table: account-1's three Deposited events. */
+export async function createClassicStore(prefix: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(prefix);
+  try {
+    await db.pool.query(CLASSIC_EVENTS_DDL);
+    for (let v = 1; v <= 3; v++) {
+      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`, [v]);
+    }
+    return db;
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
 }

@@ -2,15 +2,14 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceSystem } from '../../src-main/reference/api/system';
-import { engineCaller, postgresConnection, type Call } from '../integration/engine-support';
+import { engineCaller, postgresConnection } from '../integration/engine-support';
 import { createTestDatabase, createTestMongo, randomSuffix } from '../integration/reference/support';
 import { createTopic, joinedConsumer, kafkaFor, produce, uniqueName } from '../integration/kafka-support';
 import { testServices } from '../integration/env';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, screenshot, type RunningApp } from './harness';
 
 describe('the Kafka screen', () => {
   let app: RunningApp;
-  let call: Call;
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
@@ -23,33 +22,34 @@ describe('the Kafka screen', () => {
   const groupId = uniqueName('e2e-projector');
   let feeding = true;
   let feeder: Promise<void> | undefined;
+  const call = engineCaller(() => app.engine);
 
   beforeAll(async () => {
-    app = await startApp();
-    call = engineCaller(() => app.engine);
-    await call('kafka.configureSampler', { intervalMs: 1000 });
-    connectionId = (await call('connections.add', { name: 'Orders cluster', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
-    kafka = kafkaFor(testServices.kafkaBrokers);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
-    await createTopic(admin, topic, 2);
-    await produce(producer, topic, 0, 20);
-    await produce(producer, topic, 1, 10);
-    consumer = await joinedConsumer(kafka, groupId, topic, 'orders-projector');
-    // A projector that commits one message per round while three arrive: it falls behind.
-    let committed = 0;
-    feeder = (async () => {
-      while (feeding) {
-        await produce(producer, topic, 0, 3);
-        await produce(producer, topic, 1, 1);
-        committed += 1;
-        await consumer!.commitOffsets([{ topic, partition: 0, offset: String(committed) }, { topic, partition: 1, offset: String(committed) }]);
-        await new Promise((resolve) => setTimeout(resolve, 400));
-      }
-    })();
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, engineCall) => {
+        await engineCall('kafka.configureSampler', { intervalMs: 1000 });
+        connectionId = (await engineCall('connections.add', { name: 'Orders cluster', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
+        kafka = kafkaFor(testServices.kafkaBrokers);
+        admin = kafka.admin();
+        producer = kafka.producer();
+        await Promise.all([admin.connect(), producer.connect()]);
+        await createTopic(admin, topic, 2);
+        await produce(producer, topic, 0, 20);
+        await produce(producer, topic, 1, 10);
+        consumer = await joinedConsumer(kafka, groupId, topic, 'orders-projector');
+        // A projector that commits one message per round while three arrive: it falls behind.
+        let committed = 0;
+        feeder = (async () => {
+          while (feeding) {
+            await produce(producer, topic, 0, 3);
+            await produce(producer, topic, 1, 1);
+            committed += 1;
+            await consumer!.commitOffsets([{ topic, partition: 0, offset: String(committed) }, { topic, partition: 1, offset: String(committed) }]);
+            await new Promise((resolve) => setTimeout(resolve, 400));
+          }
+        })();
+      },
+    }));
   }, 240_000);
 
   afterAll(async () => {
@@ -57,8 +57,7 @@ describe('the Kafka screen', () => {
     await feeder;
     await consumer?.disconnect();
     await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
   });
 
   it("lists the group with its lag and status, and charts a lagging group's lag in messages and seconds", async () => {

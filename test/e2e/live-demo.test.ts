@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallLiveDemo } from '../support/small-live-demo';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, screenshot, type RunningApp } from './harness';
 
 describe('the live demo switch on the Overview', () => {
   let app: RunningApp;
@@ -10,15 +10,10 @@ describe('the live demo switch on the Overview', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp({ initializeLocalWorkspace: smallLiveDemo() });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ initializeLocalWorkspace: smallLiveDemo() }));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const eventsShown = async () => Number(/^(\d+) events/.exec((await page.getByTestId('live-demo-events').textContent()) ?? '')?.[1] ?? NaN);
 

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineCaller, postgresConnection } from '../integration/engine-support';
+import { postgresConnection } from '../integration/engine-support';
 import { seedReferenceStore } from '../integration/rebuild/support';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, screenshot, type RunningApp } from './harness';
 
 describe('rebuilding a read model from the Rebuilds screen', () => {
   let db: TestDatabase;
@@ -15,19 +15,19 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
   beforeAll(async () => {
     db = await createTestDatabase('e2erebuild');
     await (await seedReferenceStore(db.pool, 6000, 9)).close();
-    app = await startApp();
-    const call = engineCaller(() => app.engine);
-    const { id } = await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false });
-    await call('stores.configure', { connectionId: id, preset: 'classic' });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    let id = '';
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        ({ id } = await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false }));
+        await call('stores.configure', { connectionId: id, preset: 'classic' });
+      },
+    }));
     await page.evaluate((connectionId) => window.localStorage.setItem('chronoscope.activeConnection', connectionId), id);
     await page.reload();
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await db?.drop();
   });
 

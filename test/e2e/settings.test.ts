@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTimeValue } from '../../src-renderer/src/ui/time';
 import { smallLiveDemo } from '../support/small-live-demo';
-import { launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, openAppPage, screenshot, type RunningApp } from './harness';
 
 describe('the Settings screen: time zone, theme, page sizes, sampling, data directory', () => {
   let app: RunningApp;
@@ -11,15 +11,10 @@ describe('the Settings screen: time zone, theme, page sizes, sampling, data dire
   let pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp({ initializeLocalWorkspace: smallLiveDemo({ commandsPerSecond: 2 }) });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ initializeLocalWorkspace: smallLiveDemo({ commandsPerSecond: 2 }) }));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const firstFeedRow = async () => {
     const row = page.getByTestId('feed-event').first();

@@ -1,49 +1,34 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIC_EVENTS_DDL } from '../../src-main/stores/postgres/classic-schema';
-import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+import { postgresConnection } from '../integration/engine-support';
+import type { TestDatabase } from '../integration/reference/support';
+import { closeAppPage, createClassicStore, openAppPage, screenshot, type RunningApp } from './harness';
 
 const PROFILE = 'Classic, changed under the app (test PG)';
 
 describe('a store whose table changed under the confirmed preset', () => {
-  const target = testPostgres();
-  const database = `e2e_serr_${randomBytes(4).toString('hex')}`;
-  const config = { host: target.host, port: Number(target.port), user: target.user, password: target.password };
-  let admin: pg.Client;
+  let db: TestDatabase;
   let app: RunningApp;
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
-  const run = (op: string, input: unknown) => app.engine.dispatcher.run(op, input, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
 
   beforeAll(async () => {
-    admin = new pg.Client({ ...config, database: target.database });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const db = new pg.Client({ ...config, database });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
-    for (let v = 1; v <= 3; v++) {
-      await db.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`, [v]);
-    }
-    app = await startApp();
-    const { id } = (await run('connections.add', { name: PROFILE, settings: { kind: 'postgres', host: target.host, port: Number(target.port), database, user: target.user }, secret: target.password })) as { id: string };
-    await run('stores.configure', { connectionId: id, preset: 'classic' });
-    // The confirmed store stays open while its table changes: versions become text, the type column goes.
-    await db.query('ALTER TABLE events ALTER COLUMN event_version TYPE text USING event_version::text');
-    await db.query('ALTER TABLE events DROP COLUMN event_type');
-    await db.end();
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    db = await createClassicStore('e2e_serr');
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        const { id } = await call('connections.add', postgresConnection(PROFILE, db.url));
+        await call('stores.configure', { connectionId: id, preset: 'classic' });
+        // The confirmed store stays open while its table changes: versions become text, the type column goes.
+        await db.pool.query('ALTER TABLE events ALTER COLUMN event_version TYPE text USING event_version::text');
+        await db.pool.query('ALTER TABLE events DROP COLUMN event_type');
+      },
+    }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.end();
+    await closeAppPage(app, browser);
+    await db?.drop();
   });
 
   it('the streams screen says what to do, and not that the store is empty', async () => {

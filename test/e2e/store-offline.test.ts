@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIC_EVENTS_DDL } from '../../src-main/stores/postgres/classic-schema';
-import { launchBrowser, openApp, screenshot, startApp, testPostgres, type RunningApp } from './harness';
+import { postgresConnection } from '../integration/engine-support';
+import { testServices } from '../integration/env';
+import type { TestDatabase } from '../integration/reference/support';
+import { closeAppPage, createClassicStore, openAppPage, screenshot, type RunningApp } from './harness';
 
 const PROFILE = 'Behind a proxy that goes away';
 
@@ -37,42 +37,32 @@ class Proxy {
 }
 
 describe('a store that goes offline while its screens are open', () => {
-  const target = testPostgres();
-  const database = `e2e_off_${randomBytes(4).toString('hex')}`;
-  const config = { host: target.host, port: Number(target.port), user: target.user, password: target.password };
-  const proxy = new Proxy({ host: target.host, port: Number(target.port) });
-  let admin: pg.Client;
+  const target = new URL(testServices.postgresUrl);
+  const proxy = new Proxy({ host: target.hostname, port: Number(target.port) });
+  let db: TestDatabase;
   let app: RunningApp;
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
-  const run = (op: string, input: unknown) => app.engine.dispatcher.run(op, input, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
 
   beforeAll(async () => {
-    admin = new pg.Client({ ...config, database: target.database });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const db = new pg.Client({ ...config, database });
-    await db.connect();
-    await db.query(CLASSIC_EVENTS_DDL);
-    for (let v = 1; v <= 3; v++) {
-      await db.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`, [v]);
-    }
-    await db.end();
+    db = await createClassicStore('e2e_off');
     await proxy.open();
-    app = await startApp();
-    const { id } = (await run('connections.add', { name: PROFILE, settings: { kind: 'postgres', host: '127.0.0.1', port: proxy.port, database, user: target.user }, secret: target.password })) as { id: string };
-    await run('stores.configure', { connectionId: id, preset: 'classic' });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        const viaProxy = new URL(db.url);
+        viaProxy.hostname = '127.0.0.1';
+        viaProxy.port = String(proxy.port);
+        const { id } = await call('connections.add', postgresConnection(PROFILE, viaProxy.toString()));
+        await call('stores.configure', { connectionId: id, preset: 'classic' });
+      },
+    }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await proxy.close();
-    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
   });
 
   it('shows one clear banner, marks the list it still shows as stale, and recovers on retry', async () => {

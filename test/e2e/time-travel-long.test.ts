@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, screenshot, type RunningApp } from './harness';
 
 /**
  * A stream far longer than a screen: the slider spans all of it, the event list
@@ -17,27 +17,25 @@ describe('time travel through a long stream', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    app = await startApp();
-    const endpoint = await app.engine.localWorkspace.start();
-    const db = new pg.Client({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user });
-    await db.connect();
-    await db.query(
-      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp")
-       SELECT gen_random_uuid(), $1, 'Account', CASE WHEN v = 1 THEN 'AccountOpened' ELSE 'MoneyDeposited' END, v,
-              CASE WHEN v = 1 THEN jsonb_build_object('ownerId', 'owner-e2e', 'currency', 'EUR') ELSE jsonb_build_object('amountCents', 100, 'balanceCents', (v - 1) * 100) END,
-              jsonb_build_object('correlationId', 'e2e-' || v), timestamptz '2026-01-01T00:00:00Z' + v * interval '1 second'
-       FROM generate_series(1, $2::int) AS v`,
-      [STREAM, EVENTS],
-    );
-    await db.end();
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (started) => {
+        const endpoint = await started.engine.localWorkspace.start();
+        const db = new pg.Client({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user });
+        await db.connect();
+        await db.query(
+          `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp")
+           SELECT gen_random_uuid(), $1, 'Account', CASE WHEN v = 1 THEN 'AccountOpened' ELSE 'MoneyDeposited' END, v,
+                  CASE WHEN v = 1 THEN jsonb_build_object('ownerId', 'owner-e2e', 'currency', 'EUR') ELSE jsonb_build_object('amountCents', 100, 'balanceCents', (v - 1) * 100) END,
+                  jsonb_build_object('correlationId', 'e2e-' || v), timestamptz '2026-01-01T00:00:00Z' + v * interval '1 second'
+           FROM generate_series(1, $2::int) AS v`,
+          [STREAM, EVENTS],
+        );
+        await db.end();
+      },
+    }));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   it('shows progress for the long replay and cancels it, and the page stays responsive', async () => {
     await goTo(page, `#/time-travel/${encodeURIComponent(STREAM)}`);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresConnection } from '../integration/engine-support';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
 import { installMessageDb, messageDbWriter } from '../integration/stores/message-db';
-import { goTo, launchBrowser, openApp, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, openAppPage, type RunningApp } from './harness';
 
 const PROFILE = 'Message DB (test PG)';
 const MESSAGES = 150;
@@ -26,17 +26,16 @@ describe('time travel on a Message DB stream numbered from 0', () => {
     } finally {
       await writer.close();
     }
-    app = await startApp();
-    const run = <I>(op: string, input: I) => app.engine.dispatcher.run(op as never, input as never, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
-    const { id } = (await run('connections.add', postgresConnection(PROFILE, db.url))) as { id: string };
-    await run('stores.configure', { connectionId: id, preset: 'message-db' });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      beforePage: async (_, call) => {
+        const { id } = await call('connections.add', postgresConnection(PROFILE, db.url));
+        await call('stores.configure', { connectionId: id, preset: 'message-db' });
+      },
+    }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await db?.drop();
   });
 

@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
+import type { ResultOf } from '../../src-shared/operations';
 import { WINDOW_SIZE, windowStart } from '../../src-renderer/src/features/time-travel/event-window';
 import { formatTimeValue, parseTimeInput } from '../../src-renderer/src/ui/time';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { engineCaller } from '../integration/engine-support';
+import { closeAppPage, goTo, openAppPage, screenshot, type RunningApp } from './harness';
 
 describe('time travel through an account stream', () => {
   let app: RunningApp;
@@ -14,13 +15,10 @@ describe('time travel through an account stream', () => {
   let lastVersion: number;
   let history: ResultOf<'timeTravel.fieldHistory'>;
 
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    app.engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => app.engine);
 
   beforeAll(async () => {
-    app = await startApp({ seeded: true });
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({ seeded: true }));
     // The busiest of the Account streams the picker lists.
     const { streams } = await call('streams.list', { connectionId: 'local', category: 'Account', limit: 25 });
     const busiest = [...streams].sort((a, b) => b.eventCount - a.eventCount)[0];
@@ -30,10 +28,7 @@ describe('time travel through an account stream', () => {
     history = await call('timeTravel.fieldHistory', { connectionId: 'local', streamId, path: 'balanceCents', definition: 'auto' });
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   const state = {
     version: () => page.getByTestId('tt-state').getAttribute('data-version'),

@@ -3,8 +3,8 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { engineCaller } from '../integration/engine-support';
+import { closeAppPage, goTo, openAppPage, screenshot, type RunningApp } from './harness';
 
 /** The balance in euros; `extra` is spread into every state (to see a saved change arrive). */
 const euros = (extra = '{}') => `
@@ -28,29 +28,27 @@ describe('user projection definitions in the time travel screen', () => {
   let streamId: string;
   let balanceCents: number;
 
-  const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    app.engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+  const call = engineCaller(() => app.engine);
   const used = () => page.getByTestId('tt-definition-used').textContent();
   const leaf = (path: string) => page.locator(`[data-testid="tt-state-tree"] [data-path="${path}"]`);
 
   beforeAll(async () => {
-    app = await startApp({ seeded: true });
-    folder = join(app.dataDir, 'my-projections');
-    await mkdir(folder);
-    await writeFile(join(folder, 'euros.js'), euros());
-    await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
-    const { streams } = await call('streams.list', { connectionId: 'local', category: 'Account', limit: 5 });
-    streamId = streams[0]!.streamId;
-    const latest = await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: streams[0]!.lastVersion }, definition: 'account' });
-    balanceCents = (latest.state as { balanceCents: number }).balanceCents;
-    browser = await launchBrowser();
-    ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
+    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+      seeded: true,
+      beforePage: async (started, engineCall) => {
+        folder = join(started.dataDir, 'my-projections');
+        await mkdir(folder);
+        await writeFile(join(folder, 'euros.js'), euros());
+        await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
+        const { streams } = await engineCall('streams.list', { connectionId: 'local', category: 'Account', limit: 5 });
+        streamId = streams[0]!.streamId;
+        const latest = await engineCall('timeTravel.state', { connectionId: 'local', streamId, target: { version: streams[0]!.lastVersion }, definition: 'account' });
+        balanceCents = (latest.state as { balanceCents: number }).balanceCents;
+      },
+    }));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeAppPage(app, browser));
 
   it('opens a stream with the built-in definition', async () => {
     await page.getByTestId('nav-time-travel').waitFor();

@@ -6,6 +6,7 @@ import type { JobView } from '../../src-shared/schemas/jobs';
 import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
 import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
+import type { ReplayOutcome } from '../../src-main/engine/snapshots/snapshot-replayer';
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -87,15 +88,21 @@ describe('Jobs', () => {
   afterEach(async () => {
     await Promise.all(open.splice(0).map((j) => j.dispose()));
   });
-
-  it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const jobs = create(dir);
+  /** Jobs on `dir` (a fresh directory unless given) with the stepped `count` kind registered. */
+  const counting = async ({ concurrency, dir }: { concurrency?: number; dir?: string } = {}) => {
+    const where = dir ?? (await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
+    const jobs = create(where, concurrency);
     const stepped = steppedKind();
     jobs.register('count', stepped.kind);
+    return { dir: where, jobs, stepped };
+  };
+  const count = (jobs: Jobs, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
+
+  it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
+    const { dir, jobs, stepped } = await counting();
     const seen: string[] = [];
     jobs.subscribe((job) => seen.push(job.state));
-    const started = await jobs.start({ kind: 'count', title: 'Count to 3', connectionIds: ['c1'], params: { items: 3 } });
+    const started = await count(jobs, 'Count to 3', { items: 3 }, ['c1']);
     expect(started.state).toBe('queued');
     stepped.step(3);
     const done = await waitFor(jobs, started.id, (j) => j.state === 'done');
@@ -110,11 +117,9 @@ describe('Jobs', () => {
   });
 
   it('queues jobs beyond its concurrency and starts them as others finish', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const first = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1 } });
-    const second = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    const { jobs, stepped } = await counting({ concurrency: 1 });
+    const first = await count(jobs, 'a', { items: 1 });
+    const second = await count(jobs, 'b', { items: 1 });
     await waitFor(jobs, first.id, (j) => j.state === 'running');
     expect((await jobs.get(second.id)).state).toBe('queued');
     stepped.step();
@@ -126,11 +131,9 @@ describe('Jobs', () => {
   });
 
   it('cancels a running job and a queued one; a finished job cannot be cancelled', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')), 1);
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const running = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 5 } });
-    const queued = await jobs.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 5 } });
+    const { jobs, stepped } = await counting({ concurrency: 1 });
+    const running = await count(jobs, 'a', { items: 5 });
+    const queued = await count(jobs, 'b', { items: 5 });
     await waitFor(jobs, running.id, (j) => j.state === 'running');
     expect((await jobs.cancel(queued.id)).state).toBe('cancelled');
     stepped.step();
@@ -143,10 +146,8 @@ describe('Jobs', () => {
   });
 
   it('records a failure with its message and keeps its checkpoint for a resume', async () => {
-    const jobs = create(await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
-    const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
-    const job = await jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 4, fail: 2 } });
+    const { jobs, stepped } = await counting();
+    const job = await count(jobs, 'a', { items: 4, fail: 2 });
     stepped.step(3);
     const failed = await waitFor(jobs, job.id, (j) => j.state === 'failed');
     expect(failed.error).toContain('disk on fire');
@@ -155,19 +156,14 @@ describe('Jobs', () => {
   });
 
   it('shows jobs interrupted by a restart as paused, and resumes them from their last checkpoint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const before = create(dir, 1);
-    const stepped = steppedKind();
-    before.register('count', stepped.kind);
-    const job = await before.start({ kind: 'count', title: 'a', connectionIds: ['c1'], params: { items: 5 } });
-    const waiting = await before.start({ kind: 'count', title: 'b', connectionIds: [], params: { items: 1 } });
+    const { dir, jobs: before, stepped } = await counting({ concurrency: 1 });
+    const job = await count(before, 'a', { items: 5 }, ['c1']);
+    const waiting = await count(before, 'b', { items: 1 });
     const atThird = stepped.waitingAt(2);
     stepped.step(2);
     await atThird;
     // The process dies: no dispose, the records say running and queued.
-    const after = create(dir, 1);
-    const again = steppedKind();
-    after.register('count', again.kind);
+    const { jobs: after, stepped: again } = await counting({ concurrency: 1, dir });
     const paused = await after.get(job.id);
     expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasCheckpoint: true });
     expect((await after.get(waiting.id)).state).toBe('paused');
@@ -198,9 +194,7 @@ describe('Jobs', () => {
   });
 
   it('refuses parameters that look like secrets, before writing anything', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const jobs = create(dir);
-    jobs.register('count', steppedKind().kind);
+    const { dir, jobs } = await counting();
     await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(/nested\.password/);
     expect(await readdir(dir).catch(() => [])).toEqual([]);
   });
@@ -235,11 +229,11 @@ describe('the snapshots.verifyAll job', () => {
     } as unknown as SnapshotStore;
     return { store, reads };
   }
-
-  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
-    const replayed: string[] = [];
-    const { store, reads } = snapshotStore();
-    const job = verifyAllSnapshotsJob({
+  /** What a replay of a stream answers by default: the state its snapshot should hold. */
+  const replayOf = (streamId: string): ReplayOutcome => ({ ok: true, state: { n: ids.indexOf(streamId) }, reached: 7, definition: 'account' });
+  /** The job over `store` in pages of 5, each stream it replays pushed to `replayed` and answered by `answer`. */
+  const verifyJob = (store: SnapshotStore, replayed: string[], answer = replayOf) =>
+    verifyAllSnapshotsJob({
       snapshots: async () => store,
       pageSize: 5,
       replayer: async () => ({
@@ -247,12 +241,16 @@ describe('the snapshots.verifyAll job', () => {
         replay: async (targets, each) => {
           for (const t of targets) {
             replayed.push(t.streamId);
-            if (t.streamId === 's-04') await each(t, { ok: false, message: 'handler threw at line 3' });
-            else await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
+            await each(t, answer(t.streamId));
           }
         },
       }),
     });
+
+  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
+    const replayed: string[] = [];
+    const { store, reads } = snapshotStore();
+    const job = verifyJob(store, replayed, (streamId) => (streamId === 's-04' ? { ok: false, message: 'handler threw at line 3' } : replayOf(streamId)));
     const checkpoints: unknown[] = [];
     const controller = new AbortController();
     const context = {
@@ -289,19 +287,7 @@ describe('the snapshots.verifyAll job', () => {
     const seen: string[][] = [];
     const run = async () => {
       const replayed: string[] = [];
-      const job = verifyAllSnapshotsJob({
-        snapshots: async () => store,
-        pageSize: 5,
-        replayer: async () => ({
-          close: async () => undefined,
-          replay: async (targets, each) => {
-            for (const t of targets) {
-              replayed.push(t.streamId);
-              await each(t, { ok: true, state: { n: ids.indexOf(t.streamId) }, reached: 7, definition: 'account' });
-            }
-          },
-        }),
-      });
+      const job = verifyJob(store, replayed);
       const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined });
       seen.push(replayed);
       return result;

@@ -1,4 +1,5 @@
 import type { FeedPage, ReadFeedOptions, StoredEventView, TransactionWatch } from '../../stores/event-store';
+import { sleepUnlessAborted } from '../util/sleep';
 
 export interface TailFilters {
   eventTypes?: string[];
@@ -78,7 +79,7 @@ interface OpenHole {
  */
 export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<string> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? sleepUnlessAborted;
   const pageSize = options.pageSize ?? 500;
   let safe = BigInt(options.afterPosition ?? (await deps.headPosition()) ?? '0');
   deps.emit([], safe.toString()); // says where the tail starts, before anything arrives
@@ -133,17 +134,4 @@ function matches(event: StoredEventView, filters: TailFilters): boolean {
   if (filters.correlationId !== undefined && event.correlationId !== filters.correlationId) return false;
   if (filters.causationId !== undefined && event.causationId !== filters.causationId) return false;
   return true;
-}
-
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -1,4 +1,5 @@
 import type { Handlers } from '../../transport/dispatcher';
+import { sleepUnlessAborted } from '../util/sleep';
 import type { Connections } from './connections';
 
 export interface ConnectionHandlerDeps {
@@ -30,22 +31,9 @@ export function connectionHandlers({ connections, forgetConnection }: Connection
       while (!context.signal.aborted) {
         context.emit(await connections.checkAll(context.signal));
         rounds += 1;
-        await sleep(input.intervalMs, context.signal);
+        await sleepUnlessAborted(input.intervalMs, context.signal);
       }
       return { rounds };
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -21,6 +21,8 @@ Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- read by the worker's calls (`__readModel.load()`)
 const __readModel = (() => {
   'use strict';
+  // Inlined by scripts/sandbox-text.mjs: the context has no require.
+  const { errorInfo, textAnswers } = require('./prelude-answers.cjs');
   const context = /** @type {{ definition?: FromDefinition }} */ (/** @type {unknown} */ (globalThis));
   const parse = JSON.parse;
   const stringify = JSON.stringify;
@@ -42,18 +44,6 @@ const __readModel = (() => {
   function loaded() {
     if (def === null) throw new TypeError('no definition is loaded');
     return def;
-  }
-
-  /** @param {FromDefinition} e */
-  function errorInfo(e) {
-    try {
-      if (e !== null && typeof e === 'object') {
-        return { name: Str(e.name), message: Str(e.message), stack: typeof e.stack === 'string' ? e.stack : '' };
-      }
-      return { name: 'Error', message: 'threw ' + Str(e), stack: '' };
-    } catch {
-      return { name: 'Error', message: 'threw a value that cannot be described', stack: '' };
-    }
   }
 
   /**
@@ -161,33 +151,8 @@ const __readModel = (() => {
     return '{"ok":true}';
   }
 
-  /** @param {FromDefinition} thrown */
-  function describe(thrown) {
-    return stringify({ ok: false, index: -1, error: errorInfo(thrown) });
-  }
-
   // Every answer leaves the context as text made here: the worker never touches a value of the context.
-  const UNDESCRIBABLE = '{"ok":false,"index":-1,"error":{"name":"Error","message":"threw a value that cannot be described","stack":""}}';
-  /**
-   * @param {(a: FromDefinition, b: FromDefinition) => unknown} fn
-   * @returns {(a?: unknown, b?: unknown) => string}
-   */
-  function text(fn) {
-    return function (a, b) {
-      try {
-        const out = fn(a, b);
-        if (typeof out === 'string') return out;
-      } catch (e) {
-        try {
-          const out = stringify({ ok: false, index: -1, error: errorInfo(e) });
-          if (typeof out === 'string') return out;
-        } catch {
-          // falls through to the constant answer
-        }
-      }
-      return UNDESCRIBABLE;
-    };
-  }
+  const { describe, text } = textAnswers((error) => ({ ok: false, index: -1, error: error }));
 
   return Object.freeze({ load: text(load), missing: text(missing), apply: text(apply), reset: text(reset), describe: text(describe) });
 })();

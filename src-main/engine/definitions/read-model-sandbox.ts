@@ -19,7 +19,8 @@ import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
 import { DefinitionFailure, eventRef, FOLDER_CACHE_ROWS, type Handles, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from '../rebuild/read-model';
 import { definitionFilename, sandboxHint } from './sandbox';
-import { sandboxPool, type SandboxPool } from './sandbox-pool';
+import { parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
+import type { SandboxPool } from './sandbox-pool';
 import { READ_MODEL_PRELUDE_TEXT, READ_MODEL_WORKER_TEXT } from './sandbox-text.generated';
 
 export const READ_MODEL_TIMEOUT_MS = 10_000;
@@ -34,28 +35,8 @@ export interface ReadModelSandboxOptions {
   pool?: SandboxPool;
 }
 
-interface WireError {
-  name: string;
-  message: string;
-}
-
-/** One answer of the context, parsed here from its text (host objects only). */
-type Answer = { ok: true; info?: unknown; keys?: unknown; changes?: unknown } | { ok: false; timeout: boolean; index: number; error: WireError };
-
-function parseAnswer(text: unknown): Answer {
-  let value: unknown;
-  try {
-    value = typeof text === 'string' ? JSON.parse(text) : undefined;
-  } catch {
-    value = undefined;
-  }
-  if (value === null || typeof value !== 'object') return { ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read' } };
-  const answer = value as Record<string, unknown>;
-  if (answer.ok === true) return answer as Answer;
-  const error = (answer.error !== null && typeof answer.error === 'object' ? answer.error : {}) as Record<string, unknown>;
-  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-  return { ok: false, timeout: answer.timeout === true, index: typeof answer.index === 'number' ? answer.index : -1, error: { name: str(error.name) || 'Error', message: str(error.message) } };
-}
+type OkAnswer = { ok: true; info?: unknown; keys?: unknown; changes?: unknown };
+type Answer = OkAnswer | FailedAnswer;
 
 type WorkerMessage = { type: 'loaded'; result: string } | { id: number; result: string };
 
@@ -97,7 +78,7 @@ class SandboxFolder implements ModelFolder {
   ) {
     worker.on('message', (msg: WorkerMessage) => {
       if (!('id' in msg)) return;
-      this.pending.get(msg.id)?.resolve(parseAnswer(msg.result));
+      this.pending.get(msg.id)?.resolve(parseAnswer<OkAnswer>(msg.result));
       this.pending.delete(msg.id);
     });
     worker.on('error', (err) => this.die(new Error(`Definition ${name}: the sandbox stopped (${/memory/i.test(err.message) ? `over its ${memoryMb} MB limit` : err.message})`)));
@@ -163,29 +144,19 @@ class SandboxFolder implements ModelFolder {
 async function startWorker(name: string, source: string, options: ReadModelSandboxOptions): Promise<{ worker: Worker; info: LoadedInfo }> {
   const timeoutMs = options.timeoutMs ?? READ_MODEL_TIMEOUT_MS;
   const memoryMb = options.memoryMb ?? READ_MODEL_MEMORY_MB;
-  const release = await (options.pool ?? sandboxPool).acquire();
-  let worker: Worker;
-  try {
-    worker = new Worker(READ_MODEL_WORKER_TEXT, {
-      eval: true,
-      workerData: { prelude: READ_MODEL_PRELUDE_TEXT, source, filename: definitionFilename(name), timeoutMs },
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, memoryMb / 8)), stackSizeMb: 4 },
-      stdout: true,
-      stderr: true,
-      env: {},
-    });
-  } catch (err) {
-    release();
-    throw err;
-  }
-  worker.once('exit', release);
+  const worker = await startPooledWorker(READ_MODEL_WORKER_TEXT, {
+    pool: options.pool,
+    workerData: { prelude: READ_MODEL_PRELUDE_TEXT, source, filename: definitionFilename(name), timeoutMs },
+    memoryMb,
+    youngGenerationMb: Math.max(4, Math.min(32, memoryMb / 8)),
+  });
   let answer: Answer;
   try {
     answer = await new Promise<Answer>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`Definition ${name} did not load within ${timeoutMs} ms`)), timeoutMs + 2000);
       worker.once('message', (msg: WorkerMessage) => {
         clearTimeout(timer);
-        resolve(parseAnswer(msg.result));
+        resolve(parseAnswer<OkAnswer>(msg.result));
       });
       worker.once('error', (err) => {
         clearTimeout(timer);

@@ -21,6 +21,8 @@ Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- read by the worker's calls (`__chronoscope.load()`)
 const __chronoscope = (() => {
   'use strict';
+  // Inlined by scripts/sandbox-text.mjs: the context has no require.
+  const { errorInfo, textAnswers } = require('./prelude-answers.cjs');
   const context = /** @type {{ __input?: unknown, definition?: Untrusted }} */ (/** @type {unknown} */ (globalThis));
   const parse = JSON.parse;
   const stringify = JSON.stringify;
@@ -44,18 +46,6 @@ const __chronoscope = (() => {
   function loaded() {
     if (def === null) throw new TypeError('no definition is loaded');
     return def;
-  }
-
-  /** @param {Untrusted} e */
-  function errorInfo(e) {
-    try {
-      if (e !== null && typeof e === 'object') {
-        return { name: Str(e.name), message: Str(e.message), stack: typeof e.stack === 'string' ? e.stack : '' };
-      }
-      return { name: 'Error', message: 'threw ' + Str(e), stack: '' };
-    } catch {
-      return { name: 'Error', message: 'threw a value that cannot be described', stack: '' };
-    }
   }
 
   function load() {
@@ -199,33 +189,8 @@ const __chronoscope = (() => {
     }
   }
 
-  /** @param {Untrusted} thrown */
-  function describe(thrown) {
-    return stringify({ ok: false, error: errorInfo(thrown) });
-  }
-
   // Every answer leaves the context as text made here: the worker never touches a value of the context.
-  const UNDESCRIBABLE = '{"ok":false,"error":{"name":"Error","message":"threw a value that cannot be described","stack":""}}';
-  /**
-   * @param {(a: Untrusted, b: Untrusted, c: Untrusted) => unknown} fn
-   * @returns {(a?: unknown, b?: unknown, c?: unknown) => string}
-   */
-  function text(fn) {
-    return function (a, b, c) {
-      try {
-        const out = fn(a, b, c);
-        if (typeof out === 'string') return out;
-      } catch (e) {
-        try {
-          const out = stringify({ ok: false, error: errorInfo(e) });
-          if (typeof out === 'string') return out;
-        } catch {
-          // falls through to the constant answer
-        }
-      }
-      return UNDESCRIBABLE;
-    };
-  }
+  const { describe, text } = textAnswers((error) => ({ ok: false, error: error }));
 
   return Object.freeze({ progressBuffer: progressBuffer, load: text(load), reset: text(reset), apply: text(apply), current: text(current), describe: text(describe) });
 })();

@@ -21,7 +21,8 @@
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
 import { encodeBatch, REPLAY_TUPLE } from './replay-wire';
-import { sandboxPool, type SandboxPool } from './sandbox-pool';
+import { parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
+import type { SandboxPool } from './sandbox-pool';
 import { SANDBOX_PRELUDE_TEXT, SANDBOX_WORKER_TEXT } from './sandbox-text.generated';
 
 export const DEFAULT_BATCH_TIMEOUT_MS = 2000;
@@ -125,34 +126,8 @@ const PRELUDE = SANDBOX_PRELUDE_TEXT;
  */
 const WORKER = SANDBOX_WORKER_TEXT;
 
-interface WireError {
-  name: string;
-  message: string;
-  stack: string;
-}
-
-/** One answer of the context, parsed here from its text (host objects only). */
-type Answer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] } | { ok: false; timeout: boolean; index: number; error: WireError };
-
-function parseAnswer(text: unknown): Answer {
-  let value: unknown;
-  try {
-    value = typeof text === 'string' ? JSON.parse(text) : undefined;
-  } catch {
-    value = undefined;
-  }
-  if (value === null || typeof value !== 'object') return { ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } };
-  const answer = value as Record<string, unknown>;
-  if (answer.ok === true) return answer as Answer;
-  const error = (answer.error !== null && typeof answer.error === 'object' ? answer.error : {}) as Record<string, unknown>;
-  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-  return {
-    ok: false,
-    timeout: answer.timeout === true,
-    index: typeof answer.index === 'number' ? answer.index : -1,
-    error: { name: str(error.name) || 'Error', message: str(error.message), stack: str(error.stack) },
-  };
-}
+type OkAnswer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] };
+type Answer = OkAnswer | FailedAnswer;
 
 type WorkerMessage = { type: 'progress'; buffer: SharedArrayBuffer | undefined } | { type: 'loaded'; result: string } | { type: 'fatal' } | { id: number; result: string };
 
@@ -213,24 +188,14 @@ export class Sandbox {
     const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
     const filename = definitionFilename(name);
     const { signal } = options;
-    // A slot first: the worker (an isolate of tens of MB) is spawned only once one is free.
-    const release = await (options.pool ?? sandboxPool).acquire({ signal, onQueued: options.onQueued });
-    let worker: Worker;
-    try {
-      worker = new Worker(WORKER, {
-        eval: true,
-        workerData: { prelude: PRELUDE, replayTuple: [...REPLAY_TUPLE], source, filename, timeoutMs },
-        resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, memoryMb / 4)), stackSizeMb: 4 },
-        stdout: true,
-        stderr: true,
-        env: {},
-      });
-    } catch (err) {
-      release();
-      throw err;
-    }
-    // Every way a worker ends (done, failure, terminate, abort) ends in its exit: the slot is free from then on.
-    worker.once('exit', release);
+    const worker = await startPooledWorker(WORKER, {
+      pool: options.pool,
+      signal,
+      onQueued: options.onQueued,
+      workerData: { prelude: PRELUDE, replayTuple: [...REPLAY_TUPLE], source, filename, timeoutMs },
+      memoryMb,
+      youngGenerationMb: Math.max(4, Math.min(16, memoryMb / 4)),
+    });
     let progress: Int32Array | undefined;
     const info = await new Promise<DefinitionInfo>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -252,7 +217,7 @@ export class Sandbox {
         } else if ('type' in msg && msg.type === 'fatal') {
           fail(new SandboxError(`Definition ${name}: the sandbox could not start`, 'crashed'));
         } else if ('type' in msg && msg.type === 'loaded') {
-          const answer = parseAnswer(msg.result);
+          const answer = parseAnswer<OkAnswer>(msg.result);
           if (answer.ok) {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
@@ -395,7 +360,7 @@ export class Sandbox {
     if (!pending) return;
     this.pending.delete(msg.id);
     clearTimeout(pending.timer);
-    pending.resolve(parseAnswer(msg.result));
+    pending.resolve(parseAnswer<OkAnswer>(msg.result));
   }
 
   /** Marks the run failed, rejects what waits and terminates the worker. */

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ResetPlanRow } from '../../../src-shared/schemas/kafka';
+import { inTransaction } from '../../stores/postgres/transaction';
 
 /** The reference projectors' checkpoint source for a partition (position = next offset to read). */
 export function kafkaSource(topic: string, partition: number): string {
@@ -24,9 +25,7 @@ export async function readCheckpoints(pool: pg.Pool, projection: string, rows: r
 
 /** Sets each partition's checkpoint to the plan's new offset, in one transaction (backwards too: that is the point). */
 export async function writeCheckpoints(pool: pg.Pool, projection: string, plan: readonly ResetPlanRow[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     for (const row of plan) {
       await client.query(
         `INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, $2, $3, now())
@@ -34,11 +33,5 @@ export async function writeCheckpoints(pool: pg.Pool, projection: string, plan: 
         [projection, kafkaSource(row.topic, row.partition), row.next],
       );
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { seedDemoWorkspace } from '../../reference/demo/seed-demo';
-import { LiveDemo } from '../../reference/demo/live-demo';
-import type { LocalWorkspaceInitializer } from './local-workspace';
+import { LiveDemo, type LiveDemoOptions } from '../../reference/demo/live-demo';
+import type { LocalEndpoint, LocalWorkspaceActivity, LocalWorkspaceInitializer } from './local-workspace';
 
 /**
  * Fills a new Local workspace with the reference system's demo data (~50k
@@ -28,9 +28,14 @@ export const seedLocalWorkspace: LocalWorkspaceInitializer = async (endpoint, re
  */
 export const liveDemoWorkspace: LocalWorkspaceInitializer = async (endpoint, report, options) => {
   await seedLocalWorkspace(endpoint, report, options);
+  return startLiveDemo(endpoint, { paused: options.paused, log: (message) => console.log(`[chronoscope] ${message}`) });
+};
+
+/** The live demo writing to the workspace on a pool of its own, as the workspace's activity (stopping it ends the pool). */
+export async function startLiveDemo(endpoint: LocalEndpoint, options: LiveDemoOptions): Promise<LocalWorkspaceActivity> {
   const pool = new pg.Pool({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user, max: 4 });
   pool.on('error', () => undefined);
-  const demo = new LiveDemo(pool, { paused: options.paused, log: (message) => console.log(`[chronoscope] ${message}`) });
+  const demo = new LiveDemo(pool, options);
   await demo.start();
   return {
     status: () => demo.status(),
@@ -40,4 +45,4 @@ export const liveDemoWorkspace: LocalWorkspaceInitializer = async (endpoint, rep
       await pool.end();
     },
   };
-};
+}

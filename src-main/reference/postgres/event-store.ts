@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ConcurrencyConflictError, isUniqueViolation } from '../errors';
+import { inTransaction } from '../../stores/postgres/transaction';
 import type { DomainEvent, StoredEvent } from '../events';
 import type { AppendRequest, CommandEventStore, Snapshot } from '../store';
 import { EVENT_COLUMNS, INSERT_EVENTS_SQL, eventColumnArrays, rowToEvent, type EventRow } from './rows';
@@ -52,25 +53,21 @@ export class ReferencePostgresStore implements CommandEventStore {
 
   async append(request: AppendRequest): Promise<void> {
     if (request.events.length === 0) return;
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const inserted = await client.query<{ event_id: string; global_position: string }>(
-        `${INSERT_EVENTS_SQL} RETURNING event_id, global_position`,
-        eventColumnArrays(request.events),
-      );
-      await insertOutboxRows(client, this.topic, request.events, inserted.rows);
-      if (request.snapshot) await saveSnapshot(client, request.snapshot);
-      await client.query('COMMIT');
+      await inTransaction(this.pool, async (client) => {
+        const inserted = await client.query<{ event_id: string; global_position: string }>(
+          `${INSERT_EVENTS_SQL} RETURNING event_id, global_position`,
+          eventColumnArrays(request.events),
+        );
+        await insertOutboxRows(client, this.topic, request.events, inserted.rows);
+        if (request.snapshot) await saveSnapshot(client, request.snapshot);
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       // The unique index decided: someone else holds this version (or this very event, on a retried command).
       if (isUniqueViolation(err, VERSION_CONSTRAINT) || isUniqueViolation(err, EVENT_ID_CONSTRAINT)) {
         throw new ConcurrencyConflictError(request.aggregateType, request.aggregateId, request.expectedVersion);
       }
       throw err;
-    } finally {
-      client.release();
     }
   }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { rowToEvent, EVENT_COLUMNS, type EventRow } from '../postgres/rows';
 import { sleep } from '../postgres/outbox-relay';
 import { EVENTS_SOURCE, readPostgresCheckpoint, writePostgresCheckpoint } from './checkpoints';
@@ -67,51 +68,47 @@ export class DirectProjector {
   async runOnce(): Promise<DirectStepResult> {
     // Asked before the transaction opens: PGlite's socket server runs one transaction at a time.
     const stopAt = typeof this.options.stopAt === 'function' ? await this.options.stopAt() : this.options.stopAt;
-    const client = await this.pool.connect();
-    try {
-      // One snapshot for both the rows and the xmin/xmax we reason with.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const start = BigInt((await readPostgresCheckpoint(client, this.options.name, EVENTS_SOURCE)) ?? '0');
-      const snap = await client.query<{ xmin: string; xmax: string }>(
-        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax',
-      );
-      const xmin = BigInt(snap.rows[0]!.xmin);
-      const xmax = BigInt(snap.rows[0]!.xmax);
-      const limit = this.options.batchSize ?? 1000;
-      const { rows } = await client.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ${stopAt !== undefined ? 'AND global_position <= $3' : ''} ORDER BY global_position LIMIT $2`,
-        stopAt !== undefined ? [start.toString(), limit, stopAt.toString()] : [start.toString(), limit],
-      );
+    // One snapshot for both the rows and the xmin/xmax we reason with.
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const start = BigInt((await readPostgresCheckpoint(client, this.options.name, EVENTS_SOURCE)) ?? '0');
+        const snap = await client.query<{ xmin: string; xmax: string }>(
+          'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax',
+        );
+        const xmin = BigInt(snap.rows[0]!.xmin);
+        const xmax = BigInt(snap.rows[0]!.xmax);
+        const limit = this.options.batchSize ?? 1000;
+        const { rows } = await client.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ${stopAt !== undefined ? 'AND global_position <= $3' : ''} ORDER BY global_position LIMIT $2`,
+          stopAt !== undefined ? [start.toString(), limit, stopAt.toString()] : [start.toString(), limit],
+        );
 
-      let position = start;
-      let waitingOnGap = false;
-      const accepted: EventRow[] = [];
-      for (const row of rows) {
-        const p = BigInt(row.global_position);
-        if (p > position + 1n) {
-          if (!this.gapIsPermanent(position + 1n, p - 1n, xmin, xmax)) {
-            waitingOnGap = true;
-            break;
+        let position = start;
+        let waitingOnGap = false;
+        const accepted: EventRow[] = [];
+        for (const row of rows) {
+          const p = BigInt(row.global_position);
+          if (p > position + 1n) {
+            if (!this.gapIsPermanent(position + 1n, p - 1n, xmin, xmax)) {
+              waitingOnGap = true;
+              break;
+            }
           }
+          accepted.push(row);
+          position = p;
         }
-        accepted.push(row);
-        position = p;
-      }
-      for (const key of this.gaps.keys()) if (key <= position) this.gaps.delete(key);
+        for (const key of this.gaps.keys()) if (key <= position) this.gaps.delete(key);
 
-      if (accepted.length > 0) {
-        const events = accepted.map(rowToEvent);
-        for (const view of this.options.views) await applyToPostgresView(client, view, events);
-        await writePostgresCheckpoint(client, this.options.name, EVENTS_SOURCE, position.toString());
-      }
-      await client.query('COMMIT');
-      return { applied: accepted.length, position, waitingOnGap };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+        if (accepted.length > 0) {
+          const events = accepted.map(rowToEvent);
+          for (const view of this.options.views) await applyToPostgresView(client, view, events);
+          await writePostgresCheckpoint(client, this.options.name, EVENTS_SOURCE, position.toString());
+        }
+        return { applied: accepted.length, position, waitingOnGap };
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ',
+    );
   }
 
   /** Runs until the head is reached (no more rows and no gap to wait for). For seeding and tests. */

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import type { StoredEvent } from '../events';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { readMongoCheckpoint, readPostgresCheckpoint, writeMongoCheckpoint, writePostgresCheckpoint } from './checkpoints';
 import type { KafkaProjection } from './kafka-projector';
 import { applyToPostgresView, type PostgresViewSpec, type ViewBatchResult } from './postgres-view';
@@ -16,19 +17,11 @@ export function postgresViewProjection<Row extends VersionedRow>(pool: pg.Pool, 
     name: spec.name,
     readCheckpoint: (source) => readPostgresCheckpoint(pool, spec.name, source),
     async apply(source: string, events: StoredEvent[], nextOffset: string): Promise<ViewBatchResult> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return inTransaction(pool, async (client) => {
         const result = await applyToPostgresView(client, spec, events);
         await writePostgresCheckpoint(client, spec.name, source, nextOffset);
-        await client.query('COMMIT');
         return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

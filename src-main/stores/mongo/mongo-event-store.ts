@@ -1,3 +1,4 @@
+import { get } from './document-path';
 import { MongoPositionRanges } from './mongo-position-ranges';
 import type { PositionRanges } from '../position-ranges';
 import { Binary, type Db, type Document, type Filter, type MongoClient } from 'mongodb';
@@ -12,6 +13,7 @@ import {
   StoreInputError,
   checkPosition,
   clampLimit,
+  readStreamPage,
   decodePayload,
   decodeStreamCursor,
   encodeStreamCursor,
@@ -102,15 +104,7 @@ async function mapBounded<T, R>(items: T[], concurrency: number, fn: (item: T) =
   return out;
 }
 
-export function get(doc: Document, path: string | undefined): unknown {
-  if (!path) return undefined;
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
+export { get };
 
 /** Positions are stored as numbers: a position past 2^53 cannot be compared exactly. */
 function positionNumber(position: string): number {
@@ -231,12 +225,7 @@ export class MongoEventStore implements EventStore {
       .limit(limit + 1)
       .toArray();
     const events = docs.slice(0, limit).map((d) => this.toEvent(d));
-    const last = events[events.length - 1];
-    let next: ReadStreamOptions | null = null;
-    if (docs.length > limit && last) {
-      next = direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 };
-    }
-    return { events, next };
+    return readStreamPage(events, docs.length > limit, options, direction, limit);
   }
 
   async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {

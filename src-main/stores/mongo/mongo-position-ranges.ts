@@ -1,5 +1,6 @@
 import type { Collection, Document } from 'mongodb';
 import { checkPosition, StoreInputError } from '../event-store';
+import { get } from './document-path';
 import { extrapolateLag, type PositionLag, type PositionRanges, type RangeEvent, type RangeSummary } from '../position-ranges';
 
 /** Field names the range reads need (a subset of the events mapping). */
@@ -15,16 +16,6 @@ function numberOf(position: string, what: string): number {
   const n = Number(position);
   if (!Number.isSafeInteger(n)) throw new StoreInputError(`${what} ${position} is beyond what this MongoDB store can compare exactly (2^53)`);
   return n;
-}
-
-function field(doc: Document, path: string | undefined): unknown {
-  if (!path) return undefined;
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }
 
 function iso(value: unknown): string | null {
@@ -45,7 +36,7 @@ export class MongoPositionRanges implements PositionRanges {
 
   private edge(doc: Document | undefined): RangeEvent | null {
     if (!doc) return null;
-    return { position: String(field(doc, this.f.position)), streamId: String(field(doc, this.f.streamId)), type: String(field(doc, this.f.type)), timestamp: iso(field(doc, this.f.timestamp)) };
+    return { position: String(get(doc, this.f.position)), streamId: String(get(doc, this.f.streamId)), type: String(get(doc, this.f.type)), timestamp: iso(get(doc, this.f.timestamp)) };
   }
 
   async lagBehind(positions: readonly string[], head: string, window: number): Promise<Map<string, PositionLag>> {
@@ -57,7 +48,7 @@ export class MongoPositionRanges implements PositionRanges {
       const [oldest] = from >= top || !this.f.timestamp
         ? []
         : await this.events.find({ [this.f.position]: { $gt: from, $lte: top } }, { projection: { [this.f.timestamp]: 1 } }).sort({ [this.f.position]: 1 }).limit(1).toArray();
-      out.set(position, { ...extrapolateLag(BigInt(from), BigInt(top), counted, window), oldestUnprocessedAt: oldest ? iso(field(oldest, this.f.timestamp)) : null });
+      out.set(position, { ...extrapolateLag(BigInt(from), BigInt(top), counted, window), oldestUnprocessedAt: oldest ? iso(get(oldest, this.f.timestamp)) : null });
     }
     return out;
   }
@@ -75,6 +66,6 @@ export class MongoPositionRanges implements PositionRanges {
     if (!this.f.timestamp) return null;
     // Positions follow time closely: the newest position among events older than `at`.
     const [doc] = await this.events.find({ [this.f.timestamp]: { $lt: at } }, { projection: { [this.f.position]: 1 } }).sort({ [this.f.position]: -1 }).limit(1).toArray();
-    return doc ? String(field(doc, this.f.position)) : null;
+    return doc ? String(get(doc, this.f.position)) : null;
   }
 }

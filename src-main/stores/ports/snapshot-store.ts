@@ -102,3 +102,19 @@ export function notJsonMessage(key: SnapshotKey, source: string): string {
 export function isEmptyFilter(filter: SnapshotFilter): boolean {
   return Object.values(filter).every((v) => v === undefined);
 }
+
+/** What every adapter refuses alike; `source` names its table or collection. */
+export const snapshotRefusals = {
+  /** A delete with no criterion would take every snapshot. */
+  emptyDeleteFilter(filter: SnapshotFilter): void {
+    if (isEmptyFilter(filter)) throw new StoreInputError('Say which snapshots to delete: a stream type, a prefix, an age, a version or a size.');
+  },
+  /** Chronoscope rewrites JSON only. */
+  notJson(snapshot: StoredSnapshot, source: string): void {
+    if (!snapshot.isJson) throw new StoreInputError(notJsonMessage(snapshot, source));
+  },
+  /** A filter on what the layout does not keep. */
+  unkeptField(source: string, field: 'streamType' | 'takenAt'): StoreInputError {
+    return new StoreInputError(field === 'streamType' ? `${source} keeps no stream type: filter by stream prefix instead.` : `${source} keeps no time of snapshot: filter by version instead.`);
+  },
+};

@@ -6,6 +6,7 @@ import {
   StoreInputError,
   checkPosition,
   clampLimit,
+  readStreamPage,
   decodePayload,
   decodeStreamCursor,
   encodeStreamCursor,
@@ -29,10 +30,12 @@ import {
   type TransactionWatch,
   type StoredEventView,
   type StreamPage,
+  type StreamSummary,
 } from '../event-store';
 import { replayTupleSql } from '../../engine/definitions/replay-wire';
 import { detectNotifyChannel, listen } from './notify';
 import { watchTransactions } from './transaction-watch';
+import { inTransaction } from './transaction';
 import { PostgresPositionRanges } from './postgres-position-ranges';
 import type { PositionRanges } from '../position-ranges';
 import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type MappingSchemaInfo, type PostgresEventMapping } from './mapping';
@@ -98,6 +101,9 @@ function isoOrText(value: Date | string | null): string | null {
   return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
 }
 
+/** A row of the stream listings' SQL. */
+type StreamSummaryRow = { stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null };
+
 /**
  * The EventStore port over one PostgreSQL table described by a mapping. Reads are
  * keyset pages (never OFFSET), each at most MAX_PAGE_SIZE rows.
@@ -146,19 +152,18 @@ export class PostgresEventStore implements EventStore {
    * Null when the budget ran out.
    */
   private async withinScanBudget<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<pg.QueryResult<R> | null> {
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.scanBudgetMs))}`);
-      const result = await client.query<R>(sql, values);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(
+        this.pool,
+        async (client) => {
+          await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.scanBudgetMs))}`);
+          return client.query<R>(sql, values);
+        },
+        'BEGIN READ ONLY',
+      );
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if ((err as { code?: string }).code === '57014') return null; // query_canceled: the budget ran out
       throw err;
-    } finally {
-      client.release();
     }
   }
 
@@ -219,6 +224,17 @@ export class PostgresEventStore implements EventStore {
     if (from !== undefined) out.push(`${column} >= ${bound(from, 'from')}`);
     if (to !== undefined) out.push(`${column} < ${bound(to, 'to')}`);
     return out;
+  }
+
+  /** Stream list rows (aggregated by the listing's SQL) as summaries. */
+  private streamSummaries(rows: StreamSummaryRow[]): StreamSummary[] {
+    return rows.map((r) => ({
+      streamId: r.stream_id,
+      category: r.category ?? this.categoryFromId(r.stream_id),
+      eventCount: Number(r.event_count),
+      lastVersion: Number(r.last_version),
+      lastActivity: isoOrText(r.last_activity),
+    }));
   }
 
   private categoryFromId(streamId: string): string | null {
@@ -317,18 +333,10 @@ export class PostgresEventStore implements EventStore {
       `CROSS JOIN LATERAL (SELECT ${version} AS version FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} ASC LIMIT 1) AS firstv ` +
       `CROSS JOIN LATERAL (SELECT ${version} AS last_version, ${this.categoryExpr ? `${this.categoryExpr}::text` : 'NULL'} AS category, ` +
       `${this.tsKind === 'none' ? 'NULL' : this.timestampSelect()} AS last_activity FROM ${this.from} WHERE ${own('s')} ORDER BY ${version} DESC LIMIT 1) AS last`;
-    type Row = { stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null };
     const advice = options.category !== undefined ? await this.categoryListingAdvice() : [];
-    const result = advice.length ? await this.withinScanBudget<Row>(sql, params.values) : await this.pool.query<Row>(sql, params.values);
+    const result = advice.length ? await this.withinScanBudget<StreamSummaryRow>(sql, params.values) : await this.pool.query<StreamSummaryRow>(sql, params.values);
     if (result === null) return { streams: [], nextCursor: null, advice, stoppedAfterMs: this.scanBudgetMs };
-    const rows = result.rows.slice(0, limit);
-    const streams = rows.map((r) => ({
-      streamId: r.stream_id,
-      category: r.category ?? this.categoryFromId(r.stream_id),
-      eventCount: Number(r.event_count),
-      lastVersion: Number(r.last_version),
-      lastActivity: isoOrText(r.last_activity),
-    }));
+    const streams = this.streamSummaries(result.rows.slice(0, limit));
     const last = streams[streams.length - 1];
     return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null, ...(advice.length && options.after === undefined ? { advice } : {}) };
   }
@@ -396,14 +404,8 @@ export class PostgresEventStore implements EventStore {
       `${this.tsKind === 'none' ? 'NULL' : `max(${this.timestampSelect()})`} AS last_activity ` +
       `FROM ${qualifiedName(this.mapping.schema, this.mapping.table)} AS e WHERE ${inner.join(' AND ')}) AS agg ` +
       `WHERE ${where.join(' AND ')} ORDER BY ${listing.key} LIMIT ${params.add(limit + 1)}`;
-    const result = await this.pool.query<{ stream_id: string; category: string | null; event_count: string; last_version: string | number; last_activity: Date | string | null }>(sql, params.values);
-    const streams = result.rows.slice(0, limit).map((r) => ({
-      streamId: r.stream_id,
-      category: r.category ?? this.categoryFromId(r.stream_id),
-      eventCount: Number(r.event_count),
-      lastVersion: Number(r.last_version),
-      lastActivity: isoOrText(r.last_activity),
-    }));
+    const result = await this.pool.query<StreamSummaryRow>(sql, params.values);
+    const streams = this.streamSummaries(result.rows.slice(0, limit));
     const last = streams[streams.length - 1];
     return { streams, nextCursor: result.rows.length > limit && last ? encodeStreamCursor(last.streamId) : null };
   }
@@ -421,15 +423,7 @@ export class PostgresEventStore implements EventStore {
     const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${version} ${order} LIMIT ${params.add(limit + 1)}`;
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
-    const last = events[events.length - 1];
-    let next: ReadStreamOptions | null = null;
-    if (result.rows.length > limit && last) {
-      next =
-        direction === 'forward'
-          ? { ...options, direction, limit, fromVersion: last.version + 1 }
-          : { ...options, direction, limit, toVersion: last.version - 1 };
-    }
-    return { events, next };
+    return readStreamPage(events, result.rows.length > limit, options, direction, limit);
   }
 
   /** Whether the database can encode this layout's events as JSON itself (payloads JSON, timestamps real timestamps). */

@@ -25,38 +25,24 @@ interface TextFieldProps extends CommonProps {
 export function TextField({ label, hint, errors, testId, className, value, onChange, placeholder, type = 'text', autoComplete = 'off', rows, disabled, suggestions }: TextFieldProps) {
   return (
     <Field label={label} hint={hint} errors={errors} className={className}>
-      {({ id, describedBy, invalid }) =>
-        rows ? (
-          <textarea
-            id={id}
-            className="textarea"
-            rows={rows}
-            value={value}
-            placeholder={placeholder}
-            disabled={disabled}
-            aria-invalid={invalid}
-            aria-describedby={describedBy}
-            data-testid={testId}
-            spellCheck={false}
-            onChange={(event) => onChange(event.target.value)}
-          />
+      {({ id, describedBy, invalid }) => {
+        // What the textarea and the input carry alike.
+        const shared = {
+          id,
+          value,
+          placeholder,
+          disabled,
+          'aria-invalid': invalid,
+          'aria-describedby': describedBy,
+          'data-testid': testId,
+          spellCheck: false,
+          onChange: (event: { target: { value: string } }) => onChange(event.target.value),
+        };
+        return rows ? (
+          <textarea className="textarea" rows={rows} {...shared} />
         ) : (
           <>
-            <input
-              id={id}
-              className="input"
-              type={type}
-              value={value}
-              placeholder={placeholder}
-              autoComplete={autoComplete}
-              disabled={disabled}
-              aria-invalid={invalid}
-              aria-describedby={describedBy}
-              data-testid={testId}
-              spellCheck={false}
-              list={suggestions ? `${id}-suggestions` : undefined}
-              onChange={(event) => onChange(event.target.value)}
-            />
+            <input className="input" type={type} autoComplete={autoComplete} list={suggestions ? `${id}-suggestions` : undefined} {...shared} />
             {suggestions && (
               <datalist id={`${id}-suggestions`} data-testid={testId ? `${testId}-suggestions` : undefined}>
                 {suggestions.map((suggestion) => (
@@ -65,8 +51,8 @@ export function TextField({ label, hint, errors, testId, className, value, onCha
               </datalist>
             )}
           </>
-        )
-      }
+        );
+      }}
     </Field>
   );
 }

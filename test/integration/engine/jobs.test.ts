@@ -49,9 +49,13 @@ function openPeer(engine: Engine) {
   };
 }
 
-/** The job as a `jobs.watch` call reported it last, once `predicate` holds. */
-function watched(peer: ReturnType<typeof openPeer>, watchId: string, jobId: string, predicate: (job: JobView) => boolean): Promise<JobView> {
-  return peer.until((m) => (m.t === 'data' && m.id === watchId ? (m.data as { jobs: JobView[] }).jobs.find((j) => j.id === jobId && predicate(j)) : undefined));
+/** A peer with a `jobs.watch` call open; `job` resolves with a job as the watch reported it last, once `predicate` holds. */
+function watchJobs(engine: Engine) {
+  const peer = openPeer(engine);
+  const watchId = peer.call('jobs.watch', {});
+  const job = (jobId: string, predicate: (job: JobView) => boolean): Promise<JobView> =>
+    peer.until((m) => (m.t === 'data' && m.id === watchId ? (m.data as { jobs: JobView[] }).jobs.find((j) => j.id === jobId && predicate(j)) : undefined));
+  return { peer, watchId, job };
 }
 
 describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
@@ -104,9 +108,8 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
     expect(jobId).toMatch(/^job-/);
     starter.close();
 
-    const watcher = openPeer(engine);
-    const watchId = watcher.call('jobs.watch', {});
-    const done = await watched(watcher, watchId, jobId, (j) => j.state === 'done' || j.state === 'failed');
+    const { peer: watcher, watchId, job } = watchJobs(engine);
+    const done = await job(jobId, (j) => j.state === 'done' || j.state === 'failed');
     expect(done.error).toBeUndefined();
     const result = done.result as SnapshotsVerifyAllResult;
     expect(result).toMatchObject({ total: snapshotStreams, verified: snapshotStreams, mismatched: 1, truncated: false });
@@ -124,10 +127,9 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
   });
 
   it('shows a job interrupted by an engine restart as paused, and resume finishes it from its checkpoint', async () => {
-    const peer = openPeer(engine);
-    const watchId = peer.call('jobs.watch', {});
+    const before = watchJobs(engine);
     const { jobId } = await call('snapshots.verifyAll', { connectionId, category: 'Account' });
-    const checkpointed = await watched(peer, watchId, jobId, (j) => j.hasCheckpoint && j.progress.done > 0);
+    const checkpointed = await before.job(jobId, (j) => j.hasCheckpoint && j.progress.done > 0);
     await engine.dispose();
 
     engine = start();
@@ -135,26 +137,24 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
     expect(paused).toMatchObject({ state: 'paused', hasCheckpoint: true, error: expect.stringContaining('restart') });
     expect(paused.progress.done).toBeGreaterThanOrEqual(checkpointed.progress.done);
 
-    const again = openPeer(engine);
-    const watch2 = again.call('jobs.watch', {});
+    const again = watchJobs(engine);
     const resumed = await call('jobs.resume', { id: jobId, reason: 'after the restart' });
     expect(resumed.state).toBe('queued');
-    const running = await watched(again, watch2, jobId, (j) => j.state === 'running');
+    const running = await again.job(jobId, (j) => j.state === 'running');
     // Continues after the checkpointed stream, not from zero.
     expect(running.progress.done).toBeGreaterThanOrEqual(paused.progress.done);
-    const done = await watched(again, watch2, jobId, (j) => j.state === 'done' || j.state === 'failed');
+    const done = await again.job(jobId, (j) => j.state === 'done' || j.state === 'failed');
     const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE aggregate_type = 'Account'`);
     const accounts = Number(rows[0]!.n);
     expect(done.result).toMatchObject({ total: accounts, verified: accounts, mismatched: 1 });
     expect((await call('audit.list', { operation: 'jobs.resume' })).records[0]).toMatchObject({ target: `job:${jobId}`, reason: 'after the restart', outcome: 'ok' });
-    again.close();
+    again.peer.close();
   });
 
   it('cancels a running job through the contract, audited', async () => {
-    const peer = openPeer(engine);
-    const watchId = peer.call('jobs.watch', {});
+    const { peer, job } = watchJobs(engine);
     const { jobId } = await call('snapshots.verifyAll', { connectionId });
-    await watched(peer, watchId, jobId, (j) => j.state === 'running');
+    await job(jobId, (j) => j.state === 'running');
     const cancelled = await call('jobs.cancel', { id: jobId });
     expect(cancelled.state).toBe('cancelled');
     expect((await call('audit.list', { operation: 'jobs.cancel' })).records[0]).toMatchObject({ target: `job:${jobId}`, outcome: 'ok' });

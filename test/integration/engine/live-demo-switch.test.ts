@@ -3,18 +3,9 @@ import type { Engine } from '../../../src-main/engine/engine';
 import { LAGGING_PROJECTOR } from '../../../src-main/reference/demo/live-demo';
 import { smallLiveDemo } from '../../support/small-live-demo';
 import { createTestEngine, engineCaller } from '../engine-support';
+import { pollUntil } from '../../support/waiting';
 
 const smallLiveDemoWorkspace = smallLiveDemo();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('the live demo switch', () => {
   let engine: Engine;
@@ -32,7 +23,7 @@ describe('the live demo switch', () => {
   });
 
   it('reports the events written, the lagging projector and the stale snapshot', async () => {
-    const status = await until('demo events', async () => {
+    const status = await pollUntil('demo events', async () => {
       const s = await call('demo.status', {});
       return s.events > 0 ? s : undefined;
     });
@@ -60,7 +51,7 @@ describe('the live demo switch', () => {
 
     const resumed = await call('demo.setPaused', { paused: false });
     expect(resumed.paused).toBe(false);
-    await until('writing again', async () => ((await call('demo.status', {})).events > 0 ? true : undefined));
+    await pollUntil('writing again', async () => ((await call('demo.status', {})).events > 0 ? true : undefined));
   }, 120_000);
 
   it('answers without a demo', async () => {

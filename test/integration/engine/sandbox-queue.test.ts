@@ -5,17 +5,9 @@ import { sandboxPool } from '../../../src-main/engine/definitions/sandbox-pool';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
 import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
+import { untilCondition } from '../../support/waiting';
 
 const STREAMS = 6;
-
-/** Resolves once `condition` holds, checked on every turn of the event loop. */
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** Replays beyond the sandbox worker cap wait in line and say so over the wire, then finish. */
 describe('replays waiting for a sandbox worker', () => {
@@ -60,19 +52,19 @@ describe('replays waiting for a sandbox worker', () => {
       session.receive({ t: 'call', id: `replay-${s}`, op: 'timeTravel.state', input: { connectionId, streamId: `account-${s}`, target: { version: 1000 }, definition: 'account', useSnapshot: false } });
     }
     const queuedMessages = (id: string) => sent.flatMap((m) => (m.t === 'progress' && m.id === id && m.progress.message?.startsWith('Queued') ? [m.progress.message] : []));
-    await until(() => sandboxPool.queued === STREAMS, 'every replay to wait in line');
+    await untilCondition(() => sandboxPool.queued === STREAMS, 'every replay to wait in line');
     for (let s = 0; s < STREAMS; s++) expect(queuedMessages(`replay-${s}`)[0]).toMatch(/^Queued: [1-6] replays? ahead$/);
     expect(sent.filter((m) => m.t === 'result')).toEqual([]);
 
     held.forEach((release) => release());
-    await until(() => sent.filter((m) => m.t === 'result').length === STREAMS, 'every replay to answer');
+    await untilCondition(() => sent.filter((m) => m.t === 'result').length === STREAMS, 'every replay to answer');
     for (let s = 0; s < STREAMS; s++) {
       const result = sent.find((m) => m.t === 'result' && m.id === `replay-${s}`);
       expect(result).toMatchObject({ ok: true, data: { version: 51 + s, state: { status: 'open', ownerId: `owner-${s + 1}`, balanceCents: (50 + s) * (s + 1) } } });
     }
     // Each moved up the line one place per worker that exited, until it was next.
     for (let s = 0; s < STREAMS; s++) expect(queuedMessages(`replay-${s}`).at(-1)).toBe('Queued: 1 replay ahead');
-    await until(() => sandboxPool.active === 0, 'every worker to exit');
+    await untilCondition(() => sandboxPool.active === 0, 'every worker to exit');
     session.close();
   });
 });

@@ -6,22 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveDemo, LAGGING_PROJECTOR } from '../../../src-main/reference/demo/live-demo';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { LocalWorkspace } from '../../../src-main/engine/local-workspace/local-workspace';
+import { pollUntil } from '../../support/waiting';
 
 // The demo runs where users meet it: the Local workspace (PGlite behind pglite-socket).
 let workspace: LocalWorkspace;
 let pool: pg.Pool;
 let demo: LiveDemo | undefined;
 const LAG_MS = 4_000;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const scalar = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows[0] as Record<string, string | null>;
 
@@ -46,7 +37,7 @@ afterAll(async () => {
 describe('the live demo workspace', () => {
   it('writes new events dated now, keeps one projector lagging and leaves one snapshot stale, within a minute', async () => {
     const started = new Date();
-    const fresh = await waitFor('20 new events', async () => {
+    const fresh = await pollUntil('20 new events', async () => {
       const row = await scalar('SELECT count(*)::int AS n FROM events WHERE "timestamp" >= $1', [started]);
       return Number(row.n) >= 20 ? Number(row.n) : undefined;
     });
@@ -54,14 +45,14 @@ describe('the live demo workspace', () => {
     expect(demo!.status().lastError).toBeUndefined();
 
     // The healthy projectors follow the head; the lagging one holds back about LAG_MS of events.
-    await waitFor('accounts_view at the head', async () => {
+    await pollUntil('accounts_view at the head', async () => {
       const row = await scalar(
         `SELECT (SELECT position FROM projection_checkpoints WHERE projection_name = 'accounts_view')::text AS at,
                 (SELECT max(global_position) FROM events WHERE "timestamp" < now() - interval '1 second')::text AS settled`,
       );
       return BigInt(row.at ?? '0') >= BigInt(row.settled ?? '0') ? true : undefined;
     });
-    const lag = await waitFor('orders_view caught up to its lag', async () => {
+    const lag = await pollUntil('orders_view caught up to its lag', async () => {
       const row = await scalar(
         `SELECT (SELECT position FROM projection_checkpoints WHERE projection_name = $1)::text AS at, (SELECT max(global_position) FROM events)::text AS head,
                 (SELECT max(global_position) FROM events WHERE "timestamp" < now() - make_interval(secs => $2))::text AS horizon`,
@@ -92,7 +83,7 @@ describe('the live demo workspace', () => {
     const settle = await scalar('SELECT count(*)::int AS n FROM events');
     // A command in flight may still land: wait until the count is steady, then watch it stay so.
     let before = Number(settle.n);
-    await waitFor('the writer to stop', async () => {
+    await pollUntil('the writer to stop', async () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const now = Number((await scalar('SELECT count(*)::int AS n FROM events')).n);
       const steady = now === before;
@@ -104,6 +95,6 @@ describe('the live demo workspace', () => {
     expect(Number((await scalar('SELECT count(*)::int AS n FROM events')).n)).toBe(before);
 
     await workspace.setActivityPaused(false);
-    await waitFor('writing again', async () => (Number((await scalar('SELECT count(*)::int AS n FROM events')).n) > before ? true : undefined));
+    await pollUntil('writing again', async () => (Number((await scalar('SELECT count(*)::int AS n FROM events')).n) > before ? true : undefined));
   }, 60_000);
 });

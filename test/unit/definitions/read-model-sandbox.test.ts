@@ -1,78 +1,15 @@
 /**
- * The rebuilds' read-model sandbox: definitions written to escape it (through a getter
- * the host reads, a `toJSON`, an `Error.prepareStackTrace` hook, or a value handed back
- * to the host in place of the prelude's text) must end in a clear error and leave no
- * marker file; and its workers take slots of the same pool as time travel's.
+ * The rebuilds' read-model sandbox: the shared escape suite (escape-suite.ts) must end in
+ * a clear error and leave no marker file; and its workers take slots of the same pool as
+ * time travel's.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Sandbox, SandboxPool, userReadModel } from '../../../src-main/engine/definitions';
 import { DefinitionFailure } from '../../../src-main/engine/rebuild/read-model';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
-
-const dir = mkdtempSync(join(tmpdir(), 'chronoscope-rm-escape-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** In-context code, as in sandbox-escape.test.ts: `pwn()` hunts a host-realm function and uses its Function to write MARKER. */
-function prelude(marker: string): string {
-  return String.raw`
-var MARKER = ${JSON.stringify(marker)};
-function tryFrom(c) {
-  try {
-    if (c === null || c === undefined) return false;
-    var F = typeof c === 'function' ? c.constructor : c.constructor.constructor;
-    F('return typeof require === "function" ? require : process.mainModule.require')()('fs').writeFileSync(MARKER, 'escaped');
-    return true;
-  } catch (_) { return false; }
-}
-function fromCallsites(cs) {
-  if (!Array.isArray(cs)) return false;
-  for (var i = 0; i < cs.length; i++) {
-    try { if (tryFrom(cs[i].getFunction()) || tryFrom(cs[i].getThis())) return true; } catch (_) {}
-  }
-  return false;
-}
-var busy = false;
-function pwn() {
-  if (busy) return;
-  busy = true;
-  try { attempt(); } finally { busy = false; }
-}
-function attempt() {
-  try {
-    var old = Error.prepareStackTrace;
-    Error.prepareStackTrace = function (_, cs) { return cs; };
-    var cs = new Error('probe').stack;
-    Error.prepareStackTrace = old;
-    if (fromCallsites(cs)) return;
-  } catch (_) {}
-  try {
-    var f = attempt.caller;
-    for (var i = 0; f && i < 30; i++) { if (tryFrom(f)) return; f = f.caller; }
-  } catch (_) {}
-  try { this.constructor.constructor('return require')()('fs').writeFileSync(MARKER, 'escaped'); } catch (_) {}
-}
-function getterTrap() { pwn(); return 'trapped'; }
-var evil = {};
-['name', 'message', 'stack', 'code', 'constructor', 'then'].forEach(function (k) {
-  Object.defineProperty(evil, k, { get: function () { return getterTrap(); } });
-});
-evil.toString = function () { pwn(); return 'evil'; };
-evil[Symbol.toPrimitive] = function () { pwn(); return 'evil'; };
-function hook(err, callsites) {
-  fromCallsites(callsites);
-  try { var f = hook.caller; for (var i = 0; f && i < 30; i++) { if (tryFrom(f)) break; f = f.caller; } } catch (_) {}
-  return 'hooked';
-}
-var poison = { toJSON: function () { throw evil; } };
-var api = globalThis.__readModel || __readModel;
-`;
-}
+import { itStopsEscapes, type Vector } from './escape-suite';
 
 type Phase = 'load' | 'key' | 'apply';
-type Vector = 'getter' | 'toJSON' | 'prepareStackTrace' | 'constructor';
 
 const model = (key: string, apply: string) => `definition = { name: 'evil', handles: { types: ['E'] }, key: ${key}, apply: ${apply} };`;
 const KEY = `function (e) { return e.streamId; }`;
@@ -132,26 +69,24 @@ async function exercise(source: string, pool: SandboxPool): Promise<unknown> {
 
 describe('read-model sandbox escapes', () => {
   const pool = new SandboxPool(2);
-  for (const vector of Object.keys(ATTACKS) as Vector[]) {
-    for (const phase of ['load', 'key', 'apply'] as Phase[]) {
-      it(`stops the ${vector} escape at ${phase}, with no side effect`, async () => {
-        const marker = join(dir, `${vector}-${phase}.marker`);
-        const err = await exercise(prelude(marker) + ATTACKS[vector][phase], pool);
-        expect(existsSync(marker), `the ${vector} escape at ${phase} wrote its marker`).toBe(false);
-        expect(err).toBeInstanceOf(Error);
-        if (phase === 'load') {
-          expect((err as Error).message).toMatch(/^Definition evil failed to load: .+\. Definitions run with JavaScript built-ins only/);
-        } else {
-          // The definition's own failure, naming the event it failed on.
-          expect(err).toBeInstanceOf(DefinitionFailure);
-          expect((err as DefinitionFailure).event).toEqual({ streamId: 's-1', version: 1, type: 'E', position: '1' });
-          expect((err as Error).message).toMatch(/^Definition evil failed on E #1 of stream s-1 \(global position 1\): .+\. The live model is untouched/);
-        }
-        // Every worker it started has exited and given its slot back.
-        expect(pool.active).toBe(0);
-      });
-    }
-  }
+  itStopsEscapes<Phase>({
+    apiGlobal: '__readModel',
+    attacks: ATTACKS,
+    exercise: (source) => exercise(source, pool),
+    expectContained(err, phase) {
+      expect(err).toBeInstanceOf(Error);
+      if (phase === 'load') {
+        expect((err as Error).message).toMatch(/^Definition evil failed to load: .+\. Definitions run with JavaScript built-ins only/);
+      } else {
+        // The definition's own failure, naming the event it failed on.
+        expect(err).toBeInstanceOf(DefinitionFailure);
+        expect((err as DefinitionFailure).event).toEqual({ streamId: 's-1', version: 1, type: 'E', position: '1' });
+        expect((err as Error).message).toMatch(/^Definition evil failed on E #1 of stream s-1 \(global position 1\): .+\. The live model is untouched/);
+      }
+      // Every worker it started has exited and given its slot back.
+      expect(pool.active).toBe(0);
+    },
+  });
 
   it('folds a plain definition after the escapes were tried', async () => {
     const definition = await userReadModel('count', `definition = { name: 'count', handles: { types: ['E'] }, key: (e) => e.streamId, apply: (row, e) => ({ id: e.streamId, n: (row ? row.n : 0) + 1, version: e.version }) };`, { pool });

@@ -10,6 +10,7 @@ import type { EventStores } from '../../../src-main/engine/browse/event-stores';
 import { TimeTravelService } from '../../../src-main/engine/time-travel/service';
 import type { EventStore, ReadStreamOptions } from '../../../src-main/stores/event-store';
 import { MemoryPort, generateAccountStream } from '../time-travel/memory-port';
+import { untilCondition } from '../../support/waiting';
 
 const account: DefinitionSource = { name: 'account.js', source: readFileSync(join(process.cwd(), 'resources/projections/account.js'), 'utf8') };
 
@@ -25,14 +26,8 @@ class WatchedPool extends SandboxPool {
   }
 }
 
-/** Resolves once `condition` holds, checked on every turn of the event loop. */
-async function until(condition: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+/** Resolves once `condition` holds, checked on every turn of the event loop (a pool settles within 4 s). */
+const until = (condition: () => boolean, what: string) => untilCondition(condition, what, 4000);
 
 /** Stream reads of the replay (never the service's first look at the stream) wait until `open` is called. */
 function gatedStore(store: EventStore): { store: EventStore; open: () => void } {

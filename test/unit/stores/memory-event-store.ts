@@ -8,6 +8,7 @@ import {
   StoreCapabilityError,
   checkPosition,
   clampLimit,
+  readStreamPage,
   decodeStreamCursor,
   encodeStreamCursor,
   parseInstant,
@@ -86,13 +87,7 @@ export class MemoryEventStore implements EventStore {
       (e) => (options.fromVersion === undefined || e.version >= options.fromVersion) && (options.toVersion === undefined || e.version <= options.toVersion),
     );
     if (direction === 'backward') all.reverse();
-    const events = all.slice(0, limit);
-    const last = events[events.length - 1];
-    let next: ReadStreamOptions | null = null;
-    if (all.length > limit && last) {
-      next = direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 };
-    }
-    return { events, next };
+    return readStreamPage(all.slice(0, limit), all.length > limit, options, direction, limit);
   }
 
   async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {

@@ -1,11 +1,10 @@
 import { Binary, Long, type Db, type Document, type Filter } from 'mongodb';
-import { clampLimit, parseInstant, StoreInputError } from '../../event-store';
+import { clampLimit, parseInstant } from '../../event-store';
 import type { DocumentSnapshotLayout } from '../../ports/layouts';
 import {
   decodeSnapshotCursor,
   encodeSnapshotCursor,
-  isEmptyFilter,
-  notJsonMessage,
+  snapshotRefusals,
   type ListSnapshotsOptions,
   type SnapshotStatePage,
   type SnapshotFilter,
@@ -72,7 +71,7 @@ export class DocumentSnapshots implements SnapshotStore {
     const f = this.layout.fields;
     const current = await this.read(key);
     if (!current) return false;
-    if (!current.isJson) throw new StoreInputError(notJsonMessage(key, this.source()));
+    snapshotRefusals.notJson(current, this.source());
     const set: Document = { [f.state]: state };
     if (f.takenAt) set[f.takenAt] = new Date();
     const result = await this.collection.updateOne({ [f.streamId]: key.streamId, [f.version]: key.version }, { $set: set });
@@ -128,7 +127,7 @@ export class DocumentSnapshots implements SnapshotStore {
   }
 
   async deleteWhere(filter: SnapshotFilter, options: { dryRun: boolean }): Promise<{ count: number }> {
-    if (isEmptyFilter(filter)) throw new StoreInputError('Say which snapshots to delete: a stream type, a prefix, an age, a version or a size.');
+    snapshotRefusals.emptyDeleteFilter(filter);
     const bySize = filter.minSizeBytes !== undefined || filter.maxSizeBytes !== undefined;
     if (!bySize) {
       const query = this.filterOf(filter);
@@ -151,12 +150,12 @@ export class DocumentSnapshots implements SnapshotStore {
     const f = this.layout.fields;
     const and: Filter<Document>[] = [];
     if (filter.streamType !== undefined) {
-      if (!f.streamType) throw new StoreInputError(`${this.layout.collection} keeps no stream type: filter by stream prefix instead.`);
+      if (!f.streamType) throw snapshotRefusals.unkeptField(this.layout.collection, 'streamType');
       and.push({ [f.streamType]: filter.streamType });
     }
     if (filter.streamPrefix !== undefined) and.push({ [f.streamId]: { $regex: `^${escapeRegex(filter.streamPrefix)}` } });
     if (filter.takenBefore !== undefined) {
-      if (!f.takenAt) throw new StoreInputError(`${this.layout.collection} keeps no time of snapshot: filter by version instead.`);
+      if (!f.takenAt) throw snapshotRefusals.unkeptField(this.layout.collection, 'takenAt');
       and.push({ [f.takenAt]: { $lt: parseInstant(filter.takenBefore, 'takenBefore') } });
     }
     if (filter.versionBelow !== undefined) and.push({ [f.version]: { $lt: filter.versionBelow } });

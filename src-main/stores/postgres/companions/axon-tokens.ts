@@ -5,6 +5,7 @@ import { CompanionLayoutError } from '../../ports/errors';
 import type { AxonTokenCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
 import { GAP_AWARE_TOKEN, TokenFormatError, decodeAxonToken, encodeGapAwareToken } from './axon-token';
+import { inTransaction } from '../transaction';
 import { checkColumns, companionColumns } from './table-columns';
 
 interface Row {
@@ -85,10 +86,7 @@ export class AxonTokens implements CheckpointStore {
     if (expected !== null) checkPosition(expected, 'the expected position');
     const segment = this.segmentOf(key);
     if (segment === null) throw new CompanionLayoutError(`An Axon segment is a number; got ${JSON.stringify(key.source)}.`);
-    const client = await this.pool.connect();
-    let applied = false;
-    try {
-      await client.query('BEGIN');
+    const applied = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey} FOR UPDATE`, [key.projector, segment]);
       const row = rows[0];
       if (!row) throw new CompanionLayoutError(`${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`);
@@ -103,15 +101,10 @@ export class AxonTokens implements CheckpointStore {
           GAP_AWARE_TOKEN,
           new Date().toISOString(),
         ]);
-        applied = true;
+        return true;
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return false;
+    });
     const after = await this.read(key);
     return applied && after ? { outcome: 'applied', checkpoint: after } : { outcome: 'moved', checkpoint: after };
   }

@@ -4,8 +4,7 @@ import type { StreamColumnSnapshotLayout, TableSnapshotLayout } from '../../port
 import {
   decodeSnapshotCursor,
   encodeSnapshotCursor,
-  isEmptyFilter,
-  notJsonMessage,
+  snapshotRefusals,
   type ListSnapshotsOptions,
   type SnapshotStatePage,
   type SnapshotFilter,
@@ -96,7 +95,7 @@ export class TableSnapshots implements SnapshotStore {
     const type = this.types.get(c.state);
     const current = await this.read(key);
     if (!current) return false;
-    if (!current.isJson) throw new StoreInputError(notJsonMessage(key, this.table));
+    snapshotRefusals.notJson(current, this.table);
     const [where, params] = this.whereKey(key);
     params.push(JSON.stringify(state));
     const value = `$${params.length}`;
@@ -139,7 +138,7 @@ export class TableSnapshots implements SnapshotStore {
   }
 
   async deleteWhere(filter: SnapshotFilter, options: { dryRun: boolean }): Promise<{ count: number }> {
-    if (isEmptyFilter(filter)) throw new StoreInputError('Say which snapshots to delete: a stream type, a prefix, an age, a version or a size.');
+    snapshotRefusals.emptyDeleteFilter(filter);
     const [where, params] = this.where(filter);
     if (options.dryRun) {
       const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where.join(' AND ')}`, params);
@@ -182,12 +181,12 @@ export class TableSnapshots implements SnapshotStore {
       where.push(sql(`$${params.length}`));
     };
     if (filter.streamType !== undefined) {
-      if (!c.streamType) throw new StoreInputError(`${this.table} keeps no stream type: filter by stream prefix instead.`);
+      if (!c.streamType) throw snapshotRefusals.unkeptField(this.table, 'streamType');
       add((p) => `${q(c.streamType!)} = ${p}`, filter.streamType);
     }
     if (filter.streamPrefix !== undefined) add((p) => `${q(c.streamId)}::text LIKE ${p} ESCAPE '\\'`, `${filter.streamPrefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
     if (filter.takenBefore !== undefined) {
-      if (!c.takenAt) throw new StoreInputError(`${this.table} keeps no time of snapshot: filter by version instead.`);
+      if (!c.takenAt) throw snapshotRefusals.unkeptField(this.table, 'takenAt');
       const before = parseInstant(filter.takenBefore, 'takenBefore');
       // Text times (Axon) are ISO-8601 and compare as text.
       add((p) => `${instantColumn(c.takenAt!, this.types.get(c.takenAt!))} < ${p}`, isTextType(this.types.get(c.takenAt)) ? before.toISOString() : before);

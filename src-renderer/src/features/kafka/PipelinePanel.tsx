@@ -129,37 +129,11 @@ function PipelineLine({ input }: { input: InputOf<'kafka.pipeline'> }) {
       {rows.length > 1 ? (
         <>
           <h4 className="kafka-charts__title">Behind, per stage</h4>
-          <div className="kafka-charts__chart kafka-charts__chart--small" data-testid="kafka-pipeline-chart" data-points={rows.length}>
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-                <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
-                <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
-                <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
-                <Legend wrapperStyle={{ fontSize: 12 }} />
-                {BACKLOG_LINES.map((l) => (
-                  <Line key={l.key} dataKey={`b:${l.key}`} name={l.name} stroke={l.color} dot={false} type="stepAfter" isAnimationActive={false} connectNulls />
-                ))}
-              </LineChart>
-            </ResponsiveContainer>
-          </div>
+          <StageChart rows={rows} lines={BACKLOG_LINES} prefix="b" testId="kafka-pipeline-chart" points={rows.length} />
           <h4 className="kafka-charts__title">
             Positions <span className="muted">(growth since the first point: store positions and outbox ids in events, offsets in messages summed over partitions; other producers on the topic add to its lines)</span>
           </h4>
-          <div className="kafka-charts__chart kafka-charts__chart--small" data-testid="kafka-pipeline-positions">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-                <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
-                <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
-                <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
-                <Legend wrapperStyle={{ fontSize: 12 }} />
-                {POSITION_LINES.map((l) => (
-                  <Line key={l.key} dataKey={`p:${l.key}`} name={l.name} stroke={l.color} dot={false} type="stepAfter" isAnimationActive={false} connectNulls />
-                ))}
-              </LineChart>
-            </ResponsiveContainer>
-          </div>
+          <StageChart rows={rows} lines={POSITION_LINES} prefix="p" testId="kafka-pipeline-positions" />
         </>
       ) : (
         <div className="empty-state">The line is drawn from the samples this view records every 5 s; keep it open.</div>
@@ -169,6 +143,36 @@ function PipelineLine({ input }: { input: InputOf<'kafka.pipeline'> }) {
 }
 
 type Row = Record<string, number | null>;
+
+interface StageChartProps {
+  rows: Row[];
+  lines: readonly { key: string; name: string; color: string }[];
+  /** The rows hold each line's values under `<prefix>:<key>` (chartRows). */
+  prefix: 'b' | 'p';
+  testId: string;
+  /** Shown as `data-points` (the number of rows drawn), for the tests that wait for new readings. */
+  points?: number;
+}
+
+/** One small step chart over the recorded readings, a line per stage. */
+function StageChart({ rows, lines, prefix, testId, points }: StageChartProps) {
+  return (
+    <div className="kafka-charts__chart kafka-charts__chart--small" data-testid={testId} data-points={points}>
+      <ResponsiveContainer width="100%" height="100%">
+        <LineChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
+          <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
+          <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
+          <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {lines.map((l) => (
+            <Line key={l.key} dataKey={`${prefix}:${l.key}`} name={l.name} stroke={l.color} dot={false} type="stepAfter" isAnimationActive={false} connectNulls />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
 
 function chartRows(points: readonly PipelinePoint[]): Row[] {
   const first = points[0];
