@@ -107,6 +107,21 @@ export interface ApplyOptions {
   state?: boolean;
 }
 
+/** One batch of `Sandbox.applyMany`. */
+export interface ManyItem {
+  /** The batch in wire form (replay-wire.ts). */
+  batch: string;
+  /** Names its events in errors. */
+  refs: readonly SandboxEventRef[];
+  /** Start from `definition.init()` before it (a new stream). */
+  reset: boolean;
+  /** Return the state after it. */
+  state: boolean;
+}
+
+/** What one item of `applyMany` gave: a state (when asked), a failure of its stream, or skipped after one. */
+export type ManyOutcome = { ok: true; state?: unknown } | { ok: false; error: SandboxError } | { ok: false; skipped: true };
+
 export interface ApplyResult {
   state?: unknown;
   steps?: SandboxStep[];
@@ -132,7 +147,7 @@ interface WireError {
 }
 
 /** One answer of the context, parsed here from its text (host objects only). */
-type Answer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] } | { ok: false; timeout: boolean; index: number; error: WireError };
+type Answer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[]; out?: unknown[] } | { ok: false; timeout: boolean; index: number; error: WireError };
 
 function parseAnswer(text: unknown): Answer {
   let value: unknown;
@@ -305,15 +320,7 @@ export class Sandbox {
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {
       if (!out.ok) {
         if (out.timeout) throw this.failed(out, '');
-        const event = refs[out.index];
-        const where = definitionLocation(out.error.stack, this.filename);
-        const err = new SandboxError(
-          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(out.error.message)}`,
-          'handler',
-          event,
-          where?.location,
-          where?.line,
-        );
+        const err = this.thrownAt(out.error, refs[out.index]);
         this.die(err);
         throw err;
       }
@@ -322,6 +329,53 @@ export class Sandbox {
       if (Array.isArray(out.steps)) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
+  }
+
+  /**
+   * Folds many batches in one round trip to the worker (replays of many short streams):
+   * each item may start from `init()` and may ask for the state after it. A handler
+   * that throws fails its item only, the items after it are skipped until the next
+   * reset, and the run stays usable; a timeout, a crash or running out of memory
+   * rejects the whole call (the run is dead then).
+   */
+  applyMany(items: readonly ManyItem[]): Promise<ManyOutcome[]> {
+    const text = `[${items.map((i) => `{"r":${i.reset ? 1 : 0},"w":${i.state ? 1 : 0},"b":${i.batch}}`).join(',')}]`;
+    const refs = items.flatMap((i) => i.refs);
+    return this.enqueue({ op: 'applyMany', batch: text }, refs).then((answer) => {
+      if (!answer.ok) throw this.failed(answer, 'a batch failed');
+      const out = Array.isArray(answer.out) && answer.out.length === items.length ? answer.out : undefined;
+      if (!out) throw this.failed({ ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } }, 'a batch failed');
+      return out.map((raw, n): ManyOutcome => {
+        const item = (raw !== null && typeof raw === 'object' ? raw : {}) as { s?: unknown; x?: unknown; i?: unknown; error?: unknown };
+        if ('s' in item) return { ok: true, state: item.s === undefined ? null : item.s };
+        if (item.x === 1) return { ok: false, skipped: true };
+        if (item.error !== undefined) {
+          const e = (item.error !== null && typeof item.error === 'object' ? item.error : {}) as Record<string, unknown>;
+          const error = { name: typeof e.name === 'string' ? e.name : 'Error', message: typeof e.message === 'string' ? e.message : '', stack: typeof e.stack === 'string' ? e.stack : '' };
+          const index = typeof item.i === 'number' ? item.i : -1;
+          return { ok: false, error: index >= 0 ? this.thrownAt(error, items[n]!.refs[index]) : this.initFailed(error) };
+        }
+        return { ok: true };
+      });
+    });
+  }
+
+  /** The error of a handler (or upcaster) that threw at an event. */
+  private thrownAt(error: WireError, event: SandboxEventRef | undefined): SandboxError {
+    const where = definitionLocation(error.stack, this.filename);
+    return new SandboxError(
+      `Definition ${this.info.name} threw ${error.name}: ${error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`,
+      'handler',
+      event,
+      where?.location,
+      where?.line,
+    );
+  }
+
+  /** init() failed, or the state could not be turned into JSON. */
+  private initFailed(error: WireError): SandboxError {
+    const where = definitionLocation(error.stack, this.filename);
+    return new SandboxError(`Definition ${this.info.name}: ${error.name}: ${error.message}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`, 'definition', undefined, where?.location, where?.line);
   }
 
   /** The current state. */
