@@ -215,7 +215,7 @@ export class SnapshotReplayer {
                 break;
               }
             }
-            building.items.push({ batch: `{${chunk.header},"e":${chunk.events}}`, refs: chunk.refs, reset: i === 0 && !range.continues, state: last });
+            building.items.push({ header: chunk.header, events: chunk.events, refs: chunk.refs, reset: i === 0 && !range.continues, state: last });
             building.owners.push({ entry, last });
             building.events += chunk.refs.length;
           }
