@@ -1,0 +1,26 @@
+import pg from 'pg';
+import { presetMapping } from '../../src-main/stores/postgres/mapping';
+import { PostgresEventStore } from '../../src-main/stores/postgres/postgres-event-store';
+import { Sandbox } from '../../src-main/engine/definitions/sandbox';
+import { readFileSync } from 'node:fs';
+import { findProjectionsDir } from '../../src-main/engine/definitions/definitions';
+import { join } from 'node:path';
+const url = new URL(process.env.CHRONO_TEST_PG_URL!); url.pathname = '/bench_snapshots_5000_100';
+const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+const store = await PostgresEventStore.open(pool, presetMapping('classic'));
+const ids = (await pool.query<{ a: string }>('SELECT aggregate_id a FROM snapshots ORDER BY 1')).rows.map((r) => r.a);
+const per = Number(process.env.PER ?? 50), conc = Number(process.env.CONC ?? 3);
+let t = performance.now();
+const batches: string[][] = []; for (let i = 0; i < ids.length; i += per) batches.push(ids.slice(i, i + per));
+const pages: any[] = [];
+let next = 0;
+await Promise.all(Array.from({ length: conc }, async () => { while (next < batches.length) { const b = batches[next++]!; pages.push(...(await store.readReplayRanges!(b.map((s) => ({ streamId: s, fromVersion: 1, toVersion: 100 }))))!); } }));
+console.log(`reads: ${(performance.now() - t).toFixed(0)} ms for ${pages.length}`);
+const dir = findProjectionsDir();
+const src = readFileSync(join(dir, 'account.js'), 'utf8');
+const sb = await Sandbox.start(src, 'account');
+t = performance.now();
+for (const p of pages) { await sb.reset(); await sb.applyEncoded(`{"s":${JSON.stringify(p.streamId)},"c":null,"e":${p.events}}`, [], { state: true }); }
+console.log(`sandbox per-stream: ${(performance.now() - t).toFixed(0)} ms`);
+await sb.close();
+await store.close(); await pool.end();
