@@ -115,5 +115,5 @@ async function refuseNotJson(store: SnapshotStore, mapping: SnapshotMapping): Pr
   if (!bad) return;
   const state = mapping.backend === 'postgres' ? `column ${mapping.columns.state}` : `field ${mapping.fields.state}`;
   const problem = `the ${state} of ${store.source()} holds a state that is not JSON (stream ${bad.streamId}, version ${bad.version}): Chronoscope compares and rewrites JSON states only`;
-  throw new CompanionLayoutError(`${problem}. Map a column or field holding the state as JSON.`, [problem]);
+  throw new CompanionLayoutError(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Map a ${mapping.backend === 'postgres' ? 'column' : 'field'} holding the state as JSON.`, [problem]);
 }
