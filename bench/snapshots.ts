@@ -7,11 +7,15 @@
  * The streams are kept in database bench_snapshots_<streams> on CHRONO_TEST_PG_URL's server.
  * Prints snapshots/s per run, the median, and the CPU a snapshot costs in Node (main thread
  * and sandbox worker) and in PostgreSQL's backends: on a shared machine the rate follows the
- * load, the CPU per snapshot does not. Where the time went before the fold was batched
- * (load 16): 0.31-0.37 ms of Node and 0.35 ms of PostgreSQL a snapshot, the worker answering
- * every stream on its own (a round trip per 100 events) and PostgreSQL sorting each range's
- * six aggregates. Now: 0.24-0.30 ms of Node, 0.23-0.25 ms of PostgreSQL (many streams per
- * worker message, aggregates fed in order by each range's subquery, no time formatted).
+ * load, the CPU per snapshot does not. Measured on the shared 2-core machine, the code before
+ * and after side by side: at load 3.5-3.9, 1,271-1,748/s before, 3,551-3,807/s after; at load
+ * 7, 1,097-1,265/s before, 1,679-2,276/s after (that run without the page read-ahead). Before:
+ * 0.32-0.37 ms of Node and 0.32-0.36 ms of PostgreSQL a snapshot, the worker answering every
+ * stream on its own (a round trip per 100 events), PostgreSQL sorting each range's six
+ * aggregates, and each job page of 500 starting with the database idle. After: 0.23-0.29 ms of
+ * Node, 0.22-0.23 ms of PostgreSQL: many streams per worker message (two in flight), aggregates
+ * fed in order by each range's subquery with no time formatted, and the next page's first
+ * events read while the current one folds.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

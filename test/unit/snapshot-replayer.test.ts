@@ -95,4 +95,24 @@ describe('SnapshotReplayer', () => {
     expect(outcomes[1]).toMatchObject({ ok: false, message: expect.stringMatching(/did not finish within 2000 ms.*stream b, version 2/) });
     expect(outcomes[2]).toEqual({ ok: true, state: { n: 0 }, reached: 0, definition: 'counter' });
   }, 20_000);
+
+  it('replays targets read ahead by prepare() as it replays others, the prepared reads used only for the same targets', async () => {
+    const replayer = new SnapshotReplayer(store, catalogOf(COUNTER), 'counter', new AbortController().signal);
+    const outcomes: unknown[] = [];
+    try {
+      const targets = [{ streamId: 'a', version: 4 }, { streamId: 'b', version: 2 }];
+      replayer.prepare(targets);
+      await replayer.replay(targets, (_t, o) => void outcomes.push(o));
+      // Prepared for other targets (a job's page that never came): a replay of these reads its own.
+      replayer.prepare([{ streamId: 'b', version: 1 }]);
+      await replayer.replay([{ streamId: 'a', version: 1 }], (_t, o) => void outcomes.push(o));
+    } finally {
+      await replayer.close();
+    }
+    expect(outcomes).toEqual([
+      { ok: true, state: { n: 10, seen: ['a', 'a', 'a', 'a'] }, reached: 4, definition: 'counter' },
+      { ok: true, state: { n: 3, seen: ['b', 'b'] }, reached: 2, definition: 'counter' },
+      { ok: true, state: { n: 1, seen: ['a'] }, reached: 1, definition: 'counter' },
+    ]);
+  });
 });

@@ -77,6 +77,8 @@ export class SnapshotReplayer {
   private sandbox: Sandbox | undefined;
   private sandboxKey: string | undefined;
   private readonly resolved = new Map<string, Promise<ResolvedDefinition>>();
+  /** Reads started by `prepare` for the next `replay`'s targets. */
+  private prepared: { targets: readonly ReplayTarget[]; reads: Promise<Chunk[][]>[]; next: number } | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -86,27 +88,32 @@ export class SnapshotReplayer {
   ) {}
 
   /**
+   * Starts reading the first batches of the targets the next `replay` will be given (the
+   * same array), while the current one folds: a job's next page then starts without
+   * waiting for the database.
+   */
+  prepare(targets: readonly ReplayTarget[]): void {
+    const { batches } = this.plan(targets);
+    const reads: Promise<Chunk[][]>[] = [];
+    while (reads.length < BATCHES_READ_AHEAD && reads.length < batches.length) reads.push(this.startRead(batches[reads.length]!));
+    this.prepared = { targets, reads, next: reads.length };
+  }
+
+  /**
    * Calls `each` with every target's outcome, in order. Targets must come in
    * (stream, version) order. Errors of one stream (its definition threw) are outcomes;
    * a lost database or an abort rejects.
    */
   async replay(targets: readonly ReplayTarget[], each: (target: ReplayTarget, outcome: ReplayOutcome) => Promise<void> | void): Promise<void> {
-    const first = this.store.describe().firstVersion;
-    const ranges: Range[] = targets.map((t, i) => {
-      const previous = i > 0 ? targets[i - 1] : undefined;
-      const continues = previous !== undefined && previous.streamId === t.streamId && previous.version < t.version;
-      return { target: t, from: continues ? previous.version + 1 : first, continues };
-    });
+    const { first, batches } = this.plan(targets);
     // Batches of ranges read in one round trip each, BATCHES_READ_AHEAD of them ahead of the fold.
-    const batches: Range[][] = [];
-    for (let i = 0; i < ranges.length; i += RANGES_PER_READ) batches.push(ranges.slice(i, i + RANGES_PER_READ));
-    const reads: Promise<Chunk[][]>[] = [];
-    let next = 0;
+    const prepared = this.prepared?.targets === targets ? this.prepared : undefined;
+    this.prepared = undefined;
+    const reads: Promise<Chunk[][]>[] = prepared?.reads ?? [];
+    let next = prepared?.next ?? 0;
     const fill = () => {
       while (reads.length < BATCHES_READ_AHEAD && next < batches.length) {
-        const read = this.readBatch(batches[next]!.map((r) => ({ streamId: r.target.streamId, from: r.from, to: r.target.version })));
-        read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
-        reads.push(read);
+        reads.push(this.startRead(batches[next]!));
         next += 1;
       }
     };
@@ -231,6 +238,25 @@ export class SnapshotReplayer {
     } finally {
       await Promise.allSettled([...reads.splice(0), ...inFlight.splice(0).map((m) => m.result)]);
     }
+  }
+
+  /** Each target's version range (from the previous target's version when it continues a stream), in batches of RANGES_PER_READ. */
+  private plan(targets: readonly ReplayTarget[]): { first: number; batches: Range[][] } {
+    const first = this.store.describe().firstVersion;
+    const ranges: Range[] = targets.map((t, i) => {
+      const previous = i > 0 ? targets[i - 1] : undefined;
+      const continues = previous !== undefined && previous.streamId === t.streamId && previous.version < t.version;
+      return { target: t, from: continues ? previous.version + 1 : first, continues };
+    });
+    const batches: Range[][] = [];
+    for (let i = 0; i < ranges.length; i += RANGES_PER_READ) batches.push(ranges.slice(i, i + RANGES_PER_READ));
+    return { first, batches };
+  }
+
+  private startRead(batch: readonly Range[]): Promise<Chunk[][]> {
+    const read = this.readBatch(batch.map((r) => ({ streamId: r.target.streamId, from: r.from, to: r.target.version })));
+    read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
+    return read;
   }
 
   /**
