@@ -32,7 +32,7 @@ interface Backend {
   preset: 'classic' | 'reference-mongo';
   store: CommandEventStore;
   mapping: SnapshotMapping;
-  addConnection(engine: Engine): Promise<string>;
+  addConnection(engine: Engine, label?: string): Promise<string>;
   /** Moves the reference snapshots to the custom table (collection), renamed field by field. */
   moveSnapshots(): Promise<void>;
   count(): Promise<number>;
@@ -59,7 +59,7 @@ async function postgresBackend(): Promise<Backend> {
     preset: 'classic',
     store: new ReferencePostgresStore(pool),
     mapping,
-    addConnection: async (engine) => (await engineCaller(() => engine)('connections.add', { ...postgresConnection('Custom snapshots', db.url), readOnly: false })).id,
+    addConnection: async (engine, label = 'Custom snapshots') => (await engineCaller(() => engine)('connections.add', { ...postgresConnection(label, db.url), readOnly: false })).id,
     async moveSnapshots() {
       await create('bigint', 'text');
       await pool.query(`INSERT INTO app.aggregate_state SELECT aggregate_id, version, state::text, aggregate_type, taken_at, 'v2' FROM snapshots`);
@@ -252,6 +252,20 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
     const deleted = await call('snapshots.delete', { connectionId, selection: old, confirmation: dryDelete.confirmation!, reason: 'old snapshots' });
     expect((await finished(deleted.jobId!)).result).toMatchObject({ changed: ACCOUNTS.length, failed: 0 });
     expect(await backend.count()).toBe(stored - ACCOUNTS.length);
+  });
+
+  // A PostgreSQL connection whose events are a custom mapping as well (the case a custom snapshot mapping exists for).
+  if (name === 'PostgreSQL') it('serves a connection whose events are a custom mapping too: the preset knows no snapshots, the mapping does', async () => {
+    const other = await backend.addConnection(engine, 'Custom events and snapshots');
+    const events = { table: 'events', columns: { eventId: 'event_id', streamId: 'aggregate_id', version: 'event_version', type: 'event_type', data: 'event_data', metadata: 'metadata', timestamp: 'timestamp', position: 'global_position', streamType: 'aggregate_type' } };
+    await call('stores.configure', { connectionId: other, preset: 'custom', custom: events });
+    await expect(call('snapshots.list', { connectionId: other })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/map them with a custom checkpoint or snapshot mapping/) });
+    await call('snapshots.configure', { connectionId: other, mapping: backend.mapping });
+    const listed = await call('snapshots.list', { connectionId: other, streamPrefix: 'acc-a' });
+    expect(listed.snapshots.map((s) => s.version)).toEqual([20]);
+    expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({ ok: true, diff: [], replay: { version: 20 } });
+    await backend.corrupt('acc-a', 20);
+    expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({ ok: false, diff: [expect.objectContaining({ path: ['balanceCents'] })] });
   });
 
   it('forgotten, leaves the preset to look for its own snapshots again', async () => {
