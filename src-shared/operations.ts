@@ -78,7 +78,19 @@ import { exportTarget } from './feed-filters';
 import { demoSetPausedInput, demoStatus } from './schemas/demo';
 import { settingsUpdateInput, settingsView } from './schemas/settings';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
-import { snapshotsChangeResult, snapshotsDeleteInput, snapshotsInspectInput, snapshotsInspectResult, snapshotsListInput, snapshotsListResult, snapshotsRegenerateInput } from './schemas/snapshots';
+import {
+  snapshotsChangeResult,
+  snapshotsConfigureInput,
+  snapshotsConfigureResult,
+  snapshotsDeleteInput,
+  snapshotsInspectInput,
+  snapshotsInspectResult,
+  snapshotsListInput,
+  snapshotsListResult,
+  snapshotsMappingInput,
+  snapshotsMappingResult,
+  snapshotsRegenerateInput,
+} from './schemas/snapshots';
 import {
   timeTravelCompareInput,
   timeTravelCompareResult,
@@ -378,6 +390,15 @@ export const operations = {
     input: snapshotsListInput,
     result: snapshotsListResult,
     effect: 'none',
+  }),
+  'snapshots.mapping': op({ summary: 'The custom snapshot mapping of a connection, if one is kept', input: snapshotsMappingInput, result: snapshotsMappingResult, effect: 'none' }),
+  'snapshots.configure': op({
+    summary: 'Map snapshots kept where no preset knows (a table or collection: stream id, version, state as JSON, taken-at, schema version), checked against the live schema; null forgets it',
+    input: snapshotsConfigureInput,
+    result: snapshotsConfigureResult,
+    effect: 'local',
+    target: (input) => `connection:${input.connectionId}`,
+    invalidates: ['snapshots.mapping', 'snapshots.list', 'snapshots.inspect'],
   }),
   'snapshots.inspect': op({ summary: 'One stored snapshot beside the state a replay from zero gives at its version, and their diff', input: snapshotsInspectInput, result: snapshotsInspectResult, effect: 'none' }),
   'snapshots.delete': op({

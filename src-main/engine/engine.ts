@@ -14,6 +14,7 @@ import { CheckpointBoard } from './checkpoints/checkpoint-board';
 import { CheckpointResets } from './checkpoints/checkpoint-reset';
 import { CheckpointService } from './checkpoints/checkpoint-service';
 import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
+import { SnapshotMappings } from './snapshots/snapshot-mappings';
 import { presetResolver } from './checkpoints/companion-ports';
 import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
 import { LagHistory } from './checkpoints/lag-history';
@@ -120,7 +121,10 @@ export function createEngine(options: EngineOptions) {
     ),
     log,
   });
-  const snapshotService = new SnapshotService(clients, presetResolver(storeChoices));
+  const snapshotService = new SnapshotService(clients, presetResolver(storeChoices), {
+    mappings: new SnapshotMappings(options.dataDir),
+    kindOf: async (id) => (await connections.resolve(id)).settings.kind,
+  });
   /** Drops what was opened for a connection: its store, clients, checkpoint and snapshot ports. */
   const forgetConnection = (id: string) => {
     checkpointService.forget(id);
@@ -165,7 +169,7 @@ export function createEngine(options: EngineOptions) {
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
-    snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name }),
+    snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),

@@ -263,7 +263,11 @@ export interface EventStore {
    * Calls may run concurrently (time travel reads pages ahead on several connections).
    */
   readReplayPage?(streamId: string, range: ReplayRange): Promise<ReplayPage | null>;
-  /** Replay pages of many streams' version ranges in one round trip (each cut at REPLAY_PAGE_SIZE rows); null where not supported. */
+  /**
+   * Replay pages of many streams' version ranges in one round trip (each cut at
+   * REPLAY_PAGE_SIZE rows); null where not supported. Their `last.timestamp` may be
+   * null: bulk replays need the version reached only.
+   */
   readReplayRanges?(ranges: readonly { streamId: string; fromVersion: number; toVersion: number }[]): Promise<ReplayPage[] | null>;
   /** Events per time bucket and type over a range. */
   histogram(options: HistogramOptions): Promise<HistogramResult>;

@@ -111,3 +111,47 @@ export const snapshotsChangeJobResult = z.object({
   failures: z.array(z.object({ streamId: z.string(), version: z.number(), message: z.string() })),
 });
 export type SnapshotsChangeJobResult = z.infer<typeof snapshotsChangeJobResult>;
+
+const columnName = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(63, 'names are at most 63 characters')
+  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
+const optionalColumn = columnName.optional();
+
+/**
+ * Snapshots kept where no preset knows: one row (document) per stream and version with
+ * the state as JSON, and where kept its stream type, time taken and definition / schema
+ * version. Checked against the live schema before it is used: the table must exist, the
+ * version be an integer and the state JSON.
+ */
+export const snapshotMapping = z.discriminatedUnion('backend', [
+  z.strictObject({
+    backend: z.literal('postgres'),
+    schema: optionalColumn,
+    table: columnName,
+    columns: z.strictObject({ streamId: columnName, version: columnName, state: columnName, streamType: optionalColumn, takenAt: optionalColumn, schemaVersion: optionalColumn }),
+  }),
+  z.strictObject({
+    backend: z.literal('mongo'),
+    collection: columnName,
+    fields: z.strictObject({ streamId: columnName, version: columnName, state: columnName, streamType: optionalColumn, takenAt: optionalColumn, schemaVersion: optionalColumn }),
+  }),
+]);
+export type SnapshotMapping = z.infer<typeof snapshotMapping>;
+
+export const snapshotsConfigureInput = z.strictObject({
+  connectionId: profileId,
+  /** null: forget the custom mapping and read the preset's snapshots again. */
+  mapping: snapshotMapping.nullable(),
+  reason: changeFields.reason,
+});
+export const snapshotsConfigureResult = z.object({
+  mapping: snapshotMapping.nullable(),
+  /** What the mapping reads, and how many snapshots it found there. */
+  source: z.string().nullable(),
+  snapshots: z.number(),
+});
+export const snapshotsMappingInput = z.strictObject({ connectionId: profileId });
+export const snapshotsMappingResult = z.object({ mapping: snapshotMapping.nullable() });

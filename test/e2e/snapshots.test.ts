@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAppPage, goTo, openAppPage, type RunningApp, screenshot } from './harness';
@@ -63,4 +64,39 @@ describe('the Snapshots screen', () => {
     ]);
     expect(pageErrors).toEqual([]);
   }, 420_000);
+
+  it('maps a snapshot table of its own from the screen, refusing a state that is not JSON first', async () => {
+    const pool = new pg.Pool({ ...app.engine.localWorkspace.endpoint!, max: 1 });
+    try {
+      await pool.query(`CREATE TABLE aggregate_state (stream text NOT NULL, rev bigint NOT NULL, body text NOT NULL, saved_at timestamptz, PRIMARY KEY (stream, rev))`);
+      await pool.query(`INSERT INTO aggregate_state VALUES ('custom-1', 3, '<state/>', now())`);
+      await goTo(page, '#/snapshots');
+      await page.getByTestId('snapshots-map').click();
+      const form = page.getByTestId('snapshot-mapping');
+      await form.getByTestId('snapshot-mapping-table').fill('aggregate_state');
+      await form.getByTestId('snapshot-mapping-stream').fill('stream');
+      await form.getByTestId('snapshot-mapping-version').fill('rev');
+      await form.getByTestId('snapshot-mapping-state').fill('body');
+      await form.getByTestId('snapshot-mapping-taken-at').fill('saved_at');
+      await form.getByTestId('snapshot-mapping-save').click();
+      await expect.poll(async () => (await form.getByTestId('snapshot-mapping-error').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toMatch(/not JSON \(stream custom-1, version 3\)/);
+      await screenshot(page, 'snapshots-mapping-refused');
+
+      await pool.query(`UPDATE aggregate_state SET body = '{"balanceCents": 5}'`);
+      await form.getByTestId('snapshot-mapping-save').click();
+      const row = page.locator('[data-testid="snapshot-row"][data-stream="custom-1"][data-version="3"]');
+      await row.waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('snapshot-row').count()).toBe(1);
+      expect(await page.getByTestId('snapshot-list').textContent()).toContain('aggregate_state');
+      await screenshot(page, 'snapshots-mapping');
+
+      await page.getByTestId('snapshots-map').click();
+      await page.getByTestId('snapshot-mapping').getByTestId('snapshot-mapping-forget').click();
+      await expect.poll(() => page.locator('[data-testid="snapshot-row"][data-stream="custom-1"]').count(), { timeout: 30_000 }).toBe(0);
+      expect(pageErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+    } finally {
+      await pool.query('DROP TABLE IF EXISTS aggregate_state').catch(() => undefined);
+      await pool.end();
+    }
+  }, 120_000);
 });

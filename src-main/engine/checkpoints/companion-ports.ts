@@ -24,7 +24,7 @@ export function presetResolver(choices: StoreChoices): PresetResolver {
       throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', { connectionId, next: 'stores.detect' });
     }
     const record = presetRecord(choice.preset);
-    if (!record) throw new ChronoError('not_found', 'This connection uses a custom event mapping: checkpoints and snapshots need a custom mapping of their own, which is not supported yet.');
+    if (!record) throw new ChronoError('not_found', 'This connection uses a custom event mapping, so no preset says where its checkpoints and snapshots are: map them with a custom checkpoint or snapshot mapping (table or collection) on their screens.');
     return { record, ...(choice.schema ? { schema: choice.schema } : {}) };
   };
 }

@@ -1,17 +1,74 @@
+import type { Db } from 'mongodb';
+import { ChronoError } from '../../../src-shared/errors';
+import type { SnapshotMapping } from '../../../src-shared/schemas/snapshots';
+import { checkSnapshotDocuments } from '../../stores/mongo/companions/snapshot-documents-check';
+import { CompanionLayoutError } from '../../stores/ports/errors';
 import type { ListSnapshotsOptions, SnapshotFilter, SnapshotKey, SnapshotPage, SnapshotStore, StoredSnapshot } from '../../stores/ports/snapshot-store';
 import type { ReadModelStore, ReadModelView } from '../../stores/ports/read-model-store';
 import { openReadModels, openSnapshots } from '../../stores/ports/open-companions';
 import type { Clients } from '../connections/clients';
+import { customSnapshotLayout, customSnapshotSource, type SnapshotMappings } from '../snapshots/snapshot-mappings';
 import { CompanionPorts, guard, type PresetResolver } from './companion-ports';
 
-/** Snapshots and read models of a connection, through its preset's ports. */
+/** What a custom snapshot mapping needs besides the clients: where mappings are kept and each connection's kind. */
+export interface CustomSnapshotDeps {
+  mappings: SnapshotMappings;
+  kindOf(connectionId: string): Promise<string>;
+}
+
+/** Snapshots read to check that a custom mapping's states are JSON. */
+const JSON_SAMPLE = 20;
+
+/** Snapshots and read models of a connection, through its preset's ports (or a custom snapshot mapping). */
 export class SnapshotService {
   private readonly snapshots: CompanionPorts<SnapshotStore>;
   private readonly readModels: CompanionPorts<ReadModelStore>;
 
-  constructor(clients: Clients, resolve: PresetResolver) {
-    this.snapshots = new CompanionPorts(clients, resolve, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {}));
+  constructor(
+    private readonly clients: Clients,
+    resolve: PresetResolver,
+    private readonly custom?: CustomSnapshotDeps,
+  ) {
+    // A custom mapping, when one is kept for the connection, replaces the preset's snapshot layouts.
+    const resolveWithCustom: PresetResolver = async (connectionId) => {
+      const mapping = await custom?.mappings.get(connectionId);
+      return mapping ? { record: customSnapshotSource(mapping) } : resolve(connectionId);
+    };
+    this.snapshots = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {}));
     this.readModels = new CompanionPorts(clients, resolve, ({ record, schema }, client) => Promise.resolve(openReadModels(record, client, schema ? { schema } : {})));
+  }
+
+  async mapping(connectionId: string): Promise<SnapshotMapping | null> {
+    return (await this.custom?.mappings.get(connectionId)) ?? null;
+  }
+
+  /**
+   * Checks a custom mapping against the live schema (the table or collection exists, the
+   * columns or fields are there, the version is an integer, the state JSON) and counts
+   * through it before keeping it; null forgets it. Nothing is kept when a check fails.
+   */
+  async configure(connectionId: string, mapping: SnapshotMapping | null): Promise<{ source: string | null; snapshots: number }> {
+    if (!this.custom) throw new ChronoError('unavailable', 'Custom snapshot mappings are not available here.');
+    let found: { source: string | null; snapshots: number } = { source: null, snapshots: 0 };
+    if (mapping) {
+      const kind = await this.custom.kindOf(connectionId);
+      if (kind !== mapping.backend) {
+        throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
+          problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
+        });
+      }
+      const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
+      found = await guard(async () => {
+        const layout = customSnapshotLayout(mapping);
+        if (layout.format === 'documents') await checkSnapshotDocuments(client as Db, layout);
+        const store = await openSnapshots(customSnapshotSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});
+        await refuseNotJson(store, mapping);
+        return { source: store.source(), snapshots: await store.count({}) };
+      });
+    }
+    await this.custom.mappings.set(connectionId, mapping);
+    this.snapshots.forget(connectionId);
+    return found;
   }
 
   /** The connection's SnapshotStore itself, for jobs that page through it; its errors are not translated. */
@@ -49,4 +106,14 @@ export class SnapshotService {
     this.snapshots.forget(connectionId);
     this.readModels.forget(connectionId);
   }
+}
+
+/** A state column (text, bytea) whose first snapshots do not parse as JSON is refused, naming one. */
+async function refuseNotJson(store: SnapshotStore, mapping: SnapshotMapping): Promise<void> {
+  const { snapshots } = await store.readPage({ limit: JSON_SAMPLE });
+  const bad = snapshots.find((s) => !s.isJson);
+  if (!bad) return;
+  const state = mapping.backend === 'postgres' ? `column ${mapping.columns.state}` : `field ${mapping.fields.state}`;
+  const problem = `the ${state} of ${store.source()} holds a state that is not JSON (stream ${bad.streamId}, version ${bad.version}): Chronoscope compares and rewrites JSON states only`;
+  throw new CompanionLayoutError(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Map a ${mapping.backend === 'postgres' ? 'column' : 'field'} holding the state as JSON.`, [problem]);
 }

@@ -42,6 +42,8 @@ const __chronoscope = (() => {
   let def = null;
   /** @type {Untrusted} */
   let state;
+  // An item of applyMany failed: the items continuing its stream are skipped, in this call or the next, until a reset.
+  let streamFailed = false;
 
   function loaded() {
     if (def === null) throw new TypeError('no definition is loaded');
@@ -75,6 +77,7 @@ const __chronoscope = (() => {
 
   /** @param {string | undefined} stateJson */
   function reset(stateJson) {
+    streamFailed = false;
     state = stateJson === undefined ? loaded().init() : parse(stateJson);
     if (state === undefined) throw new TypeError('definition.init() returned undefined');
     return '{"ok":true}';
@@ -138,21 +141,22 @@ const __chronoscope = (() => {
   }
 
   /**
-   * @param {string} batchJson
-   * @param {boolean} wantSteps
-   * @param {boolean} wantState
+   * Folds the batch's events into the state, in order; the index and error of the event
+   * whose upcaster or handler threw, or null. `offset` is the batch's first event among
+   * those of the call (published for the host's error messages).
+   * @param {ReplayBatch} batch
+   * @param {{ before: unknown, after: unknown, upcast: unknown }[] | undefined} steps
+   * @param {number} offset
+   * @returns {{ index: number, error: { name: string, message: string, stack: string } } | null}
    */
-  function apply(batchJson, wantSteps, wantState) {
+  function fold(batch, steps, offset) {
     const def = loaded();
-    const batch = /** @type {ReplayBatch} */ (parse(batchJson));
     const events = batch.e;
-    /** @type {{ before: unknown, after: unknown, upcast: unknown }[] | undefined} */
-    const steps = wantSteps ? [] : undefined;
     for (let i = 0; i < events.length; i++) {
-      store(progress, 0, i);
+      store(progress, 0, offset + i);
       try {
         const raw = eventOf(batch, /** @type {unknown[]} */ (events[i]));
-        const before = wantSteps ? stringify(state) : undefined;
+        const before = steps ? stringify(state) : undefined;
         const event = upcast(raw);
         const fn = hasOwn(def.handlers, event.type) ? def.handlers[event.type] : def.any;
         if (typeof fn === 'function') {
@@ -166,9 +170,24 @@ const __chronoscope = (() => {
           steps.push({ before: before === undefined ? null : parse(before), after: parse(stringify(state)), upcast: upcastEvent });
         }
       } catch (e) {
-        return stringify({ ok: false, index: i, error: errorInfo(e) });
+        return { index: i, error: errorInfo(e) };
       }
     }
+    return null;
+  }
+
+  /**
+   * @param {string} batchJson
+   * @param {boolean} wantSteps
+   * @param {boolean} wantState
+   */
+  function apply(batchJson, wantSteps, wantState) {
+    loaded();
+    const batch = /** @type {ReplayBatch} */ (parse(batchJson));
+    /** @type {{ before: unknown, after: unknown, upcast: unknown }[] | undefined} */
+    const steps = wantSteps ? [] : undefined;
+    const failed = fold(batch, steps, 0);
+    if (failed !== null) return stringify({ ok: false, index: failed.index, error: failed.error });
     store(progress, 0, -1);
     try {
       return stringify({ ok: true, state: wantState ? state : undefined, steps: steps });
@@ -177,6 +196,63 @@ const __chronoscope = (() => {
       error.message = 'the state cannot be turned into JSON: ' + error.message;
       return stringify({ ok: false, index: -1, error: error });
     }
+  }
+
+  /**
+   * Many batches in one call, for replays of many short streams (bulk snapshot
+   * verification): `[{r?: 1, w?: 1, b: batch}, ...]`. `r` starts from init() first, `w`
+   * asks for the state after the batch. An item that fails (its init, a handler, its
+   * state as JSON) answers `{i, error}` and the items after it answer `{x: 1}` (skipped)
+   * until the next `r`, in this call or the next ones; the others answer `{s: state}` or `0`. One answer for all:
+   * `{ok: true, out: [...]}`.
+   * @param {string} itemsJson
+   */
+  function applyMany(itemsJson) {
+    loaded();
+    const items = /** @type {{ r?: number, w?: number, b: ReplayBatch }[]} */ (parse(itemsJson));
+    /** @type {string[]} */
+    const out = [];
+    let offset = 0;
+    for (let n = 0; n < items.length; n++) {
+      const item = /** @type {{ r?: number, w?: number, b: ReplayBatch }} */ (items[n]);
+      const count = item.b.e.length;
+      if (item.r === 1) {
+        try {
+          reset(undefined);
+        } catch (e) {
+          streamFailed = true;
+          out.push(stringify({ i: -1, error: errorInfo(e) }));
+          offset += count;
+          continue;
+        }
+      }
+      if (streamFailed) {
+        out.push('{"x":1}');
+        offset += count;
+        continue;
+      }
+      const threw = fold(item.b, undefined, offset);
+      offset += count;
+      if (threw !== null) {
+        streamFailed = true;
+        out.push(stringify({ i: threw.index, error: threw.error }));
+        continue;
+      }
+      if (item.w !== 1) {
+        out.push('0');
+        continue;
+      }
+      try {
+        out.push(stringify({ s: state }));
+      } catch (e) {
+        const error = errorInfo(e);
+        error.message = 'the state cannot be turned into JSON: ' + error.message;
+        streamFailed = true;
+        out.push(stringify({ i: -1, error: error }));
+      }
+    }
+    store(progress, 0, -1);
+    return '{"ok":true,"out":[' + out.join(',') + ']}';
   }
 
   function current() {
@@ -192,5 +268,5 @@ const __chronoscope = (() => {
   // Every answer leaves the context as text made here: the worker never touches a value of the context.
   const { describe, text } = textAnswers((error) => ({ ok: false, error: error }));
 
-  return Object.freeze({ progressBuffer: progressBuffer, load: text(load), reset: text(reset), apply: text(apply), current: text(current), describe: text(describe) });
+  return Object.freeze({ progressBuffer: progressBuffer, load: text(load), reset: text(reset), apply: text(apply), applyMany: text(applyMany), current: text(current), describe: text(describe) });
 })();

@@ -47,6 +47,10 @@ parentPort.on('message', (/** @type {{ id: number, op: string, state?: string, b
     setInput(msg.batch);
     result = call('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
     setInput(undefined);
+  } else if (msg.op === 'applyMany') {
+    setInput(msg.batch);
+    result = call('__chronoscope.applyMany(__input)');
+    setInput(undefined);
   } else if (msg.op === 'current') {
     result = call('__chronoscope.current()');
   }

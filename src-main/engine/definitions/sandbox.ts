@@ -21,7 +21,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
 import { encodeBatch, REPLAY_TUPLE } from './replay-wire';
-import { parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
+import { parseAnswer, startPooledWorker, type FailedAnswer, type WireError } from './sandbox-host';
 import type { SandboxPool } from './sandbox-pool';
 import { SANDBOX_PRELUDE_TEXT, SANDBOX_WORKER_TEXT } from './sandbox-text.generated';
 
@@ -108,6 +108,22 @@ export interface ApplyOptions {
   state?: boolean;
 }
 
+/** One batch of `Sandbox.applyMany`. */
+export interface ManyItem {
+  /** The batch in wire form (replay-wire.ts), in two parts spliced as they are: `"s":…,"c":…[,"k":…]` and the JSON array of tuples. */
+  header: string;
+  events: string;
+  /** Names its events in errors. */
+  refs: readonly SandboxEventRef[];
+  /** Start from `definition.init()` before it (a new stream). */
+  reset: boolean;
+  /** Return the state after it. */
+  state: boolean;
+}
+
+/** What one item of `applyMany` gave: a state (when asked), a failure of its stream, or skipped after one. */
+export type ManyOutcome = { ok: true; state?: unknown } | { ok: false; error: SandboxError } | { ok: false; skipped: true };
+
 export interface ApplyResult {
   state?: unknown;
   steps?: SandboxStep[];
@@ -126,7 +142,7 @@ const PRELUDE = SANDBOX_PRELUDE_TEXT;
  */
 const WORKER = SANDBOX_WORKER_TEXT;
 
-type OkAnswer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[] };
+type OkAnswer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[]; out?: unknown[] };
 type Answer = OkAnswer | FailedAnswer;
 
 type WorkerMessage = { type: 'progress'; buffer: SharedArrayBuffer | undefined } | { type: 'loaded'; result: string } | { type: 'fatal' } | { id: number; result: string };
@@ -270,15 +286,7 @@ export class Sandbox {
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {
       if (!out.ok) {
         if (out.timeout) throw this.failed(out, '');
-        const event = refs[out.index];
-        const where = definitionLocation(out.error.stack, this.filename);
-        const err = new SandboxError(
-          `Definition ${this.info.name} threw ${out.error.name}: ${out.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(out.error.message)}`,
-          'handler',
-          event,
-          where?.location,
-          where?.line,
-        );
+        const err = this.thrownAt(out.error, refs[out.index]);
         this.die(err);
         throw err;
       }
@@ -287,6 +295,60 @@ export class Sandbox {
       if (Array.isArray(out.steps)) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
+  }
+
+  /**
+   * Folds many batches in one round trip to the worker (replays of many short streams):
+   * each item may start from `init()` and may ask for the state after it. A handler
+   * that throws fails its item only, the items after it are skipped until the next
+   * reset, and the run stays usable; a timeout, a crash or running out of memory
+   * rejects the whole call (the run is dead then).
+   */
+  applyMany(items: readonly ManyItem[]): Promise<ManyOutcome[]> {
+    // One join of flat strings: megabytes of tuples are copied once, not once per nesting level.
+    const parts: string[] = ['['];
+    const refs: SandboxEventRef[] = [];
+    for (const [n, item] of items.entries()) {
+      parts.push(n === 0 ? '{"r":' : ',{"r":', item.reset ? '1' : '0', ',"w":', item.state ? '1' : '0', ',"b":{', item.header, ',"e":', item.events, '}}');
+      for (const ref of item.refs) refs.push(ref);
+    }
+    parts.push(']');
+    const text = parts.join('');
+    return this.enqueue({ op: 'applyMany', batch: text }, refs).then((answer) => {
+      if (!answer.ok) throw this.failed(answer, 'a batch failed');
+      const out = Array.isArray(answer.out) && answer.out.length === items.length ? answer.out : undefined;
+      if (!out) throw this.failed({ ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } }, 'a batch failed');
+      return out.map((raw, n): ManyOutcome => {
+        const item = (raw !== null && typeof raw === 'object' ? raw : {}) as { s?: unknown; x?: unknown; i?: unknown; error?: unknown };
+        if ('s' in item) return { ok: true, state: item.s === undefined ? null : item.s };
+        if (item.x === 1) return { ok: false, skipped: true };
+        if (item.error !== undefined) {
+          const e = (item.error !== null && typeof item.error === 'object' ? item.error : {}) as Record<string, unknown>;
+          const error = { name: typeof e.name === 'string' ? e.name : 'Error', message: typeof e.message === 'string' ? e.message : '', stack: typeof e.stack === 'string' ? e.stack : '' };
+          const index = typeof item.i === 'number' ? item.i : -1;
+          return { ok: false, error: index >= 0 ? this.thrownAt(error, items[n]!.refs[index]) : this.initFailed(error) };
+        }
+        return { ok: true };
+      });
+    });
+  }
+
+  /** The error of a handler (or upcaster) that threw at an event. */
+  private thrownAt(error: WireError, event: SandboxEventRef | undefined): SandboxError {
+    const where = definitionLocation(error.stack, this.filename);
+    return new SandboxError(
+      `Definition ${this.info.name} threw ${error.name}: ${error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`,
+      'handler',
+      event,
+      where?.location,
+      where?.line,
+    );
+  }
+
+  /** init() failed, or the state could not be turned into JSON. */
+  private initFailed(error: WireError): SandboxError {
+    const where = definitionLocation(error.stack, this.filename);
+    return new SandboxError(`Definition ${this.info.name}: ${error.name}: ${error.message}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`, 'definition', undefined, where?.location, where?.line);
   }
 
   /** The current state. */

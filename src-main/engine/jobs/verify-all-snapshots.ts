@@ -6,7 +6,7 @@
  * resumed job continues after it. Mismatches are kept with their first diffs.
  */
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
-import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
+import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStatePage, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
 import { diff, type DiffEntry } from '../snapshots/replay-port';
 import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
 import type { JobKind } from './jobs';
@@ -26,6 +26,8 @@ export interface VerifyAllParams {
 /** What replays the snapshots' streams (a SnapshotReplayer). */
 export interface Replayer {
   replay(targets: readonly ReplayTarget[], each: (target: ReplayTarget, outcome: ReplayOutcome) => Promise<void> | void): Promise<void>;
+  /** Starts reading what the next `replay` of these very targets needs (optional). */
+  prepare?(targets: readonly ReplayTarget[]): void;
   close(): Promise<void>;
 }
 
@@ -70,8 +72,22 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
       const progress = () => ({ done: result.verified, total: Math.max(result.total, result.verified), ...(lastStream !== undefined ? { message: lastStream } : {}) });
       context.progress(progress());
       const replayer = await deps.replayer(params.connectionId, params.definition, context.signal);
+      /** A page's snapshots to verify, and the replay targets among them (made once: `prepare` and `replay` get the same array). */
+      const plans = new WeakMap<SnapshotStatePage, { chosen: StoredSnapshot[]; targets: StoredSnapshot[] }>();
+      const planOf = (page: SnapshotStatePage) => {
+        let plan = plans.get(page);
+        if (!plan) {
+          const chosen = sample ? page.snapshots.filter((s) => sampled(sample.seed, s, sample.rate)).slice(0, sample.size - result.verified) : page.snapshots;
+          plan = { chosen, targets: byStreamType(chosen.filter((s) => s.isJson)) };
+          plans.set(page, plan);
+        }
+        return plan;
+      };
       const readPage = (cursor: string | undefined) => {
         const read = store.readPage({ ...filter, limit: pageSize, ...(cursor !== undefined ? { after: cursor } : {}) });
+        // A whole verification: the page's first events are read as soon as it arrives, while the page before it folds.
+        // (A sample's choice depends on how many were verified before it: not planned ahead.)
+        if (!sample) read.then((page) => replayer.prepare?.(planOf(page).targets), () => undefined);
         read.catch(() => undefined); // awaited next turn; never unhandled if the job stops first
         return read;
       };
@@ -83,10 +99,10 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
           const page = await pending;
           // The next page is read while this one is replayed.
           if (page.nextCursor !== null) pending = readPage(page.nextCursor);
-          const chosen = sample ? page.snapshots.filter((s) => sampled(sample.seed, s, sample.rate)).slice(0, sample.size - result.verified) : page.snapshots;
+          const { chosen, targets } = planOf(page);
           const byKey = new Map(chosen.map((s) => [keyOf(s), s]));
           await replayer.replay(
-            byStreamType(chosen.filter((s) => s.isJson)),
+            targets,
             (target, outcome) => {
               record(result, byKey.get(keyOf(target))!, outcome);
               lastStream = target.streamId;

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ParsedInputOf } from '../../../src-shared/operations';
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
-import type { SnapshotSelection, SnapshotsChangeResult } from '../../../src-shared/schemas/snapshots';
+import type { SnapshotMapping, SnapshotSelection, SnapshotsChangeResult } from '../../../src-shared/schemas/snapshots';
 import { notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type SnapshotView } from '../../stores/ports/snapshot-store';
 import type { Handlers } from '../../transport/dispatcher';
 import { guard } from '../checkpoints/companion-ports';
@@ -18,9 +18,14 @@ export interface SnapshotHandlerDeps {
   replayer(connectionId: string, definition: string, signal: AbortSignal): Promise<Replayer>;
   /** The profile's name, for job titles; throws not_found for an unknown profile. */
   connectionName(connectionId: string): Promise<string>;
+  /** Custom snapshot mappings: the one kept per connection, and checking and keeping one (SnapshotService). */
+  mappings: {
+    mapping(connectionId: string): Promise<SnapshotMapping | null>;
+    configure(connectionId: string, mapping: SnapshotMapping | null): Promise<{ source: string | null; snapshots: number }>;
+  };
 }
 
-type SnapshotOperation = 'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate';
+type SnapshotOperation = 'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate' | 'snapshots.mapping' | 'snapshots.configure';
 
 /** Snapshots shown in a dry run. */
 const FIRST_SHOWN = 20;
@@ -188,6 +193,8 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
       });
       return { jobId: job.id };
     },
+    'snapshots.mapping': async ({ connectionId }) => ({ mapping: await deps.mappings.mapping(connectionId) }),
+    'snapshots.configure': async ({ connectionId, mapping }) => ({ mapping, ...(await deps.mappings.configure(connectionId, mapping)) }),
     'snapshots.delete': (input, context) => change(DELETE_SNAPSHOTS, input, context.signal),
     'snapshots.regenerate': (input, context) => change(REGENERATE_SNAPSHOTS, input, context.signal),
   };

@@ -3,7 +3,7 @@
  * sandbox that folds events, the definitions catalog and the structural diff.
  * (Time travel's files may move; only these imports follow them.)
  */
-export { Sandbox, SandboxError, type SandboxEventRef } from '../definitions/sandbox';
+export { Sandbox, SandboxError, type ManyItem, type ManyOutcome, type SandboxEventRef } from '../definitions/sandbox';
 export { encodeBatch } from '../definitions/replay-wire';
 export { diff, type DiffEntry } from '../time-travel/diff';
 export type { DefinitionCatalog, ResolvedDefinition } from '../definitions/definition-catalog';

@@ -6,12 +6,16 @@
  *
  * The version ranges of fifty snapshots are read in one round trip where the
  * store can, and the next batches are read while the sandbox folds the current one.
- * Several snapshots of a stream are reached in one pass: the replay goes on from
- * the previous snapshot's version.
+ * The sandbox folds many streams per message (`Sandbox.applyMany`: up to
+ * EVENTS_PER_MESSAGE events), two messages in flight, so the worker never waits for
+ * the main thread between short streams. Several snapshots of a stream are reached
+ * in one pass: the replay goes on from the previous snapshot's version. When a whole
+ * message fails (a timeout, the worker out of memory), its streams are replayed one
+ * by one from their start in a fresh worker, so the failure is named per stream.
  */
 import { ChronoError } from '../../../src-shared/errors';
 import { REPLAY_PAGE_SIZE, type EventStore, type ReplayPage } from '../../stores/event-store';
-import { Sandbox, SandboxError, encodeBatch, type DefinitionCatalog, type ResolvedDefinition, type SandboxEventRef } from './replay-port';
+import { Sandbox, SandboxError, encodeBatch, type DefinitionCatalog, type ManyItem, type ManyOutcome, type ResolvedDefinition, type SandboxEventRef } from './replay-port';
 
 export interface ReplayTarget {
   streamId: string;
@@ -32,10 +36,39 @@ interface Chunk {
   reached: number | null;
 }
 
+interface Range {
+  target: ReplayTarget;
+  from: number;
+  /** Goes on from the previous target's state (same stream, a later version). */
+  continues: boolean;
+}
+
+/** A target on its way: its outcome once known, delivered to `each` in order. */
+interface Entry {
+  range: Range;
+  outcome?: ReplayOutcome;
+  /** Version reached at its last event (before its state comes back). */
+  reached: number;
+  definition: string;
+}
+
+/** One applyMany call in flight and the entries whose last item it carries. */
+interface Message {
+  result: Promise<ManyOutcome[]>;
+  /** Per item: the entry it belongs to and whether it is that entry's last item. */
+  items: { entry: Entry; last: boolean }[];
+  /** Entries whose last item is in this message. */
+  entries: Entry[];
+}
+
 /** Snapshot ranges read in one round trip, where the store can (EventStore.readReplayRanges). */
 export const RANGES_PER_READ = 50;
 /** Batches read ahead of the one being folded. */
 export const BATCHES_READ_AHEAD = 3;
+/** Events per sandbox message: well inside one evaluation's time limit, enough to amortise the round trip. */
+export const EVENTS_PER_MESSAGE = 5000;
+/** Messages sent to the worker before the first one's answer is awaited. */
+const MESSAGES_IN_FLIGHT = 2;
 const READ_PAGE = 1000;
 /** Presets of the reference system's own schema, where "auto" picks the built-ins. */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
@@ -44,6 +77,8 @@ export class SnapshotReplayer {
   private sandbox: Sandbox | undefined;
   private sandboxKey: string | undefined;
   private readonly resolved = new Map<string, Promise<ResolvedDefinition>>();
+  /** Reads started by `prepare` for the next `replay`'s targets. */
+  private prepared: { targets: readonly ReplayTarget[]; reads: Promise<Chunk[][]>[]; next: number } | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -53,83 +88,220 @@ export class SnapshotReplayer {
   ) {}
 
   /**
+   * Starts reading the first batches of the targets the next `replay` will be given (the
+   * same array), while the current one folds: a job's next page then starts without
+   * waiting for the database.
+   */
+  prepare(targets: readonly ReplayTarget[]): void {
+    const { batches } = this.plan(targets);
+    const reads: Promise<Chunk[][]>[] = [];
+    while (reads.length < BATCHES_READ_AHEAD && reads.length < batches.length) reads.push(this.startRead(batches[reads.length]!));
+    this.prepared = { targets, reads, next: reads.length };
+  }
+
+  /**
    * Calls `each` with every target's outcome, in order. Targets must come in
    * (stream, version) order. Errors of one stream (its definition threw) are outcomes;
    * a lost database or an abort rejects.
    */
   async replay(targets: readonly ReplayTarget[], each: (target: ReplayTarget, outcome: ReplayOutcome) => Promise<void> | void): Promise<void> {
+    const { first, batches } = this.plan(targets);
+    // Batches of ranges read in one round trip each, BATCHES_READ_AHEAD of them ahead of the fold.
+    const prepared = this.prepared?.targets === targets ? this.prepared : undefined;
+    this.prepared = undefined;
+    const reads: Promise<Chunk[][]>[] = prepared?.reads ?? [];
+    let next = prepared?.next ?? 0;
+    const fill = () => {
+      while (reads.length < BATCHES_READ_AHEAD && next < batches.length) {
+        reads.push(this.startRead(batches[next]!));
+        next += 1;
+      }
+    };
+
+    const queue: Entry[] = [];
+    const inFlight: Message[] = [];
+    /** The last stream whose replay failed, and why: its later targets fail alike. */
+    let failed: { streamId: string; message: string } | undefined;
+    let reached = first - 1;
+    let building: { sandbox: Sandbox; key: string; items: ManyItem[]; owners: Message['items']; events: number } | undefined;
+
+    const deliver = async () => {
+      while (queue[0]?.outcome) {
+        const entry = queue.shift()!;
+        await each(entry.range.target, entry.outcome!);
+      }
+    };
+    const send = () => {
+      if (!building || building.items.length === 0) return;
+      const result = building.sandbox.applyMany(building.items);
+      result.catch(() => undefined); // settled in turn
+      inFlight.push({ result, items: building.owners, entries: [...new Set(building.owners.filter((o) => o.last).map((o) => o.entry))] });
+      building = { ...building, items: [], owners: [], events: 0 };
+    };
+    const fail = (entry: Entry, message: string) => {
+      entry.outcome = { ok: false, message };
+      failed = { streamId: entry.range.target.streamId, message };
+    };
+    /** The oldest message's answers; when the whole message failed, it and every message after it are replayed stream by stream. */
+    const settle = async () => {
+      const message = inFlight.shift()!;
+      let outcomes: ManyOutcome[];
+      try {
+        outcomes = await message.result;
+      } catch (err) {
+        this.throwIfAborted();
+        if (!(err instanceof SandboxError)) throw err;
+        const dead = [message, ...inFlight.splice(0)];
+        await Promise.allSettled(dead.map((m) => m.result));
+        for (const entry of dead.flatMap((m) => m.entries)) await this.replayAlone(entry, first, failed, (f) => (failed = f));
+        building = undefined;
+        return;
+      }
+      for (const [i, outcome] of outcomes.entries()) {
+        const { entry, last } = message.items[i]!;
+        if (entry.outcome) continue;
+        if (!outcome.ok) {
+          fail(entry, 'skipped' in outcome ? (failed?.streamId === entry.range.target.streamId ? failed.message : 'An earlier event of this stream failed.') : outcome.error.message);
+        } else if (last) {
+          entry.outcome = { ok: true, state: outcome.state ?? null, reached: entry.reached, definition: entry.definition };
+        }
+      }
+    };
+
+    try {
+      for (const batch of batches) {
+        this.throwIfAborted();
+        fill();
+        const chunkLists = await reads.shift()!;
+        for (const [index, range] of batch.entries()) {
+          const chunks = chunkLists[index]!;
+          const { target } = range;
+          if (!range.continues) reached = first - 1;
+          for (const chunk of chunks) if (chunk.reached !== null) reached = chunk.reached;
+          const entry: Entry = { range, reached, definition: '' };
+          queue.push(entry);
+          if (range.continues && failed?.streamId === target.streamId) {
+            entry.outcome = { ok: false, message: failed.message };
+            continue;
+          }
+          let resolved: ResolvedDefinition;
+          try {
+            resolved = await this.resolve(target.streamId, chunks[0]?.category ?? null);
+          } catch (err) {
+            const message = perStreamMessage(err);
+            if (message === undefined) throw err;
+            fail(entry, message);
+            continue;
+          }
+          entry.definition = resolved.name;
+          const key = sandboxKeyOf(resolved);
+          if (!building || building.key !== key || !building.sandbox.alive) {
+            // Another definition (or a worker lost meanwhile): what was sent to the old one is answered first.
+            send();
+            while (inFlight.length > 0) await settle();
+            try {
+              building = { sandbox: await this.sandboxFor(resolved), key, items: [], owners: [], events: 0 };
+            } catch (err) {
+              this.throwIfAborted();
+              const message = perStreamMessage(err);
+              if (message === undefined) throw err;
+              fail(entry, message);
+              building = undefined;
+              continue;
+            }
+          }
+          const parts: Chunk[] = chunks.length > 0 ? chunks : [emptyChunk(target.streamId)];
+          for (const [i, chunk] of parts.entries()) {
+            const last = i === parts.length - 1;
+            if (building.events > 0 && building.events + chunk.refs.length > EVENTS_PER_MESSAGE) {
+              send();
+              while (inFlight.length >= MESSAGES_IN_FLIGHT) await settle();
+              if (!building) {
+                // The worker failed meanwhile, with the start of this target: it is replayed on its own.
+                await this.replayAlone(entry, first, failed, (f) => (failed = f));
+                break;
+              }
+            }
+            building.items.push({ header: chunk.header, events: chunk.events, refs: chunk.refs, reset: i === 0 && !range.continues, state: last });
+            building.owners.push({ entry, last });
+            building.events += chunk.refs.length;
+          }
+          await deliver();
+        }
+        send();
+        while (inFlight.length >= MESSAGES_IN_FLIGHT) await settle();
+        await deliver();
+      }
+      send();
+      while (inFlight.length > 0) await settle();
+      await deliver();
+    } finally {
+      await Promise.allSettled([...reads.splice(0), ...inFlight.splice(0).map((m) => m.result)]);
+    }
+  }
+
+  /** Each target's version range (from the previous target's version when it continues a stream), in batches of RANGES_PER_READ. */
+  private plan(targets: readonly ReplayTarget[]): { first: number; batches: Range[][] } {
     const first = this.store.describe().firstVersion;
-    const ranges = targets.map((t, i) => {
+    const ranges: Range[] = targets.map((t, i) => {
       const previous = i > 0 ? targets[i - 1] : undefined;
       const continues = previous !== undefined && previous.streamId === t.streamId && previous.version < t.version;
       return { target: t, from: continues ? previous.version + 1 : first, continues };
     });
-    // Batches of ranges read in one round trip each, BATCHES_READ_AHEAD of them ahead of the fold.
-    const batches: (typeof ranges)[] = [];
+    const batches: Range[][] = [];
     for (let i = 0; i < ranges.length; i += RANGES_PER_READ) batches.push(ranges.slice(i, i + RANGES_PER_READ));
-    const reads: Promise<Chunk[][]>[] = [];
-    let next = 0;
-    const fill = () => {
-      while (reads.length < BATCHES_READ_AHEAD && next < batches.length) {
-        const read = this.readBatch(batches[next]!.map((r) => ({ streamId: r.target.streamId, from: r.from, to: r.target.version })));
-        read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
-        reads.push(read);
-        next += 1;
-      }
-    };
-    let failedStream: { streamId: string; message: string } | undefined;
-    let reached = first - 1;
-    let batchChunks: Chunk[][] = [];
+    return { first, batches };
+  }
+
+  private startRead(batch: readonly Range[]): Promise<Chunk[][]> {
+    const read = this.readBatch(batch.map((r) => ({ streamId: r.target.streamId, from: r.from, to: r.target.version })));
+    read.catch(() => undefined); // awaited in turn, or dropped on abort: never unhandled
+    return read;
+  }
+
+  /**
+   * One target replayed from its stream's start on its own, after the message
+   * carrying it failed as a whole; a failure here is this stream's.
+   */
+  private async replayAlone(
+    entry: Entry,
+    first: number,
+    failed: { streamId: string; message: string } | undefined,
+    setFailed: (f: { streamId: string; message: string }) => void,
+  ): Promise<void> {
+    if (entry.outcome) return;
+    const { target } = entry.range;
+    if (entry.range.continues && failed?.streamId === target.streamId) {
+      entry.outcome = { ok: false, message: failed.message };
+      return;
+    }
     try {
-      for (const [index, range] of ranges.entries()) {
-        this.throwIfAborted();
-        if (index % RANGES_PER_READ === 0) {
-          fill();
-          batchChunks = await reads.shift()!;
-        }
-        const chunks = batchChunks[index % RANGES_PER_READ]!;
-        const { target } = range;
-        if (!range.continues) {
-          failedStream = undefined;
-          reached = first - 1;
-        }
-        if (failedStream?.streamId === target.streamId) {
-          await each(target, { ok: false, message: failedStream.message });
-          continue;
-        }
-        let outcome: ReplayOutcome;
-        try {
-          const run = await this.runFor(target.streamId, chunks[0]?.category ?? null);
-          // A new stream starts from init(): said by a marker in its first batch (one message, not two), else by a reset.
-          const fresh = !range.continues;
-          if (fresh && (chunks[0]?.refs.length ?? 0) === 0) await run.sandbox.reset();
-          let state: unknown;
-          let hasState = false;
-          for (const [i, chunk] of chunks.entries()) {
-            const last = i === chunks.length - 1;
-            if (chunk.refs.length > 0) {
-              const marked = fresh && i === 0 ? withResetMarker(chunk) : chunk;
-              const applied = await run.sandbox.applyEncoded(`{${marked.header},"e":${marked.events}}`, marked.refs, { state: last });
-              if (last) {
-                state = applied.state;
-                hasState = true;
-              }
-            }
-            if (chunk.reached !== null) reached = chunk.reached;
+      const chunks = await this.read(target.streamId, first, target.version);
+      const resolved = await this.resolve(target.streamId, chunks[0]?.category ?? null);
+      const sandbox = await this.sandboxFor(resolved);
+      await sandbox.reset();
+      let state: unknown;
+      let hasState = false;
+      let reached = first - 1;
+      for (const [i, chunk] of chunks.entries()) {
+        const last = i === chunks.length - 1;
+        if (chunk.refs.length > 0) {
+          const applied = await sandbox.applyEncoded(`{${chunk.header},"e":${chunk.events}}`, chunk.refs, { state: last });
+          if (last) {
+            state = applied.state;
+            hasState = true;
           }
-          if (!hasState) state = await run.sandbox.state();
-          outcome = { ok: true, state, reached, definition: run.name };
-        } catch (err) {
-          this.throwIfAborted();
-          const message = perStreamMessage(err);
-          if (message === undefined) throw err;
-          failedStream = { streamId: target.streamId, message };
-          outcome = { ok: false, message };
         }
-        await each(target, outcome);
+        if (chunk.reached !== null) reached = chunk.reached;
       }
-    } finally {
-      await Promise.allSettled(reads.splice(0));
+      if (!hasState) state = await sandbox.state();
+      entry.outcome = { ok: true, state, reached, definition: resolved.name };
+    } catch (err) {
+      this.throwIfAborted();
+      const message = perStreamMessage(err);
+      if (message === undefined) throw err;
+      entry.outcome = { ok: false, message };
+      setFailed({ streamId: target.streamId, message });
     }
   }
 
@@ -140,17 +312,16 @@ export class SnapshotReplayer {
     await sandbox?.close();
   }
 
-  /** The replayer's sandbox for this stream's definition (its state is the caller's to reset). */
-  private async runFor(streamId: string, category: string | null): Promise<{ sandbox: Sandbox; name: string }> {
-    const resolved = await this.resolve(streamId, category);
-    const key = `${resolved.name}\n${resolved.source.source}`;
+  /** The replayer's sandbox for a definition (its state is the caller's to reset); a new worker when the definition changed or the last one died. */
+  private async sandboxFor(resolved: ResolvedDefinition): Promise<Sandbox> {
+    const key = sandboxKeyOf(resolved);
     if (this.sandbox && (!this.sandbox.alive || this.sandboxKey !== key)) await this.close();
     if (!this.sandbox) {
       // One worker per replayer: a second one could wait forever for a slot the first holds.
-      this.sandbox = await Sandbox.start(withResetHandler(resolved.source.source), resolved.source.name, { signal: this.signal });
+      this.sandbox = await Sandbox.start(resolved.source.source, resolved.source.name, { signal: this.signal });
       this.sandboxKey = key;
     }
-    return { sandbox: this.sandbox, name: resolved.name };
+    return this.sandbox;
   }
 
   private resolve(streamId: string, category: string | null): Promise<ResolvedDefinition> {
@@ -221,38 +392,13 @@ export class SnapshotReplayer {
   }
 }
 
-/** An event type no store writes: its handler (added below the definition) returns `init()`. */
-const RESET_TYPE = '__chronoscope_reset';
-
-/**
- * The definition with one more handler, for RESET_TYPE, so a batch can start a new
- * stream from `init()` itself. Appended after the definition's own code (its line
- * numbers stay); a script that assigns no proper definition is left for the
- * sandbox's own check to describe.
- */
-function withResetHandler(source: string): string {
-  return `${source}
-;(function () {
-  var d = globalThis.definition;
-  if (d === null || typeof d !== 'object' || typeof d.init !== 'function' || (d.handlers !== undefined && (d.handlers === null || typeof d.handlers !== 'object'))) return;
-  var handlers = {};
-  var own = d.handlers === undefined ? [] : Object.keys(d.handlers);
-  for (var i = 0; i < own.length; i++) handlers[own[i]] = d.handlers[own[i]];
-  handlers[${JSON.stringify(RESET_TYPE)}] = function () { return d.init(); };
-  globalThis.definition = Object.assign({}, d, { handlers: handlers });
-})();
-`;
+function sandboxKeyOf(resolved: ResolvedDefinition): string {
+  return `${resolved.name}\n${resolved.source.source}`;
 }
 
-/** The chunk with the reset event before its first event. */
-function withResetMarker(chunk: Chunk): Chunk {
-  const marker = `[0,${JSON.stringify(RESET_TYPE)},null,null,null,null,null,null,null]`;
-  const rest = chunk.events.slice(1);
-  return {
-    ...chunk,
-    events: `[${marker}${rest.startsWith(']') ? '' : ','}${rest}`,
-    refs: [{ streamId: chunk.refs[0]!.streamId, version: 0, type: RESET_TYPE }, ...chunk.refs],
-  };
+/** A stream without events in its range: folds nothing, answers the state. */
+function emptyChunk(streamId: string): Chunk {
+  return { header: `"s":${JSON.stringify(streamId)},"c":null`, events: '[]', refs: [], category: null, reached: null };
 }
 
 /** A store-encoded replay page as a sandbox batch. */

@@ -12,7 +12,7 @@ const SAMPLE = 20;
  * fields and are allowed; a segment starting with `$` would be read as an operator
  * once it is a key of a filter (`{$where: ...}`), NUL cannot be stored.
  */
-function fieldPathProblem(path: string): string | null {
+export function fieldPathProblem(path: string): string | null {
   if (path.includes('\u0000')) return 'a MongoDB field name cannot hold a NUL character';
   const segments = path.split('.');
   if (segments.some((s) => s.length === 0)) return 'a field path cannot have an empty segment (a leading, trailing or doubled ".")';
@@ -20,7 +20,7 @@ function fieldPathProblem(path: string): string | null {
   return null;
 }
 
-function collectionNameProblem(name: string): string | null {
+export function collectionNameProblem(name: string): string | null {
   if (name.includes('\u0000')) return 'a MongoDB collection name cannot hold a NUL character';
   if (name.includes('$')) return 'a MongoDB collection name cannot contain "$"';
   if (name.startsWith('system.')) return 'system collections hold no events';

@@ -1,14 +1,15 @@
 /**
- * The SnapshotStore contract, run for every preset that keeps snapshots, on each
- * backend its layout lives on (PostgreSQL, PGlite, FerretDB).
+ * The SnapshotStore contract, run for every preset that keeps snapshots and for custom
+ * snapshot mappings, on each backend its layout lives on (PostgreSQL, PGlite, FerretDB).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import { StoreInputError } from '../../../src-main/stores/event-store';
-import { presetRecord, type PresetRecord } from '../../../src-main/stores/presets';
+import type { KnownPresetName } from '../../../src-shared/presets';
+import { presetRecord } from '../../../src-main/stores/presets';
 import { CompanionLayoutError, CompanionNotFoundError } from '../../../src-main/stores/ports/errors';
-import { openSnapshots } from '../../../src-main/stores/ports/open-companions';
+import { openSnapshots, type CompanionSource } from '../../../src-main/stores/ports/open-companions';
 import type { ListSnapshotsOptions, SnapshotStore, SnapshotView } from '../../../src-main/stores/ports/snapshot-store';
 import type { FixtureClient } from './checkpoint-fixtures';
 import { createFixtureDatabase, type FixtureDatabase } from './companion-backends';
@@ -24,7 +25,7 @@ afterAll(() => {
   else process.env.TZ = machineZone;
 });
 
-const CASES = SNAPSHOT_FIXTURES.flatMap((fixture) => fixture.backends.map((backend) => ({ backend, fixture, preset: fixture.preset })));
+const CASES = SNAPSHOT_FIXTURES.flatMap((fixture) => fixture.backends.map((backend) => ({ backend, fixture, preset: fixture.label ?? fixture.preset })));
 
 const clientOf = (client: FixtureClient): pg.Pool | Db => (client.kind === 'postgres' ? client.pool : client.db);
 
@@ -44,7 +45,7 @@ async function listAll(store: SnapshotStore, options: ListSnapshotsOptions): Pro
 
 describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture }) => {
   let db: FixtureDatabase;
-  let record: PresetRecord;
+  let record: CompanionSource;
   let store: SnapshotStore;
   const stored = fixture.onePerStream ? SNAPSHOTS.filter((s) => !(s.stream === 'account-1' && s.version === 5)) : SNAPSHOTS;
   const sid = fixture.streamId;
@@ -53,7 +54,7 @@ describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture
 
   beforeAll(async () => {
     db = await createFixtureDatabase(backend, 'snapshots');
-    record = presetRecord(fixture.preset)!;
+    record = fixture.source ?? presetRecord(fixture.preset as KnownPresetName)!;
     await fixture.setup(db.client, SNAPSHOTS);
     store = await openSnapshots(record, clientOf(db.client));
   });

@@ -8,6 +8,8 @@ import { REFERENCE_SUPPORT_DDL } from '../../../src-main/reference/postgres/sche
 import { saveSnapshot } from '../../../src-main/reference/postgres/snapshots';
 import type { AggregateType } from '../../../src-main/reference/events';
 import type { CheckpointBackend, FixtureClient } from './checkpoint-fixtures';
+import type { CompanionSource } from '../../../src-main/stores/ports/open-companions';
+import { customSnapshotSource } from '../../../src-main/engine/snapshots/snapshot-mappings';
 
 /** One test snapshot, independent of the layout. */
 export interface TestSnapshot {
@@ -29,7 +31,12 @@ export const SNAPSHOTS: TestSnapshot[] = [
 ];
 
 export interface SnapshotFixture {
-  preset: KnownPresetName;
+  /** The preset whose layouts are read, or 'custom' for a custom snapshot mapping (`source`). */
+  preset: KnownPresetName | 'custom';
+  /** The layouts of a custom snapshot mapping, opened like a preset's. */
+  source?: CompanionSource;
+  /** What the describe block names. */
+  label?: string;
   backends: CheckpointBackend[];
   /** One snapshot per stream (Eventuous, Marten): account-1 keeps only its latest. */
   onePerStream: boolean;
@@ -168,4 +175,53 @@ export const SNAPSHOT_FIXTURES: SnapshotFixture[] = [
       for (const s of snapshots) await saveMongoSnapshot(client.db, { aggregateId: s.stream, aggregateType: s.type as AggregateType, version: s.version, state: s.state, takenAt: s.takenAt });
     },
   },
+  {
+    // A custom mapping of a table no preset knows: text ids, a bigint version named like the adapter's own alias, the state as JSON text.
+    preset: 'custom',
+    label: 'a custom table mapping',
+    source: customSnapshotSource({
+      backend: 'postgres',
+      table: 'aggregate_snapshots',
+      columns: { streamId: 'stream_key', version: 'snap_version', state: 'body', streamType: 'kind', takenAt: 'created_on', schemaVersion: 'schema_ver' },
+    }),
+    backends: ['PostgreSQL', 'PGlite'],
+    onePerStream: false,
+    hasType: true,
+    hasTime: true,
+    streamId: (n) => n,
+    async setup(client, snapshots) {
+      const pool = pgOf(client);
+      await pool.query(CUSTOM_SNAPSHOTS_DDL('public'));
+      for (const s of snapshots) {
+        await pool.query('INSERT INTO aggregate_snapshots (stream_key, snap_version, body, kind, created_on, schema_ver) VALUES ($1, $2, $3, $4, $5, 3)', [s.stream, s.version, JSON.stringify(s.state), s.type, s.takenAt]);
+      }
+    },
+    async breakVersionType(client) {
+      await pgOf(client).query(`CREATE SCHEMA textversion; ${CUSTOM_SNAPSHOTS_DDL('textversion', 'text')}`);
+    },
+  },
+  {
+    // A custom mapping of a collection: the state nested under `payload`, the version a number.
+    preset: 'custom',
+    label: 'a custom collection mapping',
+    source: customSnapshotSource({
+      backend: 'mongo',
+      collection: 'aggregate_snapshots',
+      fields: { streamId: 'stream', version: 'rev', state: 'payload.state', streamType: 'kind', takenAt: 'at', schemaVersion: 'schema' },
+    }),
+    backends: ['FerretDB'],
+    onePerStream: false,
+    hasType: true,
+    hasTime: true,
+    streamId: (n) => n,
+    async setup(client, snapshots) {
+      if (client.kind !== 'mongo') throw new Error('a MongoDB fixture');
+      await client.db.collection('aggregate_snapshots').insertMany(snapshots.map((s) => ({ stream: s.stream, rev: s.version, payload: { state: s.state }, kind: s.type, at: new Date(s.takenAt), schema: 3 })));
+    },
+  },
 ];
+
+/** The custom mapping's table (no software's DDL: one a team might write). */
+function CUSTOM_SNAPSHOTS_DDL(schema: string, versionType = 'bigint'): string {
+  return `CREATE TABLE ${schema}.aggregate_snapshots (stream_key text NOT NULL, snap_version ${versionType} NOT NULL, body text NOT NULL, kind text, created_on timestamptz NOT NULL, schema_ver integer, PRIMARY KEY (stream_key, snap_version));`;
+}

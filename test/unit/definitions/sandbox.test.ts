@@ -6,6 +6,7 @@ import { Sandbox, SandboxError } from '../../../src-main/engine/definitions/sand
 import { accountDecider } from '../../../src-main/reference/domain/accounts';
 import { upcast, type DomainEvent } from '../../../src-main/reference/events';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
+import { encodeBatch } from '../../../src-main/engine/definitions/replay-wire';
 import { generateAccountStream } from '../time-travel/memory-port';
 
 const PROJECTIONS = join(process.cwd(), 'resources/projections');
@@ -218,5 +219,40 @@ describe('sandbox runs', () => {
     expect(definitionApplies(info, { streamId: 'acc-1', category: 'Order' })).toBe(false);
     expect(definitionApplies(info, { streamId: 'x-1', category: 'Account' })).toBe(false);
     expect(definitionApplies(info, { streamId: 'acc-1', category: 'Account', types: ['OrderPlaced'] })).toBe(false);
+  });
+});
+
+describe('applyMany', () => {
+  const COUNT = `definition = { name: 'count', init: () => ({ n: 0 }), handlers: { E: (s, e) => { if (e.data.boom) throw new Error('boom at ' + e.version); return { n: s.n + 1 }; } } };`;
+  const item = (streamId: string, versions: number[], reset: boolean, state: boolean, boomAt?: number) => {
+    const events = versions.map((v) => ({ ...event(v, 'E', v === boomAt ? { boom: true } : {}), streamId }));
+    const batch = encodeBatch(events);
+    const header = batch.slice(1, batch.indexOf(',"e":'));
+    return { header, events: batch.slice(batch.indexOf(',"e":') + 5, -1), refs: events.map((e) => ({ streamId, version: e.version, type: e.type })), reset, state };
+  };
+
+  it('folds many streams in one call, each from init() when asked, with a state only where asked', async () => {
+    const run = await start(COUNT, 'count');
+    const out = await run.applyMany([item('a', [1, 2, 3], true, true), item('b', [1, 2], true, false), item('b', [3], false, true), item('c', [], true, true)]);
+    expect(out).toEqual([{ ok: true, state: { n: 3 } }, { ok: true }, { ok: true, state: { n: 3 } }, { ok: true, state: { n: 0 } }]);
+  });
+
+  it("keeps a handler's error to its stream, skips the stream's later items in this call and the next, and stays usable", async () => {
+    const run = await start(COUNT, 'count');
+    const first = await run.applyMany([item('a', [1, 2], true, true, 2), item('a', [3], false, true), item('b', [1], true, true)]);
+    expect(first[0]).toMatchObject({ ok: false, error: expect.objectContaining({ kind: 'handler', message: expect.stringMatching(/boom at 2 at event E \(stream a, version 2\)/) }) });
+    expect(first[1]).toEqual({ ok: false, skipped: true });
+    expect(first[2]).toEqual({ ok: true, state: { n: 1 } });
+    const failing = await run.applyMany([item('c', [1], true, true, 1)]);
+    expect(failing[0]).toMatchObject({ ok: false });
+    // The next call continues stream c: skipped, since c failed; a new stream starts clean.
+    expect(await run.applyMany([item('c', [2], false, true), item('d', [1, 2], true, true)])).toEqual([{ ok: false, skipped: true }, { ok: true, state: { n: 2 } }]);
+    expect(run.alive).toBe(true);
+  });
+
+  it('rejects the whole call when it runs out of time, naming the event', async () => {
+    const run = await start(badDefinition('while (true) {}'), 'bad', { timeoutMs: 200 });
+    await expect(run.applyMany([item('a', [], true, true), item('b', [1], true, true)])).rejects.toMatchObject({ kind: 'timeout', message: expect.stringMatching(/stream b, version 1/) });
+    expect(run.alive).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ const count = (row: ModelRow | undefined, e: { aggregateId: string; version: num
 async function foldBatch(folder: ReducerFolder, stored: Map<string, ModelRow>, batch: StoredEventView[]) {
   const keys = await folder.missingKeys(batch);
   const loaded = new Map(keys.flatMap((k) => (stored.has(k) ? [[k, stored.get(k)!] as const] : [])));
-  for (const [key, row] of await folder.apply(batch, loaded)) stored.set(key, row);
+  for (const [key, row] of await folder.apply(batch, loaded)) if (row) stored.set(key, row);
 }
 
 describe('ReducerFolder row cache', () => {

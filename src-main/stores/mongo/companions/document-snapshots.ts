@@ -14,6 +14,7 @@ import {
   type SnapshotView,
   type StoredSnapshot,
 } from '../../ports/snapshot-store';
+import { get } from '../mongo-event-store';
 import { requireCollection } from './collection-exists';
 
 /** Documents read per round while a size filter (which FerretDB cannot evaluate) is applied here. */
@@ -115,7 +116,7 @@ export class DocumentSnapshots implements SnapshotStore {
 
   /** A snapshot with its state; binary states (and strings that are not JSON text) are not JSON. */
   private stored(doc: Document): StoredSnapshot {
-    const raw: unknown = doc[this.layout.fields.state];
+    const raw: unknown = get(doc, this.layout.fields.state);
     if (raw instanceof Binary) return { ...this.view(doc), state: { hex: Buffer.from(raw.buffer).toString('hex') }, isJson: false };
     return { ...this.view(doc), state: raw, isJson: true };
   }
@@ -169,13 +170,15 @@ export class DocumentSnapshots implements SnapshotStore {
 
   private view(doc: Document): SnapshotView {
     const f = this.layout.fields;
-    const version: unknown = doc[f.version];
-    const takenAt: unknown = f.takenAt ? doc[f.takenAt] : undefined;
-    const schemaVersion: unknown = f.schemaVersion ? doc[f.schemaVersion] : undefined;
-    const state: unknown = doc[f.state];
+    // Fields may be dotted paths (a custom mapping's `payload.state`).
+    const version: unknown = get(doc, f.version);
+    const takenAt: unknown = get(doc, f.takenAt);
+    const schemaVersion: unknown = get(doc, f.schemaVersion);
+    const state: unknown = get(doc, f.state);
+    const streamType: unknown = get(doc, f.streamType);
     return {
-      streamId: String(doc[f.streamId]),
-      streamType: f.streamType && doc[f.streamType] !== undefined ? String(doc[f.streamType]) : null,
+      streamId: String(get(doc, f.streamId)),
+      streamType: streamType !== undefined && streamType !== null ? String(streamType) : null,
       version: version instanceof Long ? version.toNumber() : Number(version),
       takenAt: takenAt instanceof Date ? takenAt.toISOString() : typeof takenAt === 'string' ? takenAt : null,
       sizeBytes: state === undefined ? 0 : Buffer.byteLength(JSON.stringify(state) ?? ''),

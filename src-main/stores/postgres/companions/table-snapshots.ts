@@ -125,7 +125,8 @@ export class TableSnapshots implements SnapshotStore {
     }
     params.push(limit + 1);
     const { rows } = await this.pool.query<Row>(
-      `${this.select(withState)} WHERE ${where.join(' AND ')} ORDER BY ${quoteIdent(c.streamId)}, ${quoteIdent(c.version)} LIMIT $${params.length}`,
+      // Qualified: a custom table may name a column like one of the select's aliases (`snap_version`), which ORDER BY would prefer.
+      `${this.select(withState)} WHERE ${where.join(' AND ')} ORDER BY ${this.table}.${quoteIdent(c.streamId)}, ${this.table}.${quoteIdent(c.version)} LIMIT $${params.length}`,
       params,
     );
     return { rows, limit };
@@ -164,7 +165,7 @@ export class TableSnapshots implements SnapshotStore {
     const c = this.layout.columns;
     const q = quoteIdent;
     const schemaVersion = 'schemaVersion' in c && c.schemaVersion ? `${q(c.schemaVersion)}::text` : 'NULL::text';
-    // Aliases differ from any column name: ORDER BY and WHERE then always mean the table's columns.
+    // WHERE always means the table's columns; ORDER BY names them qualified (see page()).
     return `SELECT ${q(c.streamId)}::text AS snap_stream_id, ${c.streamType ? `${q(c.streamType)}::text` : 'NULL::text'} AS snap_stream_type, ${q(c.version)}::text AS snap_version,
       ${c.takenAt ? instantColumn(c.takenAt, this.types.get(c.takenAt)) : 'NULL'} AS snap_taken_at, ${schemaVersion} AS snap_schema_version, ${this.sizeExpression()}::text AS snap_size_bytes${withState ? `, ${q(c.state)} AS snap_state` : ''}
       FROM ${this.table}`;

@@ -15,6 +15,7 @@ import { DefinitionSelect } from '../time-travel/DefinitionSelect';
 import { useDefinitions } from '../time-travel/use-definitions';
 import { ChangeDialog, type ChangeKind } from './ChangeDialog';
 import { InspectPanel } from './InspectPanel';
+import { SnapshotMappingForm } from './SnapshotMappingForm';
 import { filterFromQuery, filterInput, filterToQuery, formatBytes, isFiltered, NO_FILTER } from './snapshot-filter';
 import { VerifyPanel } from './VerifyPanel';
 import './snapshots.css';
@@ -44,6 +45,7 @@ export function SnapshotsScreen() {
   const [change, setChange] = useState<{ kind: ChangeKind; selection: SnapshotSelection } | undefined>();
   const [lastChange, setLastChange] = useState<SnapshotsChangeResult | undefined>();
   const [cursors, setCursors] = useState<string[]>([]);
+  const [mapping, setMapping] = useState(false);
   const debounced = useDebounced(text, 300);
   const { filter, problems } = filterInput(debounced);
   const definitions = useDefinitions();
@@ -57,8 +59,17 @@ export function SnapshotsScreen() {
   if (active.kind === 'kafka') return <Alert tone="info" title="No snapshots here">Kafka connections keep no snapshots: choose a PostgreSQL or MongoDB connection.</Alert>;
 
   const snapshots = list.data?.snapshots ?? [];
+  // No snapshot table the preset knows (or a custom event mapping): offer to map one.
+  const unmapped = list.error?.code === 'not_found';
+  const backend = active.kind === 'mongo' ? 'mongo' : 'postgres';
   return (
     <div className="snapshots">
+      <div className="snapshots__actions">
+        <Button size="sm" variant="ghost" onClick={() => setMapping(!mapping)} data-testid="snapshots-map">
+          {backend === 'postgres' ? 'Use a custom snapshot table…' : 'Use a custom snapshot collection…'}
+        </Button>
+      </div>
+      {(mapping || unmapped) && <SnapshotMappingForm connectionId={connectionId} backend={backend} onDone={() => setMapping(false)} />}
       <VerifyPanel
         connectionId={connectionId}
         definition={definition}
