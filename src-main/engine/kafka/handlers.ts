@@ -9,6 +9,7 @@ import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
 import type { PipelinePoint } from '../../../src-shared/schemas/kafka';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
+import { EXACT_FETCHES_PER_VIEW } from './exact-lag';
 import { applyReset, planReset } from './offset-reset';
 import { findOutboxGaps } from './outbox-gaps';
 import { assessPipeline, PIPELINE_MEASURES, RATE_WINDOW_MS, readPipeline, type PipelineDeps } from './pipeline';
@@ -94,6 +95,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const partitions = [...offsets.entries()]
         .map(([key, entry]) => kafka.sampler.partitionLag(entry, ends.get(entry.topic)?.find((p) => p.partition === entry.partition), kafka.sampler.trackOf(connectionId, groupId, key), owners.get(key), now))
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      // The group on screen: its partitions' messages at the committed offsets are read now, within the exact-lag deadline.
+      await kafka.exact.refine(connectionId, [{ pinned: true, partitions }], ends, now, EXACT_FETCHES_PER_VIEW);
       const lag = summarize(group, partitions, now);
       return {
         groupId,
@@ -104,7 +107,7 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
         members: lag.members,
         partitions,
         lag: lag.lag,
-        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}),
+        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds, lagSecondsBasis: lag.lagSecondsBasis } : {}),
         status: lag.status,
         reason: lag.reason,
         pinned: (settings.pinned[connectionId] ?? []).includes(groupId),

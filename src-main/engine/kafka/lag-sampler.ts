@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs';
 import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, endOffsets, partitionKey, type GroupDescription, type PartitionOffsets } from './cluster';
+import type { ExactLag } from './exact-lag';
 import type { LagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
@@ -27,6 +28,8 @@ export interface GroupLag {
   partitions: PartitionLag[];
   lag: number;
   lagSeconds?: number;
+  /** How the worst partition's lagSeconds was found. */
+  lagSecondsBasis?: PartitionLag['lagSecondsBasis'];
   status: LagStatus;
   reason: string;
 }
@@ -37,6 +40,8 @@ export interface SamplerDeps {
   /** Ids of the saved Kafka connection profiles. */
   kafkaConnections(): Promise<string[]>;
   admin(connectionId: string): Promise<Admin>;
+  /** Reads the message at committed offsets for exact lag in seconds; without it every figure is interpolated. */
+  exact?: ExactLag;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -137,16 +142,20 @@ export class LagSampler {
       for (const [, offsets] of committed) for (const entry of offsets.values()) topics.add(entry.topic);
       const ends = await endOffsets(admin, [...topics]);
       const now = this.now();
-      const results = new Map<string, GroupLag>();
+      const observed: GroupLag[] = [];
       for (const [groupId, offsets] of committed) {
         const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
-        results.set(groupId, lag);
+        observed.push(lag);
         await this.deps.history.append(connectionId, groupId, {
           at: now,
           status: lag.status,
           partitions: lag.partitions.map((p) => ({ key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end) })),
         });
       }
+      // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
+      await this.deps.exact?.refine(connectionId, observed.map((lag) => ({ pinned: pinned.has(lag.groupId), partitions: lag.partitions })), ends, now);
+      const results = new Map<string, GroupLag>();
+      for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now));
       this.latest.set(connectionId, results);
       this.errors.delete(connectionId);
     } catch (err) {
@@ -207,16 +216,25 @@ export class LagSampler {
   }
 
   /** Group summaries for the cluster view from the last sample. */
-  summaries(connectionId: string): Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>> {
-    const out = new Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>>();
-    for (const [groupId, lag] of this.latestOf(connectionId)) out.set(groupId, { lag: lag.lag, ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}), status: lag.status, reason: lag.reason });
+  summaries(connectionId: string): Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'lagSecondsBasis' | 'status' | 'reason'>> {
+    const out = new Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'lagSecondsBasis' | 'status' | 'reason'>>();
+    for (const [groupId, lag] of this.latestOf(connectionId)) {
+      out.set(groupId, {
+        lag: lag.lag,
+        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}),
+        ...(lag.lagSecondsBasis ? { lagSecondsBasis: lag.lagSecondsBasis } : {}),
+        status: lag.status,
+        reason: lag.reason,
+      });
+    }
     return out;
   }
 }
 
 export function summarize(group: GroupDescription, partitions: PartitionLag[], now: number): GroupLag {
   const verdict = evaluateGroup(partitions);
-  const seconds = partitions.map((p) => p.lagSeconds).filter((s): s is number => s !== undefined);
+  let worst: PartitionLag | undefined;
+  for (const p of partitions) if (p.lagSeconds !== undefined && (!worst || p.lagSeconds > worst.lagSeconds!)) worst = p;
   return {
     at: now,
     groupId: group.groupId,
@@ -227,7 +245,7 @@ export function summarize(group: GroupDescription, partitions: PartitionLag[], n
     members: group.members,
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
-    ...(seconds.length ? { lagSeconds: Math.max(...seconds) } : {}),
+    ...(worst ? { lagSeconds: worst.lagSeconds!, lagSecondsBasis: worst.lagSecondsBasis } : {}),
     status: verdict.status,
     reason: verdict.reason,
   };

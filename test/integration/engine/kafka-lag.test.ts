@@ -143,6 +143,56 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     await rewinder.disconnect();
   });
 
+  it('a lagging group gets its lag in seconds from the message at its committed offset, labelled exact, read once per offset', async () => {
+    const { topic, groupId } = await scenario(2);
+    // Messages written two minutes ago, a second apart: interpolation on this run's samples could not know that.
+    const base = Date.now() - 120_000;
+    await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `m${i}`, timestamp: String(base + i * 1000) })) });
+    await produce(producer, topic, 1, 2);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '2' }] });
+
+    const detail = await group(groupId);
+    const expected = (Date.now() - (base + 2000)) / 1000;
+    const behind = detail.partitions.find((p) => p.partition === 0)!;
+    expect(behind).toMatchObject({ committed: '2', lag: 3, lagSecondsBasis: 'exact' });
+    expect(Math.abs(behind.lagSeconds! - expected)).toBeLessThan(2);
+    expect(detail.partitions.find((p) => p.partition === 1)).toMatchObject({ lag: 0, lagSeconds: 0, lagSecondsBasis: 'caught-up' });
+    expect(detail).toMatchObject({ lagSecondsBasis: 'exact', lagSeconds: behind.lagSeconds });
+
+    // The sampler's figures, which the groups list shows, are exact too; the unmoved offset is not read again.
+    // (Only this group is sampled, so other groups on the shared brokers do not add reads.)
+    const read = engine.kafka.exact.positionsRead;
+    await engine.kafka.configure({ scope: 'pinned', pinned: { [connectionId]: [groupId] } });
+    await engine.kafka.sampler.tickNow().finally(() => engine.kafka.configure({ scope: 'all', pinned: {} }));
+    const summary = (await call('kafka.cluster', { connectionId })).groups.find((g) => g.groupId === groupId)!;
+    expect(summary.lagSecondsBasis).toBe('exact');
+    expect(Math.abs(summary.lagSeconds! - (Date.now() - (base + 2000)) / 1000)).toBeLessThan(2);
+    await group(groupId);
+    expect(engine.kafka.exact.positionsRead).toBe(read);
+
+    // Moved on: the new offset's message is read.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '4' }] });
+    const moved = (await group(groupId)).partitions.find((p) => p.partition === 0)!;
+    expect(moved).toMatchObject({ committed: '4', lag: 1, lagSecondsBasis: 'exact' });
+    expect(Math.abs(moved.lagSeconds! - (Date.now() - (base + 4000)) / 1000)).toBeLessThan(2);
+    expect(engine.kafka.exact.positionsRead).toBe(read + 1);
+  });
+
+  it('a committed offset deleted by retention keeps the interpolated lag in seconds', async () => {
+    const { topic, groupId } = await scenario();
+    await produce(producer, topic, 0, 3);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
+    await engine.kafka.sampler.tickNow();
+    await produce(producer, topic, 0, 5);
+    await engine.kafka.sampler.tickNow();
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
+
+    const detail = await group(groupId);
+    expect(detail.partitions[0]).toMatchObject({ committed: '3', lag: 5, status: 'ERR', lagSecondsBasis: 'interpolated' });
+    expect(detail.partitions[0]!.lagSeconds).toBeGreaterThan(0);
+    expect(detail.lagSecondsBasis).toBe('interpolated');
+  });
+
   it('keeps the sampled lag on disk, across a restart of the engine, as a history per partition', async () => {
     const { topic, groupId } = await scenario(2);
     await produce(producer, topic, 0, 6);
