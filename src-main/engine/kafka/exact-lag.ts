@@ -11,6 +11,8 @@ export const EXACT_DEADLINE_MS = 1500;
 /** A position nobody asked about for this long is forgotten. */
 const IDLE_MS = 10 * 60_000;
 const MAX_CACHED = 20_000;
+/** A position that could not be read (batch over the byte limit, request failed) is tried again after this long. */
+const RETRY_MS = 60_000;
 
 /** A partition whose oldest unconsumed message may be read, with what ranks it. */
 export interface ExactCandidate extends MessageRef {
@@ -80,6 +82,8 @@ export interface GroupPartitions {
 export class ExactLag {
   private readonly times = new Map<string, { at: number; usedAt: number }>();
   private readonly reading = new Set<string>();
+  /** Positions not read, until when they are left alone. */
+  private readonly misses = new Map<string, number>();
   /** Positions asked of the brokers so far (a cached position is not asked again). */
   positionsRead = 0;
 
@@ -97,7 +101,7 @@ export class ExactLag {
         candidates.push({ ...ref, pinned: group.pinned, lag: p.lag, ...(p.lagSeconds !== undefined ? { seconds: p.lagSeconds } : {}) });
       }
     }
-    const wanted = chooseFetches(candidates, (ref) => this.times.has(this.key(connectionId, ref)) || this.reading.has(this.key(connectionId, ref)), budget);
+    const wanted = chooseFetches(candidates, (ref) => this.known(this.key(connectionId, ref), now), budget);
     if (wanted.length) await this.read(connectionId, wanted, now);
     for (const { partition, key } of targets) {
       const known = this.times.get(key);
@@ -119,9 +123,13 @@ export class ExactLag {
         for (const ref of refs) {
           const time = times.get(refKey(ref));
           if (time !== undefined && time >= 0) this.times.set(this.key(connectionId, ref), { at: time, usedAt: now });
+          else this.misses.set(this.key(connectionId, ref), now + RETRY_MS);
         }
       })
-      .catch((err: unknown) => this.deps.log?.(`Exact lag: messages at committed offsets not read (${(err as Error).message}); lag in seconds stays interpolated.`))
+      .catch((err: unknown) => {
+        for (const key of keys) this.misses.set(key, now + RETRY_MS);
+        this.deps.log?.(`Exact lag: messages at committed offsets not read (${(err as Error).message}); lag in seconds stays interpolated.`);
+      })
       .finally(() => {
         for (const key of keys) this.reading.delete(key);
       });
@@ -130,7 +138,13 @@ export class ExactLag {
     clearTimeout(timer);
   }
 
+  /** Known, being read, or recently unreadable: not asked again now. */
+  private known(key: string, now: number): boolean {
+    return this.times.has(key) || this.reading.has(key) || (this.misses.get(key) ?? 0) > now;
+  }
+
   private evict(now: number): void {
+    for (const [key, until] of this.misses) if (until <= now) this.misses.delete(key);
     for (const [key, entry] of this.times) if (now - entry.usedAt > IDLE_MS) this.times.delete(key);
     if (this.times.size <= MAX_CACHED) return;
     const oldest = [...this.times].sort((a, b) => a[1].usedAt - b[1].usedAt).slice(0, this.times.size - MAX_CACHED);

@@ -4,6 +4,7 @@ import { Alert } from '../../ui/Alert';
 import { Panel } from '../../ui/Panel';
 import { formatBytes } from './format-bytes';
 import { formatCount, formatSeconds } from './kafka-view';
+import { LagSeconds } from './LagSeconds';
 import { StatusBadge } from './StatusBadge';
 
 /** Brokers, topics and every consumer group with its state, members, lag and status. */
@@ -80,7 +81,9 @@ export function ClusterView({ connectionId, onGroup, onTopic }: { connectionId: 
                     {g.members ?? '?'}
                   </td>
                   <td className="num">{formatCount(g.lag)}</td>
-                  <td className="num">{formatSeconds(g.lagSeconds)}</td>
+                  <td className="num">
+                    <LagSeconds seconds={g.lagSeconds} basis={g.lagSecondsBasis} testId="kafka-group-lag-seconds" />
+                  </td>
                   <td>
                     <StatusBadge status={g.status} reason={g.reason} testId="kafka-group-status" />
                   </td>
