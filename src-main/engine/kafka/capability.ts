@@ -88,6 +88,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     },
     async close(): Promise<void> {
       await sampler.stop();
+      await exact.settle();
     },
   };
 }

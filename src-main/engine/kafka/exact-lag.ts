@@ -82,6 +82,7 @@ export interface GroupPartitions {
 export class ExactLag {
   private readonly times = new Map<string, { at: number; usedAt: number }>();
   private readonly reading = new Set<string>();
+  private readonly underWay = new Set<Promise<void>>();
   /** Positions not read, until when they are left alone. */
   private readonly misses = new Map<string, number>();
   /** Positions asked of the brokers so far (a cached position is not asked again). */
@@ -132,10 +133,17 @@ export class ExactLag {
       })
       .finally(() => {
         for (const key of keys) this.reading.delete(key);
+        this.underWay.delete(reading);
       });
+    this.underWay.add(reading);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([reading, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.deadlineMs ?? EXACT_DEADLINE_MS)))]);
     clearTimeout(timer);
+  }
+
+  /** Waits for reads that outlived their deadline, so the clients can close under none. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.underWay]);
   }
 
   /** Known, being read, or recently unreadable: not asked again now. */

@@ -21,16 +21,34 @@ export function refKey(ref: MessageRef): string {
 
 /**
  * Timestamps (ms) of the first message at or after each position, read with
- * kafkajs' broker-level Fetch: one request per leader broker (a partition
- * appears once per request, so two positions on one partition take two),
+ * kafkajs' broker-level Fetch: one request per leader broker, brokers side by
+ * side (a partition appears once per request, so two positions on one
+ * partition take two, one after the other),
  * `FETCH_WAIT_MS` wait, 64 KiB per partition. A position whose message could
- * not be read (request failed, nothing at or past the offset in the bytes
- * returned, a control record only) is absent from the answer. A request that
- * fails is retried one partition at a time, since one partition's error (e.g.
- * its offset deleted by retention meanwhile) fails the whole request in kafkajs.
+ * not be read (its partition answered an error, nothing at or past the offset
+ * in the bytes returned, a control record only) is absent from the answer. A
+ * request failed by a partition's error (e.g. its offset deleted by retention
+ * meanwhile: kafkajs fails the whole request) is retried a partition at a time.
  */
-export async function firstMessageTimes(cluster: Cluster, refs: readonly MessageRef[]): Promise<Map<string, number>> {
+export function firstMessageTimes(cluster: Cluster, refs: readonly MessageRef[]): Promise<Map<string, number>> {
+  // One read at a time per cluster, for the same reason as one request at a time per broker below.
+  const previous = queues.get(cluster) ?? Promise.resolve();
+  const read = previous.then(() => readTimes(cluster, refs));
+  queues.set(
+    cluster,
+    read.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return read;
+}
+
+const queues = new WeakMap<Cluster, Promise<void>>();
+
+async function readTimes(cluster: Cluster, refs: readonly MessageRef[]): Promise<Map<string, number>> {
   const found = new Map<string, number>();
+  refs = [...new Map(refs.map((r) => [refKey(r), r])).values()];
   if (!refs.length) return found;
   await cluster.addMultipleTargetTopics([...new Set(refs.map((r) => r.topic))]);
   const byLeader = new Map<string, MessageRef[]>();
@@ -45,14 +63,25 @@ export async function firstMessageTimes(cluster: Cluster, refs: readonly Message
   await Promise.all(
     [...byLeader].map(async ([nodeId, list]) => {
       const broker = await cluster.findBroker({ nodeId });
-      await Promise.all(
-        requestsOf(list).map((batch) =>
-          fetchInto(broker, batch, found).catch(() => (batch.length > 1 ? Promise.all(batch.map((one) => fetchInto(broker, [one], found).catch(() => undefined))) : undefined)),
-        ),
-      );
+      // One request at a time per broker: kafkajs opens its fetch connection on first use, and
+      // requests racing to open it each open a socket that its disconnect never closes.
+      for (const batch of requestsOf(list)) {
+        try {
+          await fetchInto(broker, batch, found);
+        } catch (err) {
+          // A partition's own error fails the whole request: the others are asked alone. Anything else (a lost connection) is the caller's.
+          if (!isPartitionError(err)) throw err;
+          if (batch.length > 1) for (const one of batch) await fetchInto(broker, [one], found).catch(() => undefined);
+        }
+      }
     }),
   );
   return found;
+}
+
+function isPartitionError(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'KafkaJSOffsetOutOfRange' || name === 'KafkaJSProtocolError';
 }
 
 /** Splits positions into requests where each partition appears at most once. */
