@@ -71,10 +71,22 @@ export const kafkaClusterResult = z.object({
   controller: z.number().nullable(),
   brokers: z.array(brokerView),
   topics: z.array(topicView),
-  groups: z.array(groupSummary),
-  sampler: z.object({ intervalMs: z.number(), scope: z.enum(['all', 'pinned']), lastTickAt: z.string().optional(), lastError: z.string().optional() }),
 });
 export type KafkaCluster = z.infer<typeof kafkaClusterResult>;
+
+export const kafkaGroupsInput = z.strictObject({ connectionId: profileId });
+
+export const kafkaGroupsResult = z.object({
+  groups: z.array(groupSummary),
+  /**
+   * When the list was read: the lag sampler's last sample of this connection
+   * (no broker call), or now when the sampler has none yet.
+   */
+  at: z.string(),
+  source: z.enum(['sampler', 'fresh']),
+  sampler: z.object({ intervalMs: z.number(), scope: z.enum(['all', 'pinned']), lastTickAt: z.string().optional(), lastError: z.string().optional() }),
+});
+export type KafkaGroups = z.infer<typeof kafkaGroupsResult>;
 
 export const kafkaGroupInput = z.strictObject({ connectionId: profileId, groupId });
 

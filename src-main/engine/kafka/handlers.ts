@@ -19,6 +19,7 @@ import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 export type KafkaOperation =
   | 'kafka.cluster'
+  | 'kafka.groups'
   | 'kafka.group'
   | 'kafka.lagHistory'
   | 'kafka.messages'
@@ -37,6 +38,7 @@ export interface KafkaStoreDeps {
 }
 
 const HOUR = 3_600_000;
+const NOT_SAMPLED_NOTE = 'Not sampled: the lag sampler reads pinned groups only. Open the group for its state, members and lag.';
 
 /** The Kafka operations: cluster and group views, lag history, sampler settings, offset reset. */
 export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): Pick<Handlers, KafkaOperation> {
@@ -50,18 +52,29 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
   return {
     'kafka.cluster': async ({ connectionId }) => {
       const admin = await kafka.admin(connectionId);
+      const [brokers, topics] = await Promise.all([describeBrokers(admin), describeTopics(admin)]);
+      return { ...brokers, topics };
+    },
+
+    // The list answers from the sampler's last tick (which listed and described the groups it sampled):
+    // describing a few hundred groups afresh takes longer than a first render may. Before a tick, it reads them now.
+    'kafka.groups': async ({ connectionId }) => {
       const settings = await kafka.settings();
-      const [brokers, topics, listed] = await Promise.all([describeBrokers(admin), describeTopics(admin), admin.listGroups()]);
-      const described = await describeGroups(admin, listed.groups);
+      let listing = kafka.sampler.listingOf(connectionId);
+      const source = listing ? 'sampler' : 'fresh';
+      if (!listing) {
+        const admin = await kafka.admin(connectionId);
+        const listed = (await admin.listGroups()).groups;
+        listing = { at: Date.now(), listed, described: await describeGroups(admin, listed) };
+      }
       const summaries = kafka.sampler.summaries(connectionId);
       const pinned = new Set(settings.pinned[connectionId] ?? []);
       const error = kafka.sampler.errorOf(connectionId);
       return {
-        ...brokers,
-        topics,
-        groups: listed.groups
+        groups: listing.listed
           .map((g) => {
-            const d = described.get(g.groupId)!;
+            const d = listing.described.get(g.groupId);
+            if (!d) return { groupId: g.groupId, protocolType: g.protocolType || 'consumer', state: 'Not sampled', note: NOT_SAMPLED_NOTE, pinned: pinned.has(g.groupId) };
             return {
               groupId: g.groupId,
               protocolType: d.protocolType,
@@ -73,6 +86,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
             };
           })
           .sort((a, b) => a.groupId.localeCompare(b.groupId)),
+        at: new Date(listing.at).toISOString(),
+        source,
         sampler: {
           intervalMs: settings.intervalMs,
           scope: settings.scope,

@@ -9,6 +9,13 @@ import { recordEnd, timeLag, type EndSample } from './time-lag';
 /** End-offset samples kept per partition for lag in seconds (an hour at the default 5 s). */
 export const END_SAMPLES = 720;
 
+/** The groups a tick listed (all of them) and described (the sampled ones), for the groups list. */
+export interface GroupListing {
+  at: number;
+  listed: { groupId: string; protocolType: string }[];
+  described: Map<string, GroupDescription>;
+}
+
 /** What the sampler remembers of one partition of one group between ticks. */
 export interface PartitionTrack {
   window: CommitEntry[];
@@ -55,6 +62,7 @@ export interface SamplerDeps {
 export class LagSampler {
   private readonly tracks = new Map<string, PartitionTrack>();
   private readonly latest = new Map<string, Map<string, GroupLag>>();
+  private readonly listings = new Map<string, GroupListing>();
   private readonly errors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -118,6 +126,11 @@ export class LagSampler {
     return this.latest.get(connectionId) ?? new Map();
   }
 
+  /** The groups the last successful tick of a connection listed and described. */
+  listingOf(connectionId: string): GroupListing | undefined {
+    return this.listings.get(connectionId);
+  }
+
   /** The windows and end samples of a group's partitions, read by on-demand views. */
   trackOf(connectionId: string, groupId: string, key: string): PartitionTrack | undefined {
     return this.tracks.get(trackId(connectionId, groupId, key));
@@ -157,6 +170,7 @@ export class LagSampler {
       const results = new Map<string, GroupLag>();
       for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now));
       this.latest.set(connectionId, results);
+      this.listings.set(connectionId, { at: now, listed, described });
       this.errors.delete(connectionId);
     } catch (err) {
       this.errors.set(connectionId, (err as Error).message);
