@@ -114,6 +114,8 @@ import {
   kafkaClusterInput,
   kafkaClusterResult,
   kafkaGroupInput,
+  kafkaGroupsInput,
+  kafkaGroupsResult,
   kafkaGroupResult,
   kafkaLagHistoryInput,
   kafkaMessagesData,
@@ -453,9 +455,15 @@ export const operations = {
   }),
 
   'kafka.cluster': op({
-    summary: 'Brokers, controller, topics (partitions, replication, retention, size, end offsets) and consumer groups of every kind, with lag and status',
+    summary: 'Brokers, controller and topics (partitions, replication, retention, size, end offsets)',
     input: kafkaClusterInput,
     result: kafkaClusterResult,
+    effect: 'none',
+  }),
+  'kafka.groups': op({
+    summary: "Consumer groups of every kind with state, members, lag and status, as of the lag sampler's last sample (read fresh before its first)",
+    input: kafkaGroupsInput,
+    result: kafkaGroupsResult,
     effect: 'none',
   }),
   'kafka.group': op({
@@ -484,7 +492,7 @@ export const operations = {
     result: kafkaSamplerSettings,
     effect: 'local',
     target: () => 'settings:kafka-lag',
-    invalidates: ['kafka.samplerSettings', 'kafka.group', 'kafka.cluster'],
+    invalidates: ['kafka.samplerSettings', 'kafka.group', 'kafka.groups'],
   }),
   'kafka.resetOffsets': op({
     summary: "Move a consumer group's committed offsets (earliest, latest, a time, an exact offset, shift ±N, copy a group), refused while it has active members",
@@ -493,7 +501,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
-    invalidates: ['kafka.group', 'kafka.cluster', 'kafka.lagHistory', 'kafka.pipeline', 'kafka.pipelineHistory'],
+    invalidates: ['kafka.group', 'kafka.groups', 'kafka.lagHistory', 'kafka.pipeline', 'kafka.pipelineHistory'],
     // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
     connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
   }),

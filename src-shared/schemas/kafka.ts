@@ -40,6 +40,14 @@ const memberView = z.object({
 });
 export type KafkaMember = z.infer<typeof memberView>;
 
+/**
+ * How a lag in seconds was found: exact (now minus the timestamp of the message
+ * at the committed offset), interpolated on sampled end offsets, extrapolated
+ * beyond them, or caught up.
+ */
+export const lagSecondsBasis = z.enum(['exact', 'caught-up', 'interpolated', 'extrapolated', 'unknown']);
+export type LagSecondsBasis = z.infer<typeof lagSecondsBasis>;
+
 export const groupSummary = z.object({
   groupId: z.string(),
   /** classic, or consumer (KIP-848) / other protocol types as the broker lists them. */
@@ -50,6 +58,8 @@ export const groupSummary = z.object({
   note: z.string().optional(),
   lag: z.number().optional(),
   lagSeconds: z.number().optional(),
+  /** How the worst partition's lagSeconds was found. */
+  lagSecondsBasis: lagSecondsBasis.optional(),
   status: lagStatus.optional(),
   reason: z.string().optional(),
   pinned: z.boolean(),
@@ -61,10 +71,22 @@ export const kafkaClusterResult = z.object({
   controller: z.number().nullable(),
   brokers: z.array(brokerView),
   topics: z.array(topicView),
-  groups: z.array(groupSummary),
-  sampler: z.object({ intervalMs: z.number(), scope: z.enum(['all', 'pinned']), lastTickAt: z.string().optional(), lastError: z.string().optional() }),
 });
 export type KafkaCluster = z.infer<typeof kafkaClusterResult>;
+
+export const kafkaGroupsInput = z.strictObject({ connectionId: profileId });
+
+export const kafkaGroupsResult = z.object({
+  groups: z.array(groupSummary),
+  /**
+   * When the list was read: the lag sampler's last sample of this connection
+   * (no broker call), or now when the sampler has none yet.
+   */
+  at: z.string(),
+  source: z.enum(['sampler', 'fresh']),
+  sampler: z.object({ intervalMs: z.number(), scope: z.enum(['all', 'pinned']), lastTickAt: z.string().optional(), lastError: z.string().optional() }),
+});
+export type KafkaGroups = z.infer<typeof kafkaGroupsResult>;
 
 export const kafkaGroupInput = z.strictObject({ connectionId: profileId, groupId });
 
@@ -76,8 +98,8 @@ export const partitionLag = z.object({
   end: z.string(),
   lag: z.number(),
   lagSeconds: z.number().optional(),
-  /** How lagSeconds was found: interpolated on sampled end offsets, extrapolated beyond them, or caught up. */
-  lagSecondsBasis: z.enum(['caught-up', 'interpolated', 'extrapolated', 'unknown']),
+  /** How lagSeconds was found: see lagSecondsBasis. */
+  lagSecondsBasis,
   status: lagStatus,
   reason: z.string(),
   owner: z.string().optional(),
@@ -94,6 +116,8 @@ export const kafkaGroupResult = z.object({
   partitions: z.array(partitionLag),
   lag: z.number(),
   lagSeconds: z.number().optional(),
+  /** How the worst partition's lagSeconds was found. */
+  lagSecondsBasis: lagSecondsBasis.optional(),
   status: lagStatus,
   reason: z.string(),
   pinned: z.boolean(),

@@ -65,6 +65,11 @@ describe('the Kafka screen', () => {
     const row = page.locator(`[data-testid="kafka-group-row"][data-group-id="${groupId}"]`);
     await row.waitFor({ timeout: 30_000 });
     await expect.poll(() => row.getByTestId('kafka-group-status').textContent(), { timeout: 60_000 }).toBe('WARN');
+    // Its lag in time is read from the message at the committed offset, and labelled so.
+    await expect.poll(() => row.getByTestId('kafka-group-lag-seconds').getAttribute('data-basis'), { timeout: 60_000 }).toBe('exact');
+    expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toMatch(/ s|min/);
+    expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toContain('exact');
+    expect(await page.getByTestId('kafka-groups-age').getAttribute('data-source')).toBe('sampler');
 
     await row.getByRole('button', { name: groupId }).click();
     const chart = page.getByTestId('kafka-lag-chart');
@@ -76,6 +81,7 @@ describe('the Kafka screen', () => {
     expect(await page.getByTestId('kafka-status-timeline').locator('[data-status="WARN"]').count()).toBeGreaterThanOrEqual(1);
     expect(await chart.locator('.recharts-area').count()).toBe(4); // two partitions, in messages and in seconds
     expect(page.url()).toContain(`g=${groupId}`);
+    await expect.poll(() => page.getByTestId('kafka-partition-lag-seconds').first().getAttribute('data-basis'), { timeout: 30_000 }).toBe('exact');
 
     // The operator's SLO is saved in the engine and drawn on the seconds chart.
     await page.getByTestId('kafka-slo').fill('2');

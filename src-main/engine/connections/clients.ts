@@ -1,9 +1,9 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, Cluster } from 'kafkajs';
 import type { Db, MongoClient } from 'mongodb';
 import pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { Connections } from './connections';
-import { createKafka, createMongoClient, postgresConfig } from './drivers';
+import { createKafka, createKafkaCluster, createMongoClient, postgresConfig } from './drivers';
 import { explainConnectionError } from './friendly-errors';
 import { describeTarget } from './probe';
 
@@ -11,11 +11,13 @@ interface Held {
   pool?: Promise<pg.Pool>;
   mongo?: Promise<{ client: MongoClient; db: Db }>;
   kafkaAdmin?: Promise<Admin>;
+  kafkaCluster?: Promise<Cluster>;
 }
 
 /**
  * The driver clients of each connection, opened on first use and owned here:
- * one small pg pool, one MongoClient, one kafkajs Admin. `close` drops them
+ * one small pg pool, one MongoClient, one kafkajs Admin (and a kafkajs Cluster
+ * for single fetches, the exact lag's message timestamps). `close` drops them
  * when a profile changes or goes; `closeAll` when the engine stops.
  */
 export class Clients {
@@ -41,6 +43,21 @@ export class Clients {
     return held.kafkaAdmin;
   }
 
+  kafkaCluster(connectionId: string): Promise<Cluster> {
+    const held = this.slot(connectionId);
+    held.kafkaCluster ??= this.forgetOnFailure(connectionId, 'kafkaCluster', this.openKafkaCluster(connectionId));
+    return held.kafkaCluster;
+  }
+
+  /** Drops a connection's kafkajs Cluster after a failed request (stale metadata, a deleted topic it still targets): the next call opens a fresh one. */
+  async resetKafkaCluster(connectionId: string): Promise<void> {
+    const held = this.held.get(connectionId);
+    const cluster = held?.kafkaCluster;
+    if (!held || !cluster) return;
+    delete held.kafkaCluster;
+    await cluster.then((c) => c.disconnect()).catch(() => undefined);
+  }
+
   /** Which clients a connection holds open right now. */
   health(connectionId: string): { pool: boolean; mongo: boolean; kafkaAdmin: boolean } {
     const held = this.held.get(connectionId);
@@ -56,6 +73,7 @@ export class Clients {
       held.pool?.then((pool) => pool.end()).catch(() => undefined),
       held.mongo?.then(({ client }) => client.close()).catch(() => undefined),
       held.kafkaAdmin?.then((admin) => admin.disconnect()).catch(() => undefined),
+      held.kafkaCluster?.then((cluster) => cluster.disconnect()).catch(() => undefined),
     ]);
   }
 
@@ -121,5 +139,18 @@ export class Clients {
       throw explainConnectionError(err, describeTarget(resolved.settings));
     }
     return admin;
+  }
+
+  private async openKafkaCluster(connectionId: string): Promise<Cluster> {
+    const resolved = await this.connections.resolve(connectionId);
+    if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
+    const cluster = createKafkaCluster(resolved.settings, resolved.secret);
+    try {
+      await cluster.connect();
+    } catch (err) {
+      await cluster.disconnect().catch(() => undefined);
+      throw explainConnectionError(err, describeTarget(resolved.settings));
+    }
+    return cluster;
   }
 }

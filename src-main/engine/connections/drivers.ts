@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type Cluster, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
@@ -52,6 +52,20 @@ export function kafkaConfig(settings: KafkaSettings, secret: string | undefined)
 
 export function createKafka(settings: KafkaSettings, secret: string | undefined, retries = 5): Kafka {
   return new Kafka({ ...kafkaConfig(settings, secret), retry: { retries } });
+}
+
+/**
+ * A kafkajs Cluster, for broker-level requests kafkajs has no public call for
+ * (a single Fetch at an offset, without joining a group). kafkajs builds the
+ * clusters of its producers, consumers and admins with a private factory on the
+ * client; its `Cluster` and `Broker` types are public. Never creates topics.
+ */
+export function createKafkaCluster(settings: KafkaSettings, secret: string | undefined): Cluster {
+  const kafka = createKafka(settings, secret, 1);
+  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const create = factory ? (kafka as unknown as Record<symbol, unknown>)[factory] : undefined;
+  if (typeof create !== 'function') throw new Error('This kafkajs version does not expose its cluster factory.');
+  return (create as (options: object) => Cluster)({ metadataMaxAge: 300_000, allowAutoTopicCreation: false, maxInFlightRequests: null, instrumentationEmitter: null });
 }
 
 /** A mongodb URI with any password removed (the password goes to the secret store). */

@@ -6,6 +6,8 @@ import { kafkaSamplerSettings, type KafkaSamplerSettings } from '../../../src-sh
 import type { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
+import { ExactLag } from './exact-lag';
+import { firstMessageTimes } from './first-message';
 import { LagHistory } from './lag-history';
 import { LagSampler } from './lag-sampler';
 import { PipelineHistory } from './pipeline-history';
@@ -36,8 +38,21 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     .catch((err: unknown) => options.log?.(`Kafka lag settings not read: ${(err as Error).message}`));
   const history = new LagHistory(dir);
   const admin = (connectionId: string): Promise<Admin> => options.clients.kafkaAdmin(connectionId);
+  const exact = new ExactLag({
+    readTimes: async (connectionId, refs) => {
+      try {
+        return await firstMessageTimes(await options.clients.kafkaCluster(connectionId), refs);
+      } catch (err) {
+        // Stale metadata or a deleted topic the cluster still targets: start from a fresh one next time.
+        await options.clients.resetKafkaCluster(connectionId);
+        throw err;
+      }
+    },
+    ...(options.log ? { log: options.log } : {}),
+  });
   const sampler = new LagSampler({
     history,
+    exact,
     settings: () => settings,
     kafkaConnections: async () => (await options.connections.list()).filter((c) => c.kind === 'kafka' && !c.needsSecret).map((c) => c.id),
     admin,
@@ -47,6 +62,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     history,
     pipelineHistory: new PipelineHistory(join(options.dataDir, 'kafka-pipeline')),
     sampler,
+    exact,
     admin,
     /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */
     async client(connectionId: string): Promise<Kafka> {
@@ -72,6 +88,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     },
     async close(): Promise<void> {
       await sampler.stop();
+      await exact.settle();
     },
   };
 }

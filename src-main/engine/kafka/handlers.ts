@@ -9,6 +9,7 @@ import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
 import type { PipelinePoint } from '../../../src-shared/schemas/kafka';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
+import { EXACT_FETCHES_PER_VIEW } from './exact-lag';
 import { applyReset, planReset } from './offset-reset';
 import { findOutboxGaps } from './outbox-gaps';
 import { assessPipeline, PIPELINE_MEASURES, RATE_WINDOW_MS, readPipeline, type PipelineDeps } from './pipeline';
@@ -18,6 +19,7 @@ import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 export type KafkaOperation =
   | 'kafka.cluster'
+  | 'kafka.groups'
   | 'kafka.group'
   | 'kafka.lagHistory'
   | 'kafka.messages'
@@ -36,6 +38,7 @@ export interface KafkaStoreDeps {
 }
 
 const HOUR = 3_600_000;
+const NOT_SAMPLED_NOTE = 'Not sampled: the lag sampler reads pinned groups only. Open the group for its state, members and lag.';
 
 /** The Kafka operations: cluster and group views, lag history, sampler settings, offset reset. */
 export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): Pick<Handlers, KafkaOperation> {
@@ -49,18 +52,29 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
   return {
     'kafka.cluster': async ({ connectionId }) => {
       const admin = await kafka.admin(connectionId);
+      const [brokers, topics] = await Promise.all([describeBrokers(admin), describeTopics(admin)]);
+      return { ...brokers, topics };
+    },
+
+    // The list answers from the sampler's last tick (which listed and described the groups it sampled):
+    // describing a few hundred groups afresh takes longer than a first render may. Before a tick, it reads them now.
+    'kafka.groups': async ({ connectionId }) => {
       const settings = await kafka.settings();
-      const [brokers, topics, listed] = await Promise.all([describeBrokers(admin), describeTopics(admin), admin.listGroups()]);
-      const described = await describeGroups(admin, listed.groups);
+      let listing = kafka.sampler.listingOf(connectionId);
+      const source = listing ? 'sampler' : 'fresh';
+      if (!listing) {
+        const admin = await kafka.admin(connectionId);
+        const listed = (await admin.listGroups()).groups;
+        listing = { at: Date.now(), listed, described: await describeGroups(admin, listed) };
+      }
       const summaries = kafka.sampler.summaries(connectionId);
       const pinned = new Set(settings.pinned[connectionId] ?? []);
       const error = kafka.sampler.errorOf(connectionId);
       return {
-        ...brokers,
-        topics,
-        groups: listed.groups
+        groups: listing.listed
           .map((g) => {
-            const d = described.get(g.groupId)!;
+            const d = listing.described.get(g.groupId);
+            if (!d) return { groupId: g.groupId, protocolType: g.protocolType || 'consumer', state: 'Not sampled', note: NOT_SAMPLED_NOTE, pinned: pinned.has(g.groupId) };
             return {
               groupId: g.groupId,
               protocolType: d.protocolType,
@@ -72,6 +86,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
             };
           })
           .sort((a, b) => a.groupId.localeCompare(b.groupId)),
+        at: new Date(listing.at).toISOString(),
+        source,
         sampler: {
           intervalMs: settings.intervalMs,
           scope: settings.scope,
@@ -94,6 +110,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const partitions = [...offsets.entries()]
         .map(([key, entry]) => kafka.sampler.partitionLag(entry, ends.get(entry.topic)?.find((p) => p.partition === entry.partition), kafka.sampler.trackOf(connectionId, groupId, key), owners.get(key), now))
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      // The group on screen: its partitions' messages at the committed offsets are read now, within the exact-lag deadline.
+      await kafka.exact.refine(connectionId, [{ pinned: true, partitions }], ends, now, EXACT_FETCHES_PER_VIEW);
       const lag = summarize(group, partitions, now);
       return {
         groupId,
@@ -104,7 +122,7 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
         members: lag.members,
         partitions,
         lag: lag.lag,
-        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}),
+        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds, lagSecondsBasis: lag.lagSecondsBasis } : {}),
         status: lag.status,
         reason: lag.reason,
         pinned: (settings.pinned[connectionId] ?? []).includes(groupId),

@@ -2,11 +2,19 @@ import type { Admin } from 'kafkajs';
 import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, endOffsets, partitionKey, type GroupDescription, type PartitionOffsets } from './cluster';
+import type { ExactLag } from './exact-lag';
 import type { LagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 /** End-offset samples kept per partition for lag in seconds (an hour at the default 5 s). */
 export const END_SAMPLES = 720;
+
+/** The groups a tick listed (all of them) and described (the sampled ones), for the groups list. */
+export interface GroupListing {
+  at: number;
+  listed: { groupId: string; protocolType: string }[];
+  described: Map<string, GroupDescription>;
+}
 
 /** What the sampler remembers of one partition of one group between ticks. */
 export interface PartitionTrack {
@@ -27,6 +35,8 @@ export interface GroupLag {
   partitions: PartitionLag[];
   lag: number;
   lagSeconds?: number;
+  /** How the worst partition's lagSeconds was found. */
+  lagSecondsBasis?: PartitionLag['lagSecondsBasis'];
   status: LagStatus;
   reason: string;
 }
@@ -37,6 +47,8 @@ export interface SamplerDeps {
   /** Ids of the saved Kafka connection profiles. */
   kafkaConnections(): Promise<string[]>;
   admin(connectionId: string): Promise<Admin>;
+  /** Reads the message at committed offsets for exact lag in seconds; without it every figure is interpolated. */
+  exact?: ExactLag;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -50,6 +62,7 @@ export interface SamplerDeps {
 export class LagSampler {
   private readonly tracks = new Map<string, PartitionTrack>();
   private readonly latest = new Map<string, Map<string, GroupLag>>();
+  private readonly listings = new Map<string, GroupListing>();
   private readonly errors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -113,6 +126,11 @@ export class LagSampler {
     return this.latest.get(connectionId) ?? new Map();
   }
 
+  /** The groups the last successful tick of a connection listed and described. */
+  listingOf(connectionId: string): GroupListing | undefined {
+    return this.listings.get(connectionId);
+  }
+
   /** The windows and end samples of a group's partitions, read by on-demand views. */
   trackOf(connectionId: string, groupId: string, key: string): PartitionTrack | undefined {
     return this.tracks.get(trackId(connectionId, groupId, key));
@@ -137,17 +155,22 @@ export class LagSampler {
       for (const [, offsets] of committed) for (const entry of offsets.values()) topics.add(entry.topic);
       const ends = await endOffsets(admin, [...topics]);
       const now = this.now();
-      const results = new Map<string, GroupLag>();
+      const observed: GroupLag[] = [];
       for (const [groupId, offsets] of committed) {
         const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
-        results.set(groupId, lag);
+        observed.push(lag);
         await this.deps.history.append(connectionId, groupId, {
           at: now,
           status: lag.status,
           partitions: lag.partitions.map((p) => ({ key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end) })),
         });
       }
+      // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
+      await this.deps.exact?.refine(connectionId, observed.map((lag) => ({ pinned: pinned.has(lag.groupId), partitions: lag.partitions })), ends, now);
+      const results = new Map<string, GroupLag>();
+      for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now));
       this.latest.set(connectionId, results);
+      this.listings.set(connectionId, { at: now, listed, described });
       this.errors.delete(connectionId);
     } catch (err) {
       this.errors.set(connectionId, (err as Error).message);
@@ -207,16 +230,25 @@ export class LagSampler {
   }
 
   /** Group summaries for the cluster view from the last sample. */
-  summaries(connectionId: string): Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>> {
-    const out = new Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'status' | 'reason'>>();
-    for (const [groupId, lag] of this.latestOf(connectionId)) out.set(groupId, { lag: lag.lag, ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}), status: lag.status, reason: lag.reason });
+  summaries(connectionId: string): Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'lagSecondsBasis' | 'status' | 'reason'>> {
+    const out = new Map<string, Pick<KafkaGroupSummary, 'lag' | 'lagSeconds' | 'lagSecondsBasis' | 'status' | 'reason'>>();
+    for (const [groupId, lag] of this.latestOf(connectionId)) {
+      out.set(groupId, {
+        lag: lag.lag,
+        ...(lag.lagSeconds !== undefined ? { lagSeconds: lag.lagSeconds } : {}),
+        ...(lag.lagSecondsBasis ? { lagSecondsBasis: lag.lagSecondsBasis } : {}),
+        status: lag.status,
+        reason: lag.reason,
+      });
+    }
     return out;
   }
 }
 
 export function summarize(group: GroupDescription, partitions: PartitionLag[], now: number): GroupLag {
   const verdict = evaluateGroup(partitions);
-  const seconds = partitions.map((p) => p.lagSeconds).filter((s): s is number => s !== undefined);
+  let worst: PartitionLag | undefined;
+  for (const p of partitions) if (p.lagSeconds !== undefined && (!worst || p.lagSeconds > worst.lagSeconds!)) worst = p;
   return {
     at: now,
     groupId: group.groupId,
@@ -227,7 +259,7 @@ export function summarize(group: GroupDescription, partitions: PartitionLag[], n
     members: group.members,
     partitions,
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),
-    ...(seconds.length ? { lagSeconds: Math.max(...seconds) } : {}),
+    ...(worst ? { lagSeconds: worst.lagSeconds!, lagSecondsBasis: worst.lagSecondsBasis } : {}),
     status: verdict.status,
     reason: verdict.reason,
   };

@@ -61,8 +61,7 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     await producer.send({ topic, messages: [{ partition: 0, value: 'a' }, { partition: 1, value: 'b' }, { partition: 1, value: 'c' }] });
 
     await engine.kafka.sampler.tickNow();
-    const cluster = await call('kafka.cluster', { connectionId });
-    const listed = cluster.groups.find((g) => g.groupId === groupId)!;
+    const listed = (await call('kafka.groups', { connectionId })).groups.find((g) => g.groupId === groupId)!;
     expect(listed).toMatchObject({ protocolType: 'consumer', lag: 3, note: expect.stringMatching(/KIP-848/) });
     expect(listed.members).toBeUndefined();
 

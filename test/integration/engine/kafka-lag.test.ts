@@ -37,7 +37,7 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
   }
   const group = (groupId: string) => call('kafka.group', { connectionId, groupId });
 
-  it('lists brokers, the controller, topics with partitions, retention and end offsets, and groups with members', async () => {
+  it('lists brokers, the controller, topics with partitions, retention and end offsets, and groups with members and lag', async () => {
     const { topic, groupId } = await scenario(3);
     await produce(producer, topic, 1, 4);
     const consumer = await joinedConsumer(kafka, groupId, topic, 'cluster-view-client');
@@ -55,8 +55,19 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
       { partition: 1, start: '0', end: '4' },
       { partition: 2, start: '0', end: '0' },
     ]);
-    const summary = cluster.groups.find((g) => g.groupId === groupId)!;
-    expect(summary).toMatchObject({ protocolType: 'consumer', state: 'Stable', members: 1, pinned: false });
+    // Before the sampler's first tick the groups are read from the cluster, without lag yet.
+    const fresh = await call('kafka.groups', { connectionId });
+    expect(fresh.source).toBe('fresh');
+    expect(fresh.groups.find((g) => g.groupId === groupId)).toEqual({ groupId, protocolType: 'consumer', state: 'Stable', members: 1, pinned: false });
+    // Then from its last tick: state, members and lag as sampled then, and when.
+    const before = Date.now();
+    await engine.kafka.sampler.tickNow();
+    const after = Date.now();
+    const sampled = await call('kafka.groups', { connectionId });
+    expect(sampled.source).toBe('sampler');
+    expect(Date.parse(sampled.at)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(sampled.at)).toBeLessThanOrEqual(after);
+    expect(sampled.groups.find((g) => g.groupId === groupId)).toMatchObject({ protocolType: 'consumer', state: 'Stable', members: 1, lag: 2, status: expect.any(String), pinned: false });
 
     const detail = await group(groupId);
     expect(detail.describable).toBe(true);
@@ -102,7 +113,8 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
       (g) => g.status === 'WARN' && (g.lagSeconds ?? 0) > 0,
     );
     expect(seen.lag).toBeGreaterThan(5);
-    expect(['interpolated', 'extrapolated']).toContain(seen.partitions[0]!.lagSecondsBasis);
+    // The message at the committed offset is there to read: exact, unless the read outlasted its deadline on a loaded machine.
+    expect(['exact', 'interpolated', 'extrapolated']).toContain(seen.partitions[0]!.lagSecondsBasis);
     expect(seen.reason).toMatch(/never shrank/);
     await consumer.disconnect();
   });
@@ -141,6 +153,59 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     const rewound = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'REWIND');
     expect(rewound.reason).toMatch(/went back from 6 to 2/);
     await rewinder.disconnect();
+  });
+
+  it('a lagging group gets its lag in seconds from the message at its committed offset, labelled exact, read once per offset', async () => {
+    const { topic, groupId } = await scenario(2);
+    // Messages written two minutes ago, a second apart: interpolation on this run's samples could not know that.
+    const base = Date.now() - 120_000;
+    await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `m${i}`, timestamp: String(base + i * 1000) })) });
+    await produce(producer, topic, 1, 2);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '2' }] });
+
+    const detail = await group(groupId);
+    const expected = (Date.now() - (base + 2000)) / 1000;
+    const behind = detail.partitions.find((p) => p.partition === 0)!;
+    expect(behind).toMatchObject({ committed: '2', lag: 3, lagSecondsBasis: 'exact' });
+    expect(Math.abs(behind.lagSeconds! - expected)).toBeLessThan(2);
+    expect(detail.partitions.find((p) => p.partition === 1)).toMatchObject({ lag: 0, lagSeconds: 0, lagSecondsBasis: 'caught-up' });
+    expect(detail).toMatchObject({ lagSecondsBasis: 'exact', lagSeconds: behind.lagSeconds });
+
+    // The sampler's figures, which the groups list shows, are exact too; the unmoved offset is not read again.
+    // (Only this group is sampled, so other groups on the shared brokers do not add reads.)
+    const read = engine.kafka.exact.positionsRead;
+    await engine.kafka.configure({ scope: 'pinned', pinned: { [connectionId]: [groupId] } });
+    await engine.kafka.sampler.tickNow().finally(() => engine.kafka.configure({ scope: 'all', pinned: {} }));
+    const list = await call('kafka.groups', { connectionId });
+    const summary = list.groups.find((g) => g.groupId === groupId)!;
+    expect(summary.lagSecondsBasis).toBe('exact');
+    // The earlier tests' groups were listed by that tick but, not being pinned, not sampled.
+    expect(list.groups.find((g) => g.groupId !== groupId && g.groupId.startsWith('lag-group-'))).toMatchObject({ state: 'Not sampled', note: expect.stringMatching(/pinned groups only/) });
+    expect(Math.abs(summary.lagSeconds! - (Date.now() - (base + 2000)) / 1000)).toBeLessThan(2);
+    await group(groupId);
+    expect(engine.kafka.exact.positionsRead).toBe(read);
+
+    // Moved on: the new offset's message is read.
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '4' }] });
+    const moved = (await group(groupId)).partitions.find((p) => p.partition === 0)!;
+    expect(moved).toMatchObject({ committed: '4', lag: 1, lagSecondsBasis: 'exact' });
+    expect(Math.abs(moved.lagSeconds! - (Date.now() - (base + 4000)) / 1000)).toBeLessThan(2);
+    expect(engine.kafka.exact.positionsRead).toBe(read + 1);
+  });
+
+  it('a committed offset deleted by retention keeps the interpolated lag in seconds', async () => {
+    const { topic, groupId } = await scenario();
+    await produce(producer, topic, 0, 3);
+    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
+    await engine.kafka.sampler.tickNow();
+    await produce(producer, topic, 0, 5);
+    await engine.kafka.sampler.tickNow();
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
+
+    const detail = await group(groupId);
+    expect(detail.partitions[0]).toMatchObject({ committed: '3', lag: 5, status: 'ERR', lagSecondsBasis: 'interpolated' });
+    expect(detail.partitions[0]!.lagSeconds).toBeGreaterThan(0);
+    expect(detail.lagSecondsBasis).toBe('interpolated');
   });
 
   it('keeps the sampled lag on disk, across a restart of the engine, as a history per partition', async () => {

@@ -5,11 +5,12 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
-import { RANGES, chartRows, formatCount, formatSeconds, type RangeName } from './kafka-view';
+import { RANGES, chartRows, formatCount, type RangeName } from './kafka-view';
 import { LagCharts } from './LagCharts';
 import { PipelinePanel, projectionOf } from './PipelinePanel';
 import { ResetOffsetsDialog } from './ResetOffsetsDialog';
 import { SamplerControls } from './SamplerControls';
+import { LagSeconds } from './LagSeconds';
 import { StatusBadge } from './StatusBadge';
 
 interface GroupViewProps {
@@ -59,7 +60,7 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
           <span data-testid="kafka-group-reason">{g.reason}</span>
         </div>
         <p className="muted">
-          {g.protocolType} group, {g.state}; {formatCount(g.lag)} messages behind, {formatSeconds(g.lagSeconds)} at the worst partition.
+          {g.protocolType} group, {g.state}; {formatCount(g.lag)} messages behind, <LagSeconds seconds={g.lagSeconds} basis={g.lagSecondsBasis} testId="kafka-group-lag-seconds" /> at the worst partition.
         </p>
         {g.note && (
           <Alert tone="info" title="Members not shown" testId="kafka-group-note">
@@ -144,9 +145,8 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
                 <td className="num">{p.committed ?? '—'}</td>
                 <td className="num">{p.end}</td>
                 <td className="num">{formatCount(p.lag)}</td>
-                <td className="num" title={p.lagSecondsBasis === 'extrapolated' ? 'Extrapolated: the committed offset is older than the sampled end offsets' : p.lagSecondsBasis}>
-                  {formatSeconds(p.lagSeconds)}
-                  {p.lagSecondsBasis === 'extrapolated' ? ' *' : ''}
+                <td className="num">
+                  <LagSeconds seconds={p.lagSeconds} basis={p.lagSecondsBasis} testId="kafka-partition-lag-seconds" />
                 </td>
                 <td>
                   <StatusBadge status={p.status} reason={p.reason} />
@@ -157,7 +157,10 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
             ))}
           </tbody>
         </table>
-        {g.partitions.some((p) => p.lagSecondsBasis === 'extrapolated') && <p className="muted kafka__note">* extrapolated from the sampled rate: the committed offset is older than the oldest end offset sampled.</p>}
+        <p className="muted kafka__note">
+          Lag in time is exact where the message at the committed offset could be read (now minus its timestamp); otherwise it is interpolated on the sampled end offsets (extrapolated
+          before the oldest sample), e.g. where retention deleted that message.
+        </p>
       </Panel>
 
       {resetting && <ResetOffsetsDialog connectionId={connectionId} group={g} onClose={() => setResetting(false)} />}
