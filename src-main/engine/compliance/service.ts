@@ -281,7 +281,9 @@ export class ComplianceService {
         previews.push({ action, affected: tables.reduce((n, t) => n + t.rows, 0), summary: tables.length ? tables.map((t) => `${t.action === 'delete' ? 'deletes' : 'anonymises'} ${t.rows} row(s) of ${t.table}`).join('; ') : 'No read model is mapped.' });
       } else if (action === 'deleteSnapshots') {
         const n = await data.deleteSnapshots(ids, true);
-        const shown = this.deps.snapshotPorts ? (await describeSnapshots(await this.deps.snapshotPorts.snapshots(connectionId), snapshotKeys(await data.snapshotRows(ids)))).shown : [];
+        // The list is a courtesy: deletion goes through the map's table, with or without a confirmed store preset.
+        const ports = this.deps.snapshotPorts;
+        const shown = ports ? await ports.snapshots(connectionId).then(async (store) => (await describeSnapshots(store, snapshotKeys(await data.snapshotRows(ids)))).shown, () => []) : [];
         previews.push({ action, affected: n, summary: `Deletes ${n} snapshot(s) naming the subject; replays rebuild them from the events.`, snapshots: shown });
       } else if (action === 'regenerateSnapshots') {
         previews.push(await this.previewRegeneration(connectionId, data, ids, actions, record));
@@ -297,7 +299,14 @@ export class ComplianceService {
     const action = 'regenerateSnapshots' as const;
     if (!this.deps.snapshotPorts) return { action, affected: 0, summary: 'Snapshots cannot be regenerated here.', refused: 'This engine has no snapshot store for the connection: delete the snapshots instead.' };
     const keys = snapshotKeys(await data.snapshotRows(ids));
-    const { shown, notJson } = await describeSnapshots(await this.deps.snapshotPorts.snapshots(connectionId), keys);
+    let store;
+    try {
+      store = await this.deps.snapshotPorts.snapshots(connectionId);
+    } catch (err) {
+      if (!(err instanceof ChronoError)) throw err;
+      return { action, affected: keys.length, summary: `Cannot regenerate the ${keys.length} snapshot(s) naming the subject.`, refused: `${err.message} (Regeneration replays the streams through the store's preset; deletion does not need one.)` };
+    }
+    const { shown, notJson } = await describeSnapshots(store, keys);
     const erasesEvents = actions.some((a) => a === 'shred' || a === 'redact') || (record.outcomes ?? []).some((o) => o.action === 'shred' || o.action === 'redact');
     const preview = {
       action,
