@@ -52,6 +52,8 @@ export interface ComplianceDeps {
   connectionName(connectionId: string): Promise<string>;
   /** Events per redaction batch (each one statement and one checkpoint). */
   redactionBatch?: number;
+  /** Snapshots regenerated per checkpoint. */
+  snapshotBatch?: number;
 }
 
 interface EraseParams {
@@ -410,6 +412,7 @@ export class ComplianceService {
           await ports.snapshots(params.connectionId),
           await ports.replayer(params.connectionId, REGENERATION_DEFINITION, context.signal),
           checkpoint.regeneration,
+          this.deps.snapshotBatch ?? 50,
           (state) => context.checkpoint({ ...checkpoint, regeneration: state }, { done: index, total: steps.length, message: `Regenerating snapshots: ${Math.min(state.index, state.keys.length)} of ${state.keys.length}` }),
           context.signal,
         );

@@ -24,7 +24,6 @@ export interface RegenerationCheckpoint {
 
 /** The built-in definitions of the reference schema, or a user definition claiming the stream's category. */
 export const REGENERATION_DEFINITION = 'auto';
-const BATCH = 50;
 const SHOWN = 20;
 
 export function snapshotKeys(rows: readonly { aggregateId: string; version: number }[]): SnapshotKey[] {
@@ -49,6 +48,7 @@ export async function regenerateSnapshots(
   store: SnapshotStore,
   replayer: Replayer,
   state: RegenerationCheckpoint,
+  batch: number,
   save: (state: RegenerationCheckpoint) => Promise<void>,
   signal: AbortSignal,
 ): Promise<SnapshotsChangeJobResult> {
@@ -56,13 +56,13 @@ export async function regenerateSnapshots(
     while (state.index < state.keys.length) {
       signal.throwIfAborted();
       const stored: StoredSnapshot[] = [];
-      for (const key of state.keys.slice(state.index, state.index + BATCH)) {
+      for (const key of state.keys.slice(state.index, state.index + batch)) {
         const snapshot = await store.read(key);
         if (snapshot) stored.push(snapshot);
         else state.result.missing += 1;
       }
       await regenerate(store, replayer, stored, state.result);
-      state.index += BATCH;
+      state.index += batch;
       await save(state);
     }
     return state.result;

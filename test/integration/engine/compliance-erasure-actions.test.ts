@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,8 @@ import { isSealedField } from '../../../src-main/reference/crypto/personal-data'
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { createKafka } from '../../../src-main/reference/kafka/client';
 import { engineCaller, failOnOutputMismatch, postgresConnection, type Call } from '../engine-support';
-import { createTestDatabase, createTestMongo, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
+import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
+import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -253,4 +255,69 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     expect((await settled(engine, rerun.jobId!)).state).toBe('done');
     expect(await endOffsets(kafka, compacted)).toBe(offsetsAfter);
   }, 180_000);
+
+  it('resumes a regeneration after kill -9: the batches done are not rewritten, the rest are, nothing else touched', async () => {
+    // The other customer and its accounts snapshotted at every version, so the regeneration takes several batches (of 2).
+    await db.pool.query(
+      `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state)
+       SELECT e.aggregate_id, e.aggregate_type, e.event_version, '{"stale":true}'::jsonb FROM events e
+       WHERE e.aggregate_id = $1 OR e.aggregate_id IN (SELECT account_id FROM accounts_view WHERE owner_id = $1) ON CONFLICT DO NOTHING`,
+      [other],
+    );
+    const { rows: keys } = await db.pool.query<{ aggregate_id: string; version: number }>(`SELECT aggregate_id, version FROM snapshots WHERE aggregate_id = $1 OR state->>'ownerId' = $1 OR state->>'stale' = 'true' ORDER BY aggregate_id COLLATE "C", version`, [other]);
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    const unrelated = async () => (await db.pool.query(`SELECT aggregate_id, version, state::text, taken_at FROM snapshots WHERE NOT (aggregate_id = ANY($1)) ORDER BY 1, 2`, [[...new Set(keys.map((k) => k.aggregate_id))]])).rows;
+    const unrelatedBefore = await unrelated();
+    await db.pool.query(`UPDATE snapshots SET state = state || '{"ownerId":"${other}"}'::jsonb WHERE state->>'stale' = 'true'`);
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-41', requester: 'Dana Requester', reason: 'erasure' });
+    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await engine.dispose();
+
+    // The third snapshot is locked: the child regenerates the first batch (two), then waits on the second and is killed there.
+    const locked = keys[2]!;
+    const stateOf = async (key: { aggregate_id: string; version: number }) => (await db.pool.query<{ s: string }>('SELECT state::text AS s FROM snapshots WHERE aggregate_id = $1 AND version = $2', [key.aggregate_id, key.version])).rows[0]!.s;
+    const lockedBefore = await stateOf(locked);
+    const secretEnv = { [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) };
+    const blocker = await db.pool.connect();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, connectionId, 'regenerateSnapshots'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...secretEnv, CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH: '2' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let firstBatch: unknown[];
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM snapshots WHERE aggregate_id = $1 AND version = $2 FOR UPDATE', [locked.aggregate_id, locked.version]);
+      await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
+        const { rows: waiting } = await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE %snapshots%'`);
+        return waiting.length > 0;
+      }, 60_000, 'the child to wait on the locked snapshot');
+      const { rows: done } = await db.pool.query(`SELECT aggregate_id, version, state::text, taken_at FROM snapshots WHERE (aggregate_id, version) IN (($1, $2), ($3, $4)) ORDER BY aggregate_id COLLATE "C", version`, [keys[0]!.aggregate_id, keys[0]!.version, keys[1]!.aggregate_id, keys[1]!.version]);
+      firstBatch = done;
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE %snapshots%'`);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    // The locked snapshot was not rewritten before the kill.
+    expect(await stateOf(locked)).toBe(lockedBefore);
+
+    engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: { ...secretEnv, CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH: '2' }, onOutputMismatch: failOnOutputMismatch });
+    const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase' && j.state === 'paused')!;
+    await call('jobs.resume', { id: paused.id });
+    expect((await settled(engine, paused.id)).state).toBe('done');
+    // Every snapshot is the replay's state now; the first batch kept the time of its one rewrite.
+    expect((await db.pool.query(`SELECT 1 FROM snapshots WHERE state->>'stale' = 'true'`)).rowCount).toBe(0);
+    const { rows: firstAfter } = await db.pool.query(`SELECT aggregate_id, version, state::text, taken_at FROM snapshots WHERE (aggregate_id, version) IN (($1, $2), ($3, $4)) ORDER BY aggregate_id COLLATE "C", version`, [keys[0]!.aggregate_id, keys[0]!.version, keys[1]!.aggregate_id, keys[1]!.version]);
+    expect(firstAfter).toEqual(firstBatch!);
+    expect(await stateOf(locked)).not.toBe(lockedBefore);
+    const outcome = (await call('compliance.getCase', { caseId: opened.id })).outcomes!.find((o) => o.action === 'regenerateSnapshots')!;
+    expect(outcome.affected).toBe(keys.length);
+    expect(await unrelated()).toEqual(unrelatedBefore);
+  }, 120_000);
 });
