@@ -321,3 +321,58 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     expect(await unrelated()).toEqual(unrelatedBefore);
   }, 120_000);
 });
+
+describe('regenerated snapshots on a MongoDB store of the reference layout (FerretDB)', () => {
+  let mongo: TestMongo;
+  let engine: Engine;
+  let call: Call;
+
+  beforeAll(async () => {
+    mongo = await createTestMongo('complregen');
+    const events = [];
+    let position = 0;
+    for (const stream of ['cust-m', 'cust-n']) {
+      const registered = { firstName: 'Mia', lastName: `Clear-${stream}`, email: `${stream}@mail.example`, address: '2 Clear Road' };
+      events.push(
+        { _id: `${stream}-1`, aggregateId: stream, aggregateType: 'Customer', type: 'CustomerRegistered', version: 1, timestamp: new Date(Date.UTC(2025, 0, 1)), data: registered, metadata: { userId: stream, schemaVersion: 2 }, position: ++position, published: true },
+        { _id: `${stream}-2`, aggregateId: stream, aggregateType: 'Customer', type: 'CustomerEmailChanged', version: 2, timestamp: new Date(Date.UTC(2025, 0, 2)), data: { email: `new-${stream}@mail.example` }, metadata: { userId: stream }, position: ++position, published: true },
+      );
+    }
+    await mongo.db.collection('events').insertMany(events as never[]);
+    await mongo.db.collection('events').createIndex({ aggregateId: 1, version: 1 }, { unique: true });
+    // Snapshots taken from the decrypted state: the personal data in clear.
+    await mongo.db.collection('snapshots').insertMany(
+      ['cust-m', 'cust-n'].map((stream) => ({ _id: `${stream}@2`, aggregateId: stream, aggregateType: 'Customer', version: 2, state: { status: 'registered', firstName: 'Mia', lastName: `Clear-${stream}`, email: `new-${stream}@mail.example`, address: '2 Clear Road' }, takenAt: new Date() })) as never[],
+    );
+    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-complregen-')), mode: 'browser', log: () => undefined, env: {}, onOutputMismatch: failOnOutputMismatch });
+    call = engineCaller(() => engine);
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await mongo?.drop();
+  });
+
+  it('redacts the events, then regenerates the snapshot from them in its own document format; the other subject is untouched', async () => {
+    const connectionId = (await call('connections.add', { name: 'Mongo', settings: { kind: 'mongo', uri: mongo.url, database: mongo.name }, readOnly: false })).id;
+    await call('stores.configure', { connectionId, preset: 'reference-mongo' });
+    const { connectionId: _c, confirmedAt: _t, ...map } = await call('compliance.proposeMap', { connectionId });
+    await call('compliance.saveMap', { connectionId, map });
+    const otherBefore = JSON.stringify(await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-n' }));
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: 'cust-m' }, ticket: 'M-2', requester: 'Ana', reason: 'erasure' });
+    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    const actions = ['redact', 'regenerateSnapshots'] as const;
+    const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
+    expect(dry.previews!.find((p) => p.action === 'regenerateSnapshots')).toMatchObject({ affected: 1, snapshots: [{ streamId: 'cust-m', version: 2, streamType: 'Customer' }] });
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
+    expect((await settled(engine, run.jobId!)).state).toBe('done');
+
+    const regenerated = await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-m' });
+    expect(regenerated).toMatchObject({ _id: 'cust-m@2', version: 2, state: { status: 'registered', firstName: '[erased]', lastName: '[erased]', email: '[erased]', address: '[erased]' } });
+    expect(JSON.stringify(await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-n' }))).toBe(otherBefore);
+    const done = await call('compliance.getCase', { caseId: opened.id });
+    expect(done.outcomes!.find((o) => o.action === 'regenerateSnapshots')).toMatchObject({ affected: 1 });
+    expect(done.verification!.ok).toBe(true);
+    expect(done.verification!.inClear.filter((c) => !c.ok && c.location === 'snapshots')).toEqual([]);
+  }, 120_000);
+});
