@@ -559,7 +559,7 @@ export const operations = {
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
   'compliance.erase': op({
-    summary: 'Erase the case subject: crypto-shred, redact events, purge read models, delete snapshots; the dry run previews each, the real run is a job',
+    summary: 'Erase the case subject: crypto-shred, redact events, purge read models, delete or regenerate snapshots, tombstone compacted topics; the dry run previews each, the real run is a job',
     input: complianceEraseInput,
     result: complianceEraseResult,
     effect: 'target',

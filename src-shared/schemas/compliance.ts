@@ -85,7 +85,12 @@ export const inventory = z.object({
 });
 export type Inventory = z.infer<typeof inventory>;
 
-export const erasureAction = z.enum(['shred', 'redact', 'purgeReadModels', 'deleteSnapshots']);
+/**
+ * `deleteSnapshots` or `regenerateSnapshots` (replay the erased events and overwrite the
+ * snapshot in the store's own format), not both; `tombstoneTopics` writes a null-value
+ * record for every key naming the subject in the searched compacted topics.
+ */
+export const erasureAction = z.enum(['shred', 'redact', 'purgeReadModels', 'deleteSnapshots', 'regenerateSnapshots', 'tombstoneTopics']);
 export type ErasureAction = z.infer<typeof erasureAction>;
 
 export const redactionPreview = z.object({
@@ -102,7 +107,16 @@ export const actionPreview = z.object({
   /** Why the action cannot run here (a trigger, a missing privilege, no key store). */
   refused: z.string().optional(),
   redactions: z.array(redactionPreview).optional(),
+  /** Snapshots a snapshot action would delete or regenerate (the first of them). */
+  snapshots: z.array(z.object({ streamId: z.string(), version: z.number(), streamType: z.string().nullable() })).optional(),
+  /** Tombstones the real run would write: topic, partition and the key's SHA-256 (never the key). */
+  tombstones: z.array(z.object({ topic: z.string(), partition: z.number(), keySha256: z.string(), messages: z.number() })).optional(),
+  /** Topics a tombstone cannot clear: where the copies remain and when retention removes them. */
+  retained: z.array(z.object({ topic: z.string(), messages: z.number(), removedFrom: z.string().nullable(), removedBy: z.string().nullable(), detail: z.string() })).optional(),
 });
+/** A tombstone the real run wrote (recorded after the broker acknowledged it). */
+export const sentTombstone = z.object({ topic: z.string(), partition: z.number(), keySha256: z.string(), offset: z.string(), at: z.string() });
+export type SentTombstone = z.infer<typeof sentTombstone>;
 export const actionOutcome = z.object({ action: erasureAction, summary: z.string(), affected: z.number(), finishedAt: z.string() });
 export const changedEvent = z.object({ position: z.string(), eventId: z.string(), paths: z.array(z.string()), sha256After: z.string() });
 
@@ -162,7 +176,7 @@ export const complianceSearchInput = z.strictObject({ caseId, connectionId: prof
 export const complianceExportInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceExportResult = z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), events: z.number() });
 export const complianceApproveInput = z.strictObject({ caseId, approver: person, reason: changeFields.reason });
-export const complianceEraseInput = z.strictObject({ caseId, connectionId: profileId, actions: z.array(erasureAction).min(1, 'choose at least one action').max(4), ...changeFields });
+export const complianceEraseInput = z.strictObject({ caseId, connectionId: profileId, actions: z.array(erasureAction).min(1, 'choose at least one action').max(6), ...changeFields });
 export const complianceEraseResult = z.object({ previews: z.array(actionPreview).optional(), jobId: z.string().optional(), confirmation: z.string().optional() });
 export const complianceVerifyInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceReportInput = z.strictObject({ caseId, reason: changeFields.reason });

@@ -3,6 +3,8 @@ import type { ErasureCase, PersonalDataMap } from '../../src-shared/schemas/comp
 import { eventPathSql, likeContaining, snapshotPathSql } from '../../src-main/engine/compliance/json-paths';
 import { planFromRows, redactedForm, type SubjectEventRow } from '../../src-main/engine/compliance/pg-subject-data';
 import { buildReport, reportHtml } from '../../src-main/engine/compliance/report';
+import { removalDates, retentionWords, type TopicFinding } from '../../src-main/engine/compliance/kafka-subject-scan';
+import { describePlan, planTombstones } from '../../src-main/engine/compliance/kafka-tombstones';
 
 const map: PersonalDataMap = {
   connectionId: 'c1',
@@ -81,5 +83,56 @@ describe('the erasure report', () => {
     expect(text).not.toContain('ann@example.org');
     expect(report.subject.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(report.actions).toEqual([{ action: 'shred', dryRun: null, outcome: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' }]);
+  });
+});
+
+describe('tombstones and retention of topic copies', () => {
+  const policy = { compact: true, delete: false, retentionMs: 604_800_000, segmentMs: 86_400_000 };
+  const finding = (over: Partial<TopicFinding>): TopicFinding => ({
+    topic: 't',
+    scanned: 10,
+    count: 0,
+    firstSeen: null,
+    lastSeen: null,
+    inKey: 0,
+    inValue: 0,
+    inHeaders: 0,
+    sealedFields: 0,
+    stillDecrypting: 0,
+    retention: '',
+    policy,
+    newestAt: null,
+    tombstones: 0,
+    keyed: [],
+    ...over,
+  });
+  const copies = (partition: number, key: string, tombstoned = false) => ({ partition, key: Buffer.from(key), keySha256: `sha-${key}`, messages: 2, tombstoned });
+
+  it('plans one tombstone per key and partition of a compacted topic, skipping keys already ending in a tombstone or already sent', () => {
+    const compacted = finding({ topic: 'profiles', count: 7, inKey: 6, keyed: [copies(0, 'cust-1'), copies(2, 'cust-1'), copies(1, 'cust-1:orders', true), copies(1, 'cust-1:x')] });
+    const plan = planTombstones([compacted], [{ topic: 'profiles', partition: 1, keySha256: 'sha-cust-1:x', offset: '9', at: '2025-01-01T00:00:00.000Z' }]);
+    expect(plan.targets.map((t) => [t.partition, t.key.toString()])).toEqual([[0, 'cust-1'], [2, 'cust-1']]);
+    expect(plan.done).toBe(2);
+    // One message names the subject only in its value, under a key of its own: reported, not tombstoned.
+    expect(plan.valueOnly).toEqual([{ topic: 'profiles', messages: 1 }]);
+    const words = describePlan(plan, true);
+    expect(words).toMatch(/^Writes 2 tombstone\(s\) .* 1 compacted topic\(s\), 2 partition\(s\)/);
+    expect(words).not.toContain('cust-1');
+  });
+
+  it('lists copies in topics that are not compacted with the dates retention removes them', () => {
+    const newestAt = Date.parse('2025-03-01T12:00:00.000Z');
+    const plain = { compact: false, delete: true, retentionMs: 86_400_000, segmentMs: 3_600_000 };
+    const plan = planTombstones([finding({ topic: 'audit', count: 3, newestAt, policy: plain, retention: retentionWords(plain, newestAt) })], []);
+    expect(plan.targets).toEqual([]);
+    expect(plan.retained).toEqual([expect.objectContaining({ topic: 'audit', messages: 3, removedFrom: '2025-03-02T12:00:00.000Z', removedBy: '2025-03-02T13:00:00.000Z' })]);
+    expect(plan.retained[0]!.detail).toContain('retention removes the newest copy from 2025-03-02T12:00:00.000Z, at the latest by 2025-03-02T13:00:00.000Z');
+  });
+
+  it('says never where retention is -1 or the policy deletes nothing', () => {
+    expect(removalDates({ compact: false, delete: true, retentionMs: -1, segmentMs: 1 }, 5)).toBe('never');
+    expect(removalDates(policy, 5)).toBe('never');
+    expect(retentionWords({ compact: false, delete: true, retentionMs: -1, segmentMs: 1 }, 5)).toMatch(/kept forever/);
+    expect(retentionWords(policy, 5)).toMatch(/^compacted .*retention never removes them/);
   });
 });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChronoError } from '../../../src-shared/errors';
-import { erasureCase, type ErasureCase } from '../../../src-shared/schemas/compliance';
+import { erasureCase, type ErasureCase, type SentTombstone } from '../../../src-shared/schemas/compliance';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { SerialQueue } from '../util/serial-queue';
 import type { RedactedEvent } from './pg-subject-data';
@@ -55,25 +55,33 @@ export class CaseStore {
   }
 
   /** Appends changed events durably (fsync) before they are written to the store. */
-  async appendChanges(id: string, changes: readonly RedactedEvent[]): Promise<void> {
-    if (changes.length === 0) return;
-    const handle = await open(this.changesPath(id), 'a', 0o600);
-    try {
-      await handle.write(changes.map((c) => `${JSON.stringify(c)}\n`).join(''));
-      await handle.sync();
-    } finally {
-      await handle.close();
+  appendChanges(id: string, changes: readonly RedactedEvent[]): Promise<void> {
+    return appendLines(this.changesPath(id), changes);
+  }
+
+  /** Appends tombstones durably once the broker acknowledged them (a crash before this resends them: harmless). */
+  appendTombstones(id: string, sent: readonly SentTombstone[]): Promise<void> {
+    return appendLines(this.path(id).replace(/\.json$/, '.tombstones.jsonl'), sent);
+  }
+
+  /** The tombstones sent for the case, once per topic, partition and key. */
+  async tombstones(id: string): Promise<SentTombstone[]> {
+    const byKey = new Map<string, SentTombstone>();
+    for (const line of (await readIfExists(this.path(id).replace(/\.json$/, '.tombstones.jsonl'))).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const sent = JSON.parse(line) as SentTombstone;
+        byKey.set(`${sent.topic}\n${sent.partition}\n${sent.keySha256}`, sent);
+      } catch {
+        // A line cut by a crash mid-write: that tombstone is sent again on the rerun.
+      }
     }
+    return [...byKey.values()];
   }
 
   /** The changed events, once each (an entry written before a crash and again on the rerun counts once). */
   async changes(id: string): Promise<RedactedEvent[]> {
-    let text = '';
-    try {
-      text = await readFile(this.changesPath(id), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    const text = await readIfExists(this.changesPath(id));
     const byEvent = new Map<string, RedactedEvent>();
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
@@ -94,5 +102,25 @@ export class CaseStore {
 
   private changesPath(id: string): string {
     return this.path(id).replace(/\.json$/, '.changes.jsonl');
+  }
+}
+
+async function appendLines(path: string, items: readonly unknown[]): Promise<void> {
+  if (items.length === 0) return;
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.write(items.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readIfExists(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return '';
   }
 }

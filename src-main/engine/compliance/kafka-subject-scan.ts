@@ -5,7 +5,7 @@
  * from the offset of the range's start up to the high watermark seen when the
  * scan began, with a throwaway consumer group deleted afterwards.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Inventory } from '../../../src-shared/schemas/compliance';
 import { sealedFieldsOf, type KeyCache, type ScanProgress } from './pg-subject-data';
@@ -30,8 +30,35 @@ export interface TopicFinding {
   inHeaders: number;
   sealedFields: number;
   stillDecrypting: number;
-  /** How long the topic keeps messages, in words (retention, compaction). */
+  /** How long the topic keeps messages, in words (retention, compaction), with the date retention removes the newest copy. */
   retention: string;
+  policy: TopicPolicy;
+  /** Newest matching message (not a tombstone), epoch ms. */
+  newestAt: number | null;
+  /** Matching messages with a null value (tombstones): not copies of the data, not counted in `count`. */
+  tombstones: number;
+  /** Each distinct key naming the subject, per partition it was found in. */
+  keyed: KeyedCopies[];
+}
+
+export interface TopicPolicy {
+  compact: boolean;
+  /** Retention deletes old segments (cleanup.policy has `delete`). */
+  delete: boolean;
+  /** -1: kept forever; null: not readable. */
+  retentionMs: number | null;
+  segmentMs: number | null;
+}
+
+/** The messages of one partition under one key that names the subject. */
+export interface KeyedCopies {
+  partition: number;
+  key: Buffer;
+  keySha256: string;
+  /** Matching messages with a value under this key. */
+  messages: number;
+  /** The newest message of this key in the partition (within the scan) is a tombstone. */
+  tombstoned: boolean;
 }
 
 export async function scanTopics(kafka: Kafka, scope: TopicScope, ids: string[], scan: ScanProgress, keys: KeyCache): Promise<TopicFinding[]> {
@@ -53,7 +80,24 @@ export function topicLocation(finding: TopicFinding): Inventory['locations'][num
 }
 
 async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: string[], scan: ScanProgress, keys: KeyCache): Promise<TopicFinding> {
-  const finding: TopicFinding = { topic, scanned: 0, count: 0, firstSeen: null, lastSeen: null, inKey: 0, inValue: 0, inHeaders: 0, sealedFields: 0, stillDecrypting: 0, retention: '' };
+  const finding: TopicFinding = {
+    topic,
+    scanned: 0,
+    count: 0,
+    firstSeen: null,
+    lastSeen: null,
+    inKey: 0,
+    inValue: 0,
+    inHeaders: 0,
+    sealedFields: 0,
+    stillDecrypting: 0,
+    retention: '',
+    policy: { compact: false, delete: true, retentionMs: null, segmentMs: null },
+    newestAt: null,
+    tombstones: 0,
+    keyed: [],
+  };
+  const keyed = new Map<string, KeyedCopies>();
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `chronoscope-compliance-${randomUUID()}`;
@@ -63,12 +107,15 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
     const fromMs = scope.from ? Date.parse(scope.from) : undefined;
     const toMs = scope.to ? Date.parse(scope.to) : Number.POSITIVE_INFINITY;
     const starts = fromMs !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, fromMs) : highs.map((h) => ({ partition: h.partition, offset: h.low }));
-    finding.retention = await retentionOf(admin, topic);
+    finding.policy = await policyOf(admin, topic);
     const end = new Map(highs.map((h) => [h.partition, BigInt(h.high)]));
     const start = new Map(starts.map((s) => [s.partition, BigInt(s.offset === '-1' ? (end.get(s.partition) ?? 0n).toString() : s.offset)]));
     const open = new Set([...end.keys()].filter((p) => (start.get(p) ?? 0n) < end.get(p)!));
     const total = Number([...open].reduce((n, p) => n + (end.get(p)! - start.get(p)!), 0n));
-    if (open.size === 0) return finding;
+    if (open.size === 0) {
+      finding.retention = retentionWords(finding.policy, null);
+      return finding;
+    }
 
     consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
     await consumer.connect();
@@ -95,14 +142,26 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
               }
               finding.scanned += 1;
               const key = message.key?.toString('utf8') ?? '';
+              const tombstone = message.value === null;
               const value = message.value?.toString('utf8') ?? '';
               const headers = Object.values(message.headers ?? {}).map((h) => (Array.isArray(h) ? h.join(',') : (h?.toString() ?? ''))).join('\n');
               const has = (text: string) => ids.some((id) => text.includes(id));
               const inKey = has(key);
               const inValue = has(value);
               const inHeaders = has(headers);
-              if (inKey || inValue || inHeaders) {
+              if (inKey && message.key) {
+                const id = `${partition}:${message.key.toString('hex')}`;
+                let copies = keyed.get(id);
+                if (!copies) keyed.set(id, (copies = { partition, key: Buffer.from(message.key), keySha256: sha256Hex(message.key), messages: 0, tombstoned: false }));
+                // Messages of a partition arrive in offset order: the last one seen is the key's newest.
+                copies.tombstoned = tombstone;
+                if (!tombstone) copies.messages += 1;
+              }
+              if (tombstone && (inKey || inHeaders)) {
+                finding.tombstones += 1;
+              } else if (inKey || inValue || inHeaders) {
                 finding.count += 1;
+                if (finding.newestAt === null || at > finding.newestAt) finding.newestAt = at;
                 if (inKey) finding.inKey += 1;
                 if (inValue) finding.inValue += 1;
                 if (inHeaders) finding.inHeaders += 1;
@@ -133,6 +192,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
         if ((await keys.open(sealed, field)) !== undefined) finding.stillDecrypting += 1;
       }
     }
+    finding.keyed = [...keyed.values()].sort((a, b) => a.partition - b.partition || a.keySha256.localeCompare(b.keySha256));
+    finding.retention = retentionWords(finding.policy, finding.newestAt);
     return finding;
   } finally {
     await consumer?.disconnect().catch(() => undefined);
@@ -141,16 +202,46 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
   }
 }
 
-/** "kept 7 days (delete)", "compacted: the latest message per key stays until a tombstone". */
-async function retentionOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<string> {
+/** The topic's cleanup policy, retention and segment roll time (describeConfigs). */
+export async function policyOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<TopicPolicy> {
   try {
-    const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: false });
+    const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms', 'cleanup.policy', 'segment.ms'] }], includeSynonyms: false });
     const entries = described.resources[0]?.configEntries ?? [];
+    const number = (name: string) => {
+      const value = Number(entries.find((e) => e.configName === name)?.configValue ?? NaN);
+      return Number.isFinite(value) ? value : null;
+    };
     const policy = entries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? 'delete';
-    const ms = Number(entries.find((e) => e.configName === 'retention.ms')?.configValue ?? NaN);
-    const kept = ms < 0 ? 'kept forever' : Number.isFinite(ms) ? `messages deleted ${Math.round(ms / 3_600_000)} h after they were written` : 'retention unknown';
-    return policy.includes('compact') ? `compacted (the last message per key stays until a tombstone for that key); ${kept}` : kept;
+    return { compact: policy.includes('compact'), delete: policy.includes('delete'), retentionMs: number('retention.ms'), segmentMs: number('segment.ms') };
   } catch {
-    return 'retention could not be read';
+    return { compact: false, delete: true, retentionMs: null, segmentMs: null };
   }
+}
+
+/**
+ * When retention removes the newest copy: not before its time plus retention.ms, and
+ * at the latest once its log segment has rolled (segment.ms) and aged past retention.
+ */
+export function removalDates(policy: TopicPolicy, newestAt: number | null): { from: string; by: string | null } | 'never' | null {
+  if (!policy.delete || (policy.retentionMs !== null && policy.retentionMs < 0)) return 'never';
+  if (policy.retentionMs === null || newestAt === null) return null;
+  const from = newestAt + policy.retentionMs;
+  return { from: new Date(from).toISOString(), by: policy.segmentMs !== null ? new Date(from + policy.segmentMs).toISOString() : null };
+}
+
+/** "compacted (…)"; "retention removes the newest copy from <date>, at the latest by <date>"; "kept forever: retention never removes them". */
+export function retentionWords(policy: TopicPolicy, newestAt: number | null): string {
+  const dates = removalDates(policy, newestAt);
+  const hours = policy.retentionMs !== null && policy.retentionMs >= 0 ? `messages deleted ${Math.round(policy.retentionMs / 3_600_000)} h after they were written` : null;
+  let kept: string;
+  if (!policy.delete) kept = 'retention never removes them (cleanup.policy has no "delete")';
+  else if (policy.retentionMs === null) kept = 'retention could not be read';
+  else if (dates === 'never') kept = 'kept forever (retention.ms -1): retention never removes them';
+  else if (dates === null) kept = hours!;
+  else kept = `${hours}: retention removes the newest copy from ${dates.from}${dates.by ? `, at the latest by ${dates.by} (once its segment has rolled)` : ''}`;
+  return policy.compact ? `compacted (the last message per key stays until a tombstone for that key); ${kept}` : kept;
+}
+
+function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -4,7 +4,7 @@
  * by id, e-mail or any value found, and the audit log records its hash, so an
  * edited report or an edited audit record is detected.
  */
-import type { ErasureCase } from '../../../src-shared/schemas/compliance';
+import type { ErasureCase, SentTombstone } from '../../../src-shared/schemas/compliance';
 import { canonicalJson } from '../util/canonical-json';
 import { sha256 } from './pg-subject-data';
 
@@ -16,10 +16,16 @@ export interface ErasureReport {
   case: { id: string; ticket: string; reason: string; requester: string; openedBy: string; openedAt: string; approvedBy: string | null; approvedAt: string | null };
   connection: { id: string; name: string };
   subject: { searchedBy: string; fingerprint: string; subjects: number };
-  found: { location: string; kind: string; count: number; firstSeen: string | null; lastSeen: string | null }[];
+  /** `note`: how each place was read and, for topics, their retention and the date it removes the copies. */
+  found: { location: string; kind: string; count: number; firstSeen: string | null; lastSeen: string | null; note: string | null }[];
   mentionsElsewhere: number;
   actions: { action: string; dryRun: string | null; outcome: string | null; affected: number | null; finishedAt: string | null }[];
   redaction: { changedEvents: number; changeListSha256: string } | null;
+  /** Tombstones written to compacted topics (keys only as SHA-256), and topics where copies remain until retention removes them. */
+  kafka: {
+    tombstones: { topic: string; partition: number; keySha256: string; offset: string; at: string }[];
+    retained: { topic: string; messages: number; removedFrom: string | null; removedBy: string | null }[];
+  } | null;
   verification: ErasureCase['verification'] | null;
   /** The audit log's head when the report was made: the report follows it in the chain. */
   auditHeadBefore: { seq: number; hash: string } | null;
@@ -30,6 +36,7 @@ export function buildReport(input: {
   connectionName: string;
   subjectIds: string[];
   changes: { eventId: string; sha256After: string }[];
+  tombstones?: SentTombstone[];
   auditHead: { seq: number; hash: string } | null;
   user: string;
   now: Date;
@@ -53,7 +60,7 @@ export function buildReport(input: {
     },
     connection: { id: record.connectionId, name: input.connectionName },
     subject: { searchedBy: record.subject.by, fingerprint: sha256(`chronoscope-subject\n${[...input.subjectIds].sort().join('\n')}`), subjects: input.subjectIds.length },
-    found: (record.inventory?.locations ?? []).map((l) => ({ location: l.location, kind: l.kind, count: l.count, firstSeen: l.firstSeen, lastSeen: l.lastSeen })),
+    found: (record.inventory?.locations ?? []).map((l) => ({ location: l.location, kind: l.kind, count: l.count, firstSeen: l.firstSeen, lastSeen: l.lastSeen, note: l.kind === 'topic' ? (l.note ?? null) : null })),
     mentionsElsewhere: record.inventory?.mentions.length ?? 0,
     actions: actions.map((action) => {
       const preview = record.previews?.find((p) => p.action === action);
@@ -61,6 +68,12 @@ export function buildReport(input: {
       return { action, dryRun: preview ? (preview.refused ?? preview.summary) : null, outcome: outcome?.summary ?? null, affected: outcome?.affected ?? null, finishedAt: outcome?.finishedAt ?? null };
     }),
     redaction: actions.includes('redact') ? { changedEvents: input.changes.length, changeListSha256: sha256(canonicalJson(input.changes.map((c) => [c.eventId, c.sha256After]))) } : null,
+    kafka: record.topics
+      ? {
+          tombstones: (input.tombstones ?? []).map((t) => ({ topic: t.topic, partition: t.partition, keySha256: t.keySha256, offset: t.offset, at: t.at })),
+          retained: (record.previews?.find((p) => p.action === 'tombstoneTopics')?.retained ?? []).map((r) => ({ topic: r.topic, messages: r.messages, removedFrom: r.removedFrom, removedBy: r.removedBy })),
+        }
+      : null,
     verification: record.verification ?? null,
     auditHeadBefore: input.auditHead,
   };
@@ -79,9 +92,11 @@ export function reportHtml(report: ErasureReport, sha: string): string {
 <tr><th>Requester</th><td>${escape(report.case.requester)}</td><th>Reason</th><td>${escape(report.case.reason)}</td></tr>
 <tr><th>Opened</th><td>${escape(report.case.openedAt)} by ${escape(report.case.openedBy)}</td><th>Approved</th><td>${report.case.approvedBy ? `${escape(report.case.approvedAt)} by ${escape(report.case.approvedBy)}` : 'no second approval required'}</td></tr>
 <tr><th>Connection</th><td>${escape(report.connection.name)}</td><th>Subject</th><td>searched by ${escape(report.subject.searchedBy)}; fingerprint <code>${escape(report.subject.fingerprint.slice(0, 16))}…</code></td></tr></table>
-<h2>Found</h2><table><tr><th>Location</th><th>Kind</th><th>Count</th><th>First seen</th><th>Last seen</th></tr>${rows(report.found.map((f) => [f.location, f.kind, f.count, f.firstSeen ?? '', f.lastSeen ?? '']))}</table>
+<h2>Found</h2><table><tr><th>Location</th><th>Kind</th><th>Count</th><th>First seen</th><th>Last seen</th><th>Note</th></tr>${rows(report.found.map((f) => [f.location, f.kind, f.count, f.firstSeen ?? '', f.lastSeen ?? '', f.note ?? '']))}</table>
 <p>Events of other subjects mentioning this subject in free text (reported, not erased): ${report.mentionsElsewhere}</p>
 <h2>Done</h2><table><tr><th>Action</th><th>Dry run</th><th>Outcome</th><th>Finished</th></tr>${rows(report.actions.map((a) => [a.action, a.dryRun ?? '', a.outcome ?? 'not run', a.finishedAt ?? '']))}</table>
+${report.kafka && report.kafka.tombstones.length ? `<h3>Tombstones written</h3><table><tr><th>Topic</th><th>Partition</th><th>Key SHA-256</th><th>Offset</th><th>Sent</th></tr>${rows(report.kafka.tombstones.map((t) => [t.topic, t.partition, t.keySha256, t.offset, t.at]))}</table>` : ''}
+${report.kafka && report.kafka.retained.length ? `<h3>Copies left to retention</h3><table><tr><th>Topic</th><th>Messages</th><th>Removed from</th><th>At the latest by</th></tr>${rows(report.kafka.retained.map((r) => [r.topic, r.messages, r.removedFrom ?? (r.removedBy === 'never' ? 'never' : 'unknown'), r.removedBy ?? '']))}</table>` : ''}
 ${report.redaction ? `<p>Redacted events: ${report.redaction.changedEvents}; change list SHA-256 <code>${escape(report.redaction.changeListSha256)}</code></p>` : ''}
 <h2>Verification</h2>${v ? `<p class="${v.ok ? 'ok' : 'bad'}">${v.ok ? 'Passed' : 'Failed'} at ${escape(v.at)}: ${v.sealedFields} encrypted fields found, ${v.stillDecrypting} still decrypt.</p>
 <table><tr><th>Location</th><th>Result</th><th>Detail</th></tr>${rows(v.checks.map((c) => [c.location, c.ok ? 'ok' : 'FAILED', c.detail]))}</table>

@@ -12,7 +12,9 @@ import type { Db } from 'mongodb';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
 import { createKafka } from '../connections/drivers';
-import { scanTopics, topicLocation, type TopicScope } from './kafka-subject-scan';
+import { scanTopics, topicLocation, type TopicFinding, type TopicScope } from './kafka-subject-scan';
+import { describePlan, planTombstones, writeTombstones } from './kafka-tombstones';
+import { describeSnapshots, REGENERATION_DEFINITION, regenerateSnapshots, regenerationSummary, snapshotKeys, type RegenerationCheckpoint, type SnapshotPorts } from './snapshot-erasure';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
 import type { AuditLog } from '../audit/audit-log';
@@ -30,7 +32,9 @@ import { buildReport, reportHtml } from './report';
 export const COMPLIANCE_SEARCH = 'compliance.search';
 export const COMPLIANCE_ERASE = 'compliance.erase';
 /** The order erasure steps run in, whatever order they were chosen in. */
-const STEP_ORDER: ErasureAction[] = ['shred', 'redact', 'purgeReadModels', 'deleteSnapshots'];
+const STEP_ORDER: ErasureAction[] = ['shred', 'redact', 'purgeReadModels', 'deleteSnapshots', 'regenerateSnapshots', 'tombstoneTopics'];
+const SHOWN_TOMBSTONES = 200;
+const TOMBSTONE_BATCH = 500;
 const PREVIEWED_EVENTS = 20;
 
 export interface ComplianceDeps {
@@ -42,10 +46,14 @@ export interface ComplianceDeps {
   pool(connectionId: string): Promise<pg.Pool>;
   mongo(connectionId: string): Promise<Db>;
   /** The profile's settings and secret (main process only). */
-  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined }>;
+  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined; readOnly?: boolean }>;
+  /** The snapshot engine's ports (regenerating snapshots); without them only deletion is offered. */
+  snapshotPorts?: SnapshotPorts;
   connectionName(connectionId: string): Promise<string>;
   /** Events per redaction batch (each one statement and one checkpoint). */
   redactionBatch?: number;
+  /** Snapshots regenerated per checkpoint. */
+  snapshotBatch?: number;
 }
 
 interface EraseParams {
@@ -57,6 +65,7 @@ interface EraseParams {
 interface EraseCheckpoint {
   done: ErasureAction[];
   redactAfter: string;
+  regeneration?: RegenerationCheckpoint;
 }
 
 export class ComplianceService {
@@ -272,13 +281,68 @@ export class ComplianceService {
       } else if (action === 'purgeReadModels') {
         const tables = await data.purgeReadModels(ids, true);
         previews.push({ action, affected: tables.reduce((n, t) => n + t.rows, 0), summary: tables.length ? tables.map((t) => `${t.action === 'delete' ? 'deletes' : 'anonymises'} ${t.rows} row(s) of ${t.table}`).join('; ') : 'No read model is mapped.' });
-      } else {
+      } else if (action === 'deleteSnapshots') {
         const n = await data.deleteSnapshots(ids, true);
-        previews.push({ action, affected: n, summary: `Deletes ${n} snapshot(s) naming the subject; replays rebuild them from the events.` });
+        // The list is a courtesy: deletion goes through the map's table, with or without a confirmed store preset.
+        const ports = this.deps.snapshotPorts;
+        const shown = ports ? await ports.snapshots(connectionId).then(async (store) => (await describeSnapshots(store, snapshotKeys(await data.snapshotRows(ids)))).shown, () => []) : [];
+        previews.push({ action, affected: n, summary: `Deletes ${n} snapshot(s) naming the subject; replays rebuild them from the events.`, snapshots: shown });
+      } else if (action === 'regenerateSnapshots') {
+        previews.push(await this.previewRegeneration(connectionId, data, ids, actions, record));
+      } else {
+        previews.push(await this.previewTombstones(record));
       }
     }
     await this.cases.update(caseId, (c) => ({ ...c, actions: orderActions(actions), previews, state: ['open', 'searched', 'previewed'].includes(c.state) ? 'previewed' : c.state }));
     return previews;
+  }
+
+  private async previewRegeneration(connectionId: string, data: SubjectData, ids: string[], actions: readonly ErasureAction[], record: ErasureCase): Promise<NonNullable<ErasureCase['previews']>[number]> {
+    const action = 'regenerateSnapshots' as const;
+    if (!this.deps.snapshotPorts) return { action, affected: 0, summary: 'Snapshots cannot be regenerated here.', refused: 'This engine has no snapshot store for the connection: delete the snapshots instead.' };
+    const keys = snapshotKeys(await data.snapshotRows(ids));
+    let store;
+    try {
+      store = await this.deps.snapshotPorts.snapshots(connectionId);
+    } catch (err) {
+      if (!(err instanceof ChronoError)) throw err;
+      return { action, affected: keys.length, summary: `Cannot regenerate the ${keys.length} snapshot(s) naming the subject.`, refused: `${err.message} (Regeneration replays the streams through the store's preset; deletion does not need one.)` };
+    }
+    const { shown, notJson } = await describeSnapshots(store, keys);
+    const erasesEvents = actions.some((a) => a === 'shred' || a === 'redact') || (record.outcomes ?? []).some((o) => o.action === 'shred' || o.action === 'redact');
+    const preview = {
+      action,
+      affected: keys.length,
+      snapshots: shown,
+      summary: [
+        `Replays the streams of ${keys.length} snapshot(s) naming the subject after the other steps and overwrites each at its version in the store's own format.`,
+        erasesEvents ? 'The events are shredded or redacted first, so the new states hold no readable personal data.' : 'Neither shredding nor redaction is chosen: the events still hold the data, and so would the regenerated snapshots.',
+      ].join(' '),
+    };
+    return notJson > 0 ? { ...preview, refused: `${notJson} of the snapshots are not JSON, which Chronoscope cannot rewrite in their format: delete the snapshots instead.` } : preview;
+  }
+
+  private async previewTombstones(record: ErasureCase): Promise<NonNullable<ErasureCase['previews']>[number]> {
+    const action = 'tombstoneTopics' as const;
+    if (!record.topics) return { action, affected: 0, summary: 'No Kafka topic was searched.', refused: 'Search the case again with its Kafka connection and topics first: tombstones are written for the keys the search finds.' };
+    const findings = await this.scanCaseTopics(record);
+    const plan = planTombstones(findings, await this.cases.tombstones(record.id));
+    const preview = {
+      action,
+      affected: plan.targets.length,
+      summary: describePlan(plan, true),
+      tombstones: plan.targets.slice(0, SHOWN_TOMBSTONES).map((t) => ({ topic: t.topic, partition: t.partition, keySha256: t.keySha256, messages: t.messages })),
+      retained: plan.retained,
+    };
+    return findings.some((f) => f.policy.compact)
+      ? preview
+      : { ...preview, refused: 'None of the searched topics is compacted (cleanup.policy): a tombstone removes nothing there; the copies stay until retention deletes them, as listed.' };
+  }
+
+  private async scanCaseTopics(record: ErasureCase): Promise<TopicFinding[]> {
+    const data = await this.subjectData(record.connectionId);
+    const never = new AbortController().signal;
+    return scanTopics(await this.kafka(record.topics!.connectionId), record.topics!, this.subjectIds(record), { signal: never, progress: () => undefined }, data.keyCache());
   }
 
   /** Real run: checks the dry run, the refusals and the two-person rule, then starts the erasure job. */
@@ -294,7 +358,9 @@ export class ComplianceService {
     const previous = record.eraseJobId ? await this.deps.jobs.get(record.eraseJobId).catch(() => undefined) : undefined;
     if (previous && ['queued', 'running', 'paused'].includes(previous.state)) throw new ChronoError('conflict', `The erasure of this case is already ${previous.state}: ${previous.state === 'paused' ? 'resume it from the jobs tray' : 'wait for it to finish'}.`);
     if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case.');
-    const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId], params: { caseId, connectionId, actions: ordered } });
+    const kafkaId = ordered.includes('tombstoneTopics') ? record.topics?.connectionId : undefined;
+    if (kafkaId !== undefined) await this.assertKafkaWritable(kafkaId);
+    const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId, ...(kafkaId !== undefined ? [kafkaId] : [])], params: { caseId, connectionId, actions: ordered } });
     await this.cases.update(caseId, (c) => ({ ...c, eraseJobId: job.id, state: 'erasing' }));
     return job.id;
   }
@@ -334,9 +400,32 @@ export class ComplianceService {
         const tables = await data.purgeReadModels(ids, false);
         affected = tables.reduce((n, t) => n + t.rows, 0);
         summary = tables.map((t) => `${t.action === 'delete' ? 'deleted' : 'anonymised'} ${t.rows} row(s) of ${t.table}`).join('; ') || 'No read model is mapped.';
-      } else {
+      } else if (action === 'deleteSnapshots') {
         affected = await data.deleteSnapshots(ids, false);
         summary = `Deleted ${affected} snapshot(s).`;
+      } else if (action === 'regenerateSnapshots') {
+        const ports = this.deps.snapshotPorts;
+        if (!ports) throw new ChronoError('conflict', 'This engine has no snapshot store for the connection: delete the snapshots instead.');
+        // The list is fixed when the step starts: a resumed run walks the same snapshots from where it stopped.
+        checkpoint.regeneration ??= { keys: snapshotKeys(await data.snapshotRows(ids)), index: 0, result: { changed: 0, missing: 0, failed: 0, failures: [] } };
+        const result = await regenerateSnapshots(
+          await ports.snapshots(params.connectionId),
+          await ports.replayer(params.connectionId, REGENERATION_DEFINITION, context.signal),
+          checkpoint.regeneration,
+          this.deps.snapshotBatch ?? 50,
+          (state) => context.checkpoint({ ...checkpoint, regeneration: state }, { done: index, total: steps.length, message: `Regenerating snapshots: ${Math.min(state.index, state.keys.length)} of ${state.keys.length}` }),
+          context.signal,
+        );
+        affected = result.changed;
+        summary = regenerationSummary(result);
+      } else {
+        const record = await this.cases.get(params.caseId);
+        if (!record.topics) throw new ChronoError('conflict', 'The case has no Kafka topics: search them first.');
+        await this.assertKafkaWritable(record.topics.connectionId);
+        const plan = planTombstones(await this.scanCaseTopics(record), await this.cases.tombstones(params.caseId));
+        const written = await writeTombstones(await this.kafka(record.topics.connectionId), plan.targets, TOMBSTONE_BATCH, (sent) => this.cases.appendTombstones(params.caseId, sent), context.signal);
+        affected = (await this.cases.tombstones(params.caseId)).length;
+        summary = `${describePlan(plan, false)} ${written} tombstone(s) sent by this run, ${affected} in total for the case. A tombstone sent again after a crash (between its send and its record) only repeats the deletion marker.`;
       }
       const finishedAt = new Date().toISOString();
       await this.cases.update(params.caseId, (c) => ({ ...c, outcomes: [...(c.outcomes ?? []).filter((o) => o.action !== action), { action, summary, affected, finishedAt }] }));
@@ -421,12 +510,21 @@ export class ComplianceService {
       else if (model.rows.length) inClear.push({ location: model.table, ok: true, detail: `${model.rows.length} row(s) still carry the subject's id in ${mapping.subjectColumn}` });
     }
     if (record.topics) {
+      const tombstoned = (record.outcomes ?? []).some((o) => o.action === 'tombstoneTopics');
       const never = new AbortController().signal;
       for (const topic of await scanTopics(await this.kafka(record.topics.connectionId), record.topics, ids, { signal: never, progress: () => undefined }, keys)) {
         sealedFields += topic.sealedFields;
         stillDecrypting += topic.stillDecrypting;
         checks.push({ location: `topic ${topic.topic}`, ok: topic.stillDecrypting === 0, detail: `${topic.count} message(s) name the subject; ${topic.sealedFields} encrypted field(s), ${topic.stillDecrypting} still decrypt` });
         if (topic.count) inClear.push({ location: `topic ${topic.topic}`, ok: true, detail: `${topic.count} message(s) still carry the subject's id (${topic.inKey} as key); ${topic.retention}` });
+        if (tombstoned && topic.policy.compact && topic.keyed.length > 0) {
+          const ended = topic.keyed.filter((k) => k.tombstoned).length;
+          checks.push({
+            location: `topic ${topic.topic} (tombstones)`,
+            ok: ended === topic.keyed.length,
+            detail: `${ended} of ${topic.keyed.length} key(s) naming the subject end in a tombstone; compaction drops their earlier messages, and the tombstones after delete.retention.ms`,
+          });
+        }
       }
     }
     if (record.exported && (await stat(record.exported.path).catch(() => undefined))) {
@@ -447,7 +545,7 @@ export class ComplianceService {
     const record = await this.cases.get(caseId);
     const changes = await this.cases.changes(caseId);
     const head = (await this.deps.audit.verify()).head ?? null;
-    const report = buildReport({ record, connectionName: await this.deps.connectionName(record.connectionId).catch(() => record.connectionId), subjectIds: this.subjectIds(record), changes, auditHead: head, user: this.deps.user, now: new Date() });
+    const report = buildReport({ record, connectionName: await this.deps.connectionName(record.connectionId).catch(() => record.connectionId), subjectIds: this.subjectIds(record), changes, tombstones: await this.cases.tombstones(caseId), auditHead: head, user: this.deps.user, now: new Date() });
     const text = canonicalJson(report);
     const hash = sha256(text);
     const base = join(this.deps.exportsDir, `erasure-report-${record.id}`);
@@ -483,6 +581,13 @@ export class ComplianceService {
     return kind === 'mongo' ? new MongoSubjectData(await this.deps.mongo(connectionId), map) : new PgSubjectData(await this.deps.pool(connectionId), map);
   }
 
+  /** Tombstones write to the Kafka connection: refused while its profile is read-only (also when a paused job resumes). */
+  private async assertKafkaWritable(connectionId: string): Promise<void> {
+    const resolved = await this.deps.resolve(connectionId);
+    if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
+    if (resolved.readOnly === true) throw new ChronoError('read_only', `The Kafka connection "${connectionId}" is read-only: mark it read-write in its settings to write tombstones.`, { connectionId });
+  }
+
   private async kafka(connectionId: string) {
     const { settings, secret } = await this.deps.resolve(connectionId);
     if (settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
@@ -498,6 +603,7 @@ export class ComplianceService {
 }
 
 function orderActions(actions: readonly ErasureAction[]): ErasureAction[] {
+  if (actions.includes('deleteSnapshots') && actions.includes('regenerateSnapshots')) throw new ChronoError('invalid_input', 'actions: choose either to delete or to regenerate the snapshots, not both.');
   return STEP_ORDER.filter((a) => actions.includes(a));
 }
 

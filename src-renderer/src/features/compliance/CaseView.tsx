@@ -7,8 +7,9 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
+import { formatTimestamp } from '../../ui/time';
 import { useJobs } from '../jobs/use-jobs';
-import { ALL_ACTIONS } from './ComplianceScreen';
+import { ALL_ACTIONS, EXCLUSIVE_ACTIONS } from './ComplianceScreen';
 
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
 export function CaseView({ caseId }: { caseId: string }) {
@@ -154,7 +155,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const approve = useMutationOp('compliance.approve');
   const toggle = (action: ErasureAction, on: boolean) => {
     setToken(undefined);
-    setActions((list) => (on ? [...list, action] : list.filter((a) => a !== action)));
+    setActions((list) => (on ? [...list.filter((a) => a !== EXCLUSIVE_ACTIONS[action]), action] : list.filter((a) => a !== action)));
   };
   const previews = record.previews ?? [];
   return (
@@ -178,6 +179,16 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
                   {p.redactions?.slice(0, 5).map((r) => (
                     <div key={r.position} className="compliance__hint">
                       #{r.position} {r.eventType}: {r.changes.map((ch) => `${ch.path} ${ch.before} → ${ch.after}`).join('; ')}
+                    </div>
+                  ))}
+                  {p.tombstones?.slice(0, 5).map((t) => (
+                    <div key={`${t.topic}/${t.partition}/${t.keySha256}`} className="compliance__hint" data-testid="compliance-tombstone">
+                      {t.topic} partition {t.partition}: key SHA-256 <code>{t.keySha256.slice(0, 16)}…</code> ({t.messages} message(s))
+                    </div>
+                  ))}
+                  {p.retained?.map((r) => (
+                    <div key={r.topic} className="compliance__hint" data-testid="compliance-retained">
+                      {r.topic}: {r.messages} message(s) stay {r.removedBy === 'never' ? 'for good (no retention)' : r.removedFrom ? `until retention removes them, from ${formatTimestamp(r.removedFrom)}${r.removedBy ? ` (at the latest ${formatTimestamp(r.removedBy)})` : ''}` : 'until retention removes them'}
                     </div>
                   ))}
                 </td>
