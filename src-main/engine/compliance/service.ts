@@ -46,6 +46,8 @@ export interface ComplianceDeps {
   connectionName(connectionId: string): Promise<string>;
   /** Events per redaction batch (each one statement and one checkpoint). */
   redactionBatch?: number;
+  /** Told after a crypto-shred deleted subjects' keys (decrypted views drop their cached keys). */
+  onShredded?(connectionId: string, subjectIds: readonly string[]): void;
 }
 
 interface EraseParams {
@@ -313,6 +315,7 @@ export class ComplianceService {
       let summary = '';
       if (action === 'shred') {
         const deleted = await data.shred(ids);
+        this.deps.onShredded?.(params.connectionId, ids);
         affected = deleted.length;
         summary = deleted.length ? `Deleted ${deleted.length} subject key(s).` : 'No key left to delete (already shredded).';
       } else if (action === 'redact') {
