@@ -53,9 +53,9 @@ export class DecryptedViews {
     return new DecryptionSession(connectionId, new KeyCache((keyId) => this.cache.get(connectionId, keyId, load)), undefined, this.deps);
   }
 
-  /** A crypto-shred deleted these subjects' keys: they must stop opening at once. */
-  forgetSubjects(connectionId: string, subjectIds: readonly string[]): void {
-    this.cache.forgetSubjects(connectionId, subjectIds);
+  /** A crypto-shred deleted these subjects' keys: they must stop opening at once, whichever profile reads them. */
+  forgetSubjects(subjectIds: readonly string[]): void {
+    this.cache.forgetSubjects(subjectIds);
   }
 
   forgetConnection(connectionId: string): void {

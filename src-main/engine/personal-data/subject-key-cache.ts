@@ -52,10 +52,12 @@ export class SubjectKeyCache {
     return entry.key;
   }
 
-  /** After a crypto-shred: the subjects' keys (and any lookup still in flight for the connection) are dropped. */
-  forgetSubjects(connectionId: string, subjectIds: readonly string[]): void {
+  /**
+   * After a crypto-shred: the subjects' keys are dropped under every profile (several
+   * profiles may reach the same database), and so is any lookup still in flight.
+   */
+  forgetSubjects(subjectIds: readonly string[]): void {
     for (const [id, entry] of this.entries) {
-      if (entry.connectionId !== connectionId) continue;
       if (entry.subjectId === undefined || subjectIds.includes(entry.subjectId)) this.entries.delete(id);
     }
   }
