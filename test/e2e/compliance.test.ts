@@ -115,6 +115,14 @@ describe('the compliance workspace on the seeded demo', () => {
     expect(rendered.text).toMatch(/erasure report/i);
     expect(rendered.text).not.toContain(customer);
     expect(rendered.text.toLowerCase()).not.toContain(email.toLowerCase());
+    // Browse after the shred: the Local workspace may decrypt, and the customer's sealed fields read "[shredded]".
+    await goTo(page, `#/stream/${encodeURIComponent(customer)}?version=1`);
+    const payload = page.getByTestId('event-payload');
+    await expect.poll(() => payload.locator('[data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 }).toBe('personal-shredded');
+    expect(await payload.textContent()).toContain('"[shredded]"');
+    expect((await payload.textContent())?.toLowerCase()).not.toContain(email.toLowerCase());
+    await page.getByTestId('event-details').scrollIntoViewIfNeeded();
+    await screenshot(page, 'compliance-10-shredded-stream');
     expect((await app.engine.audit.verify()).ok).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 300_000);
