@@ -37,13 +37,42 @@ export class TimeTravelService {
   }
 
   async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
-    const { store, definition, resolved, session } = await this.open(connectionId, streamId, name);
-    const decrypting = session?.mode === 'decrypted';
-    // A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it.
-    const fits = useSnapshot && resolved.origin === 'builtin';
+    const { stored, definition, resolved, session, sealedAtStart } = await this.open(connectionId, streamId, name);
+    const mayOpen = session?.mode === 'decrypted';
+    const replay = (decrypting: boolean) => this.replayState(connectionId, streamId, target, definition, resolved.origin === 'builtin' && useSnapshot, useSnapshot, context, decrypting ? session! : undefined, stored);
+    // Streams that start with sealed fields (a customer's) are replayed decrypted; others on the fast path with
+    // waypoints, and again decrypted only if sealed fields reached their state after all.
+    let replayed = await replay(mayOpen && sealedAtStart);
+    if (mayOpen && !sealedAtStart && holdsSealed(replayed.result.state)) replayed = await replay(true);
+    const { result, fromCache, start } = replayed;
+    await session?.audit('timeTravel.state', `stream:${connectionId}/${streamId}`, { streamId, version: result.version });
+    const personalData = personalDataOf(session, result.state);
+    return {
+      ...result,
+      definition: resolved.name,
+      ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
+      ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
+      ...(personalData ? { personalData } : {}),
+    };
+  }
+
+  /** One replay to the target: as stored (waypoints kept), or through `decrypting` (no waypoints). */
+  private async replayState(
+    connectionId: string,
+    streamId: string,
+    target: TimeTravelTarget,
+    definition: DefinitionSource,
+    /** A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it. */
+    fits: boolean,
+    useSnapshot: boolean,
+    context: Context,
+    decrypting: DecryptionSession | undefined,
+    stored: EventStore,
+  ) {
+    const store = decrypting ? decrypting.store(stored) : stored;
     const targetVersion = 'version' in target ? target.version : undefined;
     let start = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, targetVersion) : undefined;
-    if (start && decrypting) start = { ...start, state: await session.value(start.state) };
+    if (start && decrypting) start = { ...start, state: await decrypting.value(start.state) };
     // A state met by an earlier replay with this very definition, if it is further along.
     // Decrypted replays keep no waypoints: no clear personal data stays in memory after the call, and a shred takes effect at once.
     const key = this.cache.key(connectionId, streamId, definition);
@@ -62,15 +91,7 @@ export class TimeTravelService {
         ...(decrypting ? {} : { waypointEvery: WAYPOINT_EVERY, onWaypoint: (waypoint: ReplayWaypoint) => this.cache.record(key, waypoint) }),
       }),
     );
-    await session?.audit('timeTravel.state', `stream:${connectionId}/${streamId}`, { streamId, version: result.version });
-    const personalData = personalDataOf(session, result.state);
-    return {
-      ...result,
-      definition: resolved.name,
-      ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
-      ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
-      ...(personalData ? { personalData } : {}),
-    };
+    return { result, fromCache, start };
   }
 
   /** The event a waypoint was taken after is still there, unchanged in type and time. */
@@ -87,14 +108,17 @@ export class TimeTravelService {
 
   async steps(connectionId: string, streamId: string, fromVersion: number, toVersion: number, name: string, context: Context) {
     if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'toVersion must not be below fromVersion.');
-    const { store, definition, session } = await this.open(connectionId, streamId, name);
+    const { stored, definition, session } = await this.open(connectionId, streamId, name);
+    // A window of steps is small: always read through the session (decrypted where the profile may).
+    const store = session ? session.store(stored) : stored;
     const steps = await guard(() => stepThrough(store, streamId, fromVersion, toVersion, definition, this.options(context)));
     await session?.audit('timeTravel.steps', `stream:${connectionId}/${streamId}`, { streamId, fromVersion, toVersion });
     return steps;
   }
 
   async fieldHistory(connectionId: string, streamId: string, path: string, name: string, context: Context) {
-    const { store, definition, session } = await this.open(connectionId, streamId, name);
+    const { stored, definition, session, sealedAtStart } = await this.open(connectionId, streamId, name);
+    const store = session && sealedAtStart ? session.store(stored) : stored;
     const result = await guard(() => fieldHistory(store, streamId, parsePath(path), definition, this.options(context)));
     await session?.audit('timeTravel.fieldHistory', `stream:${connectionId}/${streamId}`, { streamId, path });
     return { changes: result.changes, truncated: result.truncated, version: result.version };
@@ -102,7 +126,7 @@ export class TimeTravelService {
 
   async verifySnapshot(connectionId: string, streamId: string, name: string, context: Context) {
     // Compared with the stored snapshot as stored: the events are replayed as stored too.
-    const { store, definition } = await this.open(connectionId, streamId, name, false);
+    const { stored: store, definition } = await this.open(connectionId, streamId, name, false);
     const snapshot = await this.stores.snapshotAtOrBefore(connectionId, streamId);
     if (!snapshot) throw new ChronoError('not_found', `The store keeps no snapshot of ${streamId}.`);
     const result = await guard(() => verifySnapshot(store, streamId, snapshot, definition, this.options(context)));
@@ -124,14 +148,13 @@ export class TimeTravelService {
     streamId: string,
     name: string,
     openPersonalData = true,
-  ): Promise<{ store: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition; session: DecryptionSession | undefined }> {
+  ): Promise<{ stored: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition; session: DecryptionSession | undefined; sealedAtStart: boolean }> {
     const stored = await this.stores.get(connectionId);
-    const session = openPersonalData ? await this.views?.session(connectionId) : undefined;
-    const store = session ? session.store(stored) : stored;
-    const first = (await store.readStream(streamId, { limit: 1 })).events[0];
+    const first = (await stored.readStream(streamId, { limit: 1 })).events[0];
     if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
-    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(store.describe().preset) });
-    return { store, definition: resolved.source, resolved, session };
+    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(stored.describe().preset) });
+    const session = openPersonalData ? await this.views?.session(connectionId) : undefined;
+    return { stored, definition: resolved.source, resolved, session, sealedAtStart: holdsSealed(first.data) || holdsSealed(first.metadata) };
   }
 }
 

@@ -121,6 +121,14 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     expect(closed.personalData).toMatchObject({ mode: 'encrypted', note: NOT_ALLOWED_NOTE });
   });
 
+  it('replays streams without personal data as before for the allowed profile', async () => {
+    const { rows } = await db.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' ORDER BY global_position LIMIT 1`);
+    const before = (await auditedDecryptions()).length;
+    const account = await call('timeTravel.state', { connectionId: allowed, streamId: rows[0]!.id, target: { version: 1000 }, definition: 'auto', useSnapshot: true });
+    expect(account.personalData).toBeUndefined();
+    expect((await auditedDecryptions()).length).toBe(before);
+  });
+
   it('reads "[shredded]" at once after an erasure shredded the key, although the key was cached a moment ago', async () => {
     expect((await registered(allowed)).personalData?.fields[0]?.state).toBe('decrypted'); // the key is in the cache now
     const { connectionId: _c, confirmedAt: _t, ...map } = await call('compliance.proposeMap', { connectionId: writer });
