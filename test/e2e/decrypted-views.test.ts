@@ -86,6 +86,28 @@ describe('decrypted personal data in browse and time travel', () => {
     expect(await payload.locator('[data-path="email"]').getAttribute('data-mark')).toBe('personal-encrypted');
     expect(await payload.textContent()).toContain('aes-256-gcm');
     await screenshot(page, 'decrypted-3-not-allowed');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('grants the permission in the profile form, after which the same view decrypts', async () => {
+    await page.getByTestId('nav-connections').click();
+    const row = page.locator('[data-testid="connection-row"][data-connection-name="Support (no decryption)"]');
+    await row.getByTestId('connection-edit').click();
+    const form = page.getByTestId('connection-form');
+    expect(await form.getByTestId('field-may-decrypt').isChecked()).toBe(false);
+    await form.getByTestId('field-may-decrypt').check();
+    await screenshot(page, 'decrypted-4-profile-permission');
+    await form.getByTestId('connection-form-save').click();
+    await form.waitFor({ state: 'detached' });
+    await row.getByTestId('may-decrypt-badge').waitFor();
+    // Still read-only: reading keys is not writing.
+    expect(await row.getByTestId('access-badge').textContent()).toBe('Read-only');
+
+    await goTo(page, `#/stream/${encodeURIComponent(deniedCustomer)}?version=1`);
+    const payload = page.getByTestId('event-payload');
+    await expect.poll(() => payload.locator('[data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 }).toBe('personal-decrypted');
+    expect(await payload.textContent()).not.toContain('aes-256-gcm');
+    expect(await page.getByTestId('personal-data-hint').count()).toBe(0);
     await page.locator('#active-connection-select').selectOption('local');
     expect(pageErrors).toEqual([]);
   });

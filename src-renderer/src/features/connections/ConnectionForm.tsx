@@ -113,13 +113,15 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
             description="Chronoscope refuses every operation that would write to this system (checkpoint resets, rebuilds, deletions). Browsing and monitoring still work."
             onChange={(readOnly) => change({ ...draft, readOnly })}
           />
-          <CheckboxField
-            label="May decrypt personal data"
-            checked={draft.mayDecryptPersonalData}
-            testId="field-may-decrypt"
-            description="Browse, exports and time travel read the subjects' keys and show personal fields sealed per customer (AES-256-GCM) in clear; each view that decrypts is recorded in the audit log. Off: those fields stay encrypted. Read-only profiles may be allowed too."
-            onChange={(mayDecryptPersonalData) => change({ ...draft, mayDecryptPersonalData })}
-          />
+          {draft.kind !== 'kafka' && (
+            <CheckboxField
+              label="May decrypt personal data"
+              checked={draft.mayDecryptPersonalData}
+              testId="field-may-decrypt"
+              description="Browse, exports and time travel read the subjects' keys and show personal fields sealed per customer (AES-256-GCM) in clear; each view that decrypts is recorded in the audit log. Off: those fields stay encrypted. Read-only profiles may be allowed too."
+              onChange={(mayDecryptPersonalData) => change({ ...draft, mayDecryptPersonalData })}
+            />
+          )}
         </FormSection>
 
         <FormFeedback
