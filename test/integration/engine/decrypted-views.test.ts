@@ -93,6 +93,33 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     expect(feed.events.map((e) => (e.data as Record<string, unknown>).email).every((v) => typeof v === 'string' && v.includes('@'))).toBe(true);
   });
 
+  it('decrypts what a live tail emits and audits each batch that opened personal data', async () => {
+    const { rows } = await db.pool.query<{ position: string }>(`SELECT global_position::text AS position FROM events WHERE aggregate_id = $1 AND event_type = 'CustomerRegistered'`, [customer]);
+    const before = (await auditedDecryptions()).length;
+    const controller = new AbortController();
+    const emitted: { events: { streamId: string; data: unknown; personalData?: unknown }[] }[] = [];
+    await engine.dispatcher.run(
+      'feed.tail',
+      { connectionId: allowed, afterPosition: String(BigInt(rows[0]!.position) - 1n), eventTypes: ['CustomerRegistered'], pollMs: 100 },
+      {
+        operationId: 'tail',
+        signal: controller.signal,
+        progress: () => undefined,
+        emit: (data: unknown) => {
+          emitted.push(data as (typeof emitted)[number]);
+          if (emitted.some((batch) => batch.events.some((e) => e.streamId === customer))) controller.abort();
+        },
+      },
+    ).catch(() => undefined);
+    const event = emitted.flatMap((batch) => batch.events).find((e) => e.streamId === customer)!;
+    expect((event.data as Record<string, unknown>).email).toBe(email);
+    expect(event.personalData).toMatchObject({ fields: expect.arrayContaining([{ path: ['data', 'email'], state: 'decrypted' }]) });
+    const records = (await auditedDecryptions()).slice(0, (await auditedDecryptions()).length - before);
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.details?.view === 'feed.tail')).toBe(true);
+    expect(records.flatMap((r) => r.details?.subjects as string[])).toContain(customer);
+  });
+
   it('leaves the envelope and a hint for a profile that may not decrypt, and audits nothing', async () => {
     const before = (await auditedDecryptions()).length;
     const event = await registered(denied);
