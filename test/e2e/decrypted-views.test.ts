@@ -76,6 +76,10 @@ describe('decrypted personal data in browse and time travel', () => {
     await expect.poll(() => page.getByTestId('tt-personal-data').textContent(), { timeout: 30_000 }).toContain('decrypted (1 subject)');
     expect(await page.getByTestId('tt-state-tree').textContent()).toContain(email);
     await screenshot(page, 'decrypted-2-time-travel');
+    // The selected step's payload is decrypted too, with its badges.
+    await page.locator('[data-testid="tt-event"][data-version="1"]').click();
+    await expect.poll(() => page.locator('[data-testid="tt-payload-raw"] [data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 }).toBe('personal-decrypted');
+    expect(await page.getByTestId('tt-payload-raw').textContent()).toContain(email);
   });
 
   it('keeps the envelope and says why for a profile that may not decrypt', async () => {
