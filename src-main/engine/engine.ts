@@ -50,6 +50,7 @@ import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateS
 import { snapshotHandlers } from './snapshots/handlers';
 import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 import { rebuildHandlers } from './rebuild/handlers';
+import { DecryptedViews } from './personal-data/decrypted-views';
 import { RebuildService } from './rebuild/service';
 
 export interface EngineOptions {
@@ -97,6 +98,15 @@ export function createEngine(options: EngineOptions) {
   const clients = new Clients(connections);
   const storeChoices = new StoreChoices(options.dataDir);
   const eventStores = new EventStores(connections, storeChoices, clients);
+  // Browse and time travel open sealed personal data only for profiles that may; the key table comes from the confirmed map.
+  const decryptedViews = new DecryptedViews({
+    mayDecrypt: (id) => connections.mayDecryptPersonalData(id),
+    kind: async (id) => (await connections.resolve(id)).settings.kind,
+    pool: (id) => eventStores.pool(id),
+    confirmedKeyStore: async (id) => (await compliance.maps.get(id))?.keyStore,
+    audit,
+    user,
+  });
   const checkpointService = new CheckpointService(clients, presetResolver(storeChoices), {
     mappings: new CheckpointMappings(options.dataDir),
     kindOf: async (id) => (await connections.resolve(id)).settings.kind,
@@ -127,6 +137,7 @@ export function createEngine(options: EngineOptions) {
   });
   /** Drops what was opened for a connection: its store, clients, checkpoint and snapshot ports. */
   const forgetConnection = (id: string) => {
+    decryptedViews.forgetConnection(id);
     checkpointService.forget(id);
     snapshotService.forget(id);
     return eventStores.forget(id);
@@ -137,7 +148,7 @@ export function createEngine(options: EngineOptions) {
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
   const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
-  const timeTravel = new TimeTravelService(eventStores, definitionCatalog);
+  const timeTravel = new TimeTravelService(eventStores, definitionCatalog, undefined, undefined, decryptedViews);
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
   // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
@@ -161,12 +172,12 @@ export function createEngine(options: EngineOptions) {
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob(snapshotPorts));
   jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ ...snapshotPorts, assertWritable }));
   jobs.register(REGENERATE_SNAPSHOTS, regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }));
-  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
+  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects), pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
   const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
-    browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile }),
+    browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile, views: decryptedViews }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
     snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),

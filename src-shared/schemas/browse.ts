@@ -55,6 +55,19 @@ export const storeCapabilities = z.object({
   firstVersion: z.number(),
 });
 
+/**
+ * Personal data sealed per subject (AES-256-GCM) found in an event, and what the
+ * main process did with it: opened with the subject's key (`decrypted`), the key
+ * deleted by crypto-shredding (`shredded`: the value reads "[shredded]"), or left
+ * as its ciphertext envelope (`encrypted`: the profile may not decrypt, or no key table).
+ */
+export const personalDataMarks = z.object({
+  fields: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), state: z.enum(['decrypted', 'shredded', 'encrypted']) })),
+  /** Why fields stay encrypted, e.g. "encrypted personal data (this profile may not decrypt)". */
+  note: z.string().optional(),
+});
+export type PersonalDataMarks = z.output<typeof personalDataMarks>;
+
 export const storedEvent = z.object({
   streamId: z.string(),
   category: z.string().nullable(),
@@ -69,6 +82,8 @@ export const storedEvent = z.object({
   causationId: z.string().optional(),
   /** Payloads left out of a browse read for their size (bytes of JSON text); export reads them in full. */
   omitted: z.object({ data: z.number().optional(), metadata: z.number().optional() }).optional(),
+  /** Present when the event holds sealed personal fields: paths start at "data" or "metadata". */
+  personalData: personalDataMarks.optional(),
 });
 export type StoredEvent = z.output<typeof storedEvent>;
 

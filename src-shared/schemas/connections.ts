@@ -73,6 +73,8 @@ export const connectionsAddInput = z.strictObject({
   name: profileName,
   settings: connectionSettings,
   readOnly: z.boolean().default(true),
+  /** Browse and time travel open sealed personal data with the subjects' keys (main process only); off unless granted. */
+  mayDecryptPersonalData: z.boolean().default(false),
   secret,
   ...changeFields,
 });
@@ -82,6 +84,7 @@ export const connectionsUpdateInput = z.strictObject({
   name: profileName.optional(),
   settings: connectionSettings.optional(),
   readOnly: z.boolean().optional(),
+  mayDecryptPersonalData: z.boolean().optional(),
   secret,
   /** Forget the stored secret (e.g. a rotated password). */
   clearSecret: z.boolean().optional(),
@@ -109,6 +112,8 @@ export const connectionView = z.object({
   kind: z.enum(['postgres', 'mongo', 'kafka']),
   builtin: z.boolean(),
   readOnly: z.boolean(),
+  /** May read the subjects' keys to show sealed personal data in clear. */
+  mayDecryptPersonalData: z.boolean(),
   settings: connectionSettings,
   /** Where the secret lives; the secret itself never leaves the main process. */
   secretStorage: z.enum(['encrypted', 'memory', 'environment', 'none']),

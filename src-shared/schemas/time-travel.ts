@@ -115,6 +115,8 @@ export const timeTravelStateResult = z.object({
   definition: z.string(),
   /** Why "auto" chose this definition (e.g. the generic merge, because the store is not the reference system's schema). */
   definitionReason: z.string().optional(),
+  /** Sealed personal data among the replayed events: folded decrypted (the profile may decrypt), or as stored. */
+  personalData: z.object({ mode: z.enum(['decrypted', 'encrypted']), subjects: z.number(), shreddedFields: z.number(), note: z.string().optional() }).optional(),
 });
 
 export const timeTravelCompareInput = z.strictObject({ connectionId: profileId, streamId, a: timeTravelTarget, b: timeTravelTarget, definition });

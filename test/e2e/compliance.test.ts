@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
 import { closeAppPage, goTo, openAppPage, screenshot, SCREENSHOT_DIR, type RunningApp } from './harness';
+import { renderPdf } from './pdf-render';
 
 describe('the compliance workspace on the seeded demo', () => {
   let app: RunningApp;
@@ -103,8 +104,24 @@ describe('the compliance workspace on the seeded demo', () => {
     expect(text).not.toContain(customer);
     expect(text.toLowerCase()).not.toContain(email.toLowerCase());
     await reportPage.screenshot({ path: join(SCREENSHOT_DIR, 'compliance-8-report-html.png'), fullPage: true });
-    await reportPage.pdf({ path: join(SCREENSHOT_DIR, 'compliance-8-report.pdf'), format: 'A4' });
+    const pdf = await reportPage.pdf({ path: join(SCREENSHOT_DIR, 'compliance-8-report.pdf'), format: 'A4' });
     await reportPage.close();
+    // The PDF itself, rendered to PNG by Chromium's viewer, and its text as the viewer extracts it.
+    const rendered = await renderPdf(browser, pdf, join(SCREENSHOT_DIR, 'compliance-9-report-pdf.png'));
+    expect(rendered.png).toMatchObject({ width: 1000, height: 1300 });
+    expect(rendered.png.bytes).toBeGreaterThan(40_000);
+    expect(rendered.text).toContain('DPO-2026-001');
+    expect(rendered.text).toMatch(/erasure report/i);
+    expect(rendered.text).not.toContain(customer);
+    expect(rendered.text.toLowerCase()).not.toContain(email.toLowerCase());
+    // Browse after the shred: the Local workspace may decrypt, and the customer's sealed fields read "[shredded]".
+    await goTo(page, `#/stream/${encodeURIComponent(customer)}?version=1`);
+    const payload = page.getByTestId('event-payload');
+    await expect.poll(() => payload.locator('[data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 }).toBe('personal-shredded');
+    expect(await payload.textContent()).toContain('"[shredded]"');
+    expect((await payload.textContent())?.toLowerCase()).not.toContain(email.toLowerCase());
+    await page.getByTestId('event-details').scrollIntoViewIfNeeded();
+    await screenshot(page, 'compliance-10-shredded-stream');
     expect((await app.engine.audit.verify()).ok).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 300_000);

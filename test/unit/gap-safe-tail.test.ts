@@ -43,7 +43,9 @@ function scriptedFeed(steps: number[][], options: { gapTimeoutMs: number; filter
         return { events: visible.map((p) => event(p, p % 3 === 0 ? 'Three' : 'T')), nextAfterPosition: null };
       },
       headPosition: async () => null,
-      emit: (events) => emitted.push(events.map((e) => e.position!)),
+      emit: (events) => {
+        emitted.push(events.map((e) => e.position!));
+      },
       signal: controller.signal,
       now: () => clock,
       sleep: async () => {

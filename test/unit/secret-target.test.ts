@@ -37,7 +37,7 @@ describe('where a stored secret may go', () => {
 });
 
 describe('the connection form and a stored secret', () => {
-  const saved: ConnectionView = { id: 'prod', name: 'Prod', kind: 'postgres', builtin: false, readOnly: true, settings: postgres, secretStorage: 'memory', needsSecret: false, createdAt: '', updatedAt: '' };
+  const saved: ConnectionView = { id: 'prod', name: 'Prod', kind: 'postgres', builtin: false, readOnly: true, mayDecryptPersonalData: false, settings: postgres, secretStorage: 'memory', needsSecret: false, createdAt: '', updatedAt: '' };
 
   it('asks for the password next to its field when the target changed', () => {
     const draft = draftOf(saved);

@@ -12,6 +12,8 @@ export interface ExportRequest {
   format: 'ndjson' | 'csv';
   /** Final file; written as `<file>.part` and renamed only when complete. */
   file: string;
+  /** Applied to each page before it is written (personal data opened or marked). */
+  transform?: (events: StoredEventView[]) => Promise<StoredEventView[]>;
 }
 
 export interface ExportOutcome {
@@ -42,8 +44,9 @@ export async function exportEvents(
   };
   try {
     if (request.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\n`);
-    for await (const page of pages(store, request.source)) {
+    for await (const read of pages(store, request.source)) {
       signal.throwIfAborted();
+      const page = request.transform ? await request.transform(read) : read;
       let chunk = '';
       for (const event of page) chunk += request.format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`;
       await write(chunk);

@@ -28,7 +28,8 @@ export type HoleRule = { rule: 'visibility' } | { rule: 'timeout'; afterMs: numb
 export interface TailDeps {
   readFeed(options: ReadFeedOptions): Promise<FeedPage>;
   headPosition(): Promise<string | null>;
-  emit(events: StoredEventView[], position: string): void;
+  /** May be async (personal data opened before the batch leaves); the tail waits for it. */
+  emit(events: StoredEventView[], position: string): void | Promise<void>;
   signal: AbortSignal;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -82,7 +83,7 @@ export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<st
   const sleep = deps.sleep ?? sleepUnlessAborted;
   const pageSize = options.pageSize ?? 500;
   let safe = BigInt(options.afterPosition ?? (await deps.headPosition()) ?? '0');
-  deps.emit([], safe.toString()); // says where the tail starts, before anything arrives
+  await deps.emit([], safe.toString()); // says where the tail starts, before anything arrives
   let hole: OpenHole | undefined;
 
   const settled = (open: OpenHole): Promise<boolean> | boolean => (open.watch ? open.watch.ended() : now() - open.since >= options.gapTimeoutMs);
@@ -116,7 +117,7 @@ export async function tailFeed(options: TailOptions, deps: TailDeps): Promise<st
     if (ready.length > 0) {
       safe = BigInt(ready[ready.length - 1]!.position!);
       const wanted = ready.filter((event) => matches(event, options.filters));
-      deps.emit(wanted, safe.toString());
+      await deps.emit(wanted, safe.toString());
     }
     if (!blocked && page.nextAfterPosition !== null && ready.length > 0) continue; // more to read at once
     // Waiting on a hole needs the clock (a rollback never notifies); otherwise a notification wakes us.

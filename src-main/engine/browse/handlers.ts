@@ -6,6 +6,7 @@ import type { Handlers } from '../../transport/dispatcher';
 import { translateStoreError, type EventStores } from './event-stores';
 import { exportEvents } from './export-events';
 import { holeRule, tailFeed } from './gap-safe-tail';
+import type { DecryptedViews } from '../personal-data/decrypted-views';
 
 export interface BrowseHandlerDeps {
   eventStores: EventStores;
@@ -13,6 +14,8 @@ export interface BrowseHandlerDeps {
   exportsDir: string;
   /** The desktop's save dialog; resolves undefined when the user cancels. Absent in browser mode. */
   chooseExportFile: ((suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>) | undefined;
+  /** Opens sealed personal data for profiles that may decrypt, marks it for the others. */
+  views: DecryptedViews;
 }
 
 type BrowseOperation =
@@ -29,7 +32,7 @@ type BrowseOperation =
   | 'stats.largestStreams';
 
 /** Finding the event store of a connection, and reading, following, exporting and counting its events. */
-export function browseHandlers({ eventStores, exportsDir, chooseExportFile }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
+export function browseHandlers({ eventStores, exportsDir, chooseExportFile, views }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: EventStore) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -55,12 +58,22 @@ export function browseHandlers({ eventStores, exportsDir, chooseExportFile }: Br
     'streams.list': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.listStreams(options)),
     'streams.read': ({ connectionId, streamId, ...options }) =>
       onStore(connectionId, async (store) => {
-        const page = await store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT });
+        const read = await store.readStream(streamId, { ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT });
+        const session = await views.session(connectionId);
+        const page = { ...read, events: await session.events(read.events) };
+        await session.audit('streams.read', `stream:${connectionId}/${streamId}`, { streamId });
         if (!page.next) return page;
         const { payloadLimit: _host, ...next } = page.next; // the host's own setting, not part of the client's cursor
         return { ...page, next };
       }),
-    'feed.read': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT })),
+    'feed.read': ({ connectionId, ...options }) =>
+      onStore(connectionId, async (store) => {
+        const page = await store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT });
+        const session = await views.session(connectionId);
+        const events = await session.events(page.events);
+        await session.audit('feed.read', `connection:${connectionId}`, { afterPosition: options.afterPosition ?? null });
+        return { ...page, events };
+      }),
     'feed.tail': ({ connectionId, afterPosition, pollMs, gapTimeoutMs, ...filters }, context) =>
       onStore(connectionId, async (store) => {
         const appends = (await store.listenForAppends?.().catch(() => null)) ?? null;
@@ -70,12 +83,19 @@ export function browseHandlers({ eventStores, exportsDir, chooseExportFile }: Br
         const tailOptions = { ...(afterPosition ? { afterPosition } : {}), filters, pollMs, gapTimeoutMs };
         const watch = watches ? { watchTransactions: () => store.watchTransactions!() } : {};
         const holes = holeRule(tailOptions, watch);
+        // One session per tail: each batch that opens personal data is audited, naming only the subjects it opened.
+        const session = await views.session(connectionId);
         try {
           return {
             position: await tailFeed(tailOptions, {
               readFeed: (options) => store.readFeed({ ...options, payloadLimit: BROWSE_PAYLOAD_LIMIT }),
               headPosition: () => store.headPosition(),
-              emit: (events, position) => context.emit({ events, position, mode, holes }),
+              emit: async (events, position) => {
+                const marked = await session.events(events);
+                await session.audit('feed.tail', `connection:${connectionId}`, { position });
+                session.takeAudited();
+                context.emit({ events: marked, position, mode, holes });
+              },
               signal: context.signal,
               ...(appends ? { appends } : {}),
               ...watch,
@@ -96,7 +116,10 @@ export function browseHandlers({ eventStores, exportsDir, chooseExportFile }: Br
           if (chosen === undefined) throw new ChronoError('cancelled', 'No file was chosen: the export did not start.');
           path = chosen;
         }
-        const outcome = await exportEvents(store, { source, format, file: path }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
+        // An export holds what the screen shows: decrypted only where the profile may decrypt.
+        const session = await views.session(connectionId);
+        const outcome = await exportEvents(store, { source, format, file: path, transform: (events) => session.events(events) }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
+        await session.audit('events.export', `connection:${connectionId}`, { file: basename(path), events: outcome.events });
         return { fileName: basename(path), path, events: outcome.events, bytes: outcome.bytes };
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),

@@ -426,7 +426,7 @@ export class KeyCache {
 }
 
 /** Keys of a PostgreSQL key table (the reference system's `subject_keys`). */
-function postgresKeyLoader(pool: pg.Pool, map: PersonalDataMap): (keyId: string) => Promise<SubjectKey | null> {
+export function postgresKeyLoader(pool: pg.Pool, map: Pick<PersonalDataMap, 'keyStore'>): (keyId: string) => Promise<SubjectKey | null> {
   return async (keyId) => {
     const store = map.keyStore;
     if (!store || !/^[0-9a-f-]{1,64}$/i.test(keyId)) return null;
@@ -508,18 +508,28 @@ export async function decryptEvent(row: SubjectEventRow, keys: KeyCache): Promis
   return { ...row, data: await openAll(row.data, keys), metadata: await openAll(row.metadata, keys) };
 }
 
-/** Every sealed field inside a value opened (the field name is its key), `[shredded]` where the key is gone. */
-async function openAll(value: unknown, keys: KeyCache, field = ''): Promise<unknown> {
+/** What `openAll` did with one sealed field: opened it, or found its key gone. */
+export type SealedOutcome = { path: (string | number)[]; sealed: SealedField; state: 'decrypted' | 'shredded' };
+
+/**
+ * Every sealed field inside a value opened (the field name is its key), `[shredded]`
+ * where the key is gone; `onField` hears of each one with its path (browse marks them).
+ */
+export async function openAll(value: unknown, keys: KeyCache, field = '', onField?: (outcome: SealedOutcome) => void, path: (string | number)[] = []): Promise<unknown> {
   if (isSealedField(value)) {
     const clear = await keys.open(value, field);
-    return clear === undefined ? '[shredded]' : clear;
+    onField?.({ path, sealed: value, state: clear === undefined ? 'shredded' : 'decrypted' });
+    return clear === undefined ? SHREDDED : clear;
   }
-  if (Array.isArray(value)) return Promise.all(value.map((v) => openAll(v, keys, field)));
+  if (Array.isArray(value)) return Promise.all(value.map((v, i) => openAll(v, keys, field, onField, [...path, i])));
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = await openAll(item, keys, key);
+  for (const [key, item] of Object.entries(value)) out[key] = await openAll(item, keys, key, onField, [...path, key]);
   return out;
 }
+
+/** What a sealed field reads once its subject's key was deleted. */
+export const SHREDDED = '[shredded]';
 
 /** Sealed fields in a value, with the field name that binds each ciphertext. */
 export function sealedFieldsOf(value: unknown, field = ''): { field: string; sealed: SealedField }[] {

@@ -54,6 +54,8 @@ export interface ComplianceDeps {
   redactionBatch?: number;
   /** Snapshots regenerated per checkpoint. */
   snapshotBatch?: number;
+  /** Told after a crypto-shred deleted subjects' keys (decrypted views drop their cached keys). */
+  onShredded?(connectionId: string, subjectIds: readonly string[]): void;
 }
 
 interface EraseParams {
@@ -379,6 +381,7 @@ export class ComplianceService {
       let summary = '';
       if (action === 'shred') {
         const deleted = await data.shred(ids);
+        this.deps.onShredded?.(params.connectionId, ids);
         affected = deleted.length;
         summary = deleted.length ? `Deleted ${deleted.length} subject key(s).` : 'No key left to delete (already shredded).';
       } else if (action === 'redact') {

@@ -24,6 +24,7 @@ export interface ResolvedConnection {
   id: string;
   name: string;
   readOnly: boolean;
+  mayDecryptPersonalData: boolean;
   settings: ConnectionSettings;
   secret: string | undefined;
 }
@@ -54,14 +55,23 @@ export class Connections {
     return (await this.profiles.get(id)).readOnly;
   }
 
+  /**
+   * Whether browse and time travel may open sealed personal data with the subjects' keys.
+   * The Local workspace holds only the demo's generated customers: it may.
+   */
+  async mayDecryptPersonalData(id: string): Promise<boolean> {
+    if (id === LOCAL_WORKSPACE_ID) return true;
+    return (await this.profiles.get(id)).mayDecryptPersonalData === true;
+  }
+
   /** Settings and secret for the engine's own use; never returned to the renderer. */
   async resolve(id: string): Promise<ResolvedConnection> {
     if (id === LOCAL_WORKSPACE_ID) {
       await this.local.start();
-      return { id, name: 'Local workspace', readOnly: false, settings: this.localSettings(), secret: undefined };
+      return { id, name: 'Local workspace', readOnly: false, mayDecryptPersonalData: true, settings: this.localSettings(), secret: undefined };
     }
     const profile = await this.withoutUriPassword(await this.profiles.get(id));
-    return { id, name: profile.name, readOnly: profile.readOnly, settings: profile.settings, secret: await this.secrets.get(id) };
+    return { id, name: profile.name, readOnly: profile.readOnly, mayDecryptPersonalData: profile.mayDecryptPersonalData === true, settings: profile.settings, secret: await this.secrets.get(id) };
   }
 
   async add(input: z.output<typeof connectionsAddInput>): Promise<ConnectionView> {
@@ -71,6 +81,7 @@ export class Connections {
       id: newProfileId(input.name),
       name: input.name,
       readOnly: input.readOnly,
+      mayDecryptPersonalData: input.mayDecryptPersonalData,
       settings,
       createdAt: at,
       updatedAt: at,
@@ -91,6 +102,7 @@ export class Connections {
       ...current,
       name: input.name ?? current.name,
       readOnly: input.readOnly ?? current.readOnly,
+      mayDecryptPersonalData: input.mayDecryptPersonalData ?? current.mayDecryptPersonalData === true,
       settings,
       updatedAt: this.now().toISOString(),
       usesSecret: input.clearSecret ? false : Boolean(current.usesSecret || secret),
@@ -186,6 +198,7 @@ export class Connections {
       kind: 'postgres',
       builtin: true,
       readOnly: false,
+      mayDecryptPersonalData: true,
       settings: this.localSettings(),
       secretStorage: 'none',
       needsSecret: false,
@@ -202,6 +215,7 @@ export class Connections {
       kind: profile.settings.kind,
       builtin: false,
       readOnly: profile.readOnly,
+      mayDecryptPersonalData: profile.mayDecryptPersonalData === true,
       // Profiles saved before passwords were moved out of URIs must not show them.
       settings: profile.settings.kind === 'mongo' ? { ...profile.settings, uri: redactSecretsInText(profile.settings.uri) } : profile.settings,
       secretStorage,

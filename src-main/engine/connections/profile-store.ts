@@ -10,6 +10,8 @@ export interface StoredProfile {
   id: string;
   name: string;
   readOnly: boolean;
+  /** May open sealed personal data with the subjects' keys; absent in older files (= no). */
+  mayDecryptPersonalData?: boolean;
   settings: ConnectionSettings;
   createdAt: string;
   updatedAt: string;

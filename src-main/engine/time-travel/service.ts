@@ -8,6 +8,8 @@ import { compare, fieldHistory, stateAt, stepThrough, verifySnapshot, type TimeT
 import { WAYPOINT_EVERY, ReplayCache, type ReplayWaypoint } from './replay-cache';
 import { SandboxError } from '../definitions/sandbox';
 import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
+import { NOT_ALLOWED_NOTE, type DecryptedViews, type DecryptionSession } from '../personal-data/decrypted-views';
+import { isSealedField } from '../../reference/crypto/personal-data';
 
 /** Presets of the reference system's own stores (PostgreSQL's classic table, also the Local workspace's; its MongoDB layout). */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
@@ -25,6 +27,8 @@ export class TimeTravelService {
     private readonly cache = new ReplayCache(),
     /** Caps the sandbox workers of all replays at once; the process-wide pool by default. */
     private readonly pool: SandboxPool = sandboxPool,
+    /** Opens sealed personal data for profiles that may decrypt; replays fold what it gives. */
+    private readonly views?: DecryptedViews,
   ) {}
 
   async definitions() {
@@ -33,14 +37,46 @@ export class TimeTravelService {
   }
 
   async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
-    const { store, definition, resolved } = await this.open(connectionId, streamId, name);
-    // A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it.
-    const fits = useSnapshot && resolved.origin === 'builtin';
+    const { stored, definition, resolved, session, sealedAtStart } = await this.open(connectionId, streamId, name);
+    const mayOpen = session?.mode === 'decrypted';
+    const replay = (decrypting: boolean) => this.replayState(connectionId, streamId, target, definition, resolved.origin === 'builtin' && useSnapshot, useSnapshot, context, decrypting ? session! : undefined, stored);
+    // Streams that start with sealed fields (a customer's) are replayed decrypted; others on the fast path with
+    // waypoints, and again decrypted only if sealed fields reached their state after all.
+    let replayed = await replay(mayOpen && sealedAtStart);
+    if (mayOpen && !sealedAtStart && holdsSealed(replayed.result.state)) replayed = await replay(true);
+    const { result, fromCache, start } = replayed;
+    await session?.audit('timeTravel.state', `stream:${connectionId}/${streamId}`, { streamId, version: result.version });
+    const personalData = personalDataOf(session, result.state);
+    return {
+      ...result,
+      definition: resolved.name,
+      ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
+      ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
+      ...(personalData ? { personalData } : {}),
+    };
+  }
+
+  /** One replay to the target: as stored (waypoints kept), or through `decrypting` (no waypoints). */
+  private async replayState(
+    connectionId: string,
+    streamId: string,
+    target: TimeTravelTarget,
+    definition: DefinitionSource,
+    /** A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it. */
+    fits: boolean,
+    useSnapshot: boolean,
+    context: Context,
+    decrypting: DecryptionSession | undefined,
+    stored: EventStore,
+  ) {
+    const store = decrypting ? decrypting.store(stored) : stored;
     const targetVersion = 'version' in target ? target.version : undefined;
     let start = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, targetVersion) : undefined;
+    if (start && decrypting) start = { ...start, state: await decrypting.value(start.state) };
     // A state met by an earlier replay with this very definition, if it is further along.
+    // Decrypted replays keep no waypoints: no clear personal data stays in memory after the call, and a shred takes effect at once.
     const key = this.cache.key(connectionId, streamId, definition);
-    const cached = useSnapshot ? this.cache.best(key, targetVersion) : undefined;
+    const cached = useSnapshot && !decrypting ? this.cache.best(key, targetVersion) : undefined;
     let fromCache = false;
     if (cached && cached.version > (start?.version ?? 0) && (await this.stillMatches(store, streamId, cached))) {
       start = { version: cached.version, state: JSON.parse(cached.state) as unknown };
@@ -52,16 +88,10 @@ export class TimeTravelService {
       stateAt(store, streamId, target, definition, {
         ...this.options(context),
         ...(start ? { snapshot: start } : {}),
-        waypointEvery: WAYPOINT_EVERY,
-        onWaypoint: (waypoint) => this.cache.record(key, waypoint),
+        ...(decrypting ? {} : { waypointEvery: WAYPOINT_EVERY, onWaypoint: (waypoint: ReplayWaypoint) => this.cache.record(key, waypoint) }),
       }),
     );
-    return {
-      ...result,
-      definition: resolved.name,
-      ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
-      ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
-    };
+    return { result, fromCache, start };
   }
 
   /** The event a waypoint was taken after is still there, unchanged in type and time. */
@@ -78,18 +108,25 @@ export class TimeTravelService {
 
   async steps(connectionId: string, streamId: string, fromVersion: number, toVersion: number, name: string, context: Context) {
     if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'toVersion must not be below fromVersion.');
-    const { store, definition } = await this.open(connectionId, streamId, name);
-    return guard(() => stepThrough(store, streamId, fromVersion, toVersion, definition, this.options(context)));
+    const { stored, definition, session } = await this.open(connectionId, streamId, name);
+    // A window of steps is small: always read through the session (decrypted where the profile may).
+    const store = session ? session.store(stored) : stored;
+    const steps = await guard(() => stepThrough(store, streamId, fromVersion, toVersion, definition, this.options(context)));
+    await session?.audit('timeTravel.steps', `stream:${connectionId}/${streamId}`, { streamId, fromVersion, toVersion });
+    return steps;
   }
 
   async fieldHistory(connectionId: string, streamId: string, path: string, name: string, context: Context) {
-    const { store, definition } = await this.open(connectionId, streamId, name);
+    const { stored, definition, session, sealedAtStart } = await this.open(connectionId, streamId, name);
+    const store = session && sealedAtStart ? session.store(stored) : stored;
     const result = await guard(() => fieldHistory(store, streamId, parsePath(path), definition, this.options(context)));
+    await session?.audit('timeTravel.fieldHistory', `stream:${connectionId}/${streamId}`, { streamId, path });
     return { changes: result.changes, truncated: result.truncated, version: result.version };
   }
 
   async verifySnapshot(connectionId: string, streamId: string, name: string, context: Context) {
-    const { store, definition } = await this.open(connectionId, streamId, name);
+    // Compared with the stored snapshot as stored: the events are replayed as stored too.
+    const { stored: store, definition } = await this.open(connectionId, streamId, name, false);
     const snapshot = await this.stores.snapshotAtOrBefore(connectionId, streamId);
     if (!snapshot) throw new ChronoError('not_found', `The store keeps no snapshot of ${streamId}.`);
     const result = await guard(() => verifySnapshot(store, streamId, snapshot, definition, this.options(context)));
@@ -106,13 +143,39 @@ export class TimeTravelService {
   }
 
   /** The stream's store and the definition to replay it with (see DefinitionCatalog.resolve for "auto"). */
-  private async open(connectionId: string, streamId: string, name: string): Promise<{ store: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition }> {
-    const store = await this.stores.get(connectionId);
-    const first = (await store.readStream(streamId, { limit: 1 })).events[0];
+  private async open(
+    connectionId: string,
+    streamId: string,
+    name: string,
+    openPersonalData = true,
+  ): Promise<{ stored: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition; session: DecryptionSession | undefined; sealedAtStart: boolean }> {
+    const stored = await this.stores.get(connectionId);
+    const first = (await stored.readStream(streamId, { limit: 1 })).events[0];
     if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
-    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(store.describe().preset) });
-    return { store, definition: resolved.source, resolved };
+    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(stored.describe().preset) });
+    const session = openPersonalData ? await this.views?.session(connectionId) : undefined;
+    return { stored, definition: resolved.source, resolved, session, sealedAtStart: holdsSealed(first.data) || holdsSealed(first.metadata) };
   }
+}
+
+/**
+ * What the state says of sealed personal data: folded decrypted (subjects opened,
+ * fields shredded), or still sealed in the state where the profile may not decrypt.
+ */
+function personalDataOf(session: DecryptionSession | undefined, state: unknown) {
+  if (!session) return undefined;
+  if (session.mode === 'decrypted') {
+    if (session.subjects.size === 0 && session.shreddedFields === 0) return undefined;
+    return { mode: 'decrypted' as const, subjects: session.subjects.size, shreddedFields: session.shreddedFields };
+  }
+  if (!holdsSealed(state)) return undefined;
+  return { mode: 'encrypted' as const, subjects: 0, shreddedFields: 0, note: session.note ?? NOT_ALLOWED_NOTE };
+}
+
+function holdsSealed(value: unknown): boolean {
+  if (isSealedField(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(holdsSealed);
 }
 
 /** What a replay waiting for a sandbox worker shows. */

@@ -3,6 +3,7 @@ import { Alert } from '../../ui/Alert';
 import { Time } from '../../ui/Time';
 import { JsonTree } from '../../ui/JsonTree';
 import { KeyValueList } from '../../ui/KeyValue';
+import { PersonalDataHint, personalDataMarkOf } from '../../ui/PersonalData';
 import { CorrelationSection } from './Correlation';
 import { userOf } from './event-fields';
 
@@ -39,11 +40,12 @@ export function EventDetails({ event }: { event: StoredEvent }) {
       />
       <section className="event-details__section">
         <h3 className="event-details__heading">Payload</h3>
-        {event.omitted?.data !== undefined ? <OmittedPayload bytes={event.omitted.data} /> : <JsonTree value={event.data} testId="event-payload" />}
+        <PersonalDataHint marks={event.personalData} />
+        {event.omitted?.data !== undefined ? <OmittedPayload bytes={event.omitted.data} /> : <JsonTree value={event.data} markOf={personalDataMarkOf(event.personalData, 'data')} testId="event-payload" />}
       </section>
       <section className="event-details__section">
         <h3 className="event-details__heading">Metadata</h3>
-        {event.omitted?.metadata !== undefined ? <OmittedPayload bytes={event.omitted.metadata} /> : <JsonTree value={event.metadata} initialDepth={1} testId="event-metadata" />}
+        {event.omitted?.metadata !== undefined ? <OmittedPayload bytes={event.omitted.metadata} /> : <JsonTree value={event.metadata} initialDepth={1} markOf={personalDataMarkOf(event.personalData, 'metadata')} testId="event-metadata" />}
       </section>
       <CorrelationSection event={event} />
     </div>

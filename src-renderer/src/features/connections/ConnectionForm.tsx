@@ -40,7 +40,7 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
 
   const hostError = lastAction === 'test' ? test.error : lastAction === 'save' ? save.error : null;
   const problems = lookupProblems([...localProblems, ...problemsOf(hostError)]);
-  const visibleFields = ['name', 'secret', 'readOnly', 'settings.kind', ...FIELDS_OF_KIND[draft.kind]];
+  const visibleFields = ['name', 'secret', 'readOnly', 'mayDecryptPersonalData', 'settings.kind', ...FIELDS_OF_KIND[draft.kind]];
   const secretLabel = secretLabelOf(draft);
 
   const change = (next: ConnectionDraft) => {
@@ -72,9 +72,9 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
     if (!settings) return;
     const secret = secretLabel && draft.secret && !draft.clearSecret ? { secret: draft.secret } : {};
     if (saved) {
-      update.mutate({ id: saved.id, name: draft.name, settings, readOnly: draft.readOnly, ...secret, ...(draft.clearSecret ? { clearSecret: true } : {}) });
+      update.mutate({ id: saved.id, name: draft.name, settings, readOnly: draft.readOnly, mayDecryptPersonalData: draft.mayDecryptPersonalData, ...secret, ...(draft.clearSecret ? { clearSecret: true } : {}) });
     } else {
-      add.mutate({ name: draft.name, settings, readOnly: draft.readOnly, ...secret });
+      add.mutate({ name: draft.name, settings, readOnly: draft.readOnly, mayDecryptPersonalData: draft.mayDecryptPersonalData, ...secret });
     }
   };
 
@@ -113,6 +113,15 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
             description="Chronoscope refuses every operation that would write to this system (checkpoint resets, rebuilds, deletions). Browsing and monitoring still work."
             onChange={(readOnly) => change({ ...draft, readOnly })}
           />
+          {draft.kind !== 'kafka' && (
+            <CheckboxField
+              label="May decrypt personal data"
+              checked={draft.mayDecryptPersonalData}
+              testId="field-may-decrypt"
+              description="Browse, exports and time travel read the subjects' keys and show personal fields sealed per customer (AES-256-GCM) in clear; each view that decrypts is recorded in the audit log. Off: those fields stay encrypted. Read-only profiles may be allowed too."
+              onChange={(mayDecryptPersonalData) => change({ ...draft, mayDecryptPersonalData })}
+            />
+          )}
         </FormSection>
 
         <FormFeedback

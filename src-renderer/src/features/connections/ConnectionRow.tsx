@@ -45,6 +45,14 @@ export function ConnectionRow({ profile, editing, previewingRemoval, onEdit, onR
         </td>
         <td>
           <AccessBadge readOnly={profile.readOnly} />
+          {profile.mayDecryptPersonalData && profile.kind !== 'kafka' && (
+            <>
+              {' '}
+              <Badge tone="warning" title="Browse, exports and time travel show sealed personal data decrypted; each such view is audited." testId="may-decrypt-badge">
+                Decrypts personal data
+              </Badge>
+            </>
+          )}
         </td>
         <td className="connection-row__secret optional-column" data-testid="secret-storage">
           {profile.builtin ? '—' : SECRET_STORAGE_LABELS[profile.secretStorage]}

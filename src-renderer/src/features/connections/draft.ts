@@ -14,6 +14,8 @@ export interface ConnectionDraft {
   name: string;
   kind: ConnectionKind;
   readOnly: boolean;
+  /** Browse and time travel show sealed personal data in clear (opened in the main process). */
+  mayDecryptPersonalData: boolean;
   /** Write-only: never prefilled; empty means "keep the stored one". */
   secret: string;
   clearSecret: boolean;
@@ -29,6 +31,7 @@ export function newDraft(): ConnectionDraft {
     name: '',
     kind: 'postgres',
     readOnly: true,
+    mayDecryptPersonalData: false,
     secret: '',
     clearSecret: false,
     postgres: { host: '', port: '5432', database: '', user: '', sslMode: 'disable', schema: 'public', connectTimeoutMs: DEFAULT_TIMEOUT },
@@ -38,7 +41,7 @@ export function newDraft(): ConnectionDraft {
 }
 
 export function draftOf(profile: ConnectionView): ConnectionDraft {
-  const draft = { ...newDraft(), name: profile.name, kind: profile.kind, readOnly: profile.readOnly };
+  const draft = { ...newDraft(), name: profile.name, kind: profile.kind, readOnly: profile.readOnly, mayDecryptPersonalData: profile.mayDecryptPersonalData };
   const s = profile.settings;
   switch (s.kind) {
     case 'postgres':

@@ -1,5 +1,6 @@
 import type { ResultOf } from '../../../../src-shared/operations';
 import { JsonTree } from '../../ui/JsonTree';
+import { PersonalDataHint, personalDataMarkOf } from '../../ui/PersonalData';
 
 type Step = ResultOf<'timeTravel.steps'>['steps'][number];
 
@@ -17,7 +18,8 @@ export function EventPayloads({ step }: { step: Step }) {
         <h3 className="tt-payloads__title">
           Stored payload{version(event.metadata) ? <span className="tt__muted"> · schema v{version(event.metadata)}</span> : null}
         </h3>
-        <JsonTree value={event.data} initialDepth={2} testId="tt-payload-raw" />
+        <PersonalDataHint marks={event.personalData} />
+        <JsonTree value={event.data} initialDepth={2} markOf={personalDataMarkOf(event.personalData, 'data')} testId="tt-payload-raw" />
       </section>
       {upcast ? (
         <section className="tt-payloads__side">

@@ -21,6 +21,7 @@ import { StreamPicker } from './StreamPicker';
 import { ReplayProgress } from './ReplayProgress';
 import { Slider } from './Slider';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
+import { StatePersonalData } from './StatePersonalData';
 import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
@@ -177,6 +178,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
                 {shown.fromSnapshotVersion === 0 ? 'From the start, ' : shown.fromCache ? `From a state met by an earlier replay at v${shown.fromSnapshotVersion}, ` : `From snapshot v${shown.fromSnapshotVersion}, `}
                 replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
               </div>
+              {shown.personalData && <StatePersonalData summary={shown.personalData} />}
               {shown.definitionReason && (
                 <div className="tt-note tt__muted" data-testid="tt-definition-reason">
                   {shown.definitionReason}
