@@ -6,6 +6,7 @@
  * transaction as the shadow rows: a batch is in the shadow exactly when its
  * offsets are.
  */
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { PartitionMark, PartitionState } from './bookkeeping';
 
@@ -49,9 +50,13 @@ export interface ScaleOutRecord {
   finished: boolean;
 }
 
-/** Topic and group names of a rebuild (ids are 8 hex characters: valid in both). */
-export function replayNames(rebuildId: string): { topic: string; groupId: string } {
-  return { topic: `chronoscope.replay.${rebuildId}`, groupId: `chronoscope-rebuild-${rebuildId}` };
+/**
+ * Topic and group names of a new scale-out: the rebuild id and a nonce, so a
+ * topic or group left on the cluster by another database's rebuild of the same
+ * id is never mistaken for this one's (a resumed run reads the names back).
+ */
+export function replayNames(rebuildId: string, nonce = randomBytes(3).toString('hex')): { topic: string; groupId: string } {
+  return { topic: `chronoscope.replay.${rebuildId}.${nonce}`, groupId: `chronoscope-rebuild-${rebuildId}-${nonce}` };
 }
 
 /** Creates the rebuild's scale-out row and one row per partition, once (a resumed run keeps them). */
@@ -136,9 +141,3 @@ export async function advanceMark(client: Queryable, rebuildId: string, partitio
   return rowCount === 1;
 }
 
-/** Forgets a rebuild's scale-out state (after the shadow is complete, or when the shadow is dropped). */
-export async function forgetScaleOut(db: Queryable, rebuildId: string): Promise<void> {
-  const exists = await db.query(`SELECT to_regclass($1) AS t`, [PARTITIONS_TABLE]);
-  if (!exists.rows[0]?.t) return;
-  await db.query(`DELETE FROM ${PARTITIONS_TABLE} WHERE rebuild_id = $1`, [rebuildId]);
-}

@@ -13,6 +13,8 @@ export const workerConfigSchema = z.object({
   kafka: z.looseObject({ brokers: z.array(z.string().min(1)).min(1, 'kafka.brokers: name at least one broker') }),
   /** Bytes fetched per partition and batch (a batch is one transaction on the shadow). */
   maxBytesPerPartition: z.number().int().min(65_536).max(64 * 1024 * 1024).optional(),
+  /** How long the group waits for a silent worker before giving its partitions to the others. */
+  sessionTimeoutMs: z.number().int().min(6000).max(300_000).optional(),
 });
 
 export type WorkerConfig = z.output<typeof workerConfigSchema>;

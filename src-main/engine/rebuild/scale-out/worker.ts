@@ -55,8 +55,9 @@ export async function runWorker(config: WorkerConfig, options: WorkerOptions = {
     const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...(config.kafka as unknown as KafkaConfig), clientId: `chronoscope-rebuild-${config.rebuildId}` });
     consumer = kafka.consumer({
       groupId: scale.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // A worker killed with -9 holds its partitions until its session expires: keep that short.
+      sessionTimeout: config.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.max(500, Math.floor((config.sessionTimeoutMs ?? 10_000) / 5)),
       maxWaitTimeInMs: 250,
       maxBytesPerPartition: config.maxBytesPerPartition ?? 8 * 1024 * 1024,
       maxBytes: 2 * (config.maxBytesPerPartition ?? 8 * 1024 * 1024),
