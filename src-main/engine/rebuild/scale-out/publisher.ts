@@ -1,6 +1,6 @@
 /**
  * The publisher of a scale-out rebuild: reads the store's feed in global order
- * (only the events the definition handles, through the EventStore port, in pages)
+ * (only the events the definition handles, through the EventStore port, in batches)
  * and publishes each event to the replay topic keyed by its stream id (so a
  * stream's events stay in one partition, in order), its global position in a
  * header. After each acknowledged batch it records how far it got, so a resumed
@@ -10,19 +10,19 @@
 import type { Message, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { StoredEventView } from '../../../stores/event-store';
-import { feedFilter, handlesEvent, RebuildCancelled, type RebuildFeed } from '../feed-fold';
-import type { Handles } from '../read-model';
+import { foldFeed, type RebuildFeed, type ShadowSink } from '../feed-fold';
+import type { Handles, ModelFolder } from '../read-model';
 import { recordPublished, type ScaleOutRecord } from './offsets-store';
 
 /** Header of each replay message: the event's global position (decimal). */
 export const POSITION_HEADER = 'chronoscope-position';
-const PAGE = 1000;
-export const PUBLISH_BATCH = 5000;
+/** Events per published batch (a crash sends at most this many again; the workers skip them). */
+export const PUBLISH_BATCH = 20_000;
 const SEND_BYTES = 512 * 1024;
 
 export interface PublishOptions {
   pool: pg.Pool;
-  feed: Pick<RebuildFeed, 'readFeed'>;
+  feed: RebuildFeed;
   producer: Producer;
   record: ScaleOutRecord;
   handles: Handles;
@@ -54,48 +54,40 @@ function* chunks(events: readonly StoredEventView[]): Generator<Message[]> {
   if (chunk.length > 0) yield chunk;
 }
 
-/** Publishes (published position, horizon]; returns the events published in all runs together. */
+/**
+ * Publishes (published position, horizon]; returns the events published in all runs
+ * together. The feed is read by the single-process rebuild's reader (position
+ * sub-ranges on several connections, a batch read ahead while the previous one is
+ * sent), with a "folder" that only hands the batch to the producer.
+ */
 export async function publishFeed(options: PublishOptions): Promise<number> {
   const { pool, feed, producer, record, handles, signal } = options;
   const horizon = BigInt(options.horizon);
-  const batchEvents = options.batchEvents ?? PUBLISH_BATCH;
-  const filter = feedFilter(handles);
-  let events = record.publishedEvents;
-  let readFrom = BigInt(record.publishedPosition);
-
-  /** The next stretch of handled events up to `batchEvents`, and the position it ends at. */
-  const readBatch = async (): Promise<{ events: StoredEventView[]; end: bigint }> => {
-    const out: StoredEventView[] = [];
-    let after = readFrom;
-    for (;;) {
-      const page = await feed.readFeed({ afterPosition: after.toString(), limit: PAGE, ...filter });
-      for (const event of page.events) {
-        const p = BigInt(event.position ?? '0');
-        if (p > horizon) return { events: out, end: (readFrom = horizon) };
-        if (handlesEvent(handles, event)) out.push(event);
-        after = p;
-      }
-      if (page.nextAfterPosition === null) return { events: out, end: (readFrom = horizon) };
-      if (out.length >= batchEvents) return { events: out, end: (readFrom = after) };
-    }
+  let pending: readonly StoredEventView[] = [];
+  let published = record.publishedEvents;
+  const folder: ModelFolder = {
+    missingKeys: async () => [],
+    apply: async (events) => {
+      pending = events;
+      return new Map();
+    },
+    reset: async () => undefined,
+    close: async () => undefined,
   };
-
-  // One batch is read ahead while the previous one is sent: at most two in memory.
-  let next = readFrom < horizon ? readBatch() : undefined;
-  try {
-    while (next) {
-      const batch = await next;
-      if (signal?.aborted) throw new RebuildCancelled();
-      next = readFrom < horizon ? readBatch() : undefined;
-      for (const messages of chunks(batch.events)) await producer.send({ topic: record.topic, acks: -1, messages });
-      events += batch.events.length;
-      await recordPublished(pool, record.rebuildId, batch.end.toString(), events, batch.end >= horizon);
-      options.onPublished?.({ position: batch.end.toString(), events });
-    }
-  } catch (err) {
-    void next?.catch(() => undefined);
-    throw err;
+  const sink: ShadowSink = {
+    load: async () => new Map(),
+    async commit(_changes, position, events) {
+      // Back-pressure: the next batch is not read past the one read ahead until this one is acknowledged.
+      for (const messages of chunks(pending)) await producer.send({ topic: record.topic, acks: -1, messages });
+      pending = [];
+      published = events;
+      await recordPublished(pool, record.rebuildId, position, events, BigInt(position) >= horizon);
+      options.onPublished?.({ position, events });
+    },
+  };
+  if (BigInt(record.publishedPosition) < horizon) {
+    await foldFeed({ feed, handles, folder, sink, after: record.publishedPosition, horizon: options.horizon, eventsBefore: record.publishedEvents, batchEvents: options.batchEvents ?? PUBLISH_BATCH, ...(signal ? { signal } : {}) });
   }
-  if (readFrom >= horizon) await recordPublished(pool, record.rebuildId, horizon.toString(), events, true);
-  return events;
+  await recordPublished(pool, record.rebuildId, horizon.toString(), published, true);
+  return published;
 }
