@@ -21,7 +21,7 @@ import type { ReadModelDefinition } from './read-model';
 import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
 import { rebuildPostgres } from './rebuild-postgres';
 import { definitionOfRecord, loadUserDefinition } from './record-definition';
-import { rebuildScaleOut, type ScaleOutProgressReport } from './scale-out/coordinator';
+import { rebuildScaleOut, WORKER_MISSING, workerEntry, type ScaleOutProgressReport } from './scale-out/coordinator';
 import { refuseUnlessKeyedByStream } from './scale-out/keying';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
@@ -221,6 +221,7 @@ export class RebuildService {
     if (input.scaleOut) {
       if (input.streamIds) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild of chosen streams runs in one process; leave out scaleOut or streamIds.');
       if (input.follow) throw new ChronoError('invalid_input', 'scaleOut: a scale-out rebuild loads up to the head at its start and the swap folds the rest; leave out follow.');
+      if (!this.deps.spawnScaleOutWorker && !workerEntry()) throw new ChronoError('unavailable', WORKER_MISSING);
       await this.kafkaSettings(input.scaleOut.kafkaConnectionId);
       await refuseUnlessKeyedByStream(definition, await this.deps.store(input.connectionId));
     }

@@ -151,6 +151,22 @@ describe('rebuild scale-out on Kafka', () => {
     expect(done.events).toBe(handled); // each event applied once, though some were in the topic twice
   }, 180_000);
 
+  it('publishes again from the start when a resumed run finds its replay topic gone, and applies nothing twice', async () => {
+    const stop = new AbortController();
+    await scaleOut('topicgone', 'accounts_view', { signal: stop.signal, onProgress: (p) => p.applied > 3000 && stop.abort() }).catch((err: unknown) => err);
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [(await readScaleOut(database.pool, 'topicgone'))!.topic] });
+    } finally {
+      await admin.disconnect();
+    }
+    const done = await scaleOut('topicgone', 'accounts_view');
+    expect(await tableChecksum(database.pool, done.shadow, 'account_id')).toBe(expected['accounts_view']);
+    const handled = Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_type = 'Account'`)).rows[0]!.n);
+    expect(done.events).toBe(handled);
+  }, 180_000);
+
   it('refuses a user definition whose rows are not keyed by stream, and accepts one that is', async () => {
     expect(accounts.keyedByStream).toBe(true);
     expect(BUILTIN_POSTGRES_MODELS['orders_view']!.keyedByStream).toBe(true);

@@ -19,7 +19,7 @@ import { RebuildCancelled, settledHead, type RebuildFeed } from '../feed-fold';
 import { buildShadowIndexes, readRebuild, updateRebuild, type RebuildRecord } from '../postgres-target';
 import type { ReadModelDefinition } from '../read-model';
 import { scaleOutProgress } from './bookkeeping';
-import { ensureScaleOut, markFinished, readPartitions, readScaleOut, type ScaleOutRecord } from './offsets-store';
+import { ensureScaleOut, markFinished, readPartitions, readScaleOut, restartPublishing, type ScaleOutRecord } from './offsets-store';
 import { publishFeed } from './publisher';
 import type { WorkerConfig } from './worker-config';
 
@@ -55,13 +55,28 @@ export interface ScaleOutOptions {
   pollMs?: number;
 }
 
-/** `node --import tsx worker-main.ts`, as `bun run rebuild:worker` runs it. */
+/**
+ * The worker's entry: the source file beside this module (run through tsx, as
+ * `bun run rebuild:worker` does), or the bundle electron-vite builds next to the
+ * main process (`out/main/rebuild-worker.js`). Null when neither is there.
+ */
+export function workerEntry(): { script: string; tsx: boolean } | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const source = join(here, 'worker-main.ts');
+  if (existsSync(source)) return { script: source, tsx: true };
+  for (const bundled of [join(here, 'rebuild-worker.js'), join(here, '..', 'rebuild-worker.js')]) if (existsSync(bundled)) return { script: bundled, tsx: false };
+  return null;
+}
+
+export const WORKER_MISSING = 'This build of Chronoscope does not ship the scale-out worker: rebuild in one process, or start workers with `bun run rebuild:worker` from the source tree.';
+
+/** Starts a worker process with this process's runtime (Electron's binary runs as Node with ELECTRON_RUN_AS_NODE). */
 export function spawnWorkerScript(): ChildProcess {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'worker-main.ts');
-  if (!existsSync(script)) throw new ChronoError('unavailable', 'This build of Chronoscope does not ship the scale-out worker: run the rebuild in one process, or start workers with `bun run rebuild:worker` from the source tree.');
-  let root = dirname(script);
+  const entry = workerEntry();
+  if (!entry) throw new ChronoError('unavailable', WORKER_MISSING);
+  let root = dirname(entry.script);
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  return spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  return spawn(process.execPath, [...(entry.tsx ? ['--import', 'tsx'] : []), entry.script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
 }
 
 interface Slot {
@@ -179,6 +194,17 @@ async function topicEnds(admin: ReturnType<Kafka['admin']>, topic: string): Prom
   return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
 }
 
+/**
+ * A resumed run whose replay topic is gone (deleted by hand, or by retention):
+ * publish everything again from the start. The partitions' offsets start over; the
+ * positions they applied are kept, so nothing already in the shadow is applied twice.
+ */
+async function restartPublishingIfLost(pool: pg.Pool, scale: ScaleOutRecord): Promise<boolean> {
+  const started = scale.publishedPosition !== '0' || (await readPartitions(pool, scale.rebuildId)).some((p) => p.nextOffset > 0n);
+  if (started) await restartPublishing(pool, scale.rebuildId);
+  return started;
+}
+
 /** Runs (or resumes) a scale-out rebuild until the shadow is indexed. */
 export async function rebuildScaleOut(options: ScaleOutOptions): Promise<RebuildRecord> {
   const { pool, feed, kafka, id, definition, signal } = options;
@@ -191,7 +217,7 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
     record = { ...record, horizon };
   }
   const horizon = record.horizon!;
-  const scale: ScaleOutRecord = await ensureScaleOut(pool, id, options.partitions ?? Math.max(2, options.workers * 2));
+  let scale: ScaleOutRecord = await ensureScaleOut(pool, id, options.partitions ?? Math.max(2, options.workers * 2));
   const admin = kafka.admin();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const fleet = new WorkerFleet({ ...options.workerConfig, rebuildId: id }, options.spawnWorker ?? spawnWorkerScript, options.maxRestarts ?? 3);
@@ -200,7 +226,8 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
   signal?.addEventListener('abort', stopPublishing, { once: true });
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: scale.topic, numPartitions: scale.partitions }], waitForLeaders: true });
+    const created = await admin.createTopics({ topics: [{ topic: scale.topic, numPartitions: scale.partitions }], waitForLeaders: true });
+    if (created && (await restartPublishingIfLost(pool, scale))) scale = (await readScaleOut(pool, id))!;
     await producer.connect();
     const published = publishFeed({ pool, feed, producer, record: scale, handles: definition.handles, horizon, signal: publishing.signal });
     published.catch(() => undefined);

@@ -104,6 +104,22 @@ export async function recordPublished(db: Queryable, rebuildId: string, position
   await db.query(`UPDATE ${SCALE_OUT_TABLE} SET published_position = $2, published_events = $3, published_done = $4, updated_at = now() WHERE rebuild_id = $1`, [rebuildId, position, events, done]);
 }
 
+/** Publishing starts over on a new topic: offsets from 0 again, applied positions kept (they make the replays harmless). */
+export async function restartPublishing(pool: pg.Pool, rebuildId: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`UPDATE ${SCALE_OUT_TABLE} SET published_position = 0, published_events = 0, published_done = false, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
+    await client.query(`UPDATE ${PARTITIONS_TABLE} SET next_offset = 0, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export async function markFinished(db: Queryable, rebuildId: string): Promise<void> {
   await db.query(`UPDATE ${SCALE_OUT_TABLE} SET finished = true, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
 }

@@ -20,11 +20,13 @@ process.once('SIGTERM', () => stop.abort());
 process.once('SIGINT', () => stop.abort());
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
-try {
-  const config = parseWorkerConfig(await readStdin());
-  await runWorker(config, { signal: stop.signal, report: print });
-  process.exit(0);
-} catch (err) {
-  print({ event: 'failed', fatal: (err as Error).name === 'WorkerFatal' || (err as Error).name === 'DefinitionFailure', message: (err as Error).message });
-  process.exit(2);
-}
+// No top-level await: the same file is bundled by electron-vite as `out/main/rebuild-worker.js`.
+readStdin()
+  .then((text) => runWorker(parseWorkerConfig(text), { signal: stop.signal, report: print }))
+  .then(
+    () => process.exit(0),
+    (err: unknown) => {
+      print({ event: 'failed', fatal: (err as Error).name === 'WorkerFatal' || (err as Error).name === 'DefinitionFailure', message: (err as Error).message });
+      process.exit(2);
+    },
+  );
