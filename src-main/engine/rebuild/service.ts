@@ -23,6 +23,7 @@ import { rebuildPostgres } from './rebuild-postgres';
 import { definitionOfRecord, loadUserDefinition } from './record-definition';
 import { rebuildScaleOut, WORKER_MISSING, workerEntry, type ScaleOutProgressReport } from './scale-out/coordinator';
 import { refuseUnlessKeyedByStream } from './scale-out/keying';
+import { PARTITIONS_TABLE, SCALE_OUT_TABLE } from './scale-out/offsets-store';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
 export const REBUILD_JOB = 'rebuilds.run';
@@ -177,9 +178,9 @@ export class RebuildService {
       `SELECT c.relname AS name, c.reltuples::float8 AS estimate, c.relpages AS pages FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname NOT IN ('chronoscope_rebuilds', 'projection_checkpoints')
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname <> ALL($2::text[])
         ORDER BY c.relname LIMIT 500`,
-      [schema],
+      [schema, ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints']],
     );
     // The event store's own table is not a read model.
     const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
