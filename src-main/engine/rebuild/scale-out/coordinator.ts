@@ -76,7 +76,7 @@ export function spawnWorkerScript(): ChildProcess {
   if (!entry) throw new ChronoError('unavailable', WORKER_MISSING);
   let root = dirname(entry.script);
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  return spawn(process.execPath, [...(entry.tsx ? ['--import', 'tsx'] : []), entry.script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  return spawn(process.execPath, [...(entry.tsx ? ['--import', 'tsx'] : []), entry.script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
 }
 
 interface Slot {
@@ -235,7 +235,7 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
     const started = performance.now();
     const appliedAtStart = (await readPartitions(pool, id)).reduce((sum, p) => sum + p.events, 0);
     let publishedDone = false;
-    void published.then(() => (publishedDone = true));
+    published.then(() => (publishedDone = true), () => undefined);
     for (;;) {
       if (signal?.aborted) throw new RebuildCancelled();
       // A publisher or worker failure ends the wait at once.

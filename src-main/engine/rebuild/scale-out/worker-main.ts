@@ -18,6 +18,8 @@ async function readStdin(): Promise<string> {
 const stop = new AbortController();
 process.once('SIGTERM', () => stop.abort());
 process.once('SIGINT', () => stop.abort());
+// Started by Chronoscope (an IPC channel): leave when it goes away, even killed, rather than idle as an orphan.
+if (process.send) process.once('disconnect', () => stop.abort());
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 // No top-level await: the same file is bundled by electron-vite as `out/main/rebuild-worker.js`.
