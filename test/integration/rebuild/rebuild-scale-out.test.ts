@@ -5,6 +5,7 @@ import { userReadModel } from '../../../src-main/engine/definitions';
 import { RebuildCancelled } from '../../../src-main/engine/rebuild/feed-fold';
 import { createShadow, readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
+import { discardShadow } from '../../../src-main/engine/rebuild/swap-postgres';
 import { rebuildScaleOut, spawnWorkerScript, type ScaleOutOptions } from '../../../src-main/engine/rebuild/scale-out/coordinator';
 import { refuseUnlessKeyedByStream } from '../../../src-main/engine/rebuild/scale-out/keying';
 import { readPartitions, readScaleOut } from '../../../src-main/engine/rebuild/scale-out/offsets-store';
@@ -166,6 +167,13 @@ describe('rebuild scale-out on Kafka', () => {
     const handled = Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_type = 'Account'`)).rows[0]!.n);
     expect(done.events).toBe(handled);
   }, 180_000);
+
+  it('stops with a sentence when the shadow is dropped while the workers load it', async () => {
+    let dropping: Promise<void> | undefined;
+    const failure = await scaleOut('dropped', 'accounts_view', { onProgress: (p) => void (p.applied > 0 && (dropping ??= discardShadow(database.pool, 'dropped'))) }).catch((err: unknown) => err);
+    await dropping;
+    expect((failure as Error).message).toBe('Rebuild dropped was discarded while its workers were loading it: there is nothing left to load.');
+  }, 120_000);
 
   it('refuses a user definition whose rows are not keyed by stream, and accepts one that is', async () => {
     expect(accounts.keyedByStream).toBe(true);

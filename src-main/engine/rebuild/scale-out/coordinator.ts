@@ -241,7 +241,8 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
       // A publisher or worker failure ends the wait at once.
       await Promise.race([sleep(options.pollMs ?? 250, signal), fleet.failed, ...(publishedDone ? [] : [published])]);
       const done = publishedDone;
-      const [partitions, state] = await Promise.all([readPartitions(pool, id), readScaleOut(pool, id)]);
+      const [partitions, state, now] = await Promise.all([readPartitions(pool, id), readScaleOut(pool, id), readRebuild(pool, id)]);
+      if (now?.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${id} was ${now ? now.phase.replace('_', ' ') : 'removed'} while its workers were loading it: there is nothing left to load.`);
       const ends = await topicEnds(admin, scale.topic);
       const progress = scaleOutProgress(partitions, ends, done);
       const seconds = (performance.now() - started) / 1000;
