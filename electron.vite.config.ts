@@ -6,7 +6,7 @@ import pkg from './package.json' with { type: 'json' };
 const define = { __APP_VERSION__: JSON.stringify(pkg.version) };
 
 export default defineConfig({
-  // Two Node entries: the Electron shell, and browser mode (`bun run serve`), which needs no Electron.
+  // Node entries: the Electron shell, browser mode (`bun run serve`, which needs no Electron), the rebuild worker.
   main: {
     define,
     build: {
@@ -15,6 +15,8 @@ export default defineConfig({
         input: {
           index: resolve('src-main/electron/main.ts'),
           serve: resolve('src-main/serve.ts'),
+          // The scale-out rebuild's worker process (started by the engine with ELECTRON_RUN_AS_NODE).
+          'rebuild-worker': resolve('src-main/engine/rebuild/scale-out/worker-main.ts'),
         },
       },
     },

@@ -621,6 +621,8 @@ export const operations = {
     result: rebuildsStartResult,
     effect: 'target',
     target: (input) => `connection:${input.connectionId}/${input.schema}.${input.model}`,
+    // A scale-out creates the replay topic on its Kafka connection: a read-only one refuses it.
+    connectionsOf: (input) => [input.connectionId, ...(input.scaleOut ? [input.scaleOut.kafkaConnectionId] : [])],
     invalidates: ['rebuilds.catalog', 'jobs.list'],
   }),
   'rebuilds.diff': op({

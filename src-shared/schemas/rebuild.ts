@@ -80,6 +80,8 @@ export const rebuildsStartInput = z.strictObject({
   follow: z.boolean().default(false),
   /** Partial rebuild: only these streams are replayed and only their keys replaced at the swap. */
   streamIds: z.array(z.string().min(1).max(255)).min(1).max(10_000).optional(),
+  /** Scale-out on Kafka: the feed is published to a partitioned replay topic on this Kafka connection and applied by this many worker processes. */
+  scaleOut: z.strictObject({ workers: z.number().int().min(1, 'at least 1 worker').max(16, 'at most 16 workers'), kafkaConnectionId: profileId }).optional(),
   reason: changeFields.reason,
   dryRun: changeFields.dryRun,
 });

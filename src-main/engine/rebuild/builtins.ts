@@ -88,6 +88,7 @@ function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadMo
     name,
     handles: { categories: [spec.aggregateType] },
     keyColumn: spec.keyColumn,
+    keyedByStream: true, // ReducerFolder keys every row by the event's stream id
     versioned: true,
     open: async () => new ReducerFolder(name, spec.reduce as unknown as Reduce),
   };

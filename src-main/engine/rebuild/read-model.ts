@@ -38,6 +38,8 @@ export interface ReadModelDefinition {
   handles: Handles;
   /** Column / field holding the key (PostgreSQL: the table's single-column primary key). */
   keyColumn?: string;
+  /** Every row is keyed by the stream id of the events written into it (built-ins): scale-out on Kafka needs no probe. */
+  keyedByStream?: boolean;
   /** Whether rows carry the stream version in `version` (resume then skips events already in a row). */
   versioned: boolean;
   open(): Promise<ModelFolder>;

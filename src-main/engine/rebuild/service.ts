@@ -4,6 +4,7 @@
  * swap, roll back and drops. Writes go through a pool of its own; the feed is
  * read through the connection's event store.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
@@ -13,12 +14,16 @@ import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import type { Jobs } from '../jobs/jobs';
 import { BUILTIN_POSTGRES_MODELS } from './builtins';
-import { userReadModel } from '../definitions';
+import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
 import { rebuildPostgres } from './rebuild-postgres';
+import { definitionOfRecord, loadUserDefinition } from './record-definition';
+import { rebuildScaleOut, WORKER_MISSING, workerEntry, type ScaleOutProgressReport } from './scale-out/coordinator';
+import { refuseUnlessKeyedByStream } from './scale-out/keying';
+import { PARTITIONS_TABLE, SCALE_OUT_TABLE } from './scale-out/offsets-store';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
 export const REBUILD_JOB = 'rebuilds.run';
@@ -34,6 +39,13 @@ export interface RebuildJobParams {
   model?: string;
   definition?: string;
   definitionSource?: string;
+  /** Scale-out on Kafka: the replay topic lives on this Kafka connection, applied by this many worker processes. */
+  scaleOut?: ScaleOutChoice;
+}
+
+export interface ScaleOutChoice {
+  workers: number;
+  kafkaConnectionId: string;
 }
 
 export type DefinitionChoice = { builtin: true } | { name: string; source: string };
@@ -44,6 +56,8 @@ export interface RebuildServiceDeps {
   store(connectionId: string): Promise<EventStore>;
   jobs: Jobs;
   connectionName(connectionId: string): Promise<string>;
+  /** How scale-out workers are started (default: `node --import tsx worker-main.ts`, as `bun run rebuild:worker`). */
+  spawnScaleOutWorker?(): ChildProcess;
 }
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
@@ -70,6 +84,11 @@ export class RebuildService {
         }
         const record = await this.record(pool, params.rebuildId);
         const definition = await this.definitionOf(record);
+        if (params.scaleOut) {
+          const done = await this.runScaleOut(params.connectionId, params.scaleOut, pool, record, definition, context);
+          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+          return { rows: Number(rows[0]!.n), events: done.events };
+        }
         const stop = new AbortController();
         let finish = () => undefined as void;
         if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
@@ -109,19 +128,47 @@ export class RebuildService {
     return record;
   }
 
-  private async definitionOf(record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>): Promise<ReadModelDefinition> {
-    if (record.definitionSource !== null) return this.loadUserDefinition(record.definition, record.definitionSource);
-    const builtin = BUILTIN_POSTGRES_MODELS[record.model];
-    if (!builtin || builtin.name !== record.definition) throw new ChronoError('not_found', `The definition ${record.definition} is not available.`);
-    return builtin;
+  private definitionOf(record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>): Promise<ReadModelDefinition> {
+    return definitionOfRecord(record);
   }
 
-  private async loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition> {
-    try {
-      return await userReadModel(name, source);
-    } catch (err) {
-      throw new ChronoError('definition_error', (err as Error).message);
-    }
+  private loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition> {
+    return loadUserDefinition(name, source);
+  }
+
+  /** The Kafka connection of a scale-out, checked when the rebuild starts (and again when its job runs). */
+  private async kafkaSettings(kafkaConnectionId: string) {
+    const resolved = await this.deps.connections.resolve(kafkaConnectionId);
+    if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `scaleOut.kafkaConnectionId: "${resolved.name}" is a ${resolved.settings.kind} connection; choose a Kafka connection for the replay topic.`);
+    return { settings: resolved.settings, secret: resolved.secret };
+  }
+
+  /** The job of a scale-out rebuild: the coordinator with this connection's drivers; workers get the settings on their standard input. */
+  private async runScaleOut(connectionId: string, choice: ScaleOutChoice, pool: pg.Pool, record: RebuildRecord, definition: ReadModelDefinition, context: { signal: AbortSignal; progress(p: { done: number; total: number; message: string }): void }): Promise<RebuildRecord> {
+    const target = await this.deps.connections.resolve(connectionId);
+    if (target.settings.kind !== 'postgres') throw new ChronoError('invalid_input', `"${target.name}" is not a PostgreSQL connection.`);
+    const kafka = await this.kafkaSettings(choice.kafkaConnectionId);
+    const format = (n: number) => n.toLocaleString('en-US');
+    return rebuildScaleOut({
+      pool,
+      feed: await this.deps.store(connectionId),
+      kafka: createKafka(kafka.settings, kafka.secret),
+      workerConfig: { postgres: { ...postgresConfig(target.settings, target.secret) }, kafka: { ...kafkaConfig(kafka.settings, kafka.secret), brokers: kafka.settings.brokers } },
+      id: record.id,
+      definition,
+      workers: choice.workers,
+      signal: context.signal,
+      ...(this.deps.spawnScaleOutWorker ? { spawnWorker: this.deps.spawnScaleOutWorker } : {}),
+      onProgress: (p: ScaleOutProgressReport) =>
+        context.progress({
+          done: p.applied,
+          total: Math.max(p.published, p.applied),
+          message:
+            p.phase === 'indexing'
+              ? 'indexing the shadow'
+              : `published ${format(p.published)}${p.publishedDone ? ' (all)' : ''}, applied ${format(p.applied)} by ${p.workers} Kafka workers at ${format(p.eventsPerSecond)} events/s${p.behind !== null ? `, ${format(p.behind)} behind` : ''}`,
+        }),
+    });
   }
 
   async catalog(connectionId: string, schema: string) {
@@ -131,9 +178,9 @@ export class RebuildService {
       `SELECT c.relname AS name, c.reltuples::float8 AS estimate, c.relpages AS pages FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname NOT IN ('chronoscope_rebuilds', 'projection_checkpoints')
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname <> ALL($2::text[])
         ORDER BY c.relname LIMIT 500`,
-      [schema],
+      [schema, ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints']],
     );
     // The event store's own table is not a read model.
     const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
@@ -160,7 +207,7 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; scaleOut?: ScaleOutChoice | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
     let definition: ReadModelDefinition;
@@ -172,6 +219,13 @@ export class RebuildService {
       definition = await this.loadUserDefinition(input.definition.name, input.definition.source);
     }
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
+    if (input.scaleOut) {
+      if (input.streamIds) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild of chosen streams runs in one process; leave out scaleOut or streamIds.');
+      if (input.follow) throw new ChronoError('invalid_input', 'scaleOut: a scale-out rebuild loads up to the head at its start and the swap folds the rest; leave out follow.');
+      if (!this.deps.spawnScaleOutWorker && !workerEntry()) throw new ChronoError('unavailable', WORKER_MISSING);
+      await this.kafkaSettings(input.scaleOut.kafkaConnectionId);
+      await refuseUnlessKeyedByStream(definition, await this.deps.store(input.connectionId));
+    }
     const rebuildId = randomBytes(4).toString('hex');
     const shadow = `${model}__shadow_${rebuildId}`;
     if (input.dryRun) return { rebuildId, shadow };
@@ -182,9 +236,14 @@ export class RebuildService {
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
-      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})`,
-      connectionIds: [input.connectionId],
-      params: { connectionId: input.connectionId, rebuildId, ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}) },
+      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})${input.scaleOut ? ` on ${input.scaleOut.workers} Kafka workers` : ''}`,
+      connectionIds: [input.connectionId, ...(input.scaleOut ? [input.scaleOut.kafkaConnectionId] : [])],
+      params: {
+        connectionId: input.connectionId,
+        rebuildId,
+        ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}),
+        ...(input.scaleOut ? { scaleOut: { workers: input.scaleOut.workers, kafkaConnectionId: input.scaleOut.kafkaConnectionId } } : {}),
+      },
     });
     return { rebuildId, jobId: job.id, shadow: record.shadow };
   }

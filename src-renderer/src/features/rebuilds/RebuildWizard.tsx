@@ -1,9 +1,11 @@
 import { useState } from 'react';
-import { useMutationOp } from '../../client/operation-hooks';
+import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
-import { CheckboxField, SegmentedField, TextField } from '../../ui/inputs';
+import { CheckboxField, SegmentedField, SelectField, TextField } from '../../ui/inputs';
+
+const WORKER_CHOICES = ['1', '2', '3', '4', '6', '8'] as const;
 
 const EXAMPLE = `definition = {
   name: 'balances',
@@ -23,6 +25,12 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
   const [reason, setReason] = useState('');
   const [follow, setFollow] = useState(true);
   const [streams, setStreams] = useState('');
+  const [scaleOut, setScaleOut] = useState(false);
+  const [workers, setWorkers] = useState<(typeof WORKER_CHOICES)[number]>('2');
+  const [kafkaId, setKafkaId] = useState('');
+  const profiles = useOperation('connections.list', {});
+  const kafkaProfiles = (profiles.data ?? []).filter((p) => p.kind === 'kafka');
+  const kafkaConnectionId = kafkaId || kafkaProfiles[0]?.id || '';
   const streamIds = [...new Set(streams.split(/[\s,]+/).filter(Boolean))];
   const start = useMutationOp('rebuilds.start', { onSuccess: (result) => onStarted(result.rebuildId) });
   const submit = () =>
@@ -30,7 +38,7 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
       connectionId,
       model,
       definition: kind === 'builtin' ? { builtin: true } : { name, source },
-      ...(streamIds.length > 0 ? { streamIds } : { follow }),
+      ...(scaleOut ? { scaleOut: { workers: Number(workers), kafkaConnectionId } } : streamIds.length > 0 ? { streamIds } : { follow }),
       ...(reason.trim() ? { reason: reason.trim() } : {}),
     });
   return (
@@ -54,22 +62,46 @@ export function RebuildWizard({ connectionId, model, hasBuiltin, onClose, onStar
           <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
         </>
       )}
-      <TextField
-        label="Scope: stream ids (optional)"
-        hint="Empty: every stream the definition handles. With ids: only those streams are replayed and only their rows replaced at the swap; every other row stays as it is."
-        rows={2}
-        value={streams}
-        onChange={setStreams}
-        placeholder="acct-…, acct-…"
-        testId="rebuild-streams"
-      />
       <CheckboxField
-        label="Keep following new events until the swap"
-        description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
-        checked={follow}
-        onChange={setFollow}
-        testId="rebuild-follow"
+        label="Scale out on Kafka"
+        description="For stores too big for one process: the feed is published to a partitioned replay topic and applied by worker processes in one consumer group. Rebuilds the whole model; the rows must be keyed by stream id."
+        checked={scaleOut}
+        onChange={setScaleOut}
+        testId="rebuild-scale-out"
       />
+      {scaleOut && (
+        <>
+          <SelectField label="Workers" value={workers} options={WORKER_CHOICES.map((n) => ({ value: n, label: `${n} worker process${n === '1' ? '' : 'es'}` }))} onChange={setWorkers} testId="rebuild-scale-out-workers" />
+          <SelectField
+            label="Kafka connection"
+            hint={kafkaProfiles.length === 0 ? 'Add a Kafka connection first (Connections screen).' : 'The replay topic is created here and deleted when the shadow is complete.'}
+            value={kafkaConnectionId}
+            options={kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))}
+            onChange={setKafkaId}
+            testId="rebuild-scale-out-kafka"
+          />
+        </>
+      )}
+      {!scaleOut && (
+        <>
+          <TextField
+            label="Scope: stream ids (optional)"
+            hint="Empty: every stream the definition handles. With ids: only those streams are replayed and only their rows replaced at the swap; every other row stays as it is."
+            rows={2}
+            value={streams}
+            onChange={setStreams}
+            placeholder="acct-…, acct-…"
+            testId="rebuild-streams"
+          />
+          <CheckboxField
+            label="Keep following new events until the swap"
+            description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
+            checked={follow}
+            onChange={setFollow}
+            testId="rebuild-follow"
+          />
+        </>
+      )}
       <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
       {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
       <Button variant="primary" busy={start.isPending} onClick={submit} data-testid="rebuild-go">
