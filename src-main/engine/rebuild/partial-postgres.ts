@@ -16,6 +16,8 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
+import { SCOPE_STREAM_LIMIT } from './scope';
+import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, stamp, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 
@@ -48,10 +50,17 @@ async function streamEvents(feed: PartialFeed, streamId: string, after: bigint, 
   return out;
 }
 
-async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal): Promise<number> {
+async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   let folded = 0;
+  let done = 0;
+  let reported = performance.now();
   for (const streamId of streams) {
     if (signal?.aborted) throw new RebuildCancelled();
+    if (onProgress && performance.now() - reported > 500) {
+      reported = performance.now();
+      onProgress({ streamsDone: done, streams: streams.length, events: folded });
+    }
+    done++;
     const events = (await streamEvents(feed, streamId, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
     if (events.length === 0) continue;
     const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(events));
@@ -61,15 +70,28 @@ async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: Rebuild
   return folded;
 }
 
-export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds: readonly string[]; signal?: AbortSignal }): Promise<RebuildRecord> {
+/** Creates a partial rebuild's shadow and records its streams (one transaction), so the job reads them from the database. */
+export async function createPartialShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string; definitionSource?: string; streamIds: readonly string[] }): Promise<RebuildRecord> {
+  const streamIds = [...new Set(options.streamIds)];
+  if (streamIds.length === 0 || streamIds.length > SCOPE_STREAM_LIMIT) throw new ChronoError('invalid_input', `Choose between 1 and ${SCOPE_STREAM_LIMIT.toLocaleString('en-US')} streams for a partial rebuild.`);
+  const record = await createShadow(pool, { id: options.id, schema: options.schema, model: options.model, definition: options.definition, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+  try {
+    await ensureScopeTable(pool);
+    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [options.id, streamIds]);
+  } catch (err) {
+    await discardShadow(pool, options.id).catch(() => undefined);
+    throw err;
+  }
+  return record;
+}
+
+export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[]; signal?: AbortSignal; onProgress?(progress: { streamsDone: number; streams: number; events: number }): void }): Promise<RebuildRecord> {
   const { pool, feed, id, model, definition } = options;
   const schema = options.schema ?? 'public';
-  if (options.streamIds.length === 0 || options.streamIds.length > 10_000) throw new ChronoError('invalid_input', 'Choose between 1 and 10,000 streams for a partial rebuild.');
   let record = await readRebuild(pool, id);
   if (!record) {
-    record = await createShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
-    await ensureScopeTable(pool);
-    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, [...new Set(options.streamIds)]]);
+    if (!options.streamIds) throw new ChronoError('not_found', `There is no partial rebuild ${id}: start it again.`);
+    record = await createPartialShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
   }
   if (record.phase !== 'loading') return record;
   const streams = (await scopeOf(pool, id)) ?? [];
@@ -80,7 +102,7 @@ export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: Par
   try {
     await client.query('BEGIN');
     await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal);
+    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
     await updateRebuild(client, id, { position: horizon, horizon, events: folded });
     await client.query('COMMIT');
   } catch (err) {

@@ -17,7 +17,9 @@ import { userReadModel } from '../definitions';
 import { diffPostgres, type ModelDiff } from './diff';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
-import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
+import { MongoRebuilds } from './mongo-service';
+import { createPartialShadow, rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
+import { resolveScope, type RebuildScope } from './scope';
 import { rebuildPostgres } from './rebuild-postgres';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
@@ -30,6 +32,10 @@ export interface RebuildJobParams {
   follow?: boolean;
   /** A partial rebuild of these streams (its shadow is created by the job, from these). */
   streamIds?: string[];
+  /** A partial rebuild whose shadow and streams were recorded at its start. */
+  partial?: boolean;
+  /** The connection is a MongoDB one (its record is in the database's chronoscope_rebuilds collection). */
+  backend?: 'mongo';
   schema?: string;
   model?: string;
   definition?: string;
@@ -56,12 +62,21 @@ export class RebuildService {
   private readonly clients: Clients;
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
+  private readonly mongo: MongoRebuilds;
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
+    this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       run: async (params, context) => {
+        if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
         const pool = await this.pool(params.connectionId);
+        if (params.partial) {
+          const record = await this.record(pool, params.rebuildId);
+          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
+          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+          return { rows: Number(rows[0]!.n), events: done.events };
+        }
         if (params.streamIds) {
           const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
           const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
@@ -99,6 +114,11 @@ export class RebuildService {
     });
   }
 
+  /** MongoDB connections' rebuilds are the Mongo module's. */
+  private async isMongo(connectionId: string): Promise<boolean> {
+    return (await this.deps.connections.get(connectionId)).kind === 'mongo';
+  }
+
   private pool(connectionId: string): Promise<pg.Pool> {
     return this.clients.pool(connectionId);
   }
@@ -125,6 +145,7 @@ export class RebuildService {
   }
 
   async catalog(connectionId: string, schema: string) {
+    if (await this.isMongo(connectionId)) return this.mongo.catalog(connectionId);
     const pool = await this.pool(connectionId);
     const rebuilds = await listRebuilds(pool);
     const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
@@ -160,7 +181,8 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; scope?: Exclude<RebuildScope, { kind: 'streams' }> | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
+    if (await this.isMongo(input.connectionId)) return this.startMongo(input);
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
     let definition: ReadModelDefinition;
@@ -174,22 +196,44 @@ export class RebuildService {
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
     const rebuildId = randomBytes(4).toString('hex');
     const shadow = `${model}__shadow_${rebuildId}`;
-    if (input.dryRun) return { rebuildId, shadow };
-    // A partial rebuild creates its shadow (and records its streams) in the job.
-    const record = input.streamIds
-      ? { shadow }
-      : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    // A scope (category, prefix, types in a time range) is resolved to its streams here, bounded, and recorded with the shadow.
+    const scoped = input.scope ? await resolveScope(await this.deps.store(input.connectionId), input.scope) : undefined;
+    const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
+    if (input.dryRun) return { rebuildId, shadow, ...scopeView };
+    const source = 'source' in input.definition ? { definitionSource: input.definition.source } : {};
+    if (scoped) await createPartialShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source, streamIds: scoped.streamIds });
+    // A partial rebuild of chosen ids creates its shadow (and records its streams) in the job.
+    const record = input.streamIds || scoped ? { shadow } : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
-      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})`,
+      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})${scoped ? `: ${scoped.description}` : ''}`,
       connectionIds: [input.connectionId],
-      params: { connectionId: input.connectionId, rebuildId, ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}) },
+      params: { connectionId: input.connectionId, rebuildId, ...(scoped ? { partial: true } : input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...source } : input.follow ? { follow: true } : {}) },
     });
-    return { rebuildId, jobId: job.id, shadow: record.shadow };
+    return { rebuildId, jobId: job.id, shadow: record.shadow, ...scopeView };
+  }
+
+  private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+    if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'Partial rebuilds are for PostgreSQL read models for now: rebuild the whole collection (its diff shows which documents change).');
+    if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
+    const definition = 'builtin' in input.definition ? this.mongo.builtinFor(input.model) : await this.loadUserDefinition(input.definition.name, input.definition.source);
+    await this.mongo.checkModel(input.connectionId, input.model);
+    const rebuildId = randomBytes(4).toString('hex');
+    if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}` };
+    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    const name = await this.deps.connectionName(input.connectionId);
+    const job = await this.deps.jobs.start({
+      kind: REBUILD_JOB,
+      title: `Rebuild collection ${input.model} of ${name} (${definition.name})`,
+      connectionIds: [input.connectionId],
+      params: { connectionId: input.connectionId, rebuildId, backend: 'mongo' },
+    });
+    return { rebuildId, jobId: job.id, shadow };
   }
 
   async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
+    if (await this.isMongo(connectionId)) return this.mongo.diff(connectionId, rebuildId, sampleRows);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
@@ -199,7 +243,8 @@ export class RebuildService {
     return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean }> {
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
+    if (await this.isMongo(connectionId)) return this.mongo.swap(connectionId, rebuildId, options);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     const following = this.following.get(rebuildId);
@@ -227,6 +272,7 @@ export class RebuildService {
   }
 
   async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<RollbackPlan & { dryRun: boolean }> {
+    if (await this.isMongo(connectionId)) return this.mongo.rollback(connectionId, rebuildId, dryRun);
     const pool = await this.pool(connectionId);
     if (await scopeOf(pool, rebuildId)) {
       const record = await this.record(pool, rebuildId);
@@ -238,6 +284,7 @@ export class RebuildService {
   }
 
   async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+    if (await this.isMongo(connectionId)) return this.mongo.drop(connectionId, rebuildId, what, dryRun);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     if (what === 'before') {
