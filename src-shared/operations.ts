@@ -7,6 +7,8 @@ import {
   rebuildsDiffResult,
   rebuildsDropInput,
   rebuildsDropResult,
+  rebuildsResumeInput,
+  rebuildsResumeResult,
   rebuildsRollbackInput,
   rebuildsRollbackResult,
   rebuildsStartInput,
@@ -592,6 +594,14 @@ export const operations = {
     result: rebuildsStartResult,
     effect: 'target',
     target: (input) => `connection:${input.connectionId}/${input.schema}.${input.model}`,
+    invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+  'rebuilds.resume': op({
+    summary: 'Continue a cancelled or failed rebuild from its last committed batch, in a new job',
+    input: rebuildsResumeInput,
+    result: rebuildsResumeResult,
+    effect: 'target',
+    target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
     invalidates: ['rebuilds.catalog', 'jobs.list'],
   }),
   'rebuilds.diff': op({

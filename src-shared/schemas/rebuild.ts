@@ -123,6 +123,10 @@ export const rebuildsStartResult = z.object({
   scope: z.object({ description: z.string(), streams: z.number() }).optional(),
 });
 
+/** Continues a rebuild whose job was cancelled (or failed) from its last committed batch, in a new job. */
+export const rebuildsResumeInput = z.strictObject({ connectionId: profileId, rebuildId, reason: changeFields.reason });
+export const rebuildsResumeResult = z.object({ rebuildId: z.string(), jobId: z.string(), position: z.string() });
+
 export const rebuildsDiffInput = z.strictObject({
   connectionId: profileId,
   rebuildId,

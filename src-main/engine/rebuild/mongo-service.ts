@@ -31,7 +31,7 @@ import type { ReadModelDefinition } from './read-model';
 import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
 
 /** Collections of the reference layout and of Chronoscope that are not read models. */
-const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'outbox', 'subject_keys', MONGO_REBUILDS]);
+const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'counters', 'subject_keys', MONGO_REBUILDS]);
 const DERIVED = /__(shadow|before|after)_/;
 
 export interface MongoRebuildsDeps {
@@ -81,6 +81,11 @@ export class MongoRebuilds {
     const record = await readMongoRebuild(db, id);
     if (!record) throw new ChronoError('not_found', `There is no rebuild ${id} on this connection.`);
     return record;
+  }
+
+  /** The record of a rebuild, for resuming it. */
+  async resumable(connectionId: string, rebuildId: string): Promise<MongoRebuildRecord> {
+    return this.record(await this.deps.db(connectionId), rebuildId);
   }
 
   /** The built-in for the model, or the user definition the record keeps. */

@@ -232,6 +232,24 @@ export class RebuildService {
     return { rebuildId, jobId: job.id, shadow };
   }
 
+  /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */
+  async resume(connectionId: string, rebuildId: string): Promise<{ rebuildId: string; jobId: string; position: string }> {
+    const running = (await this.deps.jobs.list()).find((j) => j.kind === REBUILD_JOB && !['done', 'failed', 'cancelled'].includes(j.state) && (j.params as Partial<RebuildJobParams>).rebuildId === rebuildId && (j.params as Partial<RebuildJobParams>).connectionId === connectionId);
+    if (running) throw new ChronoError('conflict', `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`);
+    const mongo = await this.isMongo(connectionId);
+    const record = mongo ? await this.mongo.resumable(connectionId, rebuildId) : await this.record(await this.pool(connectionId), rebuildId);
+    if (record.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`);
+    const partial = !mongo && (await scopeOf(await this.pool(connectionId), rebuildId)) !== null;
+    const name = await this.deps.connectionName(connectionId);
+    const job = await this.deps.jobs.start({
+      kind: REBUILD_JOB,
+      title: `Resume rebuild ${rebuildId} of ${record.model} on ${name} (from position ${record.position})`,
+      connectionIds: [connectionId],
+      params: { connectionId, rebuildId, ...(mongo ? { backend: 'mongo' } : partial ? { partial: true } : {}) },
+    });
+    return { rebuildId, jobId: job.id, position: record.position };
+  }
+
   async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
     if (await this.isMongo(connectionId)) return this.mongo.diff(connectionId, rebuildId, sampleRows);
     const pool = await this.pool(connectionId);
