@@ -50,22 +50,47 @@ async function streamEvents(feed: PartialFeed, streamId: string, after: bigint, 
   return out;
 }
 
+/** Streams read and written together: one load and one upsert per group. */
+const STREAM_GROUP = 200;
+/** Streams of a group read at once (the store's pool is small). */
+const READ_CONCURRENCY = 3;
+
+/** The handled events of each group of streams in (after, upTo], a group read ahead while the previous one is folded. */
+async function* streamGroups(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], after: bigint, upTo: bigint): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
+  const readGroup = async (from: number): Promise<{ events: StoredEventView[]; streams: number }> => {
+    const group = streams.slice(from, from + STREAM_GROUP);
+    const perStream: StoredEventView[][] = new Array(group.length);
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < group.length; i = next++) perStream[i] = (await streamEvents(feed, group[i]!, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, group.length) }, reader));
+    return { events: perStream.flat(), streams: group.length };
+  };
+  let ahead = streams.length > 0 ? readGroup(0) : undefined;
+  try {
+    for (let from = 0; ahead; from += STREAM_GROUP) {
+      const current = await ahead;
+      ahead = from + STREAM_GROUP < streams.length ? readGroup(from + STREAM_GROUP) : undefined;
+      yield current;
+    }
+  } finally {
+    void ahead?.catch(() => undefined);
+  }
+}
+
 async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   let folded = 0;
   let done = 0;
-  let reported = performance.now();
-  for (const streamId of streams) {
+  for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
     if (signal?.aborted) throw new RebuildCancelled();
-    if (onProgress && performance.now() - reported > 500) {
-      reported = performance.now();
-      onProgress({ streamsDone: done, streams: streams.length, events: folded });
+    done += group.streams;
+    if (group.events.length > 0) {
+      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(group.events));
+      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(group.events, loaded));
+      folded += group.events.length;
     }
-    done++;
-    const events = (await streamEvents(feed, streamId, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
-    if (events.length === 0) continue;
-    const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(events));
-    await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(events, loaded));
-    folded += events.length;
+    onProgress?.({ streamsDone: done, streams: streams.length, events: folded });
   }
   return folded;
 }
@@ -184,13 +209,14 @@ async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: 
   if (target === undefined || BigInt(target) <= BigInt(record.position)) return;
   const streams = (await scopeOf(pool, id)) ?? [];
   const shape = await tableShape(pool, record.schema, record.shadow);
-  const events: StoredEventView[][] = [];
-  for (const streamId of streams) events.push((await streamEvents(options.feed, streamId, BigInt(record.position), BigInt(target))).filter((e) => handlesEvent(options.definition.handles, e)));
+  // Read before the transaction: PGlite serves one transaction at a time across its connections.
+  const groups: StoredEventView[][] = [];
+  for await (const group of streamGroups(options.feed, options.definition, streams, BigInt(record.position), BigInt(target))) groups.push(group.events);
   const folder = await options.definition.open();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    for (const batch of events) {
+    for (const batch of groups) {
       if (batch.length === 0) continue;
       const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
       await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
