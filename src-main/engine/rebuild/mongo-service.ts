@@ -26,12 +26,13 @@ import {
   swapMongo,
   type MongoRebuildRecord,
 } from './mongo-target';
+import { createPartialMongoShadow, MONGO_PARTIAL_SWAP_RISK, MONGO_SCOPES, rebuildPartialMongo, replacedKeys, rollbackPartialMongo, swapPartialMongo } from './partial-mongo';
 import { stamp } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
 
 /** Collections of the reference layout and of Chronoscope that are not read models. */
-const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'counters', 'subject_keys', MONGO_REBUILDS]);
+const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES]);
 const DERIVED = /__(shadow|before|after)_/;
 
 export interface MongoRebuildsDeps {
@@ -96,6 +97,11 @@ export class MongoRebuilds {
     return builtin;
   }
 
+  /** Fields the built-ins keep as dates (rows travel as JSON); a user definition's rows are stored as they come. */
+  private dateFields(record: Pick<MongoRebuildRecord, 'model' | 'definitionSource'>): readonly string[] {
+    return record.definitionSource ? [] : (MONGO_DATE_FIELDS[record.model] ?? []);
+  }
+
   builtinFor(model: string): ReadModelDefinition {
     const builtin = BUILTIN_MONGO_MODELS[model];
     if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_MONGO_MODELS).join(', ')}).`);
@@ -135,8 +141,12 @@ export class MongoRebuilds {
   }
 
   /** Creates the shadow collection now (a missing collection is reported at once); the caller starts the job. */
-  async createShadow(connectionId: string, options: { id: string; model: string; definition: ReadModelDefinition; definitionSource?: string }): Promise<{ shadow: string }> {
+  async createShadow(connectionId: string, options: { id: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[] }): Promise<{ shadow: string }> {
     const db = await this.deps.db(connectionId);
+    if (options.streamIds) {
+      const partial = await createPartialMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
+      return { shadow: partial.shadow };
+    }
     const record = await createMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
     return { shadow: record.shadow };
   }
@@ -150,13 +160,25 @@ export class MongoRebuilds {
   async run(connectionId: string, rebuildId: string, context: Pick<JobContext<unknown>, 'signal' | 'progress'>): Promise<{ rows: number; events: number }> {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
+    if (record.partial) {
+      const done = await rebuildPartialMongo({
+        db,
+        feed: await this.deps.store(connectionId),
+        id: record._id,
+        definition: await this.definitionOf(record),
+        dateFields: this.dateFields(record),
+        signal: context.signal,
+        onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }),
+      });
+      return { rows: await db.collection(done.shadow).countDocuments(), events: done.events };
+    }
     const done = await rebuildMongo({
       db,
       feed: await this.deps.store(connectionId),
       id: record._id,
       model: record.model,
       definition: await this.definitionOf(record),
-      dateFields: record.definitionSource ? [] : (MONGO_DATE_FIELDS[record.model] ?? []),
+      dateFields: this.dateFields(record),
       signal: context.signal,
       onProgress: (p) => context.progress({ done: Number(p.position), total: Number(p.horizon), message: loadingMessage(p) }),
     });
@@ -167,7 +189,7 @@ export class MongoRebuilds {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
     if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
-    return diffMongo(db, record.model, record.shadow, { sampleRows });
+    return diffMongo(db, record.model, record.shadow, { sampleRows, ...(record.partial ? { liveKeys: await replacedKeys(db, record) } : {}) });
   }
 
   async swap(connectionId: string, rebuildId: string, options: { projector?: { name: string; source: string } | undefined; dryRun: boolean }): Promise<MongoSwapView> {
@@ -181,14 +203,18 @@ export class MongoRebuilds {
       const position = options.projector ? await readMongoCheckpoint(db, options.projector.name, options.projector.source) : ((await feed.headPosition()) ?? '0');
       if (position === null) throw new ChronoError('not_found', `The projector checkpoint ${options.projector!.name} (${options.projector!.source}) does not exist: name the projector that feeds ${record.model}, or swap without one.`);
       if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
-      return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_${stamp(new Date())}`, position, catchUpFrom: record.position, risk: MONGO_SWAP_RISK, dryRun: true };
+      return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_${stamp(new Date())}`, position, catchUpFrom: record.position, risk: record.partial ? MONGO_PARTIAL_SWAP_RISK : MONGO_SWAP_RISK, dryRun: true };
+    }
+    if (record.partial) {
+      const done = await swapPartialMongo({ db, feed, id: rebuildId, definition: await this.definitionOf(record), dateFields: this.dateFields(record), ...(options.projector ? { projector: options.projector } : {}) });
+      return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
     }
     const done = await swapMongo({
       db,
       feed,
       id: rebuildId,
       definition: await this.definitionOf(record),
-      dateFields: record.definitionSource ? [] : (MONGO_DATE_FIELDS[record.model] ?? []),
+      dateFields: this.dateFields(record),
       ...(options.projector ? { projector: options.projector } : {}),
     });
     return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
@@ -201,6 +227,10 @@ export class MongoRebuilds {
     if (dryRun) {
       if ((await db.listCollections({ name: record.beforeCollection }, { nameOnly: true }).toArray()).length === 0) throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
       return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: `${record.model}__after_${stamp(new Date())}`, dryRun };
+    }
+    if (record.partial) {
+      await rollbackPartialMongo(db, rebuildId);
+      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: '(the rebuilt documents are replaced by the old ones)', dryRun };
     }
     const done = await rollbackMongo(db, rebuildId);
     return { model: record.model, restored: done.restored, rebuiltKeptAs: done.rebuiltKeptAs, dryRun };

@@ -35,6 +35,8 @@ export interface MongoRebuildRecord {
   events: number;
   phase: RebuildPhase;
   beforeCollection: string | null;
+  /** A partial rebuild: its streams are in chronoscope_rebuild_scopes, its shadow holds only their documents. */
+  partial?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -60,7 +62,8 @@ function toRow(doc: Document): ModelRow {
   return row;
 }
 
-function sink(db: Db, record: MongoRebuildRecord, dateFields: readonly string[]): ShadowSink {
+/** Writes a batch's rows into the shadow (bounded unordered bulk writes), then the rebuild's position. */
+export function mongoShadowSink(db: Db, record: MongoRebuildRecord, dateFields: readonly string[]): ShadowSink {
   const shadow = db.collection(record.shadow);
   return {
     async load(keys) {
@@ -95,13 +98,13 @@ export interface MongoRebuildOptions {
 }
 
 /** Creates the (empty) shadow collection and the rebuild's record; refuses a model with no live collection. */
-export async function createMongoShadow(db: Db, options: { id: string; model: string; definition: string; definitionSource?: string }): Promise<MongoRebuildRecord> {
+export async function createMongoShadow(db: Db, options: { id: string; model: string; definition: string; definitionSource?: string; partial?: boolean }): Promise<MongoRebuildRecord> {
   const { id, model } = options;
   checkModelName(model);
   const live = await db.listCollections({ name: model }, { nameOnly: true }).toArray();
   if (live.length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
   const now = new Date();
-  const record: MongoRebuildRecord = { _id: id, model, shadow: shadowName(model, id), definition: options.definition, definitionSource: options.definitionSource ?? null, position: '0', horizon: null, events: 0, phase: 'loading', beforeCollection: null, createdAt: now, updatedAt: now };
+  const record: MongoRebuildRecord = { _id: id, model, shadow: shadowName(model, id), definition: options.definition, definitionSource: options.definitionSource ?? null, position: '0', horizon: null, events: 0, phase: 'loading', beforeCollection: null, ...(options.partial ? { partial: true } : {}), createdAt: now, updatedAt: now };
   await db.createCollection(record.shadow);
   await rebuilds(db).insertOne(record);
   return record;
@@ -111,7 +114,7 @@ export async function listMongoRebuilds(db: Db): Promise<MongoRebuildRecord[]> {
   return rebuilds(db).find({}).sort({ createdAt: -1 }).limit(200).toArray();
 }
 
-async function collectionExists(db: Db, name: string): Promise<boolean> {
+export async function collectionExists(db: Db, name: string): Promise<boolean> {
   return (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
 }
 
@@ -151,7 +154,7 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
       feed,
       handles: definition.handles,
       folder,
-      sink: sink(db, record, options.dateFields ?? []),
+      sink: mongoShadowSink(db, record, options.dateFields ?? []),
       after: record.position,
       horizon: record.horizon,
       eventsBefore: record.events,
@@ -178,27 +181,29 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
 }
 
 /** Live and shadow compared in `_id` order, a page of each at a time. */
-export async function diffMongo(db: Db, live: string, shadow: string, options: { pageRows?: number; keysListed?: number; sampleRows?: number } = {}): Promise<ModelDiff> {
+export async function diffMongo(db: Db, live: string, shadow: string, options: { pageRows?: number; keysListed?: number; sampleRows?: number; liveKeys?: readonly string[] } = {}): Promise<ModelDiff> {
   const pageRows = options.pageRows ?? 2000;
   const keysListed = options.keysListed ?? 100;
   const sampleRows = options.sampleRows ?? 20;
-  const [liveRows, shadowRows] = await Promise.all([db.collection(live).countDocuments(), db.collection(shadow).countDocuments()]);
+  // A partial rebuild compares only its keys of the live model.
+  const scoped: Document = options.liveKeys ? { _id: { $in: options.liveKeys } } : {};
+  const [liveRows, shadowRows] = await Promise.all([db.collection(live).countDocuments(scoped), db.collection(shadow).countDocuments()]);
   const diff: ModelDiff = { liveRows, shadowRows, onlyInLive: { count: 0, keys: [] }, onlyInShadow: { count: 0, keys: [] }, changed: { count: 0, keys: [], sample: [] }, identical: true };
-  const pager = (name: string) => {
+  const pager = (name: string, within: Document) => {
     let after: unknown;
     let buffer: Document[] = [];
     let done = false;
     return async (): Promise<Document | undefined> => {
       if (buffer.length === 0 && !done) {
-        buffer = await db.collection(name).find(after === undefined ? {} : { _id: { $gt: after as never } }).sort({ _id: 1 }).limit(pageRows).toArray();
+        buffer = await db.collection(name).find(after === undefined ? within : { $and: [within, { _id: { $gt: after as never } }] }).sort({ _id: 1 }).limit(pageRows).toArray();
         if (buffer.length < pageRows) done = true;
         if (buffer.length > 0) after = buffer[buffer.length - 1]!._id;
       }
       return buffer.shift();
     };
   };
-  const nextLive = pager(live);
-  const nextShadow = pager(shadow);
+  const nextLive = pager(live, scoped);
+  const nextShadow = pager(shadow, {});
   let l = await nextLive();
   let s = await nextShadow();
   const note = (kind: 'onlyInLive' | 'onlyInShadow', key: string) => {
@@ -255,7 +260,7 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
   if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   const folder = await options.definition.open();
   try {
-    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: sink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
+    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: mongoShadowSink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
   } finally {
     await folder.close();
   }

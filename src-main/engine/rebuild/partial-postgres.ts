@@ -21,7 +21,7 @@ import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, stamp, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 
-type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
+export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
 
 /** The chosen stream ids of a partial rebuild, kept in the record's definition field's companion table. */
 async function ensureScopeTable(db: Pick<pg.Pool | pg.PoolClient, 'query'>): Promise<void> {
@@ -56,7 +56,7 @@ const STREAM_GROUP = 200;
 const READ_CONCURRENCY = 3;
 
 /** The handled events of each group of streams in (after, upTo], a group read ahead while the previous one is folded. */
-async function* streamGroups(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], after: bigint, upTo: bigint): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
+export async function* streamGroups(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], after: bigint, upTo: bigint): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
   const readGroup = async (from: number): Promise<{ events: StoredEventView[]; streams: number }> => {
     const group = streams.slice(from, from + STREAM_GROUP);
     const perStream: StoredEventView[][] = new Array(group.length);

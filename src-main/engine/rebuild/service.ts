@@ -214,22 +214,23 @@ export class RebuildService {
     return { rebuildId, jobId: job.id, shadow: record.shadow, ...scopeView };
   }
 
-  private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
-    if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'Partial rebuilds are for PostgreSQL read models for now: rebuild the whole collection (its diff shows which documents change).');
+  private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
     if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
     const definition = 'builtin' in input.definition ? this.mongo.builtinFor(input.model) : await this.loadUserDefinition(input.definition.name, input.definition.source);
     await this.mongo.checkModel(input.connectionId, input.model);
     const rebuildId = randomBytes(4).toString('hex');
-    if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}` };
-    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    const scoped = input.scope || input.streamIds ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! }) : undefined;
+    const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
+    if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}`, ...scopeView };
+    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
-      title: `Rebuild collection ${input.model} of ${name} (${definition.name})`,
+      title: `Rebuild collection ${input.model} of ${name} (${definition.name})${scoped ? `: ${scoped.description}` : ''}`,
       connectionIds: [input.connectionId],
       params: { connectionId: input.connectionId, rebuildId, backend: 'mongo' },
     });
-    return { rebuildId, jobId: job.id, shadow };
+    return { rebuildId, jobId: job.id, shadow, ...scopeView };
   }
 
   /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */

@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
@@ -9,6 +10,7 @@ import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToMongo } from '../../../src-main/reference/generator/write-mongo';
 import { writeMongoCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
 import { applyToMongoProductsView } from '../../../src-main/reference/projectors/products-view';
+import { boundedBulkWrite } from '../../../src-main/stores/mongo/bounded-bulk-write';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../../src-main/stores/mongo/mongo-event-store';
 import { engineCaller, failOnOutputMismatch } from '../engine-support';
 import { testServices } from '../env';
@@ -22,6 +24,8 @@ describe('rebuild operations on a MongoDB connection', () => {
   let dataDir: string;
   let engine: Engine;
   let connectionId: string;
+  /** products_view as the reference worker projected it. */
+  let projected: Document[];
   const call = engineCaller(() => engine);
   const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {}, onOutputMismatch: failOnOutputMismatch });
 
@@ -56,6 +60,7 @@ describe('rebuild operations on a MongoDB connection', () => {
       after = page.nextAfterPosition;
     }
     await writeMongoCheckpoint(mongo.db, PROJECTOR, 'events', (await store.headPosition())!);
+    projected = await documents('products_view');
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-rebuild-mongo-'));
     engine = start();
     connectionId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id;
@@ -153,8 +158,53 @@ describe('rebuild operations on a MongoDB connection', () => {
     await expect(call('rebuilds.resume', { connectionId, rebuildId: started.rebuildId })).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('refuses a partial rebuild of a collection and a model that does not exist, saying what to do', async () => {
-    await expect(call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, streamIds: ['x'] })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('rebuild the whole collection') });
+  it('rebuilds the products touched by price changes in a time range: only their documents replaced, the others byte-identical, roll back restores them', async () => {
+    await boundedBulkWrite(mongo.db.collection('products_view'), projected.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })));
+    const store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
+    const changes: { streamId: string; at: string }[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await store.readFeed({ eventTypes: ['PriceChanged'], limit: 1000, ...(after ? { afterPosition: after } : {}) });
+      changes.push(...page.events.map((e) => ({ streamId: e.streamId, at: e.timestamp! })));
+      if (!page.nextAfterPosition) break;
+      after = page.nextAfterPosition;
+    }
+    const times = changes.map((c) => c.at).sort();
+    const from = times[Math.floor(times.length * 0.3)]!;
+    const to = times[Math.floor(times.length * 0.7)]!;
+    const inScope = [...new Set(changes.filter((c) => c.at >= from && c.at < to).map((c) => c.streamId))].sort();
+    const outside = projected.map((d) => String(d._id)).filter((id) => !inScope.includes(id));
+    expect(inScope.length).toBeGreaterThan(1);
+    expect(outside.length).toBeGreaterThan(1);
+    const views = mongo.db.collection<{ _id: string }>('products_view');
+    await views.updateMany({ _id: { $in: [inScope[0]!, outside[0]!] } }, { $set: { stock: -7 } });
+    const asText = async () => new Map((await documents('products_view')).map((d) => [String(d._id), JSON.stringify(d)]));
+    const corrupted = await asText();
+
+    const started = await call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, scope: { kind: 'types', eventTypes: ['PriceChanged'], from, to } });
+    expect(started.scope).toEqual({ description: `the streams touched by PriceChanged from ${from} to ${to}`, streams: inScope.length });
+    expect((await jobIn(started.jobId!, ['done', 'failed'])).error).toBeUndefined();
+    const diff = await call('rebuilds.diff', { connectionId, rebuildId: started.rebuildId });
+    expect(diff).toMatchObject({ liveRows: inScope.length, shadowRows: inScope.length, changed: { count: 1, keys: [inScope[0]] }, onlyInLive: { count: 0 }, onlyInShadow: { count: 0 } });
+
+    const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, dryRun: true });
+    expect(dry.risk).toContain('no transaction across documents');
+    const swapped = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, confirmation: dry.confirmation!, reason: 'prices' });
+    const after = await asText();
+    const correct = new Map(projected.map((d) => [String(d._id), JSON.stringify(d)]));
+    for (const id of inScope) expect(after.get(id)).toBe(correct.get(id));
+    for (const id of outside) expect(after.get(id)).toBe(corrupted.get(id));
+    expect(after.size).toBe(corrupted.size);
+    expect((await documents(swapped.beforeTable)).map((d) => String(d._id)).sort()).toEqual(inScope);
+
+    const back = await call('rebuilds.rollback', { connectionId, rebuildId: started.rebuildId, dryRun: true });
+    await call('rebuilds.rollback', { connectionId, rebuildId: started.rebuildId, confirmation: back.confirmation!, reason: 'compare' });
+    expect(await asText()).toEqual(corrupted);
+    // The scope's bookkeeping is not a read model.
+    expect((await call('rebuilds.catalog', { connectionId })).models.map((m) => m.model)).toEqual(['products_view']);
+  });
+
+  it('refuses following the head on a collection and a model that does not exist, saying what to do', async () => {
+    await expect(call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, follow: true })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('a Mongo swap folds the events that arrived since the load itself') });
     await expect(call('rebuilds.start', { connectionId, model: 'missing_view', definition: { name: 'd', source: "definition = { handles: { types: ['X'] }, key: (e) => e.streamId, apply: (row) => row };" } })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('There is no collection missing_view') });
   });
 });

@@ -83,62 +83,54 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
           <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
         </>
       )}
-      {collection ? (
-        <p className="muted" data-testid="rebuild-scope-collection">
-          A collection is rebuilt whole: the diff shows which documents change before the swap.
-        </p>
-      ) : (
+      <SegmentedField
+        label="Scope"
+        value={scopeKind}
+        onChange={(value) => {
+          setScopeKind(value);
+          check.reset();
+        }}
+        testId="rebuild-scope-kind"
+        options={[
+          { value: 'all' as const, label: 'Every stream' },
+          { value: 'streams' as const, label: 'Stream ids' },
+          { value: 'category' as const, label: 'A category' },
+          { value: 'prefix' as const, label: 'An id prefix' },
+          { value: 'types' as const, label: 'Types in a time range' },
+        ]}
+      />
+      {scopeKind !== 'all' && <p className="muted">Only the streams of the scope are replayed, and only their {collection ? 'documents' : 'rows'} replaced at the swap; every other one stays as it is.</p>}
+      {scopeKind === 'streams' && <TextField label="Stream ids" rows={2} value={streams} onChange={setStreams} placeholder="acct-…, acct-…" testId="rebuild-streams" />}
+      {scopeKind === 'category' && <TextField label="Category" hint="The store's stream type (or the id before its separator, e.g. account in account-42)." value={category} onChange={setCategory} placeholder="Account" testId="rebuild-scope-category" />}
+      {scopeKind === 'prefix' && <TextField label="Stream ids starting with" value={prefix} onChange={setPrefix} placeholder="acct-2026" testId="rebuild-scope-prefix" />}
+      {scopeKind === 'types' && (
         <>
-          <SegmentedField
-            label="Scope"
-            value={scopeKind}
-            onChange={(value) => {
-              setScopeKind(value);
-              check.reset();
-            }}
-            testId="rebuild-scope-kind"
-            options={[
-              { value: 'all' as const, label: 'Every stream' },
-              { value: 'streams' as const, label: 'Stream ids' },
-              { value: 'category' as const, label: 'A category' },
-              { value: 'prefix' as const, label: 'An id prefix' },
-              { value: 'types' as const, label: 'Types in a time range' },
-            ]}
-          />
-          {scopeKind !== 'all' && <p className="muted">Only the streams of the scope are replayed, and only their rows replaced at the swap; every other row stays as it is.</p>}
-          {scopeKind === 'streams' && <TextField label="Stream ids" rows={2} value={streams} onChange={setStreams} placeholder="acct-…, acct-…" testId="rebuild-streams" />}
-          {scopeKind === 'category' && <TextField label="Category" hint="The store's stream type (or the id before its separator, e.g. account in account-42)." value={category} onChange={setCategory} placeholder="Account" testId="rebuild-scope-category" />}
-          {scopeKind === 'prefix' && <TextField label="Stream ids starting with" value={prefix} onChange={setPrefix} placeholder="acct-2026" testId="rebuild-scope-prefix" />}
-          {scopeKind === 'types' && (
-            <>
-              <TextField label="Event types" hint="The streams touched by events of these types in the range." value={types} onChange={setTypes} placeholder="MoneyWithdrawn, AccountFrozen" testId="rebuild-scope-types" />
-              <TextField label="From (your local time, or ISO-8601)" value={from} onChange={setFrom} placeholder="2026-11-30T08:00" testId="rebuild-scope-from" />
-              <TextField label="To (excluded)" value={to} onChange={setTo} placeholder="2026-11-30T12:00" testId="rebuild-scope-to" />
-            </>
-          )}
-          {(scopeKind === 'category' || scopeKind === 'prefix' || scopeKind === 'types') && (
-            <div className="rebuilds__scope-check">
-              <Button size="sm" busy={check.isPending} onClick={() => check.mutate({ ...input(), dryRun: true })} data-testid="rebuild-scope-check">
-                Count the streams
-              </Button>
-              {check.data?.scope && (
-                <span data-testid="rebuild-scope-count">
-                  {check.data.scope.streams.toLocaleString('en-US')} stream{check.data.scope.streams === 1 ? '' : 's'}: {check.data.scope.description}
-                </span>
-              )}
-              {check.error && <Alert tone="danger" title="Scope refused">{check.error.message}</Alert>}
-            </div>
-          )}
-          {scopeKind === 'all' && (
-            <CheckboxField
-              label="Keep following new events until the swap"
-              description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
-              checked={follow}
-              onChange={setFollow}
-              testId="rebuild-follow"
-            />
-          )}
+          <TextField label="Event types" hint="The streams touched by events of these types in the range." value={types} onChange={setTypes} placeholder="MoneyWithdrawn, AccountFrozen" testId="rebuild-scope-types" />
+          <TextField label="From (your local time, or ISO-8601)" value={from} onChange={setFrom} placeholder="2026-11-30T08:00" testId="rebuild-scope-from" />
+          <TextField label="To (excluded)" value={to} onChange={setTo} placeholder="2026-11-30T12:00" testId="rebuild-scope-to" />
         </>
+      )}
+      {(scopeKind === 'category' || scopeKind === 'prefix' || scopeKind === 'types') && (
+        <div className="rebuilds__scope-check">
+          <Button size="sm" busy={check.isPending} onClick={() => check.mutate({ ...input(), dryRun: true })} data-testid="rebuild-scope-check">
+            Count the streams
+          </Button>
+          {check.data?.scope && (
+            <span data-testid="rebuild-scope-count">
+              {check.data.scope.streams.toLocaleString('en-US')} stream{check.data.scope.streams === 1 ? '' : 's'}: {check.data.scope.description}
+            </span>
+          )}
+          {check.error && <Alert tone="danger" title="Scope refused">{check.error.message}</Alert>}
+        </div>
+      )}
+      {scopeKind === 'all' && !collection && (
+        <CheckboxField
+          label="Keep following new events until the swap"
+          description="After the load the job keeps folding new events (gap-safe), so the swap has little left to fold while it holds the tables."
+          checked={follow}
+          onChange={setFollow}
+          testId="rebuild-follow"
+        />
       )}
       <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
       {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
