@@ -7,6 +7,8 @@ import {
   rebuildsDiffResult,
   rebuildsDropInput,
   rebuildsDropResult,
+  rebuildsResumeInput,
+  rebuildsResumeResult,
   rebuildsRollbackInput,
   rebuildsRollbackResult,
   rebuildsStartInput,
@@ -610,19 +612,27 @@ export const operations = {
   }),
 
   'rebuilds.catalog': op({
-    summary: 'Read models of a PostgreSQL connection (tables with a single-column key): rows, built-in definition, rebuilds, projector checkpoints',
+    summary: 'Read models of a PostgreSQL connection (tables with a single-column key) or a MongoDB one (collections): rows, built-in definition, rebuilds, projector checkpoints',
     input: rebuildsCatalogInput,
     result: rebuildsCatalogResult,
     effect: 'none',
   }),
   'rebuilds.start': op({
-    summary: 'Start a job rebuilding a read model into a shadow table beside the live one (the live model is not touched)',
+    summary: 'Start a job rebuilding a read model into a shadow table or collection beside the live one (the live model is not touched); a partial one names streams by id or by scope',
     input: rebuildsStartInput,
     result: rebuildsStartResult,
     effect: 'target',
     target: (input) => `connection:${input.connectionId}/${input.schema}.${input.model}`,
     // A scale-out creates the replay topic on its Kafka connection: a read-only one refuses it.
     connectionsOf: (input) => [input.connectionId, ...(input.scaleOut ? [input.scaleOut.kafkaConnectionId] : [])],
+    invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+  'rebuilds.resume': op({
+    summary: 'Continue a cancelled or failed rebuild from its last committed batch, in a new job',
+    input: rebuildsResumeInput,
+    result: rebuildsResumeResult,
+    effect: 'target',
+    target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
     invalidates: ['rebuilds.catalog', 'jobs.list'],
   }),
   'rebuilds.diff': op({
@@ -632,7 +642,7 @@ export const operations = {
     effect: 'none',
   }),
   'rebuilds.swap': op({
-    summary: 'Swap the rebuilt shadow in (one transaction with the projector checkpoint); the old model is kept for roll back',
+    summary: 'Swap the rebuilt shadow in (PostgreSQL: one transaction with the projector checkpoint; MongoDB: two renames, the risk stated); the old model is kept for roll back',
     input: rebuildsSwapInput,
     result: rebuildsSwapResult,
     effect: 'target',

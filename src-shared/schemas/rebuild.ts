@@ -56,7 +56,8 @@ export const rebuildRecordView = z.object({
 export const catalogEntry = z.object({
   schema: z.string(),
   model: z.string(),
-  kind: z.literal('table'),
+  /** A PostgreSQL table or a MongoDB collection. */
+  kind: z.enum(['table', 'collection']),
   /** Estimated rows (the planner's count, cheap on big tables; counted when never analysed and small; -1 unknown). */
   rows: z.number(),
   /** The built-in definition that reproduces it, when there is one. */
@@ -71,21 +72,63 @@ export const rebuildsCatalogResult = z.object({
   checkpoints: z.array(z.object({ name: z.string(), source: z.string(), position: z.string() })),
 });
 
-export const rebuildsStartInput = z.strictObject({
-  connectionId: profileId,
-  schema: schemaName,
-  model: modelName,
-  definition: readModelDefinitionInput,
-  /** After the load, keep folding new events (gap-safe) until the swap, so the swap has little left to fold. */
-  follow: z.boolean().default(false),
-  /** Partial rebuild: only these streams are replayed and only their keys replaced at the swap. */
-  streamIds: z.array(z.string().min(1).max(255)).min(1).max(10_000).optional(),
-  /** Scale-out on Kafka: the feed is published to a partitioned replay topic on this Kafka connection and applied by this many worker processes. */
-  scaleOut: z.strictObject({ workers: z.number().int().min(1, 'at least 1 worker').max(16, 'at most 16 workers'), kafkaConnectionId: profileId }).optional(),
-  reason: changeFields.reason,
-  dryRun: changeFields.dryRun,
+const instant = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .refine((v) => !Number.isNaN(new Date(v).getTime()), 'must be an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z');
+
+/**
+ * A partial rebuild's scope other than chosen ids: a category (the store's own: a
+ * stream-type column, or the id prefix before its separator), a stream-id prefix, or
+ * the streams touched by events of these types in [from, to). Resolved to stream ids
+ * in the main process, at most 100,000.
+ */
+export const rebuildScopeInput = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('category'), category: z.string().trim().min(1, 'category is required').max(255) }),
+  z.strictObject({ kind: z.literal('prefix'), prefix: z.string().min(1, 'prefix is required').max(255) }),
+  z
+    .strictObject({
+      kind: z.literal('types'),
+      eventTypes: z.array(z.string().trim().min(1).max(255)).min(1, 'choose at least one event type').max(50),
+      from: instant,
+      to: instant,
+    })
+    .refine((s) => new Date(s.from).getTime() < new Date(s.to).getTime(), { message: 'the time range must end after it starts', path: ['to'] }),
+]);
+
+export const rebuildsStartInput = z
+  .strictObject({
+    connectionId: profileId,
+    schema: schemaName,
+    model: modelName,
+    definition: readModelDefinitionInput,
+    /** After the load, keep folding new events (gap-safe) until the swap, so the swap has little left to fold. */
+    follow: z.boolean().default(false),
+    /** Partial rebuild: only these streams are replayed and only their keys replaced at the swap. */
+    streamIds: z.array(z.string().min(1).max(255)).min(1).max(10_000).optional(),
+    /** Partial rebuild of the streams a category, prefix or type-and-time range names. */
+    scope: rebuildScopeInput.optional(),
+    /** Scale-out on Kafka: the feed is published to a partitioned replay topic on this Kafka connection and applied by this many worker processes. */
+    scaleOut: z.strictObject({ workers: z.number().int().min(1, 'at least 1 worker').max(16, 'at most 16 workers'), kafkaConnectionId: profileId }).optional(),
+    reason: changeFields.reason,
+    dryRun: changeFields.dryRun,
+  })
+  .refine((input) => !(input.streamIds && input.scope), { message: 'choose the streams either by id or by scope, not both', path: ['scope'] })
+  .refine((input) => !(input.scaleOut && input.scope), { message: 'a partial rebuild runs in one process; leave out scaleOut or the scope', path: ['scaleOut'] })
+  .refine((input) => !(input.follow && (input.streamIds || input.scope)), { message: 'a partial rebuild does not follow the head: its swap folds the newer events of its streams', path: ['follow'] });
+export const rebuildsStartResult = z.object({
+  rebuildId: z.string(),
+  jobId: z.string().optional(),
+  shadow: z.string(),
+  /** A partial rebuild: what its scope named and how many streams it resolved to. */
+  scope: z.object({ description: z.string(), streams: z.number() }).optional(),
 });
-export const rebuildsStartResult = z.object({ rebuildId: z.string(), jobId: z.string().optional(), shadow: z.string() });
+
+/** Continues a rebuild whose job was cancelled (or failed) from its last committed batch, in a new job. */
+export const rebuildsResumeInput = z.strictObject({ connectionId: profileId, rebuildId, reason: changeFields.reason });
+export const rebuildsResumeResult = z.object({ rebuildId: z.string(), jobId: z.string(), position: z.string() });
 
 export const rebuildsDiffInput = z.strictObject({
   connectionId: profileId,
@@ -119,6 +162,9 @@ export const rebuildsSwapResult = z.object({
   beforeTable: z.string(),
   position: z.string(),
   catchUpFrom: z.string(),
+  /** MongoDB: the two renames are not atomic; what that risks, and how long the model had no collection (ms, after the swap). */
+  risk: z.string().optional(),
+  windowMs: z.number().optional(),
   dryRun: z.boolean(),
   confirmation: z.string().optional(),
 });

@@ -28,11 +28,15 @@ export interface MongoRebuildRecord {
   model: string;
   shadow: string;
   definition: string;
+  /** A user definition's source (built-ins are named `builtin:<model>@mongo`); absent on older records. */
+  definitionSource?: string | null;
   position: string;
   horizon: string | null;
   events: number;
   phase: RebuildPhase;
   beforeCollection: string | null;
+  /** A partial rebuild: its streams are in chronoscope_rebuild_scopes, its shadow holds only their documents. */
+  partial?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,7 +62,8 @@ function toRow(doc: Document): ModelRow {
   return row;
 }
 
-function sink(db: Db, record: MongoRebuildRecord, dateFields: readonly string[]): ShadowSink {
+/** Writes a batch's rows into the shadow (bounded unordered bulk writes), then the rebuild's position. */
+export function mongoShadowSink(db: Db, record: MongoRebuildRecord, dateFields: readonly string[]): ShadowSink {
   const shadow = db.collection(record.shadow);
   return {
     async load(keys) {
@@ -84,6 +89,7 @@ export interface MongoRebuildOptions {
   id: string;
   model: string;
   definition: ReadModelDefinition;
+  definitionSource?: string;
   dateFields?: readonly string[];
   signal?: AbortSignal;
   batchEvents?: number;
@@ -91,19 +97,52 @@ export interface MongoRebuildOptions {
   onTimings?(timings: FoldTimings): void;
 }
 
+/** Creates the (empty) shadow collection and the rebuild's record; refuses a model with no live collection. */
+export async function createMongoShadow(db: Db, options: { id: string; model: string; definition: string; definitionSource?: string; partial?: boolean }): Promise<MongoRebuildRecord> {
+  const { id, model } = options;
+  checkModelName(model);
+  const live = await db.listCollections({ name: model }, { nameOnly: true }).toArray();
+  if (live.length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
+  const now = new Date();
+  const record: MongoRebuildRecord = { _id: id, model, shadow: shadowName(model, id), definition: options.definition, definitionSource: options.definitionSource ?? null, position: '0', horizon: null, events: 0, phase: 'loading', beforeCollection: null, ...(options.partial ? { partial: true } : {}), createdAt: now, updatedAt: now };
+  await db.createCollection(record.shadow);
+  await rebuilds(db).insertOne(record);
+  return record;
+}
+
+export async function listMongoRebuilds(db: Db): Promise<MongoRebuildRecord[]> {
+  return rebuilds(db).find({}).sort({ createdAt: -1 }).limit(200).toArray();
+}
+
+export async function collectionExists(db: Db, name: string): Promise<boolean> {
+  return (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+}
+
+/** Drops the old collection a swap kept (the caller has the confirmation and writes the audit). */
+export async function dropMongoBefore(db: Db, id: string): Promise<string> {
+  const record = await readMongoRebuild(db, id);
+  if (!record?.beforeCollection) throw new ChronoError('not_found', `Rebuild ${id} kept no old model.`);
+  if (record.phase !== 'swapped') throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
+  if (await collectionExists(db, record.beforeCollection)) await db.dropCollection(record.beforeCollection);
+  await rebuilds(db).updateOne({ _id: id }, { $set: { beforeCollection: '', updatedAt: new Date() } });
+  return record.beforeCollection;
+}
+
+/** Drops a shadow collection that was not swapped in. */
+export async function discardMongoShadow(db: Db, id: string): Promise<void> {
+  const record = await readMongoRebuild(db, id);
+  if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+  if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
+  if (await collectionExists(db, record.shadow)) await db.dropCollection(record.shadow);
+  await rebuilds(db).updateOne({ _id: id }, { $set: { phase: 'discarded', updatedAt: new Date() } });
+}
+
 /** Runs (or resumes) a Mongo rebuild up to the settled head at its start, then copies the indexes. */
 export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoRebuildRecord> {
   const { db, feed, id, model, definition } = options;
   checkModelName(model);
-  let record = await readMongoRebuild(db, id);
-  if (!record) {
-    const live = await db.listCollections({ name: model }, { nameOnly: true }).toArray();
-    if (live.length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
-    const now = new Date();
-    record = { _id: id, model, shadow: shadowName(model, id), definition: definition.name, position: '0', horizon: null, events: 0, phase: 'loading', beforeCollection: null, createdAt: now, updatedAt: now };
-    await db.createCollection(record.shadow);
-    await rebuilds(db).insertOne(record);
-  }
+  const record = (await readMongoRebuild(db, id)) ?? (await createMongoShadow(db, { id, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) }));
+  if (record.model !== model) throw new ChronoError('conflict', `Rebuild ${id} is of ${record.model}, not ${model}.`);
   if (record.phase !== 'loading' && record.phase !== 'indexed') return record;
   if (record.horizon === null) {
     record.horizon = await settledHead(feed, options.signal);
@@ -115,7 +154,7 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
       feed,
       handles: definition.handles,
       folder,
-      sink: sink(db, record, options.dateFields ?? []),
+      sink: mongoShadowSink(db, record, options.dateFields ?? []),
       after: record.position,
       horizon: record.horizon,
       eventsBefore: record.events,
@@ -142,27 +181,29 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
 }
 
 /** Live and shadow compared in `_id` order, a page of each at a time. */
-export async function diffMongo(db: Db, live: string, shadow: string, options: { pageRows?: number; keysListed?: number; sampleRows?: number } = {}): Promise<ModelDiff> {
+export async function diffMongo(db: Db, live: string, shadow: string, options: { pageRows?: number; keysListed?: number; sampleRows?: number; liveKeys?: readonly string[] } = {}): Promise<ModelDiff> {
   const pageRows = options.pageRows ?? 2000;
   const keysListed = options.keysListed ?? 100;
   const sampleRows = options.sampleRows ?? 20;
-  const [liveRows, shadowRows] = await Promise.all([db.collection(live).countDocuments(), db.collection(shadow).countDocuments()]);
+  // A partial rebuild compares only its keys of the live model.
+  const scoped: Document = options.liveKeys ? { _id: { $in: options.liveKeys } } : {};
+  const [liveRows, shadowRows] = await Promise.all([db.collection(live).countDocuments(scoped), db.collection(shadow).countDocuments()]);
   const diff: ModelDiff = { liveRows, shadowRows, onlyInLive: { count: 0, keys: [] }, onlyInShadow: { count: 0, keys: [] }, changed: { count: 0, keys: [], sample: [] }, identical: true };
-  const pager = (name: string) => {
+  const pager = (name: string, within: Document) => {
     let after: unknown;
     let buffer: Document[] = [];
     let done = false;
     return async (): Promise<Document | undefined> => {
       if (buffer.length === 0 && !done) {
-        buffer = await db.collection(name).find(after === undefined ? {} : { _id: { $gt: after as never } }).sort({ _id: 1 }).limit(pageRows).toArray();
+        buffer = await db.collection(name).find(after === undefined ? within : { $and: [within, { _id: { $gt: after as never } }] }).sort({ _id: 1 }).limit(pageRows).toArray();
         if (buffer.length < pageRows) done = true;
         if (buffer.length > 0) after = buffer[buffer.length - 1]!._id;
       }
       return buffer.shift();
     };
   };
-  const nextLive = pager(live);
-  const nextShadow = pager(shadow);
+  const nextLive = pager(live, scoped);
+  const nextShadow = pager(shadow, {});
   let l = await nextLive();
   let s = await nextShadow();
   const note = (kind: 'onlyInLive' | 'onlyInShadow', key: string) => {
@@ -219,7 +260,7 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
   if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   const folder = await options.definition.open();
   try {
-    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: sink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
+    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: mongoShadowSink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
   } finally {
     await folder.close();
   }
@@ -235,6 +276,7 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
 export async function rollbackMongo(db: Db, id: string, now: () => Date = () => new Date()): Promise<{ restored: string; rebuiltKeptAs: string }> {
   const record = await readMongoRebuild(db, id);
   if (!record?.beforeCollection || record.phase !== 'swapped') throw new ChronoError('conflict', 'Only a swapped rebuild can be rolled back.');
+  if (!(await collectionExists(db, record.beforeCollection))) throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
   const after = `${record.model}__after_${stamp(now())}`;
   await db.renameCollection(record.model, after);
   await db.renameCollection(record.beforeCollection, record.model);

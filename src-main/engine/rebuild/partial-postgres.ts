@@ -16,10 +16,12 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
+import { SCOPE_STREAM_LIMIT } from './scope';
+import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, stamp, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 
-type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
+export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
 
 /** The chosen stream ids of a partial rebuild, kept in the record's definition field's companion table. */
 async function ensureScopeTable(db: Pick<pg.Pool | pg.PoolClient, 'query'>): Promise<void> {
@@ -48,28 +50,73 @@ async function streamEvents(feed: PartialFeed, streamId: string, after: bigint, 
   return out;
 }
 
-async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal): Promise<number> {
+/** Streams read and written together: one load and one upsert per group. */
+const STREAM_GROUP = 200;
+/** Streams of a group read at once (the store's pool is small). */
+const READ_CONCURRENCY = 3;
+
+/** The handled events of each group of streams in (after, upTo], a group read ahead while the previous one is folded. */
+export async function* streamGroups(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], after: bigint, upTo: bigint): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
+  const readGroup = async (from: number): Promise<{ events: StoredEventView[]; streams: number }> => {
+    const group = streams.slice(from, from + STREAM_GROUP);
+    const perStream: StoredEventView[][] = new Array(group.length);
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < group.length; i = next++) perStream[i] = (await streamEvents(feed, group[i]!, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, group.length) }, reader));
+    return { events: perStream.flat(), streams: group.length };
+  };
+  let ahead = streams.length > 0 ? readGroup(0) : undefined;
+  try {
+    for (let from = 0; ahead; from += STREAM_GROUP) {
+      const current = await ahead;
+      ahead = from + STREAM_GROUP < streams.length ? readGroup(from + STREAM_GROUP) : undefined;
+      yield current;
+    }
+  } finally {
+    void ahead?.catch(() => undefined);
+  }
+}
+
+async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   let folded = 0;
-  for (const streamId of streams) {
+  let done = 0;
+  for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
     if (signal?.aborted) throw new RebuildCancelled();
-    const events = (await streamEvents(feed, streamId, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
-    if (events.length === 0) continue;
-    const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(events));
-    await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(events, loaded));
-    folded += events.length;
+    done += group.streams;
+    if (group.events.length > 0) {
+      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(group.events));
+      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(group.events, loaded));
+      folded += group.events.length;
+    }
+    onProgress?.({ streamsDone: done, streams: streams.length, events: folded });
   }
   return folded;
 }
 
-export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds: readonly string[]; signal?: AbortSignal }): Promise<RebuildRecord> {
+/** Creates a partial rebuild's shadow and records its streams (one transaction), so the job reads them from the database. */
+export async function createPartialShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string; definitionSource?: string; streamIds: readonly string[] }): Promise<RebuildRecord> {
+  const streamIds = [...new Set(options.streamIds)];
+  if (streamIds.length === 0 || streamIds.length > SCOPE_STREAM_LIMIT) throw new ChronoError('invalid_input', `Choose between 1 and ${SCOPE_STREAM_LIMIT.toLocaleString('en-US')} streams for a partial rebuild.`);
+  const record = await createShadow(pool, { id: options.id, schema: options.schema, model: options.model, definition: options.definition, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+  try {
+    await ensureScopeTable(pool);
+    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [options.id, streamIds]);
+  } catch (err) {
+    await discardShadow(pool, options.id).catch(() => undefined);
+    throw err;
+  }
+  return record;
+}
+
+export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[]; signal?: AbortSignal; onProgress?(progress: { streamsDone: number; streams: number; events: number }): void }): Promise<RebuildRecord> {
   const { pool, feed, id, model, definition } = options;
   const schema = options.schema ?? 'public';
-  if (options.streamIds.length === 0 || options.streamIds.length > 10_000) throw new ChronoError('invalid_input', 'Choose between 1 and 10,000 streams for a partial rebuild.');
   let record = await readRebuild(pool, id);
   if (!record) {
-    record = await createShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
-    await ensureScopeTable(pool);
-    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, [...new Set(options.streamIds)]]);
+    if (!options.streamIds) throw new ChronoError('not_found', `There is no partial rebuild ${id}: start it again.`);
+    record = await createPartialShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
   }
   if (record.phase !== 'loading') return record;
   const streams = (await scopeOf(pool, id)) ?? [];
@@ -80,7 +127,7 @@ export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: Par
   try {
     await client.query('BEGIN');
     await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal);
+    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
     await updateRebuild(client, id, { position: horizon, horizon, events: folded });
     await client.query('COMMIT');
   } catch (err) {
@@ -162,13 +209,14 @@ async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: 
   if (target === undefined || BigInt(target) <= BigInt(record.position)) return;
   const streams = (await scopeOf(pool, id)) ?? [];
   const shape = await tableShape(pool, record.schema, record.shadow);
-  const events: StoredEventView[][] = [];
-  for (const streamId of streams) events.push((await streamEvents(options.feed, streamId, BigInt(record.position), BigInt(target))).filter((e) => handlesEvent(options.definition.handles, e)));
+  // Read before the transaction: PGlite serves one transaction at a time across its connections.
+  const groups: StoredEventView[][] = [];
+  for await (const group of streamGroups(options.feed, options.definition, streams, BigInt(record.position), BigInt(target))) groups.push(group.events);
   const folder = await options.definition.open();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    for (const batch of events) {
+    for (const batch of groups) {
       if (batch.length === 0) continue;
       const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
       await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));

@@ -18,7 +18,9 @@ import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers
 import { diffPostgres, type ModelDiff } from './diff';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
-import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
+import { MongoRebuilds } from './mongo-service';
+import { createPartialShadow, rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from './partial-postgres';
+import { resolveScope, type RebuildScope } from './scope';
 import { rebuildPostgres } from './rebuild-postgres';
 import { definitionOfRecord, loadUserDefinition } from './record-definition';
 import { rebuildScaleOut, WORKER_MISSING, workerEntry, type ScaleOutProgressReport } from './scale-out/coordinator';
@@ -35,6 +37,10 @@ export interface RebuildJobParams {
   follow?: boolean;
   /** A partial rebuild of these streams (its shadow is created by the job, from these). */
   streamIds?: string[];
+  /** A partial rebuild whose shadow and streams were recorded at its start. */
+  partial?: boolean;
+  /** The connection is a MongoDB one (its record is in the database's chronoscope_rebuilds collection). */
+  backend?: 'mongo';
   schema?: string;
   model?: string;
   definition?: string;
@@ -70,12 +76,21 @@ export class RebuildService {
   private readonly clients: Clients;
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
+  private readonly mongo: MongoRebuilds;
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
+    this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       run: async (params, context) => {
+        if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
         const pool = await this.pool(params.connectionId);
+        if (params.partial) {
+          const record = await this.record(pool, params.rebuildId);
+          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
+          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+          return { rows: Number(rows[0]!.n), events: done.events };
+        }
         if (params.streamIds) {
           const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
           const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
@@ -116,6 +131,11 @@ export class RebuildService {
       },
       summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
     });
+  }
+
+  /** MongoDB connections' rebuilds are the Mongo module's. */
+  private async isMongo(connectionId: string): Promise<boolean> {
+    return (await this.deps.connections.get(connectionId)).kind === 'mongo';
   }
 
   private pool(connectionId: string): Promise<pg.Pool> {
@@ -172,6 +192,7 @@ export class RebuildService {
   }
 
   async catalog(connectionId: string, schema: string) {
+    if (await this.isMongo(connectionId)) return this.mongo.catalog(connectionId);
     const pool = await this.pool(connectionId);
     const rebuilds = await listRebuilds(pool);
     const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
@@ -207,7 +228,11 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; scaleOut?: ScaleOutChoice | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string }> {
+  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; scope?: Exclude<RebuildScope, { kind: 'streams' }> | undefined; scaleOut?: ScaleOutChoice | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
+    if (await this.isMongo(input.connectionId)) {
+      if (input.scaleOut) throw new ChronoError('invalid_input', 'scaleOut: the Kafka scale-out rebuilds PostgreSQL read models; a Mongo collection is rebuilt in one process.');
+      return this.startMongo(input);
+    }
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
     let definition: ReadModelDefinition;
@@ -220,7 +245,7 @@ export class RebuildService {
     }
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
     if (input.scaleOut) {
-      if (input.streamIds) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild of chosen streams runs in one process; leave out scaleOut or streamIds.');
+      if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild runs in one process; leave out scaleOut, or the streams and scope.');
       if (input.follow) throw new ChronoError('invalid_input', 'scaleOut: a scale-out rebuild loads up to the head at its start and the swap folds the rest; leave out follow.');
       if (!this.deps.spawnScaleOutWorker && !workerEntry()) throw new ChronoError('unavailable', WORKER_MISSING);
       await this.kafkaSettings(input.scaleOut.kafkaConnectionId);
@@ -228,27 +253,70 @@ export class RebuildService {
     }
     const rebuildId = randomBytes(4).toString('hex');
     const shadow = `${model}__shadow_${rebuildId}`;
-    if (input.dryRun) return { rebuildId, shadow };
-    // A partial rebuild creates its shadow (and records its streams) in the job.
-    const record = input.streamIds
-      ? { shadow }
-      : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) });
+    // A scope (category, prefix, types in a time range) is resolved to its streams here, bounded, and recorded with the shadow.
+    const scoped = input.scope ? await resolveScope(await this.deps.store(input.connectionId), input.scope) : undefined;
+    const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
+    if (input.dryRun) return { rebuildId, shadow, ...scopeView };
+    const source = 'source' in input.definition ? { definitionSource: input.definition.source } : {};
+    if (scoped) await createPartialShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source, streamIds: scoped.streamIds });
+    // A partial rebuild of chosen ids creates its shadow (and records its streams) in the job.
+    const record = input.streamIds || scoped ? { shadow } : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
-      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})${input.scaleOut ? ` on ${input.scaleOut.workers} Kafka workers` : ''}`,
+      title: `Rebuild ${schema}.${model} of ${name} (${definition.name})${scoped ? `: ${scoped.description}` : ''}${input.scaleOut ? ` on ${input.scaleOut.workers} Kafka workers` : ''}`,
       connectionIds: [input.connectionId, ...(input.scaleOut ? [input.scaleOut.kafkaConnectionId] : [])],
       params: {
         connectionId: input.connectionId,
         rebuildId,
-        ...(input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}) } : input.follow ? { follow: true } : {}),
+        ...(scoped ? { partial: true } : input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...source } : input.follow ? { follow: true } : {}),
         ...(input.scaleOut ? { scaleOut: { workers: input.scaleOut.workers, kafkaConnectionId: input.scaleOut.kafkaConnectionId } } : {}),
       },
     });
-    return { rebuildId, jobId: job.id, shadow: record.shadow };
+    return { rebuildId, jobId: job.id, shadow: record.shadow, ...scopeView };
+  }
+
+  private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
+    if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
+    const definition = 'builtin' in input.definition ? this.mongo.builtinFor(input.model) : await this.loadUserDefinition(input.definition.name, input.definition.source);
+    await this.mongo.checkModel(input.connectionId, input.model);
+    const rebuildId = randomBytes(4).toString('hex');
+    const scoped = input.scope || input.streamIds ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! }) : undefined;
+    const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
+    if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}`, ...scopeView };
+    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
+    const name = await this.deps.connectionName(input.connectionId);
+    const job = await this.deps.jobs.start({
+      kind: REBUILD_JOB,
+      title: `Rebuild collection ${input.model} of ${name} (${definition.name})${scoped ? `: ${scoped.description}` : ''}`,
+      connectionIds: [input.connectionId],
+      params: { connectionId: input.connectionId, rebuildId, backend: 'mongo' },
+    });
+    return { rebuildId, jobId: job.id, shadow, ...scopeView };
+  }
+
+  /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */
+  async resume(connectionId: string, rebuildId: string): Promise<{ rebuildId: string; jobId: string; position: string }> {
+    const running = (await this.deps.jobs.list()).find((j) => j.kind === REBUILD_JOB && !['done', 'failed', 'cancelled'].includes(j.state) && (j.params as Partial<RebuildJobParams>).rebuildId === rebuildId && (j.params as Partial<RebuildJobParams>).connectionId === connectionId);
+    if (running) throw new ChronoError('conflict', `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`);
+    const mongo = await this.isMongo(connectionId);
+    const record = mongo ? await this.mongo.resumable(connectionId, rebuildId) : await this.record(await this.pool(connectionId), rebuildId);
+    if (record.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`);
+    const partial = !mongo && (await scopeOf(await this.pool(connectionId), rebuildId)) !== null;
+    // A scale-out rebuild goes on with the workers and Kafka connection its last job had (the stored offsets say where).
+    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).map((j) => j.params as Partial<RebuildJobParams>).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
+    const name = await this.deps.connectionName(connectionId);
+    const job = await this.deps.jobs.start({
+      kind: REBUILD_JOB,
+      title: `Resume rebuild ${rebuildId} of ${record.model} on ${name} (from ${scaleOut ? 'the offsets its workers stored' : `position ${record.position}`})`,
+      connectionIds: [connectionId, ...(scaleOut ? [scaleOut.kafkaConnectionId] : [])],
+      params: { connectionId, rebuildId, ...(mongo ? { backend: 'mongo' } : partial ? { partial: true } : scaleOut ? { scaleOut } : {}) },
+    });
+    return { rebuildId, jobId: job.id, position: record.position };
   }
 
   async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
+    if (await this.isMongo(connectionId)) return this.mongo.diff(connectionId, rebuildId, sampleRows);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
@@ -258,7 +326,8 @@ export class RebuildService {
     return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean }> {
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
+    if (await this.isMongo(connectionId)) return this.mongo.swap(connectionId, rebuildId, options);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     const following = this.following.get(rebuildId);
@@ -286,6 +355,7 @@ export class RebuildService {
   }
 
   async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<RollbackPlan & { dryRun: boolean }> {
+    if (await this.isMongo(connectionId)) return this.mongo.rollback(connectionId, rebuildId, dryRun);
     const pool = await this.pool(connectionId);
     if (await scopeOf(pool, rebuildId)) {
       const record = await this.record(pool, rebuildId);
@@ -297,6 +367,7 @@ export class RebuildService {
   }
 
   async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+    if (await this.isMongo(connectionId)) return this.mongo.drop(connectionId, rebuildId, what, dryRun);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
     if (what === 'before') {

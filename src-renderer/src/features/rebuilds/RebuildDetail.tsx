@@ -24,7 +24,7 @@ function RateChart({ samples }: { samples: number[] }) {
   );
 }
 
-export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connectionId: string; rebuild: Rebuild; checkpoints: { name: string; source: string; position: string }[] }) {
+export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[] }) {
   const jobs = useJobs();
   const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
   const [samples, setSamples] = useState<number[]>([]);
@@ -41,6 +41,9 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
   const [reason, setReason] = useState('');
   const projectorInput = projector ? { projector: { name: projector.split('|')[0]!, source: projector.split('|')[1]! } } : {};
   const swap = useMutationOp('rebuilds.swap');
+  const resume = useMutationOp('rebuilds.resume');
+  // A load whose job ended (cancelled, failed) or is gone: a new job goes on from the last committed batch.
+  const resumable = rebuild.phase === 'loading' && (!job || job.state === 'cancelled' || job.state === 'failed');
   const rollback = useMutationOp('rebuilds.rollback');
   const drop = useMutationOp('rebuilds.drop');
   const why = reason.trim() ? { reason: reason.trim() } : {};
@@ -70,6 +73,13 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
           {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
         </div>
       )}
+      {resumable && (
+        <div className="rebuilds__swap">
+          <Button onClick={() => resume.mutate({ connectionId, rebuildId: rebuild.id, ...why })} busy={resume.isPending} data-testid="rebuild-resume">
+            Resume from position {rebuild.position}
+          </Button>
+        </div>
+      )}
       {rebuild.phase === 'indexed' && (
         <>
           <RebuildDiffView connectionId={connectionId} rebuildId={rebuild.id} />
@@ -94,8 +104,14 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
               <>
                 <p data-testid="rebuild-swap-plan">
                   The swap folds events {swap.data.catchUpFrom}–{swap.data.position} into the shadow, renames <span className="mono">{swap.data.model}</span> to <span className="mono">{swap.data.beforeTable}</span> and the shadow to{' '}
-                  <span className="mono">{swap.data.model}</span>, in one transaction.
+                  <span className="mono">{swap.data.model}</span>
+                  {swap.data.risk ? ', one rename after the other.' : ', in one transaction.'}
                 </p>
+                {swap.data.risk && (
+                  <Alert tone="warning" title="Not atomic on MongoDB" testId="rebuild-swap-risk">
+                    {swap.data.risk}
+                  </Alert>
+                )}
                 <Button variant="danger" busy={swap.isPending} onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, confirmation: swap.data!.confirmation!, ...why })} data-testid="rebuild-swap-confirm">
                   Swap now
                 </Button>
@@ -106,6 +122,11 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
       )}
       {rebuild.phase === 'swapped' && (
         <div className="rebuilds__swap">
+          {swap.data && !swap.data.dryRun && swap.data.windowMs !== undefined && (
+            <p data-testid="rebuild-swap-window">
+              {collection ? 'Collection' : 'Table'} <span className="mono">{swap.data.model}</span> was missing for {swap.data.windowMs.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms between the two renames.
+            </p>
+          )}
           <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-rollback-reason" />
           {!rollback.data?.confirmation || rollback.data.dryRun === false ? (
             <Button onClick={() => rollback.mutate({ connectionId, rebuildId: rebuild.id, dryRun: true })} data-testid="rebuild-rollback-dry">
@@ -131,7 +152,7 @@ export function RebuildDetail({ connectionId, rebuild, checkpoints }: { connecti
           )}
         </div>
       )}
-      {[swap.error, rollback.error, drop.error].filter(Boolean).map((e) => (
+      {[swap.error, rollback.error, drop.error, resume.error].filter(Boolean).map((e) => (
         <Alert key={e!.message} tone="danger" title="Refused">
           {e!.message}
         </Alert>

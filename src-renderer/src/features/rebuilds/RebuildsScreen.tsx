@@ -9,15 +9,16 @@ import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
 import './rebuilds.css';
 
-/** The read models of the active PostgreSQL connection, their rebuilds, and one rebuild's progress, diff, swap and roll back. */
+/** The read models of the active PostgreSQL or MongoDB connection (tables or collections), their rebuilds, and one rebuild's progress, diff, swap and roll back. */
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
   const [selected, setSelected] = useState<string | undefined>();
   const connectionId = active?.id ?? '';
-  const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: active?.kind === 'postgres', refetchInterval: 3000 });
+  const supported = active?.kind === 'postgres' || active?.kind === 'mongo';
+  const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: supported, refetchInterval: 3000 });
   if (!active) return null;
-  if (active.kind !== 'postgres') return <Alert tone="info" title="Rebuilds need a PostgreSQL connection">Choose a PostgreSQL connection: its read-model tables are listed here.</Alert>;
+  if (!supported) return <Alert tone="info" title="Rebuilds need an event store connection">Choose a PostgreSQL or MongoDB connection: its read-model tables or collections are listed here.</Alert>;
 
   // Tables with a built-in definition first: those are the read models the reference projectors keep.
   const models = [...(catalog.data?.models ?? [])].sort((a, b) => Number(b.builtin !== null) - Number(a.builtin !== null) || a.model.localeCompare(b.model));
@@ -29,7 +30,7 @@ export function RebuildsScreen() {
         <table className="rebuilds__table">
           <thead>
             <tr>
-              <th>Table</th>
+              <th>{active.kind === 'mongo' ? 'Collection' : 'Table'}</th>
               <th>Rows</th>
               <th>Definition</th>
               <th>Last rebuild</th>
@@ -68,6 +69,7 @@ export function RebuildsScreen() {
         <RebuildWizard
           connectionId={connectionId}
           model={wizardFor}
+          kind={active.kind === 'mongo' ? 'collection' : 'table'}
           hasBuiltin={models.find((m) => m.model === wizardFor)?.builtin != null}
           onClose={() => setWizardFor(undefined)}
           onStarted={(id) => {
@@ -76,7 +78,7 @@ export function RebuildsScreen() {
           }}
         />
       )}
-      {rebuild && <RebuildDetail connectionId={connectionId} rebuild={rebuild} checkpoints={catalog.data?.checkpoints ?? []} />}
+      {rebuild && <RebuildDetail connectionId={connectionId} rebuild={rebuild} collection={active.kind === 'mongo'} checkpoints={catalog.data?.checkpoints ?? []} />}
     </div>
   );
 }

@@ -1,0 +1,253 @@
+/**
+ * Rebuilds of a MongoDB connection's read models (collections keyed by `_id`), as
+ * the rebuild operations offer them: the catalog, the rebuild job (resumable: its
+ * record, position included, is in `chronoscope_rebuilds` of the same database,
+ * as on PostgreSQL), the diff, the swap with its window and risk stated, roll back
+ * and drops. RebuildService hands a connection here when it is a MongoDB one.
+ */
+import type { Db } from 'mongodb';
+import { ChronoError } from '../../../src-shared/errors';
+import type { EventStore } from '../../stores/event-store';
+import type { JobContext } from '../jobs/jobs';
+import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from './builtins';
+import type { ModelDiff } from './diff';
+import type { FoldProgress } from './feed-fold';
+import {
+  createMongoShadow,
+  diffMongo,
+  discardMongoShadow,
+  dropMongoBefore,
+  listMongoRebuilds,
+  MONGO_REBUILDS,
+  MONGO_SWAP_RISK,
+  readMongoRebuild,
+  rebuildMongo,
+  rollbackMongo,
+  swapMongo,
+  type MongoRebuildRecord,
+} from './mongo-target';
+import { createPartialMongoShadow, MONGO_PARTIAL_SWAP_RISK, MONGO_SCOPES, rebuildPartialMongo, replacedKeys, rollbackPartialMongo, swapPartialMongo } from './partial-mongo';
+import { stamp } from './postgres-target';
+import type { ReadModelDefinition } from './read-model';
+import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
+
+/** Collections of the reference layout and of Chronoscope that are not read models. */
+const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES]);
+const DERIVED = /__(shadow|before|after)_/;
+
+export interface MongoRebuildsDeps {
+  db(connectionId: string): Promise<Db>;
+  store(connectionId: string): Promise<EventStore>;
+  loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition>;
+}
+
+export interface MongoSwapView {
+  model: string;
+  shadow: string;
+  beforeTable: string;
+  position: string;
+  catchUpFrom: string;
+  risk: string;
+  windowMs?: number;
+  dryRun: boolean;
+}
+
+/** The line a rebuild job shows while loading (the screen's rate chart reads the leading events/s). */
+export function loadingMessage(p: FoldProgress): string {
+  return `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}`;
+}
+
+/** A Mongo rebuild record as the renderer sees it (the shape PostgreSQL records have; the schema is the database). */
+export function mongoRecordView(db: Db, record: MongoRebuildRecord) {
+  return {
+    id: record._id,
+    schema: db.databaseName,
+    model: record.model,
+    shadow: record.shadow,
+    definition: record.definition,
+    position: record.position,
+    horizon: record.horizon,
+    events: record.events,
+    phase: record.phase,
+    beforeTable: record.beforeCollection,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+}
+
+export class MongoRebuilds {
+  constructor(private readonly deps: MongoRebuildsDeps) {}
+
+  private async record(db: Db, id: string): Promise<MongoRebuildRecord> {
+    const record = await readMongoRebuild(db, id);
+    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id} on this connection.`);
+    return record;
+  }
+
+  /** The record of a rebuild, for resuming it. */
+  async resumable(connectionId: string, rebuildId: string): Promise<MongoRebuildRecord> {
+    return this.record(await this.deps.db(connectionId), rebuildId);
+  }
+
+  /** The built-in for the model, or the user definition the record keeps. */
+  async definitionOf(record: Pick<MongoRebuildRecord, 'model' | 'definition' | 'definitionSource'>): Promise<ReadModelDefinition> {
+    if (record.definitionSource) return this.deps.loadUserDefinition(record.definition, record.definitionSource);
+    const builtin = BUILTIN_MONGO_MODELS[record.model];
+    if (!builtin || builtin.name !== record.definition) throw new ChronoError('not_found', `The definition ${record.definition} is not available.`);
+    return builtin;
+  }
+
+  /** Fields the built-ins keep as dates (rows travel as JSON); a user definition's rows are stored as they come. */
+  private dateFields(record: Pick<MongoRebuildRecord, 'model' | 'definitionSource'>): readonly string[] {
+    return record.definitionSource ? [] : (MONGO_DATE_FIELDS[record.model] ?? []);
+  }
+
+  builtinFor(model: string): ReadModelDefinition {
+    const builtin = BUILTIN_MONGO_MODELS[model];
+    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_MONGO_MODELS).join(', ')}).`);
+    return builtin;
+  }
+
+  async catalog(connectionId: string) {
+    const db = await this.deps.db(connectionId);
+    const storeSource = await this.deps
+      .store(connectionId)
+      .then((s) => s.describe().source)
+      .catch(() => '');
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+      .map((c) => c.name)
+      .filter((n) => !n.startsWith('system.') && !NOT_READ_MODELS.has(n) && !DERIVED.test(n) && n !== storeSource && !storeSource.endsWith(`.${n}`))
+      .sort()
+      .slice(0, 500);
+    const rows = await Promise.all(names.map((n) => db.collection(n).estimatedDocumentCount().catch(() => -1)));
+    const rebuilds = await listMongoRebuilds(db);
+    const checkpointsExist = (await db.listCollections({ name: 'checkpoints' }, { nameOnly: true }).toArray()).length > 0;
+    const checkpoints = checkpointsExist
+      ? (await db.collection<{ projection?: string; source?: string; position?: string }>('checkpoints').find({}).sort({ _id: 1 }).limit(200).toArray())
+          .filter((c) => typeof c.projection === 'string' && typeof c.source === 'string' && c.position !== undefined)
+          .map((c) => ({ name: c.projection!, source: c.source!, position: String(c.position) }))
+      : [];
+    return {
+      models: names.map((model, i) => ({
+        schema: db.databaseName,
+        model,
+        kind: 'collection' as const,
+        rows: rows[i]!,
+        builtin: BUILTIN_MONGO_MODELS[model]?.name ?? null,
+        rebuilds: rebuilds.filter((r) => r.model === model).map((r) => mongoRecordView(db, r)),
+      })),
+      checkpoints,
+    };
+  }
+
+  /** Creates the shadow collection now (a missing collection is reported at once); the caller starts the job. */
+  async createShadow(connectionId: string, options: { id: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[] }): Promise<{ shadow: string }> {
+    const db = await this.deps.db(connectionId);
+    if (options.streamIds) {
+      const partial = await createPartialMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
+      return { shadow: partial.shadow };
+    }
+    const record = await createMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+    return { shadow: record.shadow };
+  }
+
+  async checkModel(connectionId: string, model: string): Promise<void> {
+    const db = await this.deps.db(connectionId);
+    if ((await db.listCollections({ name: model }, { nameOnly: true }).toArray()).length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
+  }
+
+  /** The rebuild job's work: loads (or resumes loading) the shadow up to the settled head, then copies the indexes. */
+  async run(connectionId: string, rebuildId: string, context: Pick<JobContext<unknown>, 'signal' | 'progress'>): Promise<{ rows: number; events: number }> {
+    const db = await this.deps.db(connectionId);
+    const record = await this.record(db, rebuildId);
+    if (record.partial) {
+      const done = await rebuildPartialMongo({
+        db,
+        feed: await this.deps.store(connectionId),
+        id: record._id,
+        definition: await this.definitionOf(record),
+        dateFields: this.dateFields(record),
+        signal: context.signal,
+        onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }),
+      });
+      return { rows: await db.collection(done.shadow).countDocuments(), events: done.events };
+    }
+    const done = await rebuildMongo({
+      db,
+      feed: await this.deps.store(connectionId),
+      id: record._id,
+      model: record.model,
+      definition: await this.definitionOf(record),
+      dateFields: this.dateFields(record),
+      signal: context.signal,
+      onProgress: (p) => context.progress({ done: Number(p.position), total: Number(p.horizon), message: loadingMessage(p) }),
+    });
+    return { rows: await db.collection(done.shadow).countDocuments(), events: done.events };
+  }
+
+  async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
+    const db = await this.deps.db(connectionId);
+    const record = await this.record(db, rebuildId);
+    if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
+    return diffMongo(db, record.model, record.shadow, { sampleRows, ...(record.partial ? { liveKeys: await replacedKeys(db, record) } : {}) });
+  }
+
+  async swap(connectionId: string, rebuildId: string, options: { projector?: { name: string; source: string } | undefined; dryRun: boolean }): Promise<MongoSwapView> {
+    const db = await this.deps.db(connectionId);
+    const record = await this.record(db, rebuildId);
+    if (record.phase !== 'indexed') {
+      throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
+    }
+    const feed = await this.deps.store(connectionId);
+    if (options.dryRun) {
+      const position = options.projector ? await readMongoCheckpoint(db, options.projector.name, options.projector.source) : ((await feed.headPosition()) ?? '0');
+      if (position === null) throw new ChronoError('not_found', `The projector checkpoint ${options.projector!.name} (${options.projector!.source}) does not exist: name the projector that feeds ${record.model}, or swap without one.`);
+      if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
+      return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_${stamp(new Date())}`, position, catchUpFrom: record.position, risk: record.partial ? MONGO_PARTIAL_SWAP_RISK : MONGO_SWAP_RISK, dryRun: true };
+    }
+    if (record.partial) {
+      const done = await swapPartialMongo({ db, feed, id: rebuildId, definition: await this.definitionOf(record), dateFields: this.dateFields(record), ...(options.projector ? { projector: options.projector } : {}) });
+      return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
+    }
+    const done = await swapMongo({
+      db,
+      feed,
+      id: rebuildId,
+      definition: await this.definitionOf(record),
+      dateFields: this.dateFields(record),
+      ...(options.projector ? { projector: options.projector } : {}),
+    });
+    return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
+  }
+
+  async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<{ model: string; restored: string; rebuiltKeptAs: string; dryRun: boolean }> {
+    const db = await this.deps.db(connectionId);
+    const record = await this.record(db, rebuildId);
+    if (record.phase !== 'swapped' || !record.beforeCollection) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
+    if (dryRun) {
+      if ((await db.listCollections({ name: record.beforeCollection }, { nameOnly: true }).toArray()).length === 0) throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
+      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: `${record.model}__after_${stamp(new Date())}`, dryRun };
+    }
+    if (record.partial) {
+      await rollbackPartialMongo(db, rebuildId);
+      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: '(the rebuilt documents are replaced by the old ones)', dryRun };
+    }
+    const done = await rollbackMongo(db, rebuildId);
+    return { model: record.model, restored: done.restored, rebuiltKeptAs: done.rebuiltKeptAs, dryRun };
+  }
+
+  async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+    const db = await this.deps.db(connectionId);
+    const record = await this.record(db, rebuildId);
+    if (what === 'before') {
+      if (!record.beforeCollection) throw new ChronoError('not_found', 'This rebuild kept no old model (it was not swapped, or the old model was already dropped).');
+      if (record.phase !== 'swapped') throw new ChronoError('conflict', 'After a roll back the old model is the live one again: it cannot be dropped here.');
+      if (dryRun) return { table: record.beforeCollection, dropped: false, dryRun };
+      return { table: await dropMongoBefore(db, rebuildId), dropped: true, dryRun };
+    }
+    if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
+    if (dryRun) return { table: record.shadow, dropped: false, dryRun };
+    await discardMongoShadow(db, rebuildId);
+    return { table: record.shadow, dropped: true, dryRun };
+  }
+}
