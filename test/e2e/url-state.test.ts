@@ -17,6 +17,21 @@ describe('filters and selection kept in the address', () => {
     const types = await feedTypes();
     return types.length > 0 && types.every((t) => t === 'OrderShipped');
   };
+  /** The feed's positions once the list stopped growing (a filtered feed fills in pages). */
+  const settledPositions = async () => {
+    let last = '';
+    let positions: (string | null)[] = [];
+    await expect
+      .poll(async () => {
+        positions = await attributes('[data-testid="feed-event"]', 'data-position');
+        const now = JSON.stringify(positions);
+        const same = now === last;
+        last = now;
+        return same && positions.length > 0;
+      }, { timeout: 15_000, interval: 300 })
+      .toBe(true);
+    return positions;
+  };
   const filterValues = () =>
     Promise.all(['feed-filter-types', 'feed-filter-category', 'feed-filter-from', 'feed-field-path', 'feed-field-op'].map((id) => page.getByTestId(id).inputValue()));
 
@@ -40,7 +55,7 @@ describe('filters and selection kept in the address', () => {
       fieldOp: 'contains',
       fieldValue: 'TRK',
     });
-    const before = await attributes('[data-testid="feed-event"]', 'data-position');
+    const before = await settledPositions();
 
     // Open an event in its stream, pick another event there, and come back.
     const first = page.getByTestId('feed-event').first();
@@ -56,7 +71,7 @@ describe('filters and selection kept in the address', () => {
     expect(await filterValues()).toEqual(['OrderShipped', 'Order', '2025-03-01T00:00', 'trackingNumber', 'contains']);
     expect(await page.getByTestId('feed-field-value').inputValue()).toBe('TRK');
     await expect.poll(onlyShipped, { timeout: 15_000 }).toBe(true);
-    await expect.poll(() => attributes('[data-testid="feed-event"]', 'data-position')).toEqual(before);
+    await expect.poll(() => attributes('[data-testid="feed-event"]', 'data-position'), { timeout: 15_000 }).toEqual(before);
     await screenshot(page, 'feed-filters-after-back');
 
     // The address alone carries them: a reload (or a shared link) shows the same filtered feed.

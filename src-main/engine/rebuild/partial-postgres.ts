@@ -18,7 +18,7 @@ import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
 import { discardShadow } from './swap-postgres';
-import { buildShadowIndexes, createShadow, loadRows, readRebuild, stamp, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
+import { buildShadowIndexes, createShadow, freeBeforeName, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 
 export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
@@ -180,7 +180,7 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     }
     const keys = await replacedKeys(client, record, shape, streams);
     const key = quoteIdent(shape.keyColumn);
-    const beforeTable = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
+    const beforeTable = await freeBeforeName(client, record.schema, record.model, options.now);
     const cols = shape.columns.map(quoteIdent).join(', ');
     await client.query(`CREATE TABLE ${qualifiedName(record.schema, beforeTable)} AS SELECT * FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);

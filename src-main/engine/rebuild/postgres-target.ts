@@ -79,6 +79,22 @@ export function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '_');
 }
 
+/**
+ * `<model>__before_<stamp>` that no table holds yet: the stamp has one-second
+ * resolution (the 63-character limit leaves no room for more), so a second swap of
+ * the same model within that second waits for the next one rather than collide.
+ */
+export async function freeBeforeName(db: Queryable, schema: string, model: string, now: () => Date = () => new Date()): Promise<string> {
+  for (let attempt = 0; ; attempt += 1) {
+    const at = now();
+    const name = `${model}__before_${stamp(at)}`;
+    const { rows } = await db.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualifiedName(schema, name)]);
+    if (!rows[0]?.t) return name;
+    if (attempt === 2) throw new ChronoError('conflict', `${name} already exists: wait a second and swap again.`);
+    await new Promise((resolve) => setTimeout(resolve, 1000 - at.getUTCMilliseconds() + 5));
+  }
+}
+
 function recordFrom(r: Record<string, unknown>): RebuildRecord {
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
   return {

@@ -255,6 +255,8 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
         workers: fleet.running,
         eventsPerSecond: seconds > 0 ? Math.round((progress.applied - appliedAtStart) / seconds) : 0,
       });
+      // A cancel asked for while this reading was taken wins, even over a load that just completed.
+      if (signal?.aborted) throw new RebuildCancelled();
       if (progress.complete) break;
     }
     await markFinished(pool, id); // workers still polling leave by themselves
