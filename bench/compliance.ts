@@ -117,14 +117,15 @@ try {
     },
   });
   const scanMs = ms(started);
-  say(`search without index: ${unindexed.location.count} events of the subject in ${fmt(scanMs)} ms = ${fmt(stored / (scanMs / 1000))} events/s scanned (${reports} progress reports; advised: ${advice.map((a) => a.path).join(', ')})`);
+  say(`search without index: ${unindexed.location.count} events of the subject in ${fmt(scanMs)} ms = ${fmt(stored / (scanMs / 1000))} events/s scanned (${fmt(unindexed.scanned)} positions in steps of 200k) (${reports} progress reports; advised: ${advice.map((a) => a.path).join(', ')})`);
 
   started = performance.now();
   for (const a of advice) await pool.query(a.sql.replace(' CONCURRENTLY', ''));
   await pool.query("INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET details = EXCLUDED.details", [INDEXES_MARKER, JSON.stringify({ names: advice.map((a) => /CREATE INDEX CONCURRENTLY (\S+) ON/.exec(a.sql)?.[1]).filter(Boolean) })]);
   await pool.query('ANALYZE events');
   say(`advised indexes (${advice.length}: ${advice.map((a) => a.location).join(', ')}) built in ${fmt(ms(started))} ms`);
-  if ((await data.indexAdvice()).length > 0) throw new Error('advice remains after building the advised indexes');
+  // Small tables may still be read whole (the planner prefers it): only the events must be served by an index now.
+  if ((await data.indexAdvice()).some((a) => a.location === 'events')) throw new Error('advice remains on events after building the advised indexes');
   const runs: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     started = performance.now();
@@ -193,13 +194,17 @@ async function fillStore(db: pg.Pool): Promise<void> {
   await ensureReferenceSchema(db);
   say(`filling ${database} with ${fmt(total)} reference events (kept for later runs)`);
   let started = performance.now();
+  let shown = started;
   const written = await writeToPostgres(db, copyBatches({ events: total, seed: 7 }, { worker: true }), {
     total,
     method: 'copy',
     fresh: true,
-    onProgress: (p) => process.stderr.write(`\r${formatProgress(p)}`),
+    onProgress: (p) => {
+      if (performance.now() - shown < 10_000 && p.events < total) return;
+      shown = performance.now();
+      process.stderr.write(`  ${formatProgress(p)}\n`);
+    },
   });
-  process.stderr.write('\n');
   say(`filled events, snapshots and keys in ${(ms(started) / 1000).toFixed(1)} s (${fmt(written.events / (ms(started) / 1000))} events/s)`);
   // The reference system projects these through Kafka; the generator writes only the store: their opening rows, from the events, in one pass each.
   started = performance.now();
@@ -273,9 +278,8 @@ async function fillTopic(client: Kafka): Promise<void> {
     // Under the broker's 1 MB record batch per partition.
     for (let i = 0; i < out.length; i += 2_000) await producer.send({ topic: TOPIC, messages: out.slice(i, i + 2_000) });
     sent += out.length;
-    process.stderr.write(`\r  ${fmt(sent)} / ${fmt(messages)} messages, ${fmt(sent / (ms(started) / 1000))}/s   `);
+    if (sent % 100_000 === 0 || sent === messages) process.stderr.write(`  ${fmt(sent)} / ${fmt(messages)} messages, ${fmt(sent / (ms(started) / 1000))}/s\n`);
   }
-  process.stderr.write('\n');
   await producer.disconnect();
   say(`filled topic ${TOPIC} in ${(ms(started) / 1000).toFixed(1)} s`);
 }
