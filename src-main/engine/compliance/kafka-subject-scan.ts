@@ -12,6 +12,8 @@ import { sealedFieldsOf, type KeyCache, type ScanProgress } from './pg-subject-d
 
 /** kafkajs' ConfigResourceTypes.TOPIC: its enum is not a named export Node's ESM loader can see in the CommonJS build. */
 const TOPIC_RESOURCE = 2;
+/** How long the broker may hold a fetch with no new data. */
+const SCAN_FETCH_WAIT_MS = 50;
 
 /** A subject id as text and as its UTF-8 bytes: messages are matched on their raw bytes, without decoding each one. */
 export interface SubjectNeedle {
@@ -147,7 +149,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
       return finding;
     }
 
-    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+    // The scan stops at the high watermarks it began with: a short broker wait, since disconnecting waits for the fetch in flight (~200 ms at the end with 200).
+    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: SCAN_FETCH_WAIT_MS });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const pending: { value: ReturnType<typeof sealedFieldsOf> }[] = [];
