@@ -120,7 +120,10 @@ try {
   say(`search without index: ${unindexed.location.count} events of the subject in ${fmt(scanMs)} ms = ${fmt(stored / (scanMs / 1000))} events/s scanned (${fmt(unindexed.scanned)} positions in steps of 200k) (${reports} progress reports; advised: ${advice.map((a) => a.path).join(', ')})`);
 
   started = performance.now();
-  for (const a of advice) await pool.query(a.sql.replace(' CONCURRENTLY', ''));
+  const builder = await pool.connect();
+  await builder.query("SET maintenance_work_mem = '256MB'");
+  for (const a of advice) await builder.query(a.sql.replace(' CONCURRENTLY', ''));
+  builder.release();
   await pool.query("INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET details = EXCLUDED.details", [INDEXES_MARKER, JSON.stringify({ names: advice.map((a) => /CREATE INDEX CONCURRENTLY (\S+) ON/.exec(a.sql)?.[1]).filter(Boolean) })]);
   await pool.query('ANALYZE events');
   say(`advised indexes (${advice.length}: ${advice.map((a) => a.location).join(', ')}) built in ${fmt(ms(started))} ms`);
