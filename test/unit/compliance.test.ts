@@ -3,7 +3,7 @@ import type { ErasureCase, PersonalDataMap } from '../../src-shared/schemas/comp
 import { eventPathSql, likeContaining, snapshotPathSql } from '../../src-main/engine/compliance/json-paths';
 import { planFromRows, redactedForm, type SubjectEventRow } from '../../src-main/engine/compliance/pg-subject-data';
 import { buildReport, reportHtml } from '../../src-main/engine/compliance/report';
-import { removalDates, retentionWords, type TopicFinding } from '../../src-main/engine/compliance/kafka-subject-scan';
+import { bytesName, headersName, removalDates, retentionWords, subjectNeedles, type TopicFinding } from '../../src-main/engine/compliance/kafka-subject-scan';
 import { describePlan, planTombstones } from '../../src-main/engine/compliance/kafka-tombstones';
 
 const map: PersonalDataMap = {
@@ -134,5 +134,31 @@ describe('tombstones and retention of topic copies', () => {
     expect(removalDates(policy, 5)).toBe('never');
     expect(retentionWords({ compact: false, delete: true, retentionMs: -1, segmentMs: 1 }, 5)).toMatch(/kept forever/);
     expect(retentionWords(policy, 5)).toMatch(/^compacted .*retention never removes them/);
+  });
+});
+
+describe('finding a subject in Kafka message bytes', () => {
+  const needles = subjectNeedles(['cust-42', 'kunde-øl-7']);
+
+  it('matches keys and values on their raw bytes, as decoding them and searching the text would', () => {
+    expect(bytesName(Buffer.from('{"customerId":"cust-42","x":1}'), needles)).toBe(true);
+    expect(bytesName(Buffer.from('{"ownerId":"kunde-øl-7"}', 'utf8'), needles)).toBe(true);
+    expect(bytesName(Buffer.from('{"customerId":"cust-43"}'), needles)).toBe(false);
+    // The same characters in another encoding are other bytes: not the UTF-8 text the ids are written in.
+    expect(bytesName(Buffer.from('kunde-øl-7', 'latin1'), needles)).toBe(false);
+    expect(bytesName(null, needles)).toBe(false);
+    expect(bytesName(Buffer.alloc(0), needles)).toBe(false);
+  });
+
+  it('looks in every header value: Buffers, strings and lists of them', () => {
+    expect(headersName({ trace: Buffer.from('t-1'), subject: Buffer.from('cust-42') }, needles)).toBe(true);
+    expect(headersName({ subject: 'kunde-øl-7' }, needles)).toBe(true);
+    expect(headersName({ many: [Buffer.from('a'), Buffer.from('x cust-42 y')] }, needles)).toBe(true);
+    expect(headersName({ trace: Buffer.from('t-1'), none: undefined }, needles)).toBe(false);
+    expect(headersName(undefined, needles)).toBe(false);
+  });
+
+  it('never matches on an empty id', () => {
+    expect(bytesName(Buffer.from('anything'), subjectNeedles(['']))).toBe(false);
   });
 });

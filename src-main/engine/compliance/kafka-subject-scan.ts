@@ -6,12 +6,43 @@
  * scan began, with a throwaway consumer group deleted afterwards.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 import type { Inventory } from '../../../src-shared/schemas/compliance';
 import { sealedFieldsOf, type KeyCache, type ScanProgress } from './pg-subject-data';
 
 /** kafkajs' ConfigResourceTypes.TOPIC: its enum is not a named export Node's ESM loader can see in the CommonJS build. */
 const TOPIC_RESOURCE = 2;
+/** How long the broker may hold a fetch with no new data. */
+const SCAN_FETCH_WAIT_MS = 50;
+
+/** A subject id as text and as its UTF-8 bytes: messages are matched on their raw bytes, without decoding each one. */
+export interface SubjectNeedle {
+  text: string;
+  bytes: Buffer;
+}
+
+export function subjectNeedles(ids: string[]): SubjectNeedle[] {
+  return ids.filter((id) => id.length > 0).map((text) => ({ text, bytes: Buffer.from(text, 'utf8') }));
+}
+
+/** The bytes (a key or value) hold one of the ids' UTF-8 bytes: the answer decoding them and searching the text gives, without the decoding. */
+export function bytesName(bytes: Buffer | null | undefined, needles: SubjectNeedle[]): boolean {
+  if (!bytes || bytes.length === 0) return false;
+  for (const needle of needles) if (bytes.includes(needle.bytes)) return true;
+  return false;
+}
+
+/** Some header value (a Buffer, a string, or a list of them) holds one of the ids. */
+export function headersName(headers: IHeaders | undefined, needles: SubjectNeedle[]): boolean {
+  if (!headers) return false;
+  for (const name in headers) {
+    const value = headers[name];
+    for (const part of Array.isArray(value) ? value : [value]) {
+      if (typeof part === 'string' ? needles.some((n) => part.includes(n.text)) : bytesName(part, needles)) return true;
+    }
+  }
+  return false;
+}
 
 export interface TopicScope {
   topics: string[];
@@ -98,6 +129,7 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
     keyed: [],
   };
   const keyed = new Map<string, KeyedCopies>();
+  const needles = subjectNeedles(ids);
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `chronoscope-compliance-${randomUUID()}`;
@@ -117,7 +149,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
       return finding;
     }
 
-    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+    // The scan stops at the high watermarks it began with: a short broker wait, since disconnecting waits for the fetch in flight (~200 ms at the end with 200).
+    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: SCAN_FETCH_WAIT_MS });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const pending: { value: ReturnType<typeof sealedFieldsOf> }[] = [];
@@ -131,24 +164,23 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
           eachBatch: async ({ batch, heartbeat }) => {
             const partition = batch.partition;
             if (!open.has(partition)) return;
+            // Offsets as numbers in the loop (exact below 2^53, far beyond any partition): no BigInt per message.
+            const from = Number(start.get(partition)!);
+            const until = Number(end.get(partition)!);
             for (const message of batch.messages) {
-              const offset = BigInt(message.offset);
+              const offset = Number(message.offset);
               // Fetched before the seek took effect: before the range.
-              if (offset < start.get(partition)!) continue;
+              if (offset < from) continue;
               const at = Number(message.timestamp);
-              if (offset >= end.get(partition)! || at > toMs) {
+              if (offset >= until || at > toMs) {
                 open.delete(partition);
                 break;
               }
               finding.scanned += 1;
-              const key = message.key?.toString('utf8') ?? '';
               const tombstone = message.value === null;
-              const value = message.value?.toString('utf8') ?? '';
-              const headers = Object.values(message.headers ?? {}).map((h) => (Array.isArray(h) ? h.join(',') : (h?.toString() ?? ''))).join('\n');
-              const has = (text: string) => ids.some((id) => text.includes(id));
-              const inKey = has(key);
-              const inValue = has(value);
-              const inHeaders = has(headers);
+              const inKey = bytesName(message.key, needles);
+              const inValue = bytesName(message.value, needles);
+              const inHeaders = headersName(message.headers, needles);
               if (inKey && message.key) {
                 const id = `${partition}:${message.key.toString('hex')}`;
                 let copies = keyed.get(id);
@@ -169,12 +201,13 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
                 if (finding.firstSeen === null || iso < finding.firstSeen) finding.firstSeen = iso;
                 if (finding.lastSeen === null || iso > finding.lastSeen) finding.lastSeen = iso;
                 try {
-                  pending.push({ value: sealedFieldsOf(JSON.parse(value)) });
+                  // Decoded only here: a message that names the subject.
+                  pending.push({ value: sealedFieldsOf(JSON.parse(message.value?.toString('utf8') ?? '')) });
                 } catch {
                   // Not JSON: nothing sealed to check.
                 }
               }
-              if (offset + 1n >= end.get(partition)!) open.delete(partition);
+              if (offset + 1 >= until) open.delete(partition);
             }
             scan.progress(finding.scanned, total, `Read ${finding.scanned} of ${total} messages of ${topic}`);
             await heartbeat();
