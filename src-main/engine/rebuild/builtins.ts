@@ -12,6 +12,9 @@ import { productsViewSpec, reduceProductView, type ProductView } from '../../ref
 import type { VersionedRow } from '../../reference/projectors/view-reducer';
 import { DefinitionFailure, eventRef, FOLDER_CACHE_ROWS, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from './read-model';
 
+/** Events folded between two turns of the event loop. */
+const YIELD_EVERY = 2_000;
+
 type Reduce = (row: ModelRow | undefined, event: DomainEvent) => ModelRow | undefined;
 
 function asDomainEvent(event: StoredEventView): DomainEvent {
@@ -52,7 +55,13 @@ export class ReducerFolder implements ModelFolder {
   async apply(events: readonly StoredEventView[], loaded: Map<string, ModelRow>): Promise<RowChanges> {
     for (const event of events) if (!this.cache.has(event.streamId)) this.cache.set(event.streamId, loaded.get(event.streamId) ?? null);
     const changes: RowChanges = new Map();
+    let sinceYield = 0;
     for (const event of events) {
+      // The fold runs in the main process: let the UI's calls through every few thousand events.
+      if (++sinceYield === YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const row = this.cache.get(event.streamId) ?? undefined;
       const version = Number(row?.['version'] ?? 0);
       if (event.version <= version) continue; // already in the row (a resumed batch)

@@ -48,7 +48,7 @@ export interface FoldOptions {
 }
 
 /** Big batches: an account touched by many events of a batch is written once (fewer, larger upserts). */
-export const DEFAULT_BATCH_EVENTS = 50_000;
+export const DEFAULT_BATCH_EVENTS = 20_000;
 const PAGE = 1000;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
