@@ -19,10 +19,10 @@ import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/refer
 import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import type { CommandEventStore } from '../../../src-main/reference/store';
-import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestEngine, engineCaller, jobSettled, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
 import { createTestDatabase, createTestMongo } from '../reference/support';
-import { jobSettled, seedAccounts } from './snapshot-support';
+import { seedAccounts } from './snapshot-support';
 
 const ACCOUNTS = ['acc-a', 'acc-b', 'acc-c', 'acc-d'];
 

@@ -1,9 +1,7 @@
 /**
- * What the snapshot-management tests share: seeding reference accounts (so their
- * snapshots get taken) and waiting for a job of the engine to settle.
+ * What the snapshot-management tests share: seeding reference accounts, so that
+ * their snapshots get taken.
  */
-import type { JobView } from '../../../src-shared/schemas/jobs';
-import type { Engine } from '../../../src-main/engine/engine';
 import { CommandHandler } from '../../../src-main/reference/commands/handlers';
 import { DomainRuleViolation } from '../../../src-main/reference/errors';
 import type { CommandEventStore } from '../../../src-main/reference/store';
@@ -21,18 +19,4 @@ export async function seedAccounts(store: CommandEventStore, accounts: readonly 
       }
     }
   }
-}
-
-/** Resolves with the job once it is done, failed, cancelled or paused (at once if it already is). */
-export function jobSettled(engine: Engine, jobId: string): Promise<JobView> {
-  return new Promise<JobView>((resolve) => {
-    const check = (job: JobView) => {
-      if (job.id === jobId && ['done', 'failed', 'cancelled', 'paused'].includes(job.state)) {
-        unsubscribe();
-        resolve(job);
-      }
-    };
-    const unsubscribe = engine.jobs.subscribe(check);
-    void engine.jobs.get(jobId).then(check);
-  });
 }

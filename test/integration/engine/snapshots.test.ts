@@ -18,10 +18,10 @@ import { ensureReferenceSchema } from '../../../src-main/reference/postgres/sche
 import type { CommandEventStore } from '../../../src-main/reference/store';
 import { openSnapshots } from '../../../src-main/stores/ports/open-companions';
 import { presetRecord } from '../../../src-main/stores/presets';
-import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestEngine, engineCaller, jobSettled, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
 import { createPgliteDatabase, createTestDatabase, createTestMongo } from '../reference/support';
-import { jobSettled, seedAccounts } from './snapshot-support';
+import { seedAccounts } from './snapshot-support';
 
 interface Backend {
   name: string;
