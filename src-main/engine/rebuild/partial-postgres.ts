@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
 import { discardShadow } from './swap-postgres';
@@ -123,18 +124,13 @@ export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: Par
   const horizon = await settledHead(feed, options.signal);
   const shape = await tableShape(pool, record.schema, record.shadow);
   const folder = await definition.open();
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
-    await updateRebuild(client, id, { position: horizon, horizon, events: folded });
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    await inTransaction(pool, async (client) => {
+      await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
+      const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
+      await updateRebuild(client, id, { position: horizon, horizon, events: folded });
+    });
   } finally {
-    client.release();
     await folder.close();
   }
   await buildShadowIndexes(pool, (await readRebuild(pool, id))!);
@@ -152,9 +148,7 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
   // Taken before the transaction: the store's transaction watch would wait for it.
   const head = options.projector ? undefined : await settledHead(options.feed);
   await foldAheadOfSwap(options, head);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const record = await readRebuild(client, id, true);
     if (!record || record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
     const streams = (await scopeOf(client, id)) ?? [];
@@ -186,14 +180,8 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
     await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${shadow}`);
     await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
-    await client.query('COMMIT');
     return { model: record.model, beforeTable, replaced: keys.length, position };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Folds the chosen streams up to the projector's checkpoint (or the head) in a transaction of its own, before the swap's. */
@@ -213,30 +201,23 @@ async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: 
   const groups: StoredEventView[][] = [];
   for await (const group of streamGroups(options.feed, options.definition, streams, BigInt(record.position), BigInt(target))) groups.push(group.events);
   const folder = await options.definition.open();
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    for (const batch of groups) {
-      if (batch.length === 0) continue;
-      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
-      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
-    }
-    await updateRebuild(client, id, { position: target });
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    await inTransaction(pool, async (client) => {
+      for (const batch of groups) {
+        if (batch.length === 0) continue;
+        const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
+        await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
+      }
+      await updateRebuild(client, id, { position: target });
+    });
   } finally {
-    client.release();
     await folder.close();
   }
 }
 
 /** Puts back the rows a partial swap replaced (the rest of the model is left as it is). */
 export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promise<{ restored: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const record = await readRebuild(client, id, true);
     if (!record?.beforeTable || record.phase !== 'swapped') throw new ChronoError('conflict', 'Only a swapped partial rebuild can be rolled back.');
     const streams = (await scopeOf(client, id)) ?? [];
@@ -249,12 +230,6 @@ export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promis
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
     const { rowCount } = await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${qualifiedName(record.schema, record.beforeTable)}`);
     await updateRebuild(client, id, { phase: 'rolled_back' });
-    await client.query('COMMIT');
     return { restored: rowCount ?? 0 };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
