@@ -20,7 +20,7 @@ import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
 import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, freeBeforeName, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
-import type { ModelFolder, ReadModelDefinition } from './read-model';
+import type { ModelFolder, ModelRow, ReadModelDefinition, RowChanges } from './read-model';
 
 export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
 
@@ -80,20 +80,36 @@ export async function* streamGroups(feed: PartialFeed, definition: ReadModelDefi
   }
 }
 
-async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+/** Where a partial fold reads the rows it needs and writes each group's changes (`folded`: the events folded so far, this group's included). */
+export interface PartialShadowSink {
+  load(keys: readonly string[]): Promise<Map<string, ModelRow>>;
+  write(changes: RowChanges, folded: number): Promise<void>;
+}
+
+/** Folds the streams' events in (after, upTo] into `sink`, a group of streams at a time, stopping between groups when `signal` aborts; returns how many events it folded. */
+export async function foldStreamGroups(sink: PartialShadowSink, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   let folded = 0;
   let done = 0;
   for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
     if (signal?.aborted) throw new RebuildCancelled();
     done += group.streams;
     if (group.events.length > 0) {
-      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(group.events));
-      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(group.events, loaded));
+      const loaded = await sink.load(await folder.missingKeys(group.events));
+      const changes = await folder.apply(group.events, loaded);
       folded += group.events.length;
+      await sink.write(changes, folded);
     }
     onProgress?.({ streamsDone: done, streams: streams.length, events: folded });
   }
   return folded;
+}
+
+function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+  const sink: PartialShadowSink = {
+    load: (keys) => loadRows(client, record.schema, record.shadow, shape, keys),
+    write: (changes) => writeChanges(client, record.schema, record.shadow, shape, changes),
+  };
+  return foldStreamGroups(sink, feed, definition, folder, streams, after, upTo, signal, onProgress);
 }
 
 /** Creates a partial rebuild's shadow and records its streams (one transaction), so the job reads them from the database. */
