@@ -6,7 +6,7 @@ import { engineCaller, postgresConnection } from '../integration/engine-support'
 import { testServices } from '../integration/env';
 import { projectMongoProductsView, seedReferenceStore } from '../integration/rebuild/support';
 import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo } from '../integration/reference/support';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 /** The Rebuilds screen's scope choice (PostgreSQL) and a MongoDB collection's rebuild with its swap risk. */
 describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
@@ -42,8 +42,7 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await db?.drop();
     await mongo?.drop();
   });
