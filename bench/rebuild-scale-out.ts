@@ -11,32 +11,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { BUILTIN_POSTGRES_MODELS } from '../src-main/engine/rebuild/builtins';
 import { createShadow } from '../src-main/engine/rebuild/postgres-target';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { rebuildScaleOut } from '../src-main/engine/rebuild/scale-out/coordinator';
-import { copyBatches } from '../src-main/reference/generator/copy-source';
-import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
-import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
-import { classicPreset } from '../src-main/stores/presets/classic';
+import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, workers: { type: 'string' }, pg: { type: 'string' }, brokers: { type: 'string' } } });
 const events = Number(values.events ?? 200_000);
 const workers = Number(values.workers ?? 2);
-const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const baseUrl = values.pg ?? BENCH_PG_URL;
 const brokers = (values.brokers ?? process.env.CHRONO_TEST_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-const name = `bench_scaleout_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
-pool.on('error', () => undefined);
+const scratch = await createScratchDatabase('bench_scaleout', baseUrl, 6);
+const pool = scratch.pool;
 
 async function checksum(table: string, key: string): Promise<string> {
   const { rows } = await pool.query<{ r: unknown }>(`SELECT to_jsonb(t) AS r FROM ${table} t ORDER BY ${key}`);
@@ -46,11 +35,7 @@ async function checksum(table: string, key: string): Promise<string> {
 }
 
 try {
-  await ensureReferenceSchema(pool);
-  process.stderr.write(`writing ${fmt(events)} reference events...\n`);
-  await writeToPostgres(pool, copyBatches({ events, seed: 1 }, { worker: true }), { total: events, method: 'copy', fresh: true });
-  await pool.query('ANALYZE events');
-  const store = await PostgresEventStore.open(pool, classicPreset.mapping());
+  const store = await fillReferenceEvents(pool, events);
   console.log(`${fmt(events)} reference events; ${availableParallelism()} cores shared by PostgreSQL, Kafka, the coordinator and the workers`);
   for (const model of ['accounts_view', 'orders_view']) {
     const definition = BUILTIN_POSTGRES_MODELS[model]!;
@@ -69,7 +54,7 @@ try {
       pool,
       feed: store,
       kafka: new Kafka({ clientId: 'chronoscope-bench', brokers, logLevel: logLevel.NOTHING }),
-      workerConfig: { postgres: { connectionString: url.toString() }, kafka: { brokers } },
+      workerConfig: { postgres: { connectionString: scratch.url }, kafka: { brokers } },
       id,
       definition,
       workers,
@@ -87,7 +72,5 @@ try {
   }
   await store.close();
 } finally {
-  await pool.end();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

@@ -6,39 +6,23 @@
  *   node --import tsx bench/rebuild-scope.ts [--events 300000] [--pg URL]
  * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { BUILTIN_POSTGRES_MODELS } from '../src-main/engine/rebuild/builtins';
 import { createPartialShadow, rebuildPartialPostgres } from '../src-main/engine/rebuild/partial-postgres';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { resolveScope } from '../src-main/engine/rebuild/scope';
-import { copyBatches } from '../src-main/reference/generator/copy-source';
-import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
-import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
-import { classicPreset } from '../src-main/stores/presets/classic';
+import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' } } });
 const events = Number(values.events ?? 300_000);
-const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const baseUrl = values.pg ?? BENCH_PG_URL;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const seconds = (t: number) => (performance.now() - t) / 1000;
 
-const name = `bench_scope_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
-pool.on('error', () => undefined);
+const scratch = await createScratchDatabase('bench_scope', baseUrl, 4);
+const pool = scratch.pool;
 try {
-  await ensureReferenceSchema(pool);
-  process.stderr.write(`writing ${fmt(events)} reference events...\n`);
-  await writeToPostgres(pool, copyBatches({ events, seed: 1 }, { worker: true }), { total: events, method: 'copy', fresh: true });
-  await pool.query('ANALYZE events');
-  const store = await PostgresEventStore.open(pool, classicPreset.mapping());
+  const store = await fillReferenceEvents(pool, events);
   const definition = BUILTIN_POSTGRES_MODELS['accounts_view']!;
 
   let t = performance.now();
@@ -65,7 +49,5 @@ try {
   console.log(`full rebuild of accounts_view: ${fmt(full.events)} events in ${fullSeconds.toFixed(2)} s (${fmt(full.events / fullSeconds)} events/s)`);
   await store.close();
 } finally {
-  await pool.end();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }

@@ -13,7 +13,6 @@ import { pipeline } from 'node:stream/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { MongoClient } from 'mongodb';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../src-main/engine/rebuild/builtins';
@@ -22,17 +21,13 @@ import { generateEvents } from '../src-main/reference/generator/generate';
 import { writeToMongo } from '../src-main/reference/generator/write-mongo';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../src-main/stores/mongo/mongo-event-store';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
-import { copyBatches } from '../src-main/reference/generator/copy-source';
-import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
-import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
-import { classicPreset } from '../src-main/stores/presets/classic';
+import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } } });
 const mongoEvents = Number(values['mongo-events'] ?? process.env.REBUILD_MONGO_EVENTS ?? 20_000);
 const mongoUrl = values.mongo ?? process.env.CHRONO_TEST_MONGO_URL;
 const events = Number(values.events ?? process.env.REBUILD_EVENTS ?? 1_000_000);
-const baseUrl = values.pg ?? process.env.CHRONO_TEST_PG_URL ?? 'postgres://chronoscope:chronoscope@127.0.0.1:55432/chronoscope';
+const baseUrl = values.pg ?? BENCH_PG_URL;
 const batchEvents = values.batch ? Number(values.batch) : undefined;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => Math.round(bytes / 1048576);
@@ -40,20 +35,10 @@ const mb = (bytes: number) => Math.round(bytes / 1048576);
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 
-const name = `bench_rebuild_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: baseUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(baseUrl);
-url.pathname = `/${name}`;
-const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
-pool.on('error', () => undefined);
+const scratch = await createScratchDatabase('bench_rebuild', baseUrl, 4);
+const pool = scratch.pool;
 try {
-  await ensureReferenceSchema(pool);
-  process.stderr.write(`writing ${fmt(events)} reference events...\n`);
-  await writeToPostgres(pool, copyBatches({ events, seed: 1 }, { worker: true }), { total: events, method: 'copy', fresh: true });
-  await pool.query('ANALYZE events');
-  const store = await PostgresEventStore.open(pool, classicPreset.mapping());
+  const store = await fillReferenceEvents(pool, events);
   let folded = 0;
   // From here on, what the app's main process would carry during a rebuild (the generator's memory is behind us).
   global.gc?.();
@@ -116,9 +101,7 @@ try {
   console.log(`peak RSS (rebuild, COPY comparison and FerretDB figure): ${mb(peakRss)} MB`);
 } finally {
   clearInterval(sampler);
-  await pool.end();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await scratch.drop();
 }
 void once;
 

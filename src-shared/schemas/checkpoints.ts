@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeFields, profileId } from './common';
+import { changeFields, columnName, optionalColumn, profileId } from './common';
 
 const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date and time');
 const name = (what: string) => z.string().max(500, `${what} is limited to 500 characters`);
@@ -178,14 +178,6 @@ export const checkpointsOverviewResult = z.object({
   ),
 });
 export type CheckpointsOverviewResult = z.infer<typeof checkpointsOverviewResult>;
-
-const columnName = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(63, 'names are at most 63 characters')
-  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
-const optionalColumn = columnName.optional();
 
 /**
  * Checkpoints kept where no preset knows: one row (document) per projector and

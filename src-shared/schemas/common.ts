@@ -15,4 +15,13 @@ export const profileId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'connection id may only contain letters, digits, "-" and "_"');
 
+/** A table, collection, column or field name a custom mapping (snapshots, checkpoints) names. */
+export const columnName = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(63, 'names are at most 63 characters')
+  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
+export const optionalColumn = columnName.optional();
+
 export const empty = z.strictObject({});

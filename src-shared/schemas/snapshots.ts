@@ -3,7 +3,7 @@
  * (bulk verification is `snapshots.verifyAll`, in schemas/jobs.ts).
  */
 import { z } from 'zod';
-import { changeFields, profileId } from './common';
+import { changeFields, columnName, optionalColumn, profileId } from './common';
 import { definitionName } from './time-travel';
 
 const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date and time');
@@ -111,14 +111,6 @@ export const snapshotsChangeJobResult = z.object({
   failures: z.array(z.object({ streamId: z.string(), version: z.number(), message: z.string() })),
 });
 export type SnapshotsChangeJobResult = z.infer<typeof snapshotsChangeJobResult>;
-
-const columnName = z
-  .string()
-  .trim()
-  .min(1, 'is required')
-  .max(63, 'names are at most 63 characters')
-  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
-const optionalColumn = columnName.optional();
 
 /**
  * Snapshots kept where no preset knows: one row (document) per stream and version with

@@ -4,7 +4,7 @@ import { NOT_ALLOWED_NOTE } from '../../src-main/engine/personal-data/decrypted-
 import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
 import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 describe('decrypted personal data in browse and time travel', () => {
   let app: RunningApp;
@@ -51,8 +51,7 @@ describe('decrypted personal data in browse and time travel', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await db?.drop();
   });
 

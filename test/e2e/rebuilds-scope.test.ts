@@ -1,15 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../src-main/reference/events';
 import { generateEvents } from '../../src-main/reference/generator/generate';
 import { writeToMongo } from '../../src-main/reference/generator/write-mongo';
-import { applyToMongoProductsView } from '../../src-main/reference/projectors/products-view';
-import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../src-main/stores/mongo/mongo-event-store';
 import { engineCaller, postgresConnection } from '../integration/engine-support';
 import { testServices } from '../integration/env';
-import { seedReferenceStore } from '../integration/rebuild/support';
+import { projectMongoProductsView, seedReferenceStore } from '../integration/rebuild/support';
 import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo } from '../integration/reference/support';
-import { goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
+import { closeAppPage, goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';
 
 /** The Rebuilds screen's scope choice (PostgreSQL) and a MongoDB collection's rebuild with its swap risk. */
 describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
@@ -33,16 +30,7 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     await (await seedReferenceStore(db.pool, 6000, 21)).close();
     mongo = await createTestMongo('e2erebuildmongo');
     await writeToMongo(mongo.db, generateEvents({ events: 2000, seed: 4 }));
-    const store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
-    for (let after: string | undefined; ; ) {
-      const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
-      await applyToMongoProductsView(
-        mongo.db,
-        page.events.map((e) => ({ eventId: e.eventId ?? '', type: e.type, aggregateId: e.streamId, aggregateType: e.category, version: e.version, timestamp: e.timestamp, data: e.data, metadata: e.metadata }) as DomainEvent),
-      );
-      if (!page.nextAfterPosition) break;
-      after = page.nextAfterPosition;
-    }
+    await projectMongoProductsView(mongo.db);
     app = await startApp();
     const call = engineCaller(() => app.engine);
     postgresId = (await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false })).id;
@@ -54,8 +42,7 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeAppPage(app, browser);
     await db?.drop();
     await mongo?.drop();
   });

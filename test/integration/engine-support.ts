@@ -7,6 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputOf, OperationName, ResultOf } from '../../src-shared/operations';
+import type { JobView } from '../../src-shared/schemas/jobs';
 import { createEngine, type Engine, type EngineOptions } from '../../src-main/engine/engine';
 import { failOnOutputMismatch } from '../output-contract';
 
@@ -39,4 +40,23 @@ export function postgresConnection(name: string, url: string): InputOf<'connecti
     },
     secret: decodeURIComponent(parsed.password),
   };
+}
+
+/** Resolves with the job once it is done, failed, cancelled or paused (heard from the jobs service, not polled; at once if it already is). */
+export function jobSettled(engine: Engine, jobId: string): Promise<JobView> {
+  const final = (job: JobView) => ['done', 'failed', 'cancelled', 'paused'].includes(job.state);
+  return new Promise((resolve, reject) => {
+    const unsubscribe = engine.jobs.subscribe((job) => {
+      if (job.id === jobId && final(job)) {
+        unsubscribe();
+        resolve(job);
+      }
+    });
+    engine.jobs.get(jobId).then((job) => {
+      if (final(job)) {
+        unsubscribe();
+        resolve(job);
+      }
+    }, reject);
+  });
 }

@@ -3,7 +3,7 @@ import type { CheckpointMapping } from '../../../src-shared/schemas/checkpoints'
 import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../stores/ports/checkpoint-store';
 import { openCheckpoints } from '../../stores/ports/open-companions';
 import type { Clients } from '../connections/clients';
-import { CompanionPorts, guard, type PresetResolver } from './companion-ports';
+import { checkMappingBackend, CompanionPorts, guard, withCustomMapping, type PresetResolver } from './companion-ports';
 import { customCheckpointSource, type CheckpointMappings } from './checkpoint-mappings';
 
 /** What a custom checkpoint mapping needs besides the clients: where mappings are kept and each connection's kind. */
@@ -24,11 +24,7 @@ export class CheckpointService {
     resolve: PresetResolver,
     private readonly custom?: CustomCheckpointDeps,
   ) {
-    // A custom mapping, when one is kept for the connection, replaces the preset's layouts.
-    const resolveWithCustom: PresetResolver = async (connectionId) => {
-      const mapping = await custom?.mappings.get(connectionId);
-      return mapping ? { record: customCheckpointSource(mapping) } : resolve(connectionId);
-    };
+    const resolveWithCustom = withCustomMapping(resolve, custom && ((connectionId) => custom.mappings.get(connectionId)), customCheckpointSource);
     this.ports = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {}));
   }
 
@@ -45,12 +41,7 @@ export class CheckpointService {
     if (!this.custom) throw new ChronoError('unavailable', 'Custom checkpoint mappings are not available here.');
     let found = { sources: [] as string[], checkpoints: 0 };
     if (mapping) {
-      const kind = await this.custom.kindOf(connectionId);
-      if (kind !== mapping.backend) {
-        throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
-          problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
-        });
-      }
+      checkMappingBackend(await this.custom.kindOf(connectionId), mapping.backend);
       const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
       found = await guard(async () => {
         const store = await openCheckpoints(customCheckpointSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});

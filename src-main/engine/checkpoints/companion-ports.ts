@@ -29,6 +29,23 @@ export function presetResolver(choices: StoreChoices): PresetResolver {
   };
 }
 
+/** `resolve`, except for a connection with a custom mapping kept: its layouts replace the preset's. */
+export function withCustomMapping<M>(resolve: PresetResolver, mappingOf: ((connectionId: string) => Promise<M | undefined>) | undefined, sourceOf: (mapping: M) => CompanionSource): PresetResolver {
+  return async (connectionId) => {
+    const mapping = await mappingOf?.(connectionId);
+    return mapping ? { record: sourceOf(mapping) } : resolve(connectionId);
+  };
+}
+
+/** Refuses, with a sentence, a custom mapping for another backend than the connection's kind. */
+export function checkMappingBackend(kind: string, backend: string): void {
+  if (kind !== backend) {
+    throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
+      problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
+    });
+  }
+}
+
 /**
  * Opens a port (checkpoints, snapshots, read models) of a connection's preset
  * once and keeps it until `forget` (a profile or preset change).

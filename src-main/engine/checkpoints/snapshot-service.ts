@@ -8,7 +8,7 @@ import type { ReadModelStore, ReadModelView } from '../../stores/ports/read-mode
 import { openReadModels, openSnapshots } from '../../stores/ports/open-companions';
 import type { Clients } from '../connections/clients';
 import { customSnapshotLayout, customSnapshotSource, type SnapshotMappings } from '../snapshots/snapshot-mappings';
-import { CompanionPorts, guard, type PresetResolver } from './companion-ports';
+import { checkMappingBackend, CompanionPorts, guard, withCustomMapping, type PresetResolver } from './companion-ports';
 
 /** What a custom snapshot mapping needs besides the clients: where mappings are kept and each connection's kind. */
 export interface CustomSnapshotDeps {
@@ -29,11 +29,7 @@ export class SnapshotService {
     resolve: PresetResolver,
     private readonly custom?: CustomSnapshotDeps,
   ) {
-    // A custom mapping, when one is kept for the connection, replaces the preset's snapshot layouts.
-    const resolveWithCustom: PresetResolver = async (connectionId) => {
-      const mapping = await custom?.mappings.get(connectionId);
-      return mapping ? { record: customSnapshotSource(mapping) } : resolve(connectionId);
-    };
+    const resolveWithCustom = withCustomMapping(resolve, custom && ((connectionId) => custom.mappings.get(connectionId)), customSnapshotSource);
     this.snapshots = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {}));
     this.readModels = new CompanionPorts(clients, resolve, ({ record, schema }, client) => Promise.resolve(openReadModels(record, client, schema ? { schema } : {})));
   }
@@ -51,12 +47,7 @@ export class SnapshotService {
     if (!this.custom) throw new ChronoError('unavailable', 'Custom snapshot mappings are not available here.');
     let found: { source: string | null; snapshots: number } = { source: null, snapshots: 0 };
     if (mapping) {
-      const kind = await this.custom.kindOf(connectionId);
-      if (kind !== mapping.backend) {
-        throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
-          problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
-        });
-      }
+      checkMappingBackend(await this.custom.kindOf(connectionId), mapping.backend);
       const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
       found = await guard(async () => {
         const layout = customSnapshotLayout(mapping);

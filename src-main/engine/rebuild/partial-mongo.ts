@@ -14,9 +14,9 @@ import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
 import { boundedBulkWrite } from '../../stores/mongo/bounded-bulk-write';
-import { RebuildCancelled, settledHead } from './feed-fold';
+import { settledHead } from './feed-fold';
 import { collectionExists, createMongoShadow, mongoShadowSink, MONGO_REBUILDS, readMongoRebuild, type MongoRebuildRecord } from './mongo-target';
-import { streamGroups, type PartialFeed } from './partial-postgres';
+import { foldStreamGroups, type PartialFeed } from './partial-postgres';
 import { stamp } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 import { SCOPE_STREAM_LIMIT } from './scope';
@@ -55,19 +55,7 @@ export async function mongoScopeOf(db: Db, id: string): Promise<string[]> {
 async function foldScope(db: Db, record: MongoRebuildRecord, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, dateFields: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (p: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   const streams = await mongoScopeOf(db, record._id);
   const sink = mongoShadowSink(db, record, dateFields);
-  let folded = 0;
-  let done = 0;
-  for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
-    if (signal?.aborted) throw new RebuildCancelled();
-    done += group.streams;
-    if (group.events.length > 0) {
-      const loaded = await sink.load(await folder.missingKeys(group.events));
-      folded += group.events.length;
-      await sink.commit(await folder.apply(group.events, loaded), record.position, record.events + folded);
-    }
-    onProgress?.({ streamsDone: done, streams: streams.length, events: folded });
-  }
-  return folded;
+  return foldStreamGroups({ load: (keys) => sink.load(keys), write: (changes, folded) => sink.commit(changes, record.position, record.events + folded) }, feed, definition, folder, streams, after, upTo, signal, onProgress);
 }
 
 /** Runs a partial rebuild up to the settled head; a cancelled run starts over (its shadow is emptied). */

@@ -15,11 +15,12 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
 import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, freeBeforeName, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
-import type { ModelFolder, ReadModelDefinition } from './read-model';
+import type { ModelFolder, ModelRow, ReadModelDefinition, RowChanges } from './read-model';
 
 export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
 
@@ -79,20 +80,36 @@ export async function* streamGroups(feed: PartialFeed, definition: ReadModelDefi
   }
 }
 
-async function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+/** Where a partial fold reads the rows it needs and writes each group's changes (`folded`: the events folded so far, this group's included). */
+export interface PartialShadowSink {
+  load(keys: readonly string[]): Promise<Map<string, ModelRow>>;
+  write(changes: RowChanges, folded: number): Promise<void>;
+}
+
+/** Folds the streams' events in (after, upTo] into `sink`, a group of streams at a time, stopping between groups when `signal` aborts; returns how many events it folded. */
+export async function foldStreamGroups(sink: PartialShadowSink, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
   let folded = 0;
   let done = 0;
   for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
     if (signal?.aborted) throw new RebuildCancelled();
     done += group.streams;
     if (group.events.length > 0) {
-      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(group.events));
-      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(group.events, loaded));
+      const loaded = await sink.load(await folder.missingKeys(group.events));
+      const changes = await folder.apply(group.events, loaded);
       folded += group.events.length;
+      await sink.write(changes, folded);
     }
     onProgress?.({ streamsDone: done, streams: streams.length, events: folded });
   }
   return folded;
+}
+
+function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+  const sink: PartialShadowSink = {
+    load: (keys) => loadRows(client, record.schema, record.shadow, shape, keys),
+    write: (changes) => writeChanges(client, record.schema, record.shadow, shape, changes),
+  };
+  return foldStreamGroups(sink, feed, definition, folder, streams, after, upTo, signal, onProgress);
 }
 
 /** Creates a partial rebuild's shadow and records its streams (one transaction), so the job reads them from the database. */
@@ -123,18 +140,13 @@ export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: Par
   const horizon = await settledHead(feed, options.signal);
   const shape = await tableShape(pool, record.schema, record.shadow);
   const folder = await definition.open();
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-    const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
-    await updateRebuild(client, id, { position: horizon, horizon, events: folded });
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    await inTransaction(pool, async (client) => {
+      await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
+      const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
+      await updateRebuild(client, id, { position: horizon, horizon, events: folded });
+    });
   } finally {
-    client.release();
     await folder.close();
   }
   await buildShadowIndexes(pool, (await readRebuild(pool, id))!);
@@ -152,9 +164,7 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
   // Taken before the transaction: the store's transaction watch would wait for it.
   const head = options.projector ? undefined : await settledHead(options.feed);
   await foldAheadOfSwap(options, head);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const record = await readRebuild(client, id, true);
     if (!record || record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
     const streams = (await scopeOf(client, id)) ?? [];
@@ -186,14 +196,8 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
     await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${shadow}`);
     await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
-    await client.query('COMMIT');
     return { model: record.model, beforeTable, replaced: keys.length, position };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Folds the chosen streams up to the projector's checkpoint (or the head) in a transaction of its own, before the swap's. */
@@ -213,30 +217,23 @@ async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: 
   const groups: StoredEventView[][] = [];
   for await (const group of streamGroups(options.feed, options.definition, streams, BigInt(record.position), BigInt(target))) groups.push(group.events);
   const folder = await options.definition.open();
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    for (const batch of groups) {
-      if (batch.length === 0) continue;
-      const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
-      await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
-    }
-    await updateRebuild(client, id, { position: target });
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    await inTransaction(pool, async (client) => {
+      for (const batch of groups) {
+        if (batch.length === 0) continue;
+        const loaded = await loadRows(client, record.schema, record.shadow, shape, await folder.missingKeys(batch));
+        await writeChanges(client, record.schema, record.shadow, shape, await folder.apply(batch, loaded));
+      }
+      await updateRebuild(client, id, { position: target });
+    });
   } finally {
-    client.release();
     await folder.close();
   }
 }
 
 /** Puts back the rows a partial swap replaced (the rest of the model is left as it is). */
 export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promise<{ restored: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const record = await readRebuild(client, id, true);
     if (!record?.beforeTable || record.phase !== 'swapped') throw new ChronoError('conflict', 'Only a swapped partial rebuild can be rolled back.');
     const streams = (await scopeOf(client, id)) ?? [];
@@ -249,12 +246,6 @@ export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promis
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);
     const { rowCount } = await client.query(`INSERT INTO ${live} (${cols}) SELECT ${cols} FROM ${qualifiedName(record.schema, record.beforeTable)}`);
     await updateRebuild(client, id, { phase: 'rolled_back' });
-    await client.query('COMMIT');
     return { restored: rowCount ?? 0 };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { inTransaction } from '../../stores/postgres/transaction';
 import type { ModelRow, RowChanges } from './read-model';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
@@ -189,9 +190,7 @@ export async function createShadow(pool: pg.Pool, options: { id: string; schema:
   const { id, schema, model, definition } = options;
   checkModelName(model);
   const shadow = shadowName(model, id);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query(REBUILDS_DDL);
     const shape = await tableShape(client, schema, model);
     const live = qualifiedName(schema, model);
@@ -210,14 +209,8 @@ export async function createShadow(pool: pg.Pool, options: { id: string; schema:
       `INSERT INTO ${REBUILDS_TABLE} (id, schema_name, model, shadow, definition, definition_source, indexes) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *`,
       [id, schema, model, shadow, definition, options.definitionSource ?? null, JSON.stringify(indexes)],
     );
-    await client.query('COMMIT');
     return recordFrom(rows[0] as Record<string, unknown>);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Rows of the given keys, as JSON objects. */
@@ -254,17 +247,9 @@ export async function writeChanges(db: Queryable, schema: string, table: string,
 
 /** Builds the live table's secondary indexes on the shadow (after the bulk load: one sort each instead of per-row maintenance). */
 export async function buildShadowIndexes(pool: pg.Pool, record: RebuildRecord): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     for (const index of record.indexes) await client.query(index.sql.replace('{table}', qualifiedName(record.schema, record.shadow)));
     await client.query('ANALYZE ' + qualifiedName(record.schema, record.shadow));
     await updateRebuild(client, record.id, { phase: 'indexed' });
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { foldFeed, settledHead, type FoldProgress, type FoldTimings, type RebuildFeed, type ShadowSink } from './feed-fold';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ReadModelDefinition, RowChanges } from './read-model';
@@ -40,18 +41,10 @@ export function transactionalSink(pool: pg.Pool, record: RebuildRecord, shape: T
   return {
     load: (keys) => loadRows(pool, record.schema, record.shadow, shape, keys),
     async commit(changes: RowChanges, position: string, events: number) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await writeChanges(client, record.schema, record.shadow, shape, changes);
         await updateRebuild(client, record.id, { position, events });
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

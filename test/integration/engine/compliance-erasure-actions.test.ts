@@ -5,36 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '../../../src-shared/schemas/jobs';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { clearPersonalKeys } from '../../../src-main/engine/compliance/pg-subject-data';
 import { isSealedField } from '../../../src-main/reference/crypto/personal-data';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { createKafka } from '../../../src-main/reference/kafka/client';
-import { engineCaller, failOnOutputMismatch, postgresConnection, type Call } from '../engine-support';
+import { engineCaller, failOnOutputMismatch, postgresConnection, type Call, jobSettled } from '../engine-support';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
 import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function settled(engine: Engine, jobId: string): Promise<JobView> {
-  const final = (job: JobView) => ['done', 'failed', 'cancelled', 'paused'].includes(job.state);
-  return new Promise((resolve, reject) => {
-    const unsubscribe = engine.jobs.subscribe((job) => {
-      if (job.id === jobId && final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    });
-    engine.jobs.get(jobId).then((job) => {
-      if (final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    }, reject);
-  });
-}
 
 interface ReadMessage {
   partition: number;
@@ -174,7 +155,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     const otherSnapshots = async () => (await db.pool.query(`SELECT aggregate_id, version, state::text FROM snapshots WHERE aggregate_id = $1 OR state->>'ownerId' = $1 ORDER BY 1, 2`, [other])).rows;
     const othersBefore = await otherSnapshots();
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: subject }, ticket: 'DPO-40', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false, kafka: { connectionId: kafkaId, topics: [compacted, plain] } })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false, kafka: { connectionId: kafkaId, topics: [compacted, plain] } })).jobId);
     const inventory = (await call('compliance.getCase', { caseId: opened.id })).inventory!;
     const plainMessages = (await readTopic(kafka, plain)).filter((m) => m.key === subject);
     const newest = Math.max(...plainMessages.map((m) => m.timestamp));
@@ -211,7 +192,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'DPO-40' })).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: kafkaId, readOnly: false });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'DPO-40' });
-    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     // One tombstone, for the subject's key, on the partition of its copies; nothing for the other keys.
     const after = await readTopic(kafka, compacted);
@@ -252,7 +233,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     expect(again.previews![0]!.summary).toMatch(/1 key\(s\) already end in a tombstone/);
     const offsetsAfter = await endOffsets(kafka, compacted);
     const rerun = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['tombstoneTopics'], confirmation: again.confirmation });
-    expect((await settled(engine, rerun.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, rerun.jobId!)).state).toBe('done');
     expect(await endOffsets(kafka, compacted)).toBe(offsetsAfter);
   }, 180_000);
 
@@ -270,7 +251,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     const unrelatedBefore = await unrelated();
     await db.pool.query(`UPDATE snapshots SET state = state || '{"ownerId":"${other}"}'::jsonb WHERE state->>'stale' = 'true'`);
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-41', requester: 'Dana Requester', reason: 'erasure' });
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     await engine.dispose();
 
     // The third snapshot is locked: the child regenerates the first batch (two), then waits on the second and is killed there.
@@ -310,7 +291,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: { ...secretEnv, CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH: '2' }, onOutputMismatch: failOnOutputMismatch });
     const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase' && j.state === 'paused')!;
     await call('jobs.resume', { id: paused.id });
-    expect((await settled(engine, paused.id)).state).toBe('done');
+    expect((await jobSettled(engine, paused.id)).state).toBe('done');
     // Every snapshot is the replay's state now; the first batch kept the time of its one rewrite.
     expect((await db.pool.query(`SELECT 1 FROM snapshots WHERE state->>'stale' = 'true'`)).rowCount).toBe(0);
     const { rows: firstAfter } = await db.pool.query(`SELECT aggregate_id, version, state::text, taken_at FROM snapshots WHERE (aggregate_id, version) IN (($1, $2), ($3, $4)) ORDER BY aggregate_id COLLATE "C", version`, [keys[0]!.aggregate_id, keys[0]!.version, keys[1]!.aggregate_id, keys[1]!.version]);
@@ -360,12 +341,12 @@ describe('regenerated snapshots on a MongoDB store of the reference layout (Ferr
     await call('compliance.saveMap', { connectionId, map });
     const otherBefore = JSON.stringify(await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-n' }));
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: 'cust-m' }, ticket: 'M-2', requester: 'Ana', reason: 'erasure' });
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     const actions = ['redact', 'regenerateSnapshots'] as const;
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'regenerateSnapshots')).toMatchObject({ affected: 1, snapshots: [{ streamId: 'cust-m', version: 2, streamType: 'Customer' }] });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
-    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const regenerated = await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-m' });
     expect(regenerated).toMatchObject({ _id: 'cust-m@2', version: 2, state: { status: 'registered', firstName: '[erased]', lastName: '[erased]', email: '[erased]', address: '[erased]' } });

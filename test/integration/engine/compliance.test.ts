@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '../../../src-shared/schemas/jobs';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { isSealedField, openField, PersonalDataCodec } from '../../../src-main/reference/crypto/personal-data';
 import { secretEnvName } from '../../../src-main/engine/connections/secret-store';
@@ -12,7 +11,7 @@ import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 import type { StoredEvent } from '../../../src-main/reference/events';
-import { engineCaller, postgresConnection, type Call } from '../engine-support';
+import { engineCaller, postgresConnection, type Call, jobSettled } from '../engine-support';
 import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
 import { createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
@@ -22,25 +21,6 @@ import { EVENT_COLUMNS, rowToEvent, type EventRow } from '../../../src-main/refe
 function newEngine(dataDir: string, env: NodeJS.ProcessEnv = {}): Engine {
   // Browser mode keeps secrets in memory: a restarted or child engine reads them from the environment.
   return createEngine({ dataDir, mode: 'browser', log: () => undefined, env });
-}
-
-/** Resolves when the job reaches a finished or paused state (heard from the jobs service, not polled). */
-async function settled(engine: Engine, jobId: string): Promise<JobView> {
-  const final = (job: JobView) => ['done', 'failed', 'cancelled', 'paused'].includes(job.state);
-  return new Promise((resolve, reject) => {
-    const unsubscribe = engine.jobs.subscribe((job) => {
-      if (job.id === jobId && final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    });
-    engine.jobs.get(jobId).then((job) => {
-      if (final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    }, reject);
-  });
 }
 
 /** md5 of every row of a table that `where` keeps, in a stable order. */
@@ -146,7 +126,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     const before = await othersChecksums(db.pool, subject);
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: email.toUpperCase() }, ticket: 'DPO-17', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
     const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId, kafka: { connectionId: kafkaId, topics: [topic], from: new Date(Date.now() - 3_600_000).toISOString() } });
-    expect((await settled(engine, jobId)).state).toBe('done');
+    expect((await jobSettled(engine, jobId)).state).toBe('done');
     const searched = await call('compliance.getCase', { caseId: opened.id });
     const inventory = searched.inventory!;
     expect(inventory.subjectIds).toEqual([subject]);
@@ -185,7 +165,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     await expect(call('compliance.approve', { caseId: opened.id, approver: 'dana requester' })).rejects.toMatchObject({ code: 'forbidden' });
     await call('compliance.approve', { caseId: opened.id, approver: 'Sam Second' });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'ticket DPO-17' });
-    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const erased = await call('compliance.getCase', { caseId: opened.id });
     expect(erased.verification!.ok).toBe(true);
@@ -209,7 +189,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(await othersChecksums(db.pool, subject)).toEqual(before);
 
     // Searching again after shredding: the e-mail no longer opens, the case keeps its subject.
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     expect((await call('compliance.getCase', { caseId: opened.id })).inventory!.subjectIds).toEqual([subject]);
     // Rerunning is idempotent: nothing left to do.
     const again = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred'], dryRun: true });
@@ -268,7 +248,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     const second = rows[0]!.id;
     const before = await othersChecksums(db.pool, second);
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: second }, ticket: 'DPO-19', requester: 'Dana Requester', reason: 'erasure' });
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     await call('compliance.approve', { caseId: opened.id, approver: 'Sam Second' });
     await engine.dispose();
 
@@ -304,7 +284,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     engine = newEngine(dataDir, { [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) });
     const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase' && j.state === 'paused')!;
     await call('jobs.resume', { id: paused.id });
-    expect((await settled(engine, paused.id)).state).toBe('done');
+    expect((await jobSettled(engine, paused.id)).state).toBe('done');
     expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount).toBe(0);
     const outcome = (await call('compliance.getCase', { caseId: opened.id })).outcomes!.find((o) => o.action === 'purgeReadModels')!;
     // The rerun found accounts_view already purged (0 rows) and purged orders_view.
@@ -360,7 +340,7 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
     const first = await setUp(dataDir);
     const opened = await first.call('compliance.createCase', { connectionId: first.connectionId, subject: { by: 'id', value: 'cust-a' }, ticket: 'T-9', requester: 'Ana', reason: 'erasure' });
     const { jobId } = await first.call('compliance.search', { caseId: opened.id, connectionId: first.connectionId });
-    await settled(first.engine, jobId);
+    await jobSettled(first.engine, jobId);
     const dry = await first.call('compliance.erase', { caseId: opened.id, connectionId: first.connectionId, actions: ['redact'], dryRun: true });
     const preview = dry.previews![0]!;
     expect(preview.affected).toBe(3000);
@@ -397,7 +377,7 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
       const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase')!;
       expect(paused.state).toBe('paused');
       await call('jobs.resume', { id: paused.id });
-      expect((await settled(engine, paused.id)).state).toBe('done');
+      expect((await jobSettled(engine, paused.id)).state).toBe('done');
       const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data = '{"email": "[erased]", "name": "[erased]", "plan": "gold"}'::jsonb`);
       expect(Number(rows[0]!.n)).toBe(3000);
       // Nothing changed twice, nothing else touched.
@@ -424,7 +404,7 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
     const { engine, call, connectionId } = await setUp(await mkdtemp(join(tmpdir(), 'chrono-redact-')));
     try {
       const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: 'cust-b' }, ticket: 'T-10', requester: 'Ana', reason: 'erasure' });
-      await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
+      await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
       const before = await checksum(db.pool, 'events', 'true', []);
       const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], dryRun: true });
       expect(dry.previews![0]!.refused).toMatch(/refuses updates \(trigger [^)]*events_append_only\): events are append-only/);
@@ -501,7 +481,7 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
 
     const before = await othersChecksum();
     const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: 'CUST-A-7@example.org' }, ticket: 'M-1', requester: 'Ana', reason: 'erasure' });
-    await settled(engine, (await call('compliance.search', { caseId: opened.id, connectionId })).jobId);
+    await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId })).jobId);
     const inventory = (await call('compliance.getCase', { caseId: opened.id })).inventory!;
     expect(inventory.subjectIds).toEqual(['cust-a']);
     expect(inventory.locations.map((l) => [l.location, l.count])).toEqual(expect.arrayContaining([['events', 300], ['snapshots', 1], ['orders_view', 1]]));
@@ -513,7 +493,7 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'redact')!.affected).toBe(300);
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
-    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
     const done = await call('compliance.getCase', { caseId: opened.id });
     expect(done.verification?.ok).toBe(true);
     expect(done.verification?.inClear.filter((c) => !c.ok)).toEqual([]);

@@ -1,31 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '../../../src-shared/schemas/jobs';
 import type { Engine } from '../../../src-main/engine/engine';
 import { NOT_ALLOWED_NOTE } from '../../../src-main/engine/personal-data/decrypted-views';
 import { isSealedField, openField } from '../../../src-main/reference/crypto/personal-data';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
-import { createTestEngine, engineCaller, postgresConnection, type Call } from '../engine-support';
+import { createTestEngine, engineCaller, postgresConnection, type Call, jobSettled } from '../engine-support';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
-
-async function settled(engine: Engine, jobId: string): Promise<JobView> {
-  const final = (job: JobView) => ['done', 'failed', 'cancelled', 'paused'].includes(job.state);
-  return new Promise((resolve, reject) => {
-    const unsubscribe = engine.jobs.subscribe((job) => {
-      if (job.id === jobId && final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    });
-    engine.jobs.get(jobId).then((job) => {
-      if (final(job)) {
-        unsubscribe();
-        resolve(job);
-      }
-    }, reject);
-  });
-}
 
 describe('decrypted views of the reference system (PostgreSQL)', () => {
   let db: TestDatabase;
@@ -162,10 +143,10 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     await call('compliance.saveMap', { connectionId: writer, map: { ...map, requireSecondApprover: false } });
     const opened = await call('compliance.createCase', { connectionId: writer, subject: { by: 'id', value: customer }, ticket: 'DPO-15', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
     const search = await call('compliance.search', { caseId: opened.id, connectionId: writer, includeMentions: false });
-    expect((await settled(engine, search.jobId)).state).toBe('done');
+    expect((await jobSettled(engine, search.jobId)).state).toBe('done');
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId: writer, actions: ['shred'], dryRun: true });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId: writer, actions: ['shred'], confirmation: dry.confirmation, reason: 'ticket DPO-15' });
-    expect((await settled(engine, run.jobId!)).state).toBe('done');
+    expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const event = await registered(allowed);
     expect((event.data as Record<string, unknown>).email).toBe('[shredded]');

@@ -15,15 +15,14 @@ import type { JobView, SnapshotsVerifyAllResult } from '../../../src-shared/sche
 import type { SnapshotMapping } from '../../../src-shared/schemas/snapshots';
 import type { Engine } from '../../../src-main/engine/engine';
 import { SnapshotMappings } from '../../../src-main/engine/snapshots/snapshot-mappings';
-import { CommandHandler } from '../../../src-main/reference/commands/handlers';
-import { DomainRuleViolation } from '../../../src-main/reference/errors';
 import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
 import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import type { CommandEventStore } from '../../../src-main/reference/store';
-import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestEngine, engineCaller, jobSettled, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
 import { createTestDatabase, createTestMongo } from '../reference/support';
+import { seedAccounts } from './snapshot-support';
 
 const ACCOUNTS = ['acc-a', 'acc-b', 'acc-c', 'acc-d'];
 
@@ -143,18 +142,7 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
   let corruptedVersion: number;
   const call = engineCaller(() => engine);
 
-  function finished(jobId: string): Promise<JobView> {
-    return new Promise<JobView>((resolve) => {
-      const check = (job: JobView) => {
-        if (job.id === jobId && ['done', 'failed', 'cancelled', 'paused'].includes(job.state)) {
-          unsubscribe();
-          resolve(job);
-        }
-      };
-      const unsubscribe = engine.jobs.subscribe(check);
-      void engine.jobs.get(jobId).then(check);
-    });
-  }
+  const finished = (jobId: string): Promise<JobView> => jobSettled(engine, jobId);
 
   async function verify(): Promise<SnapshotsVerifyAllResult> {
     const { jobId } = await call('snapshots.verifyAll', { connectionId });
@@ -165,17 +153,7 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
 
   beforeAll(async () => {
     backend = name === 'FerretDB' ? await mongoBackend() : await postgresBackend();
-    const handler = new CommandHandler({ storeFor: () => backend.store, snapshotEvery: 10 });
-    for (const id of ACCOUNTS) {
-      await handler.execute('Account', id, { type: 'OpenAccount', ownerId: `owner-${id}`, currency: 'EUR' });
-      for (let i = 0; i < 22; i++) {
-        try {
-          await handler.execute('Account', id, i % 3 === 2 ? { type: 'WithdrawMoney', amountCents: 70 } : { type: 'DepositMoney', amountCents: 100 + i });
-        } catch (err) {
-          if (!(err instanceof DomainRuleViolation)) throw err;
-        }
-      }
-    }
+    await seedAccounts(backend.store, ACCOUNTS, 22);
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-snap-custom-'));
     engine = await createTestEngine(`snap-custom-${name}`, { dataDir });
     connectionId = await backend.addConnection(engine);

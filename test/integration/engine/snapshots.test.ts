@@ -12,17 +12,16 @@ import type { JobView, SnapshotsVerifyAllResult } from '../../../src-shared/sche
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import type { Engine } from '../../../src-main/engine/engine';
 import { deleteSnapshotsJob } from '../../../src-main/engine/snapshots/change-jobs';
-import { CommandHandler } from '../../../src-main/reference/commands/handlers';
-import { DomainRuleViolation } from '../../../src-main/reference/errors';
 import { ensureMongoIndexes, ReferenceMongoStore } from '../../../src-main/reference/mongo/event-store';
 import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import type { CommandEventStore } from '../../../src-main/reference/store';
 import { openSnapshots } from '../../../src-main/stores/ports/open-companions';
 import { presetRecord } from '../../../src-main/stores/presets';
-import { createTestEngine, engineCaller, postgresConnection } from '../engine-support';
+import { createTestEngine, engineCaller, jobSettled, postgresConnection } from '../engine-support';
 import { testServices } from '../env';
 import { createPgliteDatabase, createTestDatabase, createTestMongo } from '../reference/support';
+import { seedAccounts } from './snapshot-support';
 
 interface Backend {
   name: string;
@@ -97,18 +96,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
   let corruptedVersion: number;
   const call = engineCaller(() => engine);
 
-  function finished(jobId: string): Promise<JobView> {
-    return new Promise<JobView>((resolve) => {
-      const check = (job: JobView) => {
-        if (job.id === jobId && ['done', 'failed', 'cancelled', 'paused'].includes(job.state)) {
-          unsubscribe();
-          resolve(job);
-        }
-      };
-      const unsubscribe = engine.jobs.subscribe(check);
-      void engine.jobs.get(jobId).then(check);
-    });
-  }
+  const finished = (jobId: string): Promise<JobView> => jobSettled(engine, jobId);
 
   async function verify(): Promise<{ job: JobView; result: SnapshotsVerifyAllResult }> {
     const { jobId } = await call('snapshots.verifyAll', { connectionId });
@@ -119,17 +107,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
 
   beforeAll(async () => {
     backend = name === 'FerretDB' ? await mongoBackend() : await postgresBackend(name);
-    const handler = new CommandHandler({ storeFor: () => backend.store, snapshotEvery: 10 });
-    for (const id of ACCOUNTS) {
-      await handler.execute('Account', id, { type: 'OpenAccount', ownerId: `owner-${id}`, currency: 'EUR' });
-      for (let i = 0; i < 25; i++) {
-        try {
-          await handler.execute('Account', id, i % 3 === 2 ? { type: 'WithdrawMoney', amountCents: 70 } : { type: 'DepositMoney', amountCents: 100 + i });
-        } catch (err) {
-          if (!(err instanceof DomainRuleViolation)) throw err;
-        }
-      }
-    }
+    await seedAccounts(backend.store, ACCOUNTS, 25);
     const port = await openSnapshots(presetRecord(backend.preset)!, backend.portClient());
     corruptedVersion = Math.max(...(await port.list({ streamPrefix: 'acc-c' })).snapshots.map((s) => s.version));
     await backend.corrupt('acc-c', corruptedVersion);

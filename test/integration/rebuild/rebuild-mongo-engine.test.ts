@@ -5,16 +5,15 @@ import type { Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
-import type { DomainEvent } from '../../../src-main/reference/events';
 import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToMongo } from '../../../src-main/reference/generator/write-mongo';
 import { writeMongoCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
-import { applyToMongoProductsView } from '../../../src-main/reference/projectors/products-view';
 import { boundedBulkWrite } from '../../../src-main/stores/mongo/bounded-bulk-write';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../../src-main/stores/mongo/mongo-event-store';
 import { engineCaller, failOnOutputMismatch } from '../engine-support';
 import { testServices } from '../env';
 import { createTestMongo, type TestMongo } from '../reference/support';
+import { projectMongoProductsView } from './support';
 
 const PROJECTOR = 'products-projector';
 
@@ -48,17 +47,7 @@ describe('rebuild operations on a MongoDB connection', () => {
     mongo = await createTestMongo('rebuildmop');
     await writeToMongo(mongo.db, generateEvents({ events: 3000, seed: 11 }));
     // The live model, as the reference worker projects it, and its checkpoint at the head.
-    const store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
-    let after: string | undefined;
-    for (;;) {
-      const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
-      await applyToMongoProductsView(
-        mongo.db,
-        page.events.map((e) => ({ eventId: e.eventId ?? '', type: e.type, aggregateId: e.streamId, aggregateType: e.category, version: e.version, timestamp: e.timestamp, data: e.data, metadata: e.metadata }) as DomainEvent),
-      );
-      if (!page.nextAfterPosition) break;
-      after = page.nextAfterPosition;
-    }
+    const store = await projectMongoProductsView(mongo.db);
     await writeMongoCheckpoint(mongo.db, PROJECTOR, 'events', (await store.headPosition())!);
     projected = await documents('products_view');
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-rebuild-mongo-'));

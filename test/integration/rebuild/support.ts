@@ -1,6 +1,8 @@
 /** A reference store in a scratch database, its views projected by the reference projector, for rebuild tests. */
 import { createHash } from 'node:crypto';
+import type { Db } from 'mongodb';
 import type pg from 'pg';
+import type { DomainEvent } from '../../../src-main/reference/events';
 import { copyBatches } from '../../../src-main/reference/generator/copy-source';
 import { generateEvents } from '../../../src-main/reference/generator/generate';
 import { writeToPostgres } from '../../../src-main/reference/generator/write-postgres';
@@ -8,7 +10,8 @@ import { ensureReferenceSchema } from '../../../src-main/reference/postgres/sche
 import { accountsViewSpec } from '../../../src-main/reference/projectors/accounts-view';
 import { DirectProjector } from '../../../src-main/reference/projectors/direct-projector';
 import { ordersViewSpec } from '../../../src-main/reference/projectors/orders-view';
-import { productsViewSpec } from '../../../src-main/reference/projectors/products-view';
+import { applyToMongoProductsView, productsViewSpec } from '../../../src-main/reference/projectors/products-view';
+import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../../src-main/stores/mongo/mongo-event-store';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { classicPreset } from '../../../src-main/stores/presets/classic';
 import { qualifiedName, quoteIdent } from '../../../src-main/stores/postgres/mapping';
@@ -34,4 +37,18 @@ export async function tableChecksum(pool: pg.Pool, table: string, key: string): 
   const hash = createHash('sha256');
   for (const row of rows) hash.update(JSON.stringify(row.r));
   return `${rows.length}:${hash.digest('hex').slice(0, 16)}`;
+}
+
+/** Projects the reference products_view on Mongo from the whole feed, as the reference worker would; returns the store it read. */
+export async function projectMongoProductsView(db: Db): Promise<MongoEventStore> {
+  const store = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
+  for (let after: string | undefined; ; ) {
+    const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
+    await applyToMongoProductsView(
+      db,
+      page.events.map((e) => ({ eventId: e.eventId ?? '', type: e.type, aggregateId: e.streamId, aggregateType: e.category, version: e.version, timestamp: e.timestamp, data: e.data, metadata: e.metadata }) as DomainEvent),
+    );
+    if (!page.nextAfterPosition) return store;
+    after = page.nextAfterPosition;
+  }
 }

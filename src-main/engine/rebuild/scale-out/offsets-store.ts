@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { inTransaction } from '../../../stores/postgres/transaction';
 import type { PartitionMark, PartitionState } from './bookkeeping';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
@@ -62,9 +63,7 @@ export function replayNames(rebuildId: string, nonce = randomBytes(3).toString('
 /** Creates the rebuild's scale-out row and one row per partition, once (a resumed run keeps them). */
 export async function ensureScaleOut(pool: pg.Pool, rebuildId: string, partitions: number): Promise<ScaleOutRecord> {
   const { topic, groupId } = replayNames(rebuildId);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     for (const ddl of DDL) await client.query(ddl);
     await client.query(`INSERT INTO ${SCALE_OUT_TABLE} (rebuild_id, topic, group_id, partitions) VALUES ($1, $2, $3, $4) ON CONFLICT (rebuild_id) DO NOTHING`, [rebuildId, topic, groupId, partitions]);
     const record = (await readScaleOut(client, rebuildId))!;
@@ -72,14 +71,8 @@ export async function ensureScaleOut(pool: pg.Pool, rebuildId: string, partition
       `INSERT INTO ${PARTITIONS_TABLE} (rebuild_id, partition) SELECT $1, p FROM generate_series(0, $2::int - 1) AS p ON CONFLICT DO NOTHING`,
       [rebuildId, record.partitions],
     );
-    await client.query('COMMIT');
     return record;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function readScaleOut(db: Queryable, rebuildId: string): Promise<ScaleOutRecord | null> {
@@ -106,18 +99,10 @@ export async function recordPublished(db: Queryable, rebuildId: string, position
 
 /** Publishing starts over on a new topic: offsets from 0 again, applied positions kept (they make the replays harmless). */
 export async function restartPublishing(pool: pg.Pool, rebuildId: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(`UPDATE ${SCALE_OUT_TABLE} SET published_position = 0, published_events = 0, published_done = false, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
     await client.query(`UPDATE ${PARTITIONS_TABLE} SET next_offset = 0, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function markFinished(db: Queryable, rebuildId: string): Promise<void> {
