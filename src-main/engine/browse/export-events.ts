@@ -58,7 +58,10 @@ export async function exportEvents(
     await rename(partial, request.file);
     return { file: request.file, events, bytes: out.bytesWritten };
   } catch (err) {
+    // The file is opened asynchronously: wait until the stream is closed, or an open still in flight would recreate it after the rm.
+    const closed = out.closed ? Promise.resolve() : once(out, 'close').then(() => undefined, () => undefined);
     out.destroy();
+    await closed;
     await rm(partial, { force: true });
     throw err;
   }

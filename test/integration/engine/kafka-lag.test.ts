@@ -4,6 +4,13 @@ import type { Engine } from '../../../src-main/engine/engine';
 import { createTestEngine, engineCaller, type Call } from '../engine-support';
 import { createTopic, joinedConsumer, kafkaFor, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
 
+
+/** Waits until the wall clock is in a later second than `since`: lag in seconds is rounded to a tenth, and two ticks on a fast machine can be closer than that. */
+async function nextSecond(since: number): Promise<void> {
+  const wait = 1000 - (since % 1000) + 20;
+  await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 describe.each(testBrokers())('Kafka lag, status and cluster view against $name', ({ brokers }) => {
   let engine: Engine;
   let call: Call;
@@ -198,6 +205,7 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     await produce(producer, topic, 0, 3);
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }] });
     await engine.kafka.sampler.tickNow();
+    await nextSecond(Date.now()); // the committed offset's age must show in the next sample
     await produce(producer, topic, 0, 5);
     await engine.kafka.sampler.tickNow();
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '5' }] });
@@ -216,6 +224,7 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }, { topic, partition: 1, offset: '2' }]);
     await consumer.disconnect();
     await engine.kafka.sampler.tickNow();
+    await nextSecond(Date.now()); // the committed offset's age must show in the next sample
     await produce(producer, topic, 0, 4);
     await engine.kafka.sampler.tickNow();
 
