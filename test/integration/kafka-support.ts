@@ -45,8 +45,10 @@ export async function joinedConsumer(kafka: Kafka, groupId: string, topic: strin
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-  consumer.pause([{ topic }]);
+  // kafkajs refuses pause() until its group exists, which run() may not have created yet;
+  // fetching before the pause is harmless: nothing is committed without the test.
   await joined;
+  consumer.pause([{ topic }]);
   return consumer;
 }
 
