@@ -41,13 +41,14 @@ export async function produce(producer: Producer, topic: string, partition: numb
  */
 export async function joinedConsumer(kafka: Kafka, groupId: string, topic: string, clientId = 'test-consumer'): Promise<Consumer> {
   const consumer = new Kafka({ ...kafkaConfigOf(kafka), clientId }).consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  // GROUP_JOIN fires before kafkajs marks its runner as running, and until then commitOffsets()
+  // returns without committing anything; the first FETCH_START comes after, so wait for that.
+  const running = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-  // kafkajs refuses pause() until its group exists, which run() may not have created yet;
-  // fetching before the pause is harmless: nothing is committed without the test.
-  await joined;
+  // Fetching before the pause is harmless: nothing is committed without the test.
+  await running;
   consumer.pause([{ topic }]);
   return consumer;
 }
