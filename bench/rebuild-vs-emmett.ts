@@ -15,6 +15,7 @@ import { userReadModel } from '../src-main/engine/definitions';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { emmettPreset } from '../src-main/stores/presets/emmett';
+import { CHRONOSCOPE_PG_TYPES } from '../src-main/stores/postgres/pg-types';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, accounts: { type: 'string' }, pg: { type: 'string' } } });
 const events = Number(values.events ?? 20_000);
@@ -55,7 +56,8 @@ await admin.query(`CREATE DATABASE ${name}`);
 const url = new URL(baseUrl);
 url.pathname = `/${name}`;
 const connectionString = url.toString();
-const pool = new pg.Pool({ connectionString, max: 4 });
+// Chronoscope's own pool, as the app opens it (its parsers are private: dumbo's global ones do not apply).
+const pool = new pg.Pool({ connectionString, max: 4, types: CHRONOSCOPE_PG_TYPES });
 pool.on('error', () => undefined);
 const eventStore = getPostgreSQLEventStore(connectionString);
 try {

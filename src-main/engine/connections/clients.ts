@@ -6,6 +6,7 @@ import type { Connections } from './connections';
 import { createKafka, createKafkaCluster, createMongoClient, postgresConfig } from './drivers';
 import { explainConnectionError } from './friendly-errors';
 import { describeTarget } from './probe';
+import { CHRONOSCOPE_PG_TYPES } from '../../stores/postgres/pg-types';
 
 interface Held {
   pool?: Promise<pg.Pool>;
@@ -102,7 +103,7 @@ export class Clients {
       throw new ChronoError('invalid_input', `"${resolved.name}" is a ${resolved.settings.kind} connection, not an event store.`);
     }
     const settings = resolved.settings;
-    const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000 });
+    const pool = new pg.Pool({ ...postgresConfig(settings, resolved.secret), max: 4, idleTimeoutMillis: 30_000, types: CHRONOSCOPE_PG_TYPES });
     // A dropped idle connection must not crash the main process; the next query reconnects.
     pool.on('error', () => undefined);
     try {

@@ -9,6 +9,7 @@
  */
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs';
 import pg from 'pg';
+import { CHRONOSCOPE_PG_TYPES } from '../../../stores/postgres/pg-types';
 import type { StoredEventView } from '../../../stores/event-store';
 import { loadRows, readRebuild, writeChanges, type TableShape } from '../postgres-target';
 import { definitionOfRecord } from '../record-definition';
@@ -37,7 +38,7 @@ export class WorkerFatal extends Error {
 }
 
 export async function runWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<void> {
-  const pool = new pg.Pool({ ...(config.postgres as pg.PoolConfig), max: 3 });
+  const pool = new pg.Pool({ ...(config.postgres as pg.PoolConfig), max: 3, types: CHRONOSCOPE_PG_TYPES });
   pool.on('error', () => undefined);
   let consumer: Consumer | undefined;
   let folder: ModelFolder | undefined;
