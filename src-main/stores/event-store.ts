@@ -155,6 +155,23 @@ export interface ReadFeedOptions extends PayloadOptions {
   limit?: number;
 }
 
+/** A range of the feed read by one ordered scan (see `EventStore.openFeedCursor`). */
+export interface FeedCursorOptions {
+  /** Exclusive start (decimal string). */
+  afterPosition: string;
+  /** Inclusive end (decimal string). */
+  throughPosition: string;
+  eventTypes?: string[];
+  category?: string;
+}
+
+/** Events in position order, fetched as they are asked for; close it however the read ends. */
+export interface FeedCursor {
+  /** Up to `count` next events; fewer means the range is read. */
+  next(count: number): Promise<StoredEventView[]>;
+  close(): Promise<void>;
+}
+
 export interface JsonFieldFilter {
   in: 'data' | 'metadata';
   path: string[];
@@ -276,6 +293,12 @@ export interface EventStore {
   listStreams(options?: ListStreamsOptions): Promise<StreamPage>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamPage>;
   readFeed(options?: ReadFeedOptions): Promise<FeedPage>;
+  /**
+   * Optional: a whole range of the feed by one ordered scan, for stores whose position
+   * column no index serves (each keyset page would scan and sort the rest of the table
+   * again). Null where pages are as cheap (an index leads with the position).
+   */
+  openFeedCursor?(options: FeedCursorOptions): Promise<FeedCursor | null>;
   /** Highest global position stored, or null when the store is empty. */
   headPosition(): Promise<string | null>;
   close(): Promise<void>;

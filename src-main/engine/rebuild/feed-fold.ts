@@ -5,10 +5,10 @@
  * is folded and written, and each batch is handed to a sink that commits the rows
  * with the position reached.
  */
-import type { EventStore, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
+import type { EventStore, FeedCursor, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
 import type { Handles, ModelFolder, ModelRow, RowChanges } from './read-model';
 
-export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions'>;
+export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions' | 'openFeedCursor'>;
 
 export interface ShadowSink {
   load(keys: readonly string[]): Promise<Map<string, ModelRow>>;
@@ -50,6 +50,10 @@ export interface FoldOptions {
 /** Big batches: an account touched by many events of a batch is written once (fewer, larger upserts). */
 export const DEFAULT_BATCH_EVENTS = 20_000;
 const PAGE = 1000;
+/** The first batch's size; each next one doubles up to the batch size. */
+const FIRST_BATCH_EVENTS = 2_500;
+/** Rows per fetch of a feed cursor (one round trip each). */
+const CURSOR_FETCH = 1_000;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
 
@@ -121,14 +125,44 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
       if (page.nextAfterPosition === null) return { events: out, end: to, full: false };
     }
   };
+  // The first batches are small and grow to `batchEvents`: folding starts early and the
+  // next read overlaps it (on a small store a single big batch would leave nothing to overlap).
+  let batchTarget = Math.min(batchEvents, FIRST_BATCH_EVENTS);
+  // A store whose positions no index serves is read by one ordered scan instead of pages.
+  const cursor = readDone ? null : ((await feed.openFeedCursor?.({ afterPosition: readFrom.toString(), throughPosition: horizon.toString(), ...filter })) ?? null);
+  const readFromCursor = async (open: FeedCursor, target: number): Promise<{ events: StoredEventView[]; end: bigint }> => {
+    const batch: StoredEventView[] = [];
+    let end = readFrom;
+    while (batch.length < target) {
+      const rows = await open.next(CURSOR_FETCH);
+      for (const event of rows) {
+        if (handlesEvent(handles, event)) batch.push(event);
+        end = BigInt(event.position ?? '0');
+      }
+      if (rows.length < CURSOR_FETCH) {
+        end = horizon;
+        break;
+      }
+    }
+    return { events: batch, end };
+  };
   const readBatch = async (): Promise<{ events: StoredEventView[]; end: bigint }> => {
     const t = performance.now();
-    const span = BigInt(Math.max(PAGE, Math.ceil(batchEvents / Math.max(density, 1e-4))));
+    const target = batchTarget;
+    batchTarget = Math.min(batchEvents, batchTarget * 2);
+    if (cursor) {
+      const read = await readFromCursor(cursor, target);
+      readFrom = read.end;
+      readDone = read.end >= horizon;
+      timings.readMs += performance.now() - t;
+      return read;
+    }
+    const span = BigInt(Math.max(PAGE, Math.ceil(target / Math.max(density, 1e-4))));
     const stretchEnd = readFrom + span < horizon ? readFrom + span : horizon;
     const width = (stretchEnd - readFrom) / BigInt(options.readers ?? READERS) + 1n;
     const ranges: [bigint, bigint][] = [];
     for (let from = readFrom; from < stretchEnd; from += width) ranges.push([from, from + width < stretchEnd ? from + width : stretchEnd]);
-    const cap = Math.ceil(batchEvents / ranges.length) + PAGE;
+    const cap = Math.ceil(target / ranges.length) + PAGE;
     const parts = await Promise.all(ranges.map(([from, to]) => readRange(from, to, cap)));
     const batch: StoredEventView[] = [];
     let end = readFrom;
@@ -180,6 +214,8 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
   } catch (err) {
     void next?.catch(() => undefined);
     throw err;
+  } finally {
+    if (cursor) await next?.catch(() => undefined).then(() => cursor.close());
   }
   return { position: position.toString(), events, timings };
 }

@@ -13,6 +13,8 @@ import {
   metadataString,
   parseInstant,
   type EventStore,
+  type FeedCursor,
+  type FeedCursorOptions,
   type FeedPage,
   type HistogramOptions,
   type HistogramResult,
@@ -569,19 +571,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {
-    const position = this.mapping.columns.position;
-    if (!position) throw new StoreCapabilityError(`${qualifiedName(this.mapping.schema, this.mapping.table)} has no global position column: there is no global feed`);
     const limit = clampLimit(options.limit);
     const params = new Params();
-    const pos = this.col(position);
-    const where = this.baseWhere(params);
-    if (options.afterPosition !== undefined) where.push(`${pos} > ${params.add(checkPosition(options.afterPosition, 'afterPosition'))}::bigint`);
-    if (options.eventTypes && options.eventTypes.length > 0) where.push(`${this.col(this.mapping.columns.type)} = ANY(${params.add(options.eventTypes)}::text[])`);
-    if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
-    where.push(...this.timeWhere(options.from, options.to, params));
-    const filtered = this.jsonFilters(options, params);
-    where.push(...filtered.map((f) => f.sql));
-    const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC LIMIT ${params.add(limit + 1)}`;
+    const { sql: feedSql, filtered } = this.feedQuery(options, params);
+    const sql = `${feedSql} LIMIT ${params.add(limit + 1)}`;
     const advice = filtered.length ? await this.indexAdvice(filtered) : [];
     const result = await this.pool.query<EventRow>(sql, params.values);
     const events = result.rows.slice(0, limit).map((r) => this.toEvent(r));
@@ -590,6 +583,83 @@ export class PostgresEventStore implements EventStore {
       events,
       nextAfterPosition: result.rows.length > limit && last?.position !== undefined ? last.position : null,
       ...(advice.length ? { advice } : {}),
+    };
+  }
+
+  /** The feed's SELECT in position order, without a LIMIT. */
+  private feedQuery(options: ReadFeedOptions & { throughPosition?: string }, params: Params): { sql: string; filtered: ReturnType<PostgresEventStore['jsonFilters']> } {
+    const position = this.mapping.columns.position;
+    if (!position) throw new StoreCapabilityError(`${qualifiedName(this.mapping.schema, this.mapping.table)} has no global position column: there is no global feed`);
+    const pos = this.col(position);
+    const where = this.baseWhere(params);
+    if (options.afterPosition !== undefined) where.push(`${pos} > ${params.add(checkPosition(options.afterPosition, 'afterPosition'))}::bigint`);
+    if (options.throughPosition !== undefined) where.push(`${pos} <= ${params.add(checkPosition(options.throughPosition, 'throughPosition'))}::bigint`);
+    if (options.eventTypes && options.eventTypes.length > 0) where.push(`${this.col(this.mapping.columns.type)} = ANY(${params.add(options.eventTypes)}::text[])`);
+    if (options.category !== undefined) where.push(this.categoryWhere(options.category, params));
+    where.push(...this.timeWhere(options.from, options.to, params));
+    const filtered = this.jsonFilters(options, params);
+    where.push(...filtered.map((f) => f.sql));
+    const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${pos} ASC`;
+    return { sql, filtered };
+  }
+
+  private pagesPreferred: Promise<boolean> | undefined;
+
+  /**
+   * Whether keyset pages serve the feed: an index of the table (or, partitioned, of its
+   * parent) leads with the position column, or the server is PGlite (one transaction at
+   * a time across its connections: a cursor's would hold every other query back).
+   */
+  private feedPagesPreferred(): Promise<boolean> {
+    const position = this.mapping.columns.position;
+    if (!position) return Promise.resolve(true);
+    this.pagesPreferred ??= this.pool
+      .query<{ found: boolean; pglite: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+           WHERE i.indrelid = to_regclass($1) AND a.attname = $2) AS found, version() LIKE '%PGlite%' AS pglite`,
+        [qualifiedName(this.mapping.schema, this.mapping.table), position],
+      )
+      .then((r) => r.rows[0]?.found === true || r.rows[0]?.pglite === true);
+    return this.pagesPreferred;
+  }
+
+  async openFeedCursor(options: FeedCursorOptions): Promise<FeedCursor | null> {
+    if (await this.feedPagesPreferred()) return null;
+    const params = new Params();
+    const { sql } = this.feedQuery(options, params);
+    const client = await this.pool.connect();
+    let open = true;
+    const close = async (err?: unknown): Promise<void> => {
+      if (!open) return;
+      open = false;
+      // A failed transaction cannot be committed: end it, and drop the connection if even that fails.
+      try {
+        await client.query(err === undefined ? 'COMMIT' : 'ROLLBACK');
+        client.release();
+      } catch (closeErr) {
+        client.release(closeErr as Error);
+      }
+    };
+    try {
+      // A read-only snapshot: one sort of the range, then rows fetched as the fold asks.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`DECLARE chronoscope_feed NO SCROLL CURSOR FOR ${sql}`, params.values);
+    } catch (err) {
+      await close(err);
+      throw err;
+    }
+    return {
+      next: async (count: number) => {
+        if (!open) throw new Error('The feed cursor is closed');
+        try {
+          const { rows } = await client.query<EventRow>(`FETCH FORWARD ${Math.max(1, Math.floor(count))} FROM chronoscope_feed`);
+          return rows.map((r) => this.toEvent(r));
+        } catch (err) {
+          await close(err);
+          throw err;
+        }
+      },
+      close: () => close(),
     };
   }
 
