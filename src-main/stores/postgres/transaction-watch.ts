@@ -24,10 +24,15 @@
 import type pg from 'pg';
 import type { TransactionWatch } from '../event-store';
 
-/** Virtual ids of the transactions holding a write lock on some relation of this database. */
+/**
+ * Virtual ids of the transactions holding the lock that inserting and `nextval` take on
+ * some relation of this database. Only that mode: VACUUM and ANALYZE (autovacuum runs
+ * them for minutes on a big, freshly written table) and CREATE INDEX hold stronger ones
+ * but take no number, and waiting for them held rebuilds and tails back for nothing.
+ */
 const WRITERS = `SELECT DISTINCT virtualtransaction AS id FROM pg_locks
   WHERE locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND mode NOT IN ('AccessShareLock', 'RowShareLock') AND pid IS DISTINCT FROM pg_backend_pid()`;
+    AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`;
 const STILL_RUNNING = 'SELECT EXISTS (SELECT 1 FROM pg_locks WHERE virtualtransaction = ANY($1::text[])) AS running';
 
 /** PostgreSQL 13+ (and PGlite), then the older names: 64-bit, epoch-aware ids that survive wraparound. */

@@ -56,6 +56,21 @@ describe('transaction watch', () => {
     await later.query('ROLLBACK');
   });
 
+  it('is not held by maintenance that takes no number (a VACUUM or ANALYZE lock, CREATE INDEX)', async () => {
+    const maintenance = await client(db.url);
+    await maintenance.query('BEGIN');
+    await maintenance.query('LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE'); // what (auto)VACUUM and ANALYZE hold
+    await maintenance.query('CREATE INDEX ON t (n)'); // ShareLock
+    const writer = await client(db.url);
+    await writer.query('BEGIN');
+    await writer.query(`SELECT nextval('positions')`);
+    const watch = (await watchTransactions(db.pool))!;
+    expect(await watch.ended()).toBe(false);
+    await writer.query('ROLLBACK');
+    expect(await watch.ended()).toBe(true); // the maintenance transaction is still open
+    await maintenance.query('ROLLBACK');
+  });
+
   it('is not held by a long transaction writing in another database of the same server', async () => {
     const elsewhere = await client(other.url);
     await elsewhere.query('BEGIN');
