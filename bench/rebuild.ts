@@ -33,7 +33,21 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+let atPeak = process.memoryUsage();
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  if (usage.rss > peakRss) [peakRss, atPeak] = [usage.rss, usage];
+}, 100);
+// Diagnostic (REBUILD_LIVE_HEAP=1, with --expose-gc): a full GC each second measures the live heap, garbage aside (it lowers the peak it reports).
+let liveHeapMax = 0;
+if (process.env.REBUILD_LIVE_HEAP && global.gc) {
+  setInterval(() => {
+    global.gc!();
+    liveHeapMax = Math.max(liveHeapMax, process.memoryUsage().heapUsed);
+  }, 1000).unref();
+}
+/** What the peak RSS held: V8's heap (used of reserved) and memory outside it (Buffers). */
+const peakParts = () => `heap ${mb(atPeak.heapUsed)} of ${mb(atPeak.heapTotal)} MB, external ${mb(atPeak.external)} MB (buffers ${mb(atPeak.arrayBuffers)} MB)`;
 
 const scratch = await createScratchDatabase('bench_rebuild', baseUrl, 4);
 const pool = scratch.pool;
@@ -42,7 +56,9 @@ try {
   let folded = 0;
   // From here on, what the app's main process would carry during a rebuild (the generator's memory is behind us).
   global.gc?.();
-  peakRss = process.memoryUsage().rss;
+  atPeak = process.memoryUsage();
+  peakRss = atPeak.rss;
+  console.log(`main process before the rebuild: RSS ${mb(peakRss)} MB, heap ${mb(atPeak.heapUsed)} MB`);
   // The rebuild runs in the main process: the event loop's delay is how late a UI call would be answered.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -76,7 +92,8 @@ try {
   const total = (performance.now() - started) / 1000;
   loopDelay.disable();
   console.log(`rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s; ${fmt((2 * events) / total)} store positions/s passed (load average ${loadavg()[0]!.toFixed(1)})`);
-  console.log(`main process during the rebuild: peak RSS ${mb(peakRss)} MB; event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`);
+  console.log(`main process during the rebuild: peak RSS ${mb(peakRss)} MB (${peakParts()}); event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`);
+  if (liveHeapMax) console.log(`live heap (after a full GC each second): at most ${mb(liveHeapMax)} MB`);
 
   // PostgreSQL's own COPY into the same table shape, same rows: the floor of any writer.
   for (const model of ['accounts_view', 'orders_view']) {

@@ -32,7 +32,9 @@ function asDomainEvent(event: StoredEventView): DomainEvent {
 
 /** A folder running a reducer in process, with the reference workers' version rules. */
 export class ReducerFolder implements ModelFolder {
+  /** Rows touched in the current generation, and in the one before (kept until it is replaced). */
   private cache = new Map<string, ModelRow | null>();
+  private older = new Map<string, ModelRow | null>();
 
   constructor(
     private readonly name: string,
@@ -44,11 +46,20 @@ export class ReducerFolder implements ModelFolder {
    * Keys of the batch the cache does not hold. The cache is bounded here, before
    * the keys are chosen, never in `apply`: the rows loaded for this batch are the
    * ones named now, so a cache emptied afterwards would fold against missing rows.
+   * Two generations of half the size each: a row used again soon after a new
+   * generation starts moves over instead of being read back from the shadow.
    */
   async missingKeys(events: readonly StoredEventView[]): Promise<string[]> {
-    if (this.cache.size > this.cacheRows) this.cache = new Map();
+    if (this.cache.size > this.cacheRows / 2) {
+      this.older = this.cache;
+      this.cache = new Map();
+    }
     const missing = new Set<string>();
-    for (const e of events) if (!this.cache.has(e.streamId)) missing.add(e.streamId);
+    for (const e of events) {
+      if (this.cache.has(e.streamId)) continue;
+      if (this.older.has(e.streamId)) this.cache.set(e.streamId, this.older.get(e.streamId)!);
+      else missing.add(e.streamId);
+    }
     return [...missing];
   }
 
@@ -84,10 +95,12 @@ export class ReducerFolder implements ModelFolder {
 
   async reset(): Promise<void> {
     this.cache = new Map();
+    this.older = new Map();
   }
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.older.clear();
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { EventStore, FeedCursor, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
 import type { Handles, ModelFolder, ModelRow, RowChanges } from './read-model';
+import { keepHeapWithinBudget } from '../memory/heap-budget';
 
 export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions' | 'openFeedCursor'>;
 
@@ -48,7 +49,7 @@ export interface FoldOptions {
 }
 
 /** Big batches: an account touched by many events of a batch is written once (fewer, larger upserts). */
-export const DEFAULT_BATCH_EVENTS = 20_000;
+export const DEFAULT_BATCH_EVENTS = 10_000;
 const PAGE = 1000;
 /** The first batch's size; each next one doubles up to the batch size. */
 const FIRST_BATCH_EVENTS = 2_500;
@@ -199,6 +200,7 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
       total += batch.length;
       if (end > position) await sink.commit(changes, end.toString(), total);
       timings.writeMs += performance.now() - t;
+      keepHeapWithinBudget(); // the batch just written is garbage now
       position = end;
       if (!next && !readDone) next = readBatch();
       const seconds = (performance.now() - started) / 1000;

@@ -65,4 +65,4 @@ export function eventRef(event: StoredEventView): DefinitionFailure['event'] {
 }
 
 /** Largest number of rows a folder caches; beyond it the cache starts over (the shadow holds them all). */
-export const FOLDER_CACHE_ROWS = 200_000;
+export const FOLDER_CACHE_ROWS = 100_000;

@@ -9,7 +9,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import { inTransaction } from '../../stores/postgres/transaction';
 import { foldFeed, settledHead, type FoldProgress, type FoldTimings, type RebuildFeed, type ShadowSink } from './feed-fold';
 import { buildShadowIndexes, createShadow, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
-import type { ModelFolder, ReadModelDefinition, RowChanges } from './read-model';
+import type { ReadModelDefinition, RowChanges } from './read-model';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
@@ -69,17 +69,22 @@ export async function shadowShape(db: Queryable, record: RebuildRecord): Promise
 export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<RebuildRecord> {
   const { pool, feed, id, model, definition, signal } = options;
   const schema = options.schema ?? 'public';
-  let record = (await readRebuild(pool, id)) ?? (await createShadow(pool, { id, schema, model, definition: definition.name }));
-  if (record.model !== model || record.schema !== schema) throw new ChronoError('conflict', `Rebuild ${id} is of ${record.schema}.${record.model}, not ${schema}.${model}.`);
-  if (record.phase !== 'loading' && record.phase !== 'indexed') return record;
-  if (record.horizon === null) {
-    const horizon = await settledHead(feed, signal);
-    await updateRebuild(pool, id, { horizon });
-    record = { ...record, horizon };
-  }
-  const shape = await shadowShape(pool, record);
-  const folder: ModelFolder = await definition.open();
+  // The definition's sandbox starts while the shadow is prepared; it is closed however this part ends.
+  const opening = definition.open();
+  opening.catch(() => undefined); // awaited below; a failure to load must not count as unhandled meanwhile
+  let shape: TableShape;
+  let record: RebuildRecord;
   try {
+    record = (await readRebuild(pool, id)) ?? (await createShadow(pool, { id, schema, model, definition: definition.name }));
+    if (record.model !== model || record.schema !== schema) throw new ChronoError('conflict', `Rebuild ${id} is of ${record.schema}.${record.model}, not ${schema}.${model}.`);
+    if (record.phase !== 'loading' && record.phase !== 'indexed') return record;
+    if (record.horizon === null) {
+      const horizon = await settledHead(feed, signal);
+      await updateRebuild(pool, id, { horizon });
+      record = { ...record, horizon };
+    }
+    shape = await shadowShape(pool, record);
+    const folder = await opening;
     options.onProgress?.({ phase: 'loading', position: record.position, horizon: record.horizon!, events: 0, eventsPerSecond: 0, etaSeconds: null });
     const run = await foldFeed({
       feed,
@@ -95,7 +100,7 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
     });
     options.onTimings?.(run.timings);
   } finally {
-    await folder.close();
+    await opening.then((folder) => folder.close(), () => undefined);
   }
   record = (await readRebuild(pool, id))!;
   if (record.phase === 'loading') {

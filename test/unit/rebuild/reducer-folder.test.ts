@@ -29,6 +29,21 @@ describe('ReducerFolder row cache', () => {
     expect(stored.get('d')).toEqual({ id: 'd', version: 1, count: 1 });
   });
 
+  it('keeps the previous generation of rows: a row used again soon is moved over, not read back', async () => {
+    const folder = new ReducerFolder('counter', count as never, 4); // two generations of two rows
+    const stored = new Map<string, ModelRow>();
+    await foldBatch(folder, stored, [event('a', 1), event('b', 1), event('c', 1)]);
+    // A new generation starts; a, b and c are the previous one.
+    expect(await folder.missingKeys([event('a', 2), event('d', 1)])).toEqual(['d']);
+    await folder.apply([event('a', 2), event('d', 1)], new Map());
+    await foldBatch(folder, stored, [event('e', 1), event('f', 1)]);
+    // Another generation: a, d, e and f are the previous one now, b is gone and read back.
+    expect(await folder.missingKeys([event('b', 2), event('e', 2)])).toEqual(['b']);
+    const changes = await folder.apply([event('b', 2), event('e', 2)], new Map([['b', stored.get('b')!]]));
+    expect(changes.get('b')).toEqual({ id: 'b', version: 2, count: 2 });
+    expect(changes.get('e')).toEqual({ id: 'e', version: 2, count: 2 });
+  });
+
   it('still stops on a missing event of a stream', async () => {
     const folder = new ReducerFolder('counter', count as never, 2);
     const stored = new Map<string, ModelRow>();
