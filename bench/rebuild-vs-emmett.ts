@@ -102,23 +102,32 @@ try {
   await pool.query('CREATE TABLE chronoscope_balances (account_id text PRIMARY KEY, currency varchar(3) NOT NULL, balance_cents bigint NOT NULL)');
   const store = await PostgresEventStore.open(pool, emmettPreset.mapping());
   const definition = await userReadModel('balances', DEFINITION);
-  const t2 = performance.now();
-  let timings = { readMs: 0, foldMs: 0, writeMs: 0 };
-  const phases: string[] = [];
-  const record = await rebuildPostgres({
-    pool,
-    feed: store,
-    id: 'bench',
-    model: 'chronoscope_balances',
-    definition,
-    onTimings: (t) => (timings = t),
-    onProgress: (p) => phases.push(`${p.phase}@${Math.round(performance.now() - t2)}ms`),
-  });
-  const chronoSeconds = (performance.now() - t2) / 1000;
-  const chronoRate = written / chronoSeconds;
+  // Three rebuilds, each into a fresh shadow: the first pays the JIT's warm-up (Emmett's 30 s run pays
+  // its own early on), the median is the figure.
+  const runs: { seconds: number; shadow: string; timings: { readMs: number; foldMs: number; writeMs: number }; phases: string[] }[] = [];
+  for (let run = 0; run < 3; run++) {
+    const t2 = performance.now();
+    let timings = { readMs: 0, foldMs: 0, writeMs: 0 };
+    const phases: string[] = [];
+    const record = await rebuildPostgres({
+      pool,
+      feed: store,
+      id: `bench${run}`,
+      model: 'chronoscope_balances',
+      definition,
+      onTimings: (t) => (timings = t),
+      onProgress: (p) => phases.push(`${p.phase}@${Math.round(performance.now() - t2)}ms`),
+    });
+    runs.push({ seconds: (performance.now() - t2) / 1000, shadow: record.shadow, timings, phases });
+  }
   const ms = (n: number) => `${Math.round(n)} ms`;
+  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[1]!;
+  const { timings, phases } = median;
+  const chronoSeconds = median.seconds;
+  const chronoRate = written / chronoSeconds;
+  const record = { shadow: median.shadow };
   console.log(`  split: reading ${ms(timings.readMs)} (overlapped), folding in the sandbox ${ms(timings.foldMs)}, shadow writes ${ms(timings.writeMs)}; phases ${phases.filter((p, i) => i === 0 || !p.startsWith('loading')).join(', ')}`);
-  console.log(`Chronoscope rebuild (user definition in the sandbox, shadow table, checkpoint per batch): ${fmt(written)} events in ${chronoSeconds.toFixed(2)} s = ${fmt(chronoRate)} events/s`);
+  console.log(`Chronoscope rebuild (user definition in the sandbox, shadow table, checkpoint per batch): ${fmt(written)} events in ${chronoSeconds.toFixed(2)} s = ${fmt(chronoRate)} events/s (median of 3 runs: ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')})`);
 
   // Same balances on both sides.
   const emmett = await pool.query<{ n: string; total: string }>(`SELECT count(*) AS n, sum((data->>'balanceCents')::bigint) AS total FROM balances`);
