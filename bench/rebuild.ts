@@ -21,6 +21,7 @@ import { generateEvents } from '../src-main/reference/generator/generate';
 import { writeToMongo } from '../src-main/reference/generator/write-mongo';
 import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../src-main/stores/mongo/mongo-event-store';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
+import { heapBudgetStats } from '../src-main/engine/memory/heap-budget';
 import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './database';
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } } });
@@ -93,6 +94,7 @@ try {
   loopDelay.disable();
   console.log(`rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s; ${fmt((2 * events) / total)} store positions/s passed (load average ${loadavg()[0]!.toFixed(1)})`);
   console.log(`main process during the rebuild: peak RSS ${mb(peakRss)} MB (${peakParts()}); event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`);
+  console.log(`heap budget: ${heapBudgetStats.collections} full collections between batches, ${Math.round(heapBudgetStats.totalMs)} ms in all, the longest ${Math.round(heapBudgetStats.longestMs)} ms`);
   if (liveHeapMax) console.log(`live heap (after a full GC each second): at most ${mb(liveHeapMax)} MB`);
 
   // PostgreSQL's own COPY into the same table shape, same rows: the floor of any writer.

@@ -28,11 +28,19 @@ function fullCollection(): (() => void) | null {
   return collect;
 }
 
+/** Collections run by the budget since the process started, and their pauses (for benches). */
+export const heapBudgetStats = { collections: 0, totalMs: 0, longestMs: 0 };
+
 /** Collects if the heap in use is past the budget; says whether it did. Cheap to call after every batch. */
 export function keepHeapWithinBudget(budgetBytes = HEAP_BUDGET_BYTES): boolean {
   if (v8.getHeapStatistics().used_heap_size <= budgetBytes) return false;
   const gc = fullCollection();
   if (!gc) return false;
+  const started = performance.now();
   gc();
+  const pause = performance.now() - started;
+  heapBudgetStats.collections += 1;
+  heapBudgetStats.totalMs += pause;
+  heapBudgetStats.longestMs = Math.max(heapBudgetStats.longestMs, pause);
   return true;
 }

@@ -32,7 +32,8 @@ describe('transaction watch', () => {
     await Promise.all([db?.drop(), other?.drop()]);
   });
 
-  it('covers a transaction that has only taken a number (no row written, no transaction id yet) until it ends', async () => {
+  /** A transaction takes a number and rolls back: a watch taken meanwhile holds until then, and no longer. */
+  async function expectWatchToLastUntilNumberTakerEnds(): Promise<void> {
     const writer = await client(db.url);
     await writer.query('BEGIN');
     await writer.query(`SELECT nextval('positions')`);
@@ -40,6 +41,10 @@ describe('transaction watch', () => {
     expect(await watch.ended()).toBe(false);
     await writer.query('ROLLBACK');
     expect(await watch.ended()).toBe(true);
+  }
+
+  it('covers a transaction that has only taken a number (no row written, no transaction id yet) until it ends', async () => {
+    await expectWatchToLastUntilNumberTakerEnds();
   });
 
   it('covers an insert until it commits, and not a transaction begun after the watch', async () => {
@@ -61,13 +66,7 @@ describe('transaction watch', () => {
     await maintenance.query('BEGIN');
     await maintenance.query('LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE'); // what (auto)VACUUM and ANALYZE hold
     await maintenance.query('CREATE INDEX ON t (n)'); // ShareLock
-    const writer = await client(db.url);
-    await writer.query('BEGIN');
-    await writer.query(`SELECT nextval('positions')`);
-    const watch = (await watchTransactions(db.pool))!;
-    expect(await watch.ended()).toBe(false);
-    await writer.query('ROLLBACK');
-    expect(await watch.ended()).toBe(true); // the maintenance transaction is still open
+    await expectWatchToLastUntilNumberTakerEnds(); // while the maintenance transaction is still open
     await maintenance.query('ROLLBACK');
   });
 
