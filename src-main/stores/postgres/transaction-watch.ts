@@ -25,14 +25,15 @@ import type pg from 'pg';
 import type { TransactionWatch } from '../event-store';
 
 /**
- * Virtual ids of the transactions holding the lock that inserting and `nextval` take on
- * some relation of this database. Only that mode: VACUUM and ANALYZE (autovacuum runs
- * them for minutes on a big, freshly written table) and CREATE INDEX hold stronger ones
- * but take no number, and waiting for them held rebuilds and tails back for nothing.
+ * Virtual ids of the transactions holding the lock that inserting and `nextval` take
+ * on a table or sequence of this database's own (not a catalog). Only those: VACUUM and
+ * ANALYZE (autovacuum runs them for minutes on a big, freshly written table) hold that
+ * lock on indexes and catalogs and stronger ones on the table, but take no number;
+ * waiting for them held rebuilds and tails back for nothing.
  */
-const WRITERS = `SELECT DISTINCT virtualtransaction AS id FROM pg_locks
-  WHERE locktype = 'relation' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-    AND mode = 'RowExclusiveLock' AND pid IS DISTINCT FROM pg_backend_pid()`;
+const WRITERS = `SELECT DISTINCT l.virtualtransaction AS id FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+  WHERE l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.mode = 'RowExclusiveLock' AND c.relkind IN ('r', 'p', 'S') AND c.oid >= 16384 AND l.pid IS DISTINCT FROM pg_backend_pid()`;
 const STILL_RUNNING = 'SELECT EXISTS (SELECT 1 FROM pg_locks WHERE virtualtransaction = ANY($1::text[])) AS running';
 
 /** PostgreSQL 13+ (and PGlite), then the older names: 64-bit, epoch-aware ids that survive wraparound. */

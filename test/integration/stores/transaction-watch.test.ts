@@ -61,7 +61,7 @@ describe('transaction watch', () => {
     await later.query('ROLLBACK');
   });
 
-  it('is not held by maintenance that takes no number (a VACUUM or ANALYZE lock, CREATE INDEX)', async () => {
+  it('is not held by maintenance that takes no number (the table lock of VACUUM and ANALYZE, CREATE INDEX)', async () => {
     const maintenance = await client(db.url);
     await maintenance.query('BEGIN');
     await maintenance.query('LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE'); // what (auto)VACUUM and ANALYZE hold
