@@ -217,7 +217,9 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
     void next?.catch(() => undefined);
     throw err;
   } finally {
-    if (cursor) await next?.catch(() => undefined).then(() => cursor.close());
+    // A read still running ends before its cursor closes; `next` is undefined once the feed is read.
+    await next?.catch(() => undefined);
+    await cursor?.close();
   }
   return { position: position.toString(), events, timings };
 }

@@ -64,5 +64,5 @@ export function eventRef(event: StoredEventView): DefinitionFailure['event'] {
   return { streamId: event.streamId, version: event.version, type: event.type, position: event.position ?? null };
 }
 
-/** Largest number of rows a folder caches; beyond it the cache starts over (the shadow holds them all). */
+/** Largest number of rows a folder caches (the shadow holds them all; a row not cached is read back from it). */
 export const FOLDER_CACHE_ROWS = 100_000;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
+import { foldFeed, type ShadowSink } from '../../../src-main/engine/rebuild/feed-fold';
+import type { ModelFolder } from '../../../src-main/engine/rebuild/read-model';
 import { detectPresets } from '../../../src-main/stores/postgres/detect';
 import { MappingValidationError, axonJdbcMapping, presetMapping, qualifiedName, validateMapping, type PostgresEventMapping } from '../../../src-main/stores/postgres/mapping';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
@@ -81,6 +83,25 @@ describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
     const empty = await store.openFeedCursor({ afterPosition: head, throughPosition: head });
     expect(await empty!.next(10)).toEqual([]);
     await empty!.close();
+  });
+
+  it('leaves no connection in a transaction once a fold over the feed has read it all', async () => {
+    const head = (await store.headPosition())!;
+    const folded: string[] = [];
+    const folder: ModelFolder = {
+      missingKeys: async () => [],
+      apply: async (events) => {
+        folded.push(...events.map((e) => e.position!));
+        return new Map();
+      },
+      reset: async () => undefined,
+      close: async () => undefined,
+    };
+    const sink: ShadowSink = { load: async () => new Map(), commit: async () => undefined };
+    await foldFeed({ feed: store, handles: { categories: [...new Set((await store.readFeed({ limit: 100 })).events.map((e) => e.category!))] }, folder, sink, after: '0', horizon: head });
+    expect(folded).toEqual(positions((await store.readFeed({ limit: 100 })).events));
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+    expect(rows[0]!.n).toBe(0);
   });
 
   it('rejects a mapping whose column or table is missing, naming it', async () => {
