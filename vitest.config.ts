@@ -23,6 +23,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Attack tests: each hole found by trying Chronoscope as an attacker would, kept as a growing corpus.
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/output-contract-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'not_found',
   'read_only',
   'confirmation_required',
+  /** What a destructive operation would do changed since the dry run the user confirmed: nothing ran. */
+  'plan_changed',
   'conflict',
   'unauthorized',
   'forbidden',

@@ -184,6 +184,13 @@ export interface OperationSpec<
   invalidates?: readonly V[];
   /** The input as the audit log records it, when some of it must not be kept there (a data subject's e-mail). */
   auditInput?: (input: z.output<I>) => unknown;
+  /**
+   * Destructive operations: what a dry run's answer promises will change (per-partition
+   * offsets, the snapshots selected, a checkpoint's from and to), without figures that
+   * move on their own (durations, notes). The confirmation is bound to it: the real run
+   * recomputes it and runs nothing if it differs from what the user confirmed.
+   */
+  plan?: (result: z.output<R>) => unknown;
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever, const V extends string = never>(
@@ -249,6 +256,7 @@ export const operations = {
     effect: 'local',
     destructive: true,
     target: (input) => `connection:${input.id}`,
+    plan: (result) => ({ id: result.profile.id, name: result.profile.name }),
     invalidates: ['connections.list'],
   }),
   'connections.test': op({
@@ -412,6 +420,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}:snapshots`,
+    plan: (result) => ({ count: result.count, first: result.first.map((s) => [s.streamId, s.version]) }),
     invalidates: ['snapshots.list', 'snapshots.inspect', 'jobs.list'],
   }),
   'snapshots.regenerate': op({
@@ -421,6 +430,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}:snapshots`,
+    plan: (result) => ({ count: result.count, first: result.first.map((s) => [s.streamId, s.version]) }),
     invalidates: ['snapshots.list', 'snapshots.inspect', 'jobs.list'],
   }),
 
@@ -438,6 +448,8 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `checkpoint:${input.connectionId}/${input.key.store}/${input.key.projector}${input.key.source ? `/${input.key.source}` : ''}`,
+    // The target the user saw is applied as confirmed (a head that moved since is not followed): only what it starts from must hold.
+    plan: (result) => ({ key: result.key, from: result.expected }),
     invalidates: ['checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
   }),
   'checkpoints.mapping': op({ summary: 'The custom checkpoint mapping of a connection, if one is kept', input: checkpointsMappingInput, result: checkpointsMappingResult, effect: 'none' }),
@@ -503,6 +515,8 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `kafka:${input.connectionId}:group:${input.groupId}`,
+    // The offsets the user saw (`next`) are applied as confirmed, even where the end moved since: only where each partition starts from must hold.
+    plan: (result) => result.plan.map((row) => ({ topic: row.topic, partition: row.partition, current: row.current, checkpoint: row.checkpoint ?? null })),
     invalidates: ['kafka.group', 'kafka.groups', 'kafka.lagHistory', 'kafka.pipeline', 'kafka.pipelineHistory'],
     // The projector's checkpoints live in another (PostgreSQL) connection, which must be read-write too.
     connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
@@ -567,6 +581,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `case:${input.caseId}`,
+    plan: (result) => (result.previews ?? []).map((p) => ({ action: p.action, affected: p.affected, refused: p.refused ?? null })),
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
   'compliance.verify': op({
@@ -648,6 +663,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
+    plan: (result) => ({ model: result.model, shadow: result.shadow, beforeTable: result.beforeTable, position: result.position }),
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
   }),
   'rebuilds.rollback': op({
@@ -657,6 +673,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
+    plan: (result) => ({ model: result.model, restored: result.restored, rebuiltKeptAs: result.rebuiltKeptAs }),
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
   }),
   'rebuilds.drop': op({
@@ -666,6 +683,7 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}/${input.what}`,
+    plan: (result) => ({ table: result.table }),
     invalidates: ['rebuilds.catalog'],
   }),
 

@@ -90,7 +90,13 @@ export interface EngineOptions {
 export function createEngine(options: EngineOptions) {
   const user = options.user ?? safeUserName();
   const log = options.log ?? ((message: string) => console.log(`[chronoscope] ${message}`));
-  const audit = new AuditLog(join(options.dataDir, 'audit'));
+  // The chain's key lives beside the log, sealed by the OS key store in the desktop app (0600 file in browser mode).
+  const audit = new AuditLog(join(options.dataDir, 'audit'), { keyFile: join(options.dataDir, 'audit-key.json'), ...(options.cipher ? { cipher: options.cipher } : {}) });
+  // Intents an earlier run left without outcome are answered "unknown" before any new change is recorded.
+  const auditReady = audit.closeUnfinished().then(
+    (unfinished) => unfinished.forEach((intent) => log(`Audit: ${intent.operation} on ${intent.target} (intent #${intent.seq}) has no recorded outcome; recorded as outcome unknown.`)),
+    (err: unknown) => log(`Audit: unfinished changes of an earlier run could not be checked: ${(err as Error).message}`),
+  );
   const exportsDir = join(options.dataDir, 'exports');
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
@@ -150,7 +156,10 @@ export function createEngine(options: EngineOptions) {
   const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
   const timeTravel = new TimeTravelService(eventStores, definitionCatalog, undefined, undefined, decryptedViews);
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
-  const jobs = new Jobs(join(options.dataDir, 'jobs'), { log });
+  const assertWritable = async (connectionId: string) => {
+    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
+  };
+  const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
   // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
   const storeSeen = new Map<string, unknown>();
   const snapshotPorts = {
@@ -166,12 +175,9 @@ export function createEngine(options: EngineOptions) {
       return new SnapshotReplayer(store, definitionCatalog, definition, signal);
     },
   };
-  const assertWritable = async (connectionId: string) => {
-    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
-  };
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob(snapshotPorts));
-  jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ ...snapshotPorts, assertWritable }));
-  jobs.register(REGENERATE_SNAPSHOTS, regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }));
+  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
+  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects), pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
   const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
   const handlers = composeHandlers(
@@ -194,9 +200,10 @@ export function createEngine(options: EngineOptions) {
   const dispatcher = createDispatcher({
     operations,
     handlers: handlers as never,
-    audit,
+    audit: { append: async (entry) => (await auditReady, audit.append(entry)) },
     confirmations: new ConfirmationTokens(),
     isReadOnly: (id) => connections.isReadOnly(id),
+    storedSecrets: () => secrets.known(),
     user,
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),
     ...(options.onOutputMismatch ? { onOutputMismatch: options.onOutputMismatch } : {}),

@@ -5,10 +5,15 @@ import { describeIssues, parseInput, type FieldProblem } from '../../src-shared/
 import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
 import type { AuditEntry } from '../engine/audit/audit-log';
 import { explainDriverError } from '../engine/connections/friendly-errors';
-import type { ConfirmationTokens } from '../engine/audit/confirmations';
+import { describePlanChanges, planDigest, type ConfirmationTokens } from '../engine/audit/confirmations';
 
 export interface CallContext<N extends OperationName = OperationName> {
   operationId: string;
+  /**
+   * A destructive operation's real run: the answer of the dry run the user confirmed,
+   * so the handler applies exactly the targets shown (offsets, positions) where they could have moved since.
+   */
+  confirmed?: unknown;
   signal: AbortSignal;
   emit(data: StreamDataOf<N>): void;
   progress(progress: Progress): void;
@@ -20,9 +25,11 @@ export type Handlers = { [N in OperationName]: Handler<N> };
 export interface DispatcherDeps {
   operations: Record<string, OperationSpec>;
   handlers: Record<string, (input: never, context: CallContext<never>) => Promise<unknown>>;
-  audit: { append(entry: AuditEntry): Promise<unknown> };
+  audit: { append(entry: AuditEntry): Promise<{ seq: number }> };
   confirmations: ConfirmationTokens;
   isReadOnly(connectionId: string): Promise<boolean>;
+  /** The connection profiles' stored secrets, masked in anything recorded (a password typed into a reason). */
+  storedSecrets?: () => Promise<string[]>;
   user: string;
   now?: () => Date;
   /** Reports failures the caller should see in the console; never gets secrets. */
@@ -51,6 +58,8 @@ export interface Session {
 }
 
 const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
+/** Shorter stored secrets are not masked in recorded text: they would mask ordinary words. */
+const MIN_MASKED_SECRET = 4;
 
 /**
  * Calls one session (a window, a browser tab) may have running at once. Each may hold
@@ -99,49 +108,89 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (spec.effect === 'none') return handler(input as never, context as never);
 
     const dryRun = input.dryRun === true;
+    const mask = await secretMasker();
     const entry: AuditEntry = {
       at: now().toISOString(),
       user: deps.user,
       operation: op,
       target: spec.target?.(input as never) ?? op,
-      reason: typeof input.reason === 'string' ? input.reason : '',
+      reason: typeof input.reason === 'string' ? mask(input.reason) : '',
       dryRun,
       outcome: 'ok',
-      details: { input: redact(spec.auditInput ? spec.auditInput(input as never) : input) },
+      details: { input: maskDeep(redact(spec.auditInput ? spec.auditInput(input as never) : input), mask) as unknown },
     };
+    let intentSeq: number | undefined;
     try {
-      await guard(spec, op, input, dryRun);
-      const result = await handler(input as never, context as never);
+      guardReadOnly(spec, op, input, dryRun, await writableVerdicts(spec, input, dryRun));
+      const confirmed = spec.destructive && !dryRun ? await holdToConfirmedPlan(spec, op, input, handler, context) : undefined;
+      // Write-ahead: a change whose intent cannot be recorded does not run.
+      if (!dryRun) intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending' })).seq;
+      const result = await handler(input as never, (confirmed === undefined ? context : { ...context, confirmed }) as never);
       if (spec.target) entry.target = spec.target(input as never, result as never);
-      const answer = spec.destructive && dryRun && isObject(result) ? { ...result, confirmation: deps.confirmations.issue(op, input) } : result;
-      await deps.audit.append(entry);
+      const answer = spec.destructive && dryRun && isObject(result) ? { ...(result as Record<string, unknown>), confirmation: deps.confirmations.issue(op, input, planOf(spec, result)) } : result;
+      try {
+        await deps.audit.append({ ...entry, ...(intentSeq !== undefined ? { intentSeq } : {}) });
+      } catch (err) {
+        if (intentSeq === undefined) throw err;
+        // The change ran: say so rather than report a failure that invites running it again.
+        throw new ChronoError('internal', `${op} ran, but its outcome could not be written to the audit log (${(err as Error).message}); its intent record #${intentSeq} will show it as "outcome unknown".`, { intentSeq, applied: true });
+      }
       return answer;
     } catch (err) {
+      if (err instanceof ChronoError && isObject(err.details) && err.details.applied === true) throw err;
       const payload = toErrorPayload(explainDriverError(err));
-      const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden'].includes(payload.code) ? 'refused' : 'error';
-      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, details: { ...entry.details, message: redactSecretsInText(payload.message) } });
+      const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden', 'plan_changed'].includes(payload.code) ? 'refused' : 'error';
+      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, ...(intentSeq !== undefined ? { intentSeq } : {}), details: { ...entry.details, message: mask(redactSecretsInText(payload.message)) } });
       throw err;
     }
   }
 
-  async function guard(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean): Promise<void> {
-    if (spec.effect === 'target' && !dryRun) {
-      const connectionIds = connectionsOf(spec, input);
-      // Fail closed: a change to a connected system with no connection named cannot be checked.
-      if (!connectionIds.length) throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, { problems: [{ field: 'connectionIds', message: 'choose at least one connection' }] });
-      for (const connectionId of connectionIds) {
-        if (await deps.isReadOnly(connectionId)) {
-          throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
-        }
-      }
+  /** The stored secrets of the connection profiles, masked wherever the dispatcher records text. */
+  async function secretMasker(): Promise<(text: string) => string> {
+    const secrets = ((await deps.storedSecrets?.().catch(() => [])) ?? []).filter((secret) => secret.length >= MIN_MASKED_SECRET).sort((a, b) => b.length - a.length);
+    if (!secrets.length) return (text) => text;
+    return (text) => secrets.reduce((masked, secret) => masked.split(secret).join('[secret]'), text);
+  }
+
+  /** Which named connections are read-only, asked before anything runs (a change needs them all writable). */
+  async function writableVerdicts(spec: OperationSpec, input: Record<string, unknown>, dryRun: boolean): Promise<Map<string, boolean>> {
+    const verdicts = new Map<string, boolean>();
+    if (spec.effect !== 'target' || dryRun) return verdicts;
+    for (const connectionId of connectionsOf(spec, input)) verdicts.set(connectionId, await deps.isReadOnly(connectionId));
+    return verdicts;
+  }
+
+  function guardReadOnly(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean, readOnly: Map<string, boolean>): void {
+    if (spec.effect !== 'target' || dryRun) return;
+    // Fail closed: a change to a connected system with no connection named cannot be checked.
+    if (!readOnly.size) throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, { problems: [{ field: 'connectionIds', message: 'choose at least one connection' }] });
+    for (const [connectionId, isReadOnly] of readOnly) {
+      if (isReadOnly) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
     }
-    if (spec.destructive && !dryRun) {
-      const verdict = deps.confirmations.check(op, input, typeof input.confirmation === 'string' ? input.confirmation : undefined);
-      if (verdict !== 'ok') {
-        const why = { missing: 'run it as a dry run first and confirm', expired: 'the confirmation has expired; run the dry run again', mismatch: 'the confirmation belongs to a different request; run the dry run again' }[verdict];
-        throw new ChronoError('confirmation_required', `${op} is destructive: ${why}.`, { verdict });
-      }
+  }
+
+  /**
+   * Redeems the confirmation (once: a token cannot be replayed) and recomputes the plan as
+   * a dry run: if it is not what the user confirmed, nothing runs. Gives the handler the
+   * confirmed dry run, so it can apply exactly the targets that were shown.
+   */
+  async function holdToConfirmedPlan(spec: OperationSpec, op: string, input: Record<string, unknown>, handler: DispatcherDeps['handlers'][string], context: CallContext): Promise<unknown> {
+    const redeemed = deps.confirmations.redeem(op, input, typeof input.confirmation === 'string' ? input.confirmation : undefined);
+    if (redeemed.verdict !== 'ok') {
+      const why = {
+        missing: 'run it as a dry run first and confirm',
+        expired: 'the confirmation has expired; run the dry run again',
+        mismatch: 'the confirmation belongs to a different request; run the dry run again',
+        used: 'this confirmation was already used (each one authorises a single run); run the dry run again',
+      }[redeemed.verdict];
+      throw new ChronoError('confirmation_required', `${op} is destructive: ${why}.`, { verdict: redeemed.verdict });
     }
+    const now = planOf(spec, await handler({ ...input, dryRun: true, confirmation: undefined } as never, context as never));
+    if (planDigest(now.plan) !== planDigest(redeemed.plan)) {
+      const changes = describePlanChanges(redeemed.plan, now.plan);
+      throw new ChronoError('plan_changed', `Nothing was changed: what ${op} would do is no longer what you confirmed (${changes.join('; ')}). Run the dry run again and confirm the new plan.`, { changes });
+    }
+    return redeemed.shown;
   }
 
   const isStream = (op: string): boolean => Object.prototype.hasOwnProperty.call(deps.operations, op) && deps.operations[op]!.stream !== undefined;
@@ -225,6 +274,19 @@ function outputChecker(op: string, spec: OperationSpec, report: (mismatch: Outpu
     else if (!schema) report({ operation: op, kind, problems: [{ field: '(data)', message: 'the operation declares no stream' }] });
     return value;
   };
+}
+
+/** What a destructive dry run's confirmation is bound to: the operation's declared plan, else its whole answer. */
+function planOf(spec: OperationSpec, result: unknown): { shown: unknown; plan: unknown } {
+  const shown = isObject(result) ? Object.fromEntries(Object.entries(result).filter(([key]) => key !== 'confirmation')) : result;
+  return { shown, plan: spec.plan ? spec.plan(shown as never) : shown };
+}
+
+function maskDeep(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, mask));
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, maskDeep(v, mask)]));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

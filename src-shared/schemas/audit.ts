@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-export const auditOutcome = z.enum(['ok', 'error', 'refused', 'cancelled']);
+/**
+ * `pending`: an intent, written before a change runs (write-ahead); its outcome record names it
+ * by `intentSeq`. `unknown`: Chronoscope stopped between the change and its outcome (found at the
+ * next start), so what happened must be checked on the target.
+ */
+export const auditOutcome = z.enum(['ok', 'error', 'refused', 'cancelled', 'pending', 'unknown']);
 
 export const auditRecord = z.object({
   seq: z.number(),
@@ -13,6 +18,8 @@ export const auditRecord = z.object({
   outcome: auditOutcome,
   errorCode: z.string().optional(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** On an outcome record: the intent record it completes. */
+  intentSeq: z.number().optional(),
   prevHash: z.string(),
   hash: z.string(),
 });
@@ -33,9 +40,17 @@ export const auditListResult = z.object({
   nextBeforeSeq: z.number().optional(),
 });
 
+export const auditHead = z.object({ seq: z.number(), hash: z.string() });
+export type AuditHead = z.infer<typeof auditHead>;
+
 export const auditVerifyResult = z.object({
   ok: z.boolean(),
   checked: z.number(),
-  head: z.object({ seq: z.number(), hash: z.string() }).optional(),
+  /** The last record's seq and keyed hash: copy it somewhere else (a ticket, an e-mail) to anchor the log. */
+  head: auditHead.optional(),
+  /** Records before this seq were written before the chain was keyed (plain SHA-256). */
+  keyedFrom: z.number().optional(),
+  /** Changes whose outcome was never recorded (Chronoscope stopped between the change and its record). */
+  unknownOutcomes: z.number().optional(),
   problems: z.array(z.object({ seq: z.number().optional(), line: z.number().optional(), problem: z.string() })),
 });

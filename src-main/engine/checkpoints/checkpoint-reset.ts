@@ -15,6 +15,8 @@ export interface ResetRequest {
   kafkaConnectionId?: string | undefined;
   expected?: string | null | undefined;
   aliveWithinSeconds: number;
+  /** The real run of a confirmed dry run: the position it started from and the target it showed, applied as shown. */
+  confirmed?: Pick<CheckpointsResetResult, 'expected' | 'target'> | undefined;
 }
 
 export interface ResetDeps {
@@ -51,11 +53,12 @@ export class CheckpointResets {
     const current = await this.readExisting(connectionId, key);
     const kafka = kafkaPartitionOf(key.source);
     const store = kafka ? undefined : await this.deps.eventStore(connectionId);
-    const target = await this.resolveTarget(request, store);
+    const target = !dryRun && request.confirmed ? request.confirmed.target : await this.resolveTarget(request, store);
 
     const requestId = canonicalJson({ ...request, expected: request.expected ?? null });
     let expected: string | null;
     if (request.expected !== undefined) expected = request.expected;
+    else if (!dryRun && request.confirmed) expected = request.confirmed.expected;
     else if (dryRun) expected = current.position;
     else {
       const seen = this.seen.get(requestId);

@@ -1,4 +1,4 @@
-import type { CheckpointsOverviewResult } from '../../../src-shared/schemas/checkpoints';
+import type { CheckpointsOverviewResult, CheckpointsResetResult } from '../../../src-shared/schemas/checkpoints';
 import type { Handlers } from '../../transport/dispatcher';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import type { CheckpointBoard } from './checkpoint-board';
@@ -43,9 +43,10 @@ export function checkpointHandlers(deps: CheckpointHandlerDeps): Pick<Handlers, 
       const samples = await deps.history.read(input.connectionId, input.key, from, to, input.maxPoints);
       return { samples, intervalMs: deps.sampler.intervalMs, sampling: deps.sampler.isWatching(input.connectionId) };
     },
-    'checkpoints.reset': (input) =>
+    'checkpoints.reset': (input, context) =>
       deps.resets.run(
         {
+          confirmed: context.confirmed as Pick<CheckpointsResetResult, 'expected' | 'target'> | undefined,
           connectionId: input.connectionId,
           key: input.key,
           target: input.target,

@@ -80,7 +80,7 @@ export class ComplianceService {
     this.cases = new CaseStore(join(deps.dataDir, 'compliance', 'cases'));
     this.redactionBatch = deps.redactionBatch ?? 1000;
     deps.jobs.register(COMPLIANCE_SEARCH, { run: (params: { caseId: string; includeMentions: boolean }, context) => this.runSearch(params, context), summarize: (r: Inventory) => summarizeInventory(r) });
-    deps.jobs.register(COMPLIANCE_ERASE, { run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
+    deps.jobs.register(COMPLIANCE_ERASE, { writes: true, authorize: (params: EraseParams) => this.authorizeErase(params), run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
   }
 
   // ---- map ----
@@ -365,6 +365,13 @@ export class ComplianceService {
     const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId, ...(kafkaId !== undefined ? [kafkaId] : [])], params: { caseId, connectionId, actions: ordered } });
     await this.cases.update(caseId, (c) => ({ ...c, eraseJobId: job.id, state: 'erasing' }));
     return job.id;
+  }
+
+  /** Before every run of an erasure job (start, resume, after a restart): the two-person rule still holds for it. */
+  private async authorizeErase(params: EraseParams): Promise<void> {
+    const record = await this.cases.get(params.caseId);
+    const map = await this.requireMap(params.connectionId);
+    if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case, then resume the job.');
   }
 
   private async runErase(params: EraseParams, context: JobContext<EraseCheckpoint>): Promise<{ summary: string }> {

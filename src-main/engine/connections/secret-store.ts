@@ -51,6 +51,19 @@ export class SecretStore {
     return plain;
   }
 
+  /** Every secret this store can give (typed, from the environment, stored): to mask them wherever text is recorded. */
+  async known(): Promise<string[]> {
+    const found = new Set(this.memory.values());
+    for (const [name, value] of Object.entries(this.env)) if (name.startsWith('CHRONOSCOPE_SECRET_') && value) found.add(value);
+    if (this.cipher) {
+      for (const profileId of Object.keys(await this.readFile())) {
+        const plain = await this.get(profileId).catch(() => undefined);
+        if (plain) found.add(plain);
+      }
+    }
+    return [...found];
+  }
+
   async storageOf(profileId: string): Promise<SecretStorage> {
     if (this.env[secretEnvName(profileId)]) return 'environment';
     if (this.cipher && (await this.readFile())[profileId]) return 'encrypted';

@@ -27,6 +27,14 @@ export interface JobContext<Checkpoint> {
 
 export interface JobKind<Params, Checkpoint, Result> {
   run(params: Params, context: JobContext<Checkpoint>): Promise<Result>;
+  /**
+   * The job changes the systems behind its connections: it is refused on a
+   * read-only profile whenever it starts, resumes or runs again after a restart
+   * (a profile may have been made read-only while the job was paused).
+   */
+  writes?: boolean;
+  /** Checks what else must still hold before every run (e.g. an erasure's approvals); throws a ChronoError to refuse. */
+  authorize?(params: Params): Promise<void>;
   /** One line about a result, shown in the jobs tray. */
   summarize?(result: Result): string;
 }
@@ -48,6 +56,8 @@ export interface JobsOptions {
   progressIntervalMs?: number;
   /** Finished jobs kept on disk; older ones are forgotten at start. */
   keepFinished?: number;
+  /** Throws `read_only` for a connection that may not be changed; asked for every connection of a writing job before each run. */
+  assertWritable?: (connectionId: string) => Promise<void>;
 }
 
 const FINISHED: ReadonlySet<JobRecord['state']> = new Set(['done', 'failed', 'cancelled']);
@@ -73,6 +83,7 @@ export class Jobs {
   private readonly now: () => Date;
   private readonly log: (message: string) => void;
   private readonly progressIntervalMs: number;
+  private readonly assertWritable: (connectionId: string) => Promise<void>;
   private disposed = false;
   /** Resolves once the records of earlier runs are loaded. */
   readonly ready: Promise<void>;
@@ -83,6 +94,7 @@ export class Jobs {
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? (() => undefined);
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.assertWritable = options.assertWritable ?? (async () => undefined);
     this.ready = this.restore(options.keepFinished ?? 200).catch((err: unknown) => this.log(`Jobs of earlier runs not restored: ${(err as Error).message}`));
   }
 
@@ -98,6 +110,7 @@ export class Jobs {
     if (!this.kinds.has(request.kind)) throw new Error(`Unknown job kind ${request.kind}`);
     const secret = findSecretKey(request.params);
     if (secret) throw new Error(`Job parameters must not hold secrets (${secret}): they are written to the data directory`);
+    await this.authorize(request);
     const at = this.now().toISOString();
     const record: JobRecord = {
       id: `job-${randomUUID()}`,
@@ -161,6 +174,7 @@ export class Jobs {
       throw new ChronoError('conflict', `Only a paused or failed job can be resumed; this one is ${record.state}.`, { state: record.state });
     }
     if (!this.kinds.has(record.kind)) throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
+    await this.authorize(record);
     await this.transition(record, { state: 'queued', error: undefined, finishedAt: undefined });
     this.queue.push(id);
     const queued = view(record);
@@ -232,6 +246,8 @@ export class Jobs {
       let outcome: Partial<JobRecord>;
       try {
         if (controller.signal.aborted) throw Object.assign(new Error('The job was stopped before it started.'), { name: 'AbortError' });
+        // Again at the moment it runs: a queued job may wait while its profile is made read-only.
+        await this.authorize(record);
         const result = await kind.run(record.params as never, context as never);
         outcome = entry.cancelRequested
           ? { state: 'cancelled' }
@@ -251,6 +267,14 @@ export class Jobs {
         this.pump();
       }
     })().catch((err: unknown) => this.log(`Job ${record.id} could not record its outcome: ${(err as Error).message}`));
+  }
+
+  /** The guards a job passes before each run: writable connections for a writing kind, then the kind's own checks. */
+  private async authorize(job: Pick<JobRecord, 'kind' | 'connectionIds' | 'params'>): Promise<void> {
+    const kind = this.kinds.get(job.kind);
+    if (!kind) return;
+    if (kind.writes) for (const connectionId of job.connectionIds) await this.assertWritable(connectionId);
+    await kind.authorize?.(job.params as never);
   }
 
   private reportProgress(record: JobRecord, progress: JobProgress): void {

@@ -1,5 +1,5 @@
 import { ChronoError } from '../../../src-shared/errors';
-import type { LagPoint, LagStatus } from '../../../src-shared/schemas/kafka';
+import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
 import type { Handlers } from '../../transport/dispatcher';
 import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
@@ -166,9 +166,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     'kafka.samplerSettings': () => kafka.settings(),
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
 
-    'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, checkpoints, dryRun }) => {
+    'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, checkpoints, dryRun }, context) => {
       const admin = await kafka.admin(connectionId);
       const outcome = await planReset(admin, { groupId, strategy, scope });
+      // A real run applies the offsets the user confirmed (the dispatcher checked that each partition still starts where it did).
+      const confirmed = (context.confirmed as { plan?: ResetPlanRow[] } | undefined)?.plan;
+      if (!dryRun && confirmed) outcome.plan = outcome.plan.map((row) => ({ ...row, next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next }));
       const pool = checkpoints ? await kafka.pool(checkpoints.connectionId) : undefined;
       if (pool && checkpoints) {
         const current = await readCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {

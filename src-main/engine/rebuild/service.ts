@@ -82,6 +82,7 @@ export class RebuildService {
     this.clients = new Clients(deps.connections);
     this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
+      writes: true,
       run: async (params, context) => {
         if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
         const pool = await this.pool(params.connectionId);

@@ -245,7 +245,7 @@ describe('connection secrets through the engine', () => {
 
   describe('the read-only guard with real profiles', () => {
     it('the real operations table starts a dispatcher: every target operation names its connections', () => {
-      expect(() => createDispatcher({ operations, handlers: {}, audit: { append: async () => undefined }, confirmations: new ConfirmationTokens(), isReadOnly: async () => false, user: 't' })).not.toThrow();
+      expect(() => createDispatcher({ operations, handlers: {}, audit: { append: async () => ({ seq: 1 }) }, confirmations: new ConfirmationTokens(), isReadOnly: async () => false, user: 't' })).not.toThrow();
     });
 
     it('refuses a target operation on a read-only profile the engine saved', async () => {

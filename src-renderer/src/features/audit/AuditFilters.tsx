@@ -8,6 +8,7 @@ const OUTCOME_OPTIONS: { value: Outcome | ''; label: string }[] = [
   { value: 'error', label: 'error' },
   { value: 'refused', label: 'refused' },
   { value: 'cancelled', label: 'cancelled' },
+  { value: 'unknown', label: 'outcome unknown' },
 ];
 const RUN_OPTIONS: { value: AuditFilter['runs']; label: string }[] = [
   { value: 'all', label: 'Real runs and dry runs' },

@@ -9,7 +9,10 @@ const OUTCOME_TONES: Record<AuditRecord['outcome'], Tone> = {
   error: 'danger',
   refused: 'warning',
   cancelled: 'neutral',
+  pending: 'info',
+  unknown: 'danger',
 };
+const OUTCOME_LABELS: Partial<Record<AuditRecord['outcome'], string>> = { pending: 'running', unknown: 'outcome unknown' };
 
 interface AuditRowProps {
   record: AuditRecord;
@@ -35,7 +38,7 @@ export function AuditRow({ record, expanded, onToggle }: AuditRowProps) {
           {nameOf(record) && <span className="audit-row__name"> · {nameOf(record)}</span>}
         </span>
         <span role="cell">
-          <Badge tone={OUTCOME_TONES[record.outcome]}>{record.outcome}</Badge>
+          <Badge tone={OUTCOME_TONES[record.outcome]}>{OUTCOME_LABELS[record.outcome] ?? record.outcome}</Badge>
         </span>
         <span role="cell">{record.dryRun ? <Badge tone="info">dry run</Badge> : <span className="muted">real</span>}</span>
         <span role="cell" className="audit-row__clip" title={record.reason}>{record.reason || <span className="muted">—</span>}</span>

@@ -14,7 +14,7 @@ export interface AuditFilter {
 
 export const NO_FILTER: AuditFilter = { operation: '', outcome: '', runs: 'all', text: '' };
 
-const OUTCOMES: readonly Outcome[] = ['ok', 'error', 'refused', 'cancelled'];
+const OUTCOMES: readonly Outcome[] = ['ok', 'error', 'refused', 'cancelled', 'unknown'];
 
 /** Kept in the address: `#/audit?operation=…&outcome=…&runs=…&text=…`; unknown values are ignored. */
 export function auditFilterFromQuery(query: Query): AuditFilter {
