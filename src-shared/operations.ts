@@ -448,8 +448,9 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `checkpoint:${input.connectionId}/${input.key.store}/${input.key.projector}${input.key.source ? `/${input.key.source}` : ''}`,
-    // The target the user saw is applied as confirmed (a head that moved since is not followed): only what it starts from must hold.
-    plan: (result) => ({ key: result.key, from: result.expected }),
+    // The real run applies the confirmed target as a compare-and-set against the confirmed start (a head that moved
+    // since is not followed; a checkpoint that moved is refused, naming both positions), so the plan is held atomically.
+    plan: (result) => ({ key: result.key }),
     invalidates: ['checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
   }),
   'checkpoints.mapping': op({ summary: 'The custom checkpoint mapping of a connection, if one is kept', input: checkpointsMappingInput, result: checkpointsMappingResult, effect: 'none' }),

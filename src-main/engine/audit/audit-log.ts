@@ -68,6 +68,7 @@ export class AuditLog {
   private readonly queue = new SerialQueue();
   private head: { seq: number; hash: string } | undefined;
   private key: Promise<AuditKey> | undefined;
+  private closing: Promise<void> = Promise.resolve();
   /** Intents whose outcome is not written yet (changes running now). */
   private readonly openIntents = new Set<number>();
 
@@ -117,7 +118,17 @@ export class AuditLog {
    * (call once at start, before new changes). `check` may look at the target and say
    * what it finds, recorded with it. Returns the intents answered.
    */
-  async closeUnfinished(check?: (intent: AuditRecord) => Promise<string | undefined>): Promise<AuditRecord[]> {
+  closeUnfinished(check?: (intent: AuditRecord) => Promise<string | undefined>): Promise<AuditRecord[]> {
+    const closing = this.answerUnfinished(check);
+    // Readers see the log once the earlier run's unfinished changes are answered.
+    this.closing = closing.then(
+      () => undefined,
+      () => undefined,
+    );
+    return closing;
+  }
+
+  private async answerUnfinished(check?: (intent: AuditRecord) => Promise<string | undefined>): Promise<AuditRecord[]> {
     const intents = new Map<number, AuditRecord>();
     for await (const { record } of this.readLines()) {
       if (!record) continue;
@@ -147,6 +158,7 @@ export class AuditLog {
 
   /** Newest first, keyset-paged by seq; scans the file as a stream with a bounded buffer. */
   async list(filter: AuditFilter): Promise<{ records: AuditRecord[]; nextBeforeSeq?: number }> {
+    await this.closing;
     const text = filter.text?.toLowerCase();
     const window: AuditRecord[] = [];
     let matchedBefore = 0;
@@ -171,6 +183,7 @@ export class AuditLog {
   }
 
   async verify(): Promise<VerifyReport> {
+    await this.closing;
     const problems: VerifyReport['problems'] = [];
     let expected = { seq: 0, hash: GENESIS };
     let checked = 0;

@@ -55,7 +55,7 @@ export class CheckpointResets {
     const store = kafka ? undefined : await this.deps.eventStore(connectionId);
     const target = !dryRun && request.confirmed ? request.confirmed.target : await this.resolveTarget(request, store);
 
-    const requestId = canonicalJson({ ...request, expected: request.expected ?? null });
+    const requestId = canonicalJson({ ...request, confirmed: undefined, expected: request.expected ?? null });
     let expected: string | null;
     if (request.expected !== undefined) expected = request.expected;
     else if (!dryRun && request.confirmed) expected = request.confirmed.expected;

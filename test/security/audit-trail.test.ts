@@ -1,0 +1,130 @@
+/**
+ * Attacks on the audit log: a change that lands with no record (the audit write
+ * fails, or the process dies between the change and its record), and a log whose
+ * records were deleted and the rest re-chained so that the chain looks intact.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src-main/engine/audit/audit-log';
+import { canonicalJson } from '../../src-main/engine/util/canonical-json';
+import { createEngine, type Engine } from '../../src-main/engine/engine';
+import { secretEnvName } from '../../src-main/engine/connections/secret-store';
+import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
+import { readPostgresCheckpoint, writePostgresCheckpoint } from '../../src-main/reference/projectors/checkpoints';
+import { engineCaller, failOnOutputMismatch, postgresConnection } from '../integration/engine-support';
+import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
+
+const KEY = (projector: string) => ({ store: 'projection_checkpoints', projector, source: 'events' });
+
+describe('a change never lands without its audit record (PostgreSQL checkpoints)', () => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let engine: Engine;
+  let connectionId: string;
+  let env: NodeJS.ProcessEnv = {};
+  const call = engineCaller(() => engine);
+  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env, sampleLags: false, sampleKafkaLag: false });
+  const auditFile = () => join(dataDir, 'audit', 'audit.jsonl');
+
+  beforeAll(async () => {
+    db = await createTestDatabase('attack_audit');
+    await seedDemoWorkspace(db.pool, { events: 600 });
+    dataDir = await mkdtemp(join(tmpdir(), 'chrono-attack-audit-'));
+    engine = start();
+    const connection = { ...postgresConnection('audited store', db.url), readOnly: false };
+    connectionId = (await call('connections.add', connection)).id;
+    env = { [secretEnvName(connectionId)]: connection.secret };
+    await call('stores.configure', { connectionId, preset: 'classic' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.dispose();
+    await db?.drop();
+  });
+
+  it('does not run a change whose intent cannot be written', async () => {
+    await writePostgresCheckpoint(db.pool, 'unrecorded', 'events', '100');
+    const input = { connectionId, key: KEY('unrecorded'), target: { kind: 'position' as const, position: '7' }, reason: 'audit attack' };
+    const preview = await call('checkpoints.reset', { ...input, dryRun: true });
+    // The log becomes unwritable (a full disk, a file replaced by a folder).
+    await rename(auditFile(), `${auditFile()}.saved`);
+    await mkdir(auditFile());
+    try {
+      await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toThrow();
+      expect(await readPostgresCheckpoint(db.pool, 'unrecorded', 'events')).toBe('100');
+    } finally {
+      await rm(auditFile(), { recursive: true });
+      await rename(`${auditFile()}.saved`, auditFile());
+    }
+    expect((await call('audit.verify', {})).ok).toBe(true);
+  });
+
+  it('shows a change whose outcome was never recorded as "outcome unknown" after a restart, and verify still holds', async () => {
+    await writePostgresCheckpoint(db.pool, 'crashed', 'events', '200');
+    const input = { connectionId, key: KEY('crashed'), target: { kind: 'position' as const, position: '9' }, reason: 'crash between change and record' };
+    const preview = await call('checkpoints.reset', { ...input, dryRun: true });
+    // The process dies between the change and its record: every later write of the log fails.
+    const append = engine.audit.append.bind(engine.audit);
+    engine.audit.append = async (entry) => (entry.outcome === 'pending' ? append(entry) : Promise.reject(new Error('killed')));
+    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({ message: expect.stringContaining('outcome could not be written') });
+    expect(await readPostgresCheckpoint(db.pool, 'crashed', 'events')).toBe('9');
+    await engine.dispose();
+
+    engine = start();
+    const unknown = (await call('audit.list', { outcome: 'unknown' })).records;
+    expect(unknown).toEqual([expect.objectContaining({ operation: 'checkpoints.reset', reason: 'crash between change and record', intentSeq: expect.any(Number) })]);
+    expect(String(unknown[0]!.details?.message)).toMatch(/stopped after starting this change/);
+    const verified = await call('audit.verify', {});
+    expect(verified).toMatchObject({ ok: true, unknownOutcomes: 1 });
+    // A restart answers an intent once.
+    await engine.dispose();
+    engine = start();
+    expect((await call('audit.list', { outcome: 'unknown' })).records).toHaveLength(1);
+  });
+});
+
+describe('the audit chain cannot be rewritten without its key', () => {
+  it('detects records deleted and the rest re-chained with plain SHA-256, head file included', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'chrono-attack-chain-')), 'audit');
+    const log = new AuditLog(dir);
+    const operations = ['connections.add', 'compliance.approve', 'compliance.erase', 'kafka.resetOffsets', 'settings.update'];
+    for (const [i, operation] of operations.entries()) {
+      await log.append({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), user: 'mallory', operation, target: `t${i}`, reason: 'r', dryRun: false, outcome: 'ok' });
+    }
+    const file = join(dir, 'audit.jsonl');
+    const kept = (await readFile(file, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((record) => !['compliance.approve', 'kafka.resetOffsets'].includes(String(record.operation)));
+    // Re-chain what is left as an attacker who can edit files but has no key would.
+    let prevHash = '0'.repeat(64);
+    const forged = kept.map((record, index) => {
+      const base: Record<string, unknown> = { ...record, seq: index + 1, prevHash };
+      delete base.hash;
+      const hash = createHash('sha256').update(prevHash).update('\n').update(canonicalJson(base)).digest('hex');
+      prevHash = hash;
+      return { ...base, hash };
+    });
+    await writeFile(file, `${forged.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    await writeFile(join(dir, 'audit-head.json'), JSON.stringify({ seq: forged.length, hash: prevHash }));
+
+    const report = await new AuditLog(dir).verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]?.problem).toMatch(/rewritten without its key/);
+  });
+
+  it('keys the chain with a key kept outside the log, readable by its owner only', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'chrono-attack-key-'));
+    const log = new AuditLog(join(root, 'audit'));
+    await log.append({ at: new Date().toISOString(), user: 'u', operation: 'settings.update', target: 't', reason: '', dryRun: false, outcome: 'ok' });
+    const { stat } = await import('node:fs/promises');
+    const key = await stat(join(root, 'audit-key.json'));
+    expect(key.mode & 0o777).toBe(0o600);
+    expect(await readFile(join(root, 'audit', 'audit.jsonl'), 'utf8')).not.toContain(JSON.parse(await readFile(join(root, 'audit-key.json'), 'utf8')).key);
+    expect((await log.verify()).ok).toBe(true);
+  });
+});
