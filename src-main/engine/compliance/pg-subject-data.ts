@@ -13,6 +13,7 @@ import type { Inventory, PersonalDataMap } from '../../../src-shared/schemas/com
 import { isSealedField, openField, type SealedField, type SubjectKey } from '../../reference/crypto/personal-data';
 import { canonicalJson } from '../util/canonical-json';
 import { ERASED, eventPathSql, getAt, likeContaining, setAt, snapshotPathSql, splitEventPath } from './json-paths';
+import { raisingUpdateTriggers } from './update-triggers';
 
 export interface SubjectEventRow {
   position: string;
@@ -313,25 +314,17 @@ export class PgSubjectData {
 
   /**
    * Why the events table refuses updates, if it does: a missing UPDATE privilege,
-   * or a trigger that raises (probed with a no-op update that is rolled back).
+   * or an enabled UPDATE trigger whose function raises. Read from the catalog only:
+   * the dry run asks this too, and it must not write or lock the live events table.
+   * (The sample position is for stores that can only tell by trying, as MongoDB.)
    */
-  async updateRefusal(samplePosition: string | undefined): Promise<string | undefined> {
+  async updateRefusal(_samplePosition?: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ allowed: boolean }>(`SELECT has_table_privilege(current_user, 'events', 'UPDATE') AS allowed`);
     if (!rows[0]?.allowed) return 'This connection\'s database user may not UPDATE the events table, so events cannot be redacted in place. Crypto-shred the subject instead, or ask a DBA for a user with UPDATE on events.';
-    if (samplePosition === undefined) return undefined;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('UPDATE events SET event_data = event_data WHERE global_position = $1', [samplePosition]);
-      return undefined;
-    } catch (err) {
-      const { rows: triggers } = await client.query('ROLLBACK').then(() => this.pool.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal AND (tgtype & 16) <> 0`));
-      const names = triggers.map((t) => t.tgname).join(', ');
-      return `The events table refuses updates${names ? ` (trigger ${names})` : ''}: ${(err as Error).message}. The store is append-only by design; crypto-shred the subject instead, or disable the trigger for the redaction with the DBA's agreement.`;
-    } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-    }
+    const [first, ...more] = await raisingUpdateTriggers(this.pool, 'events');
+    if (!first) return undefined;
+    const names = [first, ...more].map((t) => t.trigger).join(', ');
+    return `The events table refuses updates (trigger ${names}): ${first.message ?? 'its function raises an exception'}. The store is append-only by design; crypto-shred the subject instead, or disable the trigger for the redaction with the DBA's agreement.`;
   }
 
   /** The next batch of the subject's events with their redacted form (see planFromRows). */

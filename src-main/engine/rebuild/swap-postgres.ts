@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { foldFeed, settledHead, type RebuildFeed } from './feed-fold';
 import { readRebuild, stamp, updateRebuild, type RebuildRecord } from './postgres-target';
 import { inTransactionSink, shadowShape, transactionalSink } from './rebuild-postgres';
@@ -70,6 +71,57 @@ async function renameIndex(db: Queryable, schema: string, from: string, to: stri
   if (from !== to) await db.query(`ALTER INDEX ${qualifiedName(schema, from)} RENAME TO ${quoteIdent(to)}`);
 }
 
+/** The rebuild, if it exists and is ready to swap. */
+function swappable(record: RebuildRecord | null, id: string): RebuildRecord {
+  if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+  if (record.phase !== 'indexed') {
+    throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
+  }
+  return record;
+}
+
+/** The projector's position; `lock` holds its checkpoint row until the swap commits (a dry run reads it only). */
+async function projectorPosition(db: Queryable, projector: ProjectorCheckpoint, model: string, lock: boolean): Promise<string> {
+  const { rows } = await db.query<{ position: string }>(
+    `SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2${lock ? ' FOR UPDATE' : ''}`,
+    [projector.name, projector.source],
+  );
+  if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${projector.name} (${projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
+  return rows[0].position;
+}
+
+/** The swap's plan at `position`, refused when the projector is behind the shadow or the backup name is taken. */
+async function checkedPlan(db: Queryable, record: RebuildRecord, position: string, at: string): Promise<SwapPlan> {
+  if (BigInt(record.position) > BigInt(position)) {
+    throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
+  }
+  const beforeTable = `${record.model}__before_${at}`;
+  if (await tableExists(db, record.schema, beforeTable)) throw new ChronoError('conflict', `${beforeTable} already exists: wait a second and swap again.`);
+  return { model: record.model, shadow: record.shadow, beforeTable, position, catchUpFrom: record.position };
+}
+
+/** How dry runs read: one snapshot, and PostgreSQL refuses any write or strong lock in it. */
+const READ_ONLY = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
+/**
+ * A dry run plans with plain reads in a read-only transaction: no table lock, no
+ * row lock, nothing a read-only profile would refuse. Readers of the live model and
+ * the projector never wait for it (the real swap's ACCESS EXCLUSIVE is for the renames).
+ */
+async function planSwap(options: SwapOptions): Promise<SwapPlan> {
+  const now = options.now ?? (() => new Date());
+  const head = options.projector ? undefined : await settledHead(options.feed);
+  return inTransaction(
+    options.pool,
+    async (client) => {
+      const record = swappable(await readRebuild(client, options.id), options.id);
+      const position = options.projector ? await projectorPosition(client, options.projector, record.model, false) : head!;
+      return checkedPlan(client, record, position, stamp(now()));
+    },
+    READ_ONLY,
+  );
+}
+
 export interface SwapOptions {
   pool: pg.Pool;
   feed: RebuildFeed;
@@ -94,6 +146,7 @@ const FOLD_OUTSIDE_ATTEMPTS = 5;
  * moving past several attempts gets its last events folded inside the transaction.
  */
 export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
+  if (options.dryRun) return planSwap(options);
   for (let attempt = 1; ; attempt++) {
     const outcome = await attemptSwap(options, attempt >= FOLD_OUTSIDE_ATTEMPTS);
     if ('plan' in outcome) return outcome.plan;
@@ -117,36 +170,14 @@ async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL lock_timeout = ${Math.max(100, Math.floor(options.lockTimeoutMs ?? 10_000))}`);
-    const record = await readRebuild(client, id, true);
-    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
-    if (record.phase !== 'indexed') {
-      throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
-    }
+    const record = swappable(await readRebuild(client, id, true), id);
     const { schema, model, shadow } = record;
     // Tables first, then the checkpoint: the projector writes its views before its checkpoint, so this order cannot deadlock with it.
     await client.query(`LOCK TABLE ${qualifiedName(schema, model)}, ${qualifiedName(schema, shadow)} IN ACCESS EXCLUSIVE MODE`);
-    let position: string;
-    if (options.projector) {
-      const { rows } = await client.query<{ position: string }>(
-        'SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2 FOR UPDATE',
-        [options.projector.name, options.projector.source],
-      );
-      if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} (${options.projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
-      position = rows[0].position;
-    } else {
-      position = head!;
-    }
-    if (BigInt(record.position) > BigInt(position)) {
-      throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
-    }
+    const position = options.projector ? await projectorPosition(client, options.projector, model, true) : head!;
     const at = stamp(now());
-    const beforeTable = `${model}__before_${at}`;
-    const plan: SwapPlan = { model, shadow, beforeTable, position, catchUpFrom: record.position };
-    if (await tableExists(client, schema, beforeTable)) throw new ChronoError('conflict', `${beforeTable} already exists: wait a second and swap again.`);
-    if (options.dryRun) {
-      await client.query('ROLLBACK');
-      return { plan };
-    }
+    const plan = await checkedPlan(client, record, position, at);
+    const { beforeTable } = plan;
     if (!foldInside && record.position !== position) {
       await client.query('ROLLBACK');
       return { behindBy: position };
@@ -189,23 +220,27 @@ export interface RollbackPlan {
   rebuiltKeptAs: string;
 }
 
+/** A swapped rebuild whose old model still exists, and the roll back's plan; `lock` holds its row until the roll back commits. */
+async function rollbackable(db: Queryable, id: string, now: () => Date, lock = false): Promise<{ record: RebuildRecord; plan: RollbackPlan }> {
+  const record = await readRebuild(db, id, lock);
+  if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
+  if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
+  if (!(await tableExists(db, record.schema, record.beforeTable))) throw new ChronoError('not_found', `The old model ${record.beforeTable} was dropped: it cannot be restored.`);
+  return { record, plan: { model: record.model, restored: record.beforeTable, rebuiltKeptAs: `${record.model}__after_${stamp(now())}` } };
+}
+
 /** Puts the old model back under its name; the rebuilt one is kept as `<name>__after_<stamp>`. */
 export async function rollbackPostgres(pool: pg.Pool, id: string, options: { dryRun?: boolean; now?: () => Date } = {}): Promise<RollbackPlan> {
   const now = options.now ?? (() => new Date());
+  // The dry run reads the same facts without locking the rebuild's row, in a transaction that cannot write.
+  if (options.dryRun) return inTransaction(pool, async (client) => (await rollbackable(client, id, now)).plan, READ_ONLY);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const record: RebuildRecord | null = await readRebuild(client, id, true);
-    if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
-    if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
-    const { schema, model, beforeTable } = record;
-    if (!(await tableExists(client, schema, beforeTable))) throw new ChronoError('not_found', `The old model ${beforeTable} was dropped: it cannot be restored.`);
-    const after = `${model}__after_${stamp(now())}`;
-    const plan: RollbackPlan = { model, restored: beforeTable, rebuiltKeptAs: after };
-    if (options.dryRun) {
-      await client.query('ROLLBACK');
-      return plan;
-    }
+    const { record, plan } = await rollbackable(client, id, now, true);
+    const { schema, model } = record;
+    const beforeTable = plan.restored;
+    const after = plan.rebuiltKeptAs;
     await client.query(`LOCK TABLE ${qualifiedName(schema, model)}, ${qualifiedName(schema, beforeTable)} IN ACCESS EXCLUSIVE MODE`);
     // The swap renamed each old index <name> to <name><swap suffix>: the rebuilt model holds the names now.
     const current = await indexNames(client, schema, model);

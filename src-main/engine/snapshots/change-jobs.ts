@@ -20,11 +20,21 @@ export type ChangeScope = { filter: SnapshotFilter; keys?: undefined } | { keys:
 export type DeleteParams = ChangeScope & { connectionId: string };
 export type RegenerateParams = ChangeScope & { connectionId: string; definition: string };
 
-/** After a filter's page (its cursor) or a list's index, with the tallies so far. */
-interface ChangeCheckpoint {
+/** Where a walk is: after a filter's page (its cursor), or at a list's index. */
+interface WalkPosition {
   after?: string;
   index?: number;
+}
+
+/** After a filter's page (its cursor) or a list's index, with the tallies so far. */
+interface ChangeCheckpoint extends WalkPosition {
   result: SnapshotsChangeJobResult;
+  /**
+   * A delete batch under way: the snapshots it selected (each existed then) and where
+   * the walk goes on after it. Saved before the batch deletes anything, so a job
+   * killed midway recounts the batch from the store when it resumes.
+   */
+  inFlight?: WalkPosition & { keys: SnapshotKey[]; missing: number };
 }
 
 export interface ChangeJobDeps {
@@ -44,7 +54,8 @@ export function refuseEmptyFilter(filter: SnapshotFilter): void {
 
 /**
  * Runs `work` over the scope's snapshots, one batch at a time, checkpointing after each.
- * `withState` reads the states too (regeneration).
+ * `announce`, when given, names the batch's snapshots to checkpoint as in flight
+ * before `work` changes them (deletion: see ChangeCheckpoint.inFlight).
  */
 async function walk(
   store: SnapshotStore,
@@ -53,26 +64,34 @@ async function walk(
   context: JobContext<ChangeCheckpoint>,
   result: SnapshotsChangeJobResult,
   work: (batch: StoredSnapshot[] | SnapshotKey[]) => Promise<void>,
+  announce?: (batch: StoredSnapshot[] | SnapshotKey[]) => Promise<SnapshotKey[]>,
+  resumeAt: WalkPosition | undefined = context.resumeFrom,
 ): Promise<void> {
-  const resumed = context.resumeFrom;
   const done = () => ({ done: result.changed + result.missing + result.failed });
+  const run = async (batch: StoredSnapshot[] | SnapshotKey[], at: WalkPosition, next: WalkPosition, progress: { done: number; total?: number }) => {
+    if (announce) {
+      const keys = await announce(batch);
+      await context.checkpoint({ ...at, result, inFlight: { keys, missing: batch.length - keys.length, ...next } }, progress);
+    }
+    await work(batch);
+    await context.checkpoint({ ...next, result }, { ...done(), ...(progress.total !== undefined ? { total: progress.total } : {}) });
+  };
   if (scope.keys) {
-    for (let index = resumed?.index ?? 0; index < scope.keys.length; index += batchSize) {
+    for (let index = resumeAt?.index ?? 0; index < scope.keys.length; index += batchSize) {
       stopIfAborted(context.signal);
-      await work(scope.keys.slice(index, index + batchSize));
-      await context.checkpoint({ index: index + batchSize, result }, { ...done(), total: scope.keys.length });
+      await run(scope.keys.slice(index, index + batchSize), { index }, { index: index + batchSize }, { ...done(), total: scope.keys.length });
     }
     return;
   }
-  let after = resumed?.after;
+  let after = resumeAt?.after;
   for (;;) {
     stopIfAborted(context.signal);
     const page = await store.readPage({ ...scope.filter, limit: batchSize, ...(after !== undefined ? { after } : {}) });
     const last = page.snapshots[page.snapshots.length - 1];
     if (!last) break;
-    await work(page.snapshots);
-    after = encodeSnapshotCursor(last);
-    await context.checkpoint({ after, result }, done());
+    const next = encodeSnapshotCursor(last);
+    await run(page.snapshots, after !== undefined ? { after } : {}, { after: next }, done());
+    after = next;
     if (page.nextCursor === null) break;
   }
 }
@@ -93,6 +112,12 @@ function summary(verb: string, result: SnapshotsChangeJobResult): string {
   return parts.join(', ');
 }
 
+/**
+ * Deletes the selection. A resumed job first settles the batch its predecessor was
+ * killed in: each of its snapshots existed when selected, so each one gone now was
+ * deleted (by that process, or now): the tally is what the store says, not what
+ * the last checkpoint remembered.
+ */
 export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
   const batchSize = deps.batchSize ?? 200;
   return {
@@ -101,14 +126,33 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
       if (params.filter) refuseEmptyFilter(params.filter);
       const store = await deps.snapshots(params.connectionId);
       const result = startResult(context);
-      await guarded(() =>
-        walk(store, params, batchSize, context, result, async (batch) => {
-          for (const key of batch) {
-            if (await store.delete({ streamId: key.streamId, version: key.version })) result.changed += 1;
-            else result.missing += 1;
+      const deleteBatch = async (batch: StoredSnapshot[] | SnapshotKey[]) => {
+        for (const key of batch) {
+          if (await store.delete({ streamId: key.streamId, version: key.version })) result.changed += 1;
+          else result.missing += 1;
+        }
+      };
+      // Of a list of keys, those that exist; a filter's page holds only snapshots that exist.
+      const selected = async (batch: StoredSnapshot[] | SnapshotKey[]) => {
+        const keys = batch.map((k) => ({ streamId: k.streamId, version: k.version }));
+        if (params.filter) return keys;
+        const present: SnapshotKey[] = [];
+        for (const key of keys) if (await store.read(key)) present.push(key);
+        return present;
+      };
+      await guarded(async () => {
+        const interrupted = context.resumeFrom?.inFlight;
+        if (interrupted) {
+          for (const key of interrupted.keys) {
+            await store.delete(key);
+            result.changed += 1; // selected, and gone now
           }
-        }),
-      );
+          result.missing += interrupted.missing;
+          const { keys: _keys, missing: _missing, ...next } = interrupted;
+          await context.checkpoint({ ...next, result }, { done: result.changed + result.missing + result.failed });
+        }
+        await walk(store, params, batchSize, context, result, deleteBatch, selected, interrupted ?? context.resumeFrom);
+      });
       return result;
     },
     summarize: (result) => summary('Deleted', result),
