@@ -8,9 +8,11 @@ const REDACTED = '[redacted]';
 
 /**
  * `scheme://user:password@` up to the last `@` before the host list: a password may hold
- * an unescaped `@`, and masking too much of a log line is the safe side to err on.
+ * an unescaped `@` or `/`, and masking too much of a log line is the safe side to err on.
+ * The user runs to the first `:` (as MongoDB URIs are split), so a user typed with an
+ * unescaped `@` or `/` does not hide the password after it.
  */
-const URI_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^:@/\s?#]*):([^\s]*)@(?=[^@\s]*(?:$|\s))/gi;
+const URI_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^:\s]*):([^\s]*)@(?=[^@\s]*(?:$|\s))/gi;
 
 /** `password=...`, `pwd=...`, `sasl.password=...`: up to a separator (`&`, `;`, whitespace, quote). */
 const SECRET_PAIR = /\b((?:[a-z0-9_.-]*[._-])?(?:password|passwd|pwd|pass|secret|token|apikey|api_key|sharedaccesskey))(\s*=\s*)('[^']*'|"[^"]*"|[^&;\s'"]*)/gi;

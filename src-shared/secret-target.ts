@@ -1,4 +1,5 @@
 import { ChronoError } from './errors';
+import { readMongoUri } from './mongo-uri';
 import type { ConnectionSettings } from './schemas/connections';
 
 /**
@@ -72,10 +73,10 @@ export function secretRequired(change: TargetChange): ChronoError {
 
 /** A mongodb URI without its user info, and the user named there (the password never matters here). */
 function mongoTarget(uri: string): { uri: string; user: string } {
-  const match = /^(mongodb(?:\+srv)?:\/\/)([^@/]*)@(.*)$/.exec(uri.trim());
-  if (!match) return { uri: uri.trim(), user: '' };
-  const [, scheme = '', userInfo = '', rest = ''] = match;
-  return { uri: `${scheme}${rest}`, user: decodeURIComponent(userInfo.split(':')[0] ?? '') };
+  const parts = readMongoUri(uri);
+  // A URI that cannot be split is refused when saved or tested; compared whole meanwhile.
+  if ('problem' in parts) return { uri: uri.trim(), user: '' };
+  return { uri: parts.uri, user: parts.user ?? '' };
 }
 
 function sameHost(a: string, b: string): boolean {

@@ -239,6 +239,8 @@ export const eventsExportInput = z.strictObject({
   fileName: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/, 'file name may use letters, digits, ".", "_" and "-" only')
+    // Names of the compliance reports and access exports: an event export must not pass for one.
+    .refine((name) => !/^(erasure-report-|access-)/i.test(name), 'file names starting with "erasure-report-" or "access-" are kept for erasure reports and access exports; choose another name')
     .optional(),
   /** Desktop app: ask where to save with the system's save dialog (the path never comes from the renderer). */
   saveAs: z.boolean().optional(),

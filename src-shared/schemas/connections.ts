@@ -32,7 +32,9 @@ export const mongoSettings = z.strictObject({
     .trim()
     .min(1, 'uri is required')
     .max(2000)
-    .regex(/^mongodb(\+srv)?:\/\//, 'uri must start with mongodb:// or mongodb+srv://'),
+    .regex(/^mongodb(\+srv)?:\/\//, 'uri must start with mongodb:// or mongodb+srv://')
+    // A space would end the URI where logs and the audit log mask its password: write it as %20.
+    .regex(/^\S*$/, 'uri must not contain spaces or line breaks (write a space in a password as %20)'),
   database: z.string().trim().min(1, 'database is required').max(63),
   user: z.string().trim().max(255).optional(),
   tls: z.boolean().default(false),

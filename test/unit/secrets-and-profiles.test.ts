@@ -56,6 +56,15 @@ describe('connection helpers', () => {
     expect(splitMongoUri('mongodb://db1:27017/')).toEqual({ uri: 'mongodb://db1:27017/' });
   });
 
+  it('reads a password typed in clear up to the @ that starts the host list, and refuses a URI it would have to guess', () => {
+    expect(splitMongoUri('mongodb://user:p@ss/w0rd@host:27017/db')).toEqual({ uri: 'mongodb://host:27017/db', user: 'user', password: 'p@ss/w0rd' });
+    expect(splitMongoUri('mongodb://a@corp:pw@[::1]:27017,h2/db')).toEqual({ uri: 'mongodb://[::1]:27017,h2/db', user: 'a@corp', password: 'pw' });
+    expect(splitMongoUri('mongodb://ops@db/app?appName=x')).toEqual({ uri: 'mongodb://db/app?appName=x', user: 'ops' });
+    // An "@" in an option could also end a password: the host list could be "db" or "x".
+    expect(() => splitMongoUri('mongodb://db:27017/app?appName=me@x')).toThrow(/more than one way/);
+    expect(() => splitMongoUri('mongodb://ops:pw@')).toThrow(/no host list after it/);
+  });
+
   it('explains driver errors in words a person can act on', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     expect(explainConnectionError(refused, 'PostgreSQL at 127.0.0.1:1')).toMatchObject({ code: 'connection_refused', message: expect.stringContaining('is not reachable: nothing is listening there') });

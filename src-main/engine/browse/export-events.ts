@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { EventStore, ReadFeedOptions, StoredEventView } from '../../stores/event-store';
+import { partialPathFor, placeNewFiles } from '../util/new-files';
 
 /** A stream, or the feed with every filter the screen applies (`afterPosition` is where the screen's feed starts). */
 export type ExportSource = { kind: 'stream'; streamId: string } | ({ kind: 'feed' } & Omit<ReadFeedOptions, 'limit'>);
@@ -10,13 +11,14 @@ export type ExportSource = { kind: 'stream'; streamId: string } | ({ kind: 'feed
 export interface ExportRequest {
   source: ExportSource;
   format: 'ndjson' | 'csv';
-  /** Final file; written as `<file>.part` and renamed only when complete. */
+  /** Wanted file; written as a hidden `.part` and given this name (or `-2`, `-3`, ... when taken) only when complete. */
   file: string;
   /** Applied to each page before it is written (personal data opened or marked). */
   transform?: (events: StoredEventView[]) => Promise<StoredEventView[]>;
 }
 
 export interface ExportOutcome {
+  /** Where the export is: the wanted name, or a numbered one when that was taken (nothing is written over). */
   file: string;
   events: number;
   bytes: number;
@@ -27,7 +29,7 @@ const CSV_COLUMNS = ['position', 'stream_id', 'category', 'version', 'event_id',
 /**
  * Streams a stream or a filtered feed to a file, page by page, waiting for the
  * disk when it lags (back-pressure), so memory stays flat whatever the size.
- * A cancelled or failed export leaves no file behind.
+ * A cancelled or failed export leaves no file behind, and an export never replaces a file.
  */
 export async function exportEvents(
   store: EventStore,
@@ -35,9 +37,9 @@ export async function exportEvents(
   report: (done: number) => void,
   signal: AbortSignal,
 ): Promise<ExportOutcome> {
-  const partial = `${request.file}.part`;
-  await mkdir(join(request.file, '..'), { recursive: true });
-  const out = createWriteStream(partial, { encoding: 'utf8', mode: 0o600 });
+  const partial = partialPathFor(request.file);
+  await mkdir(dirname(request.file), { recursive: true });
+  const out = createWriteStream(partial, { encoding: 'utf8', mode: 0o600, flags: 'wx' });
   let events = 0;
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
@@ -55,8 +57,8 @@ export async function exportEvents(
     }
     out.end();
     await once(out, 'finish');
-    await rename(partial, request.file);
-    return { file: request.file, events, bytes: out.bytesWritten };
+    const [file] = await placeNewFiles(dirname(request.file), [{ partial, name: basename(request.file) }]);
+    return { file: file!, events, bytes: out.bytesWritten };
   } catch (err) {
     // The file is opened asynchronously: wait until the stream is closed, or an open still in flight would recreate it after the rm.
     const closed = out.closed ? Promise.resolve() : once(out, 'close').then(() => undefined, () => undefined);

@@ -119,8 +119,8 @@ export function browseHandlers({ eventStores, exportsDir, chooseExportFile, view
         // An export holds what the screen shows: decrypted only where the profile may decrypt.
         const session = await views.session(connectionId);
         const outcome = await exportEvents(store, { source, format, file: path, transform: (events) => session.events(events) }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
-        await session.audit('events.export', `connection:${connectionId}`, { file: basename(path), events: outcome.events });
-        return { fileName: basename(path), path, events: outcome.events, bytes: outcome.bytes };
+        await session.audit('events.export', `connection:${connectionId}`, { file: basename(outcome.file), events: outcome.events });
+        return { fileName: basename(outcome.file), path: outcome.file, events: outcome.events, bytes: outcome.bytes };
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),

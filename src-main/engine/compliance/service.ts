@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
@@ -20,7 +20,7 @@ import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../
 import type { AuditLog } from '../audit/audit-log';
 import type { JobContext, Jobs } from '../jobs/jobs';
 import { canonicalJson } from '../util/canonical-json';
-import { writeFileAtomic } from '../util/files';
+import { makeNewFolder, placeNewFiles, writePartial } from '../util/new-files';
 import { CaseStore } from './cases';
 import { ERASED, getAt, splitEventPath } from './json-paths';
 import { PersonalDataMaps, proposeMongoMap, proposePostgresMap } from './personal-data-map';
@@ -185,12 +185,13 @@ export class ComplianceService {
     const ids = this.subjectIds(record);
     const data = await this.subjectData(connectionId);
     const keys = data.keyCache();
-    const folder = join(this.deps.exportsDir, `access-${record.ticket.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    const partial = `${folder}.part`;
-    await mkdir(partial, { recursive: true });
+    // A folder of its own, made by this call: an access export never writes into or over another one.
+    const folder = await makeNewFolder(this.deps.exportsDir, `access-${record.ticket.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    // summary.txt is written last: a folder without it is an export that did not finish.
+    const newFile = (name: string, text: string) => writeFile(join(folder, name), text, { mode: 0o600, flag: 'wx' });
     try {
       // Events streamed page by page as one JSON array, decrypted where the key exists.
-      const out = createWriteStream(join(partial, 'events.json'), { encoding: 'utf8', mode: 0o600 });
+      const out = createWriteStream(join(folder, 'events.json'), { encoding: 'utf8', mode: 0o600, flags: 'wx' });
       let events = 0;
       let after = '0';
       const write = async (text: string) => {
@@ -214,11 +215,11 @@ export class ComplianceService {
       const snapshots = await data.snapshotRows(ids);
       const readModels = await data.readModelRows(ids);
       const keyIds = await data.keyIds(ids);
-      await writeFile(join(partial, 'snapshots.json'), json(snapshots), { mode: 0o600 });
-      await writeFile(join(partial, 'read-models.json'), json(readModels), { mode: 0o600 });
+      await newFile('snapshots.json', json(snapshots));
+      await newFile('read-models.json', json(readModels));
       // Which keys exist, never their material.
-      await writeFile(join(partial, 'key-store.json'), json({ keyIds }), { mode: 0o600 });
-      await writeFile(join(partial, 'mentions.json'), json(record.inventory?.mentions ?? []), { mode: 0o600 });
+      await newFile('key-store.json', json({ keyIds }));
+      await newFile('mentions.json', json(record.inventory?.mentions ?? []));
       const summary = [
         `Access export for ticket ${record.ticket} (case ${record.id})`,
         `Requested by ${record.requester}; exported ${new Date().toISOString()} by ${this.deps.user}.`,
@@ -230,16 +231,15 @@ export class ComplianceService {
         `mentions.json     ${record.inventory?.mentions.length ?? 0} events of others that mention the subject`,
         '',
       ].join('\n');
-      await writeFile(join(partial, 'summary.txt'), summary, { mode: 0o600 });
-      await rm(folder, { recursive: true, force: true });
-      await rename(partial, folder);
+      await newFile('summary.txt', summary);
       const files = ['summary.txt', 'events.json', 'snapshots.json', 'read-models.json', 'key-store.json', 'mentions.json'];
       let bytes = 0;
       for (const file of files) bytes += (await stat(join(folder, file))).size;
       await this.cases.update(caseId, (c) => ({ ...c, exported: { path: folder, files, bytes, at: new Date().toISOString() } }));
       return { path: folder, files, bytes, events };
     } catch (err) {
-      await rm(partial, { recursive: true, force: true });
+      // The folder is this call's own (made above), so removing it removes nothing of anyone else's.
+      await rm(folder, { recursive: true, force: true });
       throw err;
     }
   }
@@ -558,9 +558,11 @@ export class ComplianceService {
     const report = buildReport({ record, connectionName: await this.deps.connectionName(record.connectionId).catch(() => record.connectionId), subjectIds: this.subjectIds(record), changes, tombstones: await this.cases.tombstones(caseId), auditHead: head, user: this.deps.user, now: new Date() });
     const text = canonicalJson(report);
     const hash = sha256(text);
-    const base = join(this.deps.exportsDir, `erasure-report-${record.id}`);
-    await writeFileAtomic(`${base}.json`, `${text}\n`);
-    await writeFileAtomic(`${base}.html`, reportHtml(report, hash));
+    // New files, never written over: a report made again for the case is `-2`, and the one the audit log vouched for stays.
+    const name = `erasure-report-${record.id}`;
+    const wanted = join(this.deps.exportsDir, name);
+    const partials = [{ partial: await writePartial(`${wanted}.json`, `${text}\n`), name: `${name}.json` }, { partial: await writePartial(`${wanted}.html`, reportHtml(report, hash)), name: `${name}.html` }];
+    const [jsonPath, htmlPath] = (await placeNewFiles(this.deps.exportsDir, partials)) as [string, string];
     const audited = await this.deps.audit.append({
       at: new Date().toISOString(),
       user: this.deps.user,
@@ -573,8 +575,8 @@ export class ComplianceService {
     });
     // Once erased and verified, the case keeps only the subject ids (pseudonyms needed to verify again), not the e-mail typed.
     const forget = record.verification?.ok === true && record.subject.by !== 'id';
-    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, at: report.generatedAt } }));
-    return { sha256: hash, auditSeq: audited.seq, json: `${base}.json`, html: `${base}.html`, report: report as unknown as Record<string, unknown> };
+    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, at: report.generatedAt } }));
+    return { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, report: report as unknown as Record<string, unknown> };
   }
 
   // ---- helpers ----

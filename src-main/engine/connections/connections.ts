@@ -11,7 +11,7 @@ import type {
   connectionsUpdateInput,
 } from '../../../src-shared/schemas/connections';
 import type { LocalWorkspace } from '../local-workspace/local-workspace';
-import { splitMongoUri } from './drivers';
+import { readMongoUri, splitMongoUri } from '../../../src-shared/mongo-uri';
 import { probeConnection } from './probe';
 import { newProfileId, type ProfileStore, type StoredProfile } from './profile-store';
 import type { SecretStore } from './secret-store';
@@ -158,10 +158,12 @@ export class Connections {
   /** A MongoDB profile saved with the password inside its URI (older files, hand edits) has it moved to the secret store on first read. */
   private async withoutUriPassword(profile: StoredWithSecretFlag): Promise<StoredWithSecretFlag> {
     if (profile.settings.kind !== 'mongo') return profile;
-    const split = separateSecret(profile.settings, undefined);
-    if (split.secret === undefined) return profile;
-    const migrated: StoredWithSecretFlag = { ...profile, settings: split.settings, usesSecret: true };
-    if ((await this.secrets.get(profile.id)) === undefined) await this.secrets.set(profile.id, split.secret);
+    // A URI that cannot be split without guessing stays as it is: only ever shown redacted, and refused when edited.
+    const split = readMongoUri(profile.settings.uri);
+    if ('problem' in split || split.password === undefined) return profile;
+    const settings = { ...profile.settings, uri: split.uri, ...(split.user && !profile.settings.user ? { user: split.user } : {}) };
+    const migrated: StoredWithSecretFlag = { ...profile, settings, usesSecret: true };
+    if ((await this.secrets.get(profile.id)) === undefined) await this.secrets.set(profile.id, split.password);
     await this.profiles.replace(migrated);
     return migrated;
   }
@@ -226,7 +228,10 @@ export class Connections {
   }
 }
 
-/** A password typed into a MongoDB URI is moved out of the settings into the secret store. */
+/**
+ * A password typed into a MongoDB URI is moved out of the settings into the secret store;
+ * a URI that cannot be split without guessing is refused, so none is saved with a password inside.
+ */
 function separateSecret(settings: ConnectionSettings, secret: string | undefined): { settings: ConnectionSettings; secret: string | undefined } {
   if (settings.kind !== 'mongo') return { settings, secret };
   const split = splitMongoUri(settings.uri);

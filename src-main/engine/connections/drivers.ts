@@ -69,10 +69,4 @@ export function createKafkaCluster(settings: KafkaSettings, secret: string | und
 }
 
 /** A mongodb URI with any password removed (the password goes to the secret store). */
-export function splitMongoUri(uri: string): { uri: string; user?: string; password?: string } {
-  const match = /^(mongodb(?:\+srv)?:\/\/)([^@/]*)@(.*)$/.exec(uri);
-  if (!match) return { uri };
-  const [, scheme, userInfo = '', rest] = match;
-  const [user, password] = userInfo.split(':').map((part) => decodeURIComponent(part));
-  return { uri: `${scheme}${rest}`, ...(user ? { user } : {}), ...(password !== undefined ? { password } : {}) };
-}
+export { splitMongoUri } from '../../../src-shared/mongo-uri';

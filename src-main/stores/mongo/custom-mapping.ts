@@ -3,29 +3,10 @@ import type { CustomMapping } from '../../../src-shared/schemas/browse';
 import { StoreCapabilityError, StoreInputError } from '../event-store';
 import { MappingValidationError } from '../postgres/mapping';
 import { get, type MongoEventMapping } from './mongo-event-store';
+import { collectionNameProblem, fieldPathProblem } from './names';
 
 /** Documents read to check that the mapped fields exist. */
 const SAMPLE = 20;
-
-/**
- * What is wrong with a field path of a mapping, or null. Dotted paths name nested
- * fields and are allowed; a segment starting with `$` would be read as an operator
- * once it is a key of a filter (`{$where: ...}`), NUL cannot be stored.
- */
-export function fieldPathProblem(path: string): string | null {
-  if (path.includes('\u0000')) return 'a MongoDB field name cannot hold a NUL character';
-  const segments = path.split('.');
-  if (segments.some((s) => s.length === 0)) return 'a field path cannot have an empty segment (a leading, trailing or doubled ".")';
-  if (segments.some((s) => s.startsWith('$'))) return 'a MongoDB field name cannot start with "$" (MongoDB reads it as an operator); map a field the documents store';
-  return null;
-}
-
-export function collectionNameProblem(name: string): string | null {
-  if (name.includes('\u0000')) return 'a MongoDB collection name cannot hold a NUL character';
-  if (name.includes('$')) return 'a MongoDB collection name cannot contain "$"';
-  if (name.startsWith('system.')) return 'system collections hold no events';
-  return null;
-}
 
 /** Every bad name of a mapping, each with where it is: `columns.streamId "$where": ...`. */
 function nameProblems(custom: CustomMapping): string[] {

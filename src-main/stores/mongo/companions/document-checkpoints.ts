@@ -3,6 +3,7 @@ import { checkPosition } from '../../event-store';
 import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { DocumentCheckpointLayout } from '../../ports/layouts';
+import { refuseBadDocumentNames } from '../names';
 import { requireCollection } from './collection-exists';
 
 const DIGITS = /^\d{1,20}$/;
@@ -34,6 +35,8 @@ export class DocumentCheckpoints implements CheckpointStore {
   ) {}
 
   static async open(db: Db, layout: DocumentCheckpointLayout): Promise<DocumentCheckpoints> {
+    // A custom mapping's names become filter and sort keys: `$`-names would be read as operators.
+    refuseBadDocumentNames(layout);
     await requireCollection(db, layout.collection, `${layout.kind} checkpoints`);
     return new DocumentCheckpoints(db, layout);
   }

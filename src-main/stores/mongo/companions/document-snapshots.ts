@@ -15,6 +15,7 @@ import {
   type StoredSnapshot,
 } from '../../ports/snapshot-store';
 import { get } from '../mongo-event-store';
+import { refuseBadDocumentNames } from '../names';
 import { requireCollection } from './collection-exists';
 
 /** Documents read per round while a size filter (which FerretDB cannot evaluate) is applied here. */
@@ -34,6 +35,8 @@ export class DocumentSnapshots implements SnapshotStore {
   ) {}
 
   static async open(db: Db, layout: DocumentSnapshotLayout): Promise<DocumentSnapshots> {
+    // A custom mapping's names become filter and sort keys: `$`-names would be read as operators.
+    refuseBadDocumentNames(layout);
     await requireCollection(db, layout.collection, `${layout.kind} snapshots`);
     return new DocumentSnapshots(db, layout);
   }

@@ -1,7 +1,7 @@
 import { Binary, Double, Int32, Long, type Db, type Document } from 'mongodb';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { DocumentSnapshotLayout } from '../../ports/layouts';
-import { collectionNameProblem, fieldPathProblem } from '../custom-mapping';
+import { refuseBadDocumentNames } from '../names';
 import { get } from '../mongo-event-store';
 import { requireCollection } from './collection-exists';
 
@@ -34,16 +34,10 @@ function isJsonDocument(value: unknown): boolean {
  * Throws a CompanionLayoutError naming each problem.
  */
 export async function checkSnapshotDocuments(db: Db, layout: DocumentSnapshotLayout): Promise<void> {
-  const problems: string[] = [];
-  const collectionProblem = collectionNameProblem(layout.collection);
-  if (collectionProblem) problems.push(`collection ${JSON.stringify(layout.collection)}: ${collectionProblem}`);
-  for (const [role, path] of Object.entries(layout.fields)) {
-    const problem = path === undefined ? null : fieldPathProblem(path);
-    if (problem) problems.push(`fields.${role} ${JSON.stringify(path)}: ${problem}`);
-  }
-  if (problems.length > 0) throw new CompanionLayoutError(`${problems.join('; ')}.`, problems);
+  refuseBadDocumentNames(layout);
   await requireCollection(db, layout.collection, 'snapshots');
   const docs = await db.collection<Document>(layout.collection).find({}).limit(SAMPLE).toArray();
+  const problems: string[] = [];
   if (docs.length === 0) return;
   const where = `${db.databaseName}.${layout.collection}`;
   const f = layout.fields;

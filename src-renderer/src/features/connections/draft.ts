@@ -1,4 +1,5 @@
 import type { ConnectionKind, ConnectionSettings, ConnectionView } from '../../../../src-shared/schemas/connections';
+import { readMongoUri } from '../../../../src-shared/mongo-uri';
 import { secretRequiredMessage, targetChange } from '../../../../src-shared/secret-target';
 import type { FieldProblem } from '../../../../src-shared/validate';
 
@@ -166,7 +167,12 @@ export function secretLabelOf(draft: ConnectionDraft): string | undefined {
  */
 export function storedSecretProblems(draft: ConnectionDraft, settings: ConnectionSettings, saved: ConnectionView | undefined): FieldProblem[] {
   if (!saved || saved.secretStorage === 'none' || draft.secret || draft.clearSecret) return [];
-  if (settings.kind === 'mongo' && /^mongodb(\+srv)?:\/\/[^@/]*:[^@/]*@/.test(settings.uri)) return []; // a password typed into the URI
+  if (settings.kind === 'mongo' && uriHoldsPassword(settings.uri)) return []; // a password typed into the URI
   const change = targetChange(saved.settings, settings);
   return change ? [{ field: 'secret', message: secretRequiredMessage(change) }] : [];
+}
+
+function uriHoldsPassword(uri: string): boolean {
+  const parts = readMongoUri(uri);
+  return 'password' in parts && parts.password !== undefined;
 }
