@@ -50,7 +50,7 @@ export interface Session {
   close(): void;
 }
 
-const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
+const SECRET_FIELDS = /secret|password|passphrase|token|confirmation|^ca$/i;
 
 /**
  * Calls one session (a window, a browser tab) may have running at once. Each may hold
