@@ -201,7 +201,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
       )}
       <div className="compliance__row">
         <OperatorFields label="Second operator approves the dry run's actions" value={approver} onChange={setApprover} testId="compliance-approver" />
-        <Button size="sm" busy={approve.isPending} disabled={!chosen(approver)} data-testid="compliance-approve" onClick={() => approve.mutate({ caseId: record.id, approver }, { onSuccess: () => { setApprover(NO_OPERATOR); run.reset(); } })}>
+        <Button size="sm" busy={approve.isPending} disabled={!chosen(approver)} data-testid="compliance-approve" onClick={() => { run.reset(); approve.mutate({ caseId: record.id, approver }, { onSuccess: () => setApprover(NO_OPERATOR) }); }}>
           Approve
         </Button>
         {record.approval && (
