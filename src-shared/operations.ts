@@ -71,12 +71,15 @@ import {
   complianceReportResult,
   complianceSaveMapInput,
   complianceSearchInput,
+  complianceSetTwoPersonRuleInput,
+  complianceSetTwoPersonRuleResult,
   complianceVerifyInput,
   erasureCase,
   personalDataMap,
   verification,
 } from './schemas/compliance';
 import { exportTarget } from './feed-filters';
+import { operatorsEnrollInput, operatorsListResult, operatorView } from './schemas/operators';
 import { demoSetPausedInput, demoStatus } from './schemas/demo';
 import { settingsUpdateInput, settingsView } from './schemas/settings';
 import { jobStarted, jobsCancelInput, jobsListResult, jobsResumeInput, jobsWatchData, jobsWatchInput, jobView, snapshotsVerifyAllInput } from './schemas/jobs';
@@ -191,6 +194,16 @@ export interface OperationSpec<
    * recomputes it and runs nothing if it differs from what the user confirmed.
    */
   plan?: (result: z.output<R>) => unknown;
+  /**
+   * The operation can return, or match on, personal data decrypted from sealed
+   * fields. Such an operation opens sealed fields only where the connection
+   * profile may decrypt personal data (browse and time travel through
+   * `DecryptedViews.session`, compliance through `ComplianceDeps.mayDecrypt`), and
+   * must name its connection so that profile is known. test/unit/personal-data-contract
+   * fails when an operation returning free-form stored data is neither flagged nor
+   * reviewed as never decrypting.
+   */
+  personalData?: true;
 }
 
 function op<I extends z.ZodType, R extends z.ZodType, D extends z.ZodType = z.ZodNever, const V extends string = never>(
@@ -295,8 +308,8 @@ export const operations = {
   }),
   'stores.describe': op({ summary: 'What the connected store can do (global order, categories, correlation...)', input: storesDescribeInput, result: storeCapabilities, effect: 'none' }),
   'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
-  'streams.read': op({ summary: 'Events of one stream by version range', input: streamsReadInput, result: streamsReadResult, effect: 'none' }),
-  'feed.read': op({ summary: 'The global feed by position, filtered by type, category, time, correlation/causation or a JSON field; with index advice', input: feedReadInput, result: feedReadResult, effect: 'none' }),
+  'streams.read': op({ summary: 'Events of one stream by version range', input: streamsReadInput, result: streamsReadResult, effect: 'none', personalData: true }),
+  'feed.read': op({ summary: 'The global feed by position, filtered by type, category, time, correlation/causation or a JSON field; with index advice', input: feedReadInput, result: feedReadResult, effect: 'none', personalData: true }),
 
   'feed.tail': op({
     summary: 'Follow new events live (polling), gap-safe: a late commit with a lower position is never skipped',
@@ -304,6 +317,7 @@ export const operations = {
     result: z.object({ position: z.string() }),
     stream: feedTailData,
     effect: 'none',
+    personalData: true,
   }),
 
   'events.export': op({
@@ -312,6 +326,7 @@ export const operations = {
     result: eventsExportResult,
     // Data leaves the store: recorded in the audit log like a change.
     effect: 'local',
+    personalData: true,
     // Names what left: "who exported this stream?" is answered by searching for it.
     target: (input) => exportTarget(input.connectionId, input.source),
   }),
@@ -367,10 +382,11 @@ export const operations = {
     input: timeTravelStateInput,
     result: timeTravelStateResult,
     effect: 'none',
+    personalData: true,
   }),
-  'timeTravel.compare': op({ summary: 'States at two points and their structural diff', input: timeTravelCompareInput, result: timeTravelCompareResult, effect: 'none' }),
-  'timeTravel.steps': op({ summary: 'Each event of a range with the state before and after it and the diff', input: timeTravelStepsInput, result: timeTravelStepsResult, effect: 'none' }),
-  'timeTravel.fieldHistory': op({ summary: 'Every event that changed one field of the state, with old and new values', input: timeTravelFieldHistoryInput, result: timeTravelFieldHistoryResult, effect: 'none' }),
+  'timeTravel.compare': op({ summary: 'States at two points and their structural diff', input: timeTravelCompareInput, result: timeTravelCompareResult, effect: 'none', personalData: true }),
+  'timeTravel.steps': op({ summary: 'Each event of a range with the state before and after it and the diff', input: timeTravelStepsInput, result: timeTravelStepsResult, effect: 'none', personalData: true }),
+  'timeTravel.fieldHistory': op({ summary: 'Every event that changed one field of the state, with old and new values', input: timeTravelFieldHistoryInput, result: timeTravelFieldHistoryResult, effect: 'none', personalData: true }),
   'timeTravel.verifySnapshot': op({ summary: 'Replay from zero to the latest snapshot and diff it with the stored state', input: timeTravelVerifySnapshotInput, result: timeTravelVerifySnapshotResult, effect: 'none' }),
 
   'jobs.list': op({ summary: 'Jobs the engine runs or ran (long work that outlives a window), newest first', input: empty, result: jobsListResult, effect: 'none' }),
@@ -538,6 +554,24 @@ export const operations = {
     target: (input) => `connection:${input.connectionId}`,
     invalidates: ['compliance.getMap'],
   }),
+  'compliance.setTwoPersonRule': op({
+    summary: 'Turn the two-person rule of a connection on or off (a dry run, a confirmation and a reason); cases opened under the rule keep it',
+    input: complianceSetTwoPersonRuleInput,
+    result: complianceSetTwoPersonRuleResult,
+    effect: 'local',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}`,
+    invalidates: ['compliance.getMap'],
+  }),
+  'operators.list': op({ summary: 'The registered operators: name, id, key fingerprint, sponsor (never a key)', input: empty, result: operatorsListResult, effect: 'none' }),
+  'operators.enroll': op({
+    summary: "Register an operator with their own passphrase-protected signing key; once one exists, an existing operator sponsors each new one with their passphrase",
+    input: operatorsEnrollInput,
+    result: operatorView,
+    effect: 'local',
+    target: (input, result) => `operator:${result?.id ?? input.name}`,
+    invalidates: ['operators.list'],
+  }),
   'compliance.createCase': op({
     summary: 'Open an access or erasure case: subject, ticket, reason, requester',
     input: complianceCreateCaseInput,
@@ -556,6 +590,8 @@ export const operations = {
     result: z.object({ jobId: z.string() }),
     // Looking for a person's data is itself recorded.
     effect: 'local',
+    // An e-mail is matched against decrypted values (which tells whether that person is in the store).
+    personalData: true,
     target: (input) => `case:${input.caseId}`,
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
@@ -564,11 +600,12 @@ export const operations = {
     input: complianceExportInput,
     result: complianceExportResult,
     effect: 'local',
+    personalData: true,
     target: (input) => `case:${input.caseId}`,
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
   'compliance.approve': op({
-    summary: 'A second operator approves the erasure of a case (when the profile requires it)',
+    summary: "A second registered operator approves the case's previewed actions: their passphrase opens their key, which signs the digest of exactly those actions",
     input: complianceApproveInput,
     result: erasureCase,
     effect: 'local',

@@ -57,7 +57,7 @@ export interface Session {
   close(): void;
 }
 
-const SECRET_FIELDS = /secret|password|token|confirmation|^ca$/i;
+const SECRET_FIELDS = /secret|password|passphrase|token|confirmation|^ca$/i;
 /** Shorter stored secrets are not masked in recorded text: they would mask ordinary words. */
 const MIN_MASKED_SECRET = 4;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { changeFields, profileId } from './common';
+import { operatorCredentials, operatorId } from './operators';
 
 /**
  * Compliance: where a connection keeps personal data (the personal-data map),
@@ -82,6 +83,8 @@ export const inventory = z.object({
   advice: z.array(indexAdvice),
   scanned: z.number(),
   elapsedMs: z.number(),
+  /** What the search could not look at (sealed e-mails on a profile that may not decrypt). */
+  note: z.string().optional(),
 });
 export type Inventory = z.infer<typeof inventory>;
 
@@ -132,6 +135,15 @@ export const verification = z.object({
   inClear: z.array(verificationCheck),
 });
 
+/**
+ * A second operator's approval: their Ed25519 signature over `digest`, the SHA-256 of
+ * the canonical JSON of the case, its connection, its subjects and the exact ordered
+ * actions. The real run recomputes the digest from what it is about to do.
+ */
+export const signedApproval = z.object({ operatorId, name: z.string(), fingerprint: z.string(), digest: z.string(), signature: z.string(), actions: z.array(erasureAction), at: z.string() });
+/** An approval recorded by name before approvals were signed: kept for history, it authorises nothing. */
+export const legacyApproval = z.object({ by: z.string(), at: z.string() });
+
 export const caseState = z.enum(['open', 'searched', 'previewed', 'approved', 'erasing', 'erased', 'verified', 'reported']);
 export const erasureCase = z.object({
   id: caseId,
@@ -142,6 +154,10 @@ export const erasureCase = z.object({
   requester: z.string(),
   createdBy: z.string(),
   createdAt: z.string(),
+  /** The registered operator who opened the case (authenticated by passphrase); never its approver. */
+  openedBy: z.object({ operatorId, name: z.string(), fingerprint: z.string() }).optional(),
+  /** The two-person rule as it was when the case was opened: turning it off later does not release the case. */
+  twoPersonRule: z.boolean().optional(),
   state: caseState,
   searchJobId: z.string().optional(),
   /** The Kafka topics searched, checked again by the verification. */
@@ -150,7 +166,7 @@ export const erasureCase = z.object({
   exported: z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), at: z.string() }).optional(),
   actions: z.array(erasureAction).optional(),
   previews: z.array(actionPreview).optional(),
-  approval: z.object({ by: z.string(), at: z.string() }).optional(),
+  approval: z.union([signedApproval, legacyApproval]).optional(),
   eraseJobId: z.string().optional(),
   outcomes: z.array(actionOutcome).optional(),
   changedEvents: z.number().optional(),
@@ -165,6 +181,8 @@ export const complianceCreateCaseInput = z.strictObject({
   ticket: z.string().trim().min(1, 'name the ticket of the request').max(120),
   requester: person,
   reason: z.string().trim().min(1, 'say why (e.g. "GDPR art. 17 request")').max(500),
+  /** The registered operator opening the case; required when the connection's two-person rule is on. */
+  operator: operatorCredentials.optional(),
 });
 export const complianceCaseInput = z.strictObject({ caseId });
 export const complianceListCasesResult = z.object({ cases: z.array(erasureCase) });
@@ -174,8 +192,23 @@ const instant = z.string().trim().refine((v) => !Number.isNaN(Date.parse(v)), 'a
 export const topicScope = z.strictObject({ connectionId: profileId, topics: z.array(topicName).min(1, 'name at least one topic').max(20), from: instant.optional(), to: instant.optional() });
 export const complianceSearchInput = z.strictObject({ caseId, connectionId: profileId, includeMentions: z.boolean().default(true), kafka: topicScope.optional(), reason: changeFields.reason });
 export const complianceExportInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
-export const complianceExportResult = z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), events: z.number() });
-export const complianceApproveInput = z.strictObject({ caseId, approver: person, reason: changeFields.reason });
+export const complianceExportResult = z.object({
+  path: z.string(),
+  files: z.array(z.string()),
+  bytes: z.number(),
+  events: z.number(),
+  /** False when the profile may not decrypt personal data: sealed fields were written as stored. */
+  decrypted: z.boolean(),
+});
+export const complianceApproveInput = z.strictObject({ caseId, approver: operatorCredentials, reason: changeFields.reason });
+/** Switching the two-person rule; turning it off weakens every later erasure, so it is destructive with a required reason. */
+export const complianceSetTwoPersonRuleInput = z.strictObject({
+  connectionId: profileId,
+  enabled: z.boolean(),
+  ...changeFields,
+  reason: z.string().trim().min(1, 'say why the two-person rule changes').max(500),
+});
+export const complianceSetTwoPersonRuleResult = z.object({ requireSecondApprover: z.boolean(), summary: z.string(), confirmation: z.string().optional() });
 export const complianceEraseInput = z.strictObject({ caseId, connectionId: profileId, actions: z.array(erasureAction).min(1, 'choose at least one action').max(6), ...changeFields });
 export const complianceEraseResult = z.object({ previews: z.array(actionPreview).optional(), jobId: z.string().optional(), confirmation: z.string().optional() });
 export const complianceVerifyInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });

@@ -55,9 +55,25 @@ describe('the compliance workspace on the seeded demo', () => {
     expect(saved.events.map((e) => e.eventType)).not.toContain('ProductCreated');
     expect(saved.requireSecondApprover).toBe(true);
 
+    // Two registered operators: Dana enrols first, then sponsors Sam with her passphrase.
+    await page.getByTestId('compliance-enroll-name').fill('Dana Opener');
+    await page.getByTestId('compliance-enroll-passphrase').fill('dana-opens-cases-1');
+    await page.getByTestId('compliance-enroll').click();
+    await expect.poll(() => page.getByTestId('compliance-operators').textContent()).toContain('op-dana-opener');
+    await page.getByTestId('compliance-enroll-name').fill('Sam Second');
+    await page.getByTestId('compliance-enroll-passphrase').fill('sam-approves-them-2');
+    await page.getByTestId('compliance-enroll-sponsor-operator').selectOption('op-dana-opener');
+    await page.getByTestId('compliance-enroll-sponsor-passphrase').fill('dana-opens-cases-1');
+    await page.getByTestId('compliance-enroll').click();
+    await expect.poll(() => page.getByTestId('compliance-operators').textContent()).toContain('sponsored by op-dana-opener');
+    expect(await page.getByTestId('compliance-enroll-passphrase').getAttribute('type')).toBe('password');
+
     await page.getByTestId('compliance-subject').fill(email);
     await page.getByTestId('compliance-ticket').fill('DPO-2026-001');
     await page.getByTestId('compliance-requester').fill('Dana Requester');
+    // Under the two-person rule the case is opened by a registered operator.
+    await page.getByTestId('compliance-opener-operator').selectOption('op-dana-opener');
+    await page.getByTestId('compliance-opener-passphrase').fill('dana-opens-cases-1');
     await shoot('compliance-new', 'compliance-2-request');
     await page.getByTestId('compliance-create').click();
     await page.getByTestId('compliance-case-view').waitFor();
@@ -78,8 +94,14 @@ describe('the compliance workspace on the seeded demo', () => {
     expect(await page.getByTestId('compliance-previews').textContent()).toMatch(/Deletes 1 key/);
     // The profile asks for a second operator: the real run is refused until one approves.
     await page.getByTestId('compliance-run').click();
-    await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('second operator');
-    await page.getByTestId('compliance-approver').fill('Sam Second');
+    await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('second registered operator');
+    // The operator who opened the case cannot approve it.
+    await page.getByTestId('compliance-approver-operator').selectOption('op-dana-opener');
+    await page.getByTestId('compliance-approver-passphrase').fill('dana-opens-cases-1');
+    await page.getByTestId('compliance-approve').click();
+    await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('You opened this case');
+    await page.getByTestId('compliance-approver-operator').selectOption('op-sam-second');
+    await page.getByTestId('compliance-approver-passphrase').fill('sam-approves-them-2');
     await page.getByTestId('compliance-approve').click();
     await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('Approved by Sam Second');
     await shoot('compliance-actions', 'compliance-5-dry-run');

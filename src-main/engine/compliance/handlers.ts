@@ -5,6 +5,9 @@ type ComplianceOperation =
   | 'compliance.proposeMap'
   | 'compliance.getMap'
   | 'compliance.saveMap'
+  | 'compliance.setTwoPersonRule'
+  | 'operators.enroll'
+  | 'operators.list'
   | 'compliance.createCase'
   | 'compliance.listCases'
   | 'compliance.getCase'
@@ -16,12 +19,15 @@ type ComplianceOperation =
   | 'compliance.report'
   | 'compliance.changes';
 
-/** The compliance operations: map, cases, search and erasure jobs, verification, export and report. */
+/** The compliance operations: map, operators, cases, search and erasure jobs, approvals, verification, export and report. */
 export function complianceHandlers({ compliance }: { compliance: ComplianceService }): Pick<Handlers, ComplianceOperation> {
   return {
     'compliance.proposeMap': (input) => compliance.proposeMap(input.connectionId, input.sampleSize),
     'compliance.getMap': async (input) => ({ map: await compliance.maps.get(input.connectionId) }),
-    'compliance.saveMap': (input) => compliance.maps.save({ ...input.map, connectionId: input.connectionId }),
+    'compliance.saveMap': (input) => compliance.saveMap({ ...input.map, connectionId: input.connectionId }),
+    'compliance.setTwoPersonRule': (input) => compliance.setTwoPersonRule(input.connectionId, input.enabled, input.dryRun === true),
+    'operators.enroll': (input) => compliance.operators.enroll(input.name, input.passphrase, input.sponsor),
+    'operators.list': async () => ({ operators: await compliance.operators.list() }),
     'compliance.createCase': (input) => compliance.createCase(input),
     'compliance.listCases': async () => ({ cases: await compliance.cases.list() }),
     'compliance.getCase': (input) => compliance.cases.get(input.caseId),

@@ -40,7 +40,8 @@ export class MongoSubjectData implements SubjectData {
       .map((p) => ({ location: 'events', path: p, reason: `Finding a subject by ${p} reads every event: no index serves it.`, sql: `db.events.createIndex({ ${JSON.stringify(fieldOf(p))}: 1 })` }));
   }
 
-  async subjectsByEmail(email: string, scan: ScanProgress): Promise<string[]> {
+  /** Clear e-mails only, whether or not the profile may decrypt (`_decrypt`): this side has no key store. */
+  async subjectsByEmail(email: string, scan: ScanProgress, _decrypt: boolean): Promise<string[]> {
     const wanted = email.trim().toLowerCase();
     const found = new Set<string>();
     for (const type of this.map.events) {

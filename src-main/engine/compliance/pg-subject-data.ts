@@ -99,9 +99,10 @@ export class PgSubjectData {
 
   /**
    * Subject ids whose mapped e-mail paths hold this address: clear values compared
-   * directly, sealed ones opened with the subject's key where it still exists.
+   * directly, sealed ones opened with the subject's key where it still exists, and
+   * only when `decrypt` (the profile may decrypt personal data).
    */
-  async subjectsByEmail(email: string, scan: ScanProgress): Promise<string[]> {
+  async subjectsByEmail(email: string, scan: ScanProgress, decrypt: boolean): Promise<string[]> {
     const wanted = email.trim().toLowerCase();
     const found = new Set<string>();
     const types = this.map.events.filter((e) => e.personalPaths.some((p) => /e-?mail$/i.test(p.path)));
@@ -119,7 +120,7 @@ export class PgSubjectData {
           for (const personal of type.personalPaths.filter((p) => /e-?mail$/i.test(p.path))) {
             const { part, keys: path } = splitEventPath(personal.path);
             const value = getAt(part === 'metadata' ? row.metadata : row.event_data, path);
-            const clear = isSealedField(value) ? await keys.open(value, path[path.length - 1]!) : value;
+            const clear = isSealedField(value) ? (decrypt ? await keys.open(value, path[path.length - 1]!) : undefined) : value;
             if (typeof clear !== 'string' || clear.trim().toLowerCase() !== wanted) continue;
             for (const subjectPath of type.subjectPaths) {
               const id = subjectPath === 'streamId' ? row.aggregate_id : getAt(subjectPath.startsWith('metadata') ? row.metadata : row.event_data, splitEventPath(subjectPath).keys);

@@ -13,7 +13,19 @@ export interface ErasureReport {
   version: 1;
   generatedAt: string;
   generatedBy: string;
-  case: { id: string; ticket: string; reason: string; requester: string; openedBy: string; openedAt: string; approvedBy: string | null; approvedAt: string | null };
+  case: {
+    id: string;
+    ticket: string;
+    reason: string;
+    requester: string;
+    openedBy: string;
+    openedAt: string;
+    openedByOperator: { id: string; name: string; fingerprint: string } | null;
+    twoPersonRule: boolean | null;
+    approvedBy: string | null;
+    approvedAt: string | null;
+    approval: { operatorId: string; fingerprint: string; digest: string; signature: string; actions: string[] } | null;
+  };
   connection: { id: string; name: string };
   subject: { searchedBy: string; fingerprint: string; subjects: number };
   /** `note`: how each place was read and, for topics, their retention and the date it removes the copies. */
@@ -55,8 +67,12 @@ export function buildReport(input: {
       requester: record.requester,
       openedBy: record.createdBy,
       openedAt: record.createdAt,
-      approvedBy: record.approval?.by ?? null,
+      openedByOperator: record.openedBy ? { id: record.openedBy.operatorId, name: record.openedBy.name, fingerprint: record.openedBy.fingerprint } : null,
+      twoPersonRule: record.twoPersonRule ?? null,
+      approvedBy: record.approval ? ('signature' in record.approval ? record.approval.name : record.approval.by) : null,
       approvedAt: record.approval?.at ?? null,
+      // The signed approval: anyone holding the operator's public key can check it against the digest.
+      approval: record.approval && 'signature' in record.approval ? { operatorId: record.approval.operatorId, fingerprint: record.approval.fingerprint, digest: record.approval.digest, signature: record.approval.signature, actions: record.approval.actions } : null,
     },
     connection: { id: record.connectionId, name: input.connectionName },
     subject: { searchedBy: record.subject.by, fingerprint: sha256(`chronoscope-subject\n${[...input.subjectIds].sort().join('\n')}`), subjects: input.subjectIds.length },

@@ -17,6 +17,9 @@ import { describePlan, planTombstones, writeTombstones } from './kafka-tombstone
 import { describeSnapshots, REGENERATION_DEFINITION, regenerateSnapshots, regenerationSummary, snapshotKeys, type RegenerationCheckpoint, type SnapshotPorts } from './snapshot-erasure';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
+import type { OperatorCredentials } from '../../../src-shared/schemas/operators';
+import { approvalDigest, assertApproved, underTwoPersonRule } from './approvals';
+import { OperatorRegistry } from './operators';
 import type { AuditLog } from '../audit/audit-log';
 import type { JobContext, Jobs } from '../jobs/jobs';
 import { canonicalJson } from '../util/canonical-json';
@@ -45,6 +48,8 @@ export interface ComplianceDeps {
   user: string;
   pool(connectionId: string): Promise<pg.Pool>;
   mongo(connectionId: string): Promise<Db>;
+  /** The profile's permission to decrypt personal data: without it no export or e-mail match opens a sealed field. */
+  mayDecrypt(connectionId: string): Promise<boolean>;
   /** The profile's settings and secret (main process only). */
   resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined; readOnly?: boolean }>;
   /** The snapshot engine's ports (regenerating snapshots); without them only deletion is offered. */
@@ -73,11 +78,13 @@ interface EraseCheckpoint {
 export class ComplianceService {
   readonly maps: PersonalDataMaps;
   readonly cases: CaseStore;
+  readonly operators: OperatorRegistry;
   private readonly redactionBatch: number;
 
   constructor(private readonly deps: ComplianceDeps) {
     this.maps = new PersonalDataMaps(join(deps.dataDir, 'compliance', 'maps'));
     this.cases = new CaseStore(join(deps.dataDir, 'compliance', 'cases'));
+    this.operators = new OperatorRegistry(deps.dataDir);
     this.redactionBatch = deps.redactionBatch ?? 1000;
     deps.jobs.register(COMPLIANCE_SEARCH, { run: (params: { caseId: string; includeMentions: boolean }, context) => this.runSearch(params, context), summarize: (r: Inventory) => summarizeInventory(r) });
     deps.jobs.register(COMPLIANCE_ERASE, { writes: true, authorize: (params: EraseParams) => this.authorizeErase(params), run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
@@ -90,6 +97,31 @@ export class ComplianceService {
     return proposePostgresMap(await this.deps.pool(connectionId), connectionId, sampleSize);
   }
 
+  /**
+   * Saves a confirmed map. It may turn the two-person rule on, never off: that
+   * weakens every later erasure and goes through `setTwoPersonRule` (a dry run, a
+   * confirmation and a reason).
+   */
+  async saveMap(map: PersonalDataMap): Promise<PersonalDataMap> {
+    const current = await this.maps.get(map.connectionId);
+    if (current?.requireSecondApprover === true && !map.requireSecondApprover) {
+      throw new ChronoError('forbidden', 'Saving the map cannot switch the two-person rule off: use "Turn the two-person rule off", which asks for a dry run, a confirmation and a reason.');
+    }
+    return this.maps.save(map);
+  }
+
+  /** Switches the two-person rule of a connection's map; the dry run says what would change and changes nothing. */
+  async setTwoPersonRule(connectionId: string, enabled: boolean, dryRun: boolean): Promise<{ requireSecondApprover: boolean; summary: string }> {
+    const map = await this.requireMap(connectionId);
+    const kept = (await this.cases.list()).filter((c) => c.connectionId === connectionId && c.twoPersonRule === true && !['erased', 'verified', 'reported'].includes(c.state)).length;
+    const change = map.requireSecondApprover === enabled ? `The two-person rule is already ${enabled ? 'on' : 'off'}.` : `The two-person rule goes ${enabled ? 'on' : 'off'} for cases opened from now on.`;
+    const summary = `${change}${!enabled && kept ? ` ${kept} open case(s) opened under the rule keep it.` : ''}`;
+    if (dryRun || map.requireSecondApprover === enabled) return { requireSecondApprover: map.requireSecondApprover, summary };
+    const { confirmedAt: _at, ...rest } = map;
+    const saved = await this.maps.save({ ...rest, requireSecondApprover: enabled });
+    return { requireSecondApprover: saved.requireSecondApprover, summary };
+  }
+
   async requireMap(connectionId: string): Promise<PersonalDataMap> {
     const map = await this.maps.get(connectionId);
     if (!map) throw new ChronoError('conflict', 'This connection has no confirmed personal-data map: propose one, check it and save it first.');
@@ -98,10 +130,26 @@ export class ComplianceService {
 
   // ---- cases ----
 
-  async createCase(input: Pick<ErasureCase, 'connectionId' | 'subject' | 'ticket' | 'requester' | 'reason'>): Promise<ErasureCase> {
-    await this.requireSupported(input.connectionId);
-    await this.requireMap(input.connectionId);
-    return this.cases.create({ ...input, id: this.cases.newId(), createdBy: this.deps.user, createdAt: new Date().toISOString(), state: 'open' });
+  /**
+   * Opens a case. Under the two-person rule a registered operator opens it with
+   * their passphrase, so the case knows who may not approve it; the rule is kept
+   * on the case, so switching it off later does not release the case.
+   */
+  async createCase(input: Pick<ErasureCase, 'connectionId' | 'subject' | 'ticket' | 'requester' | 'reason'> & { operator?: OperatorCredentials | undefined }): Promise<ErasureCase> {
+    const { operator, ...fields } = input;
+    await this.requireSupported(fields.connectionId);
+    const map = await this.requireMap(fields.connectionId);
+    if (map.requireSecondApprover && !operator) throw new ChronoError('forbidden', 'This connection has the two-person rule: open the case as a registered operator (your operator id and passphrase); another operator approves it.');
+    const opener = operator ? (await this.operators.unlock(operator)).operator : undefined;
+    return this.cases.create({
+      ...fields,
+      id: this.cases.newId(),
+      createdBy: this.deps.user,
+      createdAt: new Date().toISOString(),
+      ...(opener ? { openedBy: { operatorId: opener.id, name: opener.name, fingerprint: opener.fingerprint } } : {}),
+      twoPersonRule: map.requireSecondApprover,
+      state: 'open',
+    });
   }
 
   async caseFor(caseId: string, connectionId?: string): Promise<ErasureCase> {
@@ -123,11 +171,25 @@ export class ComplianceService {
     return job.id;
   }
 
-  async approve(caseId: string, approver: string): Promise<ErasureCase> {
+  /**
+   * A second registered operator approves the case's previewed actions: their
+   * passphrase opens their key, which signs the digest of exactly those actions.
+   */
+  async approve(caseId: string, approver: OperatorCredentials): Promise<ErasureCase> {
     const record = await this.cases.get(caseId);
-    const same = [record.requester, record.createdBy].map((n) => n.trim().toLowerCase());
-    if (same.includes(approver.trim().toLowerCase())) throw new ChronoError('forbidden', 'A second operator must approve: the approver cannot be the requester or the operator who opened the case.');
-    return this.cases.update(caseId, (c) => ({ ...c, approval: { by: approver, at: new Date().toISOString() }, state: c.state === 'previewed' ? 'approved' : c.state }));
+    if (!record.actions?.length) throw new ChronoError('conflict', 'Run the dry run of the actions to approve first: the approval covers exactly the actions previewed.');
+    if (record.openedBy?.operatorId === approver.operatorId) throw new ChronoError('forbidden', 'You opened this case: a different registered operator must approve it.');
+    const unlocked = await this.operators.unlock(approver);
+    if (underTwoPersonRule(record, false) && !record.openedBy) throw new ChronoError('forbidden', 'This case names no registered operator who opened it, so no one can be told apart as the second person: open a new case as a registered operator.');
+    if (record.openedBy && unlocked.operator.fingerprint === record.openedBy.fingerprint) throw new ChronoError('forbidden', 'You opened this case: a different registered operator must approve it.');
+    const actions = record.actions;
+    const digest = approvalDigest(record, actions);
+    const approval = { operatorId: unlocked.operator.id, name: unlocked.operator.name, fingerprint: unlocked.operator.fingerprint, digest: digest.toString('hex'), signature: unlocked.sign(digest), actions: [...actions], at: new Date().toISOString() };
+    return this.cases.update(caseId, (c) => {
+      // The case changed between reading and signing (a new dry run or search): the signature would cover something else.
+      if (approvalDigest(c, c.actions ?? []).toString('hex') !== approval.digest) throw new ChronoError('conflict', 'The case changed while it was being approved: look at its dry run again and approve again.');
+      return { ...c, approval, state: c.state === 'previewed' ? 'approved' : c.state };
+    });
   }
 
   // ---- search ----
@@ -138,7 +200,9 @@ export class ComplianceService {
     const data = await this.subjectData(record.connectionId);
     const scan: ScanProgress = { signal: context.signal, progress: (done, total, message) => context.progress({ done, total, message }) };
     // After shredding an e-mail no longer opens: a case that found its subject before keeps searching by its ids.
-    const resolved = await this.resolveSubject(data, record, scan);
+    // Checked when the job runs (a resumed job too): the profile's permission may have changed since it started.
+    const mayDecrypt = await this.deps.mayDecrypt(record.connectionId);
+    const resolved = await this.resolveSubject(data, record, scan, mayDecrypt);
     const subjectIds = resolved.length > 0 ? resolved : (record.inventory?.subjectIds ?? []);
     context.signal.throwIfAborted();
     const advice = await data.indexAdvice();
@@ -167,24 +231,28 @@ export class ComplianceService {
         locations.push({ location: 'events (free text of others)', kind: 'mentions', count: mentions.length, firstSeen: null, lastSeen: null, note: 'reported, never erased' });
       }
     }
-    const inventory: Inventory = { subjectIds, locations, mentions, mentionsTruncated, advice, scanned, elapsedMs: Date.now() - started };
+    const note = record.subject.by === 'email' && !mayDecrypt ? 'Only e-mails stored in clear were compared: this profile may not decrypt personal data, so encrypted e-mails were not opened. Search by subject id, or allow decryption in the profile.' : undefined;
+    const inventory: Inventory = { subjectIds, locations, mentions, mentionsTruncated, advice, scanned, elapsedMs: Date.now() - started, ...(note ? { note } : {}) };
     await this.cases.update(params.caseId, (c) => ({ ...c, inventory, state: c.state === 'open' ? 'searched' : c.state }));
     return inventory;
   }
 
-  private async resolveSubject(data: SubjectData, record: ErasureCase, scan: ScanProgress): Promise<string[]> {
+  private async resolveSubject(data: SubjectData, record: ErasureCase, scan: ScanProgress, mayDecrypt: boolean): Promise<string[]> {
     if (record.subject.by === 'id') return [record.subject.value];
-    if (record.subject.by === 'email') return data.subjectsByEmail(record.subject.value, scan);
+    // Matching an e-mail against decrypted values would tell whether that person is in the store: only with the permission.
+    if (record.subject.by === 'email') return data.subjectsByEmail(record.subject.value, scan, mayDecrypt);
     return data.subjectsByIdentifier(record.subject.value);
   }
 
   // ---- access export ----
 
-  async exportCase(caseId: string, connectionId: string, progress: (done: number, message: string) => void, signal: AbortSignal): Promise<{ path: string; files: string[]; bytes: number; events: number }> {
+  async exportCase(caseId: string, connectionId: string, progress: (done: number, message: string) => void, signal: AbortSignal): Promise<{ path: string; files: string[]; bytes: number; events: number; decrypted: boolean }> {
     const record = await this.caseFor(caseId, connectionId);
     const ids = this.subjectIds(record);
     const data = await this.subjectData(connectionId);
-    const keys = data.keyCache();
+    // Like browse and its exports: sealed fields open only for a profile that may decrypt; otherwise they are written as stored.
+    const decrypted = await this.deps.mayDecrypt(connectionId);
+    const keys = decrypted ? data.keyCache() : undefined;
     // A folder of its own, made by this call: an access export never writes into or over another one.
     const folder = await makeNewFolder(this.deps.exportsDir, `access-${record.ticket.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     // summary.txt is written last: a folder without it is an export that did not finish.
@@ -203,7 +271,7 @@ export class ComplianceService {
         const page = await data.subjectEvents(ids, after, 1000);
         if (page.length === 0) break;
         let chunk = '';
-        for (const row of page) chunk += `${events++ === 0 ? '' : ',\n'}${JSON.stringify(await decryptEvent(row, keys))}`;
+        for (const row of page) chunk += `${events++ === 0 ? '' : ',\n'}${JSON.stringify(keys ? await decryptEvent(row, keys) : row)}`;
         await write(chunk);
         after = page[page.length - 1]!.position;
         progress(events, `${events} events written`);
@@ -224,7 +292,9 @@ export class ComplianceService {
         `Access export for ticket ${record.ticket} (case ${record.id})`,
         `Requested by ${record.requester}; exported ${new Date().toISOString()} by ${this.deps.user}.`,
         '',
-        `events.json       ${events} events about the subject, personal fields decrypted where the key exists ("[shredded]" where it was deleted)`,
+        decrypted
+          ? `events.json       ${events} events about the subject, personal fields decrypted where the key exists ("[shredded]" where it was deleted)`
+          : `events.json       ${events} events about the subject, encrypted personal fields as stored (this profile may not decrypt personal data)`,
         `snapshots.json    ${snapshots.length} snapshots naming the subject`,
         ...readModels.map((m) => `read-models.json  ${m.rows.length} rows of ${m.table}`),
         `key-store.json    ${keyIds.length} encryption key(s) held for the subject (ids only)`,
@@ -236,7 +306,7 @@ export class ComplianceService {
       let bytes = 0;
       for (const file of files) bytes += (await stat(join(folder, file))).size;
       await this.cases.update(caseId, (c) => ({ ...c, exported: { path: folder, files, bytes, at: new Date().toISOString() } }));
-      return { path: folder, files, bytes, events };
+      return { path: folder, files, bytes, events, decrypted };
     } catch (err) {
       // The folder is this call's own (made above), so removing it removes nothing of anyone else's.
       await rm(folder, { recursive: true, force: true });
@@ -359,7 +429,7 @@ export class ComplianceService {
     if (refused) throw new ChronoError('forbidden', `${refused.action} cannot run on this store: ${refused.refused}`);
     const previous = record.eraseJobId ? await this.deps.jobs.get(record.eraseJobId).catch(() => undefined) : undefined;
     if (previous && ['queued', 'running', 'paused'].includes(previous.state)) throw new ChronoError('conflict', `The erasure of this case is already ${previous.state}: ${previous.state === 'paused' ? 'resume it from the jobs tray' : 'wait for it to finish'}.`);
-    if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case.');
+    if (underTwoPersonRule(record, map.requireSecondApprover)) await assertApproved(record, ordered, this.operators);
     const kafkaId = ordered.includes('tombstoneTopics') ? record.topics?.connectionId : undefined;
     if (kafkaId !== undefined) await this.assertKafkaWritable(kafkaId);
     const job = await this.deps.jobs.start({ kind: COMPLIANCE_ERASE, title: `Erase data subject of ${record.ticket}`, connectionIds: [connectionId, ...(kafkaId !== undefined ? [kafkaId] : [])], params: { caseId, connectionId, actions: ordered } });
@@ -370,16 +440,17 @@ export class ComplianceService {
   /** Before every run of an erasure job (start, resume, after a restart): the two-person rule still holds for it. */
   private async authorizeErase(params: EraseParams): Promise<void> {
     const record = await this.cases.get(params.caseId);
-    const map = await this.requireMap(params.connectionId);
-    if (map.requireSecondApprover && !record.approval) throw new ChronoError('forbidden', 'This profile requires a second operator to approve an erasure before it runs: ask a colleague to approve the case, then resume the job.');
+    if (underTwoPersonRule(record, (await this.requireMap(params.connectionId)).requireSecondApprover)) await assertApproved(record, orderActions(params.actions), this.operators);
   }
 
   private async runErase(params: EraseParams, context: JobContext<EraseCheckpoint>): Promise<{ summary: string }> {
     const record = await this.cases.get(params.caseId);
     const ids = this.subjectIds(record);
+    const steps = orderActions(params.actions);
+    // Checked again where the erasure happens: a job resumed (or one whose parameters were edited) runs only what was approved.
+    if (underTwoPersonRule(record, (await this.requireMap(params.connectionId)).requireSecondApprover)) await assertApproved(record, steps, this.operators);
     const data = await this.subjectData(params.connectionId);
     const checkpoint: EraseCheckpoint = context.resumeFrom ? structuredClone(context.resumeFrom) : { done: [], redactAfter: '0' };
-    const steps = orderActions(params.actions);
     for (const [index, action] of steps.entries()) {
       if (checkpoint.done.includes(action)) continue;
       context.signal.throwIfAborted();

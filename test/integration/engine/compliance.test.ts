@@ -40,6 +40,9 @@ async function othersChecksums(pool: pg.Pool, subject: string): Promise<Record<s
   };
 }
 
+const DANA = { operatorId: '', passphrase: 'dana-opens-cases-1' };
+const SAM = { operatorId: '', passphrase: 'sam-approves-them-2' };
+
 describe('compliance on the seeded reference system (PostgreSQL)', () => {
   let db: TestDatabase;
   let engine: Engine;
@@ -99,7 +102,13 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-compl-'));
     engine = newEngine(dataDir);
     call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: true })).id;
+    // The compliance officer's profile may decrypt: the e-mail search and the access export open sealed fields.
+    connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: true, mayDecryptPersonalData: true })).id;
+    // Two registered operators: Dana opens cases, Sam (sponsored by Dana) approves them.
+    const dana = await call('operators.enroll', { name: 'Dana Opener', passphrase: DANA.passphrase });
+    const sam = await call('operators.enroll', { name: 'Sam Second', passphrase: SAM.passphrase, sponsor: { operatorId: dana.id, passphrase: DANA.passphrase } });
+    DANA.operatorId = dana.id;
+    SAM.operatorId = sam.id;
     kafkaId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
   }, 120_000);
 
@@ -124,7 +133,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
 
   it('finds the subject by e-mail (decrypting sealed fields), exports it, shreds it and verifies; others stay byte-identical', async () => {
     const before = await othersChecksums(db.pool, subject);
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: email.toUpperCase() }, ticket: 'DPO-17', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: email.toUpperCase() }, ticket: 'DPO-17', requester: 'Dana Requester', reason: 'GDPR art. 17 request', operator: DANA });
     const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId, kafka: { connectionId: kafkaId, topics: [topic], from: new Date(Date.now() - 3_600_000).toISOString() } });
     expect((await jobSettled(engine, jobId)).state).toBe('done');
     const searched = await call('compliance.getCase', { caseId: opened.id });
@@ -160,10 +169,10 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     await call('connections.update', { id: connectionId, readOnly: false });
     // Without a confirmation token, nothing runs.
     await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions] })).rejects.toMatchObject({ code: 'confirmation_required' });
-    // Two-person rule: refused until a second operator approves (not the requester).
+    // Two-person rule: refused until a second registered operator approves (not the one who opened the case).
     await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(call('compliance.approve', { caseId: opened.id, approver: 'dana requester' })).rejects.toMatchObject({ code: 'forbidden' });
-    await call('compliance.approve', { caseId: opened.id, approver: 'Sam Second' });
+    await expect(call('compliance.approve', { caseId: opened.id, approver: DANA })).rejects.toMatchObject({ code: 'forbidden' });
+    await call('compliance.approve', { caseId: opened.id, approver: SAM });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'ticket DPO-17' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
@@ -222,7 +231,7 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
   }, 120_000);
 
   it('cancels a search job: it stops at the next step and the case keeps no inventory', async () => {
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-18', requester: 'Dana Requester', reason: 'access request' });
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-18', requester: 'Dana Requester', reason: 'access request', operator: DANA });
     // The events table is locked, so the search waits on its first read until we let go.
     const blocker = await db.pool.connect();
     try {
@@ -247,9 +256,11 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     );
     const second = rows[0]!.id;
     const before = await othersChecksums(db.pool, second);
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: second }, ticket: 'DPO-19', requester: 'Dana Requester', reason: 'erasure' });
+    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: second }, ticket: 'DPO-19', requester: 'Dana Requester', reason: 'erasure', operator: DANA });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
-    await call('compliance.approve', { caseId: opened.id, approver: 'Sam Second' });
+    // The approval signs the dry run's actions: the same ones the child previews and runs.
+    await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['purgeReadModels'], dryRun: true });
+    await call('compliance.approve', { caseId: opened.id, approver: SAM });
     await engine.dispose();
 
     // orders_view is locked against writes (reads go on): the child purges accounts_view, then waits on orders_view and is killed there.

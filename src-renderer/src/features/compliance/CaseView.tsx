@@ -10,6 +10,7 @@ import { Panel } from '../../ui/Panel';
 import { formatTimestamp } from '../../ui/time';
 import { useJobs } from '../jobs/use-jobs';
 import { ALL_ACTIONS, EXCLUSIVE_ACTIONS } from './ComplianceScreen';
+import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Operators';
 
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
 export function CaseView({ caseId }: { caseId: string }) {
@@ -23,7 +24,8 @@ export function CaseView({ caseId }: { caseId: string }) {
     <>
       <Panel title={`Request ${c.ticket}`} testId="compliance-case-view">
         <p className="compliance__hint">
-          {c.subject.by} · requested by {c.requester} · {c.reason} · opened by {c.createdBy} · state <strong data-testid="compliance-state">{c.state}</strong>
+          {c.subject.by} · requested by {c.requester} · {c.reason} · opened by {c.openedBy ? `${c.openedBy.name} (${c.openedBy.operatorId})` : c.createdBy}
+          {c.twoPersonRule ? ' · two-person rule' : ''} · state <strong data-testid="compliance-state">{c.state}</strong>
         </p>
       </Panel>
       <InventoryPanel record={c} job={jobOf(c.searchJobId)} />
@@ -149,7 +151,7 @@ function ExportPanel({ record }: { record: ErasureCase }) {
 function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const [actions, setActions] = useState<ErasureAction[]>(record.actions ?? ['shred', 'purgeReadModels', 'deleteSnapshots']);
   const [token, setToken] = useState<string | undefined>();
-  const [approver, setApprover] = useState('');
+  const [approver, setApprover] = useState<OperatorChoice>(NO_OPERATOR);
   const dry = useMutationOp('compliance.erase');
   const run = useMutationOp('compliance.erase');
   const approve = useMutationOp('compliance.approve');
@@ -198,11 +200,15 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
         </table>
       )}
       <div className="compliance__row">
-        <TextField label="Second operator (when the profile requires one)" value={approver} onChange={setApprover} testId="compliance-approver" />
-        <Button size="sm" busy={approve.isPending} disabled={!approver.trim()} data-testid="compliance-approve" onClick={() => approve.mutate({ caseId: record.id, approver }, { onSuccess: () => run.reset() })}>
+        <OperatorFields label="Second operator approves the dry run's actions" value={approver} onChange={setApprover} testId="compliance-approver" />
+        <Button size="sm" busy={approve.isPending} disabled={!chosen(approver)} data-testid="compliance-approve" onClick={() => { run.reset(); approve.mutate({ caseId: record.id, approver }, { onSuccess: () => setApprover(NO_OPERATOR) }); }}>
           Approve
         </Button>
-        {record.approval && <span className="compliance__hint">Approved by {record.approval.by}</span>}
+        {record.approval && (
+          <span className="compliance__hint" data-testid="compliance-approval">
+            {'signature' in record.approval ? `Approved by ${record.approval.name} (key ${record.approval.fingerprint.slice(0, 8)}) for ${record.approval.actions.join(', ')}` : `Approved by name only (${record.approval.by}): not a signed approval`}
+          </span>
+        )}
       </div>
       <div className="compliance__row">
         <Button variant="danger" busy={run.isPending || job?.state === 'running'} disabled={!token} data-testid="compliance-run" onClick={() => run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })}>

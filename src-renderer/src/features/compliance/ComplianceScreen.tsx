@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ErasureAction, ErasureCase, PersonalDataMap } from '../../../../src-shared/schemas/compliance';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState, type Query } from '../../app/routes';
+import { confirmationOf } from '../../client/confirmation';
 import { messageOf } from '../../client/errors';
 import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -9,6 +10,7 @@ import { Button } from '../../ui/Button';
 import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { CaseView } from './CaseView';
+import { chosen, NO_OPERATOR, OperatorFields, OperatorsPanel, type OperatorChoice } from './Operators';
 import './compliance.css';
 
 /** The compliance workspace: the connection's personal-data map, requests, and the selected case's journey. */
@@ -25,7 +27,8 @@ export function ComplianceScreen() {
     <div className="compliance" data-testid="compliance-screen">
       <div className="compliance__side">
         <MapPanel connectionId={active.id} map={map.data?.map ?? null} loading={map.isLoading} />
-        {map.data?.map && <NewRequest connectionId={active.id} onCreated={setSelected} />}
+        <OperatorsPanel />
+        {map.data?.map && <NewRequest connectionId={active.id} twoPersonRule={map.data.map.requireSecondApprover} onCreated={setSelected} />}
         <Panel title="Requests" testId="compliance-cases">
           {cases.data?.cases.length ? (
             <ul className="compliance__cases">
@@ -142,11 +145,36 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
         )}
       </div>
       {(propose.error ?? save.error) && <div className="compliance__error">{messageOf(propose.error ?? save.error)}</div>}
+      {map?.requireSecondApprover && !editing && <RuleOff connectionId={connectionId} />}
     </Panel>
   );
 }
 
-function NewRequest({ connectionId, onCreated }: { connectionId: string; onCreated: (id: string) => void }) {
+/** Turning the two-person rule off: a dry run says what changes, the confirmation and a reason turn it off. */
+function RuleOff({ connectionId }: { connectionId: string }) {
+  const dry = useMutationOp('compliance.setTwoPersonRule');
+  const run = useMutationOp('compliance.setTwoPersonRule');
+  const [reason, setReason] = useState('');
+  const [token, setToken] = useState<string | undefined>();
+  return (
+    <div className="compliance__row">
+      <TextField label="Why turn the two-person rule off" value={reason} onChange={(value) => { setReason(value); setToken(undefined); }} testId="compliance-rule-reason" />
+      <Button size="sm" busy={dry.isPending} disabled={!reason.trim()} data-testid="compliance-rule-preview" onClick={() => dry.mutate({ connectionId, enabled: false, reason, dryRun: true }, { onSuccess: (result) => setToken(confirmationOf(result)) })}>
+        Preview turning it off
+      </Button>
+      {token && (
+        <Button size="sm" variant="danger" busy={run.isPending} data-testid="compliance-rule-off" onClick={() => run.mutate({ connectionId, enabled: false, reason, confirmation: token }, { onSuccess: () => setToken(undefined) })}>
+          Turn the two-person rule off
+        </Button>
+      )}
+      {dry.data && token && <span className="compliance__hint">{dry.data.summary}</span>}
+      {(dry.error ?? run.error) && <div className="compliance__error">{messageOf(dry.error ?? run.error)}</div>}
+    </div>
+  );
+}
+
+function NewRequest({ connectionId, twoPersonRule, onCreated }: { connectionId: string; twoPersonRule: boolean; onCreated: (id: string) => void }) {
+  const [operator, setOperator] = useState<OperatorChoice>(NO_OPERATOR);
   const create = useMutationOp('compliance.createCase');
   const [by, setBy] = useState<ErasureCase['subject']['by']>('email');
   const [value, setValue] = useState('');
@@ -161,12 +189,14 @@ function NewRequest({ connectionId, onCreated }: { connectionId: string; onCreat
         <TextField label="Ticket" value={ticket} onChange={setTicket} testId="compliance-ticket" />
         <TextField label="Requester" value={requester} onChange={setRequester} testId="compliance-requester" />
         <TextField label="Reason" value={reason} onChange={setReason} testId="compliance-reason" />
-        <Button variant="primary" busy={create.isPending} data-testid="compliance-create" onClick={() => create.mutate({ connectionId, subject: { by, value }, ticket, requester, reason }, {
+        <OperatorFields label={twoPersonRule ? 'Opened by (another operator approves)' : 'Opened by (optional)'} value={operator} onChange={setOperator} testId="compliance-opener" />
+        <Button variant="primary" busy={create.isPending} disabled={twoPersonRule && !chosen(operator)} data-testid="compliance-create" onClick={() => create.mutate({ connectionId, subject: { by, value }, ticket, requester, reason, ...(chosen(operator) ? { operator } : {}) }, {
               onSuccess: (c) => {
-                // The subject's e-mail does not linger in the form once the request holds it.
+                // The subject's e-mail and the passphrase do not linger in the form once the request holds them.
                 setValue('');
                 setTicket('');
                 setRequester('');
+                setOperator(NO_OPERATOR);
                 onCreated(c.id);
               },
             })}>
