@@ -101,7 +101,9 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     const record = JSON.parse(await readFile(file, 'utf8')) as { approval: { actions: string[] } };
     record.approval.actions = ['shred', 'purgeReadModels'];
     await writeFile(file, JSON.stringify(record));
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: wider.confirmation })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
+    // (each confirmation authorises one run, refused or not: preview again)
+    const again = await call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], dryRun: true });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: again.confirmation })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
     expect(await keysOf(subject)).toBe(1);
     expect(await ordersOf(subject)).toBeGreaterThan(0);
 

@@ -118,6 +118,7 @@ ${report.redaction ? `<p>Redacted events: ${report.redaction.changedEvents}; cha
 <table><tr><th>Location</th><th>Result</th><th>Detail</th></tr>${rows(v.checks.map((c) => [c.location, c.ok ? 'ok' : 'FAILED', c.detail]))}</table>
 <h3>Still in clear</h3><table><tr><th>Location</th><th>Detail</th></tr>${rows(v.inClear.map((c) => [c.location, c.detail]))}</table>` : '<p>Not verified.</p>'}
 <p>Generated ${escape(report.generatedAt)} by ${escape(report.generatedBy)}. Report SHA-256 <code>${escape(sha)}</code>, recorded in the audit log after record ${escape(report.auditHeadBefore?.seq ?? 0)}.</p>
+<p>Audit chain head when the report was made: record ${escape(report.auditHeadBefore?.seq ?? 0)}, keyed hash <code>${escape(report.auditHeadBefore?.hash ?? 'none (empty log)')}</code>. Keep this line with the report: a log rewritten after today cannot reproduce it.</p>
 </body></html>
 `;
 }

@@ -191,7 +191,9 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     // Tombstones write to the Kafka connection: refused while its profile is read-only.
     await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'DPO-40' })).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: kafkaId, readOnly: false });
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'DPO-40' });
+    // That refusal used the confirmation up: each authorises one run.
+    const writable = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: writable.confirmation, reason: 'DPO-40' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     // One tombstone, for the subject's key, on the partition of its copies; nothing for the other keys.

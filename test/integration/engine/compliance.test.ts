@@ -173,7 +173,10 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(call('compliance.approve', { caseId: opened.id, approver: DANA })).rejects.toMatchObject({ code: 'forbidden' });
     await call('compliance.approve', { caseId: opened.id, approver: SAM });
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'ticket DPO-17' });
+    // The refused run used its confirmation up (each authorises one run): preview again, then run.
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'confirmation_required' });
+    const approvedDry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: approvedDry.confirmation, reason: 'ticket DPO-17' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const erased = await call('compliance.getCase', { caseId: opened.id });

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useMutationOp } from '../../client/operation-hooks';
 import type { ResultOf } from '../../../../src-shared/operations';
 import { Alert } from '../../ui/Alert';
@@ -11,7 +12,7 @@ export function VerifyChain() {
     <div className="verify-chain">
       <div className="verify-chain__bar">
         <p className="page-toolbar__intro">
-          Every state-changing action is recorded here, newest first. Each record carries the hash of the one before it, so an edited or deleted record breaks the chain.
+          Every state-changing action is recorded here, newest first, before it runs and again when it ends. Each record carries a keyed hash of the one before it, so an edited, deleted or re-chained record breaks the chain.
         </p>
         <Button onClick={() => verify.mutate({})} busy={verify.isPending} data-testid="audit-verify">
           Verify chain
@@ -19,6 +20,23 @@ export function VerifyChain() {
       </div>
       {verify.data && <VerifyReport report={verify.data} />}
       {verify.error && <Alert tone="danger" title="Verification could not run" testId="audit-verify-result">{verify.error.message}</Alert>}
+    </div>
+  );
+}
+
+/** The head to keep somewhere the log's writer cannot reach (a ticket, an e-mail): a rewritten log cannot reproduce it. */
+function CopyHead({ head }: { head: { seq: number; hash: string } }) {
+  const [copied, setCopied] = useState(false);
+  const line = `Chronoscope audit head #${head.seq} ${head.hash} (verified ${new Date().toISOString()})`;
+  return (
+    <div className="verify-chain__head">
+      <Button
+        data-testid="audit-copy-head"
+        onClick={() => void navigator.clipboard?.writeText(line).then(() => setCopied(true), () => setCopied(false))}
+      >
+        {copied ? 'Copied' : 'Copy chain head'}
+      </Button>
+      <span className="mono verify-chain__head-line" data-testid="audit-head-line">{line}</span>
     </div>
   );
 }
@@ -34,7 +52,9 @@ function VerifyReport({ report }: { report: ResultOf<'audit.verify'> }) {
             ; head is #{report.head.seq} <span className="mono" title={report.head.hash}>{shortHash(report.head.hash)}</span>
           </>
         )}
-        .
+        .{report.unknownOutcomes ? ` ${report.unknownOutcomes} change${report.unknownOutcomes === 1 ? '' : 's'} with outcome unknown (Chronoscope stopped before recording how ${report.unknownOutcomes === 1 ? 'it' : 'they'} ended): filter by "outcome unknown" and check their targets.` : ''}
+        {report.keyedFrom ? ` Records before #${report.keyedFrom} were written before the chain was keyed.` : ''}
+        {report.head && <CopyHead head={report.head} />}
       </Alert>
     );
   }
