@@ -20,14 +20,17 @@ export function encodeAnswer(message: ServerMessage): { json: string; bytes: num
   }
 }
 
-export const megabytes = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : 'more than V8 can hold in one string');
+export function describeBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'more than V8 can hold in one string';
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} kB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
 
 /**
  * The refusal of an answer over the cap. `kept` is the host's sentence saying where the
  * answer was saved instead (browser mode's downloads), when it kept it.
  */
 export function oversizedAnswer(op: string, kind: 'result' | 'data', bytes: number, limit: number, kept?: string): ChronoError {
-  const size = `${kind === 'result' ? `The answer to ${op}` : `One update of ${op}`} is ${megabytes(bytes)}, more than the ${megabytes(limit)} one answer may carry`;
+  const size = `${kind === 'result' ? `The answer to ${op}` : `One update of ${op}`} is ${describeBytes(bytes)}, more than the ${describeBytes(limit)} one answer may carry`;
   const advice = kept
     ? `. ${kept}`
     : kind === 'result'

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { ClientMessage } from '../../src-shared/wire';
-import { megabytes } from './answer-cap';
+import { describeBytes } from './answer-cap';
 
 /** When a browser-mode socket stops taking calls, starts again, and is given up on. */
 export interface FlowLimits {
@@ -14,7 +14,7 @@ export interface FlowLimits {
 }
 
 /**
- * A tab on this machine reads megabytes in milliseconds. One capped answer (8 MB) may sit
+ * A tab on this machine reads describeBytes in milliseconds. One capped answer (8 MB) may sit
  * above the high-water mark alone; streams keep emitting while calls wait, so the
  * ceiling bounds what a tab that stopped reading (frozen, suspended, hostile) can pin.
  */
@@ -27,7 +27,7 @@ export const SOCKET_FLOW: FlowLimits = {
 
 /** Close code and reason for a peer that left its answers unread (the reason fits the 123-byte limit). */
 export const UNREAD_CLOSE_CODE = 1008;
-export const unreadCloseReason = (limits: FlowLimits): string => `answers were not read: over ${megabytes(limits.ceilingBytes)} waited ${Math.round(limits.ceilingGraceMs / 1000)} s`;
+export const unreadCloseReason = (limits: FlowLimits): string => `answers were not read: over ${describeBytes(limits.ceilingBytes)} waited ${Math.round(limits.ceilingGraceMs / 1000)} s`;
 /** A closing handshake waits behind the unread bytes; this long, then the socket is cut. */
 const CUT_AFTER_CLOSE_MS = 1000;
 
@@ -62,7 +62,7 @@ export function socketFlow(ws: WebSocket, handle: (message: ClientMessage) => vo
 
   function giveUp(): void {
     if (ws.readyState !== ws.OPEN || ws.bufferedAmount <= limits.ceilingBytes) return void (ceilingTimer = undefined);
-    log(`browser host: closed a socket that left ${megabytes(ws.bufferedAmount)} of answers unread for ${limits.ceilingGraceMs} ms`);
+    log(`browser host: closed a socket that left ${describeBytes(ws.bufferedAmount)} of answers unread for ${limits.ceilingGraceMs} ms`);
     held.length = 0;
     ws.close(UNREAD_CLOSE_CODE, unreadCloseReason(limits));
     setTimeout(() => ws.terminate(), CUT_AFTER_CLOSE_MS).unref();
