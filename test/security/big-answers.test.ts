@@ -193,6 +193,30 @@ describe('big answers to slow readers', () => {
     expect(logged.some((line) => /closed a socket that left [\d.]+ MB of answers unread for 10000 ms/.test(line))).toBe(true);
   });
 
+  it('answers the held calls once the client reads again', async () => {
+    handedToHost = new Set();
+    const host = await startHost();
+    const ws = await openSocket(host);
+    const answers = new Map<string, { ok: boolean; data?: { state: { blob: string } } }>();
+    ws.on('message', (raw) => {
+      const message = JSON.parse(String(raw)) as ServerMessage;
+      if (message.t === 'result') answers.set(message.id, message as never);
+    });
+    ws.pause();
+    // 30 MB unread: past the high-water mark, under the ceiling that would close the socket.
+    const first = Array.from({ length: 5 }, (_, i) => `first-${i}`);
+    for (const id of first) ws.send(stateCall(id, 'user:large'));
+    await until(() => first.every((id) => handedToHost.has(id)), 30_000, '5 answers');
+    ws.send(stateCall('waiting', 'user:large'));
+    await sleep(1000);
+    expect(handedToHost.has('waiting')).toBe(false);
+
+    ws.resume();
+    await until(() => answers.size === 6, 30_000, 'all 6 answers, the held call among them');
+    for (const [id, answer] of answers) expect(answer.ok && answer.data?.state.blob.length, id).toBe(6 * MB);
+    ws.terminate();
+  });
+
   it('refuses a ninth socket from the same client with a close reason, and admits one again when another closes', async () => {
     const host = await startHost();
     const open = await Promise.all(Array.from({ length: 8 }, () => openSocket(host)));
