@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +8,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isClientMessage } from '../../src-shared/wire';
-import type { Dispatcher } from './dispatcher';
+import type { Dispatcher, SessionOptions } from './dispatcher';
+import { SOCKET_FLOW, socketFlow, type FlowLimits } from './socket-flow';
 
 export interface BrowserHostOptions {
   dispatcher: Pick<Dispatcher, 'openSession'>;
@@ -20,6 +21,10 @@ export interface BrowserHostOptions {
   /** Fixed token for tests; random otherwise. */
   token?: string;
   log?: (message: string) => void;
+  /** Back-pressure marks; SOCKET_FLOW unless a test sets smaller ones. */
+  flow?: FlowLimits;
+  /** Largest answer sent (tests); MAX_ANSWER_BYTES otherwise. */
+  maxAnswerBytes?: number;
 }
 
 export interface BrowserHost {
@@ -34,6 +39,18 @@ export const tokenCookieName = (port: number): string => `chronoscope_token_${po
 /** Twelve hours: a working day in one tab; after that, the printed URL again. */
 const COOKIE_MAX_AGE_SECONDS = 12 * 60 * 60;
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/**
+ * Open sockets per client address. Every tab keeps one; each may run 16 calls and 16
+ * streams and hold its unread answers, so a loop opening sockets would multiply all of
+ * that. The token is one per server and every peer is on loopback, so in practice this
+ * bounds the tabs of this machine: far more than anyone keeps open on one console.
+ */
+export const MAX_SOCKETS_PER_CLIENT = 8;
+/** "Try again later": the refused tab reconnects on its own once another one closes. */
+export const TOO_MANY_SOCKETS_CODE = 1013;
+export const TOO_MANY_SOCKETS_REASON = `${MAX_SOCKETS_PER_CLIENT} Chronoscope tabs are already connected: close one, then reload this tab.`;
+/** Operations whose over-cap result is saved for download instead of lost: states and their comparisons. */
+const DOWNLOADABLE_ANSWER = /^timeTravel\./;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -60,6 +77,27 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   let port = 0;
 
   const log = options.log ?? (() => undefined);
+  const socketsPerClient = new Map<string, number>();
+  const sessionOptions: SessionOptions = {
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
+    ...(options.downloadsDir ? { keepOversized: keepForDownload(options.downloadsDir) } : {}),
+  };
+
+  /** Counts the socket against its client's limit; refuses it (closed with a reason) past the limit. */
+  function admit(ws: WebSocket, client: string): boolean {
+    const open = socketsPerClient.get(client) ?? 0;
+    if (open >= MAX_SOCKETS_PER_CLIENT) {
+      ws.close(TOO_MANY_SOCKETS_CODE, TOO_MANY_SOCKETS_REASON);
+      return false;
+    }
+    socketsPerClient.set(client, open + 1);
+    ws.once('close', () => {
+      const left = (socketsPerClient.get(client) ?? 1) - 1;
+      if (left > 0) socketsPerClient.set(client, left);
+      else socketsPerClient.delete(client);
+    });
+    return true;
+  }
 
   const server: Server = createServer((request, response) => {
     response.on('error', () => response.destroy());
@@ -86,7 +124,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
-      sockets.handleUpgrade(request, socket, head, (ws) => attach(ws, options.dispatcher, log));
+      const client = request.socket.remoteAddress ?? 'unknown';
+      sockets.handleUpgrade(request, socket, head, (ws) => {
+        if (admit(ws, client)) attach(ws, options.dispatcher, sessionOptions, options.flow ?? SOCKET_FLOW, log);
+      });
     } catch (err) {
       log(`browser host: upgrade failed: ${err instanceof Error ? err.message : String(err)}`);
       socket.destroy();
@@ -112,24 +153,44 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 }
 
-function attach(ws: WebSocket, dispatcher: Pick<Dispatcher, 'openSession'>, log: (message: string) => void): void {
-  const session = dispatcher.openSession((message) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-  });
+function attach(ws: WebSocket, dispatcher: Pick<Dispatcher, 'openSession'>, sessionOptions: SessionOptions, limits: FlowLimits, log: (message: string) => void): void {
+  const session = dispatcher.openSession((_message, json) => flow.send(json), sessionOptions);
+  const flow = socketFlow(
+    ws,
+    (message) => {
+      try {
+        session.receive(message);
+      } catch (err) {
+        log(`browser host: message failed: ${err instanceof Error ? err.message : String(err)}`);
+        ws.close(1011, 'internal error');
+      }
+    },
+    limits,
+    log,
+  );
   ws.on('message', (raw, isBinary) => {
     const message = isBinary ? undefined : parseMessage(raw);
     if (message === undefined) return ws.close(1003, 'messages must be JSON text');
     if (!isClientMessage(message)) return ws.close(1008, 'not a Chronoscope message');
-    try {
-      session.receive(message);
-    } catch (err) {
-      log(`browser host: message failed: ${err instanceof Error ? err.message : String(err)}`);
-      ws.close(1011, 'internal error');
-    }
+    flow.receive(message);
   });
+  const end = () => {
+    flow.stop();
+    session.close();
+  };
   // Invalid UTF-8 (1007) and oversized frames (1009) are closed by ws itself and reported here.
-  ws.on('close', () => session.close());
-  ws.on('error', () => session.close());
+  ws.on('close', end);
+  ws.on('error', end);
+}
+
+/** Saves an over-cap state (or comparison) in the downloads folder and says where to fetch it. */
+function keepForDownload(downloadsDir: string): NonNullable<SessionOptions['keepOversized']> {
+  return async (op, data) => {
+    if (!DOWNLOADABLE_ANSWER.test(op)) return undefined;
+    const name = `${op.replace(/\W+/g, '-')}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.json`;
+    await writeFile(join(resolve(downloadsDir), name), JSON.stringify(data));
+    return `It was saved as a file instead: download it from /downloads/${name}.`;
+  };
 }
 
 function parseMessage(raw: RawData): unknown {
@@ -231,7 +292,7 @@ async function serveDownload(response: ServerResponse, file: string): Promise<vo
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return reject(response, 404);
   response.writeHead(200, {
-    'content-type': file.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-type': file.endsWith('.csv') ? 'text/csv; charset=utf-8' : file.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
     'content-length': String(info.size),
     'content-disposition': `attachment; filename="${file.split(sep).pop()}"`,
     'cache-control': 'no-store',

@@ -1,4 +1,4 @@
-import { ChronoError, toErrorPayload } from '../../src-shared/errors';
+import { ChronoError, toErrorPayload, type ErrorPayload } from '../../src-shared/errors';
 import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../src-shared/operations';
 import { redactSecretsInText } from '../../src-shared/redact-secrets';
 import { describeIssues, parseInput, type FieldProblem } from '../../src-shared/validate';
@@ -6,6 +6,7 @@ import { isClientMessage, type Progress, type ServerMessage } from '../../src-sh
 import type { AuditEntry } from '../engine/audit/audit-log';
 import { explainDriverError } from '../engine/connections/friendly-errors';
 import { describePlanChanges, planDigest, type ConfirmationTokens } from '../engine/audit/confirmations';
+import { encodeAnswer, MAX_ANSWER_BYTES, oversizedAnswer } from './answer-cap';
 
 export interface CallContext<N extends OperationName = OperationName> {
   operationId: string;
@@ -48,6 +49,17 @@ export interface OutputMismatch {
   operation: string;
   kind: 'result' | 'data';
   problems: FieldProblem[];
+}
+
+/** What a host sets for its sessions. */
+export interface SessionOptions {
+  /** Largest answer sent to the peer, in JSON bytes (MAX_ANSWER_BYTES unless a test sets less). */
+  maxAnswerBytes?: number;
+  /**
+   * Saves a successful result over the cap where the user can fetch it (browser mode's
+   * downloads) and returns the sentence saying where; undefined when it keeps none.
+   */
+  keepOversized?: (op: string, data: unknown) => Promise<string | undefined>;
 }
 
 /** One peer of a host: a window (Electron) or a WebSocket (browser mode). */
@@ -197,13 +209,25 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   return {
     run,
-    openSession(send: (message: ServerMessage) => void): Session {
+    openSession(send: (message: ServerMessage, json: string) => void, options: SessionOptions = {}): Session {
       const running = new Map<string, AbortController>();
       /** Ids of the streaming calls among `running`. */
       const streams = new Set<string>();
+      /** Streams stopped because an item was over the answer cap: they end with this refusal. */
+      const refusedStreams = new Map<string, ErrorPayload>();
+      const answerCap = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
       let closed = false;
-      const safeSend = (message: ServerMessage) => {
-        if (!closed) send(message);
+      /** Sends a message within the answer cap; returns the size of one it refused (nothing sent). */
+      const safeSend = (message: ServerMessage): number | undefined => {
+        if (closed) return undefined;
+        const { json, bytes } = encodeAnswer(message);
+        if (json === undefined || bytes > answerCap) return bytes;
+        send(message, json);
+        return undefined;
+      };
+      const sendError = (id: string, error: ErrorPayload) => {
+        // An error over the cap (a driver's endless message) still ends its call, shortened.
+        if (safeSend({ t: 'result', id, ok: false, error }) !== undefined) safeSend({ t: 'result', id, ok: false, error: { code: error.code, message: error.message.slice(0, 10_000) } });
       };
 
       /** The refusal of a call beyond this session's limits, if it is one. */
@@ -226,28 +250,42 @@ export function createDispatcher(deps: DispatcherDeps) {
           if (running.has(message.id)) return;
           const refusal = tooMany(message.op);
           if (refusal) {
-            safeSend({ t: 'result', id: message.id, ok: false, error: refusal.toPayload() });
+            sendError(message.id, refusal.toPayload());
             return;
           }
+          const { id, op } = message;
           const controller = new AbortController();
-          running.set(message.id, controller);
-          if (isStream(message.op)) streams.add(message.id);
+          running.set(id, controller);
+          if (isStream(op)) streams.add(id);
           const context: CallContext = {
-            operationId: message.id,
+            operationId: id,
             signal: controller.signal,
-            emit: (data) => safeSend({ t: 'data', id: message.id, data }),
-            progress: (progress) => safeSend({ t: 'progress', id: message.id, progress }),
+            emit: (data) => {
+              const bytes = safeSend({ t: 'data', id, data });
+              if (bytes === undefined || refusedStreams.has(id)) return;
+              refusedStreams.set(id, oversizedAnswer(op, 'data', bytes, answerCap).toPayload());
+              controller.abort();
+            },
+            progress: (progress) => void safeSend({ t: 'progress', id, progress }),
           };
-          run(message.op, message.input, context)
-            .then((data) => safeSend({ t: 'result', id: message.id, ok: true, data: data ?? null }))
+          run(op, message.input, context)
+            .then(async (data) => {
+              const refused = refusedStreams.get(id);
+              if (refused) return sendError(id, refused);
+              const bytes = safeSend({ t: 'result', id, ok: true, data: data ?? null });
+              if (bytes === undefined) return;
+              const kept = Number.isFinite(bytes) ? await options.keepOversized?.(op, data).catch(() => undefined) : undefined;
+              sendError(id, oversizedAnswer(op, 'result', bytes, answerCap, kept).toPayload());
+            })
             .catch((err: unknown) => {
-              const error = toErrorPayload(err);
-              if (error.code === 'internal') deps.onInternalError?.(message.op, err);
-              safeSend({ t: 'result', id: message.id, ok: false, error });
+              const error = refusedStreams.get(id) ?? toErrorPayload(err);
+              if (error.code === 'internal') deps.onInternalError?.(op, err);
+              sendError(id, error);
             })
             .finally(() => {
-              running.delete(message.id);
-              streams.delete(message.id);
+              running.delete(id);
+              streams.delete(id);
+              refusedStreams.delete(id);
             });
         },
         close() {
