@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (pure logic, no services), integration (real PostgreSQL,
-// PGlite, FerretDB, Kafka from scripts/services), e2e (real UI in Debian's Chromium).
+// Four projects: unit (pure logic, no services), integration (real PostgreSQL,
+// PGlite, FerretDB, Kafka from scripts/services), security (attacks, with integration's
+// settings), e2e (real UI in Debian's Chromium).
 export default defineConfig({
   test: {
     projects: [
@@ -18,6 +19,17 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // Files share real services; running them one at a time keeps 2-core machines steady.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['test/output-contract-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -42,6 +42,7 @@ const __externalMemory = (() => {
   const arrayFrom = Array.from;
   const ArrayC = Array;
   const trunc = Math.trunc;
+  const iteratorKey = Symbol.iterator;
   const TypeErrorC = TypeError;
   const RangeErrorC = RangeError;
   /** @type {(object: object, key: PropertyKey) => Function} */
@@ -215,8 +216,19 @@ const __externalMemory = (() => {
         take(cost(apply(typedLength, source, []), size));
         return construct(Original, [source], new.target);
       }
-      // An iterable or array-like: read once into an array here (its code runs now), then copied into a typed array of that length.
-      const values = apply(arrayFrom, ArrayC, [source]);
+      // As the built-in does: an iterable is read into a list (on the heap) before the count; an
+      // array-like's length is read once and counted before its elements are.
+      const iterator = source[iteratorKey];
+      if (iterator === undefined || iterator === null) {
+        const len = trunc(+source.length);
+        const n = len > 0 ? len : 0;
+        take(cost(n, size));
+        const out = construct(Original, [n], new.target);
+        for (let i = 0; i < n; i++) out[i] = source[i];
+        return out;
+      }
+      if (typeof iterator !== 'function') throw new TypeErrorC('the source is not iterable');
+      const values = apply(arrayFrom, ArrayC, [{ [iteratorKey]: () => apply(iterator, source, []) }]);
       const n = values.length;
       take(cost(n, size));
       const out = construct(Original, [n], new.target);
