@@ -18,9 +18,9 @@
  *   cannot compile modules anyway), and any method of these prototypes not known to be
  *   safe is removed, so a newer V8's additions do not open a way around.
  * The worker gives each call its budget (the limit less what the worker holds) with a
- * token only it knows, reads after the call whether the budget was passed (a definition
- * may catch the RangeError: the run is stopped anyway), and checks the memory it holds
- * itself as a backstop.
+ * token only it knows, and has `end` answer in the call's place when the budget was passed
+ * (a definition may catch the RangeError: the run is stopped anyway); it checks the memory
+ * it holds itself after each call as a backstop.
  *
  * Shipped as text (sandbox-text.generated.ts, rebuilt by `node scripts/sandbox-text.mjs`).
  * `__input` holds `{"token": ..., "limitMb": ...}` as JSON text while it runs.
@@ -61,6 +61,7 @@ const __externalMemory = (() => {
   const typedOffset = getter(TypedArrayProto, 'byteOffset');
   const typedSet = TypedArrayProto.set;
 
+  const OVER = JSON.stringify({ ok: false, memory: true, error: { name: 'RangeError', message: 'allocated more than ' + limitMb + ' MB outside the JavaScript heap', stack: '' } });
   let left = limitMb * 1048576;
   let passed = false;
 
@@ -322,6 +323,11 @@ const __externalMemory = (() => {
     /** Whether the call refused an allocation past its budget. */
     passed(/** @type {string} */ key) {
       return key === token ? passed : true;
+    },
+    /** A call's answer (text), or the memory failure in its place when the call refused an allocation past its budget. */
+    end(/** @type {unknown} */ answer, /** @type {string} */ key) {
+      if (key !== token) return undefined;
+      return passed ? OVER : answer;
     },
   });
 })();

@@ -95,25 +95,43 @@ function sandboxContext({ filename, timeoutMs, api, guard, externalLimitMb }) {
   run(guard, 'chronoscope:guard');
   setInput(undefined);
   const BEGIN = '__externalMemory.begin(__budget, ' + token + ')';
-  const PASSED = '__externalMemory.passed(' + token + ')';
   const limit = externalLimitMb * 1048576;
   const baseline = arrayBufferBytes();
   const held = () => arrayBufferBytes() - baseline;
   const OVER = failure('RangeError', 'allocated more than ' + externalLimitMb + ' MB outside the JavaScript heap', { memory: true });
   const UNGUARDED = failure('Error', 'the sandbox could not start the call');
 
+  /** Gives the next evaluation the budget outside the heap the definition has left (the limit less what the worker holds), or false when none is left. */
+  function setBudget() {
+    const before = held();
+    if (before > limit) return false;
+    Object.defineProperty(ctx, '__budget', { value: limit - before, writable: true, configurable: true, enumerable: false });
+    return true;
+  }
+
   /**
-   * Runs `work` (an evaluation in the context, answering text) with the budget outside the
-   * heap the definition has left: the limit less what the worker holds now. Answers OVER
-   * when the limit was passed, by the context's count (even if the definition caught the
-   * refusal) or, as a backstop, by the worker's own count after the call.
-   * @param {() => string} work
+   * A call of the prelude's API (see `call`) under the budget outside the heap, in one
+   * evaluation (each one under a time limit costs a watchdog thread): the guard starts the
+   * budget, the call runs, and the guard answers OVER in its place when the definition went
+   * past it, even if it caught the refusal. As a backstop, OVER too when the worker's own
+   * count says it holds more than the limit after the call.
+   * @param {string} code
    * @returns {string}
    */
-  function guarded(work) {
-    const before = held();
-    if (before > limit) return OVER;
-    Object.defineProperty(ctx, '__budget', { value: limit - before, writable: true, configurable: true, enumerable: false });
+  function guardedCall(code) {
+    if (!setBudget()) return OVER;
+    const out = call('__externalMemory.end(' + BEGIN + ' && ' + code + ', ' + token + ')');
+    return held() > limit ? OVER : out;
+  }
+
+  /**
+   * The definition's load (its own script, then the prelude's load call) under the budget,
+   * with the guard's start and verdict as evaluations of their own (once per worker).
+   * @param {() => string} load
+   * @returns {string}
+   */
+  function guardedLoad(load) {
+    if (!setBudget()) return OVER;
     let begun = false;
     try {
       begun = run(BEGIN, 'chronoscope:call') === true;
@@ -121,12 +139,12 @@ function sandboxContext({ filename, timeoutMs, api, guard, externalLimitMb }) {
       // answered below
     }
     if (!begun) return UNGUARDED;
-    const out = work();
-    let passed = false;
+    const out = load();
+    let passed = true;
     try {
-      passed = run(PASSED, 'chronoscope:call') === true;
+      passed = run('__externalMemory.passed(' + token + ')', 'chronoscope:call') !== false;
     } catch {
-      // the worker's own count below still applies
+      // counted as passed: the guard did not answer
     }
     return passed || held() > limit ? OVER : out;
   }
@@ -165,7 +183,7 @@ function sandboxContext({ filename, timeoutMs, api, guard, externalLimitMb }) {
     return undefined;
   }
 
-  return { run, setInput, call, evaluate, guarded, NOT_TEXT };
+  return { run, setInput, call, guardedCall, guardedLoad, evaluate, NOT_TEXT };
 }
 
 module.exports = { sandboxContext };

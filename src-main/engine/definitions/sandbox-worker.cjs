@@ -15,7 +15,7 @@ if (threads.parentPort === null) throw new Error('sandbox-worker.cjs runs only a
 const parentPort = threads.parentPort;
 /** @type {{ prelude: string, guard: string, replayTuple: string[], source: string, filename: string, timeoutMs: number, externalLimitMb: number }} */
 const { prelude, guard, replayTuple, source, filename, timeoutMs, externalLimitMb } = threads.workerData;
-const { run, setInput, call, evaluate, guarded, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__chronoscope', guard, externalLimitMb });
+const { run, setInput, call, evaluate, guardedCall, guardedLoad, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__chronoscope', guard, externalLimitMb });
 
 let progress;
 try {
@@ -29,7 +29,7 @@ try {
 }
 parentPort.postMessage({ type: 'progress', buffer: progress });
 
-const loaded = guarded(() => evaluate(source) ?? call('__chronoscope.load()'));
+const loaded = guardedLoad(() => evaluate(source) ?? call('__chronoscope.load()'));
 parentPort.postMessage({ type: 'loaded', result: loaded });
 const usable = loaded.startsWith('{"ok":true');
 
@@ -38,18 +38,18 @@ parentPort.on('message', (/** @type {{ id: number, op: string, state?: string, b
   let result = NOT_TEXT;
   if (msg.op === 'reset') {
     setInput(msg.state);
-    result = guarded(() => call(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()'));
+    result = guardedCall(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()');
     setInput(undefined);
   } else if (msg.op === 'apply') {
     setInput(msg.batch);
-    result = guarded(() => call('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')'));
+    result = guardedCall('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
     setInput(undefined);
   } else if (msg.op === 'applyMany') {
     setInput(msg.batch);
-    result = guarded(() => call('__chronoscope.applyMany(__input)'));
+    result = guardedCall('__chronoscope.applyMany(__input)');
     setInput(undefined);
   } else if (msg.op === 'current') {
-    result = guarded(() => call('__chronoscope.current()'));
+    result = guardedCall('__chronoscope.current()');
   }
   parentPort.postMessage({ id: msg.id, result });
 });
