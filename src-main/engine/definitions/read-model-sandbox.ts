@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
 import { DefinitionFailure, eventRef, FOLDER_CACHE_ROWS, type Handles, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from '../rebuild/read-model';
 import { definitionFilename, sandboxHint } from './sandbox';
-import { parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
+import { externalMemoryMessage, parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
 import type { SandboxPool } from './sandbox-pool';
 import { READ_MODEL_PRELUDE_TEXT, READ_MODEL_WORKER_TEXT } from './sandbox-text.generated';
 
@@ -29,7 +29,7 @@ export const READ_MODEL_MEMORY_MB = 256;
 export interface ReadModelSandboxOptions {
   /** Time limit of one evaluation (the definition's load, one batch's keys or fold). */
   timeoutMs?: number;
-  /** Old-generation heap of the worker, in MB. */
+  /** Old-generation heap of the worker, in MB; also the limit on what the definition holds outside the heap (ArrayBuffers). */
   memoryMb?: number;
   /** The pool whose slot each worker holds while it lives; the process-wide one by default. */
   pool?: SandboxPool;
@@ -74,7 +74,7 @@ class SandboxFolder implements ModelFolder {
     private readonly worker: Worker,
     private readonly name: string,
     private readonly timeoutMs: number,
-    memoryMb: number,
+    private readonly memoryMb: number,
   ) {
     worker.on('message', (msg: WorkerMessage) => {
       if (!('id' in msg)) return;
@@ -104,6 +104,13 @@ class SandboxFolder implements ModelFolder {
   /** The answer's fields, or the failure it reports (naming the event the definition failed on). */
   private check(answer: Answer): Extract<Answer, { ok: true }> {
     if (answer.ok) return answer;
+    if (answer.memory) {
+      // Past its limit outside the heap: the worker holds that memory until it ends.
+      const err = new Error(externalMemoryMessage(this.name, this.memoryMb));
+      this.die(err);
+      void this.worker.terminate();
+      throw err;
+    }
     const event = this.batch[answer.index];
     const reason = answer.timeout ? `a batch took longer than ${this.timeoutMs} ms` : `${answer.error.name}: ${answer.error.message}${sandboxHint(answer.error.message)}`;
     if (event) throw new DefinitionFailure(this.name, eventRef(event), reason);
@@ -169,6 +176,7 @@ async function startWorker(name: string, source: string, options: ReadModelSandb
   }
   if (!answer.ok) {
     await worker.terminate();
+    if (answer.memory) throw new Error(externalMemoryMessage(name, memoryMb));
     const reason = answer.timeout ? `did not finish loading within ${timeoutMs} ms` : `${answer.error.name}: ${answer.error.message}`;
     throw new Error(`Definition ${name} failed to load: ${reason}. Definitions run with JavaScript built-ins only (no require, import or timers).`);
   }

@@ -12,9 +12,9 @@ const threads = require('node:worker_threads');
 const { sandboxContext } = require('./sandbox-context.cjs');
 if (threads.parentPort === null) throw new Error('read-model-worker.cjs runs only as a worker thread');
 const parentPort = threads.parentPort;
-/** @type {{ prelude: string, source: string, filename: string, timeoutMs: number }} */
-const { prelude, source, filename, timeoutMs } = threads.workerData;
-const { run, setInput, call, evaluate, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__readModel' });
+/** @type {{ prelude: string, guard: string, source: string, filename: string, timeoutMs: number, externalLimitMb: number }} */
+const { prelude, guard, source, filename, timeoutMs, externalLimitMb } = threads.workerData;
+const { run, setInput, call, evaluate, guardedCall, guardedLoad, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__readModel', guard, externalLimitMb });
 
 function load() {
   try {
@@ -24,7 +24,7 @@ function load() {
   }
   return evaluate(source) ?? call('__readModel.load()');
 }
-const loaded = load();
+const loaded = guardedLoad(load);
 parentPort.postMessage({ type: 'loaded', result: loaded });
 const usable = loaded.startsWith('{"ok":true');
 
@@ -35,14 +35,14 @@ parentPort.on('message', (/** @type {{ id: number, op: string, events?: string, 
   } else if (msg.op === 'missing') {
     setInput(msg.events);
     const limit = Number(msg.limit);
-    result = call('__readModel.missing(__input, ' + (Number.isSafeInteger(limit) ? String(limit) : '0') + ')');
+    result = guardedCall('__readModel.missing(__input, ' + (Number.isSafeInteger(limit) ? String(limit) : '0') + ')');
     setInput(undefined);
   } else if (msg.op === 'apply') {
     setInput(msg.loaded);
-    result = call('__readModel.apply(__input)');
+    result = guardedCall('__readModel.apply(__input)');
     setInput(undefined);
   } else if (msg.op === 'reset') {
-    result = call('__readModel.reset()');
+    result = guardedCall('__readModel.reset()');
   }
   parentPort.postMessage({ id: msg.id, result });
 });

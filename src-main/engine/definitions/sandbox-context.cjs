@@ -12,6 +12,8 @@
 'use strict';
 const vm = require('node:vm');
 const { types } = require('node:util');
+const { randomUUID } = require('node:crypto');
+const { memoryUsage } = require('node:process');
 
 /** Whether a thrown value is this realm's own (a vm timeout, a compile error), found without running code of the context. */
 /** @param {unknown} value */
@@ -36,13 +38,18 @@ function isTimeout(thrown) {
 /** @type {(name: string, message: string, extra?: object) => string} */
 const failure = (name, message, extra) => JSON.stringify(Object.assign({ ok: false, error: { name, message, stack: '' } }, extra));
 
+/** Bytes of ArrayBuffers (and SharedArrayBuffers) this worker holds: Node's own count, outside the V8 heap. */
+const arrayBufferBytes = () => memoryUsage().arrayBuffers;
+
 /**
  * A fresh context (null prototype, no code generation from strings, microtasks inside the
- * time limit) and the ways to talk to it. `api` names the prelude's global whose
- * `describe(__input)` turns a thrown value into text inside the context.
- * @param {{ filename: string, timeoutMs: number, api: string }} options
+ * time limit, external-memory-guard.js evaluated first) and the ways to talk to it. `api`
+ * names the prelude's global whose `describe(__input)` turns a thrown value into text
+ * inside the context; `guard` is external-memory-guard.js's text; `externalLimitMb` bounds
+ * what the definition may hold outside the JavaScript heap.
+ * @param {{ filename: string, timeoutMs: number, api: string, guard: string, externalLimitMb: number }} options
  */
-function sandboxContext({ filename, timeoutMs, api }) {
+function sandboxContext({ filename, timeoutMs, api, guard, externalLimitMb }) {
   const ctx = vm.createContext(Object.create(null), {
     name: filename,
     codeGeneration: { strings: false, wasm: false },
@@ -82,6 +89,66 @@ function sandboxContext({ filename, timeoutMs, api }) {
     }
   }
 
+  // The guard's calls carry a token only this side knows: a definition calling `__externalMemory.begin` itself is refused.
+  const token = JSON.stringify(randomUUID());
+  setInput(JSON.stringify({ token: JSON.parse(token), limitMb: externalLimitMb }));
+  run(guard, 'chronoscope:guard');
+  setInput(undefined);
+  const BEGIN = '__externalMemory.begin(__budget, ' + token + ')';
+  const limit = externalLimitMb * 1048576;
+  const baseline = arrayBufferBytes();
+  const held = () => arrayBufferBytes() - baseline;
+  const OVER = failure('RangeError', 'allocated more than ' + externalLimitMb + ' MB outside the JavaScript heap', { memory: true });
+  const UNGUARDED = failure('Error', 'the sandbox could not start the call');
+
+  /** Gives the next evaluation the budget outside the heap the definition has left (the limit less what the worker holds), or false when none is left. */
+  function setBudget() {
+    const before = held();
+    if (before > limit) return false;
+    Object.defineProperty(ctx, '__budget', { value: limit - before, writable: true, configurable: true, enumerable: false });
+    return true;
+  }
+
+  /**
+   * A call of the prelude's API (see `call`) under the budget outside the heap, in one
+   * evaluation (each one under a time limit costs a watchdog thread): the guard starts the
+   * budget, the call runs, and the guard answers OVER in its place when the definition went
+   * past it, even if it caught the refusal. As a backstop, OVER too when the worker's own
+   * count says it holds more than the limit after the call.
+   * @param {string} code
+   * @returns {string}
+   */
+  function guardedCall(code) {
+    if (!setBudget()) return OVER;
+    const out = call('__externalMemory.end(' + BEGIN + ' && ' + code + ', ' + token + ')');
+    return held() > limit ? OVER : out;
+  }
+
+  /**
+   * The definition's load (its own script, then the prelude's load call) under the budget,
+   * with the guard's start and verdict as evaluations of their own (once per worker).
+   * @param {() => string} load
+   * @returns {string}
+   */
+  function guardedLoad(load) {
+    if (!setBudget()) return OVER;
+    let begun = false;
+    try {
+      begun = run(BEGIN, 'chronoscope:call') === true;
+    } catch {
+      // answered below
+    }
+    if (!begun) return UNGUARDED;
+    const out = load();
+    let passed = true;
+    try {
+      passed = run('__externalMemory.passed(' + token + ')', 'chronoscope:call') !== false;
+    } catch {
+      // counted as passed: the guard did not answer
+    }
+    return passed || held() > limit ? OVER : out;
+  }
+
   /**
    * Runs a call of the prelude's API; always text (JSON of {ok, ...}).
    * @param {string} code
@@ -116,7 +183,7 @@ function sandboxContext({ filename, timeoutMs, api }) {
     return undefined;
   }
 
-  return { run, setInput, call, evaluate, NOT_TEXT };
+  return { run, setInput, call, guardedCall, guardedLoad, evaluate, NOT_TEXT };
 }
 
 module.exports = { sandboxContext };

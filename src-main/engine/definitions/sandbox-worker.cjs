@@ -13,9 +13,9 @@ const { types } = require('node:util');
 const { sandboxContext } = require('./sandbox-context.cjs');
 if (threads.parentPort === null) throw new Error('sandbox-worker.cjs runs only as a worker thread');
 const parentPort = threads.parentPort;
-/** @type {{ prelude: string, replayTuple: string[], source: string, filename: string, timeoutMs: number }} */
-const { prelude, replayTuple, source, filename, timeoutMs } = threads.workerData;
-const { run, setInput, call, evaluate, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__chronoscope' });
+/** @type {{ prelude: string, guard: string, replayTuple: string[], source: string, filename: string, timeoutMs: number, externalLimitMb: number }} */
+const { prelude, guard, replayTuple, source, filename, timeoutMs, externalLimitMb } = threads.workerData;
+const { run, setInput, call, evaluate, guardedCall, guardedLoad, NOT_TEXT } = sandboxContext({ filename, timeoutMs, api: '__chronoscope', guard, externalLimitMb });
 
 let progress;
 try {
@@ -29,10 +29,7 @@ try {
 }
 parentPort.postMessage({ type: 'progress', buffer: progress });
 
-function load() {
-  return evaluate(source) ?? call('__chronoscope.load()');
-}
-const loaded = load();
+const loaded = guardedLoad(() => evaluate(source) ?? call('__chronoscope.load()'));
 parentPort.postMessage({ type: 'loaded', result: loaded });
 const usable = loaded.startsWith('{"ok":true');
 
@@ -41,18 +38,18 @@ parentPort.on('message', (/** @type {{ id: number, op: string, state?: string, b
   let result = NOT_TEXT;
   if (msg.op === 'reset') {
     setInput(msg.state);
-    result = call(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()');
+    result = guardedCall(typeof msg.state === 'string' ? '__chronoscope.reset(__input)' : '__chronoscope.reset()');
     setInput(undefined);
   } else if (msg.op === 'apply') {
     setInput(msg.batch);
-    result = call('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
+    result = guardedCall('__chronoscope.apply(__input, ' + (msg.steps ? 'true' : 'false') + ', ' + (msg.state ? 'true' : 'false') + ')');
     setInput(undefined);
   } else if (msg.op === 'applyMany') {
     setInput(msg.batch);
-    result = call('__chronoscope.applyMany(__input)');
+    result = guardedCall('__chronoscope.applyMany(__input)');
     setInput(undefined);
   } else if (msg.op === 'current') {
-    result = call('__chronoscope.current()');
+    result = guardedCall('__chronoscope.current()');
   }
   parentPort.postMessage({ id: msg.id, result });
 });

@@ -10,6 +10,9 @@
  *   `this.constructor.constructor('return process')()`), and no host objects in it:
  *   only strings and numbers cross the boundary (events go in as JSON text and are
  *   parsed by the context's own JSON; states come out as JSON text);
+ * - the heap cap does not bound ArrayBuffers and typed arrays: the context counts them
+ *   against the same limit and refuses past it (external-memory-guard.js), and the worker
+ *   checks what it holds after every call; past the limit the run is stopped;
  * - every evaluation runs with a `timeout`, microtasks included
  *   (`microtaskMode: 'afterEvaluate'`), and the parent keeps its own watchdog that
  *   terminates the worker if it stops answering.
@@ -21,7 +24,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
 import { encodeBatch, REPLAY_TUPLE } from './replay-wire';
-import { parseAnswer, startPooledWorker, type FailedAnswer, type WireError } from './sandbox-host';
+import { externalMemoryMessage, parseAnswer, startPooledWorker, type FailedAnswer, type WireError } from './sandbox-host';
 import type { SandboxPool } from './sandbox-pool';
 import { SANDBOX_PRELUDE_TEXT, SANDBOX_WORKER_TEXT } from './sandbox-text.generated';
 
@@ -32,7 +35,7 @@ export const DEFAULT_BATCH_SIZE = 1000;
 export interface SandboxOptions {
   /** Time limit of one evaluation (a definition load, one `apply` batch). */
   timeoutMs?: number;
-  /** Old-generation heap of the worker, in MB. */
+  /** Old-generation heap of the worker, in MB; also the limit on what the definition holds outside the heap (ArrayBuffers). */
   memoryMb?: number;
   /** Start from this state instead of `definition.init()` (e.g. a snapshot's). */
   initialState?: unknown;
@@ -195,6 +198,7 @@ export class Sandbox {
     private readonly worker: Worker,
     private readonly filename: string,
     private readonly timeoutMs: number,
+    private readonly memoryMb: number,
     readonly info: DefinitionInfo,
   ) {}
 
@@ -242,6 +246,10 @@ export class Sandbox {
             resolve(definitionInfo(answer.info, name));
             return;
           }
+          if (answer.memory) {
+            fail(new SandboxError(externalMemoryMessage(name, memoryMb), 'memory'));
+            return;
+          }
           const where = definitionLocation(answer.error.stack, filename);
           const reason = answer.timeout ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${answer.error.name}: ${answer.error.message}`;
           fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`, answer.timeout ? 'timeout' : 'definition', undefined, where?.location, where?.line));
@@ -253,7 +261,7 @@ export class Sandbox {
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort(); // between the slot and this line
     });
-    const sandbox = new Sandbox(worker, filename, timeoutMs, info);
+    const sandbox = new Sandbox(worker, filename, timeoutMs, memoryMb, info);
     sandbox.progress = progress;
     worker.on('message', (msg: WorkerMessage) => sandbox.onMessage(msg));
     worker.on('error', (err) => sandbox.die(memoryOrCrash(err, info.name, sandbox.currentEvent(), memoryMb)));
@@ -285,7 +293,7 @@ export class Sandbox {
     const wantState = options.state ?? true;
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {
       if (!out.ok) {
-        if (out.timeout) throw this.failed(out, '');
+        if (out.timeout || out.memory) throw this.failed(out, '');
         const err = this.thrownAt(out.error, refs[out.index]);
         this.die(err);
         throw err;
@@ -317,7 +325,7 @@ export class Sandbox {
     return this.enqueue({ op: 'applyMany', batch: text }, refs).then((answer) => {
       if (!answer.ok) throw this.failed(answer, 'a batch failed');
       const out = Array.isArray(answer.out) && answer.out.length === items.length ? answer.out : undefined;
-      if (!out) throw this.failed({ ok: false, timeout: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } }, 'a batch failed');
+      if (!out) throw this.failed({ ok: false, timeout: false, memory: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } }, 'a batch failed');
       return out.map((raw, n): ManyOutcome => {
         const item = (raw !== null && typeof raw === 'object' ? raw : {}) as { s?: unknown; x?: unknown; i?: unknown; error?: unknown };
         if ('s' in item) return { ok: true, state: item.s === undefined ? null : item.s };
@@ -363,7 +371,9 @@ export class Sandbox {
   private failed(answer: Extract<Answer, { ok: false }>, what: string): SandboxError {
     const event = this.currentEvent();
     const where = definitionLocation(answer.error.stack, this.filename);
-    const err = answer.timeout
+    const err = answer.memory
+      ? new SandboxError(externalMemoryMessage(this.info.name, this.memoryMb), 'memory', event)
+      : answer.timeout
       ? new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms (runaway loop?)${describeEvent(event)}`, 'timeout', event)
       : new SandboxError(
           `Definition ${this.info.name}: ${what}: ${answer.error.name}: ${answer.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`,
