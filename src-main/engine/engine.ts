@@ -24,6 +24,8 @@ import { Clients } from './connections/clients';
 import { timeTravelHandlers } from './time-travel/handlers';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
+import { checkUnfinishedChange } from './audit/unfinished-changes';
+import { committedOffsets } from './kafka/cluster';
 import { Connections } from './connections/connections';
 import { ProfileStore } from './connections/profile-store';
 import { SecretStore, type SecretCipher } from './connections/secret-store';
@@ -93,7 +95,15 @@ export function createEngine(options: EngineOptions) {
   // The chain's key lives beside the log, sealed by the OS key store in the desktop app (0600 file in browser mode).
   const audit = new AuditLog(join(options.dataDir, 'audit'), { keyFile: join(options.dataDir, 'audit-key.json'), ...(options.cipher ? { cipher: options.cipher } : {}) });
   // Intents an earlier run left without outcome are answered "unknown" before any new change is recorded.
-  const auditReady = audit.closeUnfinished().then(
+  // Checked against their targets where those can be read back (checkpoint and offset resets), once the services exist.
+  // (The readers are called after the log is read, asynchronously: by then the services below exist.)
+  const auditReady = audit.closeUnfinished(checkUnfinishedChange({
+    checkpoint: (id, key) => checkpointService.read(id, key),
+    committedOffsets: async (id, groupId, topics) => {
+      const offsets = await committedOffsets(await kafka.admin(id), groupId, topics);
+      return new Map([...offsets.values()].map((o) => [`${o.topic}:${o.partition}`, o.committed === null ? null : String(o.committed)]));
+    },
+  })).then(
     (unfinished) => unfinished.forEach((intent) => log(`Audit: ${intent.operation} on ${intent.target} (intent #${intent.seq}) has no recorded outcome; recorded as outcome unknown.`)),
     (err: unknown) => log(`Audit: unfinished changes of an earlier run could not be checked: ${(err as Error).message}`),
   );

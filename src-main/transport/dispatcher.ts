@@ -136,7 +136,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       guardReadOnly(spec, op, input, dryRun, await writableVerdicts(spec, input, dryRun));
       const confirmed = spec.destructive && !dryRun ? await holdToConfirmedPlan(spec, op, input, handler, context) : undefined;
       // Write-ahead: a change whose intent cannot be recorded does not run.
-      if (!dryRun) intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending' })).seq;
+      // The intent names what the user confirmed, so a change whose outcome is lost can be checked against it later.
+      if (!dryRun) intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending', details: { ...entry.details, ...recordedConfirmation(confirmed, mask) } })).seq;
       const result = await handler(input as never, (confirmed === undefined ? context : { ...context, confirmed }) as never);
       if (spec.target) entry.target = spec.target(input as never, result as never);
       const answer = spec.destructive && dryRun && isObject(result) ? { ...(result as Record<string, unknown>), confirmation: deps.confirmations.issue(op, input, planOf(spec, result)) } : result;
@@ -318,6 +319,15 @@ function outputChecker(op: string, spec: OperationSpec, report: (mismatch: Outpu
 function planOf(spec: OperationSpec, result: unknown): { shown: unknown; plan: unknown } {
   const shown = isObject(result) ? Object.fromEntries(Object.entries(result).filter(([key]) => key !== 'confirmation')) : result;
   return { shown, plan: spec.plan ? spec.plan(shown as never) : shown };
+}
+
+/** Confirmed answers up to this size are recorded with the intent; larger ones (long previews) are left to the dry run's record. */
+const MAX_RECORDED_CONFIRMATION = 16 * 1024;
+
+function recordedConfirmation(confirmed: unknown, mask: (text: string) => string): { confirmed?: unknown } {
+  if (confirmed === undefined) return {};
+  const masked = maskDeep(redact(confirmed), mask);
+  return JSON.stringify(masked).length <= MAX_RECORDED_CONFIRMATION ? { confirmed: masked } : {};
 }
 
 function maskDeep(value: unknown, mask: (text: string) => string): unknown {

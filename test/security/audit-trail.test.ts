@@ -77,6 +77,8 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
     const unknown = (await call('audit.list', { outcome: 'unknown' })).records;
     expect(unknown).toEqual([expect.objectContaining({ operation: 'checkpoints.reset', reason: 'crash between change and record', intentSeq: expect.any(Number) })]);
     expect(String(unknown[0]!.details?.message)).toMatch(/stopped after starting this change/);
+    // Checked against its target at start: the intent recorded the confirmed target.
+    expect(String(unknown[0]!.details?.message)).toMatch(/the checkpoint holds 9, the confirmed target, so the reset was most likely applied/);
     const verified = await call('audit.verify', {});
     expect(verified).toMatchObject({ ok: true, unknownOutcomes: 1 });
     // A restart answers an intent once.
