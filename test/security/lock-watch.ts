@@ -56,9 +56,15 @@ export async function watchDryRun(pool: pg.Pool, liveTables: readonly string[], 
 
     const selectMs: Record<string, number> = {};
     for (const table of liveTables) {
-      const started = performance.now();
-      await prober.query(`SELECT 1 FROM ${table} LIMIT 1`).catch(() => undefined); // a timeout shows as its 1000 ms
-      selectMs[table] = Math.round(performance.now() - started);
+      // The best of three: a reader blocked by the dry run stays blocked (the dry run waits on the reader above, which
+      // holds until after this), while a busy CI machine's one slow answer is not a lock.
+      const tries: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        await prober.query(`SELECT 1 FROM ${table} LIMIT 1`).catch(() => undefined); // a timeout shows as its 1000 ms
+        tries.push(Math.round(performance.now() - started));
+      }
+      selectMs[table] = Math.min(...tries);
     }
     await sample();
     await reader.query('COMMIT');
