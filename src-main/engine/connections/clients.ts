@@ -5,6 +5,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { Connections } from './connections';
 import { createKafka, createKafkaCluster, createMongoClient, postgresConfig } from './drivers';
 import { explainConnectionError } from './friendly-errors';
+import { healingAdmin } from './kafka-admin-healing';
 import { describeTarget } from './probe';
 import { CHRONOSCOPE_PG_TYPES } from '../../stores/postgres/pg-types';
 
@@ -13,7 +14,12 @@ interface Held {
   mongo?: Promise<{ client: MongoClient; db: Db }>;
   kafkaAdmin?: Promise<Admin>;
   kafkaCluster?: Promise<Cluster>;
+  /** Admins replaced after a deleted topic poisoned them, closed a little later: other views may still be using them. */
+  retiredAdmins?: Set<Admin>;
 }
+
+/** How long a replaced admin stays open for the calls already under way on it. */
+const RETIRED_ADMIN_GRACE_MS = 30_000;
 
 /**
  * The driver clients of each connection, opened on first use and owned here:
@@ -38,10 +44,31 @@ export class Clients {
     return held.mongo;
   }
 
-  kafkaAdmin(connectionId: string): Promise<Admin> {
+  /** The connection's shared admin; it replaces itself when a deleted topic poisons its metadata (see kafka-admin-healing). */
+  async kafkaAdmin(connectionId: string): Promise<Admin> {
+    return healingAdmin(await this.sharedKafkaAdmin(connectionId), {
+      current: () => this.sharedKafkaAdmin(connectionId),
+      retire: (failed) => this.retireKafkaAdmin(connectionId, failed),
+    });
+  }
+
+  private sharedKafkaAdmin(connectionId: string): Promise<Admin> {
     const held = this.slot(connectionId);
     held.kafkaAdmin ??= this.forgetOnFailure(connectionId, 'kafkaAdmin', this.openKafkaAdmin(connectionId));
     return held.kafkaAdmin;
+  }
+
+  /** Drops `failed` if it is still the connection's shared admin (a concurrent call may have replaced it already); it is closed after a grace period. */
+  private async retireKafkaAdmin(connectionId: string, failed: Admin): Promise<void> {
+    const held = this.held.get(connectionId);
+    const holding = held?.kafkaAdmin;
+    if (!held || !holding || (await holding.catch(() => undefined)) !== failed || held.kafkaAdmin !== holding) return;
+    delete held.kafkaAdmin;
+    const retired = (held.retiredAdmins ??= new Set());
+    retired.add(failed);
+    setTimeout(() => {
+      if (retired.delete(failed)) void failed.disconnect().catch(() => undefined);
+    }, RETIRED_ADMIN_GRACE_MS).unref?.();
   }
 
   kafkaCluster(connectionId: string): Promise<Cluster> {
@@ -75,7 +102,9 @@ export class Clients {
       held.mongo?.then(({ client }) => client.close()).catch(() => undefined),
       held.kafkaAdmin?.then((admin) => admin.disconnect()).catch(() => undefined),
       held.kafkaCluster?.then((cluster) => cluster.disconnect()).catch(() => undefined),
+      ...[...(held.retiredAdmins ?? [])].map((admin) => admin.disconnect().catch(() => undefined)),
     ]);
+    held.retiredAdmins?.clear();
   }
 
   async closeAll(): Promise<void> {
