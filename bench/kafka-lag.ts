@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createEngine } from '../src-main/engine/engine';
 import { lagPoints } from '../src-main/engine/kafka/handlers';
+import { GroupTopics } from '../src-main/engine/kafka/deleted-topics';
 import { LagHistory } from '../src-main/engine/kafka/lag-history';
 import { LagSampler } from '../src-main/engine/kafka/lag-sampler';
 
@@ -107,7 +108,7 @@ async function synthetic(): Promise<void> {
   const syntheticTicks = Number(values['synthetic-ticks']);
   const dir = await mkdtemp(join(tmpdir(), 'chrono-bench-lag-syn-'));
   const history = new LagHistory(dir);
-  const sampler = new LagSampler({ history, settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }), kafkaConnections: async () => [], admin: async () => { throw new Error('no broker'); } });
+  const sampler = new LagSampler({ history, groupTopics: new GroupTopics(), settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }), kafkaConnections: async () => [], admin: async () => { throw new Error('no broker'); } });
   const topic = 'orders';
   const t0 = Date.UTC(2026, 0, 1);
   // Irregular traffic (0-100 messages per partition per tick, consumers a little slower): the hard case for compression.

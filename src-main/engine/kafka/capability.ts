@@ -6,6 +6,7 @@ import { kafkaSamplerSettings, type KafkaSamplerSettings } from '../../../src-sh
 import type { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
+import { GroupTopics } from './deleted-topics';
 import { ExactLag } from './exact-lag';
 import { firstMessageTimes } from './first-message';
 import { LagHistory } from './lag-history';
@@ -50,8 +51,10 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     },
     ...(options.log ? { log: options.log } : {}),
   });
+  const groupTopics = new GroupTopics();
   const sampler = new LagSampler({
     history,
+    groupTopics,
     exact,
     settings: () => settings,
     kafkaConnections: async () => (await options.connections.list()).filter((c) => c.kind === 'kafka' && !c.needsSecret).map((c) => c.id),
@@ -64,6 +67,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     sampler,
     exact,
     admin,
+    groupTopics,
     /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */
     async client(connectionId: string): Promise<Kafka> {
       const resolved = await options.connections.resolve(connectionId);

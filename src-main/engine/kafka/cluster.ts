@@ -33,20 +33,39 @@ export async function describeBrokers(admin: Admin) {
   };
 }
 
-/** Log start and end of every partition of each topic, one request round (topics side by side). */
-export async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, PartitionOffsets[]>> {
+/** End offsets of topics, and which of them the cluster no longer has (deleted). */
+export interface TopicEnds {
+  ends: Map<string, PartitionOffsets[]>;
+  deleted: Set<string>;
+}
+
+/**
+ * Log start and end of every partition of each topic, one request round
+ * (topics side by side, each on its own: one that cannot be read leaves the
+ * others be). Topics the cluster does not list are not asked for: kafkajs
+ * retries those for seconds, and they are reported as deleted.
+ */
+export async function topicEnds(admin: Admin, topics: readonly string[]): Promise<TopicEnds> {
+  const existing = topics.length ? new Set(await admin.listTopics()) : new Set<string>();
+  const deleted = new Set(topics.filter((topic) => !existing.has(topic)));
   const answers = await Promise.all(
     topics.map(async (topic) => {
+      if (deleted.has(topic)) return [topic, [] as PartitionOffsets[]] as const;
       try {
         const offsets = await admin.fetchTopicOffsets(topic);
         return [topic, offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition)] as const;
       } catch {
-        // A topic deleted since the group committed on it has no end offsets: its partitions show as errors, not a failed round.
+        // Deleted between the listing and this request: its partitions show as errors, not a failed round.
         return [topic, [] as PartitionOffsets[]] as const;
       }
     }),
   );
-  return new Map(answers);
+  return { ends: new Map(answers), deleted };
+}
+
+/** Log start and end of every partition of each topic; a deleted topic has none. */
+export async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, PartitionOffsets[]>> {
+  return (await topicEnds(admin, topics)).ends;
 }
 
 /** Groups described in one request; groups the classic API cannot describe are listed with a note. */

@@ -3,7 +3,8 @@ import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/sche
 import type { Handlers } from '../../transport/dispatcher';
 import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
-import { committedOffsets, describeBrokers, describeGroups, describeTopics, endOffsets } from './cluster';
+import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';
+import { withDeletedTopics } from './deleted-topics';
 import type { GroupSample, LagHistory } from './lag-history';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
@@ -101,10 +102,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const admin = await kafka.admin(connectionId);
       const settings = await kafka.settings();
       const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
-      const offsets = await committedOffsets(admin, groupId);
-      if (!listed && offsets.size === 0) throw new ChronoError('not_found', `No consumer group "${groupId}" on this cluster.`);
-      const group = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
-      const ends = await endOffsets(admin, [...new Set([...offsets.values()].map((o) => o.topic))]);
+      const all = await committedOffsets(admin, groupId);
+      if (!listed && all.size === 0) throw new ChronoError('not_found', `No consumer group "${groupId}" on this cluster.`);
+      const { ends, deleted } = await topicEnds(admin, kafka.groupTopics.topicsOf(connectionId, groupId, all));
+      // Offsets on a deleted topic are left out and the topic named in the note.
+      const { live: offsets, deletedTopics } = kafka.groupTopics.split(connectionId, groupId, all, deleted);
+      const group = withDeletedTopics((await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!, deletedTopics);
       const owners = ownersOf(group);
       const now = Date.now();
       const partitions = [...offsets.entries()]

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
-import { committedOffsets, describeGroups, endOffsets, partitionKey, type GroupDescription, type PartitionOffsets } from './cluster';
+import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDescription, type PartitionOffsets } from './cluster';
+import { withDeletedTopics, type GroupTopics } from './deleted-topics';
 import type { ExactLag } from './exact-lag';
 import type { LagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
@@ -47,6 +48,8 @@ export interface SamplerDeps {
   /** Ids of the saved Kafka connection profiles. */
   kafkaConnections(): Promise<string[]>;
   admin(connectionId: string): Promise<Admin>;
+  /** The topics each group committed on, so a deleted one is named instead of failing the group. */
+  groupTopics: GroupTopics;
   /** Reads the message at committed offsets for exact lag in seconds; without it every figure is interpolated. */
   exact?: ExactLag;
   now?: () => number;
@@ -152,11 +155,15 @@ export class LagSampler {
       const described = await describeGroups(admin, groups);
       const committed = await Promise.all(groups.map(async (g) => [g.groupId, await committedOffsets(admin, g.groupId).catch(() => new Map())] as const));
       const topics = new Set<string>();
-      for (const [, offsets] of committed) for (const entry of offsets.values()) topics.add(entry.topic);
-      const ends = await endOffsets(admin, [...topics]);
+      for (const [groupId, offsets] of committed) for (const topic of this.deps.groupTopics.topicsOf(connectionId, groupId, offsets)) topics.add(topic);
+      const { ends, deleted } = await topicEnds(admin, [...topics]);
+      this.deps.groupTopics.retain(connectionId, listed.map((g) => g.groupId));
       const now = this.now();
       const observed: GroupLag[] = [];
-      for (const [groupId, offsets] of committed) {
+      for (const [groupId, all] of committed) {
+        // A deleted topic's offsets are left out and named in the group's note.
+        const { live: offsets, deletedTopics } = this.deps.groupTopics.split(connectionId, groupId, all, deleted);
+        described.set(groupId, withDeletedTopics(described.get(groupId)!, deletedTopics));
         const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
         observed.push(lag);
         await this.deps.history.append(connectionId, groupId, {
