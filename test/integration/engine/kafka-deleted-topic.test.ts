@@ -86,4 +86,24 @@ describe.each(testBrokers())('A deleted topic against $name', ({ brokers }) => {
     expect(cluster.topics.map((t) => t.name)).toContain(topicB);
     expect(cluster.topics.map((t) => t.name)).not.toContain(topicA);
   });
+
+  it('a view asked before the next tick answers too: the shared admin replaces itself', async () => {
+    const [topicA, topicB] = [uniqueName('deleted-topic'), uniqueName('kept-topic')];
+    const groupB = uniqueName('kept-topic-group');
+    await createTopic(admin, topicA, 1);
+    await createTopic(admin, topicB, 1);
+    await produce(producer, topicB, 0, 4);
+    const consumerB = await joinedConsumer(kafka, groupB, topicB, 'kept-topic-client');
+    consumers.push(consumerB);
+    await consumerB.commitOffsets([{ topic: topicB, partition: 0, offset: '1' }]);
+    // The cluster view reads every topic's end offsets through the shared admin.
+    expect((await call('kafka.cluster', { connectionId })).topics.map((t) => t.name)).toContain(topicA);
+
+    await admin.deleteTopics({ topics: [topicA] });
+
+    expect((await call('kafka.group', { connectionId, groupId: groupB })).partitions).toEqual([expect.objectContaining({ topic: topicB, committed: '1', end: '4', lag: 3 })]);
+    expect((await call('kafka.cluster', { connectionId })).topics.map((t) => t.name)).not.toContain(topicA);
+    await engine.kafka.sampler.tickNow();
+    expect((await call('kafka.groups', { connectionId })).sampler.lastError).toBeUndefined();
+  });
 });
