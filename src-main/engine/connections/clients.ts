@@ -29,6 +29,8 @@ const RETIRED_ADMIN_GRACE_MS = 30_000;
  */
 export class Clients {
   private readonly held = new Map<string, Held>();
+  /** One healing face per shared admin, so callers asking twice get the same object. */
+  private readonly healing = new WeakMap<Admin, Admin>();
 
   constructor(private readonly connections: Connections) {}
 
@@ -46,10 +48,13 @@ export class Clients {
 
   /** The connection's shared admin; it replaces itself when a deleted topic poisons its metadata (see kafka-admin-healing). */
   async kafkaAdmin(connectionId: string): Promise<Admin> {
-    return healingAdmin(await this.sharedKafkaAdmin(connectionId), {
-      current: () => this.sharedKafkaAdmin(connectionId),
-      retire: (failed) => this.retireKafkaAdmin(connectionId, failed),
-    });
+    const admin = await this.sharedKafkaAdmin(connectionId);
+    let healing = this.healing.get(admin);
+    if (!healing) {
+      healing = healingAdmin(admin, { current: () => this.sharedKafkaAdmin(connectionId), retire: (failed) => this.retireKafkaAdmin(connectionId, failed) });
+      this.healing.set(admin, healing);
+    }
+    return healing;
   }
 
   private sharedKafkaAdmin(connectionId: string): Promise<Admin> {

@@ -47,10 +47,10 @@ export interface HealingSource {
   retire(failed: Admin): Promise<void>;
 }
 
-/** True for kafkajs' UNKNOWN_TOPIC_OR_PARTITION, also when wrapped by its retrier. */
+/** True for kafkajs' UNKNOWN_TOPIC_OR_PARTITION (by type, or by its fixed message), also when wrapped by its retrier. */
 export function isUnknownTopic(err: unknown): boolean {
-  for (let e = err as { type?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth += 1) {
-    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+  for (let e = err as { type?: unknown; message?: unknown; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth += 1) {
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || (typeof e.message === 'string' && e.message.includes('does not host this topic-partition'))) return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;
