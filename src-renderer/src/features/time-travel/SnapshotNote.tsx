@@ -30,16 +30,15 @@ export function SnapshotNote({ shown, ignoringSnapshots, onIgnoreSnapshots }: { 
           {shown.warning}
         </Alert>
       )}
-      <div className="tt-note" data-testid="tt-replay-note" data-snapshot={snapshot?.verification}>
-        {origin}
-        replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
+      <div className="tt-note__row">
+        <div className="tt-note" data-testid="tt-replay-note" data-snapshot={snapshot?.verification}>
+          {origin}
+          replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
+        </div>
         {(snapshot?.used || ignoringSnapshots) && (
-          <>
-            {' '}
-            <button type="button" className="json-tree__action" onClick={() => onIgnoreSnapshots(!ignoringSnapshots)} data-testid="tt-ignore-snapshots">
-              {ignoringSnapshots ? 'Use snapshots again' : 'Replay from the start, ignore snapshots'}
-            </button>
-          </>
+          <button type="button" className="json-tree__action" onClick={() => onIgnoreSnapshots(!ignoringSnapshots)} data-testid="tt-ignore-snapshots">
+            {ignoringSnapshots ? 'Use snapshots again' : 'Replay from the start, ignore snapshots'}
+          </button>
         )}
       </div>
     </>
