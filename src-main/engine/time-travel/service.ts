@@ -70,7 +70,7 @@ export class TimeTravelService {
       ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
       ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
       ...(personalData ? { personalData } : {}),
-      ...snapshotReport(snapshot, result.fromSnapshotVersion, fromCache),
+      ...snapshotReport(snapshot, result, fromCache),
     };
   }
 
@@ -209,8 +209,9 @@ interface CheckedSnapshot {
  * What the state's answer says of the stored snapshot: used (verified or not), or skipped
  * with a warning because it differs from a replay. Nothing when a cached state was used.
  */
-function snapshotReport(snapshot: CheckedSnapshot | undefined, fromSnapshotVersion: number, fromCache: boolean): { snapshot?: SnapshotUse; warning?: string } {
-  if (!snapshot || fromCache) return {};
+function snapshotReport(snapshot: CheckedSnapshot | undefined, result: { version: number; fromSnapshotVersion: number }, fromCache: boolean): { snapshot?: SnapshotUse; warning?: string } {
+  // A state before the snapshot (a time target earlier than it) could not have started from it.
+  if (!snapshot || fromCache || result.version < snapshot.version) return {};
   const checkedBy = snapshot.verdict ? { checkedBy: snapshot.verdict.source } : {};
   if (snapshot.verdict?.ok === false) {
     const by = { quickCheck: 'a quick check', verifySnapshot: 'Verify snapshot', inspect: 'the Snapshots screen', verifyAll: 'a snapshot verification job' }[snapshot.verdict.source];
@@ -220,7 +221,7 @@ function snapshotReport(snapshot: CheckedSnapshot | undefined, fromSnapshotVersi
     };
   }
   // stateAt drops a snapshot past a time target: then it played no part.
-  if (fromSnapshotVersion !== snapshot.version) return {};
+  if (result.fromSnapshotVersion !== snapshot.version) return {};
   return { snapshot: { version: snapshot.version, used: true, verification: snapshot.verdict ? 'ok' : 'unverified', ...checkedBy } };
 }
 

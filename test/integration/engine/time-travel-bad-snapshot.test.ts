@@ -66,6 +66,14 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     expect(state.warning).toBe(`The stored snapshot at v${account.stale} differs from a replay of the events (found by a quick check) and was skipped: this state was replayed from the start.`);
   });
 
+  it('does not warn about a wrong snapshot later than a time target', async () => {
+    const { rows } = await db.pool.query<{ timestamp: Date }>(`SELECT "timestamp" FROM events WHERE aggregate_id = $1 AND event_version = $2`, [account.id, account.good]);
+    const state = await call('timeTravel.state', { connectionId, streamId: account.id, target: { time: rows[0]!.timestamp.toISOString() } });
+    expect(state.version).toBeLessThan(account.stale);
+    expect(state.warning).toBeUndefined();
+    expect(state.snapshot).toBeUndefined();
+  });
+
   it('uses a good snapshot and says it was verified', async () => {
     const state = await call('timeTravel.state', { connectionId, streamId: account.id, target: { version: account.good } });
     expect(state.fromSnapshotVersion).toBe(account.good);
