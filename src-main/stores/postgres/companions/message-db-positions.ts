@@ -155,6 +155,8 @@ export class MessageDbPositions implements CheckpointStore {
       kind: this.layout.kind,
       projector: row.stream_name,
       source: match?.[1] ?? '',
+      // A consumer reads its category only: other categories, its own position records among them, are not lag.
+      ...(match ? { lagCategory: match[1] } : {}),
       role: 'projector',
       position,
       updatedAt: row.time ? localUtc(row.time) : null,
