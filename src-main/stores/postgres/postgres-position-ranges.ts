@@ -120,12 +120,9 @@ export class PostgresPositionRanges implements PositionRanges {
       const separator = this.mapping.categoryFromStreamId?.separator;
       if (separator === undefined) throw new StoreCapabilityError('this store has no stream type / category: lag cannot be counted within a category');
       const schema = this.mapping.schema ?? 'public';
-      const { rows } = await this.pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 AND indexdef LIKE $3`,
-        [schema, this.mapping.table, `%category(${streamId})%`],
-      );
+      const { rows } = await this.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [schema, this.mapping.table]);
       const column = `e.${quoteIdent(streamId)}`;
-      if (Number(rows[0]?.n) > 0 && separator === '-') return () => `${quoteIdent(schema)}.category(${column})`;
+      if (separator === '-' && rows.some((r) => indexesCategoryOf(r.indexdef, schema, streamId))) return () => `${quoteIdent(schema)}.category(${column})`;
       return (params: Params) => `split_part(${column}::text, ${params.add(separator)}, 1)`;
     })();
     // A failed look-up (the server was away) is tried again next time.
@@ -165,6 +162,12 @@ export class PostgresPositionRanges implements PositionRanges {
     const { rows } = await this.pool.query<{ p: string | null }>(`SELECT max(${this.pos})::text AS p FROM ${this.table} WHERE ${where}`, params.values);
     return rows[0]?.p ?? null;
   }
+}
+
+/** Message DB's index reads `<schema>.category((stream_name)::character varying)`: the cast and quotes vary. */
+export function indexesCategoryOf(indexdef: string, schema: string, streamId: string): boolean {
+  const name = (text: string) => `"?${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+  return new RegExp(`${name(schema)}\\.category\\(\\(?${name(streamId)}\\)?(::[a-z ]+)?\\)`).test(indexdef);
 }
 
 function isoOf(value: Date | string | null): string | null {
