@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'tls_error',
   'timeout',
   'unavailable',
+  /** The store's layout has no such thing (a global feed, a timeline): no retry changes that. */
+  'unsupported',
   'cancelled',
   'definition_error',
   'internal',

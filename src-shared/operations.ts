@@ -701,7 +701,8 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
-    plan: (result) => ({ model: result.model, shadow: result.shadow, beforeTable: result.beforeTable, position: result.position }),
+    // The names kept for the old model carry the time of the run, and the projector's position is taken when it runs: neither is part of the plan.
+    plan: (result) => ({ model: result.model, shadow: result.shadow, catchUpFrom: result.catchUpFrom }),
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
   }),
   'rebuilds.rollback': op({
@@ -711,7 +712,8 @@ export const operations = {
     effect: 'target',
     destructive: true,
     target: (input) => `connection:${input.connectionId}/rebuild:${input.rebuildId}`,
-    plan: (result) => ({ model: result.model, restored: result.restored, rebuiltKeptAs: result.rebuiltKeptAs }),
+    // The name kept for the rebuilt model carries the time of the run: not part of the plan.
+    plan: (result) => ({ model: result.model, restored: result.restored }),
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
   }),
   'rebuilds.drop': op({

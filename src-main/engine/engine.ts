@@ -164,7 +164,9 @@ export function createEngine(options: EngineOptions) {
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
   const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
-  const timeTravel = new TimeTravelService(eventStores, definitionCatalog, undefined, undefined, decryptedViews);
+  const quickCheck = options.env?.CHRONOSCOPE_SNAPSHOT_QUICK_CHECK_VERSIONS;
+  const timeTravel = new TimeTravelService(eventStores, definitionCatalog, undefined, undefined, decryptedViews, undefined, quickCheck !== undefined && /^\d+$/.test(quickCheck) ? Number(quickCheck) : undefined);
+  const snapshotVerdicts = timeTravel.verdicts;
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const assertWritable = async (connectionId: string) => {
     if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
@@ -185,7 +187,7 @@ export function createEngine(options: EngineOptions) {
       return new SnapshotReplayer(store, definitionCatalog, definition, signal);
     },
   };
-  jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob(snapshotPorts));
+  jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
   jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, mayDecrypt: (id) => connections.mayDecryptPersonalData(id), onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects), pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
@@ -196,7 +198,7 @@ export function createEngine(options: EngineOptions) {
     browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile, views: decryptedViews }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
-    snapshotHandlers({ jobs, ...snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
+    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),

@@ -33,8 +33,12 @@ export interface RangeSummary {
 }
 
 export interface PositionRanges {
-  /** Lag of each position behind `head`, keyed by the position. */
-  lagBehind(positions: readonly string[], head: string, window: number): Promise<Map<string, PositionLag>>;
+  /**
+   * Lag of each position behind `head`, keyed by the position. With `category`,
+   * only that category's events count (a consumer of one category is not behind
+   * the others'); stores without categories refuse it.
+   */
+  lagBehind(positions: readonly string[], head: string, window: number, category?: string): Promise<Map<string, PositionLag>>;
   /** Events in (after, upTo]: counted per type, with the first and the last. */
   summarize(after: string, upTo: string): Promise<RangeSummary>;
   /** Position of the last event stored before `at`; null when none is. */
@@ -43,6 +47,16 @@ export interface PositionRanges {
 
 /** Positions counted exactly behind each checkpoint before the count is extrapolated. */
 export const EXACT_LAG_WINDOW = 2_000;
+
+/**
+ * A category's lag from its first `counted` events after `position`: exact when
+ * they are all there is; otherwise the rate up to the last counted one, at
+ * `reached`, extrapolated to the head.
+ */
+export function extrapolateCategoryLag(position: bigint, head: bigint, counted: number, window: number, reached: bigint | null): { events: number; estimated: boolean } {
+  if (counted <= window || reached === null || reached <= position) return { events: counted, estimated: false };
+  return { events: Math.round((counted / Number(reached - position)) * Number(head - position)), estimated: true };
+}
 
 /** Turns the count of the first `window` positions after `position` into the lag behind `head`. */
 export function extrapolateLag(position: bigint, head: bigint, counted: number, window: number): { events: number; estimated: boolean } {

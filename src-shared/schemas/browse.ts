@@ -93,8 +93,16 @@ export const storesDetectResult = z.object({
   confirmed: presetName.optional(),
   /** The confirmed custom mapping, when the confirmed preset is "custom". */
   confirmedCustom: customMapping.optional(),
+  /** Presets that open on what was found, best first: each one can be confirmed. */
   candidates: z.array(
     z.object({ preset: z.string(), source: z.string(), confidence: z.number(), evidence: z.array(z.string()), missing: z.array(z.string()) }),
+  ),
+  /**
+   * Tables shaped like a preset's that it cannot open as they are (key columns of the
+   * wrong type, mapped columns missing): shown with the reasons, never offered to confirm.
+   */
+  nearMisses: z.array(
+    z.object({ preset: z.string(), source: z.string(), confidence: z.number(), reasons: z.array(z.string()).min(1), evidence: z.array(z.string()), missing: z.array(z.string()) }),
   ),
 });
 

@@ -96,6 +96,19 @@ export const timeTravelClearDefinitionsFolderInput = z.strictObject({ reason: ch
 export const timeTravelDefinitionsFolderResult = z.object({ folder: definitionsFolderStatus.nullable() });
 export const timeTravelDefinitionsChangedData = z.object({ revision: z.number() });
 
+/**
+ * A stored snapshot in a state's replay: `ok` a replay to its version gave the same state,
+ * `differs` it did not (then it is not used), `unverified` never compared (a long stream, not checked yet).
+ */
+export const snapshotUse = z.object({
+  version: z.number(),
+  used: z.boolean(),
+  verification: z.enum(['ok', 'differs', 'unverified']),
+  /** Who compared it: the quick check of this replay (short streams), "Verify snapshot", the Snapshots screen's inspect, a "verify all" job. */
+  checkedBy: z.enum(['quickCheck', 'verifySnapshot', 'inspect', 'verifyAll']).optional(),
+});
+export type SnapshotUse = z.infer<typeof snapshotUse>;
+
 export const timeTravelStateInput = z.strictObject({
   connectionId: profileId,
   streamId,
@@ -117,6 +130,10 @@ export const timeTravelStateResult = z.object({
   definitionReason: z.string().optional(),
   /** Sealed personal data among the replayed events: folded decrypted (the profile may decrypt), or as stored. */
   personalData: z.object({ mode: z.enum(['decrypted', 'encrypted']), subjects: z.number(), shreddedFields: z.number(), note: z.string().optional() }).optional(),
+  /** The stored snapshot this state was built from, or skipped because it differs from a replay; absent when none was in play. */
+  snapshot: snapshotUse.optional(),
+  /** Something the user must know about this state (a snapshot skipped because it is wrong). */
+  warning: z.string().optional(),
 });
 
 export const timeTravelCompareInput = z.strictObject({ connectionId: profileId, streamId, a: timeTravelTarget, b: timeTravelTarget, definition });

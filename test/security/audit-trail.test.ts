@@ -10,51 +10,34 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
 import { canonicalJson } from '../../src-main/engine/util/canonical-json';
-import { createEngine, type Engine } from '../../src-main/engine/engine';
-import { secretEnvName } from '../../src-main/engine/connections/secret-store';
 import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
 import { readPostgresCheckpoint, writePostgresCheckpoint } from '../../src-main/reference/projectors/checkpoints';
-import { engineCaller, failOnOutputMismatch, postgresConnection } from '../integration/engine-support';
-import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
+import type { Call } from '../integration/engine-support';
+import { restartableStore, type RestartableStore } from './restartable-store';
 
 const KEY = (projector: string) => ({ store: 'projection_checkpoints', projector, source: 'events' });
 
 describe('a change never lands without its audit record (PostgreSQL checkpoints)', () => {
-  let db: TestDatabase;
-  let dataDir: string;
-  let engine: Engine;
-  let connectionId: string;
-  let env: NodeJS.ProcessEnv = {};
-  const call = engineCaller(() => engine);
-  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env, sampleLags: false, sampleKafkaLag: false });
-  const auditFile = () => join(dataDir, 'audit', 'audit.jsonl');
+  let store: RestartableStore;
+  const call: Call = (op, input) => store.call(op, input);
+  const auditFile = () => join(store.dataDir, 'audit', 'audit.jsonl');
 
   beforeAll(async () => {
-    db = await createTestDatabase('attack_audit');
-    await seedDemoWorkspace(db.pool, { events: 600 });
-    dataDir = await mkdtemp(join(tmpdir(), 'chrono-attack-audit-'));
-    engine = start();
-    const connection = { ...postgresConnection('audited store', db.url), readOnly: false };
-    connectionId = (await call('connections.add', connection)).id;
-    env = { [secretEnvName(connectionId)]: connection.secret };
-    await call('stores.configure', { connectionId, preset: 'classic' });
+    store = await restartableStore('attack_audit', async (pool) => void (await seedDemoWorkspace(pool, { events: 600 })));
   }, 120_000);
 
-  afterAll(async () => {
-    await engine?.dispose();
-    await db?.drop();
-  });
+  afterAll(() => store?.close());
 
   it('does not run a change whose intent cannot be written', async () => {
-    await writePostgresCheckpoint(db.pool, 'unrecorded', 'events', '100');
-    const input = { connectionId, key: KEY('unrecorded'), target: { kind: 'position' as const, position: '7' }, reason: 'audit attack' };
+    await writePostgresCheckpoint(store.db.pool, 'unrecorded', 'events', '100');
+    const input = { connectionId: store.connectionId, key: KEY('unrecorded'), target: { kind: 'position' as const, position: '7' }, reason: 'audit attack' };
     const preview = await call('checkpoints.reset', { ...input, dryRun: true });
     // The log becomes unwritable (a full disk, a file replaced by a folder).
     await rename(auditFile(), `${auditFile()}.saved`);
     await mkdir(auditFile());
     try {
       await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toThrow();
-      expect(await readPostgresCheckpoint(db.pool, 'unrecorded', 'events')).toBe('100');
+      expect(await readPostgresCheckpoint(store.db.pool, 'unrecorded', 'events')).toBe('100');
     } finally {
       await rm(auditFile(), { recursive: true });
       await rename(`${auditFile()}.saved`, auditFile());
@@ -63,17 +46,16 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
   });
 
   it('shows a change whose outcome was never recorded as "outcome unknown" after a restart, and verify still holds', async () => {
-    await writePostgresCheckpoint(db.pool, 'crashed', 'events', '200');
-    const input = { connectionId, key: KEY('crashed'), target: { kind: 'position' as const, position: '9' }, reason: 'crash between change and record' };
+    await writePostgresCheckpoint(store.db.pool, 'crashed', 'events', '200');
+    const input = { connectionId: store.connectionId, key: KEY('crashed'), target: { kind: 'position' as const, position: '9' }, reason: 'crash between change and record' };
     const preview = await call('checkpoints.reset', { ...input, dryRun: true });
     // The process dies between the change and its record: every later write of the log fails.
-    const append = engine.audit.append.bind(engine.audit);
-    engine.audit.append = async (entry) => (entry.outcome === 'pending' ? append(entry) : Promise.reject(new Error('killed')));
+    const { audit } = store.engine();
+    const append = audit.append.bind(audit);
+    audit.append = async (entry) => (entry.outcome === 'pending' ? append(entry) : Promise.reject(new Error('killed')));
     await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({ message: expect.stringContaining('outcome could not be written') });
-    expect(await readPostgresCheckpoint(db.pool, 'crashed', 'events')).toBe('9');
-    await engine.dispose();
-
-    engine = start();
+    expect(await readPostgresCheckpoint(store.db.pool, 'crashed', 'events')).toBe('9');
+    await store.restart();
     const unknown = (await call('audit.list', { outcome: 'unknown' })).records;
     expect(unknown).toEqual([expect.objectContaining({ operation: 'checkpoints.reset', reason: 'crash between change and record', intentSeq: expect.any(Number) })]);
     expect(String(unknown[0]!.details?.message)).toMatch(/stopped after starting this change/);
@@ -82,8 +64,7 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
     const verified = await call('audit.verify', {});
     expect(verified).toMatchObject({ ok: true, unknownOutcomes: 1 });
     // A restart answers an intent once.
-    await engine.dispose();
-    engine = start();
+    await store.restart();
     expect((await call('audit.list', { outcome: 'unknown' })).records).toHaveLength(1);
   });
 });

@@ -4,20 +4,18 @@
  * a confirmation replayed, a plan that grew under its confirmation, a paused job
  * resumed through a profile made read-only, a secret typed into a reason.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src-main/engine/engine';
-import { secretEnvName } from '../../src-main/engine/connections/secret-store';
+import type { Engine } from '../../src-main/engine/engine';
 import { ReferencePostgresStore } from '../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../src-main/reference/postgres/schema';
-import { createTestEngine, engineCaller, failOnOutputMismatch, jobSettled, postgresConnection, type Call } from '../integration/engine-support';
+import { createTestEngine, engineCaller, jobSettled, postgresConnection, type Call } from '../integration/engine-support';
 import { seedAccounts } from '../integration/engine/snapshot-support';
 import { createTopic, kafkaFor, produce, testBrokers, uniqueName } from '../integration/kafka-support';
-import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
+import { restartableStore, type RestartableStore } from './restartable-store';
 
 const snapshotCount = async (pool: pg.Pool, where = 'true') => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE ${where}`)).rows[0]!.n);
 
@@ -88,86 +86,74 @@ describe.each(testBrokers())('a Kafka offset reset confirmation against $name', 
 });
 
 describe('snapshot changes and jobs on PostgreSQL', () => {
-  let db: TestDatabase;
-  let dataDir: string;
-  let engine: Engine;
+  let store: RestartableStore;
   let connectionId: string;
-  let env: NodeJS.ProcessEnv = {};
-  const call = engineCaller(() => engine);
-  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env, sampleLags: false, sampleKafkaLag: false });
+  const call: Call = (op, input) => store.call(op, input);
 
   beforeAll(async () => {
-    db = await createTestDatabase('attack_snapshots');
-    await ensureReferenceSchema(db.pool);
-    await seedAccounts(new ReferencePostgresStore(db.pool), ['acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5'], 21);
-    dataDir = await mkdtemp(join(tmpdir(), 'chrono-attack-'));
-    engine = start();
-    const connection = { ...postgresConnection('attack store', db.url), readOnly: false };
-    connectionId = (await call('connections.add', connection)).id;
-    env = { [secretEnvName(connectionId)]: connection.secret };
-    await call('stores.configure', { connectionId, preset: 'classic' });
+    store = await restartableStore('attack_snapshots', async (pool) => {
+      await ensureReferenceSchema(pool);
+      await seedAccounts(new ReferencePostgresStore(pool), ['acc-1', 'acc-2', 'acc-3', 'acc-4', 'acc-5'], 21);
+    });
+    connectionId = store.connectionId;
   }, 180_000);
 
-  afterAll(async () => {
-    await engine?.dispose();
-    await db?.drop();
-  });
+  afterAll(() => store?.close());
 
   it('refuses a delete whose selection grew after the preview: the token names 10 snapshots, never 510', async () => {
     const selection = { kind: 'filter' as const, filter: { streamPrefix: 'bulk-' } };
-    for (let i = 0; i < 10; i++) await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
+    for (let i = 0; i < 10; i++) await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
     const dry = await call('snapshots.delete', { connectionId, selection, dryRun: true, reason: 'clean up' });
     expect(dry.count).toBe(10);
-    for (let i = 10; i < 510; i++) await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
+    for (let i = 10; i < 510; i++) await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
     await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'clean up' })).rejects.toMatchObject({
       code: 'plan_changed',
       message: expect.stringMatching(/count: 10 → 510/),
     });
-    expect(await snapshotCount(db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(510);
+    expect(await snapshotCount(store.db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(510);
     const refused = (await call('audit.list', { operation: 'snapshots.delete', dryRun: false })).records[0];
     expect(refused).toMatchObject({ outcome: 'refused', errorCode: 'plan_changed' });
   });
 
   it('refuses to resume a paused delete job through a profile made read-only, also after a restart', async () => {
     const selection = { kind: 'filter' as const, filter: { streamPrefix: 'bulk-' } };
-    const before = await snapshotCount(db.pool, `aggregate_id LIKE 'bulk-%'`);
+    const before = await snapshotCount(store.db.pool, `aggregate_id LIKE 'bulk-%'`);
     expect(before).toBeGreaterThan(200);
     const dry = await call('snapshots.delete', { connectionId, selection, dryRun: true });
     // Hold the table against writes (reads go on) so the job cannot get far: it stays running until the engine stops, and comes back paused.
-    const blocker = new pg.Client({ connectionString: db.url });
+    const blocker = new pg.Client({ connectionString: store.db.url });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE snapshots IN SHARE MODE');
     const { jobId } = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation! });
     expect(jobId).toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const stopping = engine.dispose();
+    const restarting = store.restart();
     await blocker.query('ROLLBACK');
     await blocker.end();
-    await stopping;
+    await restarting;
 
-    engine = start();
     const paused = (await call('jobs.list', {})).jobs.find((j) => j.id === jobId)!;
     expect(paused.state).toBe('paused');
-    const remaining = await snapshotCount(db.pool, `aggregate_id LIKE 'bulk-%'`);
+    const remaining = await snapshotCount(store.db.pool, `aggregate_id LIKE 'bulk-%'`);
     await call('connections.update', { id: connectionId, readOnly: true, reason: 'freeze production' });
     await expect(call('jobs.resume', { id: jobId! })).rejects.toMatchObject({ code: 'read_only' });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await snapshotCount(db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(remaining);
+    expect(await snapshotCount(store.db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(remaining);
     expect((await call('jobs.list', {})).jobs.find((j) => j.id === jobId)!.state).toBe('paused');
 
     // Made writable again, the same job resumes and finishes.
     await call('connections.update', { id: connectionId, readOnly: false });
     await call('jobs.resume', { id: jobId! });
-    expect((await jobSettled(engine, jobId!)).state).toBe('done');
-    expect(await snapshotCount(db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(0);
+    expect((await jobSettled(store.engine(), jobId!)).state).toBe('done');
+    expect(await snapshotCount(store.db.pool, `aggregate_id LIKE 'bulk-%'`)).toBe(0);
   });
 
   it('never writes a stored secret typed into a reason to the audit log', async () => {
     const secret = 'Zq9-unique-Pa55-7731';
-    const other = await call('connections.add', { ...postgresConnection('another store', db.url), secret });
+    const other = await call('connections.add', { ...postgresConnection('another store', store.db.url), secret });
     await call('connections.update', { id: other.id, name: 'renamed store', reason: `password is ${secret}, do not tell` });
-    const text = await readFile(join(dataDir, 'audit', 'audit.jsonl'), 'utf8');
+    const text = await readFile(join(store.dataDir, 'audit', 'audit.jsonl'), 'utf8');
     expect(text).toContain('do not tell');
     expect(text).not.toContain(secret);
     expect(JSON.stringify(await call('audit.list', { text: 'do not tell' }))).toContain('[secret]');

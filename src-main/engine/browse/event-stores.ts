@@ -4,7 +4,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { z } from 'zod';
 import type { storesDetectResult, storesInspectResult } from '../../../src-shared/schemas/browse';
 import { StoreCapabilityError, StoreInputError, type EventStore } from '../../stores/event-store';
-import { detectPresets } from '../../stores/postgres/detect';
+import { detectPresets, type PresetProposal } from '../../stores/postgres/detect';
 import { inspectPostgres } from '../../stores/postgres/inspect';
 import { inspectMongo } from '../../stores/mongo/inspect';
 import { MongoEventStore } from '../../stores/mongo/mongo-event-store';
@@ -77,21 +77,18 @@ export class EventStores {
           throw translateStoreError(err);
         },
       );
-      return { ...confirmed, candidates: found.flat() };
+      return { ...confirmed, candidates: found.flat(), nearMisses: [] };
     }
     const pool = await this.pool(connectionId);
     const proposals = await detectPresets(pool).catch((err: unknown) => {
       throw translateStoreError(err);
     });
+    const shown = (p: PresetProposal) => ({ preset: p.preset, source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing });
+    // A preset that would be refused on confirmation is not proposed: it is a near miss, with why.
     return {
       ...confirmed,
-      candidates: proposals.map((p) => ({
-        preset: p.preset,
-        source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`,
-        confidence: p.confidence,
-        evidence: p.evidence,
-        missing: p.missing,
-      })),
+      candidates: proposals.filter((p) => p.usable).map(shown),
+      nearMisses: proposals.filter((p) => !p.usable).map((p) => ({ ...shown(p), reasons: p.reasons })),
     };
   }
 
@@ -199,7 +196,7 @@ export class EventStores {
 export function translateStoreError(err: unknown): unknown {
   if (err instanceof ChronoError) return err;
   if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
-  if (err instanceof StoreCapabilityError) return new ChronoError('unavailable', err.message);
+  if (err instanceof StoreCapabilityError) return new ChronoError('unsupported', err.message);
   if (err instanceof StoreNotFoundError) return new ChronoError('not_found', err.message);
   if (err instanceof MappingValidationError) return new ChronoError('not_found', err.message, { problems: err.problems });
   return err;

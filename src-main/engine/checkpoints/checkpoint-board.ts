@@ -64,13 +64,14 @@ export class CheckpointBoard {
     }
 
     const eventRows = checkpoints.filter((c) => !kafkaPartitionOf(c.source) && c.position !== null);
-    let lags = new Map<string, PositionLag>();
+    const lags = new Map<string, PositionLag>();
     if (ranges && head !== null && eventRows.length) {
-      lags = await ranges.lagBehind(
-        eventRows.map((c) => c.position!).filter((p) => BigInt(p) < BigInt(head!)),
-        head,
-        EXACT_LAG_WINDOW,
-      );
+      // One batched query for the whole store, one per category that consumers read.
+      const byCategory = new Map<string | undefined, string[]>();
+      for (const c of eventRows) if (BigInt(c.position!) < BigInt(head)) byCategory.set(c.lagCategory, [...(byCategory.get(c.lagCategory) ?? []), c.position!]);
+      for (const [category, positions] of byCategory) {
+        for (const [position, lag] of await ranges.lagBehind(positions, head, EXACT_LAG_WINDOW, category)) lags.set(lagKey(category, position), lag);
+      }
     }
     const kafkaHeads = await this.kafkaHeads(checkpoints, options.kafkaConnectionId, notes);
     const now = this.now();
@@ -131,13 +132,17 @@ export class CheckpointBoard {
     if (position > end) {
       return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the ${kafka ? 'partition end' : 'head'} ${head}: the checkpoint is corrupt or belongs to another store.` };
     }
-    const lag = kafka ? { events: Number(end - position), estimated: false, oldestUnprocessedAt: null } : (lags.get(c.position) ?? { events: 0, estimated: false, oldestUnprocessedAt: null });
+    const lag = kafka ? { events: Number(end - position), estimated: false, oldestUnprocessedAt: null } : (lags.get(lagKey(c.lagCategory, c.position)) ?? { events: 0, estimated: false, oldestUnprocessedAt: null });
     const lagMs = lag.events === 0 ? 0 : lag.oldestUnprocessedAt ? Math.max(0, now - Date.parse(lag.oldestUnprocessedAt)) : null;
     let status: CheckpointStatus = lag.events === 0 ? 'caught-up' : unmovedMs >= options.stalledAfterSeconds * 1000 ? 'stalled' : 'behind';
     if (c.role === 'mark' && status === 'stalled') status = 'behind';
     const note = status === 'stalled' ? `Behind and not moved for ${Math.round(unmovedMs / 1000)} s.` : lag.estimated ? 'Lag estimated from the positions nearest the checkpoint.' : undefined;
     return { ...base, lag: { events: lag.events, estimated: lag.estimated }, lagMs, oldestUnprocessedAt: lag.oldestUnprocessedAt, status, ...(note ? { note } : {}) };
   }
+}
+
+function lagKey(category: string | undefined, position: string): string {
+  return category === undefined ? position : `${category}\u0000${position}`;
 }
 
 /** Rows grouped per projector, worst first within equal names' order kept. */

@@ -10,6 +10,7 @@ import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type Snapsho
 import { diff, type DiffEntry } from '../snapshots/replay-port';
 import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
 import type { JobKind } from './jobs';
+import type { SnapshotVerdicts } from '../time-travel/snapshot-verdicts';
 
 export const VERIFY_ALL_SNAPSHOTS = 'snapshots.verifyAll';
 
@@ -36,6 +37,8 @@ export interface VerifyAllDeps {
   replayer(connectionId: string, definition: string, signal: AbortSignal): Promise<Replayer>;
   /** Snapshots per page read from the store. */
   pageSize?: number;
+  /** Where each snapshot's verdict is remembered, so time travel never starts silently from one known wrong. */
+  verdicts?: Pick<SnapshotVerdicts, 'record'>;
 }
 
 /** What a resumed job starts from: the cursor after the last snapshot verified and the tallies so far. */
@@ -104,7 +107,9 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
           await replayer.replay(
             targets,
             (target, outcome) => {
-              record(result, byKey.get(keyOf(target))!, outcome);
+              const snapshot = byKey.get(keyOf(target))!;
+              const ok = record(result, snapshot, outcome);
+              if (ok !== undefined && outcome.ok) deps.verdicts?.record(params.connectionId, snapshot, outcome.definition, ok, 'verifyAll');
               lastStream = target.streamId;
               context.progress(progress());
             },
@@ -143,22 +148,23 @@ function keyOf(key: { streamId: string; version: number }): string {
   return `${key.version}\n${key.streamId}`;
 }
 
-function record(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, outcome: ReplayOutcome): void {
+/** Tallies one outcome; whether the snapshot matched its replay (undefined when it could not be replayed). */
+function record(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, outcome: ReplayOutcome): boolean | undefined {
   if (!outcome.ok) {
     fail(result, snapshot, outcome.message);
-    return;
+    return undefined;
   }
   result.verified += 1;
   const streamTooShort = outcome.reached < snapshot.version;
   const entries = diff(outcome.state, snapshot.state);
   if (!streamTooShort && entries.length === 0) {
     result.ok += 1;
-    return;
+    return true;
   }
   result.mismatched += 1;
   if (result.mismatches.length >= MAX_MISMATCHES) {
     result.truncated = true;
-    return;
+    return false;
   }
   result.mismatches.push({
     streamId: snapshot.streamId,
@@ -168,6 +174,7 @@ function record(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, outc
     streamTooShort,
     diff: entries.slice(0, DIFFS_PER_MISMATCH).map(previewEntry),
   });
+  return false;
 }
 
 function fail(result: SnapshotsVerifyAllResult, snapshot: StoredSnapshot, message: string): void {

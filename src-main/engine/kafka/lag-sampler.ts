@@ -21,6 +21,8 @@ export interface GroupListing {
 export interface PartitionTrack {
   window: CommitEntry[];
   ends: EndSample[];
+  /** The end offset at each of the last WINDOW_SIZE ticks, changed or not: Burrow's broker offsets, which hold off STOP. */
+  recentEnds: number[];
   lastCommitted: number | null;
 }
 
@@ -192,11 +194,15 @@ export class LagSampler {
       const bounds = ends.get(entry.topic)?.find((p) => p.partition === entry.partition);
       const id = trackId(connectionId, group.groupId, key);
       let track = this.tracks.get(id);
-      if (!track) this.tracks.set(id, (track = { window: [], ends: [], lastCommitted: null }));
-      if (bounds) recordEnd(track.ends, bounds.end, now, END_SAMPLES);
+      if (!track) this.tracks.set(id, (track = { window: [], ends: [], recentEnds: [], lastCommitted: null }));
+      if (bounds) {
+        recordEnd(track.ends, bounds.end, now, END_SAMPLES);
+        recordRecentEnd(track.recentEnds, bounds.end);
+      }
       const owner = owners.get(key);
       const lag = bounds && entry.committed !== null ? Math.max(0, bounds.end - entry.committed) : bounds ? bounds.end - bounds.start : 0;
       // Kafka does not report when a group committed: a moved offset is a commit, and a live owner is taken to be committing.
+      // A partition nobody owns adds nothing while its offset stays: its last commit ages, and STOP can tell.
       if (entry.committed !== null && (entry.committed !== track.lastCommitted || owner !== undefined)) {
         track.window.push({ offset: entry.committed, at: now, lag });
         if (track.window.length > WINDOW_SIZE) track.window.splice(0, track.window.length - WINDOW_SIZE);
@@ -220,7 +226,7 @@ export class LagSampler {
         : committed !== null && committed < bounds.start
           ? `The committed offset ${committed} was deleted by retention (log starts at ${bounds.start}): the consumer will reset by its auto.offset.reset policy.`
           : undefined;
-    const verdict: Verdict = evaluatePartition(track?.window ?? [], lag, now, outOfRange);
+    const verdict: Verdict = evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
     const seconds = committed === null ? { basis: 'unknown' as const } : timeLag(track?.ends ?? (bounds ? [{ offset: end, at: now }] : []), committed, now);
     return {
       topic: entry.topic,
@@ -277,6 +283,13 @@ export function ownersOf(group: GroupDescription): Map<string, string> {
   const owners = new Map<string, string>();
   for (const member of group.members) for (const a of member.assignments) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), `${member.clientId} (${member.host})`);
   return owners;
+}
+
+/** Keeps the last WINDOW_SIZE end offsets; a log that shrank (recreated topic) starts over. */
+function recordRecentEnd(ring: number[], end: number): void {
+  if (end < ring[ring.length - 1]!) ring.length = 0;
+  ring.push(end);
+  if (ring.length > WINDOW_SIZE) ring.shift();
 }
 
 function trackId(connectionId: string, groupId: string, key: string): string {

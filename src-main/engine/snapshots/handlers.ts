@@ -10,6 +10,7 @@ import type { Jobs } from '../jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, type Replayer } from '../jobs/verify-all-snapshots';
 import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, refuseEmptyFilter, regenerate, type ChangeScope } from './change-jobs';
 import { diff } from './replay-port';
+import type { SnapshotVerdicts } from '../time-travel/snapshot-verdicts';
 
 export interface SnapshotHandlerDeps {
   jobs: Jobs;
@@ -23,6 +24,8 @@ export interface SnapshotHandlerDeps {
     mapping(connectionId: string): Promise<SnapshotMapping | null>;
     configure(connectionId: string, mapping: SnapshotMapping | null): Promise<{ source: string | null; snapshots: number }>;
   };
+  /** Where what an inspection found is remembered, so time travel never starts silently from a snapshot known wrong. */
+  verdicts?: Pick<SnapshotVerdicts, 'record'>;
 }
 
 type SnapshotOperation = 'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate' | 'snapshots.mapping' | 'snapshots.configure';
@@ -159,6 +162,7 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
           }
           const entries = diff(outcome.state, snapshot.state);
           const streamTooShort = outcome.reached < version;
+          deps.verdicts?.record(connectionId, { streamId, version, state: snapshot.state }, outcome.definition, !streamTooShort && entries.length === 0, 'inspect');
           answer = {
             snapshot: shown,
             replay: { state: outcome.state, version: outcome.reached, definition: outcome.definition },

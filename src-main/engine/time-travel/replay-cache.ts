@@ -78,6 +78,12 @@ export class ReplayCache {
     this.bytes -= entry.bytes;
   }
 
+  /** Drops every definition's waypoints of one stream (they may descend from a snapshot found wrong). */
+  forgetStream(connectionId: string, streamId: string): void {
+    const prefix = `${connectionId}\u0000${streamId}\u0000`;
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.forget(key);
+  }
+
   get size(): { streams: number; bytes: number } {
     return { streams: this.entries.size, bytes: this.bytes };
   }

@@ -10,6 +10,16 @@ import { SandboxError } from '../definitions/sandbox';
 import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
 import { NOT_ALLOWED_NOTE, type DecryptedViews, type DecryptionSession } from '../personal-data/decrypted-views';
 import { isSealedField } from '../../reference/crypto/personal-data';
+import { SnapshotVerdicts, type SnapshotVerdict } from './snapshot-verdicts';
+import type { SnapshotUse } from '../../../src-shared/schemas/time-travel';
+
+/**
+ * A stored snapshot nobody verified is compared with a replay before use when the
+ * stream up to it holds at most this many versions (so at most as many events).
+ * Such a replay takes well under a second in the sandbox; longer streams keep the
+ * snapshot's speed-up and report it `unverified` (Verify snapshot checks it on demand).
+ */
+export const QUICK_CHECK_MAX_VERSIONS = 5_000;
 
 /** Presets of the reference system's own stores (PostgreSQL's classic table, also the Local workspace's; its MongoDB layout). */
 const REFERENCE_PRESETS: readonly string[] = ['classic', 'reference'];
@@ -29,7 +39,14 @@ export class TimeTravelService {
     private readonly pool: SandboxPool = sandboxPool,
     /** Opens sealed personal data for profiles that may decrypt; replays fold what it gives. */
     private readonly views?: DecryptedViews,
-  ) {}
+    /** What verifications found about stored snapshots (shared with the Snapshots screen and its jobs). */
+    readonly verdicts = new SnapshotVerdicts(),
+    /** Longest stream (in versions up to the snapshot) whose unverified snapshot is compared with a replay before use; 0: never. */
+    private readonly quickCheckMaxVersions = QUICK_CHECK_MAX_VERSIONS,
+  ) {
+    // Waypoints met after a wrong snapshot carry its error on: a stream's cache goes with it.
+    verdicts.onMismatch((connectionId, streamId) => this.cache.forgetStream(connectionId, streamId));
+  }
 
   async definitions() {
     const user = this.catalog.user;
@@ -39,12 +56,12 @@ export class TimeTravelService {
   async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
     const { stored, definition, resolved, session, sealedAtStart } = await this.open(connectionId, streamId, name);
     const mayOpen = session?.mode === 'decrypted';
-    const replay = (decrypting: boolean) => this.replayState(connectionId, streamId, target, definition, resolved.origin === 'builtin' && useSnapshot, useSnapshot, context, decrypting ? session! : undefined, stored);
+    const replay = (decrypting: boolean) => this.replayState(connectionId, streamId, target, definition, resolved, resolved.origin === 'builtin' && useSnapshot, useSnapshot, context, decrypting ? session! : undefined, stored);
     // Streams that start with sealed fields (a customer's) are replayed decrypted; others on the fast path with
     // waypoints, and again decrypted only if sealed fields reached their state after all.
     let replayed = await replay(mayOpen && sealedAtStart);
     if (mayOpen && !sealedAtStart && holdsSealed(replayed.result.state)) replayed = await replay(true);
-    const { result, fromCache, start } = replayed;
+    const { result, fromCache, start, snapshot } = replayed;
     await session?.audit('timeTravel.state', `stream:${connectionId}/${streamId}`, { streamId, version: result.version });
     const personalData = personalDataOf(session, result.state);
     return {
@@ -53,6 +70,7 @@ export class TimeTravelService {
       ...(resolved.reason ? { definitionReason: resolved.reason } : {}),
       ...(fromCache && result.fromSnapshotVersion === start?.version ? { fromCache: true } : {}),
       ...(personalData ? { personalData } : {}),
+      ...snapshotReport(snapshot, result, fromCache),
     };
   }
 
@@ -62,6 +80,7 @@ export class TimeTravelService {
     streamId: string,
     target: TimeTravelTarget,
     definition: DefinitionSource,
+    resolved: ResolvedDefinition,
     /** A stored snapshot holds the system's own state shape: only the built-ins are known to reproduce it. */
     fits: boolean,
     useSnapshot: boolean,
@@ -71,18 +90,24 @@ export class TimeTravelService {
   ) {
     const store = decrypting ? decrypting.store(stored) : stored;
     const targetVersion = 'version' in target ? target.version : undefined;
-    let start = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, targetVersion) : undefined;
-    if (start && decrypting) start = { ...start, state: await decrypting.value(start.state) };
+    const storedSnapshot = fits ? await this.stores.snapshotAtOrBefore(connectionId, streamId, targetVersion) : undefined;
     // A state met by an earlier replay with this very definition, if it is further along.
     // Decrypted replays keep no waypoints: no clear personal data stays in memory after the call, and a shred takes effect at once.
     const key = this.cache.key(connectionId, streamId, definition);
     const cached = useSnapshot && !decrypting ? this.cache.best(key, targetVersion) : undefined;
+    let start: { version: number; state: unknown } | undefined;
+    let snapshot: CheckedSnapshot | undefined;
     let fromCache = false;
-    if (cached && cached.version > (start?.version ?? 0) && (await this.stillMatches(store, streamId, cached))) {
+    if (cached && cached.version > (storedSnapshot?.version ?? 0) && (await this.stillMatches(store, streamId, cached))) {
       start = { version: cached.version, state: JSON.parse(cached.state) as unknown };
       fromCache = true;
-    } else if (cached && cached.version > (start?.version ?? 0)) {
-      this.cache.forget(key);
+    } else {
+      if (cached && cached.version > (storedSnapshot?.version ?? 0)) this.cache.forget(key);
+      if (storedSnapshot) {
+        // Compared as stored, before any decryption: verdicts are about the stored state.
+        snapshot = await this.checkSnapshot(connectionId, streamId, storedSnapshot, definition, resolved.name, stored, context);
+        if (snapshot.verdict?.ok !== false) start = decrypting ? { ...storedSnapshot, state: await decrypting.value(storedSnapshot.state) } : storedSnapshot;
+      }
     }
     const result = await guard(() =>
       stateAt(store, streamId, target, definition, {
@@ -91,7 +116,22 @@ export class TimeTravelService {
         ...(decrypting ? {} : { waypointEvery: WAYPOINT_EVERY, onWaypoint: (waypoint: ReplayWaypoint) => this.cache.record(key, waypoint) }),
       }),
     );
-    return { result, fromCache, start };
+    return { result, fromCache, start, snapshot };
+  }
+
+  /**
+   * What is known of a stored snapshot: a remembered verdict, else, when the stream up to
+   * it is short (QUICK_CHECK_MAX_VERSIONS), a replay to its version compared with it now.
+   */
+  private async checkSnapshot(connectionId: string, streamId: string, stored: { version: number; state: unknown }, definition: DefinitionSource, definitionName: string, store: EventStore, context: Context): Promise<CheckedSnapshot> {
+    const ref = { streamId, ...stored };
+    const known = this.verdicts.lookup(connectionId, ref, definitionName);
+    if (known) return { version: stored.version, verdict: known };
+    if (stored.version - store.describe().firstVersion + 1 > this.quickCheckMaxVersions) return { version: stored.version };
+    const options = { ...this.options(context), onProgress: (p: { applied: number }) => context.progress({ done: p.applied, total: stored.version, message: `checking the snapshot at version ${stored.version}` }) };
+    const check = await guard(() => verifySnapshot(store, streamId, stored, definition, options));
+    this.verdicts.record(connectionId, ref, definitionName, check.ok, 'quickCheck');
+    return { version: stored.version, verdict: this.verdicts.lookup(connectionId, ref, definitionName) };
   }
 
   /** The event a waypoint was taken after is still there, unchanged in type and time. */
@@ -126,10 +166,11 @@ export class TimeTravelService {
 
   async verifySnapshot(connectionId: string, streamId: string, name: string, context: Context) {
     // Compared with the stored snapshot as stored: the events are replayed as stored too.
-    const { stored: store, definition } = await this.open(connectionId, streamId, name, false);
+    const { stored: store, definition, resolved } = await this.open(connectionId, streamId, name, false);
     const snapshot = await this.stores.snapshotAtOrBefore(connectionId, streamId);
     if (!snapshot) throw new ChronoError('not_found', `The store keeps no snapshot of ${streamId}.`);
     const result = await guard(() => verifySnapshot(store, streamId, snapshot, definition, this.options(context)));
+    this.verdicts.record(connectionId, { streamId, ...snapshot }, resolved.name, result.ok, 'verifySnapshot');
     return { ok: result.ok, snapshotVersion: snapshot.version, diff: result.diff, streamTooShort: result.streamTooShort };
   }
 
@@ -156,6 +197,32 @@ export class TimeTravelService {
     const session = openPersonalData ? await this.views?.session(connectionId) : undefined;
     return { stored, definition: resolved.source, resolved, session, sealedAtStart: holdsSealed(first.data) || holdsSealed(first.metadata) };
   }
+}
+
+/** A stored snapshot a replay met, with what is known of it (no verdict: never compared). */
+interface CheckedSnapshot {
+  version: number;
+  verdict?: SnapshotVerdict;
+}
+
+/**
+ * What the state's answer says of the stored snapshot: used (verified or not), or skipped
+ * with a warning because it differs from a replay. Nothing when a cached state was used.
+ */
+function snapshotReport(snapshot: CheckedSnapshot | undefined, result: { version: number; fromSnapshotVersion: number }, fromCache: boolean): { snapshot?: SnapshotUse; warning?: string } {
+  // A state before the snapshot (a time target earlier than it) could not have started from it.
+  if (!snapshot || fromCache || result.version < snapshot.version) return {};
+  const checkedBy = snapshot.verdict ? { checkedBy: snapshot.verdict.source } : {};
+  if (snapshot.verdict?.ok === false) {
+    const by = { quickCheck: 'a quick check', verifySnapshot: 'Verify snapshot', inspect: 'the Snapshots screen', verifyAll: 'a snapshot verification job' }[snapshot.verdict.source];
+    return {
+      snapshot: { version: snapshot.version, used: false, verification: 'differs', ...checkedBy },
+      warning: `The stored snapshot at v${snapshot.version} differs from a replay of the events (found by ${by}) and was skipped: this state was replayed from the start.`,
+    };
+  }
+  // stateAt drops a snapshot past a time target: then it played no part.
+  if (result.fromSnapshotVersion !== snapshot.version) return {};
+  return { snapshot: { version: snapshot.version, used: true, verification: snapshot.verdict ? 'ok' : 'unverified', ...checkedBy } };
 }
 
 /**

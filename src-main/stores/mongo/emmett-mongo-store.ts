@@ -22,7 +22,7 @@ import { StreamDocuments } from './emmett-mongo-stream-document';
 
 export const EMMETT_MONGO_PRESET = 'emmett-mongo';
 
-const NO_FEED = "Emmett's MongoDB event store keeps one document per stream and no global position: there is no store-wide feed or live tail. Open a stream instead.";
+const NO_FEED = "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.";
 const NO_TIMELINE = "Emmett's MongoDB event store records no per-event time: there is no timeline to chart.";
 
 /** Only the stream-level fields: `messages` can hold millions of entries and `projections` whole read models. */

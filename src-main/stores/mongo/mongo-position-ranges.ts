@@ -1,5 +1,5 @@
 import type { Collection, Document } from 'mongodb';
-import { checkPosition, StoreInputError } from '../event-store';
+import { checkPosition, StoreCapabilityError, StoreInputError } from '../event-store';
 import { get } from './document-path';
 import { extrapolateLag, type PositionLag, type PositionRanges, type RangeEvent, type RangeSummary } from '../position-ranges';
 
@@ -39,7 +39,9 @@ export class MongoPositionRanges implements PositionRanges {
     return { position: String(get(doc, this.f.position)), streamId: String(get(doc, this.f.streamId)), type: String(get(doc, this.f.type)), timestamp: iso(get(doc, this.f.timestamp)) };
   }
 
-  async lagBehind(positions: readonly string[], head: string, window: number): Promise<Map<string, PositionLag>> {
+  async lagBehind(positions: readonly string[], head: string, window: number, category?: string): Promise<Map<string, PositionLag>> {
+    // No MongoDB layout keeps category checkpoints (Message DB is PostgreSQL only).
+    if (category !== undefined) throw new StoreCapabilityError('lag within a category is not counted on MongoDB stores');
     const top = numberOf(head, 'the head position');
     const out = new Map<string, PositionLag>();
     for (const position of new Set(positions)) {

@@ -25,6 +25,11 @@ export interface CheckpointView extends CheckpointKey {
   position: string | null;
   /** ISO-8601, where the layout keeps it. */
   updatedAt: string | null;
+  /**
+   * Set when the projector reads one category of the store (a Message DB consumer):
+   * only that category's events count towards its lag.
+   */
+  lagCategory?: string;
   /** What the layout keeps besides: Axon's gaps and owner, Emmett's status and version. */
   extras?: Record<string, unknown>;
 }

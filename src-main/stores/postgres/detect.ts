@@ -14,6 +14,8 @@ export interface PresetProposal {
   evidence: string[];
   /** What the preset expects but was not found. */
   missing: string[];
+  /** Why the mapping does not open as is (empty when usable): key columns of the wrong type, mapped columns missing. */
+  reasons: string[];
 }
 
 interface Candidate {
@@ -133,6 +135,6 @@ function propose(preset: PresetName, schemaName: string, tables: Map<string, Map
   const confidence = mistyped.length ? Math.min(score, MISTYPED_CONFIDENCE) : score;
   const mapped = new Set<string>(Object.values(mapping.columns).filter((c): c is string => typeof c === 'string'));
   for (const w of mapping.where ?? []) mapped.add(w.column);
-  const usable = mistyped.length === 0 && [...mapped].every((c) => columns.has(c));
-  return { preset, mapping, confidence, usable, evidence, missing };
+  const reasons = [...mistyped, ...[...mapped].filter((c) => !columns.has(c)).map((c) => `column ${schemaName}.${mapping.table}.${c} does not exist`)];
+  return { preset, mapping, confidence, usable: reasons.length === 0, evidence, missing, reasons };
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { checkPosition } from '../event-store';
-import { extrapolateLag, type PositionLag, type PositionRanges, type RangeEvent, type RangeSummary } from '../position-ranges';
+import { checkPosition, StoreCapabilityError } from '../event-store';
+import { extrapolateCategoryLag, extrapolateLag, type PositionLag, type PositionRanges, type RangeEvent, type RangeSummary } from '../position-ranges';
 import { qualifiedName, quoteIdent, type PostgresEventMapping } from './mapping';
 
 /** How the events table keeps time, as the event store found it. */
@@ -53,11 +53,12 @@ export class PostgresPositionRanges implements PositionRanges {
     return col;
   }
 
-  async lagBehind(positions: readonly string[], head: string, window: number): Promise<Map<string, PositionLag>> {
+  async lagBehind(positions: readonly string[], head: string, window: number, category?: string): Promise<Map<string, PositionLag>> {
     checkPosition(head, 'the head position');
     const distinct = [...new Set(positions.map((p) => checkPosition(p, 'a checkpoint position')))];
     const out = new Map<string, PositionLag>();
     if (distinct.length === 0) return out;
+    if (category !== undefined) return this.categoryLagBehind(distinct, head, window, category);
     const params = new Params();
     const base = this.baseWhere(params);
     const extra = base.length ? ` AND ${base.join(' AND ')}` : '';
@@ -77,6 +78,56 @@ export class PostgresPositionRanges implements PositionRanges {
       out.set(row.pos, { ...lag, oldestUnprocessedAt: isoOf(row.oldest) });
     }
     return out;
+  }
+
+  /**
+   * Counts the category's own events after each position, at most `window` + 1 of
+   * them: a category that is a small share of the store is counted exactly however
+   * far apart its events are, and the rate up to the last counted one estimates more.
+   */
+  private async categoryLagBehind(positions: string[], head: string, window: number, category: string): Promise<Map<string, PositionLag>> {
+    const categoryOf = await this.categoryExpression();
+    const params = new Params();
+    const base = this.baseWhere(params);
+    const after = `${categoryOf(params)} = ${params.add(category)} AND ${this.pos} > p.pos AND ${this.pos} <= ${params.add(head)}::bigint${base.length ? ` AND ${base.join(' AND ')}` : ''}`;
+    const windowParam = params.add(window);
+    const instant = this.instant();
+    const sql = `SELECT p.pos::text AS pos,
+        (SELECT count(*) FROM (SELECT 1 FROM ${this.table} WHERE ${after} LIMIT ${windowParam}::int + 1) AS counted)::int AS n,
+        (SELECT ${this.pos}::text FROM ${this.table} WHERE ${after} ORDER BY ${this.pos} OFFSET ${windowParam}::int LIMIT 1) AS reached,
+        ${instant ? `(SELECT ${instant} FROM ${this.table} WHERE ${after} ORDER BY ${this.pos} LIMIT 1)` : 'NULL::timestamptz'} AS oldest
+      FROM unnest(${params.add(positions)}::bigint[]) AS p(pos)`;
+    const { rows } = await this.pool.query<{ pos: string; n: number; reached: string | null; oldest: Date | string | null }>(sql, params.values);
+    const out = new Map<string, PositionLag>();
+    for (const row of rows) {
+      const lag = extrapolateCategoryLag(BigInt(row.pos), BigInt(head), row.n, window, row.reached === null ? null : BigInt(row.reached));
+      out.set(row.pos, { ...lag, oldestUnprocessedAt: isoOf(row.oldest) });
+    }
+    return out;
+  }
+
+  private categoryExpressionFound?: Promise<(params: Params) => string>;
+
+  /**
+   * The category of an event row: its stream type column, or the stream id up to the
+   * separator. Where an index is built on the schema's own `category(<stream id>)`
+   * (Message DB's install), that very expression, so the count walks the index.
+   */
+  private categoryExpression(): Promise<(params: Params) => string> {
+    this.categoryExpressionFound ??= (async () => {
+      const { streamType, streamId } = this.mapping.columns;
+      if (streamType) return () => `e.${quoteIdent(streamType)}`;
+      const separator = this.mapping.categoryFromStreamId?.separator;
+      if (separator === undefined) throw new StoreCapabilityError('this store has no stream type / category: lag cannot be counted within a category');
+      const schema = this.mapping.schema ?? 'public';
+      const { rows } = await this.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [schema, this.mapping.table]);
+      const column = `e.${quoteIdent(streamId)}`;
+      if (separator === '-' && rows.some((r) => indexesCategoryOf(r.indexdef, schema, streamId))) return () => `${quoteIdent(schema)}.category(${column})`;
+      return (params: Params) => `split_part(${column}::text, ${params.add(separator)}, 1)`;
+    })();
+    // A failed look-up (the server was away) is tried again next time.
+    this.categoryExpressionFound.catch(() => (this.categoryExpressionFound = undefined));
+    return this.categoryExpressionFound;
   }
 
   async summarize(after: string, upTo: string): Promise<RangeSummary> {
@@ -111,6 +162,12 @@ export class PostgresPositionRanges implements PositionRanges {
     const { rows } = await this.pool.query<{ p: string | null }>(`SELECT max(${this.pos})::text AS p FROM ${this.table} WHERE ${where}`, params.values);
     return rows[0]?.p ?? null;
   }
+}
+
+/** Message DB's index reads `<schema>.category((stream_name)::character varying)`: the cast and quotes vary. */
+export function indexesCategoryOf(indexdef: string, schema: string, streamId: string): boolean {
+  const name = (text: string) => `"?${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+  return new RegExp(`${name(schema)}\\.category\\(\\(?${name(streamId)}\\)?(::[a-z ]+)?\\)`).test(indexdef);
 }
 
 function isoOf(value: Date | string | null): string | null {

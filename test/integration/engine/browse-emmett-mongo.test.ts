@@ -66,8 +66,13 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
       [3, 'order:1/3'],
     ]);
 
-    await expect(call('feed.read', { connectionId })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('no global position') });
-    await expect(call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', bucket: 'day' })).rejects.toMatchObject({ code: 'unavailable' });
+    // Not a connectivity error: the layout has no global feed, and the answer says where to go instead.
+    await expect(call('feed.read', { connectionId })).rejects.toMatchObject({
+      code: 'unsupported',
+      message: "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.",
+    });
+    expect(await call('stores.describe', { connectionId })).toMatchObject({ hasGlobalPosition: false });
+    await expect(call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', bucket: 'day' })).rejects.toMatchObject({ code: 'unsupported' });
     expect((await call('stats.largestStreams', { connectionId, limit: 1 })).streams).toEqual([{ streamId: 'order:2', category: 'order', eventCount: 1200 }]);
   });
 

@@ -212,7 +212,7 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
       message: expect.stringContaining('ledgers does not exist'),
     });
     await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns, categoryFromStreamId: { separator: '-' } } })).rejects.toMatchObject({
-      code: 'unavailable',
+      code: 'unsupported',
       message: expect.stringContaining('category taken from the stream id'),
     });
     const caps = await call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns, metadataKeys: { correlationId: 'corr' } } });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
 import { createTestEngine, engineCaller, type Call } from '../engine-support';
 import { createTopic, joinedConsumer, kafkaFor, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
+import { WINDOW_SIZE } from '../../../src-main/engine/kafka/burrow';
 
 
 /** Waits until the wall clock is in a later second than `since`: lag in seconds is rounded to a tenth, and two ticks on a fast machine can be closer than that. */
@@ -160,6 +161,65 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     const rewound = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'REWIND');
     expect(rewound.reason).toMatch(/went back from 6 to 2/);
     await rewinder.disconnect();
+  });
+
+  /** Ticks the sampler for this group only (the shared brokers hold many other tests' groups), a steady pause between ticks. */
+  async function pinnedTick(groupId: string): Promise<void> {
+    await engine.kafka.configure({ scope: 'pinned', pinned: { [connectionId]: [groupId] } });
+    await engine.kafka.sampler.tickNow().finally(() => engine.kafka.configure({ scope: 'all', pinned: {} }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+
+  it('a group consumed to the head whose consumer leaves while production goes on reads STOP within three sampling windows', async () => {
+    const { topic, groupId } = await scenario(3);
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    const produceAll = () => Promise.all([0, 1, 2].map((p) => produce(producer, topic, p, 2)));
+    const heads = async () => (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high }));
+    // Keeping up for a full window: every commit has zero lag.
+    for (let i = 0; i < WINDOW_SIZE + 2; i += 1) {
+      await produceAll();
+      await consumer.commitOffsets(await heads());
+      await pinnedTick(groupId);
+    }
+    expect(await group(groupId)).toMatchObject({ status: 'OK', lag: 0 });
+    await consumer.disconnect();
+
+    let ticks = 0;
+    let seen = await group(groupId);
+    while (seen.status !== 'STOP' && ticks < 3 * WINDOW_SIZE) {
+      await produceAll();
+      await pinnedTick(groupId);
+      ticks += 1;
+      seen = await group(groupId);
+    }
+    expect(seen, `status after ${ticks} ticks`).toMatchObject({ status: 'STOP', state: 'Empty', reason: expect.stringMatching(/and 2 more: No commit for/) });
+    // Burrow waits until the recent end offsets no longer show the group caught up: a window's worth of samples.
+    expect(ticks).toBeGreaterThanOrEqual(WINDOW_SIZE);
+  });
+
+  it("a lagging group's first sample, also after a restart, is OK until it has the commits STALL is defined on", async () => {
+    const { topic, groupId } = await scenario();
+    const consumer = await joinedConsumer(kafka, groupId, topic);
+    consumers.push(consumer);
+    await produce(producer, topic, 0, 10);
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
+    await pinnedTick(groupId);
+    // The sampler's verdict (the groups list) and the group view read between ticks.
+    expect((await call('kafka.groups', { connectionId })).groups.find((g) => g.groupId === groupId)).toMatchObject({ status: 'OK', lag: 7 });
+    const first = await group(groupId);
+    expect(first).toMatchObject({ status: 'OK', lag: 7 });
+    expect(first.partitions[0]!.reason).toMatch(/Collecting samples: 1 of the 10 commits/);
+
+    const dataDir = (await call('app.info', {})).dataDir;
+    await engine.dispose();
+    engine = await createTestEngine('kafka-lag', { dataDir, sampleKafkaLag: false });
+    await pinnedTick(groupId);
+    expect(await group(groupId)).toMatchObject({ status: 'OK', lag: 7 });
+
+    // The same unmoved offset over a full window is STALL.
+    for (let i = 1; i < WINDOW_SIZE; i += 1) await pinnedTick(groupId);
+    expect(await group(groupId)).toMatchObject({ status: 'STALL', reason: expect.stringMatching(/keep offset 3 over the last 10 commits/) });
+    await consumer.disconnect();
   });
 
   it('a lagging group gets its lag in seconds from the message at its committed offset, labelled exact, read once per offset', async () => {

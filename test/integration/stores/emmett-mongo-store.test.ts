@@ -157,7 +157,7 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   });
 
   it('refuses the global feed and the timeline with a clear reason', async () => {
-    await expect(store.readFeed()).rejects.toThrow(/no global position: there is no store-wide feed/);
+    await expect(store.readFeed()).rejects.toThrow(/no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen./);
     await expect(store.histogram()).rejects.toThrow(/no per-event time/);
   });
 

@@ -4,7 +4,7 @@ import type { CheckpointService } from '../../../src-main/engine/checkpoints/che
 import { Movements } from '../../../src-main/engine/checkpoints/movements';
 import type { EventStore } from '../../../src-main/stores/event-store';
 import type { CheckpointView } from '../../../src-main/stores/ports/checkpoint-store';
-import { extrapolateLag, type PositionRanges } from '../../../src-main/stores/position-ranges';
+import { extrapolateCategoryLag, extrapolateLag, type PositionRanges } from '../../../src-main/stores/position-ranges';
 
 /** Events at these positions (a hole at 4); the head is the last. */
 const POSITIONS = [1n, 2n, 3n, 5n, 6n];
@@ -78,3 +78,13 @@ describe('CheckpointBoard statuses', () => {
     expect(rows.HighWaterMark).toMatchObject({ status: 'behind' });
   });
 });
+
+describe('a category lag counted from its own events', () => {
+  it('is exact up to the window, and beyond it the rate up to the last counted event carried to the head', () => {
+    expect(extrapolateCategoryLag(100n, 10_000n, 56, 2_000, null)).toEqual({ events: 56, estimated: false });
+    expect(extrapolateCategoryLag(100n, 10_000n, 2_000, 2_000, null)).toEqual({ events: 2_000, estimated: false });
+    // 2001 events counted within 4001 positions: about half of the 9900 positions up to the head.
+    expect(extrapolateCategoryLag(100n, 10_000n, 2_001, 2_000, 4_101n)).toEqual({ events: 4_951, estimated: true });
+  });
+});
+

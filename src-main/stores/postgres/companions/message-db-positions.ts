@@ -5,6 +5,7 @@ import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult 
 import { CompanionLayoutError } from '../../ports/errors';
 import type { PositionStreamCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
+import { indexesCategoryOf } from '../postgres-position-ranges';
 import { checkColumns, companionColumns } from './table-columns';
 
 interface Row {
@@ -77,11 +78,8 @@ export class MessageDbPositions implements CheckpointStore {
 
   /** Message DB's install: category() in the store's schema and the messages_category index over it. */
   private async hasCategoryIndex(): Promise<boolean> {
-    const { rows } = await this.pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 AND indexdef LIKE '%category(stream_name)%'`,
-      [this.schema, this.layout.table],
-    );
-    return Number(rows[0]?.n) > 0;
+    const { rows } = await this.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [this.schema, this.layout.table]);
+    return rows.some((r) => indexesCategoryOf(r.indexdef, this.schema, 'stream_name'));
   }
 
   async read(key: CheckpointKey): Promise<CheckpointView | null> {
@@ -155,6 +153,8 @@ export class MessageDbPositions implements CheckpointStore {
       kind: this.layout.kind,
       projector: row.stream_name,
       source: match?.[1] ?? '',
+      // A consumer reads its category only: other categories, its own position records among them, are not lag.
+      ...(match ? { lagCategory: match[1] } : {}),
       role: 'projector',
       position,
       updatedAt: row.time ? localUtc(row.time) : null,

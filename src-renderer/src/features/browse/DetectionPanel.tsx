@@ -30,6 +30,7 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
   // Open at first when the custom mapping is what is confirmed, or when nothing else fits.
   const [customChoice, setCustomOpen] = useState<boolean | undefined>(undefined);
   const candidates = [...(detection.data?.candidates ?? [])].sort((a, b) => b.confidence - a.confidence);
+  const nearMisses = detection.data?.nearMisses ?? [];
   const confirmedPreset = detection.data?.confirmed;
   const customOpen = customChoice ?? (detection.data !== undefined && (confirmedPreset === 'custom' || candidates.length === 0));
   const what = kind === 'mongo' ? 'collection' : 'table';
@@ -52,7 +53,9 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
             ? `Chronoscope could not look at the ${what}s of this connection, so it cannot say which layout they follow.`
             : confirmedPreset
             ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
-            : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`}{' '}
+            : candidates.length > 0
+            ? `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`
+            : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and found no preset that opens them as they are; map a ${what} yourself.`}{' '}
           The choice is recorded in the audit log.
         </p>
         {detection.isPending && <div className="empty-state">Inspecting the schema…</div>}
@@ -66,7 +69,7 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
             {messageOf(configure.error)}
           </Alert>
         )}
-        {detection.data && candidates.length === 0 && !confirmedPreset && (
+        {detection.data && candidates.length === 0 && nearMisses.length === 0 && !confirmedPreset && (
           <Alert tone="warning" title="No known event-store layout found">
             None of the supported presets matches the tables of this database: map the {what} that holds the events below.
           </Alert>
@@ -117,6 +120,31 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
               );
             })}
           </ul>
+        )}
+        {nearMisses.length > 0 && (
+          <div className="detection__near-misses" data-testid="store-near-misses">
+            <p className="muted">
+              Near misses: shaped like a known layout, but that preset cannot read them as they are, so there is nothing to confirm. Fix the schema, or map the {what} yourself.
+            </p>
+            <ul className="detection__list">
+              {nearMisses.map((miss) => (
+                <li key={`${miss.preset}-${miss.source}`} className="detection__candidate" data-testid="store-near-miss" data-preset={miss.preset}>
+                  <div className="detection__head">
+                    <strong>{miss.preset}</strong>
+                    <span className="mono muted">{miss.source}</span>
+                    <Badge tone="neutral" title="Shaped like this preset, but it would be refused">
+                      near miss
+                    </Badge>
+                  </div>
+                  <ul className="detection__evidence detection__evidence--missing">
+                    {miss.reasons.map((line) => (
+                      <li key={line}>{line}</li>
+                    ))}
+                  </ul>
+                </li>
+              ))}
+            </ul>
+          </div>
         )}
         <div>
           <Button size="sm" variant={customOpen ? 'ghost' : 'secondary'} onClick={() => setCustomOpen(!customOpen)} aria-expanded={customOpen} data-testid="custom-mapping-toggle">

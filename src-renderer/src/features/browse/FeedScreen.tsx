@@ -2,12 +2,13 @@ import { useEffect, useMemo, useRef, useState, type Ref, type RefObject } from '
 import type { InputOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
-import { useQueryState } from '../../app/routes';
+import { hrefOf, useQueryState } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
 import { TIME_INPUT_FORMAT, zoneName } from '../../ui/time';
 import { messageOf } from '../../client/errors';
 import { useClient } from '../../client/host-context';
+import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Field } from '../../ui/Field';
 import { SelectField, TextField } from '../../ui/inputs';
@@ -22,7 +23,7 @@ import { fieldFilterOf, matchesField, type FieldFilterText } from './field-filte
 import { IndexAdvice } from './IndexAdvice';
 import { findLatestPosition } from './latest-position';
 import { LiveToggle } from './LiveToggle';
-import { StaleBadge, StoreProblem } from './StoreProblem';
+import { isUnsupported, StaleBadge, StoreProblem } from './StoreProblem';
 import { needsDetection, useFeedPages } from './use-browse';
 import { liveKey, useLiveTail } from './use-live-tail';
 import './browse.css';
@@ -42,7 +43,10 @@ export function FeedScreen() {
   const field = fieldFilterOf(settled.field);
   const category = settled.category.trim();
   const correlationId = settled.correlation.trim();
-  const input = active
+  // A layout without a global order (Emmett on MongoDB) has no feed: nothing to read, say where to go.
+  const capabilities = useOperation('stores.describe', { connectionId: active?.id ?? '' }, { enabled: active !== undefined, retry: false });
+  const noGlobalFeed = capabilities.data?.hasGlobalPosition === false;
+  const input = active && !noGlobalFeed
     ? {
         connectionId: active.id,
         ...(types.length ? { eventTypes: types } : {}),
@@ -72,6 +76,7 @@ export function FeedScreen() {
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not read the feed" />;
   }
+  if (noGlobalFeed || isUnsupported(pages.error)) return <NoGlobalFeed connectionName={active.name} />;
 
   // A failed re-read keeps the rows of the last good one: shown, but marked as possibly out of date.
   const stale = mode === 'history' && pages.error !== null && pages.data !== undefined;
@@ -372,4 +377,19 @@ function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<Virt
       .finally(() => setBusy(false));
   };
   return { jump, busy, error };
+}
+
+/** Said instead of the feed where the layout keeps no store-wide order: no Retry, the way to the streams. */
+function NoGlobalFeed({ connectionName }: { connectionName: string }) {
+  return (
+    <div className="browse" data-testid="feed-screen">
+      <Alert tone="info" title={`“${connectionName}” has no global feed`} testId="feed-unsupported">
+        Its event-store layout keeps no store-wide order of events, so there is no global feed or live tail to show. Browse its events stream by stream on{' '}
+        <a href={hrefOf('streams')} data-testid="feed-unsupported-streams">
+          Streams
+        </a>
+        .
+      </Alert>
+    </div>
+  );
 }

@@ -13,6 +13,11 @@ export function isOffline(error: unknown): boolean {
   return error instanceof ChronoError && OFFLINE_CODES.has(error.code);
 }
 
+/** The store's layout has no such thing (a global feed, a timeline): reading again cannot help. */
+export function isUnsupported(error: unknown): boolean {
+  return error instanceof ChronoError && error.code === 'unsupported';
+}
+
 interface StoreProblemProps {
   connection: ConnectionView | undefined;
   error: unknown;
@@ -30,12 +35,13 @@ export function StoreProblem({ connection, error, title, onRetry, stale, retryin
   if (needsDetection(error)) return <DetectionPanel connectionId={connection.id} connectionName={connection.name} kind={connection.kind} />;
   if (!error) return null;
   const offline = isOffline(error);
+  const unsupported = isUnsupported(error);
   return (
-    <Alert tone="danger" title={offline ? `“${connection.name}” cannot be reached` : title} testId="browse-error">
+    <Alert tone={unsupported ? 'warning' : 'danger'} title={offline ? `“${connection.name}” cannot be reached` : unsupported ? `Not available on “${connection.name}”` : title} testId="browse-error">
       <div className="store-problem" data-offline={offline || undefined} data-stale={stale || undefined}>
         <span>{error instanceof Error ? error.message : String(error)}</span>
         {stale && <span data-testid="browse-stale-note"> The list below was read earlier and may be out of date.</span>}
-        {onRetry && (
+        {onRetry && !unsupported && (
           <Button size="sm" busy={retrying} onClick={onRetry} data-testid="browse-retry">
             Retry
           </Button>

@@ -16,7 +16,7 @@ export function needsDetection(error: unknown): boolean {
 
 /** Don't retry what retrying cannot fix: bad input, a missing preset, an unavailable capability. */
 function retry(failures: number, error: unknown): boolean {
-  if (error instanceof ChronoError && ['not_found', 'invalid_input', 'unavailable', 'forbidden'].includes(error.code)) return false;
+  if (error instanceof ChronoError && ['not_found', 'invalid_input', 'unavailable', 'unsupported', 'forbidden'].includes(error.code)) return false;
   return failures < 2;
 }
 

@@ -22,6 +22,7 @@ import { ReplayProgress } from './ReplayProgress';
 import { Slider } from './Slider';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { StatePersonalData } from './StatePersonalData';
+import { SnapshotNote } from './SnapshotNote';
 import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
@@ -55,6 +56,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const [tab, setTab] = useState<Tab>('history');
   const [definition, setDefinition] = useState('auto');
   const [folderOpen, setFolderOpen] = useState(false);
+  const [ignoreSnapshots, setIgnoreSnapshots] = useState(false);
   const definitions = useDefinitions();
   // Until the user picks a version, the screen shows the latest one.
   const selected = version ?? lastVersion;
@@ -68,7 +70,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const listed = list.length > 0 ? `v${list[0]!.version.toLocaleString('en-US')}–v${list[list.length - 1]!.version.toLocaleString('en-US')} of ${(lastVersion ?? 0).toLocaleString('en-US')}` : '';
   const settled = useDebounced(selected, SLIDER_DEBOUNCE_MS);
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
-  const replay = useReplay(connectionId, streamId, definition, definitions.revision, target);
+  const replay = useReplay(connectionId, streamId, definition, definitions.revision, target, !ignoreSnapshots);
 
   // A replay "at a time" lands on a version: move the slider there, once the answer is for that time
   // (until then `replay.data` still answers the previous target).
@@ -129,7 +131,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           <Button size="sm" onClick={() => setFolderOpen(true)} data-testid="tt-definitions-folder">
             Definitions folder…
           </Button>
-          <VerifySnapshotButton connectionId={connectionId} streamId={streamId} definition={definition} />
+          <VerifySnapshotButton connectionId={connectionId} streamId={streamId} definition={definition} onMismatch={replay.refresh} />
           <Button size="sm" disabled={!shown} onClick={() => shown && downloadJson(`${fileSafe(streamId)}-v${shown.version}-state.json`, shown)} data-testid="tt-export-state">
             Export state
           </Button>
@@ -174,10 +176,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
           {replay.error && <ErrorNote title="Could not replay the stream" error={replay.error} />}
           {shown && (
             <div className={stale ? 'tt-state tt-state--stale' : 'tt-state'} data-testid="tt-state" data-version={shown.version} aria-busy={stale || undefined}>
-              <div className="tt-note" data-testid="tt-replay-note">
-                {shown.fromSnapshotVersion === 0 ? 'From the start, ' : shown.fromCache ? `From a state met by an earlier replay at v${shown.fromSnapshotVersion}, ` : `From snapshot v${shown.fromSnapshotVersion}, `}
-                replayed {shown.applied.toLocaleString('en-US')} event{shown.applied === 1 ? '' : 's'}
-              </div>
+              <SnapshotNote shown={shown} ignoringSnapshots={ignoreSnapshots} onIgnoreSnapshots={setIgnoreSnapshots} />
               {shown.personalData && <StatePersonalData summary={shown.personalData} />}
               {shown.definitionReason && (
                 <div className="tt-note tt__muted" data-testid="tt-definition-reason">

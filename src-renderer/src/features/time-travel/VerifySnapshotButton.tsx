@@ -4,9 +4,12 @@ import { Button } from '../../ui/Button';
 import { ErrorNote } from './ErrorNote';
 import { pathText, valueText } from './export-json';
 
-/** Replays up to the latest stored snapshot and says whether the snapshot matches. */
-export function VerifySnapshotButton({ connectionId, streamId, definition }: { connectionId: string; streamId: string; definition: string }) {
-  const verify = useMutationOp('timeTravel.verifySnapshot');
+/**
+ * Replays up to the latest stored snapshot and says whether the snapshot matches. The engine
+ * remembers a mismatch: `onMismatch` lets the screen replay its state again without that snapshot.
+ */
+export function VerifySnapshotButton({ connectionId, streamId, definition, onMismatch }: { connectionId: string; streamId: string; definition: string; onMismatch?: () => void }) {
+  const verify = useMutationOp('timeTravel.verifySnapshot', { onSuccess: (result) => !result.ok && onMismatch?.() });
   const result = verify.data;
   return (
     <div className="tt-verify">

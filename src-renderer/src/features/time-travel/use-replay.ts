@@ -22,22 +22,25 @@ export interface Replay {
   cancelled: boolean;
   cancel(): void;
   retry(): void;
+  /** Forgets the remembered results and replays again (a snapshot was found wrong meanwhile). */
+  refresh(): void;
 }
 
 /** `revision` (of the user definitions) is part of the key: a saved definition file replays again. */
-const keyOf = (connectionId: string, streamId: string, definition: string, revision: number, target: Target) => JSON.stringify([connectionId, streamId, definition, revision, target]);
+const keyOf = (connectionId: string, streamId: string, definition: string, revision: number, useSnapshot: boolean, target: Target) =>
+  JSON.stringify([connectionId, streamId, definition, revision, useSnapshot, target]);
 
 /**
  * `timeTravel.state` for one target, with its progress events and a way to
  * cancel. A new target cancels the replay still running for the old one;
  * results are remembered, so sliding back is instant.
  */
-export function useReplay(connectionId: string, streamId: string, definition: string, revision: number, target: Target | undefined): Replay {
+export function useReplay(connectionId: string, streamId: string, definition: string, revision: number, target: Target | undefined, useSnapshot = true): Replay {
   const client = useClient();
   const cache = useRef(new Map<string, StateResult>());
   const controller = useRef<AbortController | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
-  const [state, setState] = useState<Omit<Replay, 'cancel' | 'retry'>>({
+  const [state, setState] = useState<Omit<Replay, 'cancel' | 'retry' | 'refresh'>>({
     data: undefined,
     answered: undefined,
     error: undefined,
@@ -46,7 +49,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
     showProgress: false,
     cancelled: false,
   });
-  const key = target ? keyOf(connectionId, streamId, definition, revision, target) : undefined;
+  const key = target ? keyOf(connectionId, streamId, definition, revision, useSnapshot, target) : undefined;
 
   useEffect(() => {
     if (!key || !target) return;
@@ -63,7 +66,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
       if (active) setState((previous) => ({ ...previous, showProgress: true }));
     }, PROGRESS_DELAY_MS);
     client
-      .call('timeTravel.state', { connectionId, streamId, target, definition, useSnapshot: true }, {
+      .call('timeTravel.state', { connectionId, streamId, target, definition, useSnapshot }, {
         signal: abort.signal,
         onProgress: (progress) => {
           if (active) setState((previous) => ({ ...previous, progress }));
@@ -72,7 +75,7 @@ export function useReplay(connectionId: string, streamId: string, definition: st
       .then((data) => {
         cache.current.set(key, data);
         // An instant resolves to a version: remember it under that version too.
-        cache.current.set(keyOf(connectionId, streamId, definition, revision, { version: data.version }), data);
+        cache.current.set(keyOf(connectionId, streamId, definition, revision, useSnapshot, { version: data.version }), data);
         if (active) setState({ data, answered: target, error: undefined, pending: false, progress: undefined, showProgress: false, cancelled: false });
       })
       .catch((error: unknown) => {
@@ -87,10 +90,14 @@ export function useReplay(connectionId: string, streamId: string, definition: st
       clearTimeout(timer);
       abort.abort();
     };
-    // `target`, `definition` and `revision` are represented by `key`.
+    // `target`, `definition`, `revision` and `useSnapshot` are represented by `key`.
   }, [client, key, attempt]);
 
   const cancel = useCallback(() => controller.current?.abort(), []);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
-  return { ...state, cancel, retry };
+  const refresh = useCallback(() => {
+    cache.current.clear();
+    setAttempt((n) => n + 1);
+  }, []);
+  return { ...state, cancel, retry, refresh };
 }
