@@ -125,7 +125,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       at: now().toISOString(),
       user: deps.user,
       operation: op,
-      target: spec.target?.(input as never) ?? op,
+      target: mask(spec.target?.(input as never) ?? op),
       reason: typeof input.reason === 'string' ? mask(input.reason) : '',
       dryRun,
       outcome: 'ok',
@@ -139,7 +139,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       // The intent names what the user confirmed, so a change whose outcome is lost can be checked against it later.
       if (!dryRun) intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending', details: { ...entry.details, ...recordedConfirmation(confirmed, mask) } })).seq;
       const result = await handler(input as never, (confirmed === undefined ? context : { ...context, confirmed }) as never);
-      if (spec.target) entry.target = spec.target(input as never, result as never);
+      if (spec.target) entry.target = mask(spec.target(input as never, result as never));
       const answer = spec.destructive && dryRun && isObject(result) ? { ...(result as Record<string, unknown>), confirmation: deps.confirmations.issue(op, input, planOf(spec, result)) } : result;
       try {
         await deps.audit.append({ ...entry, ...(intentSeq !== undefined ? { intentSeq } : {}) });

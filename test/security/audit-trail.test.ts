@@ -110,4 +110,28 @@ describe('the audit chain cannot be rewritten without its key', () => {
     expect(await readFile(join(root, 'audit', 'audit.jsonl'), 'utf8')).not.toContain(JSON.parse(await readFile(join(root, 'audit-key.json'), 'utf8')).key);
     expect((await log.verify()).ok).toBe(true);
   });
+
+  it('refuses a key file altered to have older records checked unkeyed, a key removed, or a key in clear where a key store seals it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'chrono-attack-keyfile-'));
+    const keyFile = join(root, 'audit-key.json');
+    const record = { at: new Date().toISOString(), user: 'u', operation: 'settings.update', target: 't', reason: '', dryRun: false, outcome: 'ok' as const };
+    const log = new AuditLog(join(root, 'audit'));
+    for (let i = 0; i < 3; i++) await log.append(record);
+    const original = await readFile(keyFile, 'utf8');
+
+    // Raising keyedFrom past the head would have every record checked with plain SHA-256, which anyone can recompute.
+    await writeFile(keyFile, JSON.stringify({ ...JSON.parse(original), keyedFrom: 99 }));
+    await expect(new AuditLog(join(root, 'audit')).verify()).rejects.toThrow(/was altered/);
+
+    // Removing the key would have a new one made, under which a rewritten log verifies.
+    await rm(keyFile);
+    await expect(new AuditLog(join(root, 'audit')).verify()).rejects.toThrow(/key .* is missing/);
+    await expect(new AuditLog(join(root, 'audit')).append(record)).rejects.toThrow(/is missing/);
+
+    // A key in clear where the desktop's key store seals keys is one it never sealed.
+    await writeFile(keyFile, original);
+    const cipher = { encrypt: (plain: string) => Buffer.from(plain).toString('hex'), decrypt: (sealed: string) => Buffer.from(sealed, 'hex').toString() };
+    await expect(new AuditLog(join(root, 'audit'), { cipher }).verify()).rejects.toThrow(/not sealed/);
+    expect((await new AuditLog(join(root, 'audit')).verify()).ok).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SecretCipher } from '../connections/secret-store';
@@ -21,6 +21,8 @@ export interface AuditKeyOptions {
 interface KeyFile {
   version: 1;
   keyedFrom: number;
+  /** HMAC of `keyedFrom` under the key: raising it (to have older records checked unkeyed) is detected. */
+  tag?: string;
   /** base64 key (browser mode, 0600 file) */
   key?: string;
   /** the key sealed by the cipher (desktop) */
@@ -32,13 +34,16 @@ interface KeyFile {
  * beside (never inside) the log, written once and exclusively, so a second
  * process racing to create it cannot replace a key already in use.
  */
-export async function loadAuditKey(file: string, nextSeq: number, options: AuditKeyOptions = {}): Promise<AuditKey> {
+export async function loadAuditKey(file: string, nextSeq: number, options: AuditKeyOptions = {}, logWasKeyed = false): Promise<AuditKey> {
   const existing = await readJsonIfExists<KeyFile>(file);
   if (existing) return decode(existing, file, options);
+  // A log whose head says it was keyed lost its key (or had it removed): a new key would let a rewritten log verify.
+  if (logWasKeyed) throw new Error(`The audit log's key (${file}) is missing, so its chain cannot be checked or continued: restore the key file from a backup.`);
   const key = randomBytes(32);
+  const tag = tagOf(key, nextSeq);
   const stored: KeyFile = options.cipher
-    ? { version: 1, keyedFrom: nextSeq, sealed: options.cipher.encrypt(key.toString('base64')) }
-    : { version: 1, keyedFrom: nextSeq, key: key.toString('base64') };
+    ? { version: 1, keyedFrom: nextSeq, tag, sealed: options.cipher.encrypt(key.toString('base64')) }
+    : { version: 1, keyedFrom: nextSeq, tag, key: key.toString('base64') };
   await mkdir(dirname(file), { recursive: true });
   try {
     const handle = await open(file, 'wx', 0o600);
@@ -60,10 +65,22 @@ export async function loadAuditKey(file: string, nextSeq: number, options: Audit
 
 function decode(stored: KeyFile, file: string, options: AuditKeyOptions): AuditKey {
   if (stored.version !== 1 || typeof stored.keyedFrom !== 'number') throw new Error(`The audit key file ${file} has an unknown format.`);
+  let key: Buffer;
   if (stored.sealed !== undefined) {
-    if (!options.cipher) throw new Error(`The audit key in ${file} is sealed by the desktop app's key store, which this process cannot open: verify the log from the desktop app.`);
-    return { key: Buffer.from(options.cipher.decrypt(stored.sealed), 'base64'), keyedFrom: stored.keyedFrom };
+    if (!options.cipher) throw new Error(`The audit log of this data directory is keyed by the desktop app's key store, which browser mode cannot open: use the desktop app, or start browser mode with a data directory of its own (--data-dir).`);
+    key = Buffer.from(options.cipher.decrypt(stored.sealed), 'base64');
+  } else {
+    // Where a key store exists, a key in clear is one it never sealed: planted, or from browser mode on the same folder.
+    if (options.cipher) throw new Error(`The audit key in ${file} is not sealed by this machine's key store, so the log cannot be trusted: the desktop app keeps its own data directory apart from browser mode's.`);
+    if (typeof stored.key !== 'string') throw new Error(`The audit key file ${file} holds no key.`);
+    key = Buffer.from(stored.key, 'base64');
   }
-  if (typeof stored.key !== 'string') throw new Error(`The audit key file ${file} holds no key.`);
-  return { key: Buffer.from(stored.key, 'base64'), keyedFrom: stored.keyedFrom };
+  const expected = Buffer.from(tagOf(key, stored.keyedFrom), 'hex');
+  const given = Buffer.from(stored.tag ?? '', 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error(`The audit key file ${file} was altered (the record the chain is keyed from does not match its key): the log cannot be trusted.`);
+  return { key, keyedFrom: stored.keyedFrom };
+}
+
+function tagOf(key: Buffer, keyedFrom: number): string {
+  return createHmac('sha256', key).update(`chronoscope-audit-keyed-from\n${keyedFrom}`).digest('hex');
 }

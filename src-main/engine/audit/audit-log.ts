@@ -106,7 +106,7 @@ export class AuditLog {
         await handle.close();
       }
       this.head = { seq: record.seq, hash: record.hash };
-      await writeFileAtomic(this.headFile, JSON.stringify(this.head));
+      await writeFileAtomic(this.headFile, JSON.stringify({ ...this.head, keyed: true }));
       if (record.outcome === 'pending') this.openIntents.add(record.seq);
       if (record.intentSeq !== undefined) this.openIntents.delete(record.intentSeq);
       return record;
@@ -223,7 +223,13 @@ export class AuditLog {
 
   /** The chain's key; a log older than keys is keyed from its next record on. */
   private keyOf(headSeq: number): Promise<AuditKey> {
-    this.key ??= loadAuditKey(this.keyFile, headSeq + 1, this.options);
+    this.key ??= readJsonIfExists<{ keyed?: boolean }>(this.headFile)
+      .then((head) => loadAuditKey(this.keyFile, headSeq + 1, this.options, head?.keyed === true))
+      .catch((err: unknown) => {
+        // Not kept: the next call tries again (a key file restored from a backup, say).
+        this.key = undefined;
+        throw err;
+      });
     return this.key;
   }
 
