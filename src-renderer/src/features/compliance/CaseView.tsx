@@ -9,7 +9,7 @@ import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
 import { formatTimestamp } from '../../ui/time';
 import { useJobs } from '../jobs/use-jobs';
-import { ALL_ACTIONS, EXCLUSIVE_ACTIONS } from './ComplianceScreen';
+import { ALL_ACTIONS, EXCLUSIVE_ACTIONS } from './erasure-actions';
 import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Operators';
 
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */

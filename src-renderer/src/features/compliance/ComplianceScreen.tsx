@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ErasureAction, ErasureCase, PersonalDataMap } from '../../../../src-shared/schemas/compliance';
+import type { ErasureCase, PersonalDataMap } from '../../../../src-shared/schemas/compliance';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState, type Query } from '../../app/routes';
 import { confirmationOf } from '../../client/confirmation';
@@ -207,15 +207,3 @@ function NewRequest({ connectionId, twoPersonRule, onCreated }: { connectionId: 
     </Panel>
   );
 }
-
-export const ALL_ACTIONS: { value: ErasureAction; label: string }[] = [
-  { value: 'shred', label: 'Crypto-shred (delete the subject key)' },
-  { value: 'redact', label: 'Redact events ("[erased]" at mapped paths)' },
-  { value: 'purgeReadModels', label: 'Purge read models' },
-  { value: 'deleteSnapshots', label: 'Delete snapshots' },
-  { value: 'regenerateSnapshots', label: 'Regenerate snapshots (replay the erased events)' },
-  { value: 'tombstoneTopics', label: 'Tombstones for compacted topics keyed by the subject' },
-];
-
-/** Snapshots are deleted or regenerated, not both: choosing one drops the other. */
-export const EXCLUSIVE_ACTIONS: Partial<Record<ErasureAction, ErasureAction>> = { deleteSnapshots: 'regenerateSnapshots', regenerateSnapshots: 'deleteSnapshots' };
