@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { Engine } from '../../src-main/engine/engine';
+import { createTestEngine, engineCaller, type Call } from './engine-support';
 import { testServices } from './env';
 
 export interface TestBroker {
@@ -75,4 +76,33 @@ export async function sampleUntil<T>(engine: Engine, read: () => Promise<T>, che
     if (Date.now() > deadline) throw new Error(`Condition not met in ${timeoutMs} ms; last seen: ${JSON.stringify(last, null, 1).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** An engine (lag sampling driven by the test) with a profile of `brokers`, and kafkajs admin and producer clients of the same cluster. */
+export interface KafkaEngine {
+  engine: Engine;
+  call: Call;
+  connectionId: string;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+}
+
+export async function openKafkaEngine(prefix: string, brokers: string[], profile: { readOnly?: boolean; connectTimeoutMs?: number } = {}): Promise<KafkaEngine> {
+  const engine = await createTestEngine(prefix, { sampleKafkaLag: false });
+  const call = engineCaller(() => engine);
+  const settings = { kind: 'kafka' as const, brokers, ...(profile.connectTimeoutMs ? { connectTimeoutMs: profile.connectTimeoutMs } : {}) };
+  const connectionId = (await call('connections.add', { name: uniqueName('kafka'), ...(profile.readOnly !== undefined ? { readOnly: profile.readOnly } : {}), settings })).id;
+  const kafka = kafkaFor(brokers);
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  return { engine, call, connectionId, kafka, admin, producer };
+}
+
+/** Disconnects the test's consumers and clients, then stops the engine. */
+export async function closeKafkaEngine(opened: Partial<KafkaEngine> | undefined, consumers: Consumer[] = []): Promise<void> {
+  await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
+  await Promise.all([opened?.admin?.disconnect(), opened?.producer?.disconnect()]);
+  await opened?.engine?.dispose();
 }

@@ -6,15 +6,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src-main/engine/engine';
 import { ReferencePostgresStore } from '../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../src-main/reference/postgres/schema';
-import { createTestEngine, engineCaller, jobSettled, postgresConnection, type Call } from '../integration/engine-support';
+import { jobSettled, postgresConnection, type Call } from '../integration/engine-support';
 import { seedAccounts } from '../integration/engine/snapshot-support';
-import { createTopic, kafkaFor, produce, testBrokers, uniqueName } from '../integration/kafka-support';
+import { closeKafkaEngine, createTopic, openKafkaEngine, produce, testBrokers, uniqueName } from '../integration/kafka-support';
 import { restartableStore, type RestartableStore } from './restartable-store';
 
 const snapshotCount = async (pool: pg.Pool, where = 'true') => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE ${where}`)).rows[0]!.n);
@@ -23,24 +23,14 @@ describe.each(testBrokers())('a Kafka offset reset confirmation against $name', 
   let engine: Engine;
   let call: Call;
   let connectionId: string;
-  let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
 
   beforeAll(async () => {
-    engine = await createTestEngine('attack-kafka', { sampleKafkaLag: false });
-    call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: uniqueName('kafka'), readOnly: false, settings: { kind: 'kafka', brokers } })).id;
-    kafka = kafkaFor(brokers);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
+    ({ engine, call, connectionId, admin, producer } = await openKafkaEngine('attack-kafka', brokers, { readOnly: false }));
   });
 
-  afterAll(async () => {
-    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-    await engine?.dispose();
-  });
+  afterAll(() => closeKafkaEngine({ engine, admin, producer }));
 
   const committed = async (groupId: string, topic: string) => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.map((p) => p.offset);
 

@@ -1,8 +1,8 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
-import { createTestEngine, engineCaller, type Call } from '../engine-support';
-import { createTopic, joinedConsumer, kafkaFor, produce, testBrokers, uniqueName } from '../kafka-support';
+import { type Call } from '../engine-support';
+import { closeKafkaEngine, createTopic, openKafkaEngine, joinedConsumer, produce, testBrokers, uniqueName } from '../kafka-support';
 
 /**
  * kafkajs' admin keeps every topic it looked up in the metadata it refreshes:
@@ -20,20 +20,10 @@ describe.each(testBrokers())('A deleted topic against $name', ({ brokers }) => {
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    engine = await createTestEngine('kafka-deleted-topic', { sampleKafkaLag: false });
-    call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: uniqueName('kafka'), settings: { kind: 'kafka', brokers, connectTimeoutMs: 5000 } })).id;
-    kafka = kafkaFor(brokers);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
+    ({ engine, call, connectionId, kafka, admin, producer } = await openKafkaEngine('kafka-deleted-topic', brokers, { connectTimeoutMs: 5000 }));
   });
 
-  afterAll(async () => {
-    await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
-    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-    await engine?.dispose();
-  });
+  afterAll(() => closeKafkaEngine({ engine, admin, producer }, consumers));
 
   it('breaks nothing else: the next tick, the other groups, the group list and the history go on, and its group names it as deleted', async () => {
     const [topicA, topicB] = [uniqueName('deleted-topic'), uniqueName('kept-topic')];

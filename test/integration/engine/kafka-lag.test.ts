@@ -2,7 +2,7 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
 import { createTestEngine, engineCaller, type Call } from '../engine-support';
-import { createTopic, joinedConsumer, kafkaFor, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
+import { closeKafkaEngine, createTopic, openKafkaEngine, joinedConsumer, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
 import { WINDOW_SIZE } from '../../../src-main/engine/kafka/burrow';
 
 
@@ -22,20 +22,12 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    engine = await createTestEngine('kafka-lag', { sampleKafkaLag: false });
+    ({ engine, connectionId, kafka, admin, producer } = await openKafkaEngine('kafka-lag', brokers, { connectTimeoutMs: 5000 }));
+    // Some tests restart the engine: calls go to whichever runs now.
     call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: uniqueName('kafka'), settings: { kind: 'kafka', brokers, connectTimeoutMs: 5000 } })).id;
-    kafka = kafkaFor(brokers);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
   });
 
-  afterAll(async () => {
-    await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
-    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-    await engine?.dispose();
-  });
+  afterAll(() => closeKafkaEngine({ engine, admin, producer }, consumers));
 
   async function scenario(partitions = 1) {
     const topic = uniqueName('lag-topic');

@@ -1,9 +1,9 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
-import { createTestEngine, engineCaller, postgresConnection, type Call } from '../engine-support';
+import { postgresConnection, type Call } from '../engine-support';
 import { createTestDatabase } from '../reference/support';
-import { createTopic, joinedConsumer, kafkaFor, produce, testBrokers, uniqueName } from '../kafka-support';
+import { closeKafkaEngine, createTopic, openKafkaEngine, joinedConsumer, produce, testBrokers, uniqueName } from '../kafka-support';
 
 describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) => {
   let engine: Engine;
@@ -14,19 +14,10 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
   let producer: Producer;
 
   beforeAll(async () => {
-    engine = await createTestEngine('kafka-reset', { sampleKafkaLag: false });
-    call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: uniqueName('kafka'), readOnly: false, settings: { kind: 'kafka', brokers } })).id;
-    kafka = kafkaFor(brokers);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
+    ({ engine, call, connectionId, kafka, admin, producer } = await openKafkaEngine('kafka-reset', brokers, { readOnly: false }));
   });
 
-  afterAll(async () => {
-    await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-    await engine?.dispose();
-  });
+  afterAll(() => closeKafkaEngine({ engine, admin, producer }));
 
   /** A topic of 3 partitions with 10, 20 and 30 messages, and a group committed at 5, 5 and 5. */
   async function committedGroup(groupId = uniqueName('reset-group'), topic = uniqueName('reset-topic')) {
