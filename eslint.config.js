@@ -1,6 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Engine files that still read the reference system's own read models and checkpoint collection: the
+ * built-in rebuild definitions and the Mongo rebuilds. They go when rebuilds move checkpoints through the
+ * checkpoint port (issue 22, item 2); no file may join this list.
+ */
+const ENGINE_FILES_STILL_ON_THE_REFERENCE_SYSTEM = [
+  'src-main/engine/rebuild/builtins.ts',
+  'src-main/engine/rebuild/mongo-service.ts',
+  'src-main/engine/rebuild/mongo-target.ts',
+  'src-main/engine/rebuild/partial-mongo.ts',
+];
+
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', '.cache/**', 'scripts/ferretdb/**'] },
   js.configs.recommended,
@@ -24,5 +36,33 @@ export default tseslint.config(
     files: ['src-main/engine/definitions/*-prelude.js'],
     languageOptions: { globals: { require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // Layers (README, Architecture): renderer -> shared only; shared -> nothing of ours; stores never import the
+  // engine, the hosts or the reference system; the engine never imports the hosts, nor the reference system
+  // except the Local workspace (which runs the demo on it); hosts import the engine, not the reverse.
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-main/**', 'electron', 'pg', 'mongodb', 'kafkajs', 'node:*'], message: 'The renderer imports src-shared only; it reaches the main process through the operation contract.' }] }] },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-shared is the contract: it imports nothing of the main process or the renderer.' }] }] },
+  },
+  {
+    files: ['src-main/stores/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/engine/**', '**/transport/**', '**/electron/**', '**/reference/**'], message: 'Stores are the lowest layer of the main process: they import src-shared and each other only.' }] }] },
+  },
+  {
+    files: ['src-main/engine/**/*.ts'],
+    ignores: ['src-main/engine/local-workspace/**', ...ENGINE_FILES_STILL_ON_THE_REFERENCE_SYSTEM],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/transport/**', '**/electron/**', '**/reference/**'], message: 'The engine imports stores and src-shared; hosts import it, and only the Local workspace runs the reference system.' }] }] },
+  },
+  {
+    files: ENGINE_FILES_STILL_ON_THE_REFERENCE_SYSTEM,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/transport/**', '**/electron/**'], message: 'Hosts import the engine, not the reverse.' }] }] },
+  },
+  {
+    files: ['src-main/transport/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/electron/**', '**/reference/**'], message: 'The browser host imports the engine only.' }] }] },
   },
 );

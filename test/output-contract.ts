@@ -4,7 +4,7 @@
  * test at its end (`output-contract-setup.ts`), even when the mismatch was in
  * an item emitted where no one awaited it.
  */
-import type { OutputMismatch } from '../src-main/transport/dispatcher';
+import type { OutputMismatch } from '../src-main/engine/dispatch/dispatcher';
 
 const seen: OutputMismatch[] = [];
 

@@ -1,4 +1,4 @@
-import type { Dispatcher, Session } from '../transport/dispatcher';
+import type { Dispatcher, Session } from '../engine/dispatch/dispatcher';
 import { IPC_CALL, IPC_MESSAGE, type ElectronModule } from './electron-types';
 
 interface IpcEvent {

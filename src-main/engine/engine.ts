@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createDispatcher, type DispatcherDeps } from '../transport/dispatcher';
+import { createDispatcher, type DispatcherDeps } from './dispatch/dispatcher';
 import { operations } from '../../src-shared/operations';
 import { redactSecretsInText } from '../../src-shared/redact-secrets';
 import { appHandlers } from './app/handlers';

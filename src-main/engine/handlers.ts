@@ -1,5 +1,5 @@
 import type { OperationName } from '../../src-shared/operations';
-import type { Handlers } from '../transport/dispatcher';
+import type { Handlers } from './dispatch/dispatcher';
 
 /** What a capability's `xxxHandlers(deps)` returns: the handlers of its own operations. */
 export type HandlerGroup = Partial<Handlers>;

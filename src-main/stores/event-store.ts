@@ -8,7 +8,7 @@
  * - global positions are decimal strings (64-bit safe);
  * - `limit` is clamped to [1, MAX_PAGE_SIZE].
  */
-import type { EncodedTuples } from '../engine/definitions/replay-wire';
+import type { EncodedTuples } from './replay-wire';
 import type { PositionRanges } from './position-ranges';
 
 export const MAX_PAGE_SIZE = 1000;

@@ -8,7 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isClientMessage } from '../../src-shared/wire';
-import type { Dispatcher, SessionOptions } from './dispatcher';
+import type { Dispatcher, SessionOptions } from '../engine/dispatch/dispatcher';
 import { SOCKET_FLOW, socketFlow, type FlowLimits } from './socket-flow';
 
 export interface BrowserHostOptions {

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { ClientMessage } from '../../src-shared/wire';
-import { describeBytes } from './answer-cap';
+import { describeBytes } from '../engine/dispatch/answer-cap';
 
 /** When a browser-mode socket stops taking calls, starts again, and is given up on. */
 export interface FlowLimits {

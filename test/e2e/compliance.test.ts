@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
+import { openField, type SealedField } from '../../src-main/engine/personal-data/sealed-fields';
 import { closeAppPage, goTo, openAppPage, screenshot, SCREENSHOT_DIR, type RunningApp } from './harness';
 import { renderPdf } from './pdf-render';
 

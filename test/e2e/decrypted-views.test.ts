@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_ALLOWED_NOTE } from '../../src-main/engine/personal-data/decrypted-views';
-import { openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
+import { openField, type SealedField } from '../../src-main/engine/personal-data/sealed-fields';
 import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
 import { closeAppPage, goTo, launchBrowser, openApp, screenshot, startApp, type RunningApp } from './harness';

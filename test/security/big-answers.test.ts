@@ -13,7 +13,7 @@ import { registerIpcHost } from '../../src-main/electron/ipc-host';
 import { IPC_CALL, IPC_MESSAGE } from '../../src-main/electron/electron-types';
 import { CLASSIC_EVENTS_DDL } from '../../src-main/stores/postgres/classic-schema';
 import { startBrowserHost, type BrowserHost } from '../../src-main/transport/browser-host';
-import type { Dispatcher } from '../../src-main/transport/dispatcher';
+import type { Dispatcher } from '../../src-main/engine/dispatch/dispatcher';
 import type { ServerMessage } from '../../src-shared/wire';
 import { createTestEngine, engineCaller, postgresConnection } from '../integration/engine-support';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';

@@ -7,7 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src-main/engine/engine';
-import { isSealedField, openField, type SealedField } from '../../src-main/reference/crypto/personal-data';
+import { isSealedField, openField, type SealedField } from '../../src-main/engine/personal-data/sealed-fields';
 import { seedDemoWorkspace } from '../../src-main/reference/demo/seed-demo';
 import { PostgresSubjectKeyStore } from '../../src-main/reference/postgres/subject-keys';
 import { createTestEngine, engineCaller, jobSettled, postgresConnection, type Call } from '../integration/engine-support';

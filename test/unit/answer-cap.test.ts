@@ -7,7 +7,7 @@ import type { OperationSpec } from '../../src-shared/operations';
 import type { ServerMessage } from '../../src-shared/wire';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../src-main/engine/audit/confirmations';
-import { createDispatcher, type CallContext } from '../../src-main/transport/dispatcher';
+import { createDispatcher, type CallContext } from '../../src-main/engine/dispatch/dispatcher';
 
 /** The answer cap of a session, with a cap of 1,000 bytes so answers of a few kB cross it. */
 const operations: Record<string, OperationSpec> = {

@@ -8,7 +8,7 @@ import type { OperationSpec } from '../../src-shared/operations';
 import type { ServerMessage } from '../../src-shared/wire';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../src-main/engine/audit/confirmations';
-import { MAX_CALLS_IN_FLIGHT, MAX_STREAMS_IN_FLIGHT, createDispatcher, redact, type CallContext } from '../../src-main/transport/dispatcher';
+import { MAX_CALLS_IN_FLIGHT, MAX_STREAMS_IN_FLIGHT, createDispatcher, redact, type CallContext } from '../../src-main/engine/dispatch/dispatcher';
 
 // A table of its own: the guards are generic, so they are tested with operations
 // shaped like later ones (a write to a connected system, a destructive purge).

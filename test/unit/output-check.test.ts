@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { OperationSpec } from '../../src-shared/operations';
 import { AuditLog } from '../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../src-main/engine/audit/confirmations';
-import { createDispatcher, type OutputMismatch } from '../../src-main/transport/dispatcher';
+import { createDispatcher, type OutputMismatch } from '../../src-main/engine/dispatch/dispatcher';
 
 const operations: Record<string, OperationSpec> = {
   'things.count': { summary: 'test', input: z.strictObject({ answer: z.unknown() }), result: z.object({ count: z.number(), at: z.string() }), effect: 'none' },

@@ -1,4 +1,4 @@
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { SecretCipher } from '../connections/secret-store';
 import type { LocalWorkspace } from '../local-workspace/local-workspace';
 import { APP_VERSION } from '../version';

@@ -1,5 +1,5 @@
 import { redactSecretsDeep } from '../../../src-shared/redact-secrets';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { AuditLog } from './audit-log';
 
 /** Reading the audit log and checking its hash chain. */

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import { BROWSE_PAYLOAD_LIMIT } from '../../stores/event-store';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import { translateStoreError, type EventStores } from './event-stores';
 import { exportEvents } from './export-events';
 import { holeRule, tailFeed } from './gap-safe-tail';

@@ -1,5 +1,5 @@
 import type { CheckpointsOverviewResult, CheckpointsResetResult } from '../../../src-shared/schemas/checkpoints';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import type { CheckpointBoard } from './checkpoint-board';
 import type { CheckpointResets } from './checkpoint-reset';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import { personalDataMap, type PersonalDataMap } from '../../../src-shared/schemas/compliance';
-import { isSealedField } from '../../reference/crypto/personal-data';
+import { isSealedField } from '../personal-data/sealed-fields';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { sampleMongoEvents } from './mongo-subject-data';
 

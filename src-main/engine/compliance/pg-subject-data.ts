@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
-import { isSealedField, openField, type SealedField, type SubjectKey } from '../../reference/crypto/personal-data';
+import { isSealedField, openField, type SealedField, type SubjectKey } from '../personal-data/sealed-fields';
 import { canonicalJson } from '../util/canonical-json';
 import { ERASED, eventPathSql, getAt, likeContaining, setAt, snapshotPathSql, splitEventPath } from './json-paths';
 import { raisingUpdateTriggers } from './update-triggers';

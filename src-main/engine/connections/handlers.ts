@@ -1,4 +1,4 @@
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import { sleepUnlessAborted } from '../util/sleep';
 import type { Connections } from './connections';
 

@@ -13,15 +13,15 @@
  * - `DefinitionCatalog` resolves a definition by name (built-in, `merge`, the user's
  *   confirmed folder) and lists the ones that apply to a stream.
  * - `UserDefinitions` / `DefinitionsFolder` watch and confirm the user's definitions folder.
- * - The replay wire format (`replay-wire.ts`): how a batch of events is written for the
+ * - The replay wire format (`stores/replay-wire.ts`, re-exported here): how a batch of events is written for the
  *   sandbox, by `encodeBatch` here or by a store itself (`EventStore.readReplayPage`).
  */
 export { Sandbox, SandboxError, definitionFilename, definitionLocation, sandboxHint, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_MEMORY_MB } from './sandbox';
 export type { ApplyOptions, ApplyResult, DefinitionInfo, SandboxErrorKind, SandboxEventRef, SandboxOptions, SandboxStep, UpcastEvent } from './sandbox';
 export { SandboxPool, defaultMaxWorkers, sandboxPool } from './sandbox-pool';
 export type { AcquireOptions } from './sandbox-pool';
-export { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql } from './replay-wire';
-export type { EncodedTuples, ReplayBatch, ReplayMetadataKeys, ReplayTupleCoreField, ReplayTupleField } from './replay-wire';
+export { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql } from '../../stores/replay-wire';
+export type { EncodedTuples, ReplayBatch, ReplayMetadataKeys, ReplayTupleCoreField, ReplayTupleField } from '../../stores/replay-wire';
 export { BUILTIN_DEFINITION_NAMES, MERGE_DEFINITION, definitionApplies, findProjectionsDir, loadBuiltinDefinitions, loadDefinitionFile } from './definitions';
 export type { DefinitionSource } from './definitions';
 export { DefinitionCatalog } from './definition-catalog';

@@ -6,7 +6,7 @@
  * never touches a value of the context.
  *
  * Shipped as text (sandbox-text.generated.ts, rebuilt by `node scripts/sandbox-text.mjs`).
- * The worker hands it the replay tuple's field order (replay-wire.ts REPLAY_TUPLE) as
+ * The worker hands it the replay tuple's field order (stores/replay-wire.ts REPLAY_TUPLE) as
  * JSON text in `__input` while it runs.
  */
 /**
@@ -14,7 +14,7 @@
  * @typedef {any} Untrusted
  */
 /** @typedef {{ name: string, init: () => Untrusted, handlers: Record<string, Untrusted>, any: Untrusted, upcasters: Record<string, Untrusted> }} Definition */
-/** @typedef {import('./replay-wire').ReplayBatch} ReplayBatch */
+/** @typedef {import('../../stores/replay-wire').ReplayBatch} ReplayBatch */
 
 // No definition may install a stack-trace hook: V8 would hand it CallSites of every frame below.
 Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false });

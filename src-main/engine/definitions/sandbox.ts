@@ -23,7 +23,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
-import { encodeBatch, REPLAY_TUPLE } from './replay-wire';
+import { encodeBatch, REPLAY_TUPLE } from '../../stores/replay-wire';
 import { externalMemoryMessage, parseAnswer, startPooledWorker, type FailedAnswer, type WireError } from './sandbox-host';
 import type { SandboxPool } from './sandbox-pool';
 import { SANDBOX_PRELUDE_TEXT, SANDBOX_WORKER_TEXT } from './sandbox-text.generated';

@@ -1,4 +1,4 @@
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { Jobs } from './jobs';
 
 export interface JobHandlerDeps {

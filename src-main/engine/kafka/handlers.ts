@@ -1,6 +1,6 @@
 import { ChronoError } from '../../../src-shared/errors';
 import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { demoStatus } from '../../../src-shared/schemas/demo';
 import { LAGGING_PROJECTOR } from '../../reference/demo/live-demo';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { LocalWorkspace } from './local-workspace';
 
 type DemoStatus = z.output<typeof demoStatus>;

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { PersonalDataMarks } from '../../../src-shared/schemas/browse';
 import type { PersonalDataMap } from '../../../src-shared/schemas/compliance';
-import { isSealedField, type SubjectKey } from '../../reference/crypto/personal-data';
+import { isSealedField, type SubjectKey } from './sealed-fields';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
 import type { AuditLog } from '../audit/audit-log';
 import { KeyCache, openAll, postgresKeyLoader, type SealedOutcome } from '../compliance/pg-subject-data';

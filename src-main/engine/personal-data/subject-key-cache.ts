@@ -1,4 +1,4 @@
-import type { SubjectKey } from '../../reference/crypto/personal-data';
+import type { SubjectKey } from './sealed-fields';
 
 interface Entry {
   connectionId: string;

@@ -1,4 +1,4 @@
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { RebuildService } from './service';
 
 type RebuildOperation = 'rebuilds.catalog' | 'rebuilds.start' | 'rebuilds.resume' | 'rebuilds.diff' | 'rebuilds.swap' | 'rebuilds.rollback' | 'rebuilds.drop';

@@ -1,4 +1,4 @@
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { SettingsStore } from './settings-store';
 
 /** The Settings screen's operations. */

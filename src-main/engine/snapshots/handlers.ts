@@ -4,7 +4,7 @@ import type { ParsedInputOf } from '../../../src-shared/operations';
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
 import type { SnapshotMapping, SnapshotSelection, SnapshotsChangeResult } from '../../../src-shared/schemas/snapshots';
 import { notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type SnapshotView } from '../../stores/ports/snapshot-store';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import { guard } from '../checkpoints/companion-ports';
 import type { Jobs } from '../jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, type Replayer } from '../jobs/verify-all-snapshots';

@@ -1,6 +1,6 @@
 import { ChronoError } from '../../../src-shared/errors';
 import type { InputOf } from '../../../src-shared/operations';
-import type { Handlers } from '../../transport/dispatcher';
+import type { Handlers } from '../dispatch/dispatcher';
 import type { DefinitionsFolder } from '../definitions/definitions-folder';
 import type { TimeTravelService } from './service';
 import type { UserDefinitions } from '../definitions/user-definitions';

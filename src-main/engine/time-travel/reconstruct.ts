@@ -6,7 +6,7 @@
 import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from '../definitions/definitions';
-import { encodedBatch } from '../definitions/replay-wire';
+import { encodedBatch } from '../../stores/replay-wire';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
 import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
 

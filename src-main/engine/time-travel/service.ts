@@ -9,7 +9,7 @@ import { WAYPOINT_EVERY, ReplayCache, type ReplayWaypoint } from './replay-cache
 import { SandboxError } from '../definitions/sandbox';
 import { sandboxPool, type SandboxPool } from '../definitions/sandbox-pool';
 import { NOT_ALLOWED_NOTE, type DecryptedViews, type DecryptionSession } from '../personal-data/decrypted-views';
-import { isSealedField } from '../../reference/crypto/personal-data';
+import { isSealedField } from '../personal-data/sealed-fields';
 import { SnapshotVerdicts, type SnapshotVerdict } from './snapshot-verdicts';
 import type { SnapshotUse } from '../../../src-shared/schemas/time-travel';
 

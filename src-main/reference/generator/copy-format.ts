@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../events';
-import type { SubjectKey } from '../crypto/personal-data';
+import type { SubjectKey } from '../../engine/personal-data/sealed-fields';
 import type { Snapshot } from '../store';
 import { generateBatches, type GenerateOptions } from './generate';
 

@@ -1,4 +1,5 @@
-import { sealEventWithKey, type SubjectKey } from '../crypto/personal-data';
+import { sealEventWithKey } from '../crypto/personal-data';
+import type { SubjectKey } from '../../engine/personal-data/sealed-fields';
 import type { AccountState } from '../domain/accounts';
 import type { PostalAddress } from '../domain/customers';
 import type { OrderLine, OrderState } from '../domain/orders';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { generateSubjectKey, type SubjectKey, type SubjectKeyStore } from '../crypto/personal-data';
+import { generateSubjectKey, type SubjectKey, type SubjectKeyStore } from '../../engine/personal-data/sealed-fields';
 import { newId } from '../ids';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;

@@ -34,7 +34,7 @@ import {
   type StreamPage,
   type StreamSummary,
 } from '../event-store';
-import { replayTupleSql } from '../../engine/definitions/replay-wire';
+import { replayTupleSql } from '../replay-wire';
 import { INTEGER_TYPES } from './column-types';
 import { detectNotifyChannel, listen } from './notify';
 import { watchTransactions } from './transaction-watch';

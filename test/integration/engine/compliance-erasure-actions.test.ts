@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
 import { clearPersonalKeys } from '../../../src-main/engine/compliance/pg-subject-data';
-import { isSealedField } from '../../../src-main/reference/crypto/personal-data';
+import { isSealedField } from '../../../src-main/engine/personal-data/sealed-fields';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { createKafka } from '../../../src-main/reference/kafka/client';
 import { engineCaller, failOnOutputMismatch, postgresConnection, type Call, jobSettled } from '../engine-support';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations, type OperationSpec } from '../../../src-shared/operations';
 import type { kafkaSettings } from '../../../src-shared/schemas/connections';
-import { createDispatcher } from '../../../src-main/transport/dispatcher';
+import { createDispatcher } from '../../../src-main/engine/dispatch/dispatcher';
 import { AuditLog } from '../../../src-main/engine/audit/audit-log';
 import { ConfirmationTokens } from '../../../src-main/engine/audit/confirmations';
 import type { Engine } from '../../../src-main/engine/engine';

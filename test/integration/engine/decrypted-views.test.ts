@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
 import { NOT_ALLOWED_NOTE } from '../../../src-main/engine/personal-data/decrypted-views';
-import { isSealedField, openField } from '../../../src-main/reference/crypto/personal-data';
+import { isSealedField, openField } from '../../../src-main/engine/personal-data/sealed-fields';
 import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
 import { PostgresSubjectKeyStore } from '../../../src-main/reference/postgres/subject-keys';
 import { createTestEngine, engineCaller, postgresConnection, type Call, jobSettled } from '../engine-support';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Sandbox } from '../../../src-main/engine/definitions/sandbox';
-import { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql, type ReplayBatch } from '../../../src-main/engine/definitions/replay-wire';
+import { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql, type ReplayBatch } from '../../../src-main/stores/replay-wire';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
 
 const event = (version: number, streamId = 'account-1', category: string | null = 'account'): StoredEventView => ({

@@ -6,7 +6,7 @@ import { Sandbox, SandboxError } from '../../../src-main/engine/definitions/sand
 import { accountDecider } from '../../../src-main/reference/domain/accounts';
 import { upcast, type DomainEvent } from '../../../src-main/reference/events';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
-import { encodeBatch } from '../../../src-main/engine/definitions/replay-wire';
+import { encodeBatch } from '../../../src-main/stores/replay-wire';
 import { generateAccountStream } from '../time-travel/memory-port';
 
 const PROJECTIONS = join(process.cwd(), 'resources/projections');

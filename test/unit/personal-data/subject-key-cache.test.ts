@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SubjectKeyCache } from '../../../src-main/engine/personal-data/subject-key-cache';
-import type { SubjectKey } from '../../../src-main/reference/crypto/personal-data';
+import type { SubjectKey } from '../../../src-main/engine/personal-data/sealed-fields';
 
 const keyOf = (keyId: string): SubjectKey => ({ keyId, subjectId: `subject-${keyId}`, key: Buffer.alloc(32) });
 

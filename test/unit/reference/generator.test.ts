@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateCopyBatches } from '../../../src-main/reference/generator/copy-format';
-import { openField, isSealedField, type SubjectKey } from '../../../src-main/reference/crypto/personal-data';
+import { openField, isSealedField, type SubjectKey } from '../../../src-main/engine/personal-data/sealed-fields';
 import { deciderFor } from '../../../src-main/reference/domain/registry';
 import { upcast, type DomainEvent } from '../../../src-main/reference/events';
 import { generateBatches, generateEvents } from '../../../src-main/reference/generator/generate';

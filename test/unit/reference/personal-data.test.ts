@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InMemorySubjectKeyStore, isSealedField, openField, PersonalDataCodec, sealField } from '../../../src-main/reference/crypto/personal-data';
+import { InMemorySubjectKeyStore, PersonalDataCodec } from '../../../src-main/reference/crypto/personal-data';
+import { isSealedField, openField, sealField } from '../../../src-main/engine/personal-data/sealed-fields';
 import type { DomainEvent } from '../../../src-main/reference/events';
 import { newId } from '../../../src-main/reference/ids';
 

@@ -1,5 +1,5 @@
-import { ChronoError } from '../../src-shared/errors';
-import type { ServerMessage } from '../../src-shared/wire';
+import { ChronoError } from '../../../src-shared/errors';
+import type { ServerMessage } from '../../../src-shared/wire';
 
 /**
  * Largest answer (one result, stream item or progress, as JSON bytes) either host sends

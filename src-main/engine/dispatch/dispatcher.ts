@@ -1,11 +1,11 @@
-import { ChronoError, toErrorPayload, type ErrorPayload } from '../../src-shared/errors';
-import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../src-shared/operations';
-import { redactSecretsInText } from '../../src-shared/redact-secrets';
-import { describeIssues, parseInput, type FieldProblem } from '../../src-shared/validate';
-import { isClientMessage, type Progress, type ServerMessage } from '../../src-shared/wire';
-import type { AuditEntry } from '../engine/audit/audit-log';
-import { explainDriverError } from '../engine/connections/friendly-errors';
-import { describePlanChanges, planDigest, type ConfirmationTokens } from '../engine/audit/confirmations';
+import { ChronoError, toErrorPayload, type ErrorPayload } from '../../../src-shared/errors';
+import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../../src-shared/operations';
+import { redactSecretsInText } from '../../../src-shared/redact-secrets';
+import { describeIssues, parseInput, type FieldProblem } from '../../../src-shared/validate';
+import { isClientMessage, type Progress, type ServerMessage } from '../../../src-shared/wire';
+import type { AuditEntry } from '../audit/audit-log';
+import { explainDriverError } from '../connections/friendly-errors';
+import { describePlanChanges, planDigest, type ConfirmationTokens } from '../audit/confirmations';
 import { encodeAnswer, MAX_ANSWER_BYTES, oversizedAnswer } from './answer-cap';
 
 export interface CallContext<N extends OperationName = OperationName> {

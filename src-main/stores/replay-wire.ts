@@ -11,7 +11,7 @@
  *
  * Depends on nothing but types, so the stores' adapters can import it.
  */
-import type { StoredEventView } from '../../stores/event-store';
+import type { StoredEventView } from './event-store';
 
 /** Fields of one event's tuple, in order. */
 export const REPLAY_TUPLE = ['version', 'type', 'data', 'metadata', 'timestamp', 'position', 'eventId', 'correlationId', 'causationId', 'streamId', 'category'] as const;
