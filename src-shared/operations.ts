@@ -79,6 +79,7 @@ import {
   verification,
 } from './schemas/compliance';
 import { exportTarget } from './feed-filters';
+import { exportsSaveCopyInput, exportsSaveCopyResult } from './schemas/exports';
 import { operatorsEnrollInput, operatorsListResult, operatorView } from './schemas/operators';
 import { demoSetPausedInput, demoStatus } from './schemas/demo';
 import { settingsUpdateInput, settingsView } from './schemas/settings';
@@ -329,6 +330,15 @@ export const operations = {
     personalData: true,
     // Names what left: "who exported this stream?" is answered by searching for it.
     target: (input) => exportTarget(input.connectionId, input.source),
+  }),
+
+  'exports.saveCopy': op({
+    summary: 'Desktop app: save a copy of a finished file of the exports folder (a report, an access export zip) where the system dialog says',
+    input: exportsSaveCopyInput,
+    result: exportsSaveCopyResult,
+    // A copy of data leaving the app's folder: recorded like an export.
+    effect: 'local',
+    target: (input) => `file:${input.fileName}`,
   }),
 
   'stats.histogram': op({

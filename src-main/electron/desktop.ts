@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEngine, type Engine } from '../engine/engine';
+import type { ChooseSaveFile } from '../engine/exports/handlers';
 import { liveDemoWorkspace } from '../engine/local-workspace/seed';
 import type { ElectronModule } from './electron-types';
 import { registerIpcHost } from './ipc-host';
@@ -29,12 +30,13 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** The system's save dialog for exports, in the user's documents folder by default. */
-export function exportFileChooser({ app, BrowserWindow, dialog }: ElectronModule) {
-  return async (suggestedName: string, format: 'ndjson' | 'csv'): Promise<string | undefined> => {
+/** The system's save dialog, in the documents folder, for one kind of file: the path the user chose, or undefined. */
+export function saveFileChooser({ app, BrowserWindow, dialog }: ElectronModule): ChooseSaveFile {
+  return async (suggestedName, filter) => {
     const options = {
-      title: 'Export events',
+      title: `Save ${suggestedName}`,
       defaultPath: join(app.getPath('documents'), suggestedName),
-      filters: [format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] }],
+      filters: [filter],
       properties: ['createDirectory', 'showOverwriteConfirmation'],
     };
     // Attached to the focused window (a sheet on macOS) when there is one.
@@ -76,7 +78,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
     ...(note ? { cipherNote: note } : {}),
     startLocalWorkspace: options.startLocalWorkspace ?? true,
     initializeLocalWorkspace: liveDemoWorkspace,
-    chooseExportFile: exportFileChooser(electron),
+    chooseSaveFile: saveFileChooser(electron),
     chooseDefinitionsFolder: definitionsFolderChooser(electron),
   });
 

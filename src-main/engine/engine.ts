@@ -42,6 +42,7 @@ import { ComplianceService } from './compliance/service';
 import { localWorkspaceHandlers } from './local-workspace/handlers';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsStore } from './settings/settings-store';
+import { exportsHandlers, type ChooseSaveFile } from './exports/handlers';
 import { Jobs } from './jobs/jobs';
 import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 import { createKafkaCapability } from './kafka/capability';
@@ -70,11 +71,11 @@ export interface EngineOptions {
   /** Folder of the built-in projection definitions; found next to the code when absent. */
   projectionsDir?: string;
   /**
-   * Asks the user where to save an export (the desktop's save dialog); resolves
+   * Asks the user where to save a file (the desktop's save dialog); resolves
    * undefined when they cancel. Absent in browser mode, where exports go to the
    * data directory and are downloaded.
    */
-  chooseExportFile?: (suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>;
+  chooseSaveFile?: ChooseSaveFile;
   /** Asks the user for the definitions folder (the desktop's folder dialog); undefined when they cancel. */
   chooseDefinitionsFolder?: () => Promise<string | undefined>;
   log?: (message: string) => void;
@@ -190,12 +191,30 @@ export function createEngine(options: EngineOptions) {
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
   jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
-  const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, mayDecrypt: (id) => connections.mayDecryptPersonalData(id), onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects), pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
+  const settings = new SettingsStore(options.dataDir);
+  const compliance = new ComplianceService({
+    dataDir: options.dataDir,
+    exportsDir,
+    jobs,
+    audit,
+    user,
+    mayDecrypt: (id) => connections.mayDecryptPersonalData(id),
+    onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects),
+    pool: (id) => eventStores.pool(id),
+    mongo: async (id) => (await eventStores.mongo(id)).db,
+    resolve: (id) => connections.resolve(id),
+    snapshotPorts,
+    connectionName: async (id) => (await connections.get(id)).name,
+    displayZone: async () => (await settings.get()).timeZone,
+    redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined,
+    snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined,
+  });
   const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
-    browseHandlers({ eventStores, exportsDir, chooseExportFile: options.chooseExportFile, views: decryptedViews }),
+    browseHandlers({ eventStores, exportsDir, chooseSaveFile: options.chooseSaveFile, views: decryptedViews }),
+    exportsHandlers({ exportsDir, chooseSaveFile: options.chooseSaveFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
     snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
@@ -205,7 +224,7 @@ export function createEngine(options: EngineOptions) {
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
     localWorkspaceHandlers({ local }),
-    settingsHandlers({ settings: new SettingsStore(options.dataDir), dataDir: options.dataDir }),
+    settingsHandlers({ settings, dataDir: options.dataDir }),
   );
   if (options.sampleLags !== false) void lagSampler.start();
 

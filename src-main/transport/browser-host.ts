@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { EXPORT_FILE_NAME } from '../../src-shared/schemas/exports';
 import { isClientMessage } from '../../src-shared/wire';
 import type { Dispatcher, SessionOptions } from '../engine/dispatch/dispatcher';
 import { SOCKET_FLOW, socketFlow, type FlowLimits } from './socket-flow';
@@ -276,7 +277,6 @@ function sendFile(response: ServerResponse, file: string): void {
   pipeline(createReadStream(file), response, () => undefined);
 }
 
-const DOWNLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
 
 function downloadOf(request: IncomingMessage, target: URL, downloadsDir: string | undefined): string | 'bad' | undefined {
   if (!downloadsDir || request.method !== 'GET') return undefined;
@@ -285,14 +285,24 @@ function downloadOf(request: IncomingMessage, target: URL, downloadsDir: string 
   const name = decodePath(match[1]);
   if (name === undefined) return 'bad';
   // Only plain names from the exports folder: no paths, no dot-files, no partial exports.
-  return DOWNLOAD_NAME.test(name) && !name.endsWith('.part') ? join(resolve(downloadsDir), name) : undefined;
+  return EXPORT_FILE_NAME.test(name) && !name.endsWith('.part') ? join(resolve(downloadsDir), name) : undefined;
 }
+
+/** Downloads are always attachments (never rendered here), typed so the browser names and opens them right. */
+const DOWNLOAD_TYPES: Record<string, string> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.ndjson': 'application/x-ndjson; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.zip': 'application/zip',
+};
 
 async function serveDownload(response: ServerResponse, file: string): Promise<void> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return reject(response, 404);
   response.writeHead(200, {
-    'content-type': file.endsWith('.csv') ? 'text/csv; charset=utf-8' : file.endsWith('.json') ? 'application/json; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-type': DOWNLOAD_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': String(info.size),
     'content-disposition': `attachment; filename="${file.split(sep).pop()}"`,
     'cache-control': 'no-store',

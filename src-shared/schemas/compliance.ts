@@ -163,7 +163,8 @@ export const erasureCase = z.object({
   /** The Kafka topics searched, checked again by the verification. */
   topics: z.object({ connectionId: z.string(), topics: z.array(z.string()), from: z.string().optional(), to: z.string().optional() }).optional(),
   inventory: inventory.optional(),
-  exported: z.object({ path: z.string(), files: z.array(z.string()), bytes: z.number(), at: z.string() }).optional(),
+  /** `archive`: the same files as one zip (cases exported before zips were made have none). */
+  exported: z.object({ path: z.string(), archive: z.string().optional(), files: z.array(z.string()), bytes: z.number(), at: z.string() }).optional(),
   actions: z.array(erasureAction).optional(),
   previews: z.array(actionPreview).optional(),
   approval: z.union([signedApproval, legacyApproval]).optional(),
@@ -171,7 +172,7 @@ export const erasureCase = z.object({
   outcomes: z.array(actionOutcome).optional(),
   changedEvents: z.number().optional(),
   verification: verification.optional(),
-  report: z.object({ sha256: z.string(), auditSeq: z.number(), json: z.string(), html: z.string(), at: z.string() }).optional(),
+  report: z.object({ sha256: z.string(), auditSeq: z.number(), json: z.string(), html: z.string(), pdf: z.string().optional(), at: z.string() }).optional(),
 });
 export type ErasureCase = z.infer<typeof erasureCase>;
 
@@ -194,6 +195,9 @@ export const complianceSearchInput = z.strictObject({ caseId, connectionId: prof
 export const complianceExportInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceExportResult = z.object({
   path: z.string(),
+  /** The bundle as one zip in the exports folder, and its file name (downloaded in browser mode). */
+  archive: z.string(),
+  archiveName: z.string(),
   files: z.array(z.string()),
   bytes: z.number(),
   events: z.number(),
@@ -213,6 +217,6 @@ export const complianceEraseInput = z.strictObject({ caseId, connectionId: profi
 export const complianceEraseResult = z.object({ previews: z.array(actionPreview).optional(), jobId: z.string().optional(), confirmation: z.string().optional() });
 export const complianceVerifyInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceReportInput = z.strictObject({ caseId, reason: changeFields.reason });
-export const complianceReportResult = z.object({ sha256: z.string(), auditSeq: z.number(), json: z.string(), html: z.string(), report: z.record(z.string(), z.unknown()) });
+export const complianceReportResult = z.object({ sha256: z.string(), auditSeq: z.number(), json: z.string(), html: z.string(), pdf: z.string(), report: z.record(z.string(), z.unknown()) });
 export const complianceChangesResult = z.object({ changes: z.array(changedEvent), total: z.number() });
 export const complianceChangesInput = z.strictObject({ caseId, limit: z.number().int().min(1).max(10_000).default(1000) });

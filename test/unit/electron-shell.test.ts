@@ -2,7 +2,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, exportFileChooser, startDesktop } from '../../src-main/electron/desktop';
+import { CONTENT_SECURITY_POLICY, saveFileChooser, startDesktop } from '../../src-main/electron/desktop';
 import { IPC_CALL, IPC_MESSAGE, type ElectronModule } from '../../src-main/electron/electron-types';
 import type { Engine } from '../../src-main/engine/engine';
 
@@ -87,10 +87,10 @@ function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: b
   return { electron: electron as unknown as ElectronModule, windows, ipcListeners, dialogCalls, headers: () => headersHook, permissions: () => permissionHook };
 }
 
-describe('export save dialog (with a stand-in for electron)', () => {
+describe('save dialog (with a stand-in for electron)', () => {
   it('offers the documents folder and the format, and returns the chosen path', async () => {
     const fake = fakeElectron({ encryption: true, saveDialog: { canceled: false, filePath: '/home/ann/out/stream.csv' } });
-    expect(await exportFileChooser(fake.electron)('stream-a.csv', 'csv')).toBe('/home/ann/out/stream.csv');
+    expect(await saveFileChooser(fake.electron)('stream-a.csv', { name: 'CSV', extensions: ['csv'] })).toBe('/home/ann/out/stream.csv');
     const [options] = fake.dialogCalls[0] as [{ defaultPath: string; filters: { extensions: string[] }[] }];
     expect(options.defaultPath).toBe('/home/ann/Documents/stream-a.csv');
     expect(options.filters[0]!.extensions).toEqual(['csv']);
@@ -98,7 +98,7 @@ describe('export save dialog (with a stand-in for electron)', () => {
 
   it('says "no file" when the user cancels', async () => {
     const fake = fakeElectron({ encryption: true, saveDialog: { canceled: true, filePath: '' } });
-    expect(await exportFileChooser(fake.electron)('feed.ndjson', 'ndjson')).toBeUndefined();
+    expect(await saveFileChooser(fake.electron)('feed.ndjson', { name: 'NDJSON', extensions: ['ndjson'] })).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import { BROWSE_PAYLOAD_LIMIT } from '../../stores/event-store';
 import type { Handlers } from '../dispatch/dispatcher';
+import type { ChooseSaveFile } from '../exports/handlers';
 import { translateStoreError, type EventStores } from './event-stores';
 import { exportEvents } from './export-events';
 import { holeRule, tailFeed } from './gap-safe-tail';
@@ -13,7 +14,7 @@ export interface BrowseHandlerDeps {
   /** Where exports go when the user is not asked (browser mode). */
   exportsDir: string;
   /** The desktop's save dialog; resolves undefined when the user cancels. Absent in browser mode. */
-  chooseExportFile: ((suggestedName: string, format: 'ndjson' | 'csv') => Promise<string | undefined>) | undefined;
+  chooseSaveFile: ChooseSaveFile | undefined;
   /** Opens sealed personal data for profiles that may decrypt, marks it for the others. */
   views: DecryptedViews;
 }
@@ -32,7 +33,7 @@ type BrowseOperation =
   | 'stats.largestStreams';
 
 /** Finding the event store of a connection, and reading, following, exporting and counting its events. */
-export function browseHandlers({ eventStores, exportsDir, chooseExportFile, views }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
+export function browseHandlers({ eventStores, exportsDir, chooseSaveFile, views }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
   /** Runs a read on the connection's event store, with store errors in contract terms. */
   const onStore = async <T>(connectionId: string, read: (store: EventStore) => Promise<T>): Promise<T> => {
     const store = await eventStores.get(connectionId);
@@ -110,9 +111,9 @@ export function browseHandlers({ eventStores, exportsDir, chooseExportFile, view
         const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
         let path = join(exportsDir, name);
         if (saveAs) {
-          if (!chooseExportFile) throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
+          if (!chooseSaveFile) throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
           // The path comes from the OS dialog in this process, never from the renderer.
-          const chosen = await chooseExportFile(name, format);
+          const chosen = await chooseSaveFile(name, format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] });
           if (chosen === undefined) throw new ChronoError('cancelled', 'No file was chosen: the export did not start.');
           path = chosen;
         }

@@ -5,6 +5,7 @@
  * edited report or an edited audit record is detected.
  */
 import type { ErasureCase, SentTombstone } from '../../../src-shared/schemas/compliance';
+import { ERASURE_ACTION_WORDS } from '../../../src-shared/erasure-action-words';
 import { canonicalJson } from '../util/canonical-json';
 import { sha256 } from './pg-subject-data';
 
@@ -54,7 +55,9 @@ export function buildReport(input: {
   now: Date;
 }): ErasureReport {
   const { record } = input;
-  const actions = record.actions ?? [];
+  // What was chosen last and everything that ran: a later dry run of one action must not hide what the others did.
+  const ran = (record.outcomes ?? []).map((o) => o.action);
+  const actions = ERASURE_ACTION_WORDS.map((a) => a.value).filter((a) => (record.actions ?? []).includes(a) || ran.includes(a));
   return {
     kind: 'chronoscope.erasure-report',
     version: 1,

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
@@ -31,6 +31,9 @@ import { MongoSubjectData } from './mongo-subject-data';
 import { clearPersonalKeys, decryptEvent, PgSubjectData, sealedFieldsOf, sha256, type ScanProgress } from './pg-subject-data';
 import type { SubjectData } from './subject-data';
 import { buildReport, reportHtml } from './report';
+import { reportPdf } from './report-pdf';
+import { zipFiles } from '../util/zip-files';
+import type { DisplayZone } from '../../../src-shared/time-format';
 
 export const COMPLIANCE_SEARCH = 'compliance.search';
 export const COMPLIANCE_ERASE = 'compliance.erase';
@@ -59,6 +62,8 @@ export interface ComplianceDeps {
   redactionBatch?: number;
   /** Snapshots regenerated per checkpoint. */
   snapshotBatch?: number;
+  /** The zone the Settings show times in: the PDF report writes its times in it. */
+  displayZone?(): Promise<DisplayZone>;
   /** Told after a crypto-shred deleted subjects' keys (decrypted views drop their cached keys). */
   onShredded?(connectionId: string, subjectIds: readonly string[]): void;
 }
@@ -246,7 +251,7 @@ export class ComplianceService {
 
   // ---- access export ----
 
-  async exportCase(caseId: string, connectionId: string, progress: (done: number, message: string) => void, signal: AbortSignal): Promise<{ path: string; files: string[]; bytes: number; events: number; decrypted: boolean }> {
+  async exportCase(caseId: string, connectionId: string, progress: (done: number, message: string) => void, signal: AbortSignal): Promise<{ path: string; archive: string; archiveName: string; files: string[]; bytes: number; events: number; decrypted: boolean }> {
     const record = await this.caseFor(caseId, connectionId);
     const ids = this.subjectIds(record);
     const data = await this.subjectData(connectionId);
@@ -305,11 +310,16 @@ export class ComplianceService {
       const files = ['summary.txt', 'events.json', 'snapshots.json', 'read-models.json', 'key-store.json', 'mentions.json'];
       let bytes = 0;
       for (const file of files) bytes += (await stat(join(folder, file))).size;
-      await this.cases.update(caseId, (c) => ({ ...c, exported: { path: folder, files, bytes, at: new Date().toISOString() } }));
-      return { path: folder, files, bytes, events, decrypted };
+      // The same files as one zip beside the folder: what is downloaded (browser mode) or saved (desktop).
+      const archive = `${folder}.zip`;
+      progress(events, 'Packing the bundle into one zip file');
+      await zipFiles(folder, files, archive, signal);
+      await this.cases.update(caseId, (c) => ({ ...c, exported: { path: folder, archive, files, bytes, at: new Date().toISOString() } }));
+      return { path: folder, archive, archiveName: basename(archive), files, bytes, events, decrypted };
     } catch (err) {
       // The folder is this call's own (made above), so removing it removes nothing of anyone else's.
       await rm(folder, { recursive: true, force: true });
+      await rm(`${folder}.zip`, { force: true });
       throw err;
     }
   }
@@ -608,8 +618,9 @@ export class ComplianceService {
         }
       }
     }
-    if (record.exported && (await stat(record.exported.path).catch(() => undefined))) {
-      inClear.push({ location: 'access export bundle', ok: false, detail: 'The access export made for this case is still in the exports folder: delete it once it has been delivered.' });
+    const exportLeft = record.exported && (await Promise.all([record.exported.path, record.exported.archive].map((p) => (p ? stat(p).catch(() => undefined) : undefined)))).some(Boolean);
+    if (exportLeft) {
+      inClear.push({ location: 'access export bundle', ok: false, detail: 'The access export made for this case (its folder or zip) is still in the exports folder: delete both once it has been delivered.' });
     }
     const mentions = record.inventory?.mentions.length ?? 0;
     if (mentions) inClear.push({ location: 'events (free text of others)', ok: false, detail: `${mentions} event(s) of other subjects mention the subject's id in free text: review them; they were not erased` });
@@ -621,8 +632,8 @@ export class ComplianceService {
 
   // ---- report ----
 
-  /** Writes the report (JSON and HTML) to the exports folder and records its hash in the audit log. */
-  async report(caseId: string): Promise<{ sha256: string; auditSeq: number; json: string; html: string; report: Record<string, unknown> }> {
+  /** Writes the report (JSON, HTML and PDF) to the exports folder and records its hash in the audit log. */
+  async report(caseId: string): Promise<{ sha256: string; auditSeq: number; json: string; html: string; pdf: string; report: Record<string, unknown> }> {
     const record = await this.cases.get(caseId);
     const changes = await this.cases.changes(caseId);
     const head = (await this.deps.audit.verify()).head ?? null;
@@ -632,8 +643,13 @@ export class ComplianceService {
     // New files, never written over: a report made again for the case is `-2`, and the one the audit log vouched for stays.
     const name = `erasure-report-${record.id}`;
     const wanted = join(this.deps.exportsDir, name);
-    const partials = [{ partial: await writePartial(`${wanted}.json`, `${text}\n`), name: `${name}.json` }, { partial: await writePartial(`${wanted}.html`, reportHtml(report, hash)), name: `${name}.html` }];
-    const [jsonPath, htmlPath] = (await placeNewFiles(this.deps.exportsDir, partials)) as [string, string];
+    const pdf = await reportPdf(report, hash, (await this.deps.displayZone?.()) ?? 'local');
+    const partials = [
+      { partial: await writePartial(`${wanted}.json`, `${text}\n`), name: `${name}.json` },
+      { partial: await writePartial(`${wanted}.html`, reportHtml(report, hash)), name: `${name}.html` },
+      { partial: await writePartial(`${wanted}.pdf`, pdf), name: `${name}.pdf` },
+    ];
+    const [jsonPath, htmlPath, pdfPath] = (await placeNewFiles(this.deps.exportsDir, partials)) as [string, string, string];
     const audited = await this.deps.audit.append({
       at: new Date().toISOString(),
       user: this.deps.user,
@@ -646,8 +662,8 @@ export class ComplianceService {
     });
     // Once erased and verified, the case keeps only the subject ids (pseudonyms needed to verify again), not the e-mail typed.
     const forget = record.verification?.ok === true && record.subject.by !== 'id';
-    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, at: report.generatedAt } }));
-    return { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, report: report as unknown as Record<string, unknown> };
+    await this.cases.update(caseId, (c) => ({ ...c, ...(forget ? { subject: { ...c.subject, value: '[erased]' } } : {}), state: 'reported', report: { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, pdf: pdfPath, at: report.generatedAt } }));
+    return { sha256: hash, auditSeq: audited.seq, json: jsonPath, html: htmlPath, pdf: pdfPath, report: report as unknown as Record<string, unknown> };
   }
 
   // ---- helpers ----

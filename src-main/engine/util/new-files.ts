@@ -69,12 +69,12 @@ export async function makeNewFolder(dir: string, name: string): Promise<string> 
 }
 
 /** Writes a finished file's contents to a new partial file, synced, ready for placeNewFiles. */
-export async function writePartial(path: string, contents: string): Promise<string> {
+export async function writePartial(path: string, contents: string | Buffer): Promise<string> {
   await mkdir(dirname(path), { recursive: true });
   const partial = partialPathFor(path);
   const handle = await open(partial, 'wx', 0o600);
   try {
-    await handle.writeFile(contents, 'utf8');
+    await handle.writeFile(contents, typeof contents === 'string' ? 'utf8' : undefined);
     await handle.sync();
   } finally {
     await handle.close();

@@ -1,9 +1,12 @@
 /**
- * How the app shows and reads times: one 24-hour format (`2026-01-31 14:05:09`)
- * in the zone the Settings name (the computer's local zone or UTC), the zone always
- * written beside it, and ISO 8601 with the offset on hover.
+ * How the app shows and reads times (src-shared/time-format.ts is the format): the
+ * zone the Settings name is kept here, and every helper defaults to it.
  */
-export type DisplayZone = 'local' | 'utc';
+import * as format from '../../../src-shared/time-format';
+import type { DisplayZone } from '../../../src-shared/time-format';
+
+export type { DisplayZone } from '../../../src-shared/time-format';
+export { TIME_INPUT_FORMAT } from '../../../src-shared/time-format';
 
 let zone: DisplayZone = 'local';
 
@@ -16,33 +19,18 @@ export function displayZone(): DisplayZone {
   return zone;
 }
 
-const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
-
-interface Parts {
-  year: number;
-  month: number;
-  day: number;
-  hours: number;
-  minutes: number;
-  seconds: number;
-  millis: number;
-  /** Minutes east of UTC. */
-  offset: number;
-}
-
-function partsOf(date: Date, inZone: DisplayZone): Parts {
-  if (inZone === 'utc') {
-    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hours: date.getUTCHours(), minutes: date.getUTCMinutes(), seconds: date.getUTCSeconds(), millis: date.getUTCMilliseconds(), offset: 0 };
-  }
-  return { year: date.getFullYear(), month: date.getMonth() + 1, day: date.getDate(), hours: date.getHours(), minutes: date.getMinutes(), seconds: date.getSeconds(), millis: date.getMilliseconds(), offset: -date.getTimezoneOffset() };
-}
-
-const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${pad(Math.trunc(minutes / 60))}:${pad(minutes % 60)}`;
-
 /** The zone as shown beside a time: `UTC`, or the local offset at that instant (`UTC+01:00`). */
-export function zoneLabel(date: Date = new Date(), inZone: DisplayZone = zone): string {
-  return inZone === 'utc' ? 'UTC' : `UTC${offsetText(-date.getTimezoneOffset())}`;
-}
+export const zoneLabel = (date: Date = new Date(), inZone: DisplayZone = zone): string => format.zoneLabel(date, inZone);
+/** `2026-01-31 14:05:09`, without the zone (for inputs and narrow cells). */
+export const formatTimeValue = (iso: string, inZone: DisplayZone = zone): string => format.formatTimeValue(iso, inZone);
+/** `2026-01-31 14:05:09 UTC`: sortable, 24-hour, the same in every locale, with its zone. */
+export const formatTimestamp = (iso: string, inZone: DisplayZone = zone): string => format.formatTimestamp(iso, inZone);
+/** `14:05:09`. */
+export const formatClock = (iso: string, inZone: DisplayZone = zone): string => format.formatClock(iso, inZone);
+/** ISO 8601 with the zone's offset, e.g. `2026-01-31T14:05:09.120+01:00` (shown on hover). */
+export const isoWithOffset = (iso: string, inZone: DisplayZone = zone): string => format.isoWithOffset(iso, inZone);
+/** A typed `YYYY-MM-DD[ HH:mm[:ss[.SSS]]]` (or ISO with its own zone) to ISO UTC; undefined when not a real instant. */
+export const parseTimeInput = (text: string, inZone: DisplayZone = zone): string | undefined => format.parseTimeInput(text, inZone);
 
 /** The zone by name, for column headers: `UTC`, or the computer's zone (`Europe/Berlin`). */
 export function zoneName(inZone: DisplayZone = zone): string {
@@ -54,61 +42,3 @@ export function zoneName(inZone: DisplayZone = zone): string {
   }
 }
 
-/** `2026-01-31 14:05:09`, in the display zone, without the zone (for inputs and narrow cells). */
-export function formatTimeValue(iso: string, inZone: DisplayZone = zone): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const p = partsOf(date, inZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hours)}:${pad(p.minutes)}:${pad(p.seconds)}`;
-}
-
-/** `2026-01-31 14:05:09 UTC`: sortable, 24-hour, the same in every locale, with its zone. */
-export function formatTimestamp(iso: string, inZone: DisplayZone = zone): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${formatTimeValue(iso, inZone)} ${zoneLabel(date, inZone)}`;
-}
-
-/** `14:05:09` in the display zone. */
-export function formatClock(iso: string, inZone: DisplayZone = zone): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const p = partsOf(date, inZone);
-  return `${pad(p.hours)}:${pad(p.minutes)}:${pad(p.seconds)}`;
-}
-
-/** ISO 8601 with the display zone's offset, e.g. `2026-01-31T14:05:09.120+01:00` (shown on hover). */
-export function isoWithOffset(iso: string, inZone: DisplayZone = zone): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const p = partsOf(date, inZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hours)}:${pad(p.minutes)}:${pad(p.seconds)}.${pad(p.millis, 3)}${offsetText(p.offset)}`;
-}
-
-const TYPED = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/;
-const WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** The placeholder of every date input. */
-export const TIME_INPUT_FORMAT = 'YYYY-MM-DD HH:mm:ss';
-
-/**
- * A typed time to ISO (UTC): `YYYY-MM-DD[ HH:mm[:ss[.SSS]]]` read in the display zone,
- * or a full ISO time with its own zone. Undefined when it is not a real instant.
- */
-export function parseTimeInput(text: string, inZone: DisplayZone = zone): string | undefined {
-  const value = text.trim();
-  if (WITH_ZONE.test(value)) {
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-  }
-  const m = TYPED.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hours = 0, minutes = 0, seconds = 0] = m.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part))) as number[];
-  const millis = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
-  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hours! > 23 || minutes! > 59 || seconds! > 59) return undefined;
-  const date = inZone === 'utc' ? new Date(Date.UTC(year!, month! - 1, day!, hours, minutes, seconds, millis)) : new Date(year!, month! - 1, day!, hours, minutes, seconds, millis);
-  // 2026-02-31 rolls over into March: not a date anyone meant.
-  const back = partsOf(date, inZone);
-  if (back.day !== day || back.month !== month) return undefined;
-  return date.toISOString();
-}

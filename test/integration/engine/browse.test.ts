@@ -236,7 +236,7 @@ describe('browsing an event store through the engine', () => {
     const asked: string[] = [];
     const desktop = await createTestEngine('desktop', {
       mode: 'desktop',
-      chooseExportFile: async (suggested) => {
+      chooseSaveFile: async (suggested) => {
         asked.push(suggested);
         return answer;
       },

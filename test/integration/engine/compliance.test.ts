@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src-main/engine/engine';
@@ -15,6 +16,7 @@ import type { StoredEvent } from '../../../src-main/reference/events';
 import { engineCaller, postgresConnection, type Call, jobSettled } from '../engine-support';
 import { createTestDatabase, createTestMongo, eventually, randomSuffix, type TestDatabase, type TestMongo } from '../reference/support';
 import { testServices } from '../env';
+import { pdfText } from '../../support/poppler';
 import { createKafka, ensureTopic } from '../../../src-main/reference/kafka/client';
 import { eventToMessage } from '../../../src-main/reference/kafka/messages';
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from '../../../src-main/reference/postgres/rows';
@@ -161,6 +163,11 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(events.length).toBe(at('events').count);
     expect(events.find((e) => e.eventType === 'CustomerRegistered')!.data.email).toBe(email);
     expect(await readFile(join(exported.path, 'key-store.json'), 'utf8')).not.toMatch(/key_material|"key"/);
+    // The same bundle as one zip beside the folder (what is downloaded or saved): every file, byte for byte.
+    expect(exported.archiveName).toBe(basename(exported.archive));
+    const zipped = unzipSync(await readFile(exported.archive));
+    expect(Object.keys(zipped).sort()).toEqual([...exported.files].sort());
+    for (const file of exported.files) expect(Buffer.from(zipped[file]!).equals(await readFile(join(exported.path, file)))).toBe(true);
 
     const actions = ['shred', 'purgeReadModels', 'deleteSnapshots'] as const;
     // Read-only profile: the dry run works, the real run is refused.
@@ -209,14 +216,31 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     expect(again.previews![0]!.affected).toBe(0);
 
     // The report: no personal data of the subject, chained into the audit log.
+    await call('settings.update', { timeZone: 'utc' });
     const report = await call('compliance.report', { caseId: opened.id });
     const json = await readFile(report.json, 'utf8');
     const html = await readFile(report.html, 'utf8');
-    for (const text of [json, html]) {
+    const pdf = await pdfText(report.pdf);
+    for (const text of [json, html, pdf]) {
       expect(text).not.toContain(subject);
       expect(text.toLowerCase()).not.toContain(email.toLowerCase());
     }
     expect(html).toContain('DPO-17');
+    // The PDF, made by the main process: plain words, times in the Settings' format and zone, the chain head.
+    expect(pdf).toMatch(/^Erasure report Ticket DPO-17, made \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by /);
+    expect(pdf).toContain("Crypto-shred: delete the subject's encryption key");
+    expect(pdf).toContain("Remove the subject's rows from the read models");
+    expect(pdf).toContain("Delete the snapshots that hold the subject's data");
+    expect(pdf).not.toMatch(/purgeReadModels|deleteSnapshots|regenerateSnapshots|tombstoneTopics/);
+    expect(pdf).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    expect(pdf).toMatch(/retention removes the newest copy from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    // The head printed is the record the report's own chained record follows.
+    const headBefore = (report.report as { auditHeadBefore: { seq: number; hash: string } }).auditHeadBefore;
+    expect(headBefore.seq).toBe(report.auditSeq - 1);
+    expect(headBefore.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(pdf).toContain(`Audit chain head when the report was made: record ${headBefore.seq}, keyed hash ${headBefore.hash}.`);
+    expect(pdf).toContain(report.sha256);
+    expect(pdf).toMatch(/Verification Passed on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: [1-9]\d* encrypted field\(s\) found, 0 of them still decrypt\./);
     const { records } = await call('audit.list', { operation: 'compliance.reportChained' });
     expect(records[0]).toMatchObject({ seq: report.auditSeq, details: expect.objectContaining({ reportSha256: report.sha256 }) });
     expect((await call('audit.verify', {})).ok).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { filterFromQuery, filterInput, filterToQuery, formatBytes, NO_FILTER } from '../../../src-renderer/src/features/snapshots/snapshot-filter';
+import { formatBytes } from '../../../src-renderer/src/ui/format';
+import { filterFromQuery, filterInput, filterToQuery, NO_FILTER } from '../../../src-renderer/src/features/snapshots/snapshot-filter';
 
 describe('the Snapshots screen filter', () => {
   it('turns what was typed into the operation filter, naming what it cannot read', () => {

@@ -6,6 +6,7 @@ import { messageOf } from '../../client/errors';
 import { useClient } from '../../client/host-context';
 import { useRefreshAfter } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
+import { formatBytes } from '../../ui/format';
 import { Button } from '../../ui/Button';
 import { SegmentedField, TextField } from '../../ui/inputs';
 
@@ -24,11 +25,6 @@ const FORMATS = [
   { value: 'csv', label: 'CSV', title: 'Comma-separated, payload and metadata as JSON columns' },
 ] as const;
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /** "Export…": writes the stream or the filtered feed to a file on the host, with progress and cancel. */
 export function ExportButton({ connectionId, source, label, note }: { connectionId: string; source: Source; label: string; note?: string | undefined }) {

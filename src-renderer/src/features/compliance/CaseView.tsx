@@ -7,9 +7,12 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { CheckboxField, SelectField, TextField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
+import { formatBytes } from '../../ui/format';
 import { formatTimestamp } from '../../ui/time';
 import { useJobs } from '../jobs/use-jobs';
-import { ALL_ACTIONS, EXCLUSIVE_ACTIONS } from './erasure-actions';
+import { ERASURE_ACTION_WORDS } from '../../../../src-shared/erasure-action-words';
+import { EXCLUSIVE_ACTIONS } from './erasure-actions';
+import { FileOffer } from './FileOffer';
 import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Operators';
 
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
@@ -139,9 +142,12 @@ function ExportPanel({ record }: { record: ErasureCase }) {
         </Button>
       </div>
       {record.exported && (
-        <p className="compliance__hint" data-testid="compliance-exported">
-          {record.exported.files.length} files, {record.exported.bytes} bytes in <code>{record.exported.path}</code>
-        </p>
+        <div className="compliance__row" data-testid="compliance-exported">
+          <span className="compliance__hint" title={record.exported.path}>
+            {record.exported.files.length} files, {formatBytes(record.exported.bytes)}, made {formatTimestamp(record.exported.at)}
+          </span>
+          {record.exported.archive && <FileOffer path={record.exported.archive} label="Download the export (zip)" testId="compliance-export-file" />}
+        </div>
       )}
       {exporter.error && <div className="compliance__error">{messageOf(exporter.error)}</div>}
     </Panel>
@@ -162,7 +168,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const previews = record.previews ?? [];
   return (
     <Panel title="3. Erasure" testId="compliance-actions">
-      {ALL_ACTIONS.map((a) => (
+      {ERASURE_ACTION_WORDS.map((a) => (
         <CheckboxField key={a.value} label={a.label} checked={actions.includes(a.value)} onChange={(on) => toggle(a.value, on)} testId={`compliance-action-${a.value}`} />
       ))}
       <div className="compliance__row">
@@ -269,9 +275,16 @@ function ReportPanel({ record }: { record: ErasureCase }) {
         </Button>
       </div>
       {record.report && (
-        <p className="compliance__hint" data-testid="compliance-report-done">
-          Report SHA-256 <code>{record.report.sha256}</code>, chained into the audit log as record {record.report.auditSeq}. JSON: <code>{record.report.json}</code> · HTML: <code>{record.report.html}</code>
-        </p>
+        <>
+          <p className="compliance__hint" data-testid="compliance-report-done">
+            Report made {formatTimestamp(record.report.at)}, SHA-256 <code>{record.report.sha256}</code>, chained into the audit log as record {record.report.auditSeq}.
+          </p>
+          <div className="compliance__row">
+            {record.report.pdf && <FileOffer path={record.report.pdf} label="Download the report (PDF)" testId="compliance-report-pdf" />}
+            <FileOffer path={record.report.json} label="JSON" testId="compliance-report-json" />
+            <FileOffer path={record.report.html} label="HTML" testId="compliance-report-html" />
+          </div>
+        </>
       )}
       {report.error && <div className="compliance__error">{messageOf(report.error)}</div>}
     </Panel>

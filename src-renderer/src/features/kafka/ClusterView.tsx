@@ -3,7 +3,7 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import type { KafkaCluster, KafkaGroups } from '../../../../src-shared/schemas/kafka';
 import { Panel } from '../../ui/Panel';
-import { formatBytes } from './format-bytes';
+import { formatBytes } from '../../ui/format';
 import { formatCount, formatSeconds } from './kafka-view';
 import { LagSeconds } from './LagSeconds';
 import { StatusBadge } from './StatusBadge';

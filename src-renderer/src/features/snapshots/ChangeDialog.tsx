@@ -7,7 +7,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
 import { TextField } from '../../ui/inputs';
-import { formatBytes } from './snapshot-filter';
+import { formatBytes } from '../../ui/format';
 
 export type ChangeKind = 'delete' | 'regenerate';
 

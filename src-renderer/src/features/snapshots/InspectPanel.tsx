@@ -6,7 +6,7 @@ import { Button } from '../../ui/Button';
 import { JsonTree, type JsonPath } from '../../ui/JsonTree';
 import { Panel } from '../../ui/Panel';
 import type { ChangeKind } from './ChangeDialog';
-import { formatBytes } from './snapshot-filter';
+import { formatBytes } from '../../ui/format';
 
 interface InspectPanelProps {
   connectionId: string;

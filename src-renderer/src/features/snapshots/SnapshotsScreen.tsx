@@ -16,7 +16,8 @@ import { useDefinitions } from '../time-travel/use-definitions';
 import { ChangeDialog, type ChangeKind } from './ChangeDialog';
 import { InspectPanel } from './InspectPanel';
 import { SnapshotMappingForm } from './SnapshotMappingForm';
-import { filterFromQuery, filterInput, filterToQuery, formatBytes, isFiltered, NO_FILTER } from './snapshot-filter';
+import { formatBytes } from '../../ui/format';
+import { filterFromQuery, filterInput, filterToQuery, isFiltered, NO_FILTER } from './snapshot-filter';
 import { VerifyPanel } from './VerifyPanel';
 import './snapshots.css';
 

@@ -55,8 +55,3 @@ export function isFiltered(filter: SnapshotFilterInput): boolean {
   return Object.keys(filter).length > 0;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1048576).toFixed(1)} MiB`;
-}
