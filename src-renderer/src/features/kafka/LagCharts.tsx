@@ -75,12 +75,12 @@ export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
             <YAxis tick={{ fontSize: 11 }} width={56} domain={[0, 'auto']} />
             {view === 'worst' ? (
               <>
-                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value, _name, item) => [`${Number(value).toFixed(1)} s`, `worst: ${String((item.payload as ChartRow).worstPartition)}`]} />
+                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value, _name, item) => [seconds(value), `worst: ${String((item.payload as ChartRow).worstPartition)}`]} />
                 <Area dataKey="worst" name="worst partition" type="monotone" stroke={SERIES_COLORS[0]} fill={SERIES_COLORS[0]} fillOpacity={0.35} isAnimationActive={false} />
               </>
             ) : (
               <>
-                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value) => `${Number(value).toFixed(1)} s`} />
+                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={seconds} />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {lines.shown.map((key) => {
                   const color = SERIES_COLORS[partitions.indexOf(key) % SERIES_COLORS.length];
@@ -102,6 +102,8 @@ export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
     </div>
   );
 }
+
+const seconds = (value: unknown) => `${Number(value).toFixed(1)} s`;
 
 /** The SLO against the worst partition over the shown range: met, or exceeded and where. */
 function SloStatus({ verdict }: { verdict: SloVerdict }) {
