@@ -139,6 +139,8 @@ export const lagPoint = z.object({
   at: z.string(),
   /** Per "topic:partition": lag in messages and in seconds. */
   partitions: z.record(z.string(), z.object({ lag: z.number(), seconds: z.number().optional() })),
+  /** The partition furthest behind in seconds then: seconds do not add up across partitions, and the SLO holds per partition. */
+  worst: z.object({ partition: z.string(), seconds: z.number() }).optional(),
   status: lagStatus,
 });
 export type LagPoint = z.infer<typeof lagPoint>;

@@ -70,6 +70,7 @@ describe('the Kafka screen', () => {
     expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toMatch(/ s|min/);
     expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toContain('exact');
     expect(await page.getByTestId('kafka-groups-age').getAttribute('data-source')).toBe('sampler');
+    expect(await page.getByTestId('kafka-groups').locator('th').allTextContents()).toEqual(expect.arrayContaining(['Lag (messages, all partitions)', 'Lag (time, worst partition)']));
 
     await row.getByRole('button', { name: groupId }).click();
     const chart = page.getByTestId('kafka-lag-chart');
@@ -79,7 +80,13 @@ describe('the Kafka screen', () => {
     expect(await page.getByTestId('kafka-group-reason').textContent()).toMatch(/never shrank/);
     expect(await page.getByTestId('kafka-seconds-chart').locator('.recharts-reference-line').count()).toBe(1);
     expect(await page.getByTestId('kafka-status-timeline').locator('[data-status="WARN"]').count()).toBeGreaterThanOrEqual(1);
-    expect(await chart.locator('.recharts-area').count()).toBe(4); // two partitions, in messages and in seconds
+    // Messages add up over partitions (two stacked areas); seconds do not: one area, the worst partition's.
+    expect(await page.getByTestId('kafka-messages-title').textContent()).toContain('Messages behind, all partitions');
+    expect(await page.getByTestId('kafka-messages-chart').locator('.recharts-area').count()).toBe(2);
+    const seconds = page.getByTestId('kafka-seconds-chart');
+    expect(await page.getByTestId('kafka-seconds-title').textContent()).toContain('Seconds behind, worst partition');
+    expect(await seconds.getAttribute('data-view')).toBe('worst');
+    expect(await seconds.locator('.recharts-area').count()).toBe(1);
     expect(page.url()).toContain(`g=${groupId}`);
     await expect.poll(() => page.getByTestId('kafka-partition-lag-seconds').first().getAttribute('data-basis'), { timeout: 30_000 }).toBe('exact');
 
@@ -88,7 +95,21 @@ describe('the Kafka screen', () => {
     await page.getByTestId('kafka-slo').press('Enter');
     await page.getByTestId('kafka-seconds-chart').getByText('SLO 2 s').waitFor({ timeout: 15_000 });
     expect((await call('kafka.samplerSettings', {})).sloSeconds).toBe(2);
+    await expect.poll(() => page.getByTestId('kafka-slo-status').textContent(), { timeout: 15_000 }).toMatch(/SLO 2 s per partition (exceeded|met): worst/);
+    await seconds.scrollIntoViewIfNeeded();
     await screenshot(page, 'kafka-lag');
+
+    // On demand, one line per partition, not stacked, with the same SLO line.
+    await page.getByTestId('kafka-seconds-view-partitions').click();
+    await expect.poll(() => seconds.getAttribute('data-view')).toBe('partitions');
+    expect(await page.getByTestId('kafka-seconds-title').textContent()).toContain('Seconds behind, per partition');
+    await expect.poll(() => seconds.locator('.recharts-line').count(), { timeout: 15_000 }).toBe(2);
+    expect(await seconds.locator('.recharts-area').count()).toBe(0);
+    expect(await seconds.locator('.recharts-reference-line').count()).toBe(1);
+    expect(await page.getByTestId('kafka-seconds-limited').count()).toBe(0); // two partitions: all drawn
+    await screenshot(page, 'kafka-lag-per-partition');
+    await page.getByTestId('kafka-seconds-view-worst').click();
+    await expect.poll(() => seconds.getAttribute('data-view')).toBe('worst');
   }, 180_000);
 
   it('resets the offsets with a dry run and a confirmation: refused while the projector runs, applied once it stopped', async () => {

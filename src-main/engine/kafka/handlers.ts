@@ -1,4 +1,5 @@
 import { ChronoError } from '../../../src-shared/errors';
+import { worstPartition } from '../../../src-shared/kafka-lag-series';
 import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
 import type { Handlers } from '../dispatch/dispatcher';
 import { worse } from './burrow';
@@ -202,7 +203,9 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
  * Chart points of a sampled range: at most `max`, evenly spaced from `from`
  * on, each with the worst status of the samples it stands for. Lag in seconds
  * is interpolated on the history's own end offsets, which every sample feeds
- * (samples before `from` too), but computed only at the points kept.
+ * (samples before `from` too), but computed only at the points kept. Each
+ * point names its worst partition in seconds: the history keeps every
+ * partition's offsets, so old samples give it as well as new ones.
  */
 export function lagPoints(samples: readonly GroupSample[], max: number, from = Number.NEGATIVE_INFINITY): LagPoint[] {
   const ends = new Map<string, EndSample[]>();
@@ -233,7 +236,8 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
       const seconds = p.committed === null ? undefined : timeLag(ends.get(p.key)!, p.committed, sample.at).seconds;
       partitions[p.key] = { lag, ...(seconds !== undefined ? { seconds: Math.round(seconds * 10) / 10 } : {}) };
     }
-    points.push({ at: new Date(sample.at).toISOString(), partitions, status });
+    const worst = worstPartition(partitions);
+    points.push({ at: new Date(sample.at).toISOString(), partitions, ...(worst ? { worst } : {}), status });
     status = 'OK';
   }
   return points;

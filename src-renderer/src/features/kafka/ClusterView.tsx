@@ -49,8 +49,10 @@ function GroupsPanel({ list, onGroup }: { list: KafkaGroups; onGroup: (groupId: 
               <th>Protocol</th>
               <th>State</th>
               <th className="num">Members</th>
-              <th className="num">Lag (messages)</th>
-              <th className="num">Lag (time)</th>
+              <th className="num">Lag (messages, all partitions)</th>
+              <th className="num" title="Lag in time does not add up across partitions: the group is as far behind as its worst partition">
+                Lag (time, worst partition)
+              </th>
               <th>Status</th>
             </tr>
           </thead>

@@ -1,11 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { messageOf } from '../../client/errors';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
-import { RANGES, chartRows, formatCount, type RangeName } from './kafka-view';
+import { RANGES, formatCount, type RangeName } from './kafka-view';
 import { LagCharts } from './LagCharts';
 import { PipelinePanel, projectionOf } from './PipelinePanel';
 import { ResetOffsetsDialog } from './ResetOffsetsDialog';
@@ -32,7 +32,6 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
   const rangeMs = RANGES.find((r) => r.value === range)!.ms;
   // The window ends now at each refetch, so it slides with the samples.
   const history = useOperation('kafka.lagHistory', { connectionId, groupId, lastMs: rangeMs }, { refetchInterval: 5000, retry: false });
-  const rows = useMemo(() => (history.data ? chartRows(history.data.points, history.data.partitions) : []), [history.data]);
 
   if (group.error) {
     return (
@@ -109,8 +108,8 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
         }
       >
         {history.error && <Alert tone="danger" title="Could not read the lag history">{messageOf(history.error)}</Alert>}
-        {history.data && rows.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
-        {rows.length > 0 && history.data && <LagCharts rows={rows} partitions={history.data.partitions} sloSeconds={settings.data?.sloSeconds ?? 5} />}
+        {history.data && history.data.points.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
+        {history.data && history.data.points.length > 0 && <LagCharts points={history.data.points} partitions={history.data.partitions} sloSeconds={settings.data?.sloSeconds ?? 5} />}
       </Panel>
 
       <PipelinePanel

@@ -1,30 +1,48 @@
-import { useState } from 'react';
-import { Area, AreaChart, Brush, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { SERIES_COLORS, STATUS_COLORS, statusRuns, timeOf, type ChartRow } from './kafka-view';
+import { useMemo, useState } from 'react';
+import { Area, AreaChart, Brush, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { sloVerdict, topPartitionsBySeconds, type SloVerdict } from '../../../../src-shared/kafka-lag-series';
+import type { LagPoint } from '../../../../src-shared/schemas/kafka';
+import { SegmentedField } from '../../ui/inputs';
+import { SERIES_COLORS, STATUS_COLORS, chartRows, formatSeconds, statusRuns, timeOf, type ChartRow } from './kafka-view';
+
+/** More lines than this are unreadable: the per-partition view draws the partitions furthest behind. */
+export const PER_PARTITION_LINES = 8;
+
+type SecondsView = 'worst' | 'partitions';
+const SECONDS_VIEWS: { value: SecondsView; label: string }[] = [
+  { value: 'worst', label: 'Worst partition' },
+  { value: 'partitions', label: 'Per partition' },
+];
 
 interface LagChartsProps {
-  rows: ChartRow[];
+  points: LagPoint[];
   partitions: string[];
   sloSeconds: number;
 }
 
 /**
- * Lag in messages (with the zoom brush) and in seconds (with the SLO line),
- * stacked by partition, and the status timeline beneath, all over the same
- * zoomed range.
+ * Messages behind over all partitions (stacked by partition, with the zoom
+ * brush), seconds behind at the worst partition or per partition (with the
+ * SLO line, which holds per partition), and the status timeline beneath, all
+ * over the same zoomed range. Seconds are never stacked: they do not add up.
  */
-export function LagCharts({ rows, partitions, sloSeconds }: LagChartsProps) {
+export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
   const [zoom, setZoom] = useState<{ start: number; end: number } | undefined>();
+  const [view, setView] = useState<SecondsView>('worst');
+  const rows = useMemo(() => chartRows(points, partitions), [points, partitions]);
   const start = Math.min(zoom?.start ?? 0, rows.length - 1);
   const end = Math.min(zoom?.end ?? rows.length - 1, rows.length - 1);
   const shown = rows.slice(start, end + 1);
-  // The SLO holds per partition: the worst partition's lag is what is compared with it.
-  const worstSeconds = Math.max(0, ...shown.flatMap((row) => partitions.map((key) => Number(row[`s:${key}`] ?? 0))));
+  const shownPoints = useMemo(() => points.slice(start, end + 1), [points, start, end]);
+  const verdict = useMemo(() => sloVerdict(shownPoints, sloSeconds), [shownPoints, sloSeconds]);
+  const lines = useMemo(() => topPartitionsBySeconds(shownPoints, partitions, PER_PARTITION_LINES), [shownPoints, partitions]);
 
   return (
     <div className="kafka-charts" data-testid="kafka-lag-chart" data-points={rows.length}>
-      <h4 className="kafka-charts__title">Messages behind</h4>
-      <div className="kafka-charts__chart">
+      <h4 className="kafka-charts__title" data-testid="kafka-messages-title">
+        Messages behind, all partitions <span className="muted">(stacked by partition)</span>
+      </h4>
+      <div className="kafka-charts__chart" data-testid="kafka-messages-chart">
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
@@ -43,26 +61,62 @@ export function LagCharts({ rows, partitions, sloSeconds }: LagChartsProps) {
         </ResponsiveContainer>
       </div>
 
-      <h4 className="kafka-charts__title">
-        Seconds behind <span className="muted">(stacked by partition; SLO {sloSeconds} s per partition{worstSeconds > sloSeconds ? `, exceeded: worst partition ${Math.round(worstSeconds)} s` : ''})</span>
-      </h4>
-      <div className="kafka-charts__chart kafka-charts__chart--small" data-testid="kafka-seconds-chart">
+      <div className="kafka-charts__head">
+        <h4 className="kafka-charts__title" data-testid="kafka-seconds-title">
+          {view === 'worst' ? 'Seconds behind, worst partition' : 'Seconds behind, per partition'} <SloStatus verdict={verdict} />
+        </h4>
+        <SegmentedField label="Show" value={view} options={SECONDS_VIEWS} onChange={setView} testId="kafka-seconds-view" />
+      </div>
+      <div className="kafka-charts__chart kafka-charts__chart--small" data-testid="kafka-seconds-chart" data-view={view}>
         <ResponsiveContainer width="100%" height="100%">
-          <AreaChart data={shown} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
+          <ComposedChart data={shown} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
             <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
             <YAxis tick={{ fontSize: 11 }} width={56} domain={[0, 'auto']} />
-            <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value) => `${Number(value).toFixed(1)} s`} />
-            {partitions.map((key, i) => (
-              <Area key={key} dataKey={`s:${key}`} name={key} stackId="s" type="monotone" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} isAnimationActive={false} />
-            ))}
+            {view === 'worst' ? (
+              <>
+                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value, _name, item) => [seconds(value), `worst: ${String((item.payload as ChartRow).worstPartition)}`]} />
+                <Area dataKey="worst" name="worst partition" type="monotone" stroke={SERIES_COLORS[0]} fill={SERIES_COLORS[0]} fillOpacity={0.35} isAnimationActive={false} />
+              </>
+            ) : (
+              <>
+                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={seconds} />
+                <Legend wrapperStyle={{ fontSize: 12 }} />
+                {lines.shown.map((key) => {
+                  const color = SERIES_COLORS[partitions.indexOf(key) % SERIES_COLORS.length];
+                  return <Line key={key} dataKey={`s:${key}`} name={key} type="monotone" stroke={color} dot={false} strokeWidth={1.5} isAnimationActive={false} />;
+                })}
+              </>
+            )}
             <ReferenceLine y={sloSeconds} ifOverflow="extendDomain" stroke="#c0282d" strokeDasharray="6 3" label={{ value: `SLO ${sloSeconds} s`, position: 'insideTopRight', fontSize: 11, fill: '#c0282d' }} />
-          </AreaChart>
+          </ComposedChart>
         </ResponsiveContainer>
       </div>
+      {view === 'partitions' && lines.hidden > 0 && (
+        <p className="muted kafka__note" data-testid="kafka-seconds-limited">
+          Showing the {lines.shown.length} of {partitions.length} partitions furthest behind in this range; {lines.hidden} more are not drawn.
+        </p>
+      )}
 
       <StatusTimeline rows={shown} />
     </div>
+  );
+}
+
+const seconds = (value: unknown) => `${Number(value).toFixed(1)} s`;
+
+/** The SLO against the worst partition over the shown range: met, or exceeded and where. */
+function SloStatus({ verdict }: { verdict: SloVerdict }) {
+  const { sloSeconds, breached, worst } = verdict;
+  const text = breached && worst
+    ? `SLO ${sloSeconds} s per partition exceeded: worst ${formatSeconds(worst.seconds)} (${worst.partition} at ${timeOf(Date.parse(worst.at))})`
+    : worst
+      ? `SLO ${sloSeconds} s per partition met: worst ${formatSeconds(worst.seconds)}`
+      : `SLO ${sloSeconds} s per partition; no lag in seconds known in this range`;
+  return (
+    <span className={breached ? 'kafka-charts__slo kafka-charts__slo--breached' : 'kafka-charts__slo muted'} data-testid="kafka-slo-status" data-breached={breached}>
+      ({text})
+    </span>
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Query, QueryInput } from '../../app/routes';
+import { worstPartition } from '../../../../src-shared/kafka-lag-series';
 import type { LagPoint, LagStatus } from '../../../../src-shared/schemas/kafka';
 import type { Tone } from '../../ui/Badge';
 
@@ -61,14 +62,24 @@ export interface ChartRow {
   [series: string]: number | string;
 }
 
-/** One row per sample, one column per partition: `m:<key>` messages and `s:<key>` seconds, for stacked areas. */
+/**
+ * One row per sample: `m:<key>` messages per partition (stacked, they make the
+ * total), `s:<key>` seconds per partition and `worst` the worst partition's
+ * seconds (`worstPartition` names it). Seconds are left out where unknown, so
+ * a line breaks there rather than dropping to zero.
+ */
 export function chartRows(points: readonly LagPoint[], partitions: readonly string[]): ChartRow[] {
   return points.map((point) => {
     const row: ChartRow = { at: Date.parse(point.at), status: point.status };
     for (const key of partitions) {
       const value = point.partitions[key];
       row[`m:${key}`] = value?.lag ?? 0;
-      row[`s:${key}`] = value?.seconds ?? 0;
+      if (value?.seconds !== undefined) row[`s:${key}`] = value.seconds;
+    }
+    const worst = point.worst ?? worstPartition(point.partitions);
+    if (worst) {
+      row.worst = worst.seconds;
+      row.worstPartition = worst.partition;
     }
     return row;
   });
