@@ -31,3 +31,10 @@ export function isClientMessage(value: unknown): value is ClientMessage {
   if (m.t === 'cancel') return true;
   return m.t === 'call' && typeof m.op === 'string';
 }
+
+/**
+ * Browser mode's session check: 204 when the token presented (query or cookie) is
+ * accepted, 401 when it is not. A tab whose WebSocket will not open asks it whether
+ * the host is up with another token (it restarted) or simply not reachable.
+ */
+export const SESSION_CHECK_PATH = '/session';

@@ -8,7 +8,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { EXPORT_FILE_NAME } from '../../src-shared/schemas/exports';
-import { isClientMessage } from '../../src-shared/wire';
+import { isClientMessage, SESSION_CHECK_PATH } from '../../src-shared/wire';
 import type { Dispatcher, SessionOptions } from '../engine/dispatch/dispatcher';
 import { SOCKET_FLOW, socketFlow, type FlowLimits } from './socket-flow';
 
@@ -19,7 +19,7 @@ export interface BrowserHostOptions {
   port?: number;
   /** Folder of finished exports, offered as downloads under /downloads/<file>. */
   downloadsDir?: string;
-  /** Fixed token for tests; random otherwise. */
+  /** The token to accept (serve's token file or CHRONOSCOPE_TOKEN, or a test's); random otherwise. */
   token?: string;
   log?: (message: string) => void;
   /** Back-pressure marks; SOCKET_FLOW unless a test sets smaller ones. */
@@ -106,6 +106,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       const verdict = authorize(request, port, token);
       if (verdict !== 'ok') return reject(response, verdict);
       const target = requestTarget(request, port)!;
+      // A tab whose WebSocket will not open asks here whether its token still counts (204) or not (401).
+      if (target.pathname === SESSION_CHECK_PATH) return void response.writeHead(204, { 'cache-control': 'no-store' }).end();
       const download = downloadOf(request, target, options.downloadsDir);
       if (download === 'bad') return reject(response, 400);
       const served = download ? serveDownload(response, download) : serveStatic(request, response, target, rendererDir, port, token);
@@ -222,8 +224,10 @@ export function authorize(request: IncomingMessage, port: number, token: string)
   if (!url) return 400;
   // An absolute-form target (`GET http://other/ HTTP/1.1`) names its host too; it must be this server as well.
   if (!allowedHosts.includes(url.host)) return 403;
-  const presented = url.searchParams.get('token') ?? readCookie(request.headers.cookie, tokenCookieName(port));
-  return presented && sameSecret(presented, token) ? 'ok' : 401;
+  // Either one may be current: a tab keeps the token it was opened with, while opening the new URL
+  // after a restart (in any tab) renews the cookie, and that lets the older tab back in.
+  const presented = [url.searchParams.get('token'), readCookie(request.headers.cookie, tokenCookieName(port))];
+  return presented.some((candidate) => candidate && sameSecret(candidate, token)) ? 'ok' : 401;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -246,7 +250,7 @@ const STATUS_TEXT: Record<Status, string> = { 400: 'Bad Request', 401: 'Unauthor
 function reject(response: ServerResponse, status: Status): void {
   const text = {
     400: 'Bad request: the address could not be read. Open the URL printed by `bun run serve`.',
-    401: 'Unauthorized: open the URL printed by `bun run serve` (it carries the token).',
+    401: 'Unauthorized: this address carries no valid token. Open the URL on the "Open:" line printed by `bun run serve`; after a restart, its new one.',
     403: 'Forbidden: wrong Host or Origin.',
     404: 'Not found.',
     405: 'Method not allowed.',

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useLink, useLinkState } from '../client/host-context';
 import { Button } from '../ui/Button';
 
-/** Tells the operator when the window has lost its host, and when it will try again. */
+/** Tells the operator when the window has lost its host, and when it will try again (or why it will not). */
 export function LinkBanner() {
   const link = useLink();
   const state = useLinkState();
@@ -18,16 +18,36 @@ export function LinkBanner() {
       </div>
     );
   }
+  if (state.status === 'refused') return <RefusedBanner everConnected={state.everConnected} checking={state.checking} onRetry={() => link.retryNow()} />;
   const seconds = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
   return (
     <div className="link-banner link-banner--down" role="alert" data-testid="link-banner" data-state="reconnecting">
       <strong>{state.everConnected ? 'Disconnected from Chronoscope.' : 'Cannot reach Chronoscope.'}</strong>
       <span>
-        {seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…'} (attempt {state.attempt}).
-        {!state.everConnected && ' If this page was opened without its token, open the URL printed by `bun run serve` again.'}
+        The server is not reachable (stopped, or still starting). {seconds > 0 ? `Reconnecting in ${seconds} s` : 'Reconnecting…'} (attempt {state.attempt}).
       </span>
       <Button size="sm" onClick={() => link.retryNow()}>
         Retry now
+      </Button>
+    </div>
+  );
+}
+
+/**
+ * The server answers but refuses this tab's token: it restarted with a new one (or the page came without it).
+ * Nothing is retried by itself; the operator opens the new URL, then retries here or simply uses the new tab.
+ */
+function RefusedBanner({ everConnected, checking, onRetry }: { everConnected: boolean; checking: boolean; onRetry: () => void }) {
+  return (
+    <div className="link-banner link-banner--down" role="alert" data-testid="link-banner" data-state="refused">
+      <strong>{everConnected ? 'The Chronoscope server restarted.' : 'Chronoscope refused this page.'}</strong>
+      <span>
+        {everConnected ? 'It no longer accepts this tab’s token, so reconnecting has stopped.' : 'This page’s token is not (or no longer) accepted.'} Open the new URL printed
+        in the server’s terminal (the <code>Open:</code> line), in this tab or another, then retry here. To keep one token across restarts, start it with{' '}
+        <code>--token-file</code> or <code>CHRONOSCOPE_TOKEN</code>.
+      </span>
+      <Button size="sm" disabled={checking} onClick={onRetry}>
+        {checking ? 'Checking…' : 'Retry'}
       </Button>
     </div>
   );

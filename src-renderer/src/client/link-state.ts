@@ -2,12 +2,19 @@
 export type LinkState =
   | { status: 'connecting'; attempt: number }
   | { status: 'connected'; generation: number }
-  | { status: 'reconnecting'; attempt: number; retryAt: number; everConnected: boolean };
+  /** The host cannot be reached (stopped, restarting, network down): retried with backoff. */
+  | { status: 'reconnecting'; attempt: number; retryAt: number; everConnected: boolean }
+  /**
+   * The host is up but refuses this tab's token: it restarted with a new one, or the page was opened
+   * without it. Retrying cannot help until the operator opens the new URL, so nothing is retried
+   * until they ask (`checking` while that one try runs).
+   */
+  | { status: 'refused'; everConnected: boolean; checking: boolean };
 
 export interface LinkMonitor {
   get(): LinkState;
   subscribe(listener: () => void): () => void;
-  /** Skip the backoff wait and try again now. */
+  /** Skip the backoff wait (or, once refused, try once more) now. */
   retryNow(): void;
 }
 

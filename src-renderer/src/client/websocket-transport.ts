@@ -7,6 +7,11 @@ export interface WebSocketTransportOptions {
   url: string;
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Asked when a socket fails to open: true when the host answered but refused our token
+   * (it restarted with a new one). The browser hides the handshake's status, hence a question of its own.
+   */
+  isTokenRefused?: () => Promise<boolean>;
 }
 
 export interface WebSocketConnection {
@@ -17,9 +22,11 @@ export interface WebSocketConnection {
 
 /**
  * Browser mode's transport: one WebSocket to the host, reopened with
- * exponential backoff. Calls made while the socket is opening wait for it;
- * calls made while it is down, and calls still running when it drops, end at
- * once with an `unavailable` error instead of hanging.
+ * exponential backoff while the host cannot be reached. A host that answers but
+ * refuses the token is not retried: only the operator can fix that (open the new
+ * URL), so the link waits for their retryNow(). Calls made while the socket is
+ * opening wait for it; calls made while it is down, and calls still running when
+ * it drops, end at once with an `unavailable` error instead of hanging.
  */
 export function connectWebSocket(options: WebSocketTransportOptions): WebSocketConnection {
   const initialDelayMs = options.initialDelayMs ?? 500;
@@ -33,6 +40,8 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
   let failedAttempts = 0;
   let generation = 0;
   let closedByUs = false;
+  /** Set while the host refuses our token: no timer runs, only retryNow() tries again. */
+  let refused = false;
 
   const deliver = (message: ServerMessage) => {
     for (const listener of listeners) listener(message);
@@ -50,7 +59,10 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
     retryTimer = undefined;
     const ws = new WebSocket(options.url);
     socket = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
+      refused = false;
       failedAttempts = 0;
       generation += 1;
       link.set({ status: 'connected', generation });
@@ -69,11 +81,26 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
       if (socket !== ws) return;
       socket = undefined;
       failEverything('The connection to Chronoscope was lost before this call finished.');
-      if (!closedByUs) scheduleRetry();
+      if (closedByUs) return;
+      // A socket that was open dropped (the host stopped): try again. One that never opened may have been refused.
+      if (opened || !options.isTokenRefused) return scheduleRetry();
+      void options.isTokenRefused().then(
+        (tokenRefused) => afterFailedOpen(tokenRefused),
+        () => afterFailedOpen(false),
+      );
     };
   }
 
+  function afterFailedOpen(tokenRefused: boolean): void {
+    if (closedByUs || socket !== undefined || retryTimer !== undefined) return; // something else has moved on
+    if (!tokenRefused) return scheduleRetry();
+    refused = true;
+    failedAttempts = 0; // should the host then go away, reconnecting starts from the shortest wait
+    link.set({ status: 'refused', everConnected: generation > 0, checking: false });
+  }
+
   function scheduleRetry(): void {
+    refused = false;
     failedAttempts += 1;
     const base = Math.min(maxDelayMs, initialDelayMs * 2 ** (failedAttempts - 1));
     const delay = Math.round(base * (0.8 + Math.random() * 0.4)); // jitter: many tabs do not retry in lockstep
@@ -90,7 +117,7 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
       inFlight.add(message.id);
       if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
       else if (socket?.readyState === WebSocket.CONNECTING) waiting.push(message);
-      else fail(message.id, { code: 'unavailable', message: 'Chronoscope is not reachable right now; it is reconnecting. Try again in a moment.' });
+      else fail(message.id, { code: 'unavailable', message: refused ? REFUSED_MESSAGE : 'Chronoscope is not reachable right now; it is reconnecting. Try again in a moment.' });
     },
     onMessage(listener) {
       listeners.add(listener);
@@ -117,6 +144,12 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
       get: link.get,
       subscribe: link.subscribe,
       retryNow() {
+        if (closedByUs) return;
+        if (refused && socket === undefined) {
+          link.set({ status: 'refused', everConnected: generation > 0, checking: true });
+          open();
+          return;
+        }
         if (retryTimer === undefined) return;
         clearTimeout(retryTimer);
         open();
@@ -129,6 +162,8 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
     },
   };
 }
+
+const REFUSED_MESSAGE = 'Chronoscope refused this tab: its server restarted with a new token. Open the new URL printed in its terminal.';
 
 function parseServerMessage(text: string): ServerMessage | undefined {
   try {

@@ -108,6 +108,28 @@ describe('browser mode host security', () => {
     }
   });
 
+  it('answers the session check: 204 for an accepted token (URL or cookie), 401 otherwise, 403 for a foreign Origin', async () => {
+    const cookie = `${tokenCookieName(host.port)}=${host.token}`;
+    const accepted = await get(host.port, `/session?token=${host.token}`);
+    expect(accepted.status).toBe(204);
+    expect(accepted.headers['cache-control']).toBe('no-store');
+    expect(accepted.headers['set-cookie']).toBeUndefined();
+    expect((await get(host.port, '/session', { cookie })).status).toBe(204);
+    expect((await get(host.port, '/session')).status).toBe(401);
+    expect((await get(host.port, '/session?token=from-before-a-restart')).status).toBe(401);
+    expect((await get(host.port, `/session?token=${host.token}`, { origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it('lets a tab with an old token in its URL back in once the cookie carries the current one (the new URL opened in another tab)', async () => {
+    const stale = 'x'.repeat(host.token.length);
+    const cookie = `${tokenCookieName(host.port)}=${host.token}`;
+    expect((await get(host.port, `/session?token=${stale}`, { cookie })).status).toBe(204);
+    expect(await upgrade(host.port, `/ws?token=${stale}`, { origin, cookie })).toBe('open');
+    // Neither current: refused, whichever carries what.
+    expect(await upgrade(host.port, `/ws?token=${stale}`, { origin, cookie: `${tokenCookieName(host.port)}=${stale}` })).toBe(401);
+    expect((await get(host.port, `/index.html?token=${stale}`, { cookie: `${tokenCookieName(host.port + 1)}=${host.token}` })).status).toBe(401);
+  });
+
   it('rejects a missing token (401)', async () => {
     expect((await get(host.port, '/')).status).toBe(401);
     expect(await upgrade(host.port, '/ws', { origin })).toBe(401);
