@@ -15,7 +15,7 @@ interface Violation {
   id: string;
   impact: string | null;
   help: string;
-  nodes: { target: string[] }[];
+  nodes: { target: string[]; failureSummary?: string }[];
 }
 
 async function seriousViolations(page: Page): Promise<Violation[]> {
@@ -24,12 +24,17 @@ async function seriousViolations(page: Page): Promise<Violation[]> {
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-const describeViolations = (violations: Violation[]) => violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}`);
+const describeViolations = (violations: Violation[]) =>
+  violations.map((v) => {
+    const where = v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ');
+    const why = (v.nodes[0]?.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240);
+    return `${v.impact} ${v.id} (${v.help}): ${where}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}. ${why}`;
+  });
 
 describe('accessibility and layout of every screen', () => {
   let opened: AppPage;
