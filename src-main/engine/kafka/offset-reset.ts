@@ -48,7 +48,8 @@ async function membersOf(admin: Admin, cluster: Cluster, groupId: string): Promi
 }
 
 const uncheckedNote = (reason: string) =>
-  `This group's members could not be listed (${reason}). The reset commits the offsets without joining the group, and Kafka refuses that commit while the group has members, so a live group is refused, not disturbed.`;
+  `This group's members could not be listed (${reason}). The reset commits the offsets without joining the group, ` +
+  'and Kafka refuses that commit while the group has members, so a live group is refused, not disturbed.';
 
 /**
  * Works out, per partition in scope, the committed offset now and the one the
@@ -146,8 +147,10 @@ export async function applyReset(admin: Admin, cluster: Cluster, groupId: string
     await commitWithoutJoining(cluster, groupId, topics);
   } catch (err) {
     const type = String((err as { type?: unknown }).type ?? '');
-    if (['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'STALE_MEMBER_EPOCH', 'FENCED_MEMBER_EPOCH'].includes(type)) {
-      throw new ChronoError('conflict', `Kafka refused to move the offsets of "${groupId}" because the group has members (a consumer joined meanwhile). Stop its consumers and try again.`, {
+    // What Kafka answers a commit without a member while the group has members (UNKNOWN_MEMBER_ID, tested on 3.9 and 4.4).
+    if (['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS'].includes(type)) {
+      const message = `Kafka refused to move the offsets of "${groupId}" because the group has members (a consumer joined meanwhile). Stop its consumers and try again.`;
+      throw new ChronoError('conflict', message, {
         driverMessage: `${type}: ${(err as Error).message}`,
       });
     }
@@ -157,14 +160,16 @@ export async function applyReset(admin: Admin, cluster: Cluster, groupId: string
   const found = (row: ResetPlanRow) => now.get(partitionKey(row.topic, row.partition))?.committed ?? null;
   const unmoved = outcome.plan.filter((row) => String(found(row)) !== row.next);
   if (unmoved.length) {
-    throw new ChronoError('conflict', `Kafka accepted the commit but the offsets of "${groupId}" on ${unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ')} read back different: a consumer most likely committed meanwhile.`, {
+    const where = unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ');
+    throw new ChronoError('conflict', `Kafka accepted the commit but the offsets of "${groupId}" on ${where} read back different: a consumer most likely committed meanwhile.`, {
       unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: found(r) })),
     });
   }
 }
 
 type TopicOffsets = { topic: string; partitions: { partition: number; offset: string }[] }[];
-const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR', 'NOT_COORDINATOR_FOR_GROUP', 'COORDINATOR_NOT_AVAILABLE', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_LOAD_IN_PROGRESS']);
+/** kafkajs' names for the errors of a coordinator that moved or is still loading the group. */
+const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS']);
 
 async function commitWithoutJoining(cluster: Cluster, groupId: string, topics: TopicOffsets): Promise<void> {
   for (let attempt = 1; ; attempt++) {
