@@ -171,8 +171,18 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),
 
     'kafka.resetOffsets': async ({ connectionId, groupId, strategy, scope, checkpoints, dryRun }, context) => {
+      const freshClusterOnFailure = async <T>(run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (err) {
+          // A driver failure may leave the Cluster's metadata stale: the next reset opens a fresh one.
+          if (!(err instanceof ChronoError)) await kafka.resetCluster(connectionId);
+          throw err;
+        }
+      };
       const admin = await kafka.admin(connectionId);
-      const outcome = await planReset(admin, { groupId, strategy, scope });
+      const cluster = await kafka.cluster(connectionId);
+      const outcome = await freshClusterOnFailure(() => planReset(admin, cluster, { groupId, strategy, scope }));
       // A real run applies the offsets the user confirmed (the dispatcher checked that each partition still starts where it did).
       const confirmed = (context.confirmed as { plan?: ResetPlanRow[] } | undefined)?.plan;
       if (!dryRun && confirmed) outcome.plan = outcome.plan.map((row) => ({ ...row, next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next }));
@@ -186,7 +196,7 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
         outcome.note = outcome.note ? `${outcome.note} ${note}` : note;
       }
       if (dryRun) return { applied: false, ...outcome };
-      await applyReset(admin, groupId, outcome);
+      await freshClusterOnFailure(() => applyReset(admin, cluster, groupId, outcome));
       if (pool && checkpoints) {
         await writeCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
           throw new ChronoError('unavailable', `The group's offsets were moved, but the projector's checkpoints were not (${(err as Error).message}); run the same reset again to move them too.`);

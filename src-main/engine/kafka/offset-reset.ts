@@ -1,7 +1,8 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, Cluster } from 'kafkajs';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ResetPlanRow, ResetScope, ResetStrategy } from '../../../src-shared/schemas/kafka';
 import { committedOffsets, describeGroups, endOffsets, partitionKey } from './cluster';
+import { describeConsumerGroup } from './consumer-group-describe';
 
 export interface ResetRequest {
   groupId: string;
@@ -17,19 +18,47 @@ export interface ResetOutcome {
   note?: string;
 }
 
-const UNCHECKED_MEMBERS =
-  'This group could not be described (likely a KIP-848 "consumer" protocol group): its members cannot be checked. Kafka refuses the move while consumers are connected; the offsets are read back after the reset, so a refused move is reported, never passed off as done.';
+/** Who is in the group, found without joining it; `unchecked` says why members could not be listed. */
+interface Membership {
+  activeMembers: string[];
+  unchecked?: string;
+}
+
+/**
+ * The group's live members, asked for without joining the group (a join would rebalance a live
+ * group): the classic DescribeGroups for classic groups, ConsumerGroupDescribe for KIP-848
+ * "consumer"-protocol groups, which the classic call answers "Dead" with no members.
+ */
+async function membersOf(admin: Admin, cluster: Cluster, groupId: string): Promise<Membership> {
+  const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
+  const classic = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
+  if (classic.describable) return { activeMembers: classic.members.map((m) => `${m.clientId} (member ${m.memberId} on ${m.host})`) };
+  let answer;
+  try {
+    answer = await describeConsumerGroup(cluster, groupId);
+  } catch (err) {
+    answer = { kind: 'unknown' as const, reason: `ConsumerGroupDescribe failed: ${(err as Error).message}` };
+  }
+  if (answer.kind === 'consumer') {
+    return { activeMembers: answer.group.members.map((m) => `${m.clientId} (KIP-848 member ${m.memberId} on ${m.host}, epoch ${m.memberEpoch})`) };
+  }
+  // Neither protocol knows the group: it has no members (committed offsets alone read as a classic "Empty" group).
+  if (answer.kind === 'not-consumer') return { activeMembers: [] };
+  return { activeMembers: [], unchecked: answer.reason };
+}
+
+const uncheckedNote = (reason: string) =>
+  `This group's members could not be listed (${reason}). The reset commits the offsets without joining the group, ` +
+  'and Kafka refuses that commit while the group has members, so a live group is refused, not disturbed.';
 
 /**
  * Works out, per partition in scope, the committed offset now and the one the
  * strategy gives (kept inside the log: below its start is its start, past its
  * end is its end), with how many messages are read again or passed over.
  */
-export async function planReset(admin: Admin, request: ResetRequest): Promise<ResetOutcome> {
+export async function planReset(admin: Admin, cluster: Cluster, request: ResetRequest): Promise<ResetOutcome> {
   const { groupId, strategy, scope } = request;
-  const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
-  const group = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
-  const activeMembers = group.members.map((m) => `${m.clientId} (member ${m.memberId} on ${m.host})`);
+  const { activeMembers, unchecked } = await membersOf(admin, cluster, groupId);
   const current = await committedOffsets(admin, groupId);
 
   const topics = scope.kind === 'all' ? [...new Set([...current.values()].map((c) => c.topic))].sort() : [scope.topic];
@@ -88,11 +117,18 @@ export async function planReset(admin: Admin, request: ResetRequest): Promise<Re
       });
     }
   }
-  return { plan, reprocessed: sum(plan, 'reprocessed'), skipped: sum(plan, 'skipped'), activeMembers, ...(group.describable ? {} : { note: UNCHECKED_MEMBERS }) };
+  return { plan, reprocessed: sum(plan, 'reprocessed'), skipped: sum(plan, 'skipped'), activeMembers, ...(unchecked ? { note: uncheckedNote(unchecked) } : {}) };
 }
 
-/** Commits the plan's offsets, refused while the group has members (Kafka would refuse it too, less clearly). */
-export async function applyReset(admin: Admin, groupId: string, outcome: ResetOutcome): Promise<void> {
+/**
+ * Commits the plan's offsets, refused while the group has members. The commit is the one Kafka's
+ * own tools send (kafka-consumer-groups.sh --reset-offsets): an OffsetCommit to the group's
+ * coordinator with no member id and generation -1, which never joins the group. Kafka accepts it
+ * only while the group has no members, classic or KIP-848, and leaves the group's type as it was
+ * (kafkajs' setOffsets joins as a classic member instead: that rebalances a live KIP-848 group and
+ * turns an empty one into a classic group).
+ */
+export async function applyReset(admin: Admin, cluster: Cluster, groupId: string, outcome: ResetOutcome): Promise<void> {
   if (outcome.activeMembers.length) {
     throw new ChronoError(
       'conflict',
@@ -106,25 +142,47 @@ export async function applyReset(admin: Admin, groupId: string, outcome: ResetOu
     list.push({ partition: row.partition, offset: row.next });
     byTopic.set(row.topic, list);
   }
+  const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   try {
-    for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId, topic, partitions });
+    await commitWithoutJoining(cluster, groupId, topics);
   } catch (err) {
-    const text = String((err as Error).message ?? err);
-    if (/rebalance|member|coordinator|not empty|running instances/i.test(text)) {
-      throw new ChronoError('conflict', `Kafka refused to move the offsets of "${groupId}" because the group is not empty (a consumer joined meanwhile). Stop its consumers and try again.`, { driverMessage: text });
+    const type = String((err as { type?: unknown }).type ?? '');
+    // What Kafka answers a commit without a member while the group has members (UNKNOWN_MEMBER_ID, tested on 3.9 and 4.4).
+    if (['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS'].includes(type)) {
+      const message = `Kafka refused to move the offsets of "${groupId}" because the group has members (a consumer joined meanwhile). Stop its consumers and try again.`;
+      throw new ChronoError('conflict', message, {
+        driverMessage: `${type}: ${(err as Error).message}`,
+      });
     }
     throw err;
   }
-  // kafkajs moves offsets by joining the group as a classic member; a group that refuses it (a
-  // KIP-848 group with live members) leaves the offsets where they were without any error.
   const now = await committedOffsets(admin, groupId, [...byTopic.keys()]);
-  const unmoved = outcome.plan.filter((row) => String(now.get(partitionKey(row.topic, row.partition))?.committed ?? '') !== row.next);
+  const found = (row: ResetPlanRow) => now.get(partitionKey(row.topic, row.partition))?.committed ?? null;
+  const unmoved = outcome.plan.filter((row) => String(found(row)) !== row.next);
   if (unmoved.length) {
-    throw new ChronoError(
-      'conflict',
-      `Kafka did not move the offsets of "${groupId}" on ${unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ')}: the group most likely still has consumers (KIP-848 groups cannot be checked from here). Stop them and try again, or reset with the Kafka 4 tools (kafka-consumer-groups.sh --reset-offsets).`,
-      { unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: now.get(partitionKey(r.topic, r.partition))?.committed ?? null })) },
-    );
+    const where = unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ');
+    throw new ChronoError('conflict', `Kafka accepted the commit but the offsets of "${groupId}" on ${where} read back different: a consumer most likely committed meanwhile.`, {
+      unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: found(r) })),
+    });
+  }
+}
+
+type TopicOffsets = { topic: string; partitions: { partition: number; offset: string }[] }[];
+/** kafkajs' names for the errors of a coordinator that moved or is still loading the group. */
+const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS']);
+
+async function commitWithoutJoining(cluster: Cluster, groupId: string, topics: TopicOffsets): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics });
+      return;
+    } catch (err) {
+      // The coordinator moved or is loading the group: find it again, as kafkajs' own clients do.
+      if (attempt >= 3 || !COORDINATOR_MOVED.has(String((err as { type?: unknown }).type ?? ''))) throw err;
+      await cluster.refreshMetadata();
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../src-main/engine/engine';
 import { postgresConnection, type Call } from '../engine-support';
 import { createTestDatabase } from '../reference/support';
+import { applyReset } from '../../../src-main/engine/kafka/offset-reset';
 import { closeKafkaEngine, createTopic, openKafkaEngine, joinedConsumer, produce, testBrokers, uniqueName } from '../kafka-support';
 
 describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) => {
@@ -47,6 +48,42 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     } finally {
       await consumer.disconnect();
     }
+  });
+
+  it('commits without joining the group: a member that joined after the check makes Kafka refuse the commit, with no rebalance', async () => {
+    const { topic, groupId } = await committedGroup();
+    const consumer = await joinedConsumer(kafka, groupId, topic, 'late-joiner');
+    let rejoins = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => rejoins++);
+    try {
+      const plan = [0, 1, 2].map((partition) => ({ topic, partition, current: '5', next: '0', reprocessed: 5, skipped: 0 }));
+      // The plan as the check saw it before the consumer came: no members.
+      await expect(applyReset(admin, await engine.kafka.cluster(connectionId), groupId, { plan, reprocessed: 15, skipped: 0, activeMembers: [] })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/refused to move the offsets .* because the group has members/),
+        details: { driverMessage: expect.stringMatching(/^UNKNOWN_MEMBER_ID/) },
+      });
+      expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
+      // A join (kafkajs' setOffsets) would have made the member rejoin within a heartbeat or two.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(rejoins).toBe(0);
+      expect((await admin.describeGroups([groupId])).groups[0]).toMatchObject({ state: 'Stable', members: [expect.objectContaining({ clientId: 'late-joiner' })] });
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('resets a group that has never committed (it is created by the commit), without a note', async () => {
+    const topic = uniqueName('reset-topic');
+    const groupId = uniqueName('new-group');
+    await createTopic(admin, topic, 2);
+    await produce(producer, topic, 1, 4);
+    const input = { connectionId, groupId, strategy: { kind: 'latest' as const }, scope: { kind: 'topic' as const, topic } };
+    const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+    expect(dry).toMatchObject({ activeMembers: [], plan: [{ partition: 0, current: null, next: '0' }, { partition: 1, current: null, next: '4' }] });
+    expect(dry.note).toBeUndefined();
+    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    expect(await committed(groupId, topic)).toEqual(['0', '4']);
   });
 
   it('needs the dry run\'s confirmation, and the real run applies exactly what the dry run showed', async () => {

@@ -198,7 +198,7 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
             </tbody>
           </table>
           {plan.result.note && (
-            <Alert tone="info" title="Members cannot be checked" testId="kafka-reset-note">
+            <Alert tone="info" title="Before you confirm" testId="kafka-reset-note">
               {plan.result.note}
             </Alert>
           )}
