@@ -16,6 +16,7 @@ import { LagChart, RANGES, type RangeName } from './LagChart';
 import { ResetDialog } from './ResetDialog';
 import { StatusBadge } from './StatusBadge';
 import './checkpoints.css';
+import { formatClock } from '../../ui/time';
 
 /** How often the list refreshes; the previous answer stays on screen meanwhile, so nothing flickers. */
 const REFRESH_MS = 5_000;
@@ -80,7 +81,7 @@ export function CheckpointsScreen() {
               </Button>
             )}
             <span className="muted" data-testid="checkpoints-refreshed">
-              {list.data ? `Head ${list.data.head ?? '—'} · refreshed ${new Date(list.data.at).toLocaleTimeString()}` : 'Loading…'}
+              {list.data ? `Head ${list.data.head ?? '—'} · refreshed ${formatClock(list.data.at)}` : 'Loading…'}
             </span>
           </>
         }

@@ -107,8 +107,8 @@ function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) 
                     {l.note && <div className="compliance__hint">{l.note}</div>}
                   </td>
                   <td>{l.count}</td>
-                  <td>{l.firstSeen ? new Date(l.firstSeen).toLocaleString() : ''}</td>
-                  <td>{l.lastSeen ? new Date(l.lastSeen).toLocaleString() : ''}</td>
+                  <td>{l.firstSeen ? formatTimestamp(l.firstSeen) : ''}</td>
+                  <td>{l.lastSeen ? formatTimestamp(l.lastSeen) : ''}</td>
                 </tr>
               ))}
             </tbody>

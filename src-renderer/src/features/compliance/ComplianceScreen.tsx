@@ -12,6 +12,7 @@ import { Panel } from '../../ui/Panel';
 import { CaseView } from './CaseView';
 import { chosen, NO_OPERATOR, OperatorFields, OperatorsPanel, type OperatorChoice } from './Operators';
 import './compliance.css';
+import { formatTimestamp } from '../../ui/time';
 
 /** The compliance workspace: the connection's personal-data map, requests, and the selected case's journey. */
 export function ComplianceScreen() {
@@ -36,7 +37,7 @@ export function ComplianceScreen() {
                 <li key={c.id}>
                   <button type="button" aria-current={c.id === selected} onClick={() => setSelected(c.id)} data-testid="compliance-case">
                     <strong>{c.ticket}</strong> · {c.state}
-                    <div className="compliance__hint">{new Date(c.createdAt).toLocaleString()} · {c.requester}</div>
+                    <div className="compliance__hint">{formatTimestamp(c.createdAt)} · {c.requester}</div>
                   </button>
                 </li>
               ))}
@@ -79,7 +80,7 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
   if (loading) return null;
   return (
     <Panel title="Personal-data map" testId="compliance-map">
-      {map ? <p className="compliance__hint">Confirmed {new Date(map.confirmedAt!).toLocaleString()}{map.requireSecondApprover ? '; a second operator approves erasures' : ''}.</p> : <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>}
+      {map ? <p className="compliance__hint">Confirmed {formatTimestamp(map.confirmedAt!)}{map.requireSecondApprover ? '; a second operator approves erasures' : ''}.</p> : <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>}
       {editing && <p className="compliance__hint">Proposed from {shown?.proposedFromEvents ?? 0} sampled events: untick what is not personal data (a product's name), then confirm.</p>}
       {shown && (
         <table className="data-table compliance__map" data-testid="compliance-map-table">

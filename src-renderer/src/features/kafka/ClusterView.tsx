@@ -7,6 +7,7 @@ import { formatBytes } from '../../ui/format';
 import { formatCount, formatSeconds } from './kafka-view';
 import { LagSeconds } from './LagSeconds';
 import { StatusBadge } from './StatusBadge';
+import { formatClock } from '../../ui/time';
 
 /** Brokers, topics and every consumer group with its state, members, lag and status. */
 export function ClusterView({ connectionId, onGroup, onTopic }: { connectionId: string; onGroup: (groupId: string) => void; onTopic: (topic: string) => void }) {
@@ -35,7 +36,7 @@ function GroupsPanel({ list, onGroup }: { list: KafkaGroups; onGroup: (groupId: 
   return (
     <Panel title={`Consumer groups (${groups.length})`} testId="kafka-groups">
       <p className="muted kafka__note" data-testid="kafka-groups-age" data-source={list.source}>
-        {list.source === 'sampler' ? `As of the lag sample taken at ${new Date(list.at).toLocaleTimeString()}` : `Read at ${new Date(list.at).toLocaleTimeString()}; no lag sample yet`}; lag is sampled every{' '}
+        {list.source === 'sampler' ? `As of the lag sample taken at ${formatClock(list.at)}` : `Read at ${formatClock(list.at)}; no lag sample yet`}; lag is sampled every{' '}
         {sampler.intervalMs / 1000} s ({sampler.scope === 'all' ? 'all groups' : 'pinned groups'}).
         {sampler.lastError ? ` The last sample failed: ${sampler.lastError}` : ''}
       </p>

@@ -8,6 +8,7 @@ import { Panel } from '../../ui/Panel';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
 import './rebuilds.css';
+import { formatTimestamp } from '../../ui/time';
 
 /** The read models of the active PostgreSQL or MongoDB connection (tables or collections), their rebuilds, and one rebuild's progress, diff, swap and roll back. */
 export function RebuildsScreen() {
@@ -48,7 +49,7 @@ export function RebuildsScreen() {
                   <td>
                     {last ? (
                       <button type="button" className="rebuilds__link" onClick={() => setSelected(last.id)} data-testid={`rebuild-open-${m.model}`}>
-                        <Badge tone={last.phase === 'swapped' ? 'success' : last.phase === 'indexed' ? 'info' : 'neutral'}>{last.phase.replace('_', ' ')}</Badge> {new Date(last.updatedAt).toLocaleString()}
+                        <Badge tone={last.phase === 'swapped' ? 'success' : last.phase === 'indexed' ? 'info' : 'neutral'}>{last.phase.replace('_', ' ')}</Badge> {formatTimestamp(last.updatedAt)}
                       </button>
                     ) : (
                       <span className="muted">never</span>
