@@ -12,10 +12,11 @@ import type { EventStore } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
-import type { Jobs } from '../jobs/jobs';
+import type { JobContext, Jobs } from '../jobs/jobs';
 import { BUILTIN_POSTGRES_MODELS } from './builtins';
 import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
+import { explainRebuildFailure } from './rebuild-errors';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 import { MongoRebuilds } from './mongo-service';
@@ -85,53 +86,70 @@ export class RebuildService {
       writes: true,
       run: async (params, context) => {
         if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
-        const pool = await this.pool(params.connectionId);
-        if (params.partial) {
-          const record = await this.record(pool, params.rebuildId);
-          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
+        try {
+          return await this.runPostgres(params, context);
+        } catch (err) {
+          throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
         }
-        if (params.streamIds) {
-          const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
-          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
-        }
-        const record = await this.record(pool, params.rebuildId);
-        const definition = await this.definitionOf(record);
-        if (params.scaleOut) {
-          const done = await this.runScaleOut(params.connectionId, params.scaleOut, pool, record, definition, context);
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
-        }
-        const stop = new AbortController();
-        let finish = () => undefined as void;
-        if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
-        const done = await rebuildPostgres({
-          pool,
-          feed: await deps.store(params.connectionId),
-          id: record.id,
-          schema: record.schema,
-          model: record.model,
-          definition,
-          signal: context.signal,
-          ...(params.follow ? { followUntil: stop.signal } : {}),
-          onProgress: (p) =>
-            context.progress({
-              done: Number(p.position),
-              total: Number(p.horizon),
-              message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
-            }),
-        }).finally(() => {
-          this.following.delete(record.id);
-          finish();
-        });
-        const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-        return { rows: Number(rows[0]!.n), events: done.events };
       },
       summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
     });
+  }
+
+  /** The definition a failed job ran, for its error (the record may be unreadable: the connection may be what failed). */
+  private async definitionName(params: RebuildJobParams): Promise<string> {
+    const record = await this.pool(params.connectionId)
+      .then((pool) => readRebuild(pool, params.rebuildId))
+      .catch(() => null);
+    return record?.definition ?? 'of this rebuild';
+  }
+
+  private async runPostgres(params: RebuildJobParams, context: JobContext<null>): Promise<{ rows: number; events: number }> {
+    const { deps } = this;
+    const pool = await this.pool(params.connectionId);
+    if (params.partial) {
+      const record = await this.record(pool, params.rebuildId);
+      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    if (params.streamIds) {
+      const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
+      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    const record = await this.record(pool, params.rebuildId);
+    const definition = await this.definitionOf(record);
+    if (params.scaleOut) {
+      const done = await this.runScaleOut(params.connectionId, params.scaleOut, pool, record, definition, context);
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    const stop = new AbortController();
+    let finish = () => undefined as void;
+    if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
+    const done = await rebuildPostgres({
+      pool,
+      feed: await deps.store(params.connectionId),
+      id: record.id,
+      schema: record.schema,
+      model: record.model,
+      definition,
+      signal: context.signal,
+      ...(params.follow ? { followUntil: stop.signal } : {}),
+      onProgress: (p) =>
+        context.progress({
+          done: Number(p.position),
+          total: Number(p.horizon),
+          message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+        }),
+    }).finally(() => {
+      this.following.delete(record.id);
+      finish();
+    });
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+    return { rows: Number(rows[0]!.n), events: done.events };
   }
 
   /** MongoDB connections' rebuilds are the Mongo module's. */
