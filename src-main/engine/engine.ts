@@ -191,7 +191,7 @@ export function createEngine(options: EngineOptions) {
   jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   const compliance = new ComplianceService({ dataDir: options.dataDir, exportsDir, jobs, audit, user, mayDecrypt: (id) => connections.mayDecryptPersonalData(id), onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects), pool: (id) => eventStores.pool(id), mongo: async (id) => (await eventStores.mongo(id)).db, resolve: (id) => connections.resolve(id), snapshotPorts, connectionName: async (id) => (await connections.get(id)).name, redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined, snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined });
-  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name });
+  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),

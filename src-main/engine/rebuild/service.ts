@@ -13,7 +13,9 @@ import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
 import type { JobContext, Jobs } from '../jobs/jobs';
-import { BUILTIN_POSTGRES_MODELS } from './builtins';
+import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
+import { defaultProjector, projectorWarning } from './feeding-projector';
+import { createTargetTable, declaredColumns, tableExists, targetTableSql } from './target-table';
 import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
 import { explainRebuildFailure } from './rebuild-errors';
@@ -55,7 +57,14 @@ export interface ScaleOutChoice {
   kafkaConnectionId: string;
 }
 
-export type DefinitionChoice = { builtin: true } | { name: string; source: string };
+export type DefinitionChoice = { builtin: true } | { folder: string } | { name: string; source: string };
+
+/** The user's definitions folder, as rebuilds read it (time travel's `UserDefinitions`). */
+export interface FolderDefinitions {
+  readonly folder: { path: string } | null;
+  list(): { name: string; file: string; source: string; sha256?: string; awaiting?: 'new' | 'changed'; error?: { message: string } }[];
+  get(name: string): Promise<{ name: string; source: string; awaiting?: 'new' | 'changed'; error?: { message: string } } | undefined>;
+}
 
 export interface RebuildServiceDeps {
   connections: Connections;
@@ -63,6 +72,8 @@ export interface RebuildServiceDeps {
   store(connectionId: string): Promise<EventStore>;
   jobs: Jobs;
   connectionName(connectionId: string): Promise<string>;
+  /** The user's definitions folder (the one time travel uses): its read-model definitions can be chosen by name. */
+  userDefinitions?: FolderDefinitions;
   /** How scale-out workers are started (default: `node --import tsx worker-main.ts`, as `bun run rebuild:worker`). */
   spawnScaleOutWorker?(): ChildProcess;
 }
@@ -73,11 +84,20 @@ export function recordView(record: RebuildRecord) {
   return view;
 }
 
+/** The projector checkpoints of the classic `projection_checkpoints` table (what a PostgreSQL swap can take). */
+async function postgresCheckpoints(pool: pg.Pool): Promise<{ name: string; source: string; position: string }[]> {
+  const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
+  if (!hasCheckpoints) return [];
+  return (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows;
+}
+
 export class RebuildService {
   private readonly clients: Clients;
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
   private readonly mongo: MongoRebuilds;
+  /** What each folder file is as a read model, by name and SHA-256 (loading one takes a sandbox worker). */
+  private readonly folderProbes = new Map<string, Promise<{ columns?: string[]; projector?: string } | { message: string }>>();
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
@@ -175,6 +195,76 @@ export class RebuildService {
     return loadUserDefinition(name, source);
   }
 
+  /**
+   * A user's definition and the source the rebuild records: pasted text, or a
+   * confirmed file of the definitions folder, read here (never text the renderer sends).
+   */
+  private async userChoice(choice: Exclude<DefinitionChoice, { builtin: true }>): Promise<{ definition: ReadModelDefinition; source: string }> {
+    if ('source' in choice) return { definition: await this.loadUserDefinition(choice.name, choice.source), source: choice.source };
+    const folder = this.deps.userDefinitions;
+    const entry = folder?.folder ? await folder.get(choice.folder) : undefined;
+    if (!entry) throw new ChronoError('not_found', folder?.folder ? `There is no ${choice.folder} in the definitions folder ${folder.folder.path}.` : 'No definitions folder is set: choose one on the time travel screen, or paste the definition.');
+    if (entry.awaiting) throw new ChronoError('conflict', `${choice.folder} is ${entry.awaiting === 'new' ? 'new' : 'changed'} since the folder's files were confirmed: confirm them again (time travel screen) before it runs.`);
+    if (!entry.source) throw new ChronoError('definition_error', entry.error?.message ?? `${choice.folder} could not be read.`);
+    return { definition: await this.loadUserDefinition(entry.name, entry.source), source: entry.source };
+  }
+
+  /** The definition a PostgreSQL model is rebuilt (or created) with, and the user source to record (none for a built-in). */
+  private async postgresChoice(model: string, choice: DefinitionChoice): Promise<{ definition: ReadModelDefinition; source?: string }> {
+    if (!('builtin' in choice)) return this.userChoice(choice);
+    const builtin = BUILTIN_POSTGRES_MODELS[model];
+    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
+    return { definition: builtin };
+  }
+
+  /** The folder's files as rebuild definitions: each confirmed file is loaded once per content to learn whether it is a read model. */
+  async folderDefinitions() {
+    const folder = this.deps.userDefinitions;
+    if (!folder?.folder) return { folder: null, definitions: [] };
+    const definitions = await Promise.all(
+      folder.list().map(async (entry) => {
+        const base = { name: entry.name, file: entry.file.split(/[\\/]/).pop() ?? entry.file };
+        if (entry.awaiting) return { ...base, status: 'unconfirmed' as const, message: `${entry.awaiting === 'new' ? 'New' : 'Changed'} since the folder was confirmed: confirm it on the time travel screen first.` };
+        if (!entry.source) return { ...base, status: 'invalid' as const, message: entry.error?.message ?? 'could not be read' };
+        const key = `${entry.name}\u0000${entry.sha256 ?? entry.source}`;
+        let probe = this.folderProbes.get(key);
+        if (!probe) {
+          probe = this.loadUserDefinition(entry.name, entry.source).then(
+            (d) => {
+              let columns: string[] | undefined;
+              try {
+                columns = d.declaredColumns === undefined ? undefined : declaredColumns(d).map((c) => c.name);
+              } catch (err) {
+                return { message: (err as Error).message };
+              }
+              return { ...(columns ? { columns } : {}), ...(d.projector ? { projector: d.projector } : {}) };
+            },
+            (err: unknown) => ({ message: `Not a read-model definition: ${(err as Error).message}` }),
+          );
+          this.folderProbes.set(key, probe);
+        }
+        const found = await probe;
+        return 'message' in found ? { ...base, status: 'invalid' as const, message: found.message } : { ...base, status: 'ready' as const, ...found };
+      }),
+    );
+    return { folder: folder.folder.path, definitions };
+  }
+
+  /**
+   * Creates the model's table from its definition, or (dry run) shows the exact DDL;
+   * the dispatcher binds the confirmation to that DDL.
+   */
+  async createTarget(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; dryRun?: boolean | undefined }): Promise<{ schema: string; model: string; ddl: string; created: boolean; dryRun: boolean }> {
+    if (await this.isMongo(input.connectionId)) throw new ChronoError('invalid_input', 'A MongoDB collection needs no table: the rebuild creates it. Choose a PostgreSQL connection to create a table.');
+    const pool = await this.pool(input.connectionId);
+    const { definition } = await this.postgresChoice(input.model, input.definition);
+    const ddl = targetTableSql(input.schema, input.model, definition);
+    if (await tableExists(pool, input.schema, input.model)) throw new ChronoError('conflict', `${input.schema}.${input.model} already exists: rebuild it, or choose another name.`);
+    if (input.dryRun) return { schema: input.schema, model: input.model, ddl, created: false, dryRun: true };
+    await createTargetTable(pool, input.schema, input.model, ddl);
+    return { schema: input.schema, model: input.model, ddl, created: true, dryRun: false };
+  }
+
   /** The Kafka connection of a scale-out, checked when the rebuild starts (and again when its job runs). */
   private async kafkaSettings(kafkaConnectionId: string) {
     const resolved = await this.deps.connections.resolve(kafkaConnectionId);
@@ -210,8 +300,18 @@ export class RebuildService {
     });
   }
 
+  /** The read models, each with the projector checkpoint that appears to keep it (the swap's default). */
   async catalog(connectionId: string, schema: string) {
-    if (await this.isMongo(connectionId)) return this.mongo.catalog(connectionId);
+    const mongo = await this.isMongo(connectionId);
+    const catalog = mongo ? await this.mongo.catalog(connectionId) : await this.postgresCatalog(connectionId, schema);
+    const builtins = mongo ? BUILTIN_MONGO_MODELS : BUILTIN_POSTGRES_MODELS;
+    return {
+      ...catalog,
+      models: catalog.models.map((m) => ({ ...m, projector: defaultProjector(m.model, builtins[m.model]?.projector, m.model in builtins, catalog.checkpoints) })),
+    };
+  }
+
+  private async postgresCatalog(connectionId: string, schema: string) {
     const pool = await this.pool(connectionId);
     const rebuilds = await listRebuilds(pool);
     const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
@@ -229,10 +329,7 @@ export class RebuildService {
     const counted = await Promise.all(
       tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
     );
-    const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
-    const checkpoints = hasCheckpoints
-      ? (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows
-      : [];
+    const checkpoints = await postgresCheckpoints(pool);
     return {
       models: tables.map((r, i) => ({
         schema,
@@ -254,14 +351,8 @@ export class RebuildService {
     }
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
-    let definition: ReadModelDefinition;
-    if ('builtin' in input.definition) {
-      const builtin = BUILTIN_POSTGRES_MODELS[model];
-      if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
-      definition = builtin;
-    } else {
-      definition = await this.loadUserDefinition(input.definition.name, input.definition.source);
-    }
+    const chosen = await this.postgresChoice(model, input.definition);
+    const { definition } = chosen;
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
     if (input.scaleOut) {
       if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild runs in one process; leave out scaleOut, or the streams and scope.');
@@ -276,7 +367,7 @@ export class RebuildService {
     const scoped = input.scope ? await resolveScope(await this.deps.store(input.connectionId), input.scope) : undefined;
     const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
     if (input.dryRun) return { rebuildId, shadow, ...scopeView };
-    const source = 'source' in input.definition ? { definitionSource: input.definition.source } : {};
+    const source = chosen.source !== undefined ? { definitionSource: chosen.source } : {};
     if (scoped) await createPartialShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source, streamIds: scoped.streamIds });
     // A partial rebuild of chosen ids creates its shadow (and records its streams) in the job.
     const record = input.streamIds || scoped ? { shadow } : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source });
@@ -297,13 +388,14 @@ export class RebuildService {
 
   private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
     if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
-    const definition = 'builtin' in input.definition ? this.mongo.builtinFor(input.model) : await this.loadUserDefinition(input.definition.name, input.definition.source);
+    const chosen = 'builtin' in input.definition ? { definition: this.mongo.builtinFor(input.model) } : await this.userChoice(input.definition);
+    const { definition } = chosen;
     await this.mongo.checkModel(input.connectionId, input.model);
     const rebuildId = randomBytes(4).toString('hex');
     const scoped = input.scope || input.streamIds ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! }) : undefined;
     const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
     if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}`, ...scopeView };
-    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
+    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in chosen ? { definitionSource: chosen.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
@@ -345,7 +437,32 @@ export class RebuildService {
     return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number; warning?: string }> {
+    const plan = await this.swapOnly(connectionId, rebuildId, options);
+    if (!options.dryRun || !options.projector) return plan;
+    const warning = await this.projectorWarning(connectionId, rebuildId, options.projector);
+    return warning ? { ...plan, warning } : plan;
+  }
+
+  /** Whether the chosen projector appears to feed the rebuilt model: by the definition's declared projector, the model's name, the reference conventions. */
+  private async projectorWarning(connectionId: string, rebuildId: string, projector: ProjectorCheckpoint): Promise<string | undefined> {
+    if (await this.isMongo(connectionId)) {
+      const catalog = await this.mongo.catalog(connectionId);
+      const model = catalog.models.find((m) => m.rebuilds.some((r) => r.id === rebuildId));
+      const builtin = model ? BUILTIN_MONGO_MODELS[model.model] : undefined;
+      const isBuiltin = builtin !== undefined && model!.rebuilds.some((r) => r.id === rebuildId && r.definition === builtin.name);
+      return model ? projectorWarning(model.model, builtin?.projector, isBuiltin, projector, catalog.checkpoints) : undefined;
+    }
+    const pool = await this.pool(connectionId);
+    const record = await this.record(pool, rebuildId);
+    const builtin = BUILTIN_POSTGRES_MODELS[record.model];
+    const isBuiltin = record.definitionSource === null && builtin?.name === record.definition;
+    // A user definition may declare its projector: it is loaded from the source the rebuild recorded.
+    const declared = isBuiltin ? builtin.projector : (await this.definitionOf(record).catch(() => undefined))?.projector;
+    return projectorWarning(record.model, declared, isBuiltin, projector, await postgresCheckpoints(pool));
+  }
+
+  private async swapOnly(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
     if (await this.isMongo(connectionId)) return this.mongo.swap(connectionId, rebuildId, options);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
