@@ -81,7 +81,8 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
         retryable: false,
       };
     case '23505':
-      return { message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint}` : 'unique value'}${pg.detail ? ` (${pg.detail.replace(/\.$/, '')})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`, retryable: false };
+      // The shadow's copy of a unique index is named <index>__s<id>: the operator knows the live one.
+      return { message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint.replace(/__s[a-z0-9]+$/, '')}` : 'unique value'}${pg.detail ? ` (${pg.detail.replace(/\.$/, '')})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`, retryable: false };
     case '23503':
     case '23514':
       return { message: `${by} wrote a row of ${model} that breaks its constraint ${pg.constraint ?? ''}${pg.detail ? ` (${pg.detail.replace(/\.$/, '')})` : ''}. Make the definition respect it, or change the table. ${restart}`, retryable: false };
@@ -95,7 +96,8 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
   if (code.startsWith('22')) {
     const found = columnOfDataError(failure, pg.message ?? '');
     const column = found ? `column ${found.column} (${failure.types[found.column]})` : 'a column';
-    return { message: `${by} wrote a value PostgreSQL cannot store in ${column} of ${model}${found?.value !== undefined ? `: "${found.value}"` : ''} (${pg.message ?? code}). Make the definition write that column's type, or change the column's type. ${restart}`, retryable: false };
+    const what = found ? (found.value !== undefined ? `: "${found.value}"` : '') : ` (${pg.message ?? code})`;
+    return { message: `${by} wrote a value PostgreSQL cannot store in ${column} of ${model}${what}. Make the definition write that column's type, or change the column's type. ${restart}`, retryable: false };
   }
   return { message: `Writing rows of ${model} (definition ${definition}) failed: ${pg.message ?? code}.`, retryable: RETRYABLE_STATES.test(code) };
 }
@@ -109,6 +111,11 @@ export function explainRebuildFailure(err: unknown, definition: string): unknown
   if (err instanceof RowWriteFailure) {
     const { message, retryable } = explainWrite(err, definition);
     return new ChronoError(retryable ? 'unavailable' : 'invalid_input', retryable ? `${message} Resume the rebuild to go on from its last committed batch.` : message, { retryable, sqlstate: (err.cause as PgErrorFields)?.code });
+  }
+  // A database error outside the row writes (e.g. a unique index built on the shadow after the load).
+  const fields = err as PgErrorFields & { severity?: string };
+  if (err instanceof Error && typeof fields.severity === 'string' && typeof fields.code === 'string' && /^(22|23|42)/.test(fields.code)) {
+    return explainRebuildFailure(new RowWriteFailure(err, fields.table ?? 'the model', [], {}), definition);
   }
   if (err instanceof DefinitionFailure) return new ChronoError('definition_error', err.message, { retryable: false });
   if (err instanceof ChronoError) return err;
