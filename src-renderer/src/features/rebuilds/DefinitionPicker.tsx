@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { InputOf } from '../../../../src-shared/operations';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -46,12 +47,17 @@ export function DefinitionPicker({ draft, onChange, hasBuiltin }: { draft: Defin
   const definitions = listed.data?.definitions ?? [];
   const ready = definitions.filter((d) => d.status === 'ready');
   const chosen = definitions.find((d) => d.name === draft.folder);
+  // The folder's first read-model definition is chosen once the list arrives.
+  const first = ready[0]?.name;
+  useEffect(() => {
+    if (draft.kind === 'folder' && !draft.folder && first) onChange({ ...draft, folder: first });
+  }, [draft, first, onChange]);
   return (
     <>
       <SegmentedField
         label="Definition"
         value={draft.kind}
-        onChange={(kind) => onChange({ ...draft, kind, folder: kind === 'folder' && !draft.folder ? (ready[0]?.name ?? '') : draft.folder })}
+        onChange={(kind) => onChange({ ...draft, kind })}
         testId="rebuild-definition-kind"
         options={[
           ...(hasBuiltin ? [{ value: 'builtin' as const, label: 'Built-in (the reference projector)' }] : []),
