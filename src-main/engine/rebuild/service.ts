@@ -15,7 +15,8 @@ import type { Connections } from '../connections/connections';
 import type { JobContext, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
-import { createTargetTable, declaredColumns, tableExists, targetTableSql } from './target-table';
+import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
+import { createTargetTable, tableExists, targetTableSql } from './target-table';
 import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
 import { explainRebuildFailure } from './rebuild-errors';
@@ -59,13 +60,6 @@ export interface ScaleOutChoice {
 
 export type DefinitionChoice = { builtin: true } | { folder: string } | { name: string; source: string };
 
-/** The user's definitions folder, as rebuilds read it (time travel's `UserDefinitions`). */
-export interface FolderDefinitions {
-  readonly folder: { path: string } | null;
-  list(): { name: string; file: string; source: string; sha256?: string; awaiting?: 'new' | 'changed'; error?: { message: string } }[];
-  get(name: string): Promise<{ name: string; source: string; awaiting?: 'new' | 'changed'; error?: { message: string } } | undefined>;
-}
-
 export interface RebuildServiceDeps {
   connections: Connections;
   /** The connection's event store (the feed the rebuild replays). */
@@ -96,11 +90,11 @@ export class RebuildService {
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
   private readonly mongo: MongoRebuilds;
-  /** What each folder file is as a read model, by name and SHA-256 (loading one takes a sandbox worker). */
-  private readonly folderProbes = new Map<string, Promise<{ columns?: string[]; projector?: string } | { message: string }>>();
+  private readonly folder: FolderReadModels;
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
+    this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
     this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       writes: true,
@@ -195,18 +189,10 @@ export class RebuildService {
     return loadUserDefinition(name, source);
   }
 
-  /**
-   * A user's definition and the source the rebuild records: pasted text, or a
-   * confirmed file of the definitions folder, read here (never text the renderer sends).
-   */
+  /** A user's definition and the source the rebuild records: pasted text, or a confirmed file of the definitions folder. */
   private async userChoice(choice: Exclude<DefinitionChoice, { builtin: true }>): Promise<{ definition: ReadModelDefinition; source: string }> {
     if ('source' in choice) return { definition: await this.loadUserDefinition(choice.name, choice.source), source: choice.source };
-    const folder = this.deps.userDefinitions;
-    const entry = folder?.folder ? await folder.get(choice.folder) : undefined;
-    if (!entry) throw new ChronoError('not_found', folder?.folder ? `There is no ${choice.folder} in the definitions folder ${folder.folder.path}.` : 'No definitions folder is set: choose one on the time travel screen, or paste the definition.');
-    if (entry.awaiting) throw new ChronoError('conflict', `${choice.folder} is ${entry.awaiting === 'new' ? 'new' : 'changed'} since the folder's files were confirmed: confirm them again (time travel screen) before it runs.`);
-    if (!entry.source) throw new ChronoError('definition_error', entry.error?.message ?? `${choice.folder} could not be read.`);
-    return { definition: await this.loadUserDefinition(entry.name, entry.source), source: entry.source };
+    return this.folder.choose(choice.folder);
   }
 
   /** The definition a PostgreSQL model is rebuilt (or created) with, and the user source to record (none for a built-in). */
@@ -217,37 +203,9 @@ export class RebuildService {
     return { definition: builtin };
   }
 
-  /** The folder's files as rebuild definitions: each confirmed file is loaded once per content to learn whether it is a read model. */
-  async folderDefinitions() {
-    const folder = this.deps.userDefinitions;
-    if (!folder?.folder) return { folder: null, definitions: [] };
-    const definitions = await Promise.all(
-      folder.list().map(async (entry) => {
-        const base = { name: entry.name, file: entry.file.split(/[\\/]/).pop() ?? entry.file };
-        if (entry.awaiting) return { ...base, status: 'unconfirmed' as const, message: `${entry.awaiting === 'new' ? 'New' : 'Changed'} since the folder was confirmed: confirm it on the time travel screen first.` };
-        if (!entry.source) return { ...base, status: 'invalid' as const, message: entry.error?.message ?? 'could not be read' };
-        const key = `${entry.name}\u0000${entry.sha256 ?? entry.source}`;
-        let probe = this.folderProbes.get(key);
-        if (!probe) {
-          probe = this.loadUserDefinition(entry.name, entry.source).then(
-            (d) => {
-              let columns: string[] | undefined;
-              try {
-                columns = d.declaredColumns === undefined ? undefined : declaredColumns(d).map((c) => c.name);
-              } catch (err) {
-                return { message: (err as Error).message };
-              }
-              return { ...(columns ? { columns } : {}), ...(d.projector ? { projector: d.projector } : {}) };
-            },
-            (err: unknown) => ({ message: `Not a read-model definition: ${(err as Error).message}` }),
-          );
-          this.folderProbes.set(key, probe);
-        }
-        const found = await probe;
-        return 'message' in found ? { ...base, status: 'invalid' as const, message: found.message } : { ...base, status: 'ready' as const, ...found };
-      }),
-    );
-    return { folder: folder.folder.path, definitions };
+  /** The folder's files as rebuild definitions. */
+  folderDefinitions() {
+    return this.folder.list();
   }
 
   /**
