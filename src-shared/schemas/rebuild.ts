@@ -53,6 +53,8 @@ export const rebuildRecordView = z.object({
   beforeTable: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** A rebuild whose user definition declares its projector: the checkpoint its swap defaults to (null: none matches). */
+  projector: z.object({ name: z.string(), source: z.string(), reason: z.string() }).nullable().optional(),
 });
 
 export const catalogEntry = z.object({

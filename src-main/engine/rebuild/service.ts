@@ -5,7 +5,7 @@
  * read through the connection's event store.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
@@ -91,6 +91,7 @@ export class RebuildService {
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
   private readonly mongo: MongoRebuilds;
   private readonly folder: FolderReadModels;
+  private readonly declaredProjectors = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
@@ -265,8 +266,26 @@ export class RebuildService {
     const builtins = mongo ? BUILTIN_MONGO_MODELS : BUILTIN_POSTGRES_MODELS;
     return {
       ...catalog,
-      models: catalog.models.map((m) => ({ ...m, projector: defaultProjector(m.model, builtins[m.model]?.projector, m.model in builtins, catalog.checkpoints) })),
+      models: catalog.models.map((m) => ({
+        ...m,
+        projector: defaultProjector(m.model, builtins[m.model]?.projector, m.model in builtins, catalog.checkpoints),
+        // A rebuild with a user definition that declares its projector defaults to that one.
+        rebuilds: m.rebuilds.map(({ declaredProjector, ...view }: ReturnType<typeof recordView> & { declaredProjector?: string }) =>
+          declaredProjector ? { ...view, projector: defaultProjector(m.model, declaredProjector, false, catalog.checkpoints) } : view,
+        ),
+      })),
     };
+  }
+
+  /** The projector a rebuild's user definition declares (loaded once per definition text: it takes a sandbox worker). */
+  private declaredProjectorOf(record: RebuildRecord): Promise<string | undefined> {
+    const key = createHash('sha256').update(`${record.definition}\u0000${record.definitionSource ?? ''}`).digest('hex');
+    let found = this.declaredProjectors.get(key);
+    if (!found) {
+      found = this.definitionOf(record).then((d) => d.projector, () => undefined);
+      this.declaredProjectors.set(key, found);
+    }
+    return found;
   }
 
   private async postgresCatalog(connectionId: string, schema: string) {
@@ -288,6 +307,13 @@ export class RebuildService {
       tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
     );
     const checkpoints = await postgresCheckpoints(pool);
+    // Only a rebuild waiting for its swap needs its projector.
+    const views = await Promise.all(
+      rebuilds.map(async (b) => {
+        const declared = b.phase === 'indexed' && b.definitionSource !== null ? await this.declaredProjectorOf(b) : undefined;
+        return declared ? { ...recordView(b), declaredProjector: declared } : recordView(b);
+      }),
+    );
     return {
       models: tables.map((r, i) => ({
         schema,
@@ -295,7 +321,7 @@ export class RebuildService {
         kind: 'table' as const,
         rows: counted[i]!,
         builtin: BUILTIN_POSTGRES_MODELS[r.name]?.name ?? null,
-        rebuilds: rebuilds.filter((b) => b.model === r.name && b.schema === schema).map(recordView),
+        rebuilds: views.filter((b) => b.model === r.name && b.schema === schema),
       })),
       checkpoints,
     };

@@ -20,7 +20,7 @@ definition = {
   name: 'orders-lite',
   handles: { categories: ['Order'] },
   key: (event) => event.streamId,
-  projector: 'orders_lite',
+  projector: 'lite-orders-worker',
   columns: {
     order_id: { type: 'varchar(255)', primaryKey: true },
     status: { type: 'text', notNull: true, default: '${statusDefault}' },
@@ -75,7 +75,7 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
     const listed = await call('rebuilds.definitions', {});
     expect(listed.folder).toBe(folder);
     const byName = Object.fromEntries(listed.definitions.map((d) => [d.name, d]));
-    expect(byName['user:orders-lite']).toMatchObject({ status: 'ready', projector: 'orders_lite', columns: ['order_id', 'status', 'customer', 'metadata', 'touched_at'] });
+    expect(byName['user:orders-lite']).toMatchObject({ status: 'ready', projector: 'lite-orders-worker', columns: ['order_id', 'status', 'customer', 'metadata', 'touched_at'] });
     expect(byName['user:acc']).toMatchObject({ status: 'invalid' });
     expect(byName['user:acc']!.message).toMatch(/Not a read-model definition: .*key/);
   });
@@ -157,13 +157,18 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
 
   it('defaults the swap to the projector that feeds the model and warns about one that does not', async () => {
     const head = (await db.pool.query<{ p: string }>('SELECT max(global_position)::text AS p FROM events')).rows[0]!.p;
-    await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1), ('OrdersLiteProjection', 'events', $1)`, [head]);
+    await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1), ('OrdersLiteProjection', 'events', $1), ('lite-orders-worker', 'events', $1)`, [head]);
     const catalog = await call('rebuilds.catalog', { connectionId });
     const projectorOf = (model: string) => catalog.models.find((m) => m.model === model)?.projector;
     expect(projectorOf('orders_view')).toMatchObject({ name: 'orders_view', source: 'events', reason: 'declared by the definition' });
     expect(projectorOf('accounts_view')).toMatchObject({ name: 'accounts_view' });
     expect(projectorOf('orders_lite')).toMatchObject({ name: 'OrdersLiteProjection', reason: 'named after orders_lite (projection naming conventions)' });
     expect(projectorOf('order_amounts')).toBeNull(); // nothing feeds it: no default, rather than the first checkpoint
+    // The rebuild of orders_lite ran the folder's definition, which declares its projector: that one is its swap's default.
+    const lite = catalog.models.find((m) => m.model === 'orders_lite')!.rebuilds[0]!;
+    expect(lite).toMatchObject({ phase: 'indexed', projector: { name: 'lite-orders-worker', source: 'events', reason: 'declared by the definition' } });
+    const declaredOk = await call('rebuilds.swap', { connectionId, rebuildId: lite.id, projector: { name: 'lite-orders-worker', source: 'events' }, dryRun: true });
+    expect(declaredOk.warning).toBeUndefined();
 
     const { rebuildId, job } = await rebuild('orders_view', { builtin: true });
     expect(job.state).toBe('done');

@@ -40,7 +40,10 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
   }, [job?.progress.message]);
 
   // The projector that feeds this model (never merely the first checkpoint), or none with a warning.
-  const [projector, setProjector] = useState(feedingProjector ? `${feedingProjector.name}|${feedingProjector.source}` : '');
+  const feedingKey = feedingProjector ? `${feedingProjector.name}|${feedingProjector.source}` : '';
+  const [projector, setProjector] = useState(feedingKey);
+  // Known once the rebuild is ready to swap (a user definition's declared projector): the default follows it.
+  useEffect(() => setProjector(feedingKey), [feedingKey]);
   const [reason, setReason] = useState('');
   const projectorInput = projector ? { projector: { name: projector.split('|')[0]!, source: projector.split('|')[1]! } } : {};
   const swap = useMutationOp('rebuilds.swap');

@@ -108,7 +108,7 @@ export function RebuildsScreen() {
           rebuild={rebuild}
           collection={active.kind === 'mongo'}
           checkpoints={catalog.data?.checkpoints ?? []}
-          feedingProjector={models.find((m) => m.model === rebuild.model)?.projector ?? null}
+          feedingProjector={rebuild.projector !== undefined ? rebuild.projector : (models.find((m) => m.model === rebuild.model)?.projector ?? null)}
         />
       )}
     </div>
