@@ -135,4 +135,21 @@ describe('the Rebuilds screen picks the right projector and makes targets from d
     await screenshot(page, 'rebuilds-folder-definition');
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('says which column a failed rebuild left empty and offers no resume that would fail the same way', async () => {
+    await db.pool.query(`CREATE TABLE order_totals (order_id text PRIMARY KEY, total_cents bigint NOT NULL)`);
+    await goTo(page, '#/rebuilds');
+    await page.getByTestId('rebuild-start-order_totals').click();
+    await page.getByTestId('rebuild-definition-kind-user').click();
+    await page.getByTestId('rebuild-definition-name').fill('totals');
+    await page.getByTestId('rebuild-definition-source').fill(`definition = { name: 'totals', handles: { types: ['OrderPlaced'] }, key: (e) => e.streamId, apply: (row, e) => ({ order_id: e.streamId }) };`);
+    await page.getByTestId('rebuild-go').click();
+    const stopped = page.getByTestId('rebuild-progress').locator('.alert');
+    await stopped.waitFor({ timeout: 60_000 });
+    expect(await stopped.textContent()).toContain('Definition totals wrote rows without a value for column total_cents of order_totals, which is NOT NULL and has no default');
+    expect(await stopped.textContent()).not.toMatch(/Resume it/);
+    expect(await page.getByTestId('rebuild-resume').count()).toBe(0);
+    await screenshot(page, 'rebuilds-failure-explained');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
