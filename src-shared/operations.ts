@@ -3,6 +3,10 @@ import { auditListInput, auditListResult, auditVerifyResult } from './schemas/au
 import {
   rebuildsCatalogInput,
   rebuildsCatalogResult,
+  rebuildsCreateTargetInput,
+  rebuildsCreateTargetResult,
+  rebuildsDefinitionsInput,
+  rebuildsDefinitionsResult,
   rebuildsDiffInput,
   rebuildsDiffResult,
   rebuildsDropInput,
@@ -689,6 +693,23 @@ export const operations = {
     // A scale-out creates the replay topic on its Kafka connection: a read-only one refuses it.
     connectionsOf: (input) => [input.connectionId, ...(input.scaleOut ? [input.scaleOut.kafkaConnectionId] : [])],
     invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+  'rebuilds.definitions': op({
+    summary: "Read-model definitions in the user's definitions folder (the one time travel uses): ready, awaiting confirmation, or not a read-model definition",
+    input: rebuildsDefinitionsInput,
+    result: rebuildsDefinitionsResult,
+    effect: 'none',
+  }),
+  'rebuilds.createTarget': op({
+    summary: "Create a read model's table from its definition: a built-in's reference DDL or a user definition's declared columns (the dry run shows the exact DDL)",
+    input: rebuildsCreateTargetInput,
+    result: rebuildsCreateTargetResult,
+    effect: 'target',
+    destructive: true,
+    target: (input) => `connection:${input.connectionId}/${input.schema}.${input.model}`,
+    // The confirmation is bound to the exact statements shown.
+    plan: (result) => ({ table: `${result.schema}.${result.model}`, ddl: result.ddl }),
+    invalidates: ['rebuilds.catalog'],
   }),
   'rebuilds.resume': op({
     summary: 'Continue a cancelled or failed rebuild from its last committed batch, in a new job',

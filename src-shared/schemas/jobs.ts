@@ -25,6 +25,8 @@ export const jobView = z.object({
   finishedAt: z.string().optional(),
   /** Why it failed or was paused, in a sentence that says what to do. */
   error: z.string().optional(),
+  /** False when the failure would recur the same way on a resume (bad data, a definition to fix): the error says what to fix instead. */
+  retryable: z.boolean().optional(),
   /** One line about the outcome, when it is done. */
   summary: z.string().optional(),
   result: z.unknown().optional(),

@@ -24,9 +24,11 @@ export const rebuildId = z
   .max(16)
   .regex(/^[a-z0-9]+$/, 'rebuild id may only contain lowercase letters and digits');
 
-/** The built-in definition of the model (the reference projector's), or a user definition's source. */
+/** The built-in definition of the model (the reference projector's), a file of the user's definitions folder, or a user definition's source. */
 export const readModelDefinitionInput = z.union([
   z.strictObject({ builtin: z.literal(true) }),
+  /** A confirmed file of the definitions folder (the one time travel uses), by its `user:<file>` name: its text is read by the main process. */
+  z.strictObject({ folder: z.string().trim().regex(/^user:[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, 'folder must name a definition of the folder as user:<file>') }),
   z.strictObject({
     name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'definition name may only contain letters, digits, ".", "-" and "_"'),
     source: z.string().min(1).max(1_000_000, 'a definition is limited to 1 MB of source'),
@@ -51,6 +53,8 @@ export const rebuildRecordView = z.object({
   beforeTable: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** A rebuild whose user definition declares its projector: the checkpoint its swap defaults to (null: none matches). */
+  projector: z.object({ name: z.string(), source: z.string(), reason: z.string() }).nullable().optional(),
 });
 
 export const catalogEntry = z.object({
@@ -64,6 +68,8 @@ export const catalogEntry = z.object({
   builtin: z.string().nullable(),
   /** Rebuilds of this model, newest first. */
   rebuilds: z.array(rebuildRecordView),
+  /** The projector checkpoint that appears to keep this model (what the swap defaults to), and why; null when none does. */
+  projector: z.object({ name: z.string(), source: z.string(), reason: z.string() }).nullable().default(null),
 });
 
 export const rebuildsCatalogInput = z.strictObject({ connectionId: profileId, schema: schemaName });
@@ -165,6 +171,8 @@ export const rebuildsSwapResult = z.object({
   /** MongoDB: the two renames are not atomic; what that risks, and how long the model had no collection (ms, after the swap). */
   risk: z.string().optional(),
   windowMs: z.number().optional(),
+  /** The chosen projector does not appear to feed the model (its name matches neither the definition's projector nor the model). */
+  warning: z.string().optional(),
   dryRun: z.boolean(),
   confirmation: z.string().optional(),
 });
@@ -175,3 +183,40 @@ export const rebuildsRollbackResult = z.object({ model: z.string(), restored: z.
 /** Drops what a rebuild left: the old model kept by a swap (`before`), or an unswapped shadow (`shadow`). */
 export const rebuildsDropInput = z.strictObject({ connectionId: profileId, rebuildId, what: z.enum(['before', 'shadow']), ...changeFields });
 export const rebuildsDropResult = z.object({ table: z.string(), dropped: z.boolean(), dryRun: z.boolean(), confirmation: z.string().optional() });
+
+/** Creates a read model's table from its definition (a built-in's reference DDL, or a user definition's declared `columns`). */
+export const rebuildsCreateTargetInput = z.strictObject({
+  connectionId: profileId,
+  schema: schemaName,
+  model: modelName,
+  definition: readModelDefinitionInput,
+  ...changeFields,
+});
+export const rebuildsCreateTargetResult = z.object({
+  schema: z.string(),
+  model: z.string(),
+  /** The exact statements that run (one transaction). */
+  ddl: z.string(),
+  created: z.boolean(),
+  dryRun: z.boolean(),
+  confirmation: z.string().optional(),
+});
+
+/** The read-model definitions of the user's definitions folder, as rebuilds can use them. */
+export const rebuildsDefinitionsInput = z.strictObject({});
+export const rebuildsDefinitionsResult = z.object({
+  folder: z.string().nullable(),
+  definitions: z.array(
+    z.object({
+      /** `user:<file>`: what `definition: { folder }` takes. */
+      name: z.string(),
+      file: z.string(),
+      /** ready: a read-model definition (key, apply, handles); unconfirmed: new or changed since the folder was confirmed; invalid: not one (the message says why). */
+      status: z.enum(['ready', 'unconfirmed', 'invalid']),
+      message: z.string().optional(),
+      /** The columns it declares (a table can be created from them). */
+      columns: z.array(z.string()).optional(),
+      projector: z.string().optional(),
+    }),
+  ),
+});

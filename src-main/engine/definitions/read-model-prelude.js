@@ -8,7 +8,7 @@
  *
  * Shipped as text (sandbox-text.generated.ts, rebuilt by `node scripts/sandbox-text.mjs`).
  *
- * A definition assigns `definition = { name, handles, key(event), apply(row, event), versioned? }`.
+ * A definition assigns `definition = { name, handles, key(event), apply(row, event), versioned?, columns?, projector? }`.
  */
 /**
  * A value made by the definition's code: anything at all, read defensively.
@@ -76,7 +76,10 @@ const __readModel = (() => {
     if (!types && !categories) throw new TypeError('definition.handles must list the event types (or categories) the model reads');
     const name = d.name;
     def = { key: key, apply: applyRow, versioned: d.versioned === true };
-    return stringify({ ok: true, info: { name: typeof name === 'string' ? name : undefined, handles: { types: types, categories: categories }, versioned: def.versioned } });
+    // What the target table looks like and which projector keeps it: plain data, checked by the main process.
+    const columns = d.columns === undefined ? undefined : parse(stringify(d.columns));
+    const projector = typeof d.projector === 'string' ? d.projector : undefined;
+    return stringify({ ok: true, info: { name: typeof name === 'string' ? name : undefined, handles: { types: types, categories: categories }, versioned: def.versioned, columns: columns, projector: projector } });
   }
 
   /**

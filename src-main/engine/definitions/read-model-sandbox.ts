@@ -12,6 +12,8 @@
  *     handles: { types: ['AccountOpened', 'MoneyDeposited'] },   // or { categories: ['Account'] }
  *     key(event) { return event.streamId; },                      // null/undefined: not for this model
  *     apply(row, event) { return { ...row, balance: 1 }; },       // a row, null (delete) or undefined (unchanged)
+ *     columns: { account_id: { type: 'text', primaryKey: true }, balance: { type: 'bigint', notNull: true, default: 0 } }, // optional
+ *     projector: 'balances',                                      // optional: the checkpoint of the projector that keeps it
  *   };
  * Events have streamId, category, version, type, data, metadata, timestamp, position, eventId.
  */
@@ -44,6 +46,10 @@ interface LoadedInfo {
   name?: string;
   handles: Handles;
   versioned: boolean;
+  /** The target table's columns as the definition declares them (JSON, checked where a table is created from them). */
+  columns?: unknown;
+  /** The checkpoint name of the projector that keeps the model. */
+  projector?: string;
 }
 
 /** What the definition said it handles, checked field by field (it was written by the definition's code). */
@@ -56,7 +62,13 @@ function loadedInfo(raw: unknown): LoadedInfo {
   const categories = strings(h.categories);
   if (types) handles.types = types;
   if (categories) handles.categories = categories;
-  return { ...(typeof info.name === 'string' ? { name: info.name } : {}), handles, versioned: info.versioned === true };
+  return {
+    ...(typeof info.name === 'string' ? { name: info.name } : {}),
+    handles,
+    versioned: info.versioned === true,
+    ...(info.columns !== undefined && info.columns !== null ? { columns: info.columns } : {}),
+    ...(typeof info.projector === 'string' && info.projector.trim() ? { projector: info.projector.trim().slice(0, 255) } : {}),
+  };
 }
 
 /** The wire form of an event for a definition. */
@@ -191,6 +203,8 @@ export async function userReadModel(name: string, source: string, options: ReadM
     name,
     handles: probe.info.handles,
     versioned: probe.info.versioned,
+    ...(probe.info.columns !== undefined ? { declaredColumns: probe.info.columns } : {}),
+    ...(probe.info.projector !== undefined ? { projector: probe.info.projector } : {}),
     open: async () => {
       const { worker } = await startWorker(name, source, options);
       return new SandboxFolder(worker, name, options.timeoutMs ?? READ_MODEL_TIMEOUT_MS, options.memoryMb ?? READ_MODEL_MEMORY_MB);

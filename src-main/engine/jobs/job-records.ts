@@ -23,6 +23,8 @@ export interface JobRecord {
   startedAt?: string;
   finishedAt?: string;
   error?: string;
+  /** False when resuming would fail the same way (see JobView). */
+  retryable?: boolean;
   summary?: string;
   result?: unknown;
   /** The runner's resumable state, as last saved by `checkpoint()`. */

@@ -175,7 +175,7 @@ export class Jobs {
     }
     if (!this.kinds.has(record.kind)) throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
     await this.authorize(record);
-    await this.transition(record, { state: 'queued', error: undefined, finishedAt: undefined });
+    await this.transition(record, { state: 'queued', error: undefined, retryable: undefined, finishedAt: undefined });
     this.queue.push(id);
     const queued = view(record);
     this.pump();
@@ -257,7 +257,7 @@ export class Jobs {
         else if (isAbortError(err) || controller.signal.aborted) outcome = { state: 'paused', error: INTERRUPTED };
         else {
           if (!(err instanceof ChronoError)) this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
-          outcome = { state: 'failed', error: failureMessage(err) };
+          outcome = { state: 'failed', error: failureMessage(err), ...(isRetryable(err) ? {} : { retryable: false }) };
         }
       }
       this.running.delete(record.id);
@@ -340,6 +340,12 @@ export class Jobs {
 function view(record: JobRecord): JobView {
   const { checkpoint, ...rest } = record;
   return { ...structuredClone(rest), hasCheckpoint: checkpoint !== undefined };
+}
+
+/** A failure flagged `details.retryable === false` (e.g. a rebuild's rows the table refuses) would recur on a resume. */
+function isRetryable(err: unknown): boolean {
+  const details = err instanceof ChronoError ? err.details : undefined;
+  return !(typeof details === 'object' && details !== null && (details as { retryable?: unknown }).retryable === false);
 }
 
 function failureMessage(err: unknown): string {

@@ -112,6 +112,7 @@ function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadMo
     keyColumn: spec.keyColumn,
     keyedByStream: true, // ReducerFolder keys every row by the event's stream id
     versioned: true,
+    projector: spec.name, // the reference projectors checkpoint under their view's name
     open: async () => new ReducerFolder(name, spec.reduce as unknown as Reduce),
   };
 }

@@ -1,12 +1,14 @@
 import type { Handlers } from '../dispatch/dispatcher';
 import type { RebuildService } from './service';
 
-type RebuildOperation = 'rebuilds.catalog' | 'rebuilds.start' | 'rebuilds.resume' | 'rebuilds.diff' | 'rebuilds.swap' | 'rebuilds.rollback' | 'rebuilds.drop';
+type RebuildOperation = 'rebuilds.catalog' | 'rebuilds.definitions' | 'rebuilds.createTarget' | 'rebuilds.start' | 'rebuilds.resume' | 'rebuilds.diff' | 'rebuilds.swap' | 'rebuilds.rollback' | 'rebuilds.drop';
 
 /** The rebuild operations; read-only refusal, dry runs, confirmations and the audit are the dispatcher's. */
 export function rebuildHandlers({ rebuilds }: { rebuilds: RebuildService }): Pick<Handlers, RebuildOperation> {
   return {
     'rebuilds.catalog': (input) => rebuilds.catalog(input.connectionId, input.schema),
+    'rebuilds.definitions': () => rebuilds.folderDefinitions(),
+    'rebuilds.createTarget': (input) => rebuilds.createTarget(input),
     'rebuilds.start': (input) => rebuilds.start(input),
     'rebuilds.resume': (input) => rebuilds.resume(input.connectionId, input.rebuildId),
     'rebuilds.diff': (input) => rebuilds.diff(input.connectionId, input.rebuildId, input.sampleRows),

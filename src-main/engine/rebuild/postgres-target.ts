@@ -10,6 +10,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { inTransaction } from '../../stores/postgres/transaction';
 import type { ModelRow, RowChanges } from './read-model';
+import { RowWriteFailure } from './rebuild-errors';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
@@ -60,6 +61,8 @@ export interface TableShape {
   keyType: string;
   /** Columns written (generated ones left out). */
   columns: string[];
+  /** Column name → type as PostgreSQL prints it (to name the column of a refused value). */
+  types?: Record<string, string>;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -155,8 +158,8 @@ export async function tableShape(db: Queryable, schema: string, table: string): 
   );
   const oid = rel.rows[0]?.oid;
   if (oid === undefined) throw new ChronoError('not_found', `There is no table ${schema}.${table}: create the read model's table first (a rebuild copies its columns).`);
-  const cols = await db.query<{ name: string; generated: string }>(
-    `SELECT attname AS name, attgenerated AS generated FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+  const cols = await db.query<{ name: string; generated: string; type: string }>(
+    `SELECT attname AS name, attgenerated AS generated, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
     [oid],
   );
   const key = await db.query<{ name: string; type: string }>(
@@ -176,6 +179,7 @@ export async function tableShape(db: Queryable, schema: string, table: string): 
     keyColumn: key.rows[0]!.name,
     keyType: key.rows[0]!.type,
     columns: cols.rows.filter((c) => c.generated === '').map((c) => c.name),
+    types: Object.fromEntries(cols.rows.map((c) => [c.name, c.type])),
     indexes: indexes.rows,
   };
 }
@@ -224,25 +228,43 @@ export async function loadRows(db: Queryable, schema: string, table: string, sha
   return new Map(rows.map((r) => [r.k, r.r]));
 }
 
-/** Writes a batch's changes: deletes, then one multi-row upsert. */
+/**
+ * Writes a batch's changes: deletes, then one upsert per row shape (the set of
+ * columns the rows carry). A column a row leaves out gets the column's DEFAULT,
+ * on insert and on update alike, never a NULL the definition did not write.
+ */
 export async function writeChanges(db: Queryable, schema: string, table: string, shape: TableShape, changes: RowChanges): Promise<void> {
   const target = qualifiedName(schema, table);
   const key = quoteIdent(shape.keyColumn);
   const deleted: string[] = [];
-  const upserts: ModelRow[] = [];
+  const byShape = new Map<string, { columns: string[]; rows: ModelRow[] }>();
   for (const [k, row] of changes) {
-    if (row === null) deleted.push(k);
-    else upserts.push({ ...row, [shape.keyColumn]: row[shape.keyColumn] ?? k });
+    if (row === null) {
+      deleted.push(k);
+      continue;
+    }
+    const full = { ...row, [shape.keyColumn]: row[shape.keyColumn] ?? k };
+    const columns = shape.columns.filter((c) => Object.hasOwn(full, c) && full[c] !== undefined);
+    const id = columns.join('\u0000');
+    const group = byShape.get(id) ?? byShape.set(id, { columns, rows: [] }).get(id)!;
+    group.rows.push(full);
   }
-  if (deleted.length > 0) await db.query(`DELETE FROM ${target} WHERE ${key} = ANY($1::${shape.keyType}[])`, [deleted]);
-  if (upserts.length === 0) return;
-  const cols = shape.columns.map(quoteIdent).join(', ');
-  const updates = shape.columns.filter((c) => c !== shape.keyColumn).map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
-  await db.query(
-    `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb)
-     ON CONFLICT (${key}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-    [JSON.stringify(upserts)],
-  );
+  try {
+    if (deleted.length > 0) await db.query(`DELETE FROM ${target} WHERE ${key} = ANY($1::${shape.keyType}[])`, [deleted]);
+    for (const { columns, rows } of byShape.values()) {
+      const cols = columns.map(quoteIdent).join(', ');
+      const updates = shape.columns
+        .filter((c) => c !== shape.keyColumn)
+        .map((c) => (columns.includes(c) ? `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}` : `${quoteIdent(c)} = DEFAULT`));
+      await db.query(
+        `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb)
+         ON CONFLICT (${key}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
+        [JSON.stringify(rows)],
+      );
+    }
+  } catch (err) {
+    throw new RowWriteFailure(err, table, [...byShape.values()].flatMap((g) => g.rows), shape.types ?? {});
+  }
 }
 
 /** Builds the live table's secondary indexes on the shadow (after the bulk load: one sort each instead of per-row maintenance). */

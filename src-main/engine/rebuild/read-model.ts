@@ -42,6 +42,10 @@ export interface ReadModelDefinition {
   keyedByStream?: boolean;
   /** Whether rows carry the stream version in `version` (resume then skips events already in a row). */
   versioned: boolean;
+  /** The target table's columns as a user definition declares them (unchecked JSON: see target-table.ts). */
+  declaredColumns?: unknown;
+  /** The checkpoint name of the projector that keeps this model (matched against `projection_checkpoints`). */
+  projector?: string;
   open(): Promise<ModelFolder>;
 }
 

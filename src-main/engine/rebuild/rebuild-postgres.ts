@@ -62,7 +62,7 @@ export function inTransactionSink(client: Queryable, record: RebuildRecord, shap
 
 export async function shadowShape(db: Queryable, record: RebuildRecord): Promise<TableShape> {
   const shape = await tableShape(db, record.schema, record.shadow);
-  return { keyColumn: shape.keyColumn, keyType: shape.keyType, columns: shape.columns };
+  return { keyColumn: shape.keyColumn, keyType: shape.keyType, columns: shape.columns, types: shape.types ?? {} };
 }
 
 /** Runs (or resumes) the rebuild up to the settled head at its start, then builds the indexes. */

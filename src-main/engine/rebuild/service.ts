@@ -5,17 +5,21 @@
  * read through the connection's event store.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
-import type { Jobs } from '../jobs/jobs';
-import { BUILTIN_POSTGRES_MODELS } from './builtins';
+import type { JobContext, Jobs } from '../jobs/jobs';
+import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
+import { defaultProjector, projectorWarning } from './feeding-projector';
+import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
+import { createTargetTable, tableExists, targetTableSql } from './target-table';
 import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
+import { explainRebuildFailure } from './rebuild-errors';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 import { MongoRebuilds } from './mongo-service';
@@ -54,7 +58,7 @@ export interface ScaleOutChoice {
   kafkaConnectionId: string;
 }
 
-export type DefinitionChoice = { builtin: true } | { name: string; source: string };
+export type DefinitionChoice = { builtin: true } | { folder: string } | { name: string; source: string };
 
 export interface RebuildServiceDeps {
   connections: Connections;
@@ -62,6 +66,8 @@ export interface RebuildServiceDeps {
   store(connectionId: string): Promise<EventStore>;
   jobs: Jobs;
   connectionName(connectionId: string): Promise<string>;
+  /** The user's definitions folder (the one time travel uses): its read-model definitions can be chosen by name. */
+  userDefinitions?: FolderDefinitions;
   /** How scale-out workers are started (default: `node --import tsx worker-main.ts`, as `bun run rebuild:worker`). */
   spawnScaleOutWorker?(): ChildProcess;
 }
@@ -72,66 +78,93 @@ export function recordView(record: RebuildRecord) {
   return view;
 }
 
+/** The projector checkpoints of the classic `projection_checkpoints` table (what a PostgreSQL swap can take). */
+async function postgresCheckpoints(pool: pg.Pool): Promise<{ name: string; source: string; position: string }[]> {
+  const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
+  if (!hasCheckpoints) return [];
+  return (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows;
+}
+
 export class RebuildService {
   private readonly clients: Clients;
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
   private readonly mongo: MongoRebuilds;
+  private readonly folder: FolderReadModels;
+  private readonly declaredProjectors = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.clients = new Clients(deps.connections);
+    this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
     this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       writes: true,
       run: async (params, context) => {
         if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
-        const pool = await this.pool(params.connectionId);
-        if (params.partial) {
-          const record = await this.record(pool, params.rebuildId);
-          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
+        try {
+          return await this.runPostgres(params, context);
+        } catch (err) {
+          throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
         }
-        if (params.streamIds) {
-          const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
-          const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
-        }
-        const record = await this.record(pool, params.rebuildId);
-        const definition = await this.definitionOf(record);
-        if (params.scaleOut) {
-          const done = await this.runScaleOut(params.connectionId, params.scaleOut, pool, record, definition, context);
-          const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-          return { rows: Number(rows[0]!.n), events: done.events };
-        }
-        const stop = new AbortController();
-        let finish = () => undefined as void;
-        if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
-        const done = await rebuildPostgres({
-          pool,
-          feed: await deps.store(params.connectionId),
-          id: record.id,
-          schema: record.schema,
-          model: record.model,
-          definition,
-          signal: context.signal,
-          ...(params.follow ? { followUntil: stop.signal } : {}),
-          onProgress: (p) =>
-            context.progress({
-              done: Number(p.position),
-              total: Number(p.horizon),
-              message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
-            }),
-        }).finally(() => {
-          this.following.delete(record.id);
-          finish();
-        });
-        const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
-        return { rows: Number(rows[0]!.n), events: done.events };
       },
       summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
     });
+  }
+
+  /** The definition a failed job ran, for its error (the record may be unreadable: the connection may be what failed). */
+  private async definitionName(params: RebuildJobParams): Promise<string> {
+    const record = await this.pool(params.connectionId)
+      .then((pool) => readRebuild(pool, params.rebuildId))
+      .catch(() => null);
+    return record?.definition ?? 'of this rebuild';
+  }
+
+  private async runPostgres(params: RebuildJobParams, context: JobContext<null>): Promise<{ rows: number; events: number }> {
+    const { deps } = this;
+    const pool = await this.pool(params.connectionId);
+    if (params.partial) {
+      const record = await this.record(pool, params.rebuildId);
+      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    if (params.streamIds) {
+      const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
+      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    const record = await this.record(pool, params.rebuildId);
+    const definition = await this.definitionOf(record);
+    if (params.scaleOut) {
+      const done = await this.runScaleOut(params.connectionId, params.scaleOut, pool, record, definition, context);
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+      return { rows: Number(rows[0]!.n), events: done.events };
+    }
+    const stop = new AbortController();
+    let finish = () => undefined as void;
+    if (params.follow) this.following.set(record.id, { stop, finished: new Promise<void>((resolve) => (finish = resolve)) });
+    const done = await rebuildPostgres({
+      pool,
+      feed: await deps.store(params.connectionId),
+      id: record.id,
+      schema: record.schema,
+      model: record.model,
+      definition,
+      signal: context.signal,
+      ...(params.follow ? { followUntil: stop.signal } : {}),
+      onProgress: (p) =>
+        context.progress({
+          done: Number(p.position),
+          total: Number(p.horizon),
+          message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+        }),
+    }).finally(() => {
+      this.following.delete(record.id);
+      finish();
+    });
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
+    return { rows: Number(rows[0]!.n), events: done.events };
   }
 
   /** MongoDB connections' rebuilds are the Mongo module's. */
@@ -155,6 +188,40 @@ export class RebuildService {
 
   private loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition> {
     return loadUserDefinition(name, source);
+  }
+
+  /** A user's definition and the source the rebuild records: pasted text, or a confirmed file of the definitions folder. */
+  private async userChoice(choice: Exclude<DefinitionChoice, { builtin: true }>): Promise<{ definition: ReadModelDefinition; source: string }> {
+    if ('source' in choice) return { definition: await this.loadUserDefinition(choice.name, choice.source), source: choice.source };
+    return this.folder.choose(choice.folder);
+  }
+
+  /** The definition a PostgreSQL model is rebuilt (or created) with, and the user source to record (none for a built-in). */
+  private async postgresChoice(model: string, choice: DefinitionChoice): Promise<{ definition: ReadModelDefinition; source?: string }> {
+    if (!('builtin' in choice)) return this.userChoice(choice);
+    const builtin = BUILTIN_POSTGRES_MODELS[model];
+    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
+    return { definition: builtin };
+  }
+
+  /** The folder's files as rebuild definitions. */
+  folderDefinitions() {
+    return this.folder.list();
+  }
+
+  /**
+   * Creates the model's table from its definition, or (dry run) shows the exact DDL;
+   * the dispatcher binds the confirmation to that DDL.
+   */
+  async createTarget(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; dryRun?: boolean | undefined }): Promise<{ schema: string; model: string; ddl: string; created: boolean; dryRun: boolean }> {
+    if (await this.isMongo(input.connectionId)) throw new ChronoError('invalid_input', 'A MongoDB collection needs no table: the rebuild creates it. Choose a PostgreSQL connection to create a table.');
+    const pool = await this.pool(input.connectionId);
+    const { definition } = await this.postgresChoice(input.model, input.definition);
+    const ddl = targetTableSql(input.schema, input.model, definition);
+    if (await tableExists(pool, input.schema, input.model)) throw new ChronoError('conflict', `${input.schema}.${input.model} already exists: rebuild it, or choose another name.`);
+    if (input.dryRun) return { schema: input.schema, model: input.model, ddl, created: false, dryRun: true };
+    await createTargetTable(pool, input.schema, input.model, ddl);
+    return { schema: input.schema, model: input.model, ddl, created: true, dryRun: false };
   }
 
   /** The Kafka connection of a scale-out, checked when the rebuild starts (and again when its job runs). */
@@ -192,8 +259,36 @@ export class RebuildService {
     });
   }
 
+  /** The read models, each with the projector checkpoint that appears to keep it (the swap's default). */
   async catalog(connectionId: string, schema: string) {
-    if (await this.isMongo(connectionId)) return this.mongo.catalog(connectionId);
+    const mongo = await this.isMongo(connectionId);
+    const catalog = mongo ? await this.mongo.catalog(connectionId) : await this.postgresCatalog(connectionId, schema);
+    const builtins = mongo ? BUILTIN_MONGO_MODELS : BUILTIN_POSTGRES_MODELS;
+    return {
+      ...catalog,
+      models: catalog.models.map((m) => ({
+        ...m,
+        projector: defaultProjector(m.model, builtins[m.model]?.projector, m.model in builtins, catalog.checkpoints),
+        // A rebuild with a user definition that declares its projector defaults to that one.
+        rebuilds: m.rebuilds.map(({ declaredProjector, ...view }: ReturnType<typeof recordView> & { declaredProjector?: string }) =>
+          declaredProjector ? { ...view, projector: defaultProjector(m.model, declaredProjector, false, catalog.checkpoints) } : view,
+        ),
+      })),
+    };
+  }
+
+  /** The projector a rebuild's user definition declares (loaded once per definition text: it takes a sandbox worker). */
+  private declaredProjectorOf(record: RebuildRecord): Promise<string | undefined> {
+    const key = createHash('sha256').update(`${record.definition}\u0000${record.definitionSource ?? ''}`).digest('hex');
+    let found = this.declaredProjectors.get(key);
+    if (!found) {
+      found = this.definitionOf(record).then((d) => d.projector, () => undefined);
+      this.declaredProjectors.set(key, found);
+    }
+    return found;
+  }
+
+  private async postgresCatalog(connectionId: string, schema: string) {
     const pool = await this.pool(connectionId);
     const rebuilds = await listRebuilds(pool);
     const { rows } = await pool.query<{ name: string; estimate: number; pages: number }>(
@@ -211,10 +306,14 @@ export class RebuildService {
     const counted = await Promise.all(
       tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
     );
-    const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
-    const checkpoints = hasCheckpoints
-      ? (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows
-      : [];
+    const checkpoints = await postgresCheckpoints(pool);
+    // Only a rebuild waiting for its swap needs its projector.
+    const views = await Promise.all(
+      rebuilds.map(async (b) => {
+        const declared = b.phase === 'indexed' && b.definitionSource !== null ? await this.declaredProjectorOf(b) : undefined;
+        return declared ? { ...recordView(b), declaredProjector: declared } : recordView(b);
+      }),
+    );
     return {
       models: tables.map((r, i) => ({
         schema,
@@ -222,7 +321,7 @@ export class RebuildService {
         kind: 'table' as const,
         rows: counted[i]!,
         builtin: BUILTIN_POSTGRES_MODELS[r.name]?.name ?? null,
-        rebuilds: rebuilds.filter((b) => b.model === r.name && b.schema === schema).map(recordView),
+        rebuilds: views.filter((b) => b.model === r.name && b.schema === schema),
       })),
       checkpoints,
     };
@@ -236,14 +335,8 @@ export class RebuildService {
     }
     const pool = await this.pool(input.connectionId);
     const { schema, model } = input;
-    let definition: ReadModelDefinition;
-    if ('builtin' in input.definition) {
-      const builtin = BUILTIN_POSTGRES_MODELS[model];
-      if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
-      definition = builtin;
-    } else {
-      definition = await this.loadUserDefinition(input.definition.name, input.definition.source);
-    }
+    const chosen = await this.postgresChoice(model, input.definition);
+    const { definition } = chosen;
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
     if (input.scaleOut) {
       if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild runs in one process; leave out scaleOut, or the streams and scope.');
@@ -258,7 +351,7 @@ export class RebuildService {
     const scoped = input.scope ? await resolveScope(await this.deps.store(input.connectionId), input.scope) : undefined;
     const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
     if (input.dryRun) return { rebuildId, shadow, ...scopeView };
-    const source = 'source' in input.definition ? { definitionSource: input.definition.source } : {};
+    const source = chosen.source !== undefined ? { definitionSource: chosen.source } : {};
     if (scoped) await createPartialShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source, streamIds: scoped.streamIds });
     // A partial rebuild of chosen ids creates its shadow (and records its streams) in the job.
     const record = input.streamIds || scoped ? { shadow } : await createShadow(pool, { id: rebuildId, schema, model, definition: definition.name, ...source });
@@ -279,13 +372,14 @@ export class RebuildService {
 
   private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
     if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
-    const definition = 'builtin' in input.definition ? this.mongo.builtinFor(input.model) : await this.loadUserDefinition(input.definition.name, input.definition.source);
+    const chosen = 'builtin' in input.definition ? { definition: this.mongo.builtinFor(input.model) } : await this.userChoice(input.definition);
+    const { definition } = chosen;
     await this.mongo.checkModel(input.connectionId, input.model);
     const rebuildId = randomBytes(4).toString('hex');
     const scoped = input.scope || input.streamIds ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! }) : undefined;
     const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
     if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}`, ...scopeView };
-    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in input.definition ? { definitionSource: input.definition.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
+    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in chosen ? { definitionSource: chosen.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
@@ -327,7 +421,32 @@ export class RebuildService {
     return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number; warning?: string }> {
+    const plan = await this.swapOnly(connectionId, rebuildId, options);
+    if (!options.dryRun || !options.projector) return plan;
+    const warning = await this.projectorWarning(connectionId, rebuildId, options.projector);
+    return warning ? { ...plan, warning } : plan;
+  }
+
+  /** Whether the chosen projector appears to feed the rebuilt model: by the definition's declared projector, the model's name, the reference conventions. */
+  private async projectorWarning(connectionId: string, rebuildId: string, projector: ProjectorCheckpoint): Promise<string | undefined> {
+    if (await this.isMongo(connectionId)) {
+      const catalog = await this.mongo.catalog(connectionId);
+      const model = catalog.models.find((m) => m.rebuilds.some((r) => r.id === rebuildId));
+      const builtin = model ? BUILTIN_MONGO_MODELS[model.model] : undefined;
+      const isBuiltin = builtin !== undefined && model!.rebuilds.some((r) => r.id === rebuildId && r.definition === builtin.name);
+      return model ? projectorWarning(model.model, builtin?.projector, isBuiltin, projector, catalog.checkpoints) : undefined;
+    }
+    const pool = await this.pool(connectionId);
+    const record = await this.record(pool, rebuildId);
+    const builtin = BUILTIN_POSTGRES_MODELS[record.model];
+    const isBuiltin = record.definitionSource === null && builtin?.name === record.definition;
+    // A user definition may declare its projector: it is loaded from the source the rebuild recorded.
+    const declared = isBuiltin ? builtin.projector : (await this.definitionOf(record).catch(() => undefined))?.projector;
+    return projectorWarning(record.model, declared, isBuiltin, projector, await postgresCheckpoints(pool));
+  }
+
+  private async swapOnly(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
     if (await this.isMongo(connectionId)) return this.mongo.swap(connectionId, rebuildId, options);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);

@@ -24,7 +24,9 @@ function RateChart({ samples }: { samples: number[] }) {
   );
 }
 
-export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[] }) {
+type FeedingProjector = { name: string; source: string; reason: string } | null;
+
+export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
   const jobs = useJobs();
   const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
   const [samples, setSamples] = useState<number[]>([]);
@@ -37,15 +39,30 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }
     if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), rate]);
   }, [job?.progress.message]);
 
-  const [projector, setProjector] = useState(checkpoints[0] ? `${checkpoints[0].name}|${checkpoints[0].source}` : '');
+  // The projector that feeds this model (never merely the first checkpoint), or none with a warning.
+  const feedingKey = feedingProjector ? `${feedingProjector.name}|${feedingProjector.source}` : '';
+  const [projector, setProjector] = useState(feedingKey);
+  // Known once the rebuild is ready to swap (a user definition's declared projector): the default follows it.
+  useEffect(() => setProjector(feedingKey), [feedingKey]);
   const [reason, setReason] = useState('');
   const projectorInput = projector ? { projector: { name: projector.split('|')[0]!, source: projector.split('|')[1]! } } : {};
   const swap = useMutationOp('rebuilds.swap');
   const resume = useMutationOp('rebuilds.resume');
   // A load whose job ended (cancelled, failed) or is gone: a new job goes on from the last committed batch.
   const resumable = rebuild.phase === 'loading' && (!job || job.state === 'cancelled' || job.state === 'failed');
+  // A failure that would recur the same way (refused rows, a definition error): its message says what to fix, not "resume".
+  const recurring = job?.state === 'failed' && job.retryable === false;
   const rollback = useMutationOp('rebuilds.rollback');
   const drop = useMutationOp('rebuilds.drop');
+  // A plan on screen is for the input it was made from: any change of input discards it (and its confirm button).
+  const { reset: resetSwap } = swap;
+  const { reset: resetRollback } = rollback;
+  const { reset: resetDrop } = drop;
+  useEffect(() => {
+    resetSwap();
+    resetRollback();
+    resetDrop();
+  }, [projector, reason, resetSwap, resetRollback, resetDrop]);
   const why = reason.trim() ? { reason: reason.trim() } : {};
   const percent = job?.progress.total ? Math.min(100, Math.round((job.progress.done / job.progress.total) * 100)) : rebuild.phase === 'loading' ? 0 : 100;
 
@@ -73,7 +90,7 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }
           {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
         </div>
       )}
-      {resumable && (
+      {resumable && !recurring && (
         <div className="rebuilds__swap">
           <Button onClick={() => resume.mutate({ connectionId, rebuildId: rebuild.id, ...why })} busy={resume.isPending} data-testid="rebuild-resume">
             Resume from position {rebuild.position}
@@ -95,6 +112,17 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }
                 ))}
               </select>
             </label>
+            {feedingProjector && projector === `${feedingProjector.name}|${feedingProjector.source}` && (
+              <p className="muted" data-testid="rebuild-projector-why">
+                {feedingProjector.name} feeds {rebuild.model}: {feedingProjector.reason}.
+              </p>
+            )}
+            {!feedingProjector && (
+              <Alert tone="warning" title={`No projector appears to feed ${rebuild.model}`} testId="rebuild-projector-none">
+                No checkpoint is declared by the definition or named after {rebuild.model}, so none is chosen: the swap happens at the head. If a projector keeps {rebuild.model}, choose it, or the
+                projector and the swapped-in model will disagree about which events are in it.
+              </Alert>
+            )}
             <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-swap-reason" />
             {!swap.data?.confirmation || swap.data.dryRun === false ? (
               <Button onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, dryRun: true })} busy={swap.isPending} data-testid="rebuild-swap-dry">
@@ -107,6 +135,11 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints }
                   <span className="mono">{swap.data.model}</span>
                   {swap.data.risk ? ', one rename after the other.' : ', in one transaction.'}
                 </p>
+                {swap.data.warning && (
+                  <Alert tone="warning" title="Is this the right projector?" testId="rebuild-swap-warning">
+                    {swap.data.warning}
+                  </Alert>
+                )}
                 {swap.data.risk && (
                   <Alert tone="warning" title="Not atomic on MongoDB" testId="rebuild-swap-risk">
                     {swap.data.risk}

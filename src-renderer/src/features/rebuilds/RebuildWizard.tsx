@@ -1,22 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { InputOf } from '../../../../src-shared/operations';
 import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { CheckboxField, SegmentedField, SelectField, TextField } from '../../ui/inputs';
+import { DefinitionPicker, definitionInput, EMPTY_DRAFT, type DefinitionDraft } from './DefinitionPicker';
 
 const WORKER_CHOICES = ['1', '2', '3', '4', '6', '8'] as const;
-
-const EXAMPLE = `definition = {
-  name: 'balances',
-  handles: { types: ['AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn'] },
-  key: (event) => event.streamId,
-  apply(row, event) {
-    // return the row, null to delete it, or undefined to leave it
-    return row;
-  },
-};`;
 
 type ScopeKind = 'all' | 'streams' | 'category' | 'prefix' | 'types';
 
@@ -40,9 +31,7 @@ function scopeInput(kind: ScopeKind, fields: { streams: string; category: string
 
 /** Definition, target and scope of a new rebuild. */
 export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, onClose, onStarted }: { connectionId: string; model: string; kind: 'table' | 'collection'; hasBuiltin: boolean; onClose: () => void; onStarted: (rebuildId: string) => void }) {
-  const [kind, setKind] = useState<'builtin' | 'user'>(hasBuiltin ? 'builtin' : 'user');
-  const [name, setName] = useState('my-definition');
-  const [source, setSource] = useState(EXAMPLE);
+  const [draft, setDraft] = useState<DefinitionDraft>({ kind: hasBuiltin ? 'builtin' : 'folder', ...EMPTY_DRAFT });
   const [reason, setReason] = useState('');
   const [follow, setFollow] = useState(true);
   const [scopeKind, setScopeKind] = useState<ScopeKind>('all');
@@ -64,41 +53,27 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
   const input = (): InputOf<'rebuilds.start'> => ({
     connectionId,
     model,
-    definition: kind === 'builtin' ? { builtin: true } : { name, source },
+    definition: definitionInput(draft),
     ...(scalingOut ? { scaleOut: { workers: Number(workers), kafkaConnectionId } } : scopeKind === 'all' ? (collection ? {} : { follow }) : scopeInput(scopeKind, { streams, category, prefix, types, from, to })),
     ...(reason.trim() ? { reason: reason.trim() } : {}),
   });
   // A scope other than chosen ids is checked first (a dry run): the wizard says how many streams it names.
   const check = useMutationOp('rebuilds.start');
+  // Any change of what was checked discards the count on screen: it was for the old input.
+  const checked = JSON.stringify([draft, scopeKind, streams, category, prefix, types, from, to]);
+  const resetCheck = check.reset;
+  useEffect(() => resetCheck(), [checked, resetCheck]);
   const submit = () => start.mutate(input(), { onSuccess: (result) => onStarted(result.rebuildId) });
   return (
     <Panel title={`Rebuild ${model}`} testId="rebuild-wizard" actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}>
       <p className="muted">
         The rebuild writes into a shadow {collection ? 'collection' : 'table'} beside <span className="mono">{model}</span>; the live {collection ? 'collection' : 'table'} is not touched until you read the diff and swap.
       </p>
-      <SegmentedField
-        label="Definition"
-        value={kind}
-        onChange={setKind}
-        testId="rebuild-definition-kind"
-        options={[
-          ...(hasBuiltin ? [{ value: 'builtin' as const, label: 'Built-in (the reference projector)' }] : []),
-          { value: 'user' as const, label: 'User definition' },
-        ]}
-      />
-      {kind === 'user' && (
-        <>
-          <TextField label="Name" value={name} onChange={setName} testId="rebuild-definition-name" />
-          <TextField label="Source (runs in the definitions sandbox)" rows={10} value={source} onChange={setSource} testId="rebuild-definition-source" />
-        </>
-      )}
+      <DefinitionPicker draft={draft} onChange={setDraft} hasBuiltin={hasBuiltin} />
       <SegmentedField
         label="Scope"
         value={scopeKind}
-        onChange={(value) => {
-          setScopeKind(value);
-          check.reset();
-        }}
+        onChange={setScopeKind}
         testId="rebuild-scope-kind"
         options={[
           { value: 'all' as const, label: 'Every stream' },

@@ -5,6 +5,7 @@ import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
+import { CreateTargetForm } from './CreateTargetForm';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
 import './rebuilds.css';
@@ -15,6 +16,7 @@ export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
   const [selected, setSelected] = useState<string | undefined>();
+  const [creating, setCreating] = useState(false);
   const connectionId = active?.id ?? '';
   const supported = active?.kind === 'postgres' || active?.kind === 'mongo';
   const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: supported, refetchInterval: 3000 });
@@ -27,7 +29,18 @@ export function RebuildsScreen() {
   return (
     <div className="rebuilds">
       {catalog.error && <Alert tone="danger" title="Could not list the read models">{catalog.error.message}</Alert>}
-      <Panel title="Read models" testId="rebuild-catalog" flush>
+      <Panel
+        title="Read models"
+        testId="rebuild-catalog"
+        flush
+        actions={
+          active.kind === 'postgres' && (
+            <Button size="sm" onClick={() => setCreating(true)} data-testid="rebuild-new-target">
+              New table from a definition…
+            </Button>
+          )
+        }
+      >
         <table className="rebuilds__table">
           <thead>
             <tr>
@@ -66,6 +79,16 @@ export function RebuildsScreen() {
           </tbody>
         </table>
       </Panel>
+      {creating && (
+        <CreateTargetForm
+          connectionId={connectionId}
+          onClose={() => setCreating(false)}
+          onCreated={(model) => {
+            setCreating(false);
+            setWizardFor(model);
+          }}
+        />
+      )}
       {wizardFor && (
         <RebuildWizard
           connectionId={connectionId}
@@ -79,7 +102,16 @@ export function RebuildsScreen() {
           }}
         />
       )}
-      {rebuild && <RebuildDetail connectionId={connectionId} rebuild={rebuild} collection={active.kind === 'mongo'} checkpoints={catalog.data?.checkpoints ?? []} />}
+      {rebuild && (
+        <RebuildDetail
+          key={rebuild.id}
+          connectionId={connectionId}
+          rebuild={rebuild}
+          collection={active.kind === 'mongo'}
+          checkpoints={catalog.data?.checkpoints ?? []}
+          feedingProjector={rebuild.projector !== undefined ? rebuild.projector : (models.find((m) => m.model === rebuild.model)?.projector ?? null)}
+        />
+      )}
     </div>
   );
 }
