@@ -3,7 +3,10 @@
  * same rules as their workers (a redelivered event is skipped, a missing one stops
  * the rebuild), so a rebuild equals what the running workers produce.
  */
+import { ChronoError } from '../../../src-shared/errors';
 import type { StoredEventView } from '../../stores/event-store';
+import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { REFERENCE_SUPPORT_DDL } from '../../reference/postgres/schema';
 import type { DomainEvent } from '../../reference/events';
 import { accountsViewSpec } from '../../reference/projectors/accounts-view';
 import { ordersViewSpec } from '../../reference/projectors/orders-view';
@@ -146,3 +149,11 @@ export const BUILTIN_MONGO_MODELS: Readonly<Record<string, ReadModelDefinition>>
 
 /** Mongo fields the built-ins keep as dates (rows travel as JSON). */
 export const MONGO_DATE_FIELDS: Readonly<Record<string, readonly string[]>> = { products_view: ['updatedAt'] };
+
+/** The reference system's own statements for a built-in view (its table and indexes), in the chosen schema. */
+export function builtinTableSql(schema: string, model: string): string {
+  const table = new RegExp(`CREATE TABLE IF NOT EXISTS ${model} \\(\\n([\\s\\S]*?)\\n\\);`).exec(REFERENCE_SUPPORT_DDL);
+  if (!table) throw new ChronoError('not_found', `The reference system has no table ${model}.`);
+  const indexes = [...REFERENCE_SUPPORT_DDL.matchAll(new RegExp(`CREATE INDEX IF NOT EXISTS (\\w+) ON ${model} \\(([\\w, ]+)\\);`, 'g'))];
+  return [`CREATE TABLE ${qualifiedName(schema, model)} (\n${table[1]}\n);`, ...indexes.map((m) => `CREATE INDEX ${quoteIdent(m[1]!)} ON ${qualifiedName(schema, model)} (${m[2]});`)].join('\n');
+}

@@ -7,9 +7,8 @@
  */
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
-import { REFERENCE_SUPPORT_DDL } from '../../reference/postgres/schema';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
-import { BUILTIN_POSTGRES_MODELS } from './builtins';
+import { BUILTIN_POSTGRES_MODELS, builtinTableSql } from './builtins';
 import { checkModelName } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 
@@ -81,14 +80,6 @@ export function declaredColumns(definition: Pick<ReadModelDefinition, 'name' | '
 export function createTableSql(schema: string, model: string, columns: readonly TargetColumn[]): string {
   const lines = columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.primaryKey ? ' PRIMARY KEY' : c.notNull ? ' NOT NULL' : ''}${c.defaultSql !== undefined ? ` DEFAULT ${c.defaultSql}` : ''}`);
   return `CREATE TABLE ${qualifiedName(schema, model)} (\n${lines.join(',\n')}\n);`;
-}
-
-/** The reference system's own statements for a built-in view (its table and indexes), in the chosen schema. */
-export function builtinTableSql(schema: string, model: string): string {
-  const table = new RegExp(`CREATE TABLE IF NOT EXISTS ${model} \\(\\n([\\s\\S]*?)\\n\\);`).exec(REFERENCE_SUPPORT_DDL);
-  if (!table) throw new ChronoError('not_found', `The reference system has no table ${model}.`);
-  const indexes = [...REFERENCE_SUPPORT_DDL.matchAll(new RegExp(`CREATE INDEX IF NOT EXISTS (\\w+) ON ${model} \\(([\\w, ]+)\\);`, 'g'))];
-  return [`CREATE TABLE ${qualifiedName(schema, model)} (\n${table[1]}\n);`, ...indexes.map((m) => `CREATE INDEX ${quoteIdent(m[1]!)} ON ${qualifiedName(schema, model)} (${m[2]});`)].join('\n');
 }
 
 /** The DDL that creates `model` for the definition: a built-in's reference DDL, or the user definition's declared columns. */
