@@ -87,6 +87,56 @@ describe('accessibility and layout of every screen', () => {
     }, 240_000);
   }
 
+  it('works from the keyboard: Escape closes popovers and panels and gives focus back; a list is one tab stop with arrows inside', async () => {
+    const { page } = opened;
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const focusedTestId = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid ?? document.activeElement?.tagName);
+
+    // The Jobs tray: Escape closes it and focus returns to its button; going to another screen closes it too.
+    await goTo(page, '#/feed');
+    await page.getByTestId('jobs-tray-button').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('jobs-tray-panel').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('jobs-tray-panel').waitFor({ state: 'detached' });
+    expect(await focusedTestId()).toBe('jobs-tray-button');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('jobs-tray-panel').waitFor();
+    await goTo(page, '#/streams');
+    await page.getByTestId('jobs-tray-panel').waitFor({ state: 'detached' });
+
+    // The feed's Export popover.
+    await goTo(page, '#/feed');
+    await page.getByTestId('feed-event').first().waitFor({ timeout: 30_000 });
+    await page.getByTestId('export-toggle').click();
+    await page.getByTestId('export-panel').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('export-panel').waitFor({ state: 'detached' });
+    expect(await focusedTestId()).toBe('export-toggle');
+
+    // A list of events is one tab stop: Tab enters it on one row, arrows move between rows, Tab leaves it.
+    const rowStops = await page.getByTestId('feed-event').evaluateAll((rows) => rows.filter((r) => (r as HTMLElement).tabIndex === 0).length);
+    expect(rowStops).toBe(1);
+    await page.getByTestId('feed-event').first().focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.rowIndex)).toBe('3');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.rowIndex)).toBe('0');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.rowIndex)).toBeUndefined();
+
+    // The Add-connection panel.
+    await goTo(page, '#/connections');
+    await page.getByTestId('add-connection').click();
+    await page.getByRole('complementary', { name: 'Add connection' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('complementary', { name: 'Add connection' }).waitFor({ state: 'detached' });
+    expect(await focusedTestId()).toBe('add-connection');
+    await screenshot(page, 'keyboard-connections');
+  }, 120_000);
+
   it('does not scroll sideways at 1024x700 on any screen', async () => {
     const { page } = opened;
     await page.setViewportSize({ width: 1024, height: 700 });

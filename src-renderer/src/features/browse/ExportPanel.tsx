@@ -7,6 +7,7 @@ import { useClient } from '../../client/host-context';
 import { useRefreshAfter } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { formatBytes } from '../../ui/format';
+import { useDismiss } from '../../ui/use-dismiss';
 import { Button } from '../../ui/Button';
 import { SegmentedField, TextField } from '../../ui/inputs';
 
@@ -29,6 +30,7 @@ const FORMATS = [
 /** "Export…": writes the stream or the filtered feed to a file on the host, with progress and cancel. */
 export function ExportButton({ connectionId, source, label, note }: { connectionId: string; source: Source; label: string; note?: string | undefined }) {
   const [open, setOpen] = useState(false);
+  useDismiss(open, () => setOpen(false));
   return (
     <div className="export">
       <Button size="sm" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="export-toggle">

@@ -9,6 +9,7 @@ import { ConnectionForm } from './ConnectionForm';
 import { ConnectionList } from './ConnectionList';
 import { RemoveConnectionDialog } from './RemoveConnectionDialog';
 import './connections.css';
+import { useDismiss } from '../../ui/use-dismiss';
 
 type Editor = { mode: 'add' } | { mode: 'edit'; profile: ConnectionView };
 interface PendingRemoval {
@@ -19,6 +20,7 @@ interface PendingRemoval {
 export function ConnectionsScreen() {
   const { data: profiles, error, isPending } = useOperation('connections.list', {});
   const [editor, setEditor] = useState<Editor>();
+  useDismiss(editor !== undefined, () => setEditor(undefined));
   const [removal, setRemoval] = useState<PendingRemoval>();
   const preview = useMutationOp('connections.remove');
 

@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { JobView } from '../../../../src-shared/schemas/jobs';
 import { messageOf } from '../../client/errors';
 import { useMutationOp } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
+import { useDismiss } from '../../ui/use-dismiss';
 import { isActive, useJobs } from './use-jobs';
 import './jobs.css';
 
@@ -19,6 +20,14 @@ const STATE_LABELS: Record<JobView['state'], string> = {
 export function JobsTray() {
   const jobs = useJobs();
   const [open, setOpen] = useState(false);
+  useDismiss(open, () => setOpen(false));
+  // Going to another screen closes the tray: it belongs to no screen.
+  useEffect(() => {
+    if (!open) return;
+    const close = () => setOpen(false);
+    window.addEventListener('hashchange', close);
+    return () => window.removeEventListener('hashchange', close);
+  }, [open]);
   const active = jobs?.filter(isActive).length ?? 0;
   const waiting = jobs?.filter((j) => j.state === 'paused').length ?? 0;
   return (
