@@ -66,7 +66,7 @@ describe('accessibility and layout of every screen', () => {
   afterAll(() => closeAppPage(opened?.app, opened?.browser));
 
   for (const theme of ['light', 'dark'] as const) {
-    it(`has no serious or critical axe violation on any screen (${theme} theme)`, async () => {
+    it(`has no serious or critical axe violation and no time in another format on any screen (${theme} theme)`, async () => {
       const { page, app } = opened;
       await app.engine.handlers['settings.update']({ theme }, undefined as never);
       await page.setViewportSize({ width: 1440, height: 900 });
@@ -77,6 +77,11 @@ describe('accessibility and layout of every screen', () => {
         await goTo(page, screen.hash);
         await page.waitForLoadState('networkidle').catch(() => undefined);
         await page.waitForTimeout(800);
+        // One time format everywhere (Settings): no 12-hour clock, no raw ISO instant in what a screen shows.
+        const text = await page.evaluate(() => document.querySelector('main')?.innerText ?? '');
+        for (const wrong of text.match(/\b\d{1,2}:\d\d(?::\d\d)?\s?[AP]M\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?/g) ?? []) {
+          found.push(`${screen.name}: a time not in the Settings' format: "${wrong}"`);
+        }
         const violations = await seriousViolations(page);
         if (violations.length) {
           await screenshot(page, `a11y-${theme}-${screen.name}`);

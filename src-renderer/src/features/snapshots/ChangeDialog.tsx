@@ -8,6 +8,7 @@ import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
 import { TextField } from '../../ui/inputs';
 import { formatBytes } from '../../ui/format';
+import { Time } from '../../ui/Time';
 
 export type ChangeKind = 'delete' | 'regenerate';
 
@@ -81,7 +82,7 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
                   <tr key={`${s.streamId}@${s.version}`}>
                     <td className="mono">{s.streamId}</td>
                     <td>{s.version}</td>
-                    <td>{s.takenAt ?? '—'}</td>
+                    <td>{s.takenAt ? <Time iso={s.takenAt} /> : '—'}</td>
                     <td>{formatBytes(s.sizeBytes)}</td>
                   </tr>
                 ))}

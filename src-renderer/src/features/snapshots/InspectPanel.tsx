@@ -7,6 +7,7 @@ import { JsonTree, type JsonPath } from '../../ui/JsonTree';
 import { Panel } from '../../ui/Panel';
 import type { ChangeKind } from './ChangeDialog';
 import { formatBytes } from '../../ui/format';
+import { Time } from '../../ui/Time';
 
 interface InspectPanelProps {
   connectionId: string;
@@ -50,7 +51,7 @@ export function InspectPanel({ connectionId, streamId, version, definition, onCh
           <div className="snapshots__verdict" data-testid="snapshot-verdict" data-ok={data.ok}>
             {data.ok ? <Badge tone="success">Matches the replay</Badge> : <Badge tone="danger">{data.diff.length > 0 ? `${data.diff.length} difference${data.diff.length === 1 ? '' : 's'}` : 'Not compared'}</Badge>}
             <span className="muted">
-              {formatBytes(data.snapshot.sizeBytes)} · taken {data.snapshot.takenAt ?? 'at an unknown time'}
+              {formatBytes(data.snapshot.sizeBytes)} · taken {data.snapshot.takenAt ? <Time iso={data.snapshot.takenAt} /> : 'at an unknown time'}
               {data.snapshot.schemaVersion ? ` · schema ${data.snapshot.schemaVersion}` : ''}
               {data.replay ? ` · replayed with ${data.replay.definition}` : ''}
             </span>

@@ -20,6 +20,7 @@ import { formatBytes } from '../../ui/format';
 import { filterFromQuery, filterInput, filterToQuery, isFiltered, NO_FILTER } from './snapshot-filter';
 import { VerifyPanel } from './VerifyPanel';
 import './snapshots.css';
+import { Time, timeHeader } from '../../ui/Time';
 
 const PAGE = 100;
 
@@ -115,7 +116,7 @@ export function SnapshotsScreen() {
                 <th>Stream</th>
                 <th>Type</th>
                 <th>Version</th>
-                <th>Taken at</th>
+                <th>{timeHeader('Taken at')}</th>
                 <th>Size</th>
                 <th>Schema</th>
               </tr>
@@ -135,7 +136,7 @@ export function SnapshotsScreen() {
                     <td className="mono">{s.streamId}</td>
                     <td>{s.streamType ?? '—'}</td>
                     <td>{s.version}</td>
-                    <td>{s.takenAt ?? '—'}</td>
+                    <td>{s.takenAt ? <Time iso={s.takenAt} compact /> : '—'}</td>
                     <td>{formatBytes(s.sizeBytes)}</td>
                     <td>{s.schemaVersion ?? '—'}</td>
                   </tr>
