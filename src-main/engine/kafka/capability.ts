@@ -74,6 +74,8 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
       if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
       return createKafka(resolved.settings, resolved.secret, 2);
     },
+    /** The connection's shared kafkajs Cluster, for broker-level reads. */
+    cluster: (connectionId: string) => options.clients.kafkaCluster(connectionId),
     /** The pg pool of a PostgreSQL connection (projector checkpoints). */
     pool: (connectionId: string) => options.clients.pool(connectionId),
     connectionName: async (id: string) => (await options.connections.get(id)).name,
