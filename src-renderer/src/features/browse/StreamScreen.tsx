@@ -204,7 +204,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
           {selectedEvent ? (
             <EventDetails event={selectedEvent} />
           ) : (
-            <SelectedMissing selected={selected} loading={timeline.isPending} summary={summary} />
+            <SelectedMissing selected={selected} loading={timeline.isPending} summary={summary} onGo={goToVersion} />
           )}
         </Panel>
       </div>
@@ -226,13 +226,25 @@ function useStreamSummary(connectionId: string, streamId: string): StreamSummary
 }
 
 /** Why the selected version has no event shown: past the stream's end or before its start, else not loaded yet. */
-function SelectedMissing({ selected, loading, summary }: { selected: number | undefined; loading: boolean; summary: StreamSummaryRow | null | undefined }) {
+interface SelectedMissingProps {
+  selected: number | undefined;
+  loading: boolean;
+  summary: StreamSummaryRow | null | undefined;
+  onGo: (version: number) => void;
+}
+
+function SelectedMissing({ selected, loading, summary, onGo }: SelectedMissingProps) {
   if (selected === undefined || loading) return <div className="empty-state">Select an event to see its payload and metadata.</div>;
   const first = summary ? summary.lastVersion - summary.eventCount + 1 : undefined;
   if (summary && (selected > summary.lastVersion || (first !== undefined && selected < first))) {
     return (
-      <div className="empty-state" data-testid="stream-version-not-found">
-        Version {selected} not found: this stream has versions {first} to {summary.lastVersion}.
+      <div className="empty-state">
+        <p data-testid="stream-version-not-found">
+          Version {selected} not found: this stream has versions {first} to {summary.lastVersion}.
+        </p>
+        <Button size="sm" onClick={() => onGo(selected > summary.lastVersion ? summary.lastVersion : first!)} data-testid="stream-version-nearest">
+          Go to version {selected > summary.lastVersion ? summary.lastVersion : first}
+        </Button>
       </div>
     );
   }
