@@ -100,16 +100,11 @@ describe('the Kafka screens and the linked event store', () => {
 
   it("opens an event in the linked store, at the message's version, whichever store was active", async () => {
     const partition = await partitionOf(productId);
-    await goTo(page, `#/kafka?c=${kafkaId}&t=${topic}&p=${partition}&from=0`);
-    const link = page.getByTestId('kafka-store-link');
-    await link.waitFor({ timeout: 30_000 });
-    expect(await link.getAttribute('data-connection-id')).toBe(storeId);
-    expect(await link.getAttribute('data-how')).toBe('detected');
+    const browsed = `#/kafka?c=${kafkaId}&t=${topic}&p=${partition}&from=0`;
+    await goTo(page, browsed);
     expect(await page.locator('#active-connection-select').inputValue()).toBe('local');
-
     const row = page.getByTestId('kafka-message-row').filter({ hasText: `"aggregateId":"${productId}"` }).filter({ hasText: /"version":2[,}]/ });
     await row.waitFor({ timeout: 30_000 });
-    await screenshot(page, 'kafka-links-topic-linked');
     await row.getByTestId('kafka-open-event').click();
     await page.getByTestId('stream-screen').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('stream-id').textContent()).toBe(productId);
@@ -119,6 +114,14 @@ describe('the Kafka screens and the linked event store', () => {
     expect(await page.getByTestId('stream-total').textContent()).toBe('4');
     expect(await page.locator('#active-connection-select').inputValue()).toBe(storeId);
     await screenshot(page, 'kafka-links-open-event');
+
+    // The topic browser says which store its events open in, and how it was found.
+    await goTo(page, browsed);
+    const link = page.getByTestId('kafka-store-link');
+    await link.waitFor({ timeout: 30_000 });
+    expect(await link.getAttribute('data-connection-id')).toBe(storeId);
+    expect(await link.getAttribute('data-how')).toBe('detected');
+    await screenshot(page, 'kafka-links-topic-linked');
   }, 120_000);
 
   it('says a version past the end of the stream is not found', async () => {
@@ -157,13 +160,12 @@ describe('the Kafka screens and the linked event store', () => {
 
   it("draws the group's store-to-read-model line from the linked store, never the Local workspace's relay", async () => {
     await goTo(page, `#/kafka?c=${kafkaId}&g=${groupPrefix}-orders-view`);
-    const link = page.getByTestId('kafka-pipeline-panel').getByTestId('kafka-store-link');
-    await link.waitFor({ timeout: 30_000 });
-    expect(await link.getAttribute('data-connection-id')).toBe(storeId);
     const line = page.getByTestId('kafka-pipeline');
     await line.waitFor({ timeout: 30_000 });
     await expect.poll(() => line.getAttribute('data-behind'), { timeout: 30_000 }).toBe('none');
     expect(await page.getByTestId('kafka-pipeline-panel').textContent()).not.toContain('behind at: relay');
+    const link = page.getByTestId('kafka-pipeline-panel').getByTestId('kafka-store-link');
+    expect(await link.getAttribute('data-connection-id')).toBe(storeId);
     await page.getByTestId('kafka-pipeline-panel').scrollIntoViewIfNeeded();
     await screenshot(page, 'kafka-links-group-linked');
   }, 90_000);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { InputOf } from '../../../../src-shared/operations';
 import type { KafkaMessage } from '../../../../src-shared/schemas/kafka';
 import { messageOf } from '../../client/errors';
@@ -40,12 +40,19 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
   const { setActiveId } = useActiveConnection();
   const link = useStoreLink(connectionId, { topic });
   const store = effectiveStore(link.data, storeConnectionId);
-  // An event to open once the user said in which store (none is linked).
+  // An event asked to open before a store was known: opened once the link is read, or once the user chose a store.
   const [opening, setOpening] = useState<EventRef | undefined>(undefined);
-  const openIn = (storeId: string, event: EventRef) => {
-    setActiveId(storeId);
-    navigate(streamHref(event.streamId, event.version));
-  };
+  const openIn = useCallback(
+    (storeId: string, event: EventRef) => {
+      setActiveId(storeId);
+      navigate(streamHref(event.streamId, event.version));
+    },
+    [setActiveId],
+  );
+  const storeId = store?.connectionId;
+  useEffect(() => {
+    if (opening && storeId) openIn(storeId, opening);
+  }, [opening, storeId, openIn]);
   const [typed, setTyped] = useState(from ?? '');
   const [follow, setFollow] = useState(false);
   const [live, setLive] = useState<KafkaMessage[]>([]);
@@ -90,7 +97,7 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
         kafkaConnectionId={connectionId}
         link={link}
         chosenId={storeConnectionId}
-        asking={opening && !store ? `Open ${opening.streamId}${opening.version !== undefined ? ` at version ${opening.version}` : ''} in which event store?` : undefined}
+        asking={opening && !store && link.data ? `Open ${opening.streamId}${opening.version !== undefined ? ` at version ${opening.version}` : ''} in which event store?` : undefined}
         onChoose={(id) => (opening ? openIn(id, opening) : onChange({ storeConnectionId: id }))}
       />
       {!validFrom && <p className="muted">“{from}” is neither an offset nor a time; showing the last {PAGE} messages.</p>}
