@@ -660,7 +660,9 @@ export const operations = {
     effect: 'none',
   }),
   'kafka.storeLink': op({
-    summary: "The event store a topic's or a group's events come from: declared on the Kafka profile, or detected where a PostgreSQL outbox published the topic's newest messages; otherwise the choices to ask from",
+    summary:
+      "The event store a topic's or a group's events come from: declared on the Kafka profile, or detected where a PostgreSQL outbox " +
+      "published the topic's newest messages; otherwise the choices to ask from",
     input: kafkaStoreLinkInput,
     result: kafkaStoreLinkResult,
     effect: 'none',

@@ -56,8 +56,12 @@ describe('the Kafka screens and the linked event store', () => {
     [database, unconfirmed, mongo] = await Promise.all([createTestDatabase('e2e_link'), createClassicStore('e2e_link_unconfirmed'), createTestMongo('e2e_link')]);
     const mongoUrl = new URL(testServices.mongoUrl);
     mongoUrl.pathname = `/${mongo.name}`;
-    system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers: testServices.kafkaBrokers, port: 0, topic, groupPrefix, quietKafka: true, log: () => undefined });
-    const post = async (path: string, body: unknown) => expect((await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(202);
+    const kafkaBrokers = testServices.kafkaBrokers;
+    system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers, port: 0, topic, groupPrefix, quietKafka: true, log: () => undefined });
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+    };
     await post('/products', { productId, name: 'Kettle', sku: 'K-1', priceCents: 1000 });
     for (const priceCents of [1100, 1200, 1300]) await post(`/products/${productId}/price`, { priceCents });
     await eventually(async () => (await database.pool.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === '0' || undefined, 30_000, 'outbox relayed');
@@ -111,7 +115,7 @@ describe('the Kafka screens and the linked event store', () => {
     const selected = page.locator('[data-testid="stream-event"][aria-selected="true"]');
     await selected.waitFor({ timeout: 30_000 });
     expect(await selected.getAttribute('data-version')).toBe('2');
-    expect(await page.getByTestId('stream-total').textContent()).toBe('4');
+    await expect.poll(() => page.getByTestId('stream-total').textContent(), { timeout: 30_000 }).toBe('4');
     expect(await page.locator('#active-connection-select').inputValue()).toBe(storeId);
     await screenshot(page, 'kafka-links-open-event');
 

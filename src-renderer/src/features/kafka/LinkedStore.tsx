@@ -136,7 +136,15 @@ export function StoreChooser({ kafkaConnectionId, link, question, onPick, onCanc
       ) : (
         <div className="kafka-store-chooser__choices">
           {choices.map((c) => (
-            <Button key={c.connectionId} size="sm" variant={c.detected ? 'primary' : 'secondary'} busy={save.isPending} onClick={() => pick(c.connectionId)} data-testid="kafka-store-choice" data-connection-id={c.connectionId}>
+            <Button
+              key={c.connectionId}
+              size="sm"
+              variant={c.detected ? 'primary' : 'secondary'}
+              busy={save.isPending}
+              onClick={() => pick(c.connectionId)}
+              data-testid="kafka-store-choice"
+              data-connection-id={c.connectionId}
+            >
               {c.name}
               {c.detected ? ' (its outbox published these)' : ''}
               {c.presetConfirmed ? '' : ' (preset not confirmed)'}
