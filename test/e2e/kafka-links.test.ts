@@ -201,6 +201,11 @@ describe('the Kafka screens and the linked event store', () => {
     await screenshot(page, 'kafka-links-group-chosen');
     await goTo(page, `#/kafka?c=${kafkaId}&t=${plainTopic}&p=0`);
     await expect.poll(() => page.getByTestId('kafka-store-link').getAttribute('data-how'), { timeout: 30_000 }).toBe('declared');
+
+    // Unlinked again: the topic asks once more.
+    await page.getByTestId('kafka-store-unlink').click();
+    await page.getByTestId('kafka-store-unlinked').waitFor({ timeout: 30_000 });
+    expect((await call('connections.list', {})).find((c) => c.id === kafkaId)?.pipeline).toBeUndefined();
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -46,6 +46,7 @@ interface StoreLinkBarProps {
 /** Which event store this view reads: its name and how it was found, a warning when its preset is not confirmed, and the choice when none is linked. */
 export function StoreLinkBar({ kafkaConnectionId, link, chosenId, onChoose, asking }: StoreLinkBarProps) {
   const [changing, setChanging] = useState(false);
+  const unlink = useMutationOp('connections.update');
   if (link.error) {
     return (
       <Alert tone="danger" title="Could not tell which event store this is" testId="kafka-store-link-error">
@@ -88,8 +89,20 @@ export function StoreLinkBar({ kafkaConnectionId, link, chosenId, onChoose, aski
         </Badge>{' '}
         <Button size="sm" variant="secondary" onClick={() => setChanging(true)} data-testid="kafka-store-link-change">
           Change
-        </Button>
+        </Button>{' '}
+        {store.how === 'declared' && (
+          <Button
+            size="sm"
+            variant="ghost"
+            busy={unlink.isPending}
+            onClick={() => unlink.mutate({ id: kafkaConnectionId, pipeline: null, reason: 'Unlinked the event store on the Kafka screen' })}
+            data-testid="kafka-store-unlink"
+          >
+            Unlink from this cluster
+          </Button>
+        )}
       </span>
+      {unlink.error && <p className="field__error">{messageOf(unlink.error)}</p>}
       {!store.presetConfirmed && <PresetNotConfirmed store={store} />}
     </div>
   );
