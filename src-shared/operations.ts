@@ -137,6 +137,8 @@ import {
   kafkaPipelineHistoryInput,
   kafkaPipelineHistoryResult,
   kafkaPipelineInput,
+  kafkaStoreLinkInput,
+  kafkaStoreLinkResult,
   kafkaPipelineResult,
   kafkaResetOffsetsInput,
   kafkaResetOffsetsResult,
@@ -257,7 +259,7 @@ export const operations = {
     effect: 'local',
     // Named by id like update and remove, so one profile's history lines up in the audit log.
     target: (input, result) => `connection:${result?.id ?? input.name}`,
-    invalidates: ['connections.list'],
+    invalidates: ['connections.list', 'kafka.storeLink'],
   }),
   'connections.update': op({
     summary: 'Change a connection profile (name, settings, read-only flag, secret)',
@@ -265,7 +267,7 @@ export const operations = {
     result: connectionView,
     effect: 'local',
     target: (input) => `connection:${input.id}`,
-    invalidates: ['connections.list', 'stores.inspect', ...STORE_READS],
+    invalidates: ['connections.list', 'stores.inspect', 'kafka.storeLink', ...STORE_READS],
   }),
   'connections.remove': op({
     summary: 'Delete a connection profile and its stored secret',
@@ -275,7 +277,7 @@ export const operations = {
     destructive: true,
     target: (input) => `connection:${input.id}`,
     plan: (result) => ({ id: result.profile.id, name: result.profile.name }),
-    invalidates: ['connections.list'],
+    invalidates: ['connections.list', 'kafka.storeLink'],
   }),
   'connections.test': op({
     summary: 'Connect for real and report server version or cluster id and round-trip time',
@@ -309,7 +311,7 @@ export const operations = {
     result: storeCapabilities,
     effect: 'local',
     target: (input) => `connection:${input.connectionId}`,
-    invalidates: STORE_READS,
+    invalidates: [...STORE_READS, 'kafka.storeLink'],
   }),
   'stores.describe': op({ summary: 'What the connected store can do (global order, categories, correlation...)', input: storesDescribeInput, result: storeCapabilities, effect: 'none' }),
   'streams.list': op({ summary: 'Streams with event count and last activity, keyset-paged', input: streamsListInput, result: streamsListResult, effect: 'none' }),
@@ -669,6 +671,14 @@ export const operations = {
     summary: 'The recorded samples of a store-to-read-model pipeline over a time range',
     input: kafkaPipelineHistoryInput,
     result: kafkaPipelineHistoryResult,
+    effect: 'none',
+  }),
+  'kafka.storeLink': op({
+    summary:
+      "The event store a topic's or a group's events come from: declared on the Kafka profile, or detected where a PostgreSQL outbox " +
+      "published the topic's newest messages; otherwise the choices to ask from",
+    input: kafkaStoreLinkInput,
+    result: kafkaStoreLinkResult,
     effect: 'none',
   }),
   'kafka.outboxGaps': op({

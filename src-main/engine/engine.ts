@@ -220,7 +220,11 @@ export function createEngine(options: EngineOptions) {
     snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
-    kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),
+    kafkaHandlers(kafka, {
+      eventStore: (id) => eventStores.get(id),
+      checkpoints: async (id) => (await checkpointService.list(id)).checkpoints,
+      profiles: { profile: (id) => connections.get(id), profiles: () => connections.list(), presetConfirmed: (id) => eventStores.hasConfirmedPreset(id) },
+    }),
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
     localWorkspaceHandlers({ local }),

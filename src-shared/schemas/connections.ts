@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { changeFields, profileId } from './common';
+import { topicName } from './kafka';
 
 const hostName = z
   .string()
@@ -67,6 +68,17 @@ export const connectionSettings = z.discriminatedUnion('kind', [postgresSettings
 export type ConnectionSettings = z.output<typeof connectionSettings>;
 export type ConnectionKind = ConnectionSettings['kind'];
 
+/**
+ * A Kafka profile's pipeline: the event store whose outbox its relay publishes to this
+ * cluster. The Kafka screens open events and measure the pipeline against it.
+ */
+export const kafkaPipelineLink = z.strictObject({
+  eventStoreProfileId: profileId,
+  /** The topics the relay writes; absent: every topic of the cluster. */
+  topics: z.array(topicName).min(1).max(100).optional(),
+});
+export type KafkaPipelineLink = z.output<typeof kafkaPipelineLink>;
+
 const profileName = z.string().trim().min(1, 'name is required').max(80, 'name is limited to 80 characters');
 /** Write-only: accepted on add/update/test, never returned. */
 const secret = z.string().max(10_000).optional();
@@ -77,6 +89,8 @@ export const connectionsAddInput = z.strictObject({
   readOnly: z.boolean().default(true),
   /** Browse and time travel open sealed personal data with the subjects' keys (main process only); off unless granted. */
   mayDecryptPersonalData: z.boolean().default(false),
+  /** Kafka profiles only. */
+  pipeline: kafkaPipelineLink.optional(),
   secret,
   ...changeFields,
 });
@@ -87,6 +101,8 @@ export const connectionsUpdateInput = z.strictObject({
   settings: connectionSettings.optional(),
   readOnly: z.boolean().optional(),
   mayDecryptPersonalData: z.boolean().optional(),
+  /** Kafka profiles only; null removes the link. */
+  pipeline: kafkaPipelineLink.nullable().optional(),
   secret,
   /** Forget the stored secret (e.g. a rotated password). */
   clearSecret: z.boolean().optional(),
@@ -117,6 +133,8 @@ export const connectionView = z.object({
   /** May read the subjects' keys to show sealed personal data in clear. */
   mayDecryptPersonalData: z.boolean(),
   settings: connectionSettings,
+  /** Kafka profiles: the event store linked to the cluster, if declared. */
+  pipeline: kafkaPipelineLink.optional(),
   /** Where the secret lives; the secret itself never leaves the main process. */
   secretStorage: z.enum(['encrypted', 'memory', 'environment', 'none']),
   needsSecret: z.boolean(),

@@ -7,7 +7,7 @@ export const lagStatus = z.enum(LAG_STATUSES);
 export type LagStatus = z.infer<typeof lagStatus>;
 
 const groupId = z.string().trim().min(1, 'group id is required').max(255, 'group id is limited to 255 characters');
-const topicName = z
+export const topicName = z
   .string()
   .trim()
   .min(1, 'topic is required')
@@ -353,3 +353,22 @@ export const kafkaOutboxGapsResult = z.object({
   duplicateCount: z.number(),
 });
 export type KafkaOutboxGapsResult = z.infer<typeof kafkaOutboxGapsResult>;
+
+/** Which event store a topic's events (or a group's topics') come from: the one the Kafka screens open and measure. */
+export const kafkaStoreLinkInput = z.strictObject({
+  connectionId: profileId,
+  topic: topicName.optional(),
+  /** A consumer group: its committed topics are the ones meant. */
+  groupId: groupId.optional(),
+});
+const storeLinkChoice = z.object({ connectionId: z.string(), name: z.string(), presetConfirmed: z.boolean() });
+export const kafkaStoreLinkResult = z.object({
+  topics: z.array(z.string()),
+  /** Declared on the Kafka profile, or detected from the outbox that published the topic's newest messages; null: ask. */
+  linked: storeLinkChoice.extend({ how: z.enum(['declared', 'detected']), evidence: z.string() }).nullable(),
+  /** Every event-store profile to choose from; `detected` where the outbox evidence points at it. */
+  candidates: z.array(storeLinkChoice.extend({ detected: z.boolean() })),
+  /** Why the user is asked (null when linked). */
+  question: z.string().nullable(),
+});
+export type KafkaStoreLinkResult = z.output<typeof kafkaStoreLinkResult>;

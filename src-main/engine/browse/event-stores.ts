@@ -114,6 +114,11 @@ export class EventStores {
     await this.clients.closeAll();
   }
 
+  /** Whether reads have a preset to go through (confirmed by the user, or the Local workspace's own). */
+  async hasConfirmedPreset(connectionId: string): Promise<boolean> {
+    return (await this.choiceOf(connectionId)) !== undefined;
+  }
+
   private async choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
     return (await this.choices.get(connectionId)) ?? (connectionId === LOCAL_WORKSPACE_ID ? LOCAL_CHOICE : undefined);
   }

@@ -6,6 +6,7 @@ import type {
   ConnectionStatus,
   ConnectionTestResult,
   ConnectionView,
+  KafkaPipelineLink,
   connectionsAddInput,
   connectionsTestInput,
   connectionsUpdateInput,
@@ -76,6 +77,7 @@ export class Connections {
 
   async add(input: z.output<typeof connectionsAddInput>): Promise<ConnectionView> {
     const { settings, secret } = separateSecret(input.settings, input.secret);
+    if (input.pipeline) await this.checkPipeline(settings, input.pipeline);
     const at = this.now().toISOString();
     const profile: StoredWithSecretFlag = {
       id: newProfileId(input.name),
@@ -83,6 +85,7 @@ export class Connections {
       readOnly: input.readOnly,
       mayDecryptPersonalData: input.mayDecryptPersonalData,
       settings,
+      ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       createdAt: at,
       updatedAt: at,
       usesSecret: secret !== undefined && secret !== '',
@@ -98,8 +101,12 @@ export class Connections {
     const { settings, secret } = input.settings ? separateSecret(input.settings, input.secret) : { settings: current.settings, secret: input.secret };
     // Keeping the saved secret for a new target would send it there on the next test or read.
     if (!secret && !input.clearSecret) await this.refuseSecretForNewTarget(input.id, current.settings, settings);
+    const pipeline = input.pipeline === undefined ? current.pipeline : (input.pipeline ?? undefined);
+    if (pipeline) await this.checkPipeline(settings, pipeline);
+    const { pipeline: _previous, ...rest } = current;
     const next: StoredWithSecretFlag = {
-      ...current,
+      ...rest,
+      ...(pipeline ? { pipeline } : {}),
       name: input.name ?? current.name,
       readOnly: input.readOnly ?? current.readOnly,
       mayDecryptPersonalData: input.mayDecryptPersonalData ?? current.mayDecryptPersonalData === true,
@@ -174,6 +181,16 @@ export class Connections {
     if (change && (await this.secrets.get(id)) !== undefined) throw secretRequired(change);
   }
 
+  /** A pipeline link belongs to a Kafka profile and names an event store that exists. */
+  private async checkPipeline(settings: ConnectionSettings, link: KafkaPipelineLink): Promise<void> {
+    if (settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'Only a Kafka connection links to an event store.', { field: 'pipeline' });
+    const target = link.eventStoreProfileId === LOCAL_WORKSPACE_ID ? undefined : (await this.profiles.list()).find((p) => p.id === link.eventStoreProfileId);
+    if (link.eventStoreProfileId !== LOCAL_WORKSPACE_ID && !target) {
+      throw new ChronoError('invalid_input', `No connection with id "${link.eventStoreProfileId}" to link to.`, { field: 'pipeline' });
+    }
+    if (target?.settings.kind === 'kafka') throw new ChronoError('invalid_input', `"${target.name}" is a Kafka connection, not an event store.`, { field: 'pipeline' });
+  }
+
   private refuseBuiltin(id: string, verb: string): void {
     if (id === LOCAL_WORKSPACE_ID) throw new ChronoError('forbidden', `The Local workspace is built in and cannot be ${verb}.`);
   }
@@ -220,6 +237,7 @@ export class Connections {
       mayDecryptPersonalData: profile.mayDecryptPersonalData === true,
       // Profiles saved before passwords were moved out of URIs must not show them.
       settings: profile.settings.kind === 'mongo' ? { ...profile.settings, uri: redactSecretsInText(profile.settings.uri) } : profile.settings,
+      ...(profile.pipeline ? { pipeline: profile.pipeline } : {}),
       secretStorage,
       needsSecret: Boolean(profile.usesSecret) && secretStorage === 'none',
       createdAt: profile.createdAt,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
+import type { ConnectionSettings, KafkaPipelineLink } from '../../../src-shared/schemas/connections';
 import { ChronoError } from '../../../src-shared/errors';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { SerialQueue } from '../util/serial-queue';
@@ -13,6 +13,8 @@ export interface StoredProfile {
   /** May open sealed personal data with the subjects' keys; absent in older files (= no). */
   mayDecryptPersonalData?: boolean;
   settings: ConnectionSettings;
+  /** Kafka profiles: the event store linked to the cluster. */
+  pipeline?: KafkaPipelineLink;
   createdAt: string;
   updatedAt: string;
 }

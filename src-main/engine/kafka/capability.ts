@@ -67,7 +67,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     sampler,
     exact,
     admin,
-    /** The connection's kafkajs Cluster, for broker-level requests (offset resets that must not join the group). */
+    /** The connection's shared kafkajs Cluster, for broker-level requests (reads, and offset resets that must not join the group). */
     cluster: (connectionId: string) => options.clients.kafkaCluster(connectionId),
     /** Drops a Cluster after a failed request (stale metadata, a moved coordinator): the next call opens a fresh one. */
     resetCluster: (connectionId: string) => options.clients.resetKafkaCluster(connectionId),

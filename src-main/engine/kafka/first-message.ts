@@ -31,17 +31,21 @@ export function refKey(ref: MessageRef): string {
  * meanwhile: kafkajs fails the whole request) is retried a partition at a time.
  */
 export function firstMessageTimes(cluster: Cluster, refs: readonly MessageRef[]): Promise<Map<string, number>> {
-  // One read at a time per cluster, for the same reason as one request at a time per broker below.
+  return oneReadPerCluster(cluster, () => readTimes(cluster, refs));
+}
+
+/** One broker-level read at a time per cluster, for the same reason as one request at a time per broker below. */
+export function oneReadPerCluster<T>(cluster: Cluster, read: () => Promise<T>): Promise<T> {
   const previous = queues.get(cluster) ?? Promise.resolve();
-  const read = previous.then(() => readTimes(cluster, refs));
+  const result = previous.then(read);
   queues.set(
     cluster,
-    read.then(
+    result.then(
       () => undefined,
       () => undefined,
     ),
   );
-  return read;
+  return result;
 }
 
 const queues = new WeakMap<Cluster, Promise<void>>();

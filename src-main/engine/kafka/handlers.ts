@@ -16,6 +16,8 @@ import { applyReset, planReset } from './offset-reset';
 import { findOutboxGaps } from './outbox-gaps';
 import { assessPipeline, PIPELINE_MEASURES, RATE_WINDOW_MS, readPipeline, type PipelineDeps } from './pipeline';
 import { readCheckpoints, writeCheckpoints } from './projector-checkpoints';
+import { recentEventIds } from './recent-event-ids';
+import { resolveStoreLink, type StoreLinkDeps } from './store-link';
 import { browsePartition } from './topic-browser';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
@@ -30,13 +32,16 @@ export type KafkaOperation =
   | 'kafka.resetOffsets'
   | 'kafka.pipeline'
   | 'kafka.pipelineHistory'
-  | 'kafka.outboxGaps';
+  | 'kafka.outboxGaps'
+  | 'kafka.storeLink';
 
 /** What the store-to-read-model operations need from other capabilities. */
 export interface KafkaStoreDeps {
   eventStore(connectionId: string): Promise<EventStore>;
   /** Every checkpoint of a connection (the CheckpointService). */
   checkpoints(connectionId: string): Promise<CheckpointView[]>;
+  /** Connection profiles and their confirmed presets: where a topic's events come from. */
+  profiles: Pick<StoreLinkDeps, 'profile' | 'profiles' | 'presetConfirmed'>;
 }
 
 const HOUR = 3_600_000;
@@ -50,6 +55,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     pool: (id) => kafka.pool(id),
     checkpoints: (id) => stores.checkpoints(id),
     lagHistory: kafka.history,
+  };
+  const storeLinkDeps: StoreLinkDeps = {
+    ...stores.profiles,
+    groupTopics: async (id, groupId) => [...new Set((await (await kafka.admin(id)).fetchOffsets({ groupId })).map((t) => t.topic))],
+    recentEventIds: async (id, topics) => recentEventIds(await kafka.admin(id), await kafka.cluster(id), topics),
+    pool: (id) => kafka.pool(id),
   };
   return {
     'kafka.cluster': async ({ connectionId }) => {
@@ -166,6 +177,8 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
 
     'kafka.outboxGaps': async ({ storeConnectionId, kafkaConnectionId, ...request }, context) =>
       findOutboxGaps(await stores.eventStore(storeConnectionId), await kafka.client(kafkaConnectionId), await kafka.admin(kafkaConnectionId), request, context.signal, (p) => context.progress(p)),
+
+    'kafka.storeLink': (input) => resolveStoreLink(storeLinkDeps, input),
 
     'kafka.samplerSettings': () => kafka.settings(),
     'kafka.configureSampler': ({ reason: _reason, ...change }) => kafka.configure(change),

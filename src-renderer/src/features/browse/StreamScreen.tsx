@@ -76,6 +76,19 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
   }, [streamId, selected]);
 
   if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
+  // Not in the stream list and nothing read: said, rather than a summary waiting forever.
+  const missing = summary === null && !timeline.isPending && !timeline.error && events.length === 0;
+  if (missing) {
+    return (
+      <div className="browse stream" data-testid="stream-screen" data-stream-id={streamId}>
+        <Alert tone="warning" title="Stream not found" testId="stream-not-found">
+          <span>
+            “{active?.name}” has no stream <span className="mono">{streamId}</span>. Look for it in the <a href={hrefOf('streams')}>stream list</a>, or switch the event store.
+          </span>
+        </Alert>
+      </div>
+    );
+  }
 
   const setLive = (on: boolean) => {
     if (on) {
@@ -191,7 +204,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
           {selectedEvent ? (
             <EventDetails event={selectedEvent} />
           ) : (
-            <div className="empty-state">{selected !== undefined && !timeline.isPending ? `Version ${selected} is not loaded.` : 'Select an event to see its payload and metadata.'}</div>
+            <SelectedMissing selected={selected} loading={timeline.isPending} summary={summary} onGo={goToVersion} />
           )}
         </Panel>
       </div>
@@ -206,20 +219,46 @@ interface StreamSummaryRow {
   lastActivity: string | null;
 }
 
-/** The stream's row in the stream list: total events, last version and activity. */
-function useStreamSummary(connectionId: string, streamId: string): StreamSummaryRow | undefined {
+/** The stream's row in the stream list: total events, last version and activity; null when the list has no such stream, undefined while reading. */
+function useStreamSummary(connectionId: string, streamId: string): StreamSummaryRow | null | undefined {
   const { data } = useOperation('streams.list', { connectionId, idPrefix: streamId, limit: 5 }, { retry: false });
-  return data?.streams.find((stream) => stream.streamId === streamId);
+  return data ? (data.streams.find((stream) => stream.streamId === streamId) ?? null) : undefined;
 }
 
-function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: StreamSummaryRow | undefined }) {
+/** Why the selected version has no event shown: past the stream's end or before its start, else not loaded yet. */
+interface SelectedMissingProps {
+  selected: number | undefined;
+  loading: boolean;
+  summary: StreamSummaryRow | null | undefined;
+  onGo: (version: number) => void;
+}
+
+function SelectedMissing({ selected, loading, summary, onGo }: SelectedMissingProps) {
+  if (selected === undefined || loading) return <div className="empty-state">Select an event to see its payload and metadata.</div>;
+  const first = summary ? summary.lastVersion - summary.eventCount + 1 : undefined;
+  if (summary && (selected > summary.lastVersion || (first !== undefined && selected < first))) {
+    return (
+      <div className="empty-state">
+        <p data-testid="stream-version-not-found">
+          Version {selected} not found: this stream has versions {first} to {summary.lastVersion}.
+        </p>
+        <Button size="sm" onClick={() => onGo(selected > summary.lastVersion ? summary.lastVersion : first!)} data-testid="stream-version-nearest">
+          Go to version {selected > summary.lastVersion ? summary.lastVersion : first}
+        </Button>
+      </div>
+    );
+  }
+  return <div className="empty-state">Version {selected} is not loaded.</div>;
+}
+
+function StreamSummary({ events, summary }: { events: StoredEvent[]; summary: StreamSummaryRow | null | undefined }) {
   const types = countTypes(events);
   const first = events[0];
   const last = events[events.length - 1];
   return (
     <div className="stream-summary" data-testid="stream-summary">
-      <Stat label="Events in stream" value={summary ? summary.eventCount.toLocaleString('en-US') : '…'} testId="stream-total" />
-      <Stat label="Last version" value={summary ? String(summary.lastVersion) : '…'} testId="stream-last-version" />
+      <Stat label="Events in stream" value={summary ? summary.eventCount.toLocaleString('en-US') : summary === null ? '—' : '…'} testId="stream-total" />
+      <Stat label="Last version" value={summary ? String(summary.lastVersion) : summary === null ? '—' : '…'} testId="stream-last-version" />
       <Stat label="Last activity" value={summary?.lastActivity ? <Time iso={summary.lastActivity} /> : '—'} />
       <Stat label="Loaded" value={first && last ? `v${first.version} – v${last.version} (${events.length})` : '—'} testId="stream-loaded" />
       <div className="stream-summary__types" data-testid="stream-type-counts">

@@ -42,7 +42,13 @@ export function KafkaScreen() {
         )}
       </div>
       {view.topic ? (
-        <TopicBrowser connectionId={connectionId} topic={view.topic} partition={view.partition ?? 0} from={view.from} onChange={(change) => setView({ ...view, connectionId, ...change })} />
+        <TopicBrowser
+          connectionId={connectionId}
+          topic={view.topic}
+          partition={view.partition ?? 0}
+          from={view.from}
+          storeConnectionId={view.storeConnectionId}
+          onChange={(change) => setView({ ...view, connectionId, ...change })} />
       ) : view.groupId ? (
         <GroupView
           connectionId={connectionId}

@@ -7,7 +7,8 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Panel } from '../../ui/Panel';
-import { SelectField, TextField } from '../../ui/inputs';
+import { TextField } from '../../ui/inputs';
+import { effectiveStore, StoreLinkBar, useStoreLink } from './LinkedStore';
 import { formatCount, formatSeconds, timeOf } from './kafka-view';
 import { OutboxGapsPanel } from './OutboxGapsPanel';
 
@@ -47,25 +48,24 @@ export function projectionOf(groupId: string): string {
  * model's checkpoint, where it is behind and when it catches up.
  */
 export function PipelinePanel({ kafkaConnectionId, groupId, topics, storeConnectionId, projection, onChange }: PipelinePanelProps) {
-  const profiles = useOperation('connections.list', {});
-  const stores = (profiles.data ?? []).filter((p) => p.kind !== 'kafka');
-  const store = storeConnectionId ?? stores[0]?.id;
+  // The store is the one chosen here or the one linked to the group's topic; otherwise the user is asked, and no figures are shown meanwhile.
+  const link = useStoreLink(kafkaConnectionId, topics.length === 1 ? { topic: topics[0]! } : { groupId });
+  const store = effectiveStore(link.data, storeConnectionId);
   const input: InputOf<'kafka.pipeline'> | undefined =
-    store && projection ? { storeConnectionId: store, kafkaConnectionId, groupId, projection, ...(topics.length === 1 ? { topic: topics[0]! } : {}) } : undefined;
+    store?.presetConfirmed && projection ? { storeConnectionId: store.connectionId, kafkaConnectionId, groupId, projection, ...(topics.length === 1 ? { topic: topics[0]! } : {}) } : undefined;
 
   return (
     <Panel title="Store to read model" testId="kafka-pipeline-panel">
+      <StoreLinkBar
+        kafkaConnectionId={kafkaConnectionId}
+        link={link}
+        chosenId={storeConnectionId}
+        asking="Which event store feeds this group's topic? Its line is drawn once you choose."
+        onChoose={(id) => onChange({ storeConnectionId: id })}
+      />
       <div className="kafka-pipeline__controls">
-        <SelectField
-          label="Event store"
-          value={store ?? ''}
-          options={stores.map((p) => ({ value: p.id, label: p.name }))}
-          onChange={(id) => onChange({ storeConnectionId: id })}
-          testId="kafka-pipeline-store"
-        />
         <TextField label="Projection (checkpoint name)" value={projection} onChange={(value) => onChange({ projection: value })} testId="kafka-pipeline-projection" />
       </div>
-      {!stores.length && <p className="muted">Add the event store's connection to follow its events to this group's read model.</p>}
       {input && <PipelineLine input={input} />}
       {input?.topic && <OutboxGapsPanel storeConnectionId={input.storeConnectionId} kafkaConnectionId={kafkaConnectionId} topic={input.topic} />}
     </Panel>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { InputOf } from '../../../../src-shared/operations';
 import type { KafkaMessage } from '../../../../src-shared/schemas/kafka';
 import { messageOf } from '../../client/errors';
@@ -8,7 +8,10 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
+import { useActiveConnection } from '../../app/active-connection';
+import { navigate } from '../../app/routes';
 import { streamHref } from '../browse/browse-routes';
+import { effectiveStore, StoreLinkBar, useStoreLink } from './LinkedStore';
 
 interface TopicBrowserProps {
   connectionId: string;
@@ -16,8 +19,12 @@ interface TopicBrowserProps {
   partition: number;
   /** An offset ("120"), a time (ISO), or absent for the last 50 messages. */
   from: string | undefined;
-  onChange: (change: { partition?: number; from?: string }) => void;
+  /** The event store chosen on this view for "open event"; the linked one when absent. */
+  storeConnectionId: string | undefined;
+  onChange: (change: { partition?: number; from?: string; storeConnectionId?: string }) => void;
 }
+
+type EventRef = NonNullable<KafkaMessage['event']>;
 
 const PAGE = 50;
 
@@ -28,8 +35,24 @@ function fromInput(from: string | undefined): InputOf<'kafka.messages'>['from'] 
 }
 
 /** One partition's messages from an offset or a time, decoded, with headers; follow streams new ones. */
-export function TopicBrowser({ connectionId, topic, partition, from, onChange }: TopicBrowserProps) {
+export function TopicBrowser({ connectionId, topic, partition, from, storeConnectionId, onChange }: TopicBrowserProps) {
   const client = useClient();
+  const { setActiveId } = useActiveConnection();
+  const link = useStoreLink(connectionId, { topic });
+  const store = effectiveStore(link.data, storeConnectionId);
+  // An event asked to open before a store was known: opened once the link is read, or once the user chose a store.
+  const [opening, setOpening] = useState<EventRef | undefined>(undefined);
+  const openIn = useCallback(
+    (storeId: string, event: EventRef) => {
+      setActiveId(storeId);
+      navigate(streamHref(event.streamId, event.version));
+    },
+    [setActiveId],
+  );
+  const storeId = store?.connectionId;
+  useEffect(() => {
+    if (opening && storeId) openIn(storeId, opening);
+  }, [opening, storeId, openIn]);
   const [typed, setTyped] = useState(from ?? '');
   const [follow, setFollow] = useState(false);
   const [live, setLive] = useState<KafkaMessage[]>([]);
@@ -70,6 +93,13 @@ export function TopicBrowser({ connectionId, topic, partition, from, onChange }:
           {follow ? 'Following…' : 'Follow live'}
         </Button>
       </div>
+      <StoreLinkBar
+        kafkaConnectionId={connectionId}
+        link={link}
+        chosenId={storeConnectionId}
+        asking={opening && !store && link.data ? `Open ${opening.streamId}${opening.version !== undefined ? ` at version ${opening.version}` : ''} in which event store?` : undefined}
+        onChoose={(id) => (opening ? openIn(id, opening) : onChange({ storeConnectionId: id }))}
+      />
       {!validFrom && <p className="muted">“{from}” is neither an offset nor a time; showing the last {PAGE} messages.</p>}
       {page.error && !follow && (
         <Alert tone="danger" title="Could not read the messages">
@@ -103,7 +133,16 @@ export function TopicBrowser({ connectionId, topic, partition, from, onChange }:
                 {m.event && (
                   <>
                     {' '}
-                    <a href={streamHref(m.event.streamId, m.event.version)} title="Open the event in the active store" data-testid="kafka-open-event">
+                    <a
+                      href={streamHref(m.event.streamId, m.event.version)}
+                      title={store ? `Open the event in “${store.name}”` : 'Choose the event store to open it in'}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        if (store) openIn(store.connectionId, m.event!);
+                        else setOpening(m.event);
+                      }}
+                      data-testid="kafka-open-event"
+                    >
                       open event
                     </a>
                   </>
