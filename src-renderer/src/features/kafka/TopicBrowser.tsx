@@ -8,6 +8,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
+import { useDraft } from '../../ui/use-draft';
 import { streamHref } from '../browse/browse-routes';
 
 interface TopicBrowserProps {
@@ -30,7 +31,7 @@ function fromInput(from: string | undefined): InputOf<'kafka.messages'>['from'] 
 /** One partition's messages from an offset or a time, decoded, with headers; follow streams new ones. */
 export function TopicBrowser({ connectionId, topic, partition, from, onChange }: TopicBrowserProps) {
   const client = useClient();
-  const [typed, setTyped] = useState(from ?? '');
+  const [typed, setTyped] = useDraft(from ?? '');
   const [follow, setFollow] = useState(false);
   const [live, setLive] = useState<KafkaMessage[]>([]);
   const cluster = useOperation('kafka.cluster', { connectionId }, { retry: false });

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
@@ -13,7 +14,7 @@ import './rebuilds.css';
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
-  const [selected, setSelected] = useState<string | undefined>();
+  const [selected, setSelected] = useQueryState((query) => query.rebuild, (id: string | undefined) => ({ rebuild: id }), { history: 'push' });
   const connectionId = active?.id ?? '';
   const supported = active?.kind === 'postgres' || active?.kind === 'mongo';
   const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: supported, refetchInterval: 3000 });
@@ -78,7 +79,7 @@ export function RebuildsScreen() {
           }}
         />
       )}
-      {rebuild && <RebuildDetail connectionId={connectionId} rebuild={rebuild} collection={active.kind === 'mongo'} checkpoints={catalog.data?.checkpoints ?? []} />}
+      {rebuild && <RebuildDetail key={rebuild.id} connectionId={connectionId} rebuild={rebuild} collection={active.kind === 'mongo'} checkpoints={catalog.data?.checkpoints ?? []} />}
     </div>
   );
 }
