@@ -88,11 +88,6 @@ export function navigate(hash: string): void {
 /** Screens that read the address, told when a screen rewrites it (history.pushState/replaceState fire no event). */
 const writeListeners = new Set<() => void>();
 
-/** Rewrites the address without a history entry (and without a hashchange); every reader of the address follows. */
-export function replaceAddress(hash: string): void {
-  writeAddress(hash, 'replace');
-}
-
 /** Writes the address as a new history entry (`push`) or in place of the current one (`replace`), without a hashchange. */
 export function writeAddress(hash: string, mode: HistoryMode): void {
   if (window.location.hash === hash) return;
@@ -125,8 +120,9 @@ export function useAddress(): Address {
   return parseHash(useHash());
 }
 
+/** The current route; unlike `useAddress`, a screen rewriting its own query does not re-render the shell. */
 export function useRoute(): Route {
-  return useAddress().route;
+  return useSyncExternalStore(subscribe, () => parseHash(window.location.hash).route);
 }
 
 export interface QueryStateOptions {
@@ -151,13 +147,13 @@ export function useQueryState<T>(
   const keysOf = (value: T) => Object.keys(toQuery(value));
   const [synced, setSynced] = useState(() => {
     const value = fromQuery(address.query);
-    return { value, route: address.route, fingerprint: fingerprintOf(address, keysOf(value)) };
+    return { value, route: address.route, id: address.id, fingerprint: fingerprintOf(address, keysOf(value)) };
   });
   let current = synced;
   // The address names another state for this screen: it wins (the screen's own edits left the fingerprint as they wrote it).
   if (address.route === synced.route && fingerprintOf(address, keysOf(synced.value)) !== synced.fingerprint) {
     const value = fromQuery(address.query);
-    current = { value, route: address.route, fingerprint: fingerprintOf(address, keysOf(value)) };
+    current = { value, route: address.route, id: address.id, fingerprint: fingerprintOf(address, keysOf(value)) };
     setSynced(current);
   }
 
@@ -165,20 +161,20 @@ export function useQueryState<T>(
   toQueryRef.current = toQuery;
   const lastPush = useRef<LastPush | undefined>(undefined);
   const defaultMode = options.history ?? 'replace';
-  const route = synced.route;
+  const { route, id } = current;
   const set = useCallback(
     (next: T, mode: HistoryMode = defaultMode) => {
       const here = parseHash(window.location.hash);
-      // A late edit (a debounced input, an answer arriving) after the screen was left must not rewrite another screen's address.
-      if (here.route !== route) return;
+      // A late edit (a debounced input, an answer arriving) after the screen or its subject was left must not rewrite another's address.
+      if (here.route !== route || here.id !== id) return;
       const owned = toQueryRef.current(next);
       const hash = buildHash(here.route, here.id, mergedQuery(here.query, owned));
       const how = historyModeOf(mode, lastPush.current, Date.now(), window.location.hash);
       if (mode === 'push') lastPush.current = { at: Date.now(), hash };
-      setSynced({ value: next, route, fingerprint: fingerprintOf(parseHash(hash), Object.keys(owned)) });
+      setSynced({ value: next, route, id, fingerprint: fingerprintOf(parseHash(hash), Object.keys(owned)) });
       writeAddress(hash, how);
     },
-    [route, defaultMode],
+    [route, id, defaultMode],
   );
   return [current.value, set];
 }
