@@ -23,7 +23,18 @@ import { Slider } from './Slider';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { StatePersonalData } from './StatePersonalData';
 import { SnapshotNote } from './SnapshotNote';
-import { comparedFromQuery, comparedToQuery, definitionFromQuery, definitionToQuery, pointFromQuery, pointToQuery, tabFromQuery, tabToQuery, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
+import {
+  comparedFromQuery,
+  comparedToQuery,
+  definitionFromQuery,
+  definitionToQuery,
+  pointFromQuery,
+  pointToQuery,
+  tabFromQuery,
+  tabToQuery,
+  timeTravelHref,
+  useTimeTravelLocation,
+} from './time-travel-routes';
 import { useQueryState } from '../../app/routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
