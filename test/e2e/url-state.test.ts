@@ -59,13 +59,17 @@ describe('filters and selection kept in the address', () => {
 
     // Open an event in its stream, pick another event there, and come back.
     const first = page.getByTestId('feed-event').first();
-    expect(await first.getAttribute('href')).toMatch(/^#\/stream\/.+\?version=\d+$/);
+    const opened = /^#\/stream\/.+\?version=(\d+)$/.exec((await first.getAttribute('href')) ?? '')?.[1];
+    expect(opened).toBeDefined();
     await first.click();
     await page.getByTestId('stream-screen').waitFor();
     await page.getByTestId('stream-event').first().click();
     await expect.poll(() => new URL(page.url()).hash).toMatch(/\?version=1$/);
     const streamAddress = page.url();
 
+    // Picking an event is a step of its own: Back returns to the event opened from the feed, then to the feed.
+    await page.goBack();
+    await expect.poll(() => page.getByTestId('event-details').getAttribute('data-version'), { timeout: 30_000 }).toBe(opened);
     await page.goBack();
     await page.getByTestId('feed-screen').waitFor();
     expect(await filterValues()).toEqual(['OrderShipped', 'Order', '2025-03-01T00:00', 'trackingNumber', 'contains']);

@@ -1,4 +1,7 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useRef, useState, useSyncExternalStore } from 'react';
+import { fingerprintOf, historyModeOf, mergedQuery, type HistoryMode, type LastPush } from './query-sync';
+
+export type { HistoryMode } from './query-sync';
 
 /**
  * The one place addresses are parsed and built. Hash routing (`#/<route>[/<id>][?query]`)
@@ -82,84 +85,96 @@ export function navigate(hash: string): void {
   window.location.hash = hash;
 }
 
-/** Rewrites the address without a history entry (and without a hashchange). */
-export function replaceAddress(hash: string): void {
-  if (window.location.hash !== hash) window.history.replaceState(window.history.state, '', hash);
+/** Screens that read the address, told when a screen rewrites it (history.pushState/replaceState fire no event). */
+const writeListeners = new Set<() => void>();
+
+/** Writes the address as a new history entry (`push`) or in place of the current one (`replace`), without a hashchange. */
+export function writeAddress(hash: string, mode: HistoryMode): void {
+  if (window.location.hash === hash) return;
+  if (mode === 'push') window.history.pushState(null, '', hash);
+  else window.history.replaceState(window.history.state, '', hash);
+  for (const listener of [...writeListeners]) listener();
 }
 
 function subscribe(listener: () => void): () => void {
   window.addEventListener('hashchange', listener);
-  return () => window.removeEventListener('hashchange', listener);
+  window.addEventListener('popstate', listener);
+  writeListeners.add(listener);
+  return () => {
+    window.removeEventListener('hashchange', listener);
+    window.removeEventListener('popstate', listener);
+    writeListeners.delete(listener);
+  };
 }
 
 const currentHash = () => window.location.hash;
 
+/** The current hash; re-renders when it changes, whether by navigation (links, Back, typing) or by a screen writing it. */
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, currentHash);
+}
+
 /** The current address; re-renders when it changes. */
 export function useAddress(): Address {
-  const hash = useSyncExternalStore(subscribe, currentHash);
   // Parsing is cheap; the hash string keeps the snapshot stable.
-  return parseHash(hash);
+  return parseHash(useHash());
 }
 
-let navigations = 0;
-let countingNavigations = false;
-
-/**
- * How many times the address changed by navigation (links, back, typing): a screen keyed
- * by it starts afresh on each one, but not when it rewrites its own address (`replaceAddress`).
- */
-export function useNavigationCount(): number {
-  if (!countingNavigations) {
-    countingNavigations = true;
-    window.addEventListener('hashchange', () => {
-      navigations += 1;
-    });
-  }
-  return useSyncExternalStore(subscribe, () => navigations);
-}
-
+/** The current route; unlike `useAddress`, a screen rewriting its own query does not re-render the shell. */
 export function useRoute(): Route {
-  return useAddress().route;
+  return useSyncExternalStore(subscribe, () => parseHash(window.location.hash).route);
+}
+
+export interface QueryStateOptions {
+  /** How an edit without an explicit mode writes the address; `replace` (filters being typed) unless said otherwise. */
+  history?: HistoryMode;
 }
 
 /**
- * A screen's filters kept in the address: read from the query when the screen opens
- * (or the address is changed by hand), written back on every change without a history
- * entry, so going back to the screen, reloading or sharing the address keeps them.
+ * A piece of a screen's state kept in the address, which is its single source of truth: the state is
+ * what the address names, re-derived whenever the address changes (Back, Forward, a link, a hand edit),
+ * and an edit writes the address (`push` for a committed choice, `replace` for typing).
+ *
+ * `toQuery` names every query key the state owns (undefined when blank). Between changes of those keys
+ * the state keeps the value as set, so text being typed is not reshaped by `fromQuery`'s parsing.
  */
-export function useQueryState<T>(fromQuery: (query: Query) => T, toQuery: (value: T) => QueryInput): [T, (next: T) => void] {
-  const [value, setValue] = useState<T>(() => fromQuery(parseHash(window.location.hash).query));
-  const written = useRef<string>(window.location.hash);
-  const route = useRef<Route>(parseHash(window.location.hash).route);
+export function useQueryState<T>(
+  fromQuery: (query: Query) => T,
+  toQuery: (value: T) => QueryInput,
+  options: QueryStateOptions = {},
+): [T, (next: T, mode?: HistoryMode) => void] {
+  const address = useAddress();
+  const keysOf = (value: T) => Object.keys(toQuery(value));
+  const [synced, setSynced] = useState(() => {
+    const value = fromQuery(address.query);
+    return { value, route: address.route, id: address.id, fingerprint: fingerprintOf(address, keysOf(value)) };
+  });
+  let current = synced;
+  // The address names another state for this screen: it wins (the screen's own edits left the fingerprint as they wrote it).
+  if (address.route === synced.route && fingerprintOf(address, keysOf(synced.value)) !== synced.fingerprint) {
+    const value = fromQuery(address.query);
+    current = { value, route: address.route, id: address.id, fingerprint: fingerprintOf(address, keysOf(value)) };
+    setSynced(current);
+  }
+
   const toQueryRef = useRef(toQuery);
   toQueryRef.current = toQuery;
-  const fromQueryRef = useRef(fromQuery);
-  fromQueryRef.current = fromQuery;
-
-  // An address typed or opened from elsewhere for this same screen replaces the filters.
-  useEffect(
-    () =>
-      subscribe(() => {
-        const address = parseHash(window.location.hash);
-        // Leaving the screen is not a change of its filters.
-        if (window.location.hash === written.current || address.route !== route.current) return;
-        written.current = window.location.hash;
-        setValue(fromQueryRef.current(address.query));
-      }),
-    [],
+  const lastPush = useRef<LastPush | undefined>(undefined);
+  const defaultMode = options.history ?? 'replace';
+  const { route, id } = current;
+  const set = useCallback(
+    (next: T, mode: HistoryMode = defaultMode) => {
+      const here = parseHash(window.location.hash);
+      // A late edit (a debounced input, an answer arriving) after the screen or its subject was left must not rewrite another's address.
+      if (here.route !== route || here.id !== id) return;
+      const owned = toQueryRef.current(next);
+      const hash = buildHash(here.route, here.id, mergedQuery(here.query, owned));
+      const how = historyModeOf(mode, lastPush.current, Date.now(), window.location.hash);
+      if (mode === 'push') lastPush.current = { at: Date.now(), hash };
+      setSynced({ value: next, route, id, fingerprint: fingerprintOf(parseHash(hash), Object.keys(owned)) });
+      writeAddress(hash, how);
+    },
+    [route, id, defaultMode],
   );
-
-  const set = useCallback((next: T) => {
-    setValue(next);
-    const address = parseHash(window.location.hash);
-    const hash = buildHash(address.route, address.id, { ...address.query, ...blankKeysOf(toQueryRef.current(next)) });
-    written.current = hash;
-    replaceAddress(hash);
-  }, []);
-  return [value, set];
-}
-
-/** Keys this state owns stay in the merge even when blank, so clearing a filter removes it from the address. */
-function blankKeysOf(query: QueryInput): QueryInput {
-  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? '' : value]));
+  return [current.value, set];
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type Ref, type RefObject } from '
 import type { InputOf } from '../../../../src-shared/operations';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
-import { hrefOf, useQueryState } from '../../app/routes';
+import { hrefOf, useQueryState, type HistoryMode } from '../../app/routes';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
 import { TIME_INPUT_FORMAT, zoneName } from '../../ui/time';
@@ -70,7 +70,7 @@ export function FeedScreen() {
   const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
   const rangeError = rangeErrorOf(filter.from, filter.to);
   const table = useRef<VirtualTableHandle>(null);
-  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }), !pages.isFetching && history.length > 0);
+  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }, 'push'), !pages.isFetching && history.length > 0);
   const chosen = new Set(parseTypes(filter.types));
 
   if (!active || needsDetection(pages.error)) {
@@ -88,11 +88,12 @@ export function FeedScreen() {
     tail.setLive(false);
     setMode('history');
   };
-  const setField = (change: Partial<FieldFilterText>) => setFilter({ ...filter, field: { ...filter.field, ...change } });
+  // Typing rewrites the address; a choice (a select, a type picked) opens a history entry.
+  const setField = (change: Partial<FieldFilterText>, mode: HistoryMode = 'replace') => setFilter({ ...filter, field: { ...filter.field, ...change } }, mode);
 
   const toggleType = (type: string) => {
     const next = chosen.has(type) ? [...chosen].filter((t) => t !== type) : [...chosen, type];
-    setFilter({ ...filter, types: next.join(', ') });
+    setFilter({ ...filter, types: next.join(', ') }, 'push');
   };
 
   return (
@@ -127,7 +128,7 @@ export function FeedScreen() {
             { value: 'metadata', label: 'Metadata' },
           ]}
           testId="feed-field-in"
-          onChange={(value) => setField({ in: value })}
+          onChange={(value) => setField({ in: value }, 'push')}
         />
         <TextField label="Field path" value={filter.field.path} placeholder="e.g. customerId or address.city" testId="feed-field-path" onChange={(path) => setField({ path })} />
         <SelectField
@@ -138,7 +139,7 @@ export function FeedScreen() {
             { value: 'contains', label: 'contains' },
           ]}
           testId="feed-field-op"
-          onChange={(op) => setField({ op })}
+          onChange={(op) => setField({ op }, 'push')}
         />
         <TextField label="Value" value={filter.field.value} placeholder="e.g. EUR" testId="feed-field-value" onChange={(value) => setField({ value })} />
       </div>
@@ -196,7 +197,7 @@ export function FeedScreen() {
               </Button>
             )}
             {filtered && (
-              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER)}>
+              <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER, 'push')}>
                 Clear filters
               </Button>
             )}

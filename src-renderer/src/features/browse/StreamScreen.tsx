@@ -2,7 +2,7 @@ import type { CSSProperties, ReactNode } from 'react';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { useActiveConnection } from '../../app/active-connection';
-import { hrefOf, replaceAddress, useNavigationCount } from '../../app/routes';
+import { hrefOf, useQueryState, versionParam, type Query, type QueryInput } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
@@ -11,7 +11,7 @@ import { Time, timeHeader } from '../../ui/Time';
 import { Panel } from '../../ui/Panel';
 import { LoadMore, VirtualTable, type VirtualTableHandle } from '../../ui/VirtualTable';
 import { timeTravelHref } from '../time-travel/time-travel-routes';
-import { streamHref, useStreamLocation } from './browse-routes';
+import { useStreamLocation } from './browse-routes';
 import { countTypes, userOf } from './event-fields';
 import { EventDetails } from './EventDetails';
 import { ExportButton } from './ExportPanel';
@@ -26,8 +26,7 @@ const ROW_HEIGHT = 32;
 const CONTEXT_BEFORE = 20;
 
 export function StreamScreen() {
-  const { streamId, version } = useStreamLocation();
-  const navigation = useNavigationCount();
+  const { streamId } = useStreamLocation();
   const { active } = useActiveConnection();
   if (!streamId) {
     return (
@@ -37,8 +36,8 @@ export function StreamScreen() {
     );
   }
   if (!active) return <StoreProblem connection={active} error={undefined} title="" />;
-  // Following a link (another stream or version) starts a fresh timeline; selecting an event only rewrites the address.
-  return <StreamView key={`${active.id}\u0000${streamId}\u0000${navigation}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
+  // Another stream starts a fresh timeline; another version (a click, Back, a link) moves this one to it.
+  return <StreamView key={`${active.id}\u0000${streamId}`} connectionId={active.id} streamId={streamId} />;
 }
 
 type Scroll = { to: 'start' } | { to: 'end' } | { to: 'version'; version: number };
@@ -47,11 +46,15 @@ function anchorAt(version: number): StreamAnchor {
   return { kind: 'version', version: Math.max(0, version - CONTEXT_BEFORE) };
 }
 
-function StreamView({ connectionId, streamId, initialVersion }: { connectionId: string; streamId: string; initialVersion: number | undefined }) {
+/** The selected event is the address's (`?version=N`): Back, reload and shared links come back to it. */
+const selectedFromQuery = (query: Query): number | undefined => versionParam(query.version);
+const selectedToQuery = (version: number | undefined): QueryInput => ({ version });
+
+function StreamView({ connectionId, streamId }: { connectionId: string; streamId: string }) {
   const { active } = useActiveConnection();
-  const [anchor, setAnchor] = useState<StreamAnchor>(() => (initialVersion !== undefined ? anchorAt(initialVersion) : { kind: 'start' }));
-  const [selected, setSelected] = useState<number | undefined>(initialVersion);
-  const [scroll, setScroll] = useState<Scroll | undefined>(initialVersion !== undefined ? { to: 'version', version: initialVersion } : undefined);
+  const [selected, setSelected] = useQueryState(selectedFromQuery, selectedToQuery, { history: 'push' });
+  const [anchor, setAnchor] = useState<StreamAnchor>(() => (selected !== undefined ? anchorAt(selected) : { kind: 'start' }));
+  const [scroll, setScroll] = useState<Scroll | undefined>(selected !== undefined ? { to: 'version', version: selected } : undefined);
   const [jumpText, setJumpText] = useState('');
   const [jumpProblem, setJumpProblem] = useState<{ message: string; nearest: number } | undefined>(undefined);
 
@@ -70,10 +73,22 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
     if (following && liveCount > 0) setScroll({ to: 'end' });
   }, [following, liveCount]);
   const selectedEvent = events.find((event) => event.version === selected);
-  // The selected event is kept in the address, so back, reload and shared links come back to it.
+  // A version the address names from elsewhere (Back, Forward, a link, a hand edit) is brought into view,
+  // read afresh around it when it is not loaded; a click or a jump here has placed the timeline already.
+  const placed = useRef(selected);
+  const loaded = useRef(events);
+  loaded.current = events;
   useEffect(() => {
-    replaceAddress(streamHref(streamId, selected));
-  }, [streamId, selected]);
+    if (selected === placed.current) return;
+    placed.current = selected;
+    if (selected === undefined) return;
+    if (!loaded.current.some((event) => event.version === selected)) setAnchor(anchorAt(selected));
+    setScroll({ to: 'version', version: selected });
+  }, [selected]);
+  const select = (version: number) => {
+    placed.current = version;
+    setSelected(version);
+  };
 
   if (needsDetection(timeline.error)) return <StoreProblem connection={active} error={timeline.error} title="" />;
   // Not in the stream list and nothing read: said, rather than a summary waiting forever.
@@ -118,7 +133,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
   const goToVersion = (version: number) => {
     setJumpProblem(undefined);
     setAnchor(anchorAt(version));
-    setSelected(version);
+    select(version);
     setScroll({ to: 'version', version });
   };
 
@@ -189,7 +204,7 @@ function StreamView({ connectionId, streamId, initialVersion }: { connectionId: 
             anchor={anchor}
             loading={timeline.isPending}
             selected={selected}
-            onSelect={setSelected}
+            onSelect={select}
             scroll={scroll}
             onScrolled={() => setScroll(undefined)}
             hasOlder={timeline.hasPreviousPage}

@@ -45,7 +45,7 @@ export function StreamsScreen() {
   const advice = pages.data?.pages[0]?.advice ?? [];
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
-  const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort });
+  const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort }, 'push');
 
   if (!active || needsDetection(pages.error)) {
     return <StoreProblem connection={active} error={pages.error} title="Could not list the streams" />;
@@ -99,7 +99,7 @@ export function StreamsScreen() {
         <StreamsTable
           streams={streams}
           sort={filter.sort}
-          onSort={(sort) => setFilter({ ...filter, sort })}
+          onSort={(sort) => setFilter({ ...filter, sort }, 'push')}
           loading={pages.isPending}
           hasMore={pages.hasNextPage}
           loadingMore={pages.isFetchingNextPage}

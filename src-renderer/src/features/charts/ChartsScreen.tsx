@@ -134,7 +134,7 @@ export function ChartsScreen() {
   const range = { from: view.from, to: view.to };
   const bucket = view.bucket;
   const setRange = (next: { from: string; to: string }) => setView({ ...view, ...next });
-  const setRangeAndBucket = (next: { from: string; to: string }, nextBucket: Bucket) => setView({ ...next, bucket: nextBucket });
+  const setRangeAndBucket = (next: { from: string; to: string }, nextBucket: Bucket) => setView({ ...next, bucket: nextBucket }, 'push');
   const settled = useDebounced(range, 400);
   const fromMs = msOf(settled.from);
   const toMs = msOf(settled.to, true);
@@ -183,7 +183,7 @@ export function ChartsScreen() {
           </label>
           <input id="charts-to" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.to} aria-invalid={range.to !== '' && msOf(range.to) === undefined} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
         </div>
-        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next })} testId="charts-bucket" />
+        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next }, 'push')} testId="charts-bucket" />
         <div className="charts__presets">
           {PRESETS.map((preset) => (
             <Button

@@ -36,7 +36,7 @@ const viewToQuery = (view: CheckpointsView): QueryInput => ({ chart: view.chart,
 
 export function CheckpointsScreen() {
   const { active } = useActiveConnection();
-  const [view, setView] = useQueryState(viewFromQuery, viewToQuery);
+  const [view, setView] = useQueryState(viewFromQuery, viewToQuery, { history: 'push' });
   const [resetting, setResetting] = useState<CheckpointRow | undefined>();
   const [mapping, setMapping] = useState(false);
   const profiles = useOperation('connections.list', {});

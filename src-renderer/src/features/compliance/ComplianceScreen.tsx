@@ -20,6 +20,7 @@ export function ComplianceScreen() {
   const [selected, setSelected] = useQueryState(
     (query: Query) => query.case ?? '',
     (value: string) => ({ case: value }),
+    { history: 'push' },
   );
   const map = useOperation('compliance.getMap', { connectionId: active?.id ?? 'local' }, { enabled: active !== undefined });
   const cases = useOperation('compliance.listCases', {}, { refetchInterval: 2000 });
@@ -47,7 +48,7 @@ export function ComplianceScreen() {
           )}
         </Panel>
       </div>
-      <div className="compliance__main">{selected ? <CaseView caseId={selected} /> : <p className="compliance__hint">Open a request, or choose one.</p>}</div>
+      <div className="compliance__main">{selected ? <CaseView key={selected} caseId={selected} /> : <p className="compliance__hint">Open a request, or choose one.</p>}</div>
     </div>
   );
 }

@@ -10,7 +10,7 @@ import './kafka.css';
 
 /** Kafka: the cluster with its groups' lag and status, or one group's lag over time and its offset reset. */
 export function KafkaScreen() {
-  const [view, setView] = useQueryState(viewFromQuery, viewToQuery);
+  const [view, setView] = useQueryState(viewFromQuery, viewToQuery, { history: 'push' });
   const { active } = useActiveConnection();
   const profiles = useOperation('connections.list', {});
   const kafkaProfiles = (profiles.data ?? []).filter((p) => p.kind === 'kafka');
@@ -58,7 +58,7 @@ export function KafkaScreen() {
           onRange={(range) => setView({ ...view, connectionId, range })}
           storeConnectionId={view.storeConnectionId}
           projection={view.projection}
-          onPipeline={(change) => setView({ ...view, connectionId, ...change })}
+          onPipeline={(change) => setView({ ...view, connectionId, ...change }, 'projection' in change ? 'replace' : 'push')}
         />
       ) : (
         <ClusterView connectionId={connectionId} onGroup={(groupId) => setView({ ...view, connectionId, groupId })} onTopic={(topic) => setView({ range: view.range, connectionId, topic })} />

@@ -8,6 +8,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
+import { useDraft } from '../../ui/use-draft';
 import { useActiveConnection } from '../../app/active-connection';
 import { navigate } from '../../app/routes';
 import { streamHref } from '../browse/browse-routes';
@@ -53,7 +54,7 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
   useEffect(() => {
     if (opening && storeId) openIn(storeId, opening);
   }, [opening, storeId, openIn]);
-  const [typed, setTyped] = useState(from ?? '');
+  const [typed, setTyped] = useDraft(from ?? '');
   const [follow, setFollow] = useState(false);
   const [live, setLive] = useState<KafkaMessage[]>([]);
   const cluster = useOperation('kafka.cluster', { connectionId }, { retry: false });

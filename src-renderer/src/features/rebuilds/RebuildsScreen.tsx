@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
+import { useQueryState } from '../../app/routes';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
@@ -15,7 +16,7 @@ import { formatTimestamp } from '../../ui/time';
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
-  const [selected, setSelected] = useState<string | undefined>();
+  const [selected, setSelected] = useQueryState((query) => query.rebuild, (id: string | undefined) => ({ rebuild: id }), { history: 'push' });
   const [creating, setCreating] = useState(false);
   const connectionId = active?.id ?? '';
   const supported = active?.kind === 'postgres' || active?.kind === 'mongo';

@@ -39,10 +39,11 @@ const selectedToQuery = (s: Selected | undefined): QueryInput => ({ stream: s?.s
 export function SnapshotsScreen() {
   const { active } = useActiveConnection();
   const [text, setText] = useQueryState(filterFromQuery, filterToQuery);
-  const [selected, setSelected] = useQueryState(selectedFromQuery, selectedToQuery);
+  const [selected, setSelected] = useQueryState(selectedFromQuery, selectedToQuery, { history: 'push' });
   const [definition, setDefinition] = useQueryState(
     (q) => q.definition ?? 'auto',
     (d) => ({ definition: d === 'auto' ? undefined : d }),
+    { history: 'push' },
   );
   const [change, setChange] = useState<{ kind: ChangeKind; selection: SnapshotSelection } | undefined>();
   const [lastChange, setLastChange] = useState<SnapshotsChangeResult | undefined>();
@@ -91,7 +92,7 @@ export function SnapshotsScreen() {
         </div>
         {problems.length > 0 && <Alert tone="warning" title="Some filters are ignored">{problems.join(' ')}</Alert>}
         <div className="snapshots__actions">
-          <Button size="sm" variant="ghost" disabled={!isFiltered(filter)} onClick={() => setText(NO_FILTER)}>
+          <Button size="sm" variant="ghost" disabled={!isFiltered(filter)} onClick={() => setText(NO_FILTER, 'push')}>
             Clear filters
           </Button>
           <Button size="sm" variant="danger" disabled={!isFiltered(filter)} onClick={() => setChange({ kind: 'delete', selection: { kind: 'filter', filter } })} data-testid="snapshot-delete-matching" title={isFiltered(filter) ? '' : 'Set a filter first'}>

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import type { InputOf } from '../../../../src-shared/operations';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { Time } from '../../ui/Time';
 import { parseTimeInput, TIME_INPUT_FORMAT, zoneLabel } from '../../ui/time';
+import { useDraft } from '../../ui/use-draft';
 import type { DefinitionEntry } from '../../../../src-shared/schemas/time-travel';
 import { moneyOf, moneyText, type MoneyFields } from './money';
 import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, pathText, valueText } from './export-json';
+import type { ComparedPoints } from './time-travel-routes';
 import type { Target } from './use-replay';
 
 type Parsed = { target: Target } | { problem: string };
@@ -38,26 +39,29 @@ interface ComparePanelProps {
   last: number | undefined;
   /** For the money fields the definition used declares. */
   definitions: readonly DefinitionEntry[] | undefined;
+  /** The points compared, as the address names them (`?a=…&b=…`); Compare writes them there. */
+  compared: ComparedPoints | undefined;
+  onCompare: (points: ComparedPoints) => void;
 }
 
-export function ComparePanel({ connectionId, streamId, definition, defaultA, defaultB, first, last, definitions }: ComparePanelProps) {
-  const [aText, setAText] = useState(String(defaultA));
-  const [bText, setBText] = useState(String(defaultB));
-  const [input, setInput] = useState<InputOf<'timeTravel.compare'> | undefined>(undefined);
+export function ComparePanel({ connectionId, streamId, definition, defaultA, defaultB, first, last, definitions, compared, onCompare }: ComparePanelProps) {
+  // The fields start from the compared points, and again whenever the address names others.
+  const [aText, setAText] = useDraft(compared?.a ?? String(defaultA));
+  const [bText, setBText] = useDraft(compared?.b ?? String(defaultB));
   // The texts the shown result answers: once the fields change, it no longer does.
-  const [submitted, setSubmitted] = useState<{ a: string; b: string } | undefined>(undefined);
+  const submitted = compared;
   const [tried, setTried] = useState(false);
+  const submittedA = submitted ? parseTarget(submitted.a, first, last) : undefined;
+  const submittedB = submitted ? parseTarget(submitted.b, first, last) : undefined;
+  const points = submittedA && 'target' in submittedA && submittedB && 'target' in submittedB ? { a: submittedA.target, b: submittedB.target } : undefined;
   // The definition follows the screen's select: changing it compares again.
-  const compare = useOperation('timeTravel.compare', { ...(input ?? { connectionId, streamId, a: { version: 0 }, b: { version: 0 } }), definition }, { enabled: input !== undefined, retry: false });
+  const compare = useOperation('timeTravel.compare', { connectionId, streamId, ...(points ?? { a: { version: 0 }, b: { version: 0 } }), definition }, { enabled: points !== undefined, retry: false });
   const a = parseTarget(aText, first, last);
   const b = parseTarget(bText, first, last);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTried(true);
-    if ('target' in a && 'target' in b) {
-      setInput({ connectionId, streamId, a: a.target, b: b.target });
-      setSubmitted({ a: aText, b: bText });
-    }
+    if ('target' in a && 'target' in b) onCompare({ a: aText, b: bText });
   };
   const current = submitted !== undefined && submitted.a === aText && submitted.b === bText;
   const result = current && !compare.error ? compare.data : undefined;

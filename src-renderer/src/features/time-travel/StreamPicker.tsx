@@ -28,6 +28,7 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
   const [chosen, setChosen] = useQueryState(
     (query) => query.category,
     (category: string | undefined) => ({ category }),
+    { history: 'push' },
   );
   const hasCategory = capabilities.data?.hasCategory === true;
   const suggested = useMemo(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
@@ -23,7 +23,19 @@ import { Slider } from './Slider';
 import { pathKey, StateTree, type ChangeKind } from './StateTree';
 import { StatePersonalData } from './StatePersonalData';
 import { SnapshotNote } from './SnapshotNote';
-import { replaceVersionInAddress, timeTravelHref, useTimeTravelLocation } from './time-travel-routes';
+import {
+  comparedFromQuery,
+  comparedToQuery,
+  definitionFromQuery,
+  definitionToQuery,
+  pointFromQuery,
+  pointToQuery,
+  tabFromQuery,
+  tabToQuery,
+  timeTravelHref,
+  useTimeTravelLocation,
+} from './time-travel-routes';
+import { useQueryState } from '../../app/routes';
 import { streamHref } from '../browse/browse-routes';
 import { useDefinitions } from './use-definitions';
 import { moneyOf } from './money';
@@ -34,16 +46,14 @@ import './time-travel.css';
 /** Slider moves settle for this long before a replay is asked for. */
 const SLIDER_DEBOUNCE_MS = 250;
 export function TimeTravelScreen() {
-  const { streamId, version } = useTimeTravelLocation();
+  const { streamId } = useTimeTravelLocation();
   const { active } = useActiveConnection();
   if (!active) return <div className="empty-state">Loading connections…</div>;
   if (!streamId) return <StreamPicker connectionId={active.id} />;
-  return <TimeTravelView key={`${active.id}\u0000${streamId}`} connectionId={active.id} streamId={streamId} initialVersion={version} />;
+  return <TimeTravelView key={`${active.id}\u0000${streamId}`} connectionId={active.id} streamId={streamId} />;
 }
 
-type Tab = 'history' | 'compare';
-
-function TimeTravelView({ connectionId, streamId, initialVersion }: { connectionId: string; streamId: string; initialVersion: number | undefined }) {
+function TimeTravelView({ connectionId, streamId }: { connectionId: string; streamId: string }) {
   // The stream's bounds: its first event (0 in stores that number from 0, such as Message DB; 1 in most) and its last.
   const head = useOperation('streams.read', { connectionId, streamId, direction: 'forward', limit: 1 }, { retry: false });
   const tail = useOperation('streams.read', { connectionId, streamId, direction: 'backward', limit: 1 }, { retry: false });
@@ -51,15 +61,22 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   const firstVersion = head.data?.events[0]?.version ?? capabilities.data?.firstVersion ?? 1;
   const lastVersion = tail.data?.events[0]?.version;
 
-  const [version, setVersion] = useState<number | undefined>(initialVersion);
-  const [timeTarget, setTimeTarget] = useState<string | undefined>(undefined);
-  const [tab, setTab] = useState<Tab>('history');
-  const [definition, setDefinition] = useState('auto');
+  // The point shown, the tab, the compared points and the definition are the address's (`?version=…` or `?time=…`, `tab`, `a`, `b`, `definition`).
+  const [point, setPoint] = useQueryState(pointFromQuery, pointToQuery, { history: 'push' });
+  const [tab, setTab] = useQueryState(tabFromQuery, tabToQuery, { history: 'push' });
+  const [compared, setCompared] = useQueryState(comparedFromQuery, comparedToQuery, { history: 'push' });
+  const [definition, setDefinition] = useQueryState(definitionFromQuery, definitionToQuery, { history: 'push' });
+  const version = point.version;
+  const timeTarget = point.time;
   const [folderOpen, setFolderOpen] = useState(false);
   const [ignoreSnapshots, setIgnoreSnapshots] = useState(false);
   const definitions = useDefinitions();
-  // Until the user picks a version, the screen shows the latest one.
-  const selected = version ?? lastVersion;
+  const shownBefore = useRef<number | undefined>(undefined);
+  // Until the user picks a version, the screen shows the latest one; while a time resolves, the version shown before it.
+  const selected = version ?? (timeTarget !== undefined ? shownBefore.current : undefined) ?? lastVersion;
+  useEffect(() => {
+    shownBefore.current = selected;
+  }, [selected]);
   const from = selected !== undefined ? windowStart(firstVersion, selected) : firstVersion;
   const events = useOperation('streams.read', { connectionId, streamId, fromVersion: from, direction: 'forward', limit: WINDOW_SIZE }, {
     retry: false,
@@ -75,16 +92,11 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
   // A replay "at a time" lands on a version: move the slider there, once the answer is for that time
   // (until then `replay.data` still answers the previous target).
   const timeAnswered = timeTarget !== undefined && replay.answered !== undefined && 'time' in replay.answered && replay.answered.time === timeTarget;
+  // It replaces the time in the address (same history entry): Back then returns to the point before the time was asked.
+  const answeredVersion = timeAnswered ? replay.data?.version : undefined;
   useEffect(() => {
-    if (timeAnswered && replay.data) {
-      setVersion(replay.data.version);
-      setTimeTarget(undefined);
-    }
-  }, [timeAnswered, replay.data]);
-
-  useEffect(() => {
-    if (settled !== undefined) replaceVersionInAddress(streamId, settled);
-  }, [streamId, settled]);
+    if (answeredVersion !== undefined) setPoint({ version: answeredVersion }, 'replace');
+  }, [answeredVersion, setPoint]);
 
   const steps = useOperation(
     'timeTravel.steps',
@@ -98,10 +110,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
     return map;
   }, [step]);
 
-  const pick = (next: number) => {
-    setTimeTarget(undefined);
-    setVersion(next);
-  };
+  const pick = (next: number) => setPoint({ version: next });
 
   // Under a replay error no state is shown: the last one answered another target (or definition).
   const shown = replay.error ? undefined : replay.data;
@@ -148,7 +157,7 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
         selected={selected}
         loading={tail.isPending}
         onPick={pick}
-        onTime={(iso) => setTimeTarget(iso)}
+        onTime={(iso) => setPoint({ time: iso })}
       />
 
       <div className="tt__layout">
@@ -226,6 +235,8 @@ function TimeTravelView({ connectionId, streamId, initialVersion }: { connection
               first={firstVersion}
               last={lastVersion}
               definitions={definitions.data?.definitions}
+              compared={compared}
+              onCompare={setCompared}
             />
           )}
         </div>

@@ -1,4 +1,4 @@
-import { buildHash, parseHash, replaceAddress, useAddress, versionParam, type Address } from '../../app/routes';
+import { buildHash, parseHash, useAddress, versionParam, type Address, type Query, type QueryInput } from '../../app/routes';
 
 /** `#/time-travel/<url-encoded id>?version=N`: the time travel screen for one stream, optionally at one version. */
 export function timeTravelHref(streamId?: string, version?: number): string {
@@ -23,7 +23,35 @@ function locationOf(address: Address): TimeTravelLocation {
   return { streamId: address.id, version: versionParam(address.query.version) };
 }
 
-/** Keeps the address in step with the slider without a history entry per step (and without a hashchange). */
-export function replaceVersionInAddress(streamId: string, version: number): void {
-  replaceAddress(timeTravelHref(streamId, version));
+/** The point the screen shows: a version, or a time still to be resolved to one (`?version=N` or `?time=<ISO>`); neither is the latest. */
+export interface TimeTravelPoint {
+  version?: number;
+  time?: string;
 }
+
+export function pointFromQuery(query: Query): TimeTravelPoint {
+  const version = versionParam(query.version);
+  if (version !== undefined) return { version };
+  const time = query.time !== undefined && !Number.isNaN(Date.parse(query.time)) ? query.time : undefined;
+  return time !== undefined ? { time } : {};
+}
+
+export const pointToQuery = (point: TimeTravelPoint): QueryInput => ({ version: point.version, time: point.version === undefined ? point.time : undefined });
+
+export type TimeTravelTab = 'history' | 'compare';
+
+export const tabFromQuery = (query: Query): TimeTravelTab => (query.tab === 'compare' ? 'compare' : 'history');
+export const tabToQuery = (tab: TimeTravelTab): QueryInput => ({ tab: tab === 'compare' ? tab : undefined });
+
+/** The two points last compared, as typed (a version or a time): `?a=…&b=…`. */
+export interface ComparedPoints {
+  a: string;
+  b: string;
+}
+
+export const comparedFromQuery = (query: Query): ComparedPoints | undefined => (query.a !== undefined && query.b !== undefined ? { a: query.a, b: query.b } : undefined);
+export const comparedToQuery = (points: ComparedPoints | undefined): QueryInput => ({ a: points?.a, b: points?.b });
+
+/** The projection definition used (`?definition=…`); `auto` picks one by the stream and is left out. */
+export const definitionFromQuery = (query: Query): string => query.definition ?? 'auto';
+export const definitionToQuery = (definition: string): QueryInput => ({ definition: definition === 'auto' ? undefined : definition });
