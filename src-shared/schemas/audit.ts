@@ -54,3 +54,9 @@ export const auditVerifyResult = z.object({
   unknownOutcomes: z.number().optional(),
   problems: z.array(z.object({ seq: z.number().optional(), line: z.number().optional(), problem: z.string() })),
 });
+
+/**
+ * Records the engine writes itself, beside those of operations: personal data shown
+ * decrypted by a view, and an erasure report's hash chained into the log.
+ */
+export const ENGINE_AUDIT_RECORDS = { personalDataDecrypted: 'personalData.decrypted', reportChained: 'compliance.reportChained' } as const;

@@ -140,6 +140,18 @@ describe('accessibility and layout of every screen', () => {
     await page.getByRole('complementary', { name: 'Add connection' }).waitFor({ state: 'detached' });
     expect(await focusedTestId()).toBe('add-connection');
     await screenshot(page, 'keyboard-connections');
+
+    // Compliance with no request open says what to do next, with the button that starts it (or the step before it).
+    await goTo(page, '#/compliance');
+    const empty = page.getByTestId('compliance-no-request');
+    await empty.waitFor();
+    if (await page.getByTestId('compliance-start-request').count()) {
+      await page.getByTestId('compliance-start-request').click();
+      expect(await focusedTestId()).toBe('compliance-subject');
+    } else {
+      expect(await empty.textContent()).toContain('personal-data map');
+    }
+    await screenshot(page, 'compliance-no-request');
   }, 120_000);
 
   it('does not scroll sideways at 1024x700 on any screen', async () => {

@@ -32,6 +32,7 @@ import { clearPersonalKeys, decryptEvent, PgSubjectData, sealedFieldsOf, sha256,
 import type { SubjectData } from './subject-data';
 import { buildReport, reportHtml } from './report';
 import { reportPdf } from './report-pdf';
+import { ENGINE_AUDIT_RECORDS } from '../../../src-shared/schemas/audit';
 import { zipFiles } from '../util/zip-files';
 import type { DisplayZone } from '../../../src-shared/time-format';
 
@@ -653,7 +654,7 @@ export class ComplianceService {
     const audited = await this.deps.audit.append({
       at: new Date().toISOString(),
       user: this.deps.user,
-      operation: 'compliance.reportChained',
+      operation: ENGINE_AUDIT_RECORDS.reportChained,
       target: `case:${record.id}`,
       reason: `Erasure report for ticket ${record.ticket}`,
       dryRun: false,

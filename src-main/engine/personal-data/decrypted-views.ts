@@ -14,6 +14,7 @@ import type { EventStore, StoredEventView } from '../../stores/event-store';
 import type { AuditLog } from '../audit/audit-log';
 import { KeyCache, openAll, postgresKeyLoader, type SealedOutcome } from '../compliance/pg-subject-data';
 import { SubjectKeyCache } from './subject-key-cache';
+import { ENGINE_AUDIT_RECORDS } from '../../../src-shared/schemas/audit';
 
 export const NOT_ALLOWED_NOTE = 'encrypted personal data (this profile may not decrypt)';
 export const NO_KEY_TABLE_NOTE = 'encrypted personal data (no table of subject keys is known for this connection)';
@@ -156,7 +157,7 @@ export class DecryptionSession {
     await this.deps.audit.append({
       at: new Date().toISOString(),
       user: this.deps.user,
-      operation: 'personalData.decrypted',
+      operation: ENGINE_AUDIT_RECORDS.personalDataDecrypted,
       target,
       reason: `Personal data shown decrypted in ${view}`,
       dryRun: false,

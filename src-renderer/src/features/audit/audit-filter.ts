@@ -2,6 +2,7 @@ import type { InputOf } from '../../../../src-shared/operations';
 import type { Query, QueryInput } from '../../app/routes';
 import { operations } from '../../../../src-shared/operations';
 import type { AuditRecord } from '../../../../src-shared/schemas/audit';
+import { ENGINE_AUDIT_RECORDS } from '../../../../src-shared/schemas/audit';
 
 export type Outcome = AuditRecord['outcome'];
 
@@ -31,10 +32,16 @@ export function auditFilterToQuery(filter: AuditFilter): QueryInput {
   return { operation: filter.operation, outcome: filter.outcome, runs: filter.runs === 'all' ? undefined : filter.runs, text: filter.text };
 }
 
-/** Only operations that change something are audited. */
-export const AUDITED_OPERATIONS = Object.entries(operations)
-  .filter(([, spec]) => spec.effect !== 'none')
-  .map(([name]) => name);
+/**
+ * Every name the log can hold: operations that change something, views that may open
+ * personal data (they record it when they do), and the engine's own records.
+ */
+export const AUDITED_OPERATIONS: string[] = [
+  ...Object.entries(operations)
+    .filter(([, spec]) => spec.effect !== 'none' || ('personalData' in spec && spec.personalData === true))
+    .map(([name]) => name),
+  ...Object.values(ENGINE_AUDIT_RECORDS),
+].sort();
 
 export function listInputOf(filter: AuditFilter): InputOf<'audit.list'> {
   return {

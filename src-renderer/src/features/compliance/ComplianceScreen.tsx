@@ -48,7 +48,31 @@ export function ComplianceScreen() {
           )}
         </Panel>
       </div>
-      <div className="compliance__main">{selected ? <CaseView key={selected} caseId={selected} /> : <p className="compliance__hint">Open a request, or choose one.</p>}</div>
+      <div className="compliance__main">
+        {selected ? <CaseView key={selected} caseId={selected} /> : <NoRequestOpen hasMap={Boolean(map.data?.map)} hasRequests={Boolean(cases.data?.cases.length)} />}
+      </div>
+    </div>
+  );
+}
+
+/** The right side before a request is chosen: what to do next, with the button that starts it. */
+function NoRequestOpen({ hasMap, hasRequests }: { hasMap: boolean; hasRequests: boolean }) {
+  const startRequest = () => {
+    const subject = document.querySelector<HTMLInputElement>('[data-testid="compliance-subject"]');
+    subject?.scrollIntoView({ block: 'center' });
+    subject?.focus();
+  };
+  return (
+    <div className="empty-state compliance__empty" data-testid="compliance-no-request">
+      <p>No request is open.</p>
+      {hasMap ? (
+        <Button variant="primary" onClick={startRequest} data-testid="compliance-start-request">
+          New request
+        </Button>
+      ) : (
+        <p>First propose the personal-data map and confirm it (left): a request is searched with it.</p>
+      )}
+      {hasRequests && <p>Or choose one under Requests.</p>}
     </div>
   );
 }
