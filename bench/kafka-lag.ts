@@ -30,8 +30,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createEngine } from '../src-main/engine/engine';
 import { lagPoints } from '../src-main/engine/kafka/handlers';
 import { GroupTopics } from '../src-main/engine/kafka/deleted-topics';
-import { LagHistory } from '../src-main/engine/kafka/lag-history';
-import { LagSampler } from '../src-main/engine/kafka/lag-sampler';
+import { GroupLagHistory } from '../src-main/engine/kafka/lag-history';
+import { GroupLagSampler } from '../src-main/engine/kafka/lag-sampler';
 
 const { values } = parseArgs({
   options: {
@@ -107,8 +107,8 @@ async function synthetic(): Promise<void> {
   const syntheticGroups = Number(values['synthetic-groups']);
   const syntheticTicks = Number(values['synthetic-ticks']);
   const dir = await mkdtemp(join(tmpdir(), 'chrono-bench-lag-syn-'));
-  const history = new LagHistory(dir);
-  const sampler = new LagSampler({ history, groupTopics: new GroupTopics(), settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }), kafkaConnections: async () => [], admin: async () => { throw new Error('no broker'); } });
+  const history = new GroupLagHistory(dir);
+  const sampler = new GroupLagSampler({ history, groupTopics: new GroupTopics(), settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }), kafkaConnections: async () => [], admin: async () => { throw new Error('no broker'); } });
   const topic = 'orders';
   const t0 = Date.UTC(2026, 0, 1);
   // Irregular traffic (0-100 messages per partition per tick, consumers a little slower): the hard case for compression.
@@ -163,7 +163,7 @@ async function synthetic(): Promise<void> {
   );
 
   // 24 h of one group's history (17 280 samples of `partitions` partitions) written, then read back as chart points.
-  const day = new LagHistory(join(dir, 'day'));
+  const day = new GroupLagHistory(join(dir, 'day'));
   let e = 0;
   let c = 0;
   for (let i = 0; i < TICKS_PER_DAY; i += 1) {

@@ -17,8 +17,8 @@ import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
 import { SnapshotMappings } from './snapshots/snapshot-mappings';
 import { presetResolver } from './checkpoints/companion-ports';
 import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
-import { LagHistory } from './checkpoints/lag-history';
-import { LagSampler } from './checkpoints/lag-sampler';
+import { ProjectorLagHistory } from './checkpoints/lag-history';
+import { ProjectorLagSampler } from './checkpoints/lag-sampler';
 import { Movements } from './checkpoints/movements';
 import { Clients } from './connections/clients';
 import { timeTravelHandlers } from './time-travel/handlers';
@@ -136,8 +136,8 @@ export function createEngine(options: EngineOptions) {
     movements,
   };
   const board = new CheckpointBoard(checkpointDeps);
-  const lagHistory = new LagHistory(join(options.dataDir, 'checkpoint-history'));
-  const lagSampler = new LagSampler({
+  const lagHistory = new ProjectorLagHistory(join(options.dataDir, 'checkpoint-history'));
+  const lagSampler = new ProjectorLagSampler({
     board,
     history: lagHistory,
     dataDir: options.dataDir,

@@ -8,7 +8,7 @@ import { kafkaPartitionOf, type KafkaEnds } from './checkpoint-board';
 import type { CheckpointService } from './checkpoint-service';
 import type { Movements } from './movements';
 
-export interface ResetRequest {
+export interface CheckpointResetRequest {
   connectionId: string;
   key: CheckpointKey;
   target: ResetTarget;
@@ -48,7 +48,7 @@ export class CheckpointResets {
     this.now = deps.now ?? Date.now;
   }
 
-  async run(request: ResetRequest, dryRun: boolean): Promise<CheckpointsResetResult> {
+  async run(request: CheckpointResetRequest, dryRun: boolean): Promise<CheckpointsResetResult> {
     const { connectionId, key } = request;
     const current = await this.readExisting(connectionId, key);
     const kafka = kafkaPartitionOf(key.source);
@@ -128,7 +128,7 @@ export class CheckpointResets {
     return current;
   }
 
-  private async resolveTarget(request: ResetRequest, store: EventStore | undefined): Promise<{ position: string; label: string }> {
+  private async resolveTarget(request: CheckpointResetRequest, store: EventStore | undefined): Promise<{ position: string; label: string }> {
     const { target, key } = request;
     const kafka = kafkaPartitionOf(key.source);
     const end = async (): Promise<string> => {

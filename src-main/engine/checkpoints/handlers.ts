@@ -4,8 +4,8 @@ import type { JobView } from '../../../src-shared/schemas/jobs';
 import type { CheckpointBoard } from './checkpoint-board';
 import type { CheckpointResets } from './checkpoint-reset';
 import type { CheckpointService } from './checkpoint-service';
-import type { LagHistory } from './lag-history';
-import type { LagSampler } from './lag-sampler';
+import type { ProjectorLagHistory } from './lag-history';
+import type { ProjectorLagSampler } from './lag-sampler';
 
 export type CheckpointOperation = 'checkpoints.list' | 'checkpoints.history' | 'checkpoints.reset' | 'checkpoints.overview' | 'checkpoints.mapping' | 'checkpoints.configure';
 
@@ -13,8 +13,8 @@ export interface CheckpointHandlerDeps {
   board: CheckpointBoard;
   checkpoints: CheckpointService;
   resets: CheckpointResets;
-  history: LagHistory;
-  sampler: LagSampler;
+  history: ProjectorLagHistory;
+  sampler: ProjectorLagSampler;
   /** Jobs recorded by the engine, for failed snapshot verifications. */
   jobs(): Promise<JobView[]>;
   now?: () => number;

@@ -20,7 +20,7 @@ type Line = [number, string | null, string | null, number | null, 0 | 1, number 
  * `checkpoint-history/<connection>/` in the data directory: appended every round,
  * bounded, kept across restarts. Reading a projector's range reads only its file.
  */
-export class LagHistory {
+export class ProjectorLagHistory {
   private readonly counts = new Map<string, number>();
   private readonly queues = new Map<string, SerialQueue>();
 

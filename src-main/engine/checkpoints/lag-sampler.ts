@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CheckpointsListResult } from '../../../src-shared/schemas/checkpoints';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import type { BoardOptions, CheckpointBoard } from './checkpoint-board';
-import type { LagHistory } from './lag-history';
+import type { ProjectorLagHistory } from './lag-history';
 
 /** How often the engine samples the lags of the connections it watches, unless set otherwise. */
 export const DEFAULT_SAMPLING_INTERVAL_MS = 5_000;
@@ -15,7 +15,7 @@ interface Watched extends BoardOptions {
 
 export interface SamplerDeps {
   board: CheckpointBoard;
-  history: LagHistory;
+  history: ProjectorLagHistory;
   /** Where the watched connections are kept across restarts. */
   dataDir: string;
   intervalMs?: number;
@@ -32,7 +32,7 @@ export interface SamplerDeps {
  * profile goes. Rounds run one after another: a slow one delays the next
  * instead of piling up.
  */
-export class LagSampler {
+export class ProjectorLagSampler {
   private readonly watched = new Map<string, Watched>();
   private readonly latestRounds = new Map<string, { result?: CheckpointsListResult; error?: string; failedAt?: number }>();
   private timer: NodeJS.Timeout | undefined;

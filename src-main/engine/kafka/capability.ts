@@ -9,8 +9,8 @@ import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { GroupTopics } from './deleted-topics';
 import { ExactLag } from './exact-lag';
 import { firstMessageTimes } from './first-message';
-import { LagHistory } from './lag-history';
-import { LagSampler } from './lag-sampler';
+import { GroupLagHistory } from './lag-history';
+import { GroupLagSampler } from './lag-sampler';
 import { PipelineHistory } from './pipeline-history';
 
 export const DEFAULT_SAMPLER_SETTINGS: KafkaSamplerSettings = { intervalMs: 5000, scope: 'all', pinned: {}, sloSeconds: 5 };
@@ -37,7 +37,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
       if (parsed.success) settings = parsed.data;
     })
     .catch((err: unknown) => options.log?.(`Kafka lag settings not read: ${(err as Error).message}`));
-  const history = new LagHistory(dir);
+  const history = new GroupLagHistory(dir);
   const admin = (connectionId: string): Promise<Admin> => options.clients.kafkaAdmin(connectionId);
   const exact = new ExactLag({
     readTimes: async (connectionId, refs) => {
@@ -52,7 +52,7 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     ...(options.log ? { log: options.log } : {}),
   });
   const groupTopics = new GroupTopics();
-  const sampler = new LagSampler({
+  const sampler = new GroupLagSampler({
     history,
     groupTopics,
     exact,

@@ -6,7 +6,7 @@ import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';
 import { withDeletedTopics } from './deleted-topics';
-import type { GroupSample, LagHistory } from './lag-history';
+import type { GroupSample, GroupLagHistory } from './lag-history';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
 import type { PipelinePoint } from '../../../src-shared/schemas/kafka';
@@ -270,7 +270,7 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
  * Pipeline points with only the Kafka stages (topic end, committed offsets,
  * consumer backlog), from the lag sampler's samples of the group.
  */
-async function consumerPointsFromLagHistory(history: LagHistory, connectionId: string, groupId: string, topic: string, from: number, to: number): Promise<PipelinePoint[]> {
+async function consumerPointsFromLagHistory(history: GroupLagHistory, connectionId: string, groupId: string, topic: string, from: number, to: number): Promise<PipelinePoint[]> {
   const samples = await history.read(connectionId, groupId, from, to);
   const prefix = `${topic}:`;
   return samples.map((sample) => {

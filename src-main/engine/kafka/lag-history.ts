@@ -53,7 +53,7 @@ interface Writer {
  *   one sample a minute from the last hour too, so a day is ~1,440 points per
  *   partition, not 17,280.
  */
-export class LagHistory {
+export class GroupLagHistory {
   private readonly writers = new Map<string, Writer>();
   private pending: Promise<unknown> = Promise.resolve();
 

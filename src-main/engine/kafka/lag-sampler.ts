@@ -4,7 +4,7 @@ import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type V
 import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDescription, type PartitionOffsets } from './cluster';
 import { withDeletedTopics, type GroupTopics } from './deleted-topics';
 import type { ExactLag } from './exact-lag';
-import type { LagHistory } from './lag-history';
+import type { GroupLagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
 /** End-offset samples kept per partition for lag in seconds (an hour at the default 5 s). */
@@ -45,7 +45,7 @@ export interface GroupLag {
 }
 
 export interface SamplerDeps {
-  history: LagHistory;
+  history: GroupLagHistory;
   settings(): KafkaSamplerSettings;
   /** Ids of the saved Kafka connection profiles. */
   kafkaConnections(): Promise<string[]>;
@@ -64,7 +64,7 @@ export interface SamplerDeps {
  * the groups' OffsetFetch side by side, then each topic's ListOffsets side by
  * side. Each tick feeds the Burrow windows, the time-lag tables and the history.
  */
-export class LagSampler {
+export class GroupLagSampler {
   private readonly tracks = new Map<string, PartitionTrack>();
   private readonly latest = new Map<string, Map<string, GroupLag>>();
   private readonly listings = new Map<string, GroupListing>();

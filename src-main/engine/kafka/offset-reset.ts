@@ -4,7 +4,7 @@ import type { ResetPlanRow, ResetScope, ResetStrategy } from '../../../src-share
 import { committedOffsets, describeGroups, endOffsets, partitionKey } from './cluster';
 import { describeConsumerGroup } from './consumer-group-describe';
 
-export interface ResetRequest {
+export interface OffsetResetRequest {
   groupId: string;
   strategy: ResetStrategy;
   scope: ResetScope;
@@ -56,7 +56,7 @@ const uncheckedNote = (reason: string) =>
  * strategy gives (kept inside the log: below its start is its start, past its
  * end is its end), with how many messages are read again or passed over.
  */
-export async function planReset(admin: Admin, cluster: Cluster, request: ResetRequest): Promise<ResetOutcome> {
+export async function planReset(admin: Admin, cluster: Cluster, request: OffsetResetRequest): Promise<ResetOutcome> {
   const { groupId, strategy, scope } = request;
   const { activeMembers, unchecked } = await membersOf(admin, cluster, groupId);
   const current = await committedOffsets(admin, groupId);

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { KafkaPipelineInput, KafkaPipelineResult, PipelinePoint, PipelineStage } from '../../../src-shared/schemas/kafka';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
-import type { LagHistory } from './lag-history';
+import type { GroupLagHistory } from './lag-history';
 import { kafkaSource } from './projector-checkpoints';
 
 /** What a pipeline reading needs from the engine. */
@@ -16,7 +16,7 @@ export interface PipelineDeps {
   /** Every checkpoint of a connection, through the CheckpointService. */
   checkpoints(connectionId: string): Promise<CheckpointView[]>;
   /** The lag sampler's history: committed and end offsets between our own samples. */
-  lagHistory: LagHistory;
+  lagHistory: GroupLagHistory;
 }
 
 /** One reading with the partition detail behind it. */

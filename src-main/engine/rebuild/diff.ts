@@ -11,7 +11,7 @@ import type { ModelRow } from './read-model';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
-export interface FieldChange {
+export interface RowFieldChange {
   field: string;
   live: unknown;
   shadow: unknown;
@@ -21,7 +21,7 @@ export interface ChangedRow {
   key: string;
   live: ModelRow;
   shadow: ModelRow;
-  fields: FieldChange[];
+  fields: RowFieldChange[];
 }
 
 export interface ModelDiff {
@@ -49,7 +49,7 @@ export interface DiffOptions {
   signal?: AbortSignal;
 }
 
-export function fieldChanges(live: ModelRow, shadow: ModelRow): FieldChange[] {
+export function fieldChanges(live: ModelRow, shadow: ModelRow): RowFieldChange[] {
   const fields = [...new Set([...Object.keys(live), ...Object.keys(shadow)])];
   return fields.filter((f) => JSON.stringify(live[f]) !== JSON.stringify(shadow[f])).map((field) => ({ field, live: live[field] ?? null, shadow: shadow[field] ?? null }));
 }

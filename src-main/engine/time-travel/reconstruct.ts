@@ -72,7 +72,7 @@ export interface StepThroughResult {
   truncated: boolean;
 }
 
-export interface FieldChange {
+export interface StateFieldChange {
   event: StoredEventView;
   before: unknown;
   after: unknown;
@@ -80,7 +80,7 @@ export interface FieldChange {
 
 export interface FieldHistoryResult {
   path: DiffPath;
-  changes: FieldChange[];
+  changes: StateFieldChange[];
   /** Stopped after `maxChanges`. */
   truncated: boolean;
   /** Version of the last event read. */
@@ -380,7 +380,7 @@ export async function fieldHistory(
 ): Promise<FieldHistoryResult> {
   const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
   const maxChanges = Math.max(1, Math.floor(options.maxChanges ?? DEFAULT_MAX_CHANGES));
-  const changes: FieldChange[] = [];
+  const changes: StateFieldChange[] = [];
   let truncated = false;
   const first = store.describe().firstVersion;
   let version = first - 1;

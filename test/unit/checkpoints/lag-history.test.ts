@@ -2,16 +2,16 @@ import { appendFile, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LagHistory } from '../../../src-main/engine/checkpoints/lag-history';
+import { ProjectorLagHistory } from '../../../src-main/engine/checkpoints/lag-history';
 import { extrapolateLag } from '../../../src-main/stores/position-ranges';
 
 const key = { store: 'projection_checkpoints', projector: 'orders_view', source: 'events' };
 const sample = (at: number, lagEvents: number) => ({ at: new Date(at).toISOString(), position: String(100 - lagEvents), head: '100', lagEvents, estimated: false, lagMs: lagEvents * 10 });
 
-describe('LagHistory', () => {
+describe('ProjectorLagHistory', () => {
   it('reads back a range, thins long ones keeping the spikes, and stays bounded', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
-    const history = new LagHistory(dir, 100);
+    const history = new ProjectorLagHistory(dir, 100);
     const t0 = Date.UTC(2026, 0, 1);
     for (let i = 0; i < 150; i++) await history.append('c1', [{ key, sample: sample(t0 + i * 5000, i === 120 ? 9_999 : i % 7) }]);
 
@@ -35,11 +35,11 @@ describe('LagHistory', () => {
 
   it('keeps reading after a line cut short by a crash, and a new instance sees what an old one wrote', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
-    const first = new LagHistory(dir);
+    const first = new ProjectorLagHistory(dir);
     await first.append('c1', [{ key, sample: sample(1_000, 3) }]);
     const name = (await readdir(join(dir, 'c1')))[0]!;
     await appendFile(join(dir, 'c1', name), '[2000,"97","100",3,0');
-    const second = new LagHistory(dir);
+    const second = new ProjectorLagHistory(dir);
     await second.append('c1', [{ key, sample: sample(3_000, 5) }]);
     expect((await second.read('c1', key, 0, 10_000, 100)).map((s) => s.lagEvents)).toEqual([3, 5]);
   });

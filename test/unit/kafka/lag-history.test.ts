@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LagHistory } from '../../../src-main/engine/kafka/lag-history';
+import { GroupLagHistory } from '../../../src-main/engine/kafka/lag-history';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const sample = (at: number, committed: number | null, end: number, status: 'OK' | 'WARN' = 'OK') => ({
@@ -17,7 +17,7 @@ const sample = (at: number, committed: number | null, end: number, status: 'OK' 
 describe('lag history on disk', () => {
   it('reads back what was written: end offsets once per connection, committed offsets per group, only moved partitions as deltas', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    const history = new LagHistory(dir);
+    const history = new GroupLagHistory(dir);
     await history.append('c1', 'group/with*odd:chars', sample(T0, 1, 10));
     await history.append('c1', 'group/with*odd:chars', sample(T0 + 5000, 5, 12, 'WARN'));
     await history.append('c1', 'group/with*odd:chars', sample(T0 + 10_000, null, 12));
@@ -34,7 +34,7 @@ describe('lag history on disk', () => {
 
   it('shares end offsets between the groups of a connection, each group joining them at its own samples', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    const history = new LagHistory(dir);
+    const history = new GroupLagHistory(dir);
     await history.append('c1', 'a', sample(T0, 1, 10));
     await history.append('c1', 'b', { at: T0, status: 'OK', partitions: [{ key: 'orders:0', committed: 3, end: 10 }, { key: 'payments:0', committed: 0, end: 4 }] });
     await history.append('c1', 'b', { at: T0 + 5000, status: 'OK', partitions: [{ key: 'orders:0', committed: 9, end: 12 }, { key: 'payments:0', committed: 4, end: 4 }] });
@@ -50,7 +50,7 @@ describe('lag history on disk', () => {
 
   it('reads one sample per step when asked (long chart ranges)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    const history = new LagHistory(dir);
+    const history = new GroupLagHistory(dir);
     for (let i = 0; i < 36; i += 1) await history.append('c1', 'g', sample(T0 + i * 5000, i, 100));
     const read = await history.read('c1', 'g', T0, T0 + 180_000, 60_000);
     expect(read.map((s) => s.partitions[0]!.committed)).toEqual([0, 12, 24]);
@@ -58,14 +58,14 @@ describe('lag history on disk', () => {
 
   it('continues after a restart with a new keyframe in the same segment', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    await new LagHistory(dir).append('c1', 'g', sample(T0, 1, 10));
-    await new LagHistory(dir).append('c1', 'g', sample(T0 + 5000, 2, 10));
-    expect((await new LagHistory(dir).read('c1', 'g', 0, T0 + 60_000)).map((s) => s.partitions[0]!.committed)).toEqual([1, 2]);
+    await new GroupLagHistory(dir).append('c1', 'g', sample(T0, 1, 10));
+    await new GroupLagHistory(dir).append('c1', 'g', sample(T0 + 5000, 2, 10));
+    expect((await new GroupLagHistory(dir).read('c1', 'g', 0, T0 + 60_000)).map((s) => s.partitions[0]!.committed)).toEqual([1, 2]);
   });
 
   it('rewrites a segment columnar and gzipped once the next one starts, and reads it back the same', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    const history = new LagHistory(dir);
+    const history = new GroupLagHistory(dir);
     await history.append('c1', 'g', sample(T0, 1, 10));
     await history.append('c1', 'g', sample(T0 + 5000, 2, 11));
     await history.append('c1', 'g', sample(T0 + 600_000, 3, 12)); // the next ten minutes
@@ -76,7 +76,7 @@ describe('lag history on disk', () => {
 
   it('keeps one sample a minute past an hour and nothing past seven days', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
-    const history = new LagHistory(dir);
+    const history = new GroupLagHistory(dir);
     for (let i = 0; i < 24; i += 1) await history.append('c1', 'g', sample(T0 + i * 5000, i, 100)); // two minutes at 5 s
     await history.append('c1', 'g', sample(T0 - 8 * 86_400_000, 0, 1));
     const before = await history.bytes();
