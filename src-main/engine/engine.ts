@@ -135,6 +135,7 @@ export function createEngine(options: EngineOptions) {
     kafkaEnds: kafkaPartitionEnds(clients),
     movements,
   };
+  const settings = new SettingsStore(options.dataDir);
   const board = new CheckpointBoard(checkpointDeps);
   const lagHistory = new ProjectorLagHistory(join(options.dataDir, 'checkpoint-history'));
   const lagSampler = new ProjectorLagSampler({
@@ -159,7 +160,16 @@ export function createEngine(options: EngineOptions) {
     snapshotService.forget(id);
     return eventStores.forget(id);
   };
-  const kafka = createKafkaCapability({ dataDir: options.dataDir, clients, connections, log });
+  const kafka = createKafkaCapability({
+    dataDir: options.dataDir,
+    clients,
+    connections,
+    samplingInterval: {
+      read: async () => (await settings.get()).sampling.kafkaLagMs,
+      save: async (kafkaLagMs) => void (await settings.update({ sampling: { kafkaLagMs } })),
+    },
+    log,
+  });
   const userDefinitions = new UserDefinitions({ log });
   const definitionsFolder = new DefinitionsFolder(options.dataDir, userDefinitions);
   // Lists and replays wait for the saved folder's first load; a failure is logged, never fatal.
@@ -191,7 +201,6 @@ export function createEngine(options: EngineOptions) {
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
   jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
   jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
-  const settings = new SettingsStore(options.dataDir);
   const compliance = new ComplianceService({
     dataDir: options.dataDir,
     exportsDir,
@@ -228,9 +237,21 @@ export function createEngine(options: EngineOptions) {
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
     localWorkspaceHandlers({ local }),
-    settingsHandlers({ settings, dataDir: options.dataDir }),
+    settingsHandlers({
+      settings,
+      dataDir: options.dataDir,
+      // The sampling intervals drive the background samplers at once (a test's fixed interval stays fixed).
+      onChange: async (next) => {
+        if (options.lagSamplingIntervalMs === undefined) lagSampler.setIntervalMs(next.sampling.checkpointLagMs);
+        await kafka.followInterval(next.sampling.kafkaLagMs);
+      },
+    }),
   );
-  if (options.sampleLags !== false) void lagSampler.start();
+  if (options.sampleLags !== false) {
+    // The Settings' interval, unless the engine was given one (tests).
+    const interval = options.lagSamplingIntervalMs === undefined ? settings.get().then((s) => lagSampler.setIntervalMs(s.sampling.checkpointLagMs)) : Promise.resolve();
+    void interval.catch((err: unknown) => log(`Settings not read for lag sampling: ${(err as Error).message}`)).then(() => lagSampler.start());
+  }
 
   const dispatcher = createDispatcher({
     operations,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { changeFields } from './common';
 
 const pageSize = (what: string) => z.number().int(`${what} must be a whole number`).min(20, `${what} must be at least 20`).max(1000, `${what} must be at most 1000`);
-const sampling = (what: string) => z.number().int(`${what} must be a whole number of milliseconds`).min(1000, `${what} must be at least 1 s (1000 ms)`).max(3_600_000, `${what} must be at most 1 hour`);
+const sampling = (what: string, maxMs = 3_600_000, maxText = '1 hour') =>
+  z.number().int(`${what} must be a whole number of milliseconds`).min(1000, `${what} must be at least 1 s (1000 ms)`).max(maxMs, `${what} must be at most ${maxText}`);
 
 /** The user's preferences, kept by the main process in the data directory. */
 export const appSettings = z.strictObject({
@@ -11,8 +12,8 @@ export const appSettings = z.strictObject({
   theme: z.enum(['light', 'dark']),
   /** Rows read per page on each screen. */
   pageSizes: z.strictObject({ streams: pageSize('pageSizes.streams'), events: pageSize('pageSizes.events'), feed: pageSize('pageSizes.feed') }),
-  /** How often the operator screens sample lag (used by the checkpoint and Kafka screens). */
-  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs') }),
+  /** How often the engine samples lag in the background: projector checkpoints, and Kafka consumer groups (the Kafka screen's interval is this one). */
+  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs', 600_000, '10 minutes') }),
 });
 export type AppSettings = z.output<typeof appSettings>;
 
@@ -20,7 +21,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   timeZone: 'local',
   theme: 'light',
   pageSizes: { streams: 200, events: 100, feed: 200 },
-  sampling: { checkpointLagMs: 5000, kafkaLagMs: 10_000 },
+  sampling: { checkpointLagMs: 5000, kafkaLagMs: 5000 },
 };
 
 export const settingsView = z.object({

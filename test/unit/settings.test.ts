@@ -45,4 +45,21 @@ describe('settings kept by the main process', () => {
     await writeFile(join(dataDir, 'settings.json'), '{ not json');
     expect((await call('settings.get', {})).settings).toEqual(DEFAULT_SETTINGS);
   });
+
+  it('drives the background lag samplers: one Kafka interval for the Settings and the Kafka screen, the checkpoint interval at once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'chrono-settings-'));
+    open(dataDir);
+    expect((await call('kafka.samplerSettings', {})).intervalMs).toBe(DEFAULT_SETTINGS.sampling.kafkaLagMs);
+    await call('settings.update', { sampling: { kafkaLagMs: 20_000, checkpointLagMs: 7000 }, reason: 'quieter' });
+    expect((await call('kafka.samplerSettings', {})).intervalMs).toBe(20_000);
+    expect((await call('checkpoints.history', { connectionId: 'local', key: { store: 'postgres', projector: 'accounts_view', source: 'events' } })).intervalMs).toBe(7000);
+    // Changed from the Kafka screen: the Settings show the same value, also after a restart.
+    await call('kafka.configureSampler', { intervalMs: 3000, reason: 'incident' });
+    expect((await call('settings.get', {})).settings.sampling.kafkaLagMs).toBe(3000);
+    await engine!.dispose();
+    open(dataDir);
+    expect((await call('kafka.samplerSettings', {})).intervalMs).toBe(3000);
+    // The Kafka sampler allows at most 10 minutes: so does the setting.
+    await expect(call('settings.update', { sampling: { kafkaLagMs: 3_600_000 } })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('at most 10 minutes') });
+  });
 });

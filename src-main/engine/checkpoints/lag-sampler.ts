@@ -39,14 +39,28 @@ export class ProjectorLagSampler {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly file: string;
-  readonly intervalMs: number;
+  private interval: number;
   private readonly now: () => number;
   private restored: Promise<void> | undefined;
 
   constructor(private readonly deps: SamplerDeps) {
     this.file = join(deps.dataDir, 'checkpoint-history', 'watched.json');
-    this.intervalMs = deps.intervalMs ?? DEFAULT_SAMPLING_INTERVAL_MS;
+    this.interval = deps.intervalMs ?? DEFAULT_SAMPLING_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
+  }
+
+  get intervalMs(): number {
+    return this.interval;
+  }
+
+  /** A new interval (the Settings screen's): the next round waits that long, counted from now. */
+  setIntervalMs(ms: number): void {
+    if (ms === this.interval) return;
+    this.interval = ms;
+    if (this.timer && !this.running) {
+      clearTimeout(this.timer);
+      this.schedule();
+    }
   }
 
   /** Restores the watched connections and starts sampling. */
@@ -138,8 +152,11 @@ export class ProjectorLagSampler {
     this.timer = setTimeout(() => {
       this.running = this.sampleOnce()
         .catch((err: unknown) => this.deps.log?.(`Lag sampling failed: ${(err as Error).message}`))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.interval);
     this.timer.unref();
   }
 

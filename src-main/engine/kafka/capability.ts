@@ -19,6 +19,11 @@ export interface KafkaCapabilityOptions {
   dataDir: string;
   clients: Clients;
   connections: Connections;
+  /**
+   * Where the sampling interval lives: the app's Settings (`sampling.kafkaLagMs`), one value
+   * for the Settings screen and the Kafka screen. Without it the interval is kept here.
+   */
+  samplingInterval?: { read(): Promise<number>; save(ms: number): Promise<void> };
   log?: (message: string) => void;
 }
 
@@ -32,8 +37,9 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
   const settingsFile = join(dir, 'settings.json');
   let settings: KafkaSamplerSettings = { ...DEFAULT_SAMPLER_SETTINGS };
   const loaded = readJsonIfExists<unknown>(settingsFile)
-    .then((saved) => {
-      const parsed = kafkaSamplerSettings.safeParse({ ...DEFAULT_SAMPLER_SETTINGS, ...(saved as object | undefined) });
+    .then(async (saved) => {
+      const interval = options.samplingInterval ? { intervalMs: await options.samplingInterval.read() } : {};
+      const parsed = kafkaSamplerSettings.safeParse({ ...DEFAULT_SAMPLER_SETTINGS, ...(saved as object | undefined), ...interval });
       if (parsed.success) settings = parsed.data;
     })
     .catch((err: unknown) => options.log?.(`Kafka lag settings not read: ${(err as Error).message}`));
@@ -87,9 +93,16 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     },
     async configure(change: Partial<KafkaSamplerSettings>): Promise<KafkaSamplerSettings> {
       await loaded;
-      settings = kafkaSamplerSettings.parse({ ...settings, ...change });
+      const next = kafkaSamplerSettings.parse({ ...settings, ...change });
+      if (change.intervalMs !== undefined && options.samplingInterval) await options.samplingInterval.save(next.intervalMs);
+      settings = next;
       await writeFileAtomic(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
       return settings;
+    },
+    /** The Settings screen changed the interval: the next tick follows it (already saved there). */
+    async followInterval(intervalMs: number): Promise<void> {
+      await loaded;
+      if (settings.intervalMs !== intervalMs) settings = kafkaSamplerSettings.parse({ ...settings, intervalMs });
     },
     start(): void {
       void loaded.then(() => sampler.start());
