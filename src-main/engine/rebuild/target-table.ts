@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
+import { inTransaction } from '../../stores/postgres/transaction';
 import { BUILTIN_POSTGRES_MODELS, builtinTableSql } from './builtins';
 import { checkModelName } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
@@ -96,16 +97,8 @@ export async function tableExists(db: Pick<pg.Pool, 'query'>, schema: string, mo
 
 /** Creates the table in one transaction (the table and its indexes together, or nothing). */
 export async function createTargetTable(pool: pg.Pool, schema: string, model: string, ddl: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     if (await tableExists(client, schema, model)) throw new ChronoError('conflict', `${schema}.${model} already exists: nothing was created.`);
     await client.query(ddl);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
