@@ -8,7 +8,6 @@
  * - global positions are decimal strings (64-bit safe);
  * - `limit` is clamped to [1, MAX_PAGE_SIZE].
  */
-import type { EncodedTuples } from './replay-wire';
 import type { PositionRanges } from './position-ranges';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -211,9 +210,23 @@ export interface LargestStream {
   eventCount: number;
 }
 
+/** Metadata keys the sandbox reads a null correlation / causation id from (strings and numbers, as metadataString). */
+export interface ReplayMetadataKeys {
+  correlationId?: string;
+  causationId?: string;
+}
+
+/** A batch whose tuples are already JSON text (`events` is a JSON array of tuples, '[]' when empty). */
+export interface EncodedTuples {
+  streamId: string;
+  category: string | null;
+  events: string;
+  metadataKeys?: ReplayMetadataKeys;
+}
+
 /**
  * A page of one stream already encoded for the sandbox by the database itself: `events`
- * is a JSON array of tuples in the replay wire format (engine/definitions/replay-wire.ts,
+ * is a JSON array of tuples in the replay wire format (stores/replay-wire.ts,
  * REPLAY_TUPLE), which `encodedBatch` turns into a batch. Replays of long streams then cost
  * the host no JSON parsing at all.
  */

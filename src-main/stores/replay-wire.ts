@@ -11,7 +11,9 @@
  *
  * Depends on nothing but types, so the stores' adapters can import it.
  */
-import type { StoredEventView } from './event-store';
+import type { EncodedTuples, ReplayMetadataKeys, StoredEventView } from './event-store';
+
+export type { EncodedTuples, ReplayMetadataKeys } from './event-store';
 
 /** Fields of one event's tuple, in order. */
 export const REPLAY_TUPLE = ['version', 'type', 'data', 'metadata', 'timestamp', 'position', 'eventId', 'correlationId', 'causationId', 'streamId', 'category'] as const;
@@ -21,26 +23,12 @@ export type ReplayTupleField = (typeof REPLAY_TUPLE)[number];
 /** The fields every tuple carries; streamId and category follow only when they differ from the batch's. */
 export type ReplayTupleCoreField = Exclude<ReplayTupleField, 'streamId' | 'category'>;
 
-/** Metadata keys the sandbox reads a null correlation / causation id from (strings and numbers, as metadataString). */
-export interface ReplayMetadataKeys {
-  correlationId?: string;
-  causationId?: string;
-}
-
 /** A batch as the sandbox parses it. */
 export interface ReplayBatch {
   s: string;
   c: string | null;
   k?: ReplayMetadataKeys;
   e: unknown[][];
-}
-
-/** A batch whose tuples are already JSON text (`events` is a JSON array of tuples, '[]' when empty). */
-export interface EncodedTuples {
-  streamId: string;
-  category: string | null;
-  events: string;
-  metadataKeys?: ReplayMetadataKeys;
 }
 
 /** Encodes events for `Sandbox.applyEncoded`. */
