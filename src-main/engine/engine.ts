@@ -170,7 +170,9 @@ export function createEngine(options: EngineOptions) {
   const snapshotVerdicts = timeTravel.verdicts;
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const assertWritable = async (connectionId: string) => {
-    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
+    if (!(await connections.isReadOnly(connectionId))) return;
+    const name = (await connections.get(connectionId)).name;
+    throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
   };
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
   // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
@@ -234,6 +236,7 @@ export function createEngine(options: EngineOptions) {
     audit: { append: async (entry) => (await auditReady, audit.append(entry)) },
     confirmations: new ConfirmationTokens(),
     isReadOnly: (id) => connections.isReadOnly(id),
+    profileName: async (id) => (await connections.get(id)).name,
     storedSecrets: () => secrets.known(),
     user,
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),

@@ -164,7 +164,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
   it('regenerates the snapshots a verification found wrong, after a dry run; they then verify', async () => {
     const { job } = await verify();
     const selection = { kind: 'failedVerification' as const, jobId: job.id };
-    await expect(call('snapshots.regenerate', { connectionId, selection })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('snapshots.regenerate', { connectionId, selection, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('snapshots.regenerate', { connectionId, selection, dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, count: 1, first: [expect.objectContaining({ streamId: 'acc-c', version: corruptedVersion })] });
     expect(((await backend.stateOf('acc-c', corruptedVersion)) as { balanceCents: number }).balanceCents).toBe(424242);
@@ -188,7 +188,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(dry.count).toBe(ACCOUNTS.length);
     expect(dry.first.map((s) => s.streamId)).toEqual(ACCOUNTS);
     await call('connections.update', { id: connectionId, readOnly: true });
-    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     const before = await backend.count();
     const real = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'old snapshots' });
@@ -234,7 +234,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const selection = { kind: 'one' as const, streamId: 'acc-b', version: 21 };
     const dry = await call('snapshots.regenerate', { connectionId: other, selection, dryRun: true });
     expect(dry.count).toBe(1);
-    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/is not JSON/) });
+    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/is not JSON/) });
     expect(await backend.rawOf('acc-b', 21)).toBe(raw);
     const { jobId } = await call('snapshots.verifyAll', { connectionId: other, streamPrefix: 'acc-b' });
     const result = (await finished(jobId)).result as SnapshotsVerifyAllResult;

@@ -51,7 +51,7 @@ describe('rebuild operations through the engine', () => {
     );
 
     const projector = { name: PROJECTOR, source: 'events' };
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, dryRun: true });
     expect(dry.confirmation).toBeTruthy();
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).toBe(corrupted);
