@@ -51,6 +51,7 @@ import { SnapshotService } from './checkpoints/snapshot-service';
 import { ChronoError } from '../../src-shared/errors';
 import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
 import { snapshotHandlers } from './snapshots/handlers';
+import { settleVerifications } from './snapshots/settle-verifications';
 import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 import { rebuildHandlers } from './rebuild/handlers';
 import { DecryptedViews } from './personal-data/decrypted-views';
@@ -191,8 +192,9 @@ export function createEngine(options: EngineOptions) {
     },
   };
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
-  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
-  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
+  const settle = settleVerifications(jobs);
+  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
+  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
   const settings = new SettingsStore(options.dataDir);
   const compliance = new ComplianceService({
     dataDir: options.dataDir,
@@ -219,7 +221,7 @@ export function createEngine(options: EngineOptions) {
     exportsHandlers({ exportsDir, chooseSaveFile: options.chooseSaveFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
-    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
+    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, settle, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka, { eventStore: (id) => eventStores.get(id), checkpoints: async (id) => (await checkpointService.list(id)).checkpoints }),

@@ -36,7 +36,7 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
     await rename(auditFile(), `${auditFile()}.saved`);
     await mkdir(auditFile());
     try {
-      await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toThrow();
+      await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toThrow();
       expect(await readPostgresCheckpoint(store.db.pool, 'unrecorded', 'events')).toBe('100');
     } finally {
       await rm(auditFile(), { recursive: true });
@@ -53,7 +53,7 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
     const { audit } = store.engine();
     const append = audit.append.bind(audit);
     audit.append = async (entry) => (entry.outcome === 'pending' ? append(entry) : Promise.reject(new Error('killed')));
-    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ message: expect.stringContaining('outcome could not be written') });
+    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({ message: expect.stringContaining('outcome could not be written') });
     expect(await readPostgresCheckpoint(store.db.pool, 'crashed', 'events')).toBe('9');
     await store.restart();
     const unknown = (await call('audit.list', { outcome: 'unknown' })).records;

@@ -94,7 +94,7 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
     expect(preview.summary!.last!.position).toBe('10');
 
     await writePostgresCheckpoint(db.pool, 'racer', 'events', '20'); // the projector moves on
-    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({
+    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/racer \(events\) moved from 10 to 20 since the dry run: nothing was written/),
     });
@@ -105,7 +105,7 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
     // A fresh dry run sees 20, and its real run applies.
     const again = await call('checkpoints.reset', { ...input, dryRun: true });
     expect(again.expected).toBe('20');
-    const applied = await call('checkpoints.reset', { ...input, confirmation: again.confirmation, reason: 'OPS-1' });
+    const applied = await call('checkpoints.reset', { ...input, confirmation: again.confirmation });
     expect(applied).toMatchObject({ outcome: 'applied', expected: '20' });
     expect(await readPostgresCheckpoint(db.pool, 'racer', 'events')).toBe('0');
   });
@@ -128,7 +128,7 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
       expect(preview.alive.looksAlive).toBe(true);
       expect(preview.warnings.join(' ')).toMatch(/looks alive/);
       expect(preview.summary!.byType.map((t) => t.type)).toContain('OrderPlaced');
-      await call('checkpoints.reset', { ...input, confirmation: preview.confirmation, reason: 'OPS-1' }); // ...and resets its checkpoint
+      await call('checkpoints.reset', { ...input, confirmation: preview.confirmation }); // ...and resets its checkpoint
 
       await eventually(async () => (await readPostgresCheckpoint(db.pool, 'orders_view', 'events')) === end, 60_000, 'orders_view back at the head');
       await db.pool.query('CREATE TABLE orders_fresh (LIKE orders_view INCLUDING ALL)');
@@ -267,7 +267,7 @@ describe('checkpoints on FerretDB', () => {
     expect(preview).toMatchObject({ expected: '3', direction: 'skip', target: { position: '4' } });
     expect(preview.summary).toMatchObject({ count: 1, first: { position: '4' }, last: { position: '4' } });
     await setCheckpoint(mongo.db, '5');
-    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({ code: 'conflict' });
     await expect(call('checkpoints.reset', { connectionId, key, target: { kind: 'position', position: '9' }, dryRun: true })).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringMatching(/beyond the head of the store \(8\)/),

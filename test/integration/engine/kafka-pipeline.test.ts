@@ -160,7 +160,7 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
       return plan.activeMembers.length === 0 ? plan : undefined;
     }, 30_000, 'the stopped projector to leave its group');
     expect(dry.plan.every((row) => row.next === '0' && row.checkpoint !== null)).toBe(true);
-    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
+    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
 
     const projector = new KafkaProjector(kafkaFor(brokers), postgresViewProjection(database.pool, accountsViewSpec), { topic, groupId });
     await projector.start();

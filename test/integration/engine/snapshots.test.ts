@@ -8,6 +8,9 @@
 import { Binary, type Db } from 'mongodb';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JobView, SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import type { Engine } from '../../../src-main/engine/engine';
@@ -94,6 +97,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
   let engine: Engine;
   let connectionId: string;
   let corruptedVersion: number;
+  let dataDir: string;
   const call = engineCaller(() => engine);
 
   const finished = (jobId: string): Promise<JobView> => jobSettled(engine, jobId);
@@ -111,7 +115,8 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const port = await openSnapshots(presetRecord(backend.preset)!, backend.portClient());
     corruptedVersion = Math.max(...(await port.list({ streamPrefix: 'acc-c' })).snapshots.map((s) => s.version));
     await backend.corrupt('acc-c', corruptedVersion);
-    engine = await createTestEngine(`snapshots-${name}`);
+    dataDir = await mkdtemp(join(tmpdir(), `chrono-snapshots-${name}-`));
+    engine = await createTestEngine(`snapshots-${name}`, { dataDir });
     connectionId = await backend.addConnection(engine, `${name} reference`);
     await call('stores.configure', { connectionId, preset: backend.preset });
   }, 240_000);
@@ -173,6 +178,20 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(done.result as SnapshotsChangeJobResult).toMatchObject({ changed: 1, failed: 0 });
     expect(((await backend.stateOf('acc-c', corruptedVersion)) as { balanceCents: number }).balanceCents).not.toBe(424242);
     expect((await call('snapshots.inspect', { connectionId, streamId: 'acc-c', version: corruptedVersion })).ok).toBe(true);
+    // The verification that found it says it was regenerated since, and the Overview stops counting it, also after a restart.
+    const settled = await engine.jobs.get(job.id);
+    expect(settled.result).toMatchObject({ mismatched: 0, mismatches: [], regeneratedSince: 1 });
+    expect(settled.summary).toMatch(/1 regenerated since$/);
+    const failedVerifications = async (of: Engine) =>
+      (await engineCaller(() => of)('checkpoints.overview', {})).connections.find((c) => c.connectionId === connectionId)?.failedVerifications ?? null;
+    expect(await failedVerifications(engine)).toBeNull();
+    const restarted = await createTestEngine(`snapshots-${name}-again`, { dataDir, sampleLags: false, sampleKafkaLag: false });
+    try {
+      expect(await failedVerifications(restarted)).toBeNull();
+      expect((await restarted.jobs.get(job.id)).summary).toMatch(/1 regenerated since$/);
+    } finally {
+      await restarted.dispose();
+    }
     expect((await verify()).result).toMatchObject({ mismatched: 0, failed: 0 });
     expect((await call('audit.list', { operation: 'snapshots.regenerate' })).records.map((r) => [r.dryRun, r.outcome, r.reason])).toEqual(
       expect.arrayContaining([
