@@ -213,7 +213,11 @@ export function createEngine(options: EngineOptions) {
     redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined,
     snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined,
   });
-  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions });
+  const companionSources = async (id: string) => [
+    ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
+    ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
+  ];
+  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),

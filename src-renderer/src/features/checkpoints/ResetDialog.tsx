@@ -5,6 +5,7 @@ import { useMutationOp } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
+import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { KeyValueList } from '../../ui/KeyValue';
 import { SelectField, TextField } from '../../ui/inputs';
 import { formatEvents } from './format';
@@ -68,8 +69,8 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
     );
   };
   const confirm = () => {
-    if (!preview) return;
-    reset.mutate({ ...preview.input, confirmation: preview.confirmation, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    if (!preview || !reason.trim()) return;
+    reset.mutate({ ...preview.input, confirmation: preview.confirmation, reason: reason.trim() });
   };
   const changed = () => setPreview(undefined);
   const summary = preview?.result.summary;
@@ -85,12 +86,13 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
           <Button onClick={runDryRun} busy={dryRun.isPending} disabled={!input} data-testid="reset-dry-run">
             Dry run
           </Button>
-          <Button variant="danger" busy={reset.isPending} disabled={!preview || preview.result.direction === 'none'} onClick={confirm} data-testid="reset-confirm">
+          <Button variant="danger" busy={reset.isPending} disabled={!preview || preview.result.direction === 'none' || !reason.trim()} title={preview && !reason.trim() ? REASON_FIRST : undefined} onClick={confirm} data-testid="reset-confirm">
             Reset checkpoint
           </Button>
         </>
       }
     >
+      <ReadOnlyNotice connectionId={connectionId} op="checkpoints.reset" />
       <p className="dialog__lead">
         Now at <span className="mono">{row.position ?? 'nothing'}</span>
         {row.head !== null && (
