@@ -75,7 +75,7 @@ export interface RebuildServiceDeps {
 }
 
 /** Tables of an event-sourced system that are not read models (the reference layout's and Chronoscope's own): never offered for a rebuild. */
-const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints', 'outbox', 'subject_keys', 'snapshots'];
+const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints', 'outbox', 'subject_keys', 'snapshots', 'reference_markers'];
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
 export function recordView(record: RebuildRecord) {

@@ -80,7 +80,7 @@ describe('rebuild operations through the engine', () => {
   it('lists the table a roll back left (it still holds the rebuilt rows) and drops it; offers no rebuild of tables that are not read models', async () => {
     const catalog = await call('rebuilds.catalog', { connectionId });
     const models = catalog.models.map((m) => m.model);
-    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'events']) expect(models).not.toContain(table);
+    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'reference_markers', 'events']) expect(models).not.toContain(table);
     const rolledBack = catalog.models.find((m) => m.model === 'accounts_view')!.rebuilds.find((r) => r.phase === 'rolled_back')!;
     expect(rolledBack.leftover).toMatchObject({ table: expect.stringMatching(/^accounts_view__after_[\d_]+$/), rows: expect.any(Number) });
     const table = rolledBack.leftover!.table;
