@@ -83,9 +83,9 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
         items={[
           ['Phase', <span data-testid="rebuild-phase">{rebuild.phase.replace('_', ' ')}</span>],
           ['Definition', rebuild.definition],
-          ['Shadow', <span className="mono">{rebuild.shadow}</span>],
+          [rebuild.phase === 'rolled_back' ? 'Rebuilt rows kept in' : 'Shadow', <span className="mono">{rebuild.phase === 'rolled_back' && !rebuild.leftover && /__after_/.test(rebuild.shadow) ? 'dropped' : rebuild.shadow}</span>],
           ['Position', `${rebuild.position} of ${rebuild.horizon ?? '?'} (${rebuild.events.toLocaleString('en-US')} events folded)`],
-          ...(rebuild.beforeTable ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
+          ...(rebuild.beforeTable && rebuild.phase !== 'rolled_back' ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
         ]}
       />
       {job && (
