@@ -61,7 +61,8 @@ describe('the Snapshots screen', () => {
     expect(await page.getByTestId('snapshot-change-done').textContent()).toMatch(/snapshot/);
     await screenshot(page, 'snapshots-verification-after-delete');
     await goTo(page, '#/overview');
-    await page.getByTestId('lag-overview-projector').first().waitFor({ timeout: 30_000 });
+    // Loaded: a row per watched connection, or the sentence saying there is none yet.
+    await page.locator('[data-testid="lag-overview"] :is(.checkpoints__empty, [data-testid="lag-overview-row"])').first().waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('lag-overview-verification').count(), { timeout: 15_000 }).toBe(0);
     await goTo(page, '#/snapshots');
 
