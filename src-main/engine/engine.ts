@@ -51,6 +51,7 @@ import { SnapshotService } from './checkpoints/snapshot-service';
 import { ChronoError } from '../../src-shared/errors';
 import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
 import { snapshotHandlers } from './snapshots/handlers';
+import { settleVerifications } from './snapshots/settle-verifications';
 import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 import { rebuildHandlers } from './rebuild/handlers';
 import { DecryptedViews } from './personal-data/decrypted-views';
@@ -180,7 +181,9 @@ export function createEngine(options: EngineOptions) {
   const snapshotVerdicts = timeTravel.verdicts;
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const assertWritable = async (connectionId: string) => {
-    if (await connections.isReadOnly(connectionId)) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only now: mark it read-write in its settings, then resume the job.`, { connectionId });
+    if (!(await connections.isReadOnly(connectionId))) return;
+    const name = (await connections.get(connectionId)).name;
+    throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
   };
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
   // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
@@ -199,8 +202,9 @@ export function createEngine(options: EngineOptions) {
     },
   };
   jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
-  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
-  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable }), writes: true });
+  const settle = settleVerifications(jobs);
+  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
+  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
   const compliance = new ComplianceService({
     dataDir: options.dataDir,
     exportsDir,
@@ -218,7 +222,11 @@ export function createEngine(options: EngineOptions) {
     redactionBatch: Number(options.env?.CHRONOSCOPE_REDACTION_BATCH) || undefined,
     snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined,
   });
-  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions });
+  const companionSources = async (id: string) => [
+    ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
+    ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
+  ];
+  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, forgetConnection }),
@@ -226,7 +234,7 @@ export function createEngine(options: EngineOptions) {
     exportsHandlers({ exportsDir, chooseSaveFile: options.chooseSaveFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
     jobHandlers({ jobs }),
-    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
+    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, settle, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
     checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka, {
@@ -259,6 +267,7 @@ export function createEngine(options: EngineOptions) {
     audit: { append: async (entry) => (await auditReady, audit.append(entry)) },
     confirmations: new ConfirmationTokens(),
     isReadOnly: (id) => connections.isReadOnly(id),
+    profileName: async (id) => (await connections.get(id)).name,
     storedSecrets: () => secrets.known(),
     user,
     onInternalError: (op, err) => log(`${op} failed: ${redactSecretsInText((err as Error).stack ?? String(err))}`),

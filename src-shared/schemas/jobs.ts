@@ -87,5 +87,8 @@ export const snapshotsVerifyAllResult = z.object({
   truncated: z.boolean(),
   /** The sample asked for, when not all were verified. */
   sampleSize: z.number().optional(),
+  /** Snapshots found to differ (or unchecked) that were regenerated or deleted since: no longer counted as mismatched or failed. */
+  regeneratedSince: z.number().optional(),
+  deletedSince: z.number().optional(),
 });
 export type SnapshotsVerifyAllResult = z.infer<typeof snapshotsVerifyAllResult>;

@@ -45,9 +45,18 @@ describe('the checkpoints screen on the live demo', () => {
     await preview.waitFor({ timeout: 30_000 });
     expect(await preview.textContent()).toMatch(/will be processed again/);
     expect(await dialog.getByTestId('reset-types').textContent()).toContain('OrderPlaced');
+    // The dry run's reading of the checkpoint replaces the older row's: "Now at" is what "From" says.
+    const from = await preview.locator('.kv__row').filter({ has: page.locator('dt', { hasText: /^From$/ }) }).locator('dd').textContent();
+    expect(await dialog.getByTestId('reset-now').textContent()).toBe(from);
+    // The real run waits for a reason.
+    expect(await dialog.getByTestId('reset-confirm').isDisabled()).toBe(true);
     await dialog.getByTestId('reset-reason').fill('e2e: replay orders_view');
     await screenshot(page, 'checkpoints-reset-dry-run');
     await dialog.getByTestId('reset-confirm').click();
+    // It says it succeeded, then closes when asked.
+    await dialog.getByTestId('reset-done').waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId('reset-done').textContent()).toMatch(new RegExp(`${LAGGING_PROJECTOR} now starts from 0`));
+    await dialog.getByTestId('reset-close').click();
     await dialog.waitFor({ state: 'detached', timeout: 30_000 });
 
     // The list shows the reset (position back near zero), then it reprocesses and comes back to where it was, and beyond.

@@ -104,6 +104,15 @@ describe('the compliance workspace on the seeded demo', () => {
     await page.getByTestId('compliance-dry-run').click();
     await page.getByTestId('compliance-previews').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('compliance-previews').textContent()).toMatch(/Deletes 1 key/);
+    // Actions are named in words, never by their identifiers.
+    expect(await page.getByTestId('compliance-previews').textContent()).toContain("Crypto-shred: delete the subject's encryption key");
+    expect(await page.getByTestId('compliance-previews').textContent()).not.toMatch(/purgeReadModels|deleteSnapshots|(^|[^-])shred:/);
+    // The crypto-shred cannot be undone: the real run waits until the request's ticket is typed.
+    expect(await page.getByTestId('compliance-run').isDisabled()).toBe(true);
+    await page.getByTestId('compliance-confirm-ticket').fill('DPO-2026');
+    expect(await page.getByTestId('compliance-run').isDisabled()).toBe(true);
+    await page.getByTestId('compliance-confirm-ticket').fill('DPO-2026-001');
+    await shoot('compliance-actions', 'compliance-4b-ticket-confirm');
     // The profile asks for a second operator: the real run is refused until one approves.
     await page.getByTestId('compliance-run').click();
     await expect.poll(() => page.getByTestId('compliance-actions').textContent()).toContain('second registered operator');

@@ -90,6 +90,7 @@ describe('the Rebuilds screen picks the right projector and makes targets from d
     await page.getByTestId('rebuild-projector').selectOption('orders_view|events');
     expect(await page.getByTestId('rebuild-swap-confirm').count()).toBe(0);
     await page.getByTestId('rebuild-swap-dry').click();
+    await page.getByTestId('rebuild-swap-reason').fill('e2e: orders_view fixed');
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
     expect(pageErrors).toEqual([]);

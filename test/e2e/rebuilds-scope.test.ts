@@ -72,6 +72,7 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain(`Live ${inScope.length} rows, shadow ${inScope.length}: 1 changed`);
     await page.getByTestId('rebuild-projector').selectOption('');
     await page.getByTestId('rebuild-swap-dry').click();
+    await page.getByTestId('rebuild-swap-reason').fill('e2e: fix the scope');
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
     const { rows: after } = await db.pool.query<{ id: string; b: string }>('SELECT account_id AS id, balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id', [chosen]);
@@ -97,6 +98,7 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     await page.getByTestId('rebuild-swap-dry').click();
     await expect.poll(() => page.getByTestId('rebuild-swap-risk').textContent(), { timeout: 30_000 }).toContain('no transaction across collections');
     await screenshot(page, 'rebuilds-mongo-swap-risk');
+    await page.getByTestId('rebuild-swap-reason').fill('e2e: stock fixed');
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
     await expect.poll(() => page.getByTestId('rebuild-swap-window').textContent(), { timeout: 10_000 }).toMatch(/was missing for [\d.,]+ ms/);

@@ -12,6 +12,8 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
   let browser: Browser;
   let page: Page;
   let pageErrors: string[];
+  let readOnlyId = '';
+  let connectionIdOf = '';
 
   beforeAll(async () => {
     db = await createTestDatabase('e2erebuild');
@@ -21,9 +23,12 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
       beforePage: async (_, call) => {
         ({ id } = await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false }));
         await call('stores.configure', { connectionId: id, preset: 'classic' });
+        ({ id: readOnlyId } = await call('connections.add', postgresConnection('Orders PG', db.url)));
+        await call('stores.configure', { connectionId: readOnlyId, preset: 'classic', reason: 'e2e' });
         await call('connections.add', { name: 'Replay Kafka', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } });
       },
     }));
+    connectionIdOf = id;
     await page.evaluate((connectionId) => window.localStorage.setItem('chronoscope.activeConnection', connectionId), id);
     await page.reload();
   }, 240_000);
@@ -52,10 +57,19 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     expect(await page.getByTestId('rebuild-diff-row').count()).toBe(3);
     await screenshot(page, 'rebuilds-diff');
 
+    // Tables that are not read models are never offered for a rebuild.
+    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'reference_markers', 'events']) expect(await page.getByTestId(`rebuild-start-${table}`).count()).toBe(0);
+
     await page.getByTestId('rebuild-swap-dry').click();
     await page.getByTestId('rebuild-swap-plan').waitFor();
+    // The real run waits for a reason.
+    expect(await page.getByTestId('rebuild-swap-confirm').isDisabled()).toBe(true);
+    await page.getByTestId('rebuild-swap-reason').fill('e2e: balances zeroed');
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
+    await page.getByTestId('rebuild-swap-done').waitFor();
+    await expect.poll(() => page.getByTestId('rebuild-progress').textContent()).toContain('swapped in');
+    expect(await page.getByTestId('rebuild-progress').textContent()).not.toContain('read the diff, then swap');
     expect(await balances(ids)).toEqual(correct);
     const job = (await app.engine.jobs.list()).find((j) => j.kind === 'rebuilds.run');
     expect(job?.state).toBe('done'); // the swap stopped the catch-up, which ended the job
@@ -65,6 +79,40 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await page.getByTestId('rebuild-rollback-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('rolled back');
     expect(await balances(ids)).toEqual([0, 0, 0]);
+    await page.getByTestId('rebuild-rollback-done').waitFor();
+    expect(await page.getByTestId('rebuild-progress').textContent()).toContain('rolled back');
+    expect(await page.getByTestId('rebuild-progress').textContent()).not.toContain('read the diff, then swap');
+
+    // The rebuilt rows the roll back set aside are listed, with a personal-data warning and a drop.
+    const leftovers = page.getByTestId('rebuild-leftovers');
+    await leftovers.waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('rebuild-leftovers-warning').textContent()).toContain('personal data');
+    const leftover = leftovers.locator('li').first();
+    const table = /accounts_view__after_[\d_]+/.exec((await leftover.textContent())!)![0];
+    await screenshot(page, 'rebuilds-rolled-back-leftover');
+
+    // On a read-only profile of the same store, the panel says so before anything is filled in, naming the profile and the action.
+    await page.evaluate((connectionId) => window.localStorage.setItem('chronoscope.activeConnection', connectionId), readOnlyId);
+    await page.reload();
+    await page.getByTestId('rebuild-leftovers').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('read-only-notice').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table changes the store. Mark the profile read-write in Connections to do it.');
+    await screenshot(page, 'rebuilds-read-only-notice');
+    await page.getByTestId('rebuild-leftover-drop').click();
+    await page.getByTestId('rebuild-leftover-reason').fill('e2e: compare done');
+    await page.getByTestId('rebuild-leftover-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-leftovers').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table');
+    await expect.poll(() => page.locator('[data-testid="rebuild-leftovers"] .alert--danger').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table changes the store.');
+    expect(await page.locator('[data-testid="rebuild-leftovers"] .alert--danger').textContent()).not.toMatch(/rebuilds\.drop/);
+
+    // Back on the writable profile it is dropped after a dry run and a reason.
+    await page.evaluate((connectionId) => window.localStorage.setItem('chronoscope.activeConnection', connectionId), connectionIdOf);
+    await page.reload();
+    await page.getByTestId('rebuild-leftover-drop').click();
+    expect(await page.getByTestId('rebuild-leftover-confirm').isDisabled()).toBe(true);
+    await page.getByTestId('rebuild-leftover-reason').fill('e2e: compare done');
+    await page.getByTestId('rebuild-leftover-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-leftovers').count(), { timeout: 15_000 }).toBe(0);
+    expect((await db.pool.query('SELECT to_regclass($1) AS t', [table])).rows[0].t).toBeNull();
     expect(pageErrors).toEqual([]);
   }, 240_000);
 

@@ -54,6 +54,17 @@ describe('the Snapshots screen', () => {
     await page.getByTestId('snapshot-change-done').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator(`[data-testid="snapshot-row"][data-stream="${stream}"][data-version="${version}"]`).count(), { timeout: 30_000 }).toBe(0);
     await screenshot(page, 'snapshots-deleted');
+    // The verification that found it stays true: it no longer counts a snapshot that is gone, nor does the Overview.
+    await expect.poll(() => page.getByTestId('snapshot-verify-report').textContent(), { timeout: 15_000 }).toMatch(/1 deleted since/);
+    expect(await page.getByTestId('snapshot-verify-report').textContent()).not.toMatch(/differ/);
+    expect(await page.getByTestId('snapshot-mismatch').count()).toBe(0);
+    expect(await page.getByTestId('snapshot-change-done').textContent()).toMatch(/snapshot/);
+    await screenshot(page, 'snapshots-verification-after-delete');
+    await goTo(page, '#/overview');
+    // Loaded: a row per watched connection, or the sentence saying there is none yet.
+    await page.locator('[data-testid="lag-overview"] :is(.checkpoints__empty, [data-testid="lag-overview-row"])').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('lag-overview-verification').count(), { timeout: 15_000 }).toBe(0);
+    await goTo(page, '#/snapshots');
 
     const inspect = app.engine.dispatcher.run('snapshots.inspect', { connectionId: 'local', streamId: stream, version }, { operationId: 'e2e', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
     await expect(inspect).rejects.toMatchObject({ code: 'not_found' });

@@ -61,13 +61,13 @@ describe.each(testBrokers())('a Kafka offset reset confirmation against $name', 
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry.plan).toMatchObject([{ current: '10', next: '50' }]);
     await produce(producer, topic, 0, 25); // the end moves to 75 after the preview
-    const real = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    const real = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(real.plan).toMatchObject([{ next: '50' }]);
     expect(await committed(groupId, topic)).toEqual(['50']);
 
     const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, dryRun: true });
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '60' }] }); // someone else moved the group
-    await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, confirmation: again.confirmation! })).rejects.toMatchObject({
+    await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, confirmation: again.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
       code: 'plan_changed',
       message: expect.stringMatching(/Nothing was changed.*current: 50 → 60/),
     });
@@ -115,7 +115,7 @@ describe('snapshot changes and jobs on PostgreSQL', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE snapshots IN SHARE MODE');
-    const { jobId } = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation! });
+    const { jobId } = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(jobId).toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const restarting = store.restart();

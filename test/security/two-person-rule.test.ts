@@ -69,7 +69,7 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     const dry = await call('compliance.erase', { caseId, connectionId, actions: ['shred'], dryRun: true });
     await expect(call('compliance.approve', { caseId, approver: OPENER })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('You opened this case') });
     expect((await call('compliance.getCase', { caseId })).approval).toBeUndefined();
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(await keysOf(subject)).toBe(1);
     // The passphrase never reaches the audit log.
     const audit = await call('audit.list', { limit: 200 });
@@ -85,7 +85,7 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await expect(call('compliance.approve', { caseId, approver: { operatorId: 'op-second-operator', passphrase: 'anything-at-all' } })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(call('compliance.approve', { caseId, approver: { operatorId: SECOND.operatorId, passphrase: 'not-sams-passphrase' } })).rejects.toMatchObject({ code: 'forbidden' });
     expect((await call('compliance.getCase', { caseId })).approval).toBeUndefined();
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(await keysOf(subject)).toBe(1);
   });
 
@@ -95,7 +95,7 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await call('compliance.approve', { caseId, approver: SECOND });
     // A new dry run with one more action gives a valid confirmation, but the approval did not cover shredding.
     const wider = await call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], dryRun: true });
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: wider.confirmation })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('shred was not approved') });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: wider.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('shred was not approved') });
     // Widening the recorded approval's list by hand breaks the signed digest.
     const file = join(dataDir, 'compliance', 'cases', `${caseId}.json`);
     const record = JSON.parse(await readFile(file, 'utf8')) as { approval: { actions: string[] } };
@@ -103,14 +103,14 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await writeFile(file, JSON.stringify(record));
     // (each confirmation authorises one run, refused or not: preview again)
     const again = await call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], dryRun: true });
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: again.confirmation })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: again.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
     expect(await keysOf(subject)).toBe(1);
     expect(await ordersOf(subject)).toBeGreaterThan(0);
 
     // What was approved runs.
     const exact = await call('compliance.erase', { caseId, connectionId, actions: ['purgeReadModels'], dryRun: true });
     await call('compliance.approve', { caseId, approver: SECOND });
-    const run = await call('compliance.erase', { caseId, connectionId, actions: ['purgeReadModels'], confirmation: exact.confirmation });
+    const run = await call('compliance.erase', { caseId, connectionId, actions: ['purgeReadModels'], confirmation: exact.confirmation, reason: 'OPS-1' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
     expect(await ordersOf(subject)).toBe(0);
     expect(await keysOf(subject)).toBe(1);
@@ -132,7 +132,7 @@ describe('the two-person rule cannot be satisfied by one person', () => {
 
     // The case opened under the rule still needs its second operator.
     expect((await call('compliance.getCase', { caseId })).twoPersonRule).toBe(true);
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(await keysOf(subject)).toBe(1);
     const audit = await call('audit.list', { limit: 50 });
     expect(audit.records.find((e) => e.operation === 'compliance.setTwoPersonRule' && !e.dryRun && e.outcome === 'ok')).toMatchObject({ reason: 'the team is one person for a week' });

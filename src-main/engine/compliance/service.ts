@@ -55,7 +55,7 @@ export interface ComplianceDeps {
   /** The profile's permission to decrypt personal data: without it no export or e-mail match opens a sealed field. */
   mayDecrypt(connectionId: string): Promise<boolean>;
   /** The profile's settings and secret (main process only). */
-  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined; readOnly?: boolean }>;
+  resolve(connectionId: string): Promise<{ settings: ConnectionSettings; secret: string | undefined; readOnly?: boolean; name?: string }>;
   /** The snapshot engine's ports (regenerating snapshots); without them only deletion is offered. */
   snapshotPorts?: SnapshotPorts;
   connectionName(connectionId: string): Promise<string>;
@@ -685,7 +685,7 @@ export class ComplianceService {
   private async assertKafkaWritable(connectionId: string): Promise<void> {
     const resolved = await this.deps.resolve(connectionId);
     if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
-    if (resolved.readOnly === true) throw new ChronoError('read_only', `The Kafka connection "${connectionId}" is read-only: mark it read-write in its settings to write tombstones.`, { connectionId });
+    if (resolved.readOnly === true) throw new ChronoError('read_only', `"${resolved.name ?? connectionId}" is read-only: writing tombstones changes its topics. Mark the profile read-write in Connections to do it.`, { connectionId });
   }
 
   private async kafka(connectionId: string) {

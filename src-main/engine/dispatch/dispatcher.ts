@@ -1,5 +1,6 @@
 import { ChronoError, toErrorPayload, type ErrorPayload } from '../../../src-shared/errors';
 import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../../src-shared/operations';
+import { readOnlyRefusal, reasonRequired } from '../../../src-shared/operation-words';
 import { redactSecretsInText } from '../../../src-shared/redact-secrets';
 import { describeIssues, parseInput, type FieldProblem } from '../../../src-shared/validate';
 import { isClientMessage, type Progress, type ServerMessage } from '../../../src-shared/wire';
@@ -29,6 +30,8 @@ export interface DispatcherDeps {
   audit: { append(entry: AuditEntry): Promise<{ seq: number }> };
   confirmations: ConfirmationTokens;
   isReadOnly(connectionId: string): Promise<boolean>;
+  /** A profile's name, for refusals people read (the id when it has none). */
+  profileName?: (connectionId: string) => Promise<string>;
   /** The connection profiles' stored secrets, masked in anything recorded (a password typed into a reason). */
   storedSecrets?: () => Promise<string[]>;
   user: string;
@@ -118,6 +121,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (!spec || !handler) throw new ChronoError('unknown_operation', `Unknown operation "${op}".`);
     const input = parseInput(spec.input, rawInput, op) as Record<string, unknown>;
     if (spec.effect === 'none') return handler(input as never, context as never);
+    // A change nobody can explain later is not made: every destructive real run says why.
+    if (spec.destructive && input.dryRun !== true && !(typeof input.reason === 'string' && input.reason.trim() !== '')) {
+      throw new ChronoError('invalid_input', reasonRequired(op), { problems: [{ field: 'reason', message: 'say why (recorded in the audit log)' }] });
+    }
 
     const dryRun = input.dryRun === true;
     const mask = await secretMasker();
@@ -133,7 +140,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     };
     let intentSeq: number | undefined;
     try {
-      guardReadOnly(spec, op, input, dryRun, await writableVerdicts(spec, input, dryRun));
+      await guardReadOnly(spec, op, input, dryRun, await writableVerdicts(spec, input, dryRun));
       const confirmed = spec.destructive && !dryRun ? await holdToConfirmedPlan(spec, op, input, handler, context) : undefined;
       // Write-ahead: a change whose intent cannot be recorded does not run.
       // The intent names what the user confirmed, so a change whose outcome is lost can be checked against it later.
@@ -173,12 +180,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     return verdicts;
   }
 
-  function guardReadOnly(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean, readOnly: Map<string, boolean>): void {
+  async function guardReadOnly(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean, readOnly: Map<string, boolean>): Promise<void> {
     if (spec.effect !== 'target' || dryRun) return;
     // Fail closed: a change to a connected system with no connection named cannot be checked.
     if (!readOnly.size) throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, { problems: [{ field: 'connectionIds', message: 'choose at least one connection' }] });
     for (const [connectionId, isReadOnly] of readOnly) {
-      if (isReadOnly) throw new ChronoError('read_only', `Connection "${connectionId}" is read-only. Mark it read-write in its settings before running ${op}.`, { connectionId });
+      if (!isReadOnly) continue;
+      const name = (await deps.profileName?.(connectionId).catch(() => connectionId)) ?? connectionId;
+      throw new ChronoError('read_only', readOnlyRefusal(name, op), { connectionId });
     }
   }
 

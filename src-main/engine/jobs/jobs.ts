@@ -142,6 +142,20 @@ export class Jobs {
     return view(this.find(id));
   }
 
+  /**
+   * Rewrites a finished job's result (and its summary) when later work made part of it
+   * untrue, e.g. a verification's mismatches once those snapshots are regenerated.
+   * `amend` returns the new result, or undefined to leave the job as it is.
+   */
+  async amendResult(id: string, amend: (result: unknown) => unknown): Promise<void> {
+    await this.ready;
+    const record = this.jobs.get(id);
+    if (!record || record.state !== 'done' || record.result === undefined) return;
+    const result = amend(structuredClone(record.result));
+    if (result === undefined) return;
+    await this.transition(record, { result, summary: this.kinds.get(record.kind)?.summarize?.(result as never) ?? record.summary });
+  }
+
   /** Hears every change of every job (progress throttled); returns the unsubscribe. */
   subscribe(listener: (job: JobView) => void): () => void {
     this.listeners.add(listener);

@@ -130,6 +130,8 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
       const parts = [`${result.ok} of ${result.verified} snapshot${result.verified === 1 ? '' : 's'} match a replay`];
       if (result.mismatched > 0) parts.push(`${result.mismatched} differ`);
       if (result.failed > 0) parts.push(`${result.failed} could not be checked`);
+      if (result.regeneratedSince) parts.push(`${result.regeneratedSince} regenerated since`);
+      if (result.deletedSince) parts.push(`${result.deletedSince} deleted since`);
       return parts.join(', ');
     },
   };

@@ -137,8 +137,8 @@ export async function listRebuilds(db: Queryable): Promise<RebuildRecord[]> {
   return rows.map((r) => recordFrom(r as Record<string, unknown>));
 }
 
-export async function updateRebuild(db: Queryable, id: string, fields: Partial<Pick<RebuildRecord, 'position' | 'horizon' | 'events' | 'phase' | 'beforeTable'>>): Promise<void> {
-  const columns: Record<string, string> = { position: 'position', horizon: 'horizon', events: 'events', phase: 'phase', beforeTable: 'before_table' };
+export async function updateRebuild(db: Queryable, id: string, fields: Partial<Pick<RebuildRecord, 'position' | 'horizon' | 'events' | 'phase' | 'beforeTable' | 'shadow'>>): Promise<void> {
+  const columns: Record<string, string> = { position: 'position', horizon: 'horizon', events: 'events', phase: 'phase', beforeTable: 'before_table', shadow: 'shadow' };
   const sets: string[] = ['updated_at = now()'];
   const values: unknown[] = [id];
   for (const [field, column] of Object.entries(columns)) {

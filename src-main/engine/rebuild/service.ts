@@ -70,12 +70,26 @@ export interface RebuildServiceDeps {
   userDefinitions?: FolderDefinitions;
   /** How scale-out workers are started (default: `node --import tsx worker-main.ts`, as `bun run rebuild:worker`). */
   spawnScaleOutWorker?(): ChildProcess;
+  /** The tables the connection's snapshots and checkpoints live in (a custom mapping's too): never offered as read models. */
+  companionSources?(connectionId: string): Promise<string[]>;
 }
+
+/** Tables of an event-sourced system that are not read models (the reference layout's and Chronoscope's own): never offered for a rebuild. */
+const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints', 'outbox', 'subject_keys', 'snapshots', 'reference_markers'];
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
 export function recordView(record: RebuildRecord) {
   const { definitionSource: _source, indexes: _indexes, ...view } = record;
   return view;
+}
+
+/** The table a roll back left the rebuilt rows in (recorded as the rebuild's shadow then), while it exists. */
+async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table: string; rows: number } | null> {
+  if (!/__after_[\d_]+$/.test(record.shadow)) return null;
+  const found = await pool.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualifiedName(record.schema, record.shadow)]);
+  if (!found.rows[0]?.present) return null;
+  const counted = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(record.schema, record.shadow)}`);
+  return { table: record.shadow, rows: Number(counted.rows[0]!.n) };
 }
 
 /** The projector checkpoints of the classic `projection_checkpoints` table (what a PostgreSQL swap can take). */
@@ -297,11 +311,13 @@ export class RebuildService {
          JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname !~ '__(shadow|before|after)_' AND c.relname <> ALL($2::text[])
         ORDER BY c.relname LIMIT 500`,
-      [schema, ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints']],
+      [schema, NOT_READ_MODELS],
     );
-    // The event store's own table is not a read model.
+    // The event store's own table, and its snapshots' and checkpoints' tables, are not read models.
     const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
-    const tables = rows.filter((r) => storeSource !== qualifiedName(schema, r.name) && storeSource !== `${schema}.${r.name}`);
+    const companions = (await this.deps.companionSources?.(connectionId).catch(() => [])) ?? [];
+    const notModels = new Set([storeSource, ...companions].filter(Boolean));
+    const tables = rows.filter((r) => !notModels.has(qualifiedName(schema, r.name)) && !notModels.has(`${schema}.${r.name}`) && !(schema === 'public' && notModels.has(r.name)));
     // Never analysed (a new table): counted when small, otherwise shown as unknown (-1).
     const counted = await Promise.all(
       tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
@@ -311,7 +327,8 @@ export class RebuildService {
     const views = await Promise.all(
       rebuilds.map(async (b) => {
         const declared = b.phase === 'indexed' && b.definitionSource !== null ? await this.declaredProjectorOf(b) : undefined;
-        return declared ? { ...recordView(b), declaredProjector: declared } : recordView(b);
+        const view = { ...recordView(b), leftover: b.phase === 'rolled_back' ? await leftoverOf(pool, b) : null };
+        return declared ? { ...view, declaredProjector: declared } : view;
       }),
     );
     return {
@@ -496,7 +513,15 @@ export class RebuildService {
       if (dryRun) return { table: record.beforeTable, dropped: false, dryRun };
       return { table: await dropBeforeTable(pool, rebuildId), dropped: true, dryRun };
     }
-    if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
+    if (record.phase === 'rolled_back') {
+      // The rebuilt rows a roll back set aside (`<model>__after_<stamp>`), never the live model.
+      const leftover = await leftoverOf(pool, record);
+      if (!leftover) throw new ChronoError('not_found', 'The roll back of this rebuild left no table behind (or it was already dropped).');
+      if (dryRun) return { table: leftover.table, dropped: false, dryRun };
+      await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, leftover.table)}`);
+      return { table: leftover.table, dropped: true, dryRun };
+    }
+    if (record.phase === 'swapped') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
     if (dryRun) return { table: record.shadow, dropped: false, dryRun };
     await discardShadow(pool, rebuildId);
     return { table: record.shadow, dropped: true, dryRun };

@@ -254,7 +254,8 @@ export async function rollbackPostgres(pool: pg.Pool, id: string, options: { dry
     }
     await renameTable(client, schema, model, after);
     await renameTable(client, schema, beforeTable, model);
-    await updateRebuild(client, id, { phase: 'rolled_back' });
+    // The rebuilt rows now live in `after`: recorded as the rebuild's shadow, so the catalog lists the table and it can be dropped.
+    await updateRebuild(client, id, { phase: 'rolled_back', shadow: after });
     await client.query('COMMIT');
     return plan;
   } catch (err) {

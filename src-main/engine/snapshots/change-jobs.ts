@@ -10,6 +10,7 @@ import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilte
 import type { JobContext, JobKind } from '../jobs/jobs';
 import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
 import { translateCompanionError } from '../checkpoints/companion-ports';
+import type { SettleVerifications } from './settle-verifications';
 
 export const DELETE_SNAPSHOTS = 'snapshots.delete';
 export const REGENERATE_SNAPSHOTS = 'snapshots.regenerate';
@@ -44,6 +45,8 @@ export interface ChangeJobDeps {
   assertWritable(connectionId: string): Promise<void>;
   /** Snapshots per batch. */
   batchSize?: number;
+  /** Told after each batch which snapshots were changed, so finished verifications stop counting them. */
+  settle?: SettleVerifications;
 }
 
 const MAX_FAILURES = 100;
@@ -127,10 +130,13 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
       const store = await deps.snapshots(params.connectionId);
       const result = startResult(context);
       const deleteBatch = async (batch: StoredSnapshot[] | SnapshotKey[]) => {
+        const deleted: SnapshotKey[] = [];
         for (const key of batch) {
-          if (await store.delete({ streamId: key.streamId, version: key.version })) result.changed += 1;
+          if (await store.delete({ streamId: key.streamId, version: key.version })) deleted.push({ streamId: key.streamId, version: key.version });
           else result.missing += 1;
         }
+        result.changed += deleted.length;
+        await deps.settle?.(params.connectionId, 'deleted', deleted);
       };
       // Of a list of keys, those that exist; a filter's page holds only snapshots that exist.
       const selected = async (batch: StoredSnapshot[] | SnapshotKey[]) => {
@@ -147,6 +153,7 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
             await store.delete(key);
             result.changed += 1; // selected, and gone now
           }
+          await deps.settle?.(params.connectionId, 'deleted', interrupted.keys);
           result.missing += interrupted.missing;
           const { keys: _keys, missing: _missing, ...next } = interrupted;
           await context.checkpoint({ ...next, result }, { done: result.changed + result.missing + result.failed });
@@ -177,7 +184,9 @@ export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateP
               if (snapshot) stored.push(snapshot);
               else result.missing += 1;
             }
-            await regenerate(store, replayer, stored, result);
+            const written: SnapshotKey[] = [];
+            await regenerate(store, replayer, stored, result, written);
+            await deps.settle?.(params.connectionId, 'regenerated', written);
           }),
         );
       } finally {
@@ -190,7 +199,7 @@ export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateP
 }
 
 /** Replays each snapshot's stream to its version and overwrites it; snapshots that are not JSON are left as they are. */
-export async function regenerate(store: SnapshotStore, replayer: Replayer, snapshots: readonly StoredSnapshot[], result: SnapshotsChangeJobResult): Promise<void> {
+export async function regenerate(store: SnapshotStore, replayer: Replayer, snapshots: readonly StoredSnapshot[], result: SnapshotsChangeJobResult, written: SnapshotKey[] = []): Promise<void> {
   for (const s of snapshots.filter((x) => !x.isJson)) addFailure(result, s, notJsonMessage(s, store.source()));
   const targets = byStreamType(snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version)));
   await replayer.replay(targets, async (target, outcome) => {
@@ -198,8 +207,10 @@ export async function regenerate(store: SnapshotStore, replayer: Replayer, snaps
     if (outcome.reached < target.version) {
       return addFailure(result, target, `The stream ends at version ${outcome.reached}, before the snapshot's version ${target.version}: it was not rewritten; delete it instead.`);
     }
-    if (await store.write(target, outcome.state)) result.changed += 1;
-    else result.missing += 1;
+    if (await store.write(target, outcome.state)) {
+      result.changed += 1;
+      written.push({ streamId: target.streamId, version: target.version });
+    } else result.missing += 1;
   });
 }
 

@@ -11,6 +11,7 @@ import { VERIFY_ALL_SNAPSHOTS, type Replayer } from '../jobs/verify-all-snapshot
 import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, refuseEmptyFilter, regenerate, type ChangeScope } from './change-jobs';
 import { diff } from './replay-port';
 import type { SnapshotVerdicts } from '../time-travel/snapshot-verdicts';
+import type { SettleVerifications } from './settle-verifications';
 
 export interface SnapshotHandlerDeps {
   jobs: Jobs;
@@ -26,6 +27,8 @@ export interface SnapshotHandlerDeps {
   };
   /** Where what an inspection found is remembered, so time travel never starts silently from a snapshot known wrong. */
   verdicts?: Pick<SnapshotVerdicts, 'record'>;
+  /** Told which snapshots a change made, so finished verifications stop counting them. */
+  settle?: SettleVerifications;
 }
 
 type SnapshotOperation = 'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate' | 'snapshots.mapping' | 'snapshots.configure';
@@ -110,7 +113,11 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     if (input.dryRun) return { dryRun: true, ...answer };
     if ('one' in scope) {
       const key = scope.one!;
-      if (kind === DELETE_SNAPSHOTS) return { dryRun: false, ...answer, count: (await guard(() => port.delete(key))) ? 1 : 0 };
+      if (kind === DELETE_SNAPSHOTS) {
+        const deleted = await guard(() => port.delete(key));
+        if (deleted) await deps.settle?.(connectionId, 'deleted', [key]);
+        return { dryRun: false, ...answer, count: deleted ? 1 : 0 };
+      }
       return { dryRun: false, ...answer, count: await regenerateOne(connectionId, port, key, input.definition ?? 'auto', signal) };
     }
     if (count === 0) return { dryRun: false, ...answer };
@@ -131,13 +138,15 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     if (!snapshot.isJson) throw new ChronoError('invalid_input', notJsonMessage(key, port.source()));
     const replayer = await deps.replayer(connectionId, definition, signal);
     const result = { changed: 0, missing: 0, failed: 0, failures: [] as { streamId: string; version: number; message: string }[] };
+    const written: SnapshotKey[] = [];
     try {
-      await guard(() => regenerate(port, replayer, [snapshot], result));
+      await guard(() => regenerate(port, replayer, [snapshot], result, written));
     } finally {
       await replayer.close();
     }
     const failure = result.failures[0];
     if (failure) throw new ChronoError('invalid_input', failure.message);
+    await deps.settle?.(connectionId, 'regenerated', written);
     return result.changed;
   }
 

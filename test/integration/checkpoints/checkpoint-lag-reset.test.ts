@@ -163,7 +163,7 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
     const readOnly = (await call('connections.add', postgresConnection(`Read-only ${backend}`, db.url))).id;
     await call('stores.configure', { connectionId: readOnly, preset: 'classic', reason: 'test' });
     const preview = await call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, dryRun: true });
-    await expect(call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, confirmation: preview.confirmation })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
     expect(await readPostgresCheckpoint(db.pool, 'careful', 'events')).toBe('5');
   });
 
@@ -275,7 +275,7 @@ describe('checkpoints on FerretDB', () => {
     expect((await mongo.db.collection('checkpoints').findOne({}))?.position).toBe('5');
     const again = await call('checkpoints.reset', { connectionId, key, target: { kind: 'beginning' }, dryRun: true });
     expect(again.summary).toMatchObject({ count: 5, first: { position: '1' }, last: { position: '5' } });
-    await call('checkpoints.reset', { connectionId, key, target: { kind: 'beginning' }, confirmation: again.confirmation });
+    await call('checkpoints.reset', { connectionId, key, target: { kind: 'beginning' }, confirmation: again.confirmation, reason: 'OPS-1' });
     expect((await mongo.db.collection('checkpoints').findOne({}))?.position).toBe('0');
   });
   it('maps a collection of its own, refusing a missing one, and reads a text position as unreadable without writing', async () => {
@@ -343,7 +343,7 @@ describe('a custom checkpoint mapping', () => {
     const key = { store: 'consumer_offsets', projector: 'billing', source: '' };
     const preview = await call('checkpoints.reset', { connectionId, key, target: { kind: 'head' }, dryRun: true });
     expect(preview).toMatchObject({ direction: 'skip', summary: { count: 3 } });
-    await call('checkpoints.reset', { connectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation });
+    await call('checkpoints.reset', { connectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' });
     expect((await db.pool.query('SELECT last_seen::text AS p FROM consumer_offsets')).rows).toEqual([{ p: '4' }]);
 
     // Forgotten: the preset's layout (projection_checkpoints, missing here) is read again.
@@ -407,7 +407,7 @@ describe('Kafka partition checkpoints', () => {
     const key = { store: 'projection_checkpoints', projector: 'orders_kafka', source: `kafka:${topic}:1` };
     const preview = await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, dryRun: true });
     expect(preview).toMatchObject({ direction: 'skip', offsets: 15, summary: null, target: { position: '20' } });
-    await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation });
+    await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' });
     expect(await readPostgresCheckpoint(db.pool, 'orders_kafka', key.source)).toBe('20');
     await expect(call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'time', at: new Date().toISOString() }, dryRun: true })).rejects.toMatchObject({
       code: 'invalid_input',

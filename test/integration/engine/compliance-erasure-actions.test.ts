@@ -234,7 +234,7 @@ describe('erasure actions: tombstones for compacted topics, regenerated snapshot
     expect(again.previews![0]).toMatchObject({ affected: 0, tombstones: [] });
     expect(again.previews![0]!.summary).toMatch(/1 key\(s\) already end in a tombstone/);
     const offsetsAfter = await endOffsets(kafka, compacted);
-    const rerun = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['tombstoneTopics'], confirmation: again.confirmation });
+    const rerun = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['tombstoneTopics'], confirmation: again.confirmation, reason: 'OPS-1' });
     expect((await jobSettled(engine, rerun.jobId!)).state).toBe('done');
     expect(await endOffsets(kafka, compacted)).toBe(offsetsAfter);
   }, 180_000);
@@ -347,7 +347,7 @@ describe('regenerated snapshots on a MongoDB store of the reference layout (Ferr
     const actions = ['redact', 'regenerateSnapshots'] as const;
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'regenerateSnapshots')).toMatchObject({ affected: 1, snapshots: [{ streamId: 'cust-m', version: 2, streamType: 'Customer' }] });
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const regenerated = await mongo.db.collection('snapshots').findOne({ aggregateId: 'cust-m' });

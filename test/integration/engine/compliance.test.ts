@@ -173,16 +173,16 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     // Read-only profile: the dry run works, the real run is refused.
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'shred')!.affected).toBe(1);
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     // Without a confirmation token, nothing runs.
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions] })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     // Two-person rule: refused until a second registered operator approves (not the one who opened the case).
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(call('compliance.approve', { caseId: opened.id, approver: DANA })).rejects.toMatchObject({ code: 'forbidden' });
     await call('compliance.approve', { caseId: opened.id, approver: SAM });
     // The refused run used its confirmation up (each authorises one run): preview again, then run.
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const approvedDry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: approvedDry.confirmation, reason: 'ticket DPO-17' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
@@ -447,7 +447,7 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
       const before = await checksum(db.pool, 'events', 'true', []);
       const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], dryRun: true });
       expect(dry.previews![0]!.refused).toMatch(/refuses updates \(trigger [^)]*events_append_only\): events are append-only/);
-      await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], confirmation: dry.confirmation })).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
       expect(await checksum(db.pool, 'events', 'true', [])).toBe(before);
       expect(await readdir(join(engine.exportsDir, '..'))).toContain('compliance');
     } finally {
@@ -531,7 +531,7 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
     const actions = ['redact', 'purgeReadModels', 'deleteSnapshots'] as const;
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'redact')!.affected).toBe(300);
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation });
+    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
     const done = await call('compliance.getCase', { caseId: opened.id });
     expect(done.verification?.ok).toBe(true);

@@ -76,7 +76,7 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     expect(dry.reprocessed).toBe(6);
     expect(dry.activeMembers).toEqual([`${member.clientId} (KIP-848 member ${member.memberId} on /127.0.0.1, epoch ${member.epoch})`]);
     expect(dry.note).toBeUndefined();
-    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({
+    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/has 1 active member: .*KIP-848 member .*Stop it before resetting its offsets/),
     });
@@ -105,7 +105,7 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry).toMatchObject({ applied: false, activeMembers: [], reprocessed: 6 });
     expect(dry.note).toBeUndefined();
-    const done = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    const done = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(done).toMatchObject({ applied: true, reprocessed: 6 });
 
     expect(await inspectGroup(groupId)).toEqual({ type: 'Consumer', state: 'Empty', groupEpoch: expect.any(Number), members: [], offsets: { [`${topic}:0`]: 0, [`${topic}:1`]: 0 } });

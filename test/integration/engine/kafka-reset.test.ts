@@ -82,14 +82,14 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry).toMatchObject({ activeMembers: [], plan: [{ partition: 0, current: null, next: '0' }, { partition: 1, current: null, next: '4' }] });
     expect(dry.note).toBeUndefined();
-    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(await committed(groupId, topic)).toEqual(['0', '4']);
   });
 
   it('needs the dry run\'s confirmation, and the real run applies exactly what the dry run showed', async () => {
     const { topic, groupId } = await committedGroup();
     const input = { connectionId, groupId, strategy: { kind: 'shift' as const, by: 7 }, scope: { kind: 'topic' as const, topic } };
-    await expect(call('kafka.resetOffsets', input)).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('kafka.resetOffsets', { ...input, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry.plan).toEqual([
       { topic, partition: 0, current: '5', next: '10', reprocessed: 0, skipped: 5 }, // kept inside the log: 12 → its end, 10
@@ -98,7 +98,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     ]);
     expect(dry.skipped).toBe(19);
     expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
-    const real = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    const real = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(real.applied).toBe(true);
     expect(real.plan).toEqual(dry.plan);
     expect(await committed(groupId, topic)).toEqual(dry.plan.map((row) => row.next));
@@ -109,7 +109,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     const run = async (strategy: Parameters<Call>[1] extends never ? never : object, scope: object) => {
       const input = { connectionId, groupId, strategy, scope } as never;
       const dry = await call('kafka.resetOffsets', { ...(input as object), dryRun: true } as never);
-      return call('kafka.resetOffsets', { ...(input as object), confirmation: (dry as { confirmation: string }).confirmation } as never);
+      return call('kafka.resetOffsets', { ...(input as object), confirmation: (dry as { confirmation: string }).confirmation, reason: 'OPS-1' } as never);
     };
     await run({ kind: 'earliest' }, { kind: 'partitions', topic, partitions: [0] });
     await run({ kind: 'latest' }, { kind: 'partitions', topic, partitions: [1] });
@@ -130,7 +130,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     const input = { connectionId, groupId: target, strategy: { kind: 'copy' as const, fromGroupId: source }, scope: { kind: 'all' as const } };
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry.plan.map((r) => [r.current, r.next, r.reprocessed, r.skipped])).toEqual([['3', '9', 0, 6], ['3', '1', 2, 0], ['3', '30', 0, 27]]);
-    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+    await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(await committed(target, topic)).toEqual(['9', '1', '30']);
   });
 
@@ -140,7 +140,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     const input = { connectionId: readOnly.id, groupId, strategy: { kind: 'latest' as const }, scope: { kind: 'topic' as const, topic } };
     const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
     expect(dry.reprocessed + dry.skipped).toBe(5 + 15 + 25);
-    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
     expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
   });
 
@@ -156,7 +156,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
       const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
       expect(dry.plan.map((r) => [r.partition, r.current, r.next, r.checkpoint])).toEqual([[0, '5', '0', '5'], [1, '5', '0', '5'], [2, '5', '0', null]]);
       expect(dry.note).toMatch(/skips messages below its own checkpoint/);
-      await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
+      await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
       const { rows } = await db.pool.query<{ projection_name: string; source: string; position: string }>('SELECT projection_name, source, position FROM projection_checkpoints ORDER BY 1, 2');
       expect(rows).toEqual([
         { projection_name: 'orders_view', source: `kafka:${topic}:0`, position: '0' },
@@ -169,7 +169,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
       // A read-only read model refuses the whole reset, Kafka offsets included.
       await call('connections.update', { id: store.id, readOnly: true });
       const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, dryRun: true });
-      await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: again.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+      await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: again.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
       expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
       await engine.eventStores.forget(store.id);
     } finally {

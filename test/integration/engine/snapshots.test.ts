@@ -8,6 +8,9 @@
 import { Binary, type Db } from 'mongodb';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JobView, SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import type { Engine } from '../../../src-main/engine/engine';
@@ -94,6 +97,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
   let engine: Engine;
   let connectionId: string;
   let corruptedVersion: number;
+  let dataDir: string;
   const call = engineCaller(() => engine);
 
   const finished = (jobId: string): Promise<JobView> => jobSettled(engine, jobId);
@@ -111,7 +115,8 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const port = await openSnapshots(presetRecord(backend.preset)!, backend.portClient());
     corruptedVersion = Math.max(...(await port.list({ streamPrefix: 'acc-c' })).snapshots.map((s) => s.version));
     await backend.corrupt('acc-c', corruptedVersion);
-    engine = await createTestEngine(`snapshots-${name}`);
+    dataDir = await mkdtemp(join(tmpdir(), `chrono-snapshots-${name}-`));
+    engine = await createTestEngine(`snapshots-${name}`, { dataDir });
     connectionId = await backend.addConnection(engine, `${name} reference`);
     await call('stores.configure', { connectionId, preset: backend.preset });
   }, 240_000);
@@ -164,7 +169,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
   it('regenerates the snapshots a verification found wrong, after a dry run; they then verify', async () => {
     const { job } = await verify();
     const selection = { kind: 'failedVerification' as const, jobId: job.id };
-    await expect(call('snapshots.regenerate', { connectionId, selection })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('snapshots.regenerate', { connectionId, selection, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('snapshots.regenerate', { connectionId, selection, dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, count: 1, first: [expect.objectContaining({ streamId: 'acc-c', version: corruptedVersion })] });
     expect(((await backend.stateOf('acc-c', corruptedVersion)) as { balanceCents: number }).balanceCents).toBe(424242);
@@ -173,6 +178,20 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(done.result as SnapshotsChangeJobResult).toMatchObject({ changed: 1, failed: 0 });
     expect(((await backend.stateOf('acc-c', corruptedVersion)) as { balanceCents: number }).balanceCents).not.toBe(424242);
     expect((await call('snapshots.inspect', { connectionId, streamId: 'acc-c', version: corruptedVersion })).ok).toBe(true);
+    // The verification that found it says it was regenerated since, and the Overview stops counting it, also after a restart.
+    const settled = await engine.jobs.get(job.id);
+    expect(settled.result).toMatchObject({ mismatched: 0, mismatches: [], regeneratedSince: 1 });
+    expect(settled.summary).toMatch(/1 regenerated since$/);
+    const failedVerifications = async (of: Engine) =>
+      (await engineCaller(() => of)('checkpoints.overview', {})).connections.find((c) => c.connectionId === connectionId)?.failedVerifications ?? null;
+    expect(await failedVerifications(engine)).toBeNull();
+    const restarted = await createTestEngine(`snapshots-${name}-again`, { dataDir, sampleLags: false, sampleKafkaLag: false });
+    try {
+      expect(await failedVerifications(restarted)).toBeNull();
+      expect((await restarted.jobs.get(job.id)).summary).toMatch(/1 regenerated since$/);
+    } finally {
+      await restarted.dispose();
+    }
     expect((await verify()).result).toMatchObject({ mismatched: 0, failed: 0 });
     expect((await call('audit.list', { operation: 'snapshots.regenerate' })).records.map((r) => [r.dryRun, r.outcome, r.reason])).toEqual(
       expect.arrayContaining([
@@ -188,7 +207,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(dry.count).toBe(ACCOUNTS.length);
     expect(dry.first.map((s) => s.streamId)).toEqual(ACCOUNTS);
     await call('connections.update', { id: connectionId, readOnly: true });
-    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     const before = await backend.count();
     const real = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'old snapshots' });
@@ -234,7 +253,7 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const selection = { kind: 'one' as const, streamId: 'acc-b', version: 21 };
     const dry = await call('snapshots.regenerate', { connectionId: other, selection, dryRun: true });
     expect(dry.count).toBe(1);
-    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/is not JSON/) });
+    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/is not JSON/) });
     expect(await backend.rawOf('acc-b', 21)).toBe(raw);
     const { jobId } = await call('snapshots.verifyAll', { connectionId: other, streamPrefix: 'acc-b' });
     const result = (await finished(jobId)).result as SnapshotsVerifyAllResult;

@@ -51,7 +51,7 @@ describe('rebuild operations through the engine', () => {
     );
 
     const projector = { name: PROJECTOR, source: 'events' };
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, dryRun: true });
     expect(dry.confirmation).toBeTruthy();
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).toBe(corrupted);
@@ -73,8 +73,31 @@ describe('rebuild operations through the engine', () => {
 
     const audit = await call('audit.list', { operation: 'rebuilds.swap' });
     expect(audit.records.map((r) => [r.outcome, r.dryRun, r.reason])).toEqual(
-      expect.arrayContaining([['ok', false, 'fix the zeroed balances'], ['refused', false, 'fix'], ['refused', false, '']]),
+      expect.arrayContaining([['ok', false, 'fix the zeroed balances'], ['refused', false, 'fix']]),
     );
+  });
+
+  it('lists the table a roll back left (it still holds the rebuilt rows) and drops it; offers no rebuild of tables that are not read models', async () => {
+    const catalog = await call('rebuilds.catalog', { connectionId });
+    const models = catalog.models.map((m) => m.model);
+    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'reference_markers', 'events']) expect(models).not.toContain(table);
+    const rolledBack = catalog.models.find((m) => m.model === 'accounts_view')!.rebuilds.find((r) => r.phase === 'rolled_back')!;
+    expect(rolledBack.leftover).toMatchObject({ table: expect.stringMatching(/^accounts_view__after_[\d_]+$/), rows: expect.any(Number) });
+    const table = rolledBack.leftover!.table;
+    expect(rolledBack.leftover!.rows).toBe(Number((await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n));
+    expect(models).not.toContain(table);
+
+    const dry = await call('rebuilds.drop', { connectionId, rebuildId: rolledBack.id, what: 'shadow', dryRun: true });
+    expect(dry).toMatchObject({ table, dropped: false });
+    await expect(call('rebuilds.drop', { connectionId, rebuildId: rolledBack.id, what: 'shadow', confirmation: dry.confirmation! })).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: { problems: [expect.objectContaining({ field: 'reason' })] },
+    });
+    await call('rebuilds.drop', { connectionId, rebuildId: rolledBack.id, what: 'shadow', confirmation: dry.confirmation!, reason: 'rebuilt rows hold personal data' });
+    expect((await db.pool.query('SELECT to_regclass($1) AS t', [table])).rows[0].t).toBeNull();
+    const after = (await call('rebuilds.catalog', { connectionId })).models.find((m) => m.model === 'accounts_view')!.rebuilds.find((r) => r.id === rolledBack.id)!;
+    expect(after.leftover).toBeNull();
+    expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).not.toBe('');
   });
 
   it('rebuilds chosen streams only: the swap replaces their rows and leaves the others byte-identical', async () => {

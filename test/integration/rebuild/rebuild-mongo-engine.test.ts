@@ -94,7 +94,7 @@ describe('rebuild operations on a MongoDB connection', () => {
     expect(diff.changed.sample[0]!.fields).toEqual([expect.objectContaining({ field: 'stock', live: -99 })]);
 
     const projector = { name: PROJECTOR, source: 'events' };
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, dryRun: true });
     expect(dry.risk).toContain('no transaction across collections');
     expect(dry.beforeTable).toMatch(/^products_view__before_\d{8}_\d{6}$/);

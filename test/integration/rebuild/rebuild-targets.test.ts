@@ -82,7 +82,7 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
 
   it('creates the target from the declared columns after a dry run showing the exact DDL, bound to that DDL', async () => {
     const input = { connectionId, model: 'orders_lite', definition: { folder: 'user:orders-lite' } };
-    await expect(call('rebuilds.createTarget', input)).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.createTarget', { ...input, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
     const dry = await call('rebuilds.createTarget', { ...input, dryRun: true });
     expect(dry.ddl).toBe(
       [

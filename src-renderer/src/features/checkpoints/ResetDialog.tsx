@@ -5,6 +5,7 @@ import { useMutationOp } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
+import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { KeyValueList } from '../../ui/KeyValue';
 import { SelectField, TextField } from '../../ui/inputs';
 import { formatEvents } from './format';
@@ -45,7 +46,8 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
   const [reason, setReason] = useState('');
   const [preview, setPreview] = useState<{ input: ResetInput; result: CheckpointsResetResult; confirmation: string } | undefined>();
   const dryRun = useMutationOp('checkpoints.reset');
-  const reset = useMutationOp('checkpoints.reset', { onSuccess: onClose });
+  const reset = useMutationOp('checkpoints.reset');
+  const applied = reset.data?.outcome === 'applied' ? reset.data : undefined;
   const kafka = row.sourceKind === 'kafka';
 
   const target = ((): ResetTarget | undefined => {
@@ -68,10 +70,13 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
     );
   };
   const confirm = () => {
-    if (!preview) return;
-    reset.mutate({ ...preview.input, confirmation: preview.confirmation, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    if (!preview || !reason.trim()) return;
+    reset.mutate({ ...preview.input, confirmation: preview.confirmation, reason: reason.trim() });
   };
-  const changed = () => setPreview(undefined);
+  const changed = () => {
+    setPreview(undefined);
+    reset.reset();
+  };
   const summary = preview?.result.summary;
 
   return (
@@ -80,20 +85,27 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
       onClose={onClose}
       testId="reset-dialog"
       footer={
+        applied ? (
+          <Button onClick={onClose} data-testid="reset-close">
+            Close
+          </Button>
+        ) : (
         <>
           <Button onClick={onClose}>Cancel</Button>
           <Button onClick={runDryRun} busy={dryRun.isPending} disabled={!input} data-testid="reset-dry-run">
             Dry run
           </Button>
-          <Button variant="danger" busy={reset.isPending} disabled={!preview || preview.result.direction === 'none'} onClick={confirm} data-testid="reset-confirm">
+          <Button variant="danger" busy={reset.isPending} disabled={!preview || preview.result.direction === 'none' || !reason.trim()} title={preview && !reason.trim() ? REASON_FIRST : undefined} onClick={confirm} data-testid="reset-confirm">
             Reset checkpoint
           </Button>
         </>
+        )
       }
     >
+      <ReadOnlyNotice connectionId={connectionId} op="checkpoints.reset" />
       <p className="dialog__lead">
-        Now at <span className="mono">{row.position ?? 'nothing'}</span>
-        {row.head !== null && (
+        Now at <span className="mono" data-testid="reset-now">{(applied ? applied.target.position : preview ? preview.result.expected : row.position) ?? 'nothing'}</span>
+        {row.head !== null && !preview && !applied && (
           <>
             {' '}
             of <span className="mono">{row.head}</span>
@@ -198,6 +210,11 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
           )}
           <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: rebuild orders_view after the fix" testId="reset-reason" onChange={setReason} />
         </div>
+      )}
+      {applied && (
+        <Alert tone="success" title="Checkpoint reset" testId="reset-done">
+          {row.projector} now starts from <span className="mono">{applied.target.position}</span> ({applied.target.label}); it was at <span className="mono">{applied.expected ?? 'nothing'}</span>.
+        </Alert>
       )}
       {reset.error && (
         <Alert tone="danger" title="Not reset" testId="reset-error">

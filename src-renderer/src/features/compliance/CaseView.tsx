@@ -10,7 +10,8 @@ import { Panel } from '../../ui/Panel';
 import { formatBytes } from '../../ui/format';
 import { formatTimestamp } from '../../ui/time';
 import { useJobs } from '../jobs/use-jobs';
-import { ERASURE_ACTION_WORDS } from '../../../../src-shared/erasure-action-words';
+import { ERASURE_ACTION_WORDS, erasureActionWords } from '../../../../src-shared/erasure-action-words';
+import { ReadOnlyNotice } from '../connections/ReadOnlyNotice';
 import { EXCLUSIVE_ACTIONS } from './erasure-actions';
 import { FileOffer } from './FileOffer';
 import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Operators';
@@ -158,6 +159,10 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const [actions, setActions] = useState<ErasureAction[]>(record.actions ?? ['shred', 'purgeReadModels', 'deleteSnapshots']);
   const [token, setToken] = useState<string | undefined>();
   const [approver, setApprover] = useState<OperatorChoice>(NO_OPERATOR);
+  const [typedTicket, setTypedTicket] = useState('');
+  // A crypto-shred cannot be undone: the operator types the request's ticket to run it.
+  const shredding = actions.includes('shred');
+  const ticketConfirmed = !shredding || typedTicket.trim() === record.ticket;
   const dry = useMutationOp('compliance.erase');
   const run = useMutationOp('compliance.erase');
   const approve = useMutationOp('compliance.approve');
@@ -168,6 +173,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
   const previews = record.previews ?? [];
   return (
     <Panel title="3. Erasure" testId="compliance-actions">
+      <ReadOnlyNotice connectionId={record.connectionId} op="compliance.erase" />
       {ERASURE_ACTION_WORDS.map((a) => (
         <CheckboxField key={a.value} label={a.label} checked={actions.includes(a.value)} onChange={(on) => toggle(a.value, on)} testId={`compliance-action-${a.value}`} />
       ))}
@@ -181,7 +187,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
           <tbody>
             {previews.map((p) => (
               <tr key={p.action}>
-                <td>{p.action}</td>
+                <td>{erasureActionWords(p.action)}</td>
                 <td>
                   {p.refused ? <span className="compliance__bad">Refused: {p.refused}</span> : p.summary}
                   {p.redactions?.slice(0, 5).map((r) => (
@@ -212,19 +218,33 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
         </Button>
         {record.approval && (
           <span className="compliance__hint" data-testid="compliance-approval">
-            {'signature' in record.approval ? `Approved by ${record.approval.name} (key ${record.approval.fingerprint.slice(0, 8)}) for ${record.approval.actions.join(', ')}` : `Approved by name only (${record.approval.by}): not a signed approval`}
+            {'signature' in record.approval ? `Approved by ${record.approval.name} (key ${record.approval.fingerprint.slice(0, 8)}) for ${record.approval.actions.map(erasureActionWords).join('; ')}` : `Approved by name only (${record.approval.by}): not a signed approval`}
           </span>
         )}
       </div>
+      {shredding && token && (
+        <TextField
+          label={`Type the ticket ${record.ticket} to confirm: the crypto-shred cannot be undone`}
+          value={typedTicket}
+          onChange={setTypedTicket}
+          placeholder={record.ticket}
+          testId="compliance-confirm-ticket"
+        />
+      )}
       <div className="compliance__row">
-        <Button variant="danger" busy={run.isPending || job?.state === 'running'} disabled={!token} data-testid="compliance-run" onClick={() => run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })}>
+        <Button
+          variant="danger"
+          busy={run.isPending || job?.state === 'running'}
+          disabled={!token || !ticketConfirmed}
+          title={token && !ticketConfirmed ? `Type the ticket ${record.ticket} first` : undefined}
+          data-testid="compliance-run" onClick={() => run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })}>
           Run erasure
         </Button>
       </div>
       <JobLine job={job} />
       {(record.outcomes ?? []).map((o) => (
         <p key={o.action} className="compliance__hint" data-testid="compliance-outcome">
-          {o.action}: {o.summary}
+          {erasureActionWords(o.action)}: {o.summary}
         </p>
       ))}
       {(dry.error ?? run.error ?? approve.error) && <div className="compliance__error">{messageOf(dry.error ?? run.error ?? approve.error)}</div>}

@@ -4,6 +4,7 @@ import { useMutationOp } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
+import { REASON_FIRST } from './ReadOnlyNotice';
 import { KeyValueList } from '../../ui/KeyValue';
 import { TextField } from '../../ui/inputs';
 import { KIND_LABELS, SECRET_STORAGE_LABELS, describeTarget } from './describe';
@@ -20,7 +21,7 @@ interface RemoveConnectionDialogProps {
 export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemoved }: RemoveConnectionDialogProps) {
   const [reason, setReason] = useState('');
   const remove = useMutationOp('connections.remove', { onSuccess: () => onRemoved(profile.id) });
-  const confirm = () => remove.mutate({ id: profile.id, confirmation, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+  const confirm = () => reason.trim() && remove.mutate({ id: profile.id, confirmation, reason: reason.trim() });
 
   return (
     <Dialog
@@ -30,7 +31,7 @@ export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemov
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="danger" busy={remove.isPending} onClick={confirm} data-testid="remove-confirm">
+          <Button variant="danger" busy={remove.isPending} disabled={!reason.trim()} title={reason.trim() ? undefined : REASON_FIRST} onClick={confirm} data-testid="remove-confirm">
             Remove connection
           </Button>
         </>
@@ -47,7 +48,7 @@ export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemov
         ]}
       />
       <p className="muted">The target system itself is not touched. The audit log records who removed the profile and why.</p>
-      <TextField label="Reason (optional)" rows={2} value={reason} placeholder="e.g. OPS-1234: cluster decommissioned" testId="remove-reason" onChange={setReason} />
+      <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: cluster decommissioned" testId="remove-reason" onChange={setReason} />
       {remove.error && (
         <Alert tone="danger" title="Not removed">
           {remove.error.message}

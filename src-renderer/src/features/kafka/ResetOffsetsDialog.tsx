@@ -7,6 +7,7 @@ import { useMutationOp, useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
+import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { SelectField, TextField } from '../../ui/inputs';
 import { formatCount } from './kafka-view';
 
@@ -104,7 +105,8 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
   };
   const confirm = () => {
     if (!plan) return;
-    reset.mutate({ ...plan.input, confirmation: confirmationOf(plan.result), ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    if (!reason.trim()) return;
+    reset.mutate({ ...plan.input, confirmation: confirmationOf(plan.result), reason: reason.trim() });
   };
   const blocked = (plan?.result.activeMembers.length ?? 0) > 0;
 
@@ -124,13 +126,14 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
             <Button onClick={runDry} busy={dryRun.isPending} disabled={typeof request === 'string'} data-testid="kafka-reset-dry-run">
               Dry run
             </Button>
-            <Button variant="danger" onClick={confirm} busy={reset.isPending} disabled={!plan || blocked} data-testid="kafka-reset-confirm">
+            <Button variant="danger" onClick={confirm} busy={reset.isPending} disabled={!plan || blocked || !reason.trim()} title={plan && !reason.trim() ? REASON_FIRST : undefined} data-testid="kafka-reset-confirm">
               Reset {plan ? `${plan.result.plan.length} partition${plan.result.plan.length === 1 ? '' : 's'}` : 'offsets'}
             </Button>
           </>
         )
       }
     >
+      <ReadOnlyNotice connectionId={connectionId} op="kafka.resetOffsets" />
       <div className="kafka-reset__form">
         <SelectField label="Move to" value={draft.strategy} options={STRATEGIES} onChange={(strategy) => setDraft({ strategy })} testId="kafka-reset-strategy" />
         {draft.strategy === 'timestamp' && <TextField label="Time (local)" type="text" placeholder="2026-01-31 14:00" value={draft.at} onChange={(at) => setDraft({ at })} testId="kafka-reset-at" />}

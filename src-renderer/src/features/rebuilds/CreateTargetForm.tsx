@@ -5,6 +5,7 @@ import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
 import { DefinitionPicker, definitionInput, EMPTY_DRAFT, type DefinitionDraft } from './DefinitionPicker';
+import { REASON_FIRST } from '../connections/ReadOnlyNotice';
 
 /** Names the built-in definitions rebuild (their table is the reference system's own). */
 const BUILTIN_MODELS = ['accounts_view', 'orders_view', 'products_view'];
@@ -35,11 +36,13 @@ export function CreateTargetForm({ connectionId, onClose, onCreated }: { connect
           <pre className="rebuilds__ddl mono" data-testid="rebuild-target-ddl">
             {plan.ddl}
           </pre>
-          <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-target-reason" />
+          <TextField label="Reason (recorded in the audit log)" rows={1} value={reason} onChange={setReason} testId="rebuild-target-reason" />
           <Button
             variant="danger"
             busy={create.isPending}
-            onClick={() => create.mutate({ ...input, confirmation: plan.confirmation!, ...(reason.trim() ? { reason: reason.trim() } : {}) }, { onSuccess: () => onCreated(input.model) })}
+            disabled={!reason.trim()}
+            title={reason.trim() ? undefined : REASON_FIRST}
+            onClick={() => create.mutate({ ...input, confirmation: plan.confirmation!, reason: reason.trim() }, { onSuccess: () => onCreated(input.model) })}
             data-testid="rebuild-target-confirm"
           >
             Create {plan.schema}.{plan.model}

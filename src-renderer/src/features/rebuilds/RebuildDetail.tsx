@@ -8,6 +8,7 @@ import { KeyValueList } from '../../ui/KeyValue';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
 import { useJobs } from '../jobs/use-jobs';
+import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { RebuildDiffView } from './RebuildDiffView';
 
 type Rebuild = z.infer<typeof rebuildRecordView>;
@@ -25,6 +26,13 @@ function RateChart({ samples }: { samples: number[] }) {
 }
 
 type FeedingProjector = { name: string; source: string; reason: string } | null;
+
+/** Where a rebuild is once its job's summary ("read the diff, then swap") no longer holds. */
+const AFTER_LOAD: Partial<Record<Rebuild['phase'], string>> = {
+  swapped: 'swapped in: the rebuilt table is the live model',
+  rolled_back: 'rolled back: the old model is live again',
+  discarded: 'discarded: the shadow was dropped',
+};
 
 export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
   const jobs = useJobs();
@@ -62,8 +70,10 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
     resetSwap();
     resetRollback();
     resetDrop();
-  }, [projector, reason, resetSwap, resetRollback, resetDrop]);
+    // The reason is not part of a plan (a confirmation is not bound to it): typing one keeps the plan.
+  }, [projector, resetSwap, resetRollback, resetDrop]);
   const why = reason.trim() ? { reason: reason.trim() } : {};
+  const needsReason = reason.trim() === '';
   const percent = job?.progress.total ? Math.min(100, Math.round((job.progress.done / job.progress.total) * 100)) : rebuild.phase === 'loading' ? 0 : 100;
 
   return (
@@ -73,9 +83,9 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
         items={[
           ['Phase', <span data-testid="rebuild-phase">{rebuild.phase.replace('_', ' ')}</span>],
           ['Definition', rebuild.definition],
-          ['Shadow', <span className="mono">{rebuild.shadow}</span>],
+          [rebuild.phase === 'rolled_back' ? 'Rebuilt rows kept in' : 'Shadow', <span className="mono">{rebuild.phase === 'rolled_back' && !rebuild.leftover && /__after_/.test(rebuild.shadow) ? 'dropped' : rebuild.shadow}</span>],
           ['Position', `${rebuild.position} of ${rebuild.horizon ?? '?'} (${rebuild.events.toLocaleString('en-US')} events folded)`],
-          ...(rebuild.beforeTable ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
+          ...(rebuild.beforeTable && rebuild.phase !== 'rolled_back' ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
         ]}
       />
       {job && (
@@ -84,7 +94,7 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
             <div style={{ width: `${percent}%` }} />
           </div>
           <span>
-            {job.state} · {percent}% {job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
+            {job.state} · {percent}% {AFTER_LOAD[rebuild.phase] ? `· ${AFTER_LOAD[rebuild.phase]}` : job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
           </span>
           <RateChart samples={samples} />
           {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
@@ -97,6 +107,7 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
           </Button>
         </div>
       )}
+      {(rebuild.phase === 'indexed' || rebuild.phase === 'swapped') && <ReadOnlyNotice connectionId={connectionId} op={rebuild.phase === 'indexed' ? 'rebuilds.swap' : 'rebuilds.rollback'} />}
       {rebuild.phase === 'indexed' && (
         <>
           <RebuildDiffView connectionId={connectionId} rebuildId={rebuild.id} />
@@ -145,13 +156,35 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
                     {swap.data.risk}
                   </Alert>
                 )}
-                <Button variant="danger" busy={swap.isPending} onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, confirmation: swap.data!.confirmation!, ...why })} data-testid="rebuild-swap-confirm">
+                <Button
+                  variant="danger"
+                  busy={swap.isPending}
+                  disabled={needsReason}
+                  title={needsReason ? REASON_FIRST : undefined}
+                  onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, confirmation: swap.data!.confirmation!, ...why })}
+                  data-testid="rebuild-swap-confirm"
+                >
                   Swap now
                 </Button>
               </>
             )}
           </div>
         </>
+      )}
+      {rebuild.phase === 'swapped' && swap.data && !swap.data.dryRun && (
+        <Alert tone="success" title="Swapped" testId="rebuild-swap-done">
+          <span className="mono">{swap.data.model}</span> is now the rebuilt {collection ? 'collection' : 'table'}; the old one is kept as <span className="mono">{swap.data.beforeTable}</span> until you drop it.
+        </Alert>
+      )}
+      {rebuild.phase === 'rolled_back' && rollback.data && !rollback.data.dryRun && (
+        <Alert tone="success" title="Rolled back" testId="rebuild-rollback-done">
+          <span className="mono">{rollback.data.restored}</span> is back as <span className="mono">{rollback.data.model}</span>; the rebuilt rows are kept as <span className="mono">{rollback.data.rebuiltKeptAs}</span>.
+        </Alert>
+      )}
+      {drop.data && !drop.data.dryRun && drop.data.dropped && (
+        <Alert tone="success" title="Dropped" testId="rebuild-drop-done">
+          <span className="mono">{drop.data.table}</span> was dropped.
+        </Alert>
       )}
       {rebuild.phase === 'swapped' && (
         <div className="rebuilds__swap">
@@ -166,13 +199,21 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
               Roll back… (dry run)
             </Button>
           ) : (
-            <Button variant="danger" onClick={() => rollback.mutate({ connectionId, rebuildId: rebuild.id, confirmation: rollback.data!.confirmation!, ...why })} data-testid="rebuild-rollback-confirm">
+            <Button
+              variant="danger"
+              disabled={needsReason}
+              title={needsReason ? REASON_FIRST : undefined}
+              onClick={() => rollback.mutate({ connectionId, rebuildId: rebuild.id, confirmation: rollback.data!.confirmation!, ...why })}
+              data-testid="rebuild-rollback-confirm"
+            >
               Put {rollback.data.restored} back as {rollback.data.model}
             </Button>
           )}
           {rebuild.beforeTable && (
             <Button
               variant="ghost"
+              disabled={!!(drop.data?.confirmation && drop.data.dryRun) && needsReason}
+              title={drop.data?.confirmation && drop.data.dryRun && needsReason ? REASON_FIRST : undefined}
               onClick={() =>
                 drop.data?.confirmation && drop.data.dryRun
                   ? drop.mutate({ connectionId, rebuildId: rebuild.id, what: 'before', confirmation: drop.data.confirmation, ...why })

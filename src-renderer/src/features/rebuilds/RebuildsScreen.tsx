@@ -7,6 +7,7 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { CreateTargetForm } from './CreateTargetForm';
+import { LeftoverTables } from './LeftoverTables';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
 import './rebuilds.css';
@@ -80,6 +81,7 @@ export function RebuildsScreen() {
           </tbody>
         </table>
       </Panel>
+      <LeftoverTables connectionId={connectionId} rebuilds={models.flatMap((m) => m.rebuilds)} />
       {creating && (
         <CreateTargetForm
           connectionId={connectionId}

@@ -7,6 +7,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
 import { TextField } from '../../ui/inputs';
+import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { formatBytes } from '../../ui/format';
 import { Time } from '../../ui/Time';
 
@@ -37,7 +38,7 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
   }, []);
 
   const preview = dry.data;
-  const confirm = () => preview && real.mutate({ ...input, confirmation: confirmationOf(preview), ...(reason.trim() ? { reason: reason.trim() } : {}) });
+  const confirm = () => preview && reason.trim() && real.mutate({ ...input, confirmation: confirmationOf(preview), reason: reason.trim() });
   const verb = kind === 'delete' ? 'Delete' : 'Regenerate';
   const title = `${verb} snapshots`;
   return (
@@ -48,12 +49,13 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant={kind === 'delete' ? 'danger' : 'primary'} busy={real.isPending} disabled={!preview || preview.count === 0} onClick={confirm} data-testid="snapshot-change-confirm">
+          <Button variant={kind === 'delete' ? 'danger' : 'primary'} busy={real.isPending} disabled={!preview || preview.count === 0 || !reason.trim()} title={preview && !reason.trim() ? REASON_FIRST : undefined} onClick={confirm} data-testid="snapshot-change-confirm">
             {verb} {preview ? preview.count : ''} snapshot{preview?.count === 1 ? '' : 's'}
           </Button>
         </>
       }
     >
+      <ReadOnlyNotice connectionId={connectionId} op={op} />
       {dry.isPending && <p className="muted">Dry run: counting what would change…</p>}
       {dry.error && (
         <Alert tone="danger" title="The dry run failed">

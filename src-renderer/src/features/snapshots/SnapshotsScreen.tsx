@@ -103,11 +103,7 @@ export function SnapshotsScreen() {
           </Button>
         </div>
       </Panel>
-      {lastChange && !lastChange.dryRun && (
-        <Alert tone="success" title="Done" testId="snapshot-change-done">
-          {lastChange.jobId ? `A job is changing ${lastChange.count} snapshots: follow it in the Jobs tray.` : `${lastChange.count} snapshot${lastChange.count === 1 ? '' : 's'} changed.`}
-        </Alert>
-      )}
+      {lastChange && !lastChange.dryRun && <ChangeOutcome change={lastChange} />}
       <div className="snapshots__main">
         <Panel title={`Snapshots${list.data ? ` in ${list.data.source}` : ''}`} className="snapshots__list" testId="snapshot-list" flush>
           {list.error && <Alert tone="danger" title="Could not list the snapshots">{messageOf(list.error)}</Alert>}
@@ -196,4 +192,23 @@ function useRefetchWhenJobsFinish(connectionId: string): void {
       void queryClient.invalidateQueries({ queryKey: ['snapshots.inspect'] });
     }
   }, [finished, queryClient]);
+}
+
+/** What the last delete or regenerate did: at once, or once its job has finished (the job's own words). */
+function ChangeOutcome({ change }: { change: SnapshotsChangeResult }) {
+  const jobs = useJobs();
+  const job = change.jobId ? jobs?.find((j) => j.id === change.jobId) : undefined;
+  if (change.jobId && job?.state !== 'done') {
+    const stopped = job && ['failed', 'cancelled', 'paused'].includes(job.state);
+    return (
+      <Alert tone={stopped ? 'warning' : 'info'} title={stopped ? `The job is ${job.state}` : 'Started'} testId="snapshot-change-done">
+        {stopped ? (job.error ?? 'See the Jobs tray.') : `A job is changing ${change.count} snapshots: follow it in the Jobs tray.`}
+      </Alert>
+    );
+  }
+  return (
+    <Alert tone="success" title="Done" testId="snapshot-change-done">
+      {job?.summary ? `${job.summary}.` : `${change.count} snapshot${change.count === 1 ? '' : 's'} changed.`}
+    </Alert>
+  );
 }
