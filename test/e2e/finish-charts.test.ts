@@ -113,23 +113,44 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
     expect(fits).toBe(true);
     expect(await time.getAttribute('placeholder')).toBe('YYYY-MM-DD HH:mm:ss');
 
-    // A state built from a snapshot says when that snapshot's version happened.
-    const note = await page.getByTestId('tt-replay-note').textContent();
-    if (/^From snapshot v(\d+)/.test(note ?? '')) {
-      const version = Number(/^From snapshot v(\d+)/.exec(note!)![1]);
-      const { events } = await call('streams.read', { connectionId: 'local', streamId: busiest.streamId, fromVersion: version, direction: 'forward', limit: 1 });
-      const shown = page.getByTestId('tt-snapshot-time');
-      await shown.waitFor({ timeout: 30_000 });
-      expect(await shown.locator('time').getAttribute('datetime')).toBe(events[0]!.timestamp);
-      expect(await shown.textContent()).toMatch(new RegExp(`^snapshot v${version} is the state at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
-    } else {
-      expect(busiest.lastVersion).toBeLessThan(100); // the demo snapshots every 100 events
-    }
     await input.fill(Object.keys(state)[0]!);
     await page.getByTestId('tt-history-go').click();
     await page.getByTestId('tt-history-row').first().waitFor({ timeout: 30_000 });
     await screenshot(page, 'finish-time-travel-order');
   }, 120_000);
+
+  it('says when the snapshot a state starts from was taken', async () => {
+    // A stream the demo left a snapshot of (it snapshots long streams every 100 events).
+    const { snapshots } = await call('snapshots.list', { connectionId: 'local', limit: 1 });
+    const { events: [last] } = await call('streams.read', { connectionId: 'local', streamId: snapshots[0]!.streamId, direction: 'backward', limit: 1 });
+    const busiest = { streamId: snapshots[0]!.streamId, lastVersion: last!.version };
+    await goTo(page, `#/time-travel/${encodeURIComponent(busiest.streamId)}`);
+    await expect.poll(() => page.getByTestId('tt-state').getAttribute('data-version'), { timeout: 60_000 }).toBe(String(busiest.lastVersion));
+    const note = await page.getByTestId('tt-replay-note').textContent();
+    expect(note).toMatch(/^From snapshot v\d+/);
+    const version = Number(/^From snapshot v(\d+)/.exec(note!)![1]);
+    const { events } = await call('streams.read', { connectionId: 'local', streamId: busiest.streamId, fromVersion: version, direction: 'forward', limit: 1 });
+    const shown = page.getByTestId('tt-snapshot-time');
+    await shown.waitFor({ timeout: 30_000 });
+    expect(await shown.locator('time').getAttribute('datetime')).toBe(events[0]!.timestamp);
+    expect(await shown.textContent()).toMatch(new RegExp(`^snapshot v${version} is the state at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
+    await screenshot(page, 'finish-time-travel-snapshot-time');
+  }, 120_000);
+
+  it('draws the rebuild speed in events/s over time', async () => {
+    await goTo(page, '#/rebuilds');
+    await page.getByTestId('rebuild-start-accounts_view').click();
+    await page.getByTestId('rebuild-reason').fill('e2e: rate chart');
+    await page.getByTestId('rebuild-go').click();
+    const chart = page.getByTestId('rebuild-chart');
+    await expect.poll(async () => Number((await chart.getAttribute('data-points').catch(() => '0')) ?? 0), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+    expect(await chart.getByTestId('rebuild-chart-unit').textContent()).toBe('events/s');
+    expect(await chart.locator('.recharts-label').allTextContents()).toEqual([expect.stringMatching(/^UTC/)]);
+    const times = await chart.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    for (const time of times) expect(time).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    await screenshot(page, 'finish-rebuild-rate-chart');
+  }, 150_000);
 
   it('jumps to the newest matching event and shows it; an invalid date gets one message', async () => {
     await goTo(page, '#/feed');
