@@ -59,7 +59,9 @@ export function LagCharts({ points, partitions, rangeMs, sloSeconds }: LagCharts
       ticks={xTicks}
       tickFormatter={timeOf}
       tick={{ fontSize: 11 }}
-      label={{ value: zoneLabel(new Date(lastAt)), position: 'insideBottomRight', offset: -4, fontSize: 11 }}
+      // Tall enough for the zone under the ticks, clear of the zoom brush below.
+      height={46}
+      label={{ value: zoneLabel(new Date(lastAt)), position: 'insideBottomRight', offset: 10, fontSize: 11 }}
     />
   );
 
