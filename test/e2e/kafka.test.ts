@@ -87,6 +87,12 @@ describe('the Kafka screen', () => {
     expect(await page.getByTestId('kafka-seconds-title').textContent()).toContain('Seconds behind, worst partition');
     expect(await seconds.getAttribute('data-view')).toBe('worst');
     expect(await seconds.locator('.recharts-area').count()).toBe(1);
+    // The time axis is the chosen range (1 hour by default), not the few samples so far; seconds tick at round durations, never alike.
+    const [from, to] = (await chart.getAttribute('data-domain'))!.split(',').map(Number);
+    expect(to! - from!).toBe(60 * 60_000);
+    const secondTicks = await seconds.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+    expect(secondTicks[0]).toBe('0 s');
+    expect(new Set(secondTicks).size).toBe(secondTicks.length);
     expect(page.url()).toContain(`g=${groupId}`);
     await expect.poll(() => page.getByTestId('kafka-partition-lag-seconds').first().getAttribute('data-basis'), { timeout: 30_000 }).toBe('exact');
 

@@ -27,6 +27,8 @@ export const formatTimeValue = (iso: string, inZone: DisplayZone = zone): string
 export const formatTimestamp = (iso: string, inZone: DisplayZone = zone): string => format.formatTimestamp(iso, inZone);
 /** `14:05:09`. */
 export const formatClock = (iso: string, inZone: DisplayZone = zone): string => format.formatClock(iso, inZone);
+/** The zone's offset from UTC in ms at an instant (0 in UTC), to lay chart ticks on the zone's round hours. */
+export const zoneOffsetMs = (date: Date = new Date(), inZone: DisplayZone = zone): number => (inZone === 'utc' ? 0 : -date.getTimezoneOffset() * 60_000);
 /** ISO 8601 with the zone's offset, e.g. `2026-01-31T14:05:09.120+01:00` (shown on hover). */
 export const isoWithOffset = (iso: string, inZone: DisplayZone = zone): string => format.isoWithOffset(iso, inZone);
 /** A typed `YYYY-MM-DD[ HH:mm[:ss[.SSS]]]` (or ISO with its own zone) to ISO UTC; undefined when not a real instant. */

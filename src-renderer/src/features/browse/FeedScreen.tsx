@@ -70,7 +70,12 @@ export function FeedScreen() {
   const filtered = JSON.stringify(filter) !== JSON.stringify(NO_FILTER);
   const rangeError = rangeErrorOf(filter.from, filter.to);
   const table = useRef<VirtualTableHandle>(null);
-  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }, 'push'), !pages.isFetching && history.length > 0);
+  const latest = useJumpToLatest(input, table, (seek) => setFilter({ ...filter, seek }, 'push'), {
+    events: history,
+    hasMore: pages.hasNextPage,
+    busy: pages.isFetching,
+    loadMore: () => void pages.fetchNextPage(),
+  });
   const chosen = new Set(parseTypes(filter.types));
 
   if (!active || needsDetection(pages.error)) {
@@ -235,8 +240,10 @@ export function FeedScreen() {
 }
 
 function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
+  const shownErrors = errors ?? (value.trim() && !isoOf(value) ? [`Type ${TIME_INPUT_FORMAT}, 24-hour, ${zoneName()}`] : undefined);
   return (
-    <Field label={label} errors={errors ?? (value.trim() && !isoOf(value) ? [`Type ${TIME_INPUT_FORMAT}, 24-hour`] : undefined)} hint={`24-hour, ${zoneName()}`}>
+    // One message under the field: the error when there is one (it names the format and zone), else the hint.
+    <Field label={label} errors={shownErrors} hint={shownErrors ? undefined : `24-hour, ${zoneName()}`}>
       {({ id, describedBy, invalid }) => (
         <input
           id={id}
@@ -347,17 +354,39 @@ function rangeErrorOf(from: string, to: string): string | undefined {
 /** How much of the feed before the latest matching event is shown after a jump (positions). */
 const LATEST_WINDOW = 500n;
 
-/** Seeks the feed to just before the newest matching event, then scrolls to the end once that page is in. */
-function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<VirtualTableHandle | null>, seek: (position: string) => void, loaded: boolean) {
+const positionOf = (event: StoredEvent): bigint | undefined => (event.position ? BigInt(event.position) : undefined);
+
+/** The history list as read, and how to read on. */
+interface LoadedFeed {
+  events: StoredEvent[];
+  hasMore: boolean;
+  busy: boolean;
+  loadMore: () => void;
+}
+
+/**
+ * Seeks the feed to just before the newest matching event, reads on until that event is in the
+ * list (the window can hold more than a page) and scrolls it into view.
+ */
+function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<VirtualTableHandle | null>, seek: (position: string) => void, loaded: LoadedFeed) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
-  const [scrollPending, setScrollPending] = useState(false);
+  // The newest matching event's position and where the list was sought to, until it is on screen.
+  const [target, setTarget] = useState<{ position: bigint; seekTo: bigint } | undefined>(undefined);
+  const { events, hasMore, busy: reading, loadMore } = loaded;
   useEffect(() => {
-    if (!scrollPending || !loaded || !table.current) return;
-    table.current.scrollToIndex(Number.MAX_SAFE_INTEGER, 'end');
-    setScrollPending(false);
-  }, [scrollPending, loaded, table]);
+    if (!target || !table.current || reading) return;
+    const index = events.findIndex((event) => positionOf(event) === target.position);
+    if (index >= 0) {
+      table.current.scrollToIndex(index, 'end');
+      setTarget(undefined);
+      return;
+    }
+    // Only once the list is the one read from the seek (the filter settles after a moment), never the previous one.
+    const first = events[0] ? positionOf(events[0]) : undefined;
+    if (first !== undefined && first >= target.seekTo && hasMore) loadMore();
+  }, [target, events, hasMore, reading, loadMore, table]);
 
   const jump = () => {
     if (!input) return;
@@ -371,8 +400,9 @@ function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<Virt
     })
       .then((last) => {
         if (last === undefined) return;
-        seek(String(last > LATEST_WINDOW ? last - LATEST_WINDOW + 1n : 1n));
-        setScrollPending(true);
+        const seekTo = last > LATEST_WINDOW ? last - LATEST_WINDOW + 1n : 1n;
+        seek(String(seekTo));
+        setTarget({ position: last, seekTo });
       })
       .catch((cause: unknown) => setError(messageOf(cause)))
       .finally(() => setBusy(false));

@@ -10,6 +10,7 @@ import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
+import { SERIES_PALETTE, seriesColors } from '../../ui/series-colors';
 import { useDebounced } from '../../ui/use-debounced';
 import { streamHref } from '../browse/browse-routes';
 import { StoreProblem } from '../browse/StoreProblem';
@@ -24,7 +25,6 @@ const BUCKET_MS: Record<Bucket, number> = { minute: 60_000, hour: 3_600_000, day
 const MAX_BUCKETS = 5000;
 const TOP_TYPES = 8;
 const OTHER = 'other';
-const COLORS = ['#1f5fbf', '#17803a', '#c26a00', '#8e44ad', '#c0282d', '#138d90', '#7a6a00', '#d4569c', '#8a94a3'];
 
 const BUCKETS = [
   { value: 'minute', label: 'Minute' },
@@ -155,6 +155,8 @@ export function ChartsScreen() {
     () => (histogram.data && fromMs !== undefined && toMs !== undefined ? pivotHistogram(histogram.data, fromMs, toMs, BUCKET_MS[bucket]) : undefined),
     [histogram.data, fromMs, toMs, bucket],
   );
+  // A type keeps its colour whatever else is in the range (a hash of its name, not its rank).
+  const colors = useMemo(() => seriesColors(pivot?.series ?? [], OTHER), [pivot]);
   const total = useMemo(() => histogram.data?.buckets.reduce((sum, b) => sum + b.count, 0) ?? 0, [histogram.data]);
 
   if (!active || needsDetection(histogram.error) || needsDetection(largest.error)) {
@@ -240,7 +242,7 @@ export function ChartsScreen() {
           </div>
         )}
         {pivot && total > 0 && (
-          <div className="charts__chart" data-testid="charts-histogram-chart" data-total={total}>
+          <div className="charts__chart" data-testid="charts-histogram-chart" data-total={total} data-colors={JSON.stringify(Object.fromEntries(colors))}>
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={pivot.rows} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
@@ -248,8 +250,8 @@ export function ChartsScreen() {
                 <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
                 <Tooltip labelFormatter={(at) => tickOf(String(at), bucket)} />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
-                {pivot.series.map((type, i) => (
-                  <Bar key={type} dataKey={type} stackId="types" fill={COLORS[i % COLORS.length]} shape={BarRect} isAnimationActive={false} />
+                {pivot.series.map((type) => (
+                  <Bar key={type} dataKey={type} stackId="types" fill={colors.get(type)} shape={BarRect} isAnimationActive={false} />
                 ))}
               </BarChart>
             </ResponsiveContainer>
@@ -283,7 +285,7 @@ function LargestStreams({ streams }: { streams: LargestStream[] }) {
           <a className="largest__row" href={streamHref(stream.streamId)} title={`Open ${stream.streamId}`} data-testid="charts-largest-row" data-stream-id={stream.streamId}>
             <span className="largest__id mono">{stream.streamId}</span>
             <span className="largest__bar" aria-hidden="true">
-              <span className="largest__fill" style={{ width: `${(stream.eventCount / most) * 100}%`, background: COLORS[0] }} />
+              <span className="largest__fill" style={{ width: `${(stream.eventCount / most) * 100}%`, background: SERIES_PALETTE[0] }} />
             </span>
             <span className="largest__count num" data-testid="charts-largest-count">
               {stream.eventCount.toLocaleString('en-US')} event{stream.eventCount === 1 ? '' : 's'}

@@ -6,7 +6,9 @@ import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { SegmentedField } from '../../ui/inputs';
 import { Panel } from '../../ui/Panel';
-import { formatDuration, formatDurationShort, formatEvents } from './format';
+import { durationTicks, formatDurationTick, timeTicks } from '../../ui/chart-ticks';
+import { formatClock, formatTimestamp, zoneLabel, zoneOffsetMs } from '../../ui/time';
+import { formatDuration, formatEvents } from './format';
 
 export const RANGES = [
   { value: '15m', label: '15 min', ms: 15 * 60_000 },
@@ -26,10 +28,7 @@ interface LagChartProps {
   onRange: (range: RangeName) => void;
 }
 
-function clock(ms: number): string {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
-}
+const clock = (ms: number): string => formatClock(new Date(ms).toISOString());
 
 /** A projector's lag in events and in time over the chosen range, from the engine's background samples. */
 export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartProps) {
@@ -45,6 +44,8 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
     () => (history.data?.samples ?? []).map((s) => ({ at: Date.parse(s.at), events: s.lagEvents, seconds: s.lagMs === null ? null : s.lagMs / 1000 })),
     [history.data],
   );
+  // The lag-in-time axis ticks at round durations over the largest lag shown (in seconds, like the data).
+  const secondsTicks = useMemo(() => durationTicks(points.reduce((max, p) => Math.max(max, (p.seconds ?? 0) * 1000), 0)).map((ms) => ms / 1000), [points]);
   const name = `${checkpoint.projector}${checkpoint.source && checkpoint.source !== 'events' ? ` · ${checkpoint.source}` : ''}`;
   return (
     <Panel
@@ -68,15 +69,34 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
           data-testid="lag-chart-plot"
           data-points={points.length} data-last-events={points[points.length - 1]?.events ?? ''}
           data-max-events={points.reduce((max, p) => Math.max(max, p.events ?? 0), 0)}
+          data-domain={`${to - span},${to}`}
         >
           <ResponsiveContainer width="100%" height={260}>
             <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#e3e7ee" />
-              <XAxis dataKey="at" type="number" scale="time" domain={[Math.max(to - span, points[0]!.at), to]} tickFormatter={clock} />
+              {/* The whole chosen range, ending now, even where the engine has no samples yet. */}
+              <XAxis
+                dataKey="at"
+                type="number"
+                scale="time"
+                domain={[to - span, to]}
+                allowDataOverflow
+                ticks={timeTicks(to - span, to, 6, zoneOffsetMs(new Date(to)))}
+                tickFormatter={clock}
+                label={{ value: zoneLabel(new Date(to)), position: 'insideBottomRight', offset: -4, fontSize: 11 }}
+              />
               <YAxis yAxisId="events" allowDecimals={false} tickFormatter={(v: number) => formatEvents(v)} />
-              <YAxis yAxisId="seconds" orientation="right" width={64} tickFormatter={(v: number) => formatDurationShort(v * 1000)} />
+              <YAxis
+                yAxisId="seconds"
+                orientation="right"
+                width={72}
+                ticks={secondsTicks}
+                domain={[0, secondsTicks[secondsTicks.length - 1]!]}
+                interval={0}
+                tickFormatter={(v: number) => formatDurationTick(v * 1000)}
+              />
               <Tooltip
-                labelFormatter={(v) => clock(Number(v))}
+                labelFormatter={(v) => formatTimestamp(new Date(Number(v)).toISOString())}
                 formatter={(value, key) => (key === 'Lag (events)' ? formatEvents(Number(value)) : formatDuration(Number(value) * 1000))}
               />
               <Legend />

@@ -46,15 +46,6 @@ export function formatDuration(ms: number | null): string {
   return parts.join(' ');
 }
 
-/** A duration in its largest unit only, for chart ticks: "926 d", "14 s". */
-export function formatDurationShort(ms: number): string {
-  const s = ms / 1000;
-  if (s >= 86_400) return `${Math.round(s / 86_400)} d`;
-  if (s >= 3_600) return `${Math.round(s / 3_600)} h`;
-  if (s >= 60) return `${Math.round(s / 60)} min`;
-  return `${Math.round(s)} s`;
-}
-
 /** Time since an instant, e.g. "12 s ago". */
 export function formatAgo(iso: string | null, now = Date.now()): string {
   if (!iso) return '—';

@@ -109,7 +109,7 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
       >
         {history.error && <Alert tone="danger" title="Could not read the lag history">{messageOf(history.error)}</Alert>}
         {history.data && history.data.points.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
-        {history.data && history.data.points.length > 0 && <LagCharts points={history.data.points} partitions={history.data.partitions} sloSeconds={settings.data?.sloSeconds ?? 5} />}
+        {history.data && history.data.points.length > 0 && <LagCharts points={history.data.points} partitions={history.data.partitions} rangeMs={rangeMs} sloSeconds={settings.data?.sloSeconds ?? 5} />}
       </Panel>
 
       <PipelinePanel

@@ -2,7 +2,9 @@ import { useMemo, useState } from 'react';
 import { Area, AreaChart, Brush, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { sloVerdict, topPartitionsBySeconds, type SloVerdict } from '../../../../src-shared/kafka-lag-series';
 import type { LagPoint } from '../../../../src-shared/schemas/kafka';
+import { durationTicks, formatDurationTick, timeTicks } from '../../ui/chart-ticks';
 import { SegmentedField } from '../../ui/inputs';
+import { zoneLabel, zoneOffsetMs } from '../../ui/time';
 import { SERIES_COLORS, STATUS_COLORS, chartRows, formatSeconds, statusRuns, timeOf, type ChartRow } from './kafka-view';
 
 /** More lines than this are unreadable: the per-partition view draws the partitions furthest behind. */
@@ -17,6 +19,8 @@ const SECONDS_VIEWS: { value: SecondsView; label: string }[] = [
 interface LagChartsProps {
   points: LagPoint[];
   partitions: string[];
+  /** The chosen range: unzoomed, the time axis spans it up to now, even where there are no samples yet. */
+  rangeMs: number;
   sloSeconds: number;
 }
 
@@ -26,7 +30,7 @@ interface LagChartsProps {
  * SLO line, which holds per partition), and the status timeline beneath, all
  * over the same zoomed range. Seconds are never stacked: they do not add up.
  */
-export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
+export function LagCharts({ points, partitions, rangeMs, sloSeconds }: LagChartsProps) {
   const [zoom, setZoom] = useState<{ start: number; end: number } | undefined>();
   const [view, setView] = useState<SecondsView>('worst');
   const rows = useMemo(() => chartRows(points, partitions), [points, partitions]);
@@ -36,9 +40,33 @@ export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
   const shownPoints = useMemo(() => points.slice(start, end + 1), [points, start, end]);
   const verdict = useMemo(() => sloVerdict(shownPoints, sloSeconds), [shownPoints, sloSeconds]);
   const lines = useMemo(() => topPartitionsBySeconds(shownPoints, partitions, PER_PARTITION_LINES), [shownPoints, partitions]);
+  // Unzoomed, the chosen range ending at the last sample (sampled every few seconds: "now"); zoomed, the brushed samples.
+  const lastAt = rows[rows.length - 1]?.at ?? 0;
+  const domain: [number, number] = zoom ? [shown[0]?.at ?? lastAt, shown[shown.length - 1]?.at ?? lastAt] : [lastAt - rangeMs, lastAt];
+  const xTicks = timeTicks(domain[0], domain[1], 6, zoneOffsetMs(new Date(lastAt)));
+  const secondsTicks = useMemo(() => {
+    const keys = view === 'worst' ? ['worst'] : lines.shown.map((key) => `s:${key}`);
+    const max = shown.reduce((most, row) => Math.max(most, ...keys.map((key) => Number(row[key] ?? 0))), sloSeconds);
+    return durationTicks(max * 1000).map((ms) => ms / 1000);
+  }, [shown, view, lines.shown, sloSeconds]);
+  const timeAxis = (
+    <XAxis
+      dataKey="at"
+      type="number"
+      scale="time"
+      domain={domain}
+      allowDataOverflow
+      ticks={xTicks}
+      tickFormatter={timeOf}
+      tick={{ fontSize: 11 }}
+      // Tall enough for the zone under the ticks, clear of the zoom brush below.
+      height={46}
+      label={{ value: zoneLabel(new Date(lastAt)), position: 'insideBottomRight', offset: 10, fontSize: 11 }}
+    />
+  );
 
   return (
-    <div className="kafka-charts" data-testid="kafka-lag-chart" data-points={rows.length}>
+    <div className="kafka-charts" data-testid="kafka-lag-chart" data-points={rows.length} data-domain={domain.join(',')}>
       <h4 className="kafka-charts__title" data-testid="kafka-messages-title">
         Messages behind, all partitions <span className="muted">(stacked by partition)</span>
       </h4>
@@ -46,7 +74,7 @@ export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={rows} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-            <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
+            {timeAxis}
             <YAxis tick={{ fontSize: 11 }} allowDecimals={false} width={56} />
             <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
@@ -71,8 +99,8 @@ export function LagCharts({ points, partitions, sloSeconds }: LagChartsProps) {
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={shown} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-            <XAxis dataKey="at" type="category" tickFormatter={timeOf} tick={{ fontSize: 11 }} minTickGap={32} />
-            <YAxis tick={{ fontSize: 11 }} width={56} domain={[0, 'auto']} />
+            {timeAxis}
+            <YAxis tick={{ fontSize: 11 }} width={72} ticks={secondsTicks} domain={[0, secondsTicks[secondsTicks.length - 1]!]} interval={0} tickFormatter={(v: number) => formatDurationTick(v * 1000)} />
             {view === 'worst' ? (
               <>
                 <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value, _name, item) => [seconds(value), `worst: ${String((item.payload as ChartRow).worstPartition)}`]} />

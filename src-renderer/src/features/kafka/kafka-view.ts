@@ -2,6 +2,7 @@ import type { Query, QueryInput } from '../../app/routes';
 import { worstPartition } from '../../../../src-shared/kafka-lag-series';
 import type { LagPoint, LagStatus } from '../../../../src-shared/schemas/kafka';
 import type { Tone } from '../../ui/Badge';
+import { formatClock } from '../../ui/time';
 
 export const RANGES = [
   { value: '15m', label: '15 min', ms: 15 * 60_000 },
@@ -110,8 +111,7 @@ export function formatCount(n: number | undefined): string {
   return n === undefined ? '—' : n.toLocaleString('en-US');
 }
 
+/** `14:05:09` in the display zone (Settings). */
 export function timeOf(ms: number): string {
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return formatClock(new Date(ms).toISOString());
 }

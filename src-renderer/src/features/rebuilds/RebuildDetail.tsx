@@ -10,20 +10,9 @@ import { TextField } from '../../ui/inputs';
 import { useJobs } from '../jobs/use-jobs';
 import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { RebuildDiffView } from './RebuildDiffView';
+import { RebuildRateChart, type RateSample } from './RebuildRateChart';
 
 type Rebuild = z.infer<typeof rebuildRecordView>;
-
-/** Events per second over the job's life, as a small line. */
-function RateChart({ samples }: { samples: number[] }) {
-  if (samples.length < 2) return null;
-  const max = Math.max(...samples, 1);
-  const points = samples.map((v, i) => `${(i / (samples.length - 1)) * 200},${40 - (v / max) * 38}`).join(' ');
-  return (
-    <svg className="rebuilds__chart" viewBox="0 0 200 40" preserveAspectRatio="none" data-testid="rebuild-chart" aria-label="events per second">
-      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
-    </svg>
-  );
-}
 
 type FeedingProjector = { name: string; source: string; reason: string } | null;
 
@@ -37,14 +26,14 @@ const AFTER_LOAD: Partial<Record<Rebuild['phase'], string>> = {
 export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
   const jobs = useJobs();
   const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
-  const [samples, setSamples] = useState<number[]>([]);
+  const [samples, setSamples] = useState<RateSample[]>([]);
   const lastMessage = useRef<string | undefined>(undefined);
   useEffect(() => {
     const message = job?.progress.message;
     if (!message || message === lastMessage.current) return;
     lastMessage.current = message;
     const rate = Number(/^([\d,]+) events\/s/.exec(message)?.[1]?.replaceAll(',', ''));
-    if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), rate]);
+    if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), { at: Date.now(), eventsPerSecond: rate }]);
   }, [job?.progress.message]);
 
   // The projector that feeds this model (never merely the first checkpoint), or none with a warning.
@@ -96,7 +85,7 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
           <span>
             {job.state} · {percent}% {AFTER_LOAD[rebuild.phase] ? `· ${AFTER_LOAD[rebuild.phase]}` : job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
           </span>
-          <RateChart samples={samples} />
+          <RebuildRateChart samples={samples} />
           {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
         </div>
       )}

@@ -1,13 +1,25 @@
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
 import { ErrorNote } from './ErrorNote';
 import { downloadJson, fileSafe, valueText } from './export-json';
+import { fieldPaths, firstScalarPath } from './field-paths';
+
+interface FieldHistoryPanelProps {
+  connectionId: string;
+  streamId: string;
+  definition: string;
+  /** The state on screen: its fields are the paths suggested (an Order has no `balanceCents`). */
+  state: unknown;
+  onPick: (version: number) => void;
+}
 
 /** Every event that changed one field of the state, old value → new value. */
-export function FieldHistoryPanel({ connectionId, streamId, definition, onPick }: { connectionId: string; streamId: string; definition: string; onPick: (version: number) => void }) {
-  const [text, setText] = useState('balanceCents');
+export function FieldHistoryPanel({ connectionId, streamId, definition, state, onPick }: FieldHistoryPanelProps) {
+  const [text, setText] = useState('');
+  const suggestions = useMemo(() => fieldPaths(state), [state]);
+  const example = firstScalarPath(state);
   const [path, setPath] = useState<string | undefined>(undefined);
   const history = useOperation('timeTravel.fieldHistory', { connectionId, streamId, path: path ?? '-', definition }, { enabled: path !== undefined, retry: false });
   const submit = (event: FormEvent) => {
@@ -21,7 +33,21 @@ export function FieldHistoryPanel({ connectionId, streamId, definition, onPick }
         <label htmlFor="tt-history-path" className="field__label">
           Field path
         </label>
-        <input id="tt-history-path" className="input mono" value={text} onChange={(e) => setText(e.target.value)} placeholder="balanceCents or lines.0.quantity" data-testid="tt-history-path" />
+        <input
+          id="tt-history-path"
+          className="input mono"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder={example ? `e.g. ${example}` : 'a dotted path, e.g. lines.0.quantity'}
+          list="tt-history-paths"
+          autoComplete="off"
+          data-testid="tt-history-path"
+        />
+        <datalist id="tt-history-paths" data-testid="tt-history-paths">
+          {suggestions.map((path) => (
+            <option key={path} value={path} />
+          ))}
+        </datalist>
         <Button size="sm" variant="primary" type="submit" busy={history.isFetching} disabled={text.trim() === ''} data-testid="tt-history-go">
           Show history
         </Button>

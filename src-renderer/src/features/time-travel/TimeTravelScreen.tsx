@@ -185,7 +185,7 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
           {replay.error && <ErrorNote title="Could not replay the stream" error={replay.error} />}
           {shown && (
             <div className={stale ? 'tt-state tt-state--stale' : 'tt-state'} data-testid="tt-state" data-version={shown.version} aria-busy={stale || undefined}>
-              <SnapshotNote shown={shown} ignoringSnapshots={ignoreSnapshots} onIgnoreSnapshots={setIgnoreSnapshots} />
+              <SnapshotNote connectionId={connectionId} streamId={streamId} shown={shown} ignoringSnapshots={ignoreSnapshots} onIgnoreSnapshots={setIgnoreSnapshots} />
               {shown.personalData && <StatePersonalData summary={shown.personalData} />}
               {shown.definitionReason && (
                 <div className="tt-note tt__muted" data-testid="tt-definition-reason">
@@ -224,7 +224,7 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
         </div>
         <div className="tt-tabs__body" role="tabpanel">
           {tab === 'history' ? (
-            <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} onPick={pick} />
+            <FieldHistoryPanel connectionId={connectionId} streamId={streamId} definition={definition} state={shown?.state} onPick={pick} />
           ) : (
             <ComparePanel
               connectionId={connectionId}
