@@ -256,9 +256,14 @@ export function createEngine(options: EngineOptions) {
     }),
   );
   if (options.sampleLags !== false) {
-    // The Settings' interval, unless the engine was given one (tests).
-    const interval = options.lagSamplingIntervalMs === undefined ? settings.get().then((s) => lagSampler.setIntervalMs(s.sampling.checkpointLagMs)) : Promise.resolve();
-    void interval.catch((err: unknown) => log(`Settings not read for lag sampling: ${(err as Error).message}`)).then(() => lagSampler.start());
+    void lagSampler.start();
+    // Then the Settings' interval, unless the engine was given one (tests): the next round follows it.
+    if (options.lagSamplingIntervalMs === undefined) {
+      settings
+        .get()
+        .then((s) => lagSampler.setIntervalMs(s.sampling.checkpointLagMs))
+        .catch((err: unknown) => log(`Settings not read for lag sampling: ${(err as Error).message}`));
+    }
   }
 
   const dispatcher = createDispatcher({
