@@ -102,6 +102,8 @@ export function RebuildsScreen() {
           onStarted={(id) => {
             setWizardFor(undefined);
             setSelected(id);
+            // Read the new rebuild now rather than at the next poll: its progress is shown from the start.
+            void catalog.refetch();
           }}
         />
       )}
