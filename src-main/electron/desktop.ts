@@ -29,7 +29,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The system's save dialog for exports, in the user's documents folder by default. */
 /** The system's save dialog, in the documents folder, for one kind of file: the path the user chose, or undefined. */
 export function saveFileChooser({ app, BrowserWindow, dialog }: ElectronModule): ChooseSaveFile {
   return async (suggestedName, filter) => {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const TOKEN_ENV = 'CHRONOSCOPE_TOKEN';
@@ -87,9 +87,16 @@ async function createTokenFile(file: string): Promise<string | undefined> {
   try {
     const token = randomToken();
     await handle.writeFile(`${token}\n`);
+    await handle.sync();
     return token;
+  } catch (error) {
+    // A half-written file would refuse every later start: this call made it, so it removes it.
+    await handle.close().catch(() => undefined);
+    handle = undefined;
+    await unlink(file).catch(() => undefined);
+    throw new TokenSourceError(`The token file ${file} could not be written: ${(error as Error).message}`);
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 
@@ -108,7 +115,8 @@ async function readTokenFile(file: string): Promise<string> {
     if (!info.isFile()) throw new TokenSourceError(`The token file ${file} is not a regular file.`);
     const uid = process.getuid?.();
     if (uid !== undefined && info.uid !== uid) throw new TokenSourceError(`The token file ${file} belongs to another user (uid ${info.uid}); it must be yours.`);
-    if ((info.mode & 0o077) !== 0) {
+    // Windows reports no POSIX permission bits (0o666 for any file): its ACLs are not read here.
+    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
       throw new TokenSourceError(`The token file ${file} is readable or writable by others (mode ${mode}): run \`chmod 600 ${file}\`.`);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_KAFKA_LAG_MS } from './settings';
 import { changeFields, profileId } from './common';
 
 /** Burrow's partition statuses, from healthy to worst (group status = worst partition). */
@@ -148,7 +149,7 @@ export type LagPoint = z.infer<typeof lagPoint>;
 export const kafkaLagHistoryResult = z.object({ points: z.array(lagPoint), partitions: z.array(z.string()), from: z.string().optional(), to: z.string().optional() });
 
 export const kafkaSamplerSettings = z.strictObject({
-  intervalMs: z.number().int().min(1000, 'the interval is at least 1 s').max(600_000, 'the interval is at most 10 minutes'),
+  intervalMs: z.number().int().min(1000, 'the interval is at least 1 s').max(MAX_KAFKA_LAG_MS, 'the interval is at most 10 minutes'),
   scope: z.enum(['all', 'pinned']),
   /** Groups sampled when scope is "pinned", per connection. */
   pinned: z.record(z.string(), z.array(z.string())),

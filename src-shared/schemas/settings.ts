@@ -5,6 +5,9 @@ const pageSize = (what: string) => z.number().int(`${what} must be a whole numbe
 const sampling = (what: string, maxMs = 3_600_000, maxText = '1 hour') =>
   z.number().int(`${what} must be a whole number of milliseconds`).min(1000, `${what} must be at least 1 s (1000 ms)`).max(maxMs, `${what} must be at most ${maxText}`);
 
+/** The Kafka lag sampler's longest interval (its own limit), so the setting that drives it has the same one. */
+export const MAX_KAFKA_LAG_MS = 600_000;
+
 /** The user's preferences, kept by the main process in the data directory. */
 export const appSettings = z.strictObject({
   /** How times are shown and typed: the computer's zone or UTC. */
@@ -13,7 +16,7 @@ export const appSettings = z.strictObject({
   /** Rows read per page on each screen. */
   pageSizes: z.strictObject({ streams: pageSize('pageSizes.streams'), events: pageSize('pageSizes.events'), feed: pageSize('pageSizes.feed') }),
   /** How often the engine samples lag in the background: projector checkpoints, and Kafka consumer groups (the Kafka screen's interval is this one). */
-  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs', 600_000, '10 minutes') }),
+  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs', MAX_KAFKA_LAG_MS, '10 minutes') }),
 });
 export type AppSettings = z.output<typeof appSettings>;
 

@@ -70,7 +70,7 @@ function covers(link: KafkaPipelineLink, topics: readonly string[]): boolean {
   return !link.topics || topics.every((t) => link.topics!.includes(t));
 }
 
-/** The PostgreSQL stores whose reference outbox (`outbox(event_id, topic, published_at)`) published any of the newest messages' events to these topics. */
+/** The PostgreSQL stores whose reference outbox (`outbox(id, event_id, topic, published_at)`) published any of the newest messages' events to these topics. */
 async function detect(deps: StoreLinkDeps, kafkaId: string, topics: string[], stores: ConnectionView[]): Promise<Set<string>> {
   const ids = await deps.recentEventIds(kafkaId, topics).catch(() => []);
   if (!ids.length) return new Set();
@@ -82,9 +82,9 @@ async function detect(deps: StoreLinkDeps, kafkaId: string, topics: string[], st
 async function publishedFromOutbox(deps: StoreLinkDeps, storeId: string, topics: string[], eventIds: string[]): Promise<boolean> {
   const pool = await deps.pool(storeId);
   const { rows: columns } = await pool.query<{ n: string }>(
-    "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'outbox' AND column_name IN ('event_id', 'topic', 'published_at')",
+    "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'outbox' AND column_name IN ('id', 'event_id', 'topic', 'published_at')",
   );
-  if (Number(columns[0]?.n) !== 3) return false;
+  if (Number(columns[0]?.n) !== 4) return false;
   // The newest published rows only, walked down the primary key: the relay publishes in id order.
   const { rows } = await pool.query<{ found: boolean }>(
     `SELECT EXISTS (

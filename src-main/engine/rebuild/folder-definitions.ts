@@ -66,7 +66,11 @@ export class FolderReadModels {
             return { message: (err as Error).message };
           }
         },
-        (err: unknown): Probe => ({ message: `Not a read-model definition: ${(err as Error).message}` }),
+        (err: unknown): Probe => {
+          // Not remembered: a load that failed for a passing reason (a busy pool) is tried again on the next listing.
+          this.probes.delete(key);
+          return { message: `Not a read-model definition: ${(err as Error).message}` };
+        },
       );
       this.probes.set(key, probe);
     }

@@ -73,6 +73,8 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
   const model = modelOf(failure.table);
   const code = pg.code ?? '';
   const by = `Definition ${definition}`;
+  // Never the row's values: job errors are kept on disk and shown in every window, and a value may be personal data.
+  const keyOf = (detail: string | undefined) => (detail ? /^Key \(([^)]*)\)/.exec(detail)?.[1] : undefined);
   const restart = `The live model is untouched; fix it and start a new rebuild (resuming this one would fail the same way).`;
   switch (code) {
     case '23502':
@@ -82,10 +84,10 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
       };
     case '23505':
       // The shadow's copy of a unique index is named <index>__s<id>: the operator knows the live one.
-      return { message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint.replace(/__s[a-z0-9]+$/, '')}` : 'unique value'}${pg.detail ? ` (${pg.detail.replace(/\.$/, '')})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`, retryable: false };
+      return { message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint.replace(/__s[a-z0-9]+$/, '')}` : 'unique value'}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`, retryable: false };
     case '23503':
     case '23514':
-      return { message: `${by} wrote a row of ${model} that breaks its constraint ${pg.constraint ?? ''}${pg.detail ? ` (${pg.detail.replace(/\.$/, '')})` : ''}. Make the definition respect it, or change the table. ${restart}`, retryable: false };
+      return { message: `${by} wrote a row of ${model} that breaks its constraint ${pg.constraint ?? ''}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition respect it, or change the table. ${restart}`, retryable: false };
     case '42703': {
       const column = /column "([^"]+)"/.exec(pg.message ?? '')?.[1] ?? '?';
       return { message: `${by} writes column ${column}, which ${model} does not have. Add the column to ${model} or remove it from the definition. ${restart}`, retryable: false };
@@ -96,10 +98,10 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
   if (code.startsWith('22')) {
     const found = columnOfDataError(failure, pg.message ?? '');
     const column = found ? `column ${found.column} (${failure.types[found.column]})` : 'a column';
-    const what = found ? (found.value !== undefined ? `: "${found.value}"` : '') : ` (${pg.message ?? code})`;
+    const what = found ? (found.value !== undefined ? ` (a ${found.value.length}-character value)` : '') : ` (${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')})`;
     return { message: `${by} wrote a value PostgreSQL cannot store in ${column} of ${model}${what}. Make the definition write that column's type, or change the column's type. ${restart}`, retryable: false };
   }
-  return { message: `Writing rows of ${model} (definition ${definition}) failed: ${pg.message ?? code}.`, retryable: RETRYABLE_STATES.test(code) };
+  return { message: `Writing rows of ${model} (definition ${definition}) failed: ${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')}.`, retryable: RETRYABLE_STATES.test(code) };
 }
 
 /**

@@ -83,11 +83,17 @@ export function recordView(record: RebuildRecord) {
   return view;
 }
 
+/** Rows of a roll-back table counted exactly up to here; above, the planner's estimate. */
+const LEFTOVER_EXACT_COUNT = 100_000;
+
 /** The table a roll back left the rebuilt rows in (recorded as the rebuild's shadow then), while it exists. */
 async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table: string; rows: number } | null> {
   if (!/__after_[\d_]+$/.test(record.shadow)) return null;
-  const found = await pool.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [qualifiedName(record.schema, record.shadow)]);
-  if (!found.rows[0]?.present) return null;
+  const found = await pool.query<{ estimate: string | null }>(`SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))::text AS estimate`, [qualifiedName(record.schema, record.shadow)]);
+  const estimate = found.rows[0]?.estimate;
+  if (estimate === null || estimate === undefined) return null;
+  // The catalog reloads often: a big table's planner estimate, an exact count only where counting is cheap.
+  if (Number(estimate) > LEFTOVER_EXACT_COUNT) return { table: record.shadow, rows: Number(estimate) };
   const counted = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(record.schema, record.shadow)}`);
   return { table: record.shadow, rows: Number(counted.rows[0]!.n) };
 }
@@ -296,7 +302,14 @@ export class RebuildService {
     const key = createHash('sha256').update(`${record.definition}\u0000${record.definitionSource ?? ''}`).digest('hex');
     let found = this.declaredProjectors.get(key);
     if (!found) {
-      found = this.definitionOf(record).then((d) => d.projector, () => undefined);
+      found = this.definitionOf(record).then(
+        (d) => d.projector,
+        () => {
+          // A failed load (a busy pool, a timeout) is tried again next time, not remembered.
+          this.declaredProjectors.delete(key);
+          return undefined;
+        },
+      );
       this.declaredProjectors.set(key, found);
     }
     return found;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { appSettings, DEFAULT_SETTINGS, type AppSettings, type SettingsUpdate } from '../../../src-shared/schemas/settings';
+import { appSettings, DEFAULT_SETTINGS, MAX_KAFKA_LAG_MS, type AppSettings, type SettingsUpdate } from '../../../src-shared/schemas/settings';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { SerialQueue } from '../util/serial-queue';
 
@@ -18,7 +18,7 @@ export class SettingsStore {
 
   async get(): Promise<AppSettings> {
     const raw = await readJsonIfExists<Record<string, unknown>>(this.file).catch(() => undefined);
-    return mergeValid(DEFAULT_SETTINGS, raw ?? {});
+    return mergeValid(DEFAULT_SETTINGS, withinLimits(raw ?? {}));
   }
 
   /** Applies a validated change and saves the whole result atomically. */
@@ -45,4 +45,11 @@ function mergeValid(defaults: AppSettings, saved: Record<string, unknown>): AppS
     return parsed.success ? (parsed.data as AppSettings[K]) : defaults[key];
   };
   return { timeZone: pick('timeZone'), theme: pick('theme'), pageSizes: pick('pageSizes'), sampling: pick('sampling') };
+}
+
+/** Limits lowered since a file was saved: a value past one is brought to it, not the whole group reset. */
+function withinLimits(saved: Record<string, unknown>): Record<string, unknown> {
+  const sampling = saved.sampling as { kafkaLagMs?: unknown } | undefined;
+  if (typeof sampling?.kafkaLagMs !== 'number' || sampling.kafkaLagMs <= MAX_KAFKA_LAG_MS) return saved;
+  return { ...saved, sampling: { ...sampling, kafkaLagMs: MAX_KAFKA_LAG_MS } };
 }

@@ -150,9 +150,9 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
       return job.error!;
     };
     expect(await failWith('no-amount', `{ order_id: e.streamId }`)).toMatch(/Definition no-amount wrote rows without a value for column amount of order_amounts, which is NOT NULL and has no default/);
-    expect(await failWith('text-amount', `{ order_id: e.streamId, amount: 'lots' }`)).toMatch(/Definition text-amount wrote a value PostgreSQL cannot store in column amount \(integer\) of order_amounts: "lots"/);
+    expect(await failWith('text-amount', `{ order_id: e.streamId, amount: 'lots' }`)).toMatch(/Definition text-amount wrote a value PostgreSQL cannot store in column amount \(integer\) of order_amounts \(a 4-character value\)/);
     expect(await failWith('long-label', `{ order_id: e.streamId, amount: 1, label: 'toolong' }`)).toMatch(/column label \(character varying\(3\)\) of order_amounts/);
-    expect(await failWith('same-code', `{ order_id: e.streamId, amount: 1, code: 'same' }`)).toMatch(/Definition same-code wrote two rows of order_amounts with the same value for the unique constraint order_amounts_code_key \(Key \(code\)=\(same\) (is duplicated|already exists)\)/);
+    expect(await failWith('same-code', `{ order_id: e.streamId, amount: 1, code: 'same' }`)).toMatch(/Definition same-code wrote two rows of order_amounts with the same value for the unique constraint order_amounts_code_key \(key code\)/);
   }, 120_000);
 
   it('defaults the swap to the projector that feeds the model and warns about one that does not', async () => {

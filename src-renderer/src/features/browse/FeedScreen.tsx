@@ -385,7 +385,13 @@ function useJumpToLatest(input: FeedReadInput | undefined, table: RefObject<Virt
     }
     // Only once the list is the one read from the seek (the filter settles after a moment), never the previous one.
     const first = events[0] ? positionOf(events[0]) : undefined;
-    if (first !== undefined && first >= target.seekTo && hasMore) loadMore();
+    if (first === undefined || first < target.seekTo) return;
+    if (hasMore) loadMore();
+    else {
+      // The list read from the seek ended without it (deleted since, or the filter changed): show its end, stop waiting.
+      if (events.length > 0) table.current.scrollToIndex(events.length - 1, 'end');
+      setTarget(undefined);
+    }
   }, [target, events, hasMore, reading, loadMore, table]);
 
   const jump = () => {
