@@ -137,21 +137,6 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
     await screenshot(page, 'finish-time-travel-snapshot-time');
   }, 120_000);
 
-  it('draws the rebuild speed in events/s over time', async () => {
-    await goTo(page, '#/rebuilds');
-    await page.getByTestId('rebuild-start-accounts_view').click();
-    await page.getByTestId('rebuild-reason').fill('e2e: rate chart');
-    await page.getByTestId('rebuild-go').click();
-    const chart = page.getByTestId('rebuild-chart');
-    await expect.poll(async () => Number((await chart.getAttribute('data-points').catch(() => '0')) ?? 0), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
-    expect(await chart.getByTestId('rebuild-chart-unit').textContent()).toBe('events/s');
-    expect(await chart.locator('.recharts-label').allTextContents()).toEqual([expect.stringMatching(/^UTC/)]);
-    const times = await chart.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
-    expect(times.length).toBeGreaterThanOrEqual(2);
-    for (const time of times) expect(time).toMatch(/^\d{2}:\d{2}:\d{2}$/);
-    await screenshot(page, 'finish-rebuild-rate-chart');
-  }, 150_000);
-
   it('jumps to the newest matching event and shows it; an invalid date gets one message', async () => {
     await goTo(page, '#/feed');
     await page.getByTestId('feed-event').first().waitFor({ timeout: 60_000 });

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTimeValue } from '../../src-renderer/src/ui/time';
+import { DEFAULT_SETTINGS } from '../../src-shared/schemas/settings';
 import { smallLiveDemo } from '../support/small-live-demo';
 import { closeAppPage, openAppPage, screenshot, type RunningApp } from './harness';
 
@@ -29,7 +30,7 @@ describe('the Settings screen: time zone, theme, page sizes, sampling, data dire
     await page.getByTestId('settings-screen').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('settings-data-dir').textContent()).toBe(app.dataDir);
     expect(await page.getByTestId('settings-page-feed').inputValue()).toBe('200');
-    expect(await page.getByTestId('settings-sampling-kafka').inputValue()).toBe('10');
+    expect(await page.getByTestId('settings-sampling-kafka').inputValue()).toBe(String(DEFAULT_SETTINGS.sampling.kafkaLagMs / 1000));
     await screenshot(page, 'settings');
   });
 
