@@ -1,5 +1,6 @@
 import { ChronoError } from '../../../src-shared/errors';
 import { worstPartition } from '../../../src-shared/kafka-lag-series';
+import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
 import type { Handlers } from '../dispatch/dispatcher';
 import { worse } from './burrow';
@@ -255,7 +256,7 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
     bucket = Math.floor((index + 1) / step);
     const partitions: LagPoint['partitions'] = {};
     for (const p of sample.partitions) {
-      const lag = p.committed === null ? 0 : Math.max(0, p.end - p.committed);
+      const lag = sampledLag(p);
       const seconds = p.committed === null ? undefined : timeLag(ends.get(p.key)!, p.committed, sample.at).seconds;
       partitions[p.key] = { lag, ...(seconds !== undefined ? { seconds: Math.round(seconds * 10) / 10 } : {}) };
     }
@@ -276,10 +277,19 @@ async function consumerPointsFromLagHistory(history: GroupLagHistory, connection
   return samples.map((sample) => {
     const mine = sample.partitions.filter((p) => p.key.startsWith(prefix));
     const topicEnd = mine.reduce((sum, p) => sum + p.end, 0);
-    const committed = mine.reduce((sum, p) => sum + (p.committed ?? 0), 0);
-    const consumer = mine.reduce((sum, p) => sum + Math.max(0, p.end - (p.committed ?? 0)), 0);
+    // A partition without a commit counts from its log start, as readPipeline does.
+    const committed = mine.reduce((sum, p) => sum + (p.committed ?? p.start ?? 0), 0);
+    const consumer = mine.reduce((sum, p) => sum + sampledLag(p), 0);
     return { at: new Date(sample.at).toISOString(), storeHead: null, relayed: null, unpublished: null, topicEnd, committed, checkpoint: null, backlog: { relay: null, consumer, projector: null } };
   });
+}
+
+/**
+ * A sampled partition's lag by the one rule. History written before log
+ * starts were recorded has none: its log is taken to start at 0.
+ */
+function sampledLag(p: GroupSample['partitions'][number]): number {
+  return partitionLagMessages({ committed: p.committed, start: p.start ?? 0, end: p.end });
 }
 
 function byPartition(a: string, b: string): number {

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
+import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDescription, type PartitionOffsets } from './cluster';
 import { withDeletedTopics, type GroupTopics } from './deleted-topics';
@@ -171,7 +172,10 @@ export class GroupLagSampler {
         await this.deps.history.append(connectionId, groupId, {
           at: now,
           status: lag.status,
-          partitions: lag.partitions.map((p) => ({ key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end) })),
+          partitions: lag.partitions.map((p) => {
+            const start = ends.get(p.topic)?.find((b) => b.partition === p.partition)?.start;
+            return { key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end), ...(start !== undefined ? { start } : {}) };
+          }),
         });
       }
       // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
@@ -200,7 +204,7 @@ export class GroupLagSampler {
         recordRecentEnd(track.recentEnds, bounds.end);
       }
       const owner = owners.get(key);
-      const lag = bounds && entry.committed !== null ? Math.max(0, bounds.end - entry.committed) : bounds ? bounds.end - bounds.start : 0;
+      const lag = lagOf(entry.committed, bounds);
       // Kafka does not report when a group committed: a moved offset is a commit, and a live owner is taken to be committing.
       // A partition nobody owns adds nothing while its offset stays: its last commit ages, and STOP can tell.
       if (entry.committed !== null && (entry.committed !== track.lastCommitted || owner !== undefined)) {
@@ -218,7 +222,7 @@ export class GroupLagSampler {
   partitionLag(entry: { topic: string; partition: number; committed: number | null }, bounds: PartitionOffsets | undefined, track: PartitionTrack | undefined, owner: string | undefined, now: number): PartitionLag {
     const end = bounds?.end ?? 0;
     const committed = entry.committed;
-    const lag = bounds ? (committed !== null ? Math.max(0, end - committed) : end - bounds.start) : 0;
+    const lag = lagOf(committed, bounds);
     const outOfRange = !bounds
       ? `The topic ${entry.topic} or its partition ${entry.partition} no longer exists, yet the group has an offset for it.`
       : committed !== null && committed > end
@@ -276,6 +280,11 @@ export function summarize(group: GroupDescription, partitions: PartitionLag[], n
     status: verdict.status,
     reason: verdict.reason,
   };
+}
+
+/** The partition's lag by the one rule (src-shared/partition-lag.ts); 0 for a partition that no longer exists. */
+function lagOf(committed: number | null, bounds: PartitionOffsets | undefined): number {
+  return bounds ? partitionLagMessages({ committed, start: bounds.start, end: bounds.end }) : 0;
 }
 
 /** Which member holds each "topic:partition". */

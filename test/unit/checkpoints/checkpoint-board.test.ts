@@ -28,7 +28,7 @@ function boardOver(checkpoints: () => CheckpointView[], clock: { now: number }) 
   return new CheckpointBoard({
     checkpoints: service,
     eventStore: async () => store,
-    kafkaEnds: async () => new Map(),
+    kafkaBounds: async () => new Map(),
     movements: new Movements(() => clock.now),
     now: () => clock.now,
   });
