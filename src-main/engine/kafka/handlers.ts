@@ -7,6 +7,7 @@ import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';
 import { withDeletedTopics } from './deleted-topics';
+import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { GroupSample, GroupLagHistory } from './lag-history';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
@@ -117,10 +118,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
       const all = await committedOffsets(admin, groupId);
       if (!listed && all.size === 0) throw new ChronoError('not_found', `No consumer group "${groupId}" on this cluster.`);
-      const { ends, deleted } = await topicEnds(admin, kafka.groupTopics.topicsOf(connectionId, groupId, all));
+      const described = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
+      const { ends, deleted } = await topicEnds(admin, [...new Set([...kafka.groupTopics.topicsOf(connectionId, groupId, all), ...assignedTopics(described)])]);
       // Offsets on a deleted topic are left out and the topic named in the note.
-      const { live: offsets, deletedTopics } = kafka.groupTopics.split(connectionId, groupId, all, deleted);
-      const group = withDeletedTopics((await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!, deletedTopics);
+      const { live, deletedTopics } = kafka.groupTopics.split(connectionId, groupId, all, deleted);
+      const group = withDeletedTopics(described, deletedTopics);
+      const offsets = withUncommittedPartitions(live, ends, group);
       const owners = ownersOf(group);
       const now = Date.now();
       const partitions = [...offsets.entries()]

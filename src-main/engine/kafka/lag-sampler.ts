@@ -4,6 +4,7 @@ import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDescription, type PartitionOffsets } from './cluster';
 import { withDeletedTopics, type GroupTopics } from './deleted-topics';
+import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { ExactLag } from './exact-lag';
 import type { GroupLagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
@@ -158,15 +159,16 @@ export class GroupLagSampler {
       const described = await describeGroups(admin, groups);
       const committed = await Promise.all(groups.map(async (g) => [g.groupId, await committedOffsets(admin, g.groupId).catch(() => new Map())] as const));
       const topics = new Set<string>();
-      for (const [groupId, offsets] of committed) for (const topic of this.deps.groupTopics.topicsOf(connectionId, groupId, offsets)) topics.add(topic);
+      for (const [groupId, offsets] of committed) for (const topic of [...this.deps.groupTopics.topicsOf(connectionId, groupId, offsets), ...assignedTopics(described.get(groupId))]) topics.add(topic);
       const { ends, deleted } = await topicEnds(admin, [...topics]);
       this.deps.groupTopics.retain(connectionId, listed.map((g) => g.groupId));
       const now = this.now();
       const observed: GroupLag[] = [];
       for (const [groupId, all] of committed) {
         // A deleted topic's offsets are left out and named in the group's note.
-        const { live: offsets, deletedTopics } = this.deps.groupTopics.split(connectionId, groupId, all, deleted);
+        const { live, deletedTopics } = this.deps.groupTopics.split(connectionId, groupId, all, deleted);
         described.set(groupId, withDeletedTopics(described.get(groupId)!, deletedTopics));
+        const offsets = withUncommittedPartitions(live, ends, described.get(groupId));
         const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
         observed.push(lag);
         await this.deps.history.append(connectionId, groupId, {
@@ -230,7 +232,10 @@ export class GroupLagSampler {
         : committed !== null && committed < bounds.start
           ? `The committed offset ${committed} was deleted by retention (log starts at ${bounds.start}): the consumer will reset by its auto.offset.reset policy.`
           : undefined;
-    const verdict: Verdict = evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
+    const verdict: Verdict =
+      committed === null && bounds
+        ? { status: 'OK', reason: lag > 0 ? `No committed offset: the ${lag} messages in the partition count as unread.` : 'No committed offset, and no message in the partition.' }
+        : evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
     const seconds = committed === null ? { basis: 'unknown' as const } : timeLag(track?.ends ?? (bounds ? [{ offset: end, at: now }] : []), committed, now);
     return {
       topic: entry.topic,
