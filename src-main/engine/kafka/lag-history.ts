@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { LAG_STATUSES, type LagStatus } from '../../../src-shared/schemas/kafka';
+import { DOWNSAMPLED_STEP_MS, FULL_RESOLUTION_MS, KEEP_MS } from '../history/retention';
 import { decodeColumnar, encodeColumnar, type ColumnarSegment } from './history-codec';
 
 /**
@@ -19,16 +20,8 @@ export interface GroupSample {
 const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 /** One segment file covers this much time. */
-const SEGMENT_MS = 10 * MINUTE;
-/** History older than this is deleted. */
-export const KEEP_MS = 7 * DAY;
-/** Segments older than this keep one sample per minute (the first of each minute). */
-export const FULL_RESOLUTION_MS = HOUR;
-const DOWNSAMPLED_STEP_MS = MINUTE;
+const SEGMENT_MS = 10 * 60_000;
 /** The end offsets of a connection's partitions, shared by every group reading them. */
 const ENDS = 'ends';
 /** Their log start offsets (what a group without a commit has unread), shared the same way. */
@@ -56,7 +49,7 @@ interface Writer {
  * - A closed segment is rewritten columnar (history-codec.ts: per partition,
  *   varint deltas) and gzipped: `.bin.gz`.
  * - Past an hour a segment keeps the first sample of each minute (`.min.bin.gz`);
- *   past seven days it is deleted. A chart over more than a few hours reads
+ *   past seven days it is deleted: the retention of every lag history (history/retention.ts). A chart over more than a few hours reads
  *   one sample a minute from the last hour too, so a day is ~1,440 points per
  *   partition, not 17,280.
  */
