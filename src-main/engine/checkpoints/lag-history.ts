@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LagSample } from '../../../src-shared/schemas/checkpoints';
 import type { CheckpointKey } from '../../stores/ports/checkpoint-store';
-import { NdjsonHistory } from '../history/ndjson-history';
+import { NdjsonHistory } from '../lag/ndjson-history';
 import { keyId } from './movements';
 
 /** One line of a history file: [at (ms), position, head, lag events, estimated (0/1), lag ms]. */
@@ -12,7 +12,7 @@ type Line = [number, string | null, string | null, number | null, 0 | 1, number 
 /**
  * Lag samples of each checkpoint, one small NDJSON file per checkpoint under
  * `checkpoint-history/<connection>/` in the data directory: appended every round,
- * kept across restarts by the retention of every lag history (history/retention.ts:
+ * kept across restarts by the retention of every lag history (lag/retention.ts:
  * an hour as sampled, then one a minute, seven days). Reading a projector's range reads only its file.
  */
 export class ProjectorLagHistory {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { LAG_STATUSES, type LagStatus } from '../../../src-shared/schemas/kafka';
-import { DOWNSAMPLED_STEP_MS, FULL_RESOLUTION_MS, KEEP_MS } from '../history/retention';
+import { DOWNSAMPLED_STEP_MS, FULL_RESOLUTION_MS, KEEP_MS } from '../lag/retention';
 import { decodeColumnar, encodeColumnar, type ColumnarSegment } from './history-codec';
 
 /**
@@ -49,7 +49,7 @@ interface Writer {
  * - A closed segment is rewritten columnar (history-codec.ts: per partition,
  *   varint deltas) and gzipped: `.bin.gz`.
  * - Past an hour a segment keeps the first sample of each minute (`.min.bin.gz`);
- *   past seven days it is deleted: the retention of every lag history (history/retention.ts). A chart over more than a few hours reads
+ *   past seven days it is deleted: the retention of every lag history (lag/retention.ts). A chart over more than a few hours reads
  *   one sample a minute from the last hour too, so a day is ~1,440 points per
  *   partition, not 17,280.
  */

@@ -6,6 +6,7 @@ import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDe
 import { withDeletedTopics, type GroupTopics } from './deleted-topics';
 import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { ExactLag } from './exact-lag';
+import { SamplingLoop } from '../lag/sampling-loop';
 import type { GroupLagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
@@ -71,45 +72,35 @@ export class GroupLagSampler {
   private readonly latest = new Map<string, Map<string, GroupLag>>();
   private readonly listings = new Map<string, GroupListing>();
   private readonly errors = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: SamplingLoop;
   private lastCompaction = 0;
   lastTickAt: number | undefined;
   lastTickMs = 0;
 
-  constructor(private readonly deps: SamplerDeps) {}
+  constructor(private readonly deps: SamplerDeps) {
+    this.loop = new SamplingLoop({
+      round: () => this.tick(),
+      intervalMs: () => this.deps.settings().intervalMs,
+      onError: (err) => this.deps.log?.(`Kafka lag sampling failed: ${(err as Error).message}`),
+    });
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
 
+  /** Starts sampling at once: restored pins and a fresh list answer right after a restart. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start(0);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs a tick now (after any tick under way), e.g. for a test waiting on a condition. */
-  async tickNow(): Promise<void> {
-    await this.running;
-    this.running = this.tick();
-    await this.running;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => this.schedule(this.deps.settings().intervalMs));
-    }, delay);
-    this.timer.unref?.();
+  tickNow(): Promise<void> {
+    return this.loop.runNow();
   }
 
   async tick(): Promise<void> {

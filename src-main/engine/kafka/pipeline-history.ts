@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { KafkaPipelineInput, PipelinePoint } from '../../../src-shared/schemas/kafka';
-import { NdjsonHistory } from '../history/ndjson-history';
+import { NdjsonHistory } from '../lag/ndjson-history';
 
 /** Samples closer than this to the previous one are recorded only when a position moved (several views polling at once). */
 const MIN_SPACING_MS = 1_000;
@@ -11,7 +11,7 @@ const MIN_SPACING_MS = 1_000;
  * (store, Kafka connection, group, topic, projection) in `kafka-pipeline/`.
  * A sample is taken whenever the pipeline is read (the panel polls every 5 s);
  * the Kafka parts between them are in the lag sampler's own history. Kept by
- * the retention of every lag history (history/retention.ts).
+ * the retention of every lag history (lag/retention.ts).
  */
 export class PipelineHistory {
   private readonly lastAppend = new Map<string, { at: number; values: string }>();

@@ -18,7 +18,7 @@ export interface NdjsonHistoryOptions<T> {
 /**
  * Sample files of one JSON value per line, appended and read one at a time per
  * file, rewritten every `compactEvery` appends by the shared retention policy
- * (history/retention.ts). A line a crash cut short is skipped on reading and
+ * (lag/retention.ts). A line a crash cut short is skipped on reading and
  * ended before the next append, so the lines after it stay readable.
  */
 export class NdjsonHistory<T> {
