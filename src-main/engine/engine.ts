@@ -16,7 +16,7 @@ import { CheckpointService } from './checkpoints/checkpoint-service';
 import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
 import { SnapshotMappings } from './snapshots/snapshot-mappings';
 import { presetResolver } from './checkpoints/companion-ports';
-import { kafkaPartitionEnds } from './checkpoints/kafka-ends';
+import { kafkaPartitionBounds, kafkaPartitionEnds } from './checkpoints/kafka-ends';
 import { ProjectorLagHistory } from './checkpoints/lag-history';
 import { ProjectorLagSampler } from './checkpoints/lag-sampler';
 import { Movements } from './checkpoints/movements';
@@ -134,6 +134,7 @@ export function createEngine(options: EngineOptions) {
     checkpoints: checkpointService,
     eventStore: (id: string) => eventStores.get(id),
     kafkaEnds: kafkaPartitionEnds(clients),
+    kafkaBounds: kafkaPartitionBounds(clients),
     movements,
   };
   const settings = new SettingsStore(options.dataDir);

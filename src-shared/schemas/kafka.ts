@@ -97,6 +97,7 @@ export const partitionLag = z.object({
   /** The committed offset, or null when the group never committed on this partition. */
   committed: z.string().nullable(),
   end: z.string(),
+  /** Messages behind, by the one rule of src-shared/partition-lag.ts (no commit: every retained message). */
   lag: z.number(),
   lagSeconds: z.number().optional(),
   /** How lagSeconds was found: see lagSecondsBasis. */

@@ -1,3 +1,4 @@
+import { partitionLag } from '../../../src-shared/partition-lag';
 import type { CheckpointRow, CheckpointStatus, CheckpointsListResult, ProjectorGroup } from '../../../src-shared/schemas/checkpoints';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
@@ -8,10 +9,13 @@ import type { Movements } from './movements';
 /** Ends of the partitions of a Kafka topic: the next offset each will be written at. */
 export type KafkaEnds = (kafkaConnectionId: string, topic: string) => Promise<Map<number, string>>;
 
+/** Log start and end offsets of the partitions of a Kafka topic. */
+export type KafkaBounds = (kafkaConnectionId: string, topic: string) => Promise<Map<number, { start: string; end: string }>>;
+
 export interface BoardDeps {
   checkpoints: CheckpointService;
   eventStore(connectionId: string): Promise<EventStore>;
-  kafkaEnds: KafkaEnds;
+  kafkaBounds: KafkaBounds;
   movements: Movements;
   now?: () => number;
 }
@@ -75,12 +79,12 @@ export class CheckpointBoard {
     }
     const kafkaHeads = await this.kafkaHeads(checkpoints, options.kafkaConnectionId, notes);
     const now = this.now();
-    const rows = checkpoints.map((c) => this.row(connectionId, c, emptyStore ? '0' : head, lags, kafkaHeads, options, now));
+    const rows = withUncheckpointedPartitions(checkpoints, kafkaHeads).map((c) => this.row(connectionId, c, emptyStore ? '0' : head, lags, kafkaHeads, options, now));
     return { connectionId, sources, head, at: new Date(now).toISOString(), projectors: group(rows), notes };
   }
 
-  private async kafkaHeads(checkpoints: CheckpointView[], kafkaConnectionId: string | undefined, notes: string[]): Promise<Map<string, string>> {
-    const heads = new Map<string, string>();
+  private async kafkaHeads(checkpoints: CheckpointView[], kafkaConnectionId: string | undefined, notes: string[]): Promise<Map<string, { start: string; end: string }>> {
+    const heads = new Map<string, { start: string; end: string }>();
     const topics = [...new Set(checkpoints.map((c) => kafkaPartitionOf(c.source)?.topic).filter((t): t is string => t !== undefined))];
     if (topics.length === 0) return heads;
     if (!kafkaConnectionId) {
@@ -89,7 +93,7 @@ export class CheckpointBoard {
     }
     for (const topic of topics) {
       try {
-        for (const [partition, end] of await this.deps.kafkaEnds(kafkaConnectionId, topic)) heads.set(`kafka:${topic}:${partition}`, end);
+        for (const [partition, bounds] of await this.deps.kafkaBounds(kafkaConnectionId, topic)) heads.set(`kafka:${topic}:${partition}`, bounds);
       } catch (err) {
         notes.push(`The ends of Kafka topic ${topic} could not be read: ${(err as Error).message}`);
       }
@@ -97,9 +101,10 @@ export class CheckpointBoard {
     return heads;
   }
 
-  private row(connectionId: string, c: CheckpointView, storeHead: string | null, lags: Map<string, PositionLag>, kafkaHeads: Map<string, string>, options: BoardOptions, now: number): CheckpointRow {
+  private row(connectionId: string, c: CheckpointView, storeHead: string | null, lags: Map<string, PositionLag>, kafkaHeads: Map<string, { start: string; end: string }>, options: BoardOptions, now: number): CheckpointRow {
     const kafka = kafkaPartitionOf(c.source);
-    const head = kafka ? (kafkaHeads.get(c.source) ?? null) : storeHead;
+    const bounds = kafka ? kafkaHeads.get(c.source) : undefined;
+    const head = kafka ? (bounds?.end ?? null) : storeHead;
     const seen = this.deps.movements.observe(connectionId, c, c.position);
     const lastMoved = this.deps.movements.lastMovedAt(connectionId, c, c.updatedAt);
     // Held still at least since first seen at this position, and since its own last write.
@@ -118,6 +123,7 @@ export class CheckpointBoard {
       unmovedMs,
       ...(c.extras ? { extras: c.extras } : {}),
     };
+    if (kafka && bounds && c.extras?.unreadablePosition === undefined) return this.kafkaRow(base, c, bounds, unmovedMs, options);
     if (c.position === null) {
       const unreadable = c.extras?.unreadablePosition;
       const note = unreadable !== undefined ? `The stored position ${JSON.stringify(unreadable)} is not a number.` : 'No position stored yet.';
@@ -128,17 +134,79 @@ export class CheckpointBoard {
     }
     const position = BigInt(c.position);
     const end = BigInt(head);
-    // Kafka checkpoints hold the next offset to read: caught up at the end offset.
     if (position > end) {
-      return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the ${kafka ? 'partition end' : 'head'} ${head}: the checkpoint is corrupt or belongs to another store.` };
+      return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the head ${head}: the checkpoint is corrupt or belongs to another store.` };
     }
-    const lag = kafka ? { events: Number(end - position), estimated: false, oldestUnprocessedAt: null } : (lags.get(lagKey(c.lagCategory, c.position)) ?? { events: 0, estimated: false, oldestUnprocessedAt: null });
+    const lag = lags.get(lagKey(c.lagCategory, c.position)) ?? { events: 0, estimated: false, oldestUnprocessedAt: null };
     const lagMs = lag.events === 0 ? 0 : lag.oldestUnprocessedAt ? Math.max(0, now - Date.parse(lag.oldestUnprocessedAt)) : null;
-    let status: CheckpointStatus = lag.events === 0 ? 'caught-up' : unmovedMs >= options.stalledAfterSeconds * 1000 ? 'stalled' : 'behind';
-    if (c.role === 'mark' && status === 'stalled') status = 'behind';
-    const note = status === 'stalled' ? `Behind and not moved for ${Math.round(unmovedMs / 1000)} s.` : lag.estimated ? 'Lag estimated from the positions nearest the checkpoint.' : undefined;
+    const status = behindStatus(lag.events, c, unmovedMs, options);
+    const note = status === 'stalled' ? stalledNote(unmovedMs) : lag.estimated ? 'Lag estimated from the positions nearest the checkpoint.' : undefined;
     return { ...base, lag: { events: lag.events, estimated: lag.estimated }, lagMs, oldestUnprocessedAt: lag.oldestUnprocessedAt, status, ...(note ? { note } : {}) };
   }
+
+  /**
+   * A Kafka partition checkpoint (the next offset to read) against its
+   * partition's log start and end, by the one rule of partition lag
+   * (src-shared/partition-lag.ts): no offset stored counts every retained
+   * message as unread, as the Kafka screens do for a group without a commit.
+   */
+  private kafkaRow(base: Omit<CheckpointRow, 'lag' | 'lagMs' | 'oldestUnprocessedAt' | 'status' | 'note'>, c: CheckpointView, bounds: { start: string; end: string }, unmovedMs: number, options: BoardOptions): CheckpointRow {
+    const { lag, basis } = partitionLag({ committed: c.position === null ? null : Number(c.position), start: Number(bounds.start), end: Number(bounds.end) });
+    if (basis === 'past-end') {
+      return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the partition end ${bounds.end}: the checkpoint is corrupt or belongs to another store.` };
+    }
+    const status = behindStatus(lag, c, unmovedMs, options);
+    const why =
+      basis === 'no-commit'
+        ? `No offset stored for this partition: every message still in it (${bounds.start} to ${bounds.end}) counts as unread.`
+        : basis === 'below-start'
+          ? `Offset ${c.position} was deleted by retention (the partition starts at ${bounds.start}): only the messages still in it count.`
+          : undefined;
+    const note = [status === 'stalled' ? stalledNote(unmovedMs) : undefined, why].filter(Boolean).join(' ');
+    return { ...base, lag: { events: lag, estimated: false }, lagMs: lag === 0 ? 0 : null, oldestUnprocessedAt: null, status, ...(note ? { note } : {}) };
+  }
+}
+
+function behindStatus(events: number, c: CheckpointView, unmovedMs: number, options: BoardOptions): CheckpointStatus {
+  const status: CheckpointStatus = events === 0 ? 'caught-up' : unmovedMs >= options.stalledAfterSeconds * 1000 ? 'stalled' : 'behind';
+  return c.role === 'mark' && status === 'stalled' ? 'behind' : status;
+}
+
+function stalledNote(unmovedMs: number): string {
+  return `Behind and not moved for ${Math.round(unmovedMs / 1000)} s.`;
+}
+
+/**
+ * The checkpoints with, after each Kafka projector's rows of a topic, the
+ * partitions of that topic it has no checkpoint for (one it never read, or one
+ * added since): listed without a position, so their unread messages count, as
+ * a group's partition without a commit does on the Kafka screens.
+ */
+function withUncheckpointedPartitions(checkpoints: readonly CheckpointView[], kafkaHeads: Map<string, unknown>): CheckpointView[] {
+  const topicOf = (c: CheckpointView): string | undefined => {
+    const kafka = c.role === 'projector' ? kafkaPartitionOf(c.source) : undefined;
+    return kafka ? `${c.store}\u0000${c.projector}\u0000${kafka.topic}` : undefined;
+  };
+  const lastIndex = new Map<string, number>();
+  const present = new Set<string>();
+  checkpoints.forEach((c, i) => {
+    const key = topicOf(c);
+    if (key === undefined) return;
+    lastIndex.set(key, i);
+    present.add(`${c.store}\u0000${c.projector}\u0000${c.source}`);
+  });
+  const out: CheckpointView[] = [];
+  checkpoints.forEach((c, i) => {
+    out.push(c);
+    const key = topicOf(c);
+    if (key === undefined || lastIndex.get(key) !== i) return;
+    const prefix = `kafka:${kafkaPartitionOf(c.source)!.topic}:`;
+    const partitions = [...kafkaHeads.keys()].filter((source) => source.startsWith(prefix) && /^\d+$/.test(source.slice(prefix.length)));
+    for (const source of partitions.sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))) {
+      if (!present.has(`${c.store}\u0000${c.projector}\u0000${source}`)) out.push({ store: c.store, projector: c.projector, source, kind: c.kind, role: 'projector', position: null, updatedAt: null });
+    }
+  });
+  return out;
 }
 
 function lagKey(category: string | undefined, position: string): string {

@@ -1,5 +1,5 @@
 import type { Clients } from '../connections/clients';
-import type { KafkaEnds } from './checkpoint-board';
+import type { KafkaBounds, KafkaEnds } from './checkpoint-board';
 
 /** Partition ends (high watermarks) of a topic, through the Kafka connection's admin client. */
 export function kafkaPartitionEnds(clients: Clients): KafkaEnds {
@@ -7,5 +7,14 @@ export function kafkaPartitionEnds(clients: Clients): KafkaEnds {
     const admin = await clients.kafkaAdmin(kafkaConnectionId);
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, o.high]));
+  };
+}
+
+/** Log start and end offsets of a topic's partitions (low and high watermarks), for lag by the one rule. */
+export function kafkaPartitionBounds(clients: Clients): KafkaBounds {
+  return async (kafkaConnectionId, topic) => {
+    const admin = await clients.kafkaAdmin(kafkaConnectionId);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, { start: o.low, end: o.high }]));
   };
 }

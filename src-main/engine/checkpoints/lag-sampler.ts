@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { CheckpointsListResult } from '../../../src-shared/schemas/checkpoints';
+import { SamplingLoop } from '../lag/sampling-loop';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import type { BoardOptions, CheckpointBoard } from './checkpoint-board';
 import type { ProjectorLagHistory } from './lag-history';
@@ -35,8 +36,8 @@ export interface SamplerDeps {
 export class ProjectorLagSampler {
   private readonly watched = new Map<string, Watched>();
   private readonly latestRounds = new Map<string, { result?: CheckpointsListResult; error?: string; failedAt?: number }>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly loop: SamplingLoop;
+  /** Set by stop(): a round under way leaves its remaining connections. */
   private stopped = false;
   private readonly file: string;
   private interval: number;
@@ -47,6 +48,11 @@ export class ProjectorLagSampler {
     this.file = join(deps.dataDir, 'checkpoint-history', 'watched.json');
     this.interval = deps.intervalMs ?? DEFAULT_SAMPLING_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
+    this.loop = new SamplingLoop({
+      round: () => this.sampleOnce(),
+      intervalMs: () => this.interval,
+      onError: (err) => this.deps.log?.(`Lag sampling failed: ${(err as Error).message}`),
+    });
   }
 
   get intervalMs(): number {
@@ -57,10 +63,7 @@ export class ProjectorLagSampler {
   setIntervalMs(ms: number): void {
     if (ms === this.interval) return;
     this.interval = ms;
-    if (this.timer && !this.running) {
-      clearTimeout(this.timer);
-      this.schedule();
-    }
+    this.loop.intervalChanged();
   }
 
   /** Restores the watched connections and starts sampling. */
@@ -71,15 +74,15 @@ export class ProjectorLagSampler {
         for (const w of saved ?? []) if (!this.watched.has(w.connectionId)) this.watched.set(w.connectionId, w);
       })
       .catch((err: unknown) => this.deps.log?.(`Lag sampling: watched connections not restored (${(err as Error).message})`));
-    void this.restored.then(() => this.schedule());
+    void this.restored.then(() => {
+      if (!this.stopped) this.loop.start();
+    });
     return this.restored;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Resolves once the watched connections saved by an earlier run are known. */
@@ -145,19 +148,6 @@ export class ProjectorLagSampler {
         this.latestRounds.set(w.connectionId, { error: message, failedAt: this.now() });
       }
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sampleOnce()
-        .catch((err: unknown) => this.deps.log?.(`Lag sampling failed: ${(err as Error).message}`))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.interval);
-    this.timer.unref();
   }
 
   private save(): Promise<void> {

@@ -1,11 +1,13 @@
 import { ChronoError } from '../../../src-shared/errors';
 import { worstPartition } from '../../../src-shared/kafka-lag-series';
+import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
 import type { Handlers } from '../dispatch/dispatcher';
 import { worse } from './burrow';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';
 import { withDeletedTopics } from './deleted-topics';
+import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { GroupSample, GroupLagHistory } from './lag-history';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
@@ -116,10 +118,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const listed = (await admin.listGroups()).groups.find((g) => g.groupId === groupId);
       const all = await committedOffsets(admin, groupId);
       if (!listed && all.size === 0) throw new ChronoError('not_found', `No consumer group "${groupId}" on this cluster.`);
-      const { ends, deleted } = await topicEnds(admin, kafka.groupTopics.topicsOf(connectionId, groupId, all));
+      const described = (await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!;
+      const { ends, deleted } = await topicEnds(admin, [...new Set([...kafka.groupTopics.topicsOf(connectionId, groupId, all), ...assignedTopics(described)])]);
       // Offsets on a deleted topic are left out and the topic named in the note.
-      const { live: offsets, deletedTopics } = kafka.groupTopics.split(connectionId, groupId, all, deleted);
-      const group = withDeletedTopics((await describeGroups(admin, [{ groupId, protocolType: listed?.protocolType ?? 'consumer' }])).get(groupId)!, deletedTopics);
+      const { live, deletedTopics } = kafka.groupTopics.split(connectionId, groupId, all, deleted);
+      const group = withDeletedTopics(described, deletedTopics);
+      const offsets = withUncommittedPartitions(live, ends, group);
       const owners = ownersOf(group);
       const now = Date.now();
       const partitions = [...offsets.entries()]
@@ -255,7 +259,7 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
     bucket = Math.floor((index + 1) / step);
     const partitions: LagPoint['partitions'] = {};
     for (const p of sample.partitions) {
-      const lag = p.committed === null ? 0 : Math.max(0, p.end - p.committed);
+      const lag = sampledLag(p);
       const seconds = p.committed === null ? undefined : timeLag(ends.get(p.key)!, p.committed, sample.at).seconds;
       partitions[p.key] = { lag, ...(seconds !== undefined ? { seconds: Math.round(seconds * 10) / 10 } : {}) };
     }
@@ -276,10 +280,19 @@ async function consumerPointsFromLagHistory(history: GroupLagHistory, connection
   return samples.map((sample) => {
     const mine = sample.partitions.filter((p) => p.key.startsWith(prefix));
     const topicEnd = mine.reduce((sum, p) => sum + p.end, 0);
-    const committed = mine.reduce((sum, p) => sum + (p.committed ?? 0), 0);
-    const consumer = mine.reduce((sum, p) => sum + Math.max(0, p.end - (p.committed ?? 0)), 0);
+    // A partition without a commit counts from its log start, as readPipeline does.
+    const committed = mine.reduce((sum, p) => sum + (p.committed ?? p.start ?? 0), 0);
+    const consumer = mine.reduce((sum, p) => sum + sampledLag(p), 0);
     return { at: new Date(sample.at).toISOString(), storeHead: null, relayed: null, unpublished: null, topicEnd, committed, checkpoint: null, backlog: { relay: null, consumer, projector: null } };
   });
+}
+
+/**
+ * A sampled partition's lag by the one rule. History written before log
+ * starts were recorded has none: its log is taken to start at 0.
+ */
+function sampledLag(p: GroupSample['partitions'][number]): number {
+  return partitionLagMessages({ committed: p.committed, start: p.start ?? 0, end: p.end });
 }
 
 function byPartition(a: string, b: string): number {

@@ -3,30 +3,29 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { LAG_STATUSES, type LagStatus } from '../../../src-shared/schemas/kafka';
+import { DOWNSAMPLED_STEP_MS, FULL_RESOLUTION_MS, KEEP_MS } from '../lag/retention';
 import { decodeColumnar, encodeColumnar, type ColumnarSegment } from './history-codec';
 
-/** One sample of a group: every partition's committed (null: none) and end offsets, and the group status then. */
+/**
+ * One sample of a group: every partition's committed (null: none), log start
+ * and end offsets, and the group status then. `start` is absent in history
+ * written before log starts were recorded.
+ */
 export interface GroupSample {
   at: number;
   status: LagStatus;
-  partitions: { key: string; committed: number | null; end: number }[];
+  partitions: { key: string; committed: number | null; end: number; start?: number }[];
 }
 
 const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 /** One segment file covers this much time. */
-const SEGMENT_MS = 10 * MINUTE;
-/** History older than this is deleted. */
-export const KEEP_MS = 7 * DAY;
-/** Segments older than this keep one sample per minute (the first of each minute). */
-export const FULL_RESOLUTION_MS = HOUR;
-const DOWNSAMPLED_STEP_MS = MINUTE;
+const SEGMENT_MS = 10 * 60_000;
 /** The end offsets of a connection's partitions, shared by every group reading them. */
 const ENDS = 'ends';
+/** Their log start offsets (what a group without a commit has unread), shared the same way. */
+const STARTS = 'starts';
 
 interface Writer {
   segment: string;
@@ -39,7 +38,8 @@ interface Writer {
 /**
  * Lag history on disk, per connection: `kafka-lag/<connection>/ends/` holds
  * each topic-partition's end offset once, whatever the number of groups
- * reading it; `kafka-lag/<connection>/<group>/` holds the group's committed
+ * reading it, and `starts/` its log start offset the same way (lag by the rule
+ * of src-shared/partition-lag.ts needs both); `kafka-lag/<connection>/<group>/` holds the group's committed
  * offsets and status. Both are cut in ten-minute segments named by their
  * start (`yyyymmddhhmm`).
  *
@@ -49,7 +49,7 @@ interface Writer {
  * - A closed segment is rewritten columnar (history-codec.ts: per partition,
  *   varint deltas) and gzipped: `.bin.gz`.
  * - Past an hour a segment keeps the first sample of each minute (`.min.bin.gz`);
- *   past seven days it is deleted. A chart over more than a few hours reads
+ *   past seven days it is deleted: the retention of every lag history (lag/retention.ts). A chart over more than a few hours reads
  *   one sample a minute from the last hour too, so a day is ~1,440 points per
  *   partition, not 17,280.
  */
@@ -62,6 +62,8 @@ export class GroupLagHistory {
   async append(connectionId: string, groupId: string, sample: GroupSample): Promise<void> {
     const connectionDir = join(this.dir, safeName(connectionId));
     await this.write(join(connectionDir, ENDS), sample.at, undefined, sample.partitions.map((p) => [p.key, p.end]), true);
+    const starts = sample.partitions.flatMap((p): [string, number][] => (p.start === undefined ? [] : [[p.key, p.start]]));
+    if (starts.length) await this.write(join(connectionDir, STARTS), sample.at, undefined, starts, true);
     await this.write(join(connectionDir, safeName(groupId)), sample.at, sample.status, sample.partitions.map((p) => [p.key, p.committed ?? -1]), false);
   }
 
@@ -116,8 +118,12 @@ export class GroupLagHistory {
    */
   async read(connectionId: string, groupId: string, from: number, to: number, stepMs = 0): Promise<GroupSample[]> {
     const connectionDir = join(this.dir, safeName(connectionId));
-    const [group, ends] = await Promise.all([readSeries(join(connectionDir, safeName(groupId)), from, to), readSeries(join(connectionDir, ENDS), from, to)]);
-    return join2(group, ends, from, to, stepMs);
+    const [group, ends, starts] = await Promise.all([
+      readSeries(join(connectionDir, safeName(groupId)), from, to),
+      readSeries(join(connectionDir, ENDS), from, to),
+      readSeries(join(connectionDir, STARTS), from, to),
+    ]);
+    return join2(group, ends, starts, from, to, stepMs);
   }
 
   /** Downsamples segments older than an hour, deletes those older than seven days, closes any left open by a restart. */
@@ -203,25 +209,35 @@ async function readSeries(seriesDir: string, from: number, to: number): Promise<
 }
 
 /**
- * A group's samples joined with the connection's end offsets: each sample
- * takes, per partition, the latest end offset recorded at or before it.
+ * A connection-wide series (end or start offsets) read forward in time: each
+ * call moves it to `t` and leaves the latest value of each key at or before it.
  */
-function join2(groupSegments: ColumnarSegment[], endSegments: ColumnarSegment[], from: number, to: number, stepMs: number): GroupSample[] {
-  const endState = new Map<string, number>();
+function seriesCursor(segments: ColumnarSegment[]): { state: Map<string, number>; advance(t: number): void } {
+  const state = new Map<string, number>();
   let segIndex = 0;
   let sampleIndex = 0;
-  const advanceEnds = (t: number) => {
-    for (; segIndex < endSegments.length; segIndex += 1, sampleIndex = 0) {
-      const seg = endSegments[segIndex]!;
+  const advance = (t: number) => {
+    for (; segIndex < segments.length; segIndex += 1, sampleIndex = 0) {
+      const seg = segments[segIndex]!;
       for (; sampleIndex < seg.times.length; sampleIndex += 1) {
         if (seg.times[sampleIndex]! > t) return;
         for (let k = 0; k < seg.keys.length; k += 1) {
           const v = seg.columns[k]![sampleIndex];
-          if (v !== undefined && v !== null) endState.set(seg.keys[k]!, v);
+          if (v !== undefined && v !== null) state.set(seg.keys[k]!, v);
         }
       }
     }
   };
+  return { state, advance };
+}
+
+/**
+ * A group's samples joined with the connection's end and start offsets: each
+ * sample takes, per partition, the latest ones recorded at or before it.
+ */
+function join2(groupSegments: ColumnarSegment[], endSegments: ColumnarSegment[], startSegments: ColumnarSegment[], from: number, to: number, stepMs: number): GroupSample[] {
+  const ends = seriesCursor(endSegments);
+  const starts = seriesCursor(startSegments);
   const out: GroupSample[] = [];
   let lastBucket = Number.NaN;
   for (const seg of groupSegments) {
@@ -233,13 +249,15 @@ function join2(groupSegments: ColumnarSegment[], endSegments: ColumnarSegment[],
         if (bucket === lastBucket) continue;
         lastBucket = bucket;
       }
-      advanceEnds(t);
+      ends.advance(t);
+      starts.advance(t);
       const partitions: GroupSample['partitions'] = [];
       for (let k = 0; k < seg.keys.length; k += 1) {
         const committed = seg.columns[k]![i];
         if (committed === undefined) continue;
         const key = seg.keys[k]!;
-        partitions.push({ key, committed: committed === null || committed < 0 ? null : committed, end: endState.get(key) ?? 0 });
+        const start = starts.state.get(key);
+        partitions.push({ key, committed: committed === null || committed < 0 ? null : committed, end: ends.state.get(key) ?? 0, ...(start !== undefined ? { start } : {}) });
       }
       out.push({ at: t, status: LAG_STATUSES[seg.statuses[i]!] ?? 'OK', partitions });
     }

@@ -1,9 +1,12 @@
 import type { Admin } from 'kafkajs';
 import type { KafkaGroupSummary, KafkaSamplerSettings, LagStatus, PartitionLag } from '../../../src-shared/schemas/kafka';
+import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import { evaluateGroup, evaluatePartition, WINDOW_SIZE, type CommitEntry, type Verdict } from './burrow';
 import { committedOffsets, describeGroups, partitionKey, topicEnds, type GroupDescription, type PartitionOffsets } from './cluster';
 import { withDeletedTopics, type GroupTopics } from './deleted-topics';
+import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { ExactLag } from './exact-lag';
+import { SamplingLoop } from '../lag/sampling-loop';
 import type { GroupLagHistory } from './lag-history';
 import { recordEnd, timeLag, type EndSample } from './time-lag';
 
@@ -69,45 +72,35 @@ export class GroupLagSampler {
   private readonly latest = new Map<string, Map<string, GroupLag>>();
   private readonly listings = new Map<string, GroupListing>();
   private readonly errors = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: SamplingLoop;
   private lastCompaction = 0;
   lastTickAt: number | undefined;
   lastTickMs = 0;
 
-  constructor(private readonly deps: SamplerDeps) {}
+  constructor(private readonly deps: SamplerDeps) {
+    this.loop = new SamplingLoop({
+      round: () => this.tick(),
+      intervalMs: () => this.deps.settings().intervalMs,
+      onError: (err) => this.deps.log?.(`Kafka lag sampling failed: ${(err as Error).message}`),
+    });
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
   }
 
+  /** Starts sampling at once: restored pins and a fresh list answer right after a restart. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start(0);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs a tick now (after any tick under way), e.g. for a test waiting on a condition. */
-  async tickNow(): Promise<void> {
-    await this.running;
-    this.running = this.tick();
-    await this.running;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => this.schedule(this.deps.settings().intervalMs));
-    }, delay);
-    this.timer.unref?.();
+  tickNow(): Promise<void> {
+    return this.loop.runNow();
   }
 
   async tick(): Promise<void> {
@@ -157,21 +150,25 @@ export class GroupLagSampler {
       const described = await describeGroups(admin, groups);
       const committed = await Promise.all(groups.map(async (g) => [g.groupId, await committedOffsets(admin, g.groupId).catch(() => new Map())] as const));
       const topics = new Set<string>();
-      for (const [groupId, offsets] of committed) for (const topic of this.deps.groupTopics.topicsOf(connectionId, groupId, offsets)) topics.add(topic);
+      for (const [groupId, offsets] of committed) for (const topic of [...this.deps.groupTopics.topicsOf(connectionId, groupId, offsets), ...assignedTopics(described.get(groupId))]) topics.add(topic);
       const { ends, deleted } = await topicEnds(admin, [...topics]);
       this.deps.groupTopics.retain(connectionId, listed.map((g) => g.groupId));
       const now = this.now();
       const observed: GroupLag[] = [];
       for (const [groupId, all] of committed) {
         // A deleted topic's offsets are left out and named in the group's note.
-        const { live: offsets, deletedTopics } = this.deps.groupTopics.split(connectionId, groupId, all, deleted);
+        const { live, deletedTopics } = this.deps.groupTopics.split(connectionId, groupId, all, deleted);
         described.set(groupId, withDeletedTopics(described.get(groupId)!, deletedTopics));
+        const offsets = withUncommittedPartitions(live, ends, described.get(groupId));
         const lag = this.observe(connectionId, described.get(groupId)!, offsets, ends, now);
         observed.push(lag);
         await this.deps.history.append(connectionId, groupId, {
           at: now,
           status: lag.status,
-          partitions: lag.partitions.map((p) => ({ key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end) })),
+          partitions: lag.partitions.map((p) => {
+            const start = ends.get(p.topic)?.find((b) => b.partition === p.partition)?.start;
+            return { key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end), ...(start !== undefined ? { start } : {}) };
+          }),
         });
       }
       // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
@@ -200,7 +197,7 @@ export class GroupLagSampler {
         recordRecentEnd(track.recentEnds, bounds.end);
       }
       const owner = owners.get(key);
-      const lag = bounds && entry.committed !== null ? Math.max(0, bounds.end - entry.committed) : bounds ? bounds.end - bounds.start : 0;
+      const lag = lagOf(entry.committed, bounds);
       // Kafka does not report when a group committed: a moved offset is a commit, and a live owner is taken to be committing.
       // A partition nobody owns adds nothing while its offset stays: its last commit ages, and STOP can tell.
       if (entry.committed !== null && (entry.committed !== track.lastCommitted || owner !== undefined)) {
@@ -218,7 +215,7 @@ export class GroupLagSampler {
   partitionLag(entry: { topic: string; partition: number; committed: number | null }, bounds: PartitionOffsets | undefined, track: PartitionTrack | undefined, owner: string | undefined, now: number): PartitionLag {
     const end = bounds?.end ?? 0;
     const committed = entry.committed;
-    const lag = bounds ? (committed !== null ? Math.max(0, end - committed) : end - bounds.start) : 0;
+    const lag = lagOf(committed, bounds);
     const outOfRange = !bounds
       ? `The topic ${entry.topic} or its partition ${entry.partition} no longer exists, yet the group has an offset for it.`
       : committed !== null && committed > end
@@ -226,7 +223,10 @@ export class GroupLagSampler {
         : committed !== null && committed < bounds.start
           ? `The committed offset ${committed} was deleted by retention (log starts at ${bounds.start}): the consumer will reset by its auto.offset.reset policy.`
           : undefined;
-    const verdict: Verdict = evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
+    const verdict: Verdict =
+      committed === null && bounds
+        ? { status: 'OK', reason: lag > 0 ? `No committed offset: the ${lag} messages in the partition count as unread.` : 'No committed offset, and no message in the partition.' }
+        : evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
     const seconds = committed === null ? { basis: 'unknown' as const } : timeLag(track?.ends ?? (bounds ? [{ offset: end, at: now }] : []), committed, now);
     return {
       topic: entry.topic,
@@ -276,6 +276,11 @@ export function summarize(group: GroupDescription, partitions: PartitionLag[], n
     status: verdict.status,
     reason: verdict.reason,
   };
+}
+
+/** The partition's lag by the one rule (src-shared/partition-lag.ts); 0 for a partition that no longer exists. */
+function lagOf(committed: number | null, bounds: PartitionOffsets | undefined): number {
+  return bounds ? partitionLagMessages({ committed, start: bounds.start, end: bounds.end }) : 0;
 }
 
 /** Which member holds each "topic:partition". */

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
+import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import type { KafkaPipelineInput, KafkaPipelineResult, PipelinePoint, PipelineStage } from '../../../src-shared/schemas/kafka';
 import type { CheckpointView } from '../../stores/ports/checkpoint-store';
 import type { GroupLagHistory } from './lag-history';
@@ -30,7 +31,7 @@ export interface PipelineReading {
 export const PIPELINE_MEASURES =
   'Store head: the highest global position in the event store. Relayed: the highest outbox id marked published (outbox rows with published_at set); relay backlog: outbox rows not yet published. ' +
   'Topic end, committed and checkpoint: offsets summed over the topic\'s partitions (end offsets, the group\'s committed offsets, the read model\'s next offset per partition). ' +
-  'Consumer backlog: messages past both the committed offset and the checkpoint; projector backlog: messages the group committed but the read model has not applied.';
+  'Consumer backlog: messages still in the topic past both the committed offset and the checkpoint (every retained message of a partition with neither); projector backlog: messages the group committed but the read model has not applied.';
 
 /** Reads every stage of the pipeline once. */
 export async function readPipeline(deps: PipelineDeps, input: KafkaPipelineInput, now = Date.now()): Promise<PipelineReading> {
@@ -61,11 +62,12 @@ export async function readPipeline(deps: PipelineDeps, input: KafkaPipelineInput
     // A partition the group never committed counts from the log start; so does a missing checkpoint.
     const groupAt = committedOf.get(p.partition) ?? null;
     const checkpointAt = checkpoints.byPartition?.get(p.partition) ?? null;
-    const consumed = Math.max(groupAt ?? low, checkpointAt ?? low);
+    // The projector skips what is below its checkpoint: the further of the two is where it reads next.
+    const consumed = groupAt === null && checkpointAt === null ? null : Math.max(groupAt ?? low, checkpointAt ?? low);
     topicEnd += end;
     committedSum += groupAt ?? low;
     checkpointSum += checkpointAt ?? low;
-    consumer += Math.max(0, end - consumed);
+    consumer += partitionLagMessages({ committed: consumed, start: low, end });
     if (checkpoints.byPartition) projector += Math.max(0, (groupAt ?? low) - (checkpointAt ?? low));
     partitions.push({ partition: p.partition, end: String(end), committed: groupAt === null ? null : String(groupAt), checkpoint: checkpointAt === null ? null : String(checkpointAt) });
   }

@@ -22,13 +22,13 @@ const ranges: PositionRanges = {
   lastPositionBefore: () => Promise.reject(new Error('not used')),
 };
 
-function boardOver(checkpoints: () => CheckpointView[], clock: { now: number }) {
+function boardOver(checkpoints: () => CheckpointView[], clock: { now: number }, kafkaBounds: Map<number, { start: string; end: string }> = new Map()) {
   const service = { list: async () => ({ sources: ['"public"."projection_checkpoints"'], checkpoints: checkpoints() }) } as unknown as CheckpointService;
   const store = { headPosition: async () => '6', positionRanges: () => ranges } as unknown as EventStore;
   return new CheckpointBoard({
     checkpoints: service,
     eventStore: async () => store,
-    kafkaEnds: async () => new Map(),
+    kafkaBounds: async () => kafkaBounds,
     movements: new Movements(() => clock.now),
     now: () => clock.now,
   });
@@ -88,3 +88,24 @@ describe('a category lag counted from its own events', () => {
   });
 });
 
+describe('Kafka partition checkpoints on the board', () => {
+  it('count lag by the one rule: from the offset, from the log start without one or below it, and list a partition the projector has no checkpoint for', async () => {
+    const clock = { now: Date.parse('2026-01-01T00:10:00Z') };
+    const kafka = (partition: number, position: string | null) => view('orders_kafka', position, { source: `kafka:orders:${partition}` });
+    // Partitions 0..3 hold offsets [10, 100); partition 4 exists but has no checkpoint row.
+    const bounds = new Map([0, 1, 2, 3, 4].map((p) => [p, { start: '10', end: '100' }]));
+    const board = boardOver(() => [kafka(0, '40'), kafka(1, '3'), kafka(2, '150'), kafka(3, null)], clock, bounds);
+    const listed = await board.list('c', { stalledAfterSeconds: 60, kafkaConnectionId: 'k' });
+    const rows = listed.projectors.find((g) => g.projector === 'orders_kafka')!.rows;
+    expect(rows.map((r) => [r.source, r.position, r.head, r.lag?.events, r.status])).toEqual([
+      ['kafka:orders:0', '40', '100', 60, 'behind'],
+      ['kafka:orders:1', '3', '100', 90, 'behind'],
+      ['kafka:orders:2', '150', '100', 0, 'ahead'],
+      ['kafka:orders:3', null, '100', 90, 'behind'],
+      ['kafka:orders:4', null, '100', 90, 'behind'],
+    ]);
+    expect(rows[1]!.note).toMatch(/deleted by retention/);
+    expect(rows[3]!.note).toMatch(/No offset stored/);
+    expect(rows[4]).toMatchObject({ role: 'projector', updatedAt: null, note: expect.stringMatching(/No offset stored/) });
+  });
+});

@@ -9,16 +9,14 @@ const key = { store: 'projection_checkpoints', projector: 'orders_view', source:
 const sample = (at: number, lagEvents: number) => ({ at: new Date(at).toISOString(), position: String(100 - lagEvents), head: '100', lagEvents, estimated: false, lagMs: lagEvents * 10 });
 
 describe('ProjectorLagHistory', () => {
-  it('reads back a range, thins long ones keeping the spikes, and stays bounded', async () => {
+  it('reads back a range and thins long ones keeping the spikes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
-    const history = new ProjectorLagHistory(dir, 100);
+    const history = new ProjectorLagHistory(dir);
     const t0 = Date.UTC(2026, 0, 1);
     for (let i = 0; i < 150; i++) await history.append('c1', [{ key, sample: sample(t0 + i * 5000, i === 120 ? 9_999 : i % 7) }]);
 
     const all = await history.read('c1', key, 0, Number.MAX_SAFE_INTEGER, 5000);
-    // Trimmed once past the bound plus slack (110): the newest 100 are kept, then appends go on.
-    expect(all.length).toBeGreaterThanOrEqual(100);
-    expect(all.length).toBeLessThanOrEqual(110);
+    expect(all).toHaveLength(150);
     expect(all.at(-1)).toMatchObject({ at: new Date(t0 + 149 * 5000).toISOString(), lagEvents: 149 % 7 });
 
     const range = await history.read('c1', key, t0 + 100 * 5000, t0 + 110 * 5000, 5000);
@@ -31,6 +29,19 @@ describe('ProjectorLagHistory', () => {
     // Another checkpoint and another connection have histories of their own.
     expect(await history.read('c2', key, 0, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
     expect(await history.read('c1', { ...key, projector: 'other' }, 0, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+  });
+
+  it('keeps the last hour as sampled, one sample a minute before it and nothing past seven days, as every lag history does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-history-'));
+    const history = new ProjectorLagHistory(dir, 361); // rewritten by the retention at the last append
+    const t0 = Date.UTC(2026, 0, 1);
+    await history.append('c1', [{ key, sample: sample(t0 - 8 * 86_400_000, 1) }]);
+    for (let i = 0; i < 360; i++) await history.append('c1', [{ key, sample: sample(t0 + i * 20_000, i % 7) }]);
+    const now = t0 + 359 * 20_000;
+    const kept = (await history.read('c1', key, 0, Number.MAX_SAFE_INTEGER, 5000)).map((s) => Date.parse(s.at));
+    const older = Array.from({ length: 179 }, (_, i) => t0 + i * 20_000).filter((at) => at % 60_000 === 0);
+    const lastHour = Array.from({ length: 360 }, (_, i) => t0 + i * 20_000).filter((at) => at >= now - 3_600_000);
+    expect(kept).toEqual([...older, ...lastHour]);
   });
 
   it('keeps reading after a line cut short by a crash, and a new instance sees what an old one wrote', async () => {

@@ -87,4 +87,18 @@ describe('lag history on disk', () => {
     expect((await readdir(join(dir, 'g-c1', 'ends'))).sort()).toEqual(['202601101200.min.bin.gz']);
     expect(await history.bytes()).toBeLessThan(before);
   });
+
+  it('keeps each partition\'s log start beside its end, and reads history written before starts were kept without one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
+    const history = new GroupLagHistory(dir);
+    await history.append('c1', 'g', sample(T0, 1, 10)); // written the old way: no start
+    const withStart = (at: number, start: number) => ({ at, status: 'OK' as const, partitions: [{ key: 'orders:0', committed: null, end: 20, start }] });
+    await history.append('c1', 'g', withStart(T0 + 5000, 4));
+    await history.append('c1', 'g', withStart(T0 + 600_000, 9)); // retention moved the start; the first segment closes
+    await history.flush();
+    const read = await history.read('c1', 'g', 0, T0 + 600_000);
+    expect(read[0]!.partitions[0]).toEqual({ key: 'orders:0', committed: 1, end: 10 });
+    expect(read.slice(1)).toEqual([withStart(T0 + 5000, 4), withStart(T0 + 600_000, 9)]);
+    expect((await readdir(join(dir, 'g-c1', 'starts'))).sort()).toEqual(['202601101200.bin.gz', '202601101210.ndjson']);
+  });
 });

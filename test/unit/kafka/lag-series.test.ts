@@ -70,6 +70,12 @@ describe('history points from stored samples (every partition\'s offsets, as on 
     expect(points.map((p) => p.worst?.seconds)).toEqual([0, 10, 20, 30]);
   });
 
+  it('count a partition without a commit by the one rule: every retained message, none before the log start', () => {
+    const noCommit: GroupSample[] = [{ at: 0, status: 'OK', partitions: [{ key: 't:0', committed: null, end: 120, start: 20 }, { key: 't:1', committed: 5, end: 50, start: 10 }, { key: 't:2', committed: null, end: 7 }] }];
+    // t:1's offset 5 was deleted by retention: only the 40 messages still there count. t:2's history kept no start (older files): its log counts from 0.
+    expect(lagPoints(noCommit, 10)[0]!.partitions).toEqual({ 't:0': { lag: 100 }, 't:1': { lag: 40 }, 't:2': { lag: 7 } });
+  });
+
   it('chart rows carry the worst series and leave unknown seconds out', () => {
     const points = [point(0, { 'a:0': 4, 'a:1': 9 }), point(5, { 'a:0': undefined, 'a:1': undefined })];
     const rows = chartRows(points, ['a:0', 'a:1']);
