@@ -84,7 +84,8 @@ export class EventStores {
       throw translateStoreError(err);
     });
     await this.choices.set(connectionId, choice);
-    return (await this.scopes.replace(connectionId)).eventStore();
+    await this.scopes.replace(connectionId);
+    return this.get(connectionId);
   }
 
   /** Whether reads have a preset to go through (confirmed by the user, or the Local workspace's own). */

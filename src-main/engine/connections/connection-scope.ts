@@ -182,12 +182,11 @@ export class ConnectionScopes {
     return scope;
   }
 
-  /** Drops the connection's scope and ends its clients; the next use opens a fresh one (new settings, new layouts). */
-  async replace(connectionId: string): Promise<ConnectionScope> {
+  /** Drops the connection's scope and ends its clients; the next use makes a fresh one (new settings, new layouts). */
+  async replace(connectionId: string): Promise<void> {
     const old = this.scopes.get(connectionId);
     this.scopes.delete(connectionId);
     await old?.dispose();
-    return this.get(connectionId);
   }
 
   /** A crypto-shred deleted these subjects' keys: they stop opening at once, whichever connection reads them. */

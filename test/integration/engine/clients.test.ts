@@ -39,7 +39,8 @@ describe('Clients per connection scope, against the real Kafka broker', () => {
     admin.on(admin.events.DISCONNECT, () => {
       disconnected = true;
     });
-    const next = await scopes.replace(view.id);
+    await scopes.replace(view.id);
+    const next = scopes.get(view.id);
     expect(disconnected).toBe(true);
     expect(scope.clients.health().kafkaAdmin).toBe(false);
     // The replaced scope opens nothing more: a late caller is told to try again.

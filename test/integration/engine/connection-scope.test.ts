@@ -82,4 +82,19 @@ describe('ConnectionScope: one per connection, replaced as a whole', () => {
     await call('rebuilds.catalog', { connectionId: id, schema: 'public' });
     expect(await engineBackends(db)).toBe(pool.totalCount);
   });
+
+  it('keeps subject keys in the scope: a profile edit drops them, a crypto-shred reaches every scope', async () => {
+    const other = (await call('connections.add', postgresConnection(`scope-other-${Date.now()}`, db.url))).id;
+    const load = async (keyId: string) => ({ keyId, subjectId: `subject-of-${keyId}`, key: Buffer.alloc(32) });
+    for (const connectionId of [id, other]) await engine.scopes.get(connectionId).keys.get(connectionId, 'k1', load);
+    await engine.scopes.get(id).keys.get(id, 'k2', load);
+    expect(engine.scopes.get(id).keys.size).toBe(2);
+
+    engine.scopes.forgetSubjects(['subject-of-k1']);
+    expect(engine.scopes.get(id).keys.size).toBe(1);
+    expect(engine.scopes.get(other).keys.size).toBe(0);
+
+    await call('connections.update', { id, readOnly: true });
+    expect(engine.scopes.get(id).keys.size).toBe(0);
+  });
 });
