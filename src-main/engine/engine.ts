@@ -15,12 +15,11 @@ import { CheckpointResets } from './checkpoints/checkpoint-reset';
 import { CheckpointService } from './checkpoints/checkpoint-service';
 import { CheckpointMappings } from './checkpoints/checkpoint-mappings';
 import { SnapshotMappings } from './snapshots/snapshot-mappings';
-import { presetResolver } from './checkpoints/companion-ports';
 import { kafkaPartitionBounds, kafkaPartitionEnds } from './checkpoints/kafka-ends';
 import { ProjectorLagHistory } from './checkpoints/lag-history';
 import { ProjectorLagSampler } from './checkpoints/lag-sampler';
 import { Movements } from './checkpoints/movements';
-import { Clients } from './connections/clients';
+import { ConnectionScopes } from './connections/connection-scope';
 import { timeTravelHandlers } from './time-travel/handlers';
 import { AuditLog } from './audit/audit-log';
 import { ConfirmationTokens } from './audit/confirmations';
@@ -113,28 +112,32 @@ export function createEngine(options: EngineOptions) {
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
   const connections = new Connections(new ProfileStore(options.dataDir), secrets, local);
-  const clients = new Clients(connections);
   const storeChoices = new StoreChoices(options.dataDir);
-  const eventStores = new EventStores(connections, storeChoices, clients);
+  const checkpointMappings = new CheckpointMappings(options.dataDir);
+  const snapshotMappings = new SnapshotMappings(options.dataDir);
+  // Each connection's clients, store, companion ports and key cache: replaced as a whole when its profile or preset changes.
+  const scopes = new ConnectionScopes({ connections, choices: storeChoices, checkpointMappings, snapshotMappings });
+  const eventStores = new EventStores(connections, storeChoices, scopes);
   // Browse and time travel open sealed personal data only for profiles that may; the key table comes from the confirmed map.
   const decryptedViews = new DecryptedViews({
     mayDecrypt: (id) => connections.mayDecryptPersonalData(id),
     kind: async (id) => (await connections.resolve(id)).settings.kind,
-    pool: (id) => eventStores.pool(id),
+    pool: (id) => scopes.pool(id),
     confirmedKeyStore: async (id) => (await compliance.maps.get(id))?.keyStore,
+    keys: { of: (id) => scopes.get(id).keys, forgetSubjects: (subjectIds) => scopes.forgetSubjects(subjectIds) },
     audit,
     user,
   });
-  const checkpointService = new CheckpointService(clients, presetResolver(storeChoices), {
-    mappings: new CheckpointMappings(options.dataDir),
+  const checkpointService = new CheckpointService(scopes, {
+    mappings: checkpointMappings,
     kindOf: async (id) => (await connections.resolve(id)).settings.kind,
   });
   const movements = new Movements();
   const checkpointDeps = {
     checkpoints: checkpointService,
     eventStore: (id: string) => eventStores.get(id),
-    kafkaEnds: kafkaPartitionEnds(clients),
-    kafkaBounds: kafkaPartitionBounds(clients),
+    kafkaEnds: kafkaPartitionEnds(scopes),
+    kafkaBounds: kafkaPartitionBounds(scopes),
     movements,
   };
   const settings = new SettingsStore(options.dataDir);
@@ -151,20 +154,13 @@ export function createEngine(options: EngineOptions) {
     ),
     log,
   });
-  const snapshotService = new SnapshotService(clients, presetResolver(storeChoices), {
-    mappings: new SnapshotMappings(options.dataDir),
+  const snapshotService = new SnapshotService(scopes, {
+    mappings: snapshotMappings,
     kindOf: async (id) => (await connections.resolve(id)).settings.kind,
   });
-  /** Drops what was opened for a connection: its store, clients, checkpoint and snapshot ports. */
-  const forgetConnection = (id: string) => {
-    decryptedViews.forgetConnection(id);
-    checkpointService.forget(id);
-    snapshotService.forget(id);
-    return eventStores.forget(id);
-  };
   const kafka = createKafkaCapability({
     dataDir: options.dataDir,
-    clients,
+    clients: scopes,
     connections,
     samplingInterval: {
       read: async () => (await settings.get()).sampling.kafkaLagMs,
@@ -187,15 +183,8 @@ export function createEngine(options: EngineOptions) {
     throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
   };
   const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
-  // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
-  const storeSeen = new Map<string, unknown>();
   const snapshotPorts = {
-    snapshots: async (connectionId: string) => {
-      const store = await eventStores.get(connectionId);
-      if (storeSeen.get(connectionId) !== store) snapshotService.forget(connectionId);
-      storeSeen.set(connectionId, store);
-      return snapshotService.port(connectionId);
-    },
+    snapshots: (connectionId: string) => snapshotService.port(connectionId),
     replayer: async (connectionId: string, definition: string, signal: AbortSignal) => {
       const store = await eventStores.get(connectionId);
       await definitionsRestored;
@@ -214,8 +203,9 @@ export function createEngine(options: EngineOptions) {
     user,
     mayDecrypt: (id) => connections.mayDecryptPersonalData(id),
     onShredded: (_id, subjects) => decryptedViews.forgetSubjects(subjects),
-    pool: (id) => eventStores.pool(id),
-    mongo: async (id) => (await eventStores.mongo(id)).db,
+    pool: (id) => scopes.pool(id),
+    mongo: async (id) => (await scopes.mongo(id)).db,
+    kafka: (id) => scopes.kafka(id),
     resolve: (id) => connections.resolve(id),
     snapshotPorts,
     connectionName: async (id) => (await connections.get(id)).name,
@@ -227,10 +217,10 @@ export function createEngine(options: EngineOptions) {
     ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
     ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
   ];
-  const rebuilds = new RebuildService({ connections, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources });
+  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
-    connectionHandlers({ connections, forgetConnection }),
+    connectionHandlers({ connections, scopes }),
     browseHandlers({ eventStores, exportsDir, chooseSaveFile: options.chooseSaveFile, views: decryptedViews }),
     exportsHandlers({ exportsDir, chooseSaveFile: options.chooseSaveFile }),
     timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
@@ -294,6 +284,7 @@ export function createEngine(options: EngineOptions) {
     localWorkspace: local,
     user,
     eventStores,
+    scopes,
     exportsDir,
     jobs,
     lagSampler,
@@ -304,7 +295,7 @@ export function createEngine(options: EngineOptions) {
       await jobs.dispose();
       await rebuilds.close();
       await userDefinitions.close();
-      await eventStores.closeAll();
+      await scopes.closeAll();
       await local.stop();
     },
   };

@@ -7,51 +7,33 @@ import { StoreCapabilityError, StoreInputError, type EventStore } from '../../st
 import { detectPresets, type PresetProposal } from '../../stores/postgres/detect';
 import { inspectPostgres } from '../../stores/postgres/inspect';
 import { inspectMongo } from '../../stores/mongo/inspect';
-import { MongoEventStore } from '../../stores/mongo/mongo-event-store';
-import { mongoCustomMapping, validateMongoMapping } from '../../stores/mongo/custom-mapping';
 import { MappingValidationError } from '../../stores/postgres/mapping';
-import { MONGO_PRESETS, presetRecord, type PresetRecord } from '../../stores/presets';
+import { MONGO_PRESETS } from '../../stores/presets';
 import { StoreNotFoundError } from '../../stores/presets/not-found';
-import { Clients } from '../connections/clients';
-import { PostgresEventStore } from '../../stores/postgres/postgres-event-store';
-import { LOCAL_WORKSPACE_ID, type Connections } from '../connections/connections';
+import type { ConnectionScopes } from '../connections/connection-scope';
+import type { Connections } from '../connections/connections';
+import { confirmedChoice, openEventStore } from '../connections/open-event-store';
 import type { StoreChoice, StoreChoices } from './store-choices';
 
-/** Why a preset does not fit the connection, pointing at the sibling preset when there is one. */
-function presetMismatch(record: PresetRecord, kind: string): string {
-  const reads = record.backend === 'mongo' ? 'MongoDB' : 'PostgreSQL';
-  const has = kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind;
-  const sibling = record.sibling ? ` For ${record.label.replace(/ \(.*\)$/, '')} on ${reads === 'MongoDB' ? 'PostgreSQL' : 'MongoDB'} choose "${record.sibling}".` : '';
-  return `Preset "${record.name}" reads ${reads}, but this is a ${has} connection.${sibling}`;
-}
-
-/** The Local workspace holds the reference system's classic table: no question to ask. */
-const LOCAL_CHOICE: StoreChoice = { preset: 'classic' };
-
 /**
- * Opens the EventStore port for a connection, with the preset the user
- * confirmed, and keeps it open (one small pool per connection) until the
- * profile changes.
+ * The EventStore port of each connection, with the preset the user confirmed:
+ * detection, inspection and confirmation here, the open store in the
+ * connection's scope (until its profile changes or a preset is confirmed again).
  */
 export class EventStores {
-  private readonly open = new Map<string, Promise<EventStore>>();
-
   constructor(
     private readonly connections: Connections,
     private readonly choices: StoreChoices,
-    private readonly clients: Clients = new Clients(connections),
+    private readonly scopes: ConnectionScopes,
   ) {}
 
   async get(connectionId: string): Promise<EventStore> {
-    let store = this.open.get(connectionId);
-    if (!store) {
-      store = this.openStore(connectionId);
-      this.open.set(connectionId, store);
-      store.catch(() => this.forget(connectionId));
-    }
-    return store.catch((err: unknown) => {
-      throw translateStoreError(err);
-    });
+    return this.scopes
+      .get(connectionId)
+      .eventStore()
+      .catch((err: unknown) => {
+        throw translateStoreError(err);
+      });
   }
 
   /** Tables and columns, or collections and sampled fields: the material of a custom mapping. */
@@ -92,26 +74,18 @@ export class EventStores {
     };
   }
 
-  /** Validates the preset against the live schema before remembering it. */
+  /**
+   * Validates the preset against the live schema before remembering it; then the
+   * connection's scope is replaced, so its store and companion ports (checkpoints,
+   * snapshots, read models) all follow the new preset.
+   */
   async configure(connectionId: string, choice: StoreChoice): Promise<EventStore> {
-    const store = await this.openWith(connectionId, choice).catch((err: unknown) => {
+    await openEventStore(this.scopes.get(connectionId), choice).catch((err: unknown) => {
       throw translateStoreError(err);
     });
     await this.choices.set(connectionId, choice);
-    // Same pool, new mapping: later reads use the confirmed preset.
-    this.open.set(connectionId, Promise.resolve(store));
-    return store;
-  }
-
-  /** Drops the open store and the connection's clients, e.g. after the profile changed. */
-  async forget(connectionId: string): Promise<void> {
-    this.open.delete(connectionId);
-    await this.clients.close(connectionId);
-  }
-
-  async closeAll(): Promise<void> {
-    this.open.clear();
-    await this.clients.closeAll();
+    await this.scopes.replace(connectionId);
+    return this.get(connectionId);
   }
 
   /** Whether reads have a preset to go through (confirmed by the user, or the Local workspace's own). */
@@ -119,45 +93,8 @@ export class EventStores {
     return (await this.choiceOf(connectionId)) !== undefined;
   }
 
-  private async choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
-    return (await this.choices.get(connectionId)) ?? (connectionId === LOCAL_WORKSPACE_ID ? LOCAL_CHOICE : undefined);
-  }
-
-  private async openStore(connectionId: string): Promise<EventStore> {
-    const choice = await this.choiceOf(connectionId);
-    if (!choice) {
-      throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', {
-        connectionId,
-        next: 'stores.detect',
-      });
-    }
-    return this.openWith(connectionId, choice);
-  }
-
-  private async openWith(connectionId: string, choice: StoreChoice): Promise<EventStore> {
-    const kind = (await this.connections.resolve(connectionId)).settings.kind;
-    const record = presetRecord(choice.preset);
-    if (record && (record.backend === 'mongo') !== (kind === 'mongo')) {
-      throw new ChronoError('invalid_input', presetMismatch(record, kind));
-    }
-    if (record?.backend === 'mongo') {
-      const { db } = await this.mongo(connectionId);
-      return record.open(db);
-    }
-    if (kind === 'mongo' && choice.preset === 'custom') {
-      if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
-      const { db } = await this.mongo(connectionId);
-      const mapping = mongoCustomMapping(choice.custom);
-      await validateMongoMapping(db, mapping);
-      return new MongoEventStore(db, mapping);
-    }
-    const pool = await this.pool(connectionId);
-    if (choice.preset === 'custom') {
-      if (!choice.custom) throw new ChronoError('invalid_input', 'A custom preset needs its mapping.');
-      return PostgresEventStore.open(pool, { preset: 'custom', ...choice.custom });
-    }
-    if (record?.backend !== 'postgres') throw new ChronoError('invalid_input', `Unknown preset "${choice.preset}".`);
-    return PostgresEventStore.open(pool, record.mapping(choice.schema));
+  private choiceOf(connectionId: string): Promise<StoreChoice | undefined> {
+    return confirmedChoice(this.choices, connectionId);
   }
 
   /**
@@ -188,12 +125,12 @@ export class EventStores {
 
   /** The connection's MongoDB client and database, shared with capabilities beyond the events (compliance). */
   mongo(connectionId: string): Promise<{ client: MongoClient; db: Db }> {
-    return this.clients.mongo(connectionId);
+    return this.scopes.mongo(connectionId);
   }
 
   /** The connection's pg pool, shared with capabilities that read beyond the events (compliance). */
   pool(connectionId: string): Promise<pg.Pool> {
-    return this.clients.pool(connectionId);
+    return this.scopes.pool(connectionId);
   }
 }
 

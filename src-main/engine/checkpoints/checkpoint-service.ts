@@ -2,8 +2,8 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { CheckpointMapping } from '../../../src-shared/schemas/checkpoints';
 import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../stores/ports/checkpoint-store';
 import { openCheckpoints } from '../../stores/ports/open-companions';
-import type { Clients } from '../connections/clients';
-import { checkMappingBackend, CompanionPorts, guard, withCustomMapping, type PresetResolver } from './companion-ports';
+import type { ConnectionScopes } from '../connections/connection-scope';
+import { checkMappingBackend, guard } from './companion-ports';
 import { customCheckpointSource, type CheckpointMappings } from './checkpoint-mappings';
 
 /** What a custom checkpoint mapping needs besides the clients: where mappings are kept and each connection's kind. */
@@ -14,19 +14,15 @@ export interface CustomCheckpointDeps {
 
 /**
  * Projector checkpoints of a connection, through its preset's CheckpointStore.
- * What a `checkpoints.*` handler calls; it knows nothing of the layouts.
+ * What a `checkpoints.*` handler calls; it knows nothing of the layouts. The
+ * port itself belongs to the connection's scope.
  */
 export class CheckpointService {
-  private readonly ports: CompanionPorts<CheckpointStore>;
-
+  /** `scopes` opens each connection's CheckpointStore (with `custom.mappings`, which it is given too). */
   constructor(
-    private readonly clients: Clients,
-    resolve: PresetResolver,
+    private readonly scopes: ConnectionScopes,
     private readonly custom?: CustomCheckpointDeps,
-  ) {
-    const resolveWithCustom = withCustomMapping(resolve, custom && ((connectionId) => custom.mappings.get(connectionId)), customCheckpointSource);
-    this.ports = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {}));
-  }
+  ) {}
 
   async mapping(connectionId: string): Promise<CheckpointMapping | null> {
     return (await this.custom?.mappings.get(connectionId)) ?? null;
@@ -42,34 +38,34 @@ export class CheckpointService {
     let found = { sources: [] as string[], checkpoints: 0 };
     if (mapping) {
       checkMappingBackend(await this.custom.kindOf(connectionId), mapping.backend);
-      const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
+      const client = mapping.backend === 'mongo' ? (await this.scopes.mongo(connectionId)).db : await this.scopes.pool(connectionId);
       found = await guard(async () => {
         const store = await openCheckpoints(customCheckpointSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});
         return { sources: store.sources(), checkpoints: (await store.list()).length };
       });
     }
     await this.custom.mappings.set(connectionId, mapping);
-    this.ports.forget(connectionId);
+    this.scopes.get(connectionId).reopen('checkpoints');
     return found;
   }
 
   async list(connectionId: string): Promise<{ sources: string[]; checkpoints: CheckpointView[] }> {
-    const store = await this.ports.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(async () => ({ sources: store.sources(), checkpoints: await store.list() }));
   }
 
   async read(connectionId: string, key: CheckpointKey): Promise<CheckpointView | null> {
-    const store = await this.ports.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(() => store.read(key));
   }
 
   /** Compare-and-set: applied only while the checkpoint still holds `expected`. */
   async setPosition(connectionId: string, key: CheckpointKey, expected: string | null, next: string): Promise<SetPositionResult> {
-    const store = await this.ports.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(() => store.setPosition(key, expected, next));
   }
 
-  forget(connectionId: string): void {
-    this.ports.forget(connectionId);
+  private port(connectionId: string): Promise<CheckpointStore> {
+    return guard(() => this.scopes.get(connectionId).checkpoints());
   }
 }

@@ -2,9 +2,8 @@ import { ChronoError } from '../../../src-shared/errors';
 import { StoreInputError } from '../../stores/event-store';
 import { presetRecord } from '../../stores/presets';
 import { CompanionLayoutError, CompanionNotFoundError } from '../../stores/ports/errors';
-import type { CompanionClient, CompanionSource } from '../../stores/ports/open-companions';
+import type { CompanionSource } from '../../stores/ports/open-companions';
 import { LOCAL_WORKSPACE_ID } from '../connections/connections';
-import type { Clients } from '../connections/clients';
 import type { StoreChoices } from '../browse/store-choices';
 
 /** The preset a connection was confirmed with, and its events schema. */
@@ -43,42 +42,6 @@ export function checkMappingBackend(kind: string, backend: string): void {
     throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
       problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
     });
-  }
-}
-
-/**
- * Opens a port (checkpoints, snapshots, read models) of a connection's preset
- * once and keeps it until `forget` (a profile or preset change).
- */
-export class CompanionPorts<T> {
-  private readonly open = new Map<string, Promise<T>>();
-
-  constructor(
-    private readonly clients: Clients,
-    private readonly resolve: PresetResolver,
-    private readonly opener: (preset: ResolvedPreset, client: CompanionClient) => Promise<T>,
-  ) {}
-
-  get(connectionId: string): Promise<T> {
-    let port = this.open.get(connectionId);
-    if (!port) {
-      port = this.openPort(connectionId);
-      this.open.set(connectionId, port);
-      port.catch(() => this.open.delete(connectionId));
-    }
-    return port.catch((err: unknown) => {
-      throw translateCompanionError(err);
-    });
-  }
-
-  forget(connectionId: string): void {
-    this.open.delete(connectionId);
-  }
-
-  private async openPort(connectionId: string): Promise<T> {
-    const preset = await this.resolve(connectionId);
-    const client = preset.record.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
-    return this.opener(preset, client);
   }
 }
 

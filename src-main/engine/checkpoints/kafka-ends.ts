@@ -1,8 +1,8 @@
-import type { Clients } from '../connections/clients';
+import type { ConnectionClients } from '../connections/connection-scope';
 import type { KafkaBounds, KafkaEnds } from './checkpoint-board';
 
 /** Partition ends (high watermarks) of a topic, through the Kafka connection's admin client. */
-export function kafkaPartitionEnds(clients: Clients): KafkaEnds {
+export function kafkaPartitionEnds(clients: Pick<ConnectionClients, 'kafkaAdmin'>): KafkaEnds {
   return async (kafkaConnectionId, topic) => {
     const admin = await clients.kafkaAdmin(kafkaConnectionId);
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -11,7 +11,7 @@ export function kafkaPartitionEnds(clients: Clients): KafkaEnds {
 }
 
 /** Log start and end offsets of a topic's partitions (low and high watermarks), for lag by the one rule. */
-export function kafkaPartitionBounds(clients: Clients): KafkaBounds {
+export function kafkaPartitionBounds(clients: Pick<ConnectionClients, 'kafkaAdmin'>): KafkaBounds {
   return async (kafkaConnectionId, topic) => {
     const admin = await clients.kafkaAdmin(kafkaConnectionId);
     const offsets = await admin.fetchTopicOffsets(topic);

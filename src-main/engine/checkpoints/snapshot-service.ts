@@ -4,11 +4,11 @@ import type { SnapshotMapping } from '../../../src-shared/schemas/snapshots';
 import { checkSnapshotDocuments } from '../../stores/mongo/companions/snapshot-documents-check';
 import { CompanionLayoutError } from '../../stores/ports/errors';
 import type { ListSnapshotsOptions, SnapshotFilter, SnapshotKey, SnapshotPage, SnapshotStore, StoredSnapshot } from '../../stores/ports/snapshot-store';
-import type { ReadModelStore, ReadModelView } from '../../stores/ports/read-model-store';
-import { openReadModels, openSnapshots } from '../../stores/ports/open-companions';
-import type { Clients } from '../connections/clients';
+import type { ReadModelView } from '../../stores/ports/read-model-store';
+import { openSnapshots } from '../../stores/ports/open-companions';
+import type { ConnectionScopes } from '../connections/connection-scope';
 import { customSnapshotLayout, customSnapshotSource, type SnapshotMappings } from '../snapshots/snapshot-mappings';
-import { checkMappingBackend, CompanionPorts, guard, withCustomMapping, type PresetResolver } from './companion-ports';
+import { checkMappingBackend, guard, translateCompanionError } from './companion-ports';
 
 /** What a custom snapshot mapping needs besides the clients: where mappings are kept and each connection's kind. */
 export interface CustomSnapshotDeps {
@@ -19,20 +19,13 @@ export interface CustomSnapshotDeps {
 /** Snapshots read to check that a custom mapping's states are JSON. */
 const JSON_SAMPLE = 20;
 
-/** Snapshots and read models of a connection, through its preset's ports (or a custom snapshot mapping). */
+/** Snapshots and read models of a connection, through its scope's ports (the preset's, or a custom snapshot mapping's). */
 export class SnapshotService {
-  private readonly snapshots: CompanionPorts<SnapshotStore>;
-  private readonly readModels: CompanionPorts<ReadModelStore>;
-
+  /** `scopes` opens each connection's ports (with `custom.mappings`, which it is given too). */
   constructor(
-    private readonly clients: Clients,
-    resolve: PresetResolver,
+    private readonly scopes: ConnectionScopes,
     private readonly custom?: CustomSnapshotDeps,
-  ) {
-    const resolveWithCustom = withCustomMapping(resolve, custom && ((connectionId) => custom.mappings.get(connectionId)), customSnapshotSource);
-    this.snapshots = new CompanionPorts(clients, resolveWithCustom, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {}));
-    this.readModels = new CompanionPorts(clients, resolve, ({ record, schema }, client) => Promise.resolve(openReadModels(record, client, schema ? { schema } : {})));
-  }
+  ) {}
 
   async mapping(connectionId: string): Promise<SnapshotMapping | null> {
     return (await this.custom?.mappings.get(connectionId)) ?? null;
@@ -48,7 +41,7 @@ export class SnapshotService {
     let found: { source: string | null; snapshots: number } = { source: null, snapshots: 0 };
     if (mapping) {
       checkMappingBackend(await this.custom.kindOf(connectionId), mapping.backend);
-      const client = mapping.backend === 'mongo' ? (await this.clients.mongo(connectionId)).db : await this.clients.pool(connectionId);
+      const client = mapping.backend === 'mongo' ? (await this.scopes.mongo(connectionId)).db : await this.scopes.pool(connectionId);
       found = await guard(async () => {
         const layout = customSnapshotLayout(mapping);
         if (layout.format === 'documents') await checkSnapshotDocuments(client as Db, layout);
@@ -58,45 +51,46 @@ export class SnapshotService {
       });
     }
     await this.custom.mappings.set(connectionId, mapping);
-    this.snapshots.forget(connectionId);
+    this.scopes.get(connectionId).reopen('snapshots');
     return found;
   }
 
   /** The connection's SnapshotStore itself, for jobs that page through it; its errors are not translated. */
   port(connectionId: string): Promise<SnapshotStore> {
-    return this.snapshots.get(connectionId);
+    return this.scopes
+      .get(connectionId)
+      .snapshots()
+      .catch((err: unknown) => {
+        throw translateCompanionError(err);
+      });
   }
 
   async list(connectionId: string, options: ListSnapshotsOptions): Promise<SnapshotPage & { source: string }> {
-    const store = await this.snapshots.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(async () => ({ source: store.source(), ...(await store.list(options)) }));
   }
 
   async read(connectionId: string, key: SnapshotKey): Promise<StoredSnapshot | null> {
-    const store = await this.snapshots.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(() => store.read(key));
   }
 
   async delete(connectionId: string, key: SnapshotKey): Promise<boolean> {
-    const store = await this.snapshots.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(() => store.delete(key));
   }
 
   /** `dryRun` counts what the filter matches; the real run deletes it and says how many went. */
   async deleteWhere(connectionId: string, filter: SnapshotFilter, dryRun: boolean): Promise<{ count: number }> {
-    const store = await this.snapshots.get(connectionId);
+    const store = await this.port(connectionId);
     return guard(() => store.deleteWhere(filter, { dryRun }));
   }
 
   async listReadModels(connectionId: string): Promise<ReadModelView[]> {
-    const store = await this.readModels.get(connectionId);
+    const store = await guard(() => this.scopes.get(connectionId).readModels());
     return guard(() => store.list());
   }
 
-  forget(connectionId: string): void {
-    this.snapshots.forget(connectionId);
-    this.readModels.forget(connectionId);
-  }
 }
 
 /** A state column (text, bytea) whose first snapshots do not parse as JSON is refused, naming one. */

@@ -9,9 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Db } from 'mongodb';
+import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
-import { createKafka } from '../connections/drivers';
 import { scanTopics, topicLocation, type TopicFinding, type TopicScope } from './kafka-subject-scan';
 import { describePlan, planTombstones, writeTombstones } from './kafka-tombstones';
 import { describeSnapshots, REGENERATION_DEFINITION, regenerateSnapshots, regenerationSummary, snapshotKeys, type RegenerationCheckpoint, type SnapshotPorts } from './snapshot-erasure';
@@ -52,6 +52,8 @@ export interface ComplianceDeps {
   user: string;
   pool(connectionId: string): Promise<pg.Pool>;
   mongo(connectionId: string): Promise<Db>;
+  /** The Kafka connection's kafkajs client (its scope's): topic scans and tombstones. */
+  kafka(connectionId: string): Promise<Kafka>;
   /** The profile's permission to decrypt personal data: without it no export or e-mail match opens a sealed field. */
   mayDecrypt(connectionId: string): Promise<boolean>;
   /** The profile's settings and secret (main process only). */
@@ -689,9 +691,9 @@ export class ComplianceService {
   }
 
   private async kafka(connectionId: string) {
-    const { settings, secret } = await this.deps.resolve(connectionId);
+    const { settings } = await this.deps.resolve(connectionId);
     if (settings.kind !== 'kafka') throw new ChronoError('invalid_input', 'The topics of this case are on a connection that is no longer a Kafka connection.');
-    return createKafka(settings, secret, 2);
+    return this.deps.kafka(connectionId);
   }
 
   /** PostgreSQL stores of the classic layout and MongoDB stores of the reference layout; a Kafka connection holds copies, not the store. */

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { ChronoError } from '../../../src-shared/errors';
-import { createKafka } from '../connections/drivers';
 import { kafkaSamplerSettings, type KafkaSamplerSettings } from '../../../src-shared/schemas/kafka';
-import type { Clients } from '../connections/clients';
+import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
 import { readJsonIfExists, writeFileAtomic } from '../util/files';
 import { GroupTopics } from './deleted-topics';
@@ -17,7 +15,8 @@ export const DEFAULT_SAMPLER_SETTINGS: KafkaSamplerSettings = { intervalMs: 5000
 
 export interface KafkaCapabilityOptions {
   dataDir: string;
-  clients: Clients;
+  /** The connections' clients (each connection scope's own). */
+  clients: ConnectionClients;
   connections: Connections;
   /**
    * Where the sampling interval lives: the app's Settings (`sampling.kafkaLagMs`), one value
@@ -78,12 +77,8 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     /** Drops a Cluster after a failed request (stale metadata, a moved coordinator): the next call opens a fresh one. */
     resetCluster: (connectionId: string) => options.clients.resetKafkaCluster(connectionId),
     groupTopics,
-    /** A kafkajs client for consumers (the topic browser); the admin stays the shared one. */
-    async client(connectionId: string): Promise<Kafka> {
-      const resolved = await options.connections.resolve(connectionId);
-      if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `"${resolved.name}" is not a Kafka connection.`);
-      return createKafka(resolved.settings, resolved.secret, 2);
-    },
+    /** The connection's kafkajs client, for consumers (the topic browser, outbox gaps); the admin is the shared one. */
+    client: (connectionId: string): Promise<Kafka> => options.clients.kafka(connectionId),
     /** The pg pool of a PostgreSQL connection (projector checkpoints). */
     pool: (connectionId: string) => options.clients.pool(connectionId),
     connectionName: async (id: string) => (await options.connections.get(id)).name,

@@ -34,14 +34,26 @@ export interface DecryptedViewsDeps {
   confirmedKeyStore(connectionId: string): Promise<KeyStoreSpec | null | undefined>;
   audit: AuditLog;
   user: string;
-  cache?: SubjectKeyCache;
+  /** The connections' key caches (each connection scope's own); one cache for all when absent. */
+  keys?: SubjectKeys;
+}
+
+/** Where a connection's subject keys are cached, and how a crypto-shred reaches every cache. */
+export interface SubjectKeys {
+  of(connectionId: string): SubjectKeyCache;
+  forgetSubjects(subjectIds: readonly string[]): void;
+}
+
+function sharedKeys(): SubjectKeys {
+  const cache = new SubjectKeyCache();
+  return { of: () => cache, forgetSubjects: (subjectIds) => cache.forgetSubjects(subjectIds) };
 }
 
 export class DecryptedViews {
-  readonly cache: SubjectKeyCache;
+  private readonly keys: SubjectKeys;
 
   constructor(private readonly deps: DecryptedViewsDeps) {
-    this.cache = deps.cache ?? new SubjectKeyCache();
+    this.keys = deps.keys ?? sharedKeys();
   }
 
   /** What one view (a page, a replay, an export) may do with sealed fields, and what it did. */
@@ -51,16 +63,12 @@ export class DecryptedViews {
     if (!keyStore) return new DecryptionSession(connectionId, undefined, NO_KEY_TABLE_NOTE, this.deps);
     const pool = await this.deps.pool(connectionId);
     const load = postgresKeyLoader(pool, { keyStore });
-    return new DecryptionSession(connectionId, new KeyCache((keyId) => this.cache.get(connectionId, keyId, load)), undefined, this.deps);
+    return new DecryptionSession(connectionId, new KeyCache((keyId) => this.keys.of(connectionId).get(connectionId, keyId, load)), undefined, this.deps);
   }
 
   /** A crypto-shred deleted these subjects' keys: they must stop opening at once, whichever profile reads them. */
   forgetSubjects(subjectIds: readonly string[]): void {
-    this.cache.forgetSubjects(subjectIds);
-  }
-
-  forgetConnection(connectionId: string): void {
-    this.cache.forgetConnection(connectionId);
+    this.keys.forgetSubjects(subjectIds);
   }
 
   private async keyStoreOf(connectionId: string): Promise<KeyStoreSpec | undefined> {

@@ -61,8 +61,4 @@ export class SubjectKeyCache {
       if (entry.subjectId === undefined || subjectIds.includes(entry.subjectId)) this.entries.delete(id);
     }
   }
-
-  forgetConnection(connectionId: string): void {
-    for (const [id, entry] of this.entries) if (entry.connectionId === connectionId) this.entries.delete(id);
-  }
 }

@@ -1,8 +1,8 @@
 /**
  * Rebuilds of a connection's read models, as the engine offers them: a catalog,
  * rebuild jobs (resumable: their state is in the target database), the diff,
- * swap, roll back and drops. Writes go through a pool of its own; the feed is
- * read through the connection's event store.
+ * swap, roll back and drops. Writes go through the connection scope's pool (the
+ * one browse reads with); the feed is read through the connection's event store.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -10,14 +10,14 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
-import { Clients } from '../connections/clients';
+import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
 import type { JobContext, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
 import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
 import { createTargetTable, tableExists, targetTableSql } from './target-table';
-import { createKafka, kafkaConfig, postgresConfig } from '../connections/drivers';
+import { kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
 import { explainRebuildFailure } from './rebuild-errors';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
@@ -62,6 +62,8 @@ export type DefinitionChoice = { builtin: true } | { folder: string } | { name: 
 
 export interface RebuildServiceDeps {
   connections: Connections;
+  /** The connections' clients (each connection scope's own: the pool browse uses, the Kafka client of a scale-out). */
+  clients: Pick<ConnectionClients, 'pool' | 'mongo' | 'kafka'>;
   /** The connection's event store (the feed the rebuild replays). */
   store(connectionId: string): Promise<EventStore>;
   jobs: Jobs;
@@ -106,7 +108,6 @@ async function postgresCheckpoints(pool: pg.Pool): Promise<{ name: string; sourc
 }
 
 export class RebuildService {
-  private readonly clients: Clients;
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
   private readonly mongo: MongoRebuilds;
@@ -114,9 +115,8 @@ export class RebuildService {
   private readonly declaredProjectors = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly deps: RebuildServiceDeps) {
-    this.clients = new Clients(deps.connections);
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
-    this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
+    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       writes: true,
       run: async (params, context) => {
@@ -193,7 +193,7 @@ export class RebuildService {
   }
 
   private pool(connectionId: string): Promise<pg.Pool> {
-    return this.clients.pool(connectionId);
+    return this.deps.clients.pool(connectionId);
   }
 
   private async record(pool: pg.Pool, id: string): Promise<RebuildRecord> {
@@ -260,7 +260,7 @@ export class RebuildService {
     return rebuildScaleOut({
       pool,
       feed: await this.deps.store(connectionId),
-      kafka: createKafka(kafka.settings, kafka.secret),
+      kafka: await this.deps.clients.kafka(choice.kafkaConnectionId),
       workerConfig: { postgres: { ...postgresConfig(target.settings, target.secret) }, kafka: { ...kafkaConfig(kafka.settings, kafka.secret), brokers: kafka.settings.brokers } },
       id: record.id,
       definition,
@@ -540,7 +540,6 @@ export class RebuildService {
     return { table: record.shadow, dropped: true, dryRun };
   }
 
-  async close(): Promise<void> {
-    await this.clients.closeAll();
-  }
+  /** Nothing of its own to close: the clients are the connection scopes'. */
+  async close(): Promise<void> {}
 }

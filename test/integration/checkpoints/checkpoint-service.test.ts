@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChronoError } from '../../../src-shared/errors';
 import { CheckpointService } from '../../../src-main/engine/checkpoints/checkpoint-service';
-import { presetResolver } from '../../../src-main/engine/checkpoints/companion-ports';
 import { SnapshotService } from '../../../src-main/engine/checkpoints/snapshot-service';
 import { StoreChoices } from '../../../src-main/engine/browse/store-choices';
-import { Clients } from '../../../src-main/engine/connections/clients';
+import { ConnectionScopes } from '../../../src-main/engine/connections/connection-scope';
 import type { Engine } from '../../../src-main/engine/engine';
 import { REFERENCE_SUPPORT_DDL } from '../../../src-main/reference/postgres/schema';
 import { writePostgresCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
@@ -17,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../reference/support';
 
 describe('CheckpointService and SnapshotService over a connection', () => {
   let engine: Engine;
-  let clients: Clients;
+  let scopes: ConnectionScopes;
   let choices: StoreChoices;
   let db: TestDatabase;
   let empty: TestDatabase;
@@ -27,8 +26,8 @@ describe('CheckpointService and SnapshotService over a connection', () => {
 
   beforeAll(async () => {
     engine = await createTestEngine('checkpoint_service');
-    clients = new Clients(engine.connections);
     choices = new StoreChoices(await mkdtemp(join(tmpdir(), 'chrono-choices-')));
+    scopes = new ConnectionScopes({ connections: engine.connections, choices });
     db = await createTestDatabase('checkpoint_service');
     empty = await createTestDatabase('checkpoint_service_empty');
     await db.pool.query(REFERENCE_SUPPORT_DDL);
@@ -43,14 +42,14 @@ describe('CheckpointService and SnapshotService over a connection', () => {
   });
 
   afterAll(async () => {
-    await clients?.closeAll();
+    await scopes?.closeAll();
     await engine?.dispose();
     await db?.drop();
     await empty?.drop();
   });
 
   it('lists, reads and resets checkpoints of the confirmed preset by compare-and-set', async () => {
-    const service = new CheckpointService(clients, presetResolver(choices));
+    const service = new CheckpointService(scopes);
     const listed = await service.list(withTables);
     expect(listed.sources).toEqual(['"public"."projection_checkpoints"']);
     expect(listed.checkpoints).toEqual([expect.objectContaining({ projector: 'accounts', source: 'events', position: '10' })]);
@@ -61,7 +60,7 @@ describe('CheckpointService and SnapshotService over a connection', () => {
   });
 
   it('answers with sentences: a missing table is not_found, a bad position invalid_input, no preset says what to do', async () => {
-    const service = new CheckpointService(clients, presetResolver(choices));
+    const service = new CheckpointService(scopes);
     const missing = await service.list(withoutTables).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ChronoError);
     expect(missing).toMatchObject({ code: 'not_found', message: expect.stringMatching(/No checkpoints of Classic \(reference\) events table found\. Table "public"\."projection_checkpoints" does not exist/) });
@@ -71,7 +70,7 @@ describe('CheckpointService and SnapshotService over a connection', () => {
   });
 
   it('lists, reads and deletes snapshots, counting before a delete by filter', async () => {
-    const service = new SnapshotService(clients, presetResolver(choices));
+    const service = new SnapshotService(scopes);
     const page = await service.list(withTables, { limit: 10 });
     expect(page).toMatchObject({ source: '"public"."snapshots"', nextCursor: null, snapshots: [{ streamId: 'account-1', version: 3, streamType: 'Account' }] });
     expect(await service.read(withTables, { streamId: 'account-1', version: 3 })).toMatchObject({ state: { balance: 3 } });

@@ -171,7 +171,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
       const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, dryRun: true });
       await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: again.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
       expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
-      await engine.eventStores.forget(store.id);
+      await engine.scopes.replace(store.id);
     } finally {
       await db.drop();
     }
