@@ -201,7 +201,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       // A real run applies the offsets the user confirmed (the dispatcher checked that each partition still starts where it did).
       const confirmed = (context.confirmed as { plan?: ResetPlanRow[] } | undefined)?.plan;
       if (!dryRun && confirmed) outcome.plan = outcome.plan.map((row) => ({ ...row, next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next }));
-      const store = checkpoints ? await stores.checkpointStore(checkpoints.connectionId) : undefined;
+      const store = checkpoints
+        ? await stores.checkpointStore(checkpoints.connectionId).catch((err: unknown) => {
+            if (!(err instanceof ChronoError) || err.code !== 'not_found') throw err;
+            throw new ChronoError('not_found', `The projector's checkpoints cannot be found on the chosen connection: ${err.message} (or map its checkpoint table on the Checkpoints screen). Nothing was moved.`, { connectionId: checkpoints.connectionId });
+          })
+        : undefined;
       let current = new Map<string, CheckpointView | null>();
       if (store && checkpoints) {
         current = await readCheckpoints(store, checkpoints.projection, outcome.plan).catch((err: unknown) => {

@@ -114,7 +114,8 @@ export class AxonTokens implements CheckpointStore {
         if (next === expected) return true;
         refuseLiveClaim(key.projector, segment, row);
         const serialization = current.extras?.serialization === 'json' ? 'json' : 'xml';
-        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5 WHERE ${this.whereKey}`, [
+        // As Axon's reset ends: the token stored, the claim released (owner NULL), so the next node claims it afresh.
+        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5, ${this.c.owner} = NULL WHERE ${this.whereKey}`, [
           key.projector,
           segment,
           encodeGapAwareToken(next, serialization),
