@@ -7,11 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
-import { presetRecord, type PresetRecord } from '../../../src-main/stores/presets';
 import type { CheckpointStore, CheckpointView } from '../../../src-main/stores/ports/checkpoint-store';
 import { CompanionLayoutError, CompanionNotFoundError } from '../../../src-main/stores/ports/errors';
-import { openCheckpoints } from '../../../src-main/stores/ports/open-companions';
-import { CHECKPOINT_FIXTURES, type FixtureClient } from './checkpoint-fixtures';
+import { openCheckpoints, type CompanionSource } from '../../../src-main/stores/ports/open-companions';
+import { CHECKPOINT_FIXTURES, fixtureSource, type FixtureClient } from './checkpoint-fixtures';
 import { createFixtureDatabase, type FixtureDatabase } from './companion-backends';
 
 const CASES = CHECKPOINT_FIXTURES.flatMap((fixture) => fixture.backends.map((backend) => ({ backend, fixture, preset: fixture.preset })));
@@ -20,12 +19,12 @@ const clientOf = (client: FixtureClient): pg.Pool | Db => (client.kind === 'post
 
 describe.each(CASES)('CheckpointStore of $preset on $backend', ({ backend, fixture }) => {
   let db: FixtureDatabase;
-  let record: PresetRecord;
+  let record: CompanionSource;
   let store: CheckpointStore;
 
   beforeAll(async () => {
     db = await createFixtureDatabase(backend, 'checkpoints');
-    record = presetRecord(fixture.preset)!;
+    record = fixtureSource(fixture);
     await fixture.setup(db.client);
     store = await openCheckpoints(record, clientOf(db.client));
   });
@@ -103,7 +102,7 @@ describe.each(CASES)('CheckpointStore of $preset on $backend, in transactions (r
   beforeAll(async () => {
     db = await createFixtureDatabase(backend, 'checkpoints_tx');
     await fixture.setup(db.client);
-    store = await openCheckpoints(presetRecord(fixture.preset)!, clientOf(db.client));
+    store = await openCheckpoints(fixtureSource(fixture), clientOf(db.client));
   });
 
   afterAll(async () => {
