@@ -1,0 +1,116 @@
+/**
+ * Rebuild swaps take the feeding projector's checkpoint through the connection's
+ * CheckpointStore, whatever the software keeps it in: held by compare-and-set in
+ * the PostgreSQL swap's transaction, checked right before the renames on MongoDB.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../../../src-main/engine/rebuild/builtins';
+import { readMongoRebuild, rebuildMongo, swapMongo } from '../../../src-main/engine/rebuild/mongo-target';
+import { readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
+import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
+import { swapPostgres } from '../../../src-main/engine/rebuild/swap-postgres';
+import { generateEvents } from '../../../src-main/reference/generator/generate';
+import { writeToMongo } from '../../../src-main/reference/generator/write-mongo';
+import { writeMongoCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
+import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../../src-main/stores/mongo/mongo-event-store';
+import type { CheckpointStore } from '../../../src-main/stores/ports/checkpoint-store';
+import { openCheckpoints } from '../../../src-main/stores/ports/open-companions';
+import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
+import { CHECKPOINT_FIXTURES, fixtureSource, type FixtureClient } from '../stores/checkpoint-fixtures';
+import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo } from '../reference/support';
+import { referenceCheckpoints, seedReferenceStore } from './support';
+
+/** Every PostgreSQL layout but the reference one (the other rebuild tests swap with that). */
+const LAYOUTS = CHECKPOINT_FIXTURES.filter((f) => f.backends.includes('PostgreSQL') && f.preset !== 'classic').map((fixture) => ({ fixture, preset: fixture.preset }));
+const definition = BUILTIN_POSTGRES_MODELS['accounts_view']!;
+
+describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector', ({ fixture }) => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+  let checkpoints: CheckpointStore;
+  const client = (): FixtureClient => ({ kind: 'postgres', pool: database.pool, url: database.url });
+  const projector = { name: fixture.key.projector, source: fixture.key.source, store: fixture.key.store };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('swapckpt');
+    store = await seedReferenceStore(database.pool, 2000, 21);
+    await fixture.setup(client());
+    checkpoints = await openCheckpoints(fixtureSource(fixture), database.pool);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('refuses while the projector is behind the rebuilt model, then swaps at its position and leaves it there', async () => {
+    const head = (await store.headPosition())!;
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: `lay${fixture.key.store.slice(0, 8)}`, model: 'accounts_view', definition });
+    expect(record.position).toBe(head);
+    await fixture.advance(client(), '1');
+    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/at position 1, behind the rebuilt model/) });
+
+    await fixture.advance(client(), head);
+    const dry = await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints, dryRun: true });
+    expect(dry.position).toBe(head);
+    const plan = await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints });
+    expect(plan).toMatchObject({ position: head, beforeTable: expect.stringMatching(/^accounts_view__before_/) });
+    expect((await readRebuild(database.pool, record.id))!.phase).toBe('swapped');
+    // Held, not moved: the projector goes on from where it was.
+    expect((await checkpoints.read(fixture.key))?.position).toBe(head);
+  });
+
+  it('names a projector that has no checkpoint clearly', async () => {
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: `none${fixture.key.store.slice(0, 8)}`, model: 'accounts_view', definition });
+    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector: { ...projector, name: 'no-such-projector' }, checkpoints })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no-such-projector .* does not exist: name the projector that feeds accounts_view/),
+    });
+  });
+});
+
+describe('swapping a Mongo read model at the projector of its checkpoints collection', () => {
+  let mongo: TestMongo;
+  let store: MongoEventStore;
+  const products = BUILTIN_MONGO_MODELS['products_view']!;
+  const dateFields = MONGO_DATE_FIELDS['products_view']!;
+
+  beforeAll(async () => {
+    mongo = await createTestMongo('swapckptmongo');
+    await writeToMongo(mongo.db, generateEvents({ events: 800, seed: 5 }));
+    store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
+    await mongo.db.createCollection('products_view');
+  }, 120_000);
+
+  afterAll(async () => {
+    await mongo?.drop();
+  });
+
+  it('refuses, renaming nothing, when the projector moves after its checkpoint was read; swaps once it holds still', async () => {
+    const head = (await store.headPosition())!;
+    await writeMongoCheckpoint(mongo.db, 'products_view', 'events', head);
+    const record = await rebuildMongo({ db: mongo.db, feed: store, id: 'race', model: 'products_view', definition: products, dateFields });
+    const checkpoints = await referenceCheckpoints(mongo.db);
+    // The projector writes its checkpoint right after the swap read it (FerretDB has no transaction to hold it in).
+    const racing: CheckpointStore = Object.assign(Object.create(checkpoints) as CheckpointStore, {
+      read: async (key: Parameters<CheckpointStore['read']>[0]) => {
+        const view = await checkpoints.read(key);
+        await writeMongoCheckpoint(mongo.db, 'products_view', 'events', String(BigInt(head) + 1n));
+        return view;
+      },
+    });
+    const projector = { name: 'products_view', source: 'events' };
+    await expect(swapMongo({ db: mongo.db, feed: store, id: 'race', definition: products, dateFields, projector, checkpoints: racing })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(new RegExp(`moved from ${head} to ${BigInt(head) + 1n} while the shadow was caught up: nothing was swapped`)),
+    });
+    expect((await readMongoRebuild(mongo.db, 'race'))!.phase).toBe('indexed');
+    expect((await mongo.db.listCollections({ name: record.shadow }).toArray()).length).toBe(1);
+
+    await writeMongoCheckpoint(mongo.db, 'products_view', 'events', head);
+    const swapped = await swapMongo({ db: mongo.db, feed: store, id: 'race', definition: products, dateFields, projector, checkpoints });
+    expect(swapped.position).toBe(head);
+    expect((await readMongoRebuild(mongo.db, 'race'))!.phase).toBe('swapped');
+    expect((await checkpoints.read({ store: 'checkpoints', projector: 'products_view', source: 'events' }))?.position).toBe(head);
+  });
+});
