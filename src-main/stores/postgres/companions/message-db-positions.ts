@@ -140,11 +140,14 @@ export class MessageDbPositions implements CheckpointStore {
   }
 
   private async recordInSchema(client: Queryable, key: CheckpointKey, expected: string | null, next: string): Promise<boolean> {
-    const { rows: fn } = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname IN ('write_message', 'acquire_lock')`,
+    const { rows: fn } = await client.query<{ proname: string }>(
+      `SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname IN ('write_message', 'acquire_lock')`,
       [this.schema],
     );
-    if (Number(fn[0]?.n) < 2) throw new CompanionLayoutError(`${quoteIdent(this.schema)}.write_message or acquire_lock does not exist: Message DB positions are written through them; install Message DB's functions.`);
+    const missing = ['write_message', 'acquire_lock'].filter((name) => !fn.some((f) => f.proname === name)).map((name) => `${quoteIdent(this.schema)}.${name}`);
+    if (missing.length > 0) {
+      throw new CompanionLayoutError(`${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist: Message DB positions are written through write_message, under acquire_lock's lock; install Message DB's functions.`);
+    }
     // The lock write_message takes: no consumer of the category records until this transaction ends.
     await client.query('SELECT acquire_lock($1)', [key.projector]);
     const { rows } = await client.query<{ version: string | null; p: string | null }>(
