@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../../../src-main/engine/rebuild/builtins';
+import { customCheckpointSource } from '../../../src-main/engine/checkpoints/checkpoint-mappings';
 import { readMongoRebuild, rebuildMongo, swapMongo } from '../../../src-main/engine/rebuild/mongo-target';
+import { createPartialMongoShadow, rebuildPartialMongo, swapPartialMongo } from '../../../src-main/engine/rebuild/partial-mongo';
+import { rebuildPartialPostgres, swapPartialPostgres } from '../../../src-main/engine/rebuild/partial-postgres';
 import { readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
 import { swapPostgres } from '../../../src-main/engine/rebuild/swap-postgres';
@@ -57,6 +60,18 @@ describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector'
     expect(plan).toMatchObject({ position: head, beforeTable: expect.stringMatching(/^accounts_view__before_/) });
     expect((await readRebuild(database.pool, record.id))!.phase).toBe('swapped');
     // Held, not moved: the projector goes on from where it was.
+    expect((await checkpoints.read(fixture.key))?.position).toBe(head);
+  });
+
+  it('swaps a partial rebuild of chosen streams at the projector, in the same transaction as its checkpoint', async () => {
+    const head = (await store.headPosition())!;
+    await fixture.advance(client(), head);
+    const { rows } = await database.pool.query<{ account_id: string }>('SELECT account_id FROM accounts_view ORDER BY account_id LIMIT 2');
+    const id = `part${fixture.key.store.slice(0, 8)}`;
+    await rebuildPartialPostgres({ pool: database.pool, feed: store, id, model: 'accounts_view', definition, streamIds: rows.map((r) => r.account_id) });
+    const swapped = await swapPartialPostgres({ pool: database.pool, feed: store, id, definition, projector, checkpoints });
+    expect(swapped).toMatchObject({ position: head, replaced: 2 });
+    expect((await readRebuild(database.pool, id))!.phase).toBe('swapped');
     expect((await checkpoints.read(fixture.key))?.position).toBe(head);
   });
 
@@ -112,5 +127,22 @@ describe('swapping a Mongo read model at the projector of its checkpoints collec
     expect(swapped.position).toBe(head);
     expect((await readMongoRebuild(mongo.db, 'race'))!.phase).toBe('swapped');
     expect((await checkpoints.read({ store: 'checkpoints', projector: 'products_view', source: 'events' }))?.position).toBe(head);
+  });
+
+  it('swaps a partial rebuild at a projector of a custom checkpoint mapping, refused while that projector is behind', async () => {
+    const head = (await store.headPosition())!;
+    await mongo.db.collection('consumer_offsets').insertOne({ consumer: 'products-worker', at: 1 });
+    const checkpoints = await openCheckpoints(customCheckpointSource({ backend: 'mongo', collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } }), mongo.db);
+    const page = await store.readFeed({ limit: 500 });
+    const chosen = [...new Set(page.events.filter((e) => e.category === 'Product').map((e) => e.streamId))].slice(0, 2);
+    expect(chosen).toHaveLength(2);
+    await createPartialMongoShadow(mongo.db, { id: 'partmongo', model: 'products_view', definition: products.name, streamIds: chosen });
+    await rebuildPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields });
+    const projector = { name: 'products-worker', source: '' };
+    await expect(swapPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields, projector, checkpoints })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/projector is at 1, behind the rebuilt model/) });
+    await mongo.db.collection('consumer_offsets').updateOne({ consumer: 'products-worker' }, { $set: { at: Number(head) } });
+    const swapped = await swapPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields, projector, checkpoints });
+    expect(swapped).toMatchObject({ position: head });
+    expect((await readMongoRebuild(mongo.db, 'partmongo'))!.phase).toBe('swapped');
   });
 });
