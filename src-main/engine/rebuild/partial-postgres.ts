@@ -168,7 +168,9 @@ export async function swapPartialPostgres(options: PartialSwapOptions): Promise<
   const { pool, id } = options;
   // Taken before the transaction: the store's transaction watch would wait for it.
   const head = options.projector ? undefined : await settledHead(options.feed);
-  const model = (await readRebuild(pool, id))?.model ?? id;
+  const before = await readRebuild(pool, id);
+  if (!before || before.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
+  const model = before.model;
   const projector = await projectorOf(options, model);
   await foldAheadOfSwap(options, projector && (await readProjectorPosition(projector.checkpoints, projector.key, model)), head);
   return inTransaction(pool, async (client) => {

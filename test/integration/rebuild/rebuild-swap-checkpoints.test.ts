@@ -21,7 +21,10 @@ import { openCheckpoints } from '../../../src-main/stores/ports/open-companions'
 import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { CHECKPOINT_FIXTURES, fixtureSource, type FixtureClient } from '../stores/checkpoint-fixtures';
 import { createTestDatabase, createTestMongo, type TestDatabase, type TestMongo } from '../reference/support';
-import { referenceCheckpoints, seedReferenceStore } from './support';
+import type { DomainEvent } from '../../../src-main/reference/events';
+import { newId } from '../../../src-main/reference/ids';
+import { eventColumnArrays, INSERT_EVENTS_SQL } from '../../../src-main/reference/postgres/rows';
+import { PROJECTOR, referenceCheckpoints, seedReferenceStore } from './support';
 
 /** Every PostgreSQL layout but the reference one (the other rebuild tests swap with that). */
 const LAYOUTS = CHECKPOINT_FIXTURES.filter((f) => f.backends.includes('PostgreSQL') && f.preset !== 'classic').map((fixture) => ({ fixture, preset: fixture.preset }));
@@ -81,6 +84,52 @@ describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector'
       code: 'not_found',
       message: expect.stringMatching(/no-such-projector .* does not exist: name the projector that feeds accounts_view/),
     });
+  });
+});
+
+describe('swapping while the projector commits a move of its checkpoint', () => {
+  let database: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('swapbusy');
+    store = await seedReferenceStore(database.pool, 2000, 23);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('waits for the projector, reads its new position, folds up to it and swaps there', async () => {
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'busy', model: 'accounts_view', definition });
+    const { rows } = await database.pool.query<{ account_id: string; v: number }>('SELECT account_id, version AS v FROM accounts_view ORDER BY account_id LIMIT 1');
+    const account = rows[0]!;
+    const deposit: DomainEvent = {
+      eventId: newId(), aggregateId: account.account_id, aggregateType: 'Account', version: account.v + 1, timestamp: new Date().toISOString(),
+      type: 'MoneyDeposited', data: { amountCents: 5, balanceCents: 0 }, metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+    };
+    await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([deposit]));
+    const moved = (await store.headPosition())!;
+    expect(BigInt(moved)).toBeGreaterThan(BigInt(record.position));
+
+    // The projector's transaction has moved its checkpoint, not committed yet.
+    const projector = await database.pool.connect();
+    let swap: Promise<unknown> | undefined;
+    try {
+      await projector.query('BEGIN');
+      await projector.query(`UPDATE projection_checkpoints SET position = $1, updated_at = now() WHERE projection_name = $2 AND source = 'events'`, [moved, PROJECTOR]);
+      let settled = false;
+      swap = swapPostgres({ pool: database.pool, feed: store, id: 'busy', definition, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) }).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(settled).toBe(false);
+      await projector.query('COMMIT');
+    } finally {
+      projector.release();
+    }
+    expect(await swap).toMatchObject({ position: moved });
+    const { rows: after } = await database.pool.query<{ v: number }>('SELECT version AS v FROM accounts_view WHERE account_id = $1', [account.account_id]);
+    expect(after[0]!.v).toBe(account.v + 1);
   });
 });
 
