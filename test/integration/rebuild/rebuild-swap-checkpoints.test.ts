@@ -101,6 +101,23 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
     await database?.drop();
   });
 
+  it("asks for the store when a projector's name and source are in two of them (Emmett's processors and subscriptions)", async () => {
+    const emmett = CHECKPOINT_FIXTURES.find((f) => f.preset === 'emmett')!;
+    await emmett.setup({ kind: 'postgres', pool: database.pool, url: database.url });
+    await database.pool.query(`INSERT INTO emt_subscriptions (subscription_id, last_processed_position, last_processed_transaction_id) VALUES ('orders', 3, pg_current_xact_id())`);
+    const checkpoints = await openCheckpoints(fixtureSource(emmett), database.pool);
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'amb', model: 'accounts_view', definition });
+    const projector = { name: 'orders', source: 'emt:default' };
+    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints, dryRun: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/orders \(emt:default\) has a checkpoint in emt_processors and emt_subscriptions: name the store too/),
+    });
+    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector: { ...projector, store: 'emt_processors' }, checkpoints, dryRun: true })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/at position 7, behind the rebuilt model/),
+    });
+  });
+
   it('waits for the projector, reads its new position, folds up to it and swaps there', async () => {
     const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'busy', model: 'accounts_view', definition });
     const { rows } = await database.pool.query<{ account_id: string; v: number }>('SELECT account_id, version AS v FROM accounts_view ORDER BY account_id LIMIT 1');
