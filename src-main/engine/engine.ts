@@ -217,7 +217,7 @@ export function createEngine(options: EngineOptions) {
     ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
     ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
   ];
-  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources });
+  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources, checkpoints: (id) => checkpointService.store(id) });
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, scopes }),
@@ -231,6 +231,7 @@ export function createEngine(options: EngineOptions) {
     kafkaHandlers(kafka, {
       eventStore: (id) => eventStores.get(id),
       checkpoints: async (id) => (await checkpointService.list(id)).checkpoints,
+      checkpointStore: (id) => checkpointService.store(id),
       profiles: { profile: (id) => connections.get(id), profiles: () => connections.list(), presetConfirmed: (id) => eventStores.hasConfirmedPreset(id) },
     }),
     complianceHandlers({ compliance }),

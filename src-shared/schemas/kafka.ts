@@ -177,7 +177,7 @@ export const resetScope = z.discriminatedUnion('kind', [
 ]);
 export type ResetScope = z.infer<typeof resetScope>;
 
-/** A projector that keeps its Kafka positions in `projection_checkpoints` (source `kafka:<topic>:<partition>`) of a PostgreSQL connection. */
+/** A projector that keeps its Kafka positions (source `kafka:<topic>:<partition>`) in the checkpoints of a connection, whatever their layout. */
 export const resetCheckpoints = z.strictObject({
   connectionId: profileId,
   projection: z.string().trim().min(1, 'projection name is required').max(255),

@@ -37,7 +37,10 @@ export const readModelDefinitionInput = z.union([
 
 export const projectorCheckpoint = z.strictObject({
   name: z.string().trim().min(1).max(255),
-  source: z.string().trim().min(1).max(255).default('events'),
+  /** '' where the layout keeps one checkpoint per projector (Eventuous). */
+  source: z.string().trim().max(255).default('events'),
+  /** The checkpoint table / collection, where name and source are not enough (Emmett's processors and subscriptions). */
+  store: z.string().trim().min(1).max(255).optional(),
 });
 
 export const rebuildRecordView = z.object({
@@ -77,7 +80,7 @@ export const catalogEntry = z.object({
 export const rebuildsCatalogInput = z.strictObject({ connectionId: profileId, schema: schemaName });
 export const rebuildsCatalogResult = z.object({
   models: z.array(catalogEntry),
-  checkpoints: z.array(z.object({ name: z.string(), source: z.string(), position: z.string() })),
+  checkpoints: z.array(z.object({ name: z.string(), source: z.string(), position: z.string(), store: z.string().optional() })),
 });
 
 const instant = z

@@ -54,6 +54,11 @@ export class CheckpointService {
     return guard(async () => ({ sources: store.sources(), checkpoints: await store.list() }));
   }
 
+  /** The connection's CheckpointStore itself, for operations that move checkpoints in their own transactions (rebuild swaps, the Kafka reset). */
+  store(connectionId: string): Promise<CheckpointStore> {
+    return this.port(connectionId);
+  }
+
   async read(connectionId: string, key: CheckpointKey): Promise<CheckpointView | null> {
     const store = await this.port(connectionId);
     return guard(() => store.read(key));

@@ -14,8 +14,8 @@ import { sampleMongoEvents } from './mongo-subject-data';
 
 const SUBJECT_KEY = /^(customer|owner|user|subject|person|client|member|patient)_?id$/i;
 const PERSONAL_KEY = /^(e-?mail|name|first_?name|last_?name|full_?name|address|phone|phone_?number|street|postcode|zip|birth_?date|date_?of_?birth|iban)$/i;
-/** Support tables of event stores and projectors that are never read models. */
-const NOT_READ_MODELS = new Set(['events', 'snapshots', 'outbox', 'projection_checkpoints', 'reference_markers', 'subject_keys']);
+/** Support tables of event stores that are never read models (checkpoint tables hold no subject column, so they are never proposed). */
+const NOT_READ_MODELS = new Set(['events', 'snapshots', 'outbox', 'reference_markers', 'subject_keys']);
 
 export class PersonalDataMaps {
   constructor(private readonly dir: string) {}

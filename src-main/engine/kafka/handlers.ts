@@ -10,14 +10,14 @@ import { withDeletedTopics } from './deleted-topics';
 import { assignedTopics, withUncommittedPartitions } from './group-partitions';
 import type { GroupSample, GroupLagHistory } from './lag-history';
 import type { EventStore } from '../../stores/event-store';
-import type { CheckpointView } from '../../stores/ports/checkpoint-store';
+import type { CheckpointStore, CheckpointView } from '../../stores/ports/checkpoint-store';
 import type { PipelinePoint } from '../../../src-shared/schemas/kafka';
 import { END_SAMPLES, ownersOf, summarize } from './lag-sampler';
 import { EXACT_FETCHES_PER_VIEW } from './exact-lag';
 import { applyReset, planReset } from './offset-reset';
 import { findOutboxGaps } from './outbox-gaps';
 import { assessPipeline, PIPELINE_MEASURES, RATE_WINDOW_MS, readPipeline, type PipelineDeps } from './pipeline';
-import { readCheckpoints, writeCheckpoints } from './projector-checkpoints';
+import { readCheckpoints, refuseMovedSinceDryRun, writeCheckpoints } from './projector-checkpoints';
 import { recentEventIds } from './recent-event-ids';
 import { resolveStoreLink, type StoreLinkDeps } from './store-link';
 import { browsePartition } from './topic-browser';
@@ -42,6 +42,8 @@ export interface KafkaStoreDeps {
   eventStore(connectionId: string): Promise<EventStore>;
   /** Every checkpoint of a connection (the CheckpointService). */
   checkpoints(connectionId: string): Promise<CheckpointView[]>;
+  /** A connection's CheckpointStore (any layout), where the offset reset moves a projector's checkpoints by compare-and-set. */
+  checkpointStore(connectionId: string): Promise<CheckpointStore>;
   /** Connection profiles and their confirmed presets: where a topic's events come from. */
   profiles: Pick<StoreLinkDeps, 'profile' | 'profiles' | 'presetConfirmed'>;
 }
@@ -203,19 +205,28 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       // A real run applies the offsets the user confirmed (the dispatcher checked that each partition still starts where it did).
       const confirmed = (context.confirmed as { plan?: ResetPlanRow[] } | undefined)?.plan;
       if (!dryRun && confirmed) outcome.plan = outcome.plan.map((row) => ({ ...row, next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next }));
-      const pool = checkpoints ? await kafka.pool(checkpoints.connectionId) : undefined;
-      if (pool && checkpoints) {
-        const current = await readCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
-          throw new ChronoError('invalid_input', `The projector's checkpoints could not be read from projection_checkpoints: ${(err as Error).message}. Choose the connection of the projector's read model.`);
+      const store = checkpoints
+        ? await stores.checkpointStore(checkpoints.connectionId).catch((err: unknown) => {
+            if (!(err instanceof ChronoError) || err.code !== 'not_found') throw err;
+            throw new ChronoError('not_found', `The projector's checkpoints cannot be found on the chosen connection: ${err.message} (or map its checkpoint table on the Checkpoints screen). Nothing was moved.`, { connectionId: checkpoints.connectionId });
+          })
+        : undefined;
+      let current = new Map<string, CheckpointView | null>();
+      if (store && checkpoints) {
+        current = await readCheckpoints(store, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+          throw new ChronoError('invalid_input', `The projector's checkpoints could not be read (${store.sources().join(', ')}): ${(err as Error).message}. Choose the connection of the projector's read model.`);
         });
-        outcome.plan = outcome.plan.map((row) => ({ ...row, checkpoint: current.get(`${row.topic}:${row.partition}`) ?? null }));
-        const note = `Projector "${checkpoints.projection}" skips messages below its own checkpoint (projection_checkpoints); its checkpoints are set to the same new offsets.`;
+        outcome.plan = outcome.plan.map((row) => ({ ...row, checkpoint: current.get(`${row.topic}:${row.partition}`)?.position ?? null }));
+        const note = `Projector "${checkpoints.projection}" skips messages below its own checkpoint (${store.sources().join(', ')}); its checkpoints are set to the same new offsets, each only if it has not moved since it was read.`;
         outcome.note = outcome.note ? `${outcome.note} ${note}` : note;
       }
       if (dryRun) return { applied: false, ...outcome };
+      // A projector that moved its checkpoints since the confirmed dry run is running: nothing is moved.
+      if (store && checkpoints && confirmed) refuseMovedSinceDryRun(checkpoints.projection, confirmed, current);
       await freshClusterOnFailure(() => applyReset(admin, cluster, groupId, outcome));
-      if (pool && checkpoints) {
-        await writeCheckpoints(pool, checkpoints.projection, outcome.plan).catch((err: unknown) => {
+      if (store && checkpoints) {
+        await writeCheckpoints(store, checkpoints.projection, outcome.plan, current).catch((err: unknown) => {
+          if (err instanceof ChronoError && err.code === 'conflict') throw new ChronoError('conflict', `The group's offsets were moved, but not the projector's checkpoints: ${err.message}`);
           throw new ChronoError('unavailable', `The group's offsets were moved, but the projector's checkpoints were not (${(err as Error).message}); run the same reset again to move them too.`);
         });
       }

@@ -1,37 +1,67 @@
-import type pg from 'pg';
 import type { ResetPlanRow } from '../../../src-shared/schemas/kafka';
-import { inTransaction } from '../../stores/postgres/transaction';
+import { ChronoError } from '../../../src-shared/errors';
+import type { CheckpointKey, CheckpointStore, CheckpointView } from '../../stores/ports/checkpoint-store';
+import { translateCompanionError } from '../checkpoints/companion-ports';
 
-/** The reference projectors' checkpoint source for a partition (position = next offset to read). */
+/** The checkpoint source a Kafka projector keeps for a partition (position = next offset to read). */
 export function kafkaSource(topic: string, partition: number): string {
   return `kafka:${topic}:${partition}`;
 }
 
-/**
- * The checkpoints a Kafka projector keeps in `projection_checkpoints`, per
- * "topic:partition" (null where it has none). A projector that reads them
- * skips messages below its checkpoint, so moving the group back alone would
- * reprocess nothing.
- */
-export async function readCheckpoints(pool: pg.Pool, projection: string, rows: readonly Pick<ResetPlanRow, 'topic' | 'partition'>[]): Promise<Map<string, string | null>> {
-  const sources = rows.map((r) => kafkaSource(r.topic, r.partition));
-  const { rows: found } = await pool.query<{ source: string; position: string }>(
-    'SELECT source, position FROM projection_checkpoints WHERE projection_name = $1 AND source = ANY($2::text[])',
-    [projection, sources],
-  );
-  const bySource = new Map(found.map((r) => [r.source, r.position]));
-  return new Map(rows.map((r) => [`${r.topic}:${r.partition}`, bySource.get(kafkaSource(r.topic, r.partition)) ?? null]));
+const partitionKey = (row: Pick<ResetPlanRow, 'topic' | 'partition'>) => `${row.topic}:${row.partition}`;
+
+async function ported<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw translateCompanionError(err);
+  }
 }
 
-/** Sets each partition's checkpoint to the plan's new offset, in one transaction (backwards too: that is the point). */
-export async function writeCheckpoints(pool: pg.Pool, projection: string, plan: readonly ResetPlanRow[]): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    for (const row of plan) {
-      await client.query(
-        `INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (projection_name, source) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-        [projection, kafkaSource(row.topic, row.partition), row.next],
-      );
+/**
+ * The checkpoints a Kafka projector keeps per partition (source
+ * `kafka:<topic>:<partition>`), read through the connection's CheckpointStore
+ * whatever its layout, keyed "topic:partition" (null where it has none). A projector
+ * that reads them skips messages below its checkpoint, so moving the group back
+ * alone would reprocess nothing.
+ */
+export async function readCheckpoints(store: CheckpointStore, projection: string, rows: readonly Pick<ResetPlanRow, 'topic' | 'partition'>[]): Promise<Map<string, CheckpointView | null>> {
+  const listed = await ported(() => store.list());
+  const bySource = new Map<string, CheckpointView>();
+  for (const view of listed) if (view.role === 'projector' && view.projector === projection && !bySource.has(view.source)) bySource.set(view.source, view);
+  return new Map(rows.map((r) => [partitionKey(r), bySource.get(kafkaSource(r.topic, r.partition)) ?? null]));
+}
+
+/** Refuses (before anything moves) when a checkpoint is not where the confirmed dry run showed it. */
+export function refuseMovedSinceDryRun(projection: string, confirmed: readonly Pick<ResetPlanRow, 'topic' | 'partition' | 'checkpoint'>[], current: Map<string, CheckpointView | null>): void {
+  for (const row of confirmed) {
+    if (row.checkpoint === undefined) continue;
+    const now = current.get(partitionKey(row))?.position ?? null;
+    if (now !== row.checkpoint) {
+      throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${row.checkpoint ?? 'none'} to ${now ?? 'none'} since the dry run: nothing was moved. Stop the projector and run the dry run again.`);
     }
-  });
+  }
+}
+
+/**
+ * Sets each partition's checkpoint to the plan's new offset (backwards too: that is
+ * the point), each by compare-and-set from the position read, all in one transaction
+ * where the store has one (PostgreSQL): a checkpoint that moved in between rolls them
+ * all back (conflict). On MongoDB (no transactions on FerretDB) the ones already set stay set.
+ */
+export async function writeCheckpoints(store: CheckpointStore, projection: string, plan: readonly ResetPlanRow[], read: Map<string, CheckpointView | null>): Promise<void> {
+  const fallbackStore = store.stores()[0]!;
+  await ported(() =>
+    store.transaction(async (tx) => {
+      for (const row of plan) {
+        const view = read.get(partitionKey(row)) ?? null;
+        const key: CheckpointKey = { store: view?.store ?? fallbackStore, projector: projection, source: kafkaSource(row.topic, row.partition) };
+        const expected = view?.position ?? null;
+        const result = await tx.setPosition(key, expected, row.next);
+        if (result.outcome === 'moved') {
+          throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${expected ?? 'none'} to ${result.checkpoint?.position ?? 'none'} while it was being reset: its checkpoints were not moved. Stop the projector and run the same reset again.`);
+        }
+      }
+    }),
+  );
 }

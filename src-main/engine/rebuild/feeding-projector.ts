@@ -6,7 +6,7 @@
  * reference workers' `direct` projector that keeps every built-in view. Never "the
  * first checkpoint": a wrong projector would swap the model in at another model's position.
  */
-import type { ProjectorCheckpoint } from './swap-postgres';
+import type { ProjectorCheckpoint } from './projector-checkpoint';
 
 export interface Checkpoint extends ProjectorCheckpoint {
   position: string;

@@ -8,6 +8,7 @@
 import type { Db } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import type { JobContext } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from './builtins';
 import type { ModelDiff } from './diff';
@@ -28,17 +29,19 @@ import {
 } from './mongo-target';
 import { createPartialMongoShadow, MONGO_PARTIAL_SWAP_RISK, MONGO_SCOPES, rebuildPartialMongo, replacedKeys, rollbackPartialMongo, swapPartialMongo } from './partial-mongo';
 import { stamp } from './postgres-target';
+import { projectorCheckpoints, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import type { ReadModelDefinition } from './read-model';
-import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
 
-/** Collections of the reference layout and of Chronoscope that are not read models. */
-const NOT_READ_MODELS = new Set(['events', 'snapshots', 'checkpoints', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES]);
+/** Collections of the reference layout and of Chronoscope that are not read models (the checkpoints' collections come from the connection's CheckpointStore). */
+const NOT_READ_MODELS = new Set(['events', 'snapshots', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES]);
 const DERIVED = /__(shadow|before|after)_/;
 
 export interface MongoRebuildsDeps {
   db(connectionId: string): Promise<Db>;
   store(connectionId: string): Promise<EventStore>;
   loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition>;
+  /** The connection's projector checkpoints (its preset's or custom layout); absent or failing: no projector to swap at. */
+  checkpoints?(connectionId: string): Promise<CheckpointStore>;
 }
 
 export interface MongoSwapView {
@@ -108,25 +111,27 @@ export class MongoRebuilds {
     return builtin;
   }
 
+  /** The connection's checkpoints, or none when it has none Chronoscope can read. */
+  private async checkpointsOf(connectionId: string): Promise<CheckpointStore | undefined> {
+    return this.deps.checkpoints?.(connectionId).catch(() => undefined);
+  }
+
   async catalog(connectionId: string) {
     const db = await this.deps.db(connectionId);
+    const checkpointStore = await this.checkpointsOf(connectionId);
+    const checkpointCollections = new Set(checkpointStore?.stores() ?? []);
     const storeSource = await this.deps
       .store(connectionId)
       .then((s) => s.describe().source)
       .catch(() => '');
     const names = (await db.listCollections({}, { nameOnly: true }).toArray())
       .map((c) => c.name)
-      .filter((n) => !n.startsWith('system.') && !NOT_READ_MODELS.has(n) && !DERIVED.test(n) && n !== storeSource && !storeSource.endsWith(`.${n}`))
+      .filter((n) => !n.startsWith('system.') && !NOT_READ_MODELS.has(n) && !checkpointCollections.has(n) && !DERIVED.test(n) && n !== storeSource && !storeSource.endsWith(`.${n}`))
       .sort()
       .slice(0, 500);
     const rows = await Promise.all(names.map((n) => db.collection(n).estimatedDocumentCount().catch(() => -1)));
     const rebuilds = await listMongoRebuilds(db);
-    const checkpointsExist = (await db.listCollections({ name: 'checkpoints' }, { nameOnly: true }).toArray()).length > 0;
-    const checkpoints = checkpointsExist
-      ? (await db.collection<{ projection?: string; source?: string; position?: string }>('checkpoints').find({}).sort({ _id: 1 }).limit(200).toArray())
-          .filter((c) => typeof c.projection === 'string' && typeof c.source === 'string' && c.position !== undefined)
-          .map((c) => ({ name: c.projection!, source: c.source!, position: String(c.position) }))
-      : [];
+    const checkpoints = checkpointStore ? await projectorCheckpoints(checkpointStore).catch(() => []) : [];
     return {
       models: names.map((model, i) => ({
         schema: db.databaseName,
@@ -192,21 +197,22 @@ export class MongoRebuilds {
     return diffMongo(db, record.model, record.shadow, { sampleRows, ...(record.partial ? { liveKeys: await replacedKeys(db, record) } : {}) });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: { name: string; source: string } | undefined; dryRun: boolean }): Promise<MongoSwapView> {
+  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<MongoSwapView> {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
     if (record.phase !== 'indexed') {
       throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
     }
     const feed = await this.deps.store(connectionId);
+    const checkpoints = options.projector ? await this.deps.checkpoints?.(connectionId) : undefined;
     if (options.dryRun) {
-      const position = options.projector ? await readMongoCheckpoint(db, options.projector.name, options.projector.source) : ((await feed.headPosition()) ?? '0');
-      if (position === null) throw new ChronoError('not_found', `The projector checkpoint ${options.projector!.name} (${options.projector!.source}) does not exist: name the projector that feeds ${record.model}, or swap without one.`);
+      const projector = await projectorOf({ projector: options.projector, checkpoints }, record.model);
+      const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : ((await feed.headPosition()) ?? '0');
       if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
       return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_${stamp(new Date())}`, position, catchUpFrom: record.position, risk: record.partial ? MONGO_PARTIAL_SWAP_RISK : MONGO_SWAP_RISK, dryRun: true };
     }
     if (record.partial) {
-      const done = await swapPartialMongo({ db, feed, id: rebuildId, definition: await this.definitionOf(record), dateFields: this.dateFields(record), ...(options.projector ? { projector: options.projector } : {}) });
+      const done = await swapPartialMongo({ db, feed, id: rebuildId, definition: await this.definitionOf(record), dateFields: this.dateFields(record), ...(options.projector ? { projector: options.projector } : {}), ...(checkpoints ? { checkpoints } : {}) });
       return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
     }
     const done = await swapMongo({
@@ -216,6 +222,7 @@ export class MongoRebuilds {
       definition: await this.definitionOf(record),
       dateFields: this.dateFields(record),
       ...(options.projector ? { projector: options.projector } : {}),
+      ...(checkpoints ? { checkpoints } : {}),
     });
     return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
   }

@@ -15,10 +15,11 @@
 import { boundedBulkWrite } from '../../stores/mongo/bounded-bulk-write';
 import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
-import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { fieldChanges, type ChangedRow, type ModelDiff } from './diff';
 import { foldFeed, settledHead, type FoldProgress, type FoldTimings, type RebuildFeed, type ShadowSink } from './feed-fold';
 import { checkModelName, shadowName, stamp, type RebuildPhase } from './postgres-target';
+import { confirmProjectorPosition, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import type { ModelRow, ReadModelDefinition, RowChanges } from './read-model';
 
 export const MONGO_REBUILDS = 'chronoscope_rebuilds';
@@ -247,16 +248,20 @@ export interface MongoSwapResult {
 }
 
 export const MONGO_SWAP_RISK =
-  'Mongo has no transaction across collections: between the two renames the model has no collection for a few milliseconds (readers see no documents, a projector write would create a new collection and make the second rename fail), and the projector may move past the position the shadow was caught up to. Pause the projector for the swap when this matters.';
+  'Mongo has no transaction across collections: between the two renames the model has no collection for a few milliseconds (readers see no documents, a projector write would create a new collection and make the second rename fail), and the projector may move past the position the shadow was caught up to after its checkpoint was checked, just before the renames (a move before that refuses the swap). Pause the projector for the swap when this matters.';
 
-/** Catches the shadow up to the projector's checkpoint (or the settled head), then renames. */
-export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string; definition: ReadModelDefinition; dateFields?: readonly string[]; projector?: { name: string; source: string }; now?: () => Date }): Promise<MongoSwapResult> {
+/**
+ * Catches the shadow up to the projector's checkpoint (read through the connection's
+ * CheckpointStore, any layout) or the settled head, confirms by compare-and-set that
+ * the projector is still there (refused if it moved), then renames.
+ */
+export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string; definition: ReadModelDefinition; dateFields?: readonly string[]; projector?: ProjectorCheckpoint; checkpoints?: CheckpointStore; now?: () => Date }): Promise<MongoSwapResult> {
   const { db, id } = options;
   const record = await readMongoRebuild(db, id);
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
   if (record.phase !== 'indexed') throw new ChronoError('conflict', `The rebuild is ${record.phase}: only a finished rebuild can be swapped.`);
-  const position = options.projector ? await readMongoCheckpoint(db, options.projector.name, options.projector.source) : await settledHead(options.feed);
-  if (position === null) throw new ChronoError('not_found', `The projector checkpoint ${options.projector?.name} does not exist.`);
+  const projector = await projectorOf(options, record.model);
+  const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : await settledHead(options.feed);
   if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   const folder = await options.definition.open();
   try {
@@ -264,6 +269,8 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
   } finally {
     await folder.close();
   }
+  // No transaction joins the renames here (FerretDB has none): the check is the last moment before them.
+  if (projector) await confirmProjectorPosition(projector.checkpoints, projector.key, position);
   const beforeCollection = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
   const t = performance.now();
   await db.renameCollection(record.model, beforeCollection);

@@ -12,12 +12,13 @@
  */
 import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
-import { readMongoCheckpoint } from '../../reference/projectors/checkpoints';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { boundedBulkWrite } from '../../stores/mongo/bounded-bulk-write';
 import { settledHead } from './feed-fold';
 import { collectionExists, createMongoShadow, mongoShadowSink, MONGO_REBUILDS, readMongoRebuild, type MongoRebuildRecord } from './mongo-target';
 import { foldStreamGroups, type PartialFeed } from './partial-postgres';
 import { stamp } from './postgres-target';
+import { confirmProjectorPosition, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import type { ModelFolder, ReadModelDefinition } from './read-model';
 import { SCOPE_STREAM_LIMIT } from './scope';
 
@@ -109,12 +110,12 @@ export interface MongoPartialSwapResult {
 }
 
 /** Folds the scope's newer events, keeps the live documents of its keys, and replaces them with the shadow's. */
-export async function swapPartialMongo(options: { db: Db; feed: PartialFeed; id: string; definition: ReadModelDefinition; dateFields?: readonly string[]; projector?: { name: string; source: string }; now?: () => Date }): Promise<MongoPartialSwapResult> {
+export async function swapPartialMongo(options: { db: Db; feed: PartialFeed; id: string; definition: ReadModelDefinition; dateFields?: readonly string[]; projector?: ProjectorCheckpoint; checkpoints?: CheckpointStore; now?: () => Date }): Promise<MongoPartialSwapResult> {
   const { db, id } = options;
   const record = await readMongoRebuild(db, id);
   if (!record?.partial || record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
-  const position = options.projector ? await readMongoCheckpoint(db, options.projector.name, options.projector.source) : await settledHead(options.feed);
-  if (position === null) throw new ChronoError('not_found', `The projector checkpoint ${options.projector?.name} does not exist.`);
+  const projector = await projectorOf(options, record.model);
+  const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : await settledHead(options.feed);
   if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   if (BigInt(position) > BigInt(record.position)) {
     const folder = await options.definition.open();
@@ -124,6 +125,8 @@ export async function swapPartialMongo(options: { db: Db; feed: PartialFeed; id:
       await folder.close();
     }
   }
+  // No transaction joins the replacement here (FerretDB has none): the check is the last moment before it.
+  if (projector) await confirmProjectorPosition(projector.checkpoints, projector.key, position);
   const beforeCollection = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
   if (await collectionExists(db, beforeCollection)) throw new ChronoError('conflict', `${beforeCollection} already exists: wait a second and swap again.`);
   const keys = await replacedKeys(db, record);

@@ -2,7 +2,8 @@
  * Partial rebuilds: only chosen streams are replayed, and only their keys are
  * replaced in the live model; every other row stays byte-identical. The shadow
  * holds just the recomputed rows. The swap, in one transaction with the
- * projector's checkpoint row locked, folds the chosen streams' newer events,
+ * projector's checkpoint held (compare-and-set through the CheckpointStore joined
+ * to it), folds the chosen streams' newer events,
  * copies the live rows of the replaced keys to `<name>__before_<stamp>` (for roll
  * back), deletes them from the live table and inserts the shadow's rows.
  *
@@ -14,10 +15,12 @@
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore, StoredEventView } from '../../stores/event-store';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { inTransaction } from '../../stores/postgres/transaction';
 import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
+import { holdProjectorPosition, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import { discardShadow } from './swap-postgres';
 import { buildShadowIndexes, createShadow, freeBeforeName, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
 import type { ModelFolder, ModelRow, ReadModelDefinition, RowChanges } from './read-model';
@@ -159,11 +162,17 @@ async function replacedKeys(client: Pick<pg.PoolClient, 'query'>, record: Rebuil
   return [...new Set([...streams, ...rows.map((r) => r.k)])];
 }
 
-export async function swapPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string }; now?: () => Date }): Promise<{ model: string; beforeTable: string; replaced: number; position: string }> {
+type PartialSwapOptions = { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: ProjectorCheckpoint; checkpoints?: CheckpointStore; now?: () => Date };
+
+export async function swapPartialPostgres(options: PartialSwapOptions): Promise<{ model: string; beforeTable: string; replaced: number; position: string }> {
   const { pool, id } = options;
   // Taken before the transaction: the store's transaction watch would wait for it.
   const head = options.projector ? undefined : await settledHead(options.feed);
-  await foldAheadOfSwap(options, head);
+  const before = await readRebuild(pool, id);
+  if (!before || before.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
+  const model = before.model;
+  const projector = await projectorOf(options, model);
+  await foldAheadOfSwap(options, projector && (await readProjectorPosition(projector.checkpoints, projector.key, model)), head);
   return inTransaction(pool, async (client) => {
     const record = await readRebuild(client, id, true);
     if (!record || record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
@@ -171,13 +180,9 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
     const live = qualifiedName(record.schema, record.model);
     const shadow = qualifiedName(record.schema, record.shadow);
     await client.query(`LOCK TABLE ${live}, ${shadow} IN ACCESS EXCLUSIVE MODE`);
-    let position: string;
-    if (!options.projector) position = head!;
-    else {
-      const { rows } = await client.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2 FOR UPDATE', [options.projector.name, options.projector.source]);
-      if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${options.projector.name} does not exist.`);
-      position = rows[0].position;
-    }
+    // Held by compare-and-set in this transaction: committed or rolled back with the replaced rows.
+    const position = projector ? await holdProjectorPosition(projector.checkpoints.joining(client), projector.key, record.model) : head!;
+    if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt rows (${record.position}): swap again once it has caught up.`);
     const shape = await tableShape(client, record.schema, record.shadow);
     if (record.position !== position) {
       // What the projector did since the fold ahead (rare): folded inside (PGlite would wait here for this transaction).
@@ -201,15 +206,11 @@ export async function swapPartialPostgres(options: { pool: pg.Pool; feed: Partia
 }
 
 /** Folds the chosen streams up to the projector's checkpoint (or the head) in a transaction of its own, before the swap's. */
-async function foldAheadOfSwap(options: { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: { name: string; source: string } }, head: string | undefined): Promise<void> {
+async function foldAheadOfSwap(options: PartialSwapOptions, projectorAt: string | undefined, head: string | undefined): Promise<void> {
   const { pool, id } = options;
   const record = await readRebuild(pool, id);
   if (!record || record.phase !== 'indexed') return;
-  let target = head;
-  if (options.projector) {
-    const { rows } = await pool.query<{ position: string }>('SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2', [options.projector.name, options.projector.source]);
-    target = rows[0]?.position;
-  }
+  const target = projectorAt ?? head;
   if (target === undefined || BigInt(target) <= BigInt(record.position)) return;
   const streams = (await scopeOf(pool, id)) ?? [];
   const shape = await tableShape(pool, record.schema, record.shadow);

@@ -44,7 +44,7 @@ export interface ReadModelDefinition {
   versioned: boolean;
   /** The target table's columns as a user definition declares them (unchecked JSON: see target-table.ts). */
   declaredColumns?: unknown;
-  /** The checkpoint name of the projector that keeps this model (matched against `projection_checkpoints`). */
+  /** The checkpoint name of the projector that keeps this model (matched against the connection's checkpoints). */
   projector?: string;
   open(): Promise<ModelFolder>;
 }

@@ -9,12 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
 import type { JobContext, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
+import { projectorCheckpoints } from './projector-checkpoint';
 import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
 import { createTargetTable, tableExists, targetTableSql } from './target-table';
 import { kafkaConfig, postgresConfig } from '../connections/drivers';
@@ -74,10 +76,12 @@ export interface RebuildServiceDeps {
   spawnScaleOutWorker?(): ChildProcess;
   /** The tables the connection's snapshots and checkpoints live in (a custom mapping's too): never offered as read models. */
   companionSources?(connectionId: string): Promise<string[]>;
+  /** The connection's projector checkpoints (its preset's or custom layout): what a swap holds its projector's position through. */
+  checkpoints?(connectionId: string): Promise<CheckpointStore>;
 }
 
-/** Tables of an event-sourced system that are not read models (the reference layout's and Chronoscope's own): never offered for a rebuild. */
-const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'projection_checkpoints', 'outbox', 'subject_keys', 'snapshots', 'reference_markers'];
+/** Tables of an event-sourced system that are not read models (the reference layout's and Chronoscope's own; checkpoint tables are the port's `companionSources`): never offered for a rebuild. */
+const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'outbox', 'subject_keys', 'snapshots', 'reference_markers'];
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
 export function recordView(record: RebuildRecord) {
@@ -100,13 +104,6 @@ async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table
   return { table: record.shadow, rows: Number(counted.rows[0]!.n) };
 }
 
-/** The projector checkpoints of the classic `projection_checkpoints` table (what a PostgreSQL swap can take). */
-async function postgresCheckpoints(pool: pg.Pool): Promise<{ name: string; source: string; position: string }[]> {
-  const hasCheckpoints = (await pool.query(`SELECT to_regclass('projection_checkpoints') AS t`)).rows[0]?.t;
-  if (!hasCheckpoints) return [];
-  return (await pool.query<{ name: string; source: string; position: string }>('SELECT projection_name AS name, source, position::text AS position FROM projection_checkpoints ORDER BY 1, 2 LIMIT 200')).rows;
-}
-
 export class RebuildService {
   /** Rebuild jobs following the head, by rebuild id: the swap stops them and waits for their last batch. */
   private readonly following = new Map<string, { stop: AbortController; finished: Promise<void> }>();
@@ -116,7 +113,7 @@ export class RebuildService {
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
-    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
+    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source), ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
     deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
       writes: true,
       run: async (params, context) => {
@@ -335,7 +332,7 @@ export class RebuildService {
     const counted = await Promise.all(
       tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
     );
-    const checkpoints = await postgresCheckpoints(pool);
+    const checkpoints = await this.projectorCheckpoints(connectionId);
     // Only a rebuild waiting for its swap needs its projector.
     const views = await Promise.all(
       rebuilds.map(async (b) => {
@@ -473,7 +470,19 @@ export class RebuildService {
     const isBuiltin = record.definitionSource === null && builtin?.name === record.definition;
     // A user definition may declare its projector: it is loaded from the source the rebuild recorded.
     const declared = isBuiltin ? builtin.projector : (await this.definitionOf(record).catch(() => undefined))?.projector;
-    return projectorWarning(record.model, declared, isBuiltin, projector, await postgresCheckpoints(pool));
+    return projectorWarning(record.model, declared, isBuiltin, projector, await this.projectorCheckpoints(connectionId));
+  }
+
+  /** The projector checkpoints a swap can take (any layout); none when the connection keeps none Chronoscope reads. */
+  private async projectorCheckpoints(connectionId: string) {
+    const store = await this.deps.checkpoints?.(connectionId).catch(() => undefined);
+    return store ? projectorCheckpoints(store).catch(() => []) : [];
+  }
+
+  /** The checkpoints a swap naming a projector holds it through (their errors said as they are). */
+  private async swapCheckpoints(connectionId: string, projector: ProjectorCheckpoint | undefined): Promise<{ checkpoints?: CheckpointStore }> {
+    const store = projector ? await this.deps.checkpoints?.(connectionId) : undefined;
+    return store ? { checkpoints: store } : {};
   }
 
   private async swapOnly(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
@@ -490,7 +499,7 @@ export class RebuildService {
         if (record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
         return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_…`, position: record.position, catchUpFrom: record.position, dryRun: true };
       }
-      const done = await swapPartialPostgres({ pool, feed: await this.deps.store(connectionId), id: rebuildId, definition: await this.definitionOf(record), ...(options.projector ? { projector: options.projector } : {}) });
+      const done = await swapPartialPostgres({ pool, feed: await this.deps.store(connectionId), id: rebuildId, definition: await this.definitionOf(record), ...(options.projector ? { projector: options.projector } : {}), ...(await this.swapCheckpoints(connectionId, options.projector)) });
       return { model: done.model, shadow: record.shadow, beforeTable: done.beforeTable, position: done.position, catchUpFrom: record.position, dryRun: false };
     }
     const plan = await swapPostgres({
@@ -499,6 +508,7 @@ export class RebuildService {
       id: rebuildId,
       definition: await this.definitionOf(record),
       ...(options.projector ? { projector: options.projector } : {}),
+      ...(await this.swapCheckpoints(connectionId, options.projector)),
       dryRun: options.dryRun,
     });
     return { ...plan, dryRun: options.dryRun };

@@ -3,26 +3,25 @@
  * the live table and the shadow exclusively (readers wait a moment, then read the
  * new table: never an empty or half-built one), folds the last events into the
  * shadow up to exactly the position of the projector that feeds the live model
- * (its checkpoint row locked with them, so it cannot move meanwhile), and renames:
+ * (its checkpoint held by compare-and-set through the connection's CheckpointStore,
+ * joined to the transaction, so it cannot move meanwhile), and renames:
  * live → `<name>__before_<stamp>`, shadow → live, indexes included. The old model
  * stays for roll back until it is dropped on an explicit request.
  */
 import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
+import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { inTransaction } from '../../stores/postgres/transaction';
 import { foldFeed, settledHead, type RebuildFeed } from './feed-fold';
 import { readRebuild, stamp, updateRebuild, type RebuildRecord } from './postgres-target';
 import { inTransactionSink, shadowShape, transactionalSink } from './rebuild-postgres';
 import type { ReadModelDefinition } from './read-model';
+import { holdProjectorPosition, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** The checkpoint of the projector that keeps the live model up to date. */
-export interface ProjectorCheckpoint {
-  name: string;
-  source: string;
-}
+export type { ProjectorCheckpoint } from './projector-checkpoint';
 
 export interface SwapPlan {
   model: string;
@@ -80,16 +79,6 @@ function swappable(record: RebuildRecord | null, id: string): RebuildRecord {
   return record;
 }
 
-/** The projector's position; `lock` holds its checkpoint row until the swap commits (a dry run reads it only). */
-async function projectorPosition(db: Queryable, projector: ProjectorCheckpoint, model: string, lock: boolean): Promise<string> {
-  const { rows } = await db.query<{ position: string }>(
-    `SELECT position::text AS position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2${lock ? ' FOR UPDATE' : ''}`,
-    [projector.name, projector.source],
-  );
-  if (!rows[0]) throw new ChronoError('not_found', `The projector checkpoint ${projector.name} (${projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
-  return rows[0].position;
-}
-
 /** The swap's plan at `position`, refused when the projector is behind the shadow or the backup name is taken. */
 async function checkedPlan(db: Queryable, record: RebuildRecord, position: string, at: string): Promise<SwapPlan> {
   if (BigInt(record.position) > BigInt(position)) {
@@ -111,11 +100,14 @@ const READ_ONLY = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 async function planSwap(options: SwapOptions): Promise<SwapPlan> {
   const now = options.now ?? (() => new Date());
   const head = options.projector ? undefined : await settledHead(options.feed);
+  const record = swappable(await readRebuild(options.pool, options.id), options.id);
+  const projector = options.projector ? await projectorOf(options, record.model) : undefined;
+  // Read through the port before the read-only transaction: it takes no lock either.
+  const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : head!;
   return inTransaction(
     options.pool,
     async (client) => {
       const record = swappable(await readRebuild(client, options.id), options.id);
-      const position = options.projector ? await projectorPosition(client, options.projector, record.model, false) : head!;
       return checkedPlan(client, record, position, stamp(now()));
     },
     READ_ONLY,
@@ -128,12 +120,16 @@ export interface SwapOptions {
   id: string;
   definition: ReadModelDefinition;
   projector?: ProjectorCheckpoint;
+  /** The connection's checkpoints (any layout on this database), where `projector`'s is read and held. */
+  checkpoints?: CheckpointStore;
   /** Plans and checks everything, changes nothing. */
   dryRun?: boolean;
   now?: () => Date;
   /** How long the swap waits for the locks before giving up (readers and the projector wait meanwhile). */
   lockTimeoutMs?: number;
 }
+
+type ProjectorHold = NonNullable<Awaited<ReturnType<typeof projectorOf>>>;
 
 /** Attempts that fold the missing events outside the swap's transaction before one folds them inside it. */
 const FOLD_OUTSIDE_ATTEMPTS = 5;
@@ -147,8 +143,9 @@ const FOLD_OUTSIDE_ATTEMPTS = 5;
  */
 export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
   if (options.dryRun) return planSwap(options);
+  const projector = await projectorOf(options, swappable(await readRebuild(options.pool, options.id), options.id).model);
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptSwap(options, attempt >= FOLD_OUTSIDE_ATTEMPTS);
+    const outcome = await attemptSwap(options, projector, attempt >= FOLD_OUTSIDE_ATTEMPTS);
     if ('plan' in outcome) return outcome.plan;
     const record = (await readRebuild(options.pool, options.id))!;
     const folder = await options.definition.open();
@@ -160,7 +157,7 @@ export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
   }
 }
 
-async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{ plan: SwapPlan } | { behindBy: string }> {
+async function attemptSwap(options: SwapOptions, projector: ProjectorHold | undefined, foldInside: boolean): Promise<{ plan: SwapPlan } | { behindBy: string }> {
   const { pool, id } = options;
   const now = options.now ?? (() => new Date());
   // Without a projector the model is swapped at the settled head, taken before the transaction:
@@ -174,7 +171,8 @@ async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{
     const { schema, model, shadow } = record;
     // Tables first, then the checkpoint: the projector writes its views before its checkpoint, so this order cannot deadlock with it.
     await client.query(`LOCK TABLE ${qualifiedName(schema, model)}, ${qualifiedName(schema, shadow)} IN ACCESS EXCLUSIVE MODE`);
-    const position = options.projector ? await projectorPosition(client, options.projector, model, true) : head!;
+    // Held by compare-and-set in this transaction (a row lock, or the layout's own): committed or rolled back with the renames.
+    const position = projector ? await holdProjectorPosition(projector.checkpoints.joining(client), projector.key, model) : head!;
     const at = stamp(now());
     const plan = await checkedPlan(client, record, position, at);
     const { beforeTable } = plan;
@@ -199,9 +197,6 @@ async function attemptSwap(options: SwapOptions, foldInside: boolean): Promise<{
     }
     await renameTable(client, schema, model, beforeTable);
     await renameTable(client, schema, shadow, model);
-    if (options.projector) {
-      await client.query('UPDATE projection_checkpoints SET updated_at = now() WHERE projection_name = $1 AND source = $2', [options.projector.name, options.projector.source]);
-    }
     await updateRebuild(client, id, { phase: 'swapped', beforeTable, position });
     await client.query('COMMIT');
     return { plan };

@@ -7,6 +7,7 @@
  * Positions are decimal strings (64-bit safe), whatever the store keeps
  * (bigint, zero-padded text, a serialized Axon token, a Message DB message).
  */
+import type pg from 'pg';
 
 /** Names one checkpoint: the layout's table, the projector, and its source / partition / segment ('' when none). */
 export interface CheckpointKey {
@@ -48,8 +49,30 @@ export interface CheckpointStore {
    * Compare-and-set: writes `next` only if the checkpoint still holds `expected`
    * (null: the checkpoint does not exist yet, and is created where the layout allows).
    */
+  /**
+   * `next` equal to `expected` moves nothing but holds the checkpoint there until the
+   * surrounding transaction ends (a row lock; Message DB's category lock; no Axon token
+   * rewritten): what the rebuild swap takes the projector's position with.
+   */
   setPosition(key: CheckpointKey, expected: string | null, next: string): Promise<SetPositionResult>;
+  /** The tables / collections as `CheckpointKey.store` names them, in the preset's order. */
+  stores(): string[];
+  /**
+   * Runs `work` with this store bound to one transaction: its writes commit together
+   * when `work` resolves and roll back when it throws. On MongoDB (FerretDB has no
+   * transactions) `work` runs on the store itself: each write is its own compare-and-set.
+   */
+  transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T>;
+  /**
+   * The same checkpoints read and written on `client`, inside the caller's open
+   * PostgreSQL transaction (they commit or roll back with it). MongoDB checkpoints
+   * cannot join one (CompanionLayoutError).
+   */
+  joining(client: CheckpointTransaction): CheckpointStore;
 }
+
+/** A PostgreSQL client inside an open transaction. */
+export type CheckpointTransaction = Pick<pg.PoolClient, 'query'>;
 
 /** Key equality, for adapters and callers. */
 export function sameCheckpoint(a: CheckpointKey, b: CheckpointKey): boolean {

@@ -1,12 +1,29 @@
-import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from './checkpoint-store';
+import type { CheckpointKey, CheckpointStore, CheckpointTransaction, CheckpointView, SetPositionResult } from './checkpoint-store';
 import { CompanionLayoutError } from './errors';
 
 /** The checkpoint stores of one preset read as one (Emmett: processors and older subscriptions), keyed by `store`. */
 export class CombinedCheckpoints implements CheckpointStore {
-  constructor(private readonly parts: ReadonlyArray<{ store: string; checkpoints: CheckpointStore }>) {}
+  constructor(
+    private readonly parts: ReadonlyArray<{ store: string; checkpoints: CheckpointStore }>,
+    /** One transaction across the parts (the preset's backend knows how); none when already bound to one. */
+    private readonly begin?: <T>(work: (joined: CheckpointTransaction | null) => Promise<T>) => Promise<T>,
+  ) {}
 
   sources(): string[] {
     return this.parts.flatMap((p) => p.checkpoints.sources());
+  }
+
+  stores(): string[] {
+    return this.parts.map((p) => p.store);
+  }
+
+  transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T> {
+    if (!this.begin) return work(this);
+    return this.begin((client) => work(client ? this.joining(client) : this));
+  }
+
+  joining(client: CheckpointTransaction): CheckpointStore {
+    return new CombinedCheckpoints(this.parts.map((p) => ({ store: p.store, checkpoints: p.checkpoints.joining(client) })));
   }
 
   async list(): Promise<CheckpointView[]> {

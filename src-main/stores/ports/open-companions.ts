@@ -11,6 +11,7 @@ import { AxonTokens } from '../postgres/companions/axon-tokens';
 import { MessageDbPositions } from '../postgres/companions/message-db-positions';
 import { TableCheckpoints } from '../postgres/companions/table-checkpoints';
 import { TableSnapshots } from '../postgres/companions/table-snapshots';
+import { inTransaction } from '../postgres/transaction';
 import type { CheckpointStore } from './checkpoint-store';
 import { CombinedCheckpoints } from './combined-checkpoints';
 import { CompanionNotFoundError } from './errors';
@@ -88,7 +89,9 @@ export async function openCheckpoints(source: CompanionSource, client: Companion
   const { opened, missing } = await openEach(layouts, (layout) => openCheckpointLayout(layout, client, schema));
   if (opened.length === 0) throw new CompanionNotFoundError(`No checkpoints of ${source.label} found. ${missing.join(' ')}`);
   if (opened.length === 1) return opened[0]!.port;
-  return new CombinedCheckpoints(opened.map(({ layout, port }) => ({ store: storeName(layout), checkpoints: port })));
+  // MongoDB (FerretDB) has no transaction: the combined store's writes are each their own compare-and-set there.
+  const begin = isDb(client) ? <T>(work: (joined: null) => Promise<T>) => work(null) : <T>(work: (joined: pg.PoolClient) => Promise<T>) => inTransaction(client, work);
+  return new CombinedCheckpoints(opened.map(({ layout, port }) => ({ store: storeName(layout), checkpoints: port })), begin);
 }
 
 function openSnapshotLayout(layout: SnapshotLayout, client: CompanionClient, schema: string): Promise<SnapshotStore> {

@@ -144,7 +144,7 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
     expect(await committed(groupId, topic)).toEqual(['5', '5', '5']);
   });
 
-  it("moves the projector's checkpoints in projection_checkpoints together with the offsets", async () => {
+  it("moves the projector's checkpoints (a custom table mapping) together with the offsets, each by compare-and-set", async () => {
     const { topic, groupId } = await committedGroup();
     const db = await createTestDatabase('kafka_ckpt');
     try {
@@ -153,6 +153,10 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
       await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('orders_view', $1, 5), ('orders_view', $2, 5), ('other_view', $1, 9)`, [`kafka:${topic}:0`, `kafka:${topic}:1`]);
       const store = await call('connections.add', { ...postgresConnection(uniqueName('read-model'), db.url), readOnly: false });
       const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'topic' as const, topic }, checkpoints: { connectionId: store.id, projection: 'orders_view' } };
+      // Checkpoints are read through the connection's CheckpointStore: unknown until a preset is confirmed or the table mapped.
+      await expect(call('kafka.resetOffsets', { ...input, dryRun: true })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/checkpoints cannot be found.*map its checkpoint table.*Nothing was moved/) });
+      const mapping = { backend: 'postgres' as const, table: 'projection_checkpoints', columns: { name: 'projection_name', source: 'source', position: 'position', updatedAt: 'updated_at' } };
+      expect(await call('checkpoints.configure', { connectionId: store.id, mapping, reason: 'OPS-1' })).toMatchObject({ checkpoints: 3 });
       const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
       expect(dry.plan.map((r) => [r.partition, r.current, r.next, r.checkpoint])).toEqual([[0, '5', '0', '5'], [1, '5', '0', '5'], [2, '5', '0', null]]);
       expect(dry.note).toMatch(/skips messages below its own checkpoint/);
@@ -165,6 +169,14 @@ describe.each(testBrokers())('Kafka offset reset against $name', ({ brokers }) =
         { projection_name: 'other_view', source: `kafka:${topic}:0`, position: '9' },
       ]);
       expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+
+      // The projector moved its checkpoint after the dry run: the plan the user confirmed is not what would run, nothing moves.
+      const back = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, dryRun: true });
+      await db.pool.query(`UPDATE projection_checkpoints SET position = 3 WHERE projection_name = 'orders_view' AND source = $1`, [`kafka:${topic}:1`]);
+      await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'latest' }, confirmation: back.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'plan_changed' });
+      expect(await committed(groupId, topic)).toEqual(['0', '0', '0']);
+      const after = await db.pool.query<{ position: string }>(`SELECT position FROM projection_checkpoints WHERE projection_name = 'orders_view' ORDER BY source`);
+      expect(after.rows.map((r) => r.position)).toEqual(['0', '3', '0']);
 
       // A read-only read model refuses the whole reset, Kafka offsets included.
       await call('connections.update', { id: store.id, readOnly: true });

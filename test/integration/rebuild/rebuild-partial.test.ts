@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../reference/support';
 import type { DomainEvent } from '../../../src-main/reference/events';
 import { newId } from '../../../src-main/reference/ids';
 import { eventColumnArrays, INSERT_EVENTS_SQL } from '../../../src-main/reference/postgres/rows';
-import { PROJECTOR, referenceProjector, seedReferenceStore } from './support';
+import { PROJECTOR, referenceProjector, seedReferenceStore, referenceCheckpoints } from './support';
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -51,7 +51,7 @@ describe('a partial rebuild of chosen streams', () => {
     };
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([deposit]));
     await referenceProjector(database.pool).catchUp();
-    const swapped = await swapPartialPostgres({ pool: database.pool, feed: store, id: 'part', definition, projector: { name: PROJECTOR, source: 'events' } });
+    const swapped = await swapPartialPostgres({ pool: database.pool, feed: store, id: 'part', definition, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
     expect(swapped.replaced).toBe(3);
     const after = await rowsByKey();
     const first = JSON.parse(after.get(chosen[0]!)!) as { balance_cents: number; version: number };

@@ -8,7 +8,7 @@ import { createPgliteDatabase, type TestDatabase } from '../reference/support';
 import type { DomainEvent } from '../../../src-main/reference/events';
 import { newId } from '../../../src-main/reference/ids';
 import { eventColumnArrays, INSERT_EVENTS_SQL } from '../../../src-main/reference/postgres/rows';
-import { PROJECTOR, referenceProjector, seedReferenceStore, tableChecksum } from './support';
+import { PROJECTOR, referenceProjector, seedReferenceStore, tableChecksum, referenceCheckpoints } from './support';
 
 const opened = (accountId: string): DomainEvent => ({
   eventId: newId(),
@@ -43,7 +43,7 @@ describe('rebuilds on PGlite (the Local workspace)', () => {
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([opened('acct-after-rebuild')]));
     await referenceProjector(database.pool).catchUp();
     const caughtUp = await tableChecksum(database.pool, 'accounts_view', 'account_id');
-    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'lite', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, lockTimeoutMs: 5000 });
+    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'lite', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool), lockTimeoutMs: 5000 });
     expect(BigInt(plan.position)).toBeGreaterThan(BigInt(record.position)); // folded before the renames
     expect(await tableChecksum(database.pool, 'accounts_view', 'account_id')).toBe(caughtUp);
     expect(await tableChecksum(database.pool, plan.beforeTable, 'account_id')).toBe(caughtUp);

@@ -6,7 +6,7 @@ import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgr
 import { rollbackPostgres, swapPostgres } from '../../../src-main/engine/rebuild/swap-postgres';
 import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
-import { PROJECTOR, seedReferenceStore, tableChecksum } from './support';
+import { PROJECTOR, seedReferenceStore, tableChecksum, referenceCheckpoints } from './support';
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -44,9 +44,9 @@ describe('rebuilding a PostgreSQL read model beside the live one', () => {
     expect(diff.changed.sample[0]!.fields.map((f) => f.field)).toEqual(['balance_cents']);
     const expected = await tableChecksum(database.pool, record.shadow, 'account_id');
 
-    const dry = await swapPostgres({ pool: database.pool, feed: store, id: 'fixacc', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, dryRun: true });
+    const dry = await swapPostgres({ pool: database.pool, feed: store, id: 'fixacc', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool), dryRun: true });
     expect(await tableChecksum(database.pool, 'accounts_view', 'account_id')).toBe(corrupted);
-    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'fixacc', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' } });
+    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'fixacc', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
     expect(plan.beforeTable).toBe(dry.beforeTable);
     expect(await tableChecksum(database.pool, 'accounts_view', 'account_id')).toBe(expected);
     expect(await tableChecksum(database.pool, plan.beforeTable, 'account_id')).toBe(corrupted);

@@ -9,7 +9,7 @@ import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgr
 import { swapPostgres } from '../../../src-main/engine/rebuild/swap-postgres';
 import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
-import { PROJECTOR, seedReferenceStore, tableChecksum } from './support';
+import { PROJECTOR, seedReferenceStore, tableChecksum, referenceCheckpoints } from './support';
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -94,7 +94,7 @@ describe('a rebuild that is killed, fails or is swapped under readers', () => {
       while (!stop) counts.push(Number((await database.pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view')).rows[0]!.n));
     })();
     await new Promise((r) => setTimeout(r, 30));
-    await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition: BUILTIN_POSTGRES_MODELS['orders_view']!, projector: { name: PROJECTOR, source: 'events' } });
+    await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition: BUILTIN_POSTGRES_MODELS['orders_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
     const afterSwap = counts.length;
     while (counts.length < afterSwap + 5) await new Promise((r) => setTimeout(r, 5));
     stop = true;

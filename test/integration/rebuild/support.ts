@@ -14,9 +14,17 @@ import { applyToMongoProductsView, productsViewSpec } from '../../../src-main/re
 import { MongoEventStore, REFERENCE_MONGO_MAPPING } from '../../../src-main/stores/mongo/mongo-event-store';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { classicPreset } from '../../../src-main/stores/presets/classic';
+import { presetRecord } from '../../../src-main/stores/presets';
+import type { CheckpointStore } from '../../../src-main/stores/ports/checkpoint-store';
+import { openCheckpoints } from '../../../src-main/stores/ports/open-companions';
 import { qualifiedName, quoteIdent } from '../../../src-main/stores/postgres/mapping';
 
 export const PROJECTOR = 'rebuild-test-projector';
+
+/** The reference system's checkpoints (`projection_checkpoints`, or Mongo `checkpoints`) through the CheckpointStore port, as swaps take them. */
+export function referenceCheckpoints(client: pg.Pool | Db): Promise<CheckpointStore> {
+  return openCheckpoints(presetRecord(typeof (client as pg.Pool).query === 'function' ? 'classic' : 'reference-mongo')!, client);
+}
 
 export function referenceProjector(pool: pg.Pool): DirectProjector {
   return new DirectProjector(pool, { name: PROJECTOR, views: [accountsViewSpec, ordersViewSpec, productsViewSpec], batchSize: 5000, gapSettleMs: 10 });

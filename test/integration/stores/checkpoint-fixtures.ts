@@ -7,7 +7,10 @@ import type pg from 'pg';
 import type { KnownPresetName } from '../../../src-shared/presets';
 import { REFERENCE_SUPPORT_DDL } from '../../../src-main/reference/postgres/schema';
 import { kafkaSource, writeMongoCheckpoint, writePostgresCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
+import { customCheckpointSource } from '../../../src-main/engine/checkpoints/checkpoint-mappings';
 import type { CheckpointKey, CheckpointView } from '../../../src-main/stores/ports/checkpoint-store';
+import type { CompanionSource } from '../../../src-main/stores/ports/open-companions';
+import { presetRecord } from '../../../src-main/stores/presets';
 import { installMessageDb, messageDbWriter } from './message-db';
 
 export type CheckpointBackend = 'PostgreSQL' | 'PGlite' | 'FerretDB';
@@ -16,7 +19,9 @@ export type CheckpointBackend = 'PostgreSQL' | 'PGlite' | 'FerretDB';
 export type FixtureClient = { kind: 'postgres'; pool: pg.Pool; url: string } | { kind: 'mongo'; db: Db };
 
 export interface CheckpointFixture {
-  preset: KnownPresetName;
+  /** A preset, or a custom mapping (its layouts given by `source`). */
+  preset: KnownPresetName | 'custom';
+  source?: CompanionSource;
   backends: CheckpointBackend[];
   /** Creates the tables and writes the checkpoints `expected` lists. */
   setup(client: FixtureClient): Promise<void>;
@@ -34,6 +39,9 @@ export interface CheckpointFixture {
    */
   breakPosition(client: FixtureClient): Promise<{ schema: string } | { key: CheckpointKey }>;
 }
+
+/** What the ports read for a fixture: its preset's record, or its custom mapping. */
+export const fixtureSource = (fixture: CheckpointFixture): CompanionSource => fixture.source ?? presetRecord(fixture.preset as KnownPresetName)!;
 
 const pgOf = (client: FixtureClient): pg.Pool => {
   if (client.kind !== 'postgres') throw new Error('a PostgreSQL fixture');
@@ -254,6 +262,48 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     async breakPosition(client) {
       await dbOf(client).collection('checkpoints').insertOne({ _id: 'broken|events' as never, projection: 'broken', source: 'events', position: 'abc', updatedAt: new Date() });
       return { key: { store: 'checkpoints', projector: 'broken', source: 'events' } };
+    },
+  },
+  {
+    // A custom table mapping (the Checkpoints screen's), one row per consumer.
+    preset: 'custom',
+    source: customCheckpointSource({ backend: 'postgres', table: 'consumer_offsets', columns: { name: 'consumer', position: 'at', updatedAt: 'touched' } }),
+    backends: ['PostgreSQL', 'PGlite'],
+    async setup(client) {
+      await pgOf(client).query(`CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, at bigint, touched timestamptz); INSERT INTO consumer_offsets VALUES ('mailer', 10, now()), ('search', 4, now())`);
+    },
+    expected: [
+      { kind: 'custom', projector: 'mailer', source: '', position: '10' },
+      { projector: 'search', position: '4' },
+    ],
+    key: { store: 'consumer_offsets', projector: 'mailer', source: '' },
+    position: '10',
+    advance: async (client, position) => void (await pgOf(client).query(`UPDATE consumer_offsets SET at = $1, touched = now() WHERE consumer = 'mailer'`, [position])),
+    async breakPosition(client) {
+      await pgOf(client).query(`CREATE SCHEMA textpos; CREATE TABLE textpos.consumer_offsets (consumer text PRIMARY KEY, at text, touched timestamptz)`);
+      return { schema: 'textpos' };
+    },
+  },
+  {
+    preset: 'custom',
+    source: customCheckpointSource({ backend: 'mongo', collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } }),
+    backends: ['FerretDB'],
+    async setup(client) {
+      await dbOf(client).collection('consumer_offsets').insertMany([
+        { consumer: 'mailer', at: 10 },
+        { consumer: 'search', at: 4 },
+      ]);
+    },
+    expected: [
+      { kind: 'custom', projector: 'mailer', source: '', position: '10' },
+      { projector: 'search', position: '4' },
+    ],
+    key: { store: 'consumer_offsets', projector: 'mailer', source: '' },
+    position: '10',
+    advance: async (client, position) => void (await dbOf(client).collection('consumer_offsets').updateOne({ consumer: 'mailer' }, { $set: { at: Number(position) } })),
+    async breakPosition(client) {
+      await dbOf(client).collection('consumer_offsets').insertOne({ consumer: 'typo', at: 'six' });
+      return { key: { store: 'consumer_offsets', projector: 'typo', source: '' } };
     },
   },
 ];

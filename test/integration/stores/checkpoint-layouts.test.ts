@@ -63,6 +63,18 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
     expect(await store.setPosition(key, '5', '2')).toMatchObject({ outcome: 'applied', checkpoint: { position: '2', extras: { gaps: [], serialization: 'json' } } });
   });
 
+  it("refuses to reset an Axon segment a running node claims, as Axon's resetTokens does; holds it, and resets it once the claim lapsed, releasing it", async () => {
+    await db.pool.query(`CREATE SCHEMA axonclaim; CREATE TABLE axonclaim.token_entry (processor_name varchar(255) NOT NULL, segment integer NOT NULL, token bytea, token_type varchar(255), timestamp varchar(255), owner varchar(255), PRIMARY KEY (processor_name, segment))`);
+    await db.pool.query(`INSERT INTO axonclaim.token_entry VALUES ('orders', 0, $1, 'org.axonframework.eventhandling.GapAwareTrackingToken', $2, 'node-2@host')`, [axonJsonToken(9, []), new Date().toISOString()]);
+    const store = await openCheckpoints(presetRecord('axon')!, db.pool, { schema: 'axonclaim' });
+    const key = { store: 'token_entry', projector: 'orders', source: '0' };
+    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/Segment 0 of orders is claimed by node-2@host .*only while the processor is shut down/);
+    // The swap only holds the position: the running node's token is left as it is.
+    expect(await store.setPosition(key, '9', '9')).toMatchObject({ outcome: 'applied', checkpoint: { position: '9', extras: { owner: 'node-2@host' } } });
+    await db.pool.query(`UPDATE axonclaim.token_entry SET timestamp = $1`, [new Date(Date.now() - 60_000).toISOString()]);
+    expect(await store.setPosition(key, '9', '0')).toMatchObject({ outcome: 'applied', checkpoint: { position: '0', extras: { owner: null } } });
+  });
+
   it('reads a custom checkpoint mapping, validated against the live table', async () => {
     await db.pool.query(`CREATE SCHEMA custom; CREATE TABLE custom.positions (worker text PRIMARY KEY, pos numeric(20), seen_at timestamptz, note text)`);
     await db.pool.query(`INSERT INTO custom.positions VALUES ('w1', 18446744073709551, now(), 'x')`);
@@ -86,7 +98,7 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
     const store = await openCheckpoints(presetRecord('message-db')!, db.pool);
     const key = { store: 'messages', projector: 'account:position-w', source: 'account' };
     expect(await store.list()).toEqual([expect.objectContaining({ ...key, position: '9' })]);
-    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/write_message does not exist: Message DB positions are written through it/);
+    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/write_message and .*acquire_lock do not exist: Message DB positions are written through write_message/);
     expect((await store.read(key))?.position).toBe('9');
   });
 });

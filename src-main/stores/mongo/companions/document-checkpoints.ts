@@ -1,6 +1,6 @@
 import { Long, type Db, type Document } from 'mongodb';
 import { checkPosition } from '../../event-store';
-import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
+import type { CheckpointKey, CheckpointStore, CheckpointTransaction, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { DocumentCheckpointLayout } from '../../ports/layouts';
 import { refuseBadDocumentNames } from '../names';
@@ -27,6 +27,8 @@ function sameType(previous: unknown, next: string): unknown {
 /**
  * One document per projector (and source): the reference system's Mongo
  * `checkpoints`. The compare-and-set is an `updateOne` matching the exact stored value.
+ * There is no transaction to join (FerretDB has none): each write is its own
+ * compare-and-set, and holding a position (next = expected) only checks and stamps it.
  */
 export class DocumentCheckpoints implements CheckpointStore {
   private constructor(
@@ -47,6 +49,18 @@ export class DocumentCheckpoints implements CheckpointStore {
 
   sources(): string[] {
     return [`${this.db.databaseName}.${this.layout.collection}`];
+  }
+
+  stores(): string[] {
+    return [this.layout.collection];
+  }
+
+  transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+
+  joining(_client: CheckpointTransaction): CheckpointStore {
+    throw new CompanionLayoutError(`${this.layout.collection} is a MongoDB collection: its checkpoints cannot join a PostgreSQL transaction.`);
   }
 
   async list(): Promise<CheckpointView[]> {

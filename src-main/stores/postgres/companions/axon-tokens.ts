@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { checkPosition } from '../../event-store';
-import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
+import type { CheckpointKey, CheckpointStore, CheckpointTransaction, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { AxonTokenCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
 import { GAP_AWARE_TOKEN, TokenFormatError, decodeAxonToken, encodeGapAwareToken } from './axon-token';
-import { inTransaction } from '../transaction';
+import { joinedSession, poolSession, sessionTransaction, type SqlSession } from './sql-session';
 import { checkColumns, companionColumns } from './table-columns';
 
 interface Row {
@@ -17,6 +17,9 @@ interface Row {
   owner: string | null;
 }
 
+/** How long an Axon node's claim on a segment lasts without being extended (its token stores' default `claimTimeout`). */
+const CLAIM_TIMEOUT_MS = 10_000;
+
 /** JPA's `token_entry` naming. */
 const JPA_COLUMNS = { processorName: 'processor_name', segment: 'segment', token: 'token', tokenType: 'token_type', timestamp: 'timestamp', owner: 'owner' };
 
@@ -24,11 +27,14 @@ const JPA_COLUMNS = { processorName: 'processor_name', segment: 'segment', token
  * Axon's `token_entry`: one tracking token per processor and segment. The
  * position shown is the token's index (the highest global index seen) with its
  * gaps; a reset replaces the token, under a row lock, only if it still decodes
- * to the position the caller expects.
+ * to the position the caller expects. As Axon's own `resetTokens`, it refuses a
+ * segment a running node still claims (owner set, claim younger than the claim
+ * timeout). Holding a position (next = expected, the rebuild swap) rewrites nothing:
+ * the row lock keeps the processor's `storeToken` waiting until the transaction ends.
  */
 export class AxonTokens implements CheckpointStore {
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly session: SqlSession,
     private readonly layout: AxonTokenCheckpointLayout,
     private readonly schema: string,
   ) {}
@@ -44,7 +50,7 @@ export class AxonTokens implements CheckpointStore {
       timestamp: { column: c.timestamp },
       owner: { column: c.owner },
     });
-    return new AxonTokens(pool, layout, schema);
+    return new AxonTokens(poolSession(pool), layout, schema);
   }
 
   private get table(): string {
@@ -69,15 +75,27 @@ export class AxonTokens implements CheckpointStore {
     return [this.table];
   }
 
+  stores(): string[] {
+    return [this.layout.table];
+  }
+
+  transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T> {
+    return sessionTransaction<CheckpointStore, T>(this.session, this, (client) => this.joining(client), work);
+  }
+
+  joining(client: CheckpointTransaction): CheckpointStore {
+    return new AxonTokens(joinedSession(client), this.layout, this.schema);
+  }
+
   async list(): Promise<CheckpointView[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} ORDER BY 1, 2`);
+    const { rows } = await this.session.db.query<Row>(`SELECT ${this.selectList} FROM ${this.table} ORDER BY 1, 2`);
     return rows.map((r) => this.view(r));
   }
 
   async read(key: CheckpointKey): Promise<CheckpointView | null> {
     const segment = this.segmentOf(key);
     if (segment === null) return null;
-    const { rows } = await this.pool.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey}`, [key.projector, segment]);
+    const { rows } = await this.session.db.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey}`, [key.projector, segment]);
     return rows[0] ? this.view(rows[0]) : null;
   }
 
@@ -86,15 +104,18 @@ export class AxonTokens implements CheckpointStore {
     if (expected !== null) checkPosition(expected, 'the expected position');
     const segment = this.segmentOf(key);
     if (segment === null) throw new CompanionLayoutError(`An Axon segment is a number; got ${JSON.stringify(key.source)}.`);
-    const applied = await inTransaction(this.pool, async (client) => {
+    const applied = await this.session.atomically(async (client) => {
       const { rows } = await client.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey} FOR UPDATE`, [key.projector, segment]);
       const row = rows[0];
       if (!row) throw new CompanionLayoutError(`${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`);
       const current = this.view(row);
       if (current.extras?.unreadableToken !== undefined) throw new CompanionLayoutError(`The token of ${key.projector} segment ${segment} cannot be read (${String(current.extras.unreadableToken)}): it is not reset.`);
       if (current.position === expected) {
+        if (next === expected) return true;
+        refuseLiveClaim(key.projector, segment, row);
         const serialization = current.extras?.serialization === 'json' ? 'json' : 'xml';
-        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5 WHERE ${this.whereKey}`, [
+        // As Axon's reset ends: the token stored, the claim released (owner NULL), so the next node claims it afresh.
+        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5, ${this.c.owner} = NULL WHERE ${this.whereKey}`, [
           key.projector,
           segment,
           encodeGapAwareToken(next, serialization),
@@ -139,4 +160,14 @@ export class AxonTokens implements CheckpointStore {
       extras,
     };
   }
+}
+
+/** A segment claimed by a running node is not reset under it (Axon's resetTokens needs the processor shut down). */
+function refuseLiveClaim(processor: string, segment: number, row: Row, now = Date.now()): void {
+  if (row.owner === null) return;
+  const claimedAt = row.timestamp === null ? Number.NaN : Date.parse(row.timestamp);
+  if (Number.isNaN(claimedAt) || now - claimedAt >= CLAIM_TIMEOUT_MS) return;
+  throw new CompanionLayoutError(
+    `Segment ${segment} of ${processor} is claimed by ${row.owner} (claim renewed ${Math.max(0, Math.round((now - claimedAt) / 1000))} s ago): Axon resets tokens only while the processor is shut down; stop it on every node and reset again.`,
+  );
 }

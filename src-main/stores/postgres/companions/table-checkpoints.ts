@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { checkPosition } from '../../event-store';
-import type { CheckpointKey, CheckpointStore, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
+import type { CheckpointKey, CheckpointStore, CheckpointTransaction, CheckpointView, SetPositionResult } from '../../ports/checkpoint-store';
 import { CompanionLayoutError } from '../../ports/errors';
 import type { TableCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
+import { joinedSession, poolSession, sessionTransaction, type SqlSession } from './sql-session';
 import { POSITION_TYPES, POSITION_WHAT, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, nowFor } from './table-columns';
 
 interface Row {
@@ -23,7 +24,7 @@ const DIGITS = /^\d{1,20}$/;
  */
 export class TableCheckpoints implements CheckpointStore {
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly session: SqlSession,
     private readonly layout: TableCheckpointLayout,
     private readonly schema: string,
     /** Positions kept as text (Emmett): compared and written zero-padded. */
@@ -46,7 +47,7 @@ export class TableCheckpoints implements CheckpointStore {
       version: { column: c.version, types: POSITION_TYPES, what: 'an integer type' },
       ...Object.fromEntries((c.extras ?? []).map((e) => [e, { column: e }])),
     });
-    return new TableCheckpoints(pool, layout, schema, textAllowed ? layout.textPositions!.padTo : null, c.updatedAt ? columns.get(c.updatedAt) : undefined);
+    return new TableCheckpoints(poolSession(pool), layout, schema, textAllowed ? layout.textPositions!.padTo : null, c.updatedAt ? columns.get(c.updatedAt) : undefined);
   }
 
   private get table(): string {
@@ -57,15 +58,27 @@ export class TableCheckpoints implements CheckpointStore {
     return [this.table];
   }
 
+  stores(): string[] {
+    return [this.layout.table];
+  }
+
+  transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T> {
+    return sessionTransaction<CheckpointStore, T>(this.session, this, (client) => this.joining(client), work);
+  }
+
+  joining(client: CheckpointTransaction): CheckpointStore {
+    return new TableCheckpoints(joinedSession(client), this.layout, this.schema, this.padTo, this.updatedAtType);
+  }
+
   async list(): Promise<CheckpointView[]> {
-    const { rows } = await this.pool.query<Row>(`${this.select()} ORDER BY 1, 2`);
+    const { rows } = await this.session.db.query<Row>(`${this.select()} ORDER BY 1, 2`);
     return rows.map((r) => this.view(r));
   }
 
   async read(key: CheckpointKey): Promise<CheckpointView | null> {
     if (!this.owns(key)) return null;
     const [where, params] = this.whereKey(key);
-    const { rows } = await this.pool.query<Row>(`${this.select(where)}`, params);
+    const { rows } = await this.session.db.query<Row>(`${this.select(where)}`, params);
     return rows[0] ? this.view(rows[0]) : null;
   }
 
@@ -82,7 +95,7 @@ export class TableCheckpoints implements CheckpointStore {
     const [where, params] = this.whereKey(key);
     const set = [`${quoteIdent(c.position)} = $${params.length + 1}`];
     if (c.updatedAt) set.push(`${quoteIdent(c.updatedAt)} = ${nowFor(this.updatedAtType)}`);
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.session.db.query(
       `UPDATE ${this.table} SET ${set.join(', ')} WHERE ${where} AND ${quoteIdent(c.position)} IS NOT DISTINCT FROM $${params.length + 2}`,
       [...params, this.stored(next), expected === null ? null : this.stored(expected)],
     );
@@ -99,7 +112,7 @@ export class TableCheckpoints implements CheckpointStore {
     }
     const columns = [c.name, c.position, ...(c.source ? [c.source] : []), ...(c.updatedAt ? [c.updatedAt] : [])];
     const values = ['$1', '$2', ...(c.source ? ['$3'] : []), ...(c.updatedAt ? [nowFor(this.updatedAtType)] : [])];
-    const { rowCount } = await this.pool.query(
+    const { rowCount } = await this.session.db.query(
       `INSERT INTO ${this.table} (${columns.map(quoteIdent).join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT DO NOTHING`,
       [this.nameOf(key), this.stored(next), ...(c.source ? [key.source] : [])],
     );
