@@ -102,15 +102,3 @@ export function isOperationName(name: string): name is OperationName {
   return Object.prototype.hasOwnProperty.call(operations, name);
 }
 
-/**
- * What a job of each kind makes stale when it settles (done, failed, cancelled) or its
- * finished result is amended, long after the call that started it answered.
- */
-export const JOB_INVALIDATES: Readonly<Record<string, readonly OperationName[]>> = {
-  'snapshots.verifyAll': ['snapshots.list', 'snapshots.inspect', 'checkpoints.overview', 'jobs.list'],
-  'snapshots.delete': ['snapshots.list', 'snapshots.inspect', 'checkpoints.overview', 'timeTravel.state', 'jobs.list'],
-  'snapshots.regenerate': ['snapshots.list', 'snapshots.inspect', 'checkpoints.overview', 'timeTravel.state', 'jobs.list'],
-  'rebuilds.run': ['rebuilds.catalog', 'rebuilds.diff', 'jobs.list'],
-  'compliance.search': ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
-  'compliance.erase': ['compliance.getCase', 'compliance.listCases', 'snapshots.list', 'rebuilds.catalog', 'checkpoints.overview', 'jobs.list'],
-};

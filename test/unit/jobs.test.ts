@@ -3,10 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
-import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
+import { z } from 'zod';
+import { jobProgress } from '../../src-shared/schemas/jobs';
+import type { JobKindTable } from '../../src-shared/contract/job-kinds';
+import { INTERRUPTED, Jobs, type JobRunner } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
 import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 import type { ReplayOutcome } from '../../src-main/engine/snapshots/snapshot-replayer';
+
+/** The contract of the test's kinds: `count` counts to `items`. */
+const testKinds = {
+  count: {
+    summary: 'Count to a number',
+    params: z.strictObject({ items: z.number(), fail: z.number().optional(), nested: z.record(z.string(), z.unknown()).optional() }),
+    progress: jobProgress,
+    result: z.object({ processed: z.number() }),
+    invalidates: [],
+  },
+} satisfies JobKindTable;
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
@@ -25,7 +39,7 @@ function steppedKind() {
         resolve();
       } else allow.push(resolve);
     });
-  const kind: JobKind<{ items: number; fail?: number }, { next: number }, { processed: number }> = {
+  const kind: JobRunner<{ items: number; fail?: number }, { next: number }, { processed: number }> = {
     async run(params, context) {
       let item = context.resumeFrom?.next ?? 0;
       while (item < params.items) {
@@ -61,7 +75,7 @@ function steppedKind() {
   };
 }
 
-function waitFor(jobs: Jobs, id: string, predicate: (job: JobView) => boolean): Promise<JobView> {
+function waitFor(jobs: Jobs<typeof testKinds>, id: string, predicate: (job: JobView) => boolean): Promise<JobView> {
   return new Promise((resolve, reject) => {
     const unsubscribe = jobs.subscribe((job) => {
       if (job.id === id && predicate(job)) {
@@ -79,9 +93,9 @@ function waitFor(jobs: Jobs, id: string, predicate: (job: JobView) => boolean): 
 }
 
 describe('Jobs', () => {
-  const open: Jobs[] = [];
+  const open: Jobs<typeof testKinds>[] = [];
   const create = (dir: string, concurrency = 2) => {
-    const jobs = new Jobs(dir, { concurrency, progressIntervalMs: 0 });
+    const jobs = new Jobs(dir, { kinds: testKinds, concurrency, progressIntervalMs: 0 });
     open.push(jobs);
     return jobs;
   };
@@ -93,10 +107,10 @@ describe('Jobs', () => {
     const where = dir ?? (await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
     const jobs = create(where, concurrency);
     const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
+    jobs.register({ count: stepped.kind });
     return { dir: where, jobs, stepped };
   };
-  const count = (jobs: Jobs, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
+  const count = (jobs: Jobs<typeof testKinds>, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
 
   it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
     const { dir, jobs, stepped } = await counting();
@@ -179,16 +193,16 @@ describe('Jobs', () => {
 
   it('leaves running jobs recorded as running when disposed, so the next start offers to resume them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const first = new Jobs(dir, { progressIntervalMs: 0 });
+    const first = new Jobs(dir, { kinds: testKinds, progressIntervalMs: 0 });
     const stepped = steppedKind();
-    first.register('count', stepped.kind);
+    first.register({ count: stepped.kind });
     const job = await first.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 3 } });
     stepped.step();
     await waitFor(first, job.id, (j) => j.progress.done === 1);
     await first.dispose();
     expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', checkpoint: { next: 1 } });
     const second = create(dir);
-    second.register('count', steppedKind().kind);
+    second.register({ count: steppedKind().kind });
     expect((await second.get(job.id)).state).toBe('paused');
     await expect(first.start({ kind: 'count', title: 'late', connectionIds: [], params: { items: 1 } })).rejects.toMatchObject({ code: 'unavailable' });
   });

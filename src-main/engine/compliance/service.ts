@@ -21,7 +21,7 @@ import type { OperatorCredentials } from '../../../src-shared/schemas/operators'
 import { approvalDigest, assertApproved, underTwoPersonRule } from './approvals';
 import { OperatorRegistry } from './operators';
 import type { AuditLog } from '../audit/audit-log';
-import type { JobContext, Jobs } from '../jobs/jobs';
+import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
 import { canonicalJson } from '../util/canonical-json';
 import { makeNewFolder, placeNewFiles, writePartial } from '../util/new-files';
 import { CaseStore } from './cases';
@@ -92,8 +92,14 @@ export class ComplianceService {
     this.cases = new CaseStore(join(deps.dataDir, 'compliance', 'cases'));
     this.operators = new OperatorRegistry(deps.dataDir);
     this.redactionBatch = deps.redactionBatch ?? 1000;
-    deps.jobs.register(COMPLIANCE_SEARCH, { run: (params: { caseId: string; includeMentions: boolean }, context) => this.runSearch(params, context), summarize: (r: Inventory) => summarizeInventory(r) });
-    deps.jobs.register(COMPLIANCE_ERASE, { writes: true, authorize: (params: EraseParams) => this.authorizeErase(params), run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
+  }
+
+  /** The runners of the search and erasure jobs, for `Jobs.register`. */
+  jobRunners(): JobRunners {
+    return {
+      [COMPLIANCE_SEARCH]: { run: (params, context) => this.runSearch(params, context), summarize: (r) => summarizeInventory(r) },
+      [COMPLIANCE_ERASE]: { authorize: (params) => this.authorizeErase(params), run: (params, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r) => r.summary },
+    };
   }
 
   // ---- map ----

@@ -9,7 +9,7 @@ import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs'
 import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStatePage, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
 import { diff, type DiffEntry } from '../snapshots/replay-port';
 import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
-import type { JobKind } from './jobs';
+import type { JobRunner } from './jobs';
 import type { SnapshotVerdicts } from '../time-travel/snapshot-verdicts';
 
 export const VERIFY_ALL_SNAPSHOTS = 'snapshots.verifyAll';
@@ -53,7 +53,7 @@ const PATHS_PER_MISMATCH = 5;
 const DIFFS_PER_MISMATCH = 10;
 const VALUE_PREVIEW = 300;
 
-export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
+export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobRunner<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
   const pageSize = deps.pageSize ?? 500;
   return {
     async run(params, context) {

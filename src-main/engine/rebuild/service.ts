@@ -12,7 +12,8 @@ import type { EventStore } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
-import type { JobContext, Jobs } from '../jobs/jobs';
+import { isJobOf } from '../../../src-shared/contract/job-kinds';
+import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
 import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
@@ -117,18 +118,23 @@ export class RebuildService {
     this.clients = new Clients(deps.connections);
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
     this.mongo = new MongoRebuilds({ db: async (id) => (await this.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source) });
-    deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
-      writes: true,
-      run: async (params, context) => {
-        if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
-        try {
-          return await this.runPostgres(params, context);
-        } catch (err) {
-          throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
-        }
+  }
+
+  /** The runner of rebuild jobs, for `Jobs.register`. */
+  jobRunners(): JobRunners {
+    return {
+      [REBUILD_JOB]: {
+        run: async (params, context: JobContext<null>) => {
+          if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
+          try {
+            return await this.runPostgres(params, context);
+          } catch (err) {
+            throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
+          }
+        },
+        summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
       },
-      summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
-    });
+    };
   }
 
   /** The definition a failed job ran, for its error (the record may be unreadable: the connection may be what failed). */
@@ -422,14 +428,14 @@ export class RebuildService {
 
   /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */
   async resume(connectionId: string, rebuildId: string): Promise<{ rebuildId: string; jobId: string; position: string }> {
-    const running = (await this.deps.jobs.list()).find((j) => j.kind === REBUILD_JOB && !['done', 'failed', 'cancelled'].includes(j.state) && (j.params as Partial<RebuildJobParams>).rebuildId === rebuildId && (j.params as Partial<RebuildJobParams>).connectionId === connectionId);
+    const running = (await this.deps.jobs.list()).find((j) => isJobOf(j, REBUILD_JOB) && !['done', 'failed', 'cancelled'].includes(j.state) && j.params.rebuildId === rebuildId && j.params.connectionId === connectionId);
     if (running) throw new ChronoError('conflict', `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`);
     const mongo = await this.isMongo(connectionId);
     const record = mongo ? await this.mongo.resumable(connectionId, rebuildId) : await this.record(await this.pool(connectionId), rebuildId);
     if (record.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`);
     const partial = !mongo && (await scopeOf(await this.pool(connectionId), rebuildId)) !== null;
     // A scale-out rebuild goes on with the workers and Kafka connection its last job had (the stored offsets say where).
-    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).map((j) => j.params as Partial<RebuildJobParams>).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
+    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).flatMap((j) => (isJobOf(j, REBUILD_JOB) ? [j.params] : [])).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
     const name = await this.deps.connectionName(connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,

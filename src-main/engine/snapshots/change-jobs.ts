@@ -7,7 +7,7 @@
 import { ChronoError } from '../../../src-shared/errors';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
-import type { JobContext, JobKind } from '../jobs/jobs';
+import type { JobContext, JobRunner } from '../jobs/jobs';
 import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
 import { translateCompanionError } from '../checkpoints/companion-ports';
 import type { SettleVerifications } from './settle-verifications';
@@ -121,7 +121,7 @@ function summary(verb: string, result: SnapshotsChangeJobResult): string {
  * deleted (by that process, or now): the tally is what the store says, not what
  * the last checkpoint remembered.
  */
-export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+export function deleteSnapshotsJob(deps: ChangeJobDeps): JobRunner<DeleteParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
   const batchSize = deps.batchSize ?? 200;
   return {
     async run(params, context) {
@@ -166,7 +166,7 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
   };
 }
 
-export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobRunner<RegenerateParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
   const batchSize = deps.batchSize ?? 200;
   return {
     async run(params, context) {

@@ -19,7 +19,8 @@ import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Oper
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
 export function CaseView({ caseId }: { caseId: string }) {
   const jobs = useJobs();
-  const record = useOperation('compliance.getCase', { caseId }, { refetchInterval: 1000 });
+  // Its jobs' progress refreshes it (src-shared/contract/job-kinds.ts): no polling.
+  const record = useOperation('compliance.getCase', { caseId });
   const c = record.data;
   if (record.error) return <Alert tone="danger" title="Request not found">{messageOf(record.error)}</Alert>;
   if (!c) return null;

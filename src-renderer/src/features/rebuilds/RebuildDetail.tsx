@@ -7,7 +7,7 @@ import { Button } from '../../ui/Button';
 import { KeyValueList } from '../../ui/KeyValue';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
-import { useJobs } from '../jobs/use-jobs';
+import { useJobsOf } from '../jobs/use-jobs';
 import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { RebuildDiffView } from './RebuildDiffView';
 import { RebuildRateChart, type RateSample } from './RebuildRateChart';
@@ -24,8 +24,7 @@ const AFTER_LOAD: Partial<Record<Rebuild['phase'], string>> = {
 };
 
 export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
-  const jobs = useJobs();
-  const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
+  const job = useJobsOf('rebuilds.run', (j) => j.params.rebuildId === rebuild.id)?.[0];
   const [samples, setSamples] = useState<RateSample[]>([]);
   const lastMessage = useRef<string | undefined>(undefined);
   useEffect(() => {
