@@ -15,7 +15,7 @@ export const jobsOperations = {
   }),
   'jobs.cancel': op({ summary: 'Stop a queued, running or paused job', input: jobsCancelInput, result: jobView, effect: 'local', target: (input) => `job:${input.id}`, invalidates: ['jobs.list'] }),
   'jobs.resume': op({
-    summary: 'Continue a paused or failed job from its last checkpoint',
+    summary: 'Continue a paused or failed job from where it stopped (its resume point)',
     input: jobsResumeInput,
     result: jobView,
     effect: 'local',

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ const testKinds = {
 
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
- * checkpointing the next item after each; it records which items it processed.
+ * saving the next item as its resume point after each; it records which items it processed.
  */
 function steppedKind() {
   const processed: number[] = [];
@@ -50,7 +50,7 @@ function steppedKind() {
         processed.push(item);
         item += 1;
         context.progress({ done: item, total: params.items });
-        await context.checkpoint({ next: item }, { done: item, total: params.items });
+        await context.saveResumePoint({ next: item }, { done: item, total: params.items });
       }
       return { processed: params.items };
     },
@@ -59,7 +59,7 @@ function steppedKind() {
   return {
     kind,
     processed,
-    /** Resolves when the runner waits to process `item` (everything before it checkpointed). */
+    /** Resolves when the runner waits to process `item` (everything before it saved). */
     waitingAt: (item: number) => new Promise<void>((resolve) => waiters.push({ item, resolve })),
     step(n = 1) {
       for (let i = 0; i < n; i++) {
@@ -120,7 +120,7 @@ describe('Jobs', () => {
     expect(started.state).toBe('queued');
     stepped.step(3);
     const done = await waitFor(jobs, started.id, (j) => j.state === 'done');
-    expect(done).toMatchObject({ progress: { done: 3, total: 3 }, result: { processed: 3 }, summary: '3 items', connectionIds: ['c1'], hasCheckpoint: false });
+    expect(done).toMatchObject({ progress: { done: 3, total: 3 }, result: { processed: 3 }, summary: '3 items', connectionIds: ['c1'], hasResumePoint: false });
     expect(done.startedAt).toBeDefined();
     expect(done.finishedAt).toBeDefined();
     expect(seen[0]).toBe('queued');
@@ -159,17 +159,17 @@ describe('Jobs', () => {
     await expect(jobs.cancel('job-nope')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('records a failure with its message and keeps its checkpoint for a resume', async () => {
+  it('records a failure with its message and keeps its resume point for a resume', async () => {
     const { jobs, stepped } = await counting();
     const job = await count(jobs, 'a', { items: 4, fail: 2 });
     stepped.step(3);
     const failed = await waitFor(jobs, job.id, (j) => j.state === 'failed');
     expect(failed.error).toContain('disk on fire');
-    expect(failed.hasCheckpoint).toBe(true);
+    expect(failed.hasResumePoint).toBe(true);
     expect(stepped.processed).toEqual([0, 1]);
   });
 
-  it('shows jobs interrupted by a restart as paused, and resumes them from their last checkpoint', async () => {
+  it('shows jobs interrupted by a restart as paused, and resumes them from their resume point', async () => {
     const { dir, jobs: before, stepped } = await counting({ concurrency: 1 });
     const job = await count(before, 'a', { items: 5 }, ['c1']);
     const waiting = await count(before, 'b', { items: 1 });
@@ -179,7 +179,7 @@ describe('Jobs', () => {
     // The process dies: no dispose, the records say running and queued.
     const { jobs: after, stepped: again } = await counting({ concurrency: 1, dir });
     const paused = await after.get(job.id);
-    expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasCheckpoint: true });
+    expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasResumePoint: true });
     expect((await after.get(waiting.id)).state).toBe('paused');
     await before.dispose();
 
@@ -188,7 +188,23 @@ describe('Jobs', () => {
     const done = await waitFor(after, job.id, (j) => j.state === 'done');
     expect(again.processed).toEqual([2, 3, 4]);
     expect(done.error).toBeUndefined();
-    expect(done.hasCheckpoint).toBe(false);
+    expect(done.hasResumePoint).toBe(false);
+  });
+
+  it('resumes a job recorded by an earlier version, whose resume point was called its checkpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const at = '2026-11-30T10:00:00.000Z';
+    const legacy = { id: 'job-legacy', kind: 'count', title: 'old', connectionIds: [], params: { items: 5 }, state: 'running', progress: { done: 2, total: 5 }, createdAt: at, updatedAt: at, startedAt: at, checkpoint: { next: 2 } };
+    await writeFile(join(dir, 'job-legacy.json'), JSON.stringify(legacy));
+    const { jobs, stepped } = await counting({ dir });
+    expect(await jobs.get('job-legacy')).toMatchObject({ state: 'paused', error: INTERRUPTED, hasResumePoint: true });
+    await jobs.resume('job-legacy');
+    stepped.step(3);
+    await waitFor(jobs, 'job-legacy', (j) => j.state === 'done');
+    expect(stepped.processed).toEqual([2, 3, 4]);
+    const stored = JSON.parse(await readFile(join(dir, 'job-legacy.json'), 'utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ state: 'done', result: { processed: 5 } });
+    expect(Object.keys(stored)).not.toContain('checkpoint');
   });
 
   it('leaves running jobs recorded as running when disposed, so the next start offers to resume them', async () => {
@@ -200,7 +216,7 @@ describe('Jobs', () => {
     stepped.step();
     await waitFor(first, job.id, (j) => j.progress.done === 1);
     await first.dispose();
-    expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', checkpoint: { next: 1 } });
+    expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', resumePoint: { next: 1 } });
     const second = create(dir);
     second.register({ count: steppedKind().kind });
     expect((await second.get(job.id)).state).toBe('paused');
@@ -261,28 +277,28 @@ describe('the snapshots.verifyAll job', () => {
       }),
     });
 
-  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
+  it('verifies page by page, resumes after the last page saved, and tallies mismatches with diffs and failures', async () => {
     const replayed: string[] = [];
     const { store, reads } = snapshotStore();
     const job = verifyJob(store, replayed, (streamId) => (streamId === 's-04' ? { ok: false, message: 'handler threw at line 3' } : replayOf(streamId)));
-    const checkpoints: unknown[] = [];
+    const resumePoints: unknown[] = [];
     const controller = new AbortController();
     const context = {
       signal: controller.signal,
       resumeFrom: undefined as never,
       progress: () => undefined,
-      checkpoint: async (state: unknown) => {
-        checkpoints.push(structuredClone(state));
-        if (checkpoints.length === 2) controller.abort();
+      saveResumePoint: async (state: unknown) => {
+        resumePoints.push(structuredClone(state));
+        if (resumePoints.length === 2) controller.abort();
       },
     };
     await expect(job.run({ connectionId: 'c', definition: 'auto' }, context)).rejects.toMatchObject({ name: 'AbortError' });
-    const last = checkpoints.at(-1) as { after: string };
+    const last = resumePoints.at(-1) as { after: string };
     expect(decodeSnapshotCursor(last.after).streamId).toBe('s-09');
     expect(replayed).toEqual(ids.slice(0, 10).filter((id) => id !== 's-05'));
 
     replayed.length = 0;
-    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, checkpoint: async () => undefined });
+    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, saveResumePoint: async () => undefined });
     expect(replayed).toEqual(ids.slice(10));
     expect(reads).toContain(last.after);
     expect(result).toMatchObject({ total: 23, verified: 23, ok: 20, mismatched: 1, failed: 2, truncated: false });
@@ -302,7 +318,7 @@ describe('the snapshots.verifyAll job', () => {
     const run = async () => {
       const replayed: string[] = [];
       const job = verifyJob(store, replayed);
-      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined });
+      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, saveResumePoint: async () => undefined });
       seen.push(replayed);
       return result;
     };

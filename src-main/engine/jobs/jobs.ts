@@ -2,7 +2,7 @@
  * Jobs the engine owns: long work (bulk verification, rebuilds, erasure) that
  * runs on in the engine whoever started it, outlives the window or socket that
  * asked for it, and is recorded in the data directory so a restart shows what
- * was running and can resume it from its last checkpoint.
+ * was running and can resume it from where it stopped (its resume point).
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
@@ -14,7 +14,7 @@ import { JobRecords, type JobProgress, type JobRecord } from './job-records';
 
 export type { JobProgress, JobRecord };
 
-export interface JobContext<Checkpoint> {
+export interface JobContext<ResumePoint> {
   /** Fires when the job is cancelled or the engine shuts down: stop soon and throw (or return). */
   signal: AbortSignal;
   /** Reports how far the job is; cheap, kept in memory and sent to watchers. */
@@ -23,14 +23,14 @@ export interface JobContext<Checkpoint> {
    * Saves resumable state durably (with the progress so far): after a restart,
    * `jobs.resume` starts the runner again with this state as `resumeFrom`.
    */
-  checkpoint(state: Checkpoint, progress?: JobProgress): Promise<void>;
-  /** The last checkpoint when the job is resumed; undefined on a fresh start. */
-  resumeFrom: Checkpoint | undefined;
+  saveResumePoint(state: ResumePoint, progress?: JobProgress): Promise<void>;
+  /** The last resume point saved when the job is resumed; undefined on a fresh start. */
+  resumeFrom: ResumePoint | undefined;
 }
 
 /** What runs the jobs of one kind; what the kind takes, ends with and whether it writes is its contract (src-shared/contract/job-kinds.ts). */
-export interface JobRunner<Params, Checkpoint, Result> {
-  run(params: Params, context: JobContext<Checkpoint>): Promise<Result>;
+export interface JobRunner<Params, ResumePoint, Result> {
+  run(params: Params, context: JobContext<ResumePoint>): Promise<Result>;
   /** Checks what else must still hold before every run (e.g. an erasure's approvals); throws a ChronoError to refuse. */
   authorize?(params: Params): Promise<void>;
   /** One line about a result, shown in the jobs tray. */
@@ -70,7 +70,7 @@ export interface JobsOptions<T extends JobKindTable = JobKinds> {
 
 const FINISHED: ReadonlySet<JobRecord['state']> = new Set(['done', 'failed', 'cancelled']);
 const SECRET_KEY = /secret|password|token|confirmation|credential/i;
-export const INTERRUPTED = 'Interrupted by a restart of Chronoscope: resume it to continue from its last checkpoint.';
+export const INTERRUPTED = 'Interrupted by a restart of Chronoscope: resume it to continue from where it stopped.';
 
 interface Running {
   controller: AbortController;
@@ -207,7 +207,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     return view(record);
   }
 
-  /** A paused or failed job goes back in the queue and continues from its last checkpoint. */
+  /** A paused or failed job goes back in the queue and continues from its resume point. */
   async resume(id: string): Promise<JobView> {
     await this.ready;
     this.assertOpen();
@@ -272,11 +272,11 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     this.running.set(record.id, entry);
     const context: JobContext<unknown> = {
       signal: controller.signal,
-      resumeFrom: record.checkpoint,
+      resumeFrom: record.resumePoint,
       progress: (progress) => this.reportProgress(record, progress),
-      checkpoint: async (state, progress) => {
+      saveResumePoint: async (state, progress) => {
         if (this.disposed || controller.signal.aborted) return;
-        record.checkpoint = structuredClone(state);
+        record.resumePoint = structuredClone(state);
         if (progress) record.progress = { ...progress };
         record.updatedAt = this.now().toISOString();
         await this.records.save(record);
@@ -294,7 +294,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
         if (!entry.cancelRequested) this.check(record.kind, 'result', result);
         outcome = entry.cancelRequested
           ? { state: 'cancelled' }
-          : { state: 'done', result, summary: kind.summarize?.(result as never), checkpoint: undefined, error: undefined };
+          : { state: 'done', result, summary: kind.summarize?.(result as never), resumePoint: undefined, error: undefined };
       } catch (err) {
         if (entry.cancelRequested) outcome = { state: 'cancelled' };
         else if (isAbortError(err) || controller.signal.aborted) outcome = { state: 'paused', error: INTERRUPTED };
@@ -401,8 +401,8 @@ export class Jobs<T extends JobKindTable = JobKinds> {
 }
 
 function view(record: JobRecord): JobView {
-  const { checkpoint, ...rest } = record;
-  return { ...structuredClone(rest), hasCheckpoint: checkpoint !== undefined };
+  const { resumePoint, ...rest } = record;
+  return { ...structuredClone(rest), hasResumePoint: resumePoint !== undefined };
 }
 
 /** A failure flagged `details.retryable === false` (e.g. a rebuild's rows the table refuses) would recur on a resume. */
@@ -414,7 +414,7 @@ function isRetryable(err: unknown): boolean {
 function failureMessage(err: unknown): string {
   if (err instanceof ChronoError) return err.message;
   const message = err instanceof Error ? err.message : String(err);
-  return `The job stopped on an unexpected error (${message}). Resume it to try again from its last checkpoint.`;
+  return `The job stopped on an unexpected error (${message}). Resume it to try again from where it stopped.`;
 }
 
 function findSecretKey(value: unknown, path = ''): string | undefined {
