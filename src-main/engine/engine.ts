@@ -184,7 +184,12 @@ export function createEngine(options: EngineOptions) {
     const name = (await connections.get(connectionId)).name;
     throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
   };
-  const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
+  const jobs = new Jobs(join(options.dataDir, 'jobs'), {
+    log,
+    assertWritable,
+    // A job's params or result off its kind's contract is reported like an operation's answer off its schema.
+    ...(options.onOutputMismatch ? { onContractMismatch: ({ kind, what, problems }) => options.onOutputMismatch?.({ operation: `job ${kind} (${what})`, kind: 'result', problems }) } : {}),
+  });
   // The snapshot port follows the connection's event store: a new store (a preset confirmed again, a profile changed) reopens it.
   const storeSeen = new Map<string, unknown>();
   const snapshotPorts = {

@@ -65,7 +65,8 @@ describe('the job-kind contract', () => {
 
   it('fails a job whose result does not match its kind, without keeping the result, and not as retryable', async () => {
     const logged: string[] = [];
-    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, log: (m) => logged.push(m) });
+    const reported: unknown[] = [];
+    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, log: (m) => logged.push(m), onContractMismatch: (m) => reported.push(m) });
     open.push(jobs);
     jobs.register({ sum: { run: async ({ a, b }) => ({ total: `${a + b}` }) as never } });
     const job = await jobs.start({ kind: 'sum', title: 'wrong result', connectionIds: [], params: { a: 1, b: 2 } });
@@ -73,5 +74,6 @@ describe('the job-kind contract', () => {
     expect(failed).toMatchObject({ state: 'failed', retryable: false, error: expect.stringMatching(/result of a "sum" job does not match its contract \(total: /) });
     expect(failed.result).toBeUndefined();
     expect(logged.join('\n')).toMatch(/does not match its contract/);
+    expect(reported).toEqual([{ kind: 'sum', what: 'result', problems: [{ field: 'total', message: expect.any(String) }] }]);
   });
 });

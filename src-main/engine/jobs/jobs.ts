@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { jobKinds, type JobKindSpec, type JobKindTable, type JobKinds, type JobParamsInputOf, type JobParamsOf, type JobResultOf } from '../../../src-shared/contract/job-kinds';
 import { ChronoError, isAbortError } from '../../../src-shared/errors';
 import type { JobView } from '../../../src-shared/schemas/jobs';
-import { describeIssues } from '../../../src-shared/validate';
+import { describeIssues, type FieldProblem } from '../../../src-shared/validate';
 import { JobRecords, type JobProgress, type JobRecord } from './job-records';
 
 export type { JobProgress, JobRecord };
@@ -64,6 +64,8 @@ export interface JobsOptions<T extends JobKindTable = JobKinds> {
   progressIntervalMs?: number;
   /** Finished jobs kept on disk; older ones are forgotten at start. */
   keepFinished?: number;
+  /** Hears every params or result refused by the kind's contract (the test harness fails on one, like the dispatcher's output mismatches). */
+  onContractMismatch?: (mismatch: { kind: string; what: 'params' | 'result'; problems: FieldProblem[] }) => void;
   /** Throws `read_only` for a connection that may not be changed; asked for every connection of a writing job before each run. */
   assertWritable?: (connectionId: string) => Promise<void>;
 }
@@ -93,6 +95,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
   private readonly log: (message: string) => void;
   private readonly progressIntervalMs: number;
   private readonly assertWritable: (connectionId: string) => Promise<void>;
+  private readonly onContractMismatch: NonNullable<JobsOptions['onContractMismatch']>;
   private disposed = false;
   /** Resolves once the records of earlier runs are loaded. */
   readonly ready: Promise<void>;
@@ -105,6 +108,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     this.log = options.log ?? (() => undefined);
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.assertWritable = options.assertWritable ?? (async () => undefined);
+    this.onContractMismatch = options.onContractMismatch ?? (() => undefined);
     this.ready = this.restore(options.keepFinished ?? 200).catch((err: unknown) => this.log(`Jobs of earlier runs not restored: ${(err as Error).message}`));
   }
 
@@ -334,7 +338,9 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     if (!schema) return;
     const parsed = schema.safeParse(value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
     if (parsed.success) return;
-    const problems = describeIssues(parsed.error).map((p) => `${p.field}: ${p.message}`).join('; ');
+    const issues = describeIssues(parsed.error);
+    this.onContractMismatch({ kind, what, problems: issues });
+    const problems = issues.map((p) => `${p.field}: ${p.message}`).join('; ');
     const subject = what === 'params' ? 'The params of a' : 'The result of a';
     // Not retryable: the same run would end the same way.
     throw new ChronoError('internal', `${subject} "${kind}" job ${what === 'params' ? 'do' : 'does'} not match its contract (${problems}): this is a bug in Chronoscope.`, { kind, mismatch: what, retryable: false });
