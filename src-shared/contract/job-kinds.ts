@@ -37,6 +37,8 @@ const snapshotKey = z.strictObject({ streamId: z.string(), version: z.number() }
 /** A filter's matches, or the keys a verification found wrong. */
 const changeScope = { filter: snapshotFilter.optional(), keys: z.array(snapshotKey).optional() };
 const rebuildResult = z.object({ rows: z.number(), events: z.number() });
+/** A rebuild's progress; while it loads, its speed (the screen charts it). */
+const rebuildProgress = jobProgress.extend({ eventsPerSecond: z.number().optional() });
 
 export const jobKinds = {
   'snapshots.verifyAll': jobKind({
@@ -90,7 +92,7 @@ export const jobKinds = {
       /** Scale-out on Kafka: the replay topic lives on this Kafka connection, applied by this many worker processes. */
       scaleOut: z.strictObject({ workers: z.number(), kafkaConnectionId: z.string() }).optional(),
     }),
-    progress: jobProgress,
+    progress: rebuildProgress,
     result: rebuildResult,
     writes: true,
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'jobs.list'],

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { jobKinds, type JobKindSpec, type JobKindTable, type JobKinds, type JobParamsInputOf, type JobParamsOf, type JobResultOf } from '../../../src-shared/contract/job-kinds';
+import { jobKinds, type JobKindSpec, type JobKindTable, type JobKinds, type JobParamsInputOf, type JobParamsOf, type JobProgressOf, type JobResultOf } from '../../../src-shared/contract/job-kinds';
 import { ChronoError, isAbortError } from '../../../src-shared/errors';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import { describeIssues, type FieldProblem } from '../../../src-shared/validate';
@@ -14,23 +14,23 @@ import { JobRecords, type JobProgress, type JobRecord } from './job-records';
 
 export type { JobProgress, JobRecord };
 
-export interface JobContext<ResumePoint> {
+export interface JobContext<ResumePoint, Progress extends JobProgress = JobProgress> {
   /** Fires when the job is cancelled or the engine shuts down: stop soon and throw (or return). */
   signal: AbortSignal;
   /** Reports how far the job is; cheap, kept in memory and sent to watchers. */
-  progress(progress: JobProgress): void;
+  progress(progress: Progress): void;
   /**
    * Saves resumable state durably (with the progress so far): after a restart,
    * `jobs.resume` starts the runner again with this state as `resumeFrom`.
    */
-  saveResumePoint(state: ResumePoint, progress?: JobProgress): Promise<void>;
+  saveResumePoint(state: ResumePoint, progress?: Progress): Promise<void>;
   /** The last resume point saved when the job is resumed; undefined on a fresh start. */
   resumeFrom: ResumePoint | undefined;
 }
 
 /** What runs the jobs of one kind; what the kind takes, ends with and whether it writes is its contract (src-shared/contract/job-kinds.ts). */
-export interface JobRunner<Params, ResumePoint, Result> {
-  run(params: Params, context: JobContext<ResumePoint>): Promise<Result>;
+export interface JobRunner<Params, ResumePoint, Result, Progress extends JobProgress = JobProgress> {
+  run(params: Params, context: JobContext<ResumePoint, Progress>): Promise<Result>;
   /** Checks what else must still hold before every run (e.g. an erasure's approvals); throws a ChronoError to refuse. */
   authorize?(params: Params): Promise<void>;
   /** One line about a result, shown in the jobs tray. */
@@ -41,7 +41,7 @@ export interface JobRunner<Params, ResumePoint, Result> {
  * The runners of some kinds of a table, by kind, as a capability hands them to `Jobs.register`.
  * Each runner keeps its own resume state type (`never` here accepts any: see JobContext).
  */
-export type JobRunners<T extends JobKindTable = JobKinds> = { [K in keyof T]?: JobRunner<JobParamsOf<K, T>, never, JobResultOf<K, T>> };
+export type JobRunners<T extends JobKindTable = JobKinds> = { [K in keyof T]?: JobRunner<JobParamsOf<K, T>, never, JobResultOf<K, T>, JobProgressOf<K, T> & JobProgress> };
 
 export type StartJob<T extends JobKindTable = JobKinds> = {
   [K in keyof T & string]: {

@@ -12,7 +12,7 @@ import type { EventStore } from '../../stores/event-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { Clients } from '../connections/clients';
 import type { Connections } from '../connections/connections';
-import { isJobOf } from '../../../src-shared/contract/job-kinds';
+import { isJobOf, type JobProgressOf } from '../../../src-shared/contract/job-kinds';
 import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
@@ -34,6 +34,9 @@ import { PARTITIONS_TABLE, SCALE_OUT_TABLE } from './scale-out/offsets-store';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
 export const REBUILD_JOB = 'rebuilds.run';
+
+/** What a rebuild job's runner is given: its progress may carry the loading speed (see the job-kind contract). */
+export type RebuildJobContext = JobContext<null, JobProgressOf<'rebuilds.run'>>;
 
 export interface RebuildJobParams {
   connectionId: string;
@@ -124,7 +127,7 @@ export class RebuildService {
   jobRunners(): JobRunners {
     return {
       [REBUILD_JOB]: {
-        run: async (params, context: JobContext<null>) => {
+        run: async (params, context: RebuildJobContext) => {
           if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
           try {
             return await this.runPostgres(params, context);
@@ -145,7 +148,7 @@ export class RebuildService {
     return record?.definition ?? 'of this rebuild';
   }
 
-  private async runPostgres(params: RebuildJobParams, context: JobContext<null>): Promise<{ rows: number; events: number }> {
+  private async runPostgres(params: RebuildJobParams, context: RebuildJobContext): Promise<{ rows: number; events: number }> {
     const { deps } = this;
     const pool = await this.pool(params.connectionId);
     if (params.partial) {
@@ -184,6 +187,7 @@ export class RebuildService {
           done: Number(p.position),
           total: Number(p.horizon),
           message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+          ...(p.phase === 'loading' ? { eventsPerSecond: p.eventsPerSecond } : {}),
         }),
     }).finally(() => {
       this.following.delete(record.id);

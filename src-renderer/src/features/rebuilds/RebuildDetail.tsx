@@ -27,13 +27,13 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
   const job = useJobsOf('rebuilds.run', (j) => j.params.rebuildId === rebuild.id)?.[0];
   const [samples, setSamples] = useState<RateSample[]>([]);
   const lastMessage = useRef<string | undefined>(undefined);
+  const rate = job?.progress.eventsPerSecond;
   useEffect(() => {
     const message = job?.progress.message;
     if (!message || message === lastMessage.current) return;
     lastMessage.current = message;
-    const rate = Number(/^([\d,]+) events\/s/.exec(message)?.[1]?.replaceAll(',', ''));
-    if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), { at: Date.now(), eventsPerSecond: rate }]);
-  }, [job?.progress.message]);
+    if (rate !== undefined) setSamples((s) => [...s.slice(-59), { at: Date.now(), eventsPerSecond: rate }]);
+  }, [job?.progress.message, rate]);
 
   // The projector that feeds this model (never merely the first checkpoint), or none with a warning.
   const feedingKey = feedingProjector ? `${feedingProjector.name}|${feedingProjector.source}` : '';
