@@ -76,4 +76,21 @@ describe('the job-kind contract', () => {
     expect(logged.join('\n')).toMatch(/does not match its contract/);
     expect(reported).toEqual([{ kind: 'sum', what: 'result', problems: [{ field: 'total', message: expect.any(String) }] }]);
   });
+
+  it('reports a progress off its kind\'s contract when asked to check (tests), without stopping the job', async () => {
+    const reported: unknown[] = [];
+    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, onContractMismatch: (m) => reported.push(m) });
+    open.push(jobs);
+    jobs.register({
+      sum: {
+        run: async ({ a, b }, context) => {
+          context.progress({ done: 'half' as never });
+          return { total: a + b };
+        },
+      },
+    });
+    const job = await jobs.start({ kind: 'sum', title: 'odd progress', connectionIds: [], params: { a: 1, b: 2 } });
+    expect(await settled(jobs, job.id)).toMatchObject({ state: 'done', result: { total: 3 } });
+    expect(reported).toEqual([{ kind: 'sum', what: 'progress', problems: [{ field: 'done', message: expect.any(String) }] }]);
+  });
 });

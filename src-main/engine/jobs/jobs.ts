@@ -64,8 +64,12 @@ export interface JobsOptions<T extends JobKindTable = JobKinds> {
   progressIntervalMs?: number;
   /** Finished jobs kept on disk; older ones are forgotten at start. */
   keepFinished?: number;
-  /** Hears every params or result refused by the kind's contract (the test harness fails on one, like the dispatcher's output mismatches). */
-  onContractMismatch?: (mismatch: { kind: string; what: 'params' | 'result'; problems: FieldProblem[] }) => void;
+  /**
+   * Hears every params or result refused by the kind's contract (the test harness fails on one, like
+   * the dispatcher's output mismatches). When given, each progress report is checked too (reported,
+   * never refused): off in the product, where it would parse every report again.
+   */
+  onContractMismatch?: (mismatch: { kind: string; what: 'params' | 'result' | 'progress'; problems: FieldProblem[] }) => void;
   /** Throws `read_only` for a connection that may not be changed; asked for every connection of a writing job before each run. */
   assertWritable?: (connectionId: string) => Promise<void>;
 }
@@ -95,7 +99,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
   private readonly log: (message: string) => void;
   private readonly progressIntervalMs: number;
   private readonly assertWritable: (connectionId: string) => Promise<void>;
-  private readonly onContractMismatch: NonNullable<JobsOptions['onContractMismatch']>;
+  private readonly onContractMismatch: JobsOptions['onContractMismatch'];
   private disposed = false;
   /** Resolves once the records of earlier runs are loaded. */
   readonly ready: Promise<void>;
@@ -108,7 +112,7 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     this.log = options.log ?? (() => undefined);
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.assertWritable = options.assertWritable ?? (async () => undefined);
-    this.onContractMismatch = options.onContractMismatch ?? (() => undefined);
+    this.onContractMismatch = options.onContractMismatch;
     this.ready = this.restore(options.keepFinished ?? 200).catch((err: unknown) => this.log(`Jobs of earlier runs not restored: ${(err as Error).message}`));
   }
 
@@ -277,11 +281,17 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     const context: JobContext<unknown> = {
       signal: controller.signal,
       resumeFrom: record.resumePoint,
-      progress: (progress) => this.reportProgress(record, progress),
+      progress: (progress) => {
+        this.checkProgress(record.kind, progress);
+        this.reportProgress(record, progress);
+      },
       saveResumePoint: async (state, progress) => {
         if (this.disposed || controller.signal.aborted) return;
         record.resumePoint = structuredClone(state);
-        if (progress) record.progress = { ...progress };
+        if (progress) {
+          this.checkProgress(record.kind, progress);
+          record.progress = { ...progress };
+        }
         record.updatedAt = this.now().toISOString();
         await this.records.save(record);
         this.changed(record);
@@ -339,11 +349,17 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     const parsed = schema.safeParse(value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
     if (parsed.success) return;
     const issues = describeIssues(parsed.error);
-    this.onContractMismatch({ kind, what, problems: issues });
+    this.onContractMismatch?.({ kind, what, problems: issues });
     const problems = issues.map((p) => `${p.field}: ${p.message}`).join('; ');
     const subject = what === 'params' ? 'The params of a' : 'The result of a';
     // Not retryable: the same run would end the same way.
     throw new ChronoError('internal', `${subject} "${kind}" job ${what === 'params' ? 'do' : 'does'} not match its contract (${problems}): this is a bug in Chronoscope.`, { kind, mismatch: what, retryable: false });
+  }
+
+  private checkProgress(kind: string, progress: JobProgress): void {
+    const schema: z.ZodType | undefined = this.onContractMismatch && this.specOf(kind)?.progress;
+    const parsed = schema?.safeParse(progress);
+    if (parsed && !parsed.success) this.onContractMismatch?.({ kind, what: 'progress', problems: describeIssues(parsed.error) });
   }
 
   private reportProgress(record: JobRecord, progress: JobProgress): void {
