@@ -111,7 +111,7 @@ for (let run = 1; run <= runs; run += 1) {
   const started = performance.now();
   const result = await job.run(
     { connectionId: 'bench', definition: 'account' },
-    { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined },
+    { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, saveResumePoint: async () => undefined },
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);

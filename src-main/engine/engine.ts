@@ -43,12 +43,11 @@ import { settingsHandlers } from './settings/handlers';
 import { SettingsStore } from './settings/settings-store';
 import { exportsHandlers, type ChooseSaveFile } from './exports/handlers';
 import { Jobs } from './jobs/jobs';
-import { VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob } from './jobs/verify-all-snapshots';
 import { createKafkaCapability } from './kafka/capability';
 import { kafkaHandlers } from './kafka/handlers';
 import { SnapshotService } from './checkpoints/snapshot-service';
 import { ChronoError } from '../../src-shared/errors';
-import { DELETE_SNAPSHOTS, REGENERATE_SNAPSHOTS, deleteSnapshotsJob, regenerateSnapshotsJob } from './snapshots/change-jobs';
+import { snapshotJobRunners } from './snapshots/job-runners';
 import { snapshotHandlers } from './snapshots/handlers';
 import { settleVerifications } from './snapshots/settle-verifications';
 import { SnapshotReplayer } from './snapshots/snapshot-replayer';
@@ -182,7 +181,12 @@ export function createEngine(options: EngineOptions) {
     const name = (await connections.get(connectionId)).name;
     throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
   };
-  const jobs = new Jobs(join(options.dataDir, 'jobs'), { log, assertWritable });
+  const jobs = new Jobs(join(options.dataDir, 'jobs'), {
+    log,
+    assertWritable,
+    // A job's params or result off its kind's contract is reported like an operation's answer off its schema.
+    ...(options.onOutputMismatch ? { onContractMismatch: ({ kind, what, problems }) => options.onOutputMismatch?.({ operation: `job ${kind} (${what})`, kind: 'result', problems }) } : {}),
+  });
   const snapshotPorts = {
     snapshots: (connectionId: string) => snapshotService.port(connectionId),
     replayer: async (connectionId: string, definition: string, signal: AbortSignal) => {
@@ -191,10 +195,8 @@ export function createEngine(options: EngineOptions) {
       return new SnapshotReplayer(store, definitionCatalog, definition, signal);
     },
   };
-  jobs.register(VERIFY_ALL_SNAPSHOTS, verifyAllSnapshotsJob({ ...snapshotPorts, verdicts: snapshotVerdicts }));
   const settle = settleVerifications(jobs);
-  jobs.register(DELETE_SNAPSHOTS, { ...deleteSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
-  jobs.register(REGENERATE_SNAPSHOTS, { ...regenerateSnapshotsJob({ ...snapshotPorts, assertWritable, settle }), writes: true });
+  jobs.register(snapshotJobRunners({ ...snapshotPorts, verdicts: snapshotVerdicts, assertWritable, settle }));
   const compliance = new ComplianceService({
     dataDir: options.dataDir,
     exportsDir,
@@ -218,6 +220,10 @@ export function createEngine(options: EngineOptions) {
     ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
   ];
   const rebuilds = new RebuildService({ connections, clients: scopes, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources, checkpoints: (id) => checkpointService.store(id) });
+  jobs.register(compliance.jobRunners());
+  jobs.register(rebuilds.jobRunners());
+  // Every kind of the job-kind contract has its runner: a job of a kind without one could never run.
+  if (jobs.kindsWithoutRunner().length) throw new Error(`Job kinds without a runner: ${jobs.kindsWithoutRunner().join(', ')}`);
   const handlers = composeHandlers(
     appHandlers({ mode: options.mode, user, dataDir: options.dataDir, cipher: options.cipher, cipherNote: options.cipherNote, local }),
     connectionHandlers({ connections, scopes }),

@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { connectToHost } from './client/connect';
 import { HostProvider } from './client/host-context';
+import { JobsProvider } from './features/jobs/use-jobs';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -27,7 +28,9 @@ createRoot(root).render(
   <StrictMode>
     <HostProvider connection={host}>
       <QueryClientProvider client={queryClient}>
-        <App />
+        <JobsProvider>
+          <App />
+        </JobsProvider>
       </QueryClientProvider>
     </HostProvider>
   </StrictMode>,

@@ -30,8 +30,8 @@ export const jobView = z.object({
   /** One line about the outcome, when it is done. */
   summary: z.string().optional(),
   result: z.unknown().optional(),
-  /** A resumed job continues from its last checkpoint rather than from the start. */
-  hasCheckpoint: z.boolean(),
+  /** A resumed job continues from its resume point (where it stopped) rather than from the start. */
+  hasResumePoint: z.boolean(),
 });
 export type JobView = z.infer<typeof jobView>;
 

@@ -32,7 +32,7 @@ function dyingAfter(store: SnapshotStore, dies: number): SnapshotStore {
 
 function jobsOn(dir: string, store: SnapshotStore, batchSize?: number): Jobs {
   const jobs = new Jobs(dir, { progressIntervalMs: 0 });
-  jobs.register(DELETE_SNAPSHOTS, deleteSnapshotsJob({ snapshots: async () => store, replayer: () => Promise.reject(new Error('not used')), assertWritable: async () => undefined, ...(batchSize ? { batchSize } : {}) }));
+  jobs.register({ [DELETE_SNAPSHOTS]: deleteSnapshotsJob({ snapshots: async () => store, replayer: () => Promise.reject(new Error('not used')), assertWritable: async () => undefined, ...(batchSize ? { batchSize } : {}) }) });
   return jobs;
 }
 

@@ -1,16 +1,30 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
-import { INTERRUPTED, Jobs, type JobKind } from '../../src-main/engine/jobs/jobs';
+import { z } from 'zod';
+import { jobProgress } from '../../src-shared/schemas/jobs';
+import type { JobKindTable } from '../../src-shared/contract/job-kinds';
+import { INTERRUPTED, Jobs, type JobRunner } from '../../src-main/engine/jobs/jobs';
 import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
 import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 import type { ReplayOutcome } from '../../src-main/engine/snapshots/snapshot-replayer';
 
+/** The contract of the test's kinds: `count` counts to `items`. */
+const testKinds = {
+  count: {
+    summary: 'Count to a number',
+    params: z.strictObject({ items: z.number(), fail: z.number().optional(), nested: z.record(z.string(), z.unknown()).optional() }),
+    progress: jobProgress,
+    result: z.object({ processed: z.number() }),
+    invalidates: [],
+  },
+} satisfies JobKindTable;
+
 /**
  * A job that counts to `params.items`, one item per `step()` the test allows,
- * checkpointing the next item after each; it records which items it processed.
+ * saving the next item as its resume point after each; it records which items it processed.
  */
 function steppedKind() {
   const processed: number[] = [];
@@ -25,7 +39,7 @@ function steppedKind() {
         resolve();
       } else allow.push(resolve);
     });
-  const kind: JobKind<{ items: number; fail?: number }, { next: number }, { processed: number }> = {
+  const kind: JobRunner<{ items: number; fail?: number }, { next: number }, { processed: number }> = {
     async run(params, context) {
       let item = context.resumeFrom?.next ?? 0;
       while (item < params.items) {
@@ -36,7 +50,7 @@ function steppedKind() {
         processed.push(item);
         item += 1;
         context.progress({ done: item, total: params.items });
-        await context.checkpoint({ next: item }, { done: item, total: params.items });
+        await context.saveResumePoint({ next: item }, { done: item, total: params.items });
       }
       return { processed: params.items };
     },
@@ -45,7 +59,7 @@ function steppedKind() {
   return {
     kind,
     processed,
-    /** Resolves when the runner waits to process `item` (everything before it checkpointed). */
+    /** Resolves when the runner waits to process `item` (everything before it saved). */
     waitingAt: (item: number) => new Promise<void>((resolve) => waiters.push({ item, resolve })),
     step(n = 1) {
       for (let i = 0; i < n; i++) {
@@ -61,7 +75,7 @@ function steppedKind() {
   };
 }
 
-function waitFor(jobs: Jobs, id: string, predicate: (job: JobView) => boolean): Promise<JobView> {
+function waitFor(jobs: Jobs<typeof testKinds>, id: string, predicate: (job: JobView) => boolean): Promise<JobView> {
   return new Promise((resolve, reject) => {
     const unsubscribe = jobs.subscribe((job) => {
       if (job.id === id && predicate(job)) {
@@ -79,9 +93,9 @@ function waitFor(jobs: Jobs, id: string, predicate: (job: JobView) => boolean): 
 }
 
 describe('Jobs', () => {
-  const open: Jobs[] = [];
+  const open: Jobs<typeof testKinds>[] = [];
   const create = (dir: string, concurrency = 2) => {
-    const jobs = new Jobs(dir, { concurrency, progressIntervalMs: 0 });
+    const jobs = new Jobs(dir, { kinds: testKinds, concurrency, progressIntervalMs: 0 });
     open.push(jobs);
     return jobs;
   };
@@ -93,10 +107,10 @@ describe('Jobs', () => {
     const where = dir ?? (await mkdtemp(join(tmpdir(), 'chrono-jobs-')));
     const jobs = create(where, concurrency);
     const stepped = steppedKind();
-    jobs.register('count', stepped.kind);
+    jobs.register({ count: stepped.kind });
     return { dir: where, jobs, stepped };
   };
-  const count = (jobs: Jobs, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
+  const count = (jobs: Jobs<typeof testKinds>, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
 
   it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
     const { dir, jobs, stepped } = await counting();
@@ -106,7 +120,7 @@ describe('Jobs', () => {
     expect(started.state).toBe('queued');
     stepped.step(3);
     const done = await waitFor(jobs, started.id, (j) => j.state === 'done');
-    expect(done).toMatchObject({ progress: { done: 3, total: 3 }, result: { processed: 3 }, summary: '3 items', connectionIds: ['c1'], hasCheckpoint: false });
+    expect(done).toMatchObject({ progress: { done: 3, total: 3 }, result: { processed: 3 }, summary: '3 items', connectionIds: ['c1'], hasResumePoint: false });
     expect(done.startedAt).toBeDefined();
     expect(done.finishedAt).toBeDefined();
     expect(seen[0]).toBe('queued');
@@ -145,17 +159,17 @@ describe('Jobs', () => {
     await expect(jobs.cancel('job-nope')).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('records a failure with its message and keeps its checkpoint for a resume', async () => {
+  it('records a failure with its message and keeps its resume point for a resume', async () => {
     const { jobs, stepped } = await counting();
     const job = await count(jobs, 'a', { items: 4, fail: 2 });
     stepped.step(3);
     const failed = await waitFor(jobs, job.id, (j) => j.state === 'failed');
     expect(failed.error).toContain('disk on fire');
-    expect(failed.hasCheckpoint).toBe(true);
+    expect(failed.hasResumePoint).toBe(true);
     expect(stepped.processed).toEqual([0, 1]);
   });
 
-  it('shows jobs interrupted by a restart as paused, and resumes them from their last checkpoint', async () => {
+  it('shows jobs interrupted by a restart as paused, and resumes them from their resume point', async () => {
     const { dir, jobs: before, stepped } = await counting({ concurrency: 1 });
     const job = await count(before, 'a', { items: 5 }, ['c1']);
     const waiting = await count(before, 'b', { items: 1 });
@@ -165,7 +179,7 @@ describe('Jobs', () => {
     // The process dies: no dispose, the records say running and queued.
     const { jobs: after, stepped: again } = await counting({ concurrency: 1, dir });
     const paused = await after.get(job.id);
-    expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasCheckpoint: true });
+    expect(paused).toMatchObject({ state: 'paused', error: INTERRUPTED, progress: { done: 2, total: 5 }, hasResumePoint: true });
     expect((await after.get(waiting.id)).state).toBe('paused');
     await before.dispose();
 
@@ -174,21 +188,37 @@ describe('Jobs', () => {
     const done = await waitFor(after, job.id, (j) => j.state === 'done');
     expect(again.processed).toEqual([2, 3, 4]);
     expect(done.error).toBeUndefined();
-    expect(done.hasCheckpoint).toBe(false);
+    expect(done.hasResumePoint).toBe(false);
+  });
+
+  it('resumes a job recorded by an earlier version, whose resume point was called its checkpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
+    const at = '2026-11-30T10:00:00.000Z';
+    const legacy = { id: 'job-legacy', kind: 'count', title: 'old', connectionIds: [], params: { items: 5 }, state: 'running', progress: { done: 2, total: 5 }, createdAt: at, updatedAt: at, startedAt: at, checkpoint: { next: 2 } };
+    await writeFile(join(dir, 'job-legacy.json'), JSON.stringify(legacy));
+    const { jobs, stepped } = await counting({ dir });
+    expect(await jobs.get('job-legacy')).toMatchObject({ state: 'paused', error: INTERRUPTED, hasResumePoint: true });
+    await jobs.resume('job-legacy');
+    stepped.step(3);
+    await waitFor(jobs, 'job-legacy', (j) => j.state === 'done');
+    expect(stepped.processed).toEqual([2, 3, 4]);
+    const stored = JSON.parse(await readFile(join(dir, 'job-legacy.json'), 'utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ state: 'done', result: { processed: 5 } });
+    expect(Object.keys(stored)).not.toContain('checkpoint');
   });
 
   it('leaves running jobs recorded as running when disposed, so the next start offers to resume them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
-    const first = new Jobs(dir, { progressIntervalMs: 0 });
+    const first = new Jobs(dir, { kinds: testKinds, progressIntervalMs: 0 });
     const stepped = steppedKind();
-    first.register('count', stepped.kind);
+    first.register({ count: stepped.kind });
     const job = await first.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 3 } });
     stepped.step();
     await waitFor(first, job.id, (j) => j.progress.done === 1);
     await first.dispose();
-    expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', checkpoint: { next: 1 } });
+    expect(JSON.parse(await readFile(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'running', resumePoint: { next: 1 } });
     const second = create(dir);
-    second.register('count', steppedKind().kind);
+    second.register({ count: steppedKind().kind });
     expect((await second.get(job.id)).state).toBe('paused');
     await expect(first.start({ kind: 'count', title: 'late', connectionIds: [], params: { items: 1 } })).rejects.toMatchObject({ code: 'unavailable' });
   });
@@ -247,28 +277,28 @@ describe('the snapshots.verifyAll job', () => {
       }),
     });
 
-  it('verifies page by page, resumes after the last checkpointed page, and tallies mismatches with diffs and failures', async () => {
+  it('verifies page by page, resumes after the last page saved, and tallies mismatches with diffs and failures', async () => {
     const replayed: string[] = [];
     const { store, reads } = snapshotStore();
     const job = verifyJob(store, replayed, (streamId) => (streamId === 's-04' ? { ok: false, message: 'handler threw at line 3' } : replayOf(streamId)));
-    const checkpoints: unknown[] = [];
+    const resumePoints: unknown[] = [];
     const controller = new AbortController();
     const context = {
       signal: controller.signal,
       resumeFrom: undefined as never,
       progress: () => undefined,
-      checkpoint: async (state: unknown) => {
-        checkpoints.push(structuredClone(state));
-        if (checkpoints.length === 2) controller.abort();
+      saveResumePoint: async (state: unknown) => {
+        resumePoints.push(structuredClone(state));
+        if (resumePoints.length === 2) controller.abort();
       },
     };
     await expect(job.run({ connectionId: 'c', definition: 'auto' }, context)).rejects.toMatchObject({ name: 'AbortError' });
-    const last = checkpoints.at(-1) as { after: string };
+    const last = resumePoints.at(-1) as { after: string };
     expect(decodeSnapshotCursor(last.after).streamId).toBe('s-09');
     expect(replayed).toEqual(ids.slice(0, 10).filter((id) => id !== 's-05'));
 
     replayed.length = 0;
-    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, checkpoint: async () => undefined });
+    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, saveResumePoint: async () => undefined });
     expect(replayed).toEqual(ids.slice(10));
     expect(reads).toContain(last.after);
     expect(result).toMatchObject({ total: 23, verified: 23, ok: 20, mismatched: 1, failed: 2, truncated: false });
@@ -288,7 +318,7 @@ describe('the snapshots.verifyAll job', () => {
     const run = async () => {
       const replayed: string[] = [];
       const job = verifyJob(store, replayed);
-      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, checkpoint: async () => undefined });
+      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, saveResumePoint: async () => undefined });
       seen.push(replayed);
       return result;
     };

@@ -1,6 +1,7 @@
 import type { CheckpointsOverviewResult, CheckpointsResetResult } from '../../../src-shared/schemas/checkpoints';
 import type { Handlers } from '../dispatch/dispatcher';
 import type { JobView } from '../../../src-shared/schemas/jobs';
+import { isJobOf } from '../../../src-shared/contract/job-kinds';
 import type { CheckpointBoard } from './checkpoint-board';
 import type { CheckpointResets } from './checkpoint-reset';
 import type { CheckpointService } from './checkpoint-service';
@@ -85,11 +86,10 @@ async function overview(deps: CheckpointHandlerDeps): Promise<CheckpointsOvervie
 /** The last finished snapshot verification of each connection that found mismatches or failures. */
 function latestVerifications(jobs: JobView[]): Map<string, { mismatched: number; failed: number; at: string; jobId: string }> {
   const out = new Map<string, { mismatched: number; failed: number; at: string; jobId: string }>();
-  const finished = jobs.filter((j) => j.kind === 'snapshots.verifyAll' && j.state === 'done').sort((a, b) => (a.finishedAt ?? a.updatedAt).localeCompare(b.finishedAt ?? b.updatedAt));
+  const finished = jobs.flatMap((j) => (isJobOf(j, 'snapshots.verifyAll') && j.state === 'done' ? [j] : [])).sort((a, b) => (a.finishedAt ?? a.updatedAt).localeCompare(b.finishedAt ?? b.updatedAt));
   for (const job of finished) {
-    const result = job.result as { mismatched?: unknown; failed?: unknown } | undefined;
-    const mismatched = typeof result?.mismatched === 'number' ? result.mismatched : 0;
-    const failed = typeof result?.failed === 'number' ? result.failed : 0;
+    const mismatched = job.result?.mismatched ?? 0;
+    const failed = job.result?.failed ?? 0;
     for (const connectionId of job.connectionIds) {
       if (mismatched + failed > 0) out.set(connectionId, { mismatched, failed, at: job.finishedAt ?? job.updatedAt, jobId: job.id });
       else out.delete(connectionId);

@@ -14,14 +14,14 @@ import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
 import { scanTopics, topicLocation, type TopicFinding, type TopicScope } from './kafka-subject-scan';
 import { describePlan, planTombstones, writeTombstones } from './kafka-tombstones';
-import { describeSnapshots, REGENERATION_DEFINITION, regenerateSnapshots, regenerationSummary, snapshotKeys, type RegenerationCheckpoint, type SnapshotPorts } from './snapshot-erasure';
+import { describeSnapshots, REGENERATION_DEFINITION, regenerateSnapshots, regenerationSummary, snapshotKeys, type RegenerationResumePoint, type SnapshotPorts } from './snapshot-erasure';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ErasureAction, ErasureCase, Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
 import type { OperatorCredentials } from '../../../src-shared/schemas/operators';
 import { approvalDigest, assertApproved, underTwoPersonRule } from './approvals';
 import { OperatorRegistry } from './operators';
 import type { AuditLog } from '../audit/audit-log';
-import type { JobContext, Jobs } from '../jobs/jobs';
+import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
 import { canonicalJson } from '../util/canonical-json';
 import { makeNewFolder, placeNewFiles, writePartial } from '../util/new-files';
 import { CaseStore } from './cases';
@@ -61,9 +61,9 @@ export interface ComplianceDeps {
   /** The snapshot engine's ports (regenerating snapshots); without them only deletion is offered. */
   snapshotPorts?: SnapshotPorts;
   connectionName(connectionId: string): Promise<string>;
-  /** Events per redaction batch (each one statement and one checkpoint). */
+  /** Events per redaction batch (each one statement and one saved resume point). */
   redactionBatch?: number;
-  /** Snapshots regenerated per checkpoint. */
+  /** Snapshots regenerated per saved resume point. */
   snapshotBatch?: number;
   /** The zone the Settings show times in: the PDF report writes its times in it. */
   displayZone?(): Promise<DisplayZone>;
@@ -77,10 +77,10 @@ interface EraseParams {
   actions: ErasureAction[];
 }
 
-interface EraseCheckpoint {
+interface EraseResumePoint {
   done: ErasureAction[];
   redactAfter: string;
-  regeneration?: RegenerationCheckpoint;
+  regeneration?: RegenerationResumePoint;
 }
 
 export class ComplianceService {
@@ -94,8 +94,14 @@ export class ComplianceService {
     this.cases = new CaseStore(join(deps.dataDir, 'compliance', 'cases'));
     this.operators = new OperatorRegistry(deps.dataDir);
     this.redactionBatch = deps.redactionBatch ?? 1000;
-    deps.jobs.register(COMPLIANCE_SEARCH, { run: (params: { caseId: string; includeMentions: boolean }, context) => this.runSearch(params, context), summarize: (r: Inventory) => summarizeInventory(r) });
-    deps.jobs.register(COMPLIANCE_ERASE, { writes: true, authorize: (params: EraseParams) => this.authorizeErase(params), run: (params: EraseParams, context: JobContext<EraseCheckpoint>) => this.runErase(params, context), summarize: (r: { summary: string }) => r.summary });
+  }
+
+  /** The runners of the search and erasure jobs, for `Jobs.register`. */
+  jobRunners(): JobRunners {
+    return {
+      [COMPLIANCE_SEARCH]: { run: (params, context) => this.runSearch(params, context), summarize: (r) => summarizeInventory(r) },
+      [COMPLIANCE_ERASE]: { authorize: (params) => this.authorizeErase(params), run: (params, context: JobContext<EraseResumePoint>) => this.runErase(params, context), summarize: (r) => r.summary },
+    };
   }
 
   // ---- map ----
@@ -456,16 +462,16 @@ export class ComplianceService {
     if (underTwoPersonRule(record, (await this.requireMap(params.connectionId)).requireSecondApprover)) await assertApproved(record, orderActions(params.actions), this.operators);
   }
 
-  private async runErase(params: EraseParams, context: JobContext<EraseCheckpoint>): Promise<{ summary: string }> {
+  private async runErase(params: EraseParams, context: JobContext<EraseResumePoint>): Promise<{ summary: string }> {
     const record = await this.cases.get(params.caseId);
     const ids = this.subjectIds(record);
     const steps = orderActions(params.actions);
     // Checked again where the erasure happens: a job resumed (or one whose parameters were edited) runs only what was approved.
     if (underTwoPersonRule(record, (await this.requireMap(params.connectionId)).requireSecondApprover)) await assertApproved(record, steps, this.operators);
     const data = await this.subjectData(params.connectionId);
-    const checkpoint: EraseCheckpoint = context.resumeFrom ? structuredClone(context.resumeFrom) : { done: [], redactAfter: '0' };
+    const resumePoint: EraseResumePoint = context.resumeFrom ? structuredClone(context.resumeFrom) : { done: [], redactAfter: '0' };
     for (const [index, action] of steps.entries()) {
-      if (checkpoint.done.includes(action)) continue;
+      if (resumePoint.done.includes(action)) continue;
       context.signal.throwIfAborted();
       context.progress({ done: index, total: steps.length, message: `Running ${action}` });
       let affected = 0;
@@ -480,13 +486,13 @@ export class ComplianceService {
         if (refusal) throw new ChronoError('forbidden', refusal);
         for (;;) {
           context.signal.throwIfAborted();
-          const batch = await data.planRedaction(ids, checkpoint.redactAfter, this.redactionBatch);
+          const batch = await data.planRedaction(ids, resumePoint.redactAfter, this.redactionBatch);
           if (batch.read === 0) break;
           // The change list is written before the store, so no change goes unlisted after a crash.
           await this.cases.appendChanges(params.caseId, batch.changed);
           await data.applyRedaction(batch);
-          checkpoint.redactAfter = batch.last!;
-          await context.checkpoint(checkpoint, { done: index, total: steps.length, message: `Redacting: past position ${batch.last}` });
+          resumePoint.redactAfter = batch.last!;
+          await context.saveResumePoint(resumePoint, { done: index, total: steps.length, message: `Redacting: past position ${batch.last}` });
         }
         affected = (await this.cases.changes(params.caseId)).length;
         summary = `${affected} event(s) redacted in total ("${ERASED}" at the mapped paths).`;
@@ -501,13 +507,13 @@ export class ComplianceService {
         const ports = this.deps.snapshotPorts;
         if (!ports) throw new ChronoError('conflict', 'This engine has no snapshot store for the connection: delete the snapshots instead.');
         // The list is fixed when the step starts: a resumed run walks the same snapshots from where it stopped.
-        checkpoint.regeneration ??= { keys: snapshotKeys(await data.snapshotRows(ids)), index: 0, result: { changed: 0, missing: 0, failed: 0, failures: [] } };
+        resumePoint.regeneration ??= { keys: snapshotKeys(await data.snapshotRows(ids)), index: 0, result: { changed: 0, missing: 0, failed: 0, failures: [] } };
         const result = await regenerateSnapshots(
           await ports.snapshots(params.connectionId),
           await ports.replayer(params.connectionId, REGENERATION_DEFINITION, context.signal),
-          checkpoint.regeneration,
+          resumePoint.regeneration,
           this.deps.snapshotBatch ?? 50,
-          (state) => context.checkpoint({ ...checkpoint, regeneration: state }, { done: index, total: steps.length, message: `Regenerating snapshots: ${Math.min(state.index, state.keys.length)} of ${state.keys.length}` }),
+          (state) => context.saveResumePoint({ ...resumePoint, regeneration: state }, { done: index, total: steps.length, message: `Regenerating snapshots: ${Math.min(state.index, state.keys.length)} of ${state.keys.length}` }),
           context.signal,
         );
         affected = result.changed;
@@ -523,8 +529,8 @@ export class ComplianceService {
       }
       const finishedAt = new Date().toISOString();
       await this.cases.update(params.caseId, (c) => ({ ...c, outcomes: [...(c.outcomes ?? []).filter((o) => o.action !== action), { action, summary, affected, finishedAt }] }));
-      checkpoint.done.push(action);
-      await context.checkpoint(checkpoint, { done: index + 1, total: steps.length, message: `${action} done` });
+      resumePoint.done.push(action);
+      await context.saveResumePoint(resumePoint, { done: index + 1, total: steps.length, message: `${action} done` });
     }
     const changes = await this.cases.changes(params.caseId);
     await this.cases.update(params.caseId, (c) => ({ ...c, state: 'erased', changedEvents: changes.length }));

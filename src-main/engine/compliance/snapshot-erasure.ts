@@ -3,7 +3,7 @@
  * delete: the snapshots naming the subject are replayed from their streams (which
  * the earlier steps shredded or redacted) and overwritten at their version in the
  * store's own format, through the snapshot engine's own `regenerate`. The list of
- * snapshots is fixed when the step starts and walked in checkpointed batches.
+ * snapshots is fixed when the step starts and walked in batches, each saved as a resume point.
  */
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import type { SnapshotKey, SnapshotStore, StoredSnapshot } from '../../stores/ports/snapshot-store';
@@ -16,7 +16,7 @@ export interface SnapshotPorts {
 }
 
 /** Where a resumed regeneration continues: the snapshots chosen at the start, the next index, the tallies. */
-export interface RegenerationCheckpoint {
+export interface RegenerationResumePoint {
   keys: SnapshotKey[];
   index: number;
   result: SnapshotsChangeJobResult;
@@ -47,9 +47,9 @@ export async function describeSnapshots(store: SnapshotStore, keys: readonly Sna
 export async function regenerateSnapshots(
   store: SnapshotStore,
   replayer: Replayer,
-  state: RegenerationCheckpoint,
+  state: RegenerationResumePoint,
   batch: number,
-  save: (state: RegenerationCheckpoint) => Promise<void>,
+  save: (state: RegenerationResumePoint) => Promise<void>,
   signal: AbortSignal,
 ): Promise<SnapshotsChangeJobResult> {
   try {

@@ -27,11 +27,23 @@ export interface JobRecord {
   retryable?: boolean;
   summary?: string;
   result?: unknown;
-  /** The runner's resumable state, as last saved by `checkpoint()`. */
-  checkpoint?: unknown;
+  /** The runner's resumable state, as last saved by `saveResumePoint()`. */
+  resumePoint?: unknown;
 }
 
 const ID = /^[A-Za-z0-9_-]+$/;
+
+/** Fields of records written by earlier versions. */
+interface LegacyFields {
+  /** The resume point, as versions before 2026-12 called it (a word now kept for projectors' positions). */
+  checkpoint?: unknown;
+}
+
+/** A record of an earlier version in today's words, so its job still resumes where it stopped. */
+function fromLegacy(record: JobRecord & LegacyFields): JobRecord {
+  const { checkpoint, ...rest } = record;
+  return checkpoint !== undefined && rest.resumePoint === undefined ? { ...rest, resumePoint: checkpoint } : rest;
+}
 
 /**
  * One JSON file per job in the data directory, each written atomically; writes
@@ -70,8 +82,8 @@ export class JobRecords {
     const records: JobRecord[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
       try {
-        const record = await readJsonIfExists<JobRecord>(join(this.dir, name));
-        if (record && typeof record.id === 'string' && ID.test(record.id) && typeof record.kind === 'string') records.push(record);
+        const record = await readJsonIfExists<JobRecord & LegacyFields>(join(this.dir, name));
+        if (record && typeof record.id === 'string' && ID.test(record.id) && typeof record.kind === 'string') records.push(fromLegacy(record));
       } catch (err) {
         onUnreadable(name, err);
       }

@@ -2,52 +2,60 @@
  * Jobs the engine owns: long work (bulk verification, rebuilds, erasure) that
  * runs on in the engine whoever started it, outlives the window or socket that
  * asked for it, and is recorded in the data directory so a restart shows what
- * was running and can resume it from its last checkpoint.
+ * was running and can resume it from where it stopped (its resume point).
  */
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { jobKinds, type JobKindSpec, type JobKindTable, type JobKinds, type JobParamsInputOf, type JobParamsOf, type JobProgressOf, type JobResultOf } from '../../../src-shared/contract/job-kinds';
 import { ChronoError, isAbortError } from '../../../src-shared/errors';
 import type { JobView } from '../../../src-shared/schemas/jobs';
+import { describeIssues, type FieldProblem } from '../../../src-shared/validate';
 import { JobRecords, type JobProgress, type JobRecord } from './job-records';
 
 export type { JobProgress, JobRecord };
 
-export interface JobContext<Checkpoint> {
+export interface JobContext<ResumePoint, Progress extends JobProgress = JobProgress> {
   /** Fires when the job is cancelled or the engine shuts down: stop soon and throw (or return). */
   signal: AbortSignal;
   /** Reports how far the job is; cheap, kept in memory and sent to watchers. */
-  progress(progress: JobProgress): void;
+  progress(progress: Progress): void;
   /**
    * Saves resumable state durably (with the progress so far): after a restart,
    * `jobs.resume` starts the runner again with this state as `resumeFrom`.
    */
-  checkpoint(state: Checkpoint, progress?: JobProgress): Promise<void>;
-  /** The last checkpoint when the job is resumed; undefined on a fresh start. */
-  resumeFrom: Checkpoint | undefined;
+  saveResumePoint(state: ResumePoint, progress?: Progress): Promise<void>;
+  /** The last resume point saved when the job is resumed; undefined on a fresh start. */
+  resumeFrom: ResumePoint | undefined;
 }
 
-export interface JobKind<Params, Checkpoint, Result> {
-  run(params: Params, context: JobContext<Checkpoint>): Promise<Result>;
-  /**
-   * The job changes the systems behind its connections: it is refused on a
-   * read-only profile whenever it starts, resumes or runs again after a restart
-   * (a profile may have been made read-only while the job was paused).
-   */
-  writes?: boolean;
+/** What runs the jobs of one kind; what the kind takes, ends with and whether it writes is its contract (src-shared/contract/job-kinds.ts). */
+export interface JobRunner<Params, ResumePoint, Result, Progress extends JobProgress = JobProgress> {
+  run(params: Params, context: JobContext<ResumePoint, Progress>): Promise<Result>;
   /** Checks what else must still hold before every run (e.g. an erasure's approvals); throws a ChronoError to refuse. */
   authorize?(params: Params): Promise<void>;
   /** One line about a result, shown in the jobs tray. */
   summarize?(result: Result): string;
 }
 
-export interface StartJob {
-  kind: string;
-  title: string;
-  connectionIds: string[];
-  /** Plain settings the runner needs; never secrets (they would be written to disk). */
-  params: Record<string, unknown>;
-}
+/**
+ * The runners of some kinds of a table, by kind, as a capability hands them to `Jobs.register`.
+ * Each runner keeps its own resume state type (`never` here accepts any: see JobContext).
+ */
+export type JobRunners<T extends JobKindTable = JobKinds> = { [K in keyof T]?: JobRunner<JobParamsOf<K, T>, never, JobResultOf<K, T>, JobProgressOf<K, T> & JobProgress> };
 
-export interface JobsOptions {
+export type StartJob<T extends JobKindTable = JobKinds> = {
+  [K in keyof T & string]: {
+    kind: K;
+    title: string;
+    connectionIds: string[];
+    /** Plain settings the runner needs, as the kind's contract declares them; never secrets (they would be written to disk). */
+    params: JobParamsInputOf<K, T>;
+  };
+}[keyof T & string];
+
+export interface JobsOptions<T extends JobKindTable = JobKinds> {
+  /** The contract of the kinds (the product's `jobKinds`; tests declare their own). */
+  kinds?: T;
   /** Jobs running at once; more wait in `queued`. */
   concurrency?: number;
   now?: () => Date;
@@ -56,13 +64,19 @@ export interface JobsOptions {
   progressIntervalMs?: number;
   /** Finished jobs kept on disk; older ones are forgotten at start. */
   keepFinished?: number;
+  /**
+   * Hears every params or result refused by the kind's contract (the test harness fails on one, like
+   * the dispatcher's output mismatches). When given, each progress report is checked too (reported,
+   * never refused): off in the product, where it would parse every report again.
+   */
+  onContractMismatch?: (mismatch: { kind: string; what: 'params' | 'result' | 'progress'; problems: FieldProblem[] }) => void;
   /** Throws `read_only` for a connection that may not be changed; asked for every connection of a writing job before each run. */
   assertWritable?: (connectionId: string) => Promise<void>;
 }
 
 const FINISHED: ReadonlySet<JobRecord['state']> = new Set(['done', 'failed', 'cancelled']);
 const SECRET_KEY = /secret|password|token|confirmation|credential/i;
-export const INTERRUPTED = 'Interrupted by a restart of Chronoscope: resume it to continue from its last checkpoint.';
+export const INTERRUPTED = 'Interrupted by a restart of Chronoscope: resume it to continue from where it stopped.';
 
 interface Running {
   controller: AbortController;
@@ -70,10 +84,11 @@ interface Running {
   cancelRequested: boolean;
 }
 
-export class Jobs {
+export class Jobs<T extends JobKindTable = JobKinds> {
   private readonly records: JobRecords;
   private readonly jobs = new Map<string, JobRecord>();
-  private readonly kinds = new Map<string, JobKind<never, never, unknown>>();
+  private readonly contract: T;
+  private readonly kinds = new Map<string, JobRunner<never, never, unknown>>();
   private readonly queue: string[] = [];
   private readonly running = new Map<string, Running>();
   private readonly listeners = new Set<(job: JobView) => void>();
@@ -84,40 +99,59 @@ export class Jobs {
   private readonly log: (message: string) => void;
   private readonly progressIntervalMs: number;
   private readonly assertWritable: (connectionId: string) => Promise<void>;
+  private readonly onContractMismatch: JobsOptions['onContractMismatch'];
   private disposed = false;
   /** Resolves once the records of earlier runs are loaded. */
   readonly ready: Promise<void>;
 
-  constructor(dir: string, options: JobsOptions = {}) {
+  constructor(dir: string, options: JobsOptions<T> = {}) {
     this.records = new JobRecords(dir);
+    this.contract = options.kinds ?? (jobKinds as JobKindTable as T);
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? (() => undefined);
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.assertWritable = options.assertWritable ?? (async () => undefined);
+    this.onContractMismatch = options.onContractMismatch;
     this.ready = this.restore(options.keepFinished ?? 200).catch((err: unknown) => this.log(`Jobs of earlier runs not restored: ${(err as Error).message}`));
   }
 
-  register<Params, Checkpoint, Result>(kind: string, job: JobKind<Params, Checkpoint, Result>): void {
-    if (this.kinds.has(kind)) throw new Error(`Job kind ${kind} is registered twice`);
-    this.kinds.set(kind, job as unknown as JobKind<never, never, unknown>);
+  /** Takes a capability's runners; every kind must be in the contract, and have one runner. */
+  register(runners: JobRunners<T>): void {
+    for (const [kind, runner] of Object.entries(runners)) {
+      if (!runner) continue;
+      if (!this.specOf(kind)) throw new Error(`Job kind ${kind} is not in the job-kind contract`);
+      if (this.kinds.has(kind)) throw new Error(`Job kind ${kind} is registered twice`);
+      this.kinds.set(kind, runner as JobRunner<never, never, unknown>);
+    }
+  }
+
+  /** Kinds with a runner. */
+  registeredKinds(): string[] {
+    return [...this.kinds.keys()];
+  }
+
+  /** Kinds of the contract without a runner (the engine refuses to start with any). */
+  kindsWithoutRunner(): string[] {
+    return Object.keys(this.contract).filter((kind) => !this.kinds.has(kind));
   }
 
   /** Records the job (durably) and queues it; returns at once, before it runs. */
-  async start(request: StartJob): Promise<JobView> {
+  async start(request: StartJob<T>): Promise<JobView> {
     await this.ready;
     this.assertOpen();
     if (!this.kinds.has(request.kind)) throw new Error(`Unknown job kind ${request.kind}`);
     const secret = findSecretKey(request.params);
     if (secret) throw new Error(`Job parameters must not hold secrets (${secret}): they are written to the data directory`);
-    await this.authorize(request);
+    this.check(request.kind, 'params', request.params);
+    await this.authorize({ kind: request.kind, connectionIds: request.connectionIds, params: request.params as Record<string, unknown> });
     const at = this.now().toISOString();
     const record: JobRecord = {
       id: `job-${randomUUID()}`,
       kind: request.kind,
       title: request.title,
       connectionIds: [...request.connectionIds],
-      params: structuredClone(request.params),
+      params: structuredClone(request.params) as Record<string, unknown>,
       state: 'queued',
       progress: { done: 0 },
       createdAt: at,
@@ -145,14 +179,16 @@ export class Jobs {
   /**
    * Rewrites a finished job's result (and its summary) when later work made part of it
    * untrue, e.g. a verification's mismatches once those snapshots are regenerated.
-   * `amend` returns the new result, or undefined to leave the job as it is.
+   * `amend` returns the new result, or undefined to leave the job as it is. Only a job of `kind` is amended.
    */
-  async amendResult(id: string, amend: (result: unknown) => unknown): Promise<void> {
+  async amendResult<K extends keyof T & string>(id: string, kind: K, amend: (result: JobResultOf<K, T>) => JobResultOf<K, T> | undefined): Promise<void> {
     await this.ready;
     const record = this.jobs.get(id);
-    if (!record || record.state !== 'done' || record.result === undefined) return;
-    const result = amend(structuredClone(record.result));
+    if (!record || record.kind !== kind || record.state !== 'done' || record.result === undefined) return;
+    // The stored result was checked against the kind's contract when the job ended.
+    const result = amend(structuredClone(record.result) as JobResultOf<K, T>);
     if (result === undefined) return;
+    this.check(record.kind, 'result', result);
     await this.transition(record, { result, summary: this.kinds.get(record.kind)?.summarize?.(result as never) ?? record.summary });
   }
 
@@ -179,7 +215,7 @@ export class Jobs {
     return view(record);
   }
 
-  /** A paused or failed job goes back in the queue and continues from its last checkpoint. */
+  /** A paused or failed job goes back in the queue and continues from its resume point. */
   async resume(id: string): Promise<JobView> {
     await this.ready;
     this.assertOpen();
@@ -244,12 +280,18 @@ export class Jobs {
     this.running.set(record.id, entry);
     const context: JobContext<unknown> = {
       signal: controller.signal,
-      resumeFrom: record.checkpoint,
-      progress: (progress) => this.reportProgress(record, progress),
-      checkpoint: async (state, progress) => {
+      resumeFrom: record.resumePoint,
+      progress: (progress) => {
+        this.checkProgress(record.kind, progress);
+        this.reportProgress(record, progress);
+      },
+      saveResumePoint: async (state, progress) => {
         if (this.disposed || controller.signal.aborted) return;
-        record.checkpoint = structuredClone(state);
-        if (progress) record.progress = { ...progress };
+        record.resumePoint = structuredClone(state);
+        if (progress) {
+          this.checkProgress(record.kind, progress);
+          record.progress = { ...progress };
+        }
         record.updatedAt = this.now().toISOString();
         await this.records.save(record);
         this.changed(record);
@@ -263,14 +305,15 @@ export class Jobs {
         // Again at the moment it runs: a queued job may wait while its profile is made read-only.
         await this.authorize(record);
         const result = await kind.run(record.params as never, context as never);
+        if (!entry.cancelRequested) this.check(record.kind, 'result', result);
         outcome = entry.cancelRequested
           ? { state: 'cancelled' }
-          : { state: 'done', result, summary: kind.summarize?.(result as never), checkpoint: undefined, error: undefined };
+          : { state: 'done', result, summary: kind.summarize?.(result as never), resumePoint: undefined, error: undefined };
       } catch (err) {
         if (entry.cancelRequested) outcome = { state: 'cancelled' };
         else if (isAbortError(err) || controller.signal.aborted) outcome = { state: 'paused', error: INTERRUPTED };
         else {
-          if (!(err instanceof ChronoError)) this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
+          if (!(err instanceof ChronoError) || err.code === 'internal') this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
           outcome = { state: 'failed', error: failureMessage(err), ...(isRetryable(err) ? {} : { retryable: false }) };
         }
       }
@@ -287,8 +330,36 @@ export class Jobs {
   private async authorize(job: Pick<JobRecord, 'kind' | 'connectionIds' | 'params'>): Promise<void> {
     const kind = this.kinds.get(job.kind);
     if (!kind) return;
-    if (kind.writes) for (const connectionId of job.connectionIds) await this.assertWritable(connectionId);
+    if (this.specOf(job.kind)?.writes) for (const connectionId of job.connectionIds) await this.assertWritable(connectionId);
     await kind.authorize?.(job.params as never);
+  }
+
+  private specOf(kind: string): JobKindSpec | undefined {
+    return Object.prototype.hasOwnProperty.call(this.contract, kind) ? this.contract[kind] : undefined;
+  }
+
+  /**
+   * Checks a job's params (at start) or result (at its end) against its kind's contract, as
+   * written to disk and sent (JSON). A mismatch is Chronoscope's own bug: an internal error,
+   * which fails the start or the job, naming the fields (never their values).
+   */
+  private check(kind: string, what: 'params' | 'result', value: unknown): void {
+    const schema: z.ZodType | undefined = this.specOf(kind)?.[what];
+    if (!schema) return;
+    const parsed = schema.safeParse(value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+    if (parsed.success) return;
+    const issues = describeIssues(parsed.error);
+    this.onContractMismatch?.({ kind, what, problems: issues });
+    const problems = issues.map((p) => `${p.field}: ${p.message}`).join('; ');
+    const subject = what === 'params' ? 'The params of a' : 'The result of a';
+    // Not retryable: the same run would end the same way.
+    throw new ChronoError('internal', `${subject} "${kind}" job ${what === 'params' ? 'do' : 'does'} not match its contract (${problems}): this is a bug in Chronoscope.`, { kind, mismatch: what, retryable: false });
+  }
+
+  private checkProgress(kind: string, progress: JobProgress): void {
+    const schema: z.ZodType | undefined = this.onContractMismatch && this.specOf(kind)?.progress;
+    const parsed = schema?.safeParse(progress);
+    if (parsed && !parsed.success) this.onContractMismatch?.({ kind, what: 'progress', problems: describeIssues(parsed.error) });
   }
 
   private reportProgress(record: JobRecord, progress: JobProgress): void {
@@ -352,8 +423,8 @@ export class Jobs {
 }
 
 function view(record: JobRecord): JobView {
-  const { checkpoint, ...rest } = record;
-  return { ...structuredClone(rest), hasCheckpoint: checkpoint !== undefined };
+  const { resumePoint, ...rest } = record;
+  return { ...structuredClone(rest), hasResumePoint: resumePoint !== undefined };
 }
 
 /** A failure flagged `details.retryable === false` (e.g. a rebuild's rows the table refuses) would recur on a resume. */
@@ -365,7 +436,7 @@ function isRetryable(err: unknown): boolean {
 function failureMessage(err: unknown): string {
   if (err instanceof ChronoError) return err.message;
   const message = err instanceof Error ? err.message : String(err);
-  return `The job stopped on an unexpected error (${message}). Resume it to try again from its last checkpoint.`;
+  return `The job stopped on an unexpected error (${message}). Resume it to try again from where it stopped.`;
 }
 
 function findSecretKey(value: unknown, path = ''): string | undefined {

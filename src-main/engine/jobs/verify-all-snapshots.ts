@@ -2,14 +2,14 @@
  * The `snapshots.verifyAll` job: every stored snapshot of a connection (or a
  * random sample of them) checked against a replay from the stream's start.
  * Snapshots are read through the preset's SnapshotStore in keyset pages on
- * (stream, version); the cursor of the last one verified is checkpointed so a
+ * (stream, version); the cursor of the last one verified is saved as its resume point so a
  * resumed job continues after it. Mismatches are kept with their first diffs.
  */
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
 import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStatePage, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
 import { diff, type DiffEntry } from '../snapshots/replay-port';
 import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
-import type { JobKind } from './jobs';
+import type { JobRunner } from './jobs';
 import type { SnapshotVerdicts } from '../time-travel/snapshot-verdicts';
 
 export const VERIFY_ALL_SNAPSHOTS = 'snapshots.verifyAll';
@@ -42,7 +42,7 @@ export interface VerifyAllDeps {
 }
 
 /** What a resumed job starts from: the cursor after the last snapshot verified and the tallies so far. */
-interface VerifyAllCheckpoint {
+interface VerifyAllResumePoint {
   after: string;
   result: SnapshotsVerifyAllResult;
 }
@@ -53,7 +53,7 @@ const PATHS_PER_MISMATCH = 5;
 const DIFFS_PER_MISMATCH = 10;
 const VALUE_PREVIEW = 300;
 
-export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllParams, VerifyAllCheckpoint, SnapshotsVerifyAllResult> {
+export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobRunner<VerifyAllParams, VerifyAllResumePoint, SnapshotsVerifyAllResult> {
   const pageSize = deps.pageSize ?? 500;
   return {
     async run(params, context) {
@@ -117,7 +117,7 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobKind<VerifyAllPar
           for (const s of chosen.filter((c) => !c.isJson)) fail(result, s, notJsonMessage(s, store.source()));
           const last = page.snapshots[page.snapshots.length - 1];
           if (last) after = encodeSnapshotCursor(last);
-          if (after !== undefined) await context.checkpoint({ after, result }, progress());
+          if (after !== undefined) await context.saveResumePoint({ after, result }, progress());
           if (page.nextCursor === null) break;
         }
       } finally {

@@ -13,7 +13,8 @@ import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
-import type { JobContext, Jobs } from '../jobs/jobs';
+import { isJobOf, type JobProgressOf } from '../../../src-shared/contract/job-kinds';
+import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
 import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
 import { defaultProjector, projectorWarning } from './feeding-projector';
 import { projectorCheckpoints } from './projector-checkpoint';
@@ -35,6 +36,9 @@ import { PARTITIONS_TABLE, SCALE_OUT_TABLE } from './scale-out/offsets-store';
 import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type ProjectorCheckpoint, type RollbackPlan, type SwapPlan } from './swap-postgres';
 
 export const REBUILD_JOB = 'rebuilds.run';
+
+/** What a rebuild job's runner is given: its progress may carry the loading speed (see the job-kind contract). */
+export type RebuildJobContext = JobContext<null, JobProgressOf<'rebuilds.run'>>;
 
 export interface RebuildJobParams {
   connectionId: string;
@@ -114,18 +118,23 @@ export class RebuildService {
   constructor(private readonly deps: RebuildServiceDeps) {
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
     this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source), ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
-    deps.jobs.register<RebuildJobParams, null, { rows: number; events: number }>(REBUILD_JOB, {
-      writes: true,
-      run: async (params, context) => {
-        if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
-        try {
-          return await this.runPostgres(params, context);
-        } catch (err) {
-          throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
-        }
+  }
+
+  /** The runner of rebuild jobs, for `Jobs.register`. */
+  jobRunners(): JobRunners {
+    return {
+      [REBUILD_JOB]: {
+        run: async (params, context: RebuildJobContext) => {
+          if (params.backend === 'mongo') return this.mongo.run(params.connectionId, params.rebuildId, context);
+          try {
+            return await this.runPostgres(params, context);
+          } catch (err) {
+            throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
+          }
+        },
+        summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
       },
-      summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
-    });
+    };
   }
 
   /** The definition a failed job ran, for its error (the record may be unreadable: the connection may be what failed). */
@@ -136,7 +145,7 @@ export class RebuildService {
     return record?.definition ?? 'of this rebuild';
   }
 
-  private async runPostgres(params: RebuildJobParams, context: JobContext<null>): Promise<{ rows: number; events: number }> {
+  private async runPostgres(params: RebuildJobParams, context: RebuildJobContext): Promise<{ rows: number; events: number }> {
     const { deps } = this;
     const pool = await this.pool(params.connectionId);
     if (params.partial) {
@@ -175,6 +184,7 @@ export class RebuildService {
           done: Number(p.position),
           total: Number(p.horizon),
           message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+          ...(p.phase === 'loading' ? { eventsPerSecond: p.eventsPerSecond } : {}),
         }),
     }).finally(() => {
       this.following.delete(record.id);
@@ -419,14 +429,14 @@ export class RebuildService {
 
   /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */
   async resume(connectionId: string, rebuildId: string): Promise<{ rebuildId: string; jobId: string; position: string }> {
-    const running = (await this.deps.jobs.list()).find((j) => j.kind === REBUILD_JOB && !['done', 'failed', 'cancelled'].includes(j.state) && (j.params as Partial<RebuildJobParams>).rebuildId === rebuildId && (j.params as Partial<RebuildJobParams>).connectionId === connectionId);
+    const running = (await this.deps.jobs.list()).find((j) => isJobOf(j, REBUILD_JOB) && !['done', 'failed', 'cancelled'].includes(j.state) && j.params.rebuildId === rebuildId && j.params.connectionId === connectionId);
     if (running) throw new ChronoError('conflict', `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`);
     const mongo = await this.isMongo(connectionId);
     const record = mongo ? await this.mongo.resumable(connectionId, rebuildId) : await this.record(await this.pool(connectionId), rebuildId);
     if (record.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`);
     const partial = !mongo && (await scopeOf(await this.pool(connectionId), rebuildId)) !== null;
     // A scale-out rebuild goes on with the workers and Kafka connection its last job had (the stored offsets say where).
-    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).map((j) => j.params as Partial<RebuildJobParams>).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
+    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).flatMap((j) => (isJobOf(j, REBUILD_JOB) ? [j.params] : [])).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
     const name = await this.deps.connectionName(connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,

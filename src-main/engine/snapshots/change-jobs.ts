@@ -1,13 +1,13 @@
 /**
  * The jobs that change a store's snapshots: delete and regenerate (replay with a
  * definition and overwrite in the store's own format). Both walk their selection
- * in keyset batches (a filter's pages, or a list of keys) and checkpoint after
+ * in keyset batches (a filter's pages, or a list of keys) and save a resume point after
  * each batch, so a job interrupted by a crash resumes after the last batch done.
  */
 import { ChronoError } from '../../../src-shared/errors';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
 import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
-import type { JobContext, JobKind } from '../jobs/jobs';
+import type { JobContext, JobRunner } from '../jobs/jobs';
 import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
 import { translateCompanionError } from '../checkpoints/companion-ports';
 import type { SettleVerifications } from './settle-verifications';
@@ -28,7 +28,7 @@ interface WalkPosition {
 }
 
 /** After a filter's page (its cursor) or a list's index, with the tallies so far. */
-interface ChangeCheckpoint extends WalkPosition {
+interface ChangeResumePoint extends WalkPosition {
   result: SnapshotsChangeJobResult;
   /**
    * A delete batch under way: the snapshots it selected (each existed then) and where
@@ -56,15 +56,15 @@ export function refuseEmptyFilter(filter: SnapshotFilter): void {
 }
 
 /**
- * Runs `work` over the scope's snapshots, one batch at a time, checkpointing after each.
- * `announce`, when given, names the batch's snapshots to checkpoint as in flight
- * before `work` changes them (deletion: see ChangeCheckpoint.inFlight).
+ * Runs `work` over the scope's snapshots, one batch at a time, saving a resume point after each.
+ * `announce`, when given, names the batch's snapshots to save as in flight
+ * before `work` changes them (deletion: see ChangeResumePoint.inFlight).
  */
 async function walk(
   store: SnapshotStore,
   scope: ChangeScope,
   batchSize: number,
-  context: JobContext<ChangeCheckpoint>,
+  context: JobContext<ChangeResumePoint>,
   result: SnapshotsChangeJobResult,
   work: (batch: StoredSnapshot[] | SnapshotKey[]) => Promise<void>,
   announce?: (batch: StoredSnapshot[] | SnapshotKey[]) => Promise<SnapshotKey[]>,
@@ -74,10 +74,10 @@ async function walk(
   const run = async (batch: StoredSnapshot[] | SnapshotKey[], at: WalkPosition, next: WalkPosition, progress: { done: number; total?: number }) => {
     if (announce) {
       const keys = await announce(batch);
-      await context.checkpoint({ ...at, result, inFlight: { keys, missing: batch.length - keys.length, ...next } }, progress);
+      await context.saveResumePoint({ ...at, result, inFlight: { keys, missing: batch.length - keys.length, ...next } }, progress);
     }
     await work(batch);
-    await context.checkpoint({ ...next, result }, { ...done(), ...(progress.total !== undefined ? { total: progress.total } : {}) });
+    await context.saveResumePoint({ ...next, result }, { ...done(), ...(progress.total !== undefined ? { total: progress.total } : {}) });
   };
   if (scope.keys) {
     for (let index = resumeAt?.index ?? 0; index < scope.keys.length; index += batchSize) {
@@ -99,7 +99,7 @@ async function walk(
   }
 }
 
-function startResult(context: JobContext<ChangeCheckpoint>): SnapshotsChangeJobResult {
+function startResult(context: JobContext<ChangeResumePoint>): SnapshotsChangeJobResult {
   return context.resumeFrom ? structuredClone(context.resumeFrom.result) : { changed: 0, missing: 0, failed: 0, failures: [] };
 }
 
@@ -119,9 +119,9 @@ function summary(verb: string, result: SnapshotsChangeJobResult): string {
  * Deletes the selection. A resumed job first settles the batch its predecessor was
  * killed in: each of its snapshots existed when selected, so each one gone now was
  * deleted (by that process, or now): the tally is what the store says, not what
- * the last checkpoint remembered.
+ * the last resume point remembered.
  */
-export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+export function deleteSnapshotsJob(deps: ChangeJobDeps): JobRunner<DeleteParams, ChangeResumePoint, SnapshotsChangeJobResult> {
   const batchSize = deps.batchSize ?? 200;
   return {
     async run(params, context) {
@@ -156,7 +156,7 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
           await deps.settle?.(params.connectionId, 'deleted', interrupted.keys);
           result.missing += interrupted.missing;
           const { keys: _keys, missing: _missing, ...next } = interrupted;
-          await context.checkpoint({ ...next, result }, { done: result.changed + result.missing + result.failed });
+          await context.saveResumePoint({ ...next, result }, { done: result.changed + result.missing + result.failed });
         }
         await walk(store, params, batchSize, context, result, deleteBatch, selected, interrupted ?? context.resumeFrom);
       });
@@ -166,7 +166,7 @@ export function deleteSnapshotsJob(deps: ChangeJobDeps): JobKind<DeleteParams, C
   };
 }
 
-export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobKind<RegenerateParams, ChangeCheckpoint, SnapshotsChangeJobResult> {
+export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobRunner<RegenerateParams, ChangeResumePoint, SnapshotsChangeJobResult> {
   const batchSize = deps.batchSize ?? 200;
   return {
     async run(params, context) {

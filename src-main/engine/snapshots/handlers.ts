@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ChronoError } from '../../../src-shared/errors';
 import type { ParsedInputOf } from '../../../src-shared/operations';
-import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
+import { isJobOf } from '../../../src-shared/contract/job-kinds';
 import type { SnapshotMapping, SnapshotSelection, SnapshotsChangeResult } from '../../../src-shared/schemas/snapshots';
 import { notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type SnapshotView } from '../../stores/ports/snapshot-store';
 import type { Handlers } from '../dispatch/dispatcher';
@@ -52,11 +52,11 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
       return { scope: { filter } };
     }
     const job = await jobs.get(selection.jobId);
-    if (job.kind !== VERIFY_ALL_SNAPSHOTS || !job.connectionIds.includes(connectionId)) {
+    if (!isJobOf(job, VERIFY_ALL_SNAPSHOTS) || !job.connectionIds.includes(connectionId)) {
       throw new ChronoError('invalid_input', `Job ${selection.jobId} is not a snapshot verification of this connection: choose one from the Snapshots screen.`);
     }
     if (job.state !== 'done' || !job.result) throw new ChronoError('conflict', `The verification job is ${job.state}: wait for it to finish (or resume it) before acting on what it found.`);
-    const result = job.result as SnapshotsVerifyAllResult;
+    const { result } = job;
     const keys = [
       ...result.mismatches.map((m) => ({ streamId: m.streamId, version: m.snapshotVersion })),
       ...result.failures.flatMap((f) => (f.snapshotVersion !== undefined ? [{ streamId: f.streamId, version: f.snapshotVersion }] : [])),
@@ -122,12 +122,11 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     }
     if (count === 0) return { dryRun: false, ...answer };
     const verb = kind === DELETE_SNAPSHOTS ? 'Delete' : 'Regenerate';
-    const job = await jobs.start({
-      kind,
-      title: `${verb} snapshots of ${name} (${scopeWords(selection)})`,
-      connectionIds: [connectionId],
-      params: { connectionId, ...scope, ...(kind === REGENERATE_SNAPSHOTS ? { definition: input.definition ?? 'auto' } : {}) },
-    });
+    const title = `${verb} snapshots of ${name} (${scopeWords(selection)})`;
+    const job =
+      kind === REGENERATE_SNAPSHOTS
+        ? await jobs.start({ kind, title, connectionIds: [connectionId], params: { connectionId, ...scope, definition: input.definition ?? 'auto' } })
+        : await jobs.start({ kind, title, connectionIds: [connectionId], params: { connectionId, ...scope } });
     return { dryRun: false, ...answer, jobId: job.id };
   }
 

@@ -126,22 +126,22 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
     watcher.close();
   });
 
-  it('shows a job interrupted by an engine restart as paused, and resume finishes it from its checkpoint', async () => {
+  it('shows a job interrupted by an engine restart as paused, and resume finishes it from its resume point', async () => {
     const before = watchJobs(engine);
     const { jobId } = await call('snapshots.verifyAll', { connectionId, category: 'Account' });
-    const checkpointed = await before.job(jobId, (j) => j.hasCheckpoint && j.progress.done > 0);
+    const saved = await before.job(jobId, (j) => j.hasResumePoint && j.progress.done > 0);
     await engine.dispose();
 
     engine = start();
     const paused = (await call('jobs.list', {})).jobs.find((j) => j.id === jobId)!;
-    expect(paused).toMatchObject({ state: 'paused', hasCheckpoint: true, error: expect.stringContaining('restart') });
-    expect(paused.progress.done).toBeGreaterThanOrEqual(checkpointed.progress.done);
+    expect(paused).toMatchObject({ state: 'paused', hasResumePoint: true, error: expect.stringContaining('restart') });
+    expect(paused.progress.done).toBeGreaterThanOrEqual(saved.progress.done);
 
     const again = watchJobs(engine);
     const resumed = await call('jobs.resume', { id: jobId, reason: 'after the restart' });
     expect(resumed.state).toBe('queued');
     const running = await again.job(jobId, (j) => j.state === 'running');
-    // Continues after the checkpointed stream, not from zero.
+    // Continues after the stream its resume point names, not from zero.
     expect(running.progress.done).toBeGreaterThanOrEqual(paused.progress.done);
     const done = await again.job(jobId, (j) => j.state === 'done' || j.state === 'failed');
     const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE aggregate_type = 'Account'`);

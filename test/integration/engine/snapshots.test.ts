@@ -217,26 +217,26 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect((await call('snapshots.list', { connectionId, versionBelow: 11 })).snapshots).toEqual([]);
   });
 
-  it('resumes a delete job interrupted after a checkpoint and deletes each selected snapshot once', async () => {
+  it('resumes a delete job interrupted after a saved resume point and deletes each selected snapshot once', async () => {
     const port = await openSnapshots(presetRecord(backend.preset)!, backend.portClient());
     const filter = { streamType: 'Account' };
     const selected = await port.count(filter);
     expect(selected).toBeGreaterThanOrEqual(4);
     const job = deleteSnapshotsJob({ snapshots: async () => port, replayer: () => Promise.reject(new Error('unused')), assertWritable: async () => undefined, batchSize: 2 });
-    const checkpoints: unknown[] = [];
+    const resumePoints: unknown[] = [];
     const crash = new AbortController();
     const context = {
       signal: crash.signal,
       resumeFrom: undefined as never,
       progress: () => undefined,
-      checkpoint: async (state: unknown) => {
-        checkpoints.push(structuredClone(state));
-        crash.abort(); // the process dies right after its first checkpoint
+      saveResumePoint: async (state: unknown) => {
+        resumePoints.push(structuredClone(state));
+        crash.abort(); // the process dies right after its first resume point
       },
     };
     await expect(job.run({ connectionId, filter }, context)).rejects.toMatchObject({ name: 'AbortError' });
     expect(await port.count(filter)).toBe(selected - 2);
-    const result = await job.run({ connectionId, filter }, { ...context, signal: new AbortController().signal, resumeFrom: checkpoints.at(-1) as never, checkpoint: async () => undefined });
+    const result = await job.run({ connectionId, filter }, { ...context, signal: new AbortController().signal, resumeFrom: resumePoints.at(-1) as never, saveResumePoint: async () => undefined });
     expect(result).toMatchObject({ changed: selected, missing: 0, failed: 0 });
     expect(await port.count(filter)).toBe(0);
   });

@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ErasureAction, ErasureCase } from '../../../../src-shared/schemas/compliance';
 import { confirmationOf } from '../../client/confirmation';
@@ -19,7 +20,8 @@ import { chosen, NO_OPERATOR, OperatorFields, type OperatorChoice } from './Oper
 /** One request's journey: inventory, export, dry runs, approval, real run, verification, report. */
 export function CaseView({ caseId }: { caseId: string }) {
   const jobs = useJobs();
-  const record = useOperation('compliance.getCase', { caseId }, { refetchInterval: 1000 });
+  // Its jobs' progress refreshes it (src-shared/contract/job-kinds.ts): no polling.
+  const record = useOperation('compliance.getCase', { caseId });
   const c = record.data;
   if (record.error) return <Alert tone="danger" title="Request not found">{messageOf(record.error)}</Alert>;
   if (!c) return null;
@@ -170,6 +172,11 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
     setToken(undefined);
     setActions((list) => (on ? [...list.filter((a) => a !== EXCLUSIVE_ACTIONS[action]), action] : list.filter((a) => a !== action)));
   };
+  const queryClient = useQueryClient();
+  // This dry run keeps its previews on the case (and moves it to "previewed"), which a dry run's table entry does not make stale.
+  const refreshCase = () => {
+    for (const op of ['compliance.getCase', 'compliance.listCases']) void queryClient.invalidateQueries({ queryKey: [op] });
+  };
   const previews = record.previews ?? [];
   return (
     <Panel title="3. Erasure" testId="compliance-actions">
@@ -178,7 +185,7 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
         <CheckboxField key={a.value} label={a.label} checked={actions.includes(a.value)} onChange={(on) => toggle(a.value, on)} testId={`compliance-action-${a.value}`} />
       ))}
       <div className="compliance__row">
-        <Button size="sm" busy={dry.isPending} data-testid="compliance-dry-run" onClick={() => dry.mutate({ caseId: record.id, connectionId: record.connectionId, actions, dryRun: true }, { onSuccess: (result) => setToken(confirmationOf(result)) })}>
+        <Button size="sm" busy={dry.isPending} data-testid="compliance-dry-run" onClick={() => dry.mutate({ caseId: record.id, connectionId: record.connectionId, actions, dryRun: true }, { onSuccess: (result) => { setToken(confirmationOf(result)); refreshCase(); } })}>
           Dry run
         </Button>
       </div>

@@ -23,7 +23,7 @@ export function ComplianceScreen() {
     { history: 'push' },
   );
   const map = useOperation('compliance.getMap', { connectionId: active?.id ?? 'local' }, { enabled: active !== undefined });
-  const cases = useOperation('compliance.listCases', {}, { refetchInterval: 2000 });
+  const cases = useOperation('compliance.listCases', {});
   if (!active) return null;
   return (
     <div className="compliance" data-testid="compliance-screen">

@@ -5,7 +5,6 @@ import { useMutationOp } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { useDismiss } from '../../ui/use-dismiss';
 import { isActive, useJobs } from './use-jobs';
-import { useRefreshAfterJobs } from './use-refresh-after-jobs';
 import './jobs.css';
 
 const STATE_LABELS: Record<JobView['state'], string> = {
@@ -20,7 +19,6 @@ const STATE_LABELS: Record<JobView['state'], string> = {
 /** The header's jobs button (with the count of running jobs) and the panel it opens, on every screen. */
 export function JobsTray() {
   const jobs = useJobs();
-  useRefreshAfterJobs(jobs);
   const [open, setOpen] = useState(false);
   useDismiss(open, () => setOpen(false));
   // Going to another screen closes the tray: it belongs to no screen.

@@ -7,7 +7,7 @@ import { Button } from '../../ui/Button';
 import { KeyValueList } from '../../ui/KeyValue';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
-import { useJobs } from '../jobs/use-jobs';
+import { useJobsOf } from '../jobs/use-jobs';
 import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { RebuildDiffView } from './RebuildDiffView';
 import { RebuildRateChart, type RateSample } from './RebuildRateChart';
@@ -24,17 +24,16 @@ const AFTER_LOAD: Partial<Record<Rebuild['phase'], string>> = {
 };
 
 export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
-  const jobs = useJobs();
-  const job = jobs?.find((j) => j.kind === 'rebuilds.run' && (j.params as { rebuildId?: string }).rebuildId === rebuild.id);
+  const job = useJobsOf('rebuilds.run', (j) => j.params.rebuildId === rebuild.id)?.[0];
   const [samples, setSamples] = useState<RateSample[]>([]);
   const lastMessage = useRef<string | undefined>(undefined);
+  const rate = job?.progress.eventsPerSecond;
   useEffect(() => {
     const message = job?.progress.message;
     if (!message || message === lastMessage.current) return;
     lastMessage.current = message;
-    const rate = Number(/^([\d,]+) events\/s/.exec(message)?.[1]?.replaceAll(',', ''));
-    if (Number.isFinite(rate)) setSamples((s) => [...s.slice(-59), { at: Date.now(), eventsPerSecond: rate }]);
-  }, [job?.progress.message]);
+    if (rate !== undefined) setSamples((s) => [...s.slice(-59), { at: Date.now(), eventsPerSecond: rate }]);
+  }, [job?.progress.message, rate]);
 
   // The projector that feeds this model (never merely the first checkpoint), or none with a warning.
   const feedingKey = feedingProjector ? `${feedingProjector.name}|${feedingProjector.source}` : '';

@@ -1,4 +1,3 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import type { SnapshotSelection, SnapshotsChangeResult } from '../../../../src-shared/schemas/snapshots';
 import { useActiveConnection } from '../../app/active-connection';
@@ -55,7 +54,6 @@ export function SnapshotsScreen() {
   const connectionId = active?.id ?? '';
   const after = cursors[cursors.length - 1];
   const list = useOperation('snapshots.list', { connectionId, ...filter, limit: PAGE, ...(after ? { after } : {}) }, { enabled: !!active && active.kind !== 'kafka', retry: false });
-  useRefetchWhenJobsFinish(connectionId);
   useEffect(() => setCursors([]), [connectionId, JSON.stringify(filter)]);
 
   if (!active) return <p className="muted">Connecting…</p>;
@@ -179,19 +177,6 @@ export function SnapshotsScreen() {
       )}
     </div>
   );
-}
-
-/** Delete and regenerate jobs change the list when they end, long after the call that started them. */
-function useRefetchWhenJobsFinish(connectionId: string): void {
-  const jobs = useJobs();
-  const queryClient = useQueryClient();
-  const finished = (jobs ?? []).filter((j) => (j.kind === 'snapshots.delete' || j.kind === 'snapshots.regenerate') && j.connectionIds.includes(connectionId) && j.state === 'done').length;
-  useEffect(() => {
-    if (finished > 0) {
-      void queryClient.invalidateQueries({ queryKey: ['snapshots.list'] });
-      void queryClient.invalidateQueries({ queryKey: ['snapshots.inspect'] });
-    }
-  }, [finished, queryClient]);
 }
 
 /** What the last delete or regenerate did: at once, or once its job has finished (the job's own words). */

@@ -1,12 +1,11 @@
 import { useState, type ReactNode } from 'react';
-import type { SnapshotsVerifyAllResult } from '../../../../src-shared/schemas/jobs';
 import type { SnapshotFilterInput, SnapshotSelection } from '../../../../src-shared/schemas/snapshots';
 import { messageOf } from '../../client/errors';
 import { useMutationOp } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { TextField } from '../../ui/inputs';
-import { useJobs } from '../jobs/use-jobs';
+import { jobResult, useJobsOf } from '../jobs/use-jobs';
 import type { ChangeKind } from './ChangeDialog';
 
 interface VerifyPanelProps {
@@ -22,9 +21,8 @@ interface VerifyPanelProps {
 export function VerifyPanel({ connectionId, definition, filter, definitionPicker, onInspect, onChange }: VerifyPanelProps) {
   const [sample, setSample] = useState('');
   const verify = useMutationOp('snapshots.verifyAll');
-  const jobs = useJobs();
-  const latest = jobs?.find((j) => j.kind === 'snapshots.verifyAll' && j.connectionIds.includes(connectionId));
-  const result = latest?.state === 'done' ? (latest.result as SnapshotsVerifyAllResult | undefined) : undefined;
+  const latest = useJobsOf('snapshots.verifyAll', (j) => j.connectionIds.includes(connectionId))?.[0];
+  const result = jobResult(latest);
   const sampleSize = /^\d+$/.test(sample.trim()) && Number(sample) > 0 ? Number(sample) : undefined;
   const start = () =>
     verify.mutate({
