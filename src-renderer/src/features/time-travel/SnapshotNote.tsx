@@ -54,6 +54,17 @@ export function SnapshotNote({ connectionId, streamId, shown, ignoringSnapshots,
             snapshot v{fromVersion} is the state at <Time iso={snapshotTime} />
           </span>
         )}
+        {snapshot?.used && snapshot.takenAt !== undefined && !shown.fromCache && (
+          <span className="tt__muted" data-testid="tt-snapshot-taken">
+            {snapshot.takenAt ? (
+              <>
+                taken <Time iso={snapshot.takenAt} />
+              </>
+            ) : (
+              'taken at a time the store does not record'
+            )}
+          </span>
+        )}
         {(snapshot?.used || ignoringSnapshots) && (
           <button type="button" className="json-tree__action" onClick={() => onIgnoreSnapshots(!ignoringSnapshots)} data-testid="tt-ignore-snapshots">
             {ignoringSnapshots ? 'Use snapshots again' : 'Replay from the start, ignore snapshots'}
