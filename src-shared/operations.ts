@@ -28,6 +28,8 @@ import {
   statsHistogramResult,
   statsLargestStreamsInput,
   statsLargestStreamsResult,
+  statsStoreInput,
+  statsStoreResult,
   feedTailData,
   feedTailInput,
   feedReadResult,
@@ -242,6 +244,7 @@ const STORE_READS = [
   'feed.read',
   'stats.histogram',
   'stats.largestStreams',
+  'stats.store',
   'timeTravel.compare',
   'timeTravel.steps',
   'timeTravel.fieldHistory',
@@ -354,6 +357,7 @@ export const operations = {
     effect: 'none',
   }),
   'stats.largestStreams': op({ summary: 'The streams with the most events', input: statsLargestStreamsInput, result: statsLargestStreamsResult, effect: 'none' }),
+  'stats.store': op({ summary: "The store's own figures: events and streams (exact when cheap), head position, recent rate", input: statsStoreInput, result: statsStoreResult, effect: 'none' }),
 
   'timeTravel.definitions': op({
     summary: 'Projection definitions for time travel: built-ins and the user folder\'s files, each loaded or with its load error',

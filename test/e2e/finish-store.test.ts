@@ -39,4 +39,60 @@ describe('the store, finished: snapshot times and the Overview', () => {
     }
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it("shows the store's own figures and where each user starts; the stream list's count is exact", async () => {
+    const pool = new pg.Pool({ ...app.engine.localWorkspace.endpoint!, max: 1 });
+    let truth: { events: number; streams: number; head: string };
+    try {
+      const { rows } = await pool.query<{ events: number; streams: number; head: string }>('SELECT count(*)::int AS events, count(DISTINCT aggregate_id)::int AS streams, max(global_position)::text AS head FROM events');
+      truth = rows[0]!;
+    } finally {
+      await pool.end();
+    }
+    await goTo(page, '#/overview');
+    const figures = page.getByTestId('overview-store-figures');
+    await figures.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('overview-store-events').textContent()).toBe(truth.events.toLocaleString('en-US'));
+    expect(await page.getByTestId('overview-store-streams').textContent()).toBe(truth.streams.toLocaleString('en-US'));
+    expect(await page.getByTestId('overview-store-head').textContent()).toBe(truth.head);
+    expect(await page.getByTestId('overview-store-rate').textContent()).toMatch(/^[\d,.]+ events\/min over the last 10 min$/);
+    const start = page.getByTestId('overview-start');
+    expect(await start.locator('a').evaluateAll((links) => links.map((a) => [a.textContent, a.getAttribute('href')]))).toEqual([
+      ['Browse a stream', '#/streams'],
+      ['Time travel', '#/time-travel'],
+      ['Checkpoints', '#/checkpoints'],
+      ['Kafka lag', '#/kafka'],
+      ['Compliance request', '#/compliance'],
+    ]);
+    await screenshot(page, 'finish-overview-store');
+
+    await start.getByRole('link', { name: 'Browse a stream' }).click();
+    await page.getByTestId('streams-screen').waitFor({ timeout: 30_000 });
+    // More streams than a page: the loaded ones "of" the exact total, not "200+".
+    await expect.poll(() => page.locator('[data-testid="streams-screen"] .panel__title').first().textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^Streams \\([\\d,]+ of ${truth.streams.toLocaleString('en-US')}\\)`));
+    await screenshot(page, 'finish-streams-exact-count');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('shows a settings change once in the audit log, with its outcome, while the log keeps the intent', async () => {
+    await goTo(page, '#/settings');
+    await page.getByTestId('settings-theme-dark').click();
+    await expect.poll(async () => (await call('settings.get', {})).settings.theme, { timeout: 15_000 }).toBe('dark');
+    await goTo(page, '#/audit?operation=settings.update');
+    const rows = page.locator('[data-testid="audit-row"][data-operation="settings.update"]');
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('ok');
+    // On disk, the write-ahead intent is still there, answered by the outcome shown.
+    const pending = await call('audit.list', { operation: 'settings.update', outcome: 'pending' });
+    const shown = await call('audit.list', { operation: 'settings.update' });
+    expect(shown.records).toHaveLength(1);
+    expect(pending.records.map((r) => r.seq)).toEqual([shown.records[0]!.intentSeq]);
+    await screenshot(page, 'finish-audit-settings-once');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('says a store refusal as a sentence, starting with a capital', async () => {
+    await expect(call('streams.list', { connectionId: 'local', after: 'not a cursor!' })).rejects.toThrow(/^Invalid stream cursor/);
+  });
 });

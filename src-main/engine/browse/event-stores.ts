@@ -204,11 +204,16 @@ export class EventStores {
 /** Store errors become contract errors with the store's own words. */
 export function translateStoreError(err: unknown): unknown {
   if (err instanceof ChronoError) return err;
-  if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
-  if (err instanceof StoreCapabilityError) return new ChronoError('unsupported', err.message);
-  if (err instanceof StoreNotFoundError) return new ChronoError('not_found', err.message);
-  if (err instanceof MappingValidationError) return new ChronoError('not_found', err.message, { problems: err.problems });
+  if (err instanceof StoreInputError) return new ChronoError('invalid_input', sentence(err.message));
+  if (err instanceof StoreCapabilityError) return new ChronoError('unsupported', sentence(err.message));
+  if (err instanceof StoreNotFoundError) return new ChronoError('not_found', sentence(err.message));
+  if (err instanceof MappingValidationError) return new ChronoError('not_found', sentence(err.message), { problems: err.problems });
   return err;
+}
+
+/** A store's words as the user reads them: a sentence, starting with a capital. */
+function sentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 /** A stored time (a Date, or ISO text) as ISO 8601; null when absent or not a time. */

@@ -148,7 +148,7 @@ export class TimeTravelService {
   }
 
   async steps(connectionId: string, streamId: string, fromVersion: number, toVersion: number, name: string, context: Context) {
-    if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'toVersion must not be below fromVersion.');
+    if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'The last version (toVersion) must not be below the first (fromVersion).');
     const { stored, definition, session } = await this.open(connectionId, streamId, name);
     // A window of steps is small: always read through the session (decrypted where the profile may).
     const store = session ? session.store(stored) : stored;
