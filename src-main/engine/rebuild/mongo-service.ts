@@ -13,6 +13,7 @@ import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from './builtins';
 import type { ModelDiff } from './diff';
 import type { FoldProgress } from './feed-fold';
 import {
+  collectionExists,
   createMongoShadow,
   diffMongo,
   discardMongoShadow,
@@ -75,6 +76,12 @@ export function mongoRecordView(db: Db, record: MongoRebuildRecord) {
   };
 }
 
+/** The collection a roll back left the rebuilt documents in (recorded as the rebuild's shadow then), while it exists. */
+async function mongoLeftoverOf(db: Db, record: MongoRebuildRecord): Promise<{ table: string; rows: number } | null> {
+  if (!/__after_[\d_]+$/.test(record.shadow) || !(await collectionExists(db, record.shadow))) return null;
+  return { table: record.shadow, rows: await db.collection(record.shadow).estimatedDocumentCount() };
+}
+
 export class MongoRebuilds {
   constructor(private readonly deps: MongoRebuildsDeps) {}
 
@@ -121,6 +128,7 @@ export class MongoRebuilds {
       .slice(0, 500);
     const rows = await Promise.all(names.map((n) => db.collection(n).estimatedDocumentCount().catch(() => -1)));
     const rebuilds = await listMongoRebuilds(db);
+    const views = await Promise.all(rebuilds.map(async (r) => ({ ...mongoRecordView(db, r), leftover: r.phase === 'rolled_back' ? await mongoLeftoverOf(db, r) : null })));
     const checkpointsExist = (await db.listCollections({ name: 'checkpoints' }, { nameOnly: true }).toArray()).length > 0;
     const checkpoints = checkpointsExist
       ? (await db.collection<{ projection?: string; source?: string; position?: string }>('checkpoints').find({}).sort({ _id: 1 }).limit(200).toArray())
@@ -134,7 +142,7 @@ export class MongoRebuilds {
         kind: 'collection' as const,
         rows: rows[i]!,
         builtin: BUILTIN_MONGO_MODELS[model]?.name ?? null,
-        rebuilds: rebuilds.filter((r) => r.model === model).map((r) => mongoRecordView(db, r)),
+        rebuilds: views.filter((r) => r.model === model),
       })),
       checkpoints,
     };
@@ -245,7 +253,15 @@ export class MongoRebuilds {
       if (dryRun) return { table: record.beforeCollection, dropped: false, dryRun };
       return { table: await dropMongoBefore(db, rebuildId), dropped: true, dryRun };
     }
-    if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
+    if (record.phase === 'rolled_back') {
+      // The rebuilt documents a roll back set aside (`<model>__after_<stamp>`), never the live model.
+      const leftover = await mongoLeftoverOf(db, record);
+      if (!leftover) throw new ChronoError('not_found', 'The roll back of this rebuild left no collection behind (or it was already dropped).');
+      if (dryRun) return { table: leftover.table, dropped: false, dryRun };
+      await db.collection(leftover.table).drop();
+      return { table: leftover.table, dropped: true, dryRun };
+    }
+    if (record.phase === 'swapped') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
     if (dryRun) return { table: record.shadow, dropped: false, dryRun };
     await discardMongoShadow(db, rebuildId);
     return { table: record.shadow, dropped: true, dryRun };
