@@ -76,10 +76,14 @@ export function mongoRecordView(db: Db, record: MongoRebuildRecord) {
   };
 }
 
-/** The collection a roll back left the rebuilt documents in (recorded as the rebuild's shadow then), while it exists. */
-async function mongoLeftoverOf(db: Db, record: MongoRebuildRecord): Promise<{ table: string; rows: number } | null> {
-  if (!/__after_[\d_]+$/.test(record.shadow) || !(await collectionExists(db, record.shadow))) return null;
-  return { table: record.shadow, rows: await db.collection(record.shadow).estimatedDocumentCount() };
+/** The collections a roll back left, while they exist: the rebuilt documents (`__after_`, or a partial rebuild's shadow) and a partial roll back's copy of the old ones. */
+async function mongoLeftoverOf(db: Db, record: MongoRebuildRecord): Promise<{ table: string; rows: number; tables?: { table: string; rows: number }[] } | null> {
+  const names = [record.shadow, record.beforeCollection].filter((c): c is string => typeof c === 'string' && /__(after|shadow|before)_/.test(c));
+  const found: { table: string; rows: number }[] = [];
+  for (const name of names) if (await collectionExists(db, name)) found.push({ table: name, rows: await db.collection(name).estimatedDocumentCount() });
+  const [first] = found;
+  if (!first) return null;
+  return found.length > 1 ? { ...first, tables: found } : first;
 }
 
 export class MongoRebuilds {
@@ -238,7 +242,7 @@ export class MongoRebuilds {
     }
     if (record.partial) {
       await rollbackPartialMongo(db, rebuildId);
-      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: '(the rebuilt documents are replaced by the old ones)', dryRun };
+      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: record.shadow, dryRun };
     }
     const done = await rollbackMongo(db, rebuildId);
     return { model: record.model, restored: done.restored, rebuiltKeptAs: done.rebuiltKeptAs, dryRun };
@@ -257,9 +261,10 @@ export class MongoRebuilds {
       // The rebuilt documents a roll back set aside (`<model>__after_<stamp>`), never the live model.
       const leftover = await mongoLeftoverOf(db, record);
       if (!leftover) throw new ChronoError('not_found', 'The roll back of this rebuild left no collection behind (or it was already dropped).');
-      if (dryRun) return { table: leftover.table, dropped: false, dryRun };
-      await db.collection(leftover.table).drop();
-      return { table: leftover.table, dropped: true, dryRun };
+      const names = (leftover.tables ?? [leftover]).map((t) => t.table);
+      if (dryRun) return { table: names.join(', '), dropped: false, dryRun };
+      for (const name of names) await db.collection(name).drop();
+      return { table: names.join(', '), dropped: true, dryRun };
     }
     if (record.phase === 'swapped') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
     if (dryRun) return { table: record.shadow, dropped: false, dryRun };

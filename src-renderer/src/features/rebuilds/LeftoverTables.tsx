@@ -45,9 +45,15 @@ function LeftoverRow({ connectionId, rebuild, items }: { connectionId: string; r
   const drop = useMutationOp('rebuilds.drop');
   const plan = drop.data?.dryRun ? drop.data : undefined;
   const leftover = rebuild.leftover!;
+  const tables = leftover.tables ?? [leftover];
   return (
     <li data-testid={`rebuild-leftover-${leftover.table}`}>
-      <span className="mono">{leftover.table}</span> · {leftover.rows.toLocaleString('en-US')} {items}, the {items} rebuild {rebuild.id} of {rebuild.model} built
+      {tables.map((t, i) => (
+        <span key={t.table} className="rebuilds__leftover-table" data-index={i}>
+          <span className="mono">{t.table}</span> · {t.rows.toLocaleString('en-US')} {items}
+          {/__before_/.test(t.table) ? `, a copy of the old ${items} (live again)` : `, the ${items} rebuild ${rebuild.id} of ${rebuild.model} built`}
+        </span>
+      ))}
       <TextField label="Reason (recorded in the audit log)" rows={1} value={reason} onChange={setReason} testId="rebuild-leftover-reason" />
       {plan?.confirmation ? (
         <Button
