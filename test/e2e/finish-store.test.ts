@@ -23,7 +23,7 @@ describe('the store, finished: snapshot times and the Overview', () => {
     const taken = page.getByTestId('tt-snapshot-taken');
     await taken.waitFor({ timeout: 30_000 });
     expect(await taken.locator('time').getAttribute('datetime')).toBe(new Date(snapshot.takenAt!).toISOString());
-    expect(await taken.textContent()).toMatch(/^taken \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+    expect(await taken.textContent()).toMatch(/^Taken \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
     await screenshot(page, 'finish-time-travel-snapshot-taken');
 
     // A layout without the time: said so, not left out.
@@ -31,7 +31,7 @@ describe('the store, finished: snapshot times and the Overview', () => {
     try {
       await pool.query('ALTER TABLE snapshots RENAME COLUMN taken_at TO saved_when');
       await goTo(page, `#/time-travel/${encodeURIComponent(snapshot.streamId)}`);
-      await expect.poll(() => taken.textContent(), { timeout: 60_000 }).toBe('taken at a time the store does not record');
+      await expect.poll(() => taken.textContent(), { timeout: 60_000 }).toBe('Taken at a time the store does not record');
       await screenshot(page, 'finish-time-travel-snapshot-time-not-recorded');
     } finally {
       await pool.query('ALTER TABLE snapshots RENAME COLUMN saved_when TO taken_at').catch(() => undefined);
