@@ -47,7 +47,7 @@ import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type Mappi
 /** How long a listing that no index serves may scan before it is stopped with advice. */
 export const SCAN_BUDGET_MS = 5000;
 /** Above this many rows (the planner's estimate) counting is not tried: it would not fit the scan budget. */
-const COUNT_AT_MOST = 2_000_000;
+const COUNT_AT_MOST = 1_000_000;
 
 /** Collects positional parameters: every value goes through `add`, never into the SQL text. */
 class Params {

@@ -16,7 +16,7 @@ function figureText(figure: Figure, what: string): string {
 /** The active event store's own figures, and where each kind of user starts. */
 export function StoreFiguresPanel() {
   const { active } = useActiveConnection();
-  const figures = useOperation('stats.store', { connectionId: active?.id ?? '' }, { enabled: active !== undefined, retry: false, refetchInterval: 30_000 });
+  const figures = useOperation('stats.store', { connectionId: active?.id ?? '' }, { enabled: active !== undefined, retry: false, staleTime: 30_000, refetchInterval: 60_000 });
   const f = figures.data;
   return (
     <Panel title={active ? `Event store: ${active.name}` : 'Event store'} testId="overview-store">
