@@ -314,7 +314,14 @@ export interface EventStore {
   openFeedCursor?(options: FeedCursorOptions): Promise<FeedCursor | null>;
   /** Highest global position stored, or null when the store is empty. */
   headPosition(): Promise<string | null>;
+  /** Optional: how many events and streams, exact when counting fits the scan budget, else an estimate (streams: null). */
+  counts?(): Promise<StoreCounts>;
   close(): Promise<void>;
+}
+
+export interface StoreCounts {
+  events: { count: number; exact: boolean };
+  streams: { count: number; exact: boolean } | null;
 }
 
 export class StoreCapabilityError extends Error {

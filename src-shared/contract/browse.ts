@@ -11,6 +11,8 @@ import {
   statsHistogramResult,
   statsLargestStreamsInput,
   statsLargestStreamsResult,
+  statsStoreInput,
+  statsStoreResult,
   storeCapabilities,
   storesConfigureInput,
   storesDescribeInput,
@@ -34,6 +36,7 @@ export const STORE_READS = [
   'feed.read',
   'stats.histogram',
   'stats.largestStreams',
+  'stats.store',
   'timeTravel.compare',
   'timeTravel.steps',
   'timeTravel.fieldHistory',
@@ -90,4 +93,5 @@ export const browseOperations = {
     effect: 'none',
   }),
   'stats.largestStreams': op({ summary: 'The streams with the most events', input: statsLargestStreamsInput, result: statsLargestStreamsResult, effect: 'none' }),
+  'stats.store': op({ summary: "The store's own figures: events and streams (exact when cheap), head position, recent rate", input: statsStoreInput, result: statsStoreResult, effect: 'none' }),
 } as const;

@@ -274,3 +274,16 @@ export const statsHistogramResult = z.object({
 
 export const statsLargestStreamsInput = z.strictObject({ connectionId: profileId, limit: z.number().int().min(1).max(100).default(20) });
 export const statsLargestStreamsResult = z.object({ streams: z.array(z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number() })) });
+/** A count: exact when counting fitted the time budget, else the database's estimate. */
+const figure = z.object({ count: z.number(), exact: z.boolean() });
+export const statsStoreInput = z.strictObject({ connectionId: profileId });
+export const statsStoreResult = z.object({
+  /** Null where the layout has no cheap count (then the screen says so). */
+  events: figure.nullable(),
+  streams: figure.nullable(),
+  /** The newest global position; null when the store has none (or no events). */
+  head: z.string().nullable(),
+  /** Events appended over the last `rateWindowMinutes` (by event time), per minute; null without timestamps. */
+  ratePerMinute: z.number().nullable(),
+  rateWindowMinutes: z.number(),
+});

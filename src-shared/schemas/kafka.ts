@@ -17,7 +17,14 @@ export const topicName = z
 
 export const kafkaClusterInput = z.strictObject({ connectionId: profileId });
 
-const brokerView = z.object({ nodeId: z.number(), host: z.string(), port: z.number(), controller: z.boolean() });
+const brokerView = z.object({
+  nodeId: z.number(),
+  host: z.string(),
+  port: z.number(),
+  controller: z.boolean(),
+  /** Inferred from the broker's ApiVersions (brokers do not report a version): a lower bound, and why. */
+  version: z.object({ label: z.string(), basis: z.string() }).optional(),
+});
 
 const topicView = z.object({
   name: z.string(),

@@ -59,7 +59,15 @@ export const rebuildRecordView = z.object({
   /** A rebuild whose user definition declares its projector: the checkpoint its swap defaults to (null: none matches). */
   projector: z.object({ name: z.string(), source: z.string(), reason: z.string() }).nullable().optional(),
   /** A rolled-back rebuild's rebuilt rows, set aside in a table that still exists (it may hold personal data): dropped with `rebuilds.drop` `shadow`. */
-  leftover: z.object({ table: z.string(), rows: z.number() }).nullable().optional(),
+  leftover: z
+    .object({
+      table: z.string(),
+      rows: z.number(),
+      /** Every table (collection) the roll back left, `table` first: a partial roll back leaves its shadow and the copy of the old rows. */
+      tables: z.array(z.object({ table: z.string(), rows: z.number() })).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const catalogEntry = z.object({

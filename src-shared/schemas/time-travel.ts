@@ -102,6 +102,8 @@ export const timeTravelDefinitionsChangedData = z.object({ revision: z.number() 
  */
 export const snapshotUse = z.object({
   version: z.number(),
+  /** When the store says the snapshot was taken; null: its layout does not record it. */
+  takenAt: z.string().nullable().optional(),
   used: z.boolean(),
   verification: z.enum(['ok', 'differs', 'unverified']),
   /** Who compared it: the quick check of this replay (short streams), "Verify snapshot", the Snapshots screen's inspect, a "verify all" job. */

@@ -133,7 +133,7 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
     const shown = page.getByTestId('tt-snapshot-time');
     await shown.waitFor({ timeout: 30_000 });
     expect(await shown.locator('time').getAttribute('datetime')).toBe(events[0]!.timestamp);
-    expect(await shown.textContent()).toMatch(new RegExp(`^snapshot v${version} is the state at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
+    expect(await shown.textContent()).toMatch(new RegExp(`^Snapshot v${version} is the state at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC`));
     await screenshot(page, 'finish-time-travel-snapshot-time');
   }, 120_000);
 

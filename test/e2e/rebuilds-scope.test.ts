@@ -80,6 +80,24 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     const correctById = new Map([...chosen].sort().map((id, i) => [id, Number(correct[i]!.b)]));
     expect(byId.get(inScope[0]!)).toBe(correctById.get(inScope[0]!)); // in the scope: fixed
     expect(byId.get(others[0]!.id)).toBe(1); // outside: left as it was
+
+    // Rolled back, it leaves its shadow (the rebuilt rows) and the copy of the old rows: both listed, and dropped together.
+    await page.getByTestId('rebuild-rollback-reason').fill('e2e: compare the scope');
+    await page.getByTestId('rebuild-rollback-dry').click();
+    await page.getByTestId('rebuild-rollback-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('rolled back');
+    const leftover = page.getByTestId('rebuild-leftovers').locator('li').first();
+    await leftover.waitFor({ timeout: 30_000 });
+    const text = (await leftover.textContent())!;
+    const tables = [/accounts_view__shadow_\w+/.exec(text)?.[0], /accounts_view__before_\w+/.exec(text)?.[0]];
+    expect(tables.every(Boolean)).toBe(true);
+    expect(text).toContain('a copy of the old rows (live again)');
+    await screenshot(page, 'rebuilds-partial-rolled-back-leftovers');
+    await leftover.getByTestId('rebuild-leftover-drop').click();
+    await leftover.getByTestId('rebuild-leftover-reason').fill('e2e: compare done');
+    await leftover.getByTestId('rebuild-leftover-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-leftovers').count(), { timeout: 15_000 }).toBe(0);
+    for (const table of tables) expect((await db.pool.query('SELECT to_regclass($1) AS t', [table])).rows[0].t).toBeNull();
     expect(pageErrors).toEqual([]);
   }, 240_000);
 
@@ -105,4 +123,29 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     expect((await mongo.db.collection<{ _id: string; stock: number }>('products_view').findOne({ _id: victim!._id }))!.stock).toBe(victim!.stock);
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('lists the collection a Mongo roll back leaves, with the personal-data warning, and drops it', async () => {
+    await page.getByTestId('rebuild-open-products_view').click();
+    await page.getByTestId('rebuild-rollback-reason').fill('e2e: compare the old stock');
+    await page.getByTestId('rebuild-rollback-dry').click();
+    await page.getByTestId('rebuild-rollback-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('rolled back');
+
+    const leftovers = page.getByTestId('rebuild-leftovers');
+    await leftovers.waitFor({ timeout: 30_000 });
+    expect(await leftovers.locator('.panel__title').textContent()).toBe('Collections left by roll backs');
+    expect(await page.getByTestId('rebuild-leftovers-warning').textContent()).toContain('personal data');
+    const row = leftovers.locator('li').first();
+    const collection = /products_view__after_[\d_]+/.exec((await row.textContent())!)![0];
+    expect(await row.textContent()).toMatch(/ · [\d,]+ documents, the documents rebuild /);
+    expect(await mongo.db.listCollections({ name: collection }).toArray()).toHaveLength(1);
+    await screenshot(page, 'rebuilds-mongo-rolled-back-leftover');
+
+    await page.getByTestId('rebuild-leftover-drop').click();
+    await page.getByTestId('rebuild-leftover-reason').fill('e2e: compare done');
+    await page.getByTestId('rebuild-leftover-confirm').click();
+    await expect.poll(() => page.getByTestId('rebuild-leftovers').count(), { timeout: 15_000 }).toBe(0);
+    expect(await mongo.db.listCollections({ name: collection }).toArray()).toHaveLength(0);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

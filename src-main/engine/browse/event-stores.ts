@@ -99,28 +99,32 @@ export class EventStores {
 
   /**
    * The latest stored snapshot of a stream at or before a version, where the store
-   * keeps them in the reference layout (`snapshots(aggregate_id, version, state)`).
+   * keeps them in the reference layout (`snapshots(aggregate_id, version, state)`),
+   * with when it was taken where the layout records it (`taken_at`, `takenAt`; null: not recorded).
    */
-  async snapshotAtOrBefore(connectionId: string, streamId: string, version?: number): Promise<{ version: number; state: unknown } | undefined> {
+  async snapshotAtOrBefore(connectionId: string, streamId: string, version?: number): Promise<{ version: number; state: unknown; takenAt: string | null } | undefined> {
     const kind = (await this.connections.resolve(connectionId)).settings.kind;
     if (kind === 'mongo') {
-      // The reference layout's `snapshots` collection: {aggregateId, version, state}.
+      // The reference layout's `snapshots` collection: {aggregateId, version, state, takenAt}.
       const { db } = await this.mongo(connectionId);
       const filter = { aggregateId: streamId, ...(version !== undefined ? { version: { $lte: version } } : {}) };
       const [doc] = await db.collection('snapshots').find(filter).sort({ version: -1 }).limit(1).toArray();
-      return doc && typeof doc.version === 'number' && 'state' in doc ? { version: doc.version, state: doc.state as unknown } : undefined;
+      if (!doc || typeof doc.version !== 'number' || !('state' in doc)) return undefined;
+      return { version: doc.version, state: doc.state as unknown, takenAt: instantOf(doc.takenAt) };
     }
     if (kind !== 'postgres') return undefined;
     const pool = await this.pool(connectionId);
-    const { rows: tables } = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'snapshots' AND column_name IN ('aggregate_id', 'version', 'state')`,
+    const { rows: columns } = await pool.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'snapshots' AND column_name IN ('aggregate_id', 'version', 'state', 'taken_at')`,
     );
-    if (Number(tables[0]?.n) !== 3) return undefined;
-    const { rows } = await pool.query<{ version: number; state: unknown }>(
-      `SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND ($2::int IS NULL OR version <= $2::int) ORDER BY version DESC LIMIT 1`,
+    const names = new Set(columns.map((c) => c.column_name));
+    if (!['aggregate_id', 'version', 'state'].every((c) => names.has(c))) return undefined;
+    const { rows } = await pool.query<{ version: number; state: unknown; taken_at: unknown }>(
+      `SELECT version, state, ${names.has('taken_at') ? 'taken_at' : 'NULL'} AS taken_at FROM snapshots WHERE aggregate_id = $1 AND ($2::int IS NULL OR version <= $2::int) ORDER BY version DESC LIMIT 1`,
       [streamId, version ?? null],
     );
-    return rows[0];
+    const row = rows[0];
+    return row ? { version: row.version, state: row.state, takenAt: instantOf(row.taken_at) } : undefined;
   }
 
   /** The connection's MongoDB client and database, shared with capabilities beyond the events (compliance). */
@@ -137,9 +141,20 @@ export class EventStores {
 /** Store errors become contract errors with the store's own words. */
 export function translateStoreError(err: unknown): unknown {
   if (err instanceof ChronoError) return err;
-  if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
-  if (err instanceof StoreCapabilityError) return new ChronoError('unsupported', err.message);
-  if (err instanceof StoreNotFoundError) return new ChronoError('not_found', err.message);
-  if (err instanceof MappingValidationError) return new ChronoError('not_found', err.message, { problems: err.problems });
+  if (err instanceof StoreInputError) return new ChronoError('invalid_input', sentence(err.message));
+  if (err instanceof StoreCapabilityError) return new ChronoError('unsupported', sentence(err.message));
+  if (err instanceof StoreNotFoundError) return new ChronoError('not_found', sentence(err.message));
+  if (err instanceof MappingValidationError) return new ChronoError('not_found', sentence(err.message), { problems: err.problems });
   return err;
+}
+
+/** A store's words as the user reads them: a sentence, starting with a capital. */
+function sentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/** A stored time (a Date, or ISO text) as ISO 8601; null when absent or not a time. */
+function instantOf(value: unknown): string | null {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }

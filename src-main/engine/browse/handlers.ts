@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
-import { BROWSE_PAYLOAD_LIMIT } from '../../stores/event-store';
+import { BROWSE_PAYLOAD_LIMIT, StoreCapabilityError } from '../../stores/event-store';
 import type { Handlers } from '../dispatch/dispatcher';
 import type { ChooseSaveFile } from '../exports/handlers';
 import { translateStoreError, type EventStores } from './event-stores';
@@ -30,7 +30,8 @@ type BrowseOperation =
   | 'feed.tail'
   | 'events.export'
   | 'stats.histogram'
-  | 'stats.largestStreams';
+  | 'stats.largestStreams'
+  | 'stats.store';
 
 /** Finding the event store of a connection, and reading, following, exporting and counting its events. */
 export function browseHandlers({ eventStores, exportsDir, chooseSaveFile, views }: BrowseHandlerDeps): Pick<Handlers, BrowseOperation> {
@@ -125,5 +126,30 @@ export function browseHandlers({ eventStores, exportsDir, chooseSaveFile, views 
       }),
     'stats.histogram': ({ connectionId, ...options }) => onStore(connectionId, (store) => store.histogram(options)),
     'stats.largestStreams': async ({ connectionId, limit }) => ({ streams: await onStore(connectionId, (store) => store.largestStreams(limit)) }),
+    'stats.store': ({ connectionId }) => onStore(connectionId, storeFigures),
+  };
+}
+
+/** Minutes the Overview's rate is averaged over. */
+const RATE_WINDOW_MINUTES = 10;
+
+/** The store's own figures for the Overview: counts (where the store can count), head, and the recent rate. */
+async function storeFigures(store: EventStore) {
+  const capabilities = store.describe();
+  const now = Date.now();
+  // A figure the layout cannot give (no position, no time buckets) is null; other failures fail the call.
+  const unlessUnsupported = <T,>(read: Promise<T>) => read.catch((err: unknown) => (err instanceof StoreCapabilityError ? null : Promise.reject(err)));
+  const [counts, head, recent] = await Promise.all([
+    store.counts ? store.counts() : null,
+    capabilities.hasGlobalPosition ? unlessUnsupported(store.headPosition()) : null,
+    capabilities.hasTimestamp ? unlessUnsupported(store.histogram({ from: new Date(now - RATE_WINDOW_MINUTES * 60_000).toISOString(), to: new Date(now).toISOString(), bucket: 'minute' })) : null,
+  ]);
+  const appended = recent ? recent.buckets.reduce((sum, b) => sum + b.count, 0) : null;
+  return {
+    events: counts?.events ?? null,
+    streams: counts?.streams ?? null,
+    head,
+    ratePerMinute: appended === null ? null : Math.round((appended / RATE_WINDOW_MINUTES) * 10) / 10,
+    rateWindowMinutes: RATE_WINDOW_MINUTES,
   };
 }

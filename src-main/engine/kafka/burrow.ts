@@ -122,14 +122,27 @@ function rank(status: LagStatus): number {
   return LAG_STATUSES.indexOf(status);
 }
 
-/** The group's status and reason: its worst partition, named. */
-export function evaluateGroup(partitions: readonly (Verdict & { topic: string; partition: number })[]): Verdict {
+/**
+ * The group's status and reason: its worst partition, named. `uncommitted`:
+ * partitions of the group's topics it has no offset for (Kafka lists only
+ * committed ones), so the OK sentence counts every partition of its topics.
+ */
+export function evaluateGroup(partitions: readonly (Verdict & { topic: string; partition: number; committed?: string | null })[], uncommitted: readonly { topic: string; partition: number }[] = []): Verdict {
   let worst: (Verdict & { topic: string; partition: number }) | undefined;
   for (const partition of partitions) if (!worst || rank(partition.status) > rank(worst.status)) worst = partition;
   if (!worst) return { status: 'OK', reason: 'The group has no committed offsets.' };
-  if (worst.status === 'OK') return { status: 'OK', reason: `All ${partitions.length} partitions are OK.` };
+  if (worst.status === 'OK') return { status: 'OK', reason: okSentence(partitions, uncommitted) };
   const same = partitions.filter((p) => p.status === worst.status).length;
   return { status: worst.status, reason: `${worst.topic}[${worst.partition}]${same > 1 ? ` and ${same - 1} more` : ''}: ${worst.reason}` };
+}
+
+/** "All 3 partitions are OK." or, when some have no commit, "2 of 3 partitions are OK; 1 has no commit (orders[2])." */
+function okSentence(partitions: readonly { topic: string; partition: number; committed?: string | null }[], uncommitted: readonly { topic: string; partition: number }[]): string {
+  const none = [...partitions.filter((p) => p.committed === null), ...uncommitted];
+  const total = partitions.length + uncommitted.length;
+  if (none.length === 0) return total === 1 ? 'The partition is OK.' : `All ${total} partitions are OK.`;
+  const names = none.slice(0, 3).map((p) => `${p.topic}[${p.partition}]`).join(', ') + (none.length > 3 ? ` and ${none.length - 3} more` : '');
+  return `${total - none.length} of ${total} partitions are OK; ${none.length} ${none.length === 1 ? 'has' : 'have'} no commit (${names}).`;
 }
 
 function plural(n: number, word: string): string {

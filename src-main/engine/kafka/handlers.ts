@@ -4,6 +4,7 @@ import { partitionLagMessages } from '../../../src-shared/partition-lag';
 import type { LagPoint, LagStatus, ResetPlanRow } from '../../../src-shared/schemas/kafka';
 import type { Handlers } from '../dispatch/dispatcher';
 import { worse } from './burrow';
+import { brokerVersions, type BrokerVersion } from './broker-version';
 import type { KafkaCapability } from './capability';
 import { committedOffsets, describeBrokers, describeGroups, describeTopics, topicEnds } from './cluster';
 import { withDeletedTopics } from './deleted-topics';
@@ -70,7 +71,11 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     'kafka.cluster': async ({ connectionId }) => {
       const admin = await kafka.admin(connectionId);
       const [brokers, topics] = await Promise.all([describeBrokers(admin), describeTopics(admin)]);
-      return { ...brokers, topics };
+      const versions = await kafka
+        .cluster(connectionId)
+        .then((cluster) => brokerVersions(cluster, brokers.brokers.map((b) => b.nodeId)))
+        .catch(() => new Map<number, BrokerVersion>());
+      return { ...brokers, brokers: brokers.brokers.map((b) => ({ ...b, ...(versions.has(b.nodeId) ? { version: versions.get(b.nodeId)! } : {}) })), topics };
     },
 
     // The list answers from the sampler's last tick (which listed and described the groups it sampled):
@@ -133,7 +138,7 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
       // The group on screen: its partitions' messages at the committed offsets are read now, within the exact-lag deadline.
       await kafka.exact.refine(connectionId, [{ pinned: true, partitions }], ends, now, EXACT_FETCHES_PER_VIEW);
-      const lag = summarize(group, partitions, now);
+      const lag = summarize(group, partitions, now, ends);
       return {
         groupId,
         protocolType: lag.protocolType,

@@ -174,7 +174,7 @@ export class GroupLagSampler {
       // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
       await this.deps.exact?.refine(connectionId, observed.map((lag) => ({ pinned: pinned.has(lag.groupId), partitions: lag.partitions })), ends, now);
       const results = new Map<string, GroupLag>();
-      for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now));
+      for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now, ends));
       this.latest.set(connectionId, results);
       this.listings.set(connectionId, { at: now, listed, described });
       this.errors.delete(connectionId);
@@ -208,7 +208,7 @@ export class GroupLagSampler {
       partitions.push(this.partitionLag(entry, bounds, track, owner, now));
     }
     partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    return summarize(group, partitions, now);
+    return summarize(group, partitions, now, ends);
   }
 
   /** A partition's lag, time lag and verdict from its track, without recording anything. */
@@ -258,8 +258,9 @@ export class GroupLagSampler {
   }
 }
 
-export function summarize(group: GroupDescription, partitions: PartitionLag[], now: number): GroupLag {
-  const verdict = evaluateGroup(partitions);
+/** `ends`: the partitions of the group's topics, so the verdict counts the ones the group never committed to. */
+export function summarize(group: GroupDescription, partitions: PartitionLag[], now: number, ends?: Map<string, PartitionOffsets[]>): GroupLag {
+  const verdict = evaluateGroup(partitions, ends ? uncommittedOf(partitions, ends) : []);
   let worst: PartitionLag | undefined;
   for (const p of partitions) if (p.lagSeconds !== undefined && (!worst || p.lagSeconds > worst.lagSeconds!)) worst = p;
   return {
@@ -281,6 +282,13 @@ export function summarize(group: GroupDescription, partitions: PartitionLag[], n
 /** The partition's lag by the one rule (src-shared/partition-lag.ts); 0 for a partition that no longer exists. */
 function lagOf(committed: number | null, bounds: PartitionOffsets | undefined): number {
   return bounds ? partitionLagMessages({ committed, start: bounds.start, end: bounds.end }) : 0;
+}
+
+/** The partitions of the listed partitions' topics that the group has no offset for. */
+export function uncommittedOf(partitions: readonly { topic: string; partition: number }[], ends: Map<string, PartitionOffsets[]>): { topic: string; partition: number }[] {
+  const listed = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
+  const topics = [...new Set(partitions.map((p) => p.topic))].sort();
+  return topics.flatMap((topic) => (ends.get(topic) ?? []).filter((p) => !listed.has(partitionKey(topic, p.partition))).map((p) => ({ topic, partition: p.partition })));
 }
 
 /** Which member holds each "topic:partition". */

@@ -14,6 +14,7 @@ import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from './builtins';
 import type { ModelDiff } from './diff';
 import type { FoldProgress } from './feed-fold';
 import {
+  collectionExists,
   createMongoShadow,
   diffMongo,
   discardMongoShadow,
@@ -78,6 +79,16 @@ export function mongoRecordView(db: Db, record: MongoRebuildRecord) {
   };
 }
 
+/** The collections a roll back left, while they exist: the rebuilt documents (`__after_`, or a partial rebuild's shadow) and a partial roll back's copy of the old ones. */
+async function mongoLeftoverOf(db: Db, record: MongoRebuildRecord): Promise<{ table: string; rows: number; tables?: { table: string; rows: number }[] } | null> {
+  const names = [record.shadow, record.beforeCollection].filter((c): c is string => typeof c === 'string' && /__(after|shadow|before)_/.test(c));
+  const found: { table: string; rows: number }[] = [];
+  for (const name of names) if (await collectionExists(db, name)) found.push({ table: name, rows: await db.collection(name).estimatedDocumentCount() });
+  const [first] = found;
+  if (!first) return null;
+  return found.length > 1 ? { ...first, tables: found } : first;
+}
+
 export class MongoRebuilds {
   constructor(private readonly deps: MongoRebuildsDeps) {}
 
@@ -131,6 +142,7 @@ export class MongoRebuilds {
       .slice(0, 500);
     const rows = await Promise.all(names.map((n) => db.collection(n).estimatedDocumentCount().catch(() => -1)));
     const rebuilds = await listMongoRebuilds(db);
+    const views = await Promise.all(rebuilds.map(async (r) => ({ ...mongoRecordView(db, r), leftover: r.phase === 'rolled_back' ? await mongoLeftoverOf(db, r) : null })));
     const checkpoints = checkpointStore ? await projectorCheckpoints(checkpointStore).catch(() => []) : [];
     return {
       models: names.map((model, i) => ({
@@ -139,7 +151,7 @@ export class MongoRebuilds {
         kind: 'collection' as const,
         rows: rows[i]!,
         builtin: BUILTIN_MONGO_MODELS[model]?.name ?? null,
-        rebuilds: rebuilds.filter((r) => r.model === model).map((r) => mongoRecordView(db, r)),
+        rebuilds: views.filter((r) => r.model === model),
       })),
       checkpoints,
     };
@@ -237,7 +249,7 @@ export class MongoRebuilds {
     }
     if (record.partial) {
       await rollbackPartialMongo(db, rebuildId);
-      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: '(the rebuilt documents are replaced by the old ones)', dryRun };
+      return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: record.shadow, dryRun };
     }
     const done = await rollbackMongo(db, rebuildId);
     return { model: record.model, restored: done.restored, rebuiltKeptAs: done.rebuiltKeptAs, dryRun };
@@ -252,7 +264,16 @@ export class MongoRebuilds {
       if (dryRun) return { table: record.beforeCollection, dropped: false, dryRun };
       return { table: await dropMongoBefore(db, rebuildId), dropped: true, dryRun };
     }
-    if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
+    if (record.phase === 'rolled_back') {
+      // The rebuilt documents a roll back set aside (`<model>__after_<stamp>`), never the live model.
+      const leftover = await mongoLeftoverOf(db, record);
+      if (!leftover) throw new ChronoError('not_found', 'The roll back of this rebuild left no collection behind (or it was already dropped).');
+      const names = (leftover.tables ?? [leftover]).map((t) => t.table);
+      if (dryRun) return { table: names.join(', '), dropped: false, dryRun };
+      for (const name of names) await db.collection(name).drop();
+      return { table: names.join(', '), dropped: true, dryRun };
+    }
+    if (record.phase === 'swapped') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
     if (dryRun) return { table: record.shadow, dropped: false, dryRun };
     await discardMongoShadow(db, rebuildId);
     return { table: record.shadow, dropped: true, dryRun };

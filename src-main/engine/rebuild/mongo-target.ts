@@ -287,6 +287,7 @@ export async function rollbackMongo(db: Db, id: string, now: () => Date = () => 
   const after = `${record.model}__after_${stamp(now())}`;
   await db.renameCollection(record.model, after);
   await db.renameCollection(record.beforeCollection, record.model);
-  await rebuilds(db).updateOne({ _id: id }, { $set: { phase: 'rolled_back', updatedAt: new Date() } });
+  // The rebuilt documents now live in `after`: recorded as the rebuild's shadow, so the catalog lists the collection and it can be dropped.
+  await rebuilds(db).updateOne({ _id: id }, { $set: { phase: 'rolled_back', shadow: after, updatedAt: new Date() } });
   return { restored: record.beforeCollection, rebuiltKeptAs: after };
 }

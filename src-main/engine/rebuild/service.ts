@@ -96,16 +96,25 @@ export function recordView(record: RebuildRecord) {
 /** Rows of a roll-back table counted exactly up to here; above, the planner's estimate. */
 const LEFTOVER_EXACT_COUNT = 100_000;
 
-/** The table a roll back left the rebuilt rows in (recorded as the rebuild's shadow then), while it exists. */
-async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table: string; rows: number } | null> {
-  if (!/__after_[\d_]+$/.test(record.shadow)) return null;
-  const found = await pool.query<{ estimate: string | null }>(`SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))::text AS estimate`, [qualifiedName(record.schema, record.shadow)]);
-  const estimate = found.rows[0]?.estimate;
-  if (estimate === null || estimate === undefined) return null;
-  // The catalog reloads often: a big table's planner estimate, an exact count only where counting is cheap.
-  if (Number(estimate) > LEFTOVER_EXACT_COUNT) return { table: record.shadow, rows: Number(estimate) };
-  const counted = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(record.schema, record.shadow)}`);
-  return { table: record.shadow, rows: Number(counted.rows[0]!.n) };
+/**
+ * The tables a roll back left, while they exist: the rebuilt rows (a full roll back records
+ * their `<model>__after_…` table as the shadow; a partial one keeps its shadow), and a partial
+ * roll back's copy of the old rows (its `__before_` table; a full roll back renamed it back).
+ */
+async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table: string; rows: number; tables?: { table: string; rows: number }[] } | null> {
+  const names = [record.shadow, record.beforeTable].filter((t): t is string => typeof t === 'string' && /__(after|shadow|before)_/.test(t));
+  const found: { table: string; rows: number }[] = [];
+  for (const table of names) {
+    const stats = await pool.query<{ estimate: string | null }>(`SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))::text AS estimate`, [qualifiedName(record.schema, table)]);
+    const estimate = stats.rows[0]?.estimate;
+    if (estimate === null || estimate === undefined) continue;
+    // The catalog reloads often: a big table's planner estimate, an exact count only where counting is cheap.
+    if (Number(estimate) > LEFTOVER_EXACT_COUNT) found.push({ table, rows: Number(estimate) });
+    else found.push({ table, rows: Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(record.schema, table)}`)).rows[0]!.n) });
+  }
+  const [first] = found;
+  if (!first) return null;
+  return found.length > 1 ? { ...first, tables: found } : first;
 }
 
 export class RebuildService {
@@ -531,7 +540,8 @@ export class RebuildService {
       const record = await this.record(pool, rebuildId);
       if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', 'Only a swapped rebuild can be rolled back.');
       if (!dryRun) await rollbackPartialPostgres(pool, rebuildId);
-      return { model: record.model, restored: record.beforeTable, rebuiltKeptAs: '(the rebuilt rows are replaced by the old ones)', dryRun };
+      // The rebuilt rows of the scope stay in the shadow (listed with the copy of the old ones, to drop).
+      return { model: record.model, restored: record.beforeTable, rebuiltKeptAs: record.shadow, dryRun };
     }
     return { ...(await rollbackPostgres(pool, rebuildId, { dryRun })), dryRun };
   }
@@ -550,9 +560,10 @@ export class RebuildService {
       // The rebuilt rows a roll back set aside (`<model>__after_<stamp>`), never the live model.
       const leftover = await leftoverOf(pool, record);
       if (!leftover) throw new ChronoError('not_found', 'The roll back of this rebuild left no table behind (or it was already dropped).');
-      if (dryRun) return { table: leftover.table, dropped: false, dryRun };
-      await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, leftover.table)}`);
-      return { table: leftover.table, dropped: true, dryRun };
+      const tables = (leftover.tables ?? [leftover]).map((t) => t.table);
+      if (dryRun) return { table: tables.join(', '), dropped: false, dryRun };
+      for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, table)}`);
+      return { table: tables.join(', '), dropped: true, dryRun };
     }
     if (record.phase === 'swapped') throw new ChronoError('conflict', 'The shadow of this rebuild was swapped in: there is no shadow left to drop.');
     if (dryRun) return { table: record.shadow, dropped: false, dryRun };

@@ -29,7 +29,7 @@ const MAX_COLUMNS = 200;
 
 /** A string literal that means the same whatever `standard_conforming_strings` is. */
 function stringLiteral(text: string): string {
-  if (text.includes('\u0000')) throw new ChronoError('definition_error', 'a column default may not contain a NUL character');
+  if (text.includes('\u0000')) throw new ChronoError('definition_error', 'A column default may not contain a NUL character.');
   return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 

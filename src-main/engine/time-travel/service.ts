@@ -123,15 +123,16 @@ export class TimeTravelService {
    * What is known of a stored snapshot: a remembered verdict, else, when the stream up to
    * it is short (QUICK_CHECK_MAX_VERSIONS), a replay to its version compared with it now.
    */
-  private async checkSnapshot(connectionId: string, streamId: string, stored: { version: number; state: unknown }, definition: DefinitionSource, definitionName: string, store: EventStore, context: Context): Promise<CheckedSnapshot> {
+  private async checkSnapshot(connectionId: string, streamId: string, stored: { version: number; state: unknown; takenAt?: string | null }, definition: DefinitionSource, definitionName: string, store: EventStore, context: Context): Promise<CheckedSnapshot> {
     const ref = { streamId, ...stored };
     const known = this.verdicts.lookup(connectionId, ref, definitionName);
-    if (known) return { version: stored.version, verdict: known };
-    if (stored.version - store.describe().firstVersion + 1 > this.quickCheckMaxVersions) return { version: stored.version };
+    const takenAt = { takenAt: stored.takenAt ?? null };
+    if (known) return { version: stored.version, verdict: known, ...takenAt };
+    if (stored.version - store.describe().firstVersion + 1 > this.quickCheckMaxVersions) return { version: stored.version, ...takenAt };
     const options = { ...this.options(context), onProgress: (p: { applied: number }) => context.progress({ done: p.applied, total: stored.version, message: `checking the snapshot at version ${stored.version}` }) };
     const check = await guard(() => verifySnapshot(store, streamId, stored, definition, options));
     this.verdicts.record(connectionId, ref, definitionName, check.ok, 'quickCheck');
-    return { version: stored.version, verdict: this.verdicts.lookup(connectionId, ref, definitionName) };
+    return { version: stored.version, verdict: this.verdicts.lookup(connectionId, ref, definitionName), ...takenAt };
   }
 
   /** The event a waypoint was taken after is still there, unchanged in type and time. */
@@ -147,7 +148,7 @@ export class TimeTravelService {
   }
 
   async steps(connectionId: string, streamId: string, fromVersion: number, toVersion: number, name: string, context: Context) {
-    if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'toVersion must not be below fromVersion.');
+    if (toVersion < fromVersion) throw new ChronoError('invalid_input', 'The last version (toVersion) must not be below the first (fromVersion).');
     const { stored, definition, session } = await this.open(connectionId, streamId, name);
     // A window of steps is small: always read through the session (decrypted where the profile may).
     const store = session ? session.store(stored) : stored;
@@ -203,6 +204,8 @@ export class TimeTravelService {
 interface CheckedSnapshot {
   version: number;
   verdict?: SnapshotVerdict;
+  /** When the store says it was taken; null: its layout does not record it. */
+  takenAt: string | null;
 }
 
 /**
@@ -216,13 +219,13 @@ function snapshotReport(snapshot: CheckedSnapshot | undefined, result: { version
   if (snapshot.verdict?.ok === false) {
     const by = { quickCheck: 'a quick check', verifySnapshot: 'Verify snapshot', inspect: 'the Snapshots screen', verifyAll: 'a snapshot verification job' }[snapshot.verdict.source];
     return {
-      snapshot: { version: snapshot.version, used: false, verification: 'differs', ...checkedBy },
+      snapshot: { version: snapshot.version, takenAt: snapshot.takenAt, used: false, verification: 'differs', ...checkedBy },
       warning: `The stored snapshot at v${snapshot.version} differs from a replay of the events (found by ${by}) and was skipped: this state was replayed from the start.`,
     };
   }
   // stateAt drops a snapshot past a time target: then it played no part.
   if (result.fromSnapshotVersion !== snapshot.version) return {};
-  return { snapshot: { version: snapshot.version, used: true, verification: snapshot.verdict ? 'ok' : 'unverified', ...checkedBy } };
+  return { snapshot: { version: snapshot.version, takenAt: snapshot.takenAt, used: true, verification: snapshot.verdict ? 'ok' : 'unverified', ...checkedBy } };
 }
 
 /**

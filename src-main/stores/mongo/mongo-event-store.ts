@@ -8,6 +8,7 @@ import {
   type HistogramOptions,
   type HistogramResult,
   type LargestStream,
+  type StoreCounts,
   summariseHistogram,
   StoreCapabilityError,
   StoreInputError,
@@ -119,6 +120,9 @@ function positionNumber(position: string): number {
  * event. Uses only find/sort/limit and a $match/$group/$sort/$limit aggregation,
  * which FerretDB 1.x supports; no transactions, no change streams (tail by polling).
  */
+/** How long counting a store's events and streams may take before the estimate is shown instead. */
+const COUNT_BUDGET_MS = 5000;
+
 export class MongoEventStore implements EventStore {
   constructor(
     private readonly db: Db,
@@ -374,6 +378,21 @@ export class MongoEventStore implements EventStore {
       .toArray();
     const value = doc ? get(doc, f.position) : undefined;
     return value === undefined || value === null ? null : String(value);
+  }
+
+  /** Events and streams counted within COUNT_BUDGET_MS; past it the collection's document count (its metadata) as an estimate. */
+  async counts(): Promise<StoreCounts> {
+    const f = this.mapping.fields;
+    try {
+      const [events, [streams]] = await Promise.all([
+        this.collection.countDocuments({}, { maxTimeMS: COUNT_BUDGET_MS }),
+        this.collection.aggregate<{ n: number }>([{ $group: { _id: `$${f.streamId}` } }, { $count: 'n' }], { maxTimeMS: COUNT_BUDGET_MS }).toArray(),
+      ]);
+      return { events: { count: events, exact: true }, streams: { count: streams?.n ?? 0, exact: true } };
+    } catch (err) {
+      if ((err as { code?: number }).code !== 50) throw err; // MaxTimeMSExpired: the budget ran out
+      return { events: { count: await this.collection.estimatedDocumentCount(), exact: false }, streams: null };
+    }
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type HistogramOptions,
   type HistogramResult,
   type LargestStream,
+  type StoreCounts,
   summariseHistogram,
   type ListStreamsOptions,
   type ReadFeedOptions,
@@ -45,6 +46,8 @@ import { qualifiedName, quoteIdent, validateMapping, type ColumnType, type Mappi
 
 /** How long a listing that no index serves may scan before it is stopped with advice. */
 export const SCAN_BUDGET_MS = 5000;
+/** Above this many rows (the planner's estimate) counting is not tried: it would not fit the scan budget. */
+const COUNT_AT_MOST = 1_000_000;
 
 /** Collects positional parameters: every value goes through `add`, never into the SQL text. */
 class Params {
@@ -743,6 +746,24 @@ export class PostgresEventStore implements EventStore {
       FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY 1 ORDER BY n DESC, 1 LIMIT ${params.add(Math.min(Math.max(1, limit), 100))}`;
     const { rows } = await this.pool.query<{ stream_id: string; category: string | null; n: string }>(sql, params.values);
     return rows.map((r) => ({ streamId: r.stream_id, category: r.category ?? this.categoryFromId(r.stream_id), eventCount: Number(r.n) }));
+  }
+
+  /**
+   * Events and streams counted within the scan budget; past it (or on a table the planner
+   * puts over COUNT_AT_MOST rows, not worth trying) the planner's estimate of the events.
+   */
+  async counts(): Promise<StoreCounts> {
+    const { rows: stats } = await this.pool.query<{ n: string | null }>(`SELECT reltuples::bigint::text AS n FROM pg_class WHERE oid = $1::regclass`, [qualifiedName(this.mapping.schema, this.mapping.table)]);
+    const estimate = Math.max(0, Number(stats[0]?.n ?? 0));
+    if (estimate <= COUNT_AT_MOST) {
+      const params = new Params();
+      const where = this.baseWhere(params);
+      const sql = `SELECT count(*)::text AS events, count(DISTINCT ${this.streamExpr})::text AS streams FROM ${this.from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+      const counted = await this.withinScanBudget<{ events: string; streams: string }>(sql, params.values);
+      const row = counted?.rows[0];
+      if (row) return { events: { count: Number(row.events), exact: true }, streams: { count: Number(row.streams), exact: true } };
+    }
+    return { events: { count: estimate, exact: false }, streams: null };
   }
 
   positionRanges(): PositionRanges | null {

@@ -74,6 +74,8 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
     expect(await call('stores.describe', { connectionId })).toMatchObject({ hasGlobalPosition: false });
     await expect(call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', bucket: 'day' })).rejects.toMatchObject({ code: 'unsupported' });
     expect((await call('stats.largestStreams', { connectionId, limit: 1 })).streams).toEqual([{ streamId: 'order:2', category: 'order', eventCount: 1200 }]);
+    // The Overview's figures: what the layout cannot give is null, not a failed call.
+    expect(await call('stats.store', { connectionId })).toMatchObject({ events: null, streams: null, head: null });
   });
 
   it('refuses emmett-mongo where there is no emt: collection, and on a PostgreSQL connection', async () => {

@@ -341,5 +341,7 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
       { at: '2026-01-02T00:00:00Z', type: 'OrderStatusUpdated', count: 1 },
     ]);
     expect((await call('stats.largestStreams', { connectionId })).streams).toEqual([{ streamId: 'order-9', category: 'Order', eventCount: 3 }]);
+    // The Overview's figures: counted exactly (a small collection), the head, and no events in the last minutes.
+    expect(await call('stats.store', { connectionId })).toEqual({ events: { count: 3, exact: true }, streams: { count: 1, exact: true }, head: '30', ratePerMinute: 0, rateWindowMinutes: 10 });
   });
 });

@@ -62,7 +62,7 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     expect(state.fromSnapshotVersion).toBe(0);
     expect(state.applied).toBe(truth.applied);
     expect(balanceOf(state.state)).toBe(balanceOf(truth.state));
-    expect(state.snapshot).toEqual({ version: account.stale, used: false, verification: 'differs', checkedBy: 'quickCheck' });
+    expect(state.snapshot).toEqual({ version: account.stale, takenAt: expect.any(String), used: false, verification: 'differs', checkedBy: 'quickCheck' });
     expect(state.warning).toBe(`The stored snapshot at v${account.stale} differs from a replay of the events (found by a quick check) and was skipped: this state was replayed from the start.`);
   });
 
@@ -78,7 +78,7 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     const state = await call('timeTravel.state', { connectionId, streamId: account.id, target: { version: account.good } });
     expect(state.fromSnapshotVersion).toBe(account.good);
     expect(state.applied).toBe(0);
-    expect(state.snapshot).toEqual({ version: account.good, used: true, verification: 'ok', checkedBy: 'quickCheck' });
+    expect(state.snapshot).toEqual({ version: account.good, takenAt: expect.any(String), used: true, verification: 'ok', checkedBy: 'quickCheck' });
     expect(state.warning).toBeUndefined();
   });
 
@@ -87,14 +87,14 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     const truth = await callUnchecked('timeTravel.state', { connectionId: uncheckedId, streamId: account.id, target, useSnapshot: false });
     const before = await callUnchecked('timeTravel.state', { connectionId: uncheckedId, streamId: account.id, target });
     // Not checked yet: used, and says so (the old behaviour, now labelled).
-    expect(before.snapshot).toEqual({ version: account.stale, used: true, verification: 'unverified' });
+    expect(before.snapshot).toEqual({ version: account.stale, takenAt: expect.any(String), used: true, verification: 'unverified' });
     expect(balanceOf(before.state)).toBe(balanceOf(truth.state) + 1000);
 
     expect(await callUnchecked('timeTravel.verifySnapshot', { connectionId: uncheckedId, streamId: account.id })).toMatchObject({ ok: false, snapshotVersion: account.stale });
     const after = await callUnchecked('timeTravel.state', { connectionId: uncheckedId, streamId: account.id, target });
     expect(after.fromSnapshotVersion).toBe(0);
     expect(balanceOf(after.state)).toBe(balanceOf(truth.state));
-    expect(after.snapshot).toEqual({ version: account.stale, used: false, verification: 'differs', checkedBy: 'verifySnapshot' });
+    expect(after.snapshot).toEqual({ version: account.stale, takenAt: expect.any(String), used: false, verification: 'differs', checkedBy: 'verifySnapshot' });
     expect(after.warning).toContain(`snapshot at v${account.stale} differs from a replay`);
   });
 
@@ -102,7 +102,7 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     const { jobId } = await callUnchecked('snapshots.verifyAll', { connectionId: uncheckedId, streamPrefix: account.id });
     expect((await jobSettled(unchecked, jobId)).state).toBe('done');
     const state = await callUnchecked('timeTravel.state', { connectionId: uncheckedId, streamId: account.id, target: { version: account.good } });
-    expect(state.snapshot).toEqual({ version: account.good, used: true, verification: 'ok', checkedBy: 'verifyAll' });
+    expect(state.snapshot).toEqual({ version: account.good, takenAt: expect.any(String), used: true, verification: 'ok', checkedBy: 'verifyAll' });
   });
 
   it('remembers what the Snapshots screen found when it inspected one', async () => {

@@ -122,6 +122,12 @@ describe('rebuild operations on a MongoDB connection', () => {
     await call('rebuilds.rollback', { connectionId, rebuildId: fix.rebuildId, confirmation: back.confirmation!, reason: 'check the old one' });
     expect(await documents('products_view')).toEqual(corrupted);
     await expect(call('rebuilds.drop', { connectionId, rebuildId: fix.rebuildId, what: 'before', dryRun: true })).rejects.toMatchObject({ code: 'conflict' });
+    // The rebuilt documents the roll back set aside are listed (they may hold personal data) and can be dropped.
+    const rolledBack = (await call('rebuilds.catalog', { connectionId })).models[0]!.rebuilds.find((r) => r.id === fix.rebuildId)!;
+    expect(rolledBack.leftover).toEqual({ table: expect.stringMatching(/^products_view__after_[\d_]+$/), rows: correct.length });
+    const leftoverDrop = await call('rebuilds.drop', { connectionId, rebuildId: fix.rebuildId, what: 'shadow', dryRun: true });
+    await call('rebuilds.drop', { connectionId, rebuildId: fix.rebuildId, what: 'shadow', confirmation: leftoverDrop.confirmation!, reason: 'compared' });
+    expect((await call('rebuilds.catalog', { connectionId })).models[0]!.rebuilds.find((r) => r.id === fix.rebuildId)!.leftover).toBeNull();
 
     const audit = await call('audit.list', { operation: 'rebuilds.swap' });
     expect(audit.records.map((r) => [r.outcome, r.dryRun, r.reason])).toEqual(expect.arrayContaining([['ok', false, 'fix the stock'], ['refused', false, 'fix']]));
@@ -188,6 +194,9 @@ describe('rebuild operations on a MongoDB connection', () => {
     const back = await call('rebuilds.rollback', { connectionId, rebuildId: started.rebuildId, dryRun: true });
     await call('rebuilds.rollback', { connectionId, rebuildId: started.rebuildId, confirmation: back.confirmation!, reason: 'compare' });
     expect(await asText()).toEqual(corrupted);
+    // A partial roll back leaves its shadow (the rebuilt documents) and the copy of the old ones: both listed.
+    const leftover = (await call('rebuilds.catalog', { connectionId })).models[0]!.rebuilds.find((r) => r.id === started.rebuildId)!.leftover!;
+    expect(leftover.tables?.map((t) => t.table)).toEqual([expect.stringMatching(/^products_view__shadow_/), swapped.beforeTable]);
     // The scope's bookkeeping is not a read model.
     expect((await call('rebuilds.catalog', { connectionId })).models.map((m) => m.model)).toEqual(['products_view']);
   });

@@ -200,6 +200,16 @@ describe('group verdict', () => {
       { topic: 'orders', partition: 3, status: 'STALL', reason: 'stuck too' },
     ]);
     expect(group).toEqual({ status: 'STALL', reason: 'orders[1] and 1 more: stuck' });
-    expect(evaluateGroup([{ topic: 't', partition: 0, status: 'OK', reason: 'x' }])).toEqual({ status: 'OK', reason: 'All 1 partitions are OK.' });
+    expect(evaluateGroup([{ topic: 't', partition: 0, status: 'OK', reason: 'x' }])).toEqual({ status: 'OK', reason: 'The partition is OK.' });
+  });
+
+  it('an OK group counts every partition of its topics, naming those without a commit', () => {
+    const committed = [
+      { topic: 'orders', partition: 0, status: 'OK' as const, reason: 'fine', committed: '5' },
+      { topic: 'orders', partition: 1, status: 'OK' as const, reason: 'fine', committed: '7' },
+    ];
+    expect(evaluateGroup(committed).reason).toBe('All 2 partitions are OK.');
+    expect(evaluateGroup(committed, [{ topic: 'orders', partition: 2 }]).reason).toBe('2 of 3 partitions are OK; 1 has no commit (orders[2]).');
+    expect(evaluateGroup([...committed, { topic: 'orders', partition: 2, status: 'OK', reason: 'none', committed: null }]).reason).toBe('2 of 3 partitions are OK; 1 has no commit (orders[2]).');
   });
 });

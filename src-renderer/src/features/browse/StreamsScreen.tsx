@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useActiveConnection } from '../../app/active-connection';
 import { useQueryState } from '../../app/routes';
+import { useOperation } from '../../client/operation-hooks';
 import { Button } from '../../ui/Button';
 import { Time, timeHeader } from '../../ui/Time';
 import { TextField } from '../../ui/inputs';
@@ -45,6 +46,9 @@ export function StreamsScreen() {
   const advice = pages.data?.pages[0]?.advice ?? [];
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
+  // Unfiltered, the store's exact stream count (where it could count within its budget) replaces "200+".
+  const figures = useOperation('stats.store', { connectionId: active?.id ?? '' }, { enabled: active !== undefined && !filtered, retry: false, staleTime: 30_000 });
+  const exactTotal = !filtered && figures.data?.streams?.exact ? figures.data.streams.count : undefined;
   const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort }, 'push');
 
   if (!active || needsDetection(pages.error)) {
@@ -74,7 +78,7 @@ export function StreamsScreen() {
       <Panel
         title={
           <>
-            {`Streams${pages.data ? ` (${streams.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
+            {`Streams${pages.data ? ` (${streamCount(streams.length, pages.hasNextPage, exactTotal)})` : ''}${filter.sort.key !== DEFAULT_SORT.key && pages.hasNextPage ? ', loaded ones sorted' : ''}`}
             {stale && <StaleBadge />}
           </>
         }
@@ -204,3 +208,8 @@ function SortHeader({ label, column, sort, onSort, numeric = false }: { label: s
   );
 }
 
+/** "200+" while more pages remain, "1,234" once the total is known (counted, or all loaded); "200 of 1,234" when some are loaded. */
+function streamCount(loaded: number, more: boolean, exactTotal: number | undefined): string {
+  if (exactTotal === undefined || (!more && exactTotal === loaded)) return `${loaded.toLocaleString('en-US')}${more ? '+' : ''}`;
+  return more ? `${loaded.toLocaleString('en-US')} of ${exactTotal.toLocaleString('en-US')}` : loaded.toLocaleString('en-US');
+}

@@ -99,6 +99,7 @@ function ClusterPanels({ cluster, onTopic }: { cluster: KafkaCluster; onTopic: (
               <th>Broker</th>
               <th>Address</th>
               <th>Role</th>
+              <th>Version</th>
             </tr>
           </thead>
           <tbody>
@@ -109,6 +110,9 @@ function ClusterPanels({ cluster, onTopic }: { cluster: KafkaCluster; onTopic: (
                   {b.host}:{b.port}
                 </td>
                 <td>{b.controller ? 'controller' : 'broker'}</td>
+                <td title={b.version?.basis ?? 'The broker did not answer ApiVersions.'} data-testid="kafka-broker-version">
+                  {b.version?.label ?? '—'}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -6,7 +6,9 @@ import { useClient } from '../../client/host-context';
 import { useOperation } from '../../client/operation-hooks';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
+import { JsonTree } from '../../ui/JsonTree';
 import { Panel } from '../../ui/Panel';
+import { Time, timeHeader } from '../../ui/Time';
 import { TextField } from '../../ui/inputs';
 import { useDraft } from '../../ui/use-draft';
 import { useActiveConnection } from '../../app/active-connection';
@@ -116,7 +118,7 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
         <thead>
           <tr>
             <th className="num">Offset</th>
-            <th>Time</th>
+            <th>{timeHeader()}</th>
             <th>Key</th>
             <th>Value</th>
             <th>Headers</th>
@@ -126,10 +128,12 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
           {messages.map((m) => (
             <tr key={m.offset} data-testid="kafka-message-row">
               <td className="num">{m.offset}</td>
-              <td className="mono">{m.timestamp.replace('T', ' ').slice(0, 23)}</td>
+              <td className="mono">
+                <Time iso={m.timestamp} compact />
+              </td>
               <td className="mono">{m.key ?? <span className="muted">null</span>}</td>
               <td className="mono kafka-browser__value">
-                <span className="badge">{m.valueEncoding}</span> {m.value}
+                <span className="badge">{m.valueEncoding}</span> <MessageValue message={m} />
                 {m.valueBytes > 65_536 && <span className="muted"> (cut; {m.valueBytes} bytes)</span>}
                 {m.event && (
                   <>
@@ -169,4 +173,19 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
       </table>
     </Panel>
   );
+}
+
+/** A JSON value as a tree (two levels open); text, hex, and JSON cut at 64 KiB as they came. */
+function MessageValue({ message }: { message: KafkaMessage }) {
+  const parsed = message.valueEncoding === 'json' && message.value !== null ? parseJson(message.value) : undefined;
+  if (parsed === undefined) return <>{message.value}</>;
+  return <JsonTree value={parsed.value} initialDepth={2} toolbar={false} className="kafka-browser__json" testId="kafka-message-json" />;
+}
+
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { AppInfoPanel } from './AppInfoPanel';
 import { ConnectionHealthPanel } from './ConnectionHealthPanel';
 import { LiveDemoPanel } from './LiveDemoPanel';
+import { StoreFiguresPanel } from './StoreFiguresPanel';
 import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
 import { LagOverviewPanel } from '../checkpoints/LagOverviewPanel';
 import './overview.css';
@@ -8,6 +9,7 @@ import './overview.css';
 export function OverviewScreen() {
   return (
     <div className="overview">
+      <StoreFiguresPanel />
       <AppInfoPanel />
       <LiveDemoPanel />
       <ConnectionHealthPanel />

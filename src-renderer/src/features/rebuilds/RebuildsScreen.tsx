@@ -81,7 +81,7 @@ export function RebuildsScreen() {
           </tbody>
         </table>
       </Panel>
-      <LeftoverTables connectionId={connectionId} rebuilds={models.flatMap((m) => m.rebuilds)} />
+      <LeftoverTables connectionId={connectionId} rebuilds={models.flatMap((m) => m.rebuilds)} kind={models[0]?.kind} />
       {creating && (
         <CreateTargetForm
           connectionId={connectionId}

@@ -51,7 +51,18 @@ export function SnapshotNote({ connectionId, streamId, shown, ignoringSnapshots,
         </div>
         {snapshotTime && fromVersion > 0 && !shown.fromCache && (
           <span className="tt__muted" data-testid="tt-snapshot-time">
-            snapshot v{fromVersion} is the state at <Time iso={snapshotTime} />
+            Snapshot v{fromVersion} is the state at <Time iso={snapshotTime} />
+          </span>
+        )}
+        {snapshot?.used && snapshot.takenAt !== undefined && !shown.fromCache && (
+          <span className="tt__muted" data-testid="tt-snapshot-taken">
+            {snapshot.takenAt ? (
+              <>
+                Taken <Time iso={snapshot.takenAt} />
+              </>
+            ) : (
+              'Taken at a time the store does not record'
+            )}
           </span>
         )}
         {(snapshot?.used || ignoringSnapshots) && (
