@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { BUILTIN_POSTGRES_MODELS } from '../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../src-main/engine/local-workspace/reference-read-models';
 import { createShadow } from '../src-main/engine/rebuild/postgres-target';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { rebuildScaleOut } from '../src-main/engine/rebuild/scale-out/coordinator';
@@ -38,7 +38,7 @@ try {
   const store = await fillReferenceEvents(pool, events);
   console.log(`${fmt(events)} reference events; ${availableParallelism()} cores shared by PostgreSQL, Kafka, the coordinator and the workers`);
   for (const model of ['accounts_view', 'orders_view']) {
-    const definition = BUILTIN_POSTGRES_MODELS[model]!;
+    const definition = REFERENCE_POSTGRES_MODELS[model]!;
     const key = definition.keyColumn!;
 
     let t = performance.now();

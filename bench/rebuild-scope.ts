@@ -7,7 +7,7 @@
  * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
  */
 import { parseArgs } from 'node:util';
-import { BUILTIN_POSTGRES_MODELS } from '../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../src-main/engine/local-workspace/reference-read-models';
 import { createPartialShadow, rebuildPartialPostgres } from '../src-main/engine/rebuild/partial-postgres';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { resolveScope } from '../src-main/engine/rebuild/scope';
@@ -23,7 +23,7 @@ const scratch = await createScratchDatabase('bench_scope', baseUrl, 4);
 const pool = scratch.pool;
 try {
   const store = await fillReferenceEvents(pool, events);
-  const definition = BUILTIN_POSTGRES_MODELS['accounts_view']!;
+  const definition = REFERENCE_POSTGRES_MODELS['accounts_view']!;
 
   let t = performance.now();
   const accounts = await resolveScope(store, { kind: 'category', category: 'Account' });

@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { MongoClient } from 'mongodb';
-import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../src-main/engine/rebuild/builtins';
+import { REFERENCE_MONGO_MODELS, REFERENCE_POSTGRES_MODELS, REFERENCE_MONGO_DATE_FIELDS } from '../src-main/engine/local-workspace/reference-read-models';
 import { rebuildMongo } from '../src-main/engine/rebuild/mongo-target';
 import { generateEvents } from '../src-main/reference/generator/generate';
 import { writeToMongo } from '../src-main/reference/generator/write-mongo';
@@ -74,7 +74,7 @@ try {
       feed: store,
       id: `bench${model.slice(0, 3)}`,
       model,
-      definition: BUILTIN_POSTGRES_MODELS[model]!,
+      definition: REFERENCE_POSTGRES_MODELS[model]!,
       ...(batchEvents ? { batchEvents } : {}),
       onTimings: (t) => (timings = t),
       onProgress: (p) => {
@@ -136,7 +136,7 @@ async function mongoFigure(urlText: string): Promise<void> {
     const feed = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
     const t = performance.now();
     let folded = 0;
-    const record = await rebuildMongo({ db, feed, id: 'bench', model: 'products_view', definition: BUILTIN_MONGO_MODELS['products_view']!, dateFields: MONGO_DATE_FIELDS['products_view']!, onProgress: (p) => (folded = Math.max(folded, p.events)) });
+    const record = await rebuildMongo({ db, feed, id: 'bench', model: 'products_view', definition: REFERENCE_MONGO_MODELS['products_view']!, dateFields: REFERENCE_MONGO_DATE_FIELDS['products_view']!, onProgress: (p) => (folded = Math.max(folded, p.events)) });
     const seconds = (performance.now() - t) / 1000;
     const rows = await db.collection(record.shadow).countDocuments();
     console.log(`FerretDB products_view: ${fmt(folded)} events -> ${fmt(rows)} documents in ${seconds.toFixed(1)} s = ${fmt(folded / seconds)} events/s (store of ${fmt(mongoEvents)} events)`);

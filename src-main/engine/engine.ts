@@ -39,6 +39,7 @@ import { UserDefinitions } from './definitions/user-definitions';
 import { complianceHandlers } from './compliance/handlers';
 import { ComplianceService } from './compliance/service';
 import { localWorkspaceHandlers } from './local-workspace/handlers';
+import { REFERENCE_READ_MODELS } from './local-workspace/reference-read-models';
 import { settingsHandlers } from './settings/handlers';
 import { SettingsStore } from './settings/settings-store';
 import { exportsHandlers, type ChooseSaveFile } from './exports/handlers';
@@ -219,7 +220,7 @@ export function createEngine(options: EngineOptions) {
     ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
     ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
   ];
-  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources, checkpoints: (id) => checkpointService.store(id) });
+  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, builtins: REFERENCE_READ_MODELS, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources, checkpoints: (id) => checkpointService.store(id) });
   jobs.register(compliance.jobRunners());
   jobs.register(rebuilds.jobRunners());
   // Every kind of the job-kind contract has its runner: a job of a kind without one could never run.

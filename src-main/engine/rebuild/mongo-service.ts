@@ -10,7 +10,7 @@ import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import type { RebuildJobContext } from './service';
-import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from './builtins';
+import type { BuiltinReadModels } from './builtin-read-models';
 import type { ModelDiff } from './diff';
 import type { FoldProgress } from './feed-fold';
 import {
@@ -41,6 +41,8 @@ export interface MongoRebuildsDeps {
   db(connectionId: string): Promise<Db>;
   store(connectionId: string): Promise<EventStore>;
   loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition>;
+  /** The Mongo built-ins the engine was given. */
+  builtins: BuiltinReadModels;
   /** The connection's projector checkpoints (its preset's or custom layout); absent or failing: no projector to swap at. */
   checkpoints?(connectionId: string): Promise<CheckpointStore>;
 }
@@ -106,19 +108,19 @@ export class MongoRebuilds {
   /** The built-in for the model, or the user definition the record keeps. */
   async definitionOf(record: Pick<MongoRebuildRecord, 'model' | 'definition' | 'definitionSource'>): Promise<ReadModelDefinition> {
     if (record.definitionSource) return this.deps.loadUserDefinition(record.definition, record.definitionSource);
-    const builtin = BUILTIN_MONGO_MODELS[record.model];
+    const builtin = this.deps.builtins.mongo[record.model];
     if (!builtin || builtin.name !== record.definition) throw new ChronoError('not_found', `The definition ${record.definition} is not available.`);
     return builtin;
   }
 
   /** Fields the built-ins keep as dates (rows travel as JSON); a user definition's rows are stored as they come. */
   private dateFields(record: Pick<MongoRebuildRecord, 'model' | 'definitionSource'>): readonly string[] {
-    return record.definitionSource ? [] : (MONGO_DATE_FIELDS[record.model] ?? []);
+    return record.definitionSource ? [] : (this.deps.builtins.mongoDateFields[record.model] ?? []);
   }
 
   builtinFor(model: string): ReadModelDefinition {
-    const builtin = BUILTIN_MONGO_MODELS[model];
-    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_MONGO_MODELS).join(', ')}).`);
+    const builtin = this.deps.builtins.mongo[model];
+    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.mongo).join(', ')}).`);
     return builtin;
   }
 
@@ -150,7 +152,7 @@ export class MongoRebuilds {
         model,
         kind: 'collection' as const,
         rows: rows[i]!,
-        builtin: BUILTIN_MONGO_MODELS[model]?.name ?? null,
+        builtin: this.deps.builtins.mongo[model]?.name ?? null,
         rebuilds: views.filter((r) => r.model === model),
       })),
       checkpoints,

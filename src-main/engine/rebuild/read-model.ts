@@ -1,8 +1,8 @@
 /**
  * A read model as a rebuild sees it: which events it handles (so the feed is read
  * through an index, never in full when it needs a few types), and how a batch of
- * events folds into rows keyed by one value. Built-ins wrap the reference
- * projectors' reducers; user definitions run in the definitions sandbox.
+ * events folds into rows keyed by one value. Built-ins wrap the reducers the
+ * engine is given (builtin-read-models.ts); user definitions run in the definitions sandbox.
  */
 import type { StoredEventView } from '../../stores/event-store';
 

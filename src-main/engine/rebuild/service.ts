@@ -15,7 +15,7 @@ import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
 import { isJobOf, type JobProgressOf } from '../../../src-shared/contract/job-kinds';
 import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
-import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS } from './builtins';
+import type { BuiltinReadModels } from './builtin-read-models';
 import { defaultProjector, projectorWarning } from './feeding-projector';
 import { projectorCheckpoints } from './projector-checkpoint';
 import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
@@ -73,6 +73,8 @@ export interface RebuildServiceDeps {
   /** The connection's event store (the feed the rebuild replays). */
   store(connectionId: string): Promise<EventStore>;
   jobs: Jobs;
+  /** The read models offered without a user definition (engine.ts gives the reference system's). */
+  builtins: BuiltinReadModels;
   connectionName(connectionId: string): Promise<string>;
   /** The user's definitions folder (the one time travel uses): its read-model definitions can be chosen by name. */
   userDefinitions?: FolderDefinitions;
@@ -126,7 +128,7 @@ export class RebuildService {
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
-    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source), ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
+    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source), builtins: deps.builtins, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
   }
 
   /** The runner of rebuild jobs, for `Jobs.register`. */
@@ -219,7 +221,7 @@ export class RebuildService {
   }
 
   private definitionOf(record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>): Promise<ReadModelDefinition> {
-    return definitionOfRecord(record);
+    return definitionOfRecord(record, this.deps.builtins);
   }
 
   private loadUserDefinition(name: string, source: string): Promise<ReadModelDefinition> {
@@ -235,8 +237,8 @@ export class RebuildService {
   /** The definition a PostgreSQL model is rebuilt (or created) with, and the user source to record (none for a built-in). */
   private async postgresChoice(model: string, choice: DefinitionChoice): Promise<{ definition: ReadModelDefinition; source?: string }> {
     if (!('builtin' in choice)) return this.userChoice(choice);
-    const builtin = BUILTIN_POSTGRES_MODELS[model];
-    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(BUILTIN_POSTGRES_MODELS).join(', ')}).`);
+    const builtin = this.deps.builtins.postgres[model];
+    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.postgres).join(', ')}).`);
     return { definition: builtin };
   }
 
@@ -253,7 +255,7 @@ export class RebuildService {
     if (await this.isMongo(input.connectionId)) throw new ChronoError('invalid_input', 'A MongoDB collection needs no table: the rebuild creates it. Choose a PostgreSQL connection to create a table.');
     const pool = await this.pool(input.connectionId);
     const { definition } = await this.postgresChoice(input.model, input.definition);
-    const ddl = targetTableSql(input.schema, input.model, definition);
+    const ddl = targetTableSql(input.schema, input.model, definition, this.deps.builtins);
     if (await tableExists(pool, input.schema, input.model)) throw new ChronoError('conflict', `${input.schema}.${input.model} already exists: rebuild it, or choose another name.`);
     if (input.dryRun) return { schema: input.schema, model: input.model, ddl, created: false, dryRun: true };
     await createTargetTable(pool, input.schema, input.model, ddl);
@@ -299,7 +301,7 @@ export class RebuildService {
   async catalog(connectionId: string, schema: string) {
     const mongo = await this.isMongo(connectionId);
     const catalog = mongo ? await this.mongo.catalog(connectionId) : await this.postgresCatalog(connectionId, schema);
-    const builtins = mongo ? BUILTIN_MONGO_MODELS : BUILTIN_POSTGRES_MODELS;
+    const builtins = mongo ? this.deps.builtins.mongo : this.deps.builtins.postgres;
     return {
       ...catalog,
       models: catalog.models.map((m) => ({
@@ -366,7 +368,7 @@ export class RebuildService {
         model: r.name,
         kind: 'table' as const,
         rows: counted[i]!,
-        builtin: BUILTIN_POSTGRES_MODELS[r.name]?.name ?? null,
+        builtin: this.deps.builtins.postgres[r.name]?.name ?? null,
         rebuilds: views.filter((b) => b.model === r.name && b.schema === schema),
       })),
       checkpoints,
@@ -479,13 +481,13 @@ export class RebuildService {
     if (await this.isMongo(connectionId)) {
       const catalog = await this.mongo.catalog(connectionId);
       const model = catalog.models.find((m) => m.rebuilds.some((r) => r.id === rebuildId));
-      const builtin = model ? BUILTIN_MONGO_MODELS[model.model] : undefined;
+      const builtin = model ? this.deps.builtins.mongo[model.model] : undefined;
       const isBuiltin = builtin !== undefined && model!.rebuilds.some((r) => r.id === rebuildId && r.definition === builtin.name);
       return model ? projectorWarning(model.model, builtin?.projector, isBuiltin, projector, catalog.checkpoints) : undefined;
     }
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
-    const builtin = BUILTIN_POSTGRES_MODELS[record.model];
+    const builtin = this.deps.builtins.postgres[record.model];
     const isBuiltin = record.definitionSource === null && builtin?.name === record.definition;
     // A user definition may declare its projector: it is loaded from the source the rebuild recorded.
     const declared = isBuiltin ? builtin.projector : (await this.definitionOf(record).catch(() => undefined))?.projector;

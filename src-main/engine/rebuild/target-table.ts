@@ -1,7 +1,7 @@
 /**
  * A rebuild's target table made from its definition: a user definition declares
- * `columns` (name → type, key, NOT NULL, default), a built-in has the reference
- * system's own DDL. The DDL is written here from checked parts only (types from a
+ * `columns` (name → type, key, NOT NULL, default), a built-in has the DDL of the
+ * system it comes from. The DDL is written here from checked parts only (types from a
  * list, names quoted, defaults as escaped literals or a few functions), so the text
  * the dry run shows is exactly what runs.
  */
@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { inTransaction } from '../../stores/postgres/transaction';
-import { BUILTIN_POSTGRES_MODELS, builtinTableSql } from './builtins';
+import type { BuiltinReadModels } from './builtin-read-models';
 import { checkModelName } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
 
@@ -83,10 +83,10 @@ export function createTableSql(schema: string, model: string, columns: readonly 
   return `CREATE TABLE ${qualifiedName(schema, model)} (\n${lines.join(',\n')}\n);`;
 }
 
-/** The DDL that creates `model` for the definition: a built-in's reference DDL, or the user definition's declared columns. */
-export function targetTableSql(schema: string, model: string, definition: ReadModelDefinition): string {
+/** The DDL that creates `model` for the definition: a built-in's own DDL, or the user definition's declared columns. */
+export function targetTableSql(schema: string, model: string, definition: ReadModelDefinition, builtins: BuiltinReadModels): string {
   checkModelName(model);
-  if (BUILTIN_POSTGRES_MODELS[model] === definition) return builtinTableSql(schema, model);
+  if (builtins.postgres[model] === definition) return builtins.tableSql(schema, model);
   return createTableSql(schema, model, declaredColumns(definition));
 }
 

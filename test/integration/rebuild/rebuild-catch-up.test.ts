@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
 import type { DomainEvent } from '../../../src-main/reference/events';
@@ -47,7 +47,7 @@ async function end(client: pg.PoolClient, how: 'COMMIT' | 'ROLLBACK'): Promise<v
 describe('catch-up after the load', () => {
   it('follows new events up to the swap, waiting for a late commit and passing a rollback, skipping nothing', async () => {
     const stop = new AbortController();
-    const running = rebuildPostgres({ pool: database.pool, feed: store, id: 'follow', model: 'accounts_view', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, followUntil: stop.signal, followPollMs: 50 });
+    const running = rebuildPostgres({ pool: database.pool, feed: store, id: 'follow', model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']!, followUntil: stop.signal, followPollMs: 50 });
     await eventually(async () => (await readRebuild(database.pool, 'follow'))?.phase === 'indexed', 30_000, 'the load to end');
 
     const late = await open(accountEvents('acct-late', 3)); // takes lower positions, commits last

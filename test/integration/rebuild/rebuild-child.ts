@@ -4,7 +4,7 @@
  * Prints `position <p>` after each committed batch.
  */
 import pg from 'pg';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { classicPreset } from '../../../src-main/stores/presets/classic';
@@ -17,7 +17,7 @@ await rebuildPostgres({
   feed: store,
   id,
   model,
-  definition: BUILTIN_POSTGRES_MODELS[model]!,
+  definition: REFERENCE_POSTGRES_MODELS[model]!,
   batchEvents: 300,
   onProgress: (p) => process.stdout.write(`position ${p.position}\n`),
 });

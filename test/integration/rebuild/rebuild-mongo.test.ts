@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MONGO_MODELS, MONGO_DATE_FIELDS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_MONGO_MODELS, REFERENCE_MONGO_DATE_FIELDS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { diffMongo, readMongoRebuild, rebuildMongo, rollbackMongo, swapMongo } from '../../../src-main/engine/rebuild/mongo-target';
 import type { DomainEvent } from '../../../src-main/reference/events';
 import { generateEvents } from '../../../src-main/reference/generator/generate';
@@ -10,8 +10,8 @@ import { createTestMongo, type TestMongo } from '../reference/support';
 
 let mongo: TestMongo;
 let store: MongoEventStore;
-const definition = BUILTIN_MONGO_MODELS['products_view']!;
-const dateFields = MONGO_DATE_FIELDS['products_view']!;
+const definition = REFERENCE_MONGO_MODELS['products_view']!;
+const dateFields = REFERENCE_MONGO_DATE_FIELDS['products_view']!;
 
 /** Projects the whole store into products_view with the reference worker's own apply function. */
 async function projectWithReferenceWorker(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { diffPostgres } from '../../../src-main/engine/rebuild/diff';
 import { rebuildPartialPostgres, rollbackPartialPostgres, scopeOf, swapPartialPostgres } from '../../../src-main/engine/rebuild/partial-postgres';
 import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
@@ -11,7 +11,7 @@ import { PROJECTOR, referenceProjector, seedReferenceStore, referenceCheckpoints
 
 let database: TestDatabase;
 let store: PostgresEventStore;
-const definition = BUILTIN_POSTGRES_MODELS['accounts_view']!;
+const definition = REFERENCE_POSTGRES_MODELS['accounts_view']!;
 
 beforeAll(async () => {
   database = await createTestDatabase('rebuildpart');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { diffPostgres } from '../../../src-main/engine/rebuild/diff';
 import { rebuildPostgres } from '../../../src-main/engine/rebuild/rebuild-postgres';
 import { rollbackPostgres, swapPostgres } from '../../../src-main/engine/rebuild/swap-postgres';
@@ -37,13 +37,13 @@ afterAll(async () => {
 describe('rebuilds on PGlite (the Local workspace)', () => {
   it('rebuilds accounts_view equal to the reference projector, swaps with the projector checkpoint and rolls back', async () => {
     const live = await tableChecksum(database.pool, 'accounts_view', 'account_id');
-    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'lite', model: 'accounts_view', definition: BUILTIN_POSTGRES_MODELS['accounts_view']! });
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'lite', model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']! });
     expect(await diffPostgres(database.pool, { live: 'accounts_view', shadow: record.shadow, keyColumn: 'account_id', keyType: 'character varying(255)' })).toMatchObject({ identical: true });
     // Events after the rebuild, projected by the projector: the swap folds them inside its transaction.
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([opened('acct-after-rebuild')]));
     await referenceProjector(database.pool).catchUp();
     const caughtUp = await tableChecksum(database.pool, 'accounts_view', 'account_id');
-    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'lite', definition: BUILTIN_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool), lockTimeoutMs: 5000 });
+    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'lite', definition: REFERENCE_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool), lockTimeoutMs: 5000 });
     expect(BigInt(plan.position)).toBeGreaterThan(BigInt(record.position)); // folded before the renames
     expect(await tableChecksum(database.pool, 'accounts_view', 'account_id')).toBe(caughtUp);
     expect(await tableChecksum(database.pool, plan.beforeTable, 'account_id')).toBe(caughtUp);

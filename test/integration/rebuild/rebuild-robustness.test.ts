@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { userReadModel } from '../../../src-main/engine/definitions';
 import { readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
 import { DefinitionFailure } from '../../../src-main/engine/rebuild/read-model';
@@ -46,7 +46,7 @@ function killAfter(id: string, model: string, batches: number): Promise<string> 
 
 describe('a rebuild that is killed, fails or is swapped under readers', () => {
   it('resumes after kill -9 at random points to the same checksum as an uninterrupted rebuild', async () => {
-    const whole = await rebuildPostgres({ pool: database.pool, feed: store, id: 'whole', model: 'accounts_view', definition: BUILTIN_POSTGRES_MODELS['accounts_view']! });
+    const whole = await rebuildPostgres({ pool: database.pool, feed: store, id: 'whole', model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']! });
     const expected = await tableChecksum(database.pool, whole.shadow, 'account_id');
     for (const run of [1, 2, 3]) {
       const id = `killed${run}`;
@@ -55,7 +55,7 @@ describe('a rebuild that is killed, fails or is swapped under readers', () => {
       expect(saved.phase).toBe('loading');
       expect(BigInt(saved.position)).toBeGreaterThanOrEqual(BigInt(killedAt)); // the batch in flight may have committed
       expect(BigInt(saved.position)).toBeLessThan(BigInt(saved.horizon!));
-      const resumed = await rebuildPostgres({ pool: database.pool, feed: store, id, model: 'accounts_view', definition: BUILTIN_POSTGRES_MODELS['accounts_view']! });
+      const resumed = await rebuildPostgres({ pool: database.pool, feed: store, id, model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']! });
       expect(await tableChecksum(database.pool, resumed.shadow, 'account_id')).toBe(expected);
     }
   });
@@ -87,14 +87,14 @@ describe('a rebuild that is killed, fails or is swapped under readers', () => {
 
   it('never shows a reader fewer rows while the swap renames the tables', async () => {
     const before = Number((await database.pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view')).rows[0]!.n);
-    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'readers', model: 'orders_view', definition: BUILTIN_POSTGRES_MODELS['orders_view']! });
+    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'readers', model: 'orders_view', definition: REFERENCE_POSTGRES_MODELS['orders_view']! });
     let stop = false;
     const counts: number[] = [];
     const reader = (async () => {
       while (!stop) counts.push(Number((await database.pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view')).rows[0]!.n));
     })();
     await new Promise((r) => setTimeout(r, 30));
-    await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition: BUILTIN_POSTGRES_MODELS['orders_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
+    await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition: REFERENCE_POSTGRES_MODELS['orders_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
     const afterSwap = counts.length;
     while (counts.length < afterSwap + 5) await new Promise((r) => setTimeout(r, 5));
     stop = true;

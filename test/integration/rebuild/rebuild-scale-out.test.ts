@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_POSTGRES_MODELS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { userReadModel } from '../../../src-main/engine/definitions';
 import { RebuildCancelled } from '../../../src-main/engine/rebuild/feed-fold';
 import { createShadow, readRebuild } from '../../../src-main/engine/rebuild/postgres-target';
@@ -19,14 +19,14 @@ let database: TestDatabase;
 let store: PostgresEventStore;
 const expected: Record<string, string> = {};
 const kafka = () => kafkaFor(testServices.kafkaBrokers);
-const accounts = BUILTIN_POSTGRES_MODELS['accounts_view']!;
+const accounts = REFERENCE_POSTGRES_MODELS['accounts_view']!;
 
 beforeAll(async () => {
   database = await createTestDatabase('rebuildscale');
   store = await seedReferenceStore(database.pool, 20_000, 13);
   for (const model of ['accounts_view', 'orders_view']) {
-    const whole = await rebuildPostgres({ pool: database.pool, feed: store, id: `single_${model}`, model, definition: BUILTIN_POSTGRES_MODELS[model]! });
-    expected[model] = await tableChecksum(database.pool, whole.shadow, BUILTIN_POSTGRES_MODELS[model]!.keyColumn!);
+    const whole = await rebuildPostgres({ pool: database.pool, feed: store, id: `single_${model}`, model, definition: REFERENCE_POSTGRES_MODELS[model]! });
+    expected[model] = await tableChecksum(database.pool, whole.shadow, REFERENCE_POSTGRES_MODELS[model]!.keyColumn!);
   }
 }, 120_000);
 
@@ -37,14 +37,14 @@ afterAll(async () => {
 
 /** A scale-out run of `model` with small fetches (many batches per partition, so a run can be interrupted in the middle). */
 async function scaleOut(id: string, model: string, extra: Partial<ScaleOutOptions> = {}) {
-  if (!(await readRebuild(database.pool, id))) await createShadow(database.pool, { id, schema: 'public', model, definition: BUILTIN_POSTGRES_MODELS[model]!.name });
+  if (!(await readRebuild(database.pool, id))) await createShadow(database.pool, { id, schema: 'public', model, definition: REFERENCE_POSTGRES_MODELS[model]!.name });
   return rebuildScaleOut({
     pool: database.pool,
     feed: store,
     kafka: kafka(),
     workerConfig: { postgres: { connectionString: database.url }, kafka: { brokers: testServices.kafkaBrokers }, maxBytesPerPartition: 65_536 },
     id,
-    definition: BUILTIN_POSTGRES_MODELS[model]!,
+    definition: REFERENCE_POSTGRES_MODELS[model]!,
     workers: 2,
     pollMs: 100,
     ...extra,
@@ -69,7 +69,7 @@ describe('rebuild scale-out on Kafka', () => {
       const done = await scaleOut(id, model);
       expect(done.phase).toBe('indexed');
       expect(done.position).toBe(done.horizon);
-      expect(await tableChecksum(database.pool, done.shadow, BUILTIN_POSTGRES_MODELS[model]!.keyColumn!)).toBe(expected[model]);
+      expect(await tableChecksum(database.pool, done.shadow, REFERENCE_POSTGRES_MODELS[model]!.keyColumn!)).toBe(expected[model]);
       // Both workers took part (Kafka spread the partitions), and the replay topic is cleaned up.
       const partitions = await readPartitions(database.pool, id);
       expect(partitions.length).toBe(4);
@@ -179,7 +179,7 @@ describe('rebuild scale-out on Kafka', () => {
 
   it('refuses a user definition whose rows are not keyed by stream, and accepts one that is', async () => {
     expect(accounts.keyedByStream).toBe(true);
-    expect(BUILTIN_POSTGRES_MODELS['orders_view']!.keyedByStream).toBe(true);
+    expect(REFERENCE_POSTGRES_MODELS['orders_view']!.keyedByStream).toBe(true);
     const byOwner = await userReadModel(
       'by_owner',
       `definition = { name: 'by_owner', handles: { categories: ['Account'] }, key: (e) => e.type === 'AccountOpened' ? e.data.ownerId : null, apply: (row, e) => ({ owner: e.data.ownerId }) };`,

@@ -4,7 +4,7 @@
  * the PostgreSQL swap's transaction, checked right before the renames on MongoDB.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MONGO_MODELS, BUILTIN_POSTGRES_MODELS, MONGO_DATE_FIELDS } from '../../../src-main/engine/rebuild/builtins';
+import { REFERENCE_MONGO_MODELS, REFERENCE_POSTGRES_MODELS, REFERENCE_MONGO_DATE_FIELDS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { customCheckpointSource } from '../../../src-main/engine/checkpoints/checkpoint-mappings';
 import { readMongoRebuild, rebuildMongo, swapMongo } from '../../../src-main/engine/rebuild/mongo-target';
 import { createPartialMongoShadow, rebuildPartialMongo, swapPartialMongo } from '../../../src-main/engine/rebuild/partial-mongo';
@@ -28,7 +28,7 @@ import { PROJECTOR, referenceCheckpoints, seedReferenceStore } from './support';
 
 /** Every PostgreSQL layout but the reference one (the other rebuild tests swap with that). */
 const LAYOUTS = CHECKPOINT_FIXTURES.filter((f) => f.backends.includes('PostgreSQL') && f.preset !== 'classic').map((fixture) => ({ fixture, preset: fixture.preset }));
-const definition = BUILTIN_POSTGRES_MODELS['accounts_view']!;
+const definition = REFERENCE_POSTGRES_MODELS['accounts_view']!;
 
 describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector', ({ fixture }) => {
   let database: TestDatabase;
@@ -153,8 +153,8 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
 describe('swapping a Mongo read model at the projector of its checkpoints collection', () => {
   let mongo: TestMongo;
   let store: MongoEventStore;
-  const products = BUILTIN_MONGO_MODELS['products_view']!;
-  const dateFields = MONGO_DATE_FIELDS['products_view']!;
+  const products = REFERENCE_MONGO_MODELS['products_view']!;
+  const dateFields = REFERENCE_MONGO_DATE_FIELDS['products_view']!;
 
   beforeAll(async () => {
     mongo = await createTestMongo('swapckptmongo');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReducerFolder } from '../../../src-main/engine/rebuild/builtins';
+import { ReducerFolder, type RowReducer } from '../../../src-main/engine/rebuild/reducer-folder';
 import type { ModelRow } from '../../../src-main/engine/rebuild/read-model';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
 
@@ -7,7 +7,7 @@ const event = (streamId: string, version: number): StoredEventView =>
   ({ streamId, version, type: 'Counted', category: 'Counter', position: String(version), data: {}, metadata: {}, eventId: `${streamId}-${version}`, timestamp: null }) as unknown as StoredEventView;
 
 /** Counts events per stream, as a versioned row. */
-const count = (row: ModelRow | undefined, e: { aggregateId: string; version: number }): ModelRow => ({ id: e.aggregateId, version: e.version, count: Number(row?.['count'] ?? 0) + 1 });
+const count: RowReducer = (row, e) => ({ id: e.streamId, version: e.version, count: Number(row?.['count'] ?? 0) + 1 });
 
 /** What feed-fold does per batch: ask for missing keys, load them from the stored rows, apply, store the changes. */
 async function foldBatch(folder: ReducerFolder, stored: Map<string, ModelRow>, batch: StoredEventView[]) {
@@ -18,7 +18,7 @@ async function foldBatch(folder: ReducerFolder, stored: Map<string, ModelRow>, b
 
 describe('ReducerFolder row cache', () => {
   it('folds a stream whose row left the bounded cache between batches from its stored row', async () => {
-    const folder = new ReducerFolder('counter', count as never, 2);
+    const folder = new ReducerFolder('counter', count, 2);
     const stored = new Map<string, ModelRow>();
     await foldBatch(folder, stored, [event('a', 1), event('b', 1), event('c', 1)]);
     // The cache now holds three rows, over its bound of two: the next batch starts from the stored rows.
@@ -30,7 +30,7 @@ describe('ReducerFolder row cache', () => {
   });
 
   it('keeps the previous generation of rows: a row used again soon is moved over, not read back', async () => {
-    const folder = new ReducerFolder('counter', count as never, 4); // two generations of two rows
+    const folder = new ReducerFolder('counter', count, 4); // two generations of two rows
     const stored = new Map<string, ModelRow>();
     await foldBatch(folder, stored, [event('a', 1), event('b', 1), event('c', 1)]);
     // A new generation starts; a, b and c are the previous one.
@@ -45,7 +45,7 @@ describe('ReducerFolder row cache', () => {
   });
 
   it('still stops on a missing event of a stream', async () => {
-    const folder = new ReducerFolder('counter', count as never, 2);
+    const folder = new ReducerFolder('counter', count, 2);
     const stored = new Map<string, ModelRow>();
     await foldBatch(folder, stored, [event('a', 1)]);
     await expect(foldBatch(folder, stored, [event('a', 3)])).rejects.toThrow(/row is at version 1: an earlier event of the stream is missing/);

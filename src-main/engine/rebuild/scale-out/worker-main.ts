@@ -6,6 +6,8 @@
  * and leaves once the rebuild is finished. SIGTERM/SIGINT leave the group cleanly;
  * kill -9 is safe too: the next member resumes from the offsets stored with the rows.
  */
+// This process's own composition root, as engine.ts is the engine's: it gives the worker the built-ins engine.ts gives rebuilds.
+import { REFERENCE_READ_MODELS } from '../../local-workspace/reference-read-models';
 import { parseWorkerConfig } from './worker-config';
 import { runWorker } from './worker';
 
@@ -24,7 +26,7 @@ const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.st
 
 // No top-level await: the same file is bundled by electron-vite as `out/main/rebuild-worker.js`.
 readStdin()
-  .then((text) => runWorker(parseWorkerConfig(text), { signal: stop.signal, report: print }))
+  .then((text) => runWorker(parseWorkerConfig(text), REFERENCE_READ_MODELS, { signal: stop.signal, report: print }))
   .then(
     () => process.exit(0),
     (err: unknown) => {

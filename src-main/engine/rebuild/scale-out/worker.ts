@@ -12,6 +12,7 @@ import pg from 'pg';
 import { CHRONOSCOPE_PG_TYPES } from '../../../stores/postgres/pg-types';
 import type { StoredEventView } from '../../../stores/event-store';
 import { loadRows, readRebuild, writeChanges, type TableShape } from '../postgres-target';
+import type { BuiltinReadModels } from '../builtin-read-models';
 import { definitionOfRecord } from '../record-definition';
 import { DefinitionFailure, type ModelFolder } from '../read-model';
 import { shadowShape } from '../rebuild-postgres';
@@ -37,7 +38,8 @@ export class WorkerFatal extends Error {
   override readonly name = 'WorkerFatal';
 }
 
-export async function runWorker(config: WorkerConfig, options: WorkerOptions = {}): Promise<void> {
+/** `builtins`: the read models a rebuild may name without a user definition (the ones the engine that started it was given). */
+export async function runWorker(config: WorkerConfig, builtins: BuiltinReadModels, options: WorkerOptions = {}): Promise<void> {
   const pool = new pg.Pool({ ...(config.postgres as pg.PoolConfig), max: 3, types: CHRONOSCOPE_PG_TYPES });
   pool.on('error', () => undefined);
   let consumer: Consumer | undefined;
@@ -50,7 +52,7 @@ export async function runWorker(config: WorkerConfig, options: WorkerOptions = {
       options.report?.({ event: 'finished' });
       return;
     }
-    const definition = await definitionOfRecord(record);
+    const definition = await definitionOfRecord(record, builtins);
     const shape = await shadowShape(pool, record);
     folder = await definition.open();
     const kafka = new Kafka({ logLevel: logLevel.NOTHING, ...(config.kafka as unknown as KafkaConfig), clientId: `chronoscope-rebuild-${config.rebuildId}` });
