@@ -6,7 +6,7 @@ import { SegmentHistory, type SeriesSample, type SeriesValue } from '../lag/segm
 const MIN_SPACING_MS = 1_000;
 
 /** A point's values as series keys (the backlogs flattened). */
-const KEYS = ['storeHead', 'relayed', 'unpublished', 'topicEnd', 'committed', 'checkpoint', 'backlog.relay', 'backlog.consumer', 'backlog.projector'] as const;
+type Key = 'storeHead' | 'relayed' | 'unpublished' | 'topicEnd' | 'committed' | 'checkpoint' | 'backlog.relay' | 'backlog.consumer' | 'backlog.projector';
 
 const isEarlierPoint = (v: unknown): v is PipelinePoint => typeof v === 'object' && v !== null && typeof (v as { at?: unknown }).at === 'string';
 
@@ -57,7 +57,7 @@ export class PipelineHistory {
 }
 
 function sampleOf(point: PipelinePoint): SeriesSample {
-  const values = new Map<string, SeriesValue>([
+  const values = new Map<Key, SeriesValue>([
     ['storeHead', point.storeHead],
     ['relayed', point.relayed],
     ['unpublished', point.unpublished],
@@ -72,7 +72,7 @@ function sampleOf(point: PipelinePoint): SeriesSample {
 }
 
 function pointOf({ at, values }: SeriesSample): PipelinePoint {
-  const get = (key: (typeof KEYS)[number]): number | null => {
+  const get = (key: Key): number | null => {
     const v = values.get(key);
     return typeof v === 'number' ? v : null;
   };
