@@ -5,9 +5,10 @@
  * Layout "LH3\n": sample count N, key count K, K keys (length + UTF-8),
  * N timestamps (first absolute, then deltas), then K columns of N values,
  * each led by its kind byte:
- * - 0, integers: per value a zigzag varint of the delta from the previous
- *   stored value, where 0 stands for "absent from this sample", 1 for null and
- *   zigzag(v) + 2 for v. Offsets move by small steps, so most take a byte or two.
+ * - 0, integers ≥ 0: per value a zigzag varint of the delta from the
+ *   previous stored value, where 0 stands for "absent from this sample", 1 for
+ *   null and v + 2 for v. Offsets move by small steps, so most take a byte or two.
+ * - 2, integers of either sign: the same with zigzag(v) + 2 for v.
  * - 1, any JSON value (text, fractions): per value a varint tag, 0 absent,
  *   1 null, 2 same as the previous value, n ≥ 3 then n − 3 bytes of JSON.
  *
@@ -32,8 +33,9 @@ export const LABEL_KEY = '';
 
 const MAGIC = Buffer.from('LH3\n');
 const MAGIC_V2 = Buffer.from('LH2\n');
-const INTEGERS = 0;
+const NATURALS = 0;
 const JSON_VALUES = 1;
+const INTEGERS = 2;
 
 class Writer {
   private buffer = Buffer.allocUnsafe(1 << 16);
@@ -130,11 +132,15 @@ export function encodeColumnar(segment: ColumnarSegment): Buffer {
     previous = t;
   }
   for (const column of segment.columns) {
-    if (column.every((v) => v === undefined || v === null || (typeof v === 'number' && Number.isSafeInteger(v) && Number.isSafeInteger(zigzag(v) + 2)))) {
-      w.byte(INTEGERS);
+    const integers = column.every(
+      (v) => v === undefined || v === null || (typeof v === 'number' && Number.isSafeInteger(v) && Number.isSafeInteger(zigzag(v) + 2)),
+    );
+    if (integers) {
+      const naturals = column.every((v) => typeof v !== 'number' || v >= 0);
+      w.byte(naturals ? NATURALS : INTEGERS);
       let last = 0;
       for (const value of column) {
-        const stored = value === undefined ? 0 : value === null ? 1 : zigzag(value as number) + 2;
+        const stored = value === undefined ? 0 : value === null ? 1 : (naturals ? (value as number) : zigzag(value as number)) + 2;
         w.signed(stored - last);
         last = stored;
       }
@@ -185,14 +191,14 @@ export function decodeColumnar(data: Buffer): ColumnarSegment {
   }
   for (let c = 0; c < k; c += 1) {
     const column: (SeriesValue | undefined)[] = new Array(n);
-    if (legacy || r.byte() === INTEGERS) {
+    const kind = legacy ? NATURALS : r.byte();
+    if (kind === NATURALS || kind === INTEGERS) {
       let last = 0;
       for (let i = 0; i < n; i += 1) {
         last += r.signed();
-        // LH2 stored v + 2 (offsets are never negative); LH3 zigzag(v) + 2.
-        column[i] = last === 0 ? undefined : last === 1 ? null : legacy ? last - 2 : unzigzag(last - 2);
+        column[i] = last === 0 ? undefined : last === 1 ? null : kind === NATURALS ? last - 2 : unzigzag(last - 2);
       }
-    } else {
+    } else if (kind === JSON_VALUES) {
       let last: SeriesValue | undefined;
       for (let i = 0; i < n; i += 1) {
         const tag = r.varint();
@@ -201,6 +207,8 @@ export function decodeColumnar(data: Buffer): ColumnarSegment {
         else if (tag === 2) column[i] = last;
         else column[i] = last = JSON.parse(r.bytes(tag - 3).toString('utf8')) as SeriesValue;
       }
+    } else {
+      throw new Error(`lag-history segment column of unknown kind ${kind}`);
     }
     columns.push(column);
   }

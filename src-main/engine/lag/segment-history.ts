@@ -145,7 +145,8 @@ export class SegmentHistory {
         // Samples already closed in the segment stay; an open NDJSON form is merged with this one when read and closed.
         const settled = (forms.get(name) ?? []).filter((f) => f.endsWith('.bin.gz'));
         const byTime = new Map<number, SeriesSample>();
-        for (const sample of [...samplesOf([await readForms(settled.map((f) => join(seriesDir, f)))], -Infinity, Infinity, 0), ...imported]) if (!byTime.has(sample.at)) byTime.set(sample.at, sample);
+        for (const sample of [...samplesOf([await readForms(settled.map((f) => join(seriesDir, f)))], -Infinity, Infinity, 0), ...imported])
+          if (!byTime.has(sample.at)) byTime.set(sample.at, sample);
         await settle(seriesDir, name, '.bin.gz', segmentOf([...byTime.values()].sort((a, b) => a.at - b.at)), settled);
       }
     });
@@ -243,8 +244,16 @@ async function compactSeries(seriesDir: string, now: number): Promise<void> {
       for (const path of paths) await rm(path, { force: true });
     } else if (end < now - FULL_RESOLUTION_MS && (forms.length > 1 || !forms[0]!.endsWith('.min.bin.gz'))) {
       const segment = await readForms(paths);
-      const kept = retainSamples(segment.times.map((_, i) => i), (i) => segment.times[i]!, now);
-      const thinned: ColumnarSegment = { keys: segment.keys, times: kept.map((i) => segment.times[i]!), columns: segment.columns.map((column) => kept.map((i) => column[i])) };
+      const kept = retainSamples(
+        segment.times.map((_, i) => i),
+        (i) => segment.times[i]!,
+        now,
+      );
+      const thinned: ColumnarSegment = {
+        keys: segment.keys,
+        times: kept.map((i) => segment.times[i]!),
+        columns: segment.columns.map((column) => kept.map((i) => column[i])),
+      };
       await settle(seriesDir, name, '.min.bin.gz', thinned, forms);
     } else if (end <= now && (forms.length > 1 || forms[0]!.endsWith('.ndjson'))) {
       await settle(seriesDir, name, '.bin.gz', await readForms(paths), forms);
@@ -268,7 +277,10 @@ function segmentForms(files: readonly string[]): Map<string, string[]> {
   for (const file of files) {
     if (!SEGMENT.test(file)) continue;
     const name = file.slice(0, 12);
-    byName.set(name, [...(byName.get(name) ?? []), file].sort((a, b) => FORM_RANK(a) - FORM_RANK(b)));
+    byName.set(
+      name,
+      [...(byName.get(name) ?? []), file].sort((a, b) => FORM_RANK(a) - FORM_RANK(b)),
+    );
   }
   return byName;
 }

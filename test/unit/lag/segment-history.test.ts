@@ -48,15 +48,17 @@ function encodeLh2(segment: { keys: string[]; times: number[]; statuses: number[
   return Buffer.from(out);
 }
 
-describe('the lag histories\' segment codec', () => {
+describe("the lag histories' segment codec", () => {
   it('keeps integers past 2^31, negatives, nulls, absences, text and fractions as they were', () => {
     const segment: ColumnarSegment = {
-      keys: ['offset', 'position', 'ratio', 'sparse'],
+      keys: ['offset', 'position', 'ratio', 'halves', 'signed', 'sparse'],
       times: [T0, T0 + 5000, T0 + 10_000, T0 + 15_000],
       columns: [
-        [3_000_000_000, 3_000_000_017, -2, -1],
+        [3_000_000_000, 3_000_000_017, 3_000_000_001, 0],
         ['0/16B3F28', '0/16B3F28', null, 'x'],
         [0.5, 1.25, null, 2],
+        [0.5, 1.5, 2.5, null],
+        [-3, 4, -5, 0],
         [undefined, null, 7, undefined],
       ],
     };
@@ -65,18 +67,27 @@ describe('the lag histories\' segment codec', () => {
 });
 
 describe('histories kept in earlier formats', () => {
-  it('reads a Kafka group\'s LH2 segments and an open segment of the lines written before statuses were keys', async () => {
+  it("reads a Kafka group's LH2 segments and an open segment of the lines written before statuses were keys", async () => {
     const dir = await tempDir();
     const groupDir = join(dir, 'g-c1', 'g-g');
     const endsDir = join(dir, 'g-c1', 'ends');
     await mkdir(groupDir, { recursive: true });
     await mkdir(endsDir, { recursive: true });
     // 12:00: closed, LH2 (status 1 = WARN; null committed as 1 before the +2 shift).
-    await writeFile(join(groupDir, '202601101200.bin.gz'), gzipSync(encodeLh2({ keys: ['orders:0'], times: [T0, T0 + 5000], statuses: [0, 1], columns: [[4, null]] })));
-    await writeFile(join(endsDir, '202601101200.bin.gz'), gzipSync(encodeLh2({ keys: ['orders:0'], times: [T0, T0 + 5000], statuses: [-1, -1], columns: [[10, 12]] })));
+    await writeFile(
+      join(groupDir, '202601101200.bin.gz'),
+      gzipSync(encodeLh2({ keys: ['orders:0'], times: [T0, T0 + 5000], statuses: [0, 1], columns: [[4, null]] })),
+    );
+    await writeFile(
+      join(endsDir, '202601101200.bin.gz'),
+      gzipSync(encodeLh2({ keys: ['orders:0'], times: [T0, T0 + 5000], statuses: [-1, -1], columns: [[10, 12]] })),
+    );
     // 12:10: still open, NDJSON of that version: the status as `s`, no commit as -1.
     const t1 = T0 + 600_000;
-    await writeFile(join(groupDir, '202601101210.ndjson'), `${JSON.stringify({ t: t1, s: 'STALL', k: ['orders:0'], v: [-1] })}\n${JSON.stringify({ t: t1 + 5000, s: 'OK', d: [[0, 13]] })}\n`);
+    await writeFile(
+      join(groupDir, '202601101210.ndjson'),
+      `${JSON.stringify({ t: t1, s: 'STALL', k: ['orders:0'], v: [-1] })}\n${JSON.stringify({ t: t1 + 5000, s: 'OK', d: [[0, 13]] })}\n`,
+    );
     await writeFile(join(endsDir, '202601101210.ndjson'), `${JSON.stringify({ t: t1, k: ['orders:0'], v: [15] })}\n`);
     const history = new GroupLagHistory(dir);
     const expected = [
@@ -90,7 +101,10 @@ describe('histories kept in earlier formats', () => {
     await history.append('c1', 'g', { at: t1 + 10_000, status: 'OK', partitions: [{ key: 'orders:0', committed: 14, end: 16 }] });
     await history.compact(T0 + 1_800_000);
     expect((await readdir(groupDir)).sort()).toEqual(['202601101200.bin.gz', '202601101210.bin.gz']);
-    expect(await history.read('c1', 'g', 0, T0 + 3_600_000)).toEqual([...expected, { at: t1 + 10_000, status: 'OK', partitions: [{ key: 'orders:0', committed: 14, end: 16 }] }]);
+    expect(await history.read('c1', 'g', 0, T0 + 3_600_000)).toEqual([
+      ...expected,
+      { at: t1 + 10_000, status: 'OK', partitions: [{ key: 'orders:0', committed: 14, end: 16 }] },
+    ]);
   });
 
   it('moves a pipeline history file of the earlier NDJSON format into its series on first append, keeping what the file held', async () => {
@@ -123,9 +137,30 @@ describe('SegmentHistory', () => {
     const dir = await tempDir();
     const history = new SegmentHistory(dir);
     const rows: [number, [string, number | string | null][]][] = [
-      [T0, [['position', '0/16B3F28'], ['lag', 3], ['rate', 0.5]]],
-      [T0 + 5000, [['position', '0/16B3F30'], ['lag', 5], ['rate', 0.75]]],
-      [T0 + 10_000, [['position', null], ['lag', 5], ['rate', 0.75]]],
+      [
+        T0,
+        [
+          ['position', '0/16B3F28'],
+          ['lag', 3],
+          ['rate', 0.5],
+        ],
+      ],
+      [
+        T0 + 5000,
+        [
+          ['position', '0/16B3F30'],
+          ['lag', 5],
+          ['rate', 0.75],
+        ],
+      ],
+      [
+        T0 + 10_000,
+        [
+          ['position', null],
+          ['lag', 5],
+          ['rate', 0.75],
+        ],
+      ],
     ];
     for (const [at, entries] of rows) await history.append('one', at, entries);
     const expected = rows.map(([at, entries]) => ({ at, values: new Map(entries) }));
@@ -142,6 +177,10 @@ describe('SegmentHistory', () => {
     const earlier = [T0, T0 + 5000].map((at, i) => ({ at, values: new Map([['v', i]]) }));
     await history.import('s', earlier);
     await history.import('s', earlier); // a migration a crash interrupted, run again
-    expect((await history.read('s', 0, T0 + 60_000)).map((s) => [s.at, s.values.get('v')])).toEqual([[T0, 0], [T0 + 5000, 1], [T0 + 20_000, 3]]);
+    expect((await history.read('s', 0, T0 + 60_000)).map((s) => [s.at, s.values.get('v')])).toEqual([
+      [T0, 0],
+      [T0 + 5000, 1],
+      [T0 + 20_000, 3],
+    ]);
   });
 });
