@@ -58,7 +58,8 @@ export class SegmentHistory {
   private readonly queues = new Map<string, SerialQueue>();
   /** Series whose earlier-format file was looked for in this run. */
   private readonly migrated = new Map<string, Promise<void>>();
-  private pending: Promise<unknown> = Promise.resolve();
+  /** Closing, thinning and importing, one at a time: two of them on one segment could write it from forms the other just deleted. */
+  private readonly maintenance = new SerialQueue();
 
   constructor(readonly dir: string) {}
 
@@ -133,23 +134,27 @@ export class SegmentHistory {
    */
   async import(series: string, samples: readonly SeriesSample[]): Promise<void> {
     const seriesDir = join(this.dir, series);
-    await this.queue(seriesDir).run(async () => {
-      await mkdir(seriesDir, { recursive: true });
-      const bySegment = new Map<string, SeriesSample[]>();
-      for (const sample of samples) {
-        const name = segmentName(sample.at);
-        bySegment.set(name, [...(bySegment.get(name) ?? []), sample]);
-      }
-      const forms = segmentForms(await safeReaddir(seriesDir));
-      for (const [name, imported] of bySegment) {
-        // Samples already closed in the segment stay; an open NDJSON form is merged with this one when read and closed.
-        const settled = (forms.get(name) ?? []).filter((f) => f.endsWith('.bin.gz'));
-        const byTime = new Map<number, SeriesSample>();
-        for (const sample of [...samplesOf([await readForms(settled.map((f) => join(seriesDir, f)))], -Infinity, Infinity, 0), ...imported])
-          if (!byTime.has(sample.at)) byTime.set(sample.at, sample);
-        await settle(seriesDir, name, '.bin.gz', segmentOf([...byTime.values()].sort((a, b) => a.at - b.at)), settled);
-      }
-    });
+    await this.queue(seriesDir).run(() => this.maintenance.run(() => this.importInto(seriesDir, samples)));
+  }
+
+  private async importInto(seriesDir: string, samples: readonly SeriesSample[]): Promise<void> {
+    await mkdir(seriesDir, { recursive: true });
+    const bySegment = new Map<string, SeriesSample[]>();
+    for (const sample of samples) {
+      const name = segmentName(sample.at);
+      let list = bySegment.get(name);
+      if (!list) bySegment.set(name, (list = []));
+      list.push(sample);
+    }
+    const forms = segmentForms(await safeReaddir(seriesDir));
+    for (const [name, imported] of bySegment) {
+      // Samples already closed in the segment stay; an open NDJSON form is merged with this one when read and closed.
+      const settled = (forms.get(name) ?? []).filter((f) => f.endsWith('.bin.gz'));
+      const byTime = new Map<number, SeriesSample>();
+      for (const sample of [...samplesOf([await readForms(settled.map((f) => join(seriesDir, f)))], -Infinity, Infinity, 0), ...imported])
+        if (!byTime.has(sample.at)) byTime.set(sample.at, sample);
+      await settle(seriesDir, name, '.bin.gz', segmentOf([...byTime.values()].sort((a, b) => a.at - b.at)), settled);
+    }
   }
 
   /**
@@ -196,23 +201,22 @@ export class SegmentHistory {
   }
 
   /** Waits for closed segments being rewritten (the bench and tests measure settled files). */
-  async flush(): Promise<void> {
-    await this.pending;
+  flush(): Promise<void> {
+    return this.maintenance.run(async () => undefined);
   }
 
   private later(task: () => Promise<void>): void {
-    this.pending = this.pending.then(task).catch(() => undefined);
+    void this.maintenance.run(task).catch(() => undefined);
   }
 
   /** Applies the retention to every series under the history's directory and closes segments a restart left open. */
-  async compact(now: number): Promise<void> {
-    await this.flush();
+  compact(now: number): Promise<void> {
     const walk = async (dir: string): Promise<void> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
       if (entries.some((e) => e.isFile() && (SEGMENT.test(e.name) || LEGACY_GROUP_SEGMENT.test(e.name)))) await compactSeries(dir, now);
       for (const entry of entries) if (entry.isDirectory()) await walk(join(dir, entry.name));
     };
-    await walk(this.dir);
+    return this.maintenance.run(() => walk(this.dir));
   }
 
   /** Bytes on disk, for the bench and the settings screen. */
@@ -444,8 +448,10 @@ export function decodeLines(text: string): ColumnarSegment {
   return segment;
 }
 
+let temporaries = 0;
+
 async function writeAtomically(path: string, data: Buffer): Promise<void> {
-  const temporary = `${path}.tmp`;
+  const temporary = `${path}.${process.pid}.${(temporaries += 1)}.tmp`;
   await writeFile(temporary, data, { mode: 0o600 });
   await rename(temporary, path);
 }
