@@ -3,66 +3,99 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LagSample } from '../../../src-shared/schemas/checkpoints';
 import type { CheckpointKey } from '../../stores/ports/checkpoint-store';
-import { NdjsonHistory } from '../lag/ndjson-history';
+import { SegmentHistory, type SeriesSample, type SeriesValue } from '../lag/segment-history';
 import { keyId } from './movements';
 
-/** One line of a history file: [at (ms), position, head, lag events, estimated (0/1), lag ms]. */
-type Line = [number, string | null, string | null, number | null, 0 | 1, number | null];
+/** A line of the NDJSON files kept before: [at (ms), position, head, lag events, estimated (0/1), lag ms]. */
+type EarlierLine = [number, string | null, string | null, number | null, 0 | 1, number | null];
+
+const isEarlierLine = (v: unknown): v is EarlierLine => Array.isArray(v) && typeof v[0] === 'number';
 
 /**
- * Lag samples of each checkpoint, one small NDJSON file per checkpoint under
- * `checkpoint-history/<connection>/` in the data directory: appended every round,
- * kept across restarts by the retention of every lag history (lag/retention.ts:
- * an hour as sampled, then one a minute, seven days). Reading a projector's range reads only its file.
+ * Lag samples of each checkpoint, one series per checkpoint under
+ * `checkpoint-history/<connection>/<hash>/` in the data directory, in the
+ * format and retention of every lag history (lag/segment-history.ts: an hour
+ * as sampled, then one a minute, seven days). Reading a projector's range
+ * reads only its series. A checkpoint's `<hash>.ndjson` of an earlier version
+ * is moved into its series the first time it is read or written.
  */
 export class ProjectorLagHistory {
-  private readonly files: NdjsonHistory<Line>;
+  private readonly segments: SegmentHistory;
 
-  constructor(
-    private readonly dir: string,
-    /** Appends between two rewrites of a file (tests set a few). */
-    compactEvery?: number,
-  ) {
-    this.files = new NdjsonHistory<Line>({ timeOf: (l) => l[0], isRecord: (v): v is Line => Array.isArray(v) && typeof v[0] === 'number', ...(compactEvery ? { compactEvery } : {}) });
+  constructor(private readonly dir: string) {
+    this.segments = new SegmentHistory(dir);
   }
 
-  private fileOf(connectionId: string, key: CheckpointKey): string {
+  private seriesOf(connectionId: string, key: CheckpointKey): string {
     const hash = createHash('sha1').update(keyId(key)).digest('hex').slice(0, 20);
-    return join(this.dir, encodeURIComponent(connectionId), `${hash}.ndjson`);
+    return join(encodeURIComponent(connectionId), hash);
+  }
+
+  private async ready(series: string): Promise<string> {
+    await this.segments.migrateOnce(series, isEarlierLine, ([at, position, head, lagEvents, estimated, lagMs]) => seriesSample(at, { position, head, lagEvents, estimated: estimated === 1, lagMs }));
+    return series;
   }
 
   /** Appends one round of samples of a connection. */
   async append(connectionId: string, samples: ReadonlyArray<{ key: CheckpointKey; sample: LagSample }>): Promise<void> {
     await Promise.all(
-      samples.map(({ key, sample }) =>
-        this.files.append(this.fileOf(connectionId, key), [Date.parse(sample.at), sample.position, sample.head, sample.lagEvents, sample.estimated ? 1 : 0, sample.lagMs]),
-      ),
+      samples.map(async ({ key, sample }) => {
+        const { at, values } = seriesSample(Date.parse(sample.at), sample);
+        await this.segments.append(await this.ready(this.seriesOf(connectionId, key)), at, [...values]);
+      }),
     );
   }
 
   /** Samples of one checkpoint in [from, to], at most `maxPoints` (the worst lag of each slice kept). */
   async read(connectionId: string, key: CheckpointKey, from: number, to: number, maxPoints: number): Promise<LagSample[]> {
-    const lines = (await this.files.read(this.fileOf(connectionId, key))).filter((l) => l[0] >= from && l[0] <= to);
-    return thin(lines, maxPoints).map(([at, position, head, lagEvents, estimated, lagMs]) => ({ at: new Date(at).toISOString(), position, head, lagEvents, estimated: estimated === 1, lagMs }));
+    const samples = await this.segments.read(await this.ready(this.seriesOf(connectionId, key)), from, to);
+    return thin(samples, maxPoints).map(({ at, values }) => ({
+      at: new Date(at).toISOString(),
+      position: text(values.get('position')),
+      head: text(values.get('head')),
+      lagEvents: number(values.get('lagEvents')),
+      estimated: values.get('estimated') === 1,
+      lagMs: number(values.get('lagMs')),
+    }));
+  }
+
+  /** Applies the retention to every checkpoint's series (those of checkpoints gone too). */
+  compact(now: number): Promise<void> {
+    return this.segments.compact(now);
   }
 
   async forget(connectionId: string): Promise<void> {
-    const dir = join(this.dir, encodeURIComponent(connectionId));
-    await rm(dir, { recursive: true, force: true });
-    this.files.forget(dir);
+    const connection = encodeURIComponent(connectionId);
+    await rm(join(this.dir, connection), { recursive: true, force: true });
+    this.segments.forget(connection);
   }
 }
 
-/** At most `maxPoints` lines: each slice of time keeps its line with the largest lag, so a spike is never thinned away. */
-function thin(lines: Line[], maxPoints: number): Line[] {
-  if (lines.length <= maxPoints) return lines;
-  const first = lines[0]![0];
-  const span = lines[lines.length - 1]![0] - first + 1;
-  const slices = new Map<number, Line>();
-  for (const line of lines) {
-    const slice = Math.floor(((line[0] - first) / span) * maxPoints);
+function seriesSample(at: number, sample: Omit<LagSample, 'at'>): SeriesSample {
+  const values = new Map<string, SeriesValue>([
+    ['position', sample.position],
+    ['head', sample.head],
+    ['lagEvents', sample.lagEvents],
+    ['estimated', sample.estimated ? 1 : 0],
+    ['lagMs', sample.lagMs],
+  ]);
+  return { at, values };
+}
+
+const text = (v: SeriesValue | undefined): string | null => (v === undefined || v === null ? null : String(v));
+const number = (v: SeriesValue | undefined): number | null => (typeof v === 'number' ? v : null);
+
+/** At most `maxPoints` samples: each slice of time keeps its sample with the largest lag, so a spike is never thinned away. */
+function thin(samples: SeriesSample[], maxPoints: number): SeriesSample[] {
+  if (samples.length <= maxPoints) return samples;
+  const first = samples[0]!.at;
+  const span = samples[samples.length - 1]!.at - first + 1;
+  const lagOf = (s: SeriesSample) => number(s.values.get('lagEvents')) ?? -1;
+  const slices = new Map<number, SeriesSample>();
+  for (const sample of samples) {
+    const slice = Math.floor(((sample.at - first) / span) * maxPoints);
     const kept = slices.get(slice);
-    if (!kept || (line[3] ?? -1) > (kept[3] ?? -1)) slices.set(slice, line);
+    if (!kept || lagOf(sample) > lagOf(kept)) slices.set(slice, sample);
   }
   return [...slices.values()];
 }

@@ -43,6 +43,8 @@ export class ProjectorLagSampler {
   private interval: number;
   private readonly now: () => number;
   private restored: Promise<void> | undefined;
+  /** When the retention last went over every checkpoint's series (those of projectors gone too). */
+  private lastCompaction = 0;
 
   constructor(private readonly deps: SamplerDeps) {
     this.file = join(deps.dataDir, 'checkpoint-history', 'watched.json');
@@ -147,6 +149,11 @@ export class ProjectorLagSampler {
         const message = (err as Error).message;
         this.latestRounds.set(w.connectionId, { error: message, failedAt: this.now() });
       }
+    }
+    const now = this.now();
+    if (now - this.lastCompaction > 3_600_000) {
+      this.lastCompaction = now;
+      await this.deps.history.compact(now).catch((err: unknown) => this.deps.log?.(`Lag history compaction failed: ${(err as Error).message}`));
     }
   }
 

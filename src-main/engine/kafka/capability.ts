@@ -91,13 +91,14 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
       const next = kafkaSamplerSettings.parse({ ...settings, ...change });
       if (change.intervalMs !== undefined && options.samplingInterval) await options.samplingInterval.save(next.intervalMs);
       settings = next;
+      if (change.intervalMs !== undefined) sampler.intervalChanged();
       await writeFileAtomic(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
       return settings;
     },
     /** The Settings screen changed the interval: the next tick follows it (already saved there). */
     async followInterval(intervalMs: number): Promise<void> {
       await loaded;
-      if (settings.intervalMs !== intervalMs) settings = kafkaSamplerSettings.parse({ ...settings, intervalMs });
+      if (settings.intervalMs !== intervalMs) { settings = kafkaSamplerSettings.parse({ ...settings, intervalMs }); sampler.intervalChanged(); }
     },
     start(): void {
       void loaded.then(() => sampler.start());

@@ -98,6 +98,11 @@ export class GroupLagSampler {
     return this.loop.stop();
   }
 
+  /** The interval setting changed: a wait under way starts over with it. */
+  intervalChanged(): void {
+    this.loop.intervalChanged();
+  }
+
   /** Runs a tick now (after any tick under way), e.g. for a test waiting on a condition. */
   tickNow(): Promise<void> {
     return this.loop.runNow();

@@ -27,7 +27,11 @@ describe('lag history on disk', () => {
     expect(dirs).toEqual(['ends', expect.stringMatching(/^g-group/)]);
     expect(dirs[1]).not.toMatch(/[*/:]/);
     const lines = (await readFile(join(dir, 'g-c1', dirs[1]!, '202601101200.ndjson'), 'utf8')).trim().split('\n');
-    expect(JSON.parse(lines[1]!)).toEqual({ t: T0 + 5000, s: 'WARN', d: [[0, 4]] });
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { t: T0, k: ['', 'orders:0', 'orders:1'], v: ['OK', 1, 7] }, // the status under the label key, then each partition
+      { t: T0 + 5000, d: [[1, 4]], r: [[0, 'WARN']] },
+      { t: T0 + 10_000, d: [], r: [[0, 'OK'], [1, null]] },
+    ]);
     const ends = (await readFile(join(dir, 'g-c1', 'ends', '202601101200.ndjson'), 'utf8')).trim().split('\n');
     expect(ends.map((l) => JSON.parse(l))).toEqual([{ t: T0, k: ['orders:0', 'orders:1'], v: [10, 7] }, { t: T0 + 5000, d: [[0, 2]] }, { t: T0 + 10_000, d: [] }]);
   });
