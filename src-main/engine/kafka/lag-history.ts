@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { LAG_STATUSES, type LagStatus } from '../../../src-shared/schemas/kafka';
 import { LABEL_KEY } from '../lag/segment-codec';
-import { SegmentHistory, type ColumnarSegment, type SeriesValue } from '../lag/segment-history';
+import { SegmentHistory, sampleIndexes, type ColumnarSegment, type SeriesValue } from '../lag/segment-history';
 
 /**
  * One sample of a group: every partition's committed (null: none), log start
@@ -117,31 +117,21 @@ function joinOffsets(groupSegments: ColumnarSegment[], endSegments: ColumnarSegm
   const ends = seriesCursor(endSegments);
   const starts = seriesCursor(startSegments);
   const out: GroupSample[] = [];
-  let lastBucket = Number.NaN;
-  for (const seg of groupSegments) {
+  for (const { seg, i, t } of sampleIndexes(groupSegments, from, to, stepMs)) {
     const label = seg.keys.indexOf(LABEL_KEY);
-    for (let i = 0; i < seg.times.length; i += 1) {
-      const t = seg.times[i]!;
-      if (t < from || t > to) continue;
-      if (stepMs > 0) {
-        const bucket = Math.floor(t / stepMs);
-        if (bucket === lastBucket) continue;
-        lastBucket = bucket;
-      }
-      ends.advance(t);
-      starts.advance(t);
-      const partitions: GroupSample['partitions'] = [];
-      for (let k = 0; k < seg.keys.length; k += 1) {
-        const committed = seg.columns[k]![i];
-        if (committed === undefined || k === label) continue;
-        const key = seg.keys[k]!;
-        const start = starts.state.get(key);
-        // Segments written before null was a value kept -1 for "no commit".
-        const offset = typeof committed === 'number' && committed >= 0 ? committed : null;
-        partitions.push({ key, committed: offset, end: ends.state.get(key) ?? 0, ...(start !== undefined ? { start } : {}) });
-      }
-      out.push({ at: t, status: statusOf(label < 0 ? undefined : seg.columns[label]![i]), partitions });
+    ends.advance(t);
+    starts.advance(t);
+    const partitions: GroupSample['partitions'] = [];
+    for (let k = 0; k < seg.keys.length; k += 1) {
+      const committed = seg.columns[k]![i];
+      if (committed === undefined || k === label) continue;
+      const key = seg.keys[k]!;
+      const start = starts.state.get(key);
+      // Segments written before null was a value kept -1 for "no commit".
+      const offset = typeof committed === 'number' && committed >= 0 ? committed : null;
+      partitions.push({ key, committed: offset, end: ends.state.get(key) ?? 0, ...(start !== undefined ? { start } : {}) });
     }
+    out.push({ at: t, status: statusOf(label < 0 ? undefined : seg.columns[label]![i]), partitions });
   }
   return out.sort((a, b) => a.at - b.at);
 }

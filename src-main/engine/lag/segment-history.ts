@@ -358,9 +358,8 @@ async function readSeries(seriesDir: string, from: number, to: number): Promise<
   return Promise.all(chosen.map(([, forms]) => readForms(forms.map((f) => join(seriesDir, f)))));
 }
 
-/** The samples of segments in [from, to], oldest first; with `stepMs`, the first of each step. */
-export function samplesOf(segments: readonly ColumnarSegment[], from: number, to: number, stepMs: number): SeriesSample[] {
-  const out: SeriesSample[] = [];
+/** The samples of segments in [from, to] as (segment, index) pairs in segment order; with `stepMs`, the first of each step. */
+export function* sampleIndexes(segments: readonly ColumnarSegment[], from: number, to: number, stepMs: number): Generator<{ seg: ColumnarSegment; i: number; t: number }> {
   let lastBucket = Number.NaN;
   for (const seg of segments) {
     for (let i = 0; i < seg.times.length; i += 1) {
@@ -371,13 +370,21 @@ export function samplesOf(segments: readonly ColumnarSegment[], from: number, to
         if (bucket === lastBucket) continue;
         lastBucket = bucket;
       }
-      const values = new Map<string, SeriesValue>();
-      for (let k = 0; k < seg.keys.length; k += 1) {
-        const v = seg.columns[k]![i];
-        if (v !== undefined) values.set(seg.keys[k]!, v);
-      }
-      out.push({ at: t, values });
+      yield { seg, i, t };
     }
+  }
+}
+
+/** The samples of segments in [from, to], oldest first; with `stepMs`, the first of each step. */
+export function samplesOf(segments: readonly ColumnarSegment[], from: number, to: number, stepMs: number): SeriesSample[] {
+  const out: SeriesSample[] = [];
+  for (const { seg, i, t } of sampleIndexes(segments, from, to, stepMs)) {
+    const values = new Map<string, SeriesValue>();
+    for (let k = 0; k < seg.keys.length; k += 1) {
+      const v = seg.columns[k]![i];
+      if (v !== undefined) values.set(seg.keys[k]!, v);
+    }
+    out.push({ at: t, values });
   }
   return out.sort((a, b) => a.at - b.at);
 }
