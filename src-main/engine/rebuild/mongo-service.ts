@@ -9,7 +9,7 @@ import type { Db } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
-import type { RebuildJobContext } from './service';
+import type { RebuildJobContext } from './job-context';
 import type { BuiltinReadModels } from './builtin-read-models';
 import type { ModelDiff } from './diff';
 import type { FoldProgress } from './feed-fold';

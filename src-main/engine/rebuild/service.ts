@@ -13,8 +13,8 @@ import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
-import { isJobOf, type JobProgressOf } from '../../../src-shared/contract/job-kinds';
-import type { JobContext, JobRunners, Jobs } from '../jobs/jobs';
+import { isJobOf } from '../../../src-shared/contract/job-kinds';
+import type { JobRunners, Jobs } from '../jobs/jobs';
 import type { BuiltinReadModels } from './builtin-read-models';
 import { defaultProjector, projectorWarning } from './feeding-projector';
 import { projectorCheckpoints } from './projector-checkpoint';
@@ -22,6 +22,7 @@ import { FolderReadModels, type FolderDefinitions } from './folder-definitions';
 import { createTargetTable, tableExists, targetTableSql } from './target-table';
 import { kafkaConfig, postgresConfig } from '../connections/drivers';
 import { diffPostgres, type ModelDiff } from './diff';
+import type { RebuildJobContext } from './job-context';
 import { explainRebuildFailure } from './rebuild-errors';
 import { createShadow, listRebuilds, readRebuild, tableShape, type RebuildRecord } from './postgres-target';
 import type { ReadModelDefinition } from './read-model';
@@ -37,8 +38,6 @@ import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type Pr
 
 export const REBUILD_JOB = 'rebuilds.run';
 
-/** What a rebuild job's runner is given: its progress may carry the loading speed (see the job-kind contract). */
-export type RebuildJobContext = JobContext<null, JobProgressOf<'rebuilds.run'>>;
 
 export interface RebuildJobParams {
   connectionId: string;
