@@ -10,7 +10,7 @@ import { generateEvents } from '../src-main/reference/generator/generate';
 import { formatProgress } from '../src-main/reference/generator/progress';
 import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { printFeedPaging, printMedian } from './measure';
 import { keptDatabasePool } from './database';

@@ -20,7 +20,7 @@ import { generateEvents } from '../src-main/reference/generator/generate';
 import { formatProgress } from '../src-main/reference/generator/progress';
 import { writeToPostgres } from '../src-main/reference/generator/write-postgres';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { EXACT_LAG_WINDOW } from '../src-main/stores/position-ranges';
 import { printMedian } from './measure';

@@ -17,7 +17,7 @@ import type { DefinitionSource } from '../src-main/engine/definitions/definition
 import { stateAt } from '../src-main/engine/time-travel/reconstruct';
 import { defaultMaxWorkers, sandboxPool } from '../src-main/engine/definitions/sandbox-pool';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { benchDatabaseUrl, createDatabaseIfMissing } from './database';
 

@@ -27,7 +27,7 @@ import { DefinitionCatalog } from '../src-main/engine/definitions/definition-cat
 import { findProjectionsDir } from '../src-main/engine/definitions/definitions';
 import { UserDefinitions } from '../src-main/engine/definitions/user-definitions';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
-import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { openSnapshots } from '../src-main/stores/ports/open-companions';
 import { presetRecord } from '../src-main/stores/presets';

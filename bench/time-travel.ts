@@ -16,7 +16,7 @@ import { stateAt } from '../src-main/engine/time-travel/reconstruct';
 import { Sandbox, encodeBatch } from '../src-main/engine/definitions';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import type { StoredEventView } from '../src-main/stores/event-store';
-import { presetMapping } from '../src-main/stores/postgres/mapping';
+import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { printMedian } from './measure';
 import { keptDatabasePool } from './database';

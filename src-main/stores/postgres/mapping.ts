@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { POSTGRES_PRESET_NAMES, type PostgresPresetName } from '../../../src-shared/presets';
-import { POSTGRES_PRESETS } from '../presets';
 import { INTEGER_TYPES, PAYLOAD_TYPES, TIME_TYPES } from './column-types';
+import { PRESET_KEY_TYPE_OVERRIDES } from './preset-key-types';
 
 /**
  * How a PostgreSQL table maps onto the EventStore port. Presets cover the
@@ -57,12 +57,6 @@ export type PresetName = PostgresPresetName;
 
 export const PRESET_NAMES: readonly PresetName[] = POSTGRES_PRESET_NAMES;
 
-export { axonJdbcMapping } from '../presets/axon';
-
-/** Presets with their documented default schema; `schema` overrides it. */
-export function presetMapping(name: PresetName, schema?: string): PostgresEventMapping {
-  return POSTGRES_PRESETS[name].mapping(schema);
-}
 
 /** Quotes an identifier for PostgreSQL: `"a""b"`. */
 export function quoteIdent(name: string): string {
@@ -154,7 +148,7 @@ export function presetTypeProblems(preset: PresetName, schema: string, table: st
     const column = columns[key.role];
     const type = column ? types.get(column) : undefined;
     // A preset may document other types for a key column (Axon: ISO-8601 text timestamps).
-    const expected = POSTGRES_PRESETS[preset].keyTypes?.[key.role] ?? key;
+    const expected = PRESET_KEY_TYPE_OVERRIDES[preset]?.[key.role] ?? key;
     if (!column || !type || expected.types.includes(type.udtName)) continue;
     problems.push(`${schema}.${table}.${column} is ${type.dataType}; the ${preset} preset needs ${expected.what} for ${key.label}`);
   }

@@ -1,6 +1,5 @@
 import type { PostgresEventMapping } from '../postgres/mapping';
 import type { PostgresPresetRecord } from './preset-record';
-import { TEXT_TYPES } from '../postgres/column-types';
 
 function axonMapping(schema?: string): PostgresEventMapping {
   return {
@@ -55,7 +54,6 @@ export const axonPreset: PostgresPresetRecord = {
     companionTables: ['snapshot_event_entry', 'token_entry'],
     alternates: [{ mapping: axonJdbcMapping, companionTables: ['snapshotevententry', 'tokenentry'] }],
   },
-  keyTypes: { timestamp: { types: ['timestamptz', 'timestamp', ...TEXT_TYPES], what: 'a timestamp type or ISO-8601 text' } },
   companions: {
     checkpoints: [
       { format: 'axon-tokens', kind: 'axon', backend: 'postgres', table: 'token_entry' },

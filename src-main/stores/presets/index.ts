@@ -6,6 +6,7 @@ import { emmettMongoPreset } from './emmett-mongo';
 import { eventuousPreset } from './eventuous';
 import { martenPreset } from './marten';
 import { messageDbPreset } from './message-db';
+import type { PostgresEventMapping } from '../postgres/mapping';
 import type { MongoPresetRecord, PostgresPresetRecord, PresetRecord } from './preset-record';
 import { referenceMongoPreset } from './reference-mongo';
 
@@ -32,4 +33,9 @@ export const PRESETS: readonly PresetRecord[] = [...Object.values(POSTGRES_PRESE
 /** The record of a known preset; undefined for 'custom' and unknown names. */
 export function presetRecord(name: string): PresetRecord | undefined {
   return PRESETS.find((p) => p.name === (name as KnownPresetName));
+}
+
+/** A PostgreSQL preset's mapping with its documented default schema; `schema` overrides it. */
+export function presetMapping(name: PostgresPresetName, schema?: string): PostgresEventMapping {
+  return POSTGRES_PRESETS[name].mapping(schema);
 }

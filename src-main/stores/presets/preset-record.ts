@@ -4,11 +4,6 @@ import type { EventStore } from '../event-store';
 import type { CompanionLayouts } from '../ports/layouts';
 import type { PostgresEventMapping } from '../postgres/mapping';
 
-/** The types a key column must have for the preset's queries to hold. */
-export interface KeyColumnTypes {
-  types: readonly string[];
-  what: string;
-}
 
 interface PresetBase {
   name: KnownPresetName;
@@ -35,8 +30,6 @@ export interface PostgresPresetRecord extends PresetBase {
     /** The classic table often has no global order column: still the preset, without a feed. */
     positionOptional?: boolean;
   };
-  /** Key column types that differ from the defaults (Axon keeps ISO-8601 text timestamps). */
-  keyTypes?: Partial<Record<'version' | 'position' | 'timestamp', KeyColumnTypes>>;
 }
 
 export interface MongoDetection {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectPresets } from '../../../src-main/stores/postgres/detect';
-import { MappingValidationError, presetMapping, quoteIdent, qualifiedName, validateMapping, type PresetName } from '../../../src-main/stores/postgres/mapping';
+import { MappingValidationError, quoteIdent, qualifiedName, validateMapping, type PresetName } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 import { FIXTURES } from './fixtures';
 

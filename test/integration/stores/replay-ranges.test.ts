@@ -10,7 +10,7 @@ import { SnapshotReplayer, type ReplayOutcome } from '../../../src-main/engine/s
 import type { DefinitionCatalog } from '../../../src-main/engine/definitions/definition-catalog';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { REPLAY_PAGE_SIZE } from '../../../src-main/stores/event-store';
-import { presetMapping } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createPgliteDatabase, createTestDatabase, type TestDatabase } from '../reference/support';
 

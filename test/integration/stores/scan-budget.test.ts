@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presetMapping } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { CLASSIC_EVENTS_DDL } from '../../../src-main/stores/postgres/classic-schema';
 import { createTestDatabase, type TestDatabase } from '../reference/support';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { stateAt } from '../../../src-main/engine/time-travel/reconstruct';
 import type { EventStore } from '../../../src-main/stores/event-store';
-import { presetMapping } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 import { EVENTS, FIXTURES } from '../stores/fixtures';

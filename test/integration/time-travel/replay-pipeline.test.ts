@@ -9,7 +9,7 @@ import { REPLAY_READ_AHEAD, stateAt } from '../../../src-main/engine/time-travel
 import { SandboxError } from '../../../src-main/engine/definitions/sandbox';
 import type { EventStore, ReplayPage, ReplayRange } from '../../../src-main/stores/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
-import { presetMapping } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 

@@ -9,7 +9,7 @@ import { DomainRuleViolation } from '../../../src-main/reference/errors';
 import { ReferencePostgresStore } from '../../../src-main/reference/postgres/event-store';
 import { ensureReferenceSchema } from '../../../src-main/reference/postgres/schema';
 import { latestSnapshot } from '../../../src-main/reference/postgres/snapshots';
-import { presetMapping } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
 

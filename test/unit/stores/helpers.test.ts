@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPosition, clampLimit, decodePayload, decodeStreamCursor, encodeStreamCursor, metadataString } from '../../../src-main/stores/event-store';
-import { PRESET_NAMES, presetMapping, qualifiedName, quoteIdent } from '../../../src-main/stores/postgres/mapping';
+import { PRESET_NAMES, qualifiedName, quoteIdent } from '../../../src-main/stores/postgres/mapping';
+import { presetMapping } from '../../../src-main/stores/presets';
 
 describe('store helpers', () => {
   it('clamps page sizes to [1, 1000]', () => {
