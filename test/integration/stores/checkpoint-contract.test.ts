@@ -128,6 +128,13 @@ describe.each(CASES)('CheckpointStore of $preset on $backend, in transactions (r
     expect(await positionNow()).toBe('30');
   });
 
+  it("writes nothing when it holds a position: the projector's last update stays (a stalled projector must not look alive)", async () => {
+    const before = await store.read(fixture.key);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.transaction((tx) => tx.setPosition(fixture.key, before!.position!, before!.position!))).toMatchObject({ outcome: 'applied' });
+    expect((await store.read(fixture.key))?.updatedAt).toBe(before!.updatedAt);
+  });
+
   if (backend === 'FerretDB') {
     it('cannot join a PostgreSQL transaction, and keeps what a failed transaction set (FerretDB has no transactions)', async () => {
       expect(() => store.joining({ query: () => Promise.reject(new Error('not a client')) } as never)).toThrow(CompanionLayoutError);

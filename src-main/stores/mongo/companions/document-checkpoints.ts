@@ -88,7 +88,10 @@ export class DocumentCheckpoints implements CheckpointStore {
       if (stored !== undefined && stored !== null && positionText(stored) === null) {
         throw new CompanionLayoutError(`${this.layout.collection} document ${JSON.stringify(String(doc._id))} holds position ${JSON.stringify(stored)}, which is not a whole number: it is not reset.`);
       }
-      if (positionText(stored) === expected) {
+      if (positionText(stored) === expected && next === expected) {
+        // A hold: compared, not written (the updated-at field would make a stalled projector look alive).
+        applied = true;
+      } else if (positionText(stored) === expected) {
         const set = { [f.position]: sameType(stored, next), ...(f.updatedAt ? { [f.updatedAt]: new Date() } : {}) };
         const result = await this.collection.updateOne({ ...filter, [f.position]: stored ?? null }, { $set: set });
         applied = result.matchedCount === 1;

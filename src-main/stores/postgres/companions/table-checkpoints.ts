@@ -93,6 +93,16 @@ export class TableCheckpoints implements CheckpointStore {
     }
     const c = this.layout.columns;
     const [where, params] = this.whereKey(key);
+    if (expected !== null && next === expected) {
+      // A hold (a swap keeping the projector where it is): the row lock only; writing would stamp the updated-at column
+      // and make a stalled projector look alive.
+      const held = await this.session.db.query(`SELECT 1 FROM ${this.table} WHERE ${where} AND ${quoteIdent(c.position)} = $${params.length + 1} FOR UPDATE`, [
+        ...params,
+        this.stored(expected),
+      ]);
+      const now = await this.read(key);
+      return (held.rowCount ?? 0) > 0 && now ? { outcome: 'applied', checkpoint: now } : { outcome: 'moved', checkpoint: now };
+    }
     const set = [`${quoteIdent(c.position)} = $${params.length + 1}`];
     if (c.updatedAt) set.push(`${quoteIdent(c.updatedAt)} = ${nowFor(this.updatedAtType)}`);
     const { rowCount } = await this.session.db.query(
