@@ -228,13 +228,11 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       if (dryRun) return { applied: false, ...outcome };
       // A projector that moved its checkpoints since the confirmed dry run is running: nothing is moved.
       if (store && checkpoints && confirmed) refuseMovedSinceDryRun(checkpoints.projection, confirmed, current);
-      await freshClusterOnFailure(() => applyReset(admin, cluster, groupId, outcome));
-      if (store && checkpoints) {
-        await writeCheckpoints(store, checkpoints.projection, outcome.plan, current).catch((err: unknown) => {
-          if (err instanceof ChronoError && err.code === 'conflict') throw new ChronoError('conflict', `The group's offsets were moved, but not the projector's checkpoints: ${err.message}`);
-          throw new ChronoError('unavailable', `The group's offsets were moved, but the projector's checkpoints were not (${(err as Error).message}); run the same reset again to move them too.`);
-        });
-      }
+      const moveOffsets = () => freshClusterOnFailure(() => applyReset(admin, cluster, groupId, outcome));
+      // The checkpoints are set first, by compare-and-set, and the offsets moved inside the same transaction:
+      // a projector that moves meanwhile, or offsets Kafka refuses, leave both where they were (PostgreSQL).
+      if (store && checkpoints) await writeCheckpoints(store, checkpoints.projection, outcome.plan, current, moveOffsets);
+      else await moveOffsets();
       // The windows before the reset would read as a REWIND the operator asked for.
       kafka.sampler.forgetGroup(connectionId, groupId);
       return { applied: true, ...outcome, activeMembers: [] };

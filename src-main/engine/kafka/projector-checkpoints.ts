@@ -45,12 +45,15 @@ export function refuseMovedSinceDryRun(projection: string, confirmed: readonly P
 
 /**
  * Sets each partition's checkpoint to the plan's new offset (backwards too: that is
- * the point), each by compare-and-set from the position read, all in one transaction
- * where the store has one (PostgreSQL): a checkpoint that moved in between rolls them
- * all back (conflict). On MongoDB (no transactions on FerretDB) the ones already set stay set.
+ * the point), each by compare-and-set from the position read, then runs `then` (the
+ * group's offsets), all in one transaction where the store has one (PostgreSQL): a
+ * checkpoint that moved in between, or offsets that could not be moved, roll them all
+ * back, and a conflict moves no offset either. On MongoDB (no transactions on FerretDB)
+ * the checkpoints already set stay set, and the refusal names them.
  */
-export async function writeCheckpoints(store: CheckpointStore, projection: string, plan: readonly ResetPlanRow[], read: Map<string, CheckpointView | null>): Promise<void> {
+export async function writeCheckpoints(store: CheckpointStore, projection: string, plan: readonly ResetPlanRow[], read: Map<string, CheckpointView | null>, then: () => Promise<void> = async () => undefined): Promise<void> {
   const fallbackStore = store.stores()[0]!;
+  const set: string[] = [];
   await ported(() =>
     store.transaction(async (tx) => {
       for (const row of plan) {
@@ -59,8 +62,17 @@ export async function writeCheckpoints(store: CheckpointStore, projection: strin
         const expected = view?.position ?? null;
         const result = await tx.setPosition(key, expected, row.next);
         if (result.outcome === 'moved') {
-          throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${expected ?? 'none'} to ${result.checkpoint?.position ?? 'none'} while it was being reset: its checkpoints were not moved. Stop the projector and run the same reset again.`);
+          const kept = store.atomic || set.length === 0 ? 'nothing was moved' : `the group's offsets were not moved, but the checkpoints of ${set.join(', ')} were already set (this store has no transactions)`;
+          throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${expected ?? 'none'} to ${result.checkpoint?.position ?? 'none'} while it was being reset: ${kept}. Stop the projector and run the dry run again.`);
         }
+        set.push(partitionKey(row));
+      }
+      try {
+        await then();
+      } catch (err) {
+        if (store.atomic || set.length === 0) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new ChronoError(err instanceof ChronoError ? err.code : 'unavailable', `${reason} The projector's checkpoints of ${set.join(', ')} were already set (this store has no transactions): run the dry run again before retrying.`);
       }
     }),
   );

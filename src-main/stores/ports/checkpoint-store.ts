@@ -63,6 +63,8 @@ export interface CheckpointStore {
    * transactions) `work` runs on the store itself: each write is its own compare-and-set.
    */
   transaction<T>(work: (store: CheckpointStore) => Promise<T>): Promise<T>;
+  /** Whether `transaction` is all-or-nothing (PostgreSQL); false where each write stands alone (FerretDB). */
+  readonly atomic: boolean;
   /**
    * The same checkpoints read and written on `client`, inside the caller's open
    * PostgreSQL transaction (they commit or roll back with it). MongoDB checkpoints

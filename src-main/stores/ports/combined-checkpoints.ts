@@ -9,6 +9,10 @@ export class CombinedCheckpoints implements CheckpointStore {
     private readonly begin?: <T>(work: (joined: CheckpointTransaction | null) => Promise<T>) => Promise<T>,
   ) {}
 
+  get atomic(): boolean {
+    return this.parts.every((p) => p.checkpoints.atomic);
+  }
+
   sources(): string[] {
     return this.parts.flatMap((p) => p.checkpoints.sources());
   }

@@ -54,9 +54,21 @@ describe('the Kafka reset of projector checkpoints on PostgreSQL', () => {
   it('refuses, moving none, when the projector moved one checkpoint after it was read', async () => {
     const store = racing(checkpoints, () => writePostgresCheckpoint(db.pool, 'orders_view', kafkaSource('orders', 1), '4'));
     const read = await readCheckpoints(store, 'orders_view', plan('7'));
-    await expect(writeCheckpoints(store, 'orders_view', plan('7'), read)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/orders:1 from 0 to 4 while it was being reset: its checkpoints were not moved/) });
+    await expect(writeCheckpoints(store, 'orders_view', plan('7'), read)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/orders:1 from 0 to 4 while it was being reset: nothing was moved/) });
     // Partition 0 was set before partition 1 refused: rolled back with it.
     expect(await positions()).toEqual(['0', '4', '0']);
+  });
+
+  it("rolls the checkpoints back when the group's offsets cannot be moved, and moves no offset when a checkpoint moved", async () => {
+    const before = await positions();
+    const read = await readCheckpoints(checkpoints, 'orders_view', plan('2'));
+    await expect(writeCheckpoints(checkpoints, 'orders_view', plan('2'), read, () => Promise.reject(new Error('the group has members')))).rejects.toThrow('the group has members');
+    expect(await positions()).toEqual(before);
+    let offsetsMoved = false;
+    const store = racing(checkpoints, () => writePostgresCheckpoint(db.pool, 'orders_view', kafkaSource('orders', 1), '5'));
+    const raced = await readCheckpoints(store, 'orders_view', plan('2'));
+    await expect(writeCheckpoints(store, 'orders_view', plan('2'), raced, async () => void (offsetsMoved = true))).rejects.toMatchObject({ code: 'conflict' });
+    expect(offsetsMoved).toBe(false);
   });
 });
 
@@ -78,7 +90,7 @@ describe('the Kafka reset of projector checkpoints on FerretDB', () => {
   it('moves each partition by its own compare-and-set and refuses at the one that moved (those before stay set: no transactions)', async () => {
     const store = racing(checkpoints, () => writeMongoCheckpoint(mongo.db, 'orders_view', kafkaSource('orders', 1), '4'));
     const read = await readCheckpoints(store, 'orders_view', plan('0'));
-    await expect(writeCheckpoints(store, 'orders_view', plan('0'), read)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(writeCheckpoints(store, 'orders_view', plan('0'), read)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/the checkpoints of orders:0 were already set \(this store has no transactions\)/) });
     const docs = await mongo.db.collection<{ source: string; position: string }>('checkpoints').find({}).sort({ source: 1 }).toArray();
     expect(docs.map((d) => d.position)).toEqual(['0', '4']);
   });

@@ -31,6 +31,8 @@ function sameType(previous: unknown, next: string): unknown {
  * compare-and-set, and holding a position (next = expected) only checks and stamps it.
  */
 export class DocumentCheckpoints implements CheckpointStore {
+  /** Each write is its own compare-and-set: FerretDB has no transactions. */
+  readonly atomic = false;
   private constructor(
     private readonly db: Db,
     private readonly layout: DocumentCheckpointLayout,

@@ -33,6 +33,7 @@ const JPA_COLUMNS = { processorName: 'processor_name', segment: 'segment', token
  * the row lock keeps the processor's `storeToken` waiting until the transaction ends.
  */
 export class AxonTokens implements CheckpointStore {
+  readonly atomic = true;
   private constructor(
     private readonly session: SqlSession,
     private readonly layout: AxonTokenCheckpointLayout,

@@ -31,6 +31,7 @@ const POSITION_STREAM = /^(.+):position(?:-(.+))?$/;
  * advisory lock), so no consumer of that category records until the transaction ends.
  */
 export class MessageDbPositions implements CheckpointStore {
+  readonly atomic = true;
   private constructor(
     private readonly session: SqlSession,
     private readonly layout: PositionStreamCheckpointLayout,

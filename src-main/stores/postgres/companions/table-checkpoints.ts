@@ -23,6 +23,7 @@ const DIGITS = /^\d{1,20}$/;
  * FROM $expected` is the compare-and-set.
  */
 export class TableCheckpoints implements CheckpointStore {
+  readonly atomic = true;
   private constructor(
     private readonly session: SqlSession,
     private readonly layout: TableCheckpointLayout,
