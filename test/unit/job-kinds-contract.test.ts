@@ -77,6 +77,16 @@ describe('the job-kind contract', () => {
     expect(reported).toEqual([{ kind: 'sum', what: 'result', problems: [{ field: 'total', message: expect.any(String) }] }]);
   });
 
+  it('in use (no mismatch hook), keeps a finished job done when its result is off its kind (its work is done), and logs the bug', async () => {
+    const logged: string[] = [];
+    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, log: (m) => logged.push(m) });
+    open.push(jobs);
+    jobs.register({ sum: { run: async ({ a, b }) => ({ total: `${a + b}` }) as never } });
+    const job = await jobs.start({ kind: 'sum', title: 'wrong result', connectionIds: [], params: { a: 1, b: 2 } });
+    expect(await settled(jobs, job.id)).toMatchObject({ state: 'done', result: { total: '3' } });
+    expect(logged.join('\n')).toMatch(/result of a "sum" job does not match its contract \(total: /);
+  });
+
   it('reports a progress off its kind\'s contract when asked to check (tests), without stopping the job', async () => {
     const reported: unknown[] = [];
     const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, onContractMismatch: (m) => reported.push(m) });
