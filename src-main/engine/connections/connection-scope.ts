@@ -189,6 +189,11 @@ export class ConnectionScopes {
     await old?.dispose();
   }
 
+  /** The profile may no longer decrypt: the subject keys it read are dropped (its clients stay, and the jobs using them). */
+  forgetKeys(connectionId: string): void {
+    this.scopes.get(connectionId)?.keys.clear();
+  }
+
   /** A crypto-shred deleted these subjects' keys: they stop opening at once, whichever connection reads them. */
   forgetSubjects(subjectIds: readonly string[]): void {
     for (const scope of this.scopes.values()) scope.keys.forgetSubjects(subjectIds);

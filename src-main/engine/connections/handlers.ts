@@ -5,8 +5,8 @@ import type { Connections } from './connections';
 
 export interface ConnectionHandlerDeps {
   connections: Connections;
-  /** A profile changed or removed: its scope (clients, store, ports, key cache) is replaced as a whole. */
-  scopes: Pick<ConnectionScopes, 'replace'>;
+  /** A profile's target changed or the profile went: its scope (clients, store, ports, key cache) is replaced as a whole. */
+  scopes: Pick<ConnectionScopes, 'replace' | 'forgetKeys'>;
 }
 
 type ConnectionOperation = 'connections.list' | 'connections.add' | 'connections.update' | 'connections.remove' | 'connections.test' | 'connections.status';
@@ -17,8 +17,13 @@ export function connectionHandlers({ connections, scopes }: ConnectionHandlerDep
     'connections.list': () => connections.list(),
     'connections.add': (input) => connections.add(input),
     'connections.update': async (input) => {
+      const before = await connections.resolve(input.id);
       const view = await connections.update(input);
-      await scopes.replace(input.id);
+      const after = await connections.resolve(input.id);
+      // Only a change of where or how to connect replaces the scope: a rename, a flag or a pipeline
+      // must not end the clients a running rebuild or erasure is using.
+      if (JSON.stringify([before.settings, before.secret]) !== JSON.stringify([after.settings, after.secret])) await scopes.replace(input.id);
+      else if (before.mayDecryptPersonalData && !after.mayDecryptPersonalData) scopes.forgetKeys(input.id);
       return view;
     },
     'connections.remove': async (input) => {

@@ -52,6 +52,10 @@ export class SubjectKeyCache {
     return entry.key;
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /**
    * After a crypto-shred: the subjects' keys are dropped under every profile (several
    * profiles may reach the same database), and so is any lookup still in flight.

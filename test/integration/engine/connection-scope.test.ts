@@ -64,9 +64,19 @@ describe('ConnectionScope: one per connection, replaced as a whole', () => {
     expect((await call('stores.describe', { connectionId: id })).source).toContain('other');
   });
 
-  it('replaces the scope when the profile is edited: its pool ends, the next read opens a new one', async () => {
-    const oldPool = await engine.scopes.pool(id);
+  it('keeps the scope when only the name or a flag changes (a running job keeps its clients)', async () => {
+    const pool = await engine.scopes.pool(id);
     await call('connections.update', { id, name: `scope-renamed-${Date.now()}` });
+    await call('connections.update', { id, readOnly: true });
+    await call('connections.update', { id, readOnly: false });
+    expect((pool as pg.Pool & { ending: boolean }).ending).toBe(false);
+    expect(await engine.scopes.pool(id)).toBe(pool);
+  });
+
+  it('replaces the scope when how to connect changes: its pool ends, the next read opens a new one', async () => {
+    const oldPool = await engine.scopes.pool(id);
+    const { settings } = await engine.connections.resolve(id);
+    await call('connections.update', { id, settings: { ...settings, connectTimeoutMs: 7000 } as never });
     expect((oldPool as pg.Pool & { ending: boolean }).ending).toBe(true);
     expect((await call('checkpoints.list', { connectionId: id })).sources).toEqual(['"other"."projection_checkpoints"']);
     expect(await engine.scopes.pool(id)).not.toBe(oldPool);
@@ -83,7 +93,7 @@ describe('ConnectionScope: one per connection, replaced as a whole', () => {
     expect(await engineBackends(db)).toBe(pool.totalCount);
   });
 
-  it('keeps subject keys in the scope: a profile edit drops them, a crypto-shred reaches every scope', async () => {
+  it('keeps subject keys in the scope: revoking decryption drops them, a crypto-shred reaches every scope', async () => {
     const other = (await call('connections.add', postgresConnection(`scope-other-${Date.now()}`, db.url))).id;
     const load = async (keyId: string) => ({ keyId, subjectId: `subject-of-${keyId}`, key: Buffer.alloc(32) });
     for (const connectionId of [id, other]) await engine.scopes.get(connectionId).keys.get(connectionId, 'k1', load);
@@ -94,7 +104,9 @@ describe('ConnectionScope: one per connection, replaced as a whole', () => {
     expect(engine.scopes.get(id).keys.size).toBe(1);
     expect(engine.scopes.get(other).keys.size).toBe(0);
 
-    await call('connections.update', { id, readOnly: true });
+    await call('connections.update', { id, mayDecryptPersonalData: true });
+    expect(engine.scopes.get(id).keys.size).toBe(1);
+    await call('connections.update', { id, mayDecryptPersonalData: false });
     expect(engine.scopes.get(id).keys.size).toBe(0);
   });
 });
