@@ -269,10 +269,11 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
   } finally {
     await folder.close();
   }
-  // No transaction joins the renames here (FerretDB has none): the check is the last moment before them.
-  if (projector) await confirmProjectorPosition(projector.checkpoints, projector.key, position);
+  // No transaction joins the renames here (FerretDB has none): the check is the last moment before them,
+  // and the window reported runs from it.
   const beforeCollection = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
   const t = performance.now();
+  if (projector) await confirmProjectorPosition(projector.checkpoints, projector.key, position);
   await db.renameCollection(record.model, beforeCollection);
   await db.renameCollection(record.shadow, record.model);
   const windowMs = performance.now() - t;

@@ -125,8 +125,6 @@ export async function swapPartialMongo(options: { db: Db; feed: PartialFeed; id:
       await folder.close();
     }
   }
-  // No transaction joins the replacement here (FerretDB has none): the check is the last moment before it.
-  if (projector) await confirmProjectorPosition(projector.checkpoints, projector.key, position);
   const beforeCollection = `${record.model}__before_${stamp((options.now ?? (() => new Date()))())}`;
   if (await collectionExists(db, beforeCollection)) throw new ChronoError('conflict', `${beforeCollection} already exists: wait a second and swap again.`);
   const keys = await replacedKeys(db, record);
@@ -134,7 +132,15 @@ export async function swapPartialMongo(options: { db: Db; feed: PartialFeed; id:
   const old = await documentsOf(db, record.model, keys);
   await boundedBulkWrite(db.collection(beforeCollection), old.map((doc) => ({ insertOne: { document: doc } })), { ordered: false });
   const rebuilt = await db.collection(record.shadow).find({}).toArray();
+  // No transaction joins the replacement here (FerretDB has none): the projector is checked at the last moment
+  // before it, after the copies, and the window reported runs from that check to the end of the replacement.
   const t = performance.now();
+  if (projector) {
+    await confirmProjectorPosition(projector.checkpoints, projector.key, position).catch(async (err: unknown) => {
+      await db.collection(beforeCollection).drop().catch(() => undefined);
+      throw err;
+    });
+  }
   await replaceKeys(db, record.model, keys, rebuilt);
   const windowMs = performance.now() - t;
   await db.collection<MongoRebuildRecord>(MONGO_REBUILDS).updateOne({ _id: id }, { $set: { phase: 'swapped', beforeCollection, position, updatedAt: new Date() } });
