@@ -320,7 +320,8 @@ export interface EventStore {
 }
 
 export interface StoreCounts {
-  events: { count: number; exact: boolean };
+  /** Null when neither a count within the budget nor a planner's estimate exists. */
+  events: { count: number; exact: boolean } | null;
   streams: { count: number; exact: boolean } | null;
 }
 

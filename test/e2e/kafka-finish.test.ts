@@ -29,7 +29,7 @@ describe('the Kafka screen, finished', () => {
           opened.push({ connectionId, admin, producer });
           await createTopic(admin, topic, 3);
           for (const partition of [0, 1, 2]) {
-            await producer.send({ topic, messages: [{ partition, key: `order-${partition}`, value: JSON.stringify({ aggregateId: `order-${partition}`, payload: { totalCents: 1200 + partition, lines: [{ sku: 'A-1' }] } }) }] });
+            await producer.send({ topic, messages: [{ partition, key: `order-${partition}`, value: JSON.stringify({ aggregateId: `order-${partition}`, payload: { totalCents: 1200 + partition, lines: [{ sku: 'A-1' }] } }).replace('{', `{"orderId":1234567890123456789${partition},`) }] });
           }
           await produce(producer, topic, 0, 1);
           const consumer = await joinedConsumer(kafka, groupId, topic, 'finish-projector');
@@ -73,6 +73,8 @@ describe('the Kafka screen, finished', () => {
     expect(await tree.locator('[data-path="aggregateId"]').textContent()).toContain('"aggregateId": "order-1"');
     expect(await tree.locator('[data-path="payload.totalCents"]').textContent()).toContain('1201');
     expect(await tree.locator('[data-path="payload.lines"]').textContent()).toContain('1 item');
+    // A 64-bit id past 2^53 is shown exactly, not rounded.
+    expect(await tree.locator('[data-path="orderId"]').textContent()).toContain('12345678901234567891');
     const header = (await page.getByTestId('kafka-messages').locator('th').allTextContents())[1]!;
     expect(header).toMatch(/^Time \((UTC|[A-Za-z_]+\/[A-Za-z_/]+|local time)\)$/);
     const time = row.locator('time');

@@ -98,15 +98,6 @@ export class ConnectionScope {
     });
   }
 
-  /**
-   * Where the projector checkpoints are (the confirmed preset's layouts, or a custom
-   * mapping's), for a store opened on another client of this connection's pool: a
-   * transaction's, so checkpoints move in the same commit as a swap.
-   */
-  checkpointLayouts(): Promise<ResolvedPreset> {
-    return this.resolvers.checkpoints(this.connectionId);
-  }
-
   checkpoints(): Promise<CheckpointStore> {
     return this.hold('checkpoints', () => this.openCompanion(this.resolvers.checkpoints, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {})));
   }

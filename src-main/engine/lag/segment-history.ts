@@ -198,6 +198,7 @@ export class SegmentHistory {
     const under = (key: string) => key === prefix || key.startsWith(`${prefix}/`);
     for (const key of [...this.writers.keys()]) if (under(key)) this.writers.delete(key);
     for (const key of [...this.migrated.keys()]) if (under(join(this.dir, key))) this.migrated.delete(key);
+    for (const key of [...this.queues.keys()]) if (under(key)) this.queues.delete(key);
   }
 
   /** Waits for closed segments being rewritten (the bench and tests measure settled files). */

@@ -754,7 +754,9 @@ export class PostgresEventStore implements EventStore {
    */
   async counts(): Promise<StoreCounts> {
     const { rows: stats } = await this.pool.query<{ n: string | null }>(`SELECT reltuples::bigint::text AS n FROM pg_class WHERE oid = $1::regclass`, [qualifiedName(this.mapping.schema, this.mapping.table)]);
-    const estimate = Math.max(0, Number(stats[0]?.n ?? 0));
+    // reltuples is -1 on a table never analysed (PostgreSQL 14+) and 0 or -1 on a partitioned parent: no estimate, not "0".
+    const planned = Number(stats[0]?.n ?? -1);
+    const estimate = Math.max(0, planned);
     if (estimate <= COUNT_AT_MOST) {
       const params = new Params();
       const where = this.baseWhere(params);
@@ -763,7 +765,7 @@ export class PostgresEventStore implements EventStore {
       const row = counted?.rows[0];
       if (row) return { events: { count: Number(row.events), exact: true }, streams: { count: Number(row.streams), exact: true } };
     }
-    return { events: { count: estimate, exact: false }, streams: null };
+    return { events: planned < 0 ? null : { count: estimate, exact: false }, streams: null };
   }
 
   positionRanges(): PositionRanges | null {

@@ -182,9 +182,13 @@ function MessageValue({ message }: { message: KafkaMessage }) {
   return <JsonTree value={parsed.value} initialDepth={2} toolbar={false} className="kafka-browser__json" testId="kafka-message-json" />;
 }
 
+/** Integers past 2^53 (64-bit ids) stay exact: read from their source text as bigints, which the JSON tree shows. */
+const exactIntegers = (_key: string, value: unknown, context?: { source?: string }) =>
+  typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? BigInt(context.source) : value;
+
 function parseJson(text: string): { value: unknown } | undefined {
   try {
-    return { value: JSON.parse(text) as unknown };
+    return { value: JSON.parse(text, exactIntegers as (key: string, value: unknown) => unknown) as unknown };
   } catch {
     return undefined;
   }
