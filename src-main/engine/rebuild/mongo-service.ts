@@ -9,6 +9,7 @@ import type { Db } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
+import { companionStoreNames } from '../../stores/presets';
 import type { RebuildJobContext } from './job-context';
 import type { BuiltinReadModels } from './builtin-read-models';
 import type { ModelDiff } from './diff';
@@ -33,8 +34,8 @@ import { stamp } from './postgres-target';
 import { projectorCheckpoints, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import type { ReadModelDefinition } from './read-model';
 
-/** Collections of the reference layout and of Chronoscope that are not read models (the checkpoints' collections come from the connection's CheckpointStore). */
-const NOT_READ_MODELS = new Set(['events', 'snapshots', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES]);
+/** Collections of the reference layout, of Chronoscope, and every preset's checkpoints and snapshots: not read models (the connection's CheckpointStore may name more). */
+const NOT_READ_MODELS = new Set(['events', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES, ...companionStoreNames('mongo')]);
 const DERIVED = /__(shadow|before|after)_/;
 
 export interface MongoRebuildsDeps {

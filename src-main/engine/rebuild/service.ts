@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import type { EventStore } from '../../stores/event-store';
 import type { CheckpointStore } from '../../stores/ports/checkpoint-store';
+import { companionStoreNames } from '../../stores/presets';
 import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import type { ConnectionClients } from '../connections/connection-scope';
 import type { Connections } from '../connections/connections';
@@ -85,8 +86,8 @@ export interface RebuildServiceDeps {
   checkpoints?(connectionId: string): Promise<CheckpointStore>;
 }
 
-/** Tables of an event-sourced system that are not read models (the reference layout's and Chronoscope's own; checkpoint tables are the port's `companionSources`): never offered for a rebuild. */
-const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'outbox', 'subject_keys', 'snapshots', 'reference_markers'];
+/** Tables of an event-sourced system that are not read models (the reference layout's, Chronoscope's own, and every preset's checkpoint and snapshot tables, also when the connection's ports cannot be opened): never offered for a rebuild. */
+const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'outbox', 'subject_keys', 'reference_markers', ...companionStoreNames('postgres')];
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
 export function recordView(record: RebuildRecord) {

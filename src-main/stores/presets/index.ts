@@ -39,3 +39,20 @@ export function presetRecord(name: string): PresetRecord | undefined {
 export function presetMapping(name: PostgresPresetName, schema?: string): PostgresEventMapping {
   return POSTGRES_PRESETS[name].mapping(schema);
 }
+
+/**
+ * The checkpoint and snapshot tables (PostgreSQL) and collections (MongoDB) every known
+ * preset keeps, by name: never a read model, even when the connection's own ports cannot
+ * be opened to say which of them it uses.
+ */
+export function companionStoreNames(backend: 'postgres' | 'mongo'): string[] {
+  const names = new Set<string>();
+  for (const preset of PRESETS) {
+    for (const layout of [...(preset.companions?.checkpoints ?? []), ...(preset.companions?.snapshots ?? [])]) {
+      if (layout.backend !== backend) continue;
+      const name = 'table' in layout ? layout.table : 'collection' in layout ? layout.collection : undefined;
+      if (typeof name === 'string') names.add(name);
+    }
+  }
+  return [...names];
+}
