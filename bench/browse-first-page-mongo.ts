@@ -15,7 +15,9 @@ import { ensureMongoIndexes } from '../src-main/reference/mongo/event-store';
 import { MongoEventStore } from '../src-main/stores/mongo/mongo-event-store';
 import { printFeedPaging, printMedian } from './measure';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, 'page-through': { type: 'string', default: '200000' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, 'page-through': { type: 'string', default: '200000' } },
+});
 const events = Number(values.events);
 const runs = Number(values.runs);
 const url = process.env.CHRONO_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:57017/';
@@ -40,8 +42,9 @@ const [longest] = await db
   .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$aggregateId', n: { $sum: 1 } } }, { $sort: { n: -1 } }, { $limit: 1 }])
   .toArray();
 
-
-console.log(`first page (100 rows) on FerretDB, ${runs} runs each, ${events.toLocaleString('en-US')} events; longest stream ${longest?._id} (${longest?.n.toLocaleString('en-US')} events)`);
+console.log(
+  `first page (100 rows) on FerretDB, ${runs} runs each, ${events.toLocaleString('en-US')} events; longest stream ${longest?._id} (${longest?.n.toLocaleString('en-US')} events)`,
+);
 await printMedian('stream list', runs, () => store.listStreams({ limit: 100 }));
 await printMedian('stream list, id prefix filter', runs, () => store.listStreams({ idPrefix: 'acc', limit: 100 }));
 if (longest) {

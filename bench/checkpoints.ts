@@ -45,8 +45,9 @@ const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
 const pool = await keptDatabasePool(database, 3);
 const url = new URL(benchDatabaseUrl(database));
 
-const filled = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'events'`)).rows[0]?.n) === 1
-  && BigInt((await pool.query<{ p: string | null }>('SELECT max(global_position)::text AS p FROM events')).rows[0]?.p ?? '0') >= BigInt(events);
+const filled =
+  Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'events'`)).rows[0]?.n) === 1 &&
+  BigInt((await pool.query<{ p: string | null }>('SELECT max(global_position)::text AS p FROM events')).rows[0]?.p ?? '0') >= BigInt(events);
 if (!filled) {
   await pool.query('DROP TABLE IF EXISTS events CASCADE');
   await ensureReferenceSchema(pool);
@@ -69,7 +70,8 @@ const ends = await kafkaAdmin.fetchTopicOffsets(TOPIC);
 if (ends.some((o) => Number(o.high) < 200)) {
   const producer = kafka.producer();
   await producer.connect();
-  for (let p = 0; p < PARTITIONS; p++) await producer.send({ topic: TOPIC, messages: Array.from({ length: 250 }, (_, i) => ({ partition: p, value: `bench-${i}` })) });
+  for (let p = 0; p < PARTITIONS; p++)
+    await producer.send({ topic: TOPIC, messages: Array.from({ length: 250 }, (_, i) => ({ partition: p, value: `bench-${i}` })) });
   await producer.disconnect();
 }
 await kafkaAdmin.disconnect();
@@ -85,21 +87,30 @@ const behind = (i: number): bigint => {
   return far;
 };
 for (let i = 0; i < 70; i++) {
-  await pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, 'events', $2, now() - make_interval(secs => $3))`, [
-    `projector_${String(i).padStart(2, '0')}`,
-    String(behind(i) < 0n ? 0n : behind(i)),
-    i,
-  ]);
+  await pool.query(
+    `INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, 'events', $2, now() - make_interval(secs => $3))`,
+    [`projector_${String(i).padStart(2, '0')}`, String(behind(i) < 0n ? 0n : behind(i)), i],
+  );
 }
 for (let k = 0; k < 3; k++) {
   for (let p = 0; p < PARTITIONS; p++) {
-    await pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, $2, $3, now())`, [`kafka_projector_${k}`, `kafka:${TOPIC}:${p}`, String(200 - k * 50)]);
+    await pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position, updated_at) VALUES ($1, $2, $3, now())`, [
+      `kafka_projector_${k}`,
+      `kafka:${TOPIC}:${p}`,
+      String(200 - k * 50),
+    ]);
   }
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'chrono-bench-checkpoints-'));
 const engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {}, sampleLags: false });
-const call = (op: string, input: unknown) => engine.dispatcher.run(op, input, { operationId: 'bench', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<never>;
+const call = (op: string, input: unknown) =>
+  engine.dispatcher.run(op, input, {
+    operationId: 'bench',
+    signal: new AbortController().signal,
+    emit: () => undefined,
+    progress: () => undefined,
+  }) as Promise<never>;
 const { id: connectionId } = await call('connections.add', {
   name: 'Bench checkpoints',
   settings: { kind: 'postgres', host: url.hostname, port: Number(url.port), database, user: decodeURIComponent(url.username) },
@@ -108,23 +119,36 @@ const { id: connectionId } = await call('connections.add', {
 await call('stores.configure', { connectionId, preset: 'classic', reason: 'bench' });
 const { id: kafkaConnectionId } = await call('connections.add', { name: 'Bench Kafka', settings: { kind: 'kafka', brokers } });
 
-console.log(`${events.toLocaleString('en-US')} generated events (head ${head}, one position in 997 a hole), 100 checkpoints (70 on events, 30 per Kafka partition)`);
+console.log(
+  `${events.toLocaleString('en-US')} generated events (head ${head}, one position in 997 a hole), 100 checkpoints (70 on events, 30 per Kafka partition)`,
+);
 const listInput = { connectionId, kafkaConnectionId };
-const first = (await call('checkpoints.list', listInput)) as { projectors: { rows: { lag: { events: number; estimated: boolean } | null; status: string }[] }[] };
+const first = (await call('checkpoints.list', listInput)) as {
+  projectors: { rows: { lag: { events: number; estimated: boolean } | null; status: string }[] }[];
+};
 const rows = first.projectors.flatMap((g) => g.rows);
-console.log(`  rows: ${rows.length}, exact lags ${rows.filter((r) => r.lag && !r.lag.estimated).length}, estimated ${rows.filter((r) => r.lag?.estimated).length}; statuses ${JSON.stringify(rows.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {}))}`);
+console.log(
+  `  rows: ${rows.length}, exact lags ${rows.filter((r) => r.lag && !r.lag.estimated).length}, estimated ${rows.filter((r) => r.lag?.estimated).length}; statuses ${JSON.stringify(rows.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {}))}`,
+);
 await printMedian('first render: checkpoints.list (100 checkpoints)', runs, () => call('checkpoints.list', listInput));
 
 const store = await PostgresEventStore.open(pool, presetMapping('classic'));
 const ranges = store.positionRanges()!;
 const lagFar = (await ranges.lagBehind([String(far)], String(head), EXACT_LAG_WINDOW)).get(String(far))!;
-await printMedian(`lag of one projector ${(head - far).toLocaleString('en-US')} behind (window ${EXACT_LAG_WINDOW})`, runs, () => ranges.lagBehind([String(far)], String(head), EXACT_LAG_WINDOW));
+await printMedian(`lag of one projector ${(head - far).toLocaleString('en-US')} behind (window ${EXACT_LAG_WINDOW})`, runs, () =>
+  ranges.lagBehind([String(far)], String(head), EXACT_LAG_WINDOW),
+);
 {
   const started = performance.now();
-  const exact = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE global_position > $1 AND global_position <= $2', [String(far), String(head)])).rows[0]!.n);
+  const exact = Number(
+    (await pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE global_position > $1 AND global_position <= $2', [String(far), String(head)]))
+      .rows[0]!.n,
+  );
   const ms = performance.now() - started;
   const error = ((lagFar.events - exact) / Math.max(1, exact)) * 100;
-  console.log(`  ${'for comparison, exact count(*) once'.padEnd(44)} once   ${ms.toFixed(1).padStart(7)} ms   (exact ${exact.toLocaleString('en-US')}, estimate ${lagFar.events.toLocaleString('en-US')}, error ${error.toFixed(2)}%)`);
+  console.log(
+    `  ${'for comparison, exact count(*) once'.padEnd(44)} once   ${ms.toFixed(1).padStart(7)} ms   (exact ${exact.toLocaleString('en-US')}, estimate ${lagFar.events.toLocaleString('en-US')}, error ${error.toFixed(2)}%)`,
+  );
 }
 
 // Background sampling: rounds back to back, CPU of this process per round, as a share of one core at one round per 5 s.
@@ -136,7 +160,9 @@ for (let i = 0; i < rounds; i++) await engine.lagSampler.sampleOnce();
 const cpu = process.cpuUsage(cpuBefore);
 const perRoundCpuMs = (cpu.user + cpu.system) / 1000 / rounds;
 const perRoundWallMs = (performance.now() - wallBefore) / rounds;
-console.log(`  ${'background sampling, one round'.padEnd(44)} wall ${perRoundWallMs.toFixed(1).padStart(7)} ms   CPU ${perRoundCpuMs.toFixed(1)} ms  -> ${((perRoundCpuMs / engine.lagSampler.intervalMs) * 100).toFixed(2)}% of a core every ${engine.lagSampler.intervalMs / 1000} s`);
+console.log(
+  `  ${'background sampling, one round'.padEnd(44)} wall ${perRoundWallMs.toFixed(1).padStart(7)} ms   CPU ${perRoundCpuMs.toFixed(1)} ms  -> ${((perRoundCpuMs / engine.lagSampler.intervalMs) * 100).toFixed(2)}% of a core every ${engine.lagSampler.intervalMs / 1000} s`,
+);
 const memory = process.memoryUsage();
 console.log(`  RSS ${mb(memory.rss)} (heap used ${mb(memory.heapUsed)}) after ${runs + 1} lists and ${rounds + 1} sampling rounds`);
 

@@ -59,7 +59,10 @@ const INDEXES_MARKER = 'bench-compliance-advised-indexes';
 const sealedId = 'cust-bench-compliance-sealed';
 const clearId = 'cust-bench-compliance-clear';
 
-const load = () => `load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (started: number) => performance.now() - started;
 const say = (line: string) => console.log(`${line}   [${load()}]`);
@@ -81,26 +84,75 @@ try {
   await insertSubjectKeys(pool, [key]);
   const stamp = Date.now();
   const event = (aggregateId: string, version: number, type: string, data: Record<string, unknown>): DomainEvent => ({
-    eventId: randomUUID(), type, aggregateId, aggregateType: 'Customer', version, timestamp: new Date(stamp + version).toISOString(), data, metadata: { correlationId: randomUUID(), causationId: randomUUID(), userId: aggregateId, schemaVersion: 1 },
+    eventId: randomUUID(),
+    type,
+    aggregateId,
+    aggregateType: 'Customer',
+    version,
+    timestamp: new Date(stamp + version).toISOString(),
+    data,
+    metadata: { correlationId: randomUUID(), causationId: randomUUID(), userId: aggregateId, schemaVersion: 1 },
   });
-  const sealed = Array.from({ length: 10_000 }, (_, i) => sealEventWithKey(event(sealedId, i + 1, i === 0 ? 'CustomerRegistered' : 'CustomerAddressChanged', { email: `a${i}@example.org`, address: { street: `${i} Main St`, city: 'Oslo' } }), key));
-  const clear = Array.from({ length: 10_000 }, (_, i) => event(clearId, i + 1, 'ProfileUpdated', { email: `b${i}@example.org`, name: 'Bea Clear', plan: 'gold' }));
-  for (const chunk of [sealed, clear]) for (let i = 0; i < chunk.length; i += 2_000) await pool.query(INSERT_EVENTS_SQL, eventColumnArrays(chunk.slice(i, i + 2_000)));
+  const sealed = Array.from({ length: 10_000 }, (_, i) =>
+    sealEventWithKey(
+      event(sealedId, i + 1, i === 0 ? 'CustomerRegistered' : 'CustomerAddressChanged', {
+        email: `a${i}@example.org`,
+        address: { street: `${i} Main St`, city: 'Oslo' },
+      }),
+      key,
+    ),
+  );
+  const clear = Array.from({ length: 10_000 }, (_, i) =>
+    event(clearId, i + 1, 'ProfileUpdated', { email: `b${i}@example.org`, name: 'Bea Clear', plan: 'gold' }),
+  );
+  for (const chunk of [sealed, clear])
+    for (let i = 0; i < chunk.length; i += 2_000) await pool.query(INSERT_EVENTS_SQL, eventColumnArrays(chunk.slice(i, i + 2_000)));
   // The sealed subject in the other locations: snapshots of its stream, accounts and orders it owns.
-  await saveSnapshot(pool, ...[100, 5_000, 10_000].map((version) => ({ aggregateId: sealedId, aggregateType: 'Customer' as const, version, state: { customerId: sealedId, city: 'Oslo' }, takenAt: new Date(stamp + version).toISOString() })));
+  await saveSnapshot(
+    pool,
+    ...[100, 5_000, 10_000].map((version) => ({
+      aggregateId: sealedId,
+      aggregateType: 'Customer' as const,
+      version,
+      state: { customerId: sealedId, city: 'Oslo' },
+      takenAt: new Date(stamp + version).toISOString(),
+    })),
+  );
   await pool.query(`INSERT INTO accounts_view SELECT 'acct-' || $1 || '-' || i, $1, 'EUR', 0, 'open', 1, now() FROM generate_series(1, 3) i`, [sealedId]);
-  await pool.query(`INSERT INTO orders_view SELECT 'ord-' || $1 || '-' || i, $1, 'placed', 'EUR', 1000, 1, NULL, NULL, now(), 1, now() FROM generate_series(1, 5) i`, [sealedId]);
+  await pool.query(
+    `INSERT INTO orders_view SELECT 'ord-' || $1 || '-' || i, $1, 'placed', 'EUR', 1000, 1, NULL, NULL, now(), 1, now() FROM generate_series(1, 5) i`,
+    [sealedId],
+  );
   await pool.query('ANALYZE events');
   const stored = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]!.n);
-  const counts = (await pool.query<{ snapshots: string; accounts: string; orders: string; keys: string }>(
-    'SELECT (SELECT count(*) FROM snapshots) AS snapshots, (SELECT count(*) FROM accounts_view) AS accounts, (SELECT count(*) FROM orders_view) AS orders, (SELECT count(*) FROM subject_keys) AS keys',
-  )).rows[0]!;
-  say(`store: ${fmt(stored)} events, ${fmt(Number(counts.snapshots))} snapshots, accounts_view ${fmt(Number(counts.accounts))} rows, orders_view ${fmt(Number(counts.orders))} rows, ${fmt(Number(counts.keys))} subject keys`);
+  const counts = (
+    await pool.query<{ snapshots: string; accounts: string; orders: string; keys: string }>(
+      'SELECT (SELECT count(*) FROM snapshots) AS snapshots, (SELECT count(*) FROM accounts_view) AS accounts, (SELECT count(*) FROM orders_view) AS orders, (SELECT count(*) FROM subject_keys) AS keys',
+    )
+  ).rows[0]!;
+  say(
+    `store: ${fmt(stored)} events, ${fmt(Number(counts.snapshots))} snapshots, accounts_view ${fmt(Number(counts.accounts))} rows, orders_view ${fmt(Number(counts.orders))} rows, ${fmt(Number(counts.keys))} subject keys`,
+  );
 
   const proposed = await proposePostgresMap(pool, 'bench', 20_000);
-  const map = { ...proposed, events: proposed.events.map((e) => (e.eventType === 'ProfileUpdated' ? { ...e, personalPaths: [{ path: 'data.email', sealed: false }, { path: 'data.name', sealed: false }] } : e)) };
+  const map = {
+    ...proposed,
+    events: proposed.events.map((e) =>
+      e.eventType === 'ProfileUpdated'
+        ? {
+            ...e,
+            personalPaths: [
+              { path: 'data.email', sealed: false },
+              { path: 'data.name', sealed: false },
+            ],
+          }
+        : e,
+    ),
+  };
   const data = new PgSubjectData(pool, map);
-  say(`map: ${map.events.length} event types, subject paths ${data.subjectPaths().join(', ')}; read models ${map.readModels.map((m) => `${m.table}.${m.subjectColumn}`).join(', ')}; snapshots ${map.snapshots?.subjectPaths.join(', ') ?? 'none'}`);
+  say(
+    `map: ${map.events.length} event types, subject paths ${data.subjectPaths().join(', ')}; read models ${map.readModels.map((m) => `${m.table}.${m.subjectColumn}`).join(', ')}; snapshots ${map.snapshots?.subjectPaths.join(', ') ?? 'none'}`,
+  );
 
   // Without the advised indexes: the stepped scan, with the progress it reports to the screen.
   const advice = await data.indexAdvice();
@@ -113,19 +165,26 @@ try {
       reports += 1;
       if (performance.now() - lastReport >= 5_000 || done === of) {
         lastReport = performance.now();
-        process.stderr.write(`  progress ${fmt(done)} / ${fmt(of)} (${((done / of) * 100).toFixed(0)}%) after ${(ms(started) / 1000).toFixed(1)} s, ${fmt(done / (ms(started) / 1000))} events/s\n`);
+        process.stderr.write(
+          `  progress ${fmt(done)} / ${fmt(of)} (${((done / of) * 100).toFixed(0)}%) after ${(ms(started) / 1000).toFixed(1)} s, ${fmt(done / (ms(started) / 1000))} events/s\n`,
+        );
       }
     },
   });
   const scanMs = ms(started);
-  say(`search without index: ${unindexed.location.count} events of the subject in ${fmt(scanMs)} ms = ${fmt(stored / (scanMs / 1000))} events/s scanned (${fmt(unindexed.scanned)} positions in steps of 200k) (${reports} progress reports; advised: ${advice.map((a) => a.path).join(', ')})`);
+  say(
+    `search without index: ${unindexed.location.count} events of the subject in ${fmt(scanMs)} ms = ${fmt(stored / (scanMs / 1000))} events/s scanned (${fmt(unindexed.scanned)} positions in steps of 200k) (${reports} progress reports; advised: ${advice.map((a) => a.path).join(', ')})`,
+  );
 
   started = performance.now();
   const builder = await pool.connect();
   await builder.query("SET maintenance_work_mem = '256MB'");
   for (const a of advice) await builder.query(a.sql.replace(' CONCURRENTLY', ''));
   builder.release();
-  await pool.query("INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET details = EXCLUDED.details", [INDEXES_MARKER, JSON.stringify({ names: advice.map((a) => /CREATE INDEX CONCURRENTLY (\S+) ON/.exec(a.sql)?.[1]).filter(Boolean) })]);
+  await pool.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET details = EXCLUDED.details', [
+    INDEXES_MARKER,
+    JSON.stringify({ names: advice.map((a) => /CREATE INDEX CONCURRENTLY (\S+) ON/.exec(a.sql)?.[1]).filter(Boolean) }),
+  ]);
   await pool.query('ANALYZE events');
   say(`advised indexes (${advice.length}: ${advice.map((a) => a.location).join(', ')}) built in ${fmt(ms(started))} ms`);
   // Small tables may still be read whole (the planner prefers it): only the events must be served by an index now.
@@ -141,14 +200,21 @@ try {
 
   // The whole inventory, as the search job runs it: events, snapshots, read models, key store, then the topic.
   started = performance.now();
-  const inventory = [(await data.countEvents([sealedId], true, quiet)).location, await data.countSnapshots([sealedId]), ...(await data.countReadModels([sealedId])), await data.countKeys([sealedId])];
+  const inventory = [
+    (await data.countEvents([sealedId], true, quiet)).location,
+    await data.countSnapshots([sealedId]),
+    ...(await data.countReadModels([sealedId])),
+    await data.countKeys([sealedId]),
+  ];
   const storeMs = ms(started);
   started = performance.now();
   const topicScope = { topics: [TOPIC], from: new Date(TOPIC_START).toISOString(), to: new Date(TOPIC_START + messages * TOPIC_STEP_MS).toISOString() };
   const [finding] = await scanTopics(kafka, topicScope, [sealedId], quiet, data.keyCache());
   const topicMs = ms(started);
   say(`whole inventory, store part (${inventory.map((l) => `${l?.location} ${l?.count}`).join(', ')}): ${storeMs.toFixed(1)} ms`);
-  say(`whole inventory, topic ${TOPIC}: ${fmt(finding!.scanned)} messages read, ${finding!.count} of the subject (${(topicLocation(finding!).note ?? '').split(';').slice(0, 2).join(';')}) in ${fmt(topicMs)} ms = ${fmt(finding!.scanned / (topicMs / 1000))} messages/s`);
+  say(
+    `whole inventory, topic ${TOPIC}: ${fmt(finding!.scanned)} messages read, ${finding!.count} of the subject (${(topicLocation(finding!).note ?? '').split(';').slice(0, 2).join(';')}) in ${fmt(topicMs)} ms = ${fmt(finding!.scanned / (topicMs / 1000))} messages/s`,
+  );
   say(`whole inventory total (events, snapshots, 2 read models, key store, ${fmt(messages)}-message topic; no mention scan): ${fmt(storeMs + topicMs)} ms`);
 
   started = performance.now();
@@ -179,10 +245,11 @@ try {
   for (;;) {
     const rows = await data.subjectEvents([sealedId], after, 5_000);
     if (rows.length === 0) break;
-    for (const row of rows) for (const { field, sealed: value } of sealedFieldsOf(row.data)) {
-      fields += 1;
-      if ((await keys.open(value, field)) !== undefined) opened += 1;
-    }
+    for (const row of rows)
+      for (const { field, sealed: value } of sealedFieldsOf(row.data)) {
+        fields += 1;
+        if ((await keys.open(value, field)) !== undefined) opened += 1;
+      }
     after = rows[rows.length - 1]!.position;
   }
   say(`shred + verify of a subject with 10,000 events: ${fmt(ms(started))} ms (${fields} sealed fields, ${opened} still open)`);
@@ -194,7 +261,8 @@ try {
 async function fillStore(db: pg.Pool): Promise<void> {
   const marker = await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'reference_markers'");
   if (marker.rowCount === 1 && (await db.query('SELECT 1 FROM reference_markers WHERE name = $1', [FILLED_MARKER])).rowCount === 1) return;
-  for (const table of ['events', 'snapshots', 'subject_keys', 'accounts_view', 'orders_view', 'reference_markers']) await db.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
+  for (const table of ['events', 'snapshots', 'subject_keys', 'accounts_view', 'orders_view', 'reference_markers'])
+    await db.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
   await ensureReferenceSchema(db);
   say(`filling ${database} with ${fmt(total)} reference events (kept for later runs)`);
   let started = performance.now();
@@ -261,7 +329,10 @@ async function fillTopic(client: Kafka): Promise<void> {
       await admin.deleteTopics({ topics: [TOPIC] });
       await waitFor(async () => !(await admin.listTopics()).includes(TOPIC));
     }
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: PARTITIONS, configEntries: [{ name: 'retention.ms', value: '-1' }] }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: TOPIC, numPartitions: PARTITIONS, configEntries: [{ name: 'retention.ms', value: '-1' }] }],
+    });
   } finally {
     await admin.disconnect();
   }

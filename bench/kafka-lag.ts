@@ -69,12 +69,20 @@ async function live(): Promise<void> {
   await producer.send({ topic, messages: Array.from({ length: partitions * 10 }, (_, i) => ({ partition: i % partitions, value: 'x' })) });
   const groupIds = Array.from({ length: groups }, (_, i) => `${topic}-g${i}`);
   const setup = performance.now();
-  await Promise.all(groupIds.map((groupId) => admin.setOffsets({ groupId, topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: String(p % 10) })) })));
+  await Promise.all(
+    groupIds.map((groupId) =>
+      admin.setOffsets({ groupId, topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: String(p % 10) })) }),
+    ),
+  );
   console.log(`live: ${groups} groups x ${partitions} partitions committed in ${((performance.now() - setup) / 1000).toFixed(1)} s`);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'chrono-bench-lag-'));
   const engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {}, sampleKafkaLag: false });
-  await engine.dispatcher.run('connections.add', { name: 'bench', settings: { kind: 'kafka', brokers } }, { operationId: 'b', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+  await engine.dispatcher.run(
+    'connections.add',
+    { name: 'bench', settings: { kind: 'kafka', brokers } },
+    { operationId: 'b', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+  );
   // Only this run's groups: pinned scope, so other helpers' groups on the shared broker do not count.
   const [profile] = (await engine.connections.list()).filter((c) => c.kind === 'kafka');
   await engine.kafka.configure({ scope: 'pinned', pinned: { [profile!.id]: groupIds } });
@@ -93,9 +101,13 @@ async function live(): Promise<void> {
   }
   const bytes = (await engine.kafka.history.bytes()) - bytes0;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log(`  per tick: wall ${median(wall).toFixed(0)} ms (median of ${ticks}), CPU ${median(cpu).toFixed(0)} ms → ${((median(cpu) / INTERVAL_MS) * 100).toFixed(2)} % of one core at ${INTERVAL_MS / 1000} s`);
+  console.log(
+    `  per tick: wall ${median(wall).toFixed(0)} ms (median of ${ticks}), CPU ${median(cpu).toFixed(0)} ms → ${((median(cpu) / INTERVAL_MS) * 100).toFixed(2)} % of one core at ${INTERVAL_MS / 1000} s`,
+  );
   console.log(`  requests per tick: 1 ListGroups + 1 DescribeGroups + ${groups} OffsetFetch (side by side) + 1 metadata/ListOffsets for the topic`);
-  console.log(`  history: ${(bytes / ticks).toFixed(0)} bytes per tick (every partition's end moved) → ${((bytes / ticks) * TICKS_PER_DAY / 1e6).toFixed(1)} MB per 24 h at full resolution`);
+  console.log(
+    `  history: ${(bytes / ticks).toFixed(0)} bytes per tick (every partition's end moved) → ${(((bytes / ticks) * TICKS_PER_DAY) / 1e6).toFixed(1)} MB per 24 h at full resolution`,
+  );
   await engine.dispose();
   await rm(dataDir, { recursive: true, force: true });
   await admin.deleteGroups(groupIds).catch(() => undefined);
@@ -108,7 +120,15 @@ async function synthetic(): Promise<void> {
   const syntheticTicks = Number(values['synthetic-ticks']);
   const dir = await mkdtemp(join(tmpdir(), 'chrono-bench-lag-syn-'));
   const history = new GroupLagHistory(dir);
-  const sampler = new GroupLagSampler({ history, groupTopics: new GroupTopics(), settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }), kafkaConnections: async () => [], admin: async () => { throw new Error('no broker'); } });
+  const sampler = new GroupLagSampler({
+    history,
+    groupTopics: new GroupTopics(),
+    settings: () => ({ intervalMs: INTERVAL_MS, scope: 'all', pinned: {}, sloSeconds: 5 }),
+    kafkaConnections: async () => [],
+    admin: async () => {
+      throw new Error('no broker');
+    },
+  });
   const topic = 'orders';
   const t0 = Date.UTC(2026, 0, 1);
   // Irregular traffic (0-100 messages per partition per tick, consumers a little slower): the hard case for compression.
@@ -118,7 +138,7 @@ async function synthetic(): Promise<void> {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
   const end = Array.from({ length: partitions }, () => 0);
   const committed = Array.from({ length: syntheticGroups }, () => Array.from({ length: partitions }, () => 0));
@@ -137,7 +157,11 @@ async function synthetic(): Promise<void> {
         }),
       );
       const lag = sampler.observe('bench', { groupId: `g${g}`, protocolType: 'consumer', state: 'Stable', describable: true, members: [] }, offsets, ends, now);
-      await history.append('bench', `g${g}`, { at: now, status: lag.status, partitions: lag.partitions.map((p) => ({ key: `${p.topic}:${p.partition}`, committed: Number(p.committed), end: Number(p.end) })) });
+      await history.append('bench', `g${g}`, {
+        at: now,
+        status: lag.status,
+        partitions: lag.partitions.map((p) => ({ key: `${p.topic}:${p.partition}`, committed: Number(p.committed), end: Number(p.end) })),
+      });
     }
     cpu.push(cpuMs() - c0);
   }
@@ -151,8 +175,12 @@ async function synthetic(): Promise<void> {
   await history.compact(lastTick + 2 * 3_600_000);
   const minute = await history.bytes();
   const cpuPerTick = cpu.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, cpu.length - 1);
-  console.log(`synthetic: ${syntheticGroups} groups x ${partitions} partitions, ${syntheticTicks} ticks of ${INTERVAL_MS / 1000} s, irregular traffic on every partition`);
-  console.log(`  evaluation + history write: CPU ${cpuPerTick.toFixed(0)} ms per tick → ${((cpuPerTick / INTERVAL_MS) * 100).toFixed(2)} % of one core at ${INTERVAL_MS / 1000} s (closing segments: ${(closeCpu / syntheticTicks).toFixed(1)} ms per tick)`);
+  console.log(
+    `synthetic: ${syntheticGroups} groups x ${partitions} partitions, ${syntheticTicks} ticks of ${INTERVAL_MS / 1000} s, irregular traffic on every partition`,
+  );
+  console.log(
+    `  evaluation + history write: CPU ${cpuPerTick.toFixed(0)} ms per tick → ${((cpuPerTick / INTERVAL_MS) * 100).toFixed(2)} % of one core at ${INTERVAL_MS / 1000} s (closing segments: ${(closeCpu / syntheticTicks).toFixed(1)} ms per tick)`,
+  );
   const perTick = full / syntheticTicks;
   const perMinuteSample = minute / (syntheticTicks / (60_000 / INTERVAL_MS));
   const fullTicks = 3_600_000 / INTERVAL_MS;
@@ -169,7 +197,11 @@ async function synthetic(): Promise<void> {
   for (let i = 0; i < TICKS_PER_DAY; i += 1) {
     e += random(101);
     c = Math.min(e, c + random(101));
-    await day.append('bench', 'day', { at: t0 + i * INTERVAL_MS, status: 'OK', partitions: Array.from({ length: partitions }, (_, p) => ({ key: `${topic}:${p}`, committed: c + p, end: e + p })) });
+    await day.append('bench', 'day', {
+      at: t0 + i * INTERVAL_MS,
+      status: 'OK',
+      partitions: Array.from({ length: partitions }, (_, p) => ({ key: `${topic}:${p}`, committed: c + p, end: e + p })),
+    });
   }
   await day.compact(t0 + 86_400_000);
   const r0 = performance.now();
@@ -178,7 +210,9 @@ async function synthetic(): Promise<void> {
   const r1 = performance.now();
   const points = lagPoints(samples, 600);
   const r2 = performance.now();
-  console.log(`  chart data for 24 h of one group (${samples.length} samples x ${partitions} partitions, ${((await day.bytes()) / 1e6).toFixed(1)} MB on disk): read ${(r1 - r0).toFixed(0)} ms + points ${(r2 - r1).toFixed(0)} ms (thinned to ${points.length})`);
+  console.log(
+    `  chart data for 24 h of one group (${samples.length} samples x ${partitions} partitions, ${((await day.bytes()) / 1e6).toFixed(1)} MB on disk): read ${(r1 - r0).toFixed(0)} ms + points ${(r2 - r1).toFixed(0)} ms (thinned to ${points.length})`,
+  );
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -195,7 +229,11 @@ async function groupsList(): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: topicPartitions, replicationFactor: 1 }], waitForLeaders: true });
   await producer.send({ topic, messages: Array.from({ length: topicPartitions * 20 }, (_, i) => ({ partition: i % topicPartitions, value: 'x' })) });
   const groupIds = Array.from({ length: listGroups }, (_, i) => `${topic}-g${i}`);
-  await Promise.all(groupIds.map((groupId, g) => admin.setOffsets({ groupId, topic, partitions: Array.from({ length: topicPartitions }, (_, p) => ({ partition: p, offset: String((g + p) % 15) })) })));
+  await Promise.all(
+    groupIds.map((groupId, g) =>
+      admin.setOffsets({ groupId, topic, partitions: Array.from({ length: topicPartitions }, (_, p) => ({ partition: p, offset: String((g + p) % 15) })) }),
+    ),
+  );
 
   const dataDir = await mkdtemp(join(tmpdir(), 'chrono-bench-list-'));
   const engine = createEngine({ dataDir, mode: 'browser', log: () => undefined, env: {}, sampleKafkaLag: false });
@@ -206,7 +244,10 @@ async function groupsList(): Promise<void> {
   await engine.kafka.sampler.tickNow(); // the sampler runs from engine start: the list shows its figures
   const call = async () => {
     const t0 = performance.now();
-    const data = (await engine.dispatcher.run('kafka.groups', { connectionId: profile!.id }, context())) as { groups: { groupId: string; lag?: number }[]; source: string };
+    const data = (await engine.dispatcher.run('kafka.groups', { connectionId: profile!.id }, context())) as {
+      groups: { groupId: string; lag?: number }[];
+      source: string;
+    };
     return { ms: performance.now() - t0, data };
   };
   const first = await call();
@@ -214,8 +255,12 @@ async function groupsList(): Promise<void> {
   for (let i = 0; i < runs; i += 1) times.push((await call()).ms);
   const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
   const lagging = first.data.groups.filter((g) => groupIds.includes(g.groupId) && (g.lag ?? 0) > 0).length;
-  console.log(`groups list (kafka.groups, as the Kafka screen calls it first; answered from the ${first.data.source}): ${lagging} of this run's ${listGroups} groups shown with lag; the shared broker lists ${first.data.groups.length} groups in all`);
-  console.log(`  first call ${first.ms.toFixed(0)} ms, then median ${median.toFixed(0)} ms of ${runs} (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`);
+  console.log(
+    `groups list (kafka.groups, as the Kafka screen calls it first; answered from the ${first.data.source}): ${lagging} of this run's ${listGroups} groups shown with lag; the shared broker lists ${first.data.groups.length} groups in all`,
+  );
+  console.log(
+    `  first call ${first.ms.toFixed(0)} ms, then median ${median.toFixed(0)} ms of ${runs} (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+  );
   await engine.dispose();
   await rm(dataDir, { recursive: true, force: true });
   await admin.deleteGroups(groupIds).catch(() => undefined);

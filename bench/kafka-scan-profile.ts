@@ -11,18 +11,35 @@ import { createKafka } from '../src-main/engine/connections/drivers';
 import { scanTopics } from '../src-main/engine/compliance/kafka-subject-scan';
 import type { KeyCache } from '../src-main/engine/compliance/pg-subject-data';
 
-const { values } = parseArgs({ options: { topic: { type: 'string', default: 'chrono_bench_compliance_1m' }, runs: { type: 'string', default: '2' }, 'no-bare': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    topic: { type: 'string', default: 'chrono_bench_compliance_1m' },
+    runs: { type: 'string', default: '2' },
+    'no-bare': { type: 'boolean', default: false },
+  },
+});
 const topic = values.topic;
 const brokers = (process.env.CHRONO_TEST_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',');
 const kafka = createKafka(kafkaSettings.parse({ kind: 'kafka', brokers, clientId: 'chronoscope-bench' }), undefined, 2);
 const keys = { open: async () => undefined } as unknown as KeyCache;
-const load = () => `[load ${loadavg().map((l) => l.toFixed(2)).join(' ')}]`;
+const load = () =>
+  `[load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}]`;
 
 for (let run = 0; run < Number(values.runs); run += 1) {
   let started = performance.now();
-  const [finding] = await scanTopics(kafka, { topics: [topic] }, ['cust-bench-compliance-sealed'], { signal: new AbortController().signal, progress: () => undefined }, keys);
+  const [finding] = await scanTopics(
+    kafka,
+    { topics: [topic] },
+    ['cust-bench-compliance-sealed'],
+    { signal: new AbortController().signal, progress: () => undefined },
+    keys,
+  );
   let ms = performance.now() - started;
-  console.log(`compliance scan: ${finding!.scanned} messages, ${finding!.count} of the subject in ${ms.toFixed(0)} ms = ${Math.round(finding!.scanned / (ms / 1000))}/s   ${load()}`);
+  console.log(
+    `compliance scan: ${finding!.scanned} messages, ${finding!.count} of the subject in ${ms.toFixed(0)} ms = ${Math.round(finding!.scanned / (ms / 1000))}/s   ${load()}`,
+  );
 
   if (values['no-bare']) continue;
   // Bare consumer: same group setup, eachBatch only counts.
@@ -52,5 +69,7 @@ for (let run = 0; run < Number(values.runs); run += 1) {
   await consumer.disconnect();
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
-  console.log(`bare kafkajs consumer: ${seen} messages in ${ms.toFixed(0)} ms (first batch after ${firstBatchMs.toFixed(0)} ms) = ${Math.round(seen / (ms / 1000))}/s   ${load()}`);
+  console.log(
+    `bare kafkajs consumer: ${seen} messages in ${ms.toFixed(0)} ms (first batch after ${firstBatchMs.toFixed(0)} ms) = ${Math.round(seen / (ms / 1000))}/s   ${load()}`,
+  );
 }

@@ -29,5 +29,7 @@ export async function printFeedPaging(store: EventStore, limit: number): Promise
     after = page.nextAfterPosition;
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`paging the feed: ${seen.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(seen / seconds).toLocaleString('en-US')} events/s); RSS MB along the way: ${rss.map((m) => m.toFixed(0)).join(', ')}`);
+  console.log(
+    `paging the feed: ${seen.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(seen / seconds).toLocaleString('en-US')} events/s); RSS MB along the way: ${rss.map((m) => m.toFixed(0)).join(', ')}`,
+  );
 }

@@ -44,7 +44,9 @@ try {
     let t = performance.now();
     const single = await rebuildPostgres({ pool, feed: store, id: `one${model.slice(0, 3)}`, model, definition });
     const singleSeconds = (performance.now() - t) / 1000;
-    console.log(`${model}, 1 process: ${fmt(single.events)} events in ${singleSeconds.toFixed(1)} s: ${fmt(single.events / singleSeconds)} events/s (${await checksum(single.shadow, key)})`);
+    console.log(
+      `${model}, 1 process: ${fmt(single.events)} events in ${singleSeconds.toFixed(1)} s: ${fmt(single.events / singleSeconds)} events/s (${await checksum(single.shadow, key)})`,
+    );
 
     const id = `kaf${model.slice(0, 3)}${randomBytes(2).toString('hex')}`;
     await createShadow(pool, { id, schema: 'public', model, definition: definition.name });

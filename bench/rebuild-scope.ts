@@ -35,13 +35,17 @@ try {
   const range = { from: rows[0]!.from.toISOString(), to: rows[0]!.to.toISOString() };
   t = performance.now();
   const touched = await resolveScope(store, { kind: 'types', eventTypes: ['MoneyWithdrawn'], ...range });
-  console.log(`MoneyWithdrawn in 5% of its events' time span: ${fmt(touched.eventsRead)} events read, ${fmt(touched.streamIds.length)} streams resolved in ${seconds(t).toFixed(2)} s`);
+  console.log(
+    `MoneyWithdrawn in 5% of its events' time span: ${fmt(touched.eventsRead)} events read, ${fmt(touched.streamIds.length)} streams resolved in ${seconds(t).toFixed(2)} s`,
+  );
 
   t = performance.now();
   await createPartialShadow(pool, { id: 'benchpart', schema: 'public', model: 'accounts_view', definition: definition.name, streamIds: touched.streamIds });
   const partial = await rebuildPartialPostgres({ pool, feed: store, id: 'benchpart', model: 'accounts_view', definition });
   const partialSeconds = seconds(t);
-  console.log(`partial rebuild of those ${fmt(touched.streamIds.length)} streams: ${fmt(partial.events)} events in ${partialSeconds.toFixed(2)} s (${fmt(touched.streamIds.length / partialSeconds)} streams/s, ${fmt(partial.events / partialSeconds)} events/s)`);
+  console.log(
+    `partial rebuild of those ${fmt(touched.streamIds.length)} streams: ${fmt(partial.events)} events in ${partialSeconds.toFixed(2)} s (${fmt(touched.streamIds.length / partialSeconds)} streams/s, ${fmt(partial.events / partialSeconds)} events/s)`,
+  );
 
   t = performance.now();
   const full = await rebuildPostgres({ pool, feed: store, id: 'benchfull', model: 'accounts_view', definition });

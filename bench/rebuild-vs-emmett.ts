@@ -9,7 +9,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ReadEvent } from '@event-driven-io/emmett';
-import { getPostgreSQLEventStore, pongoSingleStreamProjection, rebuildPostgreSQLProjections, type PostgresReadEventMetadata } from '@event-driven-io/emmett-postgresql';
+import {
+  getPostgreSQLEventStore,
+  pongoSingleStreamProjection,
+  rebuildPostgreSQLProjections,
+  type PostgresReadEventMetadata,
+} from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { userReadModel } from '../src-main/engine/definitions';
 import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
@@ -66,7 +71,7 @@ try {
   let written = 0;
   const t0 = performance.now();
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let a = 0; a < accounts; a++) {
     const accountId = randomUUID();
     const history: BankEvent[] = [{ type: 'AccountOpened', data: { accountId, currency: 'EUR' } }];
@@ -77,7 +82,9 @@ try {
     await eventStore.appendToStream(`account-${accountId}`, history);
     written += history.length;
   }
-  console.log(`Emmett store: ${fmt(written)} events in ${fmt(accounts)} streams written with appendToStream in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `Emmett store: ${fmt(written)} events in ${fmt(accounts)} streams written with appendToStream in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   // 1. Emmett: rebuildPostgreSQLProjections with a Pongo single-stream projection.
   const projection = pongoSingleStreamProjection<Balance, BankEvent, PostgresReadEventMetadata, BankEvent>({
@@ -96,7 +103,9 @@ try {
   await consumer.close();
   const emmettSeconds = (performance.now() - t1) / 1000;
   const emmettRate = written / emmettSeconds;
-  console.log(`Emmett rebuildPostgreSQLProjections (Pongo single-stream projection): ${fmt(written)} events in ${emmettSeconds.toFixed(1)} s = ${fmt(emmettRate)} events/s`);
+  console.log(
+    `Emmett rebuildPostgreSQLProjections (Pongo single-stream projection): ${fmt(written)} events in ${emmettSeconds.toFixed(1)} s = ${fmt(emmettRate)} events/s`,
+  );
 
   // 2. Chronoscope: the same balances, a user definition in the sandbox, rebuilt into a shadow of a table.
   await pool.query('CREATE TABLE chronoscope_balances (account_id text PRIMARY KEY, currency varchar(3) NOT NULL, balance_cents bigint NOT NULL)');
@@ -126,14 +135,20 @@ try {
   const chronoSeconds = median.seconds;
   const chronoRate = written / chronoSeconds;
   const record = { shadow: median.shadow };
-  console.log(`  split: reading ${ms(timings.readMs)} (overlapped), folding in the sandbox ${ms(timings.foldMs)}, shadow writes ${ms(timings.writeMs)}; phases ${phases.filter((p, i) => i === 0 || !p.startsWith('loading')).join(', ')}`);
-  console.log(`Chronoscope rebuild (user definition in the sandbox, shadow table, checkpoint per batch): ${fmt(written)} events in ${chronoSeconds.toFixed(2)} s = ${fmt(chronoRate)} events/s (median of 3 runs: ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')})`);
+  console.log(
+    `  split: reading ${ms(timings.readMs)} (overlapped), folding in the sandbox ${ms(timings.foldMs)}, shadow writes ${ms(timings.writeMs)}; phases ${phases.filter((p, i) => i === 0 || !p.startsWith('loading')).join(', ')}`,
+  );
+  console.log(
+    `Chronoscope rebuild (user definition in the sandbox, shadow table, checkpoint per batch): ${fmt(written)} events in ${chronoSeconds.toFixed(2)} s = ${fmt(chronoRate)} events/s (median of 3 runs: ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')})`,
+  );
 
   // Same balances on both sides.
   const emmett = await pool.query<{ n: string; total: string }>(`SELECT count(*) AS n, sum((data->>'balanceCents')::bigint) AS total FROM balances`);
   const ours = await pool.query<{ n: string; total: string }>(`SELECT count(*) AS n, sum(balance_cents) AS total FROM ${record.shadow}`);
   const same = emmett.rows[0]!.n === ours.rows[0]!.n && emmett.rows[0]!.total === ours.rows[0]!.total;
-  console.log(`same balances: ${same ? 'yes' : 'NO'} (Emmett ${emmett.rows[0]!.n} documents, total ${emmett.rows[0]!.total}; Chronoscope ${ours.rows[0]!.n} rows, total ${ours.rows[0]!.total})`);
+  console.log(
+    `same balances: ${same ? 'yes' : 'NO'} (Emmett ${emmett.rows[0]!.n} documents, total ${emmett.rows[0]!.total}; Chronoscope ${ours.rows[0]!.n} rows, total ${ours.rows[0]!.total})`,
+  );
   console.log(`ratio: Chronoscope is ${(chronoRate / emmettRate).toFixed(0)}x Emmett (goal >= 100x)`);
   await store.close();
 } catch (err) {

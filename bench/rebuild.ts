@@ -24,7 +24,9 @@ import { rebuildPostgres } from '../src-main/engine/rebuild/rebuild-postgres';
 import { heapBudgetStats } from '../src-main/engine/memory/heap-budget';
 import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './database';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string' }, pg: { type: 'string' }, batch: { type: 'string' }, 'mongo-events': { type: 'string' }, mongo: { type: 'string' } },
+});
 const mongoEvents = Number(values['mongo-events'] ?? process.env.REBUILD_MONGO_EVENTS ?? 20_000);
 const mongoUrl = values.mongo ?? process.env.CHRONO_TEST_MONGO_URL;
 const events = Number(values.events ?? process.env.REBUILD_EVENTS ?? 1_000_000);
@@ -79,22 +81,34 @@ try {
       onTimings: (t) => (timings = t),
       onProgress: (p) => {
         last = Math.max(last, p.events);
-        process.stderr.write(`\r${model}: ${p.phase} ${fmt(p.events)} events, ${fmt(p.eventsPerSecond)} events/s, position ${p.position}/${p.horizon}, ETA ${p.etaSeconds ?? '?'} s   `);
+        process.stderr.write(
+          `\r${model}: ${p.phase} ${fmt(p.events)} events, ${fmt(p.eventsPerSecond)} events/s, position ${p.position}/${p.horizon}, ETA ${p.etaSeconds ?? '?'} s   `,
+        );
       },
     });
     const seconds = (performance.now() - t) / 1000;
     const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${record.shadow}`);
     process.stderr.write('\n');
-    console.log(`${model}: ${fmt(last)} events -> ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(1)} s: ${fmt(last / seconds)} events/s, ${fmt(Number(rows[0]!.n) / seconds)} rows/s`);
-    console.log(`  split: reading the feed ${(timings.readMs / 1000).toFixed(1)} s (overlapped), folding ${(timings.foldMs / 1000).toFixed(1)} s, shadow reads+writes ${(timings.writeMs / 1000).toFixed(1)} s`);
+    console.log(
+      `${model}: ${fmt(last)} events -> ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(1)} s: ${fmt(last / seconds)} events/s, ${fmt(Number(rows[0]!.n) / seconds)} rows/s`,
+    );
+    console.log(
+      `  split: reading the feed ${(timings.readMs / 1000).toFixed(1)} s (overlapped), folding ${(timings.foldMs / 1000).toFixed(1)} s, shadow reads+writes ${(timings.writeMs / 1000).toFixed(1)} s`,
+    );
     folded += last;
     shadows[model] = record.shadow;
   }
   const total = (performance.now() - started) / 1000;
   loopDelay.disable();
-  console.log(`rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s; ${fmt((2 * events) / total)} store positions/s passed (load average ${loadavg()[0]!.toFixed(1)})`);
-  console.log(`main process during the rebuild: peak RSS ${mb(peakRss)} MB (${peakParts()}); event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`);
-  console.log(`heap budget: ${heapBudgetStats.collections} full collections between batches, ${Math.round(heapBudgetStats.totalMs)} ms in all, the longest ${Math.round(heapBudgetStats.longestMs)} ms`);
+  console.log(
+    `rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s; ${fmt((2 * events) / total)} store positions/s passed (load average ${loadavg()[0]!.toFixed(1)})`,
+  );
+  console.log(
+    `main process during the rebuild: peak RSS ${mb(peakRss)} MB (${peakParts()}); event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`,
+  );
+  console.log(
+    `heap budget: ${heapBudgetStats.collections} full collections between batches, ${Math.round(heapBudgetStats.totalMs)} ms in all, the longest ${Math.round(heapBudgetStats.longestMs)} ms`,
+  );
   if (liveHeapMax) console.log(`live heap (after a full GC each second): at most ${mb(liveHeapMax)} MB`);
 
   // PostgreSQL's own COPY into the same table shape, same rows: the floor of any writer.
@@ -109,7 +123,9 @@ try {
       await pipeline(out, into);
       const seconds = (performance.now() - t) / 1000;
       const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM copy_${model}`);
-      console.log(`PostgreSQL COPY into ${model} (same rows, read back by COPY TO): ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(2)} s = ${fmt(Number(rows[0]!.n) / seconds)} rows/s`);
+      console.log(
+        `PostgreSQL COPY into ${model} (same rows, read back by COPY TO): ${fmt(Number(rows[0]!.n))} rows in ${seconds.toFixed(2)} s = ${fmt(Number(rows[0]!.n) / seconds)} rows/s`,
+      );
     } finally {
       client.release();
       reader.release();
@@ -136,10 +152,20 @@ async function mongoFigure(urlText: string): Promise<void> {
     const feed = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
     const t = performance.now();
     let folded = 0;
-    const record = await rebuildMongo({ db, feed, id: 'bench', model: 'products_view', definition: REFERENCE_MONGO_MODELS['products_view']!, dateFields: REFERENCE_MONGO_DATE_FIELDS['products_view']!, onProgress: (p) => (folded = Math.max(folded, p.events)) });
+    const record = await rebuildMongo({
+      db,
+      feed,
+      id: 'bench',
+      model: 'products_view',
+      definition: REFERENCE_MONGO_MODELS['products_view']!,
+      dateFields: REFERENCE_MONGO_DATE_FIELDS['products_view']!,
+      onProgress: (p) => (folded = Math.max(folded, p.events)),
+    });
     const seconds = (performance.now() - t) / 1000;
     const rows = await db.collection(record.shadow).countDocuments();
-    console.log(`FerretDB products_view: ${fmt(folded)} events -> ${fmt(rows)} documents in ${seconds.toFixed(1)} s = ${fmt(folded / seconds)} events/s (store of ${fmt(mongoEvents)} events)`);
+    console.log(
+      `FerretDB products_view: ${fmt(folded)} events -> ${fmt(rows)} documents in ${seconds.toFixed(1)} s = ${fmt(folded / seconds)} events/s (store of ${fmt(mongoEvents)} events)`,
+    );
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();

@@ -18,8 +18,13 @@ import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 
 const { values } = parseArgs({
   options: {
-    events: { type: 'string' }, pg: { type: 'string' }, method: { type: 'string' }, seed: { type: 'string' },
-    fresh: { type: 'boolean' }, 'no-worker': { type: 'boolean' }, 'gen-only': { type: 'boolean' },
+    events: { type: 'string' },
+    pg: { type: 'string' },
+    method: { type: 'string' },
+    seed: { type: 'string' },
+    fresh: { type: 'boolean' },
+    'no-worker': { type: 'boolean' },
+    'gen-only': { type: 'boolean' },
   },
 });
 const events = Number(values.events ?? 1_000_000);
@@ -42,7 +47,9 @@ if (values['gen-only']) {
   }
   const ms = performance.now() - started;
   clearInterval(sampler);
-  console.log(`reference generator, generation + COPY serialisation only (${worker ? 'worker' : 'same thread'}): ${n.toLocaleString('en-US')} events, ${mb(bytes)} MB of COPY text in ${(ms / 1000).toFixed(1)} s`);
+  console.log(
+    `reference generator, generation + COPY serialisation only (${worker ? 'worker' : 'same thread'}): ${n.toLocaleString('en-US')} events, ${mb(bytes)} MB of COPY text in ${(ms / 1000).toFixed(1)} s`,
+  );
   console.log(`  throughput: ${Math.round((n * 1000) / ms).toLocaleString('en-US')} events/s`);
   console.log(`  peak RSS:   ${mb(peakRss)} MB`);
   process.exit(0);

@@ -14,7 +14,11 @@ const benches: { name: string; file: string; args: string[] }[] = [
   { name: 'time travel: 1M-event replay, state near the end from a snapshot', file: 'bench/time-travel.ts', args: [] },
   { name: 'snapshots: bulk verification of 100-event streams', file: 'bench/snapshots.ts', args: ['--streams', '5000', '--runs', '3'] },
   // FerretDB 1.x sorts and groups in memory, so its figures are taken on a smaller store (see README, Performance).
-  { name: 'browse on MongoDB (FerretDB): time to first page', file: 'bench/browse-first-page-mongo.ts', args: ['--events', '50000', '--runs', '3', '--page-through', '5000'] },
+  {
+    name: 'browse on MongoDB (FerretDB): time to first page',
+    file: 'bench/browse-first-page-mongo.ts',
+    args: ['--events', '50000', '--runs', '3', '--page-through', '5000'],
+  },
 ];
 
 let failed = 0;

@@ -21,7 +21,9 @@ import { presetMapping } from '../src-main/stores/presets';
 import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-store';
 import { benchDatabaseUrl, createDatabaseIfMissing } from './database';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, replays: { type: 'string', default: '60' }, child: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '20000' }, replays: { type: 'string', default: '60' }, child: { type: 'boolean', default: false } },
+});
 const total = Number(values.events);
 const replays = Number(values.replays);
 const STREAM = 'account-bench-concurrency';
@@ -59,7 +61,10 @@ async function compare(): Promise<void> {
   ];
   for (const [label, cap] of runs) {
     const env = { ...process.env, CHRONOSCOPE_MAX_SANDBOX_WORKERS: cap };
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', '--events', String(total), '--replays', String(replays)], { env, encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--child', '--events', String(total), '--replays', String(replays)], {
+      env,
+      encoding: 'utf8',
+    });
     if (child.status !== 0) throw new Error(`${label}: ${child.stderr || child.stdout}`);
     const figures = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number; peakWorkers: number; seconds: number };
     console.log(
@@ -80,10 +85,15 @@ async function measure(): Promise<void> {
   let peakWorkers = 0;
   const sampler = setInterval(() => (peakWorkers = Math.max(peakWorkers, sandboxPool.active)), 5);
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: replays }, () => stateAt(store, STREAM, { version: total }, account, { onProgress: () => (peakWorkers = Math.max(peakWorkers, sandboxPool.active)) })));
+  const results = await Promise.all(
+    Array.from({ length: replays }, () =>
+      stateAt(store, STREAM, { version: total }, account, { onProgress: () => (peakWorkers = Math.max(peakWorkers, sandboxPool.active)) }),
+    ),
+  );
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  for (const result of results) if ((result.state as { balanceCents: number }).balanceCents !== (total - 1) * 100) throw new Error('a replay produced the wrong state');
+  for (const result of results)
+    if ((result.state as { balanceCents: number }).balanceCents !== (total - 1) * 100) throw new Error('a replay produced the wrong state');
   // maxRSS: the kernel's high-water mark in KiB, which no sampling interval can miss.
   console.log(JSON.stringify({ baselineMb, peakMb: process.resourceUsage().maxRSS / 1024, peakWorkers, seconds }));
   await pool.end();

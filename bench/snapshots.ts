@@ -33,7 +33,9 @@ import { openSnapshots } from '../src-main/stores/ports/open-companions';
 import { presetRecord } from '../src-main/stores/presets';
 import { keptDatabasePool } from './database';
 
-const { values } = parseArgs({ options: { streams: { type: 'string', default: '5000' }, runs: { type: 'string', default: '3' }, events: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: { streams: { type: 'string', default: '5000' }, runs: { type: 'string', default: '3' }, events: { type: 'string', default: '100' } },
+});
 const streams = Number(values.streams);
 const runs = Number(values.runs);
 const EVENTS = Number(values.events);
@@ -122,7 +124,7 @@ for (let run = 1; run <= runs; run += 1) {
   rates.push(rate);
   console.log(
     `run ${run}: ${result.verified.toLocaleString('en-US')} snapshots (${EVENTS}-event streams) in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} snapshots/s; ` +
-      `${result.mismatched} differ (expected ${Math.ceil(streams / 100)}); CPU per snapshot: Node (main thread + sandbox worker) ${(((used.user + used.system) / 1e3) / result.verified).toFixed(3)} ms, ` +
+      `${result.mismatched} differ (expected ${Math.ceil(streams / 100)}); CPU per snapshot: Node (main thread + sandbox worker) ${((used.user + used.system) / 1e3 / result.verified).toFixed(3)} ms, ` +
       `PostgreSQL ${((dbSeconds * 1e3) / result.verified).toFixed(3)} ms; load average ${loadavg()[0]!.toFixed(1)}`,
   );
 }

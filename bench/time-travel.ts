@@ -21,7 +21,9 @@ import { PostgresEventStore } from '../src-main/stores/postgres/postgres-event-s
 import { printMedian } from './measure';
 import { keptDatabasePool } from './database';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, replays: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '15' }, replays: { type: 'string', default: '3' } },
+});
 const total = Number(values.events);
 const runs = Number(values.runs);
 const replays = Number(values.replays);
@@ -84,14 +86,25 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
     if (result.version !== total || !check(result.state)) throw new Error(`${label}: the replay produced the wrong state`);
   }
   const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
-  console.log(`  ${label.padEnd(46)} ${median.toFixed(2).padStart(7)} s   ${Math.round(total / median).toLocaleString('en-US').padStart(10)} events/s   (median of ${seconds.map((t) => t.toFixed(2)).join(', ')} s)`);
+  console.log(
+    `  ${label.padEnd(46)} ${median.toFixed(2).padStart(7)} s   ${Math.round(total / median)
+      .toLocaleString('en-US')
+      .padStart(10)} events/s   (median of ${seconds.map((t) => t.toFixed(2)).join(', ')} s)`,
+  );
   return rss;
 };
 {
-  const rss = await fullReplay(account, `full replay of ${total.toLocaleString('en-US')} events from PostgreSQL`, (state) => (state as { balanceCents: number }).balanceCents === (total - 1) * 100);
+  const rss = await fullReplay(
+    account,
+    `full replay of ${total.toLocaleString('en-US')} events from PostgreSQL`,
+    (state) => (state as { balanceCents: number }).balanceCents === (total - 1) * 100,
+  );
   console.log(`  RSS during replay (MB)                        min ${Math.min(...rss).toFixed(0)}  max ${Math.max(...rss).toFixed(0)}`);
   // A definition that handles only the opening event: the deposits are counted toward the version, never shipped.
-  const opened: DefinitionSource = { name: 'opened.js', source: `definition = { name: 'opened', init: () => ({ opened: 0 }), handlers: { AccountOpened: (s) => ({ opened: s.opened + 1 }) } };` };
+  const opened: DefinitionSource = {
+    name: 'opened.js',
+    source: `definition = { name: 'opened', init: () => ({ opened: 0 }), handlers: { AccountOpened: (s) => ({ opened: s.opened + 1 }) } };`,
+  };
   await fullReplay(opened, '  same, definition handling 1 of the 2 types', (state) => (state as { opened: number }).opened === 1);
 }
 
@@ -125,7 +138,11 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
   const seconds = (performance.now() - started) / 1000;
   await run.close();
   if (state.balanceCents !== (total - 1) * 100) throw new Error(`reducer produced balance ${state.balanceCents}`);
-  console.log(`  reducer alone (sandbox, in-memory events)     ${seconds.toFixed(2).padStart(7)} s   ${Math.round(total / seconds).toLocaleString('en-US').padStart(10)} events/s`);
+  console.log(
+    `  reducer alone (sandbox, in-memory events)     ${seconds.toFixed(2).padStart(7)} s   ${Math.round(total / seconds)
+      .toLocaleString('en-US')
+      .padStart(10)} events/s`,
+  );
 }
 
 // 3. Near the end with a snapshot SNAPSHOT_GAP events earlier: snapshot lookup + sandbox start + replay of the tail.

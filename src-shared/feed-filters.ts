@@ -24,7 +24,7 @@ export function describeFeedFilters(filters: FeedFiltersShown): string[] {
 }
 
 /** What an export is recorded against in the audit log: the connection and the stream, or the feed with its filters. */
-export function exportTarget(connectionId: string, source: ({ kind: 'stream'; streamId: string }) | ({ kind: 'feed' } & FeedFiltersShown)): string {
+export function exportTarget(connectionId: string, source: { kind: 'stream'; streamId: string } | ({ kind: 'feed' } & FeedFiltersShown)): string {
   if (source.kind === 'stream') return `connection:${connectionId} stream:${source.streamId}`;
   const parts = describeFeedFilters(source);
   return `connection:${connectionId} feed:${parts.length ? parts.join('; ') : 'all events'}`;

@@ -66,7 +66,11 @@ export function sloVerdict(points: readonly Pick<LagPoint, 'at' | 'partitions'>[
  * line each: the `limit` with the highest peak in seconds over the points,
  * in the order of `keys`; `hidden` counts the rest.
  */
-export function topPartitionsBySeconds(points: readonly Pick<LagPoint, 'partitions'>[], keys: readonly string[], limit: number): { shown: string[]; hidden: number } {
+export function topPartitionsBySeconds(
+  points: readonly Pick<LagPoint, 'partitions'>[],
+  keys: readonly string[],
+  limit: number,
+): { shown: string[]; hidden: number } {
   if (keys.length <= limit) return { shown: [...keys], hidden: 0 };
   const peak = new Map<string, number>(keys.map((key) => [key, -1]));
   for (const point of points) {

@@ -34,9 +34,12 @@ export function readMongoUri(uri: string): MongoUriParts | { problem: string } {
   if (!body.includes('@')) return { uri: trimmed };
   // Every place the host list could start: right after `//` (no credentials) or after an `@`.
   const starts = [0, ...[...body.matchAll(/@/g)].map((m) => m.index + 1)].filter((start) => HOSTS_THEN_REST.test(body.slice(start)));
-  if (starts.length === 0) return { problem: `The MongoDB URI has an "@" but no host list after it, so where the password ends cannot be told; ${ENCODE_HINT}.` };
+  if (starts.length === 0)
+    return { problem: `The MongoDB URI has an "@" but no host list after it, so where the password ends cannot be told; ${ENCODE_HINT}.` };
   if (starts.length > 1) {
-    return { problem: `The MongoDB URI can be read in more than one way: an "@" in the password or in an option makes it unclear where the host list starts; ${ENCODE_HINT}.` };
+    return {
+      problem: `The MongoDB URI can be read in more than one way: an "@" in the password or in an option makes it unclear where the host list starts; ${ENCODE_HINT}.`,
+    };
   }
   const start = starts[0]!;
   if (start === 0) return { uri: trimmed };
@@ -44,7 +47,8 @@ export function readMongoUri(uri: string): MongoUriParts | { problem: string } {
   const colon = userInfo.indexOf(':');
   const user = decode(colon < 0 ? userInfo : userInfo.slice(0, colon));
   const password = colon < 0 ? undefined : decode(userInfo.slice(colon + 1));
-  if (user === null || password === null) return { problem: `The user or password in the MongoDB URI holds a "%" that is not followed by two hexadecimal digits; ${ENCODE_HINT}.` };
+  if (user === null || password === null)
+    return { problem: `The user or password in the MongoDB URI holds a "%" that is not followed by two hexadecimal digits; ${ENCODE_HINT}.` };
   return { uri: `${scheme}${body.slice(start)}`, ...(user ? { user } : {}), ...(password !== undefined ? { password } : {}) };
 }
 

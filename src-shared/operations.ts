@@ -101,4 +101,3 @@ export function staleAfter(op: OperationName, outcome: CallOutcome): OperationNa
 export function isOperationName(name: string): name is OperationName {
   return Object.prototype.hasOwnProperty.call(operations, name);
 }
-

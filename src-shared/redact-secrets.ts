@@ -18,7 +18,9 @@ const URI_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^:\s]*):([^\s]*)@(?=[^@\s]*(?:$|
 const SECRET_PAIR = /\b((?:[a-z0-9_.-]*[._-])?(?:password|passwd|pwd|pass|secret|token|apikey|api_key|sharedaccesskey))(\s*=\s*)('[^']*'|"[^"]*"|[^&;\s'"]*)/gi;
 
 export function redactSecretsInText(text: string): string {
-  return text.replace(URI_USERINFO, (_all, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`).replace(SECRET_PAIR, (_all, key: string, eq: string) => `${key}${eq}${REDACTED}`);
+  return text
+    .replace(URI_USERINFO, (_all, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(SECRET_PAIR, (_all, key: string, eq: string) => `${key}${eq}${REDACTED}`);
 }
 
 /** Whether a string carries a secret that `redactSecretsInText` would mask. */

@@ -22,9 +22,27 @@ interface Parts {
 
 export function partsOf(date: Date, inZone: DisplayZone): Parts {
   if (inZone === 'utc') {
-    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hours: date.getUTCHours(), minutes: date.getUTCMinutes(), seconds: date.getUTCSeconds(), millis: date.getUTCMilliseconds(), offset: 0 };
+    return {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hours: date.getUTCHours(),
+      minutes: date.getUTCMinutes(),
+      seconds: date.getUTCSeconds(),
+      millis: date.getUTCMilliseconds(),
+      offset: 0,
+    };
   }
-  return { year: date.getFullYear(), month: date.getMonth() + 1, day: date.getDate(), hours: date.getHours(), minutes: date.getMinutes(), seconds: date.getSeconds(), millis: date.getMilliseconds(), offset: -date.getTimezoneOffset() };
+  return {
+    year: date.getFullYear(),
+    month: date.getMonth() + 1,
+    day: date.getDate(),
+    hours: date.getHours(),
+    minutes: date.getMinutes(),
+    seconds: date.getSeconds(),
+    millis: date.getMilliseconds(),
+    offset: -date.getTimezoneOffset(),
+  };
 }
 
 const offsetText = (minutes: number) => `${minutes < 0 ? '-' : '+'}${pad(Math.trunc(minutes / 60))}:${pad(minutes % 60)}`;
@@ -86,7 +104,10 @@ export function parseTimeInput(text: string, inZone: DisplayZone): string | unde
   const [year, month, day, hours = 0, minutes = 0, seconds = 0] = m.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part))) as number[];
   const millis = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
   if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hours! > 23 || minutes! > 59 || seconds! > 59) return undefined;
-  const date = inZone === 'utc' ? new Date(Date.UTC(year!, month! - 1, day!, hours, minutes, seconds, millis)) : new Date(year!, month! - 1, day!, hours, minutes, seconds, millis);
+  const date =
+    inZone === 'utc'
+      ? new Date(Date.UTC(year!, month! - 1, day!, hours, minutes, seconds, millis))
+      : new Date(year!, month! - 1, day!, hours, minutes, seconds, millis);
   // 2026-02-31 rolls over into March: not a date anyone meant.
   const back = partsOf(date, inZone);
   if (back.day !== day || back.month !== month) return undefined;

@@ -11,9 +11,7 @@ export interface Progress {
   message?: string;
 }
 
-export type ClientMessage =
-  | { t: 'call'; id: string; op: string; input: unknown }
-  | { t: 'cancel'; id: string };
+export type ClientMessage = { t: 'call'; id: string; op: string; input: unknown } | { t: 'cancel'; id: string };
 
 export type ServerMessage =
   | { t: 'result'; id: string; ok: true; data: unknown }

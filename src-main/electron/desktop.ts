@@ -83,7 +83,8 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
 
   const rendererIndex = join(options.outDir, 'renderer', 'index.html');
   const rendererUrl = options.devServerUrl ?? pathToFileURL(rendererIndex).href;
-  const isTrustedUrl = (url: string) => url.split(/[?#]/)[0] === rendererUrl.split(/[?#]/)[0] || (options.devServerUrl !== undefined && url.startsWith(options.devServerUrl));
+  const isTrustedUrl = (url: string) =>
+    url.split(/[?#]/)[0] === rendererUrl.split(/[?#]/)[0] || (options.devServerUrl !== undefined && url.startsWith(options.devServerUrl));
 
   registerIpcHost(ipcMain, engine.dispatcher, isTrustedUrl);
 

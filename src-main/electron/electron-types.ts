@@ -10,7 +10,12 @@ export interface ElectronModule {
   BrowserWindow: (new (options: Electron.BrowserWindowConstructorOptions) => DesktopWindow) & { getFocusedWindow(): unknown };
   ipcMain: Pick<Electron.IpcMain, 'on' | 'removeAllListeners'>;
   safeStorage: Pick<Electron.SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>;
-  session: { defaultSession: { webRequest: Pick<Electron.WebRequest, 'onHeadersReceived'>; setPermissionRequestHandler: Electron.Session['setPermissionRequestHandler'] } };
+  session: {
+    defaultSession: {
+      webRequest: Pick<Electron.WebRequest, 'onHeadersReceived'>;
+      setPermissionRequestHandler: Electron.Session['setPermissionRequestHandler'];
+    };
+  };
   shell: Pick<Electron.Shell, 'openExternal'>;
   dialog: Pick<Electron.Dialog, 'showSaveDialog' | 'showOpenDialog'>;
 }

@@ -10,7 +10,11 @@ interface IpcEvent {
  * The Electron host of the contract: one dispatcher session per window. Only
  * frames showing our own renderer may call; the event object never reaches a handler.
  */
-export function registerIpcHost(ipcMain: ElectronModule['ipcMain'], dispatcher: Pick<Dispatcher, 'openSession'>, isTrustedUrl: (url: string) => boolean): () => void {
+export function registerIpcHost(
+  ipcMain: ElectronModule['ipcMain'],
+  dispatcher: Pick<Dispatcher, 'openSession'>,
+  isTrustedUrl: (url: string) => boolean,
+): () => void {
   const sessions = new Map<number, Session>();
   ipcMain.on(IPC_CALL, (event: unknown, message: unknown) => {
     const { sender, senderFrame } = event as IpcEvent;

@@ -94,20 +94,30 @@ export function createEngine(options: EngineOptions) {
   const user = options.user ?? safeUserName();
   const log = options.log ?? ((message: string) => console.log(`[chronoscope] ${message}`));
   // The chain's key lives beside the log, sealed by the OS key store in the desktop app (0600 file in browser mode).
-  const audit = new AuditLog(join(options.dataDir, 'audit'), { keyFile: join(options.dataDir, 'audit-key.json'), ...(options.cipher ? { cipher: options.cipher } : {}) });
+  const audit = new AuditLog(join(options.dataDir, 'audit'), {
+    keyFile: join(options.dataDir, 'audit-key.json'),
+    ...(options.cipher ? { cipher: options.cipher } : {}),
+  });
   // Intents an earlier run left without outcome are answered "unknown" before any new change is recorded.
   // Checked against their targets where those can be read back (checkpoint and offset resets), once the services exist.
   // (The readers are called after the log is read, asynchronously: by then the services below exist.)
-  const auditReady = audit.closeUnfinished(checkUnfinishedChange({
-    checkpoint: (id, key) => checkpointService.read(id, key),
-    committedOffsets: async (id, groupId, topics) => {
-      const offsets = await committedOffsets(await kafka.admin(id), groupId, topics);
-      return new Map([...offsets.values()].map((o) => [`${o.topic}:${o.partition}`, o.committed === null ? null : String(o.committed)]));
-    },
-  })).then(
-    (unfinished) => unfinished.forEach((intent) => log(`Audit: ${intent.operation} on ${intent.target} (intent #${intent.seq}) has no recorded outcome; recorded as outcome unknown.`)),
-    (err: unknown) => log(`Audit: unfinished changes of an earlier run could not be checked: ${(err as Error).message}`),
-  );
+  const auditReady = audit
+    .closeUnfinished(
+      checkUnfinishedChange({
+        checkpoint: (id, key) => checkpointService.read(id, key),
+        committedOffsets: async (id, groupId, topics) => {
+          const offsets = await committedOffsets(await kafka.admin(id), groupId, topics);
+          return new Map([...offsets.values()].map((o) => [`${o.topic}:${o.partition}`, o.committed === null ? null : String(o.committed)]));
+        },
+      }),
+    )
+    .then(
+      (unfinished) =>
+        unfinished.forEach((intent) =>
+          log(`Audit: ${intent.operation} on ${intent.target} (intent #${intent.seq}) has no recorded outcome; recorded as outcome unknown.`),
+        ),
+      (err: unknown) => log(`Audit: unfinished changes of an earlier run could not be checked: ${(err as Error).message}`),
+    );
   const exportsDir = join(options.dataDir, 'exports');
   const secrets = new SecretStore(options.dataDir, options.cipher, options.env ?? process.env);
   const local = new LocalWorkspace(join(options.dataDir, 'local-workspace'), options.initializeLocalWorkspace);
@@ -148,10 +158,11 @@ export function createEngine(options: EngineOptions) {
     history: lagHistory,
     dataDir: options.dataDir,
     ...(options.lagSamplingIntervalMs !== undefined ? { intervalMs: options.lagSamplingIntervalMs } : {}),
-    exists: (id) => connections.get(id).then(
-      () => true,
-      () => false,
-    ),
+    exists: (id) =>
+      connections.get(id).then(
+        () => true,
+        () => false,
+      ),
     log,
   });
   const snapshotService = new SnapshotService(scopes, {
@@ -174,19 +185,31 @@ export function createEngine(options: EngineOptions) {
   const definitionsRestored = definitionsFolder.restore().catch((err: unknown) => log(`User definitions folder not restored: ${(err as Error).message}`));
   const definitionCatalog = new DefinitionCatalog(options.projectionsDir ?? findProjectionsDir(), userDefinitions);
   const quickCheck = options.env?.CHRONOSCOPE_SNAPSHOT_QUICK_CHECK_VERSIONS;
-  const timeTravel = new TimeTravelService(eventStores, definitionCatalog, undefined, undefined, decryptedViews, undefined, quickCheck !== undefined && /^\d+$/.test(quickCheck) ? Number(quickCheck) : undefined);
+  const timeTravel = new TimeTravelService(
+    eventStores,
+    definitionCatalog,
+    undefined,
+    undefined,
+    decryptedViews,
+    undefined,
+    quickCheck !== undefined && /^\d+$/.test(quickCheck) ? Number(quickCheck) : undefined,
+  );
   const snapshotVerdicts = timeTravel.verdicts;
   const afterRestore = <T>(work: () => Promise<T>) => definitionsRestored.then(work);
   const assertWritable = async (connectionId: string) => {
     if (!(await connections.isReadOnly(connectionId))) return;
     const name = (await connections.get(connectionId)).name;
-    throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, { connectionId });
+    throw new ChronoError('read_only', `"${name}" is read-only now: the job changes it. Mark the profile read-write in Connections, then resume the job.`, {
+      connectionId,
+    });
   };
   const jobs = new Jobs(join(options.dataDir, 'jobs'), {
     log,
     assertWritable,
     // A job's params or result off its kind's contract is reported like an operation's answer off its schema.
-    ...(options.onOutputMismatch ? { onContractMismatch: ({ kind, what, problems }) => options.onOutputMismatch?.({ operation: `job ${kind} (${what})`, kind: 'result', problems }) } : {}),
+    ...(options.onOutputMismatch
+      ? { onContractMismatch: ({ kind, what, problems }) => options.onOutputMismatch?.({ operation: `job ${kind} (${what})`, kind: 'result', problems }) }
+      : {}),
   });
   const snapshotPorts = {
     snapshots: (connectionId: string) => snapshotService.port(connectionId),
@@ -217,10 +240,26 @@ export function createEngine(options: EngineOptions) {
     snapshotBatch: Number(options.env?.CHRONOSCOPE_SNAPSHOT_ERASURE_BATCH) || undefined,
   });
   const companionSources = async (id: string) => [
-    ...(await snapshotPorts.snapshots(id).then((port) => [port.source()], () => [])),
-    ...(await checkpointService.list(id).then((found) => found.sources, () => [])),
+    ...(await snapshotPorts.snapshots(id).then(
+      (port) => [port.source()],
+      () => [],
+    )),
+    ...(await checkpointService.list(id).then(
+      (found) => found.sources,
+      () => [],
+    )),
   ];
-  const rebuilds = new RebuildService({ connections, clients: scopes, jobs, builtins: REFERENCE_READ_MODELS, store: (id) => eventStores.get(id), connectionName: async (id) => (await connections.get(id)).name, userDefinitions, companionSources, checkpoints: (id) => checkpointService.store(id) });
+  const rebuilds = new RebuildService({
+    connections,
+    clients: scopes,
+    jobs,
+    builtins: REFERENCE_READ_MODELS,
+    store: (id) => eventStores.get(id),
+    connectionName: async (id) => (await connections.get(id)).name,
+    userDefinitions,
+    companionSources,
+    checkpoints: (id) => checkpointService.store(id),
+  });
   jobs.register(compliance.jobRunners());
   jobs.register(rebuilds.jobRunners());
   // Every kind of the job-kind contract has its runner: a job of a kind without one could never run.
@@ -230,10 +269,31 @@ export function createEngine(options: EngineOptions) {
     connectionHandlers({ connections, scopes }),
     browseHandlers({ eventStores, exportsDir, chooseSaveFile: options.chooseSaveFile, views: decryptedViews }),
     exportsHandlers({ exportsDir, chooseSaveFile: options.chooseSaveFile }),
-    timeTravelHandlers({ mode: options.mode, timeTravel, userDefinitions, definitionsFolder, afterRestore, chooseDefinitionsFolder: options.chooseDefinitionsFolder }),
+    timeTravelHandlers({
+      mode: options.mode,
+      timeTravel,
+      userDefinitions,
+      definitionsFolder,
+      afterRestore,
+      chooseDefinitionsFolder: options.chooseDefinitionsFolder,
+    }),
     jobHandlers({ jobs }),
-    snapshotHandlers({ jobs, ...snapshotPorts, verdicts: snapshotVerdicts, settle, connectionName: async (id) => (await connections.get(id)).name, mappings: snapshotService }),
-    checkpointHandlers({ board, checkpoints: checkpointService, resets: new CheckpointResets(checkpointDeps), history: lagHistory, sampler: lagSampler, jobs: () => jobs.list() }),
+    snapshotHandlers({
+      jobs,
+      ...snapshotPorts,
+      verdicts: snapshotVerdicts,
+      settle,
+      connectionName: async (id) => (await connections.get(id)).name,
+      mappings: snapshotService,
+    }),
+    checkpointHandlers({
+      board,
+      checkpoints: checkpointService,
+      resets: new CheckpointResets(checkpointDeps),
+      history: lagHistory,
+      sampler: lagSampler,
+      jobs: () => jobs.list(),
+    }),
     auditHandlers({ audit }),
     kafkaHandlers(kafka, {
       eventStore: (id) => eventStores.get(id),

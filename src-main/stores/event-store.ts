@@ -130,10 +130,20 @@ export interface ReadStreamPage {
 }
 
 /** A `readStream` page of `events` (read in `direction` order); when `more` follow, the options that read on past the last of them. */
-export function readStreamPage(events: StoredEventView[], more: boolean, options: ReadStreamOptions, direction: 'forward' | 'backward', limit: number): ReadStreamPage {
+export function readStreamPage(
+  events: StoredEventView[],
+  more: boolean,
+  options: ReadStreamOptions,
+  direction: 'forward' | 'backward',
+  limit: number,
+): ReadStreamPage {
   const last = events[events.length - 1];
   if (!more || !last) return { events, next: null };
-  return { events, next: direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 } };
+  return {
+    events,
+    next:
+      direction === 'forward' ? { ...options, direction, limit, fromVersion: last.version + 1 } : { ...options, direction, limit, toVersion: last.version - 1 },
+  };
 }
 
 export interface ReadFeedOptions extends PayloadOptions {
@@ -343,7 +353,8 @@ const POSITION = /^\d{1,20}$/;
 
 /** Validates a position string: non-negative decimal, at most 64-bit. */
 export function checkPosition(position: string, what = 'position'): string {
-  if (!POSITION.test(position) || BigInt(position) > 9223372036854775807n) throw new StoreInputError(`${what} must be a non-negative 64-bit decimal string, got ${JSON.stringify(position)}`);
+  if (!POSITION.test(position) || BigInt(position) > 9223372036854775807n)
+    throw new StoreInputError(`${what} must be a non-negative 64-bit decimal string, got ${JSON.stringify(position)}`);
   return position;
 }
 

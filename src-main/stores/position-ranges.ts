@@ -53,7 +53,13 @@ export const EXACT_LAG_WINDOW = 2_000;
  * they are all there is; otherwise the rate up to the last counted one, at
  * `reached`, extrapolated to the head.
  */
-export function extrapolateCategoryLag(position: bigint, head: bigint, counted: number, window: number, reached: bigint | null): { events: number; estimated: boolean } {
+export function extrapolateCategoryLag(
+  position: bigint,
+  head: bigint,
+  counted: number,
+  window: number,
+  reached: bigint | null,
+): { events: number; estimated: boolean } {
   if (counted <= window || reached === null || reached <= position) return { events: counted, estimated: false };
   return { events: Math.round((counted / Number(reached - position)) * Number(head - position)), estimated: true };
 }

@@ -16,7 +16,19 @@ import type { EncodedTuples, ReplayMetadataKeys, StoredEventView } from './event
 export type { EncodedTuples, ReplayMetadataKeys } from './event-store';
 
 /** Fields of one event's tuple, in order. */
-export const REPLAY_TUPLE = ['version', 'type', 'data', 'metadata', 'timestamp', 'position', 'eventId', 'correlationId', 'causationId', 'streamId', 'category'] as const;
+export const REPLAY_TUPLE = [
+  'version',
+  'type',
+  'data',
+  'metadata',
+  'timestamp',
+  'position',
+  'eventId',
+  'correlationId',
+  'causationId',
+  'streamId',
+  'category',
+] as const;
 
 export type ReplayTupleField = (typeof REPLAY_TUPLE)[number];
 

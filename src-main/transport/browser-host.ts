@@ -156,7 +156,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   };
 }
 
-function attach(ws: WebSocket, dispatcher: Pick<Dispatcher, 'openSession'>, sessionOptions: SessionOptions, limits: FlowLimits, log: (message: string) => void): void {
+function attach(
+  ws: WebSocket,
+  dispatcher: Pick<Dispatcher, 'openSession'>,
+  sessionOptions: SessionOptions,
+  limits: FlowLimits,
+  log: (message: string) => void,
+): void {
   const session = dispatcher.openSession((_message, json) => flow.send(json), sessionOptions);
   const flow = socketFlow(
     ws,
@@ -245,7 +251,14 @@ function readCookie(header: string | undefined, name: string): string | undefine
 }
 
 type Status = 400 | 401 | 403 | 404 | 405 | 500;
-const STATUS_TEXT: Record<Status, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<Status, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+};
 
 function reject(response: ServerResponse, status: Status): void {
   const text = {
@@ -280,7 +293,6 @@ function decodePath(encoded: string): string | undefined {
 function sendFile(response: ServerResponse, file: string): void {
   pipeline(createReadStream(file), response, () => undefined);
 }
-
 
 function downloadOf(request: IncomingMessage, target: URL, downloadsDir: string | undefined): string | 'bad' | undefined {
   if (!downloadsDir || request.method !== 'GET') return undefined;

@@ -27,7 +27,8 @@ export const SOCKET_FLOW: FlowLimits = {
 
 /** Close code and reason for a peer that left its answers unread (the reason fits the 123-byte limit). */
 export const UNREAD_CLOSE_CODE = 1008;
-export const unreadCloseReason = (limits: FlowLimits): string => `answers were not read: over ${describeBytes(limits.ceilingBytes)} waited ${Math.round(limits.ceilingGraceMs / 1000)} s`;
+export const unreadCloseReason = (limits: FlowLimits): string =>
+  `answers were not read: over ${describeBytes(limits.ceilingBytes)} waited ${Math.round(limits.ceilingGraceMs / 1000)} s`;
 /** A closing handshake waits behind the unread bytes; this long, then the socket is cut. */
 const CUT_AFTER_CLOSE_MS = 1000;
 

@@ -114,7 +114,8 @@ async function readTokenFile(file: string): Promise<string> {
     const info = await handle.stat();
     if (!info.isFile()) throw new TokenSourceError(`The token file ${file} is not a regular file.`);
     const uid = process.getuid?.();
-    if (uid !== undefined && info.uid !== uid) throw new TokenSourceError(`The token file ${file} belongs to another user (uid ${info.uid}); it must be yours.`);
+    if (uid !== undefined && info.uid !== uid)
+      throw new TokenSourceError(`The token file ${file} belongs to another user (uid ${info.uid}); it must be yours.`);
     // Windows reports no POSIX permission bits (0o666 for any file): its ACLs are not read here.
     if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
       const mode = (info.mode & 0o777).toString(8).padStart(4, '0');

@@ -22,9 +22,15 @@ export const checkpointsOperations = {
     result: checkpointsListResult,
     effect: 'none',
   }),
-  'checkpoints.history': op({ summary: "A checkpoint's lag over a time range, as the engine sampled it in the background", input: checkpointsHistoryInput, result: checkpointsHistoryResult, effect: 'none' }),
+  'checkpoints.history': op({
+    summary: "A checkpoint's lag over a time range, as the engine sampled it in the background",
+    input: checkpointsHistoryInput,
+    result: checkpointsHistoryResult,
+    effect: 'none',
+  }),
   'checkpoints.reset': op({
-    summary: 'Move a checkpoint to the beginning, a position, a time, the head or another projector\'s position; the dry run shows what is reprocessed or skipped, the real run is a compare-and-set',
+    summary:
+      "Move a checkpoint to the beginning, a position, a time, the head or another projector's position; the dry run shows what is reprocessed or skipped, the real run is a compare-and-set",
     input: checkpointsResetInput,
     result: checkpointsResetResult,
     effect: 'target',
@@ -35,7 +41,12 @@ export const checkpointsOperations = {
     plan: (result) => ({ key: result.key }),
     invalidates: ['checkpoints.list', 'checkpoints.history', 'checkpoints.overview'],
   }),
-  'checkpoints.mapping': op({ summary: 'The custom checkpoint mapping of a connection, if one is kept', input: checkpointsMappingInput, result: checkpointsMappingResult, effect: 'none' }),
+  'checkpoints.mapping': op({
+    summary: 'The custom checkpoint mapping of a connection, if one is kept',
+    input: checkpointsMappingInput,
+    result: checkpointsMappingResult,
+    effect: 'none',
+  }),
   'checkpoints.configure': op({
     summary: 'Map checkpoints kept where no preset knows (a table or collection: name, position, updated-at), checked against the live schema; null forgets it',
     input: checkpointsConfigureInput,

@@ -36,7 +36,12 @@ export const complianceOperations = {
     result: personalDataMap,
     effect: 'none',
   }),
-  'compliance.getMap': op({ summary: "The connection's confirmed personal-data map, if any", input: complianceGetMapInput, result: complianceGetMapResult, effect: 'none' }),
+  'compliance.getMap': op({
+    summary: "The connection's confirmed personal-data map, if any",
+    input: complianceGetMapInput,
+    result: complianceGetMapResult,
+    effect: 'none',
+  }),
   'compliance.saveMap': op({
     summary: 'Confirm a personal-data map (and the two-person rule) for a connection',
     input: complianceSaveMapInput,
@@ -54,9 +59,15 @@ export const complianceOperations = {
     target: (input) => `connection:${input.connectionId}`,
     invalidates: ['compliance.getMap'],
   }),
-  'operators.list': op({ summary: 'The registered operators: name, id, key fingerprint, sponsor (never a key)', input: empty, result: operatorsListResult, effect: 'none' }),
+  'operators.list': op({
+    summary: 'The registered operators: name, id, key fingerprint, sponsor (never a key)',
+    input: empty,
+    result: operatorsListResult,
+    effect: 'none',
+  }),
   'operators.enroll': op({
-    summary: "Register an operator with their own passphrase-protected signing key; once one exists, an existing operator sponsors each new one with their passphrase",
+    summary:
+      'Register an operator with their own passphrase-protected signing key; once one exists, an existing operator sponsors each new one with their passphrase',
     input: operatorsEnrollInput,
     result: operatorView,
     effect: 'local',
@@ -74,7 +85,12 @@ export const complianceOperations = {
     invalidates: ['compliance.listCases'],
   }),
   'compliance.listCases': op({ summary: 'Erasure cases, newest first', input: empty, result: complianceListCasesResult, effect: 'none' }),
-  'compliance.getCase': op({ summary: 'One erasure case with its inventory, dry runs, outcomes and verification', input: complianceCaseInput, result: erasureCase, effect: 'none' }),
+  'compliance.getCase': op({
+    summary: 'One erasure case with its inventory, dry runs, outcomes and verification',
+    input: complianceCaseInput,
+    result: erasureCase,
+    effect: 'none',
+  }),
   'compliance.search': op({
     summary: "Start a job that finds the case's subject in events (data and metadata), snapshots, read models and the key store",
     input: complianceSearchInput,
@@ -96,7 +112,8 @@ export const complianceOperations = {
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
   'compliance.approve': op({
-    summary: "A second registered operator approves the case's previewed actions: their passphrase opens their key, which signs the digest of exactly those actions",
+    summary:
+      "A second registered operator approves the case's previewed actions: their passphrase opens their key, which signs the digest of exactly those actions",
     input: complianceApproveInput,
     result: erasureCase,
     effect: 'local',
@@ -104,7 +121,8 @@ export const complianceOperations = {
     invalidates: ['compliance.getCase', 'compliance.listCases', 'jobs.list'],
   }),
   'compliance.erase': op({
-    summary: 'Erase the case subject: crypto-shred, redact events, purge read models, delete or regenerate snapshots, tombstone compacted topics; the dry run previews each, the real run is a job',
+    summary:
+      'Erase the case subject: crypto-shred, redact events, purge read models, delete or regenerate snapshots, tombstone compacted topics; the dry run previews each, the real run is a job',
     input: complianceEraseInput,
     result: complianceEraseResult,
     effect: 'target',

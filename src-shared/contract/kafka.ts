@@ -41,7 +41,7 @@ export const kafkaOperations = {
     effect: 'none',
   }),
   'kafka.group': op({
-    summary: "One consumer group: members and assignments, per partition committed/end offsets, lag in messages and seconds, Burrow status and reason",
+    summary: 'One consumer group: members and assignments, per partition committed/end offsets, lag in messages and seconds, Burrow status and reason',
     input: kafkaGroupInput,
     result: kafkaGroupResult,
     effect: 'none',
@@ -53,13 +53,19 @@ export const kafkaOperations = {
     effect: 'none',
   }),
   'kafka.messages': op({
-    summary: "A partition's messages from an offset, a time or the last N, key/value decoded (JSON, text, hex) with headers; with follow, new ones stream until cancelled",
+    summary:
+      "A partition's messages from an offset, a time or the last N, key/value decoded (JSON, text, hex) with headers; with follow, new ones stream until cancelled",
     input: kafkaMessagesInput,
     result: kafkaMessagesResult,
     stream: kafkaMessagesData,
     effect: 'none',
   }),
-  'kafka.samplerSettings': op({ summary: 'The background lag sampler: interval, all or pinned groups, the SLO line', input: empty, result: kafkaSamplerSettings, effect: 'none' }),
+  'kafka.samplerSettings': op({
+    summary: 'The background lag sampler: interval, all or pinned groups, the SLO line',
+    input: empty,
+    result: kafkaSamplerSettings,
+    effect: 'none',
+  }),
   'kafka.configureSampler': op({
     summary: 'Change the lag sampler interval, its scope, pinned groups or the SLO',
     input: kafkaSamplerConfigureInput,
@@ -69,7 +75,8 @@ export const kafkaOperations = {
     invalidates: ['kafka.samplerSettings', 'kafka.group', 'kafka.groups'],
   }),
   'kafka.resetOffsets': op({
-    summary: "Move a consumer group's committed offsets (earliest, latest, a time, an exact offset, shift ±N, copy a group), refused while it has active members",
+    summary:
+      "Move a consumer group's committed offsets (earliest, latest, a time, an exact offset, shift ±N, copy a group), refused while it has active members",
     input: kafkaResetOffsetsInput,
     result: kafkaResetOffsetsResult,
     effect: 'target',
@@ -82,7 +89,8 @@ export const kafkaOperations = {
     connectionsOf: (input) => [input.connectionId, ...(input.checkpoints ? [input.checkpoints.connectionId] : [])],
   }),
   'kafka.pipeline': op({
-    summary: 'One lag line from store to read model: store head, outbox relayed position, topic end offsets, the projector group\'s committed offsets and its read-model checkpoint; where it is behind and an ETA at the measured rates (each call records a sample)',
+    summary:
+      "One lag line from store to read model: store head, outbox relayed position, topic end offsets, the projector group's committed offsets and its read-model checkpoint; where it is behind and an ETA at the measured rates (each call records a sample)",
     input: kafkaPipelineInput,
     result: kafkaPipelineResult,
     effect: 'none',

@@ -4,7 +4,12 @@ import { op } from './op';
 
 /** The operations of the Local workspace's live demo. */
 export const localWorkspaceOperations = {
-  'demo.status': op({ summary: 'The Local workspace live demo: paused or not, events written, the projector it keeps lagging, the stale snapshot', input: empty, result: demoStatus, effect: 'none' }),
+  'demo.status': op({
+    summary: 'The Local workspace live demo: paused or not, events written, the projector it keeps lagging, the stale snapshot',
+    input: empty,
+    result: demoStatus,
+    effect: 'none',
+  }),
   'demo.setPaused': op({
     summary: 'Pause or resume the live demo traffic in the Local workspace (remembered across restarts)',
     input: demoSetPausedInput,

@@ -8,12 +8,7 @@ import type { z } from 'zod';
  */
 export type Effect = 'none' | 'local' | 'target';
 
-export interface OperationSpec<
-  I extends z.ZodType = z.ZodType,
-  R extends z.ZodType = z.ZodType,
-  D extends z.ZodType = z.ZodType,
-  V extends string = string,
-> {
+export interface OperationSpec<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType, D extends z.ZodType = z.ZodType, V extends string = string> {
   summary: string;
   input: I;
   result: R;

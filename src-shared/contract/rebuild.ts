@@ -23,13 +23,15 @@ import { op } from './op';
 /** The operations of read-model rebuilds. */
 export const rebuildOperations = {
   'rebuilds.catalog': op({
-    summary: 'Read models of a PostgreSQL connection (tables with a single-column key) or a MongoDB one (collections): rows, built-in definition, rebuilds, projector checkpoints',
+    summary:
+      'Read models of a PostgreSQL connection (tables with a single-column key) or a MongoDB one (collections): rows, built-in definition, rebuilds, projector checkpoints',
     input: rebuildsCatalogInput,
     result: rebuildsCatalogResult,
     effect: 'none',
   }),
   'rebuilds.start': op({
-    summary: 'Start a job rebuilding a read model into a shadow table or collection beside the live one (the live model is not touched); a partial one names streams by id or by scope',
+    summary:
+      'Start a job rebuilding a read model into a shadow table or collection beside the live one (the live model is not touched); a partial one names streams by id or by scope',
     input: rebuildsStartInput,
     result: rebuildsStartResult,
     effect: 'target',
@@ -45,7 +47,8 @@ export const rebuildOperations = {
     effect: 'none',
   }),
   'rebuilds.createTarget': op({
-    summary: "Create a read model's table from its definition: a built-in's reference DDL or a user definition's declared columns (the dry run shows the exact DDL)",
+    summary:
+      "Create a read model's table from its definition: a built-in's reference DDL or a user definition's declared columns (the dry run shows the exact DDL)",
     input: rebuildsCreateTargetInput,
     result: rebuildsCreateTargetResult,
     effect: 'target',
@@ -70,7 +73,8 @@ export const rebuildOperations = {
     effect: 'none',
   }),
   'rebuilds.swap': op({
-    summary: 'Swap the rebuilt shadow in (PostgreSQL: one transaction with the projector checkpoint; MongoDB: two renames, the risk stated); the old model is kept for roll back',
+    summary:
+      'Swap the rebuilt shadow in (PostgreSQL: one transaction with the projector checkpoint; MongoDB: two renames, the risk stated); the old model is kept for roll back',
     input: rebuildsSwapInput,
     result: rebuildsSwapResult,
     effect: 'target',
@@ -92,7 +96,7 @@ export const rebuildOperations = {
     invalidates: ['rebuilds.catalog', 'rebuilds.diff', 'checkpoints.list'],
   }),
   'rebuilds.drop': op({
-    summary: "Drop the old model a swap kept, or a shadow that was not swapped in",
+    summary: 'Drop the old model a swap kept, or a shadow that was not swapped in',
     input: rebuildsDropInput,
     result: rebuildsDropResult,
     effect: 'target',

@@ -17,7 +17,7 @@ import { op } from './op';
 /** The operations of stored snapshots. */
 export const snapshotsOperations = {
   'snapshots.verifyAll': op({
-    summary: "Start a job that verifies every stored snapshot of a connection against a replay from zero, page by page",
+    summary: 'Start a job that verifies every stored snapshot of a connection against a replay from zero, page by page',
     input: snapshotsVerifyAllInput,
     result: jobStarted,
     effect: 'none',
@@ -29,18 +29,30 @@ export const snapshotsOperations = {
     result: snapshotsListResult,
     effect: 'none',
   }),
-  'snapshots.mapping': op({ summary: 'The custom snapshot mapping of a connection, if one is kept', input: snapshotsMappingInput, result: snapshotsMappingResult, effect: 'none' }),
+  'snapshots.mapping': op({
+    summary: 'The custom snapshot mapping of a connection, if one is kept',
+    input: snapshotsMappingInput,
+    result: snapshotsMappingResult,
+    effect: 'none',
+  }),
   'snapshots.configure': op({
-    summary: 'Map snapshots kept where no preset knows (a table or collection: stream id, version, state as JSON, taken-at, schema version), checked against the live schema; null forgets it',
+    summary:
+      'Map snapshots kept where no preset knows (a table or collection: stream id, version, state as JSON, taken-at, schema version), checked against the live schema; null forgets it',
     input: snapshotsConfigureInput,
     result: snapshotsConfigureResult,
     effect: 'local',
     target: (input) => `connection:${input.connectionId}`,
     invalidates: ['snapshots.mapping', 'snapshots.list', 'snapshots.inspect'],
   }),
-  'snapshots.inspect': op({ summary: 'One stored snapshot beside the state a replay from zero gives at its version, and their diff', input: snapshotsInspectInput, result: snapshotsInspectResult, effect: 'none' }),
+  'snapshots.inspect': op({
+    summary: 'One stored snapshot beside the state a replay from zero gives at its version, and their diff',
+    input: snapshotsInspectInput,
+    result: snapshotsInspectResult,
+    effect: 'none',
+  }),
   'snapshots.delete': op({
-    summary: 'Delete one snapshot, those a filter matches, or those a verification job found wrong (dry run: how many and the first ones); more than one runs as a resumable job',
+    summary:
+      'Delete one snapshot, those a filter matches, or those a verification job found wrong (dry run: how many and the first ones); more than one runs as a resumable job',
     input: snapshotsDeleteInput,
     result: snapshotsChangeResult,
     effect: 'target',
@@ -50,7 +62,8 @@ export const snapshotsOperations = {
     invalidates: ['snapshots.list', 'snapshots.inspect', 'jobs.list'],
   }),
   'snapshots.regenerate': op({
-    summary: "Replay with a chosen definition and overwrite the selected snapshots in the store's own format (dry run first); more than one runs as a resumable job",
+    summary:
+      "Replay with a chosen definition and overwrite the selected snapshots in the store's own format (dry run first); more than one runs as a resumable job",
     input: snapshotsRegenerateInput,
     result: snapshotsChangeResult,
     effect: 'target',

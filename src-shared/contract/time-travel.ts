@@ -24,7 +24,7 @@ import { op } from './op';
 /** The operations of time travel over an aggregate's history and the user's definitions. */
 export const timeTravelOperations = {
   'timeTravel.definitions': op({
-    summary: 'Projection definitions for time travel: built-ins and the user folder\'s files, each loaded or with its load error',
+    summary: "Projection definitions for time travel: built-ins and the user folder's files, each loaded or with its load error",
     input: empty,
     result: timeTravelDefinitionsResult,
     effect: 'none',
@@ -38,7 +38,7 @@ export const timeTravelOperations = {
     invalidates: ['timeTravel.definitions'],
   }),
   'timeTravel.confirmDefinitions': op({
-    summary: 'Confirm the definitions folder\'s files as they are now (new or changed ones run from then on)',
+    summary: "Confirm the definitions folder's files as they are now (new or changed ones run from then on)",
     input: timeTravelConfirmDefinitionsInput,
     result: timeTravelSetDefinitionsFolderResult,
     effect: 'local',
@@ -68,8 +68,31 @@ export const timeTravelOperations = {
     effect: 'none',
     personalData: true,
   }),
-  'timeTravel.compare': op({ summary: 'States at two points and their structural diff', input: timeTravelCompareInput, result: timeTravelCompareResult, effect: 'none', personalData: true }),
-  'timeTravel.steps': op({ summary: 'Each event of a range with the state before and after it and the diff', input: timeTravelStepsInput, result: timeTravelStepsResult, effect: 'none', personalData: true }),
-  'timeTravel.fieldHistory': op({ summary: 'Every event that changed one field of the state, with old and new values', input: timeTravelFieldHistoryInput, result: timeTravelFieldHistoryResult, effect: 'none', personalData: true }),
-  'timeTravel.verifySnapshot': op({ summary: 'Replay from zero to the latest snapshot and diff it with the stored state', input: timeTravelVerifySnapshotInput, result: timeTravelVerifySnapshotResult, effect: 'none' }),
+  'timeTravel.compare': op({
+    summary: 'States at two points and their structural diff',
+    input: timeTravelCompareInput,
+    result: timeTravelCompareResult,
+    effect: 'none',
+    personalData: true,
+  }),
+  'timeTravel.steps': op({
+    summary: 'Each event of a range with the state before and after it and the diff',
+    input: timeTravelStepsInput,
+    result: timeTravelStepsResult,
+    effect: 'none',
+    personalData: true,
+  }),
+  'timeTravel.fieldHistory': op({
+    summary: 'Every event that changed one field of the state, with old and new values',
+    input: timeTravelFieldHistoryInput,
+    result: timeTravelFieldHistoryResult,
+    effect: 'none',
+    personalData: true,
+  }),
+  'timeTravel.verifySnapshot': op({
+    summary: 'Replay from zero to the latest snapshot and diff it with the stored state',
+    input: timeTravelVerifySnapshotInput,
+    result: timeTravelVerifySnapshotResult,
+    effect: 'none',
+  }),
 } as const;

@@ -31,7 +31,12 @@ export const customMapping = z.strictObject({
     causationId: identifier.optional(),
   }),
   /** Correlation / causation read from keys of the metadata JSON when there are no columns for them. */
-  metadataKeys: z.strictObject({ correlationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional(), causationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional() }).optional(),
+  metadataKeys: z
+    .strictObject({
+      correlationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional(),
+      causationId: z.string().max(100).refine(noNul, NUL_MESSAGE).optional(),
+    })
+    .optional(),
   categoryFromStreamId: z.strictObject({ separator: z.string().min(1).max(5) }).optional(),
   /** Version of each stream's first event: 1 unless the table numbers positions from 0. */
   firstVersion: z.union([z.literal(0), z.literal(1)]).optional(),
@@ -102,7 +107,14 @@ export const storesDetectResult = z.object({
    * wrong type, mapped columns missing): shown with the reasons, never offered to confirm.
    */
   nearMisses: z.array(
-    z.object({ preset: z.string(), source: z.string(), confidence: z.number(), reasons: z.array(z.string()).min(1), evidence: z.array(z.string()), missing: z.array(z.string()) }),
+    z.object({
+      preset: z.string(),
+      source: z.string(),
+      confidence: z.number(),
+      reasons: z.array(z.string()).min(1),
+      evidence: z.array(z.string()),
+      missing: z.array(z.string()),
+    }),
   ),
 });
 
@@ -137,18 +149,20 @@ export const storesInspectResult = z.object({
 });
 export type InspectedTable = z.output<typeof inspectedTable>;
 
-export const storesConfigureInput = z.strictObject({
-  connectionId: profileId,
-  preset: presetName,
-  /** Database schema holding the tables (PostgreSQL); the preset's default otherwise. */
-  schema: z.string().trim().min(1).max(63).optional(),
-  /** Required with preset "custom". */
-  custom: customMapping.optional(),
-  ...changeFields,
-}).refine((input) => (input.preset === 'custom') === (input.custom !== undefined), {
-  message: 'a custom mapping goes with preset "custom", and only with it',
-  path: ['custom'],
-});
+export const storesConfigureInput = z
+  .strictObject({
+    connectionId: profileId,
+    preset: presetName,
+    /** Database schema holding the tables (PostgreSQL); the preset's default otherwise. */
+    schema: z.string().trim().min(1).max(63).optional(),
+    /** Required with preset "custom". */
+    custom: customMapping.optional(),
+    ...changeFields,
+  })
+  .refine((input) => (input.preset === 'custom') === (input.custom !== undefined), {
+    message: 'a custom mapping goes with preset "custom", and only with it',
+    path: ['custom'],
+  });
 
 export const storesDescribeInput = z.strictObject({ connectionId: profileId });
 
@@ -181,7 +195,12 @@ export const streamsReadInput = z.strictObject({
 export const streamsReadResult = z.object({
   events: z.array(storedEvent),
   next: z
-    .object({ fromVersion: z.number().optional(), toVersion: z.number().optional(), direction: z.enum(['forward', 'backward']).optional(), limit: z.number().optional() })
+    .object({
+      fromVersion: z.number().optional(),
+      toVersion: z.number().optional(),
+      direction: z.enum(['forward', 'backward']).optional(),
+      limit: z.number().optional(),
+    })
     .nullable(),
 });
 
@@ -238,17 +257,17 @@ export const feedTailData = z.object({
 
 export const eventsExportInput = z.strictObject({
   connectionId: profileId,
-  source: z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('stream'), streamId }),
-    z.strictObject({ kind: z.literal('feed'), ...feedFilters }),
-  ]),
+  source: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('stream'), streamId }), z.strictObject({ kind: z.literal('feed'), ...feedFilters })]),
   format: z.enum(['ndjson', 'csv']),
   /** Plain file name, written into the exports folder of the data directory. */
   fileName: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/, 'file name may use letters, digits, ".", "_" and "-" only')
     // Names of the compliance reports and access exports: an event export must not pass for one.
-    .refine((name) => !/^(erasure-report-|access-)/i.test(name), 'file names starting with "erasure-report-" or "access-" are kept for erasure reports and access exports; choose another name')
+    .refine(
+      (name) => !/^(erasure-report-|access-)/i.test(name),
+      'file names starting with "erasure-report-" or "access-" are kept for erasure reports and access exports; choose another name',
+    )
     .optional(),
   /** Desktop app: ask where to save with the system's save dialog (the path never comes from the renderer). */
   saveAs: z.boolean().optional(),
@@ -273,7 +292,9 @@ export const statsHistogramResult = z.object({
 });
 
 export const statsLargestStreamsInput = z.strictObject({ connectionId: profileId, limit: z.number().int().min(1).max(100).default(20) });
-export const statsLargestStreamsResult = z.object({ streams: z.array(z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number() })) });
+export const statsLargestStreamsResult = z.object({
+  streams: z.array(z.object({ streamId: z.string(), category: z.string().nullable(), eventCount: z.number() })),
+});
 /** A count: exact when counting fitted the time budget, else the database's estimate. */
 const figure = z.object({ count: z.number(), exact: z.boolean() });
 export const statsStoreInput = z.strictObject({ connectionId: profileId });

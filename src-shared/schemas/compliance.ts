@@ -13,7 +13,10 @@ const eventPath = z
   .string()
   .trim()
   .regex(/^(streamId|(data|metadata)(\.[A-Za-z0-9_$-]+)+)$/, 'a path is "streamId", "data.<field>[.<field>]" or "metadata.<field>"');
-const identifier = z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a table or column name is letters, digits and "_"');
+const identifier = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a table or column name is letters, digits and "_"');
 
 export const personalPath = z.object({ path: eventPath, sealed: z.boolean() });
 export const eventTypeMapping = z.object({
@@ -37,7 +40,19 @@ export const personalDataMap = z.object({
   events: z.array(eventTypeMapping).max(500),
   readModels: z.array(readModelMapping).max(100),
   /** Snapshot table and the state paths that name a subject (`aggregateId` is the snapshot's own stream). */
-  snapshots: z.object({ table: identifier, subjectPaths: z.array(z.string().trim().regex(/^(aggregateId|state(\.[A-Za-z0-9_$-]+)+)$/)).max(20) }).nullable(),
+  snapshots: z
+    .object({
+      table: identifier,
+      subjectPaths: z
+        .array(
+          z
+            .string()
+            .trim()
+            .regex(/^(aggregateId|state(\.[A-Za-z0-9_$-]+)+)$/),
+        )
+        .max(20),
+    })
+    .nullable(),
   /** Table of per-subject keys (crypto-shredding deletes the subject's row). */
   keyStore: z.object({ table: identifier, subjectColumn: identifier, keyIdColumn: identifier, keyColumn: identifier }).nullable(),
   /** The profile's rule: a second operator approves an erasure before its real run. */
@@ -51,9 +66,16 @@ export type PersonalDataMap = z.infer<typeof personalDataMap>;
 export const complianceProposeMapInput = z.strictObject({ connectionId: profileId, sampleSize: z.number().int().min(10).max(50_000).default(5_000) });
 export const complianceGetMapInput = z.strictObject({ connectionId: profileId });
 export const complianceGetMapResult = z.object({ map: personalDataMap.nullable() });
-export const complianceSaveMapInput = z.strictObject({ connectionId: profileId, map: personalDataMap.omit({ connectionId: true, confirmedAt: true }), reason: changeFields.reason });
+export const complianceSaveMapInput = z.strictObject({
+  connectionId: profileId,
+  map: personalDataMap.omit({ connectionId: true, confirmedAt: true }),
+  reason: changeFields.reason,
+});
 
-const caseId = z.string().trim().regex(/^case-[A-Za-z0-9-]{1,64}$/, 'case id looks like "case-…"');
+const caseId = z
+  .string()
+  .trim()
+  .regex(/^case-[A-Za-z0-9-]{1,64}$/, 'case id looks like "case-…"');
 const person = z.string().trim().min(1, 'name the operator').max(120);
 
 export const subjectQuery = z.object({
@@ -115,7 +137,9 @@ export const actionPreview = z.object({
   /** Tombstones the real run would write: topic, partition and the key's SHA-256 (never the key). */
   tombstones: z.array(z.object({ topic: z.string(), partition: z.number(), keySha256: z.string(), messages: z.number() })).optional(),
   /** Topics a tombstone cannot clear: where the copies remain and when retention removes them. */
-  retained: z.array(z.object({ topic: z.string(), messages: z.number(), removedFrom: z.string().nullable(), removedBy: z.string().nullable(), detail: z.string() })).optional(),
+  retained: z
+    .array(z.object({ topic: z.string(), messages: z.number(), removedFrom: z.string().nullable(), removedBy: z.string().nullable(), detail: z.string() }))
+    .optional(),
 });
 /** A tombstone the real run wrote (recorded after the broker acknowledged it). */
 export const sentTombstone = z.object({ topic: z.string(), partition: z.number(), keySha256: z.string(), offset: z.string(), at: z.string() });
@@ -140,7 +164,15 @@ export const verification = z.object({
  * the canonical JSON of the case, its connection, its subjects and the exact ordered
  * actions. The real run recomputes the digest from what it is about to do.
  */
-export const signedApproval = z.object({ operatorId, name: z.string(), fingerprint: z.string(), digest: z.string(), signature: z.string(), actions: z.array(erasureAction), at: z.string() });
+export const signedApproval = z.object({
+  operatorId,
+  name: z.string(),
+  fingerprint: z.string(),
+  digest: z.string(),
+  signature: z.string(),
+  actions: z.array(erasureAction),
+  at: z.string(),
+});
 /** An approval recorded by name before approvals were signed: kept for history, it authorises nothing. */
 export const legacyApproval = z.object({ by: z.string(), at: z.string() });
 
@@ -187,11 +219,28 @@ export const complianceCreateCaseInput = z.strictObject({
 });
 export const complianceCaseInput = z.strictObject({ caseId });
 export const complianceListCasesResult = z.object({ cases: z.array(erasureCase) });
-const topicName = z.string().trim().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a topic name is letters, digits, ".", "_" and "-"');
-const instant = z.string().trim().refine((v) => !Number.isNaN(Date.parse(v)), 'a time is an ISO-8601 instant');
+const topicName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a topic name is letters, digits, ".", "_" and "-"');
+const instant = z
+  .string()
+  .trim()
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'a time is an ISO-8601 instant');
 /** Kafka topics to search too: a Kafka connection, its topics, and a time range of messages. */
-export const topicScope = z.strictObject({ connectionId: profileId, topics: z.array(topicName).min(1, 'name at least one topic').max(20), from: instant.optional(), to: instant.optional() });
-export const complianceSearchInput = z.strictObject({ caseId, connectionId: profileId, includeMentions: z.boolean().default(true), kafka: topicScope.optional(), reason: changeFields.reason });
+export const topicScope = z.strictObject({
+  connectionId: profileId,
+  topics: z.array(topicName).min(1, 'name at least one topic').max(20),
+  from: instant.optional(),
+  to: instant.optional(),
+});
+export const complianceSearchInput = z.strictObject({
+  caseId,
+  connectionId: profileId,
+  includeMentions: z.boolean().default(true),
+  kafka: topicScope.optional(),
+  reason: changeFields.reason,
+});
 export const complianceExportInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceExportResult = z.object({
   path: z.string(),
@@ -213,10 +262,26 @@ export const complianceSetTwoPersonRuleInput = z.strictObject({
   reason: z.string().trim().min(1, 'say why the two-person rule changes').max(500),
 });
 export const complianceSetTwoPersonRuleResult = z.object({ requireSecondApprover: z.boolean(), summary: z.string(), confirmation: z.string().optional() });
-export const complianceEraseInput = z.strictObject({ caseId, connectionId: profileId, actions: z.array(erasureAction).min(1, 'choose at least one action').max(6), ...changeFields });
-export const complianceEraseResult = z.object({ previews: z.array(actionPreview).optional(), jobId: z.string().optional(), confirmation: z.string().optional() });
+export const complianceEraseInput = z.strictObject({
+  caseId,
+  connectionId: profileId,
+  actions: z.array(erasureAction).min(1, 'choose at least one action').max(6),
+  ...changeFields,
+});
+export const complianceEraseResult = z.object({
+  previews: z.array(actionPreview).optional(),
+  jobId: z.string().optional(),
+  confirmation: z.string().optional(),
+});
 export const complianceVerifyInput = z.strictObject({ caseId, connectionId: profileId, reason: changeFields.reason });
 export const complianceReportInput = z.strictObject({ caseId, reason: changeFields.reason });
-export const complianceReportResult = z.object({ sha256: z.string(), auditSeq: z.number(), json: z.string(), html: z.string(), pdf: z.string(), report: z.record(z.string(), z.unknown()) });
+export const complianceReportResult = z.object({
+  sha256: z.string(),
+  auditSeq: z.number(),
+  json: z.string(),
+  html: z.string(),
+  pdf: z.string(),
+  report: z.record(z.string(), z.unknown()),
+});
 export const complianceChangesResult = z.object({ changes: z.array(changedEvent), total: z.number() });
 export const complianceChangesInput = z.strictObject({ caseId, limit: z.number().int().min(1).max(10_000).default(1000) });

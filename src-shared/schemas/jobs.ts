@@ -71,7 +71,9 @@ export const snapshotMismatch = z.object({
   paths: z.array(z.string()),
   streamTooShort: z.boolean(),
   /** The first differences, replayed (expected) → stored; long values cut to a preview. */
-  diff: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() })).optional(),
+  diff: z
+    .array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() }))
+    .optional(),
 });
 
 /** What a `snapshots.verifyAll` job ends with (its `result`). */

@@ -139,7 +139,12 @@ export const kafkaLagHistoryInput = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   /** Without `from`: the range is this many milliseconds up to `to` (now by default); one hour when absent. */
-  lastMs: z.number().int().min(1000).max(8 * 86_400_000).optional(),
+  lastMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(8 * 86_400_000)
+    .optional(),
   /** At most this many points come back, evenly thinned. */
   maxPoints: z.number().int().min(10).max(5000).default(600),
 });
@@ -154,7 +159,12 @@ export const lagPoint = z.object({
 });
 export type LagPoint = z.infer<typeof lagPoint>;
 
-export const kafkaLagHistoryResult = z.object({ points: z.array(lagPoint), partitions: z.array(z.string()), from: z.string().optional(), to: z.string().optional() });
+export const kafkaLagHistoryResult = z.object({
+  points: z.array(lagPoint),
+  partitions: z.array(z.string()),
+  from: z.string().optional(),
+  to: z.string().optional(),
+});
 
 export const kafkaSamplerSettings = z.strictObject({
   intervalMs: z.number().int().min(1000, 'the interval is at least 1 s').max(MAX_KAFKA_LAG_MS, 'the interval is at most 10 minutes'),
@@ -172,7 +182,13 @@ export const resetStrategy = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('latest') }),
   z.strictObject({ kind: z.literal('timestamp'), at: z.iso.datetime({ offset: true }) }),
   z.strictObject({ kind: z.literal('exact'), offset: z.string().regex(/^\d+$/, 'offset must be a whole number') }),
-  z.strictObject({ kind: z.literal('shift'), by: z.number().int().refine((n) => n !== 0, 'shift by a number other than 0') }),
+  z.strictObject({
+    kind: z.literal('shift'),
+    by: z
+      .number()
+      .int()
+      .refine((n) => n !== 0, 'shift by a number other than 0'),
+  }),
   z.strictObject({ kind: z.literal('copy'), fromGroupId: groupId }),
 ]);
 export type ResetStrategy = z.infer<typeof resetStrategy>;
@@ -329,7 +345,12 @@ export const kafkaPipelineResult = z.object({
 export type KafkaPipelineResult = z.infer<typeof kafkaPipelineResult>;
 
 export const kafkaPipelineHistoryInput = kafkaPipelineInput.extend({
-  lastMs: z.number().int().min(60_000).max(7 * 24 * 3_600_000).default(3_600_000),
+  lastMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 24 * 3_600_000)
+    .default(3_600_000),
   maxPoints: z.number().int().min(10).max(5000).default(600),
 });
 export const kafkaPipelineHistoryResult = z.object({ points: z.array(pipelinePoint) });

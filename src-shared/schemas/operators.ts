@@ -7,7 +7,10 @@ import { changeFields } from './common';
  * two-person approval is a signature only that operator's passphrase can make.
  */
 
-export const operatorId = z.string().trim().regex(/^op-[a-z0-9-]{1,60}$/, 'an operator id looks like "op-…"');
+export const operatorId = z
+  .string()
+  .trim()
+  .regex(/^op-[a-z0-9-]{1,60}$/, 'an operator id looks like "op-…"');
 /** Never logged nor audited: the dispatcher masks fields named `passphrase`. */
 export const passphrase = z.string().min(10, 'a passphrase has at least 10 characters').max(1024);
 /** An operator proving who they are: their id and passphrase. */

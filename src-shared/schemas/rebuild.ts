@@ -28,9 +28,19 @@ export const rebuildId = z
 export const readModelDefinitionInput = z.union([
   z.strictObject({ builtin: z.literal(true) }),
   /** A confirmed file of the definitions folder (the one time travel uses), by its `user:<file>` name: its text is read by the main process. */
-  z.strictObject({ folder: z.string().trim().regex(/^user:[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, 'folder must name a definition of the folder as user:<file>') }),
   z.strictObject({
-    name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'definition name may only contain letters, digits, ".", "-" and "_"'),
+    folder: z
+      .string()
+      .trim()
+      .regex(/^user:[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, 'folder must name a definition of the folder as user:<file>'),
+  }),
+  z.strictObject({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'definition name may only contain letters, digits, ".", "-" and "_"'),
     source: z.string().min(1).max(1_000_000, 'a definition is limited to 1 MB of source'),
   }),
 ]);
@@ -135,8 +145,14 @@ export const rebuildsStartInput = z
     dryRun: changeFields.dryRun,
   })
   .refine((input) => !(input.streamIds && input.scope), { message: 'choose the streams either by id or by scope, not both', path: ['scope'] })
-  .refine((input) => !(input.scaleOut && input.scope), { message: 'a partial rebuild runs in one process; leave out scaleOut or the scope', path: ['scaleOut'] })
-  .refine((input) => !(input.follow && (input.streamIds || input.scope)), { message: 'a partial rebuild does not follow the head: its swap folds the newer events of its streams', path: ['follow'] });
+  .refine((input) => !(input.scaleOut && input.scope), {
+    message: 'a partial rebuild runs in one process; leave out scaleOut or the scope',
+    path: ['scaleOut'],
+  })
+  .refine((input) => !(input.follow && (input.streamIds || input.scope)), {
+    message: 'a partial rebuild does not follow the head: its swap folds the newer events of its streams',
+    path: ['follow'],
+  });
 export const rebuildsStartResult = z.object({
   rebuildId: z.string(),
   jobId: z.string().optional(),
@@ -163,7 +179,9 @@ export const rebuildsDiffResult = z.object({
   changed: z.object({
     count: z.number(),
     keys: z.array(z.string()),
-    sample: z.array(z.object({ key: z.string(), live: z.record(z.string(), z.unknown()), shadow: z.record(z.string(), z.unknown()), fields: z.array(fieldChange) })),
+    sample: z.array(
+      z.object({ key: z.string(), live: z.record(z.string(), z.unknown()), shadow: z.record(z.string(), z.unknown()), fields: z.array(fieldChange) }),
+    ),
   }),
   identical: z.boolean(),
 });
@@ -191,7 +209,13 @@ export const rebuildsSwapResult = z.object({
 });
 
 export const rebuildsRollbackInput = z.strictObject({ connectionId: profileId, rebuildId, ...changeFields });
-export const rebuildsRollbackResult = z.object({ model: z.string(), restored: z.string(), rebuiltKeptAs: z.string(), dryRun: z.boolean(), confirmation: z.string().optional() });
+export const rebuildsRollbackResult = z.object({
+  model: z.string(),
+  restored: z.string(),
+  rebuiltKeptAs: z.string(),
+  dryRun: z.boolean(),
+  confirmation: z.string().optional(),
+});
 
 /** Drops what a rebuild left: the old model kept by a swap (`before`), or an unswapped shadow (`shadow`). */
 export const rebuildsDropInput = z.strictObject({ connectionId: profileId, rebuildId, what: z.enum(['before', 'shadow']), ...changeFields });
@@ -224,7 +248,10 @@ export const rebuildsDefinitionsResult = z.object({
       /** `user:<file>`: what `definition: { folder }` takes. */
       name: z.string(),
       file: z.string(),
-      /** ready: a read-model definition (key, apply, handles); unconfirmed: new or changed since the folder was confirmed; invalid: not one (the message says why). */
+      /**
+       * ready: a read-model definition (key, apply, handles); unconfirmed: new or changed since the folder was confirmed; invalid: not one (the message says
+       * why).
+       */
       status: z.enum(['ready', 'unconfirmed', 'invalid']),
       message: z.string().optional(),
       /** The columns it declares (a table can be created from them). */

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { changeFields } from './common';
 
-const pageSize = (what: string) => z.number().int(`${what} must be a whole number`).min(20, `${what} must be at least 20`).max(1000, `${what} must be at most 1000`);
+const pageSize = (what: string) =>
+  z.number().int(`${what} must be a whole number`).min(20, `${what} must be at least 20`).max(1000, `${what} must be at most 1000`);
 const sampling = (what: string, maxMs = 3_600_000, maxText = '1 hour') =>
-  z.number().int(`${what} must be a whole number of milliseconds`).min(1000, `${what} must be at least 1 s (1000 ms)`).max(maxMs, `${what} must be at most ${maxText}`);
+  z
+    .number()
+    .int(`${what} must be a whole number of milliseconds`)
+    .min(1000, `${what} must be at least 1 s (1000 ms)`)
+    .max(maxMs, `${what} must be at most ${maxText}`);
 
 /** The Kafka lag sampler's longest interval (its own limit), so the setting that drives it has the same one. */
 export const MAX_KAFKA_LAG_MS = 600_000;
@@ -16,7 +21,10 @@ export const appSettings = z.strictObject({
   /** Rows read per page on each screen. */
   pageSizes: z.strictObject({ streams: pageSize('pageSizes.streams'), events: pageSize('pageSizes.events'), feed: pageSize('pageSizes.feed') }),
   /** How often the engine samples lag in the background: projector checkpoints, and Kafka consumer groups (the Kafka screen's interval is this one). */
-  sampling: z.strictObject({ checkpointLagMs: sampling('sampling.checkpointLagMs'), kafkaLagMs: sampling('sampling.kafkaLagMs', MAX_KAFKA_LAG_MS, '10 minutes') }),
+  sampling: z.strictObject({
+    checkpointLagMs: sampling('sampling.checkpointLagMs'),
+    kafkaLagMs: sampling('sampling.kafkaLagMs', MAX_KAFKA_LAG_MS, '10 minutes'),
+  }),
 });
 export type AppSettings = z.output<typeof appSettings>;
 

@@ -50,7 +50,12 @@ export const snapshotsListResult = z.object({
   nextCursor: z.string().nullable(),
 });
 
-const diffEntry = z.object({ path: z.array(z.union([z.string(), z.number()])), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() });
+const diffEntry = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  kind: z.enum(['added', 'removed', 'changed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+});
 
 export const snapshotsInspectInput = z.strictObject({ connectionId: profileId, streamId, version, definition: definitionName });
 export const snapshotsInspectResult = z.object({
@@ -123,12 +128,26 @@ export const snapshotMapping = z.discriminatedUnion('backend', [
     backend: z.literal('postgres'),
     schema: optionalColumn,
     table: columnName,
-    columns: z.strictObject({ streamId: columnName, version: columnName, state: columnName, streamType: optionalColumn, takenAt: optionalColumn, schemaVersion: optionalColumn }),
+    columns: z.strictObject({
+      streamId: columnName,
+      version: columnName,
+      state: columnName,
+      streamType: optionalColumn,
+      takenAt: optionalColumn,
+      schemaVersion: optionalColumn,
+    }),
   }),
   z.strictObject({
     backend: z.literal('mongo'),
     collection: columnName,
-    fields: z.strictObject({ streamId: columnName, version: columnName, state: columnName, streamType: optionalColumn, takenAt: optionalColumn, schemaVersion: optionalColumn }),
+    fields: z.strictObject({
+      streamId: columnName,
+      version: columnName,
+      state: columnName,
+      streamType: optionalColumn,
+      takenAt: optionalColumn,
+      schemaVersion: optionalColumn,
+    }),
   }),
 ]);
 export type SnapshotMapping = z.infer<typeof snapshotMapping>;

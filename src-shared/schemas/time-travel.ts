@@ -13,10 +13,18 @@ export const USER_DEFINITION_NAME = /^user:[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/;
 /** A built-in definition name, "merge" (any stream), "auto" (by the stream's category or prefix) or a user definition. */
 const definition = z
   .string()
-  .refine((v) => /^[a-z][a-z0-9-]{0,40}$/.test(v) || USER_DEFINITION_NAME.test(v), 'definition must be a definition name (a built-in, "merge", "auto" or "user:<file>")')
+  .refine(
+    (v) => /^[a-z][a-z0-9-]{0,40}$/.test(v) || USER_DEFINITION_NAME.test(v),
+    'definition must be a definition name (a built-in, "merge", "auto" or "user:<file>")',
+  )
   .default('auto');
 
-const diffEntry = z.object({ path: z.array(z.union([z.string(), z.number()])), kind: z.enum(['added', 'removed', 'changed']), before: z.unknown().optional(), after: z.unknown().optional() });
+const diffEntry = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  kind: z.enum(['added', 'removed', 'changed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+});
 
 const appliesTo = z.object({ types: z.array(z.string()).optional(), categories: z.array(z.string()).optional(), streamPrefix: z.string().optional() });
 
@@ -83,7 +91,11 @@ const listingHash = z.string().regex(/^[0-9a-f]{64}$/, 'listingHash must be the 
  * `listingHash` of that listing it sets the folder and confirms its files.
  * Desktop: neither; the main process asks the OS folder dialog, and the files of the folder picked there are confirmed.
  */
-export const timeTravelSetDefinitionsFolderInput = z.strictObject({ path: folderPath.optional(), listingHash: listingHash.optional(), reason: changeFields.reason });
+export const timeTravelSetDefinitionsFolderInput = z.strictObject({
+  path: folderPath.optional(),
+  listingHash: listingHash.optional(),
+  reason: changeFields.reason,
+});
 export const timeTravelSetDefinitionsFolderResult = z.object({
   folder: definitionsFolderStatus.nullable(),
   listing: definitionsFolderListing,
@@ -131,7 +143,9 @@ export const timeTravelStateResult = z.object({
   /** Why "auto" chose this definition (e.g. the generic merge, because the store is not the reference system's schema). */
   definitionReason: z.string().optional(),
   /** Sealed personal data among the replayed events: folded decrypted (the profile may decrypt), or as stored. */
-  personalData: z.object({ mode: z.enum(['decrypted', 'encrypted']), subjects: z.number(), shreddedFields: z.number(), note: z.string().optional() }).optional(),
+  personalData: z
+    .object({ mode: z.enum(['decrypted', 'encrypted']), subjects: z.number(), shreddedFields: z.number(), note: z.string().optional() })
+    .optional(),
   /** The stored snapshot this state was built from, or skipped because it differs from a replay; absent when none was in play. */
   snapshot: snapshotUse.optional(),
   /** Something the user must know about this state (a snapshot skipped because it is wrong). */

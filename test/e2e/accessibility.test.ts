@@ -24,14 +24,22 @@ async function seriousViolations(page: Page): Promise<Violation[]> {
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
 const describeViolations = (violations: Violation[]) =>
   violations.map((v) => {
-    const where = v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ');
+    const where = v.nodes
+      .slice(0, 4)
+      .map((n) => n.target.join(' '))
+      .join(', ');
     const why = (v.nodes[0]?.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 240);
     return `${v.impact} ${v.id} (${v.help}): ${where}${v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : ''}. ${why}`;
   });
@@ -44,7 +52,8 @@ describe('accessibility and layout of every screen', () => {
   beforeAll(async () => {
     opened = await openAppPage({ seeded: true, live: true });
     const pool = await opened.app.engine.eventStores.pool('local');
-    streamId = (await pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' ORDER BY global_position LIMIT 1`)).rows[0]!.id;
+    streamId = (await pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' ORDER BY global_position LIMIT 1`))
+      .rows[0]!.id;
     screens = [
       { name: 'overview', hash: '#/overview', ready: 'main' },
       { name: 'connections', hash: '#/connections', ready: 'main' },
@@ -79,7 +88,9 @@ describe('accessibility and layout of every screen', () => {
         await page.waitForTimeout(800);
         // One time format everywhere (Settings): no 12-hour clock, no raw ISO instant in what a screen shows.
         const text = await page.evaluate(() => document.querySelector('main')?.innerText ?? '');
-        for (const wrong of text.match(/\b\d{1,2}:\d\d(?::\d\d)?\s?[AP]M\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?/g) ?? []) {
+        for (const wrong of text.match(
+          /\b\d{1,2}:\d\d(?::\d\d)?\s?[AP]M\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b|\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?/g,
+        ) ?? []) {
           found.push(`${screen.name}: a time not in the Settings' format: "${wrong}"`);
         }
         const violations = await seriousViolations(page);

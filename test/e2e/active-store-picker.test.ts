@@ -10,10 +10,19 @@ describe('the active event store picker', () => {
   let kafkaId: string;
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         const pg = testPostgres();
-        await call('connections.add', { name: 'Orders store', settings: { kind: 'postgres', host: pg.host, port: Number(pg.port), database: pg.database, user: pg.user }, secret: pg.password });
+        await call('connections.add', {
+          name: 'Orders store',
+          settings: { kind: 'postgres', host: pg.host, port: Number(pg.port), database: pg.database, user: pg.user },
+          secret: pg.password,
+        });
         kafkaId = (await call('connections.add', { name: 'Kafka cluster', settings: { kind: 'kafka', brokers: ['127.0.0.1:1'] } })).id;
       },
     }));

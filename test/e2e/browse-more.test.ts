@@ -69,7 +69,9 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
   it('shows whole type names in the timeline, and says where the stream ends when asked for a version past it', async () => {
     await openOrderStream();
     await page.getByTestId('stream-event').first().waitFor();
-    const clipped = await page.locator('[data-testid="stream-event"] .event-type').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
+    const clipped = await page
+      .locator('[data-testid="stream-event"] .event-type')
+      .evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
     expect(clipped).toEqual([]);
     const last = Number(await page.getByTestId('stream-last-version').textContent());
     await page.getByTestId('stream-jump-version').fill(String(last + 100));
@@ -119,11 +121,14 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await page.getByTestId('feed-advice').waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('feed-advice-ddl').first().textContent()).toMatch(/CREATE INDEX/i);
     await expect
-      .poll(async () => {
-        const types = await attributes('[data-testid="feed-event"]', 'data-type');
-        // Only orders and accounts carry a currency in their payload.
-        return types.length > 0 && types.every((t) => t === 'OrderPlaced' || t === 'AccountOpened');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const types = await attributes('[data-testid="feed-event"]', 'data-type');
+          // Only orders and accounts carry a currency in their payload.
+          return types.length > 0 && types.every((t) => t === 'OrderPlaced' || t === 'AccountOpened');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     await screenshot(page, 'field-filter');
     await page.getByRole('button', { name: 'Clear filters' }).click();
@@ -137,17 +142,24 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await page.getByTestId('feed-field-value').fill('GBP');
     await expect.poll(() => page.url(), { timeout: 15_000 }).toContain('fieldValue=GBP');
     await expect
-      .poll(async () => {
-        const types = await attributes('[data-testid="feed-event"]', 'data-type');
-        return types.length > 0 && types.every((t) => t === 'OrderPlaced');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const types = await attributes('[data-testid="feed-event"]', 'data-type');
+          return types.length > 0 && types.every((t) => t === 'OrderPlaced');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     // Everything the filters match, read page by page as the screen would.
     const filters = { eventTypes: ['OrderPlaced'], field: { in: 'data' as const, path: ['currency'], op: 'equals' as const, value: 'GBP' } };
     let expected = 0;
     let after: string | undefined;
     do {
-      const page = (await app.engine.dispatcher.run('feed.read', { connectionId: 'local', ...filters, limit: 500, ...(after ? { afterPosition: after } : {}) }, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })) as { events: unknown[]; nextAfterPosition: string | null };
+      const page = (await app.engine.dispatcher.run(
+        'feed.read',
+        { connectionId: 'local', ...filters, limit: 500, ...(after ? { afterPosition: after } : {}) },
+        { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+      )) as { events: unknown[]; nextAfterPosition: string | null };
       expected += page.events.length;
       after = page.nextAfterPosition ?? undefined;
     } while (after);
@@ -161,7 +173,10 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await download.waitFor({ timeout: 60_000 });
     await screenshot(page, 'export-filtered-feed');
     const text = await page.evaluate(async (url) => (await fetch(url ?? '', { credentials: 'same-origin' })).text(), await download.getAttribute('href'));
-    const lines = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; data: { currency?: string } });
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; data: { currency?: string } });
     expect(lines).toHaveLength(expected);
     expect(lines.every((event) => event.type === 'OrderPlaced' && event.data.currency === 'GBP')).toBe(true);
     const { records } = await app.engine.audit.list({ operation: 'events.export', text: 'finance', limit: 5 });
@@ -222,19 +237,20 @@ describe('correlation, export, live tail and charts on the Local workspace', () 
     await expect.poll(() => fit.isEnabled(), { timeout: 15_000 }).toBe(true);
     await fit.click();
     // The whole demo (~50k events), not just the probe the live test wrote today.
-    await expect
-      .poll(() => page.getByTestId('charts-histogram-chart').getAttribute('data-total').then(Number), { timeout: 30_000 })
-      .toBeGreaterThan(10_000);
+    await expect.poll(() => page.getByTestId('charts-histogram-chart').getAttribute('data-total').then(Number), { timeout: 30_000 }).toBeGreaterThan(10_000);
     const bars = page.locator('[data-testid="charts-histogram-chart"] svg rect.chart-bar');
     await expect.poll(() => bars.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     // The demo's own months, without the long empty stretch up to today's probe.
     await page.getByTestId('charts-to').fill('2025-06-30');
     await expect
-      .poll(async () => {
-        const title = await page.locator('[data-testid="charts-histogram"] .panel__title').textContent();
-        const total = Number(await page.getByTestId('charts-histogram-chart').getAttribute('data-total'));
-        return Boolean(title?.includes('2025-06-30')) && total > 10_000 && (await bars.count()) > 0;
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const title = await page.locator('[data-testid="charts-histogram"] .panel__title').textContent();
+          const total = Number(await page.getByTestId('charts-histogram-chart').getAttribute('data-total'));
+          return Boolean(title?.includes('2025-06-30')) && total > 10_000 && (await bars.count()) > 0;
+        },
+        { timeout: 30_000 },
+      )
       .toBe(true);
     const largest = page.getByTestId('charts-largest-row');
     await expect.poll(() => largest.count(), { timeout: 30_000 }).toBeGreaterThan(0);

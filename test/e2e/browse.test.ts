@@ -20,10 +20,13 @@ describe('browsing the Local workspace', () => {
 
     await page.getByTestId('streams-filter-category').fill('Order');
     await expect
-      .poll(async () => {
-        const categories = await attributes('[data-testid="stream-row"]', 'data-category');
-        return categories.length > 0 && categories.every((c) => c === 'Order');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const categories = await attributes('[data-testid="stream-row"]', 'data-category');
+          return categories.length > 0 && categories.every((c) => c === 'Order');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     const title = () => page.locator('[data-testid="streams-screen"] .panel__title').textContent();
     await expect.poll(title).toMatch(/^Streams \(200\+\)$/);
@@ -91,22 +94,32 @@ describe('browsing the Local workspace', () => {
 
     await page.getByTestId('feed-filter-types').fill('OrderShipped');
     await expect
-      .poll(async () => {
-        const types = await attributes('[data-testid="feed-event"]', 'data-type');
-        return types.length > 0 && types.every((t) => t === 'OrderShipped');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const types = await attributes('[data-testid="feed-event"]', 'data-type');
+          return types.length > 0 && types.every((t) => t === 'OrderShipped');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
 
     // A time range and a seek position narrow it further; the type filter still holds.
     await page.getByTestId('feed-filter-from').fill('2025-03-01T00:00:00');
     await page.getByTestId('feed-filter-seek').fill('25000');
     await expect
-      .poll(async () => {
-        const shown = await page.getByTestId('feed-event').evaluateAll((nodes) =>
-          nodes.map((node) => ({ type: node.getAttribute('data-type'), position: Number(node.getAttribute('data-position')), time: node.children[1]?.textContent ?? '' })),
-        );
-        return shown.length > 0 && shown.every((e) => e.type === 'OrderShipped' && e.position >= 25000 && e.time >= '2025-03-01 00:00:00');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const shown = await page.getByTestId('feed-event').evaluateAll((nodes) =>
+            nodes.map((node) => ({
+              type: node.getAttribute('data-type'),
+              position: Number(node.getAttribute('data-position')),
+              time: node.children[1]?.textContent ?? '',
+            })),
+          );
+          return shown.length > 0 && shown.every((e) => e.type === 'OrderShipped' && e.position >= 25000 && e.time >= '2025-03-01 00:00:00');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     await screenshot(page, 'feed');
 

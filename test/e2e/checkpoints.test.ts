@@ -46,7 +46,11 @@ describe('the checkpoints screen on the live demo', () => {
     expect(await preview.textContent()).toMatch(/will be processed again/);
     expect(await dialog.getByTestId('reset-types').textContent()).toContain('OrderPlaced');
     // The dry run's reading of the checkpoint replaces the older row's: "Now at" is what "From" says.
-    const from = await preview.locator('.kv__row').filter({ has: page.locator('dt', { hasText: /^From$/ }) }).locator('dd').textContent();
+    const from = await preview
+      .locator('.kv__row')
+      .filter({ has: page.locator('dt', { hasText: /^From$/ }) })
+      .locator('dd')
+      .textContent();
     expect(await dialog.getByTestId('reset-now').textContent()).toBe(from);
     // The real run waits for a reason.
     expect(await dialog.getByTestId('reset-confirm').isDisabled()).toBe(true);
@@ -95,7 +99,16 @@ describe('the checkpoints screen on the live demo', () => {
       await form.getByTestId('mapping-position').fill('last_seen');
       await form.getByTestId('mapping-updated-at').fill('touched');
       await form.getByTestId('mapping-save').click();
-      await expect.poll(async () => (await form.getByTestId('mapping-error').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toMatch(/last_seen/);
+      await expect
+        .poll(
+          async () =>
+            (await form
+              .getByTestId('mapping-error')
+              .textContent()
+              .catch(() => '')) ?? '',
+          { timeout: 15_000 },
+        )
+        .toMatch(/last_seen/);
       await screenshot(page, 'checkpoints-mapping-refused');
 
       await pool.query('ALTER TABLE consumer_offsets ALTER COLUMN last_seen TYPE bigint USING last_seen::bigint');

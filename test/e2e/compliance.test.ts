@@ -16,7 +16,12 @@ describe('the compliance workspace on the seeded demo', () => {
   let email: string;
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       seeded: true,
       beforePage: async (started) => {
         // A demo customer with an account and orders; its e-mail is sealed in the events, opened here with its key.

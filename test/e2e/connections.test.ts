@@ -59,9 +59,9 @@ describe('connections in browser mode', () => {
     await form().getByTestId('field-brokers').fill('kafka-1:9092, not-a-broker');
     await form().getByTestId('field-sasl-mechanism').selectOption('scram-sha-256');
     await form().getByTestId('connection-form-save').click();
-    await expect.poll(() => form().getByTestId('field-error').allTextContents()).toEqual(
-      expect.arrayContaining(['each broker must be written host:port', 'sasl username is required']),
-    );
+    await expect
+      .poll(() => form().getByTestId('field-error').allTextContents())
+      .toEqual(expect.arrayContaining(['each broker must be written host:port', 'sasl username is required']));
     await screenshot(page, 'connections-kafka-invalid');
     await form().getByTestId('field-kind-postgres').click();
   });
@@ -98,7 +98,9 @@ describe('connections in browser mode', () => {
     await form().getByTestId('connection-form-test').click();
     await form().getByTestId('connection-form-test-result').getByTestId('test-server-version').waitFor({ timeout: 30_000 });
     // Another port is another server: the stored password is not sent there, the form asks for it next to the password field.
-    await form().getByTestId('field-port').fill(String(Number(pg.port) + 1));
+    await form()
+      .getByTestId('field-port')
+      .fill(String(Number(pg.port) + 1));
     await form().getByTestId('connection-form-test').click();
     await expect.poll(() => form().locator('.secret-field').getByTestId('field-error').textContent()).toContain('enter the password again');
     await form().getByTestId('field-port').fill(pg.port);

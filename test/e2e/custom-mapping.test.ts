@@ -37,14 +37,29 @@ describe('mapping a custom table through the editor', () => {
     await db.connect();
     await db.query(DDL);
     for (const [i, [key, seq, kind]] of ROWS.entries()) {
-      await db.query('INSERT INTO audit_log (entity_key, seq, kind, body, happened_at) VALUES ($1, $2, $3, $4, $5)', [key, seq, kind, { n: i }, new Date(Date.UTC(2025, 0, 1, 9, i))]);
+      await db.query('INSERT INTO audit_log (entity_key, seq, kind, body, happened_at) VALUES ($1, $2, $3, $4, $5)', [
+        key,
+        seq,
+        kind,
+        { n: i },
+        new Date(Date.UTC(2025, 0, 1, 9, i)),
+      ]);
     }
     await db.end();
 
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       // Added through the engine like a saved profile; in browser mode the password stays in memory.
       beforePage: async (_, call) => {
-        await call('connections.add', { name: PROFILE, settings: { kind: 'postgres', host: target.host, port: Number(target.port), database, user: target.user }, secret: target.password });
+        await call('connections.add', {
+          name: PROFILE,
+          settings: { kind: 'postgres', host: target.host, port: Number(target.port), database, user: target.user },
+          secret: target.password,
+        });
       },
     }));
   });
@@ -58,7 +73,10 @@ describe('mapping a custom table through the editor', () => {
   const form = (): Locator => page.getByTestId('custom-mapping-form');
   const role = (name: string): Locator => form().getByTestId(`mapping-role-${name}`);
   /** The error line under one role's select (the inner locator is matched inside each field). */
-  const fieldError = (name: string): Locator => form().locator('.field', { has: page.getByTestId(`mapping-role-${name}`) }).getByTestId('field-error');
+  const fieldError = (name: string): Locator =>
+    form()
+      .locator('.field', { has: page.getByTestId(`mapping-role-${name}`) })
+      .getByTestId('field-error');
 
   it('offers the editor when no preset fits, with the table and its roles guessed', async () => {
     await page.locator('#active-connection-select').selectOption({ label: PROFILE });
@@ -70,7 +88,16 @@ describe('mapping a custom table through the editor', () => {
 
     const table = form().getByTestId('mapping-table');
     expect(await table.locator('option:checked').textContent()).toMatch(/^public\.audit_log — .*6 columns$/);
-    const guessed = { streamId: 'entity_key', version: 'seq', type: 'kind', data: 'body', timestamp: 'happened_at', position: 'gpos', metadata: '', eventId: '' };
+    const guessed = {
+      streamId: 'entity_key',
+      version: 'seq',
+      type: 'kind',
+      data: 'body',
+      timestamp: 'happened_at',
+      position: 'gpos',
+      metadata: '',
+      eventId: '',
+    };
     for (const [name, column] of Object.entries(guessed)) {
       expect(await role(name).inputValue(), name).toBe(column);
     }
@@ -102,7 +129,9 @@ describe('mapping a custom table through the editor', () => {
     await form().getByTestId('custom-mapping-save').click();
 
     await page.getByTestId('stream-row').first().waitFor({ timeout: 30_000 });
-    const rows = await page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-stream-id'), n.getAttribute('data-category')]));
+    const rows = await page
+      .getByTestId('stream-row')
+      .evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-stream-id'), n.getAttribute('data-category')]));
     expect(rows).toEqual([
       ['invoice-1', 'invoice'],
       ['invoice-2', 'invoice'],
@@ -112,7 +141,11 @@ describe('mapping a custom table through the editor', () => {
     expect(await refund.textContent()).toContain('3');
     await screenshot(page, 'custom-mapping-streams');
 
-    const audit = await app.engine.dispatcher.run('audit.list', { operation: 'stores.configure' }, { operationId: 'check', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+    const audit = await app.engine.dispatcher.run(
+      'audit.list',
+      { operation: 'stores.configure' },
+      { operationId: 'check', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+    );
     expect((audit as { records: { reason: string; outcome: string }[] }).records.slice(0, 2)).toMatchObject([
       { reason: 'e2e: audit log mapped by hand', outcome: 'ok' },
       { reason: 'Custom mapping of public.audit_log', outcome: 'error' },
@@ -131,9 +164,7 @@ describe('mapping a custom table through the editor', () => {
     await form().getByTestId('mapping-separator').fill('');
     await form().getByTestId('custom-mapping-save').click();
     await page.getByTestId('store-detection').waitFor({ state: 'detached', timeout: 15_000 });
-    await expect
-      .poll(() => page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-category'))))
-      .toEqual(['', '', '']);
+    await expect.poll(() => page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-category')))).toEqual(['', '', '']);
   });
 
   it('raised no page errors', () => {
@@ -168,7 +199,12 @@ describe('mapping a custom MongoDB collection through the editor', () => {
           metadata: { corr: `c-${i % 3}` },
         })),
       );
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         await call('connections.add', { name: 'Ledger (test Mongo)', settings: { kind: 'mongo', uri: mongoUrl, database } });
       },
@@ -177,7 +213,10 @@ describe('mapping a custom MongoDB collection through the editor', () => {
 
   afterAll(async () => {
     await closeAppPage(app, browser);
-    await client?.db(database).dropDatabase().catch(() => undefined);
+    await client
+      ?.db(database)
+      .dropDatabase()
+      .catch(() => undefined);
     await client?.close();
   });
 
@@ -200,13 +239,21 @@ describe('mapping a custom MongoDB collection through the editor', () => {
 
     await form.getByTestId('custom-mapping-save').click();
     await page.getByTestId('stream-row').first().waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual(['acct-0', 'acct-1', 'acct-2']);
+    expect(await page.getByTestId('stream-row').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual([
+      'acct-0',
+      'acct-1',
+      'acct-2',
+    ]);
   });
 
   it('time travel lists the streams of a store without categories, with an example id from it', async () => {
     await page.getByTestId('nav-time-travel').click();
     await page.getByTestId('tt-pick-stream').first().waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('tt-pick-stream').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual(['acct-0', 'acct-1', 'acct-2']);
+    expect(await page.getByTestId('tt-pick-stream').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).toEqual([
+      'acct-0',
+      'acct-1',
+      'acct-2',
+    ]);
     expect(await page.locator('[data-testid="tt-picker-list"] .panel__title').textContent()).toBe('Streams');
     expect(await page.getByTestId('tt-picker-category').count()).toBe(0);
     expect(await page.getByTestId('tt-error').count()).toBe(0);

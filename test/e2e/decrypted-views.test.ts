@@ -18,7 +18,12 @@ describe('decrypted personal data in browse and time travel', () => {
   let deniedId: string;
   let deniedCustomer: string;
   const run = <T>(op: string, input: unknown) =>
-    app.engine.dispatcher.run(op, input, { operationId: 'setup', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<T>;
+    app.engine.dispatcher.run(op, input, {
+      operationId: 'setup',
+      signal: new AbortController().signal,
+      emit: () => undefined,
+      progress: () => undefined,
+    }) as Promise<T>;
 
   beforeAll(async () => {
     app = await startApp({ seeded: true });
@@ -35,7 +40,9 @@ describe('decrypted personal data in browse and time travel', () => {
 
     db = await createTestDatabase('e2e_decrypt');
     await seedDemoWorkspace(db.pool, { events: 1_000, seed: 3 });
-    deniedCustomer = (await db.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE event_type = 'CustomerRegistered' ORDER BY global_position LIMIT 1`)).rows[0]!.id;
+    deniedCustomer = (
+      await db.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE event_type = 'CustomerRegistered' ORDER BY global_position LIMIT 1`)
+    ).rows[0]!.id;
     const url = new URL(db.url);
     deniedId = (
       await run<{ id: string }>('connections.add', {
@@ -77,7 +84,9 @@ describe('decrypted personal data in browse and time travel', () => {
     await screenshot(page, 'decrypted-2-time-travel');
     // The selected step's payload is decrypted too, with its badges.
     await page.locator('[data-testid="tt-event"][data-version="1"]').click();
-    await expect.poll(() => page.locator('[data-testid="tt-payload-raw"] [data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 }).toBe('personal-decrypted');
+    await expect
+      .poll(() => page.locator('[data-testid="tt-payload-raw"] [data-path="email"]').getAttribute('data-mark'), { timeout: 30_000 })
+      .toBe('personal-decrypted');
     expect(await page.getByTestId('tt-payload-raw').textContent()).toContain(email);
   });
 

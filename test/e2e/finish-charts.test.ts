@@ -44,8 +44,17 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
     expect(await plot.locator('.recharts-label').allTextContents()).toEqual([expect.stringMatching(/^UTC/)]);
 
     // The lag-in-time axis: 0 and round multiples of one step, never two labels alike.
-    await expect.poll(async () => (await plot.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).filter((t) => /\d (s|min|h|d)$/.test(t)).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
-    const durations = (await plot.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).filter((t) => /\d (s|min|h|d)$/.test(t));
+    await expect
+      .poll(
+        async () =>
+          (await plot.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).filter((t) => /\d (s|min|h|d)$/.test(t))
+            .length,
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThanOrEqual(2);
+    const durations = (await plot.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).filter((t) =>
+      /\d (s|min|h|d)$/.test(t),
+    );
     expect(new Set(durations).size).toBe(durations.length);
     const values = durations.map(durationMs);
     expect(values[0]).toBe(0);
@@ -73,7 +82,9 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
 
     // Today only (fewer types, in another order): every type still shown keeps its colour.
     await page.getByRole('button', { name: 'Last 24 h' }).click();
-    await expect.poll(() => page.getByTestId('charts-histogram').locator('.panel__title').first().textContent(), { timeout: 30_000 }).toMatch(/^Events per hour \(/);
+    await expect
+      .poll(() => page.getByTestId('charts-histogram').locator('.panel__title').first().textContent(), { timeout: 30_000 })
+      .toMatch(/^Events per hour \(/);
     await chart.waitFor({ timeout: 30_000 });
     const narrow = await colorsOf();
     const shared = Object.keys(narrow).filter((type) => type in wide && type !== 'other');
@@ -87,7 +98,15 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
     const busiest = [...streams].sort((a, b) => b.eventCount - a.eventCount)[0]!;
     await goTo(page, `#/time-travel/${encodeURIComponent(busiest.streamId)}`);
     await expect.poll(() => page.getByTestId('tt-state').getAttribute('data-version'), { timeout: 60_000 }).toBe(String(busiest.lastVersion));
-    const state = (await call('timeTravel.state', { connectionId: 'local', streamId: busiest.streamId, target: { version: busiest.lastVersion }, definition: 'auto', useSnapshot: true })).state as Record<string, unknown>;
+    const state = (
+      await call('timeTravel.state', {
+        connectionId: 'local',
+        streamId: busiest.streamId,
+        target: { version: busiest.lastVersion },
+        definition: 'auto',
+        useSnapshot: true,
+      })
+    ).state as Record<string, unknown>;
 
     await page.getByTestId('tt-tab-history').click();
     const input = page.getByTestId('tt-history-path');
@@ -122,7 +141,9 @@ describe('charts, time travel and feed: the finish (issue 23)', () => {
   it('says when the snapshot a state starts from was taken', async () => {
     // A stream the demo left a snapshot of (it snapshots long streams every 100 events).
     const { snapshots } = await call('snapshots.list', { connectionId: 'local', limit: 1 });
-    const { events: [last] } = await call('streams.read', { connectionId: 'local', streamId: snapshots[0]!.streamId, direction: 'backward', limit: 1 });
+    const {
+      events: [last],
+    } = await call('streams.read', { connectionId: 'local', streamId: snapshots[0]!.streamId, direction: 'backward', limit: 1 });
     const busiest = { streamId: snapshots[0]!.streamId, lastVersion: last!.version };
     await goTo(page, `#/time-travel/${encodeURIComponent(busiest.streamId)}`);
     await expect.poll(() => page.getByTestId('tt-state').getAttribute('data-version'), { timeout: 60_000 }).toBe(String(busiest.lastVersion));

@@ -19,7 +19,9 @@ describe('the store, finished: snapshot times and the Overview', () => {
     const snapshot = snapshots.find((s) => s.takenAt !== null);
     if (!snapshot) throw new Error('the seed left no snapshot with a time');
     await goTo(page, `#/time-travel/${encodeURIComponent(snapshot.streamId)}?version=${snapshot.version}`);
-    await expect.poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`^From snapshot v${snapshot.version}\\b`));
+    await expect
+      .poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 })
+      .toMatch(new RegExp(`^From snapshot v${snapshot.version}\\b`));
     const taken = page.getByTestId('tt-snapshot-taken');
     await taken.waitFor({ timeout: 30_000 });
     expect(await taken.locator('time').getAttribute('datetime')).toBe(new Date(snapshot.takenAt!).toISOString());
@@ -44,7 +46,9 @@ describe('the store, finished: snapshot times and the Overview', () => {
     const pool = new pg.Pool({ ...app.engine.localWorkspace.endpoint!, max: 1 });
     let truth: { events: number; streams: number; head: string };
     try {
-      const { rows } = await pool.query<{ events: number; streams: number; head: string }>('SELECT count(*)::int AS events, count(DISTINCT aggregate_id)::int AS streams, max(global_position)::text AS head FROM events');
+      const { rows } = await pool.query<{ events: number; streams: number; head: string }>(
+        'SELECT count(*)::int AS events, count(DISTINCT aggregate_id)::int AS streams, max(global_position)::text AS head FROM events',
+      );
       truth = rows[0]!;
     } finally {
       await pool.end();
@@ -69,7 +73,9 @@ describe('the store, finished: snapshot times and the Overview', () => {
     await start.getByRole('link', { name: 'Browse a stream' }).click();
     await page.getByTestId('streams-screen').waitFor({ timeout: 30_000 });
     // More streams than a page: the loaded ones "of" the exact total, not "200+".
-    await expect.poll(() => page.locator('[data-testid="streams-screen"] .panel__title').first().textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^Streams \\([\\d,]+ of ${truth.streams.toLocaleString('en-US')}\\)`));
+    await expect
+      .poll(() => page.locator('[data-testid="streams-screen"] .panel__title').first().textContent(), { timeout: 30_000 })
+      .toMatch(new RegExp(`^Streams \\([\\d,]+ of ${truth.streams.toLocaleString('en-US')}\\)`));
     await screenshot(page, 'finish-streams-exact-count');
     expect(pageErrors).toEqual([]);
   }, 120_000);

@@ -52,7 +52,9 @@ export interface StartOptions {
 /** The engine and the browser-mode host on 127.0.0.1, with a data directory of their own. */
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error(`The renderer is not built (no ${join(RENDERER_DIR, 'index.html')}). Run \`ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build\` first.`);
+    throw new Error(
+      `The renderer is not built (no ${join(RENDERER_DIR, 'index.html')}). Run \`ELECTRON_SKIP_BINARY_DOWNLOAD=1 npx electron-vite build\` first.`,
+    );
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'chronoscope-e2e-'));
   const log: string[] = [];
@@ -146,7 +148,10 @@ export async function openAppPage(options: AppPageOptions = {}): Promise<AppPage
   const app = await startApp(options);
   let browser: Browser | undefined;
   try {
-    await options.beforePage?.(app, engineCaller(() => app.engine));
+    await options.beforePage?.(
+      app,
+      engineCaller(() => app.engine),
+    );
     browser = await launchBrowser();
     return { app, browser, ...(await openApp(browser, app.host.url)) };
   } catch (error) {
@@ -202,7 +207,10 @@ export async function createClassicStore(prefix: string): Promise<TestDatabase> 
   try {
     await db.pool.query(CLASSIC_EVENTS_DDL);
     for (let v = 1; v <= 3; v++) {
-      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`, [v]);
+      await db.pool.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'account-1', 'account', 'Deposited', $1, '{}')`,
+        [v],
+      );
     }
     return db;
   } catch (error) {

@@ -18,7 +18,12 @@ describe('the Kafka screen, finished', () => {
   const groupId = uniqueName('e2e-two-committed');
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         for (const cluster of clusters) {
           const connectionId = (await call('connections.add', { name: `Kafka ${cluster.version}`, settings: { kind: 'kafka', brokers: cluster.brokers } })).id;
@@ -29,11 +34,26 @@ describe('the Kafka screen, finished', () => {
           opened.push({ connectionId, admin, producer });
           await createTopic(admin, topic, 3);
           for (const partition of [0, 1, 2]) {
-            await producer.send({ topic, messages: [{ partition, key: `order-${partition}`, value: JSON.stringify({ aggregateId: `order-${partition}`, payload: { totalCents: 1200 + partition, lines: [{ sku: 'A-1' }] } }).replace('{', `{"orderId":1234567890123456789${partition},`) }] });
+            await producer.send({
+              topic,
+              messages: [
+                {
+                  partition,
+                  key: `order-${partition}`,
+                  value: JSON.stringify({ aggregateId: `order-${partition}`, payload: { totalCents: 1200 + partition, lines: [{ sku: 'A-1' }] } }).replace(
+                    '{',
+                    `{"orderId":1234567890123456789${partition},`,
+                  ),
+                },
+              ],
+            });
           }
           await produce(producer, topic, 0, 1);
           const consumer = await joinedConsumer(kafka, groupId, topic, 'finish-projector');
-          await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }, { topic, partition: 1, offset: '1' }]);
+          await consumer.commitOffsets([
+            { topic, partition: 0, offset: '1' },
+            { topic, partition: 1, offset: '1' },
+          ]);
           await consumer.disconnect();
         }
       },
@@ -45,23 +65,27 @@ describe('the Kafka screen, finished', () => {
     await closeAppPage(app, browser);
   });
 
-  it.each(clusters.map((cluster, index) => ({ version: cluster.version, index })))('Kafka $version: the broker version, and a group committed to 2 of 3 partitions', async ({ version, index }) => {
-    const { connectionId } = opened[index]!;
-    await goTo(page, `#/kafka?c=${connectionId}`);
-    const cell = page.getByTestId('kafka-broker-version').first();
-    await cell.waitFor({ timeout: 30_000 });
-    expect(await cell.textContent()).toBe(version.startsWith('3.9') ? 'Kafka ≥ 3.9' : 'Kafka ≥ 4.0');
-    expect(await cell.getAttribute('title')).toMatch(/inferred from the protocol versions the broker supports/);
-    expect(await page.getByTestId('kafka-brokers').locator('th').allTextContents()).toContain('Version');
-    await screenshot(page, `kafka-finish-broker-version-${version.split('.').slice(0, 2).join('-')}`);
+  it.each(clusters.map((cluster, index) => ({ version: cluster.version, index })))(
+    'Kafka $version: the broker version, and a group committed to 2 of 3 partitions',
+    async ({ version, index }) => {
+      const { connectionId } = opened[index]!;
+      await goTo(page, `#/kafka?c=${connectionId}`);
+      const cell = page.getByTestId('kafka-broker-version').first();
+      await cell.waitFor({ timeout: 30_000 });
+      expect(await cell.textContent()).toBe(version.startsWith('3.9') ? 'Kafka ≥ 3.9' : 'Kafka ≥ 4.0');
+      expect(await cell.getAttribute('title')).toMatch(/inferred from the protocol versions the broker supports/);
+      expect(await page.getByTestId('kafka-brokers').locator('th').allTextContents()).toContain('Version');
+      await screenshot(page, `kafka-finish-broker-version-${version.split('.').slice(0, 2).join('-')}`);
 
-    await goTo(page, `#/kafka?c=${connectionId}&g=${groupId}`);
-    await expect
-      .poll(() => page.getByTestId('kafka-group-reason').textContent(), { timeout: 30_000 })
-      .toBe(`2 of 3 partitions are OK; 1 has no commit (${topic}[2]).`);
-    await screenshot(page, `kafka-finish-group-partitions-${version.split('.').slice(0, 2).join('-')}`);
-    expect(pageErrors).toEqual([]);
-  }, 120_000);
+      await goTo(page, `#/kafka?c=${connectionId}&g=${groupId}`);
+      await expect
+        .poll(() => page.getByTestId('kafka-group-reason').textContent(), { timeout: 30_000 })
+        .toBe(`2 of 3 partitions are OK; 1 has no commit (${topic}[2]).`);
+      await screenshot(page, `kafka-finish-group-partitions-${version.split('.').slice(0, 2).join('-')}`);
+      expect(pageErrors).toEqual([]);
+    },
+    120_000,
+  );
 
   it('the topic browser shows a JSON value as a tree, and its time column names the zone', async () => {
     await goTo(page, `#/kafka?c=${opened[0]!.connectionId}&t=${topic}&p=1`);

@@ -18,7 +18,9 @@ async function unpublishedLocalOutbox(endpoint: { host: string; port: number; da
     await client.query(`CREATE TABLE IF NOT EXISTS outbox (
       id bigserial PRIMARY KEY, event_id uuid NOT NULL, aggregate_id varchar(255) NOT NULL, topic varchar(255) NOT NULL,
       payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz)`);
-    await client.query("INSERT INTO outbox (event_id, aggregate_id, topic, payload) SELECT gen_random_uuid(), 'local-' || n, 'domain_events', '{}' FROM generate_series(1, 998) AS n");
+    await client.query(
+      "INSERT INTO outbox (event_id, aggregate_id, topic, payload) SELECT gen_random_uuid(), 'local-' || n, 'domain_events', '{}' FROM generate_series(1, 998) AS n",
+    );
   } finally {
     await client.end();
   }
@@ -53,18 +55,35 @@ describe('the Kafka screens and the linked event store', () => {
   const plainGroup = `${uniqueName('e2e-plain')}-view`;
 
   beforeAll(async () => {
-    [database, unconfirmed, mongo] = await Promise.all([createTestDatabase('e2e_link'), createClassicStore('e2e_link_unconfirmed'), createTestMongo('e2e_link')]);
+    [database, unconfirmed, mongo] = await Promise.all([
+      createTestDatabase('e2e_link'),
+      createClassicStore('e2e_link_unconfirmed'),
+      createTestMongo('e2e_link'),
+    ]);
     const mongoUrl = new URL(testServices.mongoUrl);
     mongoUrl.pathname = `/${mongo.name}`;
     const kafkaBrokers = testServices.kafkaBrokers;
-    system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers, port: 0, topic, groupPrefix, quietKafka: true, log: () => undefined });
+    system = await startReferenceSystem({
+      postgresUrl: database.url,
+      mongoUrl: mongoUrl.toString(),
+      kafkaBrokers,
+      port: 0,
+      topic,
+      groupPrefix,
+      quietKafka: true,
+      log: () => undefined,
+    });
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(res.status).toBe(202);
     };
     await post('/products', { productId, name: 'Kettle', sku: 'K-1', priceCents: 1000 });
     for (const priceCents of [1100, 1200, 1300]) await post(`/products/${productId}/price`, { priceCents });
-    await eventually(async () => (await database.pool.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === '0' || undefined, 30_000, 'outbox relayed');
+    await eventually(
+      async () => (await database.pool.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === '0' || undefined,
+      30_000,
+      'outbox relayed',
+    );
 
     const kafka = kafkaFor(testServices.kafkaBrokers);
     admin = kafka.admin();
@@ -72,13 +91,22 @@ describe('the Kafka screens and the linked event store', () => {
     await Promise.all([admin.connect(), producer.connect()]);
     // A topic no outbox published: an event of a stream no store has, and a group on it.
     await createTopic(admin, plainTopic, 1);
-    await producer.send({ topic: plainTopic, messages: [{ key: 'ghost-stream', value: JSON.stringify({ aggregateId: 'ghost-stream', version: 152, eventId: randomUUID() }) }] });
+    await producer.send({
+      topic: plainTopic,
+      messages: [{ key: 'ghost-stream', value: JSON.stringify({ aggregateId: 'ghost-stream', version: 152, eventId: randomUUID() }) }],
+    });
     await admin.setOffsets({ groupId: plainGroup, topic: plainTopic, partitions: [{ partition: 0, offset: '0' }] });
 
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       initializeLocalWorkspace: unpublishedLocalOutbox,
       beforePage: async (_, engineCall) => {
-        kafkaId = (await engineCall('connections.add', { name: 'Cluster', readOnly: true, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
+        kafkaId = (await engineCall('connections.add', { name: 'Cluster', readOnly: true, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } }))
+          .id;
         storeId = (await engineCall('connections.add', { ...postgresConnection('Reference store', database.url), readOnly: true })).id;
         await engineCall('stores.configure', { connectionId: storeId, preset: 'classic', reason: 'e2e' });
         unconfirmedId = (await engineCall('connections.add', { ...postgresConnection('Unconfirmed store', unconfirmed.url), readOnly: true })).id;
@@ -96,7 +124,9 @@ describe('the Kafka screens and the linked event store', () => {
   /** The partition of the topic holding the stream's messages (the relay keys them by stream). */
   async function partitionOf(streamId: string): Promise<number> {
     for (let partition = 0; partition < 16; partition += 1) {
-      const read = await call('kafka.messages', { connectionId: kafkaId, topic, partition, from: { kind: 'offset', offset: '0' }, limit: 100 }).catch(() => undefined);
+      const read = await call('kafka.messages', { connectionId: kafkaId, topic, partition, from: { kind: 'offset', offset: '0' }, limit: 100 }).catch(
+        () => undefined,
+      );
       if (read?.messages.some((m) => m.event?.streamId === streamId)) return partition;
     }
     throw new Error(`no message of ${streamId} on ${topic}`);
@@ -107,7 +137,10 @@ describe('the Kafka screens and the linked event store', () => {
     const browsed = `#/kafka?c=${kafkaId}&t=${topic}&p=${partition}&from=0`;
     await goTo(page, browsed);
     expect(await page.locator('#active-connection-select').inputValue()).toBe('local');
-    const row = page.getByTestId('kafka-message-row').filter({ hasText: `"aggregateId": "${productId}"` }).filter({ hasText: /"version": 2(?!\d)/ });
+    const row = page
+      .getByTestId('kafka-message-row')
+      .filter({ hasText: `"aggregateId": "${productId}"` })
+      .filter({ hasText: /"version": 2(?!\d)/ });
     await row.waitFor({ timeout: 30_000 });
     await row.getByTestId('kafka-open-event').click();
     await page.getByTestId('stream-screen').waitFor({ timeout: 30_000 });
@@ -144,9 +177,13 @@ describe('the Kafka screens and the linked event store', () => {
     await page.getByTestId('kafka-open-event').click();
     const chooser = page.getByTestId('kafka-store-chooser');
     await chooser.waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('kafka-store-question').textContent()).toMatch(/^Open ghost-stream at version 152 in which event store\? No event store is linked to "Cluster"/);
+    expect(await page.getByTestId('kafka-store-question').textContent()).toMatch(
+      /^Open ghost-stream at version 152 in which event store\? No event store is linked to "Cluster"/,
+    );
     const choices = chooser.getByTestId('kafka-store-choice');
-    expect((await choices.evaluateAll((els) => els.map((el) => el.getAttribute('data-connection-id')))).sort()).toEqual(['local', storeId, unconfirmedId].sort());
+    expect((await choices.evaluateAll((els) => els.map((el) => el.getAttribute('data-connection-id')))).sort()).toEqual(
+      ['local', storeId, unconfirmedId].sort(),
+    );
     expect(await chooser.locator(`[data-connection-id="${unconfirmedId}"]`).textContent()).toContain('preset not confirmed');
     expect(page.url()).toContain('#/kafka');
     await screenshot(page, 'kafka-links-ask');
@@ -195,7 +232,9 @@ describe('the Kafka screens and the linked event store', () => {
     // Another store, linked to the cluster: every Kafka screen uses it from now on.
     await panel.getByTestId('kafka-store-link-change').click();
     await panel.getByTestId('kafka-store-chooser').locator(`[data-connection-id="${storeId}"]`).click();
-    await expect.poll(async () => (await call('connections.list', {})).find((c) => c.id === kafkaId)?.pipeline, { timeout: 15_000 }).toEqual({ eventStoreProfileId: storeId });
+    await expect
+      .poll(async () => (await call('connections.list', {})).find((c) => c.id === kafkaId)?.pipeline, { timeout: 15_000 })
+      .toEqual({ eventStoreProfileId: storeId });
     await panel.getByTestId('kafka-pipeline').waitFor({ timeout: 30_000 });
     expect(await panel.getByTestId('kafka-store-link').getAttribute('data-connection-id')).toBe(storeId);
     await screenshot(page, 'kafka-links-group-chosen');

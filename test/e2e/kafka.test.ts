@@ -25,10 +25,17 @@ describe('the Kafka screen', () => {
   const call = engineCaller(() => app.engine);
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, engineCall) => {
         await engineCall('kafka.configureSampler', { intervalMs: 1000 });
-        connectionId = (await engineCall('connections.add', { name: 'Orders cluster', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
+        connectionId = (
+          await engineCall('connections.add', { name: 'Orders cluster', readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })
+        ).id;
         kafka = kafkaFor(testServices.kafkaBrokers);
         admin = kafka.admin();
         producer = kafka.producer();
@@ -44,7 +51,10 @@ describe('the Kafka screen', () => {
             await produce(producer, topic, 0, 3);
             await produce(producer, topic, 1, 1);
             committed += 1;
-            await consumer!.commitOffsets([{ topic, partition: 0, offset: String(committed) }, { topic, partition: 1, offset: String(committed) }]);
+            await consumer!.commitOffsets([
+              { topic, partition: 0, offset: String(committed) },
+              { topic, partition: 1, offset: String(committed) },
+            ]);
             await new Promise((resolve) => setTimeout(resolve, 400));
           }
         })();
@@ -70,7 +80,9 @@ describe('the Kafka screen', () => {
     expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toMatch(/ s|min/);
     expect(await row.getByTestId('kafka-group-lag-seconds').textContent()).toContain('exact');
     expect(await page.getByTestId('kafka-groups-age').getAttribute('data-source')).toBe('sampler');
-    expect(await page.getByTestId('kafka-groups').locator('th').allTextContents()).toEqual(expect.arrayContaining(['Lag (messages, all partitions)', 'Lag (time, worst partition)']));
+    expect(await page.getByTestId('kafka-groups').locator('th').allTextContents()).toEqual(
+      expect.arrayContaining(['Lag (messages, all partitions)', 'Lag (time, worst partition)']),
+    );
 
     await row.getByRole('button', { name: groupId }).click();
     const chart = page.getByTestId('kafka-lag-chart');
@@ -131,7 +143,9 @@ describe('the Kafka screen', () => {
     await feeder;
     await consumer!.disconnect();
     consumer = undefined;
-    const before = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+    const before = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions
+      .sort((a, b) => a.partition - b.partition)
+      .map((p) => Number(p.offset));
 
     // A changed field drops the old plan; a new dry run makes a new one.
     await dialog.getByTestId('kafka-reset-scope').selectOption('topic');
@@ -139,7 +153,9 @@ describe('the Kafka screen', () => {
     await dialog.getByTestId('kafka-reset-dry-run').click();
     await expect.poll(() => dialog.getByTestId('kafka-reset-row').count(), { timeout: 30_000 }).toBe(2);
     expect(await dialog.getByTestId('kafka-reset-blocked').count()).toBe(0);
-    expect(await dialog.getByTestId('kafka-reset-summary').textContent()).toContain(`${(before[0]! + before[1]!).toLocaleString('en-US')} messages would be processed again`);
+    expect(await dialog.getByTestId('kafka-reset-summary').textContent()).toContain(
+      `${(before[0]! + before[1]!).toLocaleString('en-US')} messages would be processed again`,
+    );
     await dialog.getByTestId('kafka-reset-reason').fill('OPS-42: rebuild the orders view');
     await screenshot(page, 'kafka-reset-dry-run');
     await dialog.getByTestId('kafka-reset-confirm').click();
@@ -148,7 +164,12 @@ describe('the Kafka screen', () => {
     const after = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.map((p) => p.offset);
     expect(after).toEqual(['0', '0']);
     const audit = await call('audit.list', { operation: 'kafka.resetOffsets' });
-    expect(audit.records[0]).toMatchObject({ outcome: 'ok', dryRun: false, reason: 'OPS-42: rebuild the orders view', target: `kafka:${connectionId}:group:${groupId}` });
+    expect(audit.records[0]).toMatchObject({
+      outcome: 'ok',
+      dryRun: false,
+      reason: 'OPS-42: rebuild the orders view',
+      target: `kafka:${connectionId}:group:${groupId}`,
+    });
     await screenshot(page, 'kafka-reset-done');
     expect(pageErrors).toEqual([]);
   }, 180_000);
@@ -179,8 +200,20 @@ describe('the Kafka screen', () => {
     mongoUrl.pathname = `/${mongo.name}`;
     const suffix = randomSuffix();
     const groupPrefix = `e2e-${suffix}`;
-    const system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers: testServices.kafkaBrokers, port: 0, topic: `domain_events_${suffix}`, groupPrefix, quietKafka: true, log: () => undefined });
-    const post = async (path: string, body: unknown) => expect((await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status).toBe(202);
+    const system = await startReferenceSystem({
+      postgresUrl: database.url,
+      mongoUrl: mongoUrl.toString(),
+      kafkaBrokers: testServices.kafkaBrokers,
+      port: 0,
+      topic: `domain_events_${suffix}`,
+      groupPrefix,
+      quietKafka: true,
+      log: () => undefined,
+    });
+    const post = async (path: string, body: unknown) =>
+      expect(
+        (await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
+      ).toBe(202);
     try {
       const storeId = (await call('connections.add', { ...postgresConnection('Reference store', database.url), readOnly: true })).id;
       await call('stores.configure', { connectionId: storeId, preset: 'classic', reason: 'e2e' });
@@ -196,7 +229,9 @@ describe('the Kafka screen', () => {
       for (let i = 3; i < 9; i += 1) await post('/products', { productId: `e2e-p${i}`, name: `Teapot ${i}`, sku: `T-${i}`, priceCents: 1200 });
       await expect.poll(() => line.getAttribute('data-behind'), { timeout: 30_000 }).toBe('consumer');
       expect(await page.getByTestId('kafka-pipeline-behind').textContent()).toBe('behind at: consumer');
-      expect(await page.getByTestId('kafka-pipeline-summary').textContent()).toMatch(/^Behind at the consumer \(group .*-orders-view\): \d+ messages on the topic the group has not consumed\./);
+      expect(await page.getByTestId('kafka-pipeline-summary').textContent()).toMatch(
+        /^Behind at the consumer \(group .*-orders-view\): \d+ messages on the topic the group has not consumed\./,
+      );
       // The relay publishes within a moment of each write; under load its last batch may still be on the way.
       await expect.poll(() => line.locator('[data-testid="kafka-pipeline-stage"][data-stage="relay"] td').nth(2).textContent(), { timeout: 30_000 }).toBe('0');
       const chart = page.getByTestId('kafka-pipeline-chart');

@@ -43,9 +43,17 @@ describe('the Rebuilds screen picks the right projector and makes targets from d
     await (await seedReferenceStore(db.pool, 3000, 13)).close();
     // The reference projectors' checkpoints, named after their views; accounts_view sorts first.
     const head = (await db.pool.query<{ p: string }>('SELECT max(global_position)::text AS p FROM events')).rows[0]!.p;
-    await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1)`, [head]);
+    await db.pool.query(
+      `INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1)`,
+      [head],
+    );
     let id = '';
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (started, call) => {
         ({ id } = await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false }));
         await call('stores.configure', { connectionId: id, preset: 'classic' });
@@ -143,11 +151,15 @@ describe('the Rebuilds screen picks the right projector and makes targets from d
     await page.getByTestId('rebuild-start-order_totals').click();
     await page.getByTestId('rebuild-definition-kind-user').click();
     await page.getByTestId('rebuild-definition-name').fill('totals');
-    await page.getByTestId('rebuild-definition-source').fill(`definition = { name: 'totals', handles: { types: ['OrderPlaced'] }, key: (e) => e.streamId, apply: (row, e) => ({ order_id: e.streamId }) };`);
+    await page
+      .getByTestId('rebuild-definition-source')
+      .fill(`definition = { name: 'totals', handles: { types: ['OrderPlaced'] }, key: (e) => e.streamId, apply: (row, e) => ({ order_id: e.streamId }) };`);
     await page.getByTestId('rebuild-go').click();
     const stopped = page.getByTestId('rebuild-progress').locator('.alert');
     await stopped.waitFor({ timeout: 60_000 });
-    expect(await stopped.textContent()).toContain('Definition totals wrote rows without a value for column total_cents of order_totals, which is NOT NULL and has no default');
+    expect(await stopped.textContent()).toContain(
+      'Definition totals wrote rows without a value for column total_cents of order_totals, which is NOT NULL and has no default',
+    );
     expect(await stopped.textContent()).not.toMatch(/Resume it/);
     expect(await page.getByTestId('rebuild-resume').count()).toBe(0);
     await screenshot(page, 'rebuilds-failure-explained');

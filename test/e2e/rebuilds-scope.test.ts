@@ -35,7 +35,9 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     const call = engineCaller(() => app.engine);
     postgresId = (await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false })).id;
     await call('stores.configure', { connectionId: postgresId, preset: 'classic' });
-    mongoId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id;
+    mongoId = (
+      await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })
+    ).id;
     await call('stores.configure', { connectionId: mongoId, preset: 'reference-mongo' });
     browser = await launchBrowser();
     ({ page, errors: pageErrors } = await openApp(browser, app.host.url));
@@ -48,14 +50,25 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
   });
 
   it('rebuilds the accounts touched by withdrawals in a time range: their balances fixed, the others left as they were', async () => {
-    const { rows: times } = await db.pool.query<{ t: string }>(`SELECT to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t FROM events WHERE event_type = 'MoneyWithdrawn' ORDER BY "timestamp"`);
+    const { rows: times } = await db.pool.query<{ t: string }>(
+      `SELECT to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t FROM events WHERE event_type = 'MoneyWithdrawn' ORDER BY "timestamp"`,
+    );
     const from = times[Math.floor(times.length * 0.4)]!.t;
     const to = times[Math.floor(times.length * 0.6)]!.t;
-    const { rows: touched } = await db.pool.query<{ id: string }>(`SELECT DISTINCT aggregate_id AS id FROM events WHERE event_type = 'MoneyWithdrawn' AND "timestamp" >= $1 AND "timestamp" < $2 ORDER BY 1`, [from, to]);
+    const { rows: touched } = await db.pool.query<{ id: string }>(
+      `SELECT DISTINCT aggregate_id AS id FROM events WHERE event_type = 'MoneyWithdrawn' AND "timestamp" >= $1 AND "timestamp" < $2 ORDER BY 1`,
+      [from, to],
+    );
     const inScope = touched.map((r) => r.id);
-    const { rows: others } = await db.pool.query<{ id: string }>('SELECT account_id AS id FROM accounts_view WHERE NOT (account_id = ANY($1)) ORDER BY 1 LIMIT 1', [inScope]);
+    const { rows: others } = await db.pool.query<{ id: string }>(
+      'SELECT account_id AS id FROM accounts_view WHERE NOT (account_id = ANY($1)) ORDER BY 1 LIMIT 1',
+      [inScope],
+    );
     const chosen = [inScope[0]!, others[0]!.id];
-    const { rows: correct } = await db.pool.query<{ b: string }>('SELECT balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id', [chosen]);
+    const { rows: correct } = await db.pool.query<{ b: string }>(
+      'SELECT balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id',
+      [chosen],
+    );
     await db.pool.query('UPDATE accounts_view SET balance_cents = 1 WHERE account_id = ANY($1)', [chosen]);
 
     await activate(postgresId);
@@ -69,13 +82,18 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     await screenshot(page, 'rebuilds-scope-wizard');
     await page.getByTestId('rebuild-go').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 60_000 }).toBe('indexed');
-    await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain(`Live ${inScope.length} rows, shadow ${inScope.length}: 1 changed`);
+    await expect
+      .poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 })
+      .toContain(`Live ${inScope.length} rows, shadow ${inScope.length}: 1 changed`);
     await page.getByTestId('rebuild-projector').selectOption('');
     await page.getByTestId('rebuild-swap-dry').click();
     await page.getByTestId('rebuild-swap-reason').fill('e2e: fix the scope');
     await page.getByTestId('rebuild-swap-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 30_000 }).toBe('swapped');
-    const { rows: after } = await db.pool.query<{ id: string; b: string }>('SELECT account_id AS id, balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id', [chosen]);
+    const { rows: after } = await db.pool.query<{ id: string; b: string }>(
+      'SELECT account_id AS id, balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id',
+      [chosen],
+    );
     const byId = new Map(after.map((r) => [r.id, Number(r.b)]));
     const correctById = new Map([...chosen].sort().map((id, i) => [id, Number(correct[i]!.b)]));
     expect(byId.get(inScope[0]!)).toBe(correctById.get(inScope[0]!)); // in the scope: fixed
@@ -111,7 +129,9 @@ describe('partial and Mongo rebuilds from the Rebuilds screen', () => {
     expect(await page.getByTestId('rebuild-follow').count()).toBe(0); // a collection's swap folds the newer events itself
     await page.getByTestId('rebuild-go').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 90_000 }).toBe('indexed');
-    await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain('1 changed, 0 only in live, 0 only in the shadow');
+    await expect
+      .poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 })
+      .toContain('1 changed, 0 only in live, 0 only in the shadow');
     await page.getByTestId('rebuild-projector').selectOption('');
     await page.getByTestId('rebuild-swap-dry').click();
     await expect.poll(() => page.getByTestId('rebuild-swap-risk').textContent(), { timeout: 30_000 }).toContain('no transaction across collections');

@@ -19,7 +19,12 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     db = await createTestDatabase('e2erebuild');
     await (await seedReferenceStore(db.pool, 6000, 9)).close();
     let id = '';
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         ({ id } = await call('connections.add', { ...postgresConnection('Reference store', db.url), readOnly: false }));
         await call('stores.configure', { connectionId: id, preset: 'classic' });
@@ -38,10 +43,15 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await db?.drop();
   });
 
-  const balances = async (ids: string[]) => (await db.pool.query<{ b: string }>('SELECT balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id', [ids])).rows.map((r) => Number(r.b));
+  const balances = async (ids: string[]) =>
+    (await db.pool.query<{ b: string }>('SELECT balance_cents AS b FROM accounts_view WHERE account_id = ANY($1) ORDER BY account_id', [ids])).rows.map((r) =>
+      Number(r.b),
+    );
 
   it('corrupts balances, rebuilds, reads the diff, swaps (balances fixed) and rolls back', async () => {
-    const { rows } = await db.pool.query<{ account_id: string; balance_cents: string }>('SELECT account_id, balance_cents FROM accounts_view WHERE balance_cents <> 0 ORDER BY account_id LIMIT 3');
+    const { rows } = await db.pool.query<{ account_id: string; balance_cents: string }>(
+      'SELECT account_id, balance_cents FROM accounts_view WHERE balance_cents <> 0 ORDER BY account_id LIMIT 3',
+    );
     const ids = rows.map((r) => r.account_id);
     const correct = rows.map((r) => Number(r.balance_cents));
     await db.pool.query('UPDATE accounts_view SET balance_cents = 0 WHERE account_id = ANY($1)', [ids]);
@@ -53,12 +63,15 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 60_000 }).toBe('indexed');
     // The job keeps following the head until the swap.
     await expect.poll(() => page.getByTestId('rebuild-progress').textContent(), { timeout: 30_000 }).toContain('following the head');
-    await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain('3 changed, 0 only in live, 0 only in the shadow');
+    await expect
+      .poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 })
+      .toContain('3 changed, 0 only in live, 0 only in the shadow');
     expect(await page.getByTestId('rebuild-diff-row').count()).toBe(3);
     await screenshot(page, 'rebuilds-diff');
 
     // Tables that are not read models are never offered for a rebuild.
-    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'reference_markers', 'events']) expect(await page.getByTestId(`rebuild-start-${table}`).count()).toBe(0);
+    for (const table of ['outbox', 'subject_keys', 'snapshots', 'projection_checkpoints', 'reference_markers', 'events'])
+      expect(await page.getByTestId(`rebuild-start-${table}`).count()).toBe(0);
 
     await page.getByTestId('rebuild-swap-dry').click();
     await page.getByTestId('rebuild-swap-plan').waitFor();
@@ -95,13 +108,17 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await page.evaluate((connectionId) => window.localStorage.setItem('chronoscope.activeConnection', connectionId), readOnlyId);
     await page.reload();
     await page.getByTestId('rebuild-leftovers').waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('read-only-notice').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table changes the store. Mark the profile read-write in Connections to do it.');
+    expect(await page.getByTestId('read-only-notice').textContent()).toContain(
+      '"Orders PG" is read-only: dropping a rebuild table changes the store. Mark the profile read-write in Connections to do it.',
+    );
     await screenshot(page, 'rebuilds-read-only-notice');
     await page.getByTestId('rebuild-leftover-drop').click();
     await page.getByTestId('rebuild-leftover-reason').fill('e2e: compare done');
     await page.getByTestId('rebuild-leftover-confirm').click();
     await expect.poll(() => page.getByTestId('rebuild-leftovers').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table');
-    await expect.poll(() => page.locator('[data-testid="rebuild-leftovers"] .alert--danger').textContent()).toContain('"Orders PG" is read-only: dropping a rebuild table changes the store.');
+    await expect
+      .poll(() => page.locator('[data-testid="rebuild-leftovers"] .alert--danger').textContent())
+      .toContain('"Orders PG" is read-only: dropping a rebuild table changes the store.');
     expect(await page.locator('[data-testid="rebuild-leftovers"] .alert--danger').textContent()).not.toMatch(/rebuilds\.drop/);
 
     // Back on the writable profile it is dropped after a dry run and a reason.
@@ -127,7 +144,9 @@ describe('rebuilding a read model from the Rebuilds screen', () => {
     await page.getByTestId('rebuild-reason').fill('scale-out check');
     await page.getByTestId('rebuild-go').click();
     await expect.poll(() => page.getByTestId('rebuild-phase').textContent(), { timeout: 120_000 }).toBe('indexed');
-    await expect.poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 }).toContain('3 changed, 0 only in live, 0 only in the shadow');
+    await expect
+      .poll(() => page.getByTestId('rebuild-diff-summary').textContent(), { timeout: 30_000 })
+      .toContain('3 changed, 0 only in live, 0 only in the shadow');
     const job = (await app.engine.jobs.list()).find((j) => j.kind === 'rebuilds.run' && /Kafka workers/.test(j.title));
     expect(job?.state).toBe('done');
     await screenshot(page, 'rebuilds-scale-out-diff');

@@ -21,7 +21,12 @@ describe('the Settings screen: time zone, theme, page sizes, sampling, data dire
     const row = page.getByTestId('feed-event').first();
     await row.waitFor({ timeout: 30_000 });
     const time = row.locator('time');
-    return { position: await row.getAttribute('data-position'), text: await time.textContent(), title: await time.getAttribute('title'), iso: await time.getAttribute('datetime') };
+    return {
+      position: await row.getAttribute('data-position'),
+      text: await time.textContent(),
+      title: await time.getAttribute('title'),
+      iso: await time.getAttribute('datetime'),
+    };
   };
   const timeHeader = () => page.locator('[data-testid="feed-table"] [role="columnheader"]').nth(1).textContent();
 
@@ -74,7 +79,11 @@ describe('the Settings screen: time zone, theme, page sizes, sampling, data dire
     await page.getByTestId('settings-sampling-checkpoint').fill('2');
     await page.getByTestId('settings-save').click();
     await page.getByTestId('settings-saved').waitFor();
-    const { settings } = (await app.engine.dispatcher.run('settings.get', {}, { operationId: 's', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })) as {
+    const { settings } = (await app.engine.dispatcher.run(
+      'settings.get',
+      {},
+      { operationId: 's', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+    )) as {
       settings: { pageSizes: { feed: number }; sampling: { checkpointLagMs: number }; timeZone: string; theme: string };
     };
     expect(settings).toMatchObject({ timeZone: 'utc', theme: 'dark', pageSizes: { feed: 50 }, sampling: { checkpointLagMs: 2000 } });
@@ -82,7 +91,9 @@ describe('the Settings screen: time zone, theme, page sizes, sampling, data dire
     await page.getByTestId('nav-feed').click();
     // Pages of 50 events (with the default of 200 the first page alone shows 200+); the list loads
     // another page when its end comes into view, so one or two pages may be in.
-    await expect.poll(() => page.locator('[data-testid="feed-panel"] .panel__title').textContent(), { timeout: 30_000 }).toMatch(/^Events by global position \((50|100)\+\)$/);
+    await expect
+      .poll(() => page.locator('[data-testid="feed-panel"] .panel__title').textContent(), { timeout: 30_000 })
+      .toMatch(/^Events by global position \((50|100)\+\)$/);
   });
 
   it('keeps the settings in the main process: a reload shows them', async () => {

@@ -52,7 +52,9 @@ describe('the Snapshots screen', () => {
     await screenshot(page, 'snapshots-delete-dialog');
     await page.getByTestId('snapshot-change-confirm').click();
     await page.getByTestId('snapshot-change-done').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator(`[data-testid="snapshot-row"][data-stream="${stream}"][data-version="${version}"]`).count(), { timeout: 30_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator(`[data-testid="snapshot-row"][data-stream="${stream}"][data-version="${version}"]`).count(), { timeout: 30_000 })
+      .toBe(0);
     await screenshot(page, 'snapshots-deleted');
     // The verification that found it stays true: it no longer counts a snapshot that is gone, nor does the Overview.
     await expect.poll(() => page.getByTestId('snapshot-verify-report').textContent(), { timeout: 15_000 }).toMatch(/1 deleted since/);
@@ -66,7 +68,11 @@ describe('the Snapshots screen', () => {
     await expect.poll(() => page.getByTestId('lag-overview-verification').count(), { timeout: 15_000 }).toBe(0);
     await goTo(page, '#/snapshots');
 
-    const inspect = app.engine.dispatcher.run('snapshots.inspect', { connectionId: 'local', streamId: stream, version }, { operationId: 'e2e', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+    const inspect = app.engine.dispatcher.run(
+      'snapshots.inspect',
+      { connectionId: 'local', streamId: stream, version },
+      { operationId: 'e2e', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+    );
     await expect(inspect).rejects.toMatchObject({ code: 'not_found' });
     const audit = (await app.engine.audit.list({ operation: 'snapshots.delete', limit: 10 })).records;
     expect(audit.map((r) => [r.dryRun, r.outcome, r.reason])).toEqual([
@@ -79,7 +85,9 @@ describe('the Snapshots screen', () => {
   it('maps a snapshot table of its own from the screen, refusing a state that is not JSON first', async () => {
     const pool = new pg.Pool({ ...app.engine.localWorkspace.endpoint!, max: 1 });
     try {
-      await pool.query(`CREATE TABLE aggregate_state (stream text NOT NULL, rev bigint NOT NULL, body text NOT NULL, saved_at timestamptz, PRIMARY KEY (stream, rev))`);
+      await pool.query(
+        `CREATE TABLE aggregate_state (stream text NOT NULL, rev bigint NOT NULL, body text NOT NULL, saved_at timestamptz, PRIMARY KEY (stream, rev))`,
+      );
       await pool.query(`INSERT INTO aggregate_state VALUES ('custom-1', 3, '<state/>', now())`);
       await goTo(page, '#/snapshots');
       await page.getByTestId('snapshots-map').click();
@@ -90,7 +98,16 @@ describe('the Snapshots screen', () => {
       await form.getByTestId('snapshot-mapping-state').fill('body');
       await form.getByTestId('snapshot-mapping-taken-at').fill('saved_at');
       await form.getByTestId('snapshot-mapping-save').click();
-      await expect.poll(async () => (await form.getByTestId('snapshot-mapping-error').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toMatch(/not JSON \(stream custom-1, version 3\)/);
+      await expect
+        .poll(
+          async () =>
+            (await form
+              .getByTestId('snapshot-mapping-error')
+              .textContent()
+              .catch(() => '')) ?? '',
+          { timeout: 15_000 },
+        )
+        .toMatch(/not JSON \(stream custom-1, version 3\)/);
       await screenshot(page, 'snapshots-mapping-refused');
 
       await pool.query(`UPDATE aggregate_state SET body = '{"balanceCents": 5}'`);

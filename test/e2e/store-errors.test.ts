@@ -15,7 +15,12 @@ describe('a store whose table changed under the confirmed preset', () => {
 
   beforeAll(async () => {
     db = await createClassicStore('e2e_serr');
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         const { id } = await call('connections.add', postgresConnection(PROFILE, db.url));
         await call('stores.configure', { connectionId: id, preset: 'classic' });

@@ -30,7 +30,12 @@ describe('layouts that fall short of a preset or of a global feed', () => {
     mongo = new MongoClient(testServices.mongoUrl);
     await mongo.connect();
     await insertStreams(mongo.db(database), 'order', [emmettStream('order', '1', 3)]);
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         await call('connections.add', postgresConnection(LOOK_ALIKE, db.url));
         const { id } = await call('connections.add', { name: EMMETT, settings: { kind: 'mongo', uri: testServices.mongoUrl, database } });

@@ -48,7 +48,12 @@ describe('a store that goes offline while its screens are open', () => {
   beforeAll(async () => {
     db = await createClassicStore('e2e_off');
     await proxy.open();
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         const viaProxy = new URL(db.url);
         viaProxy.hostname = '127.0.0.1';
@@ -108,7 +113,10 @@ describe('a store that goes offline while its screens are open', () => {
     await page.locator('[data-testid="feed-event"]').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('browse-error').count()).toBe(0);
     await page.getByTestId('nav-streams').click();
-    await page.getByTestId('browse-retry').click().catch(() => undefined);
+    await page
+      .getByTestId('browse-retry')
+      .click()
+      .catch(() => undefined);
     await page.locator('[data-testid="stream-row"][data-stream-id="account-1"]').waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByTestId('stale-badge').count()).toBe(0);
     expect(pageErrors).toEqual([]);

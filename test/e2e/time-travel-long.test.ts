@@ -17,7 +17,12 @@ describe('time travel through a long stream', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (started) => {
         const endpoint = await started.engine.localWorkspace.start();
         const db = new pg.Client({ host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user });

@@ -26,7 +26,12 @@ describe('time travel on a Message DB stream numbered from 0', () => {
     } finally {
       await writer.close();
     }
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       beforePage: async (_, call) => {
         const { id } = await call('connections.add', postgresConnection(PROFILE, db.url));
         await call('stores.configure', { connectionId: id, preset: 'message-db' });

@@ -66,7 +66,9 @@ describe('time travel through an account stream', () => {
     const from = windowStart(1, lastVersion);
     await expect.poll(() => page.getByTestId('tt-event').count()).toBe(Math.min(lastVersion, from + WINDOW_SIZE - 1) - from + 1);
     expect(await page.locator(`[data-testid="tt-event"][data-version="${lastVersion}"]`).count()).toBe(1);
-    expect(await page.getByTestId('tt-replay-note').textContent()).toMatch(/^(From snapshot v\d+ \((matches a replay, checked by .+|not verified)\)|From the start), replayed \d+ events?$/);
+    expect(await page.getByTestId('tt-replay-note').textContent()).toMatch(
+      /^(From snapshot v\d+ \((matches a replay, checked by .+|not verified)\)|From the start), replayed \d+ events?$/,
+    );
   });
 
   it('slides to a past version and shows the balance the replay computes for it', async () => {
@@ -100,7 +102,13 @@ describe('time travel through an account stream', () => {
     const earlier = events[0];
     if (!earlier?.timestamp) throw new Error('the stream has no timestamped second event');
     const typed = formatTimeValue(new Date(Math.floor(Date.parse(earlier.timestamp) / 1000) * 1000 + 1000).toISOString());
-    const expected = await call('timeTravel.state', { connectionId: 'local', streamId, target: { time: parseTimeInput(typed)! }, definition: 'auto', useSnapshot: true });
+    const expected = await call('timeTravel.state', {
+      connectionId: 'local',
+      streamId,
+      target: { time: parseTimeInput(typed)! },
+      definition: 'auto',
+      useSnapshot: true,
+    });
     expect(expected.version).toBeGreaterThanOrEqual(2);
     expect(expected.version).not.toBe(current);
 
@@ -144,10 +152,14 @@ describe('time travel through an account stream', () => {
     expect(await row.getAttribute('data-kind')).toBe('changed');
     expect(await row.locator('.tt-after .tt-value').textContent()).toBe(JSON.stringify(changed.after));
     // The account definition declares balanceCents as money in the state's currency.
-    const currency = (await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: changed.event.version }, definition: 'auto', useSnapshot: true })).state as { currency: string };
+    const currency = (
+      await call('timeTravel.state', { connectionId: 'local', streamId, target: { version: changed.event.version }, definition: 'auto', useSnapshot: true })
+    ).state as { currency: string };
     const euros = ((changed.after as number) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     expect(await row.locator('.tt-after [data-testid="tt-diff-money"]').textContent()).toBe(`${euros} ${currency.currency}`);
-    expect(await page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] [data-testid="tt-money"]').textContent()).toMatch(/^-?[\d,]+\.\d{2} [A-Z]{3}$/);
+    expect(await page.locator('[data-testid="tt-state-tree"] [data-path="balanceCents"] [data-testid="tt-money"]').textContent()).toMatch(
+      /^-?[\d,]+\.\d{2} [A-Z]{3}$/,
+    );
     await screenshot(page, 'time-travel-compare');
 
     // A point outside the stream is marked on its field, and the old result does not stay under the new inputs.
@@ -185,7 +197,13 @@ describe('time travel through an account stream', () => {
     if (!staleSnapshotStream) throw new Error('the live demo left no stale snapshot');
     const { snapshots } = await call('snapshots.list', { connectionId: 'local', streamPrefix: staleSnapshotStream, limit: 100 });
     const stale = Math.max(...snapshots.filter((s) => s.streamId === staleSnapshotStream).map((s) => s.version));
-    const truth = await call('timeTravel.state', { connectionId: 'local', streamId: staleSnapshotStream, target: { version: stale }, definition: 'auto', useSnapshot: false });
+    const truth = await call('timeTravel.state', {
+      connectionId: 'local',
+      streamId: staleSnapshotStream,
+      target: { version: stale },
+      definition: 'auto',
+      useSnapshot: false,
+    });
     await goTo(page, `#/time-travel/${encodeURIComponent(staleSnapshotStream)}?version=${stale}`);
     const warning = page.getByTestId('tt-snapshot-warning');
     await warning.waitFor({ timeout: 60_000 });
@@ -199,14 +217,23 @@ describe('time travel through an account stream', () => {
     await goTo(page, '#/time-travel'); // through the picker: the stream's screen opens afresh at the version the address names
     await page.getByTestId('tt-picker-category').waitFor({ timeout: 30_000 });
     await goTo(page, `#/time-travel/${encodeURIComponent(staleSnapshotStream)}?version=${good}`);
-    await expect.poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 }).toBe(`From snapshot v${good} (matches a replay, checked by a quick check), replayed 0 events`);
+    await expect
+      .poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 })
+      .toBe(`From snapshot v${good} (matches a replay, checked by a quick check), replayed 0 events`);
     await page.getByTestId('tt-ignore-snapshots').click();
-    await expect.poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 }).toBe(`From the start (snapshots ignored), replayed ${good.toLocaleString('en-US')} events`);
+    await expect
+      .poll(() => page.getByTestId('tt-replay-note').textContent(), { timeout: 60_000 })
+      .toBe(`From the start (snapshots ignored), replayed ${good.toLocaleString('en-US')} events`);
   });
 
   it('shows a legacy event as stored beside the upcast payload its handler received', async () => {
     // A customer registered under schema v1 (one "name"), which the customer definition upcasts to v2 (first and last name).
-    const legacy = await call('feed.read', { connectionId: 'local', eventTypes: ['CustomerRegistered'], field: { in: 'metadata', path: ['schemaVersion'], op: 'equals', value: '1' }, limit: 1 });
+    const legacy = await call('feed.read', {
+      connectionId: 'local',
+      eventTypes: ['CustomerRegistered'],
+      field: { in: 'metadata', path: ['schemaVersion'], op: 'equals', value: '1' },
+      limit: 1,
+    });
     const event = legacy.events[0];
     if (!event) throw new Error('the demo data has no schema-v1 CustomerRegistered event');
     await goTo(page, `#/time-travel/${encodeURIComponent(event.streamId)}?version=${event.version}`);

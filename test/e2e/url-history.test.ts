@@ -142,7 +142,10 @@ describe('every screen follows its address', () => {
   it('time travel: the tab and the compared points follow the address', async () => {
     const compared = async () => {
       if ((await page.getByTestId('tt-tab-compare').getAttribute('aria-selected')) !== 'true') return 'history tab';
-      const summary = await page.getByTestId('tt-compare-summary').textContent().catch(() => undefined);
+      const summary = await page
+        .getByTestId('tt-compare-summary')
+        .textContent()
+        .catch(() => undefined);
       const fields = [await page.getByTestId('tt-compare-a').inputValue(), await page.getByTestId('tt-compare-b').inputValue()];
       return { fields, summary: /A = v\d+.*B = v\d+/.exec(summary ?? '')?.[0]?.replace(/ \(.*?\)/g, '') };
     };
@@ -166,13 +169,21 @@ describe('every screen follows its address', () => {
   });
 
   it('time travel picker: the category', async () => {
-    const category = () => page.getByTestId('tt-picker-category').inputValue().catch(() => undefined);
+    const category = () =>
+      page
+        .getByTestId('tt-picker-category')
+        .inputValue()
+        .catch(() => undefined);
     await followsItsAddress({
       name: 'time-travel-picker',
       link: '#/time-travel?category=Order',
       linked: 'Order',
       shown: category,
-      change: () => page.getByTestId('tt-picker-category').selectOption('Account').then(() => undefined),
+      change: () =>
+        page
+          .getByTestId('tt-picker-category')
+          .selectOption('Account')
+          .then(() => undefined),
       changed: 'Account',
       edit: '#/time-travel?category=Product',
       edited: 'Product',
@@ -184,7 +195,10 @@ describe('every screen follows its address', () => {
     const selected = async () => {
       const details = page.getByTestId('event-details');
       const row = page.locator('[data-testid="stream-event"][aria-selected="true"]');
-      return { details: (await details.count()) ? await details.getAttribute('data-version') : null, row: (await row.count()) ? await row.getAttribute('data-version') : null };
+      return {
+        details: (await details.count()) ? await details.getAttribute('data-version') : null,
+        row: (await row.count()) ? await row.getAttribute('data-version') : null,
+      };
     };
     await followsItsAddress({
       name: 'stream-view',
@@ -210,7 +224,11 @@ describe('every screen follows its address', () => {
       linked: { typed: 'OrderShipped', op: 'contains', types: ['OrderShipped'] },
       shown: feed,
       // A tracking number is not just "TRK": equals matches nothing.
-      change: () => page.getByTestId('feed-field-op').selectOption('equals').then(() => undefined),
+      change: () =>
+        page
+          .getByTestId('feed-field-op')
+          .selectOption('equals')
+          .then(() => undefined),
       changed: { typed: 'OrderShipped', op: 'equals', types: [] },
       edit: '#/feed?types=OrderPlaced',
       edited: { typed: 'OrderPlaced', op: 'equals', types: ['OrderPlaced'] },
@@ -220,10 +238,12 @@ describe('every screen follows its address', () => {
   it('stream list: filters and sort', async () => {
     const list = async () => ({
       prefix: await page.getByTestId('streams-filter-prefix').inputValue(),
-      sort: await page.locator('[aria-sort="descending"], [aria-sort="ascending"]').evaluateAll((nodes) => nodes.map((n) => `${n.textContent?.replace(/\W+$/, '')}:${n.getAttribute('aria-sort')}`)),
-      ids: (await page.locator('[data-testid="stream-row"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).every((id) => id?.startsWith(
-        (new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('prefix') ?? ''),
-      )),
+      sort: await page
+        .locator('[aria-sort="descending"], [aria-sort="ascending"]')
+        .evaluateAll((nodes) => nodes.map((n) => `${n.textContent?.replace(/\W+$/, '')}:${n.getAttribute('aria-sort')}`)),
+      ids: (await page.locator('[data-testid="stream-row"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-stream-id')))).every((id) =>
+        id?.startsWith(new URLSearchParams(new URL(page.url()).hash.split('?')[1]).get('prefix') ?? ''),
+      ),
     });
     await followsItsAddress({
       name: 'streams',
@@ -244,7 +264,11 @@ describe('every screen follows its address', () => {
       link: '#/audit?outcome=refused',
       linked: ['refused', 'all'],
       shown: filters,
-      change: () => page.getByTestId('audit-filter-runs').selectOption('dry').then(() => undefined),
+      change: () =>
+        page
+          .getByTestId('audit-filter-runs')
+          .selectOption('dry')
+          .then(() => undefined),
       changed: ['refused', 'dry'],
       edit: '#/audit?outcome=ok&runs=real',
       edited: ['ok', 'real'],
@@ -275,8 +299,14 @@ describe('every screen follows its address', () => {
     const projectors = await page.locator('[data-testid="checkpoint-row"]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-projector')));
     const [first, second] = [projectors[0]!, projectors.find((p) => p !== projectors[0])!];
     const view = async () => ({
-      charted: await page.locator('[data-testid="checkpoint-row"].checkpoints__charted').getAttribute('data-projector').catch(() => null),
-      range: await page.locator('[data-testid^="lag-range-"].segmented__option--on').getAttribute('data-testid').catch(() => null),
+      charted: await page
+        .locator('[data-testid="checkpoint-row"].checkpoints__charted')
+        .getAttribute('data-projector')
+        .catch(() => null),
+      range: await page
+        .locator('[data-testid^="lag-range-"].segmented__option--on')
+        .getAttribute('data-testid')
+        .catch(() => null),
     });
     const chartOf = async (projector: string) => {
       await page.locator(`[data-testid="checkpoint-row"][data-projector="${projector}"] [data-testid="checkpoint-chart"]`).first().click();
@@ -303,7 +333,11 @@ describe('every screen follows its address', () => {
     const [a, b, c] = snapshots;
     const view = async () => ({
       type: await page.getByTestId('snapshot-filter-type').inputValue(),
-      inspected: await page.locator('[data-testid="snapshot-inspect"] .panel__title').first().textContent().catch(() => null),
+      inspected: await page
+        .locator('[data-testid="snapshot-inspect"] .panel__title')
+        .first()
+        .textContent()
+        .catch(() => null),
     });
     const titleOf = (s: { streamId: string; version: number }) => `${s.streamId} at version ${s.version}`;
     await followsItsAddress({
@@ -349,9 +383,21 @@ describe('every screen follows its address', () => {
     const proposed = await call('compliance.proposeMap', { connectionId: 'local' });
     const { connectionId: _c, confirmedAt: _t, ...map } = proposed;
     await call('compliance.saveMap', { connectionId: 'local', map: { ...map, requireSecondApprover: false } });
-    const open = (ticket: string) => call('compliance.createCase', { connectionId: 'local', subject: { by: 'id', value: `cust-${ticket}` }, ticket, requester: 'Dana', reason: 'access request' });
+    const open = (ticket: string) =>
+      call('compliance.createCase', {
+        connectionId: 'local',
+        subject: { by: 'id', value: `cust-${ticket}` },
+        ticket,
+        requester: 'Dana',
+        reason: 'access request',
+      });
     const [one, two, three] = [await open('URL-1'), await open('URL-2'), await open('URL-3')];
-    const view = () => page.locator('[data-testid="compliance-case-view"] .panel__title').first().textContent().catch(() => null);
+    const view = () =>
+      page
+        .locator('[data-testid="compliance-case-view"] .panel__title')
+        .first()
+        .textContent()
+        .catch(() => null);
     await followsItsAddress({
       name: 'compliance',
       link: `#/compliance?case=${one.id}`,
@@ -368,7 +414,12 @@ describe('every screen follows its address', () => {
   it('rebuilds: the rebuild shown', async () => {
     const accounts = await call('rebuilds.start', { connectionId: 'local', model: 'accounts_view', definition: { builtin: true } });
     const products = await call('rebuilds.start', { connectionId: 'local', model: 'products_view', definition: { builtin: true } });
-    const view = () => page.locator('[data-testid="rebuild-detail"] .panel__title').first().textContent().catch(() => null);
+    const view = () =>
+      page
+        .locator('[data-testid="rebuild-detail"] .panel__title')
+        .first()
+        .textContent()
+        .catch(() => null);
     await followsItsAddress({
       name: 'rebuilds',
       link: `#/rebuilds?rebuild=${accounts.rebuildId}`,

@@ -22,18 +22,23 @@ describe('filters and selection kept in the address', () => {
     let last = '';
     let positions: (string | null)[] = [];
     await expect
-      .poll(async () => {
-        positions = await attributes('[data-testid="feed-event"]', 'data-position');
-        const now = JSON.stringify(positions);
-        const same = now === last;
-        last = now;
-        return same && positions.length > 0;
-      }, { timeout: 15_000, interval: 300 })
+      .poll(
+        async () => {
+          positions = await attributes('[data-testid="feed-event"]', 'data-position');
+          const now = JSON.stringify(positions);
+          const same = now === last;
+          last = now;
+          return same && positions.length > 0;
+        },
+        { timeout: 15_000, interval: 300 },
+      )
       .toBe(true);
     return positions;
   };
   const filterValues = () =>
-    Promise.all(['feed-filter-types', 'feed-filter-category', 'feed-filter-from', 'feed-field-path', 'feed-field-op'].map((id) => page.getByTestId(id).inputValue()));
+    Promise.all(
+      ['feed-filter-types', 'feed-filter-category', 'feed-filter-from', 'feed-field-path', 'feed-field-op'].map((id) => page.getByTestId(id).inputValue()),
+    );
 
   it('keeps the feed filters when an event is opened and the user comes back, and on reload', async () => {
     await goTo(page, '#/feed');
@@ -100,10 +105,13 @@ describe('filters and selection kept in the address', () => {
     await goTo(page, '#/streams?category=Order&prefix=order-1');
     await expect.poll(() => page.getByTestId('streams-filter-prefix').inputValue()).toBe('order-1');
     await expect
-      .poll(async () => {
-        const ids = await attributes('[data-testid="stream-row"]', 'data-stream-id');
-        return ids.length > 0 && ids.every((id) => id?.startsWith('order-1'));
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const ids = await attributes('[data-testid="stream-row"]', 'data-stream-id');
+          return ids.length > 0 && ids.every((id) => id?.startsWith('order-1'));
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     await page.getByTestId('streams-filter-search').fill('2');
     await expect.poll(() => new URL(page.url()).hash).toBe('#/streams?category=Order&prefix=order-1&search=2');
@@ -146,12 +154,17 @@ describe('filters and selection kept in the address', () => {
     await page.getByTestId('stream-row').first().waitFor({ timeout: 30_000 });
     await page.getByTestId('streams-filter-category').fill('order');
     await expect
-      .poll(async () => {
-        const categories = await attributes('[data-testid="stream-row"]', 'data-category');
-        return categories.length > 0 && categories.every((c) => c === 'Order');
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const categories = await attributes('[data-testid="stream-row"]', 'data-category');
+          return categories.length > 0 && categories.every((c) => c === 'Order');
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
-    const offered = await page.locator('[data-testid="streams-filter-category-suggestions"] option').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('value')));
+    const offered = await page
+      .locator('[data-testid="streams-filter-category-suggestions"] option')
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('value')));
     expect(offered).toContain('Order');
 
     await page.getByTestId('streams-sort-events').click();

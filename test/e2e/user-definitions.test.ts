@@ -33,7 +33,12 @@ describe('user projection definitions in the time travel screen', () => {
   const leaf = (path: string) => page.locator(`[data-testid="tt-state-tree"] [data-path="${path}"]`);
 
   beforeAll(async () => {
-    ({ app, browser, page, errors: pageErrors } = await openAppPage({
+    ({
+      app,
+      browser,
+      page,
+      errors: pageErrors,
+    } = await openAppPage({
       seeded: true,
       beforePage: async (started, engineCall) => {
         folder = join(started.dataDir, 'my-projections');
@@ -42,7 +47,12 @@ describe('user projection definitions in the time travel screen', () => {
         await writeFile(join(folder, 'broken.js'), "definition = {\n  name: 'broken',\n  init: () => ({}),,\n};\n");
         const { streams } = await engineCall('streams.list', { connectionId: 'local', category: 'Account', limit: 5 });
         streamId = streams[0]!.streamId;
-        const latest = await engineCall('timeTravel.state', { connectionId: 'local', streamId, target: { version: streams[0]!.lastVersion }, definition: 'account' });
+        const latest = await engineCall('timeTravel.state', {
+          connectionId: 'local',
+          streamId,
+          target: { version: streams[0]!.lastVersion },
+          definition: 'account',
+        });
         balanceCents = (latest.state as { balanceCents: number }).balanceCents;
       },
     }));
@@ -57,14 +67,16 @@ describe('user projection definitions in the time travel screen', () => {
     await expect.poll(used, { timeout: 30_000 }).toBe('definition: account');
   });
 
-  it('lists the folder\'s files with size and hash, runs nothing until confirmed, then shows each file loaded or with its error line', async () => {
+  it("lists the folder's files with size and hash, runs nothing until confirmed, then shows each file loaded or with its error line", async () => {
     await page.getByTestId('tt-definitions-folder').click();
     await page.getByTestId('tt-folder-path').fill(folder);
     await page.getByTestId('tt-folder-reason').fill('e2e: euros view');
     await page.getByTestId('tt-folder-set').click();
     const listed = (name: string) => page.locator(`[data-testid="tt-folder-listing"] [data-testid="tt-listed-file"][data-name="${name}"]`);
     await listed('euros.js').waitFor({ timeout: 30_000 });
-    const eurosHash = createHash('sha256').update(await readFile(join(folder, 'euros.js'))).digest('hex');
+    const eurosHash = createHash('sha256')
+      .update(await readFile(join(folder, 'euros.js')))
+      .digest('hex');
     expect(await listed('euros.js').getByTestId('tt-listed-file-hash').textContent()).toBe(eurosHash.slice(0, 12));
     expect(await listed('euros.js').textContent()).toContain(`${(await stat(join(folder, 'euros.js'))).size} B`);
     expect(await listed('broken.js').count()).toBe(1);

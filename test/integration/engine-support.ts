@@ -18,12 +18,21 @@ export type Call = <N extends OperationName>(op: N, input: InputOf<N>) => Promis
 /** Runs operations on the engine `engine()` returns at call time (it may be replaced, e.g. restarted). */
 export function engineCaller(engine: () => Engine): Call {
   return (op, input) =>
-    engine().dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<typeof op>>;
+    engine().dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<
+      ResultOf<typeof op>
+    >;
 }
 
 /** A browser-mode engine with a fresh data directory, logging nowhere, its answers checked against the contract. */
 export async function createTestEngine(prefix: string, options: Partial<EngineOptions> = {}): Promise<Engine> {
-  return createEngine({ dataDir: await mkdtemp(join(tmpdir(), `chrono-${prefix}-`)), mode: 'browser', log: () => undefined, env: {}, onOutputMismatch: failOnOutputMismatch, ...options });
+  return createEngine({
+    dataDir: await mkdtemp(join(tmpdir(), `chrono-${prefix}-`)),
+    mode: 'browser',
+    log: () => undefined,
+    env: {},
+    onOutputMismatch: failOnOutputMismatch,
+    ...options,
+  });
 }
 
 /** `connections.add` input for the PostgreSQL database at `url`, its password as the secret. */

@@ -19,17 +19,35 @@ export interface KafkaUnderTest {
 }
 
 export const testServices = {
-  get postgresUrl() { return required('CHRONO_TEST_PG_URL'); },
-  get mongoUrl() { return required('CHRONO_TEST_MONGO_URL'); },
-  get kafkaBrokers() { return list('CHRONO_TEST_KAFKA_BROKERS'); },
+  get postgresUrl() {
+    return required('CHRONO_TEST_PG_URL');
+  },
+  get mongoUrl() {
+    return required('CHRONO_TEST_MONGO_URL');
+  },
+  get kafkaBrokers() {
+    return list('CHRONO_TEST_KAFKA_BROKERS');
+  },
   /** Both brokers; a test file that loops over them fails to load when either is missing, as it must in CI. */
   get kafkaClusters(): KafkaUnderTest[] {
     const sasl = { saslUser: required('CHRONO_TEST_KAFKA_SASL_USER'), saslPassword: required('CHRONO_TEST_KAFKA_SASL_PASSWORD') };
     return [
-      { version: required('CHRONO_TEST_KAFKA_VERSION'), brokers: list('CHRONO_TEST_KAFKA_BROKERS'), saslBrokers: list('CHRONO_TEST_KAFKA_SASL_BROKERS'), ...sasl },
-      { version: required('CHRONO_TEST_KAFKA4_VERSION'), brokers: list('CHRONO_TEST_KAFKA4_BROKERS'), saslBrokers: list('CHRONO_TEST_KAFKA4_SASL_BROKERS'), ...sasl },
+      {
+        version: required('CHRONO_TEST_KAFKA_VERSION'),
+        brokers: list('CHRONO_TEST_KAFKA_BROKERS'),
+        saslBrokers: list('CHRONO_TEST_KAFKA_SASL_BROKERS'),
+        ...sasl,
+      },
+      {
+        version: required('CHRONO_TEST_KAFKA4_VERSION'),
+        brokers: list('CHRONO_TEST_KAFKA4_BROKERS'),
+        saslBrokers: list('CHRONO_TEST_KAFKA4_SASL_BROKERS'),
+        ...sasl,
+      },
     ];
   },
   /** The Kafka 4 broker's jars (its own client classes, e.g. a KIP-848 consumer). */
-  get kafka4Libs() { return required('CHRONO_TEST_KAFKA4_LIBS'); },
+  get kafka4Libs() {
+    return required('CHRONO_TEST_KAFKA4_LIBS');
+  },
 };

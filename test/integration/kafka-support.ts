@@ -26,13 +26,15 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-
 export async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
 }
 
 export async function produce(producer: Producer, topic: string, partition: number, count: number): Promise<void> {
-  await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ partition, key: `k${i}`, value: JSON.stringify({ i, at: Date.now() }) })) });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: count }, (_, i) => ({ partition, key: `k${i}`, value: JSON.stringify({ i, at: Date.now() }) })),
+  });
 }
 
 /**
@@ -88,11 +90,17 @@ export interface KafkaEngine {
   producer: Producer;
 }
 
-export async function openKafkaEngine(prefix: string, brokers: string[], profile: { readOnly?: boolean; connectTimeoutMs?: number } = {}): Promise<KafkaEngine> {
+export async function openKafkaEngine(
+  prefix: string,
+  brokers: string[],
+  profile: { readOnly?: boolean; connectTimeoutMs?: number } = {},
+): Promise<KafkaEngine> {
   const engine = await createTestEngine(prefix, { sampleKafkaLag: false });
   const call = engineCaller(() => engine);
   const settings = { kind: 'kafka' as const, brokers, ...(profile.connectTimeoutMs ? { connectTimeoutMs: profile.connectTimeoutMs } : {}) };
-  const connectionId = (await call('connections.add', { name: uniqueName('kafka'), ...(profile.readOnly !== undefined ? { readOnly: profile.readOnly } : {}), settings })).id;
+  const connectionId = (
+    await call('connections.add', { name: uniqueName('kafka'), ...(profile.readOnly !== undefined ? { readOnly: profile.readOnly } : {}), settings })
+  ).id;
   const kafka = kafkaFor(brokers);
   const admin = kafka.admin();
   const producer = kafka.producer();

@@ -47,17 +47,26 @@ describe('a change never lands without its audit record (PostgreSQL checkpoints)
 
   it('shows a change whose outcome was never recorded as "outcome unknown" after a restart, and verify still holds', async () => {
     await writePostgresCheckpoint(store.db.pool, 'crashed', 'events', '200');
-    const input = { connectionId: store.connectionId, key: KEY('crashed'), target: { kind: 'position' as const, position: '9' }, reason: 'crash between change and record' };
+    const input = {
+      connectionId: store.connectionId,
+      key: KEY('crashed'),
+      target: { kind: 'position' as const, position: '9' },
+      reason: 'crash between change and record',
+    };
     const preview = await call('checkpoints.reset', { ...input, dryRun: true });
     // The process dies between the change and its record: every later write of the log fails.
     const { audit } = store.engine();
     const append = audit.append.bind(audit);
     audit.append = async (entry) => (entry.outcome === 'pending' ? append(entry) : Promise.reject(new Error('killed')));
-    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({ message: expect.stringContaining('outcome could not be written') });
+    await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation })).rejects.toMatchObject({
+      message: expect.stringContaining('outcome could not be written'),
+    });
     expect(await readPostgresCheckpoint(store.db.pool, 'crashed', 'events')).toBe('9');
     await store.restart();
     const unknown = (await call('audit.list', { outcome: 'unknown' })).records;
-    expect(unknown).toEqual([expect.objectContaining({ operation: 'checkpoints.reset', reason: 'crash between change and record', intentSeq: expect.any(Number) })]);
+    expect(unknown).toEqual([
+      expect.objectContaining({ operation: 'checkpoints.reset', reason: 'crash between change and record', intentSeq: expect.any(Number) }),
+    ]);
     expect(String(unknown[0]!.details?.message)).toMatch(/stopped after starting this change/);
     // Checked against its target at start: the intent recorded the confirmed target.
     expect(String(unknown[0]!.details?.message)).toMatch(/the checkpoint holds 9, the confirmed target, so the reset was most likely applied/);
@@ -75,7 +84,15 @@ describe('the audit chain cannot be rewritten without its key', () => {
     const log = new AuditLog(dir);
     const operations = ['connections.add', 'compliance.approve', 'compliance.erase', 'kafka.resetOffsets', 'settings.update'];
     for (const [i, operation] of operations.entries()) {
-      await log.append({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), user: 'mallory', operation, target: `t${i}`, reason: 'r', dryRun: false, outcome: 'ok' });
+      await log.append({
+        at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+        user: 'mallory',
+        operation,
+        target: `t${i}`,
+        reason: 'r',
+        dryRun: false,
+        outcome: 'ok',
+      });
     }
     const file = join(dir, 'audit.jsonl');
     const kept = (await readFile(file, 'utf8'))

@@ -99,18 +99,30 @@ describe('big answers to slow readers', () => {
           send(message, json);
         }, options),
     };
-    const host = await startBrowserHost({ dispatcher, rendererDir: await mkdtemp(join(tmpdir(), 'chrono-bigans-renderer-')), downloadsDir: engine.exportsDir, log: (line) => logged.push(line) });
+    const host = await startBrowserHost({
+      dispatcher,
+      rendererDir: await mkdtemp(join(tmpdir(), 'chrono-bigans-renderer-')),
+      downloadsDir: engine.exportsDir,
+      log: (line) => logged.push(line),
+    });
     hosts.push(host);
     return host;
   }
 
-  const stateCall = (id: string, definition: string) => JSON.stringify({ t: 'call', id, op: 'timeTravel.state', input: { connectionId, streamId: 'account-1', target: { version: 2 }, definition } });
+  const stateCall = (id: string, definition: string) =>
+    JSON.stringify({ t: 'call', id, op: 'timeTravel.state', input: { connectionId, streamId: 'account-1', target: { version: 2 }, definition } });
 
   beforeAll(async () => {
     db = await createTestDatabase('bigans');
     await db.pool.query(CLASSIC_EVENTS_DDL);
-    for (const [type, version, data] of [['AccountOpened', 1, { ownerId: 'o-1' }], ['MoneyDeposited', 2, { amountCents: 100 }]] as const) {
-      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [randomUUID(), type, version, data]);
+    for (const [type, version, data] of [
+      ['AccountOpened', 1, { ownerId: 'o-1' }],
+      ['MoneyDeposited', 2, { amountCents: 100 }],
+    ] as const) {
+      await db.pool.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`,
+        [randomUUID(), type, version, data],
+      );
     }
     engine = await createTestEngine('bigans');
     const call = engineCaller(() => engine);
@@ -140,7 +152,9 @@ describe('big answers to slow readers', () => {
     for (const id of ids) ws.send(stateCall(id, 'user:huge'));
     await until(() => ids.every((id) => handedToHost.has(id)), 50_000, '16 answers');
     const after = await memory();
-    console.log(`16 x 16 MB states to a non-reading socket: held ${inMb(before.held)} -> ${inMb(after.held)} MB, rss ${inMb(before.rss)} -> ${inMb(after.rss)} MB`);
+    console.log(
+      `16 x 16 MB states to a non-reading socket: held ${inMb(before.held)} -> ${inMb(after.held)} MB, rss ${inMb(before.rss)} -> ${inMb(after.rss)} MB`,
+    );
     // The old host held all 16 answers as unsent frames: 256 MB and more.
     expect(after.held - before.held).toBeLessThan(16 * MB);
 
@@ -153,7 +167,9 @@ describe('big answers to slow readers', () => {
     await until(() => answers.size === ids.length, 30_000, 'the client to read the 16 answers');
     const message = (answers.get('huge-0') as { error?: { message: string } }).error?.message ?? '';
     expect(answers.get('huge-0')).toMatchObject({ ok: false, error: { code: 'unavailable' } });
-    expect(message).toMatch(/^The answer to timeTravel\.state is 16\.0 MB, more than the 8\.0 MB one answer may carry\. It was saved as a file instead: download it from \/downloads\/timeTravel-state-[\w-]+\.json\.$/);
+    expect(message).toMatch(
+      /^The answer to timeTravel\.state is 16\.0 MB, more than the 8\.0 MB one answer may carry\. It was saved as a file instead: download it from \/downloads\/timeTravel-state-[\w-]+\.json\.$/,
+    );
     const saved = await download(host, /(\/downloads\/\S+)\.$/.exec(message)![1]!);
     expect(saved.status).toBe(200);
     expect(saved.type).toMatch(/^application\/json/);
@@ -249,7 +265,11 @@ describe('big answers to slow readers', () => {
   it('refuses an over-cap state in the desktop app too, with a sentence saying to narrow the request', async () => {
     const ipcMain = new EventEmitter();
     const received: ServerMessage[] = [];
-    const sender = Object.assign(new EventEmitter(), { id: 1, isDestroyed: () => false, send: (channel: string, message: ServerMessage) => channel === IPC_MESSAGE && received.push(message) });
+    const sender = Object.assign(new EventEmitter(), {
+      id: 1,
+      isDestroyed: () => false,
+      send: (channel: string, message: ServerMessage) => channel === IPC_MESSAGE && received.push(message),
+    });
     const stop = registerIpcHost(ipcMain as never, engine.dispatcher, () => true);
     try {
       ipcMain.emit(IPC_CALL, { sender, senderFrame: { url: 'file:///renderer/index.html' } }, JSON.parse(stateCall('desk-1', 'user:huge')) as unknown);
@@ -260,7 +280,8 @@ describe('big answers to slow readers', () => {
         ok: false,
         error: {
           code: 'unavailable',
-          message: 'The answer to timeTravel.state is 16.0 MB, more than the 8.0 MB one answer may carry: narrow the request (an earlier version, a shorter range, fewer steps or items) and try again.',
+          message:
+            'The answer to timeTravel.state is 16.0 MB, more than the 8.0 MB one answer may carry: narrow the request (an earlier version, a shorter range, fewer steps or items) and try again.',
           details: { bytes: expect.any(Number), limit: 8 * MB },
         },
       });

@@ -17,7 +17,8 @@ import { seedAccounts } from '../integration/engine/snapshot-support';
 import { closeKafkaEngine, createTopic, openKafkaEngine, produce, testBrokers, uniqueName } from '../integration/kafka-support';
 import { restartableStore, type RestartableStore } from './restartable-store';
 
-const snapshotCount = async (pool: pg.Pool, where = 'true') => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE ${where}`)).rows[0]!.n);
+const snapshotCount = async (pool: pg.Pool, where = 'true') =>
+  Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE ${where}`)).rows[0]!.n);
 
 describe.each(testBrokers())('a Kafka offset reset confirmation against $name', ({ brokers }) => {
   let engine: Engine;
@@ -46,7 +47,10 @@ describe.each(testBrokers())('a Kafka offset reset confirmation against $name', 
     await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
     expect(await committed(groupId, topic)).toEqual(['90']);
     for (let i = 0; i < 2; i++) {
-      await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({ code: 'confirmation_required', message: expect.stringContaining('already used') });
+      await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! })).rejects.toMatchObject({
+        code: 'confirmation_required',
+        message: expect.stringContaining('already used'),
+      });
     }
     expect(await committed(groupId, topic)).toEqual(['90']);
   });
@@ -67,7 +71,9 @@ describe.each(testBrokers())('a Kafka offset reset confirmation against $name', 
 
     const again = await call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, dryRun: true });
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '60' }] }); // someone else moved the group
-    await expect(call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, confirmation: again.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
+    await expect(
+      call('kafka.resetOffsets', { ...input, strategy: { kind: 'earliest' }, confirmation: again.confirmation!, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({
       code: 'plan_changed',
       message: expect.stringMatching(/Nothing was changed.*current: 50 → 60/),
     });
@@ -92,10 +98,16 @@ describe('snapshot changes and jobs on PostgreSQL', () => {
 
   it('refuses a delete whose selection grew after the preview: the token names 10 snapshots, never 510', async () => {
     const selection = { kind: 'filter' as const, filter: { streamPrefix: 'bulk-' } };
-    for (let i = 0; i < 10; i++) await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
+    for (let i = 0; i < 10; i++)
+      await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [
+        `bulk-${String(i).padStart(3, '0')}`,
+      ]);
     const dry = await call('snapshots.delete', { connectionId, selection, dryRun: true, reason: 'clean up' });
     expect(dry.count).toBe(10);
-    for (let i = 10; i < 510; i++) await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [`bulk-${String(i).padStart(3, '0')}`]);
+    for (let i = 10; i < 510; i++)
+      await store.db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', 1, '{}')`, [
+        `bulk-${String(i).padStart(3, '0')}`,
+      ]);
     await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'clean up' })).rejects.toMatchObject({
       code: 'plan_changed',
       message: expect.stringMatching(/count: 10 → 510/),

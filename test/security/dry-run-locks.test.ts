@@ -57,10 +57,14 @@ describe('dry runs leave live tables to their readers (PostgreSQL, read-only pro
     const rebuildId = await indexedRebuild();
     const discarded = await indexedRebuild();
     await setReadOnly(true);
-    const swap = await watchDryRun(db.pool, ['accounts_view', 'projection_checkpoints'], () => call('rebuilds.swap', { connectionId, rebuildId, projector: PROJECTOR, dryRun: true }));
+    const swap = await watchDryRun(db.pool, ['accounts_view', 'projection_checkpoints'], () =>
+      call('rebuilds.swap', { connectionId, rebuildId, projector: PROJECTOR, dryRun: true }),
+    );
     expectHarmless(swap);
     expect(swap.answer).toMatchObject({ dryRun: true, model: 'accounts_view', beforeTable: expect.stringMatching(/^accounts_view__before_/) });
-    expectHarmless(await watchDryRun(db.pool, ['accounts_view'], () => call('rebuilds.drop', { connectionId, rebuildId: discarded, what: 'shadow', dryRun: true })));
+    expectHarmless(
+      await watchDryRun(db.pool, ['accounts_view'], () => call('rebuilds.drop', { connectionId, rebuildId: discarded, what: 'shadow', dryRun: true })),
+    );
 
     // Swapped for real (read-write), then the roll back's and the drop's dry runs on the read-only profile.
     await setReadOnly(false);
@@ -77,7 +81,9 @@ describe('dry runs leave live tables to their readers (PostgreSQL, read-only pro
     await setReadOnly(true);
     const key = { store: 'projection_checkpoints', projector: 'orders_view', source: 'events' };
     for (const target of [{ kind: 'beginning' as const }, { kind: 'head' as const }]) {
-      const watch = await watchDryRun(db.pool, ['projection_checkpoints', 'events'], () => call('checkpoints.reset', { connectionId, key, target, dryRun: true }));
+      const watch = await watchDryRun(db.pool, ['projection_checkpoints', 'events'], () =>
+        call('checkpoints.reset', { connectionId, key, target, dryRun: true }),
+      );
       expectHarmless(watch);
       expect(watch.answer).toMatchObject({ outcome: 'preview' });
     }
@@ -98,10 +104,18 @@ describe('dry runs leave live tables to their readers (PostgreSQL, read-only pro
     const { connectionId: _c, confirmedAt: _t, ...map } = proposed;
     await call('compliance.saveMap', { connectionId, map });
     const { rows } = await db.pool.query<{ id: string }>(`SELECT owner_id AS id FROM accounts_view ORDER BY owner_id LIMIT 1`);
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: rows[0]!.id }, ticket: 'T-20', requester: 'Ana', reason: 'erasure' });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'id', value: rows[0]!.id },
+      ticket: 'T-20',
+      requester: 'Ana',
+      reason: 'erasure',
+    });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     const live = ['events', 'snapshots', 'accounts_view', 'orders_view', 'subject_keys'];
-    const watch = await watchDryRun(db.pool, live, () => call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred', 'redact', 'purgeReadModels', 'deleteSnapshots'], dryRun: true }));
+    const watch = await watchDryRun(db.pool, live, () =>
+      call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred', 'redact', 'purgeReadModels', 'deleteSnapshots'], dryRun: true }),
+    );
     expectHarmless(watch);
     expect((watch.answer as { previews: { action: string }[] }).previews.map((p) => p.action)).toEqual(expect.arrayContaining(['redact', 'purgeReadModels']));
   });

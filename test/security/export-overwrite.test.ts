@@ -34,7 +34,13 @@ describe('exports and reports never replace a file', () => {
   }, 120_000);
   /** A case about a subject no one is, searched (reports and access exports need an inventory). */
   const searchedCase = async (ticket: string) => {
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: 'customer-none' }, ticket, requester: 'Dana', reason: 'test' });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'id', value: 'customer-none' },
+      ticket,
+      requester: 'Dana',
+      reason: 'test',
+    });
     expect((await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId })).jobId)).state).toBe('done');
     return opened;
   };

@@ -30,7 +30,9 @@ describe('MongoDB names in custom checkpoint and snapshot mappings', () => {
     await mongo.db.collection('snaps').insertOne({ stream: 'account-1', rev: 3, body: { balance: 1 } });
     engine = await createTestEngine('sec-names');
     call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: 'Names', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id;
+    connectionId = (
+      await call('connections.add', { name: 'Names', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })
+    ).id;
   });
   afterAll(async () => {
     await engine?.dispose();
@@ -39,19 +41,28 @@ describe('MongoDB names in custom checkpoint and snapshot mappings', () => {
 
   it.each(BAD_FIELDS)('checkpoints.configure refuses the field %j and keeps nothing', async (field, problem) => {
     const mapping = { backend: 'mongo' as const, collection: 'consumer_offsets', fields: { name: 'consumer', position: field } };
-    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(problem) });
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(problem),
+    });
     expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping: null });
   });
 
   it('checkpoints.configure refuses a collection name with "$" by name, before asking the server', async () => {
     const mapping = { backend: 'mongo' as const, collection: 'offsets$x', fields: { name: 'consumer', position: 'at' } };
-    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/collection "offsets\$x": a MongoDB collection name cannot contain "\$"/) });
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/collection "offsets\$x": a MongoDB collection name cannot contain "\$"/),
+    });
     expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping: null });
   });
 
   it.each(BAD_FIELDS)('snapshots.configure refuses the field %j and keeps nothing', async (field, problem) => {
     const mapping = { backend: 'mongo' as const, collection: 'snaps', fields: { streamId: 'stream', version: 'rev', state: 'body', takenAt: field } };
-    await expect(call('snapshots.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(problem) });
+    await expect(call('snapshots.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(problem),
+    });
     expect(await call('snapshots.mapping', { connectionId })).toEqual({ mapping: null });
   });
 

@@ -41,16 +41,45 @@ describe('a MongoDB password with "/" or "@" typed into the URI, browser mode', 
   const cases = () => {
     const p = (shape: string) => shape.replaceAll('X', token());
     return [
-      { label: 'a "/"', password: p('slashX/X'), uri: (pw: string) => `mongodb://ops:${pw}@db1.example.net:27017/app`, stored: 'mongodb://db1.example.net:27017/app' },
-      { label: 'an "@" and a "/"', password: p('atX@ss/wX'), uri: (pw: string) => `mongodb://ops:${pw}@db1.example.net:27017/app`, stored: 'mongodb://db1.example.net:27017/app' },
-      { label: '"@", ":" and "/" before several hosts', password: p('mixX@h:X/X'), uri: (pw: string) => `mongodb://ops:${pw}@h1:1,h2:2/app?replicaSet=rs0`, stored: 'mongodb://h1:1,h2:2/app?replicaSet=rs0' },
-      { label: 'percent-encoded "/" and "@"', password: p('pctX@ss/wX'), uri: (pw: string) => `mongodb://ops:${encodeURIComponent(pw)}@h1:1,h2:2/app`, stored: 'mongodb://h1:1,h2:2/app' },
-      { label: 'mongodb+srv and "@/"', password: p('srvX@/X'), uri: (pw: string) => `mongodb+srv://ops:${pw}@cluster0.example.net/app?retryWrites=true`, stored: 'mongodb+srv://cluster0.example.net/app?retryWrites=true' },
+      {
+        label: 'a "/"',
+        password: p('slashX/X'),
+        uri: (pw: string) => `mongodb://ops:${pw}@db1.example.net:27017/app`,
+        stored: 'mongodb://db1.example.net:27017/app',
+      },
+      {
+        label: 'an "@" and a "/"',
+        password: p('atX@ss/wX'),
+        uri: (pw: string) => `mongodb://ops:${pw}@db1.example.net:27017/app`,
+        stored: 'mongodb://db1.example.net:27017/app',
+      },
+      {
+        label: '"@", ":" and "/" before several hosts',
+        password: p('mixX@h:X/X'),
+        uri: (pw: string) => `mongodb://ops:${pw}@h1:1,h2:2/app?replicaSet=rs0`,
+        stored: 'mongodb://h1:1,h2:2/app?replicaSet=rs0',
+      },
+      {
+        label: 'percent-encoded "/" and "@"',
+        password: p('pctX@ss/wX'),
+        uri: (pw: string) => `mongodb://ops:${encodeURIComponent(pw)}@h1:1,h2:2/app`,
+        stored: 'mongodb://h1:1,h2:2/app',
+      },
+      {
+        label: 'mongodb+srv and "@/"',
+        password: p('srvX@/X'),
+        uri: (pw: string) => `mongodb+srv://ops:${pw}@cluster0.example.net/app?retryWrites=true`,
+        stored: 'mongodb+srv://cluster0.example.net/app?retryWrites=true',
+      },
     ];
   };
 
   it.each(cases())('with $label: the password goes to memory only, the URI is stored without it', async ({ password, uri, stored }) => {
-    const added = await call('connections.add', { name: `uri-${token()}`, settings: { kind: 'mongo', uri: uri(password), database: 'app' }, reason: 'secret test' });
+    const added = await call('connections.add', {
+      name: `uri-${token()}`,
+      settings: { kind: 'mongo', uri: uri(password), database: 'app' },
+      reason: 'secret test',
+    });
     expect(added).toMatchObject({ settings: { uri: stored, user: 'ops' }, secretStorage: 'memory', needsSecret: false });
     const answers = JSON.stringify([added, await call('connections.list', {}), await call('audit.list', { limit: 100 })]);
     const files = await everyFileText(dataDir);
@@ -71,7 +100,9 @@ describe('a MongoDB password with "/" or "@" typed into the URI, browser mode', 
         message: expect.stringMatching(/^The (MongoDB URI|user or password in the MongoDB URI) .*percent-encoded/),
       });
     }
-    await expect(call('connections.add', { name: `amb-${token()}`, settings: { kind: 'mongo', uri: `mongodb://ops:${password} x@h1/app`, database: 'app' } })).rejects.toMatchObject({
+    await expect(
+      call('connections.add', { name: `amb-${token()}`, settings: { kind: 'mongo', uri: `mongodb://ops:${password} x@h1/app`, database: 'app' } }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('uri must not contain spaces'),
     });
@@ -97,7 +128,10 @@ describe('a MongoDB password with "/" or "@" typed into the URI, browser mode', 
 
     it('the password typed in clear is the one used to connect', async () => {
       const host = new URL(testServices.mongoUrl).host;
-      const added = await call('connections.add', { name: `ferret-${token()}`, settings: { kind: 'mongo', uri: `mongodb://${role}:${password}@${host}/?authMechanism=PLAIN`, database: 'chronoscope_probe', connectTimeoutMs: 4000 } });
+      const added = await call('connections.add', {
+        name: `ferret-${token()}`,
+        settings: { kind: 'mongo', uri: `mongodb://${role}:${password}@${host}/?authMechanism=PLAIN`, database: 'chronoscope_probe', connectTimeoutMs: 4000 },
+      });
       expect(added.settings).toMatchObject({ uri: `mongodb://${host}/?authMechanism=PLAIN`, user: role });
       expect(await call('connections.test', { id: added.id })).toMatchObject({ ok: true });
       expect(await everyFileText(dataDir)).not.toContain('w0rd');

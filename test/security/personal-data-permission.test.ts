@@ -13,7 +13,7 @@ import { PostgresSubjectKeyStore } from '../../src-main/reference/postgres/subje
 import { createTestEngine, engineCaller, jobSettled, postgresConnection, type Call } from '../integration/engine-support';
 import { createTestDatabase, type TestDatabase } from '../integration/reference/support';
 
-describe('compliance reads of personal data follow the profile\'s decrypt permission', () => {
+describe("compliance reads of personal data follow the profile's decrypt permission", () => {
   let db: TestDatabase;
   let engine: Engine;
   let call: Call;
@@ -51,7 +51,13 @@ describe('compliance reads of personal data follow the profile\'s decrypt permis
   });
 
   const searched = async (by: 'email' | 'id', value: string, ticket: string) => {
-    const opened = await call('compliance.createCase', { connectionId, subject: { by, value }, ticket, requester: 'Data Protection Office', reason: 'GDPR art. 15 request' });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by, value },
+      ticket,
+      requester: 'Data Protection Office',
+      reason: 'GDPR art. 15 request',
+    });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     return call('compliance.getCase', { caseId: opened.id });
   };

@@ -30,7 +30,8 @@ export async function restartableStore(prefix: string, seed: (pool: pg.Pool) => 
   await seed(db.pool);
   const dataDir = await mkdtemp(join(tmpdir(), `chrono-${prefix}-`));
   let env: NodeJS.ProcessEnv = {};
-  const start = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env, sampleLags: false, sampleKafkaLag: false });
+  const start = () =>
+    createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env, sampleLags: false, sampleKafkaLag: false });
   let engine = start();
   const call = engineCaller(() => engine);
   const connection = { ...postgresConnection(`${prefix} store`, db.url), readOnly: false };

@@ -25,7 +25,17 @@ const MB = 1048576;
 const RSS_BOUND_MB = LIMIT_MB + 100;
 
 function event(version: number, type = 'E'): StoredEventView {
-  return { streamId: 's-1', category: 's', version, eventId: `e${version}`, type, timestamp: '2026-01-01T00:00:00.000Z', data: {}, metadata: {}, position: String(version) };
+  return {
+    streamId: 's-1',
+    category: 's',
+    version,
+    eventId: `e${version}`,
+    type,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    data: {},
+    metadata: {},
+    position: String(version),
+  };
 }
 
 /** Runs `work`, sampling this process's RSS every 10 ms: how far it rose above where it was (MB), and what `work` threw. */
@@ -48,7 +58,8 @@ async function rssRiseDuring(work: () => Promise<unknown>): Promise<{ riseMb: nu
 }
 
 /** A definition whose handler of `E` runs `body` (with `keep`, an array it never empties). */
-const handlerRunning = (name: string, body: string) => `var keep = [];\ndefinition = { name: '${name}', init: () => ({}), handlers: { E: (s) => { ${body}; return s; } } };`;
+const handlerRunning = (name: string, body: string) =>
+  `var keep = [];\ndefinition = { name: '${name}', init: () => ({}), handlers: { E: (s) => { ${body}; return s; } } };`;
 
 const COUNTER = `definition = { name: 'count', init: () => ({ n: 0 }), handlers: { E: (s) => ({ n: s.n + 1 }) } };`;
 
@@ -77,17 +88,33 @@ const stopped = (name: string) => `Definition "${name}" allocated more than ${LI
 
 /** Each way of making memory outside the heap, 200 x 16 MB (each filled, so the pages are real), and what the sandbox must answer. */
 const VARIANTS: { name: string; body: string; error: string | RegExp }[] = [
-  { name: 'array-buffers', body: `for (let i = 0; i < 200; i++) keep.push(new Uint8Array(new ArrayBuffer(16 * 1048576)).fill(1))`, error: stopped('array-buffers') },
+  {
+    name: 'array-buffers',
+    body: `for (let i = 0; i < 200; i++) keep.push(new Uint8Array(new ArrayBuffer(16 * 1048576)).fill(1))`,
+    error: stopped('array-buffers'),
+  },
   { name: 'typed-arrays', body: `for (let i = 0; i < 200; i++) keep.push(new Float64Array(2 * 1048576).fill(1))`, error: stopped('typed-arrays') },
-  { name: 'shared-buffers', body: `for (let i = 0; i < 200; i++) keep.push(new Uint8Array(new SharedArrayBuffer(16 * 1048576)).fill(1))`, error: stopped('shared-buffers') },
-  { name: 'buffer-slices', body: `const big = new Uint8Array(16 * 1048576).fill(1).buffer; for (let i = 0; i < 200; i++) keep.push(big.slice(0))`, error: stopped('buffer-slices') },
+  {
+    name: 'shared-buffers',
+    body: `for (let i = 0; i < 200; i++) keep.push(new Uint8Array(new SharedArrayBuffer(16 * 1048576)).fill(1))`,
+    error: stopped('shared-buffers'),
+  },
+  {
+    name: 'buffer-slices',
+    body: `const big = new Uint8Array(16 * 1048576).fill(1).buffer; for (let i = 0; i < 200; i++) keep.push(big.slice(0))`,
+    error: stopped('buffer-slices'),
+  },
   {
     // With no constructor, a typed array's slice falls back to the built-in's own constructor.
     name: 'species-slices',
     body: `const a = new Uint8Array(16 * 1048576); Object.defineProperty(a, 'constructor', { value: undefined }); for (let i = 0; i < 200; i++) keep.push(a.slice().fill(1))`,
     error: stopped('species-slices'),
   },
-  { name: 'typed-from', body: `const src = new Uint8Array(16 * 1048576); for (let i = 0; i < 200; i++) keep.push(Uint8Array.from(src).fill(1))`, error: stopped('typed-from') },
+  {
+    name: 'typed-from',
+    body: `const src = new Uint8Array(16 * 1048576); for (let i = 0; i < 200; i++) keep.push(Uint8Array.from(src).fill(1))`,
+    error: stopped('typed-from'),
+  },
   {
     name: 'copies',
     body: `const a = new Uint8Array(16 * 1048576); for (let i = 0; i < 50; i++) keep.push(a.map((x) => 1), a.toReversed ? a.toReversed().fill(1) : a.map((x) => 1), new Uint8Array(a).fill(1), a.filter(() => true))`,
@@ -101,16 +128,28 @@ const VARIANTS: { name: string; body: string; error: string | RegExp }[] = [
   },
   // 40 MB per batch, kept: the second batch's budget is what the first left.
   { name: 'held-across-batches', body: `keep.push(new Uint8Array(40 * 1048576).fill(1))`, error: stopped('held-across-batches') },
-  { name: 'resizable', body: `const b = new ArrayBuffer(1, { maxByteLength: 4096 * 1048576 }); b.resize(3200 * 1048576); new Uint8Array(b).fill(1)`, error: /resizable and growable buffers are not available to definitions/ },
+  {
+    name: 'resizable',
+    body: `const b = new ArrayBuffer(1, { maxByteLength: 4096 * 1048576 }); b.resize(3200 * 1048576); new Uint8Array(b).fill(1)`,
+    error: /resizable and growable buffers are not available to definitions/,
+  },
   {
     name: 'wasm-memory',
     body: `for (let i = 0; i < 200; i++) { const m = new WebAssembly.Memory({ initial: 256 }); keep.push(m); new Uint8Array(m.buffer).fill(1); }`,
     error: /threw ReferenceError: WebAssembly is not defined/,
   },
   // Host-only ways from strings to buffers: none is in the context.
-  { name: 'text-encoder', body: `for (let i = 0; i < 200; i++) keep.push(new TextEncoder().encode('x'.repeat(16 * 1048576)))`, error: /threw ReferenceError: TextEncoder is not defined/ },
+  {
+    name: 'text-encoder',
+    body: `for (let i = 0; i < 200; i++) keep.push(new TextEncoder().encode('x'.repeat(16 * 1048576)))`,
+    error: /threw ReferenceError: TextEncoder is not defined/,
+  },
   { name: 'node-buffer', body: `for (let i = 0; i < 200; i++) keep.push(Buffer.alloc(16 * 1048576, 1))`, error: /threw ReferenceError: Buffer is not defined/ },
-  { name: 'structured-clone', body: `const a = new Uint8Array(8 * 1048576); for (let i = 0; i < 200; i++) keep.push(structuredClone(a))`, error: /threw ReferenceError: structuredClone is not defined/ },
+  {
+    name: 'structured-clone',
+    body: `const a = new Uint8Array(8 * 1048576); for (let i = 0; i < 200; i++) keep.push(structuredClone(a))`,
+    error: /threw ReferenceError: structuredClone is not defined/,
+  },
 ];
 
 describe('a definition allocating outside the JavaScript heap (time travel sandbox)', () => {
@@ -179,7 +218,12 @@ describe('a definition allocating outside the JavaScript heap (read-model sandbo
     expect((thrown as Error).message).toBe(stopped('bomb'));
     expect(riseMb).toBeLessThan(RSS_BOUND_MB);
 
-    const plain = await (await userReadModel('plain', `definition = { name: 'plain', handles: { types: ['E'] }, key: (e) => e.streamId, apply: (row) => ({ n: (row ? row.n : 0) + 1 }) };`)).open();
+    const plain = await (
+      await userReadModel(
+        'plain',
+        `definition = { name: 'plain', handles: { types: ['E'] }, key: (e) => e.streamId, apply: (row) => ({ n: (row ? row.n : 0) + 1 }) };`,
+      )
+    ).open();
     try {
       await plain.missingKeys(batch);
       expect([...(await plain.apply(batch, new Map()))]).toEqual([['s-1', { n: 1 }]]);
@@ -199,13 +243,15 @@ describe('a definition allocating outside the JavaScript heap (through the engin
   beforeAll(async () => {
     db = await createTestDatabase('extmem');
     await db.pool.query(CLASSIC_EVENTS_DDL);
-    for (const [type, version] of [['AccountOpened', 1], ['MoneyDeposited', 2], ['MoneyDeposited', 3]] as const) {
-      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [
-        randomUUID(),
-        type,
-        version,
-        type === 'AccountOpened' ? { ownerId: 'o-1', currency: 'EUR' } : { amountCents: 100, balanceCents: 100 * (version - 1) },
-      ]);
+    for (const [type, version] of [
+      ['AccountOpened', 1],
+      ['MoneyDeposited', 2],
+      ['MoneyDeposited', 3],
+    ] as const) {
+      await db.pool.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`,
+        [randomUUID(), type, version, type === 'AccountOpened' ? { ownerId: 'o-1', currency: 'EUR' } : { amountCents: 100, balanceCents: 100 * (version - 1) }],
+      );
     }
     engine = await createTestEngine('extmem');
     folder = await mkdtemp(join(tmpdir(), 'chrono-extmem-defs-'));

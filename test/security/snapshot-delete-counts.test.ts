@@ -32,7 +32,14 @@ function dyingAfter(store: SnapshotStore, dies: number): SnapshotStore {
 
 function jobsOn(dir: string, store: SnapshotStore, batchSize?: number): Jobs {
   const jobs = new Jobs(dir, { progressIntervalMs: 0 });
-  jobs.register({ [DELETE_SNAPSHOTS]: deleteSnapshotsJob({ snapshots: async () => store, replayer: () => Promise.reject(new Error('not used')), assertWritable: async () => undefined, ...(batchSize ? { batchSize } : {}) }) });
+  jobs.register({
+    [DELETE_SNAPSHOTS]: deleteSnapshotsJob({
+      snapshots: async () => store,
+      replayer: () => Promise.reject(new Error('not used')),
+      assertWritable: async () => undefined,
+      ...(batchSize ? { batchSize } : {}),
+    }),
+  });
   return jobs;
 }
 
@@ -65,7 +72,8 @@ describe('a resumed snapshot delete reports what the store says is gone', () => 
     await db?.drop();
   });
 
-  const count = async (type: string) => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots WHERE aggregate_type = $1', [type])).rows[0]!.n);
+  const count = async (type: string) =>
+    Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots WHERE aggregate_type = $1', [type])).rows[0]!.n);
 
   it('counts the deletes of the batch the crash interrupted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-delcount-'));
@@ -83,13 +91,22 @@ describe('a resumed snapshot delete reports what the store says is gone', () => 
     await second.dispose();
     expect(await count('Account')).toBe(0);
     expect(await count('Order')).toBe(50);
-    expect({ state: done.state, result: done.result, summary: done.summary }).toEqual({ state: 'done', result: { changed: SELECTED, missing: 0, failed: 0, failures: [] }, summary: `Deleted ${SELECTED} snapshots` });
+    expect({ state: done.state, result: done.result, summary: done.summary }).toEqual({
+      state: 'done',
+      result: { changed: SELECTED, missing: 0, failed: 0, failures: [] },
+      summary: `Deleted ${SELECTED} snapshots`,
+    });
   });
 
   it('counts a list of keys the same way, the keys already gone as missing', async () => {
-    await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) SELECT 'cus-' || lpad(i::text, 4, '0'), 'Customer', 3, '{}'::jsonb FROM generate_series(1, 300) i`);
+    await db.pool.query(
+      `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) SELECT 'cus-' || lpad(i::text, 4, '0'), 'Customer', 3, '{}'::jsonb FROM generate_series(1, 300) i`,
+    );
     // 300 stored and 20 that never were, interleaved: batches of 100 keys hold both.
-    const keys = Array.from({ length: 320 }, (_, i) => ({ streamId: i % 16 === 15 ? `gone-${i}` : `cus-${String(i - Math.floor(i / 16) + 1).padStart(4, '0')}`, version: 3 }));
+    const keys = Array.from({ length: 320 }, (_, i) => ({
+      streamId: i % 16 === 15 ? `gone-${i}` : `cus-${String(i - Math.floor(i / 16) + 1).padStart(4, '0')}`,
+      version: 3,
+    }));
     const dir = await mkdtemp(join(tmpdir(), 'chrono-delcount-'));
     const first = jobsOn(dir, dyingAfter(store, 150), 100);
     const job = await first.start({ kind: DELETE_SNAPSHOTS, title: 'Delete listed snapshots', connectionIds: ['c1'], params: { connectionId: 'c1', keys } });

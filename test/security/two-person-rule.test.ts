@@ -27,12 +27,20 @@ describe('the two-person rule cannot be satisfied by one person', () => {
   /** A case of the next subject, opened by OPENER under the rule, searched. */
   async function openCase(ticket: string) {
     const subject = subjects.shift()!;
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: subject }, ticket, requester: 'Data Protection Office', reason: 'GDPR art. 17 request', operator: OPENER });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'id', value: subject },
+      ticket,
+      requester: 'Data Protection Office',
+      reason: 'GDPR art. 17 request',
+      operator: OPENER,
+    });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     return { caseId: opened.id, subject };
   }
 
-  const keysOf = async (subject: string) => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM subject_keys WHERE subject_id = $1', [subject])).rows[0]!.n);
+  const keysOf = async (subject: string) =>
+    Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM subject_keys WHERE subject_id = $1', [subject])).rows[0]!.n);
   const ordersOf = async (subject: string) => (await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1', [subject])).rowCount!;
 
   beforeAll(async () => {
@@ -58,18 +66,29 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await db?.drop();
   });
 
-  it('refuses a second operator minted without an existing operator\'s passphrase', async () => {
+  it("refuses a second operator minted without an existing operator's passphrase", async () => {
     await expect(call('operators.enroll', { name: 'Second Operator', passphrase: 'mallory-passphrase' })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(call('operators.enroll', { name: 'Second Operator', passphrase: 'mallory-passphrase', sponsor: { operatorId: OPENER.operatorId, passphrase: 'a-guess-at-olga' } })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      call('operators.enroll', {
+        name: 'Second Operator',
+        passphrase: 'mallory-passphrase',
+        sponsor: { operatorId: OPENER.operatorId, passphrase: 'a-guess-at-olga' },
+      }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     expect((await call('operators.list', {})).operators.map((o) => o.name)).toEqual(['Olga Opener', 'Sam Second']);
   });
 
   it('refuses the approval of the operator who opened the case, and the run stays refused', async () => {
     const { caseId, subject } = await openCase('SEC-1');
     const dry = await call('compliance.erase', { caseId, connectionId, actions: ['shred'], dryRun: true });
-    await expect(call('compliance.approve', { caseId, approver: OPENER })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('You opened this case') });
+    await expect(call('compliance.approve', { caseId, approver: OPENER })).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('You opened this case'),
+    });
     expect((await call('compliance.getCase', { caseId })).approval).toBeUndefined();
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject(
+      { code: 'forbidden' },
+    );
     expect(await keysOf(subject)).toBe(1);
     // The passphrase never reaches the audit log.
     const audit = await call('audit.list', { limit: 200 });
@@ -82,10 +101,16 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     const dry = await call('compliance.erase', { caseId, connectionId, actions: ['shred'], dryRun: true });
     // The old form: a typed name was the whole approval.
     await expect(call('compliance.approve', { caseId, approver: 'second operator' } as never)).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(call('compliance.approve', { caseId, approver: { operatorId: 'op-second-operator', passphrase: 'anything-at-all' } })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(call('compliance.approve', { caseId, approver: { operatorId: SECOND.operatorId, passphrase: 'not-sams-passphrase' } })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.approve', { caseId, approver: { operatorId: 'op-second-operator', passphrase: 'anything-at-all' } })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(call('compliance.approve', { caseId, approver: { operatorId: SECOND.operatorId, passphrase: 'not-sams-passphrase' } })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     expect((await call('compliance.getCase', { caseId })).approval).toBeUndefined();
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject(
+      { code: 'forbidden' },
+    );
     expect(await keysOf(subject)).toBe(1);
   });
 
@@ -95,7 +120,9 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await call('compliance.approve', { caseId, approver: SECOND });
     // A new dry run with one more action gives a valid confirmation, but the approval did not cover shredding.
     const wider = await call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], dryRun: true });
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: wider.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('shred was not approved') });
+    await expect(
+      call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: wider.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('shred was not approved') });
     // Widening the recorded approval's list by hand breaks the signed digest.
     const file = join(dataDir, 'compliance', 'cases', `${caseId}.json`);
     const record = JSON.parse(await readFile(file, 'utf8')) as { approval: { actions: string[] } };
@@ -103,7 +130,9 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     await writeFile(file, JSON.stringify(record));
     // (each confirmation authorises one run, refused or not: preview again)
     const again = await call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], dryRun: true });
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: again.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
+    await expect(
+      call('compliance.erase', { caseId, connectionId, actions: ['shred', 'purgeReadModels'], confirmation: again.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('this run differs') });
     expect(await keysOf(subject)).toBe(1);
     expect(await ordersOf(subject)).toBeGreaterThan(0);
 
@@ -121,20 +150,31 @@ describe('the two-person rule cannot be satisfied by one person', () => {
     const dry = await call('compliance.erase', { caseId, connectionId, actions: ['shred'], dryRun: true });
     const { connectionId: _c, confirmedAt: _t, ...map } = (await call('compliance.getMap', { connectionId })).map!;
     await expect(call('compliance.saveMap', { connectionId, map: { ...map, requireSecondApprover: false } })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(call('compliance.setTwoPersonRule', { connectionId, enabled: false, reason: 'in a hurry' })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('compliance.setTwoPersonRule', { connectionId, enabled: false, reason: 'in a hurry' })).rejects.toMatchObject({
+      code: 'confirmation_required',
+    });
     expect((await call('compliance.getMap', { connectionId })).map!.requireSecondApprover).toBe(true);
 
     const preview = await call('compliance.setTwoPersonRule', { connectionId, enabled: false, reason: 'the team is one person for a week', dryRun: true });
     expect(preview.summary).toMatch(/open case\(s\) opened under the rule keep it/);
     expect((await call('compliance.getMap', { connectionId })).map!.requireSecondApprover).toBe(true);
-    await call('compliance.setTwoPersonRule', { connectionId, enabled: false, reason: 'the team is one person for a week', confirmation: preview.confirmation });
+    await call('compliance.setTwoPersonRule', {
+      connectionId,
+      enabled: false,
+      reason: 'the team is one person for a week',
+      confirmation: preview.confirmation,
+    });
     expect((await call('compliance.getMap', { connectionId })).map!.requireSecondApprover).toBe(false);
 
     // The case opened under the rule still needs its second operator.
     expect((await call('compliance.getCase', { caseId })).twoPersonRule).toBe(true);
-    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(call('compliance.erase', { caseId, connectionId, actions: ['shred'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject(
+      { code: 'forbidden' },
+    );
     expect(await keysOf(subject)).toBe(1);
     const audit = await call('audit.list', { limit: 50 });
-    expect(audit.records.find((e) => e.operation === 'compliance.setTwoPersonRule' && !e.dryRun && e.outcome === 'ok')).toMatchObject({ reason: 'the team is one person for a week' });
+    expect(audit.records.find((e) => e.operation === 'compliance.setTwoPersonRule' && !e.dryRun && e.outcome === 'ok')).toMatchObject({
+      reason: 'the team is one person for a week',
+    });
   });
 });

@@ -11,8 +11,19 @@ import { createDispatcher, type CallContext } from '../../src-main/engine/dispat
 
 /** The answer cap of a session, with a cap of 1,000 bytes so answers of a few kB cross it. */
 const operations: Record<string, OperationSpec> = {
-  'blob.read': { summary: 'test: a result of `size` characters', input: z.strictObject({ size: z.number() }), result: z.object({ blob: z.string() }), effect: 'none' },
-  'blob.watch': { summary: 'test: a stream of items of `sizes` characters', input: z.strictObject({ sizes: z.array(z.number()) }), result: z.object({}), effect: 'none', stream: z.object({ blob: z.string() }) },
+  'blob.read': {
+    summary: 'test: a result of `size` characters',
+    input: z.strictObject({ size: z.number() }),
+    result: z.object({ blob: z.string() }),
+    effect: 'none',
+  },
+  'blob.watch': {
+    summary: 'test: a stream of items of `sizes` characters',
+    input: z.strictObject({ sizes: z.array(z.number()) }),
+    result: z.object({}),
+    effect: 'none',
+    stream: z.object({ blob: z.string() }),
+  },
 };
 
 async function session(keepOversized?: (op: string, data: unknown) => Promise<string | undefined>) {
@@ -65,7 +76,8 @@ describe('answer cap', () => {
       ok: false,
       error: {
         code: 'unavailable',
-        message: 'The answer to blob.read is 2.0 MB, more than the 1 kB one answer may carry: narrow the request (an earlier version, a shorter range, fewer steps or items) and try again.',
+        message:
+          'The answer to blob.read is 2.0 MB, more than the 1 kB one answer may carry: narrow the request (an earlier version, a shorter range, fewer steps or items) and try again.',
         details: { bytes: JSON.stringify({ t: 'result', id: 'big', ok: true, data: { blob: 'x'.repeat(2 * 1024 * 1024) } }).length, limit: 1000 },
       },
     });
@@ -76,14 +88,26 @@ describe('answer cap', () => {
       return 'It was saved as a file instead: download it from /downloads/blob.json.';
     });
     keeping.opened.receive({ t: 'call', id: 'big', op: 'blob.read', input: { size: 5000 } });
-    expect(await keeping.result('big')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/more than the 1 kB one answer may carry\. It was saved as a file instead: download it from \/downloads\/blob\.json\.$/), details: { kept: true } } });
+    expect(await keeping.result('big')).toMatchObject({
+      ok: false,
+      error: {
+        message: expect.stringMatching(/more than the 1 kB one answer may carry\. It was saved as a file instead: download it from \/downloads\/blob\.json\.$/),
+        details: { kept: true },
+      },
+    });
     expect(kept).toEqual([{ blob: 'x'.repeat(5000) }]);
   });
 
   it('stops a stream whose item is over the cap and ends it with a sentence, after sending the items that fit', async () => {
     const { opened, sent, result, aborted } = await session();
     opened.receive({ t: 'call', id: 'w', op: 'blob.watch', input: { sizes: [10, 5000, 10] } });
-    expect(await result('w')).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/^One update of blob\.watch is 5 kB, more than the 1 kB one answer may carry: the view was stopped\. Narrow it/) } });
+    expect(await result('w')).toMatchObject({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        message: expect.stringMatching(/^One update of blob\.watch is 5 kB, more than the 1 kB one answer may carry: the view was stopped\. Narrow it/),
+      },
+    });
     expect(sent.filter((m) => m.t === 'data')).toEqual([{ t: 'data', id: 'w', data: { blob: 'x'.repeat(10) } }]);
     expect(aborted()).toBe(true);
   });

@@ -9,7 +9,14 @@ import { describePlan, planTombstones } from '../../src-main/engine/compliance/k
 const map: PersonalDataMap = {
   connectionId: 'c1',
   events: [
-    { eventType: 'CustomerRegistered', subjectPaths: ['streamId', 'metadata.userId'], personalPaths: [{ path: 'data.email', sealed: true }, { path: 'data.address.street', sealed: false }] },
+    {
+      eventType: 'CustomerRegistered',
+      subjectPaths: ['streamId', 'metadata.userId'],
+      personalPaths: [
+        { path: 'data.email', sealed: true },
+        { path: 'data.address.street', sealed: false },
+      ],
+    },
     { eventType: 'OrderPlaced', subjectPaths: ['data.customerId'], personalPaths: [{ path: 'data.shipTo', sealed: false }] },
   ],
   readModels: [],
@@ -18,7 +25,16 @@ const map: PersonalDataMap = {
   requireSecondApprover: false,
 };
 
-const row = (patch: Partial<SubjectEventRow>): SubjectEventRow => ({ position: '1', eventId: 'e1', streamId: 'cust-1', eventType: 'CustomerRegistered', timestamp: '2025-01-01T00:00:00.000Z', data: {}, metadata: {}, ...patch });
+const row = (patch: Partial<SubjectEventRow>): SubjectEventRow => ({
+  position: '1',
+  eventId: 'e1',
+  streamId: 'cust-1',
+  eventType: 'CustomerRegistered',
+  timestamp: '2025-01-01T00:00:00.000Z',
+  data: {},
+  metadata: {},
+  ...patch,
+});
 
 describe('compliance paths', () => {
   it('turns map paths into SQL expressions the advised indexes match', () => {
@@ -34,7 +50,7 @@ describe('compliance paths', () => {
 describe('redaction', () => {
   const sealed = { enc: 'aes-256-gcm', kid: 'k', iv: 'i', tag: 't', ct: 'c' };
 
-  it('erases the mapped paths of the subject\'s own events, showing sealed values as [sealed]', () => {
+  it("erases the mapped paths of the subject's own events, showing sealed values as [sealed]", () => {
     const form = redactedForm(map, row({ data: { email: sealed, address: { street: 'Main St 1', city: 'Oslo' }, plan: 'gold' } }), ['cust-1']);
     expect(form.data).toEqual({ email: '[erased]', address: { street: '[erased]', city: 'Oslo' }, plan: 'gold' });
     expect(form.changes).toEqual([
@@ -43,10 +59,12 @@ describe('redaction', () => {
     ]);
   });
 
-  it('leaves another subject\'s event alone when the subject only acted on it', () => {
+  it("leaves another subject's event alone when the subject only acted on it", () => {
     const other = row({ streamId: 'cust-2', metadata: { userId: 'cust-1' }, data: { email: 'x@example.org' } });
     expect(redactedForm(map, other, ['cust-1']).changes).toEqual([]);
-    expect(redactedForm(map, row({ eventType: 'OrderPlaced', streamId: 'order-1', data: { customerId: 'cust-1', shipTo: 'Main St 1' } }), ['cust-1']).changes).toHaveLength(1);
+    expect(
+      redactedForm(map, row({ eventType: 'OrderPlaced', streamId: 'order-1', data: { customerId: 'cust-1', shipTo: 'Main St 1' } }), ['cust-1']).changes,
+    ).toHaveLength(1);
   });
 
   it('changes nothing twice: an erased event plans no update, and the change list holds no erased value', () => {
@@ -71,18 +89,36 @@ describe('the erasure report', () => {
     createdBy: 'op',
     createdAt: '2025-01-01T00:00:00.000Z',
     state: 'verified',
-    inventory: { subjectIds: ['cust-1'], locations: [{ location: 'events', kind: 'events', count: 3, firstSeen: null, lastSeen: null }], mentions: [], mentionsTruncated: false, advice: [], scanned: 0, elapsedMs: 1 },
+    inventory: {
+      subjectIds: ['cust-1'],
+      locations: [{ location: 'events', kind: 'events', count: 3, firstSeen: null, lastSeen: null }],
+      mentions: [],
+      mentionsTruncated: false,
+      advice: [],
+      scanned: 0,
+      elapsedMs: 1,
+    },
     actions: ['shred'],
     outcomes: [{ action: 'shred', summary: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' }],
   };
 
   it('names the subject by a fingerprint only, in JSON and HTML', () => {
-    const report = buildReport({ record, connectionName: 'Prod', subjectIds: ['cust-1'], changes: [], auditHead: { seq: 4, hash: 'h' }, user: 'op', now: new Date('2025-01-02T00:00:00.000Z') });
+    const report = buildReport({
+      record,
+      connectionName: 'Prod',
+      subjectIds: ['cust-1'],
+      changes: [],
+      auditHead: { seq: 4, hash: 'h' },
+      user: 'op',
+      now: new Date('2025-01-02T00:00:00.000Z'),
+    });
     const text = `${JSON.stringify(report)}${reportHtml(report, 'abc')}`;
     expect(text).not.toContain('cust-1');
     expect(text).not.toContain('ann@example.org');
     expect(report.subject.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(report.actions).toEqual([{ action: 'shred', dryRun: null, outcome: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' }]);
+    expect(report.actions).toEqual([
+      { action: 'shred', dryRun: null, outcome: 'Deleted 1 subject key(s).', affected: 1, finishedAt: '2025-01-01T00:01:00.000Z' },
+    ]);
   });
 });
 
@@ -106,12 +142,26 @@ describe('tombstones and retention of topic copies', () => {
     keyed: [],
     ...over,
   });
-  const copies = (partition: number, key: string, tombstoned = false) => ({ partition, key: Buffer.from(key), keySha256: `sha-${key}`, messages: 2, tombstoned });
+  const copies = (partition: number, key: string, tombstoned = false) => ({
+    partition,
+    key: Buffer.from(key),
+    keySha256: `sha-${key}`,
+    messages: 2,
+    tombstoned,
+  });
 
   it('plans one tombstone per key and partition of a compacted topic, skipping keys already ending in a tombstone or already sent', () => {
-    const compacted = finding({ topic: 'profiles', count: 7, inKey: 6, keyed: [copies(0, 'cust-1'), copies(2, 'cust-1'), copies(1, 'cust-1:orders', true), copies(1, 'cust-1:x')] });
+    const compacted = finding({
+      topic: 'profiles',
+      count: 7,
+      inKey: 6,
+      keyed: [copies(0, 'cust-1'), copies(2, 'cust-1'), copies(1, 'cust-1:orders', true), copies(1, 'cust-1:x')],
+    });
     const plan = planTombstones([compacted], [{ topic: 'profiles', partition: 1, keySha256: 'sha-cust-1:x', offset: '9', at: '2025-01-01T00:00:00.000Z' }]);
-    expect(plan.targets.map((t) => [t.partition, t.key.toString()])).toEqual([[0, 'cust-1'], [2, 'cust-1']]);
+    expect(plan.targets.map((t) => [t.partition, t.key.toString()])).toEqual([
+      [0, 'cust-1'],
+      [2, 'cust-1'],
+    ]);
     expect(plan.done).toBe(2);
     // One message names the subject only in its value, under a key of its own: reported, not tombstoned.
     expect(plan.valueOnly).toEqual([{ topic: 'profiles', messages: 1 }]);
@@ -125,7 +175,9 @@ describe('tombstones and retention of topic copies', () => {
     const plain = { compact: false, delete: true, retentionMs: 86_400_000, segmentMs: 3_600_000 };
     const plan = planTombstones([finding({ topic: 'audit', count: 3, newestAt, policy: plain, retention: retentionWords(plain, newestAt) })], []);
     expect(plan.targets).toEqual([]);
-    expect(plan.retained).toEqual([expect.objectContaining({ topic: 'audit', messages: 3, removedFrom: '2025-03-02T12:00:00.000Z', removedBy: '2025-03-02T13:00:00.000Z' })]);
+    expect(plan.retained).toEqual([
+      expect.objectContaining({ topic: 'audit', messages: 3, removedFrom: '2025-03-02T12:00:00.000Z', removedBy: '2025-03-02T13:00:00.000Z' }),
+    ]);
     expect(plan.retained[0]!.detail).toContain('retention removes the newest copy from 2025-03-02T12:00:00.000Z, at the latest by 2025-03-02T13:00:00.000Z');
   });
 

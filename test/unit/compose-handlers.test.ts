@@ -5,7 +5,7 @@ import { composeHandlers as composeChecked, type HandlerGroup } from '../../src-
 const composeHandlers = composeChecked as (...groups: HandlerGroup[]) => Record<string, unknown>;
 
 describe('composeHandlers', () => {
-  it('joins the capabilities\' groups into one table', () => {
+  it("joins the capabilities' groups into one table", () => {
     const info: HandlerGroup = { 'app.info': async () => ({}) as never };
     const verify: HandlerGroup = { 'audit.verify': async () => ({}) as never };
     const table = composeHandlers(info, verify);

@@ -45,10 +45,14 @@ describe('operation input validation', () => {
   });
 
   it('applies defaults: profiles are read-only unless marked otherwise', () => {
-    const parsed = parseInput(operations['connections.add'].input, {
-      name: 'staging',
-      settings: { kind: 'postgres', host: '10.0.0.5', database: 'events', user: 'ops' },
-    }, 'connections.add');
+    const parsed = parseInput(
+      operations['connections.add'].input,
+      {
+        name: 'staging',
+        settings: { kind: 'postgres', host: '10.0.0.5', database: 'events', user: 'ops' },
+      },
+      'connections.add',
+    );
     expect(parsed.readOnly).toBe(true);
     expect(parsed.settings).toMatchObject({ port: 5432, sslMode: 'disable' });
   });
@@ -58,11 +62,19 @@ describe('operation input validation', () => {
   });
 
   it('tells a target operation that names its connections from one that cannot', () => {
-    const spec = (input: OperationSpec['input'], extra: Partial<OperationSpec> = {}): OperationSpec => ({ summary: 't', input, result: z.object({}), effect: 'target', ...extra });
+    const spec = (input: OperationSpec['input'], extra: Partial<OperationSpec> = {}): OperationSpec => ({
+      summary: 't',
+      input,
+      result: z.object({}),
+      effect: 'target',
+      ...extra,
+    });
     const table = {
       byId: spec(z.strictObject({ connectionId: z.string() })),
       byIds: spec(z.strictObject({ connectionIds: z.array(z.string()).min(1) })),
-      declared: spec(z.strictObject({ source: z.string(), sink: z.string() }), { connectionsOf: (input: { source: string; sink: string }) => [input.source, input.sink] } as never),
+      declared: spec(z.strictObject({ source: z.string(), sink: z.string() }), {
+        connectionsOf: (input: { source: string; sink: string }) => [input.source, input.sink],
+      } as never),
       optionalId: spec(z.strictObject({ connectionId: z.string().optional() })),
       noConnection: spec(z.strictObject({ topic: z.string() })),
       readsOnly: { ...spec(z.strictObject({ topic: z.string() })), effect: 'none' as const },
@@ -158,7 +170,8 @@ describe('what each operation makes stale', () => {
 
   it('confirming a preset refreshes everything read through it, charts included', () => {
     const stale = staleAfter('stores.configure', { succeeded: true });
-    for (const read of ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'] as const) expect(stale).toContain(read);
+    for (const read of ['stores.detect', 'stores.describe', 'streams.list', 'streams.read', 'feed.read', 'stats.histogram', 'stats.largestStreams'] as const)
+      expect(stale).toContain(read);
   });
 
   it('an export refreshes the audit log and its chain check, whatever its outcome', () => {

@@ -52,7 +52,18 @@ describe('guessing a custom mapping from column names', () => {
   });
 
   it('reads camelCase MongoDB fields, keeps metadata keys out of the columns and proposes them as keys', () => {
-    const names = ['_id', 'aggregateId', 'aggregateType', 'version', 'eventType', 'payload', 'createdAt', 'metadata', 'metadata.correlationId', 'metadata.causationId'];
+    const names = [
+      '_id',
+      'aggregateId',
+      'aggregateType',
+      'version',
+      'eventType',
+      'payload',
+      'createdAt',
+      'metadata',
+      'metadata.correlationId',
+      'metadata.causationId',
+    ];
     const draft = draftForTable([table('events', names, undefined)], 0, 'mongo');
     expect(draft.columns).toEqual({
       streamId: 'aggregateId',
@@ -91,7 +102,12 @@ describe('the draft as stores.configure input', () => {
 
   it('starts from a confirmed mapping when its table is still there', () => {
     const tables = [table('a', ['x']), table('audit_log', ['entity_key'], 'ops')];
-    const draft = draftFromMapping(tables, { schema: 'ops', table: 'audit_log', columns: { streamId: 'entity_key', version: 'v', type: 't', data: 'd' }, categoryFromStreamId: { separator: ':' } });
+    const draft = draftFromMapping(tables, {
+      schema: 'ops',
+      table: 'audit_log',
+      columns: { streamId: 'entity_key', version: 'v', type: 't', data: 'd' },
+      categoryFromStreamId: { separator: ':' },
+    });
     expect(draft).toMatchObject({ tableIndex: 1, separator: ':', columns: { streamId: 'entity_key', version: 'v' } });
     expect(draftFromMapping(tables, { table: 'audit_log', columns: { streamId: 'a', version: 'b', type: 'c', data: 'd' } })).toBeUndefined();
   });
@@ -103,7 +119,10 @@ describe('placing the host’s problems next to the fields', () => {
 
   it('puts type problems on the role they name and missing columns on every role that uses them', () => {
     const error = new ChronoError('not_found', "Mapping 'custom' does not match the database: ...", {
-      problems: ['column public.audit_log.event_id does not exist', 'column public.audit_log.kind is text: the version column must be an integer type (smallint, integer, bigint, numeric)'],
+      problems: [
+        'column public.audit_log.event_id does not exist',
+        'column public.audit_log.kind is text: the version column must be an integer type (smallint, integer, bigint, numeric)',
+      ],
     });
     const problems = mappingProblems(error, draft);
     expect(problems.lines).toHaveLength(2);

@@ -15,14 +15,26 @@ import { MAX_CALLS_IN_FLIGHT, MAX_STREAMS_IN_FLIGHT, createDispatcher, redact, t
 const operations: Record<string, OperationSpec> = {
   'checkpoint.reset': {
     summary: 'test: a write to the target system',
-    input: z.strictObject({ connectionId: z.string(), position: z.number(), reason: z.string().optional(), dryRun: z.boolean().optional(), confirmation: z.string().optional() }),
+    input: z.strictObject({
+      connectionId: z.string(),
+      position: z.number(),
+      reason: z.string().optional(),
+      dryRun: z.boolean().optional(),
+      confirmation: z.string().optional(),
+    }),
     result: z.object({ position: z.number() }),
     effect: 'target',
     target: (input: { connectionId: string }) => `checkpoint@${input.connectionId}`,
   } as OperationSpec,
   'events.purge': {
     summary: 'test: destructive',
-    input: z.strictObject({ connectionId: z.string(), subject: z.string(), reason: z.string().optional(), dryRun: z.boolean().optional(), confirmation: z.string().optional() }),
+    input: z.strictObject({
+      connectionId: z.string(),
+      subject: z.string(),
+      reason: z.string().optional(),
+      dryRun: z.boolean().optional(),
+      confirmation: z.string().optional(),
+    }),
     result: z.object({ events: z.number(), purged: z.boolean() }),
     effect: 'target',
     destructive: true,
@@ -68,7 +80,9 @@ describe('dispatcher', () => {
           return { erased: input.connectionIds.length };
         },
         'slow.read': (_input: unknown, context: CallContext) =>
-          new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })))),
+          new Promise((_resolve, reject) =>
+            context.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+          ),
         'things.watch': (_input: unknown, context: CallContext) => new Promise((resolve) => context.signal.addEventListener('abort', () => resolve({}))),
       } as never,
       audit,
@@ -87,7 +101,14 @@ describe('dispatcher', () => {
     });
     expect(executed).toEqual([]);
     const [record] = (await audit.list({ limit: 10 })).records;
-    expect(record).toMatchObject({ operation: 'checkpoint.reset', target: 'checkpoint@prod', outcome: 'refused', errorCode: 'read_only', reason: 'OPS-1', user: 'alice' });
+    expect(record).toMatchObject({
+      operation: 'checkpoint.reset',
+      target: 'checkpoint@prod',
+      outcome: 'refused',
+      errorCode: 'read_only',
+      reason: 'OPS-1',
+      user: 'alice',
+    });
   });
 
   it('guards every connection an operation names: one read-only profile among several refuses it', async () => {
@@ -98,15 +119,29 @@ describe('dispatcher', () => {
     await expect(dispatcher.run('compliance.erase', { connectionIds: [], subject: 'customer-42' }, context())).rejects.toMatchObject({ code: 'invalid_input' });
     expect(executed).toEqual([]);
     // A dry run changes nothing, so it may preview a read-only profile.
-    await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'prod'], subject: 'customer-42', dryRun: true }, context())).resolves.toEqual({ erased: 2 });
+    await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'prod'], subject: 'customer-42', dryRun: true }, context())).resolves.toEqual({
+      erased: 2,
+    });
     await expect(dispatcher.run('compliance.erase', { connectionIds: ['staging', 'dev'], subject: 'customer-42' }, context())).resolves.toEqual({ erased: 2 });
     expect(executed).toEqual(['erase:staging,dev']);
   });
 
   it('will not start with a target operation that names no connection', () => {
-    const unguardable: OperationSpec = { summary: 'test: writes somewhere', input: z.strictObject({ topic: z.string() }), result: z.object({}), effect: 'target' };
+    const unguardable: OperationSpec = {
+      summary: 'test: writes somewhere',
+      input: z.strictObject({ topic: z.string() }),
+      result: z.object({}),
+      effect: 'target',
+    };
     expect(() =>
-      createDispatcher({ operations: { ...operations, 'topic.write': unguardable }, handlers: {}, audit, confirmations: new ConfirmationTokens(), isReadOnly: async () => false, user: 'alice' }),
+      createDispatcher({
+        operations: { ...operations, 'topic.write': unguardable },
+        handlers: {},
+        audit,
+        confirmations: new ConfirmationTokens(),
+        isReadOnly: async () => false,
+        user: 'alice',
+      }),
     ).toThrow(/topic\.write/);
   });
 
@@ -165,11 +200,24 @@ describe('dispatcher', () => {
 
     session.receive({ t: 'call', id: 'one-too-many', op: 'slow.read', input: {} });
     expect(results()).toEqual([
-      { t: 'result', id: 'one-too-many', ok: false, error: { code: 'unavailable', message: expect.stringMatching(/16 requests are already running in this window: wait for some to finish/), details: { limit: 16 } } },
+      {
+        t: 'result',
+        id: 'one-too-many',
+        ok: false,
+        error: {
+          code: 'unavailable',
+          message: expect.stringMatching(/16 requests are already running in this window: wait for some to finish/),
+          details: { limit: 16 },
+        },
+      },
     ]);
     // Streams have a cap of their own.
     session.receive({ t: 'call', id: 'watch-too-many', op: 'things.watch', input: {} });
-    expect(results().at(-1)).toMatchObject({ id: 'watch-too-many', ok: false, error: { code: 'unavailable', message: expect.stringContaining('close one before opening another') } });
+    expect(results().at(-1)).toMatchObject({
+      id: 'watch-too-many',
+      ok: false,
+      error: { code: 'unavailable', message: expect.stringContaining('close one before opening another') },
+    });
 
     // Once a call ends, there is room again.
     session.receive({ t: 'cancel', id: 'call-0' });
@@ -219,7 +267,11 @@ describe('dispatcher', () => {
   it('masks a password a failure message repeats in the audit record', async () => {
     const failing = createDispatcher({
       operations,
-      handlers: { 'checkpoint.reset': async () => { throw new ChronoError('unavailable', 'Could not reach mongodb://ops:leaked-pa55@db/app.'); } } as never,
+      handlers: {
+        'checkpoint.reset': async () => {
+          throw new ChronoError('unavailable', 'Could not reach mongodb://ops:leaked-pa55@db/app.');
+        },
+      } as never,
       audit,
       confirmations: new ConfirmationTokens(),
       isReadOnly: async () => false,

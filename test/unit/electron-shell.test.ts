@@ -9,11 +9,16 @@ import type { Engine } from '../../src-main/engine/engine';
 type Listener = (...args: never[]) => unknown;
 
 /** A stand-in for the `electron` module that records what the shell asks of it. */
-function fakeElectron(options: { encryption: boolean; saveDialog?: { canceled: boolean; filePath?: string }; openDialog?: { canceled: boolean; filePaths: string[] } }) {
+function fakeElectron(options: {
+  encryption: boolean;
+  saveDialog?: { canceled: boolean; filePath?: string };
+  openDialog?: { canceled: boolean; filePaths: string[] };
+}) {
   const dialogCalls: unknown[][] = [];
   const windows: FakeWindow[] = [];
   const ipcListeners = new Map<string, Listener>();
-  let headersHook: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
+  let headersHook:
+    ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
   let permissionHook: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
 
   class FakeWindow {
@@ -113,13 +118,22 @@ describe('desktop shell (with a stand-in for electron)', () => {
     engine = started.engine;
 
     const [window] = fake.windows;
-    expect(window?.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(window?.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
     expect(window?.options.webPreferences.preload).toBe(join(outDir, 'preload', 'index.cjs'));
     expect(window?.loaded).toBe(join(outDir, 'renderer', 'index.html'));
     expect(window?.openHandler?.({ url: 'https://evil.example' })).toEqual({ action: 'deny' });
 
     let prevented = false;
-    (window?.listeners.get('will-navigate') as (e: { preventDefault(): void }, url: string) => void)({ preventDefault: () => (prevented = true) }, 'https://evil.example');
+    (window?.listeners.get('will-navigate') as (e: { preventDefault(): void }, url: string) => void)(
+      { preventDefault: () => (prevented = true) },
+      'https://evil.example',
+    );
     expect(prevented).toBe(true);
 
     const response = await new Promise<{ responseHeaders: Record<string, string[]> }>((resolve) => fake.headers()?.({ responseHeaders: {} }, resolve));
@@ -130,12 +144,22 @@ describe('desktop shell (with a stand-in for electron)', () => {
 
     // A call from our own page is answered; one from a foreign frame is ignored.
     const replies: unknown[] = [];
-    const sender = { id: 1, send: (channel: string, message: unknown) => channel === IPC_MESSAGE && replies.push(message), isDestroyed: () => false, once: () => undefined };
+    const sender = {
+      id: 1,
+      send: (channel: string, message: unknown) => channel === IPC_MESSAGE && replies.push(message),
+      isDestroyed: () => false,
+      once: () => undefined,
+    };
     const call = fake.ipcListeners.get(IPC_CALL) as (event: unknown, message: unknown) => void;
     call({ sender, senderFrame: { url: 'https://evil.example/' } }, { t: 'call', id: 'x', op: 'app.info', input: {} });
     call({ sender, senderFrame: { url: `file://${join(outDir, 'renderer', 'index.html')}` } }, { t: 'call', id: 'y', op: 'app.info', input: {} });
     await expect.poll(() => replies.length).toBe(1);
-    expect(replies[0]).toMatchObject({ t: 'result', id: 'y', ok: true, data: { name: 'Chronoscope', mode: 'desktop', secretStorage: { kind: 'safeStorage' } } });
+    expect(replies[0]).toMatchObject({
+      t: 'result',
+      id: 'y',
+      ok: true,
+      data: { name: 'Chronoscope', mode: 'desktop', secretStorage: { kind: 'safeStorage' } },
+    });
   });
 
   it('takes the definitions folder from the OS dialog in the main process, never from a path the window sends', async () => {
@@ -145,7 +169,13 @@ describe('desktop shell (with a stand-in for electron)', () => {
     const fake = fakeElectron({ encryption: true, openDialog: { canceled: false, filePaths: [picked] } });
     const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir, startLocalWorkspace: false });
     engine = started.engine;
-    const run = (input: Record<string, unknown>) => started.engine.dispatcher.run('timeTravel.setDefinitionsFolder', input, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined });
+    const run = (input: Record<string, unknown>) =>
+      started.engine.dispatcher.run('timeTravel.setDefinitionsFolder', input, {
+        operationId: 'f',
+        signal: new AbortController().signal,
+        emit: () => undefined,
+        progress: () => undefined,
+      });
 
     await expect(run({ path: '/tmp/attacker-chosen' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('system dialog') });
     expect(fake.dialogCalls).toHaveLength(0);
@@ -154,22 +184,40 @@ describe('desktop shell (with a stand-in for electron)', () => {
     await expect(run({ listingHash: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('system dialog') });
     expect(fake.dialogCalls).toHaveLength(0);
     // The user picked the folder in the OS dialog: its files as they are then are confirmed at once.
-    expect(await run({ reason: 'my views' })).toMatchObject({ confirmed: true, folder: { path: picked, state: 'watching' }, listing: { path: picked, files: [] } });
+    expect(await run({ reason: 'my views' })).toMatchObject({
+      confirmed: true,
+      folder: { path: picked, state: 'watching' },
+      listing: { path: picked, files: [] },
+    });
     const [, dialogOptions] = fake.dialogCalls[0] as [unknown, { properties: string[] }];
     expect(dialogOptions.properties).toContain('openDirectory');
   });
 
   it('leaves the definitions folder alone when the user cancels the dialog', async () => {
     const fake = fakeElectron({ encryption: true, openDialog: { canceled: true, filePaths: [] } });
-    const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')), startLocalWorkspace: false });
+    const started = await startDesktop(fake.electron, {
+      outDir: '/app/out',
+      dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')),
+      startLocalWorkspace: false,
+    });
     engine = started.engine;
-    await expect(started.engine.dispatcher.run('timeTravel.setDefinitionsFolder', {}, { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(
+      started.engine.dispatcher.run(
+        'timeTravel.setDefinitionsFolder',
+        {},
+        { operationId: 'f', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined },
+      ),
+    ).rejects.toMatchObject({ code: 'cancelled' });
     expect((await engine.handlers['timeTravel.definitions']({}, undefined as never)).folder).toBeNull();
   });
 
   it('says so when the OS offers no encryption, instead of weakening it', async () => {
     const fake = fakeElectron({ encryption: false });
-    const started = await startDesktop(fake.electron, { outDir: '/app/out', dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')), startLocalWorkspace: false });
+    const started = await startDesktop(fake.electron, {
+      outDir: '/app/out',
+      dataDir: await mkdtemp(join(tmpdir(), 'chrono-desktop-')),
+      startLocalWorkspace: false,
+    });
     engine = started.engine;
     const info = await engine.handlers['app.info']({}, undefined as never);
     expect(info.secretStorage.kind).toBe('memory');

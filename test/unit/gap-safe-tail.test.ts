@@ -112,7 +112,13 @@ describe('gap-safe tail', () => {
 
   it('waits for a hole to fill instead of skipping the late commit', async () => {
     // Poll 1: 1, 2 and 4 are committed, 3 is still in flight. Poll 2: 3 has committed.
-    const { run, emitted } = scriptedFeed([[1, 2, 4], [1, 2, 3, 4]], { gapTimeoutMs: 5000 });
+    const { run, emitted } = scriptedFeed(
+      [
+        [1, 2, 4],
+        [1, 2, 3, 4],
+      ],
+      { gapTimeoutMs: 5000 },
+    );
     expect(await run).toBe('4');
     expect(emitted).toEqual([[], ['1', '2'], ['3', '4']]); // [] first: where the tail starts
   });
@@ -120,27 +126,52 @@ describe('gap-safe tail', () => {
   it('waits for a transaction that stays open far past the timeout when the store reports its transactions', async () => {
     // 3 is taken by a transaction that stays open for six polls (the timeout is one poll), then commits.
     const open = [3];
-    const { run, emitted } = scriptedFeed([[1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 4], [1, 2, 3, 4]], {
-      gapTimeoutMs: 1000,
-      running: [open, open, open, open, open, open, []],
-    });
+    const { run, emitted } = scriptedFeed(
+      [
+        [1, 2, 4],
+        [1, 2, 4],
+        [1, 2, 4],
+        [1, 2, 4],
+        [1, 2, 4],
+        [1, 2, 4],
+        [1, 2, 3, 4],
+      ],
+      {
+        gapTimeoutMs: 1000,
+        running: [open, open, open, open, open, open, []],
+      },
+    );
     expect(await run).toBe('4');
     expect(emitted).toEqual([[], ['1', '2'], ['3', '4']]);
   });
 
   it('passes a rollback hole as soon as the transaction that took it has ended, without waiting for the timeout', async () => {
     // Poll 1: 2 is held by a running transaction. Poll 2: it rolled back. The timeout (an hour) plays no part.
-    const { run, emitted } = scriptedFeed([[1, 3], [1, 3]], { gapTimeoutMs: 3_600_000, running: [[2], []] });
+    const { run, emitted } = scriptedFeed(
+      [
+        [1, 3],
+        [1, 3],
+      ],
+      { gapTimeoutMs: 3_600_000, running: [[2], []] },
+    );
     expect(await run).toBe('3');
     expect(emitted).toEqual([[], ['1'], ['3']]);
   });
 
   it('watches each new hole from when it is seen: a transaction begun later does not hold an older hole', async () => {
     // 2 rolls back at once; 5 is taken later by a transaction that stays open.
-    const { run, emitted } = scriptedFeed([[1, 3, 4], [1, 3, 4, 6], [1, 3, 4, 6], [1, 3, 4, 5, 6]], {
-      gapTimeoutMs: 3_600_000,
-      running: [[], [5], [5], []],
-    });
+    const { run, emitted } = scriptedFeed(
+      [
+        [1, 3, 4],
+        [1, 3, 4, 6],
+        [1, 3, 4, 6],
+        [1, 3, 4, 5, 6],
+      ],
+      {
+        gapTimeoutMs: 3_600_000,
+        running: [[], [5], [5], []],
+      },
+    );
     expect(await run).toBe('6');
     expect(emitted).toEqual([[], ['1'], ['3', '4'], ['5', '6']]);
   });
@@ -151,7 +182,15 @@ describe('gap-safe tail', () => {
   });
 
   it('passes a hole left by a rollback once it has stayed open past the timeout where the store cannot report its transactions', async () => {
-    const { run, emitted } = scriptedFeed([[1, 3], [1, 3], [1, 3], [1, 3]], { gapTimeoutMs: 2000 });
+    const { run, emitted } = scriptedFeed(
+      [
+        [1, 3],
+        [1, 3],
+        [1, 3],
+        [1, 3],
+      ],
+      { gapTimeoutMs: 2000 },
+    );
     expect(await run).toBe('3');
     expect(emitted).toEqual([[], ['1'], ['3']]);
   });

@@ -33,8 +33,14 @@ describe('the job-kind contract', () => {
     await Promise.all(open.splice(0).map((o) => o.dispose()));
   });
 
-  it("has a runner in the engine for every kind, and the engine runs no kind it does not declare", async () => {
-    const engine: Engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), mode: 'browser', log: () => undefined, env: {}, sampleLags: false });
+  it('has a runner in the engine for every kind, and the engine runs no kind it does not declare', async () => {
+    const engine: Engine = createEngine({
+      dataDir: await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')),
+      mode: 'browser',
+      log: () => undefined,
+      env: {},
+      sampleLags: false,
+    });
     open.push(engine);
     expect(engine.jobs.registeredKinds().sort()).toEqual(Object.keys(jobKinds).sort());
     expect(engine.jobs.kindsWithoutRunner()).toEqual([]);
@@ -57,7 +63,10 @@ describe('the job-kind contract', () => {
     const jobs = new Jobs(dir, { kinds });
     open.push(jobs);
     jobs.register({ sum: { run: async ({ a, b }) => ({ total: a + b }) } });
-    await expect(jobs.start({ kind: 'sum', title: 'bad', connectionIds: [], params: { a: 1, b: 'two' } as never })).rejects.toMatchObject({ code: 'internal', message: expect.stringMatching(/params of a "sum" job do not match its contract \(b: /) });
+    await expect(jobs.start({ kind: 'sum', title: 'bad', connectionIds: [], params: { a: 1, b: 'two' } as never })).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringMatching(/params of a "sum" job do not match its contract \(b: /),
+    });
     expect(await readdir(dir).catch(() => [])).toEqual([]);
     const good = await jobs.start({ kind: 'sum', title: 'good', connectionIds: [], params: { a: 1, b: 2 } });
     expect(await settled(jobs, good.id)).toMatchObject({ state: 'done', result: { total: 3 } });
@@ -66,12 +75,21 @@ describe('the job-kind contract', () => {
   it('fails a job whose result does not match its kind, without keeping the result, and not as retryable', async () => {
     const logged: string[] = [];
     const reported: unknown[] = [];
-    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, log: (m) => logged.push(m), onContractMismatch: (m) => reported.push(m) });
+    const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), {
+      kinds,
+      progressIntervalMs: 0,
+      log: (m) => logged.push(m),
+      onContractMismatch: (m) => reported.push(m),
+    });
     open.push(jobs);
     jobs.register({ sum: { run: async ({ a, b }) => ({ total: `${a + b}` }) as never } });
     const job = await jobs.start({ kind: 'sum', title: 'wrong result', connectionIds: [], params: { a: 1, b: 2 } });
     const failed = await settled(jobs, job.id);
-    expect(failed).toMatchObject({ state: 'failed', retryable: false, error: expect.stringMatching(/result of a "sum" job does not match its contract \(total: /) });
+    expect(failed).toMatchObject({
+      state: 'failed',
+      retryable: false,
+      error: expect.stringMatching(/result of a "sum" job does not match its contract \(total: /),
+    });
     expect(failed.result).toBeUndefined();
     expect(logged.join('\n')).toMatch(/does not match its contract/);
     expect(reported).toEqual([{ kind: 'sum', what: 'result', problems: [{ field: 'total', message: expect.any(String) }] }]);
@@ -87,7 +105,7 @@ describe('the job-kind contract', () => {
     expect(logged.join('\n')).toMatch(/result of a "sum" job does not match its contract \(total: /);
   });
 
-  it('reports a progress off its kind\'s contract when asked to check (tests), without stopping the job', async () => {
+  it("reports a progress off its kind's contract when asked to check (tests), without stopping the job", async () => {
     const reported: unknown[] = [];
     const jobs = new Jobs(await mkdtemp(join(tmpdir(), 'chrono-jobkinds-')), { kinds, progressIntervalMs: 0, onContractMismatch: (m) => reported.push(m) });
     open.push(jobs);

@@ -7,7 +7,14 @@ import { z } from 'zod';
 import { jobProgress } from '../../src-shared/schemas/jobs';
 import type { JobKindTable } from '../../src-shared/contract/job-kinds';
 import { INTERRUPTED, Jobs, type JobRunner } from '../../src-main/engine/jobs/jobs';
-import { decodeSnapshotCursor, encodeSnapshotCursor, type ListSnapshotsOptions, type SnapshotFilter, type SnapshotStore, type StoredSnapshot } from '../../src-main/stores/ports/snapshot-store';
+import {
+  decodeSnapshotCursor,
+  encodeSnapshotCursor,
+  type ListSnapshotsOptions,
+  type SnapshotFilter,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from '../../src-main/stores/ports/snapshot-store';
 import { byStreamType, verifyAllSnapshotsJob } from '../../src-main/engine/jobs/verify-all-snapshots';
 import type { ReplayOutcome } from '../../src-main/engine/snapshots/snapshot-replayer';
 
@@ -110,7 +117,8 @@ describe('Jobs', () => {
     jobs.register({ count: stepped.kind });
     return { dir: where, jobs, stepped };
   };
-  const count = (jobs: Jobs<typeof testKinds>, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) => jobs.start({ kind: 'count', title, connectionIds, params });
+  const count = (jobs: Jobs<typeof testKinds>, title: string, params: { items: number; fail?: number }, connectionIds: string[] = []) =>
+    jobs.start({ kind: 'count', title, connectionIds, params });
 
   it('runs a job from queued to done, with progress and a summary, and records it durably', async () => {
     const { dir, jobs, stepped } = await counting();
@@ -194,7 +202,19 @@ describe('Jobs', () => {
   it('resumes a job recorded by an earlier version, whose resume point was called its checkpoint', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-jobs-'));
     const at = '2026-11-30T10:00:00.000Z';
-    const legacy = { id: 'job-legacy', kind: 'count', title: 'old', connectionIds: [], params: { items: 5 }, state: 'running', progress: { done: 2, total: 5 }, createdAt: at, updatedAt: at, startedAt: at, checkpoint: { next: 2 } };
+    const legacy = {
+      id: 'job-legacy',
+      kind: 'count',
+      title: 'old',
+      connectionIds: [],
+      params: { items: 5 },
+      state: 'running',
+      progress: { done: 2, total: 5 },
+      createdAt: at,
+      updatedAt: at,
+      startedAt: at,
+      checkpoint: { next: 2 },
+    };
     await writeFile(join(dir, 'job-legacy.json'), JSON.stringify(legacy));
     const { jobs, stepped } = await counting({ dir });
     expect(await jobs.get('job-legacy')).toMatchObject({ state: 'paused', error: INTERRUPTED, hasResumePoint: true });
@@ -225,7 +245,9 @@ describe('Jobs', () => {
 
   it('refuses parameters that look like secrets, before writing anything', async () => {
     const { dir, jobs } = await counting();
-    await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(/nested\.password/);
+    await expect(jobs.start({ kind: 'count', title: 'a', connectionIds: [], params: { items: 1, nested: { password: 'x' } } })).rejects.toThrow(
+      /nested\.password/,
+    );
     expect(await readdir(dir).catch(() => [])).toEqual([]);
   });
 });
@@ -298,12 +320,22 @@ describe('the snapshots.verifyAll job', () => {
     expect(replayed).toEqual(ids.slice(0, 10).filter((id) => id !== 's-05'));
 
     replayed.length = 0;
-    const result = await job.run({ connectionId: 'c', definition: 'auto' }, { ...context, signal: new AbortController().signal, resumeFrom: last as never, saveResumePoint: async () => undefined });
+    const result = await job.run(
+      { connectionId: 'c', definition: 'auto' },
+      { ...context, signal: new AbortController().signal, resumeFrom: last as never, saveResumePoint: async () => undefined },
+    );
     expect(replayed).toEqual(ids.slice(10));
     expect(reads).toContain(last.after);
     expect(result).toMatchObject({ total: 23, verified: 23, ok: 20, mismatched: 1, failed: 2, truncated: false });
     expect(result.mismatches).toEqual([
-      { streamId: 's-03', snapshotVersion: 7, differences: 1, paths: ['n'], streamTooShort: false, diff: [{ path: 'n', kind: 'changed', before: 3, after: -1 }] },
+      {
+        streamId: 's-03',
+        snapshotVersion: 7,
+        differences: 1,
+        paths: ['n'],
+        streamTooShort: false,
+        diff: [{ path: 'n', kind: 'changed', before: 3, after: -1 }],
+      },
     ]);
     expect(result.failures).toEqual([
       { streamId: 's-04', snapshotVersion: 7, message: 'handler threw at line 3' },
@@ -318,7 +350,10 @@ describe('the snapshots.verifyAll job', () => {
     const run = async () => {
       const replayed: string[] = [];
       const job = verifyJob(store, replayed);
-      const result = await job.run({ connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 }, { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, saveResumePoint: async () => undefined });
+      const result = await job.run(
+        { connectionId: 'c', definition: 'auto', sampleSize: 8, sampleSeed: 42 },
+        { signal: new AbortController().signal, resumeFrom: undefined, progress: () => undefined, saveResumePoint: async () => undefined },
+      );
       seen.push(replayed);
       return result;
     };
@@ -335,7 +370,15 @@ describe('the snapshots.verifyAll job', () => {
 describe('byStreamType', () => {
   it('groups snapshots by type, each stream kept together and in version order', () => {
     const s = (streamId: string, version: number, streamType: string | null) => ({ streamId, version, streamType });
-    const page = [s('a', 1, 'Order'), s('a', 2, 'Order'), s('b', 1, 'Account'), s('c', 3, null), s('d', 1, 'Order'), s('e', 1, 'Account'), s('e', 2, 'Account')];
+    const page = [
+      s('a', 1, 'Order'),
+      s('a', 2, 'Order'),
+      s('b', 1, 'Account'),
+      s('c', 3, null),
+      s('d', 1, 'Order'),
+      s('e', 1, 'Account'),
+      s('e', 2, 'Account'),
+    ];
     expect(byStreamType(page).map((x) => `${x.streamId}@${x.version}`)).toEqual(['c@3', 'b@1', 'e@1', 'e@2', 'a@1', 'a@2', 'd@1']);
   });
 });

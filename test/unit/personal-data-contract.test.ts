@@ -87,12 +87,17 @@ describe('operations that can return decrypted personal data', () => {
   });
 
   it('each operation answering free-form stored data declares personalData or is reviewed as never decrypting', () => {
-    const undeclared = freeForm.filter((o) => table[o.name]!.personalData !== true && !(o.name in NEVER_DECRYPTS)).map((o) => `${o.name} (${o.paths.join(', ')})`);
+    const undeclared = freeForm
+      .filter((o) => table[o.name]!.personalData !== true && !(o.name in NEVER_DECRYPTS))
+      .map((o) => `${o.name} (${o.paths.join(', ')})`);
     expect(undeclared).toEqual([]);
   });
 
   it('the declared operations are exactly these, including those that only match (the e-mail search) or write a file', () => {
-    const declared = Object.entries(table).filter(([, spec]) => spec.personalData === true).map(([name]) => name).sort();
+    const declared = Object.entries(table)
+      .filter(([, spec]) => spec.personalData === true)
+      .map(([name]) => name)
+      .sort();
     expect(declared).toEqual(DECLARED);
     for (const name of declared) expect(NEVER_DECRYPTS[name], `${name} is both declared and reviewed as never decrypting`).toBeUndefined();
   });

@@ -6,9 +6,33 @@ import { targetChange } from '../../src-shared/secret-target';
 import { problemsOf } from '../../src-renderer/src/client/errors';
 import { draftOf, settingsOf, storedSecretProblems } from '../../src-renderer/src/features/connections/draft';
 
-const postgres: ConnectionSettings = { kind: 'postgres', host: 'db.internal', port: 5432, database: 'app', user: 'ops', sslMode: 'verify-full', schema: 'public', connectTimeoutMs: 5000 };
-const mongo: ConnectionSettings = { kind: 'mongo', uri: 'mongodb://db1:27017,db2/?authSource=admin', database: 'app', user: 'ops', tls: true, connectTimeoutMs: 5000 };
-const kafka: ConnectionSettings = { kind: 'kafka', brokers: ['k1:9092', 'k2:9092'], clientId: 'chronoscope', tls: true, rejectUnauthorized: true, sasl: { mechanism: 'scram-sha-512', username: 'ops' }, connectTimeoutMs: 5000 };
+const postgres: ConnectionSettings = {
+  kind: 'postgres',
+  host: 'db.internal',
+  port: 5432,
+  database: 'app',
+  user: 'ops',
+  sslMode: 'verify-full',
+  schema: 'public',
+  connectTimeoutMs: 5000,
+};
+const mongo: ConnectionSettings = {
+  kind: 'mongo',
+  uri: 'mongodb://db1:27017,db2/?authSource=admin',
+  database: 'app',
+  user: 'ops',
+  tls: true,
+  connectTimeoutMs: 5000,
+};
+const kafka: ConnectionSettings = {
+  kind: 'kafka',
+  brokers: ['k1:9092', 'k2:9092'],
+  clientId: 'chronoscope',
+  tls: true,
+  rejectUnauthorized: true,
+  sasl: { mechanism: 'scram-sha-512', username: 'ops' },
+  connectTimeoutMs: 5000,
+};
 
 describe('where a stored secret may go', () => {
   it('names the first change of server, account or protection', () => {
@@ -37,7 +61,19 @@ describe('where a stored secret may go', () => {
 });
 
 describe('the connection form and a stored secret', () => {
-  const saved: ConnectionView = { id: 'prod', name: 'Prod', kind: 'postgres', builtin: false, readOnly: true, mayDecryptPersonalData: false, settings: postgres, secretStorage: 'memory', needsSecret: false, createdAt: '', updatedAt: '' };
+  const saved: ConnectionView = {
+    id: 'prod',
+    name: 'Prod',
+    kind: 'postgres',
+    builtin: false,
+    readOnly: true,
+    mayDecryptPersonalData: false,
+    settings: postgres,
+    secretStorage: 'memory',
+    needsSecret: false,
+    createdAt: '',
+    updatedAt: '',
+  };
 
   it('asks for the password next to its field when the target changed', () => {
     const draft = draftOf(saved);
@@ -49,13 +85,17 @@ describe('the connection form and a stored secret', () => {
   });
 
   it('shows the host refusal on the password field', () => {
-    expect(problemsOf(new ChronoError('secret_required', 'You changed the host', { field: 'secret', changed: 'settings.host' }))).toEqual([{ field: 'secret', message: 'You changed the host' }]);
+    expect(problemsOf(new ChronoError('secret_required', 'You changed the host', { field: 'secret', changed: 'settings.host' }))).toEqual([
+      { field: 'secret', message: 'You changed the host' },
+    ]);
   });
 });
 
 describe('passwords inside strings', () => {
   it('masks URI passwords and password pairs, keeps the rest readable', () => {
-    expect(redactSecretsInText('mongodb+srv://ops:p%40ss@cluster.example.net/app?retryWrites=true')).toBe('mongodb+srv://ops:[redacted]@cluster.example.net/app?retryWrites=true');
+    expect(redactSecretsInText('mongodb+srv://ops:p%40ss@cluster.example.net/app?retryWrites=true')).toBe(
+      'mongodb+srv://ops:[redacted]@cluster.example.net/app?retryWrites=true',
+    );
     expect(redactSecretsInText('postgres://ops:raw@at@db:5432/app')).toBe('postgres://ops:[redacted]@db:5432/app');
     expect(redactSecretsInText('host=db user=ops password=s3cret dbname=app')).toBe('host=db user=ops password=[redacted] dbname=app');
     expect(redactSecretsInText('mongodb://db/app?authSource=admin&password=s3cret')).toBe('mongodb://db/app?authSource=admin&password=[redacted]');

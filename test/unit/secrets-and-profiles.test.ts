@@ -67,7 +67,10 @@ describe('connection helpers', () => {
 
   it('explains driver errors in words a person can act on', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    expect(explainConnectionError(refused, 'PostgreSQL at 127.0.0.1:1')).toMatchObject({ code: 'connection_refused', message: expect.stringContaining('is not reachable: nothing is listening there') });
+    expect(explainConnectionError(refused, 'PostgreSQL at 127.0.0.1:1')).toMatchObject({
+      code: 'connection_refused',
+      message: expect.stringContaining('is not reachable: nothing is listening there'),
+    });
     const password = Object.assign(new Error('password authentication failed for user "x"'), { code: '28P01' });
     expect(explainConnectionError(password, 'PostgreSQL').code).toBe('auth_failed');
     const nested = new Error('Server selection timed out', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND nope.invalid'), { code: 'ENOTFOUND' }) });

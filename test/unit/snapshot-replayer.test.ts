@@ -13,7 +13,11 @@ function event(streamId: string, version: number, type: string, data: unknown): 
   return { streamId, version, type, data, metadata: {}, category: 'counter', timestamp: '2026-01-01T00:00:00.000Z', eventId: `${streamId}-${version}` };
 }
 
-const catalogOf = (source: string) => ({ user: { list: () => [] }, resolve: async () => ({ name: 'counter', source: { name: 'counter.js', source }, origin: 'user' }) }) as unknown as DefinitionCatalog;
+const catalogOf = (source: string) =>
+  ({
+    user: { list: () => [] },
+    resolve: async () => ({ name: 'counter', source: { name: 'counter.js', source }, origin: 'user' }),
+  }) as unknown as DefinitionCatalog;
 
 const COUNTER = `definition = { name: 'counter', init: () => ({ n: 0, seen: [] }), handlers: { Added: (s, e) => ({ n: s.n + e.data.by, seen: s.seen.concat(e.streamId) }) } };`;
 
@@ -75,13 +79,21 @@ describe('SnapshotReplayer', () => {
     for (const id of ids) for (let v = 1; v <= 60; v++) many.add(event(id, v, 'Added', { by: 1 }));
     // Stream s050 throws at version 30: its two targets fail, the streams around it do not.
     const throwing = `definition = { name: 'counter', init: () => ({ n: 0 }), handlers: { Added: (s, e) => { if (e.streamId === 's050' && e.version === 30) throw new Error('bad 50'); return { n: s.n + e.data.by }; } } };`;
-    const targets = ids.flatMap((id) => (id === 's050' ? [{ streamId: id, version: 40 }, { streamId: id, version: 60 }] : [{ streamId: id, version: 60 }]));
+    const targets = ids.flatMap((id) =>
+      id === 's050'
+        ? [
+            { streamId: id, version: 40 },
+            { streamId: id, version: 60 },
+          ]
+        : [{ streamId: id, version: 60 }],
+    );
     const outcomes = await replay(throwing, many, targets);
     expect(outcomes).toHaveLength(targets.length);
     const at = targets.findIndex((t) => t.streamId === 's050');
     expect(outcomes[at]).toMatchObject({ ok: false, message: expect.stringMatching(/bad 50 at event Added \(stream s050, version 30\)/) });
     expect(outcomes[at + 1]).toMatchObject({ ok: false, message: expect.stringMatching(/bad 50/) });
-    for (const [i, o] of outcomes.entries()) if (i !== at && i !== at + 1) expect(o).toEqual({ ok: true, state: { n: 60 }, reached: 60, definition: 'counter' });
+    for (const [i, o] of outcomes.entries())
+      if (i !== at && i !== at + 1) expect(o).toEqual({ ok: true, state: { n: 60 }, reached: 60, definition: 'counter' });
   });
 
   it('replays the streams of a message that timed out one by one, so only the looping stream fails', async () => {
@@ -100,7 +112,10 @@ describe('SnapshotReplayer', () => {
     const replayer = new SnapshotReplayer(store, catalogOf(COUNTER), 'counter', new AbortController().signal);
     const outcomes: unknown[] = [];
     try {
-      const targets = [{ streamId: 'a', version: 4 }, { streamId: 'b', version: 2 }];
+      const targets = [
+        { streamId: 'a', version: 4 },
+        { streamId: 'b', version: 2 },
+      ];
       replayer.prepare(targets);
       await replayer.replay(targets, (_t, o) => void outcomes.push(o));
       // Prepared for other targets (a job's page that never came): a replay of these reads its own.

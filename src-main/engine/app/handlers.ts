@@ -24,7 +24,10 @@ export function appHandlers({ mode, user, dataDir, cipher, cipherNote, local }: 
       dataDir,
       secretStorage: cipher
         ? { kind: 'safeStorage', note: `Secrets are encrypted at rest with ${cipher.name}.` }
-        : { kind: 'memory', note: cipherNote ?? 'Secrets are kept in memory only (or read from CHRONOSCOPE_SECRET_<ID> variables) and are never written to disk.' },
+        : {
+            kind: 'memory',
+            note: cipherNote ?? 'Secrets are kept in memory only (or read from CHRONOSCOPE_SECRET_<ID> variables) and are never written to disk.',
+          },
       localWorkspace: { state: local.state, ...(local.message ? { message: local.message } : {}) },
     }),
   };

@@ -38,7 +38,8 @@ export async function loadAuditKey(file: string, nextSeq: number, options: Audit
   const existing = await readJsonIfExists<KeyFile>(file);
   if (existing) return decode(existing, file, options);
   // A log whose head says it was keyed lost its key (or had it removed): a new key would let a rewritten log verify.
-  if (logWasKeyed) throw new Error(`The audit log's key (${file}) is missing, so its chain cannot be checked or continued: restore the key file from a backup.`);
+  if (logWasKeyed)
+    throw new Error(`The audit log's key (${file}) is missing, so its chain cannot be checked or continued: restore the key file from a backup.`);
   const key = randomBytes(32);
   const tag = tagOf(key, nextSeq);
   const stored: KeyFile = options.cipher
@@ -67,17 +68,24 @@ function decode(stored: KeyFile, file: string, options: AuditKeyOptions): AuditK
   if (stored.version !== 1 || typeof stored.keyedFrom !== 'number') throw new Error(`The audit key file ${file} has an unknown format.`);
   let key: Buffer;
   if (stored.sealed !== undefined) {
-    if (!options.cipher) throw new Error(`The audit log of this data directory is keyed by the desktop app's key store, which browser mode cannot open: use the desktop app, or start browser mode with a data directory of its own (--data-dir).`);
+    if (!options.cipher)
+      throw new Error(
+        `The audit log of this data directory is keyed by the desktop app's key store, which browser mode cannot open: use the desktop app, or start browser mode with a data directory of its own (--data-dir).`,
+      );
     key = Buffer.from(options.cipher.decrypt(stored.sealed), 'base64');
   } else {
     // Where a key store exists, a key in clear is one it never sealed: planted, or from browser mode on the same folder.
-    if (options.cipher) throw new Error(`The audit key in ${file} is not sealed by this machine's key store, so the log cannot be trusted: the desktop app keeps its own data directory apart from browser mode's.`);
+    if (options.cipher)
+      throw new Error(
+        `The audit key in ${file} is not sealed by this machine's key store, so the log cannot be trusted: the desktop app keeps its own data directory apart from browser mode's.`,
+      );
     if (typeof stored.key !== 'string') throw new Error(`The audit key file ${file} holds no key.`);
     key = Buffer.from(stored.key, 'base64');
   }
   const expected = Buffer.from(tagOf(key, stored.keyedFrom), 'hex');
   const given = Buffer.from(stored.tag ?? '', 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error(`The audit key file ${file} was altered (the record the chain is keyed from does not match its key): the log cannot be trusted.`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new Error(`The audit key file ${file} was altered (the record the chain is keyed from does not match its key): the log cannot be trusted.`);
   return { key, keyedFrom: stored.keyedFrom };
 }
 

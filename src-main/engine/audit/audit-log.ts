@@ -218,7 +218,14 @@ export class AuditLog {
             : `the last record (${expected.seq}) does not match the recorded head (${anchored.seq})`,
       });
     }
-    return { ok: problems.length === 0, checked, head: expected.seq ? expected : undefined, ...(keyedFrom > 1 ? { keyedFrom } : {}), ...(unknownOutcomes ? { unknownOutcomes } : {}), problems };
+    return {
+      ok: problems.length === 0,
+      checked,
+      head: expected.seq ? expected : undefined,
+      ...(keyedFrom > 1 ? { keyedFrom } : {}),
+      ...(unknownOutcomes ? { unknownOutcomes } : {}),
+      problems,
+    };
   }
 
   /** The chain's key; a log older than keys is keyed from its next record on. */

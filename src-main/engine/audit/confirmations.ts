@@ -38,7 +38,13 @@ export class ConfirmationTokens {
   issue(operation: string, input: Record<string, unknown>, confirmed: Confirmed): string {
     this.forgetExpired();
     const token = randomBytes(24).toString('base64url');
-    this.issued.set(token, { operation, inputDigest: inputDigest(operation, input), plan: structuredClone(confirmed.plan), shown: structuredClone(confirmed.shown), expires: this.now() + TOKEN_LIFETIME_MS });
+    this.issued.set(token, {
+      operation,
+      inputDigest: inputDigest(operation, input),
+      plan: structuredClone(confirmed.plan),
+      shown: structuredClone(confirmed.shown),
+      expires: this.now() + TOKEN_LIFETIME_MS,
+    });
     return token;
   }
 
@@ -64,11 +70,15 @@ export class ConfirmationTokens {
 
 function inputDigest(operation: string, input: Record<string, unknown>): string {
   const relevant = Object.fromEntries(Object.entries(input).filter(([key]) => !IGNORED_FIELDS.has(key)));
-  return createHash('sha256').update(`${operation}\n${canonicalJson(relevant)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${operation}\n${canonicalJson(relevant)}`)
+    .digest('hex');
 }
 
 export function planDigest(plan: unknown): string {
-  return createHash('sha256').update(canonicalJson(plan ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(plan ?? null))
+    .digest('hex');
 }
 
 /** The first differences between two plans, as `path: before → after` lines a user can read. */

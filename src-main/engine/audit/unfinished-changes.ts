@@ -42,7 +42,8 @@ function checkOne(readers: TargetReaders, intent: AuditRecord): Promise<string> 
     return readers.checkpoint(input.connectionId, key).then((now) => {
       const position = now?.position ?? null;
       if (position === target) return `Checked at start: the checkpoint holds ${target}, the confirmed target, so the reset was most likely applied.`;
-      if (position === (confirmed.expected ?? null)) return `Checked at start: the checkpoint still holds ${position ?? 'nothing'}, where it started, so the reset was most likely not applied.`;
+      if (position === (confirmed.expected ?? null))
+        return `Checked at start: the checkpoint still holds ${position ?? 'nothing'}, where it started, so the reset was most likely not applied.`;
       return `Checked at start: the checkpoint holds ${position ?? 'nothing'}, neither its start (${String(confirmed.expected ?? 'nothing')}) nor the confirmed target (${target}): its projector has moved it since.`;
     });
   }

@@ -51,21 +51,31 @@ export class EventStores {
 
   async detect(connectionId: string): Promise<z.output<typeof storesDetectResult>> {
     const confirmedChoice = await this.choiceOf(connectionId);
-    const confirmed = confirmedChoice ? { confirmed: confirmedChoice.preset, ...(confirmedChoice.custom ? { confirmedCustom: confirmedChoice.custom } : {}) } : {};
+    const confirmed = confirmedChoice
+      ? { confirmed: confirmedChoice.preset, ...(confirmedChoice.custom ? { confirmedCustom: confirmedChoice.custom } : {}) }
+      : {};
     if ((await this.connections.resolve(connectionId)).settings.kind === 'mongo') {
       const { db } = await this.mongo(connectionId);
-      const found = await Promise.all(Object.values(MONGO_PRESETS).map(async (record) => (await record.detect(db)).map(({ source, confidence, evidence, missing }) => ({ preset: record.name, source, confidence, evidence, missing })))).catch(
-        (err: unknown) => {
-          throw translateStoreError(err);
-        },
-      );
+      const found = await Promise.all(
+        Object.values(MONGO_PRESETS).map(async (record) =>
+          (await record.detect(db)).map(({ source, confidence, evidence, missing }) => ({ preset: record.name, source, confidence, evidence, missing })),
+        ),
+      ).catch((err: unknown) => {
+        throw translateStoreError(err);
+      });
       return { ...confirmed, candidates: found.flat(), nearMisses: [] };
     }
     const pool = await this.pool(connectionId);
     const proposals = await detectPresets(pool).catch((err: unknown) => {
       throw translateStoreError(err);
     });
-    const shown = (p: PresetProposal) => ({ preset: p.preset, source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing });
+    const shown = (p: PresetProposal) => ({
+      preset: p.preset,
+      source: `${p.mapping.schema ?? 'public'}.${p.mapping.table}`,
+      confidence: p.confidence,
+      evidence: p.evidence,
+      missing: p.missing,
+    });
     // A preset that would be refused on confirmation is not proposed: it is a near miss, with why.
     return {
       ...confirmed,
@@ -102,7 +112,11 @@ export class EventStores {
    * keeps them in the reference layout (`snapshots(aggregate_id, version, state)`),
    * with when it was taken where the layout records it (`taken_at`, `takenAt`; null: not recorded).
    */
-  async snapshotAtOrBefore(connectionId: string, streamId: string, version?: number): Promise<{ version: number; state: unknown; takenAt: string | null } | undefined> {
+  async snapshotAtOrBefore(
+    connectionId: string,
+    streamId: string,
+    version?: number,
+  ): Promise<{ version: number; state: unknown; takenAt: string | null } | undefined> {
     const kind = (await this.connections.resolve(connectionId)).settings.kind;
     if (kind === 'mongo') {
       // The reference layout's `snapshots` collection: {aggregateId, version, state, takenAt}.

@@ -24,19 +24,26 @@ export interface ExportOutcome {
   bytes: number;
 }
 
-const CSV_COLUMNS = ['position', 'stream_id', 'category', 'version', 'event_id', 'type', 'timestamp', 'correlation_id', 'causation_id', 'data', 'metadata'] as const;
+const CSV_COLUMNS = [
+  'position',
+  'stream_id',
+  'category',
+  'version',
+  'event_id',
+  'type',
+  'timestamp',
+  'correlation_id',
+  'causation_id',
+  'data',
+  'metadata',
+] as const;
 
 /**
  * Streams a stream or a filtered feed to a file, page by page, waiting for the
  * disk when it lags (back-pressure), so memory stays flat whatever the size.
  * A cancelled or failed export leaves no file behind, and an export never replaces a file.
  */
-export async function exportEvents(
-  store: EventStore,
-  request: ExportRequest,
-  report: (done: number) => void,
-  signal: AbortSignal,
-): Promise<ExportOutcome> {
+export async function exportEvents(store: EventStore, request: ExportRequest, report: (done: number) => void, signal: AbortSignal): Promise<ExportOutcome> {
   const partial = partialPathFor(request.file);
   await mkdir(dirname(request.file), { recursive: true });
   const out = createWriteStream(partial, { encoding: 'utf8', mode: 0o600, flags: 'wx' });
@@ -61,7 +68,12 @@ export async function exportEvents(
     return { file: file!, events, bytes: out.bytesWritten };
   } catch (err) {
     // The file is opened asynchronously: wait until the stream is closed, or an open still in flight would recreate it after the rm.
-    const closed = out.closed ? Promise.resolve() : once(out, 'close').then(() => undefined, () => undefined);
+    const closed = out.closed
+      ? Promise.resolve()
+      : once(out, 'close').then(
+          () => undefined,
+          () => undefined,
+        );
     out.destroy();
     await closed;
     await rm(partial, { force: true });

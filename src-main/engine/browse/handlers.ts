@@ -109,18 +109,29 @@ export function browseHandlers({ eventStores, exportsDir, chooseSaveFile, views 
       }),
     'events.export': ({ connectionId, source, format, fileName, saveAs }, context) =>
       onStore(connectionId, async (store) => {
-        const name = fileName ?? `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
+        const name =
+          fileName ??
+          `${source.kind === 'stream' ? `stream-${source.streamId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}` : 'feed'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
         let path = join(exportsDir, name);
         if (saveAs) {
-          if (!chooseSaveFile) throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
+          if (!chooseSaveFile)
+            throw new ChronoError('invalid_input', 'Choosing where to save is only possible in the desktop app; in browser mode the export is downloaded.');
           // The path comes from the OS dialog in this process, never from the renderer.
-          const chosen = await chooseSaveFile(name, format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] });
+          const chosen = await chooseSaveFile(
+            name,
+            format === 'csv' ? { name: 'CSV', extensions: ['csv'] } : { name: 'NDJSON', extensions: ['ndjson', 'jsonl'] },
+          );
           if (chosen === undefined) throw new ChronoError('cancelled', 'No file was chosen: the export did not start.');
           path = chosen;
         }
         // An export holds what the screen shows: decrypted only where the profile may decrypt.
         const session = await views.session(connectionId);
-        const outcome = await exportEvents(store, { source, format, file: path, transform: (events) => session.events(events) }, (done) => context.progress({ done, message: `${done} events written` }), context.signal);
+        const outcome = await exportEvents(
+          store,
+          { source, format, file: path, transform: (events) => session.events(events) },
+          (done) => context.progress({ done, message: `${done} events written` }),
+          context.signal,
+        );
         await session.audit('events.export', `connection:${connectionId}`, { file: basename(outcome.file), events: outcome.events });
         return { fileName: basename(outcome.file), path: outcome.file, events: outcome.events, bytes: outcome.bytes };
       }),
@@ -138,11 +149,15 @@ async function storeFigures(store: EventStore) {
   const capabilities = store.describe();
   const now = Date.now();
   // A figure the layout cannot give (no position, no time buckets) is null; other failures fail the call.
-  const unlessUnsupported = <T,>(read: Promise<T>) => read.catch((err: unknown) => (err instanceof StoreCapabilityError ? null : Promise.reject(err)));
+  const unlessUnsupported = <T>(read: Promise<T>) => read.catch((err: unknown) => (err instanceof StoreCapabilityError ? null : Promise.reject(err)));
   const [counts, head, recent] = await Promise.all([
     store.counts ? store.counts() : null,
     capabilities.hasGlobalPosition ? unlessUnsupported(store.headPosition()) : null,
-    capabilities.hasTimestamp ? unlessUnsupported(store.histogram({ from: new Date(now - RATE_WINDOW_MINUTES * 60_000).toISOString(), to: new Date(now).toISOString(), bucket: 'minute' })) : null,
+    capabilities.hasTimestamp
+      ? unlessUnsupported(
+          store.histogram({ from: new Date(now - RATE_WINDOW_MINUTES * 60_000).toISOString(), to: new Date(now).toISOString(), bucket: 'minute' }),
+        )
+      : null,
   ]);
   const appended = recent ? recent.buckets.reduce((sum, b) => sum + b.count, 0) : null;
   return {

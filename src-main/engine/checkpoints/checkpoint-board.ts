@@ -79,16 +79,24 @@ export class CheckpointBoard {
     }
     const kafkaHeads = await this.kafkaHeads(checkpoints, options.kafkaConnectionId, notes);
     const now = this.now();
-    const rows = withUncheckpointedPartitions(checkpoints, kafkaHeads).map((c) => this.row(connectionId, c, emptyStore ? '0' : head, lags, kafkaHeads, options, now));
+    const rows = withUncheckpointedPartitions(checkpoints, kafkaHeads).map((c) =>
+      this.row(connectionId, c, emptyStore ? '0' : head, lags, kafkaHeads, options, now),
+    );
     return { connectionId, sources, head, at: new Date(now).toISOString(), projectors: group(rows), notes };
   }
 
-  private async kafkaHeads(checkpoints: CheckpointView[], kafkaConnectionId: string | undefined, notes: string[]): Promise<Map<string, { start: string; end: string }>> {
+  private async kafkaHeads(
+    checkpoints: CheckpointView[],
+    kafkaConnectionId: string | undefined,
+    notes: string[],
+  ): Promise<Map<string, { start: string; end: string }>> {
     const heads = new Map<string, { start: string; end: string }>();
     const topics = [...new Set(checkpoints.map((c) => kafkaPartitionOf(c.source)?.topic).filter((t): t is string => t !== undefined))];
     if (topics.length === 0) return heads;
     if (!kafkaConnectionId) {
-      notes.push(`Choose the Kafka connection of topic${topics.length > 1 ? 's' : ''} ${topics.join(', ')} to see how far its partition checkpoints are behind.`);
+      notes.push(
+        `Choose the Kafka connection of topic${topics.length > 1 ? 's' : ''} ${topics.join(', ')} to see how far its partition checkpoints are behind.`,
+      );
       return heads;
     }
     for (const topic of topics) {
@@ -101,7 +109,15 @@ export class CheckpointBoard {
     return heads;
   }
 
-  private row(connectionId: string, c: CheckpointView, storeHead: string | null, lags: Map<string, PositionLag>, kafkaHeads: Map<string, { start: string; end: string }>, options: BoardOptions, now: number): CheckpointRow {
+  private row(
+    connectionId: string,
+    c: CheckpointView,
+    storeHead: string | null,
+    lags: Map<string, PositionLag>,
+    kafkaHeads: Map<string, { start: string; end: string }>,
+    options: BoardOptions,
+    now: number,
+  ): CheckpointRow {
     const kafka = kafkaPartitionOf(c.source);
     const bounds = kafka ? kafkaHeads.get(c.source) : undefined;
     const head = kafka ? (bounds?.end ?? null) : storeHead;
@@ -130,18 +146,39 @@ export class CheckpointBoard {
       return { ...base, lag: null, lagMs: null, oldestUnprocessedAt: null, status: 'unknown', note };
     }
     if (head === null) {
-      return { ...base, lag: null, lagMs: null, oldestUnprocessedAt: null, status: 'unknown', note: kafka ? 'The end of this partition is unknown.' : 'The head of the store is unknown.' };
+      return {
+        ...base,
+        lag: null,
+        lagMs: null,
+        oldestUnprocessedAt: null,
+        status: 'unknown',
+        note: kafka ? 'The end of this partition is unknown.' : 'The head of the store is unknown.',
+      };
     }
     const position = BigInt(c.position);
     const end = BigInt(head);
     if (position > end) {
-      return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the head ${head}: the checkpoint is corrupt or belongs to another store.` };
+      return {
+        ...base,
+        lag: { events: 0, estimated: false },
+        lagMs: 0,
+        oldestUnprocessedAt: null,
+        status: 'ahead',
+        note: `Position ${c.position} is past the head ${head}: the checkpoint is corrupt or belongs to another store.`,
+      };
     }
     const lag = lags.get(lagKey(c.lagCategory, c.position)) ?? { events: 0, estimated: false, oldestUnprocessedAt: null };
     const lagMs = lag.events === 0 ? 0 : lag.oldestUnprocessedAt ? Math.max(0, now - Date.parse(lag.oldestUnprocessedAt)) : null;
     const status = behindStatus(lag.events, c, unmovedMs, options);
     const note = status === 'stalled' ? stalledNote(unmovedMs) : lag.estimated ? 'Lag estimated from the positions nearest the checkpoint.' : undefined;
-    return { ...base, lag: { events: lag.events, estimated: lag.estimated }, lagMs, oldestUnprocessedAt: lag.oldestUnprocessedAt, status, ...(note ? { note } : {}) };
+    return {
+      ...base,
+      lag: { events: lag.events, estimated: lag.estimated },
+      lagMs,
+      oldestUnprocessedAt: lag.oldestUnprocessedAt,
+      status,
+      ...(note ? { note } : {}),
+    };
   }
 
   /**
@@ -150,10 +187,23 @@ export class CheckpointBoard {
    * (src-shared/partition-lag.ts): no offset stored counts every retained
    * message as unread, as the Kafka screens do for a group without a commit.
    */
-  private kafkaRow(base: Omit<CheckpointRow, 'lag' | 'lagMs' | 'oldestUnprocessedAt' | 'status' | 'note'>, c: CheckpointView, bounds: { start: string; end: string }, unmovedMs: number, options: BoardOptions): CheckpointRow {
+  private kafkaRow(
+    base: Omit<CheckpointRow, 'lag' | 'lagMs' | 'oldestUnprocessedAt' | 'status' | 'note'>,
+    c: CheckpointView,
+    bounds: { start: string; end: string },
+    unmovedMs: number,
+    options: BoardOptions,
+  ): CheckpointRow {
     const { lag, basis } = partitionLag({ committed: c.position === null ? null : Number(c.position), start: Number(bounds.start), end: Number(bounds.end) });
     if (basis === 'past-end') {
-      return { ...base, lag: { events: 0, estimated: false }, lagMs: 0, oldestUnprocessedAt: null, status: 'ahead', note: `Position ${c.position} is past the partition end ${bounds.end}: the checkpoint is corrupt or belongs to another store.` };
+      return {
+        ...base,
+        lag: { events: 0, estimated: false },
+        lagMs: 0,
+        oldestUnprocessedAt: null,
+        status: 'ahead',
+        note: `Position ${c.position} is past the partition end ${bounds.end}: the checkpoint is corrupt or belongs to another store.`,
+      };
     }
     const status = behindStatus(lag, c, unmovedMs, options);
     const why =
@@ -203,7 +253,8 @@ function withUncheckpointedPartitions(checkpoints: readonly CheckpointView[], ka
     const prefix = `kafka:${kafkaPartitionOf(c.source)!.topic}:`;
     const partitions = [...kafkaHeads.keys()].filter((source) => source.startsWith(prefix) && /^\d+$/.test(source.slice(prefix.length)));
     for (const source of partitions.sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))) {
-      if (!present.has(`${c.store}\u0000${c.projector}\u0000${source}`)) out.push({ store: c.store, projector: c.projector, source, kind: c.kind, role: 'projector', position: null, updatedAt: null });
+      if (!present.has(`${c.store}\u0000${c.projector}\u0000${source}`))
+        out.push({ store: c.store, projector: c.projector, source, kind: c.kind, role: 'projector', position: null, updatedAt: null });
     }
   });
   return out;

@@ -62,7 +62,11 @@ export class CheckpointResets {
     else if (dryRun) expected = current.position;
     else {
       const seen = this.seen.get(requestId);
-      if (!seen || this.now() - seen.at > SEEN_TTL_MS) throw new ChronoError('confirmation_required', 'Run the dry run of this reset again: what it saw is no longer known (Chronoscope restarted or it expired).');
+      if (!seen || this.now() - seen.at > SEEN_TTL_MS)
+        throw new ChronoError(
+          'confirmation_required',
+          'Run the dry run of this reset again: what it saw is no longer known (Chronoscope restarted or it expired).',
+        );
       expected = seen.position;
     }
 
@@ -82,7 +86,9 @@ export class CheckpointResets {
       );
     }
     if (request.expected !== undefined && current.position !== request.expected) {
-      warnings.push(`The checkpoint holds ${current.position ?? 'nothing'} now, not ${request.expected}: the real run will be refused unless it holds ${request.expected} again.`);
+      warnings.push(
+        `The checkpoint holds ${current.position ?? 'nothing'} now, not ${request.expected}: the real run will be refused unless it holds ${request.expected} again.`,
+      );
     }
     const what = kafka ? plural(offsets ?? 0, 'offset') : plural(summary?.count ?? 0, 'event');
     const base = {
@@ -109,10 +115,14 @@ export class CheckpointResets {
     const result = await this.deps.checkpoints.setPosition(connectionId, key, expected, target.position);
     if (result.outcome === 'moved') {
       const found = result.checkpoint?.position ?? null;
-      throw new ChronoError('conflict', `${describe(key)} moved from ${expected ?? 'nothing'} to ${found ?? 'nothing'} since the dry run: nothing was written. Run the dry run again to see what a reset would do now.`, {
-        expected,
-        found,
-      });
+      throw new ChronoError(
+        'conflict',
+        `${describe(key)} moved from ${expected ?? 'nothing'} to ${found ?? 'nothing'} since the dry run: nothing was written. Run the dry run again to see what a reset would do now.`,
+        {
+          expected,
+          found,
+        },
+      );
     }
     this.seen.delete(requestId);
     this.deps.movements.observe(connectionId, key, target.position);
@@ -124,7 +134,11 @@ export class CheckpointResets {
     if (!current) throw new ChronoError('not_found', `No checkpoint ${describe(key)} in ${key.store}: pick one from the checkpoints list.`);
     if (current.role === 'mark') throw new ChronoError('invalid_input', `${key.projector} is the store's own mark, not a projector: it is not reset.`);
     const unreadable = current.extras?.unreadablePosition;
-    if (unreadable !== undefined) throw new ChronoError('invalid_input', `${key.store} holds position ${JSON.stringify(unreadable)} for ${key.projector}, which is not a number: fix the row by hand; it is not reset.`);
+    if (unreadable !== undefined)
+      throw new ChronoError(
+        'invalid_input',
+        `${key.store} holds position ${JSON.stringify(unreadable)} for ${key.projector}, which is not a number: fix the row by hand; it is not reset.`,
+      );
     return current;
   }
 
@@ -133,10 +147,14 @@ export class CheckpointResets {
     const kafka = kafkaPartitionOf(key.source);
     const end = async (): Promise<string> => {
       if (kafka) {
-        if (!request.kafkaConnectionId) throw new ChronoError('invalid_input', `Choose the Kafka connection of topic ${kafka.topic} to reset ${describe(key)} against its partition end.`, { problems: [{ field: 'kafkaConnectionId', message: 'choose the Kafka connection' }] });
+        if (!request.kafkaConnectionId)
+          throw new ChronoError('invalid_input', `Choose the Kafka connection of topic ${kafka.topic} to reset ${describe(key)} against its partition end.`, {
+            problems: [{ field: 'kafkaConnectionId', message: 'choose the Kafka connection' }],
+          });
         const ends = await this.deps.kafkaEnds(request.kafkaConnectionId, kafka.topic);
         const partitionEnd = ends.get(kafka.partition);
-        if (partitionEnd === undefined) throw new ChronoError('not_found', `Topic ${kafka.topic} has no partition ${kafka.partition} on that Kafka connection.`);
+        if (partitionEnd === undefined)
+          throw new ChronoError('not_found', `Topic ${kafka.topic} has no partition ${kafka.partition} on that Kafka connection.`);
         return partitionEnd;
       }
       return (await store!.headPosition()) ?? '0';
@@ -149,14 +167,22 @@ export class CheckpointResets {
       case 'position': {
         const limit = await end();
         if (BigInt(target.position) > BigInt(limit)) {
-          throw new ChronoError('invalid_input', `Position ${target.position} is beyond the ${kafka ? 'partition end' : 'head of the store'} (${limit}): choose a position at or before it.`, {
-            problems: [{ field: 'target.position', message: `must be at most ${limit}` }],
-          });
+          throw new ChronoError(
+            'invalid_input',
+            `Position ${target.position} is beyond the ${kafka ? 'partition end' : 'head of the store'} (${limit}): choose a position at or before it.`,
+            {
+              problems: [{ field: 'target.position', message: `must be at most ${limit}` }],
+            },
+          );
         }
         return { position: target.position, label: `position ${target.position}` };
       }
       case 'time': {
-        if (kafka) throw new ChronoError('invalid_input', 'A Kafka partition checkpoint is reset to an offset, the beginning, the end or another checkpoint, not to a time.');
+        if (kafka)
+          throw new ChronoError(
+            'invalid_input',
+            'A Kafka partition checkpoint is reset to an offset, the beginning, the end or another checkpoint, not to a time.',
+          );
         const ranges = store!.positionRanges?.();
         if (!ranges) throw new ChronoError('invalid_input', 'This store keeps no global position: its checkpoints cannot be reset to a time.');
         const at = new Date(target.at);
@@ -167,7 +193,10 @@ export class CheckpointResets {
         const other = await this.deps.checkpoints.read(request.connectionId, target.key);
         if (!other) throw new ChronoError('not_found', `No checkpoint ${describe(target.key)} in ${target.key.store} to copy the position of.`);
         if (Boolean(kafkaPartitionOf(other.source)) !== Boolean(kafka)) {
-          throw new ChronoError('invalid_input', `${describe(target.key)} counts ${kafka ? 'store positions' : 'Kafka offsets'}, ${describe(key)} does not: positions of different sources cannot be copied.`);
+          throw new ChronoError(
+            'invalid_input',
+            `${describe(target.key)} counts ${kafka ? 'store positions' : 'Kafka offsets'}, ${describe(key)} does not: positions of different sources cannot be copied.`,
+          );
         }
         if (other.position === null) throw new ChronoError('invalid_input', `${describe(target.key)} holds no position to copy.`);
         return { position: other.position, label: `the position of ${describe(target.key)}` };

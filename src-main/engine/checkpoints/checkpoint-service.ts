@@ -40,7 +40,11 @@ export class CheckpointService {
       checkMappingBackend(await this.custom.kindOf(connectionId), mapping.backend);
       const client = mapping.backend === 'mongo' ? (await this.scopes.mongo(connectionId)).db : await this.scopes.pool(connectionId);
       found = await guard(async () => {
-        const store = await openCheckpoints(customCheckpointSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});
+        const store = await openCheckpoints(
+          customCheckpointSource(mapping),
+          client,
+          mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {},
+        );
         return { sources: store.sources(), checkpoints: (await store.list()).length };
       });
     }

@@ -20,16 +20,27 @@ export function presetResolver(choices: StoreChoices): PresetResolver {
   return async (connectionId) => {
     const choice = (await choices.get(connectionId)) ?? (connectionId === LOCAL_WORKSPACE_ID ? { preset: 'classic' as const } : undefined);
     if (!choice) {
-      throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', { connectionId, next: 'stores.detect' });
+      throw new ChronoError('not_found', 'No event-store schema is confirmed for this connection yet: detect the schema and confirm a preset first.', {
+        connectionId,
+        next: 'stores.detect',
+      });
     }
     const record = presetRecord(choice.preset);
-    if (!record) throw new ChronoError('not_found', 'This connection uses a custom event mapping, so no preset says where its checkpoints and snapshots are: map them with a custom checkpoint or snapshot mapping (table or collection) on their screens.');
+    if (!record)
+      throw new ChronoError(
+        'not_found',
+        'This connection uses a custom event mapping, so no preset says where its checkpoints and snapshots are: map them with a custom checkpoint or snapshot mapping (table or collection) on their screens.',
+      );
     return { record, ...(choice.schema ? { schema: choice.schema } : {}) };
   };
 }
 
 /** `resolve`, except for a connection with a custom mapping kept: its layouts replace the preset's. */
-export function withCustomMapping<M>(resolve: PresetResolver, mappingOf: ((connectionId: string) => Promise<M | undefined>) | undefined, sourceOf: (mapping: M) => CompanionSource): PresetResolver {
+export function withCustomMapping<M>(
+  resolve: PresetResolver,
+  mappingOf: ((connectionId: string) => Promise<M | undefined>) | undefined,
+  sourceOf: (mapping: M) => CompanionSource,
+): PresetResolver {
   return async (connectionId) => {
     const mapping = await mappingOf?.(connectionId);
     return mapping ? { record: sourceOf(mapping) } : resolve(connectionId);
@@ -39,9 +50,13 @@ export function withCustomMapping<M>(resolve: PresetResolver, mappingOf: ((conne
 /** Refuses, with a sentence, a custom mapping for another backend than the connection's kind. */
 export function checkMappingBackend(kind: string, backend: string): void {
   if (kind !== backend) {
-    throw new ChronoError('invalid_input', `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`, {
-      problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
-    });
+    throw new ChronoError(
+      'invalid_input',
+      `This is a ${kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind} connection: map a ${kind === 'mongo' ? 'collection' : 'table'} of it.`,
+      {
+        problems: [{ field: 'mapping.backend', message: `must be ${kind}` }],
+      },
+    );
   }
 }
 

@@ -8,7 +8,8 @@ import type { CheckpointService } from './checkpoint-service';
 import type { ProjectorLagHistory } from './lag-history';
 import type { ProjectorLagSampler } from './lag-sampler';
 
-export type CheckpointOperation = 'checkpoints.list' | 'checkpoints.history' | 'checkpoints.reset' | 'checkpoints.overview' | 'checkpoints.mapping' | 'checkpoints.configure';
+export type CheckpointOperation =
+  'checkpoints.list' | 'checkpoints.history' | 'checkpoints.reset' | 'checkpoints.overview' | 'checkpoints.mapping' | 'checkpoints.configure';
 
 export interface CheckpointHandlerDeps {
   board: CheckpointBoard;
@@ -86,7 +87,9 @@ async function overview(deps: CheckpointHandlerDeps): Promise<CheckpointsOvervie
 /** The last finished snapshot verification of each connection that found mismatches or failures. */
 function latestVerifications(jobs: JobView[]): Map<string, { mismatched: number; failed: number; at: string; jobId: string }> {
   const out = new Map<string, { mismatched: number; failed: number; at: string; jobId: string }>();
-  const finished = jobs.flatMap((j) => (isJobOf(j, 'snapshots.verifyAll') && j.state === 'done' ? [j] : [])).sort((a, b) => (a.finishedAt ?? a.updatedAt).localeCompare(b.finishedAt ?? b.updatedAt));
+  const finished = jobs
+    .flatMap((j) => (isJobOf(j, 'snapshots.verifyAll') && j.state === 'done' ? [j] : []))
+    .sort((a, b) => (a.finishedAt ?? a.updatedAt).localeCompare(b.finishedAt ?? b.updatedAt));
   for (const job of finished) {
     const mismatched = job.result?.mismatched ?? 0;
     const failed = job.result?.failed ?? 0;

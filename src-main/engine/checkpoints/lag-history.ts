@@ -32,7 +32,9 @@ export class ProjectorLagHistory {
   }
 
   private async ready(series: string): Promise<string> {
-    await this.segments.migrateOnce(series, isEarlierLine, ([at, position, head, lagEvents, estimated, lagMs]) => seriesSample(at, { position, head, lagEvents, estimated: estimated === 1, lagMs }));
+    await this.segments.migrateOnce(series, isEarlierLine, ([at, position, head, lagEvents, estimated, lagMs]) =>
+      seriesSample(at, { position, head, lagEvents, estimated: estimated === 1, lagMs }),
+    );
     return series;
   }
 

@@ -99,7 +99,11 @@ export class ProjectorLagSampler {
   /** Samples this connection from now on, with these options (the latest list's). */
   async watch(connectionId: string, options: BoardOptions): Promise<void> {
     const before = this.watched.get(connectionId);
-    const next: Watched = { connectionId, stalledAfterSeconds: options.stalledAfterSeconds, ...(options.kafkaConnectionId ? { kafkaConnectionId: options.kafkaConnectionId } : {}) };
+    const next: Watched = {
+      connectionId,
+      stalledAfterSeconds: options.stalledAfterSeconds,
+      ...(options.kafkaConnectionId ? { kafkaConnectionId: options.kafkaConnectionId } : {}),
+    };
     this.watched.set(connectionId, next);
     if (!before || JSON.stringify(before) !== JSON.stringify(next)) await this.save();
   }
@@ -141,7 +145,14 @@ export class ProjectorLagSampler {
           result.projectors.flatMap((g) =>
             g.rows.map((row) => ({
               key: { store: row.store, projector: row.projector, source: row.source },
-              sample: { at: result.at, position: row.position, head: row.head, lagEvents: row.lag?.events ?? null, estimated: row.lag?.estimated ?? false, lagMs: row.lagMs },
+              sample: {
+                at: result.at,
+                position: row.position,
+                head: row.head,
+                lagEvents: row.lag?.events ?? null,
+                estimated: row.lag?.estimated ?? false,
+                lagMs: row.lagMs,
+              },
             })),
           ),
         );

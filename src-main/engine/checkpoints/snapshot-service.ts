@@ -45,7 +45,11 @@ export class SnapshotService {
       found = await guard(async () => {
         const layout = customSnapshotLayout(mapping);
         if (layout.format === 'documents') await checkSnapshotDocuments(client as Db, layout);
-        const store = await openSnapshots(customSnapshotSource(mapping), client, mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {});
+        const store = await openSnapshots(
+          customSnapshotSource(mapping),
+          client,
+          mapping.backend === 'postgres' && mapping.schema ? { schema: mapping.schema } : {},
+        );
         await refuseNotJson(store, mapping);
         return { source: store.source(), snapshots: await store.count({}) };
       });
@@ -90,7 +94,6 @@ export class SnapshotService {
     const store = await guard(() => this.scopes.get(connectionId).readModels());
     return guard(() => store.list());
   }
-
 }
 
 /** A state column (text, bytea) whose first snapshots do not parse as JSON is refused, naming one. */
@@ -100,5 +103,8 @@ async function refuseNotJson(store: SnapshotStore, mapping: SnapshotMapping): Pr
   if (!bad) return;
   const state = mapping.backend === 'postgres' ? `column ${mapping.columns.state}` : `field ${mapping.fields.state}`;
   const problem = `the ${state} of ${store.source()} holds a state that is not JSON (stream ${bad.streamId}, version ${bad.version}): Chronoscope compares and rewrites JSON states only`;
-  throw new CompanionLayoutError(`${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Map a ${mapping.backend === 'postgres' ? 'column' : 'field'} holding the state as JSON.`, [problem]);
+  throw new CompanionLayoutError(
+    `${problem.charAt(0).toUpperCase()}${problem.slice(1)}. Map a ${mapping.backend === 'postgres' ? 'column' : 'field'} holding the state as JSON.`,
+    [problem],
+  );
 }

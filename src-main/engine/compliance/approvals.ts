@@ -19,7 +19,9 @@ type SignedApproval = Extract<NonNullable<ErasureCase['approval']>, { signature:
  */
 export function approvalDigest(record: ErasureCase, actions: readonly ErasureAction[]): Buffer {
   const subjectIds = [...(record.inventory?.subjectIds ?? [])].sort();
-  return createHash('sha256').update(canonicalJson({ purpose: 'chronoscope.compliance.erase', caseId: record.id, connectionId: record.connectionId, subjectIds, actions: [...actions] })).digest();
+  return createHash('sha256')
+    .update(canonicalJson({ purpose: 'chronoscope.compliance.erase', caseId: record.id, connectionId: record.connectionId, subjectIds, actions: [...actions] }))
+    .digest();
 }
 
 /** Whether the case is under the two-person rule: as it was when the case was opened, or as the map says now. */
@@ -37,12 +39,30 @@ export function isSigned(approval: ErasureCase['approval']): approval is SignedA
  */
 export async function assertApproved(record: ErasureCase, actions: readonly ErasureAction[], operators: OperatorRegistry): Promise<void> {
   const approval = record.approval;
-  if (!isSigned(approval)) throw new ChronoError('forbidden', 'This case is under the two-person rule: a second registered operator must approve it with their passphrase before it runs.');
-  if (!record.openedBy) throw new ChronoError('forbidden', 'This case names no registered operator who opened it, so no one can be told apart as the second person: open a new case as a registered operator.');
-  if (approval.operatorId === record.openedBy.operatorId || approval.fingerprint === record.openedBy.fingerprint) throw new ChronoError('forbidden', 'The approval was made by the operator who opened the case: a different operator must approve.');
+  if (!isSigned(approval))
+    throw new ChronoError(
+      'forbidden',
+      'This case is under the two-person rule: a second registered operator must approve it with their passphrase before it runs.',
+    );
+  if (!record.openedBy)
+    throw new ChronoError(
+      'forbidden',
+      'This case names no registered operator who opened it, so no one can be told apart as the second person: open a new case as a registered operator.',
+    );
+  if (approval.operatorId === record.openedBy.operatorId || approval.fingerprint === record.openedBy.fingerprint)
+    throw new ChronoError('forbidden', 'The approval was made by the operator who opened the case: a different operator must approve.');
   const unapproved = actions.filter((a) => !approval.actions.includes(a));
-  if (unapproved.length) throw new ChronoError('forbidden', `${unapproved.join(', ')} ${unapproved.length === 1 ? 'was' : 'were'} not approved: the approval covers ${approval.actions.join(', ')} only. Ask for a new approval of the actions you run.`);
+  if (unapproved.length)
+    throw new ChronoError(
+      'forbidden',
+      `${unapproved.join(', ')} ${unapproved.length === 1 ? 'was' : 'were'} not approved: the approval covers ${approval.actions.join(', ')} only. Ask for a new approval of the actions you run.`,
+    );
   const digest = approvalDigest(record, actions);
-  if (!sameDigest(approval.digest, digest.toString('hex'))) throw new ChronoError('forbidden', `The approval covers exactly ${approval.actions.join(', ')} for the subjects found when it was given; this run differs. Ask for a new approval.`);
-  if (!(await operators.verifies(approval.operatorId, approval.fingerprint, digest, approval.signature))) throw new ChronoError('forbidden', `The approval's signature is not a valid signature of registered operator "${approval.operatorId}" over this run.`);
+  if (!sameDigest(approval.digest, digest.toString('hex')))
+    throw new ChronoError(
+      'forbidden',
+      `The approval covers exactly ${approval.actions.join(', ')} for the subjects found when it was given; this run differs. Ask for a new approval.`,
+    );
+  if (!(await operators.verifies(approval.operatorId, approval.fingerprint, digest, approval.signature)))
+    throw new ChronoError('forbidden', `The approval's signature is not a valid signature of registered operator "${approval.operatorId}" over this run.`);
 }

@@ -32,10 +32,13 @@ export function complianceHandlers({ compliance }: { compliance: ComplianceServi
     'compliance.listCases': async () => ({ cases: await compliance.cases.list() }),
     'compliance.getCase': (input) => compliance.cases.get(input.caseId),
     'compliance.search': async (input) => ({ jobId: await compliance.startSearch(input.caseId, input.connectionId, input.includeMentions, input.kafka) }),
-    'compliance.export': (input, context) => compliance.exportCase(input.caseId, input.connectionId, (done, message) => context.progress({ done, message }), context.signal),
+    'compliance.export': (input, context) =>
+      compliance.exportCase(input.caseId, input.connectionId, (done, message) => context.progress({ done, message }), context.signal),
     'compliance.approve': (input) => compliance.approve(input.caseId, input.approver),
     'compliance.erase': async (input) =>
-      input.dryRun === true ? { previews: await compliance.previewErase(input.caseId, input.connectionId, input.actions) } : { jobId: await compliance.startErase(input.caseId, input.connectionId, input.actions) },
+      input.dryRun === true
+        ? { previews: await compliance.previewErase(input.caseId, input.connectionId, input.actions) }
+        : { jobId: await compliance.startErase(input.caseId, input.connectionId, input.actions) },
     'compliance.verify': (input) => compliance.verify(input.caseId, input.connectionId),
     'compliance.report': (input) => compliance.report(input.caseId),
     'compliance.changes': async (input) => {

@@ -11,7 +11,10 @@ const literal = (key: string) => `'${key.replace(/'/g, "''")}'`;
 /** `data.customer.id` on column `event_data` → `event_data -> 'customer' ->> 'id'`. */
 export function jsonText(column: string, keys: readonly string[]): string {
   if (keys.length === 0) return `${column}::text`;
-  const head = keys.slice(0, -1).map((k) => ` -> ${literal(k)}`).join('');
+  const head = keys
+    .slice(0, -1)
+    .map((k) => ` -> ${literal(k)}`)
+    .join('');
   return `(${column}${head} ->> ${literal(keys[keys.length - 1]!)})`;
 }
 

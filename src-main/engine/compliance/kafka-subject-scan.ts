@@ -99,7 +99,13 @@ export async function scanTopics(kafka: Kafka, scope: TopicScope, ids: string[],
 }
 
 export function topicLocation(finding: TopicFinding): Inventory['locations'][number] {
-  const where = [finding.inKey && `${finding.inKey} by key`, finding.inValue && `${finding.inValue} in the value`, finding.inHeaders && `${finding.inHeaders} in headers`].filter(Boolean).join(', ');
+  const where = [
+    finding.inKey && `${finding.inKey} by key`,
+    finding.inValue && `${finding.inValue} in the value`,
+    finding.inHeaders && `${finding.inHeaders} in headers`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return {
     location: `topic ${finding.topic}`,
     kind: 'topic',
@@ -138,7 +144,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
     const highs = await admin.fetchTopicOffsets(topic);
     const fromMs = scope.from ? Date.parse(scope.from) : undefined;
     const toMs = scope.to ? Date.parse(scope.to) : Number.POSITIVE_INFINITY;
-    const starts = fromMs !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, fromMs) : highs.map((h) => ({ partition: h.partition, offset: h.low }));
+    const starts =
+      fromMs !== undefined ? await admin.fetchTopicOffsetsByTimestamp(topic, fromMs) : highs.map((h) => ({ partition: h.partition, offset: h.low }));
     finding.policy = await policyOf(admin, topic);
     const end = new Map(highs.map((h) => [h.partition, BigInt(h.high)]));
     const start = new Map(starts.map((s) => [s.partition, BigInt(s.offset === '-1' ? (end.get(s.partition) ?? 0n).toString() : s.offset)]));
@@ -149,7 +156,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
       return finding;
     }
 
-    // The scan stops at the high watermarks it began with: a short broker wait, since disconnecting waits for the fetch in flight (~200 ms at the end with 200).
+    // The scan stops at the high watermarks it began with: a short broker wait, since disconnecting waits for the fetch in flight (~200 ms at the end with
+    // 200).
     consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: SCAN_FETCH_WAIT_MS });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -184,7 +192,8 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
               if (inKey && message.key) {
                 const id = `${partition}:${message.key.toString('hex')}`;
                 let copies = keyed.get(id);
-                if (!copies) keyed.set(id, (copies = { partition, key: Buffer.from(message.key), keySha256: sha256Hex(message.key), messages: 0, tombstoned: false }));
+                if (!copies)
+                  keyed.set(id, (copies = { partition, key: Buffer.from(message.key), keySha256: sha256Hex(message.key), messages: 0, tombstoned: false }));
                 // Messages of a partition arrive in offset order: the last one seen is the key's newest.
                 copies.tombstoned = tombstone;
                 if (!tombstone) copies.messages += 1;
@@ -238,7 +247,10 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
 /** The topic's cleanup policy, retention and segment roll time (describeConfigs). */
 export async function policyOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<TopicPolicy> {
   try {
-    const described = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms', 'cleanup.policy', 'segment.ms'] }], includeSynonyms: false });
+    const described = await admin.describeConfigs({
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['retention.ms', 'cleanup.policy', 'segment.ms'] }],
+      includeSynonyms: false,
+    });
     const entries = described.resources[0]?.configEntries ?? [];
     const number = (name: string) => {
       const value = Number(entries.find((e) => e.configName === name)?.configValue ?? NaN);
@@ -265,7 +277,8 @@ export function removalDates(policy: TopicPolicy, newestAt: number | null): { fr
 /** "compacted (…)"; "retention removes the newest copy from <date>, at the latest by <date>"; "kept forever: retention never removes them". */
 export function retentionWords(policy: TopicPolicy, newestAt: number | null): string {
   const dates = removalDates(policy, newestAt);
-  const hours = policy.retentionMs !== null && policy.retentionMs >= 0 ? `messages deleted ${Math.round(policy.retentionMs / 3_600_000)} h after they were written` : null;
+  const hours =
+    policy.retentionMs !== null && policy.retentionMs >= 0 ? `messages deleted ${Math.round(policy.retentionMs / 3_600_000)} h after they were written` : null;
   let kept: string;
   if (!policy.delete) kept = 'retention never removes them (cleanup.policy has no "delete")';
   else if (policy.retentionMs === null) kept = 'retention could not be read';

@@ -71,7 +71,10 @@ export function describePlan(plan: TombstonePlan, dryRun: boolean): string {
       : 'No key naming the subject is left to tombstone in the compacted topics searched.',
   ];
   if (plan.done > 0) parts.push(`${plan.done} key(s) already end in a tombstone or were sent by an earlier run: not sent again.`);
-  for (const v of plan.valueOnly) parts.push(`${v.messages} message(s) of ${v.topic} name the subject only in their value or headers, under keys that are not the subject's: not tombstoned (that would erase another key's data); review them.`);
+  for (const v of plan.valueOnly)
+    parts.push(
+      `${v.messages} message(s) of ${v.topic} name the subject only in their value or headers, under keys that are not the subject's: not tombstoned (that would erase another key's data); review them.`,
+    );
   for (const r of plan.retained) parts.push(r.detail);
   return parts.join(' ');
 }
@@ -81,7 +84,13 @@ export function describePlan(plan: TombstonePlan, dryRun: boolean): string {
  * handing each acknowledged batch to `sent` before the next: a crash between a send
  * and its record resends at most that batch, and a tombstone sent twice only repeats the deletion marker.
  */
-export async function writeTombstones(kafka: Kafka, targets: readonly TombstoneTarget[], batchSize: number, sent: (batch: SentTombstone[]) => Promise<void>, signal: AbortSignal): Promise<number> {
+export async function writeTombstones(
+  kafka: Kafka,
+  targets: readonly TombstoneTarget[],
+  batchSize: number,
+  sent: (batch: SentTombstone[]) => Promise<void>,
+  signal: AbortSignal,
+): Promise<number> {
   if (targets.length === 0) return 0;
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -94,7 +103,10 @@ export async function writeTombstones(kafka: Kafka, targets: readonly TombstoneT
       for (const t of batch) byTopic.set(t.topic, [...(byTopic.get(t.topic) ?? []), t]);
       const acks = await producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic.entries()].map(([topic, items]) => ({ topic, messages: items.map((t) => ({ key: t.key, value: null, partition: t.partition })) })),
+        topicMessages: [...byTopic.entries()].map(([topic, items]) => ({
+          topic,
+          messages: items.map((t) => ({ key: t.key, value: null, partition: t.partition })),
+        })),
       });
       // Offsets: the batch's base offset per partition, then one per message in the order sent.
       const next = new Map(acks.map((a) => [`${a.topicName}\n${a.partition}`, BigInt(a.baseOffset ?? a.offset ?? '-1')]));

@@ -10,7 +10,16 @@ import type { Db, Document, Filter } from 'mongodb';
 import { ChronoError } from '../../../src-shared/errors';
 import type { Inventory, PersonalDataMap } from '../../../src-shared/schemas/compliance';
 import { ERASED, getAt } from './json-paths';
-import { KeyCache, ownsPersonalData, planFromRows, redactedForm, type RedactedForm, type RedactionBatch, type ScanProgress, type SubjectEventRow } from './pg-subject-data';
+import {
+  KeyCache,
+  ownsPersonalData,
+  planFromRows,
+  redactedForm,
+  type RedactedForm,
+  type RedactionBatch,
+  type ScanProgress,
+  type SubjectEventRow,
+} from './pg-subject-data';
 import type { SubjectData } from './subject-data';
 
 const PAGE = 5_000;
@@ -28,7 +37,8 @@ export class MongoSubjectData implements SubjectData {
 
   private subjectFilter(ids: string[]): Filter<Document> {
     const paths = [...new Set(this.map.events.flatMap((e) => e.subjectPaths))];
-    if (paths.length === 0) throw new ChronoError('invalid_input', 'The personal-data map names no subject path for any event type: confirm a map that says where subject ids are.');
+    if (paths.length === 0)
+      throw new ChronoError('invalid_input', 'The personal-data map names no subject path for any event type: confirm a map that says where subject ids are.');
     return { $or: paths.map((p) => ({ [fieldOf(p)]: { $in: ids } })) };
   }
 
@@ -37,7 +47,12 @@ export class MongoSubjectData implements SubjectData {
     const leading = new Set(indexes.map((i) => Object.keys(i.key as Record<string, unknown>)[0]));
     return [...new Set(this.map.events.flatMap((e) => e.subjectPaths))]
       .filter((p) => !leading.has(fieldOf(p)))
-      .map((p) => ({ location: 'events', path: p, reason: `Finding a subject by ${p} reads every event: no index serves it.`, sql: `db.events.createIndex({ ${JSON.stringify(fieldOf(p))}: 1 })` }));
+      .map((p) => ({
+        location: 'events',
+        path: p,
+        reason: `Finding a subject by ${p} reads every event: no index serves it.`,
+        sql: `db.events.createIndex({ ${JSON.stringify(fieldOf(p))}: 1 })`,
+      }));
   }
 
   /** Clear e-mails only, whether or not the profile may decrypt (`_decrypt`): this side has no key store. */
@@ -48,7 +63,11 @@ export class MongoSubjectData implements SubjectData {
       for (const personal of type.personalPaths.filter((p) => /e-?mail$/i.test(p.path) && !p.sealed)) {
         scan.signal.throwIfAborted();
         // Clear e-mails only (no key store on this side): compared case-insensitively.
-        const docs = await this.db.collection('events').find({ type: type.eventType, [personal.path]: { $regex: `^${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, $options: 'i' } }).limit(100).toArray();
+        const docs = await this.db
+          .collection('events')
+          .find({ type: type.eventType, [personal.path]: { $regex: `^${wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, $options: 'i' } })
+          .limit(100)
+          .toArray();
         for (const doc of docs) {
           for (const path of type.subjectPaths) {
             const id = path === 'streamId' ? doc.aggregateId : getAt(doc, path.split('.'));
@@ -97,11 +116,19 @@ export class MongoSubjectData implements SubjectData {
     let scanned = 0;
     for (;;) {
       scan.signal.throwIfAborted();
-      const docs = await this.db.collection('events').find({ position: { $gt: after } }).sort({ position: 1 }).limit(PAGE).toArray();
+      const docs = await this.db
+        .collection('events')
+        .find({ position: { $gt: after } })
+        .sort({ position: 1 })
+        .limit(PAGE)
+        .toArray();
       if (docs.length === 0) break;
       for (const doc of docs) {
         const row = toRow(doc);
-        const matched = this.map.events.find((e) => e.eventType === row.eventType)?.subjectPaths.some((p) => ids.includes(String(p === 'streamId' ? row.streamId : getAt(doc, p.split('.'))))) ?? false;
+        const matched =
+          this.map.events
+            .find((e) => e.eventType === row.eventType)
+            ?.subjectPaths.some((p) => ids.includes(String(p === 'streamId' ? row.streamId : getAt(doc, p.split('.'))))) ?? false;
         if (matched) continue;
         const inData = ids.some((id) => JSON.stringify(doc.data ?? null).includes(id));
         const inMetadata = ids.some((id) => JSON.stringify(doc.metadata ?? null).includes(id));
@@ -124,9 +151,21 @@ export class MongoSubjectData implements SubjectData {
   async countSnapshots(ids: string[]): Promise<Inventory['locations'][number] | undefined> {
     const filter = this.snapshotFilter(ids);
     if (!this.map.snapshots || !filter) return undefined;
-    const docs = await this.db.collection(this.map.snapshots.table).find(filter, { projection: { takenAt: 1 } }).toArray();
-    const times = docs.map((d) => iso(d.takenAt)).filter((t): t is string => t !== null).sort();
-    return { location: this.map.snapshots.table, kind: 'snapshots', count: docs.length, firstSeen: times[0] ?? null, lastSeen: times[times.length - 1] ?? null };
+    const docs = await this.db
+      .collection(this.map.snapshots.table)
+      .find(filter, { projection: { takenAt: 1 } })
+      .toArray();
+    const times = docs
+      .map((d) => iso(d.takenAt))
+      .filter((t): t is string => t !== null)
+      .sort();
+    return {
+      location: this.map.snapshots.table,
+      kind: 'snapshots',
+      count: docs.length,
+      firstSeen: times[0] ?? null,
+      lastSeen: times[times.length - 1] ?? null,
+    };
   }
 
   async countReadModels(ids: string[]): Promise<Inventory['locations']> {
@@ -161,7 +200,14 @@ export class MongoSubjectData implements SubjectData {
 
   async readModelRows(ids: string[]): Promise<{ table: string; rows: Record<string, unknown>[] }[]> {
     const out = [];
-    for (const model of this.map.readModels) out.push({ table: model.table, rows: await this.db.collection(model.table).find({ [model.subjectColumn]: { $in: ids } }).toArray() });
+    for (const model of this.map.readModels)
+      out.push({
+        table: model.table,
+        rows: await this.db
+          .collection(model.table)
+          .find({ [model.subjectColumn]: { $in: ids } })
+          .toArray(),
+      });
     return out;
   }
 
@@ -207,7 +253,12 @@ export class MongoSubjectData implements SubjectData {
     if (batch.updates.length === 0) return;
     await boundedBulkWrite(
       this.db.collection('events'),
-      batch.updates.map((u) => ({ updateOne: { filter: { position: Number(u.position) }, update: { $set: { data: JSON.parse(u.data) as unknown, metadata: JSON.parse(u.metadata) as unknown } } } })),
+      batch.updates.map((u) => ({
+        updateOne: {
+          filter: { position: Number(u.position) },
+          update: { $set: { data: JSON.parse(u.data) as unknown, metadata: JSON.parse(u.metadata) as unknown } },
+        },
+      })),
       { ordered: true },
     );
   }
@@ -218,7 +269,8 @@ export class MongoSubjectData implements SubjectData {
       const filter = { [model.subjectColumn]: { $in: ids } };
       const collection = this.db.collection(model.table);
       if (dryRun) out.push({ table: model.table, action: model.action, rows: await collection.countDocuments(filter) });
-      else if (model.action === 'delete' || model.personalColumns.length === 0) out.push({ table: model.table, action: 'delete', rows: (await collection.deleteMany(filter)).deletedCount });
+      else if (model.action === 'delete' || model.personalColumns.length === 0)
+        out.push({ table: model.table, action: 'delete', rows: (await collection.deleteMany(filter)).deletedCount });
       else {
         const set = Object.fromEntries(model.personalColumns.map((c) => [c, ERASED]));
         const notYet = { $or: model.personalColumns.map((c) => ({ [c]: { $ne: ERASED } })) };
@@ -237,7 +289,15 @@ export class MongoSubjectData implements SubjectData {
 }
 
 function toRow(doc: Document): SubjectEventRow {
-  return { position: String(doc.position), eventId: String(doc._id), streamId: String(doc.aggregateId), eventType: String(doc.type), timestamp: iso(doc.timestamp) ?? '', data: doc.data as unknown, metadata: doc.metadata as unknown };
+  return {
+    position: String(doc.position),
+    eventId: String(doc._id),
+    streamId: String(doc.aggregateId),
+    eventType: String(doc.type),
+    timestamp: iso(doc.timestamp) ?? '',
+    data: doc.data as unknown,
+    metadata: doc.metadata as unknown,
+  };
 }
 
 /** Event types and paths for a proposal, from the newest events of every type. */
@@ -246,8 +306,8 @@ export async function sampleMongoEvents(db: Db, sampleSize: number): Promise<{ e
   const perType = Math.max(5, Math.floor(sampleSize / Math.max(1, types.length)));
   const out: { event_type: string; event_data: unknown; metadata: unknown }[] = [];
   for (const type of types.slice(0, 1000)) {
-    for (const doc of await db.collection('events').find({ type }).sort({ position: -1 }).limit(perType).toArray()) out.push({ event_type: type, event_data: doc.data, metadata: doc.metadata });
+    for (const doc of await db.collection('events').find({ type }).sort({ position: -1 }).limit(perType).toArray())
+      out.push({ event_type: type, event_data: doc.data, metadata: doc.metadata });
   }
   return out;
 }
-

@@ -6,7 +6,20 @@
  * that key, so a signature made with it stands for that person, not for
  * whoever holds the app's session token.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, sign, verify, createCipheriv, createDecipheriv, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  scrypt,
+  sign,
+  verify,
+  createCipheriv,
+  createDecipheriv,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ChronoError } from '../../../src-shared/errors';
@@ -17,7 +30,16 @@ import { SerialQueue } from '../util/serial-queue';
 /** scrypt cost: about 0.1 s and 32 MiB per guess, once per approval. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 160 * 1024 * 1024 } as const;
 
-const sealedKey = z.object({ kdf: z.literal('scrypt'), N: z.number(), r: z.number(), p: z.number(), salt: z.string(), iv: z.string(), tag: z.string(), ciphertext: z.string() });
+const sealedKey = z.object({
+  kdf: z.literal('scrypt'),
+  N: z.number(),
+  r: z.number(),
+  p: z.number(),
+  salt: z.string(),
+  iv: z.string(),
+  tag: z.string(),
+  ciphertext: z.string(),
+});
 const storedOperator = operatorView.extend({ privateKey: sealedKey });
 type StoredOperator = z.infer<typeof storedOperator>;
 const operatorsFile = z.object({ version: z.literal(1), operators: z.array(storedOperator) });
@@ -56,7 +78,8 @@ export class OperatorRegistry {
       const operators = await this.read();
       let sponsoredBy: string | undefined;
       if (operators.length > 0) {
-        if (!sponsor) throw new ChronoError('forbidden', 'Operators are registered already: an existing operator must sponsor the new one with their id and passphrase.');
+        if (!sponsor)
+          throw new ChronoError('forbidden', 'Operators are registered already: an existing operator must sponsor the new one with their id and passphrase.');
         sponsoredBy = (await this.unlockFrom(operators, sponsor)).operator.id;
       }
       const id = uniqueId(name, new Set(operators.map((o) => o.id)));
@@ -96,16 +119,23 @@ export class OperatorRegistry {
   private async unlockFrom(operators: readonly StoredOperator[], credentials: OperatorCredentials): Promise<UnlockedOperator> {
     const operator = operators.find((o) => o.id === credentials.operatorId);
     // The same sentence for an unknown id and a wrong passphrase: neither tells which ids exist.
-    const refused = new ChronoError('forbidden', `Operator "${credentials.operatorId}" and this passphrase do not match a registered operator.`, { operatorId: credentials.operatorId });
+    const refused = new ChronoError('forbidden', `Operator "${credentials.operatorId}" and this passphrase do not match a registered operator.`, {
+      operatorId: credentials.operatorId,
+    });
     if (!operator) throw refused;
     let key: KeyObject;
     try {
-      key = createPrivateKey({ key: await open(operator.privateKey, credentials.passphrase, aad(operator.id, operator.fingerprint)), format: 'der', type: 'pkcs8' });
+      key = createPrivateKey({
+        key: await open(operator.privateKey, credentials.passphrase, aad(operator.id, operator.fingerprint)),
+        format: 'der',
+        type: 'pkcs8',
+      });
     } catch {
       throw refused;
     }
     const derived = createPublicKey(key).export({ type: 'spki', format: 'der' });
-    if (createHash('sha256').update(derived).digest('hex') !== operator.fingerprint) throw new ChronoError('conflict', `The key of operator "${operator.id}" does not match its registered public key: operators.json was altered.`);
+    if (createHash('sha256').update(derived).digest('hex') !== operator.fingerprint)
+      throw new ChronoError('conflict', `The key of operator "${operator.id}" does not match its registered public key: operators.json was altered.`);
     return { operator: publicView(operator), sign: (digest) => sign(null, digest, key).toString('base64') };
   }
 
@@ -128,7 +158,14 @@ function publicView(stored: StoredOperator): OperatorView {
 }
 
 function uniqueId(name: string, taken: ReadonlySet<string>): string {
-  const base = `op-${name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'operator'}`;
+  const base = `op-${
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'operator'
+  }`;
   if (!taken.has(base)) return base;
   for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
@@ -139,7 +176,9 @@ function aad(id: string, fingerprint: string): Buffer {
 }
 
 function derive(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(passphrase.normalize('NFC'), salt, 32, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(passphrase.normalize('NFC'), salt, 32, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 async function seal(secret: Buffer, passphrase: string, associated: Buffer): Promise<z.infer<typeof sealedKey>> {
@@ -148,7 +187,16 @@ async function seal(secret: Buffer, passphrase: string, associated: Buffer): Pro
   const cipher = createCipheriv('aes-256-gcm', await derive(passphrase, salt, SCRYPT), iv);
   cipher.setAAD(associated);
   const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
-  return { kdf: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ciphertext: ciphertext.toString('base64') };
+  return {
+    kdf: 'scrypt',
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  };
 }
 
 async function open(sealed: z.infer<typeof sealedKey>, passphrase: string, associated: Buffer): Promise<Buffer> {

@@ -70,9 +70,12 @@ export async function proposePostgresMap(pool: pg.Pool, connectionId: string, sa
       return [{ table, subjectColumn, personalColumns: cols.filter((c) => PERSONAL_KEY.test(c)), action: 'delete' as const }];
     });
   const snapshotCols = tables.get('snapshots') ?? [];
-  const snapshots = snapshotCols.includes('aggregate_id') && snapshotCols.includes('state') ? { table: 'snapshots', subjectPaths: await snapshotSubjectPaths(pool) } : null;
+  const snapshots =
+    snapshotCols.includes('aggregate_id') && snapshotCols.includes('state') ? { table: 'snapshots', subjectPaths: await snapshotSubjectPaths(pool) } : null;
   const keyCols = tables.get('subject_keys') ?? [];
-  const keyStore = ['subject_id', 'key_id', 'key_material'].every((c) => keyCols.includes(c)) ? { table: 'subject_keys', subjectColumn: 'subject_id', keyIdColumn: 'key_id', keyColumn: 'key_material' } : null;
+  const keyStore = ['subject_id', 'key_id', 'key_material'].every((c) => keyCols.includes(c))
+    ? { table: 'subject_keys', subjectColumn: 'subject_id', keyIdColumn: 'key_id', keyColumn: 'key_material' }
+    : null;
   return personalDataMap.parse({ connectionId, events, readModels, snapshots, keyStore, requireSecondApprover: false, proposedFromEvents: rows.length });
 }
 
@@ -116,15 +119,30 @@ export async function proposeMongoMap(db: Db, connectionId: string, sampleSize: 
     }
     snapshots = { table: 'snapshots', subjectPaths: ['aggregateId', ...[...keys].sort().map((k) => `state.${k}`)] };
   }
-  return personalDataMap.parse({ connectionId, events: proposeEvents(rows), readModels, snapshots, keyStore: null, requireSecondApprover: false, proposedFromEvents: rows.length });
+  return personalDataMap.parse({
+    connectionId,
+    events: proposeEvents(rows),
+    readModels,
+    snapshots,
+    keyStore: null,
+    requireSecondApprover: false,
+    proposedFromEvents: rows.length,
+  });
 }
 
 /** `aggregateId` plus the state keys of sampled snapshots that look like subject ids (`state.ownerId`). */
 async function snapshotSubjectPaths(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ key: string }>(
-    'SELECT DISTINCT jsonb_object_keys(state) AS key FROM (SELECT state FROM snapshots WHERE jsonb_typeof(state) = \'object\' ORDER BY taken_at DESC LIMIT 500) s',
+    "SELECT DISTINCT jsonb_object_keys(state) AS key FROM (SELECT state FROM snapshots WHERE jsonb_typeof(state) = 'object' ORDER BY taken_at DESC LIMIT 500) s",
   );
-  return ['aggregateId', ...rows.map((r) => r.key).filter((k) => SUBJECT_KEY.test(k)).sort().map((k) => `state.${k}`)];
+  return [
+    'aggregateId',
+    ...rows
+      .map((r) => r.key)
+      .filter((k) => SUBJECT_KEY.test(k))
+      .sort()
+      .map((k) => `state.${k}`),
+  ];
 }
 
 function walk(value: unknown, path: string, entry: { subject: Set<string>; personal: Map<string, boolean> }, depth = 0): void {

@@ -64,7 +64,8 @@ export class PgSubjectData {
   /** `(aggregate_id = ANY($1) OR (event_data ->> 'customerId') = ANY($1) ...)`. */
   private subjectPredicate(param = '$1'): string {
     const paths = this.subjectPaths();
-    if (paths.length === 0) throw new ChronoError('invalid_input', 'The personal-data map names no subject path for any event type: confirm a map that says where subject ids are.');
+    if (paths.length === 0)
+      throw new ChronoError('invalid_input', 'The personal-data map names no subject path for any event type: confirm a map that says where subject ids are.');
     return `(${paths.map((p) => `${eventPathSql(p)} = ANY(${param}::text[])`).join(' OR ')})`;
   }
 
@@ -73,21 +74,46 @@ export class PgSubjectData {
     const advice: Inventory['advice'] = [];
     for (const path of this.subjectPaths()) {
       const expression = eventPathSql(path);
-      const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM events WHERE ${expression} = ANY($1::text[])`, [['x']]);
+      const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM events WHERE ${expression} = ANY($1::text[])`, [
+        ['x'],
+      ]);
       if (!JSON.stringify(rows[0]?.['QUERY PLAN']).includes('"Seq Scan"')) continue;
       const name = `events_${path.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}_idx`.slice(0, 63);
-      advice.push({ location: 'events', path, reason: `Finding a subject by ${path} reads every event: no index serves it.`, sql: `CREATE INDEX CONCURRENTLY ${name} ON events ((${expression}))` });
+      advice.push({
+        location: 'events',
+        path,
+        reason: `Finding a subject by ${path} reads every event: no index serves it.`,
+        sql: `CREATE INDEX CONCURRENTLY ${name} ON events ((${expression}))`,
+      });
     }
     // Read models and snapshots are read by the subject too (search, purge, verification).
     const others = [
-      ...this.map.readModels.map((m) => ({ table: m.table, path: `${m.table}.${m.subjectColumn}`, expression: q(m.subjectColumn), probe: `${q(m.subjectColumn)}::text` })),
-      ...(this.map.snapshots?.subjectPaths ?? []).map((p) => ({ table: this.map.snapshots!.table, path: `${this.map.snapshots!.table}.${p}`, expression: snapshotPathSql(p), probe: snapshotPathSql(p) })),
+      ...this.map.readModels.map((m) => ({
+        table: m.table,
+        path: `${m.table}.${m.subjectColumn}`,
+        expression: q(m.subjectColumn),
+        probe: `${q(m.subjectColumn)}::text`,
+      })),
+      ...(this.map.snapshots?.subjectPaths ?? []).map((p) => ({
+        table: this.map.snapshots!.table,
+        path: `${this.map.snapshots!.table}.${p}`,
+        expression: snapshotPathSql(p),
+        probe: snapshotPathSql(p),
+      })),
     ];
     for (const other of others) {
-      const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${q(other.table)} WHERE ${other.probe} = ANY($1::text[])`, [['x']]);
+      const { rows } = await this.pool.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${q(other.table)} WHERE ${other.probe} = ANY($1::text[])`,
+        [['x']],
+      );
       if (!JSON.stringify(rows[0]?.['QUERY PLAN']).includes('"Seq Scan"')) continue;
       const name = `${other.path.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}_idx`.slice(0, 63);
-      advice.push({ location: other.table, path: other.path, reason: `Finding a subject in ${other.table} reads the whole table: no index serves ${other.path}.`, sql: `CREATE INDEX CONCURRENTLY ${name} ON ${q(other.table)} ((${other.expression}))` });
+      advice.push({
+        location: other.table,
+        path: other.path,
+        reason: `Finding a subject in ${other.table} reads the whole table: no index serves ${other.path}.`,
+        sql: `CREATE INDEX CONCURRENTLY ${name} ON ${q(other.table)} ((${other.expression}))`,
+      });
     }
     return advice;
   }
@@ -123,7 +149,10 @@ export class PgSubjectData {
             const clear = isSealedField(value) ? (decrypt ? await keys.open(value, path[path.length - 1]!) : undefined) : value;
             if (typeof clear !== 'string' || clear.trim().toLowerCase() !== wanted) continue;
             for (const subjectPath of type.subjectPaths) {
-              const id = subjectPath === 'streamId' ? row.aggregate_id : getAt(subjectPath.startsWith('metadata') ? row.metadata : row.event_data, splitEventPath(subjectPath).keys);
+              const id =
+                subjectPath === 'streamId'
+                  ? row.aggregate_id
+                  : getAt(subjectPath.startsWith('metadata') ? row.metadata : row.event_data, splitEventPath(subjectPath).keys);
               if (typeof id === 'string') found.add(id);
             }
           }
@@ -153,7 +182,9 @@ export class PgSubjectData {
       }
     }
     // Only ids that are streams themselves are subjects ("payment-service" in metadata.userId is not).
-    const { rows: streams } = await this.pool.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM events WHERE aggregate_id = ANY($1::text[])', [[...found]]);
+    const { rows: streams } = await this.pool.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM events WHERE aggregate_id = ANY($1::text[])', [
+      [...found],
+    ]);
     return streams.map((s) => s.id).sort();
   }
 
@@ -227,7 +258,13 @@ export class PgSubjectData {
       `SELECT count(*) AS n, min(taken_at) AS first, max(taken_at) AS last FROM ${q(this.map.snapshots.table)} WHERE ${predicate}`,
       [ids],
     );
-    return { location: this.map.snapshots.table, kind: 'snapshots', count: Number(rows[0]?.n ?? 0), firstSeen: rows[0]?.first?.toISOString() ?? null, lastSeen: rows[0]?.last?.toISOString() ?? null };
+    return {
+      location: this.map.snapshots.table,
+      kind: 'snapshots',
+      count: Number(rows[0]?.n ?? 0),
+      firstSeen: rows[0]?.first?.toISOString() ?? null,
+      lastSeen: rows[0]?.last?.toISOString() ?? null,
+    };
   }
 
   async countReadModels(ids: string[]): Promise<Inventory['locations']> {
@@ -238,7 +275,14 @@ export class PgSubjectData {
         `SELECT count(*) AS n, ${hasUpdatedAt ? 'min(updated_at) AS first, max(updated_at) AS last' : 'NULL::timestamptz AS first, NULL::timestamptz AS last'} FROM ${q(model.table)} WHERE ${q(model.subjectColumn)}::text = ANY($1::text[])`,
         [ids],
       );
-      out.push({ location: model.table, kind: 'readModel', count: Number(rows[0]?.n ?? 0), firstSeen: rows[0]?.first?.toISOString() ?? null, lastSeen: rows[0]?.last?.toISOString() ?? null, note: `by ${model.subjectColumn}; ${model.action}` });
+      out.push({
+        location: model.table,
+        kind: 'readModel',
+        count: Number(rows[0]?.n ?? 0),
+        firstSeen: rows[0]?.first?.toISOString() ?? null,
+        lastSeen: rows[0]?.last?.toISOString() ?? null,
+        note: `by ${model.subjectColumn}; ${model.action}`,
+      });
     }
     return out;
   }
@@ -257,12 +301,28 @@ export class PgSubjectData {
 
   /** The subject's events after a position, in position order (export, redaction, verification). */
   async subjectEvents(ids: string[], afterPosition: string, limit: number): Promise<SubjectEventRow[]> {
-    const { rows } = await this.pool.query<{ position: string; event_id: string; aggregate_id: string; event_type: string; timestamp: Date; event_data: unknown; metadata: unknown }>(
+    const { rows } = await this.pool.query<{
+      position: string;
+      event_id: string;
+      aggregate_id: string;
+      event_type: string;
+      timestamp: Date;
+      event_data: unknown;
+      metadata: unknown;
+    }>(
       `SELECT global_position::text AS position, event_id::text, aggregate_id, event_type, "timestamp", event_data, metadata FROM events
        WHERE ${this.subjectPredicate()} AND global_position > $2 ORDER BY global_position LIMIT $3`,
       [ids, afterPosition, limit],
     );
-    return rows.map((r) => ({ position: r.position, eventId: r.event_id, streamId: r.aggregate_id, eventType: r.event_type, timestamp: r.timestamp.toISOString(), data: r.event_data, metadata: r.metadata }));
+    return rows.map((r) => ({
+      position: r.position,
+      eventId: r.event_id,
+      streamId: r.aggregate_id,
+      eventType: r.event_type,
+      timestamp: r.timestamp.toISOString(),
+      data: r.event_data,
+      metadata: r.metadata,
+    }));
   }
 
   async snapshotRows(ids: string[]): Promise<{ aggregateId: string; version: number; takenAt: string | null; state: unknown }[]> {
@@ -278,7 +338,10 @@ export class PgSubjectData {
   async readModelRows(ids: string[]): Promise<{ table: string; rows: Record<string, unknown>[] }[]> {
     const out = [];
     for (const model of this.map.readModels) {
-      const { rows } = await this.pool.query<Record<string, unknown>>(`SELECT * FROM ${q(model.table)} WHERE ${q(model.subjectColumn)}::text = ANY($1::text[])`, [ids]);
+      const { rows } = await this.pool.query<Record<string, unknown>>(
+        `SELECT * FROM ${q(model.table)} WHERE ${q(model.subjectColumn)}::text = ANY($1::text[])`,
+        [ids],
+      );
       out.push({ table: model.table, rows });
     }
     return out;
@@ -288,20 +351,25 @@ export class PgSubjectData {
     return new KeyCache(postgresKeyLoader(this.pool, this.map));
   }
 
-
   // ---- erasure steps ----
 
   /** Deletes the subjects' key rows; returns the key ids deleted (none when already shredded). */
   async shred(ids: string[]): Promise<string[]> {
     const store = this.requireKeyStore();
-    const { rows } = await this.pool.query<{ key_id: string }>(`DELETE FROM ${q(store.table)} WHERE ${q(store.subjectColumn)} = ANY($1::text[]) RETURNING ${q(store.keyIdColumn)}::text AS key_id`, [ids]);
+    const { rows } = await this.pool.query<{ key_id: string }>(
+      `DELETE FROM ${q(store.table)} WHERE ${q(store.subjectColumn)} = ANY($1::text[]) RETURNING ${q(store.keyIdColumn)}::text AS key_id`,
+      [ids],
+    );
     return rows.map((r) => r.key_id);
   }
 
   async keyIds(ids: string[]): Promise<string[]> {
     const store = this.map.keyStore;
     if (!store) return [];
-    const { rows } = await this.pool.query<{ key_id: string }>(`SELECT ${q(store.keyIdColumn)}::text AS key_id FROM ${q(store.table)} WHERE ${q(store.subjectColumn)} = ANY($1::text[])`, [ids]);
+    const { rows } = await this.pool.query<{ key_id: string }>(
+      `SELECT ${q(store.keyIdColumn)}::text AS key_id FROM ${q(store.table)} WHERE ${q(store.subjectColumn)} = ANY($1::text[])`,
+      [ids],
+    );
     return rows.map((r) => r.key_id);
   }
 
@@ -321,7 +389,8 @@ export class PgSubjectData {
    */
   async updateRefusal(_samplePosition?: string): Promise<string | undefined> {
     const { rows } = await this.pool.query<{ allowed: boolean }>(`SELECT has_table_privilege(current_user, 'events', 'UPDATE') AS allowed`);
-    if (!rows[0]?.allowed) return 'This connection\'s database user may not UPDATE the events table, so events cannot be redacted in place. Crypto-shred the subject instead, or ask a DBA for a user with UPDATE on events.';
+    if (!rows[0]?.allowed)
+      return "This connection's database user may not UPDATE the events table, so events cannot be redacted in place. Crypto-shred the subject instead, or ask a DBA for a user with UPDATE on events.";
     const [first, ...more] = await raisingUpdateTriggers(this.pool, 'events');
     if (!first) return undefined;
     const names = [first, ...more].map((t) => t.trigger).join(', ');
@@ -364,7 +433,10 @@ export class PgSubjectData {
       } else {
         const set = model.personalColumns.map((c, i) => `${q(c)} = $${i + 2}`).join(', ');
         const changed = model.personalColumns.map((c) => `${q(c)} IS DISTINCT FROM ${`$${model.personalColumns.indexOf(c) + 2}`}`).join(' OR ');
-        const result = await this.pool.query(`UPDATE ${q(model.table)} SET ${set} WHERE ${where} AND (${changed})`, [ids, ...model.personalColumns.map(() => ERASED)]);
+        const result = await this.pool.query(`UPDATE ${q(model.table)} SET ${set} WHERE ${where} AND (${changed})`, [
+          ids,
+          ...model.personalColumns.map(() => ERASED),
+        ]);
         out.push({ table: model.table, action: 'anonymise', rows: result.rowCount ?? 0 });
       }
     }
@@ -383,12 +455,19 @@ export class PgSubjectData {
   }
 
   private requireKeyStore(): NonNullable<PersonalDataMap['keyStore']> {
-    if (!this.map.keyStore) throw new ChronoError('invalid_input', 'The personal-data map names no key store: crypto-shredding needs the table of per-subject keys. Confirm it in the map, or redact instead.');
+    if (!this.map.keyStore)
+      throw new ChronoError(
+        'invalid_input',
+        'The personal-data map names no key store: crypto-shredding needs the table of per-subject keys. Confirm it in the map, or redact instead.',
+      );
     return this.map.keyStore;
   }
 
   private async hasColumn(table: string, column: string): Promise<boolean> {
-    const { rows } = await this.pool.query('SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2', [table, column]);
+    const { rows } = await this.pool.query(
+      'SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2',
+      [table, column],
+    );
     return rows.length > 0;
   }
 }
@@ -465,7 +544,11 @@ export function redactedForm(map: PersonalDataMap, row: SubjectEventRow, ids: re
     const target = part === 'metadata' ? metadata : data;
     const before = getAt(target, keys);
     if (before === undefined || before === ERASED) continue;
-    if (setAt(target, keys, ERASED)) changes.push({ path: personal.path, before: isSealedField(before) ? '[sealed]' : before === null ? 'null' : typeof before === 'string' ? before : JSON.stringify(before) });
+    if (setAt(target, keys, ERASED))
+      changes.push({
+        path: personal.path,
+        before: isSealedField(before) ? '[sealed]' : before === null ? 'null' : typeof before === 'string' ? before : JSON.stringify(before),
+      });
   }
   return { data, metadata, changes };
 }
@@ -480,7 +563,12 @@ export function planFromRows(map: PersonalDataMap, rows: SubjectEventRow[], ids:
     const redacted = redactedForm(map, row, ids);
     if (redacted.changes.length === 0) continue;
     batch.updates.push({ position: row.position, data: JSON.stringify(redacted.data), metadata: JSON.stringify(redacted.metadata) });
-    batch.changed.push({ position: row.position, eventId: row.eventId, paths: redacted.changes.map((c) => c.path), sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })) });
+    batch.changed.push({
+      position: row.position,
+      eventId: row.eventId,
+      paths: redacted.changes.map((c) => c.path),
+      sha256After: sha256(canonicalJson({ data: redacted.data, metadata: redacted.metadata })),
+    });
   }
   return batch;
 }
@@ -509,7 +597,13 @@ export type SealedOutcome = { path: (string | number)[]; sealed: SealedField; st
  * Every sealed field inside a value opened (the field name is its key), `[shredded]`
  * where the key is gone; `onField` hears of each one with its path (browse marks them).
  */
-export async function openAll(value: unknown, keys: KeyCache, field = '', onField?: (outcome: SealedOutcome) => void, path: (string | number)[] = []): Promise<unknown> {
+export async function openAll(
+  value: unknown,
+  keys: KeyCache,
+  field = '',
+  onField?: (outcome: SealedOutcome) => void,
+  path: (string | number)[] = [],
+): Promise<unknown> {
   if (isSealedField(value)) {
     const clear = await keys.open(value, field);
     onField?.({ path, sealed: value, state: clear === undefined ? 'shredded' : 'decrypted' });

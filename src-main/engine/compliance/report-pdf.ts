@@ -37,7 +37,11 @@ export function timesIn(text: string, zone: DisplayZone): string {
 }
 
 export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZone): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, info: { Title: `Erasure report ${report.case.ticket}`, Author: 'Chronoscope', Subject: `Case ${report.case.id}` } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    info: { Title: `Erasure report ${report.case.ticket}`, Author: 'Chronoscope', Subject: `Case ${report.case.id}` },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -48,9 +52,17 @@ export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZo
   const words = (text: string) => printable(timesIn(text, zone));
   const heading = (text: string) => doc.moveDown(0.8).font('Helvetica-Bold').fontSize(13).fillColor('black').text(words(text)).moveDown(0.3);
   const line = (text: string, options: { color?: string; bold?: boolean; size?: number } = {}) =>
-    doc.font(options.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(options.size ?? 10).fillColor(options.color ?? 'black').text(words(text), { paragraphGap: 3 });
+    doc
+      .font(options.bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(options.size ?? 10)
+      .fillColor(options.color ?? 'black')
+      .text(words(text), { paragraphGap: 3 });
   const field = (label: string, value: string) => {
-    doc.font('Helvetica-Bold').fontSize(10).fillColor('black').text(words(`${label}: `), { continued: true });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(10)
+      .fillColor('black')
+      .text(words(`${label}: `), { continued: true });
     doc.font('Helvetica').text(words(value), { paragraphGap: 2 });
   };
   const bullet = (text: string, color?: string) => line(`\u2022 ${text}`, color ? { color } : {});
@@ -65,10 +77,15 @@ export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZo
   field('Opened', `${time(report.case.openedAt)} by ${report.case.openedByOperator?.name ?? report.case.openedBy}`);
   field(
     'Approved',
-    report.case.approvedBy ? `${time(report.case.approvedAt)} by ${report.case.approvedBy}${report.case.approval ? ' (signed with their operator key)' : ''}` : 'no second approval was required',
+    report.case.approvedBy
+      ? `${time(report.case.approvedAt)} by ${report.case.approvedBy}${report.case.approval ? ' (signed with their operator key)' : ''}`
+      : 'no second approval was required',
   );
   field('Event store', report.connection.name);
-  field('Data subject', `found by ${report.subject.searchedBy}; ${report.subject.subjects} subject id(s), named here only by the fingerprint ${report.subject.fingerprint.slice(0, 16)}...`);
+  field(
+    'Data subject',
+    `found by ${report.subject.searchedBy}; ${report.subject.subjects} subject id(s), named here only by the fingerprint ${report.subject.fingerprint.slice(0, 16)}...`,
+  );
 
   heading("Where the subject's data was found");
   if (report.found.length === 0) line('Nowhere: the search found no data about the subject.');
@@ -79,7 +96,8 @@ export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZo
     const named = kind && !place.location.startsWith(kind) ? `${place.location} (${kind})` : place.location;
     bullet(`${named}: ${place.count} item(s)${when}${place.note ? `. ${place.note}` : ''}`);
   }
-  if (report.mentionsElsewhere) line(`${report.mentionsElsewhere} event(s) of other people mention the subject in free text: they were reported for review, not erased.`, { color: MUTED });
+  if (report.mentionsElsewhere)
+    line(`${report.mentionsElsewhere} event(s) of other people mention the subject in free text: they were reported for review, not erased.`, { color: MUTED });
 
   heading('What was done');
   if (report.actions.length === 0) line('No erasure action was chosen.');
@@ -95,7 +113,12 @@ export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZo
     if (report.kafka.tombstones.length > 50) line(`... and ${report.kafka.tombstones.length - 50} more (listed in the JSON report).`, { color: MUTED });
   }
   for (const kept of report.kafka?.retained ?? []) {
-    const until = kept.removedBy === 'never' ? 'never removed by retention' : kept.removedBy ? `removed by retention by ${time(kept.removedBy)} at the latest` : 'removal time unknown';
+    const until =
+      kept.removedBy === 'never'
+        ? 'never removed by retention'
+        : kept.removedBy
+          ? `removed by retention by ${time(kept.removedBy)} at the latest`
+          : 'removal time unknown';
     bullet(`${kept.messages} message(s) stay in topic ${kept.topic} until retention removes them: ${until}.`);
   }
 
@@ -103,10 +126,10 @@ export function reportPdf(report: ErasureReport, sha256: string, zone: DisplayZo
   const v = report.verification;
   if (!v) line('The erasure was not verified.', { color: BAD });
   else {
-    line(
-      `${v.ok ? 'Passed' : 'Failed'} on ${time(v.at)}: ${v.sealedFields} encrypted field(s) found, ${v.stillDecrypting} of them still decrypt.`,
-      { bold: true, color: v.ok ? GOOD : BAD },
-    );
+    line(`${v.ok ? 'Passed' : 'Failed'} on ${time(v.at)}: ${v.sealedFields} encrypted field(s) found, ${v.stillDecrypting} of them still decrypt.`, {
+      bold: true,
+      color: v.ok ? GOOD : BAD,
+    });
     for (const check of v.checks) bullet(`${check.location}: ${check.ok ? 'passed' : 'FAILED'} (${check.detail})`, check.ok ? undefined : BAD);
     if (v.inClear.length) line('Still held in clear:', { bold: true });
     for (const item of v.inClear) bullet(`${item.location}: ${item.detail}`, item.ok ? MUTED : BAD);

@@ -75,22 +75,55 @@ export function buildReport(input: {
       approvedBy: record.approval ? ('signature' in record.approval ? record.approval.name : record.approval.by) : null,
       approvedAt: record.approval?.at ?? null,
       // The signed approval: anyone holding the operator's public key can check it against the digest.
-      approval: record.approval && 'signature' in record.approval ? { operatorId: record.approval.operatorId, fingerprint: record.approval.fingerprint, digest: record.approval.digest, signature: record.approval.signature, actions: record.approval.actions } : null,
+      approval:
+        record.approval && 'signature' in record.approval
+          ? {
+              operatorId: record.approval.operatorId,
+              fingerprint: record.approval.fingerprint,
+              digest: record.approval.digest,
+              signature: record.approval.signature,
+              actions: record.approval.actions,
+            }
+          : null,
     },
     connection: { id: record.connectionId, name: input.connectionName },
-    subject: { searchedBy: record.subject.by, fingerprint: sha256(`chronoscope-subject\n${[...input.subjectIds].sort().join('\n')}`), subjects: input.subjectIds.length },
-    found: (record.inventory?.locations ?? []).map((l) => ({ location: l.location, kind: l.kind, count: l.count, firstSeen: l.firstSeen, lastSeen: l.lastSeen, note: l.kind === 'topic' ? (l.note ?? null) : null })),
+    subject: {
+      searchedBy: record.subject.by,
+      fingerprint: sha256(`chronoscope-subject\n${[...input.subjectIds].sort().join('\n')}`),
+      subjects: input.subjectIds.length,
+    },
+    found: (record.inventory?.locations ?? []).map((l) => ({
+      location: l.location,
+      kind: l.kind,
+      count: l.count,
+      firstSeen: l.firstSeen,
+      lastSeen: l.lastSeen,
+      note: l.kind === 'topic' ? (l.note ?? null) : null,
+    })),
     mentionsElsewhere: record.inventory?.mentions.length ?? 0,
     actions: actions.map((action) => {
       const preview = record.previews?.find((p) => p.action === action);
       const outcome = record.outcomes?.find((o) => o.action === action);
-      return { action, dryRun: preview ? (preview.refused ?? preview.summary) : null, outcome: outcome?.summary ?? null, affected: outcome?.affected ?? null, finishedAt: outcome?.finishedAt ?? null };
+      return {
+        action,
+        dryRun: preview ? (preview.refused ?? preview.summary) : null,
+        outcome: outcome?.summary ?? null,
+        affected: outcome?.affected ?? null,
+        finishedAt: outcome?.finishedAt ?? null,
+      };
     }),
-    redaction: actions.includes('redact') ? { changedEvents: input.changes.length, changeListSha256: sha256(canonicalJson(input.changes.map((c) => [c.eventId, c.sha256After]))) } : null,
+    redaction: actions.includes('redact')
+      ? { changedEvents: input.changes.length, changeListSha256: sha256(canonicalJson(input.changes.map((c) => [c.eventId, c.sha256After]))) }
+      : null,
     kafka: record.topics
       ? {
           tombstones: (input.tombstones ?? []).map((t) => ({ topic: t.topic, partition: t.partition, keySha256: t.keySha256, offset: t.offset, at: t.at })),
-          retained: (record.previews?.find((p) => p.action === 'tombstoneTopics')?.retained ?? []).map((r) => ({ topic: r.topic, messages: r.messages, removedFrom: r.removedFrom, removedBy: r.removedBy })),
+          retained: (record.previews?.find((p) => p.action === 'tombstoneTopics')?.retained ?? []).map((r) => ({
+            topic: r.topic,
+            messages: r.messages,
+            removedFrom: r.removedFrom,
+            removedBy: r.removedBy,
+          })),
         }
       : null,
     verification: record.verification ?? null,
@@ -117,9 +150,13 @@ export function reportHtml(report: ErasureReport, sha: string): string {
 ${report.kafka && report.kafka.tombstones.length ? `<h3>Tombstones written</h3><table><tr><th>Topic</th><th>Partition</th><th>Key SHA-256</th><th>Offset</th><th>Sent</th></tr>${rows(report.kafka.tombstones.map((t) => [t.topic, t.partition, t.keySha256, t.offset, t.at]))}</table>` : ''}
 ${report.kafka && report.kafka.retained.length ? `<h3>Copies left to retention</h3><table><tr><th>Topic</th><th>Messages</th><th>Removed from</th><th>At the latest by</th></tr>${rows(report.kafka.retained.map((r) => [r.topic, r.messages, r.removedFrom ?? (r.removedBy === 'never' ? 'never' : 'unknown'), r.removedBy ?? '']))}</table>` : ''}
 ${report.redaction ? `<p>Redacted events: ${report.redaction.changedEvents}; change list SHA-256 <code>${escape(report.redaction.changeListSha256)}</code></p>` : ''}
-<h2>Verification</h2>${v ? `<p class="${v.ok ? 'ok' : 'bad'}">${v.ok ? 'Passed' : 'Failed'} at ${escape(v.at)}: ${v.sealedFields} encrypted fields found, ${v.stillDecrypting} still decrypt.</p>
+<h2>Verification</h2>${
+    v
+      ? `<p class="${v.ok ? 'ok' : 'bad'}">${v.ok ? 'Passed' : 'Failed'} at ${escape(v.at)}: ${v.sealedFields} encrypted fields found, ${v.stillDecrypting} still decrypt.</p>
 <table><tr><th>Location</th><th>Result</th><th>Detail</th></tr>${rows(v.checks.map((c) => [c.location, c.ok ? 'ok' : 'FAILED', c.detail]))}</table>
-<h3>Still in clear</h3><table><tr><th>Location</th><th>Detail</th></tr>${rows(v.inClear.map((c) => [c.location, c.detail]))}</table>` : '<p>Not verified.</p>'}
+<h3>Still in clear</h3><table><tr><th>Location</th><th>Detail</th></tr>${rows(v.inClear.map((c) => [c.location, c.detail]))}</table>`
+      : '<p>Not verified.</p>'
+  }
 <p>Generated ${escape(report.generatedAt)} by ${escape(report.generatedBy)}. Report SHA-256 <code>${escape(sha)}</code>, recorded in the audit log after record ${escape(report.auditHeadBefore?.seq ?? 0)}.</p>
 <p>Audit chain head when the report was made: record ${escape(report.auditHeadBefore?.seq ?? 0)}, keyed hash <code>${escape(report.auditHeadBefore?.hash ?? 'none (empty log)')}</code>. Keep this line with the report: a log rewritten after today cannot reproduce it.</p>
 </body></html>

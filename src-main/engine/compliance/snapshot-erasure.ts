@@ -27,11 +27,16 @@ export const REGENERATION_DEFINITION = 'auto';
 const SHOWN = 20;
 
 export function snapshotKeys(rows: readonly { aggregateId: string; version: number }[]): SnapshotKey[] {
-  return rows.map((r) => ({ streamId: r.aggregateId, version: r.version })).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
+  return rows
+    .map((r) => ({ streamId: r.aggregateId, version: r.version }))
+    .sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
 }
 
 /** The first snapshots with their type, and those that are not JSON (which cannot be regenerated in their format). */
-export async function describeSnapshots(store: SnapshotStore, keys: readonly SnapshotKey[]): Promise<{ shown: { streamId: string; version: number; streamType: string | null }[]; notJson: number }> {
+export async function describeSnapshots(
+  store: SnapshotStore,
+  keys: readonly SnapshotKey[],
+): Promise<{ shown: { streamId: string; version: number; streamType: string | null }[]; notJson: number }> {
   const shown: { streamId: string; version: number; streamType: string | null }[] = [];
   let notJson = 0;
   for (const key of keys) {
@@ -75,6 +80,9 @@ export function regenerationSummary(result: SnapshotsChangeJobResult): string {
   const parts = [`Regenerated ${result.changed} snapshot(s) from the erased events (in the store's own format)`];
   if (result.missing > 0) parts.push(`${result.missing} already gone`);
   // The failures' messages name streams (the subject's ids): the outcome goes into the report, so only their count.
-  if (result.failed > 0) parts.push(`${result.failed} could not be regenerated (not JSON, or the stream ends before the snapshot's version) and still hold their old state: delete them instead`);
+  if (result.failed > 0)
+    parts.push(
+      `${result.failed} could not be regenerated (not JSON, or the stream ends before the snapshot's version) and still hold their old state: delete them instead`,
+    );
   return `${parts.join('; ')}.`;
 }

@@ -40,20 +40,32 @@ export class Clients {
 
   pool(): Promise<pg.Pool> {
     if (this.closed) return this.refused();
-    this.heldPool ??= this.forgetOnFailure(this.openPool(), () => this.heldPool, () => (this.heldPool = undefined));
+    this.heldPool ??= this.forgetOnFailure(
+      this.openPool(),
+      () => this.heldPool,
+      () => (this.heldPool = undefined),
+    );
     return this.heldPool;
   }
 
   mongo(): Promise<{ client: MongoClient; db: Db }> {
     if (this.closed) return this.refused();
-    this.heldMongo ??= this.forgetOnFailure(this.openMongo(), () => this.heldMongo, () => (this.heldMongo = undefined));
+    this.heldMongo ??= this.forgetOnFailure(
+      this.openMongo(),
+      () => this.heldMongo,
+      () => (this.heldMongo = undefined),
+    );
     return this.heldMongo;
   }
 
   /** The connection's kafkajs client, for producers and consumers (topic browser, compliance scans, tombstones, scale-out publishing). */
   kafka(): Promise<Kafka> {
     if (this.closed) return this.refused();
-    this.heldKafka ??= this.forgetOnFailure(this.openKafka(), () => this.heldKafka, () => (this.heldKafka = undefined));
+    this.heldKafka ??= this.forgetOnFailure(
+      this.openKafka(),
+      () => this.heldKafka,
+      () => (this.heldKafka = undefined),
+    );
     return this.heldKafka;
   }
 
@@ -70,7 +82,11 @@ export class Clients {
 
   private sharedKafkaAdmin(): Promise<Admin> {
     if (this.closed) return this.refused();
-    this.heldAdmin ??= this.forgetOnFailure(this.openKafkaAdmin(), () => this.heldAdmin, () => (this.heldAdmin = undefined));
+    this.heldAdmin ??= this.forgetOnFailure(
+      this.openKafkaAdmin(),
+      () => this.heldAdmin,
+      () => (this.heldAdmin = undefined),
+    );
     return this.heldAdmin;
   }
 
@@ -87,7 +103,11 @@ export class Clients {
 
   kafkaCluster(): Promise<Cluster> {
     if (this.closed) return this.refused();
-    this.heldCluster ??= this.forgetOnFailure(this.openKafkaCluster(), () => this.heldCluster, () => (this.heldCluster = undefined));
+    this.heldCluster ??= this.forgetOnFailure(
+      this.openKafkaCluster(),
+      () => this.heldCluster,
+      () => (this.heldCluster = undefined),
+    );
     return this.heldCluster;
   }
 
@@ -121,7 +141,11 @@ export class Clients {
   }
 
   private refused(): Promise<never> {
-    return Promise.reject(new ChronoError('unavailable', 'The connection\'s profile or confirmed preset changed while this was under way: try again.', { connectionId: this.connectionId }));
+    return Promise.reject(
+      new ChronoError('unavailable', "The connection's profile or confirmed preset changed while this was under way: try again.", {
+        connectionId: this.connectionId,
+      }),
+    );
   }
 
   /** A client that failed to open is not kept: the next call tries again. */

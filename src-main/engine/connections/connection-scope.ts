@@ -99,15 +99,21 @@ export class ConnectionScope {
   }
 
   checkpoints(): Promise<CheckpointStore> {
-    return this.hold('checkpoints', () => this.openCompanion(this.resolvers.checkpoints, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {})));
+    return this.hold('checkpoints', () =>
+      this.openCompanion(this.resolvers.checkpoints, ({ record, schema }, client) => openCheckpoints(record, client, schema ? { schema } : {})),
+    );
   }
 
   snapshots(): Promise<SnapshotStore> {
-    return this.hold('snapshots', () => this.openCompanion(this.resolvers.snapshots, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {})));
+    return this.hold('snapshots', () =>
+      this.openCompanion(this.resolvers.snapshots, ({ record, schema }, client) => openSnapshots(record, client, schema ? { schema } : {})),
+    );
   }
 
   readModels(): Promise<ReadModelStore> {
-    return this.hold('readModels', () => this.openCompanion(this.resolvers.preset, async ({ record, schema }, client) => openReadModels(record, client, schema ? { schema } : {})));
+    return this.hold('readModels', () =>
+      this.openCompanion(this.resolvers.preset, async ({ record, schema }, client) => openReadModels(record, client, schema ? { schema } : {})),
+    );
   }
 
   /** A custom mapping was kept or dropped: that port opens again with the new layout (the clients stay). */

@@ -72,7 +72,14 @@ export class Connections {
       return { id, name: 'Local workspace', readOnly: false, mayDecryptPersonalData: true, settings: this.localSettings(), secret: undefined };
     }
     const profile = await this.withoutUriPassword(await this.profiles.get(id));
-    return { id, name: profile.name, readOnly: profile.readOnly, mayDecryptPersonalData: profile.mayDecryptPersonalData === true, settings: profile.settings, secret: await this.secrets.get(id) };
+    return {
+      id,
+      name: profile.name,
+      readOnly: profile.readOnly,
+      mayDecryptPersonalData: profile.mayDecryptPersonalData === true,
+      settings: profile.settings,
+      secret: await this.secrets.get(id),
+    };
   }
 
   async add(input: z.output<typeof connectionsAddInput>): Promise<ConnectionView> {
@@ -188,7 +195,8 @@ export class Connections {
     if (link.eventStoreProfileId !== LOCAL_WORKSPACE_ID && !target) {
       throw new ChronoError('invalid_input', `No connection with id "${link.eventStoreProfileId}" to link to.`, { field: 'pipeline' });
     }
-    if (target?.settings.kind === 'kafka') throw new ChronoError('invalid_input', `"${target.name}" is a Kafka connection, not an event store.`, { field: 'pipeline' });
+    if (target?.settings.kind === 'kafka')
+      throw new ChronoError('invalid_input', `"${target.name}" is a Kafka connection, not an event store.`, { field: 'pipeline' });
   }
 
   private refuseBuiltin(id: string, verb: string): void {

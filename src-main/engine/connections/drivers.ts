@@ -65,7 +65,12 @@ export function createKafkaCluster(settings: KafkaSettings, secret: string | und
   const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = factory ? (kafka as unknown as Record<symbol, unknown>)[factory] : undefined;
   if (typeof create !== 'function') throw new Error('This kafkajs version does not expose its cluster factory.');
-  return (create as (options: object) => Cluster)({ metadataMaxAge: 300_000, allowAutoTopicCreation: false, maxInFlightRequests: null, instrumentationEmitter: null });
+  return (create as (options: object) => Cluster)({
+    metadataMaxAge: 300_000,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+    instrumentationEmitter: null,
+  });
 }
 
 /** A mongodb URI with any password removed (the password goes to the secret store). */

@@ -11,7 +11,10 @@ export function explainConnectionError(err: unknown, where: string): ChronoError
   const codes = new Set(chain.map((e) => String(e.code ?? '')));
   const fail = (code: ErrorCode, message: string) => new ChronoError(code, message, { cause: firstMessage(chain) });
 
-  if (codes.has('28P01') || /password authentication failed|Authentication failed|SASL Authentication failed|AuthenticationFailed|SCRAM|invalid credentials/i.test(text)) {
+  if (
+    codes.has('28P01') ||
+    /password authentication failed|Authentication failed|SASL Authentication failed|AuthenticationFailed|SCRAM|invalid credentials/i.test(text)
+  ) {
     return fail('auth_failed', `${where} rejected the user name or password.`);
   }
   if (codes.has('28000')) return fail('auth_failed', `${where} refused this user (no such role, or not allowed by pg_hba.conf).`);
@@ -26,7 +29,10 @@ export function explainConnectionError(err: unknown, where: string): ChronoError
     return fail('host_not_found', `The host of ${where} could not be resolved; check the host name.`);
   }
   if (codes.has('ECONNREFUSED') || /ECONNREFUSED|Connection refused/i.test(text)) {
-    return fail('connection_refused', `${capitalise(where)} is not reachable: nothing is listening there. Check host and port, and that the server is running.`);
+    return fail(
+      'connection_refused',
+      `${capitalise(where)} is not reachable: nothing is listening there. Check host and port, and that the server is running.`,
+    );
   }
   if (codes.has('ETIMEDOUT') || /timeout|timed out|Server selection timed out/i.test(text)) {
     return fail('timeout', `${where} did not answer in time; check host, port, firewall and TLS settings.`);
@@ -109,14 +115,18 @@ export function explainDriverError(err: unknown): unknown {
   const codes = new Set(chain.map((e) => String(e.code ?? '')));
   // A connection cut mid-session, or `pg`'s own client-side words for it (they carry no code).
   if (codes.has('ECONNRESET') || codes.has('EPIPE') || /^Connection terminated|not queryable|Client was closed/i.test(message)) {
-    return new ChronoError('unavailable', 'The connection to the database was lost; try again, and check that the server is running if it persists.', { driverMessage: message });
+    return new ChronoError('unavailable', 'The connection to the database was lost; try again, and check that the server is running if it persists.', {
+      driverMessage: message,
+    });
   }
   if ([...codes].some((code) => NETWORK_CODES.has(code))) {
     const explained = explainConnectionError(err, 'the server');
     return new ChronoError(explained.code, capitalise(explained.message), { driverMessage: message });
   }
   if (/timeout exceeded when trying to connect|Query read timeout/i.test(message)) {
-    return new ChronoError('timeout', 'The database did not answer in time; try again, and check the server and the network if it persists.', { driverMessage: message });
+    return new ChronoError('timeout', 'The database did not answer in time; try again, and check the server and the network if it persists.', {
+      driverMessage: message,
+    });
   }
   return err;
 }
@@ -150,7 +160,10 @@ function explainPostgresError(e: PostgresErrorLike): ChronoError {
     case '42804': // datatype_mismatch
     case '42846': // cannot_coerce
     case '42725': // ambiguous_function
-      return fail('unavailable', `A column of this store has a type the confirmed mapping cannot read (for example text where a number is needed). ${REDETECT}`);
+      return fail(
+        'unavailable',
+        `A column of this store has a type the confirmed mapping cannot read (for example text where a number is needed). ${REDETECT}`,
+      );
     case '42703': {
       const column = named(/column "?([^"\s]+)"? (?:of relation "[^"]+" )?does not exist/);
       return fail('not_found', `A column the confirmed mapping reads${column ? ` (${column})` : ''} no longer exists. ${REDETECT}`);
@@ -158,7 +171,10 @@ function explainPostgresError(e: PostgresErrorLike): ChronoError {
     case '42P01':
     case '3F000': {
       const table = named(/(?:relation|schema) "([^"]+)" does not exist/);
-      return fail('not_found', `The table the confirmed mapping reads${table ? ` (${table})` : ''} no longer exists or is not visible to this user. ${REDETECT}`);
+      return fail(
+        'not_found',
+        `The table the confirmed mapping reads${table ? ` (${table})` : ''} no longer exists or is not visible to this user. ${REDETECT}`,
+      );
     }
     case '42501':
       return fail('forbidden', 'This database user may not read the event tables; grant it SELECT on them, or connect as a user who may.');
@@ -166,9 +182,15 @@ function explainPostgresError(e: PostgresErrorLike): ChronoError {
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow
     case '22003': // numeric_value_out_of_range
-      return fail('invalid_input', `A value could not be read as the type the query needs; check the values you entered, and that the mapping's columns hold what their roles expect. ${REDETECT}`);
+      return fail(
+        'invalid_input',
+        `A value could not be read as the type the query needs; check the values you entered, and that the mapping's columns hold what their roles expect. ${REDETECT}`,
+      );
     case '57014':
-      return fail('timeout', 'The database stopped the query before it finished (a statement timeout, or an administrator cancelled it); narrow the read with filters or a time range, or try again.');
+      return fail(
+        'timeout',
+        'The database stopped the query before it finished (a statement timeout, or an administrator cancelled it); narrow the read with filters or a time range, or try again.',
+      );
     case '40001':
     case '40P01':
       return fail('conflict', 'The database broke off the query to resolve a conflict with another transaction; try again.');
@@ -177,7 +199,10 @@ function explainPostgresError(e: PostgresErrorLike): ChronoError {
     case '28P01':
       return fail('auth_failed', 'The database server rejected the user name or password; check them in the connection settings.');
     case '28000':
-      return fail('auth_failed', 'The database server refused this user (no such role, or not allowed by pg_hba.conf); check the user, or ask the administrator to allow it.');
+      return fail(
+        'auth_failed',
+        'The database server refused this user (no such role, or not allowed by pg_hba.conf); check the user, or ask the administrator to allow it.',
+      );
     case '3D000':
       return fail('not_found', 'The database named in the connection does not exist; check the database name in the connection settings.');
     default:
@@ -186,12 +211,21 @@ function explainPostgresError(e: PostgresErrorLike): ChronoError {
   if (state.startsWith('08') || state.startsWith('57P') || state === '53300') {
     return fail('unavailable', 'The database server closed or refused the connection; try again, and check that the server is running if it persists.');
   }
-  if (state.startsWith('53')) return fail('unavailable', 'The database server is out of resources (memory, disk or connections); try again later, or ask its administrator.');
-  return fail('unavailable', `The database refused the request (SQLSTATE ${state}); check the connection and its mapping. The database's own words are in the error details.`);
+  if (state.startsWith('53'))
+    return fail('unavailable', 'The database server is out of resources (memory, disk or connections); try again later, or ask its administrator.');
+  return fail(
+    'unavailable',
+    `The database refused the request (SQLSTATE ${state}); check the connection and its mapping. The database's own words are in the error details.`,
+  );
 }
 
 function explainMongoError(e: MongoErrorLike, original: unknown): ChronoError {
-  const details = { driverError: e.name, ...(e.codeName ? { codeName: e.codeName } : {}), ...(e.code !== undefined ? { mongoCode: e.code } : {}), driverMessage: redactUris(e.message ?? '') };
+  const details = {
+    driverError: e.name,
+    ...(e.codeName ? { codeName: e.codeName } : {}),
+    ...(e.code !== undefined ? { mongoCode: e.code } : {}),
+    driverMessage: redactUris(e.message ?? ''),
+  };
   const fail = (code: ErrorCode, message: string) => new ChronoError(code, message, details);
   if (/Network|ServerSelection|Topology|PoolClosed/.test(e.name)) {
     const explained = explainConnectionError(original, 'the MongoDB server');
@@ -218,12 +252,18 @@ function explainMongoError(e: MongoErrorLike, original: unknown): ChronoError {
     case 52:
     case 'EmptyFieldName':
     case 56:
-      return fail('invalid_input', 'MongoDB refused a field name or value of the request (a name starting with "$", an empty name, or a malformed value); check the mapping\'s field names and the values you entered.');
+      return fail(
+        'invalid_input',
+        'MongoDB refused a field name or value of the request (a name starting with "$", an empty name, or a malformed value); check the mapping\'s field names and the values you entered.',
+      );
     case 'NamespaceNotFound':
     case 26:
       return fail('not_found', `The collection the confirmed mapping reads no longer exists. ${REDETECT}`);
     default:
-      return fail('unavailable', `MongoDB refused the request${e.codeName ? ` (${e.codeName})` : ''}; check the connection and its mapping. MongoDB's own words are in the error details.`);
+      return fail(
+        'unavailable',
+        `MongoDB refused the request${e.codeName ? ` (${e.codeName})` : ''}; check the connection and its mapping. MongoDB's own words are in the error details.`,
+      );
   }
 }
 

@@ -28,7 +28,9 @@ export interface StoreClients {
 function presetMismatch(record: PresetRecord, kind: string): string {
   const reads = record.backend === 'mongo' ? 'MongoDB' : 'PostgreSQL';
   const has = kind === 'mongo' ? 'MongoDB' : kind === 'postgres' ? 'PostgreSQL' : kind;
-  const sibling = record.sibling ? ` For ${record.label.replace(/ \(.*\)$/, '')} on ${reads === 'MongoDB' ? 'PostgreSQL' : 'MongoDB'} choose "${record.sibling}".` : '';
+  const sibling = record.sibling
+    ? ` For ${record.label.replace(/ \(.*\)$/, '')} on ${reads === 'MongoDB' ? 'PostgreSQL' : 'MongoDB'} choose "${record.sibling}".`
+    : '';
   return `Preset "${record.name}" reads ${reads}, but this is a ${has} connection.${sibling}`;
 }
 

@@ -23,7 +23,12 @@ export function describeTarget(settings: ConnectionSettings): string {
     case 'postgres':
       return `PostgreSQL at ${settings.host}:${settings.port}`;
     case 'mongo':
-      return `MongoDB at ${settings.uri.replace(/^mongodb(\+srv)?:\/\//, '').replace(/^.*@/, '').split(/[/?]/)[0]}`;
+      return `MongoDB at ${
+        settings.uri
+          .replace(/^mongodb(\+srv)?:\/\//, '')
+          .replace(/^.*@/, '')
+          .split(/[/?]/)[0]
+      }`;
     case 'kafka':
       return `Kafka at ${settings.brokers.join(', ')}`;
   }

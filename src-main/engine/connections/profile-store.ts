@@ -25,7 +25,12 @@ interface ProfilesFile {
 }
 
 export function newProfileId(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'connection';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'connection';
   return `${slug}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -60,7 +60,10 @@ export class DefinitionCatalog {
       if (mine) return { ...(await this.resolve(mine.name, stream)), reason: `${mine.name}: it declares this stream's category or prefix.` };
       const category = (stream.category ?? '').toLowerCase();
       if (isBuiltin(category) && stream.referenceSchema) {
-        return { ...(await this.resolve(category, stream)), reason: `Built-in ${category}: this is the reference system's schema and the stream's category is ${stream.category}.` };
+        return {
+          ...(await this.resolve(category, stream)),
+          reason: `Built-in ${category}: this is the reference system's schema and the stream's category is ${stream.category}.`,
+        };
       }
       const reason = isBuiltin(category)
         ? `Generic merge: this store is not the reference system's schema; choose a definition to use one (the built-in ${category} reproduces the reference system's ${stream.category} only).`
@@ -77,14 +80,24 @@ export class DefinitionCatalog {
     const folder = this.user.folder;
     const found = await this.user.get(name);
     if (!found) {
-      throw new ChronoError('not_found', folder ? `No user definition named "${name}" in ${folder.path}.` : `No user definition named "${name}": no definitions folder is set.`);
+      throw new ChronoError(
+        'not_found',
+        folder ? `No user definition named "${name}" in ${folder.path}.` : `No user definition named "${name}": no definitions folder is set.`,
+      );
     }
     if (found.awaiting) {
       const what = found.awaiting === 'new' ? 'is new in the definitions folder' : 'changed after the definitions folder was confirmed';
-      throw new ChronoError('confirmation_required', `${name} (${found.file}) ${what}: open "Definitions folder…", look at the files and confirm them before it can run.`, { awaiting: found.awaiting });
+      throw new ChronoError(
+        'confirmation_required',
+        `${name} (${found.file}) ${what}: open "Definitions folder…", look at the files and confirm them before it can run.`,
+        { awaiting: found.awaiting },
+      );
     }
     if (found.error) {
-      throw new ChronoError('definition_error', `${name} (${found.file}) cannot be used: ${found.error.message}`, { kind: 'definition', ...(found.error.line !== undefined ? { line: found.error.line } : {}) });
+      throw new ChronoError('definition_error', `${name} (${found.file}) cannot be used: ${found.error.message}`, {
+        kind: 'definition',
+        ...(found.error.line !== undefined ? { line: found.error.line } : {}),
+      });
     }
     // Named after the file, so the sandbox's stack frames read `definition:<file>:<line>`.
     return { name, source: { name: basename(found.file), source: found.source }, origin: 'user' };
@@ -92,7 +105,8 @@ export class DefinitionCatalog {
 
   private async inspectBuiltins(): Promise<DefinitionEntry[]> {
     const entries: DefinitionEntry[] = [];
-    for (const name of BUILTIN_DEFINITION_NAMES) entries.push(builtinEntry(name, await inspectDefinition(await loadDefinitionFile(join(this.projectionsDir, `${name}.js`)))));
+    for (const name of BUILTIN_DEFINITION_NAMES)
+      entries.push(builtinEntry(name, await inspectDefinition(await loadDefinitionFile(join(this.projectionsDir, `${name}.js`)))));
     entries.push(builtinEntry('merge', await inspectDefinition(MERGE_DEFINITION)));
     return entries;
   }
@@ -109,12 +123,24 @@ function builtinEntry(name: string, inspection: Awaited<ReturnType<typeof inspec
 }
 
 function userEntry(definition: UserDefinition): DefinitionEntry {
-  const base = { name: definition.name, source: 'user' as const, file: definition.file, size: definition.size, ...(definition.sha256 ? { sha256: definition.sha256 } : {}) };
+  const base = {
+    name: definition.name,
+    source: 'user' as const,
+    file: definition.file,
+    size: definition.size,
+    ...(definition.sha256 ? { sha256: definition.sha256 } : {}),
+  };
   if (definition.awaiting) return { ...base, status: 'unconfirmed', awaiting: definition.awaiting, appliesToSummary: '', handlerTypes: [] };
   if (!definition.info) return { ...base, status: 'error', appliesToSummary: '', handlerTypes: [], ...(definition.error ? { error: definition.error } : {}) };
   return { ...base, status: 'loaded', ...described(definition.info) };
 }
 
 function described(info: DefinitionInfo) {
-  return { declaredName: info.name, appliesTo: info.appliesTo, appliesToSummary: summarizeAppliesTo(info.appliesTo), handlerTypes: info.handlerTypes, ...(info.money ? { money: info.money } : {}) };
+  return {
+    declaredName: info.name,
+    appliesTo: info.appliesTo,
+    appliesToSummary: summarizeAppliesTo(info.appliesTo),
+    handlerTypes: info.handlerTypes,
+    ...(info.money ? { money: info.money } : {}),
+  };
 }

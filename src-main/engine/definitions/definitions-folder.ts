@@ -75,7 +75,11 @@ export class DefinitionsFolder {
     return this.queue.run(async () => {
       const listing = await listFolder(folder);
       if (listingHash !== undefined && listing.listingHash !== listingHash) {
-        throw new ChronoError('conflict', `The files in ${folder} changed since they were listed: look at the list again and confirm what is there now. Nothing was run.`, { path: folder, listingHash: listing.listingHash });
+        throw new ChronoError(
+          'conflict',
+          `The files in ${folder} changed since they were listed: look at the list again and confirm what is there now. Nothing was run.`,
+          { path: folder, listingHash: listing.listingHash },
+        );
       }
       await this.save(folder, Object.fromEntries(listing.files.map((f) => [f.name, f.sha256])));
       return { folder: this.definitions.folder, listing };
@@ -91,7 +95,9 @@ export class DefinitionsFolder {
 async function existingFolder(path: string): Promise<string> {
   const folder = resolve(path);
   const info = await stat(folder).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' ? new ChronoError('not_found', `There is no folder at ${folder}.`, { path: folder }) : new ChronoError('invalid_input', `${folder} cannot be read: ${err.message}`, { path: folder });
+    throw err.code === 'ENOENT'
+      ? new ChronoError('not_found', `There is no folder at ${folder}.`, { path: folder })
+      : new ChronoError('invalid_input', `${folder} cannot be read: ${err.message}`, { path: folder });
   });
   if (!info.isDirectory()) throw new ChronoError('invalid_input', `${folder} is a file, not a folder.`, { path: folder });
   return folder;

@@ -49,7 +49,10 @@ export async function loadBuiltinDefinitions(dir: string): Promise<DefinitionSou
 }
 
 /** Whether a definition declares itself for a stream (an empty `appliesTo` applies to every stream). */
-export function definitionApplies(info: Pick<DefinitionInfo, 'appliesTo'>, stream: { streamId: string; category: string | null; types?: readonly string[] }): boolean {
+export function definitionApplies(
+  info: Pick<DefinitionInfo, 'appliesTo'>,
+  stream: { streamId: string; category: string | null; types?: readonly string[] },
+): boolean {
   const a = info.appliesTo;
   if (a.streamPrefix !== undefined && !stream.streamId.startsWith(a.streamPrefix)) return false;
   if (a.categories && a.categories.length > 0 && (stream.category === null || !a.categories.includes(stream.category))) return false;

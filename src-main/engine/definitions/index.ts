@@ -16,7 +16,16 @@
  * - The replay wire format (`stores/replay-wire.ts`, re-exported here): how a batch of events is written for the
  *   sandbox, by `encodeBatch` here or by a store itself (`EventStore.readReplayPage`).
  */
-export { Sandbox, SandboxError, definitionFilename, definitionLocation, sandboxHint, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_MEMORY_MB } from './sandbox';
+export {
+  Sandbox,
+  SandboxError,
+  definitionFilename,
+  definitionLocation,
+  sandboxHint,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCH_TIMEOUT_MS,
+  DEFAULT_MEMORY_MB,
+} from './sandbox';
 export type { ApplyOptions, ApplyResult, DefinitionInfo, SandboxErrorKind, SandboxEventRef, SandboxOptions, SandboxStep, UpcastEvent } from './sandbox';
 export { SandboxPool, defaultMaxWorkers, sandboxPool } from './sandbox-pool';
 export type { AcquireOptions } from './sandbox-pool';

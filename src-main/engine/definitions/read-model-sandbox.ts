@@ -19,7 +19,16 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { StoredEventView } from '../../stores/event-store';
-import { DefinitionFailure, eventRef, FOLDER_CACHE_ROWS, type Handles, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from '../rebuild/read-model';
+import {
+  DefinitionFailure,
+  eventRef,
+  FOLDER_CACHE_ROWS,
+  type Handles,
+  type ModelFolder,
+  type ModelRow,
+  type ReadModelDefinition,
+  type RowChanges,
+} from '../rebuild/read-model';
 import { definitionFilename, sandboxHint } from './sandbox';
 import { externalMemoryMessage, parseAnswer, startPooledWorker, type FailedAnswer } from './sandbox-host';
 import type { SandboxPool } from './sandbox-pool';
@@ -73,7 +82,17 @@ function loadedInfo(raw: unknown): LoadedInfo {
 
 /** The wire form of an event for a definition. */
 function eventForDefinition(e: StoredEventView) {
-  return { streamId: e.streamId, category: e.category, version: e.version, type: e.type, data: e.data, metadata: e.metadata, timestamp: e.timestamp, position: e.position ?? null, eventId: e.eventId };
+  return {
+    streamId: e.streamId,
+    category: e.category,
+    version: e.version,
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    timestamp: e.timestamp,
+    position: e.position ?? null,
+    eventId: e.eventId,
+  };
 }
 
 class SandboxFolder implements ModelFolder {
@@ -93,7 +112,9 @@ class SandboxFolder implements ModelFolder {
       this.pending.get(msg.id)?.resolve(parseAnswer<OkAnswer>(msg.result));
       this.pending.delete(msg.id);
     });
-    worker.on('error', (err) => this.die(new Error(`Definition ${name}: the sandbox stopped (${/memory/i.test(err.message) ? `over its ${memoryMb} MB limit` : err.message})`)));
+    worker.on('error', (err) =>
+      this.die(new Error(`Definition ${name}: the sandbox stopped (${/memory/i.test(err.message) ? `over its ${memoryMb} MB limit` : err.message})`)),
+    );
     worker.on('exit', () => this.die(new Error(`Definition ${name}: the sandbox worker exited`)));
   }
 
@@ -124,7 +145,9 @@ class SandboxFolder implements ModelFolder {
       throw err;
     }
     const event = this.batch[answer.index];
-    const reason = answer.timeout ? `a batch took longer than ${this.timeoutMs} ms` : `${answer.error.name}: ${answer.error.message}${sandboxHint(answer.error.message)}`;
+    const reason = answer.timeout
+      ? `a batch took longer than ${this.timeoutMs} ms`
+      : `${answer.error.name}: ${answer.error.message}${sandboxHint(answer.error.message)}`;
     if (event) throw new DefinitionFailure(this.name, eventRef(event), reason);
     const first = this.batch[0];
     if (first) throw new DefinitionFailure(this.name, eventRef(first), `${reason} (in the batch starting at this event)`);

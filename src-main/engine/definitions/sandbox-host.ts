@@ -30,7 +30,14 @@ export function parseAnswer<Ok extends { ok: true }>(text: unknown): Ok | Failed
   } catch {
     value = undefined;
   }
-  if (value === null || typeof value !== 'object') return { ok: false, timeout: false, memory: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } };
+  if (value === null || typeof value !== 'object')
+    return {
+      ok: false,
+      timeout: false,
+      memory: false,
+      index: -1,
+      error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' },
+    };
   const answer = value as Record<string, unknown>;
   if (answer.ok === true) return answer as Ok;
   const error = (answer.error !== null && typeof answer.error === 'object' ? answer.error : {}) as Record<string, unknown>;

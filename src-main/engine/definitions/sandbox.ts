@@ -148,7 +148,8 @@ const WORKER = SANDBOX_WORKER_TEXT;
 type OkAnswer = { ok: true; info?: DefinitionInfo; state?: unknown; steps?: { before: unknown; after: unknown; upcast?: UpcastEvent }[]; out?: unknown[] };
 type Answer = OkAnswer | FailedAnswer;
 
-type WorkerMessage = { type: 'progress'; buffer: SharedArrayBuffer | undefined } | { type: 'loaded'; result: string } | { type: 'fatal' } | { id: number; result: string };
+type WorkerMessage =
+  { type: 'progress'; buffer: SharedArrayBuffer | undefined } | { type: 'loaded'; result: string } | { type: 'fatal' } | { id: number; result: string };
 
 interface Pending {
   resolve: (result: Answer) => void;
@@ -174,7 +175,8 @@ export function definitionLocation(stack: string, filename: string): { location:
   return { location: m[0], line: Number(m[2]) };
 }
 
-const HOST_ONLY = /^(?:(?:require|process|module|exports|global|Buffer|setTimeout|setInterval|fetch) is not defined|Cannot use import statement|Unexpected token 'export')/;
+const HOST_ONLY =
+  /^(?:(?:require|process|module|exports|global|Buffer|setTimeout|setInterval|fetch) is not defined|Cannot use import statement|Unexpected token 'export')/;
 
 /** Why a Node-style script fails here: definitions see JavaScript built-ins only. */
 export function sandboxHint(message: string): string {
@@ -252,7 +254,15 @@ export class Sandbox {
           }
           const where = definitionLocation(answer.error.stack, filename);
           const reason = answer.timeout ? `did not finish loading within ${timeoutMs} ms` : `failed to load: ${answer.error.name}: ${answer.error.message}`;
-          fail(new SandboxError(`Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`, answer.timeout ? 'timeout' : 'definition', undefined, where?.location, where?.line));
+          fail(
+            new SandboxError(
+              `Definition ${name} ${reason}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`,
+              answer.timeout ? 'timeout' : 'definition',
+              undefined,
+              where?.location,
+              where?.line,
+            ),
+          );
         }
       };
       const onError = (err: Error): void => fail(memoryOrCrash(err, name, undefined, memoryMb));
@@ -267,7 +277,9 @@ export class Sandbox {
     worker.on('error', (err) => sandbox.die(memoryOrCrash(err, info.name, sandbox.currentEvent(), memoryMb)));
     worker.on('exit', () => {
       sandbox.exited = true;
-      sandbox.die(new SandboxError(`Definition ${info.name}: the sandbox worker exited${describeEvent(sandbox.currentEvent())}`, 'crashed', sandbox.currentEvent()));
+      sandbox.die(
+        new SandboxError(`Definition ${info.name}: the sandbox worker exited${describeEvent(sandbox.currentEvent())}`, 'crashed', sandbox.currentEvent()),
+      );
     });
     await sandbox.reset(options.initialState);
     return sandbox;
@@ -300,7 +312,8 @@ export class Sandbox {
       }
       const result: ApplyResult = { applied: refs.length };
       if (wantState) result.state = out.state === undefined ? null : out.state;
-      if (Array.isArray(out.steps)) result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
+      if (Array.isArray(out.steps))
+        result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
   }
@@ -325,14 +338,28 @@ export class Sandbox {
     return this.enqueue({ op: 'applyMany', batch: text }, refs).then((answer) => {
       if (!answer.ok) throw this.failed(answer, 'a batch failed');
       const out = Array.isArray(answer.out) && answer.out.length === items.length ? answer.out : undefined;
-      if (!out) throw this.failed({ ok: false, timeout: false, memory: false, index: -1, error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' } }, 'a batch failed');
+      if (!out)
+        throw this.failed(
+          {
+            ok: false,
+            timeout: false,
+            memory: false,
+            index: -1,
+            error: { name: 'Error', message: 'the sandbox gave an answer that cannot be read', stack: '' },
+          },
+          'a batch failed',
+        );
       return out.map((raw, n): ManyOutcome => {
         const item = (raw !== null && typeof raw === 'object' ? raw : {}) as { s?: unknown; x?: unknown; i?: unknown; error?: unknown };
         if ('s' in item) return { ok: true, state: item.s === undefined ? null : item.s };
         if (item.x === 1) return { ok: false, skipped: true };
         if (item.error !== undefined) {
           const e = (item.error !== null && typeof item.error === 'object' ? item.error : {}) as Record<string, unknown>;
-          const error = { name: typeof e.name === 'string' ? e.name : 'Error', message: typeof e.message === 'string' ? e.message : '', stack: typeof e.stack === 'string' ? e.stack : '' };
+          const error = {
+            name: typeof e.name === 'string' ? e.name : 'Error',
+            message: typeof e.message === 'string' ? e.message : '',
+            stack: typeof e.stack === 'string' ? e.stack : '',
+          };
           const index = typeof item.i === 'number' ? item.i : -1;
           return { ok: false, error: index >= 0 ? this.thrownAt(error, items[n]!.refs[index]) : this.initFailed(error) };
         }
@@ -356,7 +383,13 @@ export class Sandbox {
   /** init() failed, or the state could not be turned into JSON. */
   private initFailed(error: WireError): SandboxError {
     const where = definitionLocation(error.stack, this.filename);
-    return new SandboxError(`Definition ${this.info.name}: ${error.name}: ${error.message}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`, 'definition', undefined, where?.location, where?.line);
+    return new SandboxError(
+      `Definition ${this.info.name}: ${error.name}: ${error.message}${where ? ` (${where.location})` : ''}${sandboxHint(error.message)}`,
+      'definition',
+      undefined,
+      where?.location,
+      where?.line,
+    );
   }
 
   /** The current state. */
@@ -374,14 +407,14 @@ export class Sandbox {
     const err = answer.memory
       ? new SandboxError(externalMemoryMessage(this.info.name, this.memoryMb), 'memory', event)
       : answer.timeout
-      ? new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms (runaway loop?)${describeEvent(event)}`, 'timeout', event)
-      : new SandboxError(
-          `Definition ${this.info.name}: ${what}: ${answer.error.name}: ${answer.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`,
-          'definition',
-          event,
-          where?.location,
-          where?.line,
-        );
+        ? new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms (runaway loop?)${describeEvent(event)}`, 'timeout', event)
+        : new SandboxError(
+            `Definition ${this.info.name}: ${what}: ${answer.error.name}: ${answer.error.message}${describeEvent(event)}${where ? ` (${where.location})` : ''}${sandboxHint(answer.error.message)}`,
+            'definition',
+            event,
+            where?.location,
+            where?.line,
+          );
     this.die(err);
     return err;
   }
@@ -408,10 +441,13 @@ export class Sandbox {
           this.batch = batch;
           if (this.progress) Atomics.store(this.progress, 0, -1);
           // The worker enforces timeoutMs itself; this watchdog only catches a worker that stopped answering.
-          const timer = setTimeout(() => {
-            const event = this.currentEvent();
-            this.die(new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms${describeEvent(event)}`, 'timeout', event));
-          }, this.timeoutMs * 2 + 1000);
+          const timer = setTimeout(
+            () => {
+              const event = this.currentEvent();
+              this.die(new SandboxError(`Definition ${this.info.name} did not finish within ${this.timeoutMs} ms${describeEvent(event)}`, 'timeout', event));
+            },
+            this.timeoutMs * 2 + 1000,
+          );
           this.pending.set(id, { resolve, reject, batch, timer });
           this.worker.postMessage({ ...message, id });
         }),

@@ -176,7 +176,15 @@ export class UserDefinitions {
     if (this.closed || folder !== this.folderPath) return;
     if (next.size !== this.entries.size || [...this.entries.keys()].some((file) => !next.has(file))) dirty = true;
     this.entries = next;
-    this.status = { path: folder, state: 'watching', listingHash: listingHashOf([...next.values()].filter((e): e is UserDefinition & { sha256: string } => e.sha256 !== undefined).map((e) => ({ name: basename(e.file), sha256: e.sha256 }))) };
+    this.status = {
+      path: folder,
+      state: 'watching',
+      listingHash: listingHashOf(
+        [...next.values()]
+          .filter((e): e is UserDefinition & { sha256: string } => e.sha256 !== undefined)
+          .map((e) => ({ name: basename(e.file), sha256: e.sha256 })),
+      ),
+    };
     if (dirty) this.changed();
   }
 
@@ -202,7 +210,8 @@ export class UserDefinitions {
   }
 
   private goMissing(folder: string, err: NodeJS.ErrnoException): void {
-    const message = err.code === 'ENOENT' ? `${folder} does not exist (any more); its definitions come back when it does.` : `${folder} cannot be read: ${err.message}`;
+    const message =
+      err.code === 'ENOENT' ? `${folder} does not exist (any more); its definitions come back when it does.` : `${folder} cannot be read: ${err.message}`;
     const wasMissing = this.status?.state === 'missing' && this.status.message === message;
     this.stopWatching();
     this.status = { path: folder, state: 'missing', message };
@@ -251,7 +260,15 @@ async function loadUserDefinition(file: string, stamp: string, confirmed: Confir
   try {
     const size = (await stat(file)).size;
     if (size > MAX_DEFINITION_BYTES) {
-      return { name, file, source: '', stamp, size, sha256: await sha256OfFile(file), error: { message: `${basename(file)} is larger than 1 MB: not loaded as a definition.` } };
+      return {
+        name,
+        file,
+        source: '',
+        stamp,
+        size,
+        sha256: await sha256OfFile(file),
+        error: { message: `${basename(file)} is larger than 1 MB: not loaded as a definition.` },
+      };
     }
     content = await readFile(file);
   } catch (err) {
@@ -263,7 +280,11 @@ async function loadUserDefinition(file: string, stamp: string, confirmed: Confir
   if (approved !== known.sha256) return { ...known, source: '', awaiting: approved === undefined ? 'new' : 'changed' };
   const source = content.toString('utf8');
   if (!USER_DEFINITION_NAME.test(name)) {
-    return { ...known, source, error: { message: `"${basename(file)}" cannot name a definition: use letters, digits, ".", "-" and "_" (starting with a letter, digit or "_").` } };
+    return {
+      ...known,
+      source,
+      error: { message: `"${basename(file)}" cannot name a definition: use letters, digits, ".", "-" and "_" (starting with a letter, digit or "_").` },
+    };
   }
   // The sandbox names stack frames after this, so errors point at `definition:<file>:<line>`.
   const inspection = await inspectDefinition({ name: basename(file), source });

@@ -1,5 +1,13 @@
 import { ChronoError, toErrorPayload, type ErrorPayload } from '../../../src-shared/errors';
-import { connectionsOf, targetsWithoutConnections, type OperationName, type OperationSpec, type ParsedInputOf, type ResultOf, type StreamDataOf } from '../../../src-shared/operations';
+import {
+  connectionsOf,
+  targetsWithoutConnections,
+  type OperationName,
+  type OperationSpec,
+  type ParsedInputOf,
+  type ResultOf,
+  type StreamDataOf,
+} from '../../../src-shared/operations';
 import { readOnlyRefusal, reasonRequired } from '../../../src-shared/operation-words';
 import { redactSecretsInText } from '../../../src-shared/redact-secrets';
 import { describeIssues, parseInput, type FieldProblem } from '../../../src-shared/validate';
@@ -100,7 +108,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   const now = deps.now ?? (() => new Date());
   // A `target` operation that cannot name its connections would slip past the read-only guard.
   const unguardable = targetsWithoutConnections(deps.operations);
-  if (unguardable.length) throw new Error(`These target operations name no connection, so read-only profiles could not be enforced: ${unguardable.join(', ')}.`);
+  if (unguardable.length)
+    throw new Error(`These target operations name no connection, so read-only profiles could not be enforced: ${unguardable.join(', ')}.`);
 
   /** Runs one call; a driver error escaping its handler becomes a sentence here, the one boundary every call crosses. */
   async function run(op: string, rawInput: unknown, context: CallContext): Promise<unknown> {
@@ -144,30 +153,51 @@ export function createDispatcher(deps: DispatcherDeps) {
       const confirmed = spec.destructive && !dryRun ? await holdToConfirmedPlan(spec, op, input, handler, context) : undefined;
       // Write-ahead: a change whose intent cannot be recorded does not run.
       // The intent names what the user confirmed, so a change whose outcome is lost can be checked against it later.
-      if (!dryRun) intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending', details: { ...entry.details, ...recordedConfirmation(confirmed, mask) } })).seq;
+      if (!dryRun)
+        intentSeq = (await deps.audit.append({ ...entry, outcome: 'pending', details: { ...entry.details, ...recordedConfirmation(confirmed, mask) } })).seq;
       const result = await handler(input as never, (confirmed === undefined ? context : { ...context, confirmed }) as never);
       if (spec.target) entry.target = mask(spec.target(input as never, result as never));
-      const answer = spec.destructive && dryRun && isObject(result) ? { ...(result as Record<string, unknown>), confirmation: deps.confirmations.issue(op, input, planOf(spec, result)) } : result;
+      const answer =
+        spec.destructive && dryRun && isObject(result)
+          ? { ...(result as Record<string, unknown>), confirmation: deps.confirmations.issue(op, input, planOf(spec, result)) }
+          : result;
       try {
         await deps.audit.append({ ...entry, ...(intentSeq !== undefined ? { intentSeq } : {}) });
       } catch (err) {
         if (intentSeq === undefined) throw err;
         // The change ran: say so rather than report a failure that invites running it again.
-        throw new ChronoError('internal', `${op} ran, but its outcome could not be written to the audit log (${(err as Error).message}); its intent record #${intentSeq} will show it as "outcome unknown".`, { intentSeq, applied: true });
+        throw new ChronoError(
+          'internal',
+          `${op} ran, but its outcome could not be written to the audit log (${(err as Error).message}); its intent record #${intentSeq} will show it as "outcome unknown".`,
+          { intentSeq, applied: true },
+        );
       }
       return answer;
     } catch (err) {
       if (err instanceof ChronoError && isObject(err.details) && err.details.applied === true) throw err;
       const payload = toErrorPayload(explainDriverError(err));
-      const outcome = payload.code === 'cancelled' ? 'cancelled' : ['read_only', 'confirmation_required', 'forbidden', 'plan_changed'].includes(payload.code) ? 'refused' : 'error';
-      await deps.audit.append({ ...entry, outcome, errorCode: payload.code, ...(intentSeq !== undefined ? { intentSeq } : {}), details: { ...entry.details, message: mask(redactSecretsInText(payload.message)) } });
+      const outcome =
+        payload.code === 'cancelled'
+          ? 'cancelled'
+          : ['read_only', 'confirmation_required', 'forbidden', 'plan_changed'].includes(payload.code)
+            ? 'refused'
+            : 'error';
+      await deps.audit.append({
+        ...entry,
+        outcome,
+        errorCode: payload.code,
+        ...(intentSeq !== undefined ? { intentSeq } : {}),
+        details: { ...entry.details, message: mask(redactSecretsInText(payload.message)) },
+      });
       throw err;
     }
   }
 
   /** The stored secrets of the connection profiles, masked wherever the dispatcher records text. */
   async function secretMasker(): Promise<(text: string) => string> {
-    const secrets = ((await deps.storedSecrets?.().catch(() => [])) ?? []).filter((secret) => secret.length >= MIN_MASKED_SECRET).sort((a, b) => b.length - a.length);
+    const secrets = ((await deps.storedSecrets?.().catch(() => [])) ?? [])
+      .filter((secret) => secret.length >= MIN_MASKED_SECRET)
+      .sort((a, b) => b.length - a.length);
     if (!secrets.length) return (text) => text;
     return (text) => secrets.reduce((masked, secret) => masked.split(secret).join('[secret]'), text);
   }
@@ -180,10 +210,19 @@ export function createDispatcher(deps: DispatcherDeps) {
     return verdicts;
   }
 
-  async function guardReadOnly(spec: OperationSpec, op: string, input: Record<string, unknown>, dryRun: boolean, readOnly: Map<string, boolean>): Promise<void> {
+  async function guardReadOnly(
+    spec: OperationSpec,
+    op: string,
+    input: Record<string, unknown>,
+    dryRun: boolean,
+    readOnly: Map<string, boolean>,
+  ): Promise<void> {
     if (spec.effect !== 'target' || dryRun) return;
     // Fail closed: a change to a connected system with no connection named cannot be checked.
-    if (!readOnly.size) throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, { problems: [{ field: 'connectionIds', message: 'choose at least one connection' }] });
+    if (!readOnly.size)
+      throw new ChronoError('invalid_input', `${op} names no connection to act on; choose at least one.`, {
+        problems: [{ field: 'connectionIds', message: 'choose at least one connection' }],
+      });
     for (const [connectionId, isReadOnly] of readOnly) {
       if (!isReadOnly) continue;
       const name = (await deps.profileName?.(connectionId).catch(() => connectionId)) ?? connectionId;
@@ -196,7 +235,13 @@ export function createDispatcher(deps: DispatcherDeps) {
    * a dry run: if it is not what the user confirmed, nothing runs. Gives the handler the
    * confirmed dry run, so it can apply exactly the targets that were shown.
    */
-  async function holdToConfirmedPlan(spec: OperationSpec, op: string, input: Record<string, unknown>, handler: DispatcherDeps['handlers'][string], context: CallContext): Promise<unknown> {
+  async function holdToConfirmedPlan(
+    spec: OperationSpec,
+    op: string,
+    input: Record<string, unknown>,
+    handler: DispatcherDeps['handlers'][string],
+    context: CallContext,
+  ): Promise<unknown> {
     const redeemed = deps.confirmations.redeem(op, input, typeof input.confirmation === 'string' ? input.confirmation : undefined);
     if (redeemed.verdict !== 'ok') {
       const why = {
@@ -210,7 +255,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     const now = planOf(spec, await handler({ ...input, dryRun: true, confirmation: undefined } as never, context as never));
     if (planDigest(now.plan) !== planDigest(redeemed.plan)) {
       const changes = describePlanChanges(redeemed.plan, now.plan);
-      throw new ChronoError('plan_changed', `Nothing was changed: what ${op} would do is no longer what you confirmed (${changes.join('; ')}). Run the dry run again and confirm the new plan.`, { changes });
+      throw new ChronoError(
+        'plan_changed',
+        `Nothing was changed: what ${op} would do is no longer what you confirmed (${changes.join('; ')}). Run the dry run again and confirm the new plan.`,
+        { changes },
+      );
     }
     return redeemed.shown;
   }
@@ -237,17 +286,26 @@ export function createDispatcher(deps: DispatcherDeps) {
       };
       const sendError = (id: string, error: ErrorPayload) => {
         // An error over the cap (a driver's endless message) still ends its call, shortened.
-        if (safeSend({ t: 'result', id, ok: false, error }) !== undefined) safeSend({ t: 'result', id, ok: false, error: { code: error.code, message: error.message.slice(0, 10_000) } });
+        if (safeSend({ t: 'result', id, ok: false, error }) !== undefined)
+          safeSend({ t: 'result', id, ok: false, error: { code: error.code, message: error.message.slice(0, 10_000) } });
       };
 
       /** The refusal of a call beyond this session's limits, if it is one. */
       function tooMany(op: string): ChronoError | undefined {
         if (isStream(op)) {
           if (streams.size < MAX_STREAMS_IN_FLIGHT) return undefined;
-          return new ChronoError('unavailable', `${MAX_STREAMS_IN_FLIGHT} live views (tails, status checks) are already open in this window: close one before opening another.`, { limit: MAX_STREAMS_IN_FLIGHT });
+          return new ChronoError(
+            'unavailable',
+            `${MAX_STREAMS_IN_FLIGHT} live views (tails, status checks) are already open in this window: close one before opening another.`,
+            { limit: MAX_STREAMS_IN_FLIGHT },
+          );
         }
         if (running.size - streams.size < MAX_CALLS_IN_FLIGHT) return undefined;
-        return new ChronoError('unavailable', `${MAX_CALLS_IN_FLIGHT} requests are already running in this window: wait for some to finish (or cancel them), then try again.`, { limit: MAX_CALLS_IN_FLIGHT });
+        return new ChronoError(
+          'unavailable',
+          `${MAX_CALLS_IN_FLIGHT} requests are already running in this window: wait for some to finish (or cancel them), then try again.`,
+          { limit: MAX_CALLS_IN_FLIGHT },
+        );
       }
 
       return {

@@ -17,7 +17,11 @@ const KINDS: Record<string, string> = { '.pdf': 'PDF', '.zip': 'Zip archive', '.
 export function exportsHandlers({ exportsDir, chooseSaveFile }: ExportsHandlerDeps): Pick<Handlers, 'exports.saveCopy'> {
   return {
     'exports.saveCopy': async ({ fileName }) => {
-      if (!chooseSaveFile) throw new ChronoError('invalid_input', 'Saving a copy through the system dialog is only possible in the desktop app; in browser mode the file is downloaded.');
+      if (!chooseSaveFile)
+        throw new ChronoError(
+          'invalid_input',
+          'Saving a copy through the system dialog is only possible in the desktop app; in browser mode the file is downloaded.',
+        );
       const source = join(exportsDir, fileName);
       const info = await stat(source).catch(() => undefined);
       if (!info?.isFile()) throw new ChronoError('not_found', `"${fileName}" is not in the exports folder (any more): make it again.`);

@@ -59,9 +59,11 @@ export class JobRecords {
     const previous = this.writes.get(record.id) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => writeFileAtomic(this.path(record.id), text));
     this.writes.set(record.id, next);
-    void next.finally(() => {
-      if (this.writes.get(record.id) === next) this.writes.delete(record.id);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.writes.get(record.id) === next) this.writes.delete(record.id);
+      })
+      .catch(() => undefined);
     return next;
   }
 

@@ -6,7 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { jobKinds, type JobKindSpec, type JobKindTable, type JobKinds, type JobParamsInputOf, type JobParamsOf, type JobProgressOf, type JobResultOf } from '../../../src-shared/contract/job-kinds';
+import {
+  jobKinds,
+  type JobKindSpec,
+  type JobKindTable,
+  type JobKinds,
+  type JobParamsInputOf,
+  type JobParamsOf,
+  type JobProgressOf,
+  type JobResultOf,
+} from '../../../src-shared/contract/job-kinds';
 import { ChronoError, isAbortError } from '../../../src-shared/errors';
 import type { JobView } from '../../../src-shared/schemas/jobs';
 import { describeIssues, type FieldProblem } from '../../../src-shared/validate';
@@ -41,7 +50,9 @@ export interface JobRunner<Params, ResumePoint, Result, Progress extends JobProg
  * The runners of some kinds of a table, by kind, as a capability hands them to `Jobs.register`.
  * Each runner keeps its own resume state type (`never` here accepts any: see JobContext).
  */
-export type JobRunners<T extends JobKindTable = JobKinds> = { [K in keyof T]?: JobRunner<JobParamsOf<K, T>, never, JobResultOf<K, T>, JobProgressOf<K, T> & JobProgress> };
+export type JobRunners<T extends JobKindTable = JobKinds> = {
+  [K in keyof T]?: JobRunner<JobParamsOf<K, T>, never, JobResultOf<K, T>, JobProgressOf<K, T> & JobProgress>;
+};
 
 export type StartJob<T extends JobKindTable = JobKinds> = {
   [K in keyof T & string]: {
@@ -202,7 +213,8 @@ export class Jobs<T extends JobKindTable = JobKinds> {
   async cancel(id: string): Promise<JobView> {
     await this.ready;
     const record = this.find(id);
-    if (FINISHED.has(record.state)) throw new ChronoError('conflict', `The job is already ${record.state}: there is nothing to cancel.`, { state: record.state });
+    if (FINISHED.has(record.state))
+      throw new ChronoError('conflict', `The job is already ${record.state}: there is nothing to cancel.`, { state: record.state });
     const running = this.running.get(id);
     if (running) {
       running.cancelRequested = true;
@@ -223,7 +235,8 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     if (record.state !== 'paused' && record.state !== 'failed') {
       throw new ChronoError('conflict', `Only a paused or failed job can be resumed; this one is ${record.state}.`, { state: record.state });
     }
-    if (!this.kinds.has(record.kind)) throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
+    if (!this.kinds.has(record.kind))
+      throw new ChronoError('unavailable', `This version of Chronoscope cannot run "${record.kind}" jobs, so the job cannot be resumed.`);
     await this.authorize(record);
     await this.transition(record, { state: 'queued', error: undefined, retryable: undefined, finishedAt: undefined });
     this.queue.push(id);
@@ -313,7 +326,8 @@ export class Jobs<T extends JobKindTable = JobKinds> {
         if (entry.cancelRequested) outcome = { state: 'cancelled' };
         else if (isAbortError(err) || controller.signal.aborted) outcome = { state: 'paused', error: INTERRUPTED };
         else {
-          if (!(err instanceof ChronoError) || err.code === 'internal') this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
+          if (!(err instanceof ChronoError) || err.code === 'internal')
+            this.log(`Job ${record.id} (${record.kind}) failed: ${(err as Error).stack ?? String(err)}`);
           outcome = { state: 'failed', error: failureMessage(err), ...(isRetryable(err) ? {} : { retryable: false }) };
         }
       }
@@ -359,7 +373,11 @@ export class Jobs<T extends JobKindTable = JobKinds> {
     }
     const subject = what === 'params' ? 'The params of a' : 'The result of a';
     // Not retryable: the same run would end the same way.
-    throw new ChronoError('internal', `${subject} "${kind}" job ${what === 'params' ? 'do' : 'does'} not match its contract (${problems}): this is a bug in Chronoscope.`, { kind, mismatch: what, retryable: false });
+    throw new ChronoError(
+      'internal',
+      `${subject} "${kind}" job ${what === 'params' ? 'do' : 'does'} not match its contract (${problems}): this is a bug in Chronoscope.`,
+      { kind, mismatch: what, retryable: false },
+    );
   }
 
   private checkProgress(kind: string, progress: JobProgress): void {

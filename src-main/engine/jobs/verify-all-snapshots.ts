@@ -6,7 +6,14 @@
  * resumed job continues after it. Mismatches are kept with their first diffs.
  */
 import type { SnapshotsVerifyAllResult } from '../../../src-shared/schemas/jobs';
-import { encodeSnapshotCursor, notJsonMessage, type SnapshotFilter, type SnapshotStatePage, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
+import {
+  encodeSnapshotCursor,
+  notJsonMessage,
+  type SnapshotFilter,
+  type SnapshotStatePage,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from '../../stores/ports/snapshot-store';
 import { diff, type DiffEntry } from '../snapshots/replay-port';
 import type { ReplayOutcome, ReplayTarget } from '../snapshots/snapshot-replayer';
 import type { JobRunner } from './jobs';
@@ -65,14 +72,31 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobRunner<VerifyAllP
       const resumed = context.resumeFrom;
       const result: SnapshotsVerifyAllResult = resumed
         ? structuredClone(resumed.result)
-        : { total: 0, verified: 0, ok: 0, mismatched: 0, failed: 0, mismatches: [], failures: [], truncated: false, ...(params.sampleSize !== undefined ? { sampleSize: params.sampleSize } : {}) };
+        : {
+            total: 0,
+            verified: 0,
+            ok: 0,
+            mismatched: 0,
+            failed: 0,
+            mismatches: [],
+            failures: [],
+            truncated: false,
+            ...(params.sampleSize !== undefined ? { sampleSize: params.sampleSize } : {}),
+          };
       // Counted again on resume: snapshots may have been taken meanwhile.
       const stored = await store.count(filter);
-      const sample = params.sampleSize !== undefined && params.sampleSize < stored ? { size: params.sampleSize, rate: params.sampleSize / stored, seed: params.sampleSeed ?? 1 } : undefined;
+      const sample =
+        params.sampleSize !== undefined && params.sampleSize < stored
+          ? { size: params.sampleSize, rate: params.sampleSize / stored, seed: params.sampleSeed ?? 1 }
+          : undefined;
       result.total = Math.max(sample ? sample.size : stored, result.verified);
       let after = resumed?.after;
       let lastStream: string | undefined;
-      const progress = () => ({ done: result.verified, total: Math.max(result.total, result.verified), ...(lastStream !== undefined ? { message: lastStream } : {}) });
+      const progress = () => ({
+        done: result.verified,
+        total: Math.max(result.total, result.verified),
+        ...(lastStream !== undefined ? { message: lastStream } : {}),
+      });
       context.progress(progress());
       const replayer = await deps.replayer(params.connectionId, params.definition, context.signal);
       /** A page's snapshots to verify, and the replay targets among them (made once: `prepare` and `replay` get the same array). */
@@ -90,7 +114,11 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobRunner<VerifyAllP
         const read = store.readPage({ ...filter, limit: pageSize, ...(cursor !== undefined ? { after: cursor } : {}) });
         // A whole verification: the page's first events are read as soon as it arrives, while the page before it folds.
         // (A sample's choice depends on how many were verified before it: not planned ahead.)
-        if (!sample) read.then((page) => replayer.prepare?.(planOf(page).targets), () => undefined);
+        if (!sample)
+          read.then(
+            (page) => replayer.prepare?.(planOf(page).targets),
+            () => undefined,
+          );
         read.catch(() => undefined); // awaited next turn; never unhandled if the job stops first
         return read;
       };
@@ -104,16 +132,13 @@ export function verifyAllSnapshotsJob(deps: VerifyAllDeps): JobRunner<VerifyAllP
           if (page.nextCursor !== null) pending = readPage(page.nextCursor);
           const { chosen, targets } = planOf(page);
           const byKey = new Map(chosen.map((s) => [keyOf(s), s]));
-          await replayer.replay(
-            targets,
-            (target, outcome) => {
-              const snapshot = byKey.get(keyOf(target))!;
-              const ok = record(result, snapshot, outcome);
-              if (ok !== undefined && outcome.ok) deps.verdicts?.record(params.connectionId, snapshot, outcome.definition, ok, 'verifyAll');
-              lastStream = target.streamId;
-              context.progress(progress());
-            },
-          );
+          await replayer.replay(targets, (target, outcome) => {
+            const snapshot = byKey.get(keyOf(target))!;
+            const ok = record(result, snapshot, outcome);
+            if (ok !== undefined && outcome.ok) deps.verdicts?.record(params.connectionId, snapshot, outcome.definition, ok, 'verifyAll');
+            lastStream = target.streamId;
+            context.progress(progress());
+          });
           for (const s of chosen.filter((c) => !c.isJson)) fail(result, s, notJsonMessage(s, store.source()));
           const last = page.snapshots[page.snapshots.length - 1];
           if (last) after = encodeSnapshotCursor(last);
@@ -192,7 +217,12 @@ function previewEntry(entry: DiffEntry): { path: string; kind: DiffEntry['kind']
     const text = JSON.stringify(value) ?? 'null';
     return text.length <= VALUE_PREVIEW ? value : `${text.slice(0, VALUE_PREVIEW)}… (${text.length} characters)`;
   };
-  return { path: entry.path.join('.'), kind: entry.kind, ...('before' in entry ? { before: preview(entry.before) } : {}), ...('after' in entry ? { after: preview(entry.after) } : {}) };
+  return {
+    path: entry.path.join('.'),
+    kind: entry.kind,
+    ...('before' in entry ? { before: preview(entry.before) } : {}),
+    ...('after' in entry ? { after: preview(entry.after) } : {}),
+  };
 }
 
 /** A stable pseudo-random choice per snapshot (FNV-1a of seed, stream and version). */

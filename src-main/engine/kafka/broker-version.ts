@@ -29,7 +29,11 @@ export function inferBrokerVersion(versions: ApiVersions): BrokerVersion {
   const marker = MARKERS.find((m) => m.matches(versions));
   const how = 'Kafka brokers do not report their version; this is inferred from the protocol versions the broker supports (ApiVersions):';
   // No marker is not proof of an old release: a ZooKeeper-mode broker does not list KRaft's requests either.
-  if (!marker) return { label: 'Release not inferred', basis: `${how} it speaks none of the requests Kafka 3.7 and later added, so it is older than 3.7, runs in ZooKeeper mode, or is another Kafka-compatible broker.` };
+  if (!marker)
+    return {
+      label: 'Release not inferred',
+      basis: `${how} it speaks none of the requests Kafka 3.7 and later added, so it is older than 3.7, runs in ZooKeeper mode, or is another Kafka-compatible broker.`,
+    };
   return { label: `Kafka ≥ ${marker.release}`, basis: `${how} ${marker.basis}. Later releases may answer the same.` };
 }
 

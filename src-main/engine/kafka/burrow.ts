@@ -81,7 +81,13 @@ export function calculatePartitionStatus(window: readonly CommitEntry[], recentE
  * restart, is no stall); STOP weighs the recent end offsets, so it waits for
  * WINDOW_SIZE of them. A partition whose committed offset lies outside the log is ERR.
  */
-export function evaluatePartition(window: readonly CommitEntry[], recentEnds: readonly number[], currentLag: number, now: number, outOfRange?: string): Verdict {
+export function evaluatePartition(
+  window: readonly CommitEntry[],
+  recentEnds: readonly number[],
+  currentLag: number,
+  now: number,
+  outOfRange?: string,
+): Verdict {
   if (outOfRange) return { status: 'ERR', reason: outOfRange };
   return judge(window.slice(-WINDOW_SIZE), recentEnds.slice(-WINDOW_SIZE), currentLag, now, true);
 }
@@ -97,7 +103,8 @@ function judge(window: readonly CommitEntry[], recentEnds: readonly number[], cu
   // Why a partition that meets the STOP rule is not STOP (yet), said in place of an OK reason.
   let held: string | undefined;
   if (checkIfOffsetsStopped(window, now)) {
-    if (checkIfRecentLagZero(window, recentEnds)) held = `${quiet}, but the group was at the end of the log within the last ${plural(recentEnds.length, 'sample')}; ${currentLag} messages behind.`;
+    if (checkIfRecentLagZero(window, recentEnds))
+      held = `${quiet}, but the group was at the end of the log within the last ${plural(recentEnds.length, 'sample')}; ${currentLag} messages behind.`;
     else if (needSamples && recentEnds.length < WINDOW_SIZE) held = collecting;
     else return { status: 'STOP', reason: `${quiet}; ${currentLag} messages behind.` };
   }
@@ -109,7 +116,8 @@ function judge(window: readonly CommitEntry[], recentEnds: readonly number[], cu
   const stalled = checkIfOffsetsStalled(window);
   if ((stalled || checkIfLagNotDecreasing(window)) && needSamples && window.length < WINDOW_SIZE) return { status: 'OK', reason: held ?? collecting };
   if (stalled) return { status: 'STALL', reason: `Commits keep offset ${first.offset} over the last ${commits} while ${currentLag} messages wait.` };
-  if (checkIfLagNotDecreasing(window)) return { status: 'WARN', reason: `Offsets advance but the lag never shrank over the last ${commits} (${first.lag} → ${last.lag}).` };
+  if (checkIfLagNotDecreasing(window))
+    return { status: 'WARN', reason: `Offsets advance but the lag never shrank over the last ${commits} (${first.lag} → ${last.lag}).` };
   return { status: 'OK', reason: held ?? `Consuming: lag went from ${first.lag} to ${last.lag} over the last ${commits}.` };
 }
 
@@ -127,7 +135,10 @@ function rank(status: LagStatus): number {
  * partitions of the group's topics it has no offset for (Kafka lists only
  * committed ones), so the OK sentence counts every partition of its topics.
  */
-export function evaluateGroup(partitions: readonly (Verdict & { topic: string; partition: number; committed?: string | null })[], uncommitted: readonly { topic: string; partition: number }[] = []): Verdict {
+export function evaluateGroup(
+  partitions: readonly (Verdict & { topic: string; partition: number; committed?: string | null })[],
+  uncommitted: readonly { topic: string; partition: number }[] = [],
+): Verdict {
   let worst: (Verdict & { topic: string; partition: number }) | undefined;
   for (const partition of partitions) if (!worst || rank(partition.status) > rank(worst.status)) worst = partition;
   if (!worst) return { status: 'OK', reason: 'The group has no committed offsets.' };
@@ -137,11 +148,18 @@ export function evaluateGroup(partitions: readonly (Verdict & { topic: string; p
 }
 
 /** "All 3 partitions are OK." or, when some have no commit, "2 of 3 partitions are OK; 1 has no commit (orders[2])." */
-function okSentence(partitions: readonly { topic: string; partition: number; committed?: string | null }[], uncommitted: readonly { topic: string; partition: number }[]): string {
+function okSentence(
+  partitions: readonly { topic: string; partition: number; committed?: string | null }[],
+  uncommitted: readonly { topic: string; partition: number }[],
+): string {
   const none = [...partitions.filter((p) => p.committed === null), ...uncommitted];
   const total = partitions.length + uncommitted.length;
   if (none.length === 0) return total === 1 ? 'The partition is OK.' : `All ${total} partitions are OK.`;
-  const names = none.slice(0, 3).map((p) => `${p.topic}[${p.partition}]`).join(', ') + (none.length > 3 ? ` and ${none.length - 3} more` : '');
+  const names =
+    none
+      .slice(0, 3)
+      .map((p) => `${p.topic}[${p.partition}]`)
+      .join(', ') + (none.length > 3 ? ` and ${none.length - 3} more` : '');
   return `${total - none.length} of ${total} partitions are OK; ${none.length} ${none.length === 1 ? 'has' : 'have'} no commit (${names}).`;
 }
 

@@ -98,7 +98,10 @@ export function createKafkaCapability(options: KafkaCapabilityOptions) {
     /** The Settings screen changed the interval: the next tick follows it (already saved there). */
     async followInterval(intervalMs: number): Promise<void> {
       await loaded;
-      if (settings.intervalMs !== intervalMs) { settings = kafkaSamplerSettings.parse({ ...settings, intervalMs }); sampler.intervalChanged(); }
+      if (settings.intervalMs !== intervalMs) {
+        settings = kafkaSamplerSettings.parse({ ...settings, intervalMs });
+        sampler.intervalChanged();
+      }
     },
     start(): void {
       void loaded.then(() => sampler.start());

@@ -53,7 +53,10 @@ export async function topicEnds(admin: Admin, topics: readonly string[]): Promis
       if (deleted.has(topic)) return [topic, [] as PartitionOffsets[]] as const;
       try {
         const offsets = await admin.fetchTopicOffsets(topic);
-        return [topic, offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition)] as const;
+        return [
+          topic,
+          offsets.map((o) => ({ partition: o.partition, start: Number(o.low), end: Number(o.high) })).sort((a, b) => a.partition - b.partition),
+        ] as const;
       } catch {
         // Deleted between the listing and this request: its partitions show as errors, not a failed round.
         return [topic, [] as PartitionOffsets[]] as const;
@@ -90,12 +93,24 @@ export async function describeGroups(admin: Admin, groups: readonly { groupId: s
       protocolType: answer.protocolType || 'consumer',
       state,
       describable: true,
-      members: answer.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignments: decodeAssignment(m.memberAssignment) })),
+      members: answer.members.map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        assignments: decodeAssignment(m.memberAssignment),
+      })),
     });
   }
   for (const group of groups) {
     if (!described.has(group.groupId)) {
-      described.set(group.groupId, { groupId: group.groupId, protocolType: group.protocolType || 'consumer', state: 'Unknown', describable: false, note: UNDESCRIBABLE_NOTE, members: [] });
+      described.set(group.groupId, {
+        groupId: group.groupId,
+        protocolType: group.protocolType || 'consumer',
+        state: 'Unknown',
+        describable: false,
+        note: UNDESCRIBABLE_NOTE,
+        members: [],
+      });
     }
   }
   return described;
@@ -112,7 +127,11 @@ function decodeAssignment(buffer: Buffer): KafkaMember['assignments'] {
 }
 
 /** Committed offsets of a group per "topic:partition" (null: never committed). */
-export async function committedOffsets(admin: Admin, groupId: string, topics?: string[]): Promise<Map<string, { topic: string; partition: number; committed: number | null }>> {
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topics?: string[],
+): Promise<Map<string, { topic: string; partition: number; committed: number | null }>> {
   const answer = await admin.fetchOffsets({ groupId, ...(topics ? { topics } : {}) });
   const map = new Map<string, { topic: string; partition: number; committed: number | null }>();
   for (const topic of answer) {
@@ -156,7 +175,10 @@ async function retentionOf(admin: Admin, topics: string[]): Promise<Map<string, 
   const found = new Map<string, number>();
   if (!topics.length) return found;
   try {
-    const answer = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })) });
+    const answer = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['retention.ms'] })),
+    });
     for (const resource of answer.resources) {
       const value = resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
       if (value !== undefined && value !== null && value !== '') found.set(resource.resourceName, Number(value));

@@ -32,7 +32,8 @@ export async function describeConsumerGroup(cluster: Cluster, groupId: string): 
   if (range.minVersion > 0) return { kind: 'unknown', reason: `the broker offers ConsumerGroupDescribe from v${range.minVersion} only` };
   const answer = await send(coordinator, groupId);
   if (answer.errorCode === GROUP_ID_NOT_FOUND || answer.errorCode === UNSUPPORTED_VERSION) return { kind: 'not-consumer' };
-  if (answer.errorCode !== 0) return { kind: 'unknown', reason: `ConsumerGroupDescribe answered error ${answer.errorCode}${answer.errorMessage ? `: ${answer.errorMessage}` : ''}` };
+  if (answer.errorCode !== 0)
+    return { kind: 'unknown', reason: `ConsumerGroupDescribe answered error ${answer.errorCode}${answer.errorMessage ? `: ${answer.errorMessage}` : ''}` };
   return { kind: 'consumer', group: answer.group };
 }
 

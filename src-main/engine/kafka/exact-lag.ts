@@ -28,7 +28,10 @@ export interface ExactCandidate extends MessageRef {
  * Below the log start the message was deleted by retention (and past the end
  * there is none): those keep the interpolated figure.
  */
-export function exactPosition(p: Pick<PartitionLag, 'topic' | 'partition' | 'committed' | 'lag'>, bounds: PartitionOffsets | undefined): MessageRef | undefined {
+export function exactPosition(
+  p: Pick<PartitionLag, 'topic' | 'partition' | 'committed' | 'lag'>,
+  bounds: PartitionOffsets | undefined,
+): MessageRef | undefined {
   if (!bounds || p.committed === null || p.lag <= 0) return undefined;
   const offset = Number(p.committed);
   if (offset < bounds.start || offset >= bounds.end) return undefined;
@@ -91,12 +94,21 @@ export class ExactLag {
   constructor(private readonly deps: ExactLagDeps) {}
 
   /** Replaces the seconds of every partition whose message time is known (reading up to `budget` new ones first). */
-  async refine(connectionId: string, groups: readonly GroupPartitions[], ends: Map<string, PartitionOffsets[]>, now: number, budget = EXACT_FETCHES_PER_TICK): Promise<void> {
+  async refine(
+    connectionId: string,
+    groups: readonly GroupPartitions[],
+    ends: Map<string, PartitionOffsets[]>,
+    now: number,
+    budget = EXACT_FETCHES_PER_TICK,
+  ): Promise<void> {
     const targets: { partition: PartitionLag; key: string }[] = [];
     const candidates: ExactCandidate[] = [];
     for (const group of groups) {
       for (const p of group.partitions) {
-        const ref = exactPosition(p, ends.get(p.topic)?.find((b) => b.partition === p.partition));
+        const ref = exactPosition(
+          p,
+          ends.get(p.topic)?.find((b) => b.partition === p.partition),
+        );
         if (!ref) continue;
         targets.push({ partition: p, key: this.key(connectionId, ref) });
         candidates.push({ ...ref, pinned: group.pinned, lag: p.lag, ...(p.lagSeconds !== undefined ? { seconds: p.lagSeconds } : {}) });

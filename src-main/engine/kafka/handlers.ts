@@ -73,7 +73,12 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const [brokers, topics] = await Promise.all([describeBrokers(admin), describeTopics(admin)]);
       const versions = await kafka
         .cluster(connectionId)
-        .then((cluster) => brokerVersions(cluster, brokers.brokers.map((b) => b.nodeId)))
+        .then((cluster) =>
+          brokerVersions(
+            cluster,
+            brokers.brokers.map((b) => b.nodeId),
+          ),
+        )
         .catch(() => new Map<number, BrokerVersion>());
       return { ...brokers, brokers: brokers.brokers.map((b) => ({ ...b, ...(versions.has(b.nodeId) ? { version: versions.get(b.nodeId)! } : {}) })), topics };
     },
@@ -96,7 +101,14 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
         groups: listing.listed
           .map((g) => {
             const d = listing.described.get(g.groupId);
-            if (!d) return { groupId: g.groupId, protocolType: g.protocolType || 'consumer', state: 'Not sampled', note: NOT_SAMPLED_NOTE, pinned: pinned.has(g.groupId) };
+            if (!d)
+              return {
+                groupId: g.groupId,
+                protocolType: g.protocolType || 'consumer',
+                state: 'Not sampled',
+                note: NOT_SAMPLED_NOTE,
+                pinned: pinned.has(g.groupId),
+              };
             return {
               groupId: g.groupId,
               protocolType: d.protocolType,
@@ -134,7 +146,15 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const owners = ownersOf(group);
       const now = Date.now();
       const partitions = [...offsets.entries()]
-        .map(([key, entry]) => kafka.sampler.partitionLag(entry, ends.get(entry.topic)?.find((p) => p.partition === entry.partition), kafka.sampler.trackOf(connectionId, groupId, key), owners.get(key), now))
+        .map(([key, entry]) =>
+          kafka.sampler.partitionLag(
+            entry,
+            ends.get(entry.topic)?.find((p) => p.partition === entry.partition),
+            kafka.sampler.trackOf(connectionId, groupId, key),
+            owners.get(key),
+            now,
+          ),
+        )
         .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
       // The group on screen: its partitions' messages at the committed offsets are read now, within the exact-lag deadline.
       await kafka.exact.refine(connectionId, [{ pinned: true, partitions }], ends, now, EXACT_FETCHES_PER_VIEW);
@@ -168,16 +188,25 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     },
 
     'kafka.messages': async ({ connectionId, ...request }, context) =>
-      browsePartition(await kafka.client(connectionId), await kafka.admin(connectionId), request, context.signal, (messages, next) => context.emit({ messages, next })),
+      browsePartition(await kafka.client(connectionId), await kafka.admin(connectionId), request, context.signal, (messages, next) =>
+        context.emit({ messages, next }),
+      ),
 
     'kafka.pipeline': async (input) => {
       const reading = await readPipeline(pipelineDeps, input);
       const now = Date.parse(reading.point.at);
       let window = await kafka.pipelineHistory.read(input, reading.topic, now - RATE_WINDOW_MS, now - 1);
       // Before this view has two samples of its own, the lag sampler's history gives the Kafka stages their rates.
-      if (window.length === 0) window = await consumerPointsFromLagHistory(kafka.history, input.kafkaConnectionId, input.groupId, reading.topic, now - RATE_WINDOW_MS, now - 1);
+      if (window.length === 0)
+        window = await consumerPointsFromLagHistory(kafka.history, input.kafkaConnectionId, input.groupId, reading.topic, now - RATE_WINDOW_MS, now - 1);
       await kafka.pipelineHistory.append(input, reading.topic, reading.point);
-      return { topic: reading.topic, now: reading.point, partitions: reading.partitions, ...assessPipeline(reading, window, input.groupId, input.projection), measures: PIPELINE_MEASURES };
+      return {
+        topic: reading.topic,
+        now: reading.point,
+        partitions: reading.partitions,
+        ...assessPipeline(reading, window, input.groupId, input.projection),
+        measures: PIPELINE_MEASURES,
+      };
     },
 
     'kafka.pipelineHistory': async ({ lastMs, maxPoints, ...input }) => {
@@ -187,7 +216,14 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
     },
 
     'kafka.outboxGaps': async ({ storeConnectionId, kafkaConnectionId, ...request }, context) =>
-      findOutboxGaps(await stores.eventStore(storeConnectionId), await kafka.client(kafkaConnectionId), await kafka.admin(kafkaConnectionId), request, context.signal, (p) => context.progress(p)),
+      findOutboxGaps(
+        await stores.eventStore(storeConnectionId),
+        await kafka.client(kafkaConnectionId),
+        await kafka.admin(kafkaConnectionId),
+        request,
+        context.signal,
+        (p) => context.progress(p),
+      ),
 
     'kafka.storeLink': (input) => resolveStoreLink(storeLinkDeps, input),
 
@@ -209,17 +245,28 @@ export function kafkaHandlers(kafka: KafkaCapability, stores: KafkaStoreDeps): P
       const outcome = await freshClusterOnFailure(() => planReset(admin, cluster, { groupId, strategy, scope }));
       // A real run applies the offsets the user confirmed (the dispatcher checked that each partition still starts where it did).
       const confirmed = (context.confirmed as { plan?: ResetPlanRow[] } | undefined)?.plan;
-      if (!dryRun && confirmed) outcome.plan = outcome.plan.map((row) => ({ ...row, next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next }));
+      if (!dryRun && confirmed)
+        outcome.plan = outcome.plan.map((row) => ({
+          ...row,
+          next: confirmed.find((c) => c.topic === row.topic && c.partition === row.partition)?.next ?? row.next,
+        }));
       const store = checkpoints
         ? await stores.checkpointStore(checkpoints.connectionId).catch((err: unknown) => {
             if (!(err instanceof ChronoError) || err.code !== 'not_found') throw err;
-            throw new ChronoError('not_found', `The projector's checkpoints cannot be found on the chosen connection: ${err.message} (or map its checkpoint table on the Checkpoints screen). Nothing was moved.`, { connectionId: checkpoints.connectionId });
+            throw new ChronoError(
+              'not_found',
+              `The projector's checkpoints cannot be found on the chosen connection: ${err.message} (or map its checkpoint table on the Checkpoints screen). Nothing was moved.`,
+              { connectionId: checkpoints.connectionId },
+            );
           })
         : undefined;
       let current = new Map<string, CheckpointView | null>();
       if (store && checkpoints) {
         current = await readCheckpoints(store, checkpoints.projection, outcome.plan).catch((err: unknown) => {
-          throw new ChronoError('invalid_input', `The projector's checkpoints could not be read (${store.sources().join(', ')}): ${(err as Error).message}. Choose the connection of the projector's read model.`);
+          throw new ChronoError(
+            'invalid_input',
+            `The projector's checkpoints could not be read (${store.sources().join(', ')}): ${(err as Error).message}. Choose the connection of the projector's read model.`,
+          );
         });
         outcome.plan = outcome.plan.map((row) => ({ ...row, checkpoint: current.get(`${row.topic}:${row.partition}`)?.position ?? null }));
         const note = `Projector "${checkpoints.projection}" skips messages below its own checkpoint (${store.sources().join(', ')}); its checkpoints are set to the same new offsets, each only if it has not moved since it was read.`;
@@ -288,7 +335,14 @@ export function lagPoints(samples: readonly GroupSample[], max: number, from = N
  * Pipeline points with only the Kafka stages (topic end, committed offsets,
  * consumer backlog), from the lag sampler's samples of the group.
  */
-async function consumerPointsFromLagHistory(history: GroupLagHistory, connectionId: string, groupId: string, topic: string, from: number, to: number): Promise<PipelinePoint[]> {
+async function consumerPointsFromLagHistory(
+  history: GroupLagHistory,
+  connectionId: string,
+  groupId: string,
+  topic: string,
+  from: number,
+  to: number,
+): Promise<PipelinePoint[]> {
   const samples = await history.read(connectionId, groupId, from, to);
   const prefix = `${topic}:`;
   return samples.map((sample) => {
@@ -297,7 +351,16 @@ async function consumerPointsFromLagHistory(history: GroupLagHistory, connection
     // A partition without a commit counts from its log start, as readPipeline does.
     const committed = mine.reduce((sum, p) => sum + (p.committed ?? p.start ?? 0), 0);
     const consumer = mine.reduce((sum, p) => sum + sampledLag(p), 0);
-    return { at: new Date(sample.at).toISOString(), storeHead: null, relayed: null, unpublished: null, topicEnd, committed, checkpoint: null, backlog: { relay: null, consumer, projector: null } };
+    return {
+      at: new Date(sample.at).toISOString(),
+      storeHead: null,
+      relayed: null,
+      unpublished: null,
+      topicEnd,
+      committed,
+      checkpoint: null,
+      backlog: { relay: null, consumer, projector: null },
+    };
   });
 }
 
@@ -319,5 +382,3 @@ function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf(':');
   return [key.slice(0, at), Number(key.slice(at + 1))];
 }
-
-

@@ -38,7 +38,12 @@ export class GroupLagHistory {
 
   async append(connectionId: string, groupId: string, sample: GroupSample): Promise<void> {
     const connection = safeName(connectionId);
-    await this.segments.append(join(connection, ENDS), sample.at, sample.partitions.map((p) => [p.key, p.end] as const), { merge: true });
+    await this.segments.append(
+      join(connection, ENDS),
+      sample.at,
+      sample.partitions.map((p) => [p.key, p.end] as const),
+      { merge: true },
+    );
     const starts = sample.partitions.flatMap((p): [string, number][] => (p.start === undefined ? [] : [[p.key, p.start]]));
     if (starts.length) await this.segments.append(join(connection, STARTS), sample.at, starts, { merge: true });
     const entries: [string, SeriesValue][] = [[LABEL_KEY, sample.status], ...sample.partitions.map((p): [string, SeriesValue] => [p.key, p.committed])];
@@ -113,7 +118,14 @@ function seriesCursor(segments: ColumnarSegment[]): { state: Map<string, number>
  * A group's samples joined with the connection's end and start offsets: each
  * sample takes, per partition, the latest ones recorded at or before it.
  */
-function joinOffsets(groupSegments: ColumnarSegment[], endSegments: ColumnarSegment[], startSegments: ColumnarSegment[], from: number, to: number, stepMs: number): GroupSample[] {
+function joinOffsets(
+  groupSegments: ColumnarSegment[],
+  endSegments: ColumnarSegment[],
+  startSegments: ColumnarSegment[],
+  from: number,
+  to: number,
+  stepMs: number,
+): GroupSample[] {
   const ends = seriesCursor(endSegments);
   const starts = seriesCursor(startSegments);
   const out: GroupSample[] = [];

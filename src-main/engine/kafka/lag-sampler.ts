@@ -155,9 +155,13 @@ export class GroupLagSampler {
       const described = await describeGroups(admin, groups);
       const committed = await Promise.all(groups.map(async (g) => [g.groupId, await committedOffsets(admin, g.groupId).catch(() => new Map())] as const));
       const topics = new Set<string>();
-      for (const [groupId, offsets] of committed) for (const topic of [...this.deps.groupTopics.topicsOf(connectionId, groupId, offsets), ...assignedTopics(described.get(groupId))]) topics.add(topic);
+      for (const [groupId, offsets] of committed)
+        for (const topic of [...this.deps.groupTopics.topicsOf(connectionId, groupId, offsets), ...assignedTopics(described.get(groupId))]) topics.add(topic);
       const { ends, deleted } = await topicEnds(admin, [...topics]);
-      this.deps.groupTopics.retain(connectionId, listed.map((g) => g.groupId));
+      this.deps.groupTopics.retain(
+        connectionId,
+        listed.map((g) => g.groupId),
+      );
       const now = this.now();
       const observed: GroupLag[] = [];
       for (const [groupId, all] of committed) {
@@ -172,12 +176,22 @@ export class GroupLagSampler {
           status: lag.status,
           partitions: lag.partitions.map((p) => {
             const start = ends.get(p.topic)?.find((b) => b.partition === p.partition)?.start;
-            return { key: partitionKey(p.topic, p.partition), committed: p.committed === null ? null : Number(p.committed), end: Number(p.end), ...(start !== undefined ? { start } : {}) };
+            return {
+              key: partitionKey(p.topic, p.partition),
+              committed: p.committed === null ? null : Number(p.committed),
+              end: Number(p.end),
+              ...(start !== undefined ? { start } : {}),
+            };
           }),
         });
       }
       // Exact seconds for what can be read cheaply this tick (pinned groups first, then the worst lag); the rest stay interpolated.
-      await this.deps.exact?.refine(connectionId, observed.map((lag) => ({ pinned: pinned.has(lag.groupId), partitions: lag.partitions })), ends, now);
+      await this.deps.exact?.refine(
+        connectionId,
+        observed.map((lag) => ({ pinned: pinned.has(lag.groupId), partitions: lag.partitions })),
+        ends,
+        now,
+      );
       const results = new Map<string, GroupLag>();
       for (const lag of observed) results.set(lag.groupId, summarize(described.get(lag.groupId)!, lag.partitions, now, ends));
       this.latest.set(connectionId, results);
@@ -189,7 +203,13 @@ export class GroupLagSampler {
   }
 
   /** Feeds one sample of a group into its partitions' windows and evaluates them. */
-  observe(connectionId: string, group: GroupDescription, offsets: Map<string, { topic: string; partition: number; committed: number | null }>, ends: Map<string, PartitionOffsets[]>, now: number): GroupLag {
+  observe(
+    connectionId: string,
+    group: GroupDescription,
+    offsets: Map<string, { topic: string; partition: number; committed: number | null }>,
+    ends: Map<string, PartitionOffsets[]>,
+    now: number,
+  ): GroupLag {
     const owners = ownersOf(group);
     const partitions: PartitionLag[] = [];
     for (const [key, entry] of offsets) {
@@ -217,7 +237,13 @@ export class GroupLagSampler {
   }
 
   /** A partition's lag, time lag and verdict from its track, without recording anything. */
-  partitionLag(entry: { topic: string; partition: number; committed: number | null }, bounds: PartitionOffsets | undefined, track: PartitionTrack | undefined, owner: string | undefined, now: number): PartitionLag {
+  partitionLag(
+    entry: { topic: string; partition: number; committed: number | null },
+    bounds: PartitionOffsets | undefined,
+    track: PartitionTrack | undefined,
+    owner: string | undefined,
+    now: number,
+  ): PartitionLag {
     const end = bounds?.end ?? 0;
     const committed = entry.committed;
     const lag = lagOf(committed, bounds);
@@ -230,7 +256,11 @@ export class GroupLagSampler {
           : undefined;
     const verdict: Verdict =
       committed === null && bounds
-        ? { status: 'OK', reason: lag > 0 ? `No committed offset: the ${lag} messages in the partition count as unread.` : 'No committed offset, and no message in the partition.' }
+        ? {
+            status: 'OK',
+            reason:
+              lag > 0 ? `No committed offset: the ${lag} messages in the partition count as unread.` : 'No committed offset, and no message in the partition.',
+          }
         : evaluatePartition(track?.window ?? [], track?.recentEnds ?? [], lag, now, outOfRange);
     const seconds = committed === null ? { basis: 'unknown' as const } : timeLag(track?.ends ?? (bounds ? [{ offset: end, at: now }] : []), committed, now);
     return {
@@ -290,16 +320,22 @@ function lagOf(committed: number | null, bounds: PartitionOffsets | undefined): 
 }
 
 /** The partitions of the listed partitions' topics that the group has no offset for. */
-export function uncommittedOf(partitions: readonly { topic: string; partition: number }[], ends: Map<string, PartitionOffsets[]>): { topic: string; partition: number }[] {
+export function uncommittedOf(
+  partitions: readonly { topic: string; partition: number }[],
+  ends: Map<string, PartitionOffsets[]>,
+): { topic: string; partition: number }[] {
   const listed = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
   const topics = [...new Set(partitions.map((p) => p.topic))].sort();
-  return topics.flatMap((topic) => (ends.get(topic) ?? []).filter((p) => !listed.has(partitionKey(topic, p.partition))).map((p) => ({ topic, partition: p.partition })));
+  return topics.flatMap((topic) =>
+    (ends.get(topic) ?? []).filter((p) => !listed.has(partitionKey(topic, p.partition))).map((p) => ({ topic, partition: p.partition })),
+  );
 }
 
 /** Which member holds each "topic:partition". */
 export function ownersOf(group: GroupDescription): Map<string, string> {
   const owners = new Map<string, string>();
-  for (const member of group.members) for (const a of member.assignments) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), `${member.clientId} (${member.host})`);
+  for (const member of group.members)
+    for (const a of member.assignments) for (const p of a.partitions) owners.set(partitionKey(a.topic, p), `${member.clientId} (${member.host})`);
   return owners;
 }
 

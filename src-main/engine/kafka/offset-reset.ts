@@ -66,7 +66,8 @@ export async function planReset(admin: Admin, cluster: Cluster, request: OffsetR
   const bounds = await endOffsets(admin, topics);
   for (const topic of topics) if (!bounds.get(topic)?.length) throw new ChronoError('not_found', `Topic "${topic}" does not exist on this cluster.`);
   const source = strategy.kind === 'copy' ? await committedOffsets(admin, strategy.fromGroupId) : undefined;
-  if (source && source.size === 0) throw new ChronoError('invalid_input', `Group "${strategy.kind === 'copy' ? strategy.fromGroupId : ''}" has no committed offsets to copy.`);
+  if (source && source.size === 0)
+    throw new ChronoError('invalid_input', `Group "${strategy.kind === 'copy' ? strategy.fromGroupId : ''}" has no committed offsets to copy.`);
 
   const plan: ResetPlanRow[] = [];
   for (const topic of topics) {
@@ -96,12 +97,20 @@ export async function planReset(admin: Admin, cluster: Cluster, request: OffsetR
           next = Number(strategy.offset);
           break;
         case 'shift':
-          if (now === null) throw new ChronoError('invalid_input', `${topic}[${partition}] has no committed offset to shift from; reset it to earliest, latest or a time instead.`);
+          if (now === null)
+            throw new ChronoError(
+              'invalid_input',
+              `${topic}[${partition}] has no committed offset to shift from; reset it to earliest, latest or a time instead.`,
+            );
           next = now + strategy.by;
           break;
         case 'copy': {
           const copied = source!.get(partitionKey(topic, partition))?.committed;
-          if (copied === undefined || copied === null) throw new ChronoError('invalid_input', `Group "${strategy.fromGroupId}" has no committed offset on ${topic}[${partition}] to copy; narrow the scope to the partitions it has.`);
+          if (copied === undefined || copied === null)
+            throw new ChronoError(
+              'invalid_input',
+              `Group "${strategy.fromGroupId}" has no committed offset on ${topic}[${partition}] to copy; narrow the scope to the partitions it has.`,
+            );
           next = copied;
           break;
         }
@@ -117,7 +126,13 @@ export async function planReset(admin: Admin, cluster: Cluster, request: OffsetR
       });
     }
   }
-  return { plan, reprocessed: sum(plan, 'reprocessed'), skipped: sum(plan, 'skipped'), activeMembers, ...(unchecked ? { note: uncheckedNote(unchecked) } : {}) };
+  return {
+    plan,
+    reprocessed: sum(plan, 'reprocessed'),
+    skipped: sum(plan, 'skipped'),
+    activeMembers,
+    ...(unchecked ? { note: uncheckedNote(unchecked) } : {}),
+  };
 }
 
 /**
@@ -161,9 +176,13 @@ export async function applyReset(admin: Admin, cluster: Cluster, groupId: string
   const unmoved = outcome.plan.filter((row) => String(found(row)) !== row.next);
   if (unmoved.length) {
     const where = unmoved.map((r) => `${r.topic}[${r.partition}]`).join(', ');
-    throw new ChronoError('conflict', `Kafka accepted the commit but the offsets of "${groupId}" on ${where} read back different: a consumer most likely committed meanwhile.`, {
-      unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: found(r) })),
-    });
+    throw new ChronoError(
+      'conflict',
+      `Kafka accepted the commit but the offsets of "${groupId}" on ${where} read back different: a consumer most likely committed meanwhile.`,
+      {
+        unmoved: unmoved.map((r) => ({ topic: r.topic, partition: r.partition, expected: r.next, found: found(r) })),
+      },
+    );
   }
 }
 

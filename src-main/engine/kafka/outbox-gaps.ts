@@ -39,7 +39,8 @@ export async function findOutboxGaps(
   signal: AbortSignal,
   progress: (p: Progress) => void,
 ): Promise<KafkaOutboxGapsResult> {
-  if (!store.describe().hasGlobalPosition) throw new ChronoError('invalid_input', 'This store has no global position order, so a position range cannot be checked against the topic.');
+  if (!store.describe().hasGlobalPosition)
+    throw new ChronoError('invalid_input', 'This store has no global position order, so a position range cannot be checked against the topic.');
   const { events, withoutId } = await readRange(store, request, signal, progress);
   const bounds = await admin.fetchTopicOffsets(request.topic).catch(() => {
     throw new ChronoError('not_found', `Topic "${request.topic}" was not found on this cluster: choose the topic the relay writes.`);
@@ -86,7 +87,12 @@ export async function findOutboxGaps(
   };
 }
 
-async function readRange(store: EventStore, request: OutboxGapsRequest, signal: AbortSignal, progress: (p: Progress) => void): Promise<{ events: Map<string, StoreEvent>; withoutId: number }> {
+async function readRange(
+  store: EventStore,
+  request: OutboxGapsRequest,
+  signal: AbortSignal,
+  progress: (p: Progress) => void,
+): Promise<{ events: Map<string, StoreEvent>; withoutId: number }> {
   const events = new Map<string, StoreEvent>();
   let withoutId = 0;
   let after: string | null = request.fromPosition && BigInt(request.fromPosition) > 0n ? String(BigInt(request.fromPosition) - 1n) : null;
@@ -98,7 +104,10 @@ async function readRange(store: EventStore, request: OutboxGapsRequest, signal: 
     for (const event of page.events) {
       if (to !== undefined && BigInt(event.position!) > to) return { events, withoutId };
       if (events.size >= request.maxEvents) {
-        throw new ChronoError('invalid_input', `The range holds more than ${request.maxEvents} events: narrow it (e.g. to positions ${request.fromPosition ?? '1'}–${event.position}) or raise the limit.`);
+        throw new ChronoError(
+          'invalid_input',
+          `The range holds more than ${request.maxEvents} events: narrow it (e.g. to positions ${request.fromPosition ?? '1'}–${event.position}) or raise the limit.`,
+        );
       }
       if (!event.eventId) withoutId += 1;
       else events.set(event.eventId, { eventId: event.eventId, position: event.position!, streamId: event.streamId, version: event.version });
@@ -125,14 +134,27 @@ async function scanTopic(
   let unidentified = 0;
   if (remaining.size === 0) return { scanned, unidentified };
   const groupId = `chronoscope-outbox-check-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, maxBytes: 16 << 20, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 2 } });
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 500,
+    maxBytes: 16 << 20,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    retry: { retries: 2 },
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       let lastProgress = Date.now();
       const stall = setInterval(() => {
-        if (Date.now() - lastProgress > STALL_MS) finish(new ChronoError('timeout', `No messages came from ${topic} for ${STALL_MS / 1000} s before its end was reached; the broker may be overloaded. Try again.`));
+        if (Date.now() - lastProgress > STALL_MS)
+          finish(
+            new ChronoError(
+              'timeout',
+              `No messages came from ${topic} for ${STALL_MS / 1000} s before its end was reached; the broker may be overloaded. Try again.`,
+            ),
+          );
       }, 1000);
       const onAbort = () => finish(new ChronoError('cancelled', 'The outbox check was cancelled.'));
       function finish(err?: Error) {

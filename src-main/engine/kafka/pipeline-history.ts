@@ -49,7 +49,14 @@ export class PipelineHistory {
 
   /** The pipeline's series, its earlier NDJSON file moved into it. */
   private async seriesOf(input: KafkaPipelineInput, topic: string): Promise<string> {
-    const key = [input.storeConnectionId, input.kafkaConnectionId, input.groupId, topic, input.projection, input.checkpointConnectionId ?? input.storeConnectionId].join('\u0000');
+    const key = [
+      input.storeConnectionId,
+      input.kafkaConnectionId,
+      input.groupId,
+      topic,
+      input.projection,
+      input.checkpointConnectionId ?? input.storeConnectionId,
+    ].join('\u0000');
     const series = createHash('sha256').update(key).digest('hex').slice(0, 24);
     await this.segments.migrateOnce(series, isEarlierPoint, sampleOf);
     return series;

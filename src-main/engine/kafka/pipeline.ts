@@ -30,7 +30,7 @@ export interface PipelineReading {
 
 export const PIPELINE_MEASURES =
   'Store head: the highest global position in the event store. Relayed: the highest outbox id marked published (outbox rows with published_at set); relay backlog: outbox rows not yet published. ' +
-  'Topic end, committed and checkpoint: offsets summed over the topic\'s partitions (end offsets, the group\'s committed offsets, the read model\'s next offset per partition). ' +
+  "Topic end, committed and checkpoint: offsets summed over the topic's partitions (end offsets, the group's committed offsets, the read model's next offset per partition). " +
   'Consumer backlog: messages still in the topic past both the committed offset and the checkpoint (every retained message of a partition with neither); projector backlog: messages the group committed but the read model has not applied.';
 
 /** Reads every stage of the pipeline once. */
@@ -69,7 +69,12 @@ export async function readPipeline(deps: PipelineDeps, input: KafkaPipelineInput
     checkpointSum += checkpointAt ?? low;
     consumer += partitionLagMessages({ committed: consumed, start: low, end });
     if (checkpoints.byPartition) projector += Math.max(0, (groupAt ?? low) - (checkpointAt ?? low));
-    partitions.push({ partition: p.partition, end: String(end), committed: groupAt === null ? null : String(groupAt), checkpoint: checkpointAt === null ? null : String(checkpointAt) });
+    partitions.push({
+      partition: p.partition,
+      end: String(end),
+      committed: groupAt === null ? null : String(groupAt),
+      checkpoint: checkpointAt === null ? null : String(checkpointAt),
+    });
   }
   return {
     topic,
@@ -98,7 +103,8 @@ async function onlyTopicOf(admin: Admin, groupId: string): Promise<string> {
 /** The reference relay's position: the outbox in the store's PostgreSQL database. */
 async function readOutbox(deps: PipelineDeps, connectionId: string): Promise<{ relayed: number | null; unpublished: number | null; note?: string }> {
   const pool = await deps.pool(connectionId).catch(() => undefined);
-  if (!pool) return { relayed: null, unpublished: null, note: 'The relay position is read from an outbox table in PostgreSQL; this store is not on PostgreSQL.' };
+  if (!pool)
+    return { relayed: null, unpublished: null, note: 'The relay position is read from an outbox table in PostgreSQL; this store is not on PostgreSQL.' };
   const { rows } = await pool.query<{ exists: boolean }>("SELECT to_regclass('outbox') IS NOT NULL AS exists");
   if (!rows[0]?.exists) return { relayed: null, unpublished: null, note: 'This database has no outbox table: the relay stage cannot be measured.' };
   // max(id) of published rows walks the primary key backwards past the (few) unpublished ones; the count uses the relay's partial index.
@@ -109,7 +115,12 @@ async function readOutbox(deps: PipelineDeps, connectionId: string): Promise<{ r
   return { relayed: row.relayed === null ? null : Number(row.relayed), unpublished: Number(row.unpublished) };
 }
 
-async function readProjectorCheckpoints(deps: PipelineDeps, connectionId: string, projection: string, topic: string): Promise<{ byPartition?: Map<number, number | null>; note?: string }> {
+async function readProjectorCheckpoints(
+  deps: PipelineDeps,
+  connectionId: string,
+  projection: string,
+  topic: string,
+): Promise<{ byPartition?: Map<number, number | null>; note?: string }> {
   let all: CheckpointView[];
   try {
     all = await deps.checkpoints(connectionId);
@@ -130,7 +141,12 @@ export const RATE_WINDOW_MS = 60_000;
  * fast its downstream position moved over the window; its ETA is its backlog
  * over how fast that backlog shrank (arrivals included), null when it is not shrinking.
  */
-export function assessPipeline(reading: PipelineReading, history: readonly PipelinePoint[], groupId: string, projection: string): Omit<KafkaPipelineResult, 'partitions' | 'topic' | 'now' | 'measures'> {
+export function assessPipeline(
+  reading: PipelineReading,
+  history: readonly PipelinePoint[],
+  groupId: string,
+  projection: string,
+): Omit<KafkaPipelineResult, 'partitions' | 'topic' | 'now' | 'measures'> {
   const now = reading.point;
   const nowAt = Date.parse(now.at);
   const window = history.filter((p) => Date.parse(p.at) >= nowAt - RATE_WINDOW_MS && Date.parse(p.at) < nowAt);
@@ -139,7 +155,8 @@ export function assessPipeline(reading: PipelineReading, history: readonly Pipel
   const rate = (a: number | null | undefined, b: number | null | undefined): number | null =>
     first && seconds > 0 && a !== null && a !== undefined && b !== null && b !== undefined ? round((b - a) / seconds) : null;
   // How fast a backlog shrank over the window (arrivals included): positive while draining.
-  const drain = (before: number | null | undefined, after: number | null): number | null => (first && seconds > 0 && before !== null && before !== undefined && after !== null ? (before - after) / seconds : null);
+  const drain = (before: number | null | undefined, after: number | null): number | null =>
+    first && seconds > 0 && before !== null && before !== undefined && after !== null ? (before - after) / seconds : null;
   const stage = (name: PipelineStage, label: string, backlog: number | null, moved: number | null, drained: number | null) => {
     const etaSeconds = backlog !== null && backlog > 0 && drained !== null && drained > 0 ? Math.ceil(backlog / drained) : null;
     const note = reading.notes[name];
@@ -148,7 +165,13 @@ export function assessPipeline(reading: PipelineReading, history: readonly Pipel
   const stages = [
     stage('relay', 'outbox relay', now.backlog.relay, rate(first?.relayed, now.relayed), drain(first?.backlog.relay, now.backlog.relay)),
     stage('consumer', `group ${groupId}`, now.backlog.consumer, rate(first?.committed, now.committed), drain(first?.backlog.consumer, now.backlog.consumer)),
-    stage('projector', `read model ${projection}`, now.backlog.projector, rate(first?.checkpoint, now.checkpoint), drain(first?.backlog.projector, now.backlog.projector)),
+    stage(
+      'projector',
+      `read model ${projection}`,
+      now.backlog.projector,
+      rate(first?.checkpoint, now.checkpoint),
+      drain(first?.backlog.projector, now.backlog.projector),
+    ),
   ];
   const behind = stages.filter((s) => (s.backlog ?? 0) > 0);
   const worst = behind.reduce<(typeof stages)[number] | undefined>((w, s) => (!w || (s.backlog ?? 0) > (w.backlog ?? 0) ? s : w), undefined);
@@ -162,9 +185,17 @@ export function assessPipeline(reading: PipelineReading, history: readonly Pipel
   };
 }
 
-function summarize(worst: { stage: PipelineStage; label: string; backlog: number | null; ratePerSecond: number | null; etaSeconds: number | null } | undefined, eta: number | null, seconds: number): string {
+function summarize(
+  worst: { stage: PipelineStage; label: string; backlog: number | null; ratePerSecond: number | null; etaSeconds: number | null } | undefined,
+  eta: number | null,
+  seconds: number,
+): string {
   if (!worst) return 'The read model is caught up with the store.';
-  const what = { relay: 'events stored but not yet published to the topic', consumer: 'messages on the topic the group has not consumed', projector: 'messages the group consumed that the read model has not applied' }[worst.stage];
+  const what = {
+    relay: 'events stored but not yet published to the topic',
+    consumer: 'messages on the topic the group has not consumed',
+    projector: 'messages the group consumed that the read model has not applied',
+  }[worst.stage];
   const head = `Behind at the ${worst.stage} (${worst.label}): ${worst.backlog} ${what}.`;
   if (seconds === 0) return `${head} Rates need a second sample: keep this view open.`;
   if (worst.ratePerSecond === 0) return `${head} It moved nothing in the last ${Math.round(seconds)} s: is it running?`;

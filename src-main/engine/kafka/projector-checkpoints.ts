@@ -25,7 +25,11 @@ async function ported<T>(run: () => Promise<T>): Promise<T> {
  * that reads them skips messages below its checkpoint, so moving the group back
  * alone would reprocess nothing.
  */
-export async function readCheckpoints(store: CheckpointStore, projection: string, rows: readonly Pick<ResetPlanRow, 'topic' | 'partition'>[]): Promise<Map<string, CheckpointView | null>> {
+export async function readCheckpoints(
+  store: CheckpointStore,
+  projection: string,
+  rows: readonly Pick<ResetPlanRow, 'topic' | 'partition'>[],
+): Promise<Map<string, CheckpointView | null>> {
   const listed = await ported(() => store.list());
   const bySource = new Map<string, CheckpointView>();
   for (const view of listed) if (view.role === 'projector' && view.projector === projection && !bySource.has(view.source)) bySource.set(view.source, view);
@@ -33,12 +37,19 @@ export async function readCheckpoints(store: CheckpointStore, projection: string
 }
 
 /** Refuses (before anything moves) when a checkpoint is not where the confirmed dry run showed it. */
-export function refuseMovedSinceDryRun(projection: string, confirmed: readonly Pick<ResetPlanRow, 'topic' | 'partition' | 'checkpoint'>[], current: Map<string, CheckpointView | null>): void {
+export function refuseMovedSinceDryRun(
+  projection: string,
+  confirmed: readonly Pick<ResetPlanRow, 'topic' | 'partition' | 'checkpoint'>[],
+  current: Map<string, CheckpointView | null>,
+): void {
   for (const row of confirmed) {
     if (row.checkpoint === undefined) continue;
     const now = current.get(partitionKey(row))?.position ?? null;
     if (now !== row.checkpoint) {
-      throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${row.checkpoint ?? 'none'} to ${now ?? 'none'} since the dry run: nothing was moved. Stop the projector and run the dry run again.`);
+      throw new ChronoError(
+        'conflict',
+        `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${row.checkpoint ?? 'none'} to ${now ?? 'none'} since the dry run: nothing was moved. Stop the projector and run the dry run again.`,
+      );
     }
   }
 }
@@ -51,7 +62,13 @@ export function refuseMovedSinceDryRun(projection: string, confirmed: readonly P
  * back, and a conflict moves no offset either. On MongoDB (no transactions on FerretDB)
  * the checkpoints already set stay set, and the refusal names them.
  */
-export async function writeCheckpoints(store: CheckpointStore, projection: string, plan: readonly ResetPlanRow[], read: Map<string, CheckpointView | null>, then: () => Promise<void> = async () => undefined): Promise<void> {
+export async function writeCheckpoints(
+  store: CheckpointStore,
+  projection: string,
+  plan: readonly ResetPlanRow[],
+  read: Map<string, CheckpointView | null>,
+  then: () => Promise<void> = async () => undefined,
+): Promise<void> {
   const fallbackStore = store.stores()[0]!;
   const set: string[] = [];
   await ported(() =>
@@ -62,8 +79,14 @@ export async function writeCheckpoints(store: CheckpointStore, projection: strin
         const expected = view?.position ?? null;
         const result = await tx.setPosition(key, expected, row.next);
         if (result.outcome === 'moved') {
-          const kept = store.atomic || set.length === 0 ? 'nothing was moved' : `the group's offsets were not moved, but the checkpoints of ${set.join(', ')} were already set (this store has no transactions)`;
-          throw new ChronoError('conflict', `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${expected ?? 'none'} to ${result.checkpoint?.position ?? 'none'} while it was being reset: ${kept}. Stop the projector and run the dry run again.`);
+          const kept =
+            store.atomic || set.length === 0
+              ? 'nothing was moved'
+              : `the group's offsets were not moved, but the checkpoints of ${set.join(', ')} were already set (this store has no transactions)`;
+          throw new ChronoError(
+            'conflict',
+            `Projector "${projection}" moved its checkpoint for ${partitionKey(row)} from ${expected ?? 'none'} to ${result.checkpoint?.position ?? 'none'} while it was being reset: ${kept}. Stop the projector and run the dry run again.`,
+          );
         }
         set.push(partitionKey(row));
       }
@@ -72,7 +95,10 @@ export async function writeCheckpoints(store: CheckpointStore, projection: strin
       } catch (err) {
         if (store.atomic || set.length === 0) throw err;
         const reason = err instanceof Error ? err.message : String(err);
-        throw new ChronoError(err instanceof ChronoError ? err.code : 'unavailable', `${reason} The projector's checkpoints of ${set.join(', ')} were already set (this store has no transactions): run the dry run again before retrying.`);
+        throw new ChronoError(
+          err instanceof ChronoError ? err.code : 'unavailable',
+          `${reason} The projector's checkpoints of ${set.join(', ')} were already set (this store has no transactions): run the dry run again before retrying.`,
+        );
       }
     }),
   );

@@ -43,7 +43,10 @@ export function timeLag(samples: readonly EndSample[], committed: number, now: n
   return { seconds: Math.max(0, (now - at) / 1000), basis: 'interpolated' };
 }
 
-/** Adds an end-offset sample to a table kept for `timeLag` (between `keep` and twice that): only changes are kept, and a log that shrank (recreated topic) starts over. */
+/**
+ * Adds an end-offset sample to a table kept for `timeLag` (between `keep` and twice that): only changes are kept, and a log that shrank (recreated topic)
+ * starts over.
+ */
 export function recordEnd(table: EndSample[], offset: number, at: number, keep: number): void {
   const last = table[table.length - 1];
   if (last && offset < last.offset) table.length = 0;

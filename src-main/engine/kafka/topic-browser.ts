@@ -49,7 +49,10 @@ export async function browsePartition(
     await consumer.connect();
     await consumer.subscribe({ topics: [request.topic] });
     const firstPage = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ChronoError('timeout', `No messages came from ${request.topic}[${request.partition}] within 20 s; the broker may be overloaded.`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new ChronoError('timeout', `No messages came from ${request.topic}[${request.partition}] within 20 s; the broker may be overloaded.`)),
+        20_000,
+      );
       const done = () => {
         clearTimeout(timer);
         resolve();

@@ -360,7 +360,12 @@ async function readSeries(seriesDir: string, from: number, to: number): Promise<
 }
 
 /** The samples of segments in [from, to] as (segment, index) pairs in segment order; with `stepMs`, the first of each step. */
-export function* sampleIndexes(segments: readonly ColumnarSegment[], from: number, to: number, stepMs: number): Generator<{ seg: ColumnarSegment; i: number; t: number }> {
+export function* sampleIndexes(
+  segments: readonly ColumnarSegment[],
+  from: number,
+  to: number,
+  stepMs: number,
+): Generator<{ seg: ColumnarSegment; i: number; t: number }> {
   let lastBucket = Number.NaN;
   for (const seg of segments) {
     for (let i = 0; i < seg.times.length; i += 1) {

@@ -81,7 +81,10 @@ export function referenceTableSql(schema: string, model: string): string {
   const table = new RegExp(`CREATE TABLE IF NOT EXISTS ${model} \\(\\n([\\s\\S]*?)\\n\\);`).exec(REFERENCE_SUPPORT_DDL);
   if (!table) throw new ChronoError('not_found', `The reference system has no table ${model}.`);
   const indexes = [...REFERENCE_SUPPORT_DDL.matchAll(new RegExp(`CREATE INDEX IF NOT EXISTS (\\w+) ON ${model} \\(([\\w, ]+)\\);`, 'g'))];
-  return [`CREATE TABLE ${qualifiedName(schema, model)} (\n${table[1]}\n);`, ...indexes.map((m) => `CREATE INDEX ${quoteIdent(m[1]!)} ON ${qualifiedName(schema, model)} (${m[2]});`)].join('\n');
+  return [
+    `CREATE TABLE ${qualifiedName(schema, model)} (\n${table[1]}\n);`,
+    ...indexes.map((m) => `CREATE INDEX ${quoteIdent(m[1]!)} ON ${qualifiedName(schema, model)} (${m[2]});`),
+  ].join('\n');
 }
 
 export const REFERENCE_READ_MODELS: BuiltinReadModels = {

@@ -36,7 +36,9 @@ export interface SealedField {
 }
 
 export function isSealedField(value: unknown): value is SealedField {
-  return typeof value === 'object' && value !== null && (value as { enc?: unknown }).enc === 'aes-256-gcm' && typeof (value as { ct?: unknown }).ct === 'string';
+  return (
+    typeof value === 'object' && value !== null && (value as { enc?: unknown }).enc === 'aes-256-gcm' && typeof (value as { ct?: unknown }).ct === 'string'
+  );
 }
 
 export function generateSubjectKey(): Buffer {

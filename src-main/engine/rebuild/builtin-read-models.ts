@@ -16,4 +16,3 @@ export interface BuiltinReadModels {
   /** The statements that create a built-in PostgreSQL model (its table and indexes) in a schema. */
   tableSql(schema: string, model: string): string;
 }
-

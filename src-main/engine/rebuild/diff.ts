@@ -51,7 +51,9 @@ export interface DiffOptions {
 
 export function fieldChanges(live: ModelRow, shadow: ModelRow): RowFieldChange[] {
   const fields = [...new Set([...Object.keys(live), ...Object.keys(shadow)])];
-  return fields.filter((f) => JSON.stringify(live[f]) !== JSON.stringify(shadow[f])).map((field) => ({ field, live: live[field] ?? null, shadow: shadow[field] ?? null }));
+  return fields
+    .filter((f) => JSON.stringify(live[f]) !== JSON.stringify(shadow[f]))
+    .map((field) => ({ field, live: live[field] ?? null, shadow: shadow[field] ?? null }));
 }
 
 export async function diffPostgres(db: Queryable, options: DiffOptions): Promise<ModelDiff> {

@@ -130,7 +130,9 @@ export async function foldFeed(options: FoldOptions): Promise<{ position: string
   // next read overlaps it (on a small store a single big batch would leave nothing to overlap).
   let batchTarget = Math.min(batchEvents, FIRST_BATCH_EVENTS);
   // A store whose positions no index serves is read by one ordered scan instead of pages.
-  const cursor = readDone ? null : ((await feed.openFeedCursor?.({ afterPosition: readFrom.toString(), throughPosition: horizon.toString(), ...filter })) ?? null);
+  const cursor = readDone
+    ? null
+    : ((await feed.openFeedCursor?.({ afterPosition: readFrom.toString(), throughPosition: horizon.toString(), ...filter })) ?? null);
   const readFromCursor = async (open: FeedCursor, target: number): Promise<{ events: StoredEventView[]; end: bigint }> => {
     const batch: StoredEventView[] = [];
     let end = readFrom;

@@ -32,12 +32,22 @@ function stem(name: string): string {
 }
 
 /** Every checkpoint that appears to feed the model, best first; among a projector's sources the global feed (`events`) first. */
-export function projectorsFeeding<C extends ProjectorCheckpoint>(model: string, declared: string | undefined, builtin: boolean, checkpoints: readonly C[]): (C & { reason: string })[] {
+export function projectorsFeeding<C extends ProjectorCheckpoint>(
+  model: string,
+  declared: string | undefined,
+  builtin: boolean,
+  checkpoints: readonly C[],
+): (C & { reason: string })[] {
   const rules: [string, (name: string) => boolean][] = [
     ...(declared ? ([[`declared by the definition`, (name: string) => name === declared]] as [string, (name: string) => boolean][]) : []),
     [`named after ${model}`, (name) => name === model],
     [`named after ${model} (projection naming conventions)`, (name) => stem(name) !== '' && stem(name) === stem(model)],
-    ...(builtin ? ([[`the reference workers' projector of every built-in view`, (name: string) => name === REFERENCE_DIRECT_PROJECTOR]] as [string, (name: string) => boolean][]) : []),
+    ...(builtin
+      ? ([[`the reference workers' projector of every built-in view`, (name: string) => name === REFERENCE_DIRECT_PROJECTOR]] as [
+          string,
+          (name: string) => boolean,
+        ][])
+      : []),
   ];
   const found: (C & { reason: string })[] = [];
   for (const [reason, matches] of rules) {
@@ -49,13 +59,24 @@ export function projectorsFeeding<C extends ProjectorCheckpoint>(model: string, 
 }
 
 /** The projector a swap should default to, or null when none appears to feed the model. */
-export function defaultProjector(model: string, declared: string | undefined, builtin: boolean, checkpoints: readonly ProjectorCheckpoint[]): FeedingProjector | null {
+export function defaultProjector(
+  model: string,
+  declared: string | undefined,
+  builtin: boolean,
+  checkpoints: readonly ProjectorCheckpoint[],
+): FeedingProjector | null {
   const best = projectorsFeeding(model, declared, builtin, checkpoints)[0];
   return best ? { name: best.name, source: best.source, reason: best.reason } : null;
 }
 
 /** The dry run's warning when the chosen projector does not appear to feed the model. */
-export function projectorWarning(model: string, declared: string | undefined, builtin: boolean, chosen: ProjectorCheckpoint, checkpoints: readonly ProjectorCheckpoint[]): string | undefined {
+export function projectorWarning(
+  model: string,
+  declared: string | undefined,
+  builtin: boolean,
+  chosen: ProjectorCheckpoint,
+  checkpoints: readonly ProjectorCheckpoint[],
+): string | undefined {
   const feeding = projectorsFeeding(model, declared, builtin, checkpoints);
   if (feeding.some((c) => c.name === chosen.name && c.source === chosen.source)) return undefined;
   const better = feeding[0];

@@ -30,8 +30,18 @@ export class FolderReadModels {
   async choose(name: string): Promise<{ definition: ReadModelDefinition; source: string }> {
     const folder = this.folder;
     const entry = folder?.folder ? await folder.get(name) : undefined;
-    if (!entry) throw new ChronoError('not_found', folder?.folder ? `There is no ${name} in the definitions folder ${folder.folder.path}.` : 'No definitions folder is set: choose one on the time travel screen, or paste the definition.');
-    if (entry.awaiting) throw new ChronoError('conflict', `${name} is ${entry.awaiting === 'new' ? 'new' : 'changed'} since the folder's files were confirmed: confirm them again (time travel screen) before it runs.`);
+    if (!entry)
+      throw new ChronoError(
+        'not_found',
+        folder?.folder
+          ? `There is no ${name} in the definitions folder ${folder.folder.path}.`
+          : 'No definitions folder is set: choose one on the time travel screen, or paste the definition.',
+      );
+    if (entry.awaiting)
+      throw new ChronoError(
+        'conflict',
+        `${name} is ${entry.awaiting === 'new' ? 'new' : 'changed'} since the folder's files were confirmed: confirm them again (time travel screen) before it runs.`,
+      );
     if (!entry.source) throw new ChronoError('definition_error', entry.error?.message ?? `${name} could not be read.`);
     return { definition: await this.load(entry.name, entry.source), source: entry.source };
   }
@@ -43,7 +53,12 @@ export class FolderReadModels {
     const definitions = await Promise.all(
       folder.list().map(async (entry) => {
         const base = { name: entry.name, file: entry.file.split(/[\\/]/).pop() ?? entry.file };
-        if (entry.awaiting) return { ...base, status: 'unconfirmed' as const, message: `${entry.awaiting === 'new' ? 'New' : 'Changed'} since the folder was confirmed: confirm it on the time travel screen first.` };
+        if (entry.awaiting)
+          return {
+            ...base,
+            status: 'unconfirmed' as const,
+            message: `${entry.awaiting === 'new' ? 'New' : 'Changed'} since the folder was confirmed: confirm it on the time travel screen first.`,
+          };
         if (!entry.source) return { ...base, status: 'invalid' as const, message: entry.error?.message ?? 'could not be read' };
         const found = await this.probe(entry.name, entry.source, entry.sha256);
         return 'message' in found ? { ...base, status: 'invalid' as const, message: found.message } : { ...base, status: 'ready' as const, ...found };

@@ -1,7 +1,16 @@
 import type { Handlers } from '../dispatch/dispatcher';
 import type { RebuildService } from './service';
 
-type RebuildOperation = 'rebuilds.catalog' | 'rebuilds.definitions' | 'rebuilds.createTarget' | 'rebuilds.start' | 'rebuilds.resume' | 'rebuilds.diff' | 'rebuilds.swap' | 'rebuilds.rollback' | 'rebuilds.drop';
+type RebuildOperation =
+  | 'rebuilds.catalog'
+  | 'rebuilds.definitions'
+  | 'rebuilds.createTarget'
+  | 'rebuilds.start'
+  | 'rebuilds.resume'
+  | 'rebuilds.diff'
+  | 'rebuilds.swap'
+  | 'rebuilds.rollback'
+  | 'rebuilds.drop';
 
 /** The rebuild operations; read-only refusal, dry runs, confirmations and the audit are the dispatcher's. */
 export function rebuildHandlers({ rebuilds }: { rebuilds: RebuildService }): Pick<Handlers, RebuildOperation> {

@@ -29,12 +29,23 @@ import {
   swapMongo,
   type MongoRebuildRecord,
 } from './mongo-target';
-import { createPartialMongoShadow, MONGO_PARTIAL_SWAP_RISK, MONGO_SCOPES, rebuildPartialMongo, replacedKeys, rollbackPartialMongo, swapPartialMongo } from './partial-mongo';
+import {
+  createPartialMongoShadow,
+  MONGO_PARTIAL_SWAP_RISK,
+  MONGO_SCOPES,
+  rebuildPartialMongo,
+  replacedKeys,
+  rollbackPartialMongo,
+  swapPartialMongo,
+} from './partial-mongo';
 import { stamp } from './postgres-target';
 import { projectorCheckpoints, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import type { ReadModelDefinition } from './read-model';
 
-/** Collections of the reference layout, of Chronoscope, and every preset's checkpoints and snapshots: not read models (the connection's CheckpointStore may name more). */
+/**
+ * Collections of the reference layout, of Chronoscope, and every preset's checkpoints and snapshots: not read models (the connection's CheckpointStore may name
+ * more).
+ */
 const NOT_READ_MODELS = new Set(['events', 'counters', 'subject_keys', MONGO_REBUILDS, MONGO_SCOPES, ...companionStoreNames('mongo')]);
 const DERIVED = /__(shadow|before|after)_/;
 
@@ -82,8 +93,14 @@ export function mongoRecordView(db: Db, record: MongoRebuildRecord) {
   };
 }
 
-/** The collections a roll back left, while they exist: the rebuilt documents (`__after_`, or a partial rebuild's shadow) and a partial roll back's copy of the old ones. */
-async function mongoLeftoverOf(db: Db, record: MongoRebuildRecord): Promise<{ table: string; rows: number; tables?: { table: string; rows: number }[] } | null> {
+/**
+ * The collections a roll back left, while they exist: the rebuilt documents (`__after_`, or a partial rebuild's shadow) and a partial roll back's copy of the
+ * old ones.
+ */
+async function mongoLeftoverOf(
+  db: Db,
+  record: MongoRebuildRecord,
+): Promise<{ table: string; rows: number; tables?: { table: string; rows: number }[] } | null> {
   const names = [record.shadow, record.beforeCollection].filter((c): c is string => typeof c === 'string' && /__(after|shadow|before)_/.test(c));
   const found: { table: string; rows: number }[] = [];
   for (const name of names) if (await collectionExists(db, name)) found.push({ table: name, rows: await db.collection(name).estimatedDocumentCount() });
@@ -121,7 +138,11 @@ export class MongoRebuilds {
 
   builtinFor(model: string): ReadModelDefinition {
     const builtin = this.deps.builtins.mongo[model];
-    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.mongo).join(', ')}).`);
+    if (!builtin)
+      throw new ChronoError(
+        'invalid_input',
+        `There is no built-in definition for the collection ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.mongo).join(', ')}).`,
+      );
     return builtin;
   }
 
@@ -140,12 +161,29 @@ export class MongoRebuilds {
       .catch(() => '');
     const names = (await db.listCollections({}, { nameOnly: true }).toArray())
       .map((c) => c.name)
-      .filter((n) => !n.startsWith('system.') && !NOT_READ_MODELS.has(n) && !checkpointCollections.has(n) && !DERIVED.test(n) && n !== storeSource && !storeSource.endsWith(`.${n}`))
+      .filter(
+        (n) =>
+          !n.startsWith('system.') &&
+          !NOT_READ_MODELS.has(n) &&
+          !checkpointCollections.has(n) &&
+          !DERIVED.test(n) &&
+          n !== storeSource &&
+          !storeSource.endsWith(`.${n}`),
+      )
       .sort()
       .slice(0, 500);
-    const rows = await Promise.all(names.map((n) => db.collection(n).estimatedDocumentCount().catch(() => -1)));
+    const rows = await Promise.all(
+      names.map((n) =>
+        db
+          .collection(n)
+          .estimatedDocumentCount()
+          .catch(() => -1),
+      ),
+    );
     const rebuilds = await listMongoRebuilds(db);
-    const views = await Promise.all(rebuilds.map(async (r) => ({ ...mongoRecordView(db, r), leftover: r.phase === 'rolled_back' ? await mongoLeftoverOf(db, r) : null })));
+    const views = await Promise.all(
+      rebuilds.map(async (r) => ({ ...mongoRecordView(db, r), leftover: r.phase === 'rolled_back' ? await mongoLeftoverOf(db, r) : null })),
+    );
     const checkpoints = checkpointStore ? await projectorCheckpoints(checkpointStore).catch(() => []) : [];
     return {
       models: names.map((model, i) => ({
@@ -161,19 +199,34 @@ export class MongoRebuilds {
   }
 
   /** Creates the shadow collection now (a missing collection is reported at once); the caller starts the job. */
-  async createShadow(connectionId: string, options: { id: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[] }): Promise<{ shadow: string }> {
+  async createShadow(
+    connectionId: string,
+    options: { id: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[] },
+  ): Promise<{ shadow: string }> {
     const db = await this.deps.db(connectionId);
     if (options.streamIds) {
-      const partial = await createPartialMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
+      const partial = await createPartialMongoShadow(db, {
+        id: options.id,
+        model: options.model,
+        definition: options.definition.name,
+        ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}),
+        streamIds: options.streamIds,
+      });
       return { shadow: partial.shadow };
     }
-    const record = await createMongoShadow(db, { id: options.id, model: options.model, definition: options.definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+    const record = await createMongoShadow(db, {
+      id: options.id,
+      model: options.model,
+      definition: options.definition.name,
+      ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}),
+    });
     return { shadow: record.shadow };
   }
 
   async checkModel(connectionId: string, model: string): Promise<void> {
     const db = await this.deps.db(connectionId);
-    if ((await db.listCollections({ name: model }, { nameOnly: true }).toArray()).length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
+    if ((await db.listCollections({ name: model }, { nameOnly: true }).toArray()).length === 0)
+      throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
   }
 
   /** The rebuild job's work: loads (or resumes loading) the shadow up to the settled head, then copies the indexes. */
@@ -188,7 +241,12 @@ export class MongoRebuilds {
         definition: await this.definitionOf(record),
         dateFields: this.dateFields(record),
         signal: context.signal,
-        onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }),
+        onProgress: (p) =>
+          context.progress({
+            done: p.streamsDone,
+            total: p.streams,
+            message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded`,
+          }),
       });
       return { rows: await db.collection(done.shadow).countDocuments(), events: done.events };
     }
@@ -200,7 +258,8 @@ export class MongoRebuilds {
       definition: await this.definitionOf(record),
       dateFields: this.dateFields(record),
       signal: context.signal,
-      onProgress: (p) => context.progress({ done: Number(p.position), total: Number(p.horizon), message: loadingMessage(p), eventsPerSecond: p.eventsPerSecond }),
+      onProgress: (p) =>
+        context.progress({ done: Number(p.position), total: Number(p.horizon), message: loadingMessage(p), eventsPerSecond: p.eventsPerSecond }),
     });
     return { rows: await db.collection(done.shadow).countDocuments(), events: done.events };
   }
@@ -208,7 +267,13 @@ export class MongoRebuilds {
   async diff(connectionId: string, rebuildId: string, sampleRows: number): Promise<ModelDiff> {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
-    if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
+    if (record.phase !== 'indexed')
+      throw new ChronoError(
+        'conflict',
+        record.phase === 'loading'
+          ? 'The rebuild is still loading: diff it once its job is done.'
+          : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`,
+      );
     return diffMongo(db, record.model, record.shadow, { sampleRows, ...(record.partial ? { liveKeys: await replacedKeys(db, record) } : {}) });
   }
 
@@ -216,19 +281,53 @@ export class MongoRebuilds {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
     if (record.phase !== 'indexed') {
-      throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
+      throw new ChronoError(
+        'conflict',
+        record.phase === 'loading'
+          ? 'The rebuild has not finished loading: resume it and swap once it is done.'
+          : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`,
+      );
     }
     const feed = await this.deps.store(connectionId);
     const checkpoints = options.projector ? await this.deps.checkpoints?.(connectionId) : undefined;
     if (options.dryRun) {
       const projector = await projectorOf({ projector: options.projector, checkpoints }, record.model);
       const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : ((await feed.headPosition()) ?? '0');
-      if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
-      return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_${stamp(new Date())}`, position, catchUpFrom: record.position, risk: record.partial ? MONGO_PARTIAL_SWAP_RISK : MONGO_SWAP_RISK, dryRun: true };
+      if (BigInt(record.position) > BigInt(position))
+        throw new ChronoError(
+          'conflict',
+          `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`,
+        );
+      return {
+        model: record.model,
+        shadow: record.shadow,
+        beforeTable: `${record.model}__before_${stamp(new Date())}`,
+        position,
+        catchUpFrom: record.position,
+        risk: record.partial ? MONGO_PARTIAL_SWAP_RISK : MONGO_SWAP_RISK,
+        dryRun: true,
+      };
     }
     if (record.partial) {
-      const done = await swapPartialMongo({ db, feed, id: rebuildId, definition: await this.definitionOf(record), dateFields: this.dateFields(record), ...(options.projector ? { projector: options.projector } : {}), ...(checkpoints ? { checkpoints } : {}) });
-      return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
+      const done = await swapPartialMongo({
+        db,
+        feed,
+        id: rebuildId,
+        definition: await this.definitionOf(record),
+        dateFields: this.dateFields(record),
+        ...(options.projector ? { projector: options.projector } : {}),
+        ...(checkpoints ? { checkpoints } : {}),
+      });
+      return {
+        model: done.model,
+        shadow: record.shadow,
+        beforeTable: done.beforeCollection,
+        position: done.position,
+        catchUpFrom: record.position,
+        risk: done.risk,
+        windowMs: Math.round(done.windowMs * 1000) / 1000,
+        dryRun: false,
+      };
     }
     const done = await swapMongo({
       db,
@@ -239,15 +338,30 @@ export class MongoRebuilds {
       ...(options.projector ? { projector: options.projector } : {}),
       ...(checkpoints ? { checkpoints } : {}),
     });
-    return { model: done.model, shadow: record.shadow, beforeTable: done.beforeCollection, position: done.position, catchUpFrom: record.position, risk: done.risk, windowMs: Math.round(done.windowMs * 1000) / 1000, dryRun: false };
+    return {
+      model: done.model,
+      shadow: record.shadow,
+      beforeTable: done.beforeCollection,
+      position: done.position,
+      catchUpFrom: record.position,
+      risk: done.risk,
+      windowMs: Math.round(done.windowMs * 1000) / 1000,
+      dryRun: false,
+    };
   }
 
-  async rollback(connectionId: string, rebuildId: string, dryRun: boolean): Promise<{ model: string; restored: string; rebuiltKeptAs: string; dryRun: boolean }> {
+  async rollback(
+    connectionId: string,
+    rebuildId: string,
+    dryRun: boolean,
+  ): Promise<{ model: string; restored: string; rebuiltKeptAs: string; dryRun: boolean }> {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
-    if (record.phase !== 'swapped' || !record.beforeCollection) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
+    if (record.phase !== 'swapped' || !record.beforeCollection)
+      throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
     if (dryRun) {
-      if ((await db.listCollections({ name: record.beforeCollection }, { nameOnly: true }).toArray()).length === 0) throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
+      if ((await db.listCollections({ name: record.beforeCollection }, { nameOnly: true }).toArray()).length === 0)
+        throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
       return { model: record.model, restored: record.beforeCollection, rebuiltKeptAs: `${record.model}__after_${stamp(new Date())}`, dryRun };
     }
     if (record.partial) {
@@ -258,11 +372,17 @@ export class MongoRebuilds {
     return { model: record.model, restored: done.restored, rebuiltKeptAs: done.rebuiltKeptAs, dryRun };
   }
 
-  async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+  async drop(
+    connectionId: string,
+    rebuildId: string,
+    what: 'before' | 'shadow',
+    dryRun: boolean,
+  ): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
     const db = await this.deps.db(connectionId);
     const record = await this.record(db, rebuildId);
     if (what === 'before') {
-      if (!record.beforeCollection) throw new ChronoError('not_found', 'This rebuild kept no old model (it was not swapped, or the old model was already dropped).');
+      if (!record.beforeCollection)
+        throw new ChronoError('not_found', 'This rebuild kept no old model (it was not swapped, or the old model was already dropped).');
       if (record.phase !== 'swapped') throw new ChronoError('conflict', 'After a roll back the old model is the live one again: it cannot be dropped here.');
       if (dryRun) return { table: record.beforeCollection, dropped: false, dryRun };
       return { table: await dropMongoBefore(db, rebuildId), dropped: true, dryRun };

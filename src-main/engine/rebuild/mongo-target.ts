@@ -99,13 +99,30 @@ export interface MongoRebuildOptions {
 }
 
 /** Creates the (empty) shadow collection and the rebuild's record; refuses a model with no live collection. */
-export async function createMongoShadow(db: Db, options: { id: string; model: string; definition: string; definitionSource?: string; partial?: boolean }): Promise<MongoRebuildRecord> {
+export async function createMongoShadow(
+  db: Db,
+  options: { id: string; model: string; definition: string; definitionSource?: string; partial?: boolean },
+): Promise<MongoRebuildRecord> {
   const { id, model } = options;
   checkModelName(model);
   const live = await db.listCollections({ name: model }, { nameOnly: true }).toArray();
   if (live.length === 0) throw new ChronoError('not_found', `There is no collection ${model}: a rebuild copies the live collection's indexes.`);
   const now = new Date();
-  const record: MongoRebuildRecord = { _id: id, model, shadow: shadowName(model, id), definition: options.definition, definitionSource: options.definitionSource ?? null, position: '0', horizon: null, events: 0, phase: 'loading', beforeCollection: null, ...(options.partial ? { partial: true } : {}), createdAt: now, updatedAt: now };
+  const record: MongoRebuildRecord = {
+    _id: id,
+    model,
+    shadow: shadowName(model, id),
+    definition: options.definition,
+    definitionSource: options.definitionSource ?? null,
+    position: '0',
+    horizon: null,
+    events: 0,
+    phase: 'loading',
+    beforeCollection: null,
+    ...(options.partial ? { partial: true } : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
   await db.createCollection(record.shadow);
   await rebuilds(db).insertOne(record);
   return record;
@@ -123,7 +140,8 @@ export async function collectionExists(db: Db, name: string): Promise<boolean> {
 export async function dropMongoBefore(db: Db, id: string): Promise<string> {
   const record = await readMongoRebuild(db, id);
   if (!record?.beforeCollection) throw new ChronoError('not_found', `Rebuild ${id} kept no old model.`);
-  if (record.phase !== 'swapped') throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
+  if (record.phase !== 'swapped')
+    throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
   if (await collectionExists(db, record.beforeCollection)) await db.dropCollection(record.beforeCollection);
   await rebuilds(db).updateOne({ _id: id }, { $set: { beforeCollection: '', updatedAt: new Date() } });
   return record.beforeCollection;
@@ -133,7 +151,8 @@ export async function dropMongoBefore(db: Db, id: string): Promise<string> {
 export async function discardMongoShadow(db: Db, id: string): Promise<void> {
   const record = await readMongoRebuild(db, id);
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
-  if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
+  if (record.phase === 'swapped' || record.phase === 'rolled_back')
+    throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
   if (await collectionExists(db, record.shadow)) await db.dropCollection(record.shadow);
   await rebuilds(db).updateOne({ _id: id }, { $set: { phase: 'discarded', updatedAt: new Date() } });
 }
@@ -142,7 +161,14 @@ export async function discardMongoShadow(db: Db, id: string): Promise<void> {
 export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoRebuildRecord> {
   const { db, feed, id, model, definition } = options;
   checkModelName(model);
-  const record = (await readMongoRebuild(db, id)) ?? (await createMongoShadow(db, { id, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) }));
+  const record =
+    (await readMongoRebuild(db, id)) ??
+    (await createMongoShadow(db, {
+      id,
+      model,
+      definition: definition.name,
+      ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}),
+    }));
   if (record.model !== model) throw new ChronoError('conflict', `Rebuild ${id} is of ${record.model}, not ${model}.`);
   if (record.phase !== 'loading' && record.phase !== 'indexed') return record;
   if (record.horizon === null) {
@@ -182,21 +208,38 @@ export async function rebuildMongo(options: MongoRebuildOptions): Promise<MongoR
 }
 
 /** Live and shadow compared in `_id` order, a page of each at a time. */
-export async function diffMongo(db: Db, live: string, shadow: string, options: { pageRows?: number; keysListed?: number; sampleRows?: number; liveKeys?: readonly string[] } = {}): Promise<ModelDiff> {
+export async function diffMongo(
+  db: Db,
+  live: string,
+  shadow: string,
+  options: { pageRows?: number; keysListed?: number; sampleRows?: number; liveKeys?: readonly string[] } = {},
+): Promise<ModelDiff> {
   const pageRows = options.pageRows ?? 2000;
   const keysListed = options.keysListed ?? 100;
   const sampleRows = options.sampleRows ?? 20;
   // A partial rebuild compares only its keys of the live model.
   const scoped: Document = options.liveKeys ? { _id: { $in: options.liveKeys } } : {};
   const [liveRows, shadowRows] = await Promise.all([db.collection(live).countDocuments(scoped), db.collection(shadow).countDocuments()]);
-  const diff: ModelDiff = { liveRows, shadowRows, onlyInLive: { count: 0, keys: [] }, onlyInShadow: { count: 0, keys: [] }, changed: { count: 0, keys: [], sample: [] }, identical: true };
+  const diff: ModelDiff = {
+    liveRows,
+    shadowRows,
+    onlyInLive: { count: 0, keys: [] },
+    onlyInShadow: { count: 0, keys: [] },
+    changed: { count: 0, keys: [], sample: [] },
+    identical: true,
+  };
   const pager = (name: string, within: Document) => {
     let after: unknown;
     let buffer: Document[] = [];
     let done = false;
     return async (): Promise<Document | undefined> => {
       if (buffer.length === 0 && !done) {
-        buffer = await db.collection(name).find(after === undefined ? within : { $and: [within, { _id: { $gt: after as never } }] }).sort({ _id: 1 }).limit(pageRows).toArray();
+        buffer = await db
+          .collection(name)
+          .find(after === undefined ? within : { $and: [within, { _id: { $gt: after as never } }] })
+          .sort({ _id: 1 })
+          .limit(pageRows)
+          .toArray();
         if (buffer.length < pageRows) done = true;
         if (buffer.length > 0) after = buffer[buffer.length - 1]!._id;
       }
@@ -255,17 +298,37 @@ export const MONGO_SWAP_RISK =
  * CheckpointStore, any layout) or the settled head, confirms by compare-and-set that
  * the projector is still there (refused if it moved), then renames.
  */
-export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string; definition: ReadModelDefinition; dateFields?: readonly string[]; projector?: ProjectorCheckpoint; checkpoints?: CheckpointStore; now?: () => Date }): Promise<MongoSwapResult> {
+export async function swapMongo(options: {
+  db: Db;
+  feed: RebuildFeed;
+  id: string;
+  definition: ReadModelDefinition;
+  dateFields?: readonly string[];
+  projector?: ProjectorCheckpoint;
+  checkpoints?: CheckpointStore;
+  now?: () => Date;
+}): Promise<MongoSwapResult> {
   const { db, id } = options;
   const record = await readMongoRebuild(db, id);
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
   if (record.phase !== 'indexed') throw new ChronoError('conflict', `The rebuild is ${record.phase}: only a finished rebuild can be swapped.`);
   const projector = await projectorOf(options, record.model);
   const position = projector ? await readProjectorPosition(projector.checkpoints, projector.key, record.model) : await settledHead(options.feed);
-  if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
+  if (BigInt(record.position) > BigInt(position))
+    throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
   const folder = await options.definition.open();
   try {
-    await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: mongoShadowSink(db, record, options.dateFields ?? []), after: record.position, horizon: position, eventsBefore: record.events, readers: 1, prefetch: false });
+    await foldFeed({
+      feed: options.feed,
+      handles: options.definition.handles,
+      folder,
+      sink: mongoShadowSink(db, record, options.dateFields ?? []),
+      after: record.position,
+      horizon: position,
+      eventsBefore: record.events,
+      readers: 1,
+      prefetch: false,
+    });
   } finally {
     await folder.close();
   }
@@ -284,7 +347,8 @@ export async function swapMongo(options: { db: Db; feed: RebuildFeed; id: string
 export async function rollbackMongo(db: Db, id: string, now: () => Date = () => new Date()): Promise<{ restored: string; rebuiltKeptAs: string }> {
   const record = await readMongoRebuild(db, id);
   if (!record?.beforeCollection || record.phase !== 'swapped') throw new ChronoError('conflict', 'Only a swapped rebuild can be rolled back.');
-  if (!(await collectionExists(db, record.beforeCollection))) throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
+  if (!(await collectionExists(db, record.beforeCollection)))
+    throw new ChronoError('not_found', `The old model ${record.beforeCollection} was dropped: it cannot be restored.`);
   const after = `${record.model}__after_${stamp(now())}`;
   await db.renameCollection(record.model, after);
   await db.renameCollection(record.beforeCollection, record.model);

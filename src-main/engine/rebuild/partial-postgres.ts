@@ -22,14 +22,27 @@ import { RebuildCancelled, handlesEvent, settledHead } from './feed-fold';
 import { SCOPE_STREAM_LIMIT } from './scope';
 import { holdProjectorPosition, projectorOf, readProjectorPosition, type ProjectorCheckpoint } from './projector-checkpoint';
 import { discardShadow } from './swap-postgres';
-import { buildShadowIndexes, createShadow, freeBeforeName, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
+import {
+  buildShadowIndexes,
+  createShadow,
+  freeBeforeName,
+  loadRows,
+  readRebuild,
+  tableShape,
+  updateRebuild,
+  writeChanges,
+  type RebuildRecord,
+  type TableShape,
+} from './postgres-target';
 import type { ModelFolder, ModelRow, ReadModelDefinition, RowChanges } from './read-model';
 
 export type PartialFeed = Pick<EventStore, 'readStream' | 'headPosition' | 'watchTransactions'>;
 
 /** The chosen stream ids of a partial rebuild, kept in the record's definition field's companion table. */
 async function ensureScopeTable(db: Pick<pg.Pool | pg.PoolClient, 'query'>): Promise<void> {
-  await db.query('CREATE TABLE IF NOT EXISTS chronoscope_rebuild_scopes (rebuild_id text NOT NULL, stream_id text NOT NULL, PRIMARY KEY (rebuild_id, stream_id))');
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS chronoscope_rebuild_scopes (rebuild_id text NOT NULL, stream_id text NOT NULL, PRIMARY KEY (rebuild_id, stream_id))',
+  );
 }
 
 export async function scopeOf(db: Pick<pg.Pool | pg.PoolClient, 'query'>, id: string): Promise<string[] | null> {
@@ -60,13 +73,20 @@ const STREAM_GROUP = 200;
 const READ_CONCURRENCY = 3;
 
 /** The handled events of each group of streams in (after, upTo], a group read ahead while the previous one is folded. */
-export async function* streamGroups(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], after: bigint, upTo: bigint): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
+export async function* streamGroups(
+  feed: PartialFeed,
+  definition: ReadModelDefinition,
+  streams: readonly string[],
+  after: bigint,
+  upTo: bigint,
+): AsyncGenerator<{ events: StoredEventView[]; streams: number }> {
   const readGroup = async (from: number): Promise<{ events: StoredEventView[]; streams: number }> => {
     const group = streams.slice(from, from + STREAM_GROUP);
     const perStream: StoredEventView[][] = new Array(group.length);
     let next = 0;
     const reader = async () => {
-      for (let i = next++; i < group.length; i = next++) perStream[i] = (await streamEvents(feed, group[i]!, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
+      for (let i = next++; i < group.length; i = next++)
+        perStream[i] = (await streamEvents(feed, group[i]!, after, upTo)).filter((e) => handlesEvent(definition.handles, e));
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, group.length) }, reader));
     return { events: perStream.flat(), streams: group.length };
@@ -89,8 +109,21 @@ export interface PartialShadowSink {
   write(changes: RowChanges, folded: number): Promise<void>;
 }
 
-/** Folds the streams' events in (after, upTo] into `sink`, a group of streams at a time, stopping between groups when `signal` aborts; returns how many events it folded. */
-export async function foldStreamGroups(sink: PartialShadowSink, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+/**
+ * Folds the streams' events in (after, upTo] into `sink`, a group of streams at a time, stopping between groups when `signal` aborts; returns how many events
+ * it folded.
+ */
+export async function foldStreamGroups(
+  sink: PartialShadowSink,
+  feed: PartialFeed,
+  definition: ReadModelDefinition,
+  folder: ModelFolder,
+  streams: readonly string[],
+  after: bigint,
+  upTo: bigint,
+  signal?: AbortSignal,
+  onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void,
+): Promise<number> {
   let folded = 0;
   let done = 0;
   for await (const group of streamGroups(feed, definition, streams, after, upTo)) {
@@ -107,7 +140,19 @@ export async function foldStreamGroups(sink: PartialShadowSink, feed: PartialFee
   return folded;
 }
 
-function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord, shape: TableShape, feed: PartialFeed, definition: ReadModelDefinition, folder: ModelFolder, streams: readonly string[], after: bigint, upTo: bigint, signal?: AbortSignal, onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void): Promise<number> {
+function foldStreams(
+  client: Pick<pg.PoolClient, 'query'>,
+  record: RebuildRecord,
+  shape: TableShape,
+  feed: PartialFeed,
+  definition: ReadModelDefinition,
+  folder: ModelFolder,
+  streams: readonly string[],
+  after: bigint,
+  upTo: bigint,
+  signal?: AbortSignal,
+  onProgress?: (progress: { streamsDone: number; streams: number; events: number }) => void,
+): Promise<number> {
   const sink: PartialShadowSink = {
     load: (keys) => loadRows(client, record.schema, record.shadow, shape, keys),
     write: (changes) => writeChanges(client, record.schema, record.shadow, shape, changes),
@@ -116,13 +161,26 @@ function foldStreams(client: Pick<pg.PoolClient, 'query'>, record: RebuildRecord
 }
 
 /** Creates a partial rebuild's shadow and records its streams (one transaction), so the job reads them from the database. */
-export async function createPartialShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string; definitionSource?: string; streamIds: readonly string[] }): Promise<RebuildRecord> {
+export async function createPartialShadow(
+  pool: pg.Pool,
+  options: { id: string; schema: string; model: string; definition: string; definitionSource?: string; streamIds: readonly string[] },
+): Promise<RebuildRecord> {
   const streamIds = [...new Set(options.streamIds)];
-  if (streamIds.length === 0 || streamIds.length > SCOPE_STREAM_LIMIT) throw new ChronoError('invalid_input', `Choose between 1 and ${SCOPE_STREAM_LIMIT.toLocaleString('en-US')} streams for a partial rebuild.`);
-  const record = await createShadow(pool, { id: options.id, schema: options.schema, model: options.model, definition: options.definition, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}) });
+  if (streamIds.length === 0 || streamIds.length > SCOPE_STREAM_LIMIT)
+    throw new ChronoError('invalid_input', `Choose between 1 and ${SCOPE_STREAM_LIMIT.toLocaleString('en-US')} streams for a partial rebuild.`);
+  const record = await createShadow(pool, {
+    id: options.id,
+    schema: options.schema,
+    model: options.model,
+    definition: options.definition,
+    ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}),
+  });
   try {
     await ensureScopeTable(pool);
-    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [options.id, streamIds]);
+    await pool.query('INSERT INTO chronoscope_rebuild_scopes (rebuild_id, stream_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [
+      options.id,
+      streamIds,
+    ]);
   } catch (err) {
     await discardShadow(pool, options.id).catch(() => undefined);
     throw err;
@@ -130,13 +188,31 @@ export async function createPartialShadow(pool: pg.Pool, options: { id: string; 
   return record;
 }
 
-export async function rebuildPartialPostgres(options: { pool: pg.Pool; feed: PartialFeed; id: string; schema?: string; model: string; definition: ReadModelDefinition; definitionSource?: string; streamIds?: readonly string[]; signal?: AbortSignal; onProgress?(progress: { streamsDone: number; streams: number; events: number }): void }): Promise<RebuildRecord> {
+export async function rebuildPartialPostgres(options: {
+  pool: pg.Pool;
+  feed: PartialFeed;
+  id: string;
+  schema?: string;
+  model: string;
+  definition: ReadModelDefinition;
+  definitionSource?: string;
+  streamIds?: readonly string[];
+  signal?: AbortSignal;
+  onProgress?(progress: { streamsDone: number; streams: number; events: number }): void;
+}): Promise<RebuildRecord> {
   const { pool, feed, id, model, definition } = options;
   const schema = options.schema ?? 'public';
   let record = await readRebuild(pool, id);
   if (!record) {
     if (!options.streamIds) throw new ChronoError('not_found', `There is no partial rebuild ${id}: start it again.`);
-    record = await createPartialShadow(pool, { id, schema, model, definition: definition.name, ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}), streamIds: options.streamIds });
+    record = await createPartialShadow(pool, {
+      id,
+      schema,
+      model,
+      definition: definition.name,
+      ...(options.definitionSource !== undefined ? { definitionSource: options.definitionSource } : {}),
+      streamIds: options.streamIds,
+    });
   }
   if (record.phase !== 'loading') return record;
   const streams = (await scopeOf(pool, id)) ?? [];
@@ -162,7 +238,15 @@ async function replacedKeys(client: Pick<pg.PoolClient, 'query'>, record: Rebuil
   return [...new Set([...streams, ...rows.map((r) => r.k)])];
 }
 
-type PartialSwapOptions = { pool: pg.Pool; feed: PartialFeed; id: string; definition: ReadModelDefinition; projector?: ProjectorCheckpoint; checkpoints?: CheckpointStore; now?: () => Date };
+type PartialSwapOptions = {
+  pool: pg.Pool;
+  feed: PartialFeed;
+  id: string;
+  definition: ReadModelDefinition;
+  projector?: ProjectorCheckpoint;
+  checkpoints?: CheckpointStore;
+  now?: () => Date;
+};
 
 export async function swapPartialPostgres(options: PartialSwapOptions): Promise<{ model: string; beforeTable: string; replaced: number; position: string }> {
   const { pool, id } = options;
@@ -182,7 +266,8 @@ export async function swapPartialPostgres(options: PartialSwapOptions): Promise<
     await client.query(`LOCK TABLE ${live}, ${shadow} IN ACCESS EXCLUSIVE MODE`);
     // Held by compare-and-set in this transaction: committed or rolled back with the replaced rows.
     const position = projector ? await holdProjectorPosition(projector.checkpoints.joining(client), projector.key, record.model) : head!;
-    if (BigInt(record.position) > BigInt(position)) throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt rows (${record.position}): swap again once it has caught up.`);
+    if (BigInt(record.position) > BigInt(position))
+      throw new ChronoError('conflict', `The projector is at ${position}, behind the rebuilt rows (${record.position}): swap again once it has caught up.`);
     const shape = await tableShape(client, record.schema, record.shadow);
     if (record.position !== position) {
       // What the projector did since the fold ahead (rare): folded inside (PGlite would wait here for this transaction).
@@ -241,7 +326,12 @@ export async function rollbackPartialPostgres(pool: pg.Pool, id: string): Promis
     const shape = await tableShape(client, record.schema, record.model);
     const live = qualifiedName(record.schema, record.model);
     const key = quoteIdent(shape.keyColumn);
-    const keys = [...new Set([...streams, ...(await client.query<{ k: string }>(`SELECT ${key}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k)])];
+    const keys = [
+      ...new Set([
+        ...streams,
+        ...(await client.query<{ k: string }>(`SELECT ${key}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k),
+      ]),
+    ];
     const cols = shape.columns.map(quoteIdent).join(', ');
     await client.query(`LOCK TABLE ${live} IN ACCESS EXCLUSIVE MODE`);
     await client.query(`DELETE FROM ${live} WHERE ${key} = ANY($1::${shape.keyType}[])`, [keys]);

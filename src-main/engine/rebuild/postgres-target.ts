@@ -70,7 +70,11 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Names of read models are plain identifiers: they are put into derived names (`__shadow_`, `__before_`). */
 export function checkModelName(name: string): string {
   if (!IDENT.test(name)) throw new ChronoError('invalid_input', `"${name}" is not a plain table name (letters, digits and _ only, at most 63 characters).`);
-  if (name.length > 38) throw new ChronoError('invalid_input', `"${name}" is too long for a rebuild: its shadow and backup names must fit PostgreSQL's 63 characters (at most 38).`);
+  if (name.length > 38)
+    throw new ChronoError(
+      'invalid_input',
+      `"${name}" is too long for a rebuild: its shadow and backup names must fit PostgreSQL's 63 characters (at most 38).`,
+    );
   return name;
 }
 
@@ -137,8 +141,19 @@ export async function listRebuilds(db: Queryable): Promise<RebuildRecord[]> {
   return rows.map((r) => recordFrom(r as Record<string, unknown>));
 }
 
-export async function updateRebuild(db: Queryable, id: string, fields: Partial<Pick<RebuildRecord, 'position' | 'horizon' | 'events' | 'phase' | 'beforeTable' | 'shadow'>>): Promise<void> {
-  const columns: Record<string, string> = { position: 'position', horizon: 'horizon', events: 'events', phase: 'phase', beforeTable: 'before_table', shadow: 'shadow' };
+export async function updateRebuild(
+  db: Queryable,
+  id: string,
+  fields: Partial<Pick<RebuildRecord, 'position' | 'horizon' | 'events' | 'phase' | 'beforeTable' | 'shadow'>>,
+): Promise<void> {
+  const columns: Record<string, string> = {
+    position: 'position',
+    horizon: 'horizon',
+    events: 'events',
+    phase: 'phase',
+    beforeTable: 'before_table',
+    shadow: 'shadow',
+  };
   const sets: string[] = ['updated_at = now()'];
   const values: unknown[] = [id];
   for (const [field, column] of Object.entries(columns)) {
@@ -157,7 +172,8 @@ export async function tableShape(db: Queryable, schema: string, table: string): 
     [schema, table],
   );
   const oid = rel.rows[0]?.oid;
-  if (oid === undefined) throw new ChronoError('not_found', `There is no table ${schema}.${table}: create the read model's table first (a rebuild copies its columns).`);
+  if (oid === undefined)
+    throw new ChronoError('not_found', `There is no table ${schema}.${table}: create the read model's table first (a rebuild copies its columns).`);
   const cols = await db.query<{ name: string; generated: string; type: string }>(
     `SELECT attname AS name, attgenerated AS generated, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
     [oid],
@@ -168,7 +184,8 @@ export async function tableShape(db: Queryable, schema: string, table: string): 
       WHERE i.indrelid = $1 AND i.indisprimary`,
     [oid],
   );
-  if (key.rows.length !== 1) throw new ChronoError('invalid_input', `${schema}.${table} needs a single-column primary key to be rebuilt (rows are replaced by key).`);
+  if (key.rows.length !== 1)
+    throw new ChronoError('invalid_input', `${schema}.${table} needs a single-column primary key to be rebuilt (rows are replaced by key).`);
   const indexes = await db.query<{ name: string; sql: string }>(
     `SELECT ci.relname AS name, pg_get_indexdef(i.indexrelid) AS sql
        FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
@@ -190,7 +207,10 @@ function derivedIndexName(name: string, suffix: string): string {
 }
 
 /** Creates the shadow table and its rebuild record (one transaction). */
-export async function createShadow(pool: pg.Pool, options: { id: string; schema: string; model: string; definition: string; definitionSource?: string }): Promise<RebuildRecord> {
+export async function createShadow(
+  pool: pg.Pool,
+  options: { id: string; schema: string; model: string; definition: string; definitionSource?: string },
+): Promise<RebuildRecord> {
   const { id, schema, model, definition } = options;
   checkModelName(model);
   const shadow = shadowName(model, id);
@@ -200,14 +220,22 @@ export async function createShadow(pool: pg.Pool, options: { id: string; schema:
     const live = qualifiedName(schema, model);
     const target = qualifiedName(schema, shadow);
     // Not INCLUDING INDEXES: only the key is needed while loading; the others are built after the bulk load.
-    await client.query(`CREATE TABLE ${target} (LIKE ${live} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS)`);
-    await client.query(`ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(derivedIndexName(`${model}_pkey`, `__s${id}`))} PRIMARY KEY (${quoteIdent(shape.keyColumn)})`);
+    await client.query(
+      `CREATE TABLE ${target} (LIKE ${live} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING STORAGE INCLUDING COMMENTS)`,
+    );
+    await client.query(
+      `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(derivedIndexName(`${model}_pkey`, `__s${id}`))} PRIMARY KEY (${quoteIdent(shape.keyColumn)})`,
+    );
     const indexes = shape.indexes.map((index) => {
       const head = /^CREATE (UNIQUE )?INDEX (\S+) ON (ONLY )?(\S+) /.exec(index.sql);
       if (!head) throw new ChronoError('invalid_input', `The index ${index.name} of ${model} has a definition the rebuild cannot copy: ${index.sql}`);
       const shadowIndex = derivedIndexName(index.name, `__s${id}`);
       // The table is left as a placeholder, filled in when the index is built.
-      return { name: index.name, shadowName: shadowIndex, sql: `CREATE ${head[1] ?? ''}INDEX ${quoteIdent(shadowIndex)} ON {table} ${index.sql.slice(head[0].length)}` };
+      return {
+        name: index.name,
+        shadowName: shadowIndex,
+        sql: `CREATE ${head[1] ?? ''}INDEX ${quoteIdent(shadowIndex)} ON {table} ${index.sql.slice(head[0].length)}`,
+      };
     });
     const { rows } = await client.query(
       `INSERT INTO ${REBUILDS_TABLE} (id, schema_name, model, shadow, definition, definition_source, indexes) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *`,
@@ -263,7 +291,12 @@ export async function writeChanges(db: Queryable, schema: string, table: string,
       );
     }
   } catch (err) {
-    throw new RowWriteFailure(err, table, [...byShape.values()].flatMap((g) => g.rows), shape.types ?? {});
+    throw new RowWriteFailure(
+      err,
+      table,
+      [...byShape.values()].flatMap((g) => g.rows),
+      shape.types ?? {},
+    );
   }
 }
 

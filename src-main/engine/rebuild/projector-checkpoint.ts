@@ -16,7 +16,10 @@ export interface ProjectorCheckpoint {
 }
 
 /** The projector's checkpoints as the rebuild catalog lists them (projectors only: no store marks). */
-export async function projectorCheckpoints(checkpoints: CheckpointStore, limit = 200): Promise<{ name: string; source: string; position: string; store: string }[]> {
+export async function projectorCheckpoints(
+  checkpoints: CheckpointStore,
+  limit = 200,
+): Promise<{ name: string; source: string; position: string; store: string }[]> {
   const listed = await checkpoints.list();
   return listed
     .filter((c): c is CheckpointView & { position: string } => c.role === 'projector' && c.position !== null)
@@ -34,16 +37,32 @@ async function ported<T>(run: () => Promise<T>): Promise<T> {
 
 /** The key of the projector's checkpoint, found among the store's (refused when missing or ambiguous). */
 export async function projectorKey(checkpoints: CheckpointStore, projector: ProjectorCheckpoint, model: string): Promise<CheckpointKey> {
-  const found = (await ported(() => checkpoints.list())).filter((c) => c.projector === projector.name && c.source === projector.source && (projector.store === undefined || c.store === projector.store));
-  if (found.length === 0) throw new ChronoError('not_found', `The projector checkpoint ${projector.name} (${projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
-  if (found.length > 1) throw new ChronoError('invalid_input', `${projector.name} (${projector.source}) has a checkpoint in ${found.map((c) => c.store).join(' and ')}: name the store too.`);
-  if (found[0]!.role === 'mark') throw new ChronoError('invalid_input', `${projector.name} is the store's own mark, not a projector: name the projector that feeds ${model}.`);
+  const found = (await ported(() => checkpoints.list())).filter(
+    (c) => c.projector === projector.name && c.source === projector.source && (projector.store === undefined || c.store === projector.store),
+  );
+  if (found.length === 0)
+    throw new ChronoError(
+      'not_found',
+      `The projector checkpoint ${projector.name} (${projector.source}) does not exist: name the projector that feeds ${model}, or swap without one.`,
+    );
+  if (found.length > 1)
+    throw new ChronoError(
+      'invalid_input',
+      `${projector.name} (${projector.source}) has a checkpoint in ${found.map((c) => c.store).join(' and ')}: name the store too.`,
+    );
+  if (found[0]!.role === 'mark')
+    throw new ChronoError('invalid_input', `${projector.name} is the store's own mark, not a projector: name the projector that feeds ${model}.`);
   return { store: found[0]!.store, projector: projector.name, source: projector.source };
 }
 
 function positionOf(view: CheckpointView | null, key: CheckpointKey, model: string): string {
-  if (!view) throw new ChronoError('not_found', `The projector checkpoint ${key.projector} (${key.source}) does not exist: name the projector that feeds ${model}, or swap without one.`);
-  if (view.position === null) throw new ChronoError('conflict', `The projector ${key.projector} (${key.source}) has no position yet: swap once it has run, or swap without it.`);
+  if (!view)
+    throw new ChronoError(
+      'not_found',
+      `The projector checkpoint ${key.projector} (${key.source}) does not exist: name the projector that feeds ${model}, or swap without one.`,
+    );
+  if (view.position === null)
+    throw new ChronoError('conflict', `The projector ${key.projector} (${key.source}) has no position yet: swap once it has run, or swap without it.`);
   return view.position;
 }
 
@@ -70,13 +89,23 @@ export async function holdProjectorPosition(checkpoints: CheckpointStore, key: C
     if (held.outcome === 'applied') return position;
     moved = { from: position, to: held.checkpoint?.position ?? 'nothing' };
   }
-  throw new ChronoError('conflict', `The projector ${key.projector} (${key.source}) moved from ${moved.from} to ${moved.to} while the swap took its checkpoint: swap again.`);
+  throw new ChronoError(
+    'conflict',
+    `The projector ${key.projector} (${key.source}) moved from ${moved.from} to ${moved.to} while the swap took its checkpoint: swap again.`,
+  );
 }
 
 /** The projector's checkpoint key and store (a swap naming a projector needs the connection's checkpoints). */
-export async function projectorOf(options: { projector?: ProjectorCheckpoint | undefined; checkpoints?: CheckpointStore | undefined }, model: string): Promise<{ checkpoints: CheckpointStore; key: CheckpointKey } | undefined> {
+export async function projectorOf(
+  options: { projector?: ProjectorCheckpoint | undefined; checkpoints?: CheckpointStore | undefined },
+  model: string,
+): Promise<{ checkpoints: CheckpointStore; key: CheckpointKey } | undefined> {
   if (!options.projector) return undefined;
-  if (!options.checkpoints) throw new ChronoError('not_found', `No checkpoints are known for this connection: swap ${model} without a projector, or confirm the preset that keeps them.`);
+  if (!options.checkpoints)
+    throw new ChronoError(
+      'not_found',
+      `No checkpoints are known for this connection: swap ${model} without a projector, or confirm the preset that keeps them.`,
+    );
   return { checkpoints: options.checkpoints, key: await projectorKey(options.checkpoints, options.projector, model) };
 }
 
@@ -88,6 +117,9 @@ export async function projectorOf(options: { projector?: ProjectorCheckpoint | u
 export async function confirmProjectorPosition(checkpoints: CheckpointStore, key: CheckpointKey, position: string): Promise<void> {
   const held = await ported(() => checkpoints.setPosition(key, position, position));
   if (held.outcome === 'moved') {
-    throw new ChronoError('conflict', `The projector ${key.projector} (${key.source}) moved from ${position} to ${held.checkpoint?.position ?? 'nothing'} while the shadow was caught up: nothing was swapped; swap again (the shadow is folded further).`);
+    throw new ChronoError(
+      'conflict',
+      `The projector ${key.projector} (${key.source}) moved from ${position} to ${held.checkpoint?.position ?? 'nothing'} while the shadow was caught up: nothing was swapped; swap again (the shadow is folded further).`,
+    );
   }
 }

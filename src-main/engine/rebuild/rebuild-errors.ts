@@ -42,7 +42,12 @@ function modelOf(table: string): string {
 
 /** The first row whose value in `column` is not null and whose text equals `value` (from PostgreSQL's message). */
 function rowWithValue(rows: readonly ModelRow[], column: string, value: string | undefined): ModelRow | undefined {
-  return rows.find((row) => row[column] !== null && row[column] !== undefined && (value === undefined || (typeof row[column] === 'object' ? JSON.stringify(row[column]) : String(row[column])) === value));
+  return rows.find(
+    (row) =>
+      row[column] !== null &&
+      row[column] !== undefined &&
+      (value === undefined || (typeof row[column] === 'object' ? JSON.stringify(row[column]) : String(row[column])) === value),
+  );
 }
 
 /**
@@ -55,7 +60,9 @@ function columnOfDataError(failure: RowWriteFailure, message: string): { column:
   const tooLong = /value too long for type (.+)$/.exec(message);
   const typeName = (tooLong?.[1] ?? typed?.[1] ?? '').trim();
   const value = typed?.[2];
-  const candidates = Object.entries(failure.types).filter(([, type]) => typeName !== '' && (type === typeName || type.startsWith(`${typeName}(`) || type.startsWith(typeName)));
+  const candidates = Object.entries(failure.types).filter(
+    ([, type]) => typeName !== '' && (type === typeName || type.startsWith(`${typeName}(`) || type.startsWith(typeName)),
+  );
   for (const [column] of candidates) {
     if (tooLong) {
       const limit = Number(/\((\d+)\)/.exec(failure.types[column]!)?.[1] ?? Infinity);
@@ -84,24 +91,46 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
       };
     case '23505':
       // The shadow's copy of a unique index is named <index>__s<id>: the operator knows the live one.
-      return { message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint.replace(/__s[a-z0-9]+$/, '')}` : 'unique value'}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`, retryable: false };
+      return {
+        message: `${by} wrote two rows of ${model} with the same ${pg.constraint ? `value for the unique constraint ${pg.constraint.replace(/__s[a-z0-9]+$/, '')}` : 'unique value'}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition write distinct values, or drop that constraint. ${restart}`,
+        retryable: false,
+      };
     case '23503':
     case '23514':
-      return { message: `${by} wrote a row of ${model} that breaks its constraint ${pg.constraint ?? ''}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition respect it, or change the table. ${restart}`, retryable: false };
+      return {
+        message: `${by} wrote a row of ${model} that breaks its constraint ${pg.constraint ?? ''}${keyOf(pg.detail) ? ` (key ${keyOf(pg.detail)})` : ''}. Make the definition respect it, or change the table. ${restart}`,
+        retryable: false,
+      };
     case '42703': {
       const column = /column "([^"]+)"/.exec(pg.message ?? '')?.[1] ?? '?';
-      return { message: `${by} writes column ${column}, which ${model} does not have. Add the column to ${model} or remove it from the definition. ${restart}`, retryable: false };
+      return {
+        message: `${by} writes column ${column}, which ${model} does not have. Add the column to ${model} or remove it from the definition. ${restart}`,
+        retryable: false,
+      };
     }
     case '42501':
-      return { message: `The connection's user may not write ${model} (or its shadow ${failure.table}): ${pg.message ?? 'permission denied'}. Grant it INSERT, UPDATE and DELETE on the schema's tables (or use a user that has them), then start the rebuild again.`, retryable: false };
+      return {
+        message: `The connection's user may not write ${model} (or its shadow ${failure.table}): ${pg.message ?? 'permission denied'}. Grant it INSERT, UPDATE and DELETE on the schema's tables (or use a user that has them), then start the rebuild again.`,
+        retryable: false,
+      };
   }
   if (code.startsWith('22')) {
     const found = columnOfDataError(failure, pg.message ?? '');
     const column = found ? `column ${found.column} (${failure.types[found.column]})` : 'a column';
-    const what = found ? (found.value !== undefined ? ` (a ${found.value.length}-character value)` : '') : ` (${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')})`;
-    return { message: `${by} wrote a value PostgreSQL cannot store in ${column} of ${model}${what}. Make the definition write that column's type, or change the column's type. ${restart}`, retryable: false };
+    const what = found
+      ? found.value !== undefined
+        ? ` (a ${found.value.length}-character value)`
+        : ''
+      : ` (${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')})`;
+    return {
+      message: `${by} wrote a value PostgreSQL cannot store in ${column} of ${model}${what}. Make the definition write that column's type, or change the column's type. ${restart}`,
+      retryable: false,
+    };
   }
-  return { message: `Writing rows of ${model} (definition ${definition}) failed: ${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')}.`, retryable: RETRYABLE_STATES.test(code) };
+  return {
+    message: `Writing rows of ${model} (definition ${definition}) failed: ${(pg.message ?? code).replace(/"[^"]*"/g, '"…"')}.`,
+    retryable: RETRYABLE_STATES.test(code),
+  };
 }
 
 /**
@@ -112,7 +141,11 @@ function explainWrite(failure: RowWriteFailure, definition: string): { message: 
 export function explainRebuildFailure(err: unknown, definition: string): unknown {
   if (err instanceof RowWriteFailure) {
     const { message, retryable } = explainWrite(err, definition);
-    return new ChronoError(retryable ? 'unavailable' : 'invalid_input', retryable ? `${message} Resume the rebuild to go on from its last committed batch.` : message, { retryable, sqlstate: (err.cause as PgErrorFields)?.code });
+    return new ChronoError(
+      retryable ? 'unavailable' : 'invalid_input',
+      retryable ? `${message} Resume the rebuild to go on from its last committed batch.` : message,
+      { retryable, sqlstate: (err.cause as PgErrorFields)?.code },
+    );
   }
   // A database error outside the row writes (e.g. a unique index built on the shadow after the load).
   const fields = err as PgErrorFields & { severity?: string };
@@ -123,7 +156,11 @@ export function explainRebuildFailure(err: unknown, definition: string): unknown
   if (err instanceof ChronoError) return err;
   const code = (err as { code?: string } | null)?.code;
   if (typeof code === 'string' && (RETRYABLE_NODE_CODES.has(code) || RETRYABLE_STATES.test(code))) {
-    return new ChronoError('unavailable', `The rebuild lost its database connection or hit a transient error (${(err as Error).message}). Resume it to go on from its last committed batch.`, { retryable: true });
+    return new ChronoError(
+      'unavailable',
+      `The rebuild lost its database connection or hit a transient error (${(err as Error).message}). Resume it to go on from its last committed batch.`,
+      { retryable: true },
+    );
   }
   return err;
 }

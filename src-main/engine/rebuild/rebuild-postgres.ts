@@ -8,7 +8,17 @@ import type pg from 'pg';
 import { ChronoError } from '../../../src-shared/errors';
 import { inTransaction } from '../../stores/postgres/transaction';
 import { foldFeed, settledHead, type FoldProgress, type FoldTimings, type RebuildFeed, type ShadowSink } from './feed-fold';
-import { buildShadowIndexes, createShadow, loadRows, readRebuild, tableShape, updateRebuild, writeChanges, type RebuildRecord, type TableShape } from './postgres-target';
+import {
+  buildShadowIndexes,
+  createShadow,
+  loadRows,
+  readRebuild,
+  tableShape,
+  updateRebuild,
+  writeChanges,
+  type RebuildRecord,
+  type TableShape,
+} from './postgres-target';
 import type { ReadModelDefinition, RowChanges } from './read-model';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
@@ -76,7 +86,8 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
   let record: RebuildRecord;
   try {
     record = (await readRebuild(pool, id)) ?? (await createShadow(pool, { id, schema, model, definition: definition.name }));
-    if (record.model !== model || record.schema !== schema) throw new ChronoError('conflict', `Rebuild ${id} is of ${record.schema}.${record.model}, not ${schema}.${model}.`);
+    if (record.model !== model || record.schema !== schema)
+      throw new ChronoError('conflict', `Rebuild ${id} is of ${record.schema}.${record.model}, not ${schema}.${model}.`);
     if (record.phase !== 'loading' && record.phase !== 'indexed') return record;
     if (record.horizon === null) {
       const horizon = await settledHead(feed, signal);
@@ -100,7 +111,10 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
     });
     options.onTimings?.(run.timings);
   } finally {
-    await opening.then((folder) => folder.close(), () => undefined);
+    await opening.then(
+      (folder) => folder.close(),
+      () => undefined,
+    );
   }
   record = (await readRebuild(pool, id))!;
   if (record.phase === 'loading') {

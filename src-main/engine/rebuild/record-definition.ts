@@ -13,7 +13,10 @@ export async function loadUserDefinition(name: string, source: string): Promise<
   }
 }
 
-export async function definitionOfRecord(record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>, builtins: BuiltinReadModels): Promise<ReadModelDefinition> {
+export async function definitionOfRecord(
+  record: Pick<RebuildRecord, 'definition' | 'definitionSource' | 'model'>,
+  builtins: BuiltinReadModels,
+): Promise<ReadModelDefinition> {
   if (record.definitionSource !== null) return loadUserDefinition(record.definition, record.definitionSource);
   const builtin = builtins.postgres[record.model];
   if (!builtin || builtin.name !== record.definition) throw new ChronoError('not_found', `The definition ${record.definition} is not available.`);

@@ -60,7 +60,11 @@ export class ReducerFolder implements ModelFolder {
       const version = Number(row?.['version'] ?? 0);
       if (event.version <= version) continue; // already in the row (a resumed batch)
       if (event.version !== version + 1) {
-        throw new DefinitionFailure(this.name, eventRef(event), `the row is at version ${version}: an earlier event of the stream is missing from the store's feed`);
+        throw new DefinitionFailure(
+          this.name,
+          eventRef(event),
+          `the row is at version ${version}: an earlier event of the stream is missing from the store's feed`,
+        );
       }
       let next: ModelRow | undefined;
       try {

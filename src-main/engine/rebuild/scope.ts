@@ -45,17 +45,28 @@ export function describeScope(scope: RebuildScope): string {
 }
 
 function tooMany(scope: RebuildScope, limit: number): ChronoError {
-  return new ChronoError('invalid_input', `${describeScope(scope)[0]!.toUpperCase()}${describeScope(scope).slice(1)} are more than ${limit.toLocaleString('en-US')} streams: narrow the scope, or run a full rebuild (it replays the whole feed in large batches, faster than stream by stream at this size).`);
+  return new ChronoError(
+    'invalid_input',
+    `${describeScope(scope)[0]!.toUpperCase()}${describeScope(scope).slice(1)} are more than ${limit.toLocaleString('en-US')} streams: narrow the scope, or run a full rebuild (it replays the whole feed in large batches, faster than stream by stream at this size).`,
+  );
 }
 
 function storeError(err: unknown, scope: RebuildScope): unknown {
-  if (err instanceof StoreCapabilityError) return new ChronoError('invalid_input', `This store cannot resolve ${describeScope(scope)}: ${err.message}. Choose the streams by id, or run a full rebuild.`);
+  if (err instanceof StoreCapabilityError)
+    return new ChronoError(
+      'invalid_input',
+      `This store cannot resolve ${describeScope(scope)}: ${err.message}. Choose the streams by id, or run a full rebuild.`,
+    );
   if (err instanceof StoreInputError) return new ChronoError('invalid_input', err.message);
   return err;
 }
 
 /** Resolves a scope to its distinct stream ids (sorted), refusing past `streamLimit` streams. */
-export async function resolveScope(store: ScopeStore, scope: RebuildScope, limits: { streamLimit?: number; eventLimit?: number; signal?: AbortSignal } = {}): Promise<ResolvedScope> {
+export async function resolveScope(
+  store: ScopeStore,
+  scope: RebuildScope,
+  limits: { streamLimit?: number; eventLimit?: number; signal?: AbortSignal } = {},
+): Promise<ResolvedScope> {
   const streamLimit = limits.streamLimit ?? SCOPE_STREAM_LIMIT;
   const eventLimit = limits.eventLimit ?? SCOPE_EVENT_LIMIT;
   const description = describeScope(scope);
@@ -72,22 +83,41 @@ export async function resolveScope(store: ScopeStore, scope: RebuildScope, limit
       let after: string | undefined;
       do {
         if (limits.signal?.aborted) throw new ChronoError('cancelled', 'Resolving the scope was cancelled.');
-        const page = await store.listStreams({ ...(scope.kind === 'category' ? { category: scope.category } : { idPrefix: scope.prefix }), limit: 1000, ...(after !== undefined ? { after } : {}) });
+        const page = await store.listStreams({
+          ...(scope.kind === 'category' ? { category: scope.category } : { idPrefix: scope.prefix }),
+          limit: 1000,
+          ...(after !== undefined ? { after } : {}),
+        });
         if (page.stoppedAfterMs !== undefined) {
           const ddl = page.advice?.find((a) => a.ddl)?.ddl;
-          throw new ChronoError('invalid_input', `Listing ${description} found no index to follow and was stopped after ${page.stoppedAfterMs} ms.${ddl ? ` Create the index (${ddl}) and try again,` : ''} or run a full rebuild.`);
+          throw new ChronoError(
+            'invalid_input',
+            `Listing ${description} found no index to follow and was stopped after ${page.stoppedAfterMs} ms.${ddl ? ` Create the index (${ddl}) and try again,` : ''} or run a full rebuild.`,
+          );
         }
         for (const s of page.streams) add(s.streamId);
         after = page.nextCursor ?? undefined;
       } while (after !== undefined);
     } else {
-      if (!(new Date(scope.from).getTime() < new Date(scope.to).getTime())) throw new ChronoError('invalid_input', `The time range must end after it starts (from ${scope.from} to ${scope.to}).`);
+      if (!(new Date(scope.from).getTime() < new Date(scope.to).getTime()))
+        throw new ChronoError('invalid_input', `The time range must end after it starts (from ${scope.from} to ${scope.to}).`);
       let after: string | undefined;
       do {
         if (limits.signal?.aborted) throw new ChronoError('cancelled', 'Resolving the scope was cancelled.');
-        const page = await store.readFeed({ eventTypes: [...scope.eventTypes], from: scope.from, to: scope.to, limit: 1000, payloadLimit: 0, ...(after !== undefined ? { afterPosition: after } : {}) });
+        const page = await store.readFeed({
+          eventTypes: [...scope.eventTypes],
+          from: scope.from,
+          to: scope.to,
+          limit: 1000,
+          payloadLimit: 0,
+          ...(after !== undefined ? { afterPosition: after } : {}),
+        });
         eventsRead += page.events.length;
-        if (eventsRead > eventLimit) throw new ChronoError('invalid_input', `More than ${eventLimit.toLocaleString('en-US')} events of ${scope.eventTypes.join(', ')} fall between ${scope.from} and ${scope.to}: narrow the range, or run a full rebuild.`);
+        if (eventsRead > eventLimit)
+          throw new ChronoError(
+            'invalid_input',
+            `More than ${eventLimit.toLocaleString('en-US')} events of ${scope.eventTypes.join(', ')} fall between ${scope.from} and ${scope.to}: narrow the range, or run a full rebuild.`,
+          );
         for (const e of page.events) add(e.streamId);
         after = page.nextAfterPosition ?? undefined;
       } while (after !== undefined);
@@ -95,6 +125,7 @@ export async function resolveScope(store: ScopeStore, scope: RebuildScope, limit
   } catch (err) {
     throw storeError(err, scope);
   }
-  if (found.size === 0) throw new ChronoError('invalid_input', `${description[0]!.toUpperCase()}${description.slice(1)}: no stream matches, so there is nothing to rebuild.`);
+  if (found.size === 0)
+    throw new ChronoError('invalid_input', `${description[0]!.toUpperCase()}${description.slice(1)}: no stream matches, so there is nothing to rebuild.`);
   return { streamIds: [...found].sort(), description, eventsRead };
 }

@@ -39,7 +39,6 @@ import { discardShadow, dropBeforeTable, rollbackPostgres, swapPostgres, type Pr
 
 export const REBUILD_JOB = 'rebuilds.run';
 
-
 export interface RebuildJobParams {
   connectionId: string;
   rebuildId: string;
@@ -86,8 +85,19 @@ export interface RebuildServiceDeps {
   checkpoints?(connectionId: string): Promise<CheckpointStore>;
 }
 
-/** Tables of an event-sourced system that are not read models (the reference layout's, Chronoscope's own, and every preset's checkpoint and snapshot tables, also when the connection's ports cannot be opened): never offered for a rebuild. */
-const NOT_READ_MODELS = ['chronoscope_rebuilds', SCALE_OUT_TABLE, PARTITIONS_TABLE, 'outbox', 'subject_keys', 'reference_markers', ...companionStoreNames('postgres')];
+/**
+ * Tables of an event-sourced system that are not read models (the reference layout's, Chronoscope's own, and every preset's checkpoint and snapshot tables,
+ * also when the connection's ports cannot be opened): never offered for a rebuild.
+ */
+const NOT_READ_MODELS = [
+  'chronoscope_rebuilds',
+  SCALE_OUT_TABLE,
+  PARTITIONS_TABLE,
+  'outbox',
+  'subject_keys',
+  'reference_markers',
+  ...companionStoreNames('postgres'),
+];
 
 /** The rebuild record as the renderer sees it (the definition's source stays in the database). */
 export function recordView(record: RebuildRecord) {
@@ -107,7 +117,10 @@ async function leftoverOf(pool: pg.Pool, record: RebuildRecord): Promise<{ table
   const names = [record.shadow, record.beforeTable].filter((t): t is string => typeof t === 'string' && /__(after|shadow|before)_/.test(t));
   const found: { table: string; rows: number }[] = [];
   for (const table of names) {
-    const stats = await pool.query<{ estimate: string | null }>(`SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))::text AS estimate`, [qualifiedName(record.schema, table)]);
+    const stats = await pool.query<{ estimate: string | null }>(
+      `SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1))::text AS estimate`,
+      [qualifiedName(record.schema, table)],
+    );
     const estimate = stats.rows[0]?.estimate;
     if (estimate === null || estimate === undefined) continue;
     // The catalog reloads often: a big table's planner estimate, an exact count only where counting is cheap.
@@ -128,7 +141,13 @@ export class RebuildService {
 
   constructor(private readonly deps: RebuildServiceDeps) {
     this.folder = new FolderReadModels(deps.userDefinitions, (name, source) => this.loadUserDefinition(name, source));
-    this.mongo = new MongoRebuilds({ db: async (id) => (await deps.clients.mongo(id)).db, store: deps.store, loadUserDefinition: (name, source) => this.loadUserDefinition(name, source), builtins: deps.builtins, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
+    this.mongo = new MongoRebuilds({
+      db: async (id) => (await deps.clients.mongo(id)).db,
+      store: deps.store,
+      loadUserDefinition: (name, source) => this.loadUserDefinition(name, source),
+      builtins: deps.builtins,
+      ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
+    });
   }
 
   /** The runner of rebuild jobs, for `Jobs.register`. */
@@ -143,7 +162,8 @@ export class RebuildService {
             throw explainRebuildFailure(err, params.definition ?? (await this.definitionName(params)));
           }
         },
-        summarize: (result) => `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
+        summarize: (result) =>
+          `${result.events.toLocaleString('en-US')} events folded into ${result.rows.toLocaleString('en-US')} rows: read the diff, then swap`,
       },
     };
   }
@@ -161,13 +181,36 @@ export class RebuildService {
     const pool = await this.pool(params.connectionId);
     if (params.partial) {
       const record = await this.record(pool, params.rebuildId);
-      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: record.id, model: record.model, definition: await this.definitionOf(record), signal: context.signal, onProgress: (p) => context.progress({ done: p.streamsDone, total: p.streams, message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded` }) });
+      const done = await rebuildPartialPostgres({
+        pool,
+        feed: await deps.store(params.connectionId),
+        id: record.id,
+        model: record.model,
+        definition: await this.definitionOf(record),
+        signal: context.signal,
+        onProgress: (p) =>
+          context.progress({
+            done: p.streamsDone,
+            total: p.streams,
+            message: `stream ${p.streamsDone.toLocaleString('en-US')} of ${p.streams.toLocaleString('en-US')}, ${p.events.toLocaleString('en-US')} events folded`,
+          }),
+      });
       const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
       return { rows: Number(rows[0]!.n), events: done.events };
     }
     if (params.streamIds) {
       const scoped = { definition: params.definition ?? '', definitionSource: params.definitionSource ?? null, model: params.model ?? '' };
-      const done = await rebuildPartialPostgres({ pool, feed: await deps.store(params.connectionId), id: params.rebuildId, schema: params.schema ?? 'public', model: scoped.model, definition: await this.definitionOf(scoped), ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}), streamIds: params.streamIds, signal: context.signal });
+      const done = await rebuildPartialPostgres({
+        pool,
+        feed: await deps.store(params.connectionId),
+        id: params.rebuildId,
+        schema: params.schema ?? 'public',
+        model: scoped.model,
+        definition: await this.definitionOf(scoped),
+        ...(params.definitionSource !== undefined ? { definitionSource: params.definitionSource } : {}),
+        streamIds: params.streamIds,
+        signal: context.signal,
+      });
       const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(done.schema, done.shadow)}`);
       return { rows: Number(rows[0]!.n), events: done.events };
     }
@@ -194,7 +237,12 @@ export class RebuildService {
         context.progress({
           done: Number(p.position),
           total: Number(p.horizon),
-          message: p.phase === 'loading' ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}` : p.phase === 'following the head' ? `following the head at ${p.position} until the swap` : p.phase,
+          message:
+            p.phase === 'loading'
+              ? `${p.eventsPerSecond.toLocaleString('en-US')} events/s, position ${p.position} of ${p.horizon}${p.etaSeconds !== null ? `, about ${p.etaSeconds} s left` : ''}`
+              : p.phase === 'following the head'
+                ? `following the head at ${p.position} until the swap`
+                : p.phase,
           ...(p.phase === 'loading' ? { eventsPerSecond: p.eventsPerSecond } : {}),
         }),
     }).finally(() => {
@@ -238,7 +286,11 @@ export class RebuildService {
   private async postgresChoice(model: string, choice: DefinitionChoice): Promise<{ definition: ReadModelDefinition; source?: string }> {
     if (!('builtin' in choice)) return this.userChoice(choice);
     const builtin = this.deps.builtins.postgres[model];
-    if (!builtin) throw new ChronoError('invalid_input', `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.postgres).join(', ')}).`);
+    if (!builtin)
+      throw new ChronoError(
+        'invalid_input',
+        `There is no built-in definition for ${model}: choose a user definition (built-ins: ${Object.keys(this.deps.builtins.postgres).join(', ')}).`,
+      );
     return { definition: builtin };
   }
 
@@ -251,12 +303,20 @@ export class RebuildService {
    * Creates the model's table from its definition, or (dry run) shows the exact DDL;
    * the dispatcher binds the confirmation to that DDL.
    */
-  async createTarget(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; dryRun?: boolean | undefined }): Promise<{ schema: string; model: string; ddl: string; created: boolean; dryRun: boolean }> {
-    if (await this.isMongo(input.connectionId)) throw new ChronoError('invalid_input', 'A MongoDB collection needs no table: the rebuild creates it. Choose a PostgreSQL connection to create a table.');
+  async createTarget(input: {
+    connectionId: string;
+    schema: string;
+    model: string;
+    definition: DefinitionChoice;
+    dryRun?: boolean | undefined;
+  }): Promise<{ schema: string; model: string; ddl: string; created: boolean; dryRun: boolean }> {
+    if (await this.isMongo(input.connectionId))
+      throw new ChronoError('invalid_input', 'A MongoDB collection needs no table: the rebuild creates it. Choose a PostgreSQL connection to create a table.');
     const pool = await this.pool(input.connectionId);
     const { definition } = await this.postgresChoice(input.model, input.definition);
     const ddl = targetTableSql(input.schema, input.model, definition, this.deps.builtins);
-    if (await tableExists(pool, input.schema, input.model)) throw new ChronoError('conflict', `${input.schema}.${input.model} already exists: rebuild it, or choose another name.`);
+    if (await tableExists(pool, input.schema, input.model))
+      throw new ChronoError('conflict', `${input.schema}.${input.model} already exists: rebuild it, or choose another name.`);
     if (input.dryRun) return { schema: input.schema, model: input.model, ddl, created: false, dryRun: true };
     await createTargetTable(pool, input.schema, input.model, ddl);
     return { schema: input.schema, model: input.model, ddl, created: true, dryRun: false };
@@ -265,12 +325,23 @@ export class RebuildService {
   /** The Kafka connection of a scale-out, checked when the rebuild starts (and again when its job runs). */
   private async kafkaSettings(kafkaConnectionId: string) {
     const resolved = await this.deps.connections.resolve(kafkaConnectionId);
-    if (resolved.settings.kind !== 'kafka') throw new ChronoError('invalid_input', `scaleOut.kafkaConnectionId: "${resolved.name}" is a ${resolved.settings.kind} connection; choose a Kafka connection for the replay topic.`);
+    if (resolved.settings.kind !== 'kafka')
+      throw new ChronoError(
+        'invalid_input',
+        `scaleOut.kafkaConnectionId: "${resolved.name}" is a ${resolved.settings.kind} connection; choose a Kafka connection for the replay topic.`,
+      );
     return { settings: resolved.settings, secret: resolved.secret };
   }
 
   /** The job of a scale-out rebuild: the coordinator with this connection's drivers; workers get the settings on their standard input. */
-  private async runScaleOut(connectionId: string, choice: ScaleOutChoice, pool: pg.Pool, record: RebuildRecord, definition: ReadModelDefinition, context: { signal: AbortSignal; progress(p: { done: number; total: number; message: string }): void }): Promise<RebuildRecord> {
+  private async runScaleOut(
+    connectionId: string,
+    choice: ScaleOutChoice,
+    pool: pg.Pool,
+    record: RebuildRecord,
+    definition: ReadModelDefinition,
+    context: { signal: AbortSignal; progress(p: { done: number; total: number; message: string }): void },
+  ): Promise<RebuildRecord> {
     const target = await this.deps.connections.resolve(connectionId);
     if (target.settings.kind !== 'postgres') throw new ChronoError('invalid_input', `"${target.name}" is not a PostgreSQL connection.`);
     const kafka = await this.kafkaSettings(choice.kafkaConnectionId);
@@ -279,7 +350,10 @@ export class RebuildService {
       pool,
       feed: await this.deps.store(connectionId),
       kafka: await this.deps.clients.kafka(choice.kafkaConnectionId),
-      workerConfig: { postgres: { ...postgresConfig(target.settings, target.secret) }, kafka: { ...kafkaConfig(kafka.settings, kafka.secret), brokers: kafka.settings.brokers } },
+      workerConfig: {
+        postgres: { ...postgresConfig(target.settings, target.secret) },
+        kafka: { ...kafkaConfig(kafka.settings, kafka.secret), brokers: kafka.settings.brokers },
+      },
       id: record.id,
       definition,
       workers: choice.workers,
@@ -317,7 +391,9 @@ export class RebuildService {
 
   /** The projector a rebuild's user definition declares (loaded once per definition text: it takes a sandbox worker). */
   private declaredProjectorOf(record: RebuildRecord): Promise<string | undefined> {
-    const key = createHash('sha256').update(`${record.definition}\u0000${record.definitionSource ?? ''}`).digest('hex');
+    const key = createHash('sha256')
+      .update(`${record.definition}\u0000${record.definitionSource ?? ''}`)
+      .digest('hex');
     let found = this.declaredProjectors.get(key);
     if (!found) {
       found = this.definitionOf(record).then(
@@ -345,13 +421,25 @@ export class RebuildService {
       [schema, NOT_READ_MODELS],
     );
     // The event store's own table, and its snapshots' and checkpoints' tables, are not read models.
-    const storeSource = (await this.deps.store(connectionId).then((s) => s.describe().source).catch(() => '')) || '';
+    const storeSource =
+      (await this.deps
+        .store(connectionId)
+        .then((s) => s.describe().source)
+        .catch(() => '')) || '';
     const companions = (await this.deps.companionSources?.(connectionId).catch(() => [])) ?? [];
     const notModels = new Set([storeSource, ...companions].filter(Boolean));
-    const tables = rows.filter((r) => !notModels.has(qualifiedName(schema, r.name)) && !notModels.has(`${schema}.${r.name}`) && !(schema === 'public' && notModels.has(r.name)));
+    const tables = rows.filter(
+      (r) => !notModels.has(qualifiedName(schema, r.name)) && !notModels.has(`${schema}.${r.name}`) && !(schema === 'public' && notModels.has(r.name)),
+    );
     // Never analysed (a new table): counted when small, otherwise shown as unknown (-1).
     const counted = await Promise.all(
-      tables.map(async (r) => (r.estimate >= 0 ? Math.round(r.estimate) : r.pages < 10_000 ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n) : -1)),
+      tables.map(async (r) =>
+        r.estimate >= 0
+          ? Math.round(r.estimate)
+          : r.pages < 10_000
+            ? Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualifiedName(schema, r.name)}`)).rows[0]!.n)
+            : -1,
+      ),
     );
     const checkpoints = await this.projectorCheckpoints(connectionId);
     // Only a rebuild waiting for its swap needs its projector.
@@ -376,9 +464,20 @@ export class RebuildService {
   }
 
   /** Creates the shadow now (so a missing table or a broken definition is reported at once) and starts the job. */
-  async start(input: { connectionId: string; schema: string; model: string; definition: DefinitionChoice; follow?: boolean | undefined; streamIds?: string[] | undefined; scope?: Exclude<RebuildScope, { kind: 'streams' }> | undefined; scaleOut?: ScaleOutChoice | undefined; dryRun?: boolean | undefined }): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
+  async start(input: {
+    connectionId: string;
+    schema: string;
+    model: string;
+    definition: DefinitionChoice;
+    follow?: boolean | undefined;
+    streamIds?: string[] | undefined;
+    scope?: Exclude<RebuildScope, { kind: 'streams' }> | undefined;
+    scaleOut?: ScaleOutChoice | undefined;
+    dryRun?: boolean | undefined;
+  }): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
     if (await this.isMongo(input.connectionId)) {
-      if (input.scaleOut) throw new ChronoError('invalid_input', 'scaleOut: the Kafka scale-out rebuilds PostgreSQL read models; a Mongo collection is rebuilt in one process.');
+      if (input.scaleOut)
+        throw new ChronoError('invalid_input', 'scaleOut: the Kafka scale-out rebuilds PostgreSQL read models; a Mongo collection is rebuilt in one process.');
       return this.startMongo(input);
     }
     const pool = await this.pool(input.connectionId);
@@ -387,8 +486,13 @@ export class RebuildService {
     const { definition } = chosen;
     await tableShape(pool, schema, model); // the live table exists and has a single-column key
     if (input.scaleOut) {
-      if (input.streamIds || input.scope) throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild runs in one process; leave out scaleOut, or the streams and scope.');
-      if (input.follow) throw new ChronoError('invalid_input', 'scaleOut: a scale-out rebuild loads up to the head at its start and the swap folds the rest; leave out follow.');
+      if (input.streamIds || input.scope)
+        throw new ChronoError('invalid_input', 'scaleOut: a partial rebuild runs in one process; leave out scaleOut, or the streams and scope.');
+      if (input.follow)
+        throw new ChronoError(
+          'invalid_input',
+          'scaleOut: a scale-out rebuild loads up to the head at its start and the swap folds the rest; leave out follow.',
+        );
       if (!this.deps.spawnScaleOutWorker && !workerEntry()) throw new ChronoError('unavailable', WORKER_MISSING);
       await this.kafkaSettings(input.scaleOut.kafkaConnectionId);
       await refuseUnlessKeyedByStream(definition, await this.deps.store(input.connectionId));
@@ -411,23 +515,44 @@ export class RebuildService {
       params: {
         connectionId: input.connectionId,
         rebuildId,
-        ...(scoped ? { partial: true } : input.streamIds ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...source } : input.follow ? { follow: true } : {}),
+        ...(scoped
+          ? { partial: true }
+          : input.streamIds
+            ? { streamIds: input.streamIds, schema, model, definition: definition.name, ...source }
+            : input.follow
+              ? { follow: true }
+              : {}),
         ...(input.scaleOut ? { scaleOut: { workers: input.scaleOut.workers, kafkaConnectionId: input.scaleOut.kafkaConnectionId } } : {}),
       },
     });
     return { rebuildId, jobId: job.id, shadow: record.shadow, ...scopeView };
   }
 
-  private async startMongo(input: Parameters<RebuildService['start']>[0]): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
-    if (input.follow) throw new ChronoError('invalid_input', 'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.');
+  private async startMongo(
+    input: Parameters<RebuildService['start']>[0],
+  ): Promise<{ rebuildId: string; jobId?: string; shadow: string; scope?: { description: string; streams: number } }> {
+    if (input.follow)
+      throw new ChronoError(
+        'invalid_input',
+        'Following the head until the swap is for PostgreSQL read models: a Mongo swap folds the events that arrived since the load itself.',
+      );
     const chosen = 'builtin' in input.definition ? { definition: this.mongo.builtinFor(input.model) } : await this.userChoice(input.definition);
     const { definition } = chosen;
     await this.mongo.checkModel(input.connectionId, input.model);
     const rebuildId = randomBytes(4).toString('hex');
-    const scoped = input.scope || input.streamIds ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! }) : undefined;
+    const scoped =
+      input.scope || input.streamIds
+        ? await resolveScope(await this.deps.store(input.connectionId), input.scope ?? { kind: 'streams', streamIds: input.streamIds! })
+        : undefined;
     const scopeView = scoped ? { scope: { description: scoped.description, streams: scoped.streamIds.length } } : {};
     if (input.dryRun) return { rebuildId, shadow: `${input.model}__shadow_${rebuildId}`, ...scopeView };
-    const { shadow } = await this.mongo.createShadow(input.connectionId, { id: rebuildId, model: input.model, definition, ...('source' in chosen ? { definitionSource: chosen.source } : {}), ...(scoped ? { streamIds: scoped.streamIds } : {}) });
+    const { shadow } = await this.mongo.createShadow(input.connectionId, {
+      id: rebuildId,
+      model: input.model,
+      definition,
+      ...('source' in chosen ? { definitionSource: chosen.source } : {}),
+      ...(scoped ? { streamIds: scoped.streamIds } : {}),
+    });
     const name = await this.deps.connectionName(input.connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
@@ -440,14 +565,32 @@ export class RebuildService {
 
   /** A new job for a rebuild still loading whose job ended (cancelled or failed): it goes on from the last committed batch. */
   async resume(connectionId: string, rebuildId: string): Promise<{ rebuildId: string; jobId: string; position: string }> {
-    const running = (await this.deps.jobs.list()).find((j) => isJobOf(j, REBUILD_JOB) && !['done', 'failed', 'cancelled'].includes(j.state) && j.params.rebuildId === rebuildId && j.params.connectionId === connectionId);
-    if (running) throw new ChronoError('conflict', `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`);
+    const running = (await this.deps.jobs.list()).find(
+      (j) =>
+        isJobOf(j, REBUILD_JOB) &&
+        !['done', 'failed', 'cancelled'].includes(j.state) &&
+        j.params.rebuildId === rebuildId &&
+        j.params.connectionId === connectionId,
+    );
+    if (running)
+      throw new ChronoError(
+        'conflict',
+        `Rebuild ${rebuildId} already has a job (${running.state}): ${running.state === 'paused' ? 'resume that job' : 'wait for it or cancel it'}.`,
+      );
     const mongo = await this.isMongo(connectionId);
     const record = mongo ? await this.mongo.resumable(connectionId, rebuildId) : await this.record(await this.pool(connectionId), rebuildId);
-    if (record.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`);
+    if (record.phase !== 'loading')
+      throw new ChronoError(
+        'conflict',
+        `Rebuild ${rebuildId} is ${record.phase.replace('_', ' ')}: only a rebuild that has not finished loading can be resumed.`,
+      );
     const partial = !mongo && (await scopeOf(await this.pool(connectionId), rebuildId)) !== null;
     // A scale-out rebuild goes on with the workers and Kafka connection its last job had (the stored offsets say where).
-    const scaleOut = mongo ? undefined : (await this.deps.jobs.list()).flatMap((j) => (isJobOf(j, REBUILD_JOB) ? [j.params] : [])).find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
+    const scaleOut = mongo
+      ? undefined
+      : (await this.deps.jobs.list())
+          .flatMap((j) => (isJobOf(j, REBUILD_JOB) ? [j.params] : []))
+          .find((p) => p.rebuildId === rebuildId && p.connectionId === connectionId && p.scaleOut)?.scaleOut;
     const name = await this.deps.connectionName(connectionId);
     const job = await this.deps.jobs.start({
       kind: REBUILD_JOB,
@@ -462,14 +605,41 @@ export class RebuildService {
     if (await this.isMongo(connectionId)) return this.mongo.diff(connectionId, rebuildId, sampleRows);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
-    if (record.phase !== 'indexed') throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild is still loading: diff it once its job is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`);
+    if (record.phase !== 'indexed')
+      throw new ChronoError(
+        'conflict',
+        record.phase === 'loading'
+          ? 'The rebuild is still loading: diff it once its job is done.'
+          : `The rebuild is ${record.phase.replace('_', ' ')}: there is no shadow to compare.`,
+      );
     const shape = await tableShape(pool, record.schema, record.model);
     const scope = await scopeOf(pool, rebuildId);
-    const liveKeys = scope ? [...new Set([...scope, ...(await pool.query<{ k: string }>(`SELECT ${quoteIdent(shape.keyColumn)}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)).rows.map((r) => r.k)])] : undefined;
-    return diffPostgres(pool, { schema: record.schema, live: record.model, shadow: record.shadow, keyColumn: shape.keyColumn, keyType: shape.keyType, sampleRows, ...(liveKeys ? { liveKeys } : {}) });
+    const liveKeys = scope
+      ? [
+          ...new Set([
+            ...scope,
+            ...(
+              await pool.query<{ k: string }>(`SELECT ${quoteIdent(shape.keyColumn)}::text AS k FROM ${qualifiedName(record.schema, record.shadow)}`)
+            ).rows.map((r) => r.k),
+          ]),
+        ]
+      : undefined;
+    return diffPostgres(pool, {
+      schema: record.schema,
+      live: record.model,
+      shadow: record.shadow,
+      keyColumn: shape.keyColumn,
+      keyType: shape.keyType,
+      sampleRows,
+      ...(liveKeys ? { liveKeys } : {}),
+    });
   }
 
-  async swap(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number; warning?: string }> {
+  async swap(
+    connectionId: string,
+    rebuildId: string,
+    options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean },
+  ): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number; warning?: string }> {
     const plan = await this.swapOnly(connectionId, rebuildId, options);
     if (!options.dryRun || !options.projector) return plan;
     const warning = await this.projectorWarning(connectionId, rebuildId, options.projector);
@@ -506,7 +676,11 @@ export class RebuildService {
     return store ? { checkpoints: store } : {};
   }
 
-  private async swapOnly(connectionId: string, rebuildId: string, options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean }): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
+  private async swapOnly(
+    connectionId: string,
+    rebuildId: string,
+    options: { projector?: ProjectorCheckpoint | undefined; dryRun: boolean },
+  ): Promise<SwapPlan & { dryRun: boolean; risk?: string; windowMs?: number }> {
     if (await this.isMongo(connectionId)) return this.mongo.swap(connectionId, rebuildId, options);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);
@@ -518,9 +692,23 @@ export class RebuildService {
     if (await scopeOf(pool, rebuildId)) {
       if (options.dryRun) {
         if (record.phase !== 'indexed') throw new ChronoError('conflict', 'Only a finished partial rebuild can be swapped.');
-        return { model: record.model, shadow: record.shadow, beforeTable: `${record.model}__before_…`, position: record.position, catchUpFrom: record.position, dryRun: true };
+        return {
+          model: record.model,
+          shadow: record.shadow,
+          beforeTable: `${record.model}__before_…`,
+          position: record.position,
+          catchUpFrom: record.position,
+          dryRun: true,
+        };
       }
-      const done = await swapPartialPostgres({ pool, feed: await this.deps.store(connectionId), id: rebuildId, definition: await this.definitionOf(record), ...(options.projector ? { projector: options.projector } : {}), ...(await this.swapCheckpoints(connectionId, options.projector)) });
+      const done = await swapPartialPostgres({
+        pool,
+        feed: await this.deps.store(connectionId),
+        id: rebuildId,
+        definition: await this.definitionOf(record),
+        ...(options.projector ? { projector: options.projector } : {}),
+        ...(await this.swapCheckpoints(connectionId, options.projector)),
+      });
       return { model: done.model, shadow: record.shadow, beforeTable: done.beforeTable, position: done.position, catchUpFrom: record.position, dryRun: false };
     }
     const plan = await swapPostgres({
@@ -548,7 +736,12 @@ export class RebuildService {
     return { ...(await rollbackPostgres(pool, rebuildId, { dryRun })), dryRun };
   }
 
-  async drop(connectionId: string, rebuildId: string, what: 'before' | 'shadow', dryRun: boolean): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
+  async drop(
+    connectionId: string,
+    rebuildId: string,
+    what: 'before' | 'shadow',
+    dryRun: boolean,
+  ): Promise<{ table: string; dropped: boolean; dryRun: boolean }> {
     if (await this.isMongo(connectionId)) return this.mongo.drop(connectionId, rebuildId, what, dryRun);
     const pool = await this.pool(connectionId);
     const record = await this.record(pool, rebuildId);

@@ -74,7 +74,12 @@ async function renameIndex(db: Queryable, schema: string, from: string, to: stri
 function swappable(record: RebuildRecord | null, id: string): RebuildRecord {
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
   if (record.phase !== 'indexed') {
-    throw new ChronoError('conflict', record.phase === 'loading' ? 'The rebuild has not finished loading: resume it and swap once it is done.' : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`);
+    throw new ChronoError(
+      'conflict',
+      record.phase === 'loading'
+        ? 'The rebuild has not finished loading: resume it and swap once it is done.'
+        : `The rebuild is ${record.phase.replace('_', ' ')}: there is nothing to swap.`,
+    );
   }
   return record;
 }
@@ -82,7 +87,10 @@ function swappable(record: RebuildRecord | null, id: string): RebuildRecord {
 /** The swap's plan at `position`, refused when the projector is behind the shadow or the backup name is taken. */
 async function checkedPlan(db: Queryable, record: RebuildRecord, position: string, at: string): Promise<SwapPlan> {
   if (BigInt(record.position) > BigInt(position)) {
-    throw new ChronoError('conflict', `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`);
+    throw new ChronoError(
+      'conflict',
+      `The projector is at position ${position}, behind the rebuilt model (${record.position}): swap again once it has caught up.`,
+    );
   }
   const beforeTable = `${record.model}__before_${at}`;
   if (await tableExists(db, record.schema, beforeTable)) throw new ChronoError('conflict', `${beforeTable} already exists: wait a second and swap again.`);
@@ -150,14 +158,26 @@ export async function swapPostgres(options: SwapOptions): Promise<SwapPlan> {
     const record = (await readRebuild(options.pool, options.id))!;
     const folder = await options.definition.open();
     try {
-      await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: transactionalSink(options.pool, record, await shadowShape(options.pool, record)), after: record.position, horizon: outcome.behindBy, eventsBefore: record.events });
+      await foldFeed({
+        feed: options.feed,
+        handles: options.definition.handles,
+        folder,
+        sink: transactionalSink(options.pool, record, await shadowShape(options.pool, record)),
+        after: record.position,
+        horizon: outcome.behindBy,
+        eventsBefore: record.events,
+      });
     } finally {
       await folder.close();
     }
   }
 }
 
-async function attemptSwap(options: SwapOptions, projector: ProjectorHold | undefined, foldInside: boolean): Promise<{ plan: SwapPlan } | { behindBy: string }> {
+async function attemptSwap(
+  options: SwapOptions,
+  projector: ProjectorHold | undefined,
+  foldInside: boolean,
+): Promise<{ plan: SwapPlan } | { behindBy: string }> {
   const { pool, id } = options;
   const now = options.now ?? (() => new Date());
   // Without a projector the model is swapped at the settled head, taken before the transaction:
@@ -183,7 +203,15 @@ async function attemptSwap(options: SwapOptions, projector: ProjectorHold | unde
     // The last events, up to exactly where the projector goes on from.
     const folder = await options.definition.open();
     try {
-      await foldFeed({ feed: options.feed, handles: options.definition.handles, folder, sink: inTransactionSink(client, record, await shadowShape(client, record)), after: record.position, horizon: position, eventsBefore: record.events });
+      await foldFeed({
+        feed: options.feed,
+        handles: options.definition.handles,
+        folder,
+        sink: inTransactionSink(client, record, await shadowShape(client, record)),
+        after: record.position,
+        horizon: position,
+        eventsBefore: record.events,
+      });
     } finally {
       await folder.close();
     }
@@ -219,8 +247,10 @@ export interface RollbackPlan {
 async function rollbackable(db: Queryable, id: string, now: () => Date, lock = false): Promise<{ record: RebuildRecord; plan: RollbackPlan }> {
   const record = await readRebuild(db, id, lock);
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
-  if (record.phase !== 'swapped' || !record.beforeTable) throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
-  if (!(await tableExists(db, record.schema, record.beforeTable))) throw new ChronoError('not_found', `The old model ${record.beforeTable} was dropped: it cannot be restored.`);
+  if (record.phase !== 'swapped' || !record.beforeTable)
+    throw new ChronoError('conflict', `The rebuild is ${record.phase.replace('_', ' ')}: only a swapped rebuild can be rolled back.`);
+  if (!(await tableExists(db, record.schema, record.beforeTable)))
+    throw new ChronoError('not_found', `The old model ${record.beforeTable} was dropped: it cannot be restored.`);
   return { record, plan: { model: record.model, restored: record.beforeTable, rebuiltKeptAs: `${record.model}__after_${stamp(now())}` } };
 }
 
@@ -265,7 +295,8 @@ export async function rollbackPostgres(pool: pg.Pool, id: string, options: { dry
 export async function dropBeforeTable(pool: pg.Pool, id: string): Promise<string> {
   const record = await readRebuild(pool, id);
   if (!record?.beforeTable) throw new ChronoError('not_found', `Rebuild ${id} kept no old model.`);
-  if (record.phase !== 'swapped') throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
+  if (record.phase !== 'swapped')
+    throw new ChronoError('conflict', 'Only the old model of a swapped rebuild can be dropped (after a roll back it is the live model again).');
   await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, record.beforeTable)}`);
   await updateRebuild(pool, id, { beforeTable: '' });
   return record.beforeTable;
@@ -275,7 +306,8 @@ export async function dropBeforeTable(pool: pg.Pool, id: string): Promise<string
 export async function discardShadow(pool: pg.Pool, id: string): Promise<void> {
   const record = await readRebuild(pool, id);
   if (!record) throw new ChronoError('not_found', `There is no rebuild ${id}.`);
-  if (record.phase === 'swapped' || record.phase === 'rolled_back') throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
+  if (record.phase === 'swapped' || record.phase === 'rolled_back')
+    throw new ChronoError('conflict', 'The shadow of this rebuild is the live model (or was): nothing to discard.');
   await pool.query(`DROP TABLE IF EXISTS ${qualifiedName(record.schema, record.shadow)}`);
   await updateRebuild(pool, id, { phase: 'discarded' });
 }

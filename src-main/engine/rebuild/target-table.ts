@@ -23,7 +23,8 @@ export interface TargetColumn {
 }
 
 const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const TYPE = /^(text|varchar\(\d{1,5}\)|char\(\d{1,5}\)|smallint|integer|int|bigint|numeric(\(\d{1,3}(, ?\d{1,3})?\))?|real|double precision|boolean|jsonb|json|date|timestamptz|timestamp|uuid|bytea)(\[\])?$/;
+const TYPE =
+  /^(text|varchar\(\d{1,5}\)|char\(\d{1,5}\)|smallint|integer|int|bigint|numeric(\(\d{1,3}(, ?\d{1,3})?\))?|real|double precision|boolean|jsonb|json|date|timestamptz|timestamp|uuid|bytea)(\[\])?$/;
 const DEFAULT_FUNCTIONS = ['now()', 'current_timestamp', 'current_date', 'gen_random_uuid()'];
 const MAX_COLUMNS = 200;
 
@@ -38,7 +39,9 @@ function defaultSql(column: string, type: string, value: unknown): string {
   if (value === null) return 'NULL';
   const json = type === 'json' || type === 'jsonb';
   if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'sql' in value) {
-    const sql = String((value as { sql: unknown }).sql).trim().toLowerCase();
+    const sql = String((value as { sql: unknown }).sql)
+      .trim()
+      .toLowerCase();
     if (!DEFAULT_FUNCTIONS.includes(sql)) throw new ChronoError('definition_error', `${where}: { sql } may only be one of ${DEFAULT_FUNCTIONS.join(', ')}`);
     return sql;
   }
@@ -49,15 +52,22 @@ function defaultSql(column: string, type: string, value: unknown): string {
     return String(value);
   }
   if (typeof value === 'string') return `${stringLiteral(value)}::${type}`;
-  throw new ChronoError('definition_error', `${where}: a ${type} column takes a string, number, boolean or null default (objects and arrays are for json and jsonb columns)`);
+  throw new ChronoError(
+    'definition_error',
+    `${where}: a ${type} column takes a string, number, boolean or null default (objects and arrays are for json and jsonb columns)`,
+  );
 }
 
 /** The columns a definition declares, checked one by one; the message names what to fix. */
 export function declaredColumns(definition: Pick<ReadModelDefinition, 'name' | 'declaredColumns'>): TargetColumn[] {
   const raw = definition.declaredColumns;
   const fix = (what: string) => new ChronoError('definition_error', `Definition ${definition.name}: ${what}.`);
-  if (raw === undefined) throw fix('it declares no columns, so no table can be made from it; add `columns: { id: { type: \'text\', primaryKey: true }, ... }`, or create the table yourself');
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw fix('`columns` must be an object of column name → type or { type, primaryKey, notNull, default }');
+  if (raw === undefined)
+    throw fix(
+      "it declares no columns, so no table can be made from it; add `columns: { id: { type: 'text', primaryKey: true }, ... }`, or create the table yourself",
+    );
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw fix('`columns` must be an object of column name → type or { type, primaryKey, notNull, default }');
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length === 0 || entries.length > MAX_COLUMNS) throw fix(`\`columns\` must declare between 1 and ${MAX_COLUMNS} columns`);
   const columns = entries.map(([name, spec]): TargetColumn => {
@@ -67,19 +77,30 @@ export function declaredColumns(definition: Pick<ReadModelDefinition, 'name' | '
     const unknown = Object.keys(decl).filter((k) => !['type', 'primaryKey', 'notNull', 'default'].includes(k));
     if (unknown.length > 0) throw fix(`columns.${name} has ${unknown.join(', ')}: only type, primaryKey, notNull and default are understood`);
     const type = typeof decl['type'] === 'string' ? decl['type'].trim().toLowerCase().replace(/\s+/g, ' ') : '';
-    if (!TYPE.test(type)) throw fix(`columns.${name}.type "${String(decl['type'])}" is not one of text, varchar(n), char(n), smallint, integer, bigint, numeric, real, double precision, boolean, jsonb, json, date, timestamptz, timestamp, uuid, bytea (or an array of one)`);
+    if (!TYPE.test(type))
+      throw fix(
+        `columns.${name}.type "${String(decl['type'])}" is not one of text, varchar(n), char(n), smallint, integer, bigint, numeric, real, double precision, boolean, jsonb, json, date, timestamptz, timestamp, uuid, bytea (or an array of one)`,
+      );
     const column: TargetColumn = { name, type, primaryKey: decl['primaryKey'] === true, notNull: decl['notNull'] === true };
     if ('default' in decl) column.defaultSql = defaultSql(name, type, decl['default']);
     return column;
   });
   const keys = columns.filter((c) => c.primaryKey);
-  if (keys.length !== 1) throw fix(keys.length === 0 ? 'mark the key column with `primaryKey: true` (rows are replaced by key)' : `only one column can be the key (${keys.map((k) => k.name).join(', ')} are marked primaryKey)`);
+  if (keys.length !== 1)
+    throw fix(
+      keys.length === 0
+        ? 'mark the key column with `primaryKey: true` (rows are replaced by key)'
+        : `only one column can be the key (${keys.map((k) => k.name).join(', ')} are marked primaryKey)`,
+    );
   return columns;
 }
 
 /** CREATE TABLE for declared columns. */
 export function createTableSql(schema: string, model: string, columns: readonly TargetColumn[]): string {
-  const lines = columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.primaryKey ? ' PRIMARY KEY' : c.notNull ? ' NOT NULL' : ''}${c.defaultSql !== undefined ? ` DEFAULT ${c.defaultSql}` : ''}`);
+  const lines = columns.map(
+    (c) =>
+      `  ${quoteIdent(c.name)} ${c.type}${c.primaryKey ? ' PRIMARY KEY' : c.notNull ? ' NOT NULL' : ''}${c.defaultSql !== undefined ? ` DEFAULT ${c.defaultSql}` : ''}`,
+  );
   return `CREATE TABLE ${qualifiedName(schema, model)} (\n${lines.join(',\n')}\n);`;
 }
 

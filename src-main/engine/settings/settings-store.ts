@@ -40,7 +40,8 @@ export class SettingsStore {
 /** Each saved group that still validates is kept; the rest falls back to the defaults. */
 function mergeValid(defaults: AppSettings, saved: Record<string, unknown>): AppSettings {
   const pick = <K extends keyof AppSettings>(key: K): AppSettings[K] => {
-    const candidate = typeof defaults[key] === 'object' && typeof saved[key] === 'object' ? { ...(defaults[key] as object), ...(saved[key] as object) } : saved[key];
+    const candidate =
+      typeof defaults[key] === 'object' && typeof saved[key] === 'object' ? { ...(defaults[key] as object), ...(saved[key] as object) } : saved[key];
     const parsed = appSettings.shape[key].safeParse(candidate);
     return parsed.success ? (parsed.data as AppSettings[K]) : defaults[key];
   };

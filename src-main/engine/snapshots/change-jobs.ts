@@ -6,7 +6,15 @@
  */
 import { ChronoError } from '../../../src-shared/errors';
 import type { SnapshotsChangeJobResult } from '../../../src-shared/schemas/snapshots';
-import { encodeSnapshotCursor, isEmptyFilter, notJsonMessage, type SnapshotFilter, type SnapshotKey, type SnapshotStore, type StoredSnapshot } from '../../stores/ports/snapshot-store';
+import {
+  encodeSnapshotCursor,
+  isEmptyFilter,
+  notJsonMessage,
+  type SnapshotFilter,
+  type SnapshotKey,
+  type SnapshotStore,
+  type StoredSnapshot,
+} from '../../stores/ports/snapshot-store';
 import type { JobContext, JobRunner } from '../jobs/jobs';
 import { byStreamType, type Replayer } from '../jobs/verify-all-snapshots';
 import { translateCompanionError } from '../checkpoints/companion-ports';
@@ -52,7 +60,11 @@ export interface ChangeJobDeps {
 const MAX_FAILURES = 100;
 
 export function refuseEmptyFilter(filter: SnapshotFilter): void {
-  if (isEmptyFilter(filter)) throw new ChronoError('invalid_input', 'Say which snapshots: a stream type, a prefix, an age, a version or a size (an empty filter would select every snapshot).');
+  if (isEmptyFilter(filter))
+    throw new ChronoError(
+      'invalid_input',
+      'Say which snapshots: a stream type, a prefix, an age, a version or a size (an empty filter would select every snapshot).',
+    );
 }
 
 /**
@@ -199,13 +211,25 @@ export function regenerateSnapshotsJob(deps: ChangeJobDeps): JobRunner<Regenerat
 }
 
 /** Replays each snapshot's stream to its version and overwrites it; snapshots that are not JSON are left as they are. */
-export async function regenerate(store: SnapshotStore, replayer: Replayer, snapshots: readonly StoredSnapshot[], result: SnapshotsChangeJobResult, written: SnapshotKey[] = []): Promise<void> {
+export async function regenerate(
+  store: SnapshotStore,
+  replayer: Replayer,
+  snapshots: readonly StoredSnapshot[],
+  result: SnapshotsChangeJobResult,
+  written: SnapshotKey[] = [],
+): Promise<void> {
   for (const s of snapshots.filter((x) => !x.isJson)) addFailure(result, s, notJsonMessage(s, store.source()));
-  const targets = byStreamType(snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version)));
+  const targets = byStreamType(
+    snapshots.filter((s) => s.isJson).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version)),
+  );
   await replayer.replay(targets, async (target, outcome) => {
     if (!outcome.ok) return addFailure(result, target, outcome.message);
     if (outcome.reached < target.version) {
-      return addFailure(result, target, `The stream ends at version ${outcome.reached}, before the snapshot's version ${target.version}: it was not rewritten; delete it instead.`);
+      return addFailure(
+        result,
+        target,
+        `The stream ends at version ${outcome.reached}, before the snapshot's version ${target.version}: it was not rewritten; delete it instead.`,
+      );
     }
     if (await store.write(target, outcome.state)) {
       result.changed += 1;

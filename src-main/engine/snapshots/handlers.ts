@@ -31,7 +31,8 @@ export interface SnapshotHandlerDeps {
   settle?: SettleVerifications;
 }
 
-type SnapshotOperation = 'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate' | 'snapshots.mapping' | 'snapshots.configure';
+type SnapshotOperation =
+  'snapshots.list' | 'snapshots.inspect' | 'snapshots.verifyAll' | 'snapshots.delete' | 'snapshots.regenerate' | 'snapshots.mapping' | 'snapshots.configure';
 
 /** Snapshots shown in a dry run. */
 const FIRST_SHOWN = 20;
@@ -55,7 +56,8 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     if (!isJobOf(job, VERIFY_ALL_SNAPSHOTS) || !job.connectionIds.includes(connectionId)) {
       throw new ChronoError('invalid_input', `Job ${selection.jobId} is not a snapshot verification of this connection: choose one from the Snapshots screen.`);
     }
-    if (job.state !== 'done' || !job.result) throw new ChronoError('conflict', `The verification job is ${job.state}: wait for it to finish (or resume it) before acting on what it found.`);
+    if (job.state !== 'done' || !job.result)
+      throw new ChronoError('conflict', `The verification job is ${job.state}: wait for it to finish (or resume it) before acting on what it found.`);
     const { result } = job;
     const keys = [
       ...result.mismatches.map((m) => ({ streamId: m.streamId, version: m.snapshotVersion })),
@@ -64,7 +66,9 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     keys.sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
     return {
       scope: { keys },
-      ...(result.truncated ? { note: 'The verification listed only the first of the snapshots it found wrong: run it again afterwards to find the rest.' } : {}),
+      ...(result.truncated
+        ? { note: 'The verification listed only the first of the snapshots it found wrong: run it again afterwards to find the rest.' }
+        : {}),
     };
   }
 
@@ -152,7 +156,10 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
   return {
     'snapshots.list': async ({ connectionId, after, limit, ...filter }) => {
       const port = await store(connectionId);
-      return guard(async () => ({ source: port.source(), ...(await port.list({ ...definedOnly(filter), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) })) }));
+      return guard(async () => ({
+        source: port.source(),
+        ...(await port.list({ ...definedOnly(filter), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}) })),
+      }));
     },
     'snapshots.inspect': async ({ connectionId, streamId, version, definition }, context) => {
       const port = await store(connectionId);
@@ -170,7 +177,13 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
           }
           const entries = diff(outcome.state, snapshot.state);
           const streamTooShort = outcome.reached < version;
-          deps.verdicts?.record(connectionId, { streamId, version, state: snapshot.state }, outcome.definition, !streamTooShort && entries.length === 0, 'inspect');
+          deps.verdicts?.record(
+            connectionId,
+            { streamId, version, state: snapshot.state },
+            outcome.definition,
+            !streamTooShort && entries.length === 0,
+            'inspect',
+          );
           answer = {
             snapshot: shown,
             replay: { state: outcome.state, version: outcome.reached, definition: outcome.definition },
@@ -188,7 +201,11 @@ export function snapshotHandlers(deps: SnapshotHandlerDeps): Pick<Handlers, Snap
     'snapshots.verifyAll': async ({ connectionId, definition, streamPrefix, category, sampleSize }) => {
       const name = await deps.connectionName(connectionId);
       await store(connectionId);
-      const scope = [streamPrefix !== undefined ? `streams ${streamPrefix}…` : '', category !== undefined ? `type ${category}` : '', sampleSize !== undefined ? `a sample of ${sampleSize}` : '']
+      const scope = [
+        streamPrefix !== undefined ? `streams ${streamPrefix}…` : '',
+        category !== undefined ? `type ${category}` : '',
+        sampleSize !== undefined ? `a sample of ${sampleSize}` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       const job = await jobs.start({

@@ -18,7 +18,9 @@ export function settleVerifications(jobs: Pick<Jobs, 'list' | 'amendResult'>): S
   return async (connectionId, change, keys) => {
     if (!keys.length) return;
     const changed = new Set(keys.map(keyOf));
-    const verifications = (await jobs.list()).filter((job) => job.kind === VERIFY_ALL_SNAPSHOTS && job.state === 'done' && job.connectionIds.includes(connectionId));
+    const verifications = (await jobs.list()).filter(
+      (job) => job.kind === VERIFY_ALL_SNAPSHOTS && job.state === 'done' && job.connectionIds.includes(connectionId),
+    );
     for (const job of verifications) await jobs.amendResult(job.id, VERIFY_ALL_SNAPSHOTS, (result) => settled(result, change, changed));
   };
 }

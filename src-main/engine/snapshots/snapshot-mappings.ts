@@ -47,7 +47,12 @@ export function customSnapshotLayout(mapping: SnapshotMapping): SnapshotLayout {
       backend: 'postgres',
       ...(mapping.schema ? { schema: mapping.schema } : {}),
       table: mapping.table,
-      columns: { streamId: c.streamId, version: c.version, state: c.state, ...given({ streamType: c.streamType, takenAt: c.takenAt, schemaVersion: c.schemaVersion }) },
+      columns: {
+        streamId: c.streamId,
+        version: c.version,
+        state: c.state,
+        ...given({ streamType: c.streamType, takenAt: c.takenAt, schemaVersion: c.schemaVersion }),
+      },
     };
   }
   const f = mapping.fields;
@@ -56,7 +61,12 @@ export function customSnapshotLayout(mapping: SnapshotMapping): SnapshotLayout {
     kind: 'custom',
     backend: 'mongo',
     collection: mapping.collection,
-    fields: { streamId: f.streamId, version: f.version, state: f.state, ...given({ streamType: f.streamType, takenAt: f.takenAt, schemaVersion: f.schemaVersion }) },
+    fields: {
+      streamId: f.streamId,
+      version: f.version,
+      state: f.state,
+      ...given({ streamType: f.streamType, takenAt: f.takenAt, schemaVersion: f.schemaVersion }),
+    },
   };
 }
 

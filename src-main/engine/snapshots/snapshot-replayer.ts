@@ -15,7 +15,16 @@
  */
 import { ChronoError } from '../../../src-shared/errors';
 import { REPLAY_PAGE_SIZE, type EventStore, type ReplayPage } from '../../stores/event-store';
-import { Sandbox, SandboxError, encodeBatch, type DefinitionCatalog, type ManyItem, type ManyOutcome, type ResolvedDefinition, type SandboxEventRef } from './replay-port';
+import {
+  Sandbox,
+  SandboxError,
+  encodeBatch,
+  type DefinitionCatalog,
+  type ManyItem,
+  type ManyOutcome,
+  type ResolvedDefinition,
+  type SandboxEventRef,
+} from './replay-port';
 
 export interface ReplayTarget {
   streamId: string;
@@ -161,7 +170,14 @@ export class SnapshotReplayer {
         const { entry, last } = message.items[i]!;
         if (entry.outcome) continue;
         if (!outcome.ok) {
-          fail(entry, 'skipped' in outcome ? (failed?.streamId === entry.range.target.streamId ? failed.message : 'An earlier event of this stream failed.') : outcome.error.message);
+          fail(
+            entry,
+            'skipped' in outcome
+              ? failed?.streamId === entry.range.target.streamId
+                ? failed.message
+                : 'An earlier event of this stream failed.'
+              : outcome.error.message,
+          );
         } else if (last) {
           entry.outcome = { ok: true, state: outcome.state ?? null, reached: entry.reached, definition: entry.definition };
         }
@@ -340,7 +356,10 @@ export class SnapshotReplayer {
   /** The chunks of each range: one query for all where the store can, else one read per range (at most 4 at once). */
   private async readBatch(ranges: readonly { streamId: string; from: number; to: number }[]): Promise<Chunk[][]> {
     const wanted = ranges.filter((r) => r.to >= r.from);
-    const pages = this.store.readReplayRanges && wanted.length > 0 ? await this.store.readReplayRanges(wanted.map((r) => ({ streamId: r.streamId, fromVersion: r.from, toVersion: r.to }))) : null;
+    const pages =
+      this.store.readReplayRanges && wanted.length > 0
+        ? await this.store.readReplayRanges(wanted.map((r) => ({ streamId: r.streamId, fromVersion: r.from, toVersion: r.to })))
+        : null;
     if (pages) {
       const byRange = new Map(wanted.map((r, i) => [r, pages[i]!]));
       return Promise.all(
@@ -349,7 +368,8 @@ export class SnapshotReplayer {
           if (!page) return [];
           const chunks = [replayChunk(page)];
           // A range cut at the page size goes on from where it stopped.
-          if (page.last && page.read >= REPLAY_PAGE_SIZE && page.last.version < r.to) chunks.push(...(await this.read(r.streamId, page.last.version + 1, r.to)));
+          if (page.last && page.read >= REPLAY_PAGE_SIZE && page.last.version < r.to)
+            chunks.push(...(await this.read(r.streamId, page.last.version + 1, r.to)));
           return chunks;
         }),
       );
@@ -382,7 +402,13 @@ export class SnapshotReplayer {
       if (!last) break;
       const header = `"s":${JSON.stringify(page.events[0]!.streamId)},"c":${JSON.stringify(page.events[0]!.category ?? null)}`;
       const encoded = encodeBatch(page.events);
-      chunks.push({ header, events: encoded.slice(`{${header},"e":`.length, -1), refs: page.events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })), category: page.events[0]!.category ?? null, reached: last.version });
+      chunks.push({
+        header,
+        events: encoded.slice(`{${header},"e":`.length, -1),
+        refs: page.events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type })),
+        category: page.events[0]!.category ?? null,
+        reached: last.version,
+      });
     }
     return chunks;
   }
@@ -404,7 +430,13 @@ function emptyChunk(streamId: string): Chunk {
 /** A store-encoded replay page as a sandbox batch. */
 function replayChunk(page: ReplayPage): Chunk {
   const header = `"s":${JSON.stringify(page.streamId)},"c":${JSON.stringify(page.category)}${page.metadataKeys ? `,"k":${JSON.stringify(page.metadataKeys)}` : ''}`;
-  return { header, events: page.events, refs: page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! })), category: page.category, reached: page.last?.version ?? null };
+  return {
+    header,
+    events: page.events,
+    refs: page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! })),
+    category: page.category,
+    reached: page.last?.version ?? null,
+  };
 }
 
 /** Errors about one stream's replay, as a sentence; undefined for those that stop the whole run. */

@@ -96,7 +96,9 @@ export function pathStartsWith(path: DiffPath, prefix: DiffPath): boolean {
 /** `a.b[0].c` style rendering of a path, for messages. */
 export function formatPath(path: DiffPath): string {
   if (path.length === 0) return '(root)';
-  return path.map((step, i) => (typeof step === 'number' ? `[${step}]` : /^[A-Za-z_$][\w$]*$/.test(step) ? (i === 0 ? step : `.${step}`) : `[${JSON.stringify(step)}]`)).join('');
+  return path
+    .map((step, i) => (typeof step === 'number' ? `[${step}]` : /^[A-Za-z_$][\w$]*$/.test(step) ? (i === 0 ? step : `.${step}`) : `[${JSON.stringify(step)}]`))
+    .join('');
 }
 
 /** Parses `a.b[0].c` / `a.b.0.c` into a path; numeric segments become numbers. */

@@ -41,7 +41,10 @@ export function timeTravelHandlers(deps: TimeTravelHandlerDeps): Pick<Handlers, 
   const setDefinitionsFolder = async (input: InputOf<'timeTravel.setDefinitionsFolder'>) => {
     if (deps.mode === 'desktop') {
       if (input.path !== undefined || input.listingHash !== undefined) {
-        throw new ChronoError('invalid_input', 'In the desktop app the definitions folder is chosen in the system dialog: call without a path or listing hash.');
+        throw new ChronoError(
+          'invalid_input',
+          'In the desktop app the definitions folder is chosen in the system dialog: call without a path or listing hash.',
+        );
       }
       if (!deps.chooseDefinitionsFolder) throw new ChronoError('unavailable', 'This desktop build has no folder dialog; the definitions folder cannot be set.');
       const chosen = await deps.chooseDefinitionsFolder();
@@ -59,16 +62,24 @@ export function timeTravelHandlers(deps: TimeTravelHandlerDeps): Pick<Handlers, 
     'timeTravel.confirmDefinitions': (input) => afterRestore(async () => ({ ...(await definitionsFolder.confirmCurrent(input.listingHash)), confirmed: true })),
     'timeTravel.clearDefinitionsFolder': () => afterRestore(async () => ({ folder: await definitionsFolder.clear() })),
     'timeTravel.definitionsChanged': (_input, context) => streamRevisions(userDefinitions, context),
-    'timeTravel.state': (input, context) => afterRestore(() => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context)),
-    'timeTravel.compare': (input, context) => afterRestore(() => timeTravel.compare(input.connectionId, input.streamId, input.a, input.b, input.definition, context)),
-    'timeTravel.steps': (input, context) => afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
-    'timeTravel.fieldHistory': (input, context) => afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
-    'timeTravel.verifySnapshot': (input, context) => afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
+    'timeTravel.state': (input, context) =>
+      afterRestore(() => timeTravel.state(input.connectionId, input.streamId, input.target, input.definition, input.useSnapshot, context)),
+    'timeTravel.compare': (input, context) =>
+      afterRestore(() => timeTravel.compare(input.connectionId, input.streamId, input.a, input.b, input.definition, context)),
+    'timeTravel.steps': (input, context) =>
+      afterRestore(() => timeTravel.steps(input.connectionId, input.streamId, input.fromVersion, input.toVersion, input.definition, context)),
+    'timeTravel.fieldHistory': (input, context) =>
+      afterRestore(() => timeTravel.fieldHistory(input.connectionId, input.streamId, input.path, input.definition, context)),
+    'timeTravel.verifySnapshot': (input, context) =>
+      afterRestore(() => timeTravel.verifySnapshot(input.connectionId, input.streamId, input.definition, context)),
   };
 }
 
 /** Emits the definitions revision now and after every change, until the caller cancels. */
-function streamRevisions(definitions: UserDefinitions, context: { signal: AbortSignal; emit(data: { revision: number }): void }): Promise<{ revision: number }> {
+function streamRevisions(
+  definitions: UserDefinitions,
+  context: { signal: AbortSignal; emit(data: { revision: number }): void },
+): Promise<{ revision: number }> {
   return new Promise((resolve) => {
     context.emit({ revision: definitions.revision });
     const unsubscribe = definitions.onChange(() => context.emit({ revision: definitions.revision }));

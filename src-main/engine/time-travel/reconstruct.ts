@@ -107,8 +107,20 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Forward pages of a stream between two inclusive versions; the next page is read while the caller folds this one. */
-async function* streamPages(store: EventStore, streamId: string, fromVersion: number, toVersion: number | undefined, pageSize: number, signal: AbortSignal | undefined): AsyncGenerator<StoredEventView[]> {
-  let options: Parameters<EventStore['readStream']>[1] | null = { fromVersion, direction: 'forward', limit: pageSize, ...(toVersion !== undefined ? { toVersion } : {}) };
+async function* streamPages(
+  store: EventStore,
+  streamId: string,
+  fromVersion: number,
+  toVersion: number | undefined,
+  pageSize: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<StoredEventView[]> {
+  let options: Parameters<EventStore['readStream']>[1] | null = {
+    fromVersion,
+    direction: 'forward',
+    limit: pageSize,
+    ...(toVersion !== undefined ? { toVersion } : {}),
+  };
   let pending = store.readStream(streamId, options);
   while (options) {
     throwIfAborted(signal);
@@ -149,7 +161,9 @@ async function replayPages(store: EventStore, streamId: string, plan: ReplayPlan
   // is not read up to a far target in empty pages. Versions are unique within a stream,
   // so a range of pageSize versions never holds more than pageSize rows.
   const bound = (direction: 'forward' | 'backward') =>
-    store.readStream(streamId, { fromVersion: plan.fromVersion, toVersion: plan.toVersion, direction, limit: 1, payloadLimit: 1 }).then((page) => page.events[0]?.version);
+    store
+      .readStream(streamId, { fromVersion: plan.fromVersion, toVersion: plan.toVersion, direction, limit: 1, payloadLimit: 1 })
+      .then((page) => page.events[0]?.version);
   const [first, last] = await Promise.all([bound('forward'), bound('backward')]);
   if (first === undefined || last === undefined) return (async function* () {})();
   const pageCount = Math.ceil((last - first + 1) / plan.pageSize);
@@ -158,7 +172,12 @@ async function replayPages(store: EventStore, streamId: string, plan: ReplayPlan
   const readAhead = (): void => {
     while (inFlight.length < REPLAY_READ_AHEAD && next < pageCount) {
       const from = first + next * plan.pageSize;
-      const read = readReplayPage(streamId, { fromVersion: from, toVersion: Math.min(last, from + plan.pageSize - 1), limit: plan.pageSize, ...(plan.types ? { types: plan.types } : {}) });
+      const read = readReplayPage(streamId, {
+        fromVersion: from,
+        toVersion: Math.min(last, from + plan.pageSize - 1),
+        limit: plan.pageSize,
+        ...(plan.types ? { types: plan.types } : {}),
+      });
       read.catch(() => undefined); // awaited in turn, or settled by `drain`; never an unhandled rejection
       inFlight.push(read);
       next += 1;
@@ -249,7 +268,8 @@ function cutAtTarget(events: StoredEventView[], target: TimeTravelTarget): { eve
   }
   const limit = instant(target.time, 'time');
   const index = events.findIndex((e) => {
-    if (e.timestamp === null) throw new RangeError(`Event ${e.type} (stream ${e.streamId}, version ${e.version}) has no timestamp: this store cannot travel by time`);
+    if (e.timestamp === null)
+      throw new RangeError(`Event ${e.type} (stream ${e.streamId}, version ${e.version}) has no timestamp: this store cannot travel by time`);
     return instant(e.timestamp, `timestamp of version ${e.version}`) > limit;
   });
   return index < 0 ? { events, stop: false } : { events: events.slice(0, index), stop: true };
@@ -260,10 +280,17 @@ function cutAtTarget(events: StoredEventView[], target: TimeTravelTarget): { eve
  * or `{time}` (events recorded at or before that instant; the stream's versions
  * are assumed to be in time order, the first event after it ends the replay).
  */
-export async function stateAt(store: EventStore, streamId: string, target: TimeTravelTarget, definition: DefinitionSource, options: StateAtOptions = {}): Promise<StateAtResult> {
+export async function stateAt(
+  store: EventStore,
+  streamId: string,
+  target: TimeTravelTarget,
+  definition: DefinitionSource,
+  options: StateAtOptions = {},
+): Promise<StateAtResult> {
   const pageSize = clampLimit(options.pageSize ?? MAX_PAGE_SIZE);
   const targetVersion = 'version' in target ? Math.floor(target.version) : undefined;
-  if (targetVersion !== undefined && (!Number.isFinite(targetVersion) || targetVersion < 0)) throw new RangeError(`version must be a non-negative integer, got ${targetVersion}`);
+  if (targetVersion !== undefined && (!Number.isFinite(targetVersion) || targetVersion < 0))
+    throw new RangeError(`version must be a non-negative integer, got ${targetVersion}`);
   if ('time' in target) instant(target.time, 'time');
 
   let snapshot = options.snapshot;
@@ -288,7 +315,15 @@ export async function stateAt(store: EventStore, streamId: string, target: TimeT
       lastWaypoint = version;
       options.onWaypoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
     };
-    const fast = targetVersion !== undefined && targetVersion > startVersion ? await replayPages(store, streamId, { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) }, options.signal) : null;
+    const fast =
+      targetVersion !== undefined && targetVersion > startVersion
+        ? await replayPages(
+            store,
+            streamId,
+            { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) },
+            options.signal,
+          )
+        : null;
     if (fast) {
       for await (const page of fast) {
         if (page.versions.length > 0) {
@@ -357,7 +392,9 @@ export async function stepThrough(
       if (before.length > 0) await run.apply(before, { state: false });
       if (window.length > 0) {
         const result = await run.apply(window, { state: false, steps: true });
-        (result.steps ?? []).forEach((s, i) => steps.push({ event: window[i]!, before: s.before, after: s.after, diff: diff(s.before, s.after), ...(s.upcast ? { upcast: s.upcast } : {}) }));
+        (result.steps ?? []).forEach((s, i) =>
+          steps.push({ event: window[i]!, before: s.before, after: s.after, diff: diff(s.before, s.after), ...(s.upcast ? { upcast: s.upcast } : {}) }),
+        );
       }
       applied += page.length;
       options.onProgress?.({ applied, version: page[page.length - 1]!.version, targetVersion: to });
@@ -415,9 +452,22 @@ export async function fieldHistory(
  * result with the snapshot's state. `diff` goes from the replayed (true) state to
  * the snapshot's, so `before` is what it should be and `after` what it holds.
  */
-export async function verifySnapshot(store: EventStore, streamId: string, snapshot: { version: number; state: unknown }, definition: DefinitionSource, options: TimeTravelOptions = {}): Promise<SnapshotVerification> {
+export async function verifySnapshot(
+  store: EventStore,
+  streamId: string,
+  snapshot: { version: number; state: unknown },
+  definition: DefinitionSource,
+  options: TimeTravelOptions = {},
+): Promise<SnapshotVerification> {
   const replay = await stateAt(store, streamId, { version: snapshot.version }, definition, { ...options, snapshot: undefined });
   const streamTooShort = replay.version < snapshot.version;
   const entries = diff(replay.state, snapshot.state);
-  return { ok: !streamTooShort && entries.length === 0, version: snapshot.version, diff: entries, replayed: replay.state, streamTooShort, reachedVersion: replay.version };
+  return {
+    ok: !streamTooShort && entries.length === 0,
+    version: snapshot.version,
+    diff: entries,
+    replayed: replay.state,
+    streamTooShort,
+    reachedVersion: replay.version,
+  };
 }

@@ -56,7 +56,19 @@ export class TimeTravelService {
   async state(connectionId: string, streamId: string, target: TimeTravelTarget, name: string, useSnapshot: boolean, context: Context) {
     const { stored, definition, resolved, session, sealedAtStart } = await this.open(connectionId, streamId, name);
     const mayOpen = session?.mode === 'decrypted';
-    const replay = (decrypting: boolean) => this.replayState(connectionId, streamId, target, definition, resolved, resolved.origin === 'builtin' && useSnapshot, useSnapshot, context, decrypting ? session! : undefined, stored);
+    const replay = (decrypting: boolean) =>
+      this.replayState(
+        connectionId,
+        streamId,
+        target,
+        definition,
+        resolved,
+        resolved.origin === 'builtin' && useSnapshot,
+        useSnapshot,
+        context,
+        decrypting ? session! : undefined,
+        stored,
+      );
     // Streams that start with sealed fields (a customer's) are replayed decrypted; others on the fast path with
     // waypoints, and again decrypted only if sealed fields reached their state after all.
     let replayed = await replay(mayOpen && sealedAtStart);
@@ -123,13 +135,25 @@ export class TimeTravelService {
    * What is known of a stored snapshot: a remembered verdict, else, when the stream up to
    * it is short (QUICK_CHECK_MAX_VERSIONS), a replay to its version compared with it now.
    */
-  private async checkSnapshot(connectionId: string, streamId: string, stored: { version: number; state: unknown; takenAt?: string | null }, definition: DefinitionSource, definitionName: string, store: EventStore, context: Context): Promise<CheckedSnapshot> {
+  private async checkSnapshot(
+    connectionId: string,
+    streamId: string,
+    stored: { version: number; state: unknown; takenAt?: string | null },
+    definition: DefinitionSource,
+    definitionName: string,
+    store: EventStore,
+    context: Context,
+  ): Promise<CheckedSnapshot> {
     const ref = { streamId, ...stored };
     const known = this.verdicts.lookup(connectionId, ref, definitionName);
     const takenAt = { takenAt: stored.takenAt ?? null };
     if (known) return { version: stored.version, verdict: known, ...takenAt };
     if (stored.version - store.describe().firstVersion + 1 > this.quickCheckMaxVersions) return { version: stored.version, ...takenAt };
-    const options = { ...this.options(context), onProgress: (p: { applied: number }) => context.progress({ done: p.applied, total: stored.version, message: `checking the snapshot at version ${stored.version}` }) };
+    const options = {
+      ...this.options(context),
+      onProgress: (p: { applied: number }) =>
+        context.progress({ done: p.applied, total: stored.version, message: `checking the snapshot at version ${stored.version}` }),
+    };
     const check = await guard(() => verifySnapshot(store, streamId, stored, definition, options));
     this.verdicts.record(connectionId, ref, definitionName, check.ok, 'quickCheck');
     return { version: stored.version, verdict: this.verdicts.lookup(connectionId, ref, definitionName), ...takenAt };
@@ -190,11 +214,21 @@ export class TimeTravelService {
     streamId: string,
     name: string,
     openPersonalData = true,
-  ): Promise<{ stored: EventStore; definition: DefinitionSource; resolved: ResolvedDefinition; session: DecryptionSession | undefined; sealedAtStart: boolean }> {
+  ): Promise<{
+    stored: EventStore;
+    definition: DefinitionSource;
+    resolved: ResolvedDefinition;
+    session: DecryptionSession | undefined;
+    sealedAtStart: boolean;
+  }> {
     const stored = await this.stores.get(connectionId);
     const first = (await stored.readStream(streamId, { limit: 1 })).events[0];
     if (!first) throw new ChronoError('not_found', `Stream "${streamId}" has no events.`);
-    const resolved = await this.catalog.resolve(name, { streamId, category: first.category ?? null, referenceSchema: REFERENCE_PRESETS.includes(stored.describe().preset) });
+    const resolved = await this.catalog.resolve(name, {
+      streamId,
+      category: first.category ?? null,
+      referenceSchema: REFERENCE_PRESETS.includes(stored.describe().preset),
+    });
     const session = openPersonalData ? await this.views?.session(connectionId) : undefined;
     return { stored, definition: resolved.source, resolved, session, sealedAtStart: holdsSealed(first.data) || holdsSealed(first.metadata) };
   }
@@ -212,12 +246,18 @@ interface CheckedSnapshot {
  * What the state's answer says of the stored snapshot: used (verified or not), or skipped
  * with a warning because it differs from a replay. Nothing when a cached state was used.
  */
-function snapshotReport(snapshot: CheckedSnapshot | undefined, result: { version: number; fromSnapshotVersion: number }, fromCache: boolean): { snapshot?: SnapshotUse; warning?: string } {
+function snapshotReport(
+  snapshot: CheckedSnapshot | undefined,
+  result: { version: number; fromSnapshotVersion: number },
+  fromCache: boolean,
+): { snapshot?: SnapshotUse; warning?: string } {
   // A state before the snapshot (a time target earlier than it) could not have started from it.
   if (!snapshot || fromCache || result.version < snapshot.version) return {};
   const checkedBy = snapshot.verdict ? { checkedBy: snapshot.verdict.source } : {};
   if (snapshot.verdict?.ok === false) {
-    const by = { quickCheck: 'a quick check', verifySnapshot: 'Verify snapshot', inspect: 'the Snapshots screen', verifyAll: 'a snapshot verification job' }[snapshot.verdict.source];
+    const by = { quickCheck: 'a quick check', verifySnapshot: 'Verify snapshot', inspect: 'the Snapshots screen', verifyAll: 'a snapshot verification job' }[
+      snapshot.verdict.source
+    ];
     return {
       snapshot: { version: snapshot.version, takenAt: snapshot.takenAt, used: false, verification: 'differs', ...checkedBy },
       warning: `The stored snapshot at v${snapshot.version} differs from a replay of the events (found by ${by}) and was skipped: this state was replayed from the start.`,
@@ -259,7 +299,11 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof SandboxError) {
-      throw new ChronoError('definition_error', err.message, { kind: err.kind, ...(err.event ? { event: err.event } : {}), ...(err.location ? { location: err.location } : {}) });
+      throw new ChronoError('definition_error', err.message, {
+        kind: err.kind,
+        ...(err.event ? { event: err.event } : {}),
+        ...(err.location ? { location: err.location } : {}),
+      });
     }
     throw err;
   }

@@ -42,7 +42,8 @@ export function errorReply(err: unknown): Reply {
   if (err instanceof HttpError) return { status: err.status, body: { code: err.code, message: err.message } };
   if (err instanceof ZodError) return { status: 400, body: { code: 'invalid_command', message: 'The request body is invalid', details: err.issues } };
   if (err instanceof InvalidCommandError) return { status: 400, body: { code: 'invalid_command', message: err.message } };
-  if (err instanceof ConcurrencyConflictError) return { status: 409, body: { code: 'concurrency_conflict', message: err.message, aggregateId: err.aggregateId, expectedVersion: err.expectedVersion } };
+  if (err instanceof ConcurrencyConflictError)
+    return { status: 409, body: { code: 'concurrency_conflict', message: err.message, aggregateId: err.aggregateId, expectedVersion: err.expectedVersion } };
   if (err instanceof DomainRuleViolation) return { status: err.code === 'not_found' ? 404 : 422, body: { code: err.code, message: err.message } };
   return { status: 500, body: { code: 'internal', message: 'Internal error' } };
 }
@@ -60,7 +61,10 @@ export function createApiServer(routes: Route[], onError: (err: unknown) => void
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         const candidates = routes.filter((r) => r.pattern.test(path));
         const route = candidates.find((r) => r.method === req.method);
-        if (!route) throw candidates.length > 0 ? new HttpError(405, 'method_not_allowed', `${req.method} not allowed on ${path}`) : new HttpError(404, 'not_found', `No route for ${path}`);
+        if (!route)
+          throw candidates.length > 0
+            ? new HttpError(405, 'method_not_allowed', `${req.method} not allowed on ${path}`)
+            : new HttpError(404, 'not_found', `No route for ${path}`);
         const params = (route.pattern.exec(path) ?? []).slice(1).map(decodeURIComponent);
         const body = req.method === 'POST' ? await readJson(req) : undefined;
         const context: CommandContext = {

@@ -82,23 +82,46 @@ export async function startReferenceSystem(config: ReferenceSystemConfig): Promi
     const pgRelay = new PostgresOutboxRelay(pool, producer, { idleDelayMs: 25, onError: onError('postgres outbox relay') });
     const mongoRelay = new MongoRelay(mongo, producer, { topic, idleDelayMs: 25, onError: onError('mongo relay') });
     const byName: Record<ReferenceProjectorName, KafkaProjector> = {
-      products_view: new KafkaProjector(kafka, mongoProductsProjection(mongo), { topic, groupId: `${groupPrefix}-products-view`, onError: onError('products_view') }),
-      accounts_view: new KafkaProjector(kafka, postgresViewProjection(pool, accountsViewSpec), { topic, groupId: `${groupPrefix}-accounts-view`, onError: onError('accounts_view') }),
-      orders_view: new KafkaProjector(kafka, postgresViewProjection(pool, ordersViewSpec), { topic, groupId: `${groupPrefix}-orders-view`, onError: onError('orders_view') }),
+      products_view: new KafkaProjector(kafka, mongoProductsProjection(mongo), {
+        topic,
+        groupId: `${groupPrefix}-products-view`,
+        onError: onError('products_view'),
+      }),
+      accounts_view: new KafkaProjector(kafka, postgresViewProjection(pool, accountsViewSpec), {
+        topic,
+        groupId: `${groupPrefix}-accounts-view`,
+        onError: onError('accounts_view'),
+      }),
+      orders_view: new KafkaProjector(kafka, postgresViewProjection(pool, ordersViewSpec), {
+        topic,
+        groupId: `${groupPrefix}-orders-view`,
+        onError: onError('orders_view'),
+      }),
     };
     const projectors = Object.values(byName);
     await Promise.all(projectors.map((p) => p.start()));
     stops.push(...projectors.map((p) => () => p.stop()));
     pgRelay.start();
     mongoRelay.start();
-    stops.push(() => pgRelay.stop(), () => mongoRelay.stop());
+    stops.push(
+      () => pgRelay.stop(),
+      () => mongoRelay.stop(),
+    );
 
     const pgRow = async (sql: string, id: string) => (await pool.query(sql, [id])).rows[0] ?? null;
     const server = createApiServer(
       buildRoutes(handler, {
         product: (id) => readMongoProductView(mongo, id),
-        account: (id) => pgRow('SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance_cents::float8 AS "balanceCents", status, version, updated_at AS "updatedAt" FROM accounts_view WHERE account_id = $1', id),
-        order: (id) => pgRow('SELECT order_id AS "orderId", customer_id AS "customerId", status, currency, total_cents::float8 AS "totalCents", item_count AS "itemCount", carrier, tracking_number AS "trackingNumber", version, updated_at AS "updatedAt" FROM orders_view WHERE order_id = $1', id),
+        account: (id) =>
+          pgRow(
+            'SELECT account_id AS "accountId", owner_id AS "ownerId", currency, balance_cents::float8 AS "balanceCents", status, version, updated_at AS "updatedAt" FROM accounts_view WHERE account_id = $1',
+            id,
+          ),
+        order: (id) =>
+          pgRow(
+            'SELECT order_id AS "orderId", customer_id AS "customerId", status, currency, total_cents::float8 AS "totalCents", item_count AS "itemCount", carrier, tracking_number AS "trackingNumber", version, updated_at AS "updatedAt" FROM orders_view WHERE order_id = $1',
+            id,
+          ),
       }),
       onError('api'),
     );

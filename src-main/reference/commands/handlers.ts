@@ -97,14 +97,24 @@ export class CommandHandler {
    * by correlation (the transfer) and causation (the credit is caused by the debit).
    * Each side is idempotent, so a retry after a crash between them completes the transfer.
    */
-  async transfer(fromAccountId: string, toAccountId: string, amountCents: number, context: CommandContext & { transferId?: string } = {}): Promise<{ sent: CommandResult; received: CommandResult }> {
+  async transfer(
+    fromAccountId: string,
+    toAccountId: string,
+    amountCents: number,
+    context: CommandContext & { transferId?: string } = {},
+  ): Promise<{ sent: CommandResult; received: CommandResult }> {
     if (fromAccountId === toAccountId) throw new DomainRuleViolation('same_account', 'Cannot transfer to the same account');
     const transferId = context.transferId ?? context.commandId ?? newId();
     const destination = await this.load('Account', toAccountId);
     if (destination.state.status !== 'open') throw new DomainRuleViolation('destination_unavailable', `Account ${toAccountId} is not open`);
     const commandId = context.commandId ?? transferId;
     const correlationId = context.correlationId ?? transferId;
-    const sent = await this.execute('Account', fromAccountId, { type: 'SendTransfer', transferId, toAccountId, amountCents }, { ...context, commandId: `${commandId}:send`, correlationId });
+    const sent = await this.execute(
+      'Account',
+      fromAccountId,
+      { type: 'SendTransfer', transferId, toAccountId, amountCents },
+      { ...context, commandId: `${commandId}:send`, correlationId },
+    );
     const received = await this.execute(
       'Account',
       toAccountId,
@@ -138,7 +148,12 @@ export class CommandHandler {
     });
   }
 
-  private async previousResult(store: CommandEventStore, aggregateType: AggregateType, aggregateId: string, firstEventId: string): Promise<CommandResult | null> {
+  private async previousResult(
+    store: CommandEventStore,
+    aggregateType: AggregateType,
+    aggregateId: string,
+    firstEventId: string,
+  ): Promise<CommandResult | null> {
     const first = await store.findEvent(firstEventId);
     if (!first) return null;
     // Collect the rest of the command's events (same command id, following versions).

@@ -162,7 +162,8 @@ export class LiveDemo {
         this.counted(result.sent.eventIds.length + result.received.eventIds.length);
       } else if (roll < 0.7 && known.products.length > 0) {
         const product = this.pick(known.products);
-        if (this.random() < 0.7) await this.run1('Product', product.id, { type: 'AdjustStock', delta: Math.ceil(this.random() * 40) - 15, reason: 'demo traffic' });
+        if (this.random() < 0.7)
+          await this.run1('Product', product.id, { type: 'AdjustStock', delta: Math.ceil(this.random() * 40) - 15, reason: 'demo traffic' });
         else {
           product.priceCents = Math.max(100, Math.round(product.priceCents * (0.9 + this.random() * 0.2)));
           await this.run1('Product', product.id, { type: 'ChangePrice', priceCents: product.priceCents });
@@ -185,7 +186,11 @@ export class LiveDemo {
         else known.orders.set(orderId, next + 1);
       } else {
         const accountId = `acct-${newId()}`;
-        await this.run1('Account', accountId, { type: 'OpenAccount', ownerId: this.pick(known.customers.length ? known.customers : ['demo']), currency: this.pick(CURRENCIES) });
+        await this.run1('Account', accountId, {
+          type: 'OpenAccount',
+          ownerId: this.pick(known.customers.length ? known.customers : ['demo']),
+          currency: this.pick(CURRENCIES),
+        });
         known.accounts.push(accountId);
       }
       this.state.commands += 1;
@@ -227,7 +232,9 @@ export class LiveDemo {
   /** Streams the traffic works on; the one with the stale snapshot is left out so its snapshot stays the latest. */
   private async loadKnown(): Promise<Known> {
     const ids = async (type: string) =>
-      (await this.pool.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM events WHERE aggregate_type = $1 LIMIT 300', [type])).rows.map((r) => r.id);
+      (await this.pool.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM events WHERE aggregate_type = $1 LIMIT 300', [type])).rows.map(
+        (r) => r.id,
+      );
     const stale = this.state.staleSnapshotStream;
     const accounts = (await ids('Account')).filter((id) => id !== stale);
     const open = await this.pool.query<{ id: string }>(
@@ -240,7 +247,9 @@ export class LiveDemo {
         WHERE aggregate_type = 'Product' AND event_type IN ('ProductCreated', 'PriceChanged') ORDER BY aggregate_id, event_version DESC LIMIT 100`,
     );
     const discontinued = new Set(
-      (await this.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Product' AND event_type = 'ProductDiscontinued'`)).rows.map((r) => r.id),
+      (
+        await this.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Product' AND event_type = 'ProductDiscontinued'`)
+      ).rows.map((r) => r.id),
     );
     return {
       accounts: accounts.filter((id) => !closed.has(id)),

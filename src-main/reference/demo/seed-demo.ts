@@ -77,7 +77,10 @@ export async function seedDemoWorkspace(pool: pg.Pool, options: DemoSeedOptions 
     }
 
     await buildReadModels(client, total, report);
-    await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2)', [DEMO_MARKER, JSON.stringify({ events: written, seed: options.seed ?? 7 })]);
+    await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2)', [
+      DEMO_MARKER,
+      JSON.stringify({ events: written, seed: options.seed ?? 7 }),
+    ]);
     await client.query('COMMIT');
     report({ phase: 'done', done: written, total });
     return { seeded: true, events: written };
@@ -97,7 +100,9 @@ async function buildReadModels(client: pg.PoolClient, total: number, report: (p:
   let after = 0n;
   let done = 0;
   for (;;) {
-    const { rows } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 5000`, [after.toString()]);
+    const { rows } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 5000`, [
+      after.toString(),
+    ]);
     if (rows.length === 0) break;
     const events = rows.map(rowToEvent);
     for (const [i, projector] of DEMO_PROJECTORS.entries()) {

@@ -30,11 +30,7 @@ function mustBeOpen(state: AccountState): void {
 }
 
 function mustCover(state: AccountState, amountCents: number): void {
-  rule(
-    amountCents <= state.balanceCents,
-    'insufficient_funds',
-    `The balance never goes negative: ${amountCents} requested, ${state.balanceCents} available`,
-  );
+  rule(amountCents <= state.balanceCents, 'insufficient_funds', `The balance never goes negative: ${amountCents} requested, ${state.balanceCents} available`);
 }
 
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
@@ -65,7 +61,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return [
           {
             type: 'TransferSent',
-            data: { transferId: command.transferId, toAccountId: command.toAccountId, amountCents: command.amountCents, balanceCents: state.balanceCents - command.amountCents },
+            data: {
+              transferId: command.transferId,
+              toAccountId: command.toAccountId,
+              amountCents: command.amountCents,
+              balanceCents: state.balanceCents - command.amountCents,
+            },
           },
         ];
       case 'ReceiveTransfer':
@@ -74,7 +75,12 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         return [
           {
             type: 'TransferReceived',
-            data: { transferId: command.transferId, fromAccountId: command.fromAccountId, amountCents: command.amountCents, balanceCents: state.balanceCents + command.amountCents },
+            data: {
+              transferId: command.transferId,
+              fromAccountId: command.fromAccountId,
+              amountCents: command.amountCents,
+              balanceCents: state.balanceCents + command.amountCents,
+            },
           },
         ];
       case 'CloseAccount':

@@ -55,7 +55,9 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         nonEmpty(command.firstName, 'firstName');
         validEmail(command.email);
         validAddress(command.address);
-        return [{ type: 'CustomerRegistered', data: { firstName: command.firstName, lastName: command.lastName, email: command.email, address: command.address } }];
+        return [
+          { type: 'CustomerRegistered', data: { firstName: command.firstName, lastName: command.lastName, email: command.email, address: command.address } },
+        ];
       case 'ChangeCustomerEmail':
         rule(state.status === 'registered', 'not_found', 'The customer does not exist');
         validEmail(command.email);

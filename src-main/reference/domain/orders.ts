@@ -54,7 +54,12 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
           positiveInteger(line.quantity, 'quantity');
           positiveInteger(line.unitPriceCents, 'unitPriceCents');
         }
-        return [{ type: 'OrderPlaced', data: { customerId: command.customerId, currency: command.currency, lines: command.lines, totalCents: orderTotal(command.lines) } }];
+        return [
+          {
+            type: 'OrderPlaced',
+            data: { customerId: command.customerId, currency: command.currency, lines: command.lines, totalCents: orderTotal(command.lines) },
+          },
+        ];
       case 'UpdateOrderStatus':
         rule(BEFORE_SHIPPING.includes(state.status), 'invalid_transition', `Cannot move a ${state.status} order to ${command.status}`);
         rule((ORDER_PROGRESS_STATUSES as readonly string[]).includes(command.status), 'invalid_status', `Unknown status ${command.status}`);

@@ -170,9 +170,23 @@ class DatasetSimulator {
     const customer = this.live('Customer', id) as CustomerLive;
     customer.key = key;
     const chain = this.newChain(id);
-    const registered = this.emit(customer, { type: 'RegisterCustomer', firstName: first, lastName: last, email: `${first}.${last}.${this.rng.int(1, 9999)}@example.org`.toLowerCase(), address: this.address() }, chain);
+    const registered = this.emit(
+      customer,
+      {
+        type: 'RegisterCustomer',
+        firstName: first,
+        lastName: last,
+        email: `${first}.${last}.${this.rng.int(1, 9999)}@example.org`.toLowerCase(),
+        address: this.address(),
+      },
+      chain,
+    );
     const account = this.live<AccountState>('Account', `acct-${this.rng.uuid()}`);
-    const opened = this.emit(account, { type: 'OpenAccount', ownerId: id, currency: this.rng.pick(CURRENCIES) }, { ...chain, causationId: registered ?? chain.causationId });
+    const opened = this.emit(
+      account,
+      { type: 'OpenAccount', ownerId: id, currency: this.rng.pick(CURRENCIES) },
+      { ...chain, causationId: registered ?? chain.causationId },
+    );
     this.emit(account, { type: 'DepositMoney', amountCents: this.rng.int(1_000, 200_000) }, { ...chain, causationId: opened ?? chain.causationId });
     customer.account = account;
     this.retain(this.customers, customer);
@@ -182,7 +196,11 @@ class DatasetSimulator {
   private createProduct(): void {
     const product = this.live<ProductState>('Product', `prod-${this.rng.uuid()}`);
     const name = `${this.rng.pick(PRODUCT_ADJECTIVES)} ${this.rng.pick(PRODUCT_WORDS)}`;
-    this.emit(product, { type: 'CreateProduct', name, sku: `SKU-${this.rng.int(10_000, 99_999)}`, priceCents: this.rng.int(199, 99_999), initialStock: this.rng.int(0, 500) }, this.newChain(this.rng.pick(this.users)));
+    this.emit(
+      product,
+      { type: 'CreateProduct', name, sku: `SKU-${this.rng.int(10_000, 99_999)}`, priceCents: this.rng.int(199, 99_999), initialStock: this.rng.int(0, 500) },
+      this.newChain(this.rng.pick(this.users)),
+    );
     this.retain(this.products, product);
   }
 
@@ -256,12 +274,17 @@ class DatasetSimulator {
     const amountCents = this.rng.int(100, Math.min(from.state.balanceCents, 250_000));
     const chain = { ...this.newChain(from.state.ownerId), correlationId: transferId };
     const sent = this.emit(from, { type: 'SendTransfer', transferId, toAccountId: to.id, amountCents }, chain);
-    if (sent) this.emit(to, { type: 'ReceiveTransfer', transferId, fromAccountId: from.id, amountCents }, { ...chain, causationId: sent, userId: 'transfer-service' });
+    if (sent)
+      this.emit(to, { type: 'ReceiveTransfer', transferId, fromAccountId: from.id, amountCents }, { ...chain, causationId: sent, userId: 'transfer-service' });
   }
 
   private changeEmail(): void {
     const c = this.rng.pick(this.customers);
-    this.emit(c, { type: 'ChangeCustomerEmail', email: `${this.rng.pick(FIRST_NAMES)}.${this.rng.int(1, 99_999)}@example.net`.toLowerCase() }, this.newChain(c.id));
+    this.emit(
+      c,
+      { type: 'ChangeCustomerEmail', email: `${this.rng.pick(FIRST_NAMES)}.${this.rng.int(1, 99_999)}@example.net`.toLowerCase() },
+      this.newChain(c.id),
+    );
   }
 
   private changeAddress(): void {
@@ -277,7 +300,11 @@ class DatasetSimulator {
 
   private renameProduct(): void {
     const p = this.rng.pick(this.products);
-    this.emit(p, { type: 'RenameProduct', name: `${this.rng.pick(PRODUCT_ADJECTIVES)} ${this.rng.pick(PRODUCT_WORDS)} ${this.rng.int(2, 9)}` }, this.newChain(this.rng.pick(this.users)));
+    this.emit(
+      p,
+      { type: 'RenameProduct', name: `${this.rng.pick(PRODUCT_ADJECTIVES)} ${this.rng.pick(PRODUCT_WORDS)} ${this.rng.int(2, 9)}` },
+      this.newChain(this.rng.pick(this.users)),
+    );
   }
 
   private restock(): void {
@@ -304,7 +331,12 @@ class DatasetSimulator {
 
   private address(): PostalAddress {
     const place = this.rng.pick(CITIES);
-    return { street: `${this.rng.int(1, 250)} ${this.rng.pick(STREETS)}`, city: place.city, postalCode: String(this.rng.int(10_000, 99_999)), country: place.country };
+    return {
+      street: `${this.rng.int(1, 250)} ${this.rng.pick(STREETS)}`,
+      city: place.city,
+      postalCode: String(this.rng.int(10_000, 99_999)),
+      country: place.country,
+    };
   }
 
   private newChain(userId: string): Chain {

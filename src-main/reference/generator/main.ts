@@ -22,7 +22,10 @@ export async function runGenerator(argv: string[]): Promise<WriteProgress> {
   // Boolean switches first: readFlags only knows `--name value`.
   const fresh = argv.includes('--fresh');
   const worker = !argv.includes('--no-worker');
-  const flags = readFlags(argv.filter((a) => a !== '--fresh' && a !== '--no-worker'), ['events', 'store', 'seed', 'batch-size', 'snapshot-every', 'method']);
+  const flags = readFlags(
+    argv.filter((a) => a !== '--fresh' && a !== '--no-worker'),
+    ['events', 'store', 'seed', 'batch-size', 'snapshot-every', 'method'],
+  );
   const store = flags.store ?? process.env.CHRONO_REF_STORE;
   if (!store) throw new Error('--store is required (postgres://... or mongodb://.../db)');
   const options: GenerateOptions = {

@@ -71,8 +71,19 @@ export class SeededRandom {
     const w3 = this.nextUint32();
     // Bytes come out little-endian within each 32-bit draw (see bytes()).
     return (
-      hex8(w0) + '-' + HEX[w1 & 0xff]! + HEX[(w1 >>> 8) & 0xff]! + '-' + HEX[((w1 >>> 16) & 0x0f) | 0x40]! + HEX[w1 >>> 24]! +
-      '-' + HEX[(w2 & 0x3f) | 0x80]! + HEX[(w2 >>> 8) & 0xff]! + '-' + hex8(w2 >>> 16, 2) + hex8(w3)
+      hex8(w0) +
+      '-' +
+      HEX[w1 & 0xff]! +
+      HEX[(w1 >>> 8) & 0xff]! +
+      '-' +
+      HEX[((w1 >>> 16) & 0x0f) | 0x40]! +
+      HEX[w1 >>> 24]! +
+      '-' +
+      HEX[(w2 & 0x3f) | 0x80]! +
+      HEX[(w2 >>> 8) & 0xff]! +
+      '-' +
+      hex8(w2 >>> 16, 2) +
+      hex8(w3)
     );
   }
 }

@@ -52,7 +52,11 @@ const isCopyBatch = (b: Batch): b is CopyBatch => 'copy' in b;
  * 'drain' on the COPY stream), so memory stays at about one batch (plus the
  * worker's bounded queue) whatever the total.
  */
-export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batch> | Iterable<Batch>, options: PostgresWriteOptions = {}): Promise<PostgresWriteResult> {
+export async function writeToPostgres(
+  pool: pg.Pool,
+  batches: AsyncIterable<Batch> | Iterable<Batch>,
+  options: PostgresWriteOptions = {},
+): Promise<PostgresWriteResult> {
   const track = progressTracker(options.total ?? 0, options.onProgress);
   const started = performance.now();
   const split = { waitGenerateMs: 0, waitDatabaseMs: 0, generateMs: 0, indexMs: 0 };
@@ -71,7 +75,8 @@ export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batc
   const pendingSnapshots: GeneratedBatch['snapshots'] = [];
   const client = await pool.connect();
   let dropped: SecondaryIndex[] = [];
-  const iterator: AsyncIterator<Batch> | Iterator<Batch> = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<Batch>)[Symbol.iterator]();
+  const iterator: AsyncIterator<Batch> | Iterator<Batch> =
+    Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<Batch>)[Symbol.iterator]();
   try {
     // One commit per COPY and the run is restartable from scratch: no need to wait for each WAL flush.
     await client.query('SET synchronous_commit = off');
@@ -79,7 +84,9 @@ export async function writeToPostgres(pool: pg.Pool, batches: AsyncIterable<Batc
       const t = performance.now();
       dropped = await dropSecondaryIndexes(client);
       split.indexMs += performance.now() - t;
-      options.onPhase?.(`fresh load: dropped ${dropped.length} secondary indexes/constraints (${dropped.map((d) => d.name).join(', ')}), rebuilt after the load`);
+      options.onPhase?.(
+        `fresh load: dropped ${dropped.length} secondary indexes/constraints (${dropped.map((d) => d.name).join(', ')}), rebuilt after the load`,
+      );
     }
     let copy: ReturnType<typeof copyFrom> | undefined;
     let inCopy = 0;
@@ -172,7 +179,11 @@ async function dropSecondaryIndexes(client: pg.PoolClient): Promise<SecondaryInd
      ORDER BY i.relname`);
   const indexes = rows.map((r): SecondaryIndex =>
     r.conname && r.condef
-      ? { name: r.conname, create: `ALTER TABLE events ADD CONSTRAINT ${quoteIdent(r.conname)} ${r.condef}`, drop: `ALTER TABLE events DROP CONSTRAINT ${quoteIdent(r.conname)}` }
+      ? {
+          name: r.conname,
+          create: `ALTER TABLE events ADD CONSTRAINT ${quoteIdent(r.conname)} ${r.condef}`,
+          drop: `ALTER TABLE events DROP CONSTRAINT ${quoteIdent(r.conname)}`,
+        }
       : { name: r.name, create: r.indexdef, drop: `DROP INDEX ${quoteIdent(r.name)}` },
   );
   await inTransaction(client, async () => {

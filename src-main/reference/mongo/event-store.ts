@@ -105,7 +105,11 @@ export class ReferenceMongoStore implements CommandEventStore {
   async *readStream(aggregateId: string, afterVersion: number): AsyncIterable<StoredEvent> {
     let after = afterVersion;
     for (;;) {
-      const docs = await this.events.find({ aggregateId, version: { $gt: after } }).sort({ version: 1 }).limit(this.readBatchSize).toArray();
+      const docs = await this.events
+        .find({ aggregateId, version: { $gt: after } })
+        .sort({ version: 1 })
+        .limit(this.readBatchSize)
+        .toArray();
       for (const doc of docs) yield fromEventDocument(doc);
       const last = docs[docs.length - 1];
       if (!last || docs.length < this.readBatchSize) return;
@@ -117,7 +121,10 @@ export class ReferenceMongoStore implements CommandEventStore {
     if (request.events.length === 0) return;
     const first = await reserveGlobalPositions(this.db, request.events.length);
     try {
-      await this.events.insertMany(request.events.map((e, i) => toEventDocument(e, first + i, false)), { ordered: true });
+      await this.events.insertMany(
+        request.events.map((e, i) => toEventDocument(e, first + i, false)),
+        { ordered: true },
+      );
     } catch (err) {
       if (isMongoDuplicateKey(err)) throw new ConcurrencyConflictError(request.aggregateType, request.aggregateId, request.expectedVersion);
       throw err;
@@ -133,16 +140,30 @@ export class ReferenceMongoStore implements CommandEventStore {
 
   async latestSnapshot(aggregateId: string): Promise<Snapshot | null> {
     const [doc] = await this.db.collection<SnapshotDocument>('snapshots').find({ aggregateId }).sort({ version: -1 }).limit(1).toArray();
-    return doc ? { aggregateId: doc.aggregateId, aggregateType: doc.aggregateType as AggregateType, version: doc.version, state: doc.state, takenAt: doc.takenAt.toISOString() } : null;
+    return doc
+      ? {
+          aggregateId: doc.aggregateId,
+          aggregateType: doc.aggregateType as AggregateType,
+          version: doc.version,
+          state: doc.state,
+          takenAt: doc.takenAt.toISOString(),
+        }
+      : null;
   }
 }
 
 export async function saveMongoSnapshot(db: Db, snapshot: Snapshot): Promise<void> {
-  await db
-    .collection<SnapshotDocument>('snapshots')
-    .updateOne(
-      { _id: `${snapshot.aggregateId}@${snapshot.version}` },
-      { $setOnInsert: { aggregateId: snapshot.aggregateId, aggregateType: snapshot.aggregateType, version: snapshot.version, state: snapshot.state, takenAt: new Date(snapshot.takenAt) } },
-      { upsert: true },
-    );
+  await db.collection<SnapshotDocument>('snapshots').updateOne(
+    { _id: `${snapshot.aggregateId}@${snapshot.version}` },
+    {
+      $setOnInsert: {
+        aggregateId: snapshot.aggregateId,
+        aggregateType: snapshot.aggregateType,
+        version: snapshot.version,
+        state: snapshot.state,
+        takenAt: new Date(snapshot.takenAt),
+      },
+    },
+    { upsert: true },
+  );
 }

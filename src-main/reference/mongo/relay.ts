@@ -34,7 +34,11 @@ export class MongoRelay {
 
   async relayOnce(): Promise<number> {
     const events = this.db.collection<EventDocument>('events');
-    const docs = await events.find({ published: false }).sort({ position: 1 }).limit(this.options.batchSize ?? 500).toArray();
+    const docs = await events
+      .find({ published: false })
+      .sort({ position: 1 })
+      .limit(this.options.batchSize ?? 500)
+      .toArray();
     if (docs.length === 0) return 0;
     await this.producer.send({ topic: this.options.topic, acks: -1, messages: docs.map((d) => eventToMessage(fromEventDocument(d))) });
     await this.options.afterPublish?.(docs.map((d) => d._id));

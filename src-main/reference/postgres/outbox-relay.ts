@@ -66,10 +66,7 @@ export class PostgresOutboxRelay {
         await client.query('COMMIT');
         return 0;
       }
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, topic, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
-        [this.batchSize],
-      );
+      const { rows } = await client.query<OutboxRow>('SELECT id, topic, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1', [this.batchSize]);
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;

@@ -20,7 +20,13 @@ export async function latestSnapshot(db: Queryable, aggregateId: string): Promis
   );
   const row = rows[0];
   if (!row) return null;
-  return { aggregateId: row.aggregate_id, aggregateType: row.aggregate_type as AggregateType, version: row.version, state: row.state, takenAt: row.taken_at.toISOString() };
+  return {
+    aggregateId: row.aggregate_id,
+    aggregateType: row.aggregate_type as AggregateType,
+    version: row.version,
+    state: row.state,
+    takenAt: row.taken_at.toISOString(),
+  };
 }
 
 /** Saves snapshots; one already taken at the same version is kept (the state at a version never changes). */

@@ -21,10 +21,11 @@ export class PostgresSubjectKeyStore implements SubjectKeyStore {
 
   async keyForSubject(subjectId: string): Promise<SubjectKey> {
     // Insert-or-read: concurrent first uses of a subject agree on one key through the UNIQUE(subject_id).
-    await this.db.query(
-      'INSERT INTO subject_keys (key_id, subject_id, key_material) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING',
-      [newId(), subjectId, generateSubjectKey()],
-    );
+    await this.db.query('INSERT INTO subject_keys (key_id, subject_id, key_material) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING', [
+      newId(),
+      subjectId,
+      generateSubjectKey(),
+    ]);
     const { rows } = await this.db.query<KeyRow>('SELECT key_id, subject_id, key_material FROM subject_keys WHERE subject_id = $1', [subjectId]);
     if (!rows[0]) throw new Error(`Subject key for ${subjectId} vanished while being created (shredded concurrently?)`);
     return toKey(rows[0]);

@@ -16,7 +16,10 @@ export interface AccountViewRow {
  * The balance is summed from the movements (not copied from the event's
  * balance), so a duplicate application would show: idempotency is really tested.
  */
-export function reduceAccountView(row: AccountViewRow | undefined, raw: { type: string; data: unknown; aggregateId: string; version: number; timestamp: string }): AccountViewRow | undefined {
+export function reduceAccountView(
+  row: AccountViewRow | undefined,
+  raw: { type: string; data: unknown; aggregateId: string; version: number; timestamp: string },
+): AccountViewRow | undefined {
   const event = raw as unknown as AccountEvent & typeof raw;
   const touched = { version: raw.version, updated_at: raw.timestamp };
   if (event.type === 'AccountOpened') {

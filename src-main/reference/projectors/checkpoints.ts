@@ -13,10 +13,10 @@ export function kafkaSource(topic: string, partition: number): string {
 
 /** Postgres `projection_checkpoints`: positions are bigint, returned as strings (64-bit safe). */
 export async function readPostgresCheckpoint(db: Queryable, projection: string, source: string): Promise<string | null> {
-  const { rows } = await db.query<{ position: string }>(
-    'SELECT position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2',
-    [projection, source],
-  );
+  const { rows } = await db.query<{ position: string }>('SELECT position FROM projection_checkpoints WHERE projection_name = $1 AND source = $2', [
+    projection,
+    source,
+  ]);
   return rows[0]?.position ?? null;
 }
 

@@ -16,7 +16,10 @@ export interface OrderViewRow {
   updated_at: string;
 }
 
-export function reduceOrderView(row: OrderViewRow | undefined, raw: { type: string; data: unknown; aggregateId: string; version: number; timestamp: string }): OrderViewRow | undefined {
+export function reduceOrderView(
+  row: OrderViewRow | undefined,
+  raw: { type: string; data: unknown; aggregateId: string; version: number; timestamp: string },
+): OrderViewRow | undefined {
   const event = raw as unknown as OrderEvent & typeof raw;
   const touched = { version: raw.version, updated_at: raw.timestamp };
   if (event.type === 'OrderPlaced') {

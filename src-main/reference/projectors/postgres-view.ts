@@ -28,7 +28,11 @@ export interface ViewBatchResult {
  * a row with a newer version, so replaying a batch changes nothing.
  * Run it in the same transaction as the checkpoint write.
  */
-export async function applyToPostgresView<Row extends VersionedRow>(db: Queryable, spec: PostgresViewSpec<Row>, events: readonly DomainEvent[]): Promise<ViewBatchResult> {
+export async function applyToPostgresView<Row extends VersionedRow>(
+  db: Queryable,
+  spec: PostgresViewSpec<Row>,
+  events: readonly DomainEvent[],
+): Promise<ViewBatchResult> {
   const relevant = events.filter((e) => e.aggregateType === spec.aggregateType);
   if (relevant.length === 0) return { applied: 0, duplicates: 0 };
   const ids = [...new Set(relevant.map((e) => e.aggregateId))];

@@ -47,7 +47,14 @@ interface ProductDocument extends Omit<ProductView, 'productId' | 'updatedAt'> {
 }
 
 const fromDocument = (d: ProductDocument): ProductView => ({
-  productId: d._id, name: d.name, sku: d.sku, priceCents: d.priceCents, stock: d.stock, status: d.status, version: d.version, updatedAt: d.updatedAt.toISOString(),
+  productId: d._id,
+  name: d.name,
+  sku: d.sku,
+  priceCents: d.priceCents,
+  stock: d.stock,
+  status: d.status,
+  version: d.version,
+  updatedAt: d.updatedAt.toISOString(),
 });
 
 /**
@@ -97,10 +104,24 @@ export interface ProductViewRow {
 }
 
 const toRow = (v: ProductView): ProductViewRow => ({
-  product_id: v.productId, name: v.name, sku: v.sku, price_cents: v.priceCents, stock: v.stock, status: v.status, version: v.version, updated_at: v.updatedAt,
+  product_id: v.productId,
+  name: v.name,
+  sku: v.sku,
+  price_cents: v.priceCents,
+  stock: v.stock,
+  status: v.status,
+  version: v.version,
+  updated_at: v.updatedAt,
 });
 const fromRow = (r: ProductViewRow): ProductView => ({
-  productId: r.product_id, name: r.name, sku: r.sku, priceCents: r.price_cents, stock: r.stock, status: r.status as ProductView['status'], version: r.version, updatedAt: r.updated_at,
+  productId: r.product_id,
+  name: r.name,
+  sku: r.sku,
+  priceCents: r.price_cents,
+  stock: r.stock,
+  status: r.status as ProductView['status'],
+  version: r.version,
+  updatedAt: r.updated_at,
 });
 
 export const productsViewSpec: PostgresViewSpec<ProductViewRow> = {

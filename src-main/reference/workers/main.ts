@@ -51,14 +51,23 @@ async function main(): Promise<void> {
       const producer = await connectOrderedProducer(k);
       const relay = new PostgresOutboxRelay(pool, producer, { batchSize, pauseBetweenBatchesMs: throttleMs, onError });
       relay.start();
-      cleanups.unshift(() => relay.stop(), () => producer.disconnect());
+      cleanups.unshift(
+        () => relay.stop(),
+        () => producer.disconnect(),
+      );
     } else if (role === 'direct-projector') {
       const projector = new DirectProjector(pool, { name: 'direct', views: [productsViewSpec, accountsViewSpec, ordersViewSpec], batchSize });
       projector.start(onError);
       cleanups.unshift(() => projector.stop());
     } else {
       const projection = role === 'accounts-view' ? postgresViewProjection(pool, accountsViewSpec) : postgresViewProjection(pool, ordersViewSpec);
-      const projector = new KafkaProjector(kafka(), projection, { topic, groupId: flags.group ?? `reference-${role}`, chunkSize: batchSize, throttleMs, onError });
+      const projector = new KafkaProjector(kafka(), projection, {
+        topic,
+        groupId: flags.group ?? `reference-${role}`,
+        chunkSize: batchSize,
+        throttleMs,
+        onError,
+      });
       await projector.start();
       cleanups.unshift(() => projector.stop());
     }
@@ -74,9 +83,18 @@ async function main(): Promise<void> {
       const producer = await connectOrderedProducer(k);
       const relay = new MongoRelay(db, producer, { topic, batchSize, onError });
       relay.start();
-      cleanups.unshift(() => relay.stop(), () => producer.disconnect());
+      cleanups.unshift(
+        () => relay.stop(),
+        () => producer.disconnect(),
+      );
     } else {
-      const projector = new KafkaProjector(kafka(), mongoProductsProjection(db), { topic, groupId: flags.group ?? 'reference-products-view', chunkSize: batchSize, throttleMs, onError });
+      const projector = new KafkaProjector(kafka(), mongoProductsProjection(db), {
+        topic,
+        groupId: flags.group ?? 'reference-products-view',
+        chunkSize: batchSize,
+        throttleMs,
+        onError,
+      });
       await projector.start();
       cleanups.unshift(() => projector.stop());
     }

@@ -10,7 +10,11 @@ import type { AnyBulkWriteOperation, BulkWriteOptions, Collection, Document } fr
 export const MAX_BULK_WRITE_OPS = 24;
 
 /** `collection.bulkWrite` in batches small enough for every server we support. */
-export async function boundedBulkWrite<T extends Document>(collection: Collection<T>, ops: readonly AnyBulkWriteOperation<T>[], options?: BulkWriteOptions): Promise<{ modified: number; upserted: number; deleted: number }> {
+export async function boundedBulkWrite<T extends Document>(
+  collection: Collection<T>,
+  ops: readonly AnyBulkWriteOperation<T>[],
+  options?: BulkWriteOptions,
+): Promise<{ modified: number; upserted: number; deleted: number }> {
   const totals = { modified: 0, upserted: 0, deleted: 0 };
   for (let i = 0; i < ops.length; i += MAX_BULK_WRITE_OPS) {
     const result = await collection.bulkWrite(ops.slice(i, i + MAX_BULK_WRITE_OPS) as AnyBulkWriteOperation<T>[], options);

@@ -68,7 +68,10 @@ export function mongoCustomMapping(custom: CustomMapping): MongoEventMapping {
 export async function validateMongoMapping(db: Db, mapping: MongoEventMapping): Promise<void> {
   const where = `${db.databaseName}.${mapping.collection}`;
   const exists = (await db.listCollections({ name: mapping.collection }, { nameOnly: true }).toArray()).length > 0;
-  if (!exists) throw new MappingValidationError(`Mapping 'custom' does not match the database: collection ${where} does not exist`, [`collection ${where} does not exist`]);
+  if (!exists)
+    throw new MappingValidationError(`Mapping 'custom' does not match the database: collection ${where} does not exist`, [
+      `collection ${where} does not exist`,
+    ]);
   const docs = await db.collection(mapping.collection).find({}).limit(SAMPLE).toArray();
   if (docs.length === 0) return;
   const problems = Object.values(mapping.fields)

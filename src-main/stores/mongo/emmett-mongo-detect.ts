@@ -68,7 +68,10 @@ export async function detectEmmettMongo(db: Db): Promise<EmmettMongoProposal[]> 
 async function sampleStream(db: Db, collections: string[]): Promise<{ collection: string; doc: Document; message: unknown } | null> {
   for (const name of collections) {
     const collection = db.collection(name);
-    const [doc] = await collection.find({}, { projection: { messages: 0, projections: 0 } }).limit(1).toArray();
+    const [doc] = await collection
+      .find({}, { projection: { messages: 0, projections: 0 } })
+      .limit(1)
+      .toArray();
     if (!doc) continue;
     // Same pipeline as a stream read: FerretDB 1.24 has no $slice projection.
     const [row] = await collection

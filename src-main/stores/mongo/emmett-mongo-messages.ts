@@ -34,7 +34,8 @@ function timestampOf(metadata: Record<string, unknown>): string | null {
 export function toStoredEvent(message: unknown, index: number, where: { streamName: string; category: string | null; collection: string }): StoredEventView {
   const at = `message ${index + 1} of stream ${where.streamName} (${where.collection})`;
   if (!isRecord(message)) throw new EmmettDocumentError(`${at} is not an object: this is not an Emmett stream document`);
-  if (typeof message.type !== 'string' || message.type.length === 0) throw new EmmettDocumentError(`${at} has no type: Emmett messages carry a non-empty string "type"`);
+  if (typeof message.type !== 'string' || message.type.length === 0)
+    throw new EmmettDocumentError(`${at} has no type: Emmett messages carry a non-empty string "type"`);
   const metadata = isRecord(message.metadata) ? message.metadata : {};
   const eventId = metadata.eventId ?? metadata.messageId;
   return {

@@ -22,7 +22,8 @@ import { StreamDocuments } from './emmett-mongo-stream-document';
 
 export const EMMETT_MONGO_PRESET = 'emmett-mongo';
 
-const NO_FEED = "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.";
+const NO_FEED =
+  "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.";
 const NO_TIMELINE = "Emmett's MongoDB event store records no per-event time: there is no timeline to chart.";
 
 /** Only the stream-level fields: `messages` can hold millions of entries and `projections` whole read models. */
@@ -65,7 +66,9 @@ export class EmmettMongoStore implements EventStore {
   /** Refuses a database without Emmett stream collections. */
   static async open(db: Db, ownedClient?: MongoClient): Promise<EmmettMongoStore> {
     if ((await listStreamCollections(db)).length === 0) {
-      throw new StoreCapabilityError(`database ${db.databaseName} has no ${EMMETT_COLLECTION_PREFIX}<streamType> collections: it holds no Emmett MongoDB event store`);
+      throw new StoreCapabilityError(
+        `database ${db.databaseName} has no ${EMMETT_COLLECTION_PREFIX}<streamType> collections: it holds no Emmett MongoDB event store`,
+      );
     }
     return new EmmettMongoStore(db, ownedClient);
   }
@@ -101,7 +104,14 @@ export class EmmettMongoStore implements EventStore {
     const filter = conditions.length === 0 ? {} : conditions.length === 1 ? conditions[0]! : { $and: conditions };
     const names = await listStreamCollections(this.db);
     const pages = await Promise.all(
-      names.map((name) => this.db.collection(name).find(filter, { projection: SUMMARY_FIELDS }).sort({ streamName: 1 }).limit(limit + 1).toArray()),
+      names.map((name) =>
+        this.db
+          .collection(name)
+          .find(filter, { projection: SUMMARY_FIELDS })
+          .sort({ streamName: 1 })
+          .limit(limit + 1)
+          .toArray(),
+      ),
     );
     const merged = pages
       .flat()

@@ -38,7 +38,10 @@ export class StreamDocuments {
   async slice(streamName: string, skip: number, take: number): Promise<{ where: StreamLocation; messages: unknown[] } | null> {
     if (take <= 0) return null;
     for (const collection of await this.candidates(streamName)) {
-      const rows = await this.db.collection(collection).aggregate([...this.unwound(streamName), { $skip: skip }, { $limit: take }]).toArray();
+      const rows = await this.db
+        .collection(collection)
+        .aggregate([...this.unwound(streamName), { $skip: skip }, { $limit: take }])
+        .toArray();
       const first = rows[0];
       if (!first) continue;
       const streamType = (first.metadata as { streamType?: unknown } | undefined)?.streamType;
@@ -51,7 +54,10 @@ export class StreamDocuments {
   /** Length of the array, counted by the server (FerretDB has no $size); 0 when no collection has messages for it. */
   async count(streamName: string): Promise<number> {
     for (const collection of await this.candidates(streamName)) {
-      const [row] = await this.db.collection(collection).aggregate<{ n: number }>([...this.unwound(streamName), { $count: 'n' }]).toArray();
+      const [row] = await this.db
+        .collection(collection)
+        .aggregate<{ n: number }>([...this.unwound(streamName), { $count: 'n' }])
+        .toArray();
       if (row) return row.n;
     }
     return 0;

@@ -306,7 +306,9 @@ export class MongoEventStore implements EventStore {
     for (const filter of filters) {
       if (indexes.some((index) => Object.keys(index.key as Document).includes(filter.field))) continue;
       if (!filter.equality) {
-        advice.push({ message: `Filtering on ${filter.label} by substring scans ${this.mapping.collection}; narrow it with a type, category or time range on large stores.` });
+        advice.push({
+          message: `Filtering on ${filter.label} by substring scans ${this.mapping.collection}; narrow it with a type, category or time range on large stores.`,
+        });
         continue;
       }
       const keys = position ? `{ "${filter.field}": 1, "${position}": 1 }` : `{ "${filter.field}": 1 }`;
@@ -351,12 +353,21 @@ export class MongoEventStore implements EventStore {
   async largestStreams(limit: number): Promise<LargestStream[]> {
     const f = this.mapping.fields;
     const rows = await this.collection
-      .aggregate<{ _id: unknown; n: number }>([{ $group: { _id: `$${f.streamId}`, n: { $sum: 1 } } }, { $sort: { n: -1 } }, { $limit: Math.min(Math.max(1, limit), 100) }])
+      .aggregate<{ _id: unknown; n: number }>([
+        { $group: { _id: `$${f.streamId}`, n: { $sum: 1 } } },
+        { $sort: { n: -1 } },
+        { $limit: Math.min(Math.max(1, limit), 100) },
+      ])
       .toArray();
     const out: LargestStream[] = [];
     for (const row of rows) {
       const streamId = String(row._id);
-      const [sample] = f.streamType ? await this.collection.find({ [f.streamId]: row._id }, { projection: { [f.streamType]: 1 } }).limit(1).toArray() : [];
+      const [sample] = f.streamType
+        ? await this.collection
+            .find({ [f.streamId]: row._id }, { projection: { [f.streamType]: 1 } })
+            .limit(1)
+            .toArray()
+        : [];
       const category = sample && f.streamType ? get(sample, f.streamType) : undefined;
       out.push({ streamId, category: category === undefined || category === null ? null : String(category), eventCount: row.n });
     }
@@ -365,7 +376,14 @@ export class MongoEventStore implements EventStore {
 
   positionRanges(): PositionRanges | null {
     const f = this.mapping.fields;
-    return f.position ? new MongoPositionRanges(this.collection, { position: f.position, streamId: f.streamId, type: f.type, ...(f.timestamp ? { timestamp: f.timestamp } : {}) }) : null;
+    return f.position
+      ? new MongoPositionRanges(this.collection, {
+          position: f.position,
+          streamId: f.streamId,
+          type: f.type,
+          ...(f.timestamp ? { timestamp: f.timestamp } : {}),
+        })
+      : null;
   }
 
   async headPosition(): Promise<string | null> {

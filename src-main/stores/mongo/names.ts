@@ -10,7 +10,8 @@ export function fieldPathProblem(path: string): string | null {
   if (path.includes('\u0000')) return 'a MongoDB field name cannot hold a NUL character';
   const segments = path.split('.');
   if (segments.some((s) => s.length === 0)) return 'a field path cannot have an empty segment (a leading, trailing or doubled ".")';
-  if (segments.some((s) => s.startsWith('$'))) return 'a MongoDB field name cannot start with "$" (MongoDB reads it as an operator); map a field the documents store';
+  if (segments.some((s) => s.startsWith('$')))
+    return 'a MongoDB field name cannot start with "$" (MongoDB reads it as an operator); map a field the documents store';
   return null;
 }
 

@@ -46,7 +46,8 @@ function isDb(client: CompanionClient): client is Db {
 }
 
 function checkBackend(source: CompanionSource, client: CompanionClient): void {
-  if ((source.backend === 'mongo') !== isDb(client)) throw new Error(`${source.label} reads ${source.backend === 'mongo' ? 'MongoDB' : 'PostgreSQL'}; the client given is of the other kind.`);
+  if ((source.backend === 'mongo') !== isDb(client))
+    throw new Error(`${source.label} reads ${source.backend === 'mongo' ? 'MongoDB' : 'PostgreSQL'}; the client given is of the other kind.`);
 }
 
 /** Tries each layout; those whose table is missing are skipped, other problems (a bad column) stop it. */
@@ -84,14 +85,20 @@ function storeName(layout: CheckpointLayout): string {
 export async function openCheckpoints(source: CompanionSource, client: CompanionClient, options: OpenOptions = {}): Promise<CheckpointStore> {
   checkBackend(source, client);
   const layouts = source.companions.checkpoints ?? [];
-  if (layouts.length === 0) throw new CompanionNotFoundError(`${source.label} keeps no checkpoints Chronoscope knows how to read: map them as a custom checkpoint store.`);
+  if (layouts.length === 0)
+    throw new CompanionNotFoundError(`${source.label} keeps no checkpoints Chronoscope knows how to read: map them as a custom checkpoint store.`);
   const schema = defaultSchema(source, options);
   const { opened, missing } = await openEach(layouts, (layout) => openCheckpointLayout(layout, client, schema));
   if (opened.length === 0) throw new CompanionNotFoundError(`No checkpoints of ${source.label} found. ${missing.join(' ')}`);
   if (opened.length === 1) return opened[0]!.port;
   // MongoDB (FerretDB) has no transaction: the combined store's writes are each their own compare-and-set there.
-  const begin = isDb(client) ? <T>(work: (joined: null) => Promise<T>) => work(null) : <T>(work: (joined: pg.PoolClient) => Promise<T>) => inTransaction(client, work);
-  return new CombinedCheckpoints(opened.map(({ layout, port }) => ({ store: storeName(layout), checkpoints: port })), begin);
+  const begin = isDb(client)
+    ? <T>(work: (joined: null) => Promise<T>) => work(null)
+    : <T>(work: (joined: pg.PoolClient) => Promise<T>) => inTransaction(client, work);
+  return new CombinedCheckpoints(
+    opened.map(({ layout, port }) => ({ store: storeName(layout), checkpoints: port })),
+    begin,
+  );
 }
 
 function openSnapshotLayout(layout: SnapshotLayout, client: CompanionClient, schema: string): Promise<SnapshotStore> {

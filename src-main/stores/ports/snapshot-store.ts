@@ -115,6 +115,10 @@ export const snapshotRefusals = {
   },
   /** A filter on what the layout does not keep. */
   unkeptField(source: string, field: 'streamType' | 'takenAt'): StoreInputError {
-    return new StoreInputError(field === 'streamType' ? `${source} keeps no stream type: filter by stream prefix instead.` : `${source} keeps no time of snapshot: filter by version instead.`);
+    return new StoreInputError(
+      field === 'streamType'
+        ? `${source} keeps no stream type: filter by stream prefix instead.`
+        : `${source} keeps no time of snapshot: filter by version instead.`,
+    );
   },
 };

@@ -29,7 +29,10 @@ interface Candidate {
 function candidates(preset: PresetName, schemaName: string): Candidate[] {
   const record = POSTGRES_PRESETS[preset];
   const main = { mapping: record.mapping(schemaName), companionTables: record.detection.companionTables, signature: record.detection.signature };
-  return [main, ...(record.detection.alternates ?? []).map((alt) => ({ mapping: alt.mapping(schemaName), companionTables: alt.companionTables, signature: [] }))];
+  return [
+    main,
+    ...(record.detection.alternates ?? []).map((alt) => ({ mapping: alt.mapping(schemaName), companionTables: alt.companionTables, signature: [] })),
+  ];
 }
 
 /** A preset whose key columns have types it cannot read is at most this good a match: shown, never proposed. */

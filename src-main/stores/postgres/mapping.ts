@@ -57,7 +57,6 @@ export type PresetName = PostgresPresetName;
 
 export const PRESET_NAMES: readonly PresetName[] = POSTGRES_PRESET_NAMES;
 
-
 /** Quotes an identifier for PostgreSQL: `"a""b"`. */
 export function quoteIdent(name: string): string {
   if (name.length === 0) throw new Error('empty SQL identifier');
@@ -123,7 +122,8 @@ function typeProblems(schema: string, mapping: PostgresEventMapping, events: Map
   for (const role of ['streamId', 'type'] as const) {
     const column = mapping.columns[role];
     // json has no equality operator: streams could not be grouped nor types filtered.
-    if (events.get(column)?.udtName === 'json') problems.push(`column ${schema}.${mapping.table}.${column} is json: the ${role} column must be comparable (text, uuid, a number...)`);
+    if (events.get(column)?.udtName === 'json')
+      problems.push(`column ${schema}.${mapping.table}.${column} is json: the ${role} column must be comparable (text, uuid, a number...)`);
   }
   return problems;
 }
@@ -142,7 +142,13 @@ const PRESET_KEY_TYPES: Array<{ role: 'version' | 'position' | 'timestamp'; labe
  * Key columns of a preset's table whose types the preset cannot read, one sentence
  * each: "public.events.event_version is text; the classic preset needs an integer type ...".
  */
-export function presetTypeProblems(preset: PresetName, schema: string, table: string, columns: PostgresEventMapping['columns'], types: Map<string, ColumnType>): string[] {
+export function presetTypeProblems(
+  preset: PresetName,
+  schema: string,
+  table: string,
+  columns: PostgresEventMapping['columns'],
+  types: Map<string, ColumnType>,
+): string[] {
   const problems: string[] = [];
   for (const key of PRESET_KEY_TYPES) {
     const column = columns[key.role];

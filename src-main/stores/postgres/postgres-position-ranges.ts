@@ -120,7 +120,10 @@ export class PostgresPositionRanges implements PositionRanges {
       const separator = this.mapping.categoryFromStreamId?.separator;
       if (separator === undefined) throw new StoreCapabilityError('this store has no stream type / category: lag cannot be counted within a category');
       const schema = this.mapping.schema ?? 'public';
-      const { rows } = await this.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [schema, this.mapping.table]);
+      const { rows } = await this.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [
+        schema,
+        this.mapping.table,
+      ]);
       const column = `e.${quoteIdent(streamId)}`;
       if (separator === '-' && rows.some((r) => indexesCategoryOf(r.indexdef, schema, streamId))) return () => `${quoteIdent(schema)}.category(${column})`;
       return (params: Params) => `split_part(${column}::text, ${params.add(separator)}, 1)`;
@@ -136,7 +139,10 @@ export class PostgresPositionRanges implements PositionRanges {
     const params = new Params();
     const where = [`${this.pos} > ${params.add(after)}::bigint`, `${this.pos} <= ${params.add(upTo)}::bigint`, ...this.baseWhere(params)].join(' AND ');
     const type = `e.${quoteIdent(this.mapping.columns.type)}`;
-    const { rows } = await this.pool.query<{ type: string; n: string }>(`SELECT ${type}::text AS type, count(*)::bigint AS n FROM ${this.table} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`, params.values);
+    const { rows } = await this.pool.query<{ type: string; n: string }>(
+      `SELECT ${type}::text AS type, count(*)::bigint AS n FROM ${this.table} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`,
+      params.values,
+    );
     const byType = rows.map((r) => ({ type: r.type, count: Number(r.n) }));
     const edge = async (order: 'ASC' | 'DESC'): Promise<RangeEvent | null> => {
       const instant = this.instant() ?? 'NULL::timestamptz';

@@ -43,7 +43,13 @@ export const classicPreset: PostgresPresetRecord = {
       },
     ],
     snapshots: [
-      { format: 'table', kind: 'reference', backend: 'postgres', table: 'snapshots', columns: { streamId: 'aggregate_id', streamType: 'aggregate_type', version: 'version', state: 'state', takenAt: 'taken_at' } },
+      {
+        format: 'table',
+        kind: 'reference',
+        backend: 'postgres',
+        table: 'snapshots',
+        columns: { streamId: 'aggregate_id', streamType: 'aggregate_type', version: 'version', state: 'state', takenAt: 'taken_at' },
+      },
     ],
     readModels: [
       { name: 'accounts_view', backend: 'postgres', table: 'accounts_view', key: 'account_id' },

@@ -10,7 +10,12 @@ export const emmettMongoPreset: MongoPresetRecord = {
   label: 'Emmett (MongoDB)',
   sibling: 'emmett',
   async detect(db) {
-    return (await detectEmmettMongo(db)).map((p) => ({ source: `${db.databaseName}.emt:*`, confidence: p.confidence, evidence: p.evidence, missing: p.missing }));
+    return (await detectEmmettMongo(db)).map((p) => ({
+      source: `${db.databaseName}.emt:*`,
+      confidence: p.confidence,
+      evidence: p.evidence,
+      missing: p.missing,
+    }));
   },
   async open(db) {
     if ((await listStreamCollections(db)).length === 0) {

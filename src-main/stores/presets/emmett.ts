@@ -17,7 +17,15 @@ function emmettMapping(schema?: string): PostgresEventMapping {
       eventId: 'message_id',
     },
     // Stream type from emt_streams; the stream id prefix stands in when it has no row.
-    streamTable: { table: 'emt_streams', on: [['stream_id', 'stream_id'], ['partition', 'partition'], ['is_archived', 'is_archived']], typeColumn: 'stream_type' },
+    streamTable: {
+      table: 'emt_streams',
+      on: [
+        ['stream_id', 'stream_id'],
+        ['partition', 'partition'],
+        ['is_archived', 'is_archived'],
+      ],
+      typeColumn: 'stream_type',
+    },
     categoryFromStreamId: { separator: '-' },
     metadataKeys: { correlationId: 'correlationId', causationId: 'causationId' },
     where: [{ column: 'is_archived', equals: false }],

@@ -34,7 +34,13 @@ export const eventuousPreset: PostgresPresetRecord = {
   companions: {
     checkpoints: [{ format: 'table', kind: 'eventuous', backend: 'postgres', table: 'checkpoints', columns: { name: 'id', position: 'position' } }],
     snapshots: [
-      { format: 'table', kind: 'eventuous', backend: 'postgres', table: 'snapshots', columns: { streamId: 'stream_name', version: 'revision', state: 'json_data', takenAt: 'created', stateType: 'event_type' } },
+      {
+        format: 'table',
+        kind: 'eventuous',
+        backend: 'postgres',
+        table: 'snapshots',
+        columns: { streamId: 'stream_name', version: 'revision', state: 'json_data', takenAt: 'created', stateType: 'event_type' },
+      },
     ],
   },
 };

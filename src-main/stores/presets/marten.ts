@@ -18,7 +18,14 @@ function martenMapping(schema?: string): PostgresEventMapping {
       correlationId: 'correlation_id',
       causationId: 'causation_id',
     },
-    streamTable: { table: 'mt_streams', on: [['stream_id', 'id'], ['tenant_id', 'tenant_id']], typeColumn: 'type' },
+    streamTable: {
+      table: 'mt_streams',
+      on: [
+        ['stream_id', 'id'],
+        ['tenant_id', 'tenant_id'],
+      ],
+      typeColumn: 'type',
+    },
     where: [{ column: 'is_archived', equals: false }],
   };
 }
@@ -46,7 +53,13 @@ export const martenPreset: PostgresPresetRecord = {
       },
     ],
     snapshots: [
-      { format: 'stream-column', kind: 'marten', backend: 'postgres', table: 'mt_streams', columns: { streamId: 'id', streamType: 'type', state: 'snapshot', version: 'snapshot_version' } },
+      {
+        format: 'stream-column',
+        kind: 'marten',
+        backend: 'postgres',
+        table: 'mt_streams',
+        columns: { streamId: 'id', streamType: 'type', state: 'snapshot', version: 'snapshot_version' },
+      },
     ],
   },
 };

@@ -4,7 +4,6 @@ import type { EventStore } from '../event-store';
 import type { CompanionLayouts } from '../ports/layouts';
 import type { PostgresEventMapping } from '../postgres/mapping';
 
-
 interface PresetBase {
   name: KnownPresetName;
   label: string;

@@ -7,11 +7,17 @@ export const referenceMongoPreset: MongoPresetRecord = {
   backend: 'mongo',
   label: 'Reference system (MongoDB)',
   async detect(db) {
-    return (await detectMongoPresets(db)).map((p) => ({ source: `${db.databaseName}.${p.mapping.collection}`, confidence: p.confidence, evidence: p.evidence, missing: p.missing }));
+    return (await detectMongoPresets(db)).map((p) => ({
+      source: `${db.databaseName}.${p.mapping.collection}`,
+      confidence: p.confidence,
+      evidence: p.evidence,
+      missing: p.missing,
+    }));
   },
   async open(db) {
     const names = (await db.listCollections({ name: REFERENCE_MONGO_MAPPING.collection }, { nameOnly: true }).toArray()).map((c) => c.name);
-    if (!names.includes(REFERENCE_MONGO_MAPPING.collection)) throw new StoreNotFoundError(`collection ${db.databaseName}.${REFERENCE_MONGO_MAPPING.collection} does not exist`);
+    if (!names.includes(REFERENCE_MONGO_MAPPING.collection))
+      throw new StoreNotFoundError(`collection ${db.databaseName}.${REFERENCE_MONGO_MAPPING.collection} does not exist`);
     return new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
   },
   companions: {
@@ -26,7 +32,13 @@ export const referenceMongoPreset: MongoPresetRecord = {
       },
     ],
     snapshots: [
-      { format: 'documents', kind: 'reference', backend: 'mongo', collection: 'snapshots', fields: { streamId: 'aggregateId', streamType: 'aggregateType', version: 'version', state: 'state', takenAt: 'takenAt' } },
+      {
+        format: 'documents',
+        kind: 'reference',
+        backend: 'mongo',
+        collection: 'snapshots',
+        fields: { streamId: 'aggregateId', streamType: 'aggregateType', version: 'version', state: 'state', takenAt: 'takenAt' },
+      },
     ],
     readModels: [{ name: 'products_view', backend: 'mongo', table: 'products_view', key: '_id' }],
   },

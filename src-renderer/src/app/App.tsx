@@ -17,18 +17,18 @@ export function App() {
   useRefetchAfterReconnect();
   return (
     <SettingsProvider>
-    <ConnectionStatusProvider>
-      <ActiveConnectionProvider>
-        <div className="shell">
-          <Sidebar current={route} />
-          <div className="shell__main">
-            <LinkBanner />
-            <Header title={title} />
-            <ScreenArea route={route} Screen={Screen} />
+      <ConnectionStatusProvider>
+        <ActiveConnectionProvider>
+          <div className="shell">
+            <Sidebar current={route} />
+            <div className="shell__main">
+              <LinkBanner />
+              <Header title={title} />
+              <ScreenArea route={route} Screen={Screen} />
+            </div>
           </div>
-        </div>
-      </ActiveConnectionProvider>
-    </ConnectionStatusProvider>
+        </ActiveConnectionProvider>
+      </ConnectionStatusProvider>
     </SettingsProvider>
   );
 }

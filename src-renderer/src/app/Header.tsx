@@ -27,14 +27,23 @@ function ActiveConnectionPicker() {
       <label className="active-connection__label" htmlFor="active-connection-select">
         Event store
       </label>
-      <select id="active-connection-select" className="select active-connection__select" value={active.id} onChange={(event) => setActiveId(event.target.value)}>
+      <select
+        id="active-connection-select"
+        className="select active-connection__select"
+        value={active.id}
+        onChange={(event) => setActiveId(event.target.value)}
+      >
         {profiles.filter(isEventStore).map((profile) => (
           <option key={profile.id} value={profile.id}>
             {profile.name}
           </option>
         ))}
       </select>
-      <span className="active-connection__target" title={`${KIND_SHORT_LABELS[active.kind]} · ${describeTarget(active.settings)}`} data-testid="active-connection-target">
+      <span
+        className="active-connection__target"
+        title={`${KIND_SHORT_LABELS[active.kind]} · ${describeTarget(active.settings)}`}
+        data-testid="active-connection-target"
+      >
         {KIND_SHORT_LABELS[active.kind]} · {describeTarget(active.settings)}
       </span>
       <AccessBadge readOnly={active.readOnly} />

@@ -42,9 +42,9 @@ function RefusedBanner({ everConnected, checking, onRetry }: { everConnected: bo
     <div className="link-banner link-banner--down" role="alert" data-testid="link-banner" data-state="refused">
       <strong>{everConnected ? 'The Chronoscope server restarted.' : 'Chronoscope refused this page.'}</strong>
       <span>
-        {everConnected ? 'It no longer accepts this tab’s token, so reconnecting has stopped.' : 'This page’s token is not (or no longer) accepted.'} Open the new URL printed
-        in the server’s terminal (the <code>Open:</code> line), in this tab or another, then retry here. To keep one token across restarts, start it with{' '}
-        <code>--token-file</code> or <code>CHRONOSCOPE_TOKEN</code>.
+        {everConnected ? 'It no longer accepts this tab’s token, so reconnecting has stopped.' : 'This page’s token is not (or no longer) accepted.'} Open the
+        new URL printed in the server’s terminal (the <code>Open:</code> line), in this tab or another, then retry here. To keep one token across restarts,
+        start it with <code>--token-file</code> or <code>CHRONOSCOPE_TOKEN</code>.
       </span>
       <Button size="sm" disabled={checking} onClick={onRetry}>
         {checking ? 'Checking…' : 'Retry'}

@@ -14,7 +14,22 @@ import type { Feature } from './feature';
 import { registerRoutes, type Route } from './routes';
 
 /** Every screen, in sidebar order: a new screen is a feature folder and one line here. */
-export const FEATURES: readonly Feature[] = [overviewFeature, connectionsFeature, streamsFeature, streamFeature, feedFeature, chartsFeature, checkpointsFeature, kafkaFeature, auditFeature, timeTravelFeature, complianceFeature, snapshotsFeature, rebuildsFeature, settingsFeature];
+export const FEATURES: readonly Feature[] = [
+  overviewFeature,
+  connectionsFeature,
+  streamsFeature,
+  streamFeature,
+  feedFeature,
+  chartsFeature,
+  checkpointsFeature,
+  kafkaFeature,
+  auditFeature,
+  timeTravelFeature,
+  complianceFeature,
+  snapshotsFeature,
+  rebuildsFeature,
+  settingsFeature,
+];
 
 registerRoutes(FEATURES.map((feature) => feature.route));
 

@@ -12,7 +12,8 @@ export function problemsOf(error: unknown): FieldProblem[] {
   const problems = (error.details as { problems?: unknown } | undefined)?.problems;
   if (!Array.isArray(problems)) return [];
   return problems.filter(
-    (p): p is FieldProblem => typeof p === 'object' && p !== null && typeof (p as FieldProblem).field === 'string' && typeof (p as FieldProblem).message === 'string',
+    (p): p is FieldProblem =>
+      typeof p === 'object' && p !== null && typeof (p as FieldProblem).field === 'string' && typeof (p as FieldProblem).message === 'string',
   );
 }
 

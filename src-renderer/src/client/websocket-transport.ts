@@ -117,7 +117,11 @@ export function connectWebSocket(options: WebSocketTransportOptions): WebSocketC
       inFlight.add(message.id);
       if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
       else if (socket?.readyState === WebSocket.CONNECTING) waiting.push(message);
-      else fail(message.id, { code: 'unavailable', message: refused ? REFUSED_MESSAGE : 'Chronoscope is not reachable right now; it is reconnecting. Try again in a moment.' });
+      else
+        fail(message.id, {
+          code: 'unavailable',
+          message: refused ? REFUSED_MESSAGE : 'Chronoscope is not reachable right now; it is reconnecting. Try again in a moment.',
+        });
     },
     onMessage(listener) {
       listeners.add(listener);

@@ -72,7 +72,10 @@ function JsonNode({ name, value, path, depth, openDepth, markOf, last = true }: 
   const lineClass = mark ? `json-tree__line ${mark.className}` : 'json-tree__line';
   const lineAttrs = { 'data-path': path.join('.'), 'data-mark': mark?.kind };
   const markLabel = mark?.label ?? null;
-  const label = name === undefined ? null : <span className={typeof name === 'number' ? 'json-tree__index' : 'json-tree__key'}>{typeof name === 'number' ? name : JSON.stringify(name)}: </span>;
+  const label =
+    name === undefined ? null : (
+      <span className={typeof name === 'number' ? 'json-tree__index' : 'json-tree__key'}>{typeof name === 'number' ? name : JSON.stringify(name)}: </span>
+    );
   const comma = last ? null : <span className="json-tree__punct">,</span>;
 
   if (!isContainer(value)) {
@@ -124,7 +127,16 @@ function JsonNode({ name, value, path, depth, openDepth, markOf, last = true }: 
         <>
           <div role="group">
             {entries.map(([key, child], index) => (
-              <JsonNode key={key} name={key} value={child} path={[...path, key]} depth={depth + 1} openDepth={openDepth} markOf={markOf} last={index === entries.length - 1} />
+              <JsonNode
+                key={key}
+                name={key}
+                value={child}
+                path={[...path, key]}
+                depth={depth + 1}
+                openDepth={openDepth}
+                markOf={markOf}
+                last={index === entries.length - 1}
+              />
             ))}
           </div>
           <div className="json-tree__line" style={{ paddingLeft: treeIndent(depth) }}>

@@ -35,7 +35,9 @@ export function personalDataMarkOf(marks: PersonalDataMarks | undefined, root: '
   if (byPath.size === 0) return undefined;
   return (path) => {
     const state = byPath.get(JSON.stringify(path));
-    return state ? { kind: `personal-${state}`, className: '', label: <PersonalDataBadge state={state} title={state === 'encrypted' ? marks.note : undefined} /> } : undefined;
+    return state
+      ? { kind: `personal-${state}`, className: '', label: <PersonalDataBadge state={state} title={state === 'encrypted' ? marks.note : undefined} /> }
+      : undefined;
   };
 }
 

@@ -1,5 +1,17 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Fragment, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type CSSProperties, type Key, type KeyboardEvent, type ReactNode, type Ref } from 'react';
+import {
+  Fragment,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type Key,
+  type KeyboardEvent,
+  type ReactNode,
+  type Ref,
+} from 'react';
 import { Button } from './Button';
 import './virtual-table.css';
 
@@ -43,7 +55,23 @@ interface VirtualTableProps<T> {
 
 /** Only the rows in view are in the DOM, so a long list scrolls as smoothly as a short one. */
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
-  const { rows, rowKey, rowHeight, measured = false, head, headClassName, renderRow, loading = false, emptyMessage, top, footer, onEndReached, endThreshold = 20, testId, handle } = props;
+  const {
+    rows,
+    rowKey,
+    rowHeight,
+    measured = false,
+    head,
+    headClassName,
+    renderRow,
+    loading = false,
+    emptyMessage,
+    top,
+    footer,
+    onEndReached,
+    endThreshold = 20,
+    testId,
+    handle,
+  } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -58,7 +86,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? -1;
   const canvasRef = useRef<HTMLDivElement>(null);
-  const rovingFocus = useRovingRows(canvasRef, items.map((item) => item.index), rows.length, (index) => virtualizer.scrollToIndex(index, { align: 'auto' }));
+  const rovingFocus = useRovingRows(
+    canvasRef,
+    items.map((item) => item.index),
+    rows.length,
+    (index) => virtualizer.scrollToIndex(index, { align: 'auto' }),
+  );
 
   useImperativeHandle(
     handle,
@@ -89,7 +122,8 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
             const row = rows[item.index];
             if (row === undefined) return null;
             const translate = `translateY(${item.start}px)`;
-            if (!measured) return <Fragment key={item.key}>{renderRow(row, { index: item.index, style: { height: rowHeight, transform: translate } })}</Fragment>;
+            if (!measured)
+              return <Fragment key={item.key}>{renderRow(row, { index: item.index, style: { height: rowHeight, transform: translate } })}</Fragment>;
             return (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="vtable__slot" style={{ transform: translate }}>
                 {renderRow(row, { index: item.index, style: {} })}

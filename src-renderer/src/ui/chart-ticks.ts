@@ -11,10 +11,28 @@ const D = 24 * H;
 
 /** Round steps, smallest first: 1/2/5/10/15/30 s, 1/2/5/10/15/30 min, 1/2/3/6/12 h, 1/2/7/14/30 d. */
 export const ROUND_STEPS_MS = [
-  S, 2 * S, 5 * S, 10 * S, 15 * S, 30 * S,
-  MIN, 2 * MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN,
-  H, 2 * H, 3 * H, 6 * H, 12 * H,
-  D, 2 * D, 7 * D, 14 * D, 30 * D,
+  S,
+  2 * S,
+  5 * S,
+  10 * S,
+  15 * S,
+  30 * S,
+  MIN,
+  2 * MIN,
+  5 * MIN,
+  10 * MIN,
+  15 * MIN,
+  30 * MIN,
+  H,
+  2 * H,
+  3 * H,
+  6 * H,
+  12 * H,
+  D,
+  2 * D,
+  7 * D,
+  14 * D,
+  30 * D,
 ];
 
 /** The smallest round step that covers `spanMs` in at most `maxSteps` steps. */

@@ -22,7 +22,21 @@ interface TextFieldProps extends CommonProps {
   suggestions?: readonly string[];
 }
 
-export function TextField({ label, hint, errors, testId, className, value, onChange, placeholder, type = 'text', autoComplete = 'off', rows, disabled, suggestions }: TextFieldProps) {
+export function TextField({
+  label,
+  hint,
+  errors,
+  testId,
+  className,
+  value,
+  onChange,
+  placeholder,
+  type = 'text',
+  autoComplete = 'off',
+  rows,
+  disabled,
+  suggestions,
+}: TextFieldProps) {
   return (
     <Field label={label} hint={hint} errors={errors} className={className}>
       {({ id, describedBy, invalid }) => {

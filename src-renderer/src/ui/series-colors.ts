@@ -2,7 +2,20 @@
  * One colour per series name (an event type) that stays the same across renders and ranges:
  * picked by a hash of the name, not by the name's place in the current data.
  */
-export const SERIES_PALETTE = ['#1f5fbf', '#17803a', '#c26a00', '#8e44ad', '#c0282d', '#138d90', '#7a6a00', '#d4569c', '#4b6584', '#6ab04c', '#e1a100', '#0a7bbd'];
+export const SERIES_PALETTE = [
+  '#1f5fbf',
+  '#17803a',
+  '#c26a00',
+  '#8e44ad',
+  '#c0282d',
+  '#138d90',
+  '#7a6a00',
+  '#d4569c',
+  '#4b6584',
+  '#6ab04c',
+  '#e1a100',
+  '#0a7bbd',
+];
 /** The summed rest ("other") is always grey. */
 export const OTHER_COLOR = '#8a94a3';
 

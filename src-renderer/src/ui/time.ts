@@ -43,4 +43,3 @@ export function zoneName(inZone: DisplayZone = zone): string {
     return 'local time';
   }
 }
-

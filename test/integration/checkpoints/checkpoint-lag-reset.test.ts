@@ -32,7 +32,9 @@ async function rolledBackInsert(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'never', 'Clock', 'Never', 1, '{}'::jsonb)`);
+    await client.query(
+      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'never', 'Clock', 'Never', 1, '{}'::jsonb)`,
+    );
     await client.query('ROLLBACK');
   } finally {
     client.release();
@@ -132,7 +134,12 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
 
       await eventually(async () => (await readPostgresCheckpoint(db.pool, 'orders_view', 'events')) === end, 60_000, 'orders_view back at the head');
       await db.pool.query('CREATE TABLE orders_fresh (LIKE orders_view INCLUDING ALL)');
-      await new DirectProjector(db.pool, { name: 'orders_fresh', views: [{ ...ordersViewSpec, table: 'orders_fresh' } as never], batchSize: 500, gapSettleMs: 10 }).catchUp();
+      await new DirectProjector(db.pool, {
+        name: 'orders_fresh',
+        views: [{ ...ordersViewSpec, table: 'orders_fresh' } as never],
+        batchSize: 500,
+        gapSettleMs: 10,
+      }).catchUp();
       const difference = await db.pool.query(
         `(SELECT * FROM orders_view EXCEPT SELECT * FROM orders_fresh) UNION ALL (SELECT * FROM orders_fresh EXCEPT SELECT * FROM orders_view)`,
       );
@@ -148,11 +155,15 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
     await writePostgresCheckpoint(db.pool, 'careful', 'events', '5');
     const end = await head(db.pool);
     const beyond = String(BigInt(end) + 10n);
-    await expect(call('checkpoints.reset', { connectionId, key: KEY('careful'), target: { kind: 'position', position: beyond }, dryRun: true })).rejects.toMatchObject({
+    await expect(
+      call('checkpoints.reset', { connectionId, key: KEY('careful'), target: { kind: 'position', position: beyond }, dryRun: true }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringMatching(new RegExp(`Position ${beyond} is beyond the head of the store \\(${end}\\)`)),
     });
-    await expect(call('checkpoints.reset', { connectionId, key: KEY('careful'), target: { kind: 'position', position: 'twelve' }, dryRun: true })).rejects.toMatchObject({
+    await expect(
+      call('checkpoints.reset', { connectionId, key: KEY('careful'), target: { kind: 'position', position: 'twelve' }, dryRun: true }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringMatching(/target\.position: position must be a whole number/),
     });
@@ -163,7 +174,9 @@ describe.each(['PostgreSQL', 'PGlite'] as const)('checkpoints on %s', (backend) 
     const readOnly = (await call('connections.add', postgresConnection(`Read-only ${backend}`, db.url))).id;
     await call('stores.configure', { connectionId: readOnly, preset: 'classic', reason: 'test' });
     const preview = await call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, dryRun: true });
-    await expect(call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(
+      call('checkpoints.reset', { connectionId: readOnly, key: KEY('careful'), target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'read_only' });
     expect(await readPostgresCheckpoint(db.pool, 'careful', 'events')).toBe('5');
   });
 
@@ -201,9 +214,14 @@ describe('checkpoints on a store without the checkpoint table or with a text pos
     await db.pool.query((await import('../../../src-main/stores/postgres/classic-schema')).CLASSIC_EVENTS_DDL);
     const connectionId = (await call('connections.add', { ...postgresConnection('No checkpoints', db.url), readOnly: false })).id;
     await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
-    await expect(call('checkpoints.list', { connectionId })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/"public"\."projection_checkpoints" does not exist/) });
+    await expect(call('checkpoints.list', { connectionId })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/"public"\."projection_checkpoints" does not exist/),
+    });
 
-    await db.pool.query(`CREATE TABLE projection_checkpoints (projection_name text, source text, position text, updated_at timestamptz, PRIMARY KEY (projection_name, source))`);
+    await db.pool.query(
+      `CREATE TABLE projection_checkpoints (projection_name text, source text, position text, updated_at timestamptz, PRIMARY KEY (projection_name, source))`,
+    );
     await db.pool.query(`INSERT INTO projection_checkpoints VALUES ('textual', 'events', 'twelve', now())`);
     await expect(call('checkpoints.reset', { connectionId, key: KEY('textual'), target: { kind: 'beginning' }, dryRun: true })).rejects.toMatchObject({
       code: 'invalid_input',
@@ -221,7 +239,9 @@ describe('checkpoints on FerretDB', () => {
   const key = { store: 'checkpoints', projector: 'products', source: 'events' };
 
   const setCheckpoint = (db: Db, position: string) =>
-    db.collection<{ _id: string }>('checkpoints').updateOne({ _id: 'products|events' }, { $set: { projection: 'products', source: 'events', position, updatedAt: new Date() } }, { upsert: true });
+    db
+      .collection<{ _id: string }>('checkpoints')
+      .updateOne({ _id: 'products|events' }, { $set: { projection: 'products', source: 'events', position, updatedAt: new Date() } }, { upsert: true });
 
   beforeAll(async () => {
     mongo = await createTestMongo('cp_mongo');
@@ -244,7 +264,9 @@ describe('checkpoints on FerretDB', () => {
     await setCheckpoint(mongo.db, '3');
     engine = await createTestEngine('cp-mongo');
     call = engineCaller(() => engine);
-    connectionId = (await call('connections.add', { name: 'Reference Mongo', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id;
+    connectionId = (
+      await call('connections.add', { name: 'Reference Mongo', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })
+    ).id;
     await call('stores.configure', { connectionId, preset: 'reference-mongo', reason: 'test' });
   });
 
@@ -280,7 +302,10 @@ describe('checkpoints on FerretDB', () => {
   });
   it('maps a collection of its own, refusing a missing one, and reads a text position as unreadable without writing', async () => {
     const mapping = { backend: 'mongo' as const, collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } };
-    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/consumer_offsets/) });
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/consumer_offsets/),
+    });
     await mongo.db.collection('consumer_offsets').insertMany([
       { consumer: 'mailer', at: 6 },
       { consumer: 'typo', at: 'six' },
@@ -290,7 +315,14 @@ describe('checkpoints on FerretDB', () => {
     const byName = Object.fromEntries(listed.projectors.map((p) => [p.projector, p.rows[0]!]));
     expect(byName.mailer).toMatchObject({ kind: 'custom', position: '6', lag: { events: 2 }, status: 'behind' }); // 7 and 8
     expect(byName.typo).toMatchObject({ status: 'unknown', position: null });
-    await expect(call('checkpoints.reset', { connectionId, key: { store: 'consumer_offsets', projector: 'typo', source: '' }, target: { kind: 'beginning' }, dryRun: true })).rejects.toMatchObject({
+    await expect(
+      call('checkpoints.reset', {
+        connectionId,
+        key: { store: 'consumer_offsets', projector: 'typo', source: '' },
+        target: { kind: 'beginning' },
+        dryRun: true,
+      }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringMatching(/"six".*not a number/),
     });
@@ -322,21 +354,32 @@ describe('a custom checkpoint mapping', () => {
   });
 
   it('is checked against the live schema: a missing table and a text position are refused and nothing is kept', async () => {
-    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/"public"\."consumer_offsets" does not exist/) });
-    await db.pool.query('CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen text, touched timestamptz)');
-    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/last_seen/) });
-    expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping: null });
-    await expect(call('checkpoints.configure', { connectionId, mapping: { ...mapping, columns: { ...mapping.columns, position: '' } } })).rejects.toMatchObject({
-      code: 'invalid_input',
-      message: expect.stringMatching(/mapping\.columns\.position: is required/),
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/"public"\."consumer_offsets" does not exist/),
     });
+    await db.pool.query('CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen text, touched timestamptz)');
+    await expect(call('checkpoints.configure', { connectionId, mapping })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/last_seen/),
+    });
+    expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping: null });
+    await expect(call('checkpoints.configure', { connectionId, mapping: { ...mapping, columns: { ...mapping.columns, position: '' } } })).rejects.toMatchObject(
+      {
+        code: 'invalid_input',
+        message: expect.stringMatching(/mapping\.columns\.position: is required/),
+      },
+    );
   });
 
   it('once valid, lists its checkpoints with their lag and resets them by compare-and-set', async () => {
     await db.pool.query('DROP TABLE consumer_offsets');
     await db.pool.query('CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, last_seen bigint, touched timestamptz)');
     await db.pool.query(`INSERT INTO consumer_offsets VALUES ('billing', 1, now())`);
-    expect(await call('checkpoints.configure', { connectionId, mapping, reason: 'our own offsets table' })).toMatchObject({ sources: ['"public"."consumer_offsets"'], checkpoints: 1 });
+    expect(await call('checkpoints.configure', { connectionId, mapping, reason: 'our own offsets table' })).toMatchObject({
+      sources: ['"public"."consumer_offsets"'],
+      checkpoints: 1,
+    });
     expect(await call('checkpoints.mapping', { connectionId })).toEqual({ mapping });
     const listed = await call('checkpoints.list', { connectionId });
     expect(listed.projectors[0]!.rows[0]).toMatchObject({ store: 'consumer_offsets', projector: 'billing', kind: 'custom', position: '1', lag: { events: 3 } });
@@ -375,12 +418,19 @@ describe('Kafka partition checkpoints', () => {
 
     db = await createTestDatabase('cp_kafka');
     await seedDemoWorkspace(db.pool, { events: 300 });
-    for (const [p, position] of [[0, 10], [1, 5], [2, 31]] as const) await writePostgresCheckpoint(db.pool, 'orders_kafka', `kafka:${topic}:${p}`, String(position));
+    for (const [p, position] of [
+      [0, 10],
+      [1, 5],
+      [2, 31],
+    ] as const)
+      await writePostgresCheckpoint(db.pool, 'orders_kafka', `kafka:${topic}:${p}`, String(position));
     engine = await createTestEngine('cp-kafka');
     call = engineCaller(() => engine);
     connectionId = (await call('connections.add', { ...postgresConnection('Kafka checkpoints', db.url), readOnly: false })).id;
     await call('stores.configure', { connectionId, preset: 'classic', reason: 'test' });
-    kafkaConnectionId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
+    kafkaConnectionId = (
+      await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })
+    ).id;
   }, 120_000);
 
   afterAll(async () => {
@@ -409,7 +459,9 @@ describe('Kafka partition checkpoints', () => {
     expect(preview).toMatchObject({ direction: 'skip', offsets: 15, summary: null, target: { position: '20' } });
     await call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-1' });
     expect(await readPostgresCheckpoint(db.pool, 'orders_kafka', key.source)).toBe('20');
-    await expect(call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'time', at: new Date().toISOString() }, dryRun: true })).rejects.toMatchObject({
+    await expect(
+      call('checkpoints.reset', { connectionId, kafkaConnectionId, key, target: { kind: 'time', at: new Date().toISOString() }, dryRun: true }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringMatching(/not to a time/),
     });

@@ -63,8 +63,13 @@ describe('CheckpointService and SnapshotService over a connection', () => {
     const service = new CheckpointService(scopes);
     const missing = await service.list(withoutTables).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ChronoError);
-    expect(missing).toMatchObject({ code: 'not_found', message: expect.stringMatching(/No checkpoints of Classic \(reference\) events table found\. Table "public"\."projection_checkpoints" does not exist/) });
-    const bad = await service.setPosition(withTables, { store: 'projection_checkpoints', projector: 'accounts', source: 'events' }, '0', '-1').catch((e: unknown) => e);
+    expect(missing).toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/No checkpoints of Classic \(reference\) events table found\. Table "public"\."projection_checkpoints" does not exist/),
+    });
+    const bad = await service
+      .setPosition(withTables, { store: 'projection_checkpoints', projector: 'accounts', source: 'events' }, '0', '-1')
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/64-bit decimal/) });
     await expect(service.list(unconfirmed)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/confirm a preset first/) });
   });

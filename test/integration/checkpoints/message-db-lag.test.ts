@@ -28,7 +28,9 @@ describe('Message DB consumer lag', () => {
         await writer.write(`order-${n % 3}`, 'Placed', { n });
       }
       // Consumers record global positions (write_message answers the stream's).
-      const { rows } = await db.pool.query<{ p: string }>(`SELECT global_position::text AS p FROM message_store.messages WHERE stream_name LIKE 'account-%' ORDER BY global_position`);
+      const { rows } = await db.pool.query<{ p: string }>(
+        `SELECT global_position::text AS p FROM message_store.messages WHERE stream_name LIKE 'account-%' ORDER BY global_position`,
+      );
       accountPositions.push(...rows.map((r) => Number(r.p)));
       // The lagging consumer processed the first 4 account messages; 56 remain.
       await writer.write('account:position-lagging', 'Recorded', { position: accountPositions[3] });
@@ -52,7 +54,12 @@ describe('Message DB consumer lag', () => {
   it("counts a consumer's lag within its category, not the whole store", async () => {
     const listed = await call('checkpoints.list', { connectionId });
     const lagging = listed.projectors.find((p) => p.projector === 'account:position-lagging')!;
-    expect(lagging.rows[0]).toMatchObject({ source: 'account', position: String(accountPositions[3]), lag: { events: 56, estimated: false }, status: 'behind' });
+    expect(lagging.rows[0]).toMatchObject({
+      source: 'account',
+      position: String(accountPositions[3]),
+      lag: { events: 56, estimated: false },
+      status: 'behind',
+    });
     expect(lagging.rows[0]!.oldestUnprocessedAt).not.toBeNull();
   });
 

@@ -15,16 +15,24 @@ describe('browsing awkward stores', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('awkward');
-    await db.pool.query(`CREATE TABLE ledger (stream bytea NOT NULL, seq int NOT NULL, kind text NOT NULL, body jsonb NOT NULL, note text, gpos bigserial, at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, seq))`);
-    await db.pool.query(`INSERT INTO ledger (stream, seq, kind, body, note) VALUES ('\\xdeadbeef', 1, 'Opened', '{"n":1}', 'plain text, not JSON'), ('\\xdeadbeef', 2, 'Huge', $1, NULL), ('\\x00ff', 1, 'Opened', '{"n":2}', NULL)`, [
-      JSON.stringify({ blob: randomBytes(TEN_MB / 2).toString('hex') }), // random: compression cannot hide its size
-    ]);
+    await db.pool.query(
+      `CREATE TABLE ledger (stream bytea NOT NULL, seq int NOT NULL, kind text NOT NULL, body jsonb NOT NULL, note text, gpos bigserial, at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream, seq))`,
+    );
+    await db.pool.query(
+      `INSERT INTO ledger (stream, seq, kind, body, note) VALUES ('\\xdeadbeef', 1, 'Opened', '{"n":1}', 'plain text, not JSON'), ('\\xdeadbeef', 2, 'Huge', $1, NULL), ('\\x00ff', 1, 'Opened', '{"n":2}', NULL)`,
+      [
+        JSON.stringify({ blob: randomBytes(TEN_MB / 2).toString('hex') }), // random: compression cannot hide its size
+      ],
+    );
     engine = await createTestEngine('awkward');
     connectionId = (await call('connections.add', postgresConnection('Awkward', db.url))).id;
     await call('stores.configure', {
       connectionId,
       preset: 'custom',
-      custom: { table: 'ledger', columns: { streamId: 'stream', version: 'seq', type: 'kind', data: 'body', metadata: 'note', position: 'gpos', timestamp: 'at' } },
+      custom: {
+        table: 'ledger',
+        columns: { streamId: 'stream', version: 'seq', type: 'kind', data: 'body', metadata: 'note', position: 'gpos', timestamp: 'at' },
+      },
       reason: 'test',
     });
   });

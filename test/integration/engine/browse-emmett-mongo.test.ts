@@ -33,9 +33,7 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
 
   it('detects the layout with evidence and refuses PostgreSQL presets on it', async () => {
     const detected = await call('stores.detect', { connectionId });
-    expect(detected.candidates).toEqual([
-      expect.objectContaining({ preset: 'emmett-mongo', source: `${database}.emt:*`, confidence: 1, missing: [] }),
-    ]);
+    expect(detected.candidates).toEqual([expect.objectContaining({ preset: 'emmett-mongo', source: `${database}.emt:*`, confidence: 1, missing: [] })]);
     expect(detected.candidates[0]!.evidence).toContain('stream collections emt:customer, emt:order');
     await expect(call('stores.configure', { connectionId, preset: 'emmett' })).rejects.toMatchObject({
       code: 'invalid_input',
@@ -44,7 +42,11 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
   });
 
   it('reads streams once the preset is confirmed, and refuses the feed with the reason', async () => {
-    expect(await call('stores.configure', { connectionId, preset: 'emmett-mongo', reason: 'ticket 7' })).toMatchObject({ backend: 'mongo', preset: 'emmett-mongo', hasGlobalPosition: false });
+    expect(await call('stores.configure', { connectionId, preset: 'emmett-mongo', reason: 'ticket 7' })).toMatchObject({
+      backend: 'mongo',
+      preset: 'emmett-mongo',
+      hasGlobalPosition: false,
+    });
     expect((await call('stores.detect', { connectionId })).confirmed).toBe('emmett-mongo');
     const listed = await call('streams.list', { connectionId, limit: 2 });
     expect(listed.streams.map((s) => [s.streamId, s.category, s.eventCount])).toEqual([
@@ -69,10 +71,13 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
     // Not a connectivity error: the layout has no global feed, and the answer says where to go instead.
     await expect(call('feed.read', { connectionId })).rejects.toMatchObject({
       code: 'unsupported',
-      message: "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.",
+      message:
+        "Emmett's MongoDB layout keeps one document per stream and no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen.",
     });
     expect(await call('stores.describe', { connectionId })).toMatchObject({ hasGlobalPosition: false });
-    await expect(call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', bucket: 'day' })).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z', bucket: 'day' })).rejects.toMatchObject({
+      code: 'unsupported',
+    });
     expect((await call('stats.largestStreams', { connectionId, limit: 1 })).streams).toEqual([{ streamId: 'order:2', category: 'order', eventCount: 1200 }]);
     // The Overview's figures: what the layout cannot give is null, not a failed call.
     expect(await call('stats.store', { connectionId })).toMatchObject({ events: null, streams: null, head: null });
@@ -81,7 +86,10 @@ describe("browsing Emmett's MongoDB event store (FerretDB) through the engine", 
   it('refuses emmett-mongo where there is no emt: collection, and on a PostgreSQL connection', async () => {
     const empty = await call('connections.add', { name: 'Empty Mongo', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: emptyDatabase } });
     expect((await call('stores.detect', { connectionId: empty.id })).candidates).toEqual([]);
-    await expect(call('stores.configure', { connectionId: empty.id, preset: 'emmett-mongo' })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no emt:<streamType> collections') });
+    await expect(call('stores.configure', { connectionId: empty.id, preset: 'emmett-mongo' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no emt:<streamType> collections'),
+    });
 
     const postgres = await call('connections.add', postgresConnection('Some PostgreSQL', testServices.postgresUrl));
     await expect(call('stores.configure', { connectionId: postgres.id, preset: 'emmett-mongo' })).rejects.toMatchObject({

@@ -46,16 +46,20 @@ describe('live tail on LISTEN/NOTIFY', () => {
     const seen: string[] = [];
     const modes = new Set<string>();
     const controller = new AbortController();
-    const tail = engine.dispatcher.run('feed.tail', { connectionId, pollMs: 60_000, gapTimeoutMs: 600_000 }, {
-      operationId: 'tail',
-      signal: controller.signal,
-      emit: (data) => {
-        const d = data as { events: { position: string }[]; mode?: string };
-        if (d.mode) modes.add(d.mode);
-        seen.push(...d.events.map((e) => e.position));
+    const tail = engine.dispatcher.run(
+      'feed.tail',
+      { connectionId, pollMs: 60_000, gapTimeoutMs: 600_000 },
+      {
+        operationId: 'tail',
+        signal: controller.signal,
+        emit: (data) => {
+          const d = data as { events: { position: string }[]; mode?: string };
+          if (d.mode) modes.add(d.mode);
+          seen.push(...d.events.map((e) => e.position));
+        },
+        progress: () => undefined,
       },
-      progress: () => undefined,
-    });
+    );
     await expect.poll(() => [...modes]).toEqual(['notify:events_appended']); // listening before anything is written
 
     const first = (await insert(fast, 'n-1')).rows[0]!.p;

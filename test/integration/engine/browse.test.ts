@@ -68,13 +68,34 @@ describe('browsing an event store through the engine', () => {
   });
 
   it('accepts a custom mapping only when the live schema has its columns', async () => {
-    const columns = { streamId: 'aggregate_id', version: 'event_version', type: 'event_type', data: 'event_data', metadata: 'metadata', position: 'global_position', streamType: 'aggregate_type' };
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'events', columns: { ...columns, timestamp: 'created_at', eventId: 'id' } } })).rejects.toMatchObject({
+    const columns = {
+      streamId: 'aggregate_id',
+      version: 'event_version',
+      type: 'event_type',
+      data: 'event_data',
+      metadata: 'metadata',
+      position: 'global_position',
+      streamType: 'aggregate_type',
+    };
+    await expect(
+      call('stores.configure', {
+        connectionId,
+        preset: 'custom',
+        custom: { table: 'events', columns: { ...columns, timestamp: 'created_at', eventId: 'id' } },
+      }),
+    ).rejects.toMatchObject({
       code: 'not_found',
       details: { problems: expect.arrayContaining([expect.stringContaining('created_at'), expect.stringContaining('.id does not exist')]) },
     });
-    await expect(call('stores.configure', { connectionId, preset: 'custom' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('custom') });
-    const custom = await call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'events', columns, metadataKeys: { correlationId: 'correlationId' } } });
+    await expect(call('stores.configure', { connectionId, preset: 'custom' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('custom'),
+    });
+    const custom = await call('stores.configure', {
+      connectionId,
+      preset: 'custom',
+      custom: { table: 'events', columns, metadataKeys: { correlationId: 'correlationId' } },
+    });
     expect(custom).toMatchObject({ preset: 'custom', hasGlobalPosition: true, hasTimestamp: false, hasCorrelation: true });
     expect((await call('feed.read', { connectionId, correlationId: 'c-1' })).events).toHaveLength(5);
     await call('stores.configure', { connectionId, preset: 'classic' });
@@ -93,7 +114,9 @@ describe('browsing an event store through the engine', () => {
 
   it('says which index a category listing lacks, and stops saying so once it exists', async () => {
     const byCategory = await call('streams.list', { connectionId, category: 'Product' });
-    expect(byCategory.advice?.[0]?.ddl).toBe('CREATE INDEX CONCURRENTLY "events_aggregate_type_aggregate_id_idx" ON "public"."events" ("aggregate_type", "aggregate_id", "event_version");');
+    expect(byCategory.advice?.[0]?.ddl).toBe(
+      'CREATE INDEX CONCURRENTLY "events_aggregate_type_aggregate_id_idx" ON "public"."events" ("aggregate_type", "aggregate_id", "event_version");',
+    );
     expect((await call('streams.list', { connectionId })).advice).toBeUndefined(); // no category filter, nothing to advise
     await db.pool.query(byCategory.advice![0]!.ddl!);
     const served = await call('streams.list', { connectionId, category: 'Product' });
@@ -121,7 +144,10 @@ describe('browsing an event store through the engine', () => {
   it('follows a correlation id and filters on JSON fields, advising the missing index', async () => {
     const correlated = await call('feed.read', { connectionId, correlationId: 'c-1' });
     expect(correlated.events).toHaveLength(5);
-    expect(correlated.advice?.[0]).toMatchObject({ message: expect.stringContaining('correlation id'), ddl: expect.stringContaining(`"metadata" #>> '{"correlationId"}'`) });
+    expect(correlated.advice?.[0]).toMatchObject({
+      message: expect.stringContaining('correlation id'),
+      ddl: expect.stringContaining(`"metadata" #>> '{"correlationId"}'`),
+    });
 
     // Apply the advised DDL for real: the advice goes away and the results stay the same.
     await db.pool.query(correlated.advice![0]!.ddl!);
@@ -151,16 +177,20 @@ describe('browsing an event store through the engine', () => {
     const seen: string[] = [];
     let started: string | undefined;
     const controller = new AbortController();
-    const tail = engine.dispatcher.run('feed.tail', { connectionId, category: 'Tail', pollMs: 100, gapTimeoutMs: 20_000 }, {
-      operationId: 'tail',
-      signal: controller.signal,
-      emit: (data) => {
-        const d = data as { events: { position: string }[]; position: string };
-        started ??= d.position;
-        seen.push(...d.events.map((e) => e.position));
+    const tail = engine.dispatcher.run(
+      'feed.tail',
+      { connectionId, category: 'Tail', pollMs: 100, gapTimeoutMs: 20_000 },
+      {
+        operationId: 'tail',
+        signal: controller.signal,
+        emit: (data) => {
+          const d = data as { events: { position: string }[]; position: string };
+          started ??= d.position;
+          seen.push(...d.events.map((e) => e.position));
+        },
+        progress: () => undefined,
       },
-      progress: () => undefined,
-    });
+    );
     await expect.poll(() => started).toBeDefined(); // the tail has read the head: its first message says where it starts
     await slow.query('BEGIN');
     const late = (await insert(slow, 'tail-a', 1)).rows[0]!.p; // takes the lower position, commits last
@@ -179,20 +209,35 @@ describe('browsing an event store through the engine', () => {
   it('exports a stream to NDJSON and the filtered feed to CSV, with progress, and audits it', async () => {
     const progress: number[] = [];
     const context = { operationId: 'x', signal: new AbortController().signal, emit: () => undefined, progress: (p: { done: number }) => progress.push(p.done) };
-    const ndjson = (await engine.dispatcher.run('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', reason: 'ticket 9' }, context)) as ResultOf<'events.export'>;
+    const ndjson = (await engine.dispatcher.run(
+      'events.export',
+      { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', reason: 'ticket 9' },
+      context,
+    )) as ResultOf<'events.export'>;
     expect(ndjson).toMatchObject({ events: 3, fileName: expect.stringMatching(/^stream-account-1-.*\.ndjson$/) });
-    const lines = (await readFile(ndjson.path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(ndjson.path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((e) => e.version)).toEqual([1, 2, 3]);
     expect(progress.at(-1)).toBe(3);
 
-    const csv = await call('events.export', { connectionId, source: { kind: 'feed', eventTypes: ['MoneyDeposited'] }, format: 'csv', fileName: 'deposits.csv' });
+    const csv = await call('events.export', {
+      connectionId,
+      source: { kind: 'feed', eventTypes: ['MoneyDeposited'] },
+      format: 'csv',
+      fileName: 'deposits.csv',
+    });
     const rows = (await readFile(csv.path, 'utf8')).trimEnd().split('\n');
     expect(rows[0]).toBe('position,stream_id,category,version,event_id,type,timestamp,correlation_id,causation_id,data,metadata');
     expect(rows).toHaveLength(3);
     expect(rows[1]).toContain(',account-1,Account,2,');
     expect(rows[1]).toContain('"{""version"":2}"');
     expect((await call('audit.list', { operation: 'events.export' })).records.map((r) => r.reason)).toContain('ticket 9');
-    await expect(call('events.export', { connectionId, source: { kind: 'feed' }, format: 'csv', fileName: '../escape.csv' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('fileName') });
+    await expect(call('events.export', { connectionId, source: { kind: 'feed' }, format: 'csv', fileName: '../escape.csv' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('fileName'),
+    });
   });
 
   it('exports exactly the feed the screen shows, every filter included, named in the audit log', async () => {
@@ -206,14 +251,28 @@ describe('browsing an event store through the engine', () => {
     };
     const shown = await call('feed.read', { connectionId, ...filters, limit: 500 });
     expect(shown.nextAfterPosition).toBeNull();
-    const exported = await call('events.export', { connectionId, source: { kind: 'feed', ...filters }, format: 'ndjson', fileName: 'filtered.ndjson', reason: 'ticket 31' });
-    const lines = (await readFile(exported.path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { position: string; type: string });
+    const exported = await call('events.export', {
+      connectionId,
+      source: { kind: 'feed', ...filters },
+      format: 'ndjson',
+      fileName: 'filtered.ndjson',
+      reason: 'ticket 31',
+    });
+    const lines = (await readFile(exported.path, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { position: string; type: string });
     // MoneyDeposited v2 and PriceChanged v2, not the whole store.
     expect(shown.events.map((e) => e.position)).toHaveLength(2);
     expect(exported.events).toBe(shown.events.length);
     expect(lines.map((e) => e.position)).toEqual(shown.events.map((e) => e.position));
     // Seeking past the first of them leaves one.
-    const seeked = await call('events.export', { connectionId, source: { kind: 'feed', ...filters, afterPosition: shown.events[0]!.position! }, format: 'ndjson', fileName: 'seeked.ndjson' });
+    const seeked = await call('events.export', {
+      connectionId,
+      source: { kind: 'feed', ...filters, afterPosition: shown.events[0]!.position! },
+      format: 'ndjson',
+      fileName: 'seeked.ndjson',
+    });
     expect(seeked.events).toBe(1);
 
     const { records } = await call('audit.list', { operation: 'events.export', text: 'data.version equals' });
@@ -227,7 +286,9 @@ describe('browsing an event store through the engine', () => {
 
   it('saves an export where the desktop save dialog says, and starts nothing when it is cancelled', async () => {
     // Browser mode has no dialog: asking for one is refused, not silently redirected.
-    await expect(call('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true })).rejects.toMatchObject({
+    await expect(
+      call('events.export', { connectionId, source: { kind: 'stream', streamId: 'account-1' }, format: 'ndjson', saveAs: true }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('desktop app'),
     });
@@ -250,7 +311,9 @@ describe('browsing an event store through the engine', () => {
       expect(saved).toMatchObject({ path: join(folder, 'picked.ndjson'), fileName: 'picked.ndjson', events: 3 });
       expect((await readFile(saved.path, 'utf8')).trimEnd().split('\n')).toHaveLength(3);
       answer = undefined; // the user closes the dialog
-      await expect(run('events.export', { connectionId: view.id, source: { kind: 'feed' }, format: 'csv', saveAs: true })).rejects.toMatchObject({ code: 'cancelled' });
+      await expect(run('events.export', { connectionId: view.id, source: { kind: 'feed' }, format: 'csv', saveAs: true })).rejects.toMatchObject({
+        code: 'cancelled',
+      });
       expect(await readdir(folder)).toEqual(['picked.ndjson']);
     } finally {
       await desktop.dispose();
@@ -261,14 +324,23 @@ describe('browsing an event store through the engine', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      engine.dispatcher.run('events.export', { connectionId, source: { kind: 'feed' }, format: 'ndjson', fileName: 'cancelled.ndjson' }, { operationId: 'c', signal: controller.signal, emit: () => undefined, progress: () => undefined }),
+      engine.dispatcher.run(
+        'events.export',
+        { connectionId, source: { kind: 'feed' }, format: 'ndjson', fileName: 'cancelled.ndjson' },
+        { operationId: 'c', signal: controller.signal, emit: () => undefined, progress: () => undefined },
+      ),
     ).rejects.toMatchObject({ name: 'AbortError' });
     expect(await readdir(engine.exportsDir)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^cancelled/)]));
   });
 
   it('counts events per bucket and type, and names the largest streams', async () => {
     const now = new Date();
-    const histogram = await call('stats.histogram', { connectionId, from: new Date(now.getTime() - 3_600_000).toISOString(), to: new Date(now.getTime() + 60_000).toISOString(), bucket: 'day' });
+    const histogram = await call('stats.histogram', {
+      connectionId,
+      from: new Date(now.getTime() - 3_600_000).toISOString(),
+      to: new Date(now.getTime() + 60_000).toISOString(),
+      bucket: 'day',
+    });
     const total = (type: string) => histogram.buckets.filter((b) => b.type === type).reduce((sum, b) => sum + b.count, 0);
     expect(total('MoneyDeposited')).toBe(2);
     expect(histogram.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(7); // five seeded, two from the tail test
@@ -276,15 +348,27 @@ describe('browsing an event store through the engine', () => {
     expect(totals).toEqual([...totals].sort((a, b) => b - a)); // most frequent first
     expect(histogram.buckets.every((b) => /T00:00:00Z$/.test(b.at))).toBe(true);
     expect(histogram.truncated).toBe(false);
-    const filtered = await call('stats.histogram', { connectionId, from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', bucket: 'hour', eventTypes: ['PriceChanged'] });
+    const filtered = await call('stats.histogram', {
+      connectionId,
+      from: '2000-01-01T00:00:00Z',
+      to: '2100-01-01T00:00:00Z',
+      bucket: 'hour',
+      eventTypes: ['PriceChanged'],
+    });
     expect(filtered.types).toEqual(['PriceChanged']);
     const largest = await call('stats.largestStreams', { connectionId, limit: 1 });
     expect(largest.streams).toEqual([{ streamId: 'account-1', category: 'Account', eventCount: 3 }]);
   });
 
   it('rejects bad input with the field named', async () => {
-    await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('afterPosition') });
-    await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('from') });
+    await expect(call('feed.read', { connectionId, afterPosition: '-1' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('afterPosition'),
+    });
+    await expect(call('feed.read', { connectionId, from: 'yesterday' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('from'),
+    });
   });
 });
 
@@ -298,19 +382,22 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
   beforeAll(async () => {
     client = new MongoClient(testServices.mongoUrl);
     await client.connect();
-    await client.db(database).collection('events').insertMany(
-      [1, 2, 3].map((version) => ({
-        _id: randomUUID() as never,
-        aggregateId: 'order-9',
-        aggregateType: 'Order',
-        type: version === 1 ? 'OrderPlaced' : 'OrderStatusUpdated',
-        version,
-        position: version * 10,
-        timestamp: new Date(Date.UTC(2026, 0, version)),
-        data: { version },
-        metadata: { correlationId: 'c-9' },
-      })),
-    );
+    await client
+      .db(database)
+      .collection('events')
+      .insertMany(
+        [1, 2, 3].map((version) => ({
+          _id: randomUUID() as never,
+          aggregateId: 'order-9',
+          aggregateType: 'Order',
+          type: version === 1 ? 'OrderPlaced' : 'OrderStatusUpdated',
+          version,
+          position: version * 10,
+          timestamp: new Date(Date.UTC(2026, 0, version)),
+          data: { version },
+          metadata: { correlationId: 'c-9' },
+        })),
+      );
     engine = await createTestEngine('browse-mongo');
     connectionId = (await call('connections.add', { name: 'Mongo store', settings: { kind: 'mongo', uri: testServices.mongoUrl, database } })).id;
   });
@@ -326,7 +413,10 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
     await expect(call('stores.configure', { connectionId, preset: 'classic' })).rejects.toMatchObject({ code: 'invalid_input' });
     expect(await call('stores.configure', { connectionId, preset: 'reference-mongo' })).toMatchObject({ backend: 'mongo', hasGlobalPosition: true });
     expect((await call('streams.list', { connectionId })).streams).toEqual([expect.objectContaining({ streamId: 'order-9', eventCount: 3, lastVersion: 3 })]);
-    expect((await call('streams.read', { connectionId, streamId: 'order-9', direction: 'backward', limit: 1 })).events[0]).toMatchObject({ version: 3, correlationId: 'c-9' });
+    expect((await call('streams.read', { connectionId, streamId: 'order-9', direction: 'backward', limit: 1 })).events[0]).toMatchObject({
+      version: 3,
+      correlationId: 'c-9',
+    });
     const feed = await call('feed.read', { connectionId, eventTypes: ['OrderStatusUpdated'], afterPosition: '20' });
     expect(feed.events.map((e) => e.position)).toEqual(['30']);
     const correlated = await call('feed.read', { connectionId, correlationId: 'c-9' });
@@ -334,7 +424,9 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
     expect(correlated.advice?.[0]?.ddl).toBe('db.events.createIndex({ "metadata.correlationId": 1, "position": 1 })');
     const byField = await call('feed.read', { connectionId, field: { in: 'data', path: ['version'], op: 'equals', value: '2' } });
     expect(byField.events).toEqual([]); // values compare as typed: the number 2 is not the string "2"
-    await expect(call('feed.read', { connectionId, field: { in: 'data', path: ['$where'], op: 'equals', value: 'x' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(call('feed.read', { connectionId, field: { in: 'data', path: ['$where'], op: 'equals', value: 'x' } })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
     const histogram = await call('stats.histogram', { connectionId, from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z', bucket: 'day' });
     expect(histogram.buckets).toEqual([
       { at: '2026-01-01T00:00:00Z', type: 'OrderPlaced', count: 1 },
@@ -342,6 +434,12 @@ describe('browsing a MongoDB event store (FerretDB) through the engine', () => {
     ]);
     expect((await call('stats.largestStreams', { connectionId })).streams).toEqual([{ streamId: 'order-9', category: 'Order', eventCount: 3 }]);
     // The Overview's figures: counted exactly (a small collection), the head, and no events in the last minutes.
-    expect(await call('stats.store', { connectionId })).toEqual({ events: { count: 3, exact: true }, streams: { count: 1, exact: true }, head: '30', ratePerMinute: 0, rateWindowMinutes: 10 });
+    expect(await call('stats.store', { connectionId })).toEqual({
+      events: { count: 3, exact: true },
+      streams: { count: 1, exact: true },
+      head: '30',
+      ratePerMinute: 0,
+      rateWindowMinutes: 10,
+    });
   });
 });

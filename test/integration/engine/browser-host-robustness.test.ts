@@ -77,7 +77,10 @@ describe('browser mode host robustness', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-robust-'));
     await mkdir(join(dataDir, 'renderer'));
     await writeFile(join(dataDir, 'renderer', 'index.html'), '<!doctype html><title>Chronoscope</title>');
-    child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/integration/engine/fixtures/browser-host-process.ts'), dataDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'test/integration/engine/fixtures/browser-host-process.ts'), dataDir], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
     exit = new Promise((done) => child.once('exit', (code, signal) => done(`host process exited (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`)));
@@ -133,13 +136,28 @@ describe('browser mode host robustness', () => {
       ['unknown method', `BREW / HTTP/1.1\r\nHost: ${h}\r\n\r\n`],
       ['POST with a body', `POST /?token=${t} HTTP/1.1\r\nHost: ${h}\r\nContent-Length: 3\r\n\r\nabc`],
       ['bad Content-Length', `POST /?token=${t} HTTP/1.1\r\nHost: ${h}\r\nContent-Length: -1\r\n\r\n`],
-      ['upgrade with bracket URL', `GET http://[/ HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`],
-      ['upgrade with percent URL', `GET /ws%?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`],
-      ['upgrade with a bad key', `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n`],
+      [
+        'upgrade with bracket URL',
+        `GET http://[/ HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ],
+      [
+        'upgrade with percent URL',
+        `GET /ws%?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ],
+      [
+        'upgrade with a bad key',
+        `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n`,
+      ],
       ['upgrade without a key', `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`],
-      ['upgrade with a bad version', `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`],
+      [
+        'upgrade with a bad version',
+        `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ],
       ['upgrade to something else', `GET /ws?token=${t} HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`],
-      ['upgrade without token', `GET /ws HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`],
+      [
+        'upgrade without token',
+        `GET /ws HTTP/1.1\r\nHost: ${h}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      ],
     ];
   };
 
@@ -157,7 +175,12 @@ describe('browser mode host robustness', () => {
 
   it('answers 400 to bad percent sequences and unparsable URLs that carry the token', async () => {
     const h = `127.0.0.1:${host.port}`;
-    for (const target of [`http://[/?token=${host.token}`, `/downloads/%E0%A4%A?token=${host.token}`, `/%E0%A4%A?token=${host.token}`, `/downloads/%?token=${host.token}`]) {
+    for (const target of [
+      `http://[/?token=${host.token}`,
+      `/downloads/%E0%A4%A?token=${host.token}`,
+      `/%E0%A4%A?token=${host.token}`,
+      `/downloads/%?token=${host.token}`,
+    ]) {
       expect(await rawStatus(host.port, `GET ${target} HTTP/1.1\r\nHost: ${h}\r\n\r\n`), target).toMatch(/^HTTP\/1\.1 400 /);
       await stillServing(target);
     }

@@ -9,7 +9,11 @@ import { startBrowserHost, tokenCookieName, type BrowserHost } from '../../../sr
 import { failOnOutputMismatch } from '../engine-support';
 
 /** Raw HTTP, so the test controls Host and Origin exactly as an attacker could. */
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
       let body = '';
@@ -94,7 +98,10 @@ describe('browser mode host security', () => {
       expect((await get(other.port, '/index.html', { cookie: mine })).status).toBe(401);
       // The other host's token under this host's cookie name is refused too.
       expect((await get(host.port, '/index.html', { cookie: `${tokenCookieName(host.port)}=${other.token}` })).status).toBe(401);
-      for (const [h, cookie] of [[host, jar], [other, jar]] as const) {
+      for (const [h, cookie] of [
+        [host, jar],
+        [other, jar],
+      ] as const) {
         const ws = new WebSocket(`ws://127.0.0.1:${h.port}/ws`, { headers: { origin: `http://127.0.0.1:${h.port}`, cookie } });
         await new Promise((resolve, reject) => {
           ws.once('open', resolve);

@@ -79,7 +79,9 @@ function connect(host: BrowserHost, token: string): WebSocketConnection {
 }
 
 async function until(connection: WebSocketConnection, accept: (state: LinkState) => boolean, what: string): Promise<LinkState> {
-  await expect.poll(() => accept(connection.link.get()), { timeout: 10_000, message: `link never became ${what}: ${JSON.stringify(connection.link.get())}` }).toBe(true);
+  await expect
+    .poll(() => accept(connection.link.get()), { timeout: 10_000, message: `link never became ${what}: ${JSON.stringify(connection.link.get())}` })
+    .toBe(true);
   return connection.link.get();
 }
 
@@ -122,7 +124,11 @@ describe('browser-mode transport across a restart of the host', () => {
     // Asked, it tries once: still refused, no counter.
     link.link.retryNow();
     expect(link.link.get()).toEqual({ status: 'refused', everConnected: true, checking: true });
-    expect(await until(link, (s) => s.status === 'refused' && !s.checking, 'refused again')).toEqual({ status: 'refused', everConnected: true, checking: false });
+    expect(await until(link, (s) => s.status === 'refused' && !s.checking, 'refused again')).toEqual({
+      status: 'refused',
+      everConnected: true,
+      checking: false,
+    });
     expect(socketsOpened).toBe(tried + 1);
   });
 

@@ -41,7 +41,9 @@ describe('reasons and read-only refusals', () => {
     const input = { connectionId: writable, key: KEY('guarded'), target: { kind: 'beginning' as const } };
     const preview = await call('checkpoints.reset', { ...input, dryRun: true });
     for (const reason of [undefined, '   ']) {
-      await expect(call('checkpoints.reset', { ...input, confirmation: preview.confirmation, ...(reason === undefined ? {} : { reason }) })).rejects.toMatchObject({
+      await expect(
+        call('checkpoints.reset', { ...input, confirmation: preview.confirmation, ...(reason === undefined ? {} : { reason }) }),
+      ).rejects.toMatchObject({
         code: 'invalid_input',
         message: 'Say why before resetting a checkpoint: a reason ("reason") is required, and recorded in the audit log.',
         details: { problems: [{ field: 'reason', message: expect.any(String) }] },
@@ -56,13 +58,21 @@ describe('reasons and read-only refusals', () => {
   });
 
   it('has words for every destructive or store-changing operation', () => {
-    const changing = Object.entries(operations).filter(([, spec]) => ('destructive' in spec && spec.destructive) || spec.effect === 'target').map(([name]) => name);
+    const changing = Object.entries(operations)
+      .filter(([, spec]) => ('destructive' in spec && spec.destructive) || spec.effect === 'target')
+      .map(([name]) => name);
     expect(changing.filter((name) => !(name in CHANGE_WORDS))).toEqual([]);
   });
 
   it('words a read-only refusal with the profile name and the action', async () => {
     const preview = await call('checkpoints.reset', { connectionId: readOnly, key: KEY('guarded'), target: { kind: 'head' }, dryRun: true });
-    const refusal = call('checkpoints.reset', { connectionId: readOnly, key: KEY('guarded'), target: { kind: 'head' }, confirmation: preview.confirmation, reason: 'OPS-8' });
+    const refusal = call('checkpoints.reset', {
+      connectionId: readOnly,
+      key: KEY('guarded'),
+      target: { kind: 'head' },
+      confirmation: preview.confirmation,
+      reason: 'OPS-8',
+    });
     await expect(refusal).rejects.toMatchObject({
       code: 'read_only',
       message: '"Orders PG" is read-only: resetting a checkpoint changes the store. Mark the profile read-write in Connections to do it.',

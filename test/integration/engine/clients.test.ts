@@ -24,7 +24,10 @@ describe('Clients per connection scope, against the real Kafka broker', () => {
 
   it('opens one Kafka admin per connection lazily, reuses it, and disconnects it when the scope is replaced', async () => {
     const call = engineCaller(() => engine);
-    const view = await call('connections.add', { name: `kafka-${Date.now()}`, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } });
+    const view = await call('connections.add', {
+      name: `kafka-${Date.now()}`,
+      settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 },
+    });
     const scope = scopes.get(view.id);
     expect(scope.clients.health().kafkaAdmin).toBe(false);
 
@@ -55,7 +58,11 @@ describe('Clients per connection scope, against the real Kafka broker', () => {
 
   it('refuses a Kafka admin or client for a connection of another kind, and keeps nothing from the failed attempt', async () => {
     const call = engineCaller(() => engine);
-    const view = await call('connections.add', { name: `pg-${Date.now()}`, settings: { kind: 'postgres', host: '127.0.0.1', port: 1, database: 'x', user: 'x' }, secret: 'x' });
+    const view = await call('connections.add', {
+      name: `pg-${Date.now()}`,
+      settings: { kind: 'postgres', host: '127.0.0.1', port: 1, database: 'x', user: 'x' },
+      secret: 'x',
+    });
     await expect(scopes.kafkaAdmin(view.id)).rejects.toThrow(/is not a Kafka connection/);
     await expect(scopes.kafka(view.id)).rejects.toThrow(/is not a Kafka connection/);
     expect(scopes.get(view.id).clients.health().kafkaAdmin).toBe(false);

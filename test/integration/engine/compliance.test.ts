@@ -28,13 +28,21 @@ function newEngine(dataDir: string, env: NodeJS.ProcessEnv = {}): Engine {
 
 /** md5 of every row of a table that `where` keeps, in a stable order. */
 async function checksum(pool: pg.Pool, table: string, where: string, params: unknown[]): Promise<string> {
-  const { rows } = await pool.query<{ sum: string | null }>(`SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM ${table} t WHERE ${where}`, params);
+  const { rows } = await pool.query<{ sum: string | null }>(
+    `SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM ${table} t WHERE ${where}`,
+    params,
+  );
   return rows[0]?.sum ?? 'empty';
 }
 
 async function othersChecksums(pool: pg.Pool, subject: string): Promise<Record<string, string>> {
   return {
-    events: await checksum(pool, 'events', `NOT COALESCE(aggregate_id = $1 OR event_data->>'customerId' = $1 OR event_data->>'ownerId' = $1 OR metadata->>'userId' = $1, false)`, [subject]),
+    events: await checksum(
+      pool,
+      'events',
+      `NOT COALESCE(aggregate_id = $1 OR event_data->>'customerId' = $1 OR event_data->>'ownerId' = $1 OR metadata->>'userId' = $1, false)`,
+      [subject],
+    ),
     snapshots: await checksum(pool, 'snapshots', `NOT COALESCE(aggregate_id = $1 OR state->>'ownerId' = $1, false)`, [subject]),
     accounts: await checksum(pool, 'accounts_view', 'owner_id <> $1', [subject]),
     orders: await checksum(pool, 'orders_view', 'customer_id <> $1', [subject]),
@@ -74,7 +82,10 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
        SELECT account_id, 'Account', version, jsonb_build_object('status', status, 'ownerId', owner_id, 'currency', currency, 'balanceCents', balance_cents) FROM accounts_view WHERE owner_id = $1`,
       [subject],
     );
-    const { rows: others } = await db.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE event_type = 'CustomerRegistered' AND aggregate_id <> $1 LIMIT 1`, [subject]);
+    const { rows: others } = await db.pool.query<{ id: string }>(
+      `SELECT aggregate_id AS id FROM events WHERE event_type = 'CustomerRegistered' AND aggregate_id <> $1 LIMIT 1`,
+      [subject],
+    );
     other = others[0]!.id;
     // Another subject's free text naming our subject: must be reported, never erased.
     await db.pool.query(
@@ -84,7 +95,10 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     );
     const keys = new PostgresSubjectKeyStore(db.pool);
     const key = (await keys.keyById((await keys.keyForSubject(subject)).keyId))!;
-    const { rows: registered } = await db.pool.query<{ event_data: Record<string, unknown> }>(`SELECT event_data FROM events WHERE aggregate_id = $1 AND event_type = 'CustomerRegistered'`, [subject]);
+    const { rows: registered } = await db.pool.query<{ event_data: Record<string, unknown> }>(
+      `SELECT event_data FROM events WHERE aggregate_id = $1 AND event_type = 'CustomerRegistered'`,
+      [subject],
+    );
     const sealedEmail = registered[0]!.event_data.email;
     expect(isSealedField(sealedEmail)).toBe(true);
     email = openField(sealedEmail as never, key, 'email') as string;
@@ -109,7 +123,11 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: true, mayDecryptPersonalData: true })).id;
     // Two registered operators: Dana opens cases, Sam (sponsored by Dana) approves them.
     const dana = await call('operators.enroll', { name: 'Dana Opener', passphrase: DANA.passphrase });
-    const sam = await call('operators.enroll', { name: 'Sam Second', passphrase: SAM.passphrase, sponsor: { operatorId: dana.id, passphrase: DANA.passphrase } });
+    const sam = await call('operators.enroll', {
+      name: 'Sam Second',
+      passphrase: SAM.passphrase,
+      sponsor: { operatorId: dana.id, passphrase: DANA.passphrase },
+    });
     DANA.operatorId = dana.id;
     SAM.operatorId = sam.id;
     kafkaId = (await call('connections.add', { name: 'Kafka', settings: { kind: 'kafka', brokers: testServices.kafkaBrokers, connectTimeoutMs: 3000 } })).id;
@@ -124,7 +142,12 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     const proposed = await call('compliance.proposeMap', { connectionId });
     const registered = proposed.events.find((e) => e.eventType === 'CustomerRegistered')!;
     expect(registered.subjectPaths).toContain('streamId');
-    expect(registered.personalPaths).toEqual(expect.arrayContaining([{ path: 'data.email', sealed: true }, { path: 'data.address', sealed: true }]));
+    expect(registered.personalPaths).toEqual(
+      expect.arrayContaining([
+        { path: 'data.email', sealed: true },
+        { path: 'data.address', sealed: true },
+      ]),
+    );
     expect(proposed.events.find((e) => e.eventType === 'OrderPlaced')?.subjectPaths).toContain('data.customerId');
     expect(proposed.readModels.map((m) => `${m.table}.${m.subjectColumn}`).sort()).toEqual(['accounts_view.owner_id', 'orders_view.customer_id']);
     expect(proposed.snapshots?.subjectPaths).toEqual(expect.arrayContaining(['aggregateId', 'state.ownerId']));
@@ -136,8 +159,19 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
 
   it('finds the subject by e-mail (decrypting sealed fields), exports it, shreds it and verifies; others stay byte-identical', async () => {
     const before = await othersChecksums(db.pool, subject);
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: email.toUpperCase() }, ticket: 'DPO-17', requester: 'Dana Requester', reason: 'GDPR art. 17 request', operator: DANA });
-    const { jobId } = await call('compliance.search', { caseId: opened.id, connectionId, kafka: { connectionId: kafkaId, topics: [topic], from: new Date(Date.now() - 3_600_000).toISOString() } });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'email', value: email.toUpperCase() },
+      ticket: 'DPO-17',
+      requester: 'Dana Requester',
+      reason: 'GDPR art. 17 request',
+      operator: DANA,
+    });
+    const { jobId } = await call('compliance.search', {
+      caseId: opened.id,
+      connectionId,
+      kafka: { connectionId: kafkaId, topics: [topic], from: new Date(Date.now() - 3_600_000).toISOString() },
+    });
     expect((await jobSettled(engine, jobId)).state).toBe('done');
     const searched = await call('compliance.getCase', { caseId: opened.id });
     const inventory = searched.inventory!;
@@ -153,7 +187,9 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     // The other customer's note is reported as a mention.
     expect(inventory.mentions).toEqual([expect.objectContaining({ streamId: other, eventType: 'CustomerNoteAdded', where: 'data' })]);
     // data.customerId / metadata.userId are not indexed in the reference schema: the search says which index would serve it.
-    expect(inventory.advice.map((a) => a.path)).toEqual(expect.arrayContaining(['data.customerId', 'metadata.userId', 'accounts_view.owner_id', 'snapshots.state.ownerId']));
+    expect(inventory.advice.map((a) => a.path)).toEqual(
+      expect.arrayContaining(['data.customerId', 'metadata.userId', 'accounts_view.owner_id', 'snapshots.state.ownerId']),
+    );
     // orders_view has its index on customer_id: no advice for it.
     expect(inventory.advice.map((a) => a.path)).not.toContain('orders_view.customer_id');
 
@@ -173,18 +209,32 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     // Read-only profile: the dry run works, the real run is refused.
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
     expect(dry.previews!.find((p) => p.action === 'shred')!.affected).toBe(1);
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(
+      call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     // Without a confirmation token, nothing runs.
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], reason: 'OPS-1' })).rejects.toMatchObject({
+      code: 'confirmation_required',
+    });
     // Two-person rule: refused until a second registered operator approves (not the one who opened the case).
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     await expect(call('compliance.approve', { caseId: opened.id, approver: DANA })).rejects.toMatchObject({ code: 'forbidden' });
     await call('compliance.approve', { caseId: opened.id, approver: SAM });
     // The refused run used its confirmation up (each authorises one run): preview again, then run.
-    await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(
+      call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: dry.confirmation, reason: 'OPS-1' }),
+    ).rejects.toMatchObject({ code: 'confirmation_required' });
     const approvedDry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], dryRun: true });
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId, actions: [...actions], confirmation: approvedDry.confirmation, reason: 'ticket DPO-17' });
+    const run = await call('compliance.erase', {
+      caseId: opened.id,
+      connectionId,
+      actions: [...actions],
+      confirmation: approvedDry.confirmation,
+      reason: 'ticket DPO-17',
+    });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const erased = await call('compliance.getCase', { caseId: opened.id });
@@ -195,16 +245,25 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
       /still carry the subject's id \(\d+ as key\); messages deleted \d+ h after they were written: retention removes the newest copy from \d{4}-\d\d-\d\dT[\d:.]+Z, at the latest by \d{4}-\d\d-\d\dT[\d:.]+Z \(once its segment has rolled\)$/,
     );
     // The topic copies are checked too: their sealed fields no longer open.
-    expect(erased.verification!.checks.find((c) => c.location === `topic ${topic}`)).toMatchObject({ ok: true, detail: expect.stringMatching(/^\d+ message\(s\) name the subject; [1-9]\d* encrypted field\(s\), 0 still decrypt$/) });
+    expect(erased.verification!.checks.find((c) => c.location === `topic ${topic}`)).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^\d+ message\(s\) name the subject; [1-9]\d* encrypted field\(s\), 0 still decrypt$/),
+    });
     expect(erased.verification!.inClear.map((c) => c.location)).toEqual(expect.arrayContaining(['events (free text of others)', 'access export bundle']));
     // Nothing of the subject decrypts through the reference system's own codec either.
     const codec = new PersonalDataCodec(new PostgresSubjectKeyStore(db.pool));
-    const { rows } = await db.pool.query<{ event_type: string; event_data: Record<string, unknown>; metadata: StoredEvent['metadata'] }>(`SELECT event_type, event_data, metadata FROM events WHERE aggregate_id = $1`, [subject]);
+    const { rows } = await db.pool.query<{ event_type: string; event_data: Record<string, unknown>; metadata: StoredEvent['metadata'] }>(
+      `SELECT event_type, event_data, metadata FROM events WHERE aggregate_id = $1`,
+      [subject],
+    );
     for (const row of rows.filter((r) => r.event_type.startsWith('Customer'))) {
       const open = await codec.open({ type: row.event_type, data: row.event_data, metadata: row.metadata } as unknown as StoredEvent);
       for (const value of Object.values(open.data)) expect(typeof value === 'string' && value.includes('@')).toBe(false);
     }
-    expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM snapshots WHERE state->>\'ownerId\' = $1', [subject])).rowCount).toBe(0);
+    expect(
+      (await db.pool.query("SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM snapshots WHERE state->>'ownerId' = $1", [subject]))
+        .rowCount,
+    ).toBe(0);
     // Every other subject's data is byte-identical, the note naming the subject included.
     expect(await othersChecksums(db.pool, subject)).toEqual(before);
 
@@ -259,7 +318,14 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
   }, 120_000);
 
   it('cancels a search job: it stops at the next step and the case keeps no inventory', async () => {
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: other }, ticket: 'DPO-18', requester: 'Dana Requester', reason: 'access request', operator: DANA });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'id', value: other },
+      ticket: 'DPO-18',
+      requester: 'Dana Requester',
+      reason: 'access request',
+      operator: DANA,
+    });
     // The events table is locked, so the search waits on its first read until we let go.
     const blocker = await db.pool.connect();
     try {
@@ -284,7 +350,14 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     );
     const second = rows[0]!.id;
     const before = await othersChecksums(db.pool, second);
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: second }, ticket: 'DPO-19', requester: 'Dana Requester', reason: 'erasure', operator: DANA });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'id', value: second },
+      ticket: 'DPO-19',
+      requester: 'Dana Requester',
+      reason: 'erasure',
+      operator: DANA,
+    });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
     // The approval signs the dry run's actions: the same ones the child previews and runs.
     await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['purgeReadModels'], dryRun: true });
@@ -293,21 +366,31 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
 
     // orders_view is locked against writes (reads go on): the child purges accounts_view, then waits on orders_view and is killed there.
     const blocker = await db.pool.connect();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, connectionId, 'purgeReadModels'], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, connectionId, 'purgeReadModels'],
+      {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) },
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE orders_view IN EXCLUSIVE MODE');
-      await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
-        const { rows: waiting } = await db.pool.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "orders_view"%'`);
-        return waiting.length > 0;
-      }, 60_000, 'the child to wait on orders_view');
+      await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
+          const { rows: waiting } = await db.pool.query(
+            `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM "orders_view"%'`,
+          );
+          return waiting.length > 0;
+        },
+        60_000,
+        'the child to wait on orders_view',
+      );
       expect((await db.pool.query('SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount).toBe(0);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -324,7 +407,9 @@ describe('compliance on the seeded reference system (PostgreSQL)', () => {
     const paused = (await engine.jobs.list()).find((j) => j.kind === 'compliance.erase' && j.state === 'paused')!;
     await call('jobs.resume', { id: paused.id });
     expect((await jobSettled(engine, paused.id)).state).toBe('done');
-    expect((await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount).toBe(0);
+    expect(
+      (await db.pool.query('SELECT 1 FROM orders_view WHERE customer_id = $1 UNION ALL SELECT 1 FROM accounts_view WHERE owner_id = $1', [second])).rowCount,
+    ).toBe(0);
     const outcome = (await call('compliance.getCase', { caseId: opened.id })).outcomes!.find((o) => o.action === 'purgeReadModels')!;
     // The rerun found accounts_view already purged (0 rows) and purged orders_view.
     expect(outcome.summary).toMatch(/^deleted 0 row\(s\) of accounts_view; deleted [1-9]\d* row\(s\) of orders_view$/);
@@ -353,7 +438,9 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
        VALUES (gen_random_uuid(), 'cust-b', 'Customer', 'ProfileUpdated', 5000, '{"email": "b-by-a@example.org", "name": "Name cust-b", "plan": "gold"}', '{"userId": "cust-a"}')`,
     );
     await db.pool.query(`CREATE TABLE update_log (position bigint NOT NULL)`);
-    await db.pool.query(`CREATE FUNCTION log_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO update_log VALUES (NEW.global_position); RETURN NEW; END $$`);
+    await db.pool.query(
+      `CREATE FUNCTION log_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO update_log VALUES (NEW.global_position); RETURN NEW; END $$`,
+    );
     await db.pool.query(`CREATE TRIGGER events_update_log AFTER UPDATE ON events FOR EACH ROW EXECUTE FUNCTION log_update()`);
   }, 60_000);
 
@@ -368,7 +455,16 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
     const connectionId = (await call('connections.add', { ...postgresConnection('Plain', db.url), readOnly: false })).id;
     const secretEnv = { [secretEnvName(connectionId)]: decodeURIComponent(new URL(db.url).password) };
     const proposed = await call('compliance.proposeMap', { connectionId });
-    expect(proposed.events).toEqual([expect.objectContaining({ eventType: 'ProfileUpdated', subjectPaths: ['streamId', 'metadata.userId'], personalPaths: [{ path: 'data.email', sealed: false }, { path: 'data.name', sealed: false }] })]);
+    expect(proposed.events).toEqual([
+      expect.objectContaining({
+        eventType: 'ProfileUpdated',
+        subjectPaths: ['streamId', 'metadata.userId'],
+        personalPaths: [
+          { path: 'data.email', sealed: false },
+          { path: 'data.name', sealed: false },
+        ],
+      }),
+    ]);
     const { connectionId: _c, confirmedAt: _t, ...map } = proposed;
     await call('compliance.saveMap', { connectionId, map });
     return { engine, call, connectionId, secretEnv };
@@ -377,7 +473,13 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
   it('resumes after kill -9 mid-redaction: every event of the subject redacted once, nothing else touched', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chrono-redact-'));
     const first = await setUp(dataDir);
-    const opened = await first.call('compliance.createCase', { connectionId: first.connectionId, subject: { by: 'id', value: 'cust-a' }, ticket: 'T-9', requester: 'Ana', reason: 'erasure' });
+    const opened = await first.call('compliance.createCase', {
+      connectionId: first.connectionId,
+      subject: { by: 'id', value: 'cust-a' },
+      ticket: 'T-9',
+      requester: 'Ana',
+      reason: 'erasure',
+    });
     const { jobId } = await first.call('compliance.search', { caseId: opened.id, connectionId: first.connectionId });
     await jobSettled(first.engine, jobId);
     const dry = await first.call('compliance.erase', { caseId: opened.id, connectionId: first.connectionId, actions: ['redact'], dryRun: true });
@@ -391,22 +493,34 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
     const othersBefore = await checksum(db.pool, 'events', `aggregate_id <> 'cust-a'`, []);
 
     // A child engine runs the redaction in batches of 50 and is killed halfway.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, first.connectionId, 'redact'], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...first.secretEnv, CHRONOSCOPE_REDACTION_BATCH: '50' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/engine/fixtures/compliance-erase-child.ts', dataDir, opened.id, first.connectionId, 'redact'],
+      {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...first.secretEnv, CHRONOSCOPE_REDACTION_BATCH: '50' },
+      },
+    );
     children.push(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
-      const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data->>'email' = '[erased]'`);
-      return Number(rows[0]!.n) >= 500 && Number(rows[0]!.n);
-    }, 60_000, 'the child to redact some batches');
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`child exited: ${stderr}`);
+        const { rows } = await db.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data->>'email' = '[erased]'`,
+        );
+        return Number(rows[0]!.n) >= 500 && Number(rows[0]!.n);
+      },
+      60_000,
+      'the child to redact some batches',
+    );
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const { rows: partly } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data->>'email' = '[erased]'`);
+    const { rows: partly } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data->>'email' = '[erased]'`,
+    );
     expect(Number(partly[0]!.n)).toBeLessThan(3000);
 
     // A restarted engine shows the job paused and resumes it from its checkpoint.
@@ -417,7 +531,9 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
       expect(paused.state).toBe('paused');
       await call('jobs.resume', { id: paused.id });
       expect((await jobSettled(engine, paused.id)).state).toBe('done');
-      const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data = '{"email": "[erased]", "name": "[erased]", "plan": "gold"}'::jsonb`);
+      const { rows } = await db.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM events WHERE aggregate_id = 'cust-a' AND event_data = '{"email": "[erased]", "name": "[erased]", "plan": "gold"}'::jsonb`,
+      );
       expect(Number(rows[0]!.n)).toBe(3000);
       // Nothing changed twice, nothing else touched.
       const { rows: twice } = await db.pool.query(`SELECT position FROM update_log GROUP BY position HAVING count(*) > 1`);
@@ -442,12 +558,20 @@ describe('redaction of a store without encryption (PostgreSQL)', () => {
     await db.pool.query(`CREATE TRIGGER events_append_only BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION forbid_update()`);
     const { engine, call, connectionId } = await setUp(await mkdtemp(join(tmpdir(), 'chrono-redact-')));
     try {
-      const opened = await call('compliance.createCase', { connectionId, subject: { by: 'id', value: 'cust-b' }, ticket: 'T-10', requester: 'Ana', reason: 'erasure' });
+      const opened = await call('compliance.createCase', {
+        connectionId,
+        subject: { by: 'id', value: 'cust-b' },
+        ticket: 'T-10',
+        requester: 'Ana',
+        reason: 'erasure',
+      });
       await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId, includeMentions: false })).jobId);
       const before = await checksum(db.pool, 'events', 'true', []);
       const dry = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], dryRun: true });
       expect(dry.previews![0]!.refused).toMatch(/refuses updates \(trigger [^)]*events_append_only\): events are append-only/);
-      await expect(call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], confirmation: dry.confirmation, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'forbidden' });
+      await expect(
+        call('compliance.erase', { caseId: opened.id, connectionId, actions: ['redact'], confirmation: dry.confirmation, reason: 'OPS-1' }),
+      ).rejects.toMatchObject({ code: 'forbidden' });
       expect(await checksum(db.pool, 'events', 'true', [])).toBe(before);
       expect(await readdir(join(engine.exportsDir, '..'))).toContain('compliance');
     } finally {
@@ -501,17 +625,37 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
 
   const othersChecksum = async () => {
     const docs = [
-      ...(await mongo.db.collection('events').find({ aggregateId: { $ne: 'cust-a' } }).sort({ position: 1 }).toArray()),
-      ...(await mongo.db.collection('snapshots').find({ 'state.ownerId': { $ne: 'cust-a' } }).toArray()),
-      ...(await mongo.db.collection('orders_view').find({ customerId: { $ne: 'cust-a' } }).toArray()),
+      ...(await mongo.db
+        .collection('events')
+        .find({ aggregateId: { $ne: 'cust-a' } })
+        .sort({ position: 1 })
+        .toArray()),
+      ...(await mongo.db
+        .collection('snapshots')
+        .find({ 'state.ownerId': { $ne: 'cust-a' } })
+        .toArray()),
+      ...(await mongo.db
+        .collection('orders_view')
+        .find({ customerId: { $ne: 'cust-a' } })
+        .toArray()),
     ];
     return JSON.stringify(docs);
   };
 
   it('finds a subject by e-mail, refuses shredding (no key store), redacts, purges and deletes snapshots; others untouched', async () => {
-    const connectionId = (await call('connections.add', { name: 'Mongo', settings: { kind: 'mongo', uri: mongo.url, database: mongo.name }, readOnly: false })).id;
+    const connectionId = (await call('connections.add', { name: 'Mongo', settings: { kind: 'mongo', uri: mongo.url, database: mongo.name }, readOnly: false }))
+      .id;
     const proposed = await call('compliance.proposeMap', { connectionId });
-    expect(proposed.events).toEqual([expect.objectContaining({ eventType: 'ProfileUpdated', subjectPaths: ['streamId', 'metadata.userId'], personalPaths: [{ path: 'data.email', sealed: false }, { path: 'data.name', sealed: false }] })]);
+    expect(proposed.events).toEqual([
+      expect.objectContaining({
+        eventType: 'ProfileUpdated',
+        subjectPaths: ['streamId', 'metadata.userId'],
+        personalPaths: [
+          { path: 'data.email', sealed: false },
+          { path: 'data.name', sealed: false },
+        ],
+      }),
+    ]);
     expect(proposed.readModels).toEqual([expect.objectContaining({ table: 'orders_view', subjectColumn: 'customerId' })]);
     expect(proposed.snapshots?.subjectPaths).toEqual(['aggregateId', 'state.ownerId']);
     expect(proposed.keyStore).toBeNull();
@@ -519,11 +663,23 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
     await call('compliance.saveMap', { connectionId, map });
 
     const before = await othersChecksum();
-    const opened = await call('compliance.createCase', { connectionId, subject: { by: 'email', value: 'CUST-A-7@example.org' }, ticket: 'M-1', requester: 'Ana', reason: 'erasure' });
+    const opened = await call('compliance.createCase', {
+      connectionId,
+      subject: { by: 'email', value: 'CUST-A-7@example.org' },
+      ticket: 'M-1',
+      requester: 'Ana',
+      reason: 'erasure',
+    });
     await jobSettled(engine, (await call('compliance.search', { caseId: opened.id, connectionId })).jobId);
     const inventory = (await call('compliance.getCase', { caseId: opened.id })).inventory!;
     expect(inventory.subjectIds).toEqual(['cust-a']);
-    expect(inventory.locations.map((l) => [l.location, l.count])).toEqual(expect.arrayContaining([['events', 300], ['snapshots', 1], ['orders_view', 1]]));
+    expect(inventory.locations.map((l) => [l.location, l.count])).toEqual(
+      expect.arrayContaining([
+        ['events', 300],
+        ['snapshots', 1],
+        ['orders_view', 1],
+      ]),
+    );
     expect(inventory.advice.map((a) => a.path)).toEqual(['metadata.userId']);
 
     const withShred = await call('compliance.erase', { caseId: opened.id, connectionId, actions: ['shred', 'redact'], dryRun: true });
@@ -536,7 +692,9 @@ describe('erasure on a MongoDB store of the reference layout (FerretDB)', () => 
     const done = await call('compliance.getCase', { caseId: opened.id });
     expect(done.verification?.ok).toBe(true);
     expect(done.verification?.inClear.filter((c) => !c.ok)).toEqual([]);
-    expect(await mongo.db.collection('events').countDocuments({ aggregateId: 'cust-a', 'data.email': '[erased]', 'data.name': '[erased]', 'data.plan': 'gold' })).toBe(300);
+    expect(
+      await mongo.db.collection('events').countDocuments({ aggregateId: 'cust-a', 'data.email': '[erased]', 'data.name': '[erased]', 'data.plan': 'gold' }),
+    ).toBe(300);
     expect(await mongo.db.collection('snapshots').countDocuments({ 'state.ownerId': 'cust-a' })).toBe(0);
     expect(await mongo.db.collection('orders_view').countDocuments({ customerId: 'cust-a' })).toBe(0);
     expect(await othersChecksum()).toBe(before);

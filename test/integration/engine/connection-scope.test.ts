@@ -12,7 +12,9 @@ import { createTestDatabase, eventually, type TestDatabase } from '../reference/
 
 /** Backends the engine holds open to the test database (its pools say `chronoscope`; the test's own pool does not). */
 async function engineBackends(db: TestDatabase): Promise<number> {
-  const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chronoscope'`);
+  const { rows } = await db.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chronoscope'`,
+  );
   return Number(rows[0]!.n);
 }
 
@@ -27,7 +29,8 @@ describe('ConnectionScope: one per connection, replaced as a whole', () => {
     await ensureReferenceSchema(db.pool);
     // A second copy of the reference layout in schema "other", with other checkpoints and snapshots.
     await db.pool.query('CREATE SCHEMA other');
-    for (const table of ['events', 'projection_checkpoints', 'snapshots']) await db.pool.query(`CREATE TABLE other."${table}" (LIKE public."${table}" INCLUDING ALL)`);
+    for (const table of ['events', 'projection_checkpoints', 'snapshots'])
+      await db.pool.query(`CREATE TABLE other."${table}" (LIKE public."${table}" INCLUDING ALL)`);
     await db.pool.query(`INSERT INTO public.projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', 10)`);
     await db.pool.query(`INSERT INTO other.projection_checkpoints (projection_name, source, position) VALUES ('ledger_view', 'events', 20)`);
     engine = await createTestEngine('scope', { sampleLags: false, sampleKafkaLag: false });

@@ -119,7 +119,11 @@ describe('connection secrets through the engine', () => {
       const results: unknown[] = [];
       const added = await call('connections.add', { name: unique('mongo'), settings: settings(password), reason: 'secret test' });
       results.push(added);
-      expect(added).toMatchObject({ secretStorage: 'memory', needsSecret: false, settings: { uri: `mongodb://${mongo.host}/?authMechanism=PLAIN`, user: role } });
+      expect(added).toMatchObject({
+        secretStorage: 'memory',
+        needsSecret: false,
+        settings: { uri: `mongodb://${mongo.host}/?authMechanism=PLAIN`, user: role },
+      });
 
       const tested = await call('connections.test', { id: added.id });
       results.push(tested);
@@ -155,7 +159,13 @@ describe('connection secrets through the engine', () => {
         id: 'legacy-mongo',
         name: 'Legacy Mongo',
         readOnly: true,
-        settings: { kind: 'mongo', uri: `mongodb://${role}:${encodeURIComponent(password)}@${mongo.host}/?authMechanism=PLAIN`, database: 'chronoscope_probe', tls: false, connectTimeoutMs: 4000 },
+        settings: {
+          kind: 'mongo',
+          uri: `mongodb://${role}:${encodeURIComponent(password)}@${mongo.host}/?authMechanism=PLAIN`,
+          database: 'chronoscope_probe',
+          tls: false,
+          connectTimeoutMs: 4000,
+        },
         createdAt: at,
         updatedAt: at,
       };
@@ -164,7 +174,10 @@ describe('connection secrets through the engine', () => {
       try {
         const legacyCall = engineCaller(() => legacyEngine);
         const listed = await legacyCall('connections.list', {});
-        expect(listed.find((p) => p.id === 'legacy-mongo')).toMatchObject({ settings: { uri: `mongodb://${mongo.host}/?authMechanism=PLAIN`, user: role }, secretStorage: 'memory' });
+        expect(listed.find((p) => p.id === 'legacy-mongo')).toMatchObject({
+          settings: { uri: `mongodb://${mongo.host}/?authMechanism=PLAIN`, user: role },
+          secretStorage: 'memory',
+        });
         expect(JSON.stringify(listed)).not.toContain(password);
         expect(await readFile(join(dataDir, 'connections.json'), 'utf8')).not.toContain(password);
         expect(await legacyCall('connections.test', { id: 'legacy-mongo' })).toMatchObject({ ok: true });
@@ -227,7 +240,12 @@ describe('connection secrets through the engine', () => {
     });
 
     it.each(testServices.kafkaClusters)('Kafka $version: new brokers or a new SASL user need the password again', async (cluster) => {
-      const settings = { kind: 'kafka' as const, brokers: cluster.saslBrokers, sasl: { mechanism: 'scram-sha-256' as const, username: 'ops' }, connectTimeoutMs: 1000 };
+      const settings = {
+        kind: 'kafka' as const,
+        brokers: cluster.saslBrokers,
+        sasl: { mechanism: 'scram-sha-256' as const, username: 'ops' },
+        connectTimeoutMs: 1000,
+      };
       const profile = await call('connections.add', { name: unique('kafka'), settings, secret: storedSecret });
       const attempts: [z.input<typeof kafkaSettings>, string][] = [
         [{ ...settings, brokers: [`127.0.0.1:${trap.port}`] }, 'settings.brokers'],
@@ -239,13 +257,24 @@ describe('connection secrets through the engine', () => {
         await expect(call('connections.update', { id: profile.id, settings: next })).rejects.toMatchObject({ code: 'secret_required', details: { changed } });
       }
       // The same brokers in another order are the same target.
-      await expect(call('connections.update', { id: profile.id, settings: { ...settings, brokers: [...cluster.saslBrokers].reverse(), clientId: 'renamed' } })).resolves.toMatchObject({ id: profile.id });
+      await expect(
+        call('connections.update', { id: profile.id, settings: { ...settings, brokers: [...cluster.saslBrokers].reverse(), clientId: 'renamed' } }),
+      ).resolves.toMatchObject({ id: profile.id });
     });
   });
 
   describe('the read-only guard with real profiles', () => {
     it('the real operations table starts a dispatcher: every target operation names its connections', () => {
-      expect(() => createDispatcher({ operations, handlers: {}, audit: { append: async () => ({ seq: 1 }) }, confirmations: new ConfirmationTokens(), isReadOnly: async () => false, user: 't' })).not.toThrow();
+      expect(() =>
+        createDispatcher({
+          operations,
+          handlers: {},
+          audit: { append: async () => ({ seq: 1 }) },
+          confirmations: new ConfirmationTokens(),
+          isReadOnly: async () => false,
+          user: 't',
+        }),
+      ).not.toThrow();
     });
 
     it('refuses a target operation on a read-only profile the engine saved', async () => {
@@ -268,7 +297,10 @@ describe('connection secrets through the engine', () => {
         user: 't',
       });
       const context = { operationId: 'w', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined };
-      await expect(dispatcher.run('test.write', { connectionIds: [writable.id, readOnly.id] }, context)).rejects.toMatchObject({ code: 'read_only', details: { connectionId: readOnly.id } });
+      await expect(dispatcher.run('test.write', { connectionIds: [writable.id, readOnly.id] }, context)).rejects.toMatchObject({
+        code: 'read_only',
+        details: { connectionId: readOnly.id },
+      });
       await expect(dispatcher.run('test.write', { connectionIds: [writable.id] }, context)).resolves.toEqual({});
       expect(writes).toEqual([[writable.id]]);
     });

@@ -30,7 +30,9 @@ describe('connections through the engine, against real services', () => {
 
   /** Calls an operation the way both hosts do: validated, guarded, audited. */
   const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<
+      ResultOf<N>
+    >;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-conn-'));
@@ -65,7 +67,10 @@ describe('connections through the engine, against real services', () => {
 
     it('explains a port nobody listens on', async () => {
       const result = await call('connections.test', { settings: postgresSettings({ port: 1 }), secret: pgPassword() });
-      expect(result).toMatchObject({ ok: false, error: { code: 'connection_refused', message: expect.stringContaining('is not reachable: nothing is listening there') } });
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'connection_refused', message: expect.stringContaining('is not reachable: nothing is listening there') },
+      });
     });
 
     it('explains a TLS mismatch', async () => {
@@ -102,22 +107,30 @@ describe('connections through the engine, against real services', () => {
       await restarted.dispose();
 
       const records = (await call('audit.list', { operation: 'connections.add' })).records;
-      expect(records.find((r) => r.reason === 'integration')).toMatchObject({ outcome: 'ok', reason: 'integration', details: { input: { secret: '[redacted]' } } });
+      expect(records.find((r) => r.reason === 'integration')).toMatchObject({
+        outcome: 'ok',
+        reason: 'integration',
+        details: { input: { secret: '[redacted]' } },
+      });
       expect((await call('audit.verify', {})).ok).toBe(true);
     });
 
     it('streams the status of every profile until cancelled', async () => {
       const controller = new AbortController();
       const rounds: { id: string; state: string }[][] = [];
-      const running = engine.dispatcher.run('connections.status', { intervalMs: 1000 }, {
-        operationId: 's',
-        signal: controller.signal,
-        emit: (data) => {
-          rounds.push(data as never);
-          if (rounds.length === 2) controller.abort();
+      const running = engine.dispatcher.run(
+        'connections.status',
+        { intervalMs: 1000 },
+        {
+          operationId: 's',
+          signal: controller.signal,
+          emit: (data) => {
+            rounds.push(data as never);
+            if (rounds.length === 2) controller.abort();
+          },
+          progress: () => undefined,
         },
-        progress: () => undefined,
-      });
+      );
       await expect(running).resolves.toEqual({ rounds: 2 });
       const states = Object.fromEntries(rounds[1]!.map((s) => [s.id, s.state]));
       expect(states.local).toBe('connected');
@@ -136,7 +149,17 @@ describe('connections through the engine, against real services', () => {
       );
       await client.end();
       expect(columns.rows.map((r) => r.column_name)).toEqual(
-        expect.arrayContaining(['event_id', 'aggregate_id', 'aggregate_type', 'event_type', 'event_version', 'event_data', 'metadata', 'timestamp', 'global_position']),
+        expect.arrayContaining([
+          'event_id',
+          'aggregate_id',
+          'aggregate_type',
+          'event_type',
+          'event_version',
+          'event_data',
+          'metadata',
+          'timestamp',
+          'global_position',
+        ]),
       );
     });
 
@@ -147,7 +170,9 @@ describe('connections through the engine, against real services', () => {
 
   describe('MongoDB (FerretDB)', () => {
     it('reports server version and round-trip time', async () => {
-      const result = await call('connections.test', { settings: { kind: 'mongo', uri: testServices.mongoUrl, database: 'chronoscope_probe', connectTimeoutMs: 3000 } });
+      const result = await call('connections.test', {
+        settings: { kind: 'mongo', uri: testServices.mongoUrl, database: 'chronoscope_probe', connectTimeoutMs: 3000 },
+      });
       expect(result).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^MongoDB \d/) });
       expect(result.rttMs).toBeGreaterThan(0);
     });
@@ -160,7 +185,12 @@ describe('connections through the engine, against real services', () => {
   });
 
   describe.each(testServices.kafkaClusters)('Kafka $version', (cluster) => {
-    const kafkaSettings = (overrides: Record<string, unknown> = {}) => ({ kind: 'kafka' as const, brokers: cluster.brokers, connectTimeoutMs: 3000, ...overrides });
+    const kafkaSettings = (overrides: Record<string, unknown> = {}) => ({
+      kind: 'kafka' as const,
+      brokers: cluster.brokers,
+      connectTimeoutMs: 3000,
+      ...overrides,
+    });
 
     it('reports the cluster id and round-trip time', async () => {
       const result = await call('connections.test', { settings: kafkaSettings() });

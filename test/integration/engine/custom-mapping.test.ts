@@ -34,7 +34,13 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
       ['refund-7', 1, 'RefundRequested'],
     ];
     for (const [key, seq, kind] of rows) {
-      await db.pool.query(`INSERT INTO audit_log (entity_key, seq, kind, body, meta) VALUES ($1, $2, $3, $4, $5)`, [key, seq, kind, { seq }, { corr: `c-${key}` }]);
+      await db.pool.query(`INSERT INTO audit_log (entity_key, seq, kind, body, meta) VALUES ($1, $2, $3, $4, $5)`, [
+        key,
+        seq,
+        kind,
+        { seq },
+        { corr: `c-${key}` },
+      ]);
     }
     await db.pool.query('ANALYZE audit_log');
     engine = await createTestEngine('cmap');
@@ -61,14 +67,22 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
   });
 
   it('validates the inspect input in the main process', async () => {
-    await expect(call('stores.inspect', { connectionId, sampleSize: 0 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('sampleSize') });
-    await expect(call('stores.inspect', { connectionId, sql: 'select 1' } as never)).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('unknown field(s): sql') });
+    await expect(call('stores.inspect', { connectionId, sampleSize: 0 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('sampleSize'),
+    });
+    await expect(call('stores.inspect', { connectionId, sql: 'select 1' } as never)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('unknown field(s): sql'),
+    });
     await expect(call('stores.inspect', { connectionId: 'no-such-profile' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('refuses a malformed mapping, naming the field', async () => {
     const { data: _data, ...withoutData } = AUDIT_COLUMNS;
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: withoutData } as never })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: withoutData } as never }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       details: { problems: [expect.objectContaining({ field: 'custom.columns.data' })] },
     });
@@ -76,7 +90,9 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
       code: 'invalid_input',
       message: expect.stringContaining('custom.table: is required'),
     });
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: { ...AUDIT_COLUMNS, colour: 'x' } } as never })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: { ...AUDIT_COLUMNS, colour: 'x' } } as never }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('unknown field(s): colour'),
     });
@@ -87,7 +103,9 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
       code: 'not_found',
       message: expect.stringContaining('table public.audit does not exist'),
     });
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: { ...AUDIT_COLUMNS, eventId: 'event_id' } } })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'audit_log', columns: { ...AUDIT_COLUMNS, eventId: 'event_id' } } }),
+    ).rejects.toMatchObject({
       code: 'not_found',
       details: { problems: ['column public.audit_log.event_id does not exist'] },
     });
@@ -115,7 +133,15 @@ describe('custom mapping of a PostgreSQL table: inspect, validate, browse', () =
   it('keeps a valid mapping, browses through it and reports it back', async () => {
     const custom = { table: 'audit_log', columns: AUDIT_COLUMNS, categoryFromStreamId: { separator: '-' }, metadataKeys: { correlationId: 'corr' } };
     const caps = await call('stores.configure', { connectionId, preset: 'custom', custom, reason: 'map the audit log' });
-    expect(caps).toMatchObject({ backend: 'postgres', preset: 'custom', source: '"public"."audit_log"', hasGlobalPosition: true, hasCategory: true, hasCorrelation: true, hasTimestamp: true });
+    expect(caps).toMatchObject({
+      backend: 'postgres',
+      preset: 'custom',
+      source: '"public"."audit_log"',
+      hasGlobalPosition: true,
+      hasCategory: true,
+      hasCorrelation: true,
+      hasTimestamp: true,
+    });
     const streams = await call('streams.list', { connectionId });
     expect(streams.streams.map((s) => [s.streamId, s.category, s.eventCount])).toEqual([
       ['invoice-1', 'invoice', 2],
@@ -162,7 +188,10 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
 
   afterAll(async () => {
     await engine?.dispose();
-    await client?.db(database).dropDatabase().catch(() => undefined);
+    await client
+      ?.db(database)
+      .dropDatabase()
+      .catch(() => undefined);
     await client?.close();
   });
 
@@ -194,7 +223,9 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
     expect(message).toContain('columns.streamId "$where": a MongoDB field name cannot start with "$"');
     expect(message).toContain('columns.type "kind.$ne"');
     expect(message).toContain('metadataKeys.correlationId "$corr"');
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, data: 'bo\u0000dy' } } })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, data: 'bo\u0000dy' } } }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('custom.columns.data: must not contain a NUL character'),
     });
@@ -203,7 +234,9 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
 
   it('keeps a mapping whose fields occur, and browses through it', async () => {
     const columns = { streamId: 'entity', version: 'rev', type: 'kind', data: 'body', metadata: 'metadata', timestamp: 'at', position: 'seq' };
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, version: 'revision' } } })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns: { ...columns, version: 'revision' } } }),
+    ).rejects.toMatchObject({
       code: 'not_found',
       details: { problems: [expect.stringContaining('field ' + database + '.ledger.revision does not occur')] },
     });
@@ -211,11 +244,17 @@ describe('custom mapping of a MongoDB collection (FerretDB)', () => {
       code: 'not_found',
       message: expect.stringContaining('ledgers does not exist'),
     });
-    await expect(call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns, categoryFromStreamId: { separator: '-' } } })).rejects.toMatchObject({
+    await expect(
+      call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns, categoryFromStreamId: { separator: '-' } } }),
+    ).rejects.toMatchObject({
       code: 'unsupported',
       message: expect.stringContaining('category taken from the stream id'),
     });
-    const caps = await call('stores.configure', { connectionId, preset: 'custom', custom: { table: 'ledger', columns, metadataKeys: { correlationId: 'corr' } } });
+    const caps = await call('stores.configure', {
+      connectionId,
+      preset: 'custom',
+      custom: { table: 'ledger', columns, metadataKeys: { correlationId: 'corr' } },
+    });
     expect(caps).toMatchObject({ backend: 'mongo', preset: 'custom', hasGlobalPosition: true, hasCorrelation: true });
     const streams = await call('streams.list', { connectionId });
     expect(streams.streams.map((s) => [s.streamId, s.eventCount, s.lastVersion])).toEqual([

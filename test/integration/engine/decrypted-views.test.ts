@@ -67,7 +67,10 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     expect(event.personalData?.note).toBeUndefined();
     const records = await auditedDecryptions();
     expect(records.length).toBe(before + 1);
-    expect(records[0]).toMatchObject({ target: `stream:${allowed}/${customer}`, details: expect.objectContaining({ view: 'streams.read', subjects: [customer] }) });
+    expect(records[0]).toMatchObject({
+      target: `stream:${allowed}/${customer}`,
+      details: expect.objectContaining({ view: 'streams.read', subjects: [customer] }),
+    });
     expect(await readFile(engine.audit.path, 'utf8')).not.toContain(email);
 
     const feed = await call('feed.read', { connectionId: allowed, eventTypes: ['CustomerRegistered'], limit: 5 });
@@ -75,23 +78,28 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
   });
 
   it('decrypts what a live tail emits and audits each batch that opened personal data', async () => {
-    const { rows } = await db.pool.query<{ position: string }>(`SELECT global_position::text AS position FROM events WHERE aggregate_id = $1 AND event_type = 'CustomerRegistered'`, [customer]);
+    const { rows } = await db.pool.query<{ position: string }>(
+      `SELECT global_position::text AS position FROM events WHERE aggregate_id = $1 AND event_type = 'CustomerRegistered'`,
+      [customer],
+    );
     const before = (await auditedDecryptions()).length;
     const controller = new AbortController();
     const emitted: { events: { streamId: string; data: unknown; personalData?: unknown }[] }[] = [];
-    await engine.dispatcher.run(
-      'feed.tail',
-      { connectionId: allowed, afterPosition: String(BigInt(rows[0]!.position) - 1n), eventTypes: ['CustomerRegistered'], pollMs: 100 },
-      {
-        operationId: 'tail',
-        signal: controller.signal,
-        progress: () => undefined,
-        emit: (data: unknown) => {
-          emitted.push(data as (typeof emitted)[number]);
-          if (emitted.some((batch) => batch.events.some((e) => e.streamId === customer))) controller.abort();
+    await engine.dispatcher
+      .run(
+        'feed.tail',
+        { connectionId: allowed, afterPosition: String(BigInt(rows[0]!.position) - 1n), eventTypes: ['CustomerRegistered'], pollMs: 100 },
+        {
+          operationId: 'tail',
+          signal: controller.signal,
+          progress: () => undefined,
+          emit: (data: unknown) => {
+            emitted.push(data as (typeof emitted)[number]);
+            if (emitted.some((batch) => batch.events.some((e) => e.streamId === customer))) controller.abort();
+          },
         },
-      },
-    ).catch(() => undefined);
+      )
+      .catch(() => undefined);
     const event = emitted.flatMap((batch) => batch.events).find((e) => e.streamId === customer)!;
     expect((event.data as Record<string, unknown>).email).toBe(email);
     expect(event.personalData).toMatchObject({ fields: expect.arrayContaining([{ path: ['data', 'email'], state: 'decrypted' }]) });
@@ -121,18 +129,38 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
   });
 
   it('folds time travel on decrypted events for the allowed profile only', async () => {
-    const open = await call('timeTravel.state', { connectionId: allowed, streamId: customer, target: { version: 1000 }, definition: 'auto', useSnapshot: true });
+    const open = await call('timeTravel.state', {
+      connectionId: allowed,
+      streamId: customer,
+      target: { version: 1000 },
+      definition: 'auto',
+      useSnapshot: true,
+    });
     expect(JSON.stringify(open.state)).toContain(email);
     expect(open.personalData).toMatchObject({ mode: 'decrypted', subjects: 1, shreddedFields: 0 });
-    const closed = await call('timeTravel.state', { connectionId: denied, streamId: customer, target: { version: 1000 }, definition: 'auto', useSnapshot: true });
+    const closed = await call('timeTravel.state', {
+      connectionId: denied,
+      streamId: customer,
+      target: { version: 1000 },
+      definition: 'auto',
+      useSnapshot: true,
+    });
     expect(JSON.stringify(closed.state)).not.toContain(email);
     expect(closed.personalData).toMatchObject({ mode: 'encrypted', note: NOT_ALLOWED_NOTE });
   });
 
   it('replays streams without personal data as before for the allowed profile', async () => {
-    const { rows } = await db.pool.query<{ id: string }>(`SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' ORDER BY global_position LIMIT 1`);
+    const { rows } = await db.pool.query<{ id: string }>(
+      `SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' ORDER BY global_position LIMIT 1`,
+    );
     const before = (await auditedDecryptions()).length;
-    const account = await call('timeTravel.state', { connectionId: allowed, streamId: rows[0]!.id, target: { version: 1000 }, definition: 'auto', useSnapshot: true });
+    const account = await call('timeTravel.state', {
+      connectionId: allowed,
+      streamId: rows[0]!.id,
+      target: { version: 1000 },
+      definition: 'auto',
+      useSnapshot: true,
+    });
     expect(account.personalData).toBeUndefined();
     expect((await auditedDecryptions()).length).toBe(before);
   });
@@ -141,11 +169,23 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     expect((await registered(allowed)).personalData?.fields[0]?.state).toBe('decrypted'); // the key is in the cache now
     const { connectionId: _c, confirmedAt: _t, ...map } = await call('compliance.proposeMap', { connectionId: writer });
     await call('compliance.saveMap', { connectionId: writer, map: { ...map, requireSecondApprover: false } });
-    const opened = await call('compliance.createCase', { connectionId: writer, subject: { by: 'id', value: customer }, ticket: 'DPO-15', requester: 'Dana Requester', reason: 'GDPR art. 17 request' });
+    const opened = await call('compliance.createCase', {
+      connectionId: writer,
+      subject: { by: 'id', value: customer },
+      ticket: 'DPO-15',
+      requester: 'Dana Requester',
+      reason: 'GDPR art. 17 request',
+    });
     const search = await call('compliance.search', { caseId: opened.id, connectionId: writer, includeMentions: false });
     expect((await jobSettled(engine, search.jobId)).state).toBe('done');
     const dry = await call('compliance.erase', { caseId: opened.id, connectionId: writer, actions: ['shred'], dryRun: true });
-    const run = await call('compliance.erase', { caseId: opened.id, connectionId: writer, actions: ['shred'], confirmation: dry.confirmation, reason: 'ticket DPO-15' });
+    const run = await call('compliance.erase', {
+      caseId: opened.id,
+      connectionId: writer,
+      actions: ['shred'],
+      confirmation: dry.confirmation,
+      reason: 'ticket DPO-15',
+    });
     expect((await jobSettled(engine, run.jobId!)).state).toBe('done');
 
     const event = await registered(allowed);
@@ -155,7 +195,13 @@ describe('decrypted views of the reference system (PostgreSQL)', () => {
     // The denied profile still sees the envelope: it never reads keys, shredded or not.
     expect(isSealedField(((await registered(denied)).data as Record<string, unknown>).email)).toBe(true);
 
-    const replay = await call('timeTravel.state', { connectionId: allowed, streamId: customer, target: { version: 1000 }, definition: 'auto', useSnapshot: true });
+    const replay = await call('timeTravel.state', {
+      connectionId: allowed,
+      streamId: customer,
+      target: { version: 1000 },
+      definition: 'auto',
+      useSnapshot: true,
+    });
     expect(JSON.stringify(replay.state)).toContain('[shredded]');
     expect(JSON.stringify(replay.state)).not.toContain(email);
     expect(replay.personalData).toMatchObject({ mode: 'decrypted', subjects: 0 });

@@ -43,6 +43,9 @@ describe('exports.saveCopy: a finished file of the exports folder saved where th
   it('is refused in browser mode, where the file is downloaded instead', async () => {
     engine = await createTestEngine('save-copy-browser');
     const call = engineCaller(() => engine!);
-    await expect(call('exports.saveCopy', { fileName: 'feed.ndjson' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('downloaded') });
+    await expect(call('exports.saveCopy', { fileName: 'feed.ndjson' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('downloaded'),
+    });
   });
 });

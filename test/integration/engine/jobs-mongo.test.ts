@@ -35,7 +35,8 @@ describe('snapshots.verifyAll on MongoDB', () => {
     const [latest] = await mongo.db.collection('snapshots').find({ aggregateId: 'acc-c' }).sort({ version: -1 }).limit(1).toArray();
     await mongo.db.collection('snapshots').updateOne({ _id: latest!._id }, { $set: { 'state.balanceCents': 424242 } });
     engine = await createTestEngine('jobs-mongo');
-    connectionId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name } })).id;
+    connectionId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name } }))
+      .id;
     await call('stores.configure', { connectionId, preset: 'reference-mongo' });
   }, 240_000);
 

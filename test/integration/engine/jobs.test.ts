@@ -86,8 +86,17 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
        AND aggregate_id NOT IN (SELECT aggregate_id FROM snapshots) GROUP BY aggregate_id ORDER BY aggregate_id LIMIT 40`,
     );
     for (const account of accounts) {
-      const { state } = await call('timeTravel.state', { connectionId, streamId: account.aggregate_id, target: { version: account.version }, useSnapshot: false });
-      await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', $2, $3)`, [account.aggregate_id, account.version, JSON.stringify(state)]);
+      const { state } = await call('timeTravel.state', {
+        connectionId,
+        streamId: account.aggregate_id,
+        target: { version: account.version },
+        useSnapshot: false,
+      });
+      await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', $2, $3)`, [
+        account.aggregate_id,
+        account.version,
+        JSON.stringify(state),
+      ]);
     }
     const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots');
     snapshotStreams = Number(rows[0]!.n);
@@ -104,7 +113,9 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
     expect(snapshotStreams).toBeGreaterThan(40);
     const starter = openPeer(engine);
     const startId = starter.call('snapshots.verifyAll', { connectionId });
-    const { jobId } = await starter.until((m) => (m.t === 'result' && m.id === startId ? (m.ok ? (m.data as { jobId: string }) : { jobId: `failed: ${m.error.message}` }) : undefined));
+    const { jobId } = await starter.until((m) =>
+      m.t === 'result' && m.id === startId ? (m.ok ? (m.data as { jobId: string }) : { jobId: `failed: ${m.error.message}` }) : undefined,
+    );
     expect(jobId).toMatch(/^job-/);
     starter.close();
 
@@ -147,7 +158,11 @@ describe('engine-owned jobs: bulk snapshot verification on PostgreSQL', () => {
     const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM snapshots WHERE aggregate_type = 'Account'`);
     const accounts = Number(rows[0]!.n);
     expect(done.result).toMatchObject({ total: accounts, verified: accounts, mismatched: 1 });
-    expect((await call('audit.list', { operation: 'jobs.resume' })).records[0]).toMatchObject({ target: `job:${jobId}`, reason: 'after the restart', outcome: 'ok' });
+    expect((await call('audit.list', { operation: 'jobs.resume' })).records[0]).toMatchObject({
+      target: `job:${jobId}`,
+      reason: 'after the restart',
+      outcome: 'ok',
+    });
     again.peer.close();
   });
 

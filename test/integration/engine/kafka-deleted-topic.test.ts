@@ -91,7 +91,9 @@ describe.each(testBrokers())('A deleted topic against $name', ({ brokers }) => {
 
     await admin.deleteTopics({ topics: [topicA] });
 
-    expect((await call('kafka.group', { connectionId, groupId: groupB })).partitions).toEqual([expect.objectContaining({ topic: topicB, committed: '1', end: '4', lag: 3 })]);
+    expect((await call('kafka.group', { connectionId, groupId: groupB })).partitions).toEqual([
+      expect.objectContaining({ topic: topicB, committed: '1', end: '4', lag: 3 }),
+    ]);
     expect((await call('kafka.cluster', { connectionId })).topics.map((t) => t.name)).not.toContain(topicA);
     await engine.kafka.sampler.tickNow();
     expect((await call('kafka.groups', { connectionId })).sampler.lastError).toBeUndefined();

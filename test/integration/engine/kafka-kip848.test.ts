@@ -23,7 +23,10 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     const kafka = kafkaFor(brokers);
     admin = kafka.admin();
     producer = kafka.producer();
-    cluster = createKafkaCluster({ kind: 'kafka', brokers, clientId: 'chronoscope-test', tls: false, rejectUnauthorized: true, connectTimeoutMs: 10_000 }, undefined);
+    cluster = createKafkaCluster(
+      { kind: 'kafka', brokers, clientId: 'chronoscope-test', tls: false, rejectUnauthorized: true, connectTimeoutMs: 10_000 },
+      undefined,
+    );
     await Promise.all([admin.connect(), producer.connect(), cluster.connect()]);
     connectionId = (await call('connections.add', { name: uniqueName('kafka4'), readOnly: false, settings: { kind: 'kafka', brokers } })).id;
   });
@@ -48,7 +51,14 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     await consumer.next(); // broker features
     expect(await consumer.next()).toBe('committed 6');
     expect(await consumer.next()).toBe('group type=Consumer state=Stable members=1');
-    await producer.send({ topic, messages: [{ partition: 0, value: 'a' }, { partition: 1, value: 'b' }, { partition: 1, value: 'c' }] });
+    await producer.send({
+      topic,
+      messages: [
+        { partition: 0, value: 'a' },
+        { partition: 1, value: 'b' },
+        { partition: 1, value: 'c' },
+      ],
+    });
     return { topic, groupId, live: consumer };
   }
 
@@ -61,40 +71,52 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
 
     const group = await call('kafka.group', { connectionId, groupId });
     expect(group).toMatchObject({ describable: false, members: [], lag: 3, note: expect.stringMatching(/kafkajs can only describe classic groups/) });
-    expect(group.partitions.map((p) => [p.partition, p.committed, p.end, p.lag])).toEqual([[0, '3', '4', 1], [1, '3', '5', 2]]);
+    expect(group.partitions.map((p) => [p.partition, p.committed, p.end, p.lag])).toEqual([
+      [0, '3', '4', 1],
+      [1, '3', '5', 2],
+    ]);
     await live.stop();
   });
 
-  it('with a live member: the dry run names it and the reset is refused without joining the group (no rebalance, no offset moved)', { timeout: 120_000 }, async () => {
-    const { topic, groupId, live } = await liveGroup();
-    const before = await inspectGroup(groupId);
-    expect(before).toMatchObject({ type: 'Consumer', state: 'Stable', members: [{ assigned: [`${topic}:0`, `${topic}:1`] }], offsets: { [`${topic}:0`]: 3, [`${topic}:1`]: 3 } });
-    const member = before.members[0]!;
+  it(
+    'with a live member: the dry run names it and the reset is refused without joining the group (no rebalance, no offset moved)',
+    { timeout: 120_000 },
+    async () => {
+      const { topic, groupId, live } = await liveGroup();
+      const before = await inspectGroup(groupId);
+      expect(before).toMatchObject({
+        type: 'Consumer',
+        state: 'Stable',
+        members: [{ assigned: [`${topic}:0`, `${topic}:1`] }],
+        offsets: { [`${topic}:0`]: 3, [`${topic}:1`]: 3 },
+      });
+      const member = before.members[0]!;
 
-    const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'all' as const } };
-    const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
-    expect(dry.reprocessed).toBe(6);
-    expect(dry.activeMembers).toEqual([`${member.clientId} (KIP-848 member ${member.memberId} on /127.0.0.1, epoch ${member.epoch})`]);
-    expect(dry.note).toBeUndefined();
-    await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
-      code: 'conflict',
-      message: expect.stringMatching(/has 1 active member: .*KIP-848 member .*Stop it before resetting its offsets/),
-    });
+      const input = { connectionId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'all' as const } };
+      const dry = await call('kafka.resetOffsets', { ...input, dryRun: true });
+      expect(dry.reprocessed).toBe(6);
+      expect(dry.activeMembers).toEqual([`${member.clientId} (KIP-848 member ${member.memberId} on /127.0.0.1, epoch ${member.epoch})`]);
+      expect(dry.note).toBeUndefined();
+      await expect(call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/has 1 active member: .*KIP-848 member .*Stop it before resetting its offsets/),
+      });
 
-    // A consumer that joins between the check and the commit: the commit itself (no member id,
-    // generation -1, as kafka-consumer-groups.sh sends it) is refused by Kafka and joins nothing.
-    const plan = dry.plan.map((row) => ({ ...row }));
-    await expect(applyReset(admin, cluster, groupId, { plan, reprocessed: 6, skipped: 0, activeMembers: [] })).rejects.toMatchObject({
-      code: 'conflict',
-      message: expect.stringMatching(/refused to move the offsets .* because the group has members/),
-      details: { driverMessage: expect.stringMatching(/^UNKNOWN_MEMBER_ID/) },
-    });
+      // A consumer that joins between the check and the commit: the commit itself (no member id,
+      // generation -1, as kafka-consumer-groups.sh sends it) is refused by Kafka and joins nothing.
+      const plan = dry.plan.map((row) => ({ ...row }));
+      await expect(applyReset(admin, cluster, groupId, { plan, reprocessed: 6, skipped: 0, activeMembers: [] })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/refused to move the offsets .* because the group has members/),
+        details: { driverMessage: expect.stringMatching(/^UNKNOWN_MEMBER_ID/) },
+      });
 
-    // The broker's own view: same member, same epochs, same assignment, same offsets (kafkajs'
-    // setOffsets, used before, joined as a classic member here and bumped the epoch from 2 to 4).
-    expect(await inspectGroup(groupId)).toEqual(before);
-    await live.stop();
-  });
+      // The broker's own view: same member, same epochs, same assignment, same offsets (kafkajs'
+      // setOffsets, used before, joined as a classic member here and bumped the epoch from 2 to 4).
+      expect(await inspectGroup(groupId)).toEqual(before);
+      await live.stop();
+    },
+  );
 
   it('once empty: the reset moves its offsets, the group stays a KIP-848 group, and its next consumer starts there', { timeout: 120_000 }, async () => {
     const { topic, groupId, live } = await liveGroup();
@@ -108,7 +130,13 @@ describe('Kafka 4: a KIP-848 consumer group in the Kafka views', () => {
     const done = await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation!, reason: 'OPS-1' });
     expect(done).toMatchObject({ applied: true, reprocessed: 6 });
 
-    expect(await inspectGroup(groupId)).toEqual({ type: 'Consumer', state: 'Empty', groupEpoch: expect.any(Number), members: [], offsets: { [`${topic}:0`]: 0, [`${topic}:1`]: 0 } });
+    expect(await inspectGroup(groupId)).toEqual({
+      type: 'Consumer',
+      state: 'Empty',
+      groupEpoch: expect.any(Number),
+      members: [],
+      offsets: { [`${topic}:0`]: 0, [`${topic}:1`]: 0 },
+    });
     // A KIP-848 consumer of the group reads all 9 messages again from the reset offsets.
     consumer = startKip848Consumer(topic, groupId, 9);
     await consumer.next();

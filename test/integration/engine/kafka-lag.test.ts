@@ -5,8 +5,9 @@ import { createTestEngine, engineCaller, type Call } from '../engine-support';
 import { closeKafkaEngine, createTopic, openKafkaEngine, joinedConsumer, produce, sampleUntil, testBrokers, uniqueName } from '../kafka-support';
 import { WINDOW_SIZE } from '../../../src-main/engine/kafka/burrow';
 
-
-/** Waits until the wall clock is in a later second than `since`: lag in seconds is rounded to a tenth, and two ticks on a fast machine can be closer than that. */
+/**
+ * Waits until the wall clock is in a later second than `since`: lag in seconds is rounded to a tenth, and two ticks on a fast machine can be closer than that.
+ */
 async function nextSecond(since: number): Promise<void> {
   const wait = 1000 - (since % 1000) + 20;
   await new Promise((resolve) => setTimeout(resolve, wait));
@@ -67,12 +68,24 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     expect(sampled.source).toBe('sampler');
     expect(Date.parse(sampled.at)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(sampled.at)).toBeLessThanOrEqual(after);
-    expect(sampled.groups.find((g) => g.groupId === groupId)).toMatchObject({ protocolType: 'consumer', state: 'Stable', members: 1, lag: 2, status: expect.any(String), pinned: false });
+    expect(sampled.groups.find((g) => g.groupId === groupId)).toMatchObject({
+      protocolType: 'consumer',
+      state: 'Stable',
+      members: 1,
+      lag: 2,
+      status: expect.any(String),
+      pinned: false,
+    });
 
     const detail = await group(groupId);
     expect(detail.describable).toBe(true);
     expect(detail.members).toEqual([expect.objectContaining({ clientId: 'cluster-view-client', assignments: [{ topic, partitions: [0, 1, 2] }] })]);
-    expect(detail.partitions.find((p) => p.partition === 1)).toMatchObject({ committed: '2', end: '4', lag: 2, owner: expect.stringContaining('cluster-view-client') });
+    expect(detail.partitions.find((p) => p.partition === 1)).toMatchObject({
+      committed: '2',
+      end: '4',
+      lag: 2,
+      owner: expect.stringContaining('cluster-view-client'),
+    });
     await consumer.disconnect();
   });
 
@@ -125,10 +138,14 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     consumers.push(consumer);
     await produce(producer, topic, 0, 10);
     await consumer.commitOffsets([{ topic, partition: 0, offset: '3' }]);
-    const seen = await sampleUntil(engine, async () => {
-      await produce(producer, topic, 0, 1);
-      return group(groupId);
-    }, (g) => g.status === 'STALL');
+    const seen = await sampleUntil(
+      engine,
+      async () => {
+        await produce(producer, topic, 0, 1);
+        return group(groupId);
+      },
+      (g) => g.status === 'STALL',
+    );
     expect(seen.state).toBe('Stable');
     expect(seen.reason).toMatch(/keep offset 3/);
     await consumer.disconnect();
@@ -143,14 +160,22 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     await consumer.commitOffsets([{ topic, partition: 0, offset: '6' }]);
     await engine.kafka.sampler.tickNow();
     await consumer.disconnect();
-    const stopped = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'STOP');
+    const stopped = await sampleUntil(
+      engine,
+      () => group(groupId),
+      (g) => g.status === 'STOP',
+    );
     expect(stopped.state).toBe('Empty');
     expect(stopped.reason).toMatch(/No commit for/);
 
     const rewinder = await joinedConsumer(kafka, groupId, topic);
     consumers.push(rewinder);
     await rewinder.commitOffsets([{ topic, partition: 0, offset: '2' }]);
-    const rewound = await sampleUntil(engine, () => group(groupId), (g) => g.status === 'REWIND');
+    const rewound = await sampleUntil(
+      engine,
+      () => group(groupId),
+      (g) => g.status === 'REWIND',
+    );
     expect(rewound.reason).toMatch(/went back from 6 to 2/);
     await rewinder.disconnect();
   });
@@ -220,7 +245,14 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     const base = Date.now() - 120_000;
     await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `m${i}`, timestamp: String(base + i * 1000) })) });
     await produce(producer, topic, 1, 2);
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '2' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '2' },
+        { partition: 1, offset: '2' },
+      ],
+    });
 
     const detail = await group(groupId);
     const expected = (Date.now() - (base + 2000)) / 1000;
@@ -239,7 +271,10 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     const summary = list.groups.find((g) => g.groupId === groupId)!;
     expect(summary.lagSecondsBasis).toBe('exact');
     // The earlier tests' groups were listed by that tick but, not being pinned, not sampled.
-    expect(list.groups.find((g) => g.groupId !== groupId && g.groupId.startsWith('lag-group-'))).toMatchObject({ state: 'Not sampled', note: expect.stringMatching(/pinned groups only/) });
+    expect(list.groups.find((g) => g.groupId !== groupId && g.groupId.startsWith('lag-group-'))).toMatchObject({
+      state: 'Not sampled',
+      note: expect.stringMatching(/pinned groups only/),
+    });
     expect(Math.abs(summary.lagSeconds! - (Date.now() - (base + 2000)) / 1000)).toBeLessThan(2);
     await group(groupId);
     expect(engine.kafka.exact.positionsRead).toBe(read);
@@ -274,7 +309,10 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
     await produce(producer, topic, 0, 6);
     await produce(producer, topic, 1, 2);
     const consumer = await joinedConsumer(kafka, groupId, topic);
-    await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }, { topic, partition: 1, offset: '2' }]);
+    await consumer.commitOffsets([
+      { topic, partition: 0, offset: '1' },
+      { topic, partition: 1, offset: '2' },
+    ]);
     await consumer.disconnect();
     await engine.kafka.sampler.tickNow();
     await nextSecond(Date.now()); // the committed offset's age must show in the next sample
@@ -295,7 +333,7 @@ describe.each(testBrokers())('Kafka lag, status and cluster view against $name',
   });
 });
 
-describe('Kafka SASL/PLAIN (the 3.9 broker\'s SASL listener)', () => {
+describe("Kafka SASL/PLAIN (the 3.9 broker's SASL listener)", () => {
   let engine: Engine;
   let call: Call;
   beforeAll(async () => {
@@ -309,13 +347,26 @@ describe('Kafka SASL/PLAIN (the 3.9 broker\'s SASL listener)', () => {
     expect(saslBrokers, 'scripts/services provides the SASL listener').toBeTruthy();
     const bad = await call('connections.add', {
       name: uniqueName('kafka-sasl'),
-      settings: { kind: 'kafka', brokers: saslBrokers!.split(','), sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' }, connectTimeoutMs: 5000 },
+      settings: {
+        kind: 'kafka',
+        brokers: saslBrokers!.split(','),
+        sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' },
+        connectTimeoutMs: 5000,
+      },
       secret: 'not-the-password',
     });
-    await expect(call('kafka.cluster', { connectionId: bad.id })).rejects.toMatchObject({ code: 'auth_failed', message: expect.stringMatching(/rejected the user name or password/) });
+    await expect(call('kafka.cluster', { connectionId: bad.id })).rejects.toMatchObject({
+      code: 'auth_failed',
+      message: expect.stringMatching(/rejected the user name or password/),
+    });
     const good = await call('connections.add', {
       name: uniqueName('kafka-sasl'),
-      settings: { kind: 'kafka', brokers: saslBrokers!.split(','), sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' }, connectTimeoutMs: 5000 },
+      settings: {
+        kind: 'kafka',
+        brokers: saslBrokers!.split(','),
+        sasl: { mechanism: 'plain', username: process.env.CHRONO_TEST_KAFKA_SASL_USER ?? 'chronoscope' },
+        connectTimeoutMs: 5000,
+      },
       secret: process.env.CHRONO_TEST_KAFKA_SASL_PASSWORD,
     });
     expect((await call('kafka.cluster', { connectionId: good.id })).brokers.length).toBeGreaterThanOrEqual(1);

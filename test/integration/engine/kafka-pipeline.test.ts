@@ -38,7 +38,16 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
     mongo = await createTestMongo('kafka_pipe');
     const mongoUrl = new URL(testServices.mongoUrl);
     mongoUrl.pathname = `/${mongo.name}`;
-    system = await startReferenceSystem({ postgresUrl: database.url, mongoUrl: mongoUrl.toString(), kafkaBrokers: brokers, port: 0, topic, groupPrefix, quietKafka: true, log: () => undefined });
+    system = await startReferenceSystem({
+      postgresUrl: database.url,
+      mongoUrl: mongoUrl.toString(),
+      kafkaBrokers: brokers,
+      port: 0,
+      topic,
+      groupPrefix,
+      quietKafka: true,
+      log: () => undefined,
+    });
     engine = await createTestEngine('kafka-pipeline', { sampleKafkaLag: false });
     call = engineCaller(() => engine);
     storeId = (await call('connections.add', { ...postgresConnection(uniqueName('store'), database.url), readOnly: false })).id;
@@ -62,12 +71,22 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
     const res = await fetch(`${system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(202);
   }
-  const pipelineOf = (view: 'orders' | 'accounts'): InputOf<'kafka.pipeline'> => ({ storeConnectionId: storeId, kafkaConnectionId: kafkaId, groupId: `${groupPrefix}-${view}-view`, topic, projection: `${view}_view` });
+  const pipelineOf = (view: 'orders' | 'accounts'): InputOf<'kafka.pipeline'> => ({
+    storeConnectionId: storeId,
+    kafkaConnectionId: kafkaId,
+    groupId: `${groupPrefix}-${view}-view`,
+    topic,
+    projection: `${view}_view`,
+  });
   const caughtUp = (view: 'orders' | 'accounts') =>
-    eventually(async () => {
-      const line = await call('kafka.pipeline', pipelineOf(view));
-      return line.behindAt === null && line.now.checkpoint !== null && line.now.checkpoint > 0 ? line : undefined;
-    }, 30_000, `${view}_view caught up`);
+    eventually(
+      async () => {
+        const line = await call('kafka.pipeline', pipelineOf(view));
+        return line.behindAt === null && line.now.checkpoint !== null && line.now.checkpoint > 0 ? line : undefined;
+      },
+      30_000,
+      `${view}_view caught up`,
+    );
 
   it('shows the stage a stopped projector holds back, with the relay caught up and no ETA', async () => {
     for (let i = 0; i < 3; i += 1) await api('/products', { productId: `pipe-p${i}`, name: `Kettle ${i}`, sku: `K-${i}`, priceCents: 1000 + i });
@@ -78,16 +97,26 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
 
     await system.stopProjector('orders_view');
     for (let i = 3; i < 8; i += 1) await api('/products', { productId: `pipe-p${i}`, name: `Kettle ${i}`, sku: `K-${i}`, priceCents: 1000 + i });
-    const behind = await eventually(async () => {
-      const line = await call('kafka.pipeline', pipelineOf('orders'));
-      return line.now.backlog.consumer >= 5 && line.now.backlog.relay === 0 && line.measuredOverSeconds > 0 ? line : undefined;
-    }, 30_000, 'orders_view behind by the 5 new events');
+    const behind = await eventually(
+      async () => {
+        const line = await call('kafka.pipeline', pipelineOf('orders'));
+        return line.now.backlog.consumer >= 5 && line.now.backlog.relay === 0 && line.measuredOverSeconds > 0 ? line : undefined;
+      },
+      30_000,
+      'orders_view behind by the 5 new events',
+    );
     expect(behind.behindAt).toBe('consumer');
     expect(behind.now.storeHead).toBe(before.now.storeHead! + 5);
     expect(behind.now.topicEnd - behind.now.committed).toBeGreaterThanOrEqual(5);
-    expect(behind.stages.find((s) => s.stage === 'consumer')).toMatchObject({ label: `group ${groupPrefix}-orders-view`, backlog: behind.now.backlog.consumer, etaSeconds: null });
+    expect(behind.stages.find((s) => s.stage === 'consumer')).toMatchObject({
+      label: `group ${groupPrefix}-orders-view`,
+      backlog: behind.now.backlog.consumer,
+      etaSeconds: null,
+    });
     expect(behind.etaSeconds).toBeNull();
-    expect(behind.summary).toMatch(new RegExp(`^Behind at the consumer \\(group ${groupPrefix}-orders-view\\): \\d+ messages on the topic the group has not consumed\\.`));
+    expect(behind.summary).toMatch(
+      new RegExp(`^Behind at the consumer \\(group ${groupPrefix}-orders-view\\): \\d+ messages on the topic the group has not consumed\\.`),
+    );
     // The other projector kept up: its line is caught up.
     expect((await caughtUp('accounts')).now.topicEnd).toBe(behind.now.topicEnd);
 
@@ -101,7 +130,9 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
   });
 
   it('lists an event the relay never published and one published twice, by event id', async () => {
-    const { rows: published } = await database.pool.query<{ event_id: string; payload: StoredEvent }>('SELECT event_id, payload FROM outbox WHERE published_at IS NOT NULL ORDER BY id LIMIT 1');
+    const { rows: published } = await database.pool.query<{ event_id: string; payload: StoredEvent }>(
+      'SELECT event_id, payload FROM outbox WHERE published_at IS NOT NULL ORDER BY id LIMIT 1',
+    );
     const twice = published[0]!;
     await producer.send({ topic, messages: [eventToMessage(twice.payload)] });
     // An event whose outbox row is marked published without being sent: the relay skips it.
@@ -129,12 +160,24 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
     )) as ResultOf<'kafka.outboxGaps'>;
     expect(report.eventsChecked).toBe(Number(counts[0]!.n));
     expect(report.missing).toEqual([{ eventId: lost, position: lostPosition, streamId: 'pipe-lost', version: 1 }]);
-    expect(report.duplicates).toEqual([expect.objectContaining({ eventId: twice.event_id, streamId: twice.payload.aggregateId, copies: [expect.any(Object), expect.any(Object)] })]);
-    expect({ missing: report.missingCount, duplicates: report.duplicateCount, withoutId: report.withoutId, unidentified: report.unidentified }).toEqual({ missing: 1, duplicates: 1, withoutId: 0, unidentified: 0 });
+    expect(report.duplicates).toEqual([
+      expect.objectContaining({ eventId: twice.event_id, streamId: twice.payload.aggregateId, copies: [expect.any(Object), expect.any(Object)] }),
+    ]);
+    expect({ missing: report.missingCount, duplicates: report.duplicateCount, withoutId: report.withoutId, unidentified: report.unidentified }).toEqual({
+      missing: 1,
+      duplicates: 1,
+      withoutId: 0,
+      unidentified: 0,
+    });
     expect(progress.length).toBeGreaterThan(0);
 
     // A range that leaves the lost event out reports only what it covers.
-    const narrow = await call('kafka.outboxGaps', { storeConnectionId: storeId, kafkaConnectionId: kafkaId, topic, toPosition: String(Number(lostPosition) - 1) });
+    const narrow = await call('kafka.outboxGaps', {
+      storeConnectionId: storeId,
+      kafkaConnectionId: kafkaId,
+      topic,
+      toPosition: String(Number(lostPosition) - 1),
+    });
     expect(narrow.missingCount).toBe(0);
     expect(narrow.duplicates.map((d) => d.eventId)).toEqual([twice.event_id]);
   });
@@ -145,20 +188,35 @@ describe.each(testBrokers())('store-to-read-model pipeline against $name', ({ br
       await api(`/accounts/pipe-a${i}/deposits`, { amountCents: 100 * (i + 1) });
     }
     const viewRows = async () => (await database.pool.query('SELECT * FROM accounts_view ORDER BY account_id')).rows;
-    const built = await eventually(async () => {
-      const rows = await viewRows();
-      return rows.length === 3 && rows.every((r: { version: number }) => r.version === 2) ? rows : undefined;
-    }, 30_000, 'accounts_view built');
+    const built = await eventually(
+      async () => {
+        const rows = await viewRows();
+        return rows.length === 3 && rows.every((r: { version: number }) => r.version === 2) ? rows : undefined;
+      },
+      30_000,
+      'accounts_view built',
+    );
     await caughtUp('accounts');
     const groupId = `${groupPrefix}-accounts-view`;
     await system.stopProjector('accounts_view');
     // The view is lost; moving the group back alone would reprocess nothing (the projector skips below its checkpoint).
     await database.pool.query('TRUNCATE accounts_view');
-    const input = { connectionId: kafkaId, groupId, strategy: { kind: 'earliest' as const }, scope: { kind: 'topic' as const, topic }, checkpoints: { connectionId: storeId, projection: 'accounts_view' }, reason: 'rebuild accounts_view' };
-    const dry = await eventually(async () => {
-      const plan = await call('kafka.resetOffsets', { ...input, dryRun: true });
-      return plan.activeMembers.length === 0 ? plan : undefined;
-    }, 30_000, 'the stopped projector to leave its group');
+    const input = {
+      connectionId: kafkaId,
+      groupId,
+      strategy: { kind: 'earliest' as const },
+      scope: { kind: 'topic' as const, topic },
+      checkpoints: { connectionId: storeId, projection: 'accounts_view' },
+      reason: 'rebuild accounts_view',
+    };
+    const dry = await eventually(
+      async () => {
+        const plan = await call('kafka.resetOffsets', { ...input, dryRun: true });
+        return plan.activeMembers.length === 0 ? plan : undefined;
+      },
+      30_000,
+      'the stopped projector to leave its group',
+    );
     expect(dry.plan.every((row) => row.next === '0' && row.checkpoint !== null)).toBe(true);
     await call('kafka.resetOffsets', { ...input, confirmation: dry.confirmation! });
 

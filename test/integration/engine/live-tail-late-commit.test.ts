@@ -88,17 +88,21 @@ async function open(store: Store, backend: 'server' | 'pglite' = 'server'): Prom
       let started!: () => void;
       const first = new Promise<void>((resolve) => (started = resolve));
       const controller = new AbortController();
-      const run = engine.dispatcher.run('feed.tail', { connectionId, pollMs: 200, gapTimeoutMs }, {
-        operationId: `tail-${randomUUID()}`,
-        signal: controller.signal,
-        emit: (data) => {
-          const d = data as { events: { position: string }[]; holes?: unknown };
-          started();
-          if (d.holes !== undefined) holes.push(d.holes);
-          seen.push(...d.events.map((e) => e.position));
+      const run = engine.dispatcher.run(
+        'feed.tail',
+        { connectionId, pollMs: 200, gapTimeoutMs },
+        {
+          operationId: `tail-${randomUUID()}`,
+          signal: controller.signal,
+          emit: (data) => {
+            const d = data as { events: { position: string }[]; holes?: unknown };
+            started();
+            if (d.holes !== undefined) holes.push(d.holes);
+            seen.push(...d.events.map((e) => e.position));
+          },
+          progress: () => undefined,
         },
-        progress: () => undefined,
-      });
+      );
       const stop = async () => {
         controller.abort();
         return run;

@@ -71,7 +71,10 @@ describe('a classic-shaped table with text versions, positions and timestamps', 
 
   it('stores.configure refuses the preset there with the same sentence, and keeps nothing', async () => {
     const err = await call('stores.configure', { connectionId: textId, preset: 'classic', schema: 'texty' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'not_found', message: expect.stringContaining('texty.events.event_version is text; the classic preset needs an integer type') });
+    expect(err).toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('texty.events.event_version is text; the classic preset needs an integer type'),
+    });
     expect((await call('stores.detect', { connectionId: textId })).confirmed).toBeUndefined();
   });
 
@@ -82,7 +85,10 @@ describe('a classic-shaped table with text versions, positions and timestamps', 
     await db.pool.query(`ALTER TABLE public.events ALTER COLUMN event_version TYPE text USING event_version::text`);
     const listing = await call('streams.list', { connectionId: alteredId }).catch((e: unknown) => e);
     expectSentence(listing);
-    expect(listing).toMatchObject({ message: expect.stringContaining('detect'), details: { sqlState: '42883', driverMessage: expect.stringContaining('operator does not exist') } });
+    expect(listing).toMatchObject({
+      message: expect.stringContaining('detect'),
+      details: { sqlState: '42883', driverMessage: expect.stringContaining('operator does not exist') },
+    });
 
     await db.pool.query(`ALTER TABLE public.events DROP COLUMN event_type`);
     const feed = await call('feed.read', { connectionId: alteredId }).catch((e: unknown) => e);

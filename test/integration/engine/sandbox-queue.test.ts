@@ -49,9 +49,15 @@ describe('replays waiting for a sandbox worker', () => {
     const sent: ServerMessage[] = [];
     const session = engine.dispatcher.openSession((m) => sent.push(m));
     for (let s = 0; s < STREAMS; s++) {
-      session.receive({ t: 'call', id: `replay-${s}`, op: 'timeTravel.state', input: { connectionId, streamId: `account-${s}`, target: { version: 1000 }, definition: 'account', useSnapshot: false } });
+      session.receive({
+        t: 'call',
+        id: `replay-${s}`,
+        op: 'timeTravel.state',
+        input: { connectionId, streamId: `account-${s}`, target: { version: 1000 }, definition: 'account', useSnapshot: false },
+      });
     }
-    const queuedMessages = (id: string) => sent.flatMap((m) => (m.t === 'progress' && m.id === id && m.progress.message?.startsWith('Queued') ? [m.progress.message] : []));
+    const queuedMessages = (id: string) =>
+      sent.flatMap((m) => (m.t === 'progress' && m.id === id && m.progress.message?.startsWith('Queued') ? [m.progress.message] : []));
     await untilCondition(() => sandboxPool.queued === STREAMS, 'every replay to wait in line');
     for (let s = 0; s < STREAMS; s++) expect(queuedMessages(`replay-${s}`)[0]).toMatch(/^Queued: [1-6] replays? ahead$/);
     expect(sent.filter((m) => m.t === 'result')).toEqual([]);
@@ -60,7 +66,10 @@ describe('replays waiting for a sandbox worker', () => {
     await untilCondition(() => sent.filter((m) => m.t === 'result').length === STREAMS, 'every replay to answer');
     for (let s = 0; s < STREAMS; s++) {
       const result = sent.find((m) => m.t === 'result' && m.id === `replay-${s}`);
-      expect(result).toMatchObject({ ok: true, data: { version: 51 + s, state: { status: 'open', ownerId: `owner-${s + 1}`, balanceCents: (50 + s) * (s + 1) } } });
+      expect(result).toMatchObject({
+        ok: true,
+        data: { version: 51 + s, state: { status: 'open', ownerId: `owner-${s + 1}`, balanceCents: (50 + s) * (s + 1) } },
+      });
     }
     // Each moved up the line one place per worker that exited, until it was next.
     for (let s = 0; s < STREAMS; s++) expect(queuedMessages(`replay-${s}`).at(-1)).toBe('Queued: 1 replay ahead');

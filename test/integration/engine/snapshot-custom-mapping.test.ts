@@ -52,13 +52,16 @@ async function postgresBackend(): Promise<Backend> {
     columns: { streamId: 'stream', version: 'rev', state: 'body', streamType: 'kind', takenAt: 'saved_at', schemaVersion: 'shape' },
   };
   const create = (version: string, state: string) =>
-    pool.query(`DROP TABLE IF EXISTS app.aggregate_state; CREATE TABLE app.aggregate_state (stream text NOT NULL, rev ${version} NOT NULL, body ${state}, kind text, saved_at timestamptz, shape text, PRIMARY KEY (stream, rev))`);
+    pool.query(
+      `DROP TABLE IF EXISTS app.aggregate_state; CREATE TABLE app.aggregate_state (stream text NOT NULL, rev ${version} NOT NULL, body ${state}, kind text, saved_at timestamptz, shape text, PRIMARY KEY (stream, rev))`,
+    );
   return {
     name: 'PostgreSQL',
     preset: 'classic',
     store: new ReferencePostgresStore(pool),
     mapping,
-    addConnection: async (engine, label = 'Custom snapshots') => (await engineCaller(() => engine)('connections.add', { ...postgresConnection(label, db.url), readOnly: false })).id,
+    addConnection: async (engine, label = 'Custom snapshots') =>
+      (await engineCaller(() => engine)('connections.add', { ...postgresConnection(label, db.url), readOnly: false })).id,
     async moveSnapshots() {
       await create('bigint', 'text');
       await pool.query(`INSERT INTO app.aggregate_state SELECT aggregate_id, version, state::text, aggregate_type, taken_at, 'v2' FROM snapshots`);
@@ -66,12 +69,30 @@ async function postgresBackend(): Promise<Backend> {
     },
     count: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM app.aggregate_state')).rows[0]!.n),
     corrupt: async (id, v) => {
-      await pool.query(`UPDATE app.aggregate_state SET body = jsonb_set(body::jsonb, '{balanceCents}', '424242')::text WHERE stream = $1 AND rev = $2`, [id, v]);
+      await pool.query(`UPDATE app.aggregate_state SET body = jsonb_set(body::jsonb, '{balanceCents}', '424242')::text WHERE stream = $1 AND rev = $2`, [
+        id,
+        v,
+      ]);
     },
     badCases: () => [
-      { what: 'a missing table', make: () => pool.query('CREATE SCHEMA app').then(() => undefined), code: 'not_found', message: /Table "app"\."aggregate_state" does not exist/ },
-      { what: 'a version column that is text', make: () => create('text', 'jsonb').then(() => undefined), code: 'invalid_input', message: /"app"\."aggregate_state"\.rev \(version\) is text, not an integer type/ },
-      { what: 'a state column of numbers', make: () => create('bigint', 'integer').then(() => undefined), code: 'invalid_input', message: /\.body \(state\) is int4, not json, jsonb, text or bytea/ },
+      {
+        what: 'a missing table',
+        make: () => pool.query('CREATE SCHEMA app').then(() => undefined),
+        code: 'not_found',
+        message: /Table "app"\."aggregate_state" does not exist/,
+      },
+      {
+        what: 'a version column that is text',
+        make: () => create('text', 'jsonb').then(() => undefined),
+        code: 'invalid_input',
+        message: /"app"\."aggregate_state"\.rev \(version\) is text, not an integer type/,
+      },
+      {
+        what: 'a state column of numbers',
+        make: () => create('bigint', 'integer').then(() => undefined),
+        code: 'invalid_input',
+        message: /\.body \(state\) is int4, not json, jsonb, text or bytea/,
+      },
       {
         what: 'a state column holding text that is not JSON',
         make: async () => {
@@ -81,7 +102,12 @@ async function postgresBackend(): Promise<Backend> {
         code: 'invalid_input',
         message: /column body of "app"\."aggregate_state" holds a state that is not JSON \(stream acc-a, version 3\)/,
       },
-      { what: 'a missing column', make: () => pool.query('ALTER TABLE app.aggregate_state DROP COLUMN saved_at').then(() => undefined), code: 'invalid_input', message: /\.saved_at \(taken at\) does not exist/ },
+      {
+        what: 'a missing column',
+        make: () => pool.query('ALTER TABLE app.aggregate_state DROP COLUMN saved_at').then(() => undefined),
+        code: 'invalid_input',
+        message: /\.saved_at \(taken at\) does not exist/,
+      },
     ],
     drop: () => db.drop(),
   };
@@ -106,11 +132,27 @@ async function mongoBackend(): Promise<Backend> {
     preset: 'reference-mongo',
     store: new ReferenceMongoStore(db),
     mapping,
-    addConnection: async (engine) => (await engineCaller(() => engine)('connections.add', { name: 'Custom snapshots', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id,
+    addConnection: async (engine) =>
+      (
+        await engineCaller(() => engine)('connections.add', {
+          name: 'Custom snapshots',
+          settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name },
+          readOnly: false,
+        })
+      ).id,
     async moveSnapshots() {
       await reset();
       const docs = await db.collection('snapshots').find({}).toArray();
-      await custom.insertMany(docs.map((d) => ({ stream: d.aggregateId as string, rev: d.version as number, doc: { body: d.state as unknown }, kind: d.aggregateType as string, savedAt: d.takenAt as Date, shape: 'v2' })));
+      await custom.insertMany(
+        docs.map((d) => ({
+          stream: d.aggregateId as string,
+          rev: d.version as number,
+          doc: { body: d.state as unknown },
+          kind: d.aggregateType as string,
+          savedAt: d.takenAt as Date,
+          shape: 'v2',
+        })),
+      );
       await db.collection('snapshots').drop();
     },
     count: () => custom.countDocuments(),
@@ -119,16 +161,33 @@ async function mongoBackend(): Promise<Backend> {
     },
     badCases: () => [
       { what: 'a missing collection', make: () => reset(), code: 'not_found', message: /Collection .*\.aggregate_state does not exist/ },
-      { what: 'a version that is text', make: () => reset({ rev: '12', doc: { body: { balanceCents: 1 } } }), code: 'invalid_input', message: /aggregate_state\.rev \(version\) holds text \("12"\) in document .*, not a whole number/ },
-      { what: 'a state that is binary', make: () => reset({ rev: 12, doc: { body: new Binary(Buffer.from('<account/>')) } }), code: 'invalid_input', message: /aggregate_state\.doc\.body \(state\) holds binary data .*not a JSON document/ },
-      { what: 'a state that is text', make: () => reset({ rev: 12, doc: { body: '<account/>' } }), code: 'invalid_input', message: /\(state\) holds text \("<account\/>"\) .*not a JSON document/ },
+      {
+        what: 'a version that is text',
+        make: () => reset({ rev: '12', doc: { body: { balanceCents: 1 } } }),
+        code: 'invalid_input',
+        message: /aggregate_state\.rev \(version\) holds text \("12"\) in document .*, not a whole number/,
+      },
+      {
+        what: 'a state that is binary',
+        make: () => reset({ rev: 12, doc: { body: new Binary(Buffer.from('<account/>')) } }),
+        code: 'invalid_input',
+        message: /aggregate_state\.doc\.body \(state\) holds binary data .*not a JSON document/,
+      },
+      {
+        what: 'a state that is text',
+        make: () => reset({ rev: 12, doc: { body: '<account/>' } }),
+        code: 'invalid_input',
+        message: /\(state\) holds text \("<account\/>"\) .*not a JSON document/,
+      },
       {
         what: 'a mapped field no document has',
         make: async () => {
           await reset();
           await custom.insertOne({ stream: 'acc-a', rev: 12, doc: { body: {} }, kind: 'Account', shape: 'v1' });
         },
-        code: 'invalid_input', message: /aggregate_state\.savedAt \(takenAt\) does not occur in the first 1 documents/ },
+        code: 'invalid_input',
+        message: /aggregate_state\.savedAt \(takenAt\) does not occur in the first 1 documents/,
+      },
     ],
     drop: () => mongo.drop(),
   };
@@ -172,13 +231,28 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
       expect(err, bad.what).toMatchObject({ code: bad.code, message: expect.stringMatching(bad.message) });
       expect(await call('snapshots.mapping', { connectionId }), bad.what).toEqual({ mapping: null });
     }
-    const other = backend.mapping.backend === 'postgres' ? { backend: 'mongo' as const, collection: 'x', fields: { streamId: 'a', version: 'b', state: 'c' } } : { backend: 'postgres' as const, table: 'x', columns: { streamId: 'a', version: 'b', state: 'c' } };
-    await expect(call('snapshots.configure', { connectionId, mapping: other })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/connection: map a (table|collection) of it/) });
-    const blank = backend.mapping.backend === 'postgres' ? { ...backend.mapping, columns: { ...backend.mapping.columns, version: ' ' } } : { ...backend.mapping, fields: { ...backend.mapping.fields, version: ' ' } };
-    await expect(call('snapshots.configure', { connectionId, mapping: blank })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/mapping\.(columns|fields)\.version: is required/) });
+    const other =
+      backend.mapping.backend === 'postgres'
+        ? { backend: 'mongo' as const, collection: 'x', fields: { streamId: 'a', version: 'b', state: 'c' } }
+        : { backend: 'postgres' as const, table: 'x', columns: { streamId: 'a', version: 'b', state: 'c' } };
+    await expect(call('snapshots.configure', { connectionId, mapping: other })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/connection: map a (table|collection) of it/),
+    });
+    const blank =
+      backend.mapping.backend === 'postgres'
+        ? { ...backend.mapping, columns: { ...backend.mapping.columns, version: ' ' } }
+        : { ...backend.mapping, fields: { ...backend.mapping.fields, version: ' ' } };
+    await expect(call('snapshots.configure', { connectionId, mapping: blank })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/mapping\.(columns|fields)\.version: is required/),
+    });
     if (backend.mapping.backend === 'mongo') {
       const operator = { ...backend.mapping, fields: { ...backend.mapping.fields, state: '$where' } };
-      await expect(call('snapshots.configure', { connectionId, mapping: operator })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/fields\.state "\$where": a MongoDB field name cannot start with "\$"/) });
+      await expect(call('snapshots.configure', { connectionId, mapping: operator })).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/fields\.state "\$where": a MongoDB field name cannot start with "\$"/),
+      });
     }
   });
 
@@ -197,7 +271,8 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
     expect(all.snapshots).toHaveLength(stored);
     expect(all.snapshots[0]).toMatchObject({ streamId: 'acc-a', version: 10, streamType: 'Account', schemaVersion: 'v2' });
     expect(Date.parse(all.snapshots[0]!.takenAt!)).not.toBeNaN();
-    const ids = async (filter: Record<string, unknown>) => (await call('snapshots.list', { connectionId, limit: 500, ...filter })).snapshots.map((s) => `${s.streamId}@${s.version}`);
+    const ids = async (filter: Record<string, unknown>) =>
+      (await call('snapshots.list', { connectionId, limit: 500, ...filter })).snapshots.map((s) => `${s.streamId}@${s.version}`);
     expect(await ids({ versionBelow: 11 })).toEqual(ACCOUNTS.map((a) => `${a}@10`));
     expect(await ids({ streamType: 'Order' })).toEqual([]);
     expect(await ids({ streamPrefix: 'acc-b', versionBelow: 11 })).toEqual(['acc-b@10']);
@@ -233,18 +308,42 @@ describe.each([{ name: 'PostgreSQL' }, { name: 'FerretDB' }] as const)('a custom
   });
 
   // A PostgreSQL connection whose events are a custom mapping as well (the case a custom snapshot mapping exists for).
-  if (name === 'PostgreSQL') it('serves a connection whose events are a custom mapping too: the preset knows no snapshots, the mapping does', async () => {
-    const other = await backend.addConnection(engine, 'Custom events and snapshots');
-    const events = { table: 'events', columns: { eventId: 'event_id', streamId: 'aggregate_id', version: 'event_version', type: 'event_type', data: 'event_data', metadata: 'metadata', timestamp: 'timestamp', position: 'global_position', streamType: 'aggregate_type' } };
-    await call('stores.configure', { connectionId: other, preset: 'custom', custom: events });
-    await expect(call('snapshots.list', { connectionId: other })).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/map them with a custom checkpoint or snapshot mapping/) });
-    await call('snapshots.configure', { connectionId: other, mapping: backend.mapping });
-    const listed = await call('snapshots.list', { connectionId: other, streamPrefix: 'acc-a' });
-    expect(listed.snapshots.map((s) => s.version)).toEqual([20]);
-    expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({ ok: true, diff: [], replay: { version: 20 } });
-    await backend.corrupt('acc-a', 20);
-    expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({ ok: false, diff: [expect.objectContaining({ path: ['balanceCents'] })] });
-  });
+  if (name === 'PostgreSQL')
+    it('serves a connection whose events are a custom mapping too: the preset knows no snapshots, the mapping does', async () => {
+      const other = await backend.addConnection(engine, 'Custom events and snapshots');
+      const events = {
+        table: 'events',
+        columns: {
+          eventId: 'event_id',
+          streamId: 'aggregate_id',
+          version: 'event_version',
+          type: 'event_type',
+          data: 'event_data',
+          metadata: 'metadata',
+          timestamp: 'timestamp',
+          position: 'global_position',
+          streamType: 'aggregate_type',
+        },
+      };
+      await call('stores.configure', { connectionId: other, preset: 'custom', custom: events });
+      await expect(call('snapshots.list', { connectionId: other })).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringMatching(/map them with a custom checkpoint or snapshot mapping/),
+      });
+      await call('snapshots.configure', { connectionId: other, mapping: backend.mapping });
+      const listed = await call('snapshots.list', { connectionId: other, streamPrefix: 'acc-a' });
+      expect(listed.snapshots.map((s) => s.version)).toEqual([20]);
+      expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({
+        ok: true,
+        diff: [],
+        replay: { version: 20 },
+      });
+      await backend.corrupt('acc-a', 20);
+      expect(await call('snapshots.inspect', { connectionId: other, streamId: 'acc-a', version: 20, definition: 'account' })).toMatchObject({
+        ok: false,
+        diff: [expect.objectContaining({ path: ['balanceCents'] })],
+      });
+    });
 
   it('forgotten, leaves the preset to look for its own snapshots again', async () => {
     expect(await call('snapshots.configure', { connectionId, mapping: null })).toEqual({ mapping: null, source: null, snapshots: 0 });

@@ -51,16 +51,23 @@ async function postgresBackend(name: 'PostgreSQL' | 'PGlite'): Promise<Backend> 
     store: new ReferencePostgresStore(db.pool),
     addConnection: async (engine, label) => (await engineCaller(() => engine)('connections.add', { ...postgresConnection(label, db.url), readOnly: false })).id,
     count: async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM snapshots')).rows[0]!.n),
-    stateOf: async (id, v) => (await db.pool.query<{ state: unknown }>('SELECT state FROM snapshots WHERE aggregate_id = $1 AND version = $2', [id, v])).rows[0]?.state,
+    stateOf: async (id, v) =>
+      (await db.pool.query<{ state: unknown }>('SELECT state FROM snapshots WHERE aggregate_id = $1 AND version = $2', [id, v])).rows[0]?.state,
     corrupt: async (id, v) => {
       await db.pool.query(`UPDATE snapshots SET state = jsonb_set(state::jsonb, '{balanceCents}', '424242') WHERE aggregate_id = $1 AND version = $2`, [id, v]);
     },
     addNotJson: async (id, v) => {
       // A layout that keeps its snapshots as text, one of them not JSON (an XML serializer's).
       await db.pool.query('ALTER TABLE snapshots ALTER COLUMN state TYPE text USING state::text');
-      await db.pool.query(`INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', $2, '<account><balance>5</balance></account>')`, [id, v]);
+      await db.pool.query(
+        `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state) VALUES ($1, 'Account', $2, '<account><balance>5</balance></account>')`,
+        [id, v],
+      );
     },
-    rawOf: async (id, v) => String((await db.pool.query<{ state: string }>('SELECT state::text AS state FROM snapshots WHERE aggregate_id = $1 AND version = $2', [id, v])).rows[0]?.state),
+    rawOf: async (id, v) =>
+      String(
+        (await db.pool.query<{ state: string }>('SELECT state::text AS state FROM snapshots WHERE aggregate_id = $1 AND version = $2', [id, v])).rows[0]?.state,
+      ),
     portClient: () => db.pool,
     drop: () => db.drop(),
   };
@@ -74,14 +81,28 @@ async function mongoBackend(): Promise<Backend> {
     name: 'FerretDB',
     preset: 'reference-mongo',
     store: new ReferenceMongoStore(mongo.db),
-    addConnection: async (engine, label) => (await engineCaller(() => engine)('connections.add', { name: label, settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id,
+    addConnection: async (engine, label) =>
+      (
+        await engineCaller(() => engine)('connections.add', {
+          name: label,
+          settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name },
+          readOnly: false,
+        })
+      ).id,
     count: () => snapshots.countDocuments(),
     stateOf: async (id, v) => (await snapshots.findOne({ aggregateId: id, version: v }))?.state as unknown,
     corrupt: async (id, v) => {
       await snapshots.updateOne({ aggregateId: id, version: v }, { $set: { 'state.balanceCents': 424242 } });
     },
     addNotJson: async (id, v) => {
-      await snapshots.insertOne({ _id: `${id}@${v}` as never, aggregateId: id, aggregateType: 'Account', version: v, state: new Binary(Buffer.from('<account/>')), takenAt: new Date() });
+      await snapshots.insertOne({
+        _id: `${id}@${v}` as never,
+        aggregateId: id,
+        aggregateType: 'Account',
+        version: v,
+        state: new Binary(Buffer.from('<account/>')),
+        takenAt: new Date(),
+      });
     },
     rawOf: async (id, v) => JSON.stringify((await snapshots.findOne({ aggregateId: id, version: v }))?.state),
     portClient: () => mongo.db,
@@ -134,7 +155,8 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(first).toMatchObject({ streamId: 'acc-a', version: 10, streamType: 'Account' });
     expect(first.sizeBytes).toBeGreaterThan(20);
     expect(Date.parse(first.takenAt!)).not.toBeNaN();
-    const ids = async (filter: Record<string, unknown>) => (await call('snapshots.list', { connectionId, limit: 500, ...filter })).snapshots.map((s) => `${s.streamId}@${s.version}`);
+    const ids = async (filter: Record<string, unknown>) =>
+      (await call('snapshots.list', { connectionId, limit: 500, ...filter })).snapshots.map((s) => `${s.streamId}@${s.version}`);
     expect(await ids({ streamPrefix: 'acc-c' })).toEqual(all.snapshots.filter((s) => s.streamId === 'acc-c').map((s) => `acc-c@${s.version}`));
     expect(await ids({ versionBelow: 11 })).toEqual(ACCOUNTS.map((a) => `${a}@10`));
     expect(await ids({ streamType: 'Order' })).toEqual([]);
@@ -159,7 +181,14 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const { result } = await verify();
     const stored = await backend.count();
     expect(result).toMatchObject({ total: stored, verified: stored, ok: stored - 1, mismatched: 1, failed: 0 });
-    expect(result.mismatches).toEqual([expect.objectContaining({ streamId: 'acc-c', snapshotVersion: corruptedVersion, paths: ['balanceCents'], diff: [expect.objectContaining({ path: 'balanceCents', after: 424242 })] })]);
+    expect(result.mismatches).toEqual([
+      expect.objectContaining({
+        streamId: 'acc-c',
+        snapshotVersion: corruptedVersion,
+        paths: ['balanceCents'],
+        diff: [expect.objectContaining({ path: 'balanceCents', after: 424242 })],
+      }),
+    ]);
     const { jobId } = await call('snapshots.verifyAll', { connectionId, sampleSize: 3 });
     const sample = (await finished(jobId)).result as SnapshotsVerifyAllResult;
     expect(sample.verified).toBeLessThanOrEqual(3);
@@ -207,7 +236,9 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     expect(dry.count).toBe(ACCOUNTS.length);
     expect(dry.first.map((s) => s.streamId)).toEqual(ACCOUNTS);
     await call('connections.update', { id: connectionId, readOnly: true });
-    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
+      code: 'read_only',
+    });
     await call('connections.update', { id: connectionId, readOnly: false });
     const before = await backend.count();
     const real = await call('snapshots.delete', { connectionId, selection, confirmation: dry.confirmation!, reason: 'old snapshots' });
@@ -222,7 +253,12 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const filter = { streamType: 'Account' };
     const selected = await port.count(filter);
     expect(selected).toBeGreaterThanOrEqual(4);
-    const job = deleteSnapshotsJob({ snapshots: async () => port, replayer: () => Promise.reject(new Error('unused')), assertWritable: async () => undefined, batchSize: 2 });
+    const job = deleteSnapshotsJob({
+      snapshots: async () => port,
+      replayer: () => Promise.reject(new Error('unused')),
+      assertWritable: async () => undefined,
+      batchSize: 2,
+    });
     const resumePoints: unknown[] = [];
     const crash = new AbortController();
     const context = {
@@ -236,7 +272,10 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     };
     await expect(job.run({ connectionId, filter }, context)).rejects.toMatchObject({ name: 'AbortError' });
     expect(await port.count(filter)).toBe(selected - 2);
-    const result = await job.run({ connectionId, filter }, { ...context, signal: new AbortController().signal, resumeFrom: resumePoints.at(-1) as never, saveResumePoint: async () => undefined });
+    const result = await job.run(
+      { connectionId, filter },
+      { ...context, signal: new AbortController().signal, resumeFrom: resumePoints.at(-1) as never, saveResumePoint: async () => undefined },
+    );
     expect(result).toMatchObject({ changed: selected, missing: 0, failed: 0 });
     expect(await port.count(filter)).toBe(0);
   });
@@ -253,7 +292,10 @@ describe.each(BACKENDS)('snapshot management on $name', ({ name }) => {
     const selection = { kind: 'one' as const, streamId: 'acc-b', version: 21 };
     const dry = await call('snapshots.regenerate', { connectionId: other, selection, dryRun: true });
     expect(dry.count).toBe(1);
-    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/is not JSON/) });
+    await expect(call('snapshots.regenerate', { connectionId: other, selection, confirmation: dry.confirmation!, reason: 'OPS-1' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/is not JSON/),
+    });
     expect(await backend.rawOf('acc-b', 21)).toBe(raw);
     const { jobId } = await call('snapshots.verifyAll', { connectionId: other, streamPrefix: 'acc-b' });
     const result = (await finished(jobId)).result as SnapshotsVerifyAllResult;

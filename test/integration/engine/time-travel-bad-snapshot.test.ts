@@ -33,13 +33,19 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     const row = rows[0]!;
     account = { id: row.aggregate_id, stale: Number(row.versions.at(-1)), good: Number(row.versions.at(-2)) };
     // What the live demo does to its stale snapshot (LiveDemo.leaveOneSnapshotStale).
-    await db.pool.query(`UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::bigint + 1000)) WHERE aggregate_id = $1 AND version = $2`, [account.id, account.stale]);
+    await db.pool.query(
+      `UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::bigint + 1000)) WHERE aggregate_id = $1 AND version = $2`,
+      [account.id, account.stale],
+    );
 
     engine = await createTestEngine('badsnap');
     call = engineCaller(() => engine);
     unchecked = await createTestEngine('badsnap-unchecked', { env: { CHRONOSCOPE_SNAPSHOT_QUICK_CHECK_VERSIONS: '0' } });
     callUnchecked = engineCaller(() => unchecked);
-    for (const [c, set] of [[call, (id: string) => (connectionId = id)], [callUnchecked, (id: string) => (uncheckedId = id)]] as const) {
+    for (const [c, set] of [
+      [call, (id: string) => (connectionId = id)],
+      [callUnchecked, (id: string) => (uncheckedId = id)],
+    ] as const) {
       const id = (await c('connections.add', postgresConnection('Demo', db.url))).id;
       await c('stores.configure', { connectionId: id, preset: 'classic', reason: 'test' });
       set(id);
@@ -63,11 +69,16 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     expect(state.applied).toBe(truth.applied);
     expect(balanceOf(state.state)).toBe(balanceOf(truth.state));
     expect(state.snapshot).toEqual({ version: account.stale, takenAt: expect.any(String), used: false, verification: 'differs', checkedBy: 'quickCheck' });
-    expect(state.warning).toBe(`The stored snapshot at v${account.stale} differs from a replay of the events (found by a quick check) and was skipped: this state was replayed from the start.`);
+    expect(state.warning).toBe(
+      `The stored snapshot at v${account.stale} differs from a replay of the events (found by a quick check) and was skipped: this state was replayed from the start.`,
+    );
   });
 
   it('does not warn about a wrong snapshot later than a time target', async () => {
-    const { rows } = await db.pool.query<{ timestamp: Date }>(`SELECT "timestamp" FROM events WHERE aggregate_id = $1 AND event_version = $2`, [account.id, account.good]);
+    const { rows } = await db.pool.query<{ timestamp: Date }>(`SELECT "timestamp" FROM events WHERE aggregate_id = $1 AND event_version = $2`, [
+      account.id,
+      account.good,
+    ]);
     const state = await call('timeTravel.state', { connectionId, streamId: account.id, target: { time: rows[0]!.timestamp.toISOString() } });
     expect(state.version).toBeLessThan(account.stale);
     expect(state.warning).toBeUndefined();
@@ -90,7 +101,10 @@ describe('time travel with a wrong snapshot (PostgreSQL, demo seed)', () => {
     expect(before.snapshot).toEqual({ version: account.stale, takenAt: expect.any(String), used: true, verification: 'unverified' });
     expect(balanceOf(before.state)).toBe(balanceOf(truth.state) + 1000);
 
-    expect(await callUnchecked('timeTravel.verifySnapshot', { connectionId: uncheckedId, streamId: account.id })).toMatchObject({ ok: false, snapshotVersion: account.stale });
+    expect(await callUnchecked('timeTravel.verifySnapshot', { connectionId: uncheckedId, streamId: account.id })).toMatchObject({
+      ok: false,
+      snapshotVersion: account.stale,
+    });
     const after = await callUnchecked('timeTravel.state', { connectionId: uncheckedId, streamId: account.id, target });
     expect(after.fromSnapshotVersion).toBe(0);
     expect(balanceOf(after.state)).toBe(balanceOf(truth.state));

@@ -15,10 +15,18 @@ describe('time travel on the demo workspace', () => {
   let account: { id: string; snapshotVersion: number; lastVersion: number };
   const connectionId = 'local';
   const call = <N extends OperationName>(op: N, input: InputOf<N>) =>
-    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+    engine.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<
+      ResultOf<N>
+    >;
 
   beforeAll(async () => {
-    engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'chrono-tt-')), mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, initializeLocalWorkspace: seedLocalWorkspace });
+    engine = createEngine({
+      dataDir: await mkdtemp(join(tmpdir(), 'chrono-tt-')),
+      mode: 'browser',
+      log: () => undefined,
+      onOutputMismatch: failOnOutputMismatch,
+      initializeLocalWorkspace: seedLocalWorkspace,
+    });
     const endpoint = await engine.localWorkspace.start();
     db = new pg.Client({ host: endpoint.host, port: endpoint.port, user: endpoint.user, database: endpoint.database });
     await db.connect();
@@ -68,21 +76,37 @@ describe('time travel on the demo workspace', () => {
   });
 
   it('verifies a snapshot and detects a corrupted one', async () => {
-    expect(await call('timeTravel.verifySnapshot', { connectionId, streamId: account.id })).toMatchObject({ ok: true, snapshotVersion: account.snapshotVersion, diff: [] });
-    const { rows } = await db.query<{ state: unknown }>(`SELECT state FROM snapshots WHERE aggregate_id = $1 AND version = $2`, [account.id, account.snapshotVersion]);
-    await db.query(`UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', '123456789') WHERE aggregate_id = $1 AND version = $2`, [account.id, account.snapshotVersion]);
+    expect(await call('timeTravel.verifySnapshot', { connectionId, streamId: account.id })).toMatchObject({
+      ok: true,
+      snapshotVersion: account.snapshotVersion,
+      diff: [],
+    });
+    const { rows } = await db.query<{ state: unknown }>(`SELECT state FROM snapshots WHERE aggregate_id = $1 AND version = $2`, [
+      account.id,
+      account.snapshotVersion,
+    ]);
+    await db.query(`UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', '123456789') WHERE aggregate_id = $1 AND version = $2`, [
+      account.id,
+      account.snapshotVersion,
+    ]);
     try {
       const broken = await call('timeTravel.verifySnapshot', { connectionId, streamId: account.id });
       expect(broken.ok).toBe(false);
       expect(broken.diff).toContainEqual(expect.objectContaining({ path: ['balanceCents'], kind: 'changed', after: 123456789 }));
     } finally {
       // The other tests replay from this snapshot: put it back as it was.
-      await db.query(`UPDATE snapshots SET state = $3 WHERE aggregate_id = $1 AND version = $2`, [account.id, account.snapshotVersion, JSON.stringify(rows[0]!.state)]);
+      await db.query(`UPDATE snapshots SET state = $3 WHERE aggregate_id = $1 AND version = $2`, [
+        account.id,
+        account.snapshotVersion,
+        JSON.stringify(rows[0]!.state),
+      ]);
     }
   });
 
   it('says clearly when a stream or a definition does not exist', async () => {
     await expect(call('timeTravel.state', { connectionId, streamId: 'no-such-stream', target: { version: 1 } })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(call('timeTravel.state', { connectionId, streamId: account.id, target: { version: 1 }, definition: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(call('timeTravel.state', { connectionId, streamId: account.id, target: { version: 1 }, definition: 'nope' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });

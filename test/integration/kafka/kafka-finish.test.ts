@@ -19,7 +19,10 @@ describe.each(testServices.kafkaClusters)('Kafka $version: partition count and b
     await createTopic(admin, topic, 3);
     for (const partition of [0, 1, 2]) await produce(producer, topic, partition, 2);
     const consumer = await joinedConsumer(kafka, groupId, topic, 'finish-client');
-    await consumer.commitOffsets([{ topic, partition: 0, offset: '2' }, { topic, partition: 1, offset: '2' }]);
+    await consumer.commitOffsets([
+      { topic, partition: 0, offset: '2' },
+      { topic, partition: 1, offset: '2' },
+    ]);
     await consumer.disconnect();
     await engine.kafka.sampler.tickNow();
 

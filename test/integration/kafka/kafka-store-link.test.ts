@@ -31,7 +31,16 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
     [reference, other, mongo] = await Promise.all([createTestDatabase('kafka_link'), createTestDatabase('kafka_link_other'), createTestMongo('kafka_link')]);
     const mongoUrl = new URL(testServices.mongoUrl);
     mongoUrl.pathname = `/${mongo.name}`;
-    system = await startReferenceSystem({ postgresUrl: reference.url, mongoUrl: mongoUrl.toString(), kafkaBrokers: brokers, port: 0, topic, groupPrefix, quietKafka: true, log: () => undefined });
+    system = await startReferenceSystem({
+      postgresUrl: reference.url,
+      mongoUrl: mongoUrl.toString(),
+      kafkaBrokers: brokers,
+      port: 0,
+      topic,
+      groupPrefix,
+      quietKafka: true,
+      log: () => undefined,
+    });
     engine = await createTestEngine('kafka-link', { sampleKafkaLag: false });
     call = engineCaller(() => engine);
     storeId = (await call('connections.add', { ...postgresConnection(uniqueName('reference store'), reference.url), readOnly: true })).id;
@@ -46,7 +55,11 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
       expect(res.status).toBe(202);
     }
     // The relay has published them and the orders projector committed on the topic.
-    await eventually(async () => (await reference.pool.query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")).rows[0].n === '0' || undefined, 30_000, 'outbox relayed');
+    await eventually(
+      async () => (await reference.pool.query('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0].n === '0' || undefined,
+      30_000,
+      'outbox relayed',
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -66,10 +79,14 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
         expect.objectContaining({ connectionId: 'local', detected: false }),
       ]),
     );
-    const byGroup = await eventually(async () => {
-      const found = await call('kafka.storeLink', { connectionId: kafkaId, groupId: `${groupPrefix}-orders-view` });
-      return found.topics.length ? found : undefined;
-    }, 30_000, 'the orders projector committed');
+    const byGroup = await eventually(
+      async () => {
+        const found = await call('kafka.storeLink', { connectionId: kafkaId, groupId: `${groupPrefix}-orders-view` });
+        return found.topics.length ? found : undefined;
+      },
+      30_000,
+      'the orders projector committed',
+    );
     expect(byGroup).toMatchObject({ topics: [topic], linked: { connectionId: storeId, how: 'detected' } });
   }, 60_000);
 
@@ -82,7 +99,10 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
       const plain = uniqueName('link-plain');
       await createTopic(admin, plain, 1);
       // An event id no store's outbox holds: no evidence.
-      await producer.send({ topic: plain, messages: [{ value: JSON.stringify({ aggregateId: 'x', version: 1, eventId: '00000000-0000-4000-8000-000000000001' }) }] });
+      await producer.send({
+        topic: plain,
+        messages: [{ value: JSON.stringify({ aggregateId: 'x', version: 1, eventId: '00000000-0000-4000-8000-000000000001' }) }],
+      });
       const link = await call('kafka.storeLink', { connectionId: kafkaId, topic: plain });
       expect(link.linked).toBeNull();
       expect(link.question).toMatch(/^No event store is linked to ".*": choose the store the events on link-plain-\w+ come from\.$/);
@@ -94,15 +114,27 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
   }, 60_000);
 
   it('asks when two outboxes published the same events', async () => {
-    const { rows } = await reference.pool.query<{ event_id: string; aggregate_id: string; payload: unknown }>('SELECT event_id, aggregate_id, payload FROM outbox ORDER BY id');
+    const { rows } = await reference.pool.query<{ event_id: string; aggregate_id: string; payload: unknown }>(
+      'SELECT event_id, aggregate_id, payload FROM outbox ORDER BY id',
+    );
     for (const row of rows) {
-      await other.pool.query('INSERT INTO outbox (event_id, aggregate_id, topic, payload, published_at) VALUES ($1, $2, $3, $4, now())', [row.event_id, row.aggregate_id, topic, row.payload]);
+      await other.pool.query('INSERT INTO outbox (event_id, aggregate_id, topic, payload, published_at) VALUES ($1, $2, $3, $4, now())', [
+        row.event_id,
+        row.aggregate_id,
+        topic,
+        row.payload,
+      ]);
     }
     try {
       const link = await call('kafka.storeLink', { connectionId: kafkaId, topic });
       expect(link.linked).toBeNull();
       expect(link.question).toMatch(/both published the events on/);
-      expect(link.candidates.filter((c) => c.detected).map((c) => c.connectionId).sort()).toEqual([otherId, storeId].sort());
+      expect(
+        link.candidates
+          .filter((c) => c.detected)
+          .map((c) => c.connectionId)
+          .sort(),
+      ).toEqual([otherId, storeId].sort());
     } finally {
       await other.pool.query('TRUNCATE outbox');
     }
@@ -111,11 +143,16 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
   it('a link declared on the Kafka profile wins over detection, for the topics it names; removed, detection is back', async () => {
     await call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: otherId }, reason: 'test' });
     expect((await call('connections.list', {})).find((c) => c.id === kafkaId)?.pipeline).toEqual({ eventStoreProfileId: otherId });
-    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic })).toMatchObject({ linked: { connectionId: otherId, how: 'declared', presetConfirmed: false }, question: null });
+    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic })).toMatchObject({
+      linked: { connectionId: otherId, how: 'declared', presetConfirmed: false },
+      question: null,
+    });
 
     await call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: otherId, topics: ['another-topic'] } });
     expect(await call('kafka.storeLink', { connectionId: kafkaId, topic })).toMatchObject({ linked: { connectionId: storeId, how: 'detected' } });
-    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic: 'another-topic' })).toMatchObject({ linked: { connectionId: otherId, how: 'declared' } });
+    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic: 'another-topic' })).toMatchObject({
+      linked: { connectionId: otherId, how: 'declared' },
+    });
 
     await call('connections.update', { id: kafkaId, pipeline: null });
     expect((await call('connections.list', {})).find((c) => c.id === kafkaId)?.pipeline).toBeUndefined();
@@ -124,13 +161,19 @@ describe.each(testServices.kafkaClusters)('the event store linked to a topic on 
 
   it('refuses a link on a store profile, to a Kafka profile or to a profile that does not exist', async () => {
     const refused = (message: string) => ({ code: 'invalid_input', message: expect.stringContaining(message) });
-    await expect(call('connections.update', { id: storeId, pipeline: { eventStoreProfileId: otherId } })).rejects.toMatchObject(refused('Only a Kafka connection'));
+    await expect(call('connections.update', { id: storeId, pipeline: { eventStoreProfileId: otherId } })).rejects.toMatchObject(
+      refused('Only a Kafka connection'),
+    );
     await expect(call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: kafkaId } })).rejects.toMatchObject(refused('not an event store'));
-    await expect(call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: 'no-such-store' } })).rejects.toMatchObject(refused('no-such-store'));
+    await expect(call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: 'no-such-store' } })).rejects.toMatchObject(
+      refused('no-such-store'),
+    );
     await expect(call('kafka.storeLink', { connectionId: storeId, topic })).rejects.toMatchObject({ code: 'invalid_input' });
     // Linking to the built-in Local workspace is allowed.
     await call('connections.update', { id: kafkaId, pipeline: { eventStoreProfileId: 'local' } });
-    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic })).toMatchObject({ linked: { connectionId: 'local', how: 'declared', presetConfirmed: true } });
+    expect(await call('kafka.storeLink', { connectionId: kafkaId, topic })).toMatchObject({
+      linked: { connectionId: 'local', how: 'declared', presetConfirmed: true },
+    });
     await call('connections.update', { id: kafkaId, pipeline: null });
   }, 60_000);
 });

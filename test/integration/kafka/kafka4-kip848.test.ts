@@ -97,7 +97,14 @@ describe('Kafka 4: a KIP-848 consumer group', () => {
     // On the group once empty, the same call moves the offsets, and the classic join has turned the
     // group into a classic one (Chronoscope's reset commits without joining; see kafka-kip848.test.ts).
     expect(await inspectGroup(groupId)).toMatchObject({ type: 'Consumer', state: 'Empty' });
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1' }, { partition: 1, offset: '1' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '1' },
+        { partition: 1, offset: '1' },
+      ],
+    });
     expect(await inspectGroup(groupId)).toMatchObject({ type: 'Classic', state: 'Empty', members: [], offsets: { [`${topic}:0`]: 1, [`${topic}:1`]: 1 } });
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 export function kafka4(): { brokers: string[]; libs: string } {
   const brokers = process.env.CHRONO_TEST_KAFKA4_BROKERS;
   const libs = process.env.CHRONO_TEST_KAFKA4_LIBS;
-  if (!brokers || !libs) throw new Error('CHRONO_TEST_KAFKA4_BROKERS / CHRONO_TEST_KAFKA4_LIBS are not set: run eval "$(scripts/services env)" with the Kafka 4 broker started.');
+  if (!brokers || !libs)
+    throw new Error('CHRONO_TEST_KAFKA4_BROKERS / CHRONO_TEST_KAFKA4_LIBS are not set: run eval "$(scripts/services env)" with the Kafka 4 broker started.');
   return { brokers: brokers.split(','), libs };
 }
 
@@ -64,6 +65,8 @@ export interface BrokerGroupView {
 
 export async function inspectGroup(groupId: string): Promise<BrokerGroupView> {
   const { brokers, libs } = kafka4();
-  const { stdout } = await promisify(execFile)('java', ['-cp', join(libs, '*'), join(import.meta.dirname, 'GroupInspector.java'), brokers.join(','), groupId], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('java', ['-cp', join(libs, '*'), join(import.meta.dirname, 'GroupInspector.java'), brokers.join(','), groupId], {
+    encoding: 'utf8',
+  });
   return JSON.parse(stdout) as BrokerGroupView;
 }

@@ -23,7 +23,10 @@ describe.each(testServices.kafkaClusters)('Kafka $version: seconds behind is the
     await produce(producer, topic, 0, 1);
     await produce(producer, topic, 1, 1);
     const consumer = await joinedConsumer(kafka, groupId, topic, 'worst-client');
-    await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }, { topic, partition: 1, offset: '1' }]);
+    await consumer.commitOffsets([
+      { topic, partition: 0, offset: '1' },
+      { topic, partition: 1, offset: '1' },
+    ]);
     await consumer.disconnect();
     const tick = () => engine.kafka.sampler.tickNow();
 

@@ -34,8 +34,20 @@ describe.each(testBrokers())('one lag for a partition on every screen against $n
   beforeAll(async () => {
     ({ engine, call, connectionId: kafkaConnectionId, admin, producer } = await openKafkaEngine('one-lag', brokers, { connectTimeoutMs: 5000 }));
     await createTopic(admin, topic, 3);
-    for (const [partition, count] of [[0, 10], [1, 20], [2, 30]] as const) await produce(producer, topic, partition, count);
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '4' }, { partition: 1, offset: '15' }] });
+    for (const [partition, count] of [
+      [0, 10],
+      [1, 20],
+      [2, 30],
+    ] as const)
+      await produce(producer, topic, partition, count);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '4' },
+        { partition: 1, offset: '15' },
+      ],
+    });
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '6' }] });
 
     db = await createTestDatabase('one_lag');
@@ -90,6 +102,8 @@ describe.each(testBrokers())('one lag for a partition on every screen against $n
     // The overview reads the checkpoint sampler's last round of the board.
     await engine.lagSampler.sampleOnce();
     const overview = await call('checkpoints.overview', {});
-    expect(overview.connections.find((c) => c.connectionId === storeConnectionId)!.worst.find((w) => w.projector === projection)).toMatchObject({ lagEvents: total });
+    expect(overview.connections.find((c) => c.connectionId === storeConnectionId)!.worst.find((w) => w.projector === projection)).toMatchObject({
+      lagEvents: total,
+    });
   });
 });

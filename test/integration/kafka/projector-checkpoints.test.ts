@@ -30,7 +30,12 @@ function racing(checkpoints: CheckpointStore, projectorWrites: () => Promise<voi
 describe('the Kafka reset of projector checkpoints on PostgreSQL', () => {
   let db: TestDatabase;
   let checkpoints: CheckpointStore;
-  const positions = async () => (await db.pool.query<{ source: string; position: string }>(`SELECT source, position::text FROM projection_checkpoints WHERE projection_name = 'orders_view' ORDER BY source`)).rows.map((r) => r.position);
+  const positions = async () =>
+    (
+      await db.pool.query<{ source: string; position: string }>(
+        `SELECT source, position::text FROM projection_checkpoints WHERE projection_name = 'orders_view' ORDER BY source`,
+      )
+    ).rows.map((r) => r.position);
 
   beforeAll(async () => {
     db = await createTestDatabase('kafkackpt');
@@ -54,7 +59,10 @@ describe('the Kafka reset of projector checkpoints on PostgreSQL', () => {
   it('refuses, moving none, when the projector moved one checkpoint after it was read', async () => {
     const store = racing(checkpoints, () => writePostgresCheckpoint(db.pool, 'orders_view', kafkaSource('orders', 1), '4'));
     const read = await readCheckpoints(store, 'orders_view', plan('7'));
-    await expect(writeCheckpoints(store, 'orders_view', plan('7'), read)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/orders:1 from 0 to 4 while it was being reset: nothing was moved/) });
+    await expect(writeCheckpoints(store, 'orders_view', plan('7'), read)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/orders:1 from 0 to 4 while it was being reset: nothing was moved/),
+    });
     // Partition 0 was set before partition 1 refused: rolled back with it.
     expect(await positions()).toEqual(['0', '4', '0']);
   });
@@ -62,7 +70,9 @@ describe('the Kafka reset of projector checkpoints on PostgreSQL', () => {
   it("rolls the checkpoints back when the group's offsets cannot be moved, and moves no offset when a checkpoint moved", async () => {
     const before = await positions();
     const read = await readCheckpoints(checkpoints, 'orders_view', plan('2'));
-    await expect(writeCheckpoints(checkpoints, 'orders_view', plan('2'), read, () => Promise.reject(new Error('the group has members')))).rejects.toThrow('the group has members');
+    await expect(writeCheckpoints(checkpoints, 'orders_view', plan('2'), read, () => Promise.reject(new Error('the group has members')))).rejects.toThrow(
+      'the group has members',
+    );
     expect(await positions()).toEqual(before);
     let offsetsMoved = false;
     const store = racing(checkpoints, () => writePostgresCheckpoint(db.pool, 'orders_view', kafkaSource('orders', 1), '5'));
@@ -90,7 +100,10 @@ describe('the Kafka reset of projector checkpoints on FerretDB', () => {
   it('moves each partition by its own compare-and-set and refuses at the one that moved (those before stay set: no transactions)', async () => {
     const store = racing(checkpoints, () => writeMongoCheckpoint(mongo.db, 'orders_view', kafkaSource('orders', 1), '4'));
     const read = await readCheckpoints(store, 'orders_view', plan('0'));
-    await expect(writeCheckpoints(store, 'orders_view', plan('0'), read)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/the checkpoints of orders:0 were already set \(this store has no transactions\)/) });
+    await expect(writeCheckpoints(store, 'orders_view', plan('0'), read)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/the checkpoints of orders:0 were already set \(this store has no transactions\)/),
+    });
     const docs = await mongo.db.collection<{ source: string; position: string }>('checkpoints').find({}).sort({ source: 1 }).toArray();
     expect(docs.map((d) => d.position)).toEqual(['0', '4']);
   });

@@ -25,7 +25,14 @@ afterAll(async () => {
 
 function accountEvents(accountId: string, deposits: number): DomainEvent[] {
   const meta = { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 };
-  const at = (v: number) => ({ eventId: newId(), aggregateId: accountId, aggregateType: 'Account' as const, version: v, timestamp: new Date().toISOString(), metadata: meta });
+  const at = (v: number) => ({
+    eventId: newId(),
+    aggregateId: accountId,
+    aggregateType: 'Account' as const,
+    version: v,
+    timestamp: new Date().toISOString(),
+    metadata: meta,
+  });
   return [
     { ...at(1), type: 'AccountOpened', data: { ownerId: 'o', currency: 'EUR' } },
     ...Array.from({ length: deposits }, (_, i) => ({ ...at(i + 2), type: 'MoneyDeposited', data: { amountCents: 100 + i, balanceCents: 0 } })),
@@ -47,7 +54,15 @@ async function end(client: pg.PoolClient, how: 'COMMIT' | 'ROLLBACK'): Promise<v
 describe('catch-up after the load', () => {
   it('follows new events up to the swap, waiting for a late commit and passing a rollback, skipping nothing', async () => {
     const stop = new AbortController();
-    const running = rebuildPostgres({ pool: database.pool, feed: store, id: 'follow', model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']!, followUntil: stop.signal, followPollMs: 50 });
+    const running = rebuildPostgres({
+      pool: database.pool,
+      feed: store,
+      id: 'follow',
+      model: 'accounts_view',
+      definition: REFERENCE_POSTGRES_MODELS['accounts_view']!,
+      followUntil: stop.signal,
+      followPollMs: 50,
+    });
     await eventually(async () => (await readRebuild(database.pool, 'follow'))?.phase === 'indexed', 30_000, 'the load to end');
 
     const late = await open(accountEvents('acct-late', 3)); // takes lower positions, commits last
@@ -62,7 +77,9 @@ describe('catch-up after the load', () => {
     stop.abort();
     const record = await running;
     await referenceProjector(database.pool).catchUp();
-    const { rows } = await database.pool.query<{ account_id: string }>(`SELECT account_id FROM ${record.shadow} WHERE account_id = ANY($1) ORDER BY 1`, [['acct-late', 'acct-early', 'acct-rolled-back', 'acct-after']]);
+    const { rows } = await database.pool.query<{ account_id: string }>(`SELECT account_id FROM ${record.shadow} WHERE account_id = ANY($1) ORDER BY 1`, [
+      ['acct-late', 'acct-early', 'acct-rolled-back', 'acct-after'],
+    ]);
     expect(rows.map((r) => r.account_id)).toEqual(['acct-after', 'acct-early', 'acct-late']);
     expect(await tableChecksum(database.pool, record.shadow, 'account_id')).toBe(await tableChecksum(database.pool, 'accounts_view', 'account_id'));
   });

@@ -26,7 +26,9 @@ describe('rebuild operations through the engine', () => {
 
   it('rebuilds corrupted balances, shows them in the diff, swaps only with a confirmation, and rolls back', async () => {
     const correct = await tableChecksum(db.pool, 'accounts_view', 'account_id');
-    const { rows: victims } = await db.pool.query<{ account_id: string; balance_cents: string }>('SELECT account_id, balance_cents FROM accounts_view ORDER BY account_id LIMIT 2');
+    const { rows: victims } = await db.pool.query<{ account_id: string; balance_cents: string }>(
+      'SELECT account_id, balance_cents FROM accounts_view ORDER BY account_id LIMIT 2',
+    );
     await db.pool.query(`UPDATE accounts_view SET balance_cents = 0 WHERE account_id = ANY($1)`, [victims.map((v) => v.account_id)]);
     const corrupted = await tableChecksum(db.pool, 'accounts_view', 'account_id');
 
@@ -36,10 +38,14 @@ describe('rebuild operations through the engine', () => {
     expect(catalog.checkpoints).toContainEqual(expect.objectContaining({ name: PROJECTOR, source: 'events' }));
 
     const started = await call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, reason: 'balances were zeroed' });
-    const job = await eventually(async () => {
-      const found = (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId);
-      return found && ['done', 'failed'].includes(found.state) ? found : undefined;
-    }, 60_000, 'the rebuild job to end');
+    const job = await eventually(
+      async () => {
+        const found = (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId);
+        return found && ['done', 'failed'].includes(found.state) ? found : undefined;
+      },
+      60_000,
+      'the rebuild job to end',
+    );
     expect(job.error).toBeUndefined();
     expect(job.state).toBe('done');
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).toBe(corrupted); // live untouched
@@ -51,18 +57,28 @@ describe('rebuild operations through the engine', () => {
     );
 
     const projector = { name: PROJECTOR, source: 'events' };
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({
+      code: 'confirmation_required',
+    });
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, dryRun: true });
     expect(dry.confirmation).toBeTruthy();
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).toBe(corrupted);
 
     await call('connections.update', { id: connectionId, readOnly: true });
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, confirmation: dry.confirmation!, reason: 'fix' })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(
+      call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, confirmation: dry.confirmation!, reason: 'fix' }),
+    ).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     await call('stores.configure', { connectionId, preset: 'classic' });
 
     const again = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, dryRun: true });
-    const swapped = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, projector, confirmation: again.confirmation!, reason: 'fix the zeroed balances' });
+    const swapped = await call('rebuilds.swap', {
+      connectionId,
+      rebuildId: started.rebuildId,
+      projector,
+      confirmation: again.confirmation!,
+      reason: 'fix the zeroed balances',
+    });
     expect(swapped.dryRun).toBe(false);
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).toBe(correct);
     expect(await tableChecksum(db.pool, swapped.beforeTable, 'account_id')).toBe(corrupted);
@@ -73,7 +89,10 @@ describe('rebuild operations through the engine', () => {
 
     const audit = await call('audit.list', { operation: 'rebuilds.swap' });
     expect(audit.records.map((r) => [r.outcome, r.dryRun, r.reason])).toEqual(
-      expect.arrayContaining([['ok', false, 'fix the zeroed balances'], ['refused', false, 'fix']]),
+      expect.arrayContaining([
+        ['ok', false, 'fix the zeroed balances'],
+        ['refused', false, 'fix'],
+      ]),
     );
   });
 
@@ -93,9 +112,17 @@ describe('rebuild operations through the engine', () => {
       code: 'invalid_input',
       details: { problems: [expect.objectContaining({ field: 'reason' })] },
     });
-    await call('rebuilds.drop', { connectionId, rebuildId: rolledBack.id, what: 'shadow', confirmation: dry.confirmation!, reason: 'rebuilt rows hold personal data' });
+    await call('rebuilds.drop', {
+      connectionId,
+      rebuildId: rolledBack.id,
+      what: 'shadow',
+      confirmation: dry.confirmation!,
+      reason: 'rebuilt rows hold personal data',
+    });
     expect((await db.pool.query('SELECT to_regclass($1) AS t', [table])).rows[0].t).toBeNull();
-    const after = (await call('rebuilds.catalog', { connectionId })).models.find((m) => m.model === 'accounts_view')!.rebuilds.find((r) => r.id === rolledBack.id)!;
+    const after = (await call('rebuilds.catalog', { connectionId })).models
+      .find((m) => m.model === 'accounts_view')!
+      .rebuilds.find((r) => r.id === rolledBack.id)!;
     expect(after.leftover).toBeNull();
     expect(await tableChecksum(db.pool, 'accounts_view', 'account_id')).not.toBe('');
   });
@@ -104,10 +131,17 @@ describe('rebuild operations through the engine', () => {
     const { rows } = await db.pool.query<{ account_id: string }>('SELECT account_id FROM accounts_view ORDER BY account_id DESC LIMIT 2');
     const [chosen, other] = rows.map((r) => r.account_id) as [string, string];
     await db.pool.query('UPDATE accounts_view SET balance_cents = 7 WHERE account_id = ANY($1)', [[chosen, other]]);
-    const asText = async () => new Map((await db.pool.query<{ k: string; r: string }>('SELECT account_id AS k, to_jsonb(t)::text AS r FROM accounts_view t')).rows.map((r) => [r.k, r.r]));
+    const asText = async () =>
+      new Map(
+        (await db.pool.query<{ k: string; r: string }>('SELECT account_id AS k, to_jsonb(t)::text AS r FROM accounts_view t')).rows.map((r) => [r.k, r.r]),
+      );
     const before = await asText();
     const started = await call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, streamIds: [chosen] });
-    const job = await eventually(async () => (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId && ['done', 'failed'].includes(j.state)), 30_000, 'the partial rebuild');
+    const job = await eventually(
+      async () => (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId && ['done', 'failed'].includes(j.state)),
+      30_000,
+      'the partial rebuild',
+    );
     expect(job.error).toBeUndefined();
     const diff = await call('rebuilds.diff', { connectionId, rebuildId: started.rebuildId });
     expect(diff).toMatchObject({ liveRows: 1, shadowRows: 1, changed: { count: 1, keys: [chosen] } });
@@ -120,7 +154,9 @@ describe('rebuild operations through the engine', () => {
   });
 
   it('refuses a user definition that does not load, with the reason', async () => {
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { name: 'broken', source: 'definition = { key() {} };' } })).rejects.toMatchObject({
+    await expect(
+      call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { name: 'broken', source: 'definition = { key() {} };' } }),
+    ).rejects.toMatchObject({
       code: 'definition_error',
       message: expect.stringContaining('definition.apply(row, event) must be a function'),
     });

@@ -52,7 +52,9 @@ describe('rebuild operations on a MongoDB connection', () => {
     projected = await documents('products_view');
     dataDir = await mkdtemp(join(tmpdir(), 'chrono-rebuild-mongo-'));
     engine = start();
-    connectionId = (await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })).id;
+    connectionId = (
+      await call('connections.add', { name: 'Mongo reference', settings: { kind: 'mongo', uri: testServices.mongoUrl, database: mongo.name }, readOnly: false })
+    ).id;
     await call('stores.configure', { connectionId, preset: 'reference-mongo' });
   }, 240_000);
 
@@ -73,7 +75,11 @@ describe('rebuild operations on a MongoDB connection', () => {
     // Same data: the rebuild equals what the reference worker produced.
     const same = await call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true } });
     expect((await jobIn(same.jobId!, ['done', 'failed'])).error).toBeUndefined();
-    expect(await call('rebuilds.diff', { connectionId, rebuildId: same.rebuildId })).toMatchObject({ identical: true, liveRows: correct.length, shadowRows: correct.length });
+    expect(await call('rebuilds.diff', { connectionId, rebuildId: same.rebuildId })).toMatchObject({
+      identical: true,
+      liveRows: correct.length,
+      shadowRows: correct.length,
+    });
     expect(await documents(same.shadow)).toEqual(correct);
     const dropShadow = await call('rebuilds.drop', { connectionId, rebuildId: same.rebuildId, what: 'shadow', dryRun: true });
     await call('rebuilds.drop', { connectionId, rebuildId: same.rebuildId, what: 'shadow', confirmation: dropShadow.confirmation!, reason: 'not needed' });
@@ -94,25 +100,37 @@ describe('rebuild operations on a MongoDB connection', () => {
     expect(diff.changed.sample[0]!.fields).toEqual([expect.objectContaining({ field: 'stock', live: -99 })]);
 
     const projector = { name: PROJECTOR, source: 'events' };
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({ code: 'confirmation_required' });
+    await expect(call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, reason: 'fix' })).rejects.toMatchObject({
+      code: 'confirmation_required',
+    });
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, dryRun: true });
     expect(dry.risk).toContain('no transaction across collections');
     expect(dry.beforeTable).toMatch(/^products_view__before_\d{8}_\d{6}$/);
     expect(await documents('products_view')).toEqual(corrupted);
 
     await call('connections.update', { id: connectionId, readOnly: true });
-    await expect(call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, confirmation: dry.confirmation!, reason: 'fix' })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(
+      call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, confirmation: dry.confirmation!, reason: 'fix' }),
+    ).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: connectionId, readOnly: false });
     await call('stores.configure', { connectionId, preset: 'reference-mongo' });
 
     const again = await call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, dryRun: true });
-    const swapped = await call('rebuilds.swap', { connectionId, rebuildId: fix.rebuildId, projector, confirmation: again.confirmation!, reason: 'fix the stock' });
+    const swapped = await call('rebuilds.swap', {
+      connectionId,
+      rebuildId: fix.rebuildId,
+      projector,
+      confirmation: again.confirmation!,
+      reason: 'fix the stock',
+    });
     expect(swapped).toMatchObject({ dryRun: false, model: 'products_view', risk: expect.stringContaining('renames') });
     expect(swapped.windowMs).toBeGreaterThan(0);
     expect(await documents('products_view')).toEqual(correct);
     expect(await documents(swapped.beforeTable)).toEqual(corrupted);
     // The swapped-in collection keeps the live one's indexes.
-    expect((await mongo.db.collection('products_view').listIndexes().toArray()).map((i) => i['name']).sort()).toEqual((await mongo.db.collection(swapped.beforeTable).listIndexes().toArray()).map((i) => i['name']).sort());
+    expect((await mongo.db.collection('products_view').listIndexes().toArray()).map((i) => i['name']).sort()).toEqual(
+      (await mongo.db.collection(swapped.beforeTable).listIndexes().toArray()).map((i) => i['name']).sort(),
+    );
 
     const listed = (await call('rebuilds.catalog', { connectionId })).models.find((m) => m.model === 'products_view')!;
     expect(listed.rebuilds[0]).toMatchObject({ id: fix.rebuildId, phase: 'swapped', beforeTable: swapped.beforeTable });
@@ -130,7 +148,12 @@ describe('rebuild operations on a MongoDB connection', () => {
     expect((await call('rebuilds.catalog', { connectionId })).models[0]!.rebuilds.find((r) => r.id === fix.rebuildId)!.leftover).toBeNull();
 
     const audit = await call('audit.list', { operation: 'rebuilds.swap' });
-    expect(audit.records.map((r) => [r.outcome, r.dryRun, r.reason])).toEqual(expect.arrayContaining([['ok', false, 'fix the stock'], ['refused', false, 'fix']]));
+    expect(audit.records.map((r) => [r.outcome, r.dryRun, r.reason])).toEqual(
+      expect.arrayContaining([
+        ['ok', false, 'fix the stock'],
+        ['refused', false, 'fix'],
+      ]),
+    );
   });
 
   it('resumes a cancelled rebuild and a rebuild interrupted by a restart, to the same documents', async () => {
@@ -154,10 +177,13 @@ describe('rebuild operations on a MongoDB connection', () => {
   });
 
   it('rebuilds the products touched by price changes in a time range: only their documents replaced, the others byte-identical, roll back restores them', async () => {
-    await boundedBulkWrite(mongo.db.collection('products_view'), projected.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })));
+    await boundedBulkWrite(
+      mongo.db.collection('products_view'),
+      projected.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc } })),
+    );
     const store = new MongoEventStore(mongo.db, REFERENCE_MONGO_MAPPING);
     const changes: { streamId: string; at: string }[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await store.readFeed({ eventTypes: ['PriceChanged'], limit: 1000, ...(after ? { afterPosition: after } : {}) });
       changes.push(...page.events.map((e) => ({ streamId: e.streamId, at: e.timestamp! })));
       if (!page.nextAfterPosition) break;
@@ -175,11 +201,22 @@ describe('rebuild operations on a MongoDB connection', () => {
     const asText = async () => new Map((await documents('products_view')).map((d) => [String(d._id), JSON.stringify(d)]));
     const corrupted = await asText();
 
-    const started = await call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, scope: { kind: 'types', eventTypes: ['PriceChanged'], from, to } });
+    const started = await call('rebuilds.start', {
+      connectionId,
+      model: 'products_view',
+      definition: { builtin: true },
+      scope: { kind: 'types', eventTypes: ['PriceChanged'], from, to },
+    });
     expect(started.scope).toEqual({ description: `the streams touched by PriceChanged from ${from} to ${to}`, streams: inScope.length });
     expect((await jobIn(started.jobId!, ['done', 'failed'])).error).toBeUndefined();
     const diff = await call('rebuilds.diff', { connectionId, rebuildId: started.rebuildId });
-    expect(diff).toMatchObject({ liveRows: inScope.length, shadowRows: inScope.length, changed: { count: 1, keys: [inScope[0]] }, onlyInLive: { count: 0 }, onlyInShadow: { count: 0 } });
+    expect(diff).toMatchObject({
+      liveRows: inScope.length,
+      shadowRows: inScope.length,
+      changed: { count: 1, keys: [inScope[0]] },
+      onlyInLive: { count: 0 },
+      onlyInShadow: { count: 0 },
+    });
 
     const dry = await call('rebuilds.swap', { connectionId, rebuildId: started.rebuildId, dryRun: true });
     expect(dry.risk).toContain('no transaction across documents');
@@ -202,7 +239,16 @@ describe('rebuild operations on a MongoDB connection', () => {
   });
 
   it('refuses following the head on a collection and a model that does not exist, saying what to do', async () => {
-    await expect(call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, follow: true })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('a Mongo swap folds the events that arrived since the load itself') });
-    await expect(call('rebuilds.start', { connectionId, model: 'missing_view', definition: { name: 'd', source: "definition = { handles: { types: ['X'] }, key: (e) => e.streamId, apply: (row) => row };" } })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('There is no collection missing_view') });
+    await expect(call('rebuilds.start', { connectionId, model: 'products_view', definition: { builtin: true }, follow: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('a Mongo swap folds the events that arrived since the load itself'),
+    });
+    await expect(
+      call('rebuilds.start', {
+        connectionId,
+        model: 'missing_view',
+        definition: { name: 'd', source: "definition = { handles: { types: ['X'] }, key: (e) => e.streamId, apply: (row) => row };" },
+      }),
+    ).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('There is no collection missing_view') });
   });
 });

@@ -18,7 +18,19 @@ async function projectWithReferenceWorker(): Promise<void> {
   let after: string | undefined;
   for (;;) {
     const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
-    const events = page.events.map((e) => ({ eventId: e.eventId ?? '', type: e.type, aggregateId: e.streamId, aggregateType: e.category, version: e.version, timestamp: e.timestamp, data: e.data, metadata: e.metadata }) as DomainEvent);
+    const events = page.events.map(
+      (e) =>
+        ({
+          eventId: e.eventId ?? '',
+          type: e.type,
+          aggregateId: e.streamId,
+          aggregateType: e.category,
+          version: e.version,
+          timestamp: e.timestamp,
+          data: e.data,
+          metadata: e.metadata,
+        }) as DomainEvent,
+    );
     await applyToMongoProductsView(mongo.db, events);
     if (!page.nextAfterPosition) return;
     after = page.nextAfterPosition;
@@ -45,7 +57,11 @@ describe('rebuilding Mongo products_view on FerretDB', () => {
     const live = await documents('products_view');
     expect(live.length).toBeGreaterThan(10);
     const same = await rebuildMongo({ db: mongo.db, feed: store, id: 'same', model: 'products_view', definition, dateFields, batchEvents: 700 });
-    expect(await diffMongo(mongo.db, 'products_view', same.shadow, { pageRows: 50 })).toMatchObject({ identical: true, liveRows: live.length, shadowRows: live.length });
+    expect(await diffMongo(mongo.db, 'products_view', same.shadow, { pageRows: 50 })).toMatchObject({
+      identical: true,
+      liveRows: live.length,
+      shadowRows: live.length,
+    });
 
     const victim = (live[3] as { _id: string; stock: number })._id;
     await mongo.db.collection<{ _id: string }>('products_view').updateOne({ _id: victim }, { $inc: { stock: 1000 } });
@@ -70,7 +86,17 @@ describe('rebuilding Mongo products_view on FerretDB', () => {
     const cancel = new AbortController();
     let batches = 0;
     await expect(
-      rebuildMongo({ db: mongo.db, feed: store, id: 'cut', model: 'products_view', definition, dateFields, batchEvents: 200, signal: cancel.signal, onProgress: () => ++batches === 2 && cancel.abort() }),
+      rebuildMongo({
+        db: mongo.db,
+        feed: store,
+        id: 'cut',
+        model: 'products_view',
+        definition,
+        dateFields,
+        batchEvents: 200,
+        signal: cancel.signal,
+        onProgress: () => ++batches === 2 && cancel.abort(),
+      }),
     ).rejects.toThrow('cancelled');
     const cut = (await readMongoRebuild(mongo.db, 'cut'))!;
     expect(cut.phase).toBe('loading');

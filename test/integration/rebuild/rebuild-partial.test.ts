@@ -40,18 +40,37 @@ describe('a partial rebuild of chosen streams', () => {
 
     const record = await rebuildPartialPostgres({ pool: database.pool, feed: store, id: 'part', model: 'accounts_view', definition, streamIds: chosen });
     expect(await scopeOf(database.pool, 'part')).toEqual([...chosen].sort());
-    const diff = await diffPostgres(database.pool, { live: 'accounts_view', shadow: record.shadow, keyColumn: 'account_id', keyType: 'character varying(255)', liveKeys: chosen });
+    const diff = await diffPostgres(database.pool, {
+      live: 'accounts_view',
+      shadow: record.shadow,
+      keyColumn: 'account_id',
+      keyType: 'character varying(255)',
+      liveKeys: chosen,
+    });
     expect(diff).toMatchObject({ liveRows: 3, shadowRows: 3, changed: { count: 3 }, onlyInLive: { count: 0 }, onlyInShadow: { count: 0 } });
 
     // A deposit after the rebuild, applied by the projector to the (corrupted) live row: the swap folds it too.
     const { rows: last } = await database.pool.query<{ v: number }>('SELECT max(event_version) AS v FROM events WHERE aggregate_id = $1', [chosen[0]]);
     const deposit: DomainEvent = {
-      eventId: newId(), aggregateId: chosen[0]!, aggregateType: 'Account', version: last[0]!.v + 1, timestamp: new Date().toISOString(),
-      type: 'MoneyDeposited', data: { amountCents: 5, balanceCents: 0 }, metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+      eventId: newId(),
+      aggregateId: chosen[0]!,
+      aggregateType: 'Account',
+      version: last[0]!.v + 1,
+      timestamp: new Date().toISOString(),
+      type: 'MoneyDeposited',
+      data: { amountCents: 5, balanceCents: 0 },
+      metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
     };
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([deposit]));
     await referenceProjector(database.pool).catchUp();
-    const swapped = await swapPartialPostgres({ pool: database.pool, feed: store, id: 'part', definition, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) });
+    const swapped = await swapPartialPostgres({
+      pool: database.pool,
+      feed: store,
+      id: 'part',
+      definition,
+      projector: { name: PROJECTOR, source: 'events' },
+      checkpoints: await referenceCheckpoints(database.pool),
+    });
     expect(swapped.replaced).toBe(3);
     const after = await rowsByKey();
     const first = JSON.parse(after.get(chosen[0]!)!) as { balance_cents: number; version: number };
@@ -59,7 +78,10 @@ describe('a partial rebuild of chosen streams', () => {
     expect([first.balance_cents, first.version]).toEqual([firstCorrect.balance_cents + 5, firstCorrect.version + 1]);
     for (const key of chosen.slice(1)) expect(after.get(key)).toBe(correct.get(key));
     for (const [key, row] of corrupted) if (!chosen.includes(key)) expect(after.get(key)).toBe(row);
-    const corruptedAfterDeposit = await database.pool.query<{ r: string }>(`SELECT to_jsonb(t)::text AS r FROM ${swapped.beforeTable} t WHERE account_id = $1`, [chosen[0]]);
+    const corruptedAfterDeposit = await database.pool.query<{ r: string }>(
+      `SELECT to_jsonb(t)::text AS r FROM ${swapped.beforeTable} t WHERE account_id = $1`,
+      [chosen[0]],
+    );
     expect(JSON.parse(corruptedAfterDeposit.rows[0]!.r).balance_cents).toBe(4); // the projector's -1 + 5, kept for roll back
     expect(after.size).toBe(corrupted.size);
 

@@ -37,13 +37,29 @@ afterAll(async () => {
 describe('rebuilds on PGlite (the Local workspace)', () => {
   it('rebuilds accounts_view equal to the reference projector, swaps with the projector checkpoint and rolls back', async () => {
     const live = await tableChecksum(database.pool, 'accounts_view', 'account_id');
-    const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'lite', model: 'accounts_view', definition: REFERENCE_POSTGRES_MODELS['accounts_view']! });
-    expect(await diffPostgres(database.pool, { live: 'accounts_view', shadow: record.shadow, keyColumn: 'account_id', keyType: 'character varying(255)' })).toMatchObject({ identical: true });
+    const record = await rebuildPostgres({
+      pool: database.pool,
+      feed: store,
+      id: 'lite',
+      model: 'accounts_view',
+      definition: REFERENCE_POSTGRES_MODELS['accounts_view']!,
+    });
+    expect(
+      await diffPostgres(database.pool, { live: 'accounts_view', shadow: record.shadow, keyColumn: 'account_id', keyType: 'character varying(255)' }),
+    ).toMatchObject({ identical: true });
     // Events after the rebuild, projected by the projector: the swap folds them inside its transaction.
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([opened('acct-after-rebuild')]));
     await referenceProjector(database.pool).catchUp();
     const caughtUp = await tableChecksum(database.pool, 'accounts_view', 'account_id');
-    const plan = await swapPostgres({ pool: database.pool, feed: store, id: 'lite', definition: REFERENCE_POSTGRES_MODELS['accounts_view']!, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool), lockTimeoutMs: 5000 });
+    const plan = await swapPostgres({
+      pool: database.pool,
+      feed: store,
+      id: 'lite',
+      definition: REFERENCE_POSTGRES_MODELS['accounts_view']!,
+      projector: { name: PROJECTOR, source: 'events' },
+      checkpoints: await referenceCheckpoints(database.pool),
+      lockTimeoutMs: 5000,
+    });
     expect(BigInt(plan.position)).toBeGreaterThan(BigInt(record.position)); // folded before the renames
     expect(await tableChecksum(database.pool, 'accounts_view', 'account_id')).toBe(caughtUp);
     expect(await tableChecksum(database.pool, plan.beforeTable, 'account_id')).toBe(caughtUp);

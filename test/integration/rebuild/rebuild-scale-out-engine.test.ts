@@ -20,7 +20,8 @@ describe('a scale-out rebuild through the operations', () => {
     engine = await createTestEngine('rebuildscale');
     connectionId = (await call('connections.add', { ...postgresConnection('Reference', db.url), readOnly: false })).id;
     await call('stores.configure', { connectionId, preset: 'classic' });
-    kafkaId = (await call('connections.add', { name: uniqueName('kafka'), readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } })).id;
+    kafkaId = (await call('connections.add', { name: uniqueName('kafka'), readOnly: false, settings: { kind: 'kafka', brokers: testServices.kafkaBrokers } }))
+      .id;
   }, 60_000);
 
   afterAll(async () => {
@@ -30,13 +31,23 @@ describe('a scale-out rebuild through the operations', () => {
 
   it('runs as a job on 2 Kafka workers, shows published and applied, and its shadow diffs identical to the projected model', async () => {
     const live = await tableChecksum(db.pool, 'accounts_view', 'account_id');
-    const started = await call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 2, kafkaConnectionId: kafkaId }, reason: 'scale out' });
+    const started = await call('rebuilds.start', {
+      connectionId,
+      model: 'accounts_view',
+      definition: { builtin: true },
+      scaleOut: { workers: 2, kafkaConnectionId: kafkaId },
+      reason: 'scale out',
+    });
     const messages = new Set<string>();
-    const job = await eventually(async () => {
-      const found = (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId);
-      if (found?.progress?.message) messages.add(found.progress.message);
-      return found && ['done', 'failed'].includes(found.state) ? found : undefined;
-    }, 120_000, 'the scale-out rebuild job to end');
+    const job = await eventually(
+      async () => {
+        const found = (await call('jobs.list', {})).jobs.find((j) => j.id === started.jobId);
+        if (found?.progress?.message) messages.add(found.progress.message);
+        return found && ['done', 'failed'].includes(found.state) ? found : undefined;
+      },
+      120_000,
+      'the scale-out rebuild job to end',
+    );
     expect(job.error).toBeUndefined();
     expect(job.state).toBe('done');
     expect(job.title).toMatch(/on 2 Kafka workers/);
@@ -50,23 +61,49 @@ describe('a scale-out rebuild through the operations', () => {
   }, 150_000);
 
   it('validates the choice in the main process', async () => {
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 0, kafkaConnectionId: kafkaId } })).rejects.toMatchObject({
+    await expect(
+      call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 0, kafkaConnectionId: kafkaId } }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('scaleOut.workers'),
     });
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 2, kafkaConnectionId: connectionId } })).rejects.toMatchObject({
+    await expect(
+      call('rebuilds.start', {
+        connectionId,
+        model: 'accounts_view',
+        definition: { builtin: true },
+        scaleOut: { workers: 2, kafkaConnectionId: connectionId },
+      }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('choose a Kafka connection'),
     });
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, streamIds: ['acct-1'], scaleOut: { workers: 2, kafkaConnectionId: kafkaId } })).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(
+      call('rebuilds.start', {
+        connectionId,
+        model: 'accounts_view',
+        definition: { builtin: true },
+        streamIds: ['acct-1'],
+        scaleOut: { workers: 2, kafkaConnectionId: kafkaId },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
     const byOwner = `definition = { name: 'by_owner', handles: { categories: ['Account'] }, key: (e) => e.type === 'AccountOpened' ? e.data.ownerId : null, apply: (row, e) => ({ owner: e.data.ownerId }) };`;
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { name: 'by_owner', source: byOwner }, scaleOut: { workers: 2, kafkaConnectionId: kafkaId } })).rejects.toMatchObject({
+    await expect(
+      call('rebuilds.start', {
+        connectionId,
+        model: 'accounts_view',
+        definition: { name: 'by_owner', source: byOwner },
+        scaleOut: { workers: 2, kafkaConnectionId: kafkaId },
+      }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('cannot be scaled out on Kafka'),
     });
     // Creating the replay topic writes to the Kafka connection: a read-only one refuses.
     await call('connections.update', { id: kafkaId, readOnly: true });
-    await expect(call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 2, kafkaConnectionId: kafkaId } })).rejects.toMatchObject({ code: 'read_only' });
+    await expect(
+      call('rebuilds.start', { connectionId, model: 'accounts_view', definition: { builtin: true }, scaleOut: { workers: 2, kafkaConnectionId: kafkaId } }),
+    ).rejects.toMatchObject({ code: 'read_only' });
     await call('connections.update', { id: kafkaId, readOnly: false });
   }, 60_000);
 });

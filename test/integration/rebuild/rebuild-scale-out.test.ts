@@ -37,7 +37,8 @@ afterAll(async () => {
 
 /** A scale-out run of `model` with small fetches (many batches per partition, so a run can be interrupted in the middle). */
 async function scaleOut(id: string, model: string, extra: Partial<ScaleOutOptions> = {}) {
-  if (!(await readRebuild(database.pool, id))) await createShadow(database.pool, { id, schema: 'public', model, definition: REFERENCE_POSTGRES_MODELS[model]!.name });
+  if (!(await readRebuild(database.pool, id)))
+    await createShadow(database.pool, { id, schema: 'public', model, definition: REFERENCE_POSTGRES_MODELS[model]!.name });
   return rebuildScaleOut({
     pool: database.pool,
     feed: store,
@@ -145,7 +146,10 @@ describe('rebuild scale-out on Kafka', () => {
     const sent = (await readScaleOut(database.pool, 'republished'))!;
     expect(sent.publishedEvents).toBeGreaterThan(0);
     // As if it had been killed before recording any batch: everything is published a second time.
-    await database.pool.query('UPDATE chronoscope_rebuild_scale_out SET published_position = 0, published_events = 0, published_done = false WHERE rebuild_id = $1', ['republished']);
+    await database.pool.query(
+      'UPDATE chronoscope_rebuild_scale_out SET published_position = 0, published_events = 0, published_done = false WHERE rebuild_id = $1',
+      ['republished'],
+    );
     const done = await scaleOut('republished', 'accounts_view');
     expect(await tableChecksum(database.pool, done.shadow, 'account_id')).toBe(expected['accounts_view']);
     const handled = Number((await database.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE aggregate_type = 'Account'`)).rows[0]!.n);
@@ -155,7 +159,9 @@ describe('rebuild scale-out on Kafka', () => {
   it('publishes again from the start when a resumed run finds its replay topic gone, and applies nothing twice', async () => {
     const stop = new AbortController();
     // Stopped as soon as anything is published, so a loaded machine cannot finish the run (and delete its topic) first.
-    const first = await scaleOut('topicgone', 'accounts_view', { signal: stop.signal, onProgress: (p) => p.published > 0 && stop.abort() }).catch((err: unknown) => err);
+    const first = await scaleOut('topicgone', 'accounts_view', { signal: stop.signal, onProgress: (p) => p.published > 0 && stop.abort() }).catch(
+      (err: unknown) => err,
+    );
     expect((first as Error).name).toBe('AbortError');
     const admin = kafka().admin();
     await admin.connect();
@@ -172,7 +178,9 @@ describe('rebuild scale-out on Kafka', () => {
 
   it('stops with a sentence when the shadow is dropped while the workers load it', async () => {
     let dropping: Promise<void> | undefined;
-    const failure = await scaleOut('dropped', 'accounts_view', { onProgress: (p) => void (p.applied > 0 && (dropping ??= discardShadow(database.pool, 'dropped'))) }).catch((err: unknown) => err);
+    const failure = await scaleOut('dropped', 'accounts_view', {
+      onProgress: (p) => void (p.applied > 0 && (dropping ??= discardShadow(database.pool, 'dropped'))),
+    }).catch((err: unknown) => err);
     await dropping;
     expect((failure as Error).message).toBe('Rebuild dropped was discarded while its workers were loading it: there is nothing left to load.');
   }, 120_000);
@@ -184,8 +192,13 @@ describe('rebuild scale-out on Kafka', () => {
       'by_owner',
       `definition = { name: 'by_owner', handles: { categories: ['Account'] }, key: (e) => e.type === 'AccountOpened' ? e.data.ownerId : null, apply: (row, e) => ({ owner: e.data.ownerId }) };`,
     );
-    await expect(refuseUnlessKeyedByStream(byOwner, store)).rejects.toThrow(/by_owner cannot be scaled out on Kafka: it writes row ".+" from events of stream .+ keyed by the stream id/);
-    const byStream = await userReadModel('by_stream', `definition = { name: 'by_stream', handles: { categories: ['Account'] }, key: (e) => e.streamId, apply: (row, e) => ({ n: 1 }) };`);
+    await expect(refuseUnlessKeyedByStream(byOwner, store)).rejects.toThrow(
+      /by_owner cannot be scaled out on Kafka: it writes row ".+" from events of stream .+ keyed by the stream id/,
+    );
+    const byStream = await userReadModel(
+      'by_stream',
+      `definition = { name: 'by_stream', handles: { categories: ['Account'] }, key: (e) => e.streamId, apply: (row, e) => ({ n: 1 }) };`,
+    );
     await expect(refuseUnlessKeyedByStream(byStream, store)).resolves.toBeUndefined();
   }, 60_000);
 });

@@ -27,7 +27,10 @@ import { eventColumnArrays, INSERT_EVENTS_SQL } from '../../../src-main/referenc
 import { PROJECTOR, referenceCheckpoints, seedReferenceStore } from './support';
 
 /** Every PostgreSQL layout but the reference one (the other rebuild tests swap with that). */
-const LAYOUTS = CHECKPOINT_FIXTURES.filter((f) => f.backends.includes('PostgreSQL') && f.preset !== 'classic').map((fixture) => ({ fixture, preset: fixture.preset }));
+const LAYOUTS = CHECKPOINT_FIXTURES.filter((f) => f.backends.includes('PostgreSQL') && f.preset !== 'classic').map((fixture) => ({
+  fixture,
+  preset: fixture.preset,
+}));
 const definition = REFERENCE_POSTGRES_MODELS['accounts_view']!;
 
 describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector', ({ fixture }) => {
@@ -54,7 +57,10 @@ describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector'
     const record = await rebuildPostgres({ pool: database.pool, feed: store, id: `lay${fixture.key.store.slice(0, 8)}`, model: 'accounts_view', definition });
     expect(record.position).toBe(head);
     await fixture.advance(client(), '1');
-    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/at position 1, behind the rebuilt model/) });
+    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/at position 1, behind the rebuilt model/),
+    });
 
     await fixture.advance(client(), head);
     const dry = await swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector, checkpoints, dryRun: true });
@@ -80,7 +86,9 @@ describe.each(LAYOUTS)('swapping a PostgreSQL read model at a $preset projector'
 
   it('names a projector that has no checkpoint clearly', async () => {
     const record = await rebuildPostgres({ pool: database.pool, feed: store, id: `none${fixture.key.store.slice(0, 8)}`, model: 'accounts_view', definition });
-    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector: { ...projector, name: 'no-such-projector' }, checkpoints })).rejects.toMatchObject({
+    await expect(
+      swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector: { ...projector, name: 'no-such-projector' }, checkpoints }),
+    ).rejects.toMatchObject({
       code: 'not_found',
       message: expect.stringMatching(/no-such-projector .* does not exist: name the projector that feeds accounts_view/),
     });
@@ -104,7 +112,9 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
   it("asks for the store when a projector's name and source are in two of them (Emmett's processors and subscriptions)", async () => {
     const emmett = CHECKPOINT_FIXTURES.find((f) => f.preset === 'emmett')!;
     await emmett.setup({ kind: 'postgres', pool: database.pool, url: database.url });
-    await database.pool.query(`INSERT INTO emt_subscriptions (subscription_id, last_processed_position, last_processed_transaction_id) VALUES ('orders', 3, pg_current_xact_id())`);
+    await database.pool.query(
+      `INSERT INTO emt_subscriptions (subscription_id, last_processed_position, last_processed_transaction_id) VALUES ('orders', 3, pg_current_xact_id())`,
+    );
     const checkpoints = await openCheckpoints(fixtureSource(emmett), database.pool);
     const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'amb', model: 'accounts_view', definition });
     const projector = { name: 'orders', source: 'emt:default' };
@@ -112,7 +122,17 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
       code: 'invalid_input',
       message: expect.stringMatching(/orders \(emt:default\) has a checkpoint in emt_processors and emt_subscriptions: name the store too/),
     });
-    await expect(swapPostgres({ pool: database.pool, feed: store, id: record.id, definition, projector: { ...projector, store: 'emt_processors' }, checkpoints, dryRun: true })).rejects.toMatchObject({
+    await expect(
+      swapPostgres({
+        pool: database.pool,
+        feed: store,
+        id: record.id,
+        definition,
+        projector: { ...projector, store: 'emt_processors' },
+        checkpoints,
+        dryRun: true,
+      }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/at position 7, behind the rebuilt model/),
     });
@@ -120,11 +140,19 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
 
   it('waits for the projector, reads its new position, folds up to it and swaps there', async () => {
     const record = await rebuildPostgres({ pool: database.pool, feed: store, id: 'busy', model: 'accounts_view', definition });
-    const { rows } = await database.pool.query<{ account_id: string; v: number }>('SELECT account_id, version AS v FROM accounts_view ORDER BY account_id LIMIT 1');
+    const { rows } = await database.pool.query<{ account_id: string; v: number }>(
+      'SELECT account_id, version AS v FROM accounts_view ORDER BY account_id LIMIT 1',
+    );
     const account = rows[0]!;
     const deposit: DomainEvent = {
-      eventId: newId(), aggregateId: account.account_id, aggregateType: 'Account', version: account.v + 1, timestamp: new Date().toISOString(),
-      type: 'MoneyDeposited', data: { amountCents: 5, balanceCents: 0 }, metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+      eventId: newId(),
+      aggregateId: account.account_id,
+      aggregateType: 'Account',
+      version: account.v + 1,
+      timestamp: new Date().toISOString(),
+      type: 'MoneyDeposited',
+      data: { amountCents: 5, balanceCents: 0 },
+      metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
     };
     await database.pool.query(INSERT_EVENTS_SQL, eventColumnArrays([deposit]));
     const moved = (await store.headPosition())!;
@@ -135,9 +163,19 @@ describe('swapping while the projector commits a move of its checkpoint', () => 
     let swap: Promise<unknown> | undefined;
     try {
       await projector.query('BEGIN');
-      await projector.query(`UPDATE projection_checkpoints SET position = $1, updated_at = now() WHERE projection_name = $2 AND source = 'events'`, [moved, PROJECTOR]);
+      await projector.query(`UPDATE projection_checkpoints SET position = $1, updated_at = now() WHERE projection_name = $2 AND source = 'events'`, [
+        moved,
+        PROJECTOR,
+      ]);
       let settled = false;
-      swap = swapPostgres({ pool: database.pool, feed: store, id: 'busy', definition, projector: { name: PROJECTOR, source: 'events' }, checkpoints: await referenceCheckpoints(database.pool) }).finally(() => (settled = true));
+      swap = swapPostgres({
+        pool: database.pool,
+        feed: store,
+        id: 'busy',
+        definition,
+        projector: { name: PROJECTOR, source: 'events' },
+        checkpoints: await referenceCheckpoints(database.pool),
+      }).finally(() => (settled = true));
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(settled).toBe(false);
       await projector.query('COMMIT');
@@ -198,14 +236,19 @@ describe('swapping a Mongo read model at the projector of its checkpoints collec
   it('swaps a partial rebuild at a projector of a custom checkpoint mapping, refused while that projector is behind', async () => {
     const head = (await store.headPosition())!;
     await mongo.db.collection('consumer_offsets').insertOne({ consumer: 'products-worker', at: 1 });
-    const checkpoints = await openCheckpoints(customCheckpointSource({ backend: 'mongo', collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } }), mongo.db);
+    const checkpoints = await openCheckpoints(
+      customCheckpointSource({ backend: 'mongo', collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } }),
+      mongo.db,
+    );
     const page = await store.readFeed({ limit: 500 });
     const chosen = [...new Set(page.events.filter((e) => e.category === 'Product').map((e) => e.streamId))].slice(0, 2);
     expect(chosen).toHaveLength(2);
     await createPartialMongoShadow(mongo.db, { id: 'partmongo', model: 'products_view', definition: products.name, streamIds: chosen });
     await rebuildPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields });
     const projector = { name: 'products-worker', source: '' };
-    await expect(swapPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields, projector, checkpoints })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/projector is at 1, behind the rebuilt model/) });
+    await expect(
+      swapPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields, projector, checkpoints }),
+    ).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/projector is at 1, behind the rebuilt model/) });
     await mongo.db.collection('consumer_offsets').updateOne({ consumer: 'products-worker' }, { $set: { at: Number(head) } });
     const swapped = await swapPartialMongo({ db: mongo.db, feed: store, id: 'partmongo', definition: products, dateFields, projector, checkpoints });
     expect(swapped).toMatchObject({ position: head });

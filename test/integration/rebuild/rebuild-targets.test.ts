@@ -75,7 +75,11 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
     const listed = await call('rebuilds.definitions', {});
     expect(listed.folder).toBe(folder);
     const byName = Object.fromEntries(listed.definitions.map((d) => [d.name, d]));
-    expect(byName['user:orders-lite']).toMatchObject({ status: 'ready', projector: 'lite-orders-worker', columns: ['order_id', 'status', 'customer', 'metadata', 'touched_at'] });
+    expect(byName['user:orders-lite']).toMatchObject({
+      status: 'ready',
+      projector: 'lite-orders-worker',
+      columns: ['order_id', 'status', 'customer', 'metadata', 'touched_at'],
+    });
     expect(byName['user:acc']).toMatchObject({ status: 'invalid' });
     expect(byName['user:acc']!.message).toMatch(/Not a read-model definition: .*key/);
   });
@@ -100,7 +104,9 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
     // The file changes (and is confirmed again) between the dry run and the confirmation: same input, another DDL.
     await writeFile(join(folder, 'orders-lite.js'), ORDERS_LITE('fresh'));
     await confirmFolder();
-    await expect(call('rebuilds.createTarget', { ...input, confirmation: dry.confirmation!, reason: 'new read model' })).rejects.toMatchObject({ code: 'plan_changed' });
+    await expect(call('rebuilds.createTarget', { ...input, confirmation: dry.confirmation!, reason: 'new read model' })).rejects.toMatchObject({
+      code: 'plan_changed',
+    });
     expect((await db.pool.query(`SELECT to_regclass('orders_lite') AS t`)).rows[0].t).toBeNull();
 
     const again = await call('rebuilds.createTarget', { ...input, dryRun: true });
@@ -110,10 +116,21 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
     const { rows } = await db.pool.query<{ column_name: string; is_nullable: string; column_default: string | null }>(
       `SELECT column_name, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'orders_lite' ORDER BY ordinal_position`,
     );
-    expect(rows.map((r) => [r.column_name, r.is_nullable])).toEqual([['order_id', 'NO'], ['status', 'NO'], ['customer', 'YES'], ['metadata', 'NO'], ['touched_at', 'NO']]);
+    expect(rows.map((r) => [r.column_name, r.is_nullable])).toEqual([
+      ['order_id', 'NO'],
+      ['status', 'NO'],
+      ['customer', 'YES'],
+      ['metadata', 'NO'],
+      ['touched_at', 'NO'],
+    ]);
     await expect(call('rebuilds.createTarget', { ...input, dryRun: true })).rejects.toMatchObject({ code: 'conflict' });
     const audit = await call('audit.list', { operation: 'rebuilds.createTarget' });
-    expect(audit.records.map((r) => [r.outcome, r.dryRun])).toEqual(expect.arrayContaining([['ok', false], ['refused', false]]));
+    expect(audit.records.map((r) => [r.outcome, r.dryRun])).toEqual(
+      expect.arrayContaining([
+        ['ok', false],
+        ['refused', false],
+      ]),
+    );
   });
 
   it("rebuilds into the created table with the folder's definition: omitted columns get their DEFAULT, not NULL", async () => {
@@ -130,7 +147,9 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
   }, 60_000);
 
   it('gives omitted columns of a hand-made table their DEFAULT (the definition writes two of its four columns)', async () => {
-    await db.pool.query(`CREATE TABLE order_flags (order_id text PRIMARY KEY, flag text, metadata jsonb NOT NULL DEFAULT '{}'::jsonb, version integer NOT NULL DEFAULT 0)`);
+    await db.pool.query(
+      `CREATE TABLE order_flags (order_id text PRIMARY KEY, flag text, metadata jsonb NOT NULL DEFAULT '{}'::jsonb, version integer NOT NULL DEFAULT 0)`,
+    );
     const source = `definition = { name: 'flags', handles: { types: ['OrderPlaced'] }, key: (e) => e.streamId, apply: (row, e) => ({ order_id: e.streamId, flag: 'placed' }) };`;
     const { job, rebuildId } = await rebuild('order_flags', { name: 'flags', source });
     expect(job.error).toBeUndefined();
@@ -149,15 +168,26 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
       expect(job.error).not.toMatch(/violates|invalid input syntax/); // the driver's words are not the sentence
       return job.error!;
     };
-    expect(await failWith('no-amount', `{ order_id: e.streamId }`)).toMatch(/Definition no-amount wrote rows without a value for column amount of order_amounts, which is NOT NULL and has no default/);
-    expect(await failWith('text-amount', `{ order_id: e.streamId, amount: 'lots' }`)).toMatch(/Definition text-amount wrote a value PostgreSQL cannot store in column amount \(integer\) of order_amounts \(a 4-character value\)/);
-    expect(await failWith('long-label', `{ order_id: e.streamId, amount: 1, label: 'toolong' }`)).toMatch(/column label \(character varying\(3\)\) of order_amounts/);
-    expect(await failWith('same-code', `{ order_id: e.streamId, amount: 1, code: 'same' }`)).toMatch(/Definition same-code wrote two rows of order_amounts with the same value for the unique constraint order_amounts_code_key \(key code\)/);
+    expect(await failWith('no-amount', `{ order_id: e.streamId }`)).toMatch(
+      /Definition no-amount wrote rows without a value for column amount of order_amounts, which is NOT NULL and has no default/,
+    );
+    expect(await failWith('text-amount', `{ order_id: e.streamId, amount: 'lots' }`)).toMatch(
+      /Definition text-amount wrote a value PostgreSQL cannot store in column amount \(integer\) of order_amounts \(a 4-character value\)/,
+    );
+    expect(await failWith('long-label', `{ order_id: e.streamId, amount: 1, label: 'toolong' }`)).toMatch(
+      /column label \(character varying\(3\)\) of order_amounts/,
+    );
+    expect(await failWith('same-code', `{ order_id: e.streamId, amount: 1, code: 'same' }`)).toMatch(
+      /Definition same-code wrote two rows of order_amounts with the same value for the unique constraint order_amounts_code_key \(key code\)/,
+    );
   }, 120_000);
 
   it('defaults the swap to the projector that feeds the model and warns about one that does not', async () => {
     const head = (await db.pool.query<{ p: string }>('SELECT max(global_position)::text AS p FROM events')).rows[0]!.p;
-    await db.pool.query(`INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1), ('OrdersLiteProjection', 'events', $1), ('lite-orders-worker', 'events', $1)`, [head]);
+    await db.pool.query(
+      `INSERT INTO projection_checkpoints (projection_name, source, position) VALUES ('accounts_view', 'events', $1), ('orders_view', 'events', $1), ('OrdersLiteProjection', 'events', $1), ('lite-orders-worker', 'events', $1)`,
+      [head],
+    );
     const catalog = await call('rebuilds.catalog', { connectionId });
     const projectorOf = (model: string) => catalog.models.find((m) => m.model === model)?.projector;
     expect(projectorOf('orders_view')).toMatchObject({ name: 'orders_view', source: 'events', reason: 'declared by the definition' });
@@ -167,7 +197,12 @@ describe('rebuild targets, defaults, errors and the feeding projector', () => {
     // The rebuild of orders_lite ran the folder's definition, which declares its projector: that one is its swap's default.
     const lite = catalog.models.find((m) => m.model === 'orders_lite')!.rebuilds[0]!;
     expect(lite).toMatchObject({ phase: 'indexed', projector: { name: 'lite-orders-worker', source: 'events', reason: 'declared by the definition' } });
-    const declaredOk = await call('rebuilds.swap', { connectionId, rebuildId: lite.id, projector: { name: 'lite-orders-worker', source: 'events' }, dryRun: true });
+    const declaredOk = await call('rebuilds.swap', {
+      connectionId,
+      rebuildId: lite.id,
+      projector: { name: 'lite-orders-worker', source: 'events' },
+      dryRun: true,
+    });
     expect(declaredOk.warning).toBeUndefined();
 
     const { rebuildId, job } = await rebuild('orders_view', { builtin: true });

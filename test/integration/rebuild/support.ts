@@ -50,11 +50,23 @@ export async function tableChecksum(pool: pg.Pool, table: string, key: string): 
 /** Projects the reference products_view on Mongo from the whole feed, as the reference worker would; returns the store it read. */
 export async function projectMongoProductsView(db: Db): Promise<MongoEventStore> {
   const store = new MongoEventStore(db, REFERENCE_MONGO_MAPPING);
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await store.readFeed({ limit: 1000, ...(after ? { afterPosition: after } : {}) });
     await applyToMongoProductsView(
       db,
-      page.events.map((e) => ({ eventId: e.eventId ?? '', type: e.type, aggregateId: e.streamId, aggregateType: e.category, version: e.version, timestamp: e.timestamp, data: e.data, metadata: e.metadata }) as DomainEvent),
+      page.events.map(
+        (e) =>
+          ({
+            eventId: e.eventId ?? '',
+            type: e.type,
+            aggregateId: e.streamId,
+            aggregateType: e.category,
+            version: e.version,
+            timestamp: e.timestamp,
+            data: e.data,
+            metadata: e.metadata,
+          }) as DomainEvent,
+      ),
     );
     if (!page.nextAfterPosition) return store;
     after = page.nextAfterPosition;

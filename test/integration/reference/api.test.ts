@@ -32,7 +32,11 @@ afterAll(async () => {
 });
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${system.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${system.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -43,10 +47,14 @@ describe('reference HTTP API', () => {
     expect(created.status).toBe(202);
     expect(created.body.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await call('POST', '/products/api-p1/price', { priceCents: 2700 })).status).toBe(202);
-    const view = await eventually(async () => {
-      const r = await call('GET', '/products/api-p1');
-      return r.status === 200 && r.body.version === 2 ? r.body : undefined;
-    }, 5_000, 'GET /products/api-p1 at version 2');
+    const view = await eventually(
+      async () => {
+        const r = await call('GET', '/products/api-p1');
+        return r.status === 200 && r.body.version === 2 ? r.body : undefined;
+      },
+      5_000,
+      'GET /products/api-p1 at version 2',
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(view).toMatchObject({ name: 'Teapot', priceCents: 2700, stock: 4 });
   });
@@ -56,10 +64,14 @@ describe('reference HTTP API', () => {
     const first = await call('POST', '/accounts/api-a1/deposits', { amountCents: 1000 }, { 'idempotency-key': 'dep-42' });
     const retry = await call('POST', '/accounts/api-a1/deposits', { amountCents: 1000 }, { 'idempotency-key': 'dep-42' });
     expect(retry.body).toMatchObject({ eventId: first.body.eventId, duplicate: true });
-    const account = await eventually(async () => {
-      const r = await call('GET', '/accounts/api-a1');
-      return r.status === 200 && r.body.version === 2 ? r.body : undefined;
-    }, 5_000, 'accounts_view api-a1 at version 2');
+    const account = await eventually(
+      async () => {
+        const r = await call('GET', '/accounts/api-a1');
+        return r.status === 200 && r.body.version === 2 ? r.body : undefined;
+      },
+      5_000,
+      'accounts_view api-a1 at version 2',
+    );
     expect(account.balanceCents).toBe(1000);
   });
 

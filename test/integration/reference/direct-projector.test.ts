@@ -20,7 +20,14 @@ afterAll(async () => {
 });
 
 function accountEvent(accountId: string, version: number): DomainEvent {
-  const base = { eventId: newId(), aggregateId: accountId, aggregateType: 'Account' as const, version, timestamp: new Date().toISOString(), metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 } };
+  const base = {
+    eventId: newId(),
+    aggregateId: accountId,
+    aggregateType: 'Account' as const,
+    version,
+    timestamp: new Date().toISOString(),
+    metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+  };
   return version === 1
     ? { ...base, type: 'AccountOpened', data: { ownerId: 'o', currency: 'EUR' } }
     : { ...base, type: 'MoneyDeposited', data: { amountCents: 1, balanceCents: version - 1 } };
@@ -46,7 +53,12 @@ async function balance(accountId: string): Promise<number | undefined> {
 describe('direct projector (reads events by global position)', () => {
   it('waits at a hole while the transaction holding it is open, then takes both events in order', async () => {
     const skipped: string[] = [];
-    const projector = new DirectProjector(database.pool, { name: 'direct-a', views: [accountsViewSpec], gapSettleMs: 20, onGapSkipped: (f, t, r) => skipped.push(`${f}-${t}:${r}`) });
+    const projector = new DirectProjector(database.pool, {
+      name: 'direct-a',
+      views: [accountsViewSpec],
+      gapSettleMs: 20,
+      onGapSkipped: (f, t, r) => skipped.push(`${f}-${t}:${r}`),
+    });
     await finish(await begin(accountEvent('acc-a', 1)), 'COMMIT');
     await projector.catchUp();
     const slow = await begin(accountEvent('acc-a', 2)); // takes the lower position, commits last
@@ -67,7 +79,13 @@ describe('direct projector (reads events by global position)', () => {
 
   it('passes a hole left by a rollback once every transaction that could fill it has ended', async () => {
     const skipped: string[] = [];
-    const projector = new DirectProjector(database.pool, { name: 'direct-b', views: [accountsViewSpec], gapSettleMs: 20, gapTimeoutMs: 60_000, onGapSkipped: (f, t, r) => skipped.push(r) });
+    const projector = new DirectProjector(database.pool, {
+      name: 'direct-b',
+      views: [accountsViewSpec],
+      gapSettleMs: 20,
+      gapTimeoutMs: 60_000,
+      onGapSkipped: (f, t, r) => skipped.push(r),
+    });
     await projector.catchUp();
     const doomed = await begin(accountEvent('acc-c', 1));
     await finish(await begin(accountEvent('acc-d', 1)), 'COMMIT');
@@ -81,7 +99,13 @@ describe('direct projector (reads events by global position)', () => {
   });
 
   it('never skips an event under concurrent writers that commit out of order and roll back', async () => {
-    const projector = new DirectProjector(database.pool, { name: 'direct-c', views: [accountsViewSpec], batchSize: 50, gapSettleMs: 20, gapTimeoutMs: 600_000 });
+    const projector = new DirectProjector(database.pool, {
+      name: 'direct-c',
+      views: [accountsViewSpec],
+      batchSize: 50,
+      gapSettleMs: 20,
+      gapTimeoutMs: 600_000,
+    });
     const errors: unknown[] = [];
     projector.start((err) => errors.push(err));
     const committed = new Map<string, number>();

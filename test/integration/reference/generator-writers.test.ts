@@ -30,10 +30,16 @@ afterAll(async () => {
 describe('generator writers', () => {
   it('COPYs a generated dataset into Postgres with keys and snapshots that match a replay', async () => {
     const progress: number[] = [];
-    const result = await writeToPostgres(database.pool, generateEvents({ events: 30_000, seed: 11, snapshotEvery: 50 }), { total: 30_000, eventsPerCopy: 10_000, onProgress: (p) => progress.push(p.events) });
+    const result = await writeToPostgres(database.pool, generateEvents({ events: 30_000, seed: 11, snapshotEvery: 50 }), {
+      total: 30_000,
+      eventsPerCopy: 10_000,
+      onProgress: (p) => progress.push(p.events),
+    });
     expect(result.events).toBe(30_000);
     expect(progress.at(-1)).toBe(30_000);
-    const { rows } = await database.pool.query('SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM snapshots)::int AS snapshots, (SELECT count(*) FROM subject_keys)::int AS keys');
+    const { rows } = await database.pool.query(
+      'SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM snapshots)::int AS snapshots, (SELECT count(*) FROM subject_keys)::int AS keys',
+    );
     expect(rows[0]).toMatchObject({ events: 30_000 });
     expect(rows[0].snapshots).toBeGreaterThan(10);
     expect(rows[0].keys).toBeGreaterThan(100);
@@ -50,17 +56,29 @@ describe('generator writers', () => {
     const fresh = await createTestDatabase();
     try {
       await ensureReferenceSchema(fresh.pool);
-      const indexes = async () => (await fresh.pool.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname")).rows.map((r) => r.indexdef);
+      const indexes = async () =>
+        (await fresh.pool.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname")).rows.map(
+          (r) => r.indexdef,
+        );
       const before = await indexes();
       const phases: string[] = [];
-      const result = await writeToPostgres(fresh.pool, copyBatches({ events: 8_000, seed: 13 }, { worker: false }), { total: 8_000, eventsPerCopy: 3_000, fresh: true, onPhase: (m) => phases.push(m) });
+      const result = await writeToPostgres(fresh.pool, copyBatches({ events: 8_000, seed: 13 }, { worker: false }), {
+        total: 8_000,
+        eventsPerCopy: 3_000,
+        fresh: true,
+        onPhase: (m) => phases.push(m),
+      });
       expect(result.events).toBe(8_000);
       expect(await indexes()).toEqual(before);
       expect(phases.join('\n')).toMatch(/dropped 4 secondary.*\n.*\n.*rebuilt/s);
       // Per stream, global positions follow versions.
-      const { rows } = await fresh.pool.query('SELECT count(*)::int AS n FROM (SELECT event_version - lag(event_version) OVER (PARTITION BY aggregate_id ORDER BY global_position) AS step FROM events) s WHERE step <> 1');
+      const { rows } = await fresh.pool.query(
+        'SELECT count(*)::int AS n FROM (SELECT event_version - lag(event_version) OVER (PARTITION BY aggregate_id ORDER BY global_position) AS step FROM events) s WHERE step <> 1',
+      );
       expect(rows[0].n).toBe(0);
-      await expect(writeToPostgres(fresh.pool, copyBatches({ events: 10, seed: 14 }, { worker: false }), { fresh: true })).rejects.toThrow(/empty events table/);
+      await expect(writeToPostgres(fresh.pool, copyBatches({ events: 10, seed: 14 }, { worker: false }), { fresh: true })).rejects.toThrow(
+        /empty events table/,
+      );
       expect(await indexes()).toEqual(before);
     } finally {
       await fresh.drop();
@@ -81,7 +99,11 @@ describe('generator writers', () => {
   it('runs as a command: reference:generate --events N --store URL --seed S', async () => {
     const url = new URL(testServices.mongoUrl);
     url.pathname = `/${mongo.name}_cli`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src-main/reference/generator/main.ts', '--events', '2000', '--store', database.url, '--seed', '5'], { cwd: process.cwd() });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src-main/reference/generator/main.ts', '--events', '2000', '--store', database.url, '--seed', '5'],
+      { cwd: process.cwd() },
+    );
     expect(stdout).toMatch(/wrote 2000 events/);
     expect(Number((await database.pool.query('SELECT count(*) AS n FROM events')).rows[0].n)).toBe(32_000);
   });

@@ -51,10 +51,18 @@ describe('Mongo event store', () => {
   it('enforces optimistic concurrency through the unique (aggregateId, version) index', async () => {
     await handler.execute('Account', 'm-race', { type: 'OpenAccount', ownerId: 'o', currency: 'EUR' });
     const event = (v: number) => ({
-      eventId: newId(), type: 'MoneyDeposited', aggregateId: 'm-race', aggregateType: 'Account' as const, version: v, timestamp: new Date().toISOString(),
-      data: { amountCents: 1, balanceCents: 1 }, metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+      eventId: newId(),
+      type: 'MoneyDeposited',
+      aggregateId: 'm-race',
+      aggregateType: 'Account' as const,
+      version: v,
+      timestamp: new Date().toISOString(),
+      data: { amountCents: 1, balanceCents: 1 },
+      metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
     });
-    const attempts = await Promise.allSettled([0, 1, 2].map(() => store.append({ aggregateType: 'Account', aggregateId: 'm-race', expectedVersion: 1, events: [event(2)] })));
+    const attempts = await Promise.allSettled(
+      [0, 1, 2].map(() => store.append({ aggregateType: 'Account', aggregateId: 'm-race', expectedVersion: 1, events: [event(2)] })),
+    );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     for (const a of attempts) if (a.status === 'rejected') expect(a.reason).toBeInstanceOf(ConcurrencyConflictError);
   });
@@ -120,7 +128,11 @@ describe('accounts and orders: Mongo store -> Kafka -> Postgres views', () => {
       await restarted.start();
       try {
         // 5,500 deposited each; the transfer moved 1,000 from m-a to m-b. A re-applied batch would inflate these.
-        await eventually(async () => (await accountRow('m-a'))?.version === 12 && (await accountRow('m-b'))?.version === 12 && (await accountRow('m-c'))?.version === 11, 15_000, 'all account events projected');
+        await eventually(
+          async () => (await accountRow('m-a'))?.version === 12 && (await accountRow('m-b'))?.version === 12 && (await accountRow('m-c'))?.version === 11,
+          15_000,
+          'all account events projected',
+        );
         expect((await accountRow('m-a'))?.balance).toBe(4_500);
         expect((await accountRow('m-b'))?.balance).toBe(6_500);
         expect((await accountRow('m-c'))?.balance).toBe(5_500);
@@ -128,13 +140,22 @@ describe('accounts and orders: Mongo store -> Kafka -> Postgres views', () => {
 
         // Then a fresh change shows up in the view within 5 s.
         const started = Date.now();
-        await handler.execute('Order', 'o-1', { type: 'PlaceOrder', customerId: 'm-a', currency: 'EUR', lines: [{ productId: 'p-1', quantity: 2, unitPriceCents: 750 }] });
+        await handler.execute('Order', 'o-1', {
+          type: 'PlaceOrder',
+          customerId: 'm-a',
+          currency: 'EUR',
+          lines: [{ productId: 'p-1', quantity: 2, unitPriceCents: 750 }],
+        });
         await handler.execute('Order', 'o-1', { type: 'ShipOrder', carrier: 'DHL', trackingNumber: 'Z1' });
         await handler.execute('Account', 'm-c', { type: 'WithdrawMoney', amountCents: 500 });
-        await eventually(async () => {
-          const { rows } = await database.pool.query("SELECT status, total_cents::int AS total FROM orders_view WHERE order_id = 'o-1'");
-          return rows[0]?.status === 'shipped' && (await accountRow('m-c'))?.balance === 5_000 ? rows[0] : undefined;
-        }, 5_000, 'o-1 shipped and m-c debited in the views');
+        await eventually(
+          async () => {
+            const { rows } = await database.pool.query("SELECT status, total_cents::int AS total FROM orders_view WHERE order_id = 'o-1'");
+            return rows[0]?.status === 'shipped' && (await accountRow('m-c'))?.balance === 5_000 ? rows[0] : undefined;
+          },
+          5_000,
+          'o-1 shipped and m-c debited in the views',
+        );
         expect(Date.now() - started).toBeLessThan(5_000);
         const { rows } = await database.pool.query("SELECT projection_name, source FROM projection_checkpoints WHERE projection_name = 'accounts_view'");
         expect(rows.length).toBeGreaterThan(0);

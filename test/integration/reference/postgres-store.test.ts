@@ -30,18 +30,38 @@ afterAll(async () => {
 
 function event(aggregateId: string, version: number): DomainEvent {
   return {
-    eventId: newId(), type: 'MoneyDeposited', aggregateId, aggregateType: 'Account', version, timestamp: new Date().toISOString(),
-    data: { amountCents: 1, balanceCents: version }, metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+    eventId: newId(),
+    type: 'MoneyDeposited',
+    aggregateId,
+    aggregateType: 'Account',
+    version,
+    timestamp: new Date().toISOString(),
+    data: { amountCents: 1, balanceCents: version },
+    metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
   };
 }
 
 describe('Postgres event store', () => {
   it('appends events with their outbox rows in one transaction', async () => {
-    const result = await handler.execute('Product', 'p-1', { type: 'CreateProduct', name: 'Lamp', sku: 'L1', priceCents: 1999, initialStock: 5 }, { userId: 'alice' });
-    const { rows } = await database.pool.query('SELECT e.event_id, e.global_position, o.payload FROM events e JOIN outbox o USING (event_id) WHERE e.aggregate_id = $1', ['p-1']);
+    const result = await handler.execute(
+      'Product',
+      'p-1',
+      { type: 'CreateProduct', name: 'Lamp', sku: 'L1', priceCents: 1999, initialStock: 5 },
+      { userId: 'alice' },
+    );
+    const { rows } = await database.pool.query(
+      'SELECT e.event_id, e.global_position, o.payload FROM events e JOIN outbox o USING (event_id) WHERE e.aggregate_id = $1',
+      ['p-1'],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].event_id).toBe(result.eventIds[0]);
-    expect(rows[0].payload).toMatchObject({ type: 'ProductCreated', aggregateId: 'p-1', version: 1, globalPosition: String(rows[0].global_position), metadata: { userId: 'alice' } });
+    expect(rows[0].payload).toMatchObject({
+      type: 'ProductCreated',
+      aggregateId: 'p-1',
+      version: 1,
+      globalPosition: String(rows[0].global_position),
+      metadata: { userId: 'alice' },
+    });
   });
 
   it('lets exactly one of two concurrent appends of the same version win, through the unique index', async () => {
@@ -71,7 +91,9 @@ describe('Postgres event store', () => {
 
   it('makes a retried command idempotent, even when the retries race', async () => {
     await handler.execute('Account', 'a-3', { type: 'OpenAccount', ownerId: 'o', currency: 'EUR' });
-    const results = await Promise.all([1, 2, 3].map(() => handler.execute('Account', 'a-3', { type: 'DepositMoney', amountCents: 70 }, { commandId: 'deposit-once' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => handler.execute('Account', 'a-3', { type: 'DepositMoney', amountCents: 70 }, { commandId: 'deposit-once' })),
+    );
     expect(new Set(results.map((r) => r.eventIds[0])).size).toBe(1);
     expect((await handler.load('Account', 'a-3')).state.balanceCents).toBe(70);
   });

@@ -63,7 +63,8 @@ describe('SIGKILLed workers', () => {
     const handler = new CommandHandler({ storeFor: () => new ReferencePostgresStore(database.pool, { topic }) });
     const products = Array.from({ length: 30 }, (_, i) => `kill-${i}`);
     for (const id of products) await handler.execute('Product', id, { type: 'CreateProduct', name: id, sku: id, priceCents: 100, initialStock: 0 });
-    for (let round = 1; round <= 9; round++) for (const id of products) await handler.execute('Product', id, { type: 'AdjustStock', delta: round, reason: 'restock' });
+    for (let round = 1; round <= 9; round++)
+      for (const id of products) await handler.execute('Product', id, { type: 'AdjustStock', delta: round, reason: 'restock' });
     const total = await backlog();
     expect(total).toBe(300);
 

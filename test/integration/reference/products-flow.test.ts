@@ -46,10 +46,14 @@ describe('products: Postgres outbox -> Kafka -> Mongo products_view', () => {
       const started = Date.now();
       await handler.execute('Product', 'p-fast', { type: 'CreateProduct', name: 'Kettle', sku: 'K-1', priceCents: 3900, initialStock: 12 });
       await handler.execute('Product', 'p-fast', { type: 'AdjustStock', delta: -2, reason: 'sale' });
-      const view = await eventually(async () => {
-        const v = await readMongoProductView(mongo.db, 'p-fast');
-        return v?.version === 2 ? v : undefined;
-      }, 5_000, 'products_view to show p-fast at version 2');
+      const view = await eventually(
+        async () => {
+          const v = await readMongoProductView(mongo.db, 'p-fast');
+          return v?.version === 2 ? v : undefined;
+        },
+        5_000,
+        'products_view to show p-fast at version 2',
+      );
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(view).toMatchObject({ name: 'Kettle', stock: 10, priceCents: 3900, status: 'active' });
     } finally {
@@ -104,10 +108,14 @@ describe('products: Postgres outbox -> Kafka -> Mongo products_view', () => {
     await second.start();
     try {
       for (const id of products) {
-        const view = await eventually(async () => {
-          const v = await readMongoProductView(mongo.db, id);
-          return v?.version === 11 ? v : undefined;
-        }, 15_000, `${id} at version 11`);
+        const view = await eventually(
+          async () => {
+            const v = await readMongoProductView(mongo.db, id);
+            return v?.version === 11 ? v : undefined;
+          },
+          15_000,
+          `${id} at version 11`,
+        );
         expect(view.stock).toBe(55); // a duplicate StockAdjusted would have pushed it above 55
       }
       expect(second.stats.duplicates + second.stats.skippedBelowCheckpoint).toBeGreaterThan(0);

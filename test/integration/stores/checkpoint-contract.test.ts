@@ -70,7 +70,9 @@ describe.each(CASES)('CheckpointStore of $preset on $backend', ({ backend, fixtu
     try {
       const err = await openCheckpoints(record, clientOf(empty.client)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CompanionNotFoundError);
-      expect((err as Error).message).toMatch(new RegExp(`No checkpoints of ${record.label.replace(/[()]/g, '\\$&')} found\\. (Table|Collection) .* does not exist`));
+      expect((err as Error).message).toMatch(
+        new RegExp(`No checkpoints of ${record.label.replace(/[()]/g, '\\$&')} found\\. (Table|Collection) .* does not exist`),
+      );
     } finally {
       await empty.drop();
     }
@@ -138,10 +140,12 @@ describe.each(CASES)('CheckpointStore of $preset on $backend, in transactions (r
   if (backend === 'FerretDB') {
     it('cannot join a PostgreSQL transaction, and keeps what a failed transaction set (FerretDB has no transactions)', async () => {
       expect(() => store.joining({ query: () => Promise.reject(new Error('not a client')) } as never)).toThrow(CompanionLayoutError);
-      await expect(store.transaction(async (tx) => {
-        await tx.setPosition(fixture.key, '30', '31');
-        throw new Error('the swap failed');
-      })).rejects.toThrow('the swap failed');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.setPosition(fixture.key, '30', '31');
+          throw new Error('the swap failed');
+        }),
+      ).rejects.toThrow('the swap failed');
       expect(await positionNow()).toBe('31');
     });
     return;
@@ -180,10 +184,12 @@ describe.each(CASES)('CheckpointStore of $preset on $backend, in transactions (r
   });
 
   it('rolls back every write of a failed transaction()', async () => {
-    await expect(store.transaction(async (tx) => {
-      await tx.setPosition(fixture.key, '21', '23');
-      throw new Error('the reset failed');
-    })).rejects.toThrow('the reset failed');
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.setPosition(fixture.key, '21', '23');
+        throw new Error('the reset failed');
+      }),
+    ).rejects.toThrow('the reset failed');
     expect(await positionNow()).toBe('21');
   });
 

@@ -69,7 +69,8 @@ const EMMETT_DDL = `
 `;
 
 /** Eventuous' PostgreSQL checkpoint store. */
-const EVENTUOUS_CHECKPOINTS_DDL = (schema: string, positionType = 'bigint') => `CREATE TABLE ${schema}.checkpoints (id varchar PRIMARY KEY, position ${positionType} NULL);`;
+const EVENTUOUS_CHECKPOINTS_DDL = (schema: string, positionType = 'bigint') =>
+  `CREATE TABLE ${schema}.checkpoints (id varchar PRIMARY KEY, position ${positionType} NULL);`;
 
 /** Axon's JPA `token_entry`. */
 const AXON_TOKEN_DDL = `
@@ -107,7 +108,9 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     position: '10',
     advance: (client, position) => writePostgresCheckpoint(pgOf(client), 'accounts', 'events', position),
     async breakPosition(client) {
-      await pgOf(client).query(`CREATE SCHEMA textpos; CREATE TABLE textpos.projection_checkpoints (projection_name varchar(255), source varchar(255), position text, updated_at timestamptz)`);
+      await pgOf(client).query(
+        `CREATE SCHEMA textpos; CREATE TABLE textpos.projection_checkpoints (projection_name varchar(255), source varchar(255), position text, updated_at timestamptz)`,
+      );
       return { schema: 'textpos' };
     },
   },
@@ -126,7 +129,8 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     ],
     key: { store: 'mt_event_progression', projector: 'Trip', source: 'All' },
     position: '50',
-    advance: async (client, position) => void (await pgOf(client).query(`UPDATE mt_event_progression SET last_seq_id = $1, last_updated = now() WHERE name = 'Trip:All'`, [position])),
+    advance: async (client, position) =>
+      void (await pgOf(client).query(`UPDATE mt_event_progression SET last_seq_id = $1, last_updated = now() WHERE name = 'Trip:All'`, [position])),
     async breakPosition(client) {
       await pgOf(client).query(`CREATE SCHEMA textpos; ${MARTEN_PROGRESSION_DDL('textpos', 'varchar')}`);
       return { schema: 'textpos' };
@@ -143,7 +147,9 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
            ('orders', 1, '0000000000000000005', pg_current_xact_id(), 'stopped'),
            ('orders', 2, '0000000000000000007', pg_current_xact_id(), 'running')`,
       );
-      await pool.query(`INSERT INTO emt_subscriptions (subscription_id, last_processed_position, last_processed_transaction_id) VALUES ('legacy', 4, pg_current_xact_id())`);
+      await pool.query(
+        `INSERT INTO emt_subscriptions (subscription_id, last_processed_position, last_processed_transaction_id) VALUES ('legacy', 4, pg_current_xact_id())`,
+      );
     },
     expected: [
       { store: 'emt_processors', kind: 'emmett', projector: 'orders', source: 'emt:default', position: '7', extras: { status: 'running', version: 2 } },
@@ -161,7 +167,9 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
       if (rowCount !== 1) throw new Error('the processor did not move');
     },
     async breakPosition(client) {
-      await pgOf(client).query(`INSERT INTO emt_processors (processor_id, last_processed_checkpoint, last_processed_transaction_id) VALUES ('broken', 'not-a-number', pg_current_xact_id())`);
+      await pgOf(client).query(
+        `INSERT INTO emt_processors (processor_id, last_processed_checkpoint, last_processed_transaction_id) VALUES ('broken', 'not-a-number', pg_current_xact_id())`,
+      );
       return { key: { store: 'emt_processors', projector: 'broken', source: 'emt:default' } };
     },
   },
@@ -214,7 +222,8 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     ],
     key: { store: 'checkpoints', projector: 'BookingsProjections', source: '' },
     position: '12',
-    advance: async (client, position) => void (await pgOf(client).query(`UPDATE eventuous.checkpoints SET position = $1 WHERE id = 'BookingsProjections'`, [position])),
+    advance: async (client, position) =>
+      void (await pgOf(client).query(`UPDATE eventuous.checkpoints SET position = $1 WHERE id = 'BookingsProjections'`, [position])),
     async breakPosition(client) {
       await pgOf(client).query(`CREATE SCHEMA textpos; ${EVENTUOUS_CHECKPOINTS_DDL('textpos', 'text')}`);
       return { schema: 'textpos' };
@@ -233,14 +242,26 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     },
     expected: [
       { kind: 'axon', projector: 'audit', source: '0', position: null },
-      { projector: 'orders', source: '0', position: '10', updatedAt: '2026-01-01T00:00:00Z', extras: { gaps: ['7', '8'], serialization: 'xml', owner: 'node-1@host', tokenClass: 'GapAwareTrackingToken' } },
+      {
+        projector: 'orders',
+        source: '0',
+        position: '10',
+        updatedAt: '2026-01-01T00:00:00Z',
+        extras: { gaps: ['7', '8'], serialization: 'xml', owner: 'node-1@host', tokenClass: 'GapAwareTrackingToken' },
+      },
       { projector: 'orders', source: '1', position: '12', extras: { gaps: ['11'], serialization: 'json' } },
     ],
     key: { store: 'token_entry', projector: 'orders', source: '0' },
     position: '10',
-    advance: async (client, position) => void (await pgOf(client).query(`UPDATE token_entry SET token = $1 WHERE processor_name = 'orders' AND segment = 0`, [axonXmlToken(Number(position), [])])),
+    advance: async (client, position) =>
+      void (await pgOf(client).query(`UPDATE token_entry SET token = $1 WHERE processor_name = 'orders' AND segment = 0`, [
+        axonXmlToken(Number(position), []),
+      ])),
     async breakPosition(client) {
-      await pgOf(client).query(`INSERT INTO token_entry (processor_name, segment, token, token_type) VALUES ('broken', 0, $1, $2)`, [Buffer.from('not a token'), GAP_AWARE]);
+      await pgOf(client).query(`INSERT INTO token_entry (processor_name, segment, token, token_type) VALUES ('broken', 0, $1, $2)`, [
+        Buffer.from('not a token'),
+        GAP_AWARE,
+      ]);
       return { key: { store: 'token_entry', projector: 'broken', source: '0' } };
     },
   },
@@ -260,7 +281,9 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     position: '10',
     advance: (client, position) => writeMongoCheckpoint(dbOf(client), 'accounts', 'events', position),
     async breakPosition(client) {
-      await dbOf(client).collection('checkpoints').insertOne({ _id: 'broken|events' as never, projection: 'broken', source: 'events', position: 'abc', updatedAt: new Date() });
+      await dbOf(client)
+        .collection('checkpoints')
+        .insertOne({ _id: 'broken|events' as never, projection: 'broken', source: 'events', position: 'abc', updatedAt: new Date() });
       return { key: { store: 'checkpoints', projector: 'broken', source: 'events' } };
     },
   },
@@ -270,7 +293,9 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     source: customCheckpointSource({ backend: 'postgres', table: 'consumer_offsets', columns: { name: 'consumer', position: 'at', updatedAt: 'touched' } }),
     backends: ['PostgreSQL', 'PGlite'],
     async setup(client) {
-      await pgOf(client).query(`CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, at bigint, touched timestamptz); INSERT INTO consumer_offsets VALUES ('mailer', 10, now()), ('search', 4, now())`);
+      await pgOf(client).query(
+        `CREATE TABLE consumer_offsets (consumer text PRIMARY KEY, at bigint, touched timestamptz); INSERT INTO consumer_offsets VALUES ('mailer', 10, now()), ('search', 4, now())`,
+      );
     },
     expected: [
       { kind: 'custom', projector: 'mailer', source: '', position: '10' },
@@ -278,7 +303,8 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     ],
     key: { store: 'consumer_offsets', projector: 'mailer', source: '' },
     position: '10',
-    advance: async (client, position) => void (await pgOf(client).query(`UPDATE consumer_offsets SET at = $1, touched = now() WHERE consumer = 'mailer'`, [position])),
+    advance: async (client, position) =>
+      void (await pgOf(client).query(`UPDATE consumer_offsets SET at = $1, touched = now() WHERE consumer = 'mailer'`, [position])),
     async breakPosition(client) {
       await pgOf(client).query(`CREATE SCHEMA textpos; CREATE TABLE textpos.consumer_offsets (consumer text PRIMARY KEY, at text, touched timestamptz)`);
       return { schema: 'textpos' };
@@ -289,10 +315,12 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     source: customCheckpointSource({ backend: 'mongo', collection: 'consumer_offsets', fields: { name: 'consumer', position: 'at' } }),
     backends: ['FerretDB'],
     async setup(client) {
-      await dbOf(client).collection('consumer_offsets').insertMany([
-        { consumer: 'mailer', at: 10 },
-        { consumer: 'search', at: 4 },
-      ]);
+      await dbOf(client)
+        .collection('consumer_offsets')
+        .insertMany([
+          { consumer: 'mailer', at: 10 },
+          { consumer: 'search', at: 4 },
+        ]);
     },
     expected: [
       { kind: 'custom', projector: 'mailer', source: '', position: '10' },
@@ -300,7 +328,10 @@ export const CHECKPOINT_FIXTURES: CheckpointFixture[] = [
     ],
     key: { store: 'consumer_offsets', projector: 'mailer', source: '' },
     position: '10',
-    advance: async (client, position) => void (await dbOf(client).collection('consumer_offsets').updateOne({ consumer: 'mailer' }, { $set: { at: Number(position) } })),
+    advance: async (client, position) =>
+      void (await dbOf(client)
+        .collection('consumer_offsets')
+        .updateOne({ consumer: 'mailer' }, { $set: { at: Number(position) } })),
     async breakPosition(client) {
       await dbOf(client).collection('consumer_offsets').insertOne({ consumer: 'typo', at: 'six' });
       return { key: { store: 'consumer_offsets', projector: 'typo', source: '' } };

@@ -44,7 +44,9 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
   });
 
   it("refuses to reset Marten's high-water mark, which is the daemon's, not a projector's", async () => {
-    await db.pool.query(`CREATE SCHEMA marten; CREATE TABLE marten.mt_event_progression (name varchar NOT NULL PRIMARY KEY, last_seq_id bigint NULL, last_updated timestamptz NULL DEFAULT now())`);
+    await db.pool.query(
+      `CREATE SCHEMA marten; CREATE TABLE marten.mt_event_progression (name varchar NOT NULL PRIMARY KEY, last_seq_id bigint NULL, last_updated timestamptz NULL DEFAULT now())`,
+    );
     await db.pool.query(`INSERT INTO marten.mt_event_progression (name, last_seq_id) VALUES ('HighWaterMark', 60)`);
     const store = await openCheckpoints(presetRecord('marten')!, db.pool, { schema: 'marten' });
     await expect(store.setPosition({ store: 'mt_event_progression', projector: 'HighWaterMark', source: '' }, '60', '0')).rejects.toThrow(CompanionLayoutError);
@@ -56,16 +58,29 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
       CREATE SCHEMA axonjdbc;
       CREATE TABLE axonjdbc.TokenEntry (processorName varchar(255) NOT NULL, segment integer NOT NULL, token bytea, tokenType varchar(255), timestamp varchar(255), owner varchar(255), PRIMARY KEY (processorName, segment));
     `);
-    await db.pool.query(`INSERT INTO axonjdbc.TokenEntry VALUES ('billing', 0, $1, 'org.axonframework.eventhandling.GapAwareTrackingToken', '2026-01-01T00:00:00Z', NULL)`, [axonJsonToken(5, [3])]);
+    await db.pool.query(
+      `INSERT INTO axonjdbc.TokenEntry VALUES ('billing', 0, $1, 'org.axonframework.eventhandling.GapAwareTrackingToken', '2026-01-01T00:00:00Z', NULL)`,
+      [axonJsonToken(5, [3])],
+    );
     const store = await openCheckpoints(presetRecord('axon')!, db.pool, { schema: 'axonjdbc' });
     const key = { store: 'tokenentry', projector: 'billing', source: '0' };
-    expect(await store.list()).toEqual([expect.objectContaining({ ...key, position: '5', extras: expect.objectContaining({ gaps: ['3'], serialization: 'json' }) })]);
-    expect(await store.setPosition(key, '5', '2')).toMatchObject({ outcome: 'applied', checkpoint: { position: '2', extras: { gaps: [], serialization: 'json' } } });
+    expect(await store.list()).toEqual([
+      expect.objectContaining({ ...key, position: '5', extras: expect.objectContaining({ gaps: ['3'], serialization: 'json' }) }),
+    ]);
+    expect(await store.setPosition(key, '5', '2')).toMatchObject({
+      outcome: 'applied',
+      checkpoint: { position: '2', extras: { gaps: [], serialization: 'json' } },
+    });
   });
 
   it("refuses to reset an Axon segment a running node claims, as Axon's resetTokens does; holds it, and resets it once the claim lapsed, releasing it", async () => {
-    await db.pool.query(`CREATE SCHEMA axonclaim; CREATE TABLE axonclaim.token_entry (processor_name varchar(255) NOT NULL, segment integer NOT NULL, token bytea, token_type varchar(255), timestamp varchar(255), owner varchar(255), PRIMARY KEY (processor_name, segment))`);
-    await db.pool.query(`INSERT INTO axonclaim.token_entry VALUES ('orders', 0, $1, 'org.axonframework.eventhandling.GapAwareTrackingToken', $2, 'node-2@host')`, [axonJsonToken(9, []), new Date().toISOString()]);
+    await db.pool.query(
+      `CREATE SCHEMA axonclaim; CREATE TABLE axonclaim.token_entry (processor_name varchar(255) NOT NULL, segment integer NOT NULL, token bytea, token_type varchar(255), timestamp varchar(255), owner varchar(255), PRIMARY KEY (processor_name, segment))`,
+    );
+    await db.pool.query(
+      `INSERT INTO axonclaim.token_entry VALUES ('orders', 0, $1, 'org.axonframework.eventhandling.GapAwareTrackingToken', $2, 'node-2@host')`,
+      [axonJsonToken(9, []), new Date().toISOString()],
+    );
     const store = await openCheckpoints(presetRecord('axon')!, db.pool, { schema: 'axonclaim' });
     const key = { store: 'token_entry', projector: 'orders', source: '0' };
     await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/Segment 0 of orders is claimed by node-2@host .*only while the processor is shut down/);
@@ -81,7 +96,18 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
     const source = (position: string): CompanionSource => ({
       label: 'My projector table',
       backend: 'postgres',
-      companions: { checkpoints: [{ format: 'table', kind: 'custom', backend: 'postgres', schema: 'custom', table: 'positions', columns: { name: 'worker', position, updatedAt: 'seen_at' } }] },
+      companions: {
+        checkpoints: [
+          {
+            format: 'table',
+            kind: 'custom',
+            backend: 'postgres',
+            schema: 'custom',
+            table: 'positions',
+            columns: { name: 'worker', position, updatedAt: 'seen_at' },
+          },
+        ],
+      },
     });
     const store = await openCheckpoints(source('pos'), db.pool);
     expect(await store.list()).toEqual([expect.objectContaining({ kind: 'custom', projector: 'w1', source: '', position: '18446744073709551' })]);
@@ -98,7 +124,9 @@ describe('checkpoint layouts beyond the contract (PostgreSQL)', () => {
     const store = await openCheckpoints(presetRecord('message-db')!, db.pool);
     const key = { store: 'messages', projector: 'account:position-w', source: 'account' };
     expect(await store.list()).toEqual([expect.objectContaining({ ...key, position: '9' })]);
-    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(/write_message and .*acquire_lock do not exist: Message DB positions are written through write_message/);
+    await expect(store.setPosition(key, '9', '0')).rejects.toThrow(
+      /write_message and .*acquire_lock do not exist: Message DB positions are written through write_message/,
+    );
     expect((await store.read(key))?.position).toBe('9');
   });
 });

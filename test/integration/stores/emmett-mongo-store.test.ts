@@ -32,7 +32,10 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   beforeAll(async () => {
     mongo = await createTestMongo('emmett_store');
     await insertStreams(mongo.db, 'order', [
-      emmettStream('order', '1', 3, { updatedAt: new Date('2026-02-01T10:00:00Z'), message: (i) => ({ type: ['OrderPlaced', 'ItemAdded', 'OrderConfirmed'][i]!, data: { i } }) }),
+      emmettStream('order', '1', 3, {
+        updatedAt: new Date('2026-02-01T10:00:00Z'),
+        message: (i) => ({ type: ['OrderPlaced', 'ItemAdded', 'OrderConfirmed'][i]!, data: { i } }),
+      }),
       emmettStream('order', '2', 2500),
       emmettStream('order', '3', 1, { positions: 'number', message: () => ({ metadata: { createdAt: new Date('2026-03-01T00:00:00Z') } }) }),
     ]);
@@ -54,7 +57,14 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   });
 
   it('says it has no global position, category from the stream type', () => {
-    expect(store.describe()).toMatchObject({ backend: 'mongo', preset: 'emmett-mongo', source: `${mongo.name}.emt:*`, hasGlobalPosition: false, hasCategory: true, supportsNotify: false });
+    expect(store.describe()).toMatchObject({
+      backend: 'mongo',
+      preset: 'emmett-mongo',
+      source: `${mongo.name}.emt:*`,
+      hasGlobalPosition: false,
+      hasCategory: true,
+      supportsNotify: false,
+    });
   });
 
   it('lists streams of every emt: collection in keyset pages, skipping emt:processors', async () => {
@@ -68,7 +78,18 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
       after = page.nextCursor ?? undefined;
       pages += 1;
     } while (after);
-    expect(names).toEqual(['broken:empty', 'broken:no-messages', 'broken:no-type', 'broken:not-array', 'customer:a', 'customer:b', 'order:1', 'order:2', 'order:3', 'shipment:1']);
+    expect(names).toEqual([
+      'broken:empty',
+      'broken:no-messages',
+      'broken:no-type',
+      'broken:not-array',
+      'customer:a',
+      'customer:b',
+      'order:1',
+      'order:2',
+      'order:3',
+      'shipment:1',
+    ]);
     expect(pages).toBe(4);
   });
 
@@ -157,7 +178,9 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   });
 
   it('refuses the global feed and the timeline with a clear reason', async () => {
-    await expect(store.readFeed()).rejects.toThrow(/no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen./);
+    await expect(store.readFeed()).rejects.toThrow(
+      /no global position: it has no global feed or live tail. Browse its events stream by stream on the Streams screen./,
+    );
     await expect(store.histogram()).rejects.toThrow(/no per-event time/);
   });
 
@@ -171,7 +194,9 @@ describe("Emmett's MongoDB layout (one document per stream) on FerretDB", () => 
   });
 
   it('names the stream and what is wrong when a document is not in Emmett shape', async () => {
-    await expect(store.readStream('broken:not-array')).rejects.toThrow('stream broken:not-array in emt:broken has a "messages" field that is not an array: this is not an Emmett stream document');
+    await expect(store.readStream('broken:not-array')).rejects.toThrow(
+      'stream broken:not-array in emt:broken has a "messages" field that is not an array: this is not an Emmett stream document',
+    );
     await expect(store.readStream('broken:no-messages')).rejects.toThrow('stream broken:no-messages in emt:broken has no "messages" field');
     await expect(store.readStream('broken:no-type')).rejects.toThrow('message 2 of stream broken:no-type (emt:broken) has no type');
     expect(versions((await store.readStream('broken:no-type', { limit: 1 })).events)).toEqual([1]);
@@ -192,7 +217,11 @@ describe('the EventStore contract on Emmett streams (FerretDB)', () => {
         const events = EVENTS.filter((e) => e.stream === name);
         return emmettStream(category, name, events.length, {
           updatedAt: new Date(events[events.length - 1]!.timestamp),
-          message: (i) => ({ type: events[i]!.type, data: events[i]!.data, metadata: { eventId: events[i]!.eventId, createdAt: new Date(events[i]!.timestamp) } }),
+          message: (i) => ({
+            type: events[i]!.type,
+            data: events[i]!.data,
+            metadata: { eventId: events[i]!.eventId, createdAt: new Date(events[i]!.timestamp) },
+          }),
         });
       });
       await insertStreams(mongo.db, category, docs);

@@ -91,11 +91,27 @@ export const FIXTURES: PresetFixture[] = [
     async insert(pool, events) {
       for (const e of events) {
         const sid = STREAM_UUIDS[e.stream]!;
-        await pool.query(`INSERT INTO mt_streams (id, type, version) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version`, [sid, e.category, e.version]);
+        await pool.query(`INSERT INTO mt_streams (id, type, version) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version`, [
+          sid,
+          e.category,
+          e.version,
+        ]);
         await pool.query(
           `INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, "timestamp", mt_dotnet_type, correlation_id, causation_id, headers)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [e.position, e.eventId, sid, e.version, JSON.stringify(e.data), e.type, e.timestamp, `Bank.${e.type}, Bank`, e.correlationId, e.eventId, JSON.stringify({ source: 'test' })],
+          [
+            e.position,
+            e.eventId,
+            sid,
+            e.version,
+            JSON.stringify(e.data),
+            e.type,
+            e.timestamp,
+            `Bank.${e.type}, Bank`,
+            e.correlationId,
+            e.eventId,
+            JSON.stringify({ source: 'test' }),
+          ],
         );
       }
     },
@@ -126,7 +142,16 @@ export const FIXTURES: PresetFixture[] = [
         await pool.query(
           `INSERT INTO message_store.messages (global_position, position, time, stream_name, type, data, metadata, id)
            VALUES ($1, $2, ($3::timestamptz AT TIME ZONE 'UTC'), $4, $5, $6, $7, $8)`,
-          [e.position, e.version, e.timestamp, e.stream, e.type, JSON.stringify(e.data), JSON.stringify({ correlationStreamName: e.correlationId, schemaVersion: '1' }), e.eventId],
+          [
+            e.position,
+            e.version,
+            e.timestamp,
+            e.stream,
+            e.type,
+            JSON.stringify(e.data),
+            JSON.stringify({ correlationStreamName: e.correlationId, schemaVersion: '1' }),
+            e.eventId,
+          ],
         );
       }
     },
@@ -192,7 +217,10 @@ export const FIXTURES: PresetFixture[] = [
     correlation: (e) => e.correlationId,
     async insert(pool, events) {
       for (const e of events) {
-        await pool.query(`INSERT INTO eventuous.streams (stream_name, version) VALUES ($1, $2) ON CONFLICT (stream_name) DO UPDATE SET version = EXCLUDED.version`, [e.stream, e.version]);
+        await pool.query(
+          `INSERT INTO eventuous.streams (stream_name, version) VALUES ($1, $2) ON CONFLICT (stream_name) DO UPDATE SET version = EXCLUDED.version`,
+          [e.stream, e.version],
+        );
         await pool.query(
           `INSERT INTO eventuous.messages (global_position, message_id, message_type, stream_id, stream_position, json_data, json_metadata, created)
            SELECT $1, $2, $3, s.stream_id, $4, $5, $6, ($7::timestamptz AT TIME ZONE 'UTC') FROM eventuous.streams s WHERE s.stream_name = $8`,
@@ -229,7 +257,17 @@ export const FIXTURES: PresetFixture[] = [
         await pool.query(
           `INSERT INTO domain_event_entry (global_index, event_identifier, meta_data, payload, payload_type, time_stamp, aggregate_identifier, sequence_number, type)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [e.position, e.eventId, Buffer.from(JSON.stringify({ traceId: e.correlationId, correlationId: e.eventId }), 'utf8'), payload, e.type, e.timestamp.replace('.000Z', 'Z'), e.stream, e.version, e.category],
+          [
+            e.position,
+            e.eventId,
+            Buffer.from(JSON.stringify({ traceId: e.correlationId, correlationId: e.eventId }), 'utf8'),
+            payload,
+            e.type,
+            e.timestamp.replace('.000Z', 'Z'),
+            e.stream,
+            e.version,
+            e.category,
+          ],
         );
       }
     },

@@ -47,7 +47,9 @@ export async function installMessageDb(url: string): Promise<void> {
 }
 
 /** A client as Message DB's own clients connect: its functions call each other unqualified. */
-export async function messageDbWriter(url: string): Promise<{ write(stream: string, type: string, data: unknown, metadata?: unknown): Promise<number>; close(): Promise<void> }> {
+export async function messageDbWriter(
+  url: string,
+): Promise<{ write(stream: string, type: string, data: unknown, metadata?: unknown): Promise<number>; close(): Promise<void> }> {
   const client = new pg.Client({ connectionString: url, options: '-c search_path=message_store,public' });
   await client.connect();
   return {

@@ -36,7 +36,15 @@ describe('MongoDB (FerretDB) one-document-per-event store', () => {
   });
 
   eventStoreContract(() => store, {
-    capabilities: { backend: 'mongo', preset: 'reference', hasGlobalPosition: true, hasCorrelation: true, hasEventId: true, hasTimestamp: true, supportsNotify: false },
+    capabilities: {
+      backend: 'mongo',
+      preset: 'reference',
+      hasGlobalPosition: true,
+      hasCorrelation: true,
+      hasEventId: true,
+      hasTimestamp: true,
+      supportsNotify: false,
+    },
     streamId: (name) => name,
     textIds: true,
     correlation: (e) => e.correlationId,

@@ -100,9 +100,18 @@ describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
       close: async () => undefined,
     };
     const sink: ShadowSink = { load: async () => new Map(), commit: async () => undefined };
-    await foldFeed({ feed: store, handles: { categories: [...new Set((await store.readFeed({ limit: 100 })).events.map((e) => e.category!))] }, folder, sink, after: '0', horizon: head });
+    await foldFeed({
+      feed: store,
+      handles: { categories: [...new Set((await store.readFeed({ limit: 100 })).events.map((e) => e.category!))] },
+      folder,
+      sink,
+      after: '0',
+      horizon: head,
+    });
     expect(folded).toEqual(positions((await store.readFeed({ limit: 100 })).events));
-    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -139,7 +148,15 @@ describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
       expect(proposal).toMatchObject({ preset: 'axon', usable: true, mapping: axonJdbcMapping('axonjdbc') });
       const jdbc = await PostgresEventStore.open(db.pool, proposal!.mapping);
       const [event] = (await jdbc.readFeed()).events;
-      expect(event).toMatchObject({ streamId: 'order-9', category: 'order', position: '7', type: 'OrderPlaced', data: { n: 1 }, metadata: null, timestamp: '2024-02-01T10:00:00.123Z' });
+      expect(event).toMatchObject({
+        streamId: 'order-9',
+        category: 'order',
+        position: '7',
+        type: 'OrderPlaced',
+        data: { n: 1 },
+        metadata: null,
+        timestamp: '2024-02-01T10:00:00.123Z',
+      });
     });
   }
 
@@ -164,7 +181,9 @@ describe.each(CASES)('$backend preset $preset', ({ create, fixture }) => {
     });
 
     it('works without a global position column (no feed)', async () => {
-      await db.pool.query(`CREATE SCHEMA nopos; CREATE TABLE nopos.events AS SELECT event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp" FROM events`);
+      await db.pool.query(
+        `CREATE SCHEMA nopos; CREATE TABLE nopos.events AS SELECT event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, metadata, "timestamp" FROM events`,
+      );
       const proposals = await detectPresets(db.pool);
       const nopos = proposals.find((p) => p.mapping.schema === 'nopos');
       expect(nopos?.preset).toBe('classic');

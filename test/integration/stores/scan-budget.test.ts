@@ -20,7 +20,9 @@ describe('stream listing without the index it needs', () => {
       `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data)
        SELECT gen_random_uuid(), 'a-' || lpad((v / 10)::text, 6, '0'), 'Account', 'Ticked', v % 10 + 1, '{}'::jsonb FROM generate_series(0, 299999) AS v`,
     );
-    await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'z-1', 'Zebra', 'Striped', 1, '{}')`);
+    await db.pool.query(
+      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES (gen_random_uuid(), 'z-1', 'Zebra', 'Striped', 1, '{}')`,
+    );
     await db.pool.query('ANALYZE events');
   }, 120_000);
 

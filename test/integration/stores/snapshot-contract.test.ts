@@ -50,7 +50,9 @@ describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture
   const stored = fixture.onePerStream ? SNAPSHOTS.filter((s) => !(s.stream === 'account-1' && s.version === 5)) : SNAPSHOTS;
   const sid = fixture.streamId;
   /** The stored snapshots in (stream id, version) order, as the store shows them. */
-  const ordered = stored.map((s) => ({ ...s, streamId: sid(s.stream) })).sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
+  const ordered = stored
+    .map((s) => ({ ...s, streamId: sid(s.stream) }))
+    .sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version));
 
   beforeAll(async () => {
     db = await createFixtureDatabase(backend, 'snapshots');
@@ -86,7 +88,13 @@ describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture
     expect(await ids({ streamPrefix: '%' })).toEqual([]);
     if (fixture.hasType) expect(await ids({ streamType: 'order' })).toEqual([sid('order-1')]);
     else await expect(store.list({ streamType: 'order' })).rejects.toThrow(/keeps no stream type/);
-    if (fixture.hasTime) expect((await store.list({ takenBefore: '2026-01-02T12:00:00Z' })).snapshots.map((s) => s.streamId).sort()).toEqual(ordered.filter((s) => s.takenAt < '2026-01-02T12').map((s) => s.streamId).sort());
+    if (fixture.hasTime)
+      expect((await store.list({ takenBefore: '2026-01-02T12:00:00Z' })).snapshots.map((s) => s.streamId).sort()).toEqual(
+        ordered
+          .filter((s) => s.takenAt < '2026-01-02T12')
+          .map((s) => s.streamId)
+          .sort(),
+      );
     else await expect(store.list({ takenBefore: '2026-01-02T12:00:00Z' })).rejects.toThrow(/keeps no time of snapshot/);
   });
 
@@ -110,7 +118,12 @@ describe.each(CASES)('SnapshotStore of $preset on $backend', ({ backend, fixture
     const before = (await store.read(key))!;
     expect(await store.write(key, { balance: 42, note: 'regenerated' })).toBe(true);
     const after = (await store.read(key))!;
-    expect(after).toMatchObject({ state: { balance: 42, note: 'regenerated' }, isJson: true, streamType: before.streamType, schemaVersion: before.schemaVersion });
+    expect(after).toMatchObject({
+      state: { balance: 42, note: 'regenerated' },
+      isJson: true,
+      streamType: before.streamType,
+      schemaVersion: before.schemaVersion,
+    });
     if (fixture.hasTime) expect(Date.parse(after.takenAt!)).toBeGreaterThan(Date.parse('2026-01-05T00:00:00Z'));
     expect(await store.write({ streamId: sid('account-2'), version: 99 }, { balance: 1 })).toBe(false);
     await store.write(key, before.state);

@@ -89,10 +89,15 @@ export const SNAPSHOT_FIXTURES: SnapshotFixture[] = [
     streamId: (n) => n,
     async setup(client, snapshots) {
       await pgOf(client).query(REFERENCE_SUPPORT_DDL);
-      await saveSnapshot(pgOf(client), ...snapshots.map((s) => ({ aggregateId: s.stream, aggregateType: s.type as AggregateType, version: s.version, state: s.state, takenAt: s.takenAt })));
+      await saveSnapshot(
+        pgOf(client),
+        ...snapshots.map((s) => ({ aggregateId: s.stream, aggregateType: s.type as AggregateType, version: s.version, state: s.state, takenAt: s.takenAt })),
+      );
     },
     async breakVersionType(client) {
-      await pgOf(client).query(`CREATE SCHEMA textversion; CREATE TABLE textversion.snapshots (aggregate_id varchar(255), aggregate_type varchar(255), version text, state jsonb, taken_at timestamptz)`);
+      await pgOf(client).query(
+        `CREATE SCHEMA textversion; CREATE TABLE textversion.snapshots (aggregate_id varchar(255), aggregate_type varchar(255), version text, state jsonb, taken_at timestamptz)`,
+      );
     },
   },
   {
@@ -172,7 +177,14 @@ export const SNAPSHOT_FIXTURES: SnapshotFixture[] = [
     streamId: (n) => n,
     async setup(client, snapshots) {
       if (client.kind !== 'mongo') throw new Error('a MongoDB fixture');
-      for (const s of snapshots) await saveMongoSnapshot(client.db, { aggregateId: s.stream, aggregateType: s.type as AggregateType, version: s.version, state: s.state, takenAt: s.takenAt });
+      for (const s of snapshots)
+        await saveMongoSnapshot(client.db, {
+          aggregateId: s.stream,
+          aggregateType: s.type as AggregateType,
+          version: s.version,
+          state: s.state,
+          takenAt: s.takenAt,
+        });
     },
   },
   {
@@ -193,7 +205,13 @@ export const SNAPSHOT_FIXTURES: SnapshotFixture[] = [
       const pool = pgOf(client);
       await pool.query(CUSTOM_SNAPSHOTS_DDL('public'));
       for (const s of snapshots) {
-        await pool.query('INSERT INTO aggregate_snapshots (stream_key, snap_version, body, kind, created_on, schema_ver) VALUES ($1, $2, $3, $4, $5, 3)', [s.stream, s.version, JSON.stringify(s.state), s.type, s.takenAt]);
+        await pool.query('INSERT INTO aggregate_snapshots (stream_key, snap_version, body, kind, created_on, schema_ver) VALUES ($1, $2, $3, $4, $5, 3)', [
+          s.stream,
+          s.version,
+          JSON.stringify(s.state),
+          s.type,
+          s.takenAt,
+        ]);
       }
     },
     async breakVersionType(client) {
@@ -216,7 +234,11 @@ export const SNAPSHOT_FIXTURES: SnapshotFixture[] = [
     streamId: (n) => n,
     async setup(client, snapshots) {
       if (client.kind !== 'mongo') throw new Error('a MongoDB fixture');
-      await client.db.collection('aggregate_snapshots').insertMany(snapshots.map((s) => ({ stream: s.stream, rev: s.version, payload: { state: s.state }, kind: s.type, at: new Date(s.takenAt), schema: 3 })));
+      await client.db
+        .collection('aggregate_snapshots')
+        .insertMany(
+          snapshots.map((s) => ({ stream: s.stream, rev: s.version, payload: { state: s.state }, kind: s.type, at: new Date(s.takenAt), schema: 3 })),
+        );
     },
   },
 ];

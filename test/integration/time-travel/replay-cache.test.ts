@@ -15,7 +15,8 @@ describe('time travel remembers states along a long stream', () => {
   const freshConnection = async (name: string) => {
     const { id } = await call('connections.add', postgresConnection(name, db.url));
     await call('stores.configure', { connectionId: id, preset: 'classic', reason: 'test' });
-    return (version: number, useSnapshot = true) => call('timeTravel.state', { connectionId: id, streamId: STREAM, target: { version }, definition: 'account', useSnapshot });
+    return (version: number, useSnapshot = true) =>
+      call('timeTravel.state', { connectionId: id, streamId: STREAM, target: { version }, definition: 'account', useSnapshot });
   };
 
   beforeAll(async () => {
@@ -53,7 +54,8 @@ describe('time travel remembers states along a long stream', () => {
     const state = await freshConnection('Changed store');
     await state(EVENTS);
     expect(await state(24_000)).toMatchObject({ fromCache: true, fromSnapshotVersion: 20_000 });
-    const shift = (sign: '+' | '-') => db.pool.query(`UPDATE events SET "timestamp" = "timestamp" ${sign} interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
+    const shift = (sign: '+' | '-') =>
+      db.pool.query(`UPDATE events SET "timestamp" = "timestamp" ${sign} interval '1 hour' WHERE aggregate_id = $1 AND event_version = 20000`, [STREAM]);
     await shift('+');
     try {
       const after = await state(24_000);

@@ -47,7 +47,10 @@ const LEDGER: DefinitionSource = {
 /** The same ledger with a catch-all handler that counts every event it sees. */
 const LEDGER_WITH_ANY: DefinitionSource = {
   name: 'ledger-any.js',
-  source: LEDGER.source.replace("name: 'ledger',", "name: 'ledger-any', any(state, event) { return Object.assign({}, state, { seen: (state.seen || 0) + 1, lastSeen: event.version }); },"),
+  source: LEDGER.source.replace(
+    "name: 'ledger',",
+    "name: 'ledger-any', any(state, event) { return Object.assign({}, state, { seen: (state.seen || 0) + 1, lastSeen: event.version }); },",
+  ),
 };
 
 let db: TestDatabase;
@@ -147,7 +150,9 @@ describe('pipelined replay', () => {
       }
     });
     const progress: number[] = [];
-    await expect(stateAt(piped, STREAM, { version: EVENTS }, LEDGER, { replayPageSize: PAGE, signal: controller.signal, onProgress: (p) => progress.push(p.version) })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      stateAt(piped, STREAM, { version: EVENTS }, LEDGER, { replayPageSize: PAGE, signal: controller.signal, onProgress: (p) => progress.push(p.version) }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
     expect(readsAtAbort).toBe(5);
     expect(log.ranges).toHaveLength(readsAtAbort);
     expect(log.inFlight).toBe(0);
@@ -169,7 +174,10 @@ describe('pipelined replay', () => {
       expect(log.inFlight).toBe(0);
       expectConnectionsReleased();
     } finally {
-      await db.pool.query(`UPDATE events SET event_data = jsonb_build_object('cents', event_version) WHERE aggregate_id = $1 AND event_version = $2`, [STREAM, failAt]);
+      await db.pool.query(`UPDATE events SET event_data = jsonb_build_object('cents', event_version) WHERE aggregate_id = $1 AND event_version = $2`, [
+        STREAM,
+        failAt,
+      ]);
     }
   });
 });

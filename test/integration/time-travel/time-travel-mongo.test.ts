@@ -33,11 +33,16 @@ beforeAll(async () => {
   const handler = new CommandHandler({ storeFor: () => store, snapshotEvery: 50, now: () => new Date(clock) });
   commandStates[0] = (await handler.load('Account', ACCOUNT)).state;
   let seed = 99;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < COMMANDS; i++) {
     clock += 30_000;
     const amountCents = 1 + Math.floor(rnd() * 4000);
-    const command: AccountCommand = i === 0 ? { type: 'OpenAccount', ownerId: 'owner-m', currency: 'EUR' } : rnd() < 0.6 ? { type: 'DepositMoney', amountCents } : { type: 'WithdrawMoney', amountCents };
+    const command: AccountCommand =
+      i === 0
+        ? { type: 'OpenAccount', ownerId: 'owner-m', currency: 'EUR' }
+        : rnd() < 0.6
+          ? { type: 'DepositMoney', amountCents }
+          : { type: 'WithdrawMoney', amountCents };
     try {
       const result = await handler.execute('Account', ACCOUNT, command);
       commandStates[result.version] = (await handler.load('Account', ACCOUNT)).state;
@@ -72,21 +77,38 @@ describe('time travel over the reference MongoDB store (FerretDB)', () => {
 
   it('rebuilds the state the command side held at an instant', async () => {
     const v = 120;
-    const at = await call('timeTravel.state', { connectionId, streamId: ACCOUNT, target: { time: new Date(recordedAt[v]!).toISOString() }, definition: 'account', useSnapshot: false });
+    const at = await call('timeTravel.state', {
+      connectionId,
+      streamId: ACCOUNT,
+      target: { time: new Date(recordedAt[v]!).toISOString() },
+      definition: 'account',
+      useSnapshot: false,
+    });
     expect(at).toMatchObject({ version: v, state: commandStates[v] });
-    const before = await call('timeTravel.state', { connectionId, streamId: ACCOUNT, target: { time: new Date(recordedAt[v]! - 1).toISOString() }, definition: 'account', useSnapshot: false });
+    const before = await call('timeTravel.state', {
+      connectionId,
+      streamId: ACCOUNT,
+      target: { time: new Date(recordedAt[v]! - 1).toISOString() },
+      definition: 'account',
+      useSnapshot: false,
+    });
     expect(before.version).toBe(v - 1);
   });
 
   it('verifies the latest snapshot, then detects it once corrupted', async () => {
     const ok = await call('timeTravel.verifySnapshot', { connectionId, streamId: ACCOUNT, definition: 'account' });
     expect(ok).toMatchObject({ ok: true, diff: [] });
-    const shift = (by: number) => mongo.db.collection('snapshots').updateOne({ aggregateId: ACCOUNT, version: ok.snapshotVersion }, { $inc: { 'state.balanceCents': by } });
+    const shift = (by: number) =>
+      mongo.db.collection('snapshots').updateOne({ aggregateId: ACCOUNT, version: ok.snapshotVersion }, { $inc: { 'state.balanceCents': by } });
     await shift(7);
     try {
       const bad = await call('timeTravel.verifySnapshot', { connectionId, streamId: ACCOUNT, definition: 'account' });
       const expected = commandStates[ok.snapshotVersion]!.balanceCents;
-      expect(bad).toMatchObject({ ok: false, snapshotVersion: ok.snapshotVersion, diff: [{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 7 }] });
+      expect(bad).toMatchObject({
+        ok: false,
+        snapshotVersion: ok.snapshotVersion,
+        diff: [{ path: ['balanceCents'], kind: 'changed', before: expected, after: expected + 7 }],
+      });
     } finally {
       await shift(-7); // the snapshot as the other tests expect it
     }

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const load = async () => handler.load('Account', ACCOUNT);
   commandStates[0] = (await load()).state;
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < COMMANDS; i++) {
     clock += 60_000;
     const amountCents = 1 + Math.floor(rnd() * 5000);
@@ -98,10 +98,16 @@ describe('time travel over the reference Postgres store (classic preset)', () =>
 
   it('detects a corrupted snapshot and names the field', async () => {
     const shift = (by: number) =>
-      database.pool.query(`UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::int + $2)) WHERE aggregate_id = $1 AND version = 500`, [ACCOUNT, by]);
+      database.pool.query(
+        `UPDATE snapshots SET state = jsonb_set(state, '{balanceCents}', to_jsonb((state->>'balanceCents')::int + $2)) WHERE aggregate_id = $1 AND version = 500`,
+        [ACCOUNT, by],
+      );
     await shift(1);
     try {
-      const { rows } = await database.pool.query<{ version: number; state: unknown }>('SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND version = 500', [ACCOUNT]);
+      const { rows } = await database.pool.query<{ version: number; state: unknown }>(
+        'SELECT version, state FROM snapshots WHERE aggregate_id = $1 AND version = 500',
+        [ACCOUNT],
+      );
       const corrupted = rows[0]!;
       const result = await verifySnapshot(store, ACCOUNT, corrupted, account);
       expect(result.ok).toBe(false);

@@ -25,7 +25,10 @@ definition = {
 /** Its top-level code throws: if it is ever evaluated, its catalog entry says "ran at load". */
 const trap = (label: string) => `throw new Error('${label} ran at load');\n`;
 
-const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /**
  * User definitions on the real filesystem, through the engine's contract, over a real PostgreSQL store.
@@ -40,10 +43,13 @@ describe('user projection definitions from a watched folder', () => {
   let connection: InputOf<'connections.add'>;
 
   const call = <N extends OperationName>(op: N, input: InputOf<N>, target = engine) =>
-    target.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<ResultOf<N>>;
+    target.dispatcher.run(op, input, { operationId: 't', signal: new AbortController().signal, emit: () => undefined, progress: () => undefined }) as Promise<
+      ResultOf<N>
+    >;
   const definitions = async () => (await call('timeTravel.definitions', {})).definitions;
   const entry = async (name: string) => (await definitions()).find((d) => d.name === name);
-  const stateWith = (definition: string) => call('timeTravel.state', { connectionId: connectionId!, streamId: 'account-1', target: { version: 4 }, definition });
+  const stateWith = (definition: string) =>
+    call('timeTravel.state', { connectionId: connectionId!, streamId: 'account-1', target: { version: 4 }, definition });
   /** What the user does in the dialog: look at the folder's files, then confirm that listing. */
   const lookAndConfirm = async (reason?: string) => {
     const looked = await call('timeTravel.setDefinitionsFolder', { path: folder });
@@ -62,7 +68,14 @@ describe('user projection definitions from a watched folder', () => {
   }
 
   // Browser mode keeps secrets in memory: a restarted engine reads the password from the environment.
-  const newEngine = () => createEngine({ dataDir, mode: 'browser', log: () => undefined, onOutputMismatch: failOnOutputMismatch, env: connectionId ? { [secretEnvName(connectionId)]: connection.secret! } : {} });
+  const newEngine = () =>
+    createEngine({
+      dataDir,
+      mode: 'browser',
+      log: () => undefined,
+      onOutputMismatch: failOnOutputMismatch,
+      env: connectionId ? { [secretEnvName(connectionId)]: connection.secret! } : {},
+    });
 
   beforeAll(async () => {
     db = await createTestDatabase('userdefs');
@@ -74,7 +87,10 @@ describe('user projection definitions from a watched folder', () => {
       ['MoneyWithdrawn', 4, { amountCents: 20, balanceCents: 130 }],
     ];
     for (const [type, version, data] of events) {
-      await db.pool.query(`INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`, [randomUUID(), type, version, data]);
+      await db.pool.query(
+        `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data) VALUES ($1, 'account-1', 'Account', $2, $3, $4)`,
+        [randomUUID(), type, version, data],
+      );
     }
 
     connection = postgresConnection('User definitions test', db.url);
@@ -116,7 +132,13 @@ describe('user projection definitions from a watched folder', () => {
       { name: 'counter.js', size: (await stat(join(folder, 'counter.js'))).size, sha256: await sha256(join(folder, 'counter.js')) },
       { name: 'trap.js', size: (await stat(join(folder, 'trap.js'))).size, sha256: await sha256(join(folder, 'trap.js')) },
     ];
-    expect(looked.listing).toEqual({ path: folder, files, listingHash: createHash('sha256').update(files.map((f) => `${f.name}\0${f.sha256}\n`).join('')).digest('hex') });
+    expect(looked.listing).toEqual({
+      path: folder,
+      files,
+      listingHash: createHash('sha256')
+        .update(files.map((f) => `${f.name}\0${f.sha256}\n`).join(''))
+        .digest('hex'),
+    });
     // Neither file ran: no user definition is listed, none can be used.
     const listed = await call('timeTravel.definitions', {});
     expect(listed.folder).toBeNull();
@@ -132,7 +154,10 @@ describe('user projection definitions from a watched folder', () => {
       message: expect.stringContaining('changed since they were listed: look at the list again'),
     });
     await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'f'.repeat(64) })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'not-a-hash' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'not-a-hash' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('listingHash'),
+    });
     expect((await call('timeTravel.definitions', {})).folder).toBeNull();
     await rm(join(folder, 'late.js'));
   });
@@ -156,7 +181,10 @@ describe('user projection definitions from a watched folder', () => {
     // Confirmed, so it ran: its load error shows it.
     expect(await entry('user:trap')).toMatchObject({ status: 'error', error: { message: expect.stringContaining('trap.js ran at load') } });
     await rm(join(folder, 'trap.js'));
-    await eventually(() => entry('user:trap'), (e) => e === undefined);
+    await eventually(
+      () => entry('user:trap'),
+      (e) => e === undefined,
+    );
     // Built-ins are still there, with what they declare.
     expect(await entry('account')).toMatchObject({ source: 'builtin', status: 'loaded', appliesTo: { categories: ['Account'] } });
     const [record] = (await call('audit.list', { operation: 'timeTravel.setDefinitionsFolder' })).records;
@@ -168,7 +196,13 @@ describe('user projection definitions from a watched folder', () => {
     expect(await stateWith('user:counter')).toMatchObject({ state: { deposits: 2 }, version: 4, definition: 'user:counter', fromSnapshotVersion: 0 });
     expect(await stateWith('auto')).toMatchObject({ state: { deposits: 2 }, definition: 'user:counter' });
     expect(await stateWith('account')).toMatchObject({ state: { balanceCents: 130, status: 'open' }, definition: 'account' });
-    const steps = await call('timeTravel.steps', { connectionId: connectionId!, streamId: 'account-1', fromVersion: 2, toVersion: 2, definition: 'user:counter' });
+    const steps = await call('timeTravel.steps', {
+      connectionId: connectionId!,
+      streamId: 'account-1',
+      fromVersion: 2,
+      toVersion: 2,
+      definition: 'user:counter',
+    });
     expect(steps.steps[0]).toMatchObject({ before: { deposits: 0 }, after: { deposits: 1 } });
     const history = await call('timeTravel.fieldHistory', { connectionId: connectionId!, streamId: 'account-1', path: 'deposits', definition: 'user:counter' });
     expect(history.changes.map((c) => c.event.version)).toEqual([2, 3]);
@@ -178,13 +212,23 @@ describe('user projection definitions from a watched folder', () => {
     await confirmed({ 'counter.js': counter(1) });
     const controller = new AbortController();
     const revisions: number[] = [];
-    const stream = engine.dispatcher.run('timeTravel.definitionsChanged', {}, { operationId: 's', signal: controller.signal, emit: (data) => revisions.push((data as { revision: number }).revision), progress: () => undefined });
-    await eventually(async () => revisions.length, (n) => n === 1);
+    const stream = engine.dispatcher.run(
+      'timeTravel.definitionsChanged',
+      {},
+      { operationId: 's', signal: controller.signal, emit: (data) => revisions.push((data as { revision: number }).revision), progress: () => undefined },
+    );
+    await eventually(
+      async () => revisions.length,
+      (n) => n === 1,
+    );
     const before = (await call('timeTravel.definitions', {})).revision;
 
     await writeFile(join(folder, 'counter.js'), counter(10));
     // The watcher sees the change without anyone asking, and lists the file as awaiting confirmation.
-    const changed = await eventually(() => call('timeTravel.definitions', {}), (r) => r.definitions.some((d) => d.name === 'user:counter' && d.status === 'unconfirmed'));
+    const changed = await eventually(
+      () => call('timeTravel.definitions', {}),
+      (r) => r.definitions.some((d) => d.name === 'user:counter' && d.status === 'unconfirmed'),
+    );
     expect(changed.definitions.find((d) => d.name === 'user:counter')).toEqual({
       name: 'user:counter',
       source: 'user',
@@ -196,7 +240,10 @@ describe('user projection definitions from a watched folder', () => {
       appliesToSummary: '',
       handlerTypes: [],
     });
-    await eventually(async () => revisions.at(-1) ?? 0, (latest) => latest > before);
+    await eventually(
+      async () => revisions.at(-1) ?? 0,
+      (latest) => latest > before,
+    );
     // Neither the new text nor the old one runs; "auto" no longer picks it.
     await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'confirmation_required', message: expect.stringContaining('confirm') });
     expect((await stateWith('auto')).definition).toBe('account');
@@ -220,7 +267,10 @@ describe('user projection definitions from a watched folder', () => {
   it('does not run a file added after confirmation until the folder is confirmed again', async () => {
     await confirmed({ 'counter.js': counter(1) });
     await writeFile(join(folder, 'added.js'), trap('added.js'));
-    const added = await eventually(() => entry('user:added'), (e) => e !== undefined);
+    const added = await eventually(
+      () => entry('user:added'),
+      (e) => e !== undefined,
+    );
     expect(added).toMatchObject({ status: 'unconfirmed', awaiting: 'new' });
     expect(added?.error).toBeUndefined();
     await expect(stateWith('user:added')).rejects.toMatchObject({ code: 'confirmation_required', message: expect.stringContaining('is new') });
@@ -232,7 +282,10 @@ describe('user projection definitions from a watched folder', () => {
     await lookAndConfirm();
     expect(await entry('user:added')).toMatchObject({ status: 'error', error: { message: expect.stringContaining('added.js, edited ran at load') } });
     await rm(join(folder, 'added.js'));
-    await eventually(() => entry('user:added'), (e) => e === undefined);
+    await eventually(
+      () => entry('user:added'),
+      (e) => e === undefined,
+    );
   });
 
   it('lists a file with a syntax error as an error with its line, and keeps the others', async () => {
@@ -262,7 +315,10 @@ describe('user projection definitions from a watched folder', () => {
     await confirmed({ 'exits.js': "definition = { name: 'y', init: () => ({}) };\nprocess.exit(1);\n" });
     expect(await entry('user:exits')).toMatchObject({ status: 'error' });
     await rm(join(folder, 'exits.js'));
-    await eventually(() => entry('user:exits'), (e) => e === undefined);
+    await eventually(
+      () => entry('user:exits'),
+      (e) => e === undefined,
+    );
     await expect(stateWith('user:exits')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(folder) });
   });
 
@@ -270,12 +326,26 @@ describe('user projection definitions from a watched folder', () => {
     await confirmed({ 'counter.js': counter(1) });
     // Browser mode has no folder dialog: the path is typed, and required.
     await expect(call('timeTravel.setDefinitionsFolder', {})).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('path') });
-    await expect(call('timeTravel.setDefinitionsFolder', { path: 'relative/path' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('absolute') });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: 'relative/path' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('absolute'),
+    });
     await expect(call('timeTravel.setDefinitionsFolder', { path: join(dataDir, 'nowhere') })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(call('timeTravel.setDefinitionsFolder', { path: join(folder, 'counter.js') })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not a folder') });
-    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'A'.repeat(64) })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
-    await expect(call('timeTravel.confirmDefinitions', {} as never)).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('listingHash') });
-    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64), path: '/tmp' } as never)).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: join(folder, 'counter.js') })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('not a folder'),
+    });
+    await expect(call('timeTravel.setDefinitionsFolder', { path: folder, listingHash: 'A'.repeat(64) })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('listingHash'),
+    });
+    await expect(call('timeTravel.confirmDefinitions', {} as never)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('listingHash'),
+    });
+    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64), path: '/tmp' } as never)).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
     expect((await call('timeTravel.definitions', {})).folder).toMatchObject({ path: folder, state: 'watching' });
   });
 
@@ -284,11 +354,17 @@ describe('user projection definitions from a watched folder', () => {
     const moved = `${folder}-away`;
     await rm(moved, { recursive: true, force: true });
     await rename(folder, moved);
-    const missing = await eventually(() => call('timeTravel.definitions', {}), (r) => r.folder?.state === 'missing');
+    const missing = await eventually(
+      () => call('timeTravel.definitions', {}),
+      (r) => r.folder?.state === 'missing',
+    );
     expect(missing.definitions.some((d) => d.source === 'user')).toBe(false);
     expect(missing.folder?.message).toContain('does not exist');
     await rename(moved, folder);
-    const back = await eventually(() => call('timeTravel.definitions', {}), (r) => r.folder?.state === 'watching' && r.definitions.some((d) => d.name === 'user:counter'));
+    const back = await eventually(
+      () => call('timeTravel.definitions', {}),
+      (r) => r.folder?.state === 'watching' && r.definitions.some((d) => d.name === 'user:counter'),
+    );
     expect(back.definitions.find((d) => d.name === 'user:counter')).toMatchObject({ status: 'loaded' });
   });
 
@@ -303,7 +379,10 @@ describe('user projection definitions from a watched folder', () => {
     expect(await call('timeTravel.clearDefinitionsFolder', { reason: 'done' })).toEqual({ folder: null });
     expect((await definitions()).filter((d) => d.source === 'user')).toEqual([]);
     await expect(stateWith('user:counter')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no definitions folder') });
-    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('No definitions folder') });
+    await expect(call('timeTravel.confirmDefinitions', { listingHash: 'a'.repeat(64) })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('No definitions folder'),
+    });
     await engine.dispose();
     engine = newEngine();
     expect((await call('timeTravel.definitions', {})).folder).toBeNull();

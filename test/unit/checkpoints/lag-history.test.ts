@@ -8,7 +8,14 @@ import { keyId } from '../../../src-main/engine/checkpoints/movements';
 import { extrapolateLag } from '../../../src-main/stores/position-ranges';
 
 const key = { store: 'projection_checkpoints', projector: 'orders_view', source: 'events' };
-const sample = (at: number, lagEvents: number) => ({ at: new Date(at).toISOString(), position: String(100 - lagEvents), head: '100', lagEvents, estimated: false, lagMs: lagEvents * 10 });
+const sample = (at: number, lagEvents: number) => ({
+  at: new Date(at).toISOString(),
+  position: String(100 - lagEvents),
+  head: '100',
+  lagEvents,
+  estimated: false,
+  lagMs: lagEvents * 10,
+});
 
 describe('ProjectorLagHistory', () => {
   it('reads back a range and thins long ones keeping the spikes', async () => {
@@ -66,7 +73,10 @@ describe('ProjectorLagHistory', () => {
     // Where and how the earlier version kept one checkpoint: `<connection>/<sha1 of the key, 20 hex>.ndjson`, one array a line.
     const file = join(dir, 'c1', `${createHash('sha1').update(keyId(key)).digest('hex').slice(0, 20)}.ndjson`);
     await mkdir(join(dir, 'c1'), { recursive: true });
-    await writeFile(file, [JSON.stringify([t0, '90', '100', 10, 0, 1500]), JSON.stringify([t0 + 5000, null, '100', null, 1, null]), '[t0 cut short'].join('\n'));
+    await writeFile(
+      file,
+      [JSON.stringify([t0, '90', '100', 10, 0, 1500]), JSON.stringify([t0 + 5000, null, '100', null, 1, null]), '[t0 cut short'].join('\n'),
+    );
     const history = new ProjectorLagHistory(dir);
     expect(await history.read('c1', key, 0, Number.MAX_SAFE_INTEGER, 100)).toEqual([
       { at: new Date(t0).toISOString(), position: '90', head: '100', lagEvents: 10, estimated: false, lagMs: 1500 },

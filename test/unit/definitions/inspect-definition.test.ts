@@ -4,7 +4,10 @@ import { definitionLocation } from '../../../src-main/engine/definitions/sandbox
 
 describe('inspecting a definition in the sandbox', () => {
   it('reports what a definition declares', async () => {
-    const inspection = await inspectDefinition({ name: 'x.js', source: "definition = { name: 'x', appliesTo: { streamPrefix: 'acc-' }, init: () => ({}), handlers: { A: (s) => s } };" });
+    const inspection = await inspectDefinition({
+      name: 'x.js',
+      source: "definition = { name: 'x', appliesTo: { streamPrefix: 'acc-' }, init: () => ({}), handlers: { A: (s) => s } };",
+    });
     expect(inspection).toEqual({ ok: true, info: { name: 'x', appliesTo: { streamPrefix: 'acc-' }, handlerTypes: ['A'], hasAny: false, upcasterTypes: [] } });
   });
 
@@ -12,7 +15,10 @@ describe('inspecting a definition in the sandbox', () => {
     const source =
       "definition = { name: 'm', init: () => ({}), money: { balanceCents: { currencyField: 'currency' }, priceCents: { currency: 'EUR', scale: 3 }, 'bad path!': {}, odd: { currency: 'euro', scale: 99 } } };";
     const inspection = await inspectDefinition({ name: 'm.js', source });
-    expect(inspection).toMatchObject({ ok: true, info: { money: { balanceCents: { currencyField: 'currency' }, priceCents: { currency: 'EUR', scale: 3 }, odd: {} } } });
+    expect(inspection).toMatchObject({
+      ok: true,
+      info: { money: { balanceCents: { currencyField: 'currency' }, priceCents: { currency: 'EUR', scale: 3 }, odd: {} } },
+    });
     expect(inspection.ok && Object.keys(inspection.info.money ?? {})).toEqual(['balanceCents', 'priceCents', 'odd']);
   });
 
@@ -23,7 +29,10 @@ describe('inspecting a definition in the sandbox', () => {
 
   it('explains that Node globals are not there', async () => {
     const inspection = await inspectDefinition({ name: 'x.js', source: "import fs from 'fs';" });
-    expect(inspection).toMatchObject({ ok: false, error: { message: expect.stringMatching(/Cannot use import statement.*sandbox with JavaScript built-ins only/) } });
+    expect(inspection).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/Cannot use import statement.*sandbox with JavaScript built-ins only/) },
+    });
   });
 });
 
@@ -35,6 +44,8 @@ describe('definition locations and summaries', () => {
 
   it('summarises appliesTo in one line', () => {
     expect(summarizeAppliesTo({})).toBe('any stream');
-    expect(summarizeAppliesTo({ categories: ['Account', 'Ledger'], streamPrefix: 'acc-', types: ['A'] })).toBe('categories Account, Ledger · prefix acc- · types A');
+    expect(summarizeAppliesTo({ categories: ['Account', 'Ledger'], streamPrefix: 'acc-', types: ['A'] })).toBe(
+      'categories Account, Ledger · prefix acc- · types A',
+    );
   });
 });

@@ -36,12 +36,25 @@ const ATTACKS: Record<Vector, Record<Phase, string>> = {
   constructor: {
     load: `Object.defineProperty(api, 'load', { value: function () { return evil; } });\n${model(KEY, APPLY)}`,
     key: model(`function () { Object.defineProperty(api, 'missing', { value: function () { return evil; } }); return 'k'; }`, APPLY),
-    apply: model(KEY, `function () { Object.defineProperty(api, 'apply', { value: function () { return evil; } }); Object.defineProperty(api, 'reset', { value: function () { return evil; } }); return {}; }`),
+    apply: model(
+      KEY,
+      `function () { Object.defineProperty(api, 'apply', { value: function () { return evil; } }); Object.defineProperty(api, 'reset', { value: function () { return evil; } }); return {}; }`,
+    ),
   },
 };
 
 function event(version: number, type: string): StoredEventView {
-  return { streamId: 's-1', category: 's', version, eventId: `e${version}`, type, timestamp: '2026-01-01T00:00:00.000Z', data: {}, metadata: {}, position: String(version) };
+  return {
+    streamId: 's-1',
+    category: 's',
+    version,
+    eventId: `e${version}`,
+    type,
+    timestamp: '2026-01-01T00:00:00.000Z',
+    data: {},
+    metadata: {},
+    position: String(version),
+  };
 }
 
 /** Loads the definition, folds two batches and resets the cache; returns the first failure. */
@@ -89,7 +102,11 @@ describe('read-model sandbox escapes', () => {
   });
 
   it('folds a plain definition after the escapes were tried', async () => {
-    const definition = await userReadModel('count', `definition = { name: 'count', handles: { types: ['E'] }, key: (e) => e.streamId, apply: (row, e) => ({ id: e.streamId, n: (row ? row.n : 0) + 1, version: e.version }) };`, { pool });
+    const definition = await userReadModel(
+      'count',
+      `definition = { name: 'count', handles: { types: ['E'] }, key: (e) => e.streamId, apply: (row, e) => ({ id: e.streamId, n: (row ? row.n : 0) + 1, version: e.version }) };`,
+      { pool },
+    );
     expect(definition.handles).toEqual({ types: ['E'] });
     const folder = await definition.open();
     try {
@@ -103,8 +120,12 @@ describe('read-model sandbox escapes', () => {
   });
 
   it('refuses a definition that uses require, with the sandbox hint', async () => {
-    const failure = await userReadModel('needs', `const fs = require('fs'); definition = { handles: ['E'], key: (e) => e.streamId, apply: () => undefined };`, { pool }).catch((e: unknown) => e);
-    expect((failure as Error).message).toBe('Definition needs failed to load: ReferenceError: require is not defined. Definitions run with JavaScript built-ins only (no require, import or timers).');
+    const failure = await userReadModel('needs', `const fs = require('fs'); definition = { handles: ['E'], key: (e) => e.streamId, apply: () => undefined };`, {
+      pool,
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe(
+      'Definition needs failed to load: ReferenceError: require is not defined. Definitions run with JavaScript built-ins only (no require, import or timers).',
+    );
   });
 });
 
@@ -116,7 +137,10 @@ describe('read-model workers in the sandbox pool', () => {
     const folder = await definition.open();
     expect(pool.active).toBe(1);
     const places: number[] = [];
-    const replay = Sandbox.start(`definition = { name: 'r', init: () => 0, handlers: { E: (s) => s + 1 } };`, 'r.js', { pool, onQueued: (ahead) => places.push(ahead) });
+    const replay = Sandbox.start(`definition = { name: 'r', init: () => 0, handlers: { E: (s) => s + 1 } };`, 'r.js', {
+      pool,
+      onQueued: (ahead) => places.push(ahead),
+    });
     await expect.poll(() => pool.queued).toBe(1);
     expect(places).toEqual([1]);
     await folder.close();

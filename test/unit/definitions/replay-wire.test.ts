@@ -48,7 +48,12 @@ describe('the replay wire format', () => {
     try {
       const events = [event(1), event(2, 'account-2', null)];
       const refs = events.map((e) => ({ streamId: e.streamId, version: e.version, type: e.type }));
-      const batch = encodedBatch({ streamId: 'account-1', category: 'account', events: JSON.stringify((JSON.parse(encodeBatch(events)) as ReplayBatch).e), metadataKeys: { causationId: 'traceId' } });
+      const batch = encodedBatch({
+        streamId: 'account-1',
+        category: 'account',
+        events: JSON.stringify((JSON.parse(encodeBatch(events)) as ReplayBatch).e),
+        metadataKeys: { causationId: 'traceId' },
+      });
       const { state } = await sandbox.applyEncoded(batch, refs);
       expect(state).toEqual([
         { ...event(1), causationId: 't1' },

@@ -77,7 +77,11 @@ describe('the sandbox worker pool', () => {
     const queued = [...messages.values()].map((list) => list.filter((m) => m.startsWith('Queued')));
     expect(queued.filter((list) => list.length > 0)).toHaveLength(3);
     // The last in line is told its place as it moves up.
-    expect(queued.find((list) => list[0] === 'Queued: 3 replays ahead')).toEqual(['Queued: 3 replays ahead', 'Queued: 2 replays ahead', 'Queued: 1 replay ahead']);
+    expect(queued.find((list) => list[0] === 'Queued: 3 replays ahead')).toEqual([
+      'Queued: 3 replays ahead',
+      'Queued: 2 replays ahead',
+      'Queued: 1 replay ahead',
+    ]);
     // The queued ones went on to replay and report versions.
     for (const list of messages.values()) expect(list.at(-1)).toMatch(/^version \d+$/);
     await until(() => pool.active === 0, 'every worker to exit');
@@ -119,7 +123,9 @@ describe('the sandbox worker pool', () => {
     await until(() => pool.active === 0, 'the broken definition’s worker to exit');
 
     const failing = await Sandbox.start('definition = { name: "f", init: () => ({}), handlers: { X: () => { throw new Error("no"); } } };', 'f.js', { pool });
-    await expect(failing.apply([{ streamId: 's', version: 1, type: 'X', data: {}, metadata: {}, timestamp: null, eventId: 'e', category: null }])).rejects.toThrow(/threw Error: no/);
+    await expect(
+      failing.apply([{ streamId: 's', version: 1, type: 'X', data: {}, metadata: {}, timestamp: null, eventId: 'e', category: null }]),
+    ).rejects.toThrow(/threw Error: no/);
     await until(() => pool.active === 0, 'the failed run’s worker to exit');
 
     const cancel = new AbortController();

@@ -46,7 +46,10 @@ async function failure(body: string, options: Parameters<typeof Sandbox.start>[2
 
 async function nextRunStillWorks(): Promise<void> {
   const run = await start(source('account'), 'account.js');
-  const { state } = await run.apply([event(1, 'AccountOpened', { ownerId: 'o', currency: 'EUR' }), event(2, 'MoneyDeposited', { amountCents: 7, balanceCents: 7 })]);
+  const { state } = await run.apply([
+    event(1, 'AccountOpened', { ownerId: 'o', currency: 'EUR' }),
+    event(2, 'MoneyDeposited', { amountCents: 7, balanceCents: 7 }),
+  ]);
   expect(state).toEqual({ status: 'open', ownerId: 'o', currency: 'EUR', balanceCents: 7 });
 }
 
@@ -169,7 +172,12 @@ describe('sandbox runs', () => {
     const run = await start(source('customer'), 'customer.js');
     const v1 = event(1, 'CustomerRegistered', { name: 'Ada King Lovelace', email: 'ada@example.com', address: null }, { schemaVersion: 1 });
     const { state } = await run.apply([v1, event(2, 'CustomerEmailChanged', { email: 'ada@new.example' })]);
-    const reference = upcast({ ...v1, aggregateId: 'c', aggregateType: 'Customer', metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 } } as unknown as DomainEvent);
+    const reference = upcast({
+      ...v1,
+      aggregateId: 'c',
+      aggregateType: 'Customer',
+      metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+    } as unknown as DomainEvent);
     expect(reference.data).toMatchObject({ firstName: 'Ada King', lastName: 'Lovelace' });
     expect(state).toEqual({ status: 'registered', firstName: 'Ada King', lastName: 'Lovelace', email: 'ada@new.example', address: null });
   });
@@ -178,7 +186,11 @@ describe('sandbox runs', () => {
     const run = await start(source('customer'), 'customer.js');
     const v1 = event(1, 'CustomerRegistered', { name: 'Ada Lovelace', email: 'ada@example.com', address: null }, { schemaVersion: 1 });
     const { steps } = await run.apply([v1, event(2, 'CustomerEmailChanged', { email: 'ada@new.example' }, { schemaVersion: 1 })], { steps: true });
-    expect(steps![0]!.upcast).toEqual({ type: 'CustomerRegistered', data: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', address: null }, metadata: { schemaVersion: 2 } });
+    expect(steps![0]!.upcast).toEqual({
+      type: 'CustomerRegistered',
+      data: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', address: null },
+      metadata: { schemaVersion: 2 },
+    });
     expect(v1.data).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', address: null }); // the stored event is untouched
     expect(steps![1]!.upcast).toBeUndefined(); // no upcaster for this type
   });
@@ -195,7 +207,15 @@ describe('sandbox runs', () => {
     expect(p.state).toEqual({ status: 'discontinued', name: 'Big lamp', sku: 'L1', priceCents: 120, stock: 2 });
     const order = await start(source('order'), 'order.js');
     const o = await order.apply([
-      event(1, 'OrderPlaced', { customerId: 'c', currency: 'EUR', lines: [{ productId: 'p', quantity: 2, unitPriceCents: 5 }, { productId: 'q', quantity: 3, unitPriceCents: 1 }], totalCents: 13 }),
+      event(1, 'OrderPlaced', {
+        customerId: 'c',
+        currency: 'EUR',
+        lines: [
+          { productId: 'p', quantity: 2, unitPriceCents: 5 },
+          { productId: 'q', quantity: 3, unitPriceCents: 1 },
+        ],
+        totalCents: 13,
+      }),
       event(2, 'OrderStatusUpdated', { status: 'packed', previousStatus: 'placed' }),
       event(3, 'OrderShipped', { carrier: 'x', trackingNumber: '1' }),
     ]);
@@ -228,7 +248,13 @@ describe('applyMany', () => {
     const events = versions.map((v) => ({ ...event(v, 'E', v === boomAt ? { boom: true } : {}), streamId }));
     const batch = encodeBatch(events);
     const header = batch.slice(1, batch.indexOf(',"e":'));
-    return { header, events: batch.slice(batch.indexOf(',"e":') + 5, -1), refs: events.map((e) => ({ streamId, version: e.version, type: e.type })), reset, state };
+    return {
+      header,
+      events: batch.slice(batch.indexOf(',"e":') + 5, -1),
+      refs: events.map((e) => ({ streamId, version: e.version, type: e.type })),
+      reset,
+      state,
+    };
   };
 
   it('folds many streams in one call, each from init() when asked, with a state only where asked', async () => {
@@ -240,19 +266,28 @@ describe('applyMany', () => {
   it("keeps a handler's error to its stream, skips the stream's later items in this call and the next, and stays usable", async () => {
     const run = await start(COUNT, 'count');
     const first = await run.applyMany([item('a', [1, 2], true, true, 2), item('a', [3], false, true), item('b', [1], true, true)]);
-    expect(first[0]).toMatchObject({ ok: false, error: expect.objectContaining({ kind: 'handler', message: expect.stringMatching(/boom at 2 at event E \(stream a, version 2\)/) }) });
+    expect(first[0]).toMatchObject({
+      ok: false,
+      error: expect.objectContaining({ kind: 'handler', message: expect.stringMatching(/boom at 2 at event E \(stream a, version 2\)/) }),
+    });
     expect(first[1]).toEqual({ ok: false, skipped: true });
     expect(first[2]).toEqual({ ok: true, state: { n: 1 } });
     const failing = await run.applyMany([item('c', [1], true, true, 1)]);
     expect(failing[0]).toMatchObject({ ok: false });
     // The next call continues stream c: skipped, since c failed; a new stream starts clean.
-    expect(await run.applyMany([item('c', [2], false, true), item('d', [1, 2], true, true)])).toEqual([{ ok: false, skipped: true }, { ok: true, state: { n: 2 } }]);
+    expect(await run.applyMany([item('c', [2], false, true), item('d', [1, 2], true, true)])).toEqual([
+      { ok: false, skipped: true },
+      { ok: true, state: { n: 2 } },
+    ]);
     expect(run.alive).toBe(true);
   });
 
   it('rejects the whole call when it runs out of time, naming the event', async () => {
     const run = await start(badDefinition('while (true) {}'), 'bad', { timeoutMs: 200 });
-    await expect(run.applyMany([item('a', [], true, true), item('b', [1], true, true)])).rejects.toMatchObject({ kind: 'timeout', message: expect.stringMatching(/stream b, version 1/) });
+    await expect(run.applyMany([item('a', [], true, true), item('b', [1], true, true)])).rejects.toMatchObject({
+      kind: 'timeout',
+      message: expect.stringMatching(/stream b, version 1/),
+    });
     expect(run.alive).toBe(false);
   });
 });

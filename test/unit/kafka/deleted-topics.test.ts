@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { GroupTopics, withDeletedTopics } from '../../../src-main/engine/kafka/deleted-topics';
 import { isUnknownTopic } from '../../../src-main/engine/connections/kafka-admin-healing';
 
-const offsets = (...entries: [string, number, number][]) => new Map(entries.map(([topic, partition, committed]) => [`${topic}:${partition}`, { topic, partition, committed }]));
+const offsets = (...entries: [string, number, number][]) =>
+  new Map(entries.map(([topic, partition, committed]) => [`${topic}:${partition}`, { topic, partition, committed }]));
 const group = { groupId: 'g', protocolType: 'consumer', state: 'Stable', describable: true, members: [] };
 
 describe('GroupTopics', () => {

@@ -49,7 +49,12 @@ describe('which partitions get an exact lag in seconds', () => {
 
   it('reads a position once however many groups sit on it, and never one already known', () => {
     const chosen = chooseFetches(
-      [candidate({ partition: 0, seconds: 1 }), candidate({ partition: 0, seconds: 9, pinned: true }), candidate({ partition: 1 }), candidate({ partition: 2 })],
+      [
+        candidate({ partition: 0, seconds: 1 }),
+        candidate({ partition: 0, seconds: 9, pinned: true }),
+        candidate({ partition: 1 }),
+        candidate({ partition: 2 }),
+      ],
       (ref) => ref.partition === 1,
       10,
     );
@@ -88,7 +93,12 @@ describe('ExactLag', () => {
       [4, 'interpolated'],
       [4, 'interpolated'],
     ]);
-    expect(asked).toEqual([[{ topic: 'orders', partition: 0, offset: 10 }, { topic: 'orders', partition: 1, offset: 10 }]]);
+    expect(asked).toEqual([
+      [
+        { topic: 'orders', partition: 0, offset: 10 },
+        { topic: 'orders', partition: 1, offset: 10 },
+      ],
+    ]);
 
     // Unmoved offset: no new read, the figure grows with the clock; the unreadable one is left alone for a minute.
     const again = [partition({ partition: 0 }), partition({ partition: 1 })];

@@ -30,23 +30,54 @@ describe('lag history on disk', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([
       { t: T0, k: ['', 'orders:0', 'orders:1'], v: ['OK', 1, 7] }, // the status under the label key, then each partition
       { t: T0 + 5000, d: [[1, 4]], r: [[0, 'WARN']] },
-      { t: T0 + 10_000, d: [], r: [[0, 'OK'], [1, null]] },
+      {
+        t: T0 + 10_000,
+        d: [],
+        r: [
+          [0, 'OK'],
+          [1, null],
+        ],
+      },
     ]);
     const ends = (await readFile(join(dir, 'g-c1', 'ends', '202601101200.ndjson'), 'utf8')).trim().split('\n');
-    expect(ends.map((l) => JSON.parse(l))).toEqual([{ t: T0, k: ['orders:0', 'orders:1'], v: [10, 7] }, { t: T0 + 5000, d: [[0, 2]] }, { t: T0 + 10_000, d: [] }]);
+    expect(ends.map((l) => JSON.parse(l))).toEqual([
+      { t: T0, k: ['orders:0', 'orders:1'], v: [10, 7] },
+      { t: T0 + 5000, d: [[0, 2]] },
+      { t: T0 + 10_000, d: [] },
+    ]);
   });
 
   it('shares end offsets between the groups of a connection, each group joining them at its own samples', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
     const history = new GroupLagHistory(dir);
     await history.append('c1', 'a', sample(T0, 1, 10));
-    await history.append('c1', 'b', { at: T0, status: 'OK', partitions: [{ key: 'orders:0', committed: 3, end: 10 }, { key: 'payments:0', committed: 0, end: 4 }] });
-    await history.append('c1', 'b', { at: T0 + 5000, status: 'OK', partitions: [{ key: 'orders:0', committed: 9, end: 12 }, { key: 'payments:0', committed: 4, end: 4 }] });
+    await history.append('c1', 'b', {
+      at: T0,
+      status: 'OK',
+      partitions: [
+        { key: 'orders:0', committed: 3, end: 10 },
+        { key: 'payments:0', committed: 0, end: 4 },
+      ],
+    });
+    await history.append('c1', 'b', {
+      at: T0 + 5000,
+      status: 'OK',
+      partitions: [
+        { key: 'orders:0', committed: 9, end: 12 },
+        { key: 'payments:0', committed: 4, end: 4 },
+      ],
+    });
     await history.append('c1', 'a', sample(T0 + 5000, 2, 12));
     expect(await history.read('c1', 'a', T0, T0 + 5000)).toEqual([sample(T0, 1, 10), sample(T0 + 5000, 2, 12)]);
     expect((await history.read('c1', 'b', T0, T0 + 5000)).map((s) => s.partitions.map((p) => [p.key, p.committed, p.end]))).toEqual([
-      [['orders:0', 3, 10], ['payments:0', 0, 4]],
-      [['orders:0', 9, 12], ['payments:0', 4, 4]],
+      [
+        ['orders:0', 3, 10],
+        ['payments:0', 0, 4],
+      ],
+      [
+        ['orders:0', 9, 12],
+        ['payments:0', 4, 4],
+      ],
     ]);
     const ends = (await readFile(join(dir, 'g-c1', 'ends', '202601101200.ndjson'), 'utf8')).trim().split('\n');
     expect(ends).toHaveLength(3); // a's keyframe, b's new partition, the second tick's moved end once
@@ -74,7 +105,8 @@ describe('lag history on disk', () => {
     await history.append('c1', 'g', sample(T0 + 5000, 2, 11));
     await history.append('c1', 'g', sample(T0 + 600_000, 3, 12)); // the next ten minutes
     await history.flush();
-    for (const series of await readdir(join(dir, 'g-c1'))) expect((await readdir(join(dir, 'g-c1', series))).sort()).toEqual(['202601101200.bin.gz', '202601101210.ndjson']);
+    for (const series of await readdir(join(dir, 'g-c1')))
+      expect((await readdir(join(dir, 'g-c1', series))).sort()).toEqual(['202601101200.bin.gz', '202601101210.ndjson']);
     expect((await history.read('c1', 'g', 0, T0 + 600_000)).map((s) => s.partitions[0]!.committed)).toEqual([1, 2, 3]);
   });
 
@@ -92,7 +124,7 @@ describe('lag history on disk', () => {
     expect(await history.bytes()).toBeLessThan(before);
   });
 
-  it('keeps each partition\'s log start beside its end, and reads history written before starts were kept without one', async () => {
+  it("keeps each partition's log start beside its end, and reads history written before starts were kept without one", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chrono-lag-'));
     const history = new GroupLagHistory(dir);
     await history.append('c1', 'g', sample(T0, 1, 10)); // written the old way: no start

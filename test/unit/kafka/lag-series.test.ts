@@ -35,7 +35,12 @@ describe('seconds behind of a group: the worst partition, never the sum', () => 
   it('compares the SLO with the worst partition: a sum over the SLO is no breach', () => {
     const points = [point(0, { 'orders:0': 100, 'orders:1': 90 }), point(5, issue), point(10, { 'orders:0': 20, 'orders:1': 10 })];
     // 4,400 s summed is far over 1,000 s, but no partition is.
-    expect(sloVerdict(points, 1000)).toEqual({ sloSeconds: 1000, breached: false, pointsOver: 0, worst: { partition: 'orders:0', seconds: 709, at: points[1]!.at } });
+    expect(sloVerdict(points, 1000)).toEqual({
+      sloSeconds: 1000,
+      breached: false,
+      pointsOver: 0,
+      worst: { partition: 'orders:0', seconds: 709, at: points[1]!.at },
+    });
     expect(sloVerdict(points, 95)).toMatchObject({ breached: true, pointsOver: 2, worst: { partition: 'orders:0', seconds: 709 } });
     // 60 + 50 s = 110 s is over a 100 s SLO; each partition alone is not.
     expect(sloVerdict([point(0, { 'orders:0': 60, 'orders:1': 50 })], 100).breached).toBe(false);
@@ -50,7 +55,7 @@ describe('seconds behind of a group: the worst partition, never the sum', () => 
   });
 });
 
-describe('history points from stored samples (every partition\'s offsets, as on disk)', () => {
+describe("history points from stored samples (every partition's offsets, as on disk)", () => {
   // Two partitions of a topic whose end offset grows by 10 a second on each; the group committed 100 on p0 and 250 on p1.
   const samples: GroupSample[] = [0, 10, 20, 30].map((s) => ({
     at: s * 1000,
@@ -71,7 +76,17 @@ describe('history points from stored samples (every partition\'s offsets, as on 
   });
 
   it('count a partition without a commit by the one rule: every retained message, none before the log start', () => {
-    const noCommit: GroupSample[] = [{ at: 0, status: 'OK', partitions: [{ key: 't:0', committed: null, end: 120, start: 20 }, { key: 't:1', committed: 5, end: 50, start: 10 }, { key: 't:2', committed: null, end: 7 }] }];
+    const noCommit: GroupSample[] = [
+      {
+        at: 0,
+        status: 'OK',
+        partitions: [
+          { key: 't:0', committed: null, end: 120, start: 20 },
+          { key: 't:1', committed: 5, end: 50, start: 10 },
+          { key: 't:2', committed: null, end: 7 },
+        ],
+      },
+    ];
     // t:1's offset 5 was deleted by retention: only the 40 messages still there count. t:2's history kept no start (older files): its log counts from 0.
     expect(lagPoints(noCommit, 10)[0]!.partitions).toEqual({ 't:0': { lag: 100 }, 't:1': { lag: 40 }, 't:2': { lag: 7 } });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionLag } from '../../../src-shared/partition-lag';
 
-describe('partitionLag: the one rule for a partition\'s lag in messages', () => {
+describe("partitionLag: the one rule for a partition's lag in messages", () => {
   it('counts from the committed offset to the end when the offset is inside the log', () => {
     expect(partitionLag({ committed: 40, start: 10, end: 100 })).toEqual({ lag: 60, basis: 'committed' });
     expect(partitionLag({ committed: 100, start: 10, end: 100 })).toEqual({ lag: 0, basis: 'committed' });

@@ -19,7 +19,11 @@ const reading = (p: PipelinePoint): PipelineReading => ({ topic: 't', point: p, 
 describe('where the pipeline is behind and its ETA', () => {
   it('is caught up with nothing waiting', () => {
     const now = point(60, { relay: 0, consumer: 0, projector: 0 });
-    expect(assessPipeline(reading(now), [point(0, { relay: 0, consumer: 0, projector: 0 })], 'g', 'v')).toMatchObject({ behindAt: null, etaSeconds: null, summary: 'The read model is caught up with the store.' });
+    expect(assessPipeline(reading(now), [point(0, { relay: 0, consumer: 0, projector: 0 })], 'g', 'v')).toMatchObject({
+      behindAt: null,
+      etaSeconds: null,
+      summary: 'The read model is caught up with the store.',
+    });
   });
 
   it('names the stage holding the most and gives the ETA from how fast its backlog shrank', () => {
@@ -31,7 +35,9 @@ describe('where the pipeline is behind and its ETA', () => {
     expect(result.stages.find((s) => s.stage === 'consumer')).toMatchObject({ backlog: 600, ratePerSecond: 20, etaSeconds: 60 });
     expect(result.stages.find((s) => s.stage === 'relay')).toMatchObject({ backlog: 20, etaSeconds: 60 });
     expect(result.etaSeconds).toBe(60);
-    expect(result.summary).toBe('Behind at the consumer (group orders): 600 messages on the topic the group has not consumed. Caught up in about 60 s at the measured rates.');
+    expect(result.summary).toBe(
+      'Behind at the consumer (group orders): 600 messages on the topic the group has not consumed. Caught up in about 60 s at the measured rates.',
+    );
   });
 
   it('gives no ETA while a backlog grows, and asks whether a stage that moved nothing runs', () => {

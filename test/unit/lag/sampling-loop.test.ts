@@ -3,7 +3,7 @@ import { SamplingLoop } from '../../../src-main/engine/lag/sampling-loop';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the lag samplers\' loop', () => {
+describe("the lag samplers' loop", () => {
   it('runs rounds one after another, a round asked for now waiting for the one under way', async () => {
     let active = 0;
     let overlapped = false;

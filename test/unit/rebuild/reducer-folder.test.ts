@@ -4,7 +4,17 @@ import type { ModelRow } from '../../../src-main/engine/rebuild/read-model';
 import type { StoredEventView } from '../../../src-main/stores/event-store';
 
 const event = (streamId: string, version: number): StoredEventView =>
-  ({ streamId, version, type: 'Counted', category: 'Counter', position: String(version), data: {}, metadata: {}, eventId: `${streamId}-${version}`, timestamp: null }) as unknown as StoredEventView;
+  ({
+    streamId,
+    version,
+    type: 'Counted',
+    category: 'Counter',
+    position: String(version),
+    data: {},
+    metadata: {},
+    eventId: `${streamId}-${version}`,
+    timestamp: null,
+  }) as unknown as StoredEventView;
 
 /** Counts events per stream, as a versioned row. */
 const count: RowReducer = (row, e) => ({ id: e.streamId, version: e.version, count: Number(row?.['count'] ?? 0) + 1 });

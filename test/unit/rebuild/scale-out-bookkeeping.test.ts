@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { planBatch, scaleOutProgress, type ReplayMessage } from '../../../src-main/engine/rebuild/scale-out/bookkeeping';
 import { parseWorkerConfig } from '../../../src-main/engine/rebuild/scale-out/worker-config';
 
-const messages = (...pairs: [number, number][]): ReplayMessage<string>[] => pairs.map(([offset, position]) => ({ offset: BigInt(offset), position: BigInt(position), event: `e${position}` }));
+const messages = (...pairs: [number, number][]): ReplayMessage<string>[] =>
+  pairs.map(([offset, position]) => ({ offset: BigInt(offset), position: BigInt(position), event: `e${position}` }));
 
 describe('scale-out offset bookkeeping', () => {
   it('applies a fresh batch and moves the mark past its last offset and position', () => {
@@ -36,18 +37,57 @@ describe('scale-out offset bookkeeping', () => {
       { partition: 1, nextOffset: 4n, events: 4 },
     ];
     expect(scaleOutProgress(partitions, null, false)).toEqual({ applied: 13, behind: null, complete: false });
-    expect(scaleOutProgress(partitions, new Map([[0, 10n], [1, 7n]]), true)).toEqual({ applied: 13, behind: 3, complete: false });
-    expect(scaleOutProgress(partitions, new Map([[0, 10n], [1, 4n]]), false).complete).toBe(false);
-    expect(scaleOutProgress(partitions, new Map([[0, 10n], [1, 4n]]), true)).toEqual({ applied: 13, behind: 0, complete: true });
+    expect(
+      scaleOutProgress(
+        partitions,
+        new Map([
+          [0, 10n],
+          [1, 7n],
+        ]),
+        true,
+      ),
+    ).toEqual({ applied: 13, behind: 3, complete: false });
+    expect(
+      scaleOutProgress(
+        partitions,
+        new Map([
+          [0, 10n],
+          [1, 4n],
+        ]),
+        false,
+      ).complete,
+    ).toBe(false);
+    expect(
+      scaleOutProgress(
+        partitions,
+        new Map([
+          [0, 10n],
+          [1, 4n],
+        ]),
+        true,
+      ),
+    ).toEqual({ applied: 13, behind: 0, complete: true });
     // A partition nobody has a row for yet counts from offset 0.
-    expect(scaleOutProgress(partitions, new Map([[0, 10n], [1, 4n], [2, 5n]]), true)).toEqual({ applied: 13, behind: 5, complete: false });
+    expect(
+      scaleOutProgress(
+        partitions,
+        new Map([
+          [0, 10n],
+          [1, 4n],
+          [2, 5n],
+        ]),
+        true,
+      ),
+    ).toEqual({ applied: 13, behind: 5, complete: false });
   });
 });
 
 describe('scale-out worker configuration', () => {
   it('names what is wrong', () => {
     expect(() => parseWorkerConfig('nope')).toThrow(/JSON on standard input/);
-    expect(() => parseWorkerConfig(JSON.stringify({ rebuildId: 'a b', postgres: {}, kafka: { brokers: [] } }))).toThrow(/rebuildId: letters, digits.*kafka\.brokers: name at least one broker/);
+    expect(() => parseWorkerConfig(JSON.stringify({ rebuildId: 'a b', postgres: {}, kafka: { brokers: [] } }))).toThrow(
+      /rebuildId: letters, digits.*kafka\.brokers: name at least one broker/,
+    );
     expect(parseWorkerConfig(JSON.stringify({ rebuildId: 'ab12', postgres: { host: 'h' }, kafka: { brokers: ['b:9092'] } })).kafka.brokers).toEqual(['b:9092']);
   });
 });

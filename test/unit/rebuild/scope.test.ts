@@ -8,9 +8,18 @@ function store(): MemoryEventStore {
   const events: StoredEventView[] = [];
   let position = 0;
   const event = (streamId: string, category: string, version: number, type: string, minute: number): StoredEventView => ({
-    streamId, category, version, type, position: String(++position), eventId: `e${position}`, timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(), data: {}, metadata: {},
+    streamId,
+    category,
+    version,
+    type,
+    position: String(++position),
+    eventId: `e${position}`,
+    timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+    data: {},
+    metadata: {},
   });
-  for (let i = 0; i < 1500; i++) events.push(event(`acct-${i}`, 'Account', 1, 'AccountOpened', i % 60), event(`acct-${i}`, 'Account', 2, 'MoneyDeposited', (i * 7) % 60));
+  for (let i = 0; i < 1500; i++)
+    events.push(event(`acct-${i}`, 'Account', 1, 'AccountOpened', i % 60), event(`acct-${i}`, 'Account', 2, 'MoneyDeposited', (i * 7) % 60));
   for (let i = 0; i < 1000; i++) events.push(event(`ord-${i}`, 'Order', 1, 'OrderPlaced', i % 60));
   return new MemoryEventStore().add(...events);
 }
@@ -27,7 +36,10 @@ describe('resolving a partial rebuild scope to streams', () => {
 
   it('finds the streams touched by a type in [from, to), each once', async () => {
     const resolved = await resolveScope(memory, { kind: 'types', eventTypes: ['MoneyDeposited'], from: '2026-01-01T00:10:00Z', to: '2026-01-01T00:20:00Z' });
-    const expected = [...Array(1500).keys()].filter((i) => (i * 7) % 60 >= 10 && (i * 7) % 60 < 20).map((i) => `acct-${i}`).sort();
+    const expected = [...Array(1500).keys()]
+      .filter((i) => (i * 7) % 60 >= 10 && (i * 7) % 60 < 20)
+      .map((i) => `acct-${i}`)
+      .sort();
     expect(resolved.streamIds).toEqual(expected);
     expect(resolved.eventsRead).toBe(expected.length);
   });
@@ -35,9 +47,16 @@ describe('resolving a partial rebuild scope to streams', () => {
   it('refuses past the stream limit or the event limit, advising a full rebuild', async () => {
     await expect(resolveScope(memory, { kind: 'category', category: 'Order' }, { streamLimit: 999 })).rejects.toMatchObject({
       code: 'invalid_input',
-      message: 'The streams of category Order are more than 999 streams: narrow the scope, or run a full rebuild (it replays the whole feed in large batches, faster than stream by stream at this size).',
+      message:
+        'The streams of category Order are more than 999 streams: narrow the scope, or run a full rebuild (it replays the whole feed in large batches, faster than stream by stream at this size).',
     });
-    await expect(resolveScope(memory, { kind: 'types', eventTypes: ['AccountOpened', 'MoneyDeposited'], from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z' }, { eventLimit: 2000 })).rejects.toMatchObject({
+    await expect(
+      resolveScope(
+        memory,
+        { kind: 'types', eventTypes: ['AccountOpened', 'MoneyDeposited'], from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z' },
+        { eventLimit: 2000 },
+      ),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
       message: expect.stringContaining('More than 2,000 events of AccountOpened, MoneyDeposited fall between'),
     });
@@ -45,6 +64,9 @@ describe('resolving a partial rebuild scope to streams', () => {
   });
 
   it('refuses a scope that names no stream', async () => {
-    await expect(resolveScope(memory, { kind: 'category', category: 'Nothing' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('no stream matches') });
+    await expect(resolveScope(memory, { kind: 'category', category: 'Nothing' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('no stream matches'),
+    });
   });
 });

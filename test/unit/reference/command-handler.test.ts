@@ -16,11 +16,21 @@ function setup(snapshotEvery = 100) {
 describe('CommandHandler', () => {
   it('appends versioned, self-contained events', async () => {
     const { store, handler } = setup();
-    const result = await handler.execute('Account', 'a1', { type: 'OpenAccount', ownerId: 'c1', currency: 'EUR' }, { userId: 'alice', correlationId: 'corr-1' });
+    const result = await handler.execute(
+      'Account',
+      'a1',
+      { type: 'OpenAccount', ownerId: 'c1', currency: 'EUR' },
+      { userId: 'alice', correlationId: 'corr-1' },
+    );
     await handler.execute('Account', 'a1', { type: 'DepositMoney', amountCents: 100 });
     expect(result).toMatchObject({ aggregateId: 'a1', version: 1, duplicate: false });
     const [opened, deposited] = store.streams.get('a1')!;
-    expect(opened).toMatchObject({ type: 'AccountOpened', aggregateType: 'Account', version: 1, metadata: { userId: 'alice', correlationId: 'corr-1', schemaVersion: 1 } });
+    expect(opened).toMatchObject({
+      type: 'AccountOpened',
+      aggregateType: 'Account',
+      version: 1,
+      metadata: { userId: 'alice', correlationId: 'corr-1', schemaVersion: 1 },
+    });
     expect(deposited?.version).toBe(2);
   });
 

@@ -22,7 +22,11 @@ function violation(fn: () => unknown): string {
 
 describe('bank account', () => {
   const open = (): AccountState =>
-    fold(accountDecider.evolve, accountDecider.initialState(), accountDecider.decide({ type: 'OpenAccount', ownerId: 'c1', currency: 'EUR' }, accountDecider.initialState()));
+    fold(
+      accountDecider.evolve,
+      accountDecider.initialState(),
+      accountDecider.decide({ type: 'OpenAccount', ownerId: 'c1', currency: 'EUR' }, accountDecider.initialState()),
+    );
 
   it('tracks the balance through deposits, withdrawals and transfers', () => {
     let state = open();
@@ -42,7 +46,9 @@ describe('bank account', () => {
   it('never lets the balance go negative', () => {
     const state = fold(accountDecider.evolve, open(), accountDecider.decide({ type: 'DepositMoney', amountCents: 100 }, open()));
     expect(violation(() => accountDecider.decide({ type: 'WithdrawMoney', amountCents: 101 }, state))).toBe('insufficient_funds');
-    expect(violation(() => accountDecider.decide({ type: 'SendTransfer', transferId: 't', toAccountId: 'x', amountCents: 101 }, state))).toBe('insufficient_funds');
+    expect(violation(() => accountDecider.decide({ type: 'SendTransfer', transferId: 't', toAccountId: 'x', amountCents: 101 }, state))).toBe(
+      'insufficient_funds',
+    );
     expect(accountDecider.decide({ type: 'WithdrawMoney', amountCents: 100 }, state)[0]?.data).toEqual({ amountCents: 100, balanceCents: 0 });
   });
 
@@ -72,7 +78,9 @@ describe('product catalog', () => {
   });
 
   it('records renames and price changes with the previous value, and nothing when unchanged', () => {
-    expect(productDecider.decide({ type: 'RenameProduct', name: 'Desk lamp' }, created)).toEqual([{ type: 'ProductRenamed', data: { name: 'Desk lamp', previousName: 'Lamp' } }]);
+    expect(productDecider.decide({ type: 'RenameProduct', name: 'Desk lamp' }, created)).toEqual([
+      { type: 'ProductRenamed', data: { name: 'Desk lamp', previousName: 'Lamp' } },
+    ]);
     expect(productDecider.decide({ type: 'RenameProduct', name: 'Lamp' }, created)).toEqual([]);
     expect(productDecider.decide({ type: 'ChangePrice', priceCents: 2499 }, created)[0]?.data).toEqual({ priceCents: 2499, previousPriceCents: 1999 });
   });
@@ -85,7 +93,15 @@ describe('product catalog', () => {
 
 describe('order', () => {
   const placeEvents = orderDecider.decide(
-    { type: 'PlaceOrder', customerId: 'c1', currency: 'EUR', lines: [{ productId: 'p1', quantity: 2, unitPriceCents: 500 }, { productId: 'p2', quantity: 1, unitPriceCents: 250 }] },
+    {
+      type: 'PlaceOrder',
+      customerId: 'c1',
+      currency: 'EUR',
+      lines: [
+        { productId: 'p1', quantity: 2, unitPriceCents: 500 },
+        { productId: 'p2', quantity: 1, unitPriceCents: 250 },
+      ],
+    },
     orderDecider.initialState(),
   );
   const placed = fold<OrderState, OrderEvent>(orderDecider.evolve, orderDecider.initialState(), placeEvents);
@@ -93,7 +109,11 @@ describe('order', () => {
   it('computes the total and follows the status flow to delivery', () => {
     expect(placed).toMatchObject({ status: 'placed', totalCents: 1250, itemCount: 3 });
     let state = placed;
-    for (const cmd of [{ type: 'UpdateOrderStatus', status: 'confirmed' }, { type: 'ShipOrder', carrier: 'DHL', trackingNumber: 'Z1' }, { type: 'DeliverOrder' }] as const) {
+    for (const cmd of [
+      { type: 'UpdateOrderStatus', status: 'confirmed' },
+      { type: 'ShipOrder', carrier: 'DHL', trackingNumber: 'Z1' },
+      { type: 'DeliverOrder' },
+    ] as const) {
       state = fold(orderDecider.evolve, state, orderDecider.decide(cmd, state));
     }
     expect(state.status).toBe('delivered');
@@ -104,7 +124,9 @@ describe('order', () => {
     const cancelled = fold(orderDecider.evolve, placed, orderDecider.decide({ type: 'CancelOrder', reason: 'changed mind' }, placed));
     expect(violation(() => orderDecider.decide({ type: 'ShipOrder', carrier: 'DHL', trackingNumber: 'Z' }, cancelled))).toBe('invalid_transition');
     expect(violation(() => orderDecider.decide({ type: 'DeliverOrder' }, placed))).toBe('invalid_transition');
-    expect(violation(() => orderDecider.decide({ type: 'PlaceOrder', customerId: 'c', currency: 'EUR', lines: [] }, orderDecider.initialState()))).toBe('empty_order');
+    expect(violation(() => orderDecider.decide({ type: 'PlaceOrder', customerId: 'c', currency: 'EUR', lines: [] }, orderDecider.initialState()))).toBe(
+      'empty_order',
+    );
   });
 });
 
@@ -112,7 +134,10 @@ describe('customer', () => {
   const address = { street: '1 Main St', city: 'Lyon', postalCode: '69001', country: 'FR' };
 
   it('registers at schema v2 and validates email', () => {
-    const [registered] = customerDecider.decide({ type: 'RegisterCustomer', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', address }, customerDecider.initialState());
+    const [registered] = customerDecider.decide(
+      { type: 'RegisterCustomer', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', address },
+      customerDecider.initialState(),
+    );
     expect(registered?.data).toEqual({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', address });
     const state = customerDecider.evolve(customerDecider.initialState(), registered!);
     expect(violation(() => customerDecider.decide({ type: 'ChangeCustomerEmail', email: 'nope' }, state))).toBe('invalid_email');
@@ -121,7 +146,12 @@ describe('customer', () => {
 
   it('upcasts CustomerRegistered v1 (full name) to v2 (first/last)', () => {
     const v1: DomainEvent = {
-      eventId: 'e1', type: 'CustomerRegistered', aggregateId: 'c1', aggregateType: 'Customer', version: 1, timestamp: '2024-01-01T00:00:00.000Z',
+      eventId: 'e1',
+      type: 'CustomerRegistered',
+      aggregateId: 'c1',
+      aggregateType: 'Customer',
+      version: 1,
+      timestamp: '2024-01-01T00:00:00.000Z',
       data: { name: 'Grace Brewster Hopper', email: 'grace@example.org', address },
       metadata: { correlationId: 'x', causationId: 'x', userId: 'u', schemaVersion: 1 },
     };

@@ -53,7 +53,22 @@ describe('dataset generator', () => {
       if (event.aggregateType === 'Product') expect((states.get(event.aggregateId) as { stock: number }).stock).toBeGreaterThanOrEqual(0);
     }
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['ProductCreated', 'PriceChanged', 'StockAdjusted', 'AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn', 'TransferSent', 'TransferReceived', 'OrderPlaced', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'CustomerRegistered', 'CustomerEmailChanged']) {
+    for (const t of [
+      'ProductCreated',
+      'PriceChanged',
+      'StockAdjusted',
+      'AccountOpened',
+      'MoneyDeposited',
+      'MoneyWithdrawn',
+      'TransferSent',
+      'TransferReceived',
+      'OrderPlaced',
+      'OrderShipped',
+      'OrderDelivered',
+      'OrderCancelled',
+      'CustomerRegistered',
+      'CustomerEmailChanged',
+    ]) {
       expect(types, t).toContain(t);
     }
   });
@@ -95,7 +110,7 @@ describe('dataset generator', () => {
     expect(n).toBe(1_000);
   });
 
-  it("streams batches at a useful rate (the bench measures the real figure)", () => {
+  it('streams batches at a useful rate (the bench measures the real figure)', () => {
     const started = performance.now();
     let n = 0;
     for (const batch of generateBatches({ events: 100_000, seed: 9 })) n += batch.events.length;

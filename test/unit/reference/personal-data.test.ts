@@ -8,7 +8,12 @@ const address = { street: '1 Main St', city: 'Lyon', postalCode: '69001', countr
 
 function registered(customerId: string): DomainEvent {
   return {
-    eventId: newId(), type: 'CustomerRegistered', aggregateId: customerId, aggregateType: 'Customer', version: 1, timestamp: new Date().toISOString(),
+    eventId: newId(),
+    type: 'CustomerRegistered',
+    aggregateId: customerId,
+    aggregateType: 'Customer',
+    version: 1,
+    timestamp: new Date().toISOString(),
     data: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', address, vip: true },
     metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 2 },
   };

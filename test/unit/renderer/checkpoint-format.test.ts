@@ -12,7 +12,9 @@ describe('checkpoint formatting', () => {
   });
 
   it("names Axon's gaps and owner in one line, leaving out the token class", () => {
-    expect(describeExtras({ segment: 0, owner: 'node-1', tokenClass: 'org.axonframework.GapAwareTrackingToken', gaps: [41, 42, 57, 60] })).toBe('segment: 0 · owner: node-1 · gaps: 4 (41, 42, 57, …)');
+    expect(describeExtras({ segment: 0, owner: 'node-1', tokenClass: 'org.axonframework.GapAwareTrackingToken', gaps: [41, 42, 57, 60] })).toBe(
+      'segment: 0 · owner: node-1 · gaps: 4 (41, 42, 57, …)',
+    );
     expect(describeExtras(undefined)).toBe('');
   });
 

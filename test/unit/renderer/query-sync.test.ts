@@ -10,7 +10,9 @@ describe('keeping a screen and its address in step', () => {
     expect(fingerprintOf(at('2800'), ['version'])).not.toBe(fingerprintOf(at('2799'), ['version']));
     expect(fingerprintOf(at('2800'), ['version'])).not.toBe(fingerprintOf({ ...at('2800'), id: 'acct-2' }, ['version']));
     expect(fingerprintOf({ route: 'feed', query: {} }, ['types'])).toBe(fingerprintOf({ route: 'feed', query: {} }, ['types']));
-    expect(fingerprintOf({ route: 'feed', query: { a: '1', b: '2' } }, ['b', 'a'])).toBe(fingerprintOf({ route: 'feed', query: { a: '1', b: '2' } }, ['a', 'b']));
+    expect(fingerprintOf({ route: 'feed', query: { a: '1', b: '2' } }, ['b', 'a'])).toBe(
+      fingerprintOf({ route: 'feed', query: { a: '1', b: '2' } }, ['a', 'b']),
+    );
   });
 
   it('merges an edit into the address: owned keys replaced or removed, the others kept', () => {

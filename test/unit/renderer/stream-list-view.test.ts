@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { buildHash, parseHash, registerRoutes } from '../../../src-renderer/src/app/routes';
-import { NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type StreamRow, type StreamsView } from '../../../src-renderer/src/features/browse/stream-list-view';
+import {
+  NO_FILTER,
+  resolveCategory,
+  sortStreams,
+  viewFromQuery,
+  viewToQuery,
+  type StreamRow,
+  type StreamsView,
+} from '../../../src-renderer/src/features/browse/stream-list-view';
 
 // Screens register their routes in app/features.ts; these tests parse without the screens.
 registerRoutes(['feed', 'streams']);
 
-const row = (streamId: string, eventCount: number, lastActivity: string | null): StreamRow => ({ streamId, category: streamId.split('-')[0] ?? null, eventCount, lastVersion: eventCount, lastActivity });
+const row = (streamId: string, eventCount: number, lastActivity: string | null): StreamRow => ({
+  streamId,
+  category: streamId.split('-')[0] ?? null,
+  eventCount,
+  lastVersion: eventCount,
+  lastActivity,
+});
 
 describe('stream list view', () => {
   it('matches a typed category to the stored one whatever its case', () => {

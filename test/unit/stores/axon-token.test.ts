@@ -12,11 +12,23 @@ describe('Axon tracking tokens', () => {
   });
 
   it('reads the same token serialized by Jackson', () => {
-    expect(decodeAxonToken(xml('{"index":42,"gaps":[39,40]}'), GAP_AWARE_TOKEN)).toEqual({ serialization: 'json', tokenClass: 'GapAwareTrackingToken', index: '42', gaps: ['39', '40'] });
+    expect(decodeAxonToken(xml('{"index":42,"gaps":[39,40]}'), GAP_AWARE_TOKEN)).toEqual({
+      serialization: 'json',
+      tokenClass: 'GapAwareTrackingToken',
+      index: '42',
+      gaps: ['39', '40'],
+    });
   });
 
   it('reads a global-sequence token and a replay token (its current position and where the reset was)', () => {
-    expect(decodeAxonToken(xml('<org.axonframework.eventhandling.GlobalSequenceTrackingToken><globalIndex>7</globalIndex></org.axonframework.eventhandling.GlobalSequenceTrackingToken>'), null)).toMatchObject({
+    expect(
+      decodeAxonToken(
+        xml(
+          '<org.axonframework.eventhandling.GlobalSequenceTrackingToken><globalIndex>7</globalIndex></org.axonframework.eventhandling.GlobalSequenceTrackingToken>',
+        ),
+        null,
+      ),
+    ).toMatchObject({
       tokenClass: 'GlobalSequenceTrackingToken',
       index: '7',
       gaps: [],
@@ -24,14 +36,30 @@ describe('Axon tracking tokens', () => {
     const replayXml = xml(
       `<org.axonframework.eventhandling.ReplayToken><tokenAtReset class="org.axonframework.eventhandling.GapAwareTrackingToken"><index>100</index><gaps/></tokenAtReset><currentToken class="org.axonframework.eventhandling.GapAwareTrackingToken"><index>12</index><gaps><long>11</long></gaps></currentToken></org.axonframework.eventhandling.ReplayToken>`,
     );
-    expect(decodeAxonToken(replayXml, 'org.axonframework.eventhandling.ReplayToken')).toEqual({ serialization: 'xml', tokenClass: 'ReplayToken', index: '12', gaps: ['11'], resetAt: '100' });
+    expect(decodeAxonToken(replayXml, 'org.axonframework.eventhandling.ReplayToken')).toEqual({
+      serialization: 'xml',
+      tokenClass: 'ReplayToken',
+      index: '12',
+      gaps: ['11'],
+      resetAt: '100',
+    });
     const replayJson = xml('{"tokenAtReset":{"index":100,"gaps":[]},"currentToken":{"index":12,"gaps":[11]}}');
-    expect(decodeAxonToken(replayJson, 'org.axonframework.eventhandling.ReplayToken')).toEqual({ serialization: 'json', tokenClass: 'ReplayToken', index: '12', gaps: ['11'], resetAt: '100' });
+    expect(decodeAxonToken(replayJson, 'org.axonframework.eventhandling.ReplayToken')).toEqual({
+      serialization: 'json',
+      tokenClass: 'ReplayToken',
+      index: '12',
+      gaps: ['11'],
+      resetAt: '100',
+    });
   });
 
   it('writes a token without gaps that reads back, in either serialization', () => {
     for (const serialization of ['xml', 'json'] as const) {
-      expect(decodeAxonToken(encodeGapAwareToken('9007199254740993', serialization), GAP_AWARE_TOKEN)).toMatchObject({ serialization, index: '9007199254740993', gaps: [] });
+      expect(decodeAxonToken(encodeGapAwareToken('9007199254740993', serialization), GAP_AWARE_TOKEN)).toMatchObject({
+        serialization,
+        index: '9007199254740993',
+        gaps: [],
+      });
     }
   });
 

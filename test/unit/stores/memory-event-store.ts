@@ -67,7 +67,12 @@ export class MemoryEventStore implements EventStore {
     const search = options.search?.toLowerCase();
     const ids = [...this.streams.keys()]
       .sort()
-      .filter((id) => (after === undefined || id > after) && (options.idPrefix === undefined || id.startsWith(options.idPrefix)) && (search === undefined || id.toLowerCase().includes(search)))
+      .filter(
+        (id) =>
+          (after === undefined || id > after) &&
+          (options.idPrefix === undefined || id.startsWith(options.idPrefix)) &&
+          (search === undefined || id.toLowerCase().includes(search)),
+      )
       .filter((id) => options.category === undefined || this.streams.get(id)![0]?.category === options.category);
     const page = ids.slice(0, limit);
     return {

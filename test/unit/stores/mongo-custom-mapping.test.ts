@@ -17,7 +17,11 @@ function refusal(custom: Parameters<typeof mongoCustomMapping>[0]): StoreInputEr
 
 describe('MongoDB custom mapping field names', () => {
   it('accepts plain and dotted (nested) field paths', () => {
-    const mapping = mongoCustomMapping({ table: 'ledger', columns: { ...COLUMNS, streamId: 'meta.streamId', timestamp: 'meta.at' }, metadataKeys: { correlationId: 'trace.id' } });
+    const mapping = mongoCustomMapping({
+      table: 'ledger',
+      columns: { ...COLUMNS, streamId: 'meta.streamId', timestamp: 'meta.at' },
+      metadataKeys: { correlationId: 'trace.id' },
+    });
     expect(mapping.fields).toMatchObject({ streamId: 'meta.streamId', timestamp: 'meta.at', eventId: '_id' });
   });
 
@@ -26,13 +30,21 @@ describe('MongoDB custom mapping field names', () => {
       'columns.streamId "$where": a MongoDB field name cannot start with "$" (MongoDB reads it as an operator); map a field the documents store.',
     );
     // In any segment of a path, and in a metadata key (it becomes a segment of the metadata path).
-    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, data: 'body.$gt' } }).message).toContain('columns.data "body.$gt": a MongoDB field name cannot start with "$"');
-    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, metadata: 'meta' }, metadataKeys: { causationId: '$causationId' } }).message).toContain('metadataKeys.causationId "$causationId"');
+    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, data: 'body.$gt' } }).message).toContain(
+      'columns.data "body.$gt": a MongoDB field name cannot start with "$"',
+    );
+    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, metadata: 'meta' }, metadataKeys: { causationId: '$causationId' } }).message).toContain(
+      'metadataKeys.causationId "$causationId"',
+    );
   });
 
   it('refuses NUL characters and empty path segments', () => {
-    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, type: 'ki\u0000nd' } }).message).toContain('columns.type "ki\\u0000nd": a MongoDB field name cannot hold a NUL character');
-    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, version: 'meta..rev' } }).message).toContain('columns.version "meta..rev": a field path cannot have an empty segment');
+    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, type: 'ki\u0000nd' } }).message).toContain(
+      'columns.type "ki\\u0000nd": a MongoDB field name cannot hold a NUL character',
+    );
+    expect(refusal({ table: 'ledger', columns: { ...COLUMNS, version: 'meta..rev' } }).message).toContain(
+      'columns.version "meta..rev": a field path cannot have an empty segment',
+    );
     expect(refusal({ table: 'ledger', columns: { ...COLUMNS, version: '.rev' } }).message).toContain('empty segment');
   });
 

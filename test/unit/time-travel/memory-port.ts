@@ -40,7 +40,12 @@ export function random(seed: number): () => number {
 }
 
 /** An account stream made by the reference decider from random commands, with the decider's state after each version. */
-export function generateAccountStream(streamId: string, count: number, seed = 1, start = Date.parse('2026-01-01T00:00:00Z')): { events: StoredEventView[]; states: AccountState[] } {
+export function generateAccountStream(
+  streamId: string,
+  count: number,
+  seed = 1,
+  start = Date.parse('2026-01-01T00:00:00Z'),
+): { events: StoredEventView[]; states: AccountState[] } {
   const rnd = random(seed);
   let state = accountDecider.initialState();
   const states: AccountState[] = [state];

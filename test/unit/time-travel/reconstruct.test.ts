@@ -54,7 +54,11 @@ describe('stateAt', () => {
   it('can be cancelled', async () => {
     const { store } = setup();
     const controller = new AbortController();
-    const promise = stateAt(store, 'acc-1', { version: 2300 }, account, { pageSize: 100, signal: controller.signal, onProgress: (p) => p.version >= 300 && controller.abort(new Error('user cancelled')) });
+    const promise = stateAt(store, 'acc-1', { version: 2300 }, account, {
+      pageSize: 100,
+      signal: controller.signal,
+      onProgress: (p) => p.version >= 300 && controller.abort(new Error('user cancelled')),
+    });
     await expect(promise).rejects.toThrow('user cancelled');
     const aborted = AbortSignal.abort();
     await expect(stateAt(store, 'acc-1', { version: 10 }, account, { signal: aborted })).rejects.toThrow(/aborted/i);
@@ -62,7 +66,13 @@ describe('stateAt', () => {
 
   it('reports a failing definition with the event', async () => {
     const { store } = setup(50);
-    const broken: DefinitionSource = { name: 'broken.js', source: account.source.replace('return Object.assign({}, state, { balanceCents: event.data.balanceCents });', 'if (event.version === 17) throw new Error("nope");\n  return state;') };
+    const broken: DefinitionSource = {
+      name: 'broken.js',
+      source: account.source.replace(
+        'return Object.assign({}, state, { balanceCents: event.data.balanceCents });',
+        'if (event.version === 17) throw new Error("nope");\n  return state;',
+      ),
+    };
     const err = await stateAt(store, 'acc-1', { version: 50 }, broken).then(
       () => undefined,
       (e: unknown) => e as SandboxError,
@@ -111,7 +121,19 @@ describe('stepThrough, compare, fieldHistory, verifySnapshot', () => {
 
   it('works on any stream with the merge definition', async () => {
     const port = new MemoryPort();
-    port.streams.set('doc-1', [1, 2, 3].map((v) => ({ streamId: 'doc-1', category: null, version: v, eventId: null, type: 'Patched', timestamp: null, data: v === 2 ? { title: 'b', tags: ['x'] } : { title: v === 1 ? 'a' : 'c' }, metadata: null })));
+    port.streams.set(
+      'doc-1',
+      [1, 2, 3].map((v) => ({
+        streamId: 'doc-1',
+        category: null,
+        version: v,
+        eventId: null,
+        type: 'Patched',
+        timestamp: null,
+        data: v === 2 ? { title: 'b', tags: ['x'] } : { title: v === 1 ? 'a' : 'c' },
+        metadata: null,
+      })),
+    );
     const store = port.asStore();
     expect((await stateAt(store, 'doc-1', { version: 3 }, MERGE_DEFINITION)).state).toEqual({ title: 'c', tags: ['x'] });
     const history = await fieldHistory(store, 'doc-1', ['tags'], MERGE_DEFINITION);
@@ -122,12 +144,27 @@ describe('stepThrough, compare, fieldHistory, verifySnapshot', () => {
   it('takes version 0 as the first event where the store numbers streams from 0 (Message DB)', async () => {
     const port = new MemoryPort();
     port.firstVersion = 0;
-    port.streams.set('doc-0', [0, 1, 2].map((v) => ({ streamId: 'doc-0', category: null, version: v, eventId: null, type: 'Patched', timestamp: null, data: { [`k${v}`]: v }, metadata: null })));
+    port.streams.set(
+      'doc-0',
+      [0, 1, 2].map((v) => ({
+        streamId: 'doc-0',
+        category: null,
+        version: v,
+        eventId: null,
+        type: 'Patched',
+        timestamp: null,
+        data: { [`k${v}`]: v },
+        metadata: null,
+      })),
+    );
     const store = port.asStore();
     expect(await stateAt(store, 'doc-0', { version: 0 }, MERGE_DEFINITION)).toMatchObject({ version: 0, applied: 1, state: { k0: 0 } });
     expect(await stateAt(store, 'doc-0', { version: 2 }, MERGE_DEFINITION)).toMatchObject({ version: 2, applied: 3, state: { k0: 0, k1: 1, k2: 2 } });
     const steps = await stepThrough(store, 'doc-0', 0, 1, MERGE_DEFINITION);
-    expect(steps.steps.map((s) => [s.event.version, s.before, s.after])).toEqual([[0, {}, { k0: 0 }], [1, { k0: 0 }, { k0: 0, k1: 1 }]]);
+    expect(steps.steps.map((s) => [s.event.version, s.before, s.after])).toEqual([
+      [0, {}, { k0: 0 }],
+      [1, { k0: 0 }, { k0: 0, k1: 1 }],
+    ]);
     const history = await fieldHistory(store, 'doc-0', ['k0'], MERGE_DEFINITION);
     expect(history.changes.map((c) => c.event.version)).toEqual([0]);
   });

@@ -8,7 +8,10 @@ describe('snapshot verdicts', () => {
   it('remember a verdict per connection, stream and version, for the same state whatever its key order', () => {
     const verdicts = new SnapshotVerdicts();
     verdicts.record('c', snapshot, 'account', false, 'verifySnapshot');
-    expect(verdicts.lookup('c', { ...snapshot, state: { status: 'open', balanceCents: 500 } }, 'account')).toMatchObject({ ok: false, source: 'verifySnapshot' });
+    expect(verdicts.lookup('c', { ...snapshot, state: { status: 'open', balanceCents: 500 } }, 'account')).toMatchObject({
+      ok: false,
+      source: 'verifySnapshot',
+    });
     expect(verdicts.lookup('other', snapshot, 'account')).toBeUndefined();
     expect(verdicts.lookup('c', { ...snapshot, version: 110 }, 'account')).toBeUndefined();
   });

@@ -64,11 +64,13 @@ export function workerEntry(): { script: string; tsx: boolean } | null {
   const here = dirname(fileURLToPath(import.meta.url));
   const source = join(here, 'worker-main.ts');
   if (existsSync(source)) return { script: source, tsx: true };
-  for (const bundled of [join(here, 'rebuild-worker.js'), join(here, '..', 'rebuild-worker.js')]) if (existsSync(bundled)) return { script: bundled, tsx: false };
+  for (const bundled of [join(here, 'rebuild-worker.js'), join(here, '..', 'rebuild-worker.js')])
+    if (existsSync(bundled)) return { script: bundled, tsx: false };
   return null;
 }
 
-export const WORKER_MISSING = 'This build of Chronoscope does not ship the scale-out worker: rebuild in one process, or start workers with `bun run rebuild:worker` from the source tree.';
+export const WORKER_MISSING =
+  'This build of Chronoscope does not ship the scale-out worker: rebuild in one process, or start workers with `bun run rebuild:worker` from the source tree.';
 
 /** Starts a worker process with this process's runtime (Electron's binary runs as Node with ELECTRON_RUN_AS_NODE). */
 export function spawnWorkerScript(): ChildProcess {
@@ -76,7 +78,11 @@ export function spawnWorkerScript(): ChildProcess {
   if (!entry) throw new ChronoError('unavailable', WORKER_MISSING);
   let root = dirname(entry.script);
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root);
-  return spawn(process.execPath, [...(entry.tsx ? ['--import', 'tsx'] : []), entry.script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  return spawn(process.execPath, [...(entry.tsx ? ['--import', 'tsx'] : []), entry.script], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
 }
 
 interface Slot {
@@ -149,7 +155,12 @@ class WorkerFleet {
       if (fatal) return this.fail(new ChronoError('definition_error', fatal));
       if (code === 0) return; // it saw the rebuild finished
       if (slot.restarts >= this.maxRestarts) {
-        return this.fail(new ChronoError('unavailable', `Scale-out worker ${index + 1} stopped ${slot.restarts + 1} times (last: ${signal ?? `exit ${code}`}${lastFailure ? `, ${lastFailure}` : stderr ? `, ${stderr.trim().split('\n').pop()}` : ''}). Check that Kafka and the database are reachable, then resume the rebuild.`));
+        return this.fail(
+          new ChronoError(
+            'unavailable',
+            `Scale-out worker ${index + 1} stopped ${slot.restarts + 1} times (last: ${signal ?? `exit ${code}`}${lastFailure ? `, ${lastFailure}` : stderr ? `, ${stderr.trim().split('\n').pop()}` : ''}). Check that Kafka and the database are reachable, then resume the rebuild.`,
+          ),
+        );
       }
       slot.restarts++;
       setTimeout(() => {
@@ -235,14 +246,21 @@ export async function rebuildScaleOut(options: ScaleOutOptions): Promise<Rebuild
     const started = performance.now();
     const appliedAtStart = (await readPartitions(pool, id)).reduce((sum, p) => sum + p.events, 0);
     let publishedDone = false;
-    published.then(() => (publishedDone = true), () => undefined);
+    published.then(
+      () => (publishedDone = true),
+      () => undefined,
+    );
     for (;;) {
       if (signal?.aborted) throw new RebuildCancelled();
       // A publisher or worker failure ends the wait at once.
       await Promise.race([sleep(options.pollMs ?? 250, signal), fleet.failed, ...(publishedDone ? [] : [published])]);
       const done = publishedDone;
       const [partitions, state, now] = await Promise.all([readPartitions(pool, id), readScaleOut(pool, id), readRebuild(pool, id)]);
-      if (now?.phase !== 'loading') throw new ChronoError('conflict', `Rebuild ${id} was ${now ? now.phase.replace('_', ' ') : 'removed'} while its workers were loading it: there is nothing left to load.`);
+      if (now?.phase !== 'loading')
+        throw new ChronoError(
+          'conflict',
+          `Rebuild ${id} was ${now ? now.phase.replace('_', ' ') : 'removed'} while its workers were loading it: there is nothing left to load.`,
+        );
       const ends = await topicEnds(admin, scale.topic);
       const progress = scaleOutProgress(partitions, ends, done);
       const seconds = (performance.now() - started) / 1000;

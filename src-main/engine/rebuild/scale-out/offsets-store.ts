@@ -65,7 +65,12 @@ export async function ensureScaleOut(pool: pg.Pool, rebuildId: string, partition
   const { topic, groupId } = replayNames(rebuildId);
   return inTransaction(pool, async (client) => {
     for (const ddl of DDL) await client.query(ddl);
-    await client.query(`INSERT INTO ${SCALE_OUT_TABLE} (rebuild_id, topic, group_id, partitions) VALUES ($1, $2, $3, $4) ON CONFLICT (rebuild_id) DO NOTHING`, [rebuildId, topic, groupId, partitions]);
+    await client.query(`INSERT INTO ${SCALE_OUT_TABLE} (rebuild_id, topic, group_id, partitions) VALUES ($1, $2, $3, $4) ON CONFLICT (rebuild_id) DO NOTHING`, [
+      rebuildId,
+      topic,
+      groupId,
+      partitions,
+    ]);
     const record = (await readScaleOut(client, rebuildId))!;
     await client.query(
       `INSERT INTO ${PARTITIONS_TABLE} (rebuild_id, partition) SELECT $1, p FROM generate_series(0, $2::int - 1) AS p ON CONFLICT DO NOTHING`,
@@ -94,13 +99,19 @@ export async function readScaleOut(db: Queryable, rebuildId: string): Promise<Sc
 }
 
 export async function recordPublished(db: Queryable, rebuildId: string, position: string, events: number, done: boolean): Promise<void> {
-  await db.query(`UPDATE ${SCALE_OUT_TABLE} SET published_position = $2, published_events = $3, published_done = $4, updated_at = now() WHERE rebuild_id = $1`, [rebuildId, position, events, done]);
+  await db.query(
+    `UPDATE ${SCALE_OUT_TABLE} SET published_position = $2, published_events = $3, published_done = $4, updated_at = now() WHERE rebuild_id = $1`,
+    [rebuildId, position, events, done],
+  );
 }
 
 /** Publishing starts over on a new topic: offsets from 0 again, applied positions kept (they make the replays harmless). */
 export async function restartPublishing(pool: pg.Pool, rebuildId: string): Promise<void> {
   await inTransaction(pool, async (client) => {
-    await client.query(`UPDATE ${SCALE_OUT_TABLE} SET published_position = 0, published_events = 0, published_done = false, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
+    await client.query(
+      `UPDATE ${SCALE_OUT_TABLE} SET published_position = 0, published_events = 0, published_done = false, updated_at = now() WHERE rebuild_id = $1`,
+      [rebuildId],
+    );
     await client.query(`UPDATE ${PARTITIONS_TABLE} SET next_offset = 0, updated_at = now() WHERE rebuild_id = $1`, [rebuildId]);
   });
 }
@@ -133,7 +144,14 @@ export async function readMark(db: Queryable, rebuildId: string, partition: numb
  * group applied the partition meanwhile (a rebalance), so this batch must not be
  * written.
  */
-export async function advanceMark(client: Queryable, rebuildId: string, partition: number, expected: PartitionMark, next: PartitionMark, events: number): Promise<boolean> {
+export async function advanceMark(
+  client: Queryable,
+  rebuildId: string,
+  partition: number,
+  expected: PartitionMark,
+  next: PartitionMark,
+  events: number,
+): Promise<boolean> {
   const { rowCount } = await client.query(
     `UPDATE ${PARTITIONS_TABLE} SET next_offset = $4, position = $5, events = events + $6, updated_at = now()
       WHERE rebuild_id = $1 AND partition = $2 AND next_offset = $3`,
@@ -141,4 +159,3 @@ export async function advanceMark(client: Queryable, rebuildId: string, partitio
   );
   return rowCount === 1;
 }
-

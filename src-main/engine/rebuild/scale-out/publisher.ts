@@ -86,7 +86,17 @@ export async function publishFeed(options: PublishOptions): Promise<number> {
     },
   };
   if (BigInt(record.publishedPosition) < horizon) {
-    await foldFeed({ feed, handles, folder, sink, after: record.publishedPosition, horizon: options.horizon, eventsBefore: record.publishedEvents, batchEvents: options.batchEvents ?? PUBLISH_BATCH, ...(signal ? { signal } : {}) });
+    await foldFeed({
+      feed,
+      handles,
+      folder,
+      sink,
+      after: record.publishedPosition,
+      horizon: options.horizon,
+      eventsBefore: record.publishedEvents,
+      batchEvents: options.batchEvents ?? PUBLISH_BATCH,
+      ...(signal ? { signal } : {}),
+    });
   }
   await recordPublished(pool, record.rebuildId, horizon.toString(), published, true);
   return published;

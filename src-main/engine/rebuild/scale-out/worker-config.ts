@@ -12,7 +12,12 @@ export const workerConfigSchema = z.object({
   /** kafkajs KafkaConfig: brokers, ssl, sasl ... */
   kafka: z.looseObject({ brokers: z.array(z.string().min(1)).min(1, 'kafka.brokers: name at least one broker') }),
   /** Bytes fetched per partition and batch (a batch is one transaction on the shadow). */
-  maxBytesPerPartition: z.number().int().min(65_536).max(64 * 1024 * 1024).optional(),
+  maxBytesPerPartition: z
+    .number()
+    .int()
+    .min(65_536)
+    .max(64 * 1024 * 1024)
+    .optional(),
   /** How long the group waits for a silent worker before giving its partitions to the others. */
   sessionTimeoutMs: z.number().int().min(6000).max(300_000).optional(),
 });
@@ -28,6 +33,7 @@ export function parseWorkerConfig(text: string): WorkerConfig {
     throw new Error('The worker expects its configuration as JSON on standard input: {"rebuildId", "postgres": {...}, "kafka": {"brokers": [...]}}.');
   }
   const parsed = workerConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`The worker configuration is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`);
+  if (!parsed.success)
+    throw new Error(`The worker configuration is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`);
   return parsed.data;
 }

@@ -22,9 +22,7 @@ import { POSITION_HEADER } from './publisher';
 import type { WorkerConfig } from './worker-config';
 
 export type WorkerReport =
-  | { event: 'joined'; partitions: number[] }
-  | { event: 'batch'; partition: number; events: number; nextOffset: string }
-  | { event: 'finished' };
+  { event: 'joined'; partitions: number[] } | { event: 'batch'; partition: number; events: number; nextOffset: string } | { event: 'finished' };
 
 export interface WorkerOptions {
   signal?: AbortSignal;

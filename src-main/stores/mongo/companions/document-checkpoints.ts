@@ -67,7 +67,10 @@ export class DocumentCheckpoints implements CheckpointStore {
 
   async list(): Promise<CheckpointView[]> {
     const f = this.layout.fields;
-    const docs = await this.collection.find({}).sort({ [f.name]: 1, ...(f.source ? { [f.source]: 1 } : {}) }).toArray();
+    const docs = await this.collection
+      .find({})
+      .sort({ [f.name]: 1, ...(f.source ? { [f.source]: 1 } : {}) })
+      .toArray();
     return docs.map((d) => this.view(d));
   }
 
@@ -88,7 +91,9 @@ export class DocumentCheckpoints implements CheckpointStore {
     if (doc) {
       const stored: unknown = doc[f.position];
       if (stored !== undefined && stored !== null && positionText(stored) === null) {
-        throw new CompanionLayoutError(`${this.layout.collection} document ${JSON.stringify(String(doc._id))} holds position ${JSON.stringify(stored)}, which is not a whole number: it is not reset.`);
+        throw new CompanionLayoutError(
+          `${this.layout.collection} document ${JSON.stringify(String(doc._id))} holds position ${JSON.stringify(stored)}, which is not a whole number: it is not reset.`,
+        );
       }
       if (positionText(stored) === expected && next === expected) {
         // A hold: compared, not written (the updated-at field would make a stalled projector look alive).

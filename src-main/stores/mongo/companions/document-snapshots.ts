@@ -168,7 +168,10 @@ export class DocumentSnapshots implements SnapshotStore {
   }
 
   private sizeMatches(view: SnapshotView, filter: SnapshotFilter): boolean {
-    return (filter.minSizeBytes === undefined || view.sizeBytes >= filter.minSizeBytes) && (filter.maxSizeBytes === undefined || view.sizeBytes <= filter.maxSizeBytes);
+    return (
+      (filter.minSizeBytes === undefined || view.sizeBytes >= filter.minSizeBytes) &&
+      (filter.maxSizeBytes === undefined || view.sizeBytes <= filter.maxSizeBytes)
+    );
   }
 
   private view(doc: Document): SnapshotView {

@@ -42,13 +42,28 @@ export async function checkSnapshotDocuments(db: Db, layout: DocumentSnapshotLay
   const where = `${db.databaseName}.${layout.collection}`;
   const f = layout.fields;
   for (const [role, path] of Object.entries(f)) {
-    if (path !== undefined && !docs.some((doc) => get(doc, path) !== undefined)) problems.push(`field ${where}.${path} (${role}) does not occur in the first ${docs.length} documents`);
+    if (path !== undefined && !docs.some((doc) => get(doc, path) !== undefined))
+      problems.push(`field ${where}.${path} (${role}) does not occur in the first ${docs.length} documents`);
   }
   const badVersion = docs.find((doc) => get(doc, f.version) !== undefined && !isWholeNumber(get(doc, f.version)));
-  if (badVersion) problems.push(`field ${where}.${f.version} (version) holds ${describe(get(badVersion, f.version))} in document ${String(badVersion._id)}, not a whole number: a snapshot version must be a number to compare it with the stream's`);
+  if (badVersion)
+    problems.push(
+      `field ${where}.${f.version} (version) holds ${describe(get(badVersion, f.version))} in document ${String(badVersion._id)}, not a whole number: a snapshot version must be a number to compare it with the stream's`,
+    );
   const badState = docs.find((doc) => get(doc, f.state) !== undefined && !isJsonDocument(get(doc, f.state)));
-  if (badState) problems.push(`field ${where}.${f.state} (state) holds ${describe(get(badState, f.state))} in document ${String(badState._id)}, not a JSON document: Chronoscope compares and rewrites JSON states only`);
-  const badTime = f.takenAt ? docs.find((doc) => { const t = get(doc, f.takenAt); return t !== undefined && t !== null && !(t instanceof Date) && typeof t !== 'string'; }) : undefined;
-  if (badTime && f.takenAt) problems.push(`field ${where}.${f.takenAt} (taken at) holds ${describe(get(badTime, f.takenAt))} in document ${String(badTime._id)}, not a date or ISO-8601 text`);
+  if (badState)
+    problems.push(
+      `field ${where}.${f.state} (state) holds ${describe(get(badState, f.state))} in document ${String(badState._id)}, not a JSON document: Chronoscope compares and rewrites JSON states only`,
+    );
+  const badTime = f.takenAt
+    ? docs.find((doc) => {
+        const t = get(doc, f.takenAt);
+        return t !== undefined && t !== null && !(t instanceof Date) && typeof t !== 'string';
+      })
+    : undefined;
+  if (badTime && f.takenAt)
+    problems.push(
+      `field ${where}.${f.takenAt} (taken at) holds ${describe(get(badTime, f.takenAt))} in document ${String(badTime._id)}, not a date or ISO-8601 text`,
+    );
   if (problems.length > 0) throw new CompanionLayoutError(`${problems.join('; ')}. Check the mapping against the collection.`, problems);
 }

@@ -59,7 +59,10 @@ export class AxonTokens implements CheckpointStore {
   }
 
   private get c(): Record<keyof typeof JPA_COLUMNS, string> {
-    return Object.fromEntries(Object.entries(this.layout.columns ?? JPA_COLUMNS).map(([role, name]) => [role, quoteIdent(name)])) as Record<keyof typeof JPA_COLUMNS, string>;
+    return Object.fromEntries(Object.entries(this.layout.columns ?? JPA_COLUMNS).map(([role, name]) => [role, quoteIdent(name)])) as Record<
+      keyof typeof JPA_COLUMNS,
+      string
+    >;
   }
 
   /** The row's columns under the names `Row` reads. */
@@ -108,21 +111,24 @@ export class AxonTokens implements CheckpointStore {
     const applied = await this.session.atomically(async (client) => {
       const { rows } = await client.query<Row>(`SELECT ${this.selectList} FROM ${this.table} WHERE ${this.whereKey} FOR UPDATE`, [key.projector, segment]);
       const row = rows[0];
-      if (!row) throw new CompanionLayoutError(`${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`);
+      if (!row)
+        throw new CompanionLayoutError(
+          `${this.table} has no segment ${segment} of processor ${key.projector}: Axon creates it when the processor first starts.`,
+        );
       const current = this.view(row);
-      if (current.extras?.unreadableToken !== undefined) throw new CompanionLayoutError(`The token of ${key.projector} segment ${segment} cannot be read (${String(current.extras.unreadableToken)}): it is not reset.`);
+      if (current.extras?.unreadableToken !== undefined)
+        throw new CompanionLayoutError(
+          `The token of ${key.projector} segment ${segment} cannot be read (${String(current.extras.unreadableToken)}): it is not reset.`,
+        );
       if (current.position === expected) {
         if (next === expected) return true;
         refuseLiveClaim(key.projector, segment, row);
         const serialization = current.extras?.serialization === 'json' ? 'json' : 'xml';
         // As Axon's reset ends: the token stored, the claim released (owner NULL), so the next node claims it afresh.
-        await client.query(`UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5, ${this.c.owner} = NULL WHERE ${this.whereKey}`, [
-          key.projector,
-          segment,
-          encodeGapAwareToken(next, serialization),
-          GAP_AWARE_TOKEN,
-          new Date().toISOString(),
-        ]);
+        await client.query(
+          `UPDATE ${this.table} SET ${this.c.token} = $3, ${this.c.tokenType} = $4, ${this.c.timestamp} = $5, ${this.c.owner} = NULL WHERE ${this.whereKey}`,
+          [key.projector, segment, encodeGapAwareToken(next, serialization), GAP_AWARE_TOKEN, new Date().toISOString()],
+        );
         return true;
       }
       return false;

@@ -95,7 +95,10 @@ export class MessageDbPositions implements CheckpointStore {
 
   /** Message DB's install: category() in the store's schema and the messages_category index over it. */
   private async hasCategoryIndex(): Promise<boolean> {
-    const { rows } = await this.session.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [this.schema, this.layout.table]);
+    const { rows } = await this.session.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`, [
+      this.schema,
+      this.layout.table,
+    ]);
     return rows.some((r) => indexesCategoryOf(r.indexdef, this.schema, 'stream_name'));
   }
 
@@ -115,7 +118,9 @@ export class MessageDbPositions implements CheckpointStore {
     if (expected !== null) checkPosition(expected, 'the expected position');
     const match = POSITION_STREAM.exec(key.projector);
     if (key.store !== this.layout.table || !match || match[1] !== key.source) {
-      throw new CompanionLayoutError(`${JSON.stringify(key.projector)} is not a Message DB position stream of category ${JSON.stringify(key.source)} (<category>:position-<consumer>).`);
+      throw new CompanionLayoutError(
+        `${JSON.stringify(key.projector)} is not a Message DB position stream of category ${JSON.stringify(key.source)} (<category>:position-<consumer>).`,
+      );
     }
     let written: boolean;
     try {
@@ -147,7 +152,9 @@ export class MessageDbPositions implements CheckpointStore {
     );
     const missing = ['write_message', 'acquire_lock'].filter((name) => !fn.some((f) => f.proname === name)).map((name) => `${quoteIdent(this.schema)}.${name}`);
     if (missing.length > 0) {
-      throw new CompanionLayoutError(`${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist: Message DB positions are written through write_message, under acquire_lock's lock; install Message DB's functions.`);
+      throw new CompanionLayoutError(
+        `${missing.join(' and ')} ${missing.length > 1 ? 'do' : 'does'} not exist: Message DB positions are written through write_message, under acquire_lock's lock; install Message DB's functions.`,
+      );
     }
     // The lock write_message takes: no consumer of the category records until this transaction ends.
     await client.query('SELECT acquire_lock($1)', [key.projector]);
@@ -163,7 +170,12 @@ export class MessageDbPositions implements CheckpointStore {
     }
     if (current !== expected) return false;
     if (next === expected) return true;
-    await client.query(`SELECT write_message($1, $2, 'Recorded', $3::jsonb, NULL, $4::bigint)`, [randomUUID(), key.projector, `{"position":${next}}`, version ?? '-1']);
+    await client.query(`SELECT write_message($1, $2, 'Recorded', $3::jsonb, NULL, $4::bigint)`, [
+      randomUUID(),
+      key.projector,
+      `{"position":${next}}`,
+      version ?? '-1',
+    ]);
     return true;
   }
 

@@ -5,7 +5,17 @@ import { CompanionLayoutError } from '../../ports/errors';
 import type { TableCheckpointLayout } from '../../ports/layouts';
 import { qualifiedName, quoteIdent } from '../mapping';
 import { joinedSession, poolSession, sessionTransaction, type SqlSession } from './sql-session';
-import { POSITION_TYPES, POSITION_WHAT, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, nowFor } from './table-columns';
+import {
+  POSITION_TYPES,
+  POSITION_WHAT,
+  TIME_OR_TEXT_TYPES,
+  checkColumns,
+  companionColumns,
+  instantColumn,
+  instantText,
+  isTextType,
+  nowFor,
+} from './table-columns';
 
 interface Row {
   n: string;
@@ -48,7 +58,13 @@ export class TableCheckpoints implements CheckpointStore {
       version: { column: c.version, types: POSITION_TYPES, what: 'an integer type' },
       ...Object.fromEntries((c.extras ?? []).map((e) => [e, { column: e }])),
     });
-    return new TableCheckpoints(poolSession(pool), layout, schema, textAllowed ? layout.textPositions!.padTo : null, c.updatedAt ? columns.get(c.updatedAt) : undefined);
+    return new TableCheckpoints(
+      poolSession(pool),
+      layout,
+      schema,
+      textAllowed ? layout.textPositions!.padTo : null,
+      c.updatedAt ? columns.get(c.updatedAt) : undefined,
+    );
   }
 
   private get table(): string {
@@ -90,7 +106,9 @@ export class TableCheckpoints implements CheckpointStore {
     const current = await this.read(key);
     if (current?.role === 'mark') throw new CompanionLayoutError(`${key.projector} is the store's own mark, not a projector: it is not reset.`);
     if (current?.extras?.unreadablePosition !== undefined) {
-      throw new CompanionLayoutError(`${this.table} holds position ${JSON.stringify(current.extras.unreadablePosition)} for ${key.projector}, which is not a number: it is not reset.`);
+      throw new CompanionLayoutError(
+        `${this.table} holds position ${JSON.stringify(current.extras.unreadablePosition)} for ${key.projector}, which is not a number: it is not reset.`,
+      );
     }
     const c = this.layout.columns;
     const [where, params] = this.whereKey(key);

@@ -18,7 +18,9 @@ export async function companionColumns(db: Queryable, schema: string, table: str
     [schema, table],
   );
   if (rows.length === 0) {
-    throw new CompanionNotFoundError(`Table ${qualifiedName(schema, table)} does not exist (or this user may not read it): this database keeps no ${what} there.`);
+    throw new CompanionNotFoundError(
+      `Table ${qualifiedName(schema, table)} does not exist (or this user may not read it): this database keeps no ${what} there.`,
+    );
   }
   return new Map(rows.map((r) => [r.column_name, r.udt_name]));
 }
@@ -37,7 +39,8 @@ export function checkColumns(source: string, columns: ColumnTypes, rules: Record
     if (rule.column === undefined) continue;
     const type = columns.get(rule.column);
     if (type === undefined) problems.push(`${source}.${rule.column} (${role}) does not exist`);
-    else if (rule.types && !rule.types.includes(type)) problems.push(`${source}.${rule.column} (${role}) is ${type}, not ${rule.what ?? rule.types.join(', ')}`);
+    else if (rule.types && !rule.types.includes(type))
+      problems.push(`${source}.${rule.column} (${role}) is ${type}, not ${rule.what ?? rule.types.join(', ')}`);
   }
   if (problems.length > 0) throw new CompanionLayoutError(`${problems.join('; ')}. Check the layout against the table.`, problems);
 }

@@ -15,7 +15,18 @@ import {
   type StoredSnapshot,
 } from '../../ports/snapshot-store';
 import { qualifiedName, quoteIdent } from '../mapping';
-import { JSON_OR_TEXT_TYPES, POSITION_TYPES, TIME_OR_TEXT_TYPES, checkColumns, companionColumns, instantColumn, instantText, isTextType, nowFor, type ColumnTypes } from './table-columns';
+import {
+  JSON_OR_TEXT_TYPES,
+  POSITION_TYPES,
+  TIME_OR_TEXT_TYPES,
+  checkColumns,
+  companionColumns,
+  instantColumn,
+  instantText,
+  isTextType,
+  nowFor,
+  type ColumnTypes,
+} from './table-columns';
 
 interface Row {
   snap_stream_id: string;
@@ -185,7 +196,8 @@ export class TableSnapshots implements SnapshotStore {
       if (!c.streamType) throw snapshotRefusals.unkeptField(this.table, 'streamType');
       add((p) => `${q(c.streamType!)} = ${p}`, filter.streamType);
     }
-    if (filter.streamPrefix !== undefined) add((p) => `${q(c.streamId)}::text LIKE ${p} ESCAPE '\\'`, `${filter.streamPrefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+    if (filter.streamPrefix !== undefined)
+      add((p) => `${q(c.streamId)}::text LIKE ${p} ESCAPE '\\'`, `${filter.streamPrefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
     if (filter.takenBefore !== undefined) {
       if (!c.takenAt) throw snapshotRefusals.unkeptField(this.table, 'takenAt');
       const before = parseInstant(filter.takenBefore, 'takenBefore');
@@ -200,7 +212,10 @@ export class TableSnapshots implements SnapshotStore {
 
   private whereKey(key: SnapshotKey): [string, unknown[]] {
     const c = this.layout.columns;
-    return [`${quoteIdent(c.streamId)}::text = $1 AND ${quoteIdent(c.version)} = $2 AND ${quoteIdent(c.state)} IS NOT NULL`, [key.streamId, wholeNumber(key.version, 'version')]];
+    return [
+      `${quoteIdent(c.streamId)}::text = $1 AND ${quoteIdent(c.version)} = $2 AND ${quoteIdent(c.state)} IS NOT NULL`,
+      [key.streamId, wholeNumber(key.version, 'version')],
+    ];
   }
 
   private view(row: Row): SnapshotView {
@@ -231,4 +246,3 @@ function wholeNumber(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new StoreInputError(`${what} must be a whole number of 0 or more, got ${JSON.stringify(value)}`);
   return value;
 }
-

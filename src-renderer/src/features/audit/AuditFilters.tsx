@@ -19,8 +19,20 @@ const RUN_OPTIONS: { value: AuditFilter['runs']; label: string }[] = [
 export function AuditFilters({ value, onChange }: { value: AuditFilter; onChange: (next: AuditFilter) => void }) {
   return (
     <div className="audit-filters" role="search" data-testid="audit-filters">
-      <SelectField label="Operation" value={value.operation} options={OPERATION_OPTIONS} testId="audit-filter-operation" onChange={(operation) => onChange({ ...value, operation })} />
-      <SelectField label="Outcome" value={value.outcome} options={OUTCOME_OPTIONS} testId="audit-filter-outcome" onChange={(outcome) => onChange({ ...value, outcome })} />
+      <SelectField
+        label="Operation"
+        value={value.operation}
+        options={OPERATION_OPTIONS}
+        testId="audit-filter-operation"
+        onChange={(operation) => onChange({ ...value, operation })}
+      />
+      <SelectField
+        label="Outcome"
+        value={value.outcome}
+        options={OUTCOME_OPTIONS}
+        testId="audit-filter-outcome"
+        onChange={(outcome) => onChange({ ...value, outcome })}
+      />
       <SelectField label="Dry run" value={value.runs} options={RUN_OPTIONS} testId="audit-filter-runs" onChange={(runs) => onChange({ ...value, runs })} />
       <TextField
         className="audit-filters__text"

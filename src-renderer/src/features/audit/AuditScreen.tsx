@@ -22,10 +22,20 @@ export function AuditScreen() {
     <div className="audit">
       <VerifyChain />
       <AuditFilters value={filter} onChange={(next) => setFilter(next, next.text === filter.text ? 'push' : 'replace')} />
-      {pages.error && <Alert tone="danger" title="Could not read the audit log">{pages.error.message}</Alert>}
+      {pages.error && (
+        <Alert tone="danger" title="Could not read the audit log">
+          {pages.error.message}
+        </Alert>
+      )}
       <Panel
         title={`Records${pages.data ? ` (${records.length}${pages.hasNextPage ? '+' : ''})` : ''}`}
-        actions={isFiltered(filter) && <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER, 'push')}>Clear filters</Button>}
+        actions={
+          isFiltered(filter) && (
+            <Button size="sm" variant="ghost" onClick={() => setFilter(NO_FILTER, 'push')}>
+              Clear filters
+            </Button>
+          )
+        }
         className="audit__records"
         flush
       >

@@ -12,14 +12,19 @@ export function VerifyChain() {
     <div className="verify-chain">
       <div className="verify-chain__bar">
         <p className="page-toolbar__intro">
-          Every state-changing action is recorded here, newest first, before it runs and again when it ends. Each record carries a keyed hash of the one before it, so an edited, deleted or re-chained record breaks the chain.
+          Every state-changing action is recorded here, newest first, before it runs and again when it ends. Each record carries a keyed hash of the one before
+          it, so an edited, deleted or re-chained record breaks the chain.
         </p>
         <Button onClick={() => verify.mutate({})} busy={verify.isPending} data-testid="audit-verify">
           Verify chain
         </Button>
       </div>
       {verify.data && <VerifyReport report={verify.data} />}
-      {verify.error && <Alert tone="danger" title="Verification could not run" testId="audit-verify-result">{verify.error.message}</Alert>}
+      {verify.error && (
+        <Alert tone="danger" title="Verification could not run" testId="audit-verify-result">
+          {verify.error.message}
+        </Alert>
+      )}
     </div>
   );
 }
@@ -32,11 +37,18 @@ function CopyHead({ head }: { head: { seq: number; hash: string } }) {
     <div className="verify-chain__head">
       <Button
         data-testid="audit-copy-head"
-        onClick={() => void navigator.clipboard?.writeText(line).then(() => setCopied(true), () => setCopied(false))}
+        onClick={() =>
+          void navigator.clipboard?.writeText(line).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
       >
         {copied ? 'Copied' : 'Copy chain head'}
       </Button>
-      <span className="mono verify-chain__head-line" data-testid="audit-head-line">{line}</span>
+      <span className="mono verify-chain__head-line" data-testid="audit-head-line">
+        {line}
+      </span>
     </div>
   );
 }
@@ -49,10 +61,16 @@ function VerifyReport({ report }: { report: ResultOf<'audit.verify'> }) {
         {checked}
         {report.head && (
           <>
-            ; head is #{report.head.seq} <span className="mono" title={report.head.hash}>{shortHash(report.head.hash)}</span>
+            ; head is #{report.head.seq}{' '}
+            <span className="mono" title={report.head.hash}>
+              {shortHash(report.head.hash)}
+            </span>
           </>
         )}
-        .{report.unknownOutcomes ? ` ${report.unknownOutcomes} change${report.unknownOutcomes === 1 ? '' : 's'} with outcome unknown (Chronoscope stopped before recording how ${report.unknownOutcomes === 1 ? 'it' : 'they'} ended): filter by "outcome unknown" and check their targets.` : ''}
+        .
+        {report.unknownOutcomes
+          ? ` ${report.unknownOutcomes} change${report.unknownOutcomes === 1 ? '' : 's'} with outcome unknown (Chronoscope stopped before recording how ${report.unknownOutcomes === 1 ? 'it' : 'they'} ended): filter by "outcome unknown" and check their targets.`
+          : ''}
         {report.keyedFrom ? ` Records before #${report.keyedFrom} were written before the chain was keyed.` : ''}
         {report.head && <CopyHead head={report.head} />}
       </Alert>

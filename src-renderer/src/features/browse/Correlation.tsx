@@ -61,7 +61,8 @@ export function CorrelationSection({ event }: { event: StoredEvent }) {
       {event.correlationId && (
         <>
           <h3 className="event-details__heading">
-            Same correlation {correlation.data ? `(${related.length}${correlation.data.nextAfterPosition && related.length >= CORRELATION_LIMIT ? '+' : ''})` : ''}
+            Same correlation{' '}
+            {correlation.data ? `(${related.length}${correlation.data.nextAfterPosition && related.length >= CORRELATION_LIMIT ? '+' : ''})` : ''}
           </h3>
           {correlation.isPending && <div className="muted">Loading…</div>}
           {correlation.error && <div className="muted">{messageOf(correlation.error)}</div>}
@@ -207,7 +208,12 @@ export function CausationGraph({ events, current }: { events: readonly StoredEve
           const isCurrent = sameEvent(n.event, current);
           const chars = Math.floor((nodeWidth(n) - 16) / CHAR_W);
           return (
-            <a key={`${n.event.streamId}@${n.event.version}`} href={streamHref(n.event.streamId, n.event.version)} data-testid="causation-node" data-current={isCurrent || undefined}>
+            <a
+              key={`${n.event.streamId}@${n.event.version}`}
+              href={streamHref(n.event.streamId, n.event.version)}
+              data-testid="causation-node"
+              data-current={isCurrent || undefined}
+            >
               <title>{`${n.event.type}@${n.event.streamId} (version ${n.event.version})`}</title>
               <rect
                 x={x(n)}

@@ -52,10 +52,10 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
           {detection.error && !detection.data
             ? `Chronoscope could not look at the ${what}s of this connection, so it cannot say which layout they follow.`
             : confirmedPreset
-            ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
-            : candidates.length > 0
-            ? `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`
-            : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and found no preset that opens them as they are; map a ${what} yourself.`}{' '}
+              ? `This connection is read with the “${confirmedPreset}” mapping. Confirm another preset found in its schema, or map a ${what} yourself.`
+              : candidates.length > 0
+                ? `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and proposes the presets below; confirm the one that matches to browse streams and the global feed, or map a ${what} yourself.`
+                : `No event-store layout is confirmed for this connection yet. Chronoscope looked at its ${what}s and found no preset that opens them as they are; map a ${what} yourself.`}{' '}
           The choice is recorded in the audit log.
         </p>
         {detection.isPending && <div className="empty-state">Inspecting the schema…</div>}
@@ -80,7 +80,12 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
               const known = KNOWN_PRESETS.includes(candidate.preset);
               const confirmed = detection.data?.confirmed === candidate.preset;
               return (
-                <li key={`${candidate.preset}-${candidate.source}`} className="detection__candidate" data-testid="store-candidate" data-preset={candidate.preset}>
+                <li
+                  key={`${candidate.preset}-${candidate.source}`}
+                  className="detection__candidate"
+                  data-testid="store-candidate"
+                  data-preset={candidate.preset}
+                >
                   <div className="detection__head">
                     <strong>{candidate.preset}</strong>
                     <span className="mono muted">{candidate.source}</span>
@@ -96,7 +101,11 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
                       busy={configure.isPending && configure.variables?.preset === candidate.preset}
                       data-testid="store-candidate-confirm"
                       onClick={() =>
-                        configure.mutate({ connectionId, preset: candidate.preset as PresetNameInput, reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})` })
+                        configure.mutate({
+                          connectionId,
+                          preset: candidate.preset as PresetNameInput,
+                          reason: `Confirmed detected preset ${candidate.preset} (${candidate.source})`,
+                        })
                       }
                     >
                       Confirm
@@ -124,7 +133,8 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
         {nearMisses.length > 0 && (
           <div className="detection__near-misses" data-testid="store-near-misses">
             <p className="muted">
-              Near misses: shaped like a known layout, but that preset cannot read them as they are, so there is nothing to confirm. Fix the schema, or map the {what} yourself.
+              Near misses: shaped like a known layout, but that preset cannot read them as they are, so there is nothing to confirm. Fix the schema, or map the{' '}
+              {what} yourself.
             </p>
             <ul className="detection__list">
               {nearMisses.map((miss) => (
@@ -147,13 +157,24 @@ export function DetectionPanel({ connectionId, connectionName, kind, onClose }: 
           </div>
         )}
         <div>
-          <Button size="sm" variant={customOpen ? 'ghost' : 'secondary'} onClick={() => setCustomOpen(!customOpen)} aria-expanded={customOpen} data-testid="custom-mapping-toggle">
+          <Button
+            size="sm"
+            variant={customOpen ? 'ghost' : 'secondary'}
+            onClick={() => setCustomOpen(!customOpen)}
+            aria-expanded={customOpen}
+            data-testid="custom-mapping-toggle"
+          >
             {customOpen ? 'Hide the custom mapping' : `Map a custom ${what}…`}
           </Button>
         </div>
         {customOpen && (
           // Keyed by the confirmed mapping: the form starts over from it once it is known.
-          <CustomMappingForm key={JSON.stringify(detection.data?.confirmedCustom ?? null)} connectionId={connectionId} confirmed={detection.data?.confirmedCustom} onConfigured={onClose} />
+          <CustomMappingForm
+            key={JSON.stringify(detection.data?.confirmedCustom ?? null)}
+            connectionId={connectionId}
+            confirmed={detection.data?.confirmedCustom}
+            onConfigured={onClose}
+          />
         )}
       </div>
     </Panel>

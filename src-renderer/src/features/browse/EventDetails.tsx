@@ -34,18 +34,44 @@ export function EventDetails({ event }: { event: StoredEvent }) {
           ['Position', event.position ? <span className="mono">{event.position}</span> : none],
           ['Time', event.timestamp ? <Time iso={event.timestamp} /> : none],
           ['User', user ? <span className="mono">{user}</span> : none],
-          ['Correlation id', event.correlationId ? <span className="mono" data-testid="event-correlation">{event.correlationId}</span> : none],
-          ['Causation id', event.causationId ? <span className="mono" data-testid="event-causation">{event.causationId}</span> : none],
+          [
+            'Correlation id',
+            event.correlationId ? (
+              <span className="mono" data-testid="event-correlation">
+                {event.correlationId}
+              </span>
+            ) : (
+              none
+            ),
+          ],
+          [
+            'Causation id',
+            event.causationId ? (
+              <span className="mono" data-testid="event-causation">
+                {event.causationId}
+              </span>
+            ) : (
+              none
+            ),
+          ],
         ]}
       />
       <section className="event-details__section">
         <h3 className="event-details__heading">Payload</h3>
         <PersonalDataHint marks={event.personalData} />
-        {event.omitted?.data !== undefined ? <OmittedPayload bytes={event.omitted.data} /> : <JsonTree value={event.data} markOf={personalDataMarkOf(event.personalData, 'data')} testId="event-payload" />}
+        {event.omitted?.data !== undefined ? (
+          <OmittedPayload bytes={event.omitted.data} />
+        ) : (
+          <JsonTree value={event.data} markOf={personalDataMarkOf(event.personalData, 'data')} testId="event-payload" />
+        )}
       </section>
       <section className="event-details__section">
         <h3 className="event-details__heading">Metadata</h3>
-        {event.omitted?.metadata !== undefined ? <OmittedPayload bytes={event.omitted.metadata} /> : <JsonTree value={event.metadata} initialDepth={1} markOf={personalDataMarkOf(event.personalData, 'metadata')} testId="event-metadata" />}
+        {event.omitted?.metadata !== undefined ? (
+          <OmittedPayload bytes={event.omitted.metadata} />
+        ) : (
+          <JsonTree value={event.metadata} initialDepth={1} markOf={personalDataMarkOf(event.personalData, 'metadata')} testId="event-metadata" />
+        )}
       </section>
       <CorrelationSection event={event} />
     </div>

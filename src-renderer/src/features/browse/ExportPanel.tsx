@@ -26,7 +26,6 @@ const FORMATS = [
   { value: 'csv', label: 'CSV', title: 'Comma-separated, payload and metadata as JSON columns' },
 ] as const;
 
-
 /** "Export…": writes the stream or the filtered feed to a file on the host, with progress and cancel. */
 export function ExportButton({ connectionId, source, label, note }: { connectionId: string; source: Source; label: string; note?: string | undefined }) {
   const [open, setOpen] = useState(false);
@@ -94,7 +93,14 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
       </div>
       {note && <div className="field__hint">{note}</div>}
       <SegmentedField label="Format" value={format} options={FORMATS} onChange={setFormat} testId="export-format" />
-      <TextField label="Reason" hint="Recorded in the audit log with what was exported" value={reason} placeholder="e.g. ticket 4711, requested by support" onChange={setReason} testId="export-reason" />
+      <TextField
+        label="Reason"
+        hint="Recorded in the audit log with what was exported"
+        value={reason}
+        placeholder="e.g. ticket 4711, requested by support"
+        onChange={setReason}
+        testId="export-reason"
+      />
       {state.kind === 'running' ? (
         <div className="export__row">
           <span className="export__progress" data-testid="export-progress">
@@ -106,7 +112,14 @@ function ExportPopover({ connectionId, source, label, note, onClose }: PopoverPr
         </div>
       ) : (
         <div className="export__row">
-          <Button size="sm" variant="primary" onClick={start} disabled={reason.trim() === ''} title={reason.trim() === '' ? 'Say why first: the reason is recorded in the audit log' : undefined} data-testid="export-start">
+          <Button
+            size="sm"
+            variant="primary"
+            onClick={start}
+            disabled={reason.trim() === ''}
+            title={reason.trim() === '' ? 'Say why first: the reason is recorded in the audit log' : undefined}
+            data-testid="export-start"
+          >
             {desktop ? (state.kind === 'idle' ? 'Save as…' : 'Save again…') : state.kind === 'idle' ? 'Start export' : 'Export again'}
           </Button>
         </div>

@@ -46,21 +46,26 @@ export function FeedScreen() {
   // A layout without a global order (Emmett on MongoDB) has no feed: nothing to read, say where to go.
   const capabilities = useOperation('stores.describe', { connectionId: active?.id ?? '' }, { enabled: active !== undefined, retry: false });
   const noGlobalFeed = capabilities.data?.hasGlobalPosition === false;
-  const input = active && !noGlobalFeed
-    ? {
-        connectionId: active.id,
-        ...(types.length ? { eventTypes: types } : {}),
-        ...(settled.category.trim() ? { category: settled.category.trim() } : {}),
-        ...(from ? { from } : {}),
-        ...(to ? { to } : {}),
-        ...(afterPosition !== undefined ? { afterPosition } : {}),
-        ...(correlationId ? { correlationId } : {}),
-        ...(field ? { field } : {}),
-      }
-    : undefined;
+  const input =
+    active && !noGlobalFeed
+      ? {
+          connectionId: active.id,
+          ...(types.length ? { eventTypes: types } : {}),
+          ...(settled.category.trim() ? { category: settled.category.trim() } : {}),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+          ...(afterPosition !== undefined ? { afterPosition } : {}),
+          ...(correlationId ? { correlationId } : {}),
+          ...(field ? { field } : {}),
+        }
+      : undefined;
   const pages = useFeedPages(input);
   const [mode, setMode] = useState<'history' | 'live'>('history');
-  const tail = useLiveTail(active?.id, { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) }, (event) => matchesField(event, field) && (!correlationId || event.correlationId === correlationId));
+  const tail = useLiveTail(
+    active?.id,
+    { ...(types.length ? { eventTypes: types } : {}), ...(category ? { category } : {}) },
+    (event) => matchesField(event, field) && (!correlationId || event.correlationId === correlationId),
+  );
   const history = useMemo(() => pages.data?.pages.flatMap((page) => page.events) ?? [], [pages.data]);
   // Live: the newest first, as they arrive.
   const liveEvents = useMemo(() => [...tail.events].reverse(), [tail.events]);
@@ -112,10 +117,28 @@ export function FeedScreen() {
           testId="feed-filter-types"
           onChange={(types) => setFilter({ ...filter, types })}
         />
-        <TextField label="Category" value={filter.category} placeholder="e.g. Order" testId="feed-filter-category" onChange={(category) => setFilter({ ...filter, category })} />
+        <TextField
+          label="Category"
+          value={filter.category}
+          placeholder="e.g. Order"
+          testId="feed-filter-category"
+          onChange={(category) => setFilter({ ...filter, category })}
+        />
         <DateTimeField label="From" value={filter.from} testId="feed-filter-from" onChange={(from) => setFilter({ ...filter, from })} />
-        <DateTimeField label="To" value={filter.to} testId="feed-filter-to" errors={rangeError ? [rangeError] : undefined} onChange={(to) => setFilter({ ...filter, to })} />
-        <TextField label="Correlation id" value={filter.correlation} placeholder="e.g. a command id" testId="feed-filter-correlation" onChange={(correlation) => setFilter({ ...filter, correlation })} />
+        <DateTimeField
+          label="To"
+          value={filter.to}
+          testId="feed-filter-to"
+          errors={rangeError ? [rangeError] : undefined}
+          onChange={(to) => setFilter({ ...filter, to })}
+        />
+        <TextField
+          label="Correlation id"
+          value={filter.correlation}
+          placeholder="e.g. a command id"
+          testId="feed-filter-correlation"
+          onChange={(correlation) => setFilter({ ...filter, correlation })}
+        />
         <TextField
           label="Seek to position"
           value={filter.seek}
@@ -135,7 +158,13 @@ export function FeedScreen() {
           testId="feed-field-in"
           onChange={(value) => setField({ in: value }, 'push')}
         />
-        <TextField label="Field path" value={filter.field.path} placeholder="e.g. customerId or address.city" testId="feed-field-path" onChange={(path) => setField({ path })} />
+        <TextField
+          label="Field path"
+          value={filter.field.path}
+          placeholder="e.g. customerId or address.city"
+          testId="feed-field-path"
+          onChange={(path) => setField({ path })}
+        />
         <SelectField
           label="Match"
           value={filter.field.op}
@@ -167,7 +196,14 @@ export function FeedScreen() {
           ))}
         </div>
       )}
-      <StoreProblem connection={active} error={pages.error} title="Could not read the feed" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
+      <StoreProblem
+        connection={active}
+        error={pages.error}
+        title="Could not read the feed"
+        stale={stale}
+        onRetry={() => void pages.refetch()}
+        retrying={pages.isRefetching}
+      />
       {latest.error && (
         <Alert tone="danger" title="Could not find the latest events" testId="feed-jump-error">
           {latest.error}
@@ -180,12 +216,14 @@ export function FeedScreen() {
       )}
       <Panel
         title={
-          mode === 'live'
-            ? `Live tail (${tail.events.length.toLocaleString('en-US')} new event${tail.events.length === 1 ? '' : 's'})`
-            : <>
-                {`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
-                {stale && <StaleBadge />}
-              </>
+          mode === 'live' ? (
+            `Live tail (${tail.events.length.toLocaleString('en-US')} new event${tail.events.length === 1 ? '' : 's'})`
+          ) : (
+            <>
+              {`Events by global position${pages.data ? ` (${events.length.toLocaleString('en-US')}${pages.hasNextPage ? '+' : ''})` : ''}`}
+              {stale && <StaleBadge />}
+            </>
+          )
         }
         actions={
           <>
@@ -197,7 +235,14 @@ export function FeedScreen() {
             )}
             {input && <ExportButton connectionId={active.id} label="the feed" source={feedExportSource(input)} note={exportNote(input, mode)} />}
             {mode === 'history' && (
-              <Button size="sm" onClick={latest.jump} busy={latest.busy} disabled={!input || rangeError !== undefined} title="Seek to the newest events that match the filters" data-testid="feed-jump-latest">
+              <Button
+                size="sm"
+                onClick={latest.jump}
+                busy={latest.busy}
+                disabled={!input || rangeError !== undefined}
+                title="Seek to the newest events that match the filters"
+                data-testid="feed-jump-latest"
+              >
                 Jump to latest
               </Button>
             )}
@@ -220,7 +265,9 @@ export function FeedScreen() {
             hasMore={false}
             loadingMore={false}
             onLoadMore={() => undefined}
-            emptyMessage={tail.error ? null : tail.live ? 'Waiting for new events… Only events matching the filters appear.' : 'Paused. Resume to follow new events.'}
+            emptyMessage={
+              tail.error ? null : tail.live ? 'Waiting for new events… Only events matching the filters appear.' : 'Paused. Resume to follow new events.'
+            }
           />
         ) : (
           <FeedTable
@@ -230,7 +277,15 @@ export function FeedScreen() {
             loadingMore={pages.isFetchingNextPage}
             onLoadMore={() => void pages.fetchNextPage()}
             // Under an error the list is empty because nothing was read: the alert above says why.
-            emptyMessage={pages.error ? null : rangeError ? `No event can match: ${rangeError}` : filtered ? 'No event matches these filters.' : 'This store has no events yet.'}
+            emptyMessage={
+              pages.error
+                ? null
+                : rangeError
+                  ? `No event can match: ${rangeError}`
+                  : filtered
+                    ? 'No event matches these filters.'
+                    : 'This store has no events yet.'
+            }
             handle={table}
           />
         )}
@@ -239,7 +294,19 @@ export function FeedScreen() {
   );
 }
 
-function DateTimeField({ label, value, onChange, testId, errors }: { label: string; value: string; onChange: (value: string) => void; testId: string; errors?: string[] }) {
+function DateTimeField({
+  label,
+  value,
+  onChange,
+  testId,
+  errors,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  testId: string;
+  errors?: string[];
+}) {
   const shownErrors = errors ?? (value.trim() && !isoOf(value) ? [`Type ${TIME_INPUT_FORMAT}, 24-hour, ${zoneName()}`] : undefined);
   return (
     // One message under the field: the error when there is one (it names the format and zone), else the hint.
@@ -286,12 +353,16 @@ function FeedTable({ events, fresh, loading, hasMore, loadingMore, onLoadMore, e
       headClassName="feed-grid"
       head={
         <>
-          <span role="columnheader" className="num">Position</span>
+          <span role="columnheader" className="num">
+            Position
+          </span>
           <span role="columnheader">{timeHeader()}</span>
           <span role="columnheader">Type</span>
           <span role="columnheader">Stream</span>
           <span role="columnheader">Category</span>
-          <span role="columnheader" className="num">Version</span>
+          <span role="columnheader" className="num">
+            Version
+          </span>
         </>
       }
       loading={loading}

@@ -40,4 +40,3 @@ function CopyButton({ text }: { text: string }) {
     </Button>
   );
 }
-

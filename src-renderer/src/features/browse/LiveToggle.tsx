@@ -17,7 +17,12 @@ export function LiveToggle({ tail, onChange }: { tail: LiveTail; onChange: (live
         {label}
       </button>
       {tail.live && (
-        <span className="live-toggle__rate" data-testid="live-rate" data-mode={tail.mode} title={`Events per second over the last 10 seconds; ${describeMode(tail.mode)}`}>
+        <span
+          className="live-toggle__rate"
+          data-testid="live-rate"
+          data-mode={tail.mode}
+          title={`Events per second over the last 10 seconds; ${describeMode(tail.mode)}`}
+        >
           {tail.rate.toFixed(1)} ev/s{tail.mode?.startsWith('notify:') ? ' · notified' : ''}
         </span>
       )}

@@ -37,7 +37,11 @@ export function StoreProblem({ connection, error, title, onRetry, stale, retryin
   const offline = isOffline(error);
   const unsupported = isUnsupported(error);
   return (
-    <Alert tone={unsupported ? 'warning' : 'danger'} title={offline ? `“${connection.name}” cannot be reached` : unsupported ? `Not available on “${connection.name}”` : title} testId="browse-error">
+    <Alert
+      tone={unsupported ? 'warning' : 'danger'}
+      title={offline ? `“${connection.name}” cannot be reached` : unsupported ? `Not available on “${connection.name}”` : title}
+      testId="browse-error"
+    >
       <div className="store-problem" data-offline={offline || undefined} data-stale={stale || undefined}>
         <span>{error instanceof Error ? error.message : String(error)}</span>
         {stale && <span data-testid="browse-stale-note"> The list below was read earlier and may be out of date.</span>}

@@ -98,7 +98,8 @@ function StreamView({ connectionId, streamId }: { connectionId: string; streamId
       <div className="browse stream" data-testid="stream-screen" data-stream-id={streamId}>
         <Alert tone="warning" title="Stream not found" testId="stream-not-found">
           <span>
-            “{active?.name}” has no stream <span className="mono">{streamId}</span>. Look for it in the <a href={hrefOf('streams')}>stream list</a>, or switch the event store.
+            “{active?.name}” has no stream <span className="mono">{streamId}</span>. Look for it in the <a href={hrefOf('streams')}>stream list</a>, or switch
+            the event store.
           </span>
         </Alert>
       </div>
@@ -155,10 +156,24 @@ function StreamView({ connectionId, streamId }: { connectionId: string; streamId
           <a className="btn btn--sm" href={timeTravelHref(streamId, selected)} data-testid="stream-time-travel">
             Time travel
           </a>
-          <Button size="sm" onClick={() => { setAnchor({ kind: 'start' }); setScroll({ to: 'start' }); }} data-testid="stream-jump-start">
+          <Button
+            size="sm"
+            onClick={() => {
+              setAnchor({ kind: 'start' });
+              setScroll({ to: 'start' });
+            }}
+            data-testid="stream-jump-start"
+          >
             First events
           </Button>
-          <Button size="sm" onClick={() => { setAnchor({ kind: 'latest' }); setScroll({ to: 'end' }); }} data-testid="stream-jump-latest">
+          <Button
+            size="sm"
+            onClick={() => {
+              setAnchor({ kind: 'latest' });
+              setScroll({ to: 'end' });
+            }}
+            data-testid="stream-jump-latest"
+          >
             Jump to latest
           </Button>
           <form className="stream__jump" onSubmit={jump}>
@@ -192,7 +207,14 @@ function StreamView({ connectionId, streamId }: { connectionId: string; streamId
         </Alert>
       )}
       <StreamSummary events={events} summary={summary} />
-      <StoreProblem connection={active} error={timeline.error} title="Could not read the stream" stale={timeline.data !== undefined} onRetry={() => void timeline.refetch()} retrying={timeline.isRefetching} />
+      <StoreProblem
+        connection={active}
+        error={timeline.error}
+        title="Could not read the stream"
+        stale={timeline.data !== undefined}
+        onRetry={() => void timeline.refetch()}
+        retrying={timeline.isRefetching}
+      />
       {/* One banner: when the store is unreachable the stopped tail says nothing more. */}
       {tail.error && !(timeline.error && isOffline(tail.error)) && <StoreProblem connection={active} error={tail.error} title="The live tail stopped" />}
 
@@ -321,7 +343,8 @@ interface TimelineProps {
 
 /** The stream's events by version, virtualised; newer pages load at the bottom, older ones on demand at the top. */
 function Timeline(props: TimelineProps) {
-  const { events, fresh, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } = props;
+  const { events, fresh, anchor, loading, selected, onSelect, scroll, onScrolled, hasOlder, loadingOlder, onLoadOlder, hasNewer, loadingNewer, onLoadNewer } =
+    props;
   const table = useRef<VirtualTableHandle>(null);
 
   // Older events arriving above keep the rows in view where they were.
@@ -351,65 +374,69 @@ function Timeline(props: TimelineProps) {
   const typeColumn = useMemo(() => `${Math.min(360, Math.max(110, Math.ceil(widestType(events)) + 8))}px`, [events]);
   return (
     <div className="timeline" style={{ '--timeline-type': typeColumn } as CSSProperties}>
-    <VirtualTable
-      handle={table}
-      rows={events}
-      rowKey={(event) => event.version}
-      rowHeight={ROW_HEIGHT}
-      testId="stream-timeline"
-      headClassName="timeline-grid"
-      head={
-        <>
-          <span role="columnheader" className="num">Version</span>
-          <span role="columnheader">Type</span>
-          <span role="columnheader">{timeHeader()}</span>
-          <span role="columnheader">User</span>
-        </>
-      }
-      top={<LoadMore show={hasOlder} busy={loadingOlder} onClick={onLoadOlder} label="Load older events" testId="stream-load-older" top />}
-      loading={loading}
-      emptyMessage="No events in this range."
-      // Newer events load on their own as the end comes into view.
-      onEndReached={hasNewer && !loadingNewer && events.length > 0 ? onLoadNewer : undefined}
-      endThreshold={10}
-      footer={<LoadMore show={hasNewer} busy={loadingNewer} onClick={onLoadNewer} label="Load newer events" testId="stream-load-newer" />}
-      renderRow={(event, { style }) => {
-        const user = userOf(event);
-        const isSelected = event.version === selected;
-        return (
-          <div
-            className={['vtable__row timeline-grid', isSelected ? 'vtable__row--selected' : '', fresh.has(liveKey(event)) ? 'vtable__row--fresh' : ''].filter(Boolean).join(' ')}
-            role="row"
-            aria-selected={isSelected}
-            tabIndex={0}
-            style={style}
-            onClick={() => onSelect(event.version)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onSelect(event.version);
-              }
-            }}
-            data-testid="stream-event"
-            data-version={event.version}
-            data-type={event.type}
-          >
-            <span role="cell" className="num mono">
-              {event.version}
+      <VirtualTable
+        handle={table}
+        rows={events}
+        rowKey={(event) => event.version}
+        rowHeight={ROW_HEIGHT}
+        testId="stream-timeline"
+        headClassName="timeline-grid"
+        head={
+          <>
+            <span role="columnheader" className="num">
+              Version
             </span>
-            <span role="cell" className="clip event-type" title={event.type}>
-              {event.type}
-            </span>
-            <span role="cell" className="nowrap">
-              {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
-            </span>
-            <span role="cell" className="clip mono muted" title={user}>
-              {user ?? '—'}
-            </span>
-          </div>
-        );
-      }}
-    />
+            <span role="columnheader">Type</span>
+            <span role="columnheader">{timeHeader()}</span>
+            <span role="columnheader">User</span>
+          </>
+        }
+        top={<LoadMore show={hasOlder} busy={loadingOlder} onClick={onLoadOlder} label="Load older events" testId="stream-load-older" top />}
+        loading={loading}
+        emptyMessage="No events in this range."
+        // Newer events load on their own as the end comes into view.
+        onEndReached={hasNewer && !loadingNewer && events.length > 0 ? onLoadNewer : undefined}
+        endThreshold={10}
+        footer={<LoadMore show={hasNewer} busy={loadingNewer} onClick={onLoadNewer} label="Load newer events" testId="stream-load-newer" />}
+        renderRow={(event, { style }) => {
+          const user = userOf(event);
+          const isSelected = event.version === selected;
+          return (
+            <div
+              className={['vtable__row timeline-grid', isSelected ? 'vtable__row--selected' : '', fresh.has(liveKey(event)) ? 'vtable__row--fresh' : '']
+                .filter(Boolean)
+                .join(' ')}
+              role="row"
+              aria-selected={isSelected}
+              tabIndex={0}
+              style={style}
+              onClick={() => onSelect(event.version)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  onSelect(event.version);
+                }
+              }}
+              data-testid="stream-event"
+              data-version={event.version}
+              data-type={event.type}
+            >
+              <span role="cell" className="num mono">
+                {event.version}
+              </span>
+              <span role="cell" className="clip event-type" title={event.type}>
+                {event.type}
+              </span>
+              <span role="cell" className="nowrap">
+                {event.timestamp ? <Time iso={event.timestamp} compact /> : <span className="muted">—</span>}
+              </span>
+              <span role="cell" className="clip mono muted" title={user}>
+                {user ?? '—'}
+              </span>
+            </div>
+          );
+        }}
+      />
     </div>
   );
 }

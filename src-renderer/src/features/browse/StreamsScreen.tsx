@@ -13,7 +13,17 @@ import { DetectionPanel } from './DetectionPanel';
 import { IndexAdvice } from './IndexAdvice';
 import { StaleBadge, StoreProblem } from './StoreProblem';
 import { useKnownCategories } from './use-known-categories';
-import { DEFAULT_SORT, NO_FILTER, resolveCategory, sortStreams, viewFromQuery, viewToQuery, type SortKey, type StreamRow, type StreamSort } from './stream-list-view';
+import {
+  DEFAULT_SORT,
+  NO_FILTER,
+  resolveCategory,
+  sortStreams,
+  viewFromQuery,
+  viewToQuery,
+  type SortKey,
+  type StreamRow,
+  type StreamSort,
+} from './stream-list-view';
 import { needsDetection, useStreamPages } from './use-browse';
 import './browse.css';
 
@@ -47,7 +57,11 @@ export function StreamsScreen() {
   const stoppedAfterMs = pages.data?.pages[0]?.stoppedAfterMs;
   const filtered = filter.category !== '' || filter.idPrefix !== '' || filter.search !== '';
   // Unfiltered, the store's exact stream count (where it could count within its budget) replaces "200+".
-  const figures = useOperation('stats.store', { connectionId: active?.id ?? '' }, { enabled: active !== undefined && !filtered, retry: false, staleTime: 30_000 });
+  const figures = useOperation(
+    'stats.store',
+    { connectionId: active?.id ?? '' },
+    { enabled: active !== undefined && !filtered, retry: false, staleTime: 30_000 },
+  );
   const exactTotal = !filtered && figures.data?.streams?.exact ? figures.data.streams.count : undefined;
   const clearFilters = () => setFilter({ ...NO_FILTER, sort: filter.sort }, 'push');
 
@@ -69,10 +83,29 @@ export function StreamsScreen() {
           testId="streams-filter-category"
           onChange={(category) => setFilter({ ...filter, category })}
         />
-        <TextField label="Stream id prefix" value={filter.idPrefix} placeholder="e.g. order-" testId="streams-filter-prefix" onChange={(idPrefix) => setFilter({ ...filter, idPrefix })} />
-        <TextField label="Search" value={filter.search} placeholder="part of a stream id" testId="streams-filter-search" onChange={(search) => setFilter({ ...filter, search })} />
+        <TextField
+          label="Stream id prefix"
+          value={filter.idPrefix}
+          placeholder="e.g. order-"
+          testId="streams-filter-prefix"
+          onChange={(idPrefix) => setFilter({ ...filter, idPrefix })}
+        />
+        <TextField
+          label="Search"
+          value={filter.search}
+          placeholder="part of a stream id"
+          testId="streams-filter-search"
+          onChange={(search) => setFilter({ ...filter, search })}
+        />
       </div>
-      <StoreProblem connection={active} error={pages.error} title="Could not list the streams" stale={stale} onRetry={() => void pages.refetch()} retrying={pages.isRefetching} />
+      <StoreProblem
+        connection={active}
+        error={pages.error}
+        title="Could not list the streams"
+        stale={stale}
+        onRetry={() => void pages.refetch()}
+        retrying={pages.isRefetching}
+      />
       {advice.length > 0 && <IndexAdvice advice={advice} testId="streams-advice" />}
       {changingMapping && <DetectionPanel connectionId={active.id} connectionName={active.name} kind={active.kind} onClose={() => setChangingMapping(false)} />}
       <Panel
@@ -190,7 +223,19 @@ function StreamsTable({ streams, sort, onSort, loading, hasMore, loadingMore, on
 }
 
 /** A column header that sorts the loaded rows: first click ascending (counts and dates descending), the next reverses. */
-function SortHeader({ label, column, sort, onSort, numeric = false }: { label: string; column: SortKey; sort: StreamSort; onSort: (sort: StreamSort) => void; numeric?: boolean }) {
+function SortHeader({
+  label,
+  column,
+  sort,
+  onSort,
+  numeric = false,
+}: {
+  label: string;
+  column: SortKey;
+  sort: StreamSort;
+  onSort: (sort: StreamSort) => void;
+  numeric?: boolean;
+}) {
   const active = sort.key === column;
   const firstDescending = numeric || column === 'activity';
   return (

@@ -17,5 +17,12 @@ export function countTypes(events: readonly StoredEvent[]): [type: string, count
 
 /** `"A, B,,A"` → `["A", "B"]`. */
 export function parseTypes(text: string): string[] {
-  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -15,7 +15,10 @@ export const NO_FIELD_FILTER: FieldFilterText = { in: 'data', path: '', op: 'equ
 
 /** The operation's `field` input, once a path is given. */
 export function fieldFilterOf(text: FieldFilterText): FieldFilter | undefined {
-  const path = text.path.split('.').map((s) => s.trim()).filter(Boolean);
+  const path = text.path
+    .split('.')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (path.length === 0) return undefined;
   return { in: text.in, path, op: text.op, value: text.value };
 }

@@ -41,7 +41,12 @@ export function viewFromQuery(query: Query): StreamsView {
 
 export function viewToQuery(view: StreamsView): QueryInput {
   const sorted = view.sort.key !== DEFAULT_SORT.key || view.sort.descending !== DEFAULT_SORT.descending;
-  return { category: view.category, prefix: view.idPrefix, search: view.search, sort: sorted ? `${view.sort.key}-${view.sort.descending ? 'desc' : 'asc'}` : undefined };
+  return {
+    category: view.category,
+    prefix: view.idPrefix,
+    search: view.search,
+    sort: sorted ? `${view.sort.key}-${view.sort.descending ? 'desc' : 'asc'}` : undefined,
+  };
 }
 
 /** Categories are stored with their case; what the user typed is matched to a known one regardless of case. */

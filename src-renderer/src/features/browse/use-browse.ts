@@ -46,7 +46,11 @@ export function useFeedPages(input: FeedFilter | undefined) {
     enabled: input !== undefined,
     initialPageParam: input?.afterPosition,
     queryFn: ({ pageParam, signal }) =>
-      client.call('feed.read', { ...(input as FeedFilter), limit: pageSizes().feed, ...(pageParam !== undefined ? { afterPosition: pageParam } : {}) }, { signal }),
+      client.call(
+        'feed.read',
+        { ...(input as FeedFilter), limit: pageSizes().feed, ...(pageParam !== undefined ? { afterPosition: pageParam } : {}) },
+        { signal },
+      ),
     getNextPageParam: (last) => (last.events.length > 0 ? (last.nextAfterPosition ?? undefined) : undefined),
     retry,
   });
@@ -92,7 +96,10 @@ function toPage(param: ReadParam, result: ResultOf<'streams.read'>): TimelinePag
       events,
       newer: next ? { fromVersion: next.fromVersion, direction: 'forward' } : undefined,
       // Read from the start (no fromVersion, or 0) there is nothing older.
-      older: param.fromVersion !== undefined && param.fromVersion > 0 && fromVersion !== undefined && fromVersion > 0 ? { toVersion: fromVersion - 1, direction: 'backward' } : undefined,
+      older:
+        param.fromVersion !== undefined && param.fromVersion > 0 && fromVersion !== undefined && fromVersion > 0
+          ? { toVersion: fromVersion - 1, direction: 'backward' }
+          : undefined,
     };
   }
   return {

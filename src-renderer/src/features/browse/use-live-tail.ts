@@ -80,36 +80,32 @@ export function useLiveTail(connectionId: string | undefined, filter: TailFilter
     const { filter: current } = JSON.parse(filterKey) as { filter: TailFilter };
     const after = positionRef.current;
     setError(undefined);
-    const handle = client.start(
-      'feed.tail',
-      { connectionId, ...current, ...(after !== undefined ? { afterPosition: after } : {}) } as InputOf<'feed.tail'>,
-      {
-        onData: (data) => {
-          positionRef.current = data.position;
-          setPosition(data.position);
-          if (data.mode !== undefined) setMode(data.mode);
-          if (data.holes !== undefined) setHoles(data.holes);
-          const arrived = data.events.filter((event) => acceptRef.current(event));
-          if (arrived.length === 0) return;
-          arrivals.current.push({ at: Date.now(), count: arrived.length });
-          recomputeRef.current();
-          setEvents((previous) => {
-            const known = new Set(previous.map(liveKey));
-            const next = [...previous, ...arrived.filter((event) => !known.has(liveKey(event)))];
-            return next.length > MAX_LIVE_EVENTS ? next.slice(next.length - MAX_LIVE_EVENTS) : next;
+    const handle = client.start('feed.tail', { connectionId, ...current, ...(after !== undefined ? { afterPosition: after } : {}) } as InputOf<'feed.tail'>, {
+      onData: (data) => {
+        positionRef.current = data.position;
+        setPosition(data.position);
+        if (data.mode !== undefined) setMode(data.mode);
+        if (data.holes !== undefined) setHoles(data.holes);
+        const arrived = data.events.filter((event) => acceptRef.current(event));
+        if (arrived.length === 0) return;
+        arrivals.current.push({ at: Date.now(), count: arrived.length });
+        recomputeRef.current();
+        setEvents((previous) => {
+          const known = new Set(previous.map(liveKey));
+          const next = [...previous, ...arrived.filter((event) => !known.has(liveKey(event)))];
+          return next.length > MAX_LIVE_EVENTS ? next.slice(next.length - MAX_LIVE_EVENTS) : next;
+        });
+        const keys = arrived.map(liveKey);
+        setFresh((previous) => new Set([...previous, ...keys]));
+        setTimeout(() => {
+          setFresh((previous) => {
+            const next = new Set(previous);
+            for (const key of keys) next.delete(key);
+            return next;
           });
-          const keys = arrived.map(liveKey);
-          setFresh((previous) => new Set([...previous, ...keys]));
-          setTimeout(() => {
-            setFresh((previous) => {
-              const next = new Set(previous);
-              for (const key of keys) next.delete(key);
-              return next;
-            });
-          }, FRESH_MS);
-        },
+        }, FRESH_MS);
       },
-    );
+    });
     let active = true;
     void handle.result.then((envelope) => {
       if (!active) return;

@@ -177,15 +177,43 @@ export function ChartsScreen() {
           <label className="field__label" htmlFor="charts-from">
             From ({zoneName()})
           </label>
-          <input id="charts-from" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.from} aria-invalid={range.from !== '' && msOf(range.from) === undefined} data-testid="charts-from" onChange={(e) => setRange({ ...range, from: e.target.value })} />
+          <input
+            id="charts-from"
+            type="text"
+            inputMode="numeric"
+            placeholder="YYYY-MM-DD"
+            title={`Days in ${zoneName()}`}
+            className="input mono charts__day"
+            value={range.from}
+            aria-invalid={range.from !== '' && msOf(range.from) === undefined}
+            data-testid="charts-from"
+            onChange={(e) => setRange({ ...range, from: e.target.value })}
+          />
         </div>
         <div className="field">
           <label className="field__label" htmlFor="charts-to">
             To (inclusive)
           </label>
-          <input id="charts-to" type="text" inputMode="numeric" placeholder="YYYY-MM-DD" title={`Days in ${zoneName()}`} className="input mono charts__day" value={range.to} aria-invalid={range.to !== '' && msOf(range.to) === undefined} data-testid="charts-to" onChange={(e) => setRange({ ...range, to: e.target.value })} />
+          <input
+            id="charts-to"
+            type="text"
+            inputMode="numeric"
+            placeholder="YYYY-MM-DD"
+            title={`Days in ${zoneName()}`}
+            className="input mono charts__day"
+            value={range.to}
+            aria-invalid={range.to !== '' && msOf(range.to) === undefined}
+            data-testid="charts-to"
+            onChange={(e) => setRange({ ...range, to: e.target.value })}
+          />
         </div>
-        <SegmentedField label="Bucket" value={bucket} options={BUCKETS} onChange={(next) => setView({ ...view, bucket: next }, 'push')} testId="charts-bucket" />
+        <SegmentedField
+          label="Bucket"
+          value={bucket}
+          options={BUCKETS}
+          onChange={(next) => setView({ ...view, bucket: next }, 'push')}
+          testId="charts-bucket"
+        />
         <div className="charts__presets">
           {PRESETS.map((preset) => (
             <Button
@@ -199,7 +227,13 @@ export function ChartsScreen() {
               {preset.label}
             </Button>
           ))}
-          <Button size="sm" onClick={fitToData} disabled={!firstAt} title={firstAt ? `From the first event (${firstAt.slice(0, 10)}) until today` : undefined} data-testid="charts-fit">
+          <Button
+            size="sm"
+            onClick={fitToData}
+            disabled={!firstAt}
+            title={firstAt ? `From the first event (${firstAt.slice(0, 10)}) until today` : undefined}
+            data-testid="charts-fit"
+          >
             Whole store
           </Button>
         </div>
@@ -282,7 +316,13 @@ function LargestStreams({ streams }: { streams: LargestStream[] }) {
     <ol className="largest" data-testid="charts-largest-chart">
       {streams.map((stream) => (
         <li key={stream.streamId}>
-          <a className="largest__row" href={streamHref(stream.streamId)} title={`Open ${stream.streamId}`} data-testid="charts-largest-row" data-stream-id={stream.streamId}>
+          <a
+            className="largest__row"
+            href={streamHref(stream.streamId)}
+            title={`Open ${stream.streamId}`}
+            data-testid="charts-largest-row"
+            data-stream-id={stream.streamId}
+          >
             <span className="largest__id mono">{stream.streamId}</span>
             <span className="largest__bar" aria-hidden="true">
               <span className="largest__fill" style={{ width: `${(stream.eventCount / most) * 100}%`, background: SERIES_PALETTE[0] }} />

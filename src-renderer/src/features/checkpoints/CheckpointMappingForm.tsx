@@ -50,9 +50,13 @@ export function CheckpointMappingForm({ connectionId, backend, onDone }: { conne
   const part = backend === 'postgres' ? 'column' : 'field';
   return (
     <Panel title="Custom checkpoint mapping" testId="checkpoint-mapping">
-      <p className="muted">Where your projectors keep their positions, when no preset knows: one row per projector (and source) with its position as a whole number.</p>
+      <p className="muted">
+        Where your projectors keep their positions, when no preset knows: one row per projector (and source) with its position as a whole number.
+      </p>
       <div className="checkpoints__mapping">
-        {backend === 'postgres' && <TextField label="Schema (optional)" value={shown.schema} placeholder="public" testId="mapping-schema" onChange={set('schema')} />}
+        {backend === 'postgres' && (
+          <TextField label="Schema (optional)" value={shown.schema} placeholder="public" testId="mapping-schema" onChange={set('schema')} />
+        )}
         <TextField label={container} value={shown.table} testId="mapping-table" onChange={set('table')} />
         <TextField label={`Projector name ${part}`} value={shown.name} testId="mapping-name" onChange={set('name')} />
         <TextField label={`Source ${part} (optional)`} value={shown.source} testId="mapping-source" onChange={set('source')} />
@@ -66,11 +70,18 @@ export function CheckpointMappingForm({ connectionId, backend, onDone }: { conne
       )}
       {configure.data && (
         <Alert tone="success" title="Mapped">
-          {configure.data.mapping ? `${configure.data.checkpoints} checkpoints found in ${configure.data.sources.join(', ')}.` : 'The custom mapping is forgotten.'}
+          {configure.data.mapping
+            ? `${configure.data.checkpoints} checkpoints found in ${configure.data.sources.join(', ')}.`
+            : 'The custom mapping is forgotten.'}
         </Alert>
       )}
       <div className="checkpoints__mapping-actions">
-        <Button variant="primary" busy={configure.isPending} onClick={() => configure.mutate({ connectionId, mapping: mappingOf(shown, backend) })} data-testid="mapping-save">
+        <Button
+          variant="primary"
+          busy={configure.isPending}
+          onClick={() => configure.mutate({ connectionId, mapping: mappingOf(shown, backend) })}
+          data-testid="mapping-save"
+        >
           Check and use
         </Button>
         {current.data?.mapping && (

@@ -54,7 +54,7 @@ export function CheckpointsScreen() {
   const backend = active.kind === 'mongo' ? 'mongo' : 'postgres';
   const groups = list.data?.projectors ?? [];
   const rows = groups.flatMap((g) => g.rows);
-  const charted = keyFromParam(view.chart) ?? (rows.find((r) => r.status !== 'caught-up' && r.role === 'projector') ?? rows[0]);
+  const charted = keyFromParam(view.chart) ?? rows.find((r) => r.status !== 'caught-up' && r.role === 'projector') ?? rows[0];
   const chartKey = charted ? { store: charted.store, projector: charted.projector, source: charted.source } : undefined;
   const chartParam = chartKey ? keyParam(chartKey) : undefined;
 
@@ -126,7 +126,9 @@ export function CheckpointsScreen() {
           </table>
         )}
       </Panel>
-      {(mapping || unmapped) && active.kind !== 'kafka' && <CheckpointMappingForm connectionId={active.id} backend={backend} onDone={() => setMapping(false)} />}
+      {(mapping || unmapped) && active.kind !== 'kafka' && (
+        <CheckpointMappingForm connectionId={active.id} backend={backend} onDone={() => setMapping(false)} />
+      )}
       {chartKey && <LagChart connectionId={active.id} checkpoint={chartKey} range={view.range} onRange={(range) => setView({ ...view, range })} />}
       {resetting && (
         <ResetDialog
@@ -194,7 +196,11 @@ function CheckpointLine({ row, nested = false, chartParam, onChart, onReset }: {
       </td>
       <td className="mono">
         {row.source || '—'}
-        {row.extras && <div className="checkpoints__extras" data-testid="checkpoint-extras">{describeExtras(row.extras)}</div>}
+        {row.extras && (
+          <div className="checkpoints__extras" data-testid="checkpoint-extras">
+            {describeExtras(row.extras)}
+          </div>
+        )}
       </td>
       <td className="num mono">{row.position ?? '—'}</td>
       <td className="num mono">{row.head ?? '—'}</td>

@@ -51,7 +51,9 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
     <Panel
       title={`Lag of ${name}`}
       testId="lag-chart"
-      actions={<SegmentedField label="Range" value={range} options={RANGES.map(({ value, label }) => ({ value, label }))} onChange={onRange} testId="lag-range" />}
+      actions={
+        <SegmentedField label="Range" value={range} options={RANGES.map(({ value, label }) => ({ value, label }))} onChange={onRange} testId="lag-range" />
+      }
     >
       {history.error && (
         <Alert tone="danger" title="Could not read the lag history">
@@ -67,7 +69,8 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
         <div
           className="checkpoints__chart"
           data-testid="lag-chart-plot"
-          data-points={points.length} data-last-events={points[points.length - 1]?.events ?? ''}
+          data-points={points.length}
+          data-last-events={points[points.length - 1]?.events ?? ''}
           data-max-events={points.reduce((max, p) => Math.max(max, p.events ?? 0), 0)}
           data-domain={`${to - span},${to}`}
         >
@@ -100,7 +103,16 @@ export function LagChart({ connectionId, checkpoint, range, onRange }: LagChartP
                 formatter={(value, key) => (key === 'Lag (events)' ? formatEvents(Number(value)) : formatDuration(Number(value) * 1000))}
               />
               <Legend />
-              <Line yAxisId="events" type="stepAfter" dataKey="events" name="Lag (events)" stroke="#1f5fbf" dot={false} isAnimationActive={false} connectNulls />
+              <Line
+                yAxisId="events"
+                type="stepAfter"
+                dataKey="events"
+                name="Lag (events)"
+                stroke="#1f5fbf"
+                dot={false}
+                isAnimationActive={false}
+                connectNulls
+              />
               <Line yAxisId="seconds" type="linear" dataKey="seconds" name="Lag (time)" stroke="#c26a00" dot={false} isAnimationActive={false} connectNulls />
             </LineChart>
           </ResponsiveContainer>

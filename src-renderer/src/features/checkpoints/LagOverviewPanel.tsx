@@ -38,11 +38,14 @@ export function LagOverviewPanel() {
                 <td className="overview__name">{nameOf(c.connectionId)}</td>
                 <td>
                   {c.error && <span className="muted">Not sampled: {c.error}</span>}
-                  {!c.error && c.worst.length === 0 && (c.sampledAt ? <Badge tone="success">All caught up</Badge> : <span className="muted">Not sampled yet</span>)}
+                  {!c.error &&
+                    c.worst.length === 0 &&
+                    (c.sampledAt ? <Badge tone="success">All caught up</Badge> : <span className="muted">Not sampled yet</span>)}
                   <ul className="lag-overview__list">
                     {c.worst.map((w) => (
                       <li key={w.projector} data-testid="lag-overview-projector" data-projector={w.projector}>
-                        <StatusBadge status={w.status} /> <strong>{w.projector}</strong> {formatEvents(w.lagEvents, w.lagEstimated)} {w.lagEvents === 1 ? 'event' : 'events'} · {formatDuration(w.lagMs)}
+                        <StatusBadge status={w.status} /> <strong>{w.projector}</strong> {formatEvents(w.lagEvents, w.lagEstimated)}{' '}
+                        {w.lagEvents === 1 ? 'event' : 'events'} · {formatDuration(w.lagMs)}
                       </li>
                     ))}
                   </ul>

@@ -64,10 +64,7 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
   const runDryRun = () => {
     if (!input) return;
     reset.reset();
-    dryRun.mutate(
-      { ...input, dryRun: true },
-      { onSuccess: (result) => setPreview({ input, result, confirmation: confirmationOf(result) }) },
-    );
+    dryRun.mutate({ ...input, dryRun: true }, { onSuccess: (result) => setPreview({ input, result, confirmation: confirmationOf(result) }) });
   };
   const confirm = () => {
     if (!preview || !reason.trim()) return;
@@ -90,21 +87,31 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
             Close
           </Button>
         ) : (
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button onClick={runDryRun} busy={dryRun.isPending} disabled={!input} data-testid="reset-dry-run">
-            Dry run
-          </Button>
-          <Button variant="danger" busy={reset.isPending} disabled={!preview || preview.result.direction === 'none' || !reason.trim()} title={preview && !reason.trim() ? REASON_FIRST : undefined} onClick={confirm} data-testid="reset-confirm">
-            Reset checkpoint
-          </Button>
-        </>
+          <>
+            <Button onClick={onClose}>Cancel</Button>
+            <Button onClick={runDryRun} busy={dryRun.isPending} disabled={!input} data-testid="reset-dry-run">
+              Dry run
+            </Button>
+            <Button
+              variant="danger"
+              busy={reset.isPending}
+              disabled={!preview || preview.result.direction === 'none' || !reason.trim()}
+              title={preview && !reason.trim() ? REASON_FIRST : undefined}
+              onClick={confirm}
+              data-testid="reset-confirm"
+            >
+              Reset checkpoint
+            </Button>
+          </>
         )
       }
     >
       <ReadOnlyNotice connectionId={connectionId} op="checkpoints.reset" />
       <p className="dialog__lead">
-        Now at <span className="mono" data-testid="reset-now">{(applied ? applied.target.position : preview ? preview.result.expected : row.position) ?? 'nothing'}</span>
+        Now at{' '}
+        <span className="mono" data-testid="reset-now">
+          {(applied ? applied.target.position : preview ? preview.result.expected : row.position) ?? 'nothing'}
+        </span>
         {row.head !== null && !preview && !applied && (
           <>
             {' '}
@@ -158,7 +165,10 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
         <SelectField
           label="Projector"
           value={other}
-          options={others.map((o) => ({ value: JSON.stringify(keyOf(o)), label: `${o.projector}${o.source ? ` · ${o.source}` : ''} (at ${o.position ?? 'nothing'})` }))}
+          options={others.map((o) => ({
+            value: JSON.stringify(keyOf(o)),
+            label: `${o.projector}${o.source ? ` · ${o.source}` : ''} (at ${o.position ?? 'nothing'})`,
+          }))}
           onChange={(v) => {
             setOther(v);
             changed();
@@ -185,8 +195,22 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
             items={[
               ['From', <span className="mono">{preview.result.expected ?? 'nothing'}</span>],
               ['To', <span className="mono">{`${preview.result.target.position} (${preview.result.target.label})`}</span>],
-              ...(summary?.first ? ([['First event', <span className="mono">{`#${summary.first.position} ${summary.first.type} · ${summary.first.streamId}${summary.first.timestamp ? ` · ${summary.first.timestamp}` : ''}`}</span>]] as [string, ReactNode][]) : []),
-              ...(summary?.last ? ([['Last event', <span className="mono">{`#${summary.last.position} ${summary.last.type} · ${summary.last.streamId}${summary.last.timestamp ? ` · ${summary.last.timestamp}` : ''}`}</span>]] as [string, ReactNode][]) : []),
+              ...(summary?.first
+                ? ([
+                    [
+                      'First event',
+                      <span className="mono">{`#${summary.first.position} ${summary.first.type} · ${summary.first.streamId}${summary.first.timestamp ? ` · ${summary.first.timestamp}` : ''}`}</span>,
+                    ],
+                  ] as [string, ReactNode][])
+                : []),
+              ...(summary?.last
+                ? ([
+                    [
+                      'Last event',
+                      <span className="mono">{`#${summary.last.position} ${summary.last.type} · ${summary.last.streamId}${summary.last.timestamp ? ` · ${summary.last.timestamp}` : ''}`}</span>,
+                    ],
+                  ] as [string, ReactNode][])
+                : []),
               ...(preview.result.offsets !== null ? ([['Offsets', formatEvents(preview.result.offsets)]] as [string, ReactNode][]) : []),
             ]}
           />
@@ -208,12 +232,20 @@ export function ResetDialog({ connectionId, kafkaConnectionId, row, others, onCl
               </tbody>
             </table>
           )}
-          <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: rebuild orders_view after the fix" testId="reset-reason" onChange={setReason} />
+          <TextField
+            label="Reason (recorded in the audit log)"
+            rows={2}
+            value={reason}
+            placeholder="e.g. OPS-1234: rebuild orders_view after the fix"
+            testId="reset-reason"
+            onChange={setReason}
+          />
         </div>
       )}
       {applied && (
         <Alert tone="success" title="Checkpoint reset" testId="reset-done">
-          {row.projector} now starts from <span className="mono">{applied.target.position}</span> ({applied.target.label}); it was at <span className="mono">{applied.expected ?? 'nothing'}</span>.
+          {row.projector} now starts from <span className="mono">{applied.target.position}</span> ({applied.target.label}); it was at{' '}
+          <span className="mono">{applied.expected ?? 'nothing'}</span>.
         </Alert>
       )}
       {reset.error && (

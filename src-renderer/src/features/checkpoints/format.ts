@@ -78,7 +78,8 @@ export function describeExtras(extras: Record<string, unknown> | undefined): str
   const parts: string[] = [];
   for (const [key, value] of Object.entries(extras)) {
     if (value === null || value === undefined || key === 'tokenClass' || key === 'unreadablePosition') continue;
-    if (Array.isArray(value)) parts.push(`${key}: ${value.length}${value.length ? ` (${value.slice(0, 3).map(String).join(', ')}${value.length > 3 ? ', …' : ''})` : ''}`);
+    if (Array.isArray(value))
+      parts.push(`${key}: ${value.length}${value.length ? ` (${value.slice(0, 3).map(String).join(', ')}${value.length > 3 ? ', …' : ''})` : ''}`);
     else if (typeof value !== 'object') parts.push(`${key}: ${String(value)}`);
   }
   return parts.join(' · ');

@@ -23,7 +23,12 @@ export function CaseView({ caseId }: { caseId: string }) {
   // Its jobs' progress refreshes it (src-shared/contract/job-kinds.ts): no polling.
   const record = useOperation('compliance.getCase', { caseId });
   const c = record.data;
-  if (record.error) return <Alert tone="danger" title="Request not found">{messageOf(record.error)}</Alert>;
+  if (record.error)
+    return (
+      <Alert tone="danger" title="Request not found">
+        {messageOf(record.error)}
+      </Alert>
+    );
   if (!c) return null;
   const jobOf = (id: string | undefined) => jobs?.find((j) => j.id === id);
   return (
@@ -69,15 +74,27 @@ function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) 
   const [days, setDays] = useState('30');
   const inv = record.inventory;
   const start = () => {
-    const names = topics.split(',').map((t) => t.trim()).filter(Boolean);
-    const kafka = kafkaId && names.length ? { kafka: { connectionId: kafkaId, topics: names, from: new Date(Date.now() - Number(days || '0') * 86_400_000).toISOString() } } : {};
+    const names = topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    const kafka =
+      kafkaId && names.length
+        ? { kafka: { connectionId: kafkaId, topics: names, from: new Date(Date.now() - Number(days || '0') * 86_400_000).toISOString() } }
+        : {};
     search.mutate({ caseId: record.id, connectionId: record.connectionId, ...kafka });
   };
   return (
     <Panel title="1. Inventory" testId="compliance-inventory">
       {kafkaProfiles.length > 0 && (
         <div className="compliance__row">
-          <SelectField label="Kafka copies" value={kafkaId} onChange={setKafkaId} options={[{ value: '', label: 'Do not search Kafka' }, ...kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))]} testId="compliance-kafka" />
+          <SelectField
+            label="Kafka copies"
+            value={kafkaId}
+            onChange={setKafkaId}
+            options={[{ value: '', label: 'Do not search Kafka' }, ...kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))]}
+            testId="compliance-kafka"
+          />
           {kafkaId && <TextField label="Topics (comma-separated)" value={topics} onChange={setTopics} testId="compliance-topics" />}
           {kafkaId && <TextField label="Last days" value={days} onChange={setDays} testId="compliance-days" />}
         </div>
@@ -89,7 +106,11 @@ function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) 
       </div>
       <JobLine job={job} />
       {search.error && <div className="compliance__error">{messageOf(search.error)}</div>}
-      {inv && inv.subjectIds.length === 0 && <Alert tone="warning" title="No subject found">Nothing matches this request.</Alert>}
+      {inv && inv.subjectIds.length === 0 && (
+        <Alert tone="warning" title="No subject found">
+          Nothing matches this request.
+        </Alert>
+      )}
       {inv && inv.subjectIds.length > 0 && (
         <>
           <table className="data-table" data-testid="compliance-locations">
@@ -106,7 +127,13 @@ function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) 
                 <tr key={`${l.kind}:${l.location}`}>
                   <td>
                     {l.location}
-                    {l.byType && <div className="compliance__hint">{Object.entries(l.byType).map(([t, n]) => `${t} ${n}`).join(', ')}</div>}
+                    {l.byType && (
+                      <div className="compliance__hint">
+                        {Object.entries(l.byType)
+                          .map(([t, n]) => `${t} ${n}`)
+                          .join(', ')}
+                      </div>
+                    )}
                     {l.note && <div className="compliance__hint">{l.note}</div>}
                   </td>
                   <td>{l.count}</td>
@@ -118,7 +145,11 @@ function InventoryPanel({ record, job }: { record: ErasureCase; job: JobLike }) 
           </table>
           {inv.mentions.length > 0 && (
             <Alert tone="warning" title={`${inv.mentions.length} event(s) of others mention the subject`}>
-              These are reported, never erased automatically: {inv.mentions.slice(0, 5).map((m) => `${m.eventType} at ${m.position}`).join(', ')}
+              These are reported, never erased automatically:{' '}
+              {inv.mentions
+                .slice(0, 5)
+                .map((m) => `${m.eventType} at ${m.position}`)
+                .join(', ')}
             </Alert>
           )}
           {inv.advice.map((a) => (
@@ -140,7 +171,12 @@ function ExportPanel({ record }: { record: ErasureCase }) {
   return (
     <Panel title="2. Access export" testId="compliance-export">
       <div className="compliance__row">
-        <Button size="sm" busy={exporter.isPending} data-testid="compliance-export-start" onClick={() => exporter.mutate({ caseId: record.id, connectionId: record.connectionId })}>
+        <Button
+          size="sm"
+          busy={exporter.isPending}
+          data-testid="compliance-export-start"
+          onClick={() => exporter.mutate({ caseId: record.id, connectionId: record.connectionId })}
+        >
           Export everything found
         </Button>
       </div>
@@ -182,10 +218,31 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
     <Panel title="3. Erasure" testId="compliance-actions">
       <ReadOnlyNotice connectionId={record.connectionId} op="compliance.erase" />
       {ERASURE_ACTION_WORDS.map((a) => (
-        <CheckboxField key={a.value} label={a.label} checked={actions.includes(a.value)} onChange={(on) => toggle(a.value, on)} testId={`compliance-action-${a.value}`} />
+        <CheckboxField
+          key={a.value}
+          label={a.label}
+          checked={actions.includes(a.value)}
+          onChange={(on) => toggle(a.value, on)}
+          testId={`compliance-action-${a.value}`}
+        />
       ))}
       <div className="compliance__row">
-        <Button size="sm" busy={dry.isPending} data-testid="compliance-dry-run" onClick={() => dry.mutate({ caseId: record.id, connectionId: record.connectionId, actions, dryRun: true }, { onSuccess: (result) => { setToken(confirmationOf(result)); refreshCase(); } })}>
+        <Button
+          size="sm"
+          busy={dry.isPending}
+          data-testid="compliance-dry-run"
+          onClick={() =>
+            dry.mutate(
+              { caseId: record.id, connectionId: record.connectionId, actions, dryRun: true },
+              {
+                onSuccess: (result) => {
+                  setToken(confirmationOf(result));
+                  refreshCase();
+                },
+              },
+            )
+          }
+        >
           Dry run
         </Button>
       </div>
@@ -209,7 +266,12 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
                   ))}
                   {p.retained?.map((r) => (
                     <div key={r.topic} className="compliance__hint" data-testid="compliance-retained">
-                      {r.topic}: {r.messages} message(s) stay {r.removedBy === 'never' ? 'for good (no retention)' : r.removedFrom ? `until retention removes them, from ${formatTimestamp(r.removedFrom)}${r.removedBy ? ` (at the latest ${formatTimestamp(r.removedBy)})` : ''}` : 'until retention removes them'}
+                      {r.topic}: {r.messages} message(s) stay{' '}
+                      {r.removedBy === 'never'
+                        ? 'for good (no retention)'
+                        : r.removedFrom
+                          ? `until retention removes them, from ${formatTimestamp(r.removedFrom)}${r.removedBy ? ` (at the latest ${formatTimestamp(r.removedBy)})` : ''}`
+                          : 'until retention removes them'}
                     </div>
                   ))}
                 </td>
@@ -220,12 +282,23 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
       )}
       <div className="compliance__row">
         <OperatorFields label="Second operator approves the dry run's actions" value={approver} onChange={setApprover} testId="compliance-approver" />
-        <Button size="sm" busy={approve.isPending} disabled={!chosen(approver)} data-testid="compliance-approve" onClick={() => { run.reset(); approve.mutate({ caseId: record.id, approver }, { onSuccess: () => setApprover(NO_OPERATOR) }); }}>
+        <Button
+          size="sm"
+          busy={approve.isPending}
+          disabled={!chosen(approver)}
+          data-testid="compliance-approve"
+          onClick={() => {
+            run.reset();
+            approve.mutate({ caseId: record.id, approver }, { onSuccess: () => setApprover(NO_OPERATOR) });
+          }}
+        >
           Approve
         </Button>
         {record.approval && (
           <span className="compliance__hint" data-testid="compliance-approval">
-            {'signature' in record.approval ? `Approved by ${record.approval.name} (key ${record.approval.fingerprint.slice(0, 8)}) for ${record.approval.actions.map(erasureActionWords).join('; ')}` : `Approved by name only (${record.approval.by}): not a signed approval`}
+            {'signature' in record.approval
+              ? `Approved by ${record.approval.name} (key ${record.approval.fingerprint.slice(0, 8)}) for ${record.approval.actions.map(erasureActionWords).join('; ')}`
+              : `Approved by name only (${record.approval.by}): not a signed approval`}
           </span>
         )}
       </div>
@@ -244,7 +317,11 @@ function ActionsPanel({ record, job }: { record: ErasureCase; job: JobLike }) {
           busy={run.isPending || job?.state === 'running'}
           disabled={!token || !ticketConfirmed}
           title={token && !ticketConfirmed ? `Type the ticket ${record.ticket} first` : undefined}
-          data-testid="compliance-run" onClick={() => run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })}>
+          data-testid="compliance-run"
+          onClick={() =>
+            run.mutate({ caseId: record.id, connectionId: record.connectionId, actions, confirmation: token, reason: `${record.ticket}: ${record.reason}` })
+          }
+        >
           Run erasure
         </Button>
       </div>
@@ -265,7 +342,12 @@ function VerificationPanel({ record }: { record: ErasureCase }) {
   return (
     <Panel title="4. Verification" testId="compliance-verification">
       <div className="compliance__row">
-        <Button size="sm" busy={verify.isPending} data-testid="compliance-verify" onClick={() => verify.mutate({ caseId: record.id, connectionId: record.connectionId })}>
+        <Button
+          size="sm"
+          busy={verify.isPending}
+          data-testid="compliance-verify"
+          onClick={() => verify.mutate({ caseId: record.id, connectionId: record.connectionId })}
+        >
           Verify now
         </Button>
       </div>
@@ -304,7 +386,8 @@ function ReportPanel({ record }: { record: ErasureCase }) {
       {record.report && (
         <>
           <p className="compliance__hint" data-testid="compliance-report-done">
-            Report made {formatTimestamp(record.report.at)}, SHA-256 <code>{record.report.sha256}</code>, chained into the audit log as record {record.report.auditSeq}.
+            Report made {formatTimestamp(record.report.at)}, SHA-256 <code>{record.report.sha256}</code>, chained into the audit log as record{' '}
+            {record.report.auditSeq}.
           </p>
           <div className="compliance__row">
             {record.report.pdf && <FileOffer path={record.report.pdf} label="Download the report (PDF)" testId="compliance-report-pdf" />}

@@ -38,7 +38,9 @@ export function ComplianceScreen() {
                 <li key={c.id}>
                   <button type="button" aria-current={c.id === selected} onClick={() => setSelected(c.id)} data-testid="compliance-case">
                     <strong>{c.ticket}</strong> · {c.state}
-                    <div className="compliance__hint">{formatTimestamp(c.createdAt)} · {c.requester}</div>
+                    <div className="compliance__hint">
+                      {formatTimestamp(c.createdAt)} · {c.requester}
+                    </div>
                   </button>
                 </li>
               ))}
@@ -49,7 +51,11 @@ export function ComplianceScreen() {
         </Panel>
       </div>
       <div className="compliance__main">
-        {selected ? <CaseView key={selected} caseId={selected} /> : <NoRequestOpen hasMap={Boolean(map.data?.map)} hasRequests={Boolean(cases.data?.cases.length)} />}
+        {selected ? (
+          <CaseView key={selected} caseId={selected} />
+        ) : (
+          <NoRequestOpen hasMap={Boolean(map.data?.map)} hasRequests={Boolean(cases.data?.cases.length)} />
+        )}
       </div>
     </div>
   );
@@ -105,8 +111,19 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
   if (loading) return null;
   return (
     <Panel title="Personal-data map" testId="compliance-map">
-      {map ? <p className="compliance__hint">Confirmed {formatTimestamp(map.confirmedAt!)}{map.requireSecondApprover ? '; a second operator approves erasures' : ''}.</p> : <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>}
-      {editing && <p className="compliance__hint">Proposed from {shown?.proposedFromEvents ?? 0} sampled events: untick what is not personal data (a product's name), then confirm.</p>}
+      {map ? (
+        <p className="compliance__hint">
+          Confirmed {formatTimestamp(map.confirmedAt!)}
+          {map.requireSecondApprover ? '; a second operator approves erasures' : ''}.
+        </p>
+      ) : (
+        <p className="compliance__hint">Where does this connection keep personal data? Propose a map from a sample of events, check it, confirm it.</p>
+      )}
+      {editing && (
+        <p className="compliance__hint">
+          Proposed from {shown?.proposedFromEvents ?? 0} sampled events: untick what is not personal data (a product's name), then confirm.
+        </p>
+      )}
       {shown && (
         <table className="data-table compliance__map" data-testid="compliance-map-table">
           <thead>
@@ -161,7 +178,11 @@ function MapPanel({ connectionId, map, loading }: { connectionId: string; map: P
               data-testid="compliance-confirm-map"
               onClick={() => {
                 const { connectionId: _c, confirmedAt: _t, ...rest } = propose.data!;
-                const kept = { ...rest, events: rest.events.filter((e) => !excluded.has(`event:${e.eventType}`)), readModels: rest.readModels.filter((m) => !excluded.has(`model:${m.table}`)) };
+                const kept = {
+                  ...rest,
+                  events: rest.events.filter((e) => !excluded.has(`event:${e.eventType}`)),
+                  readModels: rest.readModels.filter((m) => !excluded.has(`model:${m.table}`)),
+                };
                 save.mutate({ connectionId, map: { ...kept, requireSecondApprover: twoPersons } }, { onSuccess: () => propose.reset() });
               }}
             >
@@ -184,12 +205,32 @@ function RuleOff({ connectionId }: { connectionId: string }) {
   const [token, setToken] = useState<string | undefined>();
   return (
     <div className="compliance__row">
-      <TextField label="Why turn the two-person rule off" value={reason} onChange={(value) => { setReason(value); setToken(undefined); }} testId="compliance-rule-reason" />
-      <Button size="sm" busy={dry.isPending} disabled={!reason.trim()} data-testid="compliance-rule-preview" onClick={() => dry.mutate({ connectionId, enabled: false, reason, dryRun: true }, { onSuccess: (result) => setToken(confirmationOf(result)) })}>
+      <TextField
+        label="Why turn the two-person rule off"
+        value={reason}
+        onChange={(value) => {
+          setReason(value);
+          setToken(undefined);
+        }}
+        testId="compliance-rule-reason"
+      />
+      <Button
+        size="sm"
+        busy={dry.isPending}
+        disabled={!reason.trim()}
+        data-testid="compliance-rule-preview"
+        onClick={() => dry.mutate({ connectionId, enabled: false, reason, dryRun: true }, { onSuccess: (result) => setToken(confirmationOf(result)) })}
+      >
         Preview turning it off
       </Button>
       {token && (
-        <Button size="sm" variant="danger" busy={run.isPending} data-testid="compliance-rule-off" onClick={() => run.mutate({ connectionId, enabled: false, reason, confirmation: token }, { onSuccess: () => setToken(undefined) })}>
+        <Button
+          size="sm"
+          variant="danger"
+          busy={run.isPending}
+          data-testid="compliance-rule-off"
+          onClick={() => run.mutate({ connectionId, enabled: false, reason, confirmation: token }, { onSuccess: () => setToken(undefined) })}
+        >
           Turn the two-person rule off
         </Button>
       )}
@@ -210,25 +251,55 @@ function NewRequest({ connectionId, twoPersonRule, onCreated }: { connectionId: 
   return (
     <Panel title="New request" testId="compliance-new">
       <div className="compliance__form">
-        <SelectField label="Find the subject by" value={by} onChange={setBy} options={[{ value: 'email', label: 'E-mail' }, { value: 'id', label: 'Subject id' }, { value: 'identifier', label: 'Another identifier (account, order)' }]} testId="compliance-by" />
+        <SelectField
+          label="Find the subject by"
+          value={by}
+          onChange={setBy}
+          options={[
+            { value: 'email', label: 'E-mail' },
+            { value: 'id', label: 'Subject id' },
+            { value: 'identifier', label: 'Another identifier (account, order)' },
+          ]}
+          testId="compliance-by"
+        />
         <TextField label="Subject" value={value} onChange={setValue} testId="compliance-subject" />
         <TextField label="Ticket" value={ticket} onChange={setTicket} testId="compliance-ticket" />
         <TextField label="Requester" value={requester} onChange={setRequester} testId="compliance-requester" />
         <TextField label="Reason" value={reason} onChange={setReason} testId="compliance-reason" />
-        <OperatorFields label={twoPersonRule ? 'Opened by (another operator approves)' : 'Opened by (optional)'} value={operator} onChange={setOperator} testId="compliance-opener" />
-        <Button variant="primary" busy={create.isPending} disabled={twoPersonRule && !chosen(operator)} data-testid="compliance-create" onClick={() => create.mutate({ connectionId, subject: { by, value }, ticket, requester, reason, ...(chosen(operator) ? { operator } : {}) }, {
-              onSuccess: (c) => {
-                // The subject's e-mail and the passphrase do not linger in the form once the request holds them.
-                setValue('');
-                setTicket('');
-                setRequester('');
-                setOperator(NO_OPERATOR);
-                onCreated(c.id);
+        <OperatorFields
+          label={twoPersonRule ? 'Opened by (another operator approves)' : 'Opened by (optional)'}
+          value={operator}
+          onChange={setOperator}
+          testId="compliance-opener"
+        />
+        <Button
+          variant="primary"
+          busy={create.isPending}
+          disabled={twoPersonRule && !chosen(operator)}
+          data-testid="compliance-create"
+          onClick={() =>
+            create.mutate(
+              { connectionId, subject: { by, value }, ticket, requester, reason, ...(chosen(operator) ? { operator } : {}) },
+              {
+                onSuccess: (c) => {
+                  // The subject's e-mail and the passphrase do not linger in the form once the request holds them.
+                  setValue('');
+                  setTicket('');
+                  setRequester('');
+                  setOperator(NO_OPERATOR);
+                  onCreated(c.id);
+                },
               },
-            })}>
+            )
+          }
+        >
           Open request
         </Button>
-        {create.error && <Alert tone="danger" title="Not opened">{messageOf(create.error)}</Alert>}
+        {create.error && (
+          <Alert tone="danger" title="Not opened">
+            {messageOf(create.error)}
+          </Alert>
+        )}
       </div>
     </Panel>
   );

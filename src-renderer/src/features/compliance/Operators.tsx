@@ -17,7 +17,17 @@ export function useOperators(): OperatorView[] {
 }
 
 /** Picks a registered operator and takes their passphrase (never kept beyond the form). */
-export function OperatorFields({ label, value, onChange, testId }: { label: string; value: OperatorChoice; onChange: (value: OperatorChoice) => void; testId: string }) {
+export function OperatorFields({
+  label,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: OperatorChoice;
+  onChange: (value: OperatorChoice) => void;
+  testId: string;
+}) {
   const operators = useOperators();
   return (
     <>
@@ -25,10 +35,20 @@ export function OperatorFields({ label, value, onChange, testId }: { label: stri
         label={label}
         value={value.operatorId}
         onChange={(operatorId) => onChange({ ...value, operatorId })}
-        options={[{ value: '', label: operators.length ? 'Choose an operator' : 'No operator registered' }, ...operators.map((o) => ({ value: o.id, label: `${o.name} (${o.fingerprint.slice(0, 8)})` }))]}
+        options={[
+          { value: '', label: operators.length ? 'Choose an operator' : 'No operator registered' },
+          ...operators.map((o) => ({ value: o.id, label: `${o.name} (${o.fingerprint.slice(0, 8)})` })),
+        ]}
         testId={`${testId}-operator`}
       />
-      <TextField label="Passphrase" type="password" autoComplete="current-password" value={value.passphrase} onChange={(passphrase) => onChange({ ...value, passphrase })} testId={`${testId}-passphrase`} />
+      <TextField
+        label="Passphrase"
+        type="password"
+        autoComplete="current-password"
+        value={value.passphrase}
+        onChange={(passphrase) => onChange({ ...value, passphrase })}
+        testId={`${testId}-passphrase`}
+      />
     </>
   );
 }
@@ -63,7 +83,14 @@ export function OperatorsPanel() {
       )}
       <div className="compliance__form">
         <TextField label="New operator's name" value={name} onChange={setName} testId="compliance-enroll-name" />
-        <TextField label="Their passphrase (10 characters or more)" type="password" autoComplete="new-password" value={passphrase} onChange={setPassphrase} testId="compliance-enroll-passphrase" />
+        <TextField
+          label="Their passphrase (10 characters or more)"
+          type="password"
+          autoComplete="new-password"
+          value={passphrase}
+          onChange={setPassphrase}
+          testId="compliance-enroll-passphrase"
+        />
         {needsSponsor && <OperatorFields label="Sponsored by" value={sponsor} onChange={setSponsor} testId="compliance-enroll-sponsor" />}
         <Button
           size="sm"

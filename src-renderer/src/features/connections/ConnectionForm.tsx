@@ -72,7 +72,15 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
     if (!settings) return;
     const secret = secretLabel && draft.secret && !draft.clearSecret ? { secret: draft.secret } : {};
     if (saved) {
-      update.mutate({ id: saved.id, name: draft.name, settings, readOnly: draft.readOnly, mayDecryptPersonalData: draft.mayDecryptPersonalData, ...secret, ...(draft.clearSecret ? { clearSecret: true } : {}) });
+      update.mutate({
+        id: saved.id,
+        name: draft.name,
+        settings,
+        readOnly: draft.readOnly,
+        mayDecryptPersonalData: draft.mayDecryptPersonalData,
+        ...secret,
+        ...(draft.clearSecret ? { clearSecret: true } : {}),
+      });
     } else {
       add.mutate({ name: draft.name, settings, readOnly: draft.readOnly, mayDecryptPersonalData: draft.mayDecryptPersonalData, ...secret });
     }
@@ -83,8 +91,24 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
       <div className="conn-form__body">
         <FormSection title="Profile">
           <div className="form-grid">
-            <TextField className="span-3" label="Name" value={draft.name} placeholder="Orders event store (prod)" errors={problems.for('name')} testId="field-name" onChange={(name) => change({ ...draft, name })} />
-            <SegmentedField className="span-3" label="Kind" value={draft.kind} options={KIND_OPTIONS} errors={problems.for('settings.kind')} testId="field-kind" onChange={(kind) => change({ ...draft, kind })} />
+            <TextField
+              className="span-3"
+              label="Name"
+              value={draft.name}
+              placeholder="Orders event store (prod)"
+              errors={problems.for('name')}
+              testId="field-name"
+              onChange={(name) => change({ ...draft, name })}
+            />
+            <SegmentedField
+              className="span-3"
+              label="Kind"
+              value={draft.kind}
+              options={KIND_OPTIONS}
+              errors={problems.for('settings.kind')}
+              testId="field-kind"
+              onChange={(kind) => change({ ...draft, kind })}
+            />
           </div>
         </FormSection>
 
@@ -124,12 +148,7 @@ export function ConnectionForm({ saved, onSaved, onCancel }: ConnectionFormProps
           )}
         </FormSection>
 
-        <FormFeedback
-          testNote={testNote}
-          testResult={test.data}
-          problems={problems.unclaimed(visibleFields)}
-          error={hostError}
-        />
+        <FormFeedback testNote={testNote} testResult={test.data} problems={problems.unclaimed(visibleFields)} error={hostError} />
       </div>
 
       <footer className="conn-form__footer">
@@ -172,7 +191,11 @@ function FormFeedback({ testNote, testResult, problems, error }: FormFeedbackPro
   }, [testResult, error]);
   return (
     <div className="conn-form__feedback" aria-live="polite" ref={ref}>
-      {testNote && <Alert tone="info" title="Note">{testNote}</Alert>}
+      {testNote && (
+        <Alert tone="info" title="Note">
+          {testNote}
+        </Alert>
+      )}
       {testResult && <TestResultView result={testResult} testId="connection-form-test-result" />}
       {error && !fieldErrors && (
         <Alert tone="danger" title="Not saved" testId="connection-form-error">
@@ -200,7 +223,11 @@ function FormFeedback({ testNote, testResult, problems, error }: FormFeedbackPro
  * A saved profile is tested by id, so its stored password is used unless one is typed here;
  * edited settings go along with the id.
  */
-function testInputOf(draft: ConnectionDraft, settings: ConnectionSettings, saved: ConnectionView | undefined): { input: InputOf<'connections.test'>; note?: string } {
+function testInputOf(
+  draft: ConnectionDraft,
+  settings: ConnectionSettings,
+  saved: ConnectionView | undefined,
+): { input: InputOf<'connections.test'>; note?: string } {
   if (saved && !draft.secret && !draft.clearSecret) {
     if (sameSettings(settings, saved.settings)) return { input: { id: saved.id } };
     if (saved.secretStorage !== 'none') return { input: { id: saved.id, settings } };

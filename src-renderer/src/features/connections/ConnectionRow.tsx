@@ -28,7 +28,12 @@ export function ConnectionRow({ profile, editing, previewingRemoval, onEdit, onR
 
   return (
     <>
-      <tr className={editing ? 'connection-row connection-row--editing' : 'connection-row'} data-testid="connection-row" data-connection-id={profile.id} data-connection-name={profile.name}>
+      <tr
+        className={editing ? 'connection-row connection-row--editing' : 'connection-row'}
+        data-testid="connection-row"
+        data-connection-id={profile.id}
+        data-connection-name={profile.name}
+      >
         <td>
           <StatusIndicator status={status} detailed />
         </td>
@@ -48,7 +53,11 @@ export function ConnectionRow({ profile, editing, previewingRemoval, onEdit, onR
           {profile.mayDecryptPersonalData && profile.kind !== 'kafka' && (
             <>
               {' '}
-              <Badge tone="warning" title="Browse, exports and time travel show sealed personal data decrypted; each such view is audited." testId="may-decrypt-badge">
+              <Badge
+                tone="warning"
+                title="Browse, exports and time travel show sealed personal data decrypted; each such view is audited."
+                testId="may-decrypt-badge"
+              >
                 Decrypts personal data
               </Badge>
             </>
@@ -78,7 +87,11 @@ export function ConnectionRow({ profile, editing, previewingRemoval, onEdit, onR
           <td colSpan={COLUMN_COUNT}>
             <div className="connection-row__test-body">
               {test.data && <TestResultView result={test.data} testId="connection-test-result" />}
-              {test.error && <Alert tone="danger" title="Test failed" testId="connection-test-result">{test.error.message}</Alert>}
+              {test.error && (
+                <Alert tone="danger" title="Test failed" testId="connection-test-result">
+                  {test.error.message}
+                </Alert>
+              )}
               <Button size="sm" variant="ghost" onClick={() => test.reset()}>
                 Dismiss
               </Button>

@@ -25,22 +25,29 @@ export function ConnectionsScreen() {
   const preview = useMutationOp('connections.remove');
 
   const previewRemoval = (profile: ConnectionView) =>
-    preview.mutate(
-      { id: profile.id, dryRun: true },
-      { onSuccess: (result) => setRemoval({ profile: result.profile, confirmation: confirmationOf(result) }) },
-    );
+    preview.mutate({ id: profile.id, dryRun: true }, { onSuccess: (result) => setRemoval({ profile: result.profile, confirmation: confirmationOf(result) }) });
 
   return (
     <div className={editor ? 'connections connections--editing' : 'connections'}>
       <div className="connections__main">
         <div className="page-toolbar">
-          <p className="page-toolbar__intro">Event stores and Kafka clusters this console can reach. Passwords stay in the main process; this window never sees them.</p>
+          <p className="page-toolbar__intro">
+            Event stores and Kafka clusters this console can reach. Passwords stay in the main process; this window never sees them.
+          </p>
           <Button variant="primary" onClick={() => setEditor({ mode: 'add' })} data-testid="add-connection">
             Add connection
           </Button>
         </div>
-        {error && <Alert tone="danger" title="Could not list the connections">{error.message}</Alert>}
-        {preview.error && <Alert tone="danger" title="Could not prepare the removal">{preview.error.message}</Alert>}
+        {error && (
+          <Alert tone="danger" title="Could not list the connections">
+            {error.message}
+          </Alert>
+        )}
+        {preview.error && (
+          <Alert tone="danger" title="Could not prepare the removal">
+            {preview.error.message}
+          </Alert>
+        )}
         <Panel title={`Connection profiles${profiles ? ` (${profiles.length})` : ''}`} flush>
           {isPending && <div className="empty-state">Loading…</div>}
           {profiles && (
@@ -56,7 +63,15 @@ export function ConnectionsScreen() {
       </div>
       {editor && (
         <aside className="connections__editor" aria-label={editor.mode === 'add' ? 'Add connection' : 'Edit connection'}>
-          <Panel title={editor.mode === 'add' ? 'Add connection' : `Edit “${editor.profile.name}”`} actions={<Button variant="ghost" size="sm" onClick={() => setEditor(undefined)} aria-label="Close">✕</Button>} flush>
+          <Panel
+            title={editor.mode === 'add' ? 'Add connection' : `Edit “${editor.profile.name}”`}
+            actions={
+              <Button variant="ghost" size="sm" onClick={() => setEditor(undefined)} aria-label="Close">
+                ✕
+              </Button>
+            }
+            flush
+          >
             <ConnectionForm
               key={editor.mode === 'edit' ? editor.profile.id : 'new'}
               saved={editor.mode === 'edit' ? editor.profile : undefined}

@@ -34,14 +34,33 @@ export function KafkaFields({ value, onChange, problems }: Props) {
           testId="field-brokers"
           onChange={(brokers) => onChange({ brokers })}
         />
-        <TextField label="Client id" value={value.clientId} errors={problems.for('settings.clientId')} testId="field-client-id" onChange={(clientId) => onChange({ clientId })} />
-        <TextField label="Timeout (ms)" value={value.connectTimeoutMs} errors={problems.for('settings.connectTimeoutMs')} testId="field-timeout" onChange={(connectTimeoutMs) => onChange({ connectTimeoutMs })} />
+        <TextField
+          label="Client id"
+          value={value.clientId}
+          errors={problems.for('settings.clientId')}
+          testId="field-client-id"
+          onChange={(clientId) => onChange({ clientId })}
+        />
+        <TextField
+          label="Timeout (ms)"
+          value={value.connectTimeoutMs}
+          errors={problems.for('settings.connectTimeoutMs')}
+          testId="field-timeout"
+          onChange={(connectTimeoutMs) => onChange({ connectTimeoutMs })}
+        />
         <div className="form-grid__cell--center">
           <CheckboxField label="Use TLS" checked={value.tls} testId="field-tls" onChange={(tls) => onChange({ tls })} />
         </div>
       </div>
       <div className="form-grid form-grid--two">
-        <SelectField label="SASL mechanism" value={value.saslMechanism} options={MECHANISMS} errors={problems.for('settings.sasl.mechanism')} testId="field-sasl-mechanism" onChange={(saslMechanism) => onChange({ saslMechanism })} />
+        <SelectField
+          label="SASL mechanism"
+          value={value.saslMechanism}
+          options={MECHANISMS}
+          errors={problems.for('settings.sasl.mechanism')}
+          testId="field-sasl-mechanism"
+          onChange={(saslMechanism) => onChange({ saslMechanism })}
+        />
         {value.saslMechanism && (
           <TextField
             label="SASL username"

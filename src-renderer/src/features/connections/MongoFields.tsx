@@ -25,9 +25,29 @@ export function MongoFields({ value, onChange, problems }: Props) {
         testId="field-uri"
         onChange={(uri) => onChange({ uri })}
       />
-      <TextField label="Database" value={value.database} errors={problems.for('settings.database')} testId="field-database" onChange={(database) => onChange({ database })} />
-      <TextField label="User" value={value.user} placeholder="optional" errors={problems.for('settings.user')} testId="field-user" autoComplete="username" onChange={(user) => onChange({ user })} />
-      <TextField label="Timeout (ms)" value={value.connectTimeoutMs} errors={problems.for('settings.connectTimeoutMs')} testId="field-timeout" onChange={(connectTimeoutMs) => onChange({ connectTimeoutMs })} />
+      <TextField
+        label="Database"
+        value={value.database}
+        errors={problems.for('settings.database')}
+        testId="field-database"
+        onChange={(database) => onChange({ database })}
+      />
+      <TextField
+        label="User"
+        value={value.user}
+        placeholder="optional"
+        errors={problems.for('settings.user')}
+        testId="field-user"
+        autoComplete="username"
+        onChange={(user) => onChange({ user })}
+      />
+      <TextField
+        label="Timeout (ms)"
+        value={value.connectTimeoutMs}
+        errors={problems.for('settings.connectTimeoutMs')}
+        testId="field-timeout"
+        onChange={(connectTimeoutMs) => onChange({ connectTimeoutMs })}
+      />
       <div className="span-3">
         <CheckboxField label="Use TLS" checked={value.tls} testId="field-tls" onChange={(tls) => onChange({ tls })} />
       </div>

@@ -31,7 +31,14 @@ export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemov
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant="danger" busy={remove.isPending} disabled={!reason.trim()} title={reason.trim() ? undefined : REASON_FIRST} onClick={confirm} data-testid="remove-confirm">
+          <Button
+            variant="danger"
+            busy={remove.isPending}
+            disabled={!reason.trim()}
+            title={reason.trim() ? undefined : REASON_FIRST}
+            onClick={confirm}
+            data-testid="remove-confirm"
+          >
             Remove connection
           </Button>
         </>
@@ -48,7 +55,14 @@ export function RemoveConnectionDialog({ profile, confirmation, onClose, onRemov
         ]}
       />
       <p className="muted">The target system itself is not touched. The audit log records who removed the profile and why.</p>
-      <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: cluster decommissioned" testId="remove-reason" onChange={setReason} />
+      <TextField
+        label="Reason (recorded in the audit log)"
+        rows={2}
+        value={reason}
+        placeholder="e.g. OPS-1234: cluster decommissioned"
+        testId="remove-reason"
+        onChange={setReason}
+      />
       {remove.error && (
         <Alert tone="danger" title="Not removed">
           {remove.error.message}

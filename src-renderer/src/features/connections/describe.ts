@@ -25,7 +25,11 @@ export function describeTarget(settings: ConnectionSettings): string {
     case 'postgres':
       return `${settings.user}@${settings.host}:${settings.port}/${settings.database}`;
     case 'mongo': {
-      const hosts = settings.uri.replace(/^mongodb(\+srv)?:\/\//, '').replace(/^[^@/]*@/, '').split(/[/?]/)[0] ?? '';
+      const hosts =
+        settings.uri
+          .replace(/^mongodb(\+srv)?:\/\//, '')
+          .replace(/^[^@/]*@/, '')
+          .split(/[/?]/)[0] ?? '';
       return `${settings.user ? `${settings.user}@` : ''}${hosts}/${settings.database}`;
     }
     case 'kafka': {

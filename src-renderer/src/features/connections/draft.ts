@@ -46,7 +46,15 @@ export function draftOf(profile: ConnectionView): ConnectionDraft {
   const s = profile.settings;
   switch (s.kind) {
     case 'postgres':
-      draft.postgres = { host: s.host, port: String(s.port), database: s.database, user: s.user, sslMode: s.sslMode, schema: s.schema, connectTimeoutMs: String(s.connectTimeoutMs) };
+      draft.postgres = {
+        host: s.host,
+        port: String(s.port),
+        database: s.database,
+        user: s.user,
+        sslMode: s.sslMode,
+        schema: s.schema,
+        connectTimeoutMs: String(s.connectTimeoutMs),
+      };
       break;
     case 'mongo':
       draft.mongo = { uri: s.uri, database: s.database, user: s.user ?? '', tls: s.tls, connectTimeoutMs: String(s.connectTimeoutMs) };

@@ -13,7 +13,11 @@ export interface ProblemLookup {
 export function lookupProblems(problems: readonly FieldProblem[]): ProblemLookup {
   const belongsTo = (problem: FieldProblem, field: string) => problem.field === field || problem.field.startsWith(`${field}.`);
   return {
-    for: (field) => problems.filter((p) => belongsTo(p, field)).slice(0, 1).map((p) => p.message),
+    for: (field) =>
+      problems
+        .filter((p) => belongsTo(p, field))
+        .slice(0, 1)
+        .map((p) => p.message),
     unclaimed: (visible) => problems.filter((p) => !visible.some((field) => belongsTo(p, field))),
   };
 }

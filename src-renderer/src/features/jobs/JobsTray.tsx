@@ -41,7 +41,11 @@ export function JobsTray() {
         title="Long work the engine runs: it goes on when this window closes"
       >
         Jobs
-        {active > 0 && <span className="jobs-tray__count" data-testid="jobs-tray-count">{active}</span>}
+        {active > 0 && (
+          <span className="jobs-tray__count" data-testid="jobs-tray-count">
+            {active}
+          </span>
+        )}
         {active === 0 && waiting > 0 && <span className="jobs-tray__count jobs-tray__count--paused">{waiting} paused</span>}
       </button>
       {open && (
@@ -53,9 +57,13 @@ export function JobsTray() {
             </button>
           </div>
           {!jobs && <div className="jobs-tray__empty">Connecting…</div>}
-          {jobs && jobs.length === 0 && <div className="jobs-tray__empty">No jobs yet. Long work such as verifying every snapshot runs here, and keeps running if this window closes.</div>}
+          {jobs && jobs.length === 0 && (
+            <div className="jobs-tray__empty">No jobs yet. Long work such as verifying every snapshot runs here, and keeps running if this window closes.</div>
+          )}
           <ul className="jobs-tray__list">
-            {jobs?.map((job) => <JobRow key={job.id} job={job} />)}
+            {jobs?.map((job) => (
+              <JobRow key={job.id} job={job} />
+            ))}
           </ul>
         </div>
       )}
@@ -82,7 +90,11 @@ function JobRow({ job }: { job: JobView }) {
         {total !== undefined ? `${done} of ${total}` : `${done} done`}
         {message && job.state === 'running' && <span className="mono"> · {message}</span>}
       </div>
-      {job.summary && <div className="jobs-tray__summary" data-testid="job-summary">{job.summary}</div>}
+      {job.summary && (
+        <div className="jobs-tray__summary" data-testid="job-summary">
+          {job.summary}
+        </div>
+      )}
       {job.error && <div className="jobs-tray__error">{job.error}</div>}
       {error && <div className="jobs-tray__error">{messageOf(error)}</div>}
       <div className="jobs-tray__actions">

@@ -11,7 +11,10 @@ export function VerifyAllSnapshotsPanel() {
   if (!active || active.kind === 'kafka') return null;
   return (
     <Panel title="Snapshots" testId="verify-all-snapshots">
-      <p className="jobs-tray__hint">Compare every stored snapshot with a replay of its stream and report those that differ. It runs as a job: follow it in the Jobs tray; it goes on if this window closes. The Snapshots screen lists, inspects, deletes and regenerates them.</p>
+      <p className="jobs-tray__hint">
+        Compare every stored snapshot with a replay of its stream and report those that differ. It runs as a job: follow it in the Jobs tray; it goes on if this
+        window closes. The Snapshots screen lists, inspects, deletes and regenerates them.
+      </p>
       <Button size="sm" busy={verify.isPending} onClick={() => verify.mutate({ connectionId: active.id })} data-testid="verify-all-snapshots-start">
         Verify all snapshots
       </Button>

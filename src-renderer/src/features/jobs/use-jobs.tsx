@@ -23,14 +23,18 @@ export function JobsProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (generation === 0) return;
-    const handle = client.start('jobs.watch', {}, {
-      onData: (data) =>
-        setJobs((previous) => {
-          const next = new Map(data.full || !previous ? [] : previous);
-          for (const job of data.jobs) next.set(job.id, job);
-          return next;
-        }),
-    });
+    const handle = client.start(
+      'jobs.watch',
+      {},
+      {
+        onData: (data) =>
+          setJobs((previous) => {
+            const next = new Map(data.full || !previous ? [] : previous);
+            for (const job of data.jobs) next.set(job.id, job);
+            return next;
+          }),
+      },
+    );
     let active = true;
     let retry: ReturnType<typeof setTimeout> | undefined;
     handle.result.then((envelope) => {

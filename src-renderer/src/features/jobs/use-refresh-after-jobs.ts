@@ -5,7 +5,10 @@ import type { JobView } from '../../../../src-shared/schemas/jobs';
 
 const SETTLED: ReadonlySet<JobView['state']> = new Set(['done', 'failed', 'cancelled']);
 
-/** What of a job, once changed, makes its kind's results stale: its settled version, or while it runs (for kinds that change them as they go) its progress count. */
+/**
+ * What of a job, once changed, makes its kind's results stale: its settled version, or while it runs (for kinds that change them as they go) its progress
+ * count.
+ */
 function versionOf(job: JobView): string | undefined {
   if (SETTLED.has(job.state)) return `settled ${job.updatedAt}`;
   if (isJobKindName(job.kind) && 'invalidatesWhileRunning' in jobKinds[job.kind]) return `${job.state} ${job.progress.done}`;

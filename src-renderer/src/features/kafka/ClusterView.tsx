@@ -10,7 +10,15 @@ import { StatusBadge } from './StatusBadge';
 import { formatClock } from '../../ui/time';
 
 /** Brokers, topics and every consumer group with its state, members, lag and status. */
-export function ClusterView({ connectionId, onGroup, onTopic }: { connectionId: string; onGroup: (groupId: string) => void; onTopic: (topic: string) => void }) {
+export function ClusterView({
+  connectionId,
+  onGroup,
+  onTopic,
+}: {
+  connectionId: string;
+  onGroup: (groupId: string) => void;
+  onTopic: (topic: string) => void;
+}) {
   // The groups list comes from the lag sampler's last sample, so it shows at once; brokers and topics are read from the cluster.
   const groupsList = useOperation('kafka.groups', { connectionId }, { refetchInterval: 5000, retry: false });
   const cluster = useOperation('kafka.cluster', { connectionId }, { refetchInterval: 15_000, retry: false });
@@ -36,8 +44,8 @@ function GroupsPanel({ list, onGroup }: { list: KafkaGroups; onGroup: (groupId: 
   return (
     <Panel title={`Consumer groups (${groups.length})`} testId="kafka-groups">
       <p className="muted kafka__note" data-testid="kafka-groups-age" data-source={list.source}>
-        {list.source === 'sampler' ? `As of the lag sample taken at ${formatClock(list.at)}` : `Read at ${formatClock(list.at)}; no lag sample yet`}; lag is sampled every{' '}
-        {sampler.intervalMs / 1000} s ({sampler.scope === 'all' ? 'all groups' : 'pinned groups'}).
+        {list.source === 'sampler' ? `As of the lag sample taken at ${formatClock(list.at)}` : `Read at ${formatClock(list.at)}; no lag sample yet`}; lag is
+        sampled every {sampler.intervalMs / 1000} s ({sampler.scope === 'all' ? 'all groups' : 'pinned groups'}).
         {sampler.lastError ? ` The last sample failed: ${sampler.lastError}` : ''}
       </p>
       {groups.length === 0 ? (

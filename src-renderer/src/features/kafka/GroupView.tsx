@@ -49,7 +49,13 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
         title={`Group ${g.groupId}`}
         testId="kafka-group"
         actions={
-          <Button size="sm" variant="danger" onClick={() => setResetting(true)} data-testid="kafka-reset-open" title={readOnly ? 'The profile is read-only: the dry run works, the reset is refused' : undefined}>
+          <Button
+            size="sm"
+            variant="danger"
+            onClick={() => setResetting(true)}
+            data-testid="kafka-reset-open"
+            title={readOnly ? 'The profile is read-only: the dry run works, the reset is refused' : undefined}
+          >
             Reset offsets…
           </Button>
         }
@@ -59,7 +65,8 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
           <span data-testid="kafka-group-reason">{g.reason}</span>
         </div>
         <p className="muted">
-          {g.protocolType} group, {g.state}; {formatCount(g.lag)} messages behind, <LagSeconds seconds={g.lagSeconds} basis={g.lagSecondsBasis} testId="kafka-group-lag-seconds" /> at the worst partition.
+          {g.protocolType} group, {g.state}; {formatCount(g.lag)} messages behind,{' '}
+          <LagSeconds seconds={g.lagSeconds} basis={g.lagSecondsBasis} testId="kafka-group-lag-seconds" /> at the worst partition.
         </p>
         {g.note && (
           <Alert tone="info" title="Members not shown" testId="kafka-group-note">
@@ -103,13 +110,27 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
         actions={
           <div className="kafka-sampler">
             {settings.data && <SamplerControls settings={settings.data} connectionId={connectionId} groupId={groupId} />}
-            <SegmentedField label="Range" value={range} options={RANGES.map((r) => ({ value: r.value, label: r.label }))} onChange={onRange} testId="kafka-range" />
+            <SegmentedField
+              label="Range"
+              value={range}
+              options={RANGES.map((r) => ({ value: r.value, label: r.label }))}
+              onChange={onRange}
+              testId="kafka-range"
+            />
           </div>
         }
       >
-        {history.error && <Alert tone="danger" title="Could not read the lag history">{messageOf(history.error)}</Alert>}
-        {history.data && history.data.points.length === 0 && <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>}
-        {history.data && history.data.points.length > 0 && <LagCharts points={history.data.points} partitions={history.data.partitions} rangeMs={rangeMs} sloSeconds={settings.data?.sloSeconds ?? 5} />}
+        {history.error && (
+          <Alert tone="danger" title="Could not read the lag history">
+            {messageOf(history.error)}
+          </Alert>
+        )}
+        {history.data && history.data.points.length === 0 && (
+          <div className="empty-state">No samples in this range yet; the sampler records one every few seconds.</div>
+        )}
+        {history.data && history.data.points.length > 0 && (
+          <LagCharts points={history.data.points} partitions={history.data.partitions} rangeMs={rangeMs} sloSeconds={settings.data?.sloSeconds ?? 5} />
+        )}
       </Panel>
 
       <PipelinePanel
@@ -157,8 +178,8 @@ export function GroupView({ connectionId, readOnly, groupId, range, onRange, sto
           </tbody>
         </table>
         <p className="muted kafka__note">
-          Lag in time is exact where the message at the committed offset could be read (now minus its timestamp); otherwise it is interpolated on the sampled end offsets (extrapolated
-          before the oldest sample), e.g. where retention deleted that message.
+          Lag in time is exact where the message at the committed offset could be read (now minus its timestamp); otherwise it is interpolated on the sampled
+          end offsets (extrapolated before the oldest sample), e.g. where retention deleted that message.
         </p>
       </Panel>
 

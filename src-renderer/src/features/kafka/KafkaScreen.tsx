@@ -48,7 +48,8 @@ export function KafkaScreen() {
           partition={view.partition ?? 0}
           from={view.from}
           storeConnectionId={view.storeConnectionId}
-          onChange={(change) => setView({ ...view, connectionId, ...change })} />
+          onChange={(change) => setView({ ...view, connectionId, ...change })}
+        />
       ) : view.groupId ? (
         <GroupView
           connectionId={connectionId}
@@ -61,7 +62,11 @@ export function KafkaScreen() {
           onPipeline={(change) => setView({ ...view, connectionId, ...change }, 'projection' in change ? 'replace' : 'push')}
         />
       ) : (
-        <ClusterView connectionId={connectionId} onGroup={(groupId) => setView({ ...view, connectionId, groupId })} onTopic={(topic) => setView({ range: view.range, connectionId, topic })} />
+        <ClusterView
+          connectionId={connectionId}
+          onGroup={(groupId) => setView({ ...view, connectionId, groupId })}
+          onTopic={(topic) => setView({ range: view.range, connectionId, topic })}
+        />
       )}
     </div>
   );

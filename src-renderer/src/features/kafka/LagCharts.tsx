@@ -79,11 +79,27 @@ export function LagCharts({ points, partitions, rangeMs, sloSeconds }: LagCharts
             <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {partitions.map((key, i) => (
-              <Area key={key} dataKey={`m:${key}`} name={key} stackId="m" type="stepAfter" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.35} isAnimationActive={false} />
+              <Area
+                key={key}
+                dataKey={`m:${key}`}
+                name={key}
+                stackId="m"
+                type="stepAfter"
+                stroke={SERIES_COLORS[i % SERIES_COLORS.length]}
+                fill={SERIES_COLORS[i % SERIES_COLORS.length]}
+                fillOpacity={0.35}
+                isAnimationActive={false}
+              />
             ))}
             {/* A brush over fewer than three points has nothing to zoom and draws at NaN. */}
             {rows.length > 2 && (
-              <Brush dataKey="at" height={18} tickFormatter={timeOf} {...(zoom ? { startIndex: start, endIndex: end } : {})} onChange={(r) => setZoom({ start: r.startIndex ?? 0, end: r.endIndex ?? rows.length - 1 })} />
+              <Brush
+                dataKey="at"
+                height={18}
+                tickFormatter={timeOf}
+                {...(zoom ? { startIndex: start, endIndex: end } : {})}
+                onChange={(r) => setZoom({ start: r.startIndex ?? 0, end: r.endIndex ?? rows.length - 1 })}
+              />
             )}
           </AreaChart>
         </ResponsiveContainer>
@@ -100,11 +116,29 @@ export function LagCharts({ points, partitions, rangeMs, sloSeconds }: LagCharts
           <ComposedChart data={shown} margin={{ top: 8, right: 48, bottom: 4, left: 24 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
             {timeAxis}
-            <YAxis tick={{ fontSize: 11 }} width={72} ticks={secondsTicks} domain={[0, secondsTicks[secondsTicks.length - 1]!]} interval={0} tickFormatter={(v: number) => formatDurationTick(v * 1000)} />
+            <YAxis
+              tick={{ fontSize: 11 }}
+              width={72}
+              ticks={secondsTicks}
+              domain={[0, secondsTicks[secondsTicks.length - 1]!]}
+              interval={0}
+              tickFormatter={(v: number) => formatDurationTick(v * 1000)}
+            />
             {view === 'worst' ? (
               <>
-                <Tooltip labelFormatter={(at) => timeOf(Number(at))} formatter={(value, _name, item) => [seconds(value), `worst: ${String((item.payload as ChartRow).worstPartition)}`]} />
-                <Area dataKey="worst" name="worst partition" type="monotone" stroke={SERIES_COLORS[0]} fill={SERIES_COLORS[0]} fillOpacity={0.35} isAnimationActive={false} />
+                <Tooltip
+                  labelFormatter={(at) => timeOf(Number(at))}
+                  formatter={(value, _name, item) => [seconds(value), `worst: ${String((item.payload as ChartRow).worstPartition)}`]}
+                />
+                <Area
+                  dataKey="worst"
+                  name="worst partition"
+                  type="monotone"
+                  stroke={SERIES_COLORS[0]}
+                  fill={SERIES_COLORS[0]}
+                  fillOpacity={0.35}
+                  isAnimationActive={false}
+                />
               </>
             ) : (
               <>
@@ -112,11 +146,19 @@ export function LagCharts({ points, partitions, rangeMs, sloSeconds }: LagCharts
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {lines.shown.map((key) => {
                   const color = SERIES_COLORS[partitions.indexOf(key) % SERIES_COLORS.length];
-                  return <Line key={key} dataKey={`s:${key}`} name={key} type="monotone" stroke={color} dot={false} strokeWidth={1.5} isAnimationActive={false} />;
+                  return (
+                    <Line key={key} dataKey={`s:${key}`} name={key} type="monotone" stroke={color} dot={false} strokeWidth={1.5} isAnimationActive={false} />
+                  );
                 })}
               </>
             )}
-            <ReferenceLine y={sloSeconds} ifOverflow="extendDomain" stroke="#c0282d" strokeDasharray="6 3" label={{ value: `SLO ${sloSeconds} s`, position: 'insideTopRight', fontSize: 11, fill: '#c0282d' }} />
+            <ReferenceLine
+              y={sloSeconds}
+              ifOverflow="extendDomain"
+              stroke="#c0282d"
+              strokeDasharray="6 3"
+              label={{ value: `SLO ${sloSeconds} s`, position: 'insideTopRight', fontSize: 11, fill: '#c0282d' }}
+            />
           </ComposedChart>
         </ResponsiveContainer>
       </div>
@@ -136,13 +178,18 @@ const seconds = (value: unknown) => `${Number(value).toFixed(1)} s`;
 /** The SLO against the worst partition over the shown range: met, or exceeded and where. */
 function SloStatus({ verdict }: { verdict: SloVerdict }) {
   const { sloSeconds, breached, worst } = verdict;
-  const text = breached && worst
-    ? `SLO ${sloSeconds} s per partition exceeded: worst ${formatSeconds(worst.seconds)} (${worst.partition} at ${timeOf(Date.parse(worst.at))})`
-    : worst
-      ? `SLO ${sloSeconds} s per partition met: worst ${formatSeconds(worst.seconds)}`
-      : `SLO ${sloSeconds} s per partition; no lag in seconds known in this range`;
+  const text =
+    breached && worst
+      ? `SLO ${sloSeconds} s per partition exceeded: worst ${formatSeconds(worst.seconds)} (${worst.partition} at ${timeOf(Date.parse(worst.at))})`
+      : worst
+        ? `SLO ${sloSeconds} s per partition met: worst ${formatSeconds(worst.seconds)}`
+        : `SLO ${sloSeconds} s per partition; no lag in seconds known in this range`;
   return (
-    <span className={breached ? 'kafka-charts__slo kafka-charts__slo--breached' : 'kafka-charts__slo muted'} data-testid="kafka-slo-status" data-breached={breached}>
+    <span
+      className={breached ? 'kafka-charts__slo kafka-charts__slo--breached' : 'kafka-charts__slo muted'}
+      data-testid="kafka-slo-status"
+      data-breached={breached}
+    >
       ({text})
     </span>
   );
@@ -162,7 +209,11 @@ function StatusTimeline({ rows }: { rows: ChartRow[] }) {
             className="kafka-timeline__run"
             data-status={run.status}
             title={`${run.status} ${timeOf(run.from)}–${timeOf(run.to)}`}
-            style={{ left: `${((run.from - from) / span) * 100}%`, width: `${Math.max(0.5, ((run.to - run.from) / span) * 100)}%`, background: STATUS_COLORS[run.status] }}
+            style={{
+              left: `${((run.from - from) / span) * 100}%`,
+              width: `${Math.max(0.5, ((run.to - run.from) / span) * 100)}%`,
+              background: STATUS_COLORS[run.status],
+            }}
           />
         ))}
       </div>

@@ -29,7 +29,9 @@ export function effectiveStore(link: KafkaStoreLinkResult | undefined, chosenId:
     const chosen = link.candidates.find((c) => c.connectionId === chosenId);
     return chosen ? { connectionId: chosen.connectionId, name: chosen.name, presetConfirmed: chosen.presetConfirmed, how: 'chosen' } : undefined;
   }
-  return link.linked ? { connectionId: link.linked.connectionId, name: link.linked.name, presetConfirmed: link.linked.presetConfirmed, how: link.linked.how } : undefined;
+  return link.linked
+    ? { connectionId: link.linked.connectionId, name: link.linked.name, presetConfirmed: link.linked.presetConfirmed, how: link.linked.how }
+    : undefined;
 }
 
 const HOW_LABEL: Record<EffectiveStore['how'], string> = { chosen: 'chosen here', declared: 'linked to this cluster', detected: 'detected' };
@@ -137,7 +139,10 @@ export function StoreChooser({ kafkaConnectionId, link, question, onPick, onCanc
   const choices = [...link.candidates].sort((a, b) => Number(b.detected) - Number(a.detected));
   const pick = (id: string) => {
     if (!remember) return onPick(id);
-    save.mutate({ id: kafkaConnectionId, pipeline: { eventStoreProfileId: id }, reason: 'Linked the event store on the Kafka screen' }, { onSuccess: () => onPick(id) });
+    save.mutate(
+      { id: kafkaConnectionId, pipeline: { eventStoreProfileId: id }, reason: 'Linked the event store on the Kafka screen' },
+      { onSuccess: () => onPick(id) },
+    );
   };
   return (
     <Alert tone="info" title="Which event store?" testId="kafka-store-chooser">
@@ -170,7 +175,12 @@ export function StoreChooser({ kafkaConnectionId, link, question, onPick, onCanc
           )}
         </div>
       )}
-      <CheckboxField label="Link this cluster to the chosen store (every Kafka screen then uses it)" checked={remember} onChange={setRemember} testId="kafka-store-remember" />
+      <CheckboxField
+        label="Link this cluster to the chosen store (every Kafka screen then uses it)"
+        checked={remember}
+        onChange={setRemember}
+        testId="kafka-store-remember"
+      />
       {save.error && <p className="field__error">{messageOf(save.error)}</p>}
     </Alert>
   );

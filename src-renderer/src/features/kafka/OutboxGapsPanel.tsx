@@ -24,7 +24,14 @@ export function OutboxGapsPanel({ storeConnectionId, kafkaConnectionId, topic }:
     setState({ kind: 'running', message: 'Starting…' });
     const call = client.start(
       'kafka.outboxGaps',
-      { storeConnectionId, kafkaConnectionId, topic, ...(from.trim() ? { fromPosition: from.trim() } : {}), ...(to.trim() ? { toPosition: to.trim() } : {}), maxEvents: 200_000 },
+      {
+        storeConnectionId,
+        kafkaConnectionId,
+        topic,
+        ...(from.trim() ? { fromPosition: from.trim() } : {}),
+        ...(to.trim() ? { toPosition: to.trim() } : {}),
+        maxEvents: 200_000,
+      },
       { onProgress: (p) => setState({ kind: 'running', message: p.message ?? `${p.done}` }) },
     );
     handle.current = call;
@@ -40,7 +47,9 @@ export function OutboxGapsPanel({ storeConnectionId, kafkaConnectionId, topic }:
   return (
     <div className="kafka-gaps" data-testid="kafka-outbox-gaps">
       <h4 className="kafka-charts__title">Outbox gaps</h4>
-      <p className="muted">Compares a range of store positions with every message of {topic}, by event id: events never published, and events published more than once.</p>
+      <p className="muted">
+        Compares a range of store positions with every message of {topic}, by event id: events never published, and events published more than once.
+      </p>
       <div className="kafka-pipeline__controls">
         <TextField label="From position" value={from} onChange={setFrom} placeholder="first event" testId="kafka-gaps-from" />
         <TextField label="To position" value={to} onChange={setTo} placeholder="store head" testId="kafka-gaps-to" />
@@ -73,7 +82,8 @@ function GapsReport({ result }: { result: KafkaOutboxGapsResult }) {
   return (
     <div data-testid="kafka-gaps-report">
       <p>
-        {formatCount(result.eventsChecked)} events (positions {result.fromPosition ?? '—'}–{result.toPosition ?? '—'}) against {formatCount(result.messagesScanned)} messages:{' '}
+        {formatCount(result.eventsChecked)} events (positions {result.fromPosition ?? '—'}–{result.toPosition ?? '—'}) against{' '}
+        {formatCount(result.messagesScanned)} messages:{' '}
         <strong data-testid="kafka-gaps-counts">
           {result.missingCount} missing, {result.duplicateCount} published twice
         </strong>

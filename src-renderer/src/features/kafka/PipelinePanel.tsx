@@ -52,7 +52,9 @@ export function PipelinePanel({ kafkaConnectionId, groupId, topics, storeConnect
   const link = useStoreLink(kafkaConnectionId, topics.length === 1 ? { topic: topics[0]! } : { groupId });
   const store = effectiveStore(link.data, storeConnectionId);
   const input: InputOf<'kafka.pipeline'> | undefined =
-    store?.presetConfirmed && projection ? { storeConnectionId: store.connectionId, kafkaConnectionId, groupId, projection, ...(topics.length === 1 ? { topic: topics[0]! } : {}) } : undefined;
+    store?.presetConfirmed && projection
+      ? { storeConnectionId: store.connectionId, kafkaConnectionId, groupId, projection, ...(topics.length === 1 ? { topic: topics[0]! } : {}) }
+      : undefined;
 
   return (
     <Panel title="Store to read model" testId="kafka-pipeline-panel">
@@ -64,7 +66,12 @@ export function PipelinePanel({ kafkaConnectionId, groupId, topics, storeConnect
         onChoose={(id) => onChange({ storeConnectionId: id })}
       />
       <div className="kafka-pipeline__controls">
-        <TextField label="Projection (checkpoint name)" value={projection} onChange={(value) => onChange({ projection: value })} testId="kafka-pipeline-projection" />
+        <TextField
+          label="Projection (checkpoint name)"
+          value={projection}
+          onChange={(value) => onChange({ projection: value })}
+          testId="kafka-pipeline-projection"
+        />
       </div>
       {input && <PipelineLine input={input} />}
       {input?.topic && <OutboxGapsPanel storeConnectionId={input.storeConnectionId} kafkaConnectionId={kafkaConnectionId} topic={input.topic} />}
@@ -124,14 +131,20 @@ function PipelineLine({ input }: { input: InputOf<'kafka.pipeline'> }) {
         </tbody>
       </table>
       <p className="muted kafka__note">
-        Now: store head {p.now.storeHead ?? '—'}, relayed outbox id {p.now.relayed ?? '—'}, topic {p.topic} end {formatCount(p.now.topicEnd)}, committed {formatCount(p.now.committed)}, checkpoint {p.now.checkpoint === null ? '—' : formatCount(p.now.checkpoint)}. Rates over the last {Math.round(p.measuredOverSeconds)} s.
+        Now: store head {p.now.storeHead ?? '—'}, relayed outbox id {p.now.relayed ?? '—'}, topic {p.topic} end {formatCount(p.now.topicEnd)}, committed{' '}
+        {formatCount(p.now.committed)}, checkpoint {p.now.checkpoint === null ? '—' : formatCount(p.now.checkpoint)}. Rates over the last{' '}
+        {Math.round(p.measuredOverSeconds)} s.
       </p>
       {rows.length > 1 ? (
         <>
           <h4 className="kafka-charts__title">Behind, per stage</h4>
           <StageChart rows={rows} lines={BACKLOG_LINES} prefix="b" testId="kafka-pipeline-chart" points={rows.length} />
           <h4 className="kafka-charts__title">
-            Positions <span className="muted">(growth since the first point: store positions and outbox ids in events, offsets in messages summed over partitions; other producers on the topic add to its lines)</span>
+            Positions{' '}
+            <span className="muted">
+              (growth since the first point: store positions and outbox ids in events, offsets in messages summed over partitions; other producers on the topic
+              add to its lines)
+            </span>
           </h4>
           <StageChart rows={rows} lines={POSITION_LINES} prefix="p" testId="kafka-pipeline-positions" />
         </>
@@ -166,7 +179,16 @@ function StageChart({ rows, lines, prefix, testId, points }: StageChartProps) {
           <Tooltip labelFormatter={(at) => timeOf(Number(at))} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {lines.map((l) => (
-            <Line key={l.key} dataKey={`${prefix}:${l.key}`} name={l.name} stroke={l.color} dot={false} type="stepAfter" isAnimationActive={false} connectNulls />
+            <Line
+              key={l.key}
+              dataKey={`${prefix}:${l.key}`}
+              name={l.name}
+              stroke={l.color}
+              dot={false}
+              type="stepAfter"
+              isAnimationActive={false}
+              connectNulls
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

@@ -76,7 +76,10 @@ function scopedRequestOf(draft: Draft): Request | string {
   if (draft.scope === 'all') return { strategy, scope: { kind: 'all' } };
   if (!draft.topic) return 'Choose the topic.';
   if (draft.scope === 'topic') return { strategy, scope: { kind: 'topic', topic: draft.topic } };
-  const partitions = draft.partitions.split(/[\s,]+/).filter(Boolean).map(Number);
+  const partitions = draft.partitions
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
   if (!partitions.length || partitions.some((n) => !Number.isInteger(n) || n < 0)) return 'List the partitions, e.g. 0, 2, 3.';
   return { strategy, scope: { kind: 'partitions', topic: draft.topic, partitions } };
 }
@@ -84,7 +87,18 @@ function scopedRequestOf(draft: Draft): Request | string {
 /** Offset reset: the form, a dry run listing each partition's move, then the confirmed run. */
 export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectionId: string; group: KafkaGroup; onClose: () => void }) {
   const topics = useMemo(() => [...new Set(group.partitions.map((p) => p.topic))], [group.partitions]);
-  const [draft, setDraftState] = useState<Draft>({ strategy: 'earliest', at: '', offset: '', shift: '-100', fromGroupId: '', scope: 'all', topic: topics[0] ?? '', partitions: '', checkpointConnectionId: '', projection: '' });
+  const [draft, setDraftState] = useState<Draft>({
+    strategy: 'earliest',
+    at: '',
+    offset: '',
+    shift: '-100',
+    fromGroupId: '',
+    scope: 'all',
+    topic: topics[0] ?? '',
+    partitions: '',
+    checkpointConnectionId: '',
+    projection: '',
+  });
   const profiles = useOperation('connections.list', {});
   const stores = (profiles.data ?? []).filter((p) => p.kind === 'postgres');
   const [reason, setReason] = useState('');
@@ -126,7 +140,14 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
             <Button onClick={runDry} busy={dryRun.isPending} disabled={typeof request === 'string'} data-testid="kafka-reset-dry-run">
               Dry run
             </Button>
-            <Button variant="danger" onClick={confirm} busy={reset.isPending} disabled={!plan || blocked || !reason.trim()} title={plan && !reason.trim() ? REASON_FIRST : undefined} data-testid="kafka-reset-confirm">
+            <Button
+              variant="danger"
+              onClick={confirm}
+              busy={reset.isPending}
+              disabled={!plan || blocked || !reason.trim()}
+              title={plan && !reason.trim() ? REASON_FIRST : undefined}
+              data-testid="kafka-reset-confirm"
+            >
               Reset {plan ? `${plan.result.plan.length} partition${plan.result.plan.length === 1 ? '' : 's'}` : 'offsets'}
             </Button>
           </>
@@ -135,11 +156,38 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
     >
       <ReadOnlyNotice connectionId={connectionId} op="kafka.resetOffsets" />
       <div className="kafka-reset__form">
-        <SelectField label="Move to" value={draft.strategy} options={STRATEGIES} onChange={(strategy) => setDraft({ strategy })} testId="kafka-reset-strategy" />
-        {draft.strategy === 'timestamp' && <TextField label="Time (local)" type="text" placeholder="2026-01-31 14:00" value={draft.at} onChange={(at) => setDraft({ at })} testId="kafka-reset-at" />}
-        {draft.strategy === 'exact' && <TextField label="Offset" value={draft.offset} onChange={(offset) => setDraft({ offset })} testId="kafka-reset-offset" />}
-        {draft.strategy === 'shift' && <TextField label="Shift by" hint="negative reprocesses, positive skips" value={draft.shift} onChange={(shift) => setDraft({ shift })} testId="kafka-reset-shift" />}
-        {draft.strategy === 'copy' && <TextField label="From group" value={draft.fromGroupId} onChange={(fromGroupId) => setDraft({ fromGroupId })} testId="kafka-reset-from-group" />}
+        <SelectField
+          label="Move to"
+          value={draft.strategy}
+          options={STRATEGIES}
+          onChange={(strategy) => setDraft({ strategy })}
+          testId="kafka-reset-strategy"
+        />
+        {draft.strategy === 'timestamp' && (
+          <TextField
+            label="Time (local)"
+            type="text"
+            placeholder="2026-01-31 14:00"
+            value={draft.at}
+            onChange={(at) => setDraft({ at })}
+            testId="kafka-reset-at"
+          />
+        )}
+        {draft.strategy === 'exact' && (
+          <TextField label="Offset" value={draft.offset} onChange={(offset) => setDraft({ offset })} testId="kafka-reset-offset" />
+        )}
+        {draft.strategy === 'shift' && (
+          <TextField
+            label="Shift by"
+            hint="negative reprocesses, positive skips"
+            value={draft.shift}
+            onChange={(shift) => setDraft({ shift })}
+            testId="kafka-reset-shift"
+          />
+        )}
+        {draft.strategy === 'copy' && (
+          <TextField label="From group" value={draft.fromGroupId} onChange={(fromGroupId) => setDraft({ fromGroupId })} testId="kafka-reset-from-group" />
+        )}
         <SelectField
           label="Partitions"
           value={draft.scope}
@@ -151,17 +199,38 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
           onChange={(scope) => setDraft({ scope })}
           testId="kafka-reset-scope"
         />
-        {draft.scope !== 'all' && <SelectField label="Topic" value={draft.topic} options={topics.map((t) => ({ value: t, label: t }))} onChange={(topic) => setDraft({ topic })} testId="kafka-reset-topic" />}
-        {draft.scope === 'partitions' && <TextField label="Partition numbers" placeholder="0, 2" value={draft.partitions} onChange={(partitions) => setDraft({ partitions })} testId="kafka-reset-partitions" />}
+        {draft.scope !== 'all' && (
+          <SelectField
+            label="Topic"
+            value={draft.topic}
+            options={topics.map((t) => ({ value: t, label: t }))}
+            onChange={(topic) => setDraft({ topic })}
+            testId="kafka-reset-topic"
+          />
+        )}
+        {draft.scope === 'partitions' && (
+          <TextField
+            label="Partition numbers"
+            placeholder="0, 2"
+            value={draft.partitions}
+            onChange={(partitions) => setDraft({ partitions })}
+            testId="kafka-reset-partitions"
+          />
+        )}
         <SelectField
           label="Projector checkpoints"
           hint="A projector that keeps kafka:<topic>:<partition> in projection_checkpoints skips messages below them"
           value={draft.checkpointConnectionId}
-          options={[{ value: '', label: 'None: the projector reads only Kafka offsets' }, ...stores.map((p) => ({ value: p.id, label: `Move them too, in ${p.name}` }))]}
+          options={[
+            { value: '', label: 'None: the projector reads only Kafka offsets' },
+            ...stores.map((p) => ({ value: p.id, label: `Move them too, in ${p.name}` })),
+          ]}
           onChange={(checkpointConnectionId) => setDraft({ checkpointConnectionId })}
           testId="kafka-reset-checkpoints"
         />
-        {draft.checkpointConnectionId && <TextField label="Projection name" value={draft.projection} onChange={(projection) => setDraft({ projection })} testId="kafka-reset-projection" />}
+        {draft.checkpointConnectionId && (
+          <TextField label="Projection name" value={draft.projection} onChange={(projection) => setDraft({ projection })} testId="kafka-reset-projection" />
+        )}
       </div>
       {typeof request === 'string' && <p className="muted">{request}</p>}
       {dryRun.error && (
@@ -210,7 +279,16 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
               Kafka only moves the offsets of a group without members. Stop these first: {plan.result.activeMembers.join('; ')}.
             </Alert>
           )}
-          {!reset.data?.applied && <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: reprocess after the projector fix" onChange={setReason} testId="kafka-reset-reason" />}
+          {!reset.data?.applied && (
+            <TextField
+              label="Reason (recorded in the audit log)"
+              rows={2}
+              value={reason}
+              placeholder="e.g. OPS-1234: reprocess after the projector fix"
+              onChange={setReason}
+              testId="kafka-reset-reason"
+            />
+          )}
         </>
       )}
       {reset.error && (
@@ -220,7 +298,8 @@ export function ResetOffsetsDialog({ connectionId, group, onClose }: { connectio
       )}
       {reset.data?.applied && (
         <Alert tone="success" title="Offsets moved" testId="kafka-reset-done">
-          {reset.data.plan.length} partition{reset.data.plan.length === 1 ? '' : 's'} now start where the dry run showed. The consumers read from there when they next join.
+          {reset.data.plan.length} partition{reset.data.plan.length === 1 ? '' : 's'} now start where the dry run showed. The consumers read from there when
+          they next join.
         </Alert>
       )}
     </Dialog>

@@ -21,9 +21,25 @@ export function SamplerControls({ settings, connectionId, groupId }: { settings:
     <div className="kafka-sampler">
       <label className="kafka-sampler__slo">
         SLO (s){' '}
-        <input className="input" type="number" min={0} step={0.5} value={slo} onChange={(e) => setSlo(e.target.value)} onBlur={saveSlo} onKeyDown={(e) => e.key === 'Enter' && saveSlo()} data-testid="kafka-slo" />
+        <input
+          className="input"
+          type="number"
+          min={0}
+          step={0.5}
+          value={slo}
+          onChange={(e) => setSlo(e.target.value)}
+          onBlur={saveSlo}
+          onKeyDown={(e) => e.key === 'Enter' && saveSlo()}
+          data-testid="kafka-slo"
+        />
       </label>
-      <Button size="sm" onClick={togglePin} busy={configure.isPending} title={settings.scope === 'all' ? 'The sampler samples all groups now; pinned groups are kept when it samples only pinned ones' : undefined} data-testid="kafka-pin">
+      <Button
+        size="sm"
+        onClick={togglePin}
+        busy={configure.isPending}
+        title={settings.scope === 'all' ? 'The sampler samples all groups now; pinned groups are kept when it samples only pinned ones' : undefined}
+        data-testid="kafka-pin"
+      >
         {pinned ? 'Unpin' : 'Pin'}
       </Button>
       {configure.error && <span className="kafka-sampler__error">{messageOf(configure.error)}</span>}

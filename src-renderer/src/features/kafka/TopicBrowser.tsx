@@ -100,10 +100,18 @@ export function TopicBrowser({ connectionId, topic, partition, from, storeConnec
         kafkaConnectionId={connectionId}
         link={link}
         chosenId={storeConnectionId}
-        asking={opening && !store && link.data ? `Open ${opening.streamId}${opening.version !== undefined ? ` at version ${opening.version}` : ''} in which event store?` : undefined}
+        asking={
+          opening && !store && link.data
+            ? `Open ${opening.streamId}${opening.version !== undefined ? ` at version ${opening.version}` : ''} in which event store?`
+            : undefined
+        }
         onChoose={(id) => (opening ? openIn(id, opening) : onChange({ storeConnectionId: id }))}
       />
-      {!validFrom && <p className="muted">“{from}” is neither an offset nor a time; showing the last {PAGE} messages.</p>}
+      {!validFrom && (
+        <p className="muted">
+          “{from}” is neither an offset nor a time; showing the last {PAGE} messages.
+        </p>
+      )}
       {page.error && !follow && (
         <Alert tone="danger" title="Could not read the messages">
           {messageOf(page.error)}

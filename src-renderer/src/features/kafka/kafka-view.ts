@@ -54,7 +54,14 @@ export const viewToQuery = (view: KafkaView): QueryInput => ({
 });
 
 export const STATUS_TONES: Record<LagStatus, Tone> = { OK: 'success', WARN: 'warning', ERR: 'danger', STOP: 'danger', STALL: 'danger', REWIND: 'danger' };
-export const STATUS_COLORS: Record<LagStatus, string> = { OK: '#17803a', WARN: '#c26a00', ERR: '#8e44ad', STOP: '#c0282d', STALL: '#a61b1b', REWIND: '#1f5fbf' };
+export const STATUS_COLORS: Record<LagStatus, string> = {
+  OK: '#17803a',
+  WARN: '#c26a00',
+  ERR: '#8e44ad',
+  STOP: '#c0282d',
+  STALL: '#a61b1b',
+  REWIND: '#1f5fbf',
+};
 export const SERIES_COLORS = ['#1f5fbf', '#17803a', '#c26a00', '#8e44ad', '#c0282d', '#138d90', '#7a6a00', '#d4569c', '#8a94a3'];
 
 export interface ChartRow {

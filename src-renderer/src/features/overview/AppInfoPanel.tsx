@@ -15,10 +15,18 @@ const WORKSPACE_TONES: Record<AppInfo['localWorkspace']['state'], Tone> = {
 };
 
 export function AppInfoPanel() {
-  const { data: info, error } = useOperation('app.info', {}, { refetchInterval: (query) => (query.state.data?.localWorkspace.state === 'starting' ? 2000 : false) });
+  const { data: info, error } = useOperation(
+    'app.info',
+    {},
+    { refetchInterval: (query) => (query.state.data?.localWorkspace.state === 'starting' ? 2000 : false) },
+  );
   return (
     <Panel title="This Chronoscope" testId="app-info">
-      {error && <Alert tone="danger" title="Could not read the app information">{error.message}</Alert>}
+      {error && (
+        <Alert tone="danger" title="Could not read the app information">
+          {error.message}
+        </Alert>
+      )}
       {info && (
         <KeyValueList
           items={[

@@ -15,7 +15,11 @@ export function ConnectionHealthPanel() {
   const { data: profiles, error } = useOperation('connections.list', {});
   return (
     <Panel title="Connections" actions={<a href={hrefOf('connections')}>Manage connections</a>} flush testId="connection-health">
-      {error && <Alert tone="danger" title="Could not list the connections">{error.message}</Alert>}
+      {error && (
+        <Alert tone="danger" title="Could not list the connections">
+          {error.message}
+        </Alert>
+      )}
       {profiles && (
         <table className="data-table">
           <thead>

@@ -32,7 +32,9 @@ export function LiveDemoPanel() {
     >
       <p className="fact" data-testid="live-demo-state" data-paused={String(paused)}>
         <Badge tone={paused ? 'neutral' : 'success'}>{paused ? 'Paused' : 'Running'}</Badge>
-        <span>{paused ? 'Live demo: paused, the Local workspace gets no new events.' : 'Live demo: generating a few events per second in the Local workspace.'}</span>
+        <span>
+          {paused ? 'Live demo: paused, the Local workspace gets no new events.' : 'Live demo: generating a few events per second in the Local workspace.'}
+        </span>
       </p>
       <KeyValueList items={facts(demo)} />
       {demo.lastError && <p className="muted">Last command error: {demo.lastError}</p>}
@@ -44,15 +46,26 @@ export function LiveDemoPanel() {
 type DemoStatus = ResultOf<'demo.status'>;
 
 function facts(demo: DemoStatus): [string, ReactNode][] {
-  const items: [string, ReactNode][] = [['Written since start', <span data-testid="live-demo-events">{`${demo.events} events from ${demo.commands} commands`}</span>]];
+  const items: [string, ReactNode][] = [
+    ['Written since start', <span data-testid="live-demo-events">{`${demo.events} events from ${demo.commands} commands`}</span>],
+  ];
   if (demo.laggingProjector) {
-    items.push(['Lagging on purpose', <span><span className="mono">{demo.laggingProjector}</span> kept {Math.round((demo.lagBehindMs ?? 0) / 1000)} s behind the head</span>]);
+    items.push([
+      'Lagging on purpose',
+      <span>
+        <span className="mono">{demo.laggingProjector}</span> kept {Math.round((demo.lagBehindMs ?? 0) / 1000)} s behind the head
+      </span>,
+    ]);
   }
   if (demo.staleSnapshotStream) {
     items.push([
       'Stale on purpose',
       <span>
-        the latest snapshot of <a className="mono" href={timeTravelHref(demo.staleSnapshotStream)}>{demo.staleSnapshotStream}</a> disagrees with its events
+        the latest snapshot of{' '}
+        <a className="mono" href={timeTravelHref(demo.staleSnapshotStream)}>
+          {demo.staleSnapshotStream}
+        </a>{' '}
+        disagrees with its events
       </span>,
     ]);
   }

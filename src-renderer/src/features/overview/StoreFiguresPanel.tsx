@@ -16,7 +16,11 @@ function figureText(figure: Figure, what: string): string {
 /** The active event store's own figures, and where each kind of user starts. */
 export function StoreFiguresPanel() {
   const { active } = useActiveConnection();
-  const figures = useOperation('stats.store', { connectionId: active?.id ?? '' }, { enabled: active !== undefined, retry: false, staleTime: 30_000, refetchInterval: 60_000 });
+  const figures = useOperation(
+    'stats.store',
+    { connectionId: active?.id ?? '' },
+    { enabled: active !== undefined, retry: false, staleTime: 30_000, refetchInterval: 60_000 },
+  );
   const f = figures.data;
   return (
     <Panel title={active ? `Event store: ${active.name}` : 'Event store'} testId="overview-store">
@@ -31,11 +35,18 @@ export function StoreFiguresPanel() {
           items={[
             ['Events', <span data-testid="overview-store-events">{figureText(f.events, 'events')}</span>],
             ['Streams', <span data-testid="overview-store-streams">{figureText(f.streams, 'streams')}</span>],
-            ['Head position', <span className="mono" data-testid="overview-store-head">{f.head ?? 'None (no global position, or no events)'}</span>],
+            [
+              'Head position',
+              <span className="mono" data-testid="overview-store-head">
+                {f.head ?? 'None (no global position, or no events)'}
+              </span>,
+            ],
             [
               'Recent rate',
               <span data-testid="overview-store-rate">
-                {f.ratePerMinute === null ? 'Unknown (the events carry no time)' : `${f.ratePerMinute.toLocaleString('en-US')} events/min over the last ${f.rateWindowMinutes} min`}
+                {f.ratePerMinute === null
+                  ? 'Unknown (the events carry no time)'
+                  : `${f.ratePerMinute.toLocaleString('en-US')} events/min over the last ${f.rateWindowMinutes} min`}
               </span>,
             ],
           ]}

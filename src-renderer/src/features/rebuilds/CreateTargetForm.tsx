@@ -23,8 +23,18 @@ export function CreateTargetForm({ connectionId, onClose, onCreated }: { connect
   useEffect(() => resetPlan(), [planned, resetPlan]);
   const plan = create.data?.dryRun ? create.data : undefined;
   return (
-    <Panel title="New read-model table" testId="rebuild-target-form" actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}>
-      <p className="muted">The table is created from the definition: a built-in's reference table, or the columns a user definition declares (name, type, key, NOT NULL, default).</p>
+    <Panel
+      title="New read-model table"
+      testId="rebuild-target-form"
+      actions={
+        <Button size="sm" variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+      }
+    >
+      <p className="muted">
+        The table is created from the definition: a built-in's reference table, or the columns a user definition declares (name, type, key, NOT NULL, default).
+      </p>
       <TextField label="Table" value={model} onChange={setModel} placeholder="orders_summary" testId="rebuild-target-model" />
       <DefinitionPicker draft={draft} onChange={setDraft} hasBuiltin={BUILTIN_MODELS.includes(model.trim())} />
       {!plan ? (

@@ -75,7 +75,16 @@ export function DefinitionPicker({ draft, onChange, hasBuiltin }: { draft: Defin
             <SelectField
               label={`Definition file${listed.data?.folder ? ` (${listed.data.folder})` : ''}`}
               value={draft.folder}
-              options={[{ value: '', label: ready.length ? 'Choose a definition…' : 'No read-model definition in the folder' }, ...definitions.map((d) => ({ value: d.name, label: d.status === 'ready' ? `${d.file}${d.columns ? ' · declares its columns' : ''}` : `${d.file} (${d.status === 'unconfirmed' ? 'not confirmed' : 'not a read-model definition'})` }))]}
+              options={[
+                { value: '', label: ready.length ? 'Choose a definition…' : 'No read-model definition in the folder' },
+                ...definitions.map((d) => ({
+                  value: d.name,
+                  label:
+                    d.status === 'ready'
+                      ? `${d.file}${d.columns ? ' · declares its columns' : ''}`
+                      : `${d.file} (${d.status === 'unconfirmed' ? 'not confirmed' : 'not a read-model definition'})`,
+                })),
+              ]}
               onChange={(folder) => onChange({ ...draft, folder })}
               testId="rebuild-definition-folder"
             />
@@ -86,7 +95,8 @@ export function DefinitionPicker({ draft, onChange, hasBuiltin }: { draft: Defin
             )}
             {chosen?.status === 'ready' && (
               <p className="muted" data-testid="rebuild-definition-folder-facts">
-                {chosen.columns ? `Columns: ${chosen.columns.join(', ')}.` : 'Declares no columns (the table must exist).'} {chosen.projector ? `Kept by projector ${chosen.projector}.` : ''}
+                {chosen.columns ? `Columns: ${chosen.columns.join(', ')}.` : 'Declares no columns (the table must exist).'}{' '}
+                {chosen.projector ? `Kept by projector ${chosen.projector}.` : ''}
               </p>
             )}
           </>
@@ -94,7 +104,13 @@ export function DefinitionPicker({ draft, onChange, hasBuiltin }: { draft: Defin
       {draft.kind === 'user' && (
         <>
           <TextField label="Name" value={draft.name} onChange={(name) => onChange({ ...draft, name })} testId="rebuild-definition-name" />
-          <TextField label="Source (runs in the definitions sandbox)" rows={10} value={draft.source} onChange={(source) => onChange({ ...draft, source })} testId="rebuild-definition-source" />
+          <TextField
+            label="Source (runs in the definitions sandbox)"
+            rows={10}
+            value={draft.source}
+            onChange={(source) => onChange({ ...draft, source })}
+            testId="rebuild-definition-source"
+          />
         </>
       )}
     </>

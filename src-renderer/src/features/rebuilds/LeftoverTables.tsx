@@ -22,8 +22,8 @@ export function LeftoverTables({ connectionId, rebuilds, kind = 'table' }: { con
   return (
     <Panel title={`${words.Containers} left by roll backs`} testId="rebuild-leftovers">
       <Alert tone="warning" title="They may hold personal data" testId="rebuild-leftovers-warning">
-        A roll back keeps the rebuilt {words.items} in a {words.container} of their own. It is no read model, but it holds what the model held, personal data included:
-        Compliance finds it there, and an erasure must reach it. Drop it once you no longer need to compare.
+        A roll back keeps the rebuilt {words.items} in a {words.container} of their own. It is no read model, but it holds what the model held, personal data
+        included: Compliance finds it there, and an erasure must reach it. Drop it once you no longer need to compare.
       </Alert>
       <ReadOnlyNotice connectionId={connectionId} op="rebuilds.drop" />
       <ul className="rebuilds__leftovers">
@@ -68,7 +68,12 @@ function LeftoverRow({ connectionId, rebuild, items }: { connectionId: string; r
           Confirm: drop {plan.table} for good
         </Button>
       ) : (
-        <Button size="sm" busy={drop.isPending} onClick={() => drop.mutate({ connectionId, rebuildId: rebuild.id, what: 'shadow', dryRun: true })} data-testid="rebuild-leftover-drop">
+        <Button
+          size="sm"
+          busy={drop.isPending}
+          onClick={() => drop.mutate({ connectionId, rebuildId: rebuild.id, what: 'shadow', dryRun: true })}
+          data-testid="rebuild-leftover-drop"
+        >
           Drop… (dry run)
         </Button>
       )}

@@ -23,7 +23,19 @@ const AFTER_LOAD: Partial<Record<Rebuild['phase'], string>> = {
   discarded: 'discarded: the shadow was dropped',
 };
 
-export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, feedingProjector }: { connectionId: string; rebuild: Rebuild; collection: boolean; checkpoints: { name: string; source: string; position: string }[]; feedingProjector: FeedingProjector }) {
+export function RebuildDetail({
+  connectionId,
+  rebuild,
+  collection,
+  checkpoints,
+  feedingProjector,
+}: {
+  connectionId: string;
+  rebuild: Rebuild;
+  collection: boolean;
+  checkpoints: { name: string; source: string; position: string }[];
+  feedingProjector: FeedingProjector;
+}) {
   const job = useJobsOf('rebuilds.run', (j) => j.params.rebuildId === rebuild.id)?.[0];
   const [samples, setSamples] = useState<RateSample[]>([]);
   const lastMessage = useRef<string | undefined>(undefined);
@@ -71,9 +83,16 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
         items={[
           ['Phase', <span data-testid="rebuild-phase">{rebuild.phase.replace('_', ' ')}</span>],
           ['Definition', rebuild.definition],
-          [rebuild.phase === 'rolled_back' ? 'Rebuilt rows kept in' : 'Shadow', <span className="mono">{rebuild.phase === 'rolled_back' && !rebuild.leftover && /__after_/.test(rebuild.shadow) ? 'dropped' : rebuild.shadow}</span>],
+          [
+            rebuild.phase === 'rolled_back' ? 'Rebuilt rows kept in' : 'Shadow',
+            <span className="mono">
+              {rebuild.phase === 'rolled_back' && !rebuild.leftover && /__after_/.test(rebuild.shadow) ? 'dropped' : rebuild.shadow}
+            </span>,
+          ],
           ['Position', `${rebuild.position} of ${rebuild.horizon ?? '?'} (${rebuild.events.toLocaleString('en-US')} events folded)`],
-          ...(rebuild.beforeTable && rebuild.phase !== 'rolled_back' ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][]) : []),
+          ...(rebuild.beforeTable && rebuild.phase !== 'rolled_back'
+            ? ([['Old model kept as', <span className="mono">{rebuild.beforeTable}</span>]] as [string, ReactNode][])
+            : []),
         ]}
       />
       {job && (
@@ -82,10 +101,21 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
             <div style={{ width: `${percent}%` }} />
           </div>
           <span>
-            {job.state} · {percent}% {AFTER_LOAD[rebuild.phase] ? `· ${AFTER_LOAD[rebuild.phase]}` : job.summary ? `· ${job.summary}` : job.progress.message ? `· ${job.progress.message}` : ''}
+            {job.state} · {percent}%{' '}
+            {AFTER_LOAD[rebuild.phase]
+              ? `· ${AFTER_LOAD[rebuild.phase]}`
+              : job.summary
+                ? `· ${job.summary}`
+                : job.progress.message
+                  ? `· ${job.progress.message}`
+                  : ''}
           </span>
           <RebuildRateChart samples={samples} />
-          {job.error && <Alert tone="danger" title="The rebuild stopped">{job.error}</Alert>}
+          {job.error && (
+            <Alert tone="danger" title="The rebuild stopped">
+              {job.error}
+            </Alert>
+          )}
         </div>
       )}
       {resumable && !recurring && (
@@ -95,7 +125,9 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
           </Button>
         </div>
       )}
-      {(rebuild.phase === 'indexed' || rebuild.phase === 'swapped') && <ReadOnlyNotice connectionId={connectionId} op={rebuild.phase === 'indexed' ? 'rebuilds.swap' : 'rebuilds.rollback'} />}
+      {(rebuild.phase === 'indexed' || rebuild.phase === 'swapped') && (
+        <ReadOnlyNotice connectionId={connectionId} op={rebuild.phase === 'indexed' ? 'rebuilds.swap' : 'rebuilds.rollback'} />
+      )}
       {rebuild.phase === 'indexed' && (
         <>
           <RebuildDiffView connectionId={connectionId} rebuildId={rebuild.id} />
@@ -118,20 +150,24 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
             )}
             {!feedingProjector && (
               <Alert tone="warning" title={`No projector appears to feed ${rebuild.model}`} testId="rebuild-projector-none">
-                No checkpoint is declared by the definition or named after {rebuild.model}, so none is chosen: the swap happens at the head. If a projector keeps {rebuild.model}, choose it, or the
-                projector and the swapped-in model will disagree about which events are in it.
+                No checkpoint is declared by the definition or named after {rebuild.model}, so none is chosen: the swap happens at the head. If a projector
+                keeps {rebuild.model}, choose it, or the projector and the swapped-in model will disagree about which events are in it.
               </Alert>
             )}
             <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-swap-reason" />
             {!swap.data?.confirmation || swap.data.dryRun === false ? (
-              <Button onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, dryRun: true })} busy={swap.isPending} data-testid="rebuild-swap-dry">
+              <Button
+                onClick={() => swap.mutate({ connectionId, rebuildId: rebuild.id, ...projectorInput, dryRun: true })}
+                busy={swap.isPending}
+                data-testid="rebuild-swap-dry"
+              >
                 Swap… (dry run)
               </Button>
             ) : (
               <>
                 <p data-testid="rebuild-swap-plan">
-                  The swap folds events {swap.data.catchUpFrom}–{swap.data.position} into the shadow, renames <span className="mono">{swap.data.model}</span> to <span className="mono">{swap.data.beforeTable}</span> and the shadow to{' '}
-                  <span className="mono">{swap.data.model}</span>
+                  The swap folds events {swap.data.catchUpFrom}–{swap.data.position} into the shadow, renames <span className="mono">{swap.data.model}</span> to{' '}
+                  <span className="mono">{swap.data.beforeTable}</span> and the shadow to <span className="mono">{swap.data.model}</span>
                   {swap.data.risk ? ', one rename after the other.' : ', in one transaction.'}
                 </p>
                 {swap.data.warning && (
@@ -161,12 +197,14 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
       )}
       {rebuild.phase === 'swapped' && swap.data && !swap.data.dryRun && (
         <Alert tone="success" title="Swapped" testId="rebuild-swap-done">
-          <span className="mono">{swap.data.model}</span> is now the rebuilt {collection ? 'collection' : 'table'}; the old one is kept as <span className="mono">{swap.data.beforeTable}</span> until you drop it.
+          <span className="mono">{swap.data.model}</span> is now the rebuilt {collection ? 'collection' : 'table'}; the old one is kept as{' '}
+          <span className="mono">{swap.data.beforeTable}</span> until you drop it.
         </Alert>
       )}
       {rebuild.phase === 'rolled_back' && rollback.data && !rollback.data.dryRun && (
         <Alert tone="success" title="Rolled back" testId="rebuild-rollback-done">
-          <span className="mono">{rollback.data.restored}</span> is back as <span className="mono">{rollback.data.model}</span>; the rebuilt rows are kept as <span className="mono">{rollback.data.rebuiltKeptAs}</span>.
+          <span className="mono">{rollback.data.restored}</span> is back as <span className="mono">{rollback.data.model}</span>; the rebuilt rows are kept as{' '}
+          <span className="mono">{rollback.data.rebuiltKeptAs}</span>.
         </Alert>
       )}
       {drop.data && !drop.data.dryRun && drop.data.dropped && (
@@ -178,7 +216,8 @@ export function RebuildDetail({ connectionId, rebuild, collection, checkpoints, 
         <div className="rebuilds__swap">
           {swap.data && !swap.data.dryRun && swap.data.windowMs !== undefined && (
             <p data-testid="rebuild-swap-window">
-              {collection ? 'Collection' : 'Table'} <span className="mono">{swap.data.model}</span> was missing for {swap.data.windowMs.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms between the two renames.
+              {collection ? 'Collection' : 'Table'} <span className="mono">{swap.data.model}</span> was missing for{' '}
+              {swap.data.windowMs.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms between the two renames.
             </p>
           )}
           <TextField label="Reason" rows={1} value={reason} onChange={setReason} testId="rebuild-rollback-reason" />

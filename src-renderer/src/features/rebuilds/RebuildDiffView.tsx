@@ -5,7 +5,12 @@ import { JsonScalar } from '../../ui/JsonTree';
 /** The diff of a finished rebuild: counts, keys, and the changed fields of a sample of rows. */
 export function RebuildDiffView({ connectionId, rebuildId }: { connectionId: string; rebuildId: string }) {
   const diff = useOperation('rebuilds.diff', { connectionId, rebuildId });
-  if (diff.error) return <Alert tone="danger" title="Could not compare">{diff.error.message}</Alert>;
+  if (diff.error)
+    return (
+      <Alert tone="danger" title="Could not compare">
+        {diff.error.message}
+      </Alert>
+    );
   if (!diff.data) return <p className="muted">Comparing the shadow with the live model…</p>;
   const d = diff.data;
   const exportHref = `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(d, null, 2))}`;

@@ -36,13 +36,11 @@ export function RebuildRateChart({ samples }: { samples: readonly RateSample[] }
             tick={{ fontSize: 11 }}
             label={{ value: zoneLabel(new Date(to)), position: 'insideBottomRight', offset: -2, fontSize: 11 }}
           />
-          <YAxis
-            tick={{ fontSize: 11 }}
-            width={64}
-            allowDecimals={false}
-            tickFormatter={rate}
+          <YAxis tick={{ fontSize: 11 }} width={64} allowDecimals={false} tickFormatter={rate} />
+          <Tooltip
+            labelFormatter={(at) => formatTimestamp(new Date(Number(at)).toISOString())}
+            formatter={(value) => [`${rate(Number(value))} events/s`, 'Speed']}
           />
-          <Tooltip labelFormatter={(at) => formatTimestamp(new Date(Number(at)).toISOString())} formatter={(value) => [`${rate(Number(value))} events/s`, 'Speed']} />
           <Line dataKey="eventsPerSecond" type="monotone" stroke="currentColor" dot={false} strokeWidth={1.5} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>

@@ -12,7 +12,10 @@ const WORKER_CHOICES = ['1', '2', '3', '4', '6', '8'] as const;
 type ScopeKind = 'all' | 'streams' | 'category' | 'prefix' | 'types';
 
 /** The scope part of the start input: every stream, chosen ids, or a scope the main process resolves to streams. */
-function scopeInput(kind: ScopeKind, fields: { streams: string; category: string; prefix: string; types: string; from: string; to: string }): Pick<InputOf<'rebuilds.start'>, 'streamIds' | 'scope'> {
+function scopeInput(
+  kind: ScopeKind,
+  fields: { streams: string; category: string; prefix: string; types: string; from: string; to: string },
+): Pick<InputOf<'rebuilds.start'>, 'streamIds' | 'scope'> {
   const list = (text: string) => [...new Set(text.split(/[\s,]+/).filter(Boolean))];
   const instant = (local: string) => (local && !Number.isNaN(new Date(local).getTime()) ? new Date(local).toISOString() : local);
   switch (kind) {
@@ -30,7 +33,21 @@ function scopeInput(kind: ScopeKind, fields: { streams: string; category: string
 }
 
 /** Definition, target and scope of a new rebuild. */
-export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, onClose, onStarted }: { connectionId: string; model: string; kind: 'table' | 'collection'; hasBuiltin: boolean; onClose: () => void; onStarted: (rebuildId: string) => void }) {
+export function RebuildWizard({
+  connectionId,
+  model,
+  kind: target,
+  hasBuiltin,
+  onClose,
+  onStarted,
+}: {
+  connectionId: string;
+  model: string;
+  kind: 'table' | 'collection';
+  hasBuiltin: boolean;
+  onClose: () => void;
+  onStarted: (rebuildId: string) => void;
+}) {
   const [draft, setDraft] = useState<DefinitionDraft>({ kind: hasBuiltin ? 'builtin' : 'folder', ...EMPTY_DRAFT });
   const [reason, setReason] = useState('');
   const [follow, setFollow] = useState(true);
@@ -54,7 +71,13 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
     connectionId,
     model,
     definition: definitionInput(draft),
-    ...(scalingOut ? { scaleOut: { workers: Number(workers), kafkaConnectionId } } : scopeKind === 'all' ? (collection ? {} : { follow }) : scopeInput(scopeKind, { streams, category, prefix, types, from, to })),
+    ...(scalingOut
+      ? { scaleOut: { workers: Number(workers), kafkaConnectionId } }
+      : scopeKind === 'all'
+        ? collection
+          ? {}
+          : { follow }
+        : scopeInput(scopeKind, { streams, category, prefix, types, from, to })),
     ...(reason.trim() ? { reason: reason.trim() } : {}),
   });
   // A scope other than chosen ids is checked first (a dry run): the wizard says how many streams it names.
@@ -65,9 +88,18 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
   useEffect(() => resetCheck(), [checked, resetCheck]);
   const submit = () => start.mutate(input(), { onSuccess: (result) => onStarted(result.rebuildId) });
   return (
-    <Panel title={`Rebuild ${model}`} testId="rebuild-wizard" actions={<Button size="sm" variant="ghost" onClick={onClose}>Close</Button>}>
+    <Panel
+      title={`Rebuild ${model}`}
+      testId="rebuild-wizard"
+      actions={
+        <Button size="sm" variant="ghost" onClick={onClose}>
+          Close
+        </Button>
+      }
+    >
       <p className="muted">
-        The rebuild writes into a shadow {collection ? 'collection' : 'table'} beside <span className="mono">{model}</span>; the live {collection ? 'collection' : 'table'} is not touched until you read the diff and swap.
+        The rebuild writes into a shadow {collection ? 'collection' : 'table'} beside <span className="mono">{model}</span>; the live{' '}
+        {collection ? 'collection' : 'table'} is not touched until you read the diff and swap.
       </p>
       <DefinitionPicker draft={draft} onChange={setDraft} hasBuiltin={hasBuiltin} />
       <SegmentedField
@@ -83,13 +115,37 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
           { value: 'types' as const, label: 'Types in a time range' },
         ]}
       />
-      {scopeKind !== 'all' && <p className="muted">Only the streams of the scope are replayed, and only their {collection ? 'documents' : 'rows'} replaced at the swap; every other one stays as it is.</p>}
-      {scopeKind === 'streams' && <TextField label="Stream ids" rows={2} value={streams} onChange={setStreams} placeholder="acct-…, acct-…" testId="rebuild-streams" />}
-      {scopeKind === 'category' && <TextField label="Category" hint="The store's stream type (or the id before its separator, e.g. account in account-42)." value={category} onChange={setCategory} placeholder="Account" testId="rebuild-scope-category" />}
-      {scopeKind === 'prefix' && <TextField label="Stream ids starting with" value={prefix} onChange={setPrefix} placeholder="acct-2026" testId="rebuild-scope-prefix" />}
+      {scopeKind !== 'all' && (
+        <p className="muted">
+          Only the streams of the scope are replayed, and only their {collection ? 'documents' : 'rows'} replaced at the swap; every other one stays as it is.
+        </p>
+      )}
+      {scopeKind === 'streams' && (
+        <TextField label="Stream ids" rows={2} value={streams} onChange={setStreams} placeholder="acct-…, acct-…" testId="rebuild-streams" />
+      )}
+      {scopeKind === 'category' && (
+        <TextField
+          label="Category"
+          hint="The store's stream type (or the id before its separator, e.g. account in account-42)."
+          value={category}
+          onChange={setCategory}
+          placeholder="Account"
+          testId="rebuild-scope-category"
+        />
+      )}
+      {scopeKind === 'prefix' && (
+        <TextField label="Stream ids starting with" value={prefix} onChange={setPrefix} placeholder="acct-2026" testId="rebuild-scope-prefix" />
+      )}
       {scopeKind === 'types' && (
         <>
-          <TextField label="Event types" hint="The streams touched by events of these types in the range." value={types} onChange={setTypes} placeholder="MoneyWithdrawn, AccountFrozen" testId="rebuild-scope-types" />
+          <TextField
+            label="Event types"
+            hint="The streams touched by events of these types in the range."
+            value={types}
+            onChange={setTypes}
+            placeholder="MoneyWithdrawn, AccountFrozen"
+            testId="rebuild-scope-types"
+          />
           <TextField label="From (your local time, or ISO-8601)" value={from} onChange={setFrom} placeholder="2026-11-30T08:00" testId="rebuild-scope-from" />
           <TextField label="To (excluded)" value={to} onChange={setTo} placeholder="2026-11-30T12:00" testId="rebuild-scope-to" />
         </>
@@ -104,7 +160,11 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
               {check.data.scope.streams.toLocaleString('en-US')} stream{check.data.scope.streams === 1 ? '' : 's'}: {check.data.scope.description}
             </span>
           )}
-          {check.error && <Alert tone="danger" title="Scope refused">{check.error.message}</Alert>}
+          {check.error && (
+            <Alert tone="danger" title="Scope refused">
+              {check.error.message}
+            </Alert>
+          )}
         </div>
       )}
       {scopeKind === 'all' && !collection && (
@@ -118,10 +178,20 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
       )}
       {scalingOut && (
         <>
-          <SelectField label="Workers" value={workers} options={WORKER_CHOICES.map((n) => ({ value: n, label: `${n} worker process${n === '1' ? '' : 'es'}` }))} onChange={setWorkers} testId="rebuild-scale-out-workers" />
+          <SelectField
+            label="Workers"
+            value={workers}
+            options={WORKER_CHOICES.map((n) => ({ value: n, label: `${n} worker process${n === '1' ? '' : 'es'}` }))}
+            onChange={setWorkers}
+            testId="rebuild-scale-out-workers"
+          />
           <SelectField
             label="Kafka connection"
-            hint={kafkaProfiles.length === 0 ? 'Add a Kafka connection first (Connections screen).' : 'The replay topic is created here and deleted when the shadow is complete.'}
+            hint={
+              kafkaProfiles.length === 0
+                ? 'Add a Kafka connection first (Connections screen).'
+                : 'The replay topic is created here and deleted when the shadow is complete.'
+            }
             value={kafkaConnectionId}
             options={kafkaProfiles.map((p) => ({ value: p.id, label: p.name }))}
             onChange={setKafkaId}
@@ -138,8 +208,19 @@ export function RebuildWizard({ connectionId, model, kind: target, hasBuiltin, o
           testId="rebuild-follow"
         />
       )}
-      <TextField label="Reason (optional)" rows={2} value={reason} onChange={setReason} placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy" testId="rebuild-reason" />
-      {start.error && <Alert tone="danger" title="Not started">{start.error.message}</Alert>}
+      <TextField
+        label="Reason (optional)"
+        rows={2}
+        value={reason}
+        onChange={setReason}
+        placeholder="e.g. OPS-1234: balances wrong since the 3.2 deploy"
+        testId="rebuild-reason"
+      />
+      {start.error && (
+        <Alert tone="danger" title="Not started">
+          {start.error.message}
+        </Alert>
+      )}
       <Button variant="primary" busy={start.isPending} onClick={submit} data-testid="rebuild-go">
         Start the rebuild
       </Button>

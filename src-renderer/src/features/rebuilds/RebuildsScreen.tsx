@@ -13,24 +13,39 @@ import { RebuildWizard } from './RebuildWizard';
 import './rebuilds.css';
 import { formatTimestamp } from '../../ui/time';
 
-/** The read models of the active PostgreSQL or MongoDB connection (tables or collections), their rebuilds, and one rebuild's progress, diff, swap and roll back. */
+/**
+ * The read models of the active PostgreSQL or MongoDB connection (tables or collections), their rebuilds, and one rebuild's progress, diff, swap and roll back.
+ */
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
-  const [selected, setSelected] = useQueryState((query) => query.rebuild, (id: string | undefined) => ({ rebuild: id }), { history: 'push' });
+  const [selected, setSelected] = useQueryState(
+    (query) => query.rebuild,
+    (id: string | undefined) => ({ rebuild: id }),
+    { history: 'push' },
+  );
   const [creating, setCreating] = useState(false);
   const connectionId = active?.id ?? '';
   const supported = active?.kind === 'postgres' || active?.kind === 'mongo';
   const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: supported, refetchInterval: 3000 });
   if (!active) return null;
-  if (!supported) return <Alert tone="info" title="Rebuilds need an event store connection">Choose a PostgreSQL or MongoDB connection: its read-model tables or collections are listed here.</Alert>;
+  if (!supported)
+    return (
+      <Alert tone="info" title="Rebuilds need an event store connection">
+        Choose a PostgreSQL or MongoDB connection: its read-model tables or collections are listed here.
+      </Alert>
+    );
 
   // Tables with a built-in definition first: those are the read models the reference projectors keep.
   const models = [...(catalog.data?.models ?? [])].sort((a, b) => Number(b.builtin !== null) - Number(a.builtin !== null) || a.model.localeCompare(b.model));
   const rebuild = models.flatMap((m) => m.rebuilds).find((r) => r.id === selected);
   return (
     <div className="rebuilds">
-      {catalog.error && <Alert tone="danger" title="Could not list the read models">{catalog.error.message}</Alert>}
+      {catalog.error && (
+        <Alert tone="danger" title="Could not list the read models">
+          {catalog.error.message}
+        </Alert>
+      )}
       <Panel
         title="Read models"
         testId="rebuild-catalog"
@@ -64,7 +79,10 @@ export function RebuildsScreen() {
                   <td>
                     {last ? (
                       <button type="button" className="rebuilds__link" onClick={() => setSelected(last.id)} data-testid={`rebuild-open-${m.model}`}>
-                        <Badge tone={last.phase === 'swapped' ? 'success' : last.phase === 'indexed' ? 'info' : 'neutral'}>{last.phase.replace('_', ' ')}</Badge> {formatTimestamp(last.updatedAt)}
+                        <Badge tone={last.phase === 'swapped' ? 'success' : last.phase === 'indexed' ? 'info' : 'neutral'}>
+                          {last.phase.replace('_', ' ')}
+                        </Badge>{' '}
+                        {formatTimestamp(last.updatedAt)}
                       </button>
                     ) : (
                       <span className="muted">never</span>

@@ -29,7 +29,12 @@ export function SettingsScreen() {
     if (data && draft === undefined) setDraft(draftOf(data.settings));
   }, [data, draft]);
 
-  if (error) return <Alert tone="danger" title="Could not read the settings">{messageOf(error)}</Alert>;
+  if (error)
+    return (
+      <Alert tone="danger" title="Could not read the settings">
+        {messageOf(error)}
+      </Alert>
+    );
   if (!data || !draft) return <div className="empty-state">Loading settings…</div>;
   const { settings } = data;
   const field = (key: keyof NumberDraft) => ({ value: draft[key], onChange: (value: string) => setDraft({ ...draft, [key]: value.replace(/[^\d.]/g, '') }) });
@@ -59,8 +64,8 @@ export function SettingsScreen() {
           testId="settings-zone"
         />
         <p className="muted settings__hint" data-testid="settings-zone-example">
-          Times show as <span className="mono">{formatTimestamp(now, settings.timeZone)}</span> (24-hour, the zone written beside them; hover for ISO 8601 with the offset). Typed times use the same
-          format.
+          Times show as <span className="mono">{formatTimestamp(now, settings.timeZone)}</span> (24-hour, the zone written beside them; hover for ISO 8601 with
+          the offset). Typed times use the same format.
         </p>
         <SegmentedField
           label="Theme"
@@ -77,10 +82,28 @@ export function SettingsScreen() {
       <Panel title="Lists and sampling">
         <div className="settings__grid">
           <TextField label="Streams per page" hint="20 to 1000" {...field('streams')} errors={errorsFor('pageSizes.streams')} testId="settings-page-streams" />
-          <TextField label="Stream events per page" hint="20 to 1000" {...field('events')} errors={errorsFor('pageSizes.events')} testId="settings-page-events" />
+          <TextField
+            label="Stream events per page"
+            hint="20 to 1000"
+            {...field('events')}
+            errors={errorsFor('pageSizes.events')}
+            testId="settings-page-events"
+          />
           <TextField label="Feed events per page" hint="20 to 1000" {...field('feed')} errors={errorsFor('pageSizes.feed')} testId="settings-page-feed" />
-          <TextField label="Checkpoint lag sampling (s)" hint="How often projection lag is sampled" {...field('checkpointLagS')} errors={errorsFor('sampling.checkpointLagMs')} testId="settings-sampling-checkpoint" />
-          <TextField label="Kafka lag sampling (s)" hint="How often consumer-group lag is sampled" {...field('kafkaLagS')} errors={errorsFor('sampling.kafkaLagMs')} testId="settings-sampling-kafka" />
+          <TextField
+            label="Checkpoint lag sampling (s)"
+            hint="How often projection lag is sampled"
+            {...field('checkpointLagS')}
+            errors={errorsFor('sampling.checkpointLagMs')}
+            testId="settings-sampling-checkpoint"
+          />
+          <TextField
+            label="Kafka lag sampling (s)"
+            hint="How often consumer-group lag is sampled"
+            {...field('kafkaLagS')}
+            errors={errorsFor('sampling.kafkaLagMs')}
+            testId="settings-sampling-kafka"
+          />
         </div>
         <div className="settings__actions">
           <Button variant="primary" size="sm" disabled={!dirty} busy={update.isPending} onClick={saveNumbers} data-testid="settings-save">
@@ -91,14 +114,33 @@ export function SettingsScreen() {
               Undo changes
             </Button>
           )}
-          {update.isSuccess && !dirty && <span className="muted" data-testid="settings-saved">Saved.</span>}
+          {update.isSuccess && !dirty && (
+            <span className="muted" data-testid="settings-saved">
+              Saved.
+            </span>
+          )}
         </div>
-        {refused && !['pageSizes', 'sampling'].some((p) => refused.includes(p)) && <Alert tone="danger" title="Not saved">{refused}</Alert>}
+        {refused && !['pageSizes', 'sampling'].some((p) => refused.includes(p)) && (
+          <Alert tone="danger" title="Not saved">
+            {refused}
+          </Alert>
+        )}
       </Panel>
 
       <Panel title="Storage">
-        <KeyValueList items={[['Data directory', <span className="mono" data-testid="settings-data-dir">{data.dataDir}</span>]]} />
-        <p className="muted settings__hint">Connection profiles, the audit log, exports, jobs and these settings live here. Start Chronoscope with another data directory to keep them apart.</p>
+        <KeyValueList
+          items={[
+            [
+              'Data directory',
+              <span className="mono" data-testid="settings-data-dir">
+                {data.dataDir}
+              </span>,
+            ],
+          ]}
+        />
+        <p className="muted settings__hint">
+          Connection profiles, the audit log, exports, jobs and these settings live here. Start Chronoscope with another data directory to keep them apart.
+        </p>
       </Panel>
     </div>
   );

@@ -49,7 +49,14 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button variant={kind === 'delete' ? 'danger' : 'primary'} busy={real.isPending} disabled={!preview || preview.count === 0 || !reason.trim()} title={preview && !reason.trim() ? REASON_FIRST : undefined} onClick={confirm} data-testid="snapshot-change-confirm">
+          <Button
+            variant={kind === 'delete' ? 'danger' : 'primary'}
+            busy={real.isPending}
+            disabled={!preview || preview.count === 0 || !reason.trim()}
+            title={preview && !reason.trim() ? REASON_FIRST : undefined}
+            onClick={confirm}
+            data-testid="snapshot-change-confirm"
+          >
             {verb} {preview ? preview.count : ''} snapshot{preview?.count === 1 ? '' : 's'}
           </Button>
         </>
@@ -66,8 +73,10 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
         <div data-testid="snapshot-change-preview">
           <p className="dialog__lead">
             The dry run found <strong data-testid="snapshot-change-count">{preview.count}</strong> snapshot{preview.count === 1 ? '' : 's'}
-            {kind === 'delete' ? ' to delete' : ` to overwrite with the state the ${definition === 'auto' ? 'automatic' : definition} definition replays, at the same version`}.
-            {preview.count > 1 ? ' They are changed by a job in batches; it resumes after a crash.' : ''}
+            {kind === 'delete'
+              ? ' to delete'
+              : ` to overwrite with the state the ${definition === 'auto' ? 'automatic' : definition} definition replays, at the same version`}
+            .{preview.count > 1 ? ' They are changed by a job in batches; it resumes after a crash.' : ''}
           </p>
           {preview.first.length > 0 && (
             <table className="snapshots__mini">
@@ -92,8 +101,19 @@ export function ChangeDialog({ kind, connectionId, selection, definition, onClos
             </table>
           )}
           {preview.count > preview.first.length && <p className="muted">…and {preview.count - preview.first.length} more.</p>}
-          {preview.note && <Alert tone="warning" title="Note">{preview.note}</Alert>}
-          <TextField label="Reason (recorded in the audit log)" rows={2} value={reason} placeholder="e.g. OPS-1234: snapshots written by the fee bug" testId="snapshot-change-reason" onChange={setReason} />
+          {preview.note && (
+            <Alert tone="warning" title="Note">
+              {preview.note}
+            </Alert>
+          )}
+          <TextField
+            label="Reason (recorded in the audit log)"
+            rows={2}
+            value={reason}
+            placeholder="e.g. OPS-1234: snapshots written by the fee bug"
+            testId="snapshot-change-reason"
+            onChange={setReason}
+          />
         </div>
       )}
       {real.error && (

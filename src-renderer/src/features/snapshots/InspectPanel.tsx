@@ -24,7 +24,10 @@ const samePath = (a: readonly (string | number)[], b: JsonPath) => a.length === 
 export function InspectPanel({ connectionId, streamId, version, definition, onChange, onClose }: InspectPanelProps) {
   const inspect = useOperation('snapshots.inspect', { connectionId, streamId, version, definition }, { retry: false });
   const data = inspect.data;
-  const changed = (path: JsonPath) => (data?.diff.some((d) => samePath(d.path, path)) ? { kind: 'diff', className: 'snapshots__changed', label: <span className="snapshots__changed-label">differs</span> } : undefined);
+  const changed = (path: JsonPath) =>
+    data?.diff.some((d) => samePath(d.path, path))
+      ? { kind: 'diff', className: 'snapshots__changed', label: <span className="snapshots__changed-label">differs</span> }
+      : undefined;
   return (
     <Panel
       title={`${streamId} at version ${version}`}
@@ -45,18 +48,30 @@ export function InspectPanel({ connectionId, streamId, version, definition, onCh
       }
     >
       {inspect.isPending && <p className="muted">Replaying the stream to version {version}…</p>}
-      {inspect.error && <Alert tone="danger" title="Could not inspect the snapshot">{messageOf(inspect.error)}</Alert>}
+      {inspect.error && (
+        <Alert tone="danger" title="Could not inspect the snapshot">
+          {messageOf(inspect.error)}
+        </Alert>
+      )}
       {data && (
         <>
           <div className="snapshots__verdict" data-testid="snapshot-verdict" data-ok={data.ok}>
-            {data.ok ? <Badge tone="success">Matches the replay</Badge> : <Badge tone="danger">{data.diff.length > 0 ? `${data.diff.length} difference${data.diff.length === 1 ? '' : 's'}` : 'Not compared'}</Badge>}
+            {data.ok ? (
+              <Badge tone="success">Matches the replay</Badge>
+            ) : (
+              <Badge tone="danger">{data.diff.length > 0 ? `${data.diff.length} difference${data.diff.length === 1 ? '' : 's'}` : 'Not compared'}</Badge>
+            )}
             <span className="muted">
               {formatBytes(data.snapshot.sizeBytes)} · taken {data.snapshot.takenAt ? <Time iso={data.snapshot.takenAt} /> : 'at an unknown time'}
               {data.snapshot.schemaVersion ? ` · schema ${data.snapshot.schemaVersion}` : ''}
               {data.replay ? ` · replayed with ${data.replay.definition}` : ''}
             </span>
           </div>
-          {data.message && <Alert tone="warning" title="Note">{data.message}</Alert>}
+          {data.message && (
+            <Alert tone="warning" title="Note">
+              {data.message}
+            </Alert>
+          )}
           {data.diff.length > 0 && (
             <table className="snapshots__mini" data-testid="snapshot-diff">
               <thead>

@@ -62,18 +62,26 @@ export function SnapshotMappingForm({ connectionId, backend, onDone }: { connect
   return (
     <Panel title={`Custom snapshot ${container.toLowerCase()}`} testId="snapshot-mapping">
       <p className="muted">
-        Where your application keeps its snapshots, when no preset knows: one {backend === 'postgres' ? 'row' : 'document'} per stream and version, the version a whole number and the state as JSON
+        Where your application keeps its snapshots, when no preset knows: one {backend === 'postgres' ? 'row' : 'document'} per stream and version, the version
+        a whole number and the state as JSON
         {backend === 'mongo' ? ' (dotted paths reach nested fields, e.g. payload.state)' : ''}.
       </p>
       <div className="snapshots__mapping">
-        {backend === 'postgres' && <TextField label="Schema (optional)" value={shown.schema} placeholder="public" testId="snapshot-mapping-schema" onChange={set('schema')} />}
+        {backend === 'postgres' && (
+          <TextField label="Schema (optional)" value={shown.schema} placeholder="public" testId="snapshot-mapping-schema" onChange={set('schema')} />
+        )}
         <TextField label={container} value={shown.table} testId="snapshot-mapping-table" onChange={set('table')} />
         <TextField label={`Stream id ${part}`} value={shown.streamId} testId="snapshot-mapping-stream" onChange={set('streamId')} />
         <TextField label={`Version ${part}`} value={shown.version} testId="snapshot-mapping-version" onChange={set('version')} />
         <TextField label={`State ${part} (JSON)`} value={shown.state} testId="snapshot-mapping-state" onChange={set('state')} />
         <TextField label={`Stream type ${part} (optional)`} value={shown.streamType} testId="snapshot-mapping-type" onChange={set('streamType')} />
         <TextField label={`Taken-at ${part} (optional)`} value={shown.takenAt} testId="snapshot-mapping-taken-at" onChange={set('takenAt')} />
-        <TextField label={`Schema version ${part} (optional)`} value={shown.schemaVersion} testId="snapshot-mapping-schema-version" onChange={set('schemaVersion')} />
+        <TextField
+          label={`Schema version ${part} (optional)`}
+          value={shown.schemaVersion}
+          testId="snapshot-mapping-schema-version"
+          onChange={set('schemaVersion')}
+        />
       </div>
       {configure.error && (
         <Alert tone="danger" title="Not mapped" testId="snapshot-mapping-error">
@@ -82,11 +90,18 @@ export function SnapshotMappingForm({ connectionId, backend, onDone }: { connect
       )}
       {configure.data && (
         <Alert tone="success" title="Mapped" testId="snapshot-mapping-done">
-          {configure.data.mapping ? `${configure.data.snapshots} snapshots found in ${configure.data.source ?? 'the mapped place'}.` : 'The custom mapping is forgotten.'}
+          {configure.data.mapping
+            ? `${configure.data.snapshots} snapshots found in ${configure.data.source ?? 'the mapped place'}.`
+            : 'The custom mapping is forgotten.'}
         </Alert>
       )}
       <div className="snapshots__actions">
-        <Button variant="primary" busy={configure.isPending} onClick={() => configure.mutate({ connectionId, mapping: mappingOf(shown, backend) })} data-testid="snapshot-mapping-save">
+        <Button
+          variant="primary"
+          busy={configure.isPending}
+          onClick={() => configure.mutate({ connectionId, mapping: mappingOf(shown, backend) })}
+          data-testid="snapshot-mapping-save"
+        >
           Check and use
         </Button>
         {current.data?.mapping && (

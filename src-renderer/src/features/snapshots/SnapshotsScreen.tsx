@@ -53,11 +53,20 @@ export function SnapshotsScreen() {
   const definitions = useDefinitions();
   const connectionId = active?.id ?? '';
   const after = cursors[cursors.length - 1];
-  const list = useOperation('snapshots.list', { connectionId, ...filter, limit: PAGE, ...(after ? { after } : {}) }, { enabled: !!active && active.kind !== 'kafka', retry: false });
+  const list = useOperation(
+    'snapshots.list',
+    { connectionId, ...filter, limit: PAGE, ...(after ? { after } : {}) },
+    { enabled: !!active && active.kind !== 'kafka', retry: false },
+  );
   useEffect(() => setCursors([]), [connectionId, JSON.stringify(filter)]);
 
   if (!active) return <p className="muted">Connecting…</p>;
-  if (active.kind === 'kafka') return <Alert tone="info" title="No snapshots here">Kafka connections keep no snapshots: choose a PostgreSQL or MongoDB connection.</Alert>;
+  if (active.kind === 'kafka')
+    return (
+      <Alert tone="info" title="No snapshots here">
+        Kafka connections keep no snapshots: choose a PostgreSQL or MongoDB connection.
+      </Alert>
+    );
 
   const snapshots = list.data?.snapshots ?? [];
   // No snapshot table the preset knows (or a custom event mapping): offer to map one.
@@ -81,22 +90,62 @@ export function SnapshotsScreen() {
       />
       <Panel title="Filters" testId="snapshot-filters">
         <div className="snapshots__filters">
-          <TextField label="Stream type" value={text.streamType} placeholder="Account" testId="snapshot-filter-type" onChange={(v) => setText({ ...text, streamType: v })} />
-          <TextField label="Stream prefix" value={text.streamPrefix} placeholder="account-" testId="snapshot-filter-prefix" onChange={(v) => setText({ ...text, streamPrefix: v })} />
-          <TextField label="Taken before" value={text.takenBefore} placeholder="2026-01-31" testId="snapshot-filter-before" onChange={(v) => setText({ ...text, takenBefore: v })} />
-          <TextField label="Version below" value={text.versionBelow} placeholder="1000" testId="snapshot-filter-version" onChange={(v) => setText({ ...text, versionBelow: v })} />
+          <TextField
+            label="Stream type"
+            value={text.streamType}
+            placeholder="Account"
+            testId="snapshot-filter-type"
+            onChange={(v) => setText({ ...text, streamType: v })}
+          />
+          <TextField
+            label="Stream prefix"
+            value={text.streamPrefix}
+            placeholder="account-"
+            testId="snapshot-filter-prefix"
+            onChange={(v) => setText({ ...text, streamPrefix: v })}
+          />
+          <TextField
+            label="Taken before"
+            value={text.takenBefore}
+            placeholder="2026-01-31"
+            testId="snapshot-filter-before"
+            onChange={(v) => setText({ ...text, takenBefore: v })}
+          />
+          <TextField
+            label="Version below"
+            value={text.versionBelow}
+            placeholder="1000"
+            testId="snapshot-filter-version"
+            onChange={(v) => setText({ ...text, versionBelow: v })}
+          />
           <TextField label="Min size (bytes)" value={text.minSize} testId="snapshot-filter-min" onChange={(v) => setText({ ...text, minSize: v })} />
           <TextField label="Max size (bytes)" value={text.maxSize} testId="snapshot-filter-max" onChange={(v) => setText({ ...text, maxSize: v })} />
         </div>
-        {problems.length > 0 && <Alert tone="warning" title="Some filters are ignored">{problems.join(' ')}</Alert>}
+        {problems.length > 0 && (
+          <Alert tone="warning" title="Some filters are ignored">
+            {problems.join(' ')}
+          </Alert>
+        )}
         <div className="snapshots__actions">
           <Button size="sm" variant="ghost" disabled={!isFiltered(filter)} onClick={() => setText(NO_FILTER, 'push')}>
             Clear filters
           </Button>
-          <Button size="sm" variant="danger" disabled={!isFiltered(filter)} onClick={() => setChange({ kind: 'delete', selection: { kind: 'filter', filter } })} data-testid="snapshot-delete-matching" title={isFiltered(filter) ? '' : 'Set a filter first'}>
+          <Button
+            size="sm"
+            variant="danger"
+            disabled={!isFiltered(filter)}
+            onClick={() => setChange({ kind: 'delete', selection: { kind: 'filter', filter } })}
+            data-testid="snapshot-delete-matching"
+            title={isFiltered(filter) ? '' : 'Set a filter first'}
+          >
             Delete matching…
           </Button>
-          <Button size="sm" disabled={!isFiltered(filter)} onClick={() => setChange({ kind: 'regenerate', selection: { kind: 'filter', filter } })} data-testid="snapshot-regenerate-matching">
+          <Button
+            size="sm"
+            disabled={!isFiltered(filter)}
+            onClick={() => setChange({ kind: 'regenerate', selection: { kind: 'filter', filter } })}
+            data-testid="snapshot-regenerate-matching"
+          >
             Regenerate matching…
           </Button>
         </div>
@@ -104,7 +153,11 @@ export function SnapshotsScreen() {
       {lastChange && !lastChange.dryRun && <ChangeOutcome change={lastChange} />}
       <div className="snapshots__main">
         <Panel title={`Snapshots${list.data ? ` in ${list.data.source}` : ''}`} className="snapshots__list" testId="snapshot-list" flush>
-          {list.error && <Alert tone="danger" title="Could not list the snapshots">{messageOf(list.error)}</Alert>}
+          {list.error && (
+            <Alert tone="danger" title="Could not list the snapshots">
+              {messageOf(list.error)}
+            </Alert>
+          )}
           <table className="snapshots__table">
             <thead>
               <tr>
@@ -140,12 +193,20 @@ export function SnapshotsScreen() {
             </tbody>
           </table>
           {list.isPending && <p className="muted snapshots__empty">Loading…</p>}
-          {list.data && snapshots.length === 0 && <p className="muted snapshots__empty">{isFiltered(filter) ? 'No snapshot matches these filters.' : 'This store keeps no snapshots.'}</p>}
+          {list.data && snapshots.length === 0 && (
+            <p className="muted snapshots__empty">{isFiltered(filter) ? 'No snapshot matches these filters.' : 'This store keeps no snapshots.'}</p>
+          )}
           <div className="snapshots__pager">
             <Button size="sm" variant="ghost" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
               Previous
             </Button>
-            <Button size="sm" variant="ghost" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])} data-testid="snapshot-next">
+            <Button
+              size="sm"
+              variant="ghost"
+              disabled={!list.data?.nextCursor}
+              onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}
+              data-testid="snapshot-next"
+            >
               Next {PAGE}
             </Button>
           </div>

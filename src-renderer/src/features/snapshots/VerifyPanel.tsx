@@ -32,7 +32,22 @@ export function VerifyPanel({ connectionId, definition, filter, definitionPicker
       ...(filter.streamType ? { category: filter.streamType } : {}),
       ...(sampleSize ? { sampleSize } : {}),
     });
-  const wrong = result ? [...result.mismatches.map((m) => ({ ...m, message: undefined as string | undefined })), ...result.failures.filter((f) => f.snapshotVersion !== undefined).map((f) => ({ streamId: f.streamId, snapshotVersion: f.snapshotVersion!, differences: 0, paths: [] as string[], streamTooShort: false, diff: undefined, message: f.message }))] : [];
+  const wrong = result
+    ? [
+        ...result.mismatches.map((m) => ({ ...m, message: undefined as string | undefined })),
+        ...result.failures
+          .filter((f) => f.snapshotVersion !== undefined)
+          .map((f) => ({
+            streamId: f.streamId,
+            snapshotVersion: f.snapshotVersion!,
+            differences: 0,
+            paths: [] as string[],
+            streamTooShort: false,
+            diff: undefined,
+            message: f.message,
+          })),
+      ]
+    : [];
   return (
     <Panel title="Verify snapshots" testId="snapshot-verify">
       <div className="snapshots__verify-bar">
@@ -42,7 +57,11 @@ export function VerifyPanel({ connectionId, definition, filter, definitionPicker
           {sampleSize ? `Verify a sample of ${sampleSize}` : 'Verify all'}
         </Button>
       </div>
-      <p className="muted">Each snapshot is compared with a replay of its stream from the start{filter.streamType || filter.streamPrefix ? ' (the type and prefix filters apply)' : ''}. It runs as a job: follow it in the Jobs tray; it goes on if this window closes.</p>
+      <p className="muted">
+        Each snapshot is compared with a replay of its stream from the start
+        {filter.streamType || filter.streamPrefix ? ' (the type and prefix filters apply)' : ''}. It runs as a job: follow it in the Jobs tray; it goes on if
+        this window closes.
+      </p>
       {verify.error && <div className="jobs-tray__error">{messageOf(verify.error)}</div>}
       {latest && latest.state !== 'done' && (
         <p className="muted" data-testid="snapshot-verify-state">
@@ -76,10 +95,16 @@ export function VerifyPanel({ connectionId, definition, filter, definitionPicker
                         {m.message ??
                           (m.streamTooShort
                             ? 'the stream is shorter than the snapshot'
-                            : (m.diff ?? []).map((d) => `${d.path}: ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join('; ') || m.paths.join(', '))}
+                            : (m.diff ?? []).map((d) => `${d.path}: ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join('; ') ||
+                              m.paths.join(', '))}
                       </td>
                       <td>
-                        <Button size="sm" variant="ghost" onClick={() => onInspect({ streamId: m.streamId, version: m.snapshotVersion })} data-testid="snapshot-mismatch-inspect">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => onInspect({ streamId: m.streamId, version: m.snapshotVersion })}
+                          data-testid="snapshot-mismatch-inspect"
+                        >
                           Inspect
                         </Button>
                       </td>
@@ -88,10 +113,19 @@ export function VerifyPanel({ connectionId, definition, filter, definitionPicker
                 </tbody>
               </table>
               <div className="snapshots__actions">
-                <Button size="sm" variant="danger" onClick={() => onChange('delete', { kind: 'failedVerification', jobId: latest!.id })} data-testid="snapshot-delete-failed">
+                <Button
+                  size="sm"
+                  variant="danger"
+                  onClick={() => onChange('delete', { kind: 'failedVerification', jobId: latest!.id })}
+                  data-testid="snapshot-delete-failed"
+                >
                   Delete all that failed…
                 </Button>
-                <Button size="sm" onClick={() => onChange('regenerate', { kind: 'failedVerification', jobId: latest!.id })} data-testid="snapshot-regenerate-failed">
+                <Button
+                  size="sm"
+                  onClick={() => onChange('regenerate', { kind: 'failedVerification', jobId: latest!.id })}
+                  data-testid="snapshot-regenerate-failed"
+                >
                   Regenerate all that failed…
                 </Button>
               </div>

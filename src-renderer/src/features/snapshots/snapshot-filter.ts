@@ -54,4 +54,3 @@ export function filterInput(text: SnapshotFilterText): { filter: SnapshotFilterI
 export function isFiltered(filter: SnapshotFilterInput): boolean {
   return Object.keys(filter).length > 0;
 }
-

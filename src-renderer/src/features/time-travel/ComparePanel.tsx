@@ -55,7 +55,11 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
   const submittedB = submitted ? parseTarget(submitted.b, first, last) : undefined;
   const points = submittedA && 'target' in submittedA && submittedB && 'target' in submittedB ? { a: submittedA.target, b: submittedB.target } : undefined;
   // The definition follows the screen's select: changing it compares again.
-  const compare = useOperation('timeTravel.compare', { connectionId, streamId, ...(points ?? { a: { version: 0 }, b: { version: 0 } }), definition }, { enabled: points !== undefined, retry: false });
+  const compare = useOperation(
+    'timeTravel.compare',
+    { connectionId, streamId, ...(points ?? { a: { version: 0 }, b: { version: 0 } }), definition },
+    { enabled: points !== undefined, retry: false },
+  );
   const a = parseTarget(aText, first, last);
   const b = parseTarget(bText, first, last);
   const submit = (event: FormEvent) => {
@@ -76,16 +80,38 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
         <label htmlFor="tt-compare-a" className="field__label">
           A
         </label>
-        <input id="tt-compare-a" className="input mono tt-compare__input" value={aText} onChange={(e) => setAText(e.target.value)} aria-invalid={aProblem !== undefined} aria-describedby={aProblem ? 'tt-compare-a-problem' : undefined} placeholder="version or time" data-testid="tt-compare-a" />
+        <input
+          id="tt-compare-a"
+          className="input mono tt-compare__input"
+          value={aText}
+          onChange={(e) => setAText(e.target.value)}
+          aria-invalid={aProblem !== undefined}
+          aria-describedby={aProblem ? 'tt-compare-a-problem' : undefined}
+          placeholder="version or time"
+          data-testid="tt-compare-a"
+        />
         <label htmlFor="tt-compare-b" className="field__label">
           B
         </label>
-        <input id="tt-compare-b" className="input mono tt-compare__input" value={bText} onChange={(e) => setBText(e.target.value)} aria-invalid={bProblem !== undefined} aria-describedby={bProblem ? 'tt-compare-b-problem' : undefined} placeholder="version or time" data-testid="tt-compare-b" />
+        <input
+          id="tt-compare-b"
+          className="input mono tt-compare__input"
+          value={bText}
+          onChange={(e) => setBText(e.target.value)}
+          aria-invalid={bProblem !== undefined}
+          aria-describedby={bProblem ? 'tt-compare-b-problem' : undefined}
+          placeholder="version or time"
+          data-testid="tt-compare-b"
+        />
         <Button size="sm" variant="primary" type="submit" busy={compare.isFetching && current} data-testid="tt-compare-go">
           Compare
         </Button>
         {result && (
-          <Button size="sm" onClick={() => downloadJson(`${fileSafe(streamId)}-v${result.a.version}-v${result.b.version}-diff.json`, result.diff)} data-testid="tt-export-diff">
+          <Button
+            size="sm"
+            onClick={() => downloadJson(`${fileSafe(streamId)}-v${result.a.version}-v${result.b.version}-diff.json`, result.diff)}
+            data-testid="tt-export-diff"
+          >
             Export diff
           </Button>
         )}
@@ -111,8 +137,24 @@ export function ComparePanel({ connectionId, streamId, definition, defaultA, def
         <>
           <div className="tt__muted" data-testid="tt-compare-summary">
             A = v{result.a.version}
-            {result.a.timestamp ? <> (<Time iso={result.a.timestamp} />)</> : ''}, B = v{result.b.version}
-            {result.b.timestamp ? <> (<Time iso={result.b.timestamp} />)</> : ''}: {result.diff.length} difference{result.diff.length === 1 ? '' : 's'}
+            {result.a.timestamp ? (
+              <>
+                {' '}
+                (<Time iso={result.a.timestamp} />)
+              </>
+            ) : (
+              ''
+            )}
+            , B = v{result.b.version}
+            {result.b.timestamp ? (
+              <>
+                {' '}
+                (<Time iso={result.b.timestamp} />)
+              </>
+            ) : (
+              ''
+            )}
+            : {result.diff.length} difference{result.diff.length === 1 ? '' : 's'}
           </div>
           {result.diff.length > 0 && (
             <div className="tt-table-scroll">

@@ -27,7 +27,12 @@ export function DefinitionSelect({ value, definitions, onChange }: DefinitionSel
         {mine.length > 0 && (
           <optgroup label="Yours" data-testid="tt-definition-user-group">
             {mine.map((d) => (
-              <option key={d.name} value={d.name} disabled={d.status !== 'loaded'} title={d.status === 'unconfirmed' ? 'New or changed: confirm it in the definitions folder dialog' : (d.error?.message ?? d.appliesToSummary)}>
+              <option
+                key={d.name}
+                value={d.name}
+                disabled={d.status !== 'loaded'}
+                title={d.status === 'unconfirmed' ? 'New or changed: confirm it in the definitions folder dialog' : (d.error?.message ?? d.appliesToSummary)}
+              >
                 {d.name}
                 {d.status === 'error' ? ' (error)' : d.status === 'unconfirmed' ? ' (awaiting confirmation)' : ''}
               </option>

@@ -41,7 +41,8 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
     setLooked(null);
     if (path.trim()) look.mutate({ path: path.trim() }, { onSuccess: (result) => setLooked(result.listing) });
   };
-  const confirmLooked = (shown: FolderListing) => set.mutate({ path: shown.path, listingHash: shown.listingHash, ...why }, { onSuccess: () => setLooked(null) });
+  const confirmLooked = (shown: FolderListing) =>
+    set.mutate({ path: shown.path, listingHash: shown.listingHash, ...why }, { onSuccess: () => setLooked(null) });
   const mine = (listing?.definitions ?? []).filter((d) => d.source === 'user');
   const awaiting = mine.filter((d) => d.status === 'unconfirmed');
   const error = look.error ?? set.error ?? confirm.error ?? clear.error;
@@ -54,7 +55,12 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
       footer={
         <>
           {folder && (
-            <Button variant="ghost-danger" busy={clear.isPending} onClick={() => clear.mutate(why, { onSuccess: () => setPath('') })} data-testid="tt-folder-clear">
+            <Button
+              variant="ghost-danger"
+              busy={clear.isPending}
+              onClick={() => clear.mutate(why, { onSuccess: () => setPath('') })}
+              data-testid="tt-folder-clear"
+            >
               Stop using this folder
             </Button>
           )}
@@ -66,8 +72,8 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
     >
       <p className="dialog__lead">
         Every <span className="mono">*.js</span> file in this folder is a projection definition (see resources/projections/README.md), listed as{' '}
-        <span className="mono">user:&lt;file&gt;</span>. Files run in the sandbox, never in the app itself, and only once you have confirmed them: a file added or
-        saved later waits for your confirmation.
+        <span className="mono">user:&lt;file&gt;</span>. Files run in the sandbox, never in the app itself, and only once you have confirmed them: a file added
+        or saved later waits for your confirmation.
       </p>
       {desktop ? (
         <div className="tt-folder__form">
@@ -80,7 +86,13 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
         </div>
       ) : (
         <form className="tt-folder__form" onSubmit={submit}>
-          <TextField label="Folder on the host running Chronoscope" value={path} placeholder="/home/me/projections" testId="tt-folder-path" onChange={setPath} />
+          <TextField
+            label="Folder on the host running Chronoscope"
+            value={path}
+            placeholder="/home/me/projections"
+            testId="tt-folder-path"
+            onChange={setPath}
+          />
           <TextField label="Reason (optional, recorded in the audit log)" value={reason} testId="tt-folder-reason" onChange={setReason} />
           <div>
             <Button type="submit" variant={looked ? 'secondary' : 'primary'} busy={look.isPending} disabled={!path.trim()} data-testid="tt-folder-set">
@@ -97,7 +109,8 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
       {looked && (
         <div className="tt-folder__list" data-testid="tt-folder-listing">
           <div className="tt__muted">
-            <span className="mono">{looked.path}</span> holds {looked.files.length === 0 ? 'no definition files yet' : `${looked.files.length} definition file${looked.files.length === 1 ? '' : 's'}`}. None has
+            <span className="mono">{looked.path}</span> holds{' '}
+            {looked.files.length === 0 ? 'no definition files yet' : `${looked.files.length} definition file${looked.files.length === 1 ? '' : 's'}`}. None has
             run. Confirm to use this folder and run {looked.files.length === 1 ? 'this file' : 'these files'}.
           </div>
           <ul>
@@ -123,15 +136,28 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
       {folder && awaiting.length > 0 && (
         <Alert tone="warning" title={`${awaiting.length} file${awaiting.length === 1 ? '' : 's'} awaiting confirmation`} testId="tt-folder-awaiting">
           <p>
-            {awaiting.length === 1 ? 'This file was' : 'These files were'} added or changed since you confirmed the folder and will not run until you confirm {awaiting.length === 1 ? 'it' : 'them'}:
+            {awaiting.length === 1 ? 'This file was' : 'These files were'} added or changed since you confirmed the folder and will not run until you confirm{' '}
+            {awaiting.length === 1 ? 'it' : 'them'}:
           </p>
           <ul className="tt-folder__awaiting">
             {awaiting.map((d) => (
-              <ListedFileRow key={d.name} name={d.file ? baseName(d.file) : d.name} size={d.size} sha256={d.sha256} note={d.awaiting === 'new' ? 'new' : 'changed'} />
+              <ListedFileRow
+                key={d.name}
+                name={d.file ? baseName(d.file) : d.name}
+                size={d.size}
+                sha256={d.sha256}
+                note={d.awaiting === 'new' ? 'new' : 'changed'}
+              />
             ))}
           </ul>
           <div className="tt-folder__actions">
-            <Button variant="primary" busy={confirm.isPending} disabled={!folder.listingHash} onClick={() => folder.listingHash && confirm.mutate({ listingHash: folder.listingHash, ...why })} data-testid="tt-folder-confirm-changes">
+            <Button
+              variant="primary"
+              busy={confirm.isPending}
+              disabled={!folder.listingHash}
+              onClick={() => folder.listingHash && confirm.mutate({ listingHash: folder.listingHash, ...why })}
+              data-testid="tt-folder-confirm-changes"
+            >
               Confirm {awaiting.length === 1 ? 'this file' : 'these files'}
             </Button>
           </div>
@@ -140,7 +166,8 @@ export function DefinitionsFolderDialog({ listing, onClose }: DefinitionsFolderD
       {folder && (
         <div className="tt-folder__list" data-testid="tt-user-definitions">
           <div className="tt__muted">
-            Watching <span className="mono">{folder.path}</span>: {mine.length === 0 ? 'no definition files yet.' : `${mine.length} file${mine.length === 1 ? '' : 's'}.`}
+            Watching <span className="mono">{folder.path}</span>:{' '}
+            {mine.length === 0 ? 'no definition files yet.' : `${mine.length} file${mine.length === 1 ? '' : 's'}.`}
           </div>
           <ul>
             {mine.map((d) => (
@@ -187,7 +214,9 @@ function UserDefinitionRow({ definition }: { definition: DefinitionEntry }) {
           <span className="mono">{definition.name}</span>
           <Badge tone="warning">awaiting confirmation</Badge>
         </div>
-        <div className="tt__muted">{definition.awaiting === 'new' ? 'New since you confirmed the folder' : 'Changed since you confirmed it'}: not run until you confirm.</div>
+        <div className="tt__muted">
+          {definition.awaiting === 'new' ? 'New since you confirmed the folder' : 'Changed since you confirmed it'}: not run until you confirm.
+        </div>
       </li>
     );
   }
@@ -196,7 +225,9 @@ function UserDefinitionRow({ definition }: { definition: DefinitionEntry }) {
     <li className="tt-folder__item" data-testid="tt-user-definition" data-name={definition.name} data-status={definition.status}>
       <div className="tt-folder__head">
         <span className="mono">{definition.name}</span>
-        <Badge tone={loaded ? 'success' : 'danger'}>{loaded ? 'loaded' : definition.error?.line !== undefined ? `error, line ${definition.error.line}` : 'error'}</Badge>
+        <Badge tone={loaded ? 'success' : 'danger'}>
+          {loaded ? 'loaded' : definition.error?.line !== undefined ? `error, line ${definition.error.line}` : 'error'}
+        </Badge>
       </div>
       {loaded ? (
         <div className="tt__muted">

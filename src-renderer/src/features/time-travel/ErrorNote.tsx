@@ -4,7 +4,8 @@ import { Alert } from '../../ui/Alert';
 
 /** An error, with the event and source location a failing projection definition reports. */
 export function ErrorNote({ title, error }: { title: string; error: unknown }) {
-  const details = error instanceof ChronoError && codeOf(error) === 'definition_error' ? (error.details as { event?: unknown; location?: unknown } | undefined) : undefined;
+  const details =
+    error instanceof ChronoError && codeOf(error) === 'definition_error' ? (error.details as { event?: unknown; location?: unknown } | undefined) : undefined;
   const event = details?.event as { version?: number; type?: string } | undefined;
   return (
     <Alert tone="danger" title={title} testId="tt-error">
@@ -17,7 +18,9 @@ export function ErrorNote({ title, error }: { title: string; error: unknown }) {
               {event.type ? ` (${event.type})` : ''}.{' '}
             </>
           )}
-          {details.location !== undefined && <span className="mono">{typeof details.location === 'string' ? details.location : JSON.stringify(details.location)}</span>}
+          {details.location !== undefined && (
+            <span className="mono">{typeof details.location === 'string' ? details.location : JSON.stringify(details.location)}</span>
+          )}
         </div>
       )}
     </Alert>

@@ -3,7 +3,17 @@ import type { StoredEvent } from '../../../../src-shared/schemas/browse';
 import { Time } from '../../ui/Time';
 
 /** The window of events around the selected version; the selected one kept in view. */
-export function EventList({ events, selected, onPick, loading }: { events: StoredEvent[]; selected: number | undefined; onPick: (version: number) => void; loading: boolean }) {
+export function EventList({
+  events,
+  selected,
+  onPick,
+  loading,
+}: {
+  events: StoredEvent[];
+  selected: number | undefined;
+  onPick: (version: number) => void;
+  loading: boolean;
+}) {
   const listRef = useRef<HTMLDivElement>(null);
   // Keep the selected event in view as the slider moves.
   useEffect(() => {

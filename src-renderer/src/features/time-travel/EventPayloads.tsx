@@ -11,7 +11,10 @@ type Step = ResultOf<'timeTravel.steps'>['steps'][number];
  */
 export function EventPayloads({ step }: { step: Step }) {
   const { event, upcast } = step;
-  const version = (metadata: unknown) => (metadata !== null && typeof metadata === 'object' && 'schemaVersion' in metadata ? String((metadata as { schemaVersion: unknown }).schemaVersion) : undefined);
+  const version = (metadata: unknown) =>
+    metadata !== null && typeof metadata === 'object' && 'schemaVersion' in metadata
+      ? String((metadata as { schemaVersion: unknown }).schemaVersion)
+      : undefined;
   return (
     <div className={upcast ? 'tt-payloads tt-payloads--two' : 'tt-payloads'} data-testid="tt-payloads">
       <section className="tt-payloads__side">

@@ -21,7 +21,11 @@ export function FieldHistoryPanel({ connectionId, streamId, definition, state, o
   const suggestions = useMemo(() => fieldPaths(state), [state]);
   const example = firstScalarPath(state);
   const [path, setPath] = useState<string | undefined>(undefined);
-  const history = useOperation('timeTravel.fieldHistory', { connectionId, streamId, path: path ?? '-', definition }, { enabled: path !== undefined, retry: false });
+  const history = useOperation(
+    'timeTravel.fieldHistory',
+    { connectionId, streamId, path: path ?? '-', definition },
+    { enabled: path !== undefined, retry: false },
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (text.trim()) setPath(text.trim());
@@ -87,7 +91,10 @@ export function FieldHistoryPanel({ connectionId, streamId, definition, state, o
                       <td>{change.event.type}</td>
                       <td className="nowrap">{change.event.timestamp ? <Time iso={change.event.timestamp} compact /> : '—'}</td>
                       <td className="mono">
-                        <span className="tt-before">{valueText(change.before)}</span> → <span className="tt-after" data-testid="tt-history-after">{valueText(change.after)}</span>
+                        <span className="tt-before">{valueText(change.before)}</span> →{' '}
+                        <span className="tt-after" data-testid="tt-history-after">
+                          {valueText(change.after)}
+                        </span>
                       </td>
                     </tr>
                   ))}

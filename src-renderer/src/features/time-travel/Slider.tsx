@@ -47,7 +47,13 @@ export function Slider({ events, first, last, selected, loading, onPick, onTime 
           onChange={(e) => onPick(Number(e.target.value))}
           data-testid="tt-range"
         />
-        <Button size="sm" onClick={() => step(1)} disabled={selected === undefined || last === undefined || selected >= last} aria-label="Next version" data-testid="tt-next">
+        <Button
+          size="sm"
+          onClick={() => step(1)}
+          disabled={selected === undefined || last === undefined || selected >= last}
+          aria-label="Next version"
+          data-testid="tt-next"
+        >
           ›
         </Button>
         <span className="tt-slider__value" data-testid="tt-version">

@@ -27,7 +27,11 @@ export function SnapshotNote({ connectionId, streamId, shown, ignoringSnapshots,
   const snapshot = shown.snapshot;
   // A snapshot's version says little alone: its time is the time of the event at that version.
   const fromVersion = shown.fromSnapshotVersion;
-  const atSnapshot = useOperation('streams.read', { connectionId, streamId, fromVersion, direction: 'forward', limit: 1 }, { enabled: fromVersion > 0 && !shown.fromCache, retry: false, staleTime: Infinity });
+  const atSnapshot = useOperation(
+    'streams.read',
+    { connectionId, streamId, fromVersion, direction: 'forward', limit: 1 },
+    { enabled: fromVersion > 0 && !shown.fromCache, retry: false, staleTime: Infinity },
+  );
   const snapshotTime = atSnapshot.data?.events.find((e) => e.version === fromVersion)?.timestamp;
   const origin =
     shown.fromSnapshotVersion === 0
@@ -74,4 +78,3 @@ export function SnapshotNote({ connectionId, streamId, shown, ignoringSnapshots,
     </>
   );
 }
-

@@ -18,7 +18,8 @@ export function StatePersonalData({ summary }: { summary: Summary }) {
     <div className="tt-note" data-testid="tt-personal-data">
       {summary.subjects > 0 && <PersonalDataBadge state="decrypted" />}
       {summary.shreddedFields > 0 && <PersonalDataBadge state="shredded" />} Folded with personal data decrypted ({subjects}
-      {summary.shreddedFields > 0 ? `; ${summary.shreddedFields} field${summary.shreddedFields === 1 ? '' : 's'} shredded, shown as "[shredded]"` : ''}); this replay is recorded in the audit log.
+      {summary.shreddedFields > 0 ? `; ${summary.shreddedFields} field${summary.shreddedFields === 1 ? '' : 's'} shredded, shown as "[shredded]"` : ''}); this
+      replay is recorded in the audit log.
     </div>
   );
 }

@@ -36,7 +36,11 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
     return declared.find((category) => known.includes(category));
   }, [definitions.data, known]);
   const category = !hasCategory || chosen === ALL_IN_ADDRESS ? ALL : (chosen ?? suggested ?? ALL);
-  const listed = useOperation('streams.list', { connectionId, ...(category ? { category } : {}), limit: 25 }, { retry: false, enabled: capabilities.data !== undefined });
+  const listed = useOperation(
+    'streams.list',
+    { connectionId, ...(category ? { category } : {}), limit: 25 },
+    { retry: false, enabled: capabilities.data !== undefined },
+  );
   const example = placeholderOf(listed.data?.streams[0]?.streamId);
   const what = category ? `${category} streams` : 'Streams';
 
@@ -52,7 +56,14 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
           <label htmlFor="tt-stream-id" className="field__label">
             Stream id
           </label>
-          <input id="tt-stream-id" className="input mono" placeholder={example} value={text} onChange={(e) => setText(e.target.value)} data-testid="tt-stream-input" />
+          <input
+            id="tt-stream-id"
+            className="input mono"
+            placeholder={example}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="tt-stream-input"
+          />
           <Button variant="primary" type="submit" disabled={text.trim() === ''} data-testid="tt-stream-open">
             Open
           </Button>
@@ -67,7 +78,12 @@ export function StreamPicker({ connectionId }: { connectionId: string }) {
           hasCategory && (
             <label className="tt-picker__category">
               <span className="tt__muted">Category</span>
-              <select className="select" value={category} onChange={(e) => setChosen(e.target.value === ALL ? ALL_IN_ADDRESS : e.target.value)} data-testid="tt-picker-category">
+              <select
+                className="select"
+                value={category}
+                onChange={(e) => setChosen(e.target.value === ALL ? ALL_IN_ADDRESS : e.target.value)}
+                data-testid="tt-picker-category"
+              >
                 <option value={ALL}>All streams</option>
                 {[...new Set([...known, ...(category ? [category] : [])])].map((name) => (
                   <option key={name} value={name}>

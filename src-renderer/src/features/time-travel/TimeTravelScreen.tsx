@@ -78,13 +78,20 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
     shownBefore.current = selected;
   }, [selected]);
   const from = selected !== undefined ? windowStart(firstVersion, selected) : firstVersion;
-  const events = useOperation('streams.read', { connectionId, streamId, fromVersion: from, direction: 'forward', limit: WINDOW_SIZE }, {
-    retry: false,
-    enabled: lastVersion !== undefined,
-    placeholderData: (previous) => previous, // keep the old window on screen while the next one loads
-  });
+  const events = useOperation(
+    'streams.read',
+    { connectionId, streamId, fromVersion: from, direction: 'forward', limit: WINDOW_SIZE },
+    {
+      retry: false,
+      enabled: lastVersion !== undefined,
+      placeholderData: (previous) => previous, // keep the old window on screen while the next one loads
+    },
+  );
   const list = useMemo(() => (events.data?.events ?? []).filter((e) => e.version >= firstVersion), [events.data, firstVersion]);
-  const listed = list.length > 0 ? `v${list[0]!.version.toLocaleString('en-US')}–v${list[list.length - 1]!.version.toLocaleString('en-US')} of ${(lastVersion ?? 0).toLocaleString('en-US')}` : '';
+  const listed =
+    list.length > 0
+      ? `v${list[0]!.version.toLocaleString('en-US')}–v${list[list.length - 1]!.version.toLocaleString('en-US')} of ${(lastVersion ?? 0).toLocaleString('en-US')}`
+      : '';
   const settled = useDebounced(selected, SLIDER_DEBOUNCE_MS);
   const target: Target | undefined = timeTarget ? { time: timeTarget } : settled !== undefined ? { version: settled } : undefined;
   const replay = useReplay(connectionId, streamId, definition, definitions.revision, target, !ignoreSnapshots);
@@ -141,7 +148,12 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
             Definitions folder…
           </Button>
           <VerifySnapshotButton connectionId={connectionId} streamId={streamId} definition={definition} onMismatch={replay.refresh} />
-          <Button size="sm" disabled={!shown} onClick={() => shown && downloadJson(`${fileSafe(streamId)}-v${shown.version}-state.json`, shown)} data-testid="tt-export-state">
+          <Button
+            size="sm"
+            disabled={!shown}
+            onClick={() => shown && downloadJson(`${fileSafe(streamId)}-v${shown.version}-state.json`, shown)}
+            data-testid="tt-export-state"
+          >
             Export state
           </Button>
         </div>
@@ -168,7 +180,12 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
           title={
             <>
               State {shown ? <span className="mono">at v{shown.version}</span> : null}
-              {shown?.timestamp && <span className="tt__muted"> · <Time iso={shown.timestamp} /></span>}
+              {shown?.timestamp && (
+                <span className="tt__muted">
+                  {' '}
+                  · <Time iso={shown.timestamp} />
+                </span>
+              )}
             </>
           }
           className="tt__panel tt__state-panel"
@@ -185,7 +202,13 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
           {replay.error && <ErrorNote title="Could not replay the stream" error={replay.error} />}
           {shown && (
             <div className={stale ? 'tt-state tt-state--stale' : 'tt-state'} data-testid="tt-state" data-version={shown.version} aria-busy={stale || undefined}>
-              <SnapshotNote connectionId={connectionId} streamId={streamId} shown={shown} ignoringSnapshots={ignoreSnapshots} onIgnoreSnapshots={setIgnoreSnapshots} />
+              <SnapshotNote
+                connectionId={connectionId}
+                streamId={streamId}
+                shown={shown}
+                ignoringSnapshots={ignoreSnapshots}
+                onIgnoreSnapshots={setIgnoreSnapshots}
+              />
               {shown.personalData && <StatePersonalData summary={shown.personalData} />}
               {shown.definitionReason && (
                 <div className="tt-note tt__muted" data-testid="tt-definition-reason">
@@ -198,11 +221,15 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
                   <span className="tt__muted">
                     v{step.event.version} <strong>{step.event.type}</strong> changed:
                   </span>{' '}
-                  {step.diff.length === 0 ? <span className="tt__muted">nothing</span> : step.diff.map((d) => (
-                    <span key={pathKey(d.path)} className={`tt-chip tt-chip--${d.kind}`}>
-                      {pathText(d.path)} ({d.kind})
-                    </span>
-                  ))}
+                  {step.diff.length === 0 ? (
+                    <span className="tt__muted">nothing</span>
+                  ) : (
+                    step.diff.map((d) => (
+                      <span key={pathKey(d.path)} className={`tt-chip tt-chip--${d.kind}`}>
+                        {pathText(d.path)} ({d.kind})
+                      </span>
+                    ))
+                  )}
                 </div>
               )}
               {step && <EventPayloads step={step} />}
@@ -215,10 +242,24 @@ function TimeTravelView({ connectionId, streamId }: { connectionId: string; stre
 
       <section className="panel tt__tabs-panel">
         <div className="tt-tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={tab === 'history'} className={tab === 'history' ? 'tt-tab tt-tab--on' : 'tt-tab'} onClick={() => setTab('history')} data-testid="tt-tab-history">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'history'}
+            className={tab === 'history' ? 'tt-tab tt-tab--on' : 'tt-tab'}
+            onClick={() => setTab('history')}
+            data-testid="tt-tab-history"
+          >
             Field history
           </button>
-          <button type="button" role="tab" aria-selected={tab === 'compare'} className={tab === 'compare' ? 'tt-tab tt-tab--on' : 'tt-tab'} onClick={() => setTab('compare')} data-testid="tt-tab-compare">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === 'compare'}
+            className={tab === 'compare' ? 'tt-tab tt-tab--on' : 'tt-tab'}
+            onClick={() => setTab('compare')}
+            data-testid="tt-tab-compare"
+          >
             Compare
           </button>
         </div>

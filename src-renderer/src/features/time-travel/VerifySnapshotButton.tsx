@@ -8,7 +8,17 @@ import { pathText, valueText } from './export-json';
  * Replays up to the latest stored snapshot and says whether the snapshot matches. The engine
  * remembers a mismatch: `onMismatch` lets the screen replay its state again without that snapshot.
  */
-export function VerifySnapshotButton({ connectionId, streamId, definition, onMismatch }: { connectionId: string; streamId: string; definition: string; onMismatch?: () => void }) {
+export function VerifySnapshotButton({
+  connectionId,
+  streamId,
+  definition,
+  onMismatch,
+}: {
+  connectionId: string;
+  streamId: string;
+  definition: string;
+  onMismatch?: () => void;
+}) {
   const verify = useMutationOp('timeTravel.verifySnapshot', { onSuccess: (result) => !result.ok && onMismatch?.() });
   const result = verify.data;
   return (

@@ -49,7 +49,8 @@ export interface ComparedPoints {
   b: string;
 }
 
-export const comparedFromQuery = (query: Query): ComparedPoints | undefined => (query.a !== undefined && query.b !== undefined ? { a: query.a, b: query.b } : undefined);
+export const comparedFromQuery = (query: Query): ComparedPoints | undefined =>
+  query.a !== undefined && query.b !== undefined ? { a: query.a, b: query.b } : undefined;
 export const comparedToQuery = (points: ComparedPoints | undefined): QueryInput => ({ a: points?.a, b: points?.b });
 
 /** The projection definition used (`?definition=…`); `auto` picks one by the stream and is left out. */

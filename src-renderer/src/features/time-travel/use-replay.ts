@@ -35,7 +35,14 @@ const keyOf = (connectionId: string, streamId: string, definition: string, revis
  * cancel. A new target cancels the replay still running for the old one;
  * results are remembered, so sliding back is instant.
  */
-export function useReplay(connectionId: string, streamId: string, definition: string, revision: number, target: Target | undefined, useSnapshot = true): Replay {
+export function useReplay(
+  connectionId: string,
+  streamId: string,
+  definition: string,
+  revision: number,
+  target: Target | undefined,
+  useSnapshot = true,
+): Replay {
   const client = useClient();
   const cache = useRef(new Map<string, StateResult>());
   const controller = useRef<AbortController | undefined>(undefined);
@@ -66,12 +73,16 @@ export function useReplay(connectionId: string, streamId: string, definition: st
       if (active) setState((previous) => ({ ...previous, showProgress: true }));
     }, PROGRESS_DELAY_MS);
     client
-      .call('timeTravel.state', { connectionId, streamId, target, definition, useSnapshot }, {
-        signal: abort.signal,
-        onProgress: (progress) => {
-          if (active) setState((previous) => ({ ...previous, progress }));
+      .call(
+        'timeTravel.state',
+        { connectionId, streamId, target, definition, useSnapshot },
+        {
+          signal: abort.signal,
+          onProgress: (progress) => {
+            if (active) setState((previous) => ({ ...previous, progress }));
+          },
         },
-      })
+      )
       .then((data) => {
         cache.current.set(key, data);
         // An instant resolves to a version: remember it under that version too.

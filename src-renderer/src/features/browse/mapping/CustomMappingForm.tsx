@@ -81,7 +81,13 @@ function MappingEditor({ connectionId, inspection, confirmed, onConfigured }: Ma
 
   return (
     <form className="mapping-form" data-testid="custom-mapping-form" data-backend={backend} onSubmit={submit} noValidate>
-      <TablePicker tables={tables} backend={backend} value={draft.tableIndex} errors={problems?.table ?? []} onChange={(i) => change(draftForTable(tables, i, backend, draft.reason))} />
+      <TablePicker
+        tables={tables}
+        backend={backend}
+        value={draft.tableIndex}
+        errors={problems?.table ?? []}
+        onChange={(i) => change(draftForTable(tables, i, backend, draft.reason))}
+      />
       {table && (
         <>
           <RoleSelects
@@ -99,7 +105,9 @@ function MappingEditor({ connectionId, inspection, confirmed, onConfigured }: Ma
           />
         </>
       )}
-      {problems && configure.error && <MappingProblemsAlert message={messageOf(configure.error)} problems={problems} source={table ? tableLabel(table) : 'this database'} />}
+      {problems && configure.error && (
+        <MappingProblemsAlert message={messageOf(configure.error)} problems={problems} source={table ? tableLabel(table) : 'this database'} />
+      )}
       <div className="mapping-form__actions">
         <Button type="submit" variant="primary" busy={configure.isPending} disabled={!table || missing.length > 0} data-testid="custom-mapping-save">
           Check and use this mapping

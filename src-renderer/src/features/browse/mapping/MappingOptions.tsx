@@ -26,7 +26,13 @@ export function MappingOptions({ draft, backend, onChange, errors }: MappingOpti
       )}
       <TextField
         label="Correlation id metadata key"
-        hint={noMetadata ? `Map a metadata ${backend === 'mongo' ? 'field' : 'column'} to use keys.` : backend === 'mongo' ? 'A key of the metadata object.' : 'Used when no correlation column is mapped.'}
+        hint={
+          noMetadata
+            ? `Map a metadata ${backend === 'mongo' ? 'field' : 'column'} to use keys.`
+            : backend === 'mongo'
+              ? 'A key of the metadata object.'
+              : 'Used when no correlation column is mapped.'
+        }
         placeholder="e.g. correlationId"
         value={draft.correlationKey}
         disabled={noMetadata}

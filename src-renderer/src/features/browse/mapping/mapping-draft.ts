@@ -32,8 +32,32 @@ export function rolesFor(backend: Backend): RoleSpec[] {
 
 /** Names each role usually goes by, best first; compared without case, `_` or `-`. */
 const NAMES: Record<Role, string[]> = {
-  streamId: ['stream_id', 'aggregate_id', 'stream_name', 'aggregate_identifier', 'entity_id', 'entity_key', 'aggregate_key', 'stream', 'aggregate', 'entity', 'subject'],
-  version: ['version', 'stream_position', 'event_version', 'stream_version', 'aggregate_version', 'sequence_number', 'revision', 'rev', 'seq', 'sequence', 'position'],
+  streamId: [
+    'stream_id',
+    'aggregate_id',
+    'stream_name',
+    'aggregate_identifier',
+    'entity_id',
+    'entity_key',
+    'aggregate_key',
+    'stream',
+    'aggregate',
+    'entity',
+    'subject',
+  ],
+  version: [
+    'version',
+    'stream_position',
+    'event_version',
+    'stream_version',
+    'aggregate_version',
+    'sequence_number',
+    'revision',
+    'rev',
+    'seq',
+    'sequence',
+    'position',
+  ],
   type: ['type', 'event_type', 'message_type', 'payload_type', 'kind', 'event_name', 'name'],
   data: ['data', 'payload', 'body', 'event_data', 'message_data', 'json_data', 'content', 'event'],
   metadata: ['metadata', 'meta', 'meta_data', 'headers', 'message_metadata', 'json_metadata', 'context'],
@@ -88,7 +112,10 @@ export function guessColumns(columnNames: readonly string[], backend: Backend): 
   for (const role of roles) {
     const pattern = PATTERNS[role];
     if (guess[role] || !pattern) continue;
-    take(role, names.find((n) => !used.has(n) && pattern.test(normalise(n))));
+    take(
+      role,
+      names.find((n) => !used.has(n) && pattern.test(normalise(n))),
+    );
   }
   return guess;
 }
