@@ -2,6 +2,9 @@
  * Time travel figures on a 1M-event account stream in PostgreSQL:
  * - a full replay from version 1 read through the EventStore port, s and events/s
  *   (median of --replays runs), also with a definition that handles one type of two;
+ * - beside it, the floor: PostgreSQL streaming the same rows out (`COPY (SELECT ...) TO
+ *   STDOUT`, discarded), run alternately with the replays so a shared machine's noise
+ *   falls on both, and the replay's ratio to it;
  * - the sandboxed reducer alone (events already in memory), events/s;
  * - the state at a version near the end with a snapshot 100 events earlier, ms;
  * - memory (RSS) during the full replay.
@@ -9,6 +12,9 @@
  * The stream is kept in database bench_timetravel_<events> on CHRONO_TEST_PG_URL's server.
  */
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { to as copyTo } from 'pg-copy-streams';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DefinitionSource } from '../src-main/engine/definitions/definitions';
@@ -69,12 +75,29 @@ if (have < total) {
 }
 const store = await PostgresEventStore.open(pool, presetMapping('classic'));
 
+/** The floor: PostgreSQL handing over the rows a replay reads (the stream's version, type, payload, metadata, time and id, in order), discarded. */
+const copyFloorSeconds = async (): Promise<number> => {
+  const client = await pool.connect();
+  try {
+    const started = performance.now();
+    const sql = `COPY (SELECT event_version, event_type, event_data, metadata, "timestamp", event_id FROM events WHERE aggregate_id = ${client.escapeLiteral(STREAM)} ORDER BY event_version) TO STDOUT`;
+    await pipeline(client.query(copyTo(sql)), new Writable({ write: (_chunk, _encoding, done) => done() }));
+    return (performance.now() - started) / 1000;
+  } finally {
+    client.release();
+  }
+};
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 // 1. Full replay from version 1, read through the port (first, before the reducer's batches fill the heap).
-//    Median of --replays runs; each run is printed, the machine may be shared.
-const fullReplay = async (definition: DefinitionSource, label: string, check: (state: unknown) => boolean) => {
+//    Median of --replays runs; each run is printed, the machine may be shared. With `floor`, each replay
+//    follows a COPY of the same rows, and the ratio of the medians is printed.
+const fullReplay = async (definition: DefinitionSource, label: string, check: (state: unknown) => boolean, floor = false) => {
   const seconds: number[] = [];
+  const floors: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < replays; i++) {
+    if (floor) floors.push(await copyFloorSeconds());
     rss.push(mb());
     const started = performance.now();
     const result = await stateAt(store, STREAM, { version: total }, definition, {
@@ -85,12 +108,21 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
     seconds.push((performance.now() - started) / 1000);
     if (result.version !== total || !check(result.state)) throw new Error(`${label}: the replay produced the wrong state`);
   }
-  const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
+  const replay = median(seconds);
   console.log(
-    `  ${label.padEnd(46)} ${median.toFixed(2).padStart(7)} s   ${Math.round(total / median)
+    `  ${label.padEnd(46)} ${replay.toFixed(2).padStart(7)} s   ${Math.round(total / replay)
       .toLocaleString('en-US')
       .padStart(10)} events/s   (median of ${seconds.map((t) => t.toFixed(2)).join(', ')} s)`,
   );
+  if (floor) {
+    const copy = median(floors);
+    console.log(
+      `  ${'floor: PostgreSQL COPY of the same rows out'.padEnd(46)} ${copy.toFixed(2).padStart(7)} s   ${Math.round(total / copy)
+        .toLocaleString('en-US')
+        .padStart(10)} rows/s     (median of ${floors.map((t) => t.toFixed(2)).join(', ')} s)`,
+    );
+    console.log(`  ${'replay / floor'.padEnd(46)} ${(replay / copy).toFixed(2).padStart(7)} x   (goal: within 1.5x)`);
+  }
   return rss;
 };
 {
@@ -98,6 +130,7 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
     account,
     `full replay of ${total.toLocaleString('en-US')} events from PostgreSQL`,
     (state) => (state as { balanceCents: number }).balanceCents === (total - 1) * 100,
+    true,
   );
   console.log(`  RSS during replay (MB)                        min ${Math.min(...rss).toFixed(0)}  max ${Math.max(...rss).toFixed(0)}`);
   // A definition that handles only the opening event: the deposits are counted toward the version, never shipped.
