@@ -162,9 +162,12 @@ export function translateStoreError(err: unknown): unknown {
   return err;
 }
 
-/** A store's words as the user reads them: a sentence, starting with a capital. */
+/**
+ * A store's words as the user reads them: a sentence, starting with a capital. A message that
+ * starts with a field path (`columns.streamId "$where": ...`) names that field as it is spelled.
+ */
 function sentence(message: string): string {
-  return message.charAt(0).toUpperCase() + message.slice(1);
+  return /^[a-z]+(\s|$)/.test(message) ? message.charAt(0).toUpperCase() + message.slice(1) : message;
 }
 
 /** A stored time (a Date, or ISO text) as ISO 8601; null when absent or not a time. */
