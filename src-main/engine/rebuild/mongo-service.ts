@@ -308,28 +308,8 @@ export class MongoRebuilds {
         dryRun: true,
       };
     }
-    if (record.partial) {
-      const done = await swapPartialMongo({
-        db,
-        feed,
-        id: rebuildId,
-        definition: await this.definitionOf(record),
-        dateFields: this.dateFields(record),
-        ...(options.projector ? { projector: options.projector } : {}),
-        ...(checkpoints ? { checkpoints } : {}),
-      });
-      return {
-        model: done.model,
-        shadow: record.shadow,
-        beforeTable: done.beforeCollection,
-        position: done.position,
-        catchUpFrom: record.position,
-        risk: done.risk,
-        windowMs: Math.round(done.windowMs * 1000) / 1000,
-        dryRun: false,
-      };
-    }
-    const done = await swapMongo({
+    const swap = record.partial ? swapPartialMongo : swapMongo;
+    const done = await swap({
       db,
       feed,
       id: rebuildId,
