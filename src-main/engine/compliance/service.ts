@@ -278,11 +278,13 @@ export class ComplianceService {
       const events = await data.countEvents(subjectIds, !advice.some((a) => a.location === 'events'), scan);
       locations.push(events.location);
       scanned = events.scanned;
+      context.signal.throwIfAborted();
       const snapshots = await data.countSnapshots(subjectIds);
       if (snapshots) locations.push(snapshots);
       locations.push(...(await data.countReadModels(subjectIds)));
       const keys = await data.countKeys(subjectIds);
       if (keys) locations.push(keys);
+      context.signal.throwIfAborted();
       if (record.topics) {
         const findings = await scanTopics(await this.kafka(record.topics.connectionId), record.topics, subjectIds, scan, data.keyCache());
         locations.push(...findings.map(topicLocation));
@@ -315,6 +317,8 @@ export class ComplianceService {
       elapsedMs: Date.now() - started,
       ...(note ? { note } : {}),
     };
+    // A search cancelled while its last read was still running ends here: a cancelled job leaves the case as it was.
+    context.signal.throwIfAborted();
     await this.cases.update(params.caseId, (c) => ({ ...c, inventory, state: c.state === 'open' ? 'searched' : c.state }));
     return inventory;
   }
