@@ -3,17 +3,28 @@
  * or headers hold one of the subject's ids, counted with first and last seen,
  * and how many of the copies' sealed fields still decrypt. Reads each partition
  * from the offset of the range's start up to the high watermark seen when the
- * scan began, with a throwaway consumer group deleted afterwards.
+ * scan began, with Fetches of its own to the partitions' leaders (no consumer
+ * group): record batches holding none of the ids' bytes are counted from their
+ * headers, and only the others are opened record by record (raw-fetch.ts).
+ * Aborted transactions' messages are read too: their bytes are in the log.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import type { Cluster, IHeaders, Kafka } from 'kafkajs';
 import type { Inventory } from '../../../src-shared/schemas/compliance';
+import { clusterOf } from '../connections/drivers';
+import { batchRecords, partitionError, rawFetch, recordBatches, type RawPartition, type RawRecord } from '../kafka/raw-fetch';
 import { sealedFieldsOf, type KeyCache, type ScanProgress } from './pg-subject-data';
 
 /** kafkajs' ConfigResourceTypes.TOPIC: its enum is not a named export Node's ESM loader can see in the CommonJS build. */
 const TOPIC_RESOURCE = 2;
-/** How long the broker may hold a fetch with no new data. */
+/** How long the broker may hold a fetch with no new data (the scan asks only for data below the high watermark: it never waits). */
 const SCAN_FETCH_WAIT_MS = 50;
+/** Bytes asked per partition and Fetch; raised for a partition whose next record batch is larger, up to the second figure. */
+const SCAN_PARTITION_BYTES = 2 * 1024 * 1024;
+const SCAN_MAX_PARTITION_BYTES = 128 * 1024 * 1024;
+/** Fetches in flight per broker, each for its own share of the broker's partitions. */
+const SCAN_FETCHES_IN_FLIGHT = 3;
+const OFFSET_OUT_OF_RANGE = 1;
 
 /** A subject id as text and as its UTF-8 bytes: messages are matched on their raw bytes, without decoding each one. */
 export interface SubjectNeedle {
@@ -138,8 +149,7 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
   const needles = subjectNeedles(ids);
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `chronoscope-compliance-${randomUUID()}`;
-  let consumer: ReturnType<Kafka['consumer']> | undefined;
+  let cluster: Cluster | undefined;
   try {
     const highs = await admin.fetchTopicOffsets(topic);
     const fromMs = scope.from ? Date.parse(scope.from) : undefined;
@@ -156,78 +166,139 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
       return finding;
     }
 
-    // The scan stops at the high watermarks it began with: a short broker wait, since disconnecting waits for the fetch in flight (~200 ms at the end with
-    // 200).
-    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: SCAN_FETCH_WAIT_MS });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const pending: { value: ReturnType<typeof sealedFieldsOf> }[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const abort = () => reject(Object.assign(new Error('The scan was stopped.'), { name: 'AbortError' }));
-      if (scan.signal.aborted) return abort();
-      scan.signal.addEventListener('abort', abort, { once: true });
-      consumer!
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch, heartbeat }) => {
-            const partition = batch.partition;
-            if (!open.has(partition)) return;
-            // Offsets as numbers in the loop (exact below 2^53, far beyond any partition): no BigInt per message.
-            const from = Number(start.get(partition)!);
-            const until = Number(end.get(partition)!);
-            for (const message of batch.messages) {
-              const offset = Number(message.offset);
-              // Fetched before the seek took effect: before the range.
-              if (offset < from) continue;
-              const at = Number(message.timestamp);
-              if (offset >= until || at > toMs) {
-                open.delete(partition);
-                break;
-              }
-              finding.scanned += 1;
-              const tombstone = message.value === null;
-              const inKey = bytesName(message.key, needles);
-              const inValue = bytesName(message.value, needles);
-              const inHeaders = headersName(message.headers, needles);
-              if (inKey && message.key) {
-                const id = `${partition}:${message.key.toString('hex')}`;
-                let copies = keyed.get(id);
-                if (!copies)
-                  keyed.set(id, (copies = { partition, key: Buffer.from(message.key), keySha256: sha256Hex(message.key), messages: 0, tombstoned: false }));
-                // Messages of a partition arrive in offset order: the last one seen is the key's newest.
-                copies.tombstoned = tombstone;
-                if (!tombstone) copies.messages += 1;
-              }
-              if (tombstone && (inKey || inHeaders)) {
-                finding.tombstones += 1;
-              } else if (inKey || inValue || inHeaders) {
-                finding.count += 1;
-                if (finding.newestAt === null || at > finding.newestAt) finding.newestAt = at;
-                if (inKey) finding.inKey += 1;
-                if (inValue) finding.inValue += 1;
-                if (inHeaders) finding.inHeaders += 1;
-                const iso = new Date(at).toISOString();
-                if (finding.firstSeen === null || iso < finding.firstSeen) finding.firstSeen = iso;
-                if (finding.lastSeen === null || iso > finding.lastSeen) finding.lastSeen = iso;
-                try {
-                  // Decoded only here: a message that names the subject.
-                  pending.push({ value: sealedFieldsOf(JSON.parse(message.value?.toString('utf8') ?? '')) });
-                } catch {
-                  // Not JSON: nothing sealed to check.
-                }
-              }
-              if (offset + 1 >= until) open.delete(partition);
+    const visit = (partition: number, record: RawRecord) => {
+      finding.scanned += 1;
+      const at = record.timestamp;
+      const tombstone = record.value === null;
+      const inKey = bytesName(record.key, needles);
+      const inValue = bytesName(record.value, needles);
+      const inHeaders = record.headerValues.some((value) => bytesName(value, needles));
+      if (inKey && record.key) {
+        const id = `${partition}:${record.key.toString('hex')}`;
+        let copies = keyed.get(id);
+        if (!copies) keyed.set(id, (copies = { partition, key: Buffer.from(record.key), keySha256: sha256Hex(record.key), messages: 0, tombstoned: false }));
+        // Records of a partition are read in offset order: the last one seen is the key's newest.
+        copies.tombstoned = tombstone;
+        if (!tombstone) copies.messages += 1;
+      }
+      if (tombstone && (inKey || inHeaders)) {
+        finding.tombstones += 1;
+      } else if (inKey || inValue || inHeaders) {
+        finding.count += 1;
+        if (finding.newestAt === null || at > finding.newestAt) finding.newestAt = at;
+        if (inKey) finding.inKey += 1;
+        if (inValue) finding.inValue += 1;
+        if (inHeaders) finding.inHeaders += 1;
+        const iso = new Date(at).toISOString();
+        if (finding.firstSeen === null || iso < finding.firstSeen) finding.firstSeen = iso;
+        if (finding.lastSeen === null || iso > finding.lastSeen) finding.lastSeen = iso;
+        try {
+          // Decoded only here: a message that names the subject.
+          pending.push({ value: sealedFieldsOf(JSON.parse(record.value?.toString('utf8') ?? '')) });
+        } catch {
+          // Not JSON: nothing sealed to check.
+        }
+      }
+    };
+    const partitions = [...open].map((partition) => ({
+      partition,
+      next: Number(start.get(partition)!),
+      until: Number(end.get(partition)!),
+      maxBytes: SCAN_PARTITION_BYTES,
+    }));
+    /** Reads one answer of a partition's record batches: batches without any id's bytes are counted by their header, the others opened record by record. */
+    const take = async (state: (typeof partitions)[number], answer: RawPartition) => {
+      if (answer.errorCode === OFFSET_OUT_OF_RANGE && answer.logStartOffset > state.next) {
+        // Retention removed the start of the range since the scan began: those messages are gone.
+        state.next = answer.logStartOffset;
+        return;
+      }
+      if (answer.errorCode !== 0) throw partitionError(answer.errorCode);
+      const before = state.next;
+      for (const batch of await recordBatches(answer.records)) {
+        if (batch.lastOffset < state.next) continue;
+        if (batch.control) {
+          state.next = batch.lastOffset + 1;
+        } else if (
+          !batch.legacy &&
+          !batch.compressed &&
+          batch.baseOffset >= state.next &&
+          batch.lastOffset < state.until &&
+          batch.maxTimestamp <= toMs &&
+          !needles.some((n) => batch.bytes.includes(n.bytes))
+        ) {
+          finding.scanned += batch.recordCount;
+          state.next = batch.lastOffset + 1;
+        } else {
+          for (const record of await batchRecords(batch)) {
+            if (record.offset < state.next) continue;
+            if (record.offset >= state.until || record.timestamp > toMs) {
+              state.until = state.next;
+              break;
             }
-            scan.progress(finding.scanned, total, `Read ${finding.scanned} of ${total} messages of ${topic}`);
-            await heartbeat();
-            if (open.size === 0) resolve();
-          },
-        })
-        .then(() => {
-          for (const [partition, offset] of start) if (open.has(partition)) consumer!.seek({ topic, partition, offset: offset.toString() });
-        })
-        .catch(reject);
-    });
+            visit(state.partition, record);
+            state.next = record.offset + 1;
+          }
+          if (state.next < state.until) state.next = batch.lastOffset + 1;
+        }
+        if (state.next >= state.until) break;
+      }
+      if (state.next === before) {
+        // Nothing past the offset: the log ends there (the broker's high watermark), or its next batch is larger than asked for.
+        if (answer.highWatermark <= state.next) state.until = state.next;
+        else if (state.maxBytes < SCAN_MAX_PARTITION_BYTES) state.maxBytes *= 4;
+        else
+          throw new Error(
+            `Partition ${state.partition} of ${topic} holds a record batch larger than ${SCAN_MAX_PARTITION_BYTES} bytes at offset ${state.next}.`,
+          );
+      }
+    };
+
+    cluster = clusterOf(kafka);
+    await cluster.connect();
+    await cluster.addTargetTopic(topic);
+    const leaders = cluster.findLeaderForPartitions(
+      topic,
+      partitions.map((p) => p.partition),
+    );
+    const stopped = () => Object.assign(new Error('The scan was stopped.'), { name: 'AbortError' });
+    await Promise.all(
+      Object.entries(leaders).map(async ([nodeId, led]) => {
+        const broker = await cluster!.findBroker({ nodeId });
+        const mine = partitions.filter((p) => led.includes(p.partition));
+        /** One Fetch for a group of partitions; each partition's answer read as it comes. */
+        const step = async (group: typeof partitions) => {
+          const asked = group.filter((p) => p.next < p.until);
+          if (asked.length === 0) return false;
+          if (scan.signal.aborted) throw stopped();
+          const answers = await rawFetch(broker, {
+            topic,
+            partitions: asked.map((p) => ({ partition: p.partition, fetchOffset: p.next, maxBytes: p.maxBytes })),
+            maxWaitTime: SCAN_FETCH_WAIT_MS,
+            maxBytes: asked.reduce((n, p) => n + p.maxBytes, 0),
+          });
+          for (const answer of answers) {
+            const state = asked.find((p) => p.partition === answer.partition);
+            if (state) await take(state, answer);
+          }
+          scan.progress(finding.scanned, total, `Read ${finding.scanned} of ${total} messages of ${topic}`);
+          return true;
+        };
+        // Several Fetches in flight, a group of partitions each: the broker reads the next answer while this one is scanned. The first Fetch goes alone: it
+        // opens the broker's fetch connection, which concurrent first requests would each open.
+        const groups = Array.from({ length: Math.min(SCAN_FETCHES_IN_FLIGHT, mine.length) }, (_, g) =>
+          mine.filter((_p, i) => i % SCAN_FETCHES_IN_FLIGHT === g),
+        );
+        await step(groups[0]!);
+        await Promise.all(
+          groups.map(async (group) => {
+            while (await step(group));
+          }),
+        );
+      }),
+    );
+    if (scan.signal.aborted) throw stopped();
     for (const { value } of pending) {
       for (const { field, sealed } of value) {
         finding.sealedFields += 1;
@@ -238,8 +309,7 @@ async function scanTopic(kafka: Kafka, topic: string, scope: TopicScope, ids: st
     finding.retention = retentionWords(finding.policy, finding.newestAt);
     return finding;
   } finally {
-    await consumer?.disconnect().catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await cluster?.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
 }

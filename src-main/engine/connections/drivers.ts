@@ -61,7 +61,11 @@ export function createKafka(settings: KafkaSettings, secret: string | undefined,
  * client; its `Cluster` and `Broker` types are public. Never creates topics.
  */
 export function createKafkaCluster(settings: KafkaSettings, secret: string | undefined): Cluster {
-  const kafka = createKafka(settings, secret, 1);
+  return clusterOf(createKafka(settings, secret, 1));
+}
+
+/** A new Cluster of a kafkajs client (its own connections, with the client's brokers, TLS and SASL): see createKafkaCluster. */
+export function clusterOf(kafka: Kafka): Cluster {
   const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = factory ? (kafka as unknown as Record<symbol, unknown>)[factory] : undefined;
   if (typeof create !== 'function') throw new Error('This kafkajs version does not expose its cluster factory.');
