@@ -17,6 +17,8 @@ export default defineConfig({
           serve: resolve('src-main/serve.ts'),
           // The scale-out rebuild's worker process (started by the engine with ELECTRON_RUN_AS_NODE).
           'rebuild-worker': resolve('src-main/engine/rebuild/scale-out/worker-main.ts'),
+          // The compliance topic scan's worker thread (started by topic-read-thread.ts).
+          'topic-scan-worker': resolve('src-main/engine/compliance/topic-scan-worker.ts'),
         },
       },
     },

@@ -51,6 +51,8 @@ const MAX_MENTIONS = 200;
 const PERSONAL_KEY = /^(e-?mail|name|first_?name|last_?name|full_?name|address|phone|street|postcode|zip|birth_?date|date_?of_?birth|iban)$/i;
 
 export class PgSubjectData {
+  private indexed: Promise<boolean> | undefined;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly map: PersonalDataMap,
@@ -299,8 +301,25 @@ export class PgSubjectData {
     return { location: store.table, kind: 'keyStore', count: Number(rows[0]?.n ?? 0), firstSeen: first, lastSeen: first };
   }
 
-  /** The subject's events after a position, in position order (export, redaction, verification). */
+  /** Whether indexes serve the whole subject predicate on events (no path would make a search read every event). */
+  private subjectIndexed(): Promise<boolean> {
+    this.indexed ??= this.pool
+      .query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM events WHERE ${this.subjectPredicate()}`, [['x']])
+      .then(({ rows }) => !JSON.stringify(rows[0]?.['QUERY PLAN']).includes('"Seq Scan"'));
+    return this.indexed;
+  }
+
+  /**
+   * The subject's events after a position, in position order (export, redaction, verification).
+   * Where indexes serve the subject, its positions come from them (sorted by `global_position + 0`, an order the position
+   * index cannot give): given `ORDER BY global_position LIMIT n`, the planner walks the position index from the position and
+   * filters every event on the way, reading the whole table before a subject whose events sit near the head (a rerun of a
+   * redaction, a subject of last week). Without those indexes the walk is the cheapest plan left: each batch continues it.
+   */
   async subjectEvents(ids: string[], afterPosition: string, limit: number): Promise<SubjectEventRow[]> {
+    const positions = (await this.subjectIndexed())
+      ? `global_position = ANY(ARRAY(SELECT global_position FROM events WHERE ${this.subjectPredicate()} AND global_position > $2 ORDER BY global_position + 0 LIMIT $3))`
+      : `${this.subjectPredicate()} AND global_position > $2`;
     const { rows } = await this.pool.query<{
       position: string;
       event_id: string;
@@ -311,7 +330,7 @@ export class PgSubjectData {
       metadata: unknown;
     }>(
       `SELECT global_position::text AS position, event_id::text, aggregate_id, event_type, "timestamp", event_data, metadata FROM events
-       WHERE ${this.subjectPredicate()} AND global_position > $2 ORDER BY global_position LIMIT $3`,
+       WHERE ${positions} ORDER BY global_position LIMIT $3`,
       [ids, afterPosition, limit],
     );
     return rows.map((r) => ({

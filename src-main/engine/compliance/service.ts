@@ -12,7 +12,7 @@ import type { Db } from 'mongodb';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
-import { scanTopics, topicLocation, type TopicFinding, type TopicScope } from './kafka-subject-scan';
+import { scanTopics, type TopicFinding, type TopicScope } from './kafka-subject-scan';
 import { describePlan, planTombstones, writeTombstones } from './kafka-tombstones';
 import {
   describeSnapshots,
@@ -38,6 +38,7 @@ import { PersonalDataMaps, proposeMongoMap, proposePostgresMap } from './persona
 import { MongoSubjectData } from './mongo-subject-data';
 import { clearPersonalKeys, decryptEvent, PgSubjectData, sealedFieldsOf, sha256, type ScanProgress } from './pg-subject-data';
 import type { SubjectData } from './subject-data';
+import { subjectLocations } from './subject-locations';
 import { buildReport, reportHtml } from './report';
 import { reportPdf } from './report-pdf';
 import { ENGINE_AUDIT_RECORDS } from '../../../src-shared/schemas/audit';
@@ -275,20 +276,11 @@ export class ComplianceService {
     let mentions: Inventory['mentions'] = [];
     let mentionsTruncated = false;
     if (subjectIds.length > 0) {
-      const events = await data.countEvents(subjectIds, !advice.some((a) => a.location === 'events'), scan);
-      locations.push(events.location);
-      scanned = events.scanned;
+      const topics = record.topics ? { kafka: await this.kafka(record.topics.connectionId), scope: record.topics } : undefined;
+      const found = await subjectLocations(data, subjectIds, !advice.some((a) => a.location === 'events'), topics, scan);
+      locations.push(...found.locations);
+      scanned = found.scanned;
       context.signal.throwIfAborted();
-      const snapshots = await data.countSnapshots(subjectIds);
-      if (snapshots) locations.push(snapshots);
-      locations.push(...(await data.countReadModels(subjectIds)));
-      const keys = await data.countKeys(subjectIds);
-      if (keys) locations.push(keys);
-      context.signal.throwIfAborted();
-      if (record.topics) {
-        const findings = await scanTopics(await this.kafka(record.topics.connectionId), record.topics, subjectIds, scan, data.keyCache());
-        locations.push(...findings.map(topicLocation));
-      }
       if (params.includeMentions) {
         const found = await data.findMentions(subjectIds, scan);
         mentions = found.mentions;

@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Cluster, type KafkaConfig, type SASLOptions } fro
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import type pg from 'pg';
 import type { ConnectionSettings } from '../../../src-shared/schemas/connections';
+import { clusterOf } from '../kafka/cluster-of';
 
 type PostgresSettings = Extract<ConnectionSettings, { kind: 'postgres' }>;
 type MongoSettings = Extract<ConnectionSettings, { kind: 'mongo' }>;
@@ -51,7 +52,20 @@ export function kafkaConfig(settings: KafkaSettings, secret: string | undefined)
 }
 
 export function createKafka(settings: KafkaSettings, secret: string | undefined, retries = 5): Kafka {
-  return new Kafka({ ...kafkaConfig(settings, secret), retry: { retries } });
+  const config = { ...kafkaConfig(settings, secret), retry: { retries } };
+  // Copied first: kafkajs adds its SASL mechanism's functions to the config it is given.
+  const plain = structuredClone(config);
+  const kafka = new Kafka(config);
+  configs.set(kafka, plain);
+  return kafka;
+}
+
+/** The configs clients were made with: a worker thread makes its own client from the same (kafkajs clients cannot cross threads). */
+const configs = new WeakMap<Kafka, KafkaConfig>();
+
+/** The plain config a client of createKafka was made with (brokers, TLS, SASL with its secret, timeouts); undefined for other clients. */
+export function kafkaConfigOf(kafka: Kafka): KafkaConfig | undefined {
+  return configs.get(kafka);
 }
 
 /**
@@ -61,16 +75,7 @@ export function createKafka(settings: KafkaSettings, secret: string | undefined,
  * client; its `Cluster` and `Broker` types are public. Never creates topics.
  */
 export function createKafkaCluster(settings: KafkaSettings, secret: string | undefined): Cluster {
-  const kafka = createKafka(settings, secret, 1);
-  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const create = factory ? (kafka as unknown as Record<symbol, unknown>)[factory] : undefined;
-  if (typeof create !== 'function') throw new Error('This kafkajs version does not expose its cluster factory.');
-  return (create as (options: object) => Cluster)({
-    metadataMaxAge: 300_000,
-    allowAutoTopicCreation: false,
-    maxInFlightRequests: null,
-    instrumentationEmitter: null,
-  });
+  return clusterOf(createKafka(settings, secret, 1));
 }
 
 /** A mongodb URI with any password removed (the password goes to the secret store). */
