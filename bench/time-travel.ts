@@ -5,6 +5,10 @@
  * - beside it, the floor: PostgreSQL streaming the same rows out (`COPY (SELECT ...) TO
  *   STDOUT`, discarded), run alternately with the replays so a shared machine's noise
  *   falls on both, and the replay's ratio to it;
+ * - where a full replay's time goes, each part alone in the same run: the read (PostgreSQL
+ *   encoding the tuples, transport, framing into batches; pages discarded), the fold of those
+ *   pages in the sandbox (message to the worker, JSON.parse in the context, the reducer), and
+ *   JSON.parse of the same pages on this thread (the parse's share of the fold);
  * - the sandboxed reducer alone (events already in memory), events/s;
  * - the state at a version near the end with a snapshot 100 events earlier, ms;
  * - memory (RSS) during the full replay.
@@ -20,6 +24,8 @@ import { parseArgs } from 'node:util';
 import type { DefinitionSource } from '../src-main/engine/definitions/definitions';
 import { stateAt } from '../src-main/engine/time-travel/reconstruct';
 import { Sandbox, encodeBatch } from '../src-main/engine/definitions';
+import { encodedBatch } from '../src-main/stores/replay-wire';
+import { REPLAY_PAGE_SIZE } from '../src-main/stores/event-store';
 import { ensureReferenceSchema } from '../src-main/reference/postgres/schema';
 import type { StoredEventView } from '../src-main/stores/event-store';
 import { presetMapping } from '../src-main/stores/presets';
@@ -87,6 +93,8 @@ const copyFloorSeconds = async (): Promise<number> => {
     client.release();
   }
 };
+/** The full replay's median (the one measured beside the floor). */
+let lastReplaySeconds = 0;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 // 1. Full replay from version 1, read through the port (first, before the reducer's batches fill the heap).
@@ -109,6 +117,7 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
     if (result.version !== total || !check(result.state)) throw new Error(`${label}: the replay produced the wrong state`);
   }
   const replay = median(seconds);
+  if (floor) lastReplaySeconds = replay;
   console.log(
     `  ${label.padEnd(46)} ${replay.toFixed(2).padStart(7)} s   ${Math.round(total / replay)
       .toLocaleString('en-US')
@@ -126,7 +135,7 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
   return rss;
 };
 {
-  const rss = await fullReplay(
+  const rss: number[] = await fullReplay(
     account,
     `full replay of ${total.toLocaleString('en-US')} events from PostgreSQL`,
     (state) => (state as { balanceCents: number }).balanceCents === (total - 1) * 100,
@@ -139,6 +148,34 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
     source: `definition = { name: 'opened', init: () => ({ opened: 0 }), handlers: { AccountOpened: (s) => ({ opened: s.opened + 1 }) } };`,
   };
   await fullReplay(opened, '  same, definition handling 1 of the 2 types', (state) => (state as { opened: number }).opened === 1);
+}
+
+// 1b. Where the time goes: the replay's read and its fold, each alone.
+{
+  const pageSize = REPLAY_PAGE_SIZE;
+  const readStarted = performance.now();
+  const pages = await store.streamReplayPages(STREAM, { fromVersion: 1, toVersion: total, pageSize, readAhead: 1_000_000 });
+  if (!pages) throw new Error('this store has no streamed replay');
+  const kept: { text: string; refs: { length: number; at: () => undefined } }[] = [];
+  for await (const page of pages) kept.push({ text: encodedBatch(page), refs: { length: page.count, at: () => undefined } });
+  const readSeconds = (performance.now() - readStarted) / 1000;
+  const parseStarted = performance.now();
+  for (const page of kept) JSON.parse(page.text);
+  const parseSeconds = (performance.now() - parseStarted) / 1000;
+  const run = await Sandbox.start(account.source, account.name);
+  const foldStarted = performance.now();
+  for (const page of kept) await run.applyEncoded(page.text, page.refs, { state: false });
+  const foldSeconds = (performance.now() - foldStarted) / 1000;
+  await run.close();
+  const mbRead = kept.reduce((n, p) => n + p.text.length, 0) / 1048576;
+  const line = (label: string, seconds: number, note: string) => console.log(`  ${label.padEnd(46)} ${seconds.toFixed(2).padStart(7)} s   ${note}`);
+  console.log(`  where the time goes, each part alone (${kept.length} pages of ${pageSize.toLocaleString('en-US')}, ${mbRead.toFixed(0)} MB of tuples):`);
+  line('  read: PostgreSQL encodes, host frames', readSeconds, '(one binary COPY of the tuples, pages discarded)');
+  line('  fold: message + parse in sandbox + reducer', foldSeconds, '(the same pages, one sandbox worker)');
+  line('    of which JSON.parse (same pages, this thread)', parseSeconds, '');
+  console.log(
+    `  ${'  overlap: replay vs the larger of the two'.padEnd(46)} ${(lastReplaySeconds / Math.max(readSeconds, foldSeconds)).toFixed(2).padStart(7)} x`,
+  );
 }
 
 // 2. The reducer alone: batches encoded beforehand (not timed), applied 1000 events at a time.
