@@ -275,16 +275,14 @@ export interface StreamReplayRange {
   pageSize: number;
   /** Pages read ahead of the caller before the read waits for it (4 by default). */
   readAhead?: number;
-  /**
-   * Types a definition handles: the others travel as version, type and time only (their
-   * tuples' other fields null), which the sandbox passes by. All in full when absent.
-   */
+  /** Types a definition handles: rows of the others are counted, never shipped. All when absent. */
   types?: readonly string[];
 }
 
-/** A page of `streamReplayPages`: `count` tuples in `events`, the last one's version, type and time. */
+/** A page of `streamReplayPages`: `count` tuples in `events` of the `read` rows (the others of types not shipped), the last row's version, type and time. */
 export interface StreamedReplayPage extends EncodedTuples {
   count: number;
+  read: number;
   last: { version: number; type: string; timestamp: string | null };
 }
 

@@ -353,13 +353,20 @@ export async function stateAt(
       try {
         for await (const page of streamed) {
           throwIfAborted(options.signal);
-          const fold = run.applyEncoded(encodedBatch(page), lazyRefs(page), { state: false }).then(async () => {
+          const folded = page.count > 0 ? run.applyEncoded(encodedBatch(page), lazyRefs(page), { state: false }) : null;
+          folded?.catch(() => undefined); // awaited next
+          const before = folding;
+          // After the page before it (a page with nothing to fold must not report ahead of it).
+          const fold = (async () => {
+            await before;
+            await folded;
+            // Events of types the definition ignores were not shipped, yet the replay went past them.
             version = page.last.version;
             timestamp = page.last.timestamp;
-            applied += page.count;
+            applied += page.read;
             options.onProgress?.({ applied, version, targetVersion: targetVersion! });
             await waypoint(page.last.type);
-          });
+          })();
           fold.catch(() => undefined); // awaited below
           if (folding) await folding;
           folding = options.onWaypoint ? (await fold, null) : fold;

@@ -15,12 +15,20 @@ export interface TupleHead {
   timestamp: string | null;
 }
 
-/** A page: `events` is the JSON array of its tuples (an `EncodedTuples.events`), `count` tuples. */
+/**
+ * A page: `events` is the JSON array of its tuples (an `EncodedTuples.events`), `count`
+ * tuples; `read` rows in all, the passed ones included; `last` the head of its last row.
+ */
 export interface CopyTuplePage {
   events: string;
   count: number;
+  read: number;
   last: TupleHead;
 }
+
+/** Heads a row to pass: an event of a type the replay does not ship, only its head follows (`!` then its short tuple). */
+export const PASSED_ROW = '!';
+const PASSED = PASSED_ROW.charCodeAt(0);
 
 /** `PGCOPY\n\377\r\n\0`: the signature every binary COPY starts with. */
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
@@ -35,7 +43,7 @@ export function tupleHead(tuple: string): TupleHead {
 }
 
 /**
- * Cuts a binary COPY of one-column rows into pages of at most `pageRows` tuples. Fed
+ * Cuts a binary COPY of one-column rows into pages of at most `pageRows` rows. Fed
  * chunks as they arrive (a row may span chunks); `flush` ends the current page.
  */
 export class CopyTupleFramer {
@@ -45,7 +53,10 @@ export class CopyTupleFramer {
   private out = Buffer.allocUnsafeSlow(1 << 20);
   private length = 0;
   private count = 0;
+  private read = 0;
   private lastStart = 0;
+  /** The last row when it was a passed one (its short tuple's text), else null. */
+  private lastPassed: string | null = null;
 
   constructor(
     private readonly pageRows: number,
@@ -88,24 +99,36 @@ export class CopyTupleFramer {
       const size = data.readInt32BE(at + 2);
       if (size < 0) throw new Error('a replay copy row has no tuple');
       if (at + 6 + size > data.length) break;
-      this.append(data, at + 6, at + 6 + size);
+      if (size > 0 && data[at + 6] === PASSED) {
+        this.lastPassed = data.toString('utf8', at + 7, at + 6 + size);
+        this.read += 1;
+      } else {
+        this.append(data, at + 6, at + 6 + size);
+      }
       at += 6 + size;
-      if (this.count >= this.pageRows) this.flush();
+      if (this.read >= this.pageRows) this.flush();
     }
     if (at < data.length && !this.done) this.pending = data.subarray(at);
   }
 
   /** Ends the current page (nothing when it is empty). */
   flush(): void {
-    if (this.count === 0) return;
-    this.reserve(1);
-    this.out[this.length++] = CLOSE;
-    const events = this.out.toString('utf8', 0, this.length);
-    // The last tuple's bytes start at lastStart; it ends before the closing bracket.
-    const last = tupleHead(this.out.toString('utf8', this.lastStart, this.length - 1));
-    const page: CopyTuplePage = { events, count: this.count, last };
+    if (this.read === 0) return;
+    let events = '[]';
+    let last: TupleHead;
+    if (this.count > 0) {
+      this.reserve(1);
+      this.out[this.length++] = CLOSE;
+      events = this.out.toString('utf8', 0, this.length);
+    }
+    // The last row is the passed one, or the last tuple, whose bytes start at lastStart and end before the closing bracket.
+    if (this.lastPassed !== null) last = tupleHead(this.lastPassed);
+    else last = tupleHead(this.out.toString('utf8', this.lastStart, this.length - 1));
+    const page: CopyTuplePage = { events, count: this.count, read: this.read, last };
     this.length = 0;
     this.count = 0;
+    this.read = 0;
+    this.lastPassed = null;
     this.onPage(page);
   }
 
@@ -116,6 +139,8 @@ export class CopyTupleFramer {
     data.copy(this.out, this.length, start, end);
     this.length += end - start;
     this.count += 1;
+    this.read += 1;
+    this.lastPassed = null;
   }
 
   private reserve(bytes: number): void {

@@ -40,7 +40,7 @@ import {
 } from '../event-store';
 import { replayTupleSql } from '../replay-wire';
 import { to as copyTo } from 'pg-copy-streams';
-import { copyTuplePages } from './copy-tuple-pages';
+import { PASSED_ROW, copyTuplePages } from './copy-tuple-pages';
 import { INTEGER_TYPES } from './column-types';
 import { detectNotifyChannel, listen } from './notify';
 import { watchTransactions } from './transaction-watch';
@@ -657,11 +657,11 @@ export class PostgresEventStore implements EventStore {
       category = rows[0]?.cat ?? category;
     }
     const metadataKeys = this.replayMetadataKeys();
-    // Events of other types travel as their version, type and time only: the sandbox passes
-    // them by (no handler takes them), and the version and time a page reached stay right.
+    // Events of other types travel as their version, type and time only, marked to be passed:
+    // counted by the host, never shipped to the sandbox, and the version and time a page reached stay right.
     let tuple = this.replayTuple();
     if (range.types)
-      tuple = `CASE WHEN ${this.col(this.mapping.columns.type)}::text = ANY(${literals.add([...range.types])}::text[]) THEN ${tuple} ELSE ${this.replayTuple(true)} END`;
+      tuple = `CASE WHEN ${this.col(this.mapping.columns.type)}::text = ANY(${literals.add([...range.types])}::text[]) THEN ${tuple} ELSE '${PASSED_ROW}' || ${this.replayTuple(true)} END`;
     const sql = `COPY (SELECT ${tuple} FROM ${this.from} WHERE ${where} ORDER BY ${version}) TO STDOUT (FORMAT binary)`;
     const pageRows = Math.min(REPLAY_PAGE_SIZE, Math.max(1, Math.floor(range.pageSize)));
     const pool = this.pool;

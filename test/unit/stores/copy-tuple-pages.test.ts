@@ -41,6 +41,25 @@ describe('CopyTupleFramer', () => {
     expect(pages[0]!.last).toEqual({ version: 5, type: 'Odd', timestamp: '2025-01-01T00:00:05.000Z' });
   });
 
+  it('counts passed rows (types not shipped) without shipping them, and reports one that ends a page', () => {
+    const mixed = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? `!${tuple(i + 1)}` : tuple(i + 1)));
+    const pages: CopyTuplePage[] = [];
+    const framer = new CopyTupleFramer(6, (page) => pages.push(page));
+    framer.push(binaryCopy(mixed));
+    framer.flush();
+    expect(pages.map((p) => [p.count, p.read])).toEqual([
+      [4, 6],
+      [4, 6],
+    ]);
+    expect(pages.flatMap((p) => (JSON.parse(p.events) as number[][]).map((t) => t[0]))).toEqual([1, 2, 4, 5, 7, 8, 10, 11]);
+    expect(pages.map((p) => p.last.version)).toEqual([6, 12]);
+    const passedOnly: CopyTuplePage[] = [];
+    const quiet = new CopyTupleFramer(6, (page) => passedOnly.push(page));
+    quiet.push(binaryCopy([`!${tuple(1)}`, `!${tuple(2)}`]));
+    quiet.flush();
+    expect(passedOnly).toEqual([{ events: '[]', count: 0, read: 2, last: { version: 2, type: 'Even', timestamp: '2025-01-01T00:00:02.000Z' } }]);
+  });
+
   it('refuses what is not a binary COPY of one column', () => {
     expect(() => new CopyTupleFramer(5, () => undefined).push(Buffer.from('1\tAccountOpened\n'.repeat(3)))).toThrow(/binary COPY/);
     const twoColumns = Buffer.concat([SIGNATURE, Buffer.alloc(8), Buffer.from([0, 2, 0, 0, 0, 1, 0x31])]);
