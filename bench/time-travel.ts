@@ -10,6 +10,8 @@
  *   pages in the sandbox (message to the worker, JSON.parse in the context, the reducer), and
  *   JSON.parse of the same pages on this thread (the parse's share of the fold);
  * - the sandboxed reducer alone (events already in memory), events/s;
+ * - the CPU the replay and the floor spent (this process with its sandbox worker, and the
+ *   PostgreSQL backends), which compares them whatever the machine's load;
  * - the state at a version near the end with a snapshot 100 events earlier, ms;
  * - memory (RSS) during the full replay.
  *   node --import tsx bench/time-travel.ts [--events 1000000] [--runs 15] [--replays 3]
@@ -81,14 +83,44 @@ if (have < total) {
 }
 const store = await PostgresEventStore.open(pool, presetMapping('classic'));
 
+// CPU time, beside wall time: on a shared machine a replay waits for cores it does not use, so
+// the CPU it and the floor spent (this process's threads, sandbox worker included, plus the
+// PostgreSQL backends of the pool, read from /proc) compares them whatever the load.
+const backendPids = await (async () => {
+  const clients = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+  try {
+    return await Promise.all(clients.map(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+  } finally {
+    clients.forEach((c) => c.release());
+  }
+})();
+/** CPU seconds of the pool's PostgreSQL backends (0 where /proc cannot be read: another machine's server). */
+const postgresCpu = (): number =>
+  backendPids.reduce((sum, pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return sum;
+    }
+  }, 0);
+/** Runs `body`, returning its wall seconds and the CPU seconds of this process and of PostgreSQL. */
+const timed = async (body: () => Promise<void>): Promise<{ wall: number; node: number; postgres: number }> => {
+  const pg0 = postgresCpu();
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  await body();
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: (performance.now() - started) / 1000, node: (cpu.user + cpu.system) / 1e6, postgres: postgresCpu() - pg0 };
+};
+
 /** The floor: PostgreSQL handing over the rows a replay reads (the stream's version, type, payload, metadata, time and id, in order), discarded. */
-const copyFloorSeconds = async (): Promise<number> => {
+const copyFloor = async () => {
   const client = await pool.connect();
   try {
-    const started = performance.now();
     const sql = `COPY (SELECT event_version, event_type, event_data, metadata, "timestamp", event_id FROM events WHERE aggregate_id = ${client.escapeLiteral(STREAM)} ORDER BY event_version) TO STDOUT`;
-    await pipeline(client.query(copyTo(sql)), new Writable({ write: (_chunk, _encoding, done) => done() }));
-    return (performance.now() - started) / 1000;
+    return await timed(() => pipeline(client.query(copyTo(sql)), new Writable({ write: (_chunk, _encoding, done) => done() })));
   } finally {
     client.release();
   }
@@ -104,17 +136,26 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
   const seconds: number[] = [];
   const floors: number[] = [];
   const rss: number[] = [];
+  const cpu = { replay: [] as number[], replayPostgres: [] as number[], floor: [] as number[], floorPostgres: [] as number[] };
   for (let i = 0; i < replays; i++) {
-    if (floor) floors.push(await copyFloorSeconds());
+    if (floor) {
+      const copy = await copyFloor();
+      floors.push(copy.wall);
+      cpu.floor.push(copy.node + copy.postgres);
+      cpu.floorPostgres.push(copy.postgres);
+    }
     rss.push(mb());
-    const started = performance.now();
-    const result = await stateAt(store, STREAM, { version: total }, definition, {
-      onProgress: (p) => {
-        if (p.applied % 100_000 === 0) rss.push(mb());
-      },
+    const run = await timed(async () => {
+      const result = await stateAt(store, STREAM, { version: total }, definition, {
+        onProgress: (p) => {
+          if (p.applied % 100_000 === 0) rss.push(mb());
+        },
+      });
+      if (result.version !== total || !check(result.state)) throw new Error(`${label}: the replay produced the wrong state`);
     });
-    seconds.push((performance.now() - started) / 1000);
-    if (result.version !== total || !check(result.state)) throw new Error(`${label}: the replay produced the wrong state`);
+    seconds.push(run.wall);
+    cpu.replay.push(run.node + run.postgres);
+    cpu.replayPostgres.push(run.postgres);
   }
   const replay = median(seconds);
   if (floor) lastReplaySeconds = replay;
@@ -131,6 +172,10 @@ const fullReplay = async (definition: DefinitionSource, label: string, check: (s
         .padStart(10)} rows/s     (median of ${floors.map((t) => t.toFixed(2)).join(', ')} s)`,
     );
     console.log(`  ${'replay / floor'.padEnd(46)} ${(replay / copy).toFixed(2).padStart(7)} x   (goal: within 1.5x)`);
+    const [replayCpu, floorCpu] = [median(cpu.replay), median(cpu.floor)];
+    console.log(
+      `  ${'CPU spent: replay / floor'.padEnd(46)} ${(replayCpu / floorCpu).toFixed(2).padStart(7)} x   (replay ${replayCpu.toFixed(2)} s of which PostgreSQL ${median(cpu.replayPostgres).toFixed(2)} s; floor ${floorCpu.toFixed(2)} s of which PostgreSQL ${median(cpu.floorPostgres).toFixed(2)} s; medians)`,
+    );
   }
   return rss;
 };
