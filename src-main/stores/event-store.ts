@@ -267,6 +267,25 @@ export interface ReplayRange {
   types?: readonly string[];
 }
 
+/** A whole version range of one stream, read as replay pages of every type by `streamReplayPages`. */
+export interface StreamReplayRange {
+  fromVersion: number;
+  toVersion: number;
+  /** Tuples per page (≤ REPLAY_PAGE_SIZE). */
+  pageSize: number;
+  /** Pages read ahead of the caller before the read waits for it (4 by default). */
+  readAhead?: number;
+  /** Types a definition handles: rows of the others are counted, never shipped. All when absent. */
+  types?: readonly string[];
+}
+
+/** A page of `streamReplayPages`: `count` tuples in `events` of the `read` rows (the others of types not shipped), the last row's version, type and time. */
+export interface StreamedReplayPage extends EncodedTuples {
+  count: number;
+  read: number;
+  last: { version: number; type: string; timestamp: string | null };
+}
+
 /** A live subscription to the store's own append notifications (PostgreSQL LISTEN). */
 export interface AppendSignal {
   /** The channel listened to. */
@@ -303,6 +322,13 @@ export interface EventStore {
    * Calls may run concurrently (time travel reads pages ahead on several connections).
    */
   readReplayPage?(streamId: string, range: ReplayRange): Promise<ReplayPage | null>;
+  /**
+   * Optional, faster than readReplayPage for a whole replay of every type: the range read in
+   * one go on a connection of its own, pages handed over while the next ones are read
+   * (bounded: the read waits for the caller). Returning from the iteration early ends the
+   * read. Null when this store's layout cannot be encoded by the database: use readReplayPage.
+   */
+  streamReplayPages?(streamId: string, range: StreamReplayRange): Promise<AsyncGenerator<StreamedReplayPage> | null>;
   /**
    * Replay pages of many streams' version ranges in one round trip (each cut at
    * REPLAY_PAGE_SIZE rows); null where not supported. Their `last.timestamp` may be

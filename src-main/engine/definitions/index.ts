@@ -26,7 +26,17 @@ export {
   DEFAULT_BATCH_TIMEOUT_MS,
   DEFAULT_MEMORY_MB,
 } from './sandbox';
-export type { ApplyOptions, ApplyResult, DefinitionInfo, SandboxErrorKind, SandboxEventRef, SandboxOptions, SandboxStep, UpcastEvent } from './sandbox';
+export type {
+  ApplyOptions,
+  ApplyResult,
+  DefinitionInfo,
+  EventRefs,
+  SandboxErrorKind,
+  SandboxEventRef,
+  SandboxOptions,
+  SandboxStep,
+  UpcastEvent,
+} from './sandbox';
 export { SandboxPool, defaultMaxWorkers, sandboxPool } from './sandbox-pool';
 export type { AcquireOptions } from './sandbox-pool';
 export { REPLAY_TUPLE, encodeBatch, encodedBatch, replayTupleSql } from '../../stores/replay-wire';

@@ -73,6 +73,20 @@ export interface SandboxEventRef {
   type: string;
 }
 
+/**
+ * The events of a batch, for error messages: an array, or a view that finds them only when
+ * asked (a replay page whose refs would cost an object per event and are read on failure only).
+ */
+export interface EventRefs {
+  readonly length: number;
+  at(index: number): SandboxEventRef | undefined;
+}
+
+/** The batch's event at `index`, none outside it (never `at`'s count from the end). */
+function refAt(refs: EventRefs, index: number): SandboxEventRef | undefined {
+  return index >= 0 && index < refs.length ? refs.at(index) : undefined;
+}
+
 export type SandboxErrorKind = 'definition' | 'handler' | 'timeout' | 'memory' | 'crashed' | 'closed';
 
 export class SandboxError extends Error {
@@ -154,7 +168,7 @@ type WorkerMessage =
 interface Pending {
   resolve: (result: Answer) => void;
   reject: (err: Error) => void;
-  batch: readonly SandboxEventRef[];
+  batch: EventRefs;
   timer: NodeJS.Timeout;
 }
 
@@ -285,7 +299,7 @@ export class Sandbox {
     return sandbox;
   }
 
-  private batch: readonly SandboxEventRef[] = [];
+  private batch: EventRefs = [];
 
   /** Replaces the state: `definition.init()` when `state` is undefined. */
   reset(state?: unknown): Promise<void> {
@@ -301,19 +315,19 @@ export class Sandbox {
   }
 
   /** Folds a batch already in wire form (replay-wire.ts: `encodeBatch`, or `encodedBatch` of a store's ReplayPage); `refs` name its events in errors. */
-  applyEncoded(batch: string, refs: readonly SandboxEventRef[], options: ApplyOptions = {}): Promise<ApplyResult> {
+  applyEncoded(batch: string, refs: EventRefs, options: ApplyOptions = {}): Promise<ApplyResult> {
     const wantState = options.state ?? true;
     return this.enqueue({ op: 'apply', batch, steps: options.steps === true, state: wantState }, refs).then((out) => {
       if (!out.ok) {
         if (out.timeout || out.memory) throw this.failed(out, '');
-        const err = this.thrownAt(out.error, refs[out.index]);
+        const err = this.thrownAt(out.error, refAt(refs, out.index));
         this.die(err);
         throw err;
       }
       const result: ApplyResult = { applied: refs.length };
       if (wantState) result.state = out.state === undefined ? null : out.state;
       if (Array.isArray(out.steps))
-        result.steps = out.steps.map((s, i) => ({ event: refs[i]!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
+        result.steps = out.steps.map((s, i) => ({ event: refAt(refs, i)!, before: s.before, after: s.after, ...(s.upcast ? { upcast: s.upcast } : {}) }));
       return result;
     });
   }
@@ -429,7 +443,7 @@ export class Sandbox {
     if (!this.exited) await this.worker.terminate();
   }
 
-  private enqueue(message: Record<string, unknown>, batch: readonly SandboxEventRef[]): Promise<Answer> {
+  private enqueue(message: Record<string, unknown>, batch: EventRefs): Promise<Answer> {
     const next = this.chain.then(
       () =>
         new Promise<Answer>((resolve, reject) => {
@@ -459,7 +473,7 @@ export class Sandbox {
   private currentEvent(): SandboxEventRef | undefined {
     if (!this.progress) return undefined;
     const index = Atomics.load(this.progress, 0);
-    return index >= 0 ? this.batch[index] : undefined;
+    return refAt(this.batch, index);
   }
 
   private onMessage(msg: WorkerMessage): void {

@@ -3,12 +3,12 @@
  * field history and snapshot verification. Streams are read in keyset pages
  * (never all in memory) and folded by a definition in the sandbox.
  */
-import type { EventStore, ReplayPage, StoredEventView } from '../../stores/event-store';
+import type { EventStore, ReplayPage, StoredEventView, StreamedReplayPage } from '../../stores/event-store';
 import { clampLimit, MAX_PAGE_SIZE, REPLAY_PAGE_SIZE } from '../../stores/event-store';
 import type { DefinitionSource } from '../definitions/definitions';
 import { encodedBatch } from '../../stores/replay-wire';
 import { type DiffEntry, type DiffPath, diff, valueAt } from './diff';
-import { type DefinitionInfo, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
+import { type DefinitionInfo, type EventRefs, Sandbox, type SandboxOptions, type UpcastEvent } from '../definitions/sandbox';
 
 export type TimeTravelTarget = { version: number } | { time: string };
 
@@ -216,6 +216,30 @@ async function replayPages(store: EventStore, streamId: string, plan: ReplayPlan
   })();
 }
 
+/** The whole range as one read ahead of the fold (EventStore.streamReplayPages), or null when the store has no such path. */
+async function streamedPages(store: EventStore, streamId: string, plan: ReplayPlan): Promise<AsyncGenerator<StreamedReplayPage> | null> {
+  return store.streamReplayPages ? store.streamReplayPages(streamId, { ...plan, readAhead: STREAM_READ_AHEAD }) : null;
+}
+
+/** Pages of a streamed replay read ahead of the fold: a few MB, enough for PostgreSQL never to wait on the sandbox. */
+export const STREAM_READ_AHEAD = 4;
+
+/**
+ * A streamed page's events named for error messages, found only when one is asked for (on a
+ * failure): an object per event of a million-event replay would cost more than its fold.
+ */
+function lazyRefs(page: StreamedReplayPage): EventRefs {
+  let tuples: unknown[][] | null = null;
+  return {
+    length: page.count,
+    at(index) {
+      tuples ??= JSON.parse(page.events) as unknown[][];
+      const tuple = tuples[index];
+      return tuple ? { streamId: page.streamId, version: Number(tuple[0]), type: String(tuple[1]) } : undefined;
+    },
+  };
+}
+
 /**
  * The types worth shipping to a definition: those it handles or upcasts; none named (every
  * type) when it has an `any` handler, which sees every event.
@@ -315,16 +339,43 @@ export async function stateAt(
       lastWaypoint = version;
       options.onWaypoint({ version, state: JSON.stringify(await run.state()), type, timestamp });
     };
-    const fast =
+    const plan =
       targetVersion !== undefined && targetVersion > startVersion
-        ? await replayPages(
-            store,
-            streamId,
-            { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) },
-            options.signal,
-          )
+        ? { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) }
         : null;
-    if (fast) {
+    const streamed = plan ? await streamedPages(store, streamId, plan) : null;
+    const fast = plan && !streamed ? await replayPages(store, streamId, plan, options.signal) : null;
+    if (streamed) {
+      // One copy read ahead while the sandbox folds; a page is posted while the one before it
+      // folds, so the worker never waits for this thread. With waypoints each page is awaited:
+      // a waypoint's state must be the one at its version.
+      let folding: Promise<unknown> | null = null;
+      try {
+        for await (const page of streamed) {
+          throwIfAborted(options.signal);
+          const folded = page.count > 0 ? run.applyEncoded(encodedBatch(page), lazyRefs(page), { state: false }) : null;
+          folded?.catch(() => undefined); // awaited next
+          const before = folding;
+          // After the page before it (a page with nothing to fold must not report ahead of it).
+          const fold = (async () => {
+            await before;
+            await folded;
+            // Events of types the definition ignores were not shipped, yet the replay went past them.
+            version = page.last.version;
+            timestamp = page.last.timestamp;
+            applied += page.read;
+            options.onProgress?.({ applied, version, targetVersion: targetVersion! });
+            await waypoint(page.last.type);
+          })();
+          fold.catch(() => undefined); // awaited below
+          if (folding) await folding;
+          folding = options.onWaypoint ? (await fold, null) : fold;
+        }
+        if (folding) await folding;
+      } finally {
+        if (folding) await folding.catch(() => undefined);
+      }
+    } else if (fast) {
       for await (const page of fast) {
         if (page.versions.length > 0) {
           const refs = page.versions.map((v, i) => ({ streamId: page.streamId, version: v, type: page.types[i]! }));

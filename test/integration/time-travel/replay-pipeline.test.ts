@@ -3,6 +3,7 @@
  * folds, only the types a definition handles shipped) must reach exactly the state,
  * version and time a sequential replay of every event reaches, and stop cleanly.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DefinitionSource } from '../../../src-main/engine/definitions/definitions';
 import { REPLAY_READ_AHEAD, stateAt } from '../../../src-main/engine/time-travel/reconstruct';
@@ -58,7 +59,7 @@ let store: PostgresEventStore;
 
 /** The store with the fast path hidden: stateAt then reads every event with readStream, one page after the other. */
 function sequential(inner: EventStore): EventStore {
-  return new Proxy(inner, { get: (target, key) => (key === 'readReplayPage' ? undefined : Reflect.get(target, key, target)) });
+  return new Proxy(inner, { get: (target, key) => (key === 'readReplayPage' || key === 'streamReplayPages' ? undefined : Reflect.get(target, key, target)) });
 }
 
 interface ReadLog {
@@ -68,7 +69,7 @@ interface ReadLog {
   maxInFlight: number;
 }
 
-/** The store, recording every replay page asked for and returned (and how many were read at once). */
+/** The store, recording every replay page asked for and returned (and how many were read at once); its streamed path (one COPY) hidden. */
 function recording(inner: PostgresEventStore, onRead?: (call: number) => void): { store: EventStore; log: ReadLog } {
   const log: ReadLog = { ranges: [], pages: [], inFlight: 0, maxInFlight: 0 };
   const readReplayPage = async (streamId: string, range: ReplayRange): Promise<ReplayPage | null> => {
@@ -84,7 +85,12 @@ function recording(inner: PostgresEventStore, onRead?: (call: number) => void): 
       log.inFlight -= 1;
     }
   };
-  return { store: new Proxy(inner, { get: (target, key) => (key === 'readReplayPage' ? readReplayPage : Reflect.get(target, key, target)) }), log };
+  return {
+    store: new Proxy(inner, {
+      get: (target, key) => (key === 'readReplayPage' ? readReplayPage : key === 'streamReplayPages' ? undefined : Reflect.get(target, key, target)),
+    }),
+    log,
+  };
 }
 
 function expectConnectionsReleased(): void {
@@ -206,5 +212,70 @@ describe('type filtering', () => {
     expect(log.pages.reduce((n, p) => n + p.versions.length, 0)).toBe(EVENTS);
     expect(fast.state).toEqual(slow.state);
     expect(fast.state).toMatchObject({ seen: Math.floor(EVENTS / 3) + 1, lastSeen: EVENTS });
+  });
+});
+
+describe('streamed replay (one COPY read ahead of the fold)', () => {
+  it('reaches the state, version, time and count of a sequential replay, skipped types included', async () => {
+    for (const definition of [LEDGER, LEDGER_WITH_ANY]) {
+      const progress: number[] = [];
+      const streamed = await stateAt(store, STREAM, { version: EVENTS }, definition, { replayPageSize: PAGE, onProgress: (p) => progress.push(p.version) });
+      const slow = await stateAt(sequential(store), STREAM, { version: EVENTS }, definition);
+      expect(streamed.state).toEqual(slow.state);
+      expect(streamed.version).toBe(EVENTS);
+      expect(streamed.timestamp).toBe(slow.timestamp);
+      expect(streamed.applied).toBe(EVENTS);
+      expect(progress).toHaveLength(PAGES);
+      expect(progress.at(-1)).toBe(EVENTS);
+    }
+    expect((await stateAt(store, STREAM, { version: 500 }, LEDGER, { replayPageSize: PAGE })).state).toMatchObject({ total: expectedTotal(500) });
+    expectConnectionsReleased();
+  });
+
+  it('gives the waypoints the state at their own version', async () => {
+    const waypoints: { version: number; state: string }[] = [];
+    await stateAt(store, STREAM, { version: EVENTS }, LEDGER, { replayPageSize: PAGE, waypointEvery: 100, onWaypoint: (w) => waypoints.push(w) });
+    expect(waypoints.length).toBeGreaterThan(5);
+    for (const w of waypoints) expect(JSON.parse(w.state)).toMatchObject({ total: expectedTotal(w.version) });
+  });
+
+  it('ends its copy and gives the connection back when aborted or when the definition throws', async () => {
+    const controller = new AbortController();
+    const aborted = stateAt(store, STREAM, { version: EVENTS }, LEDGER, {
+      replayPageSize: PAGE,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.version > 300) controller.abort();
+      },
+    });
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expectConnectionsReleased();
+    const failAt = 200;
+    await db.pool.query(`UPDATE events SET event_data = '{"cents": -1}' WHERE aggregate_id = $1 AND event_version = $2`, [STREAM, failAt]);
+    try {
+      const failure = stateAt(store, STREAM, { version: EVENTS }, LEDGER, { replayPageSize: PAGE });
+      await expect(failure).rejects.toBeInstanceOf(SandboxError);
+      await expect(failure).rejects.toThrow(/boom.*version 200/);
+      expectConnectionsReleased();
+    } finally {
+      await db.pool.query(`UPDATE events SET event_data = jsonb_build_object('cents', event_version) WHERE aggregate_id = $1 AND event_version = $2`, [
+        STREAM,
+        failAt,
+      ]);
+    }
+  });
+
+  it("is not cut by a pool's query_timeout and leaves no query timer behind (pg-copy-streams never clears it)", async () => {
+    const timed = new pg.Pool({ connectionString: db.url, max: 2, query_timeout: 300 });
+    try {
+      const timedStore = await PostgresEventStore.open(timed, presetMapping('classic'));
+      const result = await stateAt(timedStore, STREAM, { version: EVENTS }, LEDGER, { replayPageSize: PAGE });
+      expect(result.version).toBe(EVENTS);
+      // Past the timeout: a timer left running would fail the finished copy now, an uncaught error.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(timed.idleCount).toBe(timed.totalCount);
+    } finally {
+      await timed.end();
+    }
   });
 });
