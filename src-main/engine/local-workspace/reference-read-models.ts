@@ -41,6 +41,7 @@ function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadMo
     keyedByStream: true, // ReducerFolder keys every row by the event's stream id
     versioned: true,
     projector: spec.name, // the reference projectors checkpoint under their view's name
+    workerFold: { model: spec.name }, // REFERENCE_POSTGRES_MODELS' key, as fold-worker-main.ts is given them
     open: async () => new ReducerFolder(name, (row, event) => reduce(row, asDomainEvent(event))),
   };
 }

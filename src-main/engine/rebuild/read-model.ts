@@ -40,6 +40,12 @@ export interface ReadModelDefinition {
   keyColumn?: string;
   /** Every row is keyed by the stream id of the events written into it (built-ins): scale-out on Kafka needs no probe. */
   keyedByStream?: boolean;
+  /**
+   * A built-in the fold worker threads can open themselves (fold-worker-main.ts is given
+   * the same built-ins): its key there. With `keyedByStream`, a rebuild folds it in
+   * several workers, each holding the rows of its share of the streams.
+   */
+  workerFold?: { model: string };
   /** Whether rows carry the stream version in `version` (resume then skips events already in a row). */
   versioned: boolean;
   /** The target table's columns as a user definition declares them (unchecked JSON: see target-table.ts). */
