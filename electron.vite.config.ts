@@ -17,6 +17,8 @@ export default defineConfig({
           serve: resolve('src-main/serve.ts'),
           // The scale-out rebuild's worker process (started by the engine with ELECTRON_RUN_AS_NODE).
           'rebuild-worker': resolve('src-main/engine/rebuild/scale-out/worker-main.ts'),
+          // A rebuild's fold worker threads (fold-workers.ts starts them from beside the main bundle).
+          'fold-worker': resolve('src-main/engine/rebuild/fold-worker-main.ts'),
         },
       },
     },
