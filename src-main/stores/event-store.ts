@@ -207,6 +207,8 @@ export interface FeedTextPage {
   counts: number[];
   /** The last position read: `throughPosition` when the range was read to its end. */
   end: string;
+  /** Metadata keys holding the correlation / causation ids (the events' fields are null then: the reader fills them in). */
+  metadataKeys?: ReplayMetadataKeys;
 }
 
 export interface JsonFieldFilter {

@@ -6,8 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
-import type { StoredEventView } from '../../stores/event-store';
-import { DefinitionFailure, type ModelFolder, type ModelRow, type ReadModelDefinition } from './read-model';
+import { metadataString, type StoredEventView } from '../../stores/event-store';
+import { DefinitionFailure, type ModelFolder, type ModelRow, type ReadModelDefinition, type RowChanges } from './read-model';
 import { encodeRowGroups, type EncodedRowGroups } from './row-groups';
 
 export interface FoldWorkerData {
@@ -16,7 +16,14 @@ export interface FoldWorkerData {
   shape: { keyColumn: string; columns: string[] };
 }
 
-export type FoldRequest = { id: number; op: 'missing'; texts: string[] } | { id: number; op: 'apply'; loaded: string } | { id: number; op: 'reset' };
+export type FoldRequest =
+  | { id: number; op: 'missing'; texts: string[]; metadataKeys?: MetadataKeys }
+  | { id: number; op: 'apply'; loaded: string }
+  | { id: number; op: 'flush' }
+  | { id: number; op: 'reset' };
+
+/** Metadata keys holding the correlation and causation ids, where the store has no columns for them. */
+export type MetadataKeys = { correlationId?: string; causationId?: string };
 
 /** Milliseconds this worker spent on each part of its last answer. */
 export interface FoldWorkerTimes {
@@ -31,10 +38,16 @@ export type FoldAnswer =
 
 export type FoldWorkerStarted = { type: 'ready' } | { type: 'failed'; message: string };
 
-/** An event of the feed text as a definition's folder sees it (absent ids left out, as readFeed leaves them). */
-function eventView(raw: StoredEventView & { correlationId?: string | null; causationId?: string | null }): StoredEventView {
+/** An event of the feed text as a definition's folder sees it: ids absent left out, ids kept in the metadata filled in (as readFeed does). */
+function eventView(raw: StoredEventView & { correlationId?: string | null; causationId?: string | null }, keys: MetadataKeys | undefined): StoredEventView {
   if (raw.correlationId === null) delete raw.correlationId;
   if (raw.causationId === null) delete raw.causationId;
+  if (keys) {
+    const correlationId = raw.correlationId ?? metadataString(raw.metadata, keys.correlationId);
+    const causationId = raw.causationId ?? metadataString(raw.metadata, keys.causationId);
+    if (correlationId !== undefined) raw.correlationId = correlationId;
+    if (causationId !== undefined) raw.causationId = causationId;
+  }
   return raw as StoredEventView;
 }
 
@@ -45,34 +58,56 @@ export function serveFoldWorker(models: Readonly<Record<string, ReadModelDefinit
   const { model, shape } = workerData as FoldWorkerData;
   let folder: ModelFolder;
   let batch: StoredEventView[] = [];
+  let missing: string[] = [];
+  // Rows folded since the last flush, and those of the flush being committed: the shadow
+  // does not hold them yet, so they stand in for what it answers when a key is loaded again.
+  let unflushed: RowChanges = new Map();
+  let flushing: RowChanges = new Map();
+  const heapUsed = () => v8.getHeapStatistics().used_heap_size;
 
   const answer = async (request: FoldRequest): Promise<FoldAnswer> => {
     const times: FoldWorkerTimes = { parseMs: 0, foldMs: 0, encodeMs: 0 };
     let t = performance.now();
     if (request.op === 'missing') {
       batch = [];
-      for (const text of request.texts) for (const raw of JSON.parse(text) as StoredEventView[]) batch.push(eventView(raw));
+      for (const text of request.texts) for (const raw of JSON.parse(text) as StoredEventView[]) batch.push(eventView(raw, request.metadataKeys));
       times.parseMs = performance.now() - t;
       t = performance.now();
-      const keys = await folder.missingKeys(batch);
+      missing = await folder.missingKeys(batch);
       times.foldMs = performance.now() - t;
-      return { id: request.id, ok: true, keys, times, heapUsed: v8.getHeapStatistics().used_heap_size };
+      // Rows not committed yet are not asked of the shadow: this worker holds them.
+      const keys = missing.filter((key) => !unflushed.has(key) && !flushing.has(key));
+      return { id: request.id, ok: true, keys, times, heapUsed: heapUsed() };
     }
     if (request.op === 'apply') {
       const loaded = new Map(Object.entries(JSON.parse(request.loaded) as Record<string, ModelRow>));
+      for (const key of missing) {
+        const pending = unflushed.has(key) ? unflushed : flushing.has(key) ? flushing : null;
+        if (!pending) continue;
+        const row = pending.get(key)!;
+        if (row === null) loaded.delete(key);
+        else loaded.set(key, row);
+      }
       times.parseMs = performance.now() - t;
       t = performance.now();
       const changes = await folder.apply(batch, loaded);
       batch = [];
+      for (const [key, row] of changes) unflushed.set(key, row);
       times.foldMs = performance.now() - t;
-      t = performance.now();
-      const groups = encodeRowGroups(shape, changes);
+      return { id: request.id, ok: true, times, heapUsed: heapUsed() };
+    }
+    if (request.op === 'flush') {
+      flushing = unflushed; // the flush before was committed: the main process flushes only then
+      unflushed = new Map();
+      const groups = encodeRowGroups(shape, flushing);
       times.encodeMs = performance.now() - t;
-      return { id: request.id, ok: true, groups, times, heapUsed: v8.getHeapStatistics().used_heap_size };
+      return { id: request.id, ok: true, groups, times, heapUsed: heapUsed() };
     }
     await folder.reset();
     batch = [];
-    return { id: request.id, ok: true, times, heapUsed: v8.getHeapStatistics().used_heap_size };
+    unflushed = new Map();
+    flushing = new Map();
+    return { id: request.id, ok: true, times, heapUsed: heapUsed() };
   };
 
   const definition = models[model];

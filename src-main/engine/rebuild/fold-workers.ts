@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { FeedTextPage } from '../../stores/event-store';
 import { keepHeapWithinBudget } from '../memory/heap-budget';
 import { DEFAULT_BATCH_EVENTS, RebuildCancelled, type FoldProgress, type FoldTimings, type RebuildFeed } from './feed-fold';
-import type { FoldAnswer, FoldRequest, FoldWorkerData, FoldWorkerStarted, FoldWorkerTimes } from './fold-worker';
+import type { FoldAnswer, FoldRequest, FoldWorkerData, FoldWorkerStarted, FoldWorkerTimes, MetadataKeys } from './fold-worker';
 import { DefinitionFailure, type Handles, type ReadModelDefinition } from './read-model';
 import type { EncodedRowGroups } from './row-groups';
 
@@ -26,6 +26,8 @@ export const FOLD_WORKER_MEMORY_MB = 192;
 const FIRST_BATCH_EVENTS = 2_500;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
+/** Batches folded ahead of the commit in flight at most (a crash loses at most these and the commit's own). */
+const MAX_UNCOMMITTED_BATCHES = 8;
 
 export type TextFeed = RebuildFeed & Required<Pick<RebuildFeed, 'readFeedText'>>;
 
@@ -159,13 +161,18 @@ export class FoldWorkers {
   }
 
   /** Hands each worker its part of the batch; answers the keys each needs loaded. */
-  missing(parts: readonly string[][]): Promise<string[][]> {
-    return Promise.all(parts.map(async (texts, i) => (await this.ask(i, { op: 'missing', texts })).keys ?? []));
+  missing(parts: readonly string[][], metadataKeys: MetadataKeys | undefined): Promise<string[][]> {
+    return Promise.all(parts.map(async (texts, i) => (await this.ask(i, { op: 'missing', texts, ...(metadataKeys ? { metadataKeys } : {}) })).keys ?? []));
   }
 
-  /** Folds each worker's part with its loaded rows (`{key: row}` JSON text); answers the rows to write. */
-  apply(loaded: readonly string[]): Promise<EncodedRowGroups[]> {
-    return Promise.all(loaded.map(async (text, i) => (await this.ask(i, { op: 'apply', loaded: text })).groups ?? { deleted: [], upserts: [] }));
+  /** Folds each worker's part with its loaded rows (`{key: row}` JSON text); the rows changed wait for `flush`. */
+  async apply(loaded: readonly string[]): Promise<void> {
+    await Promise.all(loaded.map((text, i) => this.ask(i, { op: 'apply', loaded: text })));
+  }
+
+  /** The rows changed since the last flush, encoded for writing (call once the previous flush is committed). */
+  flush(): Promise<EncodedRowGroups[]> {
+    return Promise.all(this.threads.map(async (_, i) => (await this.ask(i, { op: 'flush' })).groups ?? { deleted: [], upserts: [] }));
   }
 
   async close(): Promise<void> {
@@ -193,6 +200,7 @@ export interface WorkerFoldOptions {
 interface TextBatch {
   /** Per worker, the texts of the sub-ranges read, in position order. */
   parts: string[][];
+  metadataKeys?: MetadataKeys;
   events: number;
   end: bigint;
 }
@@ -212,7 +220,7 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
   const timings: FoldTimings = { readMs: 0, foldMs: 0, writeMs: 0 };
   let position = startPosition;
   let events = 0;
-  let total = options.eventsBefore ?? 0;
+  const total = options.eventsBefore ?? 0;
   let readFrom = startPosition;
   let readDone = readFrom >= horizon;
   let density = 1; // handled events per position
@@ -248,6 +256,7 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
     }
     const batch: TextBatch = { parts: Array.from({ length: workers.size }, () => []), events: 0, end: readFrom };
     for (const [i, page] of (pages as FeedTextPage[]).entries()) {
+      if (page.metadataKeys) batch.metadataKeys = page.metadataKeys;
       page.parts.forEach((text, w) => page.counts[w]! > 0 && batch.parts[w]!.push(text));
       batch.events += page.counts.reduce((a, b) => a + b, 0);
       batch.end = BigInt(page.end);
@@ -262,35 +271,32 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
 
   let next: Promise<TextBatch | null> | undefined = readDone ? undefined : readBatch();
   let committing: Promise<void> | undefined;
-  try {
-    while (next) {
-      const batch = await next;
-      if (!batch) {
-        if (unsupported && position === startPosition) return null;
-        throw new Error('The store stopped writing its feed as text in the middle of a rebuild');
-      }
-      if (signal?.aborted) throw new RebuildCancelled();
-      next = readDone ? undefined : readBatch(); // read ahead while this batch is folded and the previous one committed
-      let t = performance.now();
-      const keys = await workers.missing(batch.parts);
-      timings.foldMs += performance.now() - t;
-      t = performance.now();
-      // A key missing now was not in the batch being committed (the workers hold those rows), so its stored row is final.
-      const loaded = await Promise.all(keys.map((k) => (k.length ? sink.loadText(k) : Promise.resolve('{}'))));
-      timings.writeMs += performance.now() - t;
-      t = performance.now();
-      const groups = await workers.apply(loaded);
-      timings.foldMs += performance.now() - t;
-      t = performance.now();
-      await committing; // one commit at a time, in order: each carries the position reached
-      timings.writeMs += performance.now() - t;
-      events += batch.events;
-      total += batch.events;
-      const end = batch.end;
-      const counted = { events, total };
-      const commitStarted = performance.now();
-      committing = (end > position ? sink.commit(groups, end.toString(), counted.total) : Promise.resolve()).then(() => {
+  let commitRunning = false;
+  /** Batches folded since the last flush, and the position and count they reach. */
+  let unflushedBatches = 0;
+  let folded = startPosition;
+  let foldedEvents = 0;
+  let foldedTotal = total;
+
+  /** Commits what the workers folded since the last flush, with the position it reaches (after the commit before it). */
+  const flushAndCommit = async (): Promise<void> => {
+    let t = performance.now();
+    await committing; // one commit at a time, in order: each carries the position reached
+    timings.writeMs += performance.now() - t;
+    t = performance.now();
+    const groups = await workers.flush();
+    timings.foldMs += performance.now() - t;
+    const end = folded;
+    const counted = { events: foldedEvents, total: foldedTotal };
+    unflushedBatches = 0;
+    const commitStarted = performance.now();
+    commitRunning = true;
+    committing = sink.commit(groups, end.toString(), counted.total).then(
+      () => {
+        commitRunning = false;
         timings.writeMs += performance.now() - commitStarted;
+        position = end;
+        events = counted.events;
         keepHeapWithinBudget();
         const seconds = (performance.now() - started) / 1000;
         const positionsPerSecond = seconds > 0 ? Number(end - startPosition) / seconds : 0;
@@ -301,10 +307,43 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
           eventsPerSecond: seconds > 0 ? Math.round(counted.events / seconds) : 0,
           etaSeconds: positionsPerSecond > 0 ? Math.round(Number(horizon - end) / positionsPerSecond) : null,
         });
-      });
-      committing.catch(() => undefined); // awaited before the next commit or below; not unhandled meanwhile
-      position = end;
+      },
+      (err: unknown) => {
+        commitRunning = false;
+        throw err;
+      },
+    );
+    committing.catch(() => undefined); // awaited before the next commit or at the end; not unhandled meanwhile
+  };
+
+  try {
+    while (next) {
+      const batch = await next;
+      if (!batch) {
+        if (unsupported && folded === startPosition) return null;
+        throw new Error('The store stopped writing its feed as text in the middle of a rebuild');
+      }
+      if (signal?.aborted) throw new RebuildCancelled();
+      next = readDone ? undefined : readBatch(); // read ahead while this batch is folded
+      let t = performance.now();
+      const keys = await workers.missing(batch.parts, batch.metadataKeys);
+      timings.foldMs += performance.now() - t;
+      t = performance.now();
+      // Keys changed but not committed are held by the workers (they are not asked for): what the shadow answers is final.
+      const loaded = await Promise.all(keys.map((k) => (k.length ? sink.loadText(k) : Promise.resolve('{}'))));
+      timings.writeMs += performance.now() - t;
+      t = performance.now();
+      await workers.apply(loaded);
+      timings.foldMs += performance.now() - t;
+      folded = batch.end;
+      foldedEvents += batch.events;
+      foldedTotal += batch.events;
+      unflushedBatches += 1;
+      // While PostgreSQL commits, folding goes on and the next commit takes all of it:
+      // the slower the writes, the bigger each commit (a row touched again is written once).
+      if (!commitRunning || unflushedBatches >= MAX_UNCOMMITTED_BATCHES) await flushAndCommit();
     }
+    if (unflushedBatches > 0 && folded > startPosition) await flushAndCommit();
     await committing;
   } catch (err) {
     void next?.catch(() => undefined);

@@ -727,7 +727,21 @@ export class PostgresEventStore implements EventStore {
       `SELECT (hashtext(s) & 2147483647) % ${params.add(parts)}::int AS part, count(*)::int AS n, max(p)::text AS last, ` +
       `'[' || string_agg(j, ',' ORDER BY p) || ']' AS events FROM page GROUP BY 1`;
     const { rows } = await this.pool.query<[number, number, string, string]>({ text: sql, values: params.values, rowMode: 'array' });
-    const page: FeedTextPage = { parts: new Array<string>(parts).fill('[]'), counts: new Array<number>(parts).fill(0), end: options.throughPosition };
+    const keys = this.mapping.metadataKeys;
+    // Ids kept in the metadata are read from it by the fold (cheaper there than per row here).
+    const metadataKeys =
+      keys && c.metadata
+        ? {
+            ...(keys.correlationId && !c.correlationId ? { correlationId: keys.correlationId } : {}),
+            ...(keys.causationId && !c.causationId ? { causationId: keys.causationId } : {}),
+          }
+        : undefined;
+    const page: FeedTextPage = {
+      parts: new Array<string>(parts).fill('[]'),
+      counts: new Array<number>(parts).fill(0),
+      end: options.throughPosition,
+      ...(metadataKeys && (metadataKeys.correlationId || metadataKeys.causationId) ? { metadataKeys } : {}),
+    };
     let read = 0;
     let last = 0n;
     for (const [part, n, lastPosition, events] of rows) {
@@ -760,13 +774,6 @@ export class PostgresEventStore implements EventStore {
           ? `'""'`
           : `to_json(split_part(${this.streamExpr}::text, ${sqlString(sep)}, 1))::text`
         : `'null'`;
-    // An id kept in the metadata (a string or a number there), as readFeed's events carry it.
-    const keys = this.mapping.metadataKeys;
-    const fromMetadata = (key: string | undefined) => {
-      if (!key || !c.metadata) return `'null'`;
-      const value = `(${this.col(c.metadata)}::jsonb -> ${sqlString(key)})`;
-      return `(CASE WHEN jsonb_typeof(${value}) IN ('string', 'number') THEN to_json(${value} #>> '{}')::text ELSE 'null' END)`;
-    };
     const fields: [string, string][] = [
       ['streamId', `to_json(${this.streamExpr}::text)::text`],
       ['category', category],
@@ -777,8 +784,8 @@ export class PostgresEventStore implements EventStore {
       ['timestamp', ts],
       ['position', text(c.position)],
       ['eventId', text(c.eventId)],
-      ['correlationId', c.correlationId ? text(c.correlationId) : fromMetadata(keys?.correlationId)],
-      ['causationId', c.causationId ? text(c.causationId) : fromMetadata(keys?.causationId)],
+      ['correlationId', text(c.correlationId)],
+      ['causationId', text(c.causationId)],
     ];
     return `'{' || ${fields.map(([name, value], i) => `'${i ? ',' : ''}"${name}":' || ${value}`).join(' || ')} || '}'`;
   }
