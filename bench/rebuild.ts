@@ -79,6 +79,7 @@ try {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const shadows: Record<string, string> = {};
   const rebuildSeconds: Record<string, number> = {};
   let workerHeapPeak = 0;
@@ -121,12 +122,16 @@ try {
     shadows[model] = record.shadow;
   }
   const total = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   loopDelay.disable();
   console.log(
     `rebuild end to end (both models, ${fmt(events)} events in the store): ${fmt(folded)} events folded in ${total.toFixed(1)} s = ${fmt(folded / total)} events/s; ${fmt((2 * events) / total)} store positions/s passed (load average ${loadavg()[0]!.toFixed(1)})`,
   );
   console.log(
     `main process during the rebuild: peak RSS ${mb(peakRss)} MB, fold worker threads included (main thread ${peakParts()}; fold workers' heap at most ${mb(workerHeapPeak)} MB in all); event-loop delay p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms (a UI call waits at most this long for the loop)`,
+  );
+  console.log(
+    `CPU of this process (main thread and fold workers) during the rebuilds: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in ${total.toFixed(1)} s (PostgreSQL's server processes, on the same cores, not counted)`,
   );
   console.log(
     `heap budget: ${heapBudgetStats.collections} full collections between batches, ${Math.round(heapBudgetStats.totalMs)} ms in all, the longest ${Math.round(heapBudgetStats.longestMs)} ms`,

@@ -23,6 +23,13 @@ import type { EncodedRowGroups } from './row-groups';
 
 /** Old-generation heap of each fold worker (its row cache and two batches). */
 export const FOLD_WORKER_MEMORY_MB = 192;
+/** Young generation of each fold worker: a batch's events die young, and its semi-spaces count in the process's memory. */
+const FOLD_WORKER_YOUNG_MB = 16;
+/**
+ * The main thread keeps no rows nor events here, only text on its way (a few MB a
+ * batch): past this much heap it collects, a short pause as so little is alive.
+ */
+const MAIN_HEAP_BUDGET_BYTES = 64 * 1024 * 1024;
 const FIRST_BATCH_EVENTS = 2_500;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
@@ -56,7 +63,7 @@ export function foldsInWorkers(definition: ReadModelDefinition, feed: RebuildFee
 /** Starts a fold worker: from sources (tsx) through a bootstrap, bundled from fold-worker.js next to the main bundle. */
 function startThread(workerData: FoldWorkerData, memoryMb: number): Worker {
   const self = import.meta.url;
-  const resourceLimits = { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32 };
+  const resourceLimits = { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: FOLD_WORKER_YOUNG_MB };
   if (!self.endsWith('.ts')) {
     // The bundle keeps shared code in chunks/: the entry sits beside the main bundle.
     const entry = [new URL('./fold-worker.js', self), new URL('../fold-worker.js', self)].find((url) => existsSync(fileURLToPath(url)));
@@ -297,7 +304,7 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
         timings.writeMs += performance.now() - commitStarted;
         position = end;
         events = counted.events;
-        keepHeapWithinBudget();
+        keepHeapWithinBudget(MAIN_HEAP_BUDGET_BYTES);
         const seconds = (performance.now() - started) / 1000;
         const positionsPerSecond = seconds > 0 ? Number(end - startPosition) / seconds : 0;
         options.onProgress?.({
