@@ -29,7 +29,7 @@ const FOLD_WORKER_YOUNG_MB = 16;
  * The main thread keeps no rows nor events here, only text on its way (a few MB a
  * batch): past this much heap it collects, a short pause as so little is alive.
  */
-const MAIN_HEAP_BUDGET_BYTES = 64 * 1024 * 1024;
+const MAIN_HEAP_BUDGET_BYTES = 96 * 1024 * 1024;
 const FIRST_BATCH_EVENTS = 2_500;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
