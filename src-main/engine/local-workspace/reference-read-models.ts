@@ -42,7 +42,7 @@ function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadMo
     versioned: true,
     projector: spec.name, // the reference projectors checkpoint under their view's name
     workerFold: { model: spec.name }, // REFERENCE_POSTGRES_MODELS' key, as fold-worker-main.ts is given them
-    open: async () => new ReducerFolder(name, (row, event) => reduce(row, asDomainEvent(event))),
+    open: async (options) => new ReducerFolder(name, (row, event) => reduce(row, asDomainEvent(event)), options?.cacheRows),
   };
 }
 

@@ -14,6 +14,8 @@ export interface FoldWorkerData {
   /** The built-in's key among the models the entry was given. */
   model: string;
   shape: { keyColumn: string; columns: string[] };
+  /** This worker's share of the rows a folder caches. */
+  cacheRows: number;
 }
 
 export type FoldRequest =
@@ -55,7 +57,7 @@ function eventView(raw: StoredEventView & { correlationId?: string | null; causa
 export function serveFoldWorker(models: Readonly<Record<string, ReadModelDefinition>>): void {
   const port = parentPort;
   if (!port) throw new Error('fold-worker runs only as a worker thread');
-  const { model, shape } = workerData as FoldWorkerData;
+  const { model, shape, cacheRows } = workerData as FoldWorkerData;
   let folder: ModelFolder;
   let batch: StoredEventView[] = [];
   let missing: string[] = [];
@@ -111,7 +113,7 @@ export function serveFoldWorker(models: Readonly<Record<string, ReadModelDefinit
   };
 
   const definition = models[model];
-  const opening = definition ? definition.open() : Promise.reject(new Error(`No built-in read model ${model} in the fold worker`));
+  const opening = definition ? definition.open({ cacheRows }) : Promise.reject(new Error(`No built-in read model ${model} in the fold worker`));
   opening.then(
     (opened) => {
       folder = opened;

@@ -18,7 +18,7 @@ import type { FeedTextPage } from '../../stores/event-store';
 import { keepHeapWithinBudget } from '../memory/heap-budget';
 import { DEFAULT_BATCH_EVENTS, RebuildCancelled, type FoldProgress, type FoldTimings, type RebuildFeed } from './feed-fold';
 import type { FoldAnswer, FoldRequest, FoldWorkerData, FoldWorkerStarted, FoldWorkerTimes, MetadataKeys } from './fold-worker';
-import { DefinitionFailure, type Handles, type ReadModelDefinition } from './read-model';
+import { DefinitionFailure, FOLDER_CACHE_ROWS, type Handles, type ReadModelDefinition } from './read-model';
 import type { EncodedRowGroups } from './row-groups';
 
 /** Old-generation heap of each fold worker (its row cache and two batches). */
@@ -28,11 +28,6 @@ export const FOLD_WORKER_MEMORY_MB = 192;
  * (measured: a third less CPU than 16 MB), small as it counts in the process's memory.
  */
 const FOLD_WORKER_YOUNG_MB = 32;
-/**
- * The main thread keeps no rows nor events here, only text on its way (a few MB a
- * batch): past this much heap it collects, a short pause as so little is alive.
- */
-const MAIN_HEAP_BUDGET_BYTES = 96 * 1024 * 1024;
 const FIRST_BATCH_EVENTS = 2_500;
 /** Connections reading the feed at once (sub-ranges of positions). */
 const READERS = 3;
@@ -119,7 +114,14 @@ export class FoldWorkers {
     const count = Math.max(1, options.workers ?? availableParallelism());
     const threads: Worker[] = [];
     try {
-      for (let i = 0; i < count; i++) threads.push(startThread({ model: definition.workerFold!.model, shape }, options.memoryMb ?? FOLD_WORKER_MEMORY_MB));
+      for (let i = 0; i < count; i++)
+        threads.push(
+          // The workers share the cache of one folder: each holds the rows of its share of the streams.
+          startThread(
+            { model: definition.workerFold!.model, shape, cacheRows: Math.ceil(FOLDER_CACHE_ROWS / count) },
+            options.memoryMb ?? FOLD_WORKER_MEMORY_MB,
+          ),
+        );
       await Promise.all(
         threads.map(
           (thread) =>
@@ -307,7 +309,7 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
         timings.writeMs += performance.now() - commitStarted;
         position = end;
         events = counted.events;
-        keepHeapWithinBudget(MAIN_HEAP_BUDGET_BYTES);
+        keepHeapWithinBudget();
         const seconds = (performance.now() - started) / 1000;
         const positionsPerSecond = seconds > 0 ? Number(end - startPosition) / seconds : 0;
         options.onProgress?.({

@@ -52,7 +52,8 @@ export interface ReadModelDefinition {
   declaredColumns?: unknown;
   /** The checkpoint name of the projector that keeps this model (matched against the connection's checkpoints). */
   projector?: string;
-  open(): Promise<ModelFolder>;
+  /** `cacheRows`: the most rows the folder caches (FOLDER_CACHE_ROWS by default; fold workers share it out). */
+  open(options?: { cacheRows?: number }): Promise<ModelFolder>;
 }
 
 /** An error of the definition's own code, naming the event it failed on. */
