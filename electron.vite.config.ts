@@ -19,6 +19,8 @@ export default defineConfig({
           'rebuild-worker': resolve('src-main/engine/rebuild/scale-out/worker-main.ts'),
           // The compliance topic scan's worker thread (started by topic-read-thread.ts).
           'topic-scan-worker': resolve('src-main/engine/compliance/topic-scan-worker.ts'),
+          // A rebuild's fold worker threads (fold-workers.ts starts them from beside the main bundle).
+          'fold-worker': resolve('src-main/engine/rebuild/fold-worker-main.ts'),
         },
       },
     },

@@ -181,6 +181,36 @@ export interface FeedCursor {
   close(): Promise<void>;
 }
 
+/** A range of the feed as JSON text, split by stream (see `EventStore.readFeedText`). */
+export interface FeedTextOptions {
+  /** Exclusive start (decimal string). */
+  afterPosition: string;
+  /** Inclusive end (decimal string). */
+  throughPosition: string;
+  /** Most events read; the range ends at the last one read when it fills. */
+  limit: number;
+  /** Events of these types OR these categories (none given: every event). */
+  eventTypes?: string[];
+  categories?: string[];
+  /** Parts the events are split into by a hash of their stream id: a stream's events all go to the same part. */
+  parts: number;
+}
+
+export interface FeedTextPage {
+  /**
+   * Per part (index = part), a JSON array of events in position order, each
+   * `{streamId, category, version, type, data, metadata, timestamp, position, eventId,
+   * correlationId, causationId}` (position a decimal string; absent ids null).
+   */
+  parts: string[];
+  /** Events in each part. */
+  counts: number[];
+  /** The last position read: `throughPosition` when the range was read to its end. */
+  end: string;
+  /** Metadata keys holding the correlation / causation ids (the events' fields are null then: the reader fills them in). */
+  metadataKeys?: ReplayMetadataKeys;
+}
+
 export interface JsonFieldFilter {
   in: 'data' | 'metadata';
   path: string[];
@@ -348,6 +378,13 @@ export interface EventStore {
    * again). Null where pages are as cheap (an index leads with the position).
    */
   openFeedCursor?(options: FeedCursorOptions): Promise<FeedCursor | null>;
+  /**
+   * Optional fast path for rebuilds: a range of the feed written as JSON text by the
+   * database itself and split by stream, so the caller hands each part to a fold worker
+   * without parsing it. Null where the layout cannot be encoded by the database or no
+   * index serves the position (use readFeed / openFeedCursor).
+   */
+  readFeedText?(options: FeedTextOptions): Promise<FeedTextPage | null>;
   /** Highest global position stored, or null when the store is empty. */
   headPosition(): Promise<string | null>;
   /** Optional: how many events and streams, exact when counting fits the scan budget, else an estimate (streams: null). */

@@ -41,7 +41,8 @@ function fromSpec<Row extends VersionedRow>(spec: PostgresViewSpec<Row>): ReadMo
     keyedByStream: true, // ReducerFolder keys every row by the event's stream id
     versioned: true,
     projector: spec.name, // the reference projectors checkpoint under their view's name
-    open: async () => new ReducerFolder(name, (row, event) => reduce(row, asDomainEvent(event))),
+    workerFold: { model: spec.name }, // REFERENCE_POSTGRES_MODELS' key, as fold-worker-main.ts is given them
+    open: async (options) => new ReducerFolder(name, (row, event) => reduce(row, asDomainEvent(event)), options?.cacheRows),
   };
 }
 

@@ -9,7 +9,7 @@ import type { EventStore, FeedCursor, ReadFeedOptions, StoredEventView } from '.
 import type { Handles, ModelFolder, ModelRow, RowChanges } from './read-model';
 import { keepHeapWithinBudget } from '../memory/heap-budget';
 
-export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions' | 'openFeedCursor'>;
+export type RebuildFeed = Pick<EventStore, 'readFeed' | 'headPosition' | 'watchTransactions' | 'openFeedCursor' | 'readFeedText'>;
 
 export interface ShadowSink {
   load(keys: readonly string[]): Promise<Map<string, ModelRow>>;
@@ -83,6 +83,8 @@ export interface FoldTimings {
   readMs: number;
   foldMs: number;
   writeMs: number;
+  /** Folds run in worker threads (fold-workers.ts): their own time and heap. */
+  workers?: { workers: number; parseMs: number; foldMs: number; encodeMs: number; heapPeakBytes: number };
 }
 
 /**

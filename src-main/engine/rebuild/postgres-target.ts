@@ -11,6 +11,7 @@ import { qualifiedName, quoteIdent } from '../../stores/postgres/mapping';
 import { inTransaction } from '../../stores/postgres/transaction';
 import type { ModelRow, RowChanges } from './read-model';
 import { RowWriteFailure } from './rebuild-errors';
+import { encodeRowGroups, type EncodedRowGroups } from './row-groups';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
@@ -256,30 +257,34 @@ export async function loadRows(db: Queryable, schema: string, table: string, sha
   return new Map(rows.map((r) => [r.k, r.r]));
 }
 
+/** Rows of the given keys as one JSON object text `{key: row}` (for fold workers: the main process never parses them). */
+export async function loadRowsText(db: Queryable, schema: string, table: string, shape: TableShape, keys: readonly string[]): Promise<string> {
+  if (keys.length === 0) return '{}';
+  const key = quoteIdent(shape.keyColumn);
+  const { rows } = await db.query<{ j: string | null }>(
+    `SELECT json_object_agg(t.${key}::text, to_jsonb(t))::text AS j FROM ${qualifiedName(schema, table)} t WHERE t.${key} = ANY($1::${shape.keyType}[])`,
+    [keys],
+  );
+  return rows[0]?.j ?? '{}';
+}
+
 /**
  * Writes a batch's changes: deletes, then one upsert per row shape (the set of
  * columns the rows carry). A column a row leaves out gets the column's DEFAULT,
  * on insert and on update alike, never a NULL the definition did not write.
  */
 export async function writeChanges(db: Queryable, schema: string, table: string, shape: TableShape, changes: RowChanges): Promise<void> {
+  await writeRowGroups(db, schema, table, shape, [encodeRowGroups(shape, changes)]);
+}
+
+/** Writes changes already grouped and encoded (by fold workers, or by writeChanges), in order. */
+export async function writeRowGroups(db: Queryable, schema: string, table: string, shape: TableShape, batches: readonly EncodedRowGroups[]): Promise<void> {
   const target = qualifiedName(schema, table);
   const key = quoteIdent(shape.keyColumn);
-  const deleted: string[] = [];
-  const byShape = new Map<string, { columns: string[]; rows: ModelRow[] }>();
-  for (const [k, row] of changes) {
-    if (row === null) {
-      deleted.push(k);
-      continue;
-    }
-    const full = { ...row, [shape.keyColumn]: row[shape.keyColumn] ?? k };
-    const columns = shape.columns.filter((c) => Object.hasOwn(full, c) && full[c] !== undefined);
-    const id = columns.join('\u0000');
-    const group = byShape.get(id) ?? byShape.set(id, { columns, rows: [] }).get(id)!;
-    group.rows.push(full);
-  }
+  const deleted = batches.flatMap((b) => b.deleted);
   try {
     if (deleted.length > 0) await db.query(`DELETE FROM ${target} WHERE ${key} = ANY($1::${shape.keyType}[])`, [deleted]);
-    for (const { columns, rows } of byShape.values()) {
+    for (const { columns, json } of batches.flatMap((b) => b.upserts)) {
       const cols = columns.map(quoteIdent).join(', ');
       const updates = shape.columns
         .filter((c) => c !== shape.keyColumn)
@@ -287,14 +292,15 @@ export async function writeChanges(db: Queryable, schema: string, table: string,
       await db.query(
         `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb)
          ON CONFLICT (${key}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-        [JSON.stringify(rows)],
+        [json],
       );
     }
   } catch (err) {
+    // The refused rows are parsed back only now, to name the value PostgreSQL refused.
     throw new RowWriteFailure(
       err,
       table,
-      [...byShape.values()].flatMap((g) => g.rows),
+      batches.flatMap((b) => b.upserts.flatMap((g) => JSON.parse(g.json) as ModelRow[])),
       shape.types ?? {},
     );
   }

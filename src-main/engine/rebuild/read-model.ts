@@ -40,13 +40,20 @@ export interface ReadModelDefinition {
   keyColumn?: string;
   /** Every row is keyed by the stream id of the events written into it (built-ins): scale-out on Kafka needs no probe. */
   keyedByStream?: boolean;
+  /**
+   * A built-in the fold worker threads can open themselves (fold-worker-main.ts is given
+   * the same built-ins): its key there. With `keyedByStream`, a rebuild folds it in
+   * several workers, each holding the rows of its share of the streams.
+   */
+  workerFold?: { model: string };
   /** Whether rows carry the stream version in `version` (resume then skips events already in a row). */
   versioned: boolean;
   /** The target table's columns as a user definition declares them (unchecked JSON: see target-table.ts). */
   declaredColumns?: unknown;
   /** The checkpoint name of the projector that keeps this model (matched against the connection's checkpoints). */
   projector?: string;
-  open(): Promise<ModelFolder>;
+  /** `cacheRows`: the most rows the folder caches (FOLDER_CACHE_ROWS by default; fold workers share it out). */
+  open(options?: { cacheRows?: number }): Promise<ModelFolder>;
 }
 
 /** An error of the definition's own code, naming the event it failed on. */

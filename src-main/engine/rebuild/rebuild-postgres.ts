@@ -12,14 +12,17 @@ import {
   buildShadowIndexes,
   createShadow,
   loadRows,
+  loadRowsText,
   readRebuild,
   tableShape,
   updateRebuild,
   writeChanges,
+  writeRowGroups,
   type RebuildRecord,
   type TableShape,
 } from './postgres-target';
 import type { ReadModelDefinition, RowChanges } from './read-model';
+import { foldFeedInWorkers, foldsInWorkers, FoldWorkers, type TextShadowSink } from './fold-workers';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient | pg.Client, 'query'>;
 
@@ -44,6 +47,8 @@ export interface PostgresRebuildOptions {
   followPollMs?: number;
   /** Where the loading time went (for benches and the job's summary). */
   onTimings?(timings: FoldTimings): void;
+  /** Fold workers for a built-in keyed by stream (default: one per core; 0 folds in this thread). */
+  foldWorkers?: number;
 }
 
 /** Writes a batch and the rebuild's position in one transaction. */
@@ -53,6 +58,19 @@ export function transactionalSink(pool: pg.Pool, record: RebuildRecord, shape: T
     async commit(changes: RowChanges, position: string, events: number) {
       await inTransaction(pool, async (client) => {
         await writeChanges(client, record.schema, record.shadow, shape, changes);
+        await updateRebuild(client, record.id, { position, events });
+      });
+    },
+  };
+}
+
+/** The same, for changes the fold workers encoded (the main process forwards their text). */
+export function transactionalTextSink(pool: pg.Pool, record: RebuildRecord, shape: TableShape): TextShadowSink {
+  return {
+    loadText: (keys) => loadRowsText(pool, record.schema, record.shadow, shape, keys),
+    async commit(groups, position, events) {
+      await inTransaction(pool, async (client) => {
+        await writeRowGroups(client, record.schema, record.shadow, shape, groups);
         await updateRebuild(client, record.id, { position, events });
       });
     },
@@ -97,18 +115,21 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
     shape = await shadowShape(pool, record);
     const folder = await opening;
     options.onProgress?.({ phase: 'loading', position: record.position, horizon: record.horizon!, events: 0, eventsPerSecond: 0, etaSeconds: null });
-    const run = await foldFeed({
-      feed,
-      handles: definition.handles,
-      folder,
-      sink: transactionalSink(pool, record, shape),
-      after: record.position,
-      horizon: record.horizon!,
-      eventsBefore: record.events,
-      ...(signal ? { signal } : {}),
-      ...(options.batchEvents !== undefined ? { batchEvents: options.batchEvents } : {}),
-      onProgress: (p) => options.onProgress?.({ ...p, phase: 'loading' }),
-    });
+    const inWorkers = await loadInWorkers(options, record, shape);
+    const run =
+      inWorkers ??
+      (await foldFeed({
+        feed,
+        handles: definition.handles,
+        folder,
+        sink: transactionalSink(pool, record, shape),
+        after: record.position,
+        horizon: record.horizon!,
+        eventsBefore: record.events,
+        ...(signal ? { signal } : {}),
+        ...(options.batchEvents !== undefined ? { batchEvents: options.batchEvents } : {}),
+        onProgress: (p) => options.onProgress?.({ ...p, phase: 'loading' }),
+      }));
     options.onTimings?.(run.timings);
   } finally {
     await opening.then(
@@ -124,6 +145,29 @@ export async function rebuildPostgres(options: PostgresRebuildOptions): Promise<
   }
   if (options.followUntil) record = await followHead(options, record, shape);
   return record;
+}
+
+/** The load folded by worker threads, when the definition and the store allow it; null: fold in this thread. */
+async function loadInWorkers(options: PostgresRebuildOptions, record: RebuildRecord, shape: TableShape) {
+  const { pool, feed, definition, signal } = options;
+  if (options.foldWorkers === 0 || !foldsInWorkers(definition, feed)) return null;
+  const workers = await FoldWorkers.start(definition, shape, options.foldWorkers !== undefined ? { workers: options.foldWorkers } : {});
+  try {
+    return await foldFeedInWorkers({
+      feed,
+      handles: definition.handles,
+      workers,
+      sink: transactionalTextSink(pool, record, shape),
+      after: record.position,
+      horizon: record.horizon!,
+      eventsBefore: record.events,
+      ...(signal ? { signal } : {}),
+      ...(options.batchEvents !== undefined ? { batchEvents: options.batchEvents } : {}),
+      onProgress: (p) => options.onProgress?.({ ...p, phase: 'loading' }),
+    });
+  } finally {
+    await workers.close();
+  }
 }
 
 /** Catch-up: folds up to the settled head again and again until `followUntil` (or the job's signal) fires. */
