@@ -55,6 +55,8 @@ import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 import { rebuildHandlers } from './rebuild/handlers';
 import { DecryptedViews } from './personal-data/decrypted-views';
 import { RebuildService } from './rebuild/service';
+import { DriftService } from './drift/service';
+import { driftHandlers } from './drift/handlers';
 
 export interface EngineOptions {
   dataDir: string;
@@ -262,6 +264,18 @@ export function createEngine(options: EngineOptions) {
   });
   jobs.register(compliance.jobRunners());
   jobs.register(rebuilds.jobRunners());
+  const drift = new DriftService({
+    rebuilds,
+    jobs,
+    clients: scopes,
+    builtins: REFERENCE_READ_MODELS,
+    store: (id) => eventStores.get(id),
+    isMongo: async (id) => (await connections.get(id)).kind === 'mongo',
+    connectionName: async (id) => (await connections.get(id)).name,
+    checkpoints: (id) => checkpointService.store(id),
+    exportsDir,
+  });
+  jobs.register(drift.jobRunners());
   // Every kind of the job-kind contract has its runner: a job of a kind without one could never run.
   if (jobs.kindsWithoutRunner().length) throw new Error(`Job kinds without a runner: ${jobs.kindsWithoutRunner().join(', ')}`);
   const handlers = composeHandlers(
@@ -303,6 +317,7 @@ export function createEngine(options: EngineOptions) {
     }),
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
+    driftHandlers({ drift }),
     localWorkspaceHandlers({ local }),
     settingsHandlers({
       settings,

@@ -1,0 +1,156 @@
+/**
+ * The `drift.verify` job: chooses the keys its mode names and verifies them a batch at a
+ * time (compare.ts). A sample draws live rows at random and, for rows that should
+ * exist but do not, streams at random positions of the feed; a full verification walks
+ * the live keys in key order, then the store's streams (for missing rows), saving
+ * where it is after each batch so a resumed job goes on from there.
+ */
+import type { z } from 'zod';
+import type { driftReport, driftVerifyParams } from '../../../src-shared/schemas/drift';
+import type { EventStore } from '../../stores/event-store';
+import { feedFilter } from '../rebuild/feed-fold';
+import type { ReadModelDefinition } from '../rebuild/read-model';
+import type { JobContext } from '../jobs/jobs';
+import { verifyBatch, type BatchOutcome, type DriftedRow, type VerifyBatchContext } from './compare';
+import type { LiveModel } from './live-model';
+import { seededRandom } from './mongo-model';
+
+export type DriftVerifyParams = z.output<typeof driftVerifyParams>;
+export type DriftReport = z.output<typeof driftReport>;
+
+/** Keys verified per batch. */
+export const BATCH_KEYS = 500;
+/** Drifted rows listed in a report (all are counted). */
+export const MAX_LISTED = 1000;
+/** Streams a report names for a repair (a partial rebuild's limit for chosen ids). */
+export const MAX_REPAIR_STREAMS = 10_000;
+/** Streams probed at once when sampling the feed. */
+const PROBE_CONCURRENCY = 4;
+
+/** The report so far (kept in the resume point of a full verification). */
+export interface Tally {
+  rowsChecked: number;
+  counts: DriftReport['counts'];
+  lagging: number;
+  rows: DriftedRow[];
+  streamIds: string[];
+  truncated: boolean;
+}
+
+export interface FullResumePoint {
+  phase: 'live' | 'store';
+  /** Last live key verified (phase live), or the store's stream cursor (phase store). */
+  after: string | null;
+  /** Index of the category being listed (phase store). */
+  category: number;
+  tally: Tally;
+  startedAt: string;
+}
+
+export function emptyTally(): Tally {
+  return { rowsChecked: 0, counts: { edited: 0, missing: 0, orphan: 0, staleSkipped: 0 }, lagging: 0, rows: [], streamIds: [], truncated: false };
+}
+
+export function addOutcome(tally: Tally, outcome: BatchOutcome): void {
+  tally.rowsChecked += outcome.checked;
+  tally.lagging += outcome.lagging;
+  for (const row of outcome.drifted) {
+    tally.counts[row.kind === 'stale-skipped' ? 'staleSkipped' : row.kind] += 1;
+    if (tally.rows.length < MAX_LISTED) tally.rows.push(row);
+    else tally.truncated = true;
+    if (tally.streamIds.length < MAX_REPAIR_STREAMS && !tally.streamIds.includes(row.streamId)) tally.streamIds.push(row.streamId);
+  }
+}
+
+export interface VerifyRun {
+  params: DriftVerifyParams;
+  live: LiveModel;
+  store: EventStore;
+  definition: ReadModelDefinition;
+  batch: VerifyBatchContext;
+  context: JobContext<FullResumePoint>;
+}
+
+/** Verifies the keys in batches, reporting progress. */
+async function verifyKeys(run: VerifyRun, tally: Tally, keys: readonly string[], progress: (done: number) => void): Promise<void> {
+  for (let from = 0; from < keys.length; from += BATCH_KEYS) {
+    if (run.context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
+    addOutcome(tally, await verifyBatch(run.batch, keys.slice(from, from + BATCH_KEYS)));
+    progress(Math.min(keys.length, from + BATCH_KEYS));
+  }
+}
+
+/** Streams at `count` random positions of the feed the definition reads (a stream's chance grows with its events). */
+async function sampleStreams(store: EventStore, definition: ReadModelDefinition, count: number, seed: number): Promise<string[]> {
+  const head = Number((await store.headPosition()) ?? '0');
+  if (head <= 0 || !store.describe().hasGlobalPosition) return [];
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const positions = Array.from({ length: count }, () => Math.floor(random() * head));
+  const found = new Set<string>();
+  let next = 0;
+  const probe = async () => {
+    for (let i = next++; i < positions.length; i = next++) {
+      const page = await store.readFeed({ afterPosition: String(positions[i]), limit: 1, payloadLimit: 0, ...feedFilter(definition.handles) });
+      if (page.events[0]) found.add(page.events[0].streamId);
+    }
+  };
+  await Promise.all(Array.from({ length: PROBE_CONCURRENCY }, probe));
+  return [...found];
+}
+
+export async function runSample(run: VerifyRun, mode: { fraction?: number | undefined; rows?: number | undefined }, tally: Tally): Promise<void> {
+  const seed = run.params.seed ?? 1;
+  const count = mode.rows ?? Math.max(1, Math.ceil((mode.fraction ?? 0.01) * (await run.live.count())));
+  const [liveKeys, streams] = await Promise.all([run.live.sampleKeys(count, seed), sampleStreams(run.store, run.definition, count, seed)]);
+  const keys = [...new Set([...liveKeys, ...streams])];
+  await verifyKeys(run, tally, keys, (done) =>
+    run.context.progress({ done, total: keys.length, message: `${done} of ${keys.length} sampled rows and streams` }),
+  );
+}
+
+export async function runStreams(run: VerifyRun, streamIds: readonly string[], tally: Tally): Promise<void> {
+  const keys = [...new Set(streamIds)];
+  await verifyKeys(run, tally, keys, (done) => run.context.progress({ done, total: keys.length, message: `${done} of ${keys.length} streams` }));
+}
+
+/** Every live row in key order, then every stream without a live row; a resume point after each batch. */
+export async function runFull(run: VerifyRun, point: FullResumePoint): Promise<void> {
+  const { live, store, definition, context } = run;
+  const total = await live.count();
+  let done = point.tally.rowsChecked;
+  const save = () =>
+    context.saveResumePoint(point, { done, total, message: `${point.phase === 'live' ? 'live rows' : 'streams without a row'}: ${done} checked` });
+  while (point.phase === 'live') {
+    if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
+    const keys = await live.keysAfter(point.after, BATCH_KEYS);
+    if (keys.length === 0) {
+      Object.assign(point, { phase: 'store', after: null, category: 0 });
+      break;
+    }
+    addOutcome(point.tally, await verifyBatch(run.batch, keys));
+    point.after = keys.at(-1)!;
+    done = point.tally.rowsChecked;
+    context.progress({ done, total, message: `${done.toLocaleString('en-US')} of about ${total.toLocaleString('en-US')} rows` });
+    await save();
+  }
+  // Streams of each category the definition handles (all streams when it names types only): those without a live row.
+  const categories: (string | undefined)[] =
+    definition.handles.categories?.length && !definition.handles.types?.length ? definition.handles.categories : [undefined];
+  while (point.category < categories.length) {
+    if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
+    const category = categories[point.category];
+    const page = await store.listStreams({
+      limit: BATCH_KEYS * 2,
+      ...(category !== undefined ? { category } : {}),
+      ...(point.after !== null ? { after: point.after } : {}),
+    });
+    const ids = page.streams.map((s) => s.streamId);
+    const present = await live.present(ids);
+    const absent = ids.filter((id) => !present.has(id));
+    if (absent.length > 0) addOutcome(point.tally, await verifyBatch(run.batch, absent));
+    if (page.nextCursor) point.after = page.nextCursor;
+    else Object.assign(point, { after: null, category: point.category + 1 });
+    done = point.tally.rowsChecked;
+    await save();
+  }
+}

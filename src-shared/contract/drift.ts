@@ -1,0 +1,23 @@
+import { driftRepairInput, driftRepairResult, driftVerifyInput, driftVerifyResult } from '../schemas/drift';
+import { op } from './op';
+
+/** The operations of read-model drift: verify a model against the log, repair exactly what drifted. */
+export const driftOperations = {
+  'drift.verify': op({
+    summary:
+      'Start a job comparing a read model with a replay of the streams behind it (a sample, every row, or chosen streams), without touching it: edited, missing, orphan and skipped-event rows',
+    input: driftVerifyInput,
+    result: driftVerifyResult,
+    effect: 'none',
+    invalidates: ['jobs.list'],
+  }),
+  'drift.repair': op({
+    summary:
+      'Start a partial rebuild of exactly the streams a verification found drifted (orphans included: their keys are deleted); read its diff, then swap it with the rebuild operations',
+    input: driftRepairInput,
+    result: driftRepairResult,
+    effect: 'target',
+    target: (input) => `connection:${input.connectionId}/drift:${input.jobId}`,
+    invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+} as const;
