@@ -120,6 +120,7 @@ export const driftRepairInput = z.strictObject({
   jobId: z.string().min(1).max(100),
   reason: changeFields.reason,
   dryRun: changeFields.dryRun,
+  confirmation: changeFields.confirmation,
 });
 export const driftRepairResult = z.object({
   rebuildId: z.string(),

@@ -7,6 +7,7 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { CreateTargetForm } from './CreateTargetForm';
+import { DriftCheck } from './DriftCheck';
 import { LeftoverTables } from './LeftoverTables';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
@@ -19,6 +20,12 @@ import { formatTimestamp } from '../../ui/time';
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
+  // In the address, so the Overview can open the drift check of a model (the demo's corrupted rows).
+  const [driftFor, setDriftFor] = useQueryState(
+    (query) => query.drift,
+    (model: string | undefined) => ({ drift: model }),
+    { history: 'push' },
+  );
   const [selected, setSelected] = useQueryState(
     (query) => query.rebuild,
     (id: string | undefined) => ({ rebuild: id }),
@@ -88,7 +95,10 @@ export function RebuildsScreen() {
                       <span className="muted">never</span>
                     )}
                   </td>
-                  <td>
+                  <td className="rebuilds__row-actions">
+                    <Button size="sm" onClick={() => setDriftFor(m.model)} data-testid={`drift-start-${m.model}`}>
+                      Check for drift…
+                    </Button>
                     <Button size="sm" onClick={() => setWizardFor(m.model)} data-testid={`rebuild-start-${m.model}`}>
                       Rebuild…
                     </Button>
@@ -107,6 +117,20 @@ export function RebuildsScreen() {
           onCreated={(model) => {
             setCreating(false);
             setWizardFor(model);
+          }}
+        />
+      )}
+      {driftFor && (
+        <DriftCheck
+          key={driftFor}
+          connectionId={connectionId}
+          model={driftFor}
+          hasBuiltin={models.find((m) => m.model === driftFor)?.builtin != null}
+          collection={active.kind === 'mongo'}
+          onClose={() => setDriftFor(undefined)}
+          onRepairStarted={(id) => {
+            setSelected(id);
+            void catalog.refetch();
           }}
         />
       )}
