@@ -253,7 +253,8 @@ function RepairDrift({
 }) {
   const [reason, setReason] = useState('');
   const repair = useMutationOp('drift.repair');
-  const plan = repair.data?.dryRun ? (repair.data as typeof repair.data & { confirmation?: string }) : undefined;
+  // Starting the repair writes only a shadow: the swap, later, is the destructive step with its own confirmation.
+  const plan = repair.data?.dryRun ? repair.data : undefined;
   return (
     <div className="drift__repair" data-testid="drift-repair">
       <h4>Repair exactly what drifted</h4>
@@ -263,22 +264,19 @@ function RepairDrift({
         and swap it afterwards, as with any rebuild.
       </p>
       <TextField label="Reason (recorded in the audit log)" rows={1} value={reason} onChange={setReason} testId="drift-repair-reason" />
-      {plan?.confirmation ? (
+      {plan ? (
         <Button
-          variant="danger"
+          variant="primary"
           size="sm"
           busy={repair.isPending}
           disabled={!reason.trim()}
           title={reason.trim() ? undefined : REASON_FIRST}
           onClick={() =>
-            repair.mutate(
-              { connectionId, jobId, reason: reason.trim(), confirmation: plan.confirmation! },
-              { onSuccess: (result) => !result.dryRun && onStarted(result.rebuildId) },
-            )
+            repair.mutate({ connectionId, jobId, reason: reason.trim() }, { onSuccess: (result) => !result.dryRun && onStarted(result.rebuildId) })
           }
           data-testid="drift-repair-confirm"
         >
-          Confirm: rebuild {plan.streams.toLocaleString('en-US')} streams of {plan.model}
+          Start the repair: rebuild {plan.streams.toLocaleString('en-US')} streams of {plan.model}
         </Button>
       ) : (
         <Button
@@ -292,7 +290,12 @@ function RepairDrift({
           Repair… (dry run)
         </Button>
       )}
-      {plan && <p className="muted">{plan.next}</p>}
+      {plan && (
+        <p className="muted" data-testid="drift-repair-next">
+          Dry run: {plan.streams.toLocaleString('en-US')} stream{plan.streams === 1 ? '' : 's'} of {plan.model} would be rebuilt into{' '}
+          <span className="mono">{plan.shadow}</span>; nothing is written yet. Then read the diff and swap it.
+        </p>
+      )}
       {repair.error && (
         <Alert tone="danger" title="Not repaired">
           {messageOf(repair.error)}

@@ -120,7 +120,8 @@ export function RebuildsScreen() {
           }}
         />
       )}
-      {driftFor && (
+      {/* After the catalog: opened from an address, the check must know whether the model has a built-in definition. */}
+      {driftFor && catalog.data && (
         <DriftCheck
           key={driftFor}
           connectionId={connectionId}
