@@ -26,6 +26,8 @@ export const MAX_LISTED = 1000;
 export const MAX_REPAIR_STREAMS = 10_000;
 /** Streams probed at once when sampling the feed. */
 const PROBE_CONCURRENCY = 4;
+/** Batches of a full verification verified at once. */
+const PARALLEL_BATCHES = 3;
 
 /** The report so far (kept in the resume point of a full verification). */
 export interface Tally {
@@ -120,15 +122,22 @@ export async function runFull(run: VerifyRun, point: FullResumePoint): Promise<v
   let done = point.tally.rowsChecked;
   const save = () =>
     context.saveResumePoint(point, { done, total, message: `${point.phase === 'live' ? 'live rows' : 'streams without a row'}: ${done} checked` });
+  // Batches verified a few at once (each reads its streams a few at a time): the resume point moves past a batch only when every one before it is done.
   while (point.phase === 'live') {
     if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
-    const keys = await live.keysAfter(point.after, BATCH_KEYS);
-    if (keys.length === 0) {
+    const batches: string[][] = [];
+    for (let after = point.after; batches.length < PARALLEL_BATCHES;) {
+      const keys = await live.keysAfter(after, BATCH_KEYS);
+      if (keys.length === 0) break;
+      batches.push(keys);
+      after = keys.at(-1)!;
+    }
+    if (batches.length === 0) {
       Object.assign(point, { phase: 'store', after: null, category: 0 });
       break;
     }
-    addOutcome(point.tally, await verifyBatch(run.batch, keys));
-    point.after = keys.at(-1)!;
+    for (const outcome of await Promise.all(batches.map((keys) => verifyBatch(run.batch, keys)))) addOutcome(point.tally, outcome);
+    point.after = batches.at(-1)!.at(-1)!;
     done = point.tally.rowsChecked;
     context.progress({ done, total, message: `${done.toLocaleString('en-US')} of about ${total.toLocaleString('en-US')} rows` });
     await save();
