@@ -15,10 +15,9 @@
  */
 import type { StoredEventView } from '../../stores/event-store';
 import { fieldChanges } from '../rebuild/diff';
-import type { PartialFeed } from '../rebuild/partial-postgres';
 import type { ModelRow, ReadModelDefinition } from '../rebuild/read-model';
 import type { LiveModel } from './live-model';
-import { cutEvents, foldKept, readStreams } from './replay';
+import { cutEvents, foldKept, readStreams, type DriftFeed } from './replay';
 
 export type DriftKind = 'edited' | 'missing' | 'orphan' | 'stale-skipped';
 
@@ -40,7 +39,7 @@ export interface BatchOutcome {
 
 export interface VerifyBatchContext {
   live: LiveModel;
-  feed: PartialFeed;
+  feed: DriftFeed;
   definition: ReadModelDefinition;
   /** The projector's checkpoint now (null: none known): read after the live rows, so it is at or past what they reflect. */
   checkpoint(): Promise<bigint | null>;

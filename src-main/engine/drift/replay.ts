@@ -6,7 +6,8 @@
  * events answers "what would the row be without its last event" or "up to the
  * projector's checkpoint" without reading the store again.
  */
-import type { StoredEventView } from '../../stores/event-store';
+import type { EventStore, StoredEventView } from '../../stores/event-store';
+import { handlesEvent } from '../rebuild/feed-fold';
 import { foldStreamGroups, streamGroups, type PartialFeed } from '../rebuild/partial-postgres';
 import type { ModelRow, ReadModelDefinition } from '../rebuild/read-model';
 
@@ -16,9 +17,24 @@ export type StreamEvents = Map<string, StoredEventView[]>;
 /** Past any position: the kept events are already cut to the horizon. */
 const END = 2n ** 63n - 1n;
 
+/** The feed a verification reads: a partial rebuild's, and many streams at once where the store can. */
+export type DriftFeed = PartialFeed & Pick<EventStore, 'readManyStreams'>;
+
+/** Events read at once from many streams; a batch holding more is read stream by stream. */
+const MANY_STREAMS_LIMIT = 50_000;
+
 /** Reads the events the definition handles of `streams` in (0, upTo], kept per stream. */
-export async function readStreams(feed: PartialFeed, definition: ReadModelDefinition, streams: readonly string[], upTo: bigint): Promise<StreamEvents> {
+export async function readStreams(feed: DriftFeed, definition: ReadModelDefinition, streams: readonly string[], upTo: bigint): Promise<StreamEvents> {
   const out: StreamEvents = new Map(streams.map((s) => [s, []]));
+  // One round trip for the batch where the store can (short streams: a stream at a time costs a round trip each).
+  const many = await feed.readManyStreams?.(streams, { limit: MANY_STREAMS_LIMIT });
+  if (many?.complete) {
+    for (const event of many.events) {
+      if (!handlesEvent(definition.handles, event) || BigInt(event.position ?? '0') > upTo) continue;
+      out.get(event.streamId)?.push(event);
+    }
+    return out;
+  }
   for await (const group of streamGroups(feed, definition, streams, 0n, upTo)) {
     for (const event of group.events) {
       const list = out.get(event.streamId) ?? out.set(event.streamId, []).get(event.streamId)!;

@@ -26,6 +26,10 @@ export const MAX_LISTED = 1000;
 export const MAX_REPAIR_STREAMS = 10_000;
 /** Streams probed at once when sampling the feed. */
 const PROBE_CONCURRENCY = 4;
+/** Longest a sample spends drawing streams from the feed (for rows that should exist but do not). */
+const PROBE_BUDGET_MS = 2_000;
+/** Batches of a full verification verified at once. */
+const PARALLEL_BATCHES = 3;
 
 /** The report so far (kept in the resume point of a full verification). */
 export interface Tally {
@@ -43,6 +47,8 @@ export interface FullResumePoint {
   after: string | null;
   /** Index of the category being listed (phase store). */
   category: number;
+  /** The store could not list a category's streams by index: every stream is listed, filtered by category here. */
+  unfiltered?: boolean;
   tally: Tally;
   startedAt: string;
 }
@@ -80,16 +86,21 @@ async function verifyKeys(run: VerifyRun, tally: Tally, keys: readonly string[],
   }
 }
 
-/** Streams at `count` random positions of the feed the definition reads (a stream's chance grows with its events). */
+/**
+ * Streams at up to `count` random positions of the feed the definition reads (a stream's chance grows with its events), probed
+ * for at most PROBE_BUDGET_MS: a store whose feed no index serves by category (FerretDB without the store's indexes) is probed
+ * less, never for long.
+ */
 async function sampleStreams(store: EventStore, definition: ReadModelDefinition, count: number, seed: number): Promise<string[]> {
   const head = Number((await store.headPosition()) ?? '0');
   if (head <= 0 || !store.describe().hasGlobalPosition) return [];
   const random = seededRandom(seed ^ 0x5bd1e995);
   const positions = Array.from({ length: count }, () => Math.floor(random() * head));
   const found = new Set<string>();
+  const deadline = performance.now() + PROBE_BUDGET_MS;
   let next = 0;
   const probe = async () => {
-    for (let i = next++; i < positions.length; i = next++) {
+    for (let i = next++; i < positions.length && performance.now() < deadline; i = next++) {
       const page = await store.readFeed({ afterPosition: String(positions[i]), limit: 1, payloadLimit: 0, ...feedFilter(definition.handles) });
       if (page.events[0]) found.add(page.events[0].streamId);
     }
@@ -120,22 +131,30 @@ export async function runFull(run: VerifyRun, point: FullResumePoint): Promise<v
   let done = point.tally.rowsChecked;
   const save = () =>
     context.saveResumePoint(point, { done, total, message: `${point.phase === 'live' ? 'live rows' : 'streams without a row'}: ${done} checked` });
+  // Batches verified a few at once (each reads its streams a few at a time): the resume point moves past a batch only when every one before it is done.
   while (point.phase === 'live') {
     if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
-    const keys = await live.keysAfter(point.after, BATCH_KEYS);
-    if (keys.length === 0) {
+    const batches: string[][] = [];
+    for (let after = point.after; batches.length < PARALLEL_BATCHES;) {
+      const keys = await live.keysAfter(after, BATCH_KEYS);
+      if (keys.length === 0) break;
+      batches.push(keys);
+      after = keys.at(-1)!;
+    }
+    if (batches.length === 0) {
       Object.assign(point, { phase: 'store', after: null, category: 0 });
       break;
     }
-    addOutcome(point.tally, await verifyBatch(run.batch, keys));
-    point.after = keys.at(-1)!;
+    for (const outcome of await Promise.all(batches.map((keys) => verifyBatch(run.batch, keys)))) addOutcome(point.tally, outcome);
+    point.after = batches.at(-1)!.at(-1)!;
     done = point.tally.rowsChecked;
     context.progress({ done, total, message: `${done.toLocaleString('en-US')} of about ${total.toLocaleString('en-US')} rows` });
     await save();
   }
-  // Streams of each category the definition handles (all streams when it names types only): those without a live row.
-  const categories: (string | undefined)[] =
-    definition.handles.categories?.length && !definition.handles.types?.length ? definition.handles.categories : [undefined];
+  // Streams of each category the definition handles (all streams when it names types only): those without a live row. A
+  // category listing the store stops (no index leads with the category) becomes one listing of every stream, filtered here.
+  const handled = definition.handles.categories?.length && !definition.handles.types?.length ? definition.handles.categories : null;
+  const categories: (string | undefined)[] = handled && !point.unfiltered ? handled : [undefined];
   while (point.category < categories.length) {
     if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
     const category = categories[point.category];
@@ -144,7 +163,11 @@ export async function runFull(run: VerifyRun, point: FullResumePoint): Promise<v
       ...(category !== undefined ? { category } : {}),
       ...(point.after !== null ? { after: point.after } : {}),
     });
-    const ids = page.streams.map((s) => s.streamId);
+    if (page.stoppedAfterMs !== undefined && category !== undefined) {
+      Object.assign(point, { unfiltered: true, category: 0, after: null });
+      return runFull(run, point);
+    }
+    const ids = page.streams.filter((s) => category !== undefined || !handled || (s.category !== null && handled.includes(s.category))).map((s) => s.streamId);
     const present = await live.present(ids);
     const absent = ids.filter((id) => !present.has(id));
     if (absent.length > 0) addOutcome(point.tally, await verifyBatch(run.batch, absent));
