@@ -1,4 +1,4 @@
-import { driftRepairInput, driftRepairResult, driftVerifyInput, driftVerifyResult } from '../schemas/drift';
+import { driftRepairInput, driftRepairResult, driftStatusInput, driftStatusResult, driftVerifyInput, driftVerifyResult } from '../schemas/drift';
 import { op } from './op';
 
 /** The operations of read-model drift: verify a model against the log, repair exactly what drifted. */
@@ -19,5 +19,12 @@ export const driftOperations = {
     effect: 'target',
     target: (input) => `connection:${input.connectionId}/drift:${input.jobId}`,
     invalidates: ['rebuilds.catalog', 'jobs.list'],
+  }),
+  'drift.status': op({
+    summary:
+      "Each read model's drift as its newest check found it (scheduled at the Settings' interval, or run by hand), when the next scheduled check is due, and the drift rate of past checks",
+    input: driftStatusInput,
+    result: driftStatusResult,
+    effect: 'none',
   }),
 } as const;

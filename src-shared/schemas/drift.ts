@@ -132,3 +132,32 @@ export const driftRepairResult = z.object({
   /** What comes next: read the diff of the rebuild, then swap it (dry run, confirmation, reason). */
   next: z.string(),
 });
+
+export const driftStatusInput = z.strictObject({ connectionId: profileId });
+
+/** A model's drift as its checks (scheduled or manual) found it. */
+export const driftModelStatus = z.object({
+  schema: z.string(),
+  model: z.string(),
+  state: z.enum(['unchecked', 'checking', 'clean', 'drifted', 'failed']),
+  /** The newest finished check. */
+  last: z
+    .object({
+      jobId: z.string(),
+      finishedAt: z.string(),
+      mode: z.enum(['sample', 'full', 'streams']),
+      rowsChecked: z.number(),
+      drifted: z.number(),
+      lagging: z.number(),
+      counts: driftReport.shape.counts,
+    })
+    .optional(),
+  runningJobId: z.string().optional(),
+  /** Why the newest check failed, when it did. */
+  error: z.string().optional(),
+  /** When the scheduled check is due next; null when scheduled checks are off, one runs, or the model has no built-in definition. */
+  nextCheckAt: z.string().nullable(),
+  /** Past checks, oldest first: the drift rate over time. */
+  history: z.array(z.object({ at: z.string(), rowsChecked: z.number(), drifted: z.number() })),
+});
+export const driftStatusResult = z.object({ everyMinutes: z.number(), models: z.array(driftModelStatus) });

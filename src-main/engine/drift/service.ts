@@ -21,7 +21,17 @@ import { placeNewFiles, writePartial } from '../util/new-files';
 import type { LiveModel } from './live-model';
 import { mongoLiveModel } from './mongo-model';
 import { postgresLiveModel } from './postgres-model';
-import { emptyTally, runFull, runSample, runStreams, type DriftReport, type DriftVerifyParams, type FullResumePoint, type VerifyRun } from './verify-job';
+import {
+  confirmDrift,
+  emptyTally,
+  runFull,
+  runSample,
+  runStreams,
+  type DriftReport,
+  type DriftVerifyParams,
+  type FullResumePoint,
+  type VerifyRun,
+} from './verify-job';
 
 export const DRIFT_VERIFY_JOB = 'drift.verify';
 
@@ -173,6 +183,7 @@ export class DriftService {
     if (mode.kind === 'full') await runFull(run, point);
     else if (mode.kind === 'sample') await runSample(run, mode, point.tally);
     else await runStreams(run, mode.streamIds, point.tally);
+    await confirmDrift(run, point.tally);
     const finished = new Date();
     const { tally } = point;
     const report: DriftReport = {

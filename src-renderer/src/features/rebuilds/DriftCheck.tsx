@@ -14,6 +14,9 @@ import { FileOffer } from '../compliance/FileOffer';
 import { ReadOnlyNotice, REASON_FIRST } from '../connections/ReadOnlyNotice';
 import { isActive, jobResult, useJob } from '../jobs/use-jobs';
 import { DefinitionPicker, definitionInput, EMPTY_DRAFT, type DefinitionDraft } from './DefinitionPicker';
+import { DriftRateChart } from './DriftRateChart';
+import type { CheckpointKeyInput } from '../../../../src-shared/schemas/checkpoints';
+import { useOperation } from '../../client/operation-hooks';
 
 type DriftReport = z.infer<typeof driftReport>;
 type DriftedRow = z.infer<typeof driftedRow>;
@@ -50,6 +53,7 @@ export function DriftCheck({
   model,
   hasBuiltin,
   collection,
+  projector,
   onClose,
   onRepairStarted,
 }: {
@@ -57,6 +61,8 @@ export function DriftCheck({
   model: string;
   hasBuiltin: boolean;
   collection: boolean;
+  /** The checkpoint of the projector that keeps the model, for its lag beside the drift rate. */
+  projector: CheckpointKeyInput | undefined;
   onClose: () => void;
   onRepairStarted: (rebuildId: string) => void;
 }) {
@@ -65,7 +71,10 @@ export function DriftCheck({
   const [percent, setPercent] = useState('1');
   const [streams, setStreams] = useState('');
   const verify = useMutationOp('drift.verify');
-  const job = useJob('drift.verify', verify.data?.jobId);
+  // Opened from a drift warning: the model's newest check (scheduled or by hand) shows until another is started here.
+  const status = useOperation('drift.status', { connectionId }, { refetchInterval: 15_000 });
+  const modelStatus = status.data?.models.find((m) => m.model === model);
+  const job = useJob('drift.verify', verify.data?.jobId ?? modelStatus?.runningJobId ?? modelStatus?.last?.jobId);
   const report = jobResult(job);
   const rows = collection ? 'documents' : 'rows';
   return (
@@ -131,6 +140,7 @@ export function DriftCheck({
         </Alert>
       )}
       {job?.state === 'cancelled' && <p className="muted">The check was cancelled.</p>}
+      {modelStatus && modelStatus.history.length > 0 && <DriftRateChart connectionId={connectionId} history={modelStatus.history} projector={projector} />}
       {report && <DriftReportView report={report} jobId={job!.id} connectionId={connectionId} rows={rows} onRepairStarted={onRepairStarted} />}
     </Panel>
   );

@@ -128,6 +128,7 @@ export function RebuildsScreen() {
           model={driftFor}
           hasBuiltin={models.find((m) => m.model === driftFor)?.builtin != null}
           collection={active.kind === 'mongo'}
+          projector={projectorKey(models.find((m) => m.model === driftFor)?.projector, catalog.data.checkpoints)}
           onClose={() => setDriftFor(undefined)}
           onRepairStarted={(id) => {
             setSelected(id);
@@ -162,4 +163,14 @@ export function RebuildsScreen() {
       )}
     </div>
   );
+}
+
+/** The checkpoint key of the projector that keeps a model (the catalog names it; its store comes from the checkpoint it matched). */
+function projectorKey(
+  projector: { name: string; source: string } | null | undefined,
+  checkpoints: readonly { name: string; source: string; store?: string | undefined }[],
+): { store: string; projector: string; source: string } | undefined {
+  if (!projector) return undefined;
+  const store = checkpoints.find((c) => c.name === projector.name && c.source === projector.source)?.store;
+  return store ? { store, projector: projector.name, source: projector.source } : undefined;
 }
