@@ -56,7 +56,7 @@ export function scheduledMode(rows: number): DriftVerifyParams['mode'] {
 }
 
 /** When the model's next check is due: its newest check's start plus the interval (now when it was never checked); null when off or one runs. */
-export function nextCheckAt(checks: readonly DriftJob[], everyMinutes: number, now: number): number | null {
+export function nextCheckAt(checks: readonly JobView[], everyMinutes: number, now: number): number | null {
   if (everyMinutes <= 0 || checks.some(isActive)) return null;
   const newest = checks[0];
   return newest ? Math.max(now, new Date(newest.createdAt).getTime() + everyMinutes * 60_000) : now;
