@@ -14,6 +14,8 @@ export const demoStatus = z.object({
   lagBehindMs: z.number().optional(),
   /** The stream whose latest snapshot disagrees with its events on purpose. */
   staleSnapshotStream: z.string().optional(),
+  /** Rows of a read model drifted from the log on purpose: one edited by hand, one no stream produces. */
+  corruptedRows: z.object({ model: z.string(), edited: z.string(), orphan: z.string() }).optional(),
   lastError: z.string().optional(),
 });
 

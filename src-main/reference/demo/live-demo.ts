@@ -14,8 +14,10 @@ import { productsViewSpec } from '../projectors/products-view';
  * Keeps the demo workspace moving: the reference system's command side writes a
  * few events per second dated now, and its store-side projectors follow them, so
  * the live tail, charts, checkpoints, lag and snapshot screens have something true
- * to show. On purpose, `orders_view` stays `lagBehindMs` behind the head and one
- * account's latest snapshot disagrees with its events (taken by a "buggy old build").
+ * to show. On purpose, `orders_view` stays `lagBehindMs` behind the head, one
+ * account's latest snapshot disagrees with its events (taken by a "buggy old build"),
+ * and two rows of `products_view` drift from the log: one edited by hand, one no stream
+ * produces (drift verification finds them; a targeted repair fixes them).
  */
 export interface LiveDemoOptions {
   /** Commands per second (each writes one or two events). */
@@ -35,12 +37,18 @@ export interface LiveDemoStatus {
   lastError?: string;
   /** The account whose latest snapshot was left wrong on purpose. */
   staleSnapshotStream?: string;
+  /** Rows of a read model left drifted from the log on purpose: an edited row and an orphan. */
+  corruptedRows?: { model: string; edited: string; orphan: string };
   lagBehindMs: number;
 }
 
 /** The projector kept behind, and why; the Overview and the docs name it. */
 export const LAGGING_PROJECTOR = 'orders_view';
 const STALE_SNAPSHOT_MARKER = 'demo-stale-snapshot';
+const CORRUPTED_ROWS_MARKER = 'demo-corrupted-rows';
+/** The read model the demo corrupts: kept at the head, so its drift is never lag. */
+export const CORRUPTED_MODEL = 'products_view';
+const ORPHAN_PRODUCT = 'prod-orphan-demo';
 const CURRENCIES = ['EUR', 'USD', 'GBP'];
 
 interface Known {
@@ -116,6 +124,11 @@ export class LiveDemo {
       this.log(`Live demo: no stale snapshot left (${(err as Error).message})`);
       return undefined;
     });
+    const corrupted = await this.leaveRowsCorrupted().catch((err: unknown) => {
+      this.log(`Live demo: no corrupted rows left (${(err as Error).message})`);
+      return undefined;
+    });
+    if (corrupted) this.state.corruptedRows = corrupted;
     const onError = (err: unknown) => this.note(err);
     for (const projector of [...this.projectors, this.lagging]) projector.start(onError);
     this.loop = this.run();
@@ -281,5 +294,38 @@ export class LiveDemo {
       JSON.stringify({ stream: target.aggregate_id, version: target.version }),
     ]);
     return target.aggregate_id;
+  }
+
+  /**
+   * Drifts two rows of products_view from the log, once: a product's stock edited by hand (the projector keeps adding to
+   * the wrong figure) and a row no stream produces. A deleted row or a skipped event would stop the reference projector
+   * at that product's next event (it refuses a version gap), so the demo leaves those to the tests.
+   */
+  private async leaveRowsCorrupted(): Promise<{ model: string; edited: string; orphan: string } | undefined> {
+    const done = await this.pool.query<{ details: { model: string; edited: string; orphan: string } }>('SELECT details FROM reference_markers WHERE name = $1', [
+      CORRUPTED_ROWS_MARKER,
+    ]);
+    if (done.rows[0]) return done.rows[0].details;
+    const { rows } = await this.pool.query<{ product_id: string }>(`SELECT product_id FROM ${CORRUPTED_MODEL} ORDER BY product_id LIMIT 1`);
+    const edited = rows[0]?.product_id;
+    if (!edited) return undefined;
+    const details = { model: CORRUPTED_MODEL, edited, orphan: ORPHAN_PRODUCT };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`UPDATE ${CORRUPTED_MODEL} SET stock = stock + 1000 WHERE product_id = $1`, [edited]);
+      await client.query(
+        `INSERT INTO ${CORRUPTED_MODEL} SELECT * FROM jsonb_populate_record(NULL::${CORRUPTED_MODEL}, (SELECT to_jsonb(t) || jsonb_build_object('product_id', $1::text) FROM ${CORRUPTED_MODEL} t WHERE product_id = $2)) ON CONFLICT DO NOTHING`,
+        [ORPHAN_PRODUCT, edited],
+      );
+      await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CORRUPTED_ROWS_MARKER, JSON.stringify(details)]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    return details;
   }
 }

@@ -69,5 +69,14 @@ function facts(demo: DemoStatus): [string, ReactNode][] {
       </span>,
     ]);
   }
+  if (demo.corruptedRows) {
+    items.push([
+      'Drifted on purpose',
+      <span data-testid="live-demo-corrupted-rows">
+        two rows of <span className="mono">{demo.corruptedRows.model}</span>: <span className="mono">{demo.corruptedRows.edited}</span> edited by hand, and{' '}
+        <span className="mono">{demo.corruptedRows.orphan}</span>, which no stream produces (a drift verification finds them; a targeted repair fixes them)
+      </span>,
+    ]);
+  }
   return items;
 }

@@ -1,0 +1,91 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresLiveModel } from '../../../src-main/engine/drift/postgres-model';
+import { emptyTally, runFull, type FullResumePoint, type VerifyRun } from '../../../src-main/engine/drift/verify-job';
+import { LocalWorkspace } from '../../../src-main/engine/local-workspace/local-workspace';
+import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
+import { rebuildPartialPostgres, swapPartialPostgres } from '../../../src-main/engine/rebuild/partial-postgres';
+import { CORRUPTED_MODEL, LiveDemo } from '../../../src-main/reference/demo/live-demo';
+import { seedDemoWorkspace } from '../../../src-main/reference/demo/seed-demo';
+import { readPostgresCheckpoint } from '../../../src-main/reference/projectors/checkpoints';
+import { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
+import { classicPreset } from '../../../src-main/stores/presets/classic';
+import { referenceCheckpoints } from '../rebuild/support';
+
+// The demo where users meet it: the Local workspace (PGlite), its live demo writing and projecting while the model is verified.
+let workspace: LocalWorkspace;
+let pool: pg.Pool;
+let demo: LiveDemo | undefined;
+let store: PostgresEventStore;
+const definition = REFERENCE_POSTGRES_MODELS[CORRUPTED_MODEL]!;
+
+beforeAll(async () => {
+  workspace = new LocalWorkspace(await mkdtemp(join(tmpdir(), 'chrono-drift-demo-')), async (endpoint, _report, options) => {
+    const seedPool = new pg.Pool({ ...endpoint, max: 1 });
+    await seedDemoWorkspace(seedPool, { events: 3_000 });
+    await seedPool.end();
+    pool = new pg.Pool({ ...endpoint, max: 4 });
+    demo = new LiveDemo(pool, { commandsPerSecond: 20, lagBehindMs: 3_000, paused: options.paused });
+    await demo.start();
+    return { status: () => demo!.status(), setPaused: (paused) => void demo!.setPaused(paused), stop: () => demo!.stop() };
+  });
+  await workspace.start();
+  store = await PostgresEventStore.open(pool, classicPreset.mapping());
+}, 120_000);
+
+afterAll(async () => {
+  await workspace?.stop();
+  await pool?.end();
+});
+
+async function verifyAll(): Promise<FullResumePoint['tally']> {
+  const live = await postgresLiveModel(pool, 'public', CORRUPTED_MODEL);
+  const checkpoint = async () => {
+    const at = await readPostgresCheckpoint(pool, CORRUPTED_MODEL, 'events');
+    return at === null ? null : BigInt(at);
+  };
+  const run: VerifyRun = {
+    params: { connectionId: 'local', schema: 'public', model: CORRUPTED_MODEL, mode: { kind: 'full' } },
+    live,
+    store,
+    definition,
+    batch: { live, feed: store, definition, checkpoint },
+    context: { signal: new AbortController().signal, progress: () => undefined, saveResumePoint: async () => undefined, resumeFrom: undefined },
+  };
+  const point: FullResumePoint = { phase: 'live', after: null, category: 0, tally: emptyTally(), startedAt: new Date().toISOString() };
+  await runFull(run, point);
+  return point.tally;
+}
+
+describe('the demo workspace’s deliberately drifted rows', () => {
+  it('are found while the demo writes and projects, told apart from lag, and repaired exactly', async () => {
+    const corrupted = demo!.status().corruptedRows!;
+    expect(corrupted).toMatchObject({ model: CORRUPTED_MODEL, orphan: 'prod-orphan-demo' });
+    const tally = await verifyAll();
+    expect(tally.rows.map((r) => [r.key, r.kind]).sort()).toEqual(
+      [
+        [corrupted.edited, 'edited'],
+        [corrupted.orphan, 'orphan'],
+      ].sort(),
+    );
+    expect(tally.rows.find((r) => r.key === corrupted.edited)!.fields.map((f) => f.field)).toEqual(['stock']);
+
+    // Repaired through a partial rebuild of exactly those streams, with the demo paused (its projectors keep running).
+    demo!.setPaused(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await rebuildPartialPostgres({ pool, feed: store, id: 'driftdemo', model: CORRUPTED_MODEL, definition, streamIds: tally.streamIds });
+    await swapPartialPostgres({
+      pool,
+      feed: store,
+      id: 'driftdemo',
+      definition,
+      projector: { name: CORRUPTED_MODEL, source: 'events' },
+      checkpoints: await referenceCheckpoints(pool),
+    });
+    const after = await verifyAll();
+    expect(after.rows).toEqual([]);
+  }, 120_000);
+});
