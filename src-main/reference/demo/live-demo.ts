@@ -302,9 +302,10 @@ export class LiveDemo {
    * at that product's next event (it refuses a version gap), so the demo leaves those to the tests.
    */
   private async leaveRowsCorrupted(): Promise<{ model: string; edited: string; orphan: string } | undefined> {
-    const done = await this.pool.query<{ details: { model: string; edited: string; orphan: string } }>('SELECT details FROM reference_markers WHERE name = $1', [
-      CORRUPTED_ROWS_MARKER,
-    ]);
+    const done = await this.pool.query<{ details: { model: string; edited: string; orphan: string } }>(
+      'SELECT details FROM reference_markers WHERE name = $1',
+      [CORRUPTED_ROWS_MARKER],
+    );
     if (done.rows[0]) return done.rows[0].details;
     const { rows } = await this.pool.query<{ product_id: string }>(`SELECT product_id FROM ${CORRUPTED_MODEL} ORDER BY product_id LIMIT 1`);
     const edited = rows[0]?.product_id;
@@ -318,7 +319,10 @@ export class LiveDemo {
         `INSERT INTO ${CORRUPTED_MODEL} SELECT * FROM jsonb_populate_record(NULL::${CORRUPTED_MODEL}, (SELECT to_jsonb(t) || jsonb_build_object('product_id', $1::text) FROM ${CORRUPTED_MODEL} t WHERE product_id = $2)) ON CONFLICT DO NOTHING`,
         [ORPHAN_PRODUCT, edited],
       );
-      await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CORRUPTED_ROWS_MARKER, JSON.stringify(details)]);
+      await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        CORRUPTED_ROWS_MARKER,
+        JSON.stringify(details),
+      ]);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -25,7 +25,7 @@ const definition = REFERENCE_POSTGRES_MODELS[CORRUPTED_MODEL]!;
 beforeAll(async () => {
   workspace = new LocalWorkspace(await mkdtemp(join(tmpdir(), 'chrono-drift-demo-')), async (endpoint, _report, options) => {
     const seedPool = new pg.Pool({ ...endpoint, max: 1 });
-    await seedDemoWorkspace(seedPool, { events: 3_000 });
+    await seedDemoWorkspace(seedPool, { events: 2_000 });
     await seedPool.end();
     pool = new pg.Pool({ ...endpoint, max: 4 });
     demo = new LiveDemo(pool, { commandsPerSecond: 20, lagBehindMs: 3_000, paused: options.paused });
@@ -34,7 +34,7 @@ beforeAll(async () => {
   });
   await workspace.start();
   store = await PostgresEventStore.open(pool, classicPreset.mapping());
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await workspace?.stop();
@@ -87,5 +87,5 @@ describe('the demo workspace’s deliberately drifted rows', () => {
     });
     const after = await verifyAll();
     expect(after.rows).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
