@@ -7,6 +7,7 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { CreateTargetForm } from './CreateTargetForm';
+import { DriftPanel } from './DriftPanel';
 import { LeftoverTables } from './LeftoverTables';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
@@ -25,6 +26,7 @@ export function RebuildsScreen() {
     { history: 'push' },
   );
   const [creating, setCreating] = useState(false);
+  const [driftOf, setDriftOf] = useState<string | undefined>();
   const connectionId = active?.id ?? '';
   const supported = active?.kind === 'postgres' || active?.kind === 'mongo';
   const catalog = useOperation('rebuilds.catalog', { connectionId }, { enabled: supported, refetchInterval: 3000 });
@@ -91,7 +93,12 @@ export function RebuildsScreen() {
                   <td>
                     <Button size="sm" onClick={() => setWizardFor(m.model)} data-testid={`rebuild-start-${m.model}`}>
                       Rebuild…
-                    </Button>
+                    </Button>{' '}
+                    {m.builtin !== null && (
+                      <Button size="sm" variant="ghost" onClick={() => setDriftOf(m.model)} data-testid={`drift-open-${m.model}`}>
+                        Check drift…
+                      </Button>
+                    )}
                   </td>
                 </tr>
               );
@@ -107,6 +114,19 @@ export function RebuildsScreen() {
           onCreated={(model) => {
             setCreating(false);
             setWizardFor(model);
+          }}
+        />
+      )}
+      {driftOf && (
+        <DriftPanel
+          key={driftOf}
+          connectionId={connectionId}
+          schema={active.kind === 'mongo' ? 'public' : (models.find((m) => m.model === driftOf)?.schema ?? 'public')}
+          model={driftOf}
+          onClose={() => setDriftOf(undefined)}
+          onRepairStarted={(id) => {
+            setSelected(id);
+            void catalog.refetch();
           }}
         />
       )}
