@@ -3,7 +3,8 @@
  * model is built by a full rebuild (timed), copied in as the live model, a few rows
  * are corrupted, then a 1% sample check and a full verification are timed (goals: the
  * sample within 5 s, the full verification within 2x the rebuild).
- *   node --import tsx bench/drift.ts [--events 1000000] [--model accounts_view] [--pg URL]
+ *   node --import tsx bench/drift.ts [--events 1000000] [--model orders_view] [--pg URL]
+ * (orders_view: about 100k rows from 1M reference events).
  * Writes into a scratch database (created and dropped) on CHRONO_TEST_PG_URL's server.
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +16,7 @@ import { BENCH_PG_URL, createScratchDatabase, fillReferenceEvents } from './data
 
 const { values } = parseArgs({ options: { events: { type: 'string' }, model: { type: 'string' }, pg: { type: 'string' } } });
 const events = Number(values.events ?? 1_000_000);
-const model = values.model ?? 'accounts_view';
+const model = values.model ?? 'orders_view';
 const baseUrl = values.pg ?? BENCH_PG_URL;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const seconds = (t: number) => (performance.now() - t) / 1000;
