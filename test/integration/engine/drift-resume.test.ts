@@ -14,7 +14,7 @@ describe('a resumed full verification', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('driftres');
-    store = await seedReferenceStore(db.pool, 30_000, 9);
+    store = await seedReferenceStore(db.pool, 100_000, 9);
     // Drift spread over the key range: rows edited and deleted near the start and the end.
     await db.pool.query(`UPDATE orders_view SET total_cents = total_cents + 1 WHERE order_id IN (SELECT order_id FROM orders_view ORDER BY order_id LIMIT 3)`);
     await db.pool.query(`DELETE FROM orders_view WHERE order_id IN (SELECT order_id FROM orders_view ORDER BY order_id DESC LIMIT 2)`);
