@@ -21,7 +21,7 @@ import { placeNewFiles, writePartial } from '../util/new-files';
 import type { LiveModel } from './live-model';
 import { mongoLiveModel } from './mongo-model';
 import { postgresLiveModel } from './postgres-model';
-import { emptyTally, runFull, runSample, runStreams, type DriftReport, type DriftVerifyParams, type FullResumePoint, type VerifyRun } from './verify-job';
+import { freshPoint, runFull, runSample, runStreams, type DriftReport, type DriftVerifyParams, type FullResumePoint, type VerifyRun } from './verify-job';
 
 export const DRIFT_VERIFY_JOB = 'drift.verify';
 
@@ -168,7 +168,7 @@ export class DriftService {
       batch: { live, feed: store, definition, checkpoint: projector.read },
       context,
     };
-    const point: FullResumePoint = context.resumeFrom ?? { phase: 'live', after: null, category: 0, tally: emptyTally(), startedAt: started.toISOString() };
+    const point: FullResumePoint = context.resumeFrom ?? freshPoint(started.toISOString());
     const { mode } = params;
     if (mode.kind === 'full') await runFull(run, point);
     else if (mode.kind === 'sample') await runSample(run, mode, point.tally);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLiveModel } from '../../../src-main/engine/drift/postgres-model';
-import { emptyTally, runFull, type FullResumePoint, type VerifyRun } from '../../../src-main/engine/drift/verify-job';
+import { freshPoint, runFull, type FullResumePoint, type VerifyRun } from '../../../src-main/engine/drift/verify-job';
 import { LocalWorkspace } from '../../../src-main/engine/local-workspace/local-workspace';
 import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import { rebuildPartialPostgres, swapPartialPostgres } from '../../../src-main/engine/rebuild/partial-postgres';
@@ -55,7 +55,7 @@ async function verifyAll(): Promise<FullResumePoint['tally']> {
     batch: { live, feed: store, definition, checkpoint },
     context: { signal: new AbortController().signal, progress: () => undefined, saveResumePoint: async () => undefined, resumeFrom: undefined },
   };
-  const point: FullResumePoint = { phase: 'live', after: null, category: 0, tally: emptyTally(), startedAt: new Date().toISOString() };
+  const point: FullResumePoint = freshPoint();
   await runFull(run, point);
   return point.tally;
 }

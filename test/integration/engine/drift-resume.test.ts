@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresLiveModel } from '../../../src-main/engine/drift/postgres-model';
-import { emptyTally, runFull, type FullResumePoint, type VerifyRun } from '../../../src-main/engine/drift/verify-job';
+import { freshPoint, runFull, type FullResumePoint, type VerifyRun } from '../../../src-main/engine/drift/verify-job';
 import { REFERENCE_POSTGRES_MODELS } from '../../../src-main/engine/local-workspace/reference-read-models';
 import type { PostgresEventStore } from '../../../src-main/stores/postgres/postgres-event-store';
 import { createTestDatabase, type TestDatabase } from '../reference/support';
@@ -36,7 +36,7 @@ describe('a resumed full verification', () => {
       context: { signal, progress: () => undefined, saveResumePoint: async (point) => saved(structuredClone(point)), resumeFrom },
     };
   };
-  const fresh = (): FullResumePoint => ({ phase: 'live', after: null, category: 0, tally: emptyTally(), startedAt: new Date().toISOString() });
+  const fresh = (): FullResumePoint => freshPoint();
 
   it('finds the same drift as a run that was never stopped', async () => {
     const whole = fresh();
@@ -55,7 +55,7 @@ describe('a resumed full verification', () => {
         first,
       ),
     ).rejects.toMatchObject({ name: 'AbortError' });
-    expect(saved).toMatchObject({ phase: 'live' });
+    expect(saved).toMatchObject({ liveDone: false });
     expect(saved!.tally.rowsChecked).toBeLessThan(whole.tally.rowsChecked);
     await runFull(await run(new AbortController().signal, saved, () => undefined), saved!);
     expect(saved!.tally.counts).toEqual(whole.tally.counts);
