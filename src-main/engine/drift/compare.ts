@@ -7,8 +7,8 @@
  *   event, and the projector's checkpoint is at or past that event (or no checkpoint is
  *   known): the projector skipped it;
  * - `edited`: any other difference (someone or something changed the row).
- * A row that equals the replay up to the projector's checkpoint, when events after the
- * checkpoint touch it, is lag, not drift: counted, not reported.
+ * A row that equals the replay without some of its stream's events after the projector's
+ * checkpoint (read before the rows) is lag, not drift: counted, not reported.
  *
  * Rows are matched to streams by key (rows keyed by stream id, as partial rebuilds
  * assume): the key's stream is replayed, and the replay's rows are compared by key.
@@ -41,7 +41,7 @@ export interface VerifyBatchContext {
   live: LiveModel;
   feed: DriftFeed;
   definition: ReadModelDefinition;
-  /** The projector's checkpoint now (null: none known): read after the live rows, so it is at or past what they reflect. */
+  /** The projector's checkpoint now (null: none known): read before the live rows, so they reflect at least its events. */
   checkpoint(): Promise<bigint | null>;
 }
 
@@ -52,13 +52,16 @@ function sameRow(a: ModelRow | undefined, b: ModelRow | undefined): boolean {
   return fieldChanges(a, b).length === 0;
 }
 
+/** Events after the checkpoint a row may not reflect yet, tried one cut at a time (a row further behind is reported). */
+const MAX_LAG_EVENTS = 5;
+
 export async function verifyBatch(context: VerifyBatchContext, keys: readonly string[]): Promise<BatchOutcome> {
   const { live, feed, definition } = context;
   const streams = [...new Set(keys)];
   if (streams.length === 0) return { drifted: [], lagging: 0, checked: 0 };
-  // The live rows first, then the checkpoint and the head: the replay reaches at least as far as the rows do.
-  const liveRows = await live.rows(streams);
+  // The checkpoint before the rows, the head after them: the rows reflect at least the checkpoint's events, at most the head's.
   const checkpoint = await context.checkpoint();
+  const liveRows = await live.rows(streams);
   const head = BigInt((await feed.headPosition()) ?? '0');
   const events = await readStreams(feed, definition, streams, head);
   const replayed = await live.asStored(await foldKept(definition, events));
@@ -70,38 +73,41 @@ export async function verifyBatch(context: VerifyBatchContext, keys: readonly st
   const outcome: BatchOutcome = { drifted: [], lagging: 0, checked: new Set([...liveRows.keys(), ...replayed.keys()]).size };
   if (differing.length === 0) return outcome;
 
-  const lastOf = (key: string): StoredEventView | undefined => events.get(key)?.at(-1);
-  // Without the stream's last event, and up to the checkpoint (only where events after it touch the stream).
+  // Lag: the row equals the replay without some of the events after the checkpoint (the projector had not passed them).
+  const after = (key: string) => (checkpoint === null ? 0 : (events.get(key) ?? []).filter((e) => (positionOf(e) ?? 0n) > checkpoint).length);
+  const lagging = new Set<string>();
+  for (let cut = 1; cut <= MAX_LAG_EVENTS; cut++) {
+    const tried = differing.filter((k) => !lagging.has(k) && after(k) >= cut);
+    if (tried.length === 0) break;
+    const behind = await live.asStored(
+      await foldKept(
+        definition,
+        cutEvents(events, tried, (list) => list.slice(0, -cut)),
+      ),
+    );
+    for (const k of tried) if (sameRow(liveRows.get(k), behind.get(k))) lagging.add(k);
+  }
   const withoutLast = await live.asStored(
     await foldKept(
       definition,
-      cutEvents(events, differing, (list) => list.slice(0, -1)),
+      cutEvents(
+        events,
+        differing.filter((k) => !lagging.has(k)),
+        (list) => list.slice(0, -1),
+      ),
     ),
   );
-  const behind = differing.filter((k) => {
-    const p = lastOf(k) && positionOf(lastOf(k)!);
-    return checkpoint !== null && p !== undefined && p !== null && p > checkpoint;
-  });
-  const atCheckpoint =
-    behind.length > 0
-      ? await live.asStored(
-          await foldKept(
-            definition,
-            cutEvents(events, behind, (list) => list.filter((e) => (positionOf(e) ?? 0n) <= checkpoint!)),
-          ),
-        )
-      : new Map<string, ModelRow>();
 
   for (const key of differing) {
-    const l = liveRows.get(key);
-    const r = replayed.get(key);
-    const last = lastOf(key);
-    const lastPosition = last ? positionOf(last) : null;
-    const passed = last && lastPosition !== null && checkpoint !== null ? lastPosition <= checkpoint : null;
-    if (behind.includes(key) && sameRow(l, atCheckpoint.get(key))) {
+    if (lagging.has(key)) {
       outcome.lagging += 1;
       continue;
     }
+    const l = liveRows.get(key);
+    const r = replayed.get(key);
+    const last = events.get(key)?.at(-1);
+    const lastPosition = last ? positionOf(last) : null;
+    const passed = last && lastPosition !== null && checkpoint !== null ? lastPosition <= checkpoint : null;
     const kind: DriftKind = !r ? 'orphan' : !l ? 'missing' : last && passed !== false && sameRow(l, withoutLast.get(key)) ? 'stale-skipped' : 'edited';
     outcome.drifted.push({
       key,

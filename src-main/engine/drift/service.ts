@@ -23,7 +23,7 @@ import { mongoLiveModel } from './mongo-model';
 import { postgresLiveModel } from './postgres-model';
 import {
   confirmDrift,
-  emptyTally,
+  freshPoint,
   runFull,
   runSample,
   runStreams,
@@ -178,7 +178,7 @@ export class DriftService {
       batch: { live, feed: store, definition, checkpoint: projector.read },
       context,
     };
-    const point: FullResumePoint = context.resumeFrom ?? { phase: 'live', after: null, category: 0, tally: emptyTally(), startedAt: started.toISOString() };
+    const point: FullResumePoint = context.resumeFrom ?? freshPoint(started.toISOString());
     const { mode } = params;
     if (mode.kind === 'full') await runFull(run, point);
     else if (mode.kind === 'sample') await runSample(run, mode, point.tally);

@@ -20,6 +20,8 @@ export type DriftReport = z.output<typeof driftReport>;
 
 /** Keys verified per batch. */
 export const BATCH_KEYS = 500;
+/** Keys per batch of a full verification, and streams per page of its stream listing: fewer round trips over a whole model. */
+export const FULL_BATCH_KEYS = 2_000;
 /** Drifted rows listed in a report (all are counted). */
 export const MAX_LISTED = 1000;
 /** Streams a report names for a repair (a partial rebuild's limit for chosen ids). */
@@ -42,15 +44,21 @@ export interface Tally {
 }
 
 export interface FullResumePoint {
-  phase: 'live' | 'store';
-  /** Last live key verified (phase live), or the store's stream cursor (phase store). */
+  /** Last live key verified (null: from the first). */
   after: string | null;
-  /** Index of the category being listed (phase store). */
+  liveDone: boolean;
+  /** The store's stream cursor in the category being listed, and that category's index. */
+  streamsAfter: string | null;
   category: number;
   /** The store could not list a category's streams by index: every stream is listed, filtered by category here. */
   unfiltered?: boolean;
+  streamsDone: boolean;
   tally: Tally;
   startedAt: string;
+}
+
+export function freshPoint(startedAt = new Date().toISOString()): FullResumePoint {
+  return { after: null, liveDone: false, streamsAfter: null, category: 0, streamsDone: false, tally: emptyTally(), startedAt };
 }
 
 export function emptyTally(): Tally {
@@ -157,56 +165,86 @@ export async function runStreams(run: VerifyRun, streamIds: readonly string[], t
   await verifyKeys(run, tally, keys, (done) => run.context.progress({ done, total: keys.length, message: `${done} of ${keys.length} streams` }));
 }
 
-/** Every live row in key order, then every stream without a live row; a resume point after each batch. */
+/**
+ * Every live row in key order and, at the same time, every stream without a live row; a resume point after each batch of
+ * either (each keeps its own cursor in it).
+ */
 export async function runFull(run: VerifyRun, point: FullResumePoint): Promise<void> {
   const { live, store, definition, context } = run;
   const total = await live.count();
-  let done = point.tally.rowsChecked;
-  const save = () =>
-    context.saveResumePoint(point, { done, total, message: `${point.phase === 'live' ? 'live rows' : 'streams without a row'}: ${done} checked` });
-  // Batches verified a few at once (each reads its streams a few at a time): the resume point moves past a batch only when every one before it is done.
-  while (point.phase === 'live') {
+  let stopped = false;
+  const cancelled = () => {
     if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
-    const batches: string[][] = [];
-    for (let after = point.after; batches.length < PARALLEL_BATCHES;) {
-      const keys = await live.keysAfter(after, BATCH_KEYS);
-      if (keys.length === 0) break;
-      batches.push(keys);
-      after = keys.at(-1)!;
+    return stopped;
+  };
+  let saving = Promise.resolve();
+  const save = () => {
+    const done = point.tally.rowsChecked;
+    context.progress({ done, total, message: `${done.toLocaleString('en-US')} rows and streams checked of about ${total.toLocaleString('en-US')} rows` });
+    saving = saving.then(() => context.saveResumePoint(point, { done, total }));
+    return saving;
+  };
+
+  // Batches of live keys verified a few at once: the cursor moves past a group only when all of it is done.
+  const liveRows = async () => {
+    while (!point.liveDone && !cancelled()) {
+      const batches: string[][] = [];
+      for (let after = point.after; batches.length < PARALLEL_BATCHES;) {
+        const keys = await live.keysAfter(after, FULL_BATCH_KEYS);
+        if (keys.length === 0) break;
+        batches.push(keys);
+        after = keys.at(-1)!;
+      }
+      if (batches.length === 0) point.liveDone = true;
+      else {
+        for (const outcome of await Promise.all(batches.map((keys) => verifyBatch(run.batch, keys)))) addOutcome(point.tally, outcome);
+        point.after = batches.at(-1)!.at(-1)!;
+      }
+      await save();
     }
-    if (batches.length === 0) {
-      Object.assign(point, { phase: 'store', after: null, category: 0 });
-      break;
-    }
-    for (const outcome of await Promise.all(batches.map((keys) => verifyBatch(run.batch, keys)))) addOutcome(point.tally, outcome);
-    point.after = batches.at(-1)!.at(-1)!;
-    done = point.tally.rowsChecked;
-    context.progress({ done, total, message: `${done.toLocaleString('en-US')} of about ${total.toLocaleString('en-US')} rows` });
-    await save();
-  }
+  };
+
   // Streams of each category the definition handles (all streams when it names types only): those without a live row. A
   // category listing the store stops (no index leads with the category) becomes one listing of every stream, filtered here.
   const handled = definition.handles.categories?.length && !definition.handles.types?.length ? definition.handles.categories : null;
-  const categories: (string | undefined)[] = handled && !point.unfiltered ? handled : [undefined];
-  while (point.category < categories.length) {
-    if (context.signal.aborted) throw new DOMException('The verification was cancelled.', 'AbortError');
-    const category = categories[point.category];
-    const page = await store.listStreams({
-      limit: BATCH_KEYS * 2,
-      ...(category !== undefined ? { category } : {}),
-      ...(point.after !== null ? { after: point.after } : {}),
-    });
-    if (page.stoppedAfterMs !== undefined && category !== undefined) {
-      Object.assign(point, { unfiltered: true, category: 0, after: null });
-      return runFull(run, point);
+  const streamsWithoutRow = async () => {
+    while (!point.streamsDone && !cancelled()) {
+      const categories: (string | undefined)[] = handled && !point.unfiltered ? handled : [undefined];
+      if (point.category >= categories.length) {
+        point.streamsDone = true;
+        await save();
+        break;
+      }
+      const category = categories[point.category];
+      const page = await store.listStreams({
+        limit: FULL_BATCH_KEYS,
+        ...(category !== undefined ? { category } : {}),
+        ...(point.streamsAfter !== null ? { after: point.streamsAfter } : {}),
+      });
+      if (page.stoppedAfterMs !== undefined && category !== undefined) {
+        Object.assign(point, { unfiltered: true, category: 0, streamsAfter: null });
+        continue;
+      }
+      const ids = page.streams
+        .filter((s) => category !== undefined || !handled || (s.category !== null && handled.includes(s.category)))
+        .map((s) => s.streamId);
+      const present = await live.present(ids);
+      const absent = ids.filter((id) => !present.has(id));
+      if (absent.length > 0) addOutcome(point.tally, await verifyBatch(run.batch, absent));
+      if (page.nextCursor) point.streamsAfter = page.nextCursor;
+      else Object.assign(point, { streamsAfter: null, category: point.category + 1 });
+      await save();
     }
-    const ids = page.streams.filter((s) => category !== undefined || !handled || (s.category !== null && handled.includes(s.category))).map((s) => s.streamId);
-    const present = await live.present(ids);
-    const absent = ids.filter((id) => !present.has(id));
-    if (absent.length > 0) addOutcome(point.tally, await verifyBatch(run.batch, absent));
-    if (page.nextCursor) point.after = page.nextCursor;
-    else Object.assign(point, { after: null, category: point.category + 1 });
-    done = point.tally.rowsChecked;
-    await save();
-  }
+  };
+
+  // Either failing stops the other after its batch in flight.
+  const guarded = (loop: () => Promise<void>) =>
+    loop().catch((err: unknown) => {
+      stopped = true;
+      throw err;
+    });
+  const outcomes = await Promise.allSettled([guarded(liveRows), guarded(streamsWithoutRow)]);
+  await saving;
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }

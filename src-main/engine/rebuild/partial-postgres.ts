@@ -220,15 +220,10 @@ export async function rebuildPartialPostgres(options: {
   const shape = await tableShape(pool, record.schema, record.shadow);
   const folder = await definition.open();
   try {
-    await pool.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-    // Each group is written in a short transaction of its own while the next is read on other connections: one transaction around the whole load
-    // would hold PGlite (one transaction at a time across its connections) while the reads wait for it. Until the record says the load ended, a
-    // rerun truncates and starts over, so what an interrupted run wrote is never used.
-    const sink: PartialShadowSink = {
-      load: (keys) => loadRows(pool, record.schema, record.shadow, shape, keys),
-      write: (changes) => inTransaction(pool, (client) => writeChanges(client, record.schema, record.shadow, shape, changes)),
-    };
-    const folded = await foldStreamGroups(sink, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
+    // No transaction around the fold: the feed is read on other connections, which PGlite (the Local workspace) would hold
+    // until it ended. The record stays `loading` until the indexes are built, and a run that stops halfway starts over.
+    await pool.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`);
+    const folded = await foldStreams(pool, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
     await updateRebuild(pool, id, { position: horizon, horizon, events: folded });
   } finally {
     await folder.close();
