@@ -43,6 +43,7 @@ const engine = createEngine({
   dataDir,
   mode: 'browser',
   startLocalWorkspace: true,
+  watchDrift: true,
   ...(values['no-demo'] ? {} : { initializeLocalWorkspace: liveDemoWorkspace }),
 });
 const host = await startBrowserHost({

@@ -13,6 +13,7 @@ import { complianceOperations } from './contract/compliance';
 import { rebuildOperations } from './contract/rebuild';
 import { localWorkspaceOperations } from './contract/local-workspace';
 import { settingsOperations } from './contract/settings';
+import { driftOperations } from './contract/drift';
 import type { OperationSpec } from './contract/op';
 export type { Effect, OperationSpec } from './contract/op';
 
@@ -32,6 +33,7 @@ export const operations = {
   ...rebuildOperations,
   ...localWorkspaceOperations,
   ...settingsOperations,
+  ...driftOperations,
 } as const;
 
 export type Operations = typeof operations;

@@ -73,6 +73,7 @@ export async function startDesktop(electron: ElectronModule, options: DesktopOpt
   const engine = createEngine({
     dataDir: options.dataDir ?? app.getPath('userData'),
     mode: 'desktop',
+    watchDrift: true,
     ...(cipher ? { cipher } : {}),
     ...(note ? { cipherNote: note } : {}),
     startLocalWorkspace: options.startLocalWorkspace ?? true,

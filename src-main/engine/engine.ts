@@ -55,6 +55,9 @@ import { SnapshotReplayer } from './snapshots/snapshot-replayer';
 import { rebuildHandlers } from './rebuild/handlers';
 import { DecryptedViews } from './personal-data/decrypted-views';
 import { RebuildService } from './rebuild/service';
+import { DriftService } from './drift/service';
+import { driftHandlers } from './drift/handlers';
+import { DriftWatch, driftStatus, type DriftWatchDeps } from './drift/drift-watch';
 
 export interface EngineOptions {
   dataDir: string;
@@ -87,6 +90,8 @@ export interface EngineOptions {
   onOutputMismatch?: DispatcherDeps['onOutputMismatch'];
   /** Sample Kafka consumer lag in the background (default); tests that drive ticks themselves turn it off. */
   sampleKafkaLag?: boolean;
+  /** Check read models for drift in the background at the Settings' interval (the desktop app and browser mode; tests opt in). */
+  watchDrift?: boolean;
 }
 
 /** The product's logic, wired together; plain Node, no Electron. */
@@ -262,6 +267,34 @@ export function createEngine(options: EngineOptions) {
   });
   jobs.register(compliance.jobRunners());
   jobs.register(rebuilds.jobRunners());
+  const drift = new DriftService({
+    rebuilds,
+    jobs,
+    clients: scopes,
+    builtins: REFERENCE_READ_MODELS,
+    store: (id) => eventStores.get(id),
+    isMongo: async (id) => (await connections.get(id)).kind === 'mongo',
+    connectionName: async (id) => (await connections.get(id)).name,
+    checkpoints: (id) => checkpointService.store(id),
+    exportsDir,
+  });
+  jobs.register(drift.jobRunners());
+  const driftWatchDeps: DriftWatchDeps = {
+    everyMinutes: async () => (await settings.get()).driftChecks.everyMinutes,
+    connections: async () => {
+      // Event stores whose preset is confirmed: their read models have the definitions a check replays.
+      const watched = async (id: string) => (await connections.get(id).catch(() => undefined))?.kind !== 'kafka' && (await eventStores.hasConfirmedPreset(id));
+      const ids = scopes.ids();
+      const keep = await Promise.all(ids.map((id) => watched(id).catch(() => false)));
+      return ids.filter((_, i) => keep[i]);
+    },
+    models: async (id) =>
+      (await rebuilds.catalog(id, 'public')).models.filter((m) => m.builtin !== null).map((m) => ({ schema: 'public', model: m.model, rows: m.rows })),
+    jobs: () => jobs.list(),
+    startCheck: (input) => drift.verify({ ...input, definition: { builtin: true } }),
+    log,
+  };
+  const driftWatch = new DriftWatch(driftWatchDeps);
   // Every kind of the job-kind contract has its runner: a job of a kind without one could never run.
   if (jobs.kindsWithoutRunner().length) throw new Error(`Job kinds without a runner: ${jobs.kindsWithoutRunner().join(', ')}`);
   const handlers = composeHandlers(
@@ -303,6 +336,7 @@ export function createEngine(options: EngineOptions) {
     }),
     complianceHandlers({ compliance }),
     rebuildHandlers({ rebuilds }),
+    driftHandlers({ drift, status: (id) => driftStatus(driftWatchDeps, id) }),
     localWorkspaceHandlers({ local }),
     settingsHandlers({
       settings,
@@ -339,6 +373,7 @@ export function createEngine(options: EngineOptions) {
   });
 
   if (options.sampleKafkaLag !== false) kafka.start();
+  if (options.watchDrift) driftWatch.start();
 
   if (options.startLocalWorkspace) {
     local.start().catch((err: unknown) => log(`Local workspace failed to start: ${(err as Error).message}`));
@@ -357,7 +392,9 @@ export function createEngine(options: EngineOptions) {
     jobs,
     lagSampler,
     kafka,
+    driftWatch,
     async dispose() {
+      driftWatch.stop();
       await lagSampler.stop();
       await kafka.close();
       await jobs.dispose();

@@ -365,6 +365,14 @@ export interface EventStore {
    * null: bulk replays need the version reached only.
    */
   readReplayRanges?(ranges: readonly { streamId: string; fromVersion: number; toVersion: number }[]): Promise<ReplayPage[] | null>;
+  /**
+   * Optional: the events of many streams in one round trip, in stream and version order, at
+   * most `limit` (`complete` false when there are more); null where not supported.
+   */
+  readManyStreams?(
+    streamIds: readonly string[],
+    options: { limit: number; payloadLimit?: number },
+  ): Promise<{ events: StoredEventView[]; complete: boolean } | null>;
   /** Events per time bucket and type over a range. */
   histogram(options: HistogramOptions): Promise<HistogramResult>;
   largestStreams(limit: number): Promise<LargestStream[]>;

@@ -9,6 +9,7 @@ import type { OperationName } from '../operations';
 import { erasureAction, inventory } from '../schemas/compliance';
 import { jobProgress, snapshotsVerifyAllResult, type JobView } from '../schemas/jobs';
 import { snapshotFilter, snapshotsChangeJobResult } from '../schemas/snapshots';
+import { driftReport, driftVerifyParams, driftVerifyProgress } from '../schemas/drift';
 
 export interface JobKindSpec<P extends z.ZodType = z.ZodType, G extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   summary: string;
@@ -112,6 +113,13 @@ export const jobKinds = {
     writes: true,
     invalidates: ['compliance.getCase', 'compliance.listCases', 'snapshots.list', 'rebuilds.catalog', 'checkpoints.overview', 'jobs.list'],
     invalidatesWhileRunning: true,
+  }),
+  'drift.verify': jobKind({
+    summary: 'Compare a read model with a replay of the streams behind its rows, without touching it, and report each drifted row',
+    params: driftVerifyParams,
+    progress: driftVerifyProgress,
+    result: driftReport,
+    invalidates: ['jobs.list'],
   }),
 } as const satisfies Record<string, JobKindSpec>;
 

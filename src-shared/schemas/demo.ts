@@ -14,6 +14,8 @@ export const demoStatus = z.object({
   lagBehindMs: z.number().optional(),
   /** The stream whose latest snapshot disagrees with its events on purpose. */
   staleSnapshotStream: z.string().optional(),
+  /** Rows of a read model corrupted on purpose (edited, deleted, orphan), for the drift check to find. */
+  driftedRows: z.object({ model: z.string(), keys: z.array(z.string()) }).optional(),
   lastError: z.string().optional(),
 });
 

@@ -25,6 +25,14 @@ export const appSettings = z.strictObject({
     checkpointLagMs: sampling('sampling.checkpointLagMs'),
     kafkaLagMs: sampling('sampling.kafkaLagMs', MAX_KAFKA_LAG_MS, '10 minutes'),
   }),
+  /** How often each read model with a definition is checked against the log in the background (a sample; every row of a small model); 0: never. */
+  driftChecks: z.strictObject({
+    everyMinutes: z
+      .number()
+      .int('driftChecks.everyMinutes must be a whole number of minutes')
+      .min(0, 'driftChecks.everyMinutes must be 0 (off) or more')
+      .max(1440, 'driftChecks.everyMinutes must be at most 1440 (a day)'),
+  }),
 });
 export type AppSettings = z.output<typeof appSettings>;
 
@@ -33,6 +41,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   theme: 'light',
   pageSizes: { streams: 200, events: 100, feed: 200 },
   sampling: { checkpointLagMs: 5000, kafkaLagMs: 5000 },
+  driftChecks: { everyMinutes: 60 },
 };
 
 export const settingsView = z.object({
@@ -47,6 +56,7 @@ export const settingsUpdateInput = z.strictObject({
   theme: appSettings.shape.theme.optional(),
   pageSizes: appSettings.shape.pageSizes.partial().optional(),
   sampling: appSettings.shape.sampling.partial().optional(),
+  driftChecks: appSettings.shape.driftChecks.partial().optional(),
   ...changeFields,
 });
 export type SettingsUpdate = z.output<typeof settingsUpdateInput>;

@@ -25,6 +25,7 @@ describe('the live demo switch on the Overview', () => {
     await expect.poll(eventsShown, { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('live-demo').textContent()).toContain('orders_view');
     expect(await page.getByTestId('live-demo').textContent()).toContain(app.engine.localWorkspace.activity!.status().staleSnapshotStream!);
+    expect(await page.getByTestId('live-demo-drift').textContent()).toContain('accounts_view');
     await screenshot(page, 'live-demo-running');
   });
 

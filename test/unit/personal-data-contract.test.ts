@@ -15,7 +15,8 @@ const NEVER_DECRYPTS: Record<string, string> = {
   'rebuilds.diff': 'samples read-model rows as stored; read models hold what the projector wrote',
   'compliance.report': 'the erasure report holds counts, hashes and ids, never personal values',
   'audit.list': 'audit details never hold decrypted values (subjects are ids, inputs are redacted)',
-  'jobs.list': 'job results are summaries; a compliance search keeps subject ids and counts, never values',
+  'jobs.list':
+    'job results are summaries; a compliance search keeps subject ids and counts, never values; a drift report holds read-model rows as stored (as rebuilds.diff)',
   'jobs.watch': 'the same job views as jobs.list',
   'jobs.cancel': 'the same job view',
   'jobs.resume': 'the same job view',

@@ -179,6 +179,11 @@ export class ConnectionScopes {
     return scope;
   }
 
+  /** The connections with a scope: those in use since the engine started (or since their scope was last replaced). */
+  ids(): string[] {
+    return [...this.scopes.keys()];
+  }
+
   /** Drops the connection's scope and ends its clients; the next use makes a fresh one (new settings, new layouts). */
   async replace(connectionId: string): Promise<void> {
     const old = this.scopes.get(connectionId);

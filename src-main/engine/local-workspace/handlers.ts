@@ -20,6 +20,7 @@ export function liveDemoStatus(local: LocalWorkspace, rememberedPaused?: boolean
     laggingProjector: LAGGING_PROJECTOR,
     lagBehindMs: status.lagBehindMs,
     ...(status.staleSnapshotStream ? { staleSnapshotStream: status.staleSnapshotStream } : {}),
+    ...(status.driftedRows ? { driftedRows: status.driftedRows } : {}),
     ...(status.lastError ? { lastError: status.lastError } : {}),
   };
 }

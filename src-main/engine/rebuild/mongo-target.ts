@@ -51,13 +51,13 @@ export async function readMongoRebuild(db: Db, id: string): Promise<MongoRebuild
 }
 
 /** Rows travel as JSON: date fields of the model are turned back into dates for Mongo. */
-function toDocument(row: ModelRow, dateFields: readonly string[]): Document {
+export function toDocument(row: ModelRow, dateFields: readonly string[]): Document {
   const doc: Document = { ...row };
   for (const f of dateFields) if (typeof doc[f] === 'string') doc[f] = new Date(doc[f] as string);
   return doc;
 }
 
-function toRow(doc: Document): ModelRow {
+export function toRow(doc: Document): ModelRow {
   const row: ModelRow = {};
   for (const [k, v] of Object.entries(doc)) row[k] = v instanceof Date ? v.toISOString() : v;
   return row;

@@ -220,11 +220,11 @@ export async function rebuildPartialPostgres(options: {
   const shape = await tableShape(pool, record.schema, record.shadow);
   const folder = await definition.open();
   try {
-    await inTransaction(pool, async (client) => {
-      await client.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`); // a cancelled partial run starts over
-      const folded = await foldStreams(client, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
-      await updateRebuild(client, id, { position: horizon, horizon, events: folded });
-    });
+    // No transaction around the fold: the feed is read on other connections, which PGlite (the Local workspace) would hold
+    // until it ended. The record stays `loading` until the indexes are built, and a run that stops halfway starts over.
+    await pool.query(`TRUNCATE ${qualifiedName(record.schema, record.shadow)}`);
+    const folded = await foldStreams(pool, record, shape, feed, definition, folder, streams, 0n, BigInt(horizon), options.signal, options.onProgress);
+    await updateRebuild(pool, id, { position: horizon, horizon, events: folded });
   } finally {
     await folder.close();
   }

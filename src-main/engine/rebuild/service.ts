@@ -294,6 +294,15 @@ export class RebuildService {
     return { definition: builtin };
   }
 
+  /**
+   * The definition a rebuild of this model would run, and the user source it would record (none for a built-in): what drift
+   * verification replays, so a verification and the repair it leads to fold with the same code.
+   */
+  async chooseDefinition(connectionId: string, model: string, choice: DefinitionChoice): Promise<{ definition: ReadModelDefinition; source?: string }> {
+    if (!(await this.isMongo(connectionId))) return this.postgresChoice(model, choice);
+    return 'builtin' in choice ? { definition: this.mongo.builtinFor(model) } : this.userChoice(choice);
+  }
+
   /** The folder's files as rebuild definitions. */
   folderDefinitions() {
     return this.folder.list();

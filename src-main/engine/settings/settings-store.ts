@@ -30,6 +30,7 @@ export class SettingsStore {
         theme: change.theme ?? current.theme,
         pageSizes: { ...current.pageSizes, ...change.pageSizes },
         sampling: { ...current.sampling, ...change.sampling },
+        driftChecks: { ...current.driftChecks, ...change.driftChecks },
       });
       await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
       return next;
@@ -45,7 +46,7 @@ function mergeValid(defaults: AppSettings, saved: Record<string, unknown>): AppS
     const parsed = appSettings.shape[key].safeParse(candidate);
     return parsed.success ? (parsed.data as AppSettings[K]) : defaults[key];
   };
-  return { timeZone: pick('timeZone'), theme: pick('theme'), pageSizes: pick('pageSizes'), sampling: pick('sampling') };
+  return { timeZone: pick('timeZone'), theme: pick('theme'), pageSizes: pick('pageSizes'), sampling: pick('sampling'), driftChecks: pick('driftChecks') };
 }
 
 /** Limits lowered since a file was saved: a value past one is brought to it, not the whole group reset. */

@@ -35,12 +35,19 @@ export interface LiveDemoStatus {
   lastError?: string;
   /** The account whose latest snapshot was left wrong on purpose. */
   staleSnapshotStream?: string;
+  /** Rows of a read model left wrong on purpose (an edited, a deleted and an orphan row), for the drift check to find. */
+  driftedRows?: { model: string; keys: string[] };
   lagBehindMs: number;
 }
 
 /** The projector kept behind, and why; the Overview and the docs name it. */
 export const LAGGING_PROJECTOR = 'orders_view';
 const STALE_SNAPSHOT_MARKER = 'demo-stale-snapshot';
+const DRIFTED_ROWS_MARKER = 'demo-drifted-rows';
+/** The read model whose rows the demo corrupts; its streams are left out of the traffic so the damage stays as made. */
+export const DRIFTED_MODEL = 'accounts_view';
+/** The orphan row's key: an account no stream of the store has. */
+const ORPHAN_ACCOUNT = 'acct-orphan-demo';
 const CURRENCIES = ['EUR', 'USD', 'GBP'];
 
 interface Known {
@@ -114,6 +121,10 @@ export class LiveDemo {
     this.running = true;
     this.state.staleSnapshotStream = await this.leaveOneSnapshotStale().catch((err: unknown) => {
       this.log(`Live demo: no stale snapshot left (${(err as Error).message})`);
+      return undefined;
+    });
+    this.state.driftedRows = await this.leaveSomeRowsDrifted().catch((err: unknown) => {
+      this.log(`Live demo: no drifted rows left (${(err as Error).message})`);
       return undefined;
     });
     const onError = (err: unknown) => this.note(err);
@@ -229,14 +240,14 @@ export class LiveDemo {
     return BigInt(rows[0]?.p ?? '0');
   }
 
-  /** Streams the traffic works on; the one with the stale snapshot is left out so its snapshot stays the latest. */
+  /** Streams the traffic works on; the ones left wrong on purpose (stale snapshot, drifted rows) are left out so the damage stays as made. */
   private async loadKnown(): Promise<Known> {
     const ids = async (type: string) =>
       (await this.pool.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM events WHERE aggregate_type = $1 LIMIT 300', [type])).rows.map(
         (r) => r.id,
       );
-    const stale = this.state.staleSnapshotStream;
-    const accounts = (await ids('Account')).filter((id) => id !== stale);
+    const untouched = new Set([this.state.staleSnapshotStream, ...(this.state.driftedRows?.keys ?? [])]);
+    const accounts = (await ids('Account')).filter((id) => !untouched.has(id));
     const open = await this.pool.query<{ id: string }>(
       `SELECT aggregate_id AS id FROM events WHERE aggregate_type = 'Account' AND event_type = 'AccountClosed' AND aggregate_id = ANY($1)`,
       [accounts],
@@ -281,5 +292,37 @@ export class LiveDemo {
       JSON.stringify({ stream: target.aggregate_id, version: target.version }),
     ]);
     return target.aggregate_id;
+  }
+
+  /**
+   * Once per workspace: three rows of accounts_view are left wrong, as a hand-run fix or a bad
+   * migration would leave them: one balance edited, one row deleted, one row of an account no
+   * stream has. A drift check finds them; a targeted repair rebuilds just those streams.
+   */
+  private async leaveSomeRowsDrifted(): Promise<{ model: string; keys: string[] } | undefined> {
+    const done = await this.pool.query<{ details: { model: string; keys: string[] } }>('SELECT details FROM reference_markers WHERE name = $1', [
+      DRIFTED_ROWS_MARKER,
+    ]);
+    if (done.rows[0]) return done.rows[0].details;
+    const stale = this.state.staleSnapshotStream ?? '';
+    const { rows } = await this.pool.query<{ account_id: string }>(
+      `SELECT account_id FROM ${DRIFTED_MODEL} WHERE account_id <> $1 AND status = 'open' ORDER BY account_id LIMIT 2`,
+      [stale],
+    );
+    if (rows.length < 2) return undefined;
+    const [edited, deleted] = [rows[0]!.account_id, rows[1]!.account_id];
+    await this.pool.query(`UPDATE ${DRIFTED_MODEL} SET balance_cents = balance_cents + 4200 WHERE account_id = $1`, [edited]);
+    await this.pool.query(`DELETE FROM ${DRIFTED_MODEL} WHERE account_id = $1`, [deleted]);
+    await this.pool.query(
+      `INSERT INTO ${DRIFTED_MODEL} (account_id, owner_id, currency, balance_cents, status, version, updated_at)
+       SELECT $1, owner_id, currency, 12345, 'open', 1, now() FROM ${DRIFTED_MODEL} WHERE account_id = $2 ON CONFLICT DO NOTHING`,
+      [ORPHAN_ACCOUNT, edited],
+    );
+    const drifted = { model: DRIFTED_MODEL, keys: [edited, deleted, ORPHAN_ACCOUNT] };
+    await this.pool.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      DRIFTED_ROWS_MARKER,
+      JSON.stringify(drifted),
+    ]);
+    return drifted;
   }
 }

@@ -232,6 +232,18 @@ export class MongoEventStore implements EventStore {
     return readStreamPage(events, docs.length > limit, options, direction, limit);
   }
 
+  /** The events of many streams in one query, in stream and version order, at most `limit` (`complete` false when there are more). */
+  async readManyStreams(streamIds: readonly string[], options: { limit: number }): Promise<{ events: StoredEventView[]; complete: boolean }> {
+    const f = this.mapping.fields;
+    if (streamIds.length === 0) return { events: [], complete: true };
+    const docs = await this.collection
+      .find({ [f.streamId]: { $in: [...streamIds] } })
+      .sort({ [f.streamId]: 1, [f.version]: 1 })
+      .limit(options.limit + 1)
+      .toArray();
+    return { events: docs.slice(0, options.limit).map((d) => this.toEvent(d)), complete: docs.length <= options.limit };
+  }
+
   async readFeed(options: ReadFeedOptions = {}): Promise<FeedPage> {
     const f = this.mapping.fields;
     if (!f.position) throw new StoreCapabilityError(`${this.mapping.collection} has no global position field: there is no global feed`);

@@ -465,6 +465,27 @@ export class PostgresEventStore implements EventStore {
     return readStreamPage(events, result.rows.length > limit, options, direction, limit);
   }
 
+  /**
+   * The events of many streams in one query, in stream and version order, at most `limit` of
+   * them (`complete` false when the streams hold more: read them stream by stream then). For
+   * bulk comparisons of short streams (drift verification); null where stream ids are not text.
+   */
+  async readManyStreams(
+    streamIds: readonly string[],
+    options: { limit: number; payloadLimit?: number },
+  ): Promise<{ events: StoredEventView[]; complete: boolean } | null> {
+    const c = this.mapping.columns;
+    const textIds = !this.mapping.streamTable?.nameColumn && ['varchar', 'text', 'bpchar'].includes(this.schemaInfo.events.get(c.streamId)?.udtName ?? '');
+    if (!textIds) return null;
+    if (streamIds.length === 0) return { events: [], complete: true };
+    const params = new Params();
+    const version = this.col(c.version);
+    const where = [...this.baseWhere(params), `${this.streamExpr} = ANY(${params.add([...streamIds])}::text[])`];
+    const sql = `SELECT ${this.eventSelect(params, options.payloadLimit)} FROM ${this.from} WHERE ${where.join(' AND ')} ORDER BY ${this.streamExpr}, ${version} LIMIT ${params.add(options.limit + 1)}`;
+    const result = await this.pool.query<EventRow>(sql, params.values);
+    return { events: result.rows.slice(0, options.limit).map((r) => this.toEvent(r)), complete: result.rows.length <= options.limit };
+  }
+
   /** Whether the database can encode this layout's events as JSON itself (payloads JSON, timestamps real timestamps). */
   private replayEncodable(): boolean {
     const c = this.mapping.columns;

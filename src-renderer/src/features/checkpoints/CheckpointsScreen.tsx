@@ -15,6 +15,7 @@ import { CheckpointMappingForm } from './CheckpointMappingForm';
 import { LagChart, RANGES, type RangeName } from './LagChart';
 import { ResetDialog } from './ResetDialog';
 import { StatusBadge } from './StatusBadge';
+import { DriftStatusPanel } from '../rebuilds/DriftStatusPanel';
 import './checkpoints.css';
 import { formatClock } from '../../ui/time';
 
@@ -126,6 +127,8 @@ export function CheckpointsScreen() {
           </table>
         )}
       </Panel>
+      {/* Lag says how far a projector is; drift says whether what it wrote is right. */}
+      <DriftStatusPanel />
       {(mapping || unmapped) && active.kind !== 'kafka' && (
         <CheckpointMappingForm connectionId={active.id} backend={backend} onDone={() => setMapping(false)} />
       )}

@@ -6,6 +6,7 @@ import { Button } from '../../ui/Button';
 import { KeyValueList } from '../../ui/KeyValue';
 import { Panel } from '../../ui/Panel';
 import type { ReactNode } from 'react';
+import { buildHash } from '../../app/routes';
 import { timeTravelHref } from '../time-travel/time-travel-routes';
 
 /** The Local workspace's live demo: what it does on purpose, and the switch that pauses it. */
@@ -66,6 +67,18 @@ function facts(demo: DemoStatus): [string, ReactNode][] {
           {demo.staleSnapshotStream}
         </a>{' '}
         disagrees with its events
+      </span>,
+    ]);
+  }
+  if (demo.driftedRows) {
+    items.push([
+      'Corrupted on purpose',
+      <span data-testid="live-demo-drift">
+        {demo.driftedRows.keys.length} rows of <span className="mono">{demo.driftedRows.model}</span> (one edited, one deleted, one that no stream gives):{' '}
+        <a href={buildHash('rebuilds', undefined, { drift: demo.driftedRows.model })} data-testid="live-demo-drift-check">
+          check it for drift
+        </a>{' '}
+        on the Rebuilds screen and repair just those
       </span>,
     ]);
   }

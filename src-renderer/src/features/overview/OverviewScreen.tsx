@@ -4,6 +4,7 @@ import { LiveDemoPanel } from './LiveDemoPanel';
 import { StoreFiguresPanel } from './StoreFiguresPanel';
 import { VerifyAllSnapshotsPanel } from '../jobs/VerifyAllSnapshotsPanel';
 import { LagOverviewPanel } from '../checkpoints/LagOverviewPanel';
+import { DriftStatusPanel } from '../rebuilds/DriftStatusPanel';
 import './overview.css';
 
 export function OverviewScreen() {
@@ -12,6 +13,7 @@ export function OverviewScreen() {
       <StoreFiguresPanel />
       <AppInfoPanel />
       <LiveDemoPanel />
+      <DriftStatusPanel />
       <ConnectionHealthPanel />
       <LagOverviewPanel />
       <VerifyAllSnapshotsPanel />

@@ -7,6 +7,7 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import { CreateTargetForm } from './CreateTargetForm';
+import { DriftCheck } from './DriftCheck';
 import { LeftoverTables } from './LeftoverTables';
 import { RebuildDetail } from './RebuildDetail';
 import { RebuildWizard } from './RebuildWizard';
@@ -19,6 +20,12 @@ import { formatTimestamp } from '../../ui/time';
 export function RebuildsScreen() {
   const { active } = useActiveConnection();
   const [wizardFor, setWizardFor] = useState<string | undefined>();
+  // In the address, so the Overview can open the drift check of a model (the demo's corrupted rows).
+  const [driftFor, setDriftFor] = useQueryState(
+    (query) => query.drift,
+    (model: string | undefined) => ({ drift: model }),
+    { history: 'push' },
+  );
   const [selected, setSelected] = useQueryState(
     (query) => query.rebuild,
     (id: string | undefined) => ({ rebuild: id }),
@@ -88,7 +95,10 @@ export function RebuildsScreen() {
                       <span className="muted">never</span>
                     )}
                   </td>
-                  <td>
+                  <td className="rebuilds__row-actions">
+                    <Button size="sm" onClick={() => setDriftFor(m.model)} data-testid={`drift-start-${m.model}`}>
+                      Check for drift…
+                    </Button>
                     <Button size="sm" onClick={() => setWizardFor(m.model)} data-testid={`rebuild-start-${m.model}`}>
                       Rebuild…
                     </Button>
@@ -107,6 +117,22 @@ export function RebuildsScreen() {
           onCreated={(model) => {
             setCreating(false);
             setWizardFor(model);
+          }}
+        />
+      )}
+      {/* After the catalog: opened from an address, the check must know whether the model has a built-in definition. */}
+      {driftFor && catalog.data && (
+        <DriftCheck
+          key={driftFor}
+          connectionId={connectionId}
+          model={driftFor}
+          hasBuiltin={models.find((m) => m.model === driftFor)?.builtin != null}
+          collection={active.kind === 'mongo'}
+          projector={projectorKey(models.find((m) => m.model === driftFor)?.projector, catalog.data.checkpoints)}
+          onClose={() => setDriftFor(undefined)}
+          onRepairStarted={(id) => {
+            setSelected(id);
+            void catalog.refetch();
           }}
         />
       )}
@@ -137,4 +163,14 @@ export function RebuildsScreen() {
       )}
     </div>
   );
+}
+
+/** The checkpoint key of the projector that keeps a model (the catalog names it; its store comes from the checkpoint it matched). */
+function projectorKey(
+  projector: { name: string; source: string } | null | undefined,
+  checkpoints: readonly { name: string; source: string; store?: string | undefined }[],
+): { store: string; projector: string; source: string } | undefined {
+  if (!projector) return undefined;
+  const store = checkpoints.find((c) => c.name === projector.name && c.source === projector.source)?.store;
+  return store ? { store, projector: projector.name, source: projector.source } : undefined;
 }

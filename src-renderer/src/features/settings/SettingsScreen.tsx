@@ -10,7 +10,7 @@ import { Panel } from '../../ui/Panel';
 import { formatTimestamp, zoneLabel } from '../../ui/time';
 import './settings.css';
 
-type NumberDraft = { streams: string; events: string; feed: string; checkpointLagS: string; kafkaLagS: string };
+type NumberDraft = { streams: string; events: string; feed: string; checkpointLagS: string; kafkaLagS: string; driftMinutes: string };
 
 const draftOf = (s: AppSettings): NumberDraft => ({
   streams: String(s.pageSizes.streams),
@@ -18,6 +18,7 @@ const draftOf = (s: AppSettings): NumberDraft => ({
   feed: String(s.pageSizes.feed),
   checkpointLagS: String(s.sampling.checkpointLagMs / 1000),
   kafkaLagS: String(s.sampling.kafkaLagMs / 1000),
+  driftMinutes: String(s.driftChecks.everyMinutes),
 });
 
 /** Preferences kept by the main process in the data directory: time zone and theme apply at once, numbers on Save. */
@@ -42,6 +43,7 @@ export function SettingsScreen() {
     update.mutate({
       pageSizes: { streams: Number(draft.streams), events: Number(draft.events), feed: Number(draft.feed) },
       sampling: { checkpointLagMs: Math.round(Number(draft.checkpointLagS) * 1000), kafkaLagMs: Math.round(Number(draft.kafkaLagS) * 1000) },
+      driftChecks: { everyMinutes: Math.round(Number(draft.driftMinutes)) },
       reason: 'Settings screen',
     });
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(settings));
@@ -103,6 +105,13 @@ export function SettingsScreen() {
             {...field('kafkaLagS')}
             errors={errorsFor('sampling.kafkaLagMs')}
             testId="settings-sampling-kafka"
+          />
+          <TextField
+            label="Read-model drift check (min)"
+            hint="How often each read model is checked against the log; 0 turns it off"
+            {...field('driftMinutes')}
+            errors={errorsFor('driftChecks.everyMinutes')}
+            testId="settings-drift-minutes"
           />
         </div>
         <div className="settings__actions">
