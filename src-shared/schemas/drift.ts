@@ -1,21 +1,7 @@
 import { z } from 'zod';
 import { jobProgress } from './jobs';
 import { changeFields, profileId } from './common';
-import { readModelDefinitionInput } from './rebuild';
-
-const modelName = z
-  .string()
-  .trim()
-  .min(1, 'model is required')
-  .max(38)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'model must be a plain table or collection name: letters, digits and _');
-const schemaName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(63)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'schema must be a plain name: letters, digits and _')
-  .default('public');
+import { modelName, readModelDefinitionInput, schemaName } from './rebuild';
 
 /** Which rows a verification looks at. */
 export const driftMode = z.discriminatedUnion('kind', [

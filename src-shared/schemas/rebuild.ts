@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { changeFields, profileId } from './common';
 
 /** A read model's table: a plain identifier (its shadow and backup names are derived from it). */
-const modelName = z
+export const modelName = z
   .string()
   .trim()
   .min(1, 'model is required')
   .max(38, 'model names are limited to 38 characters (the shadow and backup names must fit 63)')
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'model must be a plain table name: letters, digits and _');
 
-const schemaName = z
+export const schemaName = z
   .string()
   .trim()
   .min(1)

@@ -1,8 +1,8 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { CheckpointKeyInput } from '../../../../src-shared/schemas/checkpoints';
 import { useOperation } from '../../client/operation-hooks';
-import { timeTicks } from '../../ui/chart-ticks';
-import { formatClock, formatTimestamp, zoneLabel, zoneOffsetMs } from '../../ui/time';
+import { timeAxisProps } from '../../ui/time-axis';
+import { formatTimestamp } from '../../ui/time';
 
 export interface DriftCheckPoint {
   at: string;
@@ -10,7 +10,6 @@ export interface DriftCheckPoint {
   drifted: number;
 }
 
-const clock = (ms: number) => formatClock(new Date(ms).toISOString());
 const percent = (value: number) => `${value.toLocaleString('en-US', { maximumFractionDigits: 2 })} %`;
 
 /**
@@ -35,7 +34,6 @@ export function DriftRateChart({
   const lagPoints = (lag.data?.samples ?? []).filter((s) => s.lagEvents !== null).map((s) => ({ at: new Date(s.at).getTime(), lag: s.lagEvents! }));
   if (checks.length === 0) return null;
   const data = [...checks, ...lagPoints].sort((a, b) => a.at - b.at);
-  const ticks = timeTicks(from, to, 4, zoneOffsetMs(new Date(to)));
   return (
     <div
       className="drift__chart"
@@ -46,16 +44,7 @@ export function DriftRateChart({
       <ResponsiveContainer width="100%" height={160}>
         <LineChart data={data} margin={{ top: 4, right: 12, bottom: 4, left: 4 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-          <XAxis
-            dataKey="at"
-            type="number"
-            scale="time"
-            domain={[from, to]}
-            ticks={ticks}
-            tickFormatter={clock}
-            tick={{ fontSize: 11 }}
-            label={{ value: zoneLabel(new Date(to)), position: 'insideBottomRight', offset: -2, fontSize: 11 }}
-          />
+          <XAxis {...timeAxisProps(from, to, 4)} />
           <YAxis yAxisId="drift" tick={{ fontSize: 11 }} width={56} tickFormatter={percent} />
           {projector && <YAxis yAxisId="lag" orientation="right" tick={{ fontSize: 11 }} width={56} allowDecimals={false} />}
           <Tooltip

@@ -1,6 +1,6 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { timeTicks } from '../../ui/chart-ticks';
-import { formatClock, formatTimestamp, zoneLabel, zoneOffsetMs } from '../../ui/time';
+import { timeAxisProps } from '../../ui/time-axis';
+import { formatTimestamp } from '../../ui/time';
 
 /** One reading of the job's speed, when the screen received it. */
 export interface RateSample {
@@ -8,7 +8,6 @@ export interface RateSample {
   eventsPerSecond: number;
 }
 
-const clock = (ms: number) => formatClock(new Date(ms).toISOString());
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}`;
 
 /** Events per second over the job's life, with its time axis (zone shown) and its unit. */
@@ -17,7 +16,6 @@ export function RebuildRateChart({ samples }: { samples: readonly RateSample[] }
   // Whole seconds at both ends, at least two apart, so even a load of a second has ticks and none repeats.
   const from = Math.floor(samples[0]!.at / 1000) * 1000;
   const to = Math.max(Math.ceil(samples[samples.length - 1]!.at / 1000) * 1000, from + 2000);
-  const ticks = timeTicks(from, to, 4, zoneOffsetMs(new Date(to)));
   return (
     <div className="rebuilds__chart" data-testid="rebuild-chart" data-points={samples.length} aria-label="events per second over time">
       <div className="rebuilds__chart-unit" data-testid="rebuild-chart-unit">
@@ -26,16 +24,7 @@ export function RebuildRateChart({ samples }: { samples: readonly RateSample[] }
       <ResponsiveContainer width="100%" height={140}>
         <LineChart data={[...samples]} margin={{ top: 4, right: 12, bottom: 4, left: 4 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e3e6eb" />
-          <XAxis
-            dataKey="at"
-            type="number"
-            scale="time"
-            domain={[from, to]}
-            ticks={ticks}
-            tickFormatter={clock}
-            tick={{ fontSize: 11 }}
-            label={{ value: zoneLabel(new Date(to)), position: 'insideBottomRight', offset: -2, fontSize: 11 }}
-          />
+          <XAxis {...timeAxisProps(from, to, 4)} />
           <YAxis tick={{ fontSize: 11 }} width={64} allowDecimals={false} tickFormatter={rate} />
           <Tooltip
             labelFormatter={(at) => formatTimestamp(new Date(Number(at)).toISOString())}
