@@ -292,6 +292,7 @@ export function createEngine(options: EngineOptions) {
       (await rebuilds.catalog(id, 'public')).models.filter((m) => m.builtin !== null).map((m) => ({ schema: 'public', model: m.model, rows: m.rows })),
     jobs: () => jobs.list(),
     startCheck: (input) => drift.verify({ ...input, definition: { builtin: true } }),
+    forget: (ids) => jobs.forget(ids),
     log,
   };
   const driftWatch = new DriftWatch(driftWatchDeps);

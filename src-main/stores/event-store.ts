@@ -307,6 +307,8 @@ export interface StreamReplayRange {
   readAhead?: number;
   /** Types a definition handles: rows of the others are counted, never shipped. All when absent. */
   types?: readonly string[];
+  /** Stops the read (a copy waiting on the server included): the pages end with an AbortError. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A page of `streamReplayPages`: `count` tuples in `events` of the `read` rows (the others of types not shipped), the last row's version, type and time. */

@@ -31,6 +31,8 @@ export const driftVerifyParams = z.strictObject({
   projector: projectorChoice.optional(),
   /** Seeds the sample (a resumed sample job chooses the same rows). */
   seed: z.number().optional(),
+  /** Started by the drift watch: a clean result writes no report file, and only the newest clean ones are kept. */
+  scheduled: z.boolean().optional(),
 });
 
 export const driftVerifyInput = z

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../src-shared/schemas/jobs';
-import { DriftWatch, driftStatus, FULL_CHECK_ROWS, nextCheckAt, scheduledMode, checksOf } from '../../src-main/engine/drift/drift-watch';
+import {
+  DriftWatch,
+  driftStatus,
+  FULL_CHECK_ROWS,
+  KEEP_CLEAN_CHECKS,
+  nextCheckAt,
+  scheduledMode,
+  checksOf,
+  staleChecks,
+} from '../../src-main/engine/drift/drift-watch';
 
 const NOW = Date.parse('2026-12-08T12:00:00Z');
 
-function check(model: string, createdAt: string, state: JobView['state'], drifted?: number): JobView {
+function check(model: string, createdAt: string, state: JobView['state'], drifted?: number, scheduled = false): JobView {
   return {
     id: `job-${model}-${createdAt}`,
     kind: 'drift.verify',
     title: 'check',
     connectionIds: ['c1'],
-    params: { connectionId: 'c1', schema: 'public', model, mode: { kind: 'full' } },
+    params: { connectionId: 'c1', schema: 'public', model, mode: { kind: 'full' }, ...(scheduled ? { scheduled: true } : {}) },
     state,
     progress: { done: 0 },
     createdAt,
@@ -72,11 +81,34 @@ describe('scheduled drift checks', () => {
       ],
       jobs: async () => jobs,
       startCheck: async (input) => void started.push(`${input.model}:${JSON.stringify(input.mode)}`),
+      forget: async () => undefined,
       log: () => undefined,
       now: () => NOW,
     });
     expect(await watch.tick()).toBe(1);
     expect(started).toEqual(['accounts_view:{"kind":"sample","rows":20000}']);
+  });
+
+  it('keeps the newest clean scheduled checks, every drifted one and every check run by hand', async () => {
+    const hour = (h: number) => new Date(NOW - h * 3_600_000).toISOString();
+    const clean = Array.from({ length: KEEP_CLEAN_CHECKS + 6 }, (_, h) => check('m', hour(h + 1), 'done', 0, true));
+    const drifted = check('m', hour(100), 'done', 2, true);
+    const byHand = check('m', hour(101), 'done', 0);
+    const checks = checksOf([...clean, drifted, byHand], 'c1', 'public', 'm');
+    expect(staleChecks(checks).map((j) => j.id)).toEqual(clean.slice(KEEP_CLEAN_CHECKS).map((j) => j.id));
+    const forgotten: string[] = [];
+    const watch = new DriftWatch({
+      everyMinutes: async () => 60,
+      connections: async () => ['c1'],
+      models: async () => [{ schema: 'public', model: 'm', rows: 10 }],
+      jobs: async () => [...clean, drifted, byHand],
+      startCheck: async () => undefined,
+      forget: async (ids) => void forgotten.push(...ids),
+      log: () => undefined,
+      now: () => NOW,
+    });
+    await watch.tick();
+    expect(forgotten).toHaveLength(6);
   });
 
   it("says each model's state from its newest checks, a model checked by hand included", async () => {

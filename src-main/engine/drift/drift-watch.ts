@@ -17,6 +17,9 @@ const SAMPLE_MIN_ROWS = 1_000;
 const SAMPLE_MAX_ROWS = 100_000;
 /** How often the watch looks for checks that are due (the interval itself is in minutes). */
 const TICK_MS = 30_000;
+/** Clean scheduled checks kept per model (a day of hourly checks for the chart); drifted ones and checks run by hand are kept. */
+export const KEEP_CLEAN_CHECKS = 24;
+const KEEP_FAILED_CHECKS = 3;
 /** The first look after start: long enough for the connection's first screens to load first. */
 const FIRST_TICK_MS = 10_000;
 
@@ -34,7 +37,9 @@ export interface DriftWatchDeps {
   /** The connection's read models with a built-in definition. */
   models(connectionId: string): Promise<WatchedModel[]>;
   jobs(): Promise<JobView[]>;
-  startCheck(input: { connectionId: string; schema: string; model: string; mode: DriftVerifyParams['mode'] }): Promise<unknown>;
+  startCheck(input: { connectionId: string; schema: string; model: string; mode: DriftVerifyParams['mode']; scheduled: true }): Promise<unknown>;
+  /** Drops finished jobs (the scheduled clean checks past the newest few). */
+  forget(ids: readonly string[]): Promise<void>;
   log(message: string): void;
   now?(): number;
 }
@@ -47,6 +52,15 @@ const isActive = (job: JobView) => job.state === 'queued' || job.state === 'runn
 /** The checks of one model, newest first. */
 export function checksOf(jobs: readonly JobView[], connectionId: string, schema: string, model: string): DriftJob[] {
   return jobs.filter(isDriftJob).filter((j) => j.params.connectionId === connectionId && j.params.model === model && j.params.schema === schema);
+}
+
+/** Scheduled checks past the newest few of the model that found nothing, or failed (checks are newest first). */
+export function staleChecks(checks: readonly DriftJob[]): DriftJob[] {
+  const scheduled = checks.filter((j) => j.params.scheduled);
+  const clean = scheduled.filter((j) => j.state === 'done' && j.result?.drifted === 0).slice(KEEP_CLEAN_CHECKS);
+  // A model whose check keeps failing (a replica refusing the temporary table, a dropped table) keeps its newest failures only.
+  const failed = scheduled.filter((j) => j.state === 'failed').slice(KEEP_FAILED_CHECKS);
+  return [...clean, ...failed];
 }
 
 /** What a scheduled check of a model of `rows` rows verifies. */
@@ -80,7 +94,13 @@ export class DriftWatch {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule(TICK_MS)), ms);
+    this.timer = setTimeout(
+      () =>
+        void this.tick()
+          .catch((err: unknown) => this.deps.log(`Scheduled drift checks skipped this round: ${(err as Error).message}`))
+          .finally(() => this.schedule(TICK_MS)),
+      ms,
+    );
     this.timer.unref?.();
   }
 
@@ -97,9 +117,11 @@ export class DriftWatch {
       for (const connectionId of await this.deps.connections()) {
         try {
           for (const m of await this.deps.models(connectionId)) {
-            const due = nextCheckAt(checksOf(jobs, connectionId, m.schema, m.model), every, now);
+            const checks = checksOf(jobs, connectionId, m.schema, m.model);
+            await this.deps.forget(staleChecks(checks).map((j) => j.id));
+            const due = nextCheckAt(checks, every, now);
             if (due === null || due > now) continue;
-            await this.deps.startCheck({ connectionId, schema: m.schema, model: m.model, mode: scheduledMode(m.rows) });
+            await this.deps.startCheck({ connectionId, schema: m.schema, model: m.model, mode: scheduledMode(m.rows), scheduled: true });
             started += 1;
           }
         } catch (err) {

@@ -44,13 +44,13 @@ export async function postgresLiveModel(pool: pg.Pool, schema: string, model: st
     async sampleKeys(wanted, seed) {
       const total = await count();
       if (total === 0) return [];
-      // Bernoulli over the rows (every row equally likely), a little over the share wanted, cut to the count.
+      // Bernoulli over the rows (every row equally likely), a little over the share wanted, cut to the count in a seeded random order:
+      // cut in table order, the rows at the end (the newest writes, where fresh corruption lands) would never be drawn.
       const percent = Math.min(100, ((wanted * 1.2 + 10) / total) * 100);
-      const { rows } = await pool.query<{ k: string }>(`SELECT ${key}::text AS k FROM ${live} TABLESAMPLE BERNOULLI ($1) REPEATABLE ($2) LIMIT $3`, [
-        percent,
-        seed,
-        wanted,
-      ]);
+      const { rows } = await pool.query<{ k: string }>(
+        `SELECT ${key}::text AS k FROM ${live} TABLESAMPLE BERNOULLI ($1) REPEATABLE ($2) ORDER BY md5(${key}::text || $4::text) LIMIT $3`,
+        [percent, seed, wanted, String(seed)],
+      );
       return rows.map((r) => r.k);
     },
     async keysAfter(after, limit) {

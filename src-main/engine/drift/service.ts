@@ -55,6 +55,8 @@ type VerifyInput = {
   definition: DefinitionChoice;
   mode: DriftVerifyParams['mode'];
   projector?: ProjectorCheckpoint | undefined;
+  /** Started by the drift watch. */
+  scheduled?: boolean;
 };
 
 export class DriftService {
@@ -80,7 +82,7 @@ export class DriftService {
     const what = input.mode.kind === 'sample' ? `a sample of` : input.mode.kind === 'full' ? 'every row of' : `${input.mode.streamIds.length} streams of`;
     const job = await this.deps.jobs.start({
       kind: DRIFT_VERIFY_JOB,
-      title: `Verify ${what} ${input.schema}.${input.model} of ${name} against the log (${chosen.definition.name})`,
+      title: `${input.scheduled ? 'Scheduled: verify' : 'Verify'} ${what} ${input.schema}.${input.model} of ${name} against the log (${chosen.definition.name})`,
       connectionIds: [input.connectionId],
       params: {
         connectionId: input.connectionId,
@@ -90,6 +92,7 @@ export class DriftService {
         mode: input.mode,
         ...(input.projector ? { projector: input.projector } : {}),
         seed: randomInt(1, 2 ** 31 - 1),
+        ...(input.scheduled ? { scheduled: true } : {}),
       },
     });
     return { jobId: job.id };
@@ -179,11 +182,14 @@ export class DriftService {
       context,
     };
     const point: FullResumePoint = context.resumeFrom ?? freshPoint(started.toISOString());
+    // Where the log and the projector stood as the check began: if neither moved, no row can have been caught mid-update.
+    const before = { head: await store.headPosition(), checkpoint: await projector.read() };
     const { mode } = params;
     if (mode.kind === 'full') await runFull(run, point);
     else if (mode.kind === 'sample') await runSample(run, mode, point.tally);
     else await runStreams(run, mode.streamIds, point.tally);
-    await confirmDrift(run, point.tally);
+    const moved = (await store.headPosition()) !== before.head || (await projector.read()) !== before.checkpoint;
+    if (moved) await confirmDrift(run, point.tally);
     const finished = new Date();
     const { tally } = point;
     const report: DriftReport = {
@@ -205,7 +211,9 @@ export class DriftService {
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - new Date(point.startedAt).getTime(),
     };
-    return this.deps.exportsDir ? { ...report, reportFile: await this.writeReport(this.deps.exportsDir, report) } : report;
+    // A scheduled check that found nothing leaves no file: the exports folder would fill with empty reports every interval.
+    const keepFile = this.deps.exportsDir && !(params.scheduled && report.drifted === 0);
+    return keepFile ? { ...report, reportFile: await this.writeReport(this.deps.exportsDir!, report) } : report;
   }
 
   /** The report as JSON in the exports folder, a new file each run (exports.saveCopy saves a copy elsewhere). */

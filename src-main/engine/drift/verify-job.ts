@@ -91,7 +91,7 @@ const CONFIRM_AFTER_MS = 1_000;
 /**
  * Checks the listed drifted rows once more and keeps those that drift again, with the second look's details. Under live
  * traffic a row read just before its projector applied an event looks drifted (one "skipped event"): on the second look
- * it has caught up, and it counts as lag. Real drift stays.
+ * it has caught up, and it counts as lag. Real drift stays. Run only when the log or the projector moved during the check.
  */
 export async function confirmDrift(run: VerifyRun, tally: Tally): Promise<void> {
   if (tally.rows.length === 0) return;

@@ -204,6 +204,17 @@ export class Jobs<T extends JobKindTable = JobKinds> {
   }
 
   /** Hears every change of every job (progress throttled); returns the unsubscribe. */
+  /** Drops finished jobs and their records: a kind started on a schedule keeps its own history short instead of pushing others out. */
+  async forget(ids: readonly string[]): Promise<void> {
+    await this.ready;
+    for (const id of ids) {
+      const record = this.jobs.get(id);
+      if (!record || !FINISHED.has(record.state)) continue;
+      this.jobs.delete(id);
+      await this.records.remove(id);
+    }
+  }
+
   subscribe(listener: (job: JobView) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -79,6 +79,9 @@ function startThread(workerData: FoldWorkerData, memoryMb: number): Worker {
 type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** N fold workers of one built-in; requests go to all of them at once, answers come back in order. */
+/** Fold workers a rebuild starts when not told how many. */
+const MAX_DEFAULT_WORKERS = 4;
+
 export class FoldWorkers {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (answer: FoldAnswer) => void; reject: (err: Error) => void }>();
@@ -111,7 +114,8 @@ export class FoldWorkers {
     shape: FoldWorkerData['shape'],
     options: { workers?: number; memoryMb?: number } = {},
   ): Promise<FoldWorkers> {
-    const count = Math.max(1, options.workers ?? availableParallelism());
+    // One per core up to a few: each reserves its heap, and PostgreSQL needs cores too.
+    const count = Math.max(1, options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS));
     const threads: Worker[] = [];
     try {
       for (let i = 0; i < count; i++)
@@ -281,7 +285,13 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
     return batch;
   };
 
-  let next: Promise<TextBatch | null> | undefined = readDone ? undefined : readBatch();
+  // A read ahead fails while this batch folds: it is awaited (and thrown) in turn, never an unhandled rejection meanwhile.
+  const ahead = () => {
+    const read = readBatch();
+    read.catch(() => undefined);
+    return read;
+  };
+  let next: Promise<TextBatch | null> | undefined = readDone ? undefined : ahead();
   let committing: Promise<void> | undefined;
   let commitRunning = false;
   /** Batches folded since the last flush, and the position and count they reach. */
@@ -336,7 +346,7 @@ export async function foldFeedInWorkers(options: WorkerFoldOptions): Promise<{ p
         throw new Error('The store stopped writing its feed as text in the middle of a rebuild');
       }
       if (signal?.aborted) throw new RebuildCancelled();
-      next = readDone ? undefined : readBatch(); // read ahead while this batch is folded
+      next = readDone ? undefined : ahead(); // read ahead while this batch is folded
       let t = performance.now();
       const keys = await workers.missing(batch.parts, batch.metadataKeys);
       timings.foldMs += performance.now() - t;

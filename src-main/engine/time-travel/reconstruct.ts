@@ -217,8 +217,13 @@ async function replayPages(store: EventStore, streamId: string, plan: ReplayPlan
 }
 
 /** The whole range as one read ahead of the fold (EventStore.streamReplayPages), or null when the store has no such path. */
-async function streamedPages(store: EventStore, streamId: string, plan: ReplayPlan): Promise<AsyncGenerator<StreamedReplayPage> | null> {
-  return store.streamReplayPages ? store.streamReplayPages(streamId, { ...plan, readAhead: STREAM_READ_AHEAD }) : null;
+async function streamedPages(
+  store: EventStore,
+  streamId: string,
+  plan: ReplayPlan,
+  signal: AbortSignal | undefined,
+): Promise<AsyncGenerator<StreamedReplayPage> | null> {
+  return store.streamReplayPages ? store.streamReplayPages(streamId, { ...plan, readAhead: STREAM_READ_AHEAD, signal }) : null;
 }
 
 /** Pages of a streamed replay read ahead of the fold: a few MB, enough for PostgreSQL never to wait on the sandbox. */
@@ -343,7 +348,7 @@ export async function stateAt(
       targetVersion !== undefined && targetVersion > startVersion
         ? { fromVersion: startVersion + 1, toVersion: targetVersion, pageSize: replayPageSize(options), ...shippedTypes(run.info) }
         : null;
-    const streamed = plan ? await streamedPages(store, streamId, plan) : null;
+    const streamed = plan ? await streamedPages(store, streamId, plan, options.signal) : null;
     const fast = plan && !streamed ? await replayPages(store, streamId, plan, options.signal) : null;
     if (streamed) {
       // One copy read ahead while the sandbox folds; a page is posted while the one before it

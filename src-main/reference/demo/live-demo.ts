@@ -311,18 +311,29 @@ export class LiveDemo {
     );
     if (rows.length < 2) return undefined;
     const [edited, deleted] = [rows[0]!.account_id, rows[1]!.account_id];
-    await this.pool.query(`UPDATE ${DRIFTED_MODEL} SET balance_cents = balance_cents + 4200 WHERE account_id = $1`, [edited]);
-    await this.pool.query(`DELETE FROM ${DRIFTED_MODEL} WHERE account_id = $1`, [deleted]);
-    await this.pool.query(
-      `INSERT INTO ${DRIFTED_MODEL} (account_id, owner_id, currency, balance_cents, status, version, updated_at)
-       SELECT $1, owner_id, currency, 12345, 'open', 1, now() FROM ${DRIFTED_MODEL} WHERE account_id = $2 ON CONFLICT DO NOTHING`,
-      [ORPHAN_ACCOUNT, edited],
-    );
     const drifted = { model: DRIFTED_MODEL, keys: [edited, deleted, ORPHAN_ACCOUNT] };
-    await this.pool.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-      DRIFTED_ROWS_MARKER,
-      JSON.stringify(drifted),
-    ]);
+    // One transaction with its marker: a crash halfway leaves nothing, never a second row edited on the next start.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`UPDATE ${DRIFTED_MODEL} SET balance_cents = balance_cents + 4200 WHERE account_id = $1`, [edited]);
+      await client.query(`DELETE FROM ${DRIFTED_MODEL} WHERE account_id = $1`, [deleted]);
+      await client.query(
+        `INSERT INTO ${DRIFTED_MODEL} (account_id, owner_id, currency, balance_cents, status, version, updated_at)
+         SELECT $1, owner_id, currency, 12345, 'open', 1, now() FROM ${DRIFTED_MODEL} WHERE account_id = $2 ON CONFLICT DO NOTHING`,
+        [ORPHAN_ACCOUNT, edited],
+      );
+      await client.query('INSERT INTO reference_markers (name, details) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+        DRIFTED_ROWS_MARKER,
+        JSON.stringify(drifted),
+      ]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
     return drifted;
   }
 }

@@ -695,12 +695,18 @@ export class PostgresEventStore implements EventStore {
       // clears that timer through the query's callback, which pg-copy-streams never calls: called below.
       const copy = Object.assign(copyTo(sql), { query_timeout: 2_147_483_647 });
       let finished = false;
+      const stream = client.query(copy);
+      // Cancelling ends the copy at once, even one still waiting for its first row (a sort, a lock): the connection is then discarded.
+      const abort = () => stream.destroy(Object.assign(new Error('The replay was cancelled.'), { name: 'AbortError' }));
+      range.signal?.addEventListener('abort', abort, { once: true });
       try {
-        for await (const page of copyTuplePages(client.query(copy), pageRows, Math.max(1, range.readAhead ?? 4))) {
+        if (range.signal?.aborted) abort();
+        for await (const page of copyTuplePages(stream, pageRows, Math.max(1, range.readAhead ?? 4))) {
           yield { streamId, category, ...(metadataKeys ? { metadataKeys } : {}), ...page };
         }
         finished = true;
       } finally {
+        range.signal?.removeEventListener('abort', abort);
         (copy as { callback?: () => void }).callback?.();
         // A copy stopped halfway leaves the connection inside it: that one is discarded, not pooled.
         client.release(finished ? undefined : true);
