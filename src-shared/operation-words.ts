@@ -19,6 +19,7 @@ export const CHANGE_WORDS: Partial<Record<OperationName, { action: string; chang
   'rebuilds.swap': { action: 'swapping a rebuilt table in', changes: 'changes the store' },
   'rebuilds.rollback': { action: 'rolling a swap back', changes: 'changes the store' },
   'rebuilds.drop': { action: 'dropping a rebuild table', changes: 'changes the store' },
+  'drift.repair': { action: 'repairing the drifted rows of a read model', changes: 'changes the store' },
 };
 
 /** "resetting a checkpoint" (or, for an operation without words, "this change"). */

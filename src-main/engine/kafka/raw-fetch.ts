@@ -11,17 +11,18 @@
 import { createRequire } from 'node:module';
 import type { Broker } from 'kafkajs';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the main bundle's ESM chunks declare a `require` shim of their own, and a second one is a SyntaxError at start.
+const requireKafkajs = createRequire(import.meta.url);
 
 /** kafkajs' Fetch request definition (versions 0-11), the compression codecs it knows, and its error for a code: not part of its public API. */
-const fetchDefinition = require('kafkajs/src/protocol/requests/fetch') as unknown;
-const { lookupCodecByAttributes } = require('kafkajs/src/protocol/message/compression') as {
+const fetchDefinition = requireKafkajs('kafkajs/src/protocol/requests/fetch') as unknown;
+const { lookupCodecByAttributes } = requireKafkajs('kafkajs/src/protocol/message/compression') as {
   lookupCodecByAttributes(attributes: number): { decompress(buffer: Buffer): Promise<Buffer> } | null;
 };
-const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error & { retriable?: boolean } };
+const { createErrorFromCode } = requireKafkajs('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error & { retriable?: boolean } };
 /** kafkajs' decoding of the message sets of magic 0 and 1 (brokers before 0.11, or topics kept in the old format). */
-const decodeMessages = require('kafkajs/src/protocol/requests/fetch/v4/decodeMessages') as (decoder: unknown) => Promise<LegacyMessage[]>;
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
+const decodeMessages = requireKafkajs('kafkajs/src/protocol/requests/fetch/v4/decodeMessages') as (decoder: unknown) => Promise<LegacyMessage[]>;
+const Decoder = requireKafkajs('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
 
 const FETCH_API_KEY = 1;
 const READ_UNCOMMITTED = 0;

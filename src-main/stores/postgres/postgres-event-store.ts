@@ -691,11 +691,16 @@ export class PostgresEventStore implements EventStore {
     // The connection is taken when the first page is asked for, so a replay never iterated holds none.
     return (async function* () {
       const client = await pool.connect();
+      // A copy cut short (cancel, an early return) ends the connection, which reports it as an error: this one is discarded, never an uncaught error.
+      const ignore = () => undefined;
+      client.on('error', ignore);
       // A pool's query_timeout would cut a long replay (the caller's abort bounds it instead). pg
       // clears that timer through the query's callback, which pg-copy-streams never calls: called below.
       const copy = Object.assign(copyTo(sql), { query_timeout: 2_147_483_647 });
       let finished = false;
       const stream = client.query(copy);
+      // Ending the connection of a copy cut short fails the copy once more, after the pages stopped listening: not an uncaught error.
+      stream.on('error', ignore);
       // Cancelling ends the copy at once, even one still waiting for its first row (a sort, a lock): the connection is then discarded.
       const abort = () => stream.destroy(Object.assign(new Error('The replay was cancelled.'), { name: 'AbortError' }));
       range.signal?.addEventListener('abort', abort, { once: true });
@@ -709,6 +714,7 @@ export class PostgresEventStore implements EventStore {
         range.signal?.removeEventListener('abort', abort);
         (copy as { callback?: () => void }).callback?.();
         // A copy stopped halfway leaves the connection inside it: that one is discarded, not pooled.
+        if (finished) client.off('error', ignore);
         client.release(finished ? undefined : true);
       }
     })();
